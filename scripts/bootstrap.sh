@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Tagdeck needs, and only what is missing,
+# on a Debian 12 machine with Rust and Node. Safe to run again and again.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$TAGDECK_ROOT"
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages, each checked by a file it installs.
+declare -A PACKAGE_OF=(
+  [/usr/bin/chromium]=chromium
+  [/usr/bin/chromedriver]=chromium-driver
+  [/usr/bin/docker-registry]=docker-registry
+  [/usr/sbin/nginx]=nginx-light
+  [/usr/bin/htpasswd]=apache2-utils
+  [/usr/bin/skopeo]=skopeo
+)
+missing=()
+for file in "${!PACKAGE_OF[@]}"; do
+  [ -x "$file" ] || missing+=("${PACKAGE_OF[$file]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than this machine's 1.95
+if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
+  say "installing trunk $TRUNK_VERSION (about 10 minutes)"
+  cargo install --locked --quiet trunk --version "$TRUNK_VERSION"
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION"; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes)"
+  # --locked fails for some versions (a locked dependency is missing from the registry).
+  cargo install --quiet --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" ||
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if ! grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
+  echo "Trunk.toml [tools] wasm_bindgen must be $WASM_BINDGEN_VERSION (Cargo.lock)" >&2
+  exit 1
+fi
+
+# Node packages: binaryen 132 (wasm-opt) and Playwright (driving Debian's Chromium;
+# it never downloads a browser). Reinstalled when package-lock.json changes.
+if ! cmp -s package-lock.json node_modules/.tagdeck-lock 2>/dev/null; then
+  say "installing Node packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.tagdeck-lock
+fi
+
+say "tools ready: $(trunk --version), $(wasm-bindgen --version), $(wasm-opt --version | head -1), $(chromium --version 2>/dev/null | head -1)"

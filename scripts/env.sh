@@ -1,0 +1,8 @@
+# Sourced by the other scripts: where the installed tools are found.
+TAGDECK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export TAGDECK_ROOT
+# node_modules/.bin first: its wasm-opt (binaryen 132 on Node) must win over Debian's
+# binaryen 108, which breaks release builds of current wasm-bindgen output.
+export PATH="$TAGDECK_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

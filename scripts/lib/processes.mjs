@@ -1,0 +1,95 @@
+// Child processes that must never outlive the harness: every spawn is recorded and
+// killed on normal exit, on SIGINT/SIGTERM and on an uncaught error.
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+
+const running = new Set();
+const tempDirs = new Set();
+const stoppers = new Set();
+
+function killAll() {
+  for (const child of running) {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  }
+  running.clear();
+}
+
+function removeTempDirs() {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+// Last resort on any exit: nothing we started may survive us, even after a crash.
+process.on('exit', () => { killAll(); removeTempDirs(); });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, async () => {
+    await Promise.allSettled([...stoppers].map((stop) => stop()));
+    process.exit(0);
+  });
+}
+
+/** Removes `dir` when the process exits, whatever the reason. */
+export function trackTempDir(dir) {
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Runs `stop` on SIGINT/SIGTERM/SIGHUP; returns a wrapper that also unregisters it. */
+export function stopOnSignal(stop) {
+  const once = async () => { stoppers.delete(once); await stop(); };
+  stoppers.add(once);
+  return once;
+}
+
+/** Spawns a command in its own process group; `stop()` ends it (and its children). */
+export function spawnManaged(command, args, { logFile, cwd } = {}) {
+  const child = spawn(command, args, {
+    cwd,
+    detached: true, // own process group, so stop() also reaches grandchildren (nginx workers)
+    stdio: ['ignore', logFile ?? 'ignore', logFile ?? 'ignore'],
+  });
+  running.add(child);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    running.delete(child);
+    resolve({ code, signal });
+  }));
+  return {
+    child,
+    exited,
+    async stop() {
+      if (!running.has(child)) return;
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+      const timeout = new Promise((r) => setTimeout(r, 3000, 'timeout'));
+      if ((await Promise.race([exited, timeout])) === 'timeout') {
+        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        await exited;
+      }
+    },
+  };
+}
+
+/** A loopback TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns true, or fails with `what` after `timeoutMs`. */
+export async function waitFor(what, probe, { timeoutMs = 15000, exited } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let died = null;
+  exited?.then((e) => { died = e; });
+  while (Date.now() < deadline) {
+    if (died) throw new Error(`${what}: process exited early (${JSON.stringify(died)})`);
+    try { if (await probe()) return; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+}

@@ -1,0 +1,149 @@
+// Test registry harness: CNCF distribution (Debian's `docker-registry`) on a free
+// loopback port with its own temporary storage. Every test that needs a registry
+// goes through here, so all of them get the same, known configuration.
+import { mkdtemp, writeFile, rm, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnManaged, freePort, waitFor, trackTempDir, stopOnSignal } from './processes.mjs';
+
+const CORS_METHODS = ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
+const CORS_HEADERS = ['Authorization', 'Accept', 'Content-Type'];
+const CORS_EXPOSE = ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authenticate', 'Content-Length'];
+
+const yamlList = (items) => `[${items.map((i) => `'${i}'`).join(', ')}]`;
+
+function registryConfig({ port, storage, deletes, corsOrigin, htpasswdFile }) {
+  const headers = [`    X-Content-Type-Options: [nosniff]`];
+  if (corsOrigin) {
+    headers.push(
+      `    Access-Control-Allow-Origin: ['${corsOrigin}']`,
+      `    Access-Control-Allow-Methods: ${yamlList(CORS_METHODS)}`,
+      `    Access-Control-Allow-Headers: ${yamlList(CORS_HEADERS)}`,
+      `    Access-Control-Expose-Headers: ${yamlList(CORS_EXPOSE)}`,
+    );
+  }
+  const auth = htpasswdFile
+    ? `auth:\n  htpasswd:\n    realm: tagdeck-test\n    path: ${htpasswdFile}\n`
+    : '';
+  return `version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: ${storage}
+  delete:
+    enabled: ${deletes}
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:${port}
+  secret: ${randomBytes(16).toString('hex')}
+  headers:
+${headers.join('\n')}
+${auth}`;
+}
+
+/**
+ * Starts a registry. Options:
+ * - deletes: whether DELETE is enabled (default true);
+ * - corsOrigin: value of Access-Control-Allow-Origin, or null for no CORS headers;
+ * - htpasswd: { user, password } to require Basic auth.
+ * Returns { url, port, dir, stop() }.
+ */
+export async function startRegistry({ deletes = true, corsOrigin = '*', htpasswd = null } = {}) {
+  const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-registry-')));
+  const port = await freePort();
+  let htpasswdFile = null;
+  if (htpasswd) {
+    htpasswdFile = path.join(dir, 'htpasswd');
+    const line = execFileSync('htpasswd', ['-Bbn', htpasswd.user, htpasswd.password]).toString().trim();
+    await writeFile(htpasswdFile, `${line}\n`);
+  }
+  const configFile = path.join(dir, 'config.yml');
+  await writeFile(configFile, registryConfig({
+    port, storage: path.join(dir, 'storage'), deletes, corsOrigin, htpasswdFile,
+  }));
+  const log = await open(path.join(dir, 'registry.log'), 'a');
+  const proc = spawnManaged('docker-registry', ['serve', configFile], { logFile: log.fd });
+  const url = `http://127.0.0.1:${port}`;
+  // Any HTTP answer from /v2/ (200, or 401 with auth) means the server is up.
+  await waitFor(`registry on ${url}`, async () => (await fetch(`${url}/v2/`)).status > 0,
+    { exited: proc.exited });
+  return {
+    url,
+    port,
+    dir,
+    stop: stopOnSignal(async () => {
+      await proc.stop();
+      await log.close();
+      await rm(dir, { recursive: true, force: true });
+    }),
+  };
+}
+
+/**
+ * The same-origin deployment: nginx serves the console from `consoleDir` and forwards
+ * `/v2/` to a registry that requires htpasswd login. A browser page served here never
+ * needs CORS, which is the only way a registry with auth works (DOMAIN.md).
+ * Returns { url, registry, credentials, stop() }.
+ */
+export async function startProxiedRegistry({ consoleDir, config = null, user = 'tagdeck', password = 'tagdeck-secret' } = {}) {
+  const registry = await startRegistry({ corsOrigin: null, htpasswd: { user, password } });
+  const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-nginx-')));
+  const port = await freePort();
+  const configJson = config ? `location = /config.json { alias ${dir}/config.json; }` : '';
+  if (config) await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
+  const conf = `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 256; }
+http {
+  include /etc/nginx/mime.types;
+  types { application/wasm wasm; }
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 0;
+    location /v2/ {
+      proxy_pass http://127.0.0.1:${registry.port};
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+    ${configJson}
+    location / {
+      root ${consoleDir};
+      try_files $uri /index.html;
+    }
+  }
+}
+`;
+  const confFile = path.join(dir, 'nginx.conf');
+  await writeFile(confFile, conf);
+  const proc = spawnManaged('nginx', ['-e', `${dir}/error.log`, '-p', dir, '-c', confFile]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`nginx on ${url}`, async () => (await fetch(`${url}/v2/`)).status === 401,
+    { exited: proc.exited });
+  return {
+    url,
+    registry,
+    credentials: { user, password },
+    stop: stopOnSignal(async () => {
+      await proc.stop();
+      await registry.stop();
+      await rm(dir, { recursive: true, force: true });
+    }),
+  };
+}

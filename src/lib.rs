@@ -1,0 +1,12 @@
+//! Tagdeck: a registry console. `oci` is the protocol (pure), `net` the browser
+//! transport, `ui` the Leptos views.
+
+pub mod oci;
+
+#[cfg(target_arch = "wasm32")]
+pub mod net;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+
+#[cfg(target_arch = "wasm32")]
+pub use ui::App;

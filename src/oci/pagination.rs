@@ -1,0 +1,220 @@
+//! Paging of `/v2/_catalog` and `/tags/list`: the `Link: <url>; rel="next"` header.
+//! distribution 2.8 ignores `n`/`last` for tags and sends no Link; others page.
+
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LinkError {
+    #[error("Link header is malformed: {0}")]
+    Malformed(String),
+    #[error("next page link points at another server ({0}); refusing to follow it")]
+    OtherOrigin(String),
+}
+
+/// Finds the `rel="next"` target in a Link header and resolves it against the URL of
+/// the request that returned it. A link to another origin is refused: credentials
+/// must only ever go to the registry itself.
+pub fn next_page_url(link_header: &str, request_url: &str) -> Result<Option<String>, LinkError> {
+    for link in split_links(link_header)? {
+        let (target, params) = link;
+        let is_next = params.iter().any(|(key, value)| {
+            key.eq_ignore_ascii_case("rel")
+                && value
+                    .split_ascii_whitespace()
+                    .any(|rel| rel.eq_ignore_ascii_case("next"))
+        });
+        if is_next {
+            let resolved = resolve(request_url, &target)?;
+            if origin_of(&resolved) != origin_of(request_url) {
+                return Err(LinkError::OtherOrigin(resolved));
+            }
+            return Ok(Some(resolved));
+        }
+    }
+    Ok(None)
+}
+
+type Link = (String, Vec<(String, String)>);
+
+/// Splits `<a>; rel="next", <b>; rel=prev` into targets and parameters, honouring
+/// quoted values that contain commas or semicolons.
+fn split_links(header: &str) -> Result<Vec<Link>, LinkError> {
+    let mut links = Vec::new();
+    let mut rest = header.trim();
+    while !rest.is_empty() {
+        let Some(after_open) = rest.strip_prefix('<') else {
+            return Err(LinkError::Malformed(format!("expected '<' at {rest:?}")));
+        };
+        let close = after_open
+            .find('>')
+            .ok_or_else(|| LinkError::Malformed("missing '>'".into()))?;
+        let target = after_open[..close].trim().to_owned();
+        rest = after_open[close + 1..].trim_start();
+        let mut params = Vec::new();
+        while let Some(after_semi) = rest.strip_prefix(';') {
+            let (param, remaining) = take_param(after_semi.trim_start())?;
+            params.push(param);
+            rest = remaining.trim_start();
+        }
+        links.push((target, params));
+        match rest.strip_prefix(',') {
+            Some(next) => rest = next.trim_start(),
+            None if rest.is_empty() => {}
+            None => return Err(LinkError::Malformed(format!("unexpected {rest:?}"))),
+        }
+    }
+    Ok(links)
+}
+
+fn take_param(input: &str) -> Result<((String, String), &str), LinkError> {
+    let name_end = input.find(['=', ';', ',']).unwrap_or(input.len());
+    let name = input[..name_end].trim().to_owned();
+    if name.is_empty() {
+        return Err(LinkError::Malformed("empty link parameter".into()));
+    }
+    let rest = &input[name_end..];
+    let Some(value_part) = rest.strip_prefix('=') else {
+        return Ok(((name, String::new()), rest));
+    };
+    let value_part = value_part.trim_start();
+    if let Some(quoted) = value_part.strip_prefix('"') {
+        let mut value = String::new();
+        let mut chars = quoted.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, escaped)) = chars.next() {
+                        value.push(escaped);
+                    }
+                }
+                '"' => return Ok(((name, value), &quoted[i + 1..])),
+                _ => value.push(c),
+            }
+        }
+        Err(LinkError::Malformed("unterminated quoted value".into()))
+    } else {
+        let end = value_part.find([';', ',']).unwrap_or(value_part.len());
+        Ok((
+            (name, value_part[..end].trim().to_owned()),
+            &value_part[end..],
+        ))
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL, lowercased.
+pub fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    )
+}
+
+/// Resolves a reference against an absolute base URL (RFC 3986 §5.2, without
+/// dot-segment removal, which registry links never need).
+pub fn resolve(base: &str, reference: &str) -> Result<String, LinkError> {
+    if reference.contains("://") {
+        return Ok(reference.to_owned());
+    }
+    let origin = origin_of(base);
+    if origin.is_empty() {
+        return Err(LinkError::Malformed(format!(
+            "base URL {base:?} is not absolute"
+        )));
+    }
+    if let Some(authority) = reference.strip_prefix("//") {
+        let scheme = &origin[..origin.find(':').unwrap_or(0)];
+        return Ok(format!("{scheme}://{authority}"));
+    }
+    let base_path_and_query = &base[base.find("://").map_or(0, |i| i + 3)..];
+    let base_path_and_query = &base_path_and_query[base_path_and_query
+        .find('/')
+        .unwrap_or(base_path_and_query.len())..];
+    let base_path = base_path_and_query.split(['?', '#']).next().unwrap_or("");
+    if reference.starts_with('/') {
+        Ok(format!("{origin}{reference}"))
+    } else if reference.starts_with('?') {
+        Ok(format!("{origin}{base_path}{reference}"))
+    } else {
+        let directory = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
+        let directory = if directory.is_empty() { "/" } else { directory };
+        Ok(format!("{origin}{directory}{reference}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://reg.example:5000/v2/_catalog?n=100";
+
+    #[test]
+    fn follows_relative_next_link() {
+        let link = r#"</v2/_catalog?last=b&n=100>; rel="next""#;
+        assert_eq!(
+            next_page_url(link, BASE).unwrap().as_deref(),
+            Some("http://reg.example:5000/v2/_catalog?last=b&n=100")
+        );
+    }
+
+    #[test]
+    fn no_next_relation_means_last_page() {
+        let link = r#"</v2/_catalog?last=a>; rel="prev""#;
+        assert_eq!(next_page_url(link, BASE).unwrap(), None);
+    }
+
+    #[test]
+    fn picks_next_among_several_links_with_quoted_commas() {
+        let link = r#"<https://reg.example:5000/x>; title="a, b; c"; rel=prev, </v2/t?last=z>; rel="first next""#;
+        assert_eq!(
+            next_page_url(link, BASE).unwrap().as_deref(),
+            Some("http://reg.example:5000/v2/t?last=z")
+        );
+    }
+
+    #[test]
+    fn refuses_link_to_another_host() {
+        let link = r#"<http://evil.example/v2/_catalog?last=b>; rel="next""#;
+        assert!(matches!(
+            next_page_url(link, BASE),
+            Err(LinkError::OtherOrigin(_))
+        ));
+    }
+
+    #[test]
+    fn absolute_link_to_same_origin_is_fine_even_with_upper_case_host() {
+        let link = r#"<http://REG.example:5000/v2/_catalog?last=b>; rel=next"#;
+        assert!(next_page_url(link, BASE).unwrap().is_some());
+    }
+
+    #[test]
+    fn malformed_links_are_errors_not_panics() {
+        for bad in [
+            "/v2/x; rel=next",
+            "<unterminated; rel=next",
+            r#"<a>; rel="open"#,
+            "<a> junk",
+            "<a>; =x",
+        ] {
+            assert!(next_page_url(bad, BASE).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn resolves_query_only_and_path_relative_references() {
+        assert_eq!(
+            resolve(BASE, "?last=q").unwrap(),
+            "http://reg.example:5000/v2/_catalog?last=q"
+        );
+        assert_eq!(
+            resolve("http://h/v2/a/tags/list", "list?last=1").unwrap(),
+            "http://h/v2/a/tags/list?last=1"
+        );
+        assert_eq!(resolve("http://h", "x").unwrap(), "http://h/x");
+        assert_eq!(resolve("https://h/a", "//g/p").unwrap(), "https://g/p");
+    }
+}

@@ -1,0 +1,32 @@
+// Playwright fixtures: a real registry filled with the demo images and the release
+// build served by a plain static server, both on free loopback ports, stopped after
+// the test file even when a test fails.
+import { test as base, expect } from '@playwright/test';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRegistry } from '../../scripts/lib/registry.mjs';
+import { pushDemoFixtures } from '../../scripts/lib/fixtures.mjs';
+import { serveStatic } from '../../scripts/lib/static-server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const distDir = path.join(root, 'dist');
+export const screenshotPath = (name) => path.join(root, 'test-results', 'screenshots', `${name}.png`);
+
+export const test = base.extend({
+  // { console, registry, report }: console is the URL of the served dist/.
+  deployment: [async ({}, use) => {
+    const config = {};
+    const site = await serveStatic(distDir, { config });
+    const registry = await startRegistry({ corsOrigin: site.url });
+    try {
+      const report = await pushDemoFixtures(registry.url, { scaleTags: 50 });
+      config.registry = registry.url;
+      await use({ console: site.url, registry, report });
+    } finally {
+      await site.stop();
+      await registry.stop();
+    }
+  }, { scope: 'worker' }],
+});
+
+export { expect };
