@@ -40,6 +40,7 @@ source .tagdeck/browser-env.sh
 cargo test --target wasm32-unknown-unknown --test browser 2>&1 | tee .tagdeck/browser-tests.log
 browser=$(passed_in .tagdeck/browser-tests.log)
 [ "$browser" -gt 0 ] || { echo "no browser test ran" >&2; exit 1; }
+node tests/skopeo-agrees.mjs
 kill $harness; wait $harness 2>/dev/null || true
 trap - EXIT
 

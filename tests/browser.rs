@@ -1,21 +1,45 @@
-//! Browser tests: the real transport (fetch in headless Chromium) against a real
-//! registry filled by the fixture generator. Run by scripts/test.sh, which starts the
-//! registries and passes their URLs and the fixture report at compile time.
+//! Browser tests: the real transport (fetch in headless Chromium, cross-origin, so
+//! CORS is real) against a real registry filled by the fixture generator. Run by
+//! scripts/test.sh, which starts the registries and passes their URLs and the
+//! fixture report at compile time; it then asks skopeo to confirm the retags below.
 #![cfg(target_arch = "wasm32")]
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use tagdeck::net::FetchClient;
-use tagdeck::oci::client::Registry;
+use tagdeck::oci::client::{MountOutcome, Registry};
 use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::manifest::ManifestKind;
+use tagdeck::oci::names::{Digest, Repository, Tag};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[derive(Deserialize)]
+/// The four manifest kinds in the demo fixtures: (repository, tag, kind).
+/// Keep in sync with tests/skopeo-agrees.mjs, which checks the retags independently.
+const FOUR_KINDS: [(&str, &str, ManifestKind); 4] = [
+    ("demo/web", "1.0", ManifestKind::Image), // Docker v2 manifest
+    ("demo/api", "v1", ManifestKind::Image),  // OCI image manifest
+    ("demo/legacy-multiarch", "3.1", ManifestKind::Index), // Docker manifest list
+    ("demo/multiarch", "2.0", ManifestKind::Index), // OCI index
+];
+
+#[derive(Deserialize, Clone)]
+struct FixturePlatform {
+    architecture: String,
+    digest: String,
+}
+
+#[derive(Deserialize, Clone)]
 struct FixtureImage {
     digest: String,
+    #[serde(rename = "mediaType")]
+    media_type: String,
+    #[serde(default)]
+    platforms: Vec<FixturePlatform>,
+    #[serde(default)]
+    created: Option<String>,
 }
 
 /// What the fixture generator pushed: repository → tag → image (a `__count` entry
@@ -26,21 +50,40 @@ struct FixtureReport {
     repositories: BTreeMap<String, BTreeMap<String, serde_json::Value>>,
 }
 
-fn fixtures() -> FixtureReport {
-    let Some(json) = option_env!("TAGDECK_TEST_FIXTURES") else {
-        panic!("run browser tests through scripts/test.sh: it starts the test registry");
+impl FixtureReport {
+    fn image(&self, repository: &str, tag: &str) -> FixtureImage {
+        serde_json::from_value(self.repositories[repository][tag].clone()).expect("fixture image")
+    }
+}
+
+fn parse_report(json: Option<&str>) -> FixtureReport {
+    let Some(json) = json else {
+        panic!("run browser tests through scripts/test.sh: it starts the test registries");
     };
     serde_json::from_str(json).expect("fixture report is JSON")
+}
+
+fn fixtures() -> FixtureReport {
+    parse_report(option_env!("TAGDECK_TEST_FIXTURES"))
 }
 
 fn registry(report: &FixtureReport) -> Registry<FetchClient> {
     Registry::new(&report.registry, FetchClient::new())
 }
 
+fn repo(name: &str) -> Repository {
+    Repository::parse(name).unwrap()
+}
+
+fn tag(name: &str) -> Tag {
+    Tag::parse(name).unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn catalog_lists_exactly_the_pushed_repositories() {
     let report = fixtures();
     let mut names = registry(&report).catalog().await.expect("catalog");
+    names.retain(|n| !n.starts_with("browser-test/"));
     names.sort();
     let expected: Vec<String> = report.repositories.keys().cloned().collect();
     assert_eq!(names, expected);
@@ -51,7 +94,7 @@ async fn tags_of_nested_repository_match_the_fixture() {
     let report = fixtures();
     let mut pages = 0;
     let mut tags = registry(&report)
-        .tags("team/sub/app", |_| pages += 1)
+        .tags(&repo("team/sub/app"), |_| pages += 1)
         .await
         .expect("tag list");
     tags.sort();
@@ -61,9 +104,6 @@ async fn tags_of_nested_repository_match_the_fixture() {
         .collect();
     assert_eq!(tags, expected);
     assert!(pages >= 1);
-    let image: FixtureImage =
-        serde_json::from_value(report.repositories["team/sub/app"]["1.10.0"].clone()).unwrap();
-    assert!(image.digest.starts_with("sha256:"));
 }
 
 #[wasm_bindgen_test]
@@ -73,21 +113,216 @@ async fn large_repository_lists_every_tag() {
         .as_u64()
         .expect("scale repository count");
     let tags = registry(&report)
-        .tags("scale/many-tags", |_| {})
+        .tags(&repo("scale/many-tags"), |_| {})
         .await
         .expect("tag list");
     assert_eq!(tags.len() as u64, expected);
 }
 
 #[wasm_bindgen_test]
-async fn unknown_repository_is_not_found() {
+async fn every_manifest_kind_keeps_its_digest_when_retagged() {
     let report = fixtures();
-    let error = registry(&report)
-        .tags("no/such/repository", |_| {})
+    let registry = registry(&report);
+    for (repository, source_tag, kind) in FOUR_KINDS {
+        let truth = report.image(repository, source_tag);
+        let repository = repo(repository);
+        let manifest = registry
+            .manifest_get(&repository, source_tag)
+            .await
+            .expect("manifest get");
+        assert_eq!(
+            manifest.digest.as_str(),
+            truth.digest,
+            "{repository}:{source_tag}"
+        );
+        assert_eq!(manifest.kind(), kind, "{repository}:{source_tag}");
+        assert_eq!(manifest.media_type(), truth.media_type);
+        // The fixtures are pretty-printed with tabs: re-serialising would lose them.
+        assert!(manifest.bytes.contains(&b'\t'), "fixture is pretty-printed");
+
+        let target = tag(&format!("browser-retag-{source_tag}"));
+        let put = registry
+            .manifest_put_tag(&repository, &target, &manifest)
+            .await
+            .expect("manifest put");
+        assert_eq!(put.as_str(), truth.digest);
+
+        let head = registry
+            .manifest_head(&repository, target.as_str())
+            .await
+            .expect("manifest head");
+        assert_eq!(
+            head.digest.map(|d| d.to_string()),
+            Some(truth.digest.clone())
+        );
+        let again = registry
+            .manifest_get(&repository, target.as_str())
+            .await
+            .expect("get retag");
+        assert_eq!(again.bytes, manifest.bytes);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn index_children_are_the_pushed_platform_manifests() {
+    let report = fixtures();
+    let registry = registry(&report);
+    for (repository, source_tag) in [("demo/multiarch", "2.0"), ("demo/legacy-multiarch", "3.1")] {
+        let truth = report.image(repository, source_tag);
+        let index = registry
+            .manifest_get(&repo(repository), source_tag)
+            .await
+            .unwrap();
+        let children: Vec<(String, String)> = index
+            .view
+            .manifests
+            .iter()
+            .map(|m| {
+                let platform = m.platform.as_ref().expect("platform");
+                (platform.architecture.clone(), m.digest.clone())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = truth
+            .platforms
+            .iter()
+            .map(|p| (p.architecture.clone(), p.digest.clone()))
+            .collect();
+        assert_eq!(children, expected);
+        for (_, digest) in &children {
+            let child = registry
+                .manifest_get(&repo(repository), digest)
+                .await
+                .expect("child by digest");
+            assert_eq!(&child.digest.to_string(), digest);
+            assert_eq!(child.kind(), ManifestKind::Image);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn config_blob_shows_the_created_date() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let manifest = registry
+        .manifest_get(&repo("demo/web"), "1.0")
+        .await
+        .unwrap();
+    let config = registry
+        .config_get(&repo("demo/web"), manifest.view.config.as_ref().unwrap())
+        .await
+        .expect("config");
+    assert_eq!(config.created, report.image("demo/web", "1.0").created);
+    assert!(config
+        .config
+        .unwrap()
+        .labels
+        .unwrap()
+        .contains_key("org.opencontainers.image.vendor"));
+}
+
+#[wasm_bindgen_test]
+async fn unknown_tag_and_repository_are_not_found() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let error = registry
+        .manifest_get(&repo("demo/web"), "no-such-tag")
         .await
         .expect_err("must fail");
     assert!(matches!(error, RegistryError::NotFound { .. }), "{error:?}");
+    assert!(error.has_code("MANIFEST_UNKNOWN"), "{error:?}");
+    let error = registry
+        .tags(&repo("no/such/repository"), |_| {})
+        .await
+        .expect_err("must fail");
     assert!(error.has_code("NAME_UNKNOWN"), "{error:?}");
+}
+
+#[wasm_bindgen_test]
+async fn delete_by_tag_on_distribution_reports_unsupported() {
+    let report = fixtures();
+    let error = registry(&report)
+        .tag_delete(&repo("demo/web"), &tag("0.9"))
+        .await
+        .expect_err("distribution 2.8 cannot delete by tag");
+    assert!(
+        matches!(error, RegistryError::Unsupported { .. }),
+        "{error:?}"
+    );
+    // Nothing was removed.
+    assert!(registry(&report)
+        .manifest_head(&repo("demo/web"), "0.9")
+        .await
+        .is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn delete_is_unsupported_when_the_registry_disables_it() {
+    let report = parse_report(option_env!("TAGDECK_TEST_FIXTURES_NODELETE"));
+    let registry = registry(&report);
+    let digest = Digest::parse(&report.image("demo/web", "0.9").digest).unwrap();
+    let error = registry
+        .manifest_delete(&repo("demo/web"), &digest)
+        .await
+        .expect_err("deletes are disabled");
+    match &error {
+        RegistryError::Unsupported { status, .. } => assert_eq!(*status, 405),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.advice().contains("storage.delete.enabled"));
+}
+
+#[wasm_bindgen_test]
+async fn upload_mount_put_and_delete_by_digest() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let scratch = repo("browser-test/scratch");
+    // A unique config blob, so this test never collides with an earlier run's.
+    let config = format!(
+        "{{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"{}\"}}",
+        js_sys::Date::new_0().to_iso_string()
+    );
+    let config_digest = registry
+        .blob_upload(&scratch, config.as_bytes())
+        .await
+        .expect("upload");
+    assert_eq!(
+        registry.blob_head(&scratch, &config_digest).await.unwrap(),
+        Some(config.len() as u64)
+    );
+    let mounted = registry
+        .blob_mount(&repo("browser-test/mounted"), &config_digest, &scratch)
+        .await
+        .expect("mount");
+    assert_eq!(mounted, MountOutcome::Mounted);
+    assert!(registry
+        .blob_head(&repo("browser-test/mounted"), &config_digest)
+        .await
+        .unwrap()
+        .is_some());
+
+    let manifest = format!(
+        "{{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n\t\"config\": {{\"mediaType\": \"application/vnd.oci.image.config.v1+json\", \"digest\": \"{config_digest}\", \"size\": {}}},\n\t\"layers\": []\n}}\n",
+        config.len()
+    );
+    let digest = registry
+        .manifest_put(
+            &scratch,
+            "doomed",
+            manifest.as_bytes(),
+            "application/vnd.oci.image.manifest.v1+json",
+        )
+        .await
+        .expect("put");
+    assert_eq!(digest, Digest::sha256_of(manifest.as_bytes()));
+    registry
+        .manifest_delete(&scratch, &digest)
+        .await
+        .expect("delete");
+    let error = registry
+        .manifest_get(&scratch, "doomed")
+        .await
+        .expect_err("gone with its manifest");
+    assert!(matches!(error, RegistryError::NotFound { .. }), "{error:?}");
 }
 
 #[wasm_bindgen_test]
@@ -98,4 +333,14 @@ async fn unreachable_registry_is_a_network_error() {
         .await
         .expect_err("must fail");
     assert!(matches!(error, RegistryError::Network { .. }), "{error:?}");
+}
+
+#[wasm_bindgen_test]
+async fn cancelled_requests_report_aborted() {
+    let report = fixtures();
+    let controller = web_sys::AbortController::new().unwrap();
+    let registry = Registry::new(&report.registry, FetchClient::cancelled_by(&controller));
+    controller.abort();
+    let error = registry.catalog().await.expect_err("aborted");
+    assert!(matches!(error, RegistryError::Aborted { .. }), "{error:?}");
 }

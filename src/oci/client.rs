@@ -4,7 +4,10 @@ use serde::Deserialize;
 
 use super::error::{Attempt, RegistryError};
 use super::http::{HttpClient, Method, Request, Response};
-use super::pagination::next_page_url;
+use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError};
+use super::media::{MANIFEST_ACCEPT, MAX_MANIFEST_BYTES};
+use super::names::{Digest, Repository, Tag};
+use super::pagination::{next_page_url, resolve};
 
 /// Catalog page size asked for; distribution refuses `n` above 1000.
 pub const CATALOG_PAGE_SIZE: usize = 1000;
@@ -81,7 +84,7 @@ impl<C: HttpClient> Registry<C> {
     /// can show the first tags while the rest load.
     pub async fn tags(
         &self,
-        repository: &str,
+        repository: &Repository,
         mut on_page: impl FnMut(&[String]),
     ) -> Result<Vec<String>, RegistryError> {
         let first = format!("{}/v2/{repository}/tags/list", self.base);
@@ -134,6 +137,321 @@ impl<C: HttpClient> Registry<C> {
                 None => return Ok(()),
             }
         }
+    }
+}
+
+/// What `HEAD` on a manifest tells without downloading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestHead {
+    /// `Docker-Content-Digest`; `None` when CORS does not expose it.
+    pub digest: Option<Digest>,
+    pub size: Option<u64>,
+    pub media_type: Option<String>,
+}
+
+/// The answer to a cross-repository mount request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountOutcome {
+    /// 201: the blob now exists in the target repository.
+    Mounted,
+    /// 202: the registry would not mount and opened an upload session instead; the
+    /// caller must upload the blob (or abandon the session at `location`).
+    UploadStarted { location: String },
+}
+
+impl<C: HttpClient> Registry<C> {
+    fn manifest_url(&self, repository: &Repository, reference: &str) -> String {
+        format!("{}/v2/{repository}/manifests/{reference}", self.base)
+    }
+
+    fn blob_url(&self, repository: &Repository, digest: &Digest) -> String {
+        format!("{}/v2/{repository}/blobs/{digest}", self.base)
+    }
+
+    /// GETs a manifest by tag or digest with every manifest type accepted, hashes the
+    /// exact bytes, and checks them against the digest asked for and against
+    /// `Docker-Content-Digest` when readable.
+    pub async fn manifest_get(
+        &self,
+        repository: &Repository,
+        reference: &str,
+    ) -> Result<Manifest, RegistryError> {
+        let url = self.manifest_url(repository, reference);
+        let attempt = Attempt {
+            method: Method::Get,
+            url: url.clone(),
+        };
+        let response = self
+            .execute(Request::new(Method::Get, &url).header("Accept", MANIFEST_ACCEPT))
+            .await?;
+        let manifest = Manifest::parse(response.body.clone(), response.header("content-type"))
+            .map_err(|e| manifest_error(attempt.clone(), e))?;
+        let requested_digest = Digest::parse(reference).ok();
+        let expected = requested_digest.or_else(|| {
+            response
+                .header("docker-content-digest")
+                .and_then(|d| Digest::parse(d.trim()).ok())
+        });
+        if let Some(expected) = expected {
+            if expected.verify(&manifest.bytes) == Some(false) {
+                return Err(RegistryError::DigestMismatch {
+                    attempt,
+                    expected: expected.to_string(),
+                    actual: manifest.digest.to_string(),
+                });
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// HEAD on a manifest: digest, size and type without the body.
+    pub async fn manifest_head(
+        &self,
+        repository: &Repository,
+        reference: &str,
+    ) -> Result<ManifestHead, RegistryError> {
+        let url = self.manifest_url(repository, reference);
+        let response = self
+            .execute(Request::new(Method::Head, &url).header("Accept", MANIFEST_ACCEPT))
+            .await?;
+        Ok(ManifestHead {
+            digest: response
+                .header("docker-content-digest")
+                .and_then(|d| Digest::parse(d.trim()).ok()),
+            size: response
+                .header("content-length")
+                .and_then(|l| l.trim().parse().ok()),
+            media_type: response.header("content-type").map(str::to_owned),
+        })
+    }
+
+    /// PUTs `bytes` unchanged under `reference` (a tag, or the bytes' own digest) with
+    /// `content_type`, and checks the digest the registry reports against the bytes'.
+    pub async fn manifest_put(
+        &self,
+        repository: &Repository,
+        reference: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> Result<Digest, RegistryError> {
+        let url = self.manifest_url(repository, reference);
+        let attempt = Attempt {
+            method: Method::Put,
+            url: url.clone(),
+        };
+        if bytes.len() > MAX_MANIFEST_BYTES {
+            return Err(RegistryError::TooLarge {
+                attempt,
+                size: bytes.len(),
+                limit: MAX_MANIFEST_BYTES,
+            });
+        }
+        let expected = Digest::sha256_of(bytes);
+        let response = self
+            .execute(
+                Request::new(Method::Put, &url)
+                    .header("Content-Type", content_type)
+                    .body(bytes.to_vec()),
+            )
+            .await?;
+        match response
+            .header("docker-content-digest")
+            .map(|d| d.trim().to_owned())
+        {
+            Some(reported) if reported != expected.as_str() => Err(RegistryError::DigestMismatch {
+                attempt,
+                expected: expected.to_string(),
+                actual: reported,
+            }),
+            _ => Ok(expected),
+        }
+    }
+
+    /// Tags `manifest` as `tag` in `repository` with its exact bytes and content type.
+    pub async fn manifest_put_tag(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        manifest: &Manifest,
+    ) -> Result<Digest, RegistryError> {
+        self.manifest_put(
+            repository,
+            tag.as_str(),
+            &manifest.bytes,
+            &manifest.content_type,
+        )
+        .await
+    }
+
+    /// Deletes the manifest **and every tag pointing at it**.
+    pub async fn manifest_delete(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+    ) -> Result<(), RegistryError> {
+        let url = self.manifest_url(repository, digest.as_str());
+        self.execute(Request::new(Method::Delete, &url)).await?;
+        Ok(())
+    }
+
+    /// Deletes only `tag` (OCI 1.1). A registry that cannot gives `Unsupported`,
+    /// including distribution 2.8, which answers 400 DIGEST_INVALID.
+    pub async fn tag_delete(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+    ) -> Result<(), RegistryError> {
+        let url = self.manifest_url(repository, tag.as_str());
+        match self.execute(Request::new(Method::Delete, &url)).await {
+            Err(RegistryError::Invalid {
+                attempt,
+                status: 400,
+                errors,
+            }) if errors.iter().any(|e| e.code == "DIGEST_INVALID") => {
+                Err(RegistryError::Unsupported {
+                    attempt,
+                    status: 400,
+                    errors,
+                })
+            }
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// The blob's size if `repository` has it, `None` if not.
+    pub async fn blob_head(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+    ) -> Result<Option<u64>, RegistryError> {
+        let url = self.blob_url(repository, digest);
+        match self.execute(Request::new(Method::Head, &url)).await {
+            Ok(response) => Ok(Some(
+                response
+                    .header("content-length")
+                    .and_then(|l| l.trim().parse().ok())
+                    .unwrap_or(0),
+            )),
+            Err(RegistryError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Asks the registry to link a blob of `from` into `target` without copying data.
+    pub async fn blob_mount(
+        &self,
+        target: &Repository,
+        digest: &Digest,
+        from: &Repository,
+    ) -> Result<MountOutcome, RegistryError> {
+        let url = format!(
+            "{}/v2/{target}/blobs/uploads/?mount={digest}&from={from}",
+            self.base
+        );
+        let response = self.execute(Request::new(Method::Post, &url)).await?;
+        match response.status {
+            201 => Ok(MountOutcome::Mounted),
+            _ => Ok(MountOutcome::UploadStarted {
+                location: self.upload_location(&url, &response)?,
+            }),
+        }
+    }
+
+    /// Uploads `bytes` as one blob (POST, then PUT to the Location with the digest).
+    pub async fn blob_upload(
+        &self,
+        repository: &Repository,
+        bytes: &[u8],
+    ) -> Result<Digest, RegistryError> {
+        let digest = Digest::sha256_of(bytes);
+        let start_url = format!("{}/v2/{repository}/blobs/uploads/", self.base);
+        let started = self.execute(Request::new(Method::Post, &start_url)).await?;
+        let location = self.upload_location(&start_url, &started)?;
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let put_url = format!("{location}{separator}digest={digest}");
+        self.execute(
+            Request::new(Method::Put, &put_url)
+                .header("Content-Type", "application/octet-stream")
+                .body(bytes.to_vec()),
+        )
+        .await?;
+        Ok(digest)
+    }
+
+    /// The upload session URL from `Location`, resolved against the request URL.
+    fn upload_location(
+        &self,
+        request_url: &str,
+        response: &Response,
+    ) -> Result<String, RegistryError> {
+        let malformed = |detail: String| RegistryError::Malformed {
+            attempt: Attempt {
+                method: Method::Post,
+                url: request_url.to_owned(),
+            },
+            detail,
+        };
+        let location = response.header("location").ok_or_else(|| {
+            malformed(
+                "no readable Location header; the registry's CORS settings must expose it \
+                 (Access-Control-Expose-Headers: Location)"
+                    .into(),
+            )
+        })?;
+        resolve(request_url, location.trim()).map_err(|e| malformed(e.to_string()))
+    }
+
+    /// Fetches a blob that must be small (an image config) and checks its digest.
+    pub async fn blob_get_verified(
+        &self,
+        repository: &Repository,
+        descriptor: &Descriptor,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let url = format!("{}/v2/{repository}/blobs/{}", self.base, descriptor.digest);
+        let attempt = Attempt {
+            method: Method::Get,
+            url: url.clone(),
+        };
+        let expected = Digest::parse(&descriptor.digest).map_err(|e| RegistryError::Malformed {
+            attempt: attempt.clone(),
+            detail: e.to_string(),
+        })?;
+        let response = self.execute(Request::new(Method::Get, &url)).await?;
+        if expected.verify(&response.body) == Some(false) {
+            return Err(RegistryError::DigestMismatch {
+                attempt,
+                expected: expected.to_string(),
+                actual: Digest::sha256_of(&response.body).to_string(),
+            });
+        }
+        Ok(response.body)
+    }
+
+    /// The image configuration referenced by an image manifest.
+    pub async fn config_get(
+        &self,
+        repository: &Repository,
+        config: &Descriptor,
+    ) -> Result<ImageConfig, RegistryError> {
+        let bytes = self.blob_get_verified(repository, config).await?;
+        ImageConfig::parse(&bytes).map_err(|e| RegistryError::Malformed {
+            attempt: Attempt {
+                method: Method::Get,
+                url: format!("{}/v2/{repository}/blobs/{}", self.base, config.digest),
+            },
+            detail: e.to_string(),
+        })
+    }
+}
+
+fn manifest_error(attempt: Attempt, error: ManifestError) -> RegistryError {
+    match error {
+        ManifestError::TooLarge(size) => RegistryError::TooLarge {
+            attempt,
+            size,
+            limit: MAX_MANIFEST_BYTES,
+        },
+        ManifestError::Malformed(detail) => RegistryError::Malformed { attempt, detail },
     }
 }
 

@@ -1,7 +1,11 @@
 //! Pure registry protocol logic: no network, no DOM. Everything here compiles and is
 //! tested natively; the browser transport plugs in through [`http::HttpClient`].
 
+pub mod auth;
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod manifest;
+pub mod media;
+pub mod names;
 pub mod pagination;

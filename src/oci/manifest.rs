@@ -1,0 +1,249 @@
+//! Manifests and indexes: the raw bytes (the only thing ever sent back), their
+//! content type and digest, and a parsed view for display. The view keeps unknown
+//! fields, so nothing a registry sends is hidden or dropped.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use thiserror::Error;
+
+use super::media;
+use super::names::Digest;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Platform {
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default, rename = "os.version")]
+    pub os_version: Option<String>,
+    #[serde(default, rename = "os.features")]
+    pub os_features: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl Platform {
+    /// `linux/arm64/v8`, as docker writes platforms.
+    pub fn label(&self) -> String {
+        let mut label = format!("{}/{}", self.os, self.architecture);
+        if let Some(variant) = &self.variant {
+            label.push('/');
+            label.push_str(variant);
+        }
+        label
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    #[serde(default)]
+    pub media_type: Option<String>,
+    pub digest: String,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+    #[serde(default)]
+    pub urls: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The fields of an image manifest or an index, whichever the document is.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestView {
+    pub schema_version: Option<i64>,
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+    #[serde(default)]
+    pub config: Option<Descriptor>,
+    #[serde(default)]
+    pub layers: Vec<Descriptor>,
+    #[serde(default)]
+    pub manifests: Vec<Descriptor>,
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestKind {
+    /// A single-platform image (or artifact) with a config and layers.
+    Image,
+    /// A multi-platform index / manifest list.
+    Index,
+    /// Anything else (schema 1, unknown types): shown raw, never rewritten.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ManifestError {
+    #[error("the manifest is not valid JSON of the expected shape: {0}")]
+    Malformed(String),
+    #[error("the manifest is {0} bytes; registries need only accept 4 MiB")]
+    TooLarge(usize),
+}
+
+/// A manifest exactly as the registry sent it, with its digest and a parsed view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The exact bytes: PUT these, never a re-serialisation (that changes the digest).
+    pub bytes: Vec<u8>,
+    /// The Content-Type to PUT them with (distribution treats a missing one as schema 1).
+    pub content_type: String,
+    pub digest: Digest,
+    pub view: ManifestView,
+}
+
+impl Manifest {
+    /// Parses `bytes`; `content_type` is the response's Content-Type, if any.
+    pub fn parse(bytes: Vec<u8>, content_type: Option<&str>) -> Result<Self, ManifestError> {
+        if bytes.len() > media::MAX_MANIFEST_BYTES {
+            return Err(ManifestError::TooLarge(bytes.len()));
+        }
+        let view: ManifestView =
+            serde_json::from_slice(&bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        let content_type = content_type
+            .map(str::trim)
+            .filter(|ct| !ct.is_empty() && media::essence(ct) != "application/octet-stream")
+            .map(str::to_owned)
+            .or_else(|| view.media_type.clone())
+            .unwrap_or_else(|| guess_media_type(&view).to_owned());
+        Ok(Manifest {
+            digest: Digest::sha256_of(&bytes),
+            bytes,
+            content_type,
+            view,
+        })
+    }
+
+    /// The media type: the document's own `mediaType`, else the Content-Type.
+    pub fn media_type(&self) -> String {
+        self.view
+            .media_type
+            .clone()
+            .unwrap_or_else(|| media::essence(&self.content_type))
+    }
+
+    pub fn kind(&self) -> ManifestKind {
+        let media_type = self.media_type();
+        if media::is_index(&media_type) {
+            ManifestKind::Index
+        } else if media::is_image_manifest(&media_type) {
+            ManifestKind::Image
+        } else if self.view.schema_version == Some(2) && !self.view.manifests.is_empty() {
+            ManifestKind::Index
+        } else if self.view.schema_version == Some(2) && self.view.config.is_some() {
+            ManifestKind::Image
+        } else {
+            ManifestKind::Other
+        }
+    }
+
+    /// Config plus layers, for an image; the children's manifests, for an index.
+    pub fn referenced_size(&self) -> u64 {
+        let config = self.view.config.as_ref().map_or(0, |c| c.size);
+        config
+            + self.view.layers.iter().map(|l| l.size).sum::<u64>()
+            + self.view.manifests.iter().map(|m| m.size).sum::<u64>()
+    }
+
+    /// The platforms of an index, in document order.
+    pub fn platforms(&self) -> Vec<&Platform> {
+        self.view
+            .manifests
+            .iter()
+            .filter_map(|m| m.platform.as_ref())
+            .collect()
+    }
+
+    /// The bytes re-indented for reading. Display only: never PUT these.
+    pub fn pretty_json(&self) -> String {
+        serde_json::from_slice::<Value>(&self.bytes)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| String::from_utf8_lossy(&self.bytes).into_owned())
+    }
+}
+
+/// OCI allows manifests without `mediaType`; tell them apart by shape.
+fn guess_media_type(view: &ManifestView) -> &'static str {
+    if !view.manifests.is_empty() {
+        media::OCI_INDEX
+    } else {
+        media::OCI_MANIFEST
+    }
+}
+
+/// The image configuration blob (what `docker inspect` shows), for display.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+pub struct ImageConfig {
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub architecture: Option<String>,
+    #[serde(default)]
+    pub os: Option<String>,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub config: Option<ContainerConfig>,
+    #[serde(default)]
+    pub history: Vec<HistoryEntry>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerConfig {
+    #[serde(default)]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub env: Option<Vec<String>>,
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default)]
+    pub cmd: Option<Vec<String>>,
+    #[serde(default)]
+    pub working_dir: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HistoryEntry {
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub empty_layer: bool,
+}
+
+impl ImageConfig {
+    pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| ManifestError::Malformed(format!("image config: {e}")))
+    }
+}

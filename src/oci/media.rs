@@ -1,0 +1,57 @@
+//! Media types, and the Accept header every manifest request must send.
+
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub const DOCKER_SCHEMA1_SIGNED: &str = "application/vnd.docker.distribution.manifest.v1+prettyjws";
+pub const OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+pub const DOCKER_CONFIG: &str = "application/vnd.docker.container.image.v1+json";
+pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+
+/// Without the list types distribution serves one platform's child instead of the
+/// index; without the OCI types it answers 404 for OCI manifests. So: all four.
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// Registries need only accept manifests up to 4 MiB; larger ones are refused.
+pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+pub fn is_index(media_type: &str) -> bool {
+    matches!(media_type, OCI_INDEX | DOCKER_MANIFEST_LIST)
+}
+
+pub fn is_image_manifest(media_type: &str) -> bool {
+    matches!(media_type, OCI_MANIFEST | DOCKER_MANIFEST)
+}
+
+pub fn is_image_config(media_type: &str) -> bool {
+    matches!(media_type, OCI_CONFIG | DOCKER_CONFIG)
+}
+
+/// A human name for a media type, falling back to the type itself.
+pub fn describe(media_type: &str) -> &str {
+    match media_type {
+        OCI_INDEX => "OCI image index",
+        OCI_MANIFEST => "OCI image manifest",
+        DOCKER_MANIFEST_LIST => "Docker manifest list",
+        DOCKER_MANIFEST => "Docker image manifest v2",
+        DOCKER_SCHEMA1_SIGNED => "Docker schema 1 manifest (deprecated)",
+        OCI_CONFIG => "OCI image config",
+        DOCKER_CONFIG => "Docker image config",
+        OCI_EMPTY => "empty descriptor",
+        other => other,
+    }
+}
+
+/// The media type without parameters (`; charset=...`), lower-cased.
+pub fn essence(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}

@@ -1,0 +1,379 @@
+//! Repository names, tags, digests and full references, validated with the grammars
+//! of the distribution spec. Errors say which part is wrong and why, so a form can
+//! show them as the user types.
+
+use std::fmt;
+
+use thiserror::Error;
+
+pub const MAX_TAG_LENGTH: usize = 128;
+/// distribution refuses repository names (with the registry host) above 255 bytes.
+pub const MAX_REPOSITORY_LENGTH: usize = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamePart {
+    Registry,
+    Repository,
+    Tag,
+    Digest,
+}
+
+impl fmt::Display for NamePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NamePart::Registry => "registry host",
+            NamePart::Repository => "repository name",
+            NamePart::Tag => "tag",
+            NamePart::Digest => "digest",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{part} {input:?} is invalid: {reason}")]
+pub struct NameError {
+    pub part: NamePart,
+    pub input: String,
+    pub reason: String,
+}
+
+fn invalid(part: NamePart, input: &str, reason: impl Into<String>) -> NameError {
+    NameError {
+        part,
+        input: input.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// A repository name such as `team/sub/app`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Repository(String);
+
+impl Repository {
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        let fail = |reason: String| invalid(NamePart::Repository, input, reason);
+        if input.is_empty() {
+            return Err(fail("it is empty".into()));
+        }
+        if input.len() > MAX_REPOSITORY_LENGTH {
+            return Err(fail(format!(
+                "it is {} characters long; the limit is {MAX_REPOSITORY_LENGTH}",
+                input.len()
+            )));
+        }
+        for (index, component) in input.split('/').enumerate() {
+            check_path_component(component).map_err(|reason| {
+                fail(format!(
+                    "path component {} {component:?} {reason}",
+                    index + 1
+                ))
+            })?;
+        }
+        Ok(Repository(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
+fn check_path_component(component: &str) -> Result<(), String> {
+    if component.is_empty() {
+        return Err("is empty (two slashes in a row, or a slash at an end)".into());
+    }
+    let bytes = component.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if let Some(bad) = bytes
+        .iter()
+        .find(|&&b| !(alnum(b) || matches!(b, b'.' | b'_' | b'-')))
+    {
+        let c = *bad as char;
+        return Err(if c.is_ascii_uppercase() {
+            format!("has upper-case {c:?}; repository names are lower-case")
+        } else {
+            format!("has {c:?}; only a-z, 0-9 and the separators . _ __ - are allowed")
+        });
+    }
+    if !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return Err("must start and end with a letter or digit".into());
+    }
+    // Separators between alphanumeric runs: one '.', one '_', '__', or any run of '-'.
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &component[start..i];
+        let allowed = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
+        if !allowed {
+            return Err(format!(
+                "has separator {separator:?}; allowed are '.', '_', '__' or dashes"
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl fmt::Display for Repository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A tag: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag(String);
+
+impl Tag {
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        let fail = |reason: String| invalid(NamePart::Tag, input, reason);
+        let Some(first) = input.chars().next() else {
+            return Err(fail("it is empty".into()));
+        };
+        if input.len() > MAX_TAG_LENGTH {
+            return Err(fail(format!(
+                "it is {} characters long; the limit is {MAX_TAG_LENGTH}",
+                input.len()
+            )));
+        }
+        if !(first.is_ascii_alphanumeric() || first == '_') {
+            return Err(fail(format!(
+                "it starts with {first:?}; a tag starts with a letter, digit or '_'"
+            )));
+        }
+        if let Some(bad) = input
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        {
+            return Err(fail(format!(
+                "it contains {bad:?}; only letters, digits, '_', '.' and '-' are allowed"
+            )));
+        }
+        Ok(Tag(input.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A content digest `algorithm:hex`. sha256 and sha512 are checked for length;
+/// other registered-looking algorithms are accepted as opaque.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Digest(String);
+
+impl Digest {
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        let fail = |reason: String| invalid(NamePart::Digest, input, reason);
+        let Some((algorithm, encoded)) = input.split_once(':') else {
+            return Err(fail(
+                "it has no ':' between algorithm and value (sha256:...)".into(),
+            ));
+        };
+        let algorithm_ok = !algorithm.is_empty()
+            && algorithm.split(['.', '+', '_', '-']).all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+        if !algorithm_ok {
+            return Err(fail(format!("algorithm {algorithm:?} is not a valid name")));
+        }
+        let hex_length = match algorithm {
+            "sha256" => Some(64),
+            "sha512" => Some(128),
+            _ => None,
+        };
+        match hex_length {
+            Some(length) => {
+                if encoded.len() != length {
+                    return Err(fail(format!(
+                        "a {algorithm} value has {length} hex characters, this one has {}",
+                        encoded.len()
+                    )));
+                }
+                if !encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                {
+                    return Err(fail(format!(
+                        "a {algorithm} value is lower-case hex (0-9, a-f)"
+                    )));
+                }
+            }
+            None => {
+                if encoded.is_empty()
+                    || !encoded
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'))
+                {
+                    return Err(fail(
+                        "the value after ':' is empty or has invalid characters".into(),
+                    ));
+                }
+            }
+        }
+        Ok(Digest(input.to_owned()))
+    }
+
+    /// sha256 of `bytes`, as registries compute manifest and blob digests.
+    pub fn sha256_of(bytes: &[u8]) -> Self {
+        use sha2::{Digest as _, Sha256};
+        let hash = Sha256::digest(bytes);
+        let mut text = String::with_capacity(7 + 64);
+        text.push_str("sha256:");
+        for byte in hash {
+            text.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
+            text.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
+        }
+        Digest(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn algorithm(&self) -> &str {
+        self.0.split_once(':').map_or("", |(a, _)| a)
+    }
+
+    pub fn hex(&self) -> &str {
+        self.0.split_once(':').map_or("", |(_, h)| h)
+    }
+
+    /// The first `n` characters of the value, as consoles show digests in lists.
+    pub fn short(&self, n: usize) -> &str {
+        let hex = self.hex();
+        &hex[..n.min(hex.len())]
+    }
+
+    /// Whether `bytes` hash to this digest. Only sha256 and sha512 can be checked;
+    /// other algorithms answer `None`.
+    pub fn verify(&self, bytes: &[u8]) -> Option<bool> {
+        match self.algorithm() {
+            "sha256" => Some(Digest::sha256_of(bytes) == *self),
+            "sha512" => {
+                use sha2::{Digest as _, Sha512};
+                let hash = Sha512::digest(bytes);
+                let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+                Some(hex == self.hex())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `host[:port]/repository[:tag][@digest]`, the form `docker pull` accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub registry: Option<String>,
+    pub repository: Repository,
+    pub tag: Option<Tag>,
+    pub digest: Option<Digest>,
+}
+
+impl Reference {
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        let input = input.trim();
+        let (name_and_tag, digest) = match input.split_once('@') {
+            Some((rest, digest)) => (rest, Some(Digest::parse(digest)?)),
+            None => (input, None),
+        };
+        // A ':' after the last '/' starts the tag; one before it is a port.
+        let last_slash = name_and_tag.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match name_and_tag[last_slash..].find(':') {
+            Some(i) => {
+                let colon = last_slash + i;
+                (
+                    &name_and_tag[..colon],
+                    Some(Tag::parse(&name_and_tag[colon + 1..])?),
+                )
+            }
+            None => (name_and_tag, None),
+        };
+        // Like docker: the first component is a registry host when it has a '.' or
+        // a ':' or is "localhost"; otherwise it is part of the repository name.
+        let (registry, repository) = match name.split_once('/') {
+            Some((first, rest))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                check_host(first)?;
+                (Some(first.to_owned()), rest)
+            }
+            _ => (None, name),
+        };
+        Ok(Reference {
+            registry,
+            repository: Repository::parse(repository)?,
+            tag,
+            digest,
+        })
+    }
+}
+
+fn check_host(host: &str) -> Result<(), NameError> {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    if let Some(port) = port {
+        if port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(invalid(
+                NamePart::Registry,
+                host,
+                format!("port {port:?} is not a number from 1 to 65535"),
+            ));
+        }
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if name.is_empty() || !name.split('.').all(label_ok) {
+        return Err(invalid(
+            NamePart::Registry,
+            host,
+            "a host name is dot-separated letters, digits and dashes",
+        ));
+    }
+    Ok(())
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(registry) = &self.registry {
+            write!(f, "{registry}/")?;
+        }
+        write!(f, "{}", self.repository)?;
+        if let Some(tag) = &self.tag {
+            write!(f, ":{tag}")?;
+        }
+        if let Some(digest) = &self.digest {
+            write!(f, "@{digest}")?;
+        }
+        Ok(())
+    }
+}

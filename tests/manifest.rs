@@ -1,0 +1,127 @@
+#![cfg(not(target_arch = "wasm32"))]
+
+use tagdeck::oci::manifest::{ImageConfig, Manifest, ManifestError, ManifestKind};
+use tagdeck::oci::media;
+use tagdeck::oci::names::Digest;
+
+const OCI_INDEX: &str = "{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n\t\"manifests\": [\n\t\t{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"size\": 500, \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"}},\n\t\t{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\", \"size\": 501, \"platform\": {\"architecture\": \"arm64\", \"os\": \"linux\", \"variant\": \"v8\", \"os.features\": [\"x\"]}}\n\t],\n\t\"annotations\": {\"org.opencontainers.image.created\": \"2026-01-01T00:00:00Z\"},\n\t\"futureField\": {\"kept\": true}\n}\n";
+
+const DOCKER_MANIFEST: &str = r#"{
+   "schemaVersion": 2,
+   "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+   "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": "sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", "size": 1000},
+   "layers": [
+      {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "digest": "sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd", "size": 2000},
+      {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "digest": "sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "size": 3000}
+   ]
+}"#;
+
+#[test]
+fn index_keeps_bytes_platforms_and_unknown_fields() {
+    let manifest = Manifest::parse(OCI_INDEX.as_bytes().to_vec(), Some(media::OCI_INDEX)).unwrap();
+    assert_eq!(manifest.bytes, OCI_INDEX.as_bytes());
+    assert_eq!(manifest.digest, Digest::sha256_of(OCI_INDEX.as_bytes()));
+    assert_eq!(manifest.kind(), ManifestKind::Index);
+    let platforms: Vec<String> = manifest.platforms().iter().map(|p| p.label()).collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    assert_eq!(
+        manifest.view.manifests[1]
+            .platform
+            .as_ref()
+            .unwrap()
+            .os_features,
+        ["x"]
+    );
+    assert_eq!(manifest.view.extra["futureField"]["kept"], true);
+    assert_eq!(manifest.referenced_size(), 1001);
+    assert!(manifest.pretty_json().contains("futureField"));
+}
+
+#[test]
+fn image_manifest_sizes_and_kind() {
+    let manifest = Manifest::parse(
+        DOCKER_MANIFEST.as_bytes().to_vec(),
+        Some(media::DOCKER_MANIFEST),
+    )
+    .unwrap();
+    assert_eq!(manifest.kind(), ManifestKind::Image);
+    assert_eq!(manifest.view.layers.len(), 2);
+    assert_eq!(manifest.referenced_size(), 6000);
+    assert_eq!(manifest.content_type, media::DOCKER_MANIFEST);
+}
+
+#[test]
+fn content_type_falls_back_to_media_type_field_then_shape() {
+    let from_field = Manifest::parse(DOCKER_MANIFEST.as_bytes().to_vec(), None).unwrap();
+    assert_eq!(from_field.content_type, media::DOCKER_MANIFEST);
+    let no_media_type = br#"{"schemaVersion":2,"manifests":[{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1}]}"#;
+    let guessed =
+        Manifest::parse(no_media_type.to_vec(), Some("application/octet-stream")).unwrap();
+    assert_eq!(guessed.content_type, media::OCI_INDEX);
+    assert_eq!(guessed.kind(), ManifestKind::Index);
+}
+
+#[test]
+fn unknown_media_types_are_kept_not_rejected() {
+    let artifact = br#"{"schemaVersion":2,"mediaType":"application/vnd.example.thing+json","artifactType":"application/vnd.example.sbom","subject":{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":7}}"#;
+    let manifest = Manifest::parse(
+        artifact.to_vec(),
+        Some("application/vnd.example.thing+json"),
+    )
+    .unwrap();
+    assert_eq!(manifest.kind(), ManifestKind::Other);
+    assert_eq!(manifest.media_type(), "application/vnd.example.thing+json");
+    assert_eq!(
+        manifest.view.artifact_type.as_deref(),
+        Some("application/vnd.example.sbom")
+    );
+    assert_eq!(manifest.view.subject.as_ref().unwrap().size, 7);
+    assert_eq!(
+        media::describe("application/vnd.example.thing+json"),
+        "application/vnd.example.thing+json"
+    );
+}
+
+#[test]
+fn malformed_manifests_are_errors_with_detail() {
+    let truncated = &DOCKER_MANIFEST.as_bytes()[..DOCKER_MANIFEST.len() / 2];
+    for bad in [
+        truncated.to_vec(),
+        br#"{"schemaVersion":2,"layers":5}"#.to_vec(),
+        br#"{"schemaVersion":"two"}"#.to_vec(),
+        br#"{"schemaVersion":2,"config":{"size":1}}"#.to_vec(),
+        b"[1,2,3]".to_vec(),
+        b"".to_vec(),
+        vec![0xff, 0xfe],
+    ] {
+        match Manifest::parse(bad.clone(), None) {
+            Err(ManifestError::Malformed(detail)) => assert!(!detail.is_empty()),
+            other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(&bad)),
+        }
+    }
+}
+
+#[test]
+fn oversized_manifest_is_refused() {
+    let huge = vec![b' '; media::MAX_MANIFEST_BYTES + 1];
+    assert_eq!(
+        Manifest::parse(huge, None),
+        Err(ManifestError::TooLarge(media::MAX_MANIFEST_BYTES + 1))
+    );
+}
+
+#[test]
+fn image_config_view() {
+    let config = br#"{"architecture":"amd64","os":"linux","created":"2026-01-15T10:00:00Z",
+        "config":{"Labels":{"a":"<b>x</b>"},"Env":["A=1"],"Entrypoint":["/bin/app"],"Cmd":null,"ExposedPorts":{"80/tcp":{}}},
+        "history":[{"created_by":"ADD x","empty_layer":true}],"rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let parsed = ImageConfig::parse(config).unwrap();
+    assert_eq!(parsed.created.as_deref(), Some("2026-01-15T10:00:00Z"));
+    let container = parsed.config.unwrap();
+    assert_eq!(container.labels.unwrap()["a"], "<b>x</b>");
+    assert_eq!(container.cmd, None);
+    assert!(container.extra.contains_key("ExposedPorts"));
+    assert!(parsed.history[0].empty_layer);
+    assert!(parsed.extra.contains_key("rootfs"));
+    assert!(ImageConfig::parse(br#"{"history":"nope"}"#).is_err());
+}
