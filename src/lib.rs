@@ -1,6 +1,7 @@
 //! Tagdeck: a registry console. `oci` is the protocol (pure), `net` the browser
 //! transport, `ui` the Leptos views.
 
+pub mod model;
 pub mod oci;
 
 #[cfg(target_arch = "wasm32")]

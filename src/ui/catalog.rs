@@ -1,47 +1,96 @@
-//! The repository list of the connected registry.
+//! Every repository of the registry, grouped by namespace, filtered as you type.
 
 use leptos::prelude::*;
 
+use crate::model::catalog_tree::catalog_rows;
+use crate::model::route::View;
 use crate::net::FetchClient;
 use crate::oci::client::Registry;
 use crate::ui::error_view::ErrorPanel;
+use crate::ui::router::Link;
 
 #[component]
-pub fn Catalog(registry_url: String) -> impl IntoView {
+pub fn CatalogView(registry: String) -> impl IntoView {
     let repositories = LocalResource::new(move || {
-        let url = registry_url.clone();
-        async move { Registry::new(&url, FetchClient::new()).catalog().await }
+        let registry = registry.clone();
+        async move { Registry::new(&registry, FetchClient::new()).catalog().await }
     });
+    let filter = RwSignal::new(String::new());
 
     view! {
         <section class="panel" aria-labelledby="catalog-heading">
-            <h2 id="catalog-heading">"Repositories"</h2>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading repositories…"</p> }>
+            <div class="panel-head">
+                <h2 id="catalog-heading">"Repositories"</h2>
+                <input
+                    type="search"
+                    class="filter"
+                    placeholder="Filter repositories"
+                    aria-label="Filter repositories"
+                    prop:value=move || filter.get()
+                    on:input:target=move |event| filter.set(event.target().value())
+                />
+            </div>
+            <Suspense fallback=|| {
+                view! { <p class="loading" role="status">"Loading repositories…"</p> }
+            }>
                 {move || {
                     repositories
                         .get()
                         .map(|result| match result {
-                            Ok(names) if names.is_empty() => {
-                                view! { <p class="empty">"This registry has no repositories yet."</p> }
-                                    .into_any()
-                            }
-                            Ok(names) => {
-                                let count = names.len();
-                                view! {
-                                    <p class="count">{format!("{count} repositories")}</p>
-                                    <ul class="repository-list" aria-label="Repositories">
-                                        {names
-                                            .into_iter()
-                                            .map(|name| view! { <li class="repository">{name}</li> })
-                                            .collect_view()}
-                                    </ul>
-                                }
-                                    .into_any()
-                            }
+                            Ok(names) => view! { <RepositoryList names filter /> }.into_any(),
                             Err(error) => view! { <ErrorPanel error /> }.into_any(),
                         })
                 }}
             </Suspense>
         </section>
+    }
+}
+
+#[component]
+fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView {
+    let total = names.len();
+    let rows = Memo::new(move |_| catalog_rows(&names, &filter.get()));
+    let shown = move || rows.with(|rows| rows.iter().filter(|r| r.is_repository).count());
+    view! {
+        <p class="count" role="status">
+            {move || {
+                if total == 0 {
+                    "This registry has no repositories yet.".to_owned()
+                } else if shown() == total {
+                    format!("{total} repositories")
+                } else {
+                    format!("{} of {total} repositories match", shown())
+                }
+            }}
+        </p>
+        <ul class="repository-list" aria-label="Repositories">
+            <For each=move || rows.get() key=|row| row.name.clone() let:row>
+                {
+                    let indent = format!("padding-left: {}rem", 0.75 + 1.25 * row.depth as f64);
+                    if row.is_repository {
+                        let (namespace, short) = match row.name.rsplit_once('/') {
+                            Some((ns, short)) => (format!("{ns}/"), short.to_owned()),
+                            None => (String::new(), row.name.clone()),
+                        };
+                        view! {
+                            <li class="repository" style=indent>
+                                <Link view=View::Repository { name: row.name.clone() }>
+                                    <span class="namespace">{namespace}</span>
+                                    {short}
+                                </Link>
+                            </li>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <li class="namespace-heading" role="none" style=indent>
+                                {row.name.clone()}
+                            </li>
+                        }
+                            .into_any()
+                    }
+                }
+            </For>
+        </ul>
     }
 }

@@ -1,39 +1,114 @@
-//! Leptos views. State a user may want to share lives in the page URL.
+//! Leptos views. The route (registry and view) lives in the page address.
 
+mod browser;
 mod catalog;
-mod connection;
+mod connect;
+mod copy;
 mod error_view;
+mod image;
+mod router;
+mod tags;
 
 use leptos::prelude::*;
 
-use catalog::Catalog;
+use crate::model::route::View;
+use catalog::CatalogView;
+use connect::{default_registry, ConnectForm, ConnectionGate};
+use image::ImageView;
+use router::{Link, Router};
+use tags::TagsView;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let registry = LocalResource::new(connection::initial_registry);
+    let router = Router::provide();
+    let fallback = LocalResource::new(default_registry);
+    // The registry in use and where it came from; None while config.json loads.
+    let registry = Memo::new(move |_| match router.route().registry {
+        Some(address) => Some((address, "page address")),
+        None => fallback.get(),
+    });
+    let address = Signal::derive(move || registry.get().map(|(address, _)| address));
+
+    Effect::new(move || {
+        let title = match router.route().view {
+            View::Catalog => "Tagdeck".to_owned(),
+            View::Repository { name } => format!("{name} · Tagdeck"),
+            View::Image {
+                repository,
+                reference,
+            } => format!("{repository}:{reference} · Tagdeck"),
+        };
+        browser::set_title(&title);
+    });
 
     view! {
         <header class="topbar">
-            <h1>"Tagdeck"</h1>
-            <Suspense fallback=|| ()>
-                {move || {
-                    registry
-                        .get()
-                        .map(|(url, source)| {
-                            view! {
-                                <p class="registry-url">
-                                    "Registry: " <code>{url}</code>
-                                    <span class="source">{format!(" (from {source})")}</span>
-                                </p>
-                            }
-                        })
-                }}
-            </Suspense>
+            <h1>
+                <Link view=View::Catalog>"Tagdeck"</Link>
+            </h1>
+            <ConnectForm current=address />
+            {move || {
+                registry
+                    .get()
+                    .map(|(_, source)| view! { <span class="source">{format!("from {source}")}</span> })
+            }}
         </header>
         <main>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Finding the registry…"</p> }>
-                {move || registry.get().map(|(url, _)| view! { <Catalog registry_url=url /> })}
-            </Suspense>
+            <Breadcrumbs />
+            {move || match registry.get() {
+                None => view! { <p class="loading" role="status">"Finding the registry…"</p> }.into_any(),
+                Some((address, _)) => view! { <RegistryViews address /> }.into_any(),
+            }}
         </main>
+    }
+}
+
+/// The views of one registry, shown once `/v2/` answered.
+#[component]
+fn RegistryViews(address: String) -> impl IntoView {
+    let router = router::use_router();
+    let gate_address = address.clone();
+    view! {
+        <ConnectionGate address=gate_address>
+            {
+                let address = address.clone();
+                move || {
+                    let address = address.clone();
+                    match router.route().view {
+                        View::Catalog => view! { <CatalogView registry=address /> }.into_any(),
+                        View::Repository { name } => {
+                            view! { <TagsView registry=address repository=name /> }.into_any()
+                        }
+                        View::Image { repository, reference } => {
+                            view! { <ImageView registry=address repository reference /> }.into_any()
+                        }
+                    }
+                }
+            }
+        </ConnectionGate>
+    }
+}
+
+#[component]
+fn Breadcrumbs() -> impl IntoView {
+    let router = router::use_router();
+    move || {
+        let view = router.route().view;
+        let (repository, reference) = match &view {
+            View::Catalog => return None,
+            View::Repository { name } => (name.clone(), None),
+            View::Image {
+                repository,
+                reference,
+            } => (repository.clone(), Some(reference.clone())),
+        };
+        Some(view! {
+            <nav class="breadcrumbs" aria-label="Breadcrumbs">
+                <Link view=View::Catalog>"Repositories"</Link>
+                " / "
+                <Link view=View::Repository { name: repository.clone() }>{repository.clone()}</Link>
+                {reference.map(|r| view! { " / " <span aria-current="page">{r}</span> })}
+            </nav>
+        })
     }
 }

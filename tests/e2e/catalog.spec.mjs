@@ -1,25 +1,44 @@
 import { test, expect, screenshotPath } from './harness.mjs';
 import { repositoryNames } from '../../scripts/lib/fixtures.mjs';
 
+const repositoryItems = (page) => page.getByRole('list', { name: 'Repositories' }).getByRole('listitem');
+
 test('lists exactly the repositories the fixture generator pushed', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/`);
-  const list = page.getByRole('list', { name: 'Repositories' });
-  await expect(list).toBeVisible();
-  const shown = (await list.getByRole('listitem').allTextContents()).map((s) => s.trim());
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
+  const shown = (await repositoryItems(page).allTextContents()).map((s) => s.trim());
   expect(shown.sort()).toEqual(repositoryNames(deployment.report));
+  await expect(page.getByText('from config.json')).toBeVisible();
   await page.screenshot({ path: screenshotPath('catalog'), fullPage: true });
+});
+
+test('nested names are grouped under their namespaces and filter as you type', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/`);
+  const list = page.getByRole('list', { name: 'Repositories' });
+  await expect(list.locator('.namespace-heading')).toHaveText(['demo/', 'scale/', 'team/', 'team/sub/']);
+  await page.getByRole('searchbox', { name: 'Filter repositories' }).fill('sub/a');
+  await expect(repositoryItems(page)).toHaveText(['team/sub/app']);
+  await expect(page.getByRole('status').filter({ hasText: 'match' })).toContainText('1 of');
 });
 
 test('the registry can also come from the page address', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?registry=${encodeURIComponent(deployment.registry.url)}`);
-  await expect(page.getByText('(from page address)')).toBeVisible();
-  await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('listitem'))
-    .toHaveCount(repositoryNames(deployment.report).length);
+  await expect(page.getByText('from page address')).toBeVisible();
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
 });
 
-test('an unreachable registry gets an explanation, not a blank page', async ({ page, deployment }) => {
+test('an unreachable registry is explained, not a blank page', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?registry=${encodeURIComponent('http://127.0.0.1:9')}`);
-  const alert = page.getByRole('alert');
-  await expect(alert).toContainText('could not be reached');
-  await expect(alert).toContainText('CORS');
+  await expect(page.getByRole('alert')).toContainText('could not be reached');
+  await expect(page.getByRole('alert')).toContainText('http://127.0.0.1:9');
+});
+
+test('connecting through the address field remembers the registry', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent('http://127.0.0.1:9')}`);
+  await page.getByRole('combobox', { name: 'Registry' }).fill(deployment.registry.url.replace('http://', ''));
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
+  expect(new URL(page.url()).searchParams.get('registry')).toBe(deployment.registry.url);
+  const recent = await page.evaluate(() => localStorage.getItem('tagdeck.recentRegistries'));
+  expect(JSON.parse(recent)).toContain(deployment.registry.url);
 });

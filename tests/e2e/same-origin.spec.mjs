@@ -29,7 +29,7 @@ test('with login, the console on the same origin lists the repositories', async 
   });
   const page = await context.newPage();
   await page.goto(`${proxied.url}/`);
-  await expect(page.getByText('(from same origin as this page)')).toBeVisible();
+  await expect(page.getByText('from same origin as this page')).toBeVisible();
   const items = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem');
   await expect(items).toHaveCount(repositoryNames(proxied.report).length);
   expect((await items.allTextContents()).map((s) => s.trim()).sort()).toEqual(repositoryNames(proxied.report));

@@ -1,0 +1,9 @@
+//! View models: what the screens show, computed without the DOM or the network
+//! (sorting, grouping, routes, formatting), so it is tested natively.
+
+pub mod catalog_tree;
+pub mod format;
+pub mod registry_address;
+pub mod route;
+pub mod tag_table;
+pub mod version_order;

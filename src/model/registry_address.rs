@@ -1,0 +1,133 @@
+//! What the user types as a registry, made into a base URL; the list of registries
+//! used before; and the configuration a registry needs to let this page in.
+
+use thiserror::Error;
+
+pub const MAX_RECENT: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AddressError {
+    #[error("Enter the registry's address, for example http://127.0.0.1:5000")]
+    Empty,
+    #[error("Only http:// and https:// registries can be reached from a browser")]
+    UnsupportedScheme,
+    #[error("\"{0}\" has no host name")]
+    NoHost(String),
+}
+
+/// `localhost:5000/v2/` → `http://localhost:5000`. No scheme means https, except
+/// for loopback hosts, which are almost always plain-http test registries. User
+/// names and passwords are dropped: they must never land in the address bar.
+pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Err(AddressError::Empty);
+    }
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => {
+            let host = input.split(['/', ':']).next().unwrap_or("");
+            let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+            (if loopback { "http" } else { "https" }.to_owned(), input)
+        }
+    };
+    if scheme != "http" && scheme != "https" {
+        return Err(AddressError::UnsupportedScheme);
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority = authority.rsplit('@').next().unwrap_or("");
+    if authority.is_empty() {
+        return Err(AddressError::NoHost(input.to_owned()));
+    }
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let path = path.trim_end_matches('/');
+    let path = path.strip_suffix("/v2").unwrap_or(path);
+    Ok(format!(
+        "{scheme}://{}{path}",
+        authority.to_ascii_lowercase()
+    ))
+}
+
+/// `host[:port]` as `docker pull` wants it.
+pub fn pull_host(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    rest.trim_end_matches('/').to_owned()
+}
+
+/// Puts `address` first in `recent`, without duplicates, keeping at most MAX_RECENT.
+pub fn remember(recent: &[String], address: &str) -> Vec<String> {
+    let mut updated = vec![address.to_owned()];
+    updated.extend(recent.iter().filter(|r| *r != address).cloned());
+    updated.truncate(MAX_RECENT);
+    updated
+}
+
+/// The `http.headers` block of distribution's config.yml that lets `origin` in.
+pub fn cors_config_snippet(origin: &str) -> String {
+    format!(
+        "http:\n  headers:\n    Access-Control-Allow-Origin: ['{origin}']\n    \
+         Access-Control-Allow-Methods: ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE']\n    \
+         Access-Control-Allow-Headers: ['Authorization', 'Accept', 'Content-Type']\n    \
+         Access-Control-Expose-Headers: ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authenticate', 'Content-Length']\n"
+    )
+}
+
+/// An nginx server block serving the console and the registry on one origin.
+pub fn same_origin_proxy_snippet(registry: &str) -> String {
+    format!(
+        "server {{\n    listen 443 ssl;\n    client_max_body_size 0;\n    \
+         location /v2/ {{ proxy_pass {registry}; proxy_set_header Host $http_host; }}\n    \
+         location / {{ root /srv/tagdeck; }}   # the console's dist/ folder\n}}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_what_people_type() {
+        let ok = |s| normalize_registry_address(s).unwrap();
+        assert_eq!(ok("localhost:5000"), "http://localhost:5000");
+        assert_eq!(ok(" 127.0.0.1:5000/v2/ "), "http://127.0.0.1:5000");
+        assert_eq!(ok("registry.example.com"), "https://registry.example.com");
+        assert_eq!(ok("HTTP://Reg.Example:8443/"), "http://reg.example:8443");
+        assert_eq!(
+            ok("https://user:secret@reg.example/v2"),
+            "https://reg.example"
+        );
+        assert_eq!(
+            ok("https://proxy.example/registry/"),
+            "https://proxy.example/registry"
+        );
+        assert_eq!(normalize_registry_address("  "), Err(AddressError::Empty));
+        assert_eq!(
+            normalize_registry_address("ftp://x"),
+            Err(AddressError::UnsupportedScheme)
+        );
+        assert!(matches!(
+            normalize_registry_address("http:///v2"),
+            Err(AddressError::NoHost(_))
+        ));
+    }
+
+    #[test]
+    fn remembers_most_recent_first_without_duplicates() {
+        let list: Vec<String> = (0..MAX_RECENT).map(|i| format!("http://r{i}")).collect();
+        let updated = remember(&list, "http://r3");
+        assert_eq!(updated[0], "http://r3");
+        assert_eq!(updated.len(), MAX_RECENT);
+        assert_eq!(updated.iter().filter(|r| *r == "http://r3").count(), 1);
+        let updated = remember(&list, "http://new");
+        assert_eq!(updated.len(), MAX_RECENT);
+        assert!(!updated.contains(&format!("http://r{}", MAX_RECENT - 1)));
+    }
+
+    #[test]
+    fn snippets_name_the_origin_and_registry() {
+        assert!(cors_config_snippet("http://127.0.0.1:8080").contains("['http://127.0.0.1:8080']"));
+        assert!(same_origin_proxy_snippet("http://10.0.0.5:5000")
+            .contains("proxy_pass http://10.0.0.5:5000"));
+        assert_eq!(pull_host("http://127.0.0.1:5000"), "127.0.0.1:5000");
+    }
+}

@@ -1,0 +1,181 @@
+//! Every view has its own address. State lives in the query string
+//! (`?registry=…&repo=…&ref=…`), not the path, so a reload or a shared link works
+//! even from a plain static file server that knows nothing about this app.
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Catalog,
+    Repository {
+        name: String,
+    },
+    /// A tag or a digest of a repository.
+    Image {
+        repository: String,
+        reference: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    /// The registry from the address, if any (else config.json or same origin).
+    pub registry: Option<String>,
+    pub view: View,
+}
+
+impl Route {
+    /// Parses `location.search` (with or without the leading `?`).
+    pub fn from_query(search: &str) -> Route {
+        let mut registry = None;
+        let mut repository = None;
+        let mut reference = None;
+        for pair in search.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(value);
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                "registry" => registry = Some(value),
+                "repo" => repository = Some(value),
+                "ref" => reference = Some(value),
+                _ => {}
+            }
+        }
+        let view = match (repository, reference) {
+            (Some(repository), Some(reference)) => View::Image {
+                repository,
+                reference,
+            },
+            (Some(name), None) => View::Repository { name },
+            _ => View::Catalog,
+        };
+        Route { registry, view }
+    }
+
+    /// The query string for this route, starting with `?` (or empty).
+    pub fn to_query(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(registry) = &self.registry {
+            pairs.push(("registry", registry.as_str()));
+        }
+        match &self.view {
+            View::Catalog => {}
+            View::Repository { name } => pairs.push(("repo", name)),
+            View::Image {
+                repository,
+                reference,
+            } => {
+                pairs.push(("repo", repository));
+                pairs.push(("ref", reference));
+            }
+        }
+        if pairs.is_empty() {
+            return String::new();
+        }
+        let encoded: Vec<String> = pairs
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+            .collect();
+        format!("?{}", encoded.join("&"))
+    }
+
+    /// The same registry, another view.
+    pub fn with_view(&self, view: View) -> Route {
+        Route {
+            registry: self.registry.clone(),
+            view,
+        }
+    }
+}
+
+/// Encodes everything but unreserved characters and `/` (kept for readable repository
+/// names in the address bar) and `:` (digests).
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/' | b':') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` and `+`; malformed escapes are kept as they are.
+pub fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(decoded) => {
+                        out.push(decoded);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_view() {
+        for route in [
+            Route::default(),
+            Route {
+                registry: Some("http://127.0.0.1:5000".into()),
+                view: View::Repository {
+                    name: "team/sub/app".into(),
+                },
+            },
+            Route {
+                registry: Some("https://reg.example/?a=b&c".into()),
+                view: View::Image {
+                    repository: "a".into(),
+                    reference: "sha256:abc".into(),
+                },
+            },
+        ] {
+            assert_eq!(Route::from_query(&route.to_query()), route);
+        }
+    }
+
+    #[test]
+    fn reads_browser_encoded_queries() {
+        let route =
+            Route::from_query("?registry=http%3A%2F%2F127.0.0.1%3A5000&repo=team%2Fapp&ref=v1&x=y");
+        assert_eq!(route.registry.as_deref(), Some("http://127.0.0.1:5000"));
+        assert_eq!(
+            route.view,
+            View::Image {
+                repository: "team/app".into(),
+                reference: "v1".into()
+            }
+        );
+        assert_eq!(Route::from_query("?ref=v1").view, View::Catalog);
+        assert_eq!(Route::from_query("").view, View::Catalog);
+    }
+
+    #[test]
+    fn malformed_escapes_survive() {
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("a+b%20c"), "a b c");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+}

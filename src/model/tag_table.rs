@@ -1,0 +1,301 @@
+//! The tags of a repository as a table: what each tag is, which tags share an image,
+//! and the order and filter the user chose.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use super::version_order::natural_cmp;
+use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
+
+/// What a digest turned out to be, once its manifest (and config) were read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageKind {
+    Image {
+        platform: Option<String>,
+    },
+    MultiArch {
+        platforms: Vec<String>,
+    },
+    /// Anything else: an artifact, schema 1, an unknown type.
+    Other {
+        media_type: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSummary {
+    pub kind: ImageKind,
+    /// Config plus layers (image) or the children's manifests (index), in bytes.
+    pub size: Option<u64>,
+    /// RFC 3339 creation time from the config or the `created` annotation.
+    pub created: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    NameAscending,
+    NameDescending,
+    NewestFirst,
+    OldestFirst,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 4] = [
+        SortOrder::NameAscending,
+        SortOrder::NameDescending,
+        SortOrder::NewestFirst,
+        SortOrder::OldestFirst,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortOrder::NameAscending => "Name (versions ascending)",
+            SortOrder::NameDescending => "Name (versions descending)",
+            SortOrder::NewestFirst => "Created (newest first)",
+            SortOrder::OldestFirst => "Created (oldest first)",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SortOrder::NameAscending => "name",
+            SortOrder::NameDescending => "name-desc",
+            SortOrder::NewestFirst => "newest",
+            SortOrder::OldestFirst => "oldest",
+        }
+    }
+
+    pub fn from_key(key: &str) -> SortOrder {
+        SortOrder::ALL
+            .into_iter()
+            .find(|order| order.key() == key)
+            .unwrap_or_default()
+    }
+}
+
+/// Indices into `tags` of the rows to show, filtered and sorted. `created` gives the
+/// creation time of a tag when known; tags without one sort last by date.
+pub fn visible_tags(
+    tags: &[String],
+    filter: &str,
+    order: SortOrder,
+    created: impl Fn(&str) -> Option<String>,
+) -> Vec<usize> {
+    let filter = filter.trim().to_lowercase();
+    let mut rows: Vec<usize> = (0..tags.len())
+        .filter(|&i| filter.is_empty() || tags[i].to_lowercase().contains(&filter))
+        .collect();
+    match order {
+        SortOrder::NameAscending => rows.sort_by(|&a, &b| natural_cmp(&tags[a], &tags[b])),
+        SortOrder::NameDescending => rows.sort_by(|&a, &b| natural_cmp(&tags[b], &tags[a])),
+        SortOrder::NewestFirst | SortOrder::OldestFirst => {
+            let dates: HashMap<usize, Option<String>> =
+                rows.iter().map(|&i| (i, created(&tags[i]))).collect();
+            rows.sort_by(|a, b| {
+                let by_date = match (&dates[a], &dates[b]) {
+                    (Some(x), Some(y)) if order == SortOrder::NewestFirst => y.cmp(x),
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => Ordering::Equal,
+                };
+                by_date.then_with(|| natural_cmp(&tags[*a], &tags[*b]))
+            });
+        }
+    }
+    rows
+}
+
+/// Which tags point at which digest, filled in as digests arrive, so a row can say
+/// "same image as …" without rescanning thousands of tags on every answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedDigests {
+    tags_by_digest: HashMap<String, Vec<String>>,
+}
+
+impl SharedDigests {
+    pub fn insert(&mut self, tag: &str, digest: &str) {
+        // Kept in version order on insert, so reading never sorts.
+        let tags = self.tags_by_digest.entry(digest.to_owned()).or_default();
+        if let Err(position) = tags.binary_search_by(|t| natural_cmp(t, tag)) {
+            tags.insert(position, tag.to_owned());
+        }
+    }
+
+    /// Up to `limit` other tags known to point at `digest`, in version order, and how
+    /// many other tags there are in all. Cost does not grow with the number of tags.
+    pub fn others(&self, tag: &str, digest: &str, limit: usize) -> (Vec<String>, usize) {
+        let Some(tags) = self.tags_by_digest.get(digest) else {
+            return (Vec::new(), 0);
+        };
+        let is_member = tags.binary_search_by(|t| natural_cmp(t, tag)).is_ok();
+        let total = tags.len() - usize::from(is_member);
+        let shown = tags
+            .iter()
+            .filter(|t| *t != tag)
+            .take(limit)
+            .cloned()
+            .collect();
+        (shown, total)
+    }
+}
+
+/// What a tag table row shows about an image, from its manifest and (for a
+/// single-platform image) its config.
+pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSummary {
+    let annotated_created = manifest
+        .view
+        .annotations
+        .get("org.opencontainers.image.created")
+        .cloned();
+    match manifest.kind() {
+        ManifestKind::Image => ImageSummary {
+            kind: ImageKind::Image {
+                platform: config.and_then(|c| {
+                    let os = c.os.as_deref()?;
+                    let arch = c.architecture.as_deref()?;
+                    Some(match &c.variant {
+                        Some(variant) => format!("{os}/{arch}/{variant}"),
+                        None => format!("{os}/{arch}"),
+                    })
+                }),
+            },
+            size: Some(manifest.referenced_size()),
+            created: config.and_then(|c| c.created.clone()).or(annotated_created),
+        },
+        ManifestKind::Index => ImageSummary {
+            kind: ImageKind::MultiArch {
+                platforms: manifest
+                    .platforms()
+                    .into_iter()
+                    // Attestation manifests (buildx) carry platform unknown/unknown.
+                    .filter(|p| p.os != "unknown")
+                    .map(|p| p.label())
+                    .collect(),
+            },
+            size: None,
+            created: annotated_created,
+        },
+        ManifestKind::Other => ImageSummary {
+            kind: ImageKind::Other {
+                media_type: manifest.media_type(),
+            },
+            size: Some(manifest.referenced_size()),
+            created: annotated_created,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn filters_and_sorts_by_version() {
+        let all = tags(&["1.10.0", "latest", "1.9.0", "current"]);
+        let shown = |filter, order| -> Vec<&str> {
+            visible_tags(&all, filter, order, |_| None)
+                .into_iter()
+                .map(|i| all[i].as_str())
+                .collect()
+        };
+        assert_eq!(
+            shown("", SortOrder::NameAscending),
+            ["1.9.0", "1.10.0", "current", "latest"]
+        );
+        assert_eq!(shown("1.", SortOrder::NameDescending), ["1.10.0", "1.9.0"]);
+        assert_eq!(shown("LATE", SortOrder::NameAscending), ["latest"]);
+    }
+
+    #[test]
+    fn sorts_by_created_with_unknown_dates_last() {
+        let all = tags(&["a", "b", "c", "d"]);
+        let created = |tag: &str| match tag {
+            "a" => Some("2026-01-01T00:00:00Z".to_string()),
+            "b" => Some("2026-03-01T00:00:00Z".to_string()),
+            "d" => Some("2026-02-01T00:00:00Z".to_string()),
+            _ => None,
+        };
+        let order = |o| -> Vec<&str> {
+            visible_tags(&all, "", o, created)
+                .into_iter()
+                .map(|i| all[i].as_str())
+                .collect()
+        };
+        assert_eq!(order(SortOrder::NewestFirst), ["b", "d", "a", "c"]);
+        assert_eq!(order(SortOrder::OldestFirst), ["a", "d", "b", "c"]);
+    }
+
+    #[test]
+    fn finds_tags_sharing_a_digest() {
+        let mut shared = SharedDigests::default();
+        for (tag, digest) in [
+            ("latest", "sha256:1"),
+            ("1.10", "sha256:1"),
+            ("1.9", "sha256:1"),
+            ("0.9", "sha256:2"),
+        ] {
+            shared.insert(tag, digest);
+        }
+        shared.insert("latest", "sha256:1");
+        assert_eq!(
+            shared.others("latest", "sha256:1", 5),
+            (vec!["1.9".to_string(), "1.10".to_string()], 2)
+        );
+        assert_eq!(
+            shared.others("latest", "sha256:1", 1),
+            (vec!["1.9".to_string()], 2)
+        );
+        assert_eq!(shared.others("0.9", "sha256:2", 5), (vec![], 0));
+        assert_eq!(shared.others("x", "sha256:unknown", 5), (vec![], 0));
+    }
+
+    #[test]
+    fn sort_order_keys_round_trip() {
+        for order in SortOrder::ALL {
+            assert_eq!(SortOrder::from_key(order.key()), order);
+        }
+        assert_eq!(SortOrder::from_key("bogus"), SortOrder::NameAscending);
+    }
+
+    #[test]
+    fn summarizes_images_and_indexes() {
+        let image = Manifest::parse(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":10},"layers":[{"digest":"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd","size":90}]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        let config = ImageConfig::parse(br#"{"os":"linux","architecture":"arm64","variant":"v8","created":"2026-01-01T00:00:00Z"}"#).unwrap();
+        let summary = summarize(&image, Some(&config));
+        assert_eq!(
+            summary.kind,
+            ImageKind::Image {
+                platform: Some("linux/arm64/v8".into())
+            }
+        );
+        assert_eq!(summary.size, Some(100));
+        assert_eq!(summary.created.as_deref(), Some("2026-01-01T00:00:00Z"));
+
+        let index = Manifest::parse(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","annotations":{"org.opencontainers.image.created":"2026-02-02T00:00:00Z"},"manifests":[
+                {"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"os":"linux","architecture":"amd64"}},
+                {"digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"platform":{"os":"unknown","architecture":"unknown"}}]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        let summary = summarize(&index, None);
+        assert_eq!(
+            summary.kind,
+            ImageKind::MultiArch {
+                platforms: vec!["linux/amd64".into()]
+            }
+        );
+        assert_eq!(summary.created.as_deref(), Some("2026-02-02T00:00:00Z"));
+        assert_eq!(summary.size, None);
+    }
+}

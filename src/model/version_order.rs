@@ -1,0 +1,80 @@
+//! Version-aware ordering of tags: `1.9.0` before `1.10.0`, `v2` before `v10`.
+
+use std::cmp::Ordering;
+
+/// Compares runs of digits by value and everything else character by character.
+/// Equal values with different zero padding (`01` vs `1`) fall back to plain order,
+/// so the result is a total order consistent with equality.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut left, mut right) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (left.first(), right.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let (left_digits, left_rest) = split_digits(left);
+                let (right_digits, right_rest) = split_digits(right);
+                let order = compare_numbers(left_digits, right_digits);
+                if order != Ordering::Equal {
+                    return order;
+                }
+                left = left_rest;
+                right = right_rest;
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                left = &left[1..];
+                right = &right[1..];
+            }
+        }
+    }
+}
+
+fn split_digits(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let end = bytes
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(bytes.len());
+    bytes.split_at(end)
+}
+
+/// Compares digit strings of any length by value, without overflow.
+fn compare_numbers(a: &[u8], b: &[u8]) -> Ordering {
+    let strip = |s: &[u8]| -> usize { s.iter().take_while(|&&d| d == b'0').count() };
+    let (a, b) = (&a[strip(a)..], &b[strip(b)..]);
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_sort_by_value() {
+        let mut tags = vec![
+            "1.10.0", "1.9.0", "1.9.10", "1.9.2", "latest", "v10", "v2", "1.0",
+        ];
+        tags.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            tags,
+            ["1.0", "1.9.0", "1.9.2", "1.9.10", "1.10.0", "latest", "v2", "v10"]
+        );
+    }
+
+    #[test]
+    fn long_numbers_and_padding_are_total() {
+        assert_eq!(
+            natural_cmp(
+                "build-99999999999999999999999",
+                "build-100000000000000000000000"
+            ),
+            Ordering::Less
+        );
+        assert_ne!(natural_cmp("01", "1"), Ordering::Equal);
+        assert_eq!(natural_cmp("build-00001", "build-00001"), Ordering::Equal);
+        assert_eq!(natural_cmp("a", "a1"), Ordering::Less);
+    }
+}

@@ -1,0 +1,63 @@
+//! Small wrappers over browser APIs the views use: the address bar, local storage
+//! and the clipboard. Failures here are never fatal, so these return plain values.
+
+use wasm_bindgen_futures::JsFuture;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+pub fn location_search() -> String {
+    window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
+}
+
+pub fn page_origin() -> String {
+    window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The address for `query` on this page (path kept, so it works from any folder).
+pub fn page_address(query: &str) -> String {
+    let path = window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_else(|| "/".into());
+    format!("{path}{query}")
+}
+
+pub fn push_address(address: &str) {
+    if let Some(history) = window().and_then(|w| w.history().ok()) {
+        let _ = history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(address));
+    }
+}
+
+pub fn set_title(title: &str) {
+    if let Some(document) = window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+pub fn stored(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+pub fn store(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Copies `text`; false when the browser refuses (no clipboard on insecure origins).
+pub async fn copy_to_clipboard(text: &str) -> bool {
+    let Some(window) = window() else {
+        return false;
+    };
+    let clipboard = window.navigator().clipboard();
+    JsFuture::from(clipboard.write_text(text)).await.is_ok()
+}

@@ -1,0 +1,349 @@
+//! One image (by tag or digest): digest, media type, platforms of an index, config,
+//! layers, the manifest itself, and ready-to-copy pull commands.
+
+use leptos::prelude::*;
+
+use crate::model::format::{human_size, short_timestamp};
+use crate::model::registry_address::pull_host;
+use crate::model::route::View;
+use crate::net::FetchClient;
+use crate::oci::client::Registry;
+use crate::oci::error::RegistryError;
+use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
+use crate::oci::media;
+use crate::oci::names::{Digest, Repository};
+use crate::ui::copy::CopyButton;
+use crate::ui::error_view::ErrorPanel;
+use crate::ui::router::Link;
+
+#[derive(Clone)]
+struct ImageDetails {
+    manifest: Manifest,
+    config: Option<ImageConfig>,
+}
+
+async fn load_image(
+    registry: String,
+    repository: Repository,
+    reference: String,
+) -> Result<ImageDetails, RegistryError> {
+    let registry = Registry::new(&registry, FetchClient::new());
+    let manifest = registry.manifest_get(&repository, &reference).await?;
+    let config = match (manifest.kind(), &manifest.view.config) {
+        (ManifestKind::Image, Some(descriptor))
+            if descriptor
+                .media_type
+                .as_deref()
+                .is_none_or(media::is_image_config) =>
+        {
+            Some(registry.config_get(&repository, descriptor).await?)
+        }
+        _ => None,
+    };
+    Ok(ImageDetails { manifest, config })
+}
+
+#[component]
+pub fn ImageView(registry: String, repository: String, reference: String) -> impl IntoView {
+    let parsed = match Repository::parse(&repository) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
+        }
+    };
+    let details = {
+        let (registry, parsed, reference) = (registry.clone(), parsed.clone(), reference.clone());
+        LocalResource::new(move || load_image(registry.clone(), parsed.clone(), reference.clone()))
+    };
+    let by_digest = Digest::parse(&reference).is_ok();
+    let title = if by_digest {
+        format!("{repository}@{reference}")
+    } else {
+        format!("{repository}:{reference}")
+    };
+    view! {
+        <section class="panel image" aria-labelledby="image-heading">
+            <h2 id="image-heading"><code>{title}</code></h2>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the manifest…"</p> }>
+                {move || {
+                    let (registry, repository, reference) = (registry.clone(), parsed.clone(), reference.clone());
+                    details
+                        .get()
+                        .map(move |result| match result {
+                            Ok(details) => {
+                                view! { <ImageBody details registry repository reference by_digest /> }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ImageBody(
+    details: ImageDetails,
+    registry: String,
+    repository: Repository,
+    reference: String,
+    by_digest: bool,
+) -> impl IntoView {
+    let ImageDetails { manifest, config } = details;
+    let host = pull_host(&registry);
+    let digest = manifest.digest.to_string();
+    let media_type = manifest.media_type();
+    let pull_by_digest = format!("docker pull {host}/{repository}@{digest}");
+    let pull_by_tag = (!by_digest).then(|| format!("docker pull {host}/{repository}:{reference}"));
+    let kind = manifest.kind();
+    view! {
+        <dl class="facts">
+            <dt>"Digest"</dt>
+            <dd>
+                <code class="full-digest">{digest.clone()}</code>
+                <CopyButton text=digest.clone() label="Copy digest" />
+            </dd>
+            <dt>"Media type"</dt>
+            <dd>
+                {media::describe(&media_type).to_owned()}
+                " "
+                <code class="muted">{media_type.clone()}</code>
+            </dd>
+            <dt>"Manifest size"</dt>
+            <dd>{human_size(manifest.bytes.len() as u64)}</dd>
+            {manifest
+                .view
+                .artifact_type
+                .clone()
+                .map(|t| view! { <dt>"Artifact type"</dt><dd><code>{t}</code></dd> })}
+            {manifest
+                .view
+                .subject
+                .clone()
+                .map(|s| {
+                    view! {
+                        <dt>"Refers to"</dt>
+                        <dd>
+                            <Link view=View::Image {
+                                repository: repository.to_string(),
+                                reference: s.digest.clone(),
+                            }>{s.digest.clone()}</Link>
+                        </dd>
+                    }
+                })}
+        </dl>
+        <h3>"Pull"</h3>
+        <ul class="pull-commands">
+            {pull_by_tag
+                .map(|command| {
+                    view! {
+                        <li>
+                            <code>{command.clone()}</code>
+                            <CopyButton text=command label="Copy pull command by tag" />
+                        </li>
+                    }
+                })}
+            <li>
+                <code>{pull_by_digest.clone()}</code>
+                <CopyButton text=pull_by_digest label="Copy pull command by digest" />
+            </li>
+        </ul>
+        {match kind {
+            ManifestKind::Index => view! { <Platforms manifest=manifest.clone() repository=repository.clone() /> }.into_any(),
+            ManifestKind::Image => {
+                view! {
+                    <Layers manifest=manifest.clone() />
+                    {config.map(|config| view! { <ConfigFacts config /> })}
+                }
+                    .into_any()
+            }
+            ManifestKind::Other => {
+                view! {
+                    <p class="hint">
+                        "This is not an image or an index that Tagdeck knows; the manifest is shown as it is."
+                    </p>
+                }
+                    .into_any()
+            }
+        }}
+        <KeyValues title="Annotations" entries=manifest.view.annotations.clone().into_iter().collect() />
+        <details class="manifest-json" open=matches!(kind, ManifestKind::Other)>
+            <summary>"Manifest JSON"</summary>
+            <pre aria-label="Manifest JSON">{manifest.pretty_json()}</pre>
+        </details>
+    }
+}
+
+#[component]
+fn Platforms(manifest: Manifest, repository: Repository) -> impl IntoView {
+    view! {
+        <h3>"Platforms"</h3>
+        <table class="platforms" aria-label="Platforms">
+            <thead>
+                <tr><th scope="col">"Platform"</th><th scope="col">"Digest"</th><th scope="col">"Manifest size"</th><th scope="col">"Media type"</th></tr>
+            </thead>
+            <tbody>
+                {manifest
+                    .view
+                    .manifests
+                    .into_iter()
+                    .map(|child| {
+                        let platform = child.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "(none)".into());
+                        view! {
+                            <tr data-platform=platform.clone()>
+                                <td>{platform.clone()}</td>
+                                <td>
+                                    <Link class="child-digest" view=View::Image {
+                                        repository: repository.to_string(),
+                                        reference: child.digest.clone(),
+                                    }>
+                                        <code>{child.digest.clone()}</code>
+                                    </Link>
+                                </td>
+                                <td>{human_size(child.size)}</td>
+                                <td>{child.media_type.as_deref().map(media::describe).unwrap_or("").to_owned()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn Layers(manifest: Manifest) -> impl IntoView {
+    let total = manifest.referenced_size();
+    view! {
+        <h3>"Layers"</h3>
+        <table class="layers" aria-label="Layers">
+            <thead>
+                <tr><th scope="col">"#"</th><th scope="col">"Digest"</th><th scope="col">"Size"</th><th scope="col">"Media type"</th></tr>
+            </thead>
+            <tbody>
+                {manifest
+                    .view
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, layer)| {
+                        view! {
+                            <tr>
+                                <td>{i + 1}</td>
+                                <td><code title=layer.digest.clone()>{short(&layer.digest)}</code></td>
+                                <td>{human_size(layer.size)}</td>
+                                <td>{layer.media_type.as_deref().map(media::describe).unwrap_or("").to_owned()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+            <tfoot>
+                <tr>
+                    <td colspan="2">"Total (config and layers, compressed)"</td>
+                    <td class="total-size">{human_size(total)}</td>
+                    <td></td>
+                </tr>
+            </tfoot>
+        </table>
+    }
+}
+
+fn short(digest: &str) -> String {
+    Digest::parse(digest)
+        .map(|d| format!("{}:{}", d.algorithm(), d.short(12)))
+        .unwrap_or_else(|_| digest.to_owned())
+}
+
+#[component]
+fn ConfigFacts(config: ImageConfig) -> impl IntoView {
+    let container = config.config.clone().unwrap_or_default();
+    let join = |parts: &Option<Vec<String>>| parts.as_ref().map(|p| p.join(" "));
+    let platform = match (&config.os, &config.architecture) {
+        (Some(os), Some(arch)) => Some(match &config.variant {
+            Some(v) => format!("{os}/{arch}/{v}"),
+            None => format!("{os}/{arch}"),
+        }),
+        _ => None,
+    };
+    let facts: Vec<(&str, Option<String>)> = vec![
+        ("Created", config.created.as_deref().map(short_timestamp)),
+        ("Platform", platform),
+        ("Entrypoint", join(&container.entrypoint)),
+        ("Command", join(&container.cmd)),
+        (
+            "Working directory",
+            container.working_dir.clone().filter(|w| !w.is_empty()),
+        ),
+        ("User", container.user.clone().filter(|u| !u.is_empty())),
+    ];
+    let labels: Vec<(String, String)> = container
+        .labels
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let env = container.env.clone().unwrap_or_default();
+    view! {
+        <h3>"Configuration"</h3>
+        <dl class="facts config">
+            {facts
+                .into_iter()
+                .filter_map(|(name, value)| value.map(|v| view! { <dt>{name}</dt><dd><code>{v}</code></dd> }))
+                .collect_view()}
+        </dl>
+        <KeyValues title="Labels" entries=labels />
+        {(!env.is_empty())
+            .then(|| {
+                view! {
+                    <h3>"Environment"</h3>
+                    <ul class="env">
+                        {env.into_iter().map(|e| view! { <li><code>{e}</code></li> }).collect_view()}
+                    </ul>
+                }
+            })}
+        {(!config.history.is_empty())
+            .then(|| {
+                view! {
+                    <h3>"History"</h3>
+                    <ol class="history">
+                        {config
+                            .history
+                            .iter()
+                            .map(|h| {
+                                view! {
+                                    <li>
+                                        <code>{h.created_by.clone().unwrap_or_default()}</code>
+                                        {h.created.as_deref().map(|c| view! { <span class="muted">" · "{short_timestamp(c)}</span> })}
+                                        {h.empty_layer.then_some(view! { <span class="muted">" · no layer"</span> })}
+                                        {h.comment.clone().map(|c| view! { <span class="muted">" · "{c}</span> })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+            })}
+    }
+}
+
+/// A two-column table (labels, annotations); nothing when empty. Values are text
+/// nodes, so markup in a label is shown, never interpreted.
+#[component]
+fn KeyValues(title: &'static str, entries: Vec<(String, String)>) -> impl IntoView {
+    (!entries.is_empty()).then(|| {
+        view! {
+            <h3>{title}</h3>
+            <table class="key-values" aria-label=title>
+                <tbody>
+                    {entries
+                        .into_iter()
+                        .map(|(key, value)| view! { <tr><th scope="row"><code>{key}</code></th><td>{value}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+    })
+}

@@ -1,0 +1,78 @@
+//! The current route, kept in the address bar's query string. Back/forward work,
+//! links open in new tabs, and every view can be reloaded or shared.
+
+use leptos::ev;
+use leptos::prelude::*;
+
+use crate::model::route::{Route, View};
+use crate::ui::browser;
+
+#[derive(Clone, Copy)]
+pub struct Router {
+    route: RwSignal<Route>,
+}
+
+impl Router {
+    /// Reads the address bar and follows back/forward navigation.
+    pub fn provide() -> Router {
+        let route = RwSignal::new(Route::from_query(&browser::location_search()));
+        let handle = window_event_listener(ev::popstate, move |_| {
+            route.set(Route::from_query(&browser::location_search()));
+        });
+        on_cleanup(move || handle.remove());
+        let router = Router { route };
+        provide_context(router);
+        router
+    }
+
+    pub fn route(&self) -> Route {
+        self.route.get()
+    }
+
+    /// The address of `view` on the current registry.
+    pub fn href(&self, view: View) -> String {
+        let route = self.route.with(|r| r.with_view(view));
+        browser::page_address(&route.to_query())
+    }
+
+    pub fn go(&self, route: Route) {
+        browser::push_address(&browser::page_address(&route.to_query()));
+        self.route.set(route);
+    }
+
+    pub fn go_to_view(&self, view: View) {
+        let route = self.route.with_untracked(|r| r.with_view(view));
+        self.go(route);
+    }
+}
+
+pub fn use_router() -> Router {
+    expect_context::<Router>()
+}
+
+/// A real link (so open-in-new-tab and copy-link work) that navigates in place.
+#[component]
+pub fn Link(
+    view: View,
+    children: Children,
+    #[prop(optional, into)] class: String,
+) -> impl IntoView {
+    let router = use_router();
+    let href = {
+        let view = view.clone();
+        move || router.href(view.clone())
+    };
+    let on_click = move |event: ev::MouseEvent| {
+        let plain_click = event.button() == 0
+            && !(event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key());
+        if plain_click {
+            event.prevent_default();
+            router.go_to_view(view.clone());
+        }
+    };
+    view! {
+        <a href=href class=class on:click=on_click>
+            {children()}
+        </a>
+    }
+}

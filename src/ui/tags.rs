@@ -1,0 +1,505 @@
+//! The tags of one repository: every tag (all pages), its digest, what it is, size
+//! and creation date. Digests load with a bounded number of concurrent requests and
+//! rows fill in as answers arrive; only the rows on screen are rendered, so tens of
+//! thousands of tags stay smooth. Leaving the view cancels what is in flight.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
+use web_sys::AbortController;
+
+use crate::model::format::{human_size, short_timestamp};
+use crate::model::route::View;
+use crate::model::tag_table::{
+    summarize, visible_tags, ImageKind, ImageSummary, SharedDigests, SortOrder,
+};
+use crate::model::version_order::natural_cmp;
+use crate::net::FetchClient;
+use crate::oci::client::Registry;
+use crate::oci::error::RegistryError;
+use crate::oci::manifest::{Manifest, ManifestKind};
+use crate::oci::names::{Digest, Repository};
+use crate::ui::copy::CopyButton;
+use crate::ui::error_view::ErrorPanel;
+use crate::ui::router::Link;
+
+/// Requests in flight at once: enough to be fast, few enough not to flood a registry.
+const CONCURRENT_REQUESTS: usize = 6;
+const ROW_HEIGHT: f64 = 40.0;
+/// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
+const OVERSCAN: usize = 10;
+/// Other tags named in a row's "same image as" badge before "+N more".
+const SHARED_TAGS_SHOWN: usize = 3;
+
+#[derive(Clone, PartialEq)]
+enum Listing {
+    Loading,
+    Done,
+    Failed(RegistryError),
+}
+
+#[derive(Clone, PartialEq)]
+enum Lookup<T> {
+    Ready(T),
+    Failed(String),
+}
+
+/// Everything the table shows, as signals the loader fills in.
+#[derive(Clone, Copy)]
+struct TagData {
+    tags: RwSignal<Vec<String>>,
+    listing: RwSignal<Listing>,
+    digests: RwSignal<HashMap<String, Lookup<Digest>>>,
+    summaries: RwSignal<HashMap<Digest, Lookup<ImageSummary>>>,
+    shared: RwSignal<SharedDigests>,
+}
+
+impl TagData {
+    fn new() -> Self {
+        TagData {
+            tags: RwSignal::new(Vec::new()),
+            listing: RwSignal::new(Listing::Loading),
+            digests: RwSignal::new(HashMap::new()),
+            summaries: RwSignal::new(HashMap::new()),
+            shared: RwSignal::new(SharedDigests::default()),
+        }
+    }
+
+    fn digest_of(&self, tag: &str) -> Option<Lookup<Digest>> {
+        self.digests.with(|d| d.get(tag).cloned())
+    }
+
+    fn summary_of(&self, tag: &str) -> Option<Lookup<ImageSummary>> {
+        match self.digest_of(tag)? {
+            Lookup::Ready(digest) => self.summaries.with(|s| s.get(&digest).cloned()),
+            Lookup::Failed(_) => None,
+        }
+    }
+
+    fn record_digest(&self, tag: &str, digest: &Digest) {
+        self.digests
+            .try_update(|d| d.insert(tag.to_owned(), Lookup::Ready(digest.clone())));
+        self.shared.try_update(|s| s.insert(tag, digest.as_str()));
+    }
+}
+
+#[component]
+pub fn TagsView(registry: String, repository: String) -> impl IntoView {
+    let repository = match Repository::parse(&repository) {
+        Ok(repository) => repository,
+        Err(error) => {
+            return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
+        }
+    };
+    let data = TagData::new();
+    let controller = AbortController::new().ok();
+    let client = controller
+        .as_ref()
+        .map(FetchClient::cancelled_by)
+        .unwrap_or_default();
+    let controller = SendWrapper::new(controller);
+    on_cleanup(move || {
+        if let Some(controller) = controller.take() {
+            controller.abort();
+        }
+    });
+    let queue = ResolveQueue::default();
+    spawn_local(load_tags(
+        Rc::new(Registry::new(&registry, client)),
+        repository.clone(),
+        data,
+        queue.clone(),
+    ));
+
+    let filter = RwSignal::new(String::new());
+    let order = RwSignal::new(SortOrder::default());
+    let visible = Memo::new(move |_| {
+        let order = order.get();
+        let filter = filter.get();
+        data.tags.with(|tags| {
+            visible_tags(tags, &filter, order, |tag| match order {
+                SortOrder::NewestFirst | SortOrder::OldestFirst => match data.summary_of(tag) {
+                    Some(Lookup::Ready(summary)) => summary.created,
+                    _ => None,
+                },
+                _ => None,
+            })
+        })
+    });
+
+    view! {
+        <section class="panel" aria-labelledby="tags-heading">
+            <div class="panel-head">
+                <h2 id="tags-heading">"Tags of " <code>{repository.to_string()}</code></h2>
+                <input
+                    type="search"
+                    class="filter"
+                    placeholder="Filter tags"
+                    aria-label="Filter tags"
+                    prop:value=move || filter.get()
+                    on:input:target=move |event| filter.set(event.target().value())
+                />
+                <label class="sort">
+                    "Sort by "
+                    <select
+                        aria-label="Sort tags"
+                        on:change:target=move |event| order.set(SortOrder::from_key(&event.target().value()))
+                    >
+                        {SortOrder::ALL
+                            .into_iter()
+                            .map(|o| view! { <option value=o.key()>{o.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+            </div>
+            <Progress data visible />
+            <TagTable data visible repository=repository.clone() queue />
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
+    let status = move || {
+        let total = data.tags.with(Vec::len);
+        let resolved = data.digests.with(HashMap::len);
+        let shown = visible.with(Vec::len);
+        let listed = match data.listing.get() {
+            Listing::Loading => format!("Loading tags… {total} so far"),
+            Listing::Done if total == 0 => "This repository has no tags.".to_owned(),
+            Listing::Done if shown == total => format!("{total} tags"),
+            Listing::Done => format!("{shown} of {total} tags match"),
+            Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
+        };
+        if total > 0 && resolved < total {
+            format!("{listed} · digests {resolved} of {total} loaded")
+        } else {
+            listed
+        }
+    };
+    view! {
+        <p class="count" role="status">{status}</p>
+        {move || match data.listing.get() {
+            Listing::Failed(error) => Some(view! { <ErrorPanel error /> }),
+            _ => None,
+        }}
+    }
+}
+
+#[component]
+fn TagTable(
+    data: TagData,
+    visible: Memo<Vec<usize>>,
+    repository: Repository,
+    queue: ResolveQueue,
+) -> impl IntoView {
+    let scroll_top = RwSignal::new(0.0);
+    let viewport = RwSignal::new(640.0);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move || {
+        if let Some(element) = scroller.get() {
+            let height = f64::from(element.client_height());
+            if height > 0.0 {
+                viewport.set(height);
+            }
+        }
+    });
+    let window = move || {
+        let rows = visible.get();
+        let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
+        let count = (viewport.get() / ROW_HEIGHT) as usize + 2 * OVERSCAN;
+        let last = (first + count).min(rows.len());
+        let tags = data.tags.read();
+        (first.min(last)..last)
+            .map(|position| (position, tags[rows[position]].clone()))
+            .collect::<Vec<_>>()
+    };
+    // Rows on screen jump the queue: their digests are what the user is looking at.
+    let on_screen = Memo::new(move |_| window());
+    let queue = SendWrapper::new(queue);
+    Effect::new(move || {
+        on_screen.with(|rows| {
+            let waiting: Vec<String> = rows
+                .iter()
+                .filter(|(_, tag)| data.digests.with_untracked(|d| !d.contains_key(tag)))
+                .map(|(_, tag)| tag.clone())
+                .collect();
+            queue.put_first(waiting);
+        })
+    });
+    let repository = StoredValue::new(repository);
+    view! {
+        <div
+            class="tag-table"
+            role="table"
+            aria-label="Tags"
+            aria-rowcount=move || visible.with(Vec::len) + 1
+        >
+            <div class="tag-row tag-header" role="row" aria-rowindex="1">
+                <span role="columnheader">"Tag"</span>
+                <span role="columnheader">"Digest"</span>
+                <span role="columnheader">"What it is"</span>
+                <span role="columnheader">"Size"</span>
+                <span role="columnheader">"Created"</span>
+                <span role="columnheader">"Same image as"</span>
+            </div>
+            <div
+                class="tag-scroller"
+                node_ref=scroller
+                role="rowgroup"
+                on:scroll:target=move |event| scroll_top.set(f64::from(event.target().scroll_top()))
+            >
+                <div
+                    class="tag-spacer"
+                    style=move || format!("height: {}px", visible.with(Vec::len) as f64 * ROW_HEIGHT)
+                >
+                    <For each=move || on_screen.get() key=|(position, tag)| (*position, tag.clone()) let:((position, tag))>
+                        <TagRow data tag position repository=repository.get_value() />
+                    </For>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn TagRow(data: TagData, tag: String, position: usize, repository: Repository) -> impl IntoView {
+    let digest_tag = tag.clone();
+    let digest = Memo::new(move |_| data.digest_of(&digest_tag));
+    let summary_tag = tag.clone();
+    let summary = Memo::new(move |_| data.summary_of(&summary_tag));
+    let shared_tag = tag.clone();
+    let others = move || match digest.get() {
+        Some(Lookup::Ready(d)) => data
+            .shared
+            .with(|s| s.others(&shared_tag, d.as_str(), SHARED_TAGS_SHOWN)),
+        _ => (Vec::new(), 0),
+    };
+    let style = format!("top: {}px", position as f64 * ROW_HEIGHT);
+    let image = View::Image {
+        repository: repository.to_string(),
+        reference: tag.clone(),
+    };
+    let label = tag.clone();
+    view! {
+        <div class="tag-row" role="row" data-tag=tag aria-rowindex=position + 2 style=style>
+            <span role="cell" class="tag-name">
+                <Link view=image>{label}</Link>
+            </span>
+            <span role="cell" class="tag-digest">
+                {move || match digest.get() {
+                    None => view! { <span class="pending">"…"</span> }.into_any(),
+                    Some(Lookup::Failed(reason)) => {
+                        view! { <span class="cell-error" title=reason>"unavailable"</span> }.into_any()
+                    }
+                    Some(Lookup::Ready(d)) => {
+                        let full = d.to_string();
+                        let hue = digest_hue(&d);
+                        view! {
+                            <code class="digest" title=full.clone() style=format!("--digest-hue: {hue}")>
+                                {format!("{}:{}", d.algorithm(), d.short(12))}
+                            </code>
+                            <CopyButton text=full label="Copy digest" />
+                        }
+                            .into_any()
+                    }
+                }}
+            </span>
+            <span role="cell" class="tag-kind">
+                {move || match summary.get() {
+                    None => String::new(),
+                    Some(Lookup::Failed(reason)) => format!("unreadable: {reason}"),
+                    Some(Lookup::Ready(summary)) => describe_kind(&summary.kind),
+                }}
+            </span>
+            <span role="cell" class="tag-size">
+                {move || match summary.get() {
+                    Some(Lookup::Ready(ImageSummary { size: Some(size), .. })) => human_size(size),
+                    _ => String::new(),
+                }}
+            </span>
+            <span role="cell" class="tag-created">
+                {move || match summary.get() {
+                    Some(Lookup::Ready(ImageSummary { created: Some(created), .. })) => {
+                        short_timestamp(&created)
+                    }
+                    _ => String::new(),
+                }}
+            </span>
+            <span role="cell" class="tag-shared">
+                {move || {
+                    let (others, total) = others();
+                    (total > 0)
+                        .then(|| {
+                            let hue = match digest.get() {
+                                Some(Lookup::Ready(d)) => digest_hue(&d),
+                                _ => 0,
+                            };
+                            view! {
+                                <span
+                                    class="shared-badge"
+                                    style=format!("--digest-hue: {hue}")
+                                    title="These tags point at the same image (same digest)"
+                                >
+                                    {summarize_others(&others, total)}
+                                </span>
+                            }
+                        })
+                }}
+            </span>
+        </div>
+    }
+}
+
+fn describe_kind(kind: &ImageKind) -> String {
+    match kind {
+        ImageKind::Image { platform: Some(p) } => format!("image {p}"),
+        ImageKind::Image { platform: None } => "image".to_owned(),
+        ImageKind::MultiArch { platforms } => format!("multi-arch: {}", platforms.join(", ")),
+        ImageKind::Other { media_type } => format!("other: {media_type}"),
+    }
+}
+
+fn summarize_others(shown: &[String], total: usize) -> String {
+    let mut text = shown.join(", ");
+    if total > shown.len() {
+        text.push_str(&format!(" +{} more", total - shown.len()));
+    }
+    text
+}
+
+/// A stable colour per digest, so rows of the same image match at a glance.
+fn digest_hue(digest: &Digest) -> u32 {
+    u32::from_str_radix(digest.short(4), 16).unwrap_or(0) % 360
+}
+
+/// Tags waiting for their digest. Shared by the workers and the table, which puts
+/// the rows on screen first.
+#[derive(Clone, Default)]
+struct ResolveQueue(Rc<RefCell<VecDeque<String>>>);
+
+impl ResolveQueue {
+    fn put_first(&self, tags: Vec<String>) {
+        let mut queue = self.0.borrow_mut();
+        for tag in tags.into_iter().rev() {
+            queue.push_front(tag);
+        }
+    }
+
+    fn put_last(&self, tags: Vec<String>) {
+        self.0.borrow_mut().extend(tags);
+    }
+
+    fn next(&self) -> Option<String> {
+        self.0.borrow_mut().pop_front()
+    }
+}
+
+/// Lists every tag, then resolves digests and summaries with a bounded pool.
+async fn load_tags(
+    registry: Rc<Registry<FetchClient>>,
+    repository: Repository,
+    data: TagData,
+    queue: ResolveQueue,
+) {
+    let listed = registry
+        .tags(&repository, |page| {
+            data.tags.try_update(|tags| tags.extend_from_slice(page));
+        })
+        .await;
+    let mut tags = match listed {
+        Ok(tags) => tags,
+        Err(error) => {
+            data.listing.try_set(Listing::Failed(error));
+            return;
+        }
+    };
+    data.listing.try_set(Listing::Done);
+    tags.sort_by(|a, b| natural_cmp(a, b));
+    queue.put_last(tags);
+    let summarized = Rc::new(RefCell::new(HashSet::new()));
+    for _ in 0..CONCURRENT_REQUESTS {
+        spawn_local(resolve_worker(
+            registry.clone(),
+            repository.clone(),
+            queue.clone(),
+            summarized.clone(),
+            data,
+        ));
+    }
+}
+
+async fn resolve_worker(
+    registry: Rc<Registry<FetchClient>>,
+    repository: Repository,
+    queue: ResolveQueue,
+    summarized: Rc<RefCell<HashSet<Digest>>>,
+    data: TagData,
+) {
+    while let Some(tag) = queue.next() {
+        // A tag may be queued twice (once for being on screen); resolve it once.
+        if data.digests.with_untracked(|d| d.contains_key(&tag)) {
+            continue;
+        }
+        // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
+        let resolved = match registry.manifest_head(&repository, &tag).await {
+            Ok(head) => match head.digest {
+                Some(digest) => Ok((digest, None)),
+                None => registry
+                    .manifest_get(&repository, &tag)
+                    .await
+                    .map(|m| (m.digest.clone(), Some(m))),
+            },
+            Err(error) => Err(error),
+        };
+        match resolved {
+            Ok((digest, manifest)) => {
+                data.record_digest(&tag, &digest);
+                if summarized.borrow_mut().insert(digest.clone()) {
+                    let summary = summarize_digest(&registry, &repository, &digest, manifest).await;
+                    if matches!(summary, Err(RegistryError::Aborted { .. })) {
+                        return;
+                    }
+                    let lookup = summary
+                        .map(Lookup::Ready)
+                        .unwrap_or_else(|e| Lookup::Failed(e.headline().to_owned()));
+                    data.summaries.try_update(|s| s.insert(digest, lookup));
+                }
+            }
+            Err(RegistryError::Aborted { .. }) => return,
+            Err(error) => {
+                data.digests
+                    .try_update(|d| d.insert(tag, Lookup::Failed(error.to_string())));
+            }
+        }
+    }
+}
+
+async fn summarize_digest(
+    registry: &Registry<FetchClient>,
+    repository: &Repository,
+    digest: &Digest,
+    manifest: Option<Manifest>,
+) -> Result<ImageSummary, RegistryError> {
+    let manifest = match manifest {
+        Some(manifest) => manifest,
+        None => registry.manifest_get(repository, digest.as_str()).await?,
+    };
+    let config = match (&manifest.kind(), &manifest.view.config) {
+        (ManifestKind::Image, Some(descriptor))
+            if descriptor
+                .media_type
+                .as_deref()
+                .is_none_or(crate::oci::media::is_image_config) =>
+        {
+            Some(registry.config_get(repository, descriptor).await?)
+        }
+        _ => None,
+    };
+    Ok(summarize(&manifest, config.as_ref()))
+}

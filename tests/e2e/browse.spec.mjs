@@ -1,0 +1,138 @@
+// Browsing: tags with digests, image details, deep links, and what happens when the
+// registry refuses the page. Every expected value comes from the fixture report.
+import { test, expect, screenshotPath } from './harness.mjs';
+import { startRegistry } from '../../scripts/lib/registry.mjs';
+
+const tagRow = (page, tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
+const repoUrl = (deployment, repo) => `${deployment.console}/?repo=${encodeURIComponent(repo)}`;
+
+test('each tag shows the digest the fixture pushed', async ({ page, deployment }) => {
+  for (const repo of ['demo/web', 'demo/api', 'demo/multiarch', 'team/sub/app']) {
+    await page.goto(repoUrl(deployment, repo));
+    for (const [tag, image] of Object.entries(deployment.report.repositories[repo])) {
+      const digest = tagRow(page, tag).locator('code.digest');
+      await expect(digest).toHaveAttribute('title', image.digest);
+      await expect(digest).toHaveText(`sha256:${image.digest.slice(7, 19)}`);
+    }
+  }
+  await page.goto(repoUrl(deployment, 'demo/web'));
+  await expect(tagRow(page, 'latest').locator('.tag-created')).toHaveText('2026-01-15 10:00 UTC');
+  await page.screenshot({ path: screenshotPath('tags-demo-web') });
+});
+
+test('tags sharing a digest are marked as the same image', async ({ page, deployment }) => {
+  await page.goto(repoUrl(deployment, 'demo/web'));
+  await expect(tagRow(page, '1.0').locator('.shared-badge')).toHaveText('latest');
+  await expect(tagRow(page, 'latest').locator('.shared-badge')).toHaveText('1.0');
+  await expect(tagRow(page, '0.9').locator('.tag-kind')).toHaveText('image linux/amd64');
+  await expect(tagRow(page, '0.9').locator('.shared-badge')).toHaveCount(0);
+});
+
+test('tags sort by version and by date, and filter as you type', async ({ page, deployment }) => {
+  await page.goto(repoUrl(deployment, 'team/sub/app'));
+  const names = page.locator('[role="row"][data-tag]');
+  await expect(names).toHaveCount(3);
+  const order = async () => page.locator('[role="row"][data-tag]').evaluateAll(
+    (rows) => rows.sort((a, b) => a.offsetTop - b.offsetTop).map((r) => r.dataset.tag));
+  expect(await order()).toEqual(['1.9.0', '1.10.0', 'current']);
+  await expect(tagRow(page, 'current').locator('.tag-created')).not.toBeEmpty();
+  await page.getByRole('combobox', { name: 'Sort tags' }).selectOption('oldest');
+  await expect.poll(order).toEqual(['1.9.0', '1.10.0', 'current']);
+  await page.getByRole('combobox', { name: 'Sort tags' }).selectOption('newest');
+  await expect.poll(order).toEqual(['1.10.0', 'current', '1.9.0']);
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('1.1');
+  await expect.poll(order).toEqual(['1.10.0']);
+});
+
+test('multi-arch images show each platform with its own digest', async ({ page, deployment }) => {
+  for (const [repo, tag] of [['demo/multiarch', '2.0'], ['demo/legacy-multiarch', '3.1']]) {
+    const truth = deployment.report.repositories[repo][tag];
+    await page.goto(repoUrl(deployment, repo));
+    await expect(tagRow(page, tag).locator('.tag-kind')).toHaveText('multi-arch: linux/amd64, linux/arm64/v8');
+    await tagRow(page, tag).getByRole('link', { name: tag }).click();
+    await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+    const platforms = page.getByRole('table', { name: 'Platforms' });
+    for (const platform of truth.platforms) {
+      const label = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
+      await expect(platforms.locator(`tr[data-platform="${label}"] .child-digest`)).toHaveText(platform.digest);
+    }
+    await page.screenshot({ path: screenshotPath(`image-${repo.replace('/', '-')}`), fullPage: true });
+    // Each platform opens as an image of its own.
+    const arm = truth.platforms.find((p) => p.architecture === 'arm64');
+    await platforms.locator('tr[data-platform="linux/arm64/v8"] .child-digest').click();
+    await expect(page.locator('.full-digest')).toHaveText(arm.digest);
+    await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible();
+  }
+});
+
+test('image detail shows config, layers and pull commands', async ({ page, deployment }) => {
+  const truth = deployment.report.repositories['demo/web']['1.0'];
+  const host = new URL(deployment.registry.url).host;
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
+  await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+  await expect(page.getByText(`docker pull ${host}/demo/web:1.0`)).toBeVisible();
+  await expect(page.getByText(`docker pull ${host}/demo/web@${truth.digest}`)).toBeVisible();
+  const layers = page.getByRole('table', { name: 'Layers' });
+  await expect(layers.locator('tbody tr')).toHaveCount(truth.layers.length);
+  await expect(page.getByRole('table', { name: 'Labels' })).toContainText('org.opencontainers.image.title');
+  await expect(page.locator('.config')).toContainText('/bin/app');
+  await expect(page.locator('.history li')).toHaveCount(truth.layers.length);
+  await page.screenshot({ path: screenshotPath('image-demo-web'), fullPage: true });
+});
+
+test('a label containing HTML is shown as text, never run', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?repo=demo/api&ref=v1`);
+  const labels = page.getByRole('table', { name: 'Labels' });
+  await expect(labels).toContainText('<b>bold</b><img src=x onerror="window.__xss=1">');
+  expect(await labels.locator('b, img').count()).toBe(0);
+  expect(await page.evaluate(() => window.__xss)).toBeUndefined();
+});
+
+test('deep links survive a reload and the back button', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/`);
+  await page.getByRole('link', { name: 'team/sub/app' }).click();
+  await expect(page.getByRole('heading', { name: 'Tags of team/sub/app' })).toBeVisible();
+  await tagRow(page, '1.10.0').getByRole('link', { name: '1.10.0' }).click();
+  const digest = deployment.report.repositories['team/sub/app']['1.10.0'].digest;
+  await expect(page.locator('.full-digest')).toHaveText(digest);
+  const address = page.url();
+  expect(address).toContain('repo=team/sub/app');
+  await page.reload();
+  await expect(page.locator('.full-digest')).toHaveText(digest);
+  expect(page.url()).toBe(address);
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Tags of team/sub/app' })).toBeVisible();
+  // The same link opened fresh, through index.html as a plain static server has it.
+  await page.goto(`${deployment.console}/index.html${new URL(address).search}`);
+  await expect(page.locator('.full-digest')).toHaveText(digest);
+});
+
+test('an unknown tag says it was not found', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=no-such-tag`);
+  await expect(page.getByRole('alert')).toContainText('Not found');
+  await expect(page.getByRole('alert')).toContainText('MANIFEST_UNKNOWN');
+});
+
+test('a registry without CORS headers gets the CORS explanation', async ({ page, deployment }) => {
+  const closed = await startRegistry({ corsOrigin: null });
+  try {
+    await page.goto(`${deployment.console}/?registry=${encodeURIComponent(closed.url)}`);
+    await expect(page.getByRole('alert')).toContainText('refused this page (CORS)');
+    const snippet = page.getByLabel('CORS configuration for the registry');
+    await expect(snippet).toContainText(`Access-Control-Allow-Origin: ['${deployment.console}']`);
+    await expect(page.getByLabel('Reverse proxy configuration')).toContainText(`proxy_pass ${closed.url}`);
+    await page.screenshot({ path: screenshotPath('cors-explanation'), fullPage: true });
+  } finally {
+    await closed.stop();
+  }
+});
+
+test('a large repository lists every tag and stays filterable', async ({ page, deployment }) => {
+  const total = Object.keys(deployment.report.repositories['scale/many-tags']).length;
+  await page.goto(repoUrl(deployment, 'scale/many-tags'));
+  await expect(page.getByText(`${total} tags`, { exact: true })).toBeVisible({ timeout: 30_000 });
+  // Only the rows on screen are in the page.
+  expect(await page.locator('[role="row"][data-tag]').count()).toBeLessThan(60);
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('build-0004');
+  await expect(page.locator('[role="row"][data-tag]')).toHaveCount(Math.min(10, total - 40));
+});
