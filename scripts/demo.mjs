@@ -22,7 +22,7 @@ try {
   console.log(`
 Tagdeck is running.
   console   ${site.url}/
-  registry  ${registry.url}  (distribution ${'2.8'}, deletes enabled, CORS for ${consoleOrigin})
+  registry  ${registry.url}  (distribution 2.8, deletes enabled, CORS for ${consoleOrigin})
   storage   ${registry.dir}  (removed on exit)
   pushed    ${Object.entries(report.repositories).map(([r, t]) => `${r} (${Object.keys(t).length} tags)`).join(', ')}
   report    .tagdeck/demo-fixtures.json (every repository, tag and digest pushed)

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use tagdeck::net::FetchClient;
+use tagdeck::oci::changes::{ChangeError, RemovalMethod};
 use tagdeck::oci::client::{MountOutcome, Registry};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::manifest::ManifestKind;
@@ -343,4 +344,108 @@ async fn cancelled_requests_report_aborted() {
     controller.abort();
     let error = registry.catalog().await.expect_err("aborted");
     assert!(matches!(error, RegistryError::Aborted { .. }), "{error:?}");
+}
+
+#[wasm_bindgen_test]
+async fn removing_one_of_two_tags_keeps_the_other_and_undo_restores_it() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let repository = repo("demo/web");
+    let source = registry.manifest_get(&repository, "1.0").await.unwrap();
+    for name in ["rm-a", "rm-b"] {
+        registry
+            .put_tag(&repository, &tag(name), &source, None)
+            .await
+            .expect("tag");
+    }
+    let all = registry.tags(&repository, |_| {}).await.unwrap();
+    let removal = registry
+        .remove_tag(
+            &repository,
+            &tag("rm-a"),
+            &source.digest,
+            &all,
+            "browser-test",
+        )
+        .await
+        .expect("remove one tag");
+    // distribution 2.8 cannot delete by tag: the placeholder technique ran.
+    assert_eq!(removal.method, RemovalMethod::Placeholder);
+    assert!(removal.kept.contains(&"rm-b".to_string()));
+    assert!(removal.kept.contains(&"latest".to_string()));
+    assert_eq!(
+        registry.resolve_tag(&repository, "rm-a").await.unwrap(),
+        None
+    );
+    for kept in ["rm-b", "1.0", "latest"] {
+        assert_eq!(
+            registry.resolve_tag(&repository, kept).await.unwrap(),
+            Some(source.digest.clone()),
+            "{kept}"
+        );
+    }
+    registry.restore_tags(&removal).await.expect("undo");
+    assert_eq!(
+        registry.resolve_tag(&repository, "rm-a").await.unwrap(),
+        Some(source.digest.clone())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn moving_a_tag_needs_consent() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let repository = repo("demo/web");
+    let newer = registry.manifest_get(&repository, "1.0").await.unwrap();
+    let older = registry.manifest_get(&repository, "0.9").await.unwrap();
+    registry
+        .put_tag(&repository, &tag("mv-target"), &older, None)
+        .await
+        .unwrap();
+    let refused = registry
+        .put_tag(&repository, &tag("mv-target"), &newer, None)
+        .await
+        .expect_err("needs consent");
+    assert!(
+        matches!(refused, ChangeError::WouldMove { .. }),
+        "{refused:?}"
+    );
+    let moved = registry
+        .put_tag(&repository, &tag("mv-target"), &newer, Some(&older.digest))
+        .await
+        .expect("move");
+    assert_eq!(moved.replaced.map(|m| m.digest), Some(older.digest));
+}
+
+#[wasm_bindgen_test]
+async fn copying_a_multi_arch_image_to_another_repository() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let truth = report.image("demo/multiarch", "2.0");
+    let source = registry
+        .manifest_get(&repo("demo/multiarch"), "2.0")
+        .await
+        .unwrap();
+    let target = repo("browser-test/copied");
+    let (write, copy) = registry
+        .copy_image(
+            &repo("demo/multiarch"),
+            &source,
+            &target,
+            &tag("2.0"),
+            None,
+            |_| {},
+        )
+        .await
+        .expect("copy");
+    assert_eq!(write.digest.as_str(), truth.digest);
+    assert_eq!(copy.manifests, 3);
+    assert!(copy.mounted + copy.already_present >= 4);
+    for platform in &truth.platforms {
+        let child = registry
+            .manifest_get(&target, &platform.digest)
+            .await
+            .expect("child in target");
+        assert_eq!(child.digest.as_str(), platform.digest);
+    }
 }

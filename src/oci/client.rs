@@ -367,6 +367,17 @@ impl<C: HttpClient> Registry<C> {
         let start_url = format!("{}/v2/{repository}/blobs/uploads/", self.base);
         let started = self.execute(Request::new(Method::Post, &start_url)).await?;
         let location = self.upload_location(&start_url, &started)?;
+        self.blob_upload_to(&location, &digest, bytes).await?;
+        Ok(digest)
+    }
+
+    /// Finishes an open upload session at `location` with all of `bytes` at once.
+    pub async fn blob_upload_to(
+        &self,
+        location: &str,
+        digest: &Digest,
+        bytes: &[u8],
+    ) -> Result<(), RegistryError> {
         let separator = if location.contains('?') { '&' } else { '?' };
         let put_url = format!("{location}{separator}digest={digest}");
         self.execute(
@@ -375,7 +386,7 @@ impl<C: HttpClient> Registry<C> {
                 .body(bytes.to_vec()),
         )
         .await?;
-        Ok(digest)
+        Ok(())
     }
 
     /// The upload session URL from `Location`, resolved against the request URL.

@@ -2,6 +2,8 @@
 //! Real registry behaviour is tested in tests/browser.rs against the real server.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod memory_registry;
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::pin;
