@@ -12,6 +12,7 @@ use crate::oci::error::RegistryError;
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
+use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
@@ -98,7 +99,38 @@ fn ImageBody(
     let pull_by_digest = format!("docker pull {host}/{repository}@{digest}");
     let pull_by_tag = (!by_digest).then(|| format!("docker pull {host}/{repository}:{reference}"));
     let kind = manifest.kind();
+    let dialog = use_dialog();
+    let source = if by_digest {
+        manifest.digest.short(12).to_owned()
+    } else {
+        reference.clone()
+    };
+    let (add, copy, remove) = (
+        ChangeRequest::AddTag {
+            repository: repository.to_string(),
+            digest: manifest.digest.clone(),
+            source: source.clone(),
+        },
+        ChangeRequest::Copy {
+            repository: repository.to_string(),
+            digest: manifest.digest.clone(),
+            source,
+            tag: (!by_digest).then(|| reference.clone()),
+        },
+        (!by_digest).then(|| ChangeRequest::Remove {
+            repository: repository.to_string(),
+            tag: reference.clone(),
+            digest: manifest.digest.clone(),
+        }),
+    );
     view! {
+        <div class="image-actions" role="group" aria-label="Change tags">
+            <button type="button" on:click=move |_| dialog.open(add.clone())>"Add tag"</button>
+            <button type="button" on:click=move |_| dialog.open(copy.clone())>"Copy to repository"</button>
+            {remove.map(|remove| view! {
+                <button type="button" on:click=move |_| dialog.open(remove.clone())>"Remove tag"</button>
+            })}
+        </div>
         <dl class="facts">
             <dt>"Digest"</dt>
             <dd>

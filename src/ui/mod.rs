@@ -1,7 +1,9 @@
 //! Leptos views. The route (registry and view) lives in the page address.
 
+mod activity;
 mod browser;
 mod catalog;
+mod change_dialog;
 mod connect;
 mod copy;
 mod error_view;
@@ -12,7 +14,9 @@ mod tags;
 use leptos::prelude::*;
 
 use crate::model::route::View;
+use activity::{ActivityPanel, Changes};
 use catalog::CatalogView;
+use change_dialog::{Dialog, DialogHost};
 use connect::{default_registry, ConnectForm, ConnectionGate};
 use image::ImageView;
 use router::{Link, Router};
@@ -21,6 +25,7 @@ use tags::TagsView;
 #[component]
 pub fn App() -> impl IntoView {
     let router = Router::provide();
+    Changes::provide();
     let fallback = LocalResource::new(default_registry);
     // The registry in use and where it came from; None while config.json loads.
     let registry = Memo::new(move |_| match router.route().registry {
@@ -67,13 +72,18 @@ pub fn App() -> impl IntoView {
 #[component]
 fn RegistryViews(address: String) -> impl IntoView {
     let router = router::use_router();
+    let changes = activity::use_changes();
+    Dialog::provide();
     let gate_address = address.clone();
+    let dialog_address = address.clone();
     view! {
         <ConnectionGate address=gate_address>
             {
                 let address = address.clone();
                 move || {
                     let address = address.clone();
+                    // Views re-read the registry after every change made in this tab.
+                    changes.version.track();
                     match router.route().view {
                         View::Catalog => view! { <CatalogView registry=address /> }.into_any(),
                         View::Repository { name } => {
@@ -86,6 +96,8 @@ fn RegistryViews(address: String) -> impl IntoView {
                 }
             }
         </ConnectionGate>
+        <DialogHost registry=dialog_address />
+        <ActivityPanel />
     }
 }
 

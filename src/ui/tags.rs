@@ -23,6 +23,7 @@ use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository};
+use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
@@ -247,6 +248,7 @@ fn TagTable(
                 <span role="columnheader">"Size"</span>
                 <span role="columnheader">"Created"</span>
                 <span role="columnheader">"Same image as"</span>
+                <span role="columnheader">"Actions"</span>
             </div>
             <div
                 class="tag-scroller"
@@ -286,6 +288,7 @@ fn TagRow(data: TagData, tag: String, position: usize, repository: Repository) -
         reference: tag.clone(),
     };
     let label = tag.clone();
+    let action_tag = tag.clone();
     view! {
         <div class="tag-row" role="row" data-tag=tag aria-rowindex=position + 2 style=style>
             <span role="cell" class="tag-name">
@@ -350,6 +353,29 @@ fn TagRow(data: TagData, tag: String, position: usize, repository: Repository) -
                                 </span>
                             }
                         })
+                }}
+            </span>
+            <span role="cell" class="tag-actions">
+                {move || match digest.get() {
+                    Some(Lookup::Ready(d)) => {
+                        let dialog = use_dialog();
+                        let (add_repository, remove_repository) = (repository.to_string(), repository.to_string());
+                        let (add_tag, remove_tag) = (action_tag.clone(), action_tag.clone());
+                        let add_digest = d.clone();
+                        Some(view! {
+                            <button type="button" on:click=move |_| dialog.open(ChangeRequest::AddTag {
+                                repository: add_repository.clone(),
+                                digest: add_digest.clone(),
+                                source: add_tag.clone(),
+                            })>"Add tag"</button>
+                            <button type="button" on:click=move |_| dialog.open(ChangeRequest::Remove {
+                                repository: remove_repository.clone(),
+                                tag: remove_tag.clone(),
+                                digest: d.clone(),
+                            })>"Remove tag"</button>
+                        })
+                    }
+                    _ => None,
                 }}
             </span>
         </div>

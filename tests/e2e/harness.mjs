@@ -12,21 +12,29 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const distDir = path.join(root, 'dist');
 export const screenshotPath = (name) => path.join(root, 'test-results', 'screenshots', `${name}.png`);
 
+/** The console on a static server and a registry filled with the demo fixtures. */
+async function deploy(use, registryOptions = {}) {
+  const config = {};
+  const site = await serveStatic(distDir, { config });
+  const registry = await startRegistry({ corsOrigin: site.url, ...registryOptions });
+  try {
+    const report = await pushDemoFixtures(registry.url, { scaleTags: 50 });
+    config.registry = registry.url;
+    await use({ console: site.url, registry, report });
+  } finally {
+    await site.stop();
+    await registry.stop();
+  }
+}
+
 export const test = base.extend({
-  // { console, registry, report }: console is the URL of the served dist/.
-  deployment: [async ({}, use) => {
-    const config = {};
-    const site = await serveStatic(distDir, { config });
-    const registry = await startRegistry({ corsOrigin: site.url });
-    try {
-      const report = await pushDemoFixtures(registry.url, { scaleTags: 50 });
-      config.registry = registry.url;
-      await use({ console: site.url, registry, report });
-    } finally {
-      await site.stop();
-      await registry.stop();
-    }
-  }, { scope: 'worker' }],
+  // { console, registry, report }: console is the URL of the served dist/. Tests
+  // that only read share it.
+  deployment: [async ({}, use) => deploy(use), { scope: 'worker' }],
+  // A deployment of its own for tests that change tags.
+  mutable: [async ({}, use) => deploy(use), { scope: 'worker' }],
+  // A registry with deletes disabled.
+  noDeletes: [async ({}, use) => deploy(use, { deletes: false }), { scope: 'worker' }],
 });
 
 export { expect };

@@ -1,0 +1,187 @@
+//! The changes made in this browser tab, each with its digests, its result and, while
+//! the registry still holds the bytes, an Undo.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::net::FetchClient;
+use crate::oci::changes::{ChangeError, Removal, TagWrite};
+use crate::oci::client::Registry;
+
+/// What Undo puts back.
+#[derive(Clone)]
+pub enum UndoAction {
+    /// Tags that were removed: PUT the kept bytes again.
+    Restore(Removal),
+    /// A tag that was added or moved: remove it, or point it back.
+    Revert(TagWrite),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum EntryState {
+    Done,
+    Failed { message: String, outcome: String },
+    Undoing,
+    Undone,
+    UndoFailed { message: String },
+}
+
+#[derive(Clone)]
+pub struct Entry {
+    pub id: usize,
+    pub registry: String,
+    pub summary: String,
+    pub state: EntryState,
+    pub undo: Option<UndoAction>,
+}
+
+/// Tab-wide state for changes: the activity list, and a counter that views
+/// showing registry content watch to reload after a change.
+#[derive(Clone, Copy)]
+pub struct Changes {
+    pub entries: RwSignal<Vec<Entry>>,
+    pub version: RwSignal<u64>,
+}
+
+impl Changes {
+    pub fn provide() -> Changes {
+        let changes = Changes {
+            entries: RwSignal::new(Vec::new()),
+            version: RwSignal::new(0),
+        };
+        provide_context(changes);
+        changes
+    }
+
+    pub fn record(&self, registry: &str, summary: String, result: Result<UndoAction, ChangeError>) {
+        let (state, undo) = match result {
+            Ok(undo) => (EntryState::Done, Some(undo)),
+            Err(error) => (
+                EntryState::Failed {
+                    message: format!("{error}. {}", error.advice()),
+                    outcome: error.outcome().to_owned(),
+                },
+                None,
+            ),
+        };
+        self.entries.update(|entries| {
+            let id = entries.len();
+            entries.insert(
+                0,
+                Entry {
+                    id,
+                    registry: registry.to_owned(),
+                    summary,
+                    state,
+                    undo,
+                },
+            );
+        });
+        self.version.update(|v| *v += 1);
+    }
+
+    fn set_state(&self, id: usize, state: EntryState) {
+        self.entries.update(|entries| {
+            if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
+                entry.state = state;
+            }
+        });
+    }
+
+    pub fn undo(&self, id: usize) {
+        let Some(entry) = self
+            .entries
+            .with_untracked(|e| e.iter().find(|e| e.id == id).cloned())
+        else {
+            return;
+        };
+        let Some(action) = entry.undo else {
+            return;
+        };
+        self.set_state(id, EntryState::Undoing);
+        let changes = *self;
+        spawn_local(async move {
+            let registry = Registry::new(&entry.registry, FetchClient::new());
+            let result = match &action {
+                UndoAction::Restore(removal) => registry.restore_tags(removal).await,
+                UndoAction::Revert(write) => registry.undo_tag_write(write, &unique_marker()).await,
+            };
+            changes.set_state(
+                id,
+                match result {
+                    Ok(()) => EntryState::Undone,
+                    Err(error) => EntryState::UndoFailed {
+                        message: format!("{error}. {} {}", error.advice(), error.outcome()),
+                    },
+                },
+            );
+            changes.version.update(|v| *v += 1);
+        });
+    }
+}
+
+pub fn use_changes() -> Changes {
+    expect_context::<Changes>()
+}
+
+/// A value no other placeholder manifest has: the time and a random number.
+pub fn unique_marker() -> String {
+    format!(
+        "{}-{}",
+        js_sys::Date::new_0().to_iso_string(),
+        (js_sys::Math::random() * 1e9) as u64
+    )
+}
+
+#[component]
+pub fn ActivityPanel() -> impl IntoView {
+    let changes = use_changes();
+    view! {
+        <Show when=move || changes.entries.with(|e| !e.is_empty())>
+            <section class="panel activity" aria-labelledby="activity-heading">
+                <h2 id="activity-heading">"Activity in this tab"</h2>
+                <ol class="activity-list" aria-label="Activity">
+                    <For each=move || changes.entries.get() key=|e| (e.id, format!("{:?}", state_key(&e.state))) let:entry>
+                        <ActivityRow entry />
+                    </For>
+                </ol>
+            </section>
+        </Show>
+    }
+}
+
+fn state_key(state: &EntryState) -> &'static str {
+    match state {
+        EntryState::Done => "done",
+        EntryState::Failed { .. } => "failed",
+        EntryState::Undoing => "undoing",
+        EntryState::Undone => "undone",
+        EntryState::UndoFailed { .. } => "undo-failed",
+    }
+}
+
+#[component]
+fn ActivityRow(entry: Entry) -> impl IntoView {
+    let changes = use_changes();
+    let id = entry.id;
+    let (status, detail, can_undo) = match &entry.state {
+        EntryState::Done => ("done", None, entry.undo.is_some()),
+        EntryState::Failed { message, outcome } => {
+            ("failed", Some(format!("{message} {outcome}")), false)
+        }
+        EntryState::Undoing => ("undoing…", None, false),
+        EntryState::Undone => ("undone", None, false),
+        EntryState::UndoFailed { message } => ("undo failed", Some(message.clone()), false),
+    };
+    view! {
+        <li class=format!("activity-entry {}", state_key(&entry.state))>
+            <span class="activity-status">{status}</span>
+            " "
+            <span class="activity-summary">{entry.summary.clone()}</span>
+            {detail.map(|d| view! { <p class="activity-detail">{d}</p> })}
+            <Show when=move || can_undo>
+                <button type="button" on:click=move |_| changes.undo(id)>"Undo"</button>
+            </Show>
+        </li>
+    }
+}

@@ -1,0 +1,567 @@
+//! The dialogs that change tags: add (or move) a tag, copy to another repository,
+//! remove a tag. Each one re-reads the registry before acting, says exactly what it
+//! did with digests, and records the change (with its undo) in the activity list.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::net::FetchClient;
+use crate::oci::changes::{ChangeError, RemovalMethod};
+use crate::oci::client::Registry;
+use crate::oci::names::{Digest, Repository, Tag};
+use crate::ui::activity::{unique_marker, use_changes, UndoAction};
+
+/// What the user asked to change.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ChangeRequest {
+    AddTag {
+        repository: String,
+        digest: Digest,
+        source: String,
+    },
+    Copy {
+        repository: String,
+        digest: Digest,
+        source: String,
+        tag: Option<String>,
+    },
+    Remove {
+        repository: String,
+        tag: String,
+        digest: Digest,
+    },
+}
+
+/// The open dialog, if any; provided by the registry views.
+#[derive(Clone, Copy)]
+pub struct Dialog(RwSignal<Option<ChangeRequest>>);
+
+impl Dialog {
+    pub fn provide() -> Dialog {
+        let dialog = Dialog(RwSignal::new(None));
+        provide_context(dialog);
+        dialog
+    }
+
+    pub fn open(&self, request: ChangeRequest) {
+        self.0.set(Some(request));
+    }
+
+    fn close(&self) {
+        self.0.set(None);
+    }
+}
+
+pub fn use_dialog() -> Dialog {
+    expect_context::<Dialog>()
+}
+
+/// Where a change is in its life, shown in the dialog.
+#[derive(Clone, PartialEq, Eq)]
+enum Phase {
+    Editing,
+    Working(String),
+    ConfirmMove { current: Digest, new: Digest },
+    Done(String),
+    Failed { message: String, outcome: String },
+}
+
+fn short(digest: &Digest) -> String {
+    format!("{}:{}", digest.algorithm(), digest.short(12))
+}
+
+fn failed(error: &ChangeError) -> Phase {
+    Phase::Failed {
+        message: format!("{error}. {}", error.advice()),
+        outcome: error.outcome().to_owned(),
+    }
+}
+
+#[component]
+pub fn DialogHost(registry: String) -> impl IntoView {
+    let dialog = use_dialog();
+    let registry = StoredValue::new(registry);
+    move || {
+        dialog.0.get().map(|request| {
+            let registry = registry.get_value();
+            let (title, body) = match request {
+                ChangeRequest::AddTag {
+                    repository,
+                    digest,
+                    source,
+                } => (
+                    format!("Add tag to {repository}:{source}"),
+                    view! { <AddTagForm registry repository digest source /> }.into_any(),
+                ),
+                ChangeRequest::Copy {
+                    repository,
+                    digest,
+                    source,
+                    tag,
+                } => (
+                    format!("Copy {repository}:{source} to another repository"),
+                    view! { <CopyForm registry repository digest source tag /> }.into_any(),
+                ),
+                ChangeRequest::Remove {
+                    repository,
+                    tag,
+                    digest,
+                } => (
+                    format!("Remove tag {repository}:{tag}"),
+                    view! { <RemoveForm registry repository tag digest /> }.into_any(),
+                ),
+            };
+            view! {
+                <div class="dialog-backdrop" on:click=move |_| dialog.close()></div>
+                <div
+                    class="dialog"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="dialog-title"
+                    on:keydown=move |event| {
+                        if event.key() == "Escape" {
+                            dialog.close();
+                        }
+                    }
+                >
+                    <h2 id="dialog-title">{title}</h2>
+                    {body}
+                    <div class="dialog-close">
+                        <button type="button" on:click=move |_| dialog.close()>"Close"</button>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
+/// The outcome area every form shares.
+#[component]
+fn PhaseView(phase: RwSignal<Phase>) -> impl IntoView {
+    move || match phase.get() {
+        Phase::Editing | Phase::ConfirmMove { .. } => None,
+        Phase::Working(step) => {
+            Some(view! { <p class="working" role="status">{step}</p> }.into_any())
+        }
+        Phase::Done(message) => {
+            Some(view! { <p class="success" role="status">{message}</p> }.into_any())
+        }
+        Phase::Failed { message, outcome } => Some(
+            view! {
+                <div class="error-panel" role="alert">
+                    <p>{message}</p>
+                    <p><strong>{outcome}</strong></p>
+                </div>
+            }
+            .into_any(),
+        ),
+    }
+}
+
+/// A text field that validates as the user types; `check` returns the error to show.
+#[component]
+fn ValidatedInput(
+    label: &'static str,
+    value: RwSignal<String>,
+    check: fn(&str) -> Option<String>,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let id = format!("field-{}", label.to_lowercase().replace(' ', "-"));
+    let error_id = format!("{id}-error");
+    let error = move || check(&value.get());
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input
+            id=id
+            type="text"
+            spellcheck="false"
+            autocomplete="off"
+            autofocus=autofocus
+            aria-invalid=move || error().is_some().to_string()
+            aria-describedby=error_id.clone()
+            prop:value=move || value.get()
+            on:input:target=move |event| value.set(event.target().value())
+        />
+        <span class="field-error" id=error_id>{error}</span>
+    }
+}
+
+fn tag_problem(input: &str) -> Option<String> {
+    (!input.is_empty())
+        .then(|| Tag::parse(input).err().map(|e| e.to_string()))
+        .flatten()
+}
+
+fn repository_problem(input: &str) -> Option<String> {
+    (!input.is_empty())
+        .then(|| Repository::parse(input).err().map(|e| e.to_string()))
+        .flatten()
+}
+
+#[component]
+fn AddTagForm(
+    registry: String,
+    repository: String,
+    digest: Digest,
+    source: String,
+) -> impl IntoView {
+    let changes = use_changes();
+    let name = RwSignal::new(String::new());
+    let phase = RwSignal::new(Phase::Editing);
+    let valid = move || Tag::parse(&name.get()).is_ok();
+    let run = {
+        let (registry, repository, digest, source) = (
+            registry.clone(),
+            repository.clone(),
+            digest.clone(),
+            source.clone(),
+        );
+        move |move_from: Option<Digest>| {
+            let (registry, repository, digest, source) = (
+                registry.clone(),
+                repository.clone(),
+                digest.clone(),
+                source.clone(),
+            );
+            let Ok(tag) = Tag::parse(&name.get_untracked()) else {
+                return;
+            };
+            phase.set(Phase::Working(format!("Tagging {repository}:{tag}…")));
+            spawn_local(async move {
+                let client = Registry::new(&registry, FetchClient::new());
+                let result = async {
+                    let repo = Repository::parse(&repository)?;
+                    let manifest = client.manifest_get(&repo, digest.as_str()).await?;
+                    client
+                        .put_tag(&repo, &tag, &manifest, move_from.as_ref())
+                        .await
+                }
+                .await;
+                match result {
+                    Err(ChangeError::WouldMove { current, new, .. }) => {
+                        phase.set(Phase::ConfirmMove { current, new })
+                    }
+                    Ok(write) => {
+                        let moved = write
+                            .replaced
+                            .as_ref()
+                            .map(|m| format!(" (moved from {})", short(&m.digest)))
+                            .unwrap_or_default();
+                        let message = format!(
+                            "{repository}:{tag} now points at {}{moved} — the same digest as {source}.",
+                            write.digest
+                        );
+                        changes.record(&registry, message.clone(), Ok(UndoAction::Revert(write)));
+                        phase.set(Phase::Done(message));
+                    }
+                    Err(error) => {
+                        changes.record(
+                            &registry,
+                            format!("Tag {repository}:{tag} from {source}"),
+                            Err(error.clone()),
+                        );
+                        phase.set(failed(&error));
+                    }
+                }
+            });
+        }
+    };
+    let run_move = run.clone();
+    view! {
+        <form
+            class="change-form"
+            on:submit=move |event| {
+                event.prevent_default();
+                run(None);
+            }
+        >
+            <p>"Image " <code>{digest.to_string()}</code></p>
+            <ValidatedInput label="New tag" value=name check=tag_problem autofocus=true />
+            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>"Add tag"</button>
+        </form>
+        {move || match phase.get() {
+            Phase::ConfirmMove { current, new } => {
+                let run_move = run_move.clone();
+                Some(view! {
+                    <div class="confirm" role="alert">
+                        <p>
+                            {format!("Tag {} already exists and points at another image: {current}. Moving it makes it point at {new}.", name.get_untracked())}
+                        </p>
+                        <button type="button" class="danger" on:click=move |_| run_move(Some(current.clone()))>"Move tag"</button>
+                    </div>
+                })
+            }
+            _ => None,
+        }}
+        <PhaseView phase />
+    }
+}
+
+#[component]
+fn CopyForm(
+    registry: String,
+    repository: String,
+    digest: Digest,
+    source: String,
+    tag: Option<String>,
+) -> impl IntoView {
+    let changes = use_changes();
+    let target = RwSignal::new(String::new());
+    let target_tag = RwSignal::new(tag.unwrap_or_default());
+    let phase = RwSignal::new(Phase::Editing);
+    let valid =
+        move || Repository::parse(&target.get()).is_ok() && Tag::parse(&target_tag.get()).is_ok();
+    let run = {
+        let (registry, repository, digest, source) = (
+            registry.clone(),
+            repository.clone(),
+            digest.clone(),
+            source.clone(),
+        );
+        move |move_from: Option<Digest>| {
+            let (registry, repository, digest, source) = (
+                registry.clone(),
+                repository.clone(),
+                digest.clone(),
+                source.clone(),
+            );
+            let (Ok(to), Ok(tag)) = (
+                Repository::parse(&target.get_untracked()),
+                Tag::parse(&target_tag.get_untracked()),
+            ) else {
+                return;
+            };
+            phase.set(Phase::Working("Reading the image…".into()));
+            spawn_local(async move {
+                let client = Registry::new(&registry, FetchClient::new());
+                let result = async {
+                    let from = Repository::parse(&repository)?;
+                    let manifest = client.manifest_get(&from, digest.as_str()).await?;
+                    client
+                        .copy_image(&from, &manifest, &to, &tag, move_from.as_ref(), |step| {
+                            phase.set(Phase::Working(format!(
+                                "Copying: step {} of {} ({})",
+                                step.done + 1,
+                                step.total,
+                                step.what
+                            )));
+                        })
+                        .await
+                }
+                .await;
+                match result {
+                    Err(ChangeError::WouldMove { current, new, .. }) => {
+                        phase.set(Phase::ConfirmMove { current, new })
+                    }
+                    Ok((write, report)) => {
+                        let message = format!(
+                            "Copied {repository}:{source} to {to}:{tag}, digest {} (same as the source). Blobs: {} mounted, {} already there, {} uploaded; {} manifests written.",
+                            write.digest, report.mounted, report.already_present, report.uploaded, report.manifests
+                        );
+                        changes.record(&registry, message.clone(), Ok(UndoAction::Revert(write)));
+                        phase.set(Phase::Done(message));
+                    }
+                    Err(error) => {
+                        changes.record(
+                            &registry,
+                            format!("Copy {repository}:{source} to {to}:{tag}"),
+                            Err(error.clone()),
+                        );
+                        phase.set(failed(&error));
+                    }
+                }
+            });
+        }
+    };
+    let run_move = run.clone();
+    view! {
+        <form
+            class="change-form"
+            on:submit=move |event| {
+                event.prevent_default();
+                run(None);
+            }
+        >
+            <p>"Image " <code>{digest.to_string()}</code> ". Blobs are mounted, not downloaded."</p>
+            <ValidatedInput label="Target repository" value=target check=repository_problem autofocus=true />
+            <ValidatedInput label="Target tag" value=target_tag check=tag_problem />
+            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>"Copy to repository"</button>
+        </form>
+        {move || match phase.get() {
+            Phase::ConfirmMove { current, new } => {
+                let run_move = run_move.clone();
+                Some(view! {
+                    <div class="confirm" role="alert">
+                        <p>{format!("{}:{} already points at {current}. Moving it makes it point at {new}.", target.get_untracked(), target_tag.get_untracked())}</p>
+                        <button type="button" class="danger" on:click=move |_| run_move(Some(current.clone()))>"Move tag"</button>
+                    </div>
+                })
+            }
+            _ => None,
+        }}
+        <PhaseView phase />
+    }
+}
+
+/// What removing a tag would do, found just before acting.
+#[derive(Clone, PartialEq, Eq)]
+enum RemovalPlan {
+    Checking,
+    /// The tag points elsewhere than the user saw: stop.
+    Changed {
+        found: Option<Digest>,
+    },
+    Ready {
+        others: Vec<String>,
+        all: Vec<String>,
+    },
+    CheckFailed(String),
+}
+
+#[component]
+fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest) -> impl IntoView {
+    let changes = use_changes();
+    let plan = RwSignal::new(RemovalPlan::Checking);
+    let phase = RwSignal::new(Phase::Editing);
+    {
+        let (registry, repository, tag, digest) = (
+            registry.clone(),
+            repository.clone(),
+            tag.clone(),
+            digest.clone(),
+        );
+        spawn_local(async move {
+            let client = Registry::new(&registry, FetchClient::new());
+            let checked: Result<RemovalPlan, ChangeError> = async {
+                let repo = Repository::parse(&repository)?;
+                let current = client.resolve_tag(&repo, &tag).await?;
+                if current.as_ref() != Some(&digest) {
+                    return Ok(RemovalPlan::Changed { found: current });
+                }
+                let all = client.tags(&repo, |_| {}).await?;
+                let candidates: Vec<String> = all.iter().filter(|t| **t != tag).cloned().collect();
+                let others = client.tags_pointing_at(&repo, &digest, &candidates).await?;
+                Ok(RemovalPlan::Ready { others, all })
+            }
+            .await;
+            plan.try_set(
+                checked
+                    .unwrap_or_else(|e| RemovalPlan::CheckFailed(format!("{e}. {}", e.advice()))),
+            );
+        });
+    }
+    let remove = {
+        let (registry, repository, tag, digest) = (
+            registry.clone(),
+            repository.clone(),
+            tag.clone(),
+            digest.clone(),
+        );
+        move |whole_image: bool| {
+            let RemovalPlan::Ready { others, all } = plan.get_untracked() else {
+                return;
+            };
+            let (registry, repository, tag, digest) = (
+                registry.clone(),
+                repository.clone(),
+                tag.clone(),
+                digest.clone(),
+            );
+            phase.set(Phase::Working(if whole_image {
+                "Deleting the image…".into()
+            } else {
+                format!("Removing {tag}…")
+            }));
+            spawn_local(async move {
+                let client = Registry::new(&registry, FetchClient::new());
+                let result = async {
+                    let repo = Repository::parse(&repository)?;
+                    if whole_image {
+                        let mut expected = others.clone();
+                        expected.push(tag.clone());
+                        client.delete_image(&repo, &digest, &expected, &all).await
+                    } else {
+                        client
+                            .remove_tag(&repo, &Tag::parse(&tag)?, &digest, &all, &unique_marker())
+                            .await
+                    }
+                }
+                .await;
+                match result {
+                    Ok(removal) => {
+                        let names: Vec<String> =
+                            removal.tags.iter().map(|t| t.to_string()).collect();
+                        let how = match removal.method {
+                            RemovalMethod::TagDelete => "the registry deleted the tag".to_owned(),
+                            RemovalMethod::Placeholder => "this registry cannot delete a tag alone, so the tag was pointed at a placeholder that was then deleted".to_owned(),
+                            RemovalMethod::ImageDelete => "the image was deleted".to_owned(),
+                        };
+                        let kept = if removal.kept.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " {} still point at {}.",
+                                removal.kept.join(", "),
+                                short(&removal.digest)
+                            )
+                        };
+                        let message = format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest));
+                        changes.record(
+                            &registry,
+                            message.clone(),
+                            Ok(UndoAction::Restore(removal)),
+                        );
+                        phase.set(Phase::Done(message));
+                    }
+                    Err(error) => {
+                        changes.record(
+                            &registry,
+                            format!("Remove {repository}:{tag}"),
+                            Err(error.clone()),
+                        );
+                        phase.set(failed(&error));
+                    }
+                }
+            });
+        }
+    };
+    let remove_image = remove.clone();
+    let seen = digest.clone();
+    view! {
+        <p>{format!("{tag} points at ")}<code>{digest.to_string()}</code></p>
+        {move || match plan.get() {
+            RemovalPlan::Checking => view! { <p class="working" role="status">"Checking which other tags use this image…"</p> }.into_any(),
+            RemovalPlan::CheckFailed(message) => view! { <p class="error-panel" role="alert">{message} " Nothing was changed."</p> }.into_any(),
+            RemovalPlan::Changed { found } => view! {
+                <div class="error-panel" role="alert">
+                    <p>{format!("{tag} changed since this page showed it. Shown: {seen}. Now: {}.", found.map_or("no such tag".to_owned(), |d| d.to_string()))}</p>
+                    <p><strong>"Nothing was changed. Reload to see the current state."</strong></p>
+                </div>
+            }.into_any(),
+            RemovalPlan::Ready { others, .. } => {
+                let remove = remove.clone();
+                let remove_image = remove_image.clone();
+                let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed { .. });
+                if others.is_empty() {
+                    view! {
+                        <p>"No other tag uses this image, so removing the tag deletes the image."</p>
+                        <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
+                    }.into_any()
+                } else {
+                    let count = others.len() + 1;
+                    let all_listed = format!("{tag}, {}", others.join(", "));
+                    view! {
+                        <p>{format!("Other tags with the same image: {}. They keep it: only {tag} is removed.", others.join(", "))}</p>
+                        <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
+                        <details class="delete-image">
+                            <summary>"Delete the image with all its tags instead…"</summary>
+                            <p>{format!("This deletes the image and all {count} tags pointing at it: {all_listed}.")}</p>
+                            <button type="button" class="danger" disabled=busy on:click=move |_| remove_image(true)>{format!("Delete image and {count} tags")}</button>
+                        </details>
+                    }.into_any()
+                }
+            }
+        }}
+        <PhaseView phase />
+    }
+}

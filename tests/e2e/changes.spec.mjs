@@ -1,0 +1,158 @@
+// Changing tags through the console, each result checked with skopeo or plain
+// registry requests, never only through the console itself.
+import { test, expect, screenshotPath } from './harness.mjs';
+import { skopeoDigest, tagDigest, retagBehindTheBack } from './registry-truth.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+const tagRow = (page, tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
+const dialog = (page) => page.getByRole('dialog');
+
+async function openRepository(page, deployment, repo) {
+  await page.goto(`${deployment.console}/?repo=${encodeURIComponent(repo)}`);
+  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 20_000 });
+}
+
+/** Opens a repository through the app's own links, so the tab (and its activity list) stays. */
+async function navigateToRepository(page, repo) {
+  await page.getByRole('link', { name: 'Tagdeck' }).click();
+  await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: repo, exact: true }).click();
+  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 20_000 });
+}
+
+async function addTag(page, deployment, repo, sourceTag, newTag) {
+  if (page.url().startsWith(deployment.console)) await navigateToRepository(page, repo);
+  else await openRepository(page, deployment, repo);
+  await tagRow(page, sourceTag).getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill(newTag);
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+}
+
+test('every manifest kind keeps its digest when tagged', async ({ page, mutable }) => {
+  const kinds = [['demo/web', '1.0'], ['demo/api', 'v1'], ['demo/legacy-multiarch', '3.1'], ['demo/multiarch', '2.0']];
+  for (const [repo, source] of kinds) {
+    const truth = mutable.report.repositories[repo][source].digest;
+    await addTag(page, mutable, repo, source, `e2e-${source}`);
+    await expect(dialog(page).getByRole('status')).toContainText(`now points at ${truth}`);
+    expect(skopeoDigest(mutable.registry.url, `${repo}:e2e-${source}`)).toBe(truth);
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+    await expect(tagRow(page, `e2e-${source}`).locator('code.digest')).toHaveAttribute('title', truth);
+  }
+  // One tab, four changes: all of them are listed, newest first, with their digests.
+  const activity = page.getByRole('list', { name: 'Activity' }).getByRole('listitem');
+  await expect(activity).toHaveCount(4);
+  await expect(activity.first()).toContainText(mutable.report.repositories['demo/multiarch']['2.0'].digest);
+  await page.screenshot({ path: screenshotPath('activity'), fullPage: true });
+});
+
+test('a tag name is validated as it is typed', async ({ page, mutable }) => {
+  await openRepository(page, mutable, 'demo/web');
+  await tagRow(page, '1.0').getByRole('button', { name: 'Add tag' }).click();
+  const field = dialog(page).getByRole('textbox', { name: 'New tag' });
+  await field.fill('.hidden');
+  await expect(dialog(page)).toContainText("starts with '.'");
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(dialog(page).getByRole('button', { name: 'Add tag' })).toBeDisabled();
+  await field.fill('ok-name');
+  await expect(dialog(page).getByRole('button', { name: 'Add tag' })).toBeEnabled();
+});
+
+test('moving a tag needs confirmation and can be undone', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const newer = mutable.report.repositories['demo/web']['1.0'].digest;
+  const older = mutable.report.repositories['demo/web']['0.9'].digest;
+  await addTag(page, mutable, 'demo/web', '1.0', '0.9');
+  const confirm = dialog(page).getByRole('alert');
+  await expect(confirm).toContainText(older);
+  await expect(confirm).toContainText(newer);
+  expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(older); // nothing happened yet
+  await page.screenshot({ path: screenshotPath('move-confirmation') });
+  await confirm.getByRole('button', { name: 'Move tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText(`moved from sha256:${older.slice(7, 19)}`);
+  expect(skopeoDigest(registry, 'demo/web:0.9')).toBe(newer);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('list', { name: 'Activity' }).getByRole('button', { name: 'Undo' }).first().click();
+  await expect(page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first()).toContainText('undone');
+  expect(skopeoDigest(registry, 'demo/web:0.9')).toBe(older);
+});
+
+test('removing one of two tags sharing a digest keeps the other, and undo restores it', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const digest = mutable.report.repositories['demo/api'].v1.digest;
+  await openRepository(page, mutable, 'demo/api');
+  await tagRow(page, 'stable').getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page)).toContainText(/Other tags with the same image: (.*, )?v1\. They keep it/);
+  await page.screenshot({ path: screenshotPath('remove-one-tag') });
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Removed demo/api:stable');
+  expect(await tagDigest(registry, 'demo/api', 'stable')).toBeNull();
+  expect(skopeoDigest(registry, 'demo/api:v1')).toBe(digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await expect(tagRow(page, 'stable')).toHaveCount(0);
+  await page.getByRole('list', { name: 'Activity' }).getByRole('button', { name: 'Undo' }).first().click();
+  await expect(page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first()).toContainText('undone');
+  expect(skopeoDigest(registry, 'demo/api:stable')).toBe(digest);
+  expect(skopeoDigest(registry, 'demo/api:v1')).toBe(digest);
+});
+
+test('deleting the image is a separate choice that lists every tag it takes', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const digest = mutable.report.repositories['team/sub/app']['1.10.0'].digest;
+  await openRepository(page, mutable, 'team/sub/app');
+  await tagRow(page, '1.10.0').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByText('Delete the image with all its tags instead…').click();
+  await expect(dialog(page)).toContainText('all 2 tags pointing at it: 1.10.0, current');
+  await dialog(page).getByRole('button', { name: 'Delete image and 2 tags' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Removed team/sub/app:1.10.0, current');
+  expect(await tagDigest(registry, 'team/sub/app', 'current')).toBeNull();
+  expect(await tagDigest(registry, 'team/sub/app', '1.9.0')).toBe(mutable.report.repositories['team/sub/app']['1.9.0'].digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('list', { name: 'Activity' }).getByRole('button', { name: 'Undo' }).first().click();
+  await expect(page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first()).toContainText('undone');
+  expect(skopeoDigest(registry, 'team/sub/app:current')).toBe(digest);
+  expect(skopeoDigest(registry, 'team/sub/app:1.10.0')).toBe(digest);
+});
+
+test('a tag that changed since it was shown is not removed', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const shown = mutable.report.repositories['demo/web'].latest.digest;
+  await openRepository(page, mutable, 'demo/web');
+  await expect(tagRow(page, 'latest').locator('code.digest')).toHaveAttribute('title', shown);
+  await retagBehindTheBack(registry, 'demo/web', '0.9', 'latest');
+  const now = await tagDigest(registry, 'demo/web', 'latest');
+  await tagRow(page, 'latest').getByRole('button', { name: 'Remove tag' }).click();
+  const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText(`Shown: ${shown}`);
+  await expect(alert).toContainText(`Now: ${now}`);
+  await expect(alert).toContainText('Nothing was changed');
+  expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(now);
+});
+
+test('copying a multi-arch image to another repository', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const truth = mutable.report.repositories['demo/multiarch']['2.0'];
+  await page.goto(`${mutable.console}/?repo=demo/multiarch&ref=2.0`);
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('copies/multiarch');
+  await expect(dialog(page).getByRole('textbox', { name: 'Target tag' })).toHaveValue('2.0');
+  await dialog(page).getByRole('button', { name: 'Copy to repository' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText(`to copies/multiarch:2.0, digest ${truth.digest}`);
+  expect(skopeoDigest(registry, `copies/multiarch@${truth.digest}`)).toBe(truth.digest);
+  for (const platform of truth.platforms) {
+    expect(skopeoDigest(registry, `copies/multiarch@${platform.digest}`)).toBe(platform.digest);
+  }
+  await page.screenshot({ path: screenshotPath('copy-done') });
+});
+
+test('with deletes disabled, removing a tag says so and changes nothing', async ({ page, noDeletes }) => {
+  const registry = noDeletes.registry.url;
+  const digest = noDeletes.report.repositories['demo/web']['1.0'].digest;
+  await openRepository(page, noDeletes, 'demo/web');
+  await tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText('storage.delete.enabled');
+  await expect(alert).toContainText('Nothing was changed');
+  expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(digest);
+  expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
+});
