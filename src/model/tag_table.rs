@@ -187,6 +187,18 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
     }
 }
 
+/// The placeholder a bulk tag pattern replaces with each selected tag.
+pub const TAG_PLACEHOLDER: &str = "{tag}";
+
+/// `{tag}-prod` with `1.0` → `1.0-prod`; without the placeholder the pattern is a suffix.
+pub fn apply_pattern(pattern: &str, tag: &str) -> String {
+    if pattern.contains(TAG_PLACEHOLDER) {
+        pattern.replace(TAG_PLACEHOLDER, tag)
+    } else {
+        format!("{tag}{pattern}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +309,13 @@ mod tests {
         );
         assert_eq!(summary.created.as_deref(), Some("2026-02-02T00:00:00Z"));
         assert_eq!(summary.size, None);
+    }
+
+    #[test]
+    fn bulk_patterns() {
+        assert_eq!(apply_pattern("{tag}-prod", "1.0"), "1.0-prod");
+        assert_eq!(apply_pattern("release-{tag}", "1.0"), "release-1.0");
+        assert_eq!(apply_pattern("-rc", "1.0"), "1.0-rc");
+        assert_eq!(apply_pattern("{tag}.{tag}", "a"), "a.a");
     }
 }

@@ -252,6 +252,30 @@ impl<C: HttpClient> Registry<C> {
         all_tags: &[String],
         unique: &str,
     ) -> Result<Removal, ChangeError> {
+        let others: Vec<String> = all_tags
+            .iter()
+            .filter(|t| *t != tag.as_str())
+            .cloned()
+            .collect();
+        let kept = self.tags_pointing_at(repository, seen, &others).await?;
+        let removal = self
+            .remove_tag_among(repository, tag, seen, &kept, unique)
+            .await?;
+        self.verify_kept(repository, seen, &kept).await?;
+        Ok(removal)
+    }
+
+    /// Removes `tag`, given `kept`: the other tags known to point at `seen`. With none,
+    /// the image itself is deleted. The caller checks afterwards that `kept` still
+    /// point at `seen` ([`Registry::verify_kept`]); a bulk removal checks once per image.
+    pub async fn remove_tag_among(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        seen: &Digest,
+        kept: &[String],
+        unique: &str,
+    ) -> Result<Removal, ChangeError> {
         let current = self.resolve_tag(repository, tag.as_str()).await?;
         if current.as_ref() != Some(seen) {
             return Err(ChangeError::ChangedMeanwhile {
@@ -260,12 +284,6 @@ impl<C: HttpClient> Registry<C> {
                 found: current,
             });
         }
-        let others: Vec<String> = all_tags
-            .iter()
-            .filter(|t| *t != tag.as_str())
-            .cloned()
-            .collect();
-        let kept = self.tags_pointing_at(repository, seen, &others).await?;
         let manifest = self.manifest_get(repository, seen.as_str()).await?;
         let method = if kept.is_empty() {
             self.manifest_delete(repository, seen).await?;
@@ -282,28 +300,32 @@ impl<C: HttpClient> Registry<C> {
             }
         };
         self.expect_tag(repository, tag.as_str(), None).await?;
-        // The whole point: the other tags still show the same image.
-        let still = self.tags_pointing_at(repository, seen, &kept).await?;
-        if still != kept {
-            let lost = kept
-                .iter()
-                .find(|t| !still.contains(t))
-                .cloned()
-                .unwrap_or_default();
-            return Err(ChangeError::NotApplied {
-                tag: lost,
-                expected: seen.clone(),
-                found: None,
-            });
-        }
         Ok(Removal {
             repository: repository.clone(),
             tags: vec![tag.clone()],
             digest: seen.clone(),
             method,
             manifest,
-            kept,
+            kept: kept.to_vec(),
         })
+    }
+
+    /// The whole point of removing one tag: the others still show the same image.
+    pub async fn verify_kept(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        kept: &[String],
+    ) -> Result<(), ChangeError> {
+        let still = self.tags_pointing_at(repository, digest, kept).await?;
+        match kept.iter().find(|t| !still.contains(t)) {
+            None => Ok(()),
+            Some(lost) => Err(ChangeError::NotApplied {
+                tag: lost.clone(),
+                expected: digest.clone(),
+                found: self.resolve_tag(repository, lost).await?,
+            }),
+        }
     }
 
     /// For registries that cannot delete a tag (distribution 2.8): point the tag at a

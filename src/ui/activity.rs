@@ -15,6 +15,35 @@ pub enum UndoAction {
     Restore(Removal),
     /// A tag that was added or moved: remove it, or point it back.
     Revert(TagWrite),
+    /// The successful items of a bulk change, undone last first.
+    Batch(Vec<UndoAction>),
+}
+
+async fn undo_single(
+    registry: &Registry<FetchClient>,
+    action: &UndoAction,
+) -> Result<(), ChangeError> {
+    match action {
+        UndoAction::Restore(removal) => registry.restore_tags(removal).await,
+        UndoAction::Revert(write) => registry.undo_tag_write(write, &unique_marker()).await,
+        // Batches hold single changes only (see BulkBar).
+        UndoAction::Batch(_) => Ok(()),
+    }
+}
+
+async fn undo_action(
+    registry: &Registry<FetchClient>,
+    action: &UndoAction,
+) -> Result<(), ChangeError> {
+    match action {
+        UndoAction::Batch(items) => {
+            for item in items.iter().rev() {
+                undo_single(registry, item).await?;
+            }
+            Ok(())
+        }
+        single => undo_single(registry, single).await,
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -33,6 +62,8 @@ pub struct Entry {
     pub summary: String,
     pub state: EntryState,
     pub undo: Option<UndoAction>,
+    /// One line per item, for bulk changes.
+    pub details: Vec<String>,
 }
 
 /// Tab-wide state for changes: the activity list, and a counter that views
@@ -54,6 +85,16 @@ impl Changes {
     }
 
     pub fn record(&self, registry: &str, summary: String, result: Result<UndoAction, ChangeError>) {
+        self.record_with_details(registry, summary, result, Vec::new());
+    }
+
+    pub fn record_with_details(
+        &self,
+        registry: &str,
+        summary: String,
+        result: Result<UndoAction, ChangeError>,
+        details: Vec<String>,
+    ) {
         let (state, undo) = match result {
             Ok(undo) => (EntryState::Done, Some(undo)),
             Err(error) => (
@@ -74,6 +115,7 @@ impl Changes {
                     summary,
                     state,
                     undo,
+                    details,
                 },
             );
         });
@@ -102,10 +144,7 @@ impl Changes {
         let changes = *self;
         spawn_local(async move {
             let registry = Registry::new(&entry.registry, FetchClient::new());
-            let result = match &action {
-                UndoAction::Restore(removal) => registry.restore_tags(removal).await,
-                UndoAction::Revert(write) => registry.undo_tag_write(write, &unique_marker()).await,
-            };
+            let result = undo_action(&registry, &action).await;
             changes.set_state(
                 id,
                 match result {
@@ -179,6 +218,15 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             " "
             <span class="activity-summary">{entry.summary.clone()}</span>
             {detail.map(|d| view! { <p class="activity-detail">{d}</p> })}
+            {(!entry.details.is_empty())
+                .then(|| {
+                    view! {
+                        <details class="activity-items">
+                            <summary>{format!("{} items", entry.details.len())}</summary>
+                            <ul>{entry.details.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+                        </details>
+                    }
+                })}
             <Show when=move || can_undo>
                 <button type="button" on:click=move |_| changes.undo(id)>"Undo"</button>
             </Show>

@@ -2,6 +2,7 @@
 
 mod activity;
 mod browser;
+mod bulk;
 mod catalog;
 mod change_dialog;
 mod connect;

@@ -23,6 +23,7 @@ use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository};
+use crate::ui::bulk::{BulkBar, Selection};
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
@@ -109,6 +110,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         }
     });
     let queue = ResolveQueue::default();
+    let registry_for_bulk = registry.clone();
     spawn_local(load_tags(
         Rc::new(Registry::new(&registry, client)),
         repository.clone(),
@@ -132,6 +134,22 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         })
     });
 
+    let selection = Selection::new();
+    let shown = Signal::derive(move || {
+        data.tags.with(|tags| {
+            visible.with(|rows| rows.iter().map(|&i| tags[i].clone()).collect::<Vec<_>>())
+        })
+    });
+    let known_digests = Signal::derive(move || {
+        data.digests.with(|d| {
+            d.iter()
+                .filter_map(|(tag, lookup)| match lookup {
+                    Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
+                    Lookup::Failed(_) => None,
+                })
+                .collect::<HashMap<_, _>>()
+        })
+    });
     view! {
         <section class="panel" aria-labelledby="tags-heading">
             <div class="panel-head">
@@ -158,7 +176,15 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 </label>
             </div>
             <Progress data visible />
-            <TagTable data visible repository=repository.clone() queue />
+            <BulkBar
+                registry=registry_for_bulk
+                repository=repository.clone()
+                selection
+                shown=shown
+                digests=known_digests
+                all_tags=data.tags.into()
+            />
+            <TagTable data visible repository=repository.clone() queue selection shown />
         </section>
     }
     .into_any()
@@ -198,6 +224,8 @@ fn TagTable(
     visible: Memo<Vec<usize>>,
     repository: Repository,
     queue: ResolveQueue,
+    selection: Selection,
+    shown: Signal<Vec<String>>,
 ) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0);
     let viewport = RwSignal::new(640.0);
@@ -242,6 +270,7 @@ fn TagTable(
             aria-rowcount=move || visible.with(Vec::len) + 1
         >
             <div class="tag-row tag-header" role="row" aria-rowindex="1">
+                <span role="columnheader" aria-label="Selected"></span>
                 <span role="columnheader">"Tag"</span>
                 <span role="columnheader">"Digest"</span>
                 <span role="columnheader">"What it is"</span>
@@ -261,7 +290,7 @@ fn TagTable(
                     style=move || format!("height: {}px", visible.with(Vec::len) as f64 * ROW_HEIGHT)
                 >
                     <For each=move || on_screen.get() key=|(position, tag)| (*position, tag.clone()) let:((position, tag))>
-                        <TagRow data tag position repository=repository.get_value() />
+                        <TagRow data tag position repository=repository.get_value() selection shown />
                     </For>
                 </div>
             </div>
@@ -270,7 +299,14 @@ fn TagTable(
 }
 
 #[component]
-fn TagRow(data: TagData, tag: String, position: usize, repository: Repository) -> impl IntoView {
+fn TagRow(
+    data: TagData,
+    tag: String,
+    position: usize,
+    repository: Repository,
+    selection: Selection,
+    shown: Signal<Vec<String>>,
+) -> impl IntoView {
     let digest_tag = tag.clone();
     let digest = Memo::new(move |_| data.digest_of(&digest_tag));
     let summary_tag = tag.clone();
@@ -289,8 +325,20 @@ fn TagRow(data: TagData, tag: String, position: usize, repository: Repository) -
     };
     let label = tag.clone();
     let action_tag = tag.clone();
+    let selected_tag = tag.clone();
+    let is_selected = move || selection.tags.with(|s| s.contains(&selected_tag));
     view! {
-        <div class="tag-row" role="row" data-tag=tag aria-rowindex=position + 2 style=style>
+        <div class="tag-row" role="row" data-tag=tag.clone() aria-rowindex=position + 2 style=style>
+            <span role="cell" class="tag-select">
+                <input
+                    type="checkbox"
+                    aria-label=format!("Select {tag}")
+                    prop:checked=is_selected
+                    on:click=move |event| {
+                        shown.with_untracked(|shown| selection.click(position, shown, event.shift_key()));
+                    }
+                />
+            </span>
             <span role="cell" class="tag-name">
                 <Link view=image>{label}</Link>
             </span>

@@ -18,7 +18,7 @@ async function deploy(use, registryOptions = {}) {
   const site = await serveStatic(distDir, { config });
   const registry = await startRegistry({ corsOrigin: site.url, ...registryOptions });
   try {
-    const report = await pushDemoFixtures(registry.url, { scaleTags: 50 });
+    const report = await pushDemoFixtures(registry.url, { scaleTags: 120 });
     config.registry = registry.url;
     await use({ console: site.url, registry, report });
   } finally {

@@ -1,0 +1,423 @@
+//! Changes to many tags at once: add a tag made from a pattern to each selected tag,
+//! or remove the selected tags. Requests run with bounded concurrency; each item
+//! gets its own result, and what failed can be retried without redoing the rest.
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use futures_util::stream::{self, StreamExt};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::model::tag_table::apply_pattern;
+use crate::net::FetchClient;
+use crate::oci::changes::{ChangeError, CONCURRENT_LOOKUPS};
+use crate::oci::client::Registry;
+use crate::oci::manifest::Manifest;
+use crate::oci::names::{Digest, Repository, Tag};
+use crate::ui::activity::{unique_marker, use_changes, UndoAction};
+
+#[derive(Clone, PartialEq, Eq)]
+enum ItemState {
+    Waiting,
+    Done(String),
+    Failed(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BulkKind {
+    AddTags,
+    Remove,
+}
+
+/// The selection and how to change it, shared with the tag table.
+#[derive(Clone, Copy)]
+pub struct Selection {
+    pub tags: RwSignal<std::collections::HashSet<String>>,
+    /// Position (in the shown order) of the last plain click, for shift-click ranges.
+    pub anchor: RwSignal<Option<usize>>,
+}
+
+impl Selection {
+    pub fn new() -> Self {
+        Selection {
+            tags: RwSignal::new(Default::default()),
+            anchor: RwSignal::new(None),
+        }
+    }
+
+    /// A click on a row's checkbox; with shift, the range from the last click.
+    pub fn click(&self, position: usize, shown: &[String], shift: bool) {
+        let anchor = self.anchor.get_untracked();
+        match (shift, anchor) {
+            (true, Some(anchor)) => {
+                let (from, to) = (anchor.min(position), anchor.max(position));
+                self.tags
+                    .update(|s| s.extend(shown[from..=to.min(shown.len() - 1)].iter().cloned()));
+            }
+            _ => {
+                let tag = &shown[position];
+                self.tags.update(|s| {
+                    if !s.remove(tag) {
+                        s.insert(tag.clone());
+                    }
+                });
+                self.anchor.set(Some(position));
+            }
+        }
+    }
+}
+
+#[component]
+pub fn BulkBar(
+    registry: String,
+    repository: Repository,
+    selection: Selection,
+    /// Tags in the order shown, after the filter.
+    shown: Signal<Vec<String>>,
+    /// Every tag of the repository and the digest each one showed.
+    digests: Signal<HashMap<String, Digest>>,
+    all_tags: Signal<Vec<String>>,
+) -> impl IntoView {
+    let changes = use_changes();
+    let pattern = RwSignal::new(String::from("{tag}-stable"));
+    let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
+    let running = RwSignal::new(None::<BulkKind>);
+    let count = move || selection.tags.with(|s| s.len());
+    let pattern_problem = move || {
+        let pattern = pattern.get();
+        selection.tags.with(|selected| {
+            selected
+                .iter()
+                .find_map(|tag| Tag::parse(&apply_pattern(&pattern, tag)).err())
+                .map(|e| e.to_string())
+        })
+    };
+    let context = StoredValue::new((registry, repository));
+
+    let run = move |kind: BulkKind, only_failed: bool| {
+        let chosen: Vec<String> = if only_failed {
+            items.with_untracked(|i| {
+                i.iter()
+                    .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
+                    .map(|(t, _)| t.clone())
+                    .collect()
+            })
+        } else {
+            let mut chosen: Vec<String> = selection.tags.get_untracked().into_iter().collect();
+            chosen.sort();
+            chosen
+        };
+        if chosen.is_empty() {
+            return;
+        }
+        items.update(|i| {
+            if !only_failed {
+                i.clear();
+            }
+            for tag in &chosen {
+                i.insert(tag.clone(), ItemState::Waiting);
+            }
+        });
+        running.set(Some(kind));
+        let (registry, repository) = context.get_value();
+        let digests = digests.get_untracked();
+        let all = all_tags.get_untracked();
+        let pattern = pattern.get_untracked();
+        spawn_local(async move {
+            let client = Rc::new(Registry::new(&registry, FetchClient::new()));
+            let undo = match kind {
+                BulkKind::AddTags => {
+                    add_tags(&client, &repository, &chosen, &digests, &pattern, items).await
+                }
+                BulkKind::Remove => {
+                    remove_tags(&client, &repository, &chosen, &digests, &all, items).await
+                }
+            };
+            let (done, failed) = items.with_untracked(|i| {
+                let done = chosen
+                    .iter()
+                    .filter(|t| matches!(i.get(*t), Some(ItemState::Done(_))))
+                    .count();
+                (done, chosen.len() - done)
+            });
+            let what = match kind {
+                BulkKind::AddTags => format!("Bulk add tag {pattern} in {repository}"),
+                BulkKind::Remove => format!("Bulk remove tags in {repository}"),
+            };
+            let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
+            let details = items.with_untracked(|i| {
+                chosen
+                    .iter()
+                    .map(|tag| match i.get(tag) {
+                        Some(ItemState::Done(message)) => format!("{tag}: {message}"),
+                        Some(ItemState::Failed(message)) => format!("{tag}: FAILED: {message}"),
+                        _ => format!("{tag}: not run"),
+                    })
+                    .collect()
+            });
+            changes.record_with_details(&registry, summary, Ok(UndoAction::Batch(undo)), details);
+            running.set(None);
+        });
+    };
+
+    view! {
+        <Show when=move || { count() > 0 || items.with(|i| !i.is_empty()) }>
+            <div class="bulk-bar" role="group" aria-label="Bulk changes">
+                <span class="bulk-count" role="status">{move || format!("{} selected", count())}</span>
+                <button type="button" on:click=move |_| selection.tags.update(|s| s.extend(shown.get_untracked()))>
+                    "Select all matching"
+                </button>
+                <button type="button" on:click=move |_| selection.tags.update(|s| s.clear())>"Clear selection"</button>
+                <label for="bulk-pattern">"New tag pattern"</label>
+                <input
+                    id="bulk-pattern"
+                    type="text"
+                    spellcheck="false"
+                    title="{tag} stands for each selected tag; without it the text is appended"
+                    prop:value=move || pattern.get()
+                    on:input:target=move |event| pattern.set(event.target().value())
+                />
+                <button
+                    type="button"
+                    disabled=move || count() == 0 || pattern_problem().is_some() || running.get().is_some()
+                    on:click=move |_| run(BulkKind::AddTags, false)
+                >
+                    "Add tag to selected"
+                </button>
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || count() == 0 || running.get().is_some()
+                    on:click=move |_| run(BulkKind::Remove, false)
+                >
+                    "Remove selected tags"
+                </button>
+                <span class="field-error">{pattern_problem}</span>
+            </div>
+            <BulkResults items running retry=move |kind| run(kind, true) />
+        </Show>
+    }
+}
+
+#[component]
+fn BulkResults(
+    items: RwSignal<BTreeMap<String, ItemState>>,
+    running: RwSignal<Option<BulkKind>>,
+    retry: impl Fn(BulkKind) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let last_kind = RwSignal::new(BulkKind::AddTags);
+    Effect::new(move || {
+        if let Some(kind) = running.get() {
+            last_kind.set(kind);
+        }
+    });
+    let counts = move || {
+        items.with(|i| {
+            let done = i
+                .values()
+                .filter(|s| matches!(s, ItemState::Done(_)))
+                .count();
+            let failed = i
+                .values()
+                .filter(|s| matches!(s, ItemState::Failed(_)))
+                .count();
+            (done, failed, i.len() - done - failed)
+        })
+    };
+    let entries = move || items.get().into_iter().collect::<Vec<_>>();
+    // Re-render an entry when its state changes.
+    let entry_key = |(tag, state): &(String, ItemState)| {
+        let state = match state {
+            ItemState::Waiting => 0,
+            ItemState::Done(_) => 1,
+            ItemState::Failed(_) => 2,
+        };
+        (tag.clone(), state)
+    };
+    view! {
+        <Show when=move || items.with(|i| !i.is_empty())>
+            <details class="bulk-results" open>
+                <summary role="status">
+                    {move || {
+                        let (done, failed, waiting) = counts();
+                        format!("Bulk result: {done} done, {failed} failed, {waiting} not yet run")
+                    }}
+                </summary>
+                <Show when=move || { counts().1 > 0 && running.get().is_none() }>
+                    <button type="button" on:click=move |_| retry(last_kind.get_untracked())>"Retry failed"</button>
+                </Show>
+                <ul class="bulk-items" aria-label="Bulk result per tag">
+                    <For each=entries key=entry_key let:item>
+                        {
+                            let (tag, state) = item;
+                            let (class, text) = match state {
+                                ItemState::Waiting => ("waiting", "waiting".to_owned()),
+                                ItemState::Done(message) => ("done", message),
+                                ItemState::Failed(message) => ("failed", message),
+                            };
+                            let label = tag.clone();
+                            view! { <li class=class data-tag=tag><code>{label}</code>": "{text}</li> }
+                        }
+                    </For>
+                </ul>
+            </details>
+        </Show>
+    }
+}
+
+fn set_item(items: RwSignal<BTreeMap<String, ItemState>>, tag: &str, state: ItemState) {
+    items.try_update(|i| i.insert(tag.to_owned(), state));
+}
+
+fn failure_text(error: &ChangeError) -> String {
+    format!("{error}. {}", error.outcome())
+}
+
+/// Runs `change` for every tag: tags of one image one after another, different
+/// images in parallel (bounded). distribution fails (500) when the same manifest is
+/// written concurrently, and each removal decides from the tags still there whether
+/// the image itself goes, so one image's tags must not race each other.
+async fn per_image<'a, F, Fut>(
+    chosen: &[String],
+    digests: &HashMap<String, Digest>,
+    items: RwSignal<BTreeMap<String, ItemState>>,
+    change: F,
+) -> Vec<UndoAction>
+where
+    F: Fn(String, Digest) -> Fut + Copy + 'a,
+    Fut: std::future::Future<Output = Result<(String, UndoAction), String>> + 'a,
+{
+    let mut groups: BTreeMap<Option<Digest>, Vec<String>> = BTreeMap::new();
+    for tag in chosen {
+        groups
+            .entry(digests.get(tag).cloned())
+            .or_default()
+            .push(tag.clone());
+    }
+    let results = stream::iter(groups)
+        .map(|(digest, tags)| async move {
+            let mut undo = Vec::new();
+            for tag in tags {
+                let Some(digest) = digest.clone() else {
+                    set_item(
+                        items,
+                        &tag,
+                        ItemState::Failed(
+                            "its digest is not known yet; nothing was changed".into(),
+                        ),
+                    );
+                    continue;
+                };
+                match change(tag.clone(), digest).await {
+                    Ok((message, action)) => {
+                        set_item(items, &tag, ItemState::Done(message));
+                        undo.push(action);
+                    }
+                    Err(message) => set_item(items, &tag, ItemState::Failed(message)),
+                }
+            }
+            undo
+        })
+        .buffer_unordered(CONCURRENT_LOOKUPS)
+        .collect::<Vec<_>>()
+        .await;
+    results.into_iter().flatten().collect()
+}
+
+async fn add_tags(
+    client: &Registry<FetchClient>,
+    repository: &Repository,
+    chosen: &[String],
+    digests: &HashMap<String, Digest>,
+    pattern: &str,
+    items: RwSignal<BTreeMap<String, ItemState>>,
+) -> Vec<UndoAction> {
+    // One GET per distinct image, not per tag.
+    let mut manifests: HashMap<Digest, Result<Manifest, String>> = HashMap::new();
+    for digest in chosen.iter().filter_map(|t| digests.get(t)) {
+        if !manifests.contains_key(digest) {
+            let fetched = client
+                .manifest_get(repository, digest.as_str())
+                .await
+                .map_err(|e| failure_text(&e.into()));
+            manifests.insert(digest.clone(), fetched);
+        }
+    }
+    let manifests = &manifests;
+    per_image(chosen, digests, items, |tag, digest| async move {
+        let manifest = manifests[&digest].as_ref().map_err(Clone::clone)?;
+        let new_tag = Tag::parse(&apply_pattern(pattern, &tag)).map_err(|e| e.to_string())?;
+        let write = client
+            .put_tag(repository, &new_tag, manifest, None)
+            .await
+            .map_err(|e| failure_text(&e))?;
+        Ok((
+            format!("tagged {} → {}", write.tag, write.digest),
+            UndoAction::Revert(write),
+        ))
+    })
+    .await
+}
+
+async fn remove_tags(
+    client: &Registry<FetchClient>,
+    repository: &Repository,
+    chosen: &[String],
+    digests: &HashMap<String, Digest>,
+    all: &[String],
+    items: RwSignal<BTreeMap<String, ItemState>>,
+) -> Vec<UndoAction> {
+    // Per image: find once which unselected tags share it, then remove the selected
+    // ones in turn; the last one deletes the image only if no other tag uses it.
+    let mut groups: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+    for tag in chosen {
+        if let Some(digest) = digests.get(tag) {
+            groups.entry(digest.clone()).or_default().push(tag.clone());
+        }
+    }
+    let mut outside: HashMap<Digest, Result<Vec<String>, String>> = HashMap::new();
+    for (digest, group) in &groups {
+        let candidates: Vec<String> = all.iter().filter(|t| !group.contains(t)).cloned().collect();
+        let found = client
+            .tags_pointing_at(repository, digest, &candidates)
+            .await
+            .map_err(|e| failure_text(&e.into()));
+        outside.insert(digest.clone(), found);
+    }
+    let (outside, groups) = (&outside, &groups);
+    let undo = per_image(chosen, digests, items, |tag, digest| async move {
+        let kept_outside = outside[&digest].as_ref().map_err(Clone::clone)?;
+        let group = &groups[&digest];
+        let position = group.iter().position(|t| *t == tag).unwrap_or(0);
+        let mut kept = kept_outside.clone();
+        kept.extend(group[position + 1..].iter().cloned());
+        let parsed = Tag::parse(&tag).map_err(|e| e.to_string())?;
+        let removal = client
+            .remove_tag_among(repository, &parsed, &digest, &kept, &unique_marker())
+            .await
+            .map_err(|e| failure_text(&e))?;
+        let kept = if removal.kept.is_empty() {
+            "image deleted (no other tag used it)".to_owned()
+        } else {
+            format!(
+                "{} other tags keep {}",
+                removal.kept.len(),
+                digest.short(12)
+            )
+        };
+        Ok((format!("removed; {kept}"), UndoAction::Restore(removal)))
+    })
+    .await;
+    // The other tags of each image must still show it.
+    for (digest, kept) in outside {
+        if let Ok(kept) = kept {
+            if let Err(error) = client.verify_kept(repository, digest, kept).await {
+                if let Some(last) = groups[digest].last() {
+                    set_item(items, last, ItemState::Failed(failure_text(&error)));
+                }
+            }
+        }
+    }
+    undo
+}

@@ -1,0 +1,70 @@
+// Bulk changes: many tags at once, a result per item, checked against the registry.
+import { test, expect, screenshotPath } from './harness.mjs';
+
+const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json';
+
+async function registryTags(registry, repo) {
+  const body = await (await fetch(`${registry}/v2/${repo}/tags/list`)).json();
+  return body.tags ?? [];
+}
+
+async function digestOf(registry, repo, tag) {
+  const response = await fetch(`${registry}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { Accept: ACCEPT } });
+  return response.ok ? response.headers.get('docker-content-digest') : null;
+}
+
+test('shift-click selects a range', async ({ page, mutable }) => {
+  await page.goto(`${mutable.console}/?repo=team/sub/app`);
+  await page.getByRole('checkbox', { name: 'Select 1.9.0' }).click();
+  await page.getByRole('checkbox', { name: 'Select current' }).click({ modifiers: ['Shift'] });
+  await expect(page.getByRole('group', { name: 'Bulk changes' }).getByRole('status')).toHaveText('3 selected');
+  await expect(page.getByRole('checkbox', { name: 'Select 1.10.0' })).toBeChecked();
+});
+
+test('a bulk tag of 100 tags and a bulk removal report every item', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const repo = 'scale/many-tags';
+  const digest = mutable.report.repositories[repo]['build-00000'].digest;
+  await page.goto(`${mutable.console}/?repo=${repo}`);
+  const all = Object.keys(mutable.report.repositories[repo]).length;
+  await expect(page.getByText(`${all} tags`, { exact: true })).toBeVisible({ timeout: 30_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('build-000');
+  await page.getByRole('checkbox', { name: 'Select build-00000' }).click();
+  await bulk.getByRole('button', { name: 'Select all matching' }).click();
+  await expect(bulk.getByRole('status')).toHaveText('100 selected');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-rc');
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  // Live progress, then the report per item in the activity list.
+  await expect(page.locator('.bulk-results summary')).toContainText('Bulk result:');
+  const entries = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
+  await expect(entries.first()).toContainText(`Bulk add tag {tag}-rc in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
+  await entries.first().locator('.activity-items summary').click();
+  const addedItems = entries.first().locator('.activity-items li');
+  await expect(addedItems).toHaveCount(100);
+  await expect(addedItems.first()).toContainText(`build-00000: tagged build-00000-rc → ${digest}`);
+  await page.screenshot({ path: screenshotPath('bulk-tag'), fullPage: true });
+
+  const created = (await registryTags(registry, repo)).filter((t) => t.endsWith('-rc'));
+  expect(created).toHaveLength(100);
+  for (const tag of created) expect(await digestOf(registry, repo, tag)).toBe(digest);
+
+  // The view reloaded after the change: select the new tags and remove them.
+  await expect(page.getByText(`${all + 100} tags`, { exact: true })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('-rc');
+  await page.getByRole('checkbox', { name: 'Select build-00000-rc' }).click();
+  await bulk.getByRole('button', { name: 'Select all matching' }).click();
+  await expect(bulk.getByRole('status')).toHaveText('100 selected');
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  await expect(entries.first()).toContainText(`Bulk remove tags in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
+  await entries.first().locator('.activity-items summary').click();
+  const removedItems = entries.first().locator('.activity-items li');
+  await expect(removedItems).toHaveCount(100);
+  await expect(removedItems.first()).toContainText('build-00000-rc: removed;');
+
+  const left = await registryTags(registry, repo);
+  expect(left.filter((t) => t.endsWith('-rc'))).toHaveLength(0);
+  expect(left).toHaveLength(all);
+  expect(await digestOf(registry, repo, 'build-00042')).toBe(digest);
+});
