@@ -30,6 +30,25 @@ enum BulkKind {
     Remove,
 }
 
+/// The items that failed in the last bulk change. Kept outside the tag view, which
+/// reloads after every change, so they can be retried.
+#[derive(Clone, Copy)]
+pub struct BulkRetry(RwSignal<Option<PendingRetry>>);
+
+#[derive(Clone)]
+struct PendingRetry {
+    repository: String,
+    kind: BulkKind,
+    tags: Vec<String>,
+    pattern: String,
+}
+
+impl BulkRetry {
+    pub fn provide() {
+        provide_context(BulkRetry(RwSignal::new(None)));
+    }
+}
+
 /// The selection and how to change it, shared with the tag table.
 #[derive(Clone, Copy)]
 pub struct Selection {
@@ -80,9 +99,20 @@ pub fn BulkBar(
     all_tags: Signal<Vec<String>>,
 ) -> impl IntoView {
     let changes = use_changes();
+    let retry = expect_context::<BulkRetry>();
     let pattern = RwSignal::new(String::from("{tag}-stable"));
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let running = RwSignal::new(None::<BulkKind>);
+    // After the reload that follows a bulk change, its failed items come back selected.
+    let pending = retry
+        .0
+        .get_untracked()
+        .filter(|p| p.repository == repository.as_str());
+    if let Some(pending) = &pending {
+        selection.tags.set(pending.tags.iter().cloned().collect());
+        pattern.set(pending.pattern.clone());
+    }
+    let pending = StoredValue::new(pending);
     let count = move || selection.tags.with(|s| s.len());
     let pattern_problem = move || {
         let pattern = pattern.get();
@@ -156,6 +186,19 @@ pub fn BulkBar(
                     })
                     .collect()
             });
+            let failed_tags: Vec<String> = items.with_untracked(|i| {
+                chosen
+                    .iter()
+                    .filter(|t| !matches!(i.get(*t), Some(ItemState::Done(_))))
+                    .cloned()
+                    .collect()
+            });
+            retry.0.set((!failed_tags.is_empty()).then(|| PendingRetry {
+                repository: repository.to_string(),
+                kind,
+                tags: failed_tags,
+                pattern: pattern.clone(),
+            }));
             changes.record_with_details(&registry, summary, Ok(UndoAction::Batch(undo)), details);
             running.set(None);
         });
@@ -163,6 +206,25 @@ pub fn BulkBar(
 
     view! {
         <Show when=move || { count() > 0 || items.with(|i| !i.is_empty()) }>
+            {move || {
+                pending
+                    .get_value()
+                    .map(|p| {
+                        let kind = p.kind;
+                        view! {
+                            <div class="bulk-retry" role="alert">
+                                {format!(
+                                    "{} tags failed or did not run in the last bulk change; they are selected. Nothing else is pending.",
+                                    p.tags.len(),
+                                )}
+                                <button type="button" on:click=move |_| {
+                                    pending.set_value(None);
+                                    run(kind, false);
+                                }>"Retry failed"</button>
+                            </div>
+                        }
+                    })
+            }}
             <div class="bulk-bar" role="group" aria-label="Bulk changes">
                 <span class="bulk-count" role="status">{move || format!("{} selected", count())}</span>
                 <button type="button" on:click=move |_| selection.tags.update(|s| s.extend(shown.get_untracked()))>

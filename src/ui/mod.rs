@@ -75,6 +75,7 @@ fn RegistryViews(address: String) -> impl IntoView {
     let router = router::use_router();
     let changes = activity::use_changes();
     Dialog::provide();
+    bulk::BulkRetry::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();
     view! {

@@ -1,5 +1,6 @@
 // Bulk changes: many tags at once, a result per item, checked against the registry.
 import { test, expect, screenshotPath } from './harness.mjs';
+import { retagBehindTheBack, tagDigest } from './registry-truth.mjs';
 
 const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json';
 
@@ -67,4 +68,36 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   expect(left.filter((t) => t.endsWith('-rc'))).toHaveLength(0);
   expect(left).toHaveLength(all);
   expect(await digestOf(registry, repo, 'build-00042')).toBe(digest);
+});
+
+test('when a bulk change fails midway, the report says what was done and the rest can be retried', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const repo = 'team/sub/app';
+  const truth = mutable.report.repositories[repo];
+  // 1.9.0-x already exists and points at another image: a bulk add does not move tags.
+  await retagBehindTheBack(registry, repo, '1.10.0', '1.9.0-x');
+  await page.goto(`${mutable.console}/?repo=${repo}`);
+  await expect(page.getByText('4 tags', { exact: true })).toBeVisible();
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  for (const tag of ['1.9.0', '1.10.0', 'current']) {
+    await page.getByRole('checkbox', { name: `Select ${tag}`, exact: true }).click();
+  }
+  await expect(bulk.getByRole('status')).toHaveText('3 selected');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-x');
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText('2 done, 1 failed, of 3');
+  await entry.locator('.activity-items summary').click();
+  await expect(entry.locator('.activity-items li', { hasText: '1.9.0: FAILED' })).toContainText('needs confirmation');
+  expect(await tagDigest(registry, repo, '1.10.0-x')).toBe(truth['1.10.0'].digest);
+  expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.10.0'].digest); // untouched
+
+  // The failed item comes back selected; once the conflict is resolved, retry it.
+  const retry = page.locator('.bulk-retry');
+  await expect(retry).toContainText('1 tags failed');
+  await expect(bulk.getByRole('status')).toHaveText('1 selected');
+  await retagBehindTheBack(registry, repo, '1.9.0', '1.9.0-x');
+  await retry.getByRole('button', { name: 'Retry failed' }).click();
+  await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('1 done, 0 failed, of 1');
+  expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.9.0'].digest);
 });
