@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::error::{Attempt, RegistryError};
 use super::http::{HttpClient, Method, Request, Response};
-use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError};
+use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind};
 use super::media::{MANIFEST_ACCEPT, MAX_MANIFEST_BYTES};
 use super::names::{Digest, Repository, Tag};
 use super::pagination::{next_page_url, resolve};
@@ -452,6 +452,28 @@ impl<C: HttpClient> Registry<C> {
             },
             detail: e.to_string(),
         })
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// The config of a single-platform image; `None` for an index or an artifact whose
+    /// config is not an image configuration.
+    pub async fn image_config_of(
+        &self,
+        repository: &Repository,
+        manifest: &Manifest,
+    ) -> Result<Option<ImageConfig>, RegistryError> {
+        match (manifest.kind(), &manifest.view.config) {
+            (ManifestKind::Image, Some(descriptor))
+                if descriptor
+                    .media_type
+                    .as_deref()
+                    .is_none_or(super::media::is_image_config) =>
+            {
+                Ok(Some(self.config_get(repository, descriptor).await?))
+            }
+            _ => Ok(None),
+        }
     }
 }
 

@@ -42,6 +42,11 @@ pub fn describe(media_type: &str) -> &str {
         OCI_CONFIG => "OCI image config",
         DOCKER_CONFIG => "Docker image config",
         OCI_EMPTY => "empty descriptor",
+        "application/vnd.docker.image.rootfs.diff.tar.gzip" => "Docker layer (tar+gzip)",
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => "Docker foreign layer",
+        "application/vnd.oci.image.layer.v1.tar+gzip" => "OCI layer (tar+gzip)",
+        "application/vnd.oci.image.layer.v1.tar+zstd" => "OCI layer (tar+zstd)",
+        "application/vnd.oci.image.layer.v1.tar" => "OCI layer (tar)",
         other => other,
     }
 }

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::net::FetchClient;
-use crate::oci::changes::{ChangeError, RemovalMethod};
+use crate::oci::changes::{ChangeError, RemovalMethod, TagWrite};
 use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
-use crate::ui::activity::{unique_marker, use_changes, UndoAction};
+use crate::ui::activity::{unique_marker, use_changes, Changes, UndoAction};
 
 /// What the user asked to change.
 #[derive(Clone, PartialEq, Eq)]
@@ -74,6 +74,51 @@ fn failed(error: &ChangeError) -> Phase {
     Phase::Failed {
         message: format!("{error}. {}", error.advice()),
         outcome: error.outcome().to_owned(),
+    }
+}
+
+/// Records the outcome of a tag write and moves the dialog on: a tag that exists
+/// elsewhere asks for confirmation; anything else lands in the activity list.
+fn settle_tag_write(
+    changes: Changes,
+    phase: RwSignal<Phase>,
+    registry: &str,
+    attempt: String,
+    result: Result<(TagWrite, String), ChangeError>,
+) {
+    match result {
+        Err(ChangeError::WouldMove { current, new, .. }) => {
+            phase.set(Phase::ConfirmMove { current, new })
+        }
+        Ok((write, message)) => {
+            changes.record(registry, message.clone(), Ok(UndoAction::Revert(write)));
+            phase.set(Phase::Done(message));
+        }
+        Err(error) => {
+            changes.record(registry, attempt, Err(error.clone()));
+            phase.set(failed(&error));
+        }
+    }
+}
+
+/// Shown when the target tag points at another image: both digests, and the button
+/// that moves the tag.
+#[component]
+fn MoveConfirmation(
+    phase: RwSignal<Phase>,
+    target: Signal<String>,
+    on_confirm: Callback<Digest>,
+) -> impl IntoView {
+    move || match phase.get() {
+        Phase::ConfirmMove { current, new } => Some(view! {
+            <div class="confirm" role="alert">
+                <p>
+                    {format!("{} already exists and points at another image: {current}. Moving it makes it point at {new}.", target.get_untracked())}
+                </p>
+                <button type="button" class="danger" on:click=move |_| on_confirm.run(current.clone())>"Move tag"</button>
+            </div>
+        }),
+        _ => None,
     }
 }
 
@@ -209,90 +254,63 @@ fn AddTagForm(
     let name = RwSignal::new(String::new());
     let phase = RwSignal::new(Phase::Editing);
     let valid = move || Tag::parse(&name.get()).is_ok();
-    let run = {
+    let shown_digest = digest.to_string();
+    let run = Callback::new(move |move_from: Option<Digest>| {
+        let Ok(tag) = Tag::parse(&name.get_untracked()) else {
+            return;
+        };
         let (registry, repository, digest, source) = (
             registry.clone(),
             repository.clone(),
             digest.clone(),
             source.clone(),
         );
-        move |move_from: Option<Digest>| {
-            let (registry, repository, digest, source) = (
-                registry.clone(),
-                repository.clone(),
-                digest.clone(),
-                source.clone(),
-            );
-            let Ok(tag) = Tag::parse(&name.get_untracked()) else {
-                return;
-            };
-            phase.set(Phase::Working(format!("Tagging {repository}:{tag}…")));
-            spawn_local(async move {
-                let client = Registry::new(&registry, FetchClient::new());
-                let result = async {
-                    let repo = Repository::parse(&repository)?;
-                    let manifest = client.manifest_get(&repo, digest.as_str()).await?;
-                    client
-                        .put_tag(&repo, &tag, &manifest, move_from.as_ref())
-                        .await
-                }
-                .await;
-                match result {
-                    Err(ChangeError::WouldMove { current, new, .. }) => {
-                        phase.set(Phase::ConfirmMove { current, new })
-                    }
-                    Ok(write) => {
-                        let moved = write
-                            .replaced
-                            .as_ref()
-                            .map(|m| format!(" (moved from {})", short(&m.digest)))
-                            .unwrap_or_default();
-                        let message = format!(
-                            "{repository}:{tag} now points at {}{moved} — the same digest as {source}.",
-                            write.digest
-                        );
-                        changes.record(&registry, message.clone(), Ok(UndoAction::Revert(write)));
-                        phase.set(Phase::Done(message));
-                    }
-                    Err(error) => {
-                        changes.record(
-                            &registry,
-                            format!("Tag {repository}:{tag} from {source}"),
-                            Err(error.clone()),
-                        );
-                        phase.set(failed(&error));
-                    }
-                }
+        phase.set(Phase::Working(format!("Tagging {repository}:{tag}…")));
+        spawn_local(async move {
+            let client = Registry::new(&registry, FetchClient::new());
+            let result = async {
+                let repo = Repository::parse(&repository)?;
+                let manifest = client.manifest_get(&repo, digest.as_str()).await?;
+                client
+                    .put_tag(&repo, &tag, &manifest, move_from.as_ref())
+                    .await
+            }
+            .await
+            .map(|write| {
+                let moved = write
+                    .replaced
+                    .as_ref()
+                    .map(|m| format!(" (moved from {})", short(&m.digest)))
+                    .unwrap_or_default();
+                let message = format!(
+                    "{repository}:{tag} now points at {}{moved} — the same digest as {source}.",
+                    write.digest
+                );
+                (write, message)
             });
-        }
-    };
-    let run_move = run.clone();
+            let attempt = format!("Tag {repository}:{tag} from {source}");
+            settle_tag_write(changes, phase, &registry, attempt, result);
+        });
+    });
     view! {
         <form
             class="change-form"
             on:submit=move |event| {
                 event.prevent_default();
-                run(None);
+                run.run(None);
             }
         >
-            <p>"Image " <code>{digest.to_string()}</code></p>
+            <p>"Image " <code>{shown_digest}</code></p>
             <ValidatedInput label="New tag" value=name check=tag_problem autofocus=true />
-            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>"Add tag"</button>
+            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>
+                "Add tag"
+            </button>
         </form>
-        {move || match phase.get() {
-            Phase::ConfirmMove { current, new } => {
-                let run_move = run_move.clone();
-                Some(view! {
-                    <div class="confirm" role="alert">
-                        <p>
-                            {format!("Tag {} already exists and points at another image: {current}. Moving it makes it point at {new}.", name.get_untracked())}
-                        </p>
-                        <button type="button" class="danger" on:click=move |_| run_move(Some(current.clone()))>"Move tag"</button>
-                    </div>
-                })
-            }
-            _ => None,
-        }}
+        <MoveConfirmation
+            phase
+            target=Signal::derive(move || format!("Tag {}", name.get()))
+            on_confirm=Callback::new(move |current| run.run(Some(current)))
+        />
         <PhaseView phase />
     }
 }
@@ -311,94 +329,74 @@ fn CopyForm(
     let phase = RwSignal::new(Phase::Editing);
     let valid =
         move || Repository::parse(&target.get()).is_ok() && Tag::parse(&target_tag.get()).is_ok();
-    let run = {
+    let shown_digest = digest.to_string();
+    let run = Callback::new(move |move_from: Option<Digest>| {
+        let (Ok(to), Ok(tag)) = (
+            Repository::parse(&target.get_untracked()),
+            Tag::parse(&target_tag.get_untracked()),
+        ) else {
+            return;
+        };
         let (registry, repository, digest, source) = (
             registry.clone(),
             repository.clone(),
             digest.clone(),
             source.clone(),
         );
-        move |move_from: Option<Digest>| {
-            let (registry, repository, digest, source) = (
-                registry.clone(),
-                repository.clone(),
-                digest.clone(),
-                source.clone(),
-            );
-            let (Ok(to), Ok(tag)) = (
-                Repository::parse(&target.get_untracked()),
-                Tag::parse(&target_tag.get_untracked()),
-            ) else {
-                return;
-            };
-            phase.set(Phase::Working("Reading the image…".into()));
-            spawn_local(async move {
-                let client = Registry::new(&registry, FetchClient::new());
-                let result = async {
-                    let from = Repository::parse(&repository)?;
-                    let manifest = client.manifest_get(&from, digest.as_str()).await?;
-                    client
-                        .copy_image(&from, &manifest, &to, &tag, move_from.as_ref(), |step| {
-                            phase.set(Phase::Working(format!(
-                                "Copying: step {} of {} ({})",
-                                step.done + 1,
-                                step.total,
-                                step.what
-                            )));
-                        })
-                        .await
-                }
-                .await;
-                match result {
-                    Err(ChangeError::WouldMove { current, new, .. }) => {
-                        phase.set(Phase::ConfirmMove { current, new })
-                    }
-                    Ok((write, report)) => {
-                        let message = format!(
-                            "Copied {repository}:{source} to {to}:{tag}, digest {} (same as the source). Blobs: {} mounted, {} already there, {} uploaded; {} manifests written.",
-                            write.digest, report.mounted, report.already_present, report.uploaded, report.manifests
-                        );
-                        changes.record(&registry, message.clone(), Ok(UndoAction::Revert(write)));
-                        phase.set(Phase::Done(message));
-                    }
-                    Err(error) => {
-                        changes.record(
-                            &registry,
-                            format!("Copy {repository}:{source} to {to}:{tag}"),
-                            Err(error.clone()),
-                        );
-                        phase.set(failed(&error));
-                    }
-                }
+        phase.set(Phase::Working("Reading the image…".into()));
+        spawn_local(async move {
+            let client = Registry::new(&registry, FetchClient::new());
+            let result = async {
+                let from = Repository::parse(&repository)?;
+                let manifest = client.manifest_get(&from, digest.as_str()).await?;
+                client
+                    .copy_image(&from, &manifest, &to, &tag, move_from.as_ref(), |step| {
+                        phase.set(Phase::Working(format!(
+                            "Copying: step {} of {} ({})",
+                            step.done + 1,
+                            step.total,
+                            step.what
+                        )));
+                    })
+                    .await
+            }
+            .await
+            .map(|(write, report)| {
+                let message = format!(
+                    "Copied {repository}:{source} to {to}:{tag}, digest {} (same as the source). \
+                     Blobs: {} mounted, {} already there, {} uploaded; {} manifests written.",
+                    write.digest,
+                    report.mounted,
+                    report.already_present,
+                    report.uploaded,
+                    report.manifests
+                );
+                (write, message)
             });
-        }
-    };
-    let run_move = run.clone();
+            let attempt = format!("Copy {repository}:{source} to {to}:{tag}");
+            settle_tag_write(changes, phase, &registry, attempt, result);
+        });
+    });
     view! {
         <form
             class="change-form"
             on:submit=move |event| {
                 event.prevent_default();
-                run(None);
+                run.run(None);
             }
         >
-            <p>"Image " <code>{digest.to_string()}</code> ". Blobs are mounted, not downloaded."</p>
+            <p>"Image " <code>{shown_digest}</code> ". Blobs are mounted, not downloaded."</p>
             <ValidatedInput label="Target repository" value=target check=repository_problem autofocus=true />
             <ValidatedInput label="Target tag" value=target_tag check=tag_problem />
-            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>"Copy to repository"</button>
+            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>
+                "Copy to repository"
+            </button>
         </form>
-        {move || match phase.get() {
-            Phase::ConfirmMove { current, new } => {
-                let run_move = run_move.clone();
-                Some(view! {
-                    <div class="confirm" role="alert">
-                        <p>{format!("{}:{} already points at {current}. Moving it makes it point at {new}.", target.get_untracked(), target_tag.get_untracked())}</p>
-                        <button type="button" class="danger" on:click=move |_| run_move(Some(current.clone()))>"Move tag"</button>
-                    </div>
-                })
-            }
-            _ => None,
-        }}
+        <MoveConfirmation
+            phase
+            target=Signal::derive(move || format!("{}:{}", target.get(), target_tag.get()))
+            on_confirm=Callback::new(move |current| run.run(Some(current)))
+        />
         <PhaseView phase />
     }
 }

@@ -30,17 +30,7 @@ async fn load_image(
 ) -> Result<ImageDetails, RegistryError> {
     let registry = Registry::new(&registry, FetchClient::new());
     let manifest = registry.manifest_get(&repository, &reference).await?;
-    let config = match (manifest.kind(), &manifest.view.config) {
-        (ManifestKind::Image, Some(descriptor))
-            if descriptor
-                .media_type
-                .as_deref()
-                .is_none_or(media::is_image_config) =>
-        {
-            Some(registry.config_get(&repository, descriptor).await?)
-        }
-        _ => None,
-    };
+    let config = registry.image_config_of(&repository, &manifest).await?;
     Ok(ImageDetails { manifest, config })
 }
 
@@ -52,6 +42,16 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
             return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
         }
     };
+    if Digest::parse(&reference).is_err() {
+        if let Err(error) = crate::oci::names::Tag::parse(&reference) {
+            return view! {
+                <p class="error-panel" role="alert">
+                    {format!("The address names neither a tag nor a digest: {error}")}
+                </p>
+            }
+            .into_any();
+        }
+    }
     let details = {
         let (registry, parsed, reference) = (registry.clone(), parsed.clone(), reference.clone());
         LocalResource::new(move || load_image(registry.clone(), parsed.clone(), reference.clone()))

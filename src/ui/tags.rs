@@ -21,7 +21,7 @@ use crate::model::version_order::natural_cmp;
 use crate::net::FetchClient;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
-use crate::oci::manifest::{Manifest, ManifestKind};
+use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository};
 use crate::ui::bulk::{BulkBar, Selection};
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
@@ -564,16 +564,6 @@ async fn summarize_digest(
         Some(manifest) => manifest,
         None => registry.manifest_get(repository, digest.as_str()).await?,
     };
-    let config = match (&manifest.kind(), &manifest.view.config) {
-        (ManifestKind::Image, Some(descriptor))
-            if descriptor
-                .media_type
-                .as_deref()
-                .is_none_or(crate::oci::media::is_image_config) =>
-        {
-            Some(registry.config_get(repository, descriptor).await?)
-        }
-        _ => None,
-    };
+    let config = registry.image_config_of(repository, &manifest).await?;
     Ok(summarize(&manifest, config.as_ref()))
 }
