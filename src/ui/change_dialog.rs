@@ -409,9 +409,9 @@ enum RemovalPlan {
     Changed {
         found: Option<Digest>,
     },
+    /// The other tags that share the image, shown before the user chooses.
     Ready {
         others: Vec<String>,
-        all: Vec<String>,
     },
     CheckFailed(String),
 }
@@ -439,7 +439,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 let all = client.tags(&repo, |_| {}).await?;
                 let candidates: Vec<String> = all.iter().filter(|t| **t != tag).cloned().collect();
                 let others = client.tags_pointing_at(&repo, &digest, &candidates).await?;
-                Ok(RemovalPlan::Ready { others, all })
+                Ok(RemovalPlan::Ready { others })
             }
             .await;
             plan.try_set(
@@ -456,7 +456,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
             digest.clone(),
         );
         move |whole_image: bool| {
-            let RemovalPlan::Ready { others, all } = plan.get_untracked() else {
+            let RemovalPlan::Ready { others } = plan.get_untracked() else {
                 return;
             };
             let (registry, repository, tag, digest) = (
@@ -474,6 +474,9 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 let client = Registry::new(&registry, FetchClient::new());
                 let result = async {
                     let repo = Repository::parse(&repository)?;
+                    // Listed again at the moment of acting: a tag added since the
+                    // dialog opened must count too.
+                    let all = client.tags(&repo, |_| {}).await?;
                     if whole_image {
                         let mut expected = others.clone();
                         expected.push(tag.clone());
@@ -536,7 +539,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                     <p><strong>"Nothing was changed. Reload to see the current state."</strong></p>
                 </div>
             }.into_any(),
-            RemovalPlan::Ready { others, .. } => {
+            RemovalPlan::Ready { others } => {
                 let remove = remove.clone();
                 let remove_image = remove_image.clone();
                 let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed { .. });
