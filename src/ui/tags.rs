@@ -81,11 +81,57 @@ impl TagData {
             Lookup::Failed(_) => None,
         }
     }
+}
 
-    fn record_digest(&self, tag: &str, digest: &Digest) {
-        self.digests
-            .try_update(|d| d.insert(tag.to_owned(), Lookup::Ready(digest.clone())));
-        self.shared.try_update(|s| s.insert(tag, digest.as_str()));
+/// Collects digests as answers arrive and hands them to the table in batches, so
+/// thousands of answers cause a few dozen re-renders instead of thousands.
+#[derive(Clone)]
+struct DigestBatcher {
+    data: TagData,
+    pending: Rc<RefCell<Vec<(String, Digest)>>>,
+    scheduled: Rc<std::cell::Cell<bool>>,
+}
+
+/// How long answers are collected before the table shows them.
+const BATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(60);
+
+impl DigestBatcher {
+    fn new(data: TagData) -> Self {
+        DigestBatcher {
+            data,
+            pending: Rc::default(),
+            scheduled: Rc::default(),
+        }
+    }
+
+    fn record(&self, tag: &str, digest: &Digest) {
+        self.pending
+            .borrow_mut()
+            .push((tag.to_owned(), digest.clone()));
+        if !self.scheduled.replace(true) {
+            let batcher = self.clone();
+            set_timeout(move || batcher.flush(), BATCH_INTERVAL);
+        }
+    }
+
+    fn is_known(&self, tag: &str) -> bool {
+        self.data.digests.with_untracked(|d| d.contains_key(tag))
+            || self.pending.borrow().iter().any(|(t, _)| t == tag)
+    }
+
+    fn flush(&self) {
+        self.scheduled.set(false);
+        let batch = std::mem::take(&mut *self.pending.borrow_mut());
+        self.data.shared.try_update(|shared| {
+            for (tag, digest) in &batch {
+                shared.insert(tag, digest.as_str());
+            }
+        });
+        self.data.digests.try_update(|digests| {
+            for (tag, digest) in batch {
+                digests.insert(tag, Lookup::Ready(digest));
+            }
+        });
     }
 }
 
@@ -497,13 +543,14 @@ async fn load_tags(
     tags.sort_by(|a, b| natural_cmp(a, b));
     queue.put_last(tags);
     let summarized = Rc::new(RefCell::new(HashSet::new()));
+    let batcher = DigestBatcher::new(data);
     for _ in 0..CONCURRENT_REQUESTS {
         spawn_local(resolve_worker(
             registry.clone(),
             repository.clone(),
             queue.clone(),
             summarized.clone(),
-            data,
+            batcher.clone(),
         ));
     }
 }
@@ -513,11 +560,12 @@ async fn resolve_worker(
     repository: Repository,
     queue: ResolveQueue,
     summarized: Rc<RefCell<HashSet<Digest>>>,
-    data: TagData,
+    batcher: DigestBatcher,
 ) {
+    let data = batcher.data;
     while let Some(tag) = queue.next() {
         // A tag may be queued twice (once for being on screen); resolve it once.
-        if data.digests.with_untracked(|d| d.contains_key(&tag)) {
+        if batcher.is_known(&tag) {
             continue;
         }
         // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
@@ -533,7 +581,7 @@ async fn resolve_worker(
         };
         match resolved {
             Ok((digest, manifest)) => {
-                data.record_digest(&tag, &digest);
+                batcher.record(&tag, &digest);
                 if summarized.borrow_mut().insert(digest.clone()) {
                     let summary = summarize_digest(&registry, &repository, &digest, manifest).await;
                     if matches!(summary, Err(RegistryError::Aborted { .. })) {

@@ -14,20 +14,20 @@ async function digestOf(registry, repo, tag) {
   return response.ok ? response.headers.get('docker-content-digest') : null;
 }
 
-test('shift-click selects a range', async ({ page, mutable }) => {
-  await page.goto(`${mutable.console}/?repo=team/sub/app`);
+test('shift-click selects a range', async ({ page, bulkDeployment }) => {
+  await page.goto(`${bulkDeployment.console}/?repo=team/sub/app`);
   await page.getByRole('checkbox', { name: 'Select 1.9.0' }).click();
   await page.getByRole('checkbox', { name: 'Select current' }).click({ modifiers: ['Shift'] });
   await expect(page.getByRole('group', { name: 'Bulk changes' }).getByRole('status')).toHaveText('3 selected');
   await expect(page.getByRole('checkbox', { name: 'Select 1.10.0' })).toBeChecked();
 });
 
-test('a bulk tag of 100 tags and a bulk removal report every item', async ({ page, mutable }) => {
-  const registry = mutable.registry.url;
+test('a bulk tag of 100 tags and a bulk removal report every item', async ({ page, bulkDeployment }) => {
+  const registry = bulkDeployment.registry.url;
   const repo = 'scale/many-tags';
-  const digest = mutable.report.repositories[repo]['build-00000'].digest;
-  await page.goto(`${mutable.console}/?repo=${repo}`);
-  const all = Object.keys(mutable.report.repositories[repo]).length;
+  const digest = bulkDeployment.report.repositories[repo]['build-00000'].digest;
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  const all = Object.keys(bulkDeployment.report.repositories[repo]).length;
   await expect(page.getByText(`${all} tags`, { exact: true })).toBeVisible({ timeout: 30_000 });
   const bulk = page.getByRole('group', { name: 'Bulk changes' });
 
@@ -70,13 +70,13 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   expect(await digestOf(registry, repo, 'build-00042')).toBe(digest);
 });
 
-test('when a bulk change fails midway, the report says what was done and the rest can be retried', async ({ page, mutable }) => {
-  const registry = mutable.registry.url;
+test('when a bulk change fails midway, the report says what was done and the rest can be retried', async ({ page, bulkDeployment }) => {
+  const registry = bulkDeployment.registry.url;
   const repo = 'team/sub/app';
-  const truth = mutable.report.repositories[repo];
+  const truth = bulkDeployment.report.repositories[repo];
   // 1.9.0-x already exists and points at another image: a bulk add does not move tags.
   await retagBehindTheBack(registry, repo, '1.10.0', '1.9.0-x');
-  await page.goto(`${mutable.console}/?repo=${repo}`);
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
   await expect(page.getByText('4 tags', { exact: true })).toBeVisible();
   const bulk = page.getByRole('group', { name: 'Bulk changes' });
   for (const tag of ['1.9.0', '1.10.0', 'current']) {

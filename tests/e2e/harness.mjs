@@ -31,8 +31,10 @@ export const test = base.extend({
   // { console, registry, report }: console is the URL of the served dist/. Tests
   // that only read share it.
   deployment: [async ({}, use) => deploy(use), { scope: 'worker' }],
-  // A deployment of its own for tests that change tags.
+  // Deployments of their own for the specs that change tags, so no spec sees
+  // another's changes.
   mutable: [async ({}, use) => deploy(use), { scope: 'worker' }],
+  bulkDeployment: [async ({}, use) => deploy(use), { scope: 'worker' }],
   // A registry with deletes disabled.
   noDeletes: [async ({}, use) => deploy(use, { deletes: false }), { scope: 'worker' }],
 });
