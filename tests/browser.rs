@@ -273,6 +273,29 @@ async fn delete_is_unsupported_when_the_registry_disables_it() {
 }
 
 #[wasm_bindgen_test]
+async fn whether_deletes_are_enabled_is_asked_without_changing_anything() {
+    let enabled = fixtures();
+    let disabled = parse_report(option_env!("TAGDECK_TEST_FIXTURES_NODELETE"));
+    let web = repo("demo/web");
+    assert!(registry(&enabled).deletes_enabled(&web).await.unwrap());
+    assert!(!registry(&disabled).deletes_enabled(&web).await.unwrap());
+    // Removing a tag where deletes are disabled: refused, and nothing was written.
+    let digest = Digest::parse(&disabled.image("demo/web", "0.9").digest).unwrap();
+    let registry = registry(&disabled);
+    let tags = registry.tags(&web, |_| {}).await.unwrap();
+    let error = registry
+        .remove_tag(&web, &tag("0.9"), &digest, &tags, "browser-test")
+        .await
+        .expect_err("deletes are disabled");
+    assert!(matches!(error, ChangeError::Refused(_)), "{error:?}");
+    assert_eq!(error.outcome(), "Nothing was changed.");
+    assert_eq!(
+        registry.resolve_tag(&web, "0.9").await.unwrap(),
+        Some(digest)
+    );
+}
+
+#[wasm_bindgen_test]
 async fn upload_mount_put_and_delete_by_digest() {
     let report = fixtures();
     let registry = registry(&report);
@@ -371,8 +394,8 @@ async fn removing_one_of_two_tags_keeps_the_other_and_undo_restores_it() {
         .expect("remove one tag");
     // distribution 2.8 cannot delete by tag: the placeholder technique ran.
     assert_eq!(removal.method, RemovalMethod::Placeholder);
-    assert!(removal.kept.contains(&"rm-b".to_string()));
-    assert!(removal.kept.contains(&"latest".to_string()));
+    assert!(removal.kept.tags.contains(&"rm-b".to_string()));
+    assert!(removal.kept.tags.contains(&"latest".to_string()));
     assert_eq!(
         registry.resolve_tag(&repository, "rm-a").await.unwrap(),
         None
@@ -414,7 +437,7 @@ async fn moving_a_tag_needs_consent() {
         .put_tag(&repository, &tag("mv-target"), &newer, Some(&older.digest))
         .await
         .expect("move");
-    assert_eq!(moved.replaced.map(|m| m.digest), Some(older.digest));
+    assert_eq!(moved.moved_from(), Some(&older.digest));
 }
 
 #[wasm_bindgen_test]

@@ -5,7 +5,7 @@ mod support;
 
 use support::block_on;
 use support::memory_registry::{sha256, MemoryRegistry};
-use tagdeck::oci::changes::{ChangeError, RemovalMethod};
+use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
@@ -46,7 +46,7 @@ fn adding_a_tag_puts_the_exact_bytes_and_verifies() {
     let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
     let write = block_on(registry.put_tag(&repo("app"), &tag("2.0"), &source, None)).unwrap();
     assert_eq!(write.digest.as_str(), sha256(IMAGE));
-    assert_eq!(write.replaced, None);
+    assert_eq!(write.before, TagBefore::Absent);
     assert_eq!(memory.tag_digest("app", "2.0"), Some(sha256(IMAGE)));
     let stored = memory.state.borrow().manifests["app"][&sha256(IMAGE)].clone();
     assert_eq!(stored, (media::OCI_MANIFEST.to_string(), IMAGE.to_vec()));
@@ -72,7 +72,10 @@ fn moving_a_tag_needs_consent_and_keeps_what_it_replaced() {
     let write =
         block_on(registry.put_tag(&repo("app"), &tag("old"), &source, Some(&other))).unwrap();
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(IMAGE)));
-    assert_eq!(write.replaced.as_ref().unwrap().bytes, OTHER);
+    match &write.before {
+        TagBefore::Moved(previous) => assert_eq!(previous.bytes, OTHER),
+        other => panic!("{other:?}"),
+    }
 
     block_on(registry.undo_tag_write(&write, "t1")).unwrap();
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
@@ -87,7 +90,8 @@ fn removing_one_of_two_tags_keeps_the_other_on_distribution() {
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
     assert_eq!(removal.method, RemovalMethod::Placeholder);
-    assert_eq!(removal.kept, ["latest"]);
+    assert_eq!(removal.kept.tags, ["latest"]);
+    assert!(removal.kept.indexes.is_empty());
     assert_eq!(memory.tag_digest("app", "1.0"), None);
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
     // The placeholder is gone again: only the original manifests remain.
@@ -137,29 +141,166 @@ fn a_tag_that_moved_since_the_user_looked_is_left_alone() {
 }
 
 #[test]
-fn with_deletes_disabled_the_tag_is_put_back() {
+fn with_deletes_disabled_nothing_is_pushed_and_nothing_changes() {
     let memory = setup();
     memory.state.borrow_mut().deletes_enabled = false;
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let image = Digest::parse(&sha256(IMAGE)).unwrap();
     let tags = all_tags(&memory, "app");
-    let error =
-        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap_err();
-    // The tag delete and then the placeholder delete are refused (405): the tag
-    // is put back and the error says how to enable deletes.
-    match &error {
-        ChangeError::RolledBack { cause, .. } => {
-            assert!(cause.advice().contains("storage.delete.enabled"))
-        }
-        other => panic!("{other:?}"),
+    let manifests_before = memory.state.borrow().manifests["app"].len();
+    // A shared tag: the delete by tag is refused, and the registry is asked whether it
+    // deletes at all before any placeholder is pushed.
+    let shared =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t1")).unwrap_err();
+    // The only tag of its image: the image delete is refused.
+    let other = Digest::parse(&sha256(OTHER)).unwrap();
+    let only =
+        block_on(registry.remove_tag(&repo("app"), &tag("old"), &other, &tags, "t2")).unwrap_err();
+    for error in [&shared, &only] {
+        assert!(matches!(error, ChangeError::Refused(_)), "{error:?}");
+        assert!(error.advice().contains("storage.delete.enabled"));
+        assert_eq!(error.outcome(), "Nothing was changed.");
     }
-    assert!(error.advice().contains("storage.delete.enabled"));
-    assert_eq!(
-        error.outcome(),
-        "Nothing was changed: the tag was restored."
-    );
+    let state = memory.state.borrow();
+    assert!(!state
+        .log
+        .iter()
+        .any(|l| l.starts_with("PUT") || l.starts_with("POST")));
+    assert_eq!(state.manifests["app"].len(), manifests_before);
+    drop(state);
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
+}
+
+#[test]
+fn a_registry_that_deletes_tags_removes_just_the_tag() {
+    let memory = setup();
+    memory.state.borrow_mut().tag_deletes = true;
+    let registry = Registry::new("http://r", &memory);
+    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let tags = all_tags(&memory, "app");
+    let removal =
+        block_on(registry.remove_tag(&repo("app"), &tag("latest"), &seen, &tags, "t1")).unwrap();
+    assert_eq!(removal.method, RemovalMethod::TagDelete);
+    assert_eq!(memory.tag_digest("app", "latest"), None);
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert!(!memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .any(|l| l.starts_with("PUT")));
+}
+
+#[test]
+fn tagging_with_a_name_that_already_points_there_changes_nothing_and_undo_keeps_it() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let write = block_on(registry.put_tag(&repo("app"), &tag("latest"), &source, None)).unwrap();
+    assert_eq!(write.before, TagBefore::SameImage);
+    assert!(!write.changed());
+    block_on(registry.undo_tag_write(&write, "t1")).unwrap();
+    // "latest" existed before the write: undoing it must not remove it.
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    assert!(!memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .any(|l| l.starts_with("PUT")));
+}
+
+#[test]
+fn undo_of_a_removal_never_overwrites_a_tag_made_since() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let tags = all_tags(&memory, "app");
+    let removal =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
+    memory.push("app", "1.0", media::OCI_MANIFEST, OTHER);
+    let error = block_on(registry.restore_tags(&removal)).unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::Recreated { tag, .. } if tag == "1.0"),
+        "{error:?}"
+    );
+    assert_eq!(error.outcome(), "Nothing was changed.");
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
+}
+
+/// An index listing IMAGE as its one platform, as `docker buildx` pushes next to
+/// per-platform tags.
+fn push_index_of_image(memory: &MemoryRegistry) {
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+        media::OCI_INDEX,
+        media::OCI_MANIFEST,
+        sha256(IMAGE),
+        IMAGE.len()
+    );
+    memory.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+}
+
+#[test]
+fn a_platform_of_a_multi_arch_image_is_never_deleted_with_its_last_tag() {
+    let memory = setup();
+    push_index_of_image(&memory);
+    memory
+        .state
+        .borrow_mut()
+        .tags
+        .get_mut("app")
+        .unwrap()
+        .remove("latest");
+    let registry = Registry::new("http://r", &memory);
+    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let tags = all_tags(&memory, "app");
+    // "1.0" is now the image's only tag, but the index "multi" lists the image.
+    let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
+    assert_eq!(users.tags, ["1.0"]);
+    assert_eq!(users.indexes, ["multi"]);
+
+    let refused =
+        block_on(registry.delete_image(&repo("app"), &seen, &["1.0".into()], &tags)).unwrap_err();
+    assert!(matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]));
+
+    let removal =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
+    assert_eq!(removal.method, RemovalMethod::Placeholder);
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+    assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)));
+}
+
+#[test]
+fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let digest = Digest::parse(&sha256(IMAGE)).unwrap();
+    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    memory.push("app", "new", media::OCI_MANIFEST, IMAGE);
+    let tags = all_tags(&memory, "app");
+    let error =
+        block_on(registry.delete_image(&repo("app"), &digest, &confirmed, &tags)).unwrap_err();
+    match &error {
+        ChangeError::TagsChangedMeanwhile { now, .. } => assert_eq!(now, &["1.0", "latest", "new"]),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("1.0, latest, new"));
+    assert_eq!(memory.tag_digest("app", "new"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn a_tag_expected_gone_is_described_as_such() {
+    let error = ChangeError::NotApplied {
+        tag: "1.0".into(),
+        expected: None,
+        found: Some(Digest::parse(&sha256(IMAGE)).unwrap()),
+    };
+    let text = error.to_string();
+    assert!(text.contains("expected nothing (no such tag)"), "{text}");
+    assert!(!text.contains(&sha256(b"")), "{text}");
 }
 
 #[test]
@@ -170,7 +311,9 @@ fn deleting_an_image_lists_and_takes_every_tag() {
     let tags = all_tags(&memory, "app");
     let refused =
         block_on(registry.delete_image(&repo("app"), &digest, &["1.0".into()], &tags)).unwrap_err();
-    assert!(matches!(refused, ChangeError::ChangedMeanwhile { ref tag, .. } if tag == "latest"));
+    assert!(
+        matches!(refused, ChangeError::TagsChangedMeanwhile { ref now, .. } if now == &["1.0", "latest"])
+    );
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
     let removal = block_on(registry.delete_image(
         &repo("app"),

@@ -333,3 +333,29 @@ fn check_api_tells_a_web_page_from_a_registry() {
     });
     assert!(block_on(Registry::new(BASE, &http).check_api()).is_ok());
 }
+
+#[test]
+fn a_read_that_fails_with_500_is_asked_once_more_a_write_never() {
+    let calls = Cell::new(0);
+    let digest = Digest::sha256_of(PRETTY).to_string();
+    let http = ScriptedHttp::new(move |request| {
+        calls.set(calls.get() + 1);
+        match (request.method, calls.get()) {
+            (Method::Head, 1) => Ok(response(500, &[], b"")),
+            (Method::Head, _) => Ok(response(200, &[("Docker-Content-Digest", &digest)], b"")),
+            _ => Ok(response(500, &[], b"")),
+        }
+    });
+    let registry = Registry::new(BASE, &http);
+    let head = block_on(registry.manifest_head(&repo("a"), "v1")).unwrap();
+    assert_eq!(head.digest, Some(Digest::sha256_of(PRETTY)));
+    assert_eq!(http.sent.borrow().len(), 2);
+
+    let error =
+        block_on(registry.manifest_put(&repo("a"), "v1", PRETTY, media::OCI_MANIFEST)).unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Server { status: 500, .. }),
+        "{error:?}"
+    );
+    assert_eq!(http.sent.borrow().len(), 3, "the PUT was sent once");
+}

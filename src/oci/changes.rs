@@ -8,7 +8,9 @@
 use futures_util::stream::{self, StreamExt};
 use thiserror::Error;
 
-use super::client::{MountOutcome, Registry};
+use std::collections::BTreeMap;
+
+use super::client::{ManifestHead, MountOutcome, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::manifest::{Descriptor, Manifest, ManifestKind};
@@ -43,11 +45,51 @@ pub enum ChangeError {
     },
 
     /// The registry accepted the change but does not show it afterwards.
-    #[error("after the change {tag} points at {}, expected {expected}", found.as_ref().map_or("nothing".to_owned(), Digest::to_string))]
+    #[error(
+        "after the change {tag} points at {}, expected {}",
+        describe(found),
+        describe(expected)
+    )]
     NotApplied {
         tag: String,
-        expected: Digest,
+        expected: Option<Digest>,
         found: Option<Digest>,
+    },
+
+    /// The registry refused the first request that would have changed anything.
+    #[error(transparent)]
+    Refused(Box<RegistryError>),
+
+    /// The tags pointing at an image are not the ones the user confirmed.
+    #[error(
+        "{digest} is now tagged {}, not {} as confirmed; nothing was deleted",
+        list(now),
+        list(confirmed)
+    )]
+    TagsChangedMeanwhile {
+        digest: Digest,
+        confirmed: Vec<String>,
+        now: Vec<String>,
+    },
+
+    /// Deleting the image would break the multi-arch images that list it.
+    #[error("{digest} is a platform of the multi-arch image tagged {}; deleting it would break that image, so nothing was deleted", list(indexes))]
+    PartOfIndex {
+        digest: Digest,
+        indexes: Vec<String>,
+    },
+
+    /// A removed tag exists again: putting the old one back would overwrite it.
+    #[error(
+        "{tag} exists again and points at {found}; Undo would overwrite it, so nothing was changed"
+    )]
+    Recreated { tag: String, found: Digest },
+
+    /// After removing one tag, a multi-arch image lost a platform it lists.
+    #[error("{digest}, a platform of {}, is gone from the registry", list(indexes))]
+    PlatformLost {
+        digest: Digest,
+        indexes: Vec<String>,
     },
 
     /// The tag was pointed at a placeholder but the placeholder could not be deleted;
@@ -56,8 +98,43 @@ pub enum ChangeError {
     RolledBack {
         tag: String,
         digest: Digest,
+        /// The throw-away manifest, left untagged until garbage collection.
+        placeholder: Digest,
         cause: Box<RegistryError>,
     },
+
+    /// Worst case of the placeholder technique: the tag could be neither removed nor
+    /// put back. The image itself is untouched.
+    #[error("{tag} could not be removed ({cause}) nor put back: it now points at the throw-away manifest {placeholder} instead of {original}")]
+    Stranded {
+        tag: String,
+        original: Digest,
+        placeholder: Digest,
+        cause: Box<RegistryError>,
+    },
+}
+
+fn describe(digest: &Option<Digest>) -> String {
+    digest
+        .as_ref()
+        .map_or("nothing (no such tag)".to_owned(), Digest::to_string)
+}
+
+fn list(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "no tag".to_owned()
+    } else {
+        tags.join(", ")
+    }
+}
+
+/// A failed request that changed nothing when the registry answered it (an error
+/// status); without an answer nobody knows whether it reached the registry.
+fn refused(error: RegistryError) -> ChangeError {
+    match error {
+        RegistryError::Network { .. } | RegistryError::Aborted { .. } => error.into(),
+        answered => ChangeError::Refused(Box::new(answered)),
+    }
 }
 
 impl ChangeError {
@@ -65,7 +142,23 @@ impl ChangeError {
     pub fn advice(&self) -> String {
         match self {
             ChangeError::Registry(error) => error.advice(),
-            ChangeError::RolledBack { cause, .. } => cause.advice(),
+            ChangeError::Refused(cause) | ChangeError::RolledBack { cause, .. } => cause.advice(),
+            ChangeError::Stranded { tag, original, .. } => format!(
+                "Point {tag} at {original} again: open another tag of that image (or its \
+                 digest) and use Add tag with the name {tag}, confirming the move."
+            ),
+            ChangeError::TagsChangedMeanwhile { .. } => {
+                "Look at the new list of tags and confirm again if it is still what you want.".into()
+            }
+            ChangeError::PartOfIndex { .. } => {
+                "Remove the tag only, or delete the multi-arch image first.".into()
+            }
+            ChangeError::Recreated { .. } => {
+                "Remove or rename the new tag first if you still want the old one back.".into()
+            }
+            ChangeError::PlatformLost { .. } => {
+                "Copy the platform image back from another repository or push it again.".into()
+            }
             ChangeError::InvalidName(_) => "Correct the name and try again.".into(),
             ChangeError::ChangedMeanwhile { .. } => {
                 "Someone or something changed the tag meanwhile: reload and check before trying again.".into()
@@ -82,8 +175,21 @@ impl ChangeError {
         match self {
             ChangeError::ChangedMeanwhile { .. }
             | ChangeError::WouldMove { .. }
-            | ChangeError::InvalidName(_) => "Nothing was changed.",
-            ChangeError::RolledBack { .. } => "Nothing was changed: the tag was restored.",
+            | ChangeError::InvalidName(_)
+            | ChangeError::Refused(_)
+            | ChangeError::TagsChangedMeanwhile { .. }
+            | ChangeError::PartOfIndex { .. }
+            | ChangeError::Recreated { .. } => "Nothing was changed.",
+            ChangeError::RolledBack { .. } => {
+                "Nothing was changed: the tag was restored. An untagged throw-away manifest \
+                 is left behind until garbage collection."
+            }
+            ChangeError::Stranded { .. } => {
+                "The image is intact, but the tag now points at a throw-away manifest."
+            }
+            ChangeError::PlatformLost { .. } => {
+                "The tag was removed; the multi-arch image is now incomplete."
+            }
             ChangeError::NotApplied { .. } => {
                 "The registry did not apply the change as asked; reload to see its state."
             }
@@ -100,8 +206,65 @@ pub struct TagWrite {
     pub repository: Repository,
     pub tag: Tag,
     pub digest: Digest,
-    /// The manifest the tag pointed at before, if any.
-    pub replaced: Option<Manifest>,
+    /// What the tag pointed at before: Undo puts that back.
+    pub before: TagBefore,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagBefore {
+    /// The tag did not exist: Undo removes it.
+    Absent,
+    /// The tag already pointed at this image: nothing changed, nothing to undo.
+    SameImage,
+    /// The tag was moved from this manifest.
+    Moved(Box<Manifest>),
+}
+
+impl TagWrite {
+    /// False when the tag already pointed at the image (the write changed nothing).
+    pub fn changed(&self) -> bool {
+        self.before != TagBefore::SameImage
+    }
+
+    pub fn moved_from(&self) -> Option<&Digest> {
+        match &self.before {
+            TagBefore::Moved(previous) => Some(&previous.digest),
+            _ => None,
+        }
+    }
+}
+
+/// Who else uses an image within its repository. While anything does, removing one of
+/// its tags must not delete the image by digest: that takes every tag pointing at it
+/// and breaks the multi-arch images that list it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageUsers {
+    /// Other tags pointing at the image.
+    pub tags: Vec<String>,
+    /// Tags of multi-arch images (indexes) that list the image as a platform.
+    pub indexes: Vec<String>,
+}
+
+impl ImageUsers {
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.indexes.is_empty()
+    }
+
+    /// In words, for a result line: "kept by 2 other tags and 1 multi-arch image".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.tags.is_empty() {
+            parts.push(format!(
+                "{} other tags ({})",
+                self.tags.len(),
+                self.tags.join(", ")
+            ));
+        }
+        if !self.indexes.is_empty() {
+            parts.push(format!("the multi-arch image {}", self.indexes.join(", ")));
+        }
+        parts.join(" and ")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,8 +286,8 @@ pub struct Removal {
     pub method: RemovalMethod,
     /// The bytes removed, so the tags can be put back until garbage collection runs.
     pub manifest: Manifest,
-    /// Other tags of the repository that still point at `digest`.
-    pub kept: Vec<String>,
+    /// What still uses the image (it was kept for them).
+    pub kept: ImageUsers,
 }
 
 /// What a copy did, blob by blob.
@@ -173,11 +336,11 @@ impl<C: HttpClient> Registry<C> {
         move_from: Option<&Digest>,
     ) -> Result<TagWrite, ChangeError> {
         let current = self.resolve_tag(repository, tag.as_str()).await?;
-        let replaced = match current {
-            Some(current) if current == source.digest => None,
-            Some(current) if Some(&current) == move_from => {
-                Some(self.manifest_get(repository, current.as_str()).await?)
-            }
+        let before = match current {
+            Some(current) if current == source.digest => TagBefore::SameImage,
+            Some(current) if Some(&current) == move_from => TagBefore::Moved(Box::new(
+                self.manifest_get(repository, current.as_str()).await?,
+            )),
             Some(current) => {
                 return Err(ChangeError::WouldMove {
                     tag: tag.to_string(),
@@ -185,16 +348,20 @@ impl<C: HttpClient> Registry<C> {
                     new: source.digest.clone(),
                 })
             }
-            None => None,
+            None => TagBefore::Absent,
         };
-        self.manifest_put_tag(repository, tag, source).await?;
+        if before != TagBefore::SameImage {
+            self.manifest_put_tag(repository, tag, source)
+                .await
+                .map_err(refused)?;
+        }
         self.expect_tag(repository, tag.as_str(), Some(&source.digest))
             .await?;
         Ok(TagWrite {
             repository: repository.clone(),
             tag: tag.clone(),
             digest: source.digest.clone(),
-            replaced,
+            before,
         })
     }
 
@@ -211,9 +378,43 @@ impl<C: HttpClient> Registry<C> {
         }
         Err(ChangeError::NotApplied {
             tag: tag.to_owned(),
-            expected: expected.cloned().unwrap_or_else(|| Digest::sha256_of(b"")),
+            expected: expected.cloned(),
             found,
         })
+    }
+
+    /// What each of `tags` points at now (digest and media type), `None` for a tag
+    /// that no longer exists; `CONCURRENT_LOOKUPS` requests at a time.
+    async fn look_up_tags(
+        &self,
+        repository: &Repository,
+        tags: &[String],
+    ) -> Result<Vec<(String, Option<(Digest, String)>)>, RegistryError> {
+        let lookups = stream::iter(tags.iter().cloned())
+            .map(|tag| async move {
+                let found = match self.manifest_head(repository, &tag).await {
+                    Ok(ManifestHead {
+                        digest: Some(digest),
+                        media_type,
+                        ..
+                    }) => Ok(Some((digest, media_type.unwrap_or_default()))),
+                    // CORS hides Docker-Content-Digest: hash the bytes instead.
+                    Ok(_) => self
+                        .manifest_get(repository, &tag)
+                        .await
+                        .map(|m| Some((m.digest.clone(), m.media_type()))),
+                    Err(RegistryError::NotFound { .. }) => Ok(None),
+                    Err(error) => Err(error),
+                };
+                (tag, found)
+            })
+            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .collect::<Vec<_>>()
+            .await;
+        lookups
+            .into_iter()
+            .map(|(tag, found)| found.map(|found| (tag, found)))
+            .collect()
     }
 
     /// The tags among `candidates` that point at `digest` right now.
@@ -223,26 +424,60 @@ impl<C: HttpClient> Registry<C> {
         digest: &Digest,
         candidates: &[String],
     ) -> Result<Vec<String>, RegistryError> {
-        let lookups = stream::iter(candidates.iter().cloned())
-            .map(|tag| async move {
-                let found = self.resolve_tag(repository, &tag).await;
-                (tag, found)
-            })
-            .buffer_unordered(CONCURRENT_LOOKUPS)
-            .collect::<Vec<_>>()
-            .await;
-        let mut matching = Vec::new();
-        for (tag, found) in lookups {
-            if found?.as_ref() == Some(digest) {
-                matching.push(tag);
-            }
-        }
+        let mut matching: Vec<String> = self
+            .look_up_tags(repository, candidates)
+            .await?
+            .into_iter()
+            .filter(|(_, found)| found.as_ref().is_some_and(|(d, _)| d == digest))
+            .map(|(tag, _)| tag)
+            .collect();
         matching.sort();
         Ok(matching)
     }
 
+    /// Who among `candidates` (tags of `repository`) uses the image `digest`: the tags
+    /// pointing at it, and the tags of multi-arch images listing it as a platform.
+    pub async fn image_users(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        candidates: &[String],
+    ) -> Result<ImageUsers, RegistryError> {
+        let mut users = ImageUsers::default();
+        let mut indexes: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+        for (tag, found) in self.look_up_tags(repository, candidates).await? {
+            match found {
+                Some((found, _)) if &found == digest => users.tags.push(tag),
+                Some((found, media_type)) if media::is_index(&media_type) => {
+                    indexes.entry(found).or_default().push(tag)
+                }
+                _ => {}
+            }
+        }
+        // One GET per distinct multi-arch image in the repository.
+        let listed = stream::iter(indexes)
+            .map(|(index, tags)| async move {
+                let manifest = self.manifest_get(repository, index.as_str()).await?;
+                let lists_it = manifest
+                    .view
+                    .manifests
+                    .iter()
+                    .any(|child| child.digest == digest.as_str());
+                Ok::<_, RegistryError>(if lists_it { tags } else { Vec::new() })
+            })
+            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .collect::<Vec<_>>()
+            .await;
+        for tags in listed {
+            users.indexes.extend(tags?);
+        }
+        users.tags.sort();
+        users.indexes.sort();
+        Ok(users)
+    }
+
     /// Removes `tag` only. `seen` is the digest the user saw; `all_tags` every tag of
-    /// the repository (the other tags sharing the image are found among them).
+    /// the repository (what else uses the image is found among them).
     /// `unique` makes the placeholder manifest unique (a timestamp).
     pub async fn remove_tag(
         &self,
@@ -257,23 +492,23 @@ impl<C: HttpClient> Registry<C> {
             .filter(|t| *t != tag.as_str())
             .cloned()
             .collect();
-        let kept = self.tags_pointing_at(repository, seen, &others).await?;
+        let users = self.image_users(repository, seen, &others).await?;
         let removal = self
-            .remove_tag_among(repository, tag, seen, &kept, unique)
+            .remove_tag_among(repository, tag, seen, &users, unique)
             .await?;
-        self.verify_kept(repository, seen, &kept).await?;
+        self.verify_kept(repository, seen, &users).await?;
         Ok(removal)
     }
 
-    /// Removes `tag`, given `kept`: the other tags known to point at `seen`. With none,
-    /// the image itself is deleted. The caller checks afterwards that `kept` still
-    /// point at `seen` ([`Registry::verify_kept`]); a bulk removal checks once per image.
+    /// Removes `tag`, given `users`: what else is known to use `seen`. With nothing,
+    /// the image itself is deleted. The caller checks afterwards that the users still
+    /// have the image ([`Registry::verify_kept`]); a bulk removal checks once per image.
     pub async fn remove_tag_among(
         &self,
         repository: &Repository,
         tag: &Tag,
         seen: &Digest,
-        kept: &[String],
+        users: &ImageUsers,
         unique: &str,
     ) -> Result<Removal, ChangeError> {
         let current = self.resolve_tag(repository, tag.as_str()).await?;
@@ -285,18 +520,24 @@ impl<C: HttpClient> Registry<C> {
             });
         }
         let manifest = self.manifest_get(repository, seen.as_str()).await?;
-        let method = if kept.is_empty() {
-            self.manifest_delete(repository, seen).await?;
+        let method = if users.is_empty() {
+            self.manifest_delete(repository, seen)
+                .await
+                .map_err(refused)?;
             RemovalMethod::ImageDelete
         } else {
             match self.tag_delete(repository, tag).await {
                 Ok(()) => RemovalMethod::TagDelete,
-                Err(RegistryError::Unsupported { .. }) => {
+                Err(cause @ RegistryError::Unsupported { .. }) => {
+                    // Ask before pushing a placeholder that could then not be deleted.
+                    if !self.deletes_enabled(repository).await? {
+                        return Err(ChangeError::Refused(Box::new(cause)));
+                    }
                     self.detach_with_placeholder(repository, tag, &manifest, unique)
                         .await?;
                     RemovalMethod::Placeholder
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(refused(error)),
             }
         };
         self.expect_tag(repository, tag.as_str(), None).await?;
@@ -306,25 +547,50 @@ impl<C: HttpClient> Registry<C> {
             digest: seen.clone(),
             method,
             manifest,
-            kept: kept.to_vec(),
+            kept: users.clone(),
         })
     }
 
-    /// The whole point of removing one tag: the others still show the same image.
+    /// The whole point of removing one tag: what used the image still has it.
     pub async fn verify_kept(
         &self,
         repository: &Repository,
         digest: &Digest,
-        kept: &[String],
+        users: &ImageUsers,
     ) -> Result<(), ChangeError> {
-        let still = self.tags_pointing_at(repository, digest, kept).await?;
-        match kept.iter().find(|t| !still.contains(t)) {
-            None => Ok(()),
-            Some(lost) => Err(ChangeError::NotApplied {
+        let still = self
+            .tags_pointing_at(repository, digest, &users.tags)
+            .await?;
+        if let Some(lost) = users.tags.iter().find(|t| !still.contains(t)) {
+            return Err(ChangeError::NotApplied {
                 tag: lost.clone(),
-                expected: digest.clone(),
+                expected: Some(digest.clone()),
                 found: self.resolve_tag(repository, lost).await?,
-            }),
+            });
+        }
+        if !users.indexes.is_empty() {
+            match self.manifest_head(repository, digest.as_str()).await {
+                Ok(_) => {}
+                Err(RegistryError::NotFound { .. }) => {
+                    return Err(ChangeError::PlatformLost {
+                        digest: digest.clone(),
+                        indexes: users.indexes.clone(),
+                    })
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the registry deletes manifests at all, asked without changing anything:
+    /// deleting a digest nobody has answers 404 where deletes are enabled, 405 where not.
+    pub async fn deletes_enabled(&self, repository: &Repository) -> Result<bool, RegistryError> {
+        let nobody = Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled");
+        match self.manifest_delete(repository, &nobody).await {
+            Ok(()) | Err(RegistryError::NotFound { .. }) => Ok(true),
+            Err(RegistryError::Unsupported { .. }) => Ok(false),
+            Err(error) => Err(error),
         }
     }
 
@@ -337,40 +603,70 @@ impl<C: HttpClient> Registry<C> {
         original: &Manifest,
         unique: &str,
     ) -> Result<(), ChangeError> {
-        let placeholder = placeholder_manifest(self, repository, tag, unique).await?;
-        self.manifest_put_tag(repository, tag, &placeholder).await?;
+        let placeholder = placeholder_manifest(self, repository, tag, unique)
+            .await
+            .map_err(refused)?;
+        self.manifest_put_tag(repository, tag, &placeholder)
+            .await
+            .map_err(refused)?;
         if let Err(cause) = self.manifest_delete(repository, &placeholder.digest).await {
             // Put the tag back before reporting: never leave it on the placeholder.
-            self.manifest_put_tag(repository, tag, original).await?;
-            return Err(ChangeError::RolledBack {
-                tag: tag.to_string(),
-                digest: original.digest.clone(),
-                cause: Box::new(cause),
-            });
+            let cause = Box::new(cause);
+            return Err(
+                match self.manifest_put_tag(repository, tag, original).await {
+                    Ok(_) => ChangeError::RolledBack {
+                        tag: tag.to_string(),
+                        digest: original.digest.clone(),
+                        placeholder: placeholder.digest,
+                        cause,
+                    },
+                    Err(_) => ChangeError::Stranded {
+                        tag: tag.to_string(),
+                        original: original.digest.clone(),
+                        placeholder: placeholder.digest,
+                        cause,
+                    },
+                },
+            );
         }
         Ok(())
     }
 
-    /// Deletes the image `digest` and with it every tag pointing at it. `expected_tags`
-    /// is the list the user confirmed; if more tags point at it now, nothing is done.
+    /// Deletes the image `digest` and with it every tag pointing at it. `confirmed` is
+    /// the list of tags the user agreed to lose; unless exactly those point at it now
+    /// (and no multi-arch image lists it), nothing is done.
     pub async fn delete_image(
         &self,
         repository: &Repository,
         digest: &Digest,
-        expected_tags: &[String],
+        confirmed: &[String],
         all_tags: &[String],
     ) -> Result<Removal, ChangeError> {
-        let pointing = self.tags_pointing_at(repository, digest, all_tags).await?;
-        if let Some(extra) = pointing.iter().find(|t| !expected_tags.contains(t)) {
-            return Err(ChangeError::ChangedMeanwhile {
-                tag: extra.clone(),
-                expected: digest.clone(),
-                found: Some(digest.clone()),
+        let users = self.image_users(repository, digest, all_tags).await?;
+        if !users.indexes.is_empty() {
+            return Err(ChangeError::PartOfIndex {
+                digest: digest.clone(),
+                indexes: users.indexes,
+            });
+        }
+        let mut confirmed = confirmed.to_vec();
+        confirmed.sort();
+        if users.tags != confirmed {
+            return Err(ChangeError::TagsChangedMeanwhile {
+                digest: digest.clone(),
+                confirmed,
+                now: users.tags,
             });
         }
         let manifest = self.manifest_get(repository, digest.as_str()).await?;
-        self.manifest_delete(repository, digest).await?;
-        let tags = pointing
+        self.manifest_delete(repository, digest)
+            .await
+            .map_err(refused)?;
+        for tag in &users.tags {
+            self.expect_tag(repository, tag, None).await?;
+        }
+        let tags = users
+            .tags
             .iter()
             .map(|t| Tag::parse(t))
             .collect::<Result<Vec<_>, _>>()?;
@@ -380,14 +676,28 @@ impl<C: HttpClient> Registry<C> {
             digest: digest.clone(),
             method: RemovalMethod::ImageDelete,
             manifest,
-            kept: Vec::new(),
+            kept: ImageUsers::default(),
         })
     }
 
     /// Undo of a removal: puts every removed tag back with the exact bytes. Works
-    /// until the registry's garbage collection removes the blobs.
+    /// until the registry's garbage collection removes the blobs. A tag re-created
+    /// since is never overwritten: then nothing is done.
     pub async fn restore_tags(&self, removal: &Removal) -> Result<(), ChangeError> {
+        let mut missing = Vec::new();
         for tag in &removal.tags {
+            match self.resolve_tag(&removal.repository, tag.as_str()).await? {
+                None => missing.push(tag),
+                Some(found) if found == removal.digest => {}
+                Some(found) => {
+                    return Err(ChangeError::Recreated {
+                        tag: tag.to_string(),
+                        found,
+                    })
+                }
+            }
+        }
+        for tag in missing {
             self.manifest_put_tag(&removal.repository, tag, &removal.manifest)
                 .await?;
             self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
@@ -398,6 +708,9 @@ impl<C: HttpClient> Registry<C> {
 
     /// Undo of a tag write: the tag goes back to what it pointed at, or away.
     pub async fn undo_tag_write(&self, write: &TagWrite, unique: &str) -> Result<(), ChangeError> {
+        if write.before == TagBefore::SameImage {
+            return Ok(());
+        }
         let current = self
             .resolve_tag(&write.repository, write.tag.as_str())
             .await?;
@@ -408,8 +721,8 @@ impl<C: HttpClient> Registry<C> {
                 found: current,
             });
         }
-        match &write.replaced {
-            Some(previous) => {
+        match &write.before {
+            TagBefore::Moved(previous) => {
                 self.manifest_put_tag(&write.repository, &write.tag, previous)
                     .await?;
                 self.expect_tag(
@@ -419,7 +732,7 @@ impl<C: HttpClient> Registry<C> {
                 )
                 .await
             }
-            None => {
+            TagBefore::Absent | TagBefore::SameImage => {
                 let tags = self.tags(&write.repository, |_| {}).await?;
                 self.remove_tag(&write.repository, &write.tag, &write.digest, &tags, unique)
                     .await

@@ -36,11 +36,20 @@ impl<C: HttpClient> Registry<C> {
             method: request.method,
             url: request.url.clone(),
         };
-        let response = self
-            .client
-            .send(request)
-            .await
-            .map_err(|failure| RegistryError::from_transport(attempt.clone(), failure))?;
+        let send = |request: Request| async {
+            self.client
+                .send(request)
+                .await
+                .map_err(|failure| RegistryError::from_transport(attempt.clone(), failure))
+        };
+        // distribution answers 500 to a read that races a write of the same manifest
+        // (its storage rewrites files in place); a read is safe to ask once more.
+        let read_again =
+            matches!(request.method, Method::Get | Method::Head).then(|| request.clone());
+        let mut response = send(request).await?;
+        if let Some(again) = read_again.filter(|_| response.status >= 500) {
+            response = send(again).await?;
+        }
         if response.is_success() {
             Ok(response)
         } else {

@@ -12,11 +12,35 @@ use crate::oci::client::Registry;
 #[derive(Clone)]
 pub enum UndoAction {
     /// Tags that were removed: PUT the kept bytes again.
-    Restore(Removal),
+    Restore(Box<Removal>),
     /// A tag that was added or moved: remove it, or point it back.
     Revert(TagWrite),
     /// The successful items of a bulk change, undone last first.
     Batch(Vec<UndoAction>),
+}
+
+impl UndoAction {
+    /// A change that changed nothing (a tag that already pointed at the image, a bulk
+    /// run where every item failed) has nothing to undo.
+    fn is_noop(&self) -> bool {
+        match self {
+            UndoAction::Restore(_) => false,
+            UndoAction::Revert(write) => !write.changed(),
+            UndoAction::Batch(items) => items.iter().all(UndoAction::is_noop),
+        }
+    }
+
+    /// What the action puts back, for messages: `repo:tag`.
+    fn subject(&self) -> String {
+        match self {
+            UndoAction::Restore(removal) => {
+                let tags: Vec<&str> = removal.tags.iter().map(|t| t.as_str()).collect();
+                format!("{}:{}", removal.repository, tags.join(","))
+            }
+            UndoAction::Revert(write) => format!("{}:{}", write.repository, write.tag),
+            UndoAction::Batch(items) => format!("{} changes", items.len()),
+        }
+    }
 }
 
 async fn undo_single(
@@ -31,18 +55,38 @@ async fn undo_single(
     }
 }
 
+/// Undoes `action`, every item of a batch even when some fail (last change first).
+/// On failure: what happened, and what is still to undo, which a retry undoes.
 async fn undo_action(
     registry: &Registry<FetchClient>,
     action: &UndoAction,
-) -> Result<(), ChangeError> {
+) -> Result<(), (String, UndoAction)> {
     match action {
         UndoAction::Batch(items) => {
+            let mut left = Vec::new();
+            let mut problems = Vec::new();
             for item in items.iter().rev() {
-                undo_single(registry, item).await?;
+                if let Err(error) = undo_single(registry, item).await {
+                    problems.push(format!("{}: {error}. {}", item.subject(), error.advice()));
+                    left.push(item.clone());
+                }
             }
-            Ok(())
+            if left.is_empty() {
+                return Ok(());
+            }
+            left.reverse();
+            let message = format!(
+                "{} of {} changes undone; not undone: {}",
+                items.len() - left.len(),
+                items.len(),
+                problems.join("; ")
+            );
+            Err((message, UndoAction::Batch(left)))
         }
-        single => undo_single(registry, single).await,
+        single => undo_single(registry, single).await.map_err(|error| {
+            let message = format!("{error}. {} {}", error.advice(), error.outcome());
+            (message, single.clone())
+        }),
     }
 }
 
@@ -96,7 +140,7 @@ impl Changes {
         details: Vec<String>,
     ) {
         let (state, undo) = match result {
-            Ok(undo) => (EntryState::Done, Some(undo)),
+            Ok(undo) => (EntryState::Done, (!undo.is_noop()).then_some(undo)),
             Err(error) => (
                 EntryState::Failed {
                     message: format!("{error}. {}", error.advice()),
@@ -144,16 +188,16 @@ impl Changes {
         let changes = *self;
         spawn_local(async move {
             let registry = Registry::new(&entry.registry, FetchClient::new());
-            let result = undo_action(&registry, &action).await;
-            changes.set_state(
-                id,
-                match result {
-                    Ok(()) => EntryState::Undone,
-                    Err(error) => EntryState::UndoFailed {
-                        message: format!("{error}. {} {}", error.advice(), error.outcome()),
-                    },
-                },
-            );
+            let (state, left) = match undo_action(&registry, &action).await {
+                Ok(()) => (EntryState::Undone, None),
+                Err((message, left)) => (EntryState::UndoFailed { message }, Some(left)),
+            };
+            changes.entries.update(|entries| {
+                if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
+                    entry.state = state;
+                    entry.undo = left;
+                }
+            });
             changes.version.update(|v| *v += 1);
         });
     }
@@ -210,7 +254,10 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
         }
         EntryState::Undoing => ("undoing…", None, false),
         EntryState::Undone => ("undone", None, false),
-        EntryState::UndoFailed { message } => ("undo failed", Some(message.clone()), false),
+        // What is left can be tried again (the network may be back).
+        EntryState::UndoFailed { message } => {
+            ("undo failed", Some(message.clone()), entry.undo.is_some())
+        }
     };
     view! {
         <li class=format!("activity-entry {}", state_key(&entry.state))>

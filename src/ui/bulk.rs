@@ -2,7 +2,8 @@
 //! or remove the selected tags. Requests run with bounded concurrency; each item
 //! gets its own result, and what failed can be retried without redoing the rest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
@@ -11,7 +12,7 @@ use leptos::task::spawn_local;
 
 use crate::model::tag_table::apply_pattern;
 use crate::net::FetchClient;
-use crate::oci::changes::{ChangeError, CONCURRENT_LOOKUPS};
+use crate::oci::changes::{ChangeError, ImageUsers, CONCURRENT_LOOKUPS};
 use crate::oci::client::Registry;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
@@ -52,9 +53,10 @@ impl BulkRetry {
 /// The selection and how to change it, shared with the tag table.
 #[derive(Clone, Copy)]
 pub struct Selection {
-    pub tags: RwSignal<std::collections::HashSet<String>>,
-    /// Position (in the shown order) of the last plain click, for shift-click ranges.
-    pub anchor: RwSignal<Option<usize>>,
+    pub tags: RwSignal<HashSet<String>>,
+    /// The tag of the last plain click, for shift-click ranges. A tag, not a position:
+    /// the filter or the sort may have changed since.
+    pub anchor: RwSignal<Option<String>>,
 }
 
 impl Selection {
@@ -67,7 +69,10 @@ impl Selection {
 
     /// A click on a row's checkbox; with shift, the range from the last click.
     pub fn click(&self, position: usize, shown: &[String], shift: bool) {
-        let anchor = self.anchor.get_untracked();
+        let anchor = self
+            .anchor
+            .get_untracked()
+            .and_then(|tag| shown.iter().position(|t| *t == tag));
         match (shift, anchor) {
             (true, Some(anchor)) => {
                 let (from, to) = (anchor.min(position), anchor.max(position));
@@ -81,7 +86,7 @@ impl Selection {
                         s.insert(tag.clone());
                     }
                 });
-                self.anchor.set(Some(position));
+                self.anchor.set(Some(tag.clone()));
             }
         }
     }
@@ -96,13 +101,14 @@ pub fn BulkBar(
     shown: Signal<Vec<String>>,
     /// Every tag of the repository and the digest each one showed.
     digests: Signal<HashMap<String, Digest>>,
-    all_tags: Signal<Vec<String>>,
 ) -> impl IntoView {
     let changes = use_changes();
     let retry = expect_context::<BulkRetry>();
     let pattern = RwSignal::new(String::from("{tag}-stable"));
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let running = RwSignal::new(None::<BulkKind>);
+    // Checks after a run that concern an image rather than one item.
+    let warnings = RwSignal::new(Vec::<String>::new());
     // After the reload that follows a bulk change, its failed items come back selected.
     let pending = retry
         .0
@@ -114,6 +120,13 @@ pub fn BulkBar(
     }
     let pending = StoredValue::new(pending);
     let count = move || selection.tags.with(|s| s.len());
+    // Selected tags the filter hides are acted on too: say how many there are.
+    let hidden = move || {
+        let shown: HashSet<String> = shown.get().into_iter().collect();
+        selection
+            .tags
+            .with(|s| s.iter().filter(|t| !shown.contains(*t)).count())
+    };
     let pattern_problem = move || {
         let pattern = pattern.get();
         selection.tags.with(|selected| {
@@ -150,9 +163,9 @@ pub fn BulkBar(
             }
         });
         running.set(Some(kind));
+        warnings.set(Vec::new());
         let (registry, repository) = context.get_value();
         let digests = digests.get_untracked();
-        let all = all_tags.get_untracked();
         let pattern = pattern.get_untracked();
         spawn_local(async move {
             let client = Rc::new(Registry::new(&registry, FetchClient::new()));
@@ -161,7 +174,7 @@ pub fn BulkBar(
                     add_tags(&client, &repository, &chosen, &digests, &pattern, items).await
                 }
                 BulkKind::Remove => {
-                    remove_tags(&client, &repository, &chosen, &digests, &all, items).await
+                    remove_tags(&client, &repository, &chosen, &digests, items, warnings).await
                 }
             };
             let (done, failed) = items.with_untracked(|i| {
@@ -176,7 +189,7 @@ pub fn BulkBar(
                 BulkKind::Remove => format!("Bulk remove tags in {repository}"),
             };
             let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
-            let details = items.with_untracked(|i| {
+            let mut details: Vec<String> = items.with_untracked(|i| {
                 chosen
                     .iter()
                     .map(|tag| match i.get(tag) {
@@ -186,6 +199,7 @@ pub fn BulkBar(
                     })
                     .collect()
             });
+            details.extend(warnings.get_untracked());
             let failed_tags: Vec<String> = items.with_untracked(|i| {
                 chosen
                     .iter()
@@ -226,7 +240,10 @@ pub fn BulkBar(
                     })
             }}
             <div class="bulk-bar" role="group" aria-label="Bulk changes">
-                <span class="bulk-count" role="status">{move || format!("{} selected", count())}</span>
+                <span class="bulk-count" role="status">{move || match hidden() {
+                    0 => format!("{} selected", count()),
+                    hidden => format!("{} selected ({hidden} not shown by the filter)", count()),
+                }}</span>
                 <button type="button" on:click=move |_| selection.tags.update(|s| s.extend(shown.get_untracked()))>
                     "Select all matching"
                 </button>
@@ -258,6 +275,11 @@ pub fn BulkBar(
                 <span class="field-error">{pattern_problem}</span>
             </div>
             <BulkResults items running retry=move |kind| run(kind, true) />
+            <Show when=move || warnings.with(|w| !w.is_empty())>
+                <ul class="bulk-warnings error-panel" role="alert">
+                    {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            </Show>
         </Show>
     }
 }
@@ -414,10 +436,15 @@ async fn add_tags(
             .put_tag(repository, &new_tag, manifest, None)
             .await
             .map_err(|e| failure_text(&e))?;
-        Ok((
-            format!("tagged {} → {}", write.tag, write.digest),
-            UndoAction::Revert(write),
-        ))
+        let message = if write.changed() {
+            format!("tagged {} → {}", write.tag, write.digest)
+        } else {
+            format!(
+                "{} already pointed at {}; nothing changed",
+                write.tag, write.digest
+            )
+        };
+        Ok((message, UndoAction::Revert(write)))
     })
     .await
 }
@@ -427,57 +454,81 @@ async fn remove_tags(
     repository: &Repository,
     chosen: &[String],
     digests: &HashMap<String, Digest>,
-    all: &[String],
     items: RwSignal<BTreeMap<String, ItemState>>,
+    warnings: RwSignal<Vec<String>>,
 ) -> Vec<UndoAction> {
-    // Per image: find once which unselected tags share it, then remove the selected
-    // ones in turn; the last one deletes the image only if no other tag uses it.
+    // Listed again now: a tag pushed since the page loaded must count as a user of
+    // its image, or deleting that image would take it along unseen.
+    let all = match client.tags(repository, |_| {}).await {
+        Ok(all) => all,
+        Err(error) => {
+            let text = failure_text(&ChangeError::from(error));
+            for tag in chosen {
+                set_item(
+                    items,
+                    tag,
+                    ItemState::Failed(format!("the tag list could not be read: {text}")),
+                );
+            }
+            return Vec::new();
+        }
+    };
+    // Per image: find once what outside the selection uses it.
     let mut groups: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
     for tag in chosen {
         if let Some(digest) = digests.get(tag) {
             groups.entry(digest.clone()).or_default().push(tag.clone());
         }
     }
-    let mut outside: HashMap<Digest, Result<Vec<String>, String>> = HashMap::new();
+    let mut outside: HashMap<Digest, Result<ImageUsers, String>> = HashMap::new();
     for (digest, group) in &groups {
         let candidates: Vec<String> = all.iter().filter(|t| !group.contains(t)).cloned().collect();
         let found = client
-            .tags_pointing_at(repository, digest, &candidates)
+            .image_users(repository, digest, &candidates)
             .await
             .map_err(|e| failure_text(&e.into()));
         outside.insert(digest.clone(), found);
     }
-    let (outside, groups) = (&outside, &groups);
+    // Tags of the selection removed so far. Until a tag is removed it still uses its
+    // image, so a failed removal never lets a later one delete the image under it.
+    let removed = RefCell::new(HashSet::<String>::new());
+    let (outside, groups, removed) = (&outside, &groups, &removed);
     let undo = per_image(chosen, digests, items, |tag, digest| async move {
-        let kept_outside = outside[&digest].as_ref().map_err(Clone::clone)?;
-        let group = &groups[&digest];
-        let position = group.iter().position(|t| *t == tag).unwrap_or(0);
-        let mut kept = kept_outside.clone();
-        kept.extend(group[position + 1..].iter().cloned());
+        let mut users = outside[&digest].as_ref().map_err(Clone::clone)?.clone();
+        users.tags.extend(
+            groups[&digest]
+                .iter()
+                .filter(|t| **t != tag && !removed.borrow().contains(*t))
+                .cloned(),
+        );
         let parsed = Tag::parse(&tag).map_err(|e| e.to_string())?;
         let removal = client
-            .remove_tag_among(repository, &parsed, &digest, &kept, &unique_marker())
+            .remove_tag_among(repository, &parsed, &digest, &users, &unique_marker())
             .await
             .map_err(|e| failure_text(&e))?;
+        removed.borrow_mut().insert(tag);
         let kept = if removal.kept.is_empty() {
             "image deleted (no other tag used it)".to_owned()
         } else {
-            format!(
-                "{} other tags keep {}",
-                removal.kept.len(),
-                digest.short(12)
-            )
+            format!("{} keep {}", removal.kept.describe(), digest.short(12))
         };
-        Ok((format!("removed; {kept}"), UndoAction::Restore(removal)))
+        Ok((
+            format!("removed; {kept}"),
+            UndoAction::Restore(Box::new(removal)),
+        ))
     })
     .await;
-    // The other tags of each image must still show it.
-    for (digest, kept) in outside {
-        if let Ok(kept) = kept {
-            if let Err(error) = client.verify_kept(repository, digest, kept).await {
-                if let Some(last) = groups[digest].last() {
-                    set_item(items, last, ItemState::Failed(failure_text(&error)));
-                }
+    // What used each image from outside the selection must still have it.
+    for (digest, users) in outside {
+        if let Ok(users) = users {
+            if let Err(error) = client.verify_kept(repository, digest, users).await {
+                warnings.update(|w| {
+                    w.push(format!(
+                        "Check after removing tags of {}: {}",
+                        digest.short(12),
+                        failure_text(&error)
+                    ))
+                });
             }
         }
     }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::net::FetchClient;
-use crate::oci::changes::{ChangeError, RemovalMethod, TagWrite};
+use crate::oci::changes::{ChangeError, ImageUsers, RemovalMethod, TagWrite};
 use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::activity::{unique_marker, use_changes, Changes, UndoAction};
@@ -277,11 +277,11 @@ fn AddTagForm(
             }
             .await
             .map(|write| {
-                let moved = write
-                    .replaced
-                    .as_ref()
-                    .map(|m| format!(" (moved from {})", short(&m.digest)))
-                    .unwrap_or_default();
+                let moved = match write.moved_from() {
+                    Some(previous) => format!(" (moved from {})", short(previous)),
+                    None if !write.changed() => " (it already did: nothing changed)".to_owned(),
+                    None => String::new(),
+                };
                 let message = format!(
                     "{repository}:{tag} now points at {}{moved} — the same digest as {source}.",
                     write.digest
@@ -409,9 +409,9 @@ enum RemovalPlan {
     Changed {
         found: Option<Digest>,
     },
-    /// The other tags that share the image, shown before the user chooses.
+    /// What else uses the image, shown before the user chooses.
     Ready {
-        others: Vec<String>,
+        users: ImageUsers,
     },
     CheckFailed(String),
 }
@@ -438,8 +438,8 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 }
                 let all = client.tags(&repo, |_| {}).await?;
                 let candidates: Vec<String> = all.iter().filter(|t| **t != tag).cloned().collect();
-                let others = client.tags_pointing_at(&repo, &digest, &candidates).await?;
-                Ok(RemovalPlan::Ready { others })
+                let users = client.image_users(&repo, &digest, &candidates).await?;
+                Ok(RemovalPlan::Ready { users })
             }
             .await;
             plan.try_set(
@@ -456,7 +456,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
             digest.clone(),
         );
         move |whole_image: bool| {
-            let RemovalPlan::Ready { others } = plan.get_untracked() else {
+            let RemovalPlan::Ready { users } = plan.get_untracked() else {
                 return;
             };
             let (registry, repository, tag, digest) = (
@@ -478,7 +478,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                     // dialog opened must count too.
                     let all = client.tags(&repo, |_| {}).await?;
                     if whole_image {
-                        let mut expected = others.clone();
+                        let mut expected = users.tags.clone();
                         expected.push(tag.clone());
                         client.delete_image(&repo, &digest, &expected, &all).await
                     } else {
@@ -501,8 +501,8 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                             String::new()
                         } else {
                             format!(
-                                " {} still point at {}.",
-                                removal.kept.join(", "),
+                                " {} keep {}.",
+                                removal.kept.describe(),
                                 short(&removal.digest)
                             )
                         };
@@ -510,7 +510,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                         changes.record(
                             &registry,
                             message.clone(),
-                            Ok(UndoAction::Restore(removal)),
+                            Ok(UndoAction::Restore(Box::new(removal))),
                         );
                         phase.set(Phase::Done(message));
                     }
@@ -539,28 +539,42 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                     <p><strong>"Nothing was changed. Reload to see the current state."</strong></p>
                 </div>
             }.into_any(),
-            RemovalPlan::Ready { others } => {
+            RemovalPlan::Ready { users } => {
                 let remove = remove.clone();
                 let remove_image = remove_image.clone();
                 let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed { .. });
-                if others.is_empty() {
-                    view! {
+                if users.is_empty() {
+                    return view! {
                         <p>"No other tag uses this image, so removing the tag deletes the image."</p>
                         <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
-                    }.into_any()
-                } else {
-                    let count = others.len() + 1;
-                    let all_listed = format!("{tag}, {}", others.join(", "));
+                    }.into_any();
+                }
+                let mut reasons = Vec::new();
+                if !users.tags.is_empty() {
+                    reasons.push(format!("Other tags with the same image: {}.", users.tags.join(", ")));
+                }
+                if !users.indexes.is_empty() {
+                    reasons.push(format!("The image is a platform of the multi-arch image tagged {}.", users.indexes.join(", ")));
+                }
+                reasons.push(format!("The image is kept for them: only {tag} is removed."));
+                // Deleting a platform of a multi-arch image would break that image:
+                // that choice is not offered then.
+                let delete_image = (users.indexes.is_empty()).then(|| {
+                    let count = users.tags.len() + 1;
+                    let all_listed = format!("{tag}, {}", users.tags.join(", "));
                     view! {
-                        <p>{format!("Other tags with the same image: {}. They keep it: only {tag} is removed.", others.join(", "))}</p>
-                        <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
                         <details class="delete-image">
                             <summary>"Delete the image with all its tags instead…"</summary>
                             <p>{format!("This deletes the image and all {count} tags pointing at it: {all_listed}.")}</p>
                             <button type="button" class="danger" disabled=busy on:click=move |_| remove_image(true)>{format!("Delete image and {count} tags")}</button>
                         </details>
-                    }.into_any()
-                }
+                    }
+                });
+                view! {
+                    <p>{reasons.join(" ")}</p>
+                    <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
+                    {delete_image}
+                }.into_any()
             }
         }}
         <PhaseView phase />

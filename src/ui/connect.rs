@@ -18,6 +18,23 @@ use crate::ui::router::use_router;
 
 const RECENT_KEY: &str = "tagdeck.recentRegistries";
 
+/// Where the registry comes from when nothing names one.
+pub const SAME_ORIGIN: &str = "same origin as this page";
+
+/// Asks the connection check to run again (after the user fixed the registry).
+#[derive(Clone, Copy)]
+pub struct Reconnect(RwSignal<u64>);
+
+impl Reconnect {
+    pub fn provide() {
+        provide_context(Reconnect(RwSignal::new(0)));
+    }
+
+    fn again(&self) {
+        self.0.update(|n| *n += 1);
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct RuntimeConfig {
     registry: Option<String>,
@@ -36,7 +53,7 @@ pub async fn default_registry() -> (String, &'static str) {
     };
     match configured.await {
         Some(registry) => (registry, "config.json"),
-        None => (browser::page_origin(), "same origin as this page"),
+        None => (browser::page_origin(), SAME_ORIGIN),
     }
 }
 
@@ -64,12 +81,19 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
             draft.set(current);
         }
     });
-    let recent = recent_registries();
+    let reconnect = expect_context::<Reconnect>();
+    // Read again on focus: a registry connected since the page loaded is offered too.
+    let recent = RwSignal::new(recent_registries());
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         match normalize_registry_address(&draft.get_untracked()) {
             Ok(address) => {
                 problem.set(None);
+                // The same registry again means "check again" (its configuration
+                // may have been fixed meanwhile).
+                if current.get_untracked().as_deref() == Some(address.as_str()) {
+                    reconnect.again();
+                }
                 router.go(Route {
                     registry: Some(address),
                     view: View::Catalog,
@@ -90,9 +114,10 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
                 autocomplete="url"
                 prop:value=move || draft.get()
                 on:input:target=move |event| draft.set(event.target().value())
+                on:focus=move |_| recent.set(recent_registries())
             />
             <datalist id="recent-registries">
-                {recent.into_iter().map(|r| view! { <option value=r></option> }).collect_view()}
+                {move || recent.get().into_iter().map(|r| view! { <option value=r></option> }).collect_view()}
             </datalist>
             <button type="submit">"Connect"</button>
             {move || problem.get().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
@@ -104,6 +129,8 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
 #[derive(Clone)]
 enum Problem {
     Unreachable,
+    /// An https page cannot call an http registry: the browser blocks it.
+    MixedContent,
     RefusedByCors,
     NotARegistry,
     NeedsLogin,
@@ -122,6 +149,11 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
         Err(error) => error,
     };
     let problem = match &error {
+        RegistryError::Network { .. }
+            if browser::page_origin().starts_with("https:") && address.starts_with("http:") =>
+        {
+            Problem::MixedContent
+        }
         RegistryError::Network { .. } => {
             if is_reachable(&format!("{address}/v2/")).await {
                 Problem::RefusedByCors
@@ -138,10 +170,14 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
 
 /// Checks the registry, then shows `children`, or explains what is wrong.
 #[component]
-pub fn ConnectionGate(address: String, children: ChildrenFn) -> impl IntoView {
+pub fn ConnectionGate(address: String, guessed: bool, children: ChildrenFn) -> impl IntoView {
+    let reconnect = expect_context::<Reconnect>();
     let check = {
         let address = address.clone();
-        LocalResource::new(move || check_connection(address.clone()))
+        LocalResource::new(move || {
+            reconnect.0.track();
+            check_connection(address.clone())
+        })
     };
     let children = StoredValue::new(children);
     view! {
@@ -154,6 +190,11 @@ pub fn ConnectionGate(address: String, children: ChildrenFn) -> impl IntoView {
                     .get()
                     .map(move |result| match result {
                         Ok(()) => children.read_value()().into_any(),
+                        // Nobody named a registry and this page's own origin is none:
+                        // not an error, the user just has to say which one.
+                        Err((Problem::NotARegistry | Problem::Unreachable, _)) if guessed => {
+                            view! { <Welcome /> }.into_any()
+                        }
                         Err((problem, error)) => {
                             view! { <Diagnosis address problem error /> }.into_any()
                         }
@@ -164,16 +205,39 @@ pub fn ConnectionGate(address: String, children: ChildrenFn) -> impl IntoView {
 }
 
 #[component]
+fn Welcome() -> impl IntoView {
+    view! {
+        <section class="panel welcome" aria-labelledby="welcome-heading">
+            <h2 id="welcome-heading">"Which registry?"</h2>
+            <p>
+                "Enter a registry's address in the Registry field above, for example "
+                <code>"http://127.0.0.1:5000"</code>
+                ", and press Connect. To open this console on a registry by default, put a "
+                <code>"config.json"</code>
+                " beside index.html: "
+                <code>{r#"{"registry": "https://registry.example.com"}"#}</code>
+                "."
+            </p>
+        </section>
+    }
+}
+
+#[component]
 fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl IntoView {
+    let reconnect = expect_context::<Reconnect>();
     let origin = browser::page_origin();
     let (headline, explanation) = match problem {
         Problem::Unreachable => (
             "The registry could not be reached",
             format!("Nothing answered at {address}. Check the address and that the registry is running and reachable from this computer."),
         ),
+        Problem::MixedContent => (
+            "The browser blocks an http registry on an https page",
+            format!("This page was loaded over https, so the browser refuses to call {address}. Serve the registry over https, or serve this console from the registry's own address."),
+        ),
         Problem::RefusedByCors => (
             "The registry refused this page (CORS)",
-            format!("The registry at {address} answered, but it does not allow pages from {origin} to read its answers. Add these headers to its configuration and restart it, or serve this console from the registry's own address behind a reverse proxy."),
+            format!("Something answered at {address}, but it does not allow pages from {origin} to read its answers. If it is the registry, add these headers to its configuration and restart it, or serve this console from the registry's own address behind a reverse proxy. If it is not, check the address."),
         ),
         Problem::NotARegistry => (
             "This is not a registry API",
@@ -192,6 +256,7 @@ fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl In
             <div class="error-panel" role="alert">
                 <h2 id="diagnosis-heading">{headline}</h2>
                 <p>{explanation}</p>
+                <button type="button" on:click=move |_| reconnect.again()>"Try again"</button>
             </div>
             <Show when=move || show_cors>
                 <h3>"distribution (registry:2) config.yml"</h3>

@@ -1,6 +1,8 @@
 //! One image (by tag or digest): digest, media type, platforms of an index, config,
 //! layers, the manifest itself, and ready-to-copy pull commands.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 
 use crate::model::format::{human_size, short_timestamp};
@@ -20,7 +22,8 @@ use crate::ui::router::Link;
 #[derive(Clone)]
 struct ImageDetails {
     manifest: Manifest,
-    config: Option<ImageConfig>,
+    /// A config that cannot be read must not hide the manifest that could.
+    config: Result<Option<ImageConfig>, RegistryError>,
 }
 
 async fn load_image(
@@ -30,7 +33,7 @@ async fn load_image(
 ) -> Result<ImageDetails, RegistryError> {
     let registry = Registry::new(&registry, FetchClient::new());
     let manifest = registry.manifest_get(&repository, &reference).await?;
-    let config = registry.image_config_of(&repository, &manifest).await?;
+    let config = registry.image_config_of(&repository, &manifest).await;
     Ok(ImageDetails { manifest, config })
 }
 
@@ -183,11 +186,17 @@ fn ImageBody(
             </li>
         </ul>
         {match kind {
-            ManifestKind::Index => view! { <Platforms manifest=manifest.clone() repository=repository.clone() /> }.into_any(),
+            ManifestKind::Index => view! { <Platforms manifest=manifest.clone() registry=registry.clone() repository=repository.clone() /> }.into_any(),
             ManifestKind::Image => {
                 view! {
                     <Layers manifest=manifest.clone() />
-                    {config.map(|config| view! { <ConfigFacts config /> })}
+                    {match config {
+                        Ok(config) => config.map(|config| view! { <ConfigFacts config /> }).into_any(),
+                        Err(error) => view! {
+                            <p class="cell-error">"The image configuration (created, labels, command, history) could not be read:"</p>
+                            <ErrorPanel error />
+                        }.into_any(),
+                    }}
                 }
                     .into_any()
             }
@@ -208,13 +217,59 @@ fn ImageBody(
     }
 }
 
+/// Each platform's image size (config and layers), from its own manifest.
+async fn platform_sizes(
+    registry: String,
+    repository: Repository,
+    children: Vec<String>,
+) -> HashMap<String, Result<u64, String>> {
+    let registry = Registry::new(&registry, FetchClient::new());
+    let sizes = children.into_iter().map(|digest| {
+        let (registry, repository) = (&registry, &repository);
+        async move {
+            let size = registry
+                .manifest_get(repository, &digest)
+                .await
+                .map(|child| child.referenced_size())
+                .map_err(|e| e.headline().to_owned());
+            (digest, size)
+        }
+    });
+    futures_util::future::join_all(sizes)
+        .await
+        .into_iter()
+        .collect()
+}
+
 #[component]
-fn Platforms(manifest: Manifest, repository: Repository) -> impl IntoView {
+fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> impl IntoView {
+    let sizes = {
+        let children: Vec<String> = manifest
+            .view
+            .manifests
+            .iter()
+            .map(|c| c.digest.clone())
+            .collect();
+        let repository = repository.clone();
+        LocalResource::new(move || {
+            platform_sizes(registry.clone(), repository.clone(), children.clone())
+        })
+    };
+    let image_size = move |digest: String| {
+        move || match sizes.get() {
+            None => "…".to_owned(),
+            Some(sizes) => match sizes.get(&digest) {
+                Some(Ok(size)) => human_size(*size),
+                Some(Err(problem)) => format!("unavailable: {problem}"),
+                None => String::new(),
+            },
+        }
+    };
     view! {
         <h3>"Platforms"</h3>
         <table class="platforms" aria-label="Platforms">
             <thead>
-                <tr><th scope="col">"Platform"</th><th scope="col">"Digest"</th><th scope="col">"Manifest size"</th><th scope="col">"Media type"</th></tr>
+                <tr><th scope="col">"Platform"</th><th scope="col">"Digest"</th><th scope="col">"Image size"</th><th scope="col">"Manifest size"</th><th scope="col">"Media type"</th></tr>
             </thead>
             <tbody>
                 {manifest
@@ -223,6 +278,7 @@ fn Platforms(manifest: Manifest, repository: Repository) -> impl IntoView {
                     .into_iter()
                     .map(|child| {
                         let platform = child.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "(none)".into());
+                        let size = image_size(child.digest.clone());
                         view! {
                             <tr data-platform=platform.clone()>
                                 <td>{platform.clone()}</td>
@@ -234,6 +290,7 @@ fn Platforms(manifest: Manifest, repository: Repository) -> impl IntoView {
                                         <code>{child.digest.clone()}</code>
                                     </Link>
                                 </td>
+                                <td class="image-size">{size}</td>
                                 <td>{human_size(child.size)}</td>
                                 <td>{child.media_type.as_deref().map(media::describe).unwrap_or("").to_owned()}</td>
                             </tr>

@@ -14,11 +14,12 @@ mod tags;
 
 use leptos::prelude::*;
 
+use crate::model::registry_address::normalize_registry_address;
 use crate::model::route::View;
 use activity::{ActivityPanel, Changes};
 use catalog::CatalogView;
 use change_dialog::{Dialog, DialogHost};
-use connect::{default_registry, ConnectForm, ConnectionGate};
+use connect::{default_registry, ConnectForm, ConnectionGate, Reconnect, SAME_ORIGIN};
 use image::ImageView;
 use router::{Link, Router};
 use tags::TagsView;
@@ -27,11 +28,20 @@ use tags::TagsView;
 pub fn App() -> impl IntoView {
     let router = Router::provide();
     Changes::provide();
+    Reconnect::provide();
     let fallback = LocalResource::new(default_registry);
     // The registry in use and where it came from; None while config.json loads.
-    let registry = Memo::new(move |_| match router.route().registry {
-        Some(address) => Some((address, "page address")),
-        None => fallback.get(),
+    // Addresses from the page address or config.json are written by people too:
+    // they get the same cleaning as the address field (`host:5000/v2/` works).
+    let registry = Memo::new(move |_| {
+        let (address, source) = match router.route().registry {
+            Some(address) => (address, "page address"),
+            None => fallback.get()?,
+        };
+        Some((
+            normalize_registry_address(&address).unwrap_or(address),
+            source,
+        ))
     });
     let address = Signal::derive(move || registry.get().map(|(address, _)| address));
 
@@ -63,23 +73,28 @@ pub fn App() -> impl IntoView {
             <Breadcrumbs />
             {move || match registry.get() {
                 None => view! { <p class="loading" role="status">"Finding the registry…"</p> }.into_any(),
-                Some((address, _)) => view! { <RegistryViews address /> }.into_any(),
+                Some((address, source)) => {
+                    let guessed = source == SAME_ORIGIN;
+                    view! { <RegistryViews address guessed /> }.into_any()
+                }
             }}
         </main>
     }
 }
 
-/// The views of one registry, shown once `/v2/` answered.
+/// The views of one registry, shown once `/v2/` answered. `guessed`: nobody named
+/// the registry, this page's own origin is tried.
 #[component]
-fn RegistryViews(address: String) -> impl IntoView {
+fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
     let changes = activity::use_changes();
     Dialog::provide();
     bulk::BulkRetry::provide();
+    tags::TagViewMemory::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();
     view! {
-        <ConnectionGate address=gate_address>
+        <ConnectionGate address=gate_address guessed>
             {
                 let address = address.clone();
                 move || {

@@ -83,14 +83,18 @@ impl TagData {
     }
 }
 
-/// Collects digests as answers arrive and hands them to the table in batches, so
-/// thousands of answers cause a few dozen re-renders instead of thousands.
+/// Collects digests, failures and summaries as answers arrive and hands them to the
+/// table in batches, so thousands of answers cause a few dozen re-renders (and
+/// re-sorts, when sorted by date) instead of thousands.
 #[derive(Clone)]
 struct DigestBatcher {
     data: TagData,
-    pending: Rc<RefCell<Vec<(String, Digest)>>>,
+    pending: Collected<(String, Lookup<Digest>)>,
+    summaries: Collected<(Digest, Lookup<ImageSummary>)>,
     scheduled: Rc<std::cell::Cell<bool>>,
 }
+
+type Collected<T> = Rc<RefCell<Vec<T>>>;
 
 /// How long answers are collected before the table shows them.
 const BATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(60);
@@ -100,14 +104,22 @@ impl DigestBatcher {
         DigestBatcher {
             data,
             pending: Rc::default(),
+            summaries: Rc::default(),
             scheduled: Rc::default(),
         }
     }
 
-    fn record(&self, tag: &str, digest: &Digest) {
-        self.pending
-            .borrow_mut()
-            .push((tag.to_owned(), digest.clone()));
+    fn record(&self, tag: &str, lookup: Lookup<Digest>) {
+        self.pending.borrow_mut().push((tag.to_owned(), lookup));
+        self.schedule();
+    }
+
+    fn record_summary(&self, digest: Digest, lookup: Lookup<ImageSummary>) {
+        self.summaries.borrow_mut().push((digest, lookup));
+        self.schedule();
+    }
+
+    fn schedule(&self) {
         if !self.scheduled.replace(true) {
             let batcher = self.clone();
             set_timeout(move || batcher.flush(), BATCH_INTERVAL);
@@ -122,16 +134,53 @@ impl DigestBatcher {
     fn flush(&self) {
         self.scheduled.set(false);
         let batch = std::mem::take(&mut *self.pending.borrow_mut());
-        self.data.shared.try_update(|shared| {
-            for (tag, digest) in &batch {
-                shared.insert(tag, digest.as_str());
-            }
-        });
-        self.data.digests.try_update(|digests| {
-            for (tag, digest) in batch {
-                digests.insert(tag, Lookup::Ready(digest));
-            }
-        });
+        let summaries = std::mem::take(&mut *self.summaries.borrow_mut());
+        if !batch.is_empty() {
+            self.data.shared.try_update(|shared| {
+                for (tag, lookup) in &batch {
+                    if let Lookup::Ready(digest) = lookup {
+                        shared.insert(tag, digest.as_str());
+                    }
+                }
+            });
+            self.data
+                .digests
+                .try_update(|digests| digests.extend(batch));
+        }
+        if !summaries.is_empty() {
+            self.data.summaries.try_update(|s| s.extend(summaries));
+        }
+    }
+}
+
+/// How the user left a repository's tag view: the view is rebuilt after every change
+/// made in this tab (to show the registry's new state) and must come back the same.
+#[derive(Clone, Default)]
+struct ViewState {
+    filter: String,
+    order: SortOrder,
+    scroll_top: f64,
+}
+
+/// Per repository, for this registry's views; provided by the registry views, which
+/// outlive the tag view.
+#[derive(Clone, Copy)]
+pub struct TagViewMemory(StoredValue<HashMap<String, ViewState>>);
+
+impl TagViewMemory {
+    pub fn provide() {
+        provide_context(TagViewMemory(StoredValue::new(HashMap::new())));
+    }
+
+    fn recall(&self, repository: &str) -> ViewState {
+        self.0
+            .with_value(|m| m.get(repository).cloned())
+            .unwrap_or_default()
+    }
+
+    fn keep(&self, repository: &str, update: impl FnOnce(&mut ViewState)) {
+        self.0
+            .update_value(|m| update(m.entry(repository.to_owned()).or_default()));
     }
 }
 
@@ -164,8 +213,18 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         queue.clone(),
     ));
 
-    let filter = RwSignal::new(String::new());
-    let order = RwSignal::new(SortOrder::default());
+    let memory = expect_context::<TagViewMemory>();
+    let remembered = memory.recall(repository.as_str());
+    let filter = RwSignal::new(remembered.filter);
+    let order = RwSignal::new(remembered.order);
+    let memory_key = repository.to_string();
+    Effect::new(move || {
+        let (filter, order) = (filter.get(), order.get());
+        memory.keep(&memory_key, |state| {
+            state.filter = filter;
+            state.order = order;
+        });
+    });
     let visible = Memo::new(move |_| {
         let order = order.get();
         let filter = filter.get();
@@ -216,7 +275,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                     >
                         {SortOrder::ALL
                             .into_iter()
-                            .map(|o| view! { <option value=o.key()>{o.label()}</option> })
+                            .map(|o| view! { <option value=o.key() selected=move || order.get() == o>{o.label()}</option> })
                             .collect_view()}
                     </select>
                 </label>
@@ -228,9 +287,8 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 selection
                 shown=shown
                 digests=known_digests
-                all_tags=data.tags.into()
             />
-            <TagTable data visible repository=repository.clone() queue selection shown />
+            <TagTable data visible repository=repository.clone() queue selection shown restore_scroll=remembered.scroll_top />
         </section>
     }
     .into_any()
@@ -272,10 +330,28 @@ fn TagTable(
     queue: ResolveQueue,
     selection: Selection,
     shown: Signal<Vec<String>>,
+    /// Where the user had scrolled before the view was rebuilt.
+    restore_scroll: f64,
 ) -> impl IntoView {
     let scroll_top = RwSignal::new(0.0);
-    let viewport = RwSignal::new(640.0);
     let scroller = NodeRef::<leptos::html::Div>::new();
+    let memory = expect_context::<TagViewMemory>();
+    let memory_key = repository.to_string();
+    let pending_scroll = std::cell::Cell::new(restore_scroll);
+    // Scroll back once enough rows exist to scroll that far.
+    Effect::new(move || {
+        let height = visible.with(Vec::len) as f64 * ROW_HEIGHT;
+        let target = pending_scroll.get();
+        if target <= 0.0 || height < target {
+            return;
+        }
+        if let Some(element) = scroller.get() {
+            element.set_scroll_top(target as i32);
+            scroll_top.set(target);
+            pending_scroll.set(0.0);
+        }
+    });
+    let viewport = RwSignal::new(640.0);
     Effect::new(move || {
         if let Some(element) = scroller.get() {
             let height = f64::from(element.client_height());
@@ -329,7 +405,11 @@ fn TagTable(
                 class="tag-scroller"
                 node_ref=scroller
                 role="rowgroup"
-                on:scroll:target=move |event| scroll_top.set(f64::from(event.target().scroll_top()))
+                on:scroll:target=move |event| {
+                    let top = f64::from(event.target().scroll_top());
+                    scroll_top.set(top);
+                    memory.keep(&memory_key, |state| state.scroll_top = top);
+                }
             >
                 <div
                     class="tag-spacer"
@@ -364,6 +444,18 @@ fn TagRow(
             .with(|s| s.others(&shared_tag, d.as_str(), SHARED_TAGS_SHOWN)),
         _ => (Vec::new(), 0),
     };
+    // (cell text, tooltip with the whole text or the failure's detail)
+    let kind_text = move || match summary.get() {
+        None => (String::new(), String::new()),
+        Some(Lookup::Failed(reason)) => (
+            format!("unreadable: {}", reason.split(": ").next().unwrap_or("")),
+            reason,
+        ),
+        Some(Lookup::Ready(summary)) => {
+            let text = describe_kind(&summary.kind);
+            (text.clone(), text)
+        }
+    };
     let style = format!("top: {}px", position as f64 * ROW_HEIGHT);
     let image = View::Image {
         repository: repository.to_string(),
@@ -392,7 +484,8 @@ fn TagRow(
                 {move || match digest.get() {
                     None => view! { <span class="pending">"…"</span> }.into_any(),
                     Some(Lookup::Failed(reason)) => {
-                        view! { <span class="cell-error" title=reason>"unavailable"</span> }.into_any()
+                        let headline = reason.split(": ").next().unwrap_or("unavailable").to_owned();
+                        view! { <span class="cell-error" title=reason>{format!("unavailable: {headline}")}</span> }.into_any()
                     }
                     Some(Lookup::Ready(d)) => {
                         let full = d.to_string();
@@ -407,13 +500,7 @@ fn TagRow(
                     }
                 }}
             </span>
-            <span role="cell" class="tag-kind">
-                {move || match summary.get() {
-                    None => String::new(),
-                    Some(Lookup::Failed(reason)) => format!("unreadable: {reason}"),
-                    Some(Lookup::Ready(summary)) => describe_kind(&summary.kind),
-                }}
-            </span>
+            <span role="cell" class="tag-kind" title=move || kind_text().1>{move || kind_text().0}</span>
             <span role="cell" class="tag-size">
                 {move || match summary.get() {
                     Some(Lookup::Ready(ImageSummary { size: Some(size), .. })) => human_size(size),
@@ -520,38 +607,68 @@ impl ResolveQueue {
     }
 }
 
-/// Lists every tag, then resolves digests and summaries with a bounded pool.
+/// Lists every tag and resolves digests and summaries with a bounded pool of
+/// workers, which start on the first page: on a paginated registry rows fill in while
+/// later pages load, and tags listed before a failure still get their digests.
 async fn load_tags(
     registry: Rc<Registry<FetchClient>>,
     repository: Repository,
     data: TagData,
     queue: ResolveQueue,
 ) {
-    let listed = registry
+    let pool = WorkerPool {
+        registry,
+        repository: repository.clone(),
+        queue,
+        summarized: Rc::default(),
+        batcher: DigestBatcher::new(data),
+        running: Rc::default(),
+    };
+    let listed = pool
+        .registry
         .tags(&repository, |page| {
             data.tags.try_update(|tags| tags.extend_from_slice(page));
+            let mut page = page.to_vec();
+            page.sort_by(|a, b| natural_cmp(a, b));
+            pool.queue.put_last(page);
+            pool.top_up();
         })
         .await;
-    let mut tags = match listed {
-        Ok(tags) => tags,
-        Err(error) => {
-            data.listing.try_set(Listing::Failed(error));
-            return;
+    data.listing.try_set(match listed {
+        Ok(_) => Listing::Done,
+        Err(error) => Listing::Failed(error),
+    });
+}
+
+/// Up to CONCURRENT_REQUESTS workers draining the queue; a worker ends when the
+/// queue is empty, and the next page of tags starts new ones.
+#[derive(Clone)]
+struct WorkerPool {
+    registry: Rc<Registry<FetchClient>>,
+    repository: Repository,
+    queue: ResolveQueue,
+    summarized: Rc<RefCell<HashSet<Digest>>>,
+    batcher: DigestBatcher,
+    running: Rc<std::cell::Cell<usize>>,
+}
+
+impl WorkerPool {
+    fn top_up(&self) {
+        while self.running.get() < CONCURRENT_REQUESTS {
+            self.running.set(self.running.get() + 1);
+            let pool = self.clone();
+            spawn_local(async move {
+                resolve_worker(
+                    pool.registry.clone(),
+                    pool.repository.clone(),
+                    pool.queue.clone(),
+                    pool.summarized.clone(),
+                    pool.batcher.clone(),
+                )
+                .await;
+                pool.running.set(pool.running.get() - 1);
+            });
         }
-    };
-    data.listing.try_set(Listing::Done);
-    tags.sort_by(|a, b| natural_cmp(a, b));
-    queue.put_last(tags);
-    let summarized = Rc::new(RefCell::new(HashSet::new()));
-    let batcher = DigestBatcher::new(data);
-    for _ in 0..CONCURRENT_REQUESTS {
-        spawn_local(resolve_worker(
-            registry.clone(),
-            repository.clone(),
-            queue.clone(),
-            summarized.clone(),
-            batcher.clone(),
-        ));
     }
 }
 
@@ -562,7 +679,6 @@ async fn resolve_worker(
     summarized: Rc<RefCell<HashSet<Digest>>>,
     batcher: DigestBatcher,
 ) {
-    let data = batcher.data;
     while let Some(tag) = queue.next() {
         // A tag may be queued twice (once for being on screen); resolve it once.
         if batcher.is_known(&tag) {
@@ -581,7 +697,7 @@ async fn resolve_worker(
         };
         match resolved {
             Ok((digest, manifest)) => {
-                batcher.record(&tag, &digest);
+                batcher.record(&tag, Lookup::Ready(digest.clone()));
                 if summarized.borrow_mut().insert(digest.clone()) {
                     let summary = summarize_digest(&registry, &repository, &digest, manifest).await;
                     if matches!(summary, Err(RegistryError::Aborted { .. })) {
@@ -589,17 +705,19 @@ async fn resolve_worker(
                     }
                     let lookup = summary
                         .map(Lookup::Ready)
-                        .unwrap_or_else(|e| Lookup::Failed(e.headline().to_owned()));
-                    data.summaries.try_update(|s| s.insert(digest, lookup));
+                        .unwrap_or_else(|e| Lookup::Failed(failure_text(&e)));
+                    batcher.record_summary(digest, lookup);
                 }
             }
             Err(RegistryError::Aborted { .. }) => return,
-            Err(error) => {
-                data.digests
-                    .try_update(|d| d.insert(tag, Lookup::Failed(error.to_string())));
-            }
+            Err(error) => batcher.record(&tag, Lookup::Failed(failure_text(&error))),
         }
     }
+}
+
+/// A failed lookup as a table cell shows it: what happened, then the detail.
+fn failure_text(error: &RegistryError) -> String {
+    format!("{}: {error}", error.headline())
 }
 
 async fn summarize_digest(

@@ -8,6 +8,9 @@ test('lists exactly the repositories the fixture generator pushed', async ({ pag
   await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
   const shown = (await repositoryItems(page).allTextContents()).map((s) => s.trim());
   expect(shown.sort()).toEqual(repositoryNames(deployment.report));
+  // And what the registry itself lists, asked directly.
+  const catalog = await (await fetch(`${deployment.registry.url}/v2/_catalog?n=10000`)).json();
+  expect(shown.sort()).toEqual(catalog.repositories.sort());
   await expect(page.getByText('from config.json')).toBeVisible();
   await page.screenshot({ path: screenshotPath('catalog'), fullPage: true });
 });
@@ -27,10 +30,20 @@ test('the registry can also come from the page address', async ({ page, deployme
   await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
 });
 
-test('an unreachable registry is explained, not a blank page', async ({ page, deployment }) => {
+test('an unreachable registry is explained, not a blank page, and can be tried again', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?registry=${encodeURIComponent('http://127.0.0.1:9')}`);
   await expect(page.getByRole('alert')).toContainText('could not be reached');
   await expect(page.getByRole('alert')).toContainText('http://127.0.0.1:9');
+  const asked = page.waitForRequest((request) => request.url() === 'http://127.0.0.1:9/v2/');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await asked;
+  await expect(page.getByRole('alert')).toContainText('could not be reached');
+});
+
+test('a registry address in the page address is cleaned like a typed one', async ({ page, deployment }) => {
+  const sloppy = `${deployment.registry.url.replace('http://', '')}/v2/`;
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent(sloppy)}`);
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
 });
 
 test('connecting through the address field remembers the registry', async ({ page, deployment }) => {

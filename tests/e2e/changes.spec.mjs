@@ -81,7 +81,7 @@ test('removing one of two tags sharing a digest keeps the other, and undo restor
   const digest = mutable.report.repositories['demo/api'].v1.digest;
   await openRepository(page, mutable, 'demo/api');
   await tagRow(page, 'stable').getByRole('button', { name: 'Remove tag' }).click();
-  await expect(dialog(page)).toContainText(/Other tags with the same image: (.*, )?v1\. They keep it/);
+  await expect(dialog(page)).toContainText(/Other tags with the same image: (.*, )?v1\. The image is kept for them/);
   await page.screenshot({ path: screenshotPath('remove-one-tag') });
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText('Removed demo/api:stable');
@@ -155,4 +155,29 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await expect(alert).toContainText('Nothing was changed');
   expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(digest);
   expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
+});
+
+test('the only tag of a platform image is removed without breaking its multi-arch image', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const repo = 'demo/multiarch';
+  const index = mutable.report.repositories[repo]['2.0'];
+  const child = index.platforms[0].digest;
+  // Tagging one platform of an index on its own, as `docker buildx` users do.
+  await retagBehindTheBack(registry, repo, child, 'platform-only');
+  await openRepository(page, mutable, repo);
+  const filter = page.getByRole('searchbox', { name: 'Filter tags' });
+  await filter.fill('platform');
+  await tagRow(page, 'platform-only').getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page)).toContainText(/The image is a platform of the multi-arch image tagged (.*, )?2\.0/);
+  // Deleting the image would take a platform out of 2.0: not offered.
+  await expect(dialog(page).getByText('Delete the image with all its tags instead…')).toHaveCount(0);
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText(`Removed ${repo}:platform-only`);
+  expect(await tagDigest(registry, repo, 'platform-only')).toBeNull();
+  expect(await tagDigest(registry, repo, child)).toBe(child); // the platform image is still there
+  expect(skopeoDigest(registry, `${repo}:2.0`)).toBe(index.digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  // The view reloaded to show the change, and kept the filter the user typed.
+  await expect(filter).toHaveValue('platform');
+  await expect(page.getByRole('status').filter({ hasText: /^0 of \d+ tags match/ })).toBeVisible();
 });

@@ -18,6 +18,8 @@ pub struct State {
     /// repository → blob digests
     pub blobs: HashMap<String, HashSet<String>>,
     pub deletes_enabled: bool,
+    /// Answer DELETE by tag by removing just the tag (OCI 1.1, distribution 3).
+    pub tag_deletes: bool,
     pub next_upload: usize,
     /// Every request, as "METHOD path".
     pub log: Vec<String>,
@@ -166,6 +168,12 @@ impl MemoryRegistry {
                     reply(201, &[("Docker-Content-Digest", digest)], b"")
                 }
                 Method::Delete if !state.deletes_enabled => error(405, "UNSUPPORTED"),
+                Method::Delete if !reference.starts_with("sha256:") && state.tag_deletes => {
+                    match state.tags.get_mut(&repo).and_then(|t| t.remove(reference)) {
+                        Some(_) => reply(202, &[], b""),
+                        None => error(404, "MANIFEST_UNKNOWN"),
+                    }
+                }
                 Method::Delete if !reference.starts_with("sha256:") => error(400, "DIGEST_INVALID"),
                 Method::Delete => {
                     let removed = state
