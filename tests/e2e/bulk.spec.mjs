@@ -51,8 +51,10 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   expect(created).toHaveLength(100);
   for (const tag of created) expect(await digestOf(registry, repo, tag)).toBe(digest);
 
-  // The view reloaded after the change: select the new tags and remove them.
-  await expect(page.getByText(`${all + 100} tags`, { exact: true })).toBeVisible({ timeout: 30_000 });
+  // The view reloaded after the change, keeping the filter: select the new tags and
+  // remove them.
+  await expect(page.getByRole('searchbox', { name: 'Filter tags' })).toHaveValue('build-000');
+  await expect(page.getByText(`200 of ${all + 100} tags match`, { exact: true })).toBeVisible({ timeout: 30_000 });
   await page.getByRole('searchbox', { name: 'Filter tags' }).fill('-rc');
   await page.getByRole('checkbox', { name: 'Select build-00000-rc' }).click();
   await bulk.getByRole('button', { name: 'Select all matching' }).click();
