@@ -250,15 +250,13 @@ impl ImageUsers {
         self.tags.is_empty() && self.indexes.is_empty()
     }
 
-    /// In words, for a result line: "kept by 2 other tags and 1 multi-arch image".
+    /// In words, for a result line: "the other tags a, b and the multi-arch image c".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
-        if !self.tags.is_empty() {
-            parts.push(format!(
-                "{} other tags ({})",
-                self.tags.len(),
-                self.tags.join(", ")
-            ));
+        match self.tags.len() {
+            0 => {}
+            1 => parts.push(format!("the other tag {}", self.tags[0])),
+            _ => parts.push(format!("the other tags {}", self.tags.join(", "))),
         }
         if !self.indexes.is_empty() {
             parts.push(format!("the multi-arch image {}", self.indexes.join(", ")));

@@ -510,7 +510,11 @@ async fn remove_tags(
         let kept = if removal.kept.is_empty() {
             "image deleted (no other tag used it)".to_owned()
         } else {
-            format!("{} keep {}", removal.kept.describe(), digest.short(12))
+            format!(
+                "image {} kept for {}",
+                digest.short(12),
+                removal.kept.describe()
+            )
         };
         Ok((
             format!("removed; {kept}"),

@@ -288,7 +288,7 @@ fn AddTagForm(
                 );
                 (write, message)
             });
-            let attempt = format!("Tag {repository}:{tag} from {source}");
+            let attempt = format!("Tag {repository}:{tag} from {source} ({digest})");
             settle_tag_write(changes, phase, &registry, attempt, result);
         });
     });
@@ -373,7 +373,7 @@ fn CopyForm(
                 );
                 (write, message)
             });
-            let attempt = format!("Copy {repository}:{source} to {to}:{tag}");
+            let attempt = format!("Copy {repository}:{source} ({digest}) to {to}:{tag}");
             settle_tag_write(changes, phase, &registry, attempt, result);
         });
     });
@@ -501,9 +501,9 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                             String::new()
                         } else {
                             format!(
-                                " {} keep {}.",
-                                removal.kept.describe(),
-                                short(&removal.digest)
+                                " The image {} is kept for {}.",
+                                short(&removal.digest),
+                                removal.kept.describe()
                             )
                         };
                         let message = format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest));
@@ -517,7 +517,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                     Err(error) => {
                         changes.record(
                             &registry,
-                            format!("Remove {repository}:{tag}"),
+                            format!("Remove {repository}:{tag} ({digest})"),
                             Err(error.clone()),
                         );
                         phase.set(failed(&error));

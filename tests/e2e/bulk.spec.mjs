@@ -103,3 +103,30 @@ test('when a bulk change fails midway, the report says what was done and the res
   await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('1 done, 0 failed, of 1');
   expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.9.0'].digest);
 });
+
+test('a bulk removal across images deletes each image only with its last tag, and undo brings every tag back', async ({ page, bulkDeployment }) => {
+  const registry = bulkDeployment.registry.url;
+  const repo = 'demo/web';
+  const truth = bulkDeployment.report.repositories[repo];
+  const tags = ['0.9', '1.0', 'latest']; // 1.0 and latest share one image, 0.9 has its own
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  await expect(page.getByText(`${tags.length} tags`, { exact: true })).toBeVisible({ timeout: 20_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await page.getByRole('checkbox', { name: 'Select 0.9', exact: true }).click();
+  await bulk.getByRole('button', { name: 'Select all matching' }).click();
+  await expect(bulk.getByRole('status')).toHaveText('3 selected');
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText(`Bulk remove tags in ${repo}: 3 done, 0 failed, of 3`, { timeout: 60_000 });
+  await entry.locator('.activity-items summary').click();
+  const items = entry.locator('.activity-items li');
+  await expect(items.filter({ hasText: '0.9: removed; image deleted' })).toHaveCount(1);
+  // Of the two tags sharing an image, exactly one went alone and the last took the image.
+  await expect(items.filter({ hasText: 'image deleted' })).toHaveCount(2);
+  await expect(items.filter({ hasText: /kept for the other tag (latest|1\.0)$/ })).toHaveCount(1);
+  expect(await registryTags(registry, repo)).toEqual([]);
+
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry).toContainText('undone', { timeout: 30_000 });
+  for (const tag of tags) expect(await tagDigest(registry, repo, tag)).toBe(truth[tag].digest);
+});
