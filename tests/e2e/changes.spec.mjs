@@ -155,6 +155,14 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await expect(alert).toContainText('Nothing was changed');
   expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(digest);
   expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
+  // The only tag of its image: the image delete is refused, and said to change nothing.
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await tagRow(page, '0.9').getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page)).toContainText('No other tag uses this image');
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('alert')).toContainText('storage.delete.enabled');
+  await expect(dialog(page).getByRole('alert')).toContainText('Nothing was changed');
+  expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(noDeletes.report.repositories['demo/web']['0.9'].digest);
 });
 
 test('the only tag of a platform image is removed without breaking its multi-arch image', async ({ page, mutable }) => {
