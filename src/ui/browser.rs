@@ -61,3 +61,16 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
     let clipboard = window.navigator().clipboard();
     JsFuture::from(clipboard.write_text(text)).await.is_ok()
 }
+
+/// A fetch client whose requests stop when the calling view goes away (the user
+/// navigated elsewhere): nothing keeps loading for a view nobody sees.
+pub fn client_for_this_view() -> crate::net::FetchClient {
+    use crate::net::FetchClient;
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return FetchClient::new();
+    };
+    let client = FetchClient::cancelled_by(&controller);
+    let controller = send_wrapper::SendWrapper::new(controller);
+    leptos::prelude::on_cleanup(move || controller.abort());
+    client
+}

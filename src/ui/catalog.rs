@@ -4,16 +4,17 @@ use leptos::prelude::*;
 
 use crate::model::catalog_tree::catalog_rows;
 use crate::model::route::View;
-use crate::net::FetchClient;
 use crate::oci::client::Registry;
+use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 
 #[component]
 pub fn CatalogView(registry: String) -> impl IntoView {
+    let client = browser::client_for_this_view();
     let repositories = LocalResource::new(move || {
-        let registry = registry.clone();
-        async move { Registry::new(&registry, FetchClient::new()).catalog().await }
+        let registry = Registry::new(&registry, client.clone());
+        async move { registry.catalog().await }
     });
     let filter = RwSignal::new(String::new());
 

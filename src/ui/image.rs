@@ -14,6 +14,7 @@ use crate::oci::error::RegistryError;
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
+use crate::ui::browser;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
@@ -27,11 +28,10 @@ struct ImageDetails {
 }
 
 async fn load_image(
-    registry: String,
+    registry: Registry<FetchClient>,
     repository: Repository,
     reference: String,
 ) -> Result<ImageDetails, RegistryError> {
-    let registry = Registry::new(&registry, FetchClient::new());
     let manifest = registry.manifest_get(&repository, &reference).await?;
     let config = registry.image_config_of(&repository, &manifest).await;
     Ok(ImageDetails { manifest, config })
@@ -57,7 +57,11 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
     }
     let details = {
         let (registry, parsed, reference) = (registry.clone(), parsed.clone(), reference.clone());
-        LocalResource::new(move || load_image(registry.clone(), parsed.clone(), reference.clone()))
+        let client = browser::client_for_this_view();
+        LocalResource::new(move || {
+            let registry = Registry::new(&registry, client.clone());
+            load_image(registry, parsed.clone(), reference.clone())
+        })
     };
     let by_digest = Digest::parse(&reference).is_ok();
     let title = if by_digest {
@@ -219,11 +223,10 @@ fn ImageBody(
 
 /// Each platform's image size (config and layers), from its own manifest.
 async fn platform_sizes(
-    registry: String,
+    registry: Registry<FetchClient>,
     repository: Repository,
     children: Vec<String>,
 ) -> HashMap<String, Result<u64, String>> {
-    let registry = Registry::new(&registry, FetchClient::new());
     let sizes = children.into_iter().map(|digest| {
         let (registry, repository) = (&registry, &repository);
         async move {
@@ -251,8 +254,10 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
             .map(|c| c.digest.clone())
             .collect();
         let repository = repository.clone();
+        let client = browser::client_for_this_view();
         LocalResource::new(move || {
-            platform_sizes(registry.clone(), repository.clone(), children.clone())
+            let registry = Registry::new(&registry, client.clone());
+            platform_sizes(registry, repository.clone(), children.clone())
         })
     };
     let image_size = move |digest: String| {

@@ -10,7 +10,6 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
-use web_sys::AbortController;
 
 use crate::model::format::{human_size, short_timestamp};
 use crate::model::route::View;
@@ -23,6 +22,7 @@ use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository};
+use crate::ui::browser;
 use crate::ui::bulk::{BulkBar, Selection};
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
@@ -193,17 +193,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         }
     };
     let data = TagData::new();
-    let controller = AbortController::new().ok();
-    let client = controller
-        .as_ref()
-        .map(FetchClient::cancelled_by)
-        .unwrap_or_default();
-    let controller = SendWrapper::new(controller);
-    on_cleanup(move || {
-        if let Some(controller) = controller.take() {
-            controller.abort();
-        }
-    });
+    let client = browser::client_for_this_view();
     let queue = ResolveQueue::default();
     let registry_for_bulk = registry.clone();
     spawn_local(load_tags(
