@@ -7,6 +7,7 @@ use support::block_on;
 use support::memory_registry::{sha256, MemoryRegistry};
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
 use tagdeck::oci::client::Registry;
+use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 
@@ -352,4 +353,99 @@ fn copy_mounts_blobs_and_skips_present_ones() {
     );
     assert_eq!(memory.tag_digest("copy", "1.0"), Some(sha256(IMAGE)));
     assert_eq!(steps.last().unwrap().done, steps.last().unwrap().total);
+}
+
+#[test]
+fn copying_a_nested_index_puts_children_before_parents_and_skips_what_is_there() {
+    let memory = setup();
+    push_index_of_image(&memory);
+    let inner = sha256(
+        &memory.state.borrow().manifests["app"][&memory.tag_digest("app", "multi").unwrap()].1,
+    );
+    let inner_bytes = memory.state.borrow().manifests["app"][&inner].1.clone();
+    // An index that lists the index "multi" (as some tools nest attestation indexes).
+    let outer = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{inner}","size":{}}}]}}"#,
+        media::OCI_INDEX,
+        media::OCI_INDEX,
+        inner_bytes.len()
+    );
+    memory.push("app", "outer", media::OCI_INDEX, outer.as_bytes());
+    // The target already has the image manifest itself.
+    memory
+        .state
+        .borrow_mut()
+        .manifests
+        .entry("copy".into())
+        .or_default()
+        .insert(sha256(IMAGE), (media::OCI_MANIFEST.into(), IMAGE.to_vec()));
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), "outer")).unwrap();
+    memory.state.borrow_mut().log.clear();
+    let (write, report) = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("outer"),
+        None,
+        |_| {},
+    ))
+    .unwrap();
+    assert_eq!(write.digest.as_str(), sha256(outer.as_bytes()));
+    assert_eq!((report.manifests, report.manifests_present), (2, 1));
+    assert_eq!(report.mounted, 2, "the image's config and layer");
+    let puts: Vec<String> = memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("PUT /v2/copy/manifests/"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        puts,
+        [
+            format!("PUT /v2/copy/manifests/{inner}"),
+            "PUT /v2/copy/manifests/outer".to_string()
+        ]
+    );
+    assert_eq!(
+        memory.tag_digest("copy", "outer"),
+        Some(sha256(outer.as_bytes()))
+    );
+}
+
+#[test]
+fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
+    let memory = setup();
+    // The source lacks the layer blob: the mount is refused and so is the download.
+    memory
+        .state
+        .borrow_mut()
+        .blobs
+        .get_mut("app")
+        .unwrap()
+        .remove(&format!("sha256:{}", "d".repeat(64)));
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let error = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("1.0"),
+        None,
+        |_| {},
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(error, ChangeError::Registry(RegistryError::NotFound { .. })),
+        "{error:?}"
+    );
+    assert!(memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .any(|l| l.starts_with("DELETE /v2/copy/blobs/uploads/")));
+    assert_eq!(memory.tag_digest("copy", "1.0"), None);
 }

@@ -294,7 +294,10 @@ pub struct CopyReport {
     pub mounted: usize,
     pub already_present: usize,
     pub uploaded: usize,
+    /// Manifests written, the tagged one included.
     pub manifests: usize,
+    /// Manifests of an index the target already had.
+    pub manifests_present: usize,
 }
 
 /// A step of a copy, for a progress display.
@@ -752,21 +755,17 @@ impl<C: HttpClient> Registry<C> {
         move_from: Option<&Digest>,
         mut on_step: impl FnMut(CopyStep),
     ) -> Result<(TagWrite, CopyReport), ChangeError> {
-        let mut images = Vec::new();
-        match source.kind() {
-            ManifestKind::Index => {
-                for child in &source.view.manifests {
-                    images.push(self.manifest_get(from, &child.digest).await?);
-                }
-            }
-            _ => images.push(source.clone()),
-        }
+        let below = self.manifests_below(from, source).await?;
+        let images: Vec<&Manifest> = std::iter::once(source)
+            .chain(below.iter())
+            .filter(|m| m.kind() != ManifestKind::Index)
+            .collect();
         let blobs: Vec<Descriptor> = images
             .iter()
             .flat_map(|m| m.view.config.iter().chain(m.view.layers.iter()).cloned())
             .filter(|b| b.media_type.as_deref() != Some(media::OCI_EMPTY) || b.size > 0)
             .collect();
-        let total = blobs.len() + images.len() + 1;
+        let total = blobs.len() + below.len() + 1;
         let mut done = 0;
         let mut report = CopyReport::default();
         for blob in &blobs {
@@ -779,18 +778,24 @@ impl<C: HttpClient> Registry<C> {
             self.copy_blob(from, to, blob, &digest, &mut report).await?;
             done += 1;
         }
-        if source.kind() == ManifestKind::Index {
-            for child in &images {
-                on_step(CopyStep {
-                    done,
-                    total,
-                    what: format!("manifest {}", child.digest.short(12)),
-                });
-                self.manifest_put(to, child.digest.as_str(), &child.bytes, &child.content_type)
-                    .await?;
-                report.manifests += 1;
-                done += 1;
+        // Children before the indexes that list them: a registry refuses an index
+        // whose manifests it does not have.
+        for child in &below {
+            on_step(CopyStep {
+                done,
+                total,
+                what: format!("manifest {}", child.digest.short(12)),
+            });
+            match self.manifest_head(to, child.digest.as_str()).await {
+                Ok(_) => report.manifests_present += 1,
+                Err(RegistryError::NotFound { .. }) => {
+                    self.manifest_put(to, child.digest.as_str(), &child.bytes, &child.content_type)
+                        .await?;
+                    report.manifests += 1;
+                }
+                Err(error) => return Err(error.into()),
             }
+            done += 1;
         }
         on_step(CopyStep {
             done,
@@ -805,6 +810,44 @@ impl<C: HttpClient> Registry<C> {
             what: "done".into(),
         });
         Ok((write, report))
+    }
+
+    /// Every manifest an index lists, and what those list in turn (an index may list
+    /// indexes), each once, deepest first: the order to PUT them in. Empty for an image.
+    async fn manifests_below(
+        &self,
+        repository: &Repository,
+        source: &Manifest,
+    ) -> Result<Vec<Manifest>, RegistryError> {
+        let mut found: Vec<Manifest> = Vec::new();
+        let mut seen = std::collections::HashSet::from([source.digest.clone()]);
+        // Breadth first from the source; reversed, every manifest comes after all the
+        // manifests below it.
+        let mut next = 0;
+        let mut children: Vec<String> = source
+            .view
+            .manifests
+            .iter()
+            .map(|c| c.digest.clone())
+            .collect();
+        loop {
+            for digest in children {
+                let manifest = self.manifest_get(repository, &digest).await?;
+                if seen.insert(manifest.digest.clone()) {
+                    found.push(manifest);
+                }
+            }
+            let Some(parent) = found.get(next) else { break };
+            children = parent
+                .view
+                .manifests
+                .iter()
+                .map(|c| c.digest.clone())
+                .collect();
+            next += 1;
+        }
+        found.reverse();
+        Ok(found)
     }
 
     async fn copy_blob(
@@ -823,8 +866,16 @@ impl<C: HttpClient> Registry<C> {
             MountOutcome::Mounted => report.mounted += 1,
             MountOutcome::UploadStarted { location } => {
                 // The registry would not mount: send the bytes through the browser.
-                let bytes = self.blob_get_verified(from, blob).await?;
-                self.blob_upload_to(&location, digest, &bytes).await?;
+                let uploaded = async {
+                    let bytes = self.blob_get_verified(from, blob).await?;
+                    self.blob_upload_to(&location, digest, &bytes).await
+                }
+                .await;
+                if let Err(error) = uploaded {
+                    // Best effort: the error that matters is the upload's.
+                    let _ = self.blob_upload_cancel(&location).await;
+                    return Err(error.into());
+                }
                 report.uploaded += 1;
             }
         }

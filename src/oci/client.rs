@@ -398,6 +398,12 @@ impl<C: HttpClient> Registry<C> {
         Ok(())
     }
 
+    /// Abandons an open upload session, so a failed copy leaves nothing half-written.
+    pub async fn blob_upload_cancel(&self, location: &str) -> Result<(), RegistryError> {
+        self.execute(Request::new(Method::Delete, location)).await?;
+        Ok(())
+    }
+
     /// The upload session URL from `Location`, resolved against the request URL.
     fn upload_location(
         &self,

@@ -364,12 +364,14 @@ fn CopyForm(
             .map(|(write, report)| {
                 let message = format!(
                     "Copied {repository}:{source} to {to}:{tag}, digest {} (same as the source). \
-                     Blobs: {} mounted, {} already there, {} uploaded; {} manifests written.",
+                     Blobs: {} mounted, {} already there, {} uploaded; manifests: {} written, \
+                     {} already there.",
                     write.digest,
                     report.mounted,
                     report.already_present,
                     report.uploaded,
-                    report.manifests
+                    report.manifests,
+                    report.manifests_present
                 );
                 (write, message)
             });
