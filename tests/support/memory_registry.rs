@@ -92,6 +92,15 @@ impl MemoryRegistry {
             .insert(digest.into());
     }
 
+    /// Whether any request starting with `prefix` ("PUT", "DELETE /v2/app/…") was sent.
+    pub fn was_sent(&self, prefix: &str) -> bool {
+        self.state
+            .borrow()
+            .log
+            .iter()
+            .any(|l| l.starts_with(prefix))
+    }
+
     pub fn tag_digest(&self, repository: &str, tag: &str) -> Option<String> {
         self.state.borrow().tags.get(repository)?.get(tag).cloned()
     }
