@@ -14,15 +14,15 @@ const CORS_EXPOSE = ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authentic
 
 const yamlList = (items) => `[${items.map((i) => `'${i}'`).join(', ')}]`;
 
-function registryConfig({ port, storage, deletes, corsOrigin, htpasswdFile }) {
+function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpasswdFile }) {
   const headers = [`    X-Content-Type-Options: [nosniff]`];
   if (corsOrigin) {
     headers.push(
       `    Access-Control-Allow-Origin: ['${corsOrigin}']`,
       `    Access-Control-Allow-Methods: ${yamlList(CORS_METHODS)}`,
-      `    Access-Control-Allow-Headers: ${yamlList(CORS_HEADERS)}`,
       `    Access-Control-Expose-Headers: ${yamlList(CORS_EXPOSE)}`,
     );
+    if (corsHeaders.length) headers.push(`    Access-Control-Allow-Headers: ${yamlList(corsHeaders)}`);
   }
   const auth = htpasswdFile
     ? `auth:\n  htpasswd:\n    realm: tagdeck-test\n    path: ${htpasswdFile}\n`
@@ -52,10 +52,12 @@ ${auth}`;
  * Starts a registry. Options:
  * - deletes: whether DELETE is enabled (default true);
  * - corsOrigin: value of Access-Control-Allow-Origin, or null for no CORS headers;
+ * - corsHeaders: Access-Control-Allow-Headers (empty: a half-done CORS setup whose
+ *   preflights fail);
  * - htpasswd: { user, password } to require Basic auth.
  * Returns { url, port, dir, stop() }.
  */
-export async function startRegistry({ deletes = true, corsOrigin = '*', htpasswd = null } = {}) {
+export async function startRegistry({ deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null } = {}) {
   const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-registry-')));
   const port = await freePort();
   let htpasswdFile = null;
@@ -66,7 +68,7 @@ export async function startRegistry({ deletes = true, corsOrigin = '*', htpasswd
   }
   const configFile = path.join(dir, 'config.yml');
   await writeFile(configFile, registryConfig({
-    port, storage: path.join(dir, 'storage'), deletes, corsOrigin, htpasswdFile,
+    port, storage: path.join(dir, 'storage'), deletes, corsOrigin, corsHeaders, htpasswdFile,
   }));
   const log = await open(path.join(dir, 'registry.log'), 'a');
   const proc = spawnManaged('docker-registry', ['serve', configFile], { logFile: log.fd });

@@ -1,6 +1,7 @@
 // A plain static file server for the built console (dist/), as any deployment would
-// have: no rewriting beyond serving index.html for unknown paths without an
-// extension, plus an optional runtime config.json that points the console at a registry.
+// have: files and a directory's index.html, no rewriting (the console's views live in
+// the query string, so they need none), plus an optional runtime config.json that
+// points the console at a registry.
 import http from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,8 +33,8 @@ export async function serveStatic(root, { port = 0, config = null } = {}) {
     try {
       if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
     } catch {
-      if (path.extname(pathname)) { res.writeHead(404).end('not found'); return; }
-      file = path.join(base, 'index.html');
+      res.writeHead(404).end('not found');
+      return;
     }
     try {
       const body = await readFile(file);

@@ -60,7 +60,11 @@ impl<C: HttpClient> Registry<C> {
     /// `GET /v2/`: is this an OCI / Docker registry we may talk to?
     pub async fn check_api(&self) -> Result<(), RegistryError> {
         let url = format!("{}/v2/", self.base);
-        let response = self.execute(Request::new(Method::Get, &url)).await?;
+        // With the manifest Accept list, as every manifest request sends it: across
+        // origins that needs a CORS preflight, so a registry that answers plain GETs
+        // but refuses the preflight is caught here, not row by row later.
+        let request = Request::new(Method::Get, &url).header("Accept", MANIFEST_ACCEPT);
+        let response = self.execute(request).await?;
         // A registry answers JSON (usually `{}`); an HTML page means a web server
         // that is not a registry, for instance a wrong port.
         let looks_like_registry = response.header("docker-distribution-api-version").is_some()

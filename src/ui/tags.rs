@@ -286,6 +286,10 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
 
 #[component]
 fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
+    let busy = move || {
+        matches!(data.listing.get(), Listing::Loading)
+            || data.digests.with(HashMap::len) < data.tags.with(Vec::len)
+    };
     let status = move || {
         let total = data.tags.with(Vec::len);
         let resolved = data.digests.with(HashMap::len);
@@ -304,7 +308,9 @@ fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
         }
     };
     view! {
-        <p class="count" role="status">{status}</p>
+        // Busy while digests stream in: screen readers announce the count once it
+        // settles instead of every batch.
+        <p class="count" role="status" aria-busy=move || busy().to_string()>{status}</p>
         {move || match data.listing.get() {
             Listing::Failed(error) => Some(view! { <ErrorPanel error /> }),
             _ => None,

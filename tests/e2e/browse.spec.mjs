@@ -127,6 +127,19 @@ test('a registry without CORS headers gets the CORS explanation', async ({ page,
   }
 });
 
+test('a registry whose CORS setup lets simple requests in but refuses preflights is explained at connect', async ({ page, deployment }) => {
+  // Allow-Origin without Allow-Headers: GET /v2/ alone would pass, every manifest
+  // request (Accept header, so preflighted) would fail.
+  const halfOpen = await startRegistry({ corsHeaders: [] });
+  try {
+    await page.goto(`${deployment.console}/?registry=${encodeURIComponent(halfOpen.url)}`);
+    await expect(page.getByRole('alert')).toContainText('refused this page (CORS)');
+    await expect(page.getByLabel('CORS configuration for the registry')).toContainText("Access-Control-Allow-Headers: ['Authorization', 'Accept', 'Content-Type']");
+  } finally {
+    await halfOpen.stop();
+  }
+});
+
 test('a large repository lists every tag and stays filterable', async ({ page, deployment }) => {
   const total = Object.keys(deployment.report.repositories['scale/many-tags']).length;
   await page.goto(repoUrl(deployment, 'scale/many-tags'));
