@@ -74,3 +74,50 @@ pub fn client_for_this_view() -> crate::net::FetchClient {
     leptos::prelude::on_cleanup(move || controller.abort());
     client
 }
+
+/// The element that has the keyboard focus, if it is an HTML element.
+pub fn focused_element() -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    window()?
+        .document()?
+        .active_element()?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()
+}
+
+const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+                         select:not([disabled]), textarea:not([disabled]), summary";
+
+/// Keeps Tab and Shift+Tab cycling inside `container` (a modal dialog), and moves the
+/// focus into it when it is outside.
+pub fn keep_focus_inside(container: &web_sys::HtmlElement, event: &web_sys::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    if event.key() != "Tab" {
+        return;
+    }
+    let Ok(list) = container.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let focusable: Vec<web_sys::HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<web_sys::HtmlElement>().ok())
+        .collect();
+    let (Some(first), Some(last)) = (focusable.first(), focusable.last()) else {
+        return;
+    };
+    let focused = focused_element();
+    let at = |element: &web_sys::HtmlElement| focused.as_ref() == Some(element);
+    let outside = !focused
+        .as_ref()
+        .is_some_and(|f| container.contains(Some(f)));
+    let wrap_to = if event.shift_key() && (at(first) || at(container) || outside) {
+        Some(last)
+    } else if !event.shift_key() && (at(last) || outside) {
+        Some(first)
+    } else {
+        None
+    };
+    if let Some(target) = wrap_to {
+        event.prevent_default();
+        let _ = target.focus();
+    }
+}

@@ -10,6 +10,7 @@ use crate::oci::changes::{ChangeError, ImageUsers, RemovalMethod, TagWrite};
 use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::activity::{unique_marker, use_changes, Changes, UndoAction};
+use crate::ui::browser;
 
 /// What the user asked to change.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,23 +33,35 @@ pub enum ChangeRequest {
     },
 }
 
-/// The open dialog, if any; provided by the registry views.
+/// The open dialog, if any; provided by the registry views. Remembers which control
+/// opened it, so closing gives the keyboard focus back there.
 #[derive(Clone, Copy)]
-pub struct Dialog(RwSignal<Option<ChangeRequest>>);
+pub struct Dialog {
+    request: RwSignal<Option<ChangeRequest>>,
+    opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
+}
 
 impl Dialog {
     pub fn provide() -> Dialog {
-        let dialog = Dialog(RwSignal::new(None));
+        let dialog = Dialog {
+            request: RwSignal::new(None),
+            opener: StoredValue::new_local(None),
+        };
         provide_context(dialog);
         dialog
     }
 
     pub fn open(&self, request: ChangeRequest) {
-        self.0.set(Some(request));
+        self.opener.set_value(browser::focused_element());
+        self.request.set(Some(request));
     }
 
     fn close(&self) {
-        self.0.set(None);
+        self.request.set(None);
+        // The opener is gone when the view was rebuilt after a change.
+        if let Some(opener) = self.opener.get_value().filter(|o| o.is_connected()) {
+            let _ = opener.focus();
+        }
     }
 }
 
@@ -127,7 +140,7 @@ pub fn DialogHost(registry: String) -> impl IntoView {
     let dialog = use_dialog();
     let registry = StoredValue::new(registry);
     move || {
-        dialog.0.get().map(|request| {
+        dialog.request.get().map(|request| {
             let registry = registry.get_value();
             let (title, body) = match request {
                 ChangeRequest::AddTag {
@@ -156,6 +169,17 @@ pub fn DialogHost(registry: String) -> impl IntoView {
                     view! { <RemoveForm registry repository tag digest /> }.into_any(),
                 ),
             };
+            let container = NodeRef::<leptos::html::Div>::new();
+            // Into the dialog, unless a field of the form already took the focus.
+            Effect::new(move || {
+                if let Some(container) = container.get() {
+                    let inside =
+                        browser::focused_element().is_some_and(|f| container.contains(Some(&f)));
+                    if !inside {
+                        let _ = container.focus();
+                    }
+                }
+            });
             view! {
                 <div class="dialog-backdrop" on:click=move |_| dialog.close()></div>
                 <div
@@ -163,9 +187,13 @@ pub fn DialogHost(registry: String) -> impl IntoView {
                     role="dialog"
                     aria-modal="true"
                     aria-labelledby="dialog-title"
+                    tabindex="-1"
+                    node_ref=container
                     on:keydown=move |event| {
                         if event.key() == "Escape" {
                             dialog.close();
+                        } else if let Some(container) = container.get_untracked() {
+                            browser::keep_focus_inside(&container, &event);
                         }
                     }
                 >

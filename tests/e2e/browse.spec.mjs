@@ -2,6 +2,7 @@
 // registry refuses the page. Every expected value comes from the fixture report.
 import { test, expect, screenshotPath } from './harness.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
+import { tagDigest } from './registry-truth.mjs';
 
 const tagRow = (page, tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
 const repoUrl = (deployment, repo) => `${deployment.console}/?repo=${encodeURIComponent(repo)}`;
@@ -148,4 +149,26 @@ test('a large repository lists every tag and stays filterable', async ({ page, d
   expect(await page.locator('[role="row"][data-tag]').count()).toBeLessThan(60);
   await page.getByRole('searchbox', { name: 'Filter tags' }).fill('build-0004');
   await expect(page.locator('[role="row"][data-tag]')).toHaveCount(Math.min(10, total - 40));
+});
+
+test('a change dialog can be used from the keyboard alone and gives the focus back', async ({ page, deployment }) => {
+  await page.goto(repoUrl(deployment, 'demo/web'));
+  const removeButton = tagRow(page, '0.9').getByRole('button', { name: 'Remove tag' });
+  await removeButton.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText('No other tag uses this image');
+  const focusInDialog = () => dialog.evaluate((d) => d.contains(document.activeElement));
+  expect(await focusInDialog()).toBe(true);
+  // Tab cycles through the dialog's controls and never leaves it.
+  for (let i = 0; i < 6; i += 1) {
+    await page.keyboard.press('Tab');
+    expect(await focusInDialog()).toBe(true);
+  }
+  await page.keyboard.press('Shift+Tab');
+  expect(await focusInDialog()).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(removeButton).toBeFocused();
+  expect(await tagDigest(deployment.registry.url, 'demo/web', '0.9')).toBe(deployment.report.repositories['demo/web']['0.9'].digest);
 });
