@@ -141,8 +141,9 @@ impl SharedDigests {
     }
 }
 
-/// What a tag table row shows about an image, from its manifest and (for a
-/// single-platform image) its config.
+/// What a tag table row shows about an image, from its manifest and a config: the
+/// image's own, or for a multi-arch image its first platform's (an index has no date
+/// of its own unless annotated).
 pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSummary {
     let annotated_created = manifest
         .view
@@ -175,7 +176,7 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
                     .collect(),
             },
             size: None,
-            created: annotated_created,
+            created: annotated_created.or_else(|| config.and_then(|c| c.created.clone())),
         },
         ManifestKind::Other => ImageSummary {
             kind: ImageKind::Other {
@@ -309,6 +310,18 @@ mod tests {
         );
         assert_eq!(summary.created.as_deref(), Some("2026-02-02T00:00:00Z"));
         assert_eq!(summary.size, None);
+        // The annotation wins over the first platform's config; without it, the
+        // config dates the index.
+        assert_eq!(
+            summarize(&index, Some(&config)).created.as_deref(),
+            Some("2026-02-02T00:00:00Z")
+        );
+        let mut plain = index.clone();
+        plain.view.annotations.clear();
+        assert_eq!(
+            summarize(&plain, Some(&config)).created.as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
     }
 
     #[test]

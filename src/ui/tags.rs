@@ -20,7 +20,7 @@ use crate::model::version_order::natural_cmp;
 use crate::net::FetchClient;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
-use crate::oci::manifest::Manifest;
+use crate::oci::manifest::{Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository};
 use crate::ui::browser;
 use crate::ui::bulk::{BulkBar, Selection};
@@ -726,6 +726,31 @@ async fn summarize_digest(
         Some(manifest) => manifest,
         None => registry.manifest_get(repository, digest.as_str()).await?,
     };
-    let config = registry.image_config_of(repository, &manifest).await?;
+    let config = match manifest.kind() {
+        // An index has no config: its first platform's tells when it was built. Best
+        // effort: without it the row just has no date.
+        ManifestKind::Index => match first_platform(&manifest) {
+            Some(child) => match registry.manifest_get(repository, child).await {
+                Ok(child) => registry
+                    .image_config_of(repository, &child)
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            },
+            None => None,
+        },
+        _ => registry.image_config_of(repository, &manifest).await?,
+    };
     Ok(summarize(&manifest, config.as_ref()))
+}
+
+/// The digest of an index's first real platform (buildx attestations say "unknown").
+fn first_platform(index: &Manifest) -> Option<&str> {
+    index
+        .view
+        .manifests
+        .iter()
+        .find(|child| child.platform.as_ref().is_some_and(|p| p.os != "unknown"))
+        .map(|child| child.digest.as_str())
 }

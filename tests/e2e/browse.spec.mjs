@@ -50,6 +50,8 @@ test('multi-arch images show each platform with its own digest', async ({ page, 
     const truth = deployment.report.repositories[repo][tag];
     await page.goto(repoUrl(deployment, repo));
     await expect(tagRow(page, tag).locator('.tag-kind')).toHaveText('multi-arch: linux/amd64, linux/arm64/v8');
+    // An index has no date of its own: its platforms' configs give it.
+    await expect(tagRow(page, tag).locator('.tag-created')).toHaveText(`${truth.created.replace('T', ' ').slice(0, 16)} UTC`);
     await tagRow(page, tag).getByRole('link', { name: tag }).click();
     await expect(page.locator('.full-digest')).toHaveText(truth.digest);
     const platforms = page.getByRole('table', { name: 'Platforms' });
