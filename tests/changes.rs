@@ -431,3 +431,27 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
     assert!(memory.was_sent("DELETE /v2/copy/blobs/uploads/"));
     assert_eq!(memory.tag_digest("copy", "1.0"), None);
 }
+
+#[test]
+fn undo_data_survives_a_trip_through_storage_and_altered_bytes_are_refused() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let tags = all_tags(&memory, "app");
+    let removal =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
+    let json = serde_json::to_string(&removal).unwrap();
+    let back: tagdeck::oci::changes::Removal = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, removal);
+    assert_eq!(
+        back.manifest.bytes, IMAGE,
+        "the exact bytes, tabs and newlines included"
+    );
+    block_on(registry.restore_tags(&back)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+
+    let altered = json.replacen("schemaVersion", "schemaversion", 1);
+    assert!(serde_json::from_str::<tagdeck::oci::changes::Removal>(&altered).is_err());
+    let bad_name = json.replacen("\"1.0\"", "\"-bad\"", 1);
+    assert!(serde_json::from_str::<tagdeck::oci::changes::Removal>(&bad_name).is_err());
+}

@@ -6,6 +6,7 @@
 //! so what the user saw and what happened can never silently differ.
 
 use futures_util::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use std::collections::BTreeMap;
@@ -201,7 +202,7 @@ impl ChangeError {
 }
 
 /// A tag that was written: the digest it now has and what it had before (for undo).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TagWrite {
     pub repository: Repository,
     pub tag: Tag,
@@ -210,7 +211,7 @@ pub struct TagWrite {
     pub before: TagBefore,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TagBefore {
     /// The tag did not exist: Undo removes it.
     Absent,
@@ -237,7 +238,7 @@ impl TagWrite {
 /// Who else uses an image within its repository. While anything does, removing one of
 /// its tags must not delete the image by digest: that takes every tag pointing at it
 /// and breaks the multi-arch images that list it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageUsers {
     /// Other tags pointing at the image.
     pub tags: Vec<String>,
@@ -265,7 +266,7 @@ impl ImageUsers {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RemovalMethod {
     /// `DELETE /manifests/<tag>`: the registry removed just the tag.
     TagDelete,
@@ -276,7 +277,7 @@ pub enum RemovalMethod {
     ImageDelete,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Removal {
     pub repository: Repository,
     pub tags: Vec<Tag>,

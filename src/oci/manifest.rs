@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
@@ -102,7 +102,10 @@ pub enum ManifestError {
 }
 
 /// A manifest exactly as the registry sent it, with its digest and a parsed view.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Stored as its text, content type and digest; reading it back parses the text
+/// again and refuses it unless the digest still matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredManifest", into = "StoredManifest")]
 pub struct Manifest {
     /// The exact bytes: PUT these, never a re-serialisation (that changes the digest).
     pub bytes: Vec<u8>,
@@ -245,5 +248,40 @@ impl ImageConfig {
     pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
         serde_json::from_slice(bytes)
             .map_err(|e| ManifestError::Malformed(format!("image config: {e}")))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredManifest {
+    text: String,
+    content_type: String,
+    digest: Digest,
+}
+
+impl From<Manifest> for StoredManifest {
+    fn from(manifest: Manifest) -> Self {
+        StoredManifest {
+            // Manifests are JSON, hence UTF-8; anything else fails the digest check
+            // when read back rather than coming back altered.
+            text: String::from_utf8_lossy(&manifest.bytes).into_owned(),
+            content_type: manifest.content_type,
+            digest: manifest.digest,
+        }
+    }
+}
+
+impl TryFrom<StoredManifest> for Manifest {
+    type Error = String;
+
+    fn try_from(stored: StoredManifest) -> Result<Self, String> {
+        let manifest = Manifest::parse(stored.text.into_bytes(), Some(&stored.content_type))
+            .map_err(|e| e.to_string())?;
+        if manifest.digest != stored.digest {
+            return Err(format!(
+                "stored manifest hashes to {}, not {}",
+                manifest.digest, stored.digest
+            ));
+        }
+        Ok(manifest)
     }
 }

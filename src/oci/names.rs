@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub const MAX_TAG_LENGTH: usize = 128;
@@ -46,7 +47,8 @@ fn invalid(part: NamePart, input: &str, reason: impl Into<String>) -> NameError 
 }
 
 /// A repository name such as `team/sub/app`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Repository(String);
 
 impl Repository {
@@ -127,7 +129,8 @@ impl fmt::Display for Repository {
 }
 
 /// A tag: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Tag(String);
 
 impl Tag {
@@ -171,7 +174,8 @@ impl fmt::Display for Tag {
 
 /// A content digest `algorithm:hex`. sha256 and sha512 are checked for length;
 /// other registered-looking algorithms are accepted as opaque.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Digest(String);
 
 impl Digest {
@@ -377,3 +381,24 @@ impl fmt::Display for Reference {
         Ok(())
     }
 }
+
+/// Names travel as plain strings (the console keeps undo data in session storage)
+/// and are validated again when read back.
+macro_rules! string_conversions {
+    ($($name:ident),*) => {$(
+        impl TryFrom<String> for $name {
+            type Error = NameError;
+            fn try_from(value: String) -> Result<Self, NameError> {
+                $name::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(name: $name) -> String {
+                name.0
+            }
+        }
+    )*};
+}
+
+string_conversions!(Repository, Tag, Digest);

@@ -3,13 +3,19 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 
 use crate::net::FetchClient;
 use crate::oci::changes::{ChangeError, Removal, TagWrite};
 use crate::oci::client::Registry;
+use crate::ui::browser;
+
+/// Where the activity list lives between reloads of this tab: with it, Undo still
+/// works after a reload (until the registry's garbage collection runs).
+const ACTIVITY_KEY: &str = "tagdeck.activity";
 
 /// What Undo puts back.
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub enum UndoAction {
     /// Tags that were removed: PUT the kept bytes again.
     Restore(Box<Removal>),
@@ -90,7 +96,7 @@ async fn undo_action(
     }
 }
 
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntryState {
     Done,
     Failed { message: String, outcome: String },
@@ -99,7 +105,7 @@ pub enum EntryState {
     UndoFailed { message: String },
 }
 
-#[derive(Clone)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub id: usize,
     pub registry: String,
@@ -116,14 +122,27 @@ pub struct Entry {
 pub struct Changes {
     pub entries: RwSignal<Vec<Entry>>,
     pub version: RwSignal<u64>,
+    /// Whether the list (and its Undo data) is safe in session storage; when not,
+    /// the user is told that a reload loses Undo.
+    saved: RwSignal<bool>,
+    /// Entries of an earlier page load that could not be read back.
+    unreadable: RwSignal<usize>,
 }
 
 impl Changes {
     pub fn provide() -> Changes {
+        let (entries, unreadable) = load_entries();
         let changes = Changes {
-            entries: RwSignal::new(Vec::new()),
+            entries: RwSignal::new(entries),
             version: RwSignal::new(0),
+            saved: RwSignal::new(true),
+            unreadable: RwSignal::new(unreadable),
         };
+        Effect::new(move || {
+            let json = changes.entries.with(serde_json::to_string);
+            let saved = json.is_ok_and(|json| browser::session_store(ACTIVITY_KEY, &json));
+            changes.saved.set(saved);
+        });
         provide_context(changes);
         changes
     }
@@ -203,6 +222,32 @@ impl Changes {
     }
 }
 
+/// The activity of earlier loads of this tab, and how many entries could not be read
+/// back (an entry whose manifest no longer matches its digest is dropped, never used).
+fn load_entries() -> (Vec<Entry>, usize) {
+    let Some(json) = browser::session_stored(ACTIVITY_KEY) else {
+        return (Vec::new(), 0);
+    };
+    let values: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap_or_default();
+    let total = values.len();
+    let entries: Vec<Entry> = values
+        .into_iter()
+        .filter_map(|value| serde_json::from_value::<Entry>(value).ok())
+        .map(|mut entry| {
+            if entry.state == EntryState::Undoing {
+                entry.state = EntryState::UndoFailed {
+                    message: "The page was reloaded while this undo ran: check the tags, \
+                              then Undo again for what is left."
+                        .into(),
+                };
+            }
+            entry
+        })
+        .collect();
+    let unreadable = total - entries.len();
+    (entries, unreadable)
+}
+
 pub fn use_changes() -> Changes {
     expect_context::<Changes>()
 }
@@ -220,9 +265,19 @@ pub fn unique_marker() -> String {
 pub fn ActivityPanel() -> impl IntoView {
     let changes = use_changes();
     view! {
-        <Show when=move || changes.entries.with(|e| !e.is_empty())>
+        <Show when=move || { changes.entries.with(|e| !e.is_empty()) || changes.unreadable.get() > 0 }>
             <section class="panel activity" aria-labelledby="activity-heading">
                 <h2 id="activity-heading">"Activity in this tab"</h2>
+                <Show when=move || !changes.saved.get()>
+                    <p class="error-panel" role="alert">
+                        "This tab's storage is full or disabled: the Undo data below is lost if the page is reloaded. Undo what you need before reloading."
+                    </p>
+                </Show>
+                <Show when=move || { changes.unreadable.get() > 0 }>
+                    <p class="error-panel" role="alert">
+                        {move || format!("{} earlier changes of this tab could not be read back after the reload; their Undo is not available.", changes.unreadable.get())}
+                    </p>
+                </Show>
                 <ol class="activity-list" aria-label="Activity">
                     <For each=move || changes.entries.get() key=|e| (e.id, format!("{:?}", state_key(&e.state))) let:entry>
                         <ActivityRow entry />

@@ -121,3 +121,17 @@ pub fn keep_focus_inside(container: &web_sys::HtmlElement, event: &web_sys::Keyb
         let _ = target.focus();
     }
 }
+
+/// This tab's session storage: it survives reloads of the tab, and no other tab sees it.
+fn session_storage() -> Option<web_sys::Storage> {
+    window()?.session_storage().ok().flatten()
+}
+
+pub fn session_stored(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// False when the browser refused (storage full or disabled).
+pub fn session_store(key: &str, value: &str) -> bool {
+    session_storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
+}

@@ -189,3 +189,22 @@ test('the only tag of a platform image is removed without breaking its multi-arc
   await expect(filter).toHaveValue('platform');
   await expect(page.getByRole('status').filter({ hasText: /^0 of \d+ tags match/ })).toBeVisible();
 });
+
+test('undo still works after the page is reloaded', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const repo = 'team/tools';
+  const digest = mutable.report.repositories[repo].edge.digest;
+  await openRepository(page, mutable, repo);
+  await tagRow(page, 'edge').getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page)).toContainText('No other tag uses this image');
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText(`Removed ${repo}:edge`);
+  expect(await tagDigest(registry, repo, 'edge')).toBeNull();
+  // The image and its tag are gone from the registry; the bytes live in this tab only.
+  await page.reload();
+  const activity = page.getByRole('list', { name: 'Activity' });
+  await expect(activity.getByRole('listitem').first()).toContainText(`Removed ${repo}:edge`);
+  await activity.getByRole('button', { name: 'Undo' }).first().click();
+  await expect(activity.getByRole('listitem').first()).toContainText('undone');
+  expect(skopeoDigest(registry, `${repo}:edge`)).toBe(digest);
+});
