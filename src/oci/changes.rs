@@ -590,7 +590,10 @@ impl<C: HttpClient> Registry<C> {
     pub async fn deletes_enabled(&self, repository: &Repository) -> Result<bool, RegistryError> {
         let nobody = Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled");
         match self.manifest_delete(repository, &nobody).await {
-            Ok(()) | Err(RegistryError::NotFound { .. }) => Ok(true),
+            // Some registries reject the made-up digest itself (400): deletes exist.
+            Ok(()) | Err(RegistryError::NotFound { .. } | RegistryError::Invalid { .. }) => {
+                Ok(true)
+            }
             Err(RegistryError::Unsupported { .. }) => Ok(false),
             Err(error) => Err(error),
         }
