@@ -9,6 +9,16 @@ use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 
+/// The catalog's filter text, held by the registry views, which outlive the catalog.
+#[derive(Clone, Copy)]
+pub struct CatalogFilter(StoredValue<String>);
+
+impl CatalogFilter {
+    pub fn provide() {
+        provide_context(CatalogFilter(StoredValue::new(String::new())));
+    }
+}
+
 #[component]
 pub fn CatalogView(registry: String) -> impl IntoView {
     let client = browser::client_for_this_view();
@@ -16,7 +26,10 @@ pub fn CatalogView(registry: String) -> impl IntoView {
         let registry = Registry::new(&registry, client.clone());
         async move { registry.catalog().await }
     });
-    let filter = RwSignal::new(String::new());
+    // Kept across the rebuild that follows every change made in this tab.
+    let memory = expect_context::<CatalogFilter>();
+    let filter = RwSignal::new(memory.0.get_value());
+    Effect::new(move || memory.0.set_value(filter.get()));
 
     view! {
         <section class="panel" aria-labelledby="catalog-heading">

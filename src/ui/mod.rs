@@ -91,6 +91,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     Dialog::provide();
     bulk::BulkRetry::provide();
     tags::TagViewMemory::provide();
+    catalog::CatalogFilter::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();
     view! {
