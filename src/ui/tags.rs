@@ -87,7 +87,7 @@ impl TagData {
 /// table in batches, so thousands of answers cause a few dozen re-renders (and
 /// re-sorts, when sorted by date) instead of thousands.
 #[derive(Clone)]
-struct DigestBatcher {
+struct AnswerBatcher {
     data: TagData,
     pending: Collected<(String, Lookup<Digest>)>,
     summaries: Collected<(Digest, Lookup<ImageSummary>)>,
@@ -99,9 +99,9 @@ type Collected<T> = Rc<RefCell<Vec<T>>>;
 /// How long answers are collected before the table shows them.
 const BATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(60);
 
-impl DigestBatcher {
+impl AnswerBatcher {
     fn new(data: TagData) -> Self {
-        DigestBatcher {
+        AnswerBatcher {
             data,
             pending: Rc::default(),
             summaries: Rc::default(),
@@ -617,7 +617,7 @@ async fn load_tags(
         repository: repository.clone(),
         queue,
         summarized: Rc::default(),
-        batcher: DigestBatcher::new(data),
+        batcher: AnswerBatcher::new(data),
         running: Rc::default(),
     };
     let listed = pool
@@ -644,7 +644,7 @@ struct WorkerPool {
     repository: Repository,
     queue: ResolveQueue,
     summarized: Rc<RefCell<HashSet<Digest>>>,
-    batcher: DigestBatcher,
+    batcher: AnswerBatcher,
     running: Rc<std::cell::Cell<usize>>,
 }
 
@@ -673,7 +673,7 @@ async fn resolve_worker(
     repository: Repository,
     queue: ResolveQueue,
     summarized: Rc<RefCell<HashSet<Digest>>>,
-    batcher: DigestBatcher,
+    batcher: AnswerBatcher,
 ) {
     while let Some(tag) = queue.next() {
         // A tag may be queued twice (once for being on screen); resolve it once.
