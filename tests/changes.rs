@@ -455,3 +455,33 @@ fn undo_data_survives_a_trip_through_storage_and_altered_bytes_are_refused() {
     let bad_name = json.replacen("\"1.0\"", "\"-bad\"", 1);
     assert!(serde_json::from_str::<tagdeck::oci::changes::Removal>(&bad_name).is_err());
 }
+
+#[test]
+fn users_of_many_images_are_found_with_one_look_at_each_tag() {
+    let memory = setup();
+    push_index_of_image(&memory);
+    let registry = Registry::new("http://r", &memory);
+    let image = Digest::parse(&sha256(IMAGE)).unwrap();
+    let index = Digest::parse(&memory.tag_digest("app", "multi").unwrap()).unwrap();
+    let tags = all_tags(&memory, "app");
+    memory.state.borrow_mut().log.clear();
+    let users =
+        block_on(registry.users_of_images(&repo("app"), &[image.clone(), index.clone()], &tags))
+            .unwrap();
+    // The index is itself one of the images asked about, and still counts as a user
+    // of the platform it lists.
+    assert_eq!(users[&image].tags, ["1.0", "latest"]);
+    assert_eq!(users[&image].indexes, ["multi"]);
+    assert_eq!(users[&index].tags, ["multi"]);
+    assert!(users[&index].indexes.is_empty());
+    let log = memory.state.borrow().log.clone();
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("HEAD")).count(),
+        tags.len()
+    );
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("GET")).count(),
+        1,
+        "{log:?}"
+    );
+}

@@ -9,7 +9,7 @@ use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::client::{ManifestHead, MountOutcome, Registry};
 use super::error::RegistryError;
@@ -316,12 +316,29 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         tag: &str,
     ) -> Result<Option<Digest>, RegistryError> {
+        Ok(self
+            .look_up_tag(repository, tag)
+            .await?
+            .map(|(digest, _)| digest))
+    }
+
+    /// What `tag` points at now, digest and media type; `None` when it does not exist.
+    async fn look_up_tag(
+        &self,
+        repository: &Repository,
+        tag: &str,
+    ) -> Result<Option<(Digest, String)>, RegistryError> {
         match self.manifest_head(repository, tag).await {
-            Ok(head) => match head.digest {
-                Some(digest) => Ok(Some(digest)),
-                // CORS hides Docker-Content-Digest: hash the bytes instead.
-                None => Ok(Some(self.manifest_get(repository, tag).await?.digest)),
-            },
+            Ok(ManifestHead {
+                digest: Some(digest),
+                media_type,
+                ..
+            }) => Ok(Some((digest, media_type.unwrap_or_default()))),
+            // CORS hides Docker-Content-Digest: hash the bytes instead.
+            Ok(_) => {
+                let manifest = self.manifest_get(repository, tag).await?;
+                Ok(Some((manifest.digest.clone(), manifest.media_type())))
+            }
             Err(RegistryError::NotFound { .. }) => Ok(None),
             Err(error) => Err(error),
         }
@@ -394,20 +411,7 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<Vec<(String, Option<(Digest, String)>)>, RegistryError> {
         let lookups = stream::iter(tags.iter().cloned())
             .map(|tag| async move {
-                let found = match self.manifest_head(repository, &tag).await {
-                    Ok(ManifestHead {
-                        digest: Some(digest),
-                        media_type,
-                        ..
-                    }) => Ok(Some((digest, media_type.unwrap_or_default()))),
-                    // CORS hides Docker-Content-Digest: hash the bytes instead.
-                    Ok(_) => self
-                        .manifest_get(repository, &tag)
-                        .await
-                        .map(|m| Some((m.digest.clone(), m.media_type()))),
-                    Err(RegistryError::NotFound { .. }) => Ok(None),
-                    Err(error) => Err(error),
-                };
+                let found = self.look_up_tag(repository, &tag).await;
                 (tag, found)
             })
             .buffer_unordered(CONCURRENT_LOOKUPS)
@@ -445,36 +449,62 @@ impl<C: HttpClient> Registry<C> {
         digest: &Digest,
         candidates: &[String],
     ) -> Result<ImageUsers, RegistryError> {
-        let mut users = ImageUsers::default();
+        let mut users = self
+            .users_of_images(repository, std::slice::from_ref(digest), candidates)
+            .await?;
+        Ok(users.remove(digest).unwrap_or_default())
+    }
+
+    /// [`Registry::image_users`] for many images at once (a bulk removal): every
+    /// candidate is looked up once and every multi-arch image fetched once, however
+    /// many images are asked about.
+    pub async fn users_of_images(
+        &self,
+        repository: &Repository,
+        digests: &[Digest],
+        candidates: &[String],
+    ) -> Result<HashMap<Digest, ImageUsers>, RegistryError> {
+        let mut users: HashMap<Digest, ImageUsers> = digests
+            .iter()
+            .map(|d| (d.clone(), ImageUsers::default()))
+            .collect();
         let mut indexes: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
         for (tag, found) in self.look_up_tags(repository, candidates).await? {
-            match found {
-                Some((found, _)) if &found == digest => users.tags.push(tag),
-                Some((found, media_type)) if media::is_index(&media_type) => {
-                    indexes.entry(found).or_default().push(tag)
-                }
-                _ => {}
+            let Some((found, media_type)) = found else {
+                continue;
+            };
+            if let Some(image) = users.get_mut(&found) {
+                image.tags.push(tag.clone());
+            }
+            // Also when it is one of the images asked about: a bulk removal of an
+            // index and of its platforms must see that the index lists them.
+            if media::is_index(&media_type) {
+                indexes.entry(found).or_default().push(tag);
             }
         }
         // One GET per distinct multi-arch image in the repository.
         let listed = stream::iter(indexes)
             .map(|(index, tags)| async move {
                 let manifest = self.manifest_get(repository, index.as_str()).await?;
-                let lists_it = manifest
-                    .view
-                    .manifests
-                    .iter()
-                    .any(|child| child.digest == digest.as_str());
-                Ok::<_, RegistryError>(if lists_it { tags } else { Vec::new() })
+                Ok::<_, RegistryError>((manifest, tags))
             })
             .buffer_unordered(CONCURRENT_LOOKUPS)
             .collect::<Vec<_>>()
             .await;
-        for tags in listed {
-            users.indexes.extend(tags?);
+        for listed in listed {
+            let (index, tags) = listed?;
+            for child in &index.view.manifests {
+                let child = users.iter_mut().find(|(d, _)| d.as_str() == child.digest);
+                if let Some((_, image)) = child {
+                    image.indexes.extend(tags.iter().cloned());
+                }
+            }
         }
-        users.tags.sort();
-        users.indexes.sort();
+        for image in users.values_mut() {
+            image.tags.sort();
+            image.indexes.sort();
+            image.indexes.dedup();
+        }
         Ok(users)
     }
 

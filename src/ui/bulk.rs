@@ -480,15 +480,23 @@ async fn remove_tags(
             groups.entry(digest.clone()).or_default().push(tag.clone());
         }
     }
-    let mut outside: HashMap<Digest, Result<ImageUsers, String>> = HashMap::new();
-    for (digest, group) in &groups {
-        let candidates: Vec<String> = all.iter().filter(|t| !group.contains(t)).cloned().collect();
-        let found = client
-            .image_users(repository, digest, &candidates)
-            .await
-            .map_err(|e| failure_text(&e.into()));
-        outside.insert(digest.clone(), found);
-    }
+    let images: Vec<Digest> = groups.keys().cloned().collect();
+    let outside: HashMap<Digest, Result<ImageUsers, String>> =
+        match client.users_of_images(repository, &images, &all).await {
+            Ok(mut users) => groups
+                .iter()
+                .map(|(digest, group)| {
+                    let mut users = users.remove(digest).unwrap_or_default();
+                    users.tags.retain(|t| !group.contains(t));
+                    users.indexes.retain(|t| !group.contains(t));
+                    (digest.clone(), Ok(users))
+                })
+                .collect(),
+            Err(error) => {
+                let text = failure_text(&error.into());
+                images.into_iter().map(|d| (d, Err(text.clone()))).collect()
+            }
+        };
     // Tags of the selection removed so far. Until a tag is removed it still uses its
     // image, so a failed removal never lets a later one delete the image under it.
     let removed = RefCell::new(HashSet::<String>::new());
