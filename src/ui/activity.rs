@@ -185,10 +185,12 @@ impl Changes {
         self.version.update(|v| *v += 1);
     }
 
-    fn set_state(&self, id: usize, state: EntryState) {
+    /// Sets an entry's state, and what is left to undo.
+    fn settle(&self, id: usize, state: EntryState, undo: Option<UndoAction>) {
         self.entries.update(|entries| {
             if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
                 entry.state = state;
+                entry.undo = undo;
             }
         });
     }
@@ -203,7 +205,7 @@ impl Changes {
         let Some(action) = entry.undo else {
             return;
         };
-        self.set_state(id, EntryState::Undoing);
+        self.settle(id, EntryState::Undoing, Some(action.clone()));
         let changes = *self;
         spawn_local(async move {
             let registry = Registry::new(&entry.registry, FetchClient::new());
@@ -211,12 +213,7 @@ impl Changes {
                 Ok(()) => (EntryState::Undone, None),
                 Err((message, left)) => (EntryState::UndoFailed { message }, Some(left)),
             };
-            changes.entries.update(|entries| {
-                if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
-                    entry.state = state;
-                    entry.undo = left;
-                }
-            });
+            changes.settle(id, state, left);
             changes.version.update(|v| *v += 1);
         });
     }

@@ -47,7 +47,24 @@ enum Listing {
 #[derive(Clone, PartialEq)]
 enum Lookup<T> {
     Ready(T),
-    Failed(String),
+    Failed(Failure),
+}
+
+/// Why a cell could not be filled: a short headline shown in the cell, the whole
+/// error in its tooltip.
+#[derive(Clone, PartialEq)]
+struct Failure {
+    headline: &'static str,
+    detail: String,
+}
+
+impl From<&RegistryError> for Failure {
+    fn from(error: &RegistryError) -> Self {
+        Failure {
+            headline: error.headline(),
+            detail: error.to_string(),
+        }
+    }
 }
 
 /// Everything the table shows, as signals the loader fills in.
@@ -443,10 +460,9 @@ fn TagRow(
     // (cell text, tooltip with the whole text or the failure's detail)
     let kind_text = move || match summary.get() {
         None => (String::new(), String::new()),
-        Some(Lookup::Failed(reason)) => (
-            format!("unreadable: {}", reason.split(": ").next().unwrap_or("")),
-            reason,
-        ),
+        Some(Lookup::Failed(failure)) => {
+            (format!("unreadable: {}", failure.headline), failure.detail)
+        }
         Some(Lookup::Ready(summary)) => {
             let text = describe_kind(&summary.kind);
             (text.clone(), text)
@@ -479,10 +495,10 @@ fn TagRow(
             <span role="cell" class="tag-digest">
                 {move || match digest.get() {
                     None => view! { <span class="pending">"…"</span> }.into_any(),
-                    Some(Lookup::Failed(reason)) => {
-                        let headline = reason.split(": ").next().unwrap_or("unavailable").to_owned();
-                        view! { <span class="cell-error" title=reason>{format!("unavailable: {headline}")}</span> }.into_any()
+                    Some(Lookup::Failed(failure)) => view! {
+                        <span class="cell-error" title=failure.detail>{format!("unavailable: {}", failure.headline)}</span>
                     }
+                    .into_any(),
                     Some(Lookup::Ready(d)) => {
                         let full = d.to_string();
                         let hue = digest_hue(&d);
@@ -654,66 +670,58 @@ impl WorkerPool {
             self.running.set(self.running.get() + 1);
             let pool = self.clone();
             spawn_local(async move {
-                resolve_worker(
-                    pool.registry.clone(),
-                    pool.repository.clone(),
-                    pool.queue.clone(),
-                    pool.summarized.clone(),
-                    pool.batcher.clone(),
-                )
-                .await;
+                pool.drain().await;
                 pool.running.set(pool.running.get() - 1);
             });
         }
     }
-}
 
-async fn resolve_worker(
-    registry: Rc<Registry<FetchClient>>,
-    repository: Repository,
-    queue: ResolveQueue,
-    summarized: Rc<RefCell<HashSet<Digest>>>,
-    batcher: AnswerBatcher,
-) {
-    while let Some(tag) = queue.next() {
-        // A tag may be queued twice (once for being on screen); resolve it once.
-        if batcher.is_known(&tag) {
-            continue;
-        }
-        // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
-        let resolved = match registry.manifest_head(&repository, &tag).await {
-            Ok(head) => match head.digest {
-                Some(digest) => Ok((digest, None)),
-                None => registry
-                    .manifest_get(&repository, &tag)
-                    .await
-                    .map(|m| (m.digest.clone(), Some(m))),
-            },
-            Err(error) => Err(error),
-        };
-        match resolved {
-            Ok((digest, manifest)) => {
-                batcher.record(&tag, Lookup::Ready(digest.clone()));
-                if summarized.borrow_mut().insert(digest.clone()) {
-                    let summary = summarize_digest(&registry, &repository, &digest, manifest).await;
-                    if matches!(summary, Err(RegistryError::Aborted { .. })) {
-                        return;
-                    }
-                    let lookup = summary
-                        .map(Lookup::Ready)
-                        .unwrap_or_else(|e| Lookup::Failed(failure_text(&e)));
-                    batcher.record_summary(digest, lookup);
-                }
+    /// One worker: resolves queued tags until the queue is empty or the view is gone.
+    async fn drain(&self) {
+        let WorkerPool {
+            registry,
+            repository,
+            queue,
+            summarized,
+            batcher,
+            ..
+        } = self;
+        while let Some(tag) = queue.next() {
+            // A tag may be queued twice (once for being on screen); resolve it once.
+            if batcher.is_known(&tag) {
+                continue;
             }
-            Err(RegistryError::Aborted { .. }) => return,
-            Err(error) => batcher.record(&tag, Lookup::Failed(failure_text(&error))),
+            // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
+            let resolved = match registry.manifest_head(repository, &tag).await {
+                Ok(head) => match head.digest {
+                    Some(digest) => Ok((digest, None)),
+                    None => registry
+                        .manifest_get(repository, &tag)
+                        .await
+                        .map(|m| (m.digest.clone(), Some(m))),
+                },
+                Err(error) => Err(error),
+            };
+            match resolved {
+                Ok((digest, manifest)) => {
+                    batcher.record(&tag, Lookup::Ready(digest.clone()));
+                    if summarized.borrow_mut().insert(digest.clone()) {
+                        let summary =
+                            summarize_digest(registry, repository, &digest, manifest).await;
+                        if matches!(summary, Err(RegistryError::Aborted { .. })) {
+                            return;
+                        }
+                        let lookup = summary
+                            .map(Lookup::Ready)
+                            .unwrap_or_else(|e| Lookup::Failed((&e).into()));
+                        batcher.record_summary(digest, lookup);
+                    }
+                }
+                Err(RegistryError::Aborted { .. }) => return,
+                Err(error) => batcher.record(&tag, Lookup::Failed((&error).into())),
+            }
         }
     }
-}
-
-/// A failed lookup as a table cell shows it: what happened, then the detail.
-fn failure_text(error: &RegistryError) -> String {
-    format!("{}: {error}", error.headline())
 }
 
 async fn summarize_digest(
