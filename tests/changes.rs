@@ -33,6 +33,11 @@ fn setup() -> MemoryRegistry {
     registry
 }
 
+/// The digest of `bytes` as the client's type.
+fn digest_of(bytes: &[u8]) -> Digest {
+    Digest::parse(&sha256(bytes)).unwrap()
+}
+
 fn all_tags(memory: &MemoryRegistry, repository: &str) -> Vec<String> {
     memory.state.borrow().tags[repository]
         .keys()
@@ -69,7 +74,7 @@ fn moving_a_tag_needs_consent_and_keeps_what_it_replaced() {
     assert_eq!(refused.outcome(), "Nothing was changed.");
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
 
-    let other = Digest::parse(&sha256(OTHER)).unwrap();
+    let other = digest_of(OTHER);
     let write =
         block_on(registry.put_tag(&repo("app"), &tag("old"), &source, Some(&other))).unwrap();
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(IMAGE)));
@@ -86,7 +91,7 @@ fn moving_a_tag_needs_consent_and_keeps_what_it_replaced() {
 fn removing_one_of_two_tags_keeps_the_other_on_distribution() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
@@ -110,7 +115,7 @@ fn removing_one_of_two_tags_keeps_the_other_on_distribution() {
 fn removing_the_only_tag_deletes_the_image() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(OTHER)).unwrap();
+    let seen = digest_of(OTHER);
     let tags = all_tags(&memory, "app");
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("old"), &seen, &tags, "t1")).unwrap();
@@ -124,7 +129,7 @@ fn removing_the_only_tag_deletes_the_image() {
 fn a_tag_that_moved_since_the_user_looked_is_left_alone() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(OTHER)).unwrap();
+    let seen = digest_of(OTHER);
     let tags = all_tags(&memory, "app");
     let error = block_on(registry.remove_tag(&repo("app"), &tag("latest"), &seen, &tags, "t1"))
         .unwrap_err();
@@ -145,7 +150,7 @@ fn with_deletes_disabled_nothing_is_pushed_and_nothing_changes() {
     let memory = setup();
     memory.state.borrow_mut().deletes_enabled = false;
     let registry = Registry::new("http://r", &memory);
-    let image = Digest::parse(&sha256(IMAGE)).unwrap();
+    let image = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     let manifests_before = memory.state.borrow().manifests["app"].len();
     // A shared tag: the delete by tag is refused, and the registry is asked whether it
@@ -153,7 +158,7 @@ fn with_deletes_disabled_nothing_is_pushed_and_nothing_changes() {
     let shared =
         block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t1")).unwrap_err();
     // The only tag of its image: the image delete is refused.
-    let other = Digest::parse(&sha256(OTHER)).unwrap();
+    let other = digest_of(OTHER);
     let only =
         block_on(registry.remove_tag(&repo("app"), &tag("old"), &other, &tags, "t2")).unwrap_err();
     for error in [&shared, &only] {
@@ -176,7 +181,7 @@ fn a_registry_that_deletes_tags_removes_just_the_tag() {
     let memory = setup();
     memory.state.borrow_mut().tag_deletes = true;
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("latest"), &seen, &tags, "t1")).unwrap();
@@ -204,7 +209,7 @@ fn tagging_with_a_name_that_already_points_there_changes_nothing_and_undo_keeps_
 fn undo_of_a_removal_never_overwrites_a_tag_made_since() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
@@ -243,7 +248,7 @@ fn a_platform_of_a_multi_arch_image_is_never_deleted_with_its_last_tag() {
         .unwrap()
         .remove("latest");
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     // "1.0" is now the image's only tag, but the index "multi" lists the image.
     let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
@@ -265,7 +270,7 @@ fn a_platform_of_a_multi_arch_image_is_never_deleted_with_its_last_tag() {
 fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let digest = Digest::parse(&sha256(IMAGE)).unwrap();
+    let digest = digest_of(IMAGE);
     let confirmed = ["1.0".to_string(), "latest".to_string()];
     memory.push("app", "new", media::OCI_MANIFEST, IMAGE);
     let tags = all_tags(&memory, "app");
@@ -284,7 +289,7 @@ fn a_tag_expected_gone_is_described_as_such() {
     let error = ChangeError::NotApplied {
         tag: "1.0".into(),
         expected: None,
-        found: Some(Digest::parse(&sha256(IMAGE)).unwrap()),
+        found: Some(digest_of(IMAGE)),
     };
     let text = error.to_string();
     assert!(text.contains("expected nothing (no such tag)"), "{text}");
@@ -295,7 +300,7 @@ fn a_tag_expected_gone_is_described_as_such() {
 fn deleting_an_image_lists_and_takes_every_tag() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let digest = Digest::parse(&sha256(IMAGE)).unwrap();
+    let digest = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     let refused =
         block_on(registry.delete_image(&repo("app"), &digest, &["1.0".into()], &tags)).unwrap_err();
@@ -436,7 +441,7 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
 fn undo_data_survives_a_trip_through_storage_and_altered_bytes_are_refused() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let seen = Digest::parse(&sha256(IMAGE)).unwrap();
+    let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap();
@@ -461,7 +466,7 @@ fn users_of_many_images_are_found_with_one_look_at_each_tag() {
     let memory = setup();
     push_index_of_image(&memory);
     let registry = Registry::new("http://r", &memory);
-    let image = Digest::parse(&sha256(IMAGE)).unwrap();
+    let image = digest_of(IMAGE);
     let index = Digest::parse(&memory.tag_digest("app", "multi").unwrap()).unwrap();
     let tags = all_tags(&memory, "app");
     memory.state.borrow_mut().log.clear();
