@@ -3,7 +3,7 @@
 mod support;
 
 use support::response;
-use tagdeck::oci::auth::{bearer_challenge, parse_challenges, repository_scope, TokenResponse};
+use tagdeck::oci::auth::{bearer_challenge, parse_challenges, token_url, ScopeSet, TokenResponse};
 use tagdeck::oci::error::{parse_error_entries, Attempt, RegistryError};
 use tagdeck::oci::http::{Method, TransportFailure};
 
@@ -123,9 +123,10 @@ fn bearer_challenge_with_quoted_commas() {
         challenge.scope.as_deref(),
         Some("repository:team/app:pull,push")
     );
+    let scopes = ScopeSet::parse(challenge.scope.as_deref().unwrap());
     assert_eq!(
-        challenge.token_url(),
-        "https://auth.example.com/token?service=registry.example.com&scope=repository%3Ateam%2Fapp%3Apull%2Cpush"
+        token_url(&challenge.realm, challenge.service.as_deref(), &scopes),
+        "https://auth.example.com/token?service=registry.example.com&scope=repository:team/app:pull,push"
     );
 }
 
@@ -139,7 +140,11 @@ fn several_challenges_odd_spacing_and_escapes() {
     assert_eq!(challenges[1].scheme, "bearer");
     assert_eq!(challenges[1].param("error"), Some("insufficient_scope"));
     let bearer = bearer_challenge(header).unwrap();
-    assert_eq!(bearer.token_url(), "https://t/x?y=1");
+    assert_eq!(
+        token_url(&bearer.realm, None, &ScopeSet::new()),
+        "https://t/x?y=1"
+    );
+    assert_eq!(bearer.error.as_deref(), Some("insufficient_scope"));
 }
 
 #[test]
@@ -174,8 +179,10 @@ fn token_response_accepts_either_field() {
     );
     assert_eq!(TokenResponse::parse(br#"{"token":""}"#), None);
     assert_eq!(TokenResponse::parse(b"not json"), None);
-    assert_eq!(
-        repository_scope("team/app", "pull,push"),
-        "repository:team/app:pull,push"
-    );
+    // A token that could end or extend the Authorization header is not a token.
+    assert_eq!(TokenResponse::parse(br#"{"token":"a\r\nX-Evil: 1"}"#), None);
+    let huge = format!(r#"{{"token":"{}"}}"#, "a".repeat(70 * 1024));
+    assert_eq!(TokenResponse::parse(huge.as_bytes()), None);
+    let default_life = TokenResponse::parse(br#"{"token":"t"}"#).unwrap();
+    assert_eq!(default_life.lifetime_seconds(), 60);
 }

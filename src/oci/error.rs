@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use thiserror::Error;
 
+use super::auth::{host_of, AuthRefusal};
 use super::http::{Method, Response, TransportFailure};
 
 /// One entry of the OCI error envelope `{"errors":[{code, message, detail}]}`.
@@ -52,6 +53,13 @@ pub enum RegistryError {
 
     #[error("{attempt}: cancelled")]
     Aborted { attempt: Attempt },
+
+    /// Signing in failed before the request reached the registry.
+    #[error("{attempt}: not sent: {}", refusal_summary(refusal))]
+    SignInRefused {
+        attempt: Attempt,
+        refusal: AuthRefusal,
+    },
 
     #[error("{attempt}: not found{}", summary(errors))]
     NotFound {
@@ -126,6 +134,22 @@ pub enum RegistryError {
     },
 }
 
+fn refusal_summary(refusal: &AuthRefusal) -> String {
+    match refusal {
+        AuthRefusal::UntrustedRealm { realm } => format!("untrusted token service {realm}"),
+        AuthRefusal::CleartextCredentials { url } => {
+            format!("credentials would go in clear text to {url}")
+        }
+        AuthRefusal::UnusableToken { realm } => format!("no usable token from {realm}"),
+        AuthRefusal::TokenServiceFailed { realm, status } => {
+            format!("token service {realm} answered HTTP {status}")
+        }
+        AuthRefusal::TokenServiceUnreachable { realm } => {
+            format!("token service {realm} gave no readable answer")
+        }
+    }
+}
+
 fn summary(errors: &[ErrorEntry]) -> String {
     if errors.is_empty() {
         return String::new();
@@ -194,6 +218,7 @@ impl RegistryError {
         match failure {
             TransportFailure::Network(detail) => RegistryError::Network { attempt, detail },
             TransportFailure::Aborted => RegistryError::Aborted { attempt },
+            TransportFailure::Refused(refusal) => RegistryError::SignInRefused { attempt, refusal },
         }
     }
 
@@ -220,6 +245,13 @@ impl RegistryError {
         match self {
             RegistryError::Network { .. } => "The registry could not be reached",
             RegistryError::Aborted { .. } => "Cancelled",
+            RegistryError::SignInRefused { refusal, .. } => match refusal {
+                AuthRefusal::UntrustedRealm { .. } => "Sign-in refused: untrusted token service",
+                AuthRefusal::CleartextCredentials { .. } => {
+                    "Sign-in refused: the password would travel unencrypted"
+                }
+                _ => "The registry's token service did not issue a token",
+            },
             RegistryError::NotFound { .. } => "Not found",
             RegistryError::Unauthorized { .. } => "Login required",
             RegistryError::Denied { .. } => "Access denied",
@@ -243,6 +275,7 @@ impl RegistryError {
                 from the registry's own origin behind a reverse proxy."
                 .into(),
             RegistryError::Aborted { .. } => "Nothing was changed by the cancelled request.".into(),
+            RegistryError::SignInRefused { refusal, .. } => refusal_advice(refusal),
             RegistryError::NotFound { .. } => {
                 "It may have been deleted or renamed; reload the list to see what exists now.".into()
             }
@@ -281,5 +314,40 @@ impl RegistryError {
                     .into()
             }
         }
+    }
+}
+
+/// What to do when signing in could not even start. Names the hosts involved (never
+/// a credential: none is part of these values).
+fn refusal_advice(refusal: &AuthRefusal) -> String {
+    match refusal {
+        AuthRefusal::UntrustedRealm { realm } => format!(
+            "The registry asked this console to get sign-in tokens from {}, which is not the \
+             registry's own address. Nothing was sent there. If that host really is your \
+             registry's token service, list it in config.json beside index.html: \
+             {{\"trustedRealms\": [\"{}\"]}}.",
+            host_of(realm),
+            realm
+        ),
+        AuthRefusal::CleartextCredentials { url } => format!(
+            "{url} uses plain http, so a password would cross the network unencrypted. \
+             Serve the registry (and its token service) over https; plain http is accepted \
+             only for this computer (localhost)."
+        ),
+        AuthRefusal::UnusableToken { realm } => format!(
+            "The token service {} answered without a usable token. Check its logs.",
+            host_of(realm)
+        ),
+        AuthRefusal::TokenServiceFailed { realm, status } => format!(
+            "The token service {} answered HTTP {status}. Try again; if it keeps failing, \
+             check its logs.",
+            host_of(realm)
+        ),
+        AuthRefusal::TokenServiceUnreachable { realm } => format!(
+            "The token service {} did not answer this page. Token services send no CORS \
+             headers, so a page on another origin cannot read them: forward the token \
+             path through the registry's origin (deploy/ has nginx and Caddy setups that do).",
+            host_of(realm)
+        ),
     }
 }

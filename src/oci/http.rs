@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::auth::AuthRefusal;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,
@@ -92,6 +94,9 @@ pub enum TransportFailure {
     Network(String),
     /// The caller cancelled the request (the view that wanted it went away).
     Aborted,
+    /// Signing the request in failed before the registry saw it (see
+    /// [`AuthRefusal`]); nothing was sent to the registry.
+    Refused(AuthRefusal),
 }
 
 /// Sends one HTTP request. Not `Send`: browser futures live on one thread.

@@ -1,10 +1,8 @@
-//! `WWW-Authenticate` challenges (RFC 7235) and the token exchange they lead to.
-//! Parsing is strict about quotes: a scope such as
-//! `repository:a:pull,push` arrives quoted and contains commas.
+//! `WWW-Authenticate` challenges (RFC 7235). Parsing is strict about quotes: a scope
+//! such as `repository:a:pull,push` arrives quoted and contains commas. Parameters
+//! come in any order; names are matched case-insensitively.
 
 use std::collections::BTreeMap;
-
-use serde::Deserialize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
@@ -26,36 +24,9 @@ pub struct BearerChallenge {
     pub realm: String,
     pub service: Option<String>,
     pub scope: Option<String>,
-}
-
-impl BearerChallenge {
-    /// The token endpoint URL for this challenge.
-    pub fn token_url(&self) -> String {
-        let mut url = self.realm.clone();
-        let mut separator = if url.contains('?') { '&' } else { '?' };
-        for (key, value) in [("service", &self.service), ("scope", &self.scope)] {
-            if let Some(value) = value {
-                url.push(separator);
-                url.push_str(key);
-                url.push('=');
-                url.push_str(&percent_encode(value));
-                separator = '&';
-            }
-        }
-        url
-    }
-}
-
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    /// `insufficient_scope` when the token sent lacked rights, `invalid_token` when it
+    /// expired or was not accepted.
+    pub error: Option<String>,
 }
 
 /// Parses a header value holding one or more challenges. Malformed trailing parts are
@@ -134,36 +105,7 @@ pub fn bearer_challenge(header: &str) -> Option<BearerChallenge> {
                 realm: c.param("realm")?.to_owned(),
                 service: c.param("service").map(str::to_owned),
                 scope: c.param("scope").map(str::to_owned),
+                error: c.param("error").map(str::to_owned),
             })
         })
-}
-
-/// The token endpoint's answer; registries send `token`, `access_token` or both.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TokenResponse {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    access_token: Option<String>,
-    #[serde(default)]
-    pub expires_in: Option<u64>,
-}
-
-impl TokenResponse {
-    pub fn parse(body: &[u8]) -> Option<Self> {
-        let response: TokenResponse = serde_json::from_slice(body).ok()?;
-        response.bearer().is_some().then_some(response)
-    }
-
-    pub fn bearer(&self) -> Option<&str> {
-        self.token
-            .as_deref()
-            .or(self.access_token.as_deref())
-            .filter(|t| !t.is_empty())
-    }
-}
-
-/// The scope a request needs: `pull` to read, `pull,push` to write, `delete` to delete.
-pub fn repository_scope(repository: &str, actions: &str) -> String {
-    format!("repository:{repository}:{actions}")
 }

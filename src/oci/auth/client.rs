@@ -1,0 +1,225 @@
+//! [`HttpClient`] that signs requests in: Basic as an explicit header, or Docker
+//! token auth (a token per scope from the realm the registry names, renewed before
+//! it runs out). Requests to any origin but the registry's go out untouched.
+
+use std::rc::Rc;
+
+use super::challenge::{bearer_challenge, parse_challenges};
+use super::policy::AuthRefusal;
+use super::scope::{scope_for_request, ScopeSet, DELETE, PULL, PUSH};
+use super::session::{AuthSession, CachedToken, Scheme};
+use super::token::{granted_scopes, token_url, TokenResponse};
+use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
+
+/// Renew a token this long before it expires at most (a fifth of its life when
+/// that is shorter), so a request never carries a token that dies on the way.
+const RENEW_MARGIN_MS: u64 = 10_000;
+
+pub struct Authenticated<C> {
+    inner: C,
+    session: Rc<AuthSession>,
+}
+
+impl<C: Clone> Clone for Authenticated<C> {
+    fn clone(&self) -> Self {
+        Authenticated {
+            inner: self.inner.clone(),
+            session: self.session.clone(),
+        }
+    }
+}
+
+/// A request with what the session could attach, and the token it carries.
+struct Prepared(Request, Option<String>);
+
+impl<C: HttpClient> Authenticated<C> {
+    pub fn new(inner: C, session: Rc<AuthSession>) -> Self {
+        Authenticated { inner, session }
+    }
+
+    pub fn session(&self) -> &Rc<AuthSession> {
+        &self.session
+    }
+
+    /// Asks the token service what the user may do in `repository` (a token for
+    /// pull, push and delete carries only the actions granted), so a read-only
+    /// user is told before trying a change. Does nothing without token auth.
+    pub async fn probe_access(&self, repository: &str) -> Result<(), TransportFailure> {
+        if !matches!(self.session.scheme(), Some(Scheme::Bearer { .. })) {
+            return Ok(());
+        }
+        let wanted = ScopeSet::repository(repository, &[PULL, PUSH, DELETE]);
+        if self.session.access(repository).push.is_some() {
+            return Ok(());
+        }
+        self.obtain_token(&wanted).await.map(drop)
+    }
+
+    /// Attaches what the session knows for `needed` to `request`.
+    async fn prepare(
+        &self,
+        mut request: Request,
+        needed: &ScopeSet,
+    ) -> Result<Prepared, TransportFailure> {
+        match self.session.scheme() {
+            Some(Scheme::Basic) => {
+                if let Some(credentials) = self.session.credentials() {
+                    self.session
+                        .policy()
+                        .check_credentials_transport(&request.url)
+                        .map_err(TransportFailure::Refused)?;
+                    request = request.header("Authorization", credentials.basic_header());
+                }
+                Ok(Prepared(request, None))
+            }
+            Some(Scheme::Bearer { .. }) => {
+                if self.session.sign_in_needed() {
+                    return Ok(Prepared(request, None));
+                }
+                let token = match self.session.token_for(needed) {
+                    Some(token) => Some(token),
+                    None => self.obtain_token(needed).await?,
+                };
+                Ok(match token {
+                    Some(token) => Prepared(
+                        request.header("Authorization", format!("Bearer {token}")),
+                        Some(token),
+                    ),
+                    // The registry's own 401 then tells the views to ask for a sign-in.
+                    None => Prepared(request, None),
+                })
+            }
+            None => Ok(Prepared(request, None)),
+        }
+    }
+
+    /// GETs a token for `scopes` from the realm, with the user's credentials when
+    /// signed in. `None` when the token service refused them (or refuses anonymous
+    /// users): the session remembers, and the views ask for a sign-in.
+    async fn obtain_token(&self, scopes: &ScopeSet) -> Result<Option<String>, TransportFailure> {
+        let Some(Scheme::Bearer { realm, service }) = self.session.scheme() else {
+            return Ok(None);
+        };
+        let policy = self.session.policy();
+        let refused = TransportFailure::Refused;
+        policy.check_realm(&realm).map_err(refused)?;
+        let mut request = Request::new(Method::Get, token_url(&realm, service.as_deref(), scopes));
+        if let Some(credentials) = self.session.credentials() {
+            policy
+                .check_credentials_transport(&realm)
+                .map_err(refused)?;
+            request = request.header("Authorization", credentials.basic_header());
+        }
+        let issued_at = self.session.now();
+        let answer = match self.inner.send(request).await {
+            Ok(answer) => answer,
+            Err(TransportFailure::Network(_)) => {
+                return Err(refused(AuthRefusal::TokenServiceUnreachable { realm }))
+            }
+            Err(other) => return Err(other),
+        };
+        if matches!(answer.status, 401 | 403) {
+            self.session.mark_credentials_rejected();
+            return Ok(None);
+        }
+        if !answer.is_success() {
+            let status = answer.status;
+            return Err(refused(AuthRefusal::TokenServiceFailed { realm, status }));
+        }
+        let parsed = TokenResponse::parse(&answer.body)
+            .ok_or_else(|| refused(AuthRefusal::UnusableToken { realm }))?;
+        let token = parsed.bearer().unwrap_or_default().to_owned();
+        let lifetime_ms = parsed.lifetime_seconds().saturating_mul(1000);
+        let margin = RENEW_MARGIN_MS.min(lifetime_ms / 5);
+        self.session.store_token(CachedToken {
+            requested: scopes.clone(),
+            granted: granted_scopes(&token),
+            token: token.clone(),
+            renew_at: issued_at.saturating_add(lifetime_ms - margin),
+        });
+        Ok(Some(token))
+    }
+}
+
+impl<C: HttpClient> HttpClient for Authenticated<C> {
+    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        // Credentials and tokens go to the registry's origin only: an upload
+        // location or a redirect elsewhere gets the request as it is.
+        if !self.session.policy().is_registry(&request.url) {
+            return self.inner.send(request).await;
+        }
+        let needed = scope_for_request(self.session.policy().registry_origin(), &request);
+        let Prepared(first, sent_token) = self.prepare(request.clone(), &needed).await?;
+        let sent_credentials = first.headers.iter().any(|(n, _)| n == "Authorization");
+        let response = self.inner.send(first).await?;
+        if response.status != 401 {
+            self.note_refused_write(&request, &needed, &response);
+            return Ok(response);
+        }
+        let Some(header) = response.header("www-authenticate").map(str::to_owned) else {
+            return Ok(response);
+        };
+        if let Some(challenge) = bearer_challenge(&header) {
+            self.session.learn_scheme(Scheme::Bearer {
+                realm: challenge.realm.clone(),
+                service: challenge.service.clone(),
+            });
+            if let Some(token) = &sent_token {
+                self.session.forget_token(token);
+            }
+            if self.session.sign_in_needed() {
+                return Ok(response);
+            }
+            // `insufficient_scope` names what the request needs: ask again for that
+            // wider scope (pull, then push, then delete), once.
+            let wider = needed.union(&ScopeSet::parse(challenge.scope.as_deref().unwrap_or("")));
+            let Some(token) = self.obtain_token(&wider).await? else {
+                return Ok(response);
+            };
+            let retry = request
+                .clone()
+                .header("Authorization", format!("Bearer {token}"));
+            let second = self.inner.send(retry).await?;
+            self.note_refused_write(&request, &wider, &second);
+            return Ok(second);
+        }
+        let asks_basic = parse_challenges(&header)
+            .iter()
+            .any(|c| c.scheme == "basic");
+        if !asks_basic {
+            return Ok(response);
+        }
+        self.session.learn_scheme(Scheme::Basic);
+        if sent_credentials {
+            self.session.mark_credentials_rejected();
+            return Ok(response);
+        }
+        match self.prepare(request.clone(), &needed).await? {
+            Prepared(retry, _) if retry.headers.len() > request.headers.len() => {
+                let second = self.inner.send(retry).await?;
+                if second.status == 401 {
+                    self.session.mark_credentials_rejected();
+                }
+                Ok(second)
+            }
+            _ => Ok(response),
+        }
+    }
+}
+
+impl<C: HttpClient> Authenticated<C> {
+    /// A write the registry refused for lack of rights marks the repository
+    /// read-only for this user, so the views can say so before the next try.
+    fn note_refused_write(&self, request: &Request, needed: &ScopeSet, response: &Response) {
+        let is_write = !matches!(request.method, Method::Get | Method::Head);
+        let lacks_rights = response.status == 403
+            || (response.status == 401
+                && response
+                    .header("www-authenticate")
+                    .and_then(bearer_challenge)
+                    .is_some_and(|c| c.error.as_deref() == Some("insufficient_scope")));
+        if is_write && lacks_rights {
+            self.session.note_denied(needed);
+        }
+    }
+}

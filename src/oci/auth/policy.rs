@@ -1,0 +1,147 @@
+//! Where credentials may go. A hostile registry can name any token realm in its
+//! challenge; the user's password must only ever reach the registry itself and a
+//! realm the deployment trusts, and never cross the network in clear text.
+
+use std::fmt;
+
+use super::super::pagination::origin_of;
+
+/// A user name and a password or access token. Kept in memory only; `Debug` never
+/// shows the secret, so it cannot leak into a log or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    username: String,
+    secret: String,
+}
+
+impl Credentials {
+    pub fn new(username: &str, secret: &str) -> Self {
+        Credentials {
+            username: username.to_owned(),
+            secret: secret.to_owned(),
+        }
+    }
+
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The `Authorization` value for HTTP Basic.
+    pub fn basic_header(&self) -> String {
+        use base64::Engine as _;
+        let pair = format!("{}:{}", self.username, self.secret);
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Why signing a request in failed before the registry saw it: the console would
+/// have put credentials where they may not go, or the token service did not help.
+/// Nothing was sent to the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthRefusal {
+    /// The registry's challenge names a token service on another origin that the
+    /// deployment did not list in `config.json` `trustedRealms`.
+    UntrustedRealm { realm: String },
+    /// Credentials over plain http to a host that is not this computer.
+    CleartextCredentials { url: String },
+    /// The token service answered 2xx without a usable token.
+    UnusableToken { realm: String },
+    /// The token service failed (5xx, or another unexpected status).
+    TokenServiceFailed { realm: String, status: u16 },
+    /// No answer from the token service this page could read: down, or (across
+    /// origins) it sends no CORS headers, as most token services do not.
+    TokenServiceUnreachable { realm: String },
+}
+
+/// The registry and the token realms this console may send credentials to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthPolicy {
+    registry_origin: String,
+    trusted_realm_origins: Vec<String>,
+}
+
+impl AuthPolicy {
+    /// `trusted_realms`: URLs or origins from `config.json`; only their origins count.
+    pub fn new(registry_base: &str, trusted_realms: &[String]) -> Self {
+        AuthPolicy {
+            registry_origin: origin_of(registry_base),
+            trusted_realm_origins: trusted_realms
+                .iter()
+                .map(|realm| origin_of(realm.trim()))
+                .filter(|origin| !origin.is_empty())
+                .collect(),
+        }
+    }
+
+    pub fn registry_origin(&self) -> &str {
+        &self.registry_origin
+    }
+
+    pub fn is_registry(&self, url: &str) -> bool {
+        origin_of(url) == self.registry_origin
+    }
+
+    /// A realm on the registry's own origin, or one the deployment listed.
+    pub fn check_realm(&self, realm: &str) -> Result<(), AuthRefusal> {
+        let origin = origin_of(realm);
+        let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
+        if scheme_ok
+            && (origin == self.registry_origin || self.trusted_realm_origins.contains(&origin))
+        {
+            Ok(())
+        } else {
+            Err(AuthRefusal::UntrustedRealm {
+                realm: realm.to_owned(),
+            })
+        }
+    }
+
+    /// Credentials travel only over https, or over http to this computer (a
+    /// loopback address never leaves it).
+    pub fn check_credentials_transport(&self, url: &str) -> Result<(), AuthRefusal> {
+        let origin = origin_of(url);
+        if origin.starts_with("https://") || is_loopback_origin(&origin) {
+            Ok(())
+        } else {
+            Err(AuthRefusal::CleartextCredentials {
+                url: origin_or_url(&origin, url),
+            })
+        }
+    }
+}
+
+fn origin_or_url(origin: &str, url: &str) -> String {
+    if origin.is_empty() {
+        url.to_owned()
+    } else {
+        origin.to_owned()
+    }
+}
+
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(authority) = origin.strip_prefix("http://") else {
+        return false;
+    };
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host == "::1"
+        || host.ends_with(".localhost")
+        || host
+            .strip_prefix("127.")
+            .is_some_and(|rest| rest.split('.').count() == 3)
+}

@@ -1,0 +1,316 @@
+//! One sign-in to one registry, in memory only: the credentials, what the registry's
+//! challenges taught about its auth scheme, and the tokens obtained, per scope.
+//! Nothing here is ever written to storage; a reload of the page starts over.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use super::policy::{AuthPolicy, AuthRefusal, Credentials};
+use super::scope::{ScopeSet, DELETE, PUSH};
+
+/// Milliseconds since some fixed moment; the browser's `Date.now`, a test's dial.
+pub type Clock = Rc<dyn Fn() -> u64>;
+
+/// How the registry wants requests authorised, learned from its 401 challenges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scheme {
+    Basic,
+    Bearer {
+        realm: String,
+        service: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct CachedToken {
+    pub requested: ScopeSet,
+    /// From the token's `access` claim; `None` for opaque tokens.
+    pub granted: Option<ScopeSet>,
+    pub token: String,
+    /// Past this moment the token is renewed before use, so it never runs out
+    /// in the middle of a request.
+    pub renew_at: u64,
+}
+
+impl CachedToken {
+    /// Whether this token may be sent for `needed` at `now`.
+    fn serves(&self, needed: &ScopeSet, now: u64) -> bool {
+        now < self.renew_at
+            && self
+                .granted
+                .as_ref()
+                .unwrap_or(&self.requested)
+                .covers(needed)
+    }
+}
+
+/// At most this many tokens are kept; the oldest go first.
+const MAX_CACHED_TOKENS: usize = 64;
+
+#[derive(Default)]
+struct State {
+    credentials: Option<Credentials>,
+    scheme: Option<Scheme>,
+    tokens: Vec<CachedToken>,
+    /// The registry or its token service refused the credentials last sent.
+    credentials_rejected: bool,
+    /// The token service refused to issue anonymous tokens: ask for a sign-in
+    /// instead of asking it again for every request.
+    anonymous_refused: bool,
+    /// Repository → actions a write was refused for.
+    denied: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// What the views show about the sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionStatus {
+    pub username: Option<String>,
+    /// The registry asked for a login at least once.
+    pub login_seen: bool,
+    /// The host that issues tokens, for token auth.
+    pub token_host: Option<String>,
+    pub credentials_rejected: bool,
+}
+
+/// What the signed-in (or anonymous) user may do in one repository. `None` where
+/// nothing has told yet (Basic auth has no way to ask before a write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RepositoryAccess {
+    pub push: Option<bool>,
+    pub delete: Option<bool>,
+}
+
+impl RepositoryAccess {
+    /// Neither push nor delete is allowed: every change would be refused.
+    pub fn is_read_only(&self) -> bool {
+        self.push == Some(false) && self.delete != Some(true)
+    }
+}
+
+pub struct AuthSession {
+    policy: AuthPolicy,
+    clock: Clock,
+    state: RefCell<State>,
+    listener: RefCell<Option<Rc<dyn Fn()>>>,
+}
+
+impl AuthSession {
+    pub fn new(registry_base: &str, trusted_realms: &[String], clock: Clock) -> Self {
+        AuthSession {
+            policy: AuthPolicy::new(registry_base, trusted_realms),
+            clock,
+            state: RefCell::new(State::default()),
+            listener: RefCell::new(None),
+        }
+    }
+
+    pub fn policy(&self) -> &AuthPolicy {
+        &self.policy
+    }
+
+    pub(super) fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// Called whenever what [`status`](Self::status) or [`access`](Self::access)
+    /// report may have changed.
+    pub fn set_listener(&self, listener: impl Fn() + 'static) {
+        *self.listener.borrow_mut() = Some(Rc::new(listener));
+    }
+
+    fn changed(&self) {
+        let listener = self.listener.borrow().clone();
+        if let Some(listener) = listener {
+            listener();
+        }
+    }
+
+    /// Uses `credentials` from now on. Refused before anything is stored when they
+    /// would travel in clear text to the registry or its known token service.
+    pub fn sign_in(&self, credentials: Credentials) -> Result<(), AuthRefusal> {
+        self.check_destinations()?;
+        {
+            let mut state = self.state.borrow_mut();
+            state.credentials = Some(credentials);
+            // Tokens obtained anonymously or for someone else say nothing now.
+            state.tokens.clear();
+            state.denied.clear();
+            state.credentials_rejected = false;
+            state.anonymous_refused = false;
+        }
+        self.changed();
+        Ok(())
+    }
+
+    /// Forgets the credentials and every token obtained with them.
+    pub fn sign_out(&self) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.credentials = None;
+            state.tokens.clear();
+            state.denied.clear();
+            state.credentials_rejected = false;
+            state.anonymous_refused = false;
+        }
+        self.changed();
+    }
+
+    /// Whether credentials may be given to this registry at all (see `sign_in`).
+    pub fn check_destinations(&self) -> Result<(), AuthRefusal> {
+        let state = self.state.borrow();
+        if let Some(Scheme::Bearer { realm, .. }) = &state.scheme {
+            self.policy.check_realm(realm)?;
+            self.policy.check_credentials_transport(realm)?;
+        }
+        drop(state);
+        self.policy
+            .check_credentials_transport(self.policy.registry_origin())
+    }
+
+    pub fn status(&self) -> SessionStatus {
+        let state = self.state.borrow();
+        SessionStatus {
+            username: state.credentials.as_ref().map(|c| c.username().to_owned()),
+            login_seen: state.scheme.is_some(),
+            token_host: match &state.scheme {
+                Some(Scheme::Bearer { realm, .. }) => Some(host_of(realm)),
+                _ => None,
+            },
+            credentials_rejected: state.credentials_rejected,
+        }
+    }
+
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.state.borrow().scheme.clone()
+    }
+
+    pub(super) fn credentials(&self) -> Option<Credentials> {
+        self.state.borrow().credentials.clone()
+    }
+
+    pub(super) fn learn_scheme(&self, scheme: Scheme) {
+        let is_new = {
+            let mut state = self.state.borrow_mut();
+            let is_new = state.scheme.as_ref() != Some(&scheme);
+            state.scheme = Some(scheme);
+            is_new
+        };
+        if is_new {
+            self.changed();
+        }
+    }
+
+    pub(super) fn mark_credentials_rejected(&self) {
+        let mut state = self.state.borrow_mut();
+        if state.credentials.is_none() {
+            state.anonymous_refused = true;
+            return;
+        }
+        let was = std::mem::replace(&mut state.credentials_rejected, true);
+        drop(state);
+        if !was {
+            self.changed();
+        }
+    }
+
+    /// Asking the token service again is pointless until the user signs in
+    /// (again): it refused anonymous users, or the credentials given.
+    pub(super) fn sign_in_needed(&self) -> bool {
+        let state = self.state.borrow();
+        match state.credentials {
+            None => state.anonymous_refused,
+            Some(_) => state.credentials_rejected,
+        }
+    }
+
+    /// A cached token that may be sent for `needed` now.
+    pub(super) fn token_for(&self, needed: &ScopeSet) -> Option<String> {
+        let now = self.now();
+        self.state
+            .borrow()
+            .tokens
+            .iter()
+            .rev()
+            .find(|t| t.serves(needed, now))
+            .map(|t| t.token.clone())
+    }
+
+    pub(super) fn store_token(&self, token: CachedToken) {
+        let now = self.now();
+        {
+            let mut state = self.state.borrow_mut();
+            state
+                .tokens
+                .retain(|t| t.renew_at > now && t.requested != token.requested);
+            if state.tokens.len() >= MAX_CACHED_TOKENS {
+                state.tokens.remove(0);
+            }
+            state.tokens.push(token);
+        }
+        self.changed();
+    }
+
+    /// The registry refused `token`: never send it again.
+    pub(super) fn forget_token(&self, token: &str) {
+        self.state.borrow_mut().tokens.retain(|t| t.token != token);
+    }
+
+    pub(super) fn note_denied(&self, scopes: &ScopeSet) {
+        {
+            let mut state = self.state.borrow_mut();
+            for repository in scopes.repositories() {
+                let actions = scopes.actions_on(&repository).cloned().unwrap_or_default();
+                state
+                    .denied
+                    .entry(repository)
+                    .or_default()
+                    .extend(actions.into_iter().filter(|a| a == PUSH || a == DELETE));
+            }
+        }
+        self.changed();
+    }
+
+    /// What the current user may do in `repository`, from the rights the token
+    /// service granted and the writes the registry refused.
+    pub fn access(&self, repository: &str) -> RepositoryAccess {
+        let state = self.state.borrow();
+        let mut access = RepositoryAccess::default();
+        for token in &state.tokens {
+            let (Some(granted), Some(requested)) =
+                (&token.granted, token.requested.actions_on(repository))
+            else {
+                continue;
+            };
+            let held = granted.actions_on(repository);
+            let holds = |action: &str| held.is_some_and(|h| h.contains(action) || h.contains("*"));
+            if requested.contains(PUSH) {
+                access.push = Some(holds(PUSH));
+            }
+            if requested.contains(DELETE) {
+                access.delete = Some(holds(DELETE));
+            }
+        }
+        if let Some(denied) = state.denied.get(repository) {
+            if denied.contains(PUSH) {
+                access.push = Some(false);
+            }
+            if denied.contains(DELETE) {
+                access.delete = Some(false);
+            }
+        }
+        access
+    }
+}
+
+/// `host[:port]` of a URL, for messages.
+pub fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}

@@ -1,0 +1,675 @@
+//! Signing in, natively: the token protocol against a scripted registry and token
+//! service with their own rules (written here independently of the client's scope
+//! logic), and a test clock, so expiry is tested in milliseconds. The real
+//! distribution with a real token issuer is exercised by tests/e2e/auth.spec.mjs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use base64::Engine as _;
+use support::{block_on, response, ScriptedHttp};
+use tagdeck::oci::auth::{
+    scope_for_request, AuthRefusal, AuthSession, Authenticated, Credentials, ScopeSet,
+};
+use tagdeck::oci::client::Registry;
+use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::http::{Method, Request, Response};
+use tagdeck::oci::names::Repository;
+
+const REGISTRY: &str = "http://127.0.0.1:5000";
+const REALM: &str = "http://127.0.0.1:5000/token";
+
+/// A token service and a registry that demands its tokens, sharing one clock.
+struct World {
+    clock: Rc<Cell<u64>>,
+    realm: String,
+    /// Seconds a token lives; `None` leaves `expires_in` out (60 s default).
+    expires_in: Option<u64>,
+    anonymous_pull: bool,
+    /// The registry considers tokens expired this much earlier than announced.
+    exp_shortfall_ms: u64,
+    issued: RefCell<u64>,
+    token_requests: RefCell<Vec<Request>>,
+    registry_401s: Cell<u32>,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl World {
+    fn new() -> Rc<World> {
+        Rc::new(World {
+            clock: Rc::new(Cell::new(1_000_000)),
+            realm: REALM.into(),
+            expires_in: Some(300),
+            anonymous_pull: false,
+            exp_shortfall_ms: 0,
+            issued: RefCell::new(0),
+            token_requests: RefCell::new(Vec::new()),
+            registry_401s: Cell::new(0),
+        })
+    }
+
+    fn with(change: impl FnOnce(&mut World)) -> Rc<World> {
+        let mut world = Rc::try_unwrap(World::new()).ok().unwrap();
+        change(&mut world);
+        Rc::new(world)
+    }
+
+    fn user_actions(user: Option<&str>) -> Option<Vec<&'static str>> {
+        match user {
+            Some("admin:admin-secret") => Some(vec!["pull", "push", "delete", "*"]),
+            Some("reader:reader-secret") => Some(vec!["pull", "*"]),
+            Some(_) => None,
+            None => Some(vec!["pull"]),
+        }
+    }
+
+    fn token_answer(&self, request: &Request) -> Response {
+        self.token_requests.borrow_mut().push(request.clone());
+        let user = request
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .and_then(|(_, v)| v.strip_prefix("Basic "))
+            .map(|b| {
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b).unwrap())
+                    .unwrap()
+            });
+        if user.is_none() && !self.anonymous_pull {
+            return response(401, &[], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
+        }
+        let Some(rights) = World::user_actions(user.as_deref()) else {
+            return response(401, &[], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
+        };
+        let mut access = Vec::new();
+        for (key, value) in request
+            .url
+            .split('?')
+            .nth(1)
+            .unwrap_or("")
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+        {
+            if key != "scope" {
+                continue;
+            }
+            let value = percent_encoding::percent_decode_str(value)
+                .decode_utf8()
+                .unwrap();
+            let parts: Vec<&str> = value.split(':').collect();
+            let (kind, name, actions) = (parts[0], parts[1], parts[2]);
+            let granted: Vec<&str> = actions.split(',').filter(|a| rights.contains(a)).collect();
+            access.push(serde_json::json!({"type": kind, "name": name, "actions": granted}));
+        }
+        *self.issued.borrow_mut() += 1;
+        let exp_ms =
+            self.clock.get() + self.expires_in.unwrap_or(60) * 1000 - self.exp_shortfall_ms;
+        let claims =
+            serde_json::json!({"access": access, "exp": exp_ms, "jti": *self.issued.borrow()});
+        let token = format!("e30.{}.c2ln", b64(claims.to_string().as_bytes()));
+        let body = match self.expires_in {
+            Some(s) => serde_json::json!({"access_token": token, "expires_in": s}),
+            None => serde_json::json!({"token": token}),
+        };
+        response(200, &[], body.to_string().as_bytes())
+    }
+
+    /// What the registry demands, by its own reading of the path.
+    fn needed(request: &Request) -> (String, &'static str) {
+        let path = request.url.trim_start_matches(REGISTRY);
+        if path.starts_with("/v2/_catalog") {
+            return ("registry:catalog".into(), "*");
+        }
+        let action = match request.method {
+            Method::Get | Method::Head => "pull",
+            Method::Delete => "delete",
+            _ => "push",
+        };
+        let name = path.trim_start_matches("/v2/");
+        let end = ["/manifests/", "/blobs/", "/tags/"]
+            .iter()
+            .filter_map(|m| name.find(m))
+            .min()
+            .unwrap_or(name.len());
+        (format!("repository:{}", &name[..end]), action)
+    }
+
+    fn registry_answer(&self, request: &Request) -> Response {
+        let (resource, action) = World::needed(request);
+        let challenge = |error: &str| {
+            let scope = if request.url.ends_with("/v2/") {
+                String::new()
+            } else {
+                let wanted = if action == "push" {
+                    "pull,push"
+                } else {
+                    action
+                };
+                format!(r#",scope="{resource}:{wanted}""#)
+            };
+            format!(
+                r#"Bearer service="registry",realm="{}"{scope}{error}"#,
+                self.realm
+            )
+        };
+        let token = request
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .and_then(|(_, v)| v.strip_prefix("Bearer "));
+        let Some(token) = token else {
+            self.registry_401s.set(self.registry_401s.get() + 1);
+            return response(401, &[("WWW-Authenticate", &challenge(""))], b"");
+        };
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        if claims["exp"].as_u64().unwrap() <= self.clock.get() {
+            self.registry_401s.set(self.registry_401s.get() + 1);
+            return response(
+                401,
+                &[("WWW-Authenticate", &challenge(r#",error="invalid_token""#))],
+                b"",
+            );
+        }
+        let granted = request.url.ends_with("/v2/")
+            || claims["access"].as_array().unwrap().iter().any(|a| {
+                format!(
+                    "{}:{}",
+                    a["type"].as_str().unwrap(),
+                    a["name"].as_str().unwrap()
+                ) == resource
+                    && a["actions"].as_array().unwrap().iter().any(|x| x == action)
+            });
+        if !granted {
+            self.registry_401s.set(self.registry_401s.get() + 1);
+            return response(
+                401,
+                &[(
+                    "WWW-Authenticate",
+                    &challenge(r#",error="insufficient_scope""#),
+                )],
+                b"",
+            );
+        }
+        match (request.method, request.url.contains("/tags/list")) {
+            (_, true) => response(200, &[], br#"{"name":"team/app","tags":["v1"]}"#),
+            (Method::Get, false) if request.url.contains("_catalog") => {
+                response(200, &[], br#"{"repositories":["team/app"]}"#)
+            }
+            (Method::Delete, _) => response(202, &[], b""),
+            _ => response(200, &[], b"{}"),
+        }
+    }
+
+    fn http(self: &Rc<Self>) -> ScriptedHttp {
+        let world = self.clone();
+        ScriptedHttp::new(move |request| {
+            Ok(if request.url.starts_with(&world.realm) {
+                world.token_answer(request)
+            } else {
+                world.registry_answer(request)
+            })
+        })
+    }
+
+    fn session(&self, trusted: &[&str]) -> Rc<AuthSession> {
+        let clock = self.clock.clone();
+        let trusted: Vec<String> = trusted.iter().map(|s| s.to_string()).collect();
+        Rc::new(AuthSession::new(
+            REGISTRY,
+            &trusted,
+            Rc::new(move || clock.get()),
+        ))
+    }
+
+    fn token_scopes(&self) -> Vec<Vec<String>> {
+        self.token_requests
+            .borrow()
+            .iter()
+            .map(|r| {
+                r.url
+                    .split('?')
+                    .nth(1)
+                    .unwrap_or("")
+                    .split('&')
+                    .filter_map(|p| p.strip_prefix("scope="))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+fn app() -> Repository {
+    Repository::parse("team/app").unwrap()
+}
+
+fn admin() -> Credentials {
+    Credentials::new("admin", "admin-secret")
+}
+
+#[test]
+fn scope_is_known_from_the_request_before_it_is_sent() {
+    let scope = |method, path: &str| {
+        scope_for_request(REGISTRY, &Request::new(method, format!("{REGISTRY}{path}"))).to_string()
+    };
+    assert_eq!(scope(Method::Get, "/v2/"), "");
+    assert_eq!(
+        scope(Method::Get, "/v2/_catalog?n=1000"),
+        "registry:catalog:*"
+    );
+    assert_eq!(
+        scope(Method::Head, "/v2/team/app/manifests/v1"),
+        "repository:team/app:pull"
+    );
+    assert_eq!(
+        scope(Method::Put, "/v2/team/app/manifests/v1"),
+        "repository:team/app:pull,push"
+    );
+    assert_eq!(
+        scope(Method::Delete, "/v2/team/app/manifests/sha256:ab"),
+        "repository:team/app:delete"
+    );
+    assert_eq!(
+        scope(Method::Get, "/v2/team/app/tags/list"),
+        "repository:team/app:pull"
+    );
+    // A copy touches two repositories: the mount needs pull on its source too.
+    assert_eq!(
+        scope(
+            Method::Post,
+            "/v2/dst/app/blobs/uploads/?mount=sha256:ab&from=team/app"
+        ),
+        "repository:dst/app:pull,push repository:team/app:pull"
+    );
+    // A repository may have a component named like a route word.
+    assert_eq!(
+        scope(Method::Get, "/v2/a/blobs/x/blobs/sha256:ab"),
+        "repository:a/blobs/x:pull"
+    );
+    // Another origin needs nothing from this registry's session.
+    let elsewhere = Request::new(
+        Method::Get,
+        "https://storage.example.com/v2/team/app/blobs/x",
+    );
+    assert!(scope_for_request(REGISTRY, &elsewhere).is_empty());
+}
+
+#[test]
+fn scope_sets_parse_cover_and_ignore_junk() {
+    let granted = ScopeSet::parse("repository:team/app:pull,push registry:catalog:*");
+    assert!(granted.covers(&ScopeSet::repository("team/app", &["pull"])));
+    assert!(!granted.covers(&ScopeSet::repository("team/app", &["delete"])));
+    assert!(granted.covers(&ScopeSet::catalog()));
+    assert!(!granted.covers(&ScopeSet::repository("other", &["pull"])));
+    for junk in [
+        "",
+        "nonsense",
+        "a:b",
+        "repository:x\"y:pull",
+        ":x:pull",
+        "repository::pull",
+    ] {
+        assert!(ScopeSet::parse(junk).is_empty(), "{junk:?}");
+    }
+}
+
+#[test]
+fn signed_in_reads_reuse_one_token_per_scope() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    // First contact: /v2/ answers 401 and teaches the scheme.
+    assert!(matches!(
+        block_on(registry.check_api()),
+        Err(RegistryError::Unauthorized { .. })
+    ));
+    assert!(session.status().login_seen);
+    assert_eq!(
+        session.status().token_host.as_deref(),
+        Some("127.0.0.1:5000")
+    );
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    for _ in 0..5 {
+        block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    }
+    assert_eq!(block_on(registry.tags(&app(), |_| {})).unwrap(), vec!["v1"]);
+    // An anonymous try at first contact, then one token for /v2/ and one for pull
+    // on team/app; the cache served the rest.
+    assert_eq!(
+        world.token_scopes(),
+        vec![vec![], vec![], vec!["repository:team/app:pull".to_owned()]]
+    );
+    assert_eq!(session.status().username.as_deref(), Some("admin"));
+    // The token service saw Basic credentials; the registry only tokens.
+    let sent = http.sent.borrow();
+    for request in sent.iter().filter(|r| !r.url.starts_with(REALM)) {
+        let auth = request.headers.iter().find(|(n, _)| n == "Authorization");
+        assert!(
+            auth.is_none_or(|(_, v)| v.starts_with("Bearer ")),
+            "{request:?}"
+        );
+    }
+}
+
+#[test]
+fn a_token_is_renewed_before_it_runs_out() {
+    let world = World::with(|w| w.expires_in = Some(3));
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    let refusals_before = world.registry_401s.get();
+    let tokens_before = world.token_requests.borrow().len();
+    // 2.5 s later the token has 0.5 s left, under a fifth of its 3 s life: renewed
+    // before use, so the registry never sees an expired token.
+    world.clock.set(world.clock.get() + 2_500);
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(world.token_requests.borrow().len(), tokens_before + 1);
+    assert_eq!(world.registry_401s.get(), refusals_before);
+    // Long after, and without expires_in (60 s default): still no refusal.
+    world.clock.set(world.clock.get() + 3_600_000);
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(world.registry_401s.get(), refusals_before);
+}
+
+#[test]
+fn a_token_without_expires_in_lives_sixty_seconds() {
+    let world = World::with(|w| w.expires_in = None);
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    let tokens = world.token_requests.borrow().len();
+    world.clock.set(world.clock.get() + 30_000);
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(
+        world.token_requests.borrow().len(),
+        tokens,
+        "still fresh at 30 s"
+    );
+    world.clock.set(world.clock.get() + 25_000);
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(
+        world.token_requests.borrow().len(),
+        tokens + 1,
+        "renewed at 55 s"
+    );
+}
+
+#[test]
+fn a_token_the_registry_refuses_is_replaced_once() {
+    // The registry's clock runs ahead: it calls tokens expired 100 s early.
+    let world = World::with(|w| w.exp_shortfall_ms = 100_000);
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    let tokens = world.token_requests.borrow().len();
+    world.clock.set(world.clock.get() + 250_000);
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(world.token_requests.borrow().len(), tokens + 1);
+    // The refused token is never sent again.
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(world.token_requests.borrow().len(), tokens + 1);
+}
+
+#[test]
+fn insufficient_scope_asks_again_with_the_wider_scope() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = world.http();
+    let client = Authenticated::new(&http, session.clone());
+    let _ = block_on(Registry::new(REGISTRY, client.clone()).check_api());
+    session.sign_in(admin()).unwrap();
+    let registry = Registry::new(REGISTRY, client);
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_put(
+        &app(),
+        "v2",
+        b"{}",
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    block_on(registry.tag_delete(&app(), &tagdeck::oci::names::Tag::parse("v2").unwrap())).unwrap();
+    let scopes = world.token_scopes();
+    assert!(
+        scopes.contains(&vec!["repository:team/app:pull,push".to_owned()]),
+        "{scopes:?}"
+    );
+    assert!(
+        scopes.contains(&vec!["repository:team/app:delete".to_owned()]),
+        "{scopes:?}"
+    );
+    // Scopes were known in advance: not one request was refused on the way.
+    assert_eq!(world.registry_401s.get(), 1, "only the first contact");
+}
+
+#[test]
+fn a_copy_asks_for_both_repositories_in_one_token() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = world.http();
+    let client = Authenticated::new(&http, session.clone());
+    let _ = block_on(Registry::new(REGISTRY, client.clone()).check_api());
+    session.sign_in(admin()).unwrap();
+    let registry = Registry::new(REGISTRY, client);
+    let target = Repository::parse("team/copy").unwrap();
+    let digest = tagdeck::oci::names::Digest::sha256_of(b"layer");
+    let _ = block_on(registry.blob_mount(&target, &digest, &app()));
+    let scopes = world.token_scopes();
+    assert_eq!(
+        scopes.last().unwrap(),
+        &vec![
+            "repository:team/app:pull".to_owned(),
+            "repository:team/copy:pull,push".to_owned()
+        ]
+    );
+}
+
+#[test]
+fn anonymous_access_is_used_where_allowed_and_sign_in_asked_for_more() {
+    let world = World::with(|w| w.anonymous_pull = true);
+    let session = world.session(&[]);
+    let http = world.http();
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    block_on(registry.check_api()).unwrap();
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    assert_eq!(session.status().username, None);
+    // The catalog needs more than anonymous pull: login required.
+    assert!(matches!(
+        block_on(registry.catalog()),
+        Err(RegistryError::Unauthorized { .. })
+    ));
+    // Asked up front, the token service says anonymous users may only read.
+    block_on(client.probe_access("team/app")).unwrap();
+    assert!(session.access("team/app").is_read_only());
+    session.sign_in(admin()).unwrap();
+    assert_eq!(block_on(registry.catalog()).unwrap(), vec!["team/app"]);
+    block_on(client.probe_access("team/app")).unwrap();
+    assert!(!session.access("team/app").is_read_only());
+    assert_eq!(session.access("team/app").push, Some(true));
+}
+
+#[test]
+fn a_reader_is_read_only_before_trying_and_a_refused_write_says_so_too() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = world.http();
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    let _ = block_on(registry.check_api());
+    session
+        .sign_in(Credentials::new("reader", "reader-secret"))
+        .unwrap();
+    block_on(client.probe_access("team/app")).unwrap();
+    assert!(session.access("team/app").is_read_only());
+    assert_eq!(session.access("other/repo"), Default::default());
+    // Even unasked, a refused write marks the repository.
+    session
+        .sign_in(Credentials::new("reader", "reader-secret"))
+        .unwrap();
+    let put = block_on(registry.manifest_put(
+        &app(),
+        "v9",
+        b"{}",
+        "application/vnd.oci.image.manifest.v1+json",
+    ));
+    assert!(
+        matches!(put, Err(RegistryError::Unauthorized { .. })),
+        "{put:?}"
+    );
+    assert_eq!(session.access("team/app").push, Some(false));
+}
+
+#[test]
+fn a_wrong_password_is_reported_and_not_retried_for_every_request() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(Credentials::new("admin", "wrong")).unwrap();
+    let error = block_on(registry.check_api()).unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Unauthorized { .. }),
+        "{error:?}"
+    );
+    assert!(session.status().credentials_rejected);
+    let asked = world.token_requests.borrow().len();
+    for _ in 0..3 {
+        let _ = block_on(registry.manifest_head(&app(), "v1"));
+    }
+    assert_eq!(world.token_requests.borrow().len(), asked);
+    assert!(!format!("{error} {error:?}").contains("wrong"));
+    // Signing in again starts afresh.
+    session.sign_in(admin()).unwrap();
+    assert!(!session.status().credentials_rejected);
+    block_on(registry.check_api()).unwrap();
+}
+
+#[test]
+fn a_realm_on_another_host_gets_nothing_unless_trusted() {
+    let world = World::with(|w| w.realm = "https://auth.example.com/token".into());
+    let http = world.http();
+    let session = world.session(&[]);
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let error = block_on(registry.check_api()).unwrap_err();
+    match &error {
+        RegistryError::SignInRefused {
+            refusal: AuthRefusal::UntrustedRealm { realm },
+            ..
+        } => {
+            assert_eq!(realm, "https://auth.example.com/token")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(error.advice().contains("auth.example.com"));
+    assert!(error.advice().contains("trustedRealms"));
+    // Signing in is refused too, before the credentials are kept.
+    assert!(matches!(
+        session.sign_in(admin()),
+        Err(AuthRefusal::UntrustedRealm { .. })
+    ));
+    assert!(
+        world.token_requests.borrow().is_empty(),
+        "nothing was sent to the realm"
+    );
+
+    let trusted = world.session(&["https://auth.example.com"]);
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, trusted.clone()));
+    let _ = block_on(registry.check_api());
+    trusted.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+}
+
+#[test]
+fn credentials_never_travel_in_clear_text_except_to_this_computer() {
+    let session = AuthSession::new("http://registry.example.com", &[], Rc::new(|| 0));
+    assert!(matches!(
+        session.sign_in(admin()),
+        Err(AuthRefusal::CleartextCredentials { .. })
+    ));
+    assert_eq!(session.status().username, None);
+    for base in [
+        "https://registry.example.com",
+        "http://localhost:5000",
+        "http://127.0.0.1:5000",
+        "http://[::1]:5000",
+    ] {
+        AuthSession::new(base, &[], Rc::new(|| 0))
+            .sign_in(admin())
+            .unwrap();
+    }
+    assert!(!format!("{:?}", admin()).contains("admin-secret"));
+}
+
+/// A registry behind htpasswd: Basic as an explicit header after the challenge, and
+/// to the registry's origin only.
+#[test]
+fn basic_goes_to_the_registry_origin_only() {
+    let http = ScriptedHttp::new(|request| {
+        let basic = request
+            .headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Basic "));
+        Ok(if request.url.starts_with(REGISTRY) && !basic {
+            response(
+                401,
+                &[("WWW-Authenticate", r#"Basic realm="registry""#)],
+                b"",
+            )
+        } else if request.url.contains("/blobs/uploads/") && request.method == Method::Post {
+            response(
+                202,
+                &[("Location", "https://uploads.example.com/session/1")],
+                b"",
+            )
+        } else {
+            response(200, &[], b"{}")
+        })
+    });
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    assert!(matches!(
+        block_on(registry.check_api()),
+        Err(RegistryError::Unauthorized { .. })
+    ));
+    assert_eq!(session.status().token_host, None);
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    block_on(registry.blob_upload(&app(), b"data")).unwrap();
+    let sent = http.sent.borrow();
+    let upload = sent
+        .iter()
+        .find(|r| r.url.starts_with("https://uploads.example.com"))
+        .unwrap();
+    assert!(upload.headers.iter().all(|(n, _)| n != "Authorization"));
+    assert!(sent
+        .iter()
+        .filter(|r| r.url.starts_with(REGISTRY))
+        .next_back()
+        .unwrap()
+        .headers
+        .iter()
+        .any(|(n, v)| n == "Authorization" && v == &admin().basic_header()));
+}
