@@ -666,8 +666,7 @@ fn basic_goes_to_the_registry_origin_only() {
     assert!(upload.headers.iter().all(|(n, _)| n != "Authorization"));
     assert!(sent
         .iter()
-        .filter(|r| r.url.starts_with(REGISTRY))
-        .next_back()
+        .rfind(|r| r.url.starts_with(REGISTRY))
         .unwrap()
         .headers
         .iter()
