@@ -41,19 +41,84 @@ function tarOneFile(name, content) {
   return Buffer.concat([header, body, Buffer.alloc(1024)]);
 }
 
+/** The parameters of a `WWW-Authenticate: Bearer k="v",...` challenge; null for other schemes. */
+export function parseBearerChallenge(header) {
+  const match = /^\s*Bearer\s+(.*)$/i.exec(header ?? '');
+  if (!match) return null;
+  const params = {};
+  for (const [, key, quoted, bare] of match[1].matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g)) {
+    params[key.toLowerCase()] = quoted !== undefined ? quoted.replace(/\\(.)/g, '$1') : bare;
+  }
+  return params;
+}
+
+// The scope a request needs, guessed from its method and path so a cached token is
+// sent up front instead of after a 401 on every request.
+function scopeFor(method, url) {
+  const { pathname } = new URL(url);
+  if (pathname === '/v2/_catalog') return 'registry:catalog:*';
+  const repo = /^\/v2\/(.+)\/(?:manifests|blobs|tags)\//.exec(pathname)?.[1];
+  if (!repo) return null;
+  const actions = { GET: 'pull', HEAD: 'pull', DELETE: 'delete' }[method] ?? 'pull,push';
+  return `repository:${repo}:${actions}`;
+}
+
 export class RegistryWriter {
-  constructor(baseUrl, { credentials = null } = {}) {
+  /**
+   * credentials: { user, password } sent as Basic to a registry with htpasswd auth, or
+   * to the token service a registry with token auth names in its Bearer challenge.
+   * realm: a token service URL to use instead of the challenge's realm (for a realm
+   * reached through a proxy this process cannot or should not go through).
+   */
+  constructor(baseUrl, { credentials = null, realm = null } = {}) {
     this.base = baseUrl.replace(/\/$/, '');
-    this.auth = credentials
-      ? { Authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}` }
-      : {};
+    this.credentials = credentials;
+    this.realm = realm;
+    this.basic = credentials
+      ? `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`
+      : null;
+    this.tokens = new Map(); // scope → { token, expires } (ms)
+    this.tokenAuth = false; // once the registry asked for a token, Basic goes to the realm only
+  }
+
+  cachedToken(scope) {
+    const entry = scope && this.tokens.get(scope);
+    if (!entry || entry.expires <= Date.now()) return null;
+    return entry.token;
+  }
+
+  /** Fetches a token for the challenge's scope from its realm (or `this.realm`). */
+  async fetchToken(challenge) {
+    const realm = new URL(this.realm ?? challenge.realm);
+    if (challenge.service) realm.searchParams.set('service', challenge.service);
+    for (const scope of (challenge.scope ?? '').split(' ').filter(Boolean)) realm.searchParams.append('scope', scope);
+    const response = await fetch(realm, { headers: this.basic ? { Authorization: this.basic } : {} });
+    if (!response.ok) throw new Error(`token from ${realm}: HTTP ${response.status} ${await response.text()}`);
+    const body = await response.json();
+    const token = body.token ?? body.access_token;
+    // Renewed a little early: a token must not expire between the cache and the registry.
+    const lifetime = Math.max((body.expires_in ?? 60) - 5, 0) * 1000;
+    this.tokens.set(challenge.scope ?? '', { token, expires: Date.now() + lifetime });
+    return token;
   }
 
   async request(method, url, { headers = {}, body } = {}) {
-    const response = await fetch(new URL(url, this.base), {
-      method, body, headers: { ...this.auth, ...headers }, redirect: 'manual',
+    const target = new URL(url, this.base).href;
+    const send = (authorization) => fetch(target, {
+      method, body, redirect: 'manual',
+      headers: { ...(authorization ? { Authorization: authorization } : {}), ...headers },
     });
-    return response;
+    const guessed = scopeFor(method, target);
+    const cached = this.cachedToken(guessed)
+      ?? (guessed?.endsWith(':pull') ? this.cachedToken(`${guessed},push`) : null);
+    const response = await send(cached ? `Bearer ${cached}` : (this.tokenAuth ? null : this.basic));
+    const challenge = response.status === 401 ? parseBearerChallenge(response.headers.get('www-authenticate')) : null;
+    if (!challenge) return response;
+    await response.arrayBuffer(); // let the connection be reused
+    this.tokenAuth = true;
+    const token = await this.fetchToken(challenge);
+    if (guessed && guessed !== challenge.scope) this.tokens.set(guessed, this.tokens.get(challenge.scope ?? ''));
+    return send(`Bearer ${token}`);
   }
 
   async expect(response, okStatuses, what) {
@@ -180,12 +245,13 @@ const AMD64 = { os: 'linux', architecture: 'amd64' };
 const ARM64 = { os: 'linux', architecture: 'arm64', variant: 'v8' };
 
 /**
- * Pushes the demo set. `scaleTags` is how many tags `scale/many-tags` gets (0 skips it).
+ * Pushes the demo set. `scaleTags` is how many tags `scale/many-tags` gets (0 skips it);
+ * `credentials` and `realm` are the RegistryWriter's.
  * Returns { registry, repositories: { [name]: { [tag]: image } } }, where image holds
  * digest, mediaType, kind ('image' | 'multi-arch'), size, created, platforms.
  */
-export async function pushDemoFixtures(baseUrl, { credentials = null, scaleTags = 2000 } = {}) {
-  const writer = new RegistryWriter(baseUrl, { credentials });
+export async function pushDemoFixtures(baseUrl, { credentials = null, realm = null, scaleTags = 2000 } = {}) {
+  const writer = new RegistryWriter(baseUrl, { credentials, realm });
   const repositories = {};
   const record = (repo, tags, image) => {
     repositories[repo] ??= {};

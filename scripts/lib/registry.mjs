@@ -12,9 +12,19 @@ const CORS_METHODS = ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'
 const CORS_HEADERS = ['Authorization', 'Accept', 'Content-Type'];
 const CORS_EXPOSE = ['Docker-Content-Digest', 'Link', 'Location', 'WWW-Authenticate', 'Content-Length'];
 
-const yamlList = (items) => `[${items.map((i) => `'${i}'`).join(', ')}]`;
+const yamlString = (value) => `'${String(value).replaceAll("'", "''")}'`;
+const yamlList = (items) => `[${items.map(yamlString).join(', ')}]`;
 
-function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpasswdFile }) {
+function authConfig({ htpasswdFile, token }) {
+  if (htpasswdFile) return `auth:\n  htpasswd:\n    realm: tagdeck-test\n    path: ${htpasswdFile}\n`;
+  if (token) {
+    return `auth:\n  token:\n    realm: ${yamlString(token.realm)}\n    service: ${yamlString(token.service)}\n`
+      + `    issuer: ${yamlString(token.issuer)}\n    rootcertbundle: ${yamlString(token.rootCertBundle)}\n`;
+  }
+  return '';
+}
+
+function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpasswdFile, token }) {
   const headers = [`    X-Content-Type-Options: [nosniff]`];
   if (corsOrigin) {
     headers.push(
@@ -24,9 +34,6 @@ function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpas
     );
     if (corsHeaders.length) headers.push(`    Access-Control-Allow-Headers: ${yamlList(corsHeaders)}`);
   }
-  const auth = htpasswdFile
-    ? `auth:\n  htpasswd:\n    realm: tagdeck-test\n    path: ${htpasswdFile}\n`
-    : '';
   return `version: 0.1
 log:
   level: warn
@@ -45,7 +52,7 @@ http:
   secret: ${randomBytes(16).toString('hex')}
   headers:
 ${headers.join('\n')}
-${auth}`;
+${authConfig({ htpasswdFile, token })}`;
 }
 
 /**
@@ -54,10 +61,14 @@ ${auth}`;
  * - corsOrigin: value of Access-Control-Allow-Origin, or null for no CORS headers;
  * - corsHeaders: Access-Control-Allow-Headers (empty: a half-done CORS setup whose
  *   preflights fail);
- * - htpasswd: { user, password } to require Basic auth.
+ * - htpasswd: { user, password } to require Basic auth;
+ * - token: { realm, service, issuer, rootCertBundle } to require tokens from a token
+ *   service (see token-service.mjs; startTokenRegistry in auth-registry.mjs wires both).
  * Returns { url, port, dir, stop() }.
  */
-export async function startRegistry({ deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null } = {}) {
+export async function startRegistry({
+  deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null, token = null,
+} = {}) {
   const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-registry-')));
   const port = await freePort();
   let htpasswdFile = null;
@@ -68,7 +79,7 @@ export async function startRegistry({ deletes = true, corsOrigin = '*', corsHead
   }
   const configFile = path.join(dir, 'config.yml');
   await writeFile(configFile, registryConfig({
-    port, storage: path.join(dir, 'storage'), deletes, corsOrigin, corsHeaders, htpasswdFile,
+    port, storage: path.join(dir, 'storage'), deletes, corsOrigin, corsHeaders, htpasswdFile, token,
   }));
   const log = await open(path.join(dir, 'registry.log'), 'a');
   const proc = spawnManaged('docker-registry', ['serve', configFile], { logFile: log.fd });
