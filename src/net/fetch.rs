@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Method as FetchMethod, RequestBuilder};
 use js_sys::Uint8Array;
-use web_sys::{AbortController, AbortSignal, RequestCache};
+use web_sys::{AbortController, AbortSignal, RequestCache, RequestCredentials};
 
 use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 
@@ -48,6 +48,10 @@ impl HttpClient for FetchClient {
             // Registry answers depend on Accept and change after every write: a
             // cached answer would show a tag that no longer exists.
             .cache(RequestCache::NoStore)
+            // Never the browser's own credentials (a remembered Basic login, cookies):
+            // only the explicit Authorization header the sign-in adds, to the
+            // registry's origin. This also keeps the browser's login prompt away.
+            .credentials(RequestCredentials::Omit)
             .abort_signal(self.signal.as_ref());
         for (name, value) in &request.headers {
             builder = builder.header(name, value);

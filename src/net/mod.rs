@@ -1,7 +1,10 @@
-//! The browser transport: the only module that calls fetch.
+//! The browser transport: the only module that calls fetch, and the tab's
+//! in-memory sign-ins that requests go through.
 
 mod fetch;
 mod probe;
+mod session;
 
 pub use fetch::FetchClient;
 pub use probe::is_reachable;
+pub use session::{probe_access, registry, session_for, set_trusted_realms, RegistryHttp};

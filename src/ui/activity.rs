@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
-use crate::net::FetchClient;
+use crate::net;
+use crate::net::{FetchClient, RegistryHttp};
 use crate::oci::changes::{ChangeError, Removal, TagWrite};
 use crate::oci::client::Registry;
 use crate::ui::browser;
@@ -50,7 +51,7 @@ impl UndoAction {
 }
 
 async fn undo_single(
-    registry: &Registry<FetchClient>,
+    registry: &Registry<RegistryHttp>,
     action: &UndoAction,
 ) -> Result<(), ChangeError> {
     match action {
@@ -64,7 +65,7 @@ async fn undo_single(
 /// Undoes `action`, every item of a batch even when some fail (last change first).
 /// On failure: what happened, and what is still to undo, which a retry undoes.
 async fn undo_action(
-    registry: &Registry<FetchClient>,
+    registry: &Registry<RegistryHttp>,
     action: &UndoAction,
 ) -> Result<(), (String, UndoAction)> {
     match action {
@@ -208,7 +209,7 @@ impl Changes {
         self.settle(id, EntryState::Undoing, Some(action.clone()));
         let changes = *self;
         spawn_local(async move {
-            let registry = Registry::new(&entry.registry, FetchClient::new());
+            let registry = net::registry(&entry.registry, FetchClient::new());
             let (state, left) = match undo_action(&registry, &action).await {
                 Ok(()) => (EntryState::Undone, None),
                 Err((message, left)) => (EntryState::UndoFailed { message }, Some(left)),

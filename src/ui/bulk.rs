@@ -11,12 +11,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::model::tag_table::apply_pattern;
-use crate::net::FetchClient;
+use crate::net;
+use crate::net::{FetchClient, RegistryHttp};
 use crate::oci::changes::{ChangeError, ImageUsers, CONCURRENT_LOOKUPS};
 use crate::oci::client::Registry;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::activity::{unique_marker, use_changes, UndoAction};
+use crate::ui::sign_in::blocked_reasons;
 
 #[derive(Clone, PartialEq, Eq)]
 enum ItemState {
@@ -120,6 +122,7 @@ pub fn BulkBar(
     }
     let pending = StoredValue::new(pending);
     let count = move || selection.tags.with(|s| s.len());
+    let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
     // Selected tags the filter hides are acted on too: say how many there are.
     let hidden = move || {
         let shown: HashSet<String> = shown.get().into_iter().collect();
@@ -168,7 +171,7 @@ pub fn BulkBar(
         let digests = digests.get_untracked();
         let pattern = pattern.get_untracked();
         spawn_local(async move {
-            let client = Rc::new(Registry::new(&registry, FetchClient::new()));
+            let client = Rc::new(net::registry(&registry, FetchClient::new()));
             let undo = match kind {
                 BulkKind::AddTags => {
                     add_tags(&client, &repository, &chosen, &digests, &pattern, items).await
@@ -259,7 +262,11 @@ pub fn BulkBar(
                 />
                 <button
                     type="button"
-                    disabled=move || count() == 0 || pattern_problem().is_some() || running.get().is_some()
+                    disabled=move || {
+                        count() == 0 || pattern_problem().is_some() || running.get().is_some()
+                            || add_blocked.get().is_some()
+                    }
+                    title=move || add_blocked.get()
                     on:click=move |_| run(BulkKind::AddTags, false)
                 >
                     "Add tag to selected"
@@ -267,7 +274,8 @@ pub fn BulkBar(
                 <button
                     type="button"
                     class="danger"
-                    disabled=move || count() == 0 || running.get().is_some()
+                    disabled=move || count() == 0 || running.get().is_some() || remove_blocked.get().is_some()
+                    title=move || remove_blocked.get()
                     on:click=move |_| run(BulkKind::Remove, false)
                 >
                     "Remove selected tags"
@@ -410,7 +418,7 @@ where
 }
 
 async fn add_tags(
-    client: &Registry<FetchClient>,
+    client: &Registry<RegistryHttp>,
     repository: &Repository,
     chosen: &[String],
     digests: &HashMap<String, Digest>,
@@ -450,7 +458,7 @@ async fn add_tags(
 }
 
 async fn remove_tags(
-    client: &Registry<FetchClient>,
+    client: &Registry<RegistryHttp>,
     repository: &Repository,
     chosen: &[String],
     digests: &HashMap<String, Digest>,

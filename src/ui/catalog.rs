@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::model::catalog_tree::catalog_rows;
 use crate::model::route::View;
-use crate::oci::client::Registry;
+use crate::net;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
@@ -23,7 +23,7 @@ impl CatalogFilter {
 pub fn CatalogView(registry: String) -> impl IntoView {
     let client = browser::client_for_this_view();
     let repositories = LocalResource::new(move || {
-        let registry = Registry::new(&registry, client.clone());
+        let registry = net::registry(&registry, client.clone());
         async move { registry.catalog().await }
     });
     // Kept across the rebuild that follows every change made in this tab.
@@ -80,14 +80,14 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView
         <ul class="repository-list" aria-label="Repositories">
             <For each=move || rows.get() key=|row| row.name.clone() let:row>
                 {
-                    let indent = format!("padding-left: {}rem", 0.75 + 1.25 * row.depth as f64);
+                    let indent = format!("{}rem", 0.75 + 1.25 * row.depth as f64);
                     if row.is_repository {
                         let (namespace, short) = match row.name.rsplit_once('/') {
                             Some((ns, short)) => (format!("{ns}/"), short.to_owned()),
                             None => (String::new(), row.name.clone()),
                         };
                         view! {
-                            <li class="repository" style=indent>
+                            <li class="repository" style:padding-left=indent.clone()>
                                 <Link view=View::Repository { name: row.name.clone() }>
                                     <span class="namespace">{namespace}</span>
                                     {short}
@@ -97,7 +97,7 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView
                             .into_any()
                     } else {
                         view! {
-                            <li class="namespace-heading" role="none" style=indent>
+                            <li class="namespace-heading" role="none" style:padding-left=indent.clone()>
                                 {row.name.clone()}
                             </li>
                         }

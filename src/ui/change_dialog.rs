@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::net;
 use crate::net::FetchClient;
 use crate::oci::changes::{ChangeError, ImageUsers, RemovalMethod, TagWrite};
-use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::activity::{unique_marker, use_changes, Changes, UndoAction};
 use crate::ui::browser;
@@ -295,7 +295,7 @@ fn AddTagForm(
         );
         phase.set(Phase::Working(format!("Tagging {repository}:{tag}…")));
         spawn_local(async move {
-            let client = Registry::new(&registry, FetchClient::new());
+            let client = net::registry(&registry, FetchClient::new());
             let result = async {
                 let repo = Repository::parse(&repository)?;
                 let manifest = client.manifest_get(&repo, digest.as_str()).await?;
@@ -373,7 +373,7 @@ fn CopyForm(
         );
         phase.set(Phase::Working("Reading the image…".into()));
         spawn_local(async move {
-            let client = Registry::new(&registry, FetchClient::new());
+            let client = net::registry(&registry, FetchClient::new());
             let result = async {
                 let from = Repository::parse(&repository)?;
                 let manifest = client.manifest_get(&from, digest.as_str()).await?;
@@ -459,7 +459,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
             digest.clone(),
         );
         spawn_local(async move {
-            let client = Registry::new(&registry, FetchClient::new());
+            let client = net::registry(&registry, FetchClient::new());
             let checked: Result<RemovalPlan, ChangeError> = async {
                 let repo = Repository::parse(&repository)?;
                 let current = client.resolve_tag(&repo, &tag).await?;
@@ -501,7 +501,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 format!("Removing {tag}…")
             }));
             spawn_local(async move {
-                let client = Registry::new(&registry, FetchClient::new());
+                let client = net::registry(&registry, FetchClient::new());
                 let result = async {
                     let repo = Repository::parse(&repository)?;
                     // Listed again at the moment of acting: a tag added since the

@@ -9,12 +9,13 @@ use crate::model::registry_address::{
     cors_config_snippet, normalize_registry_address, remember, same_origin_proxy_snippet,
 };
 use crate::model::route::{Route, View};
+use crate::net;
 use crate::net::{is_reachable, FetchClient};
-use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::use_router;
+use crate::ui::sign_in::SignInForm;
 
 const RECENT_KEY: &str = "tagdeck.recentRegistries";
 
@@ -30,28 +31,35 @@ impl Reconnect {
         provide_context(Reconnect(RwSignal::new(0)));
     }
 
-    fn again(&self) {
+    pub fn again(&self) {
         self.0.update(|n| *n += 1);
     }
 }
 
+/// `config.json` beside index.html, written by whoever deploys the console.
 #[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 struct RuntimeConfig {
     registry: Option<String>,
+    /// Token services on other origins that may receive the user's credentials.
+    #[serde(default)]
+    trusted_realms: Vec<String>,
 }
 
 /// The registry when the address names none: `config.json` beside index.html (one
 /// bundle serves any deployment), else this page's origin (behind the registry's proxy).
+/// Also hands the trusted token realms to the sign-in, before any registry is asked.
 pub async fn default_registry() -> (String, &'static str) {
     let configured = async {
         let response = Request::get("config.json").send().await.ok()?;
         if !response.ok() {
             return None;
         }
-        let config: RuntimeConfig = response.json().await.ok()?;
-        config.registry.filter(|r| !r.trim().is_empty())
+        response.json::<RuntimeConfig>().await.ok()
     };
-    match configured.await {
+    let config = configured.await.unwrap_or_default();
+    net::set_trusted_realms(config.trusted_realms);
+    match config.registry.filter(|r| !r.trim().is_empty()) {
         Some(registry) => (registry, "config.json"),
         None => (browser::page_origin(), SAME_ORIGIN),
     }
@@ -138,7 +146,7 @@ enum Problem {
 }
 
 async fn check_connection(address: String) -> Result<(), (Problem, RegistryError)> {
-    let result = Registry::new(&address, FetchClient::new())
+    let result = net::registry(&address, FetchClient::new())
         .check_api()
         .await;
     let error = match result {
@@ -161,7 +169,7 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
                 Problem::Unreachable
             }
         }
-        RegistryError::Unauthorized { .. } | RegistryError::Denied { .. } => Problem::NeedsLogin,
+        RegistryError::Unauthorized { .. } => Problem::NeedsLogin,
         RegistryError::Malformed { .. } | RegistryError::NotFound { .. } => Problem::NotARegistry,
         _ => Problem::Other,
     };
@@ -194,6 +202,15 @@ pub fn ConnectionGate(address: String, guessed: bool, children: ChildrenFn) -> i
                         // not an error, the user just has to say which one.
                         Err((Problem::NotARegistry | Problem::Unreachable, _)) if guessed => {
                             view! { <Welcome /> }.into_any()
+                        }
+                        // The registry wants a login: the form, right here.
+                        Err((Problem::NeedsLogin, _)) => {
+                            view! {
+                                <section class="panel">
+                                    <SignInForm address />
+                                </section>
+                            }
+                                .into_any()
                         }
                         Err((problem, error)) => {
                             view! { <Diagnosis address problem error /> }.into_any()
@@ -243,14 +260,10 @@ fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl In
             "This is not a registry API",
             format!("{address}/v2/ did not answer like an OCI / Docker registry. Check the address: it is the registry's base URL, without /v2."),
         ),
-        Problem::NeedsLogin => (
-            "The registry needs a login",
-            "This registry requires credentials. Registries with login work when this console is served from the registry's own address (a reverse proxy that serves the console and forwards /v2/), where the browser asks for the login.".to_owned(),
-        ),
-        Problem::Other => ("The registry could not be used", error.advice()),
+        Problem::NeedsLogin | Problem::Other => (error.headline(), error.advice()),
     };
     let show_cors = matches!(problem, Problem::RefusedByCors);
-    let show_proxy = matches!(problem, Problem::RefusedByCors | Problem::NeedsLogin);
+    let show_proxy = matches!(problem, Problem::RefusedByCors);
     view! {
         <section class="panel diagnosis" aria-labelledby="diagnosis-heading">
             <div class="error-panel" role="alert">

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::oci::error::RegistryError;
+use crate::ui::sign_in::use_sign_in;
 
 #[component]
 pub fn ErrorPanel(
@@ -20,10 +21,18 @@ pub fn ErrorPanel(
     if details_only {
         return details.into_any();
     }
+    // A login would help: offer the form right here.
+    let sign_in = matches!(error, RegistryError::Unauthorized { .. })
+        .then(use_sign_in)
+        .flatten()
+        .map(|sign_in| {
+            view! { <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button> }
+        });
     view! {
         <div class="error-panel" role="alert">
             <strong class="error-headline">{error.headline()}</strong>
             <p class="error-advice">{error.advice()}</p>
+            {sign_in}
             {details}
         </div>
     }

@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use crate::model::format::{human_size, short_timestamp};
 use crate::model::registry_address::pull_host;
 use crate::model::route::View;
-use crate::net::FetchClient;
+use crate::net;
+use crate::net::RegistryHttp;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
@@ -19,6 +20,7 @@ use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
+use crate::ui::sign_in::{blocked_reasons, AccessNotice};
 
 #[derive(Clone)]
 struct ImageDetails {
@@ -28,7 +30,7 @@ struct ImageDetails {
 }
 
 async fn load_image(
-    registry: Registry<FetchClient>,
+    registry: Registry<RegistryHttp>,
     repository: Repository,
     reference: String,
 ) -> Result<ImageDetails, RegistryError> {
@@ -59,7 +61,7 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
         let (registry, parsed, reference) = (registry.clone(), parsed.clone(), reference.clone());
         let client = browser::client_for_this_view();
         LocalResource::new(move || {
-            let registry = Registry::new(&registry, client.clone());
+            let registry = net::registry(&registry, client.clone());
             load_image(registry, parsed.clone(), reference.clone())
         })
     };
@@ -130,12 +132,25 @@ fn ImageBody(
             digest: manifest.digest.clone(),
         }),
     );
+    let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
     view! {
+        <AccessNotice registry=registry.clone() repository=repository.to_string() />
         <div class="image-actions" role="group" aria-label="Change tags">
-            <button type="button" on:click=move |_| dialog.open(add.clone())>"Add tag"</button>
+            <button
+                type="button"
+                disabled=move || add_blocked.get().is_some()
+                title=move || add_blocked.get()
+                on:click=move |_| dialog.open(add.clone())
+            >"Add tag"</button>
+            // A copy writes to another repository only: the registry decides that one.
             <button type="button" on:click=move |_| dialog.open(copy.clone())>"Copy to repository"</button>
             {remove.map(|remove| view! {
-                <button type="button" on:click=move |_| dialog.open(remove.clone())>"Remove tag"</button>
+                <button
+                    type="button"
+                    disabled=move || remove_blocked.get().is_some()
+                    title=move || remove_blocked.get()
+                    on:click=move |_| dialog.open(remove.clone())
+                >"Remove tag"</button>
             })}
         </div>
         <dl class="facts">
@@ -223,7 +238,7 @@ fn ImageBody(
 
 /// Each platform's image size (config and layers), from its own manifest.
 async fn platform_sizes(
-    registry: Registry<FetchClient>,
+    registry: Registry<RegistryHttp>,
     repository: Repository,
     children: Vec<String>,
 ) -> HashMap<String, Result<u64, String>> {
@@ -256,7 +271,7 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
         let repository = repository.clone();
         let client = browser::client_for_this_view();
         LocalResource::new(move || {
-            let registry = Registry::new(&registry, client.clone());
+            let registry = net::registry(&registry, client.clone());
             platform_sizes(registry, repository.clone(), children.clone())
         })
     };

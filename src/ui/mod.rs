@@ -10,6 +10,7 @@ mod copy;
 mod error_view;
 mod image;
 mod router;
+mod sign_in;
 mod tags;
 
 use leptos::prelude::*;
@@ -22,6 +23,7 @@ use change_dialog::{Dialog, DialogHost};
 use connect::{default_registry, ConnectForm, ConnectionGate, Reconnect, SAME_ORIGIN};
 use image::ImageView;
 use router::{Link, Router};
+use sign_in::{AccountBadge, SignIn, SignInDialog};
 use tags::TagsView;
 
 #[component]
@@ -34,9 +36,12 @@ pub fn App() -> impl IntoView {
     // Addresses from the page address or config.json are written by people too:
     // they get the same cleaning as the address field (`host:5000/v2/` works).
     let registry = Memo::new(move |_| {
+        // config.json is read first in every case: it also says which token
+        // services may receive credentials.
+        let configured = fallback.get()?;
         let (address, source) = match router.route().registry {
             Some(address) => (address, "page address"),
-            None => fallback.get()?,
+            None => configured,
         };
         Some((
             normalize_registry_address(&address).unwrap_or(address),
@@ -44,6 +49,7 @@ pub fn App() -> impl IntoView {
         ))
     });
     let address = Signal::derive(move || registry.get().map(|(address, _)| address));
+    SignIn::provide(address);
 
     Effect::new(move || {
         let title = match router.route().view {
@@ -68,6 +74,7 @@ pub fn App() -> impl IntoView {
                     .get()
                     .map(|(_, source)| view! { <span class="source">{format!("from {source}")}</span> })
             }}
+            <AccountBadge />
         </header>
         <main>
             <Breadcrumbs />
@@ -94,6 +101,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     catalog::CatalogFilter::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();
+    let sign_in_address = address.clone();
     view! {
         <ConnectionGate address=gate_address guessed>
             {
@@ -115,6 +123,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
             }
         </ConnectionGate>
         <DialogHost registry=dialog_address />
+        <SignInDialog address=sign_in_address />
         <ActivityPanel />
     }
 }

@@ -1,0 +1,61 @@
+//! The tab's sign-ins, one per registry, in memory only (never in storage: a
+//! reload asks again), and the client every view talks to a registry through.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::FetchClient;
+use crate::oci::auth::{AuthSession, Authenticated};
+use crate::oci::client::Registry;
+use crate::oci::pagination::origin_of;
+
+/// What every view sends requests through: fetch, signed in.
+pub type RegistryHttp = Authenticated<FetchClient>;
+
+thread_local! {
+    static SESSIONS: RefCell<HashMap<String, Rc<AuthSession>>> = RefCell::new(HashMap::new());
+    static TRUSTED_REALMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The token realms `config.json` trusts besides the registry's own origin. Set
+/// once, before any registry is talked to.
+pub fn set_trusted_realms(realms: Vec<String>) {
+    TRUSTED_REALMS.with(|trusted| *trusted.borrow_mut() = realms);
+}
+
+/// The sign-in for the registry at `base_url` (one per origin, created on first use).
+pub fn session_for(base_url: &str) -> Rc<AuthSession> {
+    let origin = origin_of(base_url);
+    SESSIONS.with(|sessions| {
+        sessions
+            .borrow_mut()
+            .entry(origin)
+            .or_insert_with(|| {
+                let trusted = TRUSTED_REALMS.with(|t| t.borrow().clone());
+                Rc::new(AuthSession::new(
+                    base_url,
+                    &trusted,
+                    Rc::new(|| js_sys::Date::now() as u64),
+                ))
+            })
+            .clone()
+    })
+}
+
+/// The registry at `base_url`, through `client` (for its cancellation), signed in.
+pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
+    Registry::new(base_url, Authenticated::new(client, session_for(base_url)))
+}
+
+/// Asks the token service what the signed-in user may do in `repository` (see
+/// [`Authenticated::probe_access`]); the session keeps the answer.
+pub async fn probe_access(
+    base_url: &str,
+    client: FetchClient,
+    repository: &str,
+) -> Result<(), crate::oci::http::TransportFailure> {
+    Authenticated::new(client, session_for(base_url))
+        .probe_access(repository)
+        .await
+}

@@ -1,0 +1,335 @@
+//! Signing in to the registry: the form, who is signed in (in the top bar), and what
+//! a user who may only read is told before trying a change.
+
+use leptos::prelude::*;
+
+use crate::net::{self, FetchClient};
+use crate::oci::auth::{host_of, Credentials, SessionStatus};
+use crate::oci::error::RegistryError;
+use crate::ui::browser;
+use crate::ui::connect::Reconnect;
+
+/// The sign-in of the registry in use, for every view. Copy: signals only.
+#[derive(Clone, Copy)]
+pub struct SignIn {
+    address: Signal<Option<String>>,
+    /// Bumped whenever the session's status or a repository's access may have changed.
+    version: RwSignal<u64>,
+    dialog_open: RwSignal<bool>,
+}
+
+impl SignIn {
+    pub fn provide(address: Signal<Option<String>>) {
+        let version = RwSignal::new(0_u64);
+        // The session lives outside Leptos (requests reach it from any task): it
+        // tells the views through this signal.
+        Effect::new(move || {
+            if let Some(address) = address.get() {
+                net::session_for(&address).set_listener(move || {
+                    version.try_update(|v| *v += 1);
+                });
+                version.update(|v| *v += 1);
+            }
+        });
+        provide_context(SignIn {
+            address,
+            version,
+            dialog_open: RwSignal::new(false),
+        });
+    }
+
+    fn with_session<T>(&self, read: impl FnOnce(&crate::oci::auth::AuthSession) -> T) -> Option<T> {
+        self.version.track();
+        let address = self.address.get()?;
+        Some(read(&net::session_for(&address)))
+    }
+
+    pub fn status(&self) -> SessionStatus {
+        self.with_session(|s| s.status()).unwrap_or_default()
+    }
+
+    pub fn open(&self) {
+        self.dialog_open.set(true);
+    }
+
+    fn close(&self) {
+        self.dialog_open.set(false);
+    }
+
+    fn who(status: &SessionStatus) -> String {
+        match &status.username {
+            Some(user) => format!("signed in as {user}"),
+            None => "not signed in".to_owned(),
+        }
+    }
+
+    /// Why tag changes in `repository` are disabled, if they are: the token service
+    /// granted no push, or the registry refused a write.
+    pub fn changes_blocked(&self, repository: &str) -> Option<String> {
+        let access = self.with_session(|s| s.access(repository))?;
+        let status = self.status();
+        (access.push == Some(false))
+            .then(|| format!("{}: read-only in {repository}", Self::who(&status)))
+    }
+
+    /// Why removing tags in `repository` is disabled: no push, or no delete.
+    pub fn removal_blocked(&self, repository: &str) -> Option<String> {
+        self.changes_blocked(repository).or_else(|| {
+            let access = self.with_session(|s| s.access(repository))?;
+            (access.delete == Some(false)).then(|| {
+                format!(
+                    "{}: may add tags but not delete in {repository}",
+                    Self::who(&self.status())
+                )
+            })
+        })
+    }
+}
+
+pub fn use_sign_in() -> Option<SignIn> {
+    use_context::<SignIn>()
+}
+
+/// Why adding and why removing tags in `repository` are disabled (None: allowed, or
+/// not known yet), for buttons: `disabled` and a `title` that says why.
+pub fn blocked_reasons(repository: &str) -> (Signal<Option<String>>, Signal<Option<String>>) {
+    let sign_in = use_sign_in();
+    let (add, remove) = (repository.to_owned(), repository.to_owned());
+    (
+        Signal::derive(move || sign_in?.changes_blocked(&add)),
+        Signal::derive(move || sign_in?.removal_blocked(&remove)),
+    )
+}
+
+/// Who is signed in, with Sign out; or Sign in, once the registry asked for a login.
+#[component]
+pub fn AccountBadge() -> impl IntoView {
+    let sign_in = use_sign_in();
+    move || {
+        let sign_in = sign_in?;
+        let status = sign_in.status();
+        let reconnect = use_context::<Reconnect>();
+        let sign_out = move |_| {
+            if let Some(address) = sign_in.address.get_untracked() {
+                net::session_for(&address).sign_out();
+            }
+            if let Some(reconnect) = reconnect {
+                reconnect.again();
+            }
+        };
+        match status.username {
+            Some(user) => Some(
+                view! {
+                    <span class="account" role="status">
+                        "Signed in as " <strong>{user}</strong>
+                        <button type="button" on:click=sign_out>"Sign out"</button>
+                    </span>
+                }
+                .into_any(),
+            ),
+            None if status.login_seen => Some(
+                view! {
+                    <span class="account">
+                        "Not signed in"
+                        <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
+                    </span>
+                }
+                .into_any(),
+            ),
+            None => None,
+        }
+    }
+}
+
+/// The sign-in form: names the registry and, for token auth, the host that issues
+/// tokens. What is typed stays in this tab's memory only.
+#[component]
+pub fn SignInForm(address: String) -> impl IntoView {
+    let sign_in = use_sign_in();
+    let reconnect = use_context::<Reconnect>();
+    let session = net::session_for(&address);
+    let registry_host = host_of(&address);
+    let token_host = session.status().token_host;
+    let username = RwSignal::new(session.status().username.unwrap_or_default());
+    let secret = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<(String, String)>);
+    let busy = RwSignal::new(false);
+
+    let submit = {
+        let address = address.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            if busy.get_untracked() {
+                return;
+            }
+            let credentials =
+                Credentials::new(username.get_untracked().trim(), &secret.get_untracked());
+            let session = net::session_for(&address);
+            if let Err(refusal) = session.sign_in(credentials) {
+                let error = RegistryError::SignInRefused {
+                    attempt: crate::oci::error::Attempt {
+                        method: crate::oci::http::Method::Get,
+                        url: format!("{address}/v2/"),
+                    },
+                    refusal,
+                };
+                problem.set(Some((error.headline().to_owned(), error.advice())));
+                return;
+            }
+            busy.set(true);
+            problem.set(None);
+            let address = address.clone();
+            leptos::task::spawn_local(async move {
+                let checked = net::registry(&address, FetchClient::new())
+                    .check_api()
+                    .await;
+                busy.set(false);
+                let session = net::session_for(&address);
+                match checked {
+                    Ok(()) => {
+                        secret.set(String::new());
+                        if let Some(sign_in) = sign_in {
+                            sign_in.close();
+                        }
+                        if let Some(reconnect) = reconnect {
+                            reconnect.again();
+                        }
+                    }
+                    Err(error) => {
+                        let rejected = session.status().credentials_rejected;
+                        session.sign_out();
+                        problem.set(Some(if rejected {
+                            (
+                                "Wrong user name or password".to_owned(),
+                                "The registry did not accept this user name and password \
+                                 (or access token). Check them and try again."
+                                    .to_owned(),
+                            )
+                        } else {
+                            (error.headline().to_owned(), error.advice())
+                        }));
+                    }
+                }
+            });
+        }
+    };
+
+    view! {
+        <form class="sign-in" on:submit=submit aria-labelledby="sign-in-heading">
+            <h2 id="sign-in-heading">{format!("Sign in to {registry_host}")}</h2>
+            {token_host
+                .filter(|host| *host != registry_host)
+                .map(|host| view! { <p class="hint">{format!("Tokens are issued by {host}.")}</p> })}
+            <label for="sign-in-user">"User name"</label>
+            <input
+                id="sign-in-user"
+                name="username"
+                type="text"
+                autocomplete="username"
+                spellcheck="false"
+                required
+                prop:value=move || username.get()
+                on:input:target=move |event| username.set(event.target().value())
+            />
+            <label for="sign-in-secret">"Password or access token"</label>
+            <input
+                id="sign-in-secret"
+                name="password"
+                type="password"
+                autocomplete="current-password"
+                required
+                prop:value=move || secret.get()
+                on:input:target=move |event| secret.set(event.target().value())
+            />
+            <div class="sign-in-actions">
+                <button type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </div>
+            {move || {
+                problem
+                    .get()
+                    .map(|(headline, advice)| {
+                        view! {
+                            <div class="error-panel" role="alert">
+                                <strong class="error-headline">{headline}</strong>
+                                <p class="error-advice">{advice}</p>
+                            </div>
+                        }
+                    })
+            }}
+            <p class="hint">"Kept in this tab's memory only: never stored, so a reload asks again."</p>
+        </form>
+    }
+}
+
+/// The sign-in form as a dialog, opened from the top bar or from a failure that
+/// needs a login.
+#[component]
+pub fn SignInDialog(address: String) -> Option<AnyView> {
+    let sign_in = use_sign_in()?;
+    let container = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move || {
+        if container.get().is_some() {
+            if let Some(field) = browser::element_by_id("sign-in-user") {
+                let _ = field.focus();
+            }
+        }
+    });
+    Some(
+        view! {
+            <Show when=move || sign_in.dialog_open.get()>
+                <div class="dialog-backdrop" on:click=move |_| sign_in.close()></div>
+                <div
+                    class="dialog"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-labelledby="sign-in-heading"
+                    node_ref=container
+                    on:keydown=move |event| {
+                        if event.key() == "Escape" {
+                            sign_in.close();
+                        } else if let Some(container) = container.get_untracked() {
+                            browser::keep_focus_inside(&container, &event);
+                        }
+                    }
+                >
+                    <SignInForm address=address.clone() />
+                    <div class="dialog-close">
+                        <button type="button" on:click=move |_| sign_in.close()>"Close"</button>
+                    </div>
+                </div>
+            </Show>
+        }
+        .into_any(),
+    )
+}
+
+/// Says up front that changes are disabled here, and why; asks the token service
+/// what the user may do in `repository` when the view opens.
+#[component]
+pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
+    let sign_in = use_sign_in();
+    {
+        let client = browser::client_for_this_view();
+        let (registry, repository) = (registry.clone(), repository.clone());
+        leptos::task::spawn_local(async move {
+            // Only a hint for the views: a failure here leaves "unknown", and the
+            // registry still decides each request.
+            let _ = net::probe_access(&registry, client, &repository).await;
+        });
+    }
+    move || {
+        let sign_in = sign_in?;
+        let reason = sign_in.changes_blocked(&repository)?;
+        let signed_in = sign_in.status().username.is_some();
+        Some(view! {
+            <p class="access-notice" role="status">
+                {format!("{reason}. Tag changes are disabled.")}
+                {(!signed_in).then(|| view! {
+                    <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
+                })}
+            </p>
+        })
+    }
+}
