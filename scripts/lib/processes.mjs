@@ -42,10 +42,14 @@ export function stopOnSignal(stop) {
   return once;
 }
 
-/** Spawns a command in its own process group; `stop()` ends it (and its children). */
-export function spawnManaged(command, args, { logFile, cwd } = {}) {
+/**
+ * Spawns a command in its own process group; `stop()` ends it (and its children).
+ * `env`, when given, is the child's whole environment (default: this process's).
+ */
+export function spawnManaged(command, args, { logFile, cwd, env } = {}) {
   const child = spawn(command, args, {
     cwd,
+    env: env ?? process.env,
     detached: true, // own process group, so stop() also reaches grandchildren (nginx workers)
     stdio: ['ignore', logFile ?? 'ignore', logFile ?? 'ignore'],
   });

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Configures the console in TAGDECK_ROOT from the environment, for any web server:
+# writes config.json and prints the Content-Security-Policy to send with the console.
+#
+#   REGISTRY_URL        the registry the console opens (absent: its own origin)
+#   TRUSTED_REALMS      token services the console may send credentials to, URLs
+#                       separated by spaces or commas
+#   TAGDECK_ROOT        the console's dist/ folder (default /usr/share/nginx/html)
+#   TAGDECK_CONFIG_DIR  where config.json goes (default TAGDECK_ROOT)
+#   TAGDECK_CSP         a policy of your own: printed as it is
+#
+# config.json ({"registry": ..., "trustedRealms": [...]}) is written only when
+# REGISTRY_URL or TRUSTED_REALMS is set; otherwise the one in place, if any, stays.
+# The policy (csp.sh) allows connections to this origin, the registry and the realms.
+set -eu
+set -f # URLs are split on spaces below, never expanded as file names
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${TAGDECK_ROOT:=/usr/share/nginx/html}"
+: "${TAGDECK_CONFIG_DIR:=$TAGDECK_ROOT}"
+REGISTRY_URL=${REGISTRY_URL:-}
+realms=$(printf '%s' "${TRUSTED_REALMS:-}" | tr ',\t\n' '   ')
+
+# A JSON string literal of the value (quotes, backslashes, control characters escaped).
+json_string() {
+  JSON_VALUE=$1 awk 'BEGIN {
+    s = ENVIRON["JSON_VALUE"]; out = ""
+    for (i = 1; i < 32; i++) control[sprintf("%c", i)] = sprintf("\\u%04x", i)
+    control["\n"] = "\\n"; control["\t"] = "\\t"; control["\r"] = "\\r"
+    for (i = 1; i <= length(s); i++) {
+      c = substr(s, i, 1)
+      if (c == "\"") out = out "\\\""
+      else if (c == "\\") out = out "\\\\"
+      else if (c in control) out = out control[c]
+      else out = out c
+    }
+    printf "\"%s\"", out
+  }'
+}
+
+if [ -n "$REGISTRY_URL" ] || [ -n "$(printf '%s' "$realms" | tr -d ' ')" ]; then
+  mkdir -p "$TAGDECK_CONFIG_DIR"
+  {
+    printf '{'
+    if [ -n "$REGISTRY_URL" ]; then printf '"registry": %s, ' "$(json_string "$REGISTRY_URL")"; fi
+    printf '"trustedRealms": ['
+    separator=""
+    for realm in $realms; do
+      printf '%s%s' "$separator" "$(json_string "$realm")"
+      separator=", "
+    done
+    printf ']}\n'
+  } > "$TAGDECK_CONFIG_DIR/config.json.tmp"
+  mv "$TAGDECK_CONFIG_DIR/config.json.tmp" "$TAGDECK_CONFIG_DIR/config.json"
+fi
+
+if [ -n "${TAGDECK_CSP:-}" ]; then
+  printf '%s\n' "$TAGDECK_CSP"
+else
+  # shellcheck disable=SC2086 # one argument per URL
+  sh "$here/csp.sh" "$TAGDECK_ROOT" $REGISTRY_URL $realms
+fi
