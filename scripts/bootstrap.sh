@@ -16,6 +16,9 @@ declare -A PACKAGE_OF=(
   [/usr/sbin/nginx]=nginx-light
   [/usr/bin/htpasswd]=apache2-utils
   [/usr/bin/skopeo]=skopeo
+  [/usr/bin/caddy]=caddy          # the Caddyfile variant of the same-origin setup
+  [/usr/bin/openssl]=openssl      # test certificates and the token service's key
+  [/usr/bin/envsubst]=gettext-base # renders deploy/nginx templates
 )
 missing=()
 for file in "${!PACKAGE_OF[@]}"; do

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnManaged, freePort, waitFor, trackTempDir, stopOnSignal } from './processes.mjs';
+import { startSameOrigin } from './deploy.mjs';
 
 const CORS_METHODS = ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
 const CORS_HEADERS = ['Authorization', 'Accept', 'Content-Type'];
@@ -100,63 +101,29 @@ export async function startRegistry({
 }
 
 /**
- * The same-origin deployment: nginx serves the console from `consoleDir` and forwards
- * `/v2/` to a registry that requires htpasswd login. A browser page served here never
- * needs CORS, which is the only way a registry with auth works (DOMAIN.md).
- * Returns { url, registry, credentials, stop() }.
+ * The same-origin deployment: nginx, configured by deploy/ (tagdeck.conf.template),
+ * serves the console from `consoleDir` and forwards `/v2/` to a registry that requires
+ * htpasswd login. A browser page served here never needs CORS, which is the only way a
+ * registry with auth works (DOMAIN.md). `config` is served as config.json.
+ * Returns { url, registry, proxy, credentials, stop() }.
  */
 export async function startProxiedRegistry({ consoleDir, config = null, user = 'tagdeck', password = 'tagdeck-secret' } = {}) {
   const registry = await startRegistry({ corsOrigin: null, htpasswd: { user, password } });
-  const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-nginx-')));
-  const port = await freePort();
-  const configJson = config ? `location = /config.json { alias ${dir}/config.json; }` : '';
-  if (config) await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
-  const conf = `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 256; }
-http {
-  include /etc/nginx/mime.types;
-  types { application/wasm wasm; }
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    client_max_body_size 0;
-    location /v2/ {
-      proxy_pass http://127.0.0.1:${registry.port};
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_buffering off;
-      proxy_request_buffering off;
-    }
-    ${configJson}
-    location / {
-      root ${consoleDir};
-      try_files $uri /index.html;
-    }
+  let proxy;
+  try {
+    proxy = await startSameOrigin({ consoleDir, registryUpstream: registry.url, config });
+  } catch (error) {
+    await registry.stop();
+    throw error;
   }
-}
-`;
-  const confFile = path.join(dir, 'nginx.conf');
-  await writeFile(confFile, conf);
-  const proc = spawnManaged('nginx', ['-e', `${dir}/error.log`, '-p', dir, '-c', confFile]);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`nginx on ${url}`, async () => (await fetch(`${url}/v2/`)).status === 401,
-    { exited: proc.exited });
   return {
-    url,
+    url: proxy.url,
     registry,
+    proxy,
     credentials: { user, password },
     stop: stopOnSignal(async () => {
-      await proc.stop();
+      await proxy.stop();
       await registry.stop();
-      await rm(dir, { recursive: true, force: true });
     }),
   };
 }
