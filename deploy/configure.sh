@@ -38,6 +38,14 @@ json_string() {
   }'
 }
 
+# The policy first: it refuses URLs that are not http(s), before anything is written.
+if [ -n "${TAGDECK_CSP:-}" ]; then
+  csp=$TAGDECK_CSP
+else
+  # shellcheck disable=SC2086 # one argument per URL
+  csp=$(sh "$here/csp.sh" "$TAGDECK_ROOT" $REGISTRY_URL $realms)
+fi
+
 if [ -n "$REGISTRY_URL" ] || [ -n "$(printf '%s' "$realms" | tr -d ' ')" ]; then
   mkdir -p "$TAGDECK_CONFIG_DIR"
   {
@@ -54,9 +62,4 @@ if [ -n "$REGISTRY_URL" ] || [ -n "$(printf '%s' "$realms" | tr -d ' ')" ]; then
   mv "$TAGDECK_CONFIG_DIR/config.json.tmp" "$TAGDECK_CONFIG_DIR/config.json"
 fi
 
-if [ -n "${TAGDECK_CSP:-}" ]; then
-  printf '%s\n' "$TAGDECK_CSP"
-else
-  # shellcheck disable=SC2086 # one argument per URL
-  sh "$here/csp.sh" "$TAGDECK_ROOT" $REGISTRY_URL $realms
-fi
+printf '%s\n' "$csp"
