@@ -1,0 +1,286 @@
+// Signing in, in Chromium, against distribution with real token auth (RS256 JWTs from
+// the test token service, verified by the registry) and with htpasswd, each behind the
+// deploy/ setups exactly as shipped. Every change is checked against the registry
+// directly, with a token of the test's own.
+import { test as base, expect } from '@playwright/test';
+import { distDir, screenshotPath } from './harness.mjs';
+import { startTokenRegistry } from '../../scripts/lib/auth-registry.mjs';
+import { startRegistry } from '../../scripts/lib/registry.mjs';
+import { startSameOrigin, startCorsFront } from '../../scripts/lib/deploy.mjs';
+import { serveStatic } from '../../scripts/lib/static-server.mjs';
+import { pushDemoFixtures, repositoryNames } from '../../scripts/lib/fixtures.mjs';
+import { freePort } from '../../scripts/lib/processes.mjs';
+
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+const upstream = (url) => new URL(url).origin;
+
+/**
+ * Token auth, same origin: deploy/ nginx (or Caddy) serves dist/ and forwards /v2/ and
+ * /token; the registry's realm names the proxy's own origin, as a real setup would.
+ * `realmHost` other than 127.0.0.1 makes the realm a different origin than the console.
+ */
+async function tokenDeployment({ server = 'nginx', expiresIn = 300, anonymous = null, realmHost = null } = {}) {
+  const port = await freePort();
+  const scheme = server === 'nginx-tls' ? 'https' : 'http';
+  const auth = await startTokenRegistry({
+    expiresIn, anonymous, realmUrl: realmHost ? null : `${scheme}://127.0.0.1:${port}/token`,
+    tokenOptions: realmHost ? { host: realmHost } : {},
+  });
+  const site = await startSameOrigin({
+    consoleDir: distDir, server, port,
+    registryUpstream: upstream(auth.url), tokenUpstream: upstream(auth.tokenService.url),
+  });
+  const report = await pushDemoFixtures(auth.url, { credentials: auth.users.admin, realm: auth.tokenService.url, scaleTags: 0 });
+  return {
+    ...auth, site, report, console: site.url,
+    async stop() { await site.stop(); await auth.stop(); },
+  };
+}
+
+/** A token straight from the token service, for checking the registry directly. */
+async function adminToken(deployment, scope) {
+  const { user, password } = deployment.users.admin;
+  const url = `${deployment.tokenService.url}?service=${deployment.tokenService.service}&scope=${encodeURIComponent(scope)}`;
+  const answer = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+  return (await answer.json()).token;
+}
+
+async function registryDigest(deployment, repo, tag) {
+  const token = await adminToken(deployment, `repository:${repo}:pull`);
+  const answer = await fetch(`${deployment.url}/v2/${repo}/manifests/${tag}`, {
+    method: 'HEAD', headers: { Accept: ACCEPT, Authorization: `Bearer ${token}` },
+  });
+  if (answer.status === 404) return null;
+  if (!answer.ok) throw new Error(`HEAD ${repo}:${tag}: ${answer.status}`);
+  return answer.headers.get('docker-content-digest');
+}
+
+/** Every write the page sent to the registry (method and path). */
+function recordWrites(page) {
+  const writes = [];
+  page.on('request', (request) => {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method()) && request.url().includes('/v2/')) {
+      writes.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    }
+  });
+  return writes;
+}
+
+/** Collects Content-Security-Policy violations the page reports. */
+async function watchCsp(page) {
+  const violations = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
+async function signIn(page, user, password) {
+  const form = page.locator('form.sign-in').first();
+  await form.getByRole('textbox', { name: 'User name' }).fill(user);
+  await form.getByLabel('Password or access token').fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Nothing the user typed or the console obtained is anywhere but in memory. */
+async function expectNothingStored(page, secrets) {
+  const stored = await page.evaluate(() => JSON.stringify({
+    local: Object.entries(localStorage), session: Object.entries(sessionStorage), url: location.href,
+  }));
+  for (const secret of secrets) expect(stored).not.toContain(secret);
+  // JWTs start with base64 of '{"': no token either.
+  expect(stored).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
+}
+
+const test = base.extend({
+  tokens: [async ({}, use) => {
+    const deployment = await tokenDeployment();
+    try { await use(deployment); } finally { await deployment.stop(); }
+  }, { scope: 'worker' }],
+});
+
+test.describe.configure({ mode: 'serial' });
+
+test('token auth: sign in, browse, add a tag and remove it, with nothing stored', async ({ page, tokens }) => {
+  const csp = await watchCsp(page);
+  await page.goto(`${tokens.console}/`);
+  const form = page.locator('form.sign-in');
+  await expect(form.getByRole('heading')).toHaveText(`Sign in to 127.0.0.1:${tokens.site.port}`);
+  await expect(form.getByRole('textbox', { name: 'User name' })).toHaveAttribute('autocomplete', 'username');
+  await expect(form.getByLabel('Password or access token')).toHaveAttribute('autocomplete', 'current-password');
+  await page.screenshot({ path: screenshotPath('auth-sign-in') });
+  await signIn(page, 'admin', 'admin-secret');
+
+  const items = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem');
+  await expect(items).toHaveCount(repositoryNames(tokens.report).length);
+  await expect(page.locator('.account')).toContainText('Signed in as admin');
+
+  await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/web', exact: true }).click();
+  const row = (tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
+  await row('1.0').getByRole('button', { name: 'Add tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'New tag' }).fill('signed-in');
+  await dialog.getByRole('button', { name: 'Add tag' }).click();
+  const truth = tokens.report.repositories['demo/web']['1.0'].digest;
+  await expect(dialog.getByRole('status')).toContainText(`now points at ${truth}`);
+  expect(await registryDigest(tokens, 'demo/web', 'signed-in')).toBe(truth);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  await row('signed-in').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog.getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog.getByRole('status')).toContainText('Removed demo/web:signed-in', { timeout: 20_000 });
+  expect(await registryDigest(tokens, 'demo/web', 'signed-in')).toBeNull();
+  // The image keeps its other tags.
+  expect(await registryDigest(tokens, 'demo/web', '1.0')).toBe(truth);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  await expectNothingStored(page, ['admin-secret']);
+  await page.screenshot({ path: screenshotPath('auth-signed-in'), fullPage: true });
+  // A reload asks again: nothing was kept.
+  await page.reload();
+  await expect(page.locator('form.sign-in')).toBeVisible();
+  expect(csp).toEqual([]);
+});
+
+test('a reader is told read-only up front and nothing is written', async ({ page, tokens }) => {
+  const writes = recordWrites(page);
+  await page.goto(`${tokens.console}/?repo=demo%2Fweb`);
+  await signIn(page, 'reader', 'reader-secret');
+  await expect(page.locator('.account')).toContainText('Signed in as reader');
+  await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
+    .toContainText('signed in as reader: read-only in demo/web');
+  const row = page.locator('[role="row"][data-tag="1.0"]');
+  await expect(row.getByRole('button', { name: 'Add tag' })).toBeDisabled();
+  await expect(row.getByRole('button', { name: 'Add tag' })).toHaveAttribute('title', /read-only in demo\/web/);
+  await expect(row.getByRole('button', { name: 'Remove tag' })).toBeDisabled();
+  await page.screenshot({ path: screenshotPath('auth-read-only'), fullPage: true });
+  expect(writes).toEqual([]);
+  // The token service was asked for push and granted pull only.
+  const asked = tokens.tokenService.requests.filter((r) => r.user === 'reader');
+  expect(asked.some((r) => r.scopes.some((s) => s.includes('push')))).toBe(true);
+  expect(asked.every((r) => r.granted.every((g) => !String(JSON.stringify(g)).includes('push')))).toBe(true);
+});
+
+test('a wrong password gets a clear message and no session', async ({ page, tokens }) => {
+  await page.goto(`${tokens.console}/`);
+  await signIn(page, 'admin', 'not-the-password');
+  await expect(page.locator('form.sign-in').getByRole('alert')).toContainText('Wrong user name or password');
+  await expect(page.locator('.account')).not.toContainText('Signed in');
+  await expectNothingStored(page, ['not-the-password']);
+  await page.screenshot({ path: screenshotPath('auth-wrong-password') });
+});
+
+test('an expired token is renewed without asking again', async ({ page }) => {
+  const deployment = await tokenDeployment({ expiresIn: 3 });
+  try {
+    await page.goto(`${deployment.console}/`);
+    await signIn(page, 'admin', 'admin-secret');
+    await expect(page.getByRole('list', { name: 'Repositories' })).toBeVisible();
+    const before = deployment.tokenService.requests.length;
+    // Outlive the token, then keep working.
+    await page.waitForTimeout(4_000);
+    await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/api', exact: true }).click();
+    await expect(page.locator('[role="row"][data-tag="v1"] code.digest'))
+      .toHaveAttribute('title', deployment.report.repositories['demo/api'].v1.digest);
+    await expect(page.locator('form.sign-in')).toHaveCount(0);
+    expect(deployment.tokenService.requests.length).toBeGreaterThan(before);
+    expect(deployment.tokenService.requests.slice(before).every((r) => r.user === 'admin')).toBe(true);
+  } finally {
+    await deployment.stop();
+  }
+});
+
+test('a token realm on an untrusted host is refused and gets nothing', async ({ page }) => {
+  // The realm is `localhost`, the console and registry are `127.0.0.1`: another origin.
+  const deployment = await tokenDeployment({ realmHost: 'localhost' });
+  try {
+    const before = deployment.tokenService.requests.length; // the fixtures' own
+    await page.goto(`${deployment.console}/`);
+    const alert = page.getByRole('alert').first();
+    await expect(alert).toContainText('Sign-in refused: untrusted token service');
+    await expect(alert).toContainText(`localhost:${deployment.tokenService.port}`);
+    await expect(alert).toContainText('trustedRealms');
+    expect(deployment.tokenService.requests.slice(before)).toEqual([]);
+    await page.screenshot({ path: screenshotPath('auth-untrusted-realm') });
+  } finally {
+    await deployment.stop();
+  }
+});
+
+test('anonymous pull is used where allowed; the catalog asks for a sign-in', async ({ page }) => {
+  const deployment = await tokenDeployment({ anonymous: 'pull' });
+  const writes = recordWrites(page);
+  try {
+    await page.goto(`${deployment.console}/?repo=demo%2Fweb`);
+    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
+      .toHaveAttribute('title', deployment.report.repositories['demo/web']['1.0'].digest);
+    await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
+      .toContainText('not signed in: read-only in demo/web');
+    await page.getByRole('link', { name: 'Repositories' }).click();
+    await expect(page.getByRole('alert')).toContainText('Login required');
+    await page.getByRole('alert').getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'admin', 'admin-secret');
+    await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('listitem'))
+      .toHaveCount(repositoryNames(deployment.report).length);
+    expect(writes).toEqual([]);
+  } finally {
+    await deployment.stop();
+  }
+});
+
+test('Caddy and nginx with TLS and HTTP/2 serve the same sign-in', async ({ browser }) => {
+  for (const server of ['caddy', 'nginx-tls']) {
+    const deployment = await tokenDeployment({ server });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    const csp = await watchCsp(page);
+    try {
+      await page.goto(`${deployment.console}/?repo=demo%2Fmultiarch`);
+      await signIn(page, 'admin', 'admin-secret');
+      await expect(page.locator('[role="row"][data-tag="2.0"] code.digest'))
+        .toHaveAttribute('title', deployment.report.repositories['demo/multiarch']['2.0'].digest);
+      if (server === 'nginx-tls') {
+        const protocols = await page.evaluate(() => performance.getEntriesByType('resource')
+          .filter((e) => e.name.includes('/v2/')).map((e) => e.nextHopProtocol));
+        expect(protocols.length).toBeGreaterThan(0);
+        expect(new Set(protocols)).toEqual(new Set(['h2']));
+      }
+      expect(csp).toEqual([]);
+    } finally {
+      await context.close();
+      await deployment.stop();
+    }
+  }
+});
+
+/** htpasswd: Basic auth as an explicit header, same-origin and across origins. */
+test('htpasswd: same origin through deploy nginx, and cross-origin through the CORS front', async ({ page }) => {
+  const credentials = { user: 'tagdeck', password: 'tagdeck-secret' };
+  const registry = await startRegistry({ corsOrigin: null, htpasswd: credentials });
+  const report = await pushDemoFixtures(registry.url, { credentials, scaleTags: 0 });
+  const sameOrigin = await startSameOrigin({ consoleDir: distDir, registryUpstream: registry.url });
+  const config = {};
+  const site = await serveStatic(distDir, { config });
+  const front = await startCorsFront({ registryUpstream: registry.url, allowOrigin: site.url });
+  config.registry = front.url;
+  try {
+    for (const consoleUrl of [sameOrigin.url, site.url]) {
+      await page.goto(`${consoleUrl}/`);
+      await signIn(page, credentials.user, credentials.password);
+      await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('listitem'))
+        .toHaveCount(repositoryNames(report).length);
+      await expect(page.locator('.account')).toContainText(`Signed in as ${credentials.user}`);
+      await expectNothingStored(page, [credentials.password, Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')]);
+    }
+    await page.screenshot({ path: screenshotPath('auth-cors-front') });
+  } finally {
+    await front.stop();
+    await site.stop();
+    await sameOrigin.stop();
+    await registry.stop();
+  }
+});
