@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, spawnManaged, stopOnSignal, trackTempDir, waitFor } from './processes.mjs';
 
-export const DEPLOY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy');
+const DEPLOY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy');
 const run = promisify(execFile);
 
 // A clean environment for the deploy scripts and servers: what the caller's shell
@@ -34,13 +34,8 @@ export async function runDeployScript(script, args = [], env = {}) {
   }
 }
 
-/** The policy deploy/csp.sh computes for the console in `consoleDir` and the given URLs. */
-export async function computeCsp(consoleDir, urls = []) {
-  return (await runDeployScript('csp.sh', [consoleDir, ...urls])).trim();
-}
-
 /** The status of a GET, over http or https (any certificate); rejects when unreachable. */
-export function httpStatus(url, { headers = {} } = {}) {
+function httpStatus(url, { headers = {} } = {}) {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.get(url, { headers, rejectUnauthorized: false }, (res) => {
@@ -53,7 +48,7 @@ export function httpStatus(url, { headers = {} } = {}) {
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made with the openssl CLI. */
-export async function makeTlsCertificate(dir) {
+async function makeTlsCertificate(dir) {
   const certFile = path.join(dir, 'tls.crt');
   const keyFile = path.join(dir, 'tls.key');
   await run('openssl', [

@@ -31,12 +31,12 @@ const ANONYMOUS = {
 // registry/auth/token: 60 s). The `exp` claim is set that much earlier, so the
 // registry refuses a token exactly `expiresIn` seconds after it was issued, as
 // `expires_in` tells the client.
-export const REGISTRY_LEEWAY_SECONDS = 60;
+const REGISTRY_LEEWAY_SECONDS = 60;
 
 const base64url = (value) => Buffer.from(value).toString('base64url');
 
 /** `repository:team/app:pull,push` → { type, name, actions }; null when malformed. */
-export function parseScope(scope) {
+function parseScope(scope) {
   const first = scope.indexOf(':');
   const last = scope.lastIndexOf(':');
   if (first <= 0 || last === first) return null;
