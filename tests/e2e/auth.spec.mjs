@@ -4,42 +4,15 @@
 // directly, with a token of the test's own.
 import { test as base, expect } from '@playwright/test';
 import { distDir, screenshotPath } from './harness.mjs';
-import { startTokenRegistry } from '../../scripts/lib/auth-registry.mjs';
-import { startRegistry } from '../../scripts/lib/registry.mjs';
-import { startSameOrigin, startCorsFront } from '../../scripts/lib/deploy.mjs';
-import { serveStatic } from '../../scripts/lib/static-server.mjs';
-import { pushDemoFixtures, repositoryNames } from '../../scripts/lib/fixtures.mjs';
-import { freePort } from '../../scripts/lib/processes.mjs';
+import { startTokenDeployment, startBasicDeployment } from '../../scripts/lib/deployments.mjs';
+import { repositoryNames } from '../../scripts/lib/fixtures.mjs';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
-const upstream = (url) => new URL(url).origin;
-
-/**
- * Token auth, same origin: deploy/ nginx (or Caddy) serves dist/ and forwards /v2/ and
- * /token; the registry's realm names the proxy's own origin, as a real setup would.
- * `realmHost` other than 127.0.0.1 makes the realm a different origin than the console.
- */
-async function tokenDeployment({ server = 'nginx', expiresIn = 300, anonymous = null, realmHost = null } = {}) {
-  const port = await freePort();
-  const scheme = server === 'nginx-tls' ? 'https' : 'http';
-  const auth = await startTokenRegistry({
-    expiresIn, anonymous, realmUrl: realmHost ? null : `${scheme}://127.0.0.1:${port}/token`,
-    tokenOptions: realmHost ? { host: realmHost } : {},
-  });
-  const site = await startSameOrigin({
-    consoleDir: distDir, server, port,
-    registryUpstream: upstream(auth.url), tokenUpstream: upstream(auth.tokenService.url),
-  });
-  const report = await pushDemoFixtures(auth.url, { credentials: auth.users.admin, realm: auth.tokenService.url, scaleTags: 0 });
-  return {
-    ...auth, site, report, console: site.url,
-    async stop() { await site.stop(); await auth.stop(); },
-  };
-}
+const tokenDeployment = (options = {}) => startTokenDeployment({ consoleDir: distDir, ...options });
 
 /** A token straight from the token service, for checking the registry directly. */
 async function adminToken(deployment, scope) {
@@ -51,7 +24,7 @@ async function adminToken(deployment, scope) {
 
 async function registryDigest(deployment, repo, tag) {
   const token = await adminToken(deployment, `repository:${repo}:pull`);
-  const answer = await fetch(`${deployment.url}/v2/${repo}/manifests/${tag}`, {
+  const answer = await fetch(`${deployment.registry.url}/v2/${repo}/manifests/${tag}`, {
     method: 'HEAD', headers: { Accept: ACCEPT, Authorization: `Bearer ${token}` },
   });
   if (answer.status === 404) return null;
@@ -107,9 +80,9 @@ test.describe.configure({ mode: 'serial' });
 
 test('token auth: sign in, browse, add a tag and remove it, with nothing stored', async ({ page, tokens }) => {
   const csp = await watchCsp(page);
-  await page.goto(`${tokens.console}/`);
+  await page.goto(`${tokens.url}/`);
   const form = page.locator('form.sign-in');
-  await expect(form.getByRole('heading')).toHaveText(`Sign in to 127.0.0.1:${tokens.site.port}`);
+  await expect(form.getByRole('heading')).toHaveText(`Sign in to ${new URL(tokens.url).host}`);
   await expect(form.getByRole('textbox', { name: 'User name' })).toHaveAttribute('autocomplete', 'username');
   await expect(form.getByLabel('Password or access token')).toHaveAttribute('autocomplete', 'current-password');
   await page.screenshot({ path: screenshotPath('auth-sign-in') });
@@ -148,7 +121,7 @@ test('token auth: sign in, browse, add a tag and remove it, with nothing stored'
 
 test('a reader is told read-only up front and nothing is written', async ({ page, tokens }) => {
   const writes = recordWrites(page);
-  await page.goto(`${tokens.console}/?repo=demo%2Fweb`);
+  await page.goto(`${tokens.url}/?repo=demo%2Fweb`);
   await signIn(page, 'reader', 'reader-secret');
   await expect(page.locator('.account')).toContainText('Signed in as reader');
   await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
@@ -166,7 +139,7 @@ test('a reader is told read-only up front and nothing is written', async ({ page
 });
 
 test('a wrong password gets a clear message and no session', async ({ page, tokens }) => {
-  await page.goto(`${tokens.console}/`);
+  await page.goto(`${tokens.url}/`);
   await signIn(page, 'admin', 'not-the-password');
   await expect(page.locator('form.sign-in').getByRole('alert')).toContainText('Wrong user name or password');
   await expect(page.locator('.account')).not.toContainText('Signed in');
@@ -177,7 +150,7 @@ test('a wrong password gets a clear message and no session', async ({ page, toke
 test('an expired token is renewed without asking again', async ({ page }) => {
   const deployment = await tokenDeployment({ expiresIn: 3 });
   try {
-    await page.goto(`${deployment.console}/`);
+    await page.goto(`${deployment.url}/`);
     await signIn(page, 'admin', 'admin-secret');
     await expect(page.getByRole('list', { name: 'Repositories' })).toBeVisible();
     const before = deployment.tokenService.requests.length;
@@ -199,10 +172,10 @@ test('a token realm on an untrusted host is refused and gets nothing', async ({ 
   const deployment = await tokenDeployment({ realmHost: 'localhost' });
   try {
     const before = deployment.tokenService.requests.length; // the fixtures' own
-    await page.goto(`${deployment.console}/`);
+    await page.goto(`${deployment.url}/`);
     const alert = page.getByRole('alert').first();
     await expect(alert).toContainText('Sign-in refused: untrusted token service');
-    await expect(alert).toContainText(`localhost:${deployment.tokenService.port}`);
+    await expect(alert).toContainText(new URL(deployment.realm).host);
     await expect(alert).toContainText('trustedRealms');
     expect(deployment.tokenService.requests.slice(before)).toEqual([]);
     await page.screenshot({ path: screenshotPath('auth-untrusted-realm') });
@@ -215,7 +188,7 @@ test('anonymous pull is used where allowed; the catalog asks for a sign-in', asy
   const deployment = await tokenDeployment({ anonymous: 'pull' });
   const writes = recordWrites(page);
   try {
-    await page.goto(`${deployment.console}/?repo=demo%2Fweb`);
+    await page.goto(`${deployment.url}/?repo=demo%2Fweb`);
     await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
       .toHaveAttribute('title', deployment.report.repositories['demo/web']['1.0'].digest);
     await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
@@ -239,7 +212,7 @@ test('Caddy and nginx with TLS and HTTP/2 serve the same sign-in', async ({ brow
     const page = await context.newPage();
     const csp = await watchCsp(page);
     try {
-      await page.goto(`${deployment.console}/?repo=demo%2Fmultiarch`);
+      await page.goto(`${deployment.url}/?repo=demo%2Fmultiarch`);
       await signIn(page, 'admin', 'admin-secret');
       await expect(page.locator('[role="row"][data-tag="2.0"] code.digest'))
         .toHaveAttribute('title', deployment.report.repositories['demo/multiarch']['2.0'].digest);
@@ -259,28 +232,19 @@ test('Caddy and nginx with TLS and HTTP/2 serve the same sign-in', async ({ brow
 
 /** htpasswd: Basic auth as an explicit header, same-origin and across origins. */
 test('htpasswd: same origin through deploy nginx, and cross-origin through the CORS front', async ({ page }) => {
-  const credentials = { user: 'tagdeck', password: 'tagdeck-secret' };
-  const registry = await startRegistry({ corsOrigin: null, htpasswd: credentials });
-  const report = await pushDemoFixtures(registry.url, { credentials, scaleTags: 0 });
-  const sameOrigin = await startSameOrigin({ consoleDir: distDir, registryUpstream: registry.url });
-  const config = {};
-  const site = await serveStatic(distDir, { config });
-  const front = await startCorsFront({ registryUpstream: registry.url, allowOrigin: site.url });
-  config.registry = front.url;
-  try {
-    for (const consoleUrl of [sameOrigin.url, site.url]) {
-      await page.goto(`${consoleUrl}/`);
-      await signIn(page, credentials.user, credentials.password);
+  for (const server of ['nginx', 'cors-front']) {
+    const deployment = await startBasicDeployment({ consoleDir: distDir, server });
+    const { user, password } = deployment.credentials;
+    try {
+      await page.goto(`${deployment.url}/`);
+      await signIn(page, user, password);
       await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('listitem'))
-        .toHaveCount(repositoryNames(report).length);
-      await expect(page.locator('.account')).toContainText(`Signed in as ${credentials.user}`);
-      await expectNothingStored(page, [credentials.password, Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')]);
+        .toHaveCount(repositoryNames(deployment.report).length);
+      await expect(page.locator('.account')).toContainText(`Signed in as ${user}`);
+      await expectNothingStored(page, [password, Buffer.from(`${user}:${password}`).toString('base64')]);
+      await page.screenshot({ path: screenshotPath(`auth-basic-${server}`) });
+    } finally {
+      await deployment.stop();
     }
-    await page.screenshot({ path: screenshotPath('auth-cors-front') });
-  } finally {
-    await front.stop();
-    await site.stop();
-    await sameOrigin.stop();
-    await registry.stop();
   }
 });

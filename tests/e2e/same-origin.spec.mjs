@@ -24,12 +24,17 @@ test('the registry refuses anonymous requests behind the proxy', async ({ proxie
 });
 
 test('with login, the console on the same origin lists the repositories', async ({ browser, proxied }) => {
+  // The browser's own remembered credentials are never used: the console's form is.
   const context = await browser.newContext({
     httpCredentials: { username: proxied.credentials.user, password: proxied.credentials.password },
   });
   const page = await context.newPage();
   await page.goto(`${proxied.url}/`);
   await expect(page.getByText('from same origin as this page')).toBeVisible();
+  await expect(page.locator('form.sign-in')).toBeVisible();
+  await page.getByRole('textbox', { name: 'User name' }).fill(proxied.credentials.user);
+  await page.getByLabel('Password or access token').fill(proxied.credentials.password);
+  await page.locator('form.sign-in').getByRole('button', { name: 'Sign in' }).click();
   const items = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem');
   await expect(items).toHaveCount(repositoryNames(proxied.report).length);
   expect((await items.allTextContents()).map((s) => s.trim()).sort()).toEqual(repositoryNames(proxied.report));
