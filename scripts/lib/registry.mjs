@@ -65,7 +65,13 @@ ${authConfig({ htpasswdFile, token })}`;
  * - htpasswd: { user, password } to require Basic auth;
  * - token: { realm, service, issuer, rootCertBundle } to require tokens from a token
  *   service (see token-service.mjs; startTokenRegistry in auth-registry.mjs wires both).
- * Returns { url, port, dir, stop() }.
+ * Returns { url, port, dir, running, kill(), start(), restart(), stop() }:
+ * - kill({ signal = 'SIGKILL' }): ends the registry process as a crash would (no
+ *   draining; SIGTERM for a polite stop); storage and config stay;
+ * - start(): starts it again on the same port, storage and config, resolves once it
+ *   answers; meanwhile requests fail with connection refused;
+ * - restart({ downMs = 0 }): kill(), wait downMs, start();
+ * - running: whether the process is up (false between kill() and start()).
  */
 export async function startRegistry({
   deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null, token = null,
@@ -83,17 +89,55 @@ export async function startRegistry({
     port, storage: path.join(dir, 'storage'), deletes, corsOrigin, corsHeaders, htpasswdFile, token,
   }));
   const log = await open(path.join(dir, 'registry.log'), 'a');
-  const proc = spawnManaged('docker-registry', ['serve', configFile], { logFile: log.fd });
   const url = `http://127.0.0.1:${port}`;
-  // Any HTTP answer from /v2/ (200, or 401 with auth) means the server is up.
-  await waitFor(`registry on ${url}`, async () => (await fetch(`${url}/v2/`)).status > 0,
-    { exited: proc.exited });
+  let proc = null;
+
+  async function launch() {
+    if (proc) throw new Error(`registry on ${url} is already running`);
+    const started = spawnManaged('docker-registry', ['serve', configFile], { logFile: log.fd });
+    proc = started;
+    started.exited.then(() => { if (proc === started) proc = null; });
+    // Any HTTP answer from /v2/ (200, or 401 with auth) means the server is up.
+    try {
+      await waitFor(`registry on ${url}`, async () => (await fetch(`${url}/v2/`)).status > 0,
+        { exited: started.exited });
+    } catch (error) {
+      await started.stop();
+      throw error;
+    }
+  }
+
+  async function kill({ signal = 'SIGKILL' } = {}) {
+    const running = proc;
+    if (!running) return;
+    try { process.kill(-running.child.pid, signal); } catch { /* already gone */ }
+    const timeout = new Promise((resolve) => setTimeout(resolve, 5000, 'timeout'));
+    if ((await Promise.race([running.exited, timeout])) === 'timeout') await running.stop();
+    proc = null;
+  }
+
+  try {
+    await launch();
+  } catch (error) {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url,
     port,
     dir,
+    get running() { return proc !== null; },
+    kill,
+    start: launch,
+    async restart({ downMs = 0 } = {}) {
+      await kill();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await launch();
+    },
     stop: stopOnSignal(async () => {
-      await proc.stop();
+      await proc?.stop();
+      proc = null;
       await log.close();
       await rm(dir, { recursive: true, force: true });
     }),
