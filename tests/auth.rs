@@ -16,7 +16,7 @@ use tagdeck::oci::auth::{
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
-use tagdeck::oci::http::{Method, Request, Response};
+use tagdeck::oci::http::{HttpClient, Method, Request, Response};
 use tagdeck::oci::names::Repository;
 
 const REGISTRY: &str = "http://127.0.0.1:5000";
@@ -345,7 +345,10 @@ fn signed_in_reads_reuse_one_token_per_scope() {
     for _ in 0..5 {
         block_on(registry.manifest_head(&app(), "v1")).unwrap();
     }
-    assert_eq!(block_on(registry.tags(&app(), |_| {})).unwrap(), vec!["v1"]);
+    assert_eq!(
+        block_on(registry.tags(&app(), |_| {})).unwrap().tags,
+        vec!["v1"]
+    );
     // An anonymous try at first contact, then one token for /v2/ and one for pull
     // on team/app; the cache served the rest.
     assert_eq!(
@@ -657,13 +660,24 @@ fn basic_goes_to_the_registry_origin_only() {
     assert_eq!(session.status().token_host, None);
     session.sign_in(admin()).unwrap();
     block_on(registry.check_api()).unwrap();
-    block_on(registry.blob_upload(&app(), b"data")).unwrap();
-    let sent = http.sent.borrow();
-    let upload = sent
+    // An upload location on another server is refused outright: no data, no
+    // credentials go there.
+    let refused = block_on(registry.blob_upload(&app(), b"data")).unwrap_err();
+    assert!(refused.to_string().contains("another server"), "{refused}");
+    assert!(!http
+        .sent
+        .borrow()
         .iter()
-        .find(|r| r.url.starts_with("https://uploads.example.com"))
+        .any(|r| r.url.starts_with("https://uploads.example.com")));
+    // And whatever reaches another origin through this client carries no credentials.
+    let client = Authenticated::new(&http, session.clone());
+    block_on(client.send(Request::new(Method::Get, "https://elsewhere.example.com/x"))).unwrap();
+    let sent = http.sent.borrow();
+    let elsewhere = sent
+        .iter()
+        .find(|r| r.url.starts_with("https://elsewhere"))
         .unwrap();
-    assert!(upload.headers.iter().all(|(n, _)| n != "Authorization"));
+    assert!(elsewhere.headers.iter().all(|(n, _)| n != "Authorization"));
     assert!(sent
         .iter()
         .rfind(|r| r.url.starts_with(REGISTRY))

@@ -6,7 +6,7 @@ mod support;
 use support::block_on;
 use support::memory_registry::{sha256, MemoryRegistry};
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
-use tagdeck::oci::client::Registry;
+use tagdeck::oci::client::{Registry, TagListing};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
@@ -43,6 +43,14 @@ fn all_tags(memory: &MemoryRegistry, repository: &str) -> Vec<String> {
         .keys()
         .cloned()
         .collect()
+}
+
+/// Every tag, as a complete listing.
+fn listing(memory: &MemoryRegistry, repository: &str) -> TagListing {
+    TagListing {
+        tags: all_tags(memory, repository),
+        may_be_incomplete: false,
+    }
 }
 
 #[test]
@@ -112,16 +120,19 @@ fn removing_one_of_two_tags_keeps_the_other_on_distribution() {
 }
 
 #[test]
-fn removing_the_only_tag_deletes_the_image() {
+fn removing_the_only_tag_removes_the_tag_and_keeps_the_image() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
     let seen = digest_of(OTHER);
     let tags = all_tags(&memory, "app");
     let removal =
         block_on(registry.remove_tag(&repo("app"), &tag("old"), &seen, &tags, "t1")).unwrap();
-    assert_eq!(removal.method, RemovalMethod::ImageDelete);
+    // Never the image: that is the user's separate, explicit choice.
+    assert_eq!(removal.method, RemovalMethod::Placeholder);
     assert!(removal.kept.is_empty());
     assert_eq!(memory.tag_digest("app", "old"), None);
+    assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(OTHER)));
+    assert!(!memory.was_sent(&format!("DELETE /v2/app/manifests/{}", sha256(OTHER))));
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
 }
 
@@ -255,8 +266,13 @@ fn a_platform_of_a_multi_arch_image_is_never_deleted_with_its_last_tag() {
     assert_eq!(users.tags, ["1.0"]);
     assert_eq!(users.indexes, ["multi"]);
 
-    let refused =
-        block_on(registry.delete_image(&repo("app"), &seen, &["1.0".into()], &tags)).unwrap_err();
+    let refused = block_on(registry.delete_image(
+        &repo("app"),
+        &seen,
+        &["1.0".into()],
+        &listing(&memory, "app"),
+    ))
+    .unwrap_err();
     assert!(matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]));
 
     let removal =
@@ -273,9 +289,13 @@ fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
     let digest = digest_of(IMAGE);
     let confirmed = ["1.0".to_string(), "latest".to_string()];
     memory.push("app", "new", media::OCI_MANIFEST, IMAGE);
-    let tags = all_tags(&memory, "app");
-    let error =
-        block_on(registry.delete_image(&repo("app"), &digest, &confirmed, &tags)).unwrap_err();
+    let error = block_on(registry.delete_image(
+        &repo("app"),
+        &digest,
+        &confirmed,
+        &listing(&memory, "app"),
+    ))
+    .unwrap_err();
     match &error {
         ChangeError::TagsChangedMeanwhile { now, .. } => assert_eq!(now, &["1.0", "latest", "new"]),
         other => panic!("{other:?}"),
@@ -301,7 +321,7 @@ fn deleting_an_image_lists_and_takes_every_tag() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
     let digest = digest_of(IMAGE);
-    let tags = all_tags(&memory, "app");
+    let tags = listing(&memory, "app");
     let refused =
         block_on(registry.delete_image(&repo("app"), &digest, &["1.0".into()], &tags)).unwrap_err();
     assert!(

@@ -74,7 +74,7 @@ fn tags_null_means_no_tags_and_pages_reach_the_caller() {
     let page = Cell::new(0);
     let http = ScriptedHttp::new(move |request| {
         page.set(page.get() + 1);
-        Ok(if request.url.ends_with("/tags/list") {
+        Ok(if request.url.ends_with("/tags/list?n=1000") {
             response(
                 200,
                 &[("link", "<?last=x>; rel=next")],
@@ -88,7 +88,8 @@ fn tags_null_means_no_tags_and_pages_reach_the_caller() {
     let tags =
         block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |p| seen_pages.push(p.to_vec())))
             .unwrap();
-    assert_eq!(tags, ["x"]);
+    assert_eq!(tags.tags, ["x"]);
+    assert!(!tags.may_be_incomplete);
     assert_eq!(seen_pages, [vec!["x".to_string()], vec![]]);
     assert_eq!(
         http.sent.borrow()[1].url,

@@ -4,6 +4,13 @@
 //!
 //! Every change re-reads the registry just before acting and checks the result after,
 //! so what the user saw and what happened can never silently differ.
+//!
+//! When a write fails, only a definite refusal means "nothing changed": an error
+//! answer in 4xx (but 408 and 429) to a request that was the first write, or a request
+//! never sent (see [`is_definite_refusal`]). After anything else (a 5xx, a timeout, a
+//! dropped connection, a cancel) the write may have been applied: the registry is read
+//! again and the result states what is true now. Whenever anything was written, the
+//! failure carries the Undo record ([`ChangeError::written`]).
 
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -11,7 +18,7 @@ use thiserror::Error;
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::client::{ManifestHead, MountOutcome, Registry};
+use super::client::{ManifestHead, MountOutcome, Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::manifest::{Descriptor, Manifest, ManifestKind};
@@ -60,6 +67,36 @@ pub enum ChangeError {
     /// The registry refused the first request that would have changed anything.
     #[error(transparent)]
     Refused(Box<RegistryError>),
+
+    /// A write failed without a definite refusal; reading the registry again shows it
+    /// was not applied.
+    #[error("{cause}; read again, {subject} {now}")]
+    NotAppliedAfterFailure {
+        subject: String,
+        /// What the registry shows now, in words ("still points at sha256:…").
+        now: String,
+        cause: Box<RegistryError>,
+    },
+
+    /// A write failed without a definite refusal, and the registry could not be read
+    /// again: whether the write was applied is not known.
+    #[error("{cause}; reading the registry again failed too: {reread}")]
+    Unknown {
+        cause: Box<RegistryError>,
+        reread: Box<RegistryError>,
+    },
+
+    /// Something was written before this failure: the Undo record is kept.
+    #[error("{cause}")]
+    AfterWrite {
+        cause: Box<ChangeError>,
+        written: Box<Written>,
+    },
+
+    /// Deleting an image needs every tag of the repository, and the registry's tag
+    /// list may have pages this page cannot see.
+    #[error("the tag list of {repository} may be incomplete (a full page with no readable Link header); deleting an image needs every tag, so nothing was deleted")]
+    TagListIncomplete { repository: String },
 
     /// The tags pointing at an image are not the ones the user confirmed.
     #[error(
@@ -129,13 +166,63 @@ fn list(tags: &[String]) -> String {
     }
 }
 
-/// A failed request that changed nothing when the registry answered it (an error
-/// status); without an answer nobody knows whether it reached the registry.
-fn refused(error: RegistryError) -> ChangeError {
+/// Whether a failed request proves that it changed nothing: the registry answered
+/// with a 4xx refusal (408 Request Timeout and 429 Too Many Requests excepted: a
+/// proxy or a busy registry may send those after the request reached it), or the
+/// console refused to send it at all. Everything else may have been applied.
+pub fn is_definite_refusal(error: &RegistryError) -> bool {
     match error {
-        RegistryError::Network { .. } | RegistryError::Aborted { .. } => error.into(),
-        answered => ChangeError::Refused(Box::new(answered)),
+        RegistryError::NotFound { .. }
+        | RegistryError::Unauthorized { .. }
+        | RegistryError::Denied { .. }
+        | RegistryError::Unsupported { .. }
+        | RegistryError::Invalid { .. }
+        | RegistryError::SignInRefused { .. } => true,
+        // Refused before sending: a manifest above the limit is never PUT.
+        RegistryError::TooLarge { .. } => true,
+        RegistryError::UnexpectedStatus { status, .. } => {
+            (400..500).contains(status) && !matches!(status, 408 | 429)
+        }
+        RegistryError::Network { .. }
+        | RegistryError::Aborted { .. }
+        | RegistryError::TimedOut { .. }
+        | RegistryError::RateLimited { .. }
+        | RegistryError::Server { .. }
+        | RegistryError::Malformed { .. }
+        | RegistryError::DigestMismatch { .. } => false,
     }
+}
+
+/// A change that wrote something, for Undo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Written {
+    Tag(TagWrite),
+    Removal(Box<Removal>),
+}
+
+fn after_write(cause: ChangeError, written: Written) -> ChangeError {
+    match cause {
+        // Already carries what was written.
+        ChangeError::AfterWrite { .. } => cause,
+        cause => ChangeError::AfterWrite {
+            cause: Box::new(cause),
+            written: Box::new(written),
+        },
+    }
+}
+
+/// What the registry answered, for the note on a change it applied anyway.
+fn applied_anyway(error: &RegistryError) -> String {
+    format!(
+        "the registry answered \"{}\", but reading it again shows the change was applied",
+        error.headline()
+    )
+}
+
+fn digest_or_nothing(digest: &Option<Digest>) -> String {
+    digest
+        .as_ref()
+        .map_or("does not exist".to_owned(), |d| format!("points at {d}"))
 }
 
 impl ChangeError {
@@ -143,7 +230,21 @@ impl ChangeError {
     pub fn advice(&self) -> String {
         match self {
             ChangeError::Registry(error) => error.advice(),
-            ChangeError::Refused(cause) | ChangeError::RolledBack { cause, .. } => cause.advice(),
+            ChangeError::Refused(cause)
+            | ChangeError::RolledBack { cause, .. }
+            | ChangeError::NotAppliedAfterFailure { cause, .. } => cause.advice(),
+            ChangeError::Unknown { .. } => {
+                "Reload to see what the registry holds now; Undo is kept in case the change \
+                 was applied."
+                    .into()
+            }
+            ChangeError::AfterWrite { cause, .. } => cause.advice(),
+            ChangeError::TagListIncomplete { .. } => {
+                "Let this page read the registry's Link header (Access-Control-Expose-Headers: \
+                 Link, as deploy/'s CORS front sends), or serve the console from the registry's \
+                 origin; or remove the tags one by one: a tag removal never deletes the image."
+                    .into()
+            }
             ChangeError::Stranded { tag, original, .. } => format!(
                 "Point {tag} at {original} again: open another tag of that image (or its \
                  digest) and use Add tag with the name {tag}, confirming the move."
@@ -171,6 +272,14 @@ impl ChangeError {
         }
     }
 
+    /// What was written before this failure, for Undo.
+    pub fn written(&self) -> Option<&Written> {
+        match self {
+            ChangeError::AfterWrite { written, .. } => Some(written),
+            _ => None,
+        }
+    }
+
     /// What state the registry is in after this failure, in words for the user.
     pub fn outcome(&self) -> &'static str {
         match self {
@@ -180,7 +289,22 @@ impl ChangeError {
             | ChangeError::Refused(_)
             | ChangeError::TagsChangedMeanwhile { .. }
             | ChangeError::PartOfIndex { .. }
+            | ChangeError::TagListIncomplete { .. }
             | ChangeError::Recreated { .. } => "Nothing was changed.",
+            ChangeError::NotAppliedAfterFailure { .. } => {
+                "The registry was read again: nothing was changed."
+            }
+            ChangeError::Unknown { .. } => {
+                "It is not known whether the change was applied: the registry could not be \
+                 read again. Undo is kept."
+            }
+            ChangeError::AfterWrite { cause, .. } => match **cause {
+                ChangeError::Stranded { .. } => {
+                    "The image is intact, but the tag now points at a throw-away manifest. \
+                     Undo puts the tag back."
+                }
+                _ => "Something was written before the failure: Undo is kept.",
+            },
             ChangeError::RolledBack { .. } => {
                 "Nothing was changed: the tag was restored. An untagged throw-away manifest \
                  is left behind until garbage collection."
@@ -209,6 +333,9 @@ pub struct TagWrite {
     pub digest: Digest,
     /// What the tag pointed at before: Undo puts that back.
     pub before: TagBefore,
+    /// Set when a request failed but the registry, read again, shows the change.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,7 +400,7 @@ pub enum RemovalMethod {
     /// The registry cannot delete tags: the tag was pointed at a unique placeholder
     /// manifest, which was then deleted by digest.
     Placeholder,
-    /// No other tag used the image, so the image itself was deleted.
+    /// The user chose to delete the image, with every tag pointing at it.
     ImageDelete,
 }
 
@@ -287,6 +414,13 @@ pub struct Removal {
     pub manifest: Manifest,
     /// What still uses the image (it was kept for them).
     pub kept: ImageUsers,
+    /// The throw-away manifest a tag was pointed at, if any: a tag found pointing at
+    /// it is as good as removed, and Undo may overwrite it.
+    #[serde(default)]
+    pub placeholder: Option<Digest>,
+    /// Set when a request failed but the registry, read again, shows the change.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// What a copy did, blob by blob.
@@ -369,19 +503,59 @@ impl<C: HttpClient> Registry<C> {
             }
             None => TagBefore::Absent,
         };
-        if before != TagBefore::SameImage {
-            self.manifest_put_tag(repository, tag, source)
-                .await
-                .map_err(refused)?;
-        }
-        self.expect_tag(repository, tag.as_str(), Some(&source.digest))
-            .await?;
-        Ok(TagWrite {
+        let mut write = TagWrite {
             repository: repository.clone(),
             tag: tag.clone(),
             digest: source.digest.clone(),
             before,
-        })
+            note: None,
+        };
+        if write.changed() {
+            if let Err(error) = self.manifest_put_tag(repository, tag, source).await {
+                write = self.settle_failed_tag_write(write, error).await?;
+            }
+        }
+        match self
+            .expect_tag(repository, tag.as_str(), Some(&source.digest))
+            .await
+        {
+            Ok(()) => Ok(write),
+            Err(error) if write.changed() => Err(after_write(error, Written::Tag(write))),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// After a PUT of `write` failed: nothing changed on a definite refusal; else the
+    /// tag is read again and the write counts as done if the tag shows it.
+    async fn settle_failed_tag_write(
+        &self,
+        mut write: TagWrite,
+        error: RegistryError,
+    ) -> Result<TagWrite, ChangeError> {
+        if is_definite_refusal(&error) {
+            return Err(ChangeError::Refused(Box::new(error)));
+        }
+        match self
+            .resolve_tag(&write.repository, write.tag.as_str())
+            .await
+        {
+            Ok(Some(now)) if now == write.digest => {
+                write.note = Some(applied_anyway(&error));
+                Ok(write)
+            }
+            Ok(now) => Err(ChangeError::NotAppliedAfterFailure {
+                subject: format!("{}:{}", write.repository, write.tag),
+                now: digest_or_nothing(&now),
+                cause: Box::new(error),
+            }),
+            Err(reread) => Err(after_write(
+                ChangeError::Unknown {
+                    cause: Box::new(error),
+                    reread: Box::new(reread),
+                },
+                Written::Tag(write),
+            )),
+        }
     }
 
     /// Checks that `tag` points at `expected` (or is gone, for `None`).
@@ -508,8 +682,9 @@ impl<C: HttpClient> Registry<C> {
         Ok(users)
     }
 
-    /// Removes `tag` only. `seen` is the digest the user saw; `all_tags` every tag of
-    /// the repository (what else uses the image is found among them).
+    /// Removes `tag` only; the image stays, pullable by digest, whatever else uses
+    /// it. `seen` is the digest the user saw; `all_tags` every tag of the repository
+    /// (what else uses the image is found among them, to check it still has it).
     /// `unique` makes the placeholder manifest unique (a timestamp).
     pub async fn remove_tag(
         &self,
@@ -528,13 +703,17 @@ impl<C: HttpClient> Registry<C> {
         let removal = self
             .remove_tag_among(repository, tag, seen, &users, unique)
             .await?;
-        self.verify_kept(repository, seen, &users).await?;
+        if let Err(error) = self.verify_kept(repository, seen, &users).await {
+            return Err(after_write(error, Written::Removal(Box::new(removal))));
+        }
         Ok(removal)
     }
 
-    /// Removes `tag`, given `users`: what else is known to use `seen`. With nothing,
-    /// the image itself is deleted. The caller checks afterwards that the users still
-    /// have the image ([`Registry::verify_kept`]); a bulk removal checks once per image.
+    /// Removes `tag` and nothing else: `DELETE` by tag where the registry can, else
+    /// a throw-away manifest (see `detach_with_placeholder`). Never deletes the image:
+    /// that is [`Registry::delete_image`], the user's explicit choice. `users` is what
+    /// else is known to use `seen` (reported as kept; the caller checks afterwards
+    /// with [`Registry::verify_kept`]).
     pub async fn remove_tag_among(
         &self,
         repository: &Repository,
@@ -552,35 +731,53 @@ impl<C: HttpClient> Registry<C> {
             });
         }
         let manifest = self.manifest_get(repository, seen.as_str()).await?;
-        let method = if users.is_empty() {
-            self.manifest_delete(repository, seen)
-                .await
-                .map_err(refused)?;
-            RemovalMethod::ImageDelete
-        } else {
-            match self.tag_delete(repository, tag).await {
-                Ok(()) => RemovalMethod::TagDelete,
-                Err(cause @ RegistryError::Unsupported { .. }) => {
-                    // Ask before pushing a placeholder that could then not be deleted.
-                    if !self.deletes_enabled(repository).await? {
-                        return Err(ChangeError::Refused(Box::new(cause)));
-                    }
-                    self.detach_with_placeholder(repository, tag, &manifest, unique)
-                        .await?;
-                    RemovalMethod::Placeholder
-                }
-                Err(error) => return Err(refused(error)),
-            }
-        };
-        self.expect_tag(repository, tag.as_str(), None).await?;
-        Ok(Removal {
+        let mut removal = Removal {
             repository: repository.clone(),
             tags: vec![tag.clone()],
             digest: seen.clone(),
-            method,
+            method: RemovalMethod::TagDelete,
             manifest,
             kept: users.clone(),
-        })
+            placeholder: None,
+            note: None,
+        };
+        match self.tag_delete(repository, tag).await {
+            Ok(()) => {}
+            Err(cause @ RegistryError::Unsupported { .. }) => {
+                // Ask before pushing a placeholder that could then not be deleted.
+                if !self.deletes_enabled(repository).await? {
+                    return Err(ChangeError::Refused(Box::new(cause)));
+                }
+                removal.method = RemovalMethod::Placeholder;
+                self.detach_with_placeholder(&mut removal, unique).await?;
+            }
+            Err(error) if is_definite_refusal(&error) => {
+                return Err(ChangeError::Refused(Box::new(error)))
+            }
+            Err(error) => match self.resolve_tag(repository, tag.as_str()).await {
+                Ok(None) => removal.note = Some(applied_anyway(&error)),
+                Ok(now) => {
+                    return Err(ChangeError::NotAppliedAfterFailure {
+                        subject: format!("{repository}:{tag}"),
+                        now: digest_or_nothing(&now),
+                        cause: Box::new(error),
+                    })
+                }
+                Err(reread) => {
+                    return Err(after_write(
+                        ChangeError::Unknown {
+                            cause: Box::new(error),
+                            reread: Box::new(reread),
+                        },
+                        Written::Removal(Box::new(removal)),
+                    ))
+                }
+            },
+        }
+        match self.expect_tag(repository, tag.as_str(), None).await {
+            Ok(()) => Ok(removal),
+            Err(error) => Err(after_write(error, Written::Removal(Box::new(removal)))),
+        }
     }
 
     /// The whole point of removing one tag: what used the image still has it.
@@ -630,89 +827,167 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// For registries that cannot delete a tag (distribution 2.8): point the tag at a
-    /// unique throw-away manifest, then delete that manifest by its digest.
+    /// unique throw-away manifest, then delete that manifest by its digest. Every step
+    /// that fails without a definite refusal is checked by reading the tag again.
     async fn detach_with_placeholder(
         &self,
-        repository: &Repository,
-        tag: &Tag,
-        original: &Manifest,
+        removal: &mut Removal,
         unique: &str,
     ) -> Result<(), ChangeError> {
-        let placeholder = placeholder_manifest(self, repository, tag, unique)
+        let (repository, tag) = (removal.repository.clone(), removal.tags[0].clone());
+        // Uploading the placeholder's blobs changes no tag and no manifest: whatever
+        // happens to them, nothing the user sees has changed.
+        let placeholder = placeholder_manifest(self, &repository, &tag, unique)
             .await
-            .map_err(refused)?;
-        self.manifest_put_tag(repository, tag, &placeholder)
-            .await
-            .map_err(refused)?;
-        if let Err(cause) = self.manifest_delete(repository, &placeholder.digest).await {
-            // Put the tag back before reporting: never leave it on the placeholder.
-            let cause = Box::new(cause);
-            return Err(
-                match self.manifest_put_tag(repository, tag, original).await {
-                    Ok(_) => ChangeError::RolledBack {
-                        tag: tag.to_string(),
-                        digest: original.digest.clone(),
-                        placeholder: placeholder.digest,
-                        cause,
-                    },
-                    Err(_) => ChangeError::Stranded {
-                        tag: tag.to_string(),
-                        original: original.digest.clone(),
-                        placeholder: placeholder.digest,
-                        cause,
-                    },
-                },
-            );
+            .map_err(|e| ChangeError::Refused(Box::new(e)))?;
+        removal.placeholder = Some(placeholder.digest.clone());
+        if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
+            if is_definite_refusal(&error) {
+                return Err(ChangeError::Refused(Box::new(error)));
+            }
+            match self.resolve_tag(&repository, tag.as_str()).await {
+                Ok(Some(now)) if now == placeholder.digest => {}
+                Ok(now) => {
+                    return Err(ChangeError::NotAppliedAfterFailure {
+                        subject: format!("{repository}:{tag}"),
+                        now: digest_or_nothing(&now),
+                        cause: Box::new(error),
+                    })
+                }
+                Err(reread) => {
+                    return Err(after_write(
+                        ChangeError::Unknown {
+                            cause: Box::new(error),
+                            reread: Box::new(reread),
+                        },
+                        Written::Removal(Box::new(removal.clone())),
+                    ))
+                }
+            }
         }
-        Ok(())
+        let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
+            return Ok(());
+        };
+        if !is_definite_refusal(&cause)
+            && matches!(self.resolve_tag(&repository, tag.as_str()).await, Ok(None))
+        {
+            removal.note = Some(applied_anyway(&cause));
+            return Ok(());
+        }
+        // Put the tag back before reporting: never leave it on the placeholder.
+        let cause = Box::new(cause);
+        let put_back = match self
+            .manifest_put_tag(&repository, &tag, &removal.manifest)
+            .await
+        {
+            Ok(_) => true,
+            Err(_) => {
+                self.resolve_tag(&repository, tag.as_str())
+                    .await
+                    .ok()
+                    .flatten()
+                    == Some(removal.digest.clone())
+            }
+        };
+        Err(if put_back {
+            ChangeError::RolledBack {
+                tag: tag.to_string(),
+                digest: removal.digest.clone(),
+                placeholder: placeholder.digest,
+                cause,
+            }
+        } else {
+            after_write(
+                ChangeError::Stranded {
+                    tag: tag.to_string(),
+                    original: removal.digest.clone(),
+                    placeholder: placeholder.digest,
+                    cause,
+                },
+                Written::Removal(Box::new(removal.clone())),
+            )
+        })
     }
 
-    /// Deletes the image `digest` and with it every tag pointing at it. `confirmed` is
-    /// the list of tags the user agreed to lose; unless exactly those point at it now
-    /// (and no multi-arch image lists it), nothing is done.
+    /// Deletes the image `digest` and with it every tag pointing at it: only ever the
+    /// user's explicit choice. `confirmed` is the list of tags the user agreed to
+    /// lose; unless exactly those point at it now (and no multi-arch image lists it),
+    /// nothing is done. Refused when the tag list may be incomplete: a tag on a page
+    /// this page cannot see would be deleted unseen.
     pub async fn delete_image(
         &self,
         repository: &Repository,
         digest: &Digest,
         confirmed: &[String],
-        all_tags: &[String],
+        listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
-        let users = self.image_users(repository, digest, all_tags).await?;
+        if listing.may_be_incomplete {
+            return Err(ChangeError::TagListIncomplete {
+                repository: repository.to_string(),
+            });
+        }
+        // Every name is checked before anything is deleted.
+        let mut confirmed_tags = confirmed
+            .iter()
+            .map(|t| Tag::parse(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        confirmed_tags.sort();
+        let users = self.image_users(repository, digest, &listing.tags).await?;
         if !users.indexes.is_empty() {
             return Err(ChangeError::PartOfIndex {
                 digest: digest.clone(),
                 indexes: users.indexes,
             });
         }
-        let mut confirmed = confirmed.to_vec();
-        confirmed.sort();
-        if users.tags != confirmed {
+        let confirmed_names: Vec<String> = confirmed_tags.iter().map(Tag::to_string).collect();
+        if users.tags != confirmed_names {
             return Err(ChangeError::TagsChangedMeanwhile {
                 digest: digest.clone(),
-                confirmed,
+                confirmed: confirmed_names,
                 now: users.tags,
             });
         }
         let manifest = self.manifest_get(repository, digest.as_str()).await?;
-        self.manifest_delete(repository, digest)
-            .await
-            .map_err(refused)?;
-        for tag in &users.tags {
-            self.expect_tag(repository, tag, None).await?;
-        }
-        let tags = users
-            .tags
-            .iter()
-            .map(|t| Tag::parse(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Removal {
+        let mut removal = Removal {
             repository: repository.clone(),
-            tags,
+            tags: confirmed_tags,
             digest: digest.clone(),
             method: RemovalMethod::ImageDelete,
             manifest,
             kept: ImageUsers::default(),
-        })
+            placeholder: None,
+            note: None,
+        };
+        if let Err(error) = self.manifest_delete(repository, digest).await {
+            if is_definite_refusal(&error) {
+                return Err(ChangeError::Refused(Box::new(error)));
+            }
+            match self.manifest_head(repository, digest.as_str()).await {
+                Err(RegistryError::NotFound { .. }) => removal.note = Some(applied_anyway(&error)),
+                Ok(_) => {
+                    return Err(ChangeError::NotAppliedAfterFailure {
+                        subject: format!("{repository}@{digest}"),
+                        now: "still exists".into(),
+                        cause: Box::new(error),
+                    })
+                }
+                Err(reread) => {
+                    return Err(after_write(
+                        ChangeError::Unknown {
+                            cause: Box::new(error),
+                            reread: Box::new(reread),
+                        },
+                        Written::Removal(Box::new(removal)),
+                    ))
+                }
+            }
+        }
+        for tag in &removal.tags {
+            if let Err(error) = self.expect_tag(repository, tag.as_str(), None).await {
+                return Err(after_write(error, Written::Removal(Box::new(removal))));
+            }
+        }
+        Ok(removal)
     }
 
     /// Undo of a removal: puts every removed tag back with the exact bytes. Works
@@ -723,6 +998,8 @@ impl<C: HttpClient> Registry<C> {
         for tag in &removal.tags {
             match self.resolve_tag(&removal.repository, tag.as_str()).await? {
                 None => missing.push(tag),
+                // Left on the throw-away manifest by a removal that failed midway.
+                Some(found) if Some(&found) == removal.placeholder.as_ref() => missing.push(tag),
                 Some(found) if found == removal.digest => {}
                 Some(found) => {
                     return Err(ChangeError::Recreated {
@@ -767,11 +1044,20 @@ impl<C: HttpClient> Registry<C> {
                 )
                 .await
             }
+            // The tag goes; the image stays (it may have been there before the tag
+            // was added: a tag added to an image opened by digest, a copy into a
+            // repository that had it).
             TagBefore::Absent | TagBefore::SameImage => {
-                let tags = self.tags(&write.repository, |_| {}).await?;
-                self.remove_tag(&write.repository, &write.tag, &write.digest, &tags, unique)
-                    .await
-                    .map(|_| ())
+                let listing = self.tags(&write.repository, |_| {}).await?;
+                self.remove_tag(
+                    &write.repository,
+                    &write.tag,
+                    &write.digest,
+                    &listing.tags,
+                    unique,
+                )
+                .await
+                .map(|_| ())
             }
         }
     }
@@ -900,8 +1186,12 @@ impl<C: HttpClient> Registry<C> {
             MountOutcome::Mounted => report.mounted += 1,
             MountOutcome::UploadStarted { location } => {
                 // The registry would not mount: send the bytes through the browser.
+                // Bounded: a larger layer is refused with advice, never held whole in
+                // the page's memory.
                 let uploaded = async {
-                    let bytes = self.blob_get_verified(from, blob).await?;
+                    let bytes = self
+                        .blob_get_verified(from, blob, media::MAX_BROWSER_COPY_BYTES)
+                        .await?;
                     self.blob_upload_to(&location, digest, &bytes).await
                 }
                 .await;

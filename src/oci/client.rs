@@ -5,12 +5,31 @@ use serde::Deserialize;
 use super::error::{Attempt, RegistryError};
 use super::http::{HttpClient, Method, Request, Response};
 use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind};
-use super::media::{MANIFEST_ACCEPT, MAX_MANIFEST_BYTES};
+use super::media::{MANIFEST_ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES};
 use super::names::{Digest, Repository, Tag};
-use super::pagination::{next_page_url, resolve};
+use super::pagination::{next_page_url, origin_of, resolve};
 
 /// Catalog page size asked for; distribution refuses `n` above 1000.
 pub const CATALOG_PAGE_SIZE: usize = 1000;
+
+/// Tag list page size asked for. A page of exactly this many tags without a readable
+/// `Link` may be followed by pages this page cannot see.
+pub const TAG_PAGE_SIZE: usize = 1000;
+
+/// Pages followed at most: a registry whose links never end must not loop forever.
+pub const MAX_PAGES: usize = 1000;
+
+/// Tries of a read the registry answers 429 to, and the longest wait between them.
+const RATE_LIMITED_TRIES: usize = 3;
+const MAX_RETRY_AFTER_MS: u32 = 10_000;
+
+/// The tags of a repository, and whether the list may lack pages this page could
+/// not see (a full page with no readable `Link`: CORS may hide it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagListing {
+    pub tags: Vec<String>,
+    pub may_be_incomplete: bool,
+}
 
 /// A registry at a base URL such as `http://127.0.0.1:5000` (no trailing `/v2`).
 pub struct Registry<C> {
@@ -31,24 +50,47 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// Sends a request and turns anything but 2xx into a typed error.
+    ///
+    /// Reads may be asked again: once after a 5xx (distribution answers 500 to a read
+    /// that races a write of the same manifest), and after a 429 as its Retry-After
+    /// says (bounded). A write is never sent twice: whether it was applied is for the
+    /// caller to find out by reading the registry again.
     async fn execute(&self, request: Request) -> Result<Response, RegistryError> {
         let attempt = Attempt {
             method: request.method,
             url: request.url.clone(),
         };
-        let send = |request: Request| async {
-            self.client
-                .send(request)
+        let limit = request.response_limit;
+        let is_read = request.is_read();
+        let mut server_errors = 0;
+        let mut rate_limited = 0;
+        let response = loop {
+            let response = self
+                .client
+                .send(request.clone())
                 .await
-                .map_err(|failure| RegistryError::from_transport(attempt.clone(), failure))
+                .map_err(|failure| RegistryError::from_transport(attempt.clone(), failure))?;
+            if is_read && response.status >= 500 && server_errors == 0 {
+                server_errors += 1;
+                continue;
+            }
+            if is_read && response.status == 429 && rate_limited + 1 < RATE_LIMITED_TRIES {
+                rate_limited += 1;
+                self.client
+                    .pause(retry_after_ms(&response, rate_limited))
+                    .await;
+                continue;
+            }
+            break response;
         };
-        // distribution answers 500 to a read that races a write of the same manifest
-        // (its storage rewrites files in place); a read is safe to ask once more.
-        let read_again =
-            matches!(request.method, Method::Get | Method::Head).then(|| request.clone());
-        let mut response = send(request).await?;
-        if let Some(again) = read_again.filter(|_| response.status >= 500) {
-            response = send(again).await?;
+        // Also checked here, whatever the transport did: nothing above the limit
+        // reaches a parser.
+        if response.body.len() > limit {
+            return Err(RegistryError::TooLarge {
+                attempt,
+                size: response.body.len(),
+                limit,
+            });
         }
         if response.is_success() {
             Ok(response)
@@ -87,7 +129,10 @@ impl<C: HttpClient> Registry<C> {
         let first = format!("{}/v2/_catalog?n={CATALOG_PAGE_SIZE}", self.base);
         let mut names = Vec::new();
         self.each_page(first, |page: CatalogPage| {
-            names.extend(page.repositories.unwrap_or_default());
+            let page = page.repositories.unwrap_or_default();
+            let full = page.len() == CATALOG_PAGE_SIZE;
+            names.extend(page);
+            full
         })
         .await?;
         Ok(names)
@@ -99,25 +144,32 @@ impl<C: HttpClient> Registry<C> {
         &self,
         repository: &Repository,
         mut on_page: impl FnMut(&[String]),
-    ) -> Result<Vec<String>, RegistryError> {
-        let first = format!("{}/v2/{repository}/tags/list", self.base);
-        let mut tags = Vec::new();
-        self.each_page(first, |page: TagsPage| {
-            // distribution answers `"tags": null` once every tag was deleted.
-            let page_tags = page.tags.unwrap_or_default();
-            on_page(&page_tags);
-            tags.extend(page_tags);
-        })
-        .await?;
-        Ok(tags)
+    ) -> Result<TagListing, RegistryError> {
+        let first = format!("{}/v2/{repository}/tags/list?n={TAG_PAGE_SIZE}", self.base);
+        let mut listing = TagListing::default();
+        let last_page = self
+            .each_page(first, |page: TagsPage| {
+                // distribution answers `"tags": null` once every tag was deleted.
+                let page_tags = page.tags.unwrap_or_default();
+                on_page(&page_tags);
+                let full = page_tags.len() == TAG_PAGE_SIZE;
+                listing.tags.extend(page_tags);
+                full
+            })
+            .await?;
+        // A registry that ignores `n` sends more than asked; one that honours it
+        // and sends exactly a page with no readable Link may have more.
+        listing.may_be_incomplete = last_page == PageEnd::FullWithoutLink;
+        Ok(listing)
     }
 
     /// GETs `url`, decodes it as `T`, and follows `Link: rel="next"` until the end.
+    /// `on_page` says whether the page was full; the answer says how the list ended.
     async fn each_page<T: for<'de> Deserialize<'de>>(
         &self,
         first_url: String,
-        mut on_page: impl FnMut(T),
-    ) -> Result<(), RegistryError> {
+        mut on_page: impl FnMut(T) -> bool,
+    ) -> Result<PageEnd, RegistryError> {
         let mut url = first_url;
         let mut seen = std::collections::HashSet::new();
         loop {
@@ -131,13 +183,19 @@ impl<C: HttpClient> Registry<C> {
                     detail: "the next-page link repeats an earlier page".into(),
                 });
             }
+            if seen.len() > MAX_PAGES {
+                return Err(RegistryError::Malformed {
+                    attempt,
+                    detail: format!("the list goes on for more than {MAX_PAGES} pages"),
+                });
+            }
             let response = self.execute(Request::new(Method::Get, &url)).await?;
             let page: T =
                 serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
                     attempt: attempt.clone(),
                     detail: format!("not the expected JSON: {e}"),
                 })?;
-            on_page(page);
+            let full = on_page(page);
             let next = match response.header("link") {
                 Some(link) => next_page_url(link, &url).map_err(|e| RegistryError::Malformed {
                     attempt,
@@ -147,10 +205,33 @@ impl<C: HttpClient> Registry<C> {
             };
             match next {
                 Some(next) => url = next,
-                None => return Ok(()),
+                None if full && response.header("link").is_none() => {
+                    return Ok(PageEnd::FullWithoutLink)
+                }
+                None => return Ok(PageEnd::Complete),
             }
         }
     }
+}
+
+/// How a paged list ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageEnd {
+    Complete,
+    /// The last page read was full and carried no readable `Link`.
+    FullWithoutLink,
+}
+
+/// How long to wait before asking again after the `attempt`th 429: Retry-After
+/// seconds when given, else 1 s, 2 s, …; never more than `MAX_RETRY_AFTER_MS`.
+fn retry_after_ms(response: &Response, attempt: usize) -> u32 {
+    let asked = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map(|seconds| seconds.saturating_mul(1000));
+    asked
+        .unwrap_or(1000 * attempt as u32)
+        .min(MAX_RETRY_AFTER_MS)
 }
 
 /// What `HEAD` on a manifest tells without downloading it.
@@ -173,8 +254,30 @@ pub enum MountOutcome {
 }
 
 impl<C: HttpClient> Registry<C> {
-    fn manifest_url(&self, repository: &Repository, reference: &str) -> String {
-        format!("{}/v2/{repository}/manifests/{reference}", self.base)
+    /// The manifest URL for a tag or digest. The reference is checked first: tags
+    /// come from the registry's own lists, and nothing a registry sends goes into a
+    /// URL unvalidated.
+    fn manifest_url(
+        &self,
+        method: Method,
+        repository: &Repository,
+        reference: &str,
+    ) -> Result<String, RegistryError> {
+        if Digest::parse(reference).is_err() {
+            if let Err(error) = Tag::parse(reference) {
+                return Err(RegistryError::Malformed {
+                    attempt: Attempt {
+                        method,
+                        url: format!("{}/v2/{repository}/manifests/…", self.base),
+                    },
+                    detail: format!("not a valid tag or digest: {error}"),
+                });
+            }
+        }
+        Ok(format!(
+            "{}/v2/{repository}/manifests/{reference}",
+            self.base
+        ))
     }
 
     fn blob_url(&self, repository: &Repository, digest: &Digest) -> String {
@@ -189,13 +292,17 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         reference: &str,
     ) -> Result<Manifest, RegistryError> {
-        let url = self.manifest_url(repository, reference);
+        let url = self.manifest_url(Method::Get, repository, reference)?;
         let attempt = Attempt {
             method: Method::Get,
             url: url.clone(),
         };
         let response = self
-            .execute(Request::new(Method::Get, &url).header("Accept", MANIFEST_ACCEPT))
+            .execute(
+                Request::new(Method::Get, &url)
+                    .header("Accept", MANIFEST_ACCEPT)
+                    .response_limit(MAX_MANIFEST_BYTES),
+            )
             .await?;
         let manifest = Manifest::parse(response.body.clone(), response.header("content-type"))
             .map_err(|e| manifest_error(attempt.clone(), e))?;
@@ -206,7 +313,7 @@ impl<C: HttpClient> Registry<C> {
                 .and_then(|d| Digest::parse(d.trim()).ok())
         });
         if let Some(expected) = expected {
-            if expected.verify(&manifest.bytes) == Some(false) {
+            if !expected.verify(&manifest.bytes) {
                 return Err(RegistryError::DigestMismatch {
                     attempt,
                     expected: expected.to_string(),
@@ -223,7 +330,7 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         reference: &str,
     ) -> Result<ManifestHead, RegistryError> {
-        let url = self.manifest_url(repository, reference);
+        let url = self.manifest_url(Method::Head, repository, reference)?;
         let response = self
             .execute(Request::new(Method::Head, &url).header("Accept", MANIFEST_ACCEPT))
             .await?;
@@ -247,7 +354,7 @@ impl<C: HttpClient> Registry<C> {
         bytes: &[u8],
         content_type: &str,
     ) -> Result<Digest, RegistryError> {
-        let url = self.manifest_url(repository, reference);
+        let url = self.manifest_url(Method::Put, repository, reference)?;
         let attempt = Attempt {
             method: Method::Put,
             url: url.clone(),
@@ -302,7 +409,7 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         digest: &Digest,
     ) -> Result<(), RegistryError> {
-        let url = self.manifest_url(repository, digest.as_str());
+        let url = self.manifest_url(Method::Delete, repository, digest.as_str())?;
         self.execute(Request::new(Method::Delete, &url)).await?;
         Ok(())
     }
@@ -314,7 +421,7 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         tag: &Tag,
     ) -> Result<(), RegistryError> {
-        let url = self.manifest_url(repository, tag.as_str());
+        let url = self.manifest_url(Method::Delete, repository, tag.as_str())?;
         match self.execute(Request::new(Method::Delete, &url)).await {
             Err(RegistryError::Invalid {
                 attempt,
@@ -428,26 +535,52 @@ impl<C: HttpClient> Registry<C> {
                     .into(),
             )
         })?;
-        resolve(request_url, location.trim()).map_err(|e| malformed(e.to_string()))
+        let resolved =
+            resolve(request_url, location.trim()).map_err(|e| malformed(e.to_string()))?;
+        // The upload carries the user's data and, signed in, credentials: it goes to
+        // the registry's own origin only.
+        if origin_of(&resolved) != origin_of(request_url) {
+            return Err(malformed(format!(
+                "the upload location {resolved} is on another server than the registry; \
+                 refusing to send data there"
+            )));
+        }
+        Ok(resolved)
     }
 
-    /// Fetches a blob that must be small (an image config) and checks its digest.
+    /// Fetches a blob of at most `limit` bytes and checks its digest. The size the
+    /// descriptor declares is checked before anything is fetched.
     pub async fn blob_get_verified(
         &self,
         repository: &Repository,
         descriptor: &Descriptor,
+        limit: usize,
     ) -> Result<Vec<u8>, RegistryError> {
-        let url = format!("{}/v2/{repository}/blobs/{}", self.base, descriptor.digest);
         let attempt = Attempt {
             method: Method::Get,
-            url: url.clone(),
+            url: format!("{}/v2/{repository}/blobs/…", self.base),
         };
         let expected = Digest::parse(&descriptor.digest).map_err(|e| RegistryError::Malformed {
             attempt: attempt.clone(),
             detail: e.to_string(),
         })?;
-        let response = self.execute(Request::new(Method::Get, &url)).await?;
-        if expected.verify(&response.body) == Some(false) {
+        let url = self.blob_url(repository, &expected);
+        let attempt = Attempt {
+            method: Method::Get,
+            url: url.clone(),
+        };
+        let declared = usize::try_from(descriptor.size).unwrap_or(usize::MAX);
+        if declared > limit {
+            return Err(RegistryError::TooLarge {
+                attempt,
+                size: declared,
+                limit,
+            });
+        }
+        let response = self
+            .execute(Request::new(Method::Get, &url).response_limit(limit))
+            .await?;
+        if !expected.verify(&response.body) {
             return Err(RegistryError::DigestMismatch {
                 attempt,
                 expected: expected.to_string(),
@@ -463,7 +596,9 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         config: &Descriptor,
     ) -> Result<ImageConfig, RegistryError> {
-        let bytes = self.blob_get_verified(repository, config).await?;
+        let bytes = self
+            .blob_get_verified(repository, config, MAX_CONFIG_BYTES)
+            .await?;
         ImageConfig::parse(&bytes).map_err(|e| RegistryError::Malformed {
             attempt: Attempt {
                 method: Method::Get,

@@ -54,6 +54,9 @@ pub enum RegistryError {
     #[error("{attempt}: cancelled")]
     Aborted { attempt: Attempt },
 
+    #[error("{attempt}: no complete answer within {} s", after_ms / 1000)]
+    TimedOut { attempt: Attempt, after_ms: u32 },
+
     /// Signing in failed before the request reached the registry.
     #[error("{attempt}: not sent: {}", refusal_summary(refusal))]
     SignInRefused {
@@ -126,7 +129,7 @@ pub enum RegistryError {
         actual: String,
     },
 
-    #[error("{attempt}: manifest of {size} bytes is above the {limit}-byte limit")]
+    #[error("{attempt}: an answer of {size} bytes or more is above the {limit}-byte limit")]
     TooLarge {
         attempt: Attempt,
         size: usize,
@@ -218,6 +221,14 @@ impl RegistryError {
         match failure {
             TransportFailure::Network(detail) => RegistryError::Network { attempt, detail },
             TransportFailure::Aborted => RegistryError::Aborted { attempt },
+            TransportFailure::TimedOut { after_ms } => {
+                RegistryError::TimedOut { attempt, after_ms }
+            }
+            TransportFailure::TooLarge { size, limit } => RegistryError::TooLarge {
+                attempt,
+                size,
+                limit,
+            },
             TransportFailure::Refused(refusal) => RegistryError::SignInRefused { attempt, refusal },
         }
     }
@@ -245,6 +256,7 @@ impl RegistryError {
         match self {
             RegistryError::Network { .. } => "The registry could not be reached",
             RegistryError::Aborted { .. } => "Cancelled",
+            RegistryError::TimedOut { .. } => "The registry did not answer in time",
             RegistryError::SignInRefused { refusal, .. } => match refusal {
                 AuthRefusal::UntrustedRealm { .. } => "Sign-in refused: untrusted token service",
                 AuthRefusal::CleartextCredentials { .. } => {
@@ -262,7 +274,7 @@ impl RegistryError {
             RegistryError::UnexpectedStatus { .. } => "Unexpected answer from the registry",
             RegistryError::Malformed { .. } => "Unreadable answer from the registry",
             RegistryError::DigestMismatch { .. } => "Content does not match its digest",
-            RegistryError::TooLarge { .. } => "Manifest too large",
+            RegistryError::TooLarge { .. } => "Answer too large",
         }
     }
 
@@ -274,7 +286,16 @@ impl RegistryError {
                 add Access-Control-Allow-* headers to its configuration, or serve this console \
                 from the registry's own origin behind a reverse proxy."
                 .into(),
-            RegistryError::Aborted { .. } => "Nothing was changed by the cancelled request.".into(),
+            RegistryError::Aborted { .. } => {
+                "The request was cancelled; if it was a change, the registry is read again \
+                 to tell what it did."
+                    .into()
+            }
+            RegistryError::TimedOut { .. } => {
+                "The registry or the network is slow or stuck. Try again; if it keeps \
+                 happening, check the registry and anything between it and this computer."
+                    .into()
+            }
             RegistryError::SignInRefused { refusal, .. } => refusal_advice(refusal),
             RegistryError::NotFound { .. } => {
                 "It may have been deleted or renamed; reload the list to see what exists now.".into()
@@ -310,7 +331,9 @@ impl RegistryError {
                     .into()
             }
             RegistryError::TooLarge { .. } => {
-                "Registries need only accept manifests up to 4 MiB; this one cannot be copied safely."
+                "This console refuses answers that large (manifests over 4 MiB, say): \
+                 registries need not accept them and a broken or hostile registry could \
+                 fill the browser's memory. Use a command-line tool (skopeo, crane) for it."
                     .into()
             }
         }

@@ -35,12 +35,25 @@ impl fmt::Display for Method {
     }
 }
 
+/// Answers above this size are refused unread unless a request allows more: a
+/// hostile or broken registry must not fill the page's memory.
+pub const DEFAULT_RESPONSE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// How long a read may take before it is given up; writes get longer (uploads).
+pub const READ_TIMEOUT_MS: u32 = 30_000;
+pub const WRITE_TIMEOUT_MS: u32 = 120_000;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// The largest response body accepted, checked before reading (Content-Length)
+    /// and while reading.
+    pub response_limit: usize,
+    /// Given up after this long: a hung registry must not leave a change stuck.
+    pub timeout_ms: u32,
 }
 
 impl Request {
@@ -50,7 +63,21 @@ impl Request {
             url: url.into(),
             headers: Vec::new(),
             body: None,
+            response_limit: DEFAULT_RESPONSE_LIMIT,
+            timeout_ms: match method {
+                Method::Get | Method::Head => READ_TIMEOUT_MS,
+                _ => WRITE_TIMEOUT_MS,
+            },
         }
+    }
+
+    pub fn response_limit(mut self, bytes: usize) -> Self {
+        self.response_limit = bytes;
+        self
+    }
+
+    pub fn is_read(&self) -> bool {
+        matches!(self.method, Method::Get | Method::Head)
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -92,8 +119,13 @@ pub enum TransportFailure {
     /// The request never produced a response: host unreachable, connection refused,
     /// or (in a browser) refused by CORS, which the page cannot tell apart.
     Network(String),
-    /// The caller cancelled the request (the view that wanted it went away).
+    /// The caller cancelled the request (the view that wanted it went away, or the
+    /// user pressed Cancel).
     Aborted,
+    /// No complete answer within the request's timeout.
+    TimedOut { after_ms: u32 },
+    /// The answer is larger than the request allows; it was not read.
+    TooLarge { size: usize, limit: usize },
     /// Signing the request in failed before the registry saw it (see
     /// [`AuthRefusal`]); nothing was sent to the registry.
     Refused(AuthRefusal),
@@ -103,4 +135,8 @@ pub enum TransportFailure {
 #[allow(async_fn_in_trait)] // implemented only inside this crate and its tests
 pub trait HttpClient {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure>;
+
+    /// Waits `ms` milliseconds before a retry (a 429's Retry-After). Scripted test
+    /// clients need not wait.
+    async fn pause(&self, _ms: u32) {}
 }

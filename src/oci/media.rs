@@ -19,6 +19,13 @@ application/vnd.docker.distribution.manifest.v2+json";
 /// Registries need only accept manifests up to 4 MiB; larger ones are refused.
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 
+/// Image configurations are a few KiB; a bigger "config" is refused unread.
+pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
+
+/// Blobs passed through the browser when a registry will not mount them (a copy):
+/// larger layers are refused with advice instead of held in the page's memory.
+pub const MAX_BROWSER_COPY_BYTES: usize = 64 * 1024 * 1024;
+
 pub fn is_index(media_type: &str) -> bool {
     matches!(media_type, OCI_INDEX | DOCKER_MANIFEST_LIST)
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::net;
 use crate::net::{FetchClient, RegistryHttp};
-use crate::oci::changes::{ChangeError, Removal, TagWrite};
+use crate::oci::changes::{ChangeError, Removal, TagWrite, Written};
 use crate::oci::client::Registry;
 use crate::ui::browser;
 
@@ -24,6 +24,15 @@ pub enum UndoAction {
     Revert(TagWrite),
     /// The successful items of a bulk change, undone last first.
     Batch(Vec<UndoAction>),
+}
+
+impl From<Written> for UndoAction {
+    fn from(written: Written) -> Self {
+        match written {
+            Written::Tag(write) => UndoAction::Revert(write),
+            Written::Removal(removal) => UndoAction::Restore(removal),
+        }
+    }
 }
 
 impl UndoAction {
@@ -161,16 +170,19 @@ impl Changes {
     ) {
         let (state, undo) = match result {
             Ok(undo) => (EntryState::Done, (!undo.is_noop()).then_some(undo)),
+            // Whatever was written before the failure can still be undone.
             Err(error) => (
                 EntryState::Failed {
                     message: format!("{error}. {}", error.advice()),
                     outcome: error.outcome().to_owned(),
                 },
-                None,
+                error.written().cloned().map(UndoAction::from),
             ),
         };
         self.entries.update(|entries| {
-            let id = entries.len();
+            // Unique even after unreadable entries were dropped on reload: an id
+            // taken twice could make Undo undo the wrong change.
+            let id = entries.iter().map(|e| e.id + 1).max().unwrap_or(0);
             entries.insert(
                 0,
                 Entry {
@@ -302,9 +314,12 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
     let id = entry.id;
     let (status, detail, can_undo) = match &entry.state {
         EntryState::Done => ("done", None, entry.undo.is_some()),
-        EntryState::Failed { message, outcome } => {
-            ("failed", Some(format!("{message} {outcome}")), false)
-        }
+        // A failure after a write keeps its Undo.
+        EntryState::Failed { message, outcome } => (
+            "failed",
+            Some(format!("{message} {outcome}")),
+            entry.undo.is_some(),
+        ),
         EntryState::Undoing => ("undoing…", None, false),
         EntryState::Undone => ("undone", None, false),
         // What is left can be tried again (the network may be back).

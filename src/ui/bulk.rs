@@ -366,6 +366,18 @@ fn failure_text(error: &ChangeError) -> String {
     format!("{error}. {}", error.outcome())
 }
 
+/// A failed item: what happened, and its Undo when something was written anyway.
+type ItemFailure = (String, Option<UndoAction>);
+
+fn item_failure(error: ChangeError) -> ItemFailure {
+    let undo = error.written().cloned().map(UndoAction::from);
+    (failure_text(&error), undo)
+}
+
+fn plain_failure(message: String) -> ItemFailure {
+    (message, None)
+}
+
 /// Runs `change` for every tag: tags of one image one after another, different
 /// images in parallel (bounded). distribution fails (500) when the same manifest is
 /// written concurrently, and each removal decides from the tags still there whether
@@ -378,7 +390,7 @@ async fn per_image<'a, F, Fut>(
 ) -> Vec<UndoAction>
 where
     F: Fn(String, Digest) -> Fut + Copy + 'a,
-    Fut: std::future::Future<Output = Result<(String, UndoAction), String>> + 'a,
+    Fut: std::future::Future<Output = Result<(String, UndoAction), ItemFailure>> + 'a,
 {
     let mut groups: BTreeMap<Option<Digest>, Vec<String>> = BTreeMap::new();
     for tag in chosen {
@@ -406,7 +418,10 @@ where
                         set_item(items, &tag, ItemState::Done(message));
                         undo.push(action);
                     }
-                    Err(message) => set_item(items, &tag, ItemState::Failed(message)),
+                    Err((message, written)) => {
+                        set_item(items, &tag, ItemState::Failed(message));
+                        undo.extend(written);
+                    }
                 }
             }
             undo
@@ -438,12 +453,15 @@ async fn add_tags(
     }
     let manifests = &manifests;
     per_image(chosen, digests, items, |tag, digest| async move {
-        let manifest = manifests[&digest].as_ref().map_err(Clone::clone)?;
-        let new_tag = Tag::parse(&apply_pattern(pattern, &tag)).map_err(|e| e.to_string())?;
+        let manifest = manifests[&digest]
+            .as_ref()
+            .map_err(|e| plain_failure(e.clone()))?;
+        let new_tag =
+            Tag::parse(&apply_pattern(pattern, &tag)).map_err(|e| plain_failure(e.to_string()))?;
         let write = client
             .put_tag(repository, &new_tag, manifest, None)
             .await
-            .map_err(|e| failure_text(&e))?;
+            .map_err(item_failure)?;
         let message = if write.changed() {
             format!("tagged {} → {}", write.tag, write.digest)
         } else {
@@ -468,7 +486,7 @@ async fn remove_tags(
     // Listed again now: a tag pushed since the page loaded must count as a user of
     // its image, or deleting that image would take it along unseen.
     let all = match client.tags(repository, |_| {}).await {
-        Ok(all) => all,
+        Ok(listing) => listing.tags,
         Err(error) => {
             let text = failure_text(&ChangeError::from(error));
             for tag in chosen {
@@ -510,21 +528,27 @@ async fn remove_tags(
     let removed = RefCell::new(HashSet::<String>::new());
     let (outside, groups, removed) = (&outside, &groups, &removed);
     let undo = per_image(chosen, digests, items, |tag, digest| async move {
-        let mut users = outside[&digest].as_ref().map_err(Clone::clone)?.clone();
+        let mut users = outside[&digest]
+            .as_ref()
+            .map_err(|e| plain_failure(e.clone()))?
+            .clone();
         users.tags.extend(
             groups[&digest]
                 .iter()
                 .filter(|t| **t != tag && !removed.borrow().contains(*t))
                 .cloned(),
         );
-        let parsed = Tag::parse(&tag).map_err(|e| e.to_string())?;
+        let parsed = Tag::parse(&tag).map_err(|e| plain_failure(e.to_string()))?;
         let removal = client
             .remove_tag_among(repository, &parsed, &digest, &users, &unique_marker())
             .await
-            .map_err(|e| failure_text(&e))?;
+            .map_err(item_failure)?;
         removed.borrow_mut().insert(tag);
         let kept = if removal.kept.is_empty() {
-            "image deleted (no other tag used it)".to_owned()
+            format!(
+                "image {} stays, pullable by digest (no other tag uses it)",
+                digest.short(12)
+            )
         } else {
             format!(
                 "image {} kept for {}",

@@ -90,6 +90,14 @@ fn failed(error: &ChangeError) -> Phase {
     }
 }
 
+/// A change that succeeded although a request failed says so.
+fn with_note(message: String, note: Option<&str>) -> String {
+    match note {
+        Some(note) => format!("{message} (Note: {note}.)"),
+        None => message,
+    }
+}
+
 /// Records the outcome of a tag write and moves the dialog on: a tag that exists
 /// elsewhere asks for confirmation; anything else lands in the activity list.
 fn settle_tag_write(
@@ -104,6 +112,7 @@ fn settle_tag_write(
             phase.set(Phase::ConfirmMove { current, new })
         }
         Ok((write, message)) => {
+            let message = with_note(message, write.note.as_deref());
             changes.record(registry, message.clone(), Ok(UndoAction::Revert(write)));
             phase.set(Phase::Done(message));
         }
@@ -442,6 +451,8 @@ enum RemovalPlan {
     /// What else uses the image, shown before the user chooses.
     Ready {
         users: ImageUsers,
+        /// The tag list may lack pages: deleting the image is not offered.
+        list_incomplete: bool,
     },
     CheckFailed(String),
 }
@@ -466,10 +477,18 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 if current.as_ref() != Some(&digest) {
                     return Ok(RemovalPlan::Changed { found: current });
                 }
-                let all = client.tags(&repo, |_| {}).await?;
-                let candidates: Vec<String> = all.iter().filter(|t| **t != tag).cloned().collect();
+                let listing = client.tags(&repo, |_| {}).await?;
+                let candidates: Vec<String> = listing
+                    .tags
+                    .iter()
+                    .filter(|t| **t != tag)
+                    .cloned()
+                    .collect();
                 let users = client.image_users(&repo, &digest, &candidates).await?;
-                Ok(RemovalPlan::Ready { users })
+                Ok(RemovalPlan::Ready {
+                    users,
+                    list_incomplete: listing.may_be_incomplete,
+                })
             }
             .await;
             plan.try_set(
@@ -486,7 +505,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
             digest.clone(),
         );
         move |whole_image: bool| {
-            let RemovalPlan::Ready { users } = plan.get_untracked() else {
+            let RemovalPlan::Ready { users, .. } = plan.get_untracked() else {
                 return;
             };
             let (registry, repository, tag, digest) = (
@@ -506,14 +525,22 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                     let repo = Repository::parse(&repository)?;
                     // Listed again at the moment of acting: a tag added since the
                     // dialog opened must count too.
-                    let all = client.tags(&repo, |_| {}).await?;
+                    let listing = client.tags(&repo, |_| {}).await?;
                     if whole_image {
                         let mut expected = users.tags.clone();
                         expected.push(tag.clone());
-                        client.delete_image(&repo, &digest, &expected, &all).await
+                        client
+                            .delete_image(&repo, &digest, &expected, &listing)
+                            .await
                     } else {
                         client
-                            .remove_tag(&repo, &Tag::parse(&tag)?, &digest, &all, &unique_marker())
+                            .remove_tag(
+                                &repo,
+                                &Tag::parse(&tag)?,
+                                &digest,
+                                &listing.tags,
+                                &unique_marker(),
+                            )
                             .await
                     }
                 }
@@ -527,8 +554,13 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                             RemovalMethod::Placeholder => "this registry cannot delete a tag alone, so the tag was pointed at a placeholder that was then deleted".to_owned(),
                             RemovalMethod::ImageDelete => "the image was deleted".to_owned(),
                         };
-                        let kept = if removal.kept.is_empty() {
+                        let kept = if removal.method == RemovalMethod::ImageDelete {
                             String::new()
+                        } else if removal.kept.is_empty() {
+                            format!(
+                                " The image {} stays in the registry, pullable by digest.",
+                                short(&removal.digest)
+                            )
                         } else {
                             format!(
                                 " The image {} is kept for {}.",
@@ -537,6 +569,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                             )
                         };
                         let message = format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest));
+                        let message = with_note(message, removal.note.as_deref());
                         changes.record(
                             &registry,
                             message.clone(),
@@ -569,37 +602,51 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                     <p><strong>"Nothing was changed. Reload to see the current state."</strong></p>
                 </div>
             }.into_any(),
-            RemovalPlan::Ready { users } => {
+            RemovalPlan::Ready { users, list_incomplete } => {
                 let remove = remove.clone();
                 let remove_image = remove_image.clone();
                 let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed { .. });
-                if users.is_empty() {
-                    return view! {
-                        <p>"No other tag uses this image, so removing the tag deletes the image."</p>
-                        <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
-                    }.into_any();
-                }
                 let mut reasons = Vec::new();
-                if !users.tags.is_empty() {
-                    reasons.push(format!("Other tags with the same image: {}.", users.tags.join(", ")));
-                }
-                if !users.indexes.is_empty() {
-                    reasons.push(format!("The image is a platform of the multi-arch image tagged {}.", users.indexes.join(", ")));
-                }
-                reasons.push(format!("The image is kept for them: only {tag} is removed."));
-                // Deleting a platform of a multi-arch image would break that image:
-                // that choice is not offered then.
-                let delete_image = (users.indexes.is_empty()).then(|| {
-                    let count = users.tags.len() + 1;
-                    let all_listed = format!("{tag}, {}", users.tags.join(", "));
-                    view! {
-                        <details class="delete-image">
-                            <summary>"Delete the image with all its tags instead…"</summary>
-                            <p>{format!("This deletes the image and all {count} tags pointing at it: {all_listed}.")}</p>
-                            <button type="button" class="danger" disabled=busy on:click=move |_| remove_image(true)>{format!("Delete image and {count} tags")}</button>
-                        </details>
+                if users.is_empty() {
+                    reasons.push(format!(
+                        "No other tag uses this image{}. Removing {tag} removes the tag only: \
+                         the image stays in the registry, pullable by digest, until it is deleted.",
+                        if list_incomplete { " as far as the tag list shows (it may be incomplete)" } else { "" }
+                    ));
+                } else {
+                    if !users.tags.is_empty() {
+                        reasons.push(format!("Other tags with the same image: {}.", users.tags.join(", ")));
                     }
-                });
+                    if !users.indexes.is_empty() {
+                        reasons.push(format!("The image is a platform of the multi-arch image tagged {}.", users.indexes.join(", ")));
+                    }
+                    reasons.push(format!("The image is kept for them: only {tag} is removed."));
+                }
+                // Deleting the image is a separate, explicit choice that lists every tag
+                // it takes. Not offered for a platform of a multi-arch image (that image
+                // would break), nor when the tag list may lack tags it would take.
+                let delete_image = if list_incomplete {
+                    Some(view! {
+                        <p class="hint">
+                            "Deleting the image is not offered: the registry's tag list may be incomplete (a full page and no readable Link header), so tags this page cannot see could go with it. Expose the Link header (Access-Control-Expose-Headers) to allow it."
+                        </p>
+                    }.into_any())
+                } else if users.indexes.is_empty() {
+                    let count = users.tags.len() + 1;
+                    let mut all_listed = vec![tag.clone()];
+                    all_listed.extend(users.tags.iter().cloned());
+                    let all_listed = all_listed.join(", ");
+                    let label = if count == 1 { "Delete image".to_owned() } else { format!("Delete image and {count} tags") };
+                    Some(view! {
+                        <details class="delete-image">
+                            <summary>"Delete the image instead…"</summary>
+                            <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
+                            <button type="button" class="danger" disabled=busy on:click=move |_| remove_image(true)>{label}</button>
+                        </details>
+                    }.into_any())
+                } else {
+                    None
+                };
                 view! {
                     <p>{reasons.join(" ")}</p>
                     <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
