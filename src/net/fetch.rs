@@ -1,9 +1,13 @@
-//! Implements
-//! [`HttpClient`] with gloo-net, with binary bodies and cancellation.
+//! Implements [`HttpClient`] with gloo-net: binary bodies, cancellation, a timeout on
+//! every request, and a cap on what is read.
 
 use gloo_net::http::{Method as FetchMethod, RequestBuilder};
-use js_sys::Uint8Array;
-use web_sys::{AbortController, AbortSignal, RequestCache, RequestCredentials};
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, AbortSignal, ReadableStreamDefaultReader, RequestCache, RequestCredentials,
+};
 
 use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 
@@ -41,8 +45,43 @@ fn fetch_method(method: Method) -> FetchMethod {
     }
 }
 
+/// What stops one request: the caller's cancel, or its own timeout.
+struct Stop {
+    timeout: AbortSignal,
+    either: AbortSignal,
+}
+
+impl FetchClient {
+    fn stop_for(&self, request: &Request) -> Stop {
+        let timeout = AbortSignal::timeout_with_u32(request.timeout_ms);
+        let signals = Array::of1(&timeout);
+        if let Some(signal) = &self.signal {
+            signals.push(signal);
+        }
+        Stop {
+            either: AbortSignal::any(&signals),
+            timeout,
+        }
+    }
+
+    fn failure(&self, stop: &Stop, request: &Request, error: impl ToString) -> TransportFailure {
+        if self.is_aborted() {
+            TransportFailure::Aborted
+        } else if stop.timeout.aborted() {
+            TransportFailure::TimedOut {
+                after_ms: request.timeout_ms,
+            }
+        } else {
+            // fetch gives no detail on purpose ("Failed to fetch"): the page may
+            // not learn whether the host was down or CORS hid the answer.
+            TransportFailure::Network(error.to_string())
+        }
+    }
+}
+
 impl HttpClient for FetchClient {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        let stop = self.stop_for(&request);
         let mut builder = RequestBuilder::new(&request.url)
             .method(fetch_method(request.method))
             // Registry answers depend on Accept and change after every write: a
@@ -52,23 +91,34 @@ impl HttpClient for FetchClient {
             // only the explicit Authorization header the sign-in adds, to the
             // registry's origin. This also keeps the browser's login prompt away.
             .credentials(RequestCredentials::Omit)
-            .abort_signal(self.signal.as_ref());
+            .abort_signal(Some(&stop.either));
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
-        let prepared = match request.body {
+        let prepared = match &request.body {
             Some(bytes) => builder.body(Uint8Array::from(bytes.as_slice())),
             None => builder.build(),
         }
         .map_err(|e| TransportFailure::Network(e.to_string()))?;
 
-        let response = prepared.send().await.map_err(|e| self.failure(e))?;
-        let headers = response.headers().entries().collect();
+        let response = prepared
+            .send()
+            .await
+            .map_err(|e| self.failure(&stop, &request, e))?;
+        let headers: Vec<(String, String)> = response.headers().entries().collect();
         let status = response.status();
         let body = if request.method == Method::Head {
             Vec::new()
         } else {
-            response.binary().await.map_err(|e| self.failure(e))?
+            read_capped(&response, &headers, request.response_limit)
+                .await
+                .map_err(|failure| match failure {
+                    ReadFailure::TooLarge { size } => TransportFailure::TooLarge {
+                        size,
+                        limit: request.response_limit,
+                    },
+                    ReadFailure::Stream(error) => self.failure(&stop, &request, error),
+                })?
         };
         Ok(Response {
             status,
@@ -76,16 +126,71 @@ impl HttpClient for FetchClient {
             body,
         })
     }
+
+    async fn pause(&self, ms: u32) {
+        let wait = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window
+                    .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            }
+        });
+        let _ = JsFuture::from(wait).await;
+    }
 }
 
-impl FetchClient {
-    fn failure(&self, error: gloo_net::Error) -> TransportFailure {
-        if self.is_aborted() {
-            TransportFailure::Aborted
-        } else {
-            // fetch gives no detail on purpose ("Failed to fetch"): the page may
-            // not learn whether the host was down or CORS hid the answer.
-            TransportFailure::Network(error.to_string())
+enum ReadFailure {
+    TooLarge { size: usize },
+    Stream(String),
+}
+
+/// Reads the body, refusing it unread when Content-Length says it is above `limit`,
+/// and stopping as soon as what arrived passes `limit` (the length may be absent or
+/// false).
+async fn read_capped(
+    response: &gloo_net::http::Response,
+    headers: &[(String, String)],
+    limit: usize,
+) -> Result<Vec<u8>, ReadFailure> {
+    let declared = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok());
+    if let Some(size) = declared.filter(|&size| size > limit) {
+        if let Some(body) = response.body() {
+            let _ = body.cancel();
+        }
+        return Err(ReadFailure::TooLarge { size });
+    }
+    let Some(body) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = body
+        .get_reader()
+        .dyn_into()
+        .map_err(|_| ReadFailure::Stream("the answer cannot be read".into()))?;
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| ReadFailure::Stream(format!("{e:?}")))?;
+        let done = Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(bytes);
+        }
+        if let Ok(value) = Reflect::get(&chunk, &"value".into()) {
+            let part = Uint8Array::new(&value);
+            if bytes.len() + part.length() as usize > limit {
+                let _ = reader.cancel();
+                return Err(ReadFailure::TooLarge {
+                    size: bytes.len() + part.length() as usize,
+                });
+            }
+            let start = bytes.len();
+            bytes.resize(start + part.length() as usize, 0);
+            part.copy_to(&mut bytes[start..]);
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 use crate::oci::media;
-use crate::oci::names::{Digest, Repository};
+use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::browser;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
@@ -48,7 +48,7 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
         }
     };
     if Digest::parse(&reference).is_err() {
-        if let Err(error) = crate::oci::names::Tag::parse(&reference) {
+        if let Err(error) = Tag::parse(&reference) {
             return view! {
                 <p class="error-panel" role="alert">
                     {format!("The address names neither a tag nor a digest: {error}")}
@@ -105,8 +105,16 @@ fn ImageBody(
     let host = pull_host(&registry);
     let digest = manifest.digest.to_string();
     let media_type = manifest.media_type();
-    let pull_by_digest = format!("docker pull {host}/{repository}@{digest}");
-    let pull_by_tag = (!by_digest).then(|| format!("docker pull {host}/{repository}:{reference}"));
+    // Only host[:port] and names that were validated go into a command users paste
+    // into a shell.
+    let pull_by_digest = host
+        .as_ref()
+        .map(|host| format!("docker pull {host}/{repository}@{digest}"));
+    let pull_by_tag = host.as_ref().filter(|_| !by_digest).and_then(|host| {
+        Tag::parse(&reference)
+            .ok()
+            .map(|tag| format!("docker pull {host}/{repository}:{tag}"))
+    });
     let kind = manifest.kind();
     let dialog = use_dialog();
     let source = if by_digest {
@@ -199,10 +207,19 @@ fn ImageBody(
                         </li>
                     }
                 })}
-            <li>
-                <code>{pull_by_digest.clone()}</code>
-                <CopyButton text=pull_by_digest label="Copy pull command by digest" />
-            </li>
+            {match pull_by_digest {
+                Some(command) => view! {
+                    <li>
+                        <code>{command.clone()}</code>
+                        <CopyButton text=command label="Copy pull command by digest" />
+                    </li>
+                }.into_any(),
+                None => view! {
+                    <li class="hint">
+                        "No pull command: the registry's address is not a plain host[:port] (it has a path or unusual characters), so docker could not use it."
+                    </li>
+                }.into_any(),
+            }}
         </ul>
         {match kind {
             ManifestKind::Index => view! { <Platforms manifest=manifest.clone() registry=registry.clone() repository=repository.clone() /> }.into_any(),

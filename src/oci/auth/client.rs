@@ -142,6 +142,10 @@ impl<C: HttpClient> Authenticated<C> {
 }
 
 impl<C: HttpClient> HttpClient for Authenticated<C> {
+    async fn pause(&self, ms: u32) {
+        self.inner.pause(ms).await
+    }
+
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
         // Credentials and tokens go to the registry's origin only: an upload
         // location or a redirect elsewhere gets the request as it is.
