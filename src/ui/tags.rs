@@ -42,7 +42,11 @@ const SHARED_TAGS_SHOWN: usize = 3;
 #[derive(Clone, PartialEq)]
 enum Listing {
     Loading,
-    Done,
+    /// Listed to the end, as far as this page can tell: a full last page without a
+    /// readable Link header `may_be_incomplete`.
+    Done {
+        may_be_incomplete: bool,
+    },
     Failed(RegistryError),
 }
 
@@ -316,9 +320,9 @@ fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
         let shown = visible.with(Vec::len);
         let listed = match data.listing.get() {
             Listing::Loading => format!("Loading tags… {total} so far"),
-            Listing::Done if total == 0 => "This repository has no tags.".to_owned(),
-            Listing::Done if shown == total => format!("{total} tags"),
-            Listing::Done => format!("{shown} of {total} tags match"),
+            Listing::Done { .. } if total == 0 => "This repository has no tags.".to_owned(),
+            Listing::Done { .. } if shown == total => format!("{total} tags"),
+            Listing::Done { .. } => format!("{shown} of {total} tags match"),
             Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
         };
         if total > 0 && resolved < total {
@@ -332,7 +336,12 @@ fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
         // settles instead of every batch.
         <p class="count" role="status" aria-busy=move || busy().to_string()>{status}</p>
         {move || match data.listing.get() {
-            Listing::Failed(error) => Some(view! { <ErrorPanel error /> }),
+            Listing::Failed(error) => Some(view! { <ErrorPanel error /> }.into_any()),
+            Listing::Done { may_be_incomplete: true } => Some(view! {
+                <p class="error-panel incomplete-list" role="alert">
+                    "This tag list may be incomplete: the registry sent a full page and this page cannot read a Link header to a next one (CORS hides it unless Access-Control-Expose-Headers lists Link). Tags may be missing here, so deleting an image is refused; removing single tags is safe."
+                </p>
+            }.into_any()),
             _ => None,
         }}
     }
@@ -663,7 +672,9 @@ async fn load_tags(
         })
         .await;
     data.listing.try_set(match listed {
-        Ok(_) => Listing::Done,
+        Ok(listing) => Listing::Done {
+            may_be_incomplete: listing.may_be_incomplete,
+        },
         Err(error) => Listing::Failed(error),
     });
 }
