@@ -303,6 +303,7 @@ impl ChangeError {
                     "The image is intact, but the tag now points at a throw-away manifest. \
                      Undo puts the tag back."
                 }
+                ChangeError::Unknown { .. } => cause.outcome(),
                 _ => "Something was written before the failure: Undo is kept.",
             },
             ChangeError::RolledBack { .. } => {
@@ -1207,6 +1208,10 @@ impl<C: HttpClient> Registry<C> {
     }
 }
 
+/// The labels that mark a placeholder manifest's config, and name the tag it removes.
+pub const PLACEHOLDER_LABEL: &str = "org.tagdeck.placeholder";
+pub const PLACEHOLDER_TAG_LABEL: &str = "org.tagdeck.tag";
+
 /// A manifest that no other tag can share: its config carries the tag and `unique`.
 async fn placeholder_manifest<C: HttpClient>(
     registry: &Registry<C>,
@@ -1218,8 +1223,8 @@ async fn placeholder_manifest<C: HttpClient>(
         "architecture": "amd64",
         "os": "linux",
         "config": { "Labels": {
-            "org.tagdeck.placeholder": "removes one tag; deleted right after it was pushed",
-            "org.tagdeck.tag": tag.as_str(),
+            PLACEHOLDER_LABEL: "removes one tag; deleted right after it was pushed",
+            PLACEHOLDER_TAG_LABEL: tag.as_str(),
             "org.tagdeck.unique": unique,
         }},
         "rootfs": { "type": "layers", "diff_ids": [Digest::sha256_of(&EMPTY_TAR).to_string()] },

@@ -10,3 +10,4 @@ pub mod manifest;
 pub mod media;
 pub mod names;
 pub mod pagination;
+pub mod recovery;

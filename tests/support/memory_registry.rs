@@ -21,12 +21,58 @@ pub struct State {
     /// Answer DELETE by tag by removing just the tag (OCI 1.1, distribution 3).
     pub tag_deletes: bool,
     pub next_upload: usize,
+    /// Bytes of uploaded blobs, by digest (blobs added by `add_blob` have none).
+    pub blob_bytes: HashMap<String, Vec<u8>>,
+    /// Serve tag lists in pages of this size with no Link header, as a registry that
+    /// pages does when CORS hides its Link.
+    pub tag_page: Option<usize>,
     /// Every request, as "METHOD path".
     pub log: Vec<String>,
 }
 
 pub struct MemoryRegistry {
     pub state: RefCell<State>,
+    /// Scripted faults, for the rules about partial failures.
+    pub faults: RefCell<Vec<Fault>>,
+}
+
+/// When a fault strikes relative to the registry doing the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strike {
+    /// The request never reaches the registry.
+    Before,
+    /// The registry applies the request, then the client sees the failure.
+    After,
+}
+
+/// One scripted fault: the `nth` request (1-based) with `method` whose path contains
+/// `path` fails `when`, with HTTP `status`, or with no answer at all (`None`).
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub method: Method,
+    pub path: String,
+    pub nth: usize,
+    pub when: Strike,
+    pub status: Option<u16>,
+    seen: usize,
+}
+
+impl Fault {
+    pub fn new(method: Method, path: &str, when: Strike, status: Option<u16>) -> Self {
+        Fault {
+            method,
+            path: path.to_owned(),
+            nth: 1,
+            when,
+            status,
+            seen: 0,
+        }
+    }
+
+    pub fn nth(mut self, nth: usize) -> Self {
+        self.nth = nth;
+        self
+    }
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -63,6 +109,7 @@ impl MemoryRegistry {
                 deletes_enabled: true,
                 ..State::default()
             }),
+            faults: RefCell::new(Vec::new()),
         }
     }
 
@@ -201,11 +248,14 @@ impl MemoryRegistry {
             };
         }
         if let Some(repo) = path.strip_suffix("/tags/list") {
-            let tags: Vec<String> = state
+            let mut tags: Vec<String> = state
                 .tags
                 .get(repo)
                 .map(|t| t.keys().cloned().collect())
                 .unwrap_or_default();
+            if let Some(size) = state.tag_page {
+                tags.truncate(size);
+            }
             return reply(
                 200,
                 &[],
@@ -234,12 +284,16 @@ impl MemoryRegistry {
                     return error(400, "DIGEST_INVALID");
                 }
                 state.blobs.entry(repo).or_default().insert(digest.clone());
+                state.blob_bytes.insert(digest.clone(), bytes);
                 return reply(201, &[("Docker-Content-Digest", digest)], b"");
             }
             let present = state.blobs.get(&repo).is_some_and(|b| b.contains(rest));
             return match (request.method, present) {
                 (Method::Head, true) => reply(200, &[("Content-Length", "1".into())], b""),
-                (Method::Get, true) => reply(200, &[], b"?"),
+                (Method::Get, true) => match state.blob_bytes.get(rest) {
+                    Some(bytes) => reply(200, &[], bytes),
+                    None => reply(200, &[], b"?"),
+                },
                 _ => error(404, "BLOB_UNKNOWN"),
             };
         }
@@ -247,8 +301,42 @@ impl MemoryRegistry {
     }
 }
 
+impl MemoryRegistry {
+    pub fn inject(&self, fault: Fault) {
+        self.faults.borrow_mut().push(fault);
+    }
+
+    /// The fault that strikes `request`, if any (each strikes once).
+    fn fault_for(&self, request: &Request) -> Option<Fault> {
+        let path = request.url.splitn(4, '/').nth(3).unwrap_or("");
+        let mut faults = self.faults.borrow_mut();
+        let index = faults.iter_mut().position(|fault| {
+            if fault.method != request.method || !path.contains(&fault.path) {
+                return false;
+            }
+            fault.seen += 1;
+            fault.seen == fault.nth
+        })?;
+        Some(faults.remove(index))
+    }
+}
+
+fn failure(status: Option<u16>) -> Result<Response, TransportFailure> {
+    match status {
+        Some(status) => Ok(error(status, "UNKNOWN")),
+        None => Err(TransportFailure::Network("connection dropped".into())),
+    }
+}
+
 impl HttpClient for &MemoryRegistry {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
-        Ok(self.handle(&request))
+        match self.fault_for(&request) {
+            Some(fault) if fault.when == Strike::Before => failure(fault.status),
+            Some(fault) => {
+                self.handle(&request);
+                failure(fault.status)
+            }
+            None => Ok(self.handle(&request)),
+        }
     }
 }

@@ -1,0 +1,240 @@
+//! Changes that were interrupted (the tab was closed or reloaded mid-change): what
+//! each one meant to do, written down before its first write, and how the registry's
+//! state is read afterwards to say what is true and what Undo or Retry can do.
+
+use serde::{Deserialize, Serialize};
+
+use super::changes::{
+    ChangeError, ImageUsers, Removal, RemovalMethod, TagBefore, TagWrite, Written,
+};
+use super::client::Registry;
+use super::error::RegistryError;
+use super::http::HttpClient;
+use super::manifest::Manifest;
+use super::names::{Digest, Repository, Tag};
+
+/// What a change meant to do, known before its first write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Intent {
+    /// Point `tag` at `digest` (add, move, copy); `before` is what it pointed at.
+    PutTag {
+        repository: Repository,
+        tag: Tag,
+        digest: Digest,
+        before: Option<Digest>,
+    },
+    /// Remove `tag` (which pointed at `digest`), and only the tag.
+    RemoveTag {
+        repository: Repository,
+        tag: Tag,
+        digest: Digest,
+    },
+    /// Delete the image `digest` with `tags`; its bytes are kept here for Undo,
+    /// since after the delete the registry no longer serves them.
+    DeleteImage {
+        repository: Repository,
+        tags: Vec<Tag>,
+        manifest: Box<Manifest>,
+    },
+}
+
+/// What reading the registry again found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    /// The registry's state, in words: "team/app:v2 points at sha256:…".
+    pub now: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The change is in the registry: Undo takes it back.
+    Applied(Written),
+    /// The registry shows the state before the change: Retry runs it again.
+    NotApplied,
+    /// Something else happened meanwhile (the tag points at a third image): neither
+    /// Undo nor Retry is safe without the user looking first.
+    Neither,
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Reads what `intent` touches and says whether it was applied.
+    pub async fn reconcile(&self, intent: &Intent) -> Result<Reconciled, RegistryError> {
+        match intent {
+            Intent::PutTag {
+                repository,
+                tag,
+                digest,
+                before,
+            } => {
+                let now = self.resolve_tag(repository, tag.as_str()).await?;
+                let words = describe_tag(repository, tag, &now);
+                let outcome = if now.as_ref() == Some(digest) && before.as_ref() != Some(digest) {
+                    let before = match before {
+                        None => TagBefore::Absent,
+                        Some(previous) => TagBefore::Moved(Box::new(
+                            self.manifest_get(repository, previous.as_str()).await?,
+                        )),
+                    };
+                    Outcome::Applied(Written::Tag(TagWrite {
+                        repository: repository.clone(),
+                        tag: tag.clone(),
+                        digest: digest.clone(),
+                        before,
+                        note: None,
+                    }))
+                } else if now == *before {
+                    Outcome::NotApplied
+                } else {
+                    Outcome::Neither
+                };
+                Ok(Reconciled {
+                    now: words,
+                    outcome,
+                })
+            }
+            Intent::RemoveTag {
+                repository,
+                tag,
+                digest,
+            } => {
+                let now = self.resolve_tag(repository, tag.as_str()).await?;
+                let words = describe_tag(repository, tag, &now);
+                let placeholder = match &now {
+                    Some(found) if found != digest => self
+                        .is_placeholder_for(repository, found, tag)
+                        .await
+                        .then(|| found.clone()),
+                    _ => None,
+                };
+                let outcome = match &now {
+                    Some(found) if found == digest => Outcome::NotApplied,
+                    Some(_) if placeholder.is_none() => Outcome::Neither,
+                    // Gone, or left on this removal's throw-away manifest: Undo puts
+                    // the tag back on the image, which a tag removal never deletes.
+                    _ => Outcome::Applied(Written::Removal(Box::new(Removal {
+                        repository: repository.clone(),
+                        tags: vec![tag.clone()],
+                        digest: digest.clone(),
+                        method: if placeholder.is_some() {
+                            RemovalMethod::Placeholder
+                        } else {
+                            RemovalMethod::TagDelete
+                        },
+                        manifest: self.manifest_get(repository, digest.as_str()).await?,
+                        kept: ImageUsers::default(),
+                        placeholder,
+                        note: None,
+                    }))),
+                };
+                Ok(Reconciled {
+                    now: words,
+                    outcome,
+                })
+            }
+            Intent::DeleteImage {
+                repository,
+                tags,
+                manifest,
+            } => {
+                let digest = &manifest.digest;
+                let exists = match self.manifest_head(repository, digest.as_str()).await {
+                    Ok(_) => true,
+                    Err(RegistryError::NotFound { .. }) => false,
+                    Err(error) => return Err(error),
+                };
+                Ok(if exists {
+                    Reconciled {
+                        now: format!("{repository}@{digest} still exists"),
+                        outcome: Outcome::NotApplied,
+                    }
+                } else {
+                    Reconciled {
+                        now: format!("{repository}@{digest} is deleted"),
+                        outcome: Outcome::Applied(Written::Removal(Box::new(Removal {
+                            repository: repository.clone(),
+                            tags: tags.clone(),
+                            digest: digest.clone(),
+                            method: RemovalMethod::ImageDelete,
+                            manifest: (**manifest).clone(),
+                            kept: ImageUsers::default(),
+                            placeholder: None,
+                            note: None,
+                        }))),
+                    }
+                })
+            }
+        }
+    }
+
+    /// Runs `intent` again (after it was found not applied). `unique` marks a
+    /// placeholder manifest.
+    pub async fn retry(&self, intent: &Intent, unique: &str) -> Result<Written, ChangeError> {
+        match intent {
+            Intent::PutTag {
+                repository,
+                tag,
+                digest,
+                before,
+            } => {
+                let source = self.manifest_get(repository, digest.as_str()).await?;
+                let write = self
+                    .put_tag(repository, tag, &source, before.as_ref())
+                    .await?;
+                Ok(Written::Tag(write))
+            }
+            Intent::RemoveTag {
+                repository,
+                tag,
+                digest,
+            } => {
+                let listing = self.tags(repository, |_| {}).await?;
+                let removal = self
+                    .remove_tag(repository, tag, digest, &listing.tags, unique)
+                    .await?;
+                Ok(Written::Removal(Box::new(removal)))
+            }
+            Intent::DeleteImage {
+                repository,
+                tags,
+                manifest,
+            } => {
+                let listing = self.tags(repository, |_| {}).await?;
+                let confirmed: Vec<String> = tags.iter().map(Tag::to_string).collect();
+                let removal = self
+                    .delete_image(repository, &manifest.digest, &confirmed, &listing)
+                    .await?;
+                Ok(Written::Removal(Box::new(removal)))
+            }
+        }
+    }
+
+    /// Whether `digest` is the throw-away manifest a removal of `tag` pushes: its
+    /// config carries Tagdeck's placeholder labels naming that tag.
+    async fn is_placeholder_for(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        tag: &Tag,
+    ) -> bool {
+        let Ok(manifest) = self.manifest_get(repository, digest.as_str()).await else {
+            return false;
+        };
+        let Ok(Some(config)) = self.image_config_of(repository, &manifest).await else {
+            return false;
+        };
+        let labels = config.config.and_then(|c| c.labels).unwrap_or_default();
+        labels.contains_key(super::changes::PLACEHOLDER_LABEL)
+            && labels
+                .get(super::changes::PLACEHOLDER_TAG_LABEL)
+                .map(String::as_str)
+                == Some(tag.as_str())
+    }
+}
+
+fn describe_tag(repository: &Repository, tag: &Tag, now: &Option<Digest>) -> String {
+    match now {
+        Some(digest) => format!("{repository}:{tag} points at {digest}"),
+        None => format!("{repository}:{tag} does not exist"),
+    }
+}

@@ -1,0 +1,465 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The rules for partial failures, each against the in-memory registry with a
+//! scripted fault: only a definite refusal means "nothing changed"; after anything
+//! else the registry is read again and the result says what is true; whenever
+//! something was written, the Undo record is kept. The same rules run against the
+//! real registry through a fault-injecting proxy in tests/e2e/faults.spec.mjs.
+
+mod support;
+
+use std::cell::Cell;
+
+use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use support::{block_on, response, ScriptedHttp};
+use tagdeck::oci::changes::{is_definite_refusal, ChangeError, RemovalMethod, Written};
+use tagdeck::oci::client::{Registry, TagListing, TAG_PAGE_SIZE};
+use tagdeck::oci::error::{Attempt, RegistryError};
+use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
+use tagdeck::oci::media;
+use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::recovery::{Intent, Outcome};
+
+const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
+
+fn repo() -> Repository {
+    Repository::parse("app").unwrap()
+}
+
+fn tag(name: &str) -> Tag {
+    Tag::parse(name).unwrap()
+}
+
+fn image() -> Digest {
+    Digest::parse(&sha256(IMAGE)).unwrap()
+}
+
+/// `app` with the image tagged 1.0 and latest; distribution 2.8 semantics.
+fn setup() -> MemoryRegistry {
+    let memory = MemoryRegistry::new();
+    memory.push("app", "1.0", media::OCI_MANIFEST, IMAGE);
+    memory.push("app", "latest", media::OCI_MANIFEST, IMAGE);
+    memory.add_blob("app", &format!("sha256:{}", "c".repeat(64)));
+    memory
+}
+
+fn put_fault(when: Strike, status: Option<u16>) -> Fault {
+    Fault::new(Method::Put, "manifests/2.0", when, status)
+}
+
+fn add_tag(memory: &MemoryRegistry) -> Result<tagdeck::oci::changes::TagWrite, ChangeError> {
+    let registry = Registry::new("http://r", memory);
+    let source = block_on(registry.manifest_get(&repo(), "1.0")).unwrap();
+    block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None))
+}
+
+fn all_tags(memory: &MemoryRegistry) -> Vec<String> {
+    memory.state.borrow().tags["app"].keys().cloned().collect()
+}
+
+fn remove(
+    memory: &MemoryRegistry,
+    name: &str,
+) -> Result<tagdeck::oci::changes::Removal, ChangeError> {
+    let registry = Registry::new("http://r", memory);
+    block_on(registry.remove_tag(&repo(), &tag(name), &image(), &all_tags(memory), "t"))
+}
+
+#[test]
+fn only_a_4xx_other_than_408_and_429_is_a_definite_refusal() {
+    let attempt = || Attempt {
+        method: Method::Put,
+        url: "http://r/v2/app/manifests/x".into(),
+    };
+    let answered = |status| RegistryError::from_response(attempt(), &response(status, &[], b""));
+    for status in [400, 401, 403, 404, 405, 409, 413, 422] {
+        assert!(is_definite_refusal(&answered(status)), "{status}");
+    }
+    for status in [408, 429, 500, 502, 503, 504] {
+        assert!(!is_definite_refusal(&answered(status)), "{status}");
+    }
+    for failure in [
+        TransportFailure::Network("reset".into()),
+        TransportFailure::Aborted,
+        TransportFailure::TimedOut { after_ms: 1 },
+    ] {
+        assert!(!is_definite_refusal(&RegistryError::from_transport(
+            attempt(),
+            failure
+        )));
+    }
+}
+
+#[test]
+fn a_put_the_registry_applied_before_failing_counts_as_done_with_undo() {
+    for status in [Some(500), Some(502), None] {
+        let memory = setup();
+        memory.inject(put_fault(Strike::After, status));
+        let write = add_tag(&memory).expect("the registry shows the tag");
+        assert_eq!(memory.tag_digest("app", "2.0"), Some(sha256(IMAGE)));
+        assert!(write.changed(), "an Undo record");
+        assert!(
+            write.note.as_deref().unwrap().contains("applied"),
+            "{:?}",
+            write.note
+        );
+    }
+}
+
+#[test]
+fn a_put_that_never_arrived_is_reported_unchanged_after_reading_again() {
+    for status in [Some(500), Some(503), None] {
+        let memory = setup();
+        memory.inject(put_fault(Strike::Before, status));
+        let error = add_tag(&memory).unwrap_err();
+        assert!(
+            matches!(error, ChangeError::NotAppliedAfterFailure { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.outcome(),
+            "The registry was read again: nothing was changed."
+        );
+        assert!(
+            error.to_string().contains("app:2.0 does not exist"),
+            "{error}"
+        );
+        assert_eq!(memory.tag_digest("app", "2.0"), None);
+    }
+}
+
+#[test]
+fn a_refused_put_changed_nothing() {
+    let memory = setup();
+    memory.inject(put_fault(Strike::Before, Some(400)));
+    let error = add_tag(&memory).unwrap_err();
+    assert!(matches!(error, ChangeError::Refused(_)), "{error:?}");
+    assert_eq!(error.outcome(), "Nothing was changed.");
+    assert!(error.written().is_none());
+}
+
+#[test]
+fn when_the_registry_cannot_be_read_again_the_state_is_unknown_and_undo_kept() {
+    let memory = setup();
+    memory.inject(put_fault(Strike::After, None));
+    // The re-read after the failed PUT (HEAD of 2.0) fails too.
+    memory.inject(Fault::new(Method::Head, "manifests/2.0", Strike::Before, None).nth(2));
+    let error = add_tag(&memory).unwrap_err();
+    assert!(error.outcome().contains("not known"), "{}", error.outcome());
+    match error.written() {
+        Some(Written::Tag(write)) => assert_eq!(write.tag.as_str(), "2.0"),
+        other => panic!("no undo: {other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_check_after_a_successful_write_keeps_undo() {
+    let memory = setup();
+    // PUT succeeds; the verifying HEAD (the second HEAD of 2.0) fails.
+    memory.inject(Fault::new(Method::Head, "manifests/2.0", Strike::Before, None).nth(2));
+    let error = add_tag(&memory).unwrap_err();
+    assert!(error.written().is_some(), "{error:?}");
+    assert_eq!(memory.tag_digest("app", "2.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn removing_a_tag_survives_an_applied_but_failed_placeholder_delete() {
+    let memory = setup();
+    memory.inject(Fault::new(Method::Delete, "manifests/sha256:", Strike::After, None).nth(2));
+    let removal = remove(&memory, "1.0").unwrap();
+    assert_eq!(removal.method, RemovalMethod::Placeholder);
+    assert!(removal.note.is_some());
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn a_placeholder_that_cannot_be_deleted_is_rolled_back() {
+    let memory = setup();
+    // 1st DELETE by digest: the deletes probe; 2nd: the placeholder.
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::Before,
+            Some(500),
+        )
+        .nth(2),
+    );
+    let error = remove(&memory, "1.0").unwrap_err();
+    assert!(matches!(error, ChangeError::RolledBack { .. }), "{error:?}");
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn a_tag_stranded_on_the_placeholder_keeps_undo_and_undo_puts_it_back() {
+    let memory = setup();
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::Before,
+            Some(500),
+        )
+        .nth(2),
+    );
+    // The rollback PUT of 1.0 (its second PUT) fails too.
+    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    let error = remove(&memory, "1.0").unwrap_err();
+    assert!(error.to_string().contains("throw-away"), "{error}");
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("no undo: {error:?}");
+    };
+    assert_ne!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    let registry = Registry::new("http://r", &memory);
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn a_tag_delete_applied_before_failing_counts_as_done() {
+    let memory = setup();
+    memory.state.borrow_mut().tag_deletes = true;
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/1.0",
+        Strike::After,
+        Some(502),
+    ));
+    let removal = remove(&memory, "1.0").unwrap();
+    assert_eq!(removal.method, RemovalMethod::TagDelete);
+    assert!(removal.note.is_some());
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+}
+
+#[test]
+fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let listing = TagListing {
+        tags: all_tags(&memory),
+        may_be_incomplete: false,
+    };
+    let bad = block_on(registry.delete_image(
+        &repo(),
+        &image(),
+        &["1.0".into(), "bad tag!".into()],
+        &listing,
+    ));
+    assert!(matches!(bad, Err(ChangeError::InvalidName(_))), "{bad:?}");
+    assert!(!memory.was_sent("DELETE"));
+
+    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        Strike::Before,
+        Some(503),
+    ));
+    let error =
+        block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap_err();
+    assert!(
+        matches!(error, ChangeError::NotAppliedAfterFailure { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("still exists"));
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        Strike::After,
+        None,
+    ));
+    let removal = block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap();
+    assert!(removal.note.is_some());
+    assert_eq!(memory.tag_digest("app", "latest"), None);
+}
+
+#[test]
+fn a_tag_list_that_may_be_incomplete_is_marked_and_refuses_image_deletes() {
+    let memory = setup();
+    {
+        let mut state = memory.state.borrow_mut();
+        let tags = state.tags.get_mut("app").unwrap();
+        for i in 0..TAG_PAGE_SIZE {
+            tags.insert(format!("build-{i:04}"), sha256(IMAGE));
+        }
+        // A registry that pages (n honoured) with its Link hidden by CORS.
+        state.tag_page = Some(TAG_PAGE_SIZE);
+    }
+    let registry = Registry::new("http://r", &memory);
+    let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
+    assert_eq!(listing.tags.len(), TAG_PAGE_SIZE);
+    assert!(listing.may_be_incomplete);
+    let error =
+        block_on(registry.delete_image(&repo(), &image(), &listing.tags, &listing)).unwrap_err();
+    assert!(
+        matches!(error, ChangeError::TagListIncomplete { .. }),
+        "{error:?}"
+    );
+    assert!(error.advice().contains("Link"));
+    assert!(!memory.was_sent("DELETE"));
+
+    // A registry that ignores n and sends more than a page proves the list whole.
+    memory.state.borrow_mut().tag_page = None;
+    let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
+    assert!(listing.tags.len() > TAG_PAGE_SIZE);
+    assert!(!listing.may_be_incomplete);
+}
+
+#[test]
+fn undo_of_a_tag_added_to_an_existing_image_never_deletes_the_image() {
+    let memory = MemoryRegistry::new();
+    memory.push("app", "only", media::OCI_MANIFEST, IMAGE);
+    // Someone removes the tag: the image is reachable by digest only.
+    memory
+        .state
+        .borrow_mut()
+        .tags
+        .get_mut("app")
+        .unwrap()
+        .clear();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo(), image().as_str())).unwrap();
+    let write = block_on(registry.put_tag(&repo(), &tag("found"), &source, None)).unwrap();
+    block_on(registry.undo_tag_write(&write, "t")).unwrap();
+    assert_eq!(memory.tag_digest("app", "found"), None);
+    assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)));
+    assert!(!memory.was_sent(&format!("DELETE /v2/app/manifests/{}", sha256(IMAGE))));
+}
+
+#[test]
+fn an_interrupted_change_is_reconciled_from_the_registry() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let put = Intent::PutTag {
+        repository: repo(),
+        tag: tag("2.0"),
+        digest: image(),
+        before: None,
+    };
+    let found = block_on(registry.reconcile(&put)).unwrap();
+    assert_eq!(found.outcome, Outcome::NotApplied);
+    assert!(found.now.contains("does not exist"));
+    block_on(registry.retry(&put, "t")).unwrap();
+    let found = block_on(registry.reconcile(&put)).unwrap();
+    assert!(
+        matches!(found.outcome, Outcome::Applied(Written::Tag(_))),
+        "{found:?}"
+    );
+
+    // A removal interrupted with the tag left on its throw-away manifest: Undo
+    // may overwrite that placeholder, and only that.
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::Before,
+            Some(500),
+        )
+        .nth(2),
+    );
+    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    let _ = remove(&memory, "1.0").unwrap_err();
+    let intent = Intent::RemoveTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: image(),
+    };
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    let Outcome::Applied(Written::Removal(removal)) = found.outcome else {
+        panic!("{found:?}");
+    };
+    assert!(removal.placeholder.is_some());
+    block_on(registry.restore_tags(&removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+
+    // Moved meanwhile to something that is not ours: neither Undo nor Retry.
+    memory.push(
+        "app",
+        "1.0",
+        media::OCI_MANIFEST,
+        b"{\"schemaVersion\":2,\"layers\":[]}",
+    );
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert_eq!(found.outcome, Outcome::Neither);
+}
+
+/// Counts sends and pauses; answers from a script.
+struct Counting<'a> {
+    http: &'a ScriptedHttp,
+    pauses: Cell<u32>,
+}
+
+impl HttpClient for &Counting<'_> {
+    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        self.http.send(request).await
+    }
+
+    async fn pause(&self, ms: u32) {
+        self.pauses.set(self.pauses.get() + ms);
+    }
+}
+
+#[test]
+fn reads_wait_out_429_within_bounds_and_writes_are_never_retried() {
+    let calls = Cell::new(0);
+    let http = ScriptedHttp::new(move |request| {
+        calls.set(calls.get() + 1);
+        // Reads: two 429s, then an answer. Writes: always 429.
+        let limited = request.method == Method::Put || calls.get() < 3;
+        Ok(if limited {
+            response(429, &[("Retry-After", "3")], b"")
+        } else {
+            response(200, &[], br#"{"repositories":["a"]}"#)
+        })
+    });
+    let counting = Counting {
+        http: &http,
+        pauses: Cell::new(0),
+    };
+    let registry = Registry::new("http://r", &counting);
+    assert_eq!(block_on(registry.catalog()).unwrap(), ["a"]);
+    assert_eq!(counting.pauses.get(), 6000, "waited Retry-After twice");
+    let put = block_on(registry.manifest_put(&repo(), "x", b"{}", media::OCI_MANIFEST));
+    assert!(
+        matches!(put, Err(RegistryError::RateLimited { .. })),
+        "{put:?}"
+    );
+    let puts = http
+        .sent
+        .borrow()
+        .iter()
+        .filter(|r| r.method == Method::Put)
+        .count();
+    assert_eq!(puts, 1, "a write is sent once");
+}
+
+#[test]
+fn registry_input_is_checked_before_it_is_used() {
+    let http = ScriptedHttp::new(|request| {
+        Ok(if request.method == Method::Post {
+            response(
+                202,
+                &[("Location", "https://elsewhere.example.com/upload/1")],
+                b"",
+            )
+        } else {
+            response(200, &[], &vec![b' '; 5 * 1024 * 1024])
+        })
+    });
+    let registry = Registry::new("http://r", &http);
+    // A tag name from a hostile tag list never reaches a URL.
+    let error = block_on(registry.manifest_head(&repo(), "../../_catalog")).unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Malformed { .. }),
+        "{error:?}"
+    );
+    assert!(http.sent.borrow().is_empty());
+    // An upload location on another server gets no data.
+    let error = block_on(registry.blob_upload(&repo(), b"data")).unwrap_err();
+    assert!(error.to_string().contains("another server"), "{error}");
+    // An answer above the limit is refused, not parsed.
+    let error = block_on(registry.catalog()).unwrap_err();
+    assert!(matches!(error, RegistryError::TooLarge { .. }), "{error:?}");
+}
