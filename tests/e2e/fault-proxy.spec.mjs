@@ -8,6 +8,7 @@ import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { startFaultProxy } from '../../scripts/lib/fault-proxy.mjs';
 import { pushDemoFixtures } from '../../scripts/lib/fixtures.mjs';
 import { tagDigest } from './registry-truth.mjs';
+import { test as consoleTest } from './harness.mjs';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json',
@@ -312,4 +313,18 @@ test('a proxy in "drop" mode closes the connection when the registry is down', a
     await registry.start();
     await proxy.stop();
   }
+});
+
+consoleTest('the console works through the proxy: CORS, preflights and rules apply to its requests', async ({ page, faults }) => {
+  const total = Object.keys(faults.report.repositories['demo/web']).length;
+  const slowList = faults.proxy.addRule({ method: 'GET', path: '/v2/demo/web/tags/list', action: { delay: 300 } });
+  await page.goto(`${faults.console}/?repo=demo/web`);
+  await expect(page.getByText(`${total} tags`, { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
+    .toHaveAttribute('title', faults.report.repositories['demo/web']['1.0'].digest);
+  expect(slowList.hits).toBeGreaterThanOrEqual(1);
+  const log = faults.proxy.log;
+  expect(log.some((e) => e.method === 'OPTIONS' && /\/manifests\//.test(e.path) && e.status === 204)).toBe(true);
+  expect(log.some((e) => e.method !== 'OPTIONS' && /\/manifests\/1\.0$/.test(e.path) && e.status === 200)).toBe(true);
+  expect(log.filter((e) => typeof e.status !== 'number' || e.status >= 400)).toEqual([]);
 });
