@@ -206,6 +206,7 @@ export async function startFaultProxy({ target, corsOrigin = '*', upstreamError 
   async function passThrough(req, res, entry, body) {
     const response = await forward(req, body);
     entry.status = response.statusCode;
+    if (res.destroyed) { response.destroy(); return; } // the client gave up meanwhile
     res.writeHead(response.statusCode, answerHeaders(response.headers, corsHeaders()));
     response.on('error', () => res.destroy()); // the registry died mid-answer
     response.pipe(res);
