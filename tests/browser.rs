@@ -462,7 +462,7 @@ async fn copying_a_multi_arch_image_to_another_repository() {
             &target,
             &tag("2.0"),
             None,
-            |_| {},
+            |_| true,
         )
         .await
         .expect("copy");

@@ -355,7 +355,10 @@ fn copy_mounts_blobs_and_skips_present_ones() {
         &repo("copy"),
         &tag("1.0"),
         None,
-        |s| steps.push(s),
+        |s| {
+            steps.push(s);
+            true
+        },
     ))
     .unwrap();
     assert_eq!(write.digest.as_str(), sha256(IMAGE));
@@ -400,7 +403,7 @@ fn copying_a_nested_index_puts_children_before_parents_and_skips_what_is_there()
         &repo("copy"),
         &tag("outer"),
         None,
-        |_| {},
+        |_| true,
     ))
     .unwrap();
     assert_eq!(write.digest.as_str(), sha256(outer.as_bytes()));
@@ -446,7 +449,7 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
         &repo("copy"),
         &tag("1.0"),
         None,
-        |_| {},
+        |_| true,
     ))
     .unwrap_err();
     assert!(

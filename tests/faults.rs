@@ -463,3 +463,64 @@ fn registry_input_is_checked_before_it_is_used() {
     let error = block_on(registry.catalog()).unwrap_err();
     assert!(matches!(error, RegistryError::TooLarge { .. }), "{error:?}");
 }
+
+#[test]
+fn a_change_writes_its_intent_down_before_its_first_write() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let memory = Rc::new(setup());
+    // Each intent, and whether its own write had already been sent when it was noted.
+    let noted: Rc<RefCell<Vec<(Intent, bool)>>> = Rc::default();
+    let (seen_memory, seen) = (memory.clone(), noted.clone());
+    let registry =
+        Registry::new("http://r", &*memory).journaled(Rc::new(move |intent: &Intent| {
+            let own_write = match intent {
+                Intent::PutTag { tag, .. } => format!("PUT /v2/app/manifests/{tag}"),
+                Intent::RemoveTag { tag, .. } => format!("DELETE /v2/app/manifests/{tag}"),
+                Intent::DeleteImage { manifest, .. } => {
+                    format!("DELETE /v2/app/manifests/{}", manifest.digest)
+                }
+            };
+            seen.borrow_mut()
+                .push((intent.clone(), seen_memory.was_sent(&own_write)));
+        }));
+    let source = block_on(registry.manifest_get(&repo(), "1.0")).unwrap();
+    block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None)).unwrap();
+    block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &all_tags(&memory), "t")).unwrap();
+    let noted = noted.borrow();
+    assert_eq!(noted.len(), 2, "{noted:?}");
+    assert!(
+        matches!(&noted[0], (Intent::PutTag { tag, before: None, .. }, false) if tag.as_str() == "2.0"),
+        "{noted:?}"
+    );
+    assert!(
+        matches!(&noted[1], (Intent::RemoveTag { tag, .. }, false) if tag.as_str() == "1.0"),
+        "{noted:?}"
+    );
+    // And the writes did follow.
+    assert!(memory.was_sent("PUT /v2/app/manifests/2.0"));
+    assert!(memory.was_sent("DELETE /v2/app/manifests/1.0"));
+}
+
+#[test]
+fn a_cancelled_copy_stops_between_steps_before_its_tag() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo(), "1.0")).unwrap();
+    let target = Repository::parse("copy").unwrap();
+    let mut steps = 0;
+    let error = block_on(
+        registry.copy_image(&repo(), &source, &target, &tag("1.0"), None, |_| {
+            steps += 1;
+            steps < 2 // cancel at the second step
+        }),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, ChangeError::Cancelled { done: 1, .. }),
+        "{error:?}"
+    );
+    assert!(error.outcome().starts_with("No tag was changed"));
+    assert_eq!(memory.tag_digest("copy", "1.0"), None);
+    assert!(!memory.was_sent("PUT /v2/copy/manifests/1.0"));
+}

@@ -24,6 +24,7 @@ use super::http::HttpClient;
 use super::manifest::{Descriptor, Manifest, ManifestKind};
 use super::media;
 use super::names::{Digest, NameError, Repository, Tag};
+use super::recovery::Intent;
 
 /// Requests in flight at once when a change must look at many tags.
 pub const CONCURRENT_LOOKUPS: usize = 6;
@@ -92,6 +93,10 @@ pub enum ChangeError {
         cause: Box<ChangeError>,
         written: Box<Written>,
     },
+
+    /// The user cancelled a copy between two steps, before its tag was written.
+    #[error("cancelled after {done} of {total} steps")]
+    Cancelled { done: usize, total: usize },
 
     /// Deleting an image needs every tag of the repository, and the registry's tag
     /// list may have pages this page cannot see.
@@ -239,6 +244,7 @@ impl ChangeError {
                     .into()
             }
             ChangeError::AfterWrite { cause, .. } => cause.advice(),
+            ChangeError::Cancelled { .. } => "Copy again to finish it: what is there is skipped.".into(),
             ChangeError::TagListIncomplete { .. } => {
                 "Let this page read the registry's Link header (Access-Control-Expose-Headers: \
                  Link, as deploy/'s CORS front sends), or serve the console from the registry's \
@@ -293,6 +299,10 @@ impl ChangeError {
             | ChangeError::Recreated { .. } => "Nothing was changed.",
             ChangeError::NotAppliedAfterFailure { .. } => {
                 "The registry was read again: nothing was changed."
+            }
+            ChangeError::Cancelled { .. } => {
+                "No tag was changed. Blobs and platform manifests already copied stay in the \
+                 target repository, untagged, until its garbage collection."
             }
             ChangeError::Unknown { .. } => {
                 "It is not known whether the change was applied: the registry could not be \
@@ -512,6 +522,12 @@ impl<C: HttpClient> Registry<C> {
             note: None,
         };
         if write.changed() {
+            self.note_intent(Intent::PutTag {
+                repository: repository.clone(),
+                tag: tag.clone(),
+                digest: source.digest.clone(),
+                before: write.moved_from().cloned(),
+            });
             if let Err(error) = self.manifest_put_tag(repository, tag, source).await {
                 write = self.settle_failed_tag_write(write, error).await?;
             }
@@ -742,6 +758,11 @@ impl<C: HttpClient> Registry<C> {
             placeholder: None,
             note: None,
         };
+        self.note_intent(Intent::RemoveTag {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            digest: seen.clone(),
+        });
         match self.tag_delete(repository, tag).await {
             Ok(()) => {}
             Err(cause @ RegistryError::Unsupported { .. }) => {
@@ -959,6 +980,11 @@ impl<C: HttpClient> Registry<C> {
             placeholder: None,
             note: None,
         };
+        self.note_intent(Intent::DeleteImage {
+            repository: repository.clone(),
+            tags: removal.tags.clone(),
+            manifest: Box::new(removal.manifest.clone()),
+        });
         if let Err(error) = self.manifest_delete(repository, digest).await {
             if is_definite_refusal(&error) {
                 return Err(ChangeError::Refused(Box::new(error)));
@@ -1074,8 +1100,17 @@ impl<C: HttpClient> Registry<C> {
         to: &Repository,
         tag: &Tag,
         move_from: Option<&Digest>,
-        mut on_step: impl FnMut(CopyStep),
+        mut on_step: impl FnMut(CopyStep) -> bool,
     ) -> Result<(TagWrite, CopyReport), ChangeError> {
+        // `on_step` answers false to stop (the user pressed Cancel): checked before
+        // each step, never in the middle of one.
+        let mut step = |done: usize, total: usize, what: String| {
+            if on_step(CopyStep { done, total, what }) {
+                Ok(())
+            } else {
+                Err(ChangeError::Cancelled { done, total })
+            }
+        };
         let below = self.manifests_below(from, source).await?;
         let images: Vec<&Manifest> = std::iter::once(source)
             .chain(below.iter())
@@ -1091,22 +1126,14 @@ impl<C: HttpClient> Registry<C> {
         let mut report = CopyReport::default();
         for blob in &blobs {
             let digest = Digest::parse(&blob.digest)?;
-            on_step(CopyStep {
-                done,
-                total,
-                what: format!("blob {}", digest.short(12)),
-            });
+            step(done, total, format!("blob {}", digest.short(12)))?;
             self.copy_blob(from, to, blob, &digest, &mut report).await?;
             done += 1;
         }
         // Children before the indexes that list them: a registry refuses an index
         // whose manifests it does not have.
         for child in &below {
-            on_step(CopyStep {
-                done,
-                total,
-                what: format!("manifest {}", child.digest.short(12)),
-            });
+            step(done, total, format!("manifest {}", child.digest.short(12)))?;
             match self.manifest_head(to, child.digest.as_str()).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
@@ -1118,18 +1145,11 @@ impl<C: HttpClient> Registry<C> {
             }
             done += 1;
         }
-        on_step(CopyStep {
-            done,
-            total,
-            what: format!("tag {tag}"),
-        });
+        step(done, total, format!("tag {tag}"))?;
         let write = self.put_tag(to, tag, source, move_from).await?;
         report.manifests += 1;
-        on_step(CopyStep {
-            done: total,
-            total,
-            what: "done".into(),
-        });
+        // Past the last write: too late to cancel, whatever the answer.
+        let _ = step(total, total, "done".into());
         Ok((write, report))
     }
 

@@ -8,6 +8,7 @@ use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, Manifest
 use super::media::{MANIFEST_ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES};
 use super::names::{Digest, Repository, Tag};
 use super::pagination::{next_page_url, origin_of, resolve};
+use super::recovery::Intent;
 
 /// Catalog page size asked for; distribution refuses `n` above 1000.
 pub const CATALOG_PAGE_SIZE: usize = 1000;
@@ -31,10 +32,15 @@ pub struct TagListing {
     pub may_be_incomplete: bool,
 }
 
+/// Told what a change is about to do, just before its first write (see
+/// [`Registry::journaled`]).
+pub type Journal = std::rc::Rc<dyn Fn(&Intent)>;
+
 /// A registry at a base URL such as `http://127.0.0.1:5000` (no trailing `/v2`).
 pub struct Registry<C> {
     base: String,
     client: C,
+    journal: Option<Journal>,
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -42,6 +48,21 @@ impl<C: HttpClient> Registry<C> {
         Registry {
             base: base_url.trim_end_matches('/').to_owned(),
             client,
+            journal: None,
+        }
+    }
+
+    /// Changes made through this registry tell `journal` what they are about to
+    /// write before they write it, so a change cut short (the tab closed) can be
+    /// reconciled afterwards ([`Registry::reconcile`]).
+    pub fn journaled(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    pub(crate) fn note_intent(&self, intent: Intent) {
+        if let Some(journal) = &self.journal {
+            journal(&intent);
         }
     }
 

@@ -9,7 +9,9 @@ use crate::net;
 use crate::net::{FetchClient, RegistryHttp};
 use crate::oci::changes::{ChangeError, Removal, TagWrite, Written};
 use crate::oci::client::Registry;
+use crate::oci::recovery::{Intent, Outcome};
 use crate::ui::browser;
+use crate::ui::journal::{self, Pending, Ticket};
 
 /// Where the activity list lives between reloads of this tab: with it, Undo still
 /// works after a reload (until the registry's garbage collection runs).
@@ -111,6 +113,7 @@ pub enum EntryState {
     Done,
     Failed { message: String, outcome: String },
     Undoing,
+    Retrying,
     Undone,
     UndoFailed { message: String },
 }
@@ -124,6 +127,9 @@ pub struct Entry {
     pub undo: Option<UndoAction>,
     /// One line per item, for bulk changes.
     pub details: Vec<String>,
+    /// An interrupted change found not applied: what Retry runs again.
+    #[serde(default)]
+    pub retry: Option<Vec<Intent>>,
 }
 
 /// Tab-wide state for changes: the activity list, and a counter that views
@@ -148,6 +154,9 @@ impl Changes {
             saved: RwSignal::new(true),
             unreadable: RwSignal::new(unreadable),
         };
+        for interrupted in journal::take_interrupted() {
+            changes.reconcile(interrupted);
+        }
         Effect::new(move || {
             let json = changes.entries.with(serde_json::to_string);
             let saved = json.is_ok_and(|json| browser::session_store(ACTIVITY_KEY, &json));
@@ -192,10 +201,131 @@ impl Changes {
                     state,
                     undo,
                     details,
+                    retry: None,
                 },
             );
         });
         self.version.update(|v| *v += 1);
+    }
+
+    /// A change a previous load left unfinished: the registry is read again and the
+    /// activity list says what is true now, with Undo for what was applied and Retry
+    /// for what was not.
+    fn reconcile(&self, interrupted: Pending) {
+        let changes = *self;
+        spawn_local(async move {
+            let registry = net::registry(&interrupted.registry, FetchClient::new());
+            let mut now = Vec::new();
+            let mut undo = Vec::new();
+            let mut retry = Vec::new();
+            let mut unclear = Vec::new();
+            for intent in &interrupted.intents {
+                match registry.reconcile(intent).await {
+                    Ok(found) => {
+                        match found.outcome {
+                            Outcome::Applied(written) => undo.push(UndoAction::from(written)),
+                            Outcome::NotApplied => retry.push(intent.clone()),
+                            Outcome::Neither => unclear.push(found.now.clone()),
+                        }
+                        now.push(found.now);
+                    }
+                    Err(error) => unclear.push(format!("could not be read ({error})")),
+                }
+            }
+            let mut outcome = Vec::new();
+            if !undo.is_empty() {
+                outcome.push("What was applied can be undone.".to_owned());
+            }
+            if !retry.is_empty() {
+                outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
+            }
+            if !unclear.is_empty() {
+                outcome.push(format!(
+                    "Changed meanwhile or unreadable, so neither Undo nor Retry is offered for: {}.",
+                    unclear.join("; ")
+                ));
+            }
+            let undo = match undo.len() {
+                0 => None,
+                1 => undo.pop(),
+                _ => Some(UndoAction::Batch(undo)),
+            };
+            changes.entries.update(|entries| {
+                let id = entries.iter().map(|e| e.id + 1).max().unwrap_or(0);
+                entries.insert(
+                    0,
+                    Entry {
+                        id,
+                        registry: interrupted.registry.clone(),
+                        summary: format!("Interrupted: {}", interrupted.summary),
+                        state: EntryState::Failed {
+                            message: format!(
+                                "The page was reloaded or closed while this change ran. \
+                                 The registry, read again now: {}.",
+                                now.join("; ")
+                            ),
+                            outcome: outcome.join(" "),
+                        },
+                        undo,
+                        details: Vec::new(),
+                        retry: (!retry.is_empty()).then_some(retry),
+                    },
+                );
+            });
+            changes.version.update(|v| *v += 1);
+        });
+    }
+
+    /// Runs the not-applied part of an interrupted change again.
+    pub fn retry(&self, id: usize) {
+        let Some(entry) = self
+            .entries
+            .with_untracked(|e| e.iter().find(|e| e.id == id).cloned())
+        else {
+            return;
+        };
+        let Some(intents) = entry.retry.clone() else {
+            return;
+        };
+        self.entries.update(|entries| {
+            if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
+                entry.retry = None;
+                entry.state = EntryState::Retrying;
+            }
+        });
+        let changes = *self;
+        spawn_local(async move {
+            let ticket = Ticket::open(&entry.registry, &entry.summary);
+            let registry =
+                net::registry(&entry.registry, FetchClient::new()).journaled(ticket.recorder());
+            let mut undo: Vec<UndoAction> = entry.undo.into_iter().collect();
+            let mut problems = Vec::new();
+            for intent in &intents {
+                match registry.retry(intent, &unique_marker()).await {
+                    Ok(written) => undo.push(UndoAction::from(written)),
+                    Err(error) => {
+                        undo.extend(error.written().cloned().map(UndoAction::from));
+                        problems.push(format!("{error}. {}", error.outcome()));
+                    }
+                }
+            }
+            let state = if problems.is_empty() {
+                EntryState::Done
+            } else {
+                EntryState::Failed {
+                    message: format!("Retry failed: {}", problems.join("; ")),
+                    outcome: String::new(),
+                }
+            };
+            let undo = match undo.len() {
+                0 => None,
+                1 => undo.pop(),
+                _ => Some(UndoAction::Batch(undo)),
+            };
+            changes.settle(id, state, undo);
+            ticket.close();
+            changes.version.update(|v| *v += 1);
+        });
     }
 
     /// Sets an entry's state, and what is left to undo.
@@ -244,7 +374,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
         .into_iter()
         .filter_map(|value| serde_json::from_value::<Entry>(value).ok())
         .map(|mut entry| {
-            if entry.state == EntryState::Undoing {
+            if matches!(entry.state, EntryState::Undoing | EntryState::Retrying) {
                 entry.state = EntryState::UndoFailed {
                     message: "The page was reloaded while this undo ran: check the tags, \
                               then Undo again for what is left."
@@ -303,6 +433,7 @@ fn state_key(state: &EntryState) -> &'static str {
         EntryState::Done => "done",
         EntryState::Failed { .. } => "failed",
         EntryState::Undoing => "undoing",
+        EntryState::Retrying => "retrying",
         EntryState::Undone => "undone",
         EntryState::UndoFailed { .. } => "undo-failed",
     }
@@ -321,6 +452,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             entry.undo.is_some(),
         ),
         EntryState::Undoing => ("undoing…", None, false),
+        EntryState::Retrying => ("retrying…", None, false),
         EntryState::Undone => ("undone", None, false),
         // What is left can be tried again (the network may be back).
         EntryState::UndoFailed { message } => {
@@ -345,6 +477,10 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             <Show when=move || can_undo>
                 <button type="button" on:click=move |_| changes.undo(id)>"Undo"</button>
             </Show>
+            {entry
+                .retry
+                .is_some()
+                .then(|| view! { <button type="button" on:click=move |_| changes.retry(id)>"Retry"</button> })}
         </li>
     }
 }

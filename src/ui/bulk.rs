@@ -18,6 +18,7 @@ use crate::oci::client::Registry;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::activity::{unique_marker, use_changes, UndoAction};
+use crate::ui::journal::Ticket;
 use crate::ui::sign_in::blocked_reasons;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -171,7 +172,13 @@ pub fn BulkBar(
         let digests = digests.get_untracked();
         let pattern = pattern.get_untracked();
         spawn_local(async move {
-            let client = Rc::new(net::registry(&registry, FetchClient::new()));
+            let what = match kind {
+                BulkKind::AddTags => format!("Bulk add tag {pattern} in {repository}"),
+                BulkKind::Remove => format!("Bulk remove tags in {repository}"),
+            };
+            let ticket = Ticket::open(&registry, &what);
+            let client =
+                Rc::new(net::registry(&registry, FetchClient::new()).journaled(ticket.recorder()));
             let undo = match kind {
                 BulkKind::AddTags => {
                     add_tags(&client, &repository, &chosen, &digests, &pattern, items).await
@@ -187,10 +194,6 @@ pub fn BulkBar(
                     .count();
                 (done, chosen.len() - done)
             });
-            let what = match kind {
-                BulkKind::AddTags => format!("Bulk add tag {pattern} in {repository}"),
-                BulkKind::Remove => format!("Bulk remove tags in {repository}"),
-            };
             let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
             let mut details: Vec<String> = items.with_untracked(|i| {
                 chosen
@@ -217,6 +220,7 @@ pub fn BulkBar(
                 pattern: pattern.clone(),
             }));
             changes.record_with_details(&registry, summary, Ok(UndoAction::Batch(undo)), details);
+            ticket.close();
             running.set(None);
         });
     };

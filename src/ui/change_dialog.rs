@@ -11,6 +11,7 @@ use crate::oci::changes::{ChangeError, ImageUsers, RemovalMethod, TagWrite};
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::activity::{unique_marker, use_changes, Changes, UndoAction};
 use crate::ui::browser;
+use crate::ui::journal::Ticket;
 
 /// What the user asked to change.
 #[derive(Clone, PartialEq, Eq)]
@@ -304,7 +305,9 @@ fn AddTagForm(
         );
         phase.set(Phase::Working(format!("Tagging {repository}:{tag}…")));
         spawn_local(async move {
-            let client = net::registry(&registry, FetchClient::new());
+            let attempt = format!("Tag {repository}:{tag} from {source} ({digest})");
+            let ticket = Ticket::open(&registry, &attempt);
+            let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
             let result = async {
                 let repo = Repository::parse(&repository)?;
                 let manifest = client.manifest_get(&repo, digest.as_str()).await?;
@@ -325,8 +328,8 @@ fn AddTagForm(
                 );
                 (write, message)
             });
-            let attempt = format!("Tag {repository}:{tag} from {source} ({digest})");
             settle_tag_write(changes, phase, &registry, attempt, result);
+            ticket.close();
         });
     });
     view! {
@@ -382,7 +385,9 @@ fn CopyForm(
         );
         phase.set(Phase::Working("Reading the image…".into()));
         spawn_local(async move {
-            let client = net::registry(&registry, FetchClient::new());
+            let attempt = format!("Copy {repository}:{source} ({digest}) to {to}:{tag}");
+            let ticket = Ticket::open(&registry, &attempt);
+            let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
             let result = async {
                 let from = Repository::parse(&repository)?;
                 let manifest = client.manifest_get(&from, digest.as_str()).await?;
@@ -412,8 +417,8 @@ fn CopyForm(
                 );
                 (write, message)
             });
-            let attempt = format!("Copy {repository}:{source} ({digest}) to {to}:{tag}");
             settle_tag_write(changes, phase, &registry, attempt, result);
+            ticket.close();
         });
     });
     view! {
@@ -520,7 +525,10 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 format!("Removing {tag}…")
             }));
             spawn_local(async move {
-                let client = net::registry(&registry, FetchClient::new());
+                let ticket =
+                    Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
+                let client =
+                    net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
                 let result = async {
                     let repo = Repository::parse(&repository)?;
                     // Listed again at the moment of acting: a tag added since the
@@ -586,6 +594,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                         phase.set(failed(&error));
                     }
                 }
+                ticket.close();
             });
         }
     };

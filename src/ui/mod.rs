@@ -9,6 +9,7 @@ mod connect;
 mod copy;
 mod error_view;
 mod image;
+mod journal;
 mod router;
 mod sign_in;
 mod tags;
