@@ -144,3 +144,40 @@ pub fn element_by_id(id: &str) -> Option<web_sys::HtmlElement> {
         .dyn_into::<web_sys::HtmlElement>()
         .ok()
 }
+
+thread_local! {
+    /// Origins the page's Content-Security-Policy refused to connect to.
+    static BLOCKED_ORIGINS: std::cell::RefCell<Vec<String>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Listens for the browser's reports of connections the page's Content-Security-
+/// Policy refused, so a registry the deployment does not allow is explained as such
+/// rather than as an unreachable host (fetch reports both the same way).
+pub fn watch_policy_refusals() {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(document) = window().and_then(|w| w.document()) else {
+        return;
+    };
+    let listener = Closure::<dyn Fn(web_sys::SecurityPolicyViolationEvent)>::new(
+        |event: web_sys::SecurityPolicyViolationEvent| {
+            if event.effective_directive() == "connect-src" {
+                let origin = crate::oci::pagination::origin_of(&event.blocked_uri());
+                BLOCKED_ORIGINS.with(|b| b.borrow_mut().push(origin));
+            }
+        },
+    );
+    let _ = document.add_event_listener_with_callback(
+        "securitypolicyviolation",
+        listener.as_ref().unchecked_ref(),
+    );
+    // Lives as long as the page.
+    listener.forget();
+}
+
+/// Whether the page's policy refused a connection to `url`'s origin.
+pub fn refused_by_policy(url: &str) -> bool {
+    let origin = crate::oci::pagination::origin_of(url);
+    BLOCKED_ORIGINS.with(|b| b.borrow().contains(&origin))
+}

@@ -110,6 +110,7 @@ pub fn BulkBar(
     let pattern = RwSignal::new(String::from("{tag}-stable"));
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let running = RwSignal::new(None::<BulkKind>);
+    let cancelled = RwSignal::new(false);
     // Checks after a run that concern an image rather than one item.
     let warnings = RwSignal::new(Vec::<String>::new());
     // After the reload that follows a bulk change, its failed items come back selected.
@@ -167,6 +168,7 @@ pub fn BulkBar(
             }
         });
         running.set(Some(kind));
+        cancelled.set(false);
         warnings.set(Vec::new());
         let (registry, repository) = context.get_value();
         let digests = digests.get_untracked();
@@ -181,10 +183,28 @@ pub fn BulkBar(
                 Rc::new(net::registry(&registry, FetchClient::new()).journaled(ticket.recorder()));
             let undo = match kind {
                 BulkKind::AddTags => {
-                    add_tags(&client, &repository, &chosen, &digests, &pattern, items).await
+                    add_tags(
+                        &client,
+                        &repository,
+                        &chosen,
+                        &digests,
+                        &pattern,
+                        items,
+                        cancelled,
+                    )
+                    .await
                 }
                 BulkKind::Remove => {
-                    remove_tags(&client, &repository, &chosen, &digests, items, warnings).await
+                    remove_tags(
+                        &client,
+                        &repository,
+                        &chosen,
+                        &digests,
+                        items,
+                        warnings,
+                        cancelled,
+                    )
+                    .await
                 }
             };
             let (done, failed) = items.with_untracked(|i| {
@@ -284,6 +304,11 @@ pub fn BulkBar(
                 >
                     "Remove selected tags"
                 </button>
+                <Show when=move || running.get().is_some()>
+                    <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
+                        "Cancel"
+                    </button>
+                </Show>
                 <span class="field-error">{pattern_problem}</span>
             </div>
             <BulkResults items running retry=move |kind| run(kind, true) />
@@ -390,6 +415,7 @@ async fn per_image<'a, F, Fut>(
     chosen: &[String],
     digests: &HashMap<String, Digest>,
     items: RwSignal<BTreeMap<String, ItemState>>,
+    cancelled: RwSignal<bool>,
     change: F,
 ) -> Vec<UndoAction>
 where
@@ -407,6 +433,15 @@ where
         .map(|(digest, tags)| async move {
             let mut undo = Vec::new();
             for tag in tags {
+                // Cancel stops before the next item, never in the middle of one.
+                if cancelled.get_untracked() {
+                    set_item(
+                        items,
+                        &tag,
+                        ItemState::Failed("not run: cancelled; nothing was changed for it".into()),
+                    );
+                    continue;
+                }
                 let Some(digest) = digest.clone() else {
                     set_item(
                         items,
@@ -443,6 +478,7 @@ async fn add_tags(
     digests: &HashMap<String, Digest>,
     pattern: &str,
     items: RwSignal<BTreeMap<String, ItemState>>,
+    cancelled: RwSignal<bool>,
 ) -> Vec<UndoAction> {
     // One GET per distinct image, not per tag.
     let mut manifests: HashMap<Digest, Result<Manifest, String>> = HashMap::new();
@@ -456,26 +492,32 @@ async fn add_tags(
         }
     }
     let manifests = &manifests;
-    per_image(chosen, digests, items, |tag, digest| async move {
-        let manifest = manifests[&digest]
-            .as_ref()
-            .map_err(|e| plain_failure(e.clone()))?;
-        let new_tag =
-            Tag::parse(&apply_pattern(pattern, &tag)).map_err(|e| plain_failure(e.to_string()))?;
-        let write = client
-            .put_tag(repository, &new_tag, manifest, None)
-            .await
-            .map_err(item_failure)?;
-        let message = if write.changed() {
-            format!("tagged {} → {}", write.tag, write.digest)
-        } else {
-            format!(
-                "{} already pointed at {}; nothing changed",
-                write.tag, write.digest
-            )
-        };
-        Ok((message, UndoAction::Revert(write)))
-    })
+    per_image(
+        chosen,
+        digests,
+        items,
+        cancelled,
+        |tag, digest| async move {
+            let manifest = manifests[&digest]
+                .as_ref()
+                .map_err(|e| plain_failure(e.clone()))?;
+            let new_tag = Tag::parse(&apply_pattern(pattern, &tag))
+                .map_err(|e| plain_failure(e.to_string()))?;
+            let write = client
+                .put_tag(repository, &new_tag, manifest, None)
+                .await
+                .map_err(item_failure)?;
+            let message = if write.changed() {
+                format!("tagged {} → {}", write.tag, write.digest)
+            } else {
+                format!(
+                    "{} already pointed at {}; nothing changed",
+                    write.tag, write.digest
+                )
+            };
+            Ok((message, UndoAction::Revert(write)))
+        },
+    )
     .await
 }
 
@@ -486,6 +528,7 @@ async fn remove_tags(
     digests: &HashMap<String, Digest>,
     items: RwSignal<BTreeMap<String, ItemState>>,
     warnings: RwSignal<Vec<String>>,
+    cancelled: RwSignal<bool>,
 ) -> Vec<UndoAction> {
     // Listed again now: a tag pushed since the page loaded must count as a user of
     // its image, or deleting that image would take it along unseen.
@@ -531,40 +574,46 @@ async fn remove_tags(
     // image, so a failed removal never lets a later one delete the image under it.
     let removed = RefCell::new(HashSet::<String>::new());
     let (outside, groups, removed) = (&outside, &groups, &removed);
-    let undo = per_image(chosen, digests, items, |tag, digest| async move {
-        let mut users = outside[&digest]
-            .as_ref()
-            .map_err(|e| plain_failure(e.clone()))?
-            .clone();
-        users.tags.extend(
-            groups[&digest]
-                .iter()
-                .filter(|t| **t != tag && !removed.borrow().contains(*t))
-                .cloned(),
-        );
-        let parsed = Tag::parse(&tag).map_err(|e| plain_failure(e.to_string()))?;
-        let removal = client
-            .remove_tag_among(repository, &parsed, &digest, &users, &unique_marker())
-            .await
-            .map_err(item_failure)?;
-        removed.borrow_mut().insert(tag);
-        let kept = if removal.kept.is_empty() {
-            format!(
-                "image {} stays, pullable by digest (no other tag uses it)",
-                digest.short(12)
-            )
-        } else {
-            format!(
-                "image {} kept for {}",
-                digest.short(12),
-                removal.kept.describe()
-            )
-        };
-        Ok((
-            format!("removed; {kept}"),
-            UndoAction::Restore(Box::new(removal)),
-        ))
-    })
+    let undo = per_image(
+        chosen,
+        digests,
+        items,
+        cancelled,
+        |tag, digest| async move {
+            let mut users = outside[&digest]
+                .as_ref()
+                .map_err(|e| plain_failure(e.clone()))?
+                .clone();
+            users.tags.extend(
+                groups[&digest]
+                    .iter()
+                    .filter(|t| **t != tag && !removed.borrow().contains(*t))
+                    .cloned(),
+            );
+            let parsed = Tag::parse(&tag).map_err(|e| plain_failure(e.to_string()))?;
+            let removal = client
+                .remove_tag_among(repository, &parsed, &digest, &users, &unique_marker())
+                .await
+                .map_err(item_failure)?;
+            removed.borrow_mut().insert(tag);
+            let kept = if removal.kept.is_empty() {
+                format!(
+                    "image {} stays, pullable by digest (no other tag uses it)",
+                    digest.short(12)
+                )
+            } else {
+                format!(
+                    "image {} kept for {}",
+                    digest.short(12),
+                    removal.kept.describe()
+                )
+            };
+            Ok((
+                format!("removed; {kept}"),
+                UndoAction::Restore(Box::new(removal)),
+            ))
+        },
+    )
     .await;
     // What used each image from outside the selection must still have it.
     for (digest, users) in outside {

@@ -367,6 +367,7 @@ fn CopyForm(
     let target = RwSignal::new(String::new());
     let target_tag = RwSignal::new(tag.unwrap_or_default());
     let phase = RwSignal::new(Phase::Editing);
+    let cancelled = RwSignal::new(false);
     let valid =
         move || Repository::parse(&target.get()).is_ok() && Tag::parse(&target_tag.get()).is_ok();
     let shown_digest = digest.to_string();
@@ -384,6 +385,7 @@ fn CopyForm(
             source.clone(),
         );
         phase.set(Phase::Working("Reading the image…".into()));
+        cancelled.set(false);
         spawn_local(async move {
             let attempt = format!("Copy {repository}:{source} ({digest}) to {to}:{tag}");
             let ticket = Ticket::open(&registry, &attempt);
@@ -399,6 +401,7 @@ fn CopyForm(
                             step.total,
                             step.what
                         )));
+                        !cancelled.get_untracked()
                     })
                     .await
             }
@@ -435,6 +438,12 @@ fn CopyForm(
             <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>
                 "Copy to repository"
             </button>
+            // Stops between two steps, before the tag is written: nothing half-done.
+            <Show when=move || matches!(phase.get(), Phase::Working(_))>
+                <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
+                    "Cancel"
+                </button>
+            </Show>
         </form>
         <MoveConfirmation
             phase

@@ -140,6 +140,8 @@ enum Problem {
     /// An https page cannot call an http registry: the browser blocks it.
     MixedContent,
     RefusedByCors,
+    /// This deployment's Content-Security-Policy does not allow the registry.
+    NotAllowedHere,
     NotARegistry,
     NeedsLogin,
     Other,
@@ -163,7 +165,11 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
             Problem::MixedContent
         }
         RegistryError::Network { .. } => {
-            if is_reachable(&format!("{address}/v2/")).await {
+            let reachable = is_reachable(&format!("{address}/v2/")).await;
+            // Asked after the probe: the browser reports the refusal a moment later.
+            if browser::refused_by_policy(&address) {
+                Problem::NotAllowedHere
+            } else if reachable {
                 Problem::RefusedByCors
             } else {
                 Problem::Unreachable
@@ -255,6 +261,10 @@ fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl In
         Problem::RefusedByCors => (
             "The registry refused this page (CORS)",
             format!("Something answered at {address}, but it does not allow pages from {origin} to read its answers. If it is the registry, add these headers to its configuration and restart it, or serve this console from the registry's own address behind a reverse proxy. If it is not, check the address."),
+        ),
+        Problem::NotAllowedHere => (
+            "This console is not allowed to connect to that registry",
+            format!("Whoever deployed this console allows it to connect only to the registries it was set up for (its Content-Security-Policy); {address} is not one of them, so the browser refused the connection. Use the console deployed for that registry, or ask for it to be added (REGISTRY_URL or TRUSTED_REALMS in deploy/)."),
         ),
         Problem::NotARegistry => (
             "This is not a registry API",

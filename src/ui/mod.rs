@@ -29,6 +29,7 @@ use tags::TagsView;
 
 #[component]
 pub fn App() -> impl IntoView {
+    browser::watch_policy_refusals();
     let router = Router::provide();
     Changes::provide();
     Reconnect::provide();
