@@ -12,7 +12,7 @@ use std::cell::Cell;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::changes::{is_definite_refusal, ChangeError, RemovalMethod, Written};
-use tagdeck::oci::client::{Registry, TagListing, TAG_PAGE_SIZE};
+use tagdeck::oci::client::{Registry, TagListing};
 use tagdeck::oci::error::{Attempt, RegistryError};
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 use tagdeck::oci::media;
@@ -276,21 +276,29 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
 }
 
 #[test]
-fn a_tag_list_that_may_be_incomplete_is_marked_and_refuses_image_deletes() {
+fn a_paged_tag_list_with_its_link_hidden_is_read_whole_or_marked() {
     let memory = setup();
     {
         let mut state = memory.state.borrow_mut();
         let tags = state.tags.get_mut("app").unwrap();
-        for i in 0..TAG_PAGE_SIZE {
+        for i in 0..25 {
             tags.insert(format!("build-{i:04}"), sha256(IMAGE));
         }
-        // A registry that pages (n honoured) with its Link hidden by CORS.
-        state.tag_page = Some(TAG_PAGE_SIZE);
+        // A registry that pages by 10, with its Link hidden by CORS.
+        state.tag_page = Some(10);
     }
     let registry = Registry::new("http://r", &memory);
     let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
-    assert_eq!(listing.tags.len(), TAG_PAGE_SIZE);
+    assert_eq!(listing.tags.len(), 27, "read on with last=");
+    assert!(!listing.may_be_incomplete);
+    assert!(memory.was_sent("GET /v2/app/tags/list"));
+
+    // When the look past a page fails, the list is marked, and deleting an image,
+    // which needs every tag, is refused before anything is sent.
+    memory.inject(Fault::new(Method::Get, "tags/list", Strike::Before, None).nth(2));
+    let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
     assert!(listing.may_be_incomplete);
+    assert_eq!(listing.tags.len(), 10);
     let error =
         block_on(registry.delete_image(&repo(), &image(), &listing.tags, &listing)).unwrap_err();
     assert!(
@@ -300,10 +308,10 @@ fn a_tag_list_that_may_be_incomplete_is_marked_and_refuses_image_deletes() {
     assert!(error.advice().contains("Link"));
     assert!(!memory.was_sent("DELETE"));
 
-    // A registry that ignores n and sends more than a page proves the list whole.
+    // A registry that ignores n and last (distribution 2.8) sends everything at once.
     memory.state.borrow_mut().tag_page = None;
     let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
-    assert!(listing.tags.len() > TAG_PAGE_SIZE);
+    assert_eq!(listing.tags.len(), 27);
     assert!(!listing.may_be_incomplete);
 }
 

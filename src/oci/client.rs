@@ -20,12 +20,19 @@ pub const TAG_PAGE_SIZE: usize = 1000;
 /// Pages followed at most: a registry whose links never end must not loop forever.
 pub const MAX_PAGES: usize = 1000;
 
+/// How a name goes into `last=`: unreserved characters as they are.
+const LAST_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Tries of a read the registry answers 429 to, and the longest wait between them.
 const RATE_LIMITED_TRIES: usize = 3;
 const MAX_RETRY_AFTER_MS: u32 = 10_000;
 
 /// The tags of a repository, and whether the list may lack pages this page could
-/// not see (a full page with no readable `Link`: CORS may hide it).
+/// not read (a page without a readable `Link` whose continuation could not be asked).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagListing {
     pub tags: Vec<String>,
@@ -147,16 +154,18 @@ impl<C: HttpClient> Registry<C> {
 
     /// Every repository name, following pagination to the end.
     pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
-        let first = format!("{}/v2/_catalog?n={CATALOG_PAGE_SIZE}", self.base);
-        let mut names = Vec::new();
-        self.each_page(first, |page: CatalogPage| {
-            let page = page.repositories.unwrap_or_default();
-            let full = page.len() == CATALOG_PAGE_SIZE;
-            names.extend(page);
-            full
-        })
-        .await?;
-        Ok(names)
+        let first = format!("{}/v2/_catalog", self.base);
+        let listed = self.list_names(first, CATALOG_PAGE_SIZE, |_| {}).await?;
+        if listed.may_be_incomplete {
+            return Err(RegistryError::Malformed {
+                attempt: Attempt {
+                    method: Method::Get,
+                    url: format!("{}/v2/_catalog", self.base),
+                },
+                detail: "the catalog could not be read to its end".into(),
+            });
+        }
+        Ok(listed.tags)
     }
 
     /// Every tag of `repository`; `on_page` sees each page as it arrives, so a view
@@ -164,83 +173,105 @@ impl<C: HttpClient> Registry<C> {
     pub async fn tags(
         &self,
         repository: &Repository,
-        mut on_page: impl FnMut(&[String]),
+        on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
-        let first = format!("{}/v2/{repository}/tags/list?n={TAG_PAGE_SIZE}", self.base);
-        let mut listing = TagListing::default();
-        let last_page = self
-            .each_page(first, |page: TagsPage| {
-                // distribution answers `"tags": null` once every tag was deleted.
-                let page_tags = page.tags.unwrap_or_default();
-                on_page(&page_tags);
-                let full = page_tags.len() == TAG_PAGE_SIZE;
-                listing.tags.extend(page_tags);
-                full
-            })
-            .await?;
-        // A registry that ignores `n` sends more than asked; one that honours it
-        // and sends exactly a page with no readable Link may have more.
-        listing.may_be_incomplete = last_page == PageEnd::FullWithoutLink;
-        Ok(listing)
+        let first = format!("{}/v2/{repository}/tags/list", self.base);
+        self.list_names(first, TAG_PAGE_SIZE, on_page).await
     }
 
-    /// GETs `url`, decodes it as `T`, and follows `Link: rel="next"` until the end.
-    /// `on_page` says whether the page was full; the answer says how the list ended.
-    async fn each_page<T: for<'de> Deserialize<'de>>(
+    /// Reads a paged list of names (`tags` or `repositories`) to its end. Pages are
+    /// followed by their `Link: rel="next"`; when a page carries no readable Link
+    /// (across origins CORS hides it unless exposed), the rest is asked for with
+    /// `last=<last name>` until a page adds nothing, so a registry that pages is read
+    /// whole even so. Only when that cannot be done is the list marked as possibly
+    /// incomplete.
+    async fn list_names(
         &self,
-        first_url: String,
-        mut on_page: impl FnMut(T) -> bool,
-    ) -> Result<PageEnd, RegistryError> {
-        let mut url = first_url;
-        let mut seen = std::collections::HashSet::new();
+        base_url: String,
+        page_size: usize,
+        mut on_page: impl FnMut(&[String]),
+    ) -> Result<TagListing, RegistryError> {
+        let mut url = format!("{base_url}?n={page_size}");
+        let mut listing = TagListing::default();
+        let mut seen_urls = std::collections::HashSet::new();
+        let mut seen_names = std::collections::HashSet::new();
+        let mut asked_after_last = false;
+        // Once a Link was readable, Link headers are exposed: a page without one is
+        // the last.
+        let mut links_readable = false;
         loop {
             let attempt = Attempt {
                 method: Method::Get,
                 url: url.clone(),
             };
-            if !seen.insert(url.clone()) {
+            if !seen_urls.insert(url.clone()) {
                 return Err(RegistryError::Malformed {
                     attempt,
                     detail: "the next-page link repeats an earlier page".into(),
                 });
             }
-            if seen.len() > MAX_PAGES {
-                return Err(RegistryError::Malformed {
-                    attempt,
-                    detail: format!("the list goes on for more than {MAX_PAGES} pages"),
-                });
+            if seen_urls.len() > MAX_PAGES {
+                listing.may_be_incomplete = true;
+                return Ok(listing);
             }
-            let response = self.execute(Request::new(Method::Get, &url)).await?;
-            let page: T =
+            let response = match self.execute(Request::new(Method::Get, &url)).await {
+                // The first page decides; a failed look past the end leaves doubt.
+                Err(_) if asked_after_last => {
+                    listing.may_be_incomplete = true;
+                    return Ok(listing);
+                }
+                other => other?,
+            };
+            let page: NamesPage =
                 serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
                     attempt: attempt.clone(),
                     detail: format!("not the expected JSON: {e}"),
                 })?;
-            let full = on_page(page);
-            let next = match response.header("link") {
+            // distribution answers `"tags": null` once every tag was deleted.
+            let names = page.tags.or(page.repositories).unwrap_or_default();
+            let fresh: Vec<String> = names
+                .iter()
+                .filter(|name| !seen_names.contains(*name))
+                .cloned()
+                .collect();
+            // Asked for what comes after the last name, a registry that ignores `last`
+            // sends the list again: it had sent everything the first time.
+            if asked_after_last && fresh.len() < names.len() {
+                return Ok(listing);
+            }
+            seen_names.extend(fresh.iter().cloned());
+            on_page(&fresh);
+            let ignores_n = names.len() > page_size;
+            let last = fresh.last().cloned();
+            listing.tags.extend(fresh);
+            let link = response.header("link");
+            links_readable |= link.is_some();
+            let next = match link {
                 Some(link) => next_page_url(link, &url).map_err(|e| RegistryError::Malformed {
                     attempt,
                     detail: e.to_string(),
                 })?,
                 None => None,
             };
-            match next {
-                Some(next) => url = next,
-                None if full && response.header("link").is_none() => {
-                    return Ok(PageEnd::FullWithoutLink)
+            url = match (next, last) {
+                (Some(next), _) => {
+                    asked_after_last = false;
+                    next
                 }
-                None => return Ok(PageEnd::Complete),
-            }
+                // A readable Link without "next", a registry that sends everything at
+                // once, or an empty page: that was the end.
+                (None, _) if links_readable || ignores_n => return Ok(listing),
+                (None, None) => return Ok(listing),
+                (None, Some(last)) => {
+                    asked_after_last = true;
+                    format!(
+                        "{base_url}?n={page_size}&last={}",
+                        percent_encoding::utf8_percent_encode(&last, LAST_NAME)
+                    )
+                }
+            };
         }
     }
-}
-
-/// How a paged list ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PageEnd {
-    Complete,
-    /// The last page read was full and carried no readable `Link`.
-    FullWithoutLink,
 }
 
 /// How long to wait before asking again after the `attempt`th 429: Retry-After
@@ -663,14 +694,11 @@ fn manifest_error(attempt: Attempt, error: ManifestError) -> RegistryError {
     }
 }
 
+/// A page of `/v2/_catalog` (`repositories`) or of a tag list (`tags`).
 #[derive(Deserialize)]
-struct CatalogPage {
+struct NamesPage {
     #[serde(default)]
     repositories: Option<Vec<String>>,
-}
-
-#[derive(Deserialize)]
-struct TagsPage {
     #[serde(default)]
     tags: Option<Vec<String>>,
 }

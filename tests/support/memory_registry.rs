@@ -254,7 +254,11 @@ impl MemoryRegistry {
                 .map(|t| t.keys().cloned().collect())
                 .unwrap_or_default();
             if let Some(size) = state.tag_page {
-                tags.truncate(size);
+                if let Some(last) = param("last") {
+                    tags.retain(|t| *t > last);
+                }
+                let asked = param("n").and_then(|n| n.parse().ok()).unwrap_or(size);
+                tags.truncate(size.min(asked));
             }
             return reply(
                 200,
