@@ -74,6 +74,16 @@ fn only_a_4xx_other_than_408_and_429_is_a_definite_refusal() {
     for status in [400, 401, 403, 404, 405, 409, 413, 422] {
         assert!(is_definite_refusal(&answered(status)), "{status}");
     }
+    // A 404 to a DELETE may answer the browser's own retry of a DELETE that was
+    // applied before the connection dropped.
+    let delete = Attempt {
+        method: Method::Delete,
+        url: "http://r/v2/app/manifests/x".into(),
+    };
+    assert!(!is_definite_refusal(&RegistryError::from_response(
+        delete,
+        &response(404, &[], b"")
+    )));
     for status in [408, 429, 500, 502, 503, 504] {
         assert!(!is_definite_refusal(&answered(status)), "{status}");
     }
@@ -531,4 +541,25 @@ fn a_cancelled_copy_stops_between_steps_before_its_tag() {
     assert!(error.outcome().starts_with("No tag was changed"));
     assert_eq!(memory.tag_digest("copy", "1.0"), None);
     assert!(!memory.was_sent("PUT /v2/copy/manifests/1.0"));
+}
+
+#[test]
+fn a_404_to_a_delete_that_was_applied_is_read_again_not_taken_as_a_refusal() {
+    // What a browser's own retry of a dropped DELETE looks like: applied, then 404.
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let listing = TagListing {
+        tags: all_tags(&memory),
+        may_be_incomplete: false,
+    };
+    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        Strike::After,
+        Some(404),
+    ));
+    let removal = block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap();
+    assert!(removal.note.is_some());
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
 }

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::client::{ManifestHead, MountOutcome, Registry, TagListing};
 use super::error::RegistryError;
-use super::http::HttpClient;
+use super::http::{HttpClient, Method};
 use super::manifest::{Descriptor, Manifest, ManifestKind};
 use super::media;
 use super::names::{Digest, NameError, Repository, Tag};
@@ -177,8 +177,10 @@ fn list(tags: &[String]) -> String {
 /// console refused to send it at all. Everything else may have been applied.
 pub fn is_definite_refusal(error: &RegistryError) -> bool {
     match error {
-        RegistryError::NotFound { .. }
-        | RegistryError::Unauthorized { .. }
+        // Browsers send an idempotent request again when the connection dropped
+        // before the answer: a 404 may answer the retry of a DELETE that was applied.
+        RegistryError::NotFound { attempt, .. } => attempt.method != Method::Delete,
+        RegistryError::Unauthorized { .. }
         | RegistryError::Denied { .. }
         | RegistryError::Unsupported { .. }
         | RegistryError::Invalid { .. }
@@ -890,9 +892,8 @@ impl<C: HttpClient> Registry<C> {
         let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
             return Ok(());
         };
-        if !is_definite_refusal(&cause)
-            && matches!(self.resolve_tag(&repository, tag.as_str()).await, Ok(None))
-        {
+        // Whatever the failure, the tag is read again before anything is undone.
+        if matches!(self.resolve_tag(&repository, tag.as_str()).await, Ok(None)) {
             removal.note = Some(applied_anyway(&cause));
             return Ok(());
         }

@@ -100,8 +100,8 @@ test('deleting the image is a separate choice that lists every tag it takes', as
   const digest = mutable.report.repositories['team/sub/app']['1.10.0'].digest;
   await openRepository(page, mutable, 'team/sub/app');
   await tagRow(page, '1.10.0').getByRole('button', { name: 'Remove tag' }).click();
-  await dialog(page).getByText('Delete the image with all its tags instead…').click();
-  await expect(dialog(page)).toContainText('all 2 tags pointing at it: 1.10.0, current');
+  await dialog(page).getByText('Delete the image instead…').click();
+  await expect(dialog(page)).toContainText('every tag pointing at it (2): 1.10.0, current');
   await dialog(page).getByRole('button', { name: 'Delete image and 2 tags' }).click();
   await expect(dialog(page).getByRole('status')).toContainText('Removed team/sub/app:1.10.0, current');
   expect(await tagDigest(registry, 'team/sub/app', 'current')).toBeNull();
@@ -178,7 +178,7 @@ test('the only tag of a platform image is removed without breaking its multi-arc
   await tagRow(page, 'platform-only').getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page)).toContainText(/The image is a platform of the multi-arch image tagged (.*, )?2\.0/);
   // Deleting the image would take a platform out of 2.0: not offered.
-  await expect(dialog(page).getByText('Delete the image with all its tags instead…')).toHaveCount(0);
+  await expect(dialog(page).getByText('Delete the image instead…')).toHaveCount(0);
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`Removed ${repo}:platform-only`);
   expect(await tagDigest(registry, repo, 'platform-only')).toBeNull();
@@ -196,11 +196,17 @@ test('undo still works after the page is reloaded', async ({ page, mutable }) =>
   const digest = mutable.report.repositories[repo].edge.digest;
   await openRepository(page, mutable, repo);
   await tagRow(page, 'edge').getByRole('button', { name: 'Remove tag' }).click();
+  // The last tag: removing it never deletes the image, which the dialog says, and
+  // deleting the image is offered as its own, explicit choice.
   await expect(dialog(page)).toContainText('No other tag uses this image');
+  await expect(dialog(page)).toContainText('the image stays in the registry, pullable by digest');
+  await expect(dialog(page).getByText('Delete the image instead…')).toHaveCount(1);
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`Removed ${repo}:edge`);
+  await expect(dialog(page).getByRole('status')).toContainText('stays in the registry, pullable by digest');
   expect(await tagDigest(registry, repo, 'edge')).toBeNull();
-  // The image and its tag are gone from the registry; the bytes live in this tab only.
+  expect(await tagDigest(registry, repo, digest)).toBe(digest);
+  // The tag is gone from the registry; its bytes for Undo live in this tab only.
   await page.reload();
   const activity = page.getByRole('list', { name: 'Activity' });
   await expect(activity.getByRole('listitem').first()).toContainText(`Removed ${repo}:edge`);

@@ -1,0 +1,239 @@
+// Faults between the console and the real registry (the fault proxy of the harness),
+// for each write step: the registry is checked directly afterwards, the message must
+// state what is true, and Undo must be there whenever something was written.
+import { test, expect, screenshotPath } from './harness.mjs';
+import { tagDigest } from './registry-truth.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+const tagRow = (page, tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
+const dialog = (page) => page.getByRole('dialog');
+const activity = (page) => page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
+
+async function openRepository(page, faults, repo) {
+  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
+  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 20_000 });
+}
+
+async function startAddTag(page, faults, repo, source, name) {
+  await openRepository(page, faults, repo);
+  await tagRow(page, source).getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill(name);
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+}
+
+async function removeTag(page, faults, repo, tag) {
+  await openRepository(page, faults, repo);
+  await tagRow(page, tag).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toBeEnabled();
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+}
+
+const manifestPut = (tag) => ({ method: 'PUT', path: new RegExp(`/manifests/${tag}$`) });
+
+test('a tag PUT the registry applied before failing is reported done, with Undo', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  const rule = faults.proxy.addRule({ ...manifestPut('f-applied'), action: { after: { status: 500 } } });
+  await startAddTag(page, faults, 'demo/web', '1.0', 'f-applied');
+  await expect(dialog(page).getByRole('status')).toContainText(`now points at ${digest}`);
+  await expect(dialog(page).getByRole('status')).toContainText('reading it again shows the change was applied');
+  expect(rule.hits).toBe(1);
+  expect(await tagDigest(registry, 'demo/web', 'f-applied')).toBe(digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-applied')).toBeNull();
+});
+
+test('a tag PUT that never arrived: read again, nothing changed, no Undo', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  faults.proxy.addRule({ ...manifestPut('f-lost'), action: { drop: true } });
+  await startAddTag(page, faults, 'demo/web', '1.0', 'f-lost');
+  const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText('demo/web:f-lost does not exist');
+  await expect(alert).toContainText('The registry was read again: nothing was changed.');
+  expect(await tagDigest(registry, 'demo/web', 'f-lost')).toBeNull();
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await expect(activity(page).first()).toContainText('failed');
+  await expect(activity(page).first().getByRole('button', { name: 'Undo' })).toHaveCount(0);
+});
+
+test('when the registry cannot be read again, the state is unknown and Undo is kept', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  faults.proxy.addRule({ ...manifestPut('f-unknown'), action: { after: { drop: true } } });
+  // The HEAD before the PUT passes; the re-reads after it fail.
+  faults.proxy.addRule({ method: 'HEAD', path: /\/manifests\/f-unknown$/, nth: 2, times: 4, action: { drop: true } });
+  faults.proxy.addRule({ method: 'GET', path: /\/manifests\/f-unknown$/, action: { drop: true } });
+  await startAddTag(page, faults, 'demo/web', '1.0', 'f-unknown');
+  const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText('It is not known whether the change was applied');
+  await expect(alert).toContainText('Undo is kept');
+  expect(await tagDigest(registry, 'demo/web', 'f-unknown')).toBe(digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  faults.proxy.clearRules();
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-unknown')).toBeNull();
+  await page.screenshot({ path: screenshotPath('fault-unknown-undone'), fullPage: true });
+});
+
+test('a definite refusal changed nothing', async ({ page, faults }) => {
+  faults.proxy.addRule({ ...manifestPut('f-refused'), action: { status: 400 } });
+  await startAddTag(page, faults, 'demo/web', '1.0', 'f-refused');
+  await expect(dialog(page).getByRole('alert')).toContainText('Nothing was changed.');
+  expect(await tagDigest(faults.registry.url, 'demo/web', 'f-refused')).toBeNull();
+});
+
+test('a copy whose tag PUT failed after it was applied is reported done', async ({ page, faults }) => {
+  const truth = faults.report.repositories['demo/api'].v1;
+  faults.proxy.addRule({ method: 'PUT', path: /\/copies\/api\/manifests\/v1$/, action: { after: { status: 502 } } });
+  await page.goto(`${faults.console}/?repo=demo/api&ref=v1`);
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('copies/api');
+  await dialog(page).getByRole('button', { name: 'Copy to repository' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText(`to copies/api:v1, digest ${truth.digest}`);
+  await expect(dialog(page).getByRole('status')).toContainText('the change was applied');
+  expect(await tagDigest(faults.registry.url, 'copies/api', 'v1')).toBe(truth.digest);
+});
+
+test('removing a tag: a placeholder delete applied before failing still removes just the tag', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  // Make a second tag of the image to remove.
+  const put = faults.proxy.addRule({ ...manifestPut('f-rm'), action: { delay: 0 } });
+  await startAddTag(page, faults, 'demo/web', '1.0', 'f-rm');
+  await expect(dialog(page).getByRole('status')).toContainText('now points at');
+  expect(put.hits).toBe(1);
+  // DELETEs by digest: the deletes probe first, then the placeholder.
+  faults.proxy.addRule({ method: 'DELETE', path: /\/manifests\/sha256:/, nth: 2, action: { after: { drop: true } } });
+  await removeTag(page, faults, 'demo/web', 'f-rm');
+  await expect(dialog(page).getByRole('status')).toContainText('Removed demo/web:f-rm');
+  await expect(dialog(page).getByRole('status')).toContainText('the change was applied');
+  expect(await tagDigest(registry, 'demo/web', 'f-rm')).toBeNull();
+  expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(digest);
+  expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
+});
+
+test('removing a tag: a placeholder that cannot be deleted is rolled back', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  faults.proxy.addRule({ method: 'DELETE', path: /\/manifests\/sha256:/, nth: 2, action: { status: 500 } });
+  await removeTag(page, faults, 'demo/web', 'latest');
+  const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText('it was put back and still points at');
+  expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
+});
+
+test('deleting an image: a DELETE applied before the connection dropped is reported done, with Undo', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['team/tools'].edge.digest;
+  faults.proxy.addRule({ method: 'DELETE', path: new RegExp(`/manifests/${digest}$`), action: { after: { drop: true } } });
+  await openRepository(page, faults, 'team/tools');
+  await tagRow(page, 'edge').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByText('Delete the image instead…').click();
+  await dialog(page).getByRole('button', { name: 'Delete image' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Removed team/tools:edge');
+  await expect(dialog(page).getByRole('status')).toContainText('the change was applied');
+  expect(await tagDigest(registry, 'team/tools', 'edge')).toBeNull();
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undone');
+  expect(await tagDigest(registry, 'team/tools', 'edge')).toBe(digest);
+});
+
+test('an undo that fails says so and can be tried again', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/api'].stable.digest;
+  await startAddTag(page, faults, 'demo/api', 'v1', 'f-undo');
+  await expect(dialog(page).getByRole('status')).toContainText('now points at');
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  // Undo of an added tag pushes a placeholder: its first manifest PUT fails.
+  faults.proxy.addRule({ method: 'PUT', path: /\/manifests\/f-undo$/, action: { status: 503 } });
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undo failed');
+  expect(await tagDigest(registry, 'demo/api', 'f-undo')).toBe(digest);
+  faults.proxy.clearRules();
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undone');
+  expect(await tagDigest(registry, 'demo/api', 'f-undo')).toBeNull();
+});
+
+test('a change cut short by a reload is reconciled: not applied, so Retry', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['0.9'].digest;
+  faults.proxy.addRule({ ...manifestPut('f-cut'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-cut');
+  await expect(dialog(page).getByRole('status')).toContainText('Tagging');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Tag demo/web:f-cut');
+  await expect(entry).toContainText('demo/web:f-cut does not exist');
+  await expect(entry).toContainText('Retry runs it');
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry).toContainText('done');
+  expect(await tagDigest(registry, 'demo/web', 'f-cut')).toBe(digest);
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+});
+
+test('a paged tag list with its Link hidden is read whole; when it cannot be, deleting is refused', async ({ page, faults }) => {
+  const repo = 'team/sub/app';
+  const tags = Object.keys(faults.report.repositories[repo]);
+  faults.proxy.addRule({ method: 'GET', path: /\/tags\/list/, action: { pageTags: { size: 2, exposeLink: false } } });
+  await openRepository(page, faults, repo);
+  await expect(page.getByText(`${tags.length} tags`, { exact: true })).toBeVisible();
+  for (const tag of tags) await expect(tagRow(page, tag)).toHaveCount(1);
+
+  // Now the look past the first page fails: the list may be incomplete.
+  faults.proxy.clearRules();
+  faults.proxy.addRule({ method: 'GET', path: /\/tags\/list\?n=1000$/, action: { pageTags: { size: 2, exposeLink: false } } });
+  faults.proxy.addRule({ method: 'GET', path: /\/tags\/list\?.*last=/, action: { drop: true } });
+  await page.reload();
+  await expect(page.getByRole('alert').filter({ hasText: 'may be incomplete' })).toBeVisible({ timeout: 20_000 });
+  const first = [...tags].sort()[0];
+  await tagRow(page, first).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page)).toContainText('Deleting the image is not offered: the registry\'s tag list may be incomplete');
+  await expect(dialog(page).getByText('Delete the image instead…')).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath('fault-incomplete-list'), fullPage: true });
+});
+
+test('a registry killed and restarted in the middle of a bulk run: the report matches the registry', async ({ page, faults }) => {
+  const registry = faults.registry;
+  const repo = 'scale/many-tags';
+  const digest = faults.report.repositories[repo]['build-00000'].digest;
+  await openRepository(page, faults, repo);
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('build-0000');
+  await page.getByRole('checkbox', { name: 'Select build-00000' }).click();
+  await bulk.getByRole('button', { name: 'Select all matching' }).click();
+  await expect(bulk.getByRole('status')).toHaveText('10 selected');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-k');
+  // Slow the PUTs down so the kill lands in the middle.
+  const puts = faults.proxy.addRule({ method: 'PUT', path: /-k$/, action: { delay: 300 } });
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  await expect.poll(() => puts.matches, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+  await registry.restart({ downMs: 1500 });
+  const entry = activity(page).first();
+  await expect(entry).toContainText(`Bulk add tag {tag}-k in ${repo}`, { timeout: 60_000 });
+  await entry.locator('.activity-items summary').click();
+  const lines = await entry.locator('.activity-items li').allTextContents();
+  expect(lines).toHaveLength(10);
+  let failed = 0;
+  for (const line of lines) {
+    const tag = line.split(':')[0];
+    const now = await tagDigest(registry.url, repo, `${tag}-k`);
+    if (line.includes('FAILED')) {
+      failed += 1;
+      // A failure says what is true: not applied means absent; applied or unknown
+      // keeps Undo in the entry.
+      if (line.includes('nothing was changed')) expect(now, line).toBeNull();
+    } else {
+      expect(now, line).toBe(digest);
+    }
+  }
+  expect(failed).toBeGreaterThan(0);
+  await page.screenshot({ path: screenshotPath('fault-bulk-restart'), fullPage: true });
+});
