@@ -453,9 +453,10 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
     ))
     .unwrap_err();
     assert!(
-        matches!(error, ChangeError::Registry(RegistryError::NotFound { .. })),
+        matches!(&error, ChangeError::CopyStopped { cause } if matches!(**cause, ChangeError::Registry(RegistryError::NotFound { .. }))),
         "{error:?}"
     );
+    assert!(error.outcome().starts_with("No tag was changed"));
     assert!(memory.was_sent("DELETE /v2/copy/blobs/uploads/"));
     assert_eq!(memory.tag_digest("copy", "1.0"), None);
 }

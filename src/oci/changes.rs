@@ -94,6 +94,17 @@ pub enum ChangeError {
         written: Box<Written>,
     },
 
+    /// Undo put back some tags of a removal, then failed.
+    #[error("put back {}, then: {cause}", restored.join(", "))]
+    PartlyRestored {
+        restored: Vec<String>,
+        cause: Box<ChangeError>,
+    },
+
+    /// A copy stopped at a failure before its tag was written.
+    #[error("the copy stopped before its tag was written: {cause}")]
+    CopyStopped { cause: Box<ChangeError> },
+
     /// The user cancelled a copy between two steps, before its tag was written.
     #[error("cancelled after {done} of {total} steps")]
     Cancelled { done: usize, total: usize },
@@ -218,6 +229,12 @@ fn after_write(cause: ChangeError, written: Written) -> ChangeError {
     }
 }
 
+fn copy_stopped(cause: ChangeError) -> ChangeError {
+    ChangeError::CopyStopped {
+        cause: Box::new(cause),
+    }
+}
+
 /// What the registry answered, for the note on a change it applied anyway.
 fn applied_anyway(error: &RegistryError) -> String {
     format!(
@@ -247,6 +264,14 @@ impl ChangeError {
             }
             ChangeError::AfterWrite { cause, .. } => cause.advice(),
             ChangeError::Cancelled { .. } => "Copy again to finish it: what is there is skipped.".into(),
+            ChangeError::CopyStopped { cause } => format!(
+                "{} Copy again to finish it: what is there is skipped.",
+                cause.advice()
+            ),
+            ChangeError::PartlyRestored { cause, .. } => format!(
+                "{} Undo again puts back the rest.",
+                cause.advice()
+            ),
             ChangeError::TagListIncomplete { .. } => {
                 "Let this page read the registry's Link header (Access-Control-Expose-Headers: \
                  Link, as deploy/'s CORS front sends), or serve the console from the registry's \
@@ -302,9 +327,12 @@ impl ChangeError {
             ChangeError::NotAppliedAfterFailure { .. } => {
                 "The registry was read again: nothing was changed."
             }
-            ChangeError::Cancelled { .. } => {
+            ChangeError::Cancelled { .. } | ChangeError::CopyStopped { .. } => {
                 "No tag was changed. Blobs and platform manifests already copied stay in the \
                  target repository, untagged, until its garbage collection."
+            }
+            ChangeError::PartlyRestored { .. } => {
+                "Some tags are back (named above); the others are not yet."
             }
             ChangeError::Unknown { .. } => {
                 "It is not known whether the change was applied: the registry could not be \
@@ -331,9 +359,9 @@ impl ChangeError {
             ChangeError::NotApplied { .. } => {
                 "The registry did not apply the change as asked; reload to see its state."
             }
-            ChangeError::Registry(_) => {
-                "The change stopped at the failed request; reload to see the registry's state."
-            }
+            // Every failed write is classified above: a bare registry error is a
+            // read, before anything was written (or after a write that Undo covers).
+            ChangeError::Registry(_) => "Nothing was changed: the failure came before any write.",
         }
     }
 }
@@ -551,29 +579,61 @@ impl<C: HttpClient> Registry<C> {
         mut write: TagWrite,
         error: RegistryError,
     ) -> Result<TagWrite, ChangeError> {
+        match self
+            .recheck_put(&write.repository, &write.tag, &write.digest, error)
+            .await
+        {
+            Ok(note) => {
+                write.note = Some(note);
+                Ok(write)
+            }
+            Err(unknown @ ChangeError::Unknown { .. }) => {
+                Err(after_write(unknown, Written::Tag(write)))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// After a PUT of `tag` → `wanted` failed: a definite refusal changed nothing;
+    /// otherwise the tag is read again. `Ok` with a note when it shows the write.
+    async fn recheck_put(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        wanted: &Digest,
+        error: RegistryError,
+    ) -> Result<String, ChangeError> {
         if is_definite_refusal(&error) {
             return Err(ChangeError::Refused(Box::new(error)));
         }
-        match self
-            .resolve_tag(&write.repository, write.tag.as_str())
-            .await
-        {
-            Ok(Some(now)) if now == write.digest => {
-                write.note = Some(applied_anyway(&error));
-                Ok(write)
-            }
+        match self.resolve_tag(repository, tag.as_str()).await {
+            Ok(Some(now)) if now == *wanted => Ok(applied_anyway(&error)),
             Ok(now) => Err(ChangeError::NotAppliedAfterFailure {
-                subject: format!("{}:{}", write.repository, write.tag),
+                subject: format!("{repository}:{tag}"),
                 now: digest_or_nothing(&now),
                 cause: Box::new(error),
             }),
-            Err(reread) => Err(after_write(
-                ChangeError::Unknown {
-                    cause: Box::new(error),
-                    reread: Box::new(reread),
-                },
-                Written::Tag(write),
-            )),
+            Err(reread) => Err(ChangeError::Unknown {
+                cause: Box::new(error),
+                reread: Box::new(reread),
+            }),
+        }
+    }
+
+    /// PUTs `manifest` as `tag`, counting a failed PUT as done when reading the
+    /// tag again shows it (for Undo, whose writes follow the same rule).
+    async fn put_tag_checked(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        manifest: &Manifest,
+    ) -> Result<(), ChangeError> {
+        match self.manifest_put_tag(repository, tag, manifest).await {
+            Ok(_) => Ok(()),
+            Err(error) => self
+                .recheck_put(repository, tag, &manifest.digest, error)
+                .await
+                .map(drop),
         }
     }
 
@@ -1037,11 +1097,26 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         }
+        let mut restored = Vec::new();
         for tag in missing {
-            self.manifest_put_tag(&removal.repository, tag, &removal.manifest)
-                .await?;
-            self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
-                .await?;
+            let put_back = async {
+                self.put_tag_checked(&removal.repository, tag, &removal.manifest)
+                    .await?;
+                self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
+                    .await
+            }
+            .await;
+            match put_back {
+                Ok(()) => restored.push(tag.to_string()),
+                Err(cause) if restored.is_empty() => return Err(cause),
+                // Undo again skips what is back already and puts back the rest.
+                Err(cause) => {
+                    return Err(ChangeError::PartlyRestored {
+                        restored,
+                        cause: Box::new(cause),
+                    })
+                }
+            }
         }
         Ok(())
     }
@@ -1063,7 +1138,7 @@ impl<C: HttpClient> Registry<C> {
         }
         match &write.before {
             TagBefore::Moved(previous) => {
-                self.manifest_put_tag(&write.repository, &write.tag, previous)
+                self.put_tag_checked(&write.repository, &write.tag, previous)
                     .await?;
                 self.expect_tag(
                     &write.repository,
@@ -1128,7 +1203,9 @@ impl<C: HttpClient> Registry<C> {
         for blob in &blobs {
             let digest = Digest::parse(&blob.digest)?;
             step(done, total, format!("blob {}", digest.short(12)))?;
-            self.copy_blob(from, to, blob, &digest, &mut report).await?;
+            self.copy_blob(from, to, blob, &digest, &mut report)
+                .await
+                .map_err(copy_stopped)?;
             done += 1;
         }
         // Children before the indexes that list them: a registry refuses an index
@@ -1139,10 +1216,11 @@ impl<C: HttpClient> Registry<C> {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
                     self.manifest_put(to, child.digest.as_str(), &child.bytes, &child.content_type)
-                        .await?;
+                        .await
+                        .map_err(|e| copy_stopped(e.into()))?;
                     report.manifests += 1;
                 }
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(copy_stopped(error.into())),
             }
             done += 1;
         }
