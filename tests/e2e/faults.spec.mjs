@@ -79,6 +79,28 @@ test('when the registry cannot be read again, the state is unknown and Undo is k
   await page.screenshot({ path: screenshotPath('fault-unknown-undone'), fullPage: true });
 });
 
+test('a move whose PUT failed after it was applied is reported done, and Undo moves it back', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const web = faults.report.repositories['demo/web'];
+  // Make a tag to move: f-move on 0.9's image.
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-move');
+  await expect(dialog(page).getByRole('status')).toContainText(`now points at ${web['0.9'].digest}`);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  faults.proxy.addRule({ ...manifestPut('f-move'), action: { after: { status: 502 } } });
+  await tagRow(page, '1.0').getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('f-move');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('button', { name: 'Move tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('moved from');
+  await expect(dialog(page).getByRole('status')).toContainText('the change was applied');
+  expect(await tagDigest(registry, 'demo/web', 'f-move')).toBe(web['1.0'].digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  faults.proxy.clearRules();
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-move')).toBe(web['0.9'].digest);
+});
+
 test('a definite refusal changed nothing', async ({ page, faults }) => {
   faults.proxy.addRule({ ...manifestPut('f-refused'), action: { status: 400 } });
   await startAddTag(page, faults, 'demo/web', '1.0', 'f-refused');
