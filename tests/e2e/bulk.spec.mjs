@@ -104,7 +104,7 @@ test('when a bulk change fails midway, the report says what was done and the res
   expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.9.0'].digest);
 });
 
-test('a bulk removal across images deletes each image only with its last tag, and undo brings every tag back', async ({ page, bulkDeployment }) => {
+test('a bulk removal across images removes only the tags, keeps every image, and undo brings every tag back', async ({ page, bulkDeployment }) => {
   const registry = bulkDeployment.registry.url;
   const repo = 'demo/web';
   const truth = bulkDeployment.report.repositories[repo];
@@ -120,11 +120,16 @@ test('a bulk removal across images deletes each image only with its last tag, an
   await expect(entry).toContainText(`Bulk remove tags in ${repo}: 3 done, 0 failed, of 3`, { timeout: 60_000 });
   await entry.locator('.activity-items summary').click();
   const items = entry.locator('.activity-items li');
-  await expect(items.filter({ hasText: '0.9: removed; image deleted' })).toHaveCount(1);
-  // Of the two tags sharing an image, exactly one went alone and the last took the image.
-  await expect(items.filter({ hasText: 'image deleted' })).toHaveCount(2);
+  await expect(items.filter({ hasText: /^0\.9: removed; image \w+ stays, pullable by digest/ })).toHaveCount(1);
+  // Of the two tags sharing an image, one went while the other still used it; the
+  // last one went too, and the image stays: a tag removal never deletes an image.
+  await expect(items.filter({ hasText: 'stays, pullable by digest' })).toHaveCount(2);
   await expect(items.filter({ hasText: /kept for the other tag (latest|1\.0)$/ })).toHaveCount(1);
   expect(await registryTags(registry, repo)).toEqual([]);
+  for (const tag of tags) {
+    const digest = truth[tag].digest;
+    expect(await tagDigest(registry, repo, digest)).toBe(digest);
+  }
 
   await entry.getByRole('button', { name: 'Undo' }).click();
   await expect(entry).toContainText('undone', { timeout: 30_000 });
