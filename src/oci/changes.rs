@@ -229,6 +229,14 @@ fn after_write(cause: ChangeError, written: Written) -> ChangeError {
     }
 }
 
+/// A failure whose write may have landed keeps what undoes it.
+fn undo_if_unknown(error: ChangeError, written: Written) -> ChangeError {
+    match error {
+        ChangeError::Unknown { .. } => after_write(error, written),
+        error => error,
+    }
+}
+
 fn copy_stopped(cause: ChangeError) -> ChangeError {
     ChangeError::CopyStopped {
         cause: Box::new(cause),
@@ -580,34 +588,32 @@ impl<C: HttpClient> Registry<C> {
         error: RegistryError,
     ) -> Result<TagWrite, ChangeError> {
         match self
-            .recheck_put(&write.repository, &write.tag, &write.digest, error)
+            .recheck_tag(&write.repository, &write.tag, Some(&write.digest), error)
             .await
         {
             Ok(note) => {
                 write.note = Some(note);
                 Ok(write)
             }
-            Err(unknown @ ChangeError::Unknown { .. }) => {
-                Err(after_write(unknown, Written::Tag(write)))
-            }
-            Err(error) => Err(error),
+            Err(error) => Err(undo_if_unknown(error, Written::Tag(write))),
         }
     }
 
-    /// After a PUT of `tag` → `wanted` failed: a definite refusal changed nothing;
-    /// otherwise the tag is read again. `Ok` with a note when it shows the write.
-    async fn recheck_put(
+    /// After a write meant to leave `tag` at `wanted` (`None`: gone) failed: a
+    /// definite refusal changed nothing; otherwise the tag is read again. `Ok` with a
+    /// note when it shows the write; `Unknown` when it cannot be read.
+    async fn recheck_tag(
         &self,
         repository: &Repository,
         tag: &Tag,
-        wanted: &Digest,
+        wanted: Option<&Digest>,
         error: RegistryError,
     ) -> Result<String, ChangeError> {
         if is_definite_refusal(&error) {
             return Err(ChangeError::Refused(Box::new(error)));
         }
         match self.resolve_tag(repository, tag.as_str()).await {
-            Ok(Some(now)) if now == *wanted => Ok(applied_anyway(&error)),
+            Ok(now) if now.as_ref() == wanted => Ok(applied_anyway(&error)),
             Ok(now) => Err(ChangeError::NotAppliedAfterFailure {
                 subject: format!("{repository}:{tag}"),
                 now: digest_or_nothing(&now),
@@ -631,7 +637,7 @@ impl<C: HttpClient> Registry<C> {
         match self.manifest_put_tag(repository, tag, manifest).await {
             Ok(_) => Ok(()),
             Err(error) => self
-                .recheck_put(repository, tag, &manifest.digest, error)
+                .recheck_tag(repository, tag, Some(&manifest.digest), error)
                 .await
                 .map(drop),
         }
@@ -835,26 +841,10 @@ impl<C: HttpClient> Registry<C> {
                 removal.method = RemovalMethod::Placeholder;
                 self.detach_with_placeholder(&mut removal, unique).await?;
             }
-            Err(error) if is_definite_refusal(&error) => {
-                return Err(ChangeError::Refused(Box::new(error)))
-            }
-            Err(error) => match self.resolve_tag(repository, tag.as_str()).await {
-                Ok(None) => removal.note = Some(applied_anyway(&error)),
-                Ok(now) => {
-                    return Err(ChangeError::NotAppliedAfterFailure {
-                        subject: format!("{repository}:{tag}"),
-                        now: digest_or_nothing(&now),
-                        cause: Box::new(error),
-                    })
-                }
-                Err(reread) => {
-                    return Err(after_write(
-                        ChangeError::Unknown {
-                            cause: Box::new(error),
-                            reread: Box::new(reread),
-                        },
-                        Written::Removal(Box::new(removal)),
-                    ))
+            Err(error) => match self.recheck_tag(repository, tag, None, error).await {
+                Ok(note) => removal.note = Some(note),
+                Err(error) => {
+                    return Err(undo_if_unknown(error, Written::Removal(Box::new(removal))))
                 }
             },
         }
@@ -926,28 +916,9 @@ impl<C: HttpClient> Registry<C> {
             .map_err(|e| ChangeError::Refused(Box::new(e)))?;
         removal.placeholder = Some(placeholder.digest.clone());
         if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
-            if is_definite_refusal(&error) {
-                return Err(ChangeError::Refused(Box::new(error)));
-            }
-            match self.resolve_tag(&repository, tag.as_str()).await {
-                Ok(Some(now)) if now == placeholder.digest => {}
-                Ok(now) => {
-                    return Err(ChangeError::NotAppliedAfterFailure {
-                        subject: format!("{repository}:{tag}"),
-                        now: digest_or_nothing(&now),
-                        cause: Box::new(error),
-                    })
-                }
-                Err(reread) => {
-                    return Err(after_write(
-                        ChangeError::Unknown {
-                            cause: Box::new(error),
-                            reread: Box::new(reread),
-                        },
-                        Written::Removal(Box::new(removal.clone())),
-                    ))
-                }
-            }
+            self.recheck_tag(&repository, &tag, Some(&placeholder.digest), error)
+                .await
+                .map_err(|e| undo_if_unknown(e, Written::Removal(Box::new(removal.clone()))))?;
         }
         let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
             return Ok(());
