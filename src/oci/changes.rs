@@ -111,7 +111,7 @@ pub enum ChangeError {
 
     /// Deleting an image needs every tag of the repository, and the registry's tag
     /// list may have pages this page cannot see.
-    #[error("the tag list of {repository} may be incomplete (a full page with no readable Link header); deleting an image needs every tag, so nothing was deleted")]
+    #[error("the tag list of {repository} may be incomplete (a page without a readable Link header, and asking for the rest failed); deleting an image needs every tag, so nothing was deleted")]
     TagListIncomplete { repository: String },
 
     /// The tags pointing at an image are not the ones the user confirmed.

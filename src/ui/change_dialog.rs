@@ -646,7 +646,7 @@ fn RemoveForm(registry: String, repository: String, tag: String, digest: Digest)
                 let delete_image = if list_incomplete {
                     Some(view! {
                         <p class="hint">
-                            "Deleting the image is not offered: the registry's tag list may be incomplete (a full page and no readable Link header), so tags this page cannot see could go with it. Expose the Link header (Access-Control-Expose-Headers) to allow it."
+                            "Deleting the image is not offered: the registry's tag list may be incomplete (a page came without a readable Link header, and asking for the rest failed), so tags this page cannot see could go with it. Try again later, or expose the Link header (Access-Control-Expose-Headers)."
                         </p>
                     }.into_any())
                 } else if users.indexes.is_empty() {

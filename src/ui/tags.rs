@@ -339,7 +339,7 @@ fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
             Listing::Failed(error) => Some(view! { <ErrorPanel error /> }.into_any()),
             Listing::Done { may_be_incomplete: true } => Some(view! {
                 <p class="error-panel incomplete-list" role="alert">
-                    "This tag list may be incomplete: the registry sent a full page and this page cannot read a Link header to a next one (CORS hides it unless Access-Control-Expose-Headers lists Link). Tags may be missing here, so deleting an image is refused; removing single tags is safe."
+                    "This tag list may be incomplete: a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link), and asking the registry for the tags after it failed. Tags may be missing here, so deleting an image is refused; removing single tags is safe. Reload to try again."
                 </p>
             }.into_any()),
             _ => None,
