@@ -218,8 +218,10 @@ pub fn SignInForm(address: String) -> impl IntoView {
         <form class="sign-in" on:submit=submit aria-labelledby="sign-in-heading">
             <h2 id="sign-in-heading">{format!("Sign in to {registry_host}")}</h2>
             {token_host
-                .filter(|host| *host != registry_host)
-                .map(|host| view! { <p class="hint">{format!("Tokens are issued by {host}.")}</p> })}
+                .map(|host| {
+                    let whose = if host == registry_host { " (the registry's own address)" } else { "" };
+                    view! { <p class="hint">{format!("Sign-in tokens are issued by {host}{whose}.")}</p> }
+                })}
             <label for="sign-in-user">"User name"</label>
             <input
                 id="sign-in-user"

@@ -83,6 +83,7 @@ test('token auth: sign in, browse, add a tag and remove it, with nothing stored'
   await page.goto(`${tokens.url}/`);
   const form = page.locator('form.sign-in');
   await expect(form.getByRole('heading')).toHaveText(`Sign in to ${new URL(tokens.url).host}`);
+  await expect(form).toContainText(`Sign-in tokens are issued by ${new URL(tokens.realm).host}`);
   await expect(form.getByRole('textbox', { name: 'User name' })).toHaveAttribute('autocomplete', 'username');
   await expect(form.getByLabel('Password or access token')).toHaveAttribute('autocomplete', 'current-password');
   await page.screenshot({ path: screenshotPath('auth-sign-in') });
