@@ -15,9 +15,10 @@ use tagdeck::oci::changes::{is_definite_refusal, ChangeError, RemovalMethod, Wri
 use tagdeck::oci::client::{Registry, TagListing};
 use tagdeck::oci::error::{Attempt, RegistryError};
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
+use tagdeck::oci::intent::Intent;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
-use tagdeck::oci::recovery::{Intent, Outcome};
+use tagdeck::oci::recovery::Outcome;
 
 const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
 

@@ -21,10 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 use super::client::{ManifestHead, MountOutcome, Registry, TagListing};
 use super::error::RegistryError;
 use super::http::{HttpClient, Method};
+use super::intent::Intent;
 use super::manifest::{Descriptor, Manifest, ManifestKind};
 use super::media;
 use super::names::{Digest, NameError, Repository, Tag};
-use super::recovery::Intent;
 
 /// Requests in flight at once when a change must look at many tags.
 pub const CONCURRENT_LOOKUPS: usize = 6;

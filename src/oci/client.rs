@@ -4,11 +4,11 @@ use serde::Deserialize;
 
 use super::error::{Attempt, RegistryError};
 use super::http::{HttpClient, Method, Request, Response};
+use super::intent::{Intent, Journal};
 use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind};
 use super::media::{MANIFEST_ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES};
 use super::names::{Digest, Repository, Tag};
 use super::pagination::{next_page_url, origin_of, resolve};
-use super::recovery::Intent;
 
 /// Catalog page size asked for; distribution refuses `n` above 1000.
 pub const CATALOG_PAGE_SIZE: usize = 1000;
@@ -38,10 +38,6 @@ pub struct TagListing {
     pub tags: Vec<String>,
     pub may_be_incomplete: bool,
 }
-
-/// Told what a change is about to do, just before its first write (see
-/// [`Registry::journaled`]).
-pub type Journal = std::rc::Rc<dyn Fn(&Intent)>;
 
 /// A registry at a base URL such as `http://127.0.0.1:5000` (no trailing `/v2`).
 pub struct Registry<C> {

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod intent;
 pub mod manifest;
 pub mod media;
 pub mod names;

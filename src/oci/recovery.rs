@@ -1,8 +1,6 @@
-//! Changes that were interrupted (the tab was closed or reloaded mid-change): what
-//! each one meant to do, written down before its first write, and how the registry's
-//! state is read afterwards to say what is true and what Undo or Retry can do.
-
-use serde::{Deserialize, Serialize};
+//! Changes that were interrupted (the tab was closed or reloaded mid-change): how the
+//! registry's state is read afterwards, from the change's [`Intent`], to say what is
+//! true and what Undo or Retry can do.
 
 use super::changes::{
     ChangeError, ImageUsers, Removal, RemovalMethod, TagBefore, TagWrite, Written,
@@ -10,33 +8,8 @@ use super::changes::{
 use super::client::Registry;
 use super::error::RegistryError;
 use super::http::HttpClient;
-use super::manifest::Manifest;
+use super::intent::Intent;
 use super::names::{Digest, Repository, Tag};
-
-/// What a change meant to do, known before its first write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Intent {
-    /// Point `tag` at `digest` (add, move, copy); `before` is what it pointed at.
-    PutTag {
-        repository: Repository,
-        tag: Tag,
-        digest: Digest,
-        before: Option<Digest>,
-    },
-    /// Remove `tag` (which pointed at `digest`), and only the tag.
-    RemoveTag {
-        repository: Repository,
-        tag: Tag,
-        digest: Digest,
-    },
-    /// Delete the image `digest` with `tags`; its bytes are kept here for Undo,
-    /// since after the delete the registry no longer serves them.
-    DeleteImage {
-        repository: Repository,
-        tags: Vec<Tag>,
-        manifest: Box<Manifest>,
-    },
-}
 
 /// What reading the registry again found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,8 @@ use crate::net;
 use crate::net::{FetchClient, RegistryHttp};
 use crate::oci::changes::{ChangeError, Removal, TagWrite, Written};
 use crate::oci::client::Registry;
-use crate::oci::recovery::{Intent, Outcome};
+use crate::oci::intent::Intent;
+use crate::oci::recovery::Outcome;
 use crate::ui::browser;
 use crate::ui::journal::{self, Pending, Ticket};
 

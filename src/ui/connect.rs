@@ -14,6 +14,7 @@ use crate::net::{is_reachable, FetchClient};
 use crate::oci::error::RegistryError;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
+use crate::ui::reconnect::Reconnect;
 use crate::ui::router::use_router;
 use crate::ui::sign_in::SignInForm;
 
@@ -21,20 +22,6 @@ const RECENT_KEY: &str = "tagdeck.recentRegistries";
 
 /// Where the registry comes from when nothing names one.
 pub const SAME_ORIGIN: &str = "same origin as this page";
-
-/// Asks the connection check to run again (after the user fixed the registry).
-#[derive(Clone, Copy)]
-pub struct Reconnect(RwSignal<u64>);
-
-impl Reconnect {
-    pub fn provide() {
-        provide_context(Reconnect(RwSignal::new(0)));
-    }
-
-    pub fn again(&self) {
-        self.0.update(|n| *n += 1);
-    }
-}
 
 /// `config.json` beside index.html, written by whoever deploys the console.
 #[derive(Deserialize, Default)]
@@ -189,7 +176,7 @@ pub fn ConnectionGate(address: String, guessed: bool, children: ChildrenFn) -> i
     let check = {
         let address = address.clone();
         LocalResource::new(move || {
-            reconnect.0.track();
+            reconnect.track();
             check_connection(address.clone())
         })
     };

@@ -7,8 +7,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::oci::client::Journal;
-use crate::oci::recovery::Intent;
+use crate::oci::intent::{Intent, Journal};
 use crate::ui::browser;
 
 const JOURNAL_KEY: &str = "tagdeck.journal";

@@ -7,7 +7,7 @@ use crate::net::{self, FetchClient};
 use crate::oci::auth::{host_of, Credentials, SessionStatus};
 use crate::oci::error::RegistryError;
 use crate::ui::browser;
-use crate::ui::connect::Reconnect;
+use crate::ui::reconnect::Reconnect;
 
 /// The sign-in of the registry in use, for every view. Copy: signals only.
 #[derive(Clone, Copy)]

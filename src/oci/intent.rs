@@ -1,0 +1,37 @@
+//! What a change is about to write, told before it writes it: the journal a tab
+//! keeps so that a change cut short can be reconciled (see `recovery`).
+
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use super::manifest::Manifest;
+use super::names::{Digest, Repository, Tag};
+
+/// Told what a change is about to do, just before its first write.
+pub type Journal = Rc<dyn Fn(&Intent)>;
+
+/// What a change meant to do, known before its first write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Intent {
+    /// Point `tag` at `digest` (add, move, copy); `before` is what it pointed at.
+    PutTag {
+        repository: Repository,
+        tag: Tag,
+        digest: Digest,
+        before: Option<Digest>,
+    },
+    /// Remove `tag` (which pointed at `digest`), and only the tag.
+    RemoveTag {
+        repository: Repository,
+        tag: Tag,
+        digest: Digest,
+    },
+    /// Delete the image `digest` with `tags`; its bytes are kept here for Undo,
+    /// since after the delete the registry no longer serves them.
+    DeleteImage {
+        repository: Repository,
+        tags: Vec<Tag>,
+        manifest: Box<Manifest>,
+    },
+}
