@@ -59,6 +59,8 @@ for target in "${targets[@]}"; do
   extra=()
   [ "${KEEP_GOING:-0}" = 1 ] && extra=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   log="$logs/$target.log"
+  stamp="$logs/$target.started"
+  touch "$stamp"
   echo "== $target: ${seconds} s"
   set +e
   cargo fuzz run -s "$sanitizer" "$target" "$TAGDECK_ROOT/fuzz/corpus/$target" "${seeds[@]}" -- \
@@ -76,10 +78,13 @@ for target in "${targets[@]}"; do
   cov=$(grep -Eo 'cov: [0-9]+' <<<"$last" | grep -Eo '[0-9]+' || true)
   ft=$(grep -Eo 'ft: [0-9]+' <<<"$last" | grep -Eo '[0-9]+' || true)
   corp=$(grep -Eo 'corp: [0-9]+' <<<"$last" | grep -Eo '[0-9]+' || true)
-  crashes=$(grep -Eo 'Test unit written to [^ ]+' "$log" | sed 's/Test unit written to //' | sort -u || true)
+  # What this run left (in fork mode too): crash-*, timeout-*, oom-*, leak-*.
+  crashes=$(find "fuzz/artifacts/$target" -maxdepth 1 -type f -newer "$stamp" \
+    \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | sort | tr '\n' ' ')
   if [ "$status" -ne 0 ] || [ -n "$crashes" ]; then
     failed=1
     verdict="FOUND (exit $status): ${crashes:-see $log}"
+    [ "${KEEP_GOING:-0}" = 1 ] && [ "$status" -eq 0 ] && verdict="FOUND (kept going): $crashes"
     grep -E "panicked at|^thread '|ERROR: libFuzzer" "$log" | head -3 | sed 's/^/    /' || true
   else
     verdict="no crash"
