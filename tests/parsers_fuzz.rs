@@ -7,9 +7,9 @@
 //! from the code under test. A single parse of a 1 MiB adversarial input must come
 //! back within seconds on a 1 MiB stack (a browser tab's wasm stack is 1 MiB too).
 //!
-//! Bugs these properties found are kept at the end as `#[ignore]`d tests that name
-//! the bug (`cargo test --test parsers_fuzz -- --ignored` shows them failing). The
-//! same parsers run under cargo-fuzz: fuzz/ and scripts/fuzz.sh.
+//! Bugs these properties found (all fixed) are kept at the end as regression tests
+//! that name the bug. The same parsers run under cargo-fuzz: fuzz/ and
+//! scripts/fuzz.sh.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -342,7 +342,7 @@ fn string_map() -> impl Strategy<Value = Option<Value>> {
 }
 
 /// Sizes up to 2^53 (the largest a browser number holds exactly): sums of a dozen
-/// never overflow here; the overflow is its own (ignored) test below.
+/// never overflow here; the overflow is its own regression test below.
 fn size() -> impl Strategy<Value = u64> {
     prop_oneof![0u64..10_000, 0u64..(1 << 40), (1u64 << 52)..(1u64 << 53)]
 }
@@ -1843,12 +1843,11 @@ fn near_digest() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// `host[:port]`, each label letters, digits and inner dashes, port 1..=65535.
-/// Tolerates a '+' before the port until the bug in the ignored test
-/// `registry_ports_are_digits_only` is fixed.
+/// `host[:port]`, each label letters, digits and inner dashes, port 1..=65535 in
+/// digits only.
 fn host_matches(host: &str) -> bool {
     let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) => (name, Some(port.strip_prefix('+').unwrap_or(port))),
+        Some((name, port)) => (name, Some(port)),
         None => (host, None),
     };
     let label = |l: &str| {
@@ -2216,21 +2215,23 @@ proptest! {
         prop_assert!(!authority.is_empty(), "{:?} -> {:?}", input, base);
         prop_assert!(!authority.contains('@'), "credentials kept: {:?} -> {:?}", input, base);
         prop_assert_eq!(authority, authority.to_ascii_lowercase());
-        // A scheme someone typed is kept (lower-cased); without one, https.
+        // A scheme someone typed is kept (lower-cased); without one, https, except
+        // for a loopback host (after any user@), which gets http.
         let typed = input.trim();
+        let loopback = authority == "localhost"
+            || authority.starts_with("localhost:")
+            || authority.starts_with("127.")
+            || authority == "[::1]"
+            || authority.starts_with("[::1]:");
         match typed.split_once("://") {
             Some((s, _)) => prop_assert_eq!(scheme, s.to_ascii_lowercase()),
-            None if !typed.starts_with("localhost") && !typed.starts_with("127.0.0.1") && !typed.starts_with("[::1]") => {
-                prop_assert_eq!(scheme, "https")
-            }
-            None => {}
+            None if loopback => prop_assert_eq!(scheme, "http"),
+            None => prop_assert_eq!(scheme, "https"),
         }
-        // Normalizing again keeps scheme and host (hosts with blanks are a known bug:
-        // `hosts_with_blanks_are_refused`).
-        if !authority.contains(char::is_whitespace) {
-            let again = normalize_registry_address(&base).map_err(|e| TestCaseError::fail(format!("{base:?}: {e}")))?;
-            prop_assert_eq!(again.split('/').take(3).collect::<Vec<_>>(), base.split('/').take(3).collect::<Vec<_>>());
-        }
+        // Normalizing again changes nothing, and no host holds a blank.
+        prop_assert!(!authority.contains(char::is_whitespace), "{:?} -> {:?}", input, base);
+        let again = normalize_registry_address(&base).map_err(|e| TestCaseError::fail(format!("{base:?}: {e}")))?;
+        prop_assert_eq!(&again, &base);
         // The pull command is pasted into a shell: only a plain host[:port] goes there.
         let path = &rest[authority.len()..];
         match pull_host(&base) {
@@ -2241,8 +2242,7 @@ proptest! {
                 );
                 prop_assert_eq!(host.as_str(), authority);
             }
-            // Bracketed hosts without a port: see `pull_host_keeps_ipv6_hosts_without_port`.
-            None if path.is_empty() && is_plain_host(authority) && !authority.ends_with(']') => {
+            None if path.is_empty() && is_plain_host(authority) => {
                 prop_assert!(false, "no pull host for {:?}", base)
             }
             None => {}
@@ -2493,15 +2493,14 @@ fn megabyte_inputs_are_answered_quickly() {
 }
 
 // ----------------------------------------------------------------------------------
-// Bugs found by these properties and by cargo-fuzz. Each fails today; remove the
-// `#[ignore]` with the fix.
+// Bugs found by these properties and by cargo-fuzz, fixed; kept as regression tests.
 
 /// BUG: `Manifest::referenced_size` adds descriptor sizes with `+`/`sum`: a
 /// manifest whose sizes add up past u64::MAX (any registry can send one) panics with
 /// "attempt to add with overflow" in debug builds (src/oci/manifest.rs, the size
 /// column and the image view call it) and wraps to a wrong small total in release.
 #[test]
-#[ignore = "bug: Manifest::referenced_size overflows (src/oci/manifest.rs)"]
+
 fn referenced_size_never_overflows() {
     let bytes = br#"{"schemaVersion":2,"layers":[{"digest":"a","size":18446744073709551615},{"digest":"b","size":1}]}"#;
     let m = Manifest::parse(bytes.to_vec(), None).unwrap();
@@ -2517,7 +2516,6 @@ fn referenced_size_never_overflows() {
 /// "\u{f}", though the doc says malformed escapes are kept (src/model/route.rs).
 /// A page address such as `?repo=a%+Ab` then names a repository with a newline.
 #[test]
-#[ignore = "bug: percent_decode decodes \"%+X\" (src/model/route.rs)"]
 fn percent_decode_keeps_escapes_that_are_not_two_hex_digits() {
     assert_eq!(percent_decode("%+A"), "% A");
     assert_eq!(percent_decode("a%+fb"), "a% fb");
@@ -2528,7 +2526,7 @@ fn percent_decode_keeps_escapes_that_are_not_two_hex_digits() {
 /// is host "[" and gets https (the "[::1]" arm can never match), and
 /// "LOCALHOST:5000" is compared case-sensitively (src/model/registry_address.rs).
 #[test]
-#[ignore = "bug: [::1] and LOCALHOST are not seen as loopback (src/model/registry_address.rs)"]
+
 fn scheme_less_loopback_addresses_get_http() {
     assert_eq!(
         normalize_registry_address("[::1]:5000").unwrap(),
@@ -2547,7 +2545,7 @@ fn scheme_less_loopback_addresses_get_http() {
 /// console normalizes again when it reads the page address back, reaching
 /// "https://p/a" (src/model/registry_address.rs).
 #[test]
-#[ignore = "bug: normalized addresses can end in '/' and are not fixed points (src/model/registry_address.rs)"]
+
 fn normalized_addresses_are_fixed_points() {
     for input in ["http://h//v2", "http://h/a//v2/", "https://p/a/v2/v2/"] {
         let base = normalize_registry_address(input).unwrap();
@@ -2561,7 +2559,7 @@ fn normalized_addresses_are_fixed_points() {
 /// "localhost:+5000" (src/oci/names.rs, `check_host`). The reference grammar's port
 /// is `[0-9]+`; docker refuses it.
 #[test]
-#[ignore = "bug: a '+' before a registry port is accepted (src/oci/names.rs)"]
+
 fn registry_ports_are_digits_only() {
     assert!(Reference::parse("localhost:+5000/app").is_err());
     assert!(Reference::parse("reg.example:+443/team/app:1").is_err());
@@ -2572,7 +2570,7 @@ fn registry_ports_are_digits_only() {
 /// cut inside the brackets and refused: a registry at "http://[::1]" gets no
 /// `docker pull` command (src/model/registry_address.rs).
 #[test]
-#[ignore = "bug: pull_host refuses a bracketed IPv6 host without a port (src/model/registry_address.rs)"]
+
 fn pull_host_keeps_ipv6_hosts_without_port() {
     assert_eq!(
         pull_host("http://[::1]:5000").as_deref(),
@@ -2587,7 +2585,7 @@ fn pull_host_keeps_ipv6_hosts_without_port() {
 /// "https://reg.example?x=1/v2/_catalog", a query on the server's root
 /// (src/model/registry_address.rs).
 #[test]
-#[ignore = "bug: a query or fragment right after the host is kept (src/model/registry_address.rs)"]
+
 fn query_or_fragment_right_after_the_host_is_dropped() {
     assert_eq!(
         normalize_registry_address("https://reg.example?x=1").unwrap(),
@@ -2606,7 +2604,7 @@ fn query_or_fragment_right_after_the_host_is_dropped() {
 /// normalizes again to "https://a". Requests go to those URLs
 /// (src/model/registry_address.rs).
 #[test]
-#[ignore = "bug: hosts with blanks are accepted (src/model/registry_address.rs)"]
+
 fn hosts_with_blanks_are_refused() {
     for input in ["a@ /v2", ">>         @  /v2    ", "http://x@ \t/"] {
         assert!(

@@ -13,6 +13,8 @@ pub enum AddressError {
     UnsupportedScheme,
     #[error("\"{0}\" has no host name")]
     NoHost(String),
+    #[error("\"{0}\" has a blank inside; an address has none")]
+    Blank(String),
 }
 
 /// `localhost:5000/v2/` → `http://localhost:5000`. No scheme means https, except
@@ -24,28 +26,53 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
         return Err(AddressError::Empty);
     }
     let (scheme, rest) = match input.split_once("://") {
-        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-        None => {
-            let host = input.split(['/', ':']).next().unwrap_or("");
-            let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
-            (if loopback { "http" } else { "https" }.to_owned(), input)
-        }
+        Some((scheme, rest)) => (Some(scheme.to_ascii_lowercase()), rest),
+        None => (None, input),
     };
-    if scheme != "http" && scheme != "https" {
+    if scheme.as_ref().is_some_and(|s| s != "http" && s != "https") {
         return Err(AddressError::UnsupportedScheme);
     }
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let authority = authority.rsplit('@').next().unwrap_or("");
-    if authority.is_empty() {
+    // The authority ends at the first '/', '?' or '#'; user names and passwords
+    // before '@' are dropped.
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let authority = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if authority.is_empty() || authority.contains(char::is_whitespace) {
         return Err(AddressError::NoHost(input.to_owned()));
     }
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    let path = path.trim_end_matches('/');
-    let path = path.strip_suffix("/v2").unwrap_or(path);
-    Ok(format!(
-        "{scheme}://{}{path}",
-        authority.to_ascii_lowercase()
-    ))
+    if path.contains(char::is_whitespace) {
+        return Err(AddressError::Blank(input.to_owned()));
+    }
+    let scheme = match scheme {
+        Some(scheme) => scheme,
+        None if is_loopback_authority(&authority) => "http".to_owned(),
+        None => "https".to_owned(),
+    };
+    // Only the path: "/v2" (and any trailing slashes around it) is the API, not
+    // the base; stripped to a fixed point, so normalizing again changes nothing.
+    let mut path = path.split(['?', '#']).next().unwrap_or("");
+    loop {
+        let trimmed = path.trim_end_matches('/');
+        let stripped = trimmed.strip_suffix("/v2").unwrap_or(trimmed);
+        if stripped == path {
+            break;
+        }
+        path = stripped;
+    }
+    Ok(format!("{scheme}://{authority}{path}"))
+}
+
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => return v6.split(']').next() == Some("::1"),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost" || host.starts_with("127.")
 }
 
 /// `host[:port]` as `docker pull` wants it, or `None` when the address holds anything
@@ -54,9 +81,17 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
 pub fn pull_host(base_url: &str) -> Option<String> {
     let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
     let host = rest.trim_end_matches('/');
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => (name, Some(port)),
-        _ => (host, None),
+    // A bracketed IPv6 host holds colons of its own: its port follows the ']'.
+    let (name, port) = match host.strip_prefix('[') {
+        Some(_) => match host.rfind(']') {
+            Some(close) if close + 1 == host.len() => (host, None),
+            Some(close) => (&host[..=close], Some(host[close + 1..].strip_prefix(':')?)),
+            None => return None,
+        },
+        None => match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        },
     };
     let name_ok = !name.is_empty()
         && (name

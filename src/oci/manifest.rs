@@ -161,11 +161,15 @@ impl Manifest {
     }
 
     /// Config plus layers, for an image; the children's manifests, for an index.
+    /// Saturating: sizes come from the registry, and a hostile one may add up past
+    /// u64::MAX.
     pub fn referenced_size(&self) -> u64 {
-        let config = self.view.config.as_ref().map_or(0, |c| c.size);
-        config
-            + self.view.layers.iter().map(|l| l.size).sum::<u64>()
-            + self.view.manifests.iter().map(|m| m.size).sum::<u64>()
+        self.view
+            .config
+            .iter()
+            .chain(&self.view.layers)
+            .chain(&self.view.manifests)
+            .fold(0u64, |total, d| total.saturating_add(d.size))
     }
 
     /// The platforms of an index, in document order.

@@ -16,6 +16,89 @@ application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
+/// The first-pass Accept values for resolving a tag's digest cheaply across origins
+/// (see `client::first_pass_verdict` for when their answers are trusted). Each lists
+/// the Docker manifest list type, so no registry answer to them is a list converted
+/// to one platform's manifest, and one more type. Each is CORS-safelisted (at most
+/// 128 bytes, no forbidden byte), so a HEAD sending it needs no preflight.
+pub const FIRST_PASS_DOCKER: &str = "application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+pub const FIRST_PASS_OCI_MANIFEST: &str =
+    "application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json";
+pub const FIRST_PASS_OCI_INDEX: &str =
+    "application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.index.v1+json";
+
+/// Which first-pass Accept to send: the Docker manifest list type plus this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FirstPassAccept {
+    /// Docker list + Docker image manifest v2 (111 bytes).
+    DockerManifest,
+    /// Docker list + OCI image manifest (101 bytes).
+    OciManifest,
+    /// Docker list + OCI image index (98 bytes).
+    OciIndex,
+}
+
+impl FirstPassAccept {
+    pub const ALL: [FirstPassAccept; 3] = [
+        FirstPassAccept::DockerManifest,
+        FirstPassAccept::OciManifest,
+        FirstPassAccept::OciIndex,
+    ];
+
+    /// The media types the header lists, in its order.
+    pub fn types(self) -> [&'static str; 2] {
+        [DOCKER_MANIFEST_LIST, self.second_type()]
+    }
+
+    /// The type listed besides the Docker manifest list.
+    pub fn second_type(self) -> &'static str {
+        match self {
+            FirstPassAccept::DockerManifest => DOCKER_MANIFEST,
+            FirstPassAccept::OciManifest => OCI_MANIFEST,
+            FirstPassAccept::OciIndex => OCI_INDEX,
+        }
+    }
+
+    /// The `Accept` header value: `types()` joined by ", ".
+    pub fn header(self) -> &'static str {
+        match self {
+            FirstPassAccept::DockerManifest => FIRST_PASS_DOCKER,
+            FirstPassAccept::OciManifest => FIRST_PASS_OCI_MANIFEST,
+            FirstPassAccept::OciIndex => FIRST_PASS_OCI_INDEX,
+        }
+    }
+}
+
+/// Whether a request may send `value` as `Accept` and stay a CORS "simple" request
+/// (no preflight): the Fetch standard safelists `Accept` when the value is at most
+/// 128 bytes and holds no CORS-unsafe request-header byte (controls other than tab,
+/// `"():<>?@[\]{}` and DEL).
+pub fn is_cors_safelisted_accept(value: &str) -> bool {
+    value.len() <= 128
+        && !value.bytes().any(|b| {
+            (b < 0x20 && b != b'\t')
+                || b == 0x7f
+                || matches!(
+                    b,
+                    b'"' | b'('
+                        | b')'
+                        | b':'
+                        | b'<'
+                        | b'>'
+                        | b'?'
+                        | b'@'
+                        | b'['
+                        | b'\\'
+                        | b']'
+                        | b'{'
+                        | b'}'
+                )
+        })
+}
+
 /// Registries need only accept manifests up to 4 MiB; larger ones are refused.
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 

@@ -319,7 +319,8 @@ fn check_host(host: &str) -> Result<(), NameError> {
         None => (host, None),
     };
     if let Some(port) = port {
-        if port.parse::<u16>().map_or(true, |p| p == 0) {
+        let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+        if !digits || port.parse::<u16>().map_or(true, |p| p == 0) {
             return Err(invalid(
                 NamePart::Registry,
                 host,

@@ -2,6 +2,12 @@
 //! and creation date. Digests load with a bounded number of concurrent requests and
 //! rows fill in as answers arrive; only the rows on screen are rendered, so tens of
 //! thousands of tags stay smooth. Leaving the view cancels what is in flight.
+//!
+//! Digests come from [`Registry::manifest_head_fast`]: across origins a first HEAD
+//! with a CORS-safelisted Accept needs no preflight, and its answer is used only
+//! when it cannot differ from the full-Accept one. `?fullAccept=1` in the page
+//! address (read when the view opens) sends the full-Accept HEAD only, as before,
+//! so the two can be compared (scripts/bench.mjs).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -19,10 +25,11 @@ use crate::model::tag_table::{
 use crate::model::version_order::natural_cmp;
 use crate::net;
 use crate::net::RegistryHttp;
-use crate::oci::client::Registry;
+use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository};
+use crate::oci::pagination::origin_of;
 use crate::ui::browser;
 use crate::ui::bulk::{BulkBar, Selection};
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
@@ -31,8 +38,6 @@ use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 use crate::ui::sign_in::{blocked_reasons, AccessNotice};
 
-/// Requests in flight at once: enough to be fast, few enough not to flood a registry.
-const CONCURRENT_REQUESTS: usize = 6;
 const ROW_HEIGHT: f64 = 40.0;
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 10;
@@ -219,11 +224,14 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     let client = browser::client_for_this_view();
     let queue = ResolveQueue::default();
     let registry_for_bulk = registry.clone();
+    let api = Rc::new(net::registry(&registry, client));
+    let plan = head_plan(&api);
     spawn_local(load_tags(
-        Rc::new(net::registry(&registry, client)),
+        api,
         repository.clone(),
         data,
         queue.clone(),
+        plan,
     ));
 
     let memory = expect_context::<TagViewMemory>();
@@ -644,6 +652,52 @@ impl ResolveQueue {
     }
 }
 
+/// How this view resolves digests: with safelisted first passes across origins;
+/// with the full Accept only on the page's own origin (no preflights to save there,
+/// so a first pass could only add requests) or when the address asks for it
+/// (`fullAccept=1`, for comparisons).
+fn head_plan(registry: &Registry<RegistryHttp>) -> Rc<HeadPlan> {
+    let full_accept = browser::location_search()
+        .trim_start_matches('?')
+        .split('&')
+        .any(|pair| pair == "fullAccept=1");
+    let same_origin = origin_of(registry.base_url()) == browser::page_origin();
+    Rc::new(if full_accept || same_origin {
+        HeadPlan::fixed(None)
+    } else {
+        HeadPlan::adaptive()
+    })
+}
+
+/// The protocol the browser last reached `base_url`'s API with, from Resource
+/// Timing (`nextHopProtocol`): `None` before any request to it finished, `Some("")`
+/// when the browser hides it (a cross-origin registry without Timing-Allow-Origin).
+fn next_hop_protocol(base_url: &str) -> Option<String> {
+    use js_sys::{Array, Function, Reflect};
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let performance = Reflect::get(&window, &"performance".into()).ok()?;
+    let entries_by_type: Function = Reflect::get(&performance, &"getEntriesByType".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let entries: Array = entries_by_type
+        .call1(&performance, &"resource".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let api = format!("{base_url}/v2/");
+    entries.iter().rev().find_map(|entry| {
+        let name = Reflect::get(&entry, &"name".into()).ok()?.as_string()?;
+        if !name.starts_with(&api) {
+            return None;
+        }
+        Reflect::get(&entry, &"nextHopProtocol".into())
+            .ok()?
+            .as_string()
+    })
+}
+
 /// Lists every tag and resolves digests and summaries with a bounded pool of
 /// workers, which start on the first page: on a paginated registry rows fill in while
 /// later pages load, and tags listed before a failure still get their digests.
@@ -652,6 +706,7 @@ async fn load_tags(
     repository: Repository,
     data: TagData,
     queue: ResolveQueue,
+    plan: Rc<HeadPlan>,
 ) {
     let pool = WorkerPool {
         registry,
@@ -660,6 +715,8 @@ async fn load_tags(
         summarized: Rc::default(),
         batcher: AnswerBatcher::new(data),
         running: Rc::default(),
+        plan,
+        bound: Rc::default(),
     };
     let listed = pool
         .registry
@@ -679,7 +736,7 @@ async fn load_tags(
     });
 }
 
-/// Up to CONCURRENT_REQUESTS workers draining the queue; a worker ends when the
+/// Up to [`WorkerPool::bound`] workers draining the queue; a worker ends when the
 /// queue is empty, and the next page of tags starts new ones.
 #[derive(Clone)]
 struct WorkerPool {
@@ -689,11 +746,35 @@ struct WorkerPool {
     summarized: Rc<RefCell<HashSet<Digest>>>,
     batcher: AnswerBatcher,
     running: Rc<std::cell::Cell<usize>>,
+    /// Which first pass each HEAD tries; learns from every answer.
+    plan: Rc<HeadPlan>,
+    /// The number of workers, once the connection's protocol is known.
+    bound: Rc<std::cell::Cell<Option<usize>>>,
 }
 
 impl WorkerPool {
+    /// Workers at once: from the protocol of the connection to the registry (6 for
+    /// HTTP/1.1 or unknown, more for HTTP/2 and 3; see [`head_concurrency`]). Before
+    /// any request to the registry has finished the protocol may be unknown: 6
+    /// meanwhile; [`WorkerPool::decide_bound`] settles it at the first answer.
+    fn bound(&self) -> usize {
+        if let Some(bound) = self.bound.get() {
+            return bound;
+        }
+        match next_hop_protocol(self.registry.base_url()) {
+            Some(protocol) => self.decide_bound(Some(protocol)),
+            None => head_concurrency(None),
+        }
+    }
+
+    fn decide_bound(&self, protocol: Option<String>) -> usize {
+        let bound = head_concurrency(protocol.as_deref());
+        self.bound.set(Some(bound));
+        bound
+    }
+
     fn top_up(&self) {
-        while self.running.get() < CONCURRENT_REQUESTS {
+        while self.running.get() < self.bound() {
             self.running.set(self.running.get() + 1);
             let pool = self.clone();
             spawn_local(async move {
@@ -719,7 +800,10 @@ impl WorkerPool {
                 continue;
             }
             // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
-            let resolved = match registry.manifest_head(repository, &tag).await {
+            let resolved = match registry
+                .manifest_head_fast(repository, &tag, &self.plan)
+                .await
+            {
                 Ok(head) => match head.digest {
                     Some(digest) => Ok((digest, None)),
                     None => registry
@@ -746,6 +830,12 @@ impl WorkerPool {
                 }
                 Err(RegistryError::Aborted { .. }) => return,
                 Err(error) => batcher.record(&tag, Lookup::Failed((&error).into())),
+            }
+            // The first answer tells the connection's protocol (or that the browser
+            // hides it): settle the bound, and more workers may join.
+            if self.bound.get().is_none() {
+                self.decide_bound(next_hop_protocol(registry.base_url()));
+                self.top_up();
             }
         }
     }
