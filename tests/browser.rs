@@ -477,3 +477,195 @@ async fn copying_a_multi_arch_image_to_another_repository() {
         assert_eq!(child.digest.as_str(), platform.digest);
     }
 }
+
+// ---- Digests without preflights (issue #11) ----------------------------------
+
+use tagdeck::oci::client::HeadPlan;
+use tagdeck::oci::http::{HttpClient, Method, Request};
+use tagdeck::oci::media::{self, FirstPassAccept};
+
+/// Every plan a tag view may use, named for messages.
+fn head_plans() -> Vec<(String, HeadPlan)> {
+    let mut plans: Vec<(String, HeadPlan)> = FirstPassAccept::ALL
+        .into_iter()
+        .map(|first| (format!("{first:?}"), HeadPlan::fixed(Some(first))))
+        .collect();
+    plans.push(("adaptive".into(), HeadPlan::adaptive()));
+    plans.push(("full Accept only".into(), HeadPlan::fixed(None)));
+    plans
+}
+
+/// Checks that every plan's fast HEAD of `reference` gets the full-Accept digest,
+/// which is `expected`, and that a first pass was trusted exactly when it listed the
+/// stored type.
+async fn fast_head_agrees(
+    registry: &Registry<FetchClient>,
+    repository: &str,
+    reference: &str,
+    expected: &str,
+) {
+    let repository = repo(repository);
+    let full = registry
+        .manifest_head(&repository, reference)
+        .await
+        .expect("full-Accept HEAD");
+    assert_eq!(
+        full.digest.as_ref().map(Digest::as_str),
+        Some(expected),
+        "{repository}@{reference}: full Accept"
+    );
+    let stored_type = media::essence(full.media_type.as_deref().expect("Content-Type"));
+    for (name, plan) in head_plans() {
+        let first = plan.first_pass();
+        let fast = registry
+            .manifest_head_fast(&repository, reference, &plan)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {repository}@{reference}: {e}"));
+        assert_eq!(fast, full, "{name}: {repository}@{reference}");
+        let trusted = first.is_some_and(|f| f.types().contains(&stored_type.as_str()));
+        assert_eq!(
+            plan.counts(),
+            (u32::from(trusted), u32::from(!trusted)),
+            "{name}: {repository}@{reference} ({stored_type})"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fast_head_digest_is_the_full_accept_digest_for_every_manifest_kind() {
+    let report = fixtures();
+    let registry = registry(&report);
+    for (repository, tag, _) in FOUR_KINDS {
+        let truth = report.image(repository, tag);
+        fast_head_agrees(&registry, repository, tag, &truth.digest).await;
+        // A platform child by digest (OCI manifests in demo/multiarch, Docker v2 in
+        // demo/legacy-multiarch).
+        for platform in &truth.platforms {
+            fast_head_agrees(&registry, repository, &platform.digest, &platform.digest).await;
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fast_head_of_a_missing_tag_is_not_found() {
+    let report = fixtures();
+    let registry = registry(&report);
+    for (name, plan) in head_plans() {
+        let error = registry
+            .manifest_head_fast(&repo("demo/multiarch"), "no-such-tag", &plan)
+            .await
+            .expect_err("must fail");
+        assert!(
+            matches!(error, RegistryError::NotFound { .. }),
+            "{name}: {error:?}"
+        );
+    }
+}
+
+/// Why every first pass lists the Docker list type: a Docker list whose amd64 child
+/// is an OCI manifest (distribution accepts it), asked for by tag with "OCI index,
+/// OCI manifest", answers as that child, with an OCI Content-Type and the child's
+/// digest. The fast HEAD still gets the list's digest.
+#[wasm_bindgen_test]
+async fn a_docker_list_with_an_oci_child_fools_the_oci_pair_but_not_the_fast_head() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let repository = repo("browser-test/mixed-list");
+    let config = format!(
+        "{{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"{}\"}}",
+        js_sys::Date::new_0().to_iso_string()
+    );
+    let config_digest = registry
+        .blob_upload(&repository, config.as_bytes())
+        .await
+        .expect("config upload");
+    let child = format!(
+        "{{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"{}\",\n\t\"config\": {{\"mediaType\": \"{}\", \"digest\": \"{config_digest}\", \"size\": {}}},\n\t\"layers\": []\n}}\n",
+        media::OCI_MANIFEST,
+        media::OCI_CONFIG,
+        config.len()
+    );
+    let child_digest = Digest::sha256_of(child.as_bytes());
+    registry
+        .manifest_put(
+            &repository,
+            child_digest.as_str(),
+            child.as_bytes(),
+            media::OCI_MANIFEST,
+        )
+        .await
+        .expect("child put");
+    let list = format!(
+        "{{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"{}\",\n\t\"manifests\": [{{\"mediaType\": \"{}\", \"digest\": \"{child_digest}\", \"size\": {}, \"platform\": {{\"architecture\": \"amd64\", \"os\": \"linux\"}}}}]\n}}\n",
+        media::DOCKER_MANIFEST_LIST,
+        media::OCI_MANIFEST,
+        child.len()
+    );
+    let list_digest = registry
+        .manifest_put(
+            &repository,
+            "mixed",
+            list.as_bytes(),
+            media::DOCKER_MANIFEST_LIST,
+        )
+        .await
+        .expect("list put");
+
+    // The pair the issue first suggested, sent as a plain request.
+    let url = format!("{}/v2/{repository}/manifests/mixed", report.registry);
+    let answer = FetchClient::new()
+        .send(Request::new(Method::Head, &url).header(
+            "Accept",
+            format!("{}, {}", media::OCI_INDEX, media::OCI_MANIFEST),
+        ))
+        .await
+        .expect("HEAD");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-type"), Some(media::OCI_MANIFEST));
+    assert_eq!(
+        answer.header("docker-content-digest"),
+        Some(child_digest.as_str()),
+        "the OCI pair gets the amd64 child, not the list"
+    );
+    assert_ne!(child_digest, list_digest);
+
+    fast_head_agrees(
+        &registry,
+        "browser-test/mixed-list",
+        "mixed",
+        list_digest.as_str(),
+    )
+    .await;
+}
+
+/// A repository of many tags of one OCI manifest: the adaptive plan moves to the
+/// OCI manifest pair after the first answer, and every digest is right.
+#[wasm_bindgen_test]
+async fn the_adaptive_plan_trusts_most_first_passes_in_a_large_repository() {
+    let report = fixtures();
+    let registry = registry(&report);
+    let repository = repo("scale/many-tags");
+    let (first_tag, image) = report.repositories["scale/many-tags"]
+        .iter()
+        .find(|(tag, _)| !tag.starts_with("__"))
+        .map(|(tag, image)| (tag.clone(), image.clone()))
+        .expect("a scale tag");
+    let digest = image["digest"].as_str().expect("digest").to_owned();
+    let tags = registry.tags(&repository, |_| {}).await.expect("tags").tags;
+    let plan = HeadPlan::adaptive();
+    for tag in tags.iter().take(50) {
+        let head = registry
+            .manifest_head_fast(&repository, tag, &plan)
+            .await
+            .expect("fast HEAD");
+        assert_eq!(
+            head.digest.as_ref().map(Digest::as_str),
+            Some(digest.as_str()),
+            "{tag}"
+        );
+    }
+    assert!(tags.contains(&first_tag));
+    // The first tag falls back (Docker v2 is the opening guess), the rest are trusted.
+    assert_eq!(plan.counts(), (49, 1));
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciManifest));
+}

@@ -360,3 +360,635 @@ fn a_read_that_fails_with_500_is_asked_once_more_a_write_never() {
     );
     assert_eq!(http.sent.borrow().len(), 3, "the PUT was sent once");
 }
+
+// ---- Digests without preflights (issue #11): the first-pass rule ----------------
+
+use tagdeck::oci::client::{
+    first_pass_verdict, head_concurrency, FallBackReason, FirstPassVerdict, HeadPlan, StoredKind,
+};
+use tagdeck::oci::media::FirstPassAccept;
+
+const SCHEMA1: &str = media::DOCKER_SCHEMA1_SIGNED;
+
+fn digest_of(name: &str) -> Digest {
+    Digest::sha256_of(name.as_bytes())
+}
+
+#[test]
+fn first_pass_accepts_are_cors_safelisted_and_list_the_docker_list_type() {
+    for first in FirstPassAccept::ALL {
+        let header = first.header();
+        assert_eq!(header, first.types().join(", "));
+        assert!(header.len() <= 128, "{header}: {} bytes", header.len());
+        assert!(media::is_cors_safelisted_accept(header), "{header}");
+        assert_eq!(first.types()[0], media::DOCKER_MANIFEST_LIST);
+    }
+    assert_eq!(FirstPassAccept::DockerManifest.header().len(), 111);
+    assert_eq!(FirstPassAccept::OciManifest.header().len(), 101);
+    assert_eq!(FirstPassAccept::OciIndex.header().len(), 98);
+    // The full list is what costs a preflight.
+    assert_eq!(MANIFEST_ACCEPT.len(), 196);
+    assert!(!media::is_cors_safelisted_accept(MANIFEST_ACCEPT));
+}
+
+#[test]
+fn safelisted_accept_follows_the_fetch_standard() {
+    assert!(media::is_cors_safelisted_accept(""));
+    assert!(media::is_cors_safelisted_accept("*/*"));
+    assert!(media::is_cors_safelisted_accept(
+        "text/html,\tapplication/json;q=0.9"
+    ));
+    assert!(media::is_cors_safelisted_accept(&"a".repeat(128)));
+    assert!(!media::is_cors_safelisted_accept(&"a".repeat(129)));
+    for unsafe_byte in [
+        "\"", "(", ")", ":", "<", ">", "?", "@", "[", "\\", "]", "{", "}", "\u{7f}", "\n", "\0",
+    ] {
+        let value = format!("application/json{unsafe_byte}");
+        assert!(!media::is_cors_safelisted_accept(&value), "{value:?}");
+    }
+}
+
+/// (accepted types, status, Content-Type, digest, verdict)
+type VerdictCase<'a> = (
+    &'a [&'a str],
+    u16,
+    Option<&'a str>,
+    Option<&'a Digest>,
+    FirstPassVerdict,
+);
+
+#[test]
+fn first_pass_verdict_covers_every_case() {
+    use FallBackReason::*;
+    use FirstPassVerdict::{FallBack, Trust};
+    let digest = digest_of("stored");
+    let d = Some(&digest);
+    let docker = FirstPassAccept::DockerManifest.types();
+    let oci_manifest = FirstPassAccept::OciManifest.types();
+    let oci_index = FirstPassAccept::OciIndex.types();
+    let oci_pair = [media::OCI_INDEX, media::OCI_MANIFEST];
+    let cases: &[VerdictCase] = &[
+        // A listed type, 200, a readable digest: the stored manifest.
+        (&docker, 200, Some(media::DOCKER_MANIFEST), d, Trust),
+        (&docker, 200, Some(media::DOCKER_MANIFEST_LIST), d, Trust),
+        (&oci_manifest, 200, Some(media::OCI_MANIFEST), d, Trust),
+        (
+            &oci_manifest,
+            200,
+            Some(media::DOCKER_MANIFEST_LIST),
+            d,
+            Trust,
+        ),
+        (&oci_index, 200, Some(media::OCI_INDEX), d, Trust),
+        (&oci_index, 200, Some(media::DOCKER_MANIFEST_LIST), d, Trust),
+        // Parameters and letter case of the Content-Type do not matter.
+        (
+            &oci_manifest,
+            200,
+            Some("Application/vnd.oci.image.manifest.v1+json; charset=utf-8"),
+            d,
+            Trust,
+        ),
+        // A type the Accept did not list: served whatever Accept says, or converted.
+        (
+            &docker,
+            200,
+            Some(media::OCI_MANIFEST),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        (
+            &docker,
+            200,
+            Some(media::OCI_INDEX),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        (
+            &oci_manifest,
+            200,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        (
+            &oci_manifest,
+            200,
+            Some(media::OCI_INDEX),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        (
+            &oci_index,
+            200,
+            Some(media::OCI_MANIFEST),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        (
+            &oci_index,
+            200,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        // Schema 1 (a conversion, or stored so): the full Accept decides.
+        (&docker, 200, Some(SCHEMA1), d, FallBack(TypeNotAsked)),
+        (&oci_manifest, 200, Some(SCHEMA1), d, FallBack(TypeNotAsked)),
+        (
+            &oci_index,
+            200,
+            Some("application/json"),
+            d,
+            FallBack(TypeNotAsked),
+        ),
+        (&oci_index, 200, Some(""), d, FallBack(TypeNotAsked)),
+        // Nothing readable.
+        (&docker, 200, None, d, FallBack(NoContentType)),
+        (
+            &docker,
+            200,
+            Some(media::DOCKER_MANIFEST),
+            None,
+            FallBack(NoDigest),
+        ),
+        (
+            &oci_index,
+            200,
+            Some(media::OCI_INDEX),
+            None,
+            FallBack(NoDigest),
+        ),
+        // Any other status: a 404 only means "not of a listed type".
+        (
+            &docker,
+            404,
+            Some("application/json"),
+            None,
+            FallBack(Status(404)),
+        ),
+        (&oci_manifest, 404, None, None, FallBack(Status(404))),
+        (&docker, 400, None, None, FallBack(Status(400))),
+        (&docker, 401, None, None, FallBack(Status(401))),
+        (&docker, 500, None, None, FallBack(Status(500))),
+        (
+            &docker,
+            204,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(Status(204)),
+        ),
+        (
+            &docker,
+            304,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(Status(304)),
+        ),
+        // Without the Docker list type a list may have become its amd64 child, of any
+        // type: nothing is trusted, however good it looks.
+        (
+            &oci_pair,
+            200,
+            Some(media::OCI_MANIFEST),
+            d,
+            FallBack(MayBeConverted),
+        ),
+        (
+            &oci_pair,
+            200,
+            Some(media::OCI_INDEX),
+            d,
+            FallBack(MayBeConverted),
+        ),
+        (
+            &[media::DOCKER_MANIFEST],
+            200,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(MayBeConverted),
+        ),
+        (
+            &[media::OCI_MANIFEST, media::DOCKER_MANIFEST],
+            200,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(MayBeConverted),
+        ),
+        (
+            &[],
+            200,
+            Some(media::DOCKER_MANIFEST),
+            d,
+            FallBack(MayBeConverted),
+        ),
+    ];
+    for (accepted, status, content_type, digest, expected) in cases {
+        assert_eq!(
+            first_pass_verdict(accepted, *status, *content_type, *digest),
+            *expected,
+            "{accepted:?} {status} {content_type:?} {digest:?}"
+        );
+    }
+}
+
+/// A model of what distribution 2.8's manifest handler answers to a HEAD
+/// (registry/handlers/manifests.go), for the first-pass tests below: what it stores
+/// under each reference and how it converts for an Accept that lacks types.
+struct ModelRegistry {
+    manifests: Vec<ModelManifest>,
+}
+
+struct ModelManifest {
+    tag: &'static str,
+    media_type: &'static str,
+    /// An index's linux/amd64 child (by position), if any.
+    amd64_child: Option<usize>,
+    /// Stored without `mediaType`: distribution 2.8 serves such an index as an OCI
+    /// index whatever the Accept says.
+    untyped: bool,
+}
+
+impl ModelManifest {
+    fn digest(&self) -> Digest {
+        digest_of(self.tag)
+    }
+}
+
+impl ModelRegistry {
+    fn new() -> Self {
+        let m = |tag, media_type, amd64_child| ModelManifest {
+            tag,
+            media_type,
+            amd64_child,
+            untyped: false,
+        };
+        ModelRegistry {
+            manifests: vec![
+                m("docker-v2", media::DOCKER_MANIFEST, None), // 0
+                m("oci-manifest", media::OCI_MANIFEST, None), // 1
+                m("docker-list", media::DOCKER_MANIFEST_LIST, Some(0)),
+                m("oci-index", media::OCI_INDEX, Some(1)),
+                // A Docker list whose amd64 child is an OCI manifest: without the list
+                // type in Accept, the child comes back with an OCI Content-Type.
+                m("mixed-list", media::DOCKER_MANIFEST_LIST, Some(1)),
+                // A Docker list whose amd64 child is itself an OCI index.
+                m("nested-list", media::DOCKER_MANIFEST_LIST, Some(3)),
+                m("schema1", SCHEMA1, None),
+                ModelManifest {
+                    tag: "untyped-index",
+                    media_type: media::OCI_INDEX,
+                    amd64_child: Some(1),
+                    untyped: true,
+                },
+            ],
+        }
+    }
+
+    fn answer(&self, request: &tagdeck::oci::http::Request) -> tagdeck::oci::http::Response {
+        let reference = request.url.rsplit('/').next().unwrap();
+        let accept = request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "Accept")
+            .map(|(_, value)| value.as_str())
+            .unwrap_or("");
+        let supports = |media_type: &str| accept.split(',').any(|t| t.trim() == media_type);
+        let by_tag = !reference.starts_with("sha256:");
+        let not_found = || response(404, &[], br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#);
+        let Some(found) = self
+            .manifests
+            .iter()
+            .find(|m| m.tag == reference || m.digest().as_str() == reference)
+        else {
+            return not_found();
+        };
+        let served = |content_type: &str, digest: Digest| {
+            response(
+                200,
+                &[
+                    ("Content-Type", content_type),
+                    ("Docker-Content-Digest", digest.as_str()),
+                    ("Content-Length", "100"),
+                ],
+                b"",
+            )
+        };
+        // A schema 1 rewrite has a digest of its own.
+        let schema1_of =
+            |m: &ModelManifest| served(SCHEMA1, digest_of(&format!("schema1 of {}", m.tag)));
+        if found.untyped {
+            return served(media::OCI_INDEX, found.digest());
+        }
+        match found.media_type {
+            media::OCI_MANIFEST if !supports(media::OCI_MANIFEST) => not_found(),
+            media::OCI_INDEX if !supports(media::OCI_INDEX) => not_found(),
+            media::DOCKER_MANIFEST if by_tag && !supports(media::DOCKER_MANIFEST) => {
+                schema1_of(found)
+            }
+            media::DOCKER_MANIFEST_LIST if by_tag && !supports(media::DOCKER_MANIFEST_LIST) => {
+                let child = &self.manifests[found.amd64_child.unwrap()];
+                if child.media_type == media::DOCKER_MANIFEST && !supports(media::DOCKER_MANIFEST) {
+                    schema1_of(child)
+                } else {
+                    served(child.media_type, child.digest())
+                }
+            }
+            _ => served(found.media_type, found.digest()),
+        }
+    }
+}
+
+fn plans() -> Vec<(String, HeadPlan)> {
+    let mut plans: Vec<(String, HeadPlan)> = FirstPassAccept::ALL
+        .into_iter()
+        .map(|first| (format!("{first:?}"), HeadPlan::fixed(Some(first))))
+        .collect();
+    plans.push(("adaptive".into(), HeadPlan::adaptive()));
+    plans.push(("full Accept only".into(), HeadPlan::fixed(None)));
+    plans
+}
+
+#[test]
+fn the_fast_head_always_answers_what_the_full_accept_answers() {
+    let model = ModelRegistry::new();
+    let http = ScriptedHttp::new(move |request| Ok(model.answer(request)));
+    let registry = Registry::new(BASE, &http);
+    let stored = ModelRegistry::new();
+    for (name, plan) in plans() {
+        for manifest in &stored.manifests {
+            for reference in [manifest.tag.to_owned(), manifest.digest().to_string()] {
+                let full = block_on(registry.manifest_head(&repo("r"), &reference)).unwrap();
+                let fast =
+                    block_on(registry.manifest_head_fast(&repo("r"), &reference, &plan)).unwrap();
+                assert_eq!(fast, full, "{name}: {reference}");
+                assert_eq!(fast.digest, Some(manifest.digest()), "{name}: {reference}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_oci_pair_would_be_fooled_by_a_docker_list_with_an_oci_child() {
+    // Why every first pass lists the Docker list type: asked with "OCI index, OCI
+    // manifest", the mixed list answers as its amd64 child, with an OCI type.
+    let model = ModelRegistry::new();
+    let request =
+        tagdeck::oci::http::Request::new(Method::Head, format!("{BASE}/v2/r/manifests/mixed-list"))
+            .header(
+                "Accept",
+                format!("{}, {}", media::OCI_INDEX, media::OCI_MANIFEST),
+            );
+    let answer = model.answer(&request);
+    assert_eq!(answer.header("content-type"), Some(media::OCI_MANIFEST));
+    assert_eq!(
+        answer.header("docker-content-digest"),
+        Some(digest_of("oci-manifest").as_str())
+    );
+    let digest = Digest::parse(answer.header("docker-content-digest").unwrap()).unwrap();
+    assert_eq!(
+        first_pass_verdict(
+            &[media::OCI_INDEX, media::OCI_MANIFEST],
+            200,
+            answer.header("content-type"),
+            Some(&digest),
+        ),
+        FirstPassVerdict::FallBack(FallBackReason::MayBeConverted)
+    );
+}
+
+fn accepts_sent(http: &ScriptedHttp) -> Vec<String> {
+    http.sent
+        .borrow()
+        .iter()
+        .map(|r| {
+            assert_eq!(r.method, Method::Head);
+            r.headers
+                .iter()
+                .find(|(name, _)| name == "Accept")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn a_trusted_first_pass_is_the_only_request() {
+    let model = ModelRegistry::new();
+    let http = ScriptedHttp::new(move |request| Ok(model.answer(request)));
+    let registry = Registry::new(BASE, &http);
+    let plan = HeadPlan::fixed(Some(FirstPassAccept::OciManifest));
+    let head = block_on(registry.manifest_head_fast(&repo("r"), "oci-manifest", &plan)).unwrap();
+    assert_eq!(head.digest, Some(digest_of("oci-manifest")));
+    assert_eq!(head.media_type.as_deref(), Some(media::OCI_MANIFEST));
+    assert_eq!(accepts_sent(&http), [FirstPassAccept::OciManifest.header()]);
+    assert_eq!(plan.counts(), (1, 0));
+}
+
+#[test]
+fn a_first_pass_404_is_never_not_found_and_a_missing_tag_is() {
+    let model = ModelRegistry::new();
+    let http = ScriptedHttp::new(move |request| Ok(model.answer(request)));
+    let registry = Registry::new(BASE, &http);
+    let plan = HeadPlan::fixed(Some(FirstPassAccept::DockerManifest));
+    // An OCI index exists; the Docker-only first pass gets 404 for it.
+    let head = block_on(registry.manifest_head_fast(&repo("r"), "oci-index", &plan)).unwrap();
+    assert_eq!(head.digest, Some(digest_of("oci-index")));
+    assert_eq!(
+        accepts_sent(&http),
+        [FirstPassAccept::DockerManifest.header(), MANIFEST_ACCEPT]
+    );
+    assert_eq!(plan.counts(), (0, 1));
+    // A tag that does not exist: not found, said by the full-Accept answer.
+    http.sent.borrow_mut().clear();
+    let error = block_on(registry.manifest_head_fast(&repo("r"), "gone", &plan)).unwrap_err();
+    assert!(matches!(error, RegistryError::NotFound { .. }), "{error:?}");
+    assert_eq!(
+        accepts_sent(&http),
+        [FirstPassAccept::DockerManifest.header(), MANIFEST_ACCEPT]
+    );
+}
+
+#[test]
+fn a_first_pass_failure_falls_back_except_a_cancel() {
+    // Whatever goes wrong with the first pass, the full Accept is asked.
+    for failure in [
+        TransportFailure::Network("Failed to fetch".into()),
+        TransportFailure::TimedOut { after_ms: 30_000 },
+    ] {
+        let sent = Cell::new(0);
+        let http = ScriptedHttp::new(move |_| {
+            sent.set(sent.get() + 1);
+            if sent.get() == 1 {
+                Err(failure.clone())
+            } else {
+                Ok(response(
+                    200,
+                    &[
+                        ("Content-Type", media::OCI_INDEX),
+                        ("Docker-Content-Digest", digest_of("x").as_str()),
+                    ],
+                    b"",
+                ))
+            }
+        });
+        let plan = HeadPlan::adaptive();
+        let head = block_on(Registry::new(BASE, &http).manifest_head_fast(&repo("r"), "t", &plan))
+            .unwrap();
+        assert_eq!(head.digest, Some(digest_of("x")));
+        assert_eq!(http.sent.borrow().len(), 2);
+    }
+    // A cancelled view asks nothing more.
+    let http = ScriptedHttp::new(|_| Err(TransportFailure::Aborted));
+    let error = block_on(Registry::new(BASE, &http).manifest_head_fast(
+        &repo("r"),
+        "t",
+        &HeadPlan::adaptive(),
+    ))
+    .unwrap_err();
+    assert!(matches!(error, RegistryError::Aborted { .. }), "{error:?}");
+    assert_eq!(http.sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_hidden_digest_falls_back_and_then_stops_the_first_pass() {
+    // CORS without Access-Control-Expose-Headers: Docker-Content-Digest.
+    let http = ScriptedHttp::new(|_| {
+        Ok(response(
+            200,
+            &[("Content-Type", media::DOCKER_MANIFEST)],
+            b"",
+        ))
+    });
+    let registry = Registry::new(BASE, &http);
+    let plan = HeadPlan::adaptive();
+    let head = block_on(registry.manifest_head_fast(&repo("r"), "t", &plan)).unwrap();
+    assert_eq!(head.digest, None);
+    assert_eq!(http.sent.borrow().len(), 2);
+    // No first pass could ever be trusted here: the next tags go straight to the
+    // full Accept.
+    assert_eq!(plan.first_pass(), None);
+    block_on(registry.manifest_head_fast(&repo("r"), "u", &plan)).unwrap();
+    assert_eq!(http.sent.borrow().len(), 3);
+}
+
+#[test]
+fn a_manifest_reference_is_checked_before_any_first_pass() {
+    let http = ScriptedHttp::new(|_| panic!("nothing may be sent"));
+    let error = block_on(Registry::new(BASE, &http).manifest_head_fast(
+        &repo("r"),
+        "../../etc",
+        &HeadPlan::adaptive(),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(error, RegistryError::Malformed { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn the_adaptive_plan_follows_what_the_repository_holds() {
+    let plan = HeadPlan::adaptive();
+    // Nothing seen yet: Docker list + Docker v2.
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::DockerManifest));
+    // An OCI repository: after one OCI manifest, the OCI manifest pair.
+    plan.record(StoredKind::OciManifest, false);
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciManifest));
+    for _ in 0..5 {
+        plan.record(StoredKind::OciManifest, true);
+    }
+    // As many OCI indexes: either pair serves only half the tags, which does not pay.
+    for _ in 0..6 {
+        plan.record(StoredKind::OciIndex, false);
+    }
+    assert_eq!(plan.first_pass(), None);
+    // Indexes are the more frequent: the OCI index pair.
+    plan.record(StoredKind::OciIndex, false);
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciIndex));
+    assert_eq!(plan.counts(), (5, 8));
+}
+
+#[test]
+fn the_adaptive_plan_counts_docker_lists_for_every_first_pass() {
+    let plan = HeadPlan::adaptive();
+    for _ in 0..3 {
+        plan.record(StoredKind::DockerList, true);
+    }
+    for _ in 0..2 {
+        plan.record(StoredKind::Other, false);
+    }
+    // 3 of 5 served by any first pass.
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::DockerManifest));
+    plan.record(StoredKind::Other, false);
+    // 3 of 6: no longer more than half.
+    assert_eq!(plan.first_pass(), None);
+    plan.record(StoredKind::DockerManifest, false);
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::DockerManifest));
+}
+
+#[test]
+fn the_adaptive_plan_stops_when_most_tags_need_the_full_accept() {
+    let plan = HeadPlan::adaptive();
+    plan.record(StoredKind::Other, false); // schema 1, say
+    assert_eq!(plan.first_pass(), None);
+    plan.record(StoredKind::OciIndex, false);
+    assert_eq!(plan.first_pass(), None, "1 of 2 is not more than half");
+    plan.record(StoredKind::OciIndex, false);
+    assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciIndex));
+}
+
+#[test]
+fn a_fixed_plan_never_changes() {
+    let full = HeadPlan::fixed(None);
+    let oci = HeadPlan::fixed(Some(FirstPassAccept::OciManifest));
+    for kind in [
+        StoredKind::DockerManifest,
+        StoredKind::Other,
+        StoredKind::OciIndex,
+    ] {
+        full.record(kind, false);
+        oci.record(kind, false);
+    }
+    assert_eq!(full.first_pass(), None);
+    assert_eq!(oci.first_pass(), Some(FirstPassAccept::OciManifest));
+}
+
+#[test]
+fn stored_kind_needs_a_readable_digest() {
+    use tagdeck::oci::client::ManifestHead;
+    let head = |media_type: Option<&str>, digest: bool| ManifestHead {
+        digest: digest.then(|| digest_of("x")),
+        size: None,
+        media_type: media_type.map(str::to_owned),
+    };
+    assert_eq!(
+        StoredKind::of(&head(Some(media::OCI_INDEX), true)),
+        StoredKind::OciIndex
+    );
+    assert_eq!(
+        StoredKind::of(&head(
+            Some("application/vnd.docker.distribution.manifest.v2+json; x=y"),
+            true
+        )),
+        StoredKind::DockerManifest
+    );
+    assert_eq!(
+        StoredKind::of(&head(Some(SCHEMA1), true)),
+        StoredKind::Other
+    );
+    assert_eq!(StoredKind::of(&head(None, true)), StoredKind::Other);
+    assert_eq!(
+        StoredKind::of(&head(Some(media::OCI_INDEX), false)),
+        StoredKind::Other
+    );
+}
+
+#[test]
+fn head_concurrency_follows_the_connection() {
+    assert_eq!(head_concurrency(Some("http/1.1")), 6);
+    assert_eq!(head_concurrency(Some("")), 6);
+    assert_eq!(head_concurrency(None), 6);
+    assert_eq!(head_concurrency(Some("h2")), 24);
+    assert_eq!(head_concurrency(Some("h3")), 24);
+}
