@@ -216,7 +216,7 @@ fn oversized_manifest_is_refused_before_sending() {
         media::OCI_MANIFEST,
     ))
     .unwrap_err();
-    assert!(matches!(error, RegistryError::TooLarge { .. }));
+    assert!(matches!(error, RegistryError::TooLargeToSend { .. }));
     let http = ScriptedHttp::new(move |_| {
         Ok(response(
             200,

@@ -2218,11 +2218,17 @@ proptest! {
         // A scheme someone typed is kept (lower-cased); without one, https, except
         // for a loopback host (after any user@), which gets http.
         let typed = input.trim();
-        let loopback = authority == "localhost"
-            || authority.starts_with("localhost:")
-            || authority.starts_with("127.")
-            || authority == "[::1]"
-            || authority.starts_with("[::1]:");
+        let host = if authority.starts_with('[') {
+            authority.split_inclusive(']').next().unwrap_or("")
+        } else {
+            authority.split(':').next().unwrap_or("")
+        };
+        let octets: Vec<&str> = host.split('.').collect();
+        let loopback = host == "localhost"
+            || (host == "[::1]" && (authority == "[::1]" || authority.starts_with("[::1]:")))
+            || (octets.len() == 4
+                && octets[0] == "127"
+                && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit())));
         match typed.split_once("://") {
             Some((s, _)) => prop_assert_eq!(scheme, s.to_ascii_lowercase()),
             None if loopback => prop_assert_eq!(scheme, "http"),

@@ -68,11 +68,25 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
 
 /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
 fn is_loopback_authority(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => return v6.split(']').next() == Some("::1"),
-        None => authority.split(':').next().unwrap_or(""),
+    let host = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(close) if matches!(authority[close + 1..].chars().next(), None | Some(':')) => {
+                &authority[..=close]
+            }
+            _ => return false,
+        }
+    } else {
+        authority.split(':').next().unwrap_or("")
     };
-    host == "localhost" || host.starts_with("127.")
+    let ipv4_loopback = {
+        let octets: Vec<&str> = host.split('.').collect();
+        octets.len() == 4
+            && octets[0] == "127"
+            && octets
+                .iter()
+                .all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
+    };
+    host == "localhost" || host == "[::1]" || ipv4_loopback
 }
 
 /// `host[:port]` as `docker pull` wants it, or `None` when the address holds anything

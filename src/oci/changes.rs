@@ -29,6 +29,9 @@ use super::names::{Digest, NameError, Repository, Tag};
 /// Requests in flight at once when a change must look at many tags.
 pub const CONCURRENT_LOOKUPS: usize = 6;
 
+/// Manifests an index (and the indexes it lists) may bring into a copy.
+const MAX_MANIFESTS_BELOW: usize = 1000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ChangeError {
     #[error(transparent)]
@@ -197,7 +200,9 @@ pub fn is_definite_refusal(error: &RegistryError) -> bool {
         | RegistryError::Invalid { .. }
         | RegistryError::SignInRefused { .. } => true,
         // Refused before sending: a manifest above the limit is never PUT.
-        RegistryError::TooLarge { .. } => true,
+        RegistryError::TooLargeToSend { .. } => true,
+        // An answer too large to read says nothing of what the request did.
+        RegistryError::TooLarge { .. } => false,
         RegistryError::UnexpectedStatus { status, .. } => {
             (400..500).contains(status) && !matches!(status, 408 | 429)
         }
@@ -229,13 +234,18 @@ fn after_write(cause: ChangeError, written: Written) -> ChangeError {
     }
 }
 
-/// A failure whose write may have landed keeps what undoes it.
-fn undo_if_unknown(error: ChangeError, written: Written) -> ChangeError {
+/// A failure keeps what undoes the write unless the registry shows it changed
+/// nothing (a definite refusal, or the old state read again).
+fn keep_undo_unless_unchanged(error: ChangeError, written: Written) -> ChangeError {
     match error {
-        ChangeError::Unknown { .. } => after_write(error, written),
-        error => error,
+        ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. } => error,
+        error => after_write(error, written),
     }
 }
+
+/// How long a write given up on (timeout, cancel) gets to land before the registry is
+/// read again to see whether it did.
+const SETTLE_BEFORE_REREAD_MS: u32 = 2_000;
 
 fn copy_stopped(cause: ChangeError) -> ChangeError {
     ChangeError::CopyStopped {
@@ -588,36 +598,56 @@ impl<C: HttpClient> Registry<C> {
         error: RegistryError,
     ) -> Result<TagWrite, ChangeError> {
         match self
-            .recheck_tag(&write.repository, &write.tag, Some(&write.digest), error)
+            .recheck_tag(
+                &write.repository,
+                &write.tag,
+                (write.moved_from(), Some(&write.digest)),
+                error,
+            )
             .await
         {
             Ok(note) => {
                 write.note = Some(note);
                 Ok(write)
             }
-            Err(error) => Err(undo_if_unknown(error, Written::Tag(write))),
+            Err(error) => Err(keep_undo_unless_unchanged(error, Written::Tag(write))),
         }
     }
 
-    /// After a write meant to leave `tag` at `wanted` (`None`: gone) failed: a
-    /// definite refusal changed nothing; otherwise the tag is read again. `Ok` with a
-    /// note when it shows the write; `Unknown` when it cannot be read.
+    /// After a write meant to move `tag` from `before` to `wanted` (`None`: absent)
+    /// failed: a definite refusal changed nothing; otherwise the tag is read again.
+    /// `Ok` with a note when it shows the write; "not applied" only when it still
+    /// shows `before`; anything else (a third digest, an unreadable registry) may be
+    /// the write's doing, and the caller keeps the Undo.
     async fn recheck_tag(
         &self,
         repository: &Repository,
         tag: &Tag,
-        wanted: Option<&Digest>,
+        (before, wanted): (Option<&Digest>, Option<&Digest>),
         error: RegistryError,
     ) -> Result<String, ChangeError> {
         if is_definite_refusal(&error) {
             return Err(ChangeError::Refused(Box::new(error)));
         }
+        // A write given up on may still be on its way: give it a moment to land
+        // before reading, or the read could say "not applied" just before it does.
+        if matches!(
+            error,
+            RegistryError::TimedOut { .. } | RegistryError::Aborted { .. }
+        ) {
+            self.pause(SETTLE_BEFORE_REREAD_MS).await;
+        }
         match self.resolve_tag(repository, tag.as_str()).await {
             Ok(now) if now.as_ref() == wanted => Ok(applied_anyway(&error)),
-            Ok(now) => Err(ChangeError::NotAppliedAfterFailure {
+            Ok(now) if now.as_ref() == before => Err(ChangeError::NotAppliedAfterFailure {
                 subject: format!("{repository}:{tag}"),
                 now: digest_or_nothing(&now),
                 cause: Box::new(error),
+            }),
+            Ok(found) => Err(ChangeError::NotApplied {
+                tag: tag.to_string(),
+                expected: wanted.cloned(),
+                found,
             }),
             Err(reread) => Err(ChangeError::Unknown {
                 cause: Box::new(error),
@@ -632,12 +662,13 @@ impl<C: HttpClient> Registry<C> {
         &self,
         repository: &Repository,
         tag: &Tag,
+        before: Option<&Digest>,
         manifest: &Manifest,
     ) -> Result<(), ChangeError> {
         match self.manifest_put_tag(repository, tag, manifest).await {
             Ok(_) => Ok(()),
             Err(error) => self
-                .recheck_tag(repository, tag, Some(&manifest.digest), error)
+                .recheck_tag(repository, tag, (before, Some(&manifest.digest)), error)
                 .await
                 .map(drop),
         }
@@ -841,10 +872,16 @@ impl<C: HttpClient> Registry<C> {
                 removal.method = RemovalMethod::Placeholder;
                 self.detach_with_placeholder(&mut removal, unique).await?;
             }
-            Err(error) => match self.recheck_tag(repository, tag, None, error).await {
+            Err(error) => match self
+                .recheck_tag(repository, tag, (Some(seen), None), error)
+                .await
+            {
                 Ok(note) => removal.note = Some(note),
                 Err(error) => {
-                    return Err(undo_if_unknown(error, Written::Removal(Box::new(removal))))
+                    return Err(keep_undo_unless_unchanged(
+                        error,
+                        Written::Removal(Box::new(removal)),
+                    ))
                 }
             },
         }
@@ -916,9 +953,17 @@ impl<C: HttpClient> Registry<C> {
             .map_err(|e| ChangeError::Refused(Box::new(e)))?;
         removal.placeholder = Some(placeholder.digest.clone());
         if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
-            self.recheck_tag(&repository, &tag, Some(&placeholder.digest), error)
-                .await
-                .map_err(|e| undo_if_unknown(e, Written::Removal(Box::new(removal.clone()))))?;
+            let seen = removal.digest.clone();
+            self.recheck_tag(
+                &repository,
+                &tag,
+                (Some(&seen), Some(&placeholder.digest)),
+                error,
+            )
+            .await
+            .map_err(|e| {
+                keep_undo_unless_unchanged(e, Written::Removal(Box::new(removal.clone())))
+            })?;
         }
         let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
             return Ok(());
@@ -930,37 +975,43 @@ impl<C: HttpClient> Registry<C> {
         }
         // Put the tag back before reporting: never leave it on the placeholder.
         let cause = Box::new(cause);
-        let put_back = match self
+        let now = match self
             .manifest_put_tag(&repository, &tag, &removal.manifest)
             .await
         {
-            Ok(_) => true,
-            Err(_) => {
-                self.resolve_tag(&repository, tag.as_str())
-                    .await
-                    .ok()
-                    .flatten()
-                    == Some(removal.digest.clone())
-            }
+            Ok(_) => Ok(Some(removal.digest.clone())),
+            Err(_) => self.resolve_tag(&repository, tag.as_str()).await,
         };
-        Err(if put_back {
-            ChangeError::RolledBack {
+        let written = || Written::Removal(Box::new(removal.clone()));
+        match now {
+            Ok(Some(digest)) if digest == removal.digest => Err(ChangeError::RolledBack {
                 tag: tag.to_string(),
-                digest: removal.digest.clone(),
+                digest,
                 placeholder: placeholder.digest,
                 cause,
+            }),
+            // The placeholder's delete had landed after all: the tag is gone.
+            Ok(None) => {
+                removal.note = Some(applied_anyway(&cause));
+                Ok(())
             }
-        } else {
-            after_write(
+            Ok(Some(_)) => Err(after_write(
                 ChangeError::Stranded {
                     tag: tag.to_string(),
                     original: removal.digest.clone(),
                     placeholder: placeholder.digest,
                     cause,
                 },
-                Written::Removal(Box::new(removal.clone())),
-            )
-        })
+                written(),
+            )),
+            Err(reread) => Err(after_write(
+                ChangeError::Unknown {
+                    cause,
+                    reread: Box::new(reread),
+                },
+                written(),
+            )),
+        }
     }
 
     /// Deletes the image `digest` and with it every tag pointing at it: only ever the
@@ -1056,9 +1107,11 @@ impl<C: HttpClient> Registry<C> {
         let mut missing = Vec::new();
         for tag in &removal.tags {
             match self.resolve_tag(&removal.repository, tag.as_str()).await? {
-                None => missing.push(tag),
+                None => missing.push((tag, None)),
                 // Left on the throw-away manifest by a removal that failed midway.
-                Some(found) if Some(&found) == removal.placeholder.as_ref() => missing.push(tag),
+                Some(found) if Some(&found) == removal.placeholder.as_ref() => {
+                    missing.push((tag, Some(found)))
+                }
                 Some(found) if found == removal.digest => {}
                 Some(found) => {
                     return Err(ChangeError::Recreated {
@@ -1069,24 +1122,32 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         let mut restored = Vec::new();
-        for tag in missing {
-            let put_back = async {
-                self.put_tag_checked(&removal.repository, tag, &removal.manifest)
-                    .await?;
-                self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
-                    .await
-            }
-            .await;
-            match put_back {
-                Ok(()) => restored.push(tag.to_string()),
-                Err(cause) if restored.is_empty() => return Err(cause),
-                // Undo again skips what is back already and puts back the rest.
-                Err(cause) => {
-                    return Err(ChangeError::PartlyRestored {
+        for (tag, before) in missing {
+            let put = self
+                .put_tag_checked(&removal.repository, tag, before.as_ref(), &removal.manifest)
+                .await;
+            // Once a PUT landed, a failure says what is back (Undo again skips it and
+            // puts back the rest).
+            let checked = match put {
+                Ok(()) => {
+                    restored.push(tag.to_string());
+                    self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
+                        .await
+                }
+                Err(cause) => Err(cause),
+            };
+            if let Err(cause) = checked {
+                return Err(match cause {
+                    ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. }
+                        if restored.is_empty() =>
+                    {
+                        cause
+                    }
+                    cause => ChangeError::PartlyRestored {
                         restored,
                         cause: Box::new(cause),
-                    })
-                }
+                    },
+                });
             }
         }
         Ok(())
@@ -1109,7 +1170,7 @@ impl<C: HttpClient> Registry<C> {
         }
         match &write.before {
             TagBefore::Moved(previous) => {
-                self.put_tag_checked(&write.repository, &write.tag, previous)
+                self.put_tag_checked(&write.repository, &write.tag, Some(&write.digest), previous)
                     .await?;
                 self.expect_tag(
                     &write.repository,
@@ -1117,10 +1178,14 @@ impl<C: HttpClient> Registry<C> {
                     Some(&previous.digest),
                 )
                 .await
+                .map_err(|cause| ChangeError::PartlyRestored {
+                    restored: vec![write.tag.to_string()],
+                    cause: Box::new(cause),
+                })
             }
             // The tag goes; the image stays (it may have been there before the tag
             // was added: a tag added to an image opened by digest, a copy into a
-            // repository that had it).
+            // repository that had it). SameImage returned above.
             TagBefore::Absent | TagBefore::SameImage => {
                 let listing = self.tags(&write.repository, |_| {}).await?;
                 self.remove_tag(
@@ -1196,7 +1261,17 @@ impl<C: HttpClient> Registry<C> {
             done += 1;
         }
         step(done, total, format!("tag {tag}"))?;
-        let write = self.put_tag(to, tag, source, move_from).await?;
+        let write =
+            self.put_tag(to, tag, source, move_from)
+                .await
+                .map_err(|error| match error {
+                    // The dialog asks to confirm the move: nothing to say yet.
+                    ChangeError::WouldMove { .. } => error,
+                    ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. } => {
+                        copy_stopped(error)
+                    }
+                    error => error,
+                })?;
         report.manifests += 1;
         // Past the last write: too late to cancel, whatever the answer.
         let _ = step(total, total, "done".into());
@@ -1222,10 +1297,30 @@ impl<C: HttpClient> Registry<C> {
             .map(|c| c.digest.clone())
             .collect();
         loop {
-            for digest in children {
-                let manifest = self.manifest_get(repository, &digest).await?;
+            for child in children {
+                // A child is named by digest, never by tag: checked before the URL,
+                // and the bytes fetched are verified against it.
+                let digest = Digest::parse(&child).map_err(|e| RegistryError::Malformed {
+                    attempt: super::error::Attempt {
+                        method: Method::Get,
+                        url: format!("{repository}@{}", source.digest),
+                    },
+                    detail: format!("the index lists a manifest by no valid digest: {e}"),
+                })?;
+                let manifest = self.manifest_get(repository, digest.as_str()).await?;
                 if seen.insert(manifest.digest.clone()) {
                     found.push(manifest);
+                }
+                if found.len() > MAX_MANIFESTS_BELOW {
+                    return Err(RegistryError::Malformed {
+                        attempt: super::error::Attempt {
+                            method: Method::Get,
+                            url: format!("{repository}@{}", source.digest),
+                        },
+                        detail: format!(
+                            "the index lists more than {MAX_MANIFESTS_BELOW} manifests"
+                        ),
+                    });
                 }
             }
             let Some(parent) = found.get(next) else { break };

@@ -68,6 +68,11 @@ impl<C: HttpClient> Registry<C> {
         self
     }
 
+    /// Waits before reading again (see `HttpClient::pause`).
+    pub(crate) async fn pause(&self, ms: u32) {
+        self.client.pause(ms).await;
+    }
+
     pub(crate) fn note_intent(&self, intent: Intent) {
         if let Some(journal) = &self.journal {
             journal(&intent);
@@ -697,7 +702,7 @@ impl<C: HttpClient> Registry<C> {
             url: url.clone(),
         };
         if bytes.len() > MAX_MANIFEST_BYTES {
-            return Err(RegistryError::TooLarge {
+            return Err(RegistryError::TooLargeToSend {
                 attempt,
                 size: bytes.len(),
                 limit: MAX_MANIFEST_BYTES,

@@ -129,6 +129,14 @@ pub enum RegistryError {
         actual: String,
     },
 
+    /// Not sent: what the request would carry is above what registries must accept.
+    #[error("{attempt}: not sent: {size} bytes are above the {limit}-byte limit")]
+    TooLargeToSend {
+        attempt: Attempt,
+        size: usize,
+        limit: usize,
+    },
+
     #[error("{attempt}: an answer of {size} bytes or more is above the {limit}-byte limit")]
     TooLarge {
         attempt: Attempt,
@@ -275,6 +283,7 @@ impl RegistryError {
             RegistryError::Malformed { .. } => "Unreadable answer from the registry",
             RegistryError::DigestMismatch { .. } => "Content does not match its digest",
             RegistryError::TooLarge { .. } => "Answer too large",
+            RegistryError::TooLargeToSend { .. } => "Manifest too large",
         }
     }
 
@@ -328,6 +337,11 @@ impl RegistryError {
             RegistryError::DigestMismatch { .. } => {
                 "Do not trust this content: it changed in transit or the registry is inconsistent. \
                  Nothing was written."
+                    .into()
+            }
+            RegistryError::TooLargeToSend { .. } => {
+                "Registries need only accept manifests up to 4 MiB; this one was not sent. \
+                 Nothing was changed."
                     .into()
             }
             RegistryError::TooLarge { .. } => {
