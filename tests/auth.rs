@@ -505,11 +505,11 @@ fn anonymous_access_is_used_where_allowed_and_sign_in_asked_for_more() {
     ));
     // Asked up front, the token service says anonymous users may only read.
     block_on(client.probe_access("team/app")).unwrap();
-    assert!(session.access("team/app").is_read_only());
+    assert_eq!(session.access("team/app").push, Some(false));
     session.sign_in(admin()).unwrap();
     assert_eq!(block_on(registry.catalog()).unwrap(), vec!["team/app"]);
     block_on(client.probe_access("team/app")).unwrap();
-    assert!(!session.access("team/app").is_read_only());
+    assert_eq!(session.access("team/app").delete, Some(true));
     assert_eq!(session.access("team/app").push, Some(true));
 }
 
@@ -525,7 +525,7 @@ fn a_reader_is_read_only_before_trying_and_a_refused_write_says_so_too() {
         .sign_in(Credentials::new("reader", "reader-secret"))
         .unwrap();
     block_on(client.probe_access("team/app")).unwrap();
-    assert!(session.access("team/app").is_read_only());
+    assert_eq!(session.access("team/app").push, Some(false));
     assert_eq!(session.access("other/repo"), Default::default());
     // Even unasked, a refused write marks the repository.
     session
@@ -685,4 +685,55 @@ fn basic_goes_to_the_registry_origin_only() {
         .headers
         .iter()
         .any(|(n, v)| n == "Authorization" && v == &admin().basic_header()));
+}
+
+#[test]
+fn a_token_without_an_access_claim_tells_nothing_about_rights() {
+    use tagdeck::oci::auth::granted_scopes;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let without = format!("{}.{}.sig", b64("{}"), b64(r#"{"sub":"x"}"#));
+    assert_eq!(granted_scopes(&without), None);
+    let with = format!(
+        "{}.{}.sig",
+        b64("{}"),
+        b64(r#"{"access":[{"type":"repository","name":"a","actions":["pull"]}]}"#)
+    );
+    assert_eq!(
+        granted_scopes(&with),
+        Some(ScopeSet::repository("a", &["pull"]))
+    );
+    assert_eq!(granted_scopes("opaque-token"), None);
+}
+
+/// A token service that refuses a scope outright (instead of granting less) makes
+/// the user read-only there, and does not end the session.
+#[test]
+fn a_refused_scope_is_not_refused_credentials() {
+    let world = World::new();
+    let strict = world.clone();
+    let http = ScriptedHttp::new(move |request| {
+        let asks_push = request.url.starts_with(REALM) && request.url.contains("push");
+        let reader = request.headers.iter().any(|(n, v)| {
+            n == "Authorization" && v == &Credentials::new("reader", "reader-secret").basic_header()
+        });
+        Ok(if asks_push && reader {
+            response(403, &[], br#"{"errors":[{"code":"DENIED"}]}"#)
+        } else if request.url.starts_with(REALM) {
+            strict.token_answer(request)
+        } else {
+            strict.registry_answer(request)
+        })
+    });
+    let session = world.session(&[]);
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    let _ = block_on(registry.check_api());
+    session
+        .sign_in(Credentials::new("reader", "reader-secret"))
+        .unwrap();
+    block_on(client.probe_access("team/app")).unwrap();
+    assert_eq!(session.access("team/app").push, Some(false));
+    assert!(!session.status().credentials_rejected);
+    // Reading still works with the same credentials.
+    block_on(registry.manifest_head(&app(), "v1")).unwrap();
 }

@@ -37,15 +37,13 @@ impl<C: HttpClient> Authenticated<C> {
         Authenticated { inner, session }
     }
 
-    pub fn session(&self) -> &Rc<AuthSession> {
-        &self.session
-    }
-
     /// Asks the token service what the user may do in `repository` (a token for
     /// pull, push and delete carries only the actions granted), so a read-only
     /// user is told before trying a change. Does nothing without token auth.
     pub async fn probe_access(&self, repository: &str) -> Result<(), TransportFailure> {
-        if !matches!(self.session.scheme(), Some(Scheme::Bearer { .. })) {
+        if !matches!(self.session.scheme(), Some(Scheme::Bearer { .. }))
+            || self.session.sign_in_needed()
+        {
             return Ok(());
         }
         let wanted = ScopeSet::repository(repository, &[PULL, PUSH, DELETE]);
@@ -93,6 +91,20 @@ impl<C: HttpClient> Authenticated<C> {
         }
     }
 
+    /// Whether the token service issues this user (or anonymous) a token for no
+    /// scope: it accepts who is asking.
+    async fn token_service_accepts(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+    ) -> Result<bool, TransportFailure> {
+        let mut request = Request::new(Method::Get, token_url(realm, service, &ScopeSet::new()));
+        if let Some(credentials) = self.session.credentials() {
+            request = request.header("Authorization", credentials.basic_header());
+        }
+        Ok(self.inner.send(request).await?.is_success())
+    }
+
     /// GETs a token for `scopes` from the realm, with the user's credentials when
     /// signed in. `None` when the token service refused them (or refuses anonymous
     /// users): the session remembers, and the views ask for a sign-in.
@@ -119,7 +131,18 @@ impl<C: HttpClient> Authenticated<C> {
             Err(other) => return Err(other),
         };
         if matches!(answer.status, 401 | 403) {
-            self.session.mark_credentials_rejected();
+            // Some token services refuse a scope outright instead of granting less:
+            // only when they refuse a token for no scope at all are the credentials
+            // (or anonymous use) refused; else the user lacks these rights.
+            if !scopes.is_empty()
+                && self
+                    .token_service_accepts(&realm, service.as_deref())
+                    .await?
+            {
+                self.session.note_denied(scopes);
+            } else {
+                self.session.mark_credentials_rejected();
+            }
             return Ok(None);
         }
         if !answer.is_success() {

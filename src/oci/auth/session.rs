@@ -81,13 +81,6 @@ pub struct RepositoryAccess {
     pub delete: Option<bool>,
 }
 
-impl RepositoryAccess {
-    /// Neither push nor delete is allowed: every change would be refused.
-    pub fn is_read_only(&self) -> bool {
-        self.push == Some(false) && self.delete != Some(true)
-    }
-}
-
 pub struct AuthSession {
     policy: AuthPolicy,
     clock: Clock,

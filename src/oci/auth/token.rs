@@ -91,8 +91,9 @@ fn is_token_text(token: &str) -> bool {
 
 #[derive(Deserialize)]
 struct Claims {
+    /// Absent in tokens that do not list their rights: then nothing is known.
     #[serde(default)]
-    access: Vec<AccessClaim>,
+    access: Option<Vec<AccessClaim>>,
 }
 
 #[derive(Deserialize)]
@@ -115,7 +116,7 @@ pub fn granted_scopes(token: &str) -> Option<ScopeSet> {
         .ok()?;
     let claims: Claims = serde_json::from_slice(&bytes).ok()?;
     let mut granted = ScopeSet::new();
-    for claim in claims.access {
+    for claim in claims.access? {
         granted.add(
             &claim.resource,
             &claim.name,
