@@ -737,3 +737,19 @@ fn a_refused_scope_is_not_refused_credentials() {
     // Reading still works with the same credentials.
     block_on(registry.manifest_head(&app(), "v1")).unwrap();
 }
+
+#[test]
+fn realms_trusted_after_the_session_was_made_count() {
+    let world = World::with(|w| w.realm = "https://auth.example.com/token".into());
+    let http = world.http();
+    let session = world.session(&[]);
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    assert!(matches!(
+        block_on(registry.check_api()),
+        Err(RegistryError::SignInRefused { .. })
+    ));
+    session.trust_realms(&["https://auth.example.com/token".to_owned()]);
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+}

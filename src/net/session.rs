@@ -18,9 +18,15 @@ thread_local! {
     static TRUSTED_REALMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The token realms `config.json` trusts besides the registry's own origin. Set
-/// once, before any registry is talked to.
+/// The token realms `config.json` trusts besides the registry's own origin.
 pub fn set_trusted_realms(realms: Vec<String>) {
+    // Sessions made before config.json arrived (an interrupted change reconciled at
+    // start) learn them too.
+    SESSIONS.with(|sessions| {
+        for session in sessions.borrow().values() {
+            session.trust_realms(&realms);
+        }
+    });
     TRUSTED_REALMS.with(|trusted| *trusted.borrow_mut() = realms);
 }
 

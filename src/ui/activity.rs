@@ -29,6 +29,22 @@ pub enum UndoAction {
     Batch(Vec<UndoAction>),
 }
 
+/// One undo for many: nested batches flattened, none for nothing.
+fn collect_undo(actions: Vec<UndoAction>) -> Option<UndoAction> {
+    let mut flat: Vec<UndoAction> = Vec::new();
+    for action in actions {
+        match action {
+            UndoAction::Batch(items) => flat.extend(items),
+            single => flat.push(single),
+        }
+    }
+    match flat.len() {
+        0 => None,
+        1 => flat.pop(),
+        _ => Some(UndoAction::Batch(flat)),
+    }
+}
+
 impl From<Written> for UndoAction {
     fn from(written: Written) -> Self {
         match written {
@@ -112,11 +128,18 @@ async fn undo_action(
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntryState {
     Done,
-    Failed { message: String, outcome: String },
+    Failed {
+        message: String,
+        outcome: String,
+    },
     Undoing,
     Retrying,
+    /// Reading the registry for an interrupted change.
+    Checking,
     Undone,
-    UndoFailed { message: String },
+    UndoFailed {
+        message: String,
+    },
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -131,6 +154,9 @@ pub struct Entry {
     /// An interrupted change found not applied: what Retry runs again.
     #[serde(default)]
     pub retry: Option<Vec<Intent>>,
+    /// An interrupted change whose state could not be read yet: Check again.
+    #[serde(default)]
+    pub unchecked: Option<Vec<Intent>>,
 }
 
 /// Tab-wide state for changes: the activity list, and a counter that views
@@ -189,10 +215,10 @@ impl Changes {
                 error.written().cloned().map(UndoAction::from),
             ),
         };
+        // Unique even after unreadable entries were dropped on reload: an id taken
+        // twice could make Undo undo the wrong change.
+        let id = self.next_id();
         self.entries.update(|entries| {
-            // Unique even after unreadable entries were dropped on reload: an id
-            // taken twice could make Undo undo the wrong change.
-            let id = entries.iter().map(|e| e.id + 1).max().unwrap_or(0);
             entries.insert(
                 0,
                 Entry {
@@ -203,6 +229,7 @@ impl Changes {
                     undo,
                     details,
                     retry: None,
+                    unchecked: None,
                 },
             );
         });
@@ -211,26 +238,66 @@ impl Changes {
 
     /// A change a previous load left unfinished: the registry is read again and the
     /// activity list says what is true now, with Undo for what was applied and Retry
-    /// for what was not.
+    /// for what was not. What cannot be read (a registry that needs a sign-in: the
+    /// credentials were not kept) stays on the entry for "Check again".
     fn reconcile(&self, interrupted: Pending) {
         let changes = *self;
+        let id = changes.next_id();
+        changes.entries.update(|entries| {
+            entries.insert(
+                0,
+                Entry {
+                    id,
+                    registry: interrupted.registry.clone(),
+                    summary: format!("Interrupted: {}", interrupted.summary),
+                    state: EntryState::Checking,
+                    undo: None,
+                    details: Vec::new(),
+                    retry: None,
+                    unchecked: Some(interrupted.intents),
+                },
+            );
+        });
+        changes.check_again(id);
+    }
+
+    /// Reads the registry for the intents of `id` that could not be read yet.
+    pub fn check_again(&self, id: usize) {
+        let Some(entry) = self
+            .entries
+            .with_untracked(|e| e.iter().find(|e| e.id == id).cloned())
+        else {
+            return;
+        };
+        let Some(intents) = entry.unchecked.clone() else {
+            return;
+        };
+        let changes = *self;
         spawn_local(async move {
-            let registry = net::registry(&interrupted.registry, FetchClient::new());
+            let registry = net::registry(&entry.registry, FetchClient::new());
             let mut now = Vec::new();
-            let mut undo = Vec::new();
-            let mut retry = Vec::new();
+            let mut undo: Vec<UndoAction> = entry.undo.into_iter().collect();
+            let mut retry = entry.retry.unwrap_or_default();
             let mut unclear = Vec::new();
-            for intent in &interrupted.intents {
-                match registry.reconcile(intent).await {
+            let mut unchecked = Vec::new();
+            for intent in intents {
+                match registry.reconcile(&intent).await {
                     Ok(found) => {
                         match found.outcome {
                             Outcome::Applied(written) => undo.push(UndoAction::from(written)),
-                            Outcome::NotApplied => retry.push(intent.clone()),
+                            Outcome::NotApplied => retry.push(intent),
                             Outcome::Neither => unclear.push(found.now.clone()),
                         }
                         now.push(found.now);
                     }
-                    Err(error) => unclear.push(format!("could not be read ({error})")),
+                    Err(error) => {
+                        now.push(format!(
+                            "could not be read ({}: {})",
+                            error.headline(),
+                            error.advice()
+                        ));
+                        unchecked.push(intent);
+                    }
                 }
             }
             let mut outcome = Vec::new();
@@ -242,39 +309,41 @@ impl Changes {
             }
             if !unclear.is_empty() {
                 outcome.push(format!(
-                    "Changed meanwhile or unreadable, so neither Undo nor Retry is offered for: {}.",
+                    "Changed meanwhile, so neither Undo nor Retry is offered for: {}.",
                     unclear.join("; ")
                 ));
             }
-            let undo = match undo.len() {
-                0 => None,
-                1 => undo.pop(),
-                _ => Some(UndoAction::Batch(undo)),
+            if !unchecked.is_empty() {
+                outcome.push(
+                    "What could not be read is kept: Check again (after signing in, if the \
+                     registry asks for it)."
+                        .to_owned(),
+                );
+            }
+            let state = EntryState::Failed {
+                message: format!(
+                    "The page was reloaded or closed while this change ran. \
+                     The registry, read again now: {}.",
+                    now.join("; ")
+                ),
+                outcome: outcome.join(" "),
             };
             changes.entries.update(|entries| {
-                let id = entries.iter().map(|e| e.id + 1).max().unwrap_or(0);
-                entries.insert(
-                    0,
-                    Entry {
-                        id,
-                        registry: interrupted.registry.clone(),
-                        summary: format!("Interrupted: {}", interrupted.summary),
-                        state: EntryState::Failed {
-                            message: format!(
-                                "The page was reloaded or closed while this change ran. \
-                                 The registry, read again now: {}.",
-                                now.join("; ")
-                            ),
-                            outcome: outcome.join(" "),
-                        },
-                        undo,
-                        details: Vec::new(),
-                        retry: (!retry.is_empty()).then_some(retry),
-                    },
-                );
+                if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
+                    entry.state = state;
+                    entry.undo = collect_undo(undo);
+                    entry.retry = (!retry.is_empty()).then_some(retry);
+                    entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
+                }
             });
             changes.version.update(|v| *v += 1);
         });
+    }
+
+    /// An id no entry has, even after unreadable entries were dropped on reload.
+    fn next_id(&self) -> usize {
+        self.entries
+            .with_untracked(|entries| entries.iter().map(|e| e.id + 1).max().unwrap_or(0))
     }
 
     /// Runs the not-applied part of an interrupted change again.
@@ -318,12 +387,7 @@ impl Changes {
                     outcome: String::new(),
                 }
             };
-            let undo = match undo.len() {
-                0 => None,
-                1 => undo.pop(),
-                _ => Some(UndoAction::Batch(undo)),
-            };
-            changes.settle(id, state, undo);
+            changes.settle(id, state, collect_undo(undo));
             ticket.close();
             changes.version.update(|v| *v += 1);
         });
@@ -375,12 +439,26 @@ fn load_entries() -> (Vec<Entry>, usize) {
         .into_iter()
         .filter_map(|value| serde_json::from_value::<Entry>(value).ok())
         .map(|mut entry| {
-            if matches!(entry.state, EntryState::Undoing | EntryState::Retrying) {
-                entry.state = EntryState::UndoFailed {
-                    message: "The page was reloaded while this undo ran: check the tags, \
-                              then Undo again for what is left."
-                        .into(),
-                };
+            match entry.state {
+                EntryState::Undoing => {
+                    entry.state = EntryState::UndoFailed {
+                        message: "The page was reloaded while this undo ran: check the tags, \
+                                  then Undo again for what is left."
+                            .into(),
+                    }
+                }
+                // A retry writes through the journal: the reload reconciles it anew;
+                // a check left its intents on the entry for Check again.
+                EntryState::Retrying | EntryState::Checking => {
+                    entry.state = EntryState::Failed {
+                        message: "The page was reloaded while this ran: the registry is \
+                                  read again for it (Check again, or the entry that \
+                                  reconciles it)."
+                            .into(),
+                        outcome: String::new(),
+                    }
+                }
+                _ => {}
             }
             entry
         })
@@ -435,6 +513,7 @@ fn state_key(state: &EntryState) -> &'static str {
         EntryState::Failed { .. } => "failed",
         EntryState::Undoing => "undoing",
         EntryState::Retrying => "retrying",
+        EntryState::Checking => "checking",
         EntryState::Undone => "undone",
         EntryState::UndoFailed { .. } => "undo-failed",
     }
@@ -454,6 +533,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
         ),
         EntryState::Undoing => ("undoing…", None, false),
         EntryState::Retrying => ("retrying…", None, false),
+        EntryState::Checking => ("checking…", None, false),
         EntryState::Undone => ("undone", None, false),
         // What is left can be tried again (the network may be back).
         EntryState::UndoFailed { message } => {
@@ -482,6 +562,10 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                 .retry
                 .is_some()
                 .then(|| view! { <button type="button" on:click=move |_| changes.retry(id)>"Retry"</button> })}
+            {entry
+                .unchecked
+                .is_some()
+                .then(|| view! { <button type="button" on:click=move |_| changes.check_again(id)>"Check again"</button> })}
         </li>
     }
 }

@@ -82,7 +82,7 @@ pub struct RepositoryAccess {
 }
 
 pub struct AuthSession {
-    policy: AuthPolicy,
+    policy: RefCell<AuthPolicy>,
     clock: Clock,
     state: RefCell<State>,
     listener: RefCell<Option<Rc<dyn Fn()>>>,
@@ -91,15 +91,22 @@ pub struct AuthSession {
 impl AuthSession {
     pub fn new(registry_base: &str, trusted_realms: &[String], clock: Clock) -> Self {
         AuthSession {
-            policy: AuthPolicy::new(registry_base, trusted_realms),
+            policy: RefCell::new(AuthPolicy::new(registry_base, trusted_realms)),
             clock,
             state: RefCell::new(State::default()),
             listener: RefCell::new(None),
         }
     }
 
-    pub fn policy(&self) -> &AuthPolicy {
-        &self.policy
+    pub fn policy(&self) -> AuthPolicy {
+        self.policy.borrow().clone()
+    }
+
+    /// The deployment's trusted realms, when they arrive after the session was made
+    /// (config.json is read once the page has started).
+    pub fn trust_realms(&self, trusted_realms: &[String]) {
+        let registry = self.policy.borrow().registry_origin().to_owned();
+        *self.policy.borrow_mut() = AuthPolicy::new(&registry, trusted_realms);
     }
 
     pub(super) fn now(&self) -> u64 {
@@ -152,13 +159,13 @@ impl AuthSession {
     /// Whether credentials may be given to this registry at all (see `sign_in`).
     pub fn check_destinations(&self) -> Result<(), AuthRefusal> {
         let state = self.state.borrow();
+        let policy = self.policy();
         if let Some(Scheme::Bearer { realm, .. }) = &state.scheme {
-            self.policy.check_realm(realm)?;
-            self.policy.check_credentials_transport(realm)?;
+            policy.check_realm(realm)?;
+            policy.check_credentials_transport(realm)?;
         }
         drop(state);
-        self.policy
-            .check_credentials_transport(self.policy.registry_origin())
+        policy.check_credentials_transport(policy.registry_origin())
     }
 
     pub fn status(&self) -> SessionStatus {
