@@ -319,6 +319,13 @@ fn a_paged_tag_list_with_its_link_hidden_is_read_whole_or_marked() {
     assert!(error.advice().contains("Link"));
     assert!(!memory.was_sent("DELETE"));
 
+    // A registry that pages by n but ignores last (its cursor links unreadable):
+    // what follows the first page cannot be asked for, so the list is marked.
+    memory.state.borrow_mut().tag_page_ignores_last = true;
+    let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
+    assert_eq!(listing.tags.len(), 10);
+    assert!(listing.may_be_incomplete);
+
     // A registry that ignores n and last (distribution 2.8) sends everything at once.
     memory.state.borrow_mut().tag_page = None;
     let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();

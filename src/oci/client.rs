@@ -240,9 +240,12 @@ impl<C: HttpClient> Registry<C> {
                 .filter(|name| !seen_names.contains(*name))
                 .cloned()
                 .collect();
-            // Asked for what comes after the last name, a registry that ignores `last`
-            // sends the list again: it had sent everything the first time.
-            if asked_after_last && fresh.len() < names.len() {
+            // Asked for what comes after the last name, a page with nothing new means
+            // the registry ignores `last`. Whether it had sent everything at once, or
+            // pages by `n` with links this page cannot read, one more question tells.
+            if asked_after_last && fresh.is_empty() && !names.is_empty() {
+                listing.may_be_incomplete =
+                    listing.tags.len() > 1 && self.pages_by_n(&base_url).await.unwrap_or(true);
                 return Ok(listing);
             }
             seen_names.extend(fresh.iter().cloned());
@@ -277,6 +280,24 @@ impl<C: HttpClient> Registry<C> {
                 }
             };
         }
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Whether the list at `base_url` honours `n` (asked for one name, sends one).
+    async fn pages_by_n(&self, base_url: &str) -> Result<bool, RegistryError> {
+        let response = self
+            .execute(Request::new(Method::Get, format!("{base_url}?n=1")))
+            .await?;
+        let page: NamesPage =
+            serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
+                attempt: Attempt {
+                    method: Method::Get,
+                    url: format!("{base_url}?n=1"),
+                },
+                detail: format!("not the expected JSON: {e}"),
+            })?;
+        Ok(page.tags.or(page.repositories).unwrap_or_default().len() <= 1)
     }
 }
 

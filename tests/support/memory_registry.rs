@@ -26,6 +26,8 @@ pub struct State {
     /// Serve tag lists in pages of this size with no Link header, as a registry that
     /// pages does when CORS hides its Link.
     pub tag_page: Option<usize>,
+    /// With `tag_page`: page by `n` but ignore `last` (cursor-paging registries).
+    pub tag_page_ignores_last: bool,
     /// Every request, as "METHOD path".
     pub log: Vec<String>,
 }
@@ -254,7 +256,7 @@ impl MemoryRegistry {
                 .map(|t| t.keys().cloned().collect())
                 .unwrap_or_default();
             if let Some(size) = state.tag_page {
-                if let Some(last) = param("last") {
+                if let Some(last) = param("last").filter(|_| !state.tag_page_ignores_last) {
                     tags.retain(|t| *t > last);
                 }
                 let asked = param("n").and_then(|n| n.parse().ok()).unwrap_or(size);
