@@ -409,8 +409,7 @@ fn plain_failure(message: String) -> ItemFailure {
 
 /// Runs `change` for every tag: tags of one image one after another, different
 /// images in parallel (bounded). distribution fails (500) when the same manifest is
-/// written concurrently, and each removal decides from the tags still there whether
-/// the image itself goes, so one image's tags must not race each other.
+/// written concurrently, so one image's tags must not race each other.
 async fn per_image<'a, F, Fut>(
     chosen: &[String],
     digests: &HashMap<String, Digest>,
@@ -570,8 +569,8 @@ async fn remove_tags(
                 images.into_iter().map(|d| (d, Err(text.clone()))).collect()
             }
         };
-    // Tags of the selection removed so far. Until a tag is removed it still uses its
-    // image, so a failed removal never lets a later one delete the image under it.
+    // Tags of the selection removed so far: until a tag is removed it still uses its
+    // image, and the report names what the image was kept for.
     let removed = RefCell::new(HashSet::<String>::new());
     let (outside, groups, removed) = (&outside, &groups, &removed);
     let undo = per_image(

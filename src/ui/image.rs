@@ -259,18 +259,26 @@ async fn platform_sizes(
     repository: Repository,
     children: Vec<String>,
 ) -> HashMap<String, Result<u64, String>> {
-    let sizes = children.into_iter().map(|digest| {
-        let (registry, repository) = (&registry, &repository);
-        async move {
-            let size = registry
-                .manifest_get(repository, &digest)
-                .await
-                .map(|child| child.referenced_size())
-                .map_err(|e| e.headline().to_owned());
-            (digest, size)
-        }
-    });
-    futures_util::future::join_all(sizes)
+    use futures_util::stream::{self, StreamExt};
+    // A handful at a time: an index may list many platforms.
+    stream::iter(children)
+        .map(|digest| {
+            let (registry, repository) = (&registry, &repository);
+            async move {
+                // Children are named by digest only; the bytes are checked against it.
+                let size = match Digest::parse(&digest) {
+                    Ok(child) => registry
+                        .manifest_get(repository, child.as_str())
+                        .await
+                        .map(|child| child.referenced_size())
+                        .map_err(|e| e.headline().to_owned()),
+                    Err(error) => Err(error.to_string()),
+                };
+                (digest, size)
+            }
+        })
+        .buffer_unordered(crate::oci::changes::CONCURRENT_LOOKUPS)
+        .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect()

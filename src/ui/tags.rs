@@ -855,13 +855,19 @@ async fn summarize_digest(
         // An index has no config: its first platform's tells when it was built. Best
         // effort: without it the row just has no date.
         ManifestKind::Index => match first_platform(&manifest) {
-            Some(child) => match registry.manifest_get(repository, child).await {
-                Ok(child) => registry
+            // By digest only (the bytes are then checked against it), never a tag.
+            Some(child) => match async {
+                let child = Digest::parse(child).ok()?;
+                registry.manifest_get(repository, child.as_str()).await.ok()
+            }
+            .await
+            {
+                Some(child) => registry
                     .image_config_of(repository, &child)
                     .await
                     .ok()
                     .flatten(),
-                Err(_) => None,
+                None => None,
             },
             None => None,
         },
