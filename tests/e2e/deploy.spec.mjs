@@ -253,6 +253,7 @@ test.describe('CORS front', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('access-control-allow-origin')).toBe(deployment.url);
     expect(response.headers.get('access-control-expose-headers')).toContain('WWW-Authenticate');
+    expect(response.headers.get('timing-allow-origin')).toBe(deployment.url);
     expect(parseBearerChallenge(response.headers.get('www-authenticate')).realm).toBe(`${deployment.registryUrl}/token`);
     const token = await fetch(`${deployment.registryUrl}/token?service=tagdeck-registry`, {
       headers: { Origin: deployment.url, Authorization: basic(deployment.users.admin) },
