@@ -123,6 +123,16 @@ impl SharedDigests {
         }
     }
 
+    /// Forgets that `tag` points at `digest` (it was removed or moved).
+    pub fn remove(&mut self, tag: &str, digest: &str) {
+        if let Some(tags) = self.tags_by_digest.get_mut(digest) {
+            tags.retain(|t| t != tag);
+            if tags.is_empty() {
+                self.tags_by_digest.remove(digest);
+            }
+        }
+    }
+
     /// Up to `limit` other tags known to point at `digest`, in version order, and how
     /// many other tags there are in all. Cost does not grow with the number of tags.
     pub fn others(&self, tag: &str, digest: &str, limit: usize) -> (Vec<String>, usize) {

@@ -55,6 +55,23 @@ impl From<Written> for UndoAction {
 }
 
 impl UndoAction {
+    /// The repositories and tags this action's change touched (and its undo touches).
+    fn touched(&self, registry: &str) -> Vec<Touched> {
+        match self {
+            UndoAction::Restore(removal) => vec![Touched {
+                registry: registry.to_owned(),
+                repository: removal.repository.to_string(),
+                tags: removal.tags.iter().map(ToString::to_string).collect(),
+            }],
+            UndoAction::Revert(write) => vec![Touched {
+                registry: registry.to_owned(),
+                repository: write.repository.to_string(),
+                tags: vec![write.tag.to_string()],
+            }],
+            UndoAction::Batch(items) => items.iter().flat_map(|i| i.touched(registry)).collect(),
+        }
+    }
+
     /// A change that changed nothing (a tag that already pointed at the image, a bulk
     /// run where every item failed) has nothing to undo.
     fn is_noop(&self) -> bool {
@@ -159,12 +176,22 @@ pub struct Entry {
     pub unchecked: Option<Vec<Intent>>,
 }
 
+/// Which tags a change touched, so views refresh just those.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Touched {
+    pub registry: String,
+    pub repository: String,
+    pub tags: Vec<String>,
+}
+
 /// Tab-wide state for changes: the activity list, and a counter that views
-/// showing registry content watch to reload after a change.
+/// showing registry content watch to refresh after a change.
 #[derive(Clone, Copy)]
 pub struct Changes {
     pub entries: RwSignal<Vec<Entry>>,
     pub version: RwSignal<u64>,
+    /// What the last change touched, per repository (set with each `version` bump).
+    pub touched: StoredValue<Vec<Touched>>,
     /// Whether the list (and its Undo data) is safe in session storage; when not,
     /// the user is told that a reload loses Undo.
     saved: RwSignal<bool>,
@@ -178,6 +205,7 @@ impl Changes {
         let changes = Changes {
             entries: RwSignal::new(entries),
             version: RwSignal::new(0),
+            touched: StoredValue::new(Vec::new()),
             saved: RwSignal::new(true),
             unreadable: RwSignal::new(unreadable),
         };
@@ -215,6 +243,10 @@ impl Changes {
                 error.written().cloned().map(UndoAction::from),
             ),
         };
+        let touched = undo
+            .as_ref()
+            .map(|u| u.touched(registry))
+            .unwrap_or_default();
         // Unique even after unreadable entries were dropped on reload: an id taken
         // twice could make Undo undo the wrong change.
         let id = self.next_id();
@@ -233,6 +265,12 @@ impl Changes {
                 },
             );
         });
+        self.announce(touched);
+    }
+
+    /// Tells the views that the registry changed, and where.
+    fn announce(&self, touched: Vec<Touched>) {
+        self.touched.set_value(touched);
         self.version.update(|v| *v += 1);
     }
 
@@ -387,9 +425,14 @@ impl Changes {
                     outcome: String::new(),
                 }
             };
-            changes.settle(id, state, collect_undo(undo));
+            let undo = collect_undo(undo);
+            let touched = undo
+                .as_ref()
+                .map(|u| u.touched(&entry.registry))
+                .unwrap_or_default();
+            changes.settle(id, state, undo);
             ticket.close();
-            changes.version.update(|v| *v += 1);
+            changes.announce(touched);
         });
     }
 
@@ -422,7 +465,7 @@ impl Changes {
                 Err((message, left)) => (EntryState::UndoFailed { message }, Some(left)),
             };
             changes.settle(id, state, left);
-            changes.version.update(|v| *v += 1);
+            changes.announce(action.touched(&entry.registry));
         });
     }
 }

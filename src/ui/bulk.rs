@@ -34,12 +34,12 @@ enum BulkKind {
     Remove,
 }
 
-/// The items that failed in the last bulk change. Kept outside the tag view, which
-/// reloads after every change, so they can be retried.
+/// The items that failed in the last bulk change, per registry views: they stay
+/// selected for a retry, also after the user left the repository and came back.
 #[derive(Clone, Copy)]
 pub struct BulkRetry(RwSignal<Option<PendingRetry>>);
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct PendingRetry {
     repository: String,
     kind: BulkKind,
@@ -113,16 +113,14 @@ pub fn BulkBar(
     let cancelled = RwSignal::new(false);
     // Checks after a run that concern an image rather than one item.
     let warnings = RwSignal::new(Vec::<String>::new());
-    // After the reload that follows a bulk change, its failed items come back selected.
-    let pending = retry
-        .0
-        .get_untracked()
-        .filter(|p| p.repository == repository.as_str());
-    if let Some(pending) = &pending {
+    // The failed items of the last bulk change in this repository: they stay
+    // selected, and can be retried. Also when the user comes back to the repository.
+    let this_repository = repository.to_string();
+    let pending = Memo::new(move |_| retry.0.get().filter(|p| p.repository == this_repository));
+    if let Some(pending) = pending.get_untracked() {
         selection.tags.set(pending.tags.iter().cloned().collect());
         pattern.set(pending.pattern.clone());
     }
-    let pending = StoredValue::new(pending);
     let count = move || selection.tags.with(|s| s.len());
     let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
     // Selected tags the filter hides are acted on too: say how many there are.
@@ -233,6 +231,7 @@ pub fn BulkBar(
                     .cloned()
                     .collect()
             });
+            selection.tags.set(failed_tags.iter().cloned().collect());
             retry.0.set((!failed_tags.is_empty()).then(|| PendingRetry {
                 repository: repository.to_string(),
                 kind,
@@ -249,7 +248,7 @@ pub fn BulkBar(
         <Show when=move || { count() > 0 || items.with(|i| !i.is_empty()) }>
             {move || {
                 pending
-                    .get_value()
+                    .get()
                     .map(|p| {
                         let kind = p.kind;
                         view! {
@@ -259,7 +258,7 @@ pub fn BulkBar(
                                     p.tags.len(),
                                 )}
                                 <button type="button" on:click=move |_| {
-                                    pending.set_value(None);
+                                    retry.0.set(None);
                                     run(kind, false);
                                 }>"Retry failed"</button>
                             </div>

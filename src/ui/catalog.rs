@@ -22,7 +22,10 @@ impl CatalogFilter {
 #[component]
 pub fn CatalogView(registry: String) -> impl IntoView {
     let client = browser::client_for_this_view();
+    let changes = crate::ui::activity::use_changes();
     let repositories = LocalResource::new(move || {
+        // A change may add a repository (a copy): listed again after each one.
+        changes.version.track();
         let registry = net::registry(&registry, client.clone());
         async move { registry.catalog().await }
     });

@@ -60,7 +60,10 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
     let details = {
         let (registry, parsed, reference) = (registry.clone(), parsed.clone(), reference.clone());
         let client = browser::client_for_this_view();
+        let changes = crate::ui::activity::use_changes();
         LocalResource::new(move || {
+            // Read again after each change made in this tab (the tag may have moved).
+            changes.version.track();
             let registry = net::registry(&registry, client.clone());
             load_image(registry, parsed.clone(), reference.clone())
         })

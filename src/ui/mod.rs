@@ -98,7 +98,6 @@ pub fn App() -> impl IntoView {
 #[component]
 fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
-    let changes = activity::use_changes();
     Dialog::provide();
     bulk::BulkRetry::provide();
     tags::TagViewMemory::provide();
@@ -112,8 +111,8 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                 let address = address.clone();
                 move || {
                     let address = address.clone();
-                    // Views re-read the registry after every change made in this tab.
-                    changes.version.track();
+                    // Views stay across changes made in this tab and refresh what
+                    // they show themselves (see `Changes::touched`).
                     match router.route().view {
                         View::Catalog => view! { <CatalogView registry=address /> }.into_any(),
                         View::Repository { name } => {

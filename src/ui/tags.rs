@@ -25,11 +25,12 @@ use crate::model::tag_table::{
 use crate::model::version_order::natural_cmp;
 use crate::net;
 use crate::net::RegistryHttp;
-use crate::oci::client::{head_concurrency, HeadPlan, Registry};
+use crate::oci::client::{head_concurrency, HeadPlan, Registry, TagListing};
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository};
 use crate::oci::pagination::origin_of;
+use crate::ui::activity::use_changes;
 use crate::ui::browser;
 use crate::ui::bulk::{BulkBar, Selection};
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
@@ -226,13 +227,40 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     let registry_for_bulk = registry.clone();
     let api = Rc::new(net::registry(&registry, client));
     let plan = head_plan(&api);
-    spawn_local(load_tags(
-        api,
-        repository.clone(),
-        data,
-        queue.clone(),
+    let pool = WorkerPool {
+        registry: api,
+        repository: repository.clone(),
+        queue: queue.clone(),
+        summarized: Rc::default(),
+        batcher: AnswerBatcher::new(data),
+        running: Rc::default(),
         plan,
-    ));
+        bound: Rc::default(),
+    };
+    spawn_local(load_tags(pool.clone(), data));
+    // A change made in this tab: the view stays, re-lists the tags and re-resolves
+    // only the tags the change touched; every other row keeps its digest.
+    {
+        let changes = use_changes();
+        let (registry, repository) = (registry.clone(), repository.to_string());
+        let pool = SendWrapper::new(pool);
+        Effect::new(move |seen: Option<u64>| {
+            let version = changes.version.get();
+            if seen.is_some_and(|seen| seen != version) {
+                let touched: Vec<String> = changes.touched.with_value(|touched| {
+                    touched
+                        .iter()
+                        .filter(|t| t.registry == registry && t.repository == repository)
+                        .flat_map(|t| t.tags.iter().cloned())
+                        .collect()
+                });
+                if !touched.is_empty() {
+                    spawn_local(refresh_tags((*pool).clone(), data, touched));
+                }
+            }
+            version
+        });
+    }
 
     let memory = expect_context::<TagViewMemory>();
     let remembered = memory.recall(repository.as_str());
@@ -701,26 +729,10 @@ fn next_hop_protocol(base_url: &str) -> Option<String> {
 /// Lists every tag and resolves digests and summaries with a bounded pool of
 /// workers, which start on the first page: on a paginated registry rows fill in while
 /// later pages load, and tags listed before a failure still get their digests.
-async fn load_tags(
-    registry: Rc<Registry<RegistryHttp>>,
-    repository: Repository,
-    data: TagData,
-    queue: ResolveQueue,
-    plan: Rc<HeadPlan>,
-) {
-    let pool = WorkerPool {
-        registry,
-        repository: repository.clone(),
-        queue,
-        summarized: Rc::default(),
-        batcher: AnswerBatcher::new(data),
-        running: Rc::default(),
-        plan,
-        bound: Rc::default(),
-    };
+async fn load_tags(pool: WorkerPool, data: TagData) {
     let listed = pool
         .registry
-        .tags(&repository, |page| {
+        .tags(&pool.repository, |page| {
             data.tags.try_update(|tags| tags.extend_from_slice(page));
             let mut page = page.to_vec();
             page.sort_by(|a, b| natural_cmp(a, b));
@@ -728,12 +740,64 @@ async fn load_tags(
             pool.top_up();
         })
         .await;
+    settle_listing(data, listed);
+}
+
+fn settle_listing(data: TagData, listed: Result<TagListing, RegistryError>) {
     data.listing.try_set(match listed {
         Ok(listing) => Listing::Done {
             may_be_incomplete: listing.may_be_incomplete,
         },
         Err(error) => Listing::Failed(error),
     });
+}
+
+/// After a change: the tags are listed again (a change may add or remove tags), the
+/// `touched` ones resolved again first, and tags new to the list resolved; every
+/// other row keeps what it shows.
+async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
+    let listed = pool.registry.tags(&pool.repository, |_| {}).await;
+    if let Ok(listing) = &listed {
+        let now: HashSet<&String> = listing.tags.iter().collect();
+        let touched: HashSet<&String> = touched.iter().collect();
+        let forget = |tag: &String| !now.contains(tag) || touched.contains(tag);
+        let forgotten: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
+            digests
+                .iter()
+                .filter(|(tag, _)| forget(tag))
+                .filter_map(|(tag, lookup)| match lookup {
+                    Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
+                    Lookup::Failed(_) => None,
+                })
+                .collect()
+        });
+        data.shared.try_update(|shared| {
+            for (tag, digest) in &forgotten {
+                shared.remove(tag, digest.as_str());
+            }
+        });
+        data.digests
+            .try_update(|digests| digests.retain(|tag, _| !forget(tag)));
+        data.tags.try_set(listing.tags.clone());
+        let mut first: Vec<String> = listing
+            .tags
+            .iter()
+            .filter(|t| touched.contains(t))
+            .cloned()
+            .collect();
+        first.sort_by(|a, b| natural_cmp(a, b));
+        let mut unknown: Vec<String> = listing
+            .tags
+            .iter()
+            .filter(|t| !touched.contains(t) && !pool.batcher.is_known(t))
+            .cloned()
+            .collect();
+        unknown.sort_by(|a, b| natural_cmp(a, b));
+        pool.queue.put_first(first);
+        pool.queue.put_last(unknown);
+        pool.top_up();
+    }
+    settle_listing(data, listed);
 }
 
 /// Up to [`WorkerPool::bound`] workers draining the queue; a worker ends when the

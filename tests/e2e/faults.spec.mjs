@@ -259,3 +259,32 @@ test('a registry killed and restarted in the middle of a bulk run: the report ma
   expect(failed).toBeGreaterThan(0);
   await page.screenshot({ path: screenshotPath('fault-bulk-restart'), fullPage: true });
 });
+
+test('after a change the tag view stays and re-resolves only the tags the change touched', async ({ page, faults }) => {
+  const repo = 'scale/many-tags';
+  const total = Object.keys(faults.report.repositories[repo]).length;
+  const digest = faults.report.repositories[repo]['build-00000'].digest;
+  await openRepository(page, faults, repo);
+  await expect(page.getByText(`${total} tags`, { exact: true })).toBeVisible();
+  // Every digest known: the loading is over.
+  await expect(page.getByRole('status').filter({ hasText: /digests \d+ of/ })).toHaveCount(0, { timeout: 30_000 });
+  await page.locator('[role="table"]').evaluate((table) => { table.dataset.marker = 'kept'; });
+  faults.proxy.clearLog();
+  await tagRow(page, 'build-00000').getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('in-place');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText(`now points at ${digest}`);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByText(`${total + 1} tags`, { exact: true })).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('in-place');
+  await expect(tagRow(page, 'in-place').locator('code.digest')).toHaveAttribute('title', digest);
+  // The same table element: no remount.
+  await expect(page.locator('[role="table"]')).toHaveAttribute('data-marker', 'kept');
+  // The change itself reads in-place twice and writes it once; the refresh lists the
+  // tags again and resolves in-place alone, never the other tags.
+  const manifestReads = faults.proxy.log.filter((e) => ['HEAD', 'GET'].includes(e.method) && e.path.includes('/manifests/'));
+  const others = manifestReads.filter((e) => !e.path.includes('/manifests/in-place') && !e.path.includes('/manifests/sha256:'));
+  expect(others, JSON.stringify(others)).toEqual([]);
+  expect(manifestReads.length).toBeLessThan(10);
+  expect(faults.proxy.log.filter((e) => e.path.includes('/tags/list')).length).toBeLessThanOrEqual(6);
+});
