@@ -136,15 +136,6 @@ pub fn session_store(key: &str, value: &str) -> bool {
     session_storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
 }
 
-pub fn element_by_id(id: &str) -> Option<web_sys::HtmlElement> {
-    use wasm_bindgen::JsCast;
-    window()?
-        .document()?
-        .get_element_by_id(id)?
-        .dyn_into::<web_sys::HtmlElement>()
-        .ok()
-}
-
 thread_local! {
     /// Origins the page's Content-Security-Policy refused to connect to.
     static BLOCKED_ORIGINS: std::cell::RefCell<Vec<String>> =

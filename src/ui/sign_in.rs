@@ -7,6 +7,7 @@ use crate::net::{self, FetchClient};
 use crate::oci::auth::{host_of, Credentials, SessionStatus};
 use crate::oci::error::RegistryError;
 use crate::ui::browser;
+use crate::ui::change_dialog::Modal;
 use crate::ui::reconnect::Reconnect;
 
 /// The sign-in of the registry in use, for every view. Copy: signals only.
@@ -154,6 +155,13 @@ pub fn SignInForm(address: String) -> impl IntoView {
     let secret = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<(String, String)>);
     let busy = RwSignal::new(false);
+    // The form asks for one thing: the keyboard goes to its first field.
+    let user_field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if let Some(field) = user_field.get() {
+            let _ = field.focus();
+        }
+    });
 
     let submit = {
         let address = address.clone();
@@ -224,6 +232,7 @@ pub fn SignInForm(address: String) -> impl IntoView {
                 })}
             <label for="sign-in-user">"User name"</label>
             <input
+                node_ref=user_field
                 id="sign-in-user"
                 name="username"
                 type="text"
@@ -270,37 +279,13 @@ pub fn SignInForm(address: String) -> impl IntoView {
 #[component]
 pub fn SignInDialog(address: String) -> Option<AnyView> {
     let sign_in = use_sign_in()?;
-    let container = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move || {
-        if container.get().is_some() {
-            if let Some(field) = browser::element_by_id("sign-in-user") {
-                let _ = field.focus();
-            }
-        }
-    });
+    let address = StoredValue::new(address);
     Some(
         view! {
             <Show when=move || sign_in.dialog_open.get()>
-                <div class="dialog-backdrop" on:click=move |_| sign_in.close()></div>
-                <div
-                    class="dialog"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-labelledby="sign-in-heading"
-                    node_ref=container
-                    on:keydown=move |event| {
-                        if event.key() == "Escape" {
-                            sign_in.close();
-                        } else if let Some(container) = container.get_untracked() {
-                            browser::keep_focus_inside(&container, &event);
-                        }
-                    }
-                >
-                    <SignInForm address=address.clone() />
-                    <div class="dialog-close">
-                        <button type="button" on:click=move |_| sign_in.close()>"Close"</button>
-                    </div>
-                </div>
+                <Modal labelled_by="sign-in-heading" on_close=Callback::new(move |()| sign_in.close())>
+                    <SignInForm address=address.get_value() />
+                </Modal>
             </Show>
         }
         .into_any(),
