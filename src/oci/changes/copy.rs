@@ -1,0 +1,213 @@
+//! Copying an image (a whole multi-arch index included) to another repository by
+//! mounting its blobs, then tagging the exact manifest bytes.
+
+use super::error::ChangeError;
+use super::tag_write::TagWrite;
+use crate::oci::client::{MountOutcome, Registry};
+use crate::oci::error::RegistryError;
+use crate::oci::http::{HttpClient, Method};
+use crate::oci::manifest::{Descriptor, Manifest, ManifestKind};
+use crate::oci::media;
+use crate::oci::names::{Digest, Repository, Tag};
+
+/// Manifests an index (and the indexes it lists) may bring into a copy.
+const MAX_MANIFESTS_BELOW: usize = 1000;
+
+/// What a copy did, blob by blob.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyReport {
+    pub mounted: usize,
+    pub already_present: usize,
+    pub uploaded: usize,
+    /// Manifests written, the tagged one included.
+    pub manifests: usize,
+    /// Manifests of an index the target already had.
+    pub manifests_present: usize,
+}
+
+/// A step of a copy, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyStep {
+    pub done: usize,
+    pub total: usize,
+    pub what: String,
+}
+
+fn copy_stopped(cause: ChangeError) -> ChangeError {
+    ChangeError::CopyStopped {
+        cause: Box::new(cause),
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Copies `source` (an image or a whole multi-arch index) from `from` to `to` as
+    /// `tag`: blobs are mounted (or skipped when present), child manifests put by
+    /// digest, then the top manifest is tagged. Nothing is pulled through the browser
+    /// unless the registry refuses to mount.
+    pub async fn copy_image(
+        &self,
+        from: &Repository,
+        source: &Manifest,
+        to: &Repository,
+        tag: &Tag,
+        move_from: Option<&Digest>,
+        mut on_step: impl FnMut(CopyStep) -> bool,
+    ) -> Result<(TagWrite, CopyReport), ChangeError> {
+        // `on_step` answers false to stop (the user pressed Cancel): checked before
+        // each step, never in the middle of one.
+        let mut step = |done: usize, total: usize, what: String| {
+            if on_step(CopyStep { done, total, what }) {
+                Ok(())
+            } else {
+                Err(ChangeError::Cancelled { done, total })
+            }
+        };
+        let below = self.manifests_below(from, source).await?;
+        let images: Vec<&Manifest> = std::iter::once(source)
+            .chain(below.iter())
+            .filter(|m| m.kind() != ManifestKind::Index)
+            .collect();
+        let blobs: Vec<Descriptor> = images
+            .iter()
+            .flat_map(|m| m.view.config.iter().chain(m.view.layers.iter()).cloned())
+            .filter(|b| b.media_type.as_deref() != Some(media::OCI_EMPTY) || b.size > 0)
+            .collect();
+        let total = blobs.len() + below.len() + 1;
+        let mut done = 0;
+        let mut report = CopyReport::default();
+        for blob in &blobs {
+            let digest = Digest::parse(&blob.digest)?;
+            step(done, total, format!("blob {}", digest.short(12)))?;
+            self.copy_blob(from, to, blob, &digest, &mut report)
+                .await
+                .map_err(copy_stopped)?;
+            done += 1;
+        }
+        // Children before the indexes that list them: a registry refuses an index
+        // whose manifests it does not have.
+        for child in &below {
+            step(done, total, format!("manifest {}", child.digest.short(12)))?;
+            match self.manifest_head(to, child.digest.as_str()).await {
+                Ok(_) => report.manifests_present += 1,
+                Err(RegistryError::NotFound { .. }) => {
+                    self.manifest_put(to, child.digest.as_str(), &child.bytes, &child.content_type)
+                        .await
+                        .map_err(|e| copy_stopped(e.into()))?;
+                    report.manifests += 1;
+                }
+                Err(error) => return Err(copy_stopped(error.into())),
+            }
+            done += 1;
+        }
+        step(done, total, format!("tag {tag}"))?;
+        let write =
+            self.put_tag(to, tag, source, move_from)
+                .await
+                .map_err(|error| match error {
+                    // The dialog asks to confirm the move: nothing to say yet.
+                    ChangeError::WouldMove { .. } => error,
+                    ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. } => {
+                        copy_stopped(error)
+                    }
+                    error => error,
+                })?;
+        report.manifests += 1;
+        // Past the last write: too late to cancel, whatever the answer.
+        let _ = step(total, total, "done".into());
+        Ok((write, report))
+    }
+
+    /// Every manifest an index lists, and what those list in turn (an index may list
+    /// indexes), each once, deepest first: the order to PUT them in. Empty for an image.
+    async fn manifests_below(
+        &self,
+        repository: &Repository,
+        source: &Manifest,
+    ) -> Result<Vec<Manifest>, RegistryError> {
+        let mut found: Vec<Manifest> = Vec::new();
+        let mut seen = std::collections::HashSet::from([source.digest.clone()]);
+        // Breadth first from the source; reversed, every manifest comes after all the
+        // manifests below it.
+        let mut next = 0;
+        let mut children: Vec<String> = source
+            .view
+            .manifests
+            .iter()
+            .map(|c| c.digest.clone())
+            .collect();
+        loop {
+            for child in children {
+                // A child is named by digest, never by tag: checked before the URL,
+                // and the bytes fetched are verified against it.
+                let digest = Digest::parse(&child).map_err(|e| RegistryError::Malformed {
+                    attempt: crate::oci::error::Attempt {
+                        method: Method::Get,
+                        url: format!("{repository}@{}", source.digest),
+                    },
+                    detail: format!("the index lists a manifest by no valid digest: {e}"),
+                })?;
+                let manifest = self.manifest_get(repository, digest.as_str()).await?;
+                if seen.insert(manifest.digest.clone()) {
+                    found.push(manifest);
+                }
+                if found.len() > MAX_MANIFESTS_BELOW {
+                    return Err(RegistryError::Malformed {
+                        attempt: crate::oci::error::Attempt {
+                            method: Method::Get,
+                            url: format!("{repository}@{}", source.digest),
+                        },
+                        detail: format!(
+                            "the index lists more than {MAX_MANIFESTS_BELOW} manifests"
+                        ),
+                    });
+                }
+            }
+            let Some(parent) = found.get(next) else { break };
+            children = parent
+                .view
+                .manifests
+                .iter()
+                .map(|c| c.digest.clone())
+                .collect();
+            next += 1;
+        }
+        found.reverse();
+        Ok(found)
+    }
+
+    async fn copy_blob(
+        &self,
+        from: &Repository,
+        to: &Repository,
+        blob: &Descriptor,
+        digest: &Digest,
+        report: &mut CopyReport,
+    ) -> Result<(), ChangeError> {
+        if self.blob_head(to, digest).await?.is_some() {
+            report.already_present += 1;
+            return Ok(());
+        }
+        match self.blob_mount(to, digest, from).await? {
+            MountOutcome::Mounted => report.mounted += 1,
+            MountOutcome::UploadStarted { location } => {
+                // The registry would not mount: send the bytes through the browser.
+                // Bounded: a larger layer is refused with advice, never held whole in
+                // the page's memory.
+                let uploaded = async {
+                    let bytes = self
+                        .blob_get_verified(from, blob, media::MAX_BROWSER_COPY_BYTES)
+                        .await?;
+                    self.blob_upload_to(&location, digest, &bytes).await
+                }
+                .await;
+                if let Err(error) = uploaded {
+                    // Best effort: the error that matters is the upload's.
+                    let _ = self.blob_upload_cancel(&location).await;
+                    return Err(error.into());
+                }
+                report.uploaded += 1;
+            }
+        }
+        Ok(())
+    }
+}

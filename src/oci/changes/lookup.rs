@@ -1,0 +1,103 @@
+//! What tags point at now, read just before and just after a change.
+
+use futures_util::stream::{self, StreamExt};
+
+use super::error::ChangeError;
+use super::CONCURRENT_LOOKUPS;
+use crate::oci::client::{ManifestHead, Registry};
+use crate::oci::error::RegistryError;
+use crate::oci::http::HttpClient;
+use crate::oci::names::{Digest, Repository};
+
+impl<C: HttpClient> Registry<C> {
+    /// The digest `tag` points at now, or `None` when the tag does not exist.
+    pub async fn resolve_tag(
+        &self,
+        repository: &Repository,
+        tag: &str,
+    ) -> Result<Option<Digest>, RegistryError> {
+        Ok(self
+            .look_up_tag(repository, tag)
+            .await?
+            .map(|(digest, _)| digest))
+    }
+
+    /// What `tag` points at now, digest and media type; `None` when it does not exist.
+    pub(super) async fn look_up_tag(
+        &self,
+        repository: &Repository,
+        tag: &str,
+    ) -> Result<Option<(Digest, String)>, RegistryError> {
+        match self.manifest_head(repository, tag).await {
+            Ok(ManifestHead {
+                digest: Some(digest),
+                media_type,
+                ..
+            }) => Ok(Some((digest, media_type.unwrap_or_default()))),
+            // CORS hides Docker-Content-Digest: hash the bytes instead.
+            Ok(_) => {
+                let manifest = self.manifest_get(repository, tag).await?;
+                Ok(Some((manifest.digest.clone(), manifest.media_type())))
+            }
+            Err(RegistryError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Checks that `tag` points at `expected` (or is gone, for `None`).
+    pub(super) async fn expect_tag(
+        &self,
+        repository: &Repository,
+        tag: &str,
+        expected: Option<&Digest>,
+    ) -> Result<(), ChangeError> {
+        let found = self.resolve_tag(repository, tag).await?;
+        if found.as_ref() == expected {
+            return Ok(());
+        }
+        Err(ChangeError::NotApplied {
+            tag: tag.to_owned(),
+            expected: expected.cloned(),
+            found,
+        })
+    }
+
+    /// What each of `tags` points at now (digest and media type), `None` for a tag
+    /// that no longer exists; `CONCURRENT_LOOKUPS` requests at a time.
+    pub(super) async fn look_up_tags(
+        &self,
+        repository: &Repository,
+        tags: &[String],
+    ) -> Result<Vec<(String, Option<(Digest, String)>)>, RegistryError> {
+        let lookups = stream::iter(tags.iter().cloned())
+            .map(|tag| async move {
+                let found = self.look_up_tag(repository, &tag).await;
+                (tag, found)
+            })
+            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .collect::<Vec<_>>()
+            .await;
+        lookups
+            .into_iter()
+            .map(|(tag, found)| found.map(|found| (tag, found)))
+            .collect()
+    }
+
+    /// The tags among `candidates` that point at `digest` right now.
+    pub async fn tags_pointing_at(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        candidates: &[String],
+    ) -> Result<Vec<String>, RegistryError> {
+        let mut matching: Vec<String> = self
+            .look_up_tags(repository, candidates)
+            .await?
+            .into_iter()
+            .filter(|(_, found)| found.as_ref().is_some_and(|(d, _)| d == digest))
+            .map(|(tag, _)| tag)
+            .collect();
+        matching.sort();
+        Ok(matching)
+    }
+}

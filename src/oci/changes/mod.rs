@@ -1,0 +1,31 @@
+//! Changes to tags, composed from the registry operations: add or move a tag, copy an
+//! image to another repository, remove one tag without touching the others that share
+//! its image, delete an image, and put back what a change replaced (undo).
+//!
+//! Every change re-reads the registry just before acting and checks the result after,
+//! so what the user saw and what happened can never silently differ.
+//!
+//! When a write fails, only a definite refusal means "nothing changed": an error
+//! answer in 4xx (but 408 and 429) to a request that was the first write, or a request
+//! never sent (see [`is_definite_refusal`]). After anything else (a 5xx, a timeout, a
+//! dropped connection, a cancel) the write may have been applied: the registry is read
+//! again and the result states what is true now. Whenever anything was written, the
+//! failure carries the Undo record ([`ChangeError::written`]).
+
+mod copy;
+mod error;
+mod lookup;
+mod placeholder;
+mod removal;
+mod tag_write;
+mod users;
+
+pub use copy::{CopyReport, CopyStep};
+pub use error::{is_definite_refusal, ChangeError, Written};
+pub use placeholder::{PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
+pub use removal::{Removal, RemovalMethod};
+pub use tag_write::{TagBefore, TagWrite};
+pub use users::ImageUsers;
+
+/// Requests in flight at once when a change must look at many tags.
+pub const CONCURRENT_LOOKUPS: usize = 6;

@@ -1,0 +1,138 @@
+//! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
+//! pointed at a unique throw-away manifest, which is then deleted by digest.
+
+use super::error::{after_write, applied_anyway, keep_undo_unless_unchanged, ChangeError, Written};
+use super::removal::Removal;
+use crate::oci::client::Registry;
+use crate::oci::error::RegistryError;
+use crate::oci::http::{HttpClient, Method};
+use crate::oci::manifest::Manifest;
+use crate::oci::media;
+use crate::oci::names::{Digest, Repository, Tag};
+
+impl<C: HttpClient> Registry<C> {
+    /// For registries that cannot delete a tag (distribution 2.8): point the tag at a
+    /// unique throw-away manifest, then delete that manifest by its digest. Every step
+    /// that fails without a definite refusal is checked by reading the tag again.
+    pub(super) async fn detach_with_placeholder(
+        &self,
+        removal: &mut Removal,
+        unique: &str,
+    ) -> Result<(), ChangeError> {
+        let (repository, tag) = (removal.repository.clone(), removal.tags[0].clone());
+        // Uploading the placeholder's blobs changes no tag and no manifest: whatever
+        // happens to them, nothing the user sees has changed.
+        let placeholder = placeholder_manifest(self, &repository, &tag, unique)
+            .await
+            .map_err(|e| ChangeError::Refused(Box::new(e)))?;
+        removal.placeholder = Some(placeholder.digest.clone());
+        if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
+            let seen = removal.digest.clone();
+            self.recheck_tag(
+                &repository,
+                &tag,
+                (Some(&seen), Some(&placeholder.digest)),
+                error,
+            )
+            .await
+            .map_err(|e| {
+                keep_undo_unless_unchanged(e, Written::Removal(Box::new(removal.clone())))
+            })?;
+        }
+        let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
+            return Ok(());
+        };
+        // Whatever the failure, the tag is read again before anything is undone.
+        if matches!(self.resolve_tag(&repository, tag.as_str()).await, Ok(None)) {
+            removal.note = Some(applied_anyway(&cause));
+            return Ok(());
+        }
+        // Put the tag back before reporting: never leave it on the placeholder.
+        let cause = Box::new(cause);
+        let now = match self
+            .manifest_put_tag(&repository, &tag, &removal.manifest)
+            .await
+        {
+            Ok(_) => Ok(Some(removal.digest.clone())),
+            Err(_) => self.resolve_tag(&repository, tag.as_str()).await,
+        };
+        let written = || Written::Removal(Box::new(removal.clone()));
+        match now {
+            Ok(Some(digest)) if digest == removal.digest => Err(ChangeError::RolledBack {
+                tag: tag.to_string(),
+                digest,
+                placeholder: placeholder.digest,
+                cause,
+            }),
+            // The placeholder's delete had landed after all: the tag is gone.
+            Ok(None) => {
+                removal.note = Some(applied_anyway(&cause));
+                Ok(())
+            }
+            Ok(Some(_)) => Err(after_write(
+                ChangeError::Stranded {
+                    tag: tag.to_string(),
+                    original: removal.digest.clone(),
+                    placeholder: placeholder.digest,
+                    cause,
+                },
+                written(),
+            )),
+            Err(reread) => Err(after_write(
+                ChangeError::Unknown {
+                    cause,
+                    reread: Box::new(reread),
+                },
+                written(),
+            )),
+        }
+    }
+}
+
+/// The labels that mark a placeholder manifest's config, and name the tag it removes.
+pub const PLACEHOLDER_LABEL: &str = "org.tagdeck.placeholder";
+pub const PLACEHOLDER_TAG_LABEL: &str = "org.tagdeck.tag";
+
+/// A manifest that no other tag can share: its config carries the tag and `unique`.
+async fn placeholder_manifest<C: HttpClient>(
+    registry: &Registry<C>,
+    repository: &Repository,
+    tag: &Tag,
+    unique: &str,
+) -> Result<Manifest, RegistryError> {
+    let config = serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": { "Labels": {
+            PLACEHOLDER_LABEL: "removes one tag; deleted right after it was pushed",
+            PLACEHOLDER_TAG_LABEL: tag.as_str(),
+            "org.tagdeck.unique": unique,
+        }},
+        "rootfs": { "type": "layers", "diff_ids": [Digest::sha256_of(&EMPTY_TAR).to_string()] },
+    });
+    let config_bytes = serde_json::to_vec(&config).unwrap_or_default();
+    let config_digest = registry.blob_upload(repository, &config_bytes).await?;
+    let layer_digest = registry.blob_upload(repository, &EMPTY_TAR_GZ).await?;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": { "mediaType": media::OCI_CONFIG, "digest": config_digest.as_str(), "size": config_bytes.len() },
+        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest.as_str(), "size": EMPTY_TAR_GZ.len() }],
+    });
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    Manifest::parse(bytes, Some(media::OCI_MANIFEST)).map_err(|e| RegistryError::Malformed {
+        attempt: crate::oci::error::Attempt {
+            method: Method::Put,
+            url: repository.to_string(),
+        },
+        detail: e.to_string(),
+    })
+}
+
+/// An empty tar archive (two zero blocks), and the same gzipped: the one layer of
+/// the placeholder manifest.
+const EMPTY_TAR: [u8; 1024] = [0; 1024];
+const EMPTY_TAR_GZ: [u8; 29] = [
+    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 99, 96, 24, 5, 163, 96, 20, 140, 84, 0, 0, 46, 175, 181, 239,
+    0, 4, 0, 0,
+];

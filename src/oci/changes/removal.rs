@@ -1,0 +1,326 @@
+//! Removing one tag (never the image), deleting an image as the user's explicit
+//! choice, and putting removed tags back.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{
+    after_write, applied_anyway, is_definite_refusal, keep_undo_unless_unchanged, ChangeError,
+    Written,
+};
+use super::users::ImageUsers;
+use crate::oci::client::{Registry, TagListing};
+use crate::oci::error::RegistryError;
+use crate::oci::http::HttpClient;
+use crate::oci::intent::Intent;
+use crate::oci::manifest::Manifest;
+use crate::oci::names::{Digest, Repository, Tag};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RemovalMethod {
+    /// `DELETE /manifests/<tag>`: the registry removed just the tag.
+    TagDelete,
+    /// The registry cannot delete tags: the tag was pointed at a unique placeholder
+    /// manifest, which was then deleted by digest.
+    Placeholder,
+    /// The user chose to delete the image, with every tag pointing at it.
+    ImageDelete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub repository: Repository,
+    pub tags: Vec<Tag>,
+    pub digest: Digest,
+    pub method: RemovalMethod,
+    /// The bytes removed, so the tags can be put back until garbage collection runs.
+    pub manifest: Manifest,
+    /// What still uses the image (it was kept for them).
+    pub kept: ImageUsers,
+    /// The throw-away manifest a tag was pointed at, if any: a tag found pointing at
+    /// it is as good as removed, and Undo may overwrite it.
+    #[serde(default)]
+    pub placeholder: Option<Digest>,
+    /// Set when a request failed but the registry, read again, shows the change.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Removes `tag` only; the image stays, pullable by digest, whatever else uses
+    /// it. `seen` is the digest the user saw; `all_tags` every tag of the repository
+    /// (what else uses the image is found among them, to check it still has it).
+    /// `unique` makes the placeholder manifest unique (a timestamp).
+    pub async fn remove_tag(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        seen: &Digest,
+        all_tags: &[String],
+        unique: &str,
+    ) -> Result<Removal, ChangeError> {
+        let others: Vec<String> = all_tags
+            .iter()
+            .filter(|t| *t != tag.as_str())
+            .cloned()
+            .collect();
+        let users = self.image_users(repository, seen, &others).await?;
+        let removal = self
+            .remove_tag_among(repository, tag, seen, &users, unique)
+            .await?;
+        if let Err(error) = self.verify_kept(repository, seen, &users).await {
+            return Err(after_write(error, Written::Removal(Box::new(removal))));
+        }
+        Ok(removal)
+    }
+
+    /// Removes `tag` and nothing else: `DELETE` by tag where the registry can, else
+    /// a throw-away manifest (see `detach_with_placeholder`). Never deletes the image:
+    /// that is [`Registry::delete_image`], the user's explicit choice. `users` is what
+    /// else is known to use `seen` (reported as kept; the caller checks afterwards
+    /// with [`Registry::verify_kept`]).
+    pub async fn remove_tag_among(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        seen: &Digest,
+        users: &ImageUsers,
+        unique: &str,
+    ) -> Result<Removal, ChangeError> {
+        let current = self.resolve_tag(repository, tag.as_str()).await?;
+        if current.as_ref() != Some(seen) {
+            return Err(ChangeError::ChangedMeanwhile {
+                tag: tag.to_string(),
+                expected: seen.clone(),
+                found: current,
+            });
+        }
+        let manifest = self.manifest_get(repository, seen.as_str()).await?;
+        let mut removal = Removal {
+            repository: repository.clone(),
+            tags: vec![tag.clone()],
+            digest: seen.clone(),
+            method: RemovalMethod::TagDelete,
+            manifest,
+            kept: users.clone(),
+            placeholder: None,
+            note: None,
+        };
+        self.note_intent(Intent::RemoveTag {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            digest: seen.clone(),
+        });
+        match self.tag_delete(repository, tag).await {
+            Ok(()) => {}
+            Err(cause @ RegistryError::Unsupported { .. }) => {
+                // Ask before pushing a placeholder that could then not be deleted.
+                if !self.deletes_enabled(repository).await? {
+                    return Err(ChangeError::Refused(Box::new(cause)));
+                }
+                removal.method = RemovalMethod::Placeholder;
+                self.detach_with_placeholder(&mut removal, unique).await?;
+            }
+            Err(error) => match self
+                .recheck_tag(repository, tag, (Some(seen), None), error)
+                .await
+            {
+                Ok(note) => removal.note = Some(note),
+                Err(error) => {
+                    return Err(keep_undo_unless_unchanged(
+                        error,
+                        Written::Removal(Box::new(removal)),
+                    ))
+                }
+            },
+        }
+        match self.expect_tag(repository, tag.as_str(), None).await {
+            Ok(()) => Ok(removal),
+            Err(error) => Err(after_write(error, Written::Removal(Box::new(removal)))),
+        }
+    }
+
+    /// The whole point of removing one tag: what used the image still has it.
+    pub async fn verify_kept(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        users: &ImageUsers,
+    ) -> Result<(), ChangeError> {
+        let still = self
+            .tags_pointing_at(repository, digest, &users.tags)
+            .await?;
+        if let Some(lost) = users.tags.iter().find(|t| !still.contains(t)) {
+            return Err(ChangeError::NotApplied {
+                tag: lost.clone(),
+                expected: Some(digest.clone()),
+                found: self.resolve_tag(repository, lost).await?,
+            });
+        }
+        if !users.indexes.is_empty() {
+            match self.manifest_head(repository, digest.as_str()).await {
+                Ok(_) => {}
+                Err(RegistryError::NotFound { .. }) => {
+                    return Err(ChangeError::PlatformLost {
+                        digest: digest.clone(),
+                        indexes: users.indexes.clone(),
+                    })
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the registry deletes manifests at all, asked without changing anything:
+    /// deleting a digest nobody has answers 404 where deletes are enabled, 405 where not.
+    pub async fn deletes_enabled(&self, repository: &Repository) -> Result<bool, RegistryError> {
+        let nobody = Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled");
+        match self.manifest_delete(repository, &nobody).await {
+            // Some registries reject the made-up digest itself (400): deletes exist.
+            Ok(()) | Err(RegistryError::NotFound { .. } | RegistryError::Invalid { .. }) => {
+                Ok(true)
+            }
+            Err(RegistryError::Unsupported { .. }) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Deletes the image `digest` and with it every tag pointing at it: only ever the
+    /// user's explicit choice. `confirmed` is the list of tags the user agreed to
+    /// lose; unless exactly those point at it now (and no multi-arch image lists it),
+    /// nothing is done. Refused when the tag list may be incomplete: a tag on a page
+    /// this page cannot see would be deleted unseen.
+    pub async fn delete_image(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        confirmed: &[String],
+        listing: &TagListing,
+    ) -> Result<Removal, ChangeError> {
+        if listing.may_be_incomplete {
+            return Err(ChangeError::TagListIncomplete {
+                repository: repository.to_string(),
+            });
+        }
+        // Every name is checked before anything is deleted.
+        let mut confirmed_tags = confirmed
+            .iter()
+            .map(|t| Tag::parse(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        confirmed_tags.sort();
+        let users = self.image_users(repository, digest, &listing.tags).await?;
+        if !users.indexes.is_empty() {
+            return Err(ChangeError::PartOfIndex {
+                digest: digest.clone(),
+                indexes: users.indexes,
+            });
+        }
+        let confirmed_names: Vec<String> = confirmed_tags.iter().map(Tag::to_string).collect();
+        if users.tags != confirmed_names {
+            return Err(ChangeError::TagsChangedMeanwhile {
+                digest: digest.clone(),
+                confirmed: confirmed_names,
+                now: users.tags,
+            });
+        }
+        let manifest = self.manifest_get(repository, digest.as_str()).await?;
+        let mut removal = Removal {
+            repository: repository.clone(),
+            tags: confirmed_tags,
+            digest: digest.clone(),
+            method: RemovalMethod::ImageDelete,
+            manifest,
+            kept: ImageUsers::default(),
+            placeholder: None,
+            note: None,
+        };
+        self.note_intent(Intent::DeleteImage {
+            repository: repository.clone(),
+            tags: removal.tags.clone(),
+            manifest: Box::new(removal.manifest.clone()),
+        });
+        if let Err(error) = self.manifest_delete(repository, digest).await {
+            if is_definite_refusal(&error) {
+                return Err(ChangeError::Refused(Box::new(error)));
+            }
+            match self.manifest_head(repository, digest.as_str()).await {
+                Err(RegistryError::NotFound { .. }) => removal.note = Some(applied_anyway(&error)),
+                Ok(_) => {
+                    return Err(ChangeError::NotAppliedAfterFailure {
+                        subject: format!("{repository}@{digest}"),
+                        now: "still exists".into(),
+                        cause: Box::new(error),
+                    })
+                }
+                Err(reread) => {
+                    return Err(after_write(
+                        ChangeError::Unknown {
+                            cause: Box::new(error),
+                            reread: Box::new(reread),
+                        },
+                        Written::Removal(Box::new(removal)),
+                    ))
+                }
+            }
+        }
+        for tag in &removal.tags {
+            if let Err(error) = self.expect_tag(repository, tag.as_str(), None).await {
+                return Err(after_write(error, Written::Removal(Box::new(removal))));
+            }
+        }
+        Ok(removal)
+    }
+
+    /// Undo of a removal: puts every removed tag back with the exact bytes. Works
+    /// until the registry's garbage collection removes the blobs. A tag re-created
+    /// since is never overwritten: then nothing is done.
+    pub async fn restore_tags(&self, removal: &Removal) -> Result<(), ChangeError> {
+        let mut missing = Vec::new();
+        for tag in &removal.tags {
+            match self.resolve_tag(&removal.repository, tag.as_str()).await? {
+                None => missing.push((tag, None)),
+                // Left on the throw-away manifest by a removal that failed midway.
+                Some(found) if Some(&found) == removal.placeholder.as_ref() => {
+                    missing.push((tag, Some(found)))
+                }
+                Some(found) if found == removal.digest => {}
+                Some(found) => {
+                    return Err(ChangeError::Recreated {
+                        tag: tag.to_string(),
+                        found,
+                    })
+                }
+            }
+        }
+        let mut restored = Vec::new();
+        for (tag, before) in missing {
+            let put = self
+                .put_tag_checked(&removal.repository, tag, before.as_ref(), &removal.manifest)
+                .await;
+            // Once a PUT landed, a failure says what is back (Undo again skips it and
+            // puts back the rest).
+            let checked = match put {
+                Ok(()) => {
+                    restored.push(tag.to_string());
+                    self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
+                        .await
+                }
+                Err(cause) => Err(cause),
+            };
+            if let Err(cause) = checked {
+                return Err(match cause {
+                    ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. }
+                        if restored.is_empty() =>
+                    {
+                        cause
+                    }
+                    cause => ChangeError::PartlyRestored {
+                        restored,
+                        cause: Box::new(cause),
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! Adding or moving a tag, settling a write that failed, and its undo.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{
+    after_write, applied_anyway, digest_or_nothing, is_definite_refusal,
+    keep_undo_unless_unchanged, ChangeError, Written,
+};
+use crate::oci::client::Registry;
+use crate::oci::error::RegistryError;
+use crate::oci::http::HttpClient;
+use crate::oci::intent::Intent;
+use crate::oci::manifest::Manifest;
+use crate::oci::names::{Digest, Repository, Tag};
+
+/// A tag that was written: the digest it now has and what it had before (for undo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagWrite {
+    pub repository: Repository,
+    pub tag: Tag,
+    pub digest: Digest,
+    /// What the tag pointed at before: Undo puts that back.
+    pub before: TagBefore,
+    /// Set when a request failed but the registry, read again, shows the change.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TagBefore {
+    /// The tag did not exist: Undo removes it.
+    Absent,
+    /// The tag already pointed at this image: nothing changed, nothing to undo.
+    SameImage,
+    /// The tag was moved from this manifest.
+    Moved(Box<Manifest>),
+}
+
+impl TagWrite {
+    /// False when the tag already pointed at the image (the write changed nothing).
+    pub fn changed(&self) -> bool {
+        self.before != TagBefore::SameImage
+    }
+
+    pub fn moved_from(&self) -> Option<&Digest> {
+        match &self.before {
+            TagBefore::Moved(previous) => Some(&previous.digest),
+            _ => None,
+        }
+    }
+}
+
+/// How long a write given up on (timeout, cancel) gets to land before the registry is
+/// read again to see whether it did.
+const SETTLE_BEFORE_REREAD_MS: u32 = 2_000;
+
+impl<C: HttpClient> Registry<C> {
+    /// Points `tag` at `source` (its exact bytes). When the tag exists and points at
+    /// another image, it is moved only if that image is `move_from`; otherwise
+    /// [`ChangeError::WouldMove`] tells the caller to ask.
+    pub async fn put_tag(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        source: &Manifest,
+        move_from: Option<&Digest>,
+    ) -> Result<TagWrite, ChangeError> {
+        let current = self.resolve_tag(repository, tag.as_str()).await?;
+        let before = match current {
+            Some(current) if current == source.digest => TagBefore::SameImage,
+            Some(current) if Some(&current) == move_from => TagBefore::Moved(Box::new(
+                self.manifest_get(repository, current.as_str()).await?,
+            )),
+            Some(current) => {
+                return Err(ChangeError::WouldMove {
+                    tag: tag.to_string(),
+                    current,
+                    new: source.digest.clone(),
+                })
+            }
+            None => TagBefore::Absent,
+        };
+        let mut write = TagWrite {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            digest: source.digest.clone(),
+            before,
+            note: None,
+        };
+        if write.changed() {
+            self.note_intent(Intent::PutTag {
+                repository: repository.clone(),
+                tag: tag.clone(),
+                digest: source.digest.clone(),
+                before: write.moved_from().cloned(),
+            });
+            if let Err(error) = self.manifest_put_tag(repository, tag, source).await {
+                write = self.settle_failed_tag_write(write, error).await?;
+            }
+        }
+        match self
+            .expect_tag(repository, tag.as_str(), Some(&source.digest))
+            .await
+        {
+            Ok(()) => Ok(write),
+            Err(error) if write.changed() => Err(after_write(error, Written::Tag(write))),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// After a PUT of `write` failed: nothing changed on a definite refusal; else the
+    /// tag is read again and the write counts as done if the tag shows it.
+    async fn settle_failed_tag_write(
+        &self,
+        mut write: TagWrite,
+        error: RegistryError,
+    ) -> Result<TagWrite, ChangeError> {
+        match self
+            .recheck_tag(
+                &write.repository,
+                &write.tag,
+                (write.moved_from(), Some(&write.digest)),
+                error,
+            )
+            .await
+        {
+            Ok(note) => {
+                write.note = Some(note);
+                Ok(write)
+            }
+            Err(error) => Err(keep_undo_unless_unchanged(error, Written::Tag(write))),
+        }
+    }
+
+    /// After a write meant to move `tag` from `before` to `wanted` (`None`: absent)
+    /// failed: a definite refusal changed nothing; otherwise the tag is read again.
+    /// `Ok` with a note when it shows the write; "not applied" only when it still
+    /// shows `before`; anything else (a third digest, an unreadable registry) may be
+    /// the write's doing, and the caller keeps the Undo.
+    pub(super) async fn recheck_tag(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        (before, wanted): (Option<&Digest>, Option<&Digest>),
+        error: RegistryError,
+    ) -> Result<String, ChangeError> {
+        if is_definite_refusal(&error) {
+            return Err(ChangeError::Refused(Box::new(error)));
+        }
+        // A write given up on may still be on its way: give it a moment to land
+        // before reading, or the read could say "not applied" just before it does.
+        if matches!(
+            error,
+            RegistryError::TimedOut { .. } | RegistryError::Aborted { .. }
+        ) {
+            self.pause(SETTLE_BEFORE_REREAD_MS).await;
+        }
+        match self.resolve_tag(repository, tag.as_str()).await {
+            Ok(now) if now.as_ref() == wanted => Ok(applied_anyway(&error)),
+            Ok(now) if now.as_ref() == before => Err(ChangeError::NotAppliedAfterFailure {
+                subject: format!("{repository}:{tag}"),
+                now: digest_or_nothing(&now),
+                cause: Box::new(error),
+            }),
+            Ok(found) => Err(ChangeError::NotApplied {
+                tag: tag.to_string(),
+                expected: wanted.cloned(),
+                found,
+            }),
+            Err(reread) => Err(ChangeError::Unknown {
+                cause: Box::new(error),
+                reread: Box::new(reread),
+            }),
+        }
+    }
+
+    /// PUTs `manifest` as `tag`, counting a failed PUT as done when reading the
+    /// tag again shows it (for Undo, whose writes follow the same rule).
+    pub(super) async fn put_tag_checked(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        before: Option<&Digest>,
+        manifest: &Manifest,
+    ) -> Result<(), ChangeError> {
+        match self.manifest_put_tag(repository, tag, manifest).await {
+            Ok(_) => Ok(()),
+            Err(error) => self
+                .recheck_tag(repository, tag, (before, Some(&manifest.digest)), error)
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Undo of a tag write: the tag goes back to what it pointed at, or away.
+    pub async fn undo_tag_write(&self, write: &TagWrite, unique: &str) -> Result<(), ChangeError> {
+        if write.before == TagBefore::SameImage {
+            return Ok(());
+        }
+        let current = self
+            .resolve_tag(&write.repository, write.tag.as_str())
+            .await?;
+        if current.as_ref() != Some(&write.digest) {
+            return Err(ChangeError::ChangedMeanwhile {
+                tag: write.tag.to_string(),
+                expected: write.digest.clone(),
+                found: current,
+            });
+        }
+        match &write.before {
+            TagBefore::Moved(previous) => {
+                self.put_tag_checked(&write.repository, &write.tag, Some(&write.digest), previous)
+                    .await?;
+                self.expect_tag(
+                    &write.repository,
+                    write.tag.as_str(),
+                    Some(&previous.digest),
+                )
+                .await
+                .map_err(|cause| ChangeError::PartlyRestored {
+                    restored: vec![write.tag.to_string()],
+                    cause: Box::new(cause),
+                })
+            }
+            // The tag goes; the image stays (it may have been there before the tag
+            // was added: a tag added to an image opened by digest, a copy into a
+            // repository that had it). SameImage returned above.
+            TagBefore::Absent | TagBefore::SameImage => {
+                let listing = self.tags(&write.repository, |_| {}).await?;
+                self.remove_tag(
+                    &write.repository,
+                    &write.tag,
+                    &write.digest,
+                    &listing.tags,
+                    unique,
+                )
+                .await
+                .map(|_| ())
+            }
+        }
+    }
+}

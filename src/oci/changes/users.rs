@@ -1,0 +1,114 @@
+//! Who else uses an image within its repository: other tags, and multi-arch images
+//! that list it as a platform.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures_util::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+
+use super::CONCURRENT_LOOKUPS;
+use crate::oci::client::Registry;
+use crate::oci::error::RegistryError;
+use crate::oci::http::HttpClient;
+use crate::oci::media;
+use crate::oci::names::{Digest, Repository};
+
+/// Who else uses an image within its repository. While anything does, removing one of
+/// its tags must not delete the image by digest: that takes every tag pointing at it
+/// and breaks the multi-arch images that list it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageUsers {
+    /// Other tags pointing at the image.
+    pub tags: Vec<String>,
+    /// Tags of multi-arch images (indexes) that list the image as a platform.
+    pub indexes: Vec<String>,
+}
+
+impl ImageUsers {
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.indexes.is_empty()
+    }
+
+    /// In words, for a result line: "the other tags a, b and the multi-arch image c".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match self.tags.len() {
+            0 => {}
+            1 => parts.push(format!("the other tag {}", self.tags[0])),
+            _ => parts.push(format!("the other tags {}", self.tags.join(", "))),
+        }
+        if !self.indexes.is_empty() {
+            parts.push(format!("the multi-arch image {}", self.indexes.join(", ")));
+        }
+        parts.join(" and ")
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Who among `candidates` (tags of `repository`) uses the image `digest`: the tags
+    /// pointing at it, and the tags of multi-arch images listing it as a platform.
+    pub async fn image_users(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        candidates: &[String],
+    ) -> Result<ImageUsers, RegistryError> {
+        let mut users = self
+            .users_of_images(repository, std::slice::from_ref(digest), candidates)
+            .await?;
+        Ok(users.remove(digest).unwrap_or_default())
+    }
+
+    /// [`Registry::image_users`] for many images at once (a bulk removal): every
+    /// candidate is looked up once and every multi-arch image fetched once, however
+    /// many images are asked about.
+    pub async fn users_of_images(
+        &self,
+        repository: &Repository,
+        digests: &[Digest],
+        candidates: &[String],
+    ) -> Result<HashMap<Digest, ImageUsers>, RegistryError> {
+        let mut users: HashMap<Digest, ImageUsers> = digests
+            .iter()
+            .map(|d| (d.clone(), ImageUsers::default()))
+            .collect();
+        let mut indexes: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+        for (tag, found) in self.look_up_tags(repository, candidates).await? {
+            let Some((found, media_type)) = found else {
+                continue;
+            };
+            if let Some(image) = users.get_mut(&found) {
+                image.tags.push(tag.clone());
+            }
+            // Also when it is one of the images asked about: a bulk removal of an
+            // index and of its platforms must see that the index lists them.
+            if media::is_index(&media_type) {
+                indexes.entry(found).or_default().push(tag);
+            }
+        }
+        // One GET per distinct multi-arch image in the repository.
+        let listed = stream::iter(indexes)
+            .map(|(index, tags)| async move {
+                let manifest = self.manifest_get(repository, index.as_str()).await?;
+                Ok::<_, RegistryError>((manifest, tags))
+            })
+            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .collect::<Vec<_>>()
+            .await;
+        for listed in listed {
+            let (index, tags) = listed?;
+            for child in &index.view.manifests {
+                let child = users.iter_mut().find(|(d, _)| d.as_str() == child.digest);
+                if let Some((_, image)) = child {
+                    image.indexes.extend(tags.iter().cloned());
+                }
+            }
+        }
+        for image in users.values_mut() {
+            image.tags.sort();
+            image.indexes.sort();
+            image.indexes.dedup();
+        }
+        Ok(users)
+    }
+}
