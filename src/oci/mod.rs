@@ -12,3 +12,4 @@ pub mod media;
 pub mod names;
 pub mod pagination;
 pub mod recovery;
+pub mod undo;

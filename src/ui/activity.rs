@@ -6,11 +6,11 @@ use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
 use crate::net;
-use crate::net::{FetchClient, RegistryHttp};
-use crate::oci::changes::{ChangeError, Removal, TagWrite, Written};
-use crate::oci::client::Registry;
+use crate::net::FetchClient;
+use crate::oci::changes::ChangeError;
 use crate::oci::intent::Intent;
 use crate::oci::recovery::Outcome;
+use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::journal::{self, Pending, Ticket};
 
@@ -18,128 +18,17 @@ use crate::ui::journal::{self, Pending, Ticket};
 /// works after a reload (until the registry's garbage collection runs).
 const ACTIVITY_KEY: &str = "tagdeck.activity";
 
-/// What Undo puts back.
-#[derive(Clone, Serialize, Deserialize)]
-pub enum UndoAction {
-    /// Tags that were removed: PUT the kept bytes again.
-    Restore(Box<Removal>),
-    /// A tag that was added or moved: remove it, or point it back.
-    Revert(TagWrite),
-    /// The successful items of a bulk change, undone last first.
-    Batch(Vec<UndoAction>),
-}
-
-/// One undo for many: nested batches flattened, none for nothing.
-fn collect_undo(actions: Vec<UndoAction>) -> Option<UndoAction> {
-    let mut flat: Vec<UndoAction> = Vec::new();
-    for action in actions {
-        match action {
-            UndoAction::Batch(items) => flat.extend(items),
-            single => flat.push(single),
-        }
-    }
-    match flat.len() {
-        0 => None,
-        1 => flat.pop(),
-        _ => Some(UndoAction::Batch(flat)),
-    }
-}
-
-impl From<Written> for UndoAction {
-    fn from(written: Written) -> Self {
-        match written {
-            Written::Tag(write) => UndoAction::Revert(write),
-            Written::Removal(removal) => UndoAction::Restore(removal),
-        }
-    }
-}
-
-impl UndoAction {
-    /// The repositories and tags this action's change touched (and its undo touches).
-    fn touched(&self, registry: &str) -> Vec<Touched> {
-        match self {
-            UndoAction::Restore(removal) => vec![Touched {
-                registry: registry.to_owned(),
-                repository: removal.repository.to_string(),
-                tags: removal.tags.iter().map(ToString::to_string).collect(),
-            }],
-            UndoAction::Revert(write) => vec![Touched {
-                registry: registry.to_owned(),
-                repository: write.repository.to_string(),
-                tags: vec![write.tag.to_string()],
-            }],
-            UndoAction::Batch(items) => items.iter().flat_map(|i| i.touched(registry)).collect(),
-        }
-    }
-
-    /// A change that changed nothing (a tag that already pointed at the image, a bulk
-    /// run where every item failed) has nothing to undo.
-    fn is_noop(&self) -> bool {
-        match self {
-            UndoAction::Restore(_) => false,
-            UndoAction::Revert(write) => !write.changed(),
-            UndoAction::Batch(items) => items.iter().all(UndoAction::is_noop),
-        }
-    }
-
-    /// What the action puts back, for messages: `repo:tag`.
-    fn subject(&self) -> String {
-        match self {
-            UndoAction::Restore(removal) => {
-                let tags: Vec<&str> = removal.tags.iter().map(|t| t.as_str()).collect();
-                format!("{}:{}", removal.repository, tags.join(","))
-            }
-            UndoAction::Revert(write) => format!("{}:{}", write.repository, write.tag),
-            UndoAction::Batch(items) => format!("{} changes", items.len()),
-        }
-    }
-}
-
-async fn undo_single(
-    registry: &Registry<RegistryHttp>,
-    action: &UndoAction,
-) -> Result<(), ChangeError> {
-    match action {
-        UndoAction::Restore(removal) => registry.restore_tags(removal).await,
-        UndoAction::Revert(write) => registry.undo_tag_write(write, &unique_marker()).await,
-        // Batches hold single changes only (see BulkBar).
-        UndoAction::Batch(_) => Ok(()),
-    }
-}
-
-/// Undoes `action`, every item of a batch even when some fail (last change first).
-/// On failure: what happened, and what is still to undo, which a retry undoes.
-async fn undo_action(
-    registry: &Registry<RegistryHttp>,
-    action: &UndoAction,
-) -> Result<(), (String, UndoAction)> {
-    match action {
-        UndoAction::Batch(items) => {
-            let mut left = Vec::new();
-            let mut problems = Vec::new();
-            for item in items.iter().rev() {
-                if let Err(error) = undo_single(registry, item).await {
-                    problems.push(format!("{}: {error}. {}", item.subject(), error.advice()));
-                    left.push(item.clone());
-                }
-            }
-            if left.is_empty() {
-                return Ok(());
-            }
-            left.reverse();
-            let message = format!(
-                "{} of {} changes undone; not undone: {}",
-                items.len() - left.len(),
-                items.len(),
-                problems.join("; ")
-            );
-            Err((message, UndoAction::Batch(left)))
-        }
-        single => undo_single(registry, single).await.map_err(|error| {
-            let message = format!("{error}. {} {}", error.advice(), error.outcome());
-            (message, single.clone())
-        }),
-    }
+/// Which tags `action`'s change touched (and its undo touches), for the views to refresh.
+fn touched_by(action: &UndoAction, registry: &str) -> Vec<Touched> {
+    action
+        .touched()
+        .into_iter()
+        .map(|(repository, tags)| Touched {
+            registry: registry.to_owned(),
+            repository: repository.to_string(),
+            tags: tags.iter().map(ToString::to_string).collect(),
+        })
+        .collect()
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,7 +134,7 @@ impl Changes {
         };
         let touched = undo
             .as_ref()
-            .map(|u| u.touched(registry))
+            .map(|u| touched_by(u, registry))
             .unwrap_or_default();
         // Unique even after unreadable entries were dropped on reload: an id taken
         // twice could make Undo undo the wrong change.
@@ -369,7 +258,7 @@ impl Changes {
             changes.entries.update(|entries| {
                 if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
                     entry.state = state;
-                    entry.undo = collect_undo(undo);
+                    entry.undo = UndoAction::collect(undo);
                     entry.retry = (!retry.is_empty()).then_some(retry);
                     entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
                 }
@@ -425,10 +314,10 @@ impl Changes {
                     outcome: String::new(),
                 }
             };
-            let undo = collect_undo(undo);
+            let undo = UndoAction::collect(undo);
             let touched = undo
                 .as_ref()
-                .map(|u| u.touched(&entry.registry))
+                .map(|u| touched_by(u, &entry.registry))
                 .unwrap_or_default();
             changes.settle(id, state, undo);
             ticket.close();
@@ -460,12 +349,17 @@ impl Changes {
         let changes = *self;
         spawn_local(async move {
             let registry = net::registry(&entry.registry, FetchClient::new());
-            let (state, left) = match undo_action(&registry, &action).await {
+            let (state, left) = match registry.undo(&action, &unique_marker).await {
                 Ok(()) => (EntryState::Undone, None),
-                Err((message, left)) => (EntryState::UndoFailed { message }, Some(left)),
+                Err(failed) => (
+                    EntryState::UndoFailed {
+                        message: failed.message(),
+                    },
+                    Some(failed.left),
+                ),
             };
             changes.settle(id, state, left);
-            changes.announce(action.touched(&entry.registry));
+            changes.announce(touched_by(&action, &entry.registry));
         });
     }
 }

@@ -17,7 +17,8 @@ use crate::oci::changes::{ChangeError, ImageUsers, CONCURRENT_LOOKUPS};
 use crate::oci::client::Registry;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
-use crate::ui::activity::{unique_marker, use_changes, UndoAction};
+use crate::oci::undo::UndoAction;
+use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::blocked_reasons;
 

@@ -9,7 +9,8 @@ use crate::net;
 use crate::net::FetchClient;
 use crate::oci::changes::{ChangeError, ImageUsers, RemovalMethod, TagWrite};
 use crate::oci::names::{Digest, Repository, Tag};
-use crate::ui::activity::{unique_marker, use_changes, Changes, UndoAction};
+use crate::oci::undo::UndoAction;
+use crate::ui::activity::{unique_marker, use_changes, Changes};
 use crate::ui::browser;
 use crate::ui::journal::Ticket;
 

@@ -1,0 +1,171 @@
+//! Undo of recorded changes: one change, or a batch (a bulk run, an interrupted change
+//! reconciled) undone last change first, every item tried even when some fail, and what
+//! could not be undone kept for another try.
+
+use serde::{Deserialize, Serialize};
+
+use super::changes::{ChangeError, Removal, TagWrite, Written};
+use super::client::Registry;
+use super::http::HttpClient;
+use super::names::{Repository, Tag};
+
+/// What Undo puts back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UndoAction {
+    /// Tags that were removed: PUT the kept bytes again.
+    Restore(Box<Removal>),
+    /// A tag that was added or moved: remove it, or point it back.
+    Revert(TagWrite),
+    /// The successful items of a bulk change, undone last first.
+    Batch(Vec<UndoAction>),
+}
+
+impl From<Written> for UndoAction {
+    fn from(written: Written) -> Self {
+        match written {
+            Written::Tag(write) => UndoAction::Revert(write),
+            Written::Removal(removal) => UndoAction::Restore(removal),
+        }
+    }
+}
+
+impl UndoAction {
+    /// One undo for many: nested batches flattened, none for nothing.
+    pub fn collect(actions: Vec<UndoAction>) -> Option<UndoAction> {
+        let mut flat: Vec<UndoAction> = Vec::new();
+        for action in actions {
+            match action {
+                UndoAction::Batch(items) => flat.extend(items),
+                single => flat.push(single),
+            }
+        }
+        match flat.len() {
+            0 => None,
+            1 => flat.pop(),
+            _ => Some(UndoAction::Batch(flat)),
+        }
+    }
+
+    /// The repositories and tags this action's change touched (and its undo touches).
+    pub fn touched(&self) -> Vec<(&Repository, Vec<&Tag>)> {
+        match self {
+            UndoAction::Restore(removal) => {
+                vec![(&removal.repository, removal.tags.iter().collect())]
+            }
+            UndoAction::Revert(write) => vec![(&write.repository, vec![&write.tag])],
+            UndoAction::Batch(items) => items.iter().flat_map(UndoAction::touched).collect(),
+        }
+    }
+
+    /// A change that changed nothing (a tag that already pointed at the image, a bulk
+    /// run where every item failed) has nothing to undo.
+    pub fn is_noop(&self) -> bool {
+        match self {
+            UndoAction::Restore(_) => false,
+            UndoAction::Revert(write) => !write.changed(),
+            UndoAction::Batch(items) => items.iter().all(UndoAction::is_noop),
+        }
+    }
+
+    /// What the action puts back, for messages: `repo:tag`.
+    pub fn subject(&self) -> String {
+        match self {
+            UndoAction::Restore(removal) => {
+                let tags: Vec<&str> = removal.tags.iter().map(|t| t.as_str()).collect();
+                format!("{}:{}", removal.repository, tags.join(","))
+            }
+            UndoAction::Revert(write) => format!("{}:{}", write.repository, write.tag),
+            UndoAction::Batch(items) => format!("{} changes", items.len()),
+        }
+    }
+}
+
+/// An undo that did not undo everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoFailed {
+    /// What is still to undo, which another Undo tries again.
+    pub left: UndoAction,
+    /// Each item that could not be undone, and why (in the batch's order).
+    pub failures: Vec<(UndoAction, ChangeError)>,
+    /// The number of items of the batch undone, `None` for a single change.
+    pub batch_of: Option<usize>,
+}
+
+impl UndoFailed {
+    /// What happened, in words for the activity list.
+    pub fn message(&self) -> String {
+        match self.batch_of {
+            Some(total) => {
+                // Told in the order they were tried: last change first.
+                let problems: Vec<String> = self
+                    .failures
+                    .iter()
+                    .rev()
+                    .map(|(item, error)| format!("{}: {error}. {}", item.subject(), error.advice()))
+                    .collect();
+                format!(
+                    "{} of {total} changes undone; not undone: {}",
+                    total - self.failures.len(),
+                    problems.join("; ")
+                )
+            }
+            None => self
+                .failures
+                .iter()
+                .map(|(_, error)| format!("{error}. {} {}", error.advice(), error.outcome()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Undoes `action`, every item of a batch even when some fail (last change first).
+    /// `unique` gives each placeholder manifest a value no other has.
+    pub async fn undo(
+        &self,
+        action: &UndoAction,
+        unique: &dyn Fn() -> String,
+    ) -> Result<(), UndoFailed> {
+        match action {
+            UndoAction::Batch(items) => {
+                let mut failures = Vec::new();
+                for item in items.iter().rev() {
+                    if let Err(error) = self.undo_single(item, unique).await {
+                        failures.push((item.clone(), error));
+                    }
+                }
+                if failures.is_empty() {
+                    return Ok(());
+                }
+                failures.reverse();
+                Err(UndoFailed {
+                    left: UndoAction::Batch(failures.iter().map(|(i, _)| i.clone()).collect()),
+                    failures,
+                    batch_of: Some(items.len()),
+                })
+            }
+            single => self
+                .undo_single(single, unique)
+                .await
+                .map_err(|error| UndoFailed {
+                    left: single.clone(),
+                    failures: vec![(single.clone(), error)],
+                    batch_of: None,
+                }),
+        }
+    }
+
+    async fn undo_single(
+        &self,
+        action: &UndoAction,
+        unique: &dyn Fn() -> String,
+    ) -> Result<(), ChangeError> {
+        match action {
+            UndoAction::Restore(removal) => self.restore_tags(removal).await,
+            UndoAction::Revert(write) => self.undo_tag_write(write, &unique()).await,
+            // Batches hold single changes only (see `UndoAction::collect`).
+            UndoAction::Batch(_) => Ok(()),
+        }
+    }
+}
