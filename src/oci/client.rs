@@ -1013,3 +1013,13 @@ struct NamesPage {
     #[serde(default)]
     tags: Option<Vec<String>>,
 }
+
+impl<C: HttpClient> Registry<C> {
+    /// Sends a read (GET or HEAD) with the same retries, size check and error
+    /// classification as every request here; for protocol modules that build their
+    /// own requests (the referrers API in `oci::referrers`).
+    pub(crate) async fn send_read(&self, request: Request) -> Result<Response, RegistryError> {
+        debug_assert!(request.is_read(), "send_read is for GET and HEAD only");
+        self.execute(request).await
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod changes;
+pub mod cleanup;
 pub mod client;
 pub mod error;
 pub mod http;
@@ -12,4 +13,5 @@ pub mod media;
 pub mod names;
 pub mod pagination;
 pub mod recovery;
+pub mod referrers;
 pub mod undo;

@@ -30,6 +30,12 @@ pub struct State {
     pub tag_page_ignores_last: bool,
     /// Every request, as "METHOD path".
     pub log: Vec<String>,
+    /// Answer the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`) from
+    /// the stored manifests' `subject`; off, it is 404 NAME_UNKNOWN as in
+    /// distribution 2.8 and 3.0.
+    pub referrers_api: bool,
+    /// With `referrers_api`: this many descriptors per page, with a `Link` to the next.
+    pub referrers_page: Option<usize>,
 }
 
 pub struct MemoryRegistry {
@@ -129,6 +135,32 @@ impl MemoryRegistry {
             .entry(repository.into())
             .or_default()
             .insert(tag.into(), digest.clone());
+        digest
+    }
+
+    /// Stores a manifest under its digest only, as a referrer pushed to a registry
+    /// with the referrers API is.
+    pub fn push_untagged(&self, repository: &str, content_type: &str, bytes: &[u8]) -> String {
+        let digest = sha256(bytes);
+        self.state
+            .borrow_mut()
+            .manifests
+            .entry(repository.into())
+            .or_default()
+            .insert(digest.clone(), (content_type.into(), bytes.to_vec()));
+        digest
+    }
+
+    /// Stores a blob with its bytes (a config to be read back), returning its digest.
+    pub fn add_blob_bytes(&self, repository: &str, bytes: &[u8]) -> String {
+        let digest = sha256(bytes);
+        let mut state = self.state.borrow_mut();
+        state
+            .blobs
+            .entry(repository.into())
+            .or_default()
+            .insert(digest.clone());
+        state.blob_bytes.insert(digest.clone(), bytes.to_vec());
         digest
     }
 
@@ -303,8 +335,84 @@ impl MemoryRegistry {
                 _ => error(404, "BLOB_UNKNOWN"),
             };
         }
+        if let Some((repo, subject)) = path.split_once("/referrers/") {
+            if state.referrers_api && request.method == Method::Get {
+                return referrers_answer(&state, repo, subject, &param);
+            }
+        }
         error(404, "NAME_UNKNOWN")
     }
+}
+
+/// The referrers index of `subject` in `repo`: every stored manifest whose `subject`
+/// names it, optionally filtered by `artifactType`, paged by `referrers_page`.
+fn referrers_answer(
+    state: &State,
+    repo: &str,
+    subject: &str,
+    param: &dyn Fn(&str) -> Option<String>,
+) -> Response {
+    let wanted = param("artifactType").map(|t| tagdeck::model::route::percent_decode(&t));
+    let mut entries: Vec<serde_json::Value> = Vec::new();
+    let mut stored: Vec<_> = state
+        .manifests
+        .get(repo)
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
+    stored.sort_by(|a, b| a.0.cmp(b.0));
+    for (digest, (content_type, bytes)) in stored {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            continue;
+        };
+        if value["subject"]["digest"].as_str() != Some(subject) {
+            continue;
+        }
+        let artifact_type = value["artifactType"]
+            .as_str()
+            .or(value["config"]["mediaType"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        if wanted.as_ref().is_some_and(|w| *w != artifact_type) {
+            continue;
+        }
+        let mut entry = serde_json::json!({
+            "mediaType": content_type,
+            "digest": digest,
+            "size": bytes.len(),
+            "artifactType": artifact_type,
+        });
+        if let Some(annotations) = value.get("annotations") {
+            entry["annotations"] = annotations.clone();
+        }
+        entries.push(entry);
+    }
+    let start: usize = param("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let mut headers = vec![(
+        "Content-Type",
+        "application/vnd.oci.image.index.v1+json".to_owned(),
+    )];
+    if wanted.is_some() {
+        headers.push(("OCI-Filters-Applied", "artifactType".to_owned()));
+    }
+    if let Some(size) = state.referrers_page {
+        let end = (start + size).min(entries.len());
+        if end < entries.len() {
+            let filter = param("artifactType")
+                .map(|t| format!("&artifactType={t}"))
+                .unwrap_or_default();
+            headers.push((
+                "Link",
+                format!("</v2/{repo}/referrers/{subject}?page={end}{filter}>; rel=\"next\""),
+            ));
+        }
+        entries = entries[start.min(entries.len())..end].to_vec();
+    }
+    let body = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": entries,
+    });
+    reply(200, &headers, body.to_string().as_bytes())
 }
 
 impl MemoryRegistry {

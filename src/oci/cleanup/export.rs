@@ -1,0 +1,67 @@
+//! The plan as files to download: JSON (everything, for tools) and CSV (one row per
+//! tag, for a spreadsheet). A CSV opened in a spreadsheet runs formulas, and every
+//! cell here holds text a registry chose, so cells are quoted and defused.
+
+use super::plan::{CleanupPlan, Decision};
+
+/// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase).
+pub fn plan_json(plan: &CleanupPlan) -> String {
+    // Serialising plain data with string keys cannot fail.
+    serde_json::to_string_pretty(plan).unwrap_or_default()
+}
+
+/// One row per tag: `tag,decision,rule,reason,digest,created,image`. `image` says what
+/// happens to the tag's image: `deleted`, `kept` or `kept, loses tags`.
+pub fn plan_csv(plan: &CleanupPlan) -> String {
+    let mut out = String::from("tag,decision,rule,reason,digest,created,image\r\n");
+    for t in &plan.tags {
+        let image = match &t.digest {
+            Some(d) if plan.delete_images.iter().any(|i| &i.digest == d) => "deleted",
+            Some(d) if plan.tags_only.iter().any(|i| &i.digest == d) => "kept, loses tags",
+            Some(_) => "kept",
+            None => "unknown",
+        };
+        let decision = match t.decision {
+            Decision::Keep => "keep",
+            Decision::Remove => "remove",
+        };
+        let rule = serde_json::to_value(t.decided_by)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let digest = t.digest.as_ref().map(|d| d.to_string()).unwrap_or_default();
+        let created = t.created.clone().unwrap_or_default();
+        let cells = [
+            t.tag.as_str(),
+            decision,
+            &rule,
+            &t.reason,
+            &digest,
+            &created,
+            image,
+        ];
+        out.push_str(&cells.map(csv_cell).join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// One CSV cell (RFC 4180): quoted when it holds a comma, quote, line break or
+/// outer space, quotes doubled. A cell starting with `=`, `+`, `-`, `@`, tab or
+/// carriage return is prefixed with `'`, so a spreadsheet shows it as text instead
+/// of running it as a formula (OWASP's advice on CSV injection).
+pub fn csv_cell(value: &str) -> String {
+    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    let needs_quotes = defused.contains([',', '"', '\n', '\r'])
+        || defused.starts_with(' ')
+        || defused.ends_with(' ');
+    if needs_quotes {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}

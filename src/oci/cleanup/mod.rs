@@ -1,0 +1,22 @@
+//! Clean-up planner: rules ("keep the last 10 builds and every release"), the facts
+//! of a repository gathered once, and a dry-run plan computed from both without the
+//! network, so what will happen is shown, and can be downloaded, before anything is
+//! written. Applying the plan goes through the same safe tag changes as bulk removal.
+//!
+//! - [`rules`]: the rules, their precedence, their address and `config.json` forms;
+//! - [`plan`]: facts → plan (every tag's fate and why, images deleted, bytes freed);
+//! - [`gather`]: reads the facts from a registry;
+//! - [`export`]: the plan as JSON and CSV.
+
+pub mod export;
+pub mod gather;
+pub mod plan;
+pub mod rules;
+
+pub use export::{csv_cell, plan_csv, plan_json};
+pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
+pub use plan::{
+    parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, ImageDeletion,
+    ImageFacts, TagFacts, TagPlan, TagsOnly,
+};
+pub use rules::{CleanupDefaults, CleanupRules, NewestBy, Others, RulesError, TagPattern};

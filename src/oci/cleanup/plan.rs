@@ -1,0 +1,745 @@
+//! The dry-run plan: from facts gathered once (tags, images, blobs) and the rules,
+//! every tag's fate with the reason, which images go, which only lose a tag, and what
+//! garbage collection can then give back. Pure, so the same facts always give the
+//! same plan, and the plan can be checked independently in tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::rules::{CleanupRules, NewestBy, Others, RulesError};
+use crate::model::format::short_timestamp;
+use crate::model::version_order::natural_cmp;
+use crate::oci::names::Digest;
+use crate::oci::referrers::{is_referrer_tag, ReferrerTagScheme};
+
+/// A blob a manifest references (its config or a layer), with the size the manifest
+/// declares for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRef {
+    pub digest: Digest,
+    pub size: u64,
+}
+
+/// One manifest of the repository: a tagged image, or a platform of a tagged index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageFacts {
+    pub digest: Digest,
+    /// The config's `created`, as written (the first platform's, for an index);
+    /// `None` when unknown (an artifact, a config that could not be read).
+    pub created: Option<String>,
+    /// A multi-arch image (index / manifest list).
+    pub is_index: bool,
+    /// For an index: the manifests it lists.
+    pub children: Vec<Digest>,
+    /// Config and layers (empty for an index: its platforms have their own).
+    pub blobs: Vec<BlobRef>,
+}
+
+/// One tag and the image it points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagFacts {
+    pub tag: String,
+    /// `None` when the tag's manifest could not be read; see `problem`.
+    pub digest: Option<Digest>,
+    /// Why the tag could not be read, in words.
+    pub problem: Option<String>,
+}
+
+/// Everything the planner needs to know about one repository.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CleanupFacts {
+    pub repository: String,
+    pub tags: Vec<TagFacts>,
+    pub images: BTreeMap<Digest, ImageFacts>,
+    /// The registry's tag list may lack pages (see `TagListing`): an image could be
+    /// used by a tag nobody has seen, so no image may be deleted.
+    pub tags_may_be_incomplete: bool,
+}
+
+impl CleanupFacts {
+    /// When the image `digest` was created, as written, if known.
+    pub fn created_of(&self, digest: &Digest) -> Option<&str> {
+        self.images.get(digest)?.created.as_deref()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Decision {
+    Keep,
+    Remove,
+}
+
+/// Which rule decided a tag (the reason says it in words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DecidedBy {
+    KeepPattern,
+    KeepNewest,
+    /// Kept because "newest by creation date" cannot rank a tag of unknown date.
+    UnknownDate,
+    RemovePattern,
+    OlderThan,
+    /// No rule decided: [`Others`] did.
+    Others,
+    /// The tag's manifest could not be read: kept.
+    Unreadable,
+    /// A signature / SBOM / attestation tag: follows its image.
+    FollowsImage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagPlan {
+    pub tag: String,
+    pub digest: Option<Digest>,
+    pub created: Option<String>,
+    pub decision: Decision,
+    pub decided_by: DecidedBy,
+    /// In words, starting with "kept:" or "removed:".
+    pub reason: String,
+}
+
+/// An image the plan deletes (DELETE by digest): no kept tag points at it and no
+/// kept multi-arch image lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageDeletion {
+    pub digest: Digest,
+    /// Every tag that points at it (all removed by this plan).
+    pub tags: Vec<String>,
+    /// For a multi-arch image: its platforms that nothing kept uses, deleted with it.
+    pub platforms: Vec<Digest>,
+}
+
+/// An image that stays although the plan removes some of its tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagsOnly {
+    pub digest: Digest,
+    pub removed_tags: Vec<String>,
+    /// Why the image stays, in words.
+    pub kept_because: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CleanupPlan {
+    pub repository: String,
+    pub rules: CleanupRules,
+    /// Every tag, in version order.
+    pub tags: Vec<TagPlan>,
+    pub delete_images: Vec<ImageDeletion>,
+    pub tags_only: Vec<TagsOnly>,
+    /// Bytes of config and layer blobs that no manifest left in this repository
+    /// references, each blob counted once: what `registry garbage-collect` can free
+    /// after the deletes. An upper bound: a layer also used by another repository
+    /// stays. Manifests themselves (a few KiB each) are not counted.
+    pub reclaimable_bytes: u64,
+    /// Blobs behind `reclaimable_bytes`.
+    pub reclaimable_blobs: usize,
+    /// Set when no image may be deleted (only tags are removed), saying why.
+    pub image_deletes_refused: Option<String>,
+    /// Things the reader should know (facts missing for some images, …).
+    pub notes: Vec<String>,
+}
+
+impl CleanupPlan {
+    pub fn removed_tags(&self) -> impl Iterator<Item = &TagPlan> {
+        self.tags.iter().filter(|t| t.decision == Decision::Remove)
+    }
+
+    pub fn kept_tags(&self) -> impl Iterator<Item = &TagPlan> {
+        self.tags.iter().filter(|t| t.decision == Decision::Keep)
+    }
+}
+
+/// Seconds per day, for the age rule.
+const DAY: i64 = 86_400;
+
+/// Dates before this (2000-01-01) are placeholders, not build dates: reproducible
+/// builds (ko, Bazel, Nix) write 1970-01-01, some tools 0001-01-01. Taken as real,
+/// "older than 30 days" would remove every such image, so they count as unknown.
+const EARLIEST_REAL_DATE: i64 = 946_684_800;
+
+/// The creation date of an image as seconds since 1970, or why it is not usable.
+fn usable_date(created: Option<&str>) -> Result<i64, String> {
+    let Some(text) = created else {
+        return Err("its creation date is unknown".into());
+    };
+    match parse_rfc3339(text) {
+        Some(seconds) if seconds >= EARLIEST_REAL_DATE => Ok(seconds),
+        Some(_) => Err(format!(
+            "its creation date {} is a placeholder (reproducible builds write such dates)",
+            short_timestamp(text)
+        )),
+        None => Err(format!(
+            "its creation date {:?} is not a date",
+            text.chars().take(40).collect::<String>()
+        )),
+    }
+}
+
+/// Computes the plan. `now` is the current time in seconds since 1970 (UTC), for
+/// the age rule. The rules are validated again here: a plan is never computed from
+/// rules that were not checked.
+pub fn plan(
+    facts: &CleanupFacts,
+    rules: &CleanupRules,
+    now: i64,
+) -> Result<CleanupPlan, RulesError> {
+    rules.validate()?;
+    let mut notes = Vec::new();
+
+    // Ranks for "keep newest N", over the ordinary tags that could be read.
+    let ordinary: Vec<&TagFacts> = facts
+        .tags
+        .iter()
+        .filter(|t| t.digest.is_some() && is_referrer_tag(&t.tag).is_none())
+        .collect();
+    let date_of = |t: &TagFacts| usable_date(t.digest.as_ref().and_then(|d| facts.created_of(d)));
+    let mut rank: BTreeMap<&str, usize> = BTreeMap::new();
+    if rules.keep_newest.is_some() {
+        let mut ranked: Vec<(&TagFacts, Option<i64>)> = ordinary
+            .iter()
+            .filter_map(|t| match rules.newest_by {
+                // Version order only: dates must not reorder versions.
+                NewestBy::Version => Some((*t, None)),
+                NewestBy::Created => date_of(t).ok().map(|date| (*t, Some(date))),
+            })
+            .collect();
+        ranked.sort_by(|(a, a_date), (b, b_date)| {
+            b_date.cmp(a_date).then_with(|| natural_cmp(&b.tag, &a.tag))
+        });
+        for (i, (t, _)) in ranked.iter().enumerate() {
+            rank.insert(t.tag.as_str(), i + 1);
+        }
+    }
+
+    // Ordinary tags first; referrer tags wait for their image's fate.
+    let mut decided: BTreeMap<&str, TagPlan> = BTreeMap::new();
+    let mut referrer_tags = Vec::new();
+    for t in &facts.tags {
+        let created = t
+            .digest
+            .as_ref()
+            .and_then(|d| facts.created_of(d))
+            .map(str::to_owned);
+        let entry = |decision, decided_by, reason: String| TagPlan {
+            tag: t.tag.clone(),
+            digest: t.digest.clone(),
+            created: created.clone(),
+            decision,
+            decided_by,
+            reason,
+        };
+        if t.digest.is_none() {
+            let why = t.problem.as_deref().unwrap_or("unknown reason");
+            decided.insert(
+                &t.tag,
+                entry(
+                    Decision::Keep,
+                    DecidedBy::Unreadable,
+                    format!("kept: its manifest could not be read ({why})"),
+                ),
+            );
+            continue;
+        }
+        if let Some((subject, scheme)) = is_referrer_tag(&t.tag) {
+            referrer_tags.push((t, subject, scheme));
+            continue;
+        }
+        decided.insert(&t.tag, decide(t, rules, &rank, date_of(t), now, entry));
+    }
+
+    let unreadable = facts.tags.iter().filter(|t| t.digest.is_none()).count();
+    let refused = if facts.tags_may_be_incomplete {
+        Some(
+            "the registry's tag list may be incomplete, so a tag not seen here could still \
+             use an image: no image is deleted, only tags are removed"
+                .to_owned(),
+        )
+    } else if unreadable > 0 {
+        Some(format!(
+            "{unreadable} tag{} could not be read, so {} point at an image this plan would \
+             delete: no image is deleted, only tags are removed",
+            if unreadable == 1 { "" } else { "s" },
+            if unreadable == 1 {
+                "it could"
+            } else {
+                "they could"
+            },
+        ))
+    } else {
+        None
+    };
+
+    // What the ordinary tags alone delete decides the referrer tags.
+    let tentative = Fate::of(facts, decided.values(), refused.is_none());
+    for (t, subject, scheme) in referrer_tags {
+        let what = scheme.describe();
+        let short = subject.short(12).to_owned();
+        let (decision, reason) = if tentative.deleted.contains(&subject) {
+            (
+                Decision::Remove,
+                format!("removed: {what} of image sha256:{short}…, which this plan deletes"),
+            )
+        } else if tentative.kept.contains(&subject) {
+            (
+                Decision::Keep,
+                format!("kept: {what} of image sha256:{short}…, which stays"),
+            )
+        } else {
+            (
+                Decision::Keep,
+                format!(
+                    "kept: {what} of image sha256:{short}…, which no tag here points at; \
+                     left as it is"
+                ),
+            )
+        };
+        decided.insert(
+            &t.tag,
+            TagPlan {
+                tag: t.tag.clone(),
+                digest: t.digest.clone(),
+                created: t
+                    .digest
+                    .as_ref()
+                    .and_then(|d| facts.created_of(d))
+                    .map(str::to_owned),
+                decision,
+                decided_by: DecidedBy::FollowsImage,
+                reason,
+            },
+        );
+    }
+
+    let fate = Fate::of(facts, decided.values(), refused.is_none());
+    let mut tags: Vec<TagPlan> = decided.into_values().collect();
+    tags.sort_by(|a, b| natural_cmp(&a.tag, &b.tag));
+
+    // Tagged images: deleted, or only losing tags.
+    let mut tags_by_image: BTreeMap<&Digest, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    for t in &tags {
+        if let Some(digest) = &t.digest {
+            let (kept, removed) = tags_by_image.entry(digest).or_default();
+            match t.decision {
+                Decision::Keep => kept.push(t.tag.clone()),
+                Decision::Remove => removed.push(t.tag.clone()),
+            }
+        }
+    }
+    let tagged: BTreeSet<&Digest> = tags_by_image.keys().copied().collect();
+    let mut delete_images = Vec::new();
+    let mut tags_only = Vec::new();
+    let mut platforms_claimed: BTreeSet<Digest> = BTreeSet::new();
+    for (digest, (kept, removed)) in &tags_by_image {
+        if removed.is_empty() {
+            continue;
+        }
+        if fate.deleted.contains(*digest) {
+            let platforms = descendants(facts, digest)
+                .into_iter()
+                .filter(|d| fate.deleted.contains(d) && !tagged.contains(d))
+                .filter(|d| platforms_claimed.insert(d.clone()))
+                .collect();
+            delete_images.push(ImageDeletion {
+                digest: (*digest).clone(),
+                tags: removed.clone(),
+                platforms,
+            });
+            continue;
+        }
+        let kept_because = if !kept.is_empty() {
+            format!("still tagged {}", kept.join(", "))
+        } else if let Some(parent) = fate.kept_parent_of(facts, digest, &tags) {
+            parent
+        } else if let Some(refusal) = &refused {
+            format!("no image is deleted: {refusal}")
+        } else {
+            "kept by the plan".to_owned()
+        };
+        tags_only.push(TagsOnly {
+            digest: (*digest).clone(),
+            removed_tags: removed.clone(),
+            kept_because,
+        });
+    }
+
+    // Blobs no manifest left behind references, each counted once.
+    let mut remaining: BTreeSet<&Digest> = BTreeSet::new();
+    for image in facts.images.values() {
+        if !fate.deleted.contains(&image.digest) {
+            remaining.extend(image.blobs.iter().map(|b| &b.digest));
+        }
+    }
+    let mut freed: BTreeMap<&Digest, u64> = BTreeMap::new();
+    let mut missing = 0;
+    for digest in &fate.deleted {
+        match facts.images.get(digest) {
+            Some(image) => {
+                for blob in &image.blobs {
+                    if !remaining.contains(&blob.digest) {
+                        // Declared sizes of one blob could differ (a hostile
+                        // registry); the largest is counted, once.
+                        let size = freed.entry(&blob.digest).or_default();
+                        *size = (*size).max(blob.size);
+                    }
+                }
+            }
+            None => missing += 1,
+        }
+    }
+    if missing > 0 {
+        notes.push(format!(
+            "{missing} manifest{} to be deleted could not be read, so the bytes to reclaim \
+             may be more than shown",
+            if missing == 1 { "" } else { "s" }
+        ));
+    }
+    if rules.removes_nothing() {
+        notes.push(
+            "these rules remove nothing: add a remove rule, or remove every other tag".into(),
+        );
+    }
+
+    Ok(CleanupPlan {
+        repository: facts.repository.clone(),
+        rules: rules.clone(),
+        tags,
+        delete_images,
+        tags_only,
+        reclaimable_bytes: freed.values().fold(0u64, |a, b| a.saturating_add(*b)),
+        reclaimable_blobs: freed.len(),
+        image_deletes_refused: refused,
+        notes,
+    })
+}
+
+/// Decides one ordinary tag by the precedence documented on [`CleanupRules`].
+fn decide(
+    t: &TagFacts,
+    rules: &CleanupRules,
+    rank: &BTreeMap<&str, usize>,
+    date: Result<i64, String>,
+    now: i64,
+    entry: impl Fn(Decision, DecidedBy, String) -> TagPlan,
+) -> TagPlan {
+    if let Some(pattern) = rules.keep.iter().find(|p| p.matches(&t.tag)) {
+        return entry(
+            Decision::Keep,
+            DecidedBy::KeepPattern,
+            format!("kept: matches the keep pattern {pattern}"),
+        );
+    }
+    if let Some(n) = rules.keep_newest {
+        let by = match rules.newest_by {
+            NewestBy::Created => "by creation date",
+            NewestBy::Version => "by version order",
+        };
+        match rank.get(t.tag.as_str()) {
+            Some(&r) if r <= n as usize => {
+                return entry(
+                    Decision::Keep,
+                    DecidedBy::KeepNewest,
+                    format!("kept: no. {r} of the {n} newest {by}"),
+                )
+            }
+            None if rules.newest_by == NewestBy::Created => {
+                let why = date.as_ref().err().cloned().unwrap_or_default();
+                return entry(
+                    Decision::Keep,
+                    DecidedBy::UnknownDate,
+                    format!("kept: {why}, so it cannot be ranked among the {n} newest"),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(pattern) = rules.remove.iter().find(|p| p.matches(&t.tag)) {
+        return entry(
+            Decision::Remove,
+            DecidedBy::RemovePattern,
+            format!("removed: matches the remove pattern {pattern}"),
+        );
+    }
+    let mut unknown_age = None;
+    if let Some(days) = rules.remove_older_than_days {
+        match &date {
+            Ok(created) => {
+                let age = now.saturating_sub(*created);
+                if age > i64::from(days) * DAY {
+                    let text = chrono_free_date(*created);
+                    return entry(
+                        Decision::Remove,
+                        DecidedBy::OlderThan,
+                        format!(
+                            "removed: created {text}, {} days ago, more than {days} days",
+                            age / DAY
+                        ),
+                    );
+                }
+            }
+            Err(why) => unknown_age = Some(why.clone()),
+        }
+    }
+    match rules.others {
+        Others::Keep => entry(
+            Decision::Keep,
+            DecidedBy::Others,
+            match unknown_age {
+                Some(why) => format!(
+                    "kept: {why}, so the age rule cannot remove it, and no other rule removes it"
+                ),
+                None => "kept: no rule removes it".to_owned(),
+            },
+        ),
+        Others::Remove => entry(
+            Decision::Remove,
+            DecidedBy::Others,
+            "removed: no keep rule protects it, and every other tag is removed".to_owned(),
+        ),
+    }
+}
+
+/// Which manifests stay and which go, given each tag's decision.
+struct Fate {
+    /// Manifests a kept tag uses, directly or as a platform of a kept index.
+    kept: BTreeSet<Digest>,
+    /// Manifests only removed tags use (none when image deletes are refused).
+    deleted: BTreeSet<Digest>,
+}
+
+impl Fate {
+    fn of<'a>(
+        facts: &CleanupFacts,
+        decisions: impl Iterator<Item = &'a TagPlan> + Clone,
+        deletes_allowed: bool,
+    ) -> Fate {
+        let mut kept = BTreeSet::new();
+        for t in decisions.clone().filter(|t| t.decision == Decision::Keep) {
+            if let Some(digest) = &t.digest {
+                kept.insert(digest.clone());
+                kept.extend(descendants(facts, digest));
+            }
+        }
+        let mut deleted = BTreeSet::new();
+        if deletes_allowed {
+            for t in decisions.filter(|t| t.decision == Decision::Remove) {
+                if let Some(digest) = &t.digest {
+                    for d in std::iter::once(digest.clone()).chain(descendants(facts, digest)) {
+                        if !kept.contains(&d) {
+                            deleted.insert(d);
+                        }
+                    }
+                }
+            }
+        }
+        Fate { kept, deleted }
+    }
+
+    /// "listed by the kept multi-arch image sha256:… (tags a, b)", when a kept index
+    /// lists `digest`.
+    fn kept_parent_of(
+        &self,
+        facts: &CleanupFacts,
+        digest: &Digest,
+        tags: &[TagPlan],
+    ) -> Option<String> {
+        let parent = facts
+            .images
+            .values()
+            .find(|image| self.kept.contains(&image.digest) && image.children.contains(digest))?;
+        let parent_tags: Vec<&str> = tags
+            .iter()
+            .filter(|t| t.decision == Decision::Keep && t.digest.as_ref() == Some(&parent.digest))
+            .map(|t| t.tag.as_str())
+            .collect();
+        Some(if parent_tags.is_empty() {
+            format!(
+                "listed by the kept multi-arch image sha256:{}…",
+                parent.digest.short(12)
+            )
+        } else {
+            format!(
+                "listed by the kept multi-arch image sha256:{}… ({})",
+                parent.digest.short(12),
+                parent_tags.join(", ")
+            )
+        })
+    }
+}
+
+/// Every manifest `digest` lists, at any depth (an index of indexes). Digests are
+/// content addresses, so the graph cannot loop; the seen set guards anyway.
+fn descendants(facts: &CleanupFacts, digest: &Digest) -> Vec<Digest> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![digest.clone()];
+    let mut out = Vec::new();
+    while let Some(d) = stack.pop() {
+        if let Some(image) = facts.images.get(&d) {
+            for child in &image.children {
+                if child != digest && seen.insert(child.clone()) {
+                    out.push(child.clone());
+                    stack.push(child.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+impl ReferrerTagScheme {
+    fn describe(self) -> &'static str {
+        match self {
+            ReferrerTagScheme::Fallback => "referrers index",
+            ReferrerTagScheme::CosignSignature => "signature",
+            ReferrerTagScheme::CosignAttestation => "attestation",
+            ReferrerTagScheme::CosignSbom => "SBOM",
+        }
+    }
+}
+
+/// `2026-01-15 10:00 UTC` from seconds since 1970.
+fn chrono_free_date(seconds: i64) -> String {
+    let days = seconds.div_euclid(DAY);
+    let rest = seconds.rem_euclid(DAY);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+/// Parses an RFC 3339 timestamp (`2026-01-15T10:00:00.5+02:00`, `…Z`) to seconds
+/// since 1970 (UTC). `None` for anything else. Image configs write `created` this
+/// way; the fraction is dropped.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.trim().as_bytes();
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = b.get(range)?;
+        if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(part).ok()?.parse().ok()
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=days_in_month(year, month)).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
+            let (h, m) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let minutes = h * 60 + m;
+            if *sign == b'+' {
+                minutes
+            } else {
+                -minutes
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    Some(days * DAY + hour * 3600 + minute * 60 + second - offset * 60)
+}
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2000-01-01T00:00:00Z"),
+            Some(EARLIEST_REAL_DATE)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-15T12:00:00.123456789+02:00"),
+            parse_rfc3339("2026-01-15T10:00:00Z")
+        );
+        assert_eq!(
+            chrono_free_date(parse_rfc3339("2024-02-29T23:59:00Z").unwrap()),
+            "2024-02-29 23:59 UTC"
+        );
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2026-01-15",
+            "2026-01-15T10:00:00",
+            "2026-01-15T10:00:00.Z",
+            "yesterday",
+            "2026-01-15T10:00:00+2:00",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+}

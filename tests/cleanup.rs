@@ -1,0 +1,871 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The clean-up planner: rules, precedence, what an image deletion takes, the bytes
+//! garbage collection gives back, exports, and gathering facts from a registry.
+
+mod support;
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use support::block_on;
+use support::memory_registry::MemoryRegistry;
+use tagdeck::oci::cleanup::{
+    csv_cell, parse_rfc3339, plan, plan_csv, plan_json, BlobRef, CleanupDefaults, CleanupFacts,
+    CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others,
+    TagFacts, TagPattern,
+};
+use tagdeck::oci::client::Registry;
+use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::media;
+use tagdeck::oci::names::{Digest, Repository};
+
+/// A digest standing for `name` (an image, a blob).
+fn d(name: &str) -> Digest {
+    Digest::sha256_of(name.as_bytes())
+}
+
+fn now() -> i64 {
+    parse_rfc3339("2026-03-01T00:00:00Z").unwrap()
+}
+
+/// `days` days before `now()`, as a config writes it.
+fn days_ago(days: i64) -> String {
+    let seconds = now() - days * 86_400;
+    // Only whole days are needed: build the date from a known day.
+    let base = parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+    assert_eq!((base - seconds) % 86_400, 0);
+    date_of(seconds)
+}
+
+fn date_of(seconds: i64) -> String {
+    // Inverse of parse_rfc3339 for whole days, by search over a small range.
+    let mut day = parse_rfc3339("2020-01-01T00:00:00Z").unwrap();
+    let mut text = String::new();
+    for y in 2020..=2026 {
+        for m in 1..=12 {
+            for dd in 1..=31 {
+                let t = format!("{y:04}-{m:02}-{dd:02}T00:00:00Z");
+                if let Some(s) = parse_rfc3339(&t) {
+                    if s == seconds {
+                        text = t;
+                    }
+                    day = s;
+                }
+            }
+        }
+    }
+    let _ = day;
+    assert!(!text.is_empty(), "date out of range");
+    text
+}
+
+/// Facts builder: images with blobs, tags pointing at them.
+#[derive(Default)]
+struct Facts(CleanupFacts);
+
+impl Facts {
+    fn image(mut self, name: &str, created: Option<&str>, blobs: &[(&str, u64)]) -> Self {
+        self.0.images.insert(
+            d(name),
+            ImageFacts {
+                digest: d(name),
+                created: created.map(str::to_owned),
+                is_index: false,
+                children: Vec::new(),
+                blobs: blobs
+                    .iter()
+                    .map(|(b, size)| BlobRef {
+                        digest: d(b),
+                        size: *size,
+                    })
+                    .collect(),
+            },
+        );
+        self
+    }
+
+    fn index(mut self, name: &str, created: Option<&str>, children: &[&str]) -> Self {
+        self.0.images.insert(
+            d(name),
+            ImageFacts {
+                digest: d(name),
+                created: created.map(str::to_owned),
+                is_index: true,
+                children: children.iter().map(|c| d(c)).collect(),
+                blobs: Vec::new(),
+            },
+        );
+        self
+    }
+
+    fn tag(mut self, tag: &str, image: &str) -> Self {
+        self.0.tags.push(TagFacts {
+            tag: tag.into(),
+            digest: Some(d(image)),
+            problem: None,
+        });
+        self
+    }
+
+    fn tag_digest(mut self, tag: &str, digest: Digest) -> Self {
+        self.0.tags.push(TagFacts {
+            tag: tag.into(),
+            digest: Some(digest),
+            problem: None,
+        });
+        self
+    }
+
+    fn done(mut self) -> CleanupFacts {
+        self.0.repository = "team/app".into();
+        self.0
+    }
+}
+
+fn pat(p: &str) -> TagPattern {
+    TagPattern::parse(p).unwrap()
+}
+
+fn decisions(plan: &CleanupPlan) -> BTreeMap<String, (Decision, DecidedBy)> {
+    plan.tags
+        .iter()
+        .map(|t| (t.tag.clone(), (t.decision, t.decided_by)))
+        .collect()
+}
+
+fn removed(plan: &CleanupPlan) -> Vec<&str> {
+    plan.removed_tags().map(|t| t.tag.as_str()).collect()
+}
+
+fn reason<'a>(plan: &'a CleanupPlan, tag: &str) -> &'a str {
+    &plan.tags.iter().find(|t| t.tag == tag).unwrap().reason
+}
+
+#[test]
+fn patterns_match_whole_tags_with_star_and_question_mark() {
+    assert!(pat("v*").matches("v1.2.3"));
+    assert!(pat("v*").matches("v"));
+    assert!(!pat("v*").matches("av1"));
+    assert!(pat("release-*").matches("release-2026.01"));
+    assert!(!pat("release-*").matches("release"));
+    assert!(pat("latest").matches("latest"));
+    assert!(!pat("latest").matches("latest-1"));
+    assert!(pat("1.?").matches("1.2"));
+    assert!(!pat("1.?").matches("1.10"));
+    assert!(pat("*-rc*").matches("2.0-rc1"));
+    assert!(pat("*a*a*a*a*a*b").matches(&("a".repeat(100) + "b")));
+    assert!(!pat("*a*a*a*a*a*b").matches(&"a".repeat(128)));
+    assert!(!pat("V*").matches("v1"), "tags are case-sensitive");
+}
+
+#[test]
+fn bad_patterns_say_what_to_fix() {
+    let err = TagPattern::parse("v1/*").unwrap_err().to_string();
+    assert!(err.contains("'/'") && err.contains("'*'"), "{err}");
+    assert!(TagPattern::parse("[0-9]*").is_err());
+    assert!(TagPattern::parse("")
+        .unwrap_err()
+        .to_string()
+        .contains("empty"));
+    assert!(TagPattern::parse(&"a".repeat(129))
+        .unwrap_err()
+        .to_string()
+        .contains("128"));
+    // From JSON too, naming the pattern.
+    let err =
+        CleanupRules::from_json(&serde_json::json!({"keep": ["ok", "bad pattern"]})).unwrap_err();
+    assert!(err.to_string().contains("bad pattern"), "{err}");
+}
+
+#[test]
+fn keep_always_beats_remove() {
+    let facts = Facts::default()
+        .image("a", Some(&days_ago(100)), &[])
+        .image("b", Some(&days_ago(100)), &[])
+        .image("c", Some(&days_ago(1)), &[])
+        .tag("v1.0", "a")
+        .tag("ci-123", "b")
+        .tag("ci-124", "c")
+        .tag("nightly", "c")
+        .done();
+    let rules = CleanupRules {
+        keep: vec![pat("v*")],
+        remove: vec![pat("ci-*"), pat("v1.*")],
+        remove_older_than_days: Some(30),
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    // Matches both a keep and a remove pattern, and is old: kept.
+    assert_eq!(decided["v1.0"], (Decision::Keep, DecidedBy::KeepPattern));
+    assert_eq!(reason(&plan, "v1.0"), "kept: matches the keep pattern v*");
+    assert_eq!(
+        decided["ci-123"],
+        (Decision::Remove, DecidedBy::RemovePattern)
+    );
+    assert_eq!(
+        decided["ci-124"],
+        (Decision::Remove, DecidedBy::RemovePattern)
+    );
+    // No rule removes it (young, no pattern): others = keep.
+    assert_eq!(decided["nightly"], (Decision::Keep, DecidedBy::Others));
+    assert_eq!(reason(&plan, "nightly"), "kept: no rule removes it");
+    // b goes whole; c stays (nightly) and only loses ci-124.
+    assert_eq!(plan.delete_images.len(), 1);
+    assert_eq!(plan.delete_images[0].digest, d("b"));
+    assert_eq!(plan.tags_only.len(), 1);
+    assert_eq!(plan.tags_only[0].digest, d("c"));
+    assert_eq!(plan.tags_only[0].kept_because, "still tagged nightly");
+}
+
+#[test]
+fn keep_newest_by_creation_date_then_remove_the_rest() {
+    let mut facts = Facts::default();
+    for (i, days) in [5, 1, 40, 3, 20].iter().enumerate() {
+        let name = format!("img{i}");
+        facts = facts
+            .image(&name, Some(&days_ago(*days)), &[])
+            .tag(&format!("build-{i}"), &name);
+    }
+    // A release far older than the newest: kept by its pattern, and counted by date
+    // like any tag (the keep rules are independent).
+    facts = facts
+        .image("rel", Some(&days_ago(300)), &[])
+        .tag("release-1", "rel");
+    let rules = CleanupRules {
+        keep_newest: Some(2),
+        keep: vec![pat("release-*")],
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts.done(), &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    assert_eq!(decided["build-1"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(decided["build-3"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(
+        reason(&plan, "build-1"),
+        "kept: no. 1 of the 2 newest by creation date"
+    );
+    assert_eq!(
+        reason(&plan, "build-3"),
+        "kept: no. 2 of the 2 newest by creation date"
+    );
+    assert_eq!(
+        decided["release-1"],
+        (Decision::Keep, DecidedBy::KeepPattern)
+    );
+    assert_eq!(removed(&plan), ["build-0", "build-2", "build-4"]);
+    assert_eq!(decided["build-0"].1, DecidedBy::Others);
+    assert_eq!(plan.delete_images.len(), 3);
+}
+
+#[test]
+fn keep_newest_by_version_order() {
+    let mut facts = Facts::default();
+    for (i, tag) in ["1.9.0", "1.10.0", "1.2.0", "2.0.0", "1.10.1"]
+        .iter()
+        .enumerate()
+    {
+        // Dates deliberately contradict the versions.
+        let name = format!("img{i}");
+        facts = facts
+            .image(&name, Some(&days_ago(i as i64 + 1)), &[])
+            .tag(tag, &name);
+    }
+    let rules = CleanupRules {
+        keep_newest: Some(3),
+        newest_by: NewestBy::Version,
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts.done(), &rules, now()).unwrap();
+    let kept: Vec<&str> = plan.kept_tags().map(|t| t.tag.as_str()).collect();
+    assert_eq!(kept, ["1.10.0", "1.10.1", "2.0.0"]);
+    assert_eq!(
+        reason(&plan, "2.0.0"),
+        "kept: no. 1 of the 3 newest by version order"
+    );
+    assert_eq!(removed(&plan), ["1.2.0", "1.9.0"]);
+}
+
+#[test]
+fn age_rule_removes_old_and_never_unknown_dates() {
+    let facts = Facts::default()
+        .image("old", Some(&days_ago(45)), &[])
+        .image("young", Some(&days_ago(29)), &[])
+        .image("unknown", None, &[])
+        .image("epoch", Some("1970-01-01T00:00:00Z"), &[])
+        .image("garbage", Some("last tuesday"), &[])
+        .tag("old", "old")
+        .tag("young", "young")
+        .tag("unknown", "unknown")
+        .tag("epoch", "epoch")
+        .tag("garbage", "garbage")
+        .done();
+    let rules = CleanupRules {
+        remove_older_than_days: Some(30),
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(removed(&plan), ["old"]);
+    assert_eq!(
+        reason(&plan, "old"),
+        format!(
+            "removed: created {} 00:00 UTC, 45 days ago, more than 30 days",
+            &days_ago(45)[..10]
+        )
+    );
+    assert_eq!(reason(&plan, "young"), "kept: no rule removes it");
+    assert_eq!(
+        reason(&plan, "unknown"),
+        "kept: its creation date is unknown, so the age rule cannot remove it, and no other rule removes it"
+    );
+    assert!(
+        reason(&plan, "epoch").contains("placeholder"),
+        "{}",
+        reason(&plan, "epoch")
+    );
+    assert!(
+        reason(&plan, "garbage").contains("is not a date"),
+        "{}",
+        reason(&plan, "garbage")
+    );
+}
+
+#[test]
+fn unknown_dates_are_kept_by_keep_newest_by_date() {
+    let facts = Facts::default()
+        .image("a", Some(&days_ago(1)), &[])
+        .image("b", Some(&days_ago(2)), &[])
+        .image("c", None, &[])
+        .tag("a", "a")
+        .tag("b", "b")
+        .tag("c", "c")
+        .done();
+    let rules = CleanupRules {
+        keep_newest: Some(1),
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    assert_eq!(decided["a"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(decided["c"], (Decision::Keep, DecidedBy::UnknownDate));
+    assert_eq!(
+        reason(&plan, "c"),
+        "kept: its creation date is unknown, so it cannot be ranked among the 1 newest"
+    );
+    assert_eq!(removed(&plan), ["b"]);
+}
+
+#[test]
+fn a_kept_multi_arch_image_keeps_its_platforms() {
+    // latest → index {amd64, arm64}; amd64 also has its own tag, removed by pattern.
+    // old → index {amd64-old, arm64 (shared with latest)}: deleted, with amd64-old.
+    let facts = Facts::default()
+        .index("idx", Some(&days_ago(1)), &["amd64", "arm64"])
+        .image("amd64", None, &[("layer-a", 100), ("cfg-a", 1)])
+        .image("arm64", None, &[("layer-b", 200), ("cfg-b", 1)])
+        .index("idx-old", Some(&days_ago(90)), &["amd64-old", "arm64"])
+        .image("amd64-old", None, &[("layer-old", 1000), ("cfg-old", 2)])
+        .tag("latest", "idx")
+        .tag("build-amd64", "amd64")
+        .tag("old", "idx-old")
+        .done();
+    let rules = CleanupRules {
+        keep: vec![pat("latest")],
+        remove: vec![pat("build-*"), pat("old")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(removed(&plan), ["build-amd64", "old"]);
+    // amd64 is listed by kept `latest`: only its tag goes.
+    assert_eq!(plan.tags_only.len(), 1);
+    assert_eq!(plan.tags_only[0].digest, d("amd64"));
+    assert_eq!(
+        plan.tags_only[0].kept_because,
+        format!(
+            "listed by the kept multi-arch image sha256:{}… (latest)",
+            d("idx").short(12)
+        )
+    );
+    // The old index goes with its own platform, not with the shared arm64.
+    assert_eq!(plan.delete_images.len(), 1);
+    assert_eq!(plan.delete_images[0].digest, d("idx-old"));
+    assert_eq!(plan.delete_images[0].tags, ["old"]);
+    assert_eq!(plan.delete_images[0].platforms, [d("amd64-old")]);
+    assert_eq!(plan.reclaimable_bytes, 1002);
+    assert_eq!(plan.reclaimable_blobs, 2);
+}
+
+#[test]
+fn shared_blobs_are_counted_once_and_kept_ones_not_at_all() {
+    // x and y are deleted and share layer "base" (500) and "mid" (50); z is kept and
+    // shares "mid" with them.
+    let facts = Facts::default()
+        .image(
+            "x",
+            None,
+            &[("cfg-x", 10), ("base", 500), ("mid", 50), ("top-x", 7)],
+        )
+        .image("y", None, &[("cfg-y", 20), ("base", 500), ("mid", 50)])
+        .image("z", None, &[("cfg-z", 30), ("mid", 50)])
+        .tag("x", "x")
+        .tag("y", "y")
+        .tag("z", "z")
+        .done();
+    let rules = CleanupRules {
+        remove: vec![pat("x"), pat("y")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(plan.delete_images.len(), 2);
+    assert_eq!(plan.reclaimable_bytes, 10 + 20 + 500 + 7);
+    assert_eq!(plan.reclaimable_blobs, 4);
+}
+
+#[test]
+fn an_incomplete_tag_list_refuses_image_deletes() {
+    let mut facts = Facts::default()
+        .image("a", None, &[("blob-a", 100)])
+        .image("b", None, &[("blob-b", 100)])
+        .tag("a", "a")
+        .tag("b", "b")
+        .done();
+    facts.tags_may_be_incomplete = true;
+    let rules = CleanupRules {
+        remove: vec![pat("a")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(removed(&plan), ["a"], "tags are still removed");
+    assert!(plan.delete_images.is_empty());
+    assert_eq!(plan.reclaimable_bytes, 0);
+    let refusal = plan.image_deletes_refused.as_deref().unwrap();
+    assert!(refusal.contains("may be incomplete"), "{refusal}");
+    assert_eq!(plan.tags_only.len(), 1);
+    assert!(plan.tags_only[0]
+        .kept_because
+        .starts_with("no image is deleted"));
+}
+
+#[test]
+fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
+    let mut facts = Facts::default()
+        .image("a", None, &[("blob-a", 100)])
+        .tag("a", "a")
+        .done();
+    facts.tags.push(TagFacts {
+        tag: "broken".into(),
+        digest: None,
+        problem: Some("HTTP 500".into()),
+    });
+    let rules = CleanupRules {
+        remove: vec![pat("*")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(removed(&plan), ["a"]);
+    assert_eq!(
+        reason(&plan, "broken"),
+        "kept: its manifest could not be read (HTTP 500)"
+    );
+    assert!(plan.delete_images.is_empty());
+    assert!(plan
+        .image_deletes_refused
+        .as_deref()
+        .unwrap()
+        .contains("1 tag could not be read"));
+}
+
+#[test]
+fn signature_tags_follow_their_image() {
+    let sig_of = |image: &str| format!("sha256-{}.sig", d(image).hex());
+    let facts = Facts::default()
+        .image("gone", Some(&days_ago(100)), &[("l1", 10)])
+        .image("stays", Some(&days_ago(100)), &[("l2", 10)])
+        .image("sig1", None, &[("s1", 1)])
+        .image("sig2", None, &[("s2", 1)])
+        .tag("gone", "gone")
+        .tag("v1", "stays")
+        .tag(&sig_of("gone"), "sig1")
+        .tag(&sig_of("stays"), "sig2")
+        .tag_digest(&format!("sha256-{}", d("elsewhere").hex()), d("sig2"))
+        .done();
+    // Remove everything old; the signature manifests have no date.
+    let rules = CleanupRules {
+        keep: vec![pat("v*")],
+        remove: vec![pat("*")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    assert_eq!(
+        decided[&sig_of("gone")],
+        (Decision::Remove, DecidedBy::FollowsImage)
+    );
+    assert_eq!(
+        decided[&sig_of("stays")],
+        (Decision::Keep, DecidedBy::FollowsImage)
+    );
+    assert!(reason(&plan, &sig_of("gone")).starts_with("removed: signature of image sha256:"));
+    let dangling = format!("sha256-{}", d("elsewhere").hex());
+    assert!(
+        reason(&plan, &dangling).contains("no tag here points at"),
+        "{}",
+        reason(&plan, &dangling)
+    );
+    let deleted: Vec<&Digest> = plan.delete_images.iter().map(|i| &i.digest).collect();
+    assert_eq!(deleted.len(), 2);
+    assert!(deleted.contains(&&d("gone")) && deleted.contains(&&d("sig1")));
+}
+
+#[test]
+fn rules_round_trip_through_the_address() {
+    let rules = CleanupRules {
+        keep_newest: Some(10),
+        newest_by: NewestBy::Version,
+        keep: vec![pat("v*"), pat("latest"), pat("release-?")],
+        remove: vec![pat("ci-*")],
+        remove_older_than_days: Some(30),
+        others: Others::Remove,
+    };
+    let query = rules.to_query();
+    assert_eq!(
+        query,
+        "keepNewest=10&newestBy=version&keep=v%2A&keep=latest&keep=release-%3F&remove=ci-%2A&olderThanDays=30&others=remove"
+    );
+    // Mixed with the route's own parameters, in any order.
+    let address = format!("?registry=http%3A%2F%2Fr:5000&repo=team/app&{query}");
+    assert_eq!(CleanupRules::from_query(&address).unwrap(), Some(rules));
+    assert_eq!(CleanupRules::from_query("?repo=team/app").unwrap(), None);
+    assert_eq!(CleanupRules::default().to_query(), "");
+    let err = CleanupRules::from_query("keepNewest=ten")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("keepNewest") && err.contains("whole number"),
+        "{err}"
+    );
+    let err = CleanupRules::from_query("keep=v1%2F*")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'/'"), "{err}");
+    assert!(CleanupRules::from_query("newestBy=size")
+        .unwrap_err()
+        .to_string()
+        .contains("created or version"));
+}
+
+#[test]
+fn numbers_and_combinations_are_validated() {
+    for (json, expected) in [
+        (serde_json::json!({"keepNewest": 0}), "at least 1"),
+        (
+            serde_json::json!({"removeOlderThanDays": 0}),
+            "at least 1 day",
+        ),
+        (
+            serde_json::json!({"removeOlderThanDays": 100000}),
+            "100 years",
+        ),
+        (
+            serde_json::json!({"others": "remove"}),
+            "without a keep rule",
+        ),
+        (serde_json::json!({"keepNewst": 3}), "keepNewst"),
+        (serde_json::json!({"keepNewest": -1}), "keepNewest"),
+    ] {
+        let err = CleanupRules::from_json(&json).unwrap_err().to_string();
+        assert!(err.contains(expected), "{json}: {err}");
+    }
+    let rules = CleanupRules {
+        keep_newest: Some(0),
+        ..CleanupRules::default()
+    };
+    assert!(
+        plan(&CleanupFacts::default(), &rules, now()).is_err(),
+        "the plan checks the rules too"
+    );
+}
+
+#[test]
+fn config_defaults_longest_namespace_prefix_wins() {
+    let config = serde_json::json!({
+        "": {"keepNewest": 50},
+        "team": {"keepNewest": 10, "keep": ["v*"], "others": "remove"},
+        "team/app/": {"keep": ["*"]},
+    });
+    let defaults = CleanupDefaults::from_json(&config).unwrap();
+    let (prefix, rules) = defaults.rules_for("team/app").unwrap();
+    assert_eq!((prefix, rules.keep.clone()), ("team/app", vec![pat("*")]));
+    assert_eq!(defaults.rules_for("team/app/sub").unwrap().0, "team/app");
+    assert_eq!(
+        defaults.rules_for("team/other").unwrap().1.keep_newest,
+        Some(10)
+    );
+    // A prefix matches at a '/' boundary only.
+    assert_eq!(defaults.rules_for("teamwork/x").unwrap().0, "");
+    assert_eq!(defaults.rules_for("team").unwrap().0, "team");
+    let only_team =
+        CleanupDefaults::from_json(&serde_json::json!({"team": {"keepNewest": 1}})).unwrap();
+    assert!(only_team.rules_for("other").is_none());
+
+    let err =
+        CleanupDefaults::from_json(&serde_json::json!({"team": {"keep": ["a b"]}})).unwrap_err();
+    assert!(
+        err.to_string().starts_with("config.json cleanup \"team\":"),
+        "{err}"
+    );
+    let err = CleanupDefaults::from_json(&serde_json::json!({"Team": {}})).unwrap_err();
+    assert!(err.to_string().contains("\"Team\""), "{err}");
+    assert!(CleanupDefaults::from_json(&serde_json::json!([1]))
+        .unwrap_err()
+        .to_string()
+        .contains("must be an object"));
+}
+
+#[test]
+fn csv_cells_are_quoted_and_defused() {
+    assert_eq!(csv_cell("v1.0"), "v1.0");
+    assert_eq!(csv_cell("a,b"), "\"a,b\"");
+    assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+    assert_eq!(
+        csv_cell("=HYPERLINK(\"http://x\")"),
+        "\"'=HYPERLINK(\"\"http://x\"\")\""
+    );
+    assert_eq!(csv_cell("+1"), "'+1");
+    assert_eq!(csv_cell("-1"), "'-1");
+    assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+    assert_eq!(csv_cell(" padded"), "\" padded\"");
+}
+
+#[test]
+fn plan_exports_as_csv_and_json() {
+    let facts = Facts::default()
+        .image("a", Some("2026-02-01T00:00:00Z"), &[("l", 5)])
+        .image("b", None, &[])
+        .tag("keep-me", "b")
+        .tag("old-1", "a")
+        .tag("also-b", "b")
+        .done();
+    let rules = CleanupRules {
+        remove: vec![pat("old-*"), pat("also-*")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    let csv = plan_csv(&plan);
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(lines[0], "tag,decision,rule,reason,digest,created,image");
+    assert_eq!(lines[1], format!("also-b,remove,removePattern,removed: matches the remove pattern also-*,{},,\"kept, loses tags\"", d("b")));
+    assert_eq!(
+        lines[2],
+        format!(
+            "keep-me,keep,others,kept: no rule removes it,{},,\"kept, loses tags\"",
+            d("b")
+        )
+    );
+    assert_eq!(lines[3], format!("old-1,remove,removePattern,removed: matches the remove pattern old-*,{},2026-02-01T00:00:00Z,deleted", d("a")));
+    assert_eq!(lines.len(), 5, "three rows and the final line break");
+
+    let json: serde_json::Value = serde_json::from_str(&plan_json(&plan)).unwrap();
+    assert_eq!(json["repository"], "team/app");
+    assert_eq!(json["reclaimableBytes"], 5);
+    assert_eq!(json["deleteImages"][0]["digest"], d("a").to_string());
+    assert_eq!(json["tags"][2]["decidedBy"], "removePattern");
+    assert_eq!(json["rules"]["remove"][0], "old-*");
+    let back: CleanupPlan = serde_json::from_value(json).unwrap();
+    assert_eq!(back, plan);
+}
+
+// The gatherer, against the in-memory registry.
+
+fn image_manifest(config: &str, config_size: usize, layers: &[(&str, u64)]) -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": config, "size": config_size},
+        "layers": layers.iter().map(|(l, s)| serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d(l).to_string(), "size": s
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn push_image(
+    registry: &MemoryRegistry,
+    tag: Option<&str>,
+    created: &str,
+    layers: &[(&str, u64)],
+) -> String {
+    // The first layer's name makes each config distinct.
+    let config = format!(
+        r#"{{"created":"{created}","architecture":"amd64","os":"linux","comment":"{}"}}"#,
+        layers[0].0
+    );
+    let config_digest = registry.add_blob_bytes("app", config.as_bytes());
+    let bytes = image_manifest(&config_digest, config.len(), layers);
+    match tag {
+        Some(tag) => registry.push("app", tag, media::OCI_MANIFEST, &bytes),
+        None => registry.push_untagged("app", media::OCI_MANIFEST, &bytes),
+    }
+}
+
+#[test]
+fn gathers_facts_and_plans_against_a_registry() {
+    let registry = MemoryRegistry::new();
+    let old = push_image(
+        &registry,
+        Some("build-1"),
+        "2025-06-01T00:00:00Z",
+        &[("base", 1000), ("app-1", 10)],
+    );
+    let new = push_image(
+        &registry,
+        Some("build-2"),
+        "2026-02-27T00:00:00Z",
+        &[("base", 1000), ("app-2", 20)],
+    );
+    let new_bytes = registry.state.borrow().manifests["app"][&new].1.clone();
+    registry.push("app", "latest", media::OCI_MANIFEST, &new_bytes);
+    let amd64 = push_image(
+        &registry,
+        None,
+        "2026-01-10T00:00:00Z",
+        &[("multi-amd64", 300)],
+    );
+    let arm64 = push_image(
+        &registry,
+        None,
+        "2026-01-10T00:00:00Z",
+        &[("multi-arm64", 400)],
+    );
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [
+            {"mediaType": media::OCI_MANIFEST, "digest": amd64, "size": 1, "platform": {"os": "linux", "architecture": "amd64"}},
+            {"mediaType": media::OCI_MANIFEST, "digest": arm64, "size": 1, "platform": {"os": "linux", "architecture": "arm64"}},
+        ],
+    })
+    .to_string();
+    let multi = registry.push("app", "multi-1", media::OCI_INDEX, index.as_bytes());
+
+    let client = Registry::new("http://registry.test", &registry);
+    let repository = Repository::parse("app").unwrap();
+    let steps = std::cell::RefCell::new(Vec::new());
+    let facts =
+        block_on(client.cleanup_facts(&repository, 2, |p| steps.borrow_mut().push(p), || false))
+            .unwrap();
+
+    assert_eq!(facts.repository, "app");
+    assert!(!facts.tags_may_be_incomplete);
+    let tags: Vec<(&str, String)> = facts
+        .tags
+        .iter()
+        .map(|t| (t.tag.as_str(), t.digest.as_ref().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            ("build-1", old.clone()),
+            ("build-2", new.clone()),
+            ("latest", new.clone()),
+            ("multi-1", multi.clone())
+        ]
+    );
+    let image = |digest: &str| &facts.images[&Digest::parse(digest).unwrap()];
+    assert_eq!(image(&old).created.as_deref(), Some("2025-06-01T00:00:00Z"));
+    assert_eq!(image(&old).blobs.len(), 3, "config and two layers");
+    // The index: dated by its first platform, lists both, which were read too.
+    assert!(image(&multi).is_index);
+    assert_eq!(
+        image(&multi).created.as_deref(),
+        Some("2026-01-10T00:00:00Z")
+    );
+    assert_eq!(image(&multi).children.len(), 2);
+    assert_eq!(
+        image(&arm64).blobs.iter().map(|b| b.size).sum::<u64>(),
+        400 + image(&arm64).blobs[0].size
+    );
+    let steps = steps.into_inner();
+    assert_eq!(steps.last().unwrap().step, GatherStep::ReadingConfigs);
+    assert!(steps
+        .iter()
+        .any(|p| p.step == GatherStep::ReadingTags && p.done == 4 && p.total == 4));
+    assert!(steps
+        .iter()
+        .any(|p| p.step == GatherStep::ReadingPlatforms && p.done == 2));
+
+    // Everything older than 30 days goes: build-1 and the multi-arch image.
+    let rules = CleanupRules {
+        remove_older_than_days: Some(30),
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(removed(&plan), ["build-1", "multi-1"]);
+    let deleted: Vec<String> = plan
+        .delete_images
+        .iter()
+        .map(|i| i.digest.to_string())
+        .collect();
+    assert_eq!(deleted, {
+        let mut v = vec![old.clone(), multi.clone()];
+        v.sort();
+        v
+    });
+    let multi_deletion = plan
+        .delete_images
+        .iter()
+        .find(|i| i.digest.as_str() == multi)
+        .unwrap();
+    assert_eq!(multi_deletion.platforms.len(), 2);
+    // "base" stays with build-2; app-1, the two platform layers and three configs go.
+    let config_sizes: u64 = [&old, &amd64, &arm64]
+        .iter()
+        .map(|m| image(m).blobs[0].size)
+        .sum();
+    assert_eq!(plan.reclaimable_bytes, 10 + 300 + 400 + config_sizes);
+}
+
+#[test]
+fn an_unreadable_tag_and_a_cancelled_gather() {
+    let registry = MemoryRegistry::new();
+    push_image(&registry, Some("good"), "2026-01-01T00:00:00Z", &[("l", 1)]);
+    // A tag whose manifest is not JSON.
+    registry.push("app", "broken", media::OCI_MANIFEST, b"not json");
+    let client = Registry::new("http://registry.test", &registry);
+    let repository = Repository::parse("app").unwrap();
+    let facts = block_on(client.cleanup_facts(&repository, 4, |_| {}, || false)).unwrap();
+    let broken = facts.tags.iter().find(|t| t.tag == "broken").unwrap();
+    assert!(broken.digest.is_none());
+    assert!(
+        broken
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("unreadable answer"),
+        "{broken:?}"
+    );
+
+    // Cancelled after the first progress report: no further read starts.
+    let reports = Cell::new(0);
+    let before = registry.state.borrow().log.len();
+    let result = block_on(client.cleanup_facts(
+        &repository,
+        1,
+        |_| reports.set(reports.get() + 1),
+        || reports.get() >= 2,
+    ));
+    assert!(
+        matches!(result, Err(RegistryError::Aborted { .. })),
+        "{result:?}"
+    );
+    let manifests_read = registry.state.borrow().log[before..]
+        .iter()
+        .filter(|l| l.contains("/manifests/"))
+        .count();
+    assert_eq!(manifests_read, 1, "reads stop once cancelled");
+}
