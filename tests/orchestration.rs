@@ -1,13 +1,21 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The rules that run many changes together, against an in-memory registry with
-//! distribution 2.8's semantics: batch undo.
+//! distribution 2.8's semantics: bulk tag and bulk removal, batch undo.
 
 mod support;
 
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use support::block_on;
-use support::memory_registry::{sha256, MemoryRegistry};
-use tagdeck::oci::changes::{ChangeError, TagBefore};
+use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use tagdeck::oci::bulk::{BulkRun, ItemFailure, ItemResult};
+use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
 use tagdeck::oci::client::Registry;
+use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 use tagdeck::oci::undo::UndoAction;
@@ -174,4 +182,404 @@ fn a_tag_that_already_pointed_there_has_nothing_to_undo() {
     // Undo of a no-op write changes nothing.
     block_on(registry.undo(&tag_write(&registry, "latest", IMAGE, None), &unique)).unwrap();
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+// Bulk changes.
+
+/// Runs a bulk change over `chosen` (each with the digest the registry shows now),
+/// cancelled once `cancel_after` items have a result; returns each item's result.
+fn run_bulk<C: HttpClient>(
+    registry: &Registry<C>,
+    memory: &MemoryRegistry,
+    chosen: &[&str],
+    cancel_after: Option<usize>,
+    change: impl AsyncFnOnce(&Registry<C>, &BulkRun<'_>) -> Vec<UndoAction>,
+) -> (BTreeMap<String, ItemResult>, Vec<UndoAction>) {
+    let chosen: Vec<String> = chosen.iter().map(|t| t.to_string()).collect();
+    let digests: HashMap<String, Digest> = chosen
+        .iter()
+        .filter_map(|t| {
+            Some((
+                t.clone(),
+                Digest::parse(&memory.tag_digest("app", t)?).ok()?,
+            ))
+        })
+        .collect();
+    let results = RefCell::new(BTreeMap::new());
+    let on_item = |tag: &str, result: &ItemResult| {
+        results.borrow_mut().insert(tag.to_owned(), result.clone());
+    };
+    let cancelled = || cancel_after.is_some_and(|n| results.borrow().len() >= n);
+    let repository = repo("app");
+    let run = BulkRun {
+        repository: &repository,
+        chosen: &chosen,
+        digests: &digests,
+        cancelled: &cancelled,
+        on_item: &on_item,
+    };
+    let undo = block_on(change(registry, &run));
+    (results.into_inner(), undo)
+}
+
+fn add_suffix(
+    registry: &Registry<&MemoryRegistry>,
+    memory: &MemoryRegistry,
+    chosen: &[&str],
+) -> (BTreeMap<String, ItemResult>, Vec<UndoAction>) {
+    run_bulk(registry, memory, chosen, None, async |registry, run| {
+        registry
+            .bulk_add_tags(run, &|t| format!("{t}-stable"))
+            .await
+    })
+}
+
+fn remove(
+    registry: &Registry<&MemoryRegistry>,
+    memory: &MemoryRegistry,
+    chosen: &[&str],
+    cancel_after: Option<usize>,
+) -> (BTreeMap<String, ItemResult>, Vec<UndoAction>) {
+    run_bulk(
+        registry,
+        memory,
+        chosen,
+        cancel_after,
+        async |registry, run| {
+            let removal = registry.bulk_remove_tags(run, &unique).await;
+            assert_eq!(
+                removal.lost,
+                [],
+                "what the images were kept for still has them"
+            );
+            removal.undo
+        },
+    )
+}
+
+fn gets_of(memory: &MemoryRegistry, digest: &str) -> usize {
+    let wanted = format!("GET /v2/app/manifests/{digest}");
+    memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|l| **l == wanted)
+        .count()
+}
+
+#[test]
+fn bulk_tag_reads_each_image_once_and_says_when_nothing_changed() {
+    let memory = setup();
+    // 1.0-stable already points at 1.0's image.
+    memory.push("app", "1.0-stable", media::OCI_MANIFEST, IMAGE);
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = add_suffix(&registry, &memory, &["1.0", "latest", "old"]);
+
+    assert_eq!(
+        gets_of(&memory, &sha256(IMAGE)),
+        1,
+        "one GET for 1.0 and latest"
+    );
+    assert_eq!(gets_of(&memory, &sha256(OTHER)), 1);
+    assert_eq!(
+        memory.tag_digest("app", "latest-stable"),
+        Some(sha256(IMAGE))
+    );
+    assert_eq!(memory.tag_digest("app", "old-stable"), Some(sha256(OTHER)));
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    assert_eq!(
+        results["1.0"].message(),
+        format!(
+            "1.0-stable already pointed at {}; nothing changed",
+            sha256(IMAGE)
+        )
+    );
+    assert_eq!(
+        results["old"].message(),
+        format!("tagged old-stable → {}", sha256(OTHER))
+    );
+    // Every item has its undo; the one that changed nothing undoes nothing.
+    assert_eq!(undo.len(), 3);
+    block_on(registry.undo(&UndoAction::Batch(undo), &unique)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0-stable"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest-stable"), None);
+    assert_eq!(memory.tag_digest("app", "old-stable"), None);
+}
+
+#[test]
+fn bulk_tag_reports_bad_names_and_unknown_digests_per_item() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "old", "gone"],
+        None,
+        async |registry, run| {
+            registry
+                .bulk_add_tags(run, &|t| {
+                    if t == "old" {
+                        "no/slash".to_owned()
+                    } else {
+                        format!("{t}-x")
+                    }
+                })
+                .await
+        },
+    );
+    assert!(results["1.0"].is_done());
+    assert!(matches!(
+        results["old"],
+        ItemResult::Failed(ItemFailure::InvalidName(_))
+    ));
+    assert_eq!(
+        results["gone"].message(),
+        "its digest is not known yet; nothing was changed"
+    );
+    assert_eq!(undo.len(), 1);
+    assert_eq!(memory.tag_digest("app", "old-x"), None);
+}
+
+/// An index tagged `multi` listing IMAGE as its platform.
+fn push_index(memory: &MemoryRegistry) {
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+        media::OCI_INDEX,
+        media::OCI_MANIFEST,
+        sha256(IMAGE),
+        IMAGE.len()
+    );
+    memory.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+}
+
+fn removed(result: &ItemResult) -> &tagdeck::oci::changes::Removal {
+    match result {
+        ItemResult::Removed(removal) => removal,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bulk_removal_keeps_an_image_for_the_tags_outside_the_selection() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = remove(&registry, &memory, &["1.0", "old"], None);
+
+    let one = removed(&results["1.0"]);
+    assert_eq!(one.kept.tags, ["latest"]);
+    assert_eq!(one.method, RemovalMethod::Placeholder);
+    assert_eq!(
+        results["1.0"].message(),
+        format!(
+            "removed; image {} kept for the other tag latest",
+            &sha256(IMAGE)[7..19]
+        )
+    );
+    assert_eq!(
+        results["old"].message(),
+        format!(
+            "removed; image {} stays, pullable by digest (no other tag uses it)",
+            &sha256(OTHER)[7..19]
+        )
+    );
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+    assert_eq!(memory.tag_digest("app", "old"), None);
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    // Never an image: both stay, pullable by digest.
+    let manifests = memory.state.borrow().manifests["app"].clone();
+    assert!(manifests.contains_key(&sha256(IMAGE)) && manifests.contains_key(&sha256(OTHER)));
+
+    block_on(registry.undo(&UndoAction::Batch(undo), &unique)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
+}
+
+#[test]
+fn bulk_removal_keeps_an_image_a_multi_arch_image_lists() {
+    let memory = setup();
+    push_index(&memory);
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = remove(&registry, &memory, &["1.0", "latest"], None);
+
+    // The first tag removed still counts the second; the second only the index.
+    let kept: Vec<_> = ["1.0", "latest"]
+        .iter()
+        .map(|t| removed(&results[*t]).kept.clone())
+        .collect();
+    assert_eq!(kept[0].tags, ["latest"]);
+    assert!(kept[1].tags.is_empty());
+    assert!(kept.iter().all(|k| k.indexes == ["multi"]), "{kept:?}");
+    assert!(results["latest"]
+        .message()
+        .ends_with("kept for the multi-arch image multi"));
+    assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)));
+    assert!(memory.tag_digest("app", "multi").is_some());
+}
+
+#[test]
+fn bulk_removal_lists_the_tags_again_before_removing() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let chosen = ["1.0", "latest"];
+    let digests: HashMap<String, Digest> = chosen
+        .iter()
+        .map(|t| (t.to_string(), digest_of(IMAGE)))
+        .collect();
+    // Pushed after the page listed the tags: it uses the image too.
+    memory.push("app", "pushed-since", media::OCI_MANIFEST, IMAGE);
+    let results = RefCell::new(BTreeMap::new());
+    let chosen: Vec<String> = chosen.iter().map(|t| t.to_string()).collect();
+    let repository = repo("app");
+    let run = BulkRun {
+        repository: &repository,
+        chosen: &chosen,
+        digests: &digests,
+        cancelled: &|| false,
+        on_item: &|tag, result| {
+            results.borrow_mut().insert(tag.to_owned(), result.clone());
+        },
+    };
+    block_on(registry.bulk_remove_tags(&run, &unique));
+    let results = results.into_inner();
+    assert_eq!(removed(&results["latest"]).kept.tags, ["pushed-since"]);
+    assert_eq!(
+        memory.tag_digest("app", "pushed-since"),
+        Some(sha256(IMAGE))
+    );
+}
+
+#[test]
+fn bulk_removal_with_an_unreadable_tag_list_changes_nothing() {
+    let memory = setup();
+    memory.inject(Fault::new(
+        Method::Get,
+        "tags/list",
+        Strike::Before,
+        Some(403),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = remove(&registry, &memory, &["1.0", "old"], None);
+    assert_eq!(results.len(), 2);
+    for result in results.values() {
+        assert!(matches!(
+            result,
+            ItemResult::Failed(ItemFailure::TagListUnreadable(_))
+        ));
+        assert!(result
+            .message()
+            .starts_with("the tag list could not be read: "));
+    }
+    assert!(undo.is_empty());
+    assert!(!memory.was_sent("PUT") && !memory.was_sent("DELETE"));
+}
+
+#[test]
+fn cancel_stops_between_items_and_reports_the_rest_as_not_run() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = remove(&registry, &memory, &["1.0", "latest", "old"], Some(1));
+    // Images run in parallel: both may have started before the cancel. The tags of
+    // one image run one by one, so 1.0's image has one not run.
+    let done: Vec<&String> = results
+        .iter()
+        .filter(|(_, r)| r.is_done())
+        .map(|(t, _)| t)
+        .collect();
+    let cancelled: Vec<&String> = results
+        .iter()
+        .filter(|(_, r)| **r == ItemResult::Failed(ItemFailure::Cancelled))
+        .map(|(t, _)| t)
+        .collect();
+    assert_eq!(done.len() + cancelled.len(), 3, "{results:?}");
+    assert!(cancelled.contains(&&"latest".to_owned()), "{results:?}");
+    assert_eq!(undo.len(), done.len());
+    assert_eq!(
+        results["latest"].message(),
+        "not run: cancelled; nothing was changed for it"
+    );
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    for tag in done {
+        assert_eq!(memory.tag_digest("app", tag), None);
+    }
+}
+
+/// A future that is pending once, so concurrent requests interleave.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// The in-memory registry behind requests that take a moment, recording which
+/// manifests were being written at once.
+struct Interleaved<'a> {
+    memory: &'a MemoryRegistry,
+    writing: RefCell<HashMap<String, usize>>,
+    in_flight: Cell<usize>,
+    most_in_flight: Cell<usize>,
+    same_manifest_at_once: Cell<usize>,
+}
+
+impl HttpClient for &Interleaved<'_> {
+    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        let written = (request.method == Method::Put && request.url.contains("/manifests/"))
+            .then(|| sha256(request.body.as_deref().unwrap_or_default()));
+        if let Some(digest) = &written {
+            let mut writing = self.writing.borrow_mut();
+            let count = writing.entry(digest.clone()).or_default();
+            *count += 1;
+            if *count > 1 {
+                self.same_manifest_at_once
+                    .set(self.same_manifest_at_once.get() + 1);
+            }
+        }
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most_in_flight
+            .set(self.most_in_flight.get().max(self.in_flight.get()));
+        YieldOnce(false).await;
+        let answer = self.memory.send(request).await;
+        self.in_flight.set(self.in_flight.get() - 1);
+        if let Some(digest) = &written {
+            *self.writing.borrow_mut().get_mut(digest).unwrap() -= 1;
+        }
+        answer
+    }
+}
+
+#[test]
+fn tags_of_one_image_run_one_after_another_and_images_in_parallel() {
+    let memory = setup();
+    for tag in ["1.1", "1.2"] {
+        memory.push("app", tag, media::OCI_MANIFEST, IMAGE);
+    }
+    for tag in ["old-1", "old-2"] {
+        memory.push("app", tag, media::OCI_MANIFEST, OTHER);
+    }
+    let client = Interleaved {
+        memory: &memory,
+        writing: RefCell::new(HashMap::new()),
+        in_flight: Cell::new(0),
+        most_in_flight: Cell::new(0),
+        same_manifest_at_once: Cell::new(0),
+    };
+    let registry = Registry::new("http://r", &client);
+    let chosen = ["1.0", "1.1", "1.2", "latest", "old", "old-1", "old-2"];
+    let (results, _) = run_bulk(&registry, &memory, &chosen, None, async |registry, run| {
+        registry.bulk_add_tags(run, &|t| format!("{t}-x")).await
+    });
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    for tag in chosen {
+        assert!(memory.tag_digest("app", &format!("{tag}-x")).is_some());
+    }
+    assert_eq!(client.same_manifest_at_once.get(), 0);
+    assert!(client.most_in_flight.get() > 1, "images ran in parallel");
 }

@@ -1,0 +1,322 @@
+//! Changes to many tags at once: add a tag named after each selected tag, or remove the
+//! selected tags. Tags of one image run one after another, different images in
+//! parallel (bounded); every item gets its own result as soon as it has one, and a
+//! cancel stops before the next item, never in the middle of one.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
+
+use futures_util::stream::{self, StreamExt};
+
+use super::changes::{ChangeError, ImageUsers, Removal, TagWrite, CONCURRENT_LOOKUPS};
+use super::client::Registry;
+use super::http::HttpClient;
+use super::manifest::Manifest;
+use super::names::{Digest, NameError, Repository, Tag};
+use super::undo::UndoAction;
+
+/// What a bulk change works on, and how it reports back.
+pub struct BulkRun<'a> {
+    pub repository: &'a Repository,
+    /// The selected tags.
+    pub chosen: &'a [String],
+    /// The digest each tag showed when it was selected (absent: not known yet).
+    pub digests: &'a HashMap<String, Digest>,
+    /// Asked before each item: true stops the run there (the user pressed Cancel).
+    pub cancelled: &'a dyn Fn() -> bool,
+    /// Told each item's result as soon as it has one.
+    pub on_item: &'a dyn Fn(&str, &ItemResult),
+}
+
+/// What happened to one selected tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemResult {
+    /// The new tag points at the tag's image (maybe it already did).
+    Tagged(TagWrite),
+    /// The tag was removed; the image stays.
+    Removed(Box<Removal>),
+    Failed(ItemFailure),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemFailure {
+    /// Cancel came before this item: nothing was changed for it.
+    Cancelled,
+    /// The tag's digest was not known when the run started: nothing was changed.
+    DigestUnknown,
+    /// The tag, or the tag made from it, is no valid name.
+    InvalidName(NameError),
+    /// The tag list could not be read again before removing: nothing was removed.
+    TagListUnreadable(ChangeError),
+    /// The change failed; `ChangeError::written` keeps what it wrote anyway.
+    Change(ChangeError),
+}
+
+impl ItemResult {
+    pub fn is_done(&self) -> bool {
+        !matches!(self, ItemResult::Failed(_))
+    }
+
+    /// What undoes this item's change, also of a failed one that wrote something.
+    pub fn undo(&self) -> Option<UndoAction> {
+        match self {
+            ItemResult::Tagged(write) => Some(UndoAction::Revert(write.clone())),
+            ItemResult::Removed(removal) => Some(UndoAction::Restore(removal.clone())),
+            ItemResult::Failed(ItemFailure::Change(error)) => {
+                error.written().cloned().map(UndoAction::from)
+            }
+            ItemResult::Failed(_) => None,
+        }
+    }
+
+    /// In words, for the result list.
+    pub fn message(&self) -> String {
+        match self {
+            ItemResult::Tagged(write) if write.changed() => {
+                format!("tagged {} → {}", write.tag, write.digest)
+            }
+            ItemResult::Tagged(write) => format!(
+                "{} already pointed at {}; nothing changed",
+                write.tag, write.digest
+            ),
+            ItemResult::Removed(removal) => {
+                let image = removal.digest.short(12);
+                if removal.kept.is_empty() {
+                    format!(
+                        "removed; image {image} stays, pullable by digest (no other tag uses it)"
+                    )
+                } else {
+                    format!(
+                        "removed; image {image} kept for {}",
+                        removal.kept.describe()
+                    )
+                }
+            }
+            ItemResult::Failed(ItemFailure::Cancelled) => {
+                "not run: cancelled; nothing was changed for it".into()
+            }
+            ItemResult::Failed(ItemFailure::DigestUnknown) => {
+                "its digest is not known yet; nothing was changed".into()
+            }
+            ItemResult::Failed(ItemFailure::InvalidName(error)) => error.to_string(),
+            ItemResult::Failed(ItemFailure::TagListUnreadable(error)) => {
+                format!("the tag list could not be read: {}", failure_text(error))
+            }
+            ItemResult::Failed(ItemFailure::Change(error)) => failure_text(error),
+        }
+    }
+}
+
+fn failure_text(error: &ChangeError) -> String {
+    format!("{error}. {}", error.outcome())
+}
+
+/// After a bulk removal, something outside the selection that used an image does not
+/// have it any more (or could not be checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptLost {
+    pub digest: Digest,
+    pub error: ChangeError,
+}
+
+impl KeptLost {
+    pub fn message(&self) -> String {
+        format!(
+            "Check after removing tags of {}: {}",
+            self.digest.short(12),
+            failure_text(&self.error)
+        )
+    }
+}
+
+/// What a bulk removal leaves: the Undo of every item that wrote something, and the
+/// checks afterwards that failed.
+#[derive(Debug, Clone, Default)]
+pub struct BulkRemoval {
+    pub undo: Vec<UndoAction>,
+    pub lost: Vec<KeptLost>,
+}
+
+impl BulkRun<'_> {
+    fn report(&self, tag: &str, result: ItemResult, undo: &mut Vec<UndoAction>) {
+        (self.on_item)(tag, &result);
+        undo.extend(result.undo());
+    }
+
+    /// Runs `change` for every tag: tags of one image one after another, different
+    /// images in parallel (bounded). distribution fails (500) when the same manifest
+    /// is written concurrently, so one image's tags must not race each other.
+    async fn per_image<F, Fut>(&self, change: F) -> Vec<UndoAction>
+    where
+        F: Fn(String, Digest) -> Fut + Copy,
+        Fut: Future<Output = ItemResult>,
+    {
+        let mut groups: BTreeMap<Option<Digest>, Vec<String>> = BTreeMap::new();
+        for tag in self.chosen {
+            groups
+                .entry(self.digests.get(tag).cloned())
+                .or_default()
+                .push(tag.clone());
+        }
+        let results = stream::iter(groups)
+            .map(|(digest, tags)| async move {
+                let mut undo = Vec::new();
+                for tag in tags {
+                    // Cancel stops before the next item, never in the middle of one.
+                    if (self.cancelled)() {
+                        let cancelled = ItemResult::Failed(ItemFailure::Cancelled);
+                        self.report(&tag, cancelled, &mut undo);
+                        continue;
+                    }
+                    let Some(digest) = digest.clone() else {
+                        let unknown = ItemResult::Failed(ItemFailure::DigestUnknown);
+                        self.report(&tag, unknown, &mut undo);
+                        continue;
+                    };
+                    let result = change(tag.clone(), digest).await;
+                    self.report(&tag, result, &mut undo);
+                }
+                undo
+            })
+            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .collect::<Vec<_>>()
+            .await;
+        results.into_iter().flatten().collect()
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Points the tag `name_for(tag)` at the image of each selected tag. Returns the
+    /// Undo of every item that wrote something.
+    pub async fn bulk_add_tags(
+        &self,
+        run: &BulkRun<'_>,
+        name_for: &dyn Fn(&str) -> String,
+    ) -> Vec<UndoAction> {
+        // One GET per distinct image, not per tag.
+        let mut manifests: HashMap<Digest, Result<Manifest, ChangeError>> = HashMap::new();
+        for digest in run.chosen.iter().filter_map(|t| run.digests.get(t)) {
+            if !manifests.contains_key(digest) {
+                let fetched = self
+                    .manifest_get(run.repository, digest.as_str())
+                    .await
+                    .map_err(ChangeError::from);
+                manifests.insert(digest.clone(), fetched);
+            }
+        }
+        let manifests = &manifests;
+        run.per_image(|tag, digest| async move {
+            let manifest = match &manifests[&digest] {
+                Ok(manifest) => manifest,
+                Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
+            };
+            let new_tag = match Tag::parse(&name_for(&tag)) {
+                Ok(new_tag) => new_tag,
+                Err(error) => return ItemResult::Failed(ItemFailure::InvalidName(error)),
+            };
+            match self.put_tag(run.repository, &new_tag, manifest, None).await {
+                Ok(write) => ItemResult::Tagged(write),
+                Err(error) => ItemResult::Failed(ItemFailure::Change(error)),
+            }
+        })
+        .await
+    }
+
+    /// Removes each selected tag, never an image: an image stays for whatever uses it
+    /// outside the selection (other tags, multi-arch images listing it), and is checked
+    /// to still be there for them afterwards. `unique` makes each placeholder manifest
+    /// unique.
+    pub async fn bulk_remove_tags(
+        &self,
+        run: &BulkRun<'_>,
+        unique: &dyn Fn() -> String,
+    ) -> BulkRemoval {
+        let repository = run.repository;
+        // Listed again now: a tag pushed since the page loaded must count as a user of
+        // its image, or deleting that image would take it along unseen.
+        let all = match self.tags(repository, |_| {}).await {
+            Ok(listing) => listing.tags,
+            Err(error) => {
+                let error = ChangeError::from(error);
+                for tag in run.chosen {
+                    let failed = ItemResult::Failed(ItemFailure::TagListUnreadable(error.clone()));
+                    (run.on_item)(tag, &failed);
+                }
+                return BulkRemoval::default();
+            }
+        };
+        // Per image: find once what outside the selection uses it.
+        let mut groups: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+        for tag in run.chosen {
+            if let Some(digest) = run.digests.get(tag) {
+                groups.entry(digest.clone()).or_default().push(tag.clone());
+            }
+        }
+        let images: Vec<Digest> = groups.keys().cloned().collect();
+        let outside: HashMap<Digest, Result<ImageUsers, ChangeError>> =
+            match self.users_of_images(repository, &images, &all).await {
+                Ok(mut users) => groups
+                    .iter()
+                    .map(|(digest, group)| {
+                        let mut users = users.remove(digest).unwrap_or_default();
+                        users.tags.retain(|t| !group.contains(t));
+                        users.indexes.retain(|t| !group.contains(t));
+                        (digest.clone(), Ok(users))
+                    })
+                    .collect(),
+                Err(error) => {
+                    let error = ChangeError::from(error);
+                    images
+                        .into_iter()
+                        .map(|d| (d, Err(error.clone())))
+                        .collect()
+                }
+            };
+        // Tags of the selection removed so far: until a tag is removed it still uses
+        // its image, and the report names what the image was kept for.
+        let removed = RefCell::new(HashSet::<String>::new());
+        let (outside, groups, removed) = (&outside, &groups, &removed);
+        let undo = run
+            .per_image(|tag, digest| async move {
+                let mut users = match &outside[&digest] {
+                    Ok(users) => users.clone(),
+                    Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
+                };
+                users.tags.extend(
+                    groups[&digest]
+                        .iter()
+                        .filter(|t| **t != tag && !removed.borrow().contains(*t))
+                        .cloned(),
+                );
+                let parsed = match Tag::parse(&tag) {
+                    Ok(parsed) => parsed,
+                    Err(error) => return ItemResult::Failed(ItemFailure::InvalidName(error)),
+                };
+                match self
+                    .remove_tag_among(repository, &parsed, &digest, &users, &unique())
+                    .await
+                {
+                    Ok(removal) => {
+                        removed.borrow_mut().insert(tag);
+                        ItemResult::Removed(Box::new(removal))
+                    }
+                    Err(error) => ItemResult::Failed(ItemFailure::Change(error)),
+                }
+            })
+            .await;
+        // What used each image from outside the selection must still have it.
+        let mut lost = Vec::new();
+        for (digest, users) in outside {
+            if let Ok(users) = users {
+                if let Err(error) = self.verify_kept(repository, digest, users).await {
+                    lost.push(KeptLost {
+                        digest: digest.clone(),
+                        error,
+                    });
+                }
+            }
+        }
+        BulkRemoval { undo, lost }
+    }
+}

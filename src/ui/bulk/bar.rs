@@ -1,0 +1,242 @@
+//! The bar over a selection: how many are selected, the new tag pattern, and the
+//! buttons that start, cancel and retry a bulk change.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::results::BulkResults;
+use super::retry::{BulkRetry, PendingRetry};
+use super::selection::Selection;
+use super::{BulkKind, ItemState};
+use crate::model::tag_table::apply_pattern;
+use crate::net;
+use crate::net::FetchClient;
+use crate::oci::bulk::{BulkRun, ItemResult, KeptLost};
+use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::undo::UndoAction;
+use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::journal::Ticket;
+use crate::ui::sign_in::blocked_reasons;
+
+#[component]
+pub fn BulkBar(
+    registry: String,
+    repository: Repository,
+    selection: Selection,
+    /// Tags in the order shown, after the filter.
+    shown: Signal<Vec<String>>,
+    /// Every tag of the repository and the digest each one showed.
+    digests: Signal<HashMap<String, Digest>>,
+) -> impl IntoView {
+    let changes = use_changes();
+    let retry = expect_context::<BulkRetry>();
+    let pattern = RwSignal::new(String::from("{tag}-stable"));
+    let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
+    let running = RwSignal::new(None::<BulkKind>);
+    let cancelled = RwSignal::new(false);
+    // Checks after a run that concern an image rather than one item.
+    let warnings = RwSignal::new(Vec::<String>::new());
+    // The failed items of the last bulk change in this repository: they stay
+    // selected, and can be retried. Also when the user comes back to the repository.
+    let this_repository = repository.to_string();
+    let pending = Memo::new(move |_| retry.0.get().filter(|p| p.repository == this_repository));
+    if let Some(pending) = pending.get_untracked() {
+        selection.tags.set(pending.tags.iter().cloned().collect());
+        pattern.set(pending.pattern.clone());
+    }
+    let count = move || selection.tags.with(|s| s.len());
+    let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
+    // Selected tags the filter hides are acted on too: say how many there are.
+    let hidden = move || {
+        let shown: HashSet<String> = shown.get().into_iter().collect();
+        selection
+            .tags
+            .with(|s| s.iter().filter(|t| !shown.contains(*t)).count())
+    };
+    let pattern_problem = move || {
+        let pattern = pattern.get();
+        selection.tags.with(|selected| {
+            selected
+                .iter()
+                .find_map(|tag| Tag::parse(&apply_pattern(&pattern, tag)).err())
+                .map(|e| e.to_string())
+        })
+    };
+    let context = StoredValue::new((registry, repository));
+
+    let run = move |kind: BulkKind, only_failed: bool| {
+        let chosen: Vec<String> = if only_failed {
+            items.with_untracked(|i| {
+                i.iter()
+                    .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
+                    .map(|(t, _)| t.clone())
+                    .collect()
+            })
+        } else {
+            let mut chosen: Vec<String> = selection.tags.get_untracked().into_iter().collect();
+            chosen.sort();
+            chosen
+        };
+        if chosen.is_empty() {
+            return;
+        }
+        items.update(|i| {
+            if !only_failed {
+                i.clear();
+            }
+            for tag in &chosen {
+                i.insert(tag.clone(), ItemState::Waiting);
+            }
+        });
+        running.set(Some(kind));
+        cancelled.set(false);
+        warnings.set(Vec::new());
+        let (registry, repository) = context.get_value();
+        let digests = digests.get_untracked();
+        let pattern = pattern.get_untracked();
+        spawn_local(async move {
+            let what = match kind {
+                BulkKind::AddTags => format!("Bulk add tag {pattern} in {repository}"),
+                BulkKind::Remove => format!("Bulk remove tags in {repository}"),
+            };
+            let ticket = Ticket::open(&registry, &what);
+            let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+            let is_cancelled = move || cancelled.get_untracked();
+            let on_item = move |tag: &str, result: &ItemResult| {
+                items.try_update(|i| i.insert(tag.to_owned(), ItemState::from(result)));
+            };
+            let bulk = BulkRun {
+                repository: &repository,
+                chosen: &chosen,
+                digests: &digests,
+                cancelled: &is_cancelled,
+                on_item: &on_item,
+            };
+            let undo = match kind {
+                BulkKind::AddTags => {
+                    client
+                        .bulk_add_tags(&bulk, &|tag| apply_pattern(&pattern, tag))
+                        .await
+                }
+                BulkKind::Remove => {
+                    let removal = client.bulk_remove_tags(&bulk, &unique_marker).await;
+                    warnings.set(removal.lost.iter().map(KeptLost::message).collect());
+                    removal.undo
+                }
+            };
+            let (done, failed) = items.with_untracked(|i| {
+                let done = chosen
+                    .iter()
+                    .filter(|t| matches!(i.get(*t), Some(ItemState::Done(_))))
+                    .count();
+                (done, chosen.len() - done)
+            });
+            let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
+            let mut details: Vec<String> = items.with_untracked(|i| {
+                chosen
+                    .iter()
+                    .map(|tag| match i.get(tag) {
+                        Some(ItemState::Done(message)) => format!("{tag}: {message}"),
+                        Some(ItemState::Failed(message)) => format!("{tag}: FAILED: {message}"),
+                        _ => format!("{tag}: not run"),
+                    })
+                    .collect()
+            });
+            details.extend(warnings.get_untracked());
+            let failed_tags: Vec<String> = items.with_untracked(|i| {
+                chosen
+                    .iter()
+                    .filter(|t| !matches!(i.get(*t), Some(ItemState::Done(_))))
+                    .cloned()
+                    .collect()
+            });
+            selection.tags.set(failed_tags.iter().cloned().collect());
+            retry.0.set((!failed_tags.is_empty()).then(|| PendingRetry {
+                repository: repository.to_string(),
+                kind,
+                tags: failed_tags,
+                pattern: pattern.clone(),
+            }));
+            changes.record_with_details(&registry, summary, Ok(UndoAction::Batch(undo)), details);
+            ticket.close();
+            running.set(None);
+        });
+    };
+
+    view! {
+        <Show when=move || { count() > 0 || items.with(|i| !i.is_empty()) }>
+            {move || {
+                pending
+                    .get()
+                    .map(|p| {
+                        let kind = p.kind;
+                        view! {
+                            <div class="bulk-retry" role="alert">
+                                {format!(
+                                    "{} tags failed or did not run in the last bulk change; they are selected. Nothing else is pending.",
+                                    p.tags.len(),
+                                )}
+                                <button type="button" on:click=move |_| {
+                                    retry.0.set(None);
+                                    run(kind, false);
+                                }>"Retry failed"</button>
+                            </div>
+                        }
+                    })
+            }}
+            <div class="bulk-bar" role="group" aria-label="Bulk changes">
+                <span class="bulk-count" role="status">{move || match hidden() {
+                    0 => format!("{} selected", count()),
+                    hidden => format!("{} selected ({hidden} not shown by the filter)", count()),
+                }}</span>
+                <button type="button" on:click=move |_| selection.tags.update(|s| s.extend(shown.get_untracked()))>
+                    "Select all matching"
+                </button>
+                <button type="button" on:click=move |_| selection.tags.update(|s| s.clear())>"Clear selection"</button>
+                <label for="bulk-pattern">"New tag pattern"</label>
+                <input
+                    id="bulk-pattern"
+                    type="text"
+                    spellcheck="false"
+                    title="{tag} stands for each selected tag; without it the text is appended"
+                    prop:value=move || pattern.get()
+                    on:input:target=move |event| pattern.set(event.target().value())
+                />
+                <button
+                    type="button"
+                    disabled=move || {
+                        count() == 0 || pattern_problem().is_some() || running.get().is_some()
+                            || add_blocked.get().is_some()
+                    }
+                    title=move || add_blocked.get()
+                    on:click=move |_| run(BulkKind::AddTags, false)
+                >
+                    "Add tag to selected"
+                </button>
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || count() == 0 || running.get().is_some() || remove_blocked.get().is_some()
+                    title=move || remove_blocked.get()
+                    on:click=move |_| run(BulkKind::Remove, false)
+                >
+                    "Remove selected tags"
+                </button>
+                <Show when=move || running.get().is_some()>
+                    <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
+                        "Cancel"
+                    </button>
+                </Show>
+                <span class="field-error">{pattern_problem}</span>
+            </div>
+            <BulkResults items running retry=move |kind| run(kind, true) />
+            <Show when=move || warnings.with(|w| !w.is_empty())>
+                <ul class="bulk-warnings error-panel" role="alert">
+                    {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </Show>
+    }
+}

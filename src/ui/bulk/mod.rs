@@ -1,0 +1,38 @@
+//! Changes to many tags at once: add a tag made from a pattern to each selected tag,
+//! or remove the selected tags. The run itself is `oci::bulk`; here are the selection,
+//! the bar that starts and cancels it, and its result per item, where what failed can
+//! be retried without redoing the rest.
+
+mod bar;
+mod results;
+mod retry;
+mod selection;
+
+pub use bar::BulkBar;
+pub use retry::BulkRetry;
+pub use selection::Selection;
+
+use crate::oci::bulk::ItemResult;
+
+#[derive(Clone, PartialEq, Eq)]
+enum ItemState {
+    Waiting,
+    Done(String),
+    Failed(String),
+}
+
+impl From<&ItemResult> for ItemState {
+    fn from(result: &ItemResult) -> Self {
+        if result.is_done() {
+            ItemState::Done(result.message())
+        } else {
+            ItemState::Failed(result.message())
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BulkKind {
+    AddTags,
+    Remove,
+}

@@ -1,0 +1,73 @@
+//! The result of the last bulk change, item by item, with Retry for what failed.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+use super::{BulkKind, ItemState};
+
+#[component]
+pub(super) fn BulkResults(
+    items: RwSignal<BTreeMap<String, ItemState>>,
+    running: RwSignal<Option<BulkKind>>,
+    retry: impl Fn(BulkKind) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let last_kind = RwSignal::new(BulkKind::AddTags);
+    Effect::new(move || {
+        if let Some(kind) = running.get() {
+            last_kind.set(kind);
+        }
+    });
+    let counts = move || {
+        items.with(|i| {
+            let done = i
+                .values()
+                .filter(|s| matches!(s, ItemState::Done(_)))
+                .count();
+            let failed = i
+                .values()
+                .filter(|s| matches!(s, ItemState::Failed(_)))
+                .count();
+            (done, failed, i.len() - done - failed)
+        })
+    };
+    let entries = move || items.get().into_iter().collect::<Vec<_>>();
+    // Re-render an entry when its state changes.
+    let entry_key = |(tag, state): &(String, ItemState)| {
+        let state = match state {
+            ItemState::Waiting => 0,
+            ItemState::Done(_) => 1,
+            ItemState::Failed(_) => 2,
+        };
+        (tag.clone(), state)
+    };
+    view! {
+        <Show when=move || items.with(|i| !i.is_empty())>
+            <details class="bulk-results" open>
+                <summary role="status">
+                    {move || {
+                        let (done, failed, waiting) = counts();
+                        format!("Bulk result: {done} done, {failed} failed, {waiting} not yet run")
+                    }}
+                </summary>
+                <Show when=move || { counts().1 > 0 && running.get().is_none() }>
+                    <button type="button" on:click=move |_| retry(last_kind.get_untracked())>"Retry failed"</button>
+                </Show>
+                <ul class="bulk-items" aria-label="Bulk result per tag">
+                    <For each=entries key=entry_key let:item>
+                        {
+                            let (tag, state) = item;
+                            let (class, text) = match state {
+                                ItemState::Waiting => ("waiting", "waiting".to_owned()),
+                                ItemState::Done(message) => ("done", message),
+                                ItemState::Failed(message) => ("failed", message),
+                            };
+                            let label = tag.clone();
+                            view! { <li class=class data-tag=tag><code>{label}</code>": "{text}</li> }
+                        }
+                    </For>
+                </ul>
+            </details>
+        </Show>
+    }
+}
