@@ -94,7 +94,7 @@ pub fn classify(artifact_type: &str, annotations: &BTreeMap<String, String>) -> 
 }
 
 /// Where a referrer was found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FoundVia {
     /// The registry's referrers API.

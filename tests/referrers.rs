@@ -1,0 +1,447 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Finding what refers to an image: the referrers API, the OCI 1.1 fallback tag,
+//! cosign's tags; classification; hostile answers.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use support::memory_registry::{sha256, MemoryRegistry};
+use support::{block_on, response, ScriptedHttp};
+use tagdeck::oci::client::Registry;
+use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::http::TransportFailure;
+use tagdeck::oci::media;
+use tagdeck::oci::names::{Digest, Repository};
+use tagdeck::oci::referrers::{
+    classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerQuery, ReferrerTagScheme,
+};
+
+const NOTATION: &str = "application/vnd.cncf.notary.signature";
+const SPDX: &str = "application/spdx+json";
+const COSIGN_SIG: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+
+fn repo() -> Repository {
+    Repository::parse("app").unwrap()
+}
+
+fn digest(text: &str) -> Digest {
+    Digest::parse(text).unwrap()
+}
+
+/// An image to refer to, tagged `v1`.
+fn subject(registry: &MemoryRegistry) -> String {
+    let image = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":2}},"layers":[]}}"#,
+        media::OCI_MANIFEST,
+        media::OCI_CONFIG,
+        sha256(b"{}")
+    );
+    registry.push("app", "v1", media::OCI_MANIFEST, image.as_bytes())
+}
+
+/// An OCI 1.1 artifact manifest with `subject`, as notation or syft push it.
+fn artifact(artifact_type: &str, subject: &str, salt: &str) -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "artifactType": artifact_type,
+        "config": {"mediaType": media::OCI_EMPTY, "digest": sha256(b"{}"), "size": 2},
+        "layers": [{"mediaType": artifact_type, "digest": sha256(salt.as_bytes()), "size": 10}],
+        "subject": {"mediaType": media::OCI_MANIFEST, "digest": subject, "size": 100},
+        "annotations": {"salt": salt},
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// A cosign-style signature image, stored under the `.sig` tag.
+fn cosign_signature() -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
+        "layers": [{"mediaType": COSIGN_SIG, "digest": sha256(b"payload"), "size": 200,
+                    "annotations": {"dev.cosignproject.cosign/signature": "MEUC..."}}],
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn tag_for(subject: &str, suffix: &str) -> String {
+    format!(
+        "sha256-{}{suffix}",
+        subject.strip_prefix("sha256:").unwrap()
+    )
+}
+
+#[test]
+fn recognises_referrer_tags() {
+    let hex = "ab".repeat(32);
+    let d = digest(&format!("sha256:{hex}"));
+    assert_eq!(
+        is_referrer_tag(&format!("sha256-{hex}")),
+        Some((d.clone(), ReferrerTagScheme::Fallback))
+    );
+    assert_eq!(
+        is_referrer_tag(&format!("sha256-{hex}.sig")),
+        Some((d.clone(), ReferrerTagScheme::CosignSignature))
+    );
+    assert_eq!(
+        is_referrer_tag(&format!("sha256-{hex}.att")),
+        Some((d.clone(), ReferrerTagScheme::CosignAttestation))
+    );
+    assert_eq!(
+        is_referrer_tag(&format!("sha256-{hex}.sbom")),
+        Some((d.clone(), ReferrerTagScheme::CosignSbom))
+    );
+    for not in [
+        format!("sha256-{hex}.foo"),
+        format!("sha256-{}", "AB".repeat(32)),
+        format!("sha256-{}", &hex[..63]),
+        format!("sha256-{hex}0"),
+        format!("sha512-{hex}"),
+        "latest".to_owned(),
+        "sha256-".to_owned(),
+        format!("v-sha256-{hex}"),
+    ] {
+        assert_eq!(is_referrer_tag(&not), None, "{not}");
+    }
+    assert_eq!(
+        ReferrerTagScheme::CosignSbom.tag_for(&d).unwrap(),
+        format!("sha256-{hex}.sbom")
+    );
+}
+
+#[test]
+fn classifies_known_artifact_types() {
+    let none = BTreeMap::new();
+    for (kind, expected) in [
+        (COSIGN_SIG, ReferrerKind::Signature),
+        (NOTATION, ReferrerKind::Signature),
+        (
+            "application/vnd.dev.sigstore.bundle.v0.3+json",
+            ReferrerKind::Signature,
+        ),
+        (
+            "application/vnd.dev.sigstore.bundle+json;version=0.3",
+            ReferrerKind::Signature,
+        ),
+        (SPDX, ReferrerKind::Sbom),
+        ("text/spdx", ReferrerKind::Sbom),
+        ("application/vnd.cyclonedx+json", ReferrerKind::Sbom),
+        ("application/vnd.in-toto+json", ReferrerKind::Attestation),
+        (
+            "application/vnd.dsse.envelope.v1+json",
+            ReferrerKind::Attestation,
+        ),
+        ("Application/SPDX+JSON; charset=utf-8", ReferrerKind::Sbom),
+        (
+            "application/vnd.example.thing",
+            ReferrerKind::Other("application/vnd.example.thing".into()),
+        ),
+    ] {
+        assert_eq!(classify(kind, &none), expected, "{kind}");
+    }
+    // cosign 3 stores attestations as sigstore bundles too, with a predicate type.
+    let attested = BTreeMap::from([(
+        "dev.sigstore.bundle.predicateType".to_owned(),
+        "https://slsa.dev/provenance/v1".to_owned(),
+    )]);
+    assert_eq!(
+        classify("application/vnd.dev.sigstore.bundle.v0.3+json", &attested),
+        ReferrerKind::Attestation
+    );
+}
+
+#[test]
+fn lists_referrers_from_the_api() {
+    let registry = MemoryRegistry::new();
+    registry.state.borrow_mut().referrers_api = true;
+    let image = subject(&registry);
+    let signature = registry.push_untagged(
+        "app",
+        media::OCI_MANIFEST,
+        &artifact(NOTATION, &image, "sig"),
+    );
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, "sbom"));
+    // Refers to another image: not listed.
+    registry.push_untagged(
+        "app",
+        media::OCI_MANIFEST,
+        &artifact(SPDX, &sha256(b"other"), "x"),
+    );
+    // A stale fallback tag: with the API, never read.
+    let fallback = tag_for(&image, "");
+    registry.push("app", &fallback, media::OCI_INDEX, br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#);
+
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.api, ApiSupport::Supported);
+    assert_eq!(list.ignored, 0);
+    assert!(list.warnings.is_empty(), "{:?}", list.warnings);
+    let mut found: Vec<(String, ReferrerKind, Option<String>, Vec<FoundVia>)> = list
+        .referrers
+        .iter()
+        .map(|r| {
+            (
+                r.digest.to_string(),
+                r.kind.clone(),
+                r.artifact_type.clone(),
+                r.found.clone(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (
+            signature.clone(),
+            ReferrerKind::Signature,
+            Some(NOTATION.to_owned()),
+            vec![FoundVia::Api],
+        ),
+        (
+            sbom.clone(),
+            ReferrerKind::Sbom,
+            Some(SPDX.to_owned()),
+            vec![FoundVia::Api],
+        ),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    let sig = list
+        .referrers
+        .iter()
+        .find(|r| r.digest.as_str() == signature)
+        .unwrap();
+    assert_eq!(sig.media_type.as_deref(), Some(media::OCI_MANIFEST));
+    assert_eq!(sig.size, artifact(NOTATION, &image, "sig").len() as u64);
+    assert_eq!(sig.annotations["salt"], "sig");
+    let fallback_read = format!("GET /v2/app/manifests/{fallback}");
+    assert!(!registry.state.borrow().log.contains(&fallback_read));
+    // The cosign tags are read in any case (answered 404 here).
+    assert!(registry.was_sent(&format!("{fallback_read}.sig")));
+}
+
+#[test]
+fn follows_api_pages_and_filters_by_artifact_type() {
+    let registry = MemoryRegistry::new();
+    {
+        let mut state = registry.state.borrow_mut();
+        state.referrers_api = true;
+        state.referrers_page = Some(1);
+    }
+    let image = subject(&registry);
+    for salt in ["a", "b", "c"] {
+        registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, salt));
+    }
+    registry.push_untagged("app", media::OCI_MANIFEST, &artifact(NOTATION, &image, "s"));
+    let client = Registry::new("http://registry.test", &registry);
+    let all =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(all.referrers.len(), 4, "{all:?}");
+    let sboms = block_on(client.referrers(
+        &repo(),
+        &digest(&image),
+        &ReferrerQuery {
+            artifact_type: Some(SPDX),
+            known_tags: Some(&[]),
+        },
+    ))
+    .unwrap();
+    assert_eq!(sboms.referrers.len(), 3);
+    assert!(sboms.referrers.iter().all(|r| r.kind == ReferrerKind::Sbom));
+    assert!(registry.was_sent("GET /v2/app/referrers/"));
+}
+
+#[test]
+fn without_the_api_reads_the_fallback_tag_and_cosign_tags() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    // An SBOM pushed as a client does on a registry without the API: the manifest
+    // by digest, and the fallback tag's index listing it.
+    let sbom_bytes = artifact(SPDX, &image, "sbom");
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &sbom_bytes);
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX}],
+    })
+    .to_string();
+    registry.push(
+        "app",
+        &tag_for(&image, ""),
+        media::OCI_INDEX,
+        index.as_bytes(),
+    );
+    let signature = registry.push(
+        "app",
+        &tag_for(&image, ".sig"),
+        media::OCI_MANIFEST,
+        &cosign_signature(),
+    );
+
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.api, ApiSupport::Unsupported);
+    assert_eq!(list.referrers.len(), 2, "{list:?}");
+    let by_digest = |d: &str| {
+        list.referrers
+            .iter()
+            .find(|r| r.digest.as_str() == d)
+            .unwrap()
+    };
+    assert_eq!(by_digest(&sbom).kind, ReferrerKind::Sbom);
+    assert_eq!(
+        by_digest(&sbom).found,
+        [FoundVia::FallbackTag(tag_for(&image, ""))]
+    );
+    assert_eq!(by_digest(&sbom).size, sbom_bytes.len() as u64);
+    let sig = by_digest(&signature);
+    assert_eq!(sig.kind, ReferrerKind::Signature);
+    assert_eq!(sig.artifact_type.as_deref(), Some(COSIGN_SIG));
+    assert_eq!(sig.found, [FoundVia::CosignTag(tag_for(&image, ".sig"))]);
+    // .att and .sbom do not exist: asked, answered 404, not a warning.
+    assert!(list.warnings.is_empty(), "{:?}", list.warnings);
+
+    // Given the tag list, tags not in it are not asked for.
+    let before = registry.state.borrow().log.len();
+    let known = vec!["v1".to_owned(), tag_for(&image, ".sig")];
+    let list = block_on(client.referrers(
+        &repo(),
+        &digest(&image),
+        &ReferrerQuery {
+            artifact_type: None,
+            known_tags: Some(&known),
+        },
+    ))
+    .unwrap();
+    assert_eq!(list.referrers.len(), 1);
+    let log = registry.state.borrow().log[before..].to_vec();
+    assert_eq!(
+        log.iter().filter(|l| l.contains("/manifests/")).count(),
+        1,
+        "only the .sig tag: {log:?}"
+    );
+}
+
+#[test]
+fn malformed_entries_are_skipped_and_counted() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let good = sha256(b"good");
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [
+            {"mediaType": media::OCI_MANIFEST, "digest": good, "size": 500, "artifactType": NOTATION},
+            {"mediaType": media::OCI_MANIFEST, "digest": "sha256:not-hex", "size": 5, "artifactType": SPDX},
+            {"mediaType": media::OCI_MANIFEST, "digest": format!("md5:{}", "a".repeat(32)), "size": 5},
+            {"mediaType": media::OCI_MANIFEST, "digest": sha256(b"huge"), "size": 1u64 << 40, "artifactType": SPDX},
+            {"mediaType": media::OCI_MANIFEST, "digest": sha256(b"ctl"), "size": 5, "artifactType": "text/spdx\u{1b}[31m"},
+            {"mediaType": media::OCI_MANIFEST, "digest": sha256(b"long"), "size": 5, "artifactType": "a/".repeat(200)},
+            {"mediaType": media::OCI_MANIFEST, "digest": sha256(b"untyped"), "size": 7},
+        ],
+    })
+    .to_string();
+    registry.push(
+        "app",
+        &tag_for(&image, ""),
+        media::OCI_INDEX,
+        index.as_bytes(),
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.ignored, 5);
+    assert!(
+        list.warnings
+            .iter()
+            .any(|w| w.starts_with("5 entries were skipped")),
+        "{:?}",
+        list.warnings
+    );
+    let digests: Vec<&str> = list.referrers.iter().map(|r| r.digest.as_str()).collect();
+    assert_eq!(digests, [good.as_str(), sha256(b"untyped").as_str()]);
+    // No artifact type: classified by its media type.
+    assert_eq!(
+        list.referrers[1].kind,
+        ReferrerKind::Other(media::OCI_MANIFEST.into())
+    );
+}
+
+#[test]
+fn a_fallback_tag_that_is_not_an_index_is_ignored_with_a_warning() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    registry.push(
+        "app",
+        &tag_for(&image, ""),
+        media::OCI_MANIFEST,
+        &cosign_signature(),
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert!(list.referrers.is_empty());
+    assert!(
+        list.warnings[0].contains("is not an index of referrers"),
+        "{:?}",
+        list.warnings
+    );
+}
+
+#[test]
+fn an_api_answer_that_is_not_an_index_means_no_api() {
+    let image = format!("sha256:{}", "c".repeat(64));
+    let http = ScriptedHttp::new(|request| {
+        Ok(if request.url.contains("/referrers/") {
+            // A proxy's page, answered 200.
+            response(
+                200,
+                &[("Content-Type", "text/html")],
+                b"<html>welcome</html>",
+            )
+        } else {
+            response(404, &[], br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#)
+        })
+    });
+    let client = Registry::new("http://registry.test", &http);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.api, ApiSupport::Unsupported);
+    assert!(list.referrers.is_empty());
+    // Then the fallback and the three cosign tags were asked for.
+    assert_eq!(http.sent.borrow().len(), 5);
+
+    // A server error: the API's state is reported and the tags still read.
+    let http = ScriptedHttp::new(|request| {
+        Ok(if request.url.contains("/referrers/") {
+            response(503, &[], b"")
+        } else {
+            response(404, &[], b"")
+        })
+    });
+    let client = Registry::new("http://registry.test", &http);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert!(
+        matches!(list.api, ApiSupport::Failed(ref why) if why.contains("503")),
+        "{:?}",
+        list.api
+    );
+}
+
+#[test]
+fn cancelling_ends_the_search() {
+    let image = format!("sha256:{}", "c".repeat(64));
+    let http = ScriptedHttp::new(|_| Err(TransportFailure::Aborted));
+    let client = Registry::new("http://registry.test", &http);
+    let result = block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default()));
+    assert!(
+        matches!(result, Err(RegistryError::Aborted { .. })),
+        "{result:?}"
+    );
+}
