@@ -869,3 +869,48 @@ fn an_unreadable_tag_and_a_cancelled_gather() {
         .count();
     assert_eq!(manifests_read, 1, "reads stop once cancelled");
 }
+
+#[test]
+fn a_tag_list_that_may_be_incomplete_reaches_the_plan() {
+    // Pages of two tags, `last` ignored and no Link: the listing cannot be read whole.
+    let registry = MemoryRegistry::new();
+    {
+        let mut state = registry.state.borrow_mut();
+        state.tag_page = Some(2);
+        state.tag_page_ignores_last = true;
+    }
+    push_image(
+        &registry,
+        Some("a-old"),
+        "2025-01-01T00:00:00Z",
+        &[("a", 1)],
+    );
+    push_image(
+        &registry,
+        Some("b-old"),
+        "2025-01-01T00:00:00Z",
+        &[("b", 1)],
+    );
+    push_image(
+        &registry,
+        Some("c-old"),
+        "2025-01-01T00:00:00Z",
+        &[("c", 1)],
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let repository = Repository::parse("app").unwrap();
+    let facts = block_on(client.cleanup_facts(&repository, 2, |_| {}, || false)).unwrap();
+    assert!(facts.tags_may_be_incomplete);
+    let rules = CleanupRules {
+        remove: vec![pat("*-old")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(
+        removed(&plan),
+        ["a-old", "b-old"],
+        "the tags seen are removed"
+    );
+    assert!(plan.delete_images.is_empty());
+    assert!(plan.image_deletes_refused.is_some());
+}
