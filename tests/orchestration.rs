@@ -1,6 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The rules that run many changes together, against an in-memory registry with
-//! distribution 2.8's semantics: bulk tag and bulk removal, batch undo.
+//! distribution 2.8's semantics: bulk tag and bulk removal, batch undo, the removal
+//! plan.
 
 mod support;
 
@@ -18,6 +19,7 @@ use tagdeck::oci::client::Registry;
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
 use tagdeck::oci::undo::UndoAction;
 
 const IMAGE: &[u8] = b"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\",\"size\":2},\"layers\":[]}";
@@ -582,4 +584,81 @@ fn tags_of_one_image_run_one_after_another_and_images_in_parallel() {
     }
     assert_eq!(client.same_manifest_at_once.get(), 0);
     assert!(client.most_in_flight.get() > 1, "images ran in parallel");
+}
+
+// The removal plan.
+
+fn plan(memory: &MemoryRegistry, tag: &str, seen: &[u8]) -> RemovalPlan {
+    let registry = Registry::new("http://r", memory);
+    block_on(registry.plan_removal(&repo("app"), tag, &digest_of(seen))).unwrap()
+}
+
+fn choices(plan: RemovalPlan) -> RemovalChoices {
+    match plan {
+        RemovalPlan::Ready(choices) => choices,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_removal_plan_offers_the_image_delete_with_every_tag_it_takes() {
+    let memory = setup();
+    let shared = choices(plan(&memory, "1.0", IMAGE));
+    assert_eq!(shared.users.tags, ["latest"]);
+    assert!(!shared.list_incomplete);
+    assert_eq!(
+        shared.image_delete(),
+        ImageDelete::Offered {
+            tags: vec!["1.0".into(), "latest".into()]
+        }
+    );
+    let only = choices(plan(&memory, "old", OTHER));
+    assert!(only.users.is_empty());
+    assert_eq!(
+        only.image_delete(),
+        ImageDelete::Offered {
+            tags: vec!["old".into()]
+        }
+    );
+    // Reading the plan writes nothing.
+    assert!(!memory.was_sent("PUT") && !memory.was_sent("DELETE") && !memory.was_sent("POST"));
+}
+
+#[test]
+fn the_removal_plan_never_offers_to_delete_a_platform_of_a_multi_arch_image() {
+    let memory = setup();
+    push_index(&memory);
+    let platform = choices(plan(&memory, "1.0", IMAGE));
+    assert_eq!(platform.users.tags, ["latest"]);
+    assert_eq!(platform.users.indexes, ["multi"]);
+    assert_eq!(platform.image_delete(), ImageDelete::PartOfIndex);
+}
+
+#[test]
+fn the_removal_plan_never_offers_the_image_delete_on_an_incomplete_list() {
+    let memory = setup();
+    {
+        let mut state = memory.state.borrow_mut();
+        // Pages of 2 by `n` that ignore `last`: what follows page one cannot be read.
+        state.tag_page = Some(2);
+        state.tag_page_ignores_last = true;
+    }
+    let partial = choices(plan(&memory, "old", OTHER));
+    assert!(partial.list_incomplete);
+    assert_eq!(partial.image_delete(), ImageDelete::ListIncomplete);
+}
+
+#[test]
+fn the_removal_plan_stops_when_the_tag_changed_since_it_was_shown() {
+    let memory = setup();
+    assert_eq!(
+        plan(&memory, "latest", OTHER),
+        RemovalPlan::Changed {
+            found: Some(digest_of(IMAGE))
+        }
+    );
+    assert_eq!(
+        plan(&memory, "gone", OTHER),
+        RemovalPlan::Changed { found: None }
+    );
 }

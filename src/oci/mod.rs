@@ -15,4 +15,5 @@ pub mod names;
 pub mod pagination;
 pub mod recovery;
 pub mod referrers;
+pub mod removal_plan;
 pub mod undo;

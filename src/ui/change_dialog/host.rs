@@ -1,0 +1,112 @@
+//! Which change dialog is open, and the host that shows it.
+
+use leptos::prelude::*;
+
+use super::modal::Modal;
+use super::remove_form::RemoveForm;
+use super::tag_form::TagForm;
+use crate::oci::names::Digest;
+use crate::ui::browser;
+
+/// What the user asked to change.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ChangeRequest {
+    AddTag {
+        repository: String,
+        digest: Digest,
+        source: String,
+    },
+    Copy {
+        repository: String,
+        digest: Digest,
+        source: String,
+        tag: Option<String>,
+    },
+    Remove {
+        repository: String,
+        tag: String,
+        digest: Digest,
+    },
+}
+
+/// The open dialog, if any; provided by the registry views. Remembers which control
+/// opened it, so closing gives the keyboard focus back there.
+#[derive(Clone, Copy)]
+pub struct Dialog {
+    request: RwSignal<Option<ChangeRequest>>,
+    opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
+}
+
+impl Dialog {
+    pub fn provide() -> Dialog {
+        let dialog = Dialog {
+            request: RwSignal::new(None),
+            opener: StoredValue::new_local(None),
+        };
+        provide_context(dialog);
+        dialog
+    }
+
+    pub fn open(&self, request: ChangeRequest) {
+        self.opener.set_value(browser::focused_element());
+        self.request.set(Some(request));
+    }
+
+    fn close(&self) {
+        self.request.set(None);
+        // The opener is gone when the view was rebuilt after a change.
+        if let Some(opener) = self.opener.get_value().filter(|o| o.is_connected()) {
+            let _ = opener.focus();
+        }
+    }
+}
+
+pub fn use_dialog() -> Dialog {
+    expect_context::<Dialog>()
+}
+
+#[component]
+pub fn DialogHost(registry: String) -> impl IntoView {
+    let dialog = use_dialog();
+    let registry = StoredValue::new(registry);
+    move || {
+        dialog.request.get().map(|request| {
+            let registry = registry.get_value();
+            let (title, body) = match request {
+                ChangeRequest::AddTag {
+                    repository,
+                    digest,
+                    source,
+                } => (
+                    format!("Add tag to {repository}:{source}"),
+                    view! { <TagForm registry repository digest source copy=false tag=None /> }
+                        .into_any(),
+                ),
+                ChangeRequest::Copy {
+                    repository,
+                    digest,
+                    source,
+                    tag,
+                } => (
+                    format!("Copy {repository}:{source} to another repository"),
+                    view! { <TagForm registry repository digest source copy=true tag /> }
+                        .into_any(),
+                ),
+                ChangeRequest::Remove {
+                    repository,
+                    tag,
+                    digest,
+                } => (
+                    format!("Remove tag {repository}:{tag}"),
+                    view! { <RemoveForm registry repository tag digest /> }.into_any(),
+                ),
+            };
+            view! {
+                <Modal labelled_by="dialog-title" on_close=Callback::new(move |()| dialog.close())>
+                    <h2 id="dialog-title">{title}</h2>
+                    {body}
+                </Modal>
+            }
+        })
+    }
+}

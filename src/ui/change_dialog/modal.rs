@@ -1,0 +1,47 @@
+//! A modal dialog shell, shared by the change dialogs and the sign-in dialog.
+
+use leptos::prelude::*;
+
+use crate::ui::browser;
+
+/// A modal dialog: a backdrop, Escape and Close to close it, Tab kept inside, and the
+/// keyboard focus moved into it unless a field of it already has it.
+#[component]
+pub fn Modal(
+    labelled_by: &'static str,
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let container = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move || {
+        if let Some(container) = container.get() {
+            let inside = browser::focused_element().is_some_and(|f| container.contains(Some(&f)));
+            if !inside {
+                let _ = container.focus();
+            }
+        }
+    });
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| on_close.run(())></div>
+        <div
+            class="dialog"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby=labelled_by
+            tabindex="-1"
+            node_ref=container
+            on:keydown=move |event| {
+                if event.key() == "Escape" {
+                    on_close.run(());
+                } else if let Some(container) = container.get_untracked() {
+                    browser::keep_focus_inside(&container, &event);
+                }
+            }
+        >
+            {children()}
+            <div class="dialog-close">
+                <button type="button" on:click=move |_| on_close.run(())>"Close"</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,99 @@
+//! What every change form shares: where the change is in its life and how that is
+//! shown, and a text field that validates as the user types.
+
+use leptos::prelude::*;
+
+use crate::oci::changes::ChangeError;
+use crate::oci::names::{Digest, Repository, Tag};
+
+/// Where a change is in its life, shown in the dialog.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) enum Phase {
+    Editing,
+    Working(String),
+    ConfirmMove { current: Digest, new: Digest },
+    Done(String),
+    Failed { message: String, outcome: String },
+}
+
+pub(super) fn short(digest: &Digest) -> String {
+    format!("{}:{}", digest.algorithm(), digest.short(12))
+}
+
+pub(super) fn failed(error: &ChangeError) -> Phase {
+    Phase::Failed {
+        message: format!("{error}. {}", error.advice()),
+        outcome: error.outcome().to_owned(),
+    }
+}
+
+/// A change that succeeded although a request failed says so.
+pub(super) fn with_note(message: String, note: Option<&str>) -> String {
+    match note {
+        Some(note) => format!("{message} (Note: {note}.)"),
+        None => message,
+    }
+}
+
+/// The outcome area every form shares.
+#[component]
+pub(super) fn PhaseView(phase: RwSignal<Phase>) -> impl IntoView {
+    move || match phase.get() {
+        Phase::Editing | Phase::ConfirmMove { .. } => None,
+        Phase::Working(step) => {
+            Some(view! { <p class="working" role="status">{step}</p> }.into_any())
+        }
+        Phase::Done(message) => {
+            Some(view! { <p class="success" role="status">{message}</p> }.into_any())
+        }
+        Phase::Failed { message, outcome } => Some(
+            view! {
+                <div class="error-panel" role="alert">
+                    <p>{message}</p>
+                    <p><strong>{outcome}</strong></p>
+                </div>
+            }
+            .into_any(),
+        ),
+    }
+}
+
+/// A text field that validates as the user types; `check` returns the error to show.
+#[component]
+pub(super) fn ValidatedInput(
+    label: &'static str,
+    value: RwSignal<String>,
+    check: fn(&str) -> Option<String>,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let id = format!("field-{}", label.to_lowercase().replace(' ', "-"));
+    let error_id = format!("{id}-error");
+    let error = move || check(&value.get());
+    view! {
+        <label for=id.clone()>{label}</label>
+        <input
+            id=id
+            type="text"
+            spellcheck="false"
+            autocomplete="off"
+            autofocus=autofocus
+            aria-invalid=move || error().is_some().to_string()
+            aria-describedby=error_id.clone()
+            prop:value=move || value.get()
+            on:input:target=move |event| value.set(event.target().value())
+        />
+        <span class="field-error" id=error_id>{error}</span>
+    }
+}
+
+pub(super) fn tag_problem(input: &str) -> Option<String> {
+    (!input.is_empty())
+        .then(|| Tag::parse(input).err().map(|e| e.to_string()))
+        .flatten()
+}
+
+pub(super) fn repository_problem(input: &str) -> Option<String> {
+    (!input.is_empty())
+        .then(|| Repository::parse(input).err().map(|e| e.to_string()))
+        .flatten()
+}

@@ -1,0 +1,204 @@
+//! One form for Add tag and Copy image: both point a tag at the image's exact bytes,
+//! in its own repository (Add tag) or in another one after copying what it needs
+//! (Copy); a tag that exists elsewhere asks before it is moved.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::phase::{
+    failed, repository_problem, short, tag_problem, with_note, Phase, PhaseView, ValidatedInput,
+};
+use crate::net;
+use crate::net::FetchClient;
+use crate::oci::changes::{ChangeError, TagWrite};
+use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::undo::UndoAction;
+use crate::ui::activity::{use_changes, Changes};
+use crate::ui::journal::Ticket;
+
+/// Records the outcome of a tag write and moves the dialog on: a tag that exists
+/// elsewhere asks for confirmation; anything else lands in the activity list.
+fn settle_tag_write(
+    changes: Changes,
+    phase: RwSignal<Phase>,
+    registry: &str,
+    attempt: String,
+    result: Result<(TagWrite, String), ChangeError>,
+) {
+    match result {
+        Err(ChangeError::WouldMove { current, new, .. }) => {
+            phase.set(Phase::ConfirmMove { current, new })
+        }
+        Ok((write, message)) => {
+            let message = with_note(message, write.note.as_deref());
+            changes.record(registry, message.clone(), Ok(UndoAction::Revert(write)));
+            phase.set(Phase::Done(message));
+        }
+        Err(error) => {
+            changes.record(registry, attempt, Err(error.clone()));
+            phase.set(failed(&error));
+        }
+    }
+}
+
+/// Shown when the target tag points at another image: both digests, and the button
+/// that moves the tag.
+#[component]
+fn MoveConfirmation(
+    phase: RwSignal<Phase>,
+    target: Signal<String>,
+    on_confirm: Callback<Digest>,
+) -> impl IntoView {
+    move || match phase.get() {
+        Phase::ConfirmMove { current, new } => Some(view! {
+            <div class="confirm" role="alert">
+                <p>
+                    {format!("{} already exists and points at another image: {current}. Moving it makes it point at {new}.", target.get_untracked())}
+                </p>
+                <button type="button" class="danger" on:click=move |_| on_confirm.run(current.clone())>"Move tag"</button>
+            </div>
+        }),
+        _ => None,
+    }
+}
+
+/// Add tag (`copy` false: the tag goes in `repository`) or Copy image (`copy` true:
+/// the user names the target repository; `tag` fills in the target tag).
+#[component]
+pub(super) fn TagForm(
+    registry: String,
+    repository: String,
+    digest: Digest,
+    source: String,
+    copy: bool,
+    tag: Option<String>,
+) -> impl IntoView {
+    let changes = use_changes();
+    // Copy only: the repository the image is copied to.
+    let target = RwSignal::new(String::new());
+    let name = RwSignal::new(tag.unwrap_or_default());
+    let phase = RwSignal::new(Phase::Editing);
+    let cancelled = RwSignal::new(false);
+    let valid = move || {
+        (!copy || Repository::parse(&target.get()).is_ok()) && Tag::parse(&name.get()).is_ok()
+    };
+    let shown_digest = digest.to_string();
+    let run = Callback::new(move |move_from: Option<Digest>| {
+        let Ok(tag) = Tag::parse(&name.get_untracked()) else {
+            return;
+        };
+        let to = match copy.then(|| Repository::parse(&target.get_untracked())) {
+            None => None,
+            Some(Ok(to)) => Some(to),
+            Some(Err(_)) => return,
+        };
+        let (registry, repository, digest, source) = (
+            registry.clone(),
+            repository.clone(),
+            digest.clone(),
+            source.clone(),
+        );
+        phase.set(Phase::Working(match to {
+            None => format!("Tagging {repository}:{tag}…"),
+            Some(_) => "Reading the image…".into(),
+        }));
+        cancelled.set(false);
+        spawn_local(async move {
+            let attempt = match &to {
+                None => format!("Tag {repository}:{tag} from {source} ({digest})"),
+                Some(to) => format!("Copy {repository}:{source} ({digest}) to {to}:{tag}"),
+            };
+            let ticket = Ticket::open(&registry, &attempt);
+            let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+            let result: Result<(TagWrite, String), ChangeError> = async {
+                let from = Repository::parse(&repository)?;
+                let manifest = client.manifest_get(&from, digest.as_str()).await?;
+                let Some(to) = &to else {
+                    let write = client
+                        .put_tag(&from, &tag, &manifest, move_from.as_ref())
+                        .await?;
+                    let moved = match write.moved_from() {
+                        Some(previous) => format!(" (moved from {})", short(previous)),
+                        None if !write.changed() => " (it already did: nothing changed)".to_owned(),
+                        None => String::new(),
+                    };
+                    let message = format!(
+                        "{repository}:{tag} now points at {}{moved} — the same digest as {source}.",
+                        write.digest
+                    );
+                    return Ok((write, message));
+                };
+                let (write, report) = client
+                    .copy_image(&from, &manifest, to, &tag, move_from.as_ref(), |step| {
+                        phase.set(Phase::Working(format!(
+                            "Copying: step {} of {} ({})",
+                            step.done + 1,
+                            step.total,
+                            step.what
+                        )));
+                        !cancelled.get_untracked()
+                    })
+                    .await?;
+                let message = format!(
+                    "Copied {repository}:{source} to {to}:{tag}, digest {} (same as the source). \
+                     Blobs: {} mounted, {} already there, {} uploaded; manifests: {} written, \
+                     {} already there.",
+                    write.digest,
+                    report.mounted,
+                    report.already_present,
+                    report.uploaded,
+                    report.manifests,
+                    report.manifests_present
+                );
+                Ok((write, message))
+            }
+            .await;
+            settle_tag_write(changes, phase, &registry, attempt, result);
+            ticket.close();
+        });
+    });
+    let move_target = Signal::derive(move || {
+        if copy {
+            format!("{}:{}", target.get(), name.get())
+        } else {
+            format!("Tag {}", name.get())
+        }
+    });
+    let fields = if copy {
+        view! {
+            <ValidatedInput label="Target repository" value=target check=repository_problem autofocus=true />
+            <ValidatedInput label="Target tag" value=name check=tag_problem />
+        }
+        .into_any()
+    } else {
+        view! { <ValidatedInput label="New tag" value=name check=tag_problem autofocus=true /> }
+            .into_any()
+    };
+    view! {
+        <form
+            class="change-form"
+            on:submit=move |event| {
+                event.prevent_default();
+                run.run(None);
+            }
+        >
+            <p>"Image " <code>{shown_digest}</code> {copy.then_some(". Blobs are mounted, not downloaded.")}</p>
+            {fields}
+            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>
+                {if copy { "Copy to repository" } else { "Add tag" }}
+            </button>
+            // Copy stops between two steps, before the tag is written: nothing half-done.
+            <Show when=move || copy && matches!(phase.get(), Phase::Working(_))>
+                <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
+                    "Cancel"
+                </button>
+            </Show>
+        </form>
+        <MoveConfirmation
+            phase
+            target=move_target
+            on_confirm=Callback::new(move |current| run.run(Some(current)))
+        />
+        <PhaseView phase />
+    }
+}
