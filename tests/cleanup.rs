@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::cleanup::{
-    csv_cell, parse_rfc3339, plan, plan_csv, plan_json, BlobRef, CleanupDefaults, CleanupFacts,
-    CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others,
-    TagFacts, TagPattern,
+    csv_cell, garbage_collection_advice, parse_rfc3339, plan, plan_csv, plan_json, BlobRef,
+    CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep,
+    ImageFacts, NewestBy, Others, TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
@@ -913,4 +913,30 @@ fn a_tag_list_that_may_be_incomplete_reaches_the_plan() {
     );
     assert!(plan.delete_images.is_empty());
     assert!(plan.image_deletes_refused.is_some());
+}
+
+#[test]
+fn garbage_collection_advice_gives_the_figure_and_the_command() {
+    let facts = Facts::default()
+        .image("a", None, &[("big", 3 * 1024 * 1024), ("cfg", 512 * 1024)])
+        .tag("old", "a")
+        .done();
+    let rules = CleanupRules {
+        remove: vec![pat("old")],
+        ..CleanupRules::default()
+    };
+    let advice = garbage_collection_advice(&plan(&facts, &rules, now()).unwrap());
+    assert!(
+        advice[0].contains("up to 3.5 MiB (2 blobs)"),
+        "{}",
+        advice[0]
+    );
+    assert!(advice[1].contains("registry garbage-collect"));
+    assert!(advice[2].starts_with("`--delete-untagged`"));
+
+    let mut facts = facts;
+    facts.tags_may_be_incomplete = true;
+    let advice = garbage_collection_advice(&plan(&facts, &rules, now()).unwrap());
+    assert_eq!(advice.len(), 1);
+    assert!(advice[0].contains("deletes no image"));
 }

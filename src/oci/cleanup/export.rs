@@ -65,3 +65,42 @@ pub fn csv_cell(value: &str) -> String {
         defused
     }
 }
+
+/// Why the disk does not shrink right after the deletes, and what to run, in plain
+/// sentences for the plan and the report. Registries only unlink what is deleted;
+/// space comes back when garbage collection runs (see DOMAIN.md, "Deleting").
+pub fn garbage_collection_advice(plan: &CleanupPlan) -> Vec<String> {
+    use crate::model::format::human_size;
+    let mut advice = Vec::new();
+    if plan.delete_images.is_empty() {
+        advice.push(
+            "This plan deletes no image, so garbage collection frees nothing because of it: \
+             removing a tag leaves its image stored."
+                .to_owned(),
+        );
+        return advice;
+    }
+    advice.push(format!(
+        "Deleting images does not free disk space by itself: the registry frees it when its \
+         garbage collection runs. After these deletes it can free up to {} ({} blob{}); layers \
+         that other repositories also use stay.",
+        human_size(plan.reclaimable_bytes),
+        plan.reclaimable_blobs,
+        if plan.reclaimable_blobs == 1 { "" } else { "s" },
+    ));
+    advice.push(
+        "With distribution (registry:2), stop the registry or make it read-only, then run \
+         `registry garbage-collect --dry-run /etc/docker/registry/config.yml` to see what \
+         it would remove, and the same without --dry-run to remove it (in a container: \
+         `docker exec <container> registry garbage-collect /etc/docker/registry/config.yml`)."
+            .to_owned(),
+    );
+    advice.push(
+        "`--delete-untagged` also removes every manifest no tag points at. Some versions \
+         count the platforms of a multi-arch image as untagged and remove them, breaking \
+         that image: use it only when the repository has no multi-arch images, or your \
+         version is known to keep them."
+            .to_owned(),
+    );
+    advice
+}
