@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! The rules that run many changes together, against an in-memory registry with
 //! distribution 2.8's semantics: bulk tag and bulk removal, batch undo, the removal
-//! plan.
+//! plan, and what describes a digest in the tag table.
 
 mod support;
 
@@ -13,10 +13,12 @@ use std::task::{Context, Poll};
 
 use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use tagdeck::model::tag_table::{summarize, ImageKind};
 use tagdeck::oci::bulk::{BulkRun, ItemFailure, ItemResult};
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
+use tagdeck::oci::image_summary::{first_platform, SummarySource};
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 use tagdeck::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
@@ -660,5 +662,143 @@ fn the_removal_plan_stops_when_the_tag_changed_since_it_was_shown() {
     assert_eq!(
         plan(&memory, "gone", OTHER),
         RemovalPlan::Changed { found: None }
+    );
+}
+
+// What describes a digest in the tag table.
+
+/// Stores `config` as a blob of `app` with its bytes, and returns its digest.
+fn add_config(memory: &MemoryRegistry, config: &str) -> String {
+    let digest = sha256(config.as_bytes());
+    memory.add_blob("app", &digest);
+    memory
+        .state
+        .borrow_mut()
+        .blob_bytes
+        .insert(digest.clone(), config.as_bytes().to_vec());
+    digest
+}
+
+fn image_with_config(memory: &MemoryRegistry, tag: &str, config: &str) -> String {
+    let config_digest = add_config(memory, config);
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{config_digest}","size":{}}},"layers":[]}}"#,
+        media::OCI_MANIFEST,
+        media::OCI_CONFIG,
+        config.len()
+    );
+    memory.push("app", tag, media::OCI_MANIFEST, manifest.as_bytes())
+}
+
+fn source_of(memory: &MemoryRegistry, digest: &str) -> SummarySource {
+    let registry = Registry::new("http://r", memory);
+    let digest = Digest::parse(digest).unwrap();
+    block_on(registry.summary_source(&repo("app"), &digest, None)).unwrap()
+}
+
+#[test]
+fn an_image_is_described_by_its_own_config() {
+    let memory = MemoryRegistry::new();
+    let digest = image_with_config(
+        &memory,
+        "v1",
+        r#"{"architecture":"arm64","os":"linux","variant":"v8","created":"2024-01-02T03:04:05Z"}"#,
+    );
+    let source = source_of(&memory, &digest);
+    let config = source.config.clone().unwrap();
+    assert_eq!(config.architecture.as_deref(), Some("arm64"));
+    let summary = summarize(&source.manifest, source.config.as_ref());
+    assert_eq!(
+        summary.kind,
+        ImageKind::Image {
+            platform: Some("linux/arm64/v8".into())
+        }
+    );
+    assert_eq!(summary.created.as_deref(), Some("2024-01-02T03:04:05Z"));
+
+    // A manifest the caller already has is not fetched again.
+    let registry = Registry::new("http://r", &memory);
+    let known = source.manifest.clone();
+    memory.state.borrow_mut().log.clear();
+    let again = block_on(registry.summary_source(
+        &repo("app"),
+        &Digest::parse(&digest).unwrap(),
+        Some(known),
+    ))
+    .unwrap();
+    assert_eq!(again, source);
+    assert!(!memory.was_sent("GET /v2/app/manifests"));
+}
+
+#[test]
+fn an_index_is_described_by_its_first_real_platform_read_by_digest() {
+    let memory = MemoryRegistry::new();
+    let attestation = image_with_config(
+        &memory,
+        "att",
+        r#"{"architecture":"unknown","os":"unknown"}"#,
+    );
+    let amd64 = image_with_config(
+        &memory,
+        "amd",
+        r#"{"architecture":"amd64","os":"linux","created":"2023-05-06T07:08:09Z"}"#,
+    );
+    let child = |digest: &str, os: &str, arch: &str| {
+        format!(
+            r#"{{"mediaType":"{}","digest":"{digest}","size":1,"platform":{{"architecture":"{arch}","os":"{os}"}}}}"#,
+            media::OCI_MANIFEST
+        )
+    };
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{},{}]}}"#,
+        media::OCI_INDEX,
+        child(&attestation, "unknown", "unknown"),
+        child(&amd64, "linux", "amd64")
+    );
+    let digest = memory.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+    let source = source_of(&memory, &digest);
+    assert_eq!(first_platform(&source.manifest), Some(amd64.as_str()));
+    assert!(memory.was_sent(&format!("GET /v2/app/manifests/{amd64}")));
+    assert!(!memory.was_sent(&format!("GET /v2/app/manifests/{attestation}")));
+    let summary = summarize(&source.manifest, source.config.as_ref());
+    assert_eq!(
+        summary.kind,
+        ImageKind::MultiArch {
+            platforms: vec!["linux/amd64".into()]
+        }
+    );
+    assert_eq!(summary.created.as_deref(), Some("2023-05-06T07:08:09Z"));
+
+    // A platform that cannot be read leaves the row without a date, not failed.
+    memory
+        .state
+        .borrow_mut()
+        .manifests
+        .get_mut("app")
+        .unwrap()
+        .remove(&amd64);
+    let source = source_of(&memory, &digest);
+    assert_eq!(source.config, None);
+}
+
+#[test]
+fn an_unknown_type_is_described_without_a_config() {
+    let memory = MemoryRegistry::new();
+    let unknown = "application/vnd.example.thing.v1+json";
+    let digest = memory.push(
+        "app",
+        "thing",
+        unknown,
+        format!(r#"{{"schemaVersion":2,"mediaType":"{unknown}"}}"#).as_bytes(),
+    );
+    let source = source_of(&memory, &digest);
+    assert_eq!(source.config, None);
+    assert!(!memory.was_sent("GET /v2/app/blobs"));
+    let summary = summarize(&source.manifest, source.config.as_ref());
+    assert_eq!(
+        summary.kind,
+        ImageKind::Other {
+            media_type: unknown.into()
+        }
     );
 }

@@ -8,6 +8,7 @@ pub mod cleanup;
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod image_summary;
 pub mod intent;
 pub mod manifest;
 pub mod media;
