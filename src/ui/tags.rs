@@ -27,7 +27,7 @@ use crate::net;
 use crate::net::RegistryHttp;
 use crate::oci::client::{head_concurrency, HeadPlan, Registry, TagListing};
 use crate::oci::error::RegistryError;
-use crate::oci::manifest::{Manifest, ManifestKind};
+use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository};
 use crate::oci::pagination::origin_of;
 use crate::ui::activity::use_changes;
@@ -911,41 +911,8 @@ async fn summarize_digest(
     digest: &Digest,
     manifest: Option<Manifest>,
 ) -> Result<ImageSummary, RegistryError> {
-    let manifest = match manifest {
-        Some(manifest) => manifest,
-        None => registry.manifest_get(repository, digest.as_str()).await?,
-    };
-    let config = match manifest.kind() {
-        // An index has no config: its first platform's tells when it was built. Best
-        // effort: without it the row just has no date.
-        ManifestKind::Index => match first_platform(&manifest) {
-            // By digest only (the bytes are then checked against it), never a tag.
-            Some(child) => match async {
-                let child = Digest::parse(child).ok()?;
-                registry.manifest_get(repository, child.as_str()).await.ok()
-            }
-            .await
-            {
-                Some(child) => registry
-                    .image_config_of(repository, &child)
-                    .await
-                    .ok()
-                    .flatten(),
-                None => None,
-            },
-            None => None,
-        },
-        _ => registry.image_config_of(repository, &manifest).await?,
-    };
-    Ok(summarize(&manifest, config.as_ref()))
-}
-
-/// The digest of an index's first real platform (buildx attestations say "unknown").
-fn first_platform(index: &Manifest) -> Option<&str> {
-    index
-        .view
-        .manifests
-        .iter()
-        .find(|child| child.platform.as_ref().is_some_and(|p| p.os != "unknown"))
-        .map(|child| child.digest.as_str())
+    let source = registry
+        .summary_source(repository, digest, manifest)
+        .await?;
+    Ok(summarize(&source.manifest, source.config.as_ref()))
 }
