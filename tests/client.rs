@@ -989,6 +989,6 @@ fn head_concurrency_follows_the_connection() {
     assert_eq!(head_concurrency(Some("http/1.1")), 6);
     assert_eq!(head_concurrency(Some("")), 6);
     assert_eq!(head_concurrency(None), 6);
-    assert_eq!(head_concurrency(Some("h2")), 24);
-    assert_eq!(head_concurrency(Some("h3")), 24);
+    assert_eq!(head_concurrency(Some("h2")), 48);
+    assert_eq!(head_concurrency(Some("h3")), 48);
 }

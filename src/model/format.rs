@@ -6,16 +6,19 @@ pub fn human_size(bytes: u64) -> String {
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64;
+    // Integer arithmetic: float formatting would add ~15 KiB to the wasm bundle.
+    let mut divisor: u128 = 1;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    while u128::from(bytes) / divisor >= 1024 && unit < UNITS.len() - 1 {
+        divisor *= 1024;
         unit += 1;
     }
-    if value >= 100.0 {
-        format!("{value:.0} {}", UNITS[unit])
+    let rounded = |scale: u128| (u128::from(bytes) * scale + divisor / 2) / divisor;
+    let tenths = rounded(10);
+    if tenths >= 1000 {
+        format!("{} {}", rounded(1), UNITS[unit])
     } else {
-        format!("{value:.1} {}", UNITS[unit])
+        format!("{}.{} {}", tenths / 10, tenths % 10, UNITS[unit])
     }
 }
 
@@ -54,6 +57,11 @@ mod tests {
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
         assert_eq!(human_size(300 * 1024 * 1024), "300 MiB");
+        // Rounded, never truncated: 1023.96 KiB reads as 1024 KiB, 1.96 KiB as 2.0.
+        assert_eq!(human_size(1_048_535), "1024 KiB");
+        assert_eq!(human_size(2007), "2.0 KiB");
+        assert_eq!(human_size(1075), "1.0 KiB");
+        assert_eq!(human_size(u64::MAX), "16777216 TiB");
     }
 
     #[test]

@@ -89,6 +89,40 @@ impl Route {
     }
 }
 
+/// A view's own setting kept in the address beside the route (the tag filter, the
+/// sort order): `?registry=…&repo=…&q=…`. Views keep it with `history.replaceState`,
+/// so Back returns to the view as the user left it and a copied link reproduces it,
+/// and nothing else needs to remember it. Unknown to [`Route`], which ignores it.
+pub fn query_param(search: &str, key: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(k, _)| *k == key)
+        .map(|(_, value)| percent_decode(value))
+        .filter(|value| !value.is_empty())
+}
+
+/// `search` with `key` set to `value` (or removed when `value` is empty), every other
+/// pair kept as it was; starts with `?`, or is empty.
+pub fn with_query_param(search: &str, key: &str, value: &str) -> String {
+    let mut pairs: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| pair.split('=').next() != Some(key))
+        .map(str::to_owned)
+        .collect();
+    if !value.is_empty() {
+        pairs.push(format!("{key}={}", percent_encode(value)));
+    }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
 /// Encodes everything but unreserved characters and `/` (kept for readable repository
 /// names in the address bar) and `:` (digests).
 pub fn percent_encode(value: &str) -> String {
@@ -180,5 +214,23 @@ mod tests {
         assert_eq!(percent_decode("%zz%4"), "%zz%4");
         assert_eq!(percent_decode("a+b%20c"), "a b c");
         assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+
+    #[test]
+    fn view_settings_live_beside_the_route() {
+        let search = "?registry=http%3A%2F%2Fr&repo=team/app";
+        let with = with_query_param(search, "q", "v1 & co");
+        assert_eq!(
+            with,
+            "?registry=http%3A%2F%2Fr&repo=team/app&q=v1%20%26%20co"
+        );
+        assert_eq!(query_param(&with, "q").as_deref(), Some("v1 & co"));
+        assert_eq!(Route::from_query(&with), Route::from_query(search));
+        let replaced = with_query_param(&with, "q", "2");
+        assert_eq!(query_param(&replaced, "q").as_deref(), Some("2"));
+        assert_eq!(replaced.matches("q=").count(), 1);
+        assert_eq!(with_query_param(&replaced, "q", ""), search);
+        assert_eq!(with_query_param("", "q", ""), "");
+        assert_eq!(query_param("?qq=1&q", "q"), None);
     }
 }

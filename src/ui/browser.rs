@@ -33,6 +33,21 @@ pub fn push_address(address: &str) {
     }
 }
 
+/// A setting of the current view kept in the address (see
+/// [`crate::model::route::query_param`]).
+pub fn view_setting(key: &str) -> Option<String> {
+    crate::model::route::query_param(&location_search(), key)
+}
+
+/// Keeps a view setting in the address without a new history entry or navigation.
+pub fn keep_view_setting(key: &str, value: &str) {
+    let search = crate::model::route::with_query_param(&location_search(), key, value);
+    if let Some(history) = window().and_then(|w| w.history().ok()) {
+        let address = page_address(&search);
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+    }
+}
+
 pub fn set_title(title: &str) {
     if let Some(document) = window().and_then(|w| w.document()) {
         document.set_title(title);

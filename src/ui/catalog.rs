@@ -9,15 +9,8 @@ use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 
-/// The catalog's filter text, held by the registry views, which outlive the catalog.
-#[derive(Clone, Copy)]
-pub struct CatalogFilter(StoredValue<String>);
-
-impl CatalogFilter {
-    pub fn provide() {
-        provide_context(CatalogFilter(StoredValue::new(String::new())));
-    }
-}
+/// The address key of the filter text (see [`browser::view_setting`]).
+const FILTER_SETTING: &str = "q";
 
 #[component]
 pub fn CatalogView(registry: String) -> impl IntoView {
@@ -29,10 +22,8 @@ pub fn CatalogView(registry: String) -> impl IntoView {
         let registry = net::registry(&registry, client.clone());
         async move { registry.catalog().await }
     });
-    // Kept across the rebuild that follows every change made in this tab.
-    let memory = expect_context::<CatalogFilter>();
-    let filter = RwSignal::new(memory.0.get_value());
-    Effect::new(move || memory.0.set_value(filter.get()));
+    // In the address: Back returns to it, a link shares it.
+    let filter = RwSignal::new(browser::view_setting(FILTER_SETTING).unwrap_or_default());
 
     view! {
         <section class="panel" aria-labelledby="catalog-heading">
@@ -44,7 +35,11 @@ pub fn CatalogView(registry: String) -> impl IntoView {
                     placeholder="Filter repositories"
                     aria-label="Filter repositories"
                     prop:value=move || filter.get()
-                    on:input:target=move |event| filter.set(event.target().value())
+                    on:input:target=move |event| {
+                        let value = event.target().value();
+                        browser::keep_view_setting(FILTER_SETTING, &value);
+                        filter.set(value);
+                    }
                 />
             </div>
             <Suspense fallback=|| {
@@ -83,7 +78,9 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView
         <ul class="repository-list" aria-label="Repositories">
             <For each=move || rows.get() key=|row| row.name.clone() let:row>
                 {
-                    let indent = format!("{}rem", 0.75 + 1.25 * row.depth as f64);
+                    // In hundredths of a rem: integer formatting only (see tags::ROW_HEIGHT).
+                    let hundredths = 75 + 125 * row.depth;
+                    let indent = format!("{}.{:02}rem", hundredths / 100, hundredths % 100);
                     if row.is_repository {
                         let (namespace, short) = match row.name.rsplit_once('/') {
                             Some((ns, short)) => (format!("{ns}/"), short.to_owned()),

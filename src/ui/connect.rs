@@ -69,19 +69,23 @@ fn remember_registry(address: &str) {
 #[component]
 pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
     let router = use_router();
-    let draft = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    Effect::new(move || {
-        if let Some(current) = current.get() {
-            draft.set(current);
+    // What the user typed, with the registry shown while they typed it: once another
+    // registry is current, the field shows that one again.
+    let typed = RwSignal::new(None::<(Option<String>, String)>);
+    let draft = move || {
+        let current = current.get();
+        match typed.get() {
+            Some((typed_at, text)) if typed_at == current => text,
+            _ => current.unwrap_or_default(),
         }
-    });
+    };
+    let problem = RwSignal::new(None::<String>);
     let reconnect = expect_context::<Reconnect>();
     // Read again on focus: a registry connected since the page loaded is offered too.
     let recent = RwSignal::new(recent_registries());
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        match normalize_registry_address(&draft.get_untracked()) {
+        match normalize_registry_address(&untrack(draft)) {
             Ok(address) => {
                 problem.set(None);
                 // The same registry again means "check again" (its configuration
@@ -107,8 +111,10 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
                 placeholder="http://127.0.0.1:5000"
                 spellcheck="false"
                 autocomplete="url"
-                prop:value=move || draft.get()
-                on:input:target=move |event| draft.set(event.target().value())
+                prop:value=draft
+                on:input:target=move |event| {
+                    typed.set(Some((current.get_untracked(), event.target().value())))
+                }
                 on:focus=move |_| recent.set(recent_registries())
             />
             <datalist id="recent-registries">

@@ -100,8 +100,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
     Dialog::provide();
     bulk::BulkRetry::provide();
-    tags::TagViewMemory::provide();
-    catalog::CatalogFilter::provide();
+    tags::KnownTags::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();
     let sign_in_address = address.clone();

@@ -277,19 +277,16 @@ pub fn SignInForm(address: String) -> impl IntoView {
 /// The sign-in form as a dialog, opened from the top bar or from a failure that
 /// needs a login.
 #[component]
-pub fn SignInDialog(address: String) -> Option<AnyView> {
+pub fn SignInDialog(address: String) -> impl IntoView {
     let sign_in = use_sign_in()?;
     let address = StoredValue::new(address);
-    Some(
-        view! {
-            <Show when=move || sign_in.dialog_open.get()>
-                <Modal labelled_by="sign-in-heading" on_close=Callback::new(move |()| sign_in.close())>
-                    <SignInForm address=address.get_value() />
-                </Modal>
-            </Show>
-        }
-        .into_any(),
-    )
+    Some(view! {
+        <Show when=move || sign_in.dialog_open.get()>
+            <Modal labelled_by="sign-in-heading" on_close=Callback::new(move |()| sign_in.close())>
+                <SignInForm address=address.get_value() />
+            </Modal>
+        </Show>
+    })
 }
 
 /// Says up front that changes are disabled here, and why; asks the token service

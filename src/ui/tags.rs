@@ -12,6 +12,7 @@
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -39,11 +40,15 @@ use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 use crate::ui::sign_in::{blocked_reasons, AccessNotice};
 
-const ROW_HEIGHT: f64 = 40.0;
+/// Pixels; whole numbers, so no float formatting code is linked into the bundle.
+const ROW_HEIGHT: usize = 40;
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 10;
 /// Other tags named in a row's "same image as" badge before "+N more".
 const SHARED_TAGS_SHOWN: usize = 3;
+/// The address keys of the view's settings (see [`browser::view_setting`]).
+const FILTER_SETTING: &str = "q";
+const ORDER_SETTING: &str = "sort";
 
 #[derive(Clone, PartialEq)]
 enum Listing {
@@ -87,6 +92,9 @@ struct TagData {
     digests: RwSignal<HashMap<String, Lookup<Digest>>>,
     summaries: RwSignal<HashMap<Digest, Lookup<ImageSummary>>>,
     shared: RwSignal<SharedDigests>,
+    /// Tags whose digest in `digests` was learnt on an earlier visit of this tab and
+    /// is being read again: shown, marked as such, never acted on as current.
+    rechecking: RwSignal<HashSet<String>>,
 }
 
 impl TagData {
@@ -97,7 +105,14 @@ impl TagData {
             digests: RwSignal::new(HashMap::new()),
             summaries: RwSignal::new(HashMap::new()),
             shared: RwSignal::new(SharedDigests::default()),
+            rechecking: RwSignal::new(HashSet::new()),
         }
+    }
+
+    /// Digests known for the current tag list, counting those being re-checked.
+    fn is_current(&self, tag: &str) -> bool {
+        self.digests.with_untracked(|d| d.contains_key(tag))
+            && !self.rechecking.with_untracked(|r| r.contains(tag))
     }
 
     fn digest_of(&self, tag: &str) -> Option<Lookup<Digest>> {
@@ -126,7 +141,7 @@ struct AnswerBatcher {
 type Collected<T> = Rc<RefCell<Vec<T>>>;
 
 /// How long answers are collected before the table shows them.
-const BATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(60);
+const BATCH_INTERVAL: Duration = Duration::from_millis(60);
 
 impl AnswerBatcher {
     fn new(data: TagData) -> Self {
@@ -150,14 +165,21 @@ impl AnswerBatcher {
 
     fn schedule(&self) {
         if !self.scheduled.replace(true) {
+            // The first answers show at once: a user waits for the first digest, not
+            // for the thousandth.
+            let first = self.data.digests.with_untracked(HashMap::is_empty);
+            let delay = if first {
+                Duration::ZERO
+            } else {
+                BATCH_INTERVAL
+            };
             let batcher = self.clone();
-            set_timeout(move || batcher.flush(), BATCH_INTERVAL);
+            set_timeout(move || batcher.flush(), delay);
         }
     }
 
     fn is_known(&self, tag: &str) -> bool {
-        self.data.digests.with_untracked(|d| d.contains_key(tag))
-            || self.pending.borrow().iter().any(|(t, _)| t == tag)
+        self.data.is_current(tag) || self.pending.borrow().iter().any(|(t, _)| t == tag)
     }
 
     fn flush(&self) {
@@ -165,13 +187,34 @@ impl AnswerBatcher {
         let batch = std::mem::take(&mut *self.pending.borrow_mut());
         let summaries = std::mem::take(&mut *self.summaries.borrow_mut());
         if !batch.is_empty() {
+            // A re-checked tag may have moved since it was last seen.
+            let moved: Vec<(String, Digest)> = self.data.digests.with_untracked(|digests| {
+                batch
+                    .iter()
+                    .filter_map(|(tag, lookup)| match (digests.get(tag), lookup) {
+                        (Some(Lookup::Ready(old)), Lookup::Ready(new)) if old == new => None,
+                        (Some(Lookup::Ready(old)), _) => Some((tag.clone(), old.clone())),
+                        _ => None,
+                    })
+                    .collect()
+            });
             self.data.shared.try_update(|shared| {
+                for (tag, old) in &moved {
+                    shared.remove(tag, old.as_str());
+                }
                 for (tag, lookup) in &batch {
                     if let Lookup::Ready(digest) = lookup {
                         shared.insert(tag, digest.as_str());
                     }
                 }
             });
+            if self.data.rechecking.with_untracked(|r| !r.is_empty()) {
+                self.data.rechecking.try_update(|rechecking| {
+                    for (tag, _) in &batch {
+                        rechecking.remove(tag);
+                    }
+                });
+            }
             self.data
                 .digests
                 .try_update(|digests| digests.extend(batch));
@@ -182,34 +225,34 @@ impl AnswerBatcher {
     }
 }
 
-/// How the user left a repository's tag view: the view is rebuilt after every change
-/// made in this tab (to show the registry's new state) and must come back the same.
-#[derive(Clone, Default)]
-struct ViewState {
-    filter: String,
-    order: SortOrder,
-    scroll_top: f64,
-}
-
-/// Per repository, for this registry's views; provided by the registry views, which
-/// outlive the tag view.
+/// What this tab learnt about each repository's tags, held by the registry views:
+/// a repository opened again shows the digests it already knew at once, marked as
+/// being re-checked, while they are read again. Summaries are keyed by digest, which
+/// names immutable content, so they stay valid and are not read again.
 #[derive(Clone, Copy)]
-pub struct TagViewMemory(StoredValue<HashMap<String, ViewState>>);
+pub struct KnownTags(StoredValue<(Owner, HashMap<String, TagData>)>);
 
-impl TagViewMemory {
+impl KnownTags {
     pub fn provide() {
-        provide_context(TagViewMemory(StoredValue::new(HashMap::new())));
+        // The signals belong to the registry views, so they outlive each tag view.
+        let owner = Owner::current().expect("KnownTags is provided inside a view");
+        provide_context(KnownTags(StoredValue::new((owner, HashMap::new()))));
     }
 
-    fn recall(&self, repository: &str) -> ViewState {
-        self.0
-            .with_value(|m| m.get(repository).cloned())
-            .unwrap_or_default()
-    }
-
-    fn keep(&self, repository: &str, update: impl FnOnce(&mut ViewState)) {
-        self.0
-            .update_value(|m| update(m.entry(repository.to_owned()).or_default()));
+    /// The repository's data, and whether this tab had opened it before.
+    fn data_for(&self, repository: &str) -> (TagData, bool) {
+        if let Some(data) = self
+            .0
+            .with_value(|(_, known)| known.get(repository).copied())
+        {
+            return (data, true);
+        }
+        let owner = self.0.with_value(|(owner, _)| owner.clone());
+        let data = owner.with(TagData::new);
+        self.0.update_value(|(_, known)| {
+            known.insert(repository.to_owned(), data);
+        });
+        (data, false)
     }
 }
 
@@ -221,7 +264,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
             return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
         }
     };
-    let data = TagData::new();
+    let (data, seen_before) = expect_context::<KnownTags>().data_for(repository.as_str());
     let client = browser::client_for_this_view();
     let queue = ResolveQueue::default();
     let registry_for_bulk = registry.clone();
@@ -231,13 +274,22 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         registry: api,
         repository: repository.clone(),
         queue: queue.clone(),
-        summarized: Rc::default(),
+        summarized: Rc::new(RefCell::new(data.summaries.with_untracked(|s| {
+            s.iter()
+                .filter(|(_, lookup)| matches!(lookup, Lookup::Ready(_)))
+                .map(|(digest, _)| digest.clone())
+                .collect()
+        }))),
         batcher: AnswerBatcher::new(data),
         running: Rc::default(),
         plan,
         bound: Rc::default(),
     };
-    spawn_local(load_tags(pool.clone(), data));
+    if seen_before {
+        spawn_local(recheck_tags(pool.clone(), data));
+    } else {
+        spawn_local(load_tags(pool.clone(), data));
+    }
     // A change made in this tab: the view stays, re-lists the tags and re-resolves
     // only the tags the change touched; every other row keeps its digest.
     {
@@ -262,18 +314,11 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         });
     }
 
-    let memory = expect_context::<TagViewMemory>();
-    let remembered = memory.recall(repository.as_str());
-    let filter = RwSignal::new(remembered.filter);
-    let order = RwSignal::new(remembered.order);
-    let memory_key = repository.to_string();
-    Effect::new(move || {
-        let (filter, order) = (filter.get(), order.get());
-        memory.keep(&memory_key, |state| {
-            state.filter = filter;
-            state.order = order;
-        });
-    });
+    // Filter and order live in the address: Back returns to them, a link shares them.
+    let filter = RwSignal::new(browser::view_setting(FILTER_SETTING).unwrap_or_default());
+    let order = RwSignal::new(SortOrder::from_key(
+        &browser::view_setting(ORDER_SETTING).unwrap_or_default(),
+    ));
     let visible = Memo::new(move |_| {
         let order = order.get();
         let filter = filter.get();
@@ -314,13 +359,22 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                     placeholder="Filter tags"
                     aria-label="Filter tags"
                     prop:value=move || filter.get()
-                    on:input:target=move |event| filter.set(event.target().value())
+                    on:input:target=move |event| {
+                        let value = event.target().value();
+                        browser::keep_view_setting(FILTER_SETTING, &value);
+                        filter.set(value);
+                    }
                 />
                 <label class="sort">
                     "Sort by "
                     <select
                         aria-label="Sort tags"
-                        on:change:target=move |event| order.set(SortOrder::from_key(&event.target().value()))
+                        on:change:target=move |event| {
+                            let chosen = SortOrder::from_key(&event.target().value());
+                            let key = if chosen == SortOrder::default() { "" } else { chosen.key() };
+                            browser::keep_view_setting(ORDER_SETTING, key);
+                            order.set(chosen);
+                        }
                     >
                         {SortOrder::ALL
                             .into_iter()
@@ -338,7 +392,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 shown=shown
                 digests=known_digests
             />
-            <TagTable data visible repository=repository.clone() queue selection shown restore_scroll=remembered.scroll_top />
+            <TagTable data visible repository=repository.clone() queue selection shown />
         </section>
     }
     .into_any()
@@ -346,13 +400,19 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
 
 #[component]
 fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
+    // Digests read in this visit; those known from an earlier one do not count.
+    let current = move || {
+        data.digests
+            .with(HashMap::len)
+            .saturating_sub(data.rechecking.with(HashSet::len))
+    };
     let busy = move || {
-        matches!(data.listing.get(), Listing::Loading)
-            || data.digests.with(HashMap::len) < data.tags.with(Vec::len)
+        matches!(data.listing.get(), Listing::Loading) || current() < data.tags.with(Vec::len)
     };
     let status = move || {
         let total = data.tags.with(Vec::len);
-        let resolved = data.digests.with(HashMap::len);
+        let resolved = current();
+        let rechecking = data.rechecking.with(HashSet::len);
         let shown = visible.with(Vec::len);
         let listed = match data.listing.get() {
             Listing::Loading => format!("Loading tags… {total} so far"),
@@ -361,7 +421,9 @@ fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
             Listing::Done { .. } => format!("{shown} of {total} tags match"),
             Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
         };
-        if total > 0 && resolved < total {
+        if rechecking > 0 {
+            format!("{listed} · re-checking {rechecking} digests known from before")
+        } else if total > 0 && resolved < total {
             format!("{listed} · digests {resolved} of {total} loaded")
         } else {
             listed
@@ -391,40 +453,22 @@ fn TagTable(
     queue: ResolveQueue,
     selection: Selection,
     shown: Signal<Vec<String>>,
-    /// Where the user had scrolled before the view was rebuilt.
-    restore_scroll: f64,
 ) -> impl IntoView {
-    let scroll_top = RwSignal::new(0.0);
+    let scroll_top = RwSignal::new(0_usize);
     let scroller = NodeRef::<leptos::html::Div>::new();
-    let memory = expect_context::<TagViewMemory>();
-    let memory_key = repository.to_string();
-    let pending_scroll = std::cell::Cell::new(restore_scroll);
-    // Scroll back once enough rows exist to scroll that far.
-    Effect::new(move || {
-        let height = visible.with(Vec::len) as f64 * ROW_HEIGHT;
-        let target = pending_scroll.get();
-        if target <= 0.0 || height < target {
-            return;
-        }
-        if let Some(element) = scroller.get() {
-            element.set_scroll_top(target as i32);
-            scroll_top.set(target);
-            pending_scroll.set(0.0);
-        }
-    });
-    let viewport = RwSignal::new(640.0);
+    let viewport = RwSignal::new(640_usize);
     Effect::new(move || {
         if let Some(element) = scroller.get() {
-            let height = f64::from(element.client_height());
-            if height > 0.0 {
+            let height = usize::try_from(element.client_height()).unwrap_or(0);
+            if height > 0 {
                 viewport.set(height);
             }
         }
     });
     let window = move || {
         let rows = visible.get();
-        let first = ((scroll_top.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
-        let count = (viewport.get() / ROW_HEIGHT) as usize + 2 * OVERSCAN;
+        let first = (scroll_top.get() / ROW_HEIGHT).saturating_sub(OVERSCAN);
+        let count = viewport.get() / ROW_HEIGHT + 2 * OVERSCAN;
         let last = (first + count).min(rows.len());
         let tags = data.tags.read();
         (first.min(last)..last)
@@ -438,7 +482,7 @@ fn TagTable(
         on_screen.with(|rows| {
             let waiting: Vec<String> = rows
                 .iter()
-                .filter(|(_, tag)| data.digests.with_untracked(|d| !d.contains_key(tag)))
+                .filter(|(_, tag)| !data.is_current(tag))
                 .map(|(_, tag)| tag.clone())
                 .collect();
             queue.put_first(waiting);
@@ -467,14 +511,12 @@ fn TagTable(
                 node_ref=scroller
                 role="rowgroup"
                 on:scroll:target=move |event| {
-                    let top = f64::from(event.target().scroll_top());
-                    scroll_top.set(top);
-                    memory.keep(&memory_key, |state| state.scroll_top = top);
+                    scroll_top.set(usize::try_from(event.target().scroll_top()).unwrap_or(0));
                 }
             >
                 <div
                     class="tag-spacer"
-                    style:height=move || format!("{}px", visible.with(Vec::len) as f64 * ROW_HEIGHT)
+                    style:height=move || format!("{}px", visible.with(Vec::len) * ROW_HEIGHT)
                 >
                     <For each=move || on_screen.get() key=|(position, tag)| (*position, tag.clone()) let:((position, tag))>
                         <TagRow data tag position repository=repository.get_value() selection shown />
@@ -496,6 +538,8 @@ fn TagRow(
 ) -> impl IntoView {
     let digest_tag = tag.clone();
     let digest = Memo::new(move |_| data.digest_of(&digest_tag));
+    let rechecking_tag = tag.clone();
+    let rechecking = Memo::new(move |_| data.rechecking.with(|r| r.contains(&rechecking_tag)));
     let summary_tag = tag.clone();
     let summary = Memo::new(move |_| data.summary_of(&summary_tag));
     let shared_tag = tag.clone();
@@ -518,7 +562,7 @@ fn TagRow(
     };
     // Styles go through the CSS object model (`style:`), never a style attribute,
     // so the Content-Security-Policy needs no 'unsafe-inline'.
-    let top = format!("{}px", position as f64 * ROW_HEIGHT);
+    let top = format!("{}px", position * ROW_HEIGHT);
     let image = View::Image {
         repository: repository.to_string(),
         reference: tag.clone(),
@@ -552,8 +596,19 @@ fn TagRow(
                     Some(Lookup::Ready(d)) => {
                         let full = d.to_string();
                         let hue = digest_hue(&d);
+                        let title = move || if rechecking.get() {
+                            format!("{full} (known from earlier in this tab; being checked again)")
+                        } else {
+                            full.clone()
+                        };
+                        let full = d.to_string();
                         view! {
-                            <code class="digest" title=full.clone() style:--digest-hue=hue.to_string()>
+                            <code
+                                class="digest"
+                                class:rechecking=move || rechecking.get()
+                                title=title
+                                style:--digest-hue=hue.to_string()
+                            >
                                 {format!("{}:{}", d.algorithm(), d.short(12))}
                             </code>
                             <CopyButton text=full label="Copy digest" />
@@ -599,7 +654,9 @@ fn TagRow(
                 }}
             </span>
             <span role="cell" class="tag-actions">
+                // A digest from an earlier visit is not acted on until read again.
                 {move || match digest.get() {
+                    Some(Lookup::Ready(_)) if rechecking.get() => None,
                     Some(Lookup::Ready(d)) => {
                         let dialog = use_dialog();
                         let (add_repository, remove_repository) = (repository.to_string(), repository.to_string());
@@ -752,6 +809,70 @@ fn settle_listing(data: TagData, listed: Result<TagListing, RegistryError>) {
     });
 }
 
+/// A repository opened again in this tab: the rows show what was known at once,
+/// marked as being re-checked, and every tag is resolved again (rows on screen first)
+/// while the tags are listed again; tags new to the list join as their page arrives,
+/// tags gone from it leave when the listing is complete.
+async fn recheck_tags(pool: WorkerPool, data: TagData) {
+    data.digests
+        .try_update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
+    let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
+    data.rechecking.try_set(known.iter().cloned().collect());
+    let mut tags = data.tags.get_untracked();
+    tags.sort_by(|a, b| natural_cmp(a, b));
+    pool.queue.put_last(tags);
+    pool.top_up();
+    let listed_before: RefCell<HashSet<String>> =
+        RefCell::new(data.tags.with_untracked(|t| t.iter().cloned().collect()));
+    let listed = pool
+        .registry
+        .tags(&pool.repository, |page| {
+            let mut new: Vec<String> = {
+                let mut before = listed_before.borrow_mut();
+                page.iter()
+                    .filter(|t| before.insert((*t).clone()))
+                    .cloned()
+                    .collect()
+            };
+            if !new.is_empty() {
+                data.tags.try_update(|tags| tags.extend_from_slice(&new));
+                new.sort_by(|a, b| natural_cmp(a, b));
+                pool.queue.put_last(new);
+                pool.top_up();
+            }
+        })
+        .await;
+    if let Ok(listing) = &listed {
+        forget_tags_not_in(data, &listing.tags);
+        data.tags.try_set(listing.tags.clone());
+    }
+    settle_listing(data, listed);
+}
+
+/// Drops what is known of tags no longer in `now` (removed since they were read).
+fn forget_tags_not_in(data: TagData, now: &[String]) {
+    let now: HashSet<&String> = now.iter().collect();
+    let gone: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
+        digests
+            .iter()
+            .filter(|(tag, _)| !now.contains(tag))
+            .filter_map(|(tag, lookup)| match lookup {
+                Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
+                Lookup::Failed(_) => None,
+            })
+            .collect()
+    });
+    data.shared.try_update(|shared| {
+        for (tag, digest) in &gone {
+            shared.remove(tag, digest.as_str());
+        }
+    });
+    data.digests
+        .try_update(|digests| digests.retain(|tag, _| now.contains(tag)));
+    data.rechecking
+        .try_update(|rechecking| rechecking.retain(|tag| now.contains(tag)));
+}
+
 /// After a change: the tags are listed again (a change may add or remove tags), the
 /// `touched` ones resolved again first, and tags new to the list resolved; every
 /// other row keeps what it shows.
@@ -778,6 +899,8 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
         });
         data.digests
             .try_update(|digests| digests.retain(|tag, _| !forget(tag)));
+        data.rechecking
+            .try_update(|rechecking| rechecking.retain(|tag| !forget(tag)));
         data.tags.try_set(listing.tags.clone());
         let mut first: Vec<String> = listing
             .tags

@@ -2,7 +2,7 @@
 // for each write step: the registry is checked directly afterwards, the message must
 // state what is true, and Undo must be there whenever something was written.
 import { test, expect, screenshotPath } from './harness.mjs';
-import { tagDigest } from './registry-truth.mjs';
+import { tagDigest, retagBehindTheBack } from './registry-truth.mjs';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -260,7 +260,7 @@ test('a registry killed and restarted in the middle of a bulk run: the report ma
   await page.screenshot({ path: screenshotPath('fault-bulk-restart'), fullPage: true });
 });
 
-test('after a change the tag view stays and re-resolves only the tags the change touched', async ({ page, faults }) => {
+test('after a change in a 2,000-tag repository the tag view stays and re-resolves only the tags the change touched', async ({ page, faults }) => {
   const repo = 'scale/many-tags';
   const digest = faults.report.repositories[repo]['build-00000'].digest;
   await openRepository(page, faults, repo);
@@ -287,4 +287,41 @@ test('after a change the tag view stays and re-resolves only the tags the change
   expect(others, JSON.stringify(others)).toEqual([]);
   expect(manifestReads.length).toBeLessThan(10);
   expect(faults.proxy.log.filter((e) => e.path.includes('/tags/list')).length).toBeLessThanOrEqual(6);
+});
+
+test('a repository opened again shows the digests it knew at once, marked as re-checked, then the registry\'s', async ({ page, faults }) => {
+  const repo = 'team/sub/app';
+  const tags = faults.report.repositories[repo];
+  const [older, newer] = [tags['1.9.0'].digest, tags['1.10.0'].digest];
+  await openRepository(page, faults, repo);
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('c');
+  await expect(tagRow(page, 'current').locator('code.digest')).toHaveAttribute('title', newer);
+  await expect(page).toHaveURL(/[?&]q=c(&|$)/);
+  // Behind the console's back, `current` moves; the next visit's HEADs are slow.
+  await retagBehindTheBack(faults.registry.url, repo, '1.9.0', 'current');
+  try {
+    faults.proxy.addRule({ method: 'HEAD', path: /\/manifests\//, action: { delay: 1500 } });
+    await page.getByRole('link', { name: 'Repositories' }).click();
+    await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: repo, exact: true }).click();
+    // At once: the digest known before, marked, and no change offered on it.
+    const digest = tagRow(page, 'current').locator('code.digest');
+    await expect(digest).toHaveClass(/rechecking/, { timeout: 1000 });
+    await expect(digest).toHaveAttribute('title', `${newer} (known from earlier in this tab; being checked again)`);
+    await expect(tagRow(page, 'current').getByRole('button', { name: 'Add tag' })).toHaveCount(0);
+    await expect(page.getByRole('status').filter({ hasText: 're-checking' })).toBeVisible();
+    // Then what the registry says now.
+    await expect(digest).toHaveAttribute('title', older, { timeout: 10_000 });
+    await expect(digest).not.toHaveClass(/rechecking/);
+    await expect(tagRow(page, 'current').getByRole('button', { name: 'Add tag' })).toHaveCount(1);
+    await expect(page.getByRole('status').filter({ hasText: 're-checking' })).toHaveCount(0);
+    // The filter is back empty for a view opened from a link; Back restores it.
+    await expect(page.getByRole('searchbox', { name: 'Filter tags' })).toHaveValue('');
+    await page.goBack();
+    await page.goBack();
+    await expect(page.getByRole('searchbox', { name: 'Filter tags' })).toHaveValue('c');
+    await expect(tagRow(page, '1.9.0')).toHaveCount(0);
+  } finally {
+    faults.proxy.clearRules();
+    await retagBehindTheBack(faults.registry.url, repo, '1.10.0', 'current');
+  }
 });

@@ -89,7 +89,7 @@ async function settle(context) {
  * With viaFaultProxy, the console talks to the registry through a fault proxy (which
  * answers CORS itself; the registry sends none).
  */
-async function deploy(use, registryOptions = {}, { viaFaultProxy = false } = {}) {
+async function deploy(use, registryOptions = {}, { viaFaultProxy = false, scaleTags = 120 } = {}) {
   const config = {};
   const connectSrc = [];
   // Tests that open the console on another registry through ?registry= (one without
@@ -101,7 +101,7 @@ async function deploy(use, registryOptions = {}, { viaFaultProxy = false } = {})
     registry = await startRegistry(viaFaultProxy
       ? { corsOrigin: null, ...registryOptions }
       : { corsOrigin: site.url, ...registryOptions });
-    const report = await pushDemoFixtures(registry.url, { scaleTags: 120 });
+    const report = await pushDemoFixtures(registry.url, { scaleTags });
     if (viaFaultProxy) proxy = await startFaultProxy({ target: registry.url, corsOrigin: site.url });
     config.registry = proxy?.url ?? registry.url;
     connectSrc.push(config.registry);
@@ -134,7 +134,8 @@ export const test = base.extend({
   // The console talking to the registry through a fault proxy:
   // { console, registry, proxy, report, site }. Use `faults` in tests: it is the
   // same deployment with the proxy's rules and log cleared before each test.
-  faultyDeployment: [async ({}, use) => deploy(use, {}, { viaFaultProxy: true }), { scope: 'worker' }],
+  // 2,000 tags in scale/many-tags: the refresh after a change is counted on it.
+  faultyDeployment: [async ({}, use) => deploy(use, {}, { viaFaultProxy: true, scaleTags: 2000 }), { scope: 'worker' }],
   faults: async ({ faultyDeployment }, use) => {
     const { proxy } = faultyDeployment;
     proxy.clearRules();
