@@ -12,7 +12,8 @@ import { serveStatic } from '../../scripts/lib/static-server.mjs';
 import { startFaultProxy } from '../../scripts/lib/fault-proxy.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const distDir = path.join(root, 'dist');
+// TAGDECK_DIST: another build's folder (engineers building side by side).
+export const distDir = process.env.TAGDECK_DIST ? path.resolve(process.env.TAGDECK_DIST) : path.join(root, 'dist');
 export const screenshotPath = (name) => path.join(root, 'test-results', 'screenshots', `${name}.png`);
 
 const CSP_MESSAGE = /Content Security Policy/i;
