@@ -753,3 +753,67 @@ fn realms_trusted_after_the_session_was_made_count() {
     session.sign_in(admin()).unwrap();
     block_on(registry.check_api()).unwrap();
 }
+
+/// The scripted world behind a client whose every request and pause yields to the
+/// executor once, so concurrent requests really interleave.
+struct Interleaved<'a>(&'a ScriptedHttp);
+
+fn yield_once() -> impl std::future::Future<Output = ()> {
+    let mut yielded = false;
+    std::future::poll_fn(move |context| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            context.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+}
+
+impl HttpClient for Interleaved<'_> {
+    async fn send(
+        &self,
+        request: Request,
+    ) -> Result<Response, tagdeck::oci::http::TransportFailure> {
+        yield_once().await;
+        let answer = (&self.0).send(request).await;
+        yield_once().await;
+        answer
+    }
+
+    async fn pause(&self, _ms: u32) {
+        yield_once().await;
+    }
+}
+
+#[test]
+fn requests_needing_the_same_scope_at_once_share_one_token_request() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(
+        REGISTRY,
+        Authenticated::new(Interleaved(&http), session.clone()),
+    );
+    assert!(block_on(registry.check_api()).is_err());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let before = world.token_scopes().len();
+    // Twelve HEADs at once, as the tag table sends them: one token request for pull.
+    let repository = app();
+    let heads = (0..12).map(|_| registry.manifest_head(&repository, "v1"));
+    for result in block_on(futures_util::future::join_all(heads)) {
+        result.unwrap();
+    }
+    let asked: Vec<_> = world.token_scopes().split_off(before);
+    assert_eq!(asked, vec![vec!["repository:team/app:pull".to_owned()]]);
+    // Every HEAD carried that one token.
+    let heads_sent = http
+        .sent
+        .borrow()
+        .iter()
+        .filter(|r| r.method == Method::Head)
+        .count();
+    assert_eq!(heads_sent, 12);
+}

@@ -14,6 +14,10 @@ use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 /// Renew a token this long before it expires at most (a fifth of its life when
 /// that is shorter), so a request never carries a token that dies on the way.
 const RENEW_MARGIN_MS: u64 = 10_000;
+/// How often, and how long at most, a request waits for a token another request is
+/// already asking for; past that it asks itself.
+const TOKEN_POLL_MS: u32 = 20;
+const TOKEN_WAIT_MS: u32 = 10_000;
 
 pub struct Authenticated<C> {
     inner: C,
@@ -76,7 +80,7 @@ impl<C: HttpClient> Authenticated<C> {
                 }
                 let token = match self.session.token_for(needed) {
                     Some(token) => Some(token),
-                    None => self.obtain_token(needed).await?,
+                    None => self.shared_token(needed).await?,
                 };
                 Ok(match token {
                     Some(token) => Prepared(
@@ -103,6 +107,26 @@ impl<C: HttpClient> Authenticated<C> {
             request = request.header("Authorization", credentials.basic_header());
         }
         Ok(self.inner.send(request).await?.is_success())
+    }
+
+    /// A token for `needed`, asked for once however many requests need it at the
+    /// same moment: the tag table sends up to 48 HEADs at once, and each would
+    /// otherwise ask the token service for the same scope.
+    async fn shared_token(&self, needed: &ScopeSet) -> Result<Option<String>, TransportFailure> {
+        let mut waited = 0;
+        while waited < TOKEN_WAIT_MS && self.session.token_fetch_in_flight(needed) {
+            self.inner.pause(TOKEN_POLL_MS).await;
+            waited += TOKEN_POLL_MS;
+            if let Some(token) = self.session.token_for(needed) {
+                return Ok(Some(token));
+            }
+        }
+        // The request waited for may have found the credentials refused.
+        if self.session.sign_in_needed() {
+            return Ok(None);
+        }
+        let _in_flight = self.session.begin_token_fetch(needed);
+        self.obtain_token(needed).await
     }
 
     /// GETs a token for `scopes` from the realm, with the user's credentials when

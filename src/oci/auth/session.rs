@@ -60,6 +60,8 @@ struct State {
     anonymous_refused: bool,
     /// Repository → actions a write was refused for.
     denied: BTreeMap<String, BTreeSet<String>>,
+    /// Scopes a token is being asked for right now (see [`AuthSession::begin_token_fetch`]).
+    fetching: Vec<ScopeSet>,
 }
 
 /// What the views show about the sign-in.
@@ -251,6 +253,26 @@ impl AuthSession {
         self.changed();
     }
 
+    /// Whether a token covering `needed` is being asked for right now.
+    pub(super) fn token_fetch_in_flight(&self, needed: &ScopeSet) -> bool {
+        self.state
+            .borrow()
+            .fetching
+            .iter()
+            .any(|scopes| scopes.covers(needed))
+    }
+
+    /// Marks a token request for `scopes` as in flight until the guard is dropped,
+    /// so requests needing the same scopes meanwhile wait for its token instead of
+    /// asking the token service again.
+    pub(super) fn begin_token_fetch(self: &Rc<Self>, scopes: &ScopeSet) -> TokenFetch {
+        self.state.borrow_mut().fetching.push(scopes.clone());
+        TokenFetch {
+            session: self.clone(),
+            scopes: scopes.clone(),
+        }
+    }
+
     /// The registry refused `token`: never send it again.
     pub(super) fn forget_token(&self, token: &str) {
         self.state.borrow_mut().tokens.retain(|t| t.token != token);
@@ -313,4 +335,19 @@ pub fn host_of(url: &str) -> String {
         .next()
         .unwrap_or("")
         .to_owned()
+}
+
+/// A token request in flight; dropping it (answered, failed or abandoned) ends it.
+pub(super) struct TokenFetch {
+    session: Rc<AuthSession>,
+    scopes: ScopeSet,
+}
+
+impl Drop for TokenFetch {
+    fn drop(&mut self) {
+        let mut state = self.session.state.borrow_mut();
+        if let Some(at) = state.fetching.iter().position(|s| *s == self.scopes) {
+            state.fetching.remove(at);
+        }
+    }
 }
