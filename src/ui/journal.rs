@@ -21,10 +21,15 @@ pub struct Pending {
     pub intents: Vec<Intent>,
 }
 
+/// The journal's entries, each read on its own: one entry that cannot be read (a
+/// format from another version of the console) must not hide the others.
 fn read() -> Vec<Pending> {
     browser::session_stored(JOURNAL_KEY)
-        .and_then(|json| serde_json::from_str(&json).ok())
+        .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(&json).ok())
         .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| serde_json::from_value(entry).ok())
+        .collect()
 }
 
 fn write(pending: &[Pending]) {
