@@ -160,8 +160,7 @@ impl<C: HttpClient> Registry<C> {
 
     /// Every repository name, following pagination to the end.
     pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
-        let first = format!("{}/v2/_catalog", self.base);
-        let listed = self.list_names(first, CATALOG_PAGE_SIZE, |_| {}).await?;
+        let listed = self.catalog_listing().await?;
         if listed.may_be_incomplete {
             return Err(RegistryError::Malformed {
                 attempt: Attempt {
@@ -172,6 +171,13 @@ impl<C: HttpClient> Registry<C> {
             });
         }
         Ok(listed.tags)
+    }
+
+    /// Every repository name, with whether the list may lack pages this page could
+    /// not read (for searches that must say so rather than fail).
+    pub async fn catalog_listing(&self) -> Result<TagListing, RegistryError> {
+        let first = format!("{}/v2/_catalog", self.base);
+        self.list_names(first, CATALOG_PAGE_SIZE, |_| {}).await
     }
 
     /// Every tag of `repository`; `on_page` sees each page as it arrives, so a view

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod cleanup;
 pub mod client;
 pub mod error;
+pub mod find_digest;
 pub mod http;
 pub mod image_summary;
 pub mod intent;

@@ -36,6 +36,8 @@ pub struct State {
     pub referrers_api: bool,
     /// With `referrers_api`: this many descriptors per page, with a `Link` to the next.
     pub referrers_page: Option<usize>,
+    /// Serve the catalog in pages of this size with no Link header (as `tag_page`).
+    pub catalog_page: Option<usize>,
 }
 
 pub struct MemoryRegistry {
@@ -280,6 +282,31 @@ impl MemoryRegistry {
                 }
                 _ => error(405, "UNSUPPORTED"),
             };
+        }
+        if path == "_catalog" {
+            let mut names: Vec<String> = state
+                .manifests
+                .keys()
+                .chain(state.tags.keys())
+                .cloned()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if let Some(size) = state.catalog_page {
+                if let Some(last) = param("last").map(|l| tagdeck::model::route::percent_decode(&l))
+                {
+                    names.retain(|n| *n > last);
+                }
+                let asked = param("n").and_then(|n| n.parse().ok()).unwrap_or(size);
+                names.truncate(size.min(asked));
+            }
+            return reply(
+                200,
+                &[],
+                serde_json::json!({ "repositories": names })
+                    .to_string()
+                    .as_bytes(),
+            );
         }
         if let Some(repo) = path.strip_suffix("/tags/list") {
             let mut tags: Vec<String> = state

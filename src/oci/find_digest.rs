@@ -1,0 +1,390 @@
+//! Where a digest is used across a whole registry: every repository and tag that
+//! points at it, and every multi-arch image (index) that lists it.
+//!
+//! Walks the catalog a few repositories at a time; in each, lists the tags and
+//! resolves them with HEADs (a few at a time), and reads the manifests of the tags
+//! that are indexes (by digest, each index once per search). Results stream out as
+//! they are found. Anything that could not be read (the catalog or a tag list read
+//! only in part, a tag or index that failed) is counted and named in the report, so
+//! "not found" is never claimed from a partial search.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures_util::stream::{self, StreamExt};
+
+use super::client::{HeadPlan, Registry};
+use super::error::RegistryError;
+use super::http::HttpClient;
+use super::media::{essence, is_index};
+use super::names::{Digest, Repository, Tag};
+
+/// Repositories searched at once.
+pub const REPOSITORY_CONCURRENCY: usize = 4;
+/// Tags resolved at once within one repository.
+pub const TAG_CONCURRENCY: usize = 6;
+/// Index manifests read at most in one search: a hostile registry must not keep it
+/// going forever with index after index. Beyond it, indexes are counted as unread.
+pub const MAX_INDEXES_READ: usize = 20_000;
+/// Problems named one by one in the report; more are only counted.
+pub const MAX_PROBLEMS_NAMED: usize = 50;
+
+/// One place the digest is used.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DigestUse {
+    /// `repository:tag` points at the digest.
+    Tag { repository: Repository, tag: Tag },
+    /// `repository:tag` is an index (multi-arch image) whose `index` lists the digest.
+    ListedBy {
+        repository: Repository,
+        tag: Tag,
+        index: Digest,
+        /// The platform the index gives the entry, if any ("linux/arm64/v8").
+        platform: Option<String>,
+    },
+}
+
+impl DigestUse {
+    pub fn repository(&self) -> &Repository {
+        match self {
+            DigestUse::Tag { repository, .. } | DigestUse::ListedBy { repository, .. } => {
+                repository
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FindProgress {
+    pub repositories_done: usize,
+    /// 0 until the catalog is read.
+    pub repositories_total: usize,
+    pub tags_checked: usize,
+    pub indexes_read: usize,
+}
+
+/// What could not be read, so results may miss something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gap {
+    /// The catalog may lack pages (its Link hidden, asking further failed).
+    CatalogIncomplete,
+    /// A name in the catalog that is not a valid repository name; not searched.
+    InvalidRepository { name: String },
+    /// The repository's tag list could not be read at all.
+    TagsUnreadable {
+        repository: Repository,
+        problem: String,
+    },
+    /// The repository's tag list may lack pages.
+    TagsIncomplete { repository: Repository },
+    /// A name in a tag list that is not a valid tag; not checked.
+    InvalidTag { repository: Repository, tag: String },
+    /// A tag whose digest could not be read.
+    TagUnreadable {
+        repository: Repository,
+        tag: Tag,
+        problem: String,
+    },
+    /// An index whose entries could not be read.
+    IndexUnreadable {
+        repository: Repository,
+        tag: Tag,
+        problem: String,
+    },
+    /// More indexes than [`MAX_INDEXES_READ`]: this one was not read.
+    IndexNotRead { repository: Repository, tag: Tag },
+}
+
+/// How a search ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindReport {
+    pub progress: FindProgress,
+    /// Every use found, sorted (also streamed while searching).
+    pub uses: Vec<DigestUse>,
+    /// The first [`MAX_PROBLEMS_NAMED`] gaps.
+    pub gaps: Vec<Gap>,
+    /// Every gap, named or not.
+    pub gap_count: usize,
+    /// The search was cancelled before it covered every repository.
+    pub cancelled: bool,
+}
+
+impl FindReport {
+    /// Whether the search may have missed uses: something was not read, or it was
+    /// cancelled.
+    pub fn may_have_missed(&self) -> bool {
+        self.gap_count > 0 || self.cancelled
+    }
+}
+
+/// Errors that end the search: the view went away, or the catalog needs a sign-in.
+fn ends_search(error: &RegistryError) -> bool {
+    matches!(error, RegistryError::Aborted { .. })
+}
+
+/// What is shared by the repositories searched at once (one thread: the borrows
+/// never cross an await).
+struct Shared<P, U> {
+    report: FindReport,
+    /// Index digest → the platform it gives the target, `None` when it does not
+    /// list it. Each index is read once per search, whichever repositories tag it.
+    indexes: HashMap<Digest, Result<Option<Option<String>>, String>>,
+    on_progress: P,
+    on_use: U,
+}
+
+impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
+    fn gap(&mut self, gap: Gap) {
+        self.report.gap_count += 1;
+        if self.report.gaps.len() < MAX_PROBLEMS_NAMED {
+            self.report.gaps.push(gap);
+        }
+    }
+
+    fn found(&mut self, found: DigestUse) {
+        (self.on_use)(&found);
+        self.report.uses.push(found);
+    }
+
+    fn progress(&mut self, change: impl FnOnce(&mut FindProgress)) {
+        change(&mut self.report.progress);
+        (self.on_progress)(self.report.progress);
+    }
+}
+
+/// What one tag turned out to be.
+enum TagFinding {
+    Uses(Digest),
+    Index(Digest),
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Searches every repository of the catalog for `target`. `plan` chooses the
+    /// HEADs' first pass (see [`Registry::manifest_head_fast`]); `on_progress` hears
+    /// after each tag and repository, `on_use` each use as it is found. When
+    /// `cancelled` turns true no new request starts and the report says so. Fails
+    /// only when the catalog cannot be read at all or the requests were aborted.
+    pub async fn find_digest(
+        &self,
+        target: &Digest,
+        plan: &HeadPlan,
+        on_progress: impl FnMut(FindProgress),
+        on_use: impl FnMut(&DigestUse),
+        cancelled: impl Fn() -> bool,
+    ) -> Result<FindReport, RegistryError> {
+        let shared = Rc::new(RefCell::new(Shared {
+            report: FindReport::default(),
+            indexes: HashMap::new(),
+            on_progress,
+            on_use,
+        }));
+        let listing = self.catalog_listing().await?;
+        let mut repositories = Vec::with_capacity(listing.tags.len());
+        {
+            let mut shared = shared.borrow_mut();
+            if listing.may_be_incomplete {
+                shared.gap(Gap::CatalogIncomplete);
+            }
+            for name in listing.tags {
+                match Repository::parse(&name) {
+                    Ok(repository) => repositories.push(repository),
+                    Err(_) => shared.gap(Gap::InvalidRepository { name }),
+                }
+            }
+            let total = repositories.len();
+            shared.progress(|p| p.repositories_total = total);
+        }
+        let cancelled = &cancelled;
+        let mut searches = stream::iter(repositories)
+            .map(|repository| {
+                let shared = Rc::clone(&shared);
+                async move {
+                    if cancelled() {
+                        return Ok(());
+                    }
+                    self.find_in_repository(&repository, target, plan, &shared, cancelled)
+                        .await?;
+                    if !cancelled() {
+                        shared.borrow_mut().progress(|p| p.repositories_done += 1);
+                    }
+                    Ok::<_, RegistryError>(())
+                }
+            })
+            .buffer_unordered(REPOSITORY_CONCURRENCY);
+        while let Some(search) = searches.next().await {
+            search?;
+        }
+        drop(searches);
+        let mut shared = shared.borrow_mut();
+        shared.report.cancelled = cancelled();
+        shared.report.uses.sort();
+        Ok(shared.report.clone())
+    }
+
+    async fn find_in_repository<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
+        &self,
+        repository: &Repository,
+        target: &Digest,
+        plan: &HeadPlan,
+        shared: &RefCell<Shared<P, U>>,
+        cancelled: &impl Fn() -> bool,
+    ) -> Result<(), RegistryError> {
+        let listing = match self.tags(repository, |_| {}).await {
+            Ok(listing) => listing,
+            Err(error) if ends_search(&error) => return Err(error),
+            Err(error) => {
+                shared.borrow_mut().gap(Gap::TagsUnreadable {
+                    repository: repository.clone(),
+                    problem: error.to_string(),
+                });
+                return Ok(());
+            }
+        };
+        let mut tags = Vec::with_capacity(listing.tags.len());
+        {
+            let mut shared = shared.borrow_mut();
+            if listing.may_be_incomplete {
+                shared.gap(Gap::TagsIncomplete {
+                    repository: repository.clone(),
+                });
+            }
+            for name in listing.tags {
+                match Tag::parse(&name) {
+                    Ok(tag) => tags.push(tag),
+                    Err(_) => shared.gap(Gap::InvalidTag {
+                        repository: repository.clone(),
+                        tag: name,
+                    }),
+                }
+            }
+        }
+        let mut checks = stream::iter(tags)
+            .map(|tag| async move {
+                if cancelled() {
+                    return Ok(());
+                }
+                let finding = self.tag_finding(repository, &tag, plan).await;
+                let mut index_to_read = None;
+                {
+                    let mut shared = shared.borrow_mut();
+                    shared.progress(|p| p.tags_checked += 1);
+                    match finding {
+                        Ok(TagFinding::Uses(digest)) if digest == *target => {
+                            shared.found(DigestUse::Tag {
+                                repository: repository.clone(),
+                                tag,
+                            });
+                        }
+                        Ok(TagFinding::Index(index)) => index_to_read = Some((tag, index)),
+                        Ok(_) => {}
+                        Err(error) if ends_search(&error) => return Err(error),
+                        Err(error) => shared.gap(Gap::TagUnreadable {
+                            repository: repository.clone(),
+                            tag,
+                            problem: error.to_string(),
+                        }),
+                    }
+                }
+                if let Some((tag, index)) = index_to_read {
+                    if cancelled() {
+                        return Ok(());
+                    }
+                    self.check_index(repository, tag, index, target, shared)
+                        .await?;
+                }
+                Ok::<_, RegistryError>(())
+            })
+            .buffer_unordered(TAG_CONCURRENCY);
+        while let Some(check) = checks.next().await {
+            check?;
+        }
+        Ok(())
+    }
+
+    /// The digest `tag` points at, telling indexes apart (they need reading).
+    async fn tag_finding(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        plan: &HeadPlan,
+    ) -> Result<TagFinding, RegistryError> {
+        let head = self
+            .manifest_head_fast(repository, tag.as_str(), plan)
+            .await?;
+        let (digest, media_type) = match head.digest {
+            Some(digest) => (digest, head.media_type.unwrap_or_default()),
+            // CORS hides Docker-Content-Digest: hash the bytes instead.
+            None => {
+                let manifest = self.manifest_get(repository, tag.as_str()).await?;
+                (manifest.digest.clone(), manifest.media_type())
+            }
+        };
+        Ok(if is_index(&essence(&media_type)) {
+            TagFinding::Index(digest)
+        } else {
+            TagFinding::Uses(digest)
+        })
+    }
+
+    /// `tag` is an index: a use when it is the target itself or lists the target.
+    async fn check_index<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
+        &self,
+        repository: &Repository,
+        tag: Tag,
+        index: Digest,
+        target: &Digest,
+        shared: &RefCell<Shared<P, U>>,
+    ) -> Result<(), RegistryError> {
+        if index == *target {
+            shared.borrow_mut().found(DigestUse::Tag {
+                repository: repository.clone(),
+                tag,
+            });
+            return Ok(());
+        }
+        let known = shared.borrow().indexes.get(&index).cloned();
+        let listed = match known {
+            Some(known) => known,
+            None => {
+                if shared.borrow().report.progress.indexes_read >= MAX_INDEXES_READ {
+                    shared.borrow_mut().gap(Gap::IndexNotRead {
+                        repository: repository.clone(),
+                        tag,
+                    });
+                    return Ok(());
+                }
+                // By digest: the bytes are verified against it, and a tag moved
+                // meanwhile cannot swap in another index.
+                let read = match self.manifest_get(repository, index.as_str()).await {
+                    Ok(manifest) => Ok(manifest.view.manifests.iter().find_map(|entry| {
+                        (Digest::parse(&entry.digest).ok().as_ref() == Some(target))
+                            .then(|| entry.platform.as_ref().map(|p| p.label()))
+                    })),
+                    Err(error) if ends_search(&error) => return Err(error),
+                    Err(error) => Err(error.to_string()),
+                };
+                let mut shared = shared.borrow_mut();
+                shared.progress(|p| p.indexes_read += 1);
+                shared.indexes.insert(index.clone(), read.clone());
+                read
+            }
+        };
+        let mut shared = shared.borrow_mut();
+        match listed {
+            Ok(Some(platform)) => shared.found(DigestUse::ListedBy {
+                repository: repository.clone(),
+                tag,
+                index,
+                platform,
+            }),
+            Ok(None) => {}
+            Err(problem) => shared.gap(Gap::IndexUnreadable {
+                repository: repository.clone(),
+                tag,
+                problem,
+            }),
+        }
+        Ok(())
+    }
+}

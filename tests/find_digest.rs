@@ -1,0 +1,307 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Finding where a digest is used across a registry: tags and indexes, in every
+//! repository of the catalog; what could not be read is reported, never hidden.
+
+mod support;
+
+use std::cell::{Cell, RefCell};
+
+use support::block_on;
+use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use tagdeck::oci::client::{HeadPlan, Registry};
+use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::find_digest::{DigestUse, FindProgress, FindReport, Gap};
+use tagdeck::oci::http::Method;
+use tagdeck::oci::media;
+use tagdeck::oci::names::{Digest, Repository, Tag};
+
+fn image(salt: &str) -> Vec<u8> {
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"{}","size":2}},"layers":[],"annotations":{{"salt":"{salt}"}}}}"#,
+        media::OCI_MANIFEST,
+        media::OCI_CONFIG,
+        sha256(b"{}")
+    )
+    .into_bytes()
+}
+
+fn index(children: &[(&str, &str)]) -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": children.iter().map(|(digest, arch)| serde_json::json!({
+            "mediaType": media::OCI_MANIFEST,
+            "digest": digest,
+            "size": 100,
+            "platform": {"os": "linux", "architecture": arch},
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+fn repo(name: &str) -> Repository {
+    Repository::parse(name).unwrap()
+}
+
+fn tag(name: &str) -> Tag {
+    Tag::parse(name).unwrap()
+}
+
+fn used(repository: &str, t: &str) -> DigestUse {
+    DigestUse::Tag {
+        repository: repo(repository),
+        tag: tag(t),
+    }
+}
+
+struct Run {
+    report: Result<FindReport, RegistryError>,
+    streamed: Vec<DigestUse>,
+    progress: Vec<FindProgress>,
+}
+
+fn find(registry: &MemoryRegistry, target: &str, cancel_after: Option<usize>) -> Run {
+    let api = Registry::new("http://registry.test", registry);
+    let streamed = RefCell::new(Vec::new());
+    let progress = RefCell::new(Vec::new());
+    let asked = Cell::new(0);
+    let plan = HeadPlan::fixed(None);
+    let report = block_on(api.find_digest(
+        &Digest::parse(target).unwrap(),
+        &plan,
+        |p| progress.borrow_mut().push(p),
+        |u| streamed.borrow_mut().push(u.clone()),
+        || {
+            asked.set(asked.get() + 1);
+            cancel_after.is_some_and(|after| asked.get() > after)
+        },
+    ));
+    Run {
+        report,
+        streamed: streamed.into_inner(),
+        progress: progress.into_inner(),
+    }
+}
+
+/// `wanted` in three repositories under four tags, listed by one index (tagged in
+/// two repositories, read once), plus images and an index that do not use it.
+fn scattered() -> (MemoryRegistry, String) {
+    let registry = MemoryRegistry::new();
+    let wanted = registry.push("team/app", "v1", media::OCI_MANIFEST, &image("wanted"));
+    registry.push("team/app", "latest", media::OCI_MANIFEST, &image("wanted"));
+    registry.push("team/app", "v0", media::OCI_MANIFEST, &image("other"));
+    registry.push("mirror", "app-v1", media::OCI_MANIFEST, &image("wanted"));
+    registry.push("archive/2024", "old", media::OCI_MANIFEST, &image("wanted"));
+    let other = registry.push_untagged("multi", media::OCI_MANIFEST, &image("arm"));
+    let listed = index(&[(&wanted, "amd64"), (&other, "arm64")]);
+    registry.push("multi", "2.0", media::OCI_INDEX, &listed);
+    registry.push("multi", "stable", media::OCI_INDEX, &listed);
+    registry.push(
+        "multi",
+        "unrelated",
+        media::OCI_INDEX,
+        &index(&[(&other, "arm64")]),
+    );
+    registry.push("empty-ish", "x", media::OCI_MANIFEST, &image("x"));
+    (registry, wanted)
+}
+
+#[test]
+fn finds_every_tag_and_every_index_listing_the_digest() {
+    let (registry, wanted) = scattered();
+    let run = find(&registry, &wanted, None);
+    let report = run.report.unwrap();
+    let index = Digest::parse(&sha256(&index(&[
+        (&wanted, "amd64"),
+        (&sha256(&image("arm")), "arm64"),
+    ])))
+    .unwrap();
+    let listed_by = |t: &str| DigestUse::ListedBy {
+        repository: repo("multi"),
+        tag: tag(t),
+        index: index.clone(),
+        platform: Some("linux/amd64".into()),
+    };
+    let expected = vec![
+        used("archive/2024", "old"),
+        used("mirror", "app-v1"),
+        used("team/app", "latest"),
+        used("team/app", "v1"),
+        listed_by("2.0"),
+        listed_by("stable"),
+    ];
+    let mut sorted = report.uses.clone();
+    sorted.sort();
+    assert_eq!(sorted, expected);
+    let mut streamed = run.streamed.clone();
+    streamed.sort();
+    assert_eq!(streamed, expected, "every use is streamed as found");
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+    assert_eq!(report.progress.repositories_total, 5);
+    assert_eq!(report.progress.repositories_done, 5);
+    assert_eq!(report.progress.tags_checked, 9);
+    // The index tagged twice is read once; the unrelated one once.
+    assert_eq!(report.progress.indexes_read, 2);
+    let state = registry.state.borrow();
+    let index_gets = state
+        .log
+        .iter()
+        .filter(|l| l.starts_with(&format!("GET /v2/multi/manifests/{index}")))
+        .count();
+    assert_eq!(index_gets, 1);
+    // Images are only HEADed, never downloaded.
+    assert!(!state
+        .log
+        .iter()
+        .any(|l| l.starts_with("GET /v2/team/app/manifests/")));
+    assert!(run
+        .progress
+        .windows(2)
+        .all(|w| w[0].tags_checked <= w[1].tags_checked));
+}
+
+#[test]
+fn an_index_searched_for_is_found_by_its_tags() {
+    let (registry, wanted) = scattered();
+    let listed = sha256(&index(&[
+        (&wanted, "amd64"),
+        (&sha256(&image("arm")), "arm64"),
+    ]));
+    let report = find(&registry, &listed, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![used("multi", "2.0"), used("multi", "stable")]
+    );
+}
+
+#[test]
+fn a_digest_used_nowhere_finds_nothing_and_says_the_search_was_whole() {
+    let (registry, _) = scattered();
+    let report = find(&registry, &sha256(b"nothing"), None).report.unwrap();
+    assert!(report.uses.is_empty());
+    assert!(!report.may_have_missed());
+}
+
+#[test]
+fn an_incomplete_catalog_is_reported() {
+    let (registry, wanted) = scattered();
+    registry.state.borrow_mut().catalog_page = Some(2);
+    // The question for the names after the first page fails.
+    registry.inject(Fault::new(Method::Get, "_catalog", Strike::Before, Some(404)).nth(2));
+    let report = find(&registry, &wanted, None).report.unwrap();
+    assert!(report.may_have_missed());
+    assert!(
+        report.gaps.contains(&Gap::CatalogIncomplete),
+        "{:?}",
+        report.gaps
+    );
+    assert_eq!(report.progress.repositories_total, 2);
+}
+
+#[test]
+fn a_paged_catalog_is_read_whole() {
+    let (registry, wanted) = scattered();
+    registry.state.borrow_mut().catalog_page = Some(2);
+    let report = find(&registry, &wanted, None).report.unwrap();
+    assert_eq!(report.progress.repositories_total, 5);
+    assert_eq!(report.uses.len(), 6);
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+}
+
+#[test]
+fn unreadable_tag_lists_tags_and_indexes_are_gaps_not_silence() {
+    let (registry, wanted) = scattered();
+    registry.inject(Fault::new(
+        Method::Get,
+        "v2/mirror/tags/list",
+        Strike::Before,
+        Some(404),
+    ));
+    registry.inject(Fault::new(
+        Method::Head,
+        "v2/archive/2024/manifests/old",
+        Strike::Before,
+        Some(403),
+    ));
+    let listed = sha256(&index(&[
+        (&wanted, "amd64"),
+        (&sha256(&image("arm")), "arm64"),
+    ]));
+    registry.inject(Fault::new(
+        Method::Get,
+        &format!("v2/multi/manifests/{listed}"),
+        Strike::Before,
+        Some(403),
+    ));
+    let report = find(&registry, &wanted, None).report.unwrap();
+    assert!(report.may_have_missed());
+    assert_eq!(
+        report.uses,
+        vec![used("team/app", "latest"), used("team/app", "v1")]
+    );
+    let kinds: Vec<&str> = report
+        .gaps
+        .iter()
+        .map(|g| match g {
+            Gap::TagsUnreadable { .. } => "tags",
+            Gap::TagUnreadable { .. } => "tag",
+            Gap::IndexUnreadable { .. } => "index",
+            _ => "other",
+        })
+        .collect();
+    assert!(kinds.contains(&"tags"), "{kinds:?}");
+    assert!(kinds.contains(&"tag"), "{kinds:?}");
+    // Both tags of the unreadable index are reported, the index read once.
+    assert_eq!(kinds.iter().filter(|k| **k == "index").count(), 2);
+    assert_eq!(report.gap_count, 4);
+}
+
+#[test]
+fn an_incomplete_tag_list_is_a_gap() {
+    let (registry, wanted) = scattered();
+    {
+        let mut state = registry.state.borrow_mut();
+        state.tag_page = Some(2);
+        state.tag_page_ignores_last = true;
+    }
+    let report = find(&registry, &wanted, None).report.unwrap();
+    assert!(report.gaps.iter().any(
+        |g| matches!(g, Gap::TagsIncomplete { repository } if repository.as_str() == "team/app")
+    ));
+}
+
+#[test]
+fn invalid_names_from_the_registry_are_never_requested() {
+    let (registry, wanted) = scattered();
+    registry.push("bad name", "v1", media::OCI_MANIFEST, &image("wanted"));
+    registry.push("mirror", "../../x", media::OCI_MANIFEST, &image("wanted"));
+    let report = find(&registry, &wanted, None).report.unwrap();
+    assert!(report.gaps.contains(&Gap::InvalidRepository {
+        name: "bad name".into()
+    }));
+    assert!(report.gaps.contains(&Gap::InvalidTag {
+        repository: repo("mirror"),
+        tag: "../../x".into()
+    }));
+    assert!(!registry.was_sent("HEAD /v2/bad name"));
+    assert!(!registry
+        .state
+        .borrow()
+        .log
+        .iter()
+        .any(|l| l.contains("../")));
+    assert_eq!(report.uses.len(), 6);
+}
+
+#[test]
+fn cancel_stops_new_requests_and_is_reported() {
+    let (registry, wanted) = scattered();
+    let run = find(&registry, &wanted, Some(3));
+    let report = run.report.unwrap();
+    assert!(report.cancelled);
+    assert!(report.may_have_missed());
+    assert!(report.progress.repositories_done < report.progress.repositories_total);
+    let requests_after = registry.state.borrow().log.len();
+    assert!(requests_after < 15, "{requests_after} requests");
+}
