@@ -1,8 +1,9 @@
-//! Tagdeck: a registry console. `oci` is the protocol (pure), `net` the browser
-//! transport, `ui` the Leptos views.
+//! Tagdeck: a registry console. `oci` is the protocol (pure), `wording` the words the
+//! views use for its results (pure), `net` the browser transport, `ui` the Leptos views.
 
 pub mod model;
 pub mod oci;
+pub mod wording;
 
 #[cfg(target_arch = "wasm32")]
 pub mod net;

@@ -18,6 +18,7 @@ use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{HttpClient, Method, Request, Response};
 use tagdeck::oci::names::Repository;
+use tagdeck::wording;
 
 const REGISTRY: &str = "http://127.0.0.1:5000";
 const REALM: &str = "http://127.0.0.1:5000/token";
@@ -586,8 +587,9 @@ fn a_realm_on_another_host_gets_nothing_unless_trusted() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(error.advice().contains("auth.example.com"));
-    assert!(error.advice().contains("trustedRealms"));
+    let advice = wording::error(&error).advice;
+    assert!(advice.contains("auth.example.com"), "{advice}");
+    assert!(advice.contains("trustedRealms"), "{advice}");
     // Signing in is refused too, before the credentials are kept.
     assert!(matches!(
         session.sign_in(admin()),

@@ -79,7 +79,7 @@ fn moving_a_tag_needs_consent_and_keeps_what_it_replaced() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(refused.outcome(), "Nothing was changed.");
+    assert!(refused.written().is_none());
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
 
     let other = digest_of(OTHER);
@@ -174,8 +174,10 @@ fn with_deletes_disabled_nothing_is_pushed_and_nothing_changes() {
         block_on(registry.remove_tag(&repo("app"), &tag("old"), &other, &tags, "t2")).unwrap_err();
     for error in [&shared, &only] {
         assert!(matches!(error, ChangeError::Refused(_)), "{error:?}");
-        assert!(error.advice().contains("storage.delete.enabled"));
-        assert_eq!(error.outcome(), "Nothing was changed.");
+        assert!(
+            matches!(error, ChangeError::Refused(cause) if matches!(**cause, RegistryError::Unsupported { .. })),
+            "{error:?}"
+        );
     }
     assert!(!memory.was_sent("PUT") && !memory.was_sent("POST"));
     assert_eq!(
@@ -230,7 +232,7 @@ fn undo_of_a_removal_never_overwrites_a_tag_made_since() {
         matches!(&error, ChangeError::Recreated { tag, .. } if tag == "1.0"),
         "{error:?}"
     );
-    assert_eq!(error.outcome(), "Nothing was changed.");
+    assert!(error.written().is_none());
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
 }
 
@@ -300,20 +302,7 @@ fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
         ChangeError::TagsChangedMeanwhile { now, .. } => assert_eq!(now, &["1.0", "latest", "new"]),
         other => panic!("{other:?}"),
     }
-    assert!(error.to_string().contains("1.0, latest, new"));
     assert_eq!(memory.tag_digest("app", "new"), Some(sha256(IMAGE)));
-}
-
-#[test]
-fn a_tag_expected_gone_is_described_as_such() {
-    let error = ChangeError::NotApplied {
-        tag: "1.0".into(),
-        expected: None,
-        found: Some(digest_of(IMAGE)),
-    };
-    let text = error.to_string();
-    assert!(text.contains("expected nothing (no such tag)"), "{text}");
-    assert!(!text.contains(&sha256(b"")), "{text}");
 }
 
 #[test]
@@ -456,7 +445,7 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
         matches!(&error, ChangeError::CopyStopped { cause } if matches!(**cause, ChangeError::Registry(RegistryError::NotFound { .. }))),
         "{error:?}"
     );
-    assert!(error.outcome().starts_with("No tag was changed"));
+    assert!(error.written().is_none());
     assert!(memory.was_sent("DELETE /v2/copy/blobs/uploads/"));
     assert_eq!(memory.tag_digest("copy", "1.0"), None);
 }

@@ -6,6 +6,7 @@ use support::response;
 use tagdeck::oci::auth::{bearer_challenge, parse_challenges, token_url, ScopeSet, TokenResponse};
 use tagdeck::oci::error::{parse_error_entries, Attempt, RegistryError};
 use tagdeck::oci::http::{Method, TransportFailure};
+use tagdeck::wording;
 
 fn attempt() -> Attempt {
     Attempt {
@@ -88,13 +89,25 @@ fn every_kind_explains_itself() {
         attempt(),
         TransportFailure::Network("Failed to fetch".into()),
     );
-    assert!(network.advice().contains("CORS"));
+    assert!(wording::error(&network).advice.contains("CORS"));
+    assert!(wording::error(&network)
+        .detail
+        .starts_with("GET http://r/v2/x: no response"));
     assert!(network.to_string().contains("GET http://r/v2/x"));
     let limited =
         RegistryError::from_response(attempt(), &response(429, &[("Retry-After", "7")], b""));
-    assert!(limited.advice().contains("7 seconds"));
+    assert!(matches!(
+        limited,
+        RegistryError::RateLimited {
+            retry_after: Some(7),
+            ..
+        }
+    ));
     let unsupported = RegistryError::from_response(attempt(), &response(405, &[], b""));
-    assert!(unsupported.advice().contains("storage.delete.enabled"));
+    assert!(matches!(
+        unsupported,
+        RegistryError::Unsupported { status: 405, .. }
+    ));
     let not_found = RegistryError::from_response(
         attempt(),
         &response(
@@ -103,10 +116,8 @@ fn every_kind_explains_itself() {
             br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
         ),
     );
-    assert!(not_found
-        .to_string()
-        .contains("MANIFEST_UNKNOWN: manifest unknown"));
-    assert!(!not_found.headline().is_empty());
+    assert_eq!(not_found.entries()[0].message, "manifest unknown");
+    assert!(not_found.has_code("MANIFEST_UNKNOWN"));
     assert!(matches!(
         RegistryError::from_transport(attempt(), TransportFailure::Aborted),
         RegistryError::Aborted { .. }

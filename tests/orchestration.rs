@@ -23,6 +23,7 @@ use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 use tagdeck::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
 use tagdeck::oci::undo::UndoAction;
+use tagdeck::wording;
 
 const IMAGE: &[u8] = b"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\",\"size\":2},\"layers\":[]}";
 const OTHER: &[u8] = b"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\",\"size\":1},\"layers\":[]}";
@@ -102,11 +103,10 @@ fn a_batch_undo_tries_every_item_and_keeps_what_failed() {
         [(_, ChangeError::ChangedMeanwhile { .. })]
     ));
     assert!(
-        failed
-            .message()
+        wording::undo_failed(&failed)
             .starts_with("2 of 3 changes undone; not undone: app:b: b now points at"),
         "{}",
-        failed.message()
+        wording::undo_failed(&failed)
     );
 
     // Undo again: b is still not what the change left, so it stays.
@@ -124,9 +124,9 @@ fn a_single_undo_failure_says_what_happened_and_keeps_the_action() {
     assert_eq!(failed.left, write);
     assert_eq!(failed.batch_of, None);
     assert!(
-        failed.message().ends_with("Nothing was changed."),
+        wording::undo_failed(&failed).ends_with("Nothing was changed."),
         "{}",
-        failed.message()
+        wording::undo_failed(&failed)
     );
 }
 
@@ -170,7 +170,6 @@ fn a_tag_that_already_pointed_there_has_nothing_to_undo() {
     assert!(UndoAction::Batch(vec![same.clone(), same.clone()]).is_noop());
     let added = tag_write(&registry, "new", IMAGE, None);
     assert!(!UndoAction::Batch(vec![same.clone(), added.clone()]).is_noop());
-    assert_eq!(added.subject(), "app:new");
     let touched: Vec<(String, Vec<String>)> = UndoAction::Batch(vec![same, added])
         .touched()
         .into_iter()
@@ -293,14 +292,14 @@ fn bulk_tag_reads_each_image_once_and_says_when_nothing_changed() {
     assert_eq!(memory.tag_digest("app", "old-stable"), Some(sha256(OTHER)));
     assert!(results.values().all(ItemResult::is_done), "{results:?}");
     assert_eq!(
-        results["1.0"].message(),
+        wording::item_result(&results["1.0"]),
         format!(
             "1.0-stable already pointed at {}; nothing changed",
             sha256(IMAGE)
         )
     );
     assert_eq!(
-        results["old"].message(),
+        wording::item_result(&results["old"]),
         format!("tagged old-stable → {}", sha256(OTHER))
     );
     // Every item has its undo; the one that changed nothing undoes nothing.
@@ -338,7 +337,7 @@ fn bulk_tag_reports_bad_names_and_unknown_digests_per_item() {
         ItemResult::Failed(ItemFailure::InvalidName(_))
     ));
     assert_eq!(
-        results["gone"].message(),
+        wording::item_result(&results["gone"]),
         "its digest is not known yet; nothing was changed"
     );
     assert_eq!(undo.len(), 1);
@@ -374,14 +373,14 @@ fn bulk_removal_keeps_an_image_for_the_tags_outside_the_selection() {
     assert_eq!(one.kept.tags, ["latest"]);
     assert_eq!(one.method, RemovalMethod::Placeholder);
     assert_eq!(
-        results["1.0"].message(),
+        wording::item_result(&results["1.0"]),
         format!(
             "removed; image {} kept for the other tag latest",
             &sha256(IMAGE)[7..19]
         )
     );
     assert_eq!(
-        results["old"].message(),
+        wording::item_result(&results["old"]),
         format!(
             "removed; image {} stays, pullable by digest (no other tag uses it)",
             &sha256(OTHER)[7..19]
@@ -414,9 +413,9 @@ fn bulk_removal_keeps_an_image_a_multi_arch_image_lists() {
     assert_eq!(kept[0].tags, ["latest"]);
     assert!(kept[1].tags.is_empty());
     assert!(kept.iter().all(|k| k.indexes == ["multi"]), "{kept:?}");
-    assert!(results["latest"]
-        .message()
-        .ends_with("kept for the multi-arch image multi"));
+    assert!(
+        wording::item_result(&results["latest"]).ends_with("kept for the multi-arch image multi")
+    );
     assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)));
     assert!(memory.tag_digest("app", "multi").is_some());
 }
@@ -470,12 +469,68 @@ fn bulk_removal_with_an_unreadable_tag_list_changes_nothing() {
             result,
             ItemResult::Failed(ItemFailure::TagListUnreadable(_))
         ));
-        assert!(result
-            .message()
-            .starts_with("the tag list could not be read: "));
+        assert!(wording::item_result(result).starts_with("the tag list could not be read: "));
     }
     assert!(undo.is_empty());
     assert!(!memory.was_sent("PUT") && !memory.was_sent("DELETE"));
+}
+
+/// The in-memory registry, with someone else moving `app:latest` to OTHER right
+/// after the tag `app:1.0` is written or deleted.
+struct MovesLatestDuringRun<'a> {
+    memory: &'a MemoryRegistry,
+}
+
+impl HttpClient for &MovesLatestDuringRun<'_> {
+    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        let touches_one = request.url.ends_with("/manifests/1.0")
+            && matches!(request.method, Method::Put | Method::Delete);
+        let answer = self.memory.send(request).await;
+        if touches_one {
+            self.memory
+                .push("app", "latest", media::OCI_MANIFEST, OTHER);
+        }
+        answer
+    }
+}
+
+#[test]
+fn bulk_removal_reports_an_outside_tag_that_lost_its_image_during_the_run() {
+    let memory = setup();
+    let client = MovesLatestDuringRun { memory: &memory };
+    let registry = Registry::new("http://r", &client);
+    let chosen = vec!["1.0".to_owned()];
+    let digests: HashMap<String, Digest> = [("1.0".to_owned(), digest_of(IMAGE))].into();
+    let results = RefCell::new(BTreeMap::new());
+    let repository = repo("app");
+    let run = BulkRun {
+        repository: &repository,
+        chosen: &chosen,
+        digests: &digests,
+        cancelled: &|| false,
+        on_item: &|tag, result| {
+            results.borrow_mut().insert(tag.to_owned(), result.clone());
+        },
+    };
+    let removal = block_on(registry.bulk_remove_tags(&run, &unique));
+
+    // The item itself went as planned: latest was there when 1.0 was removed.
+    assert_eq!(removed(&results.borrow()["1.0"]).kept.tags, ["latest"]);
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+    // The check afterwards finds latest no longer on the image it was kept for.
+    let [lost] = &removal.lost[..] else {
+        panic!("the lost image is reported once: {:?}", removal.lost);
+    };
+    assert_eq!(lost.digest, digest_of(IMAGE));
+    assert_eq!(
+        lost.error,
+        ChangeError::NotApplied {
+            tag: "latest".to_owned(),
+            expected: Some(digest_of(IMAGE)),
+            found: Some(digest_of(OTHER)),
+        }
+    );
+    assert_eq!(removal.undo.len(), 1, "the removal keeps its Undo");
 }
 
 #[test]
@@ -499,7 +554,7 @@ fn cancel_stops_between_items_and_reports_the_rest_as_not_run() {
     assert!(cancelled.contains(&&"latest".to_owned()), "{results:?}");
     assert_eq!(undo.len(), done.len());
     assert_eq!(
-        results["latest"].message(),
+        wording::item_result(&results["latest"]),
         "not run: cancelled; nothing was changed for it"
     );
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));

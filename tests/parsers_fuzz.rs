@@ -37,6 +37,7 @@ use tagdeck::oci::manifest::{
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use tagdeck::oci::pagination::{next_page_url, origin_of, resolve, LinkError};
+use tagdeck::wording;
 
 // ----------------------------------------------------------------------------------
 // Shared generators and oracles
@@ -2078,7 +2079,9 @@ proptest! {
         let error = RegistryError::from_response(attempt.clone(), &response);
         let message = error.to_string();
         prop_assert!(message.starts_with(&attempt.to_string()), "{}", message);
-        prop_assert!(!error.headline().is_empty() && !error.advice().is_empty());
+        let words = wording::error(&error);
+        prop_assert!(!words.headline.is_empty() && !words.advice.is_empty());
+        prop_assert!(words.detail.starts_with(&attempt.to_string()), "{}", words.detail);
         let header = |name: &str| response.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
         let parsed = parse_error_entries(&response.body);
         if !entries.is_empty() {

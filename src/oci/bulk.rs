@@ -69,47 +69,6 @@ impl ItemResult {
             ItemResult::Failed(_) => None,
         }
     }
-
-    /// In words, for the result list.
-    pub fn message(&self) -> String {
-        match self {
-            ItemResult::Tagged(write) if write.changed() => {
-                format!("tagged {} → {}", write.tag, write.digest)
-            }
-            ItemResult::Tagged(write) => format!(
-                "{} already pointed at {}; nothing changed",
-                write.tag, write.digest
-            ),
-            ItemResult::Removed(removal) => {
-                let image = removal.digest.short(12);
-                if removal.kept.is_empty() {
-                    format!(
-                        "removed; image {image} stays, pullable by digest (no other tag uses it)"
-                    )
-                } else {
-                    format!(
-                        "removed; image {image} kept for {}",
-                        removal.kept.describe()
-                    )
-                }
-            }
-            ItemResult::Failed(ItemFailure::Cancelled) => {
-                "not run: cancelled; nothing was changed for it".into()
-            }
-            ItemResult::Failed(ItemFailure::DigestUnknown) => {
-                "its digest is not known yet; nothing was changed".into()
-            }
-            ItemResult::Failed(ItemFailure::InvalidName(error)) => error.to_string(),
-            ItemResult::Failed(ItemFailure::TagListUnreadable(error)) => {
-                format!("the tag list could not be read: {}", failure_text(error))
-            }
-            ItemResult::Failed(ItemFailure::Change(error)) => failure_text(error),
-        }
-    }
-}
-
-fn failure_text(error: &ChangeError) -> String {
-    format!("{error}. {}", error.outcome())
 }
 
 /// After a bulk removal, something outside the selection that used an image does not
@@ -121,12 +80,10 @@ pub struct KeptLost {
 }
 
 impl KeptLost {
+    /// Transitional, for `cleanup::apply` until it hands the `KeptLost` itself to the
+    /// view: the words are `crate::wording::kept_lost`'s.
     pub fn message(&self) -> String {
-        format!(
-            "Check after removing tags of {}: {}",
-            self.digest.short(12),
-            failure_text(&self.error)
-        )
+        crate::wording::kept_lost(self)
     }
 }
 

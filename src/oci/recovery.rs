@@ -54,7 +54,7 @@ impl<C: HttpClient> Registry<C> {
                         tag: tag.clone(),
                         digest: digest.clone(),
                         before,
-                        note: None,
+                        applied_anyway: None,
                     }))
                 } else if now == *before {
                     Outcome::NotApplied
@@ -97,7 +97,7 @@ impl<C: HttpClient> Registry<C> {
                         manifest: self.manifest_get(repository, digest.as_str()).await?,
                         kept: ImageUsers::default(),
                         placeholder,
-                        note: None,
+                        applied_anyway: None,
                     }))),
                 };
                 Ok(Reconciled {
@@ -132,7 +132,7 @@ impl<C: HttpClient> Registry<C> {
                             manifest: (**manifest).clone(),
                             kept: ImageUsers::default(),
                             placeholder: None,
-                            note: None,
+                            applied_anyway: None,
                         }))),
                     }
                 })

@@ -66,18 +66,6 @@ impl UndoAction {
             UndoAction::Batch(items) => items.iter().all(UndoAction::is_noop),
         }
     }
-
-    /// What the action puts back, for messages: `repo:tag`.
-    pub fn subject(&self) -> String {
-        match self {
-            UndoAction::Restore(removal) => {
-                let tags: Vec<&str> = removal.tags.iter().map(|t| t.as_str()).collect();
-                format!("{}:{}", removal.repository, tags.join(","))
-            }
-            UndoAction::Revert(write) => format!("{}:{}", write.repository, write.tag),
-            UndoAction::Batch(items) => format!("{} changes", items.len()),
-        }
-    }
 }
 
 /// An undo that did not undo everything.
@@ -89,34 +77,6 @@ pub struct UndoFailed {
     pub failures: Vec<(UndoAction, ChangeError)>,
     /// The number of items of the batch undone, `None` for a single change.
     pub batch_of: Option<usize>,
-}
-
-impl UndoFailed {
-    /// What happened, in words for the activity list.
-    pub fn message(&self) -> String {
-        match self.batch_of {
-            Some(total) => {
-                // Told in the order they were tried: last change first.
-                let problems: Vec<String> = self
-                    .failures
-                    .iter()
-                    .rev()
-                    .map(|(item, error)| format!("{}: {error}. {}", item.subject(), error.advice()))
-                    .collect();
-                format!(
-                    "{} of {total} changes undone; not undone: {}",
-                    total - self.failures.len(),
-                    problems.join("; ")
-                )
-            }
-            None => self
-                .failures
-                .iter()
-                .map(|(_, error)| format!("{error}. {} {}", error.advice(), error.outcome()))
-                .collect::<Vec<_>>()
-                .join("; "),
-        }
-    }
 }
 
 impl<C: HttpClient> Registry<C> {

@@ -13,6 +13,7 @@ use crate::oci::recovery::Outcome;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::journal::{self, Pending, Ticket};
+use crate::wording;
 
 /// Where the activity list lives between reloads of this tab: with it, Undo still
 /// works after a reload (until the registry's garbage collection runs).
@@ -124,13 +125,16 @@ impl Changes {
         let (state, undo) = match result {
             Ok(undo) => (EntryState::Done, (!undo.is_noop()).then_some(undo)),
             // Whatever was written before the failure can still be undone.
-            Err(error) => (
-                EntryState::Failed {
-                    message: format!("{error}. {}", error.advice()),
-                    outcome: error.outcome().to_owned(),
-                },
-                error.written().cloned().map(UndoAction::from),
-            ),
+            Err(error) => {
+                let message = wording::change_error(&error);
+                (
+                    EntryState::Failed {
+                        message: message.detail_and_advice(),
+                        outcome: message.outcome,
+                    },
+                    error.written().cloned().map(UndoAction::from),
+                )
+            }
         };
         let touched = undo
             .as_ref()
@@ -218,10 +222,10 @@ impl Changes {
                         now.push(found.now);
                     }
                     Err(error) => {
+                        let message = wording::error(&error);
                         now.push(format!(
                             "could not be read ({}: {})",
-                            error.headline(),
-                            error.advice()
+                            message.headline, message.advice
                         ));
                         unchecked.push(intent);
                     }
@@ -302,7 +306,7 @@ impl Changes {
                     Ok(written) => undo.push(UndoAction::from(written)),
                     Err(error) => {
                         undo.extend(error.written().cloned().map(UndoAction::from));
-                        problems.push(format!("{error}. {}", error.outcome()));
+                        problems.push(wording::change_error(&error).detail_and_outcome());
                     }
                 }
             }
@@ -353,7 +357,7 @@ impl Changes {
                 Ok(()) => (EntryState::Undone, None),
                 Err(failed) => (
                     EntryState::UndoFailed {
-                        message: failed.message(),
+                        message: wording::undo_failed(&failed),
                     },
                     Some(failed.left),
                 ),

@@ -17,6 +17,7 @@ use crate::ui::error_view::ErrorPanel;
 use crate::ui::reconnect::Reconnect;
 use crate::ui::router::use_router;
 use crate::ui::sign_in::SignInForm;
+use crate::wording;
 
 const RECENT_KEY: &str = "tagdeck.recentRegistries";
 
@@ -242,28 +243,31 @@ fn Welcome() -> impl IntoView {
 fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl IntoView {
     let reconnect = expect_context::<Reconnect>();
     let origin = browser::page_origin();
-    let (headline, explanation) = match problem {
+    let (headline, explanation): (std::borrow::Cow<'static, str>, String) = match problem {
         Problem::Unreachable => (
-            "The registry could not be reached",
+            "The registry could not be reached".into(),
             format!("Nothing answered at {address}. Check the address and that the registry is running and reachable from this computer."),
         ),
         Problem::MixedContent => (
-            "The browser blocks an http registry on an https page",
+            "The browser blocks an http registry on an https page".into(),
             format!("This page was loaded over https, so the browser refuses to call {address}. Serve the registry over https, or serve this console from the registry's own address."),
         ),
         Problem::RefusedByCors => (
-            "The registry refused this page (CORS)",
+            "The registry refused this page (CORS)".into(),
             format!("Something answered at {address}, but it does not allow pages from {origin} to read its answers. If it is the registry, add these headers to its configuration and restart it, or serve this console from the registry's own address behind a reverse proxy. If it is not, check the address."),
         ),
         Problem::NotAllowedHere => (
-            "This console is not allowed to connect to that registry",
+            "This console is not allowed to connect to that registry".into(),
             format!("Whoever deployed this console allows it to connect only to the registries it was set up for (its Content-Security-Policy); {address} is not one of them, so the browser refused the connection. Use the console deployed for that registry, or ask for it to be added (REGISTRY_URL or TRUSTED_REALMS in deploy/)."),
         ),
         Problem::NotARegistry => (
-            "This is not a registry API",
+            "This is not a registry API".into(),
             format!("{address}/v2/ did not answer like an OCI / Docker registry. Check the address: it is the registry's base URL, without /v2."),
         ),
-        Problem::NeedsLogin | Problem::Other => (error.headline(), error.advice()),
+        Problem::NeedsLogin | Problem::Other => {
+            let message = wording::error(&error);
+            (message.headline.into(), message.advice)
+        }
     };
     let show_cors = matches!(problem, Problem::RefusedByCors);
     let show_proxy = matches!(problem, Problem::RefusedByCors);

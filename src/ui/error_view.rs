@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::oci::error::RegistryError;
 use crate::ui::sign_in::use_sign_in;
+use crate::wording;
 
 #[component]
 pub fn ErrorPanel(
@@ -12,10 +13,11 @@ pub fn ErrorPanel(
     #[prop(optional)]
     details_only: bool,
 ) -> impl IntoView {
+    let message = wording::error(&error);
     let details = view! {
         <details class="error-details">
             <summary>"Technical details"</summary>
-            <code class="error-detail">{error.to_string()}</code>
+            <code class="error-detail">{message.detail}</code>
         </details>
     };
     if details_only {
@@ -30,8 +32,8 @@ pub fn ErrorPanel(
         });
     view! {
         <div class="error-panel" role="alert">
-            <strong class="error-headline">{error.headline()}</strong>
-            <p class="error-advice">{error.advice()}</p>
+            <strong class="error-headline">{message.headline}</strong>
+            <p class="error-advice">{message.advice}</p>
             {sign_in}
             {details}
         </div>

@@ -21,6 +21,7 @@ use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 use crate::ui::sign_in::{blocked_reasons, AccessNotice};
+use crate::wording;
 
 #[derive(Clone)]
 struct ImageDetails {
@@ -274,7 +275,7 @@ async fn platform_sizes(
                         .manifest_get(repository, child.as_str())
                         .await
                         .map(|child| child.referenced_size())
-                        .map_err(|e| e.headline().to_owned()),
+                        .map_err(|e| wording::error(&e).headline),
                     Err(error) => Err(error.to_string()),
                 };
                 (digest, size)

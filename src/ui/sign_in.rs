@@ -9,6 +9,7 @@ use crate::oci::error::RegistryError;
 use crate::ui::browser;
 use crate::ui::change_dialog::Modal;
 use crate::ui::reconnect::Reconnect;
+use crate::wording;
 
 /// The sign-in of the registry in use, for every view. Copy: signals only.
 #[derive(Clone, Copy)]
@@ -181,7 +182,8 @@ pub fn SignInForm(address: String) -> impl IntoView {
                     },
                     refusal,
                 };
-                problem.set(Some((error.headline().to_owned(), error.advice())));
+                let message = wording::error(&error);
+                problem.set(Some((message.headline, message.advice)));
                 return;
             }
             busy.set(true);
@@ -214,7 +216,8 @@ pub fn SignInForm(address: String) -> impl IntoView {
                                     .to_owned(),
                             )
                         } else {
-                            (error.headline().to_owned(), error.advice())
+                            let message = wording::error(&error);
+                            (message.headline, message.advice)
                         }));
                     }
                 }

@@ -39,6 +39,7 @@ use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
 use crate::ui::sign_in::{blocked_reasons, AccessNotice};
+use crate::wording;
 
 /// Pixels; whole numbers, so no float formatting code is linked into the bundle.
 const ROW_HEIGHT: usize = 40;
@@ -71,15 +72,16 @@ enum Lookup<T> {
 /// error in its tooltip.
 #[derive(Clone, PartialEq)]
 struct Failure {
-    headline: &'static str,
+    headline: String,
     detail: String,
 }
 
 impl From<&RegistryError> for Failure {
     fn from(error: &RegistryError) -> Self {
+        let message = wording::error(error);
         Failure {
-            headline: error.headline(),
-            detail: error.to_string(),
+            headline: message.headline,
+            detail: message.detail,
         }
     }
 }

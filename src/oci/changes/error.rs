@@ -1,5 +1,6 @@
-//! What a change's failure means: whether anything was written, what the registry
-//! shows now, and what the user can do about it.
+//! What a change's failure is: whether anything was written and what the registry
+//! shows now, as data. `crate::wording` tells it to a person; the `Display` here is a
+//! terse line for logs.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -19,7 +20,7 @@ pub enum ChangeError {
     InvalidName(#[from] NameError),
 
     /// The tag changed since the user looked at it; nothing was done.
-    #[error("{tag} now points at {}, not at {expected} as shown; nothing was changed", found.as_ref().map_or("nothing (it was removed)".to_owned(), Digest::to_string))]
+    #[error("changed meanwhile: {tag} (expected {expected}, found {found:?})")]
     ChangedMeanwhile {
         tag: String,
         expected: Digest,
@@ -27,7 +28,7 @@ pub enum ChangeError {
     },
 
     /// The target tag exists and points at another image: moving it needs consent.
-    #[error("{tag} already points at {current}; moving it to {new} needs confirmation")]
+    #[error("would move {tag} from {current} to {new}")]
     WouldMove {
         tag: String,
         current: Digest,
@@ -35,11 +36,7 @@ pub enum ChangeError {
     },
 
     /// The registry accepted the change but does not show it afterwards.
-    #[error(
-        "after the change {tag} points at {}, expected {}",
-        describe(found),
-        describe(expected)
-    )]
+    #[error("not applied: {tag} (expected {expected:?}, found {found:?})")]
     NotApplied {
         tag: String,
         expected: Option<Digest>,
@@ -52,55 +49,51 @@ pub enum ChangeError {
 
     /// A write failed without a definite refusal; reading the registry again shows it
     /// was not applied.
-    #[error("{cause}; read again, {subject} {now}")]
+    #[error("not applied after a failure: {subject} {now:?}: {cause}")]
     NotAppliedAfterFailure {
         subject: String,
-        /// What the registry shows now, in words ("still points at sha256:…").
-        now: String,
+        /// What the registry shows now.
+        now: ReadAgain,
         cause: Box<RegistryError>,
     },
 
     /// A write failed without a definite refusal, and the registry could not be read
     /// again: whether the write was applied is not known.
-    #[error("{cause}; reading the registry again failed too: {reread}")]
+    #[error("unknown: {cause}; reading again: {reread}")]
     Unknown {
         cause: Box<RegistryError>,
         reread: Box<RegistryError>,
     },
 
     /// Something was written before this failure: the Undo record is kept.
-    #[error("{cause}")]
+    #[error("after a write: {cause}")]
     AfterWrite {
         cause: Box<ChangeError>,
         written: Box<Written>,
     },
 
     /// Undo put back some tags of a removal, then failed.
-    #[error("put back {}, then: {cause}", restored.join(", "))]
+    #[error("partly restored ({restored:?}): {cause}")]
     PartlyRestored {
         restored: Vec<String>,
         cause: Box<ChangeError>,
     },
 
     /// A copy stopped at a failure before its tag was written.
-    #[error("the copy stopped before its tag was written: {cause}")]
+    #[error("copy stopped: {cause}")]
     CopyStopped { cause: Box<ChangeError> },
 
     /// The user cancelled a copy between two steps, before its tag was written.
-    #[error("cancelled after {done} of {total} steps")]
+    #[error("cancelled after {done}/{total} steps")]
     Cancelled { done: usize, total: usize },
 
     /// Deleting an image needs every tag of the repository, and the registry's tag
     /// list may have pages this page cannot see.
-    #[error("the tag list of {repository} may be incomplete (a page without a readable Link header, and asking for the rest failed); deleting an image needs every tag, so nothing was deleted")]
+    #[error("tag list of {repository} may be incomplete")]
     TagListIncomplete { repository: String },
 
     /// The tags pointing at an image are not the ones the user confirmed.
-    #[error(
-        "{digest} is now tagged {}, not {} as confirmed; nothing was deleted",
-        list(now),
-        list(confirmed)
-    )]
+    #[error("tags of {digest} changed: confirmed {confirmed:?}, now {now:?}")]
     TagsChangedMeanwhile {
         digest: Digest,
         confirmed: Vec<String>,
@@ -108,20 +101,18 @@ pub enum ChangeError {
     },
 
     /// Deleting the image would break the multi-arch images that list it.
-    #[error("{digest} is a platform of the multi-arch image tagged {}; deleting it would break that image, so nothing was deleted", list(indexes))]
+    #[error("{digest} is a platform of {indexes:?}")]
     PartOfIndex {
         digest: Digest,
         indexes: Vec<String>,
     },
 
     /// A removed tag exists again: putting the old one back would overwrite it.
-    #[error(
-        "{tag} exists again and points at {found}; Undo would overwrite it, so nothing was changed"
-    )]
+    #[error("recreated: {tag} (now {found})")]
     Recreated { tag: String, found: Digest },
 
     /// After removing one tag, a multi-arch image lost a platform it lists.
-    #[error("{digest}, a platform of {}, is gone from the registry", list(indexes))]
+    #[error("platform lost: {digest} of {indexes:?}")]
     PlatformLost {
         digest: Digest,
         indexes: Vec<String>,
@@ -129,7 +120,7 @@ pub enum ChangeError {
 
     /// The tag was pointed at a placeholder but the placeholder could not be deleted;
     /// the tag was put back as it was.
-    #[error("{tag} could not be removed on its own ({cause}); it was put back and still points at {digest}")]
+    #[error("rolled back: {tag} on {digest} ({cause})")]
     RolledBack {
         tag: String,
         digest: Digest,
@@ -140,7 +131,7 @@ pub enum ChangeError {
 
     /// Worst case of the placeholder technique: the tag could be neither removed nor
     /// put back. The image itself is untouched.
-    #[error("{tag} could not be removed ({cause}) nor put back: it now points at the throw-away manifest {placeholder} instead of {original}")]
+    #[error("stranded: {tag} on {placeholder}, was {original} ({cause})")]
     Stranded {
         tag: String,
         original: Digest,
@@ -149,18 +140,13 @@ pub enum ChangeError {
     },
 }
 
-fn describe(digest: &Option<Digest>) -> String {
-    digest
-        .as_ref()
-        .map_or("nothing (no such tag)".to_owned(), Digest::to_string)
-}
-
-fn list(tags: &[String]) -> String {
-    if tags.is_empty() {
-        "no tag".to_owned()
-    } else {
-        tags.join(", ")
-    }
+/// What reading the registry again showed, after a write failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadAgain {
+    /// The tag points at this image, or does not exist.
+    Tag(Option<Digest>),
+    /// The image a delete was meant to remove is still there.
+    ImageStillThere,
 }
 
 /// Whether a failed request proves that it changed nothing: the registry answered
@@ -221,133 +207,12 @@ pub(super) fn keep_undo_unless_unchanged(error: ChangeError, written: Written) -
     }
 }
 
-/// What the registry answered, for the note on a change it applied anyway.
-pub(super) fn applied_anyway(error: &RegistryError) -> String {
-    format!(
-        "the registry answered \"{}\", but reading it again shows the change was applied",
-        error.headline()
-    )
-}
-
-pub(super) fn digest_or_nothing(digest: &Option<Digest>) -> String {
-    digest
-        .as_ref()
-        .map_or("does not exist".to_owned(), |d| format!("points at {d}"))
-}
-
 impl ChangeError {
-    /// What the user can do about it.
-    pub fn advice(&self) -> String {
-        match self {
-            ChangeError::Registry(error) => error.advice(),
-            ChangeError::Refused(cause)
-            | ChangeError::RolledBack { cause, .. }
-            | ChangeError::NotAppliedAfterFailure { cause, .. } => cause.advice(),
-            ChangeError::Unknown { .. } => {
-                "Reload to see what the registry holds now; Undo is kept in case the change \
-                 was applied."
-                    .into()
-            }
-            ChangeError::AfterWrite { cause, .. } => cause.advice(),
-            ChangeError::Cancelled { .. } => "Copy again to finish it: what is there is skipped.".into(),
-            ChangeError::CopyStopped { cause } => format!(
-                "{} Copy again to finish it: what is there is skipped.",
-                cause.advice()
-            ),
-            ChangeError::PartlyRestored { cause, .. } => format!(
-                "{} Undo again puts back the rest.",
-                cause.advice()
-            ),
-            ChangeError::TagListIncomplete { .. } => {
-                "Let this page read the registry's Link header (Access-Control-Expose-Headers: \
-                 Link, as deploy/'s CORS front sends), or serve the console from the registry's \
-                 origin; or remove the tags one by one: a tag removal never deletes the image."
-                    .into()
-            }
-            ChangeError::Stranded { tag, original, .. } => format!(
-                "Point {tag} at {original} again: open another tag of that image (or its \
-                 digest) and use Add tag with the name {tag}, confirming the move."
-            ),
-            ChangeError::TagsChangedMeanwhile { .. } => {
-                "Look at the new list of tags and confirm again if it is still what you want.".into()
-            }
-            ChangeError::PartOfIndex { .. } => {
-                "Remove the tag only, or delete the multi-arch image first.".into()
-            }
-            ChangeError::Recreated { .. } => {
-                "Remove or rename the new tag first if you still want the old one back.".into()
-            }
-            ChangeError::PlatformLost { .. } => {
-                "Copy the platform image back from another repository or push it again.".into()
-            }
-            ChangeError::InvalidName(_) => "Correct the name and try again.".into(),
-            ChangeError::ChangedMeanwhile { .. } => {
-                "Someone or something changed the tag meanwhile: reload and check before trying again.".into()
-            }
-            ChangeError::WouldMove { .. } => "Confirm the move, or choose another tag name.".into(),
-            ChangeError::NotApplied { .. } => {
-                "Reload to see the registry's state; it may be inconsistent or caching.".into()
-            }
-        }
-    }
-
     /// What was written before this failure, for Undo.
     pub fn written(&self) -> Option<&Written> {
         match self {
             ChangeError::AfterWrite { written, .. } => Some(written),
             _ => None,
-        }
-    }
-
-    /// What state the registry is in after this failure, in words for the user.
-    pub fn outcome(&self) -> &'static str {
-        match self {
-            ChangeError::ChangedMeanwhile { .. }
-            | ChangeError::WouldMove { .. }
-            | ChangeError::InvalidName(_)
-            | ChangeError::Refused(_)
-            | ChangeError::TagsChangedMeanwhile { .. }
-            | ChangeError::PartOfIndex { .. }
-            | ChangeError::TagListIncomplete { .. }
-            | ChangeError::Recreated { .. } => "Nothing was changed.",
-            ChangeError::NotAppliedAfterFailure { .. } => {
-                "The registry was read again: nothing was changed."
-            }
-            ChangeError::Cancelled { .. } | ChangeError::CopyStopped { .. } => {
-                "No tag was changed. Blobs and platform manifests already copied stay in the \
-                 target repository, untagged, until its garbage collection."
-            }
-            ChangeError::PartlyRestored { .. } => {
-                "Some tags are back (named above); the others are not yet."
-            }
-            ChangeError::Unknown { .. } => {
-                "It is not known whether the change was applied: the registry could not be \
-                 read again. Undo is kept."
-            }
-            ChangeError::AfterWrite { cause, .. } => match **cause {
-                ChangeError::Stranded { .. } => {
-                    "The image is intact, but the tag now points at a throw-away manifest. \
-                     Undo puts the tag back."
-                }
-                ChangeError::Unknown { .. } => cause.outcome(),
-                _ => "Something was written before the failure: Undo is kept.",
-            },
-            ChangeError::RolledBack { .. } => {
-                "Nothing was changed: the tag was restored. An untagged throw-away manifest \
-                 is left behind until garbage collection."
-            }
-            ChangeError::Stranded { .. } => {
-                "The image is intact, but the tag now points at a throw-away manifest."
-            }
-            ChangeError::PlatformLost { .. } => {
-                "The tag was removed; the multi-arch image is now incomplete."
-            }
-            ChangeError::NotApplied { .. } => {
-                "The registry did not apply the change as asked; reload to see its state."
-            }
-            // Every failed write is classified above: a bare registry error is a
-            // read, before anything was written (or after a write that Undo covers).
-            ChangeError::Registry(_) => "Nothing was changed: the failure came before any write.",
         }
     }
 }

@@ -21,7 +21,7 @@ mod tag_write;
 mod users;
 
 pub use copy::{CopyReport, CopyStep};
-pub use error::{is_definite_refusal, ChangeError, Written};
+pub use error::{is_definite_refusal, ChangeError, ReadAgain, Written};
 pub use placeholder::{PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
 pub use removal::{Removal, RemovalMethod};
 pub use tag_write::{TagBefore, TagWrite};

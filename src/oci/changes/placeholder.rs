@@ -1,7 +1,7 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{after_write, applied_anyway, keep_undo_unless_unchanged, ChangeError, Written};
+use super::error::{after_write, keep_undo_unless_unchanged, ChangeError, Written};
 use super::removal::Removal;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -44,7 +44,7 @@ impl<C: HttpClient> Registry<C> {
         };
         // Whatever the failure, the tag is read again before anything is undone.
         if matches!(self.resolve_tag(&repository, tag.as_str()).await, Ok(None)) {
-            removal.note = Some(applied_anyway(&cause));
+            removal.applied_anyway = Some(Box::new(cause));
             return Ok(());
         }
         // Put the tag back before reporting: never leave it on the placeholder.
@@ -66,7 +66,7 @@ impl<C: HttpClient> Registry<C> {
             }),
             // The placeholder's delete had landed after all: the tag is gone.
             Ok(None) => {
-                removal.note = Some(applied_anyway(&cause));
+                removal.applied_anyway = Some(cause);
                 Ok(())
             }
             Ok(Some(_)) => Err(after_write(

@@ -4,8 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{
-    after_write, applied_anyway, is_definite_refusal, keep_undo_unless_unchanged, ChangeError,
-    Written,
+    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain, Written,
 };
 use super::users::ImageUsers;
 use crate::oci::client::{Registry, TagListing};
@@ -40,9 +39,10 @@ pub struct Removal {
     /// it is as good as removed, and Undo may overwrite it.
     #[serde(default)]
     pub placeholder: Option<Digest>,
-    /// Set when a request failed but the registry, read again, shows the change.
-    #[serde(default)]
-    pub note: Option<String>,
+    /// What a request of the change answered when it failed, though the registry,
+    /// read again, shows the change. Told right after the change; not kept.
+    #[serde(skip)]
+    pub applied_anyway: Option<Box<RegistryError>>,
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -103,7 +103,7 @@ impl<C: HttpClient> Registry<C> {
             manifest,
             kept: users.clone(),
             placeholder: None,
-            note: None,
+            applied_anyway: None,
         };
         self.note_intent(Intent::RemoveTag {
             repository: repository.clone(),
@@ -124,7 +124,7 @@ impl<C: HttpClient> Registry<C> {
                 .recheck_tag(repository, tag, (Some(seen), None), error)
                 .await
             {
-                Ok(note) => removal.note = Some(note),
+                Ok(answered) => removal.applied_anyway = Some(Box::new(answered)),
                 Err(error) => {
                     return Err(keep_undo_unless_unchanged(
                         error,
@@ -232,7 +232,7 @@ impl<C: HttpClient> Registry<C> {
             manifest,
             kept: ImageUsers::default(),
             placeholder: None,
-            note: None,
+            applied_anyway: None,
         };
         self.note_intent(Intent::DeleteImage {
             repository: repository.clone(),
@@ -244,11 +244,13 @@ impl<C: HttpClient> Registry<C> {
                 return Err(ChangeError::Refused(Box::new(error)));
             }
             match self.manifest_head(repository, digest.as_str()).await {
-                Err(RegistryError::NotFound { .. }) => removal.note = Some(applied_anyway(&error)),
+                Err(RegistryError::NotFound { .. }) => {
+                    removal.applied_anyway = Some(Box::new(error))
+                }
                 Ok(_) => {
                     return Err(ChangeError::NotAppliedAfterFailure {
                         subject: format!("{repository}@{digest}"),
-                        now: "still exists".into(),
+                        now: ReadAgain::ImageStillThere,
                         cause: Box::new(error),
                     })
                 }

@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::error::{
-    after_write, applied_anyway, digest_or_nothing, is_definite_refusal,
-    keep_undo_unless_unchanged, ChangeError, Written,
+    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain, Written,
 };
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -21,9 +20,10 @@ pub struct TagWrite {
     pub digest: Digest,
     /// What the tag pointed at before: Undo puts that back.
     pub before: TagBefore,
-    /// Set when a request failed but the registry, read again, shows the change.
-    #[serde(default)]
-    pub note: Option<String>,
+    /// What a request of the change answered when it failed, though the registry,
+    /// read again, shows the change. Told right after the change; not kept.
+    #[serde(skip)]
+    pub applied_anyway: Option<Box<RegistryError>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,7 +85,7 @@ impl<C: HttpClient> Registry<C> {
             tag: tag.clone(),
             digest: source.digest.clone(),
             before,
-            note: None,
+            applied_anyway: None,
         };
         if write.changed() {
             self.note_intent(Intent::PutTag {
@@ -124,8 +124,8 @@ impl<C: HttpClient> Registry<C> {
             )
             .await
         {
-            Ok(note) => {
-                write.note = Some(note);
+            Ok(answered) => {
+                write.applied_anyway = Some(Box::new(answered));
                 Ok(write)
             }
             Err(error) => Err(keep_undo_unless_unchanged(error, Written::Tag(write))),
@@ -134,7 +134,7 @@ impl<C: HttpClient> Registry<C> {
 
     /// After a write meant to move `tag` from `before` to `wanted` (`None`: absent)
     /// failed: a definite refusal changed nothing; otherwise the tag is read again.
-    /// `Ok` with a note when it shows the write; "not applied" only when it still
+    /// `Ok` with the error answered when it shows the write; "not applied" only when it still
     /// shows `before`; anything else (a third digest, an unreadable registry) may be
     /// the write's doing, and the caller keeps the Undo.
     pub(super) async fn recheck_tag(
@@ -143,7 +143,7 @@ impl<C: HttpClient> Registry<C> {
         tag: &Tag,
         (before, wanted): (Option<&Digest>, Option<&Digest>),
         error: RegistryError,
-    ) -> Result<String, ChangeError> {
+    ) -> Result<RegistryError, ChangeError> {
         if is_definite_refusal(&error) {
             return Err(ChangeError::Refused(Box::new(error)));
         }
@@ -156,10 +156,10 @@ impl<C: HttpClient> Registry<C> {
             self.pause(SETTLE_BEFORE_REREAD_MS).await;
         }
         match self.resolve_tag(repository, tag.as_str()).await {
-            Ok(now) if now.as_ref() == wanted => Ok(applied_anyway(&error)),
+            Ok(now) if now.as_ref() == wanted => Ok(error),
             Ok(now) if now.as_ref() == before => Err(ChangeError::NotAppliedAfterFailure {
                 subject: format!("{repository}:{tag}"),
-                now: digest_or_nothing(&now),
+                now: ReadAgain::Tag(now),
                 cause: Box::new(error),
             }),
             Ok(found) => Err(ChangeError::NotApplied {

@@ -28,20 +28,6 @@ impl ImageUsers {
     pub fn is_empty(&self) -> bool {
         self.tags.is_empty() && self.indexes.is_empty()
     }
-
-    /// In words, for a result line: "the other tags a, b and the multi-arch image c".
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        match self.tags.len() {
-            0 => {}
-            1 => parts.push(format!("the other tag {}", self.tags[0])),
-            _ => parts.push(format!("the other tags {}", self.tags.join(", "))),
-        }
-        if !self.indexes.is_empty() {
-            parts.push(format!("the multi-arch image {}", self.indexes.join(", ")));
-        }
-        parts.join(" and ")
-    }
 }
 
 impl<C: HttpClient> Registry<C> {

@@ -13,6 +13,7 @@ pub use retry::BulkRetry;
 pub use selection::Selection;
 
 use crate::oci::bulk::ItemResult;
+use crate::wording;
 
 #[derive(Clone, PartialEq, Eq)]
 enum ItemState {
@@ -23,10 +24,11 @@ enum ItemState {
 
 impl From<&ItemResult> for ItemState {
     fn from(result: &ItemResult) -> Self {
+        let message = wording::item_result(result);
         if result.is_done() {
-            ItemState::Done(result.message())
+            ItemState::Done(message)
         } else {
-            ItemState::Failed(result.message())
+            ItemState::Failed(message)
         }
     }
 }

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 
 use crate::oci::changes::ChangeError;
+use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository, Tag};
+use crate::wording;
 
 /// Where a change is in its life, shown in the dialog.
 #[derive(Clone, PartialEq, Eq)]
@@ -21,16 +23,17 @@ pub(super) fn short(digest: &Digest) -> String {
 }
 
 pub(super) fn failed(error: &ChangeError) -> Phase {
+    let message = wording::change_error(error);
     Phase::Failed {
-        message: format!("{error}. {}", error.advice()),
-        outcome: error.outcome().to_owned(),
+        message: message.detail_and_advice(),
+        outcome: message.outcome,
     }
 }
 
 /// A change that succeeded although a request failed says so.
-pub(super) fn with_note(message: String, note: Option<&str>) -> String {
-    match note {
-        Some(note) => format!("{message} (Note: {note}.)"),
+pub(super) fn with_note(message: String, applied_anyway: Option<&RegistryError>) -> String {
+    match applied_anyway {
+        Some(answered) => format!("{message} (Note: {}.)", wording::applied_anyway(answered)),
         None => message,
     }
 }

@@ -13,6 +13,7 @@ use crate::oci::removal_plan::{ImageDelete, RemovalPlan};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
+use crate::wording;
 
 /// The removal plan, while it is being read.
 #[derive(Clone, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub(super) fn RemoveForm(
             .await;
             plan.try_set(match checked {
                 Ok(known) => PlanState::Known(known),
-                Err(e) => PlanState::CheckFailed(format!("{e}. {}", e.advice())),
+                Err(e) => PlanState::CheckFailed(wording::change_error(&e).detail_and_advice()),
             });
         });
     }
@@ -123,11 +124,11 @@ pub(super) fn RemoveForm(
                             format!(
                                 " The image {} is kept for {}.",
                                 short(&removal.digest),
-                                removal.kept.describe()
+                                wording::kept_for(&removal.kept)
                             )
                         };
                         let message = format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest));
-                        let message = with_note(message, removal.note.as_deref());
+                        let message = with_note(message, removal.applied_anyway.as_deref());
                         changes.record(
                             &registry,
                             message.clone(),

@@ -30,7 +30,7 @@ fn settle_tag_write(
             phase.set(Phase::ConfirmMove { current, new })
         }
         Ok((write, message)) => {
-            let message = with_note(message, write.note.as_deref());
+            let message = with_note(message, write.applied_anyway.as_deref());
             changes.record(registry, message.clone(), Ok(UndoAction::Revert(write)));
             phase.set(Phase::Done(message));
         }

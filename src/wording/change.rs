@@ -1,0 +1,282 @@
+//! What a change's failure means to a person: what happened, what to do, and whether
+//! anything was changed.
+
+use super::registry;
+use super::Message;
+use crate::oci::changes::{ChangeError, ReadAgain};
+use crate::oci::error::RegistryError;
+use crate::oci::names::Digest;
+
+/// The one way a change's failure is told, on every screen.
+pub fn change_error(error: &ChangeError) -> Message {
+    Message {
+        headline: headline(error),
+        detail: detail(error),
+        advice: advice(error),
+        outcome: outcome(error).to_owned(),
+    }
+}
+
+fn headline(error: &ChangeError) -> String {
+    match error {
+        ChangeError::Registry(cause) => registry::error(cause).headline,
+        ChangeError::Refused(cause) | ChangeError::NotAppliedAfterFailure { cause, .. } => {
+            registry::error(cause).headline
+        }
+        ChangeError::AfterWrite { cause, .. } => headline(cause),
+        ChangeError::InvalidName(_) => "Invalid name".into(),
+        ChangeError::ChangedMeanwhile { .. } => "The tag changed meanwhile".into(),
+        ChangeError::WouldMove { .. } => "The tag points at another image".into(),
+        ChangeError::NotApplied { .. } => "The registry does not show the change".into(),
+        ChangeError::Unknown { .. } => "Not known whether the change was applied".into(),
+        ChangeError::PartlyRestored { .. } => "Only partly put back".into(),
+        ChangeError::CopyStopped { .. } => "The copy stopped".into(),
+        ChangeError::Cancelled { .. } => "Cancelled".into(),
+        ChangeError::TagListIncomplete { .. } => "The tag list may be incomplete".into(),
+        ChangeError::TagsChangedMeanwhile { .. } => "The image's tags changed meanwhile".into(),
+        ChangeError::PartOfIndex { .. } => "A platform of a multi-arch image".into(),
+        ChangeError::Recreated { .. } => "The tag exists again".into(),
+        ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
+        ChangeError::RolledBack { .. } => "The tag could not be removed on its own".into(),
+        ChangeError::Stranded { .. } => "The tag points at a throw-away manifest".into(),
+    }
+}
+
+fn detail(error: &ChangeError) -> String {
+    match error {
+        ChangeError::Registry(cause) => registry::error(cause).detail,
+        ChangeError::Refused(cause) => registry::error(cause).detail,
+        ChangeError::InvalidName(cause) => cause.to_string(),
+        ChangeError::ChangedMeanwhile {
+            tag,
+            expected,
+            found,
+        } => format!(
+            "{tag} now points at {}, not at {expected} as shown; nothing was changed",
+            found
+                .as_ref()
+                .map_or("nothing (it was removed)".to_owned(), Digest::to_string)
+        ),
+        ChangeError::WouldMove { tag, current, new } => {
+            format!("{tag} already points at {current}; moving it to {new} needs confirmation")
+        }
+        ChangeError::NotApplied {
+            tag,
+            expected,
+            found,
+        } => format!(
+            "after the change {tag} points at {}, expected {}",
+            digest_or_no_tag(found),
+            digest_or_no_tag(expected)
+        ),
+        ChangeError::NotAppliedAfterFailure {
+            subject,
+            now,
+            cause,
+        } => format!(
+            "{}; read again, {subject} {}",
+            registry::error(cause).detail,
+            read_again(now)
+        ),
+        ChangeError::Unknown { cause, reread } => format!(
+            "{}; reading the registry again failed too: {}",
+            registry::error(cause).detail,
+            registry::error(reread).detail
+        ),
+        ChangeError::AfterWrite { cause, .. } => detail(cause),
+        ChangeError::PartlyRestored { restored, cause } => {
+            format!("put back {}, then: {}", restored.join(", "), detail(cause))
+        }
+        ChangeError::CopyStopped { cause } => format!(
+            "the copy stopped before its tag was written: {}",
+            detail(cause)
+        ),
+        ChangeError::Cancelled { done, total } => {
+            format!("cancelled after {done} of {total} steps")
+        }
+        ChangeError::TagListIncomplete { repository } => format!(
+            "the tag list of {repository} may be incomplete (a page without a readable Link \
+             header, and asking for the rest failed); deleting an image needs every tag, so \
+             nothing was deleted"
+        ),
+        ChangeError::TagsChangedMeanwhile {
+            digest,
+            confirmed,
+            now,
+        } => format!(
+            "{digest} is now tagged {}, not {} as confirmed; nothing was deleted",
+            list(now),
+            list(confirmed)
+        ),
+        ChangeError::PartOfIndex { digest, indexes } => format!(
+            "{digest} is a platform of the multi-arch image tagged {}; deleting it would \
+             break that image, so nothing was deleted",
+            list(indexes)
+        ),
+        ChangeError::Recreated { tag, found } => format!(
+            "{tag} exists again and points at {found}; Undo would overwrite it, so nothing \
+             was changed"
+        ),
+        ChangeError::PlatformLost { digest, indexes } => format!(
+            "{digest}, a platform of {}, is gone from the registry",
+            list(indexes)
+        ),
+        ChangeError::RolledBack {
+            tag, digest, cause, ..
+        } => format!(
+            "{tag} could not be removed on its own ({}); it was put back and still points \
+             at {digest}",
+            registry::error(cause).detail
+        ),
+        ChangeError::Stranded {
+            tag,
+            original,
+            placeholder,
+            cause,
+        } => format!(
+            "{tag} could not be removed ({}) nor put back: it now points at the throw-away \
+             manifest {placeholder} instead of {original}",
+            registry::error(cause).detail
+        ),
+    }
+}
+
+/// What the registry showed when read again after a failed write.
+fn read_again(now: &ReadAgain) -> String {
+    match now {
+        ReadAgain::Tag(Some(digest)) => format!("points at {digest}"),
+        ReadAgain::Tag(None) => "does not exist".to_owned(),
+        ReadAgain::ImageStillThere => "still exists".to_owned(),
+    }
+}
+
+fn digest_or_no_tag(digest: &Option<Digest>) -> String {
+    digest
+        .as_ref()
+        .map_or("nothing (no such tag)".to_owned(), Digest::to_string)
+}
+
+fn list(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "no tag".to_owned()
+    } else {
+        tags.join(", ")
+    }
+}
+
+fn advice(error: &ChangeError) -> String {
+    match error {
+        ChangeError::Registry(cause) => registry::error(cause).advice,
+        ChangeError::Refused(cause)
+        | ChangeError::RolledBack { cause, .. }
+        | ChangeError::NotAppliedAfterFailure { cause, .. } => registry::error(cause).advice,
+        ChangeError::Unknown { .. } => {
+            "Reload to see what the registry holds now; Undo is kept in case the change \
+             was applied."
+                .into()
+        }
+        ChangeError::AfterWrite { cause, .. } => advice(cause),
+        ChangeError::Cancelled { .. } => {
+            "Copy again to finish it: what is there is skipped.".into()
+        }
+        ChangeError::CopyStopped { cause } => format!(
+            "{} Copy again to finish it: what is there is skipped.",
+            advice(cause)
+        ),
+        ChangeError::PartlyRestored { cause, .. } => {
+            format!("{} Undo again puts back the rest.", advice(cause))
+        }
+        ChangeError::TagListIncomplete { .. } => {
+            "Let this page read the registry's Link header (Access-Control-Expose-Headers: \
+             Link, as deploy/'s CORS front sends), or serve the console from the registry's \
+             origin; or remove the tags one by one: a tag removal never deletes the image."
+                .into()
+        }
+        ChangeError::Stranded { tag, original, .. } => format!(
+            "Point {tag} at {original} again: open another tag of that image (or its \
+             digest) and use Add tag with the name {tag}, confirming the move."
+        ),
+        ChangeError::TagsChangedMeanwhile { .. } => {
+            "Look at the new list of tags and confirm again if it is still what you want.".into()
+        }
+        ChangeError::PartOfIndex { .. } => {
+            "Remove the tag only, or delete the multi-arch image first.".into()
+        }
+        ChangeError::Recreated { .. } => {
+            "Remove or rename the new tag first if you still want the old one back.".into()
+        }
+        ChangeError::PlatformLost { .. } => {
+            "Copy the platform image back from another repository or push it again.".into()
+        }
+        ChangeError::InvalidName(_) => "Correct the name and try again.".into(),
+        ChangeError::ChangedMeanwhile { .. } => {
+            "Someone or something changed the tag meanwhile: reload and check before trying \
+             again."
+                .into()
+        }
+        ChangeError::WouldMove { .. } => "Confirm the move, or choose another tag name.".into(),
+        ChangeError::NotApplied { .. } => {
+            "Reload to see the registry's state; it may be inconsistent or caching.".into()
+        }
+    }
+}
+
+/// What state the registry is in after the failure.
+fn outcome(error: &ChangeError) -> &'static str {
+    match error {
+        ChangeError::ChangedMeanwhile { .. }
+        | ChangeError::WouldMove { .. }
+        | ChangeError::InvalidName(_)
+        | ChangeError::Refused(_)
+        | ChangeError::TagsChangedMeanwhile { .. }
+        | ChangeError::PartOfIndex { .. }
+        | ChangeError::TagListIncomplete { .. }
+        | ChangeError::Recreated { .. } => "Nothing was changed.",
+        ChangeError::NotAppliedAfterFailure { .. } => {
+            "The registry was read again: nothing was changed."
+        }
+        ChangeError::Cancelled { .. } | ChangeError::CopyStopped { .. } => {
+            "No tag was changed. Blobs and platform manifests already copied stay in the \
+             target repository, untagged, until its garbage collection."
+        }
+        ChangeError::PartlyRestored { .. } => {
+            "Some tags are back (named above); the others are not yet."
+        }
+        ChangeError::Unknown { .. } => {
+            "It is not known whether the change was applied: the registry could not be \
+             read again. Undo is kept."
+        }
+        ChangeError::AfterWrite { cause, .. } => match **cause {
+            ChangeError::Stranded { .. } => {
+                "The image is intact, but the tag now points at a throw-away manifest. \
+                 Undo puts the tag back."
+            }
+            ChangeError::Unknown { .. } => outcome(cause),
+            _ => "Something was written before the failure: Undo is kept.",
+        },
+        ChangeError::RolledBack { .. } => {
+            "Nothing was changed: the tag was restored. An untagged throw-away manifest \
+             is left behind until garbage collection."
+        }
+        ChangeError::Stranded { .. } => {
+            "The image is intact, but the tag now points at a throw-away manifest."
+        }
+        ChangeError::PlatformLost { .. } => {
+            "The tag was removed; the multi-arch image is now incomplete."
+        }
+        ChangeError::NotApplied { .. } => {
+            "The registry did not apply the change as asked; reload to see its state."
+        }
+        // Every failed write is classified above: a bare registry error is a read,
+        // before anything was written (or after a write that Undo covers).
+        ChangeError::Registry(_) => "Nothing was changed: the failure came before any write.",
+    }
+}
+
+/// The note on a change the registry applied although a request of it failed.
+pub fn applied_anyway(answered: &RegistryError) -> String {
+    format!(
+        "the registry answered \"{}\", but reading it again shows the change was applied",
+        registry::error(answered).headline
+    )
+}

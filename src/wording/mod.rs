@@ -1,0 +1,41 @@
+//! The UI's words: every sentence a person reads about a failure or a change's
+//! result is made here, from the structured data `src/oci` returns (typed errors with
+//! their attempt and status, results with their digests). `src/oci` says what
+//! happened and never how to say it, so the same failure reads the same on every
+//! screen. Pure, so it compiles and is tested natively (`tests/wording.rs`).
+
+mod bulk;
+mod change;
+mod registry;
+mod undo;
+
+pub use bulk::{item_result, kept_for, kept_lost};
+pub use change::{applied_anyway, change_error};
+pub use registry::error;
+pub use undo::undo_failed;
+
+/// A failure told to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// What happened, short: a heading, a table cell.
+    pub headline: String,
+    /// The whole failure, precisely: the request, what the registry answered, what
+    /// the registry shows now.
+    pub detail: String,
+    /// What the user can do about it.
+    pub advice: String,
+    /// What state the registry is in after it: whether anything was changed.
+    pub outcome: String,
+}
+
+impl Message {
+    /// The failure and what to do: how change dialogs and the activity list say it.
+    pub fn detail_and_advice(&self) -> String {
+        format!("{}. {}", self.detail, self.advice)
+    }
+
+    /// The failure and what it left: how a result line of many says it.
+    pub fn detail_and_outcome(&self) -> String {
+        format!("{}. {}", self.detail, self.outcome)
+    }
+}

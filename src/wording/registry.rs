@@ -1,0 +1,243 @@
+//! What a failed registry request means to a person.
+
+use super::Message;
+use crate::oci::auth::{host_of, AuthRefusal};
+use crate::oci::error::{ErrorEntry, RegistryError};
+
+/// The one way a registry failure is told, on every screen.
+pub fn error(error: &RegistryError) -> Message {
+    Message {
+        headline: headline(error).to_owned(),
+        detail: detail(error),
+        advice: advice(error),
+        // A failed request tells nothing of a change by itself: the change's own
+        // error (`change_error`) says what was written.
+        outcome: "Nothing was changed: the failure came before any write.".to_owned(),
+    }
+}
+
+fn headline(error: &RegistryError) -> &'static str {
+    match error {
+        RegistryError::Network { .. } => "The registry could not be reached",
+        RegistryError::Aborted { .. } => "Cancelled",
+        RegistryError::TimedOut { .. } => "The registry did not answer in time",
+        RegistryError::SignInRefused { refusal, .. } => match refusal {
+            AuthRefusal::UntrustedRealm { .. } => "Sign-in refused: untrusted token service",
+            AuthRefusal::CleartextCredentials { .. } => {
+                "Sign-in refused: the password would travel unencrypted"
+            }
+            _ => "The registry's token service did not issue a token",
+        },
+        RegistryError::NotFound { .. } => "Not found",
+        RegistryError::Unauthorized { .. } => "Login required",
+        RegistryError::Denied { .. } => "Access denied",
+        RegistryError::Unsupported { .. } => "Not supported by this registry",
+        RegistryError::RateLimited { .. } => "Too many requests",
+        RegistryError::Invalid { .. } => "The registry rejected the request",
+        RegistryError::Server { .. } => "The registry failed",
+        RegistryError::UnexpectedStatus { .. } => "Unexpected answer from the registry",
+        RegistryError::Malformed { .. } => "Unreadable answer from the registry",
+        RegistryError::DigestMismatch { .. } => "Content does not match its digest",
+        RegistryError::TooLarge { .. } => "Answer too large",
+        RegistryError::TooLargeToSend { .. } => "Manifest too large",
+    }
+}
+
+/// The request and what came of it, with the registry's own error codes.
+fn detail(error: &RegistryError) -> String {
+    let codes = codes(error.entries());
+    match error {
+        RegistryError::Network { attempt, detail } => {
+            format!("{attempt}: no response ({detail})")
+        }
+        RegistryError::Aborted { attempt } => format!("{attempt}: cancelled"),
+        RegistryError::TimedOut { attempt, after_ms } => {
+            format!("{attempt}: no complete answer within {} s", after_ms / 1000)
+        }
+        RegistryError::SignInRefused { attempt, refusal } => {
+            format!("{attempt}: not sent: {}", refusal_summary(refusal))
+        }
+        RegistryError::NotFound { attempt, .. } => format!("{attempt}: not found{codes}"),
+        RegistryError::Unauthorized { attempt, .. } => {
+            format!("{attempt}: login required{codes}")
+        }
+        RegistryError::Denied { attempt, .. } => format!("{attempt}: access denied{codes}"),
+        RegistryError::Unsupported { attempt, .. } => {
+            format!("{attempt}: not supported by this registry{codes}")
+        }
+        RegistryError::RateLimited {
+            attempt,
+            retry_after,
+        } => format!(
+            "{attempt}: rate limited{}",
+            retry_after
+                .map(|s| format!(", retry after {s} s"))
+                .unwrap_or_default()
+        ),
+        RegistryError::Invalid {
+            attempt, status, ..
+        } => format!("{attempt}: rejected as invalid (HTTP {status}){codes}"),
+        RegistryError::Server {
+            attempt, status, ..
+        } => format!("{attempt}: registry error (HTTP {status}){codes}"),
+        RegistryError::UnexpectedStatus {
+            attempt, status, ..
+        } => format!("{attempt}: unexpected HTTP {status}{codes}"),
+        RegistryError::Malformed { attempt, detail } => {
+            format!("{attempt}: unreadable answer: {detail}")
+        }
+        RegistryError::DigestMismatch {
+            attempt,
+            expected,
+            actual,
+        } => format!("{attempt}: content digest is {actual} but {expected} was expected"),
+        RegistryError::TooLargeToSend {
+            attempt,
+            size,
+            limit,
+        } => format!("{attempt}: not sent: {size} bytes are above the {limit}-byte limit"),
+        RegistryError::TooLarge {
+            attempt,
+            size,
+            limit,
+        } => {
+            format!("{attempt}: an answer of {size} bytes or more is above the {limit}-byte limit")
+        }
+    }
+}
+
+/// The registry's error entries: " (CODE: message; CODE)", or nothing.
+fn codes(errors: &[ErrorEntry]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            if e.message.is_empty() {
+                e.code.clone()
+            } else {
+                format!("{}: {}", e.code, e.message)
+            }
+        })
+        .collect();
+    format!(" ({})", parts.join("; "))
+}
+
+fn refusal_summary(refusal: &AuthRefusal) -> String {
+    match refusal {
+        AuthRefusal::UntrustedRealm { realm } => format!("untrusted token service {realm}"),
+        AuthRefusal::CleartextCredentials { url } => {
+            format!("credentials would go in clear text to {url}")
+        }
+        AuthRefusal::UnusableToken { realm } => format!("no usable token from {realm}"),
+        AuthRefusal::TokenServiceFailed { realm, status } => {
+            format!("token service {realm} answered HTTP {status}")
+        }
+        AuthRefusal::TokenServiceUnreachable { realm } => {
+            format!("token service {realm} gave no readable answer")
+        }
+    }
+}
+
+fn advice(error: &RegistryError) -> String {
+    match error {
+        RegistryError::Network { .. } => {
+            "Check that the registry URL is right and the registry is running. \
+            If it is, the registry probably does not allow this page's origin (CORS): \
+            add Access-Control-Allow-* headers to its configuration, or serve this console \
+            from the registry's own origin behind a reverse proxy."
+                .into()
+        }
+        RegistryError::Aborted { .. } => {
+            "The request was cancelled; if it was a change, the registry is read again \
+             to tell what it did."
+                .into()
+        }
+        RegistryError::TimedOut { .. } => {
+            "The registry or the network is slow or stuck. Try again; if it keeps \
+             happening, check the registry and anything between it and this computer."
+                .into()
+        }
+        RegistryError::SignInRefused { refusal, .. } => refusal_advice(refusal),
+        RegistryError::NotFound { .. } => {
+            "It may have been deleted or renamed; reload the list to see what exists now.".into()
+        }
+        RegistryError::Unauthorized { .. } => {
+            "Log in with an account that may read this registry.".into()
+        }
+        RegistryError::Denied { .. } => {
+            "Your account lacks permission for this; ask the registry's administrator.".into()
+        }
+        RegistryError::Unsupported { .. } => {
+            "This registry does not offer this operation (for deletes: set \
+             storage.delete.enabled: true in its configuration)."
+                .into()
+        }
+        RegistryError::RateLimited { retry_after, .. } => match retry_after {
+            Some(seconds) => format!("Wait {seconds} seconds, then try again."),
+            None => "Wait a moment, then try again.".into(),
+        },
+        RegistryError::Invalid { .. } => {
+            "Check the name or content you entered; the registry's message says what it refused."
+                .into()
+        }
+        RegistryError::Server { .. } | RegistryError::UnexpectedStatus { .. } => {
+            "Try again; if it keeps failing, check the registry's logs.".into()
+        }
+        RegistryError::Malformed { .. } => {
+            "Check that the URL points at an OCI / Docker registry (API v2).".into()
+        }
+        RegistryError::DigestMismatch { .. } => {
+            "Do not trust this content: it changed in transit or the registry is inconsistent. \
+             Nothing was written."
+                .into()
+        }
+        RegistryError::TooLargeToSend { .. } => {
+            "Registries need only accept manifests up to 4 MiB; this one was not sent. \
+             Nothing was changed."
+                .into()
+        }
+        RegistryError::TooLarge { .. } => {
+            "This console refuses answers that large (manifests over 4 MiB, say): \
+             registries need not accept them and a broken or hostile registry could \
+             fill the browser's memory. Use a command-line tool (skopeo, crane) for it."
+                .into()
+        }
+    }
+}
+
+/// What to do when signing in could not even start. Names the hosts involved (never
+/// a credential: none is part of these values).
+fn refusal_advice(refusal: &AuthRefusal) -> String {
+    match refusal {
+        AuthRefusal::UntrustedRealm { realm } => format!(
+            "The registry asked this console to get sign-in tokens from {}, which is not the \
+             registry's own address. Nothing was sent there. If that host really is your \
+             registry's token service, list it in config.json beside index.html: \
+             {{\"trustedRealms\": [\"{}\"]}}.",
+            host_of(realm),
+            realm
+        ),
+        AuthRefusal::CleartextCredentials { url } => format!(
+            "{url} uses plain http, so a password would cross the network unencrypted. \
+             Serve the registry (and its token service) over https; plain http is accepted \
+             only for this computer (localhost)."
+        ),
+        AuthRefusal::UnusableToken { realm } => format!(
+            "The token service {} answered without a usable token. Check its logs.",
+            host_of(realm)
+        ),
+        AuthRefusal::TokenServiceFailed { realm, status } => format!(
+            "The token service {} answered HTTP {status}. Try again; if it keeps failing, \
+             check its logs.",
+            host_of(realm)
+        ),
+        AuthRefusal::TokenServiceUnreachable { realm } => format!(
+            "The token service {} did not answer this page. Token services send no CORS \
+             headers, so a page on another origin cannot read them: forward the token \
+             path through the registry's origin (deploy/ has nginx and Caddy setups that do).",
+            host_of(realm)
+        ),
+    }
+}

@@ -1,0 +1,463 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The UI's words (`tagdeck::wording`): every registry failure and every change
+//! failure reads as a headline, a detail, advice and an outcome, none empty; the key
+//! sentences the end-to-end tests and the README promise stay as they are.
+
+use tagdeck::oci::auth::AuthRefusal;
+use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
+use tagdeck::oci::changes::{ChangeError, ImageUsers, ReadAgain, TagBefore, TagWrite, Written};
+use tagdeck::oci::error::{Attempt, ErrorEntry, RegistryError};
+use tagdeck::oci::http::Method;
+use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::undo::{UndoAction, UndoFailed};
+use tagdeck::wording::{self, Message};
+
+fn attempt() -> Attempt {
+    Attempt {
+        method: Method::Get,
+        url: "http://r/v2/app/manifests/1.0".into(),
+    }
+}
+
+fn entries() -> Vec<ErrorEntry> {
+    vec![ErrorEntry {
+        code: "MANIFEST_UNKNOWN".into(),
+        message: "manifest unknown".into(),
+        detail: None,
+    }]
+}
+
+fn digest(byte: u8) -> Digest {
+    Digest::sha256_of(&[byte])
+}
+
+/// One of each kind of registry failure.
+fn every_registry_error() -> Vec<RegistryError> {
+    let realm = "https://auth.example.com/token".to_owned();
+    let refusals = [
+        AuthRefusal::UntrustedRealm {
+            realm: realm.clone(),
+        },
+        AuthRefusal::CleartextCredentials {
+            url: "http://r.example".into(),
+        },
+        AuthRefusal::UnusableToken {
+            realm: realm.clone(),
+        },
+        AuthRefusal::TokenServiceFailed {
+            realm: realm.clone(),
+            status: 502,
+        },
+        AuthRefusal::TokenServiceUnreachable { realm },
+    ];
+    let mut all = vec![
+        RegistryError::Network {
+            attempt: attempt(),
+            detail: "Failed to fetch".into(),
+        },
+        RegistryError::Aborted { attempt: attempt() },
+        RegistryError::TimedOut {
+            attempt: attempt(),
+            after_ms: 30_000,
+        },
+        RegistryError::NotFound {
+            attempt: attempt(),
+            errors: entries(),
+        },
+        RegistryError::Unauthorized {
+            attempt: attempt(),
+            challenge: None,
+            errors: vec![],
+        },
+        RegistryError::Denied {
+            attempt: attempt(),
+            errors: vec![],
+        },
+        RegistryError::Unsupported {
+            attempt: attempt(),
+            status: 405,
+            errors: vec![],
+        },
+        RegistryError::RateLimited {
+            attempt: attempt(),
+            retry_after: Some(7),
+        },
+        RegistryError::RateLimited {
+            attempt: attempt(),
+            retry_after: None,
+        },
+        RegistryError::Invalid {
+            attempt: attempt(),
+            status: 400,
+            errors: vec![],
+        },
+        RegistryError::Server {
+            attempt: attempt(),
+            status: 500,
+            errors: vec![],
+        },
+        RegistryError::UnexpectedStatus {
+            attempt: attempt(),
+            status: 418,
+            errors: vec![],
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            detail: "not JSON".into(),
+        },
+        RegistryError::DigestMismatch {
+            attempt: attempt(),
+            expected: digest(1).to_string(),
+            actual: digest(2).to_string(),
+        },
+        RegistryError::TooLargeToSend {
+            attempt: attempt(),
+            size: 5_000_000,
+            limit: 4_194_304,
+        },
+        RegistryError::TooLarge {
+            attempt: attempt(),
+            size: 5_000_000,
+            limit: 4_194_304,
+        },
+    ];
+    all.extend(
+        refusals
+            .into_iter()
+            .map(|refusal| RegistryError::SignInRefused {
+                attempt: attempt(),
+                refusal,
+            }),
+    );
+    all
+}
+
+fn server_error() -> Box<RegistryError> {
+    Box::new(RegistryError::Server {
+        attempt: attempt(),
+        status: 500,
+        errors: vec![],
+    })
+}
+
+fn tag_write() -> TagWrite {
+    TagWrite {
+        repository: Repository::parse("app").unwrap(),
+        tag: Tag::parse("2.0").unwrap(),
+        digest: digest(1),
+        before: TagBefore::Absent,
+        applied_anyway: None,
+    }
+}
+
+/// One of each kind of change failure.
+fn every_change_error() -> Vec<ChangeError> {
+    let tags = vec!["1.0".to_owned(), "latest".to_owned()];
+    let mut all: Vec<ChangeError> = every_registry_error()
+        .into_iter()
+        .map(ChangeError::Registry)
+        .collect();
+    all.extend([
+        ChangeError::InvalidName(Tag::parse("no/slash").unwrap_err()),
+        ChangeError::ChangedMeanwhile {
+            tag: "1.0".into(),
+            expected: digest(1),
+            found: None,
+        },
+        ChangeError::WouldMove {
+            tag: "1.0".into(),
+            current: digest(1),
+            new: digest(2),
+        },
+        ChangeError::NotApplied {
+            tag: "1.0".into(),
+            expected: Some(digest(1)),
+            found: None,
+        },
+        ChangeError::Refused(server_error()),
+        ChangeError::NotAppliedAfterFailure {
+            subject: "app:2.0".into(),
+            now: ReadAgain::Tag(None),
+            cause: server_error(),
+        },
+        ChangeError::Unknown {
+            cause: server_error(),
+            reread: server_error(),
+        },
+        ChangeError::AfterWrite {
+            cause: Box::new(ChangeError::Unknown {
+                cause: server_error(),
+                reread: server_error(),
+            }),
+            written: Box::new(Written::Tag(tag_write())),
+        },
+        ChangeError::PartlyRestored {
+            restored: vec!["1.0".into()],
+            cause: Box::new(ChangeError::Registry(*server_error())),
+        },
+        ChangeError::CopyStopped {
+            cause: Box::new(ChangeError::Registry(*server_error())),
+        },
+        ChangeError::Cancelled { done: 1, total: 3 },
+        ChangeError::TagListIncomplete {
+            repository: "app".into(),
+        },
+        ChangeError::TagsChangedMeanwhile {
+            digest: digest(1),
+            confirmed: tags.clone(),
+            now: vec![],
+        },
+        ChangeError::PartOfIndex {
+            digest: digest(1),
+            indexes: tags.clone(),
+        },
+        ChangeError::Recreated {
+            tag: "1.0".into(),
+            found: digest(2),
+        },
+        ChangeError::PlatformLost {
+            digest: digest(1),
+            indexes: tags,
+        },
+        ChangeError::RolledBack {
+            tag: "1.0".into(),
+            digest: digest(1),
+            placeholder: digest(3),
+            cause: server_error(),
+        },
+        ChangeError::Stranded {
+            tag: "1.0".into(),
+            original: digest(1),
+            placeholder: digest(3),
+            cause: server_error(),
+        },
+    ]);
+    all
+}
+
+fn assert_complete(message: &Message, what: &dyn std::fmt::Debug) {
+    assert!(!message.headline.is_empty(), "headline of {what:?}");
+    assert!(!message.detail.is_empty(), "detail of {what:?}");
+    assert!(!message.advice.is_empty(), "advice of {what:?}");
+    assert!(!message.outcome.is_empty(), "outcome of {what:?}");
+    // Sentences for people, not the log line of the protocol layer.
+    assert!(!message.headline.contains("HTTP 4"), "{message:?}");
+}
+
+#[test]
+fn every_registry_failure_has_a_headline_a_detail_and_advice() {
+    for error in every_registry_error() {
+        let message = wording::error(&error);
+        assert_complete(&message, &error);
+        assert!(
+            message.detail.starts_with(&attempt().to_string()),
+            "the detail names the request: {message:?}"
+        );
+    }
+}
+
+#[test]
+fn every_change_failure_has_a_headline_a_detail_advice_and_an_outcome() {
+    for error in every_change_error() {
+        assert_complete(&wording::change_error(&error), &error);
+    }
+}
+
+#[test]
+fn a_registry_failure_reads_the_same_alone_and_inside_a_change() {
+    for error in every_registry_error() {
+        let alone = wording::error(&error);
+        let inside = wording::change_error(&ChangeError::Registry(error));
+        assert_eq!(alone.headline, inside.headline);
+        assert_eq!(alone.detail, inside.detail);
+        assert_eq!(alone.advice, inside.advice);
+    }
+}
+
+#[test]
+fn key_sentences_of_registry_failures() {
+    let words = |error: RegistryError| wording::error(&error);
+    let all = every_registry_error();
+    let network = words(all[0].clone());
+    assert_eq!(network.headline, "The registry could not be reached");
+    assert!(network.advice.contains("CORS"));
+    assert_eq!(
+        network.detail,
+        "GET http://r/v2/app/manifests/1.0: no response (Failed to fetch)"
+    );
+    let not_found = words(all[3].clone());
+    assert_eq!(not_found.headline, "Not found");
+    assert!(not_found
+        .detail
+        .ends_with(": not found (MANIFEST_UNKNOWN: manifest unknown)"));
+    assert!(words(all[6].clone())
+        .advice
+        .contains("storage.delete.enabled: true"));
+    assert_eq!(
+        words(all[7].clone()).advice,
+        "Wait 7 seconds, then try again."
+    );
+    let untrusted = words(all[all.len() - 5].clone());
+    assert_eq!(
+        untrusted.headline,
+        "Sign-in refused: untrusted token service"
+    );
+    assert!(untrusted.advice.contains("auth.example.com"));
+    assert!(untrusted.advice.contains("trustedRealms"));
+}
+
+#[test]
+fn key_sentences_of_change_failures() {
+    let words = |error: ChangeError| wording::change_error(&error);
+    let refused = words(ChangeError::Refused(server_error()));
+    assert_eq!(refused.outcome, "Nothing was changed.");
+    let not_applied = words(ChangeError::NotAppliedAfterFailure {
+        subject: "app:2.0".into(),
+        now: ReadAgain::Tag(None),
+        cause: server_error(),
+    });
+    assert!(not_applied
+        .detail
+        .ends_with("; read again, app:2.0 does not exist"));
+    assert_eq!(
+        not_applied.outcome,
+        "The registry was read again: nothing was changed."
+    );
+    let still = words(ChangeError::NotAppliedAfterFailure {
+        subject: "app@sha256:…".into(),
+        now: ReadAgain::ImageStillThere,
+        cause: server_error(),
+    });
+    assert!(still.detail.ends_with("app@sha256:… still exists"));
+    let unknown = words(ChangeError::Unknown {
+        cause: server_error(),
+        reread: server_error(),
+    });
+    assert!(unknown.outcome.contains("not known"));
+    let cancelled = words(ChangeError::Cancelled { done: 1, total: 3 });
+    assert!(cancelled.outcome.starts_with("No tag was changed"));
+    assert_eq!(cancelled.detail, "cancelled after 1 of 3 steps");
+    let incomplete = words(ChangeError::TagListIncomplete {
+        repository: "app".into(),
+    });
+    assert!(incomplete.advice.contains("Link"));
+    let changed = words(ChangeError::TagsChangedMeanwhile {
+        digest: digest(1),
+        confirmed: vec!["1.0".into()],
+        now: vec!["1.0".into(), "latest".into(), "new".into()],
+    });
+    assert!(changed
+        .detail
+        .contains("is now tagged 1.0, latest, new, not 1.0 as confirmed"));
+    let stranded = words(ChangeError::AfterWrite {
+        cause: Box::new(ChangeError::Stranded {
+            tag: "1.0".into(),
+            original: digest(1),
+            placeholder: digest(3),
+            cause: server_error(),
+        }),
+        written: Box::new(Written::Tag(tag_write())),
+    });
+    assert!(stranded.detail.contains("throw-away"));
+    assert!(stranded.outcome.ends_with("Undo puts the tag back."));
+    assert_eq!(
+        wording::applied_anyway(&server_error()),
+        "the registry answered \"The registry failed\", but reading it again shows the change was applied"
+    );
+}
+
+#[test]
+fn a_tag_expected_gone_is_described_as_such() {
+    let error = ChangeError::NotApplied {
+        tag: "1.0".into(),
+        expected: None,
+        found: Some(digest(1)),
+    };
+    let text = wording::change_error(&error).detail;
+    assert!(text.contains("expected nothing (no such tag)"), "{text}");
+    assert!(
+        !text.contains(&Digest::sha256_of(b"").to_string()),
+        "{text}"
+    );
+}
+
+#[test]
+fn bulk_results_and_the_check_afterwards() {
+    let write = tag_write();
+    assert_eq!(
+        wording::item_result(&ItemResult::Tagged(write.clone())),
+        format!("tagged 2.0 → {}", digest(1))
+    );
+    let same = TagWrite {
+        before: TagBefore::SameImage,
+        ..write.clone()
+    };
+    assert_eq!(
+        wording::item_result(&ItemResult::Tagged(same)),
+        format!("2.0 already pointed at {}; nothing changed", digest(1))
+    );
+    assert_eq!(
+        wording::item_result(&ItemResult::Failed(ItemFailure::Cancelled)),
+        "not run: cancelled; nothing was changed for it"
+    );
+    let refused = ChangeError::Refused(server_error());
+    assert!(
+        wording::item_result(&ItemResult::Failed(ItemFailure::TagListUnreadable(
+            refused.clone()
+        )))
+        .starts_with("the tag list could not be read: GET ")
+    );
+    assert!(
+        wording::item_result(&ItemResult::Failed(ItemFailure::Change(refused)))
+            .ends_with(". Nothing was changed.")
+    );
+    let lost = KeptLost {
+        digest: digest(1),
+        error: ChangeError::NotApplied {
+            tag: "latest".into(),
+            expected: Some(digest(1)),
+            found: Some(digest(2)),
+        },
+    };
+    assert_eq!(
+        wording::kept_lost(&lost),
+        format!(
+            "Check after removing tags of {}: after the change latest points at {}, expected {}. \
+             The registry did not apply the change as asked; reload to see its state.",
+            digest(1).short(12),
+            digest(2),
+            digest(1)
+        )
+    );
+    let users = ImageUsers {
+        tags: vec!["a".into(), "b".into()],
+        indexes: vec!["multi".into()],
+    };
+    assert_eq!(
+        wording::kept_for(&users),
+        "the other tags a, b and the multi-arch image multi"
+    );
+}
+
+#[test]
+fn an_undo_that_failed_says_what_is_left() {
+    let write = UndoAction::Revert(tag_write());
+    let changed = ChangeError::ChangedMeanwhile {
+        tag: "2.0".into(),
+        expected: digest(1),
+        found: Some(digest(2)),
+    };
+    let batch = UndoFailed {
+        left: UndoAction::Batch(vec![write.clone()]),
+        failures: vec![(write.clone(), changed.clone())],
+        batch_of: Some(3),
+    };
+    assert!(wording::undo_failed(&batch)
+        .starts_with("2 of 3 changes undone; not undone: app:2.0: 2.0 now points at"));
+    let single = UndoFailed {
+        left: write.clone(),
+        failures: vec![(write, changed)],
+        batch_of: None,
+    };
+    assert!(wording::undo_failed(&single).ends_with("Nothing was changed."));
+}
