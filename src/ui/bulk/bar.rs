@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::results::BulkResults;
 use super::retry::{BulkRetry, PendingRetry};
@@ -13,12 +12,22 @@ use super::{BulkKind, ItemState};
 use crate::model::tag_table::apply_pattern;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::bulk::{BulkRun, ItemResult, KeptLost};
+use crate::oci::bulk::{BulkRun, ItemResult};
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::blocked_reasons;
+use crate::wording;
+
+/// What one bulk run works on, as it was when it started.
+#[derive(Clone)]
+struct BulkInput {
+    kind: BulkKind,
+    chosen: Vec<String>,
+    digests: HashMap<String, Digest>,
+    pattern: String,
+}
 
 #[component]
 pub fn BulkBar(
@@ -34,7 +43,6 @@ pub fn BulkBar(
     let retry = expect_context::<BulkRetry>();
     let pattern = RwSignal::new(String::from("{tag}-stable"));
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
-    let running = RwSignal::new(None::<BulkKind>);
     let cancelled = RwSignal::new(false);
     // Checks after a run that concern an image rather than one item.
     let warnings = RwSignal::new(Vec::<String>::new());
@@ -66,37 +74,16 @@ pub fn BulkBar(
     };
     let context = StoredValue::new((registry, repository));
 
-    let run = move |kind: BulkKind, only_failed: bool| {
-        let chosen: Vec<String> = if only_failed {
-            items.with_untracked(|i| {
-                i.iter()
-                    .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
-                    .map(|(t, _)| t.clone())
-                    .collect()
-            })
-        } else {
-            let mut chosen: Vec<String> = selection.tags.get_untracked().into_iter().collect();
-            chosen.sort();
-            chosen
-        };
-        if chosen.is_empty() {
-            return;
-        }
-        items.update(|i| {
-            if !only_failed {
-                i.clear();
-            }
-            for tag in &chosen {
-                i.insert(tag.clone(), ItemState::Waiting);
-            }
-        });
-        running.set(Some(kind));
-        cancelled.set(false);
-        warnings.set(Vec::new());
+    // The run itself; its input is there while it runs, its kind once it is done.
+    let bulk = Action::new_local(move |input: &BulkInput| {
+        let BulkInput {
+            kind,
+            chosen,
+            digests,
+            pattern,
+        } = input.clone();
         let (registry, repository) = context.get_value();
-        let digests = digests.get_untracked();
-        let pattern = pattern.get_untracked();
-        spawn_local(async move {
+        async move {
             let what = match kind {
                 BulkKind::AddTags => format!("Bulk add tag {pattern} in {repository}"),
                 BulkKind::Remove => format!("Bulk remove tags in {repository}"),
@@ -122,7 +109,7 @@ pub fn BulkBar(
                 }
                 BulkKind::Remove => {
                     let removal = client.bulk_remove_tags(&bulk, &unique_marker).await;
-                    warnings.set(removal.lost.iter().map(KeptLost::message).collect());
+                    warnings.set(removal.lost.iter().map(wording::kept_lost).collect());
                     removal.undo
                 }
             };
@@ -161,7 +148,48 @@ pub fn BulkBar(
             }));
             changes.record_with_details(&registry, summary, Ok(UndoAction::Batch(undo)), details);
             ticket.close();
-            running.set(None);
+            kind
+        }
+    });
+    let running = Signal::derive(move || bulk.input().with(|input| input.as_ref().map(|i| i.kind)));
+    let last_kind = Signal::derive(move || {
+        running
+            .get()
+            .or(bulk.value().get())
+            .unwrap_or(BulkKind::AddTags)
+    });
+
+    let run = move |kind: BulkKind, only_failed: bool| {
+        let chosen: Vec<String> = if only_failed {
+            items.with_untracked(|i| {
+                i.iter()
+                    .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
+                    .map(|(t, _)| t.clone())
+                    .collect()
+            })
+        } else {
+            let mut chosen: Vec<String> = selection.tags.get_untracked().into_iter().collect();
+            chosen.sort();
+            chosen
+        };
+        if chosen.is_empty() {
+            return;
+        }
+        items.update(|i| {
+            if !only_failed {
+                i.clear();
+            }
+            for tag in &chosen {
+                i.insert(tag.clone(), ItemState::Waiting);
+            }
+        });
+        cancelled.set(false);
+        warnings.set(Vec::new());
+        bulk.dispatch_local(BulkInput {
+            kind,
+            chosen,
+            digests: digests.get_untracked(),
+            pattern: pattern.get_untracked(),
         });
     };
 
@@ -231,7 +259,7 @@ pub fn BulkBar(
                 </Show>
                 <span class="field-error">{pattern_problem}</span>
             </div>
-            <BulkResults items running retry=move |kind| run(kind, true) />
+            <BulkResults items running last_kind retry=move |kind| run(kind, true) />
             <Show when=move || warnings.with(|w| !w.is_empty())>
                 <ul class="bulk-warnings error-panel" role="alert">
                     {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}

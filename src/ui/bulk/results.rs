@@ -9,15 +9,11 @@ use super::{BulkKind, ItemState};
 #[component]
 pub(super) fn BulkResults(
     items: RwSignal<BTreeMap<String, ItemState>>,
-    running: RwSignal<Option<BulkKind>>,
+    running: Signal<Option<BulkKind>>,
+    /// The kind of the run going on, or of the last one: what Retry runs again.
+    last_kind: Signal<BulkKind>,
     retry: impl Fn(BulkKind) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let last_kind = RwSignal::new(BulkKind::AddTags);
-    Effect::new(move || {
-        if let Some(kind) = running.get() {
-            last_kind.set(kind);
-        }
-    });
     let counts = move || {
         items.with(|i| {
             let done = i
