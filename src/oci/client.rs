@@ -485,8 +485,10 @@ impl StoredKind {
 ///
 /// An adaptive plan counts the stored type of every tag resolved (from the trusted
 /// answer, or the full-Accept answer after a fall back) and sends the Docker list
-/// type plus the single type seen most (Docker v2 until anything is seen; ties go
-/// Docker v2, OCI manifest, OCI index). While at most half the tags seen are of the
+/// type plus the single type seen most (ties go Docker v2, OCI manifest, OCI index).
+/// Until any answer arrived, the first wave's HEADs take turns with the three
+/// choices, so whatever the repository holds, some row's digest comes with the
+/// first round trip instead of after a wasted first pass, preflight and HEAD. While at most half the tags seen are of the
 /// list type or that type (schema 1, artifacts, a registry hiding
 /// Docker-Content-Digest), it sends no first pass, and starts again once that
 /// changes.
@@ -497,6 +499,8 @@ pub struct HeadPlan {
     fixed: Option<Option<FirstPassAccept>>,
     /// Tags seen per [`StoredKind`].
     seen: Cell<[u32; 5]>,
+    /// First passes chosen before any answer arrived (the first wave's turns).
+    opening: Cell<u32>,
     trusted: Cell<u32>,
     fell_back: Cell<u32>,
 }
@@ -521,6 +525,17 @@ impl HeadPlan {
             return fixed;
         }
         let seen = self.seen.get();
+        let total: u32 = seen.iter().sum();
+        if total == 0 {
+            let turn = self.opening.get();
+            self.opening.set(turn.wrapping_add(1));
+            let choices = [
+                FirstPassAccept::DockerManifest,
+                FirstPassAccept::OciManifest,
+                FirstPassAccept::OciIndex,
+            ];
+            return Some(choices[turn as usize % choices.len()]);
+        }
         let count = |kind: StoredKind| seen[kind.index()];
         let mut best = FirstPassAccept::DockerManifest;
         for (candidate, kind) in [
@@ -531,9 +546,8 @@ impl HeadPlan {
                 best = candidate;
             }
         }
-        let total: u32 = seen.iter().sum();
         let served = count(StoredKind::DockerList) + count(Self::kind_of(best));
-        (total == 0 || 2 * served > total).then_some(best)
+        (2 * served > total).then_some(best)
     }
 
     fn kind_of(first_pass: FirstPassAccept) -> StoredKind {

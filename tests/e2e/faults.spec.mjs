@@ -12,7 +12,8 @@ const activity = (page) => page.getByRole('list', { name: 'Activity' }).locator(
 
 async function openRepository(page, faults, repo) {
   await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
-  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 20_000 });
+  // Every digest loaded: scale/many-tags has 2,000 tags behind the proxy here.
+  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 90_000 });
 }
 
 async function startAddTag(page, faults, repo, source, name) {
