@@ -282,6 +282,8 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 .map(|(digest, _)| digest.clone())
                 .collect()
         }))),
+        in_flight: Rc::default(),
+        tickets: Rc::default(),
         batcher: AnswerBatcher::new(data),
         running: Rc::default(),
         plan,
@@ -792,11 +794,12 @@ async fn load_tags(pool: WorkerPool, data: TagData) {
     let listed = pool
         .registry
         .tags(&pool.repository, |page| {
-            data.tags.try_update(|tags| tags.extend_from_slice(page));
-            let mut page = page.to_vec();
-            page.sort_by(|a, b| natural_cmp(a, b));
-            pool.queue.put_last(page);
+            // Workers first: their HEADs leave before the table renders the page.
+            let mut sorted = page.to_vec();
+            sorted.sort_by(|a, b| natural_cmp(a, b));
+            pool.queue.put_last(sorted);
             pool.top_up();
+            data.tags.try_update(|tags| tags.extend_from_slice(page));
         })
         .await;
     settle_listing(data, listed);
@@ -911,6 +914,10 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
             .cloned()
             .collect();
         first.sort_by(|a, b| natural_cmp(a, b));
+        // An answer in flight for a touched tag may predate the change: withdrawn.
+        pool.in_flight
+            .borrow_mut()
+            .retain(|tag, _| !touched.contains(tag));
         let mut unknown: Vec<String> = listing
             .tags
             .iter()
@@ -933,6 +940,11 @@ struct WorkerPool {
     repository: Repository,
     queue: ResolveQueue,
     summarized: Rc<RefCell<HashSet<Digest>>>,
+    /// Tags a worker is resolving now, each with its ticket: a tag queued again
+    /// meanwhile (it came on screen) is not sent twice, and an answer whose ticket
+    /// was withdrawn (a change touched the tag while it was in flight) is dropped.
+    in_flight: Rc<RefCell<HashMap<String, u64>>>,
+    tickets: Rc<std::cell::Cell<u64>>,
     batcher: AnswerBatcher,
     running: Rc<std::cell::Cell<usize>>,
     /// Which first pass each HEAD tries; learns from every answer.
@@ -981,13 +993,17 @@ impl WorkerPool {
             queue,
             summarized,
             batcher,
+            in_flight,
             ..
         } = self;
         while let Some(tag) = queue.next() {
             // A tag may be queued twice (once for being on screen); resolve it once.
-            if batcher.is_known(&tag) {
+            if batcher.is_known(&tag) || in_flight.borrow().contains_key(&tag) {
                 continue;
             }
+            let ticket = self.tickets.get() + 1;
+            self.tickets.set(ticket);
+            in_flight.borrow_mut().insert(tag.clone(), ticket);
             // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
             let resolved = match registry
                 .manifest_head_fast(repository, &tag, &self.plan)
@@ -1002,6 +1018,10 @@ impl WorkerPool {
                 },
                 Err(error) => Err(error),
             };
+            if in_flight.borrow().get(&tag) != Some(&ticket) {
+                continue;
+            }
+            in_flight.borrow_mut().remove(&tag);
             match resolved {
                 Ok((digest, manifest)) => {
                     batcher.record(&tag, Lookup::Ready(digest.clone()));
