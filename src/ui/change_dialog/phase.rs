@@ -8,7 +8,8 @@ use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::wording;
 
-/// Where a change is in its life, shown in the dialog.
+/// Where a change is in its life, shown in the dialog: `Working` while the form's
+/// action runs, then what the action returned.
 #[derive(Clone, PartialEq, Eq)]
 pub(super) enum Phase {
     Editing,
@@ -38,9 +39,23 @@ pub(super) fn with_note(message: String, applied_anyway: Option<&RegistryError>)
     }
 }
 
+/// The phase of a form whose write is an action: its step while it runs, else what
+/// its last run returned (`Editing` before the first).
+pub(super) fn phase_of<I: 'static>(
+    action: Action<I, Phase>,
+    working: impl Fn(&I) -> String,
+) -> Phase {
+    action
+        .input()
+        .with(|input| input.as_ref().map(&working))
+        .map(Phase::Working)
+        .or_else(|| action.value().get())
+        .unwrap_or(Phase::Editing)
+}
+
 /// The outcome area every form shares.
 #[component]
-pub(super) fn PhaseView(phase: RwSignal<Phase>) -> impl IntoView {
+pub(super) fn PhaseView(#[prop(into)] phase: Signal<Phase>) -> impl IntoView {
     move || match phase.get() {
         Phase::Editing | Phase::ConfirmMove { .. } => None,
         Phase::Working(step) => {

@@ -2,14 +2,13 @@
 //! a separate and explicit choice, the image with every tag it takes.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::phase::{failed, short, with_note, Phase, PhaseView};
+use super::phase::{failed, phase_of, short, with_note, Phase, PhaseView};
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::changes::RemovalMethod;
+use crate::oci::changes::{Removal, RemovalMethod};
 use crate::oci::names::{Digest, Repository, Tag};
-use crate::oci::removal_plan::{ImageDelete, RemovalPlan};
+use crate::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
@@ -23,6 +22,31 @@ enum PlanState {
     CheckFailed(String),
 }
 
+/// What the activity list and the dialog say after a removal.
+fn removed(repository: &str, removal: &Removal) -> String {
+    let names: Vec<String> = removal.tags.iter().map(|t| t.to_string()).collect();
+    let how = match removal.method {
+        RemovalMethod::TagDelete => "the registry deleted the tag".to_owned(),
+        RemovalMethod::Placeholder => "this registry cannot delete a tag alone, so the tag was pointed at a placeholder that was then deleted".to_owned(),
+        RemovalMethod::ImageDelete => "the image was deleted".to_owned(),
+    };
+    let kept = if removal.method == RemovalMethod::ImageDelete {
+        String::new()
+    } else if removal.kept.is_empty() {
+        format!(
+            " The image {} stays in the registry, pullable by digest.",
+            short(&removal.digest)
+        )
+    } else {
+        format!(
+            " The image {} is kept for {}.",
+            short(&removal.digest),
+            wording::kept_for(&removal.kept)
+        )
+    };
+    format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest))
+}
+
 #[component]
 pub(super) fn RemoveForm(
     registry: String,
@@ -31,129 +55,124 @@ pub(super) fn RemoveForm(
     digest: Digest,
 ) -> impl IntoView {
     let changes = use_changes();
-    let plan = RwSignal::new(PlanState::Checking);
-    let phase = RwSignal::new(Phase::Editing);
-    {
+    let checked = {
         let (registry, repository, tag, digest) = (
             registry.clone(),
             repository.clone(),
             tag.clone(),
             digest.clone(),
         );
-        spawn_local(async move {
+        LocalResource::new(move || {
             let client = net::registry(&registry, FetchClient::new());
-            let checked = async {
-                let repo = Repository::parse(&repository)?;
-                client.plan_removal(&repo, &tag, &digest).await
-            }
-            .await;
-            plan.try_set(match checked {
-                Ok(known) => PlanState::Known(known),
-                Err(e) => PlanState::CheckFailed(wording::change_error(&e).detail_and_advice()),
-            });
-        });
-    }
-    let remove = {
-        let (registry, repository, tag, digest) = (
-            registry.clone(),
-            repository.clone(),
-            tag.clone(),
-            digest.clone(),
-        );
-        move |whole_image: bool| {
-            let PlanState::Known(RemovalPlan::Ready(choices)) = plan.get_untracked() else {
-                return;
-            };
-            let (registry, repository, tag, digest) = (
-                registry.clone(),
-                repository.clone(),
-                tag.clone(),
-                digest.clone(),
-            );
-            phase.set(Phase::Working(if whole_image {
-                "Deleting the image…".into()
-            } else {
-                format!("Removing {tag}…")
-            }));
-            spawn_local(async move {
-                let ticket =
-                    Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
-                let client =
-                    net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
-                let result = async {
+            let (repository, tag, digest) = (repository.clone(), tag.clone(), digest.clone());
+            async move {
+                let read = async {
                     let repo = Repository::parse(&repository)?;
-                    // Listed again at the moment of acting: a tag added since the
-                    // dialog opened must count too.
-                    let listing = client.tags(&repo, |_| {}).await?;
-                    if whole_image {
-                        let mut expected = choices.users.tags.clone();
-                        expected.push(tag.clone());
-                        client
-                            .delete_image(&repo, &digest, &expected, &listing)
-                            .await
-                    } else {
-                        client
-                            .remove_tag(
-                                &repo,
-                                &Tag::parse(&tag)?,
-                                &digest,
-                                &listing.tags,
-                                &unique_marker(),
-                            )
-                            .await
-                    }
+                    client.plan_removal(&repo, &tag, &digest).await
                 }
                 .await;
-                match result {
-                    Ok(removal) => {
-                        let names: Vec<String> =
-                            removal.tags.iter().map(|t| t.to_string()).collect();
-                        let how = match removal.method {
-                            RemovalMethod::TagDelete => "the registry deleted the tag".to_owned(),
-                            RemovalMethod::Placeholder => "this registry cannot delete a tag alone, so the tag was pointed at a placeholder that was then deleted".to_owned(),
-                            RemovalMethod::ImageDelete => "the image was deleted".to_owned(),
-                        };
-                        let kept = if removal.method == RemovalMethod::ImageDelete {
-                            String::new()
-                        } else if removal.kept.is_empty() {
-                            format!(
-                                " The image {} stays in the registry, pullable by digest.",
-                                short(&removal.digest)
-                            )
-                        } else {
-                            format!(
-                                " The image {} is kept for {}.",
-                                short(&removal.digest),
-                                wording::kept_for(&removal.kept)
-                            )
-                        };
-                        let message = format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest));
-                        let message = with_note(message, removal.applied_anyway.as_deref());
-                        changes.record(
-                            &registry,
-                            message.clone(),
-                            Ok(UndoAction::Restore(Box::new(removal))),
-                        );
-                        phase.set(Phase::Done(message));
-                    }
-                    Err(error) => {
-                        changes.record(
-                            &registry,
-                            format!("Remove {repository}:{tag} ({digest})"),
-                            Err(error.clone()),
-                        );
-                        phase.set(failed(&error));
-                    }
+                match read {
+                    Ok(known) => PlanState::Known(known),
+                    Err(e) => PlanState::CheckFailed(wording::change_error(&e).detail_and_advice()),
                 }
-                ticket.close();
-            });
-        }
+            }
+        })
     };
-    let remove_image = remove.clone();
+    let plan = move || checked.get().unwrap_or(PlanState::Checking);
+    // The removal; its input says whether the whole image goes.
+    let removal = {
+        let (registry, repository, tag, digest) = (
+            registry.clone(),
+            repository.clone(),
+            tag.clone(),
+            digest.clone(),
+        );
+        Action::new_local(
+            move |&(whole_image, ref choices): &(bool, RemovalChoices)| {
+                let (registry, repository, tag, digest, choices) = (
+                    registry.clone(),
+                    repository.clone(),
+                    tag.clone(),
+                    digest.clone(),
+                    choices.clone(),
+                );
+                async move {
+                    let ticket =
+                        Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
+                    let client =
+                        net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+                    let result = async {
+                        let repo = Repository::parse(&repository)?;
+                        // Listed again at the moment of acting: a tag added since the
+                        // dialog opened must count too.
+                        let listing = client.tags(&repo, |_| {}).await?;
+                        if whole_image {
+                            let mut expected = choices.users.tags.clone();
+                            expected.push(tag.clone());
+                            client
+                                .delete_image(&repo, &digest, &expected, &listing)
+                                .await
+                        } else {
+                            client
+                                .remove_tag(
+                                    &repo,
+                                    &Tag::parse(&tag)?,
+                                    &digest,
+                                    &listing.tags,
+                                    &unique_marker(),
+                                )
+                                .await
+                        }
+                    }
+                    .await;
+                    let phase = match result {
+                        Ok(removal) => {
+                            let message = with_note(
+                                removed(&repository, &removal),
+                                removal.applied_anyway.as_deref(),
+                            );
+                            changes.record(
+                                &registry,
+                                message.clone(),
+                                Ok(UndoAction::Restore(Box::new(removal))),
+                            );
+                            Phase::Done(message)
+                        }
+                        Err(error) => {
+                            changes.record(
+                                &registry,
+                                format!("Remove {repository}:{tag} ({digest})"),
+                                Err(error.clone()),
+                            );
+                            failed(&error)
+                        }
+                    };
+                    ticket.close();
+                    phase
+                }
+            },
+        )
+    };
+    let working_tag = StoredValue::new(tag.clone());
+    let phase = Signal::derive(move || {
+        phase_of(removal, |(whole_image, _)| {
+            if *whole_image {
+                "Deleting the image…".into()
+            } else {
+                format!("Removing {}…", working_tag.get_value())
+            }
+        })
+    });
+    let remove = move |whole_image: bool| {
+        let Some(PlanState::Known(RemovalPlan::Ready(choices))) = checked.get_untracked() else {
+            return;
+        };
+        removal.dispatch_local((whole_image, choices));
+    };
     let seen = digest.clone();
     view! {
         <p>{format!("{tag} points at ")}<code>{digest.to_string()}</code></p>
-        {move || match plan.get() {
+        {move || match plan() {
             PlanState::Checking => view! { <p class="working" role="status">"Checking which other tags use this image…"</p> }.into_any(),
             PlanState::CheckFailed(message) => view! { <p class="error-panel" role="alert">{message} " Nothing was changed."</p> }.into_any(),
             PlanState::Known(RemovalPlan::Changed { found }) => view! {
@@ -165,8 +184,6 @@ pub(super) fn RemoveForm(
             PlanState::Known(RemovalPlan::Ready(choices)) => {
                 let users = &choices.users;
                 let list_incomplete = choices.list_incomplete;
-                let remove = remove.clone();
-                let remove_image = remove_image.clone();
                 let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed { .. });
                 let mut reasons = Vec::new();
                 if users.is_empty() {
@@ -201,7 +218,7 @@ pub(super) fn RemoveForm(
                             <details class="delete-image">
                                 <summary>"Delete the image instead…"</summary>
                                 <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
-                                <button type="button" class="danger" disabled=busy on:click=move |_| remove_image(true)>{label}</button>
+                                <button type="button" class="danger" disabled=busy on:click=move |_| remove(true)>{label}</button>
                             </details>
                         }.into_any())
                     }

@@ -3,10 +3,10 @@
 //! (Copy); a tag that exists elsewhere asks before it is moved.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::phase::{
-    failed, repository_problem, short, tag_problem, with_note, Phase, PhaseView, ValidatedInput,
+    failed, phase_of, repository_problem, short, tag_problem, with_note, Phase, PhaseView,
+    ValidatedInput,
 };
 use crate::net;
 use crate::net::FetchClient;
@@ -16,36 +16,42 @@ use crate::oci::undo::UndoAction;
 use crate::ui::activity::{use_changes, Changes};
 use crate::ui::journal::Ticket;
 
-/// Records the outcome of a tag write and moves the dialog on: a tag that exists
-/// elsewhere asks for confirmation; anything else lands in the activity list.
+/// Records the outcome of a tag write and says where the dialog goes next: a tag that
+/// exists elsewhere asks for confirmation; anything else lands in the activity list.
 fn settle_tag_write(
     changes: Changes,
-    phase: RwSignal<Phase>,
     registry: &str,
     attempt: String,
     result: Result<(TagWrite, String), ChangeError>,
-) {
+) -> Phase {
     match result {
-        Err(ChangeError::WouldMove { current, new, .. }) => {
-            phase.set(Phase::ConfirmMove { current, new })
-        }
+        Err(ChangeError::WouldMove { current, new, .. }) => Phase::ConfirmMove { current, new },
         Ok((write, message)) => {
             let message = with_note(message, write.applied_anyway.as_deref());
             changes.record(registry, message.clone(), Ok(UndoAction::Revert(write)));
-            phase.set(Phase::Done(message));
+            Phase::Done(message)
         }
         Err(error) => {
             changes.record(registry, attempt, Err(error.clone()));
-            phase.set(failed(&error));
+            failed(&error)
         }
     }
+}
+
+/// One run of the form: the tag (and, for a copy, the target repository) as they
+/// were when it started, and the digest a confirmed move replaces.
+#[derive(Clone)]
+struct TagInput {
+    tag: Tag,
+    to: Option<Repository>,
+    move_from: Option<Digest>,
 }
 
 /// Shown when the target tag points at another image: both digests, and the button
 /// that moves the tag.
 #[component]
 fn MoveConfirmation(
-    phase: RwSignal<Phase>,
+    phase: Signal<Phase>,
     target: Signal<String>,
     on_confirm: Callback<Digest>,
 ) -> impl IntoView {
@@ -77,33 +83,23 @@ pub(super) fn TagForm(
     // Copy only: the repository the image is copied to.
     let target = RwSignal::new(String::new());
     let name = RwSignal::new(tag.unwrap_or_default());
-    let phase = RwSignal::new(Phase::Editing);
     let cancelled = RwSignal::new(false);
+    // The copy's current step, while it copies.
+    let step = RwSignal::new(None::<String>);
     let valid = move || {
         (!copy || Repository::parse(&target.get()).is_ok()) && Tag::parse(&name.get()).is_ok()
     };
     let shown_digest = digest.to_string();
-    let run = Callback::new(move |move_from: Option<Digest>| {
-        let Ok(tag) = Tag::parse(&name.get_untracked()) else {
-            return;
-        };
-        let to = match copy.then(|| Repository::parse(&target.get_untracked())) {
-            None => None,
-            Some(Ok(to)) => Some(to),
-            Some(Err(_)) => return,
-        };
+    let working_repository = StoredValue::new(repository.clone());
+    let write = Action::new_local(move |input: &TagInput| {
+        let TagInput { tag, to, move_from } = input.clone();
         let (registry, repository, digest, source) = (
             registry.clone(),
             repository.clone(),
             digest.clone(),
             source.clone(),
         );
-        phase.set(Phase::Working(match to {
-            None => format!("Tagging {repository}:{tag}…"),
-            Some(_) => "Reading the image…".into(),
-        }));
-        cancelled.set(false);
-        spawn_local(async move {
+        async move {
             let attempt = match &to {
                 None => format!("Tag {repository}:{tag} from {source} ({digest})"),
                 Some(to) => format!("Copy {repository}:{source} ({digest}) to {to}:{tag}"),
@@ -129,14 +125,15 @@ pub(super) fn TagForm(
                     return Ok((write, message));
                 };
                 let (write, report) = client
-                    .copy_image(&from, &manifest, to, &tag, move_from.as_ref(), |step| {
-                        phase.set(Phase::Working(format!(
+                    .copy_image(&from, &manifest, to, &tag, move_from.as_ref(), |progress| {
+                        step.set(Some(format!(
                             "Copying: step {} of {} ({})",
-                            step.done + 1,
-                            step.total,
-                            step.what
+                            progress.done + 1,
+                            progress.total,
+                            progress.what
                         )));
-                        !cancelled.get_untracked()
+                        // A closed dialog cancels nothing: the copy goes on to the activity list.
+                        !cancelled.try_get_untracked().unwrap_or(false)
                     })
                     .await?;
                 let message = format!(
@@ -153,9 +150,30 @@ pub(super) fn TagForm(
                 Ok((write, message))
             }
             .await;
-            settle_tag_write(changes, phase, &registry, attempt, result);
+            let phase = settle_tag_write(changes, &registry, attempt, result);
             ticket.close();
-        });
+            phase
+        }
+    });
+    let phase = Signal::derive(move || {
+        phase_of(write, |input| match (&input.to, step.get()) {
+            (None, _) => format!("Tagging {}:{}…", working_repository.get_value(), input.tag),
+            (Some(_), Some(step)) => step,
+            (Some(_), None) => "Reading the image…".into(),
+        })
+    });
+    let run = Callback::new(move |move_from: Option<Digest>| {
+        let Ok(tag) = Tag::parse(&name.get_untracked()) else {
+            return;
+        };
+        let to = match copy.then(|| Repository::parse(&target.get_untracked())) {
+            None => None,
+            Some(Ok(to)) => Some(to),
+            Some(Err(_)) => return,
+        };
+        cancelled.set(false);
+        step.set(None);
+        write.dispatch_local(TagInput { tag, to, move_from });
     });
     let move_target = Signal::derive(move || {
         if copy {
@@ -184,11 +202,11 @@ pub(super) fn TagForm(
         >
             <p>"Image " <code>{shown_digest}</code> {copy.then_some(". Blobs are mounted, not downloaded.")}</p>
             {fields}
-            <button type="submit" disabled=move || !valid() || matches!(phase.get(), Phase::Working(_))>
+            <button type="submit" disabled=move || !valid() || write.pending().get()>
                 {if copy { "Copy to repository" } else { "Add tag" }}
             </button>
             // Copy stops between two steps, before the tag is written: nothing half-done.
-            <Show when=move || copy && matches!(phase.get(), Phase::Working(_))>
+            <Show when=move || copy && write.pending().get()>
                 <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
                     "Cancel"
                 </button>
