@@ -1,0 +1,280 @@
+//! The tab's list of changes: what each one did, its result, and its Undo; kept in
+//! session storage so Undo survives a reload.
+
+use std::ops::Deref;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::oci::changes::ChangeError;
+use crate::oci::intent::Intent;
+use crate::oci::undo::UndoAction;
+use crate::ui::browser;
+use crate::ui::journal;
+use crate::wording;
+
+/// Where the activity list lives between reloads of this tab: with it, Undo still
+/// works after a reload (until the registry's garbage collection runs).
+const ACTIVITY_KEY: &str = "tagdeck.activity";
+
+/// Which tags `action`'s change touched (and its undo touches), for the views to refresh.
+pub(super) fn touched_by(action: &UndoAction, registry: &str) -> Vec<Touched> {
+    action
+        .touched()
+        .into_iter()
+        .map(|(repository, tags)| Touched {
+            registry: registry.to_owned(),
+            repository: repository.to_string(),
+            tags: tags.iter().map(ToString::to_string).collect(),
+        })
+        .collect()
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryState {
+    Done,
+    Failed {
+        message: String,
+        outcome: String,
+    },
+    Undoing,
+    Retrying,
+    /// Reading the registry for an interrupted change.
+    Checking,
+    Undone,
+    UndoFailed {
+        message: String,
+    },
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: usize,
+    pub registry: String,
+    pub summary: String,
+    pub state: EntryState,
+    pub undo: Option<UndoAction>,
+    /// One line per item, for bulk changes.
+    pub details: Vec<String>,
+    /// An interrupted change found not applied: what Retry runs again.
+    #[serde(default)]
+    pub retry: Option<Vec<Intent>>,
+    /// An interrupted change whose state could not be read yet: Check again.
+    #[serde(default)]
+    pub unchecked: Option<Vec<Intent>>,
+}
+
+/// Which tags a change touched, so views refresh just those.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Touched {
+    pub registry: String,
+    pub repository: String,
+    pub tags: Vec<String>,
+}
+
+/// The activity list, and a counter that views showing registry content watch to
+/// refresh after a change.
+#[derive(Clone, Copy)]
+pub struct ActivityLog {
+    pub entries: RwSignal<Vec<Entry>>,
+    pub version: RwSignal<u64>,
+    /// What the last change touched, per repository (set with each `version` bump).
+    pub touched: StoredValue<Vec<Touched>>,
+    /// Whether the list (and its Undo data) is safe in session storage; when not,
+    /// the user is told that a reload loses Undo.
+    pub(super) saved: RwSignal<bool>,
+    /// Entries of an earlier page load that could not be read back.
+    pub(super) unreadable: RwSignal<usize>,
+}
+
+/// Tab-wide state for changes: the activity list (`ActivityLog`, reached through
+/// `Deref`) and the writes its entries offer (Undo, Retry, Check again), each a
+/// Leptos action.
+#[derive(Clone, Copy)]
+pub struct Changes {
+    log: ActivityLog,
+    pub(super) undo: Action<usize, ()>,
+    pub(super) retry: Action<usize, ()>,
+    pub(super) check_again: Action<usize, ()>,
+}
+
+impl Deref for Changes {
+    type Target = ActivityLog;
+
+    fn deref(&self) -> &ActivityLog {
+        &self.log
+    }
+}
+
+impl Changes {
+    pub fn provide() -> Changes {
+        let (entries, unreadable) = load_entries();
+        let log = ActivityLog {
+            entries: RwSignal::new(entries),
+            version: RwSignal::new(0),
+            touched: StoredValue::new(Vec::new()),
+            saved: RwSignal::new(true),
+            unreadable: RwSignal::new(unreadable),
+        };
+        let changes = Changes {
+            log,
+            undo: Action::new_local(move |id: &usize| log.undo(*id)),
+            retry: Action::new_local(move |id: &usize| log.retry(*id)),
+            check_again: Action::new_local(move |id: &usize| log.check_again(*id)),
+        };
+        for interrupted in journal::take_interrupted() {
+            let id = log.add_interrupted(interrupted);
+            changes.check_again.dispatch_local(id);
+        }
+        // The outside world: the tab's session storage.
+        Effect::new(move || {
+            let json = log.entries.with(serde_json::to_string);
+            let saved = json.is_ok_and(|json| browser::session_store(ACTIVITY_KEY, &json));
+            log.saved.set(saved);
+        });
+        provide_context(changes);
+        changes
+    }
+}
+
+impl ActivityLog {
+    pub fn record(&self, registry: &str, summary: String, result: Result<UndoAction, ChangeError>) {
+        self.record_with_details(registry, summary, result, Vec::new());
+    }
+
+    pub fn record_with_details(
+        &self,
+        registry: &str,
+        summary: String,
+        result: Result<UndoAction, ChangeError>,
+        details: Vec<String>,
+    ) {
+        let (state, undo) = match result {
+            Ok(undo) => (EntryState::Done, (!undo.is_noop()).then_some(undo)),
+            // Whatever was written before the failure can still be undone.
+            Err(error) => {
+                let message = wording::change_error(&error);
+                (
+                    EntryState::Failed {
+                        message: message.detail_and_advice(),
+                        outcome: message.outcome,
+                    },
+                    error.written().cloned().map(UndoAction::from),
+                )
+            }
+        };
+        let touched = undo
+            .as_ref()
+            .map(|u| touched_by(u, registry))
+            .unwrap_or_default();
+        self.insert(Entry {
+            id: 0,
+            registry: registry.to_owned(),
+            summary,
+            state,
+            undo,
+            details,
+            retry: None,
+            unchecked: None,
+        });
+        self.announce(touched);
+    }
+
+    /// Puts `entry` first in the list under a fresh id, and returns that id.
+    pub(super) fn insert(&self, mut entry: Entry) -> usize {
+        // Unique even after unreadable entries were dropped on reload: an id taken
+        // twice could make Undo undo the wrong change.
+        let id = self.next_id();
+        entry.id = id;
+        self.entries.update(|entries| entries.insert(0, entry));
+        id
+    }
+
+    /// The entry `id` as it is now.
+    pub(super) fn entry(&self, id: usize) -> Option<Entry> {
+        self.entries
+            .with_untracked(|e| e.iter().find(|e| e.id == id).cloned())
+    }
+
+    /// Changes the entry `id`, if it is still there.
+    pub(super) fn update_entry(&self, id: usize, change: impl FnOnce(&mut Entry)) {
+        self.entries.update(|entries| {
+            if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
+                change(entry);
+            }
+        });
+    }
+
+    /// Sets an entry's state, and what is left to undo.
+    pub(super) fn settle(&self, id: usize, state: EntryState, undo: Option<UndoAction>) {
+        self.update_entry(id, |entry| {
+            entry.state = state;
+            entry.undo = undo;
+        });
+    }
+
+    /// Tells the views that the registry changed, and where.
+    pub(super) fn announce(&self, touched: Vec<Touched>) {
+        self.touched.set_value(touched);
+        self.version.update(|v| *v += 1);
+    }
+
+    /// An id no entry has, even after unreadable entries were dropped on reload.
+    fn next_id(&self) -> usize {
+        self.entries
+            .with_untracked(|entries| entries.iter().map(|e| e.id + 1).max().unwrap_or(0))
+    }
+}
+
+/// The activity of earlier loads of this tab, and how many entries could not be read
+/// back (an entry whose manifest no longer matches its digest is dropped, never used).
+fn load_entries() -> (Vec<Entry>, usize) {
+    let Some(json) = browser::session_stored(ACTIVITY_KEY) else {
+        return (Vec::new(), 0);
+    };
+    let values: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap_or_default();
+    let total = values.len();
+    let entries: Vec<Entry> = values
+        .into_iter()
+        .filter_map(|value| serde_json::from_value::<Entry>(value).ok())
+        .map(|mut entry| {
+            match entry.state {
+                EntryState::Undoing => {
+                    entry.state = EntryState::UndoFailed {
+                        message: "The page was reloaded while this undo ran: check the tags, \
+                                  then Undo again for what is left."
+                            .into(),
+                    }
+                }
+                // A retry writes through the journal: the reload reconciles it anew;
+                // a check left its intents on the entry for Check again.
+                EntryState::Retrying | EntryState::Checking => {
+                    entry.state = EntryState::Failed {
+                        message: "The page was reloaded while this ran: the registry is \
+                                  read again for it (Check again, or the entry that \
+                                  reconciles it)."
+                            .into(),
+                        outcome: String::new(),
+                    }
+                }
+                _ => {}
+            }
+            entry
+        })
+        .collect();
+    let unreadable = total - entries.len();
+    (entries, unreadable)
+}
+
+pub fn use_changes() -> Changes {
+    expect_context::<Changes>()
+}
+
+/// A value no other placeholder manifest has: the time and a random number.
+pub fn unique_marker() -> String {
+    format!(
+        "{}-{}",
+        js_sys::Date::new_0().to_iso_string(),
+        (js_sys::Math::random() * 1e9) as u64
+    )
+}

@@ -1,0 +1,154 @@
+//! Changes a previous load left unfinished: the registry is read again and the
+//! activity list says what is true now, with Undo for what was applied and Retry for
+//! what was not. What cannot be read (a registry that needs a sign-in: the
+//! credentials were not kept) stays on the entry for Check again.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+
+use super::changes::{touched_by, ActivityLog, Entry, EntryState};
+use super::unique_marker;
+use crate::net;
+use crate::net::FetchClient;
+use crate::oci::recovery::Outcome;
+use crate::oci::undo::UndoAction;
+use crate::ui::journal::{Pending, Ticket};
+use crate::wording;
+
+impl ActivityLog {
+    /// Lists a change the journal found unfinished, to be checked; returns its id.
+    pub(super) fn add_interrupted(&self, interrupted: Pending) -> usize {
+        self.insert(Entry {
+            id: 0,
+            registry: interrupted.registry,
+            summary: format!("Interrupted: {}", interrupted.summary),
+            state: EntryState::Checking,
+            undo: None,
+            details: Vec::new(),
+            retry: None,
+            unchecked: Some(interrupted.intents),
+        })
+    }
+
+    /// Reads the registry for the intents of `id` that could not be read yet.
+    pub(super) fn check_again(self, id: usize) -> impl Future<Output = ()> {
+        let entry = self.entry(id);
+        async move {
+            let Some(mut entry) = entry else {
+                return;
+            };
+            let Some(intents) = entry.unchecked.take() else {
+                return;
+            };
+            let registry = net::registry(&entry.registry, FetchClient::new());
+            let mut now = Vec::new();
+            let mut undo: Vec<UndoAction> = entry.undo.into_iter().collect();
+            let mut retry = entry.retry.unwrap_or_default();
+            let mut unclear = Vec::new();
+            let mut unchecked = Vec::new();
+            for intent in intents {
+                match registry.reconcile(&intent).await {
+                    Ok(found) => {
+                        match found.outcome {
+                            Outcome::Applied(written) => undo.push(UndoAction::from(written)),
+                            Outcome::NotApplied => retry.push(intent),
+                            Outcome::Neither => unclear.push(found.now.clone()),
+                        }
+                        now.push(found.now);
+                    }
+                    Err(error) => {
+                        let message = wording::error(&error);
+                        now.push(format!(
+                            "could not be read ({}: {})",
+                            message.headline, message.advice
+                        ));
+                        unchecked.push(intent);
+                    }
+                }
+            }
+            let mut outcome = Vec::new();
+            if !undo.is_empty() {
+                outcome.push("What was applied can be undone.".to_owned());
+            }
+            if !retry.is_empty() {
+                outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
+            }
+            if !unclear.is_empty() {
+                outcome.push(format!(
+                    "Changed meanwhile, so neither Undo nor Retry is offered for: {}.",
+                    unclear.join("; ")
+                ));
+            }
+            if !unchecked.is_empty() {
+                outcome.push(
+                    "What could not be read is kept: Check again (after signing in, if the \
+                     registry asks for it)."
+                        .to_owned(),
+                );
+            }
+            let state = EntryState::Failed {
+                message: format!(
+                    "The page was reloaded or closed while this change ran. \
+                     The registry, read again now: {}.",
+                    now.join("; ")
+                ),
+                outcome: outcome.join(" "),
+            };
+            self.update_entry(id, |entry| {
+                entry.state = state;
+                entry.undo = UndoAction::collect(undo);
+                entry.retry = (!retry.is_empty()).then_some(retry);
+                entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
+            });
+            self.version.update(|v| *v += 1);
+        }
+    }
+
+    /// Runs the not-applied part of an interrupted change again.
+    pub(super) fn retry(self, id: usize) -> impl Future<Output = ()> {
+        let started = self.entry(id).and_then(|entry| {
+            let intents = entry.retry.clone()?;
+            self.update_entry(id, |entry| {
+                entry.retry = None;
+                entry.state = EntryState::Retrying;
+            });
+            Some((entry, intents))
+        });
+        async move {
+            let Some((entry, intents)) = started else {
+                return;
+            };
+            let ticket = Ticket::open(&entry.registry, &entry.summary);
+            let registry =
+                net::registry(&entry.registry, FetchClient::new()).journaled(ticket.recorder());
+            let mut undo: Vec<UndoAction> = entry.undo.into_iter().collect();
+            let mut problems = Vec::new();
+            for intent in &intents {
+                match registry.retry(intent, &unique_marker()).await {
+                    Ok(written) => undo.push(UndoAction::from(written)),
+                    Err(error) => {
+                        undo.extend(error.written().cloned().map(UndoAction::from));
+                        problems.push(wording::change_error(&error).detail_and_outcome());
+                    }
+                }
+            }
+            let state = if problems.is_empty() {
+                EntryState::Done
+            } else {
+                EntryState::Failed {
+                    message: format!("Retry failed: {}", problems.join("; ")),
+                    outcome: String::new(),
+                }
+            };
+            let undo = UndoAction::collect(undo);
+            let touched = undo
+                .as_ref()
+                .map(|u| touched_by(u, &entry.registry))
+                .unwrap_or_default();
+            self.settle(id, state, undo);
+            ticket.close();
+            self.announce(touched);
+        }
+    }
+}

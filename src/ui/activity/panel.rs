@@ -1,0 +1,99 @@
+//! The activity list on screen: each entry with its result and its Undo, Retry or
+//! Check again.
+
+use leptos::prelude::*;
+
+use super::changes::{Entry, EntryState};
+use super::use_changes;
+
+#[component]
+pub fn ActivityPanel() -> impl IntoView {
+    let changes = use_changes();
+    view! {
+        <Show when=move || { changes.entries.with(|e| !e.is_empty()) || changes.unreadable.get() > 0 }>
+            <section class="panel activity" aria-labelledby="activity-heading">
+                <h2 id="activity-heading">"Activity in this tab"</h2>
+                <Show when=move || !changes.saved.get()>
+                    <p class="error-panel" role="alert">
+                        "This tab's storage is full or disabled: the Undo data below is lost if the page is reloaded. Undo what you need before reloading."
+                    </p>
+                </Show>
+                <Show when=move || { changes.unreadable.get() > 0 }>
+                    <p class="error-panel" role="alert">
+                        {move || format!("{} earlier changes of this tab could not be read back after the reload; their Undo is not available.", changes.unreadable.get())}
+                    </p>
+                </Show>
+                <ol class="activity-list" aria-label="Activity">
+                    <For each=move || changes.entries.get() key=|e| (e.id, format!("{:?}", state_key(&e.state))) let:entry>
+                        <ActivityRow entry />
+                    </For>
+                </ol>
+            </section>
+        </Show>
+    }
+}
+
+fn state_key(state: &EntryState) -> &'static str {
+    match state {
+        EntryState::Done => "done",
+        EntryState::Failed { .. } => "failed",
+        EntryState::Undoing => "undoing",
+        EntryState::Retrying => "retrying",
+        EntryState::Checking => "checking",
+        EntryState::Undone => "undone",
+        EntryState::UndoFailed { .. } => "undo-failed",
+    }
+}
+
+#[component]
+fn ActivityRow(entry: Entry) -> impl IntoView {
+    let changes = use_changes();
+    let id = entry.id;
+    let (status, detail, can_undo) = match &entry.state {
+        EntryState::Done => ("done", None, entry.undo.is_some()),
+        // A failure after a write keeps its Undo.
+        EntryState::Failed { message, outcome } => (
+            "failed",
+            Some(format!("{message} {outcome}")),
+            entry.undo.is_some(),
+        ),
+        EntryState::Undoing => ("undoing…", None, false),
+        EntryState::Retrying => ("retrying…", None, false),
+        EntryState::Checking => ("checking…", None, false),
+        EntryState::Undone => ("undone", None, false),
+        // What is left can be tried again (the network may be back).
+        EntryState::UndoFailed { message } => {
+            ("undo failed", Some(message.clone()), entry.undo.is_some())
+        }
+    };
+    // A check reads the registry while it runs: asking again meanwhile would read it twice.
+    let checking = changes.check_again.pending();
+    view! {
+        <li class=format!("activity-entry {}", state_key(&entry.state))>
+            <span class="activity-status">{status}</span>
+            " "
+            <span class="activity-summary">{entry.summary.clone()}</span>
+            {detail.map(|d| view! { <p class="activity-detail">{d}</p> })}
+            {(!entry.details.is_empty())
+                .then(|| {
+                    view! {
+                        <details class="activity-items">
+                            <summary>{format!("{} items", entry.details.len())}</summary>
+                            <ul>{entry.details.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+                        </details>
+                    }
+                })}
+            <Show when=move || can_undo>
+                <button type="button" on:click=move |_| { changes.undo.dispatch_local(id); }>"Undo"</button>
+            </Show>
+            {entry
+                .retry
+                .is_some()
+                .then(|| view! { <button type="button" on:click=move |_| { changes.retry.dispatch_local(id); }>"Retry"</button> })}
+            {entry
+                .unchecked
+                .is_some()
+                .then(|| view! { <button type="button" disabled=move || checking.get() on:click=move |_| { changes.check_again.dispatch_local(id); }>"Check again"</button> })}
+        </li>
+    }
+}

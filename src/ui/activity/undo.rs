@@ -1,0 +1,38 @@
+//! Undo of an entry of the activity list: what is left to undo stays on the entry.
+
+use std::future::Future;
+
+use super::changes::{touched_by, ActivityLog, EntryState};
+use super::unique_marker;
+use crate::net;
+use crate::net::FetchClient;
+use crate::wording;
+
+impl ActivityLog {
+    /// The undo of entry `id`: marked as running at once (the mark is stored, so a
+    /// reload in the middle says so), then run.
+    pub(super) fn undo(self, id: usize) -> impl Future<Output = ()> {
+        let started = self.entry(id).and_then(|entry| {
+            let action = entry.undo?;
+            self.settle(id, EntryState::Undoing, Some(action.clone()));
+            Some((entry.registry, action))
+        });
+        async move {
+            let Some((registry_address, action)) = started else {
+                return;
+            };
+            let registry = net::registry(&registry_address, FetchClient::new());
+            let (state, left) = match registry.undo(&action, &unique_marker).await {
+                Ok(()) => (EntryState::Undone, None),
+                Err(failed) => (
+                    EntryState::UndoFailed {
+                        message: wording::undo_failed(&failed),
+                    },
+                    Some(failed.left),
+                ),
+            };
+            self.settle(id, state, left);
+            self.announce(touched_by(&action, &registry_address));
+        }
+    }
+}
