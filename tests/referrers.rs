@@ -432,6 +432,21 @@ fn an_api_answer_that_is_not_an_index_means_no_api() {
         "{:?}",
         list.api
     );
+
+    // No answer the page can read (distribution's 404 for an unrouted path carries
+    // no CORS headers): no API, and the tags are still read.
+    let http = ScriptedHttp::new(|request| {
+        if request.url.contains("/referrers/") {
+            Err(TransportFailure::Network("Failed to fetch".into()))
+        } else {
+            Ok(response(404, &[], b""))
+        }
+    });
+    let client = Registry::new("http://registry.test", &http);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.api, ApiSupport::Unsupported);
+    assert_eq!(http.sent.borrow().len(), 5);
 }
 
 #[test]

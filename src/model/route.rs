@@ -14,6 +14,11 @@ pub enum View {
         repository: String,
         reference: String,
     },
+    /// Where a digest is used across the registry (`?view=find&digest=…`); the
+    /// digest is what the user typed, validated by the view.
+    FindDigest {
+        digest: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -29,6 +34,8 @@ impl Route {
         let mut registry = None;
         let mut repository = None;
         let mut reference = None;
+        let mut find = false;
+        let mut digest = String::new();
         for pair in search.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = percent_decode(value);
@@ -39,10 +46,13 @@ impl Route {
                 "registry" => registry = Some(value),
                 "repo" => repository = Some(value),
                 "ref" => reference = Some(value),
+                "view" => find = value == "find",
+                "digest" => digest = value,
                 _ => {}
             }
         }
         let view = match (repository, reference) {
+            _ if find => View::FindDigest { digest },
             (Some(repository), Some(reference)) => View::Image {
                 repository,
                 reference,
@@ -68,6 +78,12 @@ impl Route {
             } => {
                 pairs.push(("repo", repository));
                 pairs.push(("ref", reference));
+            }
+            View::FindDigest { digest } => {
+                pairs.push(("view", "find"));
+                if !digest.is_empty() {
+                    pairs.push(("digest", digest));
+                }
             }
         }
         if pairs.is_empty() {
@@ -185,6 +201,18 @@ mod tests {
                 view: View::Image {
                     repository: "a".into(),
                     reference: "sha256:abc".into(),
+                },
+            },
+            Route {
+                registry: None,
+                view: View::FindDigest {
+                    digest: "sha256:abc".into(),
+                },
+            },
+            Route {
+                registry: None,
+                view: View::FindDigest {
+                    digest: String::new(),
                 },
             },
         ] {

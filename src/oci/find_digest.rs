@@ -74,7 +74,7 @@ pub enum Gap {
     /// The repository's tag list could not be read at all.
     TagsUnreadable {
         repository: Repository,
-        problem: String,
+        problem: RegistryError,
     },
     /// The repository's tag list may lack pages.
     TagsIncomplete { repository: Repository },
@@ -84,13 +84,13 @@ pub enum Gap {
     TagUnreadable {
         repository: Repository,
         tag: Tag,
-        problem: String,
+        problem: RegistryError,
     },
     /// An index whose entries could not be read.
     IndexUnreadable {
         repository: Repository,
         tag: Tag,
-        problem: String,
+        problem: RegistryError,
     },
     /// More indexes than [`MAX_INDEXES_READ`]: this one was not read.
     IndexNotRead { repository: Repository, tag: Tag },
@@ -129,7 +129,7 @@ struct Shared<P, U> {
     report: FindReport,
     /// Index digest → the platform it gives the target, `None` when it does not
     /// list it. Each index is read once per search, whichever repositories tag it.
-    indexes: HashMap<Digest, Result<Option<Option<String>>, String>>,
+    indexes: HashMap<Digest, Result<Option<Option<String>>, RegistryError>>,
     on_progress: P,
     on_use: U,
 }
@@ -236,7 +236,7 @@ impl<C: HttpClient> Registry<C> {
             Err(error) => {
                 shared.borrow_mut().gap(Gap::TagsUnreadable {
                     repository: repository.clone(),
-                    problem: error.to_string(),
+                    problem: error,
                 });
                 return Ok(());
             }
@@ -282,7 +282,7 @@ impl<C: HttpClient> Registry<C> {
                         Err(error) => shared.gap(Gap::TagUnreadable {
                             repository: repository.clone(),
                             tag,
-                            problem: error.to_string(),
+                            problem: error,
                         }),
                     }
                 }
@@ -362,7 +362,7 @@ impl<C: HttpClient> Registry<C> {
                             .then(|| entry.platform.as_ref().map(|p| p.label()))
                     })),
                     Err(error) if ends_search(&error) => return Err(error),
-                    Err(error) => Err(error.to_string()),
+                    Err(error) => Err(error),
                 };
                 let mut shared = shared.borrow_mut();
                 shared.progress(|p| p.indexes_read += 1);

@@ -16,6 +16,7 @@ pub mod media;
 pub mod names;
 pub mod pagination;
 pub mod recovery;
+pub mod referrer_changes;
 pub mod referrers;
 pub mod removal_plan;
 pub mod undo;

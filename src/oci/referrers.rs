@@ -327,6 +327,12 @@ impl<C: HttpClient> Registry<C> {
                 Err(RegistryError::Invalid { status: 400, .. }) if pages == 1 => {
                     return Ok(ApiSupport::Unsupported)
                 }
+                // Across origins, distribution answers a path it does not route (no
+                // referrers API) without its CORS headers: the browser sees no answer.
+                // A registry truly unreachable fails the tag reads below too.
+                Err(RegistryError::Network { .. }) if pages == 1 => {
+                    return Ok(ApiSupport::Unsupported)
+                }
                 Err(error) if pages == 1 => return Ok(ApiSupport::Failed(error.to_string())),
                 Err(error) => {
                     list.warnings.push(format!(

@@ -59,6 +59,18 @@ pub fn recent_registries() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Drops `address` from the remembered registries; the list as it is now.
+pub fn forget_registry(address: &str) -> Vec<String> {
+    let updated: Vec<String> = recent_registries()
+        .into_iter()
+        .filter(|r| r != address)
+        .collect();
+    if let Ok(json) = serde_json::to_string(&updated) {
+        browser::store(RECENT_KEY, &json);
+    }
+    updated
+}
+
 fn remember_registry(address: &str) {
     let updated = remember(&recent_registries(), address);
     if let Ok(json) = serde_json::to_string(&updated) {

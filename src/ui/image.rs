@@ -19,6 +19,7 @@ use crate::ui::browser;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
+use crate::ui::referrers::ReferrersSection;
 use crate::ui::router::Link;
 use crate::ui::sign_in::{blocked_reasons, AccessNotice};
 use crate::wording;
@@ -170,6 +171,7 @@ fn ImageBody(
             <dd>
                 <code class="full-digest">{digest.clone()}</code>
                 <CopyButton text=digest.clone() label="Copy digest" />
+                <Link class="find-where-used" view=View::FindDigest { digest: digest.clone() }>"Find where used"</Link>
             </dd>
             <dt>"Media type"</dt>
             <dd>
@@ -200,6 +202,7 @@ fn ImageBody(
                     }
                 })}
         </dl>
+        <ReferrersSection registry=registry.clone() repository=repository.clone() subject=manifest.digest.clone() />
         <h3>"Pull"</h3>
         <ul class="pull-commands">
             {pull_by_tag

@@ -8,9 +8,12 @@ mod change_dialog;
 mod connect;
 mod copy;
 mod error_view;
+mod find_digest;
 mod image;
 mod journal;
 mod reconnect;
+mod referrers;
+mod registry_switcher;
 mod router;
 mod sign_in;
 mod tags;
@@ -63,6 +66,7 @@ pub fn App() -> impl IntoView {
                 repository,
                 reference,
             } => format!("{repository}:{reference} · Tagdeck"),
+            View::FindDigest { .. } => "Find a digest · Tagdeck".to_owned(),
         };
         browser::set_title(&title);
     });
@@ -73,6 +77,10 @@ pub fn App() -> impl IntoView {
                 <Link view=View::Catalog>"Tagdeck"</Link>
             </h1>
             <ConnectForm current=address />
+            <registry_switcher::RegistrySwitcher current=address />
+            <nav class="topbar-links" aria-label="Tools">
+                <Link view=View::FindDigest { digest: String::new() }>"Find a digest"</Link>
+            </nav>
             {move || {
                 registry
                     .get()
@@ -120,6 +128,9 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                         View::Image { repository, reference } => {
                             view! { <ImageView registry=address repository reference /> }.into_any()
                         }
+                        View::FindDigest { digest } => {
+                            view! { <find_digest::FindDigestView registry=address digest /> }.into_any()
+                        }
                     }
                 }
             }
@@ -136,7 +147,7 @@ fn Breadcrumbs() -> impl IntoView {
     move || {
         let view = router.route().view;
         let (repository, reference) = match &view {
-            View::Catalog => return None,
+            View::Catalog | View::FindDigest { .. } => return None,
             View::Repository { name } => (name.clone(), None),
             View::Image {
                 repository,

@@ -31,6 +31,7 @@ use crate::oci::error::RegistryError;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository};
 use crate::oci::pagination::origin_of;
+use crate::oci::referrers::is_referrer_tag;
 use crate::ui::activity::use_changes;
 use crate::ui::browser;
 use crate::ui::bulk::{BulkBar, Selection};
@@ -50,6 +51,9 @@ const SHARED_TAGS_SHOWN: usize = 3;
 /// The address keys of the view's settings (see [`browser::view_setting`]).
 const FILTER_SETTING: &str = "q";
 const ORDER_SETTING: &str = "sort";
+/// `hideReferrerTags=1`: signature and SBOM tags (`sha256-<hex>[.sig|.att|.sbom]`)
+/// hidden. Shown by default: a tag the table leaves out unasked would surprise.
+const HIDE_REFERRER_TAGS_SETTING: &str = "hideReferrerTags";
 
 #[derive(Clone, PartialEq)]
 enum Listing {
@@ -323,17 +327,24 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     let order = RwSignal::new(SortOrder::from_key(
         &browser::view_setting(ORDER_SETTING).unwrap_or_default(),
     ));
+    let hide_referrer_tags =
+        RwSignal::new(browser::view_setting(HIDE_REFERRER_TAGS_SETTING).as_deref() == Some("1"));
     let visible = Memo::new(move |_| {
         let order = order.get();
         let filter = filter.get();
+        let hide = hide_referrer_tags.get();
         data.tags.with(|tags| {
-            visible_tags(tags, &filter, order, |tag| match order {
+            let mut rows = visible_tags(tags, &filter, order, |tag| match order {
                 SortOrder::NewestFirst | SortOrder::OldestFirst => match data.summary_of(tag) {
                     Some(Lookup::Ready(summary)) => summary.created,
                     _ => None,
                 },
                 _ => None,
-            })
+            });
+            if hide {
+                rows.retain(|&i| is_referrer_tag(&tags[i]).is_none());
+            }
+            rows
         })
     });
 
@@ -369,6 +380,18 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                         filter.set(value);
                     }
                 />
+                <label class="hide-referrer-tags">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || hide_referrer_tags.get()
+                        on:change:target=move |event| {
+                            let hide = event.target().checked();
+                            browser::keep_view_setting(HIDE_REFERRER_TAGS_SETTING, if hide { "1" } else { "" });
+                            hide_referrer_tags.set(hide);
+                        }
+                    />
+                    "Hide signature/SBOM tags"
+                </label>
                 <label class="sort">
                     "Sort by "
                     <select

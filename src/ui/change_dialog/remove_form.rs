@@ -12,6 +12,7 @@ use crate::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
+use crate::ui::referrers::{ReferrersAlong, ReferrersAlongChoice};
 use crate::wording;
 
 /// The removal plan, while it is being read.
@@ -79,6 +80,10 @@ pub(super) fn RemoveForm(
         })
     };
     let plan = move || checked.get().unwrap_or(PlanState::Checking);
+    // Offered with the image delete: its signatures and SBOMs would stay behind.
+    let along = Repository::parse(&repository)
+        .ok()
+        .map(|repo| ReferrersAlong::new(registry.clone(), repo, digest.clone()));
     // The removal; its input says whether the whole image goes.
     let removal = {
         let (registry, repository, tag, digest) = (
@@ -127,6 +132,9 @@ pub(super) fn RemoveForm(
                     .await;
                     let phase = match result {
                         Ok(removal) => {
+                            if let (true, Some(along)) = (whole_image, along) {
+                                along.delete_if_wanted(&registry, &removal.repository);
+                            }
                             let message = with_note(
                                 removed(&repository, &removal),
                                 removal.applied_anyway.as_deref(),
@@ -218,6 +226,7 @@ pub(super) fn RemoveForm(
                             <details class="delete-image">
                                 <summary>"Delete the image instead…"</summary>
                                 <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
+                                {along.map(|along| view! { <ReferrersAlongChoice along verb="remove" /> })}
                                 <button type="button" class="danger" disabled=busy on:click=move |_| remove(true)>{label}</button>
                             </details>
                         }.into_any())

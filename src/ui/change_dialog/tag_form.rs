@@ -15,6 +15,7 @@ use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{use_changes, Changes};
 use crate::ui::journal::Ticket;
+use crate::ui::referrers::{ReferrersAlong, ReferrersAlongChoice};
 
 /// Records the outcome of a tag write and says where the dialog goes next: a tag that
 /// exists elsewhere asks for confirmation; anything else lands in the activity list.
@@ -90,6 +91,11 @@ pub(super) fn TagForm(
         (!copy || Repository::parse(&target.get()).is_ok()) && Tag::parse(&name.get()).is_ok()
     };
     let shown_digest = digest.to_string();
+    // Copy only: signatures and SBOMs may come along.
+    let along = copy
+        .then(|| Repository::parse(&repository).ok())
+        .flatten()
+        .map(|from| ReferrersAlong::new(registry.clone(), from, digest.clone()));
     let working_repository = StoredValue::new(repository.clone());
     let write = Action::new_local(move |input: &TagInput| {
         let TagInput { tag, to, move_from } = input.clone();
@@ -150,8 +156,14 @@ pub(super) fn TagForm(
                 Ok((write, message))
             }
             .await;
+            let copied = result.is_ok();
             let phase = settle_tag_write(changes, &registry, attempt, result);
             ticket.close();
+            if let (true, Some(along), Some(to), Ok(from)) =
+                (copied, along, &to, Repository::parse(&repository))
+            {
+                along.copy_if_wanted(&registry, &from, to);
+            }
             phase
         }
     });
@@ -202,6 +214,7 @@ pub(super) fn TagForm(
         >
             <p>"Image " <code>{shown_digest}</code> {copy.then_some(". Blobs are mounted, not downloaded.")}</p>
             {fields}
+            {along.map(|along| view! { <ReferrersAlongChoice along verb="copy" /> })}
             <button type="submit" disabled=move || !valid() || write.pending().get()>
                 {if copy { "Copy to repository" } else { "Add tag" }}
             </button>

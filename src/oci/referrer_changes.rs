@@ -1,0 +1,241 @@
+//! Taking an image's referrers (signatures, SBOMs, attestations) along when the
+//! image is deleted or copied. Deleting an image leaves them behind otherwise (see
+//! DOMAIN.md, "Referrers"), and a copy without them loses its signatures.
+//!
+//! Every item goes through the existing safe operations: a delete is
+//! [`Registry::delete_image`] with exactly the tags that name the item (checked again
+//! at the moment of acting), a tagged copy is [`Registry::copy_image`]. Each item is
+//! reported on its own; one failure does not stop the others.
+
+use super::changes::{ChangeError, CopyReport, Removal};
+use super::client::{MountOutcome, Registry};
+use super::error::RegistryError;
+use super::http::HttpClient;
+use super::manifest::Manifest;
+use super::media;
+use super::names::{Digest, Repository, Tag};
+use super::referrers::{FoundVia, ReferrerList};
+
+/// One thing that goes with an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferrerItem {
+    /// "SBOM sha256:1234abcd…", "fallback tag sha256-…", for reports.
+    pub label: String,
+    pub target: ItemTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemTarget {
+    /// The OCI 1.1 fallback tag: an index listing referrers.
+    FallbackTag(Tag),
+    Referrer {
+        digest: Digest,
+        /// The cosign tag that names it, if any.
+        tag: Option<Tag>,
+        /// Listed by the fallback tag's index: deleted on its own, copied with it.
+        listed_by_fallback: bool,
+    },
+}
+
+/// The items of `list`, the fallback tag's index first: it lists the others, so it
+/// goes before them (a manifest an index lists is not deleted under it).
+pub fn referrer_items(list: &ReferrerList) -> Vec<ReferrerItem> {
+    let mut items = Vec::new();
+    let fallback_tags: std::collections::BTreeSet<&str> = list
+        .referrers
+        .iter()
+        .flat_map(|r| &r.found)
+        .filter_map(|f| match f {
+            FoundVia::FallbackTag(tag) => Some(tag.as_str()),
+            _ => None,
+        })
+        .collect();
+    for tag in fallback_tags {
+        if let Ok(tag) = Tag::parse(tag) {
+            items.push(ReferrerItem {
+                label: format!("fallback tag {tag}"),
+                target: ItemTarget::FallbackTag(tag),
+            });
+        }
+    }
+    for referrer in &list.referrers {
+        let tag = referrer.found.iter().find_map(|f| match f {
+            FoundVia::CosignTag(tag) => Tag::parse(tag).ok(),
+            _ => None,
+        });
+        items.push(ReferrerItem {
+            label: format!("{} {}", referrer.kind.label(), referrer.digest.short(19)),
+            target: ItemTarget::Referrer {
+                digest: referrer.digest.clone(),
+                tag,
+                listed_by_fallback: referrer
+                    .found
+                    .iter()
+                    .any(|f| matches!(f, FoundVia::FallbackTag(_))),
+            },
+        });
+    }
+    items
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Deletes every item of `list` from `repository`, each through
+    /// [`Registry::delete_image`] with the one tag that names it (or none), and
+    /// reports each as it ends. Nothing is deleted when the tag list may be
+    /// incomplete (each item then reports that).
+    pub async fn delete_referrers(
+        &self,
+        repository: &Repository,
+        list: &ReferrerList,
+        mut on_item: impl FnMut(&ReferrerItem, &Result<Removal, ChangeError>),
+    ) -> Vec<(ReferrerItem, Result<Removal, ChangeError>)> {
+        let mut results = Vec::new();
+        let listing = self.tags(repository, |_| {}).await;
+        for item in referrer_items(list) {
+            let result = match &listing {
+                Ok(listing) => self.delete_referrer(repository, &item, listing).await,
+                Err(error) => Err(ChangeError::from(error.clone())),
+            };
+            on_item(&item, &result);
+            results.push((item, result));
+        }
+        results
+    }
+
+    async fn delete_referrer(
+        &self,
+        repository: &Repository,
+        item: &ReferrerItem,
+        listing: &super::client::TagListing,
+    ) -> Result<Removal, ChangeError> {
+        let (digest, tag) = match &item.target {
+            ItemTarget::Referrer { digest, tag, .. } => (digest.clone(), tag.clone()),
+            ItemTarget::FallbackTag(tag) => {
+                let digest = self
+                    .resolve_tag(repository, tag.as_str())
+                    .await?
+                    .ok_or_else(|| ChangeError::NotApplied {
+                        tag: tag.to_string(),
+                        expected: None,
+                        found: None,
+                    })?;
+                (digest, Some(tag.clone()))
+            }
+        };
+        let confirmed: Vec<String> = tag.iter().map(Tag::to_string).collect();
+        self.delete_image(repository, &digest, &confirmed, listing)
+            .await
+    }
+
+    /// Copies every item of `list` from `from` to `to` (which already has the image
+    /// itself, by the same digest): the fallback tag's index with everything it
+    /// lists, each cosign tag, and each referrer found only through the referrers
+    /// API by digest (the registry links it to the image by its `subject`).
+    pub async fn copy_referrers(
+        &self,
+        from: &Repository,
+        to: &Repository,
+        list: &ReferrerList,
+        mut on_item: impl FnMut(&ReferrerItem, &Result<CopyReport, ChangeError>),
+    ) -> Vec<(ReferrerItem, Result<CopyReport, ChangeError>)> {
+        let mut results = Vec::new();
+        for item in referrer_items(list) {
+            // Copied as a child of the fallback tag's index.
+            if matches!(
+                item.target,
+                ItemTarget::Referrer {
+                    tag: None,
+                    listed_by_fallback: true,
+                    ..
+                }
+            ) {
+                continue;
+            }
+            let result = self.copy_referrer(from, to, &item).await;
+            on_item(&item, &result);
+            results.push((item, result));
+        }
+        results
+    }
+
+    async fn copy_referrer(
+        &self,
+        from: &Repository,
+        to: &Repository,
+        item: &ReferrerItem,
+    ) -> Result<CopyReport, ChangeError> {
+        let (source, tag) = match &item.target {
+            ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag.as_str()).await?, tag),
+            ItemTarget::Referrer {
+                digest,
+                tag: Some(tag),
+                ..
+            } => (self.manifest_get(from, digest.as_str()).await?, tag),
+            ItemTarget::Referrer {
+                digest, tag: None, ..
+            } => {
+                let source = self.manifest_get(from, digest.as_str()).await?;
+                return self.copy_untagged(from, to, &source).await;
+            }
+        };
+        let (_, report) = self
+            .copy_image(from, &source, to, tag, None, |_| true)
+            .await?;
+        Ok(report)
+    }
+
+    /// Copies one image manifest by digest, without a tag: its blobs mounted (or
+    /// found present), then the exact bytes put under their digest.
+    async fn copy_untagged(
+        &self,
+        from: &Repository,
+        to: &Repository,
+        source: &Manifest,
+    ) -> Result<CopyReport, ChangeError> {
+        let mut report = CopyReport::default();
+        if source.kind() != super::manifest::ManifestKind::Image {
+            return Err(ChangeError::from(RegistryError::Malformed {
+                attempt: super::error::Attempt {
+                    method: super::http::Method::Get,
+                    url: format!("{}/v2/{from}/manifests/{}", self.base_url(), source.digest),
+                },
+                detail: "a referrer that is not an image manifest is not copied".into(),
+            }));
+        }
+        for blob in source.view.config.iter().chain(source.view.layers.iter()) {
+            let digest = Digest::parse(&blob.digest)?;
+            if self.blob_head(to, &digest).await?.is_some() {
+                report.already_present += 1;
+                continue;
+            }
+            match self.blob_mount(to, &digest, from).await? {
+                MountOutcome::Mounted => report.mounted += 1,
+                MountOutcome::UploadStarted { location } => {
+                    // Referrers are small: pass the blob through when it is.
+                    let bytes = self
+                        .blob_get_verified(from, blob, media::MAX_MANIFEST_BYTES)
+                        .await;
+                    match bytes {
+                        Ok(bytes) => {
+                            self.blob_upload_to(&location, &digest, &bytes).await?;
+                            report.uploaded += 1;
+                        }
+                        Err(error) => {
+                            let _ = self.blob_upload_cancel(&location).await;
+                            return Err(error.into());
+                        }
+                    }
+                }
+            }
+        }
+        self.manifest_put(
+            to,
+            source.digest.as_str(),
+            &source.bytes,
+            &source.content_type,
+        )
+        .await?;
+        report.manifests += 1;
+        Ok(report)
+    }
+}

@@ -1,0 +1,277 @@
+//! "Find a digest": every repository and tag of the registry pointing at a digest,
+//! and every multi-arch image listing it, as the search finds them. The digest lives
+//! in the address (`?view=find&digest=…`), so a search can be shared or reloaded.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::model::route::View;
+use crate::net;
+use crate::oci::client::HeadPlan;
+use crate::oci::error::RegistryError;
+use crate::oci::find_digest::{DigestUse, FindProgress, FindReport, Gap};
+use crate::oci::names::Digest;
+use crate::oci::pagination::origin_of;
+use crate::ui::browser;
+use crate::ui::error_view::ErrorPanel;
+use crate::ui::router::{use_router, Link};
+use crate::wording;
+
+#[component]
+pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
+    let router = use_router();
+    let draft = RwSignal::new(digest.clone());
+    let problem = RwSignal::new(None::<String>);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let typed = draft.get_untracked().trim().to_owned();
+        match Digest::parse(&typed) {
+            Ok(digest) => {
+                problem.set(None);
+                router.go_to_view(View::FindDigest {
+                    digest: digest.to_string(),
+                });
+            }
+            Err(error) => problem.set(Some(format!(
+                "That is not a digest ({error}). Paste one like sha256: followed by 64 hexadecimal digits, as the image view shows it."
+            ))),
+        }
+    };
+    let search = (!digest.is_empty()).then(|| match Digest::parse(digest.trim()) {
+        Ok(target) => view! { <Search registry target /> }.into_any(),
+        Err(error) => view! {
+            <p class="error-panel" role="alert">
+                {format!("The address names no valid digest ({error}). Paste one like sha256: followed by 64 hexadecimal digits.")}
+            </p>
+        }
+        .into_any(),
+    });
+    view! {
+        <section class="panel find-digest" aria-labelledby="find-heading">
+            <h2 id="find-heading">"Find a digest"</h2>
+            <p class="hint">"Every repository and tag of this registry that points at the digest, and every multi-arch image that lists it."</p>
+            <form class="find-form" on:submit=on_submit>
+                <label for="find-digest-input">"Digest"</label>
+                <input
+                    id="find-digest-input"
+                    type="text"
+                    spellcheck="false"
+                    placeholder="sha256:…"
+                    aria-invalid=move || problem.get().is_some().to_string()
+                    prop:value=move || draft.get()
+                    on:input:target=move |event| draft.set(event.target().value())
+                />
+                <button type="submit">"Find"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+            {search}
+        </section>
+    }
+}
+
+/// The state of one search, filled in by the search as it goes.
+#[derive(Clone, Copy)]
+struct SearchState {
+    progress: RwSignal<FindProgress>,
+    uses: RwSignal<Vec<DigestUse>>,
+    outcome: RwSignal<Option<Result<FindReport, RegistryError>>>,
+    cancel: RwSignal<bool>,
+}
+
+#[component]
+fn Search(registry: String, target: Digest) -> impl IntoView {
+    let state = SearchState {
+        progress: RwSignal::new(FindProgress::default()),
+        uses: RwSignal::new(Vec::new()),
+        outcome: RwSignal::new(None),
+        cancel: RwSignal::new(false),
+    };
+    {
+        // Requests stop when the view goes away (another digest, another view).
+        let client = browser::client_for_this_view();
+        let target = target.clone();
+        spawn_local(async move {
+            let api = net::registry(&registry, client);
+            // Same origin: no preflights to save, the full Accept at once.
+            let plan = if origin_of(api.base_url()) == browser::page_origin() {
+                HeadPlan::fixed(None)
+            } else {
+                HeadPlan::adaptive()
+            };
+            let report = api
+                .find_digest(
+                    &target,
+                    &plan,
+                    |progress| {
+                        state.progress.try_set(progress);
+                    },
+                    |found| {
+                        state.uses.try_update(|uses| uses.push(found.clone()));
+                    },
+                    // A view gone counts as cancelled.
+                    || state.cancel.try_get_untracked().unwrap_or(true),
+                )
+                .await;
+            state.outcome.try_set(Some(report));
+        });
+    }
+    let running = move || state.outcome.with(Option::is_none);
+    let status = move || {
+        let p = state.progress.get();
+        let repositories = if p.repositories_total == 0 {
+            "reading the list of repositories".to_owned()
+        } else {
+            format!(
+                "{} of {} repositories searched",
+                p.repositories_done, p.repositories_total
+            )
+        };
+        let found = state.uses.with(Vec::len);
+        let verb = if running() { "Searching" } else { "Searched" };
+        format!(
+            "{verb}: {repositories}, {} tags checked, {} multi-arch images read; {found} found",
+            p.tags_checked, p.indexes_read
+        )
+    };
+    view! {
+        <p class="count find-progress" role="status" aria-busy=move || running().to_string()>
+            {status}
+            " "
+            <Show when=running>
+                <button
+                    type="button"
+                    disabled=move || state.cancel.get()
+                    on:click=move |_| state.cancel.set(true)
+                >"Cancel"</button>
+            </Show>
+        </p>
+        <UsesTable uses=state.uses />
+        {move || state.outcome.get().map(|outcome| match outcome {
+            Ok(report) => view! { <Summary report /> }.into_any(),
+            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn UsesTable(uses: RwSignal<Vec<DigestUse>>) -> impl IntoView {
+    move || {
+        let rows = uses.get();
+        (!rows.is_empty()).then(|| {
+            view! {
+                <table class="digest-uses" aria-label="Where the digest is used">
+                    <thead>
+                        <tr><th scope="col">"Repository"</th><th scope="col">"Tag"</th><th scope="col">"How"</th></tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().map(|found| view! { <UseRow found /> }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
+    }
+}
+
+#[component]
+fn UseRow(found: DigestUse) -> impl IntoView {
+    let repository = found.repository().to_string();
+    let (tag, how, kind) = match &found {
+        DigestUse::Tag { tag, .. } => (tag.to_string(), "the tag points at it".to_owned(), "tag"),
+        DigestUse::ListedBy {
+            tag,
+            index,
+            platform,
+            ..
+        } => (
+            tag.to_string(),
+            format!(
+                "the multi-arch image {} lists it{}",
+                index.short(19),
+                platform
+                    .as_ref()
+                    .map(|p| format!(" as {p}"))
+                    .unwrap_or_default()
+            ),
+            "index",
+        ),
+    };
+    let repository_view = View::Repository {
+        name: repository.clone(),
+    };
+    let image_view = View::Image {
+        repository: repository.clone(),
+        reference: tag.clone(),
+    };
+    let (repository_text, tag_text) = (repository.clone(), tag.clone());
+    view! {
+        <tr data-repository=repository data-tag=tag data-kind=kind>
+            <td><Link view=repository_view>{repository_text}</Link></td>
+            <td>
+                <Link view=image_view>
+                    <code>{tag_text}</code>
+                </Link>
+            </td>
+            <td>{how}</td>
+        </tr>
+    }
+}
+
+fn describe_gap(gap: &Gap) -> String {
+    match gap {
+        Gap::CatalogIncomplete => "The list of repositories may be incomplete (a page came without a readable Link header and asking for the rest failed): repositories on later pages were not searched.".to_owned(),
+        Gap::InvalidRepository { name } => format!("The catalog lists \"{name}\", which is not a valid repository name; it was not searched."),
+        Gap::TagsUnreadable { repository, problem } => format!("The tags of {repository} could not be read: {}", wording::error(problem).detail_and_advice()),
+        Gap::TagsIncomplete { repository } => format!("The tag list of {repository} may be incomplete."),
+        Gap::InvalidTag { repository, tag } => format!("{repository} lists \"{tag}\", which is not a valid tag; it was not checked."),
+        Gap::TagUnreadable { repository, tag, problem } => format!("{repository}:{tag} could not be read: {}", wording::error(problem).detail),
+        Gap::IndexUnreadable { repository, tag, problem } => format!("The multi-arch image {repository}:{tag} could not be read: {}", wording::error(problem).detail),
+        Gap::IndexNotRead { repository, tag } => format!("The multi-arch image {repository}:{tag} was not read (too many multi-arch images in one search)."),
+    }
+}
+
+#[component]
+fn Summary(report: FindReport) -> impl IntoView {
+    let repositories: std::collections::BTreeSet<&str> = report
+        .uses
+        .iter()
+        .map(|u| u.repository().as_str())
+        .collect();
+    let headline = if report.uses.is_empty() {
+        format!(
+            "Not found in the {} repositories searched.",
+            report.progress.repositories_done
+        )
+    } else {
+        format!(
+            "Found {} time{} in {} repositor{}.",
+            report.uses.len(),
+            if report.uses.len() == 1 { "" } else { "s" },
+            repositories.len(),
+            if repositories.len() == 1 { "y" } else { "ies" }
+        )
+    };
+    let missed = report.may_have_missed().then(|| {
+        let mut lines: Vec<String> = report.gaps.iter().map(describe_gap).collect();
+        if report.gap_count > report.gaps.len() {
+            lines.push(format!("… and {} more.", report.gap_count - report.gaps.len()));
+        }
+        let why = if report.cancelled {
+            format!(
+                "Cancelled after {} of {} repositories: the search may have missed some.",
+                report.progress.repositories_done, report.progress.repositories_total
+            )
+        } else {
+            "The search may have missed some: parts of the registry could not be read. Search again to retry them.".to_owned()
+        };
+        view! {
+            <div class="error-panel may-have-missed" role="alert">
+                <p>{why}</p>
+                <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+            </div>
+        }
+    });
+    view! {
+        <p class="find-summary">{headline}</p>
+        {missed}
+    }
+}

@@ -1,0 +1,343 @@
+//! What refers to an image (signatures, SBOMs, attestations): the image view's
+//! "Referrers" section, and the offer to take them along when the image is deleted
+//! or copied (`ReferrersAlong`).
+
+use leptos::prelude::*;
+
+use crate::model::format::human_size;
+use crate::model::route::View;
+use crate::net;
+use crate::net::FetchClient;
+use crate::oci::changes::ChangeError;
+use crate::oci::names::{Digest, Repository};
+use crate::oci::referrer_changes::{referrer_items, ReferrerItem};
+use crate::oci::referrers::{ApiSupport, FoundVia, Referrer, ReferrerList, ReferrerQuery};
+use crate::oci::undo::UndoAction;
+use crate::ui::activity::use_changes;
+use crate::ui::browser;
+use crate::ui::error_view::ErrorPanel;
+use crate::ui::router::Link;
+use crate::wording;
+
+fn found_via(found: &FoundVia) -> String {
+    match found {
+        FoundVia::Api => "referrers API".to_owned(),
+        FoundVia::FallbackTag(tag) => format!("fallback tag {tag}"),
+        FoundVia::CosignTag(tag) => format!("cosign tag {tag}"),
+    }
+}
+
+/// What was looked at, for "none found" and beside the list.
+fn where_looked(list: &ReferrerList) -> String {
+    let api = match &list.api {
+        ApiSupport::Supported => "the referrers API".to_owned(),
+        ApiSupport::Unsupported => {
+            "the referrers API (this registry does not have it), the fallback tag".to_owned()
+        }
+        ApiSupport::Failed(problem) => {
+            format!("the referrers API (it could not be asked: {problem}), the fallback tag")
+        }
+    };
+    format!("checked {api} and cosign tags (.sig, .att, .sbom)")
+}
+
+/// The image view's list of referrers of `subject`.
+#[component]
+pub fn ReferrersSection(
+    registry: String,
+    repository: Repository,
+    subject: Digest,
+) -> impl IntoView {
+    let list = {
+        let client = browser::client_for_this_view();
+        let changes = use_changes();
+        let (repository, subject) = (repository.clone(), subject.clone());
+        LocalResource::new(move || {
+            changes.version.track();
+            let registry = net::registry(&registry, client.clone());
+            let (repository, subject) = (repository.clone(), subject.clone());
+            async move {
+                registry
+                    .referrers(&repository, &subject, &ReferrerQuery::default())
+                    .await
+            }
+        })
+    };
+    let repository = StoredValue::new(repository);
+    view! {
+        <section class="referrers" aria-labelledby="referrers-heading">
+            <h3 id="referrers-heading">"Referrers"</h3>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Looking for signatures, SBOMs and attestations…"</p> }>
+                {move || {
+                    list.get().map(|result| match result {
+                        Ok(list) => view! { <ReferrerTable list repository=repository.get_value() /> }.into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ReferrerTable(list: ReferrerList, repository: Repository) -> impl IntoView {
+    let looked = where_looked(&list);
+    let warnings = list.warnings.clone();
+    let body = if list.referrers.is_empty() {
+        view! { <p class="referrers-none">{format!("None found: {looked}.")}</p> }.into_any()
+    } else {
+        view! {
+            <p class="hint">{format!("{} found; {looked}.", list.referrers.len())}</p>
+            <table class="referrers-table" aria-label="Referrers">
+                <thead>
+                    <tr>
+                        <th scope="col">"Kind"</th>
+                        <th scope="col">"Artifact type"</th>
+                        <th scope="col">"Digest"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Found in"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .referrers
+                        .into_iter()
+                        .map(|referrer| view! { <ReferrerRow referrer repository=repository.clone() /> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        {body}
+        {(!warnings.is_empty()).then(|| view! {
+            <ul class="referrer-warnings" aria-label="Referrer warnings">
+                {warnings.into_iter().map(|w| view! { <li class="cell-error">{w}</li> }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+#[component]
+fn ReferrerRow(referrer: Referrer, repository: Repository) -> impl IntoView {
+    let digest = referrer.digest.to_string();
+    let kind = referrer.kind.label().to_owned();
+    let found: Vec<String> = referrer.found.iter().map(found_via).collect();
+    let image_view = View::Image {
+        repository: repository.to_string(),
+        reference: digest.clone(),
+    };
+    let (digest_text, kind_text) = (digest.clone(), kind.clone());
+    view! {
+        <tr data-digest=digest data-kind=kind>
+            <td class="referrer-kind">{kind_text}</td>
+            <td><code>{referrer.artifact_type.clone().unwrap_or_else(|| "(none)".into())}</code></td>
+            <td>
+                <Link class="referrer-digest" view=image_view>
+                    <code>{digest_text}</code>
+                </Link>
+            </td>
+            <td class="referrer-size" title=format!("{} bytes", referrer.size)>{human_size(referrer.size)}</td>
+            <td>{found.join(", ")}</td>
+        </tr>
+    }
+}
+
+/// The referrers of an image a dialog is about to delete or copy, and whether the
+/// user wants them taken along. Read when the dialog opens.
+#[derive(Clone, Copy)]
+pub struct ReferrersAlong {
+    list: LocalResource<Result<ReferrerList, String>>,
+    pub wanted: RwSignal<bool>,
+    /// One line per item, once taken along.
+    done: Action<Job, Vec<String>>,
+}
+
+#[derive(Clone)]
+enum Job {
+    Delete {
+        registry: String,
+        repository: Repository,
+        list: ReferrerList,
+    },
+    Copy {
+        registry: String,
+        from: Repository,
+        to: Repository,
+        list: ReferrerList,
+    },
+}
+
+fn outcome_line<T>(item: &ReferrerItem, result: &Result<T, ChangeError>, verb: &str) -> String {
+    match result {
+        Ok(_) => format!("{} {verb}.", item.label),
+        Err(error) => format!(
+            "{} not {verb}: {}",
+            item.label,
+            wording::change_error(error).detail_and_outcome()
+        ),
+    }
+}
+
+impl ReferrersAlong {
+    pub fn new(registry: String, repository: Repository, subject: Digest) -> Self {
+        let list = LocalResource::new(move || {
+            let registry = net::registry(&registry, FetchClient::new());
+            let (repository, subject) = (repository.clone(), subject.clone());
+            async move {
+                registry
+                    .referrers(&repository, &subject, &ReferrerQuery::default())
+                    .await
+                    .map_err(|e| wording::error(&e).detail_and_advice())
+            }
+        });
+        let changes = use_changes();
+        let done = Action::new_local(move |job: &Job| {
+            let job = job.clone();
+            async move {
+                match job {
+                    Job::Delete {
+                        registry,
+                        repository,
+                        list,
+                    } => {
+                        let client = net::registry(&registry, FetchClient::new());
+                        let mut lines = Vec::new();
+                        client
+                            .delete_referrers(&repository, &list, |item, result| {
+                                let line = outcome_line(item, result, "removed");
+                                let undo = result
+                                    .clone()
+                                    .map(|removal| UndoAction::Restore(Box::new(removal)));
+                                changes.record(
+                                    &registry,
+                                    format!(
+                                        "Referrer of {}@{}: {line}",
+                                        repository,
+                                        list.subject.short(19)
+                                    ),
+                                    undo,
+                                );
+                                lines.push(line);
+                            })
+                            .await;
+                        lines
+                    }
+                    Job::Copy {
+                        registry,
+                        from,
+                        to,
+                        list,
+                    } => {
+                        let client = net::registry(&registry, FetchClient::new());
+                        let mut lines = Vec::new();
+                        client
+                            .copy_referrers(&from, &to, &list, |item, result| {
+                                lines.push(outcome_line(item, result, &format!("copied to {to}")));
+                            })
+                            .await;
+                        lines
+                    }
+                }
+            }
+        });
+        ReferrersAlong {
+            list,
+            wanted: RwSignal::new(false),
+            done,
+        }
+    }
+
+    fn chosen(&self) -> Option<ReferrerList> {
+        if !self.wanted.get_untracked() {
+            return None;
+        }
+        match self.list.get_untracked() {
+            Some(Ok(list)) if !list.referrers.is_empty() => Some(list),
+            _ => None,
+        }
+    }
+
+    /// After the image was deleted: removes its referrers too, if the user asked.
+    pub fn delete_if_wanted(&self, registry: &str, repository: &Repository) {
+        if let Some(list) = self.chosen() {
+            self.done.dispatch(Job::Delete {
+                registry: registry.to_owned(),
+                repository: repository.clone(),
+                list,
+            });
+        }
+    }
+
+    /// After the image was copied to `to`: copies its referrers too, if the user asked.
+    pub fn copy_if_wanted(&self, registry: &str, from: &Repository, to: &Repository) {
+        if let Some(list) = self.chosen() {
+            self.done.dispatch(Job::Copy {
+                registry: registry.to_owned(),
+                from: from.clone(),
+                to: to.clone(),
+                list,
+            });
+        }
+    }
+}
+
+/// The checkbox "Also remove / copy its referrers", with what they are, and the
+/// report once done. `verb`: "remove" or "copy".
+#[component]
+pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl IntoView {
+    let offer = move || {
+        along.list.get().map(|result| match result {
+            Err(problem) => view! {
+                <p class="hint">{format!("Its referrers (signatures, SBOMs) could not be read, so they stay as they are: {problem}")}</p>
+            }.into_any(),
+            Ok(list) if list.referrers.is_empty() => view! {
+                <p class="hint">"No signatures, SBOMs or attestations refer to this image."</p>
+            }.into_any(),
+            Ok(list) => {
+                let items: Vec<String> = referrer_items(&list).into_iter().map(|i| i.label).collect();
+                let count = list.referrers.len();
+                let label = format!(
+                    "Also {verb} its {count} referrer{} (signatures, SBOMs, attestations)",
+                    if count == 1 { "" } else { "s" }
+                );
+                view! {
+                    <label class="referrers-along">
+                        <input
+                            type="checkbox"
+                            prop:checked=move || along.wanted.get()
+                            on:change:target=move |event| along.wanted.set(event.target().checked())
+                        />
+                        {label}
+                    </label>
+                    <ul class="referrer-items">
+                        {items.into_iter().map(|i| view! { <li><code>{i}</code></li> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }
+        })
+    };
+    let report = move || {
+        if along.done.pending().get() {
+            return Some(
+                view! { <p class="working" role="status">"Taking the referrers along…"</p> }
+                    .into_any(),
+            );
+        }
+        along.done.value().get().map(|lines| {
+            view! {
+                <div class="referrers-report" role="status" aria-label="Referrers">
+                    <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                </div>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <div class="referrers-offer">
+            {offer}
+            {report}
+        </div>
+    }
+}

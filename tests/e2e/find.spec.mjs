@@ -1,0 +1,97 @@
+// Find a digest across the registry, and switching between remembered registries.
+// What the console finds is compared with what the test pushed.
+import { test, expect } from './harness.mjs';
+import { startRegistry } from '../../scripts/lib/registry.mjs';
+import { writerFor, pushImage, pushIndex } from './referrer-fixtures.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+test('finds a digest used in three repositories and one multi-arch image, exactly', async ({ page, mutable }) => {
+  const writer = writerFor(mutable.registry.url);
+  const wanted = await pushImage(writer, 'e2e-find/a', 'v1', 'find-me');
+  await pushImage(writer, 'e2e-find/b', 'v2', 'find-me');
+  await pushImage(writer, 'e2e-find/c', 'latest', 'find-me');
+  const arm = await pushImage(writer, 'e2e-find/c', null, 'find-me-arm', { os: 'linux', architecture: 'arm64' });
+  const index = await pushIndex(writer, 'e2e-find/c', 'multi', [wanted, arm]);
+  // Decoys: another image and an index that does not list it.
+  await pushImage(writer, 'e2e-find/a', 'other', 'decoy');
+  await pushIndex(writer, 'e2e-find/b', 'multi-other', [await pushImage(writer, 'e2e-find/b', null, 'decoy-arm')]);
+  const expected = [
+    ['e2e-find/a', 'v1', 'tag'],
+    ['e2e-find/b', 'v2', 'tag'],
+    ['e2e-find/c', 'latest', 'tag'],
+    ['e2e-find/c', 'multi', 'index'],
+  ];
+
+  // From the image view's "Find where used".
+  await page.goto(`${mutable.console}/?repo=e2e-find/a&ref=v1`);
+  await page.getByRole('link', { name: 'Find where used' }).click();
+  const url = new URL(page.url());
+  expect(url.searchParams.get('view')).toBe('find');
+  expect(url.searchParams.get('digest')).toBe(wanted.digest);
+  await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(wanted.digest);
+
+  const catalog = (await (await fetch(`${mutable.registry.url}/v2/_catalog?n=1000`)).json()).repositories;
+  const progress = page.locator('.find-progress');
+  await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories searched`, { timeout: 60_000 });
+  const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
+  await expect(rows).toHaveCount(expected.length);
+  const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag, tr.dataset.kind]));
+  expect(shown.sort()).toEqual(expected.sort());
+  await expect(rows.filter({ hasText: 'multi' })).toContainText(`the multi-arch image ${index.digest.replace('sha256:', '').slice(0, 19)}`);
+  await expect(rows.filter({ hasText: 'multi' })).toContainText('as linux/amd64');
+  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.');
+  await expect(page.locator('.may-have-missed')).toHaveCount(0);
+});
+
+test('a pasted digest is checked, and a bad one is explained', async ({ page, mutable }) => {
+  await page.goto(`${mutable.console}/`);
+  await page.getByRole('link', { name: 'Find a digest' }).click();
+  const field = page.getByRole('textbox', { name: 'Digest' });
+  await field.fill('sha256:not-a-digest');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByRole('alert')).toContainText('That is not a digest');
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  expect(new URL(page.url()).searchParams.get('digest')).toBeNull();
+  // A digest no tag uses: the search covers everything and says so.
+  const nowhere = `sha256:${'0'.repeat(64)}`;
+  await field.fill(`  ${nowhere} `);
+  await page.getByRole('button', { name: 'Find' }).click();
+  expect(new URL(page.url()).searchParams.get('digest')).toBe(nowhere);
+  await expect(page.locator('.find-summary')).toContainText('Not found in the', { timeout: 60_000 });
+  await expect(page.locator('.may-have-missed')).toHaveCount(0);
+});
+
+test('the header lists the registries connected in this browser and switches between them', async ({ page, mutable }) => {
+  const second = await startRegistry({ corsOrigin: mutable.site.url });
+  try {
+    await pushImage(writerFor(second.url), 'only-on-second', 'v1', 'second');
+    await page.goto(`${mutable.console}/`);
+    await expect(page.getByRole('list', { name: 'Repositories' })).toBeVisible({ timeout: 20_000 });
+    await page.goto(`${mutable.console}/?registry=${encodeURIComponent(second.url)}`);
+    const repositories = page.getByRole('list', { name: 'Repositories' }).getByRole('listitem');
+    await expect(repositories).toHaveText(['only-on-second']);
+
+    await page.getByText('Registries', { exact: true }).click();
+    const remembered = page.getByRole('list', { name: 'Remembered registries' });
+    await expect(remembered.getByRole('link')).toHaveText([second.url, mutable.registry.url]);
+    await expect(remembered.getByRole('link', { name: second.url })).toHaveAttribute('aria-current', 'true');
+    // Addresses only: nothing else is stored.
+    const stored = await page.evaluate(() => localStorage.getItem('tagdeck.recentRegistries'));
+    expect(JSON.parse(stored)).toEqual([second.url, mutable.registry.url]);
+
+    await remembered.getByRole('link', { name: mutable.registry.url }).click();
+    expect(new URL(page.url()).searchParams.get('registry')).toBe(mutable.registry.url);
+    await expect(repositories.filter({ hasText: 'demo/web' })).toHaveCount(1, { timeout: 20_000 });
+    await expect(repositories.filter({ hasText: 'only-on-second' })).toHaveCount(0);
+
+    await page.getByText('Registries', { exact: true }).click();
+    await expect(remembered.getByRole('link', { name: mutable.registry.url })).toHaveAttribute('aria-current', 'true');
+    await remembered.getByRole('button', { name: `Forget ${second.url}` }).click();
+    await expect(remembered.getByRole('link')).toHaveText([mutable.registry.url]);
+    const after = await page.evaluate(() => localStorage.getItem('tagdeck.recentRegistries'));
+    expect(JSON.parse(after)).toEqual([mutable.registry.url]);
+  } finally {
+    await second.stop();
+  }
+});

@@ -1,0 +1,139 @@
+// Referrers beside each image: a cosign-style signature tag and an OCI 1.1 SBOM
+// (listed in the fallback tag's index, as clients do on registries without the
+// referrers API), shown with kinds, digests and sizes; deleting the image with
+// "also remove its referrers" removes them, checked against the registry directly.
+import { test, expect } from './harness.mjs';
+import {
+  writerFor, pushImage, pushCosignSignature, pushSbom, manifestStatus, SPDX, COSIGN_SIMPLESIGNING,
+} from './referrer-fixtures.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+const humanSize = (bytes) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+async function signedImage(registryUrl, repo, salt) {
+  const writer = writerFor(registryUrl);
+  const image = await pushImage(writer, repo, 'v1', salt);
+  const signature = await pushCosignSignature(writer, repo, image);
+  const sbom = await pushSbom(writer, repo, image);
+  return { image, signature, sbom };
+}
+
+test('an image shows its cosign signature and its OCI 1.1 SBOM', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/shown';
+  const { image, signature, sbom } = await signedImage(mutable.registry.url, repo, 'shown');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  const table = page.getByRole('table', { name: 'Referrers' });
+  await expect(table.locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
+
+  const sigRow = table.locator(`tr[data-digest="${signature.digest}"]`);
+  await expect(sigRow).toHaveAttribute('data-kind', 'signature');
+  await expect(sigRow.locator('.referrer-kind')).toHaveText('signature');
+  await expect(sigRow).toContainText(COSIGN_SIMPLESIGNING);
+  await expect(sigRow).toContainText(`cosign tag ${signature.tag}`);
+  await expect(sigRow.locator('.referrer-size')).toHaveText(humanSize(signature.size));
+  await expect(sigRow.locator('.referrer-size')).toHaveAttribute('title', `${signature.size} bytes`);
+
+  const sbomRow = table.locator(`tr[data-digest="${sbom.digest}"]`);
+  await expect(sbomRow.locator('.referrer-kind')).toHaveText('SBOM');
+  await expect(sbomRow).toContainText(SPDX);
+  await expect(sbomRow).toContainText(`fallback tag ${sbom.fallbackTag}`);
+  await expect(sbomRow.locator('.referrer-size')).toHaveAttribute('title', `${sbom.size} bytes`);
+
+  // Each referrer opens by digest, and its own view names the image it refers to.
+  await sbomRow.getByRole('link').click();
+  expect(new URL(page.url()).searchParams.get('ref')).toBe(sbom.digest);
+  await expect(page.locator('.facts')).toContainText(image.digest);
+  await expect(page.locator('.full-digest')).toHaveText(sbom.digest);
+});
+
+test('an image without referrers says where it looked', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/plain';
+  await pushImage(writerFor(mutable.registry.url), repo, 'v1', 'plain');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await expect(page.locator('.referrers-none')).toHaveText(
+    'None found: checked the referrers API (this registry does not have it), the fallback tag and cosign tags (.sig, .att, .sbom).',
+    { timeout: 20_000 },
+  );
+});
+
+test('signature and SBOM tags can be hidden, and the choice stays in the address', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/hidden';
+  const { signature, sbom } = await signedImage(mutable.registry.url, repo, 'hidden');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}`);
+  const rows = page.locator('[role="row"][data-tag]');
+  // Shown by default.
+  await expect(rows).toHaveCount(3, { timeout: 20_000 });
+  await expect(page.locator(`[role="row"][data-tag="${signature.tag}"]`)).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Hide signature/SBOM tags' }).check();
+  await expect(rows).toHaveCount(1);
+  await expect(page.locator('[role="row"][data-tag="v1"]')).toBeVisible();
+  expect(new URL(page.url()).searchParams.get('hideReferrerTags')).toBe('1');
+  await page.reload();
+  await expect(page.getByRole('checkbox', { name: 'Hide signature/SBOM tags' })).toBeChecked();
+  await expect(page.locator('[role="row"][data-tag="v1"]')).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator(`[role="row"][data-tag="${sbom.fallbackTag}"]`)).toHaveCount(0);
+});
+
+test('deleting an image can remove its referrers too', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/gone';
+  const url = mutable.registry.url;
+  const { image, signature, sbom } = await signedImage(url, repo, 'gone');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await expect(page.getByRole('table', { name: 'Referrers' }).locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Delete the image instead…').click();
+  const along = dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ });
+  await expect(along).toBeVisible({ timeout: 20_000 });
+  await expect(dialog.locator('.referrer-items')).toContainText(`fallback tag ${sbom.fallbackTag}`);
+  await along.check();
+  await dialog.getByRole('button', { name: /^Delete image/ }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
+  await expect(report).not.toContainText('not removed');
+
+  // The registry itself: the image, both referrers and both referrer tags are gone.
+  expect(await manifestStatus(url, repo, image.digest)).toBe(404);
+  expect(await manifestStatus(url, repo, 'v1')).toBe(404);
+  expect(await manifestStatus(url, repo, signature.digest)).toBe(404);
+  expect(await manifestStatus(url, repo, signature.tag)).toBe(404);
+  expect(await manifestStatus(url, repo, sbom.digest)).toBe(404);
+  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(404);
+  expect(await manifestStatus(url, repo, sbom.fallbackDigest)).toBe(404);
+});
+
+test('deleting an image without the box checked leaves its referrers', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/kept';
+  const url = mutable.registry.url;
+  const { image, signature, sbom } = await signedImage(url, repo, 'kept');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Delete the image instead…').click();
+  await expect(dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ })).not.toBeChecked({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: /^Delete image/ }).click();
+  await expect.poll(() => manifestStatus(url, repo, image.digest), { timeout: 20_000 }).toBe(404);
+  expect(await manifestStatus(url, repo, signature.tag)).toBe(200);
+  expect(await manifestStatus(url, repo, sbom.digest)).toBe(200);
+  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(200);
+});
+
+test('copying an image can bring its referrers along', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/source';
+  const target = 'e2e-ref/copied';
+  const url = mutable.registry.url;
+  const { image, signature, sbom } = await signedImage(url, repo, 'copied');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
+  await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+  await expect(report).not.toContainText('not copied');
+  for (const reference of [image.digest, 'v1', signature.tag, signature.digest, sbom.fallbackTag, sbom.digest]) {
+    expect(await manifestStatus(url, target, reference), reference).toBe(200);
+  }
+});
