@@ -940,3 +940,147 @@ fn garbage_collection_advice_gives_the_figure_and_the_command() {
     assert_eq!(advice.len(), 1);
     assert!(advice[0].contains("deletes no image"));
 }
+
+#[test]
+fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
+    use tagdeck::oci::cleanup::CleanupOutcome;
+    use tagdeck::oci::undo::UndoAction;
+
+    let registry = MemoryRegistry::new();
+    let old = push_image(
+        &registry,
+        Some("build-1"),
+        "2025-06-01T00:00:00Z",
+        &[("base", 1000), ("app-1", 10)],
+    );
+    let old_bytes = registry.state.borrow().manifests["app"][&old].1.clone();
+    registry.push("app", "build-1b", media::OCI_MANIFEST, &old_bytes);
+    let gone = push_image(
+        &registry,
+        Some("build-0"),
+        "2025-05-01T00:00:00Z",
+        &[("base", 1000), ("app-0", 30)],
+    );
+    let new = push_image(
+        &registry,
+        Some("latest"),
+        "2026-02-27T00:00:00Z",
+        &[("base", 1000), ("app-2", 20)],
+    );
+    let new_bytes = registry.state.borrow().manifests["app"][&new].1.clone();
+    registry.push("app", "pr-7", media::OCI_MANIFEST, &new_bytes);
+
+    let client = Registry::new("http://registry.test", &registry);
+    let repository = Repository::parse("app").unwrap();
+    let facts = block_on(client.cleanup_facts(&repository, 2, |_| {}, || false)).unwrap();
+    let rules = CleanupRules {
+        keep: vec![TagPattern::parse("latest").unwrap()],
+        remove: vec![
+            TagPattern::parse("pr-*").unwrap(),
+            TagPattern::parse("build-*").unwrap(),
+        ],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    assert_eq!(planned.tags_only.len(), 1);
+
+    // Behind the plan's back: build-1b now points at the kept image.
+    registry.push("app", "build-1b", media::OCI_MANIFEST, &new_bytes);
+
+    let outcomes = std::cell::RefCell::new(BTreeMap::new());
+    let applied = block_on(client.apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .insert(tag.to_owned(), outcome.clone());
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    let outcomes = outcomes.into_inner();
+    assert_eq!(
+        outcomes.keys().collect::<Vec<_>>(),
+        ["build-0", "build-1", "build-1b", "pr-7"]
+    );
+    assert!(outcomes["pr-7"].is_done(), "{:?}", outcomes["pr-7"]);
+    assert!(matches!(
+        outcomes["build-0"],
+        CleanupOutcome::ImageDeleted { .. }
+    ));
+    assert!(matches!(
+        outcomes["build-1"],
+        CleanupOutcome::ImageDeleted { .. }
+    ));
+    let (planned_at, found) = outcomes["build-1b"].moved().expect("build-1b skipped");
+    assert_eq!(planned_at.to_string(), old);
+    assert_eq!(found.map(ToString::to_string), Some(new.clone()));
+    assert_eq!(applied.images_deleted.len(), 2);
+
+    let tag_of = |tag: &str| registry.tag_digest("app", tag);
+    assert_eq!(tag_of("build-0"), None);
+    assert_eq!(tag_of("build-1"), None);
+    assert_eq!(tag_of("pr-7"), None);
+    assert_eq!(
+        tag_of("build-1b"),
+        Some(new.clone()),
+        "the moved tag is untouched"
+    );
+    assert_eq!(tag_of("latest"), Some(new.clone()));
+
+    // One Undo for the whole run puts every removed tag back.
+    let undo = UndoAction::collect(applied.undo).unwrap();
+    block_on(client.undo(&undo, &|| "again".to_owned())).unwrap();
+    assert_eq!(tag_of("build-0"), Some(gone));
+    assert_eq!(tag_of("build-1"), Some(old));
+    assert_eq!(tag_of("pr-7"), Some(new.clone()));
+    assert_eq!(tag_of("build-1b"), Some(new));
+}
+
+#[test]
+fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
+    let registry = MemoryRegistry::new();
+    let old = push_image(
+        &registry,
+        Some("build-1"),
+        "2025-06-01T00:00:00Z",
+        &[("base", 1000), ("app-1", 10)],
+    );
+    push_image(
+        &registry,
+        Some("latest"),
+        "2026-02-27T00:00:00Z",
+        &[("base", 1000), ("app-2", 20)],
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let repository = Repository::parse("app").unwrap();
+    let facts = block_on(client.cleanup_facts(&repository, 2, |_| {}, || false)).unwrap();
+    let rules = CleanupRules {
+        remove: vec![TagPattern::parse("build-*").unwrap()],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 1);
+    // A new tag on the image the plan deletes: deleting it would take that tag too.
+    let old_bytes = registry.state.borrow().manifests["app"][&old].1.clone();
+    registry.push("app", "hotfix", media::OCI_MANIFEST, &old_bytes);
+
+    let failed = std::cell::RefCell::new(Vec::new());
+    let applied = block_on(client.apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| {
+            assert!(!outcome.is_done());
+            failed.borrow_mut().push(tag.to_owned());
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert_eq!(failed.into_inner(), ["build-1"]);
+    assert!(applied.images_deleted.is_empty());
+    assert!(applied.undo.is_empty());
+    assert_eq!(registry.tag_digest("app", "build-1"), Some(old.clone()));
+    assert_eq!(registry.tag_digest("app", "hotfix"), Some(old));
+}

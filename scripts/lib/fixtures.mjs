@@ -158,7 +158,7 @@ export class RegistryWriter {
 }
 
 /** One single-platform image (config + layers + manifest); returns its descriptor parts. */
-async function pushImage(writer, repo, { format, reference, platform, created, labels, layers }) {
+export async function pushImage(writer, repo, { format, reference, platform, created, labels, layers }) {
   const oci = format === 'oci';
   const layerBlobs = layers.map((text, i) => gzipSync(tarOneFile(`layer${i}.txt`, Buffer.from(text)), { mtime: 0 }));
   const diffIds = layers.map((text, i) => sha256(tarOneFile(`layer${i}.txt`, Buffer.from(text))));
@@ -214,7 +214,7 @@ async function pushImage(writer, repo, { format, reference, platform, created, l
 }
 
 /** A multi-arch image: children pushed by digest, then the index/list under `tag`. */
-async function pushMultiArch(writer, repo, { format, tag, created, platforms, labels }) {
+export async function pushMultiArch(writer, repo, { format, tag, created, platforms, labels }) {
   const children = [];
   for (const platform of platforms) {
     children.push(await pushImage(writer, repo, {

@@ -14,6 +14,13 @@ pub enum View {
         repository: String,
         reference: String,
     },
+    /// The clean-up planner for a repository, or for every repository under a
+    /// namespace (`namespace: true`, `target` without the trailing `/`). Its rules
+    /// live beside the route in the address (`CleanupRules::to_query`).
+    Cleanup {
+        target: String,
+        namespace: bool,
+    },
     /// Where a digest is used across the registry (`?view=find&digest=…`); the
     /// digest is what the user typed, validated by the view.
     FindDigest {
@@ -34,6 +41,7 @@ impl Route {
         let mut registry = None;
         let mut repository = None;
         let mut reference = None;
+        let mut cleanup = None;
         let mut find = false;
         let mut digest = String::new();
         for pair in search.trim_start_matches('?').split('&') {
@@ -48,16 +56,19 @@ impl Route {
                 "ref" => reference = Some(value),
                 "view" => find = value == "find",
                 "digest" => digest = value,
+                "cleanup" => cleanup = Some((value, false)),
+                "cleanupNamespace" => cleanup = Some((value.trim_matches('/').to_owned(), true)),
                 _ => {}
             }
         }
-        let view = match (repository, reference) {
+        let view = match (cleanup, repository, reference) {
+            (Some((target, namespace)), _, _) => View::Cleanup { target, namespace },
             _ if find => View::FindDigest { digest },
-            (Some(repository), Some(reference)) => View::Image {
+            (None, Some(repository), Some(reference)) => View::Image {
                 repository,
                 reference,
             },
-            (Some(name), None) => View::Repository { name },
+            (None, Some(name), None) => View::Repository { name },
             _ => View::Catalog,
         };
         Route { registry, view }
@@ -79,6 +90,14 @@ impl Route {
                 pairs.push(("repo", repository));
                 pairs.push(("ref", reference));
             }
+            View::Cleanup { target, namespace } => pairs.push((
+                if *namespace {
+                    "cleanupNamespace"
+                } else {
+                    "cleanup"
+                },
+                target,
+            )),
             View::FindDigest { digest } => {
                 pairs.push(("view", "find"));
                 if !digest.is_empty() {
@@ -205,8 +224,22 @@ mod tests {
             },
             Route {
                 registry: None,
+                view: View::Cleanup {
+                    target: "team/app".into(),
+                    namespace: false,
+                },
+            },
+            Route {
+                registry: None,
                 view: View::FindDigest {
                     digest: "sha256:abc".into(),
+                },
+            },
+            Route {
+                registry: None,
+                view: View::Cleanup {
+                    target: "team/sub".into(),
+                    namespace: true,
                 },
             },
             Route {

@@ -98,7 +98,14 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView
                     } else {
                         view! {
                             <li class="namespace-heading" role="none" style:padding-left=indent.clone()>
-                                {row.name.clone()}
+                                <span class="namespace-name">{row.name.clone()}</span>
+                                " "
+                                <Link
+                                    class="cleanup-link"
+                                    view=View::Cleanup { target: row.name.trim_end_matches('/').to_owned(), namespace: true }
+                                >
+                                    {format!("Clean up {}…", row.name)}
+                                </Link>
                             </li>
                         }
                             .into_any()

@@ -5,6 +5,7 @@ mod browser;
 mod bulk;
 mod catalog;
 mod change_dialog;
+mod cleanup;
 mod connect;
 mod copy;
 mod error_view;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                 repository,
                 reference,
             } => format!("{repository}:{reference} · Tagdeck"),
+            View::Cleanup { target, .. } => format!("Clean up {target} · Tagdeck"),
             View::FindDigest { .. } => "Find a digest · Tagdeck".to_owned(),
         };
         browser::set_title(&title);
@@ -128,6 +130,10 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                         View::Image { repository, reference } => {
                             view! { <ImageView registry=address repository reference /> }.into_any()
                         }
+                        View::Cleanup { target, namespace } => {
+                            view! { <cleanup::CleanupView registry=address target namespace /> }
+                                .into_any()
+                        }
                         View::FindDigest { digest } => {
                             view! { <find_digest::FindDigestView registry=address digest /> }.into_any()
                         }
@@ -148,6 +154,16 @@ fn Breadcrumbs() -> impl IntoView {
         let view = router.route().view;
         let (repository, reference) = match &view {
             View::Catalog | View::FindDigest { .. } => return None,
+            View::Cleanup {
+                namespace: true, ..
+            } => {
+                return Some(view! {
+                    <nav class="breadcrumbs" aria-label="Breadcrumbs">
+                        <Link view=View::Catalog>"Repositories"</Link>
+                    </nav>
+                })
+            }
+            View::Cleanup { target, .. } => (target.clone(), Some("clean up".to_owned())),
             View::Repository { name } => (name.clone(), None),
             View::Image {
                 repository,

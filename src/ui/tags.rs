@@ -409,6 +409,9 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
+                <Link class="cleanup-link" view=View::Cleanup { target: repository.to_string(), namespace: false }>
+                    "Clean up…"
+                </Link>
             </div>
             <AccessNotice registry=registry.clone() repository=repository.to_string() />
             <Progress data visible />

@@ -18,7 +18,7 @@ test('lists exactly the repositories the fixture generator pushed', async ({ pag
 test('nested names are grouped under their namespaces and filter as you type', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/`);
   const list = page.getByRole('list', { name: 'Repositories' });
-  await expect(list.locator('.namespace-heading')).toHaveText(['demo/', 'scale/', 'team/', 'team/sub/']);
+  await expect(list.locator('.namespace-heading .namespace-name')).toHaveText(['demo/', 'scale/', 'team/', 'team/sub/']);
   await page.getByRole('searchbox', { name: 'Filter repositories' }).fill('sub/a');
   await expect(repositoryItems(page)).toHaveText(['team/sub/app']);
   await expect(page.getByRole('status').filter({ hasText: 'match' })).toContainText('1 of');

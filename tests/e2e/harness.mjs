@@ -90,8 +90,8 @@ async function settle(context) {
  * With viaFaultProxy, the console talks to the registry through a fault proxy (which
  * answers CORS itself; the registry sends none).
  */
-async function deploy(use, registryOptions = {}, { viaFaultProxy = false, scaleTags = 120 } = {}) {
-  const config = {};
+async function deploy(use, registryOptions = {}, { viaFaultProxy = false, scaleTags = 120, extraConfig = {} } = {}) {
+  const config = { ...extraConfig };
   const connectSrc = [];
   // Tests that open the console on another registry through ?registry= (one without
   // CORS, an unreachable one) get its origin allowed too, as an operator would list it.
@@ -130,6 +130,12 @@ export const test = base.extend({
   // another's changes.
   mutable: [async ({}, use) => deploy(use), { scope: 'worker' }],
   bulkDeployment: [async ({}, use) => deploy(use), { scope: 'worker' }],
+  // The clean-up planner's: its spec pushes a repository of its own, and config.json
+  // holds clean-up defaults for the namespace `clean`.
+  cleanupDeployment: [async ({}, use) => deploy(use, {}, {
+    scaleTags: 0,
+    extraConfig: { cleanup: { clean: { keepNewest: 5, keep: ['v*'] } } },
+  }), { scope: 'worker' }],
   // A registry with deletes disabled.
   noDeletes: [async ({}, use) => deploy(use, { deletes: false }), { scope: 'worker' }],
   // The console talking to the registry through a fault proxy:

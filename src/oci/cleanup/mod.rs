@@ -6,13 +6,16 @@
 //! - [`rules`]: the rules, their precedence, their address and `config.json` forms;
 //! - [`plan`]: facts → plan (every tag's fate and why, images deleted, bytes freed);
 //! - [`gather`]: reads the facts from a registry;
-//! - [`export`]: the plan as JSON and CSV.
+//! - [`export`]: the plan as JSON and CSV;
+//! - [`apply`]: the plan applied through bulk removal and the explicit image delete.
 
+pub mod apply;
 pub mod export;
 pub mod gather;
 pub mod plan;
 pub mod rules;
 
+pub use apply::{CleanupApplied, CleanupOutcome};
 pub use export::{csv_cell, garbage_collection_advice, plan_csv, plan_json};
 pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
 pub use plan::{

@@ -1,0 +1,247 @@
+//! Applying a plan through the safe changes that already exist: the tags of images
+//! that stay go through bulk removal (tags listed again, each tag checked against
+//! the digest the plan saw, the image kept for whatever else uses it); the images
+//! the plan deletes go through the explicit image delete, which checks again at the
+//! moment of acting that exactly the planned tags point at the image.
+//!
+//! A tag that moved since the plan is skipped and reported. An image that gained a
+//! tag since the plan is not deleted. An image that lost a tag (it moved elsewhere)
+//! is deleted with the tags it still has, which are all tags the plan removes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::plan::CleanupPlan;
+use crate::oci::bulk::{BulkRun, ItemResult, KeptLost};
+use crate::oci::changes::{ChangeError, Removal};
+use crate::oci::client::Registry;
+use crate::oci::http::HttpClient;
+use crate::oci::names::{Digest, Repository};
+use crate::oci::undo::UndoAction;
+
+/// What happened to one tag the plan removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CleanupOutcome {
+    /// Through bulk removal: the tag alone (its image stays), or why not.
+    Tag(ItemResult),
+    /// Removed with its image, which was deleted.
+    ImageDeleted { digest: Digest },
+    /// The tag no longer points where the plan saw it: skipped, nothing changed.
+    Moved {
+        planned: Digest,
+        found: Option<Digest>,
+    },
+    /// The image delete failed or was refused (see the error for what was written).
+    ImageFailed { digest: Digest, error: ChangeError },
+    /// Cancel came first: nothing was changed for it.
+    Cancelled,
+}
+
+impl CleanupOutcome {
+    pub fn is_done(&self) -> bool {
+        match self {
+            CleanupOutcome::Tag(result) => result.is_done(),
+            CleanupOutcome::ImageDeleted { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// A skip because the registry changed since the plan (not a failure of the
+    /// registry): the bulk path's "changed meanwhile" counts too.
+    pub fn moved(&self) -> Option<(&Digest, Option<&Digest>)> {
+        match self {
+            CleanupOutcome::Moved { planned, found } => Some((planned, found.as_ref())),
+            CleanupOutcome::Tag(ItemResult::Failed(crate::oci::bulk::ItemFailure::Change(
+                ChangeError::ChangedMeanwhile {
+                    expected, found, ..
+                },
+            ))) => Some((expected, found.as_ref())),
+            _ => None,
+        }
+    }
+}
+
+/// What a plan's run leaves behind.
+#[derive(Debug, Clone, Default)]
+pub struct CleanupApplied {
+    /// The Undo of everything that was written (also by failed items).
+    pub undo: Vec<UndoAction>,
+    /// Checks after removing tags that concern an image rather than one tag.
+    pub lost: Vec<KeptLost>,
+    /// Images deleted.
+    pub images_deleted: Vec<Digest>,
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Applies `plan` to its repository. `on_item` hears each removed tag's outcome
+    /// as soon as it is known; `cancelled` is asked before each item.
+    pub async fn apply_cleanup(
+        &self,
+        plan: &CleanupPlan,
+        cancelled: &dyn Fn() -> bool,
+        on_item: &dyn Fn(&str, &CleanupOutcome),
+        unique: &dyn Fn() -> String,
+    ) -> Result<CleanupApplied, ChangeError> {
+        let repository = Repository::parse(&plan.repository)?;
+        let mut applied = CleanupApplied::default();
+        let deleted: HashMap<&Digest, &[String]> = plan
+            .delete_images
+            .iter()
+            .map(|i| (&i.digest, i.tags.as_slice()))
+            .collect();
+
+        // Tags of images that stay: the bulk removal path, one image after another.
+        // Several images at once would push placeholder manifests in parallel, and
+        // distribution 2.8 then races on the shared empty layer's link in the
+        // repository (its manifest PUT fails with MANIFEST_BLOB_UNKNOWN, measured).
+        let mut by_image: BTreeMap<&Digest, Vec<String>> = BTreeMap::new();
+        for t in plan.removed_tags() {
+            if let Some(digest) = t.digest.as_ref().filter(|d| !deleted.contains_key(d)) {
+                by_image.entry(digest).or_default().push(t.tag.clone());
+            }
+        }
+        let report =
+            |tag: &str, result: &ItemResult| on_item(tag, &CleanupOutcome::Tag(result.clone()));
+        for (digest, chosen) in by_image {
+            let digests: HashMap<String, Digest> =
+                chosen.iter().map(|t| (t.clone(), digest.clone())).collect();
+            let run = BulkRun {
+                repository: &repository,
+                chosen: &chosen,
+                digests: &digests,
+                cancelled,
+                on_item: &report,
+            };
+            let removal = self.bulk_remove_tags(&run, unique).await;
+            applied.undo.extend(removal.undo);
+            applied.lost.extend(removal.lost);
+        }
+
+        // Images the plan deletes, one at a time, each against a fresh tag list.
+        for image in &plan.delete_images {
+            if cancelled() {
+                for tag in &image.tags {
+                    on_item(tag, &CleanupOutcome::Cancelled);
+                }
+                continue;
+            }
+            let outcome = self
+                .delete_planned_image(&repository, &image.digest, &image.tags, on_item)
+                .await;
+            match outcome {
+                Ok(Some(removal)) => {
+                    applied.images_deleted.push(image.digest.clone());
+                    applied.undo.push(UndoAction::Restore(Box::new(removal)));
+                }
+                Ok(None) => {}
+                Err((error, tags)) => {
+                    if let Some(written) = error.written() {
+                        applied.undo.push(UndoAction::from(written.clone()));
+                    }
+                    for tag in tags {
+                        on_item(
+                            &tag,
+                            &CleanupOutcome::ImageFailed {
+                                digest: image.digest.clone(),
+                                error: error.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Deletes one planned image. Tags that moved away since the plan are reported
+    /// as skipped and the image is deleted with the planned tags it still has; a tag
+    /// added since (or none left) stops it. `Ok(None)`: nothing was deleted, every
+    /// tag reported. `Err`: the error and the tags it concerns (not reported yet).
+    async fn delete_planned_image(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        planned: &[String],
+        on_item: &dyn Fn(&str, &CleanupOutcome),
+    ) -> Result<Option<Removal>, (ChangeError, Vec<String>)> {
+        let all = planned.to_vec();
+        let fail = |error: ChangeError| (error, all.clone());
+        let listing = self
+            .tags(repository, |_| {})
+            .await
+            .map_err(|e| fail(e.into()))?;
+        let mut confirmed = planned.to_vec();
+        confirmed.sort();
+        match self
+            .delete_image(repository, digest, &confirmed, &listing)
+            .await
+        {
+            Ok(removal) => {
+                for tag in planned {
+                    on_item(
+                        tag,
+                        &CleanupOutcome::ImageDeleted {
+                            digest: digest.clone(),
+                        },
+                    );
+                }
+                Ok(Some(removal))
+            }
+            Err(ChangeError::TagsChangedMeanwhile { now, .. })
+                if !now.is_empty() && now.iter().all(|t| confirmed.contains(t)) =>
+            {
+                // Some planned tags moved away: they are skipped, the rest go with
+                // the image (still only tags the plan removes).
+                let mut moved = Vec::new();
+                for tag in confirmed.iter().filter(|t| !now.contains(t)) {
+                    let found = self
+                        .resolve_tag(repository, tag)
+                        .await
+                        .map_err(|e| fail(e.into()))?;
+                    moved.push((tag.clone(), found));
+                }
+                let result = self.delete_image(repository, digest, &now, &listing).await;
+                for (tag, found) in moved {
+                    on_item(
+                        &tag,
+                        &CleanupOutcome::Moved {
+                            planned: digest.clone(),
+                            found,
+                        },
+                    );
+                }
+                match result {
+                    Ok(removal) => {
+                        for tag in &now {
+                            on_item(
+                                tag,
+                                &CleanupOutcome::ImageDeleted {
+                                    digest: digest.clone(),
+                                },
+                            );
+                        }
+                        Ok(Some(removal))
+                    }
+                    Err(error) => Err((error, now)),
+                }
+            }
+            Err(ChangeError::TagsChangedMeanwhile { now, .. }) if now.is_empty() => {
+                // Every planned tag moved: the image is no longer what the plan saw.
+                for tag in &confirmed {
+                    let found = self
+                        .resolve_tag(repository, tag)
+                        .await
+                        .map_err(|e| fail(e.into()))?;
+                    on_item(
+                        tag,
+                        &CleanupOutcome::Moved {
+                            planned: digest.clone(),
+                            found,
+                        },
+                    );
+                }
+                Ok(None)
+            }
+            Err(error) => Err(fail(error)),
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Apply: an explicit confirmation naming what goes, the run through
+//! `Registry::apply_cleanup` (bulk removal for tags, the explicit image delete for
+//! images), a result per tag, one activity entry with Undo, and afterwards why the
+//! disk has not shrunk yet.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+use super::plan_view::totals;
+use crate::model::format::human_size;
+use crate::net;
+use crate::net::FetchClient;
+use crate::oci::cleanup::{garbage_collection_advice, CleanupOutcome, CleanupPlan};
+use crate::oci::names::Digest;
+use crate::oci::undo::UndoAction;
+use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::journal::Ticket;
+use crate::ui::sign_in::use_sign_in;
+use crate::wording;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Done,
+    Skipped,
+    Failed,
+}
+
+#[derive(Clone)]
+struct Line {
+    kind: Kind,
+    message: String,
+}
+
+fn moved_line(planned: &Digest, found: Option<&Digest>) -> Line {
+    let now = match found {
+        Some(found) => format!("now points at {found}"),
+        None => "no longer exists".to_owned(),
+    };
+    Line {
+        kind: Kind::Skipped,
+        message: format!(
+            "skipped: it moved since the plan (planned at {}…, {now}); nothing was changed for it",
+            planned.short(12)
+        ),
+    }
+}
+
+/// One tag's outcome in words.
+fn line_of(outcome: &CleanupOutcome) -> Line {
+    match outcome {
+        CleanupOutcome::Moved { planned, found } => moved_line(planned, found.as_ref()),
+        CleanupOutcome::Tag(result) => match outcome.moved() {
+            Some((planned, found)) => moved_line(planned, found),
+            None => Line {
+                kind: if result.is_done() {
+                    Kind::Done
+                } else {
+                    Kind::Failed
+                },
+                message: wording::item_result(result),
+            },
+        },
+        CleanupOutcome::ImageDeleted { digest } => Line {
+            kind: Kind::Done,
+            message: format!("removed with its image {digest}, which was deleted"),
+        },
+        CleanupOutcome::ImageFailed { error, .. } => Line {
+            kind: Kind::Failed,
+            message: wording::change_error(error).detail_and_outcome(),
+        },
+        CleanupOutcome::Cancelled => Line {
+            kind: Kind::Skipped,
+            message: "not run: cancelled; nothing was changed for it".into(),
+        },
+    }
+}
+
+/// What one Apply did.
+#[derive(Clone)]
+struct Report {
+    summary: String,
+    warnings: Vec<String>,
+    images_deleted: usize,
+}
+
+#[component]
+pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>) -> impl IntoView {
+    let changes = use_changes();
+    let sign_in = use_sign_in();
+    let (removed, _, images, bytes) = totals(&plans);
+    let repositories: Vec<String> = plans.iter().map(|p| p.repository.clone()).collect();
+    let blocked = Signal::derive(move || {
+        let sign_in = sign_in?;
+        repositories.iter().find_map(|r| sign_in.removal_blocked(r))
+    });
+    let confirming = RwSignal::new(false);
+    let cancelled = RwSignal::new(false);
+    // (repository, tag) → what happened, filled in as the run goes.
+    let lines = RwSignal::new(BTreeMap::<(String, String), Line>::new());
+    let context = StoredValue::new((registry, plans));
+    let apply = Action::new_local(move |_: &()| {
+        let (registry, plans) = context.get_value();
+        async move {
+            lines.set(BTreeMap::new());
+            cancelled.set(false);
+            let target = match plans.as_slice() {
+                [one] => one.repository.clone(),
+                _ => format!("{} repositories", plans.len()),
+            };
+            let what = format!("Clean-up of {target}");
+            let ticket = Ticket::open(&registry, &what);
+            let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+            let mut undo: Vec<UndoAction> = Vec::new();
+            let mut warnings = Vec::new();
+            let mut images_deleted = 0;
+            for plan in &plans {
+                let repository = plan.repository.clone();
+                let on_item = |tag: &str, outcome: &CleanupOutcome| {
+                    let line = line_of(outcome);
+                    lines.try_update(|l| l.insert((repository.clone(), tag.to_owned()), line));
+                };
+                let is_cancelled = move || cancelled.get_untracked();
+                match client
+                    .apply_cleanup(plan, &is_cancelled, &on_item, &unique_marker)
+                    .await
+                {
+                    Ok(applied) => {
+                        undo.extend(applied.undo);
+                        warnings.extend(applied.lost.iter().map(wording::kept_lost));
+                        images_deleted += applied.images_deleted.len();
+                    }
+                    Err(error) => warnings.push(format!(
+                        "{repository}: {}",
+                        wording::change_error(&error).detail_and_outcome()
+                    )),
+                }
+            }
+            let all = lines.get_untracked();
+            let count = |kind: Kind| all.values().filter(|l| l.kind == kind).count();
+            let summary = format!(
+                "{what}: {} done, {} skipped, {} failed, of {} tags to remove; {} deleted",
+                count(Kind::Done),
+                count(Kind::Skipped),
+                count(Kind::Failed),
+                all.len(),
+                if images_deleted == 1 {
+                    "1 image".to_owned()
+                } else {
+                    format!("{images_deleted} images")
+                },
+            );
+            let mut details: Vec<String> = all
+                .iter()
+                .map(|((repository, tag), line)| match line.kind {
+                    Kind::Failed => format!("{repository}:{tag}: FAILED: {}", line.message),
+                    _ => format!("{repository}:{tag}: {}", line.message),
+                })
+                .collect();
+            details.extend(warnings.iter().cloned());
+            // One entry, one Undo for everything written (also by failed items).
+            changes.record_with_details(
+                &registry,
+                summary.clone(),
+                Ok(UndoAction::Batch(undo)),
+                details,
+            );
+            ticket.close();
+            Report {
+                summary,
+                warnings,
+                images_deleted,
+            }
+        }
+    });
+    let running = apply.pending();
+    let nothing = removed == 0;
+    let confirm_text = format!(
+        "Remove {} and delete {}?",
+        if removed == 1 {
+            "1 tag".to_owned()
+        } else {
+            format!("{removed} tags")
+        },
+        if images == 1 {
+            "1 image".to_owned()
+        } else {
+            format!("{images} images")
+        },
+    );
+    let button_text = format!("Yes: remove {removed} tags, delete {images} images");
+    let advice = context.with_value(|(_, plans)| {
+        plans
+            .iter()
+            .filter(|p| !p.delete_images.is_empty())
+            .map(|p| (p.repository.clone(), garbage_collection_advice(p)))
+            .collect::<Vec<_>>()
+    });
+    let several = context.with_value(|(_, plans)| plans.len() > 1);
+    view! {
+        <section class="cleanup-apply" aria-labelledby="cleanup-apply-heading">
+            <h3 id="cleanup-apply-heading">"Apply"</h3>
+            {move || {
+                blocked.get().map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
+            }}
+            {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
+            <Show when=move || !confirming.get()>
+                <button
+                    type="button"
+                    class="danger"
+                    disabled=move || nothing || blocked.get().is_some() || running.get()
+                    title=move || blocked.get()
+                    on:click=move |_| confirming.set(true)
+                >
+                    "Apply…"
+                </button>
+            </Show>
+            <Show when=move || confirming.get()>
+                <div class="cleanup-confirm" role="alertdialog" aria-label="Confirm clean-up">
+                    <p>
+                        <strong>{confirm_text.clone()}</strong>
+                        " Each tag is checked again first: a tag that moved since the plan is skipped. "
+                        "Undo in the activity list puts everything back until the registry's garbage collection runs."
+                    </p>
+                    <button
+                        type="button"
+                        class="danger"
+                        disabled=move || blocked.get().is_some() || running.get()
+                        on:click=move |_| {
+                            confirming.set(false);
+                            apply.dispatch(());
+                        }
+                    >
+                        {button_text.clone()}
+                    </button>
+                    <button type="button" on:click=move |_| confirming.set(false)>"Back"</button>
+                </div>
+            </Show>
+            <Show when=move || running.get()>
+                <p class="progress" role="status">
+                    {move || format!("Applying: {} of {removed} tags done…", lines.with(|l| l.len()))}
+                </p>
+                <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
+                    "Cancel"
+                </button>
+            </Show>
+            {move || {
+                apply
+                    .value()
+                    .get()
+                    .map(|report| {
+                        let advice = advice.clone();
+                        view! {
+                            <p class="cleanup-result" role="status">{report.summary.clone()}</p>
+                            {(!report.warnings.is_empty()).then(|| view! {
+                                <ul class="error-panel" role="alert">
+                                    {report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+                                </ul>
+                            })}
+                            {(report.images_deleted > 0).then(|| view! {
+                                <div class="cleanup-gc" role="note" aria-label="Why the disk did not shrink">
+                                    <h4>"Why the disk did not shrink"</h4>
+                                    <p>{format!(
+                                        "The plan computed {} that garbage collection can free.",
+                                        human_size(bytes),
+                                    )}</p>
+                                    {advice.into_iter().map(|(repository, lines)| view! {
+                                        {several.then(|| view! { <h5><code>{repository}</code></h5> })}
+                                        {lines.into_iter().map(|l| view! { <p>{l}</p> }).collect_view()}
+                                    }).collect_view()}
+                                </div>
+                            })}
+                        }
+                    })
+            }}
+            <Show when=move || lines.with(|l| !l.is_empty())>
+                <ul class="cleanup-report" aria-label="Clean-up result per tag">
+                    {move || {
+                        lines
+                            .get()
+                            .into_iter()
+                            .map(|((repository, tag), line)| {
+                                let class = match line.kind {
+                                    Kind::Done => "done",
+                                    Kind::Skipped => "skipped",
+                                    Kind::Failed => "failed",
+                                };
+                                let label = if several { format!("{repository}:{tag}") } else { tag.clone() };
+                                view! { <li class=class data-tag=tag><code>{label}</code>": "{line.message}</li> }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </Show>
+        </section>
+    }
+}

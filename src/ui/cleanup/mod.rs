@@ -1,0 +1,336 @@
+//! The clean-up planner's view, for one repository or every repository under a
+//! namespace: the rules (from the address, else `config.json` defaults), the
+//! dry-run plan gathered with progress and Cancel, and Apply. The planning itself
+//! is `oci::cleanup`; applying goes through its `apply_cleanup`.
+
+mod apply;
+mod download;
+mod form;
+mod plan_view;
+
+use gloo_net::http::Request;
+use leptos::prelude::*;
+
+use crate::model::route::{Route, View};
+use crate::net;
+use crate::net::FetchClient;
+use crate::oci::cleanup::{
+    plan, CleanupDefaults, CleanupPlan, CleanupRules, GatherProgress, GatherStep,
+    GATHER_CONCURRENCY,
+};
+use crate::oci::error::RegistryError;
+use crate::oci::names::Repository;
+use crate::ui::browser;
+use crate::ui::error_view::ErrorPanel;
+use crate::ui::router::Link;
+use apply::ApplyPanel;
+use form::{RuleFields, RulesForm};
+use plan_view::PlanView;
+
+/// `config.json`'s `cleanup` defaults; none when the file or the key is absent.
+async fn load_defaults() -> Result<CleanupDefaults, String> {
+    let Ok(response) = Request::get("config.json").send().await else {
+        return Ok(CleanupDefaults::default());
+    };
+    if !response.ok() {
+        return Ok(CleanupDefaults::default());
+    }
+    let Ok(config) = response.json::<serde_json::Value>().await else {
+        return Ok(CleanupDefaults::default());
+    };
+    match config.get("cleanup") {
+        None | Some(serde_json::Value::Null) => Ok(CleanupDefaults::default()),
+        Some(value) => CleanupDefaults::from_json(value).map_err(|e| e.0),
+    }
+}
+
+/// Why there is no plan.
+#[derive(Clone)]
+enum PlanFailure {
+    Registry(RegistryError),
+    Cancelled,
+    Other(String),
+}
+
+type PlanResult = Result<Vec<CleanupPlan>, PlanFailure>;
+
+fn step_words(progress: GatherProgress) -> String {
+    match progress.step {
+        GatherStep::ListingTags => format!("listing tags: {} so far", progress.done),
+        GatherStep::ReadingTags => format!(
+            "reading each tag's manifest: {} of {}",
+            progress.done, progress.total
+        ),
+        GatherStep::ReadingPlatforms => format!(
+            "reading platforms of multi-arch images: {} of {}",
+            progress.done, progress.total
+        ),
+        GatherStep::ReadingConfigs => format!(
+            "reading image configs for their dates: {} of {}",
+            progress.done, progress.total
+        ),
+    }
+}
+
+/// Gathers the facts of each repository in turn and plans it. Reads only.
+async fn gather_plans(
+    registry: &str,
+    client: FetchClient,
+    target: &str,
+    namespace: bool,
+    rules: &CleanupRules,
+    progress: RwSignal<String>,
+    cancelled: RwSignal<bool>,
+) -> PlanResult {
+    let reader = net::registry(registry, client.clone());
+    let names: Vec<String> = if namespace {
+        progress.set("Listing the repositories of the registry…".into());
+        let prefix = format!("{target}/");
+        let mut names: Vec<String> = reader
+            .catalog()
+            .await
+            .map_err(PlanFailure::Registry)?
+            .into_iter()
+            .filter(|name| name.starts_with(&prefix))
+            .collect();
+        names.sort();
+        if names.is_empty() {
+            return Err(PlanFailure::Other(format!(
+                "No repository of this registry is under {target}/, so there is nothing to plan."
+            )));
+        }
+        names
+    } else {
+        vec![target.to_owned()]
+    };
+    let count = names.len();
+    let now = (js_sys::Date::now() / 1000.0) as i64;
+    let mut plans = Vec::with_capacity(count);
+    for (i, name) in names.iter().enumerate() {
+        let repository = Repository::parse(name)
+            .map_err(|e| PlanFailure::Other(format!("{name} is no repository name: {e}")))?;
+        // Whether the user may delete here, asked before the plan is shown.
+        let _ = net::probe_access(registry, client.clone(), name).await;
+        let place = if count > 1 {
+            format!("{name} ({} of {count}): ", i + 1)
+        } else {
+            format!("{name}: ")
+        };
+        let facts = reader
+            .cleanup_facts(
+                &repository,
+                GATHER_CONCURRENCY,
+                |p| progress.set(format!("{place}{}", step_words(p))),
+                || cancelled.get_untracked(),
+            )
+            .await
+            .map_err(|e| match e {
+                RegistryError::Aborted { .. } => PlanFailure::Cancelled,
+                e => PlanFailure::Registry(e),
+            })?;
+        plans.push(plan(&facts, rules, now).map_err(|e| PlanFailure::Other(e.0))?);
+    }
+    Ok(plans)
+}
+
+/// The address of this view with `rules` in it (and the table filter kept), so a
+/// link reproduces the plan.
+fn keep_rules_in_address(rules: &CleanupRules) {
+    let here = browser::location_search();
+    let route = Route::from_query(&here).to_query();
+    let mut query = route;
+    if let Some(show) = crate::model::route::query_param(&here, "show") {
+        query = crate::model::route::with_query_param(&query, "show", &show);
+    }
+    let rules = rules.to_query();
+    if !rules.is_empty() {
+        query.push(if query.is_empty() { '?' } else { '&' });
+        query.push_str(&rules);
+    }
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let address = browser::page_address(&query);
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+    }
+}
+
+#[component]
+pub fn CleanupView(registry: String, target: String, namespace: bool) -> impl IntoView {
+    let defaults = LocalResource::new(load_defaults);
+    let what = if namespace {
+        format!("every repository under {target}/")
+    } else {
+        target.clone()
+    };
+    let back = (!namespace).then(|| {
+        view! {
+            <Link view=View::Repository { name: target.clone() }>"Back to the tags"</Link>
+        }
+    });
+    let context = StoredValue::new((registry, target));
+    view! {
+        <section class="panel cleanup" aria-labelledby="cleanup-heading">
+            <div class="panel-head">
+                <h2 id="cleanup-heading">"Clean up " <code>{what}</code></h2>
+                {back}
+            </div>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Reading config.json…"</p> }>
+                {move || {
+                    defaults
+                        .get()
+                        .map(|defaults| {
+                            let (registry, target) = context.get_value();
+                            let (initial, source, problems) = initial_rules(&target, defaults);
+                            let auto_plan = source == RulesSource::Address;
+                            view! {
+                                {problems.map(|p| view! { <p class="error-panel" role="alert">{p}</p> })}
+                                <p class="cleanup-source">{source.describe()}</p>
+                                <Planner registry target namespace initial auto_plan />
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum RulesSource {
+    Address,
+    Config(String),
+    Nothing,
+}
+
+impl RulesSource {
+    fn describe(&self) -> String {
+        match self {
+            RulesSource::Address => "Rules from the page address.".into(),
+            RulesSource::Config(key) if key.is_empty() => {
+                "Rules from config.json (the defaults for every repository).".into()
+            }
+            RulesSource::Config(key) => format!("Rules from config.json (the defaults for {key})."),
+            RulesSource::Nothing => {
+                "No rules are saved for this repository: write them below, then Plan.".into()
+            }
+        }
+    }
+}
+
+/// The rules the form starts with: the address's, else the defaults of config.json
+/// for the target, else none; and what was wrong on the way, in words.
+fn initial_rules(
+    target: &str,
+    defaults: Result<CleanupDefaults, String>,
+) -> (CleanupRules, RulesSource, Option<String>) {
+    let mut problems = Vec::new();
+    match CleanupRules::from_query(&browser::location_search()) {
+        Ok(Some(rules)) => return (rules, RulesSource::Address, None),
+        Ok(None) => {}
+        Err(e) => problems.push(format!(
+            "The rules in the page address were not used: {}.",
+            e.0
+        )),
+    }
+    let found = match defaults {
+        Ok(defaults) => defaults
+            .rules_for(target)
+            .map(|(key, rules)| (rules.clone(), RulesSource::Config(key.to_owned()))),
+        Err(e) => {
+            problems.push(format!(
+                "config.json's clean-up defaults were not used: {e}."
+            ));
+            None
+        }
+    };
+    let (rules, source) = found.unwrap_or((CleanupRules::default(), RulesSource::Nothing));
+    let problems = (!problems.is_empty()).then(|| problems.join(" "));
+    (rules, source, problems)
+}
+
+#[component]
+fn Planner(
+    registry: String,
+    target: String,
+    namespace: bool,
+    initial: CleanupRules,
+    auto_plan: bool,
+) -> impl IntoView {
+    let fields = RuleFields::new(&initial);
+    let checked = Memo::new(move |_| fields.read());
+    let errors = Signal::derive(move || checked.get().err().unwrap_or_default());
+    let progress = RwSignal::new(String::new());
+    let cancelled = RwSignal::new(false);
+    let client = browser::client_for_this_view();
+    let context = StoredValue::new((registry.clone(), target.clone()));
+    let plan_action = Action::new_local(move |rules: &CleanupRules| {
+        let rules = rules.clone();
+        let (registry, target) = context.get_value();
+        let client = client.clone();
+        async move {
+            gather_plans(
+                &registry, client, &target, namespace, &rules, progress, cancelled,
+            )
+            .await
+        }
+    });
+    let start = move || {
+        if let Ok(rules) = checked.get_untracked() {
+            keep_rules_in_address(&rules);
+            cancelled.set(false);
+            progress.set("Starting…".into());
+            plan_action.dispatch(rules);
+        }
+    };
+    if auto_plan {
+        start();
+    }
+    let planning = plan_action.pending();
+    let file_stem = format!("cleanup-{}", target.replace('/', "_"));
+    view! {
+        <form
+            class="cleanup-form"
+            on:submit=move |event| {
+                event.prevent_default();
+                start();
+            }
+        >
+            <RulesForm fields errors />
+            <div class="cleanup-actions">
+                <button type="submit" disabled=move || planning.get() || checked.with(Result::is_err)>
+                    "Plan"
+                </button>
+                <Show when=move || planning.get()>
+                    <span class="progress" role="status">{move || progress.get()}</span>
+                    <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
+                        "Cancel"
+                    </button>
+                </Show>
+            </div>
+        </form>
+        {move || {
+            if planning.get() {
+                return None;
+            }
+            let result = plan_action.value().get()?;
+            Some(match result {
+                Ok(plans) => {
+                    let registry = registry.clone();
+                    let file_stem = file_stem.clone();
+                    view! {
+                        <PlanView plans=plans.clone() file_stem grouped=namespace />
+                        <ApplyPanel registry plans />
+                    }
+                        .into_any()
+                }
+                Err(PlanFailure::Cancelled) => view! {
+                    <p class="cleanup-cancelled" role="status">"Cancelled: no plan was made. Nothing was changed."</p>
+                }
+                    .into_any(),
+                Err(PlanFailure::Registry(error)) => view! { <ErrorPanel error /> }.into_any(),
+                Err(PlanFailure::Other(message)) => view! {
+                    <p class="error-panel" role="alert">{message}</p>
+                }
+                    .into_any(),
+            })
+        }}
+    }
+}

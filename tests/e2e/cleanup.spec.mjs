@@ -1,0 +1,339 @@
+// The clean-up planner against the real registry: a repository of 300 tags pushed
+// here, the expected plan computed in this file (plain JS, from the pushed images and
+// the documented rules), and every change checked against the registry over HTTP.
+import { readFile } from 'node:fs/promises';
+import { test, expect, screenshotPath } from './harness.mjs';
+import { RegistryWriter, pushImage, pushMultiArch, MEDIA } from '../../scripts/lib/fixtures.mjs';
+import { retagBehindTheBack, tagDigest } from './registry-truth.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+const REPO = 'clean/app';
+const DAY = 86_400_000;
+const AMD64 = { os: 'linux', architecture: 'amd64' };
+const ARM64 = { os: 'linux', architecture: 'arm64', variant: 'v8' };
+// Ages in days of the twelve single-platform images.
+const AGES = [1, 5, 12, 20, 35, 50, 65, 80, 95, 110, 130, 150];
+const RULES = { keepNewest: 20, keep: ['v*', 'latest'], remove: ['pr-*'], olderThanDays: 60 };
+// Planned for removal, then moved behind the console's back before Apply: pr-02's
+// image is deleted by the plan, pr-01's only loses tags.
+const MOVED = ['pr-01', 'pr-02'];
+const ACCEPT = Object.values(MEDIA).join(', ');
+
+/**
+ * Pushes the fixture: 12 images (one shared base layer, an own layer and config
+ * each), a two-platform index, and 300 tags. Returns { tags: {tag: digest},
+ * images: {digest: {created, blobs: [{digest, size}], children}} }.
+ */
+async function pushFixture(registryUrl) {
+  const writer = new RegistryWriter(registryUrl);
+  const now = Date.now();
+  const iso = (days) => new Date(now - days * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const images = {};
+  const singles = [];
+  const record = (image, created) => {
+    const configSize = image.totalSize - image.layers.reduce((n, l) => n + l.size, 0);
+    images[image.digest] = {
+      created,
+      children: [],
+      blobs: [{ digest: image.configDigest, size: configSize }, ...image.layers.map((l) => ({ digest: l.digest, size: l.size }))],
+    };
+  };
+  for (const [i, age] of AGES.entries()) {
+    const created = iso(age);
+    const image = await pushImage(writer, REPO, {
+      format: 'oci', platform: AMD64, created, labels: { 'org.example.image': `clean ${i}` },
+      layers: ['clean shared base layer', `clean application layer ${i}`],
+    });
+    record(image, created);
+    singles.push(image.digest);
+  }
+  const indexCreated = iso(100);
+  const index = await pushMultiArch(writer, REPO, {
+    format: 'oci', tag: 'multi-1', created: indexCreated, platforms: [AMD64, ARM64], labels: {},
+  });
+  images[index.digest] = { created: indexCreated, children: index.platforms.map((p) => p.digest), blobs: [] };
+  for (const platform of index.platforms) {
+    const bytes = await manifestBytes(writer, platform.digest);
+    const parsed = JSON.parse(bytes);
+    images[platform.digest] = {
+      created: indexCreated,
+      children: [],
+      blobs: [parsed.config, ...parsed.layers].map((d) => ({ digest: d.digest, size: d.size })),
+    };
+  }
+
+  const tags = {
+    latest: singles[0],
+    'v1.0.0': singles[11], 'v1.1.0': singles[9], 'v1.2.0': singles[7],
+    'multi-1': index.digest, 'v3.0.0': index.digest,
+    'multi-1-amd64': index.platforms[0].digest, 'multi-1-arm64': index.platforms[1].digest,
+    'shared-a': singles[8], 'shared-b': singles[8],
+  };
+  for (let k = 1; k <= 15; k++) tags[`pr-${String(k).padStart(2, '0')}`] = singles[(k * 5) % 12];
+  const builds = 300 - Object.keys(tags).length;
+  for (let n = 1; n <= builds; n++) tags[`build-${String(n).padStart(3, '0')}`] = singles[n % 12];
+  expect(Object.keys(tags)).toHaveLength(300);
+
+  const bytesOf = new Map();
+  const entries = Object.entries(tags).filter(([tag]) => tag !== 'multi-1');
+  for (let i = 0; i < entries.length; i += 24) {
+    await Promise.all(entries.slice(i, i + 24).map(async ([tag, digest]) => {
+      if (!bytesOf.has(digest)) bytesOf.set(digest, manifestBytes(writer, digest));
+      const bytes = await bytesOf.get(digest);
+      await writer.pushManifest(REPO, tag, bytes, JSON.parse(bytes).mediaType);
+    }));
+  }
+  return { tags, images };
+}
+
+async function manifestBytes(writer, digest) {
+  const response = await writer.request('GET', `/v2/${REPO}/manifests/${digest}`, { headers: { Accept: ACCEPT } });
+  if (!response.ok) throw new Error(`GET ${digest}: ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** Version order as people read it: runs of digits by value, the rest by character. */
+function naturalCompare(a, b) {
+  const chunks = (s) => s.match(/\d+|\D+/g) ?? [];
+  const [x, y] = [chunks(a), chunks(b)];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] === y[i]) continue;
+    if (/^\d/.test(x[i]) && /^\d/.test(y[i])) {
+      const diff = BigInt(x[i]) - BigInt(y[i]);
+      if (diff !== 0n) return diff < 0n ? -1 : 1;
+      continue;
+    }
+    return x[i] < y[i] ? -1 : 1;
+  }
+  return x.length - y.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+const glob = (pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+
+/**
+ * The plan as the rules document it: a keep pattern, then the newest N (by creation
+ * date, ties by version order, highest first), then a remove pattern, then the age
+ * rule; otherwise kept. An image is deleted when every tag pointing at it is
+ * removed and no kept multi-arch image lists it. Bytes: blobs of deleted images
+ * that no remaining manifest references, each once.
+ */
+function expectedPlan(fixture, rules, now = Date.now()) {
+  const { tags, images } = fixture;
+  const created = (tag) => Date.parse(images[tags[tag]].created);
+  const ranked = Object.keys(tags).sort((a, b) => (created(b) - created(a)) || naturalCompare(b, a));
+  const newest = new Set(ranked.slice(0, rules.keepNewest));
+  const decision = {};
+  for (const tag of Object.keys(tags)) {
+    if (rules.keep.some((p) => glob(p).test(tag))) decision[tag] = 'keep';
+    else if (newest.has(tag)) decision[tag] = 'keep';
+    else if (rules.remove.some((p) => glob(p).test(tag))) decision[tag] = 'remove';
+    else if (now - created(tag) > rules.olderThanDays * DAY) decision[tag] = 'remove';
+    else decision[tag] = 'keep';
+  }
+  const keptDigests = new Set(Object.keys(tags).filter((t) => decision[t] === 'keep').map((t) => tags[t]));
+  for (const digest of [...keptDigests]) for (const child of images[digest].children) keptDigests.add(child);
+  const tagged = new Set(Object.values(tags));
+  const deleted = [...tagged].filter((d) => !keptDigests.has(d));
+  const tagsOnly = [...tagged].filter((d) => keptDigests.has(d)
+    && Object.keys(tags).some((t) => tags[t] === d && decision[t] === 'remove'));
+  const remainingBlobs = new Set();
+  for (const [digest, image] of Object.entries(images)) {
+    if (!deleted.includes(digest)) for (const blob of image.blobs) remainingBlobs.add(blob.digest);
+  }
+  const freed = new Map();
+  for (const digest of deleted) {
+    for (const blob of images[digest].blobs) if (!remainingBlobs.has(blob.digest)) freed.set(blob.digest, blob.size);
+  }
+  const reclaimable = [...freed.values()].reduce((n, s) => n + s, 0);
+  const removed = Object.keys(tags).filter((t) => decision[t] === 'remove');
+  return { decision, deleted, tagsOnly, reclaimable, removed };
+}
+
+/** RFC 4180 rows. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r') { /* before \n */ } else if (c === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; } else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+async function registryTags(registry) {
+  const body = await (await fetch(`${registry}/v2/${REPO}/tags/list`)).json();
+  return (body.tags ?? []).sort();
+}
+
+async function manifestExists(registry, digest) {
+  const response = await fetch(`${registry}/v2/${REPO}/manifests/${digest}`, { method: 'HEAD', headers: { Accept: ACCEPT } });
+  return response.status === 200;
+}
+
+async function fillRules(page, rules) {
+  await page.getByLabel('Keep the newest').fill(String(rules.keepNewest));
+  await page.getByLabel('Keep tags matching').fill(rules.keep.join(' '));
+  await page.getByLabel('Remove tags matching').fill(rules.remove.join(' '));
+  await page.getByLabel('Remove tags whose image is older than (days)').fill(String(rules.olderThanDays));
+}
+
+async function planRows(page) {
+  await expect(page.locator('.cleanup-summary')).toBeVisible({ timeout: 60_000 });
+  return page.locator('.cleanup-tags tbody tr').evaluateAll((rows) => rows.map((r) => [r.dataset.tag, r.querySelector('.decision').textContent.toLowerCase()]));
+}
+
+let fixture;
+
+test.beforeAll(async ({ cleanupDeployment }) => {
+  test.setTimeout(180_000);
+  fixture = await pushFixture(cleanupDeployment.registry.url);
+});
+
+test('the tag view opens the planner with the config.json defaults of the namespace', async ({ page, cleanupDeployment }) => {
+  await page.goto(`${cleanupDeployment.console}/?repo=${REPO}`);
+  await expect(page.getByText('300 tags', { exact: true })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('link', { name: 'Clean up…' }).click();
+  await expect(page.getByRole('heading', { name: `Clean up ${REPO}` })).toBeVisible();
+  await expect(page.getByText('Rules from config.json (the defaults for clean).')).toBeVisible();
+  await expect(page.getByLabel('Keep the newest')).toHaveValue('5');
+  await expect(page.getByLabel('Keep tags matching')).toHaveValue('v*');
+  // The planner's own messages, next to the field at fault; Plan waits for a fix.
+  await page.getByLabel('Remove tags matching').fill('v1/*');
+  await expect(page.locator('.cleanup-field', { has: page.getByLabel('Remove tags matching') }).locator('.field-error'))
+    .toContainText("contains '/'");
+  await expect(page.getByRole('button', { name: 'Plan' })).toBeDisabled();
+  await page.getByLabel('Remove tags matching').fill('');
+  await page.getByLabel('Keep the newest').fill('0');
+  await expect(page.locator('.cleanup-field', { has: page.getByLabel('Keep the newest') }).locator('.field-error'))
+    .toHaveText('keep newest must be at least 1; to not use the rule, leave it empty');
+  await page.getByLabel('Keep the newest').fill('');
+  await page.getByLabel('Keep tags matching').fill('');
+  await page.getByLabel('Tags no rule decides are').selectOption('remove');
+  await expect(page.locator('.cleanup-field', { has: page.getByLabel('Tags no rule decides are') }).locator('.field-error'))
+    .toContainText('without a keep rule would remove every tag');
+  await expect(page.getByRole('button', { name: 'Plan' })).toBeDisabled();
+  // The namespace's row in the catalog leads to the plan over all its repositories.
+  await page.goto(`${cleanupDeployment.console}/`);
+  await page.getByRole('link', { name: 'Clean up clean/…' }).click();
+  await expect(page.getByRole('heading', { name: 'Clean up every repository under clean/' })).toBeVisible();
+  await page.getByRole('button', { name: 'Plan' }).click();
+  await expect(page.locator('.cleanup-repository h4').first()).toHaveText(REPO, { timeout: 60_000 });
+});
+
+test('a plan over 300 tags lists exactly the expected set; the link and the downloads reproduce it', async ({ page, context, cleanupDeployment }) => {
+  const expected = expectedPlan(fixture, RULES);
+  expect(expected.deleted).toHaveLength(3);
+  expect(expected.reclaimable).toBeGreaterThan(0);
+  await page.goto(`${cleanupDeployment.console}/?cleanup=${REPO}`);
+  await fillRules(page, RULES);
+  await page.getByRole('button', { name: 'Plan' }).click();
+  const rows = await planRows(page);
+  expect(rows).toHaveLength(300);
+  expect(Object.fromEntries(rows)).toEqual(expected.decision);
+  const kept = 300 - expected.removed.length;
+  await expect(page.locator('.cleanup-summary')).toContainText(
+    `300 tags in 1 repository: ${kept} kept, ${expected.removed.length} removed. 3 images deleted, ${expected.tagsOnly.length} images only lose tags.`,
+  );
+  const deletedList = page.getByRole('list', { name: `Images deleted from ${REPO}` }).locator('li');
+  expect((await deletedList.evaluateAll((li) => li.map((l) => l.dataset.digest))).sort()).toEqual([...expected.deleted].sort());
+  await page.screenshot({ path: screenshotPath('cleanup-plan'), fullPage: false });
+
+  // Filter: only what goes.
+  await page.getByRole('radio', { name: 'Removed' }).check();
+  await expect(page.locator('.cleanup-tags tbody tr')).toHaveCount(expected.removed.length);
+
+  // The address holds the rules: a fresh page on it makes the same plan by itself.
+  const link = page.url();
+  expect(link).toContain('keepNewest=20');
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.getByText('Rules from the page address.')).toBeVisible();
+  await expect(other.getByLabel('Keep tags matching')).toHaveValue('v* latest');
+  await expect(other.locator('.cleanup-tags tbody tr')).toHaveCount(expected.removed.length, { timeout: 60_000 });
+  await other.getByRole('radio', { name: 'All tags' }).check();
+  expect(Object.fromEntries(await planRows(other))).toEqual(expected.decision);
+  await other.close();
+
+  // Downloads: the CSV has one row per tag with its decision; the JSON the bytes.
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
+  expect(csvDownload.suggestedFilename()).toBe('cleanup-clean_app.csv');
+  const csv = parseCsv(await readFile(await csvDownload.path(), 'utf8'));
+  expect(csv[0]).toEqual(['tag', 'decision', 'rule', 'reason', 'digest', 'created', 'image']);
+  expect(csv).toHaveLength(301);
+  expect(Object.fromEntries(csv.slice(1).map((r) => [r[0], r[1]]))).toEqual(expected.decision);
+  for (const r of csv.slice(1)) expect(r[4]).toBe(fixture.tags[r[0]]);
+  const deletedRows = csv.slice(1).filter((r) => r[6] === 'deleted').map((r) => r[4]);
+  expect([...new Set(deletedRows)].sort()).toEqual([...expected.deleted].sort());
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSON' }).click()]);
+  const json = JSON.parse(await readFile(await jsonDownload.path(), 'utf8'));
+  expect(json.repository).toBe(REPO);
+  expect(json.reclaimableBytes).toBe(expected.reclaimable);
+});
+
+test('applying removes exactly the planned tags, skips tags moved since, keeps what kept tags use, and Undo restores', async ({ page, cleanupDeployment }) => {
+  test.setTimeout(180_000);
+  const registry = cleanupDeployment.registry.url;
+  const expected = expectedPlan(fixture, RULES);
+  for (const tag of MOVED) expect(expected.decision[tag]).toBe('remove');
+  expect(expected.deleted).toContain(fixture.tags['pr-02']);
+  expect(expected.tagsOnly).toContain(fixture.tags['pr-01']);
+  expect(await registryTags(registry)).toEqual(Object.keys(fixture.tags).sort());
+
+  await page.goto(`${cleanupDeployment.console}/?cleanup=${REPO}`);
+  await fillRules(page, RULES);
+  await page.getByRole('button', { name: 'Plan' }).click();
+  expect(Object.fromEntries(await planRows(page))).toEqual(expected.decision);
+
+  // Between Plan and Apply, behind the console's back.
+  for (const tag of MOVED) await retagBehindTheBack(registry, REPO, 'latest', tag);
+
+  const removed = expected.removed.length;
+  await page.getByRole('button', { name: 'Apply…' }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm clean-up' });
+  await expect(confirm).toContainText(`Remove ${removed} tags and delete 3 images?`);
+  await confirm.getByRole('button', { name: `Yes: remove ${removed} tags, delete 3 images` }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText(
+    `Clean-up of ${REPO}: ${removed - 2} done, 2 skipped, 0 failed, of ${removed} tags to remove; 3 images deleted`,
+    { timeout: 150_000 },
+  );
+  const report = page.getByRole('list', { name: 'Clean-up result per tag' });
+  for (const tag of MOVED) {
+    await expect(report.locator(`li[data-tag="${tag}"]`)).toContainText('skipped: it moved since the plan');
+  }
+  await expect(report.locator('li.failed')).toHaveCount(0);
+  const note = page.getByRole('note', { name: 'Why the disk did not shrink' });
+  await expect(note).toContainText('frees it when its garbage collection runs');
+  await expect(note).toContainText('registry garbage-collect');
+  await expect(note).toContainText('--delete-untagged');
+  await page.screenshot({ path: screenshotPath('cleanup-applied'), fullPage: false });
+
+  // The registry, read directly: exactly the planned tags are gone, moved ones stay.
+  const gone = new Set(expected.removed.filter((t) => !MOVED.includes(t)));
+  expect(await registryTags(registry)).toEqual(Object.keys(fixture.tags).filter((t) => !gone.has(t)).sort());
+  for (const tag of Object.keys(fixture.tags).filter((t) => !gone.has(t) && !MOVED.includes(t))) {
+    expect(await tagDigest(registry, REPO, tag)).toBe(fixture.tags[tag]);
+  }
+  for (const tag of MOVED) expect(await tagDigest(registry, REPO, tag)).toBe(fixture.tags.latest);
+  // Every image a kept tag uses (and every platform of a kept index) is still there;
+  // the deleted ones are not.
+  const keptTags = Object.keys(fixture.tags).filter((t) => expected.decision[t] === 'keep');
+  const used = new Set(keptTags.map((t) => fixture.tags[t]));
+  for (const digest of [...used]) for (const child of fixture.images[digest].children) used.add(child);
+  for (const digest of used) expect(await manifestExists(registry, digest), digest).toBe(true);
+  for (const digest of expected.deleted) expect(await manifestExists(registry, digest), digest).toBe(false);
+
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry).toContainText('undone', { timeout: 120_000 });
+  expect(await registryTags(registry)).toEqual(Object.keys(fixture.tags).sort());
+  for (const tag of Object.keys(fixture.tags).filter((t) => !MOVED.includes(t))) {
+    expect(await tagDigest(registry, REPO, tag)).toBe(fixture.tags[tag]);
+  }
+});
