@@ -18,7 +18,7 @@ use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure
 use tagdeck::oci::intent::Intent;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
-use tagdeck::oci::recovery::Outcome;
+use tagdeck::oci::recovery::{Outcome, RegistryNow};
 
 const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
 
@@ -375,7 +375,14 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
     };
     let found = block_on(registry.reconcile(&put)).unwrap();
     assert_eq!(found.outcome, Outcome::NotApplied);
-    assert!(found.now.contains("does not exist"));
+    assert_eq!(
+        found.now,
+        RegistryNow::Tag {
+            repository: repo(),
+            tag: tag("2.0"),
+            digest: None
+        }
+    );
     block_on(registry.retry(&put, "t")).unwrap();
     let found = block_on(registry.reconcile(&put)).unwrap();
     assert!(

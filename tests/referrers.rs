@@ -14,8 +14,10 @@ use tagdeck::oci::http::TransportFailure;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
 use tagdeck::oci::referrers::{
-    classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerQuery, ReferrerTagScheme,
+    classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerQuery,
+    ReferrerTagScheme, ReferrerWarning,
 };
+use tagdeck::wording;
 
 const NOTATION: &str = "application/vnd.cncf.notary.signature";
 const SPDX: &str = "application/spdx+json";
@@ -356,10 +358,9 @@ fn malformed_entries_are_skipped_and_counted() {
     let list =
         block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     assert_eq!(list.ignored, 5);
+    assert_eq!(list.warnings, [ReferrerWarning::Skipped { count: 5 }]);
     assert!(
-        list.warnings
-            .iter()
-            .any(|w| w.starts_with("5 entries were skipped")),
+        wording::referrer_warning(&list.warnings[0]).starts_with("5 entries were skipped"),
         "{:?}",
         list.warnings
     );
@@ -387,10 +388,14 @@ fn a_fallback_tag_that_is_not_an_index_is_ignored_with_a_warning() {
         block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     assert!(list.referrers.is_empty());
     assert!(
-        list.warnings[0].contains("is not an index of referrers"),
+        matches!(
+            list.warnings[..],
+            [ReferrerWarning::FallbackNotIndex { .. }]
+        ),
         "{:?}",
         list.warnings
     );
+    assert!(wording::referrer_warning(&list.warnings[0]).contains("is not an index of referrers"));
 }
 
 #[test]
@@ -428,7 +433,10 @@ fn an_api_answer_that_is_not_an_index_means_no_api() {
     let list =
         block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     assert!(
-        matches!(list.api, ApiSupport::Failed(ref why) if why.contains("503")),
+        matches!(
+            list.api,
+            ApiSupport::Failed(RegistryError::Server { status: 503, .. })
+        ),
         "{:?}",
         list.api
     );

@@ -7,8 +7,12 @@ use tagdeck::oci::auth::AuthRefusal;
 use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{ChangeError, ImageUsers, ReadAgain, TagBefore, TagWrite, Written};
 use tagdeck::oci::error::{Attempt, ErrorEntry, RegistryError};
+use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::pagination::LinkError;
+use tagdeck::oci::recovery::RegistryNow;
+use tagdeck::oci::referrers::ReferrerWarning;
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
 use tagdeck::wording::{self, Message};
 
@@ -460,4 +464,136 @@ fn an_undo_that_failed_says_what_is_left() {
         batch_of: None,
     };
     assert!(wording::undo_failed(&single).ends_with("Nothing was changed."));
+}
+
+#[test]
+fn what_the_registry_shows_now_after_an_interrupted_change() {
+    let repository = Repository::parse("team/app").unwrap();
+    let tag = Tag::parse("v2").unwrap();
+    let now = |digest| RegistryNow::Tag {
+        repository: repository.clone(),
+        tag: tag.clone(),
+        digest,
+    };
+    assert_eq!(
+        wording::registry_now(&now(Some(digest(1)))),
+        format!("team/app:v2 points at {}", digest(1))
+    );
+    assert_eq!(
+        wording::registry_now(&now(None)),
+        "team/app:v2 does not exist"
+    );
+    let image = |exists| RegistryNow::Image {
+        repository: repository.clone(),
+        digest: digest(1),
+        exists,
+    };
+    assert_eq!(
+        wording::registry_now(&image(true)),
+        format!("team/app@{} still exists", digest(1))
+    );
+    assert_eq!(
+        wording::registry_now(&image(false)),
+        format!("team/app@{} is deleted", digest(1))
+    );
+}
+
+#[test]
+fn what_a_search_for_referrers_skipped() {
+    let tag = "sha256-abc".to_owned();
+    let said = |warning: ReferrerWarning| wording::referrer_warning(&warning);
+    assert_eq!(
+        said(ReferrerWarning::TagUnreadable {
+            tag: tag.clone(),
+            error: (*server_error()).clone()
+        }),
+        format!(
+            "the tag sha256-abc could not be read: {}",
+            wording::error(&server_error()).detail
+        )
+    );
+    assert_eq!(
+        said(ReferrerWarning::FallbackNotIndex {
+            tag,
+            media_type: "application/vnd.oci.image.manifest.v1+json".into()
+        }),
+        "the tag sha256-abc is not an index of referrers \
+         (application/vnd.oci.image.manifest.v1+json); ignored"
+    );
+    assert!(said(ReferrerWarning::Skipped { count: 1 }).starts_with("1 entry was skipped"));
+    assert!(said(ReferrerWarning::Skipped { count: 5 }).starts_with("5 entries were skipped"));
+    assert!(said(ReferrerWarning::ApiStopped {
+        pages: 1,
+        error: (*server_error()).clone()
+    })
+    .starts_with("the referrers API stopped after 1 page: "));
+    assert!(said(ReferrerWarning::ApiStopped {
+        pages: 2,
+        error: (*server_error()).clone()
+    })
+    .starts_with("the referrers API stopped after 2 pages: "));
+    for warning in [
+        ReferrerWarning::PageRepeats,
+        ReferrerWarning::LaterPageNotIndex,
+        ReferrerWarning::LinkNotFollowed(LinkError::OtherOrigin("http://elsewhere".into())),
+        ReferrerWarning::TooManyPages,
+    ] {
+        assert!(
+            said(warning.clone()).contains("referrers API"),
+            "{warning:?}"
+        );
+    }
+    assert_eq!(
+        said(ReferrerWarning::TooManyPages),
+        "the referrers API has more than 100 pages; only those were read"
+    );
+}
+
+#[test]
+fn what_a_search_for_a_digest_could_not_read() {
+    let repository = Repository::parse("team/app").unwrap();
+    let tag = Tag::parse("v1").unwrap();
+    let gaps = [
+        Gap::CatalogIncomplete,
+        Gap::InvalidRepository { name: "A".into() },
+        Gap::TagsUnreadable {
+            repository: repository.clone(),
+            problem: (*server_error()).clone(),
+        },
+        Gap::TagsIncomplete {
+            repository: repository.clone(),
+        },
+        Gap::InvalidTag {
+            repository: repository.clone(),
+            tag: "-x".into(),
+        },
+        Gap::TagUnreadable {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            problem: (*server_error()).clone(),
+        },
+        Gap::IndexUnreadable {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            problem: (*server_error()).clone(),
+        },
+        Gap::IndexNotRead {
+            repository: repository.clone(),
+            tag: tag.clone(),
+        },
+    ];
+    for gap in &gaps {
+        assert!(!wording::find_gap(gap).is_empty(), "{gap:?}");
+    }
+    assert_eq!(
+        wording::find_gap(&gaps[5]),
+        format!(
+            "team/app:v1 could not be read: {}",
+            wording::error(&server_error()).detail
+        )
+    );
+    assert_eq!(
+        wording::find_gap(&gaps[3]),
+        "The tag list of team/app may be incomplete."
+    );
 }

@@ -14,9 +14,27 @@ use super::names::{Digest, Repository, Tag};
 /// What reading the registry again found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reconciled {
-    /// The registry's state, in words: "team/app:v2 points at sha256:…".
-    pub now: String,
+    /// What the registry shows now, for what the change touched (worded by
+    /// `wording::registry_now`).
+    pub now: RegistryNow,
     pub outcome: Outcome,
+}
+
+/// The registry's state, read again, for what an interrupted change touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryNow {
+    /// What `tag` points at now, if it exists.
+    Tag {
+        repository: Repository,
+        tag: Tag,
+        digest: Option<Digest>,
+    },
+    /// Whether the image `digest` still exists.
+    Image {
+        repository: Repository,
+        digest: Digest,
+        exists: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +59,11 @@ impl<C: HttpClient> Registry<C> {
                 before,
             } => {
                 let now = self.resolve_tag(repository, tag.as_str()).await?;
-                let words = describe_tag(repository, tag, &now);
+                let found = RegistryNow::Tag {
+                    repository: repository.clone(),
+                    tag: tag.clone(),
+                    digest: now.clone(),
+                };
                 let outcome = if now.as_ref() == Some(digest) && before.as_ref() != Some(digest) {
                     let before = match before {
                         None => TagBefore::Absent,
@@ -62,7 +84,7 @@ impl<C: HttpClient> Registry<C> {
                     Outcome::Neither
                 };
                 Ok(Reconciled {
-                    now: words,
+                    now: found,
                     outcome,
                 })
             }
@@ -72,7 +94,11 @@ impl<C: HttpClient> Registry<C> {
                 digest,
             } => {
                 let now = self.resolve_tag(repository, tag.as_str()).await?;
-                let words = describe_tag(repository, tag, &now);
+                let found = RegistryNow::Tag {
+                    repository: repository.clone(),
+                    tag: tag.clone(),
+                    digest: now.clone(),
+                };
                 let placeholder = match &now {
                     Some(found) if found != digest => self
                         .is_placeholder_for(repository, found, tag)
@@ -101,7 +127,7 @@ impl<C: HttpClient> Registry<C> {
                     }))),
                 };
                 Ok(Reconciled {
-                    now: words,
+                    now: found,
                     outcome,
                 })
             }
@@ -116,14 +142,19 @@ impl<C: HttpClient> Registry<C> {
                     Err(RegistryError::NotFound { .. }) => false,
                     Err(error) => return Err(error),
                 };
+                let now = RegistryNow::Image {
+                    repository: repository.clone(),
+                    digest: digest.clone(),
+                    exists,
+                };
                 Ok(if exists {
                     Reconciled {
-                        now: format!("{repository}@{digest} still exists"),
+                        now,
                         outcome: Outcome::NotApplied,
                     }
                 } else {
                     Reconciled {
-                        now: format!("{repository}@{digest} is deleted"),
+                        now,
                         outcome: Outcome::Applied(Written::Removal(Box::new(Removal {
                             repository: repository.clone(),
                             tags: tags.clone(),
@@ -202,12 +233,5 @@ impl<C: HttpClient> Registry<C> {
                 .get(super::changes::PLACEHOLDER_TAG_LABEL)
                 .map(String::as_str)
                 == Some(tag.as_str())
-    }
-}
-
-fn describe_tag(repository: &Repository, tag: &Tag, now: &Option<Digest>) -> String {
-    match now {
-        Some(digest) => format!("{repository}:{tag} points at {digest}"),
-        None => format!("{repository}:{tag} does not exist"),
     }
 }

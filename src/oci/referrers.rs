@@ -23,7 +23,7 @@ use super::http::{HttpClient, Method, Request};
 use super::manifest::{Descriptor, Manifest, ManifestKind, ManifestView};
 use super::media::{essence, MAX_MANIFEST_BYTES, OCI_INDEX};
 use super::names::{Digest, Repository};
-use super::pagination::next_page_url;
+use super::pagination::{next_page_url, LinkError};
 
 /// Pages of the referrers API followed at most (each up to 4 MiB of descriptors).
 pub const MAX_REFERRER_PAGES: usize = 100;
@@ -123,27 +123,47 @@ pub struct Referrer {
 }
 
 /// Whether the registry has the referrers API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiSupport {
     Supported,
     /// 404 or an answer that is not an image index.
     Unsupported,
     /// It could not be asked (a 5xx, a timeout); the tag schemes were read instead.
-    Failed(String),
+    Failed(RegistryError),
+}
+
+/// Something skipped or unreadable while looking for referrers (worded by
+/// `wording::referrer_warning`); what could be read is still listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferrerWarning {
+    /// A fallback or cosign tag that exists could not be read.
+    TagUnreadable { tag: String, error: RegistryError },
+    /// The fallback tag points at something other than an image index.
+    FallbackNotIndex { tag: String, media_type: String },
+    /// Entries skipped: malformed, or beyond [`MAX_REFERRERS`].
+    Skipped { count: usize },
+    /// The API's next-page link leads back to a page already read.
+    PageRepeats,
+    /// The API failed after `pages` pages were read.
+    ApiStopped { pages: usize, error: RegistryError },
+    /// A later page of the API is not an image index.
+    LaterPageNotIndex,
+    /// The API's next-page link could not be followed.
+    LinkNotFollowed(LinkError),
+    /// The API has more than [`MAX_REFERRER_PAGES`] pages.
+    TooManyPages,
 }
 
 /// Every referrer of one image found, and what went wrong on the way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferrerList {
     pub subject: Digest,
     pub referrers: Vec<Referrer>,
     pub api: ApiSupport,
     /// Entries skipped because they were malformed (bad digest, oversized, …).
     pub ignored: usize,
-    /// In words: what was skipped or could not be read.
-    pub warnings: Vec<String>,
+    /// What was skipped or could not be read.
+    pub warnings: Vec<ReferrerWarning>,
 }
 
 /// How [`Registry::referrers`] looks.
@@ -252,16 +272,16 @@ impl<C: HttpClient> Registry<C> {
                 Err(error) if must_propagate(&error) => return Err(error),
                 Err(error) => {
                     list.warnings
-                        .push(format!("the tag {tag} could not be read: {error}"));
+                        .push(ReferrerWarning::TagUnreadable { tag, error });
                     continue;
                 }
             };
             if scheme == ReferrerTagScheme::Fallback {
                 if manifest.kind() != ManifestKind::Index {
-                    list.warnings.push(format!(
-                        "the tag {tag} is not an index of referrers ({}); ignored",
-                        manifest.media_type()
-                    ));
+                    list.warnings.push(ReferrerWarning::FallbackNotIndex {
+                        tag,
+                        media_type: manifest.media_type().to_owned(),
+                    });
                     continue;
                 }
                 add_entries(
@@ -275,16 +295,9 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         if list.ignored > 0 {
-            list.warnings.push(format!(
-                "{} entr{} skipped: malformed (a bad digest or type, an impossible size) or \
-                 beyond {MAX_REFERRERS} referrers",
-                list.ignored,
-                if list.ignored == 1 {
-                    "y was"
-                } else {
-                    "ies were"
-                }
-            ));
+            list.warnings.push(ReferrerWarning::Skipped {
+                count: list.ignored,
+            });
         }
         Ok(list)
     }
@@ -306,9 +319,7 @@ impl<C: HttpClient> Registry<C> {
         let mut pages = 0;
         loop {
             if !seen.insert(url.clone()) {
-                list.warnings.push(
-                    "the referrers API's next-page link repeats a page; stopped there".into(),
-                );
+                list.warnings.push(ReferrerWarning::PageRepeats);
                 return Ok(ApiSupport::Supported);
             }
             pages += 1;
@@ -333,13 +344,12 @@ impl<C: HttpClient> Registry<C> {
                 Err(RegistryError::Network { .. }) if pages == 1 => {
                     return Ok(ApiSupport::Unsupported)
                 }
-                Err(error) if pages == 1 => return Ok(ApiSupport::Failed(error.to_string())),
+                Err(error) if pages == 1 => return Ok(ApiSupport::Failed(error)),
                 Err(error) => {
-                    list.warnings.push(format!(
-                        "the referrers API stopped after {} page{}: {error}",
-                        pages - 1,
-                        if pages == 2 { "" } else { "s" }
-                    ));
+                    list.warnings.push(ReferrerWarning::ApiStopped {
+                        pages: pages - 1,
+                        error,
+                    });
                     return Ok(ApiSupport::Supported);
                 }
             };
@@ -352,9 +362,7 @@ impl<C: HttpClient> Registry<C> {
                 if pages == 1 {
                     return Ok(ApiSupport::Unsupported);
                 }
-                list.warnings.push(
-                    "a later page of the referrers API is not an image index; ignored".into(),
-                );
+                list.warnings.push(ReferrerWarning::LaterPageNotIndex);
                 return Ok(ApiSupport::Supported);
             };
             let filtered_by_registry = response
@@ -370,9 +378,7 @@ impl<C: HttpClient> Registry<C> {
                 Some(link) => match next_page_url(link, &url) {
                     Ok(next) => next,
                     Err(error) => {
-                        list.warnings.push(format!(
-                            "the referrers API's next-page link was not followed: {error}"
-                        ));
+                        list.warnings.push(ReferrerWarning::LinkNotFollowed(error));
                         None
                     }
                 },
@@ -381,9 +387,7 @@ impl<C: HttpClient> Registry<C> {
             match next {
                 Some(next) if pages < MAX_REFERRER_PAGES => url = next,
                 Some(_) => {
-                    list.warnings.push(format!(
-                        "the referrers API has more than {MAX_REFERRER_PAGES} pages; only those were read"
-                    ));
+                    list.warnings.push(ReferrerWarning::TooManyPages);
                     return Ok(ApiSupport::Supported);
                 }
                 None => return Ok(ApiSupport::Supported),

@@ -9,7 +9,7 @@ use crate::model::route::View;
 use crate::net;
 use crate::oci::client::HeadPlan;
 use crate::oci::error::RegistryError;
-use crate::oci::find_digest::{DigestUse, FindProgress, FindReport, Gap};
+use crate::oci::find_digest::{DigestUse, FindProgress, FindReport};
 use crate::oci::names::Digest;
 use crate::oci::pagination::origin_of;
 use crate::ui::browser;
@@ -216,19 +216,6 @@ fn UseRow(found: DigestUse) -> impl IntoView {
     }
 }
 
-fn describe_gap(gap: &Gap) -> String {
-    match gap {
-        Gap::CatalogIncomplete => "The list of repositories may be incomplete (a page came without a readable Link header and asking for the rest failed): repositories on later pages were not searched.".to_owned(),
-        Gap::InvalidRepository { name } => format!("The catalog lists \"{name}\", which is not a valid repository name; it was not searched."),
-        Gap::TagsUnreadable { repository, problem } => format!("The tags of {repository} could not be read: {}", wording::error(problem).detail_and_advice()),
-        Gap::TagsIncomplete { repository } => format!("The tag list of {repository} may be incomplete."),
-        Gap::InvalidTag { repository, tag } => format!("{repository} lists \"{tag}\", which is not a valid tag; it was not checked."),
-        Gap::TagUnreadable { repository, tag, problem } => format!("{repository}:{tag} could not be read: {}", wording::error(problem).detail),
-        Gap::IndexUnreadable { repository, tag, problem } => format!("The multi-arch image {repository}:{tag} could not be read: {}", wording::error(problem).detail),
-        Gap::IndexNotRead { repository, tag } => format!("The multi-arch image {repository}:{tag} was not read (too many multi-arch images in one search)."),
-    }
-}
-
 #[component]
 fn Summary(report: FindReport) -> impl IntoView {
     let repositories: std::collections::BTreeSet<&str> = report
@@ -251,7 +238,7 @@ fn Summary(report: FindReport) -> impl IntoView {
         )
     };
     let missed = report.may_have_missed().then(|| {
-        let mut lines: Vec<String> = report.gaps.iter().map(describe_gap).collect();
+        let mut lines: Vec<String> = report.gaps.iter().map(wording::find_gap).collect();
         if report.gap_count > report.gaps.len() {
             lines.push(format!("… and {} more.", report.gap_count - report.gaps.len()));
         }

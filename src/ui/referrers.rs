@@ -34,9 +34,10 @@ fn where_looked(list: &ReferrerList) -> String {
         ApiSupport::Unsupported => {
             "the referrers API (this registry does not have it), the fallback tag".to_owned()
         }
-        ApiSupport::Failed(problem) => {
-            format!("the referrers API (it could not be asked: {problem}), the fallback tag")
-        }
+        ApiSupport::Failed(problem) => format!(
+            "the referrers API (it could not be asked: {}), the fallback tag",
+            wording::error(problem).detail
+        ),
     };
     format!("checked {api} and cosign tags (.sig, .att, .sbom)")
 }
@@ -82,7 +83,11 @@ pub fn ReferrersSection(
 #[component]
 fn ReferrerTable(list: ReferrerList, repository: Repository) -> impl IntoView {
     let looked = where_looked(&list);
-    let warnings = list.warnings.clone();
+    let warnings: Vec<String> = list
+        .warnings
+        .iter()
+        .map(wording::referrer_warning)
+        .collect();
     let body = if list.referrers.is_empty() {
         view! { <p class="referrers-none">{format!("None found: {looked}.")}</p> }.into_any()
     } else {

@@ -6,11 +6,17 @@
 
 mod bulk;
 mod change;
+mod find_digest;
+mod recovery;
+mod referrers;
 mod registry;
 mod undo;
 
 pub use bulk::{item_result, kept_for, kept_lost};
 pub use change::{applied_anyway, change_error};
+pub use find_digest::find_gap;
+pub use recovery::registry_now;
+pub use referrers::referrer_warning;
 pub use registry::error;
 pub use undo::undo_failed;
 

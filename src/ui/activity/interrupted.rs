@@ -53,9 +53,9 @@ impl ActivityLog {
                         match found.outcome {
                             Outcome::Applied(written) => undo.push(UndoAction::from(written)),
                             Outcome::NotApplied => retry.push(intent),
-                            Outcome::Neither => unclear.push(found.now.clone()),
+                            Outcome::Neither => unclear.push(wording::registry_now(&found.now)),
                         }
-                        now.push(found.now);
+                        now.push(wording::registry_now(&found.now));
                     }
                     Err(error) => {
                         let message = wording::error(&error);

@@ -1,0 +1,29 @@
+//! What the registry shows now for a change a reload cut short, for the activity list.
+
+use crate::oci::recovery::RegistryNow;
+
+/// "team/app:v2 points at sha256:…", "team/app@sha256:… is deleted".
+pub fn registry_now(now: &RegistryNow) -> String {
+    match now {
+        RegistryNow::Tag {
+            repository,
+            tag,
+            digest: Some(digest),
+        } => format!("{repository}:{tag} points at {digest}"),
+        RegistryNow::Tag {
+            repository,
+            tag,
+            digest: None,
+        } => format!("{repository}:{tag} does not exist"),
+        RegistryNow::Image {
+            repository,
+            digest,
+            exists: true,
+        } => format!("{repository}@{digest} still exists"),
+        RegistryNow::Image {
+            repository,
+            digest,
+            exists: false,
+        } => format!("{repository}@{digest} is deleted"),
+    }
+}
