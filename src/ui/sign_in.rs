@@ -300,10 +300,20 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
     {
         let client = browser::client_for_this_view();
         let (registry, repository) = (registry.clone(), repository.clone());
-        leptos::task::spawn_local(async move {
-            // Only a hint for the views: a failure here leaves "unknown", and the
-            // registry still decides each request.
-            let _ = net::probe_access(&registry, client, &repository).await;
+        // Asked once the registry has said it uses token auth (the view may open
+        // before the connection check has learnt it).
+        let token_auth =
+            Memo::new(move |_| sign_in.is_some_and(|s| s.status().token_host.is_some()));
+        Effect::new(move || {
+            if token_auth.get() {
+                let (registry, repository, client) =
+                    (registry.clone(), repository.clone(), client.clone());
+                leptos::task::spawn_local(async move {
+                    // Only a hint for the views: a failure here leaves "unknown", and
+                    // the registry still decides each request.
+                    let _ = net::probe_access(&registry, client, &repository).await;
+                });
+            }
         });
     }
     move || {
