@@ -5,7 +5,9 @@
 
 use tagdeck::oci::auth::AuthRefusal;
 use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
-use tagdeck::oci::changes::{ChangeError, ImageUsers, ReadAgain, TagBefore, TagWrite, Written};
+use tagdeck::oci::changes::{
+    ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
+};
 use tagdeck::oci::error::{Attempt, ErrorEntry, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
@@ -595,5 +597,27 @@ fn what_a_search_for_a_digest_could_not_read() {
     assert_eq!(
         wording::find_gap(&gaps[3]),
         "The tag list of team/app may be incomplete."
+    );
+}
+
+#[test]
+fn a_copy_says_its_step() {
+    let step = |what| CopyStep {
+        done: 1,
+        total: 4,
+        what,
+    };
+    let blob = Digest::sha256_of(b"layer");
+    assert_eq!(
+        wording::copy_step(&step(CopyWork::Blob(blob.clone()))),
+        format!("Copying: step 2 of 4 (blob {})", blob.short(12))
+    );
+    assert_eq!(
+        wording::copy_step(&step(CopyWork::Manifest(blob.clone()))),
+        format!("Copying: step 2 of 4 (manifest {})", blob.short(12))
+    );
+    assert_eq!(
+        wording::copy_step(&step(CopyWork::Tag(Tag::parse("v1").unwrap()))),
+        "Copying: step 2 of 4 (tag v1)"
     );
 }

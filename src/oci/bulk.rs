@@ -79,14 +79,6 @@ pub struct KeptLost {
     pub error: ChangeError,
 }
 
-impl KeptLost {
-    /// Transitional, for `cleanup::apply` until it hands the `KeptLost` itself to the
-    /// view: the words are `crate::wording::kept_lost`'s.
-    pub fn message(&self) -> String {
-        crate::wording::kept_lost(self)
-    }
-}
-
 /// What a bulk removal leaves: the Undo of every item that wrote something, and the
 /// checks afterwards that failed.
 #[derive(Debug, Clone, Default)]

@@ -3,7 +3,7 @@
 
 use super::registry;
 use super::Message;
-use crate::oci::changes::{ChangeError, ReadAgain};
+use crate::oci::changes::{ChangeError, CopyStep, CopyWork, ReadAgain};
 use crate::oci::error::RegistryError;
 use crate::oci::names::Digest;
 
@@ -279,4 +279,15 @@ pub fn applied_anyway(answered: &RegistryError) -> String {
         "the registry answered \"{}\", but reading it again shows the change was applied",
         registry::error(answered).headline
     )
+}
+
+/// A copy's progress: "Copying: step 2 of 5 (blob 0123456789ab)".
+pub fn copy_step(step: &CopyStep) -> String {
+    let what = match &step.what {
+        CopyWork::Blob(digest) => format!("blob {}", digest.short(12)),
+        CopyWork::Manifest(digest) => format!("manifest {}", digest.short(12)),
+        CopyWork::Tag(tag) => format!("tag {tag}"),
+        CopyWork::Done => "done".to_owned(),
+    };
+    format!("Copying: step {} of {} ({what})", step.done + 1, step.total)
 }

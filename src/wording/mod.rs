@@ -13,7 +13,7 @@ mod registry;
 mod undo;
 
 pub use bulk::{item_result, kept_for, kept_lost};
-pub use change::{applied_anyway, change_error};
+pub use change::{applied_anyway, change_error, copy_step};
 pub use find_digest::find_gap;
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;

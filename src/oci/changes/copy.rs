@@ -25,12 +25,25 @@ pub struct CopyReport {
     pub manifests_present: usize,
 }
 
-/// A step of a copy, for a progress display.
+/// A step of a copy, for a progress display (worded by `wording::copy_step`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyStep {
     pub done: usize,
     pub total: usize,
-    pub what: String,
+    pub what: CopyWork,
+}
+
+/// What a step of a copy works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyWork {
+    /// A config or layer, mounted or uploaded.
+    Blob(Digest),
+    /// A manifest an index lists, put by digest.
+    Manifest(Digest),
+    /// The tag, pointed at the copied image.
+    Tag(Tag),
+    /// Everything is copied.
+    Done,
 }
 
 fn copy_stopped(cause: ChangeError) -> ChangeError {
@@ -55,7 +68,7 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<(TagWrite, CopyReport), ChangeError> {
         // `on_step` answers false to stop (the user pressed Cancel): checked before
         // each step, never in the middle of one.
-        let mut step = |done: usize, total: usize, what: String| {
+        let mut step = |done: usize, total: usize, what: CopyWork| {
             if on_step(CopyStep { done, total, what }) {
                 Ok(())
             } else {
@@ -77,7 +90,7 @@ impl<C: HttpClient> Registry<C> {
         let mut report = CopyReport::default();
         for blob in &blobs {
             let digest = Digest::parse(&blob.digest)?;
-            step(done, total, format!("blob {}", digest.short(12)))?;
+            step(done, total, CopyWork::Blob(digest.clone()))?;
             self.copy_blob(from, to, blob, &digest, &mut report)
                 .await
                 .map_err(copy_stopped)?;
@@ -86,7 +99,7 @@ impl<C: HttpClient> Registry<C> {
         // Children before the indexes that list them: a registry refuses an index
         // whose manifests it does not have.
         for child in &below {
-            step(done, total, format!("manifest {}", child.digest.short(12)))?;
+            step(done, total, CopyWork::Manifest(child.digest.clone()))?;
             match self.manifest_head(to, child.digest.as_str()).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
@@ -99,7 +112,7 @@ impl<C: HttpClient> Registry<C> {
             }
             done += 1;
         }
-        step(done, total, format!("tag {tag}"))?;
+        step(done, total, CopyWork::Tag(tag.clone()))?;
         let write =
             self.put_tag(to, tag, source, move_from)
                 .await
@@ -113,7 +126,7 @@ impl<C: HttpClient> Registry<C> {
                 })?;
         report.manifests += 1;
         // Past the last write: too late to cancel, whatever the answer.
-        let _ = step(total, total, "done".into());
+        let _ = step(total, total, CopyWork::Done);
         Ok((write, report))
     }
 

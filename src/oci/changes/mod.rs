@@ -20,7 +20,7 @@ mod removal;
 mod tag_write;
 mod users;
 
-pub use copy::{CopyReport, CopyStep};
+pub use copy::{CopyReport, CopyStep, CopyWork};
 pub use error::{is_definite_refusal, ChangeError, ReadAgain, Written};
 pub use placeholder::{PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
 pub use removal::{Removal, RemovalMethod};

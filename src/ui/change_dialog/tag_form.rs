@@ -16,6 +16,7 @@ use crate::oci::undo::UndoAction;
 use crate::ui::activity::{use_changes, Changes};
 use crate::ui::journal::Ticket;
 use crate::ui::referrers::{ReferrersAlong, ReferrersAlongChoice};
+use crate::wording;
 
 /// Records the outcome of a tag write and says where the dialog goes next: a tag that
 /// exists elsewhere asks for confirmation; anything else lands in the activity list.
@@ -132,12 +133,7 @@ pub(super) fn TagForm(
                 };
                 let (write, report) = client
                     .copy_image(&from, &manifest, to, &tag, move_from.as_ref(), |progress| {
-                        step.set(Some(format!(
-                            "Copying: step {} of {} ({})",
-                            progress.done + 1,
-                            progress.total,
-                            progress.what
-                        )));
+                        step.set(Some(wording::copy_step(&progress)));
                         // A closed dialog cancels nothing: the copy goes on to the activity list.
                         !cancelled.try_get_untracked().unwrap_or(false)
                     })
