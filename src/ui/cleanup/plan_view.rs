@@ -225,7 +225,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                                         <code>{image.digest.to_string()}</code>
                                         {format!(", with its tags {}", image.tags.join(", "))}
                                         {(platforms > 0).then(|| format!(
-                                            " and {} of its platforms that nothing kept uses ({})",
+                                            "; its {} platforms that nothing kept uses ({}) are left untagged, and go when garbage collection runs with --delete-untagged",
                                             platforms,
                                             image.platforms.iter().map(|p| format!("{}…", p.short(12))).collect::<Vec<_>>().join(", "),
                                         ))}
