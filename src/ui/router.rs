@@ -56,6 +56,9 @@ pub fn Link(
     view: View,
     children: Children,
     #[prop(optional, into)] class: String,
+    /// The accessible name, when the visible text is short.
+    #[prop(optional, into)]
+    label: Option<String>,
 ) -> impl IntoView {
     let router = use_router();
     let href = {
@@ -71,7 +74,7 @@ pub fn Link(
         }
     };
     view! {
-        <a href=href class=class on:click=on_click>
+        <a href=href class=class aria-label=label.clone() title=label on:click=on_click>
             {children()}
         </a>
     }

@@ -42,6 +42,12 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(rows.filter({ hasText: 'multi' })).toContainText('as linux/amd64');
   await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.');
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
+
+  // Also picked from a row of the tag table.
+  await page.goto(`${mutable.console}/?repo=e2e-find/b`);
+  await page.locator('[role="row"][data-tag="v2"]').getByRole('link', { name: `Find where ${wanted.digest.slice(7, 19)} is used` }).click();
+  await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(wanted.digest);
+  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
 });
 
 test('a pasted digest is checked, and a bad one is explained', async ({ page, mutable }) => {
