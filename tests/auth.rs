@@ -10,6 +10,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use base64::Engine as _;
+use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::auth::{
     scope_for_request, AuthRefusal, AuthSession, Authenticated, Credentials, ScopeSet,
@@ -344,7 +345,7 @@ fn signed_in_reads_reuse_one_token_per_scope() {
     session.sign_in(admin()).unwrap();
     block_on(registry.check_api()).unwrap();
     for _ in 0..5 {
-        block_on(registry.manifest_head(&app(), "v1")).unwrap();
+        block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     }
     assert_eq!(
         block_on(registry.tags(&app(), |_| {})).unwrap().tags,
@@ -376,18 +377,18 @@ fn a_token_is_renewed_before_it_runs_out() {
     let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
     let _ = block_on(registry.check_api());
     session.sign_in(admin()).unwrap();
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     let refusals_before = world.registry_401s.get();
     let tokens_before = world.token_requests.borrow().len();
     // 2.5 s later the token has 0.5 s left, under a fifth of its 3 s life: renewed
     // before use, so the registry never sees an expired token.
     world.clock.set(world.clock.get() + 2_500);
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(world.token_requests.borrow().len(), tokens_before + 1);
     assert_eq!(world.registry_401s.get(), refusals_before);
     // Long after, and without expires_in (60 s default): still no refusal.
     world.clock.set(world.clock.get() + 3_600_000);
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(world.registry_401s.get(), refusals_before);
 }
 
@@ -399,17 +400,17 @@ fn a_token_without_expires_in_lives_sixty_seconds() {
     let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
     let _ = block_on(registry.check_api());
     session.sign_in(admin()).unwrap();
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     let tokens = world.token_requests.borrow().len();
     world.clock.set(world.clock.get() + 30_000);
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(
         world.token_requests.borrow().len(),
         tokens,
         "still fresh at 30 s"
     );
     world.clock.set(world.clock.get() + 25_000);
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(
         world.token_requests.borrow().len(),
         tokens + 1,
@@ -426,13 +427,13 @@ fn a_token_the_registry_refuses_is_replaced_once() {
     let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
     let _ = block_on(registry.check_api());
     session.sign_in(admin()).unwrap();
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     let tokens = world.token_requests.borrow().len();
     world.clock.set(world.clock.get() + 250_000);
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(world.token_requests.borrow().len(), tokens + 1);
     // The refused token is never sent again.
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(world.token_requests.borrow().len(), tokens + 1);
 }
 
@@ -445,10 +446,10 @@ fn insufficient_scope_asks_again_with_the_wider_scope() {
     let _ = block_on(Registry::new(REGISTRY, client.clone()).check_api());
     session.sign_in(admin()).unwrap();
     let registry = Registry::new(REGISTRY, client);
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     block_on(registry.manifest_put(
         &app(),
-        "v2",
+        parse_reference("v2"),
         b"{}",
         "application/vnd.oci.image.manifest.v1+json",
     ))
@@ -497,7 +498,7 @@ fn anonymous_access_is_used_where_allowed_and_sign_in_asked_for_more() {
     let client = Authenticated::new(&http, session.clone());
     let registry = Registry::new(REGISTRY, client.clone());
     block_on(registry.check_api()).unwrap();
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(session.status().username, None);
     // The catalog needs more than anonymous pull: login required.
     assert!(matches!(
@@ -534,7 +535,7 @@ fn a_reader_is_read_only_before_trying_and_a_refused_write_says_so_too() {
         .unwrap();
     let put = block_on(registry.manifest_put(
         &app(),
-        "v9",
+        parse_reference("v9"),
         b"{}",
         "application/vnd.oci.image.manifest.v1+json",
     ));
@@ -561,7 +562,7 @@ fn a_wrong_password_is_reported_and_not_retried_for_every_request() {
     assert!(session.status().credentials_rejected);
     let asked = world.token_requests.borrow().len();
     for _ in 0..3 {
-        let _ = block_on(registry.manifest_head(&app(), "v1"));
+        let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
     }
     assert_eq!(world.token_requests.borrow().len(), asked);
     assert!(!format!("{error} {error:?}").contains("wrong"));
@@ -737,7 +738,7 @@ fn a_refused_scope_is_not_refused_credentials() {
     assert_eq!(session.access("team/app").push, Some(false));
     assert!(!session.status().credentials_rejected);
     // Reading still works with the same credentials.
-    block_on(registry.manifest_head(&app(), "v1")).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
 }
 
 #[test]
@@ -804,7 +805,7 @@ fn requests_needing_the_same_scope_at_once_share_one_token_request() {
     let before = world.token_scopes().len();
     // Twelve HEADs at once, as the tag table sends them: one token request for pull.
     let repository = app();
-    let heads = (0..12).map(|_| registry.manifest_head(&repository, "v1"));
+    let heads = (0..12).map(|_| registry.manifest_head(&repository, parse_reference("v1")));
     for result in block_on(futures_util::future::join_all(heads)) {
         result.unwrap();
     }

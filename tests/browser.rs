@@ -12,7 +12,7 @@ use tagdeck::oci::changes::{ChangeError, RemovalMethod};
 use tagdeck::oci::client::{MountOutcome, Registry};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::manifest::ManifestKind;
-use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -70,6 +70,11 @@ fn fixtures() -> FixtureReport {
 
 fn registry(report: &FixtureReport) -> Registry<FetchClient> {
     Registry::new(&report.registry, FetchClient::new())
+}
+
+/// A tag or digest as the client's manifest calls take it.
+fn parse_reference(text: &str) -> Reference {
+    Reference::parse(text).expect("a valid tag or digest")
 }
 
 fn repo(name: &str) -> Repository {
@@ -133,7 +138,7 @@ async fn every_manifest_kind_keeps_its_digest_when_retagged() {
         let truth = report.image(repository, source_tag);
         let repository = repo(repository);
         let manifest = registry
-            .manifest_get(&repository, source_tag)
+            .manifest_get(&repository, parse_reference(source_tag))
             .await
             .expect("manifest get");
         assert_eq!(
@@ -154,7 +159,7 @@ async fn every_manifest_kind_keeps_its_digest_when_retagged() {
         assert_eq!(put.as_str(), truth.digest);
 
         let head = registry
-            .manifest_head(&repository, target.as_str())
+            .manifest_head(&repository, target.clone())
             .await
             .expect("manifest head");
         assert_eq!(
@@ -162,7 +167,7 @@ async fn every_manifest_kind_keeps_its_digest_when_retagged() {
             Some(truth.digest.clone())
         );
         let again = registry
-            .manifest_get(&repository, target.as_str())
+            .manifest_get(&repository, target.clone())
             .await
             .expect("get retag");
         assert_eq!(again.bytes, manifest.bytes);
@@ -176,7 +181,7 @@ async fn index_children_are_the_pushed_platform_manifests() {
     for (repository, source_tag) in [("demo/multiarch", "2.0"), ("demo/legacy-multiarch", "3.1")] {
         let truth = report.image(repository, source_tag);
         let index = registry
-            .manifest_get(&repo(repository), source_tag)
+            .manifest_get(&repo(repository), parse_reference(source_tag))
             .await
             .unwrap();
         let children: Vec<(String, String)> = index
@@ -196,7 +201,7 @@ async fn index_children_are_the_pushed_platform_manifests() {
         assert_eq!(children, expected);
         for (_, digest) in &children {
             let child = registry
-                .manifest_get(&repo(repository), digest)
+                .manifest_get(&repo(repository), parse_reference(digest))
                 .await
                 .expect("child by digest");
             assert_eq!(&child.digest.to_string(), digest);
@@ -210,7 +215,7 @@ async fn config_blob_shows_the_created_date() {
     let report = fixtures();
     let registry = registry(&report);
     let manifest = registry
-        .manifest_get(&repo("demo/web"), "1.0")
+        .manifest_get(&repo("demo/web"), parse_reference("1.0"))
         .await
         .unwrap();
     let config = registry
@@ -231,7 +236,7 @@ async fn unknown_tag_and_repository_are_not_found() {
     let report = fixtures();
     let registry = registry(&report);
     let error = registry
-        .manifest_get(&repo("demo/web"), "no-such-tag")
+        .manifest_get(&repo("demo/web"), parse_reference("no-such-tag"))
         .await
         .expect_err("must fail");
     assert!(matches!(error, RegistryError::NotFound { .. }), "{error:?}");
@@ -256,7 +261,7 @@ async fn delete_by_tag_on_distribution_reports_unsupported() {
     );
     // Nothing was removed.
     assert!(registry(&report)
-        .manifest_head(&repo("demo/web"), "0.9")
+        .manifest_head(&repo("demo/web"), parse_reference("0.9"))
         .await
         .is_ok());
 }
@@ -297,7 +302,10 @@ async fn whether_deletes_are_enabled_is_asked_without_changing_anything() {
     assert!(matches!(error, ChangeError::Refused(_)), "{error:?}");
     assert!(error.written().is_none());
     assert_eq!(
-        registry.resolve_tag(&web, "0.9").await.unwrap(),
+        registry
+            .resolve_tag(&web, &Tag::parse("0.9").unwrap())
+            .await
+            .unwrap(),
         Some(digest)
     );
 }
@@ -338,7 +346,7 @@ async fn upload_mount_put_and_delete_by_digest() {
     let digest = registry
         .manifest_put(
             &scratch,
-            "doomed",
+            parse_reference("doomed"),
             manifest.as_bytes(),
             "application/vnd.oci.image.manifest.v1+json",
         )
@@ -350,7 +358,7 @@ async fn upload_mount_put_and_delete_by_digest() {
         .await
         .expect("delete");
     let error = registry
-        .manifest_get(&scratch, "doomed")
+        .manifest_get(&scratch, parse_reference("doomed"))
         .await
         .expect_err("gone with its manifest");
     assert!(matches!(error, RegistryError::NotFound { .. }), "{error:?}");
@@ -381,7 +389,10 @@ async fn removing_one_of_two_tags_keeps_the_other_and_undo_restores_it() {
     let report = fixtures();
     let registry = registry(&report);
     let repository = repo("demo/web");
-    let source = registry.manifest_get(&repository, "1.0").await.unwrap();
+    let source = registry
+        .manifest_get(&repository, parse_reference("1.0"))
+        .await
+        .unwrap();
     for name in ["rm-a", "rm-b"] {
         registry
             .put_tag(&repository, &tag(name), &source, None)
@@ -404,19 +415,28 @@ async fn removing_one_of_two_tags_keeps_the_other_and_undo_restores_it() {
     assert!(removal.kept.tags.contains(&"rm-b".to_string()));
     assert!(removal.kept.tags.contains(&"latest".to_string()));
     assert_eq!(
-        registry.resolve_tag(&repository, "rm-a").await.unwrap(),
+        registry
+            .resolve_tag(&repository, &Tag::parse("rm-a").unwrap())
+            .await
+            .unwrap(),
         None
     );
     for kept in ["rm-b", "1.0", "latest"] {
         assert_eq!(
-            registry.resolve_tag(&repository, kept).await.unwrap(),
+            registry
+                .resolve_tag(&repository, &Tag::parse(kept).unwrap())
+                .await
+                .unwrap(),
             Some(source.digest.clone()),
             "{kept}"
         );
     }
     registry.restore_tags(&removal).await.expect("undo");
     assert_eq!(
-        registry.resolve_tag(&repository, "rm-a").await.unwrap(),
+        registry
+            .resolve_tag(&repository, &Tag::parse("rm-a").unwrap())
+            .await
+            .unwrap(),
         Some(source.digest.clone())
     );
 }
@@ -426,8 +446,14 @@ async fn moving_a_tag_needs_consent() {
     let report = fixtures();
     let registry = registry(&report);
     let repository = repo("demo/web");
-    let newer = registry.manifest_get(&repository, "1.0").await.unwrap();
-    let older = registry.manifest_get(&repository, "0.9").await.unwrap();
+    let newer = registry
+        .manifest_get(&repository, parse_reference("1.0"))
+        .await
+        .unwrap();
+    let older = registry
+        .manifest_get(&repository, parse_reference("0.9"))
+        .await
+        .unwrap();
     registry
         .put_tag(&repository, &tag("mv-target"), &older, None)
         .await
@@ -453,7 +479,7 @@ async fn copying_a_multi_arch_image_to_another_repository() {
     let registry = registry(&report);
     let truth = report.image("demo/multiarch", "2.0");
     let source = registry
-        .manifest_get(&repo("demo/multiarch"), "2.0")
+        .manifest_get(&repo("demo/multiarch"), parse_reference("2.0"))
         .await
         .unwrap();
     let target = repo("browser-test/copied");
@@ -473,7 +499,7 @@ async fn copying_a_multi_arch_image_to_another_repository() {
     assert!(copy.mounted + copy.already_present >= 4);
     for platform in &truth.platforms {
         let child = registry
-            .manifest_get(&target, &platform.digest)
+            .manifest_get(&target, parse_reference(&platform.digest))
             .await
             .expect("child in target");
         assert_eq!(child.digest.as_str(), platform.digest);
@@ -509,7 +535,7 @@ async fn fast_head_agrees(
 ) {
     let repository = repo(repository);
     let full = registry
-        .manifest_head(&repository, reference)
+        .manifest_head(&repository, parse_reference(reference))
         .await
         .expect("full-Accept HEAD");
     assert_eq!(
@@ -521,7 +547,7 @@ async fn fast_head_agrees(
     for (name, plan) in head_plans() {
         let first = plan.first_pass();
         let fast = registry
-            .manifest_head_fast(&repository, reference, &plan)
+            .manifest_head_fast(&repository, parse_reference(reference), &plan)
             .await
             .unwrap_or_else(|e| panic!("{name}: {repository}@{reference}: {e}"));
         assert_eq!(fast, full, "{name}: {repository}@{reference}");
@@ -555,7 +581,11 @@ async fn fast_head_of_a_missing_tag_is_not_found() {
     let registry = registry(&report);
     for (name, plan) in head_plans() {
         let error = registry
-            .manifest_head_fast(&repo("demo/multiarch"), "no-such-tag", &plan)
+            .manifest_head_fast(
+                &repo("demo/multiarch"),
+                parse_reference("no-such-tag"),
+                &plan,
+            )
             .await
             .expect_err("must fail");
         assert!(
@@ -592,7 +622,7 @@ async fn a_docker_list_with_an_oci_child_fools_the_oci_pair_but_not_the_fast_hea
     registry
         .manifest_put(
             &repository,
-            child_digest.as_str(),
+            child_digest.clone(),
             child.as_bytes(),
             media::OCI_MANIFEST,
         )
@@ -607,7 +637,7 @@ async fn a_docker_list_with_an_oci_child_fools_the_oci_pair_but_not_the_fast_hea
     let list_digest = registry
         .manifest_put(
             &repository,
-            "mixed",
+            parse_reference("mixed"),
             list.as_bytes(),
             media::DOCKER_MANIFEST_LIST,
         )
@@ -658,7 +688,7 @@ async fn the_adaptive_plan_trusts_most_first_passes_in_a_large_repository() {
     let plan = HeadPlan::adaptive();
     for tag in tags.iter().take(50) {
         let head = registry
-            .manifest_head_fast(&repository, tag, &plan)
+            .manifest_head_fast(&repository, parse_reference(tag), &plan)
             .await
             .expect("fast HEAD");
         assert_eq!(

@@ -5,6 +5,7 @@ mod support;
 
 use support::block_on;
 use support::memory_registry::{sha256, MemoryRegistry};
+use support::parse_reference;
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
 use tagdeck::oci::client::{Registry, TagListing};
 use tagdeck::oci::error::RegistryError;
@@ -57,7 +58,7 @@ fn listing(memory: &MemoryRegistry, repository: &str) -> TagListing {
 fn adding_a_tag_puts_the_exact_bytes_and_verifies() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
     let write = block_on(registry.put_tag(&repo("app"), &tag("2.0"), &source, None)).unwrap();
     assert_eq!(write.digest.as_str(), sha256(IMAGE));
     assert_eq!(write.before, TagBefore::Absent);
@@ -70,7 +71,7 @@ fn adding_a_tag_puts_the_exact_bytes_and_verifies() {
 fn moving_a_tag_needs_consent_and_keeps_what_it_replaced() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
     let refused = block_on(registry.put_tag(&repo("app"), &tag("old"), &source, None)).unwrap_err();
     match &refused {
         ChangeError::WouldMove { current, new, .. } => {
@@ -208,7 +209,7 @@ fn a_registry_that_deletes_tags_removes_just_the_tag() {
 fn tagging_with_a_name_that_already_points_there_changes_nothing_and_undo_keeps_it() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
     let write = block_on(registry.put_tag(&repo("app"), &tag("latest"), &source, None)).unwrap();
     assert_eq!(write.before, TagBefore::SameImage);
     assert!(!write.changed());
@@ -336,7 +337,7 @@ fn copy_mounts_blobs_and_skips_present_ones() {
     let memory = setup();
     memory.add_blob("copy", &format!("sha256:{}", "c".repeat(64)));
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
     let mut steps = Vec::new();
     let (write, report) = block_on(registry.copy_image(
         &repo("app"),
@@ -384,7 +385,7 @@ fn copying_a_nested_index_puts_children_before_parents_and_skips_what_is_there()
         .or_default()
         .insert(sha256(IMAGE), (media::OCI_MANIFEST.into(), IMAGE.to_vec()));
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), "outer")).unwrap();
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("outer"))).unwrap();
     memory.state.borrow_mut().log.clear();
     let (write, report) = block_on(registry.copy_image(
         &repo("app"),
@@ -431,7 +432,7 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
         .unwrap()
         .remove(&format!("sha256:{}", "d".repeat(64)));
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
     let error = block_on(registry.copy_image(
         &repo("app"),
         &source,

@@ -5,12 +5,13 @@ mod support;
 
 use std::cell::Cell;
 
+use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::client::{MountOutcome, Registry};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, TransportFailure};
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
-use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 
 const BASE: &str = "http://reg:5000";
 const PRETTY: &[u8] = b"{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n\t\"config\": {\"mediaType\": \"application/vnd.oci.image.config.v1+json\", \"digest\": \"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\", \"size\": 2},\n\t\"layers\": []\n}\n";
@@ -113,7 +114,9 @@ fn manifest_get_sends_every_accept_type_and_keeps_exact_bytes() {
             PRETTY,
         ))
     });
-    let manifest = block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), "v1")).unwrap();
+    let manifest =
+        block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), parse_reference("v1")))
+            .unwrap();
     assert_eq!(manifest.bytes, PRETTY);
     assert_eq!(manifest.digest, Digest::sha256_of(PRETTY));
     let sent = http.sent.borrow();
@@ -139,7 +142,7 @@ fn manifest_get_by_digest_verifies_the_bytes() {
     let wrong = Digest::sha256_of(b"something else");
     let http = ScriptedHttp::new(|_| Ok(response(200, &[], PRETTY)));
     let error =
-        block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), wrong.as_str())).unwrap_err();
+        block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), wrong.clone())).unwrap_err();
     match error {
         RegistryError::DigestMismatch {
             expected, actual, ..
@@ -156,7 +159,9 @@ fn manifest_get_checks_docker_content_digest_when_readable() {
     let lying = Digest::sha256_of(b"x").to_string();
     let http =
         ScriptedHttp::new(move |_| Ok(response(200, &[("Docker-Content-Digest", &lying)], PRETTY)));
-    let error = block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), "v1")).unwrap_err();
+    let error =
+        block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), parse_reference("v1")))
+            .unwrap_err();
     assert!(matches!(error, RegistryError::DigestMismatch { .. }));
 }
 
@@ -197,7 +202,7 @@ fn manifest_put_reports_a_digest_the_registry_changed() {
     });
     let error = block_on(Registry::new(BASE, &http).manifest_put(
         &repo("a"),
-        "t",
+        parse_reference("t"),
         PRETTY,
         media::OCI_MANIFEST,
     ))
@@ -211,7 +216,7 @@ fn oversized_manifest_is_refused_before_sending() {
     let huge = vec![b' '; media::MAX_MANIFEST_BYTES + 1];
     let error = block_on(Registry::new(BASE, &http).manifest_put(
         &repo("a"),
-        "t",
+        parse_reference("t"),
         &huge,
         media::OCI_MANIFEST,
     ))
@@ -224,7 +229,8 @@ fn oversized_manifest_is_refused_before_sending() {
             &vec![b' '; media::MAX_MANIFEST_BYTES + 1],
         ))
     });
-    let error = block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), "t")).unwrap_err();
+    let error = block_on(Registry::new(BASE, &http).manifest_get(&repo("a"), parse_reference("t")))
+        .unwrap_err();
     assert!(matches!(error, RegistryError::TooLarge { .. }));
 }
 
@@ -348,12 +354,17 @@ fn a_read_that_fails_with_500_is_asked_once_more_a_write_never() {
         }
     });
     let registry = Registry::new(BASE, &http);
-    let head = block_on(registry.manifest_head(&repo("a"), "v1")).unwrap();
+    let head = block_on(registry.manifest_head(&repo("a"), parse_reference("v1"))).unwrap();
     assert_eq!(head.digest, Some(Digest::sha256_of(PRETTY)));
     assert_eq!(http.sent.borrow().len(), 2);
 
-    let error =
-        block_on(registry.manifest_put(&repo("a"), "v1", PRETTY, media::OCI_MANIFEST)).unwrap_err();
+    let error = block_on(registry.manifest_put(
+        &repo("a"),
+        parse_reference("v1"),
+        PRETTY,
+        media::OCI_MANIFEST,
+    ))
+    .unwrap_err();
     assert!(
         matches!(error, RegistryError::Server { status: 500, .. }),
         "{error:?}"
@@ -718,9 +729,15 @@ fn the_fast_head_always_answers_what_the_full_accept_answers() {
     for (name, plan) in plans() {
         for manifest in &stored.manifests {
             for reference in [manifest.tag.to_owned(), manifest.digest().to_string()] {
-                let full = block_on(registry.manifest_head(&repo("r"), &reference)).unwrap();
-                let fast =
-                    block_on(registry.manifest_head_fast(&repo("r"), &reference, &plan)).unwrap();
+                let full =
+                    block_on(registry.manifest_head(&repo("r"), parse_reference(&reference)))
+                        .unwrap();
+                let fast = block_on(registry.manifest_head_fast(
+                    &repo("r"),
+                    parse_reference(&reference),
+                    &plan,
+                ))
+                .unwrap();
                 assert_eq!(fast, full, "{name}: {reference}");
                 assert_eq!(fast.digest, Some(manifest.digest()), "{name}: {reference}");
             }
@@ -778,7 +795,9 @@ fn a_trusted_first_pass_is_the_only_request() {
     let http = ScriptedHttp::new(move |request| Ok(model.answer(request)));
     let registry = Registry::new(BASE, &http);
     let plan = HeadPlan::fixed(Some(FirstPassAccept::OciManifest));
-    let head = block_on(registry.manifest_head_fast(&repo("r"), "oci-manifest", &plan)).unwrap();
+    let head =
+        block_on(registry.manifest_head_fast(&repo("r"), parse_reference("oci-manifest"), &plan))
+            .unwrap();
     assert_eq!(head.digest, Some(digest_of("oci-manifest")));
     assert_eq!(head.media_type.as_deref(), Some(media::OCI_MANIFEST));
     assert_eq!(accepts_sent(&http), [FirstPassAccept::OciManifest.header()]);
@@ -792,7 +811,9 @@ fn a_first_pass_404_is_never_not_found_and_a_missing_tag_is() {
     let registry = Registry::new(BASE, &http);
     let plan = HeadPlan::fixed(Some(FirstPassAccept::DockerManifest));
     // An OCI index exists; the Docker-only first pass gets 404 for it.
-    let head = block_on(registry.manifest_head_fast(&repo("r"), "oci-index", &plan)).unwrap();
+    let head =
+        block_on(registry.manifest_head_fast(&repo("r"), parse_reference("oci-index"), &plan))
+            .unwrap();
     assert_eq!(head.digest, Some(digest_of("oci-index")));
     assert_eq!(
         accepts_sent(&http),
@@ -801,7 +822,8 @@ fn a_first_pass_404_is_never_not_found_and_a_missing_tag_is() {
     assert_eq!(plan.counts(), (0, 1));
     // A tag that does not exist: not found, said by the full-Accept answer.
     http.sent.borrow_mut().clear();
-    let error = block_on(registry.manifest_head_fast(&repo("r"), "gone", &plan)).unwrap_err();
+    let error = block_on(registry.manifest_head_fast(&repo("r"), parse_reference("gone"), &plan))
+        .unwrap_err();
     assert!(matches!(error, RegistryError::NotFound { .. }), "{error:?}");
     assert_eq!(
         accepts_sent(&http),
@@ -833,8 +855,12 @@ fn a_first_pass_failure_falls_back_except_a_cancel() {
             }
         });
         let plan = HeadPlan::adaptive();
-        let head = block_on(Registry::new(BASE, &http).manifest_head_fast(&repo("r"), "t", &plan))
-            .unwrap();
+        let head = block_on(Registry::new(BASE, &http).manifest_head_fast(
+            &repo("r"),
+            parse_reference("t"),
+            &plan,
+        ))
+        .unwrap();
         assert_eq!(head.digest, Some(digest_of("x")));
         assert_eq!(http.sent.borrow().len(), 2);
     }
@@ -842,7 +868,7 @@ fn a_first_pass_failure_falls_back_except_a_cancel() {
     let http = ScriptedHttp::new(|_| Err(TransportFailure::Aborted));
     let error = block_on(Registry::new(BASE, &http).manifest_head_fast(
         &repo("r"),
-        "t",
+        parse_reference("t"),
         &HeadPlan::adaptive(),
     ))
     .unwrap_err();
@@ -862,25 +888,27 @@ fn a_hidden_digest_falls_back_and_then_stops_the_first_pass() {
     });
     let registry = Registry::new(BASE, &http);
     let plan = HeadPlan::adaptive();
-    let head = block_on(registry.manifest_head_fast(&repo("r"), "t", &plan)).unwrap();
+    let head =
+        block_on(registry.manifest_head_fast(&repo("r"), parse_reference("t"), &plan)).unwrap();
     assert_eq!(head.digest, None);
     assert_eq!(http.sent.borrow().len(), 2);
     // No first pass could ever be trusted here: the next tags go straight to the
     // full Accept.
     assert_eq!(plan.first_pass(), None);
-    block_on(registry.manifest_head_fast(&repo("r"), "u", &plan)).unwrap();
+    block_on(registry.manifest_head_fast(&repo("r"), parse_reference("u"), &plan)).unwrap();
     assert_eq!(http.sent.borrow().len(), 3);
 }
 
 #[test]
 fn a_manifest_reference_is_checked_before_any_first_pass() {
+    // The manifest calls take a parsed `Reference`: a name that is neither a tag nor
+    // a digest cannot reach them, and a tag list that holds one is malformed.
+    assert!(Reference::parse("../../etc").is_err());
+    assert!(Reference::parse("sha256:../../etc").is_err());
     let http = ScriptedHttp::new(|_| panic!("nothing may be sent"));
-    let error = block_on(Registry::new(BASE, &http).manifest_head_fast(
-        &repo("r"),
-        "../../etc",
-        &HeadPlan::adaptive(),
-    ))
-    .unwrap_err();
+    let error = Registry::new(BASE, &http)
+        .listed_tag(&repo("r"), "../../etc")
+        .unwrap_err();
     assert!(
         matches!(error, RegistryError::Malformed { .. }),
         "{error:?}"

@@ -10,6 +10,7 @@ mod support;
 use std::cell::Cell;
 
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::changes::{is_definite_refusal, ChangeError, ReadAgain, RemovalMethod, Written};
 use tagdeck::oci::client::{Registry, TagListing};
@@ -17,7 +18,7 @@ use tagdeck::oci::error::{Attempt, RegistryError};
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 use tagdeck::oci::intent::Intent;
 use tagdeck::oci::media;
-use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use tagdeck::oci::recovery::{Outcome, RegistryNow};
 
 const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
@@ -49,7 +50,7 @@ fn put_fault(when: Strike, status: Option<u16>) -> Fault {
 
 fn add_tag(memory: &MemoryRegistry) -> Result<tagdeck::oci::changes::TagWrite, ChangeError> {
     let registry = Registry::new("http://r", memory);
-    let source = block_on(registry.manifest_get(&repo(), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
     block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None))
 }
 
@@ -355,7 +356,7 @@ fn undo_of_a_tag_added_to_an_existing_image_never_deletes_the_image() {
         .unwrap()
         .clear();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo(), image().as_str())).unwrap();
+    let source = block_on(registry.manifest_get(&repo(), image().clone())).unwrap();
     let write = block_on(registry.put_tag(&repo(), &tag("found"), &source, None)).unwrap();
     block_on(registry.undo_tag_write(&write, "t")).unwrap();
     assert_eq!(memory.tag_digest("app", "found"), None);
@@ -463,7 +464,8 @@ fn reads_wait_out_429_within_bounds_and_writes_are_never_retried() {
     let registry = Registry::new("http://r", &counting);
     assert_eq!(block_on(registry.catalog()).unwrap(), ["a"]);
     assert_eq!(counting.pauses.get(), 6000, "waited Retry-After twice");
-    let put = block_on(registry.manifest_put(&repo(), "x", b"{}", media::OCI_MANIFEST));
+    let put =
+        block_on(registry.manifest_put(&repo(), parse_reference("x"), b"{}", media::OCI_MANIFEST));
     assert!(
         matches!(put, Err(RegistryError::RateLimited { .. })),
         "{put:?}"
@@ -491,8 +493,10 @@ fn registry_input_is_checked_before_it_is_used() {
         })
     });
     let registry = Registry::new("http://r", &http);
-    // A tag name from a hostile tag list never reaches a URL.
-    let error = block_on(registry.manifest_head(&repo(), "../../_catalog")).unwrap_err();
+    // A tag name from a hostile tag list never reaches a URL: it is no reference,
+    // and the registry's listing of it is a malformed answer.
+    assert!(Reference::parse("../../_catalog").is_err());
+    let error = registry.listed_tag(&repo(), "../../_catalog").unwrap_err();
     assert!(
         matches!(error, RegistryError::Malformed { .. }),
         "{error:?}"
@@ -526,7 +530,7 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
             seen.borrow_mut()
                 .push((intent.clone(), seen_memory.was_sent(&own_write)));
         }));
-    let source = block_on(registry.manifest_get(&repo(), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
     block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None)).unwrap();
     block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &all_tags(&memory), "t")).unwrap();
     let noted = noted.borrow();
@@ -548,7 +552,7 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
 fn a_cancelled_copy_stops_between_steps_before_its_tag() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo(), "1.0")).unwrap();
+    let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
     let target = Repository::parse("copy").unwrap();
     let mut steps = 0;
     let error = block_on(

@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use tagdeck::oci::names::{Digest, NamePart, Reference, Repository, Tag};
+use tagdeck::oci::names::{Digest, ImageReference, NamePart, Reference, Repository, Tag};
 
 #[test]
 fn accepts_valid_repository_names() {
@@ -101,32 +101,35 @@ fn digest_grammar_and_hashing() {
 
 #[test]
 fn full_references() {
-    let r = Reference::parse("localhost:5000/team/app:1.0@sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824").unwrap();
+    let r = ImageReference::parse("localhost:5000/team/app:1.0@sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824").unwrap();
     assert_eq!(r.registry.as_deref(), Some("localhost:5000"));
     assert_eq!(r.repository.as_str(), "team/app");
     assert_eq!(r.tag.as_ref().unwrap().as_str(), "1.0");
     assert!(r.digest.is_some());
 
-    let r = Reference::parse("team/app").unwrap();
+    let r = ImageReference::parse("team/app").unwrap();
     assert_eq!(r.registry, None);
     assert_eq!(r.repository.as_str(), "team/app");
     assert_eq!(r.tag, None);
 
-    let r = Reference::parse("registry.example.com/app:latest").unwrap();
+    let r = ImageReference::parse("registry.example.com/app:latest").unwrap();
     assert_eq!(r.registry.as_deref(), Some("registry.example.com"));
     assert_eq!(r.to_string(), "registry.example.com/app:latest");
 
     assert_eq!(
-        Reference::parse("host:0/app").unwrap_err().part,
+        ImageReference::parse("host:0/app").unwrap_err().part,
         NamePart::Registry
     );
     assert_eq!(
-        Reference::parse("host:5000/App").unwrap_err().part,
+        ImageReference::parse("host:5000/App").unwrap_err().part,
         NamePart::Repository
     );
-    assert_eq!(Reference::parse("app:-x").unwrap_err().part, NamePart::Tag);
     assert_eq!(
-        Reference::parse("app@sha256:1").unwrap_err().part,
+        ImageReference::parse("app:-x").unwrap_err().part,
+        NamePart::Tag
+    );
+    assert_eq!(
+        ImageReference::parse("app@sha256:1").unwrap_err().part,
         NamePart::Digest
     );
 }
@@ -183,7 +186,7 @@ proptest! {
 
     #[test]
     fn parsing_arbitrary_references_never_panics(input in "\\PC{0,80}") {
-        let _ = Reference::parse(&input);
+        let _ = ImageReference::parse(&input);
         let _ = Digest::parse(&input);
     }
 
@@ -193,4 +196,26 @@ proptest! {
         prop_assert_eq!(Digest::parse(digest.as_str()).unwrap(), digest.clone());
         prop_assert!(digest.verify(&bytes));
     }
+}
+
+#[test]
+fn a_reference_is_a_tag_or_a_digest() {
+    let digest = Digest::sha256_of(b"hello");
+    assert_eq!(
+        Reference::parse(digest.as_str()).unwrap(),
+        Reference::Digest(digest.clone())
+    );
+    assert_eq!(
+        Reference::parse("1.0").unwrap(),
+        Reference::Tag(Tag::parse("1.0").unwrap())
+    );
+    assert_eq!(Reference::parse("1.0").unwrap().to_string(), "1.0");
+    assert_eq!(Reference::from(&digest).as_str(), digest.as_str());
+    assert_eq!(Reference::from(&digest).digest(), Some(&digest));
+    // A ':' makes it a digest, so a broken digest says what is wrong with it.
+    assert_eq!(
+        Reference::parse("sha256:abc").unwrap_err().part,
+        NamePart::Digest
+    );
+    assert_eq!(Reference::parse("../x").unwrap_err().part, NamePart::Tag);
 }

@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 
 use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use support::parse_reference;
 use tagdeck::model::tag_table::{summarize, ImageKind};
 use tagdeck::oci::bulk::{BulkRun, ItemFailure, ItemResult};
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
@@ -59,7 +60,8 @@ fn tag_write(
     bytes: &[u8],
     move_from: Option<&Digest>,
 ) -> UndoAction {
-    let source = block_on(registry.manifest_get(&repo("app"), &sha256(bytes))).unwrap();
+    let source =
+        block_on(registry.manifest_get(&repo("app"), parse_reference(&sha256(bytes)))).unwrap();
     UndoAction::Revert(
         block_on(registry.put_tag(&repo("app"), &tag(name), &source, move_from)).unwrap(),
     )
@@ -647,7 +649,8 @@ fn tags_of_one_image_run_one_after_another_and_images_in_parallel() {
 
 fn plan(memory: &MemoryRegistry, tag: &str, seen: &[u8]) -> RemovalPlan {
     let registry = Registry::new("http://r", memory);
-    block_on(registry.plan_removal(&repo("app"), tag, &digest_of(seen))).unwrap()
+    let tag = Tag::parse(tag).unwrap();
+    block_on(registry.plan_removal(&repo("app"), &tag, &digest_of(seen))).unwrap()
 }
 
 fn choices(plan: RemovalPlan) -> RemovalChoices {

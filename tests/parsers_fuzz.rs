@@ -35,7 +35,7 @@ use tagdeck::oci::manifest::{
     Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind, ManifestView, Platform,
 };
 use tagdeck::oci::media;
-use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
+use tagdeck::oci::names::{Digest, ImageReference, Repository, Tag};
 use tagdeck::oci::pagination::{next_page_url, origin_of, resolve, LinkError};
 use tagdeck::wording;
 
@@ -1939,7 +1939,7 @@ proptest! {
             }
             (None, _) => (None, repository.clone()),
         };
-        let reference = Reference::parse(&format!("{pad}{text}{pad}"))
+        let reference = ImageReference::parse(&format!("{pad}{text}{pad}"))
             .map_err(|e| TestCaseError::fail(format!("{text:?} refused: {e}")))?;
         prop_assert_eq!(&reference.registry, &expected_registry);
         prop_assert_eq!(reference.repository.as_str(), expected_repository.as_str());
@@ -1950,12 +1950,12 @@ proptest! {
 
     #[test]
     fn parsed_references_print_back_to_themselves(input in prop_oneof![soup(), near_repository(), near_tag()]) {
-        if let Ok(reference) = Reference::parse(&input) {
+        if let Ok(reference) = ImageReference::parse(&input) {
             if let Some(registry) = &reference.registry {
                 prop_assert!(host_matches(registry), "host {:?} from {:?}", registry, input);
             }
             prop_assert!(repository_matches(reference.repository.as_str()));
-            prop_assert_eq!(Reference::parse(&reference.to_string()), Ok(reference.clone()), "{:?}", input);
+            prop_assert_eq!(ImageReference::parse(&reference.to_string()), Ok(reference.clone()), "{:?}", input);
         }
     }
 }
@@ -2485,7 +2485,7 @@ fn megabyte_inputs_are_answered_quickly() {
                 let _ = Repository::parse(&text);
                 let _ = Tag::parse(&text);
                 let _ = Digest::parse(&text);
-                let _ = Reference::parse(&text);
+                let _ = ImageReference::parse(&text);
             }
             if family & ADDRESS != 0 {
                 let _ = normalize_registry_address(&text).map(|a| pull_host(&a));
@@ -2570,8 +2570,8 @@ fn normalized_addresses_are_fixed_points() {
 #[test]
 
 fn registry_ports_are_digits_only() {
-    assert!(Reference::parse("localhost:+5000/app").is_err());
-    assert!(Reference::parse("reg.example:+443/team/app:1").is_err());
+    assert!(ImageReference::parse("localhost:+5000/app").is_err());
+    assert!(ImageReference::parse("reg.example:+443/team/app:1").is_err());
 }
 
 /// BUG: `pull_host` splits the port off at the last ':' unless the part before it

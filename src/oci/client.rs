@@ -12,7 +12,7 @@ use super::media::{
     essence, FirstPassAccept, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT,
     MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, OCI_INDEX, OCI_MANIFEST,
 };
-use super::names::{Digest, Repository, Tag};
+use super::names::{Digest, Reference, Repository, Tag};
 use super::pagination::{next_page_url, origin_of, resolve};
 
 /// Catalog page size asked for; distribution refuses `n` above 1000.
@@ -607,30 +607,11 @@ pub enum MountOutcome {
 }
 
 impl<C: HttpClient> Registry<C> {
-    /// The manifest URL for a tag or digest. The reference is checked first: tags
-    /// come from the registry's own lists, and nothing a registry sends goes into a
-    /// URL unvalidated.
-    fn manifest_url(
-        &self,
-        method: Method,
-        repository: &Repository,
-        reference: &str,
-    ) -> Result<String, RegistryError> {
-        if Digest::parse(reference).is_err() {
-            if let Err(error) = Tag::parse(reference) {
-                return Err(RegistryError::Malformed {
-                    attempt: Attempt {
-                        method,
-                        url: format!("{}/v2/{repository}/manifests/…", self.base),
-                    },
-                    detail: format!("not a valid tag or digest: {error}"),
-                });
-            }
-        }
-        Ok(format!(
-            "{}/v2/{repository}/manifests/{reference}",
-            self.base
-        ))
+    /// The manifest URL for a tag or digest. A [`Reference`] is validated when it is
+    /// parsed (tags come from the registry's own lists, and nothing a registry sends
+    /// goes into a URL unvalidated).
+    fn manifest_url(&self, repository: &Repository, reference: &Reference) -> String {
+        format!("{}/v2/{repository}/manifests/{reference}", self.base)
     }
 
     fn blob_url(&self, repository: &Repository, digest: &Digest) -> String {
@@ -643,9 +624,10 @@ impl<C: HttpClient> Registry<C> {
     pub async fn manifest_get(
         &self,
         repository: &Repository,
-        reference: &str,
+        reference: impl Into<Reference>,
     ) -> Result<Manifest, RegistryError> {
-        let url = self.manifest_url(Method::Get, repository, reference)?;
+        let reference = reference.into();
+        let url = self.manifest_url(repository, &reference);
         let attempt = Attempt {
             method: Method::Get,
             url: url.clone(),
@@ -659,8 +641,7 @@ impl<C: HttpClient> Registry<C> {
             .await?;
         let manifest = Manifest::parse(response.body.clone(), response.header("content-type"))
             .map_err(|e| manifest_error(attempt.clone(), e))?;
-        let requested_digest = Digest::parse(reference).ok();
-        let expected = requested_digest.or_else(|| {
+        let expected = reference.digest().cloned().or_else(|| {
             response
                 .header("docker-content-digest")
                 .and_then(|d| Digest::parse(d.trim()).ok())
@@ -681,9 +662,9 @@ impl<C: HttpClient> Registry<C> {
     pub async fn manifest_head(
         &self,
         repository: &Repository,
-        reference: &str,
+        reference: impl Into<Reference>,
     ) -> Result<ManifestHead, RegistryError> {
-        let url = self.manifest_url(Method::Head, repository, reference)?;
+        let url = self.manifest_url(repository, &reference.into());
         let response = self
             .execute(Request::new(Method::Head, &url).header("Accept", MANIFEST_ACCEPT))
             .await?;
@@ -698,11 +679,12 @@ impl<C: HttpClient> Registry<C> {
     pub async fn manifest_head_fast(
         &self,
         repository: &Repository,
-        reference: &str,
+        reference: impl Into<Reference>,
         plan: &HeadPlan,
     ) -> Result<ManifestHead, RegistryError> {
+        let reference = reference.into();
         if let Some(first) = plan.first_pass() {
-            let url = self.manifest_url(Method::Head, repository, reference)?;
+            let url = self.manifest_url(repository, &reference);
             let request = Request::new(Method::Head, &url).header("Accept", first.header());
             match self.execute(request).await {
                 Ok(response) => {
@@ -735,11 +717,11 @@ impl<C: HttpClient> Registry<C> {
     pub async fn manifest_put(
         &self,
         repository: &Repository,
-        reference: &str,
+        reference: impl Into<Reference>,
         bytes: &[u8],
         content_type: &str,
     ) -> Result<Digest, RegistryError> {
-        let url = self.manifest_url(Method::Put, repository, reference)?;
+        let url = self.manifest_url(repository, &reference.into());
         let attempt = Attempt {
             method: Method::Put,
             url: url.clone(),
@@ -779,13 +761,8 @@ impl<C: HttpClient> Registry<C> {
         tag: &Tag,
         manifest: &Manifest,
     ) -> Result<Digest, RegistryError> {
-        self.manifest_put(
-            repository,
-            tag.as_str(),
-            &manifest.bytes,
-            &manifest.content_type,
-        )
-        .await
+        self.manifest_put(repository, tag, &manifest.bytes, &manifest.content_type)
+            .await
     }
 
     /// Deletes the manifest **and every tag pointing at it**.
@@ -794,7 +771,7 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         digest: &Digest,
     ) -> Result<(), RegistryError> {
-        let url = self.manifest_url(Method::Delete, repository, digest.as_str())?;
+        let url = self.manifest_url(repository, &Reference::from(digest));
         self.execute(Request::new(Method::Delete, &url)).await?;
         Ok(())
     }
@@ -806,7 +783,7 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         tag: &Tag,
     ) -> Result<(), RegistryError> {
-        let url = self.manifest_url(Method::Delete, repository, tag.as_str())?;
+        let url = self.manifest_url(repository, &Reference::from(tag));
         match self.execute(Request::new(Method::Delete, &url)).await {
             Err(RegistryError::Invalid {
                 attempt,

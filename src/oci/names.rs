@@ -265,16 +265,86 @@ impl fmt::Display for Digest {
     }
 }
 
+/// What names a manifest in a repository: a tag or a digest. Parsed once where it
+/// enters (an address, a tag list, a form); the client's manifest calls take only this.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reference {
+    Tag(Tag),
+    Digest(Digest),
+}
+
+impl Reference {
+    /// A digest when `input` has a ':' (no tag has one), else a tag.
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        if input.contains(':') {
+            Digest::parse(input).map(Reference::Digest)
+        } else {
+            Tag::parse(input).map(Reference::Tag)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Reference::Tag(tag) => tag.as_str(),
+            Reference::Digest(digest) => digest.as_str(),
+        }
+    }
+
+    /// The digest, when the reference is one.
+    pub fn digest(&self) -> Option<&Digest> {
+        match self {
+            Reference::Tag(_) => None,
+            Reference::Digest(digest) => Some(digest),
+        }
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Tag> for Reference {
+    fn from(tag: Tag) -> Self {
+        Reference::Tag(tag)
+    }
+}
+
+impl From<Digest> for Reference {
+    fn from(digest: Digest) -> Self {
+        Reference::Digest(digest)
+    }
+}
+
+impl From<&Tag> for Reference {
+    fn from(tag: &Tag) -> Self {
+        Reference::Tag(tag.clone())
+    }
+}
+
+impl From<&Digest> for Reference {
+    fn from(digest: &Digest) -> Self {
+        Reference::Digest(digest.clone())
+    }
+}
+
+impl From<&Reference> for Reference {
+    fn from(reference: &Reference) -> Self {
+        reference.clone()
+    }
+}
+
 /// `host[:port]/repository[:tag][@digest]`, the form `docker pull` accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reference {
+pub struct ImageReference {
     pub registry: Option<String>,
     pub repository: Repository,
     pub tag: Option<Tag>,
     pub digest: Option<Digest>,
 }
 
-impl Reference {
+impl ImageReference {
     pub fn parse(input: &str) -> Result<Self, NameError> {
         let input = input.trim();
         let (name_and_tag, digest) = match input.split_once('@') {
@@ -304,7 +374,7 @@ impl Reference {
             }
             _ => (None, name),
         };
-        Ok(Reference {
+        Ok(ImageReference {
             registry,
             repository: Repository::parse(repository)?,
             tag,
@@ -346,7 +416,7 @@ fn check_host(host: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-impl fmt::Display for Reference {
+impl fmt::Display for ImageReference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(registry) = &self.registry {
             write!(f, "{registry}/")?;

@@ -58,7 +58,7 @@ impl<C: HttpClient> Registry<C> {
                 digest,
                 before,
             } => {
-                let now = self.resolve_tag(repository, tag.as_str()).await?;
+                let now = self.resolve_tag(repository, tag).await?;
                 let found = RegistryNow::Tag {
                     repository: repository.clone(),
                     tag: tag.clone(),
@@ -68,7 +68,7 @@ impl<C: HttpClient> Registry<C> {
                     let before = match before {
                         None => TagBefore::Absent,
                         Some(previous) => TagBefore::Moved(Box::new(
-                            self.manifest_get(repository, previous.as_str()).await?,
+                            self.manifest_get(repository, previous.clone()).await?,
                         )),
                     };
                     Outcome::Applied(Written::Tag(TagWrite {
@@ -93,7 +93,7 @@ impl<C: HttpClient> Registry<C> {
                 tag,
                 digest,
             } => {
-                let now = self.resolve_tag(repository, tag.as_str()).await?;
+                let now = self.resolve_tag(repository, tag).await?;
                 let found = RegistryNow::Tag {
                     repository: repository.clone(),
                     tag: tag.clone(),
@@ -120,7 +120,7 @@ impl<C: HttpClient> Registry<C> {
                         } else {
                             RemovalMethod::TagDelete
                         },
-                        manifest: self.manifest_get(repository, digest.as_str()).await?,
+                        manifest: self.manifest_get(repository, digest.clone()).await?,
                         kept: ImageUsers::default(),
                         placeholder,
                         applied_anyway: None,
@@ -137,7 +137,7 @@ impl<C: HttpClient> Registry<C> {
                 manifest,
             } => {
                 let digest = &manifest.digest;
-                let exists = match self.manifest_head(repository, digest.as_str()).await {
+                let exists = match self.manifest_head(repository, digest.clone()).await {
                     Ok(_) => true,
                     Err(RegistryError::NotFound { .. }) => false,
                     Err(error) => return Err(error),
@@ -181,7 +181,7 @@ impl<C: HttpClient> Registry<C> {
                 digest,
                 before,
             } => {
-                let source = self.manifest_get(repository, digest.as_str()).await?;
+                let source = self.manifest_get(repository, digest.clone()).await?;
                 let write = self
                     .put_tag(repository, tag, &source, before.as_ref())
                     .await?;
@@ -221,7 +221,7 @@ impl<C: HttpClient> Registry<C> {
         digest: &Digest,
         tag: &Tag,
     ) -> bool {
-        let Ok(manifest) = self.manifest_get(repository, digest.as_str()).await else {
+        let Ok(manifest) = self.manifest_get(repository, digest.clone()).await else {
             return false;
         };
         let Ok(Some(config)) = self.image_config_of(repository, &manifest).await else {

@@ -111,14 +111,13 @@ impl<C: HttpClient> Registry<C> {
         let (digest, tag) = match &item.target {
             ItemTarget::Referrer { digest, tag, .. } => (digest.clone(), tag.clone()),
             ItemTarget::FallbackTag(tag) => {
-                let digest = self
-                    .resolve_tag(repository, tag.as_str())
-                    .await?
-                    .ok_or_else(|| ChangeError::NotApplied {
+                let digest = self.resolve_tag(repository, tag).await?.ok_or_else(|| {
+                    ChangeError::NotApplied {
                         tag: tag.to_string(),
                         expected: None,
                         found: None,
-                    })?;
+                    }
+                })?;
                 (digest, Some(tag.clone()))
             }
         };
@@ -165,16 +164,16 @@ impl<C: HttpClient> Registry<C> {
         item: &ReferrerItem,
     ) -> Result<CopyReport, ChangeError> {
         let (source, tag) = match &item.target {
-            ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag.as_str()).await?, tag),
+            ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag.clone()).await?, tag),
             ItemTarget::Referrer {
                 digest,
                 tag: Some(tag),
                 ..
-            } => (self.manifest_get(from, digest.as_str()).await?, tag),
+            } => (self.manifest_get(from, digest.clone()).await?, tag),
             ItemTarget::Referrer {
                 digest, tag: None, ..
             } => {
-                let source = self.manifest_get(from, digest.as_str()).await?;
+                let source = self.manifest_get(from, digest.clone()).await?;
                 return self.copy_untagged(from, to, &source).await;
             }
         };
@@ -230,7 +229,7 @@ impl<C: HttpClient> Registry<C> {
         }
         self.manifest_put(
             to,
-            source.digest.as_str(),
+            source.digest.clone(),
             &source.bytes,
             &source.content_type,
         )

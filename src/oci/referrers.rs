@@ -22,7 +22,7 @@ use super::error::RegistryError;
 use super::http::{HttpClient, Method, Request};
 use super::manifest::{Descriptor, Manifest, ManifestKind, ManifestView};
 use super::media::{essence, MAX_MANIFEST_BYTES, OCI_INDEX};
-use super::names::{Digest, Repository};
+use super::names::{Digest, Repository, Tag};
 use super::pagination::{next_page_url, LinkError};
 
 /// Pages of the referrers API followed at most (each up to 4 MiB of descriptors).
@@ -266,7 +266,11 @@ impl<C: HttpClient> Registry<C> {
             if !listed(&tag) {
                 continue;
             }
-            let manifest = match self.manifest_get(repository, &tag).await {
+            // Always a valid tag (sha256-, 64 hex digits, a suffix): parsed for the URL.
+            let Ok(name) = Tag::parse(&tag) else {
+                continue;
+            };
+            let manifest = match self.manifest_get(repository, name).await {
                 Ok(manifest) => manifest,
                 Err(RegistryError::NotFound { .. }) => continue,
                 Err(error) if must_propagate(&error) => return Err(error),

@@ -5,7 +5,7 @@
 use super::changes::{ChangeError, ImageUsers};
 use super::client::Registry;
 use super::http::HttpClient;
-use super::names::{Digest, Repository};
+use super::names::{Digest, Repository, Tag};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemovalPlan {
@@ -56,7 +56,7 @@ impl<C: HttpClient> Registry<C> {
     pub async fn plan_removal(
         &self,
         repository: &Repository,
-        tag: &str,
+        tag: &Tag,
         seen: &Digest,
     ) -> Result<RemovalPlan, ChangeError> {
         let current = self.resolve_tag(repository, tag).await?;
@@ -64,10 +64,15 @@ impl<C: HttpClient> Registry<C> {
             return Ok(RemovalPlan::Changed { found: current });
         }
         let listing = self.tags(repository, |_| {}).await?;
-        let candidates: Vec<String> = listing.tags.iter().filter(|t| *t != tag).cloned().collect();
+        let candidates: Vec<String> = listing
+            .tags
+            .iter()
+            .filter(|t| *t != tag.as_str())
+            .cloned()
+            .collect();
         let users = self.image_users(repository, seen, &candidates).await?;
         Ok(RemovalPlan::Ready(RemovalChoices {
-            tag: tag.to_owned(),
+            tag: tag.to_string(),
             users,
             list_incomplete: listing.may_be_incomplete,
         }))

@@ -14,7 +14,7 @@ use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 use crate::oci::media;
-use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::names::{Digest, Reference, Repository, Tag};
 use crate::ui::browser;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
@@ -34,9 +34,9 @@ struct ImageDetails {
 async fn load_image(
     registry: Registry<RegistryHttp>,
     repository: Repository,
-    reference: String,
+    reference: Reference,
 ) -> Result<ImageDetails, RegistryError> {
-    let manifest = registry.manifest_get(&repository, &reference).await?;
+    let manifest = registry.manifest_get(&repository, reference).await?;
     let config = registry.image_config_of(&repository, &manifest).await;
     Ok(ImageDetails { manifest, config })
 }
@@ -49,8 +49,9 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
             return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
         }
     };
-    if Digest::parse(&reference).is_err() {
-        if let Err(error) = Tag::parse(&reference) {
+    let target = match Reference::parse(&reference) {
+        Ok(target) => target,
+        Err(error) => {
             return view! {
                 <p class="error-panel" role="alert">
                     {format!("The address names neither a tag nor a digest: {error}")}
@@ -58,19 +59,19 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
             }
             .into_any();
         }
-    }
+    };
+    let by_digest = matches!(target, Reference::Digest(_));
     let details = {
-        let (registry, parsed, reference) = (registry.clone(), parsed.clone(), reference.clone());
+        let (registry, parsed) = (registry.clone(), parsed.clone());
         let client = browser::client_for_this_view();
         let changes = crate::ui::activity::use_changes();
         LocalResource::new(move || {
             // Read again after each change made in this tab (the tag may have moved).
             changes.version.track();
             let registry = net::registry(&registry, client.clone());
-            load_image(registry, parsed.clone(), reference.clone())
+            load_image(registry, parsed.clone(), target.clone())
         })
     };
-    let by_digest = Digest::parse(&reference).is_ok();
     let title = if by_digest {
         format!("{repository}@{reference}")
     } else {
@@ -115,9 +116,10 @@ fn ImageBody(
     let pull_by_digest = host
         .as_ref()
         .map(|host| format!("docker pull {host}/{repository}@{digest}"));
-    let pull_by_tag = host.as_ref().filter(|_| !by_digest).and_then(|host| {
-        Tag::parse(&reference)
-            .ok()
+    let shown_tag = (!by_digest).then(|| Tag::parse(&reference).ok()).flatten();
+    let pull_by_tag = host.as_ref().and_then(|host| {
+        shown_tag
+            .as_ref()
             .map(|tag| format!("docker pull {host}/{repository}:{tag}"))
     });
     let kind = manifest.kind();
@@ -129,19 +131,19 @@ fn ImageBody(
     };
     let (add, copy, remove) = (
         ChangeRequest::AddTag {
-            repository: repository.to_string(),
+            repository: repository.clone(),
             digest: manifest.digest.clone(),
             source: source.clone(),
         },
         ChangeRequest::Copy {
-            repository: repository.to_string(),
+            repository: repository.clone(),
             digest: manifest.digest.clone(),
             source,
-            tag: (!by_digest).then(|| reference.clone()),
+            tag: shown_tag.clone(),
         },
-        (!by_digest).then(|| ChangeRequest::Remove {
-            repository: repository.to_string(),
-            tag: reference.clone(),
+        shown_tag.map(|tag| ChangeRequest::Remove {
+            repository: repository.clone(),
+            tag,
             digest: manifest.digest.clone(),
         }),
     );
@@ -275,7 +277,7 @@ async fn platform_sizes(
                 // Children are named by digest only; the bytes are checked against it.
                 let size = match Digest::parse(&digest) {
                     Ok(child) => registry
-                        .manifest_get(repository, child.as_str())
+                        .manifest_get(repository, child.clone())
                         .await
                         .map(|child| child.referenced_size())
                         .map_err(|e| wording::error(&e).headline),

@@ -57,3 +57,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         }
     }
 }
+
+/// A tag or digest as the client's manifest calls take it.
+pub fn parse_reference(text: &str) -> tagdeck::oci::names::Reference {
+    tagdeck::oci::names::Reference::parse(text).expect("a valid tag or digest")
+}

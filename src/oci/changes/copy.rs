@@ -100,10 +100,10 @@ impl<C: HttpClient> Registry<C> {
         // whose manifests it does not have.
         for child in &below {
             step(done, total, CopyWork::Manifest(child.digest.clone()))?;
-            match self.manifest_head(to, child.digest.as_str()).await {
+            match self.manifest_head(to, child.digest.clone()).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
-                    self.manifest_put(to, child.digest.as_str(), &child.bytes, &child.content_type)
+                    self.manifest_put(to, child.digest.clone(), &child.bytes, &child.content_type)
                         .await
                         .map_err(|e| copy_stopped(e.into()))?;
                     report.manifests += 1;
@@ -159,7 +159,7 @@ impl<C: HttpClient> Registry<C> {
                     },
                     detail: format!("the index lists a manifest by no valid digest: {e}"),
                 })?;
-                let manifest = self.manifest_get(repository, digest.as_str()).await?;
+                let manifest = self.manifest_get(repository, digest.clone()).await?;
                 if seen.insert(manifest.digest.clone()) {
                     found.push(manifest);
                 }

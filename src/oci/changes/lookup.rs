@@ -5,16 +5,17 @@ use futures_util::stream::{self, StreamExt};
 use super::error::ChangeError;
 use super::CONCURRENT_LOOKUPS;
 use crate::oci::client::{ManifestHead, Registry};
+use crate::oci::error::Attempt;
 use crate::oci::error::RegistryError;
-use crate::oci::http::HttpClient;
-use crate::oci::names::{Digest, Repository};
+use crate::oci::http::{HttpClient, Method};
+use crate::oci::names::{Digest, Repository, Tag};
 
 impl<C: HttpClient> Registry<C> {
     /// The digest `tag` points at now, or `None` when the tag does not exist.
     pub async fn resolve_tag(
         &self,
         repository: &Repository,
-        tag: &str,
+        tag: &Tag,
     ) -> Result<Option<Digest>, RegistryError> {
         Ok(self
             .look_up_tag(repository, tag)
@@ -22,11 +23,21 @@ impl<C: HttpClient> Registry<C> {
             .map(|(digest, _)| digest))
     }
 
+    /// [`Registry::resolve_tag`] for a name from the registry's tag list.
+    pub async fn resolve_listed_tag(
+        &self,
+        repository: &Repository,
+        tag: &str,
+    ) -> Result<Option<Digest>, RegistryError> {
+        self.resolve_tag(repository, &self.listed_tag(repository, tag)?)
+            .await
+    }
+
     /// What `tag` points at now, digest and media type; `None` when it does not exist.
     pub(super) async fn look_up_tag(
         &self,
         repository: &Repository,
-        tag: &str,
+        tag: &Tag,
     ) -> Result<Option<(Digest, String)>, RegistryError> {
         match self.manifest_head(repository, tag).await {
             Ok(ManifestHead {
@@ -48,7 +59,7 @@ impl<C: HttpClient> Registry<C> {
     pub(super) async fn expect_tag(
         &self,
         repository: &Repository,
-        tag: &str,
+        tag: &Tag,
         expected: Option<&Digest>,
     ) -> Result<(), ChangeError> {
         let found = self.resolve_tag(repository, tag).await?;
@@ -56,7 +67,7 @@ impl<C: HttpClient> Registry<C> {
             return Ok(());
         }
         Err(ChangeError::NotApplied {
-            tag: tag.to_owned(),
+            tag: tag.to_string(),
             expected: expected.cloned(),
             found,
         })
@@ -71,7 +82,10 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<Vec<(String, Option<(Digest, String)>)>, RegistryError> {
         let lookups = stream::iter(tags.iter().cloned())
             .map(|tag| async move {
-                let found = self.look_up_tag(repository, &tag).await;
+                let found = match self.listed_tag(repository, &tag) {
+                    Ok(valid) => self.look_up_tag(repository, &valid).await,
+                    Err(error) => Err(error),
+                };
                 (tag, found)
             })
             .buffer_unordered(CONCURRENT_LOOKUPS)
@@ -81,6 +95,18 @@ impl<C: HttpClient> Registry<C> {
             .into_iter()
             .map(|(tag, found)| found.map(|found| (tag, found)))
             .collect()
+    }
+
+    /// A name from the registry's tag list, parsed before it goes into a URL: one
+    /// that is no valid tag is the registry's malformed answer.
+    pub fn listed_tag(&self, repository: &Repository, tag: &str) -> Result<Tag, RegistryError> {
+        Tag::parse(tag).map_err(|error| RegistryError::Malformed {
+            attempt: Attempt {
+                method: Method::Get,
+                url: format!("{}/v2/{repository}/manifests/…", self.base_url()),
+            },
+            detail: format!("not a valid tag or digest: {error}"),
+        })
     }
 
     /// The tags among `candidates` that point at `digest` right now.

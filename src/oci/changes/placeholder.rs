@@ -43,7 +43,7 @@ impl<C: HttpClient> Registry<C> {
             return Ok(());
         };
         // Whatever the failure, the tag is read again before anything is undone.
-        if matches!(self.resolve_tag(&repository, tag.as_str()).await, Ok(None)) {
+        if matches!(self.resolve_tag(&repository, &tag).await, Ok(None)) {
             removal.applied_anyway = Some(Box::new(cause));
             return Ok(());
         }
@@ -54,7 +54,7 @@ impl<C: HttpClient> Registry<C> {
             .await
         {
             Ok(_) => Ok(Some(removal.digest.clone())),
-            Err(_) => self.resolve_tag(&repository, tag.as_str()).await,
+            Err(_) => self.resolve_tag(&repository, &tag).await,
         };
         let written = || Written::Removal(Box::new(removal.clone()));
         match now {

@@ -86,7 +86,7 @@ impl<C: HttpClient> Registry<C> {
         users: &ImageUsers,
         unique: &str,
     ) -> Result<Removal, ChangeError> {
-        let current = self.resolve_tag(repository, tag.as_str()).await?;
+        let current = self.resolve_tag(repository, tag).await?;
         if current.as_ref() != Some(seen) {
             return Err(ChangeError::ChangedMeanwhile {
                 tag: tag.to_string(),
@@ -94,7 +94,7 @@ impl<C: HttpClient> Registry<C> {
                 found: current,
             });
         }
-        let manifest = self.manifest_get(repository, seen.as_str()).await?;
+        let manifest = self.manifest_get(repository, seen.clone()).await?;
         let mut removal = Removal {
             repository: repository.clone(),
             tags: vec![tag.clone()],
@@ -133,7 +133,7 @@ impl<C: HttpClient> Registry<C> {
                 }
             },
         }
-        match self.expect_tag(repository, tag.as_str(), None).await {
+        match self.expect_tag(repository, tag, None).await {
             Ok(()) => Ok(removal),
             Err(error) => Err(after_write(error, Written::Removal(Box::new(removal)))),
         }
@@ -153,11 +153,13 @@ impl<C: HttpClient> Registry<C> {
             return Err(ChangeError::NotApplied {
                 tag: lost.clone(),
                 expected: Some(digest.clone()),
-                found: self.resolve_tag(repository, lost).await?,
+                found: self
+                    .resolve_tag(repository, &self.listed_tag(repository, lost)?)
+                    .await?,
             });
         }
         if !users.indexes.is_empty() {
-            match self.manifest_head(repository, digest.as_str()).await {
+            match self.manifest_head(repository, digest.clone()).await {
                 Ok(_) => {}
                 Err(RegistryError::NotFound { .. }) => {
                     return Err(ChangeError::PlatformLost {
@@ -223,7 +225,7 @@ impl<C: HttpClient> Registry<C> {
                 now: users.tags,
             });
         }
-        let manifest = self.manifest_get(repository, digest.as_str()).await?;
+        let manifest = self.manifest_get(repository, digest.clone()).await?;
         let mut removal = Removal {
             repository: repository.clone(),
             tags: confirmed_tags,
@@ -243,7 +245,7 @@ impl<C: HttpClient> Registry<C> {
             if is_definite_refusal(&error) {
                 return Err(ChangeError::Refused(Box::new(error)));
             }
-            match self.manifest_head(repository, digest.as_str()).await {
+            match self.manifest_head(repository, digest.clone()).await {
                 Err(RegistryError::NotFound { .. }) => {
                     removal.applied_anyway = Some(Box::new(error))
                 }
@@ -266,7 +268,7 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         for tag in &removal.tags {
-            if let Err(error) = self.expect_tag(repository, tag.as_str(), None).await {
+            if let Err(error) = self.expect_tag(repository, tag, None).await {
                 return Err(after_write(error, Written::Removal(Box::new(removal))));
             }
         }
@@ -279,7 +281,7 @@ impl<C: HttpClient> Registry<C> {
     pub async fn restore_tags(&self, removal: &Removal) -> Result<(), ChangeError> {
         let mut missing = Vec::new();
         for tag in &removal.tags {
-            match self.resolve_tag(&removal.repository, tag.as_str()).await? {
+            match self.resolve_tag(&removal.repository, tag).await? {
                 None => missing.push((tag, None)),
                 // Left on the throw-away manifest by a removal that failed midway.
                 Some(found) if Some(&found) == removal.placeholder.as_ref() => {
@@ -304,7 +306,7 @@ impl<C: HttpClient> Registry<C> {
             let checked = match put {
                 Ok(()) => {
                     restored.push(tag.to_string());
-                    self.expect_tag(&removal.repository, tag.as_str(), Some(&removal.digest))
+                    self.expect_tag(&removal.repository, tag, Some(&removal.digest))
                         .await
                 }
                 Err(cause) => Err(cause),

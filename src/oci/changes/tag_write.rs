@@ -65,11 +65,11 @@ impl<C: HttpClient> Registry<C> {
         source: &Manifest,
         move_from: Option<&Digest>,
     ) -> Result<TagWrite, ChangeError> {
-        let current = self.resolve_tag(repository, tag.as_str()).await?;
+        let current = self.resolve_tag(repository, tag).await?;
         let before = match current {
             Some(current) if current == source.digest => TagBefore::SameImage,
             Some(current) if Some(&current) == move_from => TagBefore::Moved(Box::new(
-                self.manifest_get(repository, current.as_str()).await?,
+                self.manifest_get(repository, current.clone()).await?,
             )),
             Some(current) => {
                 return Err(ChangeError::WouldMove {
@@ -98,10 +98,7 @@ impl<C: HttpClient> Registry<C> {
                 write = self.settle_failed_tag_write(write, error).await?;
             }
         }
-        match self
-            .expect_tag(repository, tag.as_str(), Some(&source.digest))
-            .await
-        {
+        match self.expect_tag(repository, tag, Some(&source.digest)).await {
             Ok(()) => Ok(write),
             Err(error) if write.changed() => Err(after_write(error, Written::Tag(write))),
             Err(error) => Err(error),
@@ -155,7 +152,7 @@ impl<C: HttpClient> Registry<C> {
         ) {
             self.pause(SETTLE_BEFORE_REREAD_MS).await;
         }
-        match self.resolve_tag(repository, tag.as_str()).await {
+        match self.resolve_tag(repository, tag).await {
             Ok(now) if now.as_ref() == wanted => Ok(error),
             Ok(now) if now.as_ref() == before => Err(ChangeError::NotAppliedAfterFailure {
                 subject: format!("{repository}:{tag}"),
@@ -197,9 +194,7 @@ impl<C: HttpClient> Registry<C> {
         if write.before == TagBefore::SameImage {
             return Ok(());
         }
-        let current = self
-            .resolve_tag(&write.repository, write.tag.as_str())
-            .await?;
+        let current = self.resolve_tag(&write.repository, &write.tag).await?;
         if current.as_ref() != Some(&write.digest) {
             return Err(ChangeError::ChangedMeanwhile {
                 tag: write.tag.to_string(),
@@ -211,16 +206,12 @@ impl<C: HttpClient> Registry<C> {
             TagBefore::Moved(previous) => {
                 self.put_tag_checked(&write.repository, &write.tag, Some(&write.digest), previous)
                     .await?;
-                self.expect_tag(
-                    &write.repository,
-                    write.tag.as_str(),
-                    Some(&previous.digest),
-                )
-                .await
-                .map_err(|cause| ChangeError::PartlyRestored {
-                    restored: vec![write.tag.to_string()],
-                    cause: Box::new(cause),
-                })
+                self.expect_tag(&write.repository, &write.tag, Some(&previous.digest))
+                    .await
+                    .map_err(|cause| ChangeError::PartlyRestored {
+                        restored: vec![write.tag.to_string()],
+                        cause: Box::new(cause),
+                    })
             }
             // The tag goes; the image stays (it may have been there before the tag
             // was added: a tag added to an image opened by digest, a copy into a

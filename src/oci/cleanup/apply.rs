@@ -194,7 +194,7 @@ impl<C: HttpClient> Registry<C> {
                 let mut moved = Vec::new();
                 for tag in confirmed.iter().filter(|t| !now.contains(t)) {
                     let found = self
-                        .resolve_tag(repository, tag)
+                        .resolve_listed_tag(repository, tag)
                         .await
                         .map_err(|e| fail(e.into()))?;
                     moved.push((tag.clone(), found));
@@ -228,7 +228,7 @@ impl<C: HttpClient> Registry<C> {
                 // Every planned tag moved: the image is no longer what the plan saw.
                 for tag in &confirmed {
                     let found = self
-                        .resolve_tag(repository, tag)
+                        .resolve_listed_tag(repository, tag)
                         .await
                         .map_err(|e| fail(e.into()))?;
                     on_item(

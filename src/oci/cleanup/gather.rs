@@ -99,7 +99,11 @@ impl<C: HttpClient> Registry<C> {
             let mut reads = stream::iter(listing.tags.iter())
                 .map(|tag| async move {
                     check()?;
-                    Ok::<_, RegistryError>((tag, self.manifest_get(repository, tag).await))
+                    let read = async {
+                        self.manifest_get(repository, self.listed_tag(repository, tag)?)
+                            .await
+                    };
+                    Ok::<_, RegistryError>((tag, read.await))
                 })
                 .buffer_unordered(concurrency);
             let mut done = 0;
@@ -150,7 +154,7 @@ impl<C: HttpClient> Registry<C> {
                     check()?;
                     Ok::<_, RegistryError>((
                         digest,
-                        self.manifest_get(repository, digest.as_str()).await,
+                        self.manifest_get(repository, digest.clone()).await,
                     ))
                 })
                 .buffer_unordered(concurrency);

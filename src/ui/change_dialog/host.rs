@@ -5,26 +5,27 @@ use leptos::prelude::*;
 use super::modal::Modal;
 use super::remove_form::RemoveForm;
 use super::tag_form::TagForm;
-use crate::oci::names::Digest;
+use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::browser;
 
-/// What the user asked to change.
+/// What the user asked to change. `source` names the image as the user opened it
+/// (its tag, or its short digest), for the dialog's words.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ChangeRequest {
     AddTag {
-        repository: String,
+        repository: Repository,
         digest: Digest,
         source: String,
     },
     Copy {
-        repository: String,
+        repository: Repository,
         digest: Digest,
         source: String,
-        tag: Option<String>,
+        tag: Option<Tag>,
     },
     Remove {
-        repository: String,
-        tag: String,
+        repository: Repository,
+        tag: Tag,
         digest: Digest,
     },
 }

@@ -24,7 +24,7 @@ enum PlanState {
 }
 
 /// What the activity list and the dialog say after a removal.
-fn removed(repository: &str, removal: &Removal) -> String {
+fn removed(repository: &Repository, removal: &Removal) -> String {
     let names: Vec<String> = removal.tags.iter().map(|t| t.to_string()).collect();
     let how = match removal.method {
         RemovalMethod::TagDelete => "the registry deleted the tag".to_owned(),
@@ -51,8 +51,8 @@ fn removed(repository: &str, removal: &Removal) -> String {
 #[component]
 pub(super) fn RemoveForm(
     registry: String,
-    repository: String,
-    tag: String,
+    repository: Repository,
+    tag: Tag,
     digest: Digest,
 ) -> impl IntoView {
     let changes = use_changes();
@@ -67,12 +67,7 @@ pub(super) fn RemoveForm(
             let client = net::registry(&registry, FetchClient::new());
             let (repository, tag, digest) = (repository.clone(), tag.clone(), digest.clone());
             async move {
-                let read = async {
-                    let repo = Repository::parse(&repository)?;
-                    client.plan_removal(&repo, &tag, &digest).await
-                }
-                .await;
-                match read {
+                match client.plan_removal(&repository, &tag, &digest).await {
                     Ok(known) => PlanState::Known(known),
                     Err(e) => PlanState::CheckFailed(wording::change_error(&e).detail_and_advice()),
                 }
@@ -81,9 +76,7 @@ pub(super) fn RemoveForm(
     };
     let plan = move || checked.get().unwrap_or(PlanState::Checking);
     // Offered with the image delete: its signatures and SBOMs would stay behind.
-    let along = Repository::parse(&repository)
-        .ok()
-        .map(|repo| ReferrersAlong::new(registry.clone(), repo, digest.clone()));
+    let along = ReferrersAlong::new(registry.clone(), repository.clone(), digest.clone());
     // The removal; its input says whether the whole image goes.
     let removal = {
         let (registry, repository, tag, digest) = (
@@ -106,33 +99,27 @@ pub(super) fn RemoveForm(
                         Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
                     let client =
                         net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+                    let repo = &repository;
                     let result = async {
-                        let repo = Repository::parse(&repository)?;
                         // Listed again at the moment of acting: a tag added since the
                         // dialog opened must count too.
-                        let listing = client.tags(&repo, |_| {}).await?;
+                        let listing = client.tags(repo, |_| {}).await?;
                         if whole_image {
                             let mut expected = choices.users.tags.clone();
-                            expected.push(tag.clone());
+                            expected.push(tag.to_string());
                             client
-                                .delete_image(&repo, &digest, &expected, &listing)
+                                .delete_image(repo, &digest, &expected, &listing)
                                 .await
                         } else {
                             client
-                                .remove_tag(
-                                    &repo,
-                                    &Tag::parse(&tag)?,
-                                    &digest,
-                                    &listing.tags,
-                                    &unique_marker(),
-                                )
+                                .remove_tag(repo, &tag, &digest, &listing.tags, &unique_marker())
                                 .await
                         }
                     }
                     .await;
                     let phase = match result {
                         Ok(removal) => {
-                            if let (true, Some(along)) = (whole_image, along) {
+                            if whole_image {
                                 along.delete_if_wanted(&registry, &removal.repository);
                             }
                             let message = with_note(
@@ -226,7 +213,7 @@ pub(super) fn RemoveForm(
                             <details class="delete-image">
                                 <summary>"Delete the image instead…"</summary>
                                 <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
-                                {along.map(|along| view! { <ReferrersAlongChoice along verb="remove" /> })}
+                                <ReferrersAlongChoice along verb="remove" />
                                 <button type="button" class="danger" disabled=busy on:click=move |_| remove(true)>{label}</button>
                             </details>
                         }.into_any())

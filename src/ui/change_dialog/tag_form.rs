@@ -75,16 +75,16 @@ fn MoveConfirmation(
 #[component]
 pub(super) fn TagForm(
     registry: String,
-    repository: String,
+    repository: Repository,
     digest: Digest,
     source: String,
     copy: bool,
-    tag: Option<String>,
+    tag: Option<Tag>,
 ) -> impl IntoView {
     let changes = use_changes();
     // Copy only: the repository the image is copied to.
     let target = RwSignal::new(String::new());
-    let name = RwSignal::new(tag.unwrap_or_default());
+    let name = RwSignal::new(tag.map(|t| t.to_string()).unwrap_or_default());
     let cancelled = RwSignal::new(false);
     // The copy's current step, while it copies.
     let step = RwSignal::new(None::<String>);
@@ -93,10 +93,8 @@ pub(super) fn TagForm(
     };
     let shown_digest = digest.to_string();
     // Copy only: signatures and SBOMs may come along.
-    let along = copy
-        .then(|| Repository::parse(&repository).ok())
-        .flatten()
-        .map(|from| ReferrersAlong::new(registry.clone(), from, digest.clone()));
+    let along =
+        copy.then(|| ReferrersAlong::new(registry.clone(), repository.clone(), digest.clone()));
     let working_repository = StoredValue::new(repository.clone());
     let write = Action::new_local(move |input: &TagInput| {
         let TagInput { tag, to, move_from } = input.clone();
@@ -113,9 +111,9 @@ pub(super) fn TagForm(
             };
             let ticket = Ticket::open(&registry, &attempt);
             let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+            let from = repository;
             let result: Result<(TagWrite, String), ChangeError> = async {
-                let from = Repository::parse(&repository)?;
-                let manifest = client.manifest_get(&from, digest.as_str()).await?;
+                let manifest = client.manifest_get(&from, &digest).await?;
                 let Some(to) = &to else {
                     let write = client
                         .put_tag(&from, &tag, &manifest, move_from.as_ref())
@@ -126,7 +124,7 @@ pub(super) fn TagForm(
                         None => String::new(),
                     };
                     let message = format!(
-                        "{repository}:{tag} now points at {}{moved} — the same digest as {source}.",
+                        "{from}:{tag} now points at {}{moved} — the same digest as {source}.",
                         write.digest
                     );
                     return Ok((write, message));
@@ -139,7 +137,7 @@ pub(super) fn TagForm(
                     })
                     .await?;
                 let message = format!(
-                    "Copied {repository}:{source} to {to}:{tag}, digest {} (same as the source). \
+                    "Copied {from}:{source} to {to}:{tag}, digest {} (same as the source). \
                      Blobs: {} mounted, {} already there, {} uploaded; manifests: {} written, \
                      {} already there.",
                     write.digest,
@@ -155,9 +153,7 @@ pub(super) fn TagForm(
             let copied = result.is_ok();
             let phase = settle_tag_write(changes, &registry, attempt, result);
             ticket.close();
-            if let (true, Some(along), Some(to), Ok(from)) =
-                (copied, along, &to, Repository::parse(&repository))
-            {
+            if let (true, Some(along), Some(to)) = (copied, along, &to) {
                 along.copy_if_wanted(&registry, &from, to);
             }
             phase
