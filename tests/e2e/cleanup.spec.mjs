@@ -242,7 +242,12 @@ test('a plan over 300 tags lists exactly the expected set; the link and the down
   expect(expected.reclaimable).toBeGreaterThan(0);
   await page.goto(`${cleanupDeployment.console}/?cleanup=${REPO}`);
   await fillRules(page, RULES);
+  // Cancel stops the gathering: no plan, nothing changed.
   await page.getByRole('button', { name: 'Plan' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText('Cancelled: no plan was made. Nothing was changed.')).toBeVisible();
+  await page.getByRole('button', { name: 'Plan' }).click();
+  await expect(page.locator('.cleanup-form .progress')).toContainText(REPO);
   const rows = await planRows(page);
   expect(rows).toHaveLength(300);
   expect(Object.fromEntries(rows)).toEqual(expected.decision);
@@ -318,6 +323,11 @@ test('applying removes exactly the planned tags, skips tags moved since, keeps w
     await expect(report.locator(`li[data-tag="${tag}"]`)).toContainText('skipped: it moved since the plan');
   }
   await expect(report.locator('li.failed')).toHaveCount(0);
+  const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Report CSV' }).click()]);
+  const reportRows = parseCsv(await readFile(await reportDownload.path(), 'utf8'));
+  expect(reportRows[0]).toEqual(['repository', 'tag', 'result', 'message']);
+  expect(reportRows.slice(1).map((r) => r[1]).sort()).toEqual([...expected.removed].sort());
+  for (const r of reportRows.slice(1)) expect(r[2], r[1]).toBe(MOVED.includes(r[1]) ? 'skipped' : 'done');
   const note = page.getByRole('note', { name: 'Why the disk did not shrink' });
   await expect(note).toContainText('frees it when its garbage collection runs');
   await expect(note).toContainText('registry garbage-collect');

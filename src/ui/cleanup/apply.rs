@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
+use super::download::DownloadLink;
 use super::plan_view::totals;
 use crate::model::format::human_size;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::cleanup::{garbage_collection_advice, CleanupOutcome, CleanupPlan};
+use crate::oci::cleanup::{csv_cell, garbage_collection_advice, CleanupOutcome, CleanupPlan};
 use crate::oci::names::Digest;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
@@ -76,6 +77,44 @@ fn line_of(outcome: &CleanupOutcome) -> Line {
     }
 }
 
+impl Kind {
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Done => "done",
+            Kind::Skipped => "skipped",
+            Kind::Failed => "failed",
+        }
+    }
+}
+
+/// The report as CSV, one row per tag: `repository,tag,result,message`.
+fn report_csv(lines: &BTreeMap<(String, String), Line>) -> String {
+    let mut out = String::from("repository,tag,result,message\r\n");
+    for ((repository, tag), line) in lines {
+        let cells = [repository.as_str(), tag, line.kind.key(), &line.message];
+        out.push_str(&cells.map(csv_cell).join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The report as JSON: the summary and one entry per tag.
+fn report_json(summary: &str, lines: &BTreeMap<(String, String), Line>) -> String {
+    let items: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|((repository, tag), line)| {
+            serde_json::json!({
+                "repository": repository,
+                "tag": tag,
+                "result": line.kind.key(),
+                "message": line.message,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "summary": summary, "tags": items }))
+        .unwrap_or_default()
+}
+
 /// What one Apply did.
 #[derive(Clone)]
 struct Report {
@@ -85,7 +124,7 @@ struct Report {
 }
 
 #[component]
-pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>) -> impl IntoView {
+pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) -> impl IntoView {
     let changes = use_changes();
     let sign_in = use_sign_in();
     let (removed, _, images, bytes) = totals(&plans);
@@ -250,8 +289,17 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>) -> impl IntoView {
                     .get()
                     .map(|report| {
                         let advice = advice.clone();
+                        let all = lines.get_untracked();
+                        let csv = report_csv(&all);
+                        let json = report_json(&report.summary, &all);
                         view! {
                             <p class="cleanup-result" role="status">{report.summary.clone()}</p>
+                            <p class="cleanup-downloads">
+                                "Download the report: "
+                                <DownloadLink content=json mime="application/json" file_name=format!("{file_stem}-report.json") label="Report JSON" />
+                                " "
+                                <DownloadLink content=csv mime="text/csv" file_name=format!("{file_stem}-report.csv") label="Report CSV" />
+                            </p>
                             {(!report.warnings.is_empty()).then(|| view! {
                                 <ul class="error-panel" role="alert">
                                     {report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}

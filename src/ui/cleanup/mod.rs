@@ -316,8 +316,8 @@ fn Planner(
                     let registry = registry.clone();
                     let file_stem = file_stem.clone();
                     view! {
-                        <PlanView plans=plans.clone() file_stem grouped=namespace />
-                        <ApplyPanel registry plans />
+                        <PlanView plans=plans.clone() file_stem=file_stem.clone() grouped=namespace />
+                        <ApplyPanel registry plans file_stem />
                     }
                         .into_any()
                 }
