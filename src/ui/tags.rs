@@ -29,7 +29,7 @@ use crate::net::RegistryHttp;
 use crate::oci::client::{head_concurrency, HeadPlan, Registry, TagListing};
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::Manifest;
-use crate::oci::names::{Digest, Repository};
+use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::pagination::origin_of;
 use crate::oci::referrers::is_referrer_tag;
 use crate::ui::activity::use_changes;
@@ -695,9 +695,11 @@ fn TagRow(
                 {move || match digest.get() {
                     Some(Lookup::Ready(_)) if rechecking.get() => None,
                     Some(Lookup::Ready(d)) => {
+                        // Only a valid tag is resolved to a digest: this parses.
+                        let remove_tag = Tag::parse(&action_tag).ok()?;
                         let dialog = use_dialog();
-                        let (add_repository, remove_repository) = (repository.to_string(), repository.to_string());
-                        let (add_tag, remove_tag) = (action_tag.clone(), action_tag.clone());
+                        let (add_repository, remove_repository) = (repository.clone(), repository.clone());
+                        let add_tag = action_tag.clone();
                         let add_digest = d.clone();
                         let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
                         Some(view! {
@@ -1038,19 +1040,21 @@ impl WorkerPool {
             self.tickets.set(ticket);
             in_flight.borrow_mut().insert(tag.clone(), ticket);
             // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
-            let resolved = match registry
-                .manifest_head_fast(repository, &tag, &self.plan)
-                .await
-            {
-                Ok(head) => match head.digest {
+            let resolved = async {
+                // A name of the registry's tag list, parsed before it goes into a URL.
+                let name = registry.listed_tag(repository, &tag)?;
+                let head = registry
+                    .manifest_head_fast(repository, &name, &self.plan)
+                    .await?;
+                match head.digest {
                     Some(digest) => Ok((digest, None)),
                     None => registry
-                        .manifest_get(repository, &tag)
+                        .manifest_get(repository, &name)
                         .await
                         .map(|m| (m.digest.clone(), Some(m))),
-                },
-                Err(error) => Err(error),
-            };
+                }
+            }
+            .await;
             if in_flight.borrow().get(&tag) != Some(&ticket) {
                 continue;
             }
