@@ -109,7 +109,6 @@ pub fn App() -> impl IntoView {
 fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
     Dialog::provide();
-    bulk::BulkRetry::provide();
     tags::KnownTags::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();

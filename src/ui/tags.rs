@@ -34,7 +34,7 @@ use crate::oci::pagination::origin_of;
 use crate::oci::referrers::is_referrer_tag;
 use crate::ui::activity::use_changes;
 use crate::ui::browser;
-use crate::ui::bulk::{BulkBar, Selection};
+use crate::ui::bulk::{BulkBar, BulkRetry, Selection};
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::ErrorPanel;
@@ -101,6 +101,8 @@ struct TagData {
     /// Tags whose digest in `digests` was learnt on an earlier visit of this tab and
     /// is being read again: shown, marked as such, never acted on as current.
     rechecking: RwSignal<HashSet<String>>,
+    /// What failed in the last bulk change here, still selected for a retry.
+    bulk_retry: BulkRetry,
 }
 
 impl TagData {
@@ -112,6 +114,7 @@ impl TagData {
             summaries: RwSignal::new(HashMap::new()),
             shared: RwSignal::new(SharedDigests::default()),
             rechecking: RwSignal::new(HashSet::new()),
+            bulk_retry: BulkRetry::default(),
         }
     }
 
@@ -421,6 +424,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 selection
                 shown=shown
                 digests=known_digests
+                retry=data.bulk_retry
             />
             <TagTable data visible repository=repository.clone() queue selection shown />
         </section>

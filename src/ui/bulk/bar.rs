@@ -38,9 +38,10 @@ pub fn BulkBar(
     shown: Signal<Vec<String>>,
     /// Every tag of the repository and the digest each one showed.
     digests: Signal<HashMap<String, Digest>>,
+    /// The repository's failed items of the last run (outlives this view).
+    retry: BulkRetry,
 ) -> impl IntoView {
     let changes = use_changes();
-    let retry = expect_context::<BulkRetry>();
     let pattern = RwSignal::new(String::from("{tag}-stable"));
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let cancelled = RwSignal::new(false);
@@ -48,8 +49,7 @@ pub fn BulkBar(
     let warnings = RwSignal::new(Vec::<String>::new());
     // The failed items of the last bulk change in this repository: they stay
     // selected, and can be retried. Also when the user comes back to the repository.
-    let this_repository = repository.to_string();
-    let pending = Memo::new(move |_| retry.0.get().filter(|p| p.repository == this_repository));
+    let pending = Memo::new(move |_| retry.0.get());
     if let Some(pending) = pending.get_untracked() {
         selection.tags.set(pending.tags.iter().cloned().collect());
         pattern.set(pending.pattern.clone());
@@ -141,7 +141,6 @@ pub fn BulkBar(
             });
             selection.tags.set(failed_tags.iter().cloned().collect());
             retry.0.set((!failed_tags.is_empty()).then(|| PendingRetry {
-                repository: repository.to_string(),
                 kind,
                 tags: failed_tags,
                 pattern: pattern.clone(),
