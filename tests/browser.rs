@@ -190,7 +190,7 @@ async fn index_children_are_the_pushed_platform_manifests() {
             .iter()
             .map(|m| {
                 let platform = m.platform.as_ref().expect("platform");
-                (platform.architecture.clone(), m.digest.clone())
+                (platform.architecture.clone(), m.digest.to_string())
             })
             .collect();
         let expected: Vec<(String, String)> = truth

@@ -108,6 +108,34 @@ fn malformed_manifests_are_errors_with_detail() {
 }
 
 #[test]
+fn a_descriptor_with_an_invalid_digest_makes_the_manifest_malformed() {
+    // Each descriptor's digest is a `Digest` from the parse on: a manifest naming a
+    // blob or a platform by anything else is refused whole, saying which digest.
+    let short = DOCKER_MANIFEST.replace(&"d".repeat(64), &"d".repeat(63));
+    let md5 = OCI_INDEX.replace(
+        &format!("sha256:{}", "b".repeat(64)),
+        &format!("md5:{}", "b".repeat(32)),
+    );
+    for (bad, named) in [
+        (short, format!("sha256:{}", "d".repeat(63))),
+        (md5, format!("md5:{}", "b".repeat(32))),
+    ] {
+        match Manifest::parse(bad.into_bytes(), None) {
+            Err(ManifestError::Malformed(detail)) => {
+                assert!(detail.contains(&named), "{detail}");
+                assert!(detail.contains("digest"), "{detail}");
+            }
+            other => panic!("{named}: {other:?}"),
+        }
+    }
+    let manifest = Manifest::parse(DOCKER_MANIFEST.as_bytes().to_vec(), None).unwrap();
+    assert_eq!(
+        manifest.view.layers[0].digest,
+        Digest::parse(&format!("sha256:{}", "d".repeat(64))).unwrap()
+    );
+}
+
+#[test]
 fn oversized_manifest_is_refused() {
     let huge = vec![b' '; media::MAX_MANIFEST_BYTES + 1];
     assert_eq!(

@@ -348,8 +348,11 @@ fn size() -> impl Strategy<Value = u64> {
     prop_oneof![0u64..10_000, 0u64..(1 << 40), (1u64 << 52)..(1u64 << 53)]
 }
 
+/// Valid digests only: a descriptor with any other digest makes the whole manifest
+/// malformed (tests/manifest.rs, `a_descriptor_with_an_invalid_digest_…`), so a
+/// document that should parse to what was written carries valid ones.
 fn digest_text() -> impl Strategy<Value = String> {
-    prop_oneof![vec(any::<u8>(), 0..8).prop_map(|b| sha256_text(&b)), text(),]
+    vec(any::<u8>(), 0..8).prop_map(|b| sha256_text(&b))
 }
 
 fn platform() -> BoxedStrategy<Value> {
@@ -2511,7 +2514,7 @@ fn megabyte_inputs_are_answered_quickly() {
 #[test]
 
 fn referenced_size_never_overflows() {
-    let bytes = br#"{"schemaVersion":2,"layers":[{"digest":"a","size":18446744073709551615},{"digest":"b","size":1}]}"#;
+    let bytes = br#"{"schemaVersion":2,"layers":[{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":18446744073709551615},{"digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1}]}"#;
     let m = Manifest::parse(bytes.to_vec(), None).unwrap();
     let total = m.referenced_size();
     assert!(

@@ -626,6 +626,18 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         reference: impl Into<Reference>,
     ) -> Result<Manifest, RegistryError> {
+        let (attempt, bytes, content_type) = self.manifest_bytes(repository, reference).await?;
+        Manifest::parse(bytes, content_type.as_deref()).map_err(|e| manifest_error(attempt, e))
+    }
+
+    /// The bytes of a manifest and their Content-Type, checked like
+    /// [`Registry::manifest_get`]'s but not parsed: for a caller that reads a document
+    /// some of whose entries may be malformed (a referrers index) entry by entry.
+    pub async fn manifest_bytes(
+        &self,
+        repository: &Repository,
+        reference: impl Into<Reference>,
+    ) -> Result<(Attempt, Vec<u8>, Option<String>), RegistryError> {
         let reference = reference.into();
         let url = self.manifest_url(repository, &reference);
         let attempt = Attempt {
@@ -639,23 +651,22 @@ impl<C: HttpClient> Registry<C> {
                     .response_limit(MAX_MANIFEST_BYTES),
             )
             .await?;
-        let manifest = Manifest::parse(response.body.clone(), response.header("content-type"))
-            .map_err(|e| manifest_error(attempt.clone(), e))?;
         let expected = reference.digest().cloned().or_else(|| {
             response
                 .header("docker-content-digest")
                 .and_then(|d| Digest::parse(d.trim()).ok())
         });
         if let Some(expected) = expected {
-            if !expected.verify(&manifest.bytes) {
+            if !expected.verify(&response.body) {
                 return Err(RegistryError::DigestMismatch {
                     attempt,
                     expected: expected.to_string(),
-                    actual: manifest.digest.to_string(),
+                    actual: Digest::sha256_of(&response.body).to_string(),
                 });
             }
         }
-        Ok(manifest)
+        let content_type = response.header("content-type").map(str::to_owned);
+        Ok((attempt, response.body, content_type))
     }
 
     /// HEAD on a manifest: digest, size and type without the body.
@@ -918,15 +929,8 @@ impl<C: HttpClient> Registry<C> {
         descriptor: &Descriptor,
         limit: usize,
     ) -> Result<Vec<u8>, RegistryError> {
-        let attempt = Attempt {
-            method: Method::Get,
-            url: format!("{}/v2/{repository}/blobs/…", self.base),
-        };
-        let expected = Digest::parse(&descriptor.digest).map_err(|e| RegistryError::Malformed {
-            attempt: attempt.clone(),
-            detail: e.to_string(),
-        })?;
-        let url = self.blob_url(repository, &expected);
+        let expected = &descriptor.digest;
+        let url = self.blob_url(repository, expected);
         let attempt = Attempt {
             method: Method::Get,
             url: url.clone(),

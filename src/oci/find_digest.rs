@@ -358,7 +358,7 @@ impl<C: HttpClient> Registry<C> {
                 // meanwhile cannot swap in another index.
                 let read = match self.manifest_get(repository, index.clone()).await {
                     Ok(manifest) => Ok(manifest.view.manifests.iter().find_map(|entry| {
-                        (Digest::parse(&entry.digest).ok().as_ref() == Some(target))
+                        (&entry.digest == target)
                             .then(|| entry.platform.as_ref().map(|p| p.label()))
                     })),
                     Err(error) if ends_search(&error) => return Err(error),

@@ -40,12 +40,14 @@ impl Platform {
     }
 }
 
+/// What a manifest points at. The digest is validated as it is parsed: a manifest
+/// with one that is not a sha256 or sha512 digest is malformed as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Descriptor {
     #[serde(default)]
     pub media_type: Option<String>,
-    pub digest: String,
+    pub digest: Digest,
     #[serde(default)]
     pub size: u64,
     #[serde(default)]

@@ -202,12 +202,12 @@ impl<C: HttpClient> Registry<C> {
             }));
         }
         for blob in source.view.config.iter().chain(source.view.layers.iter()) {
-            let digest = Digest::parse(&blob.digest)?;
-            if self.blob_head(to, &digest).await?.is_some() {
+            let digest = &blob.digest;
+            if self.blob_head(to, digest).await?.is_some() {
                 report.already_present += 1;
                 continue;
             }
-            match self.blob_mount(to, &digest, from).await? {
+            match self.blob_mount(to, digest, from).await? {
                 MountOutcome::Mounted => report.mounted += 1,
                 MountOutcome::UploadStarted { location } => {
                     // Referrers are small: pass the blob through when it is.
@@ -216,7 +216,7 @@ impl<C: HttpClient> Registry<C> {
                         .await;
                     match bytes {
                         Ok(bytes) => {
-                            self.blob_upload_to(&location, &digest, &bytes).await?;
+                            self.blob_upload_to(&location, digest, &bytes).await?;
                             report.uploaded += 1;
                         }
                         Err(error) => {

@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::client::Registry;
 use super::error::RegistryError;
 use super::http::{HttpClient, Method, Request};
-use super::manifest::{Descriptor, Manifest, ManifestKind, ManifestView};
-use super::media::{essence, MAX_MANIFEST_BYTES, OCI_INDEX};
+use super::manifest::{Descriptor, Manifest};
+use super::media::{self, essence, MAX_MANIFEST_BYTES, OCI_INDEX};
 use super::names::{Digest, Repository, Tag};
 use super::pagination::{next_page_url, LinkError};
 
@@ -270,32 +270,35 @@ impl<C: HttpClient> Registry<C> {
             let Ok(name) = Tag::parse(&tag) else {
                 continue;
             };
-            let manifest = match self.manifest_get(repository, name).await {
-                Ok(manifest) => manifest,
-                Err(RegistryError::NotFound { .. }) => continue,
+            let read = if scheme == ReferrerTagScheme::Fallback {
+                self.referrers_index_at(repository, name)
+                    .await
+                    .map(TagContent::Index)
+            } else {
+                self.manifest_get(repository, name)
+                    .await
+                    .map(|m| TagContent::Cosign(Box::new(m)))
+            };
+            match read {
+                Ok(TagContent::Index(Ok(index))) => add_entries(
+                    &mut list,
+                    &index.manifests,
+                    &FoundVia::FallbackTag(tag),
+                    query,
+                ),
+                Ok(TagContent::Index(Err(media_type))) => {
+                    list.warnings
+                        .push(ReferrerWarning::FallbackNotIndex { tag, media_type });
+                }
+                Ok(TagContent::Cosign(manifest)) => {
+                    add_cosign(&mut list, &manifest, scheme, tag, query);
+                }
+                Err(RegistryError::NotFound { .. }) => {}
                 Err(error) if must_propagate(&error) => return Err(error),
                 Err(error) => {
                     list.warnings
                         .push(ReferrerWarning::TagUnreadable { tag, error });
-                    continue;
                 }
-            };
-            if scheme == ReferrerTagScheme::Fallback {
-                if manifest.kind() != ManifestKind::Index {
-                    list.warnings.push(ReferrerWarning::FallbackNotIndex {
-                        tag,
-                        media_type: manifest.media_type().to_owned(),
-                    });
-                    continue;
-                }
-                add_entries(
-                    &mut list,
-                    &manifest.view.manifests,
-                    &FoundVia::FallbackTag(tag),
-                    query,
-                );
-            } else {
-                add_cosign(&mut list, &manifest, scheme, tag, query);
             }
         }
         if list.ignored > 0 {
@@ -358,7 +361,7 @@ impl<C: HttpClient> Registry<C> {
                 }
             };
             let content_type = response.header("content-type").map(essence);
-            let view: Option<ManifestView> = serde_json::from_slice(&response.body).ok();
+            let view: Option<ReferrersIndex> = serde_json::from_slice(&response.body).ok();
             let Some(view) = view.filter(|v| {
                 v.media_type.as_deref() == Some(OCI_INDEX)
                     || content_type.as_deref() == Some(OCI_INDEX)
@@ -400,6 +403,52 @@ impl<C: HttpClient> Registry<C> {
     }
 }
 
+/// A referrers index read entry by entry: a malformed entry is skipped and counted,
+/// never the reason the others are lost (a manifest's strict parse refuses the whole
+/// document for one bad digest).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferrersIndex {
+    #[serde(default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    manifests: Vec<serde_json::Value>,
+}
+
+/// What a referrer tag holds: the fallback tag's index (or, when it is no index,
+/// the media type it has instead), or the manifest a cosign tag points at.
+enum TagContent {
+    Index(Result<ReferrersIndex, String>),
+    Cosign(Box<Manifest>),
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// The fallback tag's index, read leniently; the media type found when the tag
+    /// points at something else.
+    async fn referrers_index_at(
+        &self,
+        repository: &Repository,
+        tag: Tag,
+    ) -> Result<Result<ReferrersIndex, String>, RegistryError> {
+        let (attempt, bytes, content_type) = self.manifest_bytes(repository, tag).await?;
+        let index: ReferrersIndex =
+            serde_json::from_slice(&bytes).map_err(|e| RegistryError::Malformed {
+                attempt,
+                detail: format!("not the expected JSON: {e}"),
+            })?;
+        let media_type = index
+            .media_type
+            .clone()
+            .or_else(|| content_type.as_deref().map(essence))
+            .unwrap_or_default();
+        Ok(if media::is_index(&media_type) {
+            Ok(index)
+        } else {
+            Err(media_type)
+        })
+    }
+}
+
 /// Errors the caller must see rather than a warning: the user cancelled, or the
 /// registry wants a sign-in the view has to ask for.
 fn must_propagate(error: &RegistryError) -> bool {
@@ -424,17 +473,22 @@ fn clean_type(value: Option<&str>) -> Result<Option<String>, ()> {
 /// Adds the descriptors of a referrers index, skipping (and counting) bad ones.
 fn add_entries(
     list: &mut ReferrerList,
-    entries: &[Descriptor],
+    entries: &[serde_json::Value],
     found: &FoundVia,
     query: &ReferrerQuery<'_>,
 ) {
     for entry in entries {
-        let digest = Digest::parse(&entry.digest);
+        let entry = Descriptor::deserialize(entry);
+        let Ok(entry) = entry else {
+            list.ignored += 1;
+            continue;
+        };
+        let digest = entry.digest.clone();
         let types = (
             clean_type(entry.artifact_type.as_deref()),
             clean_type(entry.media_type.as_deref()),
         );
-        let (Ok(digest), (Ok(artifact_type), Ok(media_type))) = (digest, types) else {
+        let (Ok(artifact_type), Ok(media_type)) = types else {
             list.ignored += 1;
             continue;
         };

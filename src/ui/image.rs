@@ -198,8 +198,8 @@ fn ImageBody(
                         <dd>
                             <Link view=View::Image {
                                 repository: repository.to_string(),
-                                reference: s.digest.clone(),
-                            }>{s.digest.clone()}</Link>
+                                reference: s.digest.to_string(),
+                            }>{s.digest.to_string()}</Link>
                         </dd>
                     }
                 })}
@@ -266,8 +266,8 @@ fn ImageBody(
 async fn platform_sizes(
     registry: Registry<RegistryHttp>,
     repository: Repository,
-    children: Vec<String>,
-) -> HashMap<String, Result<u64, String>> {
+    children: Vec<Digest>,
+) -> HashMap<Digest, Result<u64, String>> {
     use futures_util::stream::{self, StreamExt};
     // A handful at a time: an index may list many platforms.
     stream::iter(children)
@@ -275,14 +275,11 @@ async fn platform_sizes(
             let (registry, repository) = (&registry, &repository);
             async move {
                 // Children are named by digest only; the bytes are checked against it.
-                let size = match Digest::parse(&digest) {
-                    Ok(child) => registry
-                        .manifest_get(repository, child.clone())
-                        .await
-                        .map(|child| child.referenced_size())
-                        .map_err(|e| wording::error(&e).headline),
-                    Err(error) => Err(error.to_string()),
-                };
+                let size = registry
+                    .manifest_get(repository, &digest)
+                    .await
+                    .map(|child| child.referenced_size())
+                    .map_err(|e| wording::error(&e).headline);
                 (digest, size)
             }
         })
@@ -296,7 +293,7 @@ async fn platform_sizes(
 #[component]
 fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> impl IntoView {
     let sizes = {
-        let children: Vec<String> = manifest
+        let children: Vec<Digest> = manifest
             .view
             .manifests
             .iter()
@@ -309,7 +306,7 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
             platform_sizes(registry, repository.clone(), children.clone())
         })
     };
-    let image_size = move |digest: String| {
+    let image_size = move |digest: Digest| {
         move || match sizes.get() {
             None => "…".to_owned(),
             Some(sizes) => match sizes.get(&digest) {
@@ -339,9 +336,9 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
                                 <td>
                                     <Link class="child-digest" view=View::Image {
                                         repository: repository.to_string(),
-                                        reference: child.digest.clone(),
+                                        reference: child.digest.to_string(),
                                     }>
-                                        <code>{child.digest.clone()}</code>
+                                        <code>{child.digest.to_string()}</code>
                                     </Link>
                                 </td>
                                 <td class="image-size">{size}</td>
@@ -375,7 +372,7 @@ fn Layers(manifest: Manifest) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{i + 1}</td>
-                                <td><code title=layer.digest.clone()>{short(&layer.digest)}</code></td>
+                                <td><code title=layer.digest.to_string()>{short(&layer.digest)}</code></td>
                                 <td>{human_size(layer.size)}</td>
                                 <td>{layer.media_type.as_deref().map(media::describe).unwrap_or("").to_owned()}</td>
                             </tr>
@@ -394,10 +391,8 @@ fn Layers(manifest: Manifest) -> impl IntoView {
     }
 }
 
-fn short(digest: &str) -> String {
-    Digest::parse(digest)
-        .map(|d| format!("{}:{}", d.algorithm(), d.short(12)))
-        .unwrap_or_else(|_| digest.to_owned())
+fn short(digest: &Digest) -> String {
+    format!("{}:{}", digest.algorithm(), digest.short(12))
 }
 
 #[component]

@@ -89,9 +89,8 @@ impl<C: HttpClient> Registry<C> {
         let mut done = 0;
         let mut report = CopyReport::default();
         for blob in &blobs {
-            let digest = Digest::parse(&blob.digest)?;
-            step(done, total, CopyWork::Blob(digest.clone()))?;
-            self.copy_blob(from, to, blob, &digest, &mut report)
+            step(done, total, CopyWork::Blob(blob.digest.clone()))?;
+            self.copy_blob(from, to, blob, &blob.digest, &mut report)
                 .await
                 .map_err(copy_stopped)?;
             done += 1;
@@ -142,7 +141,7 @@ impl<C: HttpClient> Registry<C> {
         // Breadth first from the source; reversed, every manifest comes after all the
         // manifests below it.
         let mut next = 0;
-        let mut children: Vec<String> = source
+        let mut children: Vec<Digest> = source
             .view
             .manifests
             .iter()
@@ -150,16 +149,9 @@ impl<C: HttpClient> Registry<C> {
             .collect();
         loop {
             for child in children {
-                // A child is named by digest, never by tag: checked before the URL,
-                // and the bytes fetched are verified against it.
-                let digest = Digest::parse(&child).map_err(|e| RegistryError::Malformed {
-                    attempt: crate::oci::error::Attempt {
-                        method: Method::Get,
-                        url: format!("{repository}@{}", source.digest),
-                    },
-                    detail: format!("the index lists a manifest by no valid digest: {e}"),
-                })?;
-                let manifest = self.manifest_get(repository, digest.clone()).await?;
+                // A child is named by digest, never by tag (validated when the index
+                // was parsed), and the bytes fetched are verified against it.
+                let manifest = self.manifest_get(repository, child).await?;
                 if seen.insert(manifest.digest.clone()) {
                     found.push(manifest);
                 }

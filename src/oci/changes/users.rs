@@ -84,7 +84,9 @@ impl<C: HttpClient> Registry<C> {
         for listed in listed {
             let (index, tags) = listed?;
             for child in &index.view.manifests {
-                let child = users.iter_mut().find(|(d, _)| d.as_str() == child.digest);
+                let child = users
+                    .iter_mut()
+                    .find(|(d, _)| d.as_str() == child.digest.as_str());
                 if let Some((_, image)) = child {
                     image.indexes.extend(tags.iter().cloned());
                 }

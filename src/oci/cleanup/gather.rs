@@ -195,7 +195,7 @@ impl<C: HttpClient> Registry<C> {
         let configs: BTreeMap<&str, &Descriptor> =
             dating.values().map(|d| (d.digest.as_str(), d)).collect();
         let total = configs.len();
-        let mut created: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut created: BTreeMap<Digest, Option<String>> = BTreeMap::new();
         {
             let mut reads = stream::iter(configs.values())
                 .map(|descriptor| async move {
@@ -253,7 +253,7 @@ fn children_of(manifest: &Manifest) -> Vec<Digest> {
         .view
         .manifests
         .iter()
-        .filter_map(|d| Digest::parse(&d.digest).ok())
+        .map(|d| d.digest.clone())
         .collect()
 }
 
@@ -265,7 +265,7 @@ fn first_platform(index: &Manifest) -> Option<Digest> {
         .iter()
         .find(|child| child.platform.as_ref().is_some_and(|p| p.os != "unknown"))
         .or_else(|| index.view.manifests.first())
-        .and_then(|child| Digest::parse(&child.digest).ok())
+        .map(|child| child.digest.clone())
 }
 
 /// The config descriptor of an image whose config is an image configuration.
@@ -290,11 +290,9 @@ fn image_facts(manifest: &Manifest, created: Option<String>) -> ImageFacts {
             .config
             .iter()
             .chain(&manifest.view.layers)
-            .filter_map(|d| {
-                Some(BlobRef {
-                    digest: Digest::parse(&d.digest).ok()?,
-                    size: d.size,
-                })
+            .map(|d| BlobRef {
+                digest: d.digest.clone(),
+                size: d.size,
             })
             .collect()
     };
