@@ -148,7 +148,7 @@ impl<C: HttpClient> Registry<C> {
         for digest in run.chosen.iter().filter_map(|t| run.digests.get(t)) {
             if !manifests.contains_key(digest) {
                 let fetched = self
-                    .manifest_get(run.repository, digest.clone())
+                    .manifest_get(run.repository, digest)
                     .await
                     .map_err(ChangeError::from);
                 manifests.insert(digest.clone(), fetched);

@@ -309,14 +309,12 @@ impl<C: HttpClient> Registry<C> {
         tag: &Tag,
         plan: &HeadPlan,
     ) -> Result<TagFinding, RegistryError> {
-        let head = self
-            .manifest_head_fast(repository, tag.clone(), plan)
-            .await?;
+        let head = self.manifest_head_fast(repository, tag, plan).await?;
         let (digest, media_type) = match head.digest {
             Some(digest) => (digest, head.media_type.unwrap_or_default()),
             // CORS hides Docker-Content-Digest: hash the bytes instead.
             None => {
-                let manifest = self.manifest_get(repository, tag.clone()).await?;
+                let manifest = self.manifest_get(repository, tag).await?;
                 (manifest.digest.clone(), manifest.media_type())
             }
         };
@@ -356,7 +354,7 @@ impl<C: HttpClient> Registry<C> {
                 }
                 // By digest: the bytes are verified against it, and a tag moved
                 // meanwhile cannot swap in another index.
-                let read = match self.manifest_get(repository, index.clone()).await {
+                let read = match self.manifest_get(repository, &index).await {
                     Ok(manifest) => Ok(manifest.view.manifests.iter().find_map(|entry| {
                         (&entry.digest == target)
                             .then(|| entry.platform.as_ref().map(|p| p.label()))

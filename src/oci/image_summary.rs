@@ -37,7 +37,7 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<SummarySource, RegistryError> {
         let manifest = match known {
             Some(manifest) => manifest,
-            None => self.manifest_get(repository, digest.clone()).await?,
+            None => self.manifest_get(repository, digest).await?,
         };
         let config = match manifest.kind() {
             // An index has no config: its first platform's tells when it was built.
@@ -46,7 +46,7 @@ impl<C: HttpClient> Registry<C> {
                 // By digest only (the bytes are then checked against it), never a tag.
                 Some(child) => match async {
                     let child = Digest::parse(child).ok()?;
-                    self.manifest_get(repository, child.clone()).await.ok()
+                    self.manifest_get(repository, &child).await.ok()
                 }
                 .await
                 {

@@ -68,7 +68,7 @@ impl<C: HttpClient> Registry<C> {
                     let before = match before {
                         None => TagBefore::Absent,
                         Some(previous) => TagBefore::Moved(Box::new(
-                            self.manifest_get(repository, previous.clone()).await?,
+                            self.manifest_get(repository, previous).await?,
                         )),
                     };
                     Outcome::Applied(Written::Tag(TagWrite {
@@ -120,7 +120,7 @@ impl<C: HttpClient> Registry<C> {
                         } else {
                             RemovalMethod::TagDelete
                         },
-                        manifest: self.manifest_get(repository, digest.clone()).await?,
+                        manifest: self.manifest_get(repository, digest).await?,
                         kept: ImageUsers::default(),
                         placeholder,
                         applied_anyway: None,
@@ -137,7 +137,7 @@ impl<C: HttpClient> Registry<C> {
                 manifest,
             } => {
                 let digest = &manifest.digest;
-                let exists = match self.manifest_head(repository, digest.clone()).await {
+                let exists = match self.manifest_head(repository, digest).await {
                     Ok(_) => true,
                     Err(RegistryError::NotFound { .. }) => false,
                     Err(error) => return Err(error),
@@ -181,7 +181,7 @@ impl<C: HttpClient> Registry<C> {
                 digest,
                 before,
             } => {
-                let source = self.manifest_get(repository, digest.clone()).await?;
+                let source = self.manifest_get(repository, digest).await?;
                 let write = self
                     .put_tag(repository, tag, &source, before.as_ref())
                     .await?;
@@ -221,7 +221,7 @@ impl<C: HttpClient> Registry<C> {
         digest: &Digest,
         tag: &Tag,
     ) -> bool {
-        let Ok(manifest) = self.manifest_get(repository, digest.clone()).await else {
+        let Ok(manifest) = self.manifest_get(repository, digest).await else {
             return false;
         };
         let Ok(Some(config)) = self.image_config_of(repository, &manifest).await else {

@@ -164,16 +164,16 @@ impl<C: HttpClient> Registry<C> {
         item: &ReferrerItem,
     ) -> Result<CopyReport, ChangeError> {
         let (source, tag) = match &item.target {
-            ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag.clone()).await?, tag),
+            ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag).await?, tag),
             ItemTarget::Referrer {
                 digest,
                 tag: Some(tag),
                 ..
-            } => (self.manifest_get(from, digest.clone()).await?, tag),
+            } => (self.manifest_get(from, digest).await?, tag),
             ItemTarget::Referrer {
                 digest, tag: None, ..
             } => {
-                let source = self.manifest_get(from, digest.clone()).await?;
+                let source = self.manifest_get(from, digest).await?;
                 return self.copy_untagged(from, to, &source).await;
             }
         };
@@ -227,13 +227,8 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         }
-        self.manifest_put(
-            to,
-            source.digest.clone(),
-            &source.bytes,
-            &source.content_type,
-        )
-        .await?;
+        self.manifest_put(to, &source.digest, &source.bytes, &source.content_type)
+            .await?;
         report.manifests += 1;
         Ok(report)
     }

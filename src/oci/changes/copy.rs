@@ -99,10 +99,10 @@ impl<C: HttpClient> Registry<C> {
         // whose manifests it does not have.
         for child in &below {
             step(done, total, CopyWork::Manifest(child.digest.clone()))?;
-            match self.manifest_head(to, child.digest.clone()).await {
+            match self.manifest_head(to, &child.digest).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
-                    self.manifest_put(to, child.digest.clone(), &child.bytes, &child.content_type)
+                    self.manifest_put(to, &child.digest, &child.bytes, &child.content_type)
                         .await
                         .map_err(|e| copy_stopped(e.into()))?;
                     report.manifests += 1;

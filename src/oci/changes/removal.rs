@@ -94,7 +94,7 @@ impl<C: HttpClient> Registry<C> {
                 found: current,
             });
         }
-        let manifest = self.manifest_get(repository, seen.clone()).await?;
+        let manifest = self.manifest_get(repository, seen).await?;
         let mut removal = Removal {
             repository: repository.clone(),
             tags: vec![tag.clone()],
@@ -159,7 +159,7 @@ impl<C: HttpClient> Registry<C> {
             });
         }
         if !users.indexes.is_empty() {
-            match self.manifest_head(repository, digest.clone()).await {
+            match self.manifest_head(repository, digest).await {
                 Ok(_) => {}
                 Err(RegistryError::NotFound { .. }) => {
                     return Err(ChangeError::PlatformLost {
@@ -225,7 +225,7 @@ impl<C: HttpClient> Registry<C> {
                 now: users.tags,
             });
         }
-        let manifest = self.manifest_get(repository, digest.clone()).await?;
+        let manifest = self.manifest_get(repository, digest).await?;
         let mut removal = Removal {
             repository: repository.clone(),
             tags: confirmed_tags,
@@ -245,7 +245,7 @@ impl<C: HttpClient> Registry<C> {
             if is_definite_refusal(&error) {
                 return Err(ChangeError::Refused(Box::new(error)));
             }
-            match self.manifest_head(repository, digest.clone()).await {
+            match self.manifest_head(repository, digest).await {
                 Err(RegistryError::NotFound { .. }) => {
                     removal.applied_anyway = Some(Box::new(error))
                 }

@@ -68,9 +68,9 @@ impl<C: HttpClient> Registry<C> {
         let current = self.resolve_tag(repository, tag).await?;
         let before = match current {
             Some(current) if current == source.digest => TagBefore::SameImage,
-            Some(current) if Some(&current) == move_from => TagBefore::Moved(Box::new(
-                self.manifest_get(repository, current.clone()).await?,
-            )),
+            Some(current) if Some(&current) == move_from => {
+                TagBefore::Moved(Box::new(self.manifest_get(repository, &current).await?))
+            }
             Some(current) => {
                 return Err(ChangeError::WouldMove {
                     tag: tag.to_string(),

@@ -75,7 +75,7 @@ impl<C: HttpClient> Registry<C> {
         // One GET per distinct multi-arch image in the repository.
         let listed = stream::iter(indexes)
             .map(|(index, tags)| async move {
-                let manifest = self.manifest_get(repository, index.clone()).await?;
+                let manifest = self.manifest_get(repository, &index).await?;
                 Ok::<_, RegistryError>((manifest, tags))
             })
             .buffer_unordered(CONCURRENT_LOOKUPS)

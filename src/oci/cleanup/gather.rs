@@ -152,10 +152,7 @@ impl<C: HttpClient> Registry<C> {
             let mut reads = stream::iter(wanted.iter())
                 .map(|digest| async move {
                     check()?;
-                    Ok::<_, RegistryError>((
-                        digest,
-                        self.manifest_get(repository, digest.clone()).await,
-                    ))
+                    Ok::<_, RegistryError>((digest, self.manifest_get(repository, digest).await))
                 })
                 .buffer_unordered(concurrency);
             while let Some(read) = reads.next().await {
