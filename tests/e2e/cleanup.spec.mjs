@@ -323,6 +323,8 @@ test('applying removes exactly the planned tags, skips tags moved since, keeps w
     await expect(report.locator(`li[data-tag="${tag}"]`)).toContainText('skipped: it moved since the plan');
   }
   await expect(report.locator('li.failed')).toHaveCount(0);
+  // A plan is applied once: the registry has changed since it was made.
+  await expect(page.getByRole('button', { name: 'Apply…' })).toBeDisabled();
   const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Report CSV' }).click()]);
   const reportRows = parseCsv(await readFile(await reportDownload.path(), 'utf8'));
   expect(reportRows[0]).toEqual(['repository', 'tag', 'result', 'message']);

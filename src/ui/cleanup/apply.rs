@@ -214,20 +214,21 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
     });
     let running = apply.pending();
     let nothing = removed == 0;
-    let confirm_text = format!(
-        "Remove {} and delete {}?",
-        if removed == 1 {
-            "1 tag".to_owned()
+    let count = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
         } else {
-            format!("{removed} tags")
-        },
-        if images == 1 {
-            "1 image".to_owned()
-        } else {
-            format!("{images} images")
-        },
+            format!("{n} {many}")
+        }
+    };
+    let (tags_words, images_words) = (
+        count(removed, "tag", "tags"),
+        count(images, "image", "images"),
     );
-    let button_text = format!("Yes: remove {removed} tags, delete {images} images");
+    let confirm_text = format!("Remove {tags_words} and delete {images_words}?");
+    let button_text = format!("Yes: remove {tags_words}, delete {images_words}");
+    // A plan is applied once: what it saw has changed since. Plan again for more.
+    let applied = move || apply.value().with(Option::is_some);
     let advice = context.with_value(|(_, plans)| {
         plans
             .iter()
@@ -247,8 +248,12 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                 <button
                     type="button"
                     class="danger"
-                    disabled=move || nothing || blocked.get().is_some() || running.get()
-                    title=move || blocked.get()
+                    disabled=move || nothing || blocked.get().is_some() || running.get() || applied()
+                    title=move || {
+                        blocked
+                            .get()
+                            .or_else(|| applied().then(|| "This plan was applied; Plan again to see what is left.".to_owned()))
+                    }
                     on:click=move |_| confirming.set(true)
                 >
                     "Apply…"
