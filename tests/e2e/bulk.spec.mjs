@@ -23,6 +23,8 @@ test('shift-click selects a range', async ({ page, bulkDeployment }) => {
 });
 
 test('a bulk tag of 100 tags and a bulk removal report every item', async ({ page, bulkDeployment }) => {
+  // 200 writes and their reports: more than the default minute on a busy machine.
+  test.setTimeout(240_000);
   const registry = bulkDeployment.registry.url;
   const repo = 'scale/many-tags';
   const digest = bulkDeployment.report.repositories[repo]['build-00000'].digest;
