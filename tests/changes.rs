@@ -504,3 +504,32 @@ fn users_of_many_images_are_found_with_one_look_at_each_tag() {
         "{log:?}"
     );
 }
+
+#[test]
+fn every_placeholder_uploads_a_layer_of_its_own() {
+    use tagdeck::oci::changes::empty_layer;
+    use tagdeck::oci::names::Tag;
+    let tag = Tag::parse("v1").unwrap();
+    let one = empty_layer(&tag, "a1b2");
+    let other = empty_layer(&tag, "c3d4");
+    let another_tag = empty_layer(&Tag::parse("v2").unwrap(), "a1b2");
+    // Distinct blobs: concurrent placeholders never upload the same digest.
+    assert_ne!(one, other);
+    assert_ne!(one, another_tag);
+    // Still the gzip of the empty tar: the header says a comment follows, and the
+    // deflate stream with its CRC-32 and size (of 1024 zero bytes) is unchanged.
+    assert_eq!(&one[..3], &[0x1f, 0x8b, 8]);
+    assert_eq!(one[3] & 0x10, 0x10);
+    let comment_end = 10 + one[10..].iter().position(|b| *b == 0).unwrap();
+    assert_eq!(
+        std::str::from_utf8(&one[10..comment_end]).unwrap(),
+        "tagdeck placeholder v1 a1b2"
+    );
+    let body = &one[comment_end + 1..];
+    assert_eq!(body.len(), 19);
+    assert_eq!(&body[body.len() - 4..], &1024u32.to_le_bytes());
+    // A hostile marker cannot end the comment early or smuggle bytes in.
+    let odd = empty_layer(&tag, "x\0y\u{e9}z");
+    let zeros = |layer: &[u8]| layer.iter().filter(|b| **b == 0).count();
+    assert_eq!(zeros(&odd), zeros(&one));
+}

@@ -918,11 +918,20 @@ fn a_manifest_reference_is_checked_before_any_first_pass() {
 #[test]
 fn the_adaptive_plan_follows_what_the_repository_holds() {
     let plan = HeadPlan::adaptive();
-    // Nothing seen yet: the first wave takes turns with the three first passes.
+    // Nothing seen yet: the first wave takes turns with the three first passes;
+    // looking does not take a turn.
     assert_eq!(plan.first_pass(), Some(FirstPassAccept::DockerManifest));
+    assert_eq!(
+        plan.next_first_pass(),
+        Some(FirstPassAccept::DockerManifest)
+    );
     assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciManifest));
-    assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciIndex));
-    assert_eq!(plan.first_pass(), Some(FirstPassAccept::DockerManifest));
+    assert_eq!(plan.next_first_pass(), Some(FirstPassAccept::OciManifest));
+    assert_eq!(plan.next_first_pass(), Some(FirstPassAccept::OciIndex));
+    assert_eq!(
+        plan.next_first_pass(),
+        Some(FirstPassAccept::DockerManifest)
+    );
     // An OCI repository: after one OCI manifest, the OCI manifest pair.
     plan.record(StoredKind::OciManifest, false);
     assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciManifest));

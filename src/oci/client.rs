@@ -519,8 +519,19 @@ impl HeadPlan {
         }
     }
 
-    /// The Accept of the next first pass, or `None` for the full Accept at once.
+    /// The Accept the next first pass would use, or `None` for the full Accept at
+    /// once. Only looks: [`HeadPlan::next_first_pass`] is what a HEAD takes.
     pub fn first_pass(&self) -> Option<FirstPassAccept> {
+        self.choose(false)
+    }
+
+    /// The first pass for a HEAD about to leave; before any answer, each call takes
+    /// the next turn of the opening wave.
+    pub fn next_first_pass(&self) -> Option<FirstPassAccept> {
+        self.choose(true)
+    }
+
+    fn choose(&self, take_turn: bool) -> Option<FirstPassAccept> {
         if let Some(fixed) = self.fixed {
             return fixed;
         }
@@ -528,7 +539,9 @@ impl HeadPlan {
         let total: u32 = seen.iter().sum();
         if total == 0 {
             let turn = self.opening.get();
-            self.opening.set(turn.wrapping_add(1));
+            if take_turn {
+                self.opening.set(turn.wrapping_add(1));
+            }
             let choices = [
                 FirstPassAccept::DockerManifest,
                 FirstPassAccept::OciManifest,
@@ -694,7 +707,7 @@ impl<C: HttpClient> Registry<C> {
         plan: &HeadPlan,
     ) -> Result<ManifestHead, RegistryError> {
         let reference = reference.into();
-        if let Some(first) = plan.first_pass() {
+        if let Some(first) = plan.next_first_pass() {
             let url = self.manifest_url(repository, &reference);
             let request = Request::new(Method::Head, &url).header("Accept", first.header());
             match self.execute(request).await {

@@ -7,7 +7,7 @@
 //! at the moment of acting), a tagged copy is [`Registry::copy_image`]. Each item is
 //! reported on its own; one failure does not stop the others.
 
-use super::changes::{ChangeError, CopyReport, Removal};
+use super::changes::{ChangeError, CopyReport, Removal, TagWrite};
 use super::client::{MountOutcome, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
@@ -15,6 +15,14 @@ use super::manifest::Manifest;
 use super::media;
 use super::names::{Digest, Repository, Tag};
 use super::referrers::{FoundVia, ReferrerList};
+
+/// A referrer copied: the tag written (what its Undo takes back; none for a copy by
+/// digest, which leaves only an untagged manifest), and what was moved.
+#[derive(Debug, Clone)]
+pub struct ReferrerCopy {
+    pub tag: Option<TagWrite>,
+    pub report: CopyReport,
+}
 
 /// One thing that goes with an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,14 +137,15 @@ impl<C: HttpClient> Registry<C> {
     /// Copies every item of `list` from `from` to `to` (which already has the image
     /// itself, by the same digest): the fallback tag's index with everything it
     /// lists, each cosign tag, and each referrer found only through the referrers
-    /// API by digest (the registry links it to the image by its `subject`).
+    /// API by digest (the registry links it to the image by its `subject`). Each
+    /// result carries the tag it wrote, for its Undo (none for a copy by digest).
     pub async fn copy_referrers(
         &self,
         from: &Repository,
         to: &Repository,
         list: &ReferrerList,
-        mut on_item: impl FnMut(&ReferrerItem, &Result<CopyReport, ChangeError>),
-    ) -> Vec<(ReferrerItem, Result<CopyReport, ChangeError>)> {
+        mut on_item: impl FnMut(&ReferrerItem, &Result<ReferrerCopy, ChangeError>),
+    ) -> Vec<(ReferrerItem, Result<ReferrerCopy, ChangeError>)> {
         let mut results = Vec::new();
         for item in referrer_items(list) {
             // Copied as a child of the fallback tag's index.
@@ -162,7 +171,7 @@ impl<C: HttpClient> Registry<C> {
         from: &Repository,
         to: &Repository,
         item: &ReferrerItem,
-    ) -> Result<CopyReport, ChangeError> {
+    ) -> Result<ReferrerCopy, ChangeError> {
         let (source, tag) = match &item.target {
             ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag).await?, tag),
             ItemTarget::Referrer {
@@ -174,13 +183,17 @@ impl<C: HttpClient> Registry<C> {
                 digest, tag: None, ..
             } => {
                 let source = self.manifest_get(from, digest).await?;
-                return self.copy_untagged(from, to, &source).await;
+                let report = self.copy_untagged(from, to, &source).await?;
+                return Ok(ReferrerCopy { tag: None, report });
             }
         };
-        let (_, report) = self
+        let (write, report) = self
             .copy_image(from, &source, to, tag, None, |_| true)
             .await?;
-        Ok(report)
+        Ok(ReferrerCopy {
+            tag: Some(write),
+            report,
+        })
     }
 
     /// Copies one image manifest by digest, without a tag: its blobs mounted (or

@@ -239,7 +239,24 @@ impl ReferrersAlong {
                         let mut lines = Vec::new();
                         client
                             .copy_referrers(&from, &to, &list, |item, result| {
-                                lines.push(outcome_line(item, result, &format!("copied to {to}")));
+                                let line = outcome_line(item, result, &format!("copied to {to}"));
+                                // Undo takes back the tag each copy wrote; a copy by
+                                // digest wrote no tag and has nothing to take back.
+                                let undo = result.clone().map(|copy| {
+                                    copy.tag
+                                        .map(UndoAction::Revert)
+                                        .unwrap_or(UndoAction::Batch(Vec::new()))
+                                });
+                                changes.record(
+                                    &registry,
+                                    format!(
+                                        "Referrer of {}@{} copied to {to}: {line}",
+                                        from,
+                                        list.subject.short(19)
+                                    ),
+                                    undo,
+                                );
+                                lines.push(line);
                             })
                             .await;
                         lines

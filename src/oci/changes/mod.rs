@@ -22,7 +22,7 @@ mod users;
 
 pub use copy::{CopyReport, CopyStep, CopyWork};
 pub use error::{is_definite_refusal, ChangeError, ReadAgain, Written};
-pub use placeholder::{PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
+pub use placeholder::{empty_layer, PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
 pub use removal::{Removal, RemovalMethod};
 pub use tag_write::{TagBefore, TagWrite};
 pub use users::ImageUsers;

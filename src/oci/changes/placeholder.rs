@@ -112,12 +112,13 @@ async fn placeholder_manifest<C: HttpClient>(
     });
     let config_bytes = serde_json::to_vec(&config).unwrap_or_default();
     let config_digest = registry.blob_upload(repository, &config_bytes).await?;
-    let layer_digest = registry.blob_upload(repository, &EMPTY_TAR_GZ).await?;
+    let layer = empty_layer(tag, unique);
+    let layer_digest = registry.blob_upload(repository, &layer).await?;
     let manifest = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": media::OCI_MANIFEST,
         "config": { "mediaType": media::OCI_CONFIG, "digest": config_digest.as_str(), "size": config_bytes.len() },
-        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest.as_str(), "size": EMPTY_TAR_GZ.len() }],
+        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest.as_str(), "size": layer.len() }],
     });
     let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
     Manifest::parse(bytes, Some(media::OCI_MANIFEST)).map_err(|e| RegistryError::Malformed {
@@ -129,8 +130,30 @@ async fn placeholder_manifest<C: HttpClient>(
     })
 }
 
-/// An empty tar archive (two zero blocks), and the same gzipped: the one layer of
-/// the placeholder manifest.
+/// The placeholder's one layer: the empty tar gzipped, with a gzip comment naming
+/// the tag and `unique`, so every placeholder uploads a blob of its own. Placeholders
+/// of several images are pushed at once by a bulk removal, and distribution 2.8
+/// races on concurrent uploads of one blob: a shared layer made some of their PUTs
+/// fail with MANIFEST_BLOB_UNKNOWN. The comment changes no byte of the tar, so the
+/// rootfs diff_id stays that of the empty tar.
+pub fn empty_layer(tag: &Tag, unique: &str) -> Vec<u8> {
+    const FCOMMENT: u8 = 0x10;
+    let mut gz = EMPTY_TAR_GZ[..10].to_vec();
+    gz[3] |= FCOMMENT;
+    // A comment is Latin-1 text ending in a zero byte: tag characters and the
+    // marker's alphanumerics only.
+    let comment = format!("tagdeck placeholder {} {}", tag.as_str(), unique);
+    gz.extend(
+        comment
+            .bytes()
+            .filter(|b| b.is_ascii_graphic() || *b == b' '),
+    );
+    gz.push(0);
+    gz.extend_from_slice(&EMPTY_TAR_GZ[10..]);
+    gz
+}
+
+/// An empty tar archive (two zero blocks), and the same gzipped.
 const EMPTY_TAR: [u8; 1024] = [0; 1024];
 const EMPTY_TAR_GZ: [u8; 29] = [
     31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 99, 96, 24, 5, 163, 96, 20, 140, 84, 0, 0, 46, 175, 181, 239,
