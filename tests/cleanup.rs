@@ -813,7 +813,7 @@ fn gathers_facts_and_plans_against_a_registry() {
         .collect();
     assert_eq!(deleted, {
         let mut v = vec![old.clone(), multi.clone()];
-        v.sort();
+        tagdeck::model::sort::ascending(&mut v);
         v
     });
     let multi_deletion = plan

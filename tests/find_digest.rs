@@ -132,10 +132,10 @@ fn finds_every_tag_and_every_index_listing_the_digest() {
         listed_by("stable"),
     ];
     let mut sorted = report.uses.clone();
-    sorted.sort();
+    tagdeck::model::sort::ascending(&mut sorted);
     assert_eq!(sorted, expected);
     let mut streamed = run.streamed.clone();
-    streamed.sort();
+    tagdeck::model::sort::ascending(&mut streamed);
     assert_eq!(streamed, expected, "every use is streamed as found");
     assert!(!report.may_have_missed(), "{:?}", report.gaps);
     assert_eq!(report.progress.repositories_total, 5);

@@ -195,7 +195,7 @@ fn lists_referrers_from_the_api() {
             )
         })
         .collect();
-    found.sort();
+    tagdeck::model::sort::ascending(&mut found);
     let mut expected = vec![
         (
             signature.clone(),
@@ -210,7 +210,7 @@ fn lists_referrers_from_the_api() {
             vec![FoundVia::Api],
         ),
     ];
-    expected.sort();
+    tagdeck::model::sort::ascending(&mut expected);
     assert_eq!(found, expected);
     let sig = list
         .referrers

@@ -1,5 +1,7 @@
 //! The repository list grouped by namespace, so `team/sub/app` reads as a tree.
 
+use crate::model::sort;
+
 /// One line of the catalog: a namespace heading or a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogRow {
@@ -18,7 +20,7 @@ pub fn catalog_rows(names: &[String], filter: &str) -> Vec<CatalogRow> {
         .iter()
         .filter(|name| filter.is_empty() || name.to_lowercase().contains(&filter))
         .collect();
-    matching.sort();
+    sort::ascending(&mut matching);
     let mut rows = Vec::new();
     let mut open: Vec<&str> = Vec::new(); // namespace components of the last heading path
     for name in matching {

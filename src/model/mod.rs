@@ -5,5 +5,6 @@ pub mod catalog_tree;
 pub mod format;
 pub mod registry_address;
 pub mod route;
+pub mod sort;
 pub mod tag_table;
 pub mod version_order;

@@ -1,6 +1,7 @@
 //! The tags of a repository as a table: what each tag is, which tags share an image,
 //! and the order and filter the user chose.
 
+use crate::model::sort;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -87,12 +88,12 @@ pub fn visible_tags(
         .filter(|&i| filter.is_empty() || tags[i].to_lowercase().contains(&filter))
         .collect();
     match order {
-        SortOrder::NameAscending => rows.sort_by(|&a, &b| natural_cmp(&tags[a], &tags[b])),
-        SortOrder::NameDescending => rows.sort_by(|&a, &b| natural_cmp(&tags[b], &tags[a])),
+        SortOrder::NameAscending => sort::by(&mut rows, |&a, &b| natural_cmp(&tags[a], &tags[b])),
+        SortOrder::NameDescending => sort::by(&mut rows, |&a, &b| natural_cmp(&tags[b], &tags[a])),
         SortOrder::NewestFirst | SortOrder::OldestFirst => {
             let dates: HashMap<usize, Option<String>> =
                 rows.iter().map(|&i| (i, created(&tags[i]))).collect();
-            rows.sort_by(|a, b| {
+            sort::by(&mut rows, |a, b| {
                 let by_date = match (&dates[a], &dates[b]) {
                     (Some(x), Some(y)) if order == SortOrder::NewestFirst => y.cmp(x),
                     (Some(x), Some(y)) => x.cmp(y),

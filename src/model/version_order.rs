@@ -57,7 +57,7 @@ mod tests {
         let mut tags = vec![
             "1.10.0", "1.9.0", "1.9.10", "1.9.2", "latest", "v10", "v2", "1.0",
         ];
-        tags.sort_by(|a, b| natural_cmp(a, b));
+        crate::model::sort::by(&mut tags, |a, b| natural_cmp(a, b));
         assert_eq!(
             tags,
             ["1.0", "1.9.0", "1.9.2", "1.9.10", "1.10.0", "latest", "v2", "v10"]

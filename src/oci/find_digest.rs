@@ -8,6 +8,7 @@
 //! only in part, a tag or index that failed) is counted and named in the report, so
 //! "not found" is never claimed from a partial search.
 
+use crate::model::sort;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -218,7 +219,7 @@ impl<C: HttpClient> Registry<C> {
         drop(searches);
         let mut shared = shared.borrow_mut();
         shared.report.cancelled = cancelled();
-        shared.report.uses.sort();
+        sort::ascending(&mut shared.report.uses);
         Ok(shared.report.clone())
     }
 

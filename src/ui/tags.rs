@@ -9,6 +9,7 @@
 //! address (read when the view opens) sends the full-Accept HEAD only, as before,
 //! so the two can be compared (scripts/bench.mjs).
 
+use crate::model::sort;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -835,7 +836,7 @@ async fn load_tags(pool: WorkerPool, data: TagData) {
         .tags(&pool.repository, |page| {
             // Workers first: their HEADs leave before the table renders the page.
             let mut sorted = page.to_vec();
-            sorted.sort_by(|a, b| natural_cmp(a, b));
+            sort::by(&mut sorted, |a, b| natural_cmp(a, b));
             pool.queue.put_last(sorted);
             pool.top_up();
             data.tags.try_update(|tags| tags.extend_from_slice(page));
@@ -863,7 +864,7 @@ async fn recheck_tags(pool: WorkerPool, data: TagData) {
     let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
     data.rechecking.try_set(known.iter().cloned().collect());
     let mut tags = data.tags.get_untracked();
-    tags.sort_by(|a, b| natural_cmp(a, b));
+    sort::by(&mut tags, |a, b| natural_cmp(a, b));
     pool.queue.put_last(tags);
     pool.top_up();
     let listed_before: RefCell<HashSet<String>> =
@@ -880,7 +881,7 @@ async fn recheck_tags(pool: WorkerPool, data: TagData) {
             };
             if !new.is_empty() {
                 data.tags.try_update(|tags| tags.extend_from_slice(&new));
-                new.sort_by(|a, b| natural_cmp(a, b));
+                sort::by(&mut new, |a, b| natural_cmp(a, b));
                 pool.queue.put_last(new);
                 pool.top_up();
             }
@@ -952,7 +953,7 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
             .filter(|t| touched.contains(t))
             .cloned()
             .collect();
-        first.sort_by(|a, b| natural_cmp(a, b));
+        sort::by(&mut first, |a, b| natural_cmp(a, b));
         // An answer in flight for a touched tag may predate the change: withdrawn.
         pool.in_flight
             .borrow_mut()
@@ -963,7 +964,7 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
             .filter(|t| !touched.contains(t) && !pool.batcher.is_known(t))
             .cloned()
             .collect();
-        unknown.sort_by(|a, b| natural_cmp(a, b));
+        sort::by(&mut unknown, |a, b| natural_cmp(a, b));
         pool.queue.put_first(first);
         pool.queue.put_last(unknown);
         pool.top_up();

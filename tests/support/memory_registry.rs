@@ -386,7 +386,7 @@ fn referrers_answer(
         .get(repo)
         .map(|m| m.iter().collect())
         .unwrap_or_default();
-    stored.sort_by(|a, b| a.0.cmp(b.0));
+    tagdeck::model::sort::by(&mut stored, |a, b| a.0.cmp(b.0));
     for (digest, (content_type, bytes)) in stored {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
             continue;

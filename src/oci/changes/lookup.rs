@@ -1,5 +1,6 @@
 //! What tags point at now, read just before and just after a change.
 
+use crate::model::sort;
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ChangeError;
@@ -123,7 +124,7 @@ impl<C: HttpClient> Registry<C> {
             .filter(|(_, found)| found.as_ref().is_some_and(|(d, _)| d == digest))
             .map(|(tag, _)| tag)
             .collect();
-        matching.sort();
+        sort::ascending(&mut matching);
         Ok(matching)
     }
 }

@@ -1,6 +1,7 @@
 //! Removing one tag (never the image), deleting an image as the user's explicit
 //! choice, and putting removed tags back.
 
+use crate::model::sort;
 use serde::{Deserialize, Serialize};
 
 use super::error::{
@@ -209,7 +210,7 @@ impl<C: HttpClient> Registry<C> {
             .iter()
             .map(|t| Tag::parse(t))
             .collect::<Result<Vec<_>, _>>()?;
-        confirmed_tags.sort();
+        sort::ascending(&mut confirmed_tags);
         let users = self.image_users(repository, digest, &listing.tags).await?;
         if !users.indexes.is_empty() {
             return Err(ChangeError::PartOfIndex {

@@ -1,6 +1,7 @@
 //! Who else uses an image within its repository: other tags, and multi-arch images
 //! that list it as a platform.
 
+use crate::model::sort;
 use std::collections::{BTreeMap, HashMap};
 
 use futures_util::stream::{self, StreamExt};
@@ -93,8 +94,8 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         for image in users.values_mut() {
-            image.tags.sort();
-            image.indexes.sort();
+            sort::ascending(&mut image.tags);
+            sort::ascending(&mut image.indexes);
             image.indexes.dedup();
         }
         Ok(users)

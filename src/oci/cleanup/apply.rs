@@ -8,6 +8,7 @@
 //! tag since the plan is not deleted. An image that lost a tag (it moved elsewhere)
 //! is deleted with the tags it still has, which are all tags the plan removes.
 
+use crate::model::sort;
 use std::collections::{BTreeMap, HashMap};
 
 use super::plan::CleanupPlan;
@@ -170,7 +171,7 @@ impl<C: HttpClient> Registry<C> {
             .await
             .map_err(|e| fail(e.into()))?;
         let mut confirmed = planned.to_vec();
-        confirmed.sort();
+        sort::ascending(&mut confirmed);
         match self
             .delete_image(repository, digest, &confirmed, &listing)
             .await

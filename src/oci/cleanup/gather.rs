@@ -3,6 +3,7 @@
 //! the config of each tagged image for its creation date. Reads only; a few at a
 //! time; reports progress and stops when asked to.
 
+use crate::model::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
@@ -231,7 +232,7 @@ impl<C: HttpClient> Registry<C> {
                 (m.digest.clone(), image_facts(m, date))
             })
             .collect();
-        tags.sort_by(|a, b| a.tag.cmp(&b.tag));
+        sort::by(&mut tags, |a, b| a.tag.cmp(&b.tag));
         Ok(CleanupFacts {
             repository: repository.to_string(),
             tags,

@@ -3,6 +3,7 @@
 //! garbage collection can then give back. Pure, so the same facts always give the
 //! same plan, and the plan can be checked independently in tests.
 
+use crate::model::sort;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -209,7 +210,7 @@ pub fn plan(
                 NewestBy::Created => date_of(t).ok().map(|date| (*t, Some(date))),
             })
             .collect();
-        ranked.sort_by(|(a, a_date), (b, b_date)| {
+        sort::by(&mut ranked, |(a, a_date), (b, b_date)| {
             b_date.cmp(a_date).then_with(|| natural_cmp(&b.tag, &a.tag))
         });
         for (i, (t, _)) in ranked.iter().enumerate() {
@@ -318,7 +319,7 @@ pub fn plan(
 
     let fate = Fate::of(facts, decided.values(), refused.is_none());
     let mut tags: Vec<TagPlan> = decided.into_values().collect();
-    tags.sort_by(|a, b| natural_cmp(&a.tag, &b.tag));
+    sort::by(&mut tags, |a, b| natural_cmp(&a.tag, &b.tag));
 
     // Tagged images: deleted, or only losing tags.
     let mut tags_by_image: BTreeMap<&Digest, (Vec<String>, Vec<String>)> = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! The bar over a selection: how many are selected, the new tag pattern, and the
 //! buttons that start, cancel and retry a bulk change.
 
+use crate::model::sort;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use leptos::prelude::*;
@@ -168,7 +169,7 @@ pub fn BulkBar(
             })
         } else {
             let mut chosen: Vec<String> = selection.tags.get_untracked().into_iter().collect();
-            chosen.sort();
+            sort::ascending(&mut chosen);
             chosen
         };
         if chosen.is_empty() {

@@ -8,6 +8,7 @@ mod download;
 mod form;
 mod plan_view;
 
+use crate::model::sort;
 use gloo_net::http::Request;
 use leptos::prelude::*;
 
@@ -93,7 +94,7 @@ async fn gather_plans(
             .into_iter()
             .filter(|name| name.starts_with(&prefix))
             .collect();
-        names.sort();
+        sort::ascending(&mut names);
         if names.is_empty() {
             return Err(PlanFailure::Other(format!(
                 "No repository of this registry is under {target}/, so there is nothing to plan."
