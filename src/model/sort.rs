@@ -24,6 +24,33 @@ pub fn ascending<T: Ord>(items: &mut Vec<T>) {
     by(items, T::cmp);
 }
 
+/// Moves the `count` smallest of `items` to the front, in order; the rest follow in
+/// their original order. One pass with a small ordered buffer: about one comparison
+/// per item, against a full sort's dozen, for "what the first screen shows".
+pub fn smallest_first<T>(items: &mut Vec<T>, count: usize, compare: impl Fn(&T, &T) -> Ordering) {
+    // Indices of the smallest seen so far, ordered; ties keep the earlier item first.
+    let mut front: Vec<usize> = Vec::with_capacity(count + 1);
+    for i in 0..items.len() {
+        if front.len() == count
+            && front
+                .last()
+                .is_none_or(|&last| compare(&items[i], &items[last]) != Ordering::Less)
+        {
+            continue;
+        }
+        let at = front.partition_point(|&f| compare(&items[f], &items[i]) != Ordering::Greater);
+        front.insert(at, i);
+        front.truncate(count);
+    }
+    let mut chosen = vec![false; items.len()];
+    for &i in &front {
+        chosen[i] = true;
+    }
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(front.iter().filter_map(|&i| slots[i].take()));
+    items.extend(slots.into_iter().flatten());
+}
+
 /// The indices `0..len` in the stable order `compare` gives: the single place that
 /// instantiates std's sort.
 #[inline(never)]
@@ -65,6 +92,31 @@ mod tests {
                 (3, 4)
             ]
         );
+    }
+
+    #[test]
+    fn smallest_first_matches_a_full_sort_at_the_front() {
+        let input: Vec<u32> = vec![9, 4, 7, 1, 8, 4, 2, 6, 0, 5, 3];
+        for count in 0..=input.len() + 1 {
+            let mut ours = input.clone();
+            smallest_first(&mut ours, count, |a, b| a.cmp(b));
+            let mut sorted = input.clone();
+            ascending(&mut sorted);
+            let k = count.min(input.len());
+            assert_eq!(ours[..k], sorted[..k], "count {count}");
+            // Nothing is lost or duplicated.
+            let mut all = ours.clone();
+            ascending(&mut all);
+            assert_eq!(all, sorted, "count {count}");
+        }
+        let mut tags: Vec<&str> = vec!["e", "b", "d", "a", "c"];
+        smallest_first(&mut tags, 2, |a, b| a.cmp(b));
+        // The rest keep their original order.
+        assert_eq!(tags, ["a", "b", "e", "d", "c"]);
+        // Ties: the earlier of two equal items comes first.
+        let mut pairs = vec![(1, 'x'), (0, 'a'), (1, 'y'), (0, 'b')];
+        smallest_first(&mut pairs, 3, |a, b| a.0.cmp(&b.0));
+        assert_eq!(pairs, [(0, 'a'), (0, 'b'), (1, 'x'), (1, 'y')]);
     }
 
     #[test]

@@ -6,7 +6,21 @@ use std::cmp::Ordering;
 /// Equal values with different zero padding (`01` vs `1`) fall back to plain order,
 /// so the result is a total order consistent with equality.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (mut left, mut right) = (a.as_bytes(), b.as_bytes());
+    // The table sorts thousands of tags that mostly share long prefixes: skip the
+    // common prefix at memory speed, back to the start of the digit run the first
+    // difference falls in (`1.19` vs `1.110` compares 19 with 110). An equal prefix
+    // leaves the order to what follows, plain order included.
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let start = a[..same]
+        .iter()
+        .rposition(|d| !d.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    natural_cmp_bytes(&a[start..], &b[start..])
+}
+
+fn natural_cmp_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    let (mut left, mut right) = (a, b);
     loop {
         match (left.first(), right.first()) {
             (None, None) => return a.cmp(b),
@@ -51,6 +65,37 @@ fn compare_numbers(a: &[u8], b: &[u8]) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The comparison without the common-prefix skip: the definition it must match.
+    fn from_the_start(a: &str, b: &str) -> Ordering {
+        natural_cmp_bytes(a.as_bytes(), b.as_bytes())
+    }
+
+    #[test]
+    fn prefix_skip_restarts_at_the_digit_run() {
+        for (a, b) in [
+            ("1.19", "1.110"),
+            ("x0010", "x009"),
+            ("a12", "a1b"),
+            ("v1", "v01"),
+            ("build-00010", "build-0009"),
+            ("same", "same"),
+            ("7", "70"),
+        ] {
+            assert_eq!(natural_cmp(a, b), from_the_start(a, b), "{a} vs {b}");
+            assert_eq!(natural_cmp(b, a), from_the_start(b, a), "{b} vs {a}");
+        }
+        assert_eq!(natural_cmp("1.19", "1.110"), Ordering::Less);
+        assert_eq!(natural_cmp("x0010", "x009"), Ordering::Greater);
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn prefix_skip_never_changes_the_order(a in "[0-9a.-]{0,8}", b in "[0-9a.-]{0,8}") {
+            proptest::prop_assert_eq!(natural_cmp(&a, &b), from_the_start(&a, &b));
+        }
+    }
 
     #[test]
     fn versions_sort_by_value() {

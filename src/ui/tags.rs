@@ -49,6 +49,9 @@ const ROW_HEIGHT: usize = 40;
 const OVERSCAN: usize = 10;
 /// Other tags named in a row's "same image as" badge before "+N more".
 const SHARED_TAGS_SHOWN: usize = 3;
+/// Rows a first screen shows (a 1080-pixel window fits about 20), the tags the
+/// first HEADs go to before the table has rendered.
+const FIRST_SCREEN_ROWS: usize = 24;
 /// The address keys of the view's settings (see [`browser::view_setting`]).
 const FILTER_SETTING: &str = "q";
 const ORDER_SETTING: &str = "sort";
@@ -834,10 +837,13 @@ async fn load_tags(pool: WorkerPool, data: TagData) {
     let listed = pool
         .registry
         .tags(&pool.repository, |page| {
-            // Workers first: their HEADs leave before the table renders the page.
-            let mut sorted = page.to_vec();
-            sort::by(&mut sorted, |a, b| natural_cmp(a, b));
-            pool.queue.put_last(sorted);
+            // Workers first: their HEADs leave before the table sorts and renders the
+            // page. Only what the first screen can show is put in order (a registry
+            // may list tags in any order; a full sort of 1,000 names here delays the
+            // first HEADs); the rows on screen jump the queue once the table shows them.
+            let mut queued = page.to_vec();
+            sort::smallest_first(&mut queued, FIRST_SCREEN_ROWS, |a, b| natural_cmp(a, b));
+            pool.queue.put_last(queued);
             pool.top_up();
             data.tags.try_update(|tags| tags.extend_from_slice(page));
         })
@@ -897,10 +903,16 @@ async fn recheck_tags(pool: WorkerPool, data: TagData) {
 /// Drops what is known of tags no longer in `now` (removed since they were read).
 fn forget_tags_not_in(data: TagData, now: &[String]) {
     let now: HashSet<&String> = now.iter().collect();
-    let gone: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
+    forget_tags(data, |tag| !now.contains(tag));
+}
+
+/// Drops the digest, the shared-digest entry and the re-checking mark of every tag
+/// `forget` picks, so its row shows nothing until it is read again.
+fn forget_tags(data: TagData, forget: impl Fn(&String) -> bool) {
+    let forgotten: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
         digests
             .iter()
-            .filter(|(tag, _)| !now.contains(tag))
+            .filter(|(tag, _)| forget(tag))
             .filter_map(|(tag, lookup)| match lookup {
                 Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
                 Lookup::Failed(_) => None,
@@ -908,14 +920,14 @@ fn forget_tags_not_in(data: TagData, now: &[String]) {
             .collect()
     });
     data.shared.try_update(|shared| {
-        for (tag, digest) in &gone {
+        for (tag, digest) in &forgotten {
             shared.remove(tag, digest.as_str());
         }
     });
     data.digests
-        .try_update(|digests| digests.retain(|tag, _| now.contains(tag)));
+        .try_update(|digests| digests.retain(|tag, _| !forget(tag)));
     data.rechecking
-        .try_update(|rechecking| rechecking.retain(|tag| now.contains(tag)));
+        .try_update(|rechecking| rechecking.retain(|tag| !forget(tag)));
 }
 
 /// After a change: the tags are listed again (a change may add or remove tags), the
@@ -926,26 +938,7 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
     if let Ok(listing) = &listed {
         let now: HashSet<&String> = listing.tags.iter().collect();
         let touched: HashSet<&String> = touched.iter().collect();
-        let forget = |tag: &String| !now.contains(tag) || touched.contains(tag);
-        let forgotten: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
-            digests
-                .iter()
-                .filter(|(tag, _)| forget(tag))
-                .filter_map(|(tag, lookup)| match lookup {
-                    Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
-                    Lookup::Failed(_) => None,
-                })
-                .collect()
-        });
-        data.shared.try_update(|shared| {
-            for (tag, digest) in &forgotten {
-                shared.remove(tag, digest.as_str());
-            }
-        });
-        data.digests
-            .try_update(|digests| digests.retain(|tag, _| !forget(tag)));
-        data.rechecking
-            .try_update(|rechecking| rechecking.retain(|tag| !forget(tag)));
+        forget_tags(data, |tag| !now.contains(tag) || touched.contains(tag));
         data.tags.try_set(listing.tags.clone());
         let mut first: Vec<String> = listing
             .tags
