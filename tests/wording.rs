@@ -11,7 +11,7 @@ use tagdeck::oci::changes::{
 use tagdeck::oci::error::{Attempt, ErrorEntry, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
-use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
 use tagdeck::oci::pagination::LinkError;
 use tagdeck::oci::recovery::RegistryNow;
 use tagdeck::oci::referrers::ReferrerWarning;
@@ -620,4 +620,97 @@ fn a_copy_says_its_step() {
         wording::copy_step(&step(CopyWork::Tag(Tag::parse("v1").unwrap()))),
         "Copying: step 2 of 4 (tag v1)"
     );
+}
+
+/// A name for each rule, so a rule added to the grammar fails to compile here until
+/// a test case reaches it.
+fn name_rule_kind(rule: &NameRule) -> &'static str {
+    match rule {
+        NameRule::Empty => "empty",
+        NameRule::TooLong { .. } => "too long",
+        NameRule::PathComponent { rule, .. } => match rule {
+            ComponentRule::Empty => "component empty",
+            ComponentRule::UpperCase { .. } => "component upper-case",
+            ComponentRule::BadCharacter { .. } => "component character",
+            ComponentRule::BadEnds => "component ends",
+            ComponentRule::BadSeparator { .. } => "component separator",
+        },
+        NameRule::BadFirstCharacter { .. } => "first character",
+        NameRule::BadCharacter { .. } => "character",
+        NameRule::NoAlgorithm => "no algorithm",
+        NameRule::UnverifiableAlgorithm { .. } => "algorithm",
+        NameRule::WrongDigestLength { .. } => "digest length",
+        NameRule::NotLowerCaseHex { .. } => "hex",
+        NameRule::BadPort { .. } => "port",
+        NameRule::BadHostName => "host name",
+    }
+}
+
+#[test]
+fn every_broken_name_rule_reads_as_a_sentence_naming_the_input() {
+    let errors = [
+        Tag::parse("").unwrap_err(),
+        Tag::parse(&"a".repeat(129)).unwrap_err(),
+        Repository::parse("team//app").unwrap_err(),
+        Repository::parse("Team/app").unwrap_err(),
+        Repository::parse("team/a b").unwrap_err(),
+        Repository::parse("team/-app").unwrap_err(),
+        Repository::parse("a___b").unwrap_err(),
+        Tag::parse(".hidden").unwrap_err(),
+        Tag::parse("a/b").unwrap_err(),
+        Digest::parse("2cf24dba").unwrap_err(),
+        Digest::parse("blake3:abc").unwrap_err(),
+        Digest::parse("sha256:abc").unwrap_err(),
+        Digest::parse(&format!("sha256:{}", "A".repeat(64))).unwrap_err(),
+        ImageReference::parse("host:0/app").unwrap_err(),
+        ImageReference::parse("bad_host.example/app").unwrap_err(),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for error in &errors {
+        let sentence = wording::name_error(error);
+        assert!(
+            sentence.contains(&format!("{:?}", error.input)),
+            "{sentence} names {:?}",
+            error.input
+        );
+        assert!(!wording::name_rule(&error.reason).is_empty(), "{error:?}");
+        // NameError's Display is the same sentence, so any screen that shows it
+        // reads the same.
+        assert_eq!(error.to_string(), sentence);
+        kinds.insert(name_rule_kind(&error.reason));
+    }
+    assert_eq!(
+        kinds.len(),
+        errors.len(),
+        "each case breaks another rule: {kinds:?}"
+    );
+}
+
+#[test]
+fn key_sentences_of_broken_names() {
+    assert_eq!(
+        wording::name_error(&Tag::parse(".hidden").unwrap_err()),
+        "tag \".hidden\" is invalid: it starts with '.'; a tag starts with a letter, digit or '_'"
+    );
+    assert_eq!(
+        wording::name_error(&Repository::parse("team//app").unwrap_err()),
+        "repository name \"team//app\" is invalid: path component 2 \"\" is empty \
+         (two slashes in a row, or a slash at an end)"
+    );
+    assert_eq!(
+        wording::name_error(&Digest::parse("sha256:abc").unwrap_err()),
+        "digest \"sha256:abc\" is invalid: a sha256 value has 64 hex characters, this one has 3"
+    );
+    assert_eq!(
+        wording::name_rule(&NameRule::TooLong {
+            length: 300,
+            max: 255
+        }),
+        "it is 300 characters long; the limit is 255"
+    );
+    // A long algorithm is cut in the reason (the input itself is quoted whole).
+    let long = format!("{}:abc", "x".repeat(100));
+    let error = Digest::parse(&long).unwrap_err();
+    assert!(wording::name_rule(&error.reason).contains(&format!("{:?}", "x".repeat(32))));
+    assert!(!wording::name_rule(&error.reason).contains(&"x".repeat(33)));
 }

@@ -7,6 +7,7 @@
 mod bulk;
 mod change;
 mod find_digest;
+mod names;
 mod recovery;
 mod referrers;
 mod registry;
@@ -15,6 +16,7 @@ mod undo;
 pub use bulk::{item_result, kept_for, kept_lost};
 pub use change::{applied_anyway, change_error, copy_step};
 pub use find_digest::find_gap;
+pub use names::{name_error, name_rule};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
 pub use registry::error;
