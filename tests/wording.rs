@@ -8,7 +8,7 @@ use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{
     ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
 };
-use tagdeck::oci::error::{Attempt, ErrorEntry, RegistryError};
+use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
@@ -109,7 +109,7 @@ fn every_registry_error() -> Vec<RegistryError> {
         },
         RegistryError::Malformed {
             attempt: attempt(),
-            detail: "not JSON".into(),
+            reason: MalformedReason::NotARegistryApi,
         },
         RegistryError::DigestMismatch {
             attempt: attempt(),
@@ -713,4 +713,96 @@ fn key_sentences_of_broken_names() {
     let error = Digest::parse(&long).unwrap_err();
     assert!(wording::name_rule(&error.reason).contains(&format!("{:?}", "x".repeat(32))));
     assert!(!wording::name_rule(&error.reason).contains(&"x".repeat(33)));
+}
+
+/// One of each reason an answer is unreadable; the match fails to compile when a
+/// reason is added and not listed here.
+fn every_malformed_reason() -> Vec<MalformedReason> {
+    let all = vec![
+        MalformedReason::NotARegistryApi,
+        MalformedReason::CatalogIncomplete,
+        MalformedReason::RepeatedNextPage,
+        MalformedReason::UnexpectedJson {
+            error: "expected value at line 1 column 1".into(),
+        },
+        MalformedReason::ImageConfig {
+            error: "invalid type: string \"nope\", expected a sequence".into(),
+        },
+        MalformedReason::NextPageLink(LinkError::OtherOrigin("http://elsewhere/v2/".into())),
+        MalformedReason::NoUploadLocation,
+        MalformedReason::BadUploadLocation(LinkError::Malformed("missing '>'".into())),
+        MalformedReason::UploadElsewhere {
+            location: "http://elsewhere/upload/1".into(),
+        },
+        MalformedReason::ListedName(Tag::parse(".x").unwrap_err()),
+        MalformedReason::ReferrerNotImage,
+        MalformedReason::TooManyManifests { max: 1000 },
+    ];
+    for reason in &all {
+        match reason {
+            MalformedReason::NotARegistryApi
+            | MalformedReason::CatalogIncomplete
+            | MalformedReason::RepeatedNextPage
+            | MalformedReason::UnexpectedJson { .. }
+            | MalformedReason::ImageConfig { .. }
+            | MalformedReason::NextPageLink(_)
+            | MalformedReason::NoUploadLocation
+            | MalformedReason::BadUploadLocation(_)
+            | MalformedReason::UploadElsewhere { .. }
+            | MalformedReason::ListedName(_)
+            | MalformedReason::ReferrerNotImage
+            | MalformedReason::TooManyManifests { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_unreadable_answer_says_why_and_names_the_request() {
+    for reason in every_malformed_reason() {
+        let words = wording::malformed(&reason);
+        assert!(!words.is_empty(), "{reason:?}");
+        let error = RegistryError::Malformed {
+            attempt: attempt(),
+            reason: reason.clone(),
+        };
+        let message = wording::error(&error);
+        assert_complete(&message, &error);
+        assert_eq!(
+            message.detail,
+            format!("{}: unreadable answer: {words}", attempt()),
+        );
+        // The log line carries the same words.
+        assert!(error.to_string().contains(&words), "{error}");
+    }
+}
+
+#[test]
+fn key_sentences_of_unreadable_answers() {
+    let words = |reason| wording::malformed(&reason);
+    assert_eq!(
+        words(MalformedReason::NotARegistryApi),
+        "the answer to /v2/ is not JSON, so this is not a registry API"
+    );
+    assert_eq!(
+        words(MalformedReason::UnexpectedJson {
+            error: "expected value at line 1 column 1".into()
+        }),
+        "not the expected JSON: expected value at line 1 column 1"
+    );
+    assert!(words(MalformedReason::UploadElsewhere {
+        location: "http://elsewhere/upload/1".into()
+    })
+    .contains("http://elsewhere/upload/1 is on another server"));
+    assert!(words(MalformedReason::NoUploadLocation)
+        .contains("Access-Control-Expose-Headers: Location"));
+    assert_eq!(
+        words(MalformedReason::ListedName(Tag::parse(".x").unwrap_err())),
+        "not a valid tag or digest: tag \".x\" is invalid: it starts with '.'; \
+         a tag starts with a letter, digit or '_'"
+    );
+    assert_eq!(
+        words(MalformedReason::TooManyManifests { max: 1000 }),
+        "the index lists more than 1000 manifests"
+    );
 }

@@ -19,7 +19,7 @@ pub use find_digest::find_gap;
 pub use names::{name_error, name_rule};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
-pub use registry::error;
+pub use registry::{error, malformed};
 pub use undo::undo_failed;
 
 /// A failure told to a person.
