@@ -137,8 +137,9 @@ fn removed(plan: &CleanupPlan) -> Vec<&str> {
     plan.removed_tags().map(|t| t.tag.as_str()).collect()
 }
 
-fn reason<'a>(plan: &'a CleanupPlan, tag: &str) -> &'a str {
-    &plan.tags.iter().find(|t| t.tag == tag).unwrap().reason
+/// The tag's reason as the plan view and the CSV say it.
+fn reason(plan: &CleanupPlan, tag: &str) -> String {
+    tagdeck::wording::tag_reason(&plan.tags.iter().find(|t| t.tag == tag).unwrap().reason)
 }
 
 #[test]
@@ -674,6 +675,12 @@ fn plan_exports_as_csv_and_json() {
     assert_eq!(json["reclaimableBytes"], 5);
     assert_eq!(json["deleteImages"][0]["digest"], d("a").to_string());
     assert_eq!(json["tags"][2]["decidedBy"], "removePattern");
+    assert_eq!(
+        json["tags"][2]["reason"],
+        "removed: matches the remove pattern old-*"
+    );
+    assert_eq!(json["tags"][2]["reasonData"]["kind"], "removePattern");
+    assert_eq!(json["tags"][2]["reasonData"]["pattern"], "old-*");
     assert_eq!(json["rules"]["remove"][0], "old-*");
     let back: CleanupPlan = serde_json::from_value(json).unwrap();
     assert_eq!(back, plan);

@@ -8,13 +8,14 @@ use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{
     ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
 };
+use tagdeck::oci::cleanup::{NewestBy, SubjectFate, TagPattern, TagReason, UnusableDate};
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
 use tagdeck::oci::pagination::LinkError;
 use tagdeck::oci::recovery::RegistryNow;
-use tagdeck::oci::referrers::ReferrerWarning;
+use tagdeck::oci::referrers::{ReferrerTagScheme, ReferrerWarning};
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
 use tagdeck::wording::{self, Message};
 
@@ -805,4 +806,174 @@ fn key_sentences_of_unreadable_answers() {
         words(MalformedReason::TooManyManifests { max: 1000 }),
         "the index lists more than 1000 manifests"
     );
+}
+
+/// One of each reason the clean-up plan gives a tag, with the words that must name
+/// what the rule saw; the match fails to compile when a reason is added and not
+/// listed here.
+fn every_tag_reason() -> Vec<(TagReason, &'static str)> {
+    let pattern = |p: &str| TagPattern::parse(p).unwrap();
+    let subject = Digest::sha256_of(b"subject");
+    let follows = |scheme, image| TagReason::FollowsImage {
+        scheme,
+        subject: subject.clone(),
+        image,
+    };
+    let all = vec![
+        (
+            TagReason::Unreadable {
+                problem: Some("HTTP 500".into()),
+            },
+            "(HTTP 500)",
+        ),
+        (TagReason::Unreadable { problem: None }, "unknown reason"),
+        (
+            TagReason::KeepPattern {
+                pattern: pattern("v*"),
+            },
+            "keep pattern v*",
+        ),
+        (
+            TagReason::KeepNewest {
+                rank: 2,
+                newest: 5,
+                by: NewestBy::Version,
+            },
+            "no. 2 of the 5 newest by version order",
+        ),
+        (
+            TagReason::UnknownDate {
+                date: UnusableDate::Unknown,
+                newest: 3,
+            },
+            "among the 3 newest",
+        ),
+        (
+            TagReason::RemovePattern {
+                pattern: pattern("pr-*"),
+            },
+            "remove pattern pr-*",
+        ),
+        (
+            TagReason::OlderThan {
+                created: 1_767_225_600,
+                age_days: 45,
+                days: 30,
+            },
+            "2026-01-01 00:00 UTC, 45 days ago, more than 30 days",
+        ),
+        (
+            TagReason::NoRuleRemoves {
+                unknown_age: Some(UnusableDate::Placeholder {
+                    created: "1970-01-01T00:00:00Z".into(),
+                }),
+            },
+            "1970-01-01",
+        ),
+        (
+            TagReason::NoRuleRemoves {
+                unknown_age: Some(UnusableDate::NotADate {
+                    created: "yesterday".into(),
+                }),
+            },
+            "\"yesterday\" is not a date",
+        ),
+        (TagReason::OthersRemoved, "every other tag is removed"),
+        (
+            follows(ReferrerTagScheme::CosignSignature, SubjectFate::Deleted),
+            "signature of image sha256:",
+        ),
+        (
+            follows(ReferrerTagScheme::CosignSbom, SubjectFate::Stays),
+            "SBOM of image sha256:",
+        ),
+        (
+            follows(ReferrerTagScheme::Fallback, SubjectFate::Untagged),
+            "referrers index of image sha256:",
+        ),
+        (
+            follows(ReferrerTagScheme::CosignAttestation, SubjectFate::Stays),
+            "attestation of image sha256:",
+        ),
+    ];
+    for (reason, _) in &all {
+        match reason {
+            TagReason::Unreadable { .. }
+            | TagReason::KeepPattern { .. }
+            | TagReason::KeepNewest { .. }
+            | TagReason::UnknownDate { .. }
+            | TagReason::RemovePattern { .. }
+            | TagReason::OlderThan { .. }
+            | TagReason::NoRuleRemoves { .. }
+            | TagReason::OthersRemoved
+            | TagReason::FollowsImage { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_clean_up_reason_says_kept_or_removed_and_what_the_rule_saw() {
+    for (reason, names) in every_tag_reason() {
+        let words = wording::tag_reason(&reason);
+        let removes = matches!(
+            reason,
+            TagReason::RemovePattern { .. }
+                | TagReason::OlderThan { .. }
+                | TagReason::OthersRemoved
+                | TagReason::FollowsImage {
+                    image: SubjectFate::Deleted,
+                    ..
+                }
+        );
+        let start = if removes { "removed: " } else { "kept: " };
+        assert!(words.starts_with(start), "{words}");
+        assert!(words.contains(names), "{words} lacks {names}");
+        if let TagReason::FollowsImage { subject, .. } = &reason {
+            assert!(words.contains(subject.short(12)), "{words}");
+        }
+    }
+}
+
+#[test]
+fn key_sentences_of_clean_up_reasons() {
+    let words = |reason| wording::tag_reason(&reason);
+    assert_eq!(
+        words(TagReason::NoRuleRemoves { unknown_age: None }),
+        "kept: no rule removes it"
+    );
+    assert_eq!(
+        words(TagReason::NoRuleRemoves {
+            unknown_age: Some(UnusableDate::Unknown)
+        }),
+        "kept: its creation date is unknown, so the age rule cannot remove it, and no other \
+         rule removes it"
+    );
+    assert_eq!(
+        words(TagReason::KeepNewest {
+            rank: 1,
+            newest: 2,
+            by: NewestBy::Created
+        }),
+        "kept: no. 1 of the 2 newest by creation date"
+    );
+    let subject = Digest::sha256_of(b"subject");
+    assert_eq!(
+        words(TagReason::FollowsImage {
+            scheme: ReferrerTagScheme::CosignSignature,
+            subject: subject.clone(),
+            image: SubjectFate::Untagged,
+        }),
+        format!(
+            "kept: signature of image sha256:{}…, which no tag here points at; left as it is",
+            subject.short(12)
+        )
+    );
+    // A registry's long non-date is quoted by its start only.
+    let long = words(TagReason::NoRuleRemoves {
+        unknown_age: Some(UnusableDate::NotADate {
+            created: "x".repeat(100),
+        }),
+    });
+    assert!(long.contains(&format!("{:?}", "x".repeat(40))), "{long}");
 }

@@ -6,6 +6,7 @@
 
 mod bulk;
 mod change;
+mod cleanup;
 mod find_digest;
 mod names;
 mod recovery;
@@ -15,6 +16,7 @@ mod undo;
 
 pub use bulk::{item_result, kept_for, kept_lost};
 pub use change::{applied_anyway, change_error, copy_step};
+pub use cleanup::tag_reason;
 pub use find_digest::find_gap;
 pub use names::{name_error, name_rule};
 pub use recovery::registry_now;

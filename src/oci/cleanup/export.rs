@@ -3,11 +3,26 @@
 //! cell here holds text a registry chose, so cells are quoted and defused.
 
 use super::plan::{CleanupPlan, Decision};
+use crate::wording::tag_reason;
 
-/// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase).
+/// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase),
+/// read back by deserialising a [`CleanupPlan`]. Each tag also has its `reason` in
+/// the words the plan view shows, before `reasonData`, what the words are made of.
 pub fn plan_json(plan: &CleanupPlan) -> String {
     // Serialising plain data with string keys cannot fail.
-    serde_json::to_string_pretty(plan).unwrap_or_default()
+    let mut json = serde_json::to_value(plan).unwrap_or_default();
+    let tags = json.get_mut("tags").and_then(|tags| tags.as_array_mut());
+    for (json_tag, tag) in tags.into_iter().flatten().zip(&plan.tags) {
+        if let Some(fields) = json_tag.as_object_mut() {
+            for (key, value) in std::mem::take(fields) {
+                if key == "reasonData" {
+                    fields.insert("reason".into(), tag_reason(&tag.reason).into());
+                }
+                fields.insert(key, value);
+            }
+        }
+    }
+    serde_json::to_string_pretty(&json).unwrap_or_default()
 }
 
 /// One row per tag: `tag,decision,rule,reason,digest,created,image`. `image` says what
@@ -35,7 +50,7 @@ pub fn plan_csv(plan: &CleanupPlan) -> String {
             t.tag.as_str(),
             decision,
             &rule,
-            &t.reason,
+            &tag_reason(&t.reason),
             &digest,
             &created,
             image,

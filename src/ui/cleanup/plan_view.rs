@@ -8,6 +8,7 @@ use super::download::DownloadLink;
 use crate::model::format::{human_size, short_timestamp};
 use crate::oci::cleanup::{plan_csv, plan_json, CleanupPlan, Decision};
 use crate::ui::browser;
+use crate::wording;
 
 /// The address key of the table filter: `remove`, `keep`, or absent for all.
 const SHOW_SETTING: &str = "show";
@@ -201,7 +202,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                                 <tr class=class data-tag=t.tag.clone()>
                                     <td><code>{t.tag.clone()}</code></td>
                                     <td class="decision">{decision}</td>
-                                    <td>{t.reason.clone()}</td>
+                                    <td>{wording::tag_reason(&t.reason)}</td>
                                     <td><code>{t.digest.as_ref().map(|d| format!("{}…", d.short(12)))}</code></td>
                                     <td>{t.created.as_deref().map(short_timestamp)}</td>
                                 </tr>
