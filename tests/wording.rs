@@ -8,7 +8,10 @@ use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{
     ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
 };
-use tagdeck::oci::cleanup::{NewestBy, SubjectFate, TagPattern, TagReason, UnusableDate};
+use tagdeck::oci::cleanup::{
+    DeletesRefused, KeptBecause, NewestBy, PlanNote, SubjectFate, TagPattern, TagReason,
+    UnusableDate,
+};
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
@@ -976,4 +979,85 @@ fn key_sentences_of_clean_up_reasons() {
         }),
     });
     assert!(long.contains(&format!("{:?}", "x".repeat(40))), "{long}");
+}
+
+#[test]
+fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
+    let index = Digest::sha256_of(b"index");
+    let refusals = [
+        DeletesRefused::TagListIncomplete,
+        DeletesRefused::UnreadableTags { count: 1 },
+        DeletesRefused::UnreadableTags { count: 3 },
+    ];
+    for refusal in &refusals {
+        match refusal {
+            DeletesRefused::TagListIncomplete | DeletesRefused::UnreadableTags { .. } => {}
+        }
+        assert!(wording::deletes_refused(refusal).ends_with("only tags are removed"));
+    }
+    assert!(wording::deletes_refused(&refusals[1]).starts_with("1 tag could not be read, so it"));
+    assert!(wording::deletes_refused(&refusals[2]).starts_with("3 tags could not be read, so they"));
+
+    let kept = [
+        (
+            KeptBecause::StillTagged {
+                tags: vec!["latest".into(), "1.0".into()],
+            },
+            "still tagged latest, 1.0".to_owned(),
+        ),
+        (
+            KeptBecause::ListedByKeptIndex {
+                index: index.clone(),
+                tags: vec![],
+            },
+            format!(
+                "listed by the kept multi-arch image sha256:{}…",
+                index.short(12)
+            ),
+        ),
+        (
+            KeptBecause::ListedByKeptIndex {
+                index: index.clone(),
+                tags: vec!["latest".into()],
+            },
+            format!(
+                "listed by the kept multi-arch image sha256:{}… (latest)",
+                index.short(12)
+            ),
+        ),
+        (
+            KeptBecause::DeletesRefused {
+                refusal: DeletesRefused::TagListIncomplete,
+            },
+            format!(
+                "no image is deleted: {}",
+                wording::deletes_refused(&DeletesRefused::TagListIncomplete)
+            ),
+        ),
+        (KeptBecause::KeptByPlan, "kept by the plan".to_owned()),
+    ];
+    for (because, words) in &kept {
+        match because {
+            KeptBecause::StillTagged { .. }
+            | KeptBecause::ListedByKeptIndex { .. }
+            | KeptBecause::DeletesRefused { .. }
+            | KeptBecause::KeptByPlan => {}
+        }
+        assert_eq!(&wording::kept_because(because), words);
+    }
+
+    for note in [
+        PlanNote::UnreadableDeletions { count: 2 },
+        PlanNote::RemovesNothing,
+    ] {
+        match note {
+            PlanNote::UnreadableDeletions { .. } | PlanNote::RemovesNothing => {}
+        }
+        assert!(!wording::plan_note(&note).is_empty());
+    }
+    assert_eq!(
+        wording::plan_note(&PlanNote::UnreadableDeletions { count: 2 }),
+        "2 manifests to be deleted could not be read, so the bytes to reclaim may be more \
+         than shown"
+    );
 }

@@ -2,7 +2,9 @@
 //! downloaded CSV and JSON show.
 
 use crate::model::format::short_timestamp;
-use crate::oci::cleanup::plan::{chrono_free_date, SubjectFate, TagReason, UnusableDate};
+use crate::oci::cleanup::plan::{
+    chrono_free_date, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason, UnusableDate,
+};
 use crate::oci::cleanup::NewestBy;
 use crate::oci::referrers::ReferrerTagScheme;
 
@@ -63,6 +65,61 @@ pub fn tag_reason(reason: &TagReason) -> String {
                      left as it is"
                 ),
             }
+        }
+    }
+}
+
+/// Why an image stays although tags of it go ("still tagged latest").
+pub fn kept_because(kept: &KeptBecause) -> String {
+    match kept {
+        KeptBecause::StillTagged { tags } => format!("still tagged {}", tags.join(", ")),
+        KeptBecause::ListedByKeptIndex { index, tags } if tags.is_empty() => format!(
+            "listed by the kept multi-arch image sha256:{}…",
+            index.short(12)
+        ),
+        KeptBecause::ListedByKeptIndex { index, tags } => format!(
+            "listed by the kept multi-arch image sha256:{}… ({})",
+            index.short(12),
+            tags.join(", ")
+        ),
+        KeptBecause::DeletesRefused { refusal } => {
+            format!("no image is deleted: {}", deletes_refused(refusal))
+        }
+        KeptBecause::KeptByPlan => "kept by the plan".into(),
+    }
+}
+
+/// Why the plan deletes no image and only removes tags.
+pub fn deletes_refused(refusal: &DeletesRefused) -> String {
+    match refusal {
+        DeletesRefused::TagListIncomplete => {
+            "the registry's tag list may be incomplete, so a tag not seen here could still \
+             use an image: no image is deleted, only tags are removed"
+                .into()
+        }
+        DeletesRefused::UnreadableTags { count } => format!(
+            "{count} tag{} could not be read, so {} point at an image this plan would \
+             delete: no image is deleted, only tags are removed",
+            if *count == 1 { "" } else { "s" },
+            if *count == 1 {
+                "it could"
+            } else {
+                "they could"
+            },
+        ),
+    }
+}
+
+/// A note below the plan.
+pub fn plan_note(note: &PlanNote) -> String {
+    match note {
+        PlanNote::UnreadableDeletions { count } => format!(
+            "{count} manifest{} to be deleted could not be read, so the bytes to reclaim \
+             may be more than shown",
+            if *count == 1 { "" } else { "s" }
+        ),
+        PlanNote::RemovesNothing => {
+            "these rules remove nothing: add a remove rule, or remove every other tag".into()
         }
     }
 }

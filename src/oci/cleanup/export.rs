@@ -3,26 +3,51 @@
 //! cell here holds text a registry chose, so cells are quoted and defused.
 
 use super::plan::{CleanupPlan, Decision};
-use crate::wording::tag_reason;
+use crate::wording::{self, tag_reason};
+use serde_json::{Map, Value};
 
 /// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase),
-/// read back by deserialising a [`CleanupPlan`]. Each tag also has its `reason` in
-/// the words the plan view shows, before `reasonData`, what the words are made of.
+/// read back by deserialising a [`CleanupPlan`]. Beside each reason the plan gives
+/// (`reasonData`, `keptBecauseData`, `imageDeletesRefusedData`, `notesData`) stand
+/// its words, as the plan view shows them (`reason`, `keptBecause`, …).
 pub fn plan_json(plan: &CleanupPlan) -> String {
     // Serialising plain data with string keys cannot fail.
     let mut json = serde_json::to_value(plan).unwrap_or_default();
-    let tags = json.get_mut("tags").and_then(|tags| tags.as_array_mut());
+    let Some(fields) = json.as_object_mut() else {
+        return String::new();
+    };
+    let refusal = plan
+        .image_deletes_refused
+        .as_ref()
+        .map(wording::deletes_refused);
+    put_words_before(fields, "imageDeletesRefused", refusal.into());
+    let notes: Vec<String> = plan.notes.iter().map(wording::plan_note).collect();
+    put_words_before(fields, "notes", notes.into());
+    let tags = fields.get_mut("tags").and_then(Value::as_array_mut);
     for (json_tag, tag) in tags.into_iter().flatten().zip(&plan.tags) {
         if let Some(fields) = json_tag.as_object_mut() {
-            for (key, value) in std::mem::take(fields) {
-                if key == "reasonData" {
-                    fields.insert("reason".into(), tag_reason(&tag.reason).into());
-                }
-                fields.insert(key, value);
-            }
+            put_words_before(fields, "reason", wording::tag_reason(&tag.reason).into());
+        }
+    }
+    let tags_only = fields.get_mut("tagsOnly").and_then(Value::as_array_mut);
+    for (json_image, image) in tags_only.into_iter().flatten().zip(&plan.tags_only) {
+        if let Some(fields) = json_image.as_object_mut() {
+            let words = wording::kept_because(&image.kept_because);
+            put_words_before(fields, "keptBecause", words.into());
         }
     }
     serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
+/// Puts `words` under `key`, just before `{key}Data`.
+fn put_words_before(fields: &mut Map<String, Value>, key: &str, words: Value) {
+    let data_key = format!("{key}Data");
+    for (name, value) in std::mem::take(fields) {
+        if name == data_key {
+            fields.insert(key.to_owned(), words.clone());
+        }
+        fields.insert(name, value);
+    }
 }
 
 /// One row per tag: `tag,decision,rule,reason,digest,created,image`. `image` says what

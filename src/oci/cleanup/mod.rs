@@ -19,7 +19,8 @@ pub use apply::{CleanupApplied, CleanupOutcome};
 pub use export::{csv_cell, garbage_collection_advice, plan_csv, plan_json};
 pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
 pub use plan::{
-    parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, ImageDeletion,
-    ImageFacts, SubjectFate, TagFacts, TagPlan, TagReason, TagsOnly, UnusableDate,
+    parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, DeletesRefused,
+    ImageDeletion, ImageFacts, KeptBecause, PlanNote, SubjectFate, TagFacts, TagPlan, TagReason,
+    TagsOnly, UnusableDate,
 };
 pub use rules::{CleanupDefaults, CleanupRules, NewestBy, Others, RulesError, TagPattern};

@@ -215,8 +215,55 @@ pub struct ImageDeletion {
 pub struct TagsOnly {
     pub digest: Digest,
     pub removed_tags: Vec<String>,
-    /// Why the image stays, in words.
-    pub kept_because: String,
+    /// Why the image stays (`crate::wording::kept_because`).
+    #[serde(rename = "keptBecauseData")]
+    pub kept_because: KeptBecause,
+}
+
+/// Why an image stays although the plan removes tags of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum KeptBecause {
+    /// These tags of it are kept.
+    StillTagged { tags: Vec<String> },
+    /// A kept multi-arch image lists it; `tags` are the index's kept tags.
+    ListedByKeptIndex { index: Digest, tags: Vec<String> },
+    /// No image is deleted at all.
+    DeletesRefused { refusal: DeletesRefused },
+    /// Nothing above, yet the plan keeps it.
+    KeptByPlan,
+}
+
+/// Why the plan deletes no image and only removes tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum DeletesRefused {
+    /// The registry's tag list may lack pages: an unseen tag could use any image.
+    TagListIncomplete,
+    /// `count` tags could not be read: they could use an image the plan deletes.
+    UnreadableTags { count: usize },
+}
+
+/// Something the reader of a plan should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum PlanNote {
+    /// `count` manifests to delete could not be read: the bytes to reclaim may be more.
+    UnreadableDeletions { count: usize },
+    /// The rules remove nothing.
+    RemovesNothing,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,10 +282,14 @@ pub struct CleanupPlan {
     pub reclaimable_bytes: u64,
     /// Blobs behind `reclaimable_bytes`.
     pub reclaimable_blobs: usize,
-    /// Set when no image may be deleted (only tags are removed), saying why.
-    pub image_deletes_refused: Option<String>,
+    /// Set when no image may be deleted (only tags are removed), saying why
+    /// (`crate::wording::deletes_refused`).
+    #[serde(rename = "imageDeletesRefusedData")]
+    pub image_deletes_refused: Option<DeletesRefused>,
     /// Things the reader should know (facts missing for some images, …).
-    pub notes: Vec<String>,
+    /// (`crate::wording::plan_note`)
+    #[serde(rename = "notesData")]
+    pub notes: Vec<PlanNote>,
 }
 
 impl CleanupPlan {
@@ -345,22 +396,9 @@ pub fn plan(
 
     let unreadable = facts.tags.iter().filter(|t| t.digest.is_none()).count();
     let refused = if facts.tags_may_be_incomplete {
-        Some(
-            "the registry's tag list may be incomplete, so a tag not seen here could still \
-             use an image: no image is deleted, only tags are removed"
-                .to_owned(),
-        )
+        Some(DeletesRefused::TagListIncomplete)
     } else if unreadable > 0 {
-        Some(format!(
-            "{unreadable} tag{} could not be read, so {} point at an image this plan would \
-             delete: no image is deleted, only tags are removed",
-            if unreadable == 1 { "" } else { "s" },
-            if unreadable == 1 {
-                "it could"
-            } else {
-                "they could"
-            },
-        ))
+        Some(DeletesRefused::UnreadableTags { count: unreadable })
     } else {
         None
     };
@@ -434,13 +472,15 @@ pub fn plan(
             continue;
         }
         let kept_because = if !kept.is_empty() {
-            format!("still tagged {}", kept.join(", "))
+            KeptBecause::StillTagged { tags: kept.clone() }
         } else if let Some(parent) = fate.kept_parent_of(facts, digest, &tags) {
             parent
         } else if let Some(refusal) = &refused {
-            format!("no image is deleted: {refusal}")
+            KeptBecause::DeletesRefused {
+                refusal: refusal.clone(),
+            }
         } else {
-            "kept by the plan".to_owned()
+            KeptBecause::KeptByPlan
         };
         tags_only.push(TagsOnly {
             digest: (*digest).clone(),
@@ -474,16 +514,10 @@ pub fn plan(
         }
     }
     if missing > 0 {
-        notes.push(format!(
-            "{missing} manifest{} to be deleted could not be read, so the bytes to reclaim \
-             may be more than shown",
-            if missing == 1 { "" } else { "s" }
-        ));
+        notes.push(PlanNote::UnreadableDeletions { count: missing });
     }
     if rules.removes_nothing() {
-        notes.push(
-            "these rules remove nothing: add a remove rule, or remove every other tag".into(),
-        );
+        notes.push(PlanNote::RemovesNothing);
     }
 
     Ok(CleanupPlan {
@@ -599,34 +633,25 @@ impl Fate {
         Fate { kept, deleted }
     }
 
-    /// "listed by the kept multi-arch image sha256:… (tags a, b)", when a kept index
-    /// lists `digest`.
+    /// The kept multi-arch image that lists `digest`, with its kept tags, if any.
     fn kept_parent_of(
         &self,
         facts: &CleanupFacts,
         digest: &Digest,
         tags: &[TagPlan],
-    ) -> Option<String> {
+    ) -> Option<KeptBecause> {
         let parent = facts
             .images
             .values()
             .find(|image| self.kept.contains(&image.digest) && image.children.contains(digest))?;
-        let parent_tags: Vec<&str> = tags
+        let tags = tags
             .iter()
             .filter(|t| t.decision == Decision::Keep && t.digest.as_ref() == Some(&parent.digest))
-            .map(|t| t.tag.as_str())
+            .map(|t| t.tag.clone())
             .collect();
-        Some(if parent_tags.is_empty() {
-            format!(
-                "listed by the kept multi-arch image sha256:{}…",
-                parent.digest.short(12)
-            )
-        } else {
-            format!(
-                "listed by the kept multi-arch image sha256:{}… ({})",
-                parent.digest.short(12),
-                parent_tags.join(", ")
-            )
+        Some(KeptBecause::ListedByKeptIndex {
+            index: parent.digest.clone(),
+            tags,
         })
     }
 }

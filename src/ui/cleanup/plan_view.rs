@@ -161,8 +161,11 @@ pub fn PlanView(
 #[component]
 fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> impl IntoView {
     let repository = plan.repository.clone();
-    let refusal = plan.image_deletes_refused.clone();
-    let notes = plan.notes.clone();
+    let refusal = plan
+        .image_deletes_refused
+        .as_ref()
+        .map(wording::deletes_refused);
+    let notes: Vec<String> = plan.notes.iter().map(wording::plan_note).collect();
     let rows = StoredValue::new(plan.tags.clone());
     let visible = move || {
         rows.with_value(|rows| {
@@ -249,7 +252,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                             .map(|image| view! {
                                 <li data-digest=image.digest.to_string()>
                                     <code>{format!("{}…", image.digest.short(12))}</code>
-                                    {format!(" loses {}; kept because {}", image.removed_tags.join(", "), image.kept_because)}
+                                    {format!(" loses {}; kept because {}", image.removed_tags.join(", "), wording::kept_because(&image.kept_because))}
                                 </li>
                             })
                             .collect_view()}
