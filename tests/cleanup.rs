@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::cleanup::{
-    csv_cell, garbage_collection_advice, parse_rfc3339, plan, plan_csv, plan_json, BlobRef,
-    CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep,
-    ImageFacts, NewestBy, Others, TagFacts, TagPattern,
+    csv_cell, parse_rfc3339, plan, plan_csv, plan_json, BlobRef, CleanupDefaults, CleanupFacts,
+    CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others,
+    TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
-use tagdeck::wording::{deletes_refused, kept_because};
+use tagdeck::wording::{deletes_refused, garbage_collection_advice, kept_because};
 
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {

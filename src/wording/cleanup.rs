@@ -1,9 +1,10 @@
 //! Why the clean-up plan keeps or removes a tag, in the words the plan view and the
 //! downloaded CSV and JSON show.
 
-use crate::model::format::short_timestamp;
+use crate::model::format::{human_size, short_timestamp};
 use crate::oci::cleanup::plan::{
-    chrono_free_date, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason, UnusableDate,
+    chrono_free_date, CleanupPlan, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason,
+    UnusableDate,
 };
 use crate::oci::cleanup::NewestBy;
 use crate::oci::referrers::ReferrerTagScheme;
@@ -146,4 +147,42 @@ fn referrer_kind(scheme: ReferrerTagScheme) -> &'static str {
         ReferrerTagScheme::CosignAttestation => "attestation",
         ReferrerTagScheme::CosignSbom => "SBOM",
     }
+}
+
+/// Why the disk does not shrink right after the deletes, and what to run, in plain
+/// sentences for the plan and the report. Registries only unlink what is deleted;
+/// space comes back when garbage collection runs (see DOMAIN.md, "Deleting").
+pub fn garbage_collection_advice(plan: &CleanupPlan) -> Vec<String> {
+    let mut advice = Vec::new();
+    if plan.delete_images.is_empty() {
+        advice.push(
+            "This plan deletes no image, so garbage collection frees nothing because of it: \
+             removing a tag leaves its image stored."
+                .to_owned(),
+        );
+        return advice;
+    }
+    advice.push(format!(
+        "Deleting images does not free disk space by itself: the registry frees it when its \
+         garbage collection runs. After these deletes it can free up to {} ({} blob{}); layers \
+         that other repositories also use stay.",
+        human_size(plan.reclaimable_bytes),
+        plan.reclaimable_blobs,
+        if plan.reclaimable_blobs == 1 { "" } else { "s" },
+    ));
+    advice.push(
+        "With distribution (registry:2), stop the registry or make it read-only, then run \
+         `registry garbage-collect --dry-run /etc/docker/registry/config.yml` to see what \
+         it would remove, and the same without --dry-run to remove it (in a container: \
+         `docker exec <container> registry garbage-collect /etc/docker/registry/config.yml`)."
+            .to_owned(),
+    );
+    advice.push(
+        "`--delete-untagged` also removes every manifest no tag points at. Some versions \
+         count the platforms of a multi-arch image as untagged and remove them, breaking \
+         that image: use it only when the repository has no multi-arch images, or your \
+         version is known to keep them."
+            .to_owned(),
+    );
+    advice
 }

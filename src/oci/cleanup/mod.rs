@@ -16,7 +16,7 @@ pub mod plan;
 pub mod rules;
 
 pub use apply::{CleanupApplied, CleanupOutcome};
-pub use export::{csv_cell, garbage_collection_advice, plan_csv, plan_json};
+pub use export::{csv_cell, plan_csv, plan_json};
 pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
 pub use plan::{
     parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, DeletesRefused,
