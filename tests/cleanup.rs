@@ -10,14 +10,15 @@ use std::collections::BTreeMap;
 use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::cleanup::{
-    csv_cell, garbage_collection_advice, parse_rfc3339, plan, plan_csv, plan_json, BlobRef,
-    CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep,
-    ImageFacts, NewestBy, Others, TagFacts, TagPattern,
+    csv_cell, parse_rfc3339, plan, plan_csv, plan_json, BlobRef, CleanupDefaults, CleanupFacts,
+    CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others,
+    TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
+use tagdeck::wording::{deletes_refused, garbage_collection_advice, kept_because};
 
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {
@@ -137,8 +138,9 @@ fn removed(plan: &CleanupPlan) -> Vec<&str> {
     plan.removed_tags().map(|t| t.tag.as_str()).collect()
 }
 
-fn reason<'a>(plan: &'a CleanupPlan, tag: &str) -> &'a str {
-    &plan.tags.iter().find(|t| t.tag == tag).unwrap().reason
+/// The tag's reason as the plan view and the CSV say it.
+fn reason(plan: &CleanupPlan, tag: &str) -> String {
+    tagdeck::wording::tag_reason(&plan.tags.iter().find(|t| t.tag == tag).unwrap().reason)
 }
 
 #[test]
@@ -215,7 +217,10 @@ fn keep_always_beats_remove() {
     assert_eq!(plan.delete_images[0].digest, d("b"));
     assert_eq!(plan.tags_only.len(), 1);
     assert_eq!(plan.tags_only[0].digest, d("c"));
-    assert_eq!(plan.tags_only[0].kept_because, "still tagged nightly");
+    assert_eq!(
+        kept_because(&plan.tags_only[0].kept_because),
+        "still tagged nightly"
+    );
 }
 
 #[test]
@@ -383,7 +388,7 @@ fn a_kept_multi_arch_image_keeps_its_platforms() {
     assert_eq!(plan.tags_only.len(), 1);
     assert_eq!(plan.tags_only[0].digest, d("amd64"));
     assert_eq!(
-        plan.tags_only[0].kept_because,
+        kept_because(&plan.tags_only[0].kept_because),
         format!(
             "listed by the kept multi-arch image sha256:{}… (latest)",
             d("idx").short(12)
@@ -441,12 +446,10 @@ fn an_incomplete_tag_list_refuses_image_deletes() {
     assert_eq!(removed(&plan), ["a"], "tags are still removed");
     assert!(plan.delete_images.is_empty());
     assert_eq!(plan.reclaimable_bytes, 0);
-    let refusal = plan.image_deletes_refused.as_deref().unwrap();
+    let refusal = deletes_refused(plan.image_deletes_refused.as_ref().unwrap());
     assert!(refusal.contains("may be incomplete"), "{refusal}");
     assert_eq!(plan.tags_only.len(), 1);
-    assert!(plan.tags_only[0]
-        .kept_because
-        .starts_with("no image is deleted"));
+    assert!(kept_because(&plan.tags_only[0].kept_because).starts_with("no image is deleted"));
 }
 
 #[test]
@@ -471,11 +474,10 @@ fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
         "kept: its manifest could not be read (HTTP 500)"
     );
     assert!(plan.delete_images.is_empty());
-    assert!(plan
-        .image_deletes_refused
-        .as_deref()
-        .unwrap()
-        .contains("1 tag could not be read"));
+    assert!(
+        deletes_refused(plan.image_deletes_refused.as_ref().unwrap())
+            .contains("1 tag could not be read")
+    );
 }
 
 #[test]
@@ -674,6 +676,33 @@ fn plan_exports_as_csv_and_json() {
     assert_eq!(json["reclaimableBytes"], 5);
     assert_eq!(json["deleteImages"][0]["digest"], d("a").to_string());
     assert_eq!(json["tags"][2]["decidedBy"], "removePattern");
+    assert_eq!(
+        json["tags"][2]["reason"],
+        "removed: matches the remove pattern old-*"
+    );
+    assert_eq!(json["tags"][2]["reasonData"]["kind"], "removePattern");
+    assert_eq!(json["tags"][2]["reasonData"]["pattern"], "old-*");
+    // Each reason's words stand just before what they are made of.
+    let tag_keys: Vec<&String> = json["tags"][2].as_object().unwrap().keys().collect();
+    assert_eq!(
+        tag_keys,
+        [
+            "tag",
+            "digest",
+            "created",
+            "decision",
+            "decidedBy",
+            "reason",
+            "reasonData"
+        ]
+    );
+    assert_eq!(json["tagsOnly"][0]["keptBecause"], "still tagged keep-me");
+    assert_eq!(
+        json["tagsOnly"][0]["keptBecauseData"]["kind"],
+        "stillTagged"
+    );
+    assert_eq!(json["imageDeletesRefused"], serde_json::Value::Null);
+    assert_eq!(json["notes"], serde_json::json!([]));
     assert_eq!(json["rules"]["remove"][0], "old-*");
     let back: CleanupPlan = serde_json::from_value(json).unwrap();
     assert_eq!(back, plan);

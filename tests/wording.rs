@@ -8,13 +8,17 @@ use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{
     ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
 };
-use tagdeck::oci::error::{Attempt, ErrorEntry, RegistryError};
+use tagdeck::oci::cleanup::{
+    DeletesRefused, KeptBecause, NewestBy, PlanNote, SubjectFate, TagPattern, TagReason,
+    UnusableDate,
+};
+use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
-use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
 use tagdeck::oci::pagination::LinkError;
 use tagdeck::oci::recovery::RegistryNow;
-use tagdeck::oci::referrers::ReferrerWarning;
+use tagdeck::oci::referrers::{ReferrerTagScheme, ReferrerWarning};
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
 use tagdeck::wording::{self, Message};
 
@@ -109,7 +113,7 @@ fn every_registry_error() -> Vec<RegistryError> {
         },
         RegistryError::Malformed {
             attempt: attempt(),
-            detail: "not JSON".into(),
+            reason: MalformedReason::NotARegistryApi,
         },
         RegistryError::DigestMismatch {
             attempt: attempt(),
@@ -619,5 +623,441 @@ fn a_copy_says_its_step() {
     assert_eq!(
         wording::copy_step(&step(CopyWork::Tag(Tag::parse("v1").unwrap()))),
         "Copying: step 2 of 4 (tag v1)"
+    );
+}
+
+/// A name for each rule, so a rule added to the grammar fails to compile here until
+/// a test case reaches it.
+fn name_rule_kind(rule: &NameRule) -> &'static str {
+    match rule {
+        NameRule::Empty => "empty",
+        NameRule::TooLong { .. } => "too long",
+        NameRule::PathComponent { rule, .. } => match rule {
+            ComponentRule::Empty => "component empty",
+            ComponentRule::UpperCase { .. } => "component upper-case",
+            ComponentRule::BadCharacter { .. } => "component character",
+            ComponentRule::BadEnds => "component ends",
+            ComponentRule::BadSeparator { .. } => "component separator",
+        },
+        NameRule::BadFirstCharacter { .. } => "first character",
+        NameRule::BadCharacter { .. } => "character",
+        NameRule::NoAlgorithm => "no algorithm",
+        NameRule::UnverifiableAlgorithm { .. } => "algorithm",
+        NameRule::WrongDigestLength { .. } => "digest length",
+        NameRule::NotLowerCaseHex { .. } => "hex",
+        NameRule::BadPort { .. } => "port",
+        NameRule::BadHostName => "host name",
+    }
+}
+
+#[test]
+fn every_broken_name_rule_reads_as_a_sentence_naming_the_input() {
+    let errors = [
+        Tag::parse("").unwrap_err(),
+        Tag::parse(&"a".repeat(129)).unwrap_err(),
+        Repository::parse("team//app").unwrap_err(),
+        Repository::parse("Team/app").unwrap_err(),
+        Repository::parse("team/a b").unwrap_err(),
+        Repository::parse("team/-app").unwrap_err(),
+        Repository::parse("a___b").unwrap_err(),
+        Tag::parse(".hidden").unwrap_err(),
+        Tag::parse("a/b").unwrap_err(),
+        Digest::parse("2cf24dba").unwrap_err(),
+        Digest::parse("blake3:abc").unwrap_err(),
+        Digest::parse("sha256:abc").unwrap_err(),
+        Digest::parse(&format!("sha256:{}", "A".repeat(64))).unwrap_err(),
+        ImageReference::parse("host:0/app").unwrap_err(),
+        ImageReference::parse("bad_host.example/app").unwrap_err(),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for error in &errors {
+        let sentence = wording::name_error(error);
+        assert!(
+            sentence.contains(&format!("{:?}", error.input)),
+            "{sentence} names {:?}",
+            error.input
+        );
+        assert!(!wording::name_rule(&error.reason).is_empty(), "{error:?}");
+        // NameError's Display is the same sentence, so any screen that shows it
+        // reads the same.
+        assert_eq!(error.to_string(), sentence);
+        kinds.insert(name_rule_kind(&error.reason));
+    }
+    assert_eq!(
+        kinds.len(),
+        errors.len(),
+        "each case breaks another rule: {kinds:?}"
+    );
+}
+
+#[test]
+fn key_sentences_of_broken_names() {
+    assert_eq!(
+        wording::name_error(&Tag::parse(".hidden").unwrap_err()),
+        "tag \".hidden\" is invalid: it starts with '.'; a tag starts with a letter, digit or '_'"
+    );
+    assert_eq!(
+        wording::name_error(&Repository::parse("team//app").unwrap_err()),
+        "repository name \"team//app\" is invalid: path component 2 \"\" is empty \
+         (two slashes in a row, or a slash at an end)"
+    );
+    assert_eq!(
+        wording::name_error(&Digest::parse("sha256:abc").unwrap_err()),
+        "digest \"sha256:abc\" is invalid: a sha256 value has 64 hex characters, this one has 3"
+    );
+    assert_eq!(
+        wording::name_rule(&NameRule::TooLong {
+            length: 300,
+            max: 255
+        }),
+        "it is 300 characters long; the limit is 255"
+    );
+    // A long algorithm is cut in the reason (the input itself is quoted whole).
+    let long = format!("{}:abc", "x".repeat(100));
+    let error = Digest::parse(&long).unwrap_err();
+    assert!(wording::name_rule(&error.reason).contains(&format!("{:?}", "x".repeat(32))));
+    assert!(!wording::name_rule(&error.reason).contains(&"x".repeat(33)));
+}
+
+/// One of each reason an answer is unreadable; the match fails to compile when a
+/// reason is added and not listed here.
+fn every_malformed_reason() -> Vec<MalformedReason> {
+    let all = vec![
+        MalformedReason::NotARegistryApi,
+        MalformedReason::CatalogIncomplete,
+        MalformedReason::RepeatedNextPage,
+        MalformedReason::UnexpectedJson {
+            error: "expected value at line 1 column 1".into(),
+        },
+        MalformedReason::ImageConfig {
+            error: "invalid type: string \"nope\", expected a sequence".into(),
+        },
+        MalformedReason::NextPageLink(LinkError::OtherOrigin("http://elsewhere/v2/".into())),
+        MalformedReason::NoUploadLocation,
+        MalformedReason::BadUploadLocation(LinkError::Malformed("missing '>'".into())),
+        MalformedReason::UploadElsewhere {
+            location: "http://elsewhere/upload/1".into(),
+        },
+        MalformedReason::ListedName(Tag::parse(".x").unwrap_err()),
+        MalformedReason::ReferrerNotImage,
+        MalformedReason::TooManyManifests { max: 1000 },
+    ];
+    for reason in &all {
+        match reason {
+            MalformedReason::NotARegistryApi
+            | MalformedReason::CatalogIncomplete
+            | MalformedReason::RepeatedNextPage
+            | MalformedReason::UnexpectedJson { .. }
+            | MalformedReason::ImageConfig { .. }
+            | MalformedReason::NextPageLink(_)
+            | MalformedReason::NoUploadLocation
+            | MalformedReason::BadUploadLocation(_)
+            | MalformedReason::UploadElsewhere { .. }
+            | MalformedReason::ListedName(_)
+            | MalformedReason::ReferrerNotImage
+            | MalformedReason::TooManyManifests { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_unreadable_answer_says_why_and_names_the_request() {
+    for reason in every_malformed_reason() {
+        let words = wording::malformed(&reason);
+        assert!(!words.is_empty(), "{reason:?}");
+        let error = RegistryError::Malformed {
+            attempt: attempt(),
+            reason: reason.clone(),
+        };
+        let message = wording::error(&error);
+        assert_complete(&message, &error);
+        assert_eq!(
+            message.detail,
+            format!("{}: unreadable answer: {words}", attempt()),
+        );
+        // The log line carries the same words.
+        assert!(error.to_string().contains(&words), "{error}");
+    }
+}
+
+#[test]
+fn key_sentences_of_unreadable_answers() {
+    let words = |reason| wording::malformed(&reason);
+    assert_eq!(
+        words(MalformedReason::NotARegistryApi),
+        "the answer to /v2/ is not JSON, so this is not a registry API"
+    );
+    assert_eq!(
+        words(MalformedReason::UnexpectedJson {
+            error: "expected value at line 1 column 1".into()
+        }),
+        "not the expected JSON: expected value at line 1 column 1"
+    );
+    assert!(words(MalformedReason::UploadElsewhere {
+        location: "http://elsewhere/upload/1".into()
+    })
+    .contains("http://elsewhere/upload/1 is on another server"));
+    assert!(words(MalformedReason::NoUploadLocation)
+        .contains("Access-Control-Expose-Headers: Location"));
+    assert_eq!(
+        words(MalformedReason::ListedName(Tag::parse(".x").unwrap_err())),
+        "not a valid tag or digest: tag \".x\" is invalid: it starts with '.'; \
+         a tag starts with a letter, digit or '_'"
+    );
+    assert_eq!(
+        words(MalformedReason::TooManyManifests { max: 1000 }),
+        "the index lists more than 1000 manifests"
+    );
+}
+
+/// One of each reason the clean-up plan gives a tag, with the words that must name
+/// what the rule saw; the match fails to compile when a reason is added and not
+/// listed here.
+fn every_tag_reason() -> Vec<(TagReason, &'static str)> {
+    let pattern = |p: &str| TagPattern::parse(p).unwrap();
+    let subject = Digest::sha256_of(b"subject");
+    let follows = |scheme, image| TagReason::FollowsImage {
+        scheme,
+        subject: subject.clone(),
+        image,
+    };
+    let all = vec![
+        (
+            TagReason::Unreadable {
+                problem: Some("HTTP 500".into()),
+            },
+            "(HTTP 500)",
+        ),
+        (TagReason::Unreadable { problem: None }, "unknown reason"),
+        (
+            TagReason::KeepPattern {
+                pattern: pattern("v*"),
+            },
+            "keep pattern v*",
+        ),
+        (
+            TagReason::KeepNewest {
+                rank: 2,
+                newest: 5,
+                by: NewestBy::Version,
+            },
+            "no. 2 of the 5 newest by version order",
+        ),
+        (
+            TagReason::UnknownDate {
+                date: UnusableDate::Unknown,
+                newest: 3,
+            },
+            "among the 3 newest",
+        ),
+        (
+            TagReason::RemovePattern {
+                pattern: pattern("pr-*"),
+            },
+            "remove pattern pr-*",
+        ),
+        (
+            TagReason::OlderThan {
+                created: 1_767_225_600,
+                age_days: 45,
+                days: 30,
+            },
+            "2026-01-01 00:00 UTC, 45 days ago, more than 30 days",
+        ),
+        (
+            TagReason::NoRuleRemoves {
+                unknown_age: Some(UnusableDate::Placeholder {
+                    created: "1970-01-01T00:00:00Z".into(),
+                }),
+            },
+            "1970-01-01",
+        ),
+        (
+            TagReason::NoRuleRemoves {
+                unknown_age: Some(UnusableDate::NotADate {
+                    created: "yesterday".into(),
+                }),
+            },
+            "\"yesterday\" is not a date",
+        ),
+        (TagReason::OthersRemoved, "every other tag is removed"),
+        (
+            follows(ReferrerTagScheme::CosignSignature, SubjectFate::Deleted),
+            "signature of image sha256:",
+        ),
+        (
+            follows(ReferrerTagScheme::CosignSbom, SubjectFate::Stays),
+            "SBOM of image sha256:",
+        ),
+        (
+            follows(ReferrerTagScheme::Fallback, SubjectFate::Untagged),
+            "referrers index of image sha256:",
+        ),
+        (
+            follows(ReferrerTagScheme::CosignAttestation, SubjectFate::Stays),
+            "attestation of image sha256:",
+        ),
+    ];
+    for (reason, _) in &all {
+        match reason {
+            TagReason::Unreadable { .. }
+            | TagReason::KeepPattern { .. }
+            | TagReason::KeepNewest { .. }
+            | TagReason::UnknownDate { .. }
+            | TagReason::RemovePattern { .. }
+            | TagReason::OlderThan { .. }
+            | TagReason::NoRuleRemoves { .. }
+            | TagReason::OthersRemoved
+            | TagReason::FollowsImage { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_clean_up_reason_says_kept_or_removed_and_what_the_rule_saw() {
+    for (reason, names) in every_tag_reason() {
+        let words = wording::tag_reason(&reason);
+        let removes = matches!(
+            reason,
+            TagReason::RemovePattern { .. }
+                | TagReason::OlderThan { .. }
+                | TagReason::OthersRemoved
+                | TagReason::FollowsImage {
+                    image: SubjectFate::Deleted,
+                    ..
+                }
+        );
+        let start = if removes { "removed: " } else { "kept: " };
+        assert!(words.starts_with(start), "{words}");
+        assert!(words.contains(names), "{words} lacks {names}");
+        if let TagReason::FollowsImage { subject, .. } = &reason {
+            assert!(words.contains(subject.short(12)), "{words}");
+        }
+    }
+}
+
+#[test]
+fn key_sentences_of_clean_up_reasons() {
+    let words = |reason| wording::tag_reason(&reason);
+    assert_eq!(
+        words(TagReason::NoRuleRemoves { unknown_age: None }),
+        "kept: no rule removes it"
+    );
+    assert_eq!(
+        words(TagReason::NoRuleRemoves {
+            unknown_age: Some(UnusableDate::Unknown)
+        }),
+        "kept: its creation date is unknown, so the age rule cannot remove it, and no other \
+         rule removes it"
+    );
+    assert_eq!(
+        words(TagReason::KeepNewest {
+            rank: 1,
+            newest: 2,
+            by: NewestBy::Created
+        }),
+        "kept: no. 1 of the 2 newest by creation date"
+    );
+    let subject = Digest::sha256_of(b"subject");
+    assert_eq!(
+        words(TagReason::FollowsImage {
+            scheme: ReferrerTagScheme::CosignSignature,
+            subject: subject.clone(),
+            image: SubjectFate::Untagged,
+        }),
+        format!(
+            "kept: signature of image sha256:{}…, which no tag here points at; left as it is",
+            subject.short(12)
+        )
+    );
+    // A registry's long non-date is quoted by its start only.
+    let long = words(TagReason::NoRuleRemoves {
+        unknown_age: Some(UnusableDate::NotADate {
+            created: "x".repeat(100),
+        }),
+    });
+    assert!(long.contains(&format!("{:?}", "x".repeat(40))), "{long}");
+}
+
+#[test]
+fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
+    let index = Digest::sha256_of(b"index");
+    let refusals = [
+        DeletesRefused::TagListIncomplete,
+        DeletesRefused::UnreadableTags { count: 1 },
+        DeletesRefused::UnreadableTags { count: 3 },
+    ];
+    for refusal in &refusals {
+        match refusal {
+            DeletesRefused::TagListIncomplete | DeletesRefused::UnreadableTags { .. } => {}
+        }
+        assert!(wording::deletes_refused(refusal).ends_with("only tags are removed"));
+    }
+    assert!(wording::deletes_refused(&refusals[1]).starts_with("1 tag could not be read, so it"));
+    assert!(wording::deletes_refused(&refusals[2]).starts_with("3 tags could not be read, so they"));
+
+    let kept = [
+        (
+            KeptBecause::StillTagged {
+                tags: vec!["latest".into(), "1.0".into()],
+            },
+            "still tagged latest, 1.0".to_owned(),
+        ),
+        (
+            KeptBecause::ListedByKeptIndex {
+                index: index.clone(),
+                tags: vec![],
+            },
+            format!(
+                "listed by the kept multi-arch image sha256:{}…",
+                index.short(12)
+            ),
+        ),
+        (
+            KeptBecause::ListedByKeptIndex {
+                index: index.clone(),
+                tags: vec!["latest".into()],
+            },
+            format!(
+                "listed by the kept multi-arch image sha256:{}… (latest)",
+                index.short(12)
+            ),
+        ),
+        (
+            KeptBecause::DeletesRefused {
+                refusal: DeletesRefused::TagListIncomplete,
+            },
+            format!(
+                "no image is deleted: {}",
+                wording::deletes_refused(&DeletesRefused::TagListIncomplete)
+            ),
+        ),
+        (KeptBecause::KeptByPlan, "kept by the plan".to_owned()),
+    ];
+    for (because, words) in &kept {
+        match because {
+            KeptBecause::StillTagged { .. }
+            | KeptBecause::ListedByKeptIndex { .. }
+            | KeptBecause::DeletesRefused { .. }
+            | KeptBecause::KeptByPlan => {}
+        }
+        assert_eq!(&wording::kept_because(because), words);
+    }
+
+    for note in [
+        PlanNote::UnreadableDeletions { count: 2 },
+        PlanNote::RemovesNothing,
+    ] {
+        match note {
+            PlanNote::UnreadableDeletions { .. } | PlanNote::RemovesNothing => {}
+        }
+        assert!(!wording::plan_note(&note).is_empty());
+    }
+    assert_eq!(
+        wording::plan_note(&PlanNote::UnreadableDeletions { count: 2 }),
+        "2 manifests to be deleted could not be read, so the bytes to reclaim may be more \
+         than shown"
     );
 }

@@ -4,7 +4,7 @@ use std::cell::Cell;
 
 use serde::Deserialize;
 
-use super::error::{Attempt, RegistryError};
+use super::error::{Attempt, MalformedReason, RegistryError};
 use super::http::{HttpClient, Method, Request, Response};
 use super::intent::{Intent, Journal};
 use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind};
@@ -153,7 +153,7 @@ impl<C: HttpClient> Registry<C> {
                     method: Method::Get,
                     url,
                 },
-                detail: "the answer to /v2/ is not JSON, so this is not a registry API".into(),
+                reason: MalformedReason::NotARegistryApi,
             })
         }
     }
@@ -167,7 +167,7 @@ impl<C: HttpClient> Registry<C> {
                     method: Method::Get,
                     url: format!("{}/v2/_catalog", self.base),
                 },
-                detail: "the catalog could not be read to its end".into(),
+                reason: MalformedReason::CatalogIncomplete,
             });
         }
         Ok(listed.tags)
@@ -219,7 +219,7 @@ impl<C: HttpClient> Registry<C> {
             if !seen_urls.insert(url.clone()) {
                 return Err(RegistryError::Malformed {
                     attempt,
-                    detail: "the next-page link repeats an earlier page".into(),
+                    reason: MalformedReason::RepeatedNextPage,
                 });
             }
             if seen_urls.len() > MAX_PAGES {
@@ -237,7 +237,9 @@ impl<C: HttpClient> Registry<C> {
             let page: NamesPage =
                 serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
                     attempt: attempt.clone(),
-                    detail: format!("not the expected JSON: {e}"),
+                    reason: MalformedReason::UnexpectedJson {
+                        error: e.to_string(),
+                    },
                 })?;
             // distribution answers `"tags": null` once every tag was deleted.
             let names = page.tags.or(page.repositories).unwrap_or_default();
@@ -264,7 +266,7 @@ impl<C: HttpClient> Registry<C> {
             let next = match link {
                 Some(link) => next_page_url(link, &url).map_err(|e| RegistryError::Malformed {
                     attempt,
-                    detail: e.to_string(),
+                    reason: MalformedReason::NextPageLink(e),
                 })?,
                 None => None,
             };
@@ -301,7 +303,9 @@ impl<C: HttpClient> Registry<C> {
                     method: Method::Get,
                     url: format!("{base_url}?n=1"),
                 },
-                detail: format!("not the expected JSON: {e}"),
+                reason: MalformedReason::UnexpectedJson {
+                    error: e.to_string(),
+                },
             })?;
         Ok(page.tags.or(page.repositories).unwrap_or_default().len() <= 1)
     }
@@ -907,29 +911,24 @@ impl<C: HttpClient> Registry<C> {
         request_url: &str,
         response: &Response,
     ) -> Result<String, RegistryError> {
-        let malformed = |detail: String| RegistryError::Malformed {
+        let malformed = |reason: MalformedReason| RegistryError::Malformed {
             attempt: Attempt {
                 method: Method::Post,
                 url: request_url.to_owned(),
             },
-            detail,
+            reason,
         };
-        let location = response.header("location").ok_or_else(|| {
-            malformed(
-                "no readable Location header; the registry's CORS settings must expose it \
-                 (Access-Control-Expose-Headers: Location)"
-                    .into(),
-            )
-        })?;
-        let resolved =
-            resolve(request_url, location.trim()).map_err(|e| malformed(e.to_string()))?;
+        let location = response
+            .header("location")
+            .ok_or_else(|| malformed(MalformedReason::NoUploadLocation))?;
+        let resolved = resolve(request_url, location.trim())
+            .map_err(|e| malformed(MalformedReason::BadUploadLocation(e)))?;
         // The upload carries the user's data and, signed in, credentials: it goes to
         // the registry's own origin only.
         if origin_of(&resolved) != origin_of(request_url) {
-            return Err(malformed(format!(
-                "the upload location {resolved} is on another server than the registry; \
-                 refusing to send data there"
-            )));
+            return Err(malformed(MalformedReason::UploadElsewhere {
+                location: resolved,
+            }));
         }
         Ok(resolved)
     }
@@ -983,7 +982,9 @@ impl<C: HttpClient> Registry<C> {
                 method: Method::Get,
                 url: format!("{}/v2/{repository}/blobs/{}", self.base, config.digest),
             },
-            detail: e.to_string(),
+            reason: MalformedReason::ImageConfig {
+                error: e.to_string(),
+            },
         })
     }
 }
@@ -1010,14 +1011,17 @@ impl<C: HttpClient> Registry<C> {
     }
 }
 
-fn manifest_error(attempt: Attempt, error: ManifestError) -> RegistryError {
+pub(crate) fn manifest_error(attempt: Attempt, error: ManifestError) -> RegistryError {
     match error {
         ManifestError::TooLarge(size) => RegistryError::TooLarge {
             attempt,
             size,
             limit: MAX_MANIFEST_BYTES,
         },
-        ManifestError::Malformed(detail) => RegistryError::Malformed { attempt, detail },
+        ManifestError::Malformed(error) => RegistryError::Malformed {
+            attempt,
+            reason: MalformedReason::UnexpectedJson { error },
+        },
     }
 }
 

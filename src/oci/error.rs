@@ -7,6 +7,8 @@ use thiserror::Error;
 
 use super::auth::AuthRefusal;
 use super::http::{Method, Response, TransportFailure};
+use super::names::NameError;
+use super::pagination::LinkError;
 
 /// One entry of the OCI error envelope `{"errors":[{code, message, detail}]}`.
 /// Codes stay strings: registries send codes the spec never listed.
@@ -120,8 +122,11 @@ pub enum RegistryError {
     },
 
     /// The registry answered 2xx but the body or headers make no sense.
-    #[error("{attempt}: unreadable answer ({detail})")]
-    Malformed { attempt: Attempt, detail: String },
+    #[error("{attempt}: unreadable answer ({})", crate::wording::malformed(.reason))]
+    Malformed {
+        attempt: Attempt,
+        reason: MalformedReason,
+    },
 
     #[error("{attempt}: digest {actual}, expected {expected}")]
     DigestMismatch {
@@ -144,6 +149,36 @@ pub enum RegistryError {
         size: usize,
         limit: usize,
     },
+}
+
+/// What makes a registry's answer unreadable (`crate::wording::malformed` says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MalformedReason {
+    /// The answer to `/v2/` is not JSON: a web server, not a registry API.
+    NotARegistryApi,
+    /// The catalog's pages could not all be read.
+    CatalogIncomplete,
+    /// A next-page link leads to a page already read.
+    RepeatedNextPage,
+    /// The body is not the JSON expected; `error` is the JSON parser's message.
+    UnexpectedJson { error: String },
+    /// The image configuration blob is not the JSON expected.
+    ImageConfig { error: String },
+    /// The next-page Link header could not be followed.
+    NextPageLink(LinkError),
+    /// An upload session started without a Location this page can read (CORS hides
+    /// it unless the registry exposes it).
+    NoUploadLocation,
+    /// The upload session's Location is not a URL.
+    BadUploadLocation(LinkError),
+    /// The upload session's Location is on another origin: nothing is sent there.
+    UploadElsewhere { location: String },
+    /// A name in the registry's tag list is no valid tag.
+    ListedName(NameError),
+    /// A referrer to copy is not an image manifest.
+    ReferrerNotImage,
+    /// An index lists more than `max` manifests below it.
+    TooManyManifests { max: usize },
 }
 
 /// The registry's own error codes, for the log line: " (CODE; CODE)".

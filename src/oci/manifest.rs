@@ -251,9 +251,8 @@ pub struct HistoryEntry {
 }
 
 impl ImageConfig {
-    pub fn parse(bytes: &[u8]) -> Result<Self, ManifestError> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
         serde_json::from_slice(bytes)
-            .map_err(|e| ManifestError::Malformed(format!("image config: {e}")))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Repository names, tags, digests and full references, validated with the grammars
-//! of the distribution spec. Errors say which part is wrong and why, so a form can
-//! show them as the user types.
+//! of the distribution spec. Errors say which part is wrong and which rule it breaks
+//! (`crate::wording::name_error` says it in words), so a form can show them as the
+//! user types.
 
 use std::fmt;
 
@@ -19,30 +20,86 @@ pub enum NamePart {
     Digest,
 }
 
-impl fmt::Display for NamePart {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            NamePart::Registry => "registry host",
-            NamePart::Repository => "repository name",
-            NamePart::Tag => "tag",
-            NamePart::Digest => "digest",
-        })
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{part} {input:?} is invalid: {reason}")]
+#[error("{}", crate::wording::name_error(self))]
 pub struct NameError {
     pub part: NamePart,
     pub input: String,
-    pub reason: String,
+    pub reason: NameRule,
 }
 
-fn invalid(part: NamePart, input: &str, reason: impl Into<String>) -> NameError {
+/// The rule of the grammar a name breaks, with what broke it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameRule {
+    Empty,
+    /// `length` bytes, above the `max` the part may have.
+    TooLong {
+        length: usize,
+        max: usize,
+    },
+    /// A `/`-separated component of a repository name (`position` counts from 1).
+    PathComponent {
+        position: usize,
+        component: String,
+        rule: ComponentRule,
+    },
+    /// A tag starts with a letter, digit or '_'.
+    BadFirstCharacter {
+        ch: char,
+    },
+    /// A tag holds only letters, digits, '_', '.' and '-'.
+    BadCharacter {
+        ch: char,
+    },
+    /// A digest has no ':' between algorithm and value.
+    NoAlgorithm,
+    /// Not sha256 or sha512: content under it could not be verified here.
+    UnverifiableAlgorithm {
+        algorithm: String,
+    },
+    /// The value has `actual` characters; the algorithm's has `expected`.
+    WrongDigestLength {
+        algorithm: String,
+        expected: usize,
+        actual: usize,
+    },
+    /// The value is not lower-case hex.
+    NotLowerCaseHex {
+        algorithm: String,
+    },
+    /// A registry port that is not a number from 1 to 65535.
+    BadPort {
+        port: String,
+    },
+    /// A registry host name that is not dot-separated letters, digits and dashes.
+    BadHostName,
+}
+
+/// The rule a component of a repository name breaks:
+/// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ComponentRule {
+    /// Two slashes in a row, or a slash at an end.
+    Empty,
+    UpperCase {
+        ch: char,
+    },
+    BadCharacter {
+        ch: char,
+    },
+    /// It starts or ends with a separator.
+    BadEnds,
+    /// Separators are '.', '_', '__' or a run of dashes.
+    BadSeparator {
+        separator: String,
+    },
+}
+
+fn invalid(part: NamePart, input: &str, reason: NameRule) -> NameError {
     NameError {
         part,
         input: input.to_owned(),
-        reason: reason.into(),
+        reason,
     }
 }
 
@@ -53,22 +110,23 @@ pub struct Repository(String);
 
 impl Repository {
     pub fn parse(input: &str) -> Result<Self, NameError> {
-        let fail = |reason: String| invalid(NamePart::Repository, input, reason);
+        let fail = |reason: NameRule| invalid(NamePart::Repository, input, reason);
         if input.is_empty() {
-            return Err(fail("it is empty".into()));
+            return Err(fail(NameRule::Empty));
         }
         if input.len() > MAX_REPOSITORY_LENGTH {
-            return Err(fail(format!(
-                "it is {} characters long; the limit is {MAX_REPOSITORY_LENGTH}",
-                input.len()
-            )));
+            return Err(fail(NameRule::TooLong {
+                length: input.len(),
+                max: MAX_REPOSITORY_LENGTH,
+            }));
         }
         for (index, component) in input.split('/').enumerate() {
-            check_path_component(component).map_err(|reason| {
-                fail(format!(
-                    "path component {} {component:?} {reason}",
-                    index + 1
-                ))
+            check_path_component(component).map_err(|rule| {
+                fail(NameRule::PathComponent {
+                    position: index + 1,
+                    component: component.to_owned(),
+                    rule,
+                })
             })?;
         }
         Ok(Repository(input.to_owned()))
@@ -80,9 +138,9 @@ impl Repository {
 }
 
 /// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`
-fn check_path_component(component: &str) -> Result<(), String> {
+fn check_path_component(component: &str) -> Result<(), ComponentRule> {
     if component.is_empty() {
-        return Err("is empty (two slashes in a row, or a slash at an end)".into());
+        return Err(ComponentRule::Empty);
     }
     let bytes = component.as_bytes();
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
@@ -90,15 +148,15 @@ fn check_path_component(component: &str) -> Result<(), String> {
         .iter()
         .find(|&&b| !(alnum(b) || matches!(b, b'.' | b'_' | b'-')))
     {
-        let c = *bad as char;
-        return Err(if c.is_ascii_uppercase() {
-            format!("has upper-case {c:?}; repository names are lower-case")
+        let ch = *bad as char;
+        return Err(if ch.is_ascii_uppercase() {
+            ComponentRule::UpperCase { ch }
         } else {
-            format!("has {c:?}; only a-z, 0-9 and the separators . _ __ - are allowed")
+            ComponentRule::BadCharacter { ch }
         });
     }
     if !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
-        return Err("must start and end with a letter or digit".into());
+        return Err(ComponentRule::BadEnds);
     }
     // Separators between alphanumeric runs: one '.', one '_', '__', or any run of '-'.
     let mut i = 0;
@@ -114,9 +172,9 @@ fn check_path_component(component: &str) -> Result<(), String> {
         let separator = &component[start..i];
         let allowed = matches!(separator, "." | "_" | "__") || separator.bytes().all(|b| b == b'-');
         if !allowed {
-            return Err(format!(
-                "has separator {separator:?}; allowed are '.', '_', '__' or dashes"
-            ));
+            return Err(ComponentRule::BadSeparator {
+                separator: separator.to_owned(),
+            });
         }
     }
     Ok(())
@@ -135,28 +193,24 @@ pub struct Tag(String);
 
 impl Tag {
     pub fn parse(input: &str) -> Result<Self, NameError> {
-        let fail = |reason: String| invalid(NamePart::Tag, input, reason);
+        let fail = |reason: NameRule| invalid(NamePart::Tag, input, reason);
         let Some(first) = input.chars().next() else {
-            return Err(fail("it is empty".into()));
+            return Err(fail(NameRule::Empty));
         };
         if input.len() > MAX_TAG_LENGTH {
-            return Err(fail(format!(
-                "it is {} characters long; the limit is {MAX_TAG_LENGTH}",
-                input.len()
-            )));
+            return Err(fail(NameRule::TooLong {
+                length: input.len(),
+                max: MAX_TAG_LENGTH,
+            }));
         }
         if !(first.is_ascii_alphanumeric() || first == '_') {
-            return Err(fail(format!(
-                "it starts with {first:?}; a tag starts with a letter, digit or '_'"
-            )));
+            return Err(fail(NameRule::BadFirstCharacter { ch: first }));
         }
-        if let Some(bad) = input
+        if let Some(ch) = input
             .chars()
             .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
         {
-            return Err(fail(format!(
-                "it contains {bad:?}; only letters, digits, '_', '.' and '-' are allowed"
-            )));
+            return Err(fail(NameRule::BadCharacter { ch }));
         }
         Ok(Tag(input.to_owned()))
     }
@@ -181,35 +235,33 @@ pub struct Digest(String);
 
 impl Digest {
     pub fn parse(input: &str) -> Result<Self, NameError> {
-        let fail = |reason: String| invalid(NamePart::Digest, input, reason);
+        let fail = |reason: NameRule| invalid(NamePart::Digest, input, reason);
         let Some((algorithm, encoded)) = input.split_once(':') else {
-            return Err(fail(
-                "it has no ':' between algorithm and value (sha256:...)".into(),
-            ));
+            return Err(fail(NameRule::NoAlgorithm));
         };
         let length = match algorithm {
             "sha256" => 64,
             "sha512" => 128,
             _ => {
-                return Err(fail(format!(
-                    "the algorithm {:?} cannot be verified here (only sha256 and sha512)",
-                    algorithm.chars().take(32).collect::<String>()
-                )))
+                return Err(fail(NameRule::UnverifiableAlgorithm {
+                    algorithm: algorithm.to_owned(),
+                }))
             }
         };
         if encoded.len() != length {
-            return Err(fail(format!(
-                "a {algorithm} value has {length} hex characters, this one has {}",
-                encoded.len()
-            )));
+            return Err(fail(NameRule::WrongDigestLength {
+                algorithm: algorithm.to_owned(),
+                expected: length,
+                actual: encoded.len(),
+            }));
         }
         if !encoded
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            return Err(fail(format!(
-                "a {algorithm} value is lower-case hex (0-9, a-f)"
-            )));
+            return Err(fail(NameRule::NotLowerCaseHex {
+                algorithm: algorithm.to_owned(),
+            }));
         }
         Ok(Digest(input.to_owned()))
     }
@@ -394,7 +446,9 @@ fn check_host(host: &str) -> Result<(), NameError> {
             return Err(invalid(
                 NamePart::Registry,
                 host,
-                format!("port {port:?} is not a number from 1 to 65535"),
+                NameRule::BadPort {
+                    port: port.to_owned(),
+                },
             ));
         }
     }
@@ -407,11 +461,7 @@ fn check_host(host: &str) -> Result<(), NameError> {
             && !label.ends_with('-')
     };
     if name.is_empty() || !name.split('.').all(label_ok) {
-        return Err(invalid(
-            NamePart::Registry,
-            host,
-            "a host name is dot-separated letters, digits and dashes",
-        ));
+        return Err(invalid(NamePart::Registry, host, NameRule::BadHostName));
     }
     Ok(())
 }

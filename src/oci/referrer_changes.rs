@@ -211,7 +211,7 @@ impl<C: HttpClient> Registry<C> {
                     method: super::http::Method::Get,
                     url: format!("{}/v2/{from}/manifests/{}", self.base_url(), source.digest),
                 },
-                detail: "a referrer that is not an image manifest is not copied".into(),
+                reason: super::error::MalformedReason::ReferrerNotImage,
             }));
         }
         for blob in source.view.config.iter().chain(source.view.layers.iter()) {

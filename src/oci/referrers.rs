@@ -434,7 +434,9 @@ impl<C: HttpClient> Registry<C> {
         let index: ReferrersIndex =
             serde_json::from_slice(&bytes).map_err(|e| RegistryError::Malformed {
                 attempt,
-                detail: format!("not the expected JSON: {e}"),
+                reason: super::error::MalformedReason::UnexpectedJson {
+                    error: e.to_string(),
+                },
             })?;
         let media_type = index
             .media_type

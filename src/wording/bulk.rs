@@ -31,7 +31,7 @@ pub fn item_result(result: &ItemResult) -> String {
         ItemResult::Failed(ItemFailure::DigestUnknown) => {
             "its digest is not known yet; nothing was changed".into()
         }
-        ItemResult::Failed(ItemFailure::InvalidName(error)) => error.to_string(),
+        ItemResult::Failed(ItemFailure::InvalidName(error)) => super::name_error(error),
         ItemResult::Failed(ItemFailure::TagListUnreadable(error)) => format!(
             "the tag list could not be read: {}",
             change_error(error).detail_and_outcome()

@@ -46,7 +46,7 @@ fn detail(error: &ChangeError) -> String {
     match error {
         ChangeError::Registry(cause) => registry::error(cause).detail,
         ChangeError::Refused(cause) => registry::error(cause).detail,
-        ChangeError::InvalidName(cause) => cause.to_string(),
+        ChangeError::InvalidName(cause) => super::name_error(cause),
         ChangeError::ChangedMeanwhile {
             tag,
             expected,

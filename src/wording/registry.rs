@@ -2,7 +2,7 @@
 
 use super::Message;
 use crate::oci::auth::{host_of, AuthRefusal};
-use crate::oci::error::{ErrorEntry, RegistryError};
+use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
 
 /// The one way a registry failure is told, on every screen.
 pub fn error(error: &RegistryError) -> Message {
@@ -83,8 +83,8 @@ fn detail(error: &RegistryError) -> String {
         RegistryError::UnexpectedStatus {
             attempt, status, ..
         } => format!("{attempt}: unexpected HTTP {status}{codes}"),
-        RegistryError::Malformed { attempt, detail } => {
-            format!("{attempt}: unreadable answer: {detail}")
+        RegistryError::Malformed { attempt, reason } => {
+            format!("{attempt}: unreadable answer: {}", malformed(reason))
         }
         RegistryError::DigestMismatch {
             attempt,
@@ -102,6 +102,43 @@ fn detail(error: &RegistryError) -> String {
             limit,
         } => {
             format!("{attempt}: an answer of {size} bytes or more is above the {limit}-byte limit")
+        }
+    }
+}
+
+/// What makes an answer unreadable, as the end of a sentence about it.
+pub fn malformed(reason: &MalformedReason) -> String {
+    match reason {
+        MalformedReason::NotARegistryApi => {
+            "the answer to /v2/ is not JSON, so this is not a registry API".into()
+        }
+        MalformedReason::CatalogIncomplete => "the catalog could not be read to its end".into(),
+        MalformedReason::RepeatedNextPage => "the next-page link repeats an earlier page".into(),
+        MalformedReason::UnexpectedJson { error } => format!("not the expected JSON: {error}"),
+        MalformedReason::ImageConfig { error } => {
+            format!("the image config is not the expected JSON: {error}")
+        }
+        MalformedReason::NextPageLink(problem) => problem.to_string(),
+        MalformedReason::NoUploadLocation => {
+            "no readable Location header; the registry's CORS settings must expose it \
+             (Access-Control-Expose-Headers: Location)"
+                .into()
+        }
+        MalformedReason::BadUploadLocation(problem) => {
+            format!("the upload location is not usable: {problem}")
+        }
+        MalformedReason::UploadElsewhere { location } => format!(
+            "the upload location {location} is on another server than the registry; \
+             refusing to send data there"
+        ),
+        MalformedReason::ListedName(error) => {
+            format!("not a valid tag or digest: {}", super::name_error(error))
+        }
+        MalformedReason::ReferrerNotImage => {
+            "a referrer that is not an image manifest is not copied".into()
+        }
+        MalformedReason::TooManyManifests { max } => {
+            format!("the index lists more than {max} manifests")
         }
     }
 }

@@ -161,9 +161,9 @@ impl<C: HttpClient> Registry<C> {
                             method: Method::Get,
                             url: format!("{repository}@{}", source.digest),
                         },
-                        detail: format!(
-                            "the index lists more than {MAX_MANIFESTS_BELOW} manifests"
-                        ),
+                        reason: crate::oci::error::MalformedReason::TooManyManifests {
+                            max: MAX_MANIFESTS_BELOW,
+                        },
                     });
                 }
             }

@@ -6,8 +6,8 @@ use futures_util::stream::{self, StreamExt};
 use super::error::ChangeError;
 use super::CONCURRENT_LOOKUPS;
 use crate::oci::client::{ManifestHead, Registry};
-use crate::oci::error::Attempt;
 use crate::oci::error::RegistryError;
+use crate::oci::error::{Attempt, MalformedReason};
 use crate::oci::http::{HttpClient, Method};
 use crate::oci::names::{Digest, Repository, Tag};
 
@@ -106,7 +106,7 @@ impl<C: HttpClient> Registry<C> {
                 method: Method::Get,
                 url: format!("{}/v2/{repository}/manifests/…", self.base_url()),
             },
-            detail: format!("not a valid tag or digest: {error}"),
+            reason: MalformedReason::ListedName(error),
         })
     }
 

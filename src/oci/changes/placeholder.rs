@@ -121,12 +121,12 @@ async fn placeholder_manifest<C: HttpClient>(
         "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest.as_str(), "size": layer.len() }],
     });
     let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
-    Manifest::parse(bytes, Some(media::OCI_MANIFEST)).map_err(|e| RegistryError::Malformed {
-        attempt: crate::oci::error::Attempt {
+    Manifest::parse(bytes, Some(media::OCI_MANIFEST)).map_err(|e| {
+        let attempt = crate::oci::error::Attempt {
             method: Method::Put,
             url: repository.to_string(),
-        },
-        detail: e.to_string(),
+        };
+        crate::oci::client::manifest_error(attempt, e)
     })
 }
 

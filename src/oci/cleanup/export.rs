@@ -3,11 +3,51 @@
 //! cell here holds text a registry chose, so cells are quoted and defused.
 
 use super::plan::{CleanupPlan, Decision};
+use crate::wording::{self, tag_reason};
+use serde_json::{Map, Value};
 
-/// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase).
+/// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase),
+/// read back by deserialising a [`CleanupPlan`]. Beside each reason the plan gives
+/// (`reasonData`, `keptBecauseData`, `imageDeletesRefusedData`, `notesData`) stand
+/// its words, as the plan view shows them (`reason`, `keptBecause`, …).
 pub fn plan_json(plan: &CleanupPlan) -> String {
     // Serialising plain data with string keys cannot fail.
-    serde_json::to_string_pretty(plan).unwrap_or_default()
+    let mut json = serde_json::to_value(plan).unwrap_or_default();
+    let Some(fields) = json.as_object_mut() else {
+        return String::new();
+    };
+    let refusal = plan
+        .image_deletes_refused
+        .as_ref()
+        .map(wording::deletes_refused);
+    put_words_before(fields, "imageDeletesRefused", refusal.into());
+    let notes: Vec<String> = plan.notes.iter().map(wording::plan_note).collect();
+    put_words_before(fields, "notes", notes.into());
+    let tags = fields.get_mut("tags").and_then(Value::as_array_mut);
+    for (json_tag, tag) in tags.into_iter().flatten().zip(&plan.tags) {
+        if let Some(fields) = json_tag.as_object_mut() {
+            put_words_before(fields, "reason", wording::tag_reason(&tag.reason).into());
+        }
+    }
+    let tags_only = fields.get_mut("tagsOnly").and_then(Value::as_array_mut);
+    for (json_image, image) in tags_only.into_iter().flatten().zip(&plan.tags_only) {
+        if let Some(fields) = json_image.as_object_mut() {
+            let words = wording::kept_because(&image.kept_because);
+            put_words_before(fields, "keptBecause", words.into());
+        }
+    }
+    serde_json::to_string_pretty(&json).unwrap_or_default()
+}
+
+/// Puts `words` under `key`, just before `{key}Data`.
+fn put_words_before(fields: &mut Map<String, Value>, key: &str, words: Value) {
+    let data_key = format!("{key}Data");
+    for (name, value) in std::mem::take(fields) {
+        if name == data_key {
+            fields.insert(key.to_owned(), words.clone());
+        }
+        fields.insert(name, value);
+    }
 }
 
 /// One row per tag: `tag,decision,rule,reason,digest,created,image`. `image` says what
@@ -35,7 +75,7 @@ pub fn plan_csv(plan: &CleanupPlan) -> String {
             t.tag.as_str(),
             decision,
             &rule,
-            &t.reason,
+            &tag_reason(&t.reason),
             &digest,
             &created,
             image,
@@ -64,43 +104,4 @@ pub fn csv_cell(value: &str) -> String {
     } else {
         defused
     }
-}
-
-/// Why the disk does not shrink right after the deletes, and what to run, in plain
-/// sentences for the plan and the report. Registries only unlink what is deleted;
-/// space comes back when garbage collection runs (see DOMAIN.md, "Deleting").
-pub fn garbage_collection_advice(plan: &CleanupPlan) -> Vec<String> {
-    use crate::model::format::human_size;
-    let mut advice = Vec::new();
-    if plan.delete_images.is_empty() {
-        advice.push(
-            "This plan deletes no image, so garbage collection frees nothing because of it: \
-             removing a tag leaves its image stored."
-                .to_owned(),
-        );
-        return advice;
-    }
-    advice.push(format!(
-        "Deleting images does not free disk space by itself: the registry frees it when its \
-         garbage collection runs. After these deletes it can free up to {} ({} blob{}); layers \
-         that other repositories also use stay.",
-        human_size(plan.reclaimable_bytes),
-        plan.reclaimable_blobs,
-        if plan.reclaimable_blobs == 1 { "" } else { "s" },
-    ));
-    advice.push(
-        "With distribution (registry:2), stop the registry or make it read-only, then run \
-         `registry garbage-collect --dry-run /etc/docker/registry/config.yml` to see what \
-         it would remove, and the same without --dry-run to remove it (in a container: \
-         `docker exec <container> registry garbage-collect /etc/docker/registry/config.yml`)."
-            .to_owned(),
-    );
-    advice.push(
-        "`--delete-untagged` also removes every manifest no tag points at. Some versions \
-         count the platforms of a multi-arch image as untagged and remove them, breaking \
-         that image: use it only when the repository has no multi-arch images, or your \
-         version is known to keep them."
-            .to_owned(),
-    );
-    advice
 }

@@ -16,10 +16,11 @@ pub mod plan;
 pub mod rules;
 
 pub use apply::{CleanupApplied, CleanupOutcome};
-pub use export::{csv_cell, garbage_collection_advice, plan_csv, plan_json};
+pub use export::{csv_cell, plan_csv, plan_json};
 pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
 pub use plan::{
-    parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, ImageDeletion,
-    ImageFacts, TagFacts, TagPlan, TagsOnly,
+    parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, DeletesRefused,
+    ImageDeletion, ImageFacts, KeptBecause, PlanNote, SubjectFate, TagFacts, TagPlan, TagReason,
+    TagsOnly, UnusableDate,
 };
 pub use rules::{CleanupDefaults, CleanupRules, NewestBy, Others, RulesError, TagPattern};

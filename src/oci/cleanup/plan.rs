@@ -8,8 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::rules::{CleanupRules, NewestBy, Others, RulesError};
-use crate::model::format::short_timestamp;
+use super::rules::{CleanupRules, NewestBy, Others, RulesError, TagPattern};
 use crate::model::version_order::natural_cmp;
 use crate::oci::names::Digest;
 use crate::oci::referrers::{is_referrer_tag, ReferrerTagScheme};
@@ -72,7 +71,7 @@ pub enum Decision {
     Remove,
 }
 
-/// Which rule decided a tag (the reason says it in words).
+/// Which rule decided a tag (the [`TagReason`] adds what the rule saw).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DecidedBy {
@@ -98,8 +97,104 @@ pub struct TagPlan {
     pub created: Option<String>,
     pub decision: Decision,
     pub decided_by: DecidedBy,
-    /// In words, starting with "kept:" or "removed:".
-    pub reason: String,
+    /// The rule that decided and what it saw; `crate::wording::tag_reason` says it
+    /// in words ("kept: …", "removed: …"), which the JSON export calls `reason`.
+    #[serde(rename = "reasonData")]
+    pub reason: TagReason,
+}
+
+/// Why a tag is kept or removed: the rule that decided, with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum TagReason {
+    /// Kept: the tag's manifest could not be read (`problem` says why, if known).
+    Unreadable {
+        problem: Option<String>,
+    },
+    KeepPattern {
+        pattern: TagPattern,
+    },
+    /// Kept: number `rank` of the `newest` newest, ranked `by`.
+    KeepNewest {
+        rank: usize,
+        newest: u32,
+        by: NewestBy,
+    },
+    /// Kept: ranked by creation date, but the date is not usable.
+    UnknownDate {
+        date: UnusableDate,
+        newest: u32,
+    },
+    RemovePattern {
+        pattern: TagPattern,
+    },
+    /// Removed: created at `created` (seconds since 1970, UTC), `age_days` days
+    /// before the plan, more than the rule's `days`.
+    OlderThan {
+        created: i64,
+        age_days: i64,
+        days: u32,
+    },
+    /// Kept: no rule removes it; `unknown_age` when an age rule could not judge it.
+    NoRuleRemoves {
+        unknown_age: Option<UnusableDate>,
+    },
+    /// Removed: no keep rule protects it, and every other tag is removed.
+    OthersRemoved,
+    /// A signature / SBOM / attestation tag: it follows the image `subject`.
+    FollowsImage {
+        scheme: ReferrerTagScheme,
+        subject: Digest,
+        image: SubjectFate,
+    },
+}
+
+impl TagReason {
+    /// The rule, as the plan's `decidedBy` column names it.
+    pub fn decided_by(&self) -> DecidedBy {
+        match self {
+            TagReason::Unreadable { .. } => DecidedBy::Unreadable,
+            TagReason::KeepPattern { .. } => DecidedBy::KeepPattern,
+            TagReason::KeepNewest { .. } => DecidedBy::KeepNewest,
+            TagReason::UnknownDate { .. } => DecidedBy::UnknownDate,
+            TagReason::RemovePattern { .. } => DecidedBy::RemovePattern,
+            TagReason::OlderThan { .. } => DecidedBy::OlderThan,
+            TagReason::NoRuleRemoves { .. } | TagReason::OthersRemoved => DecidedBy::Others,
+            TagReason::FollowsImage { .. } => DecidedBy::FollowsImage,
+        }
+    }
+}
+
+/// Why an image's creation date cannot be used to rank or age it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum UnusableDate {
+    Unknown,
+    /// Before 2000: what reproducible builds write, not a build date.
+    Placeholder {
+        created: String,
+    },
+    NotADate {
+        created: String,
+    },
+}
+
+/// What the plan does to the image a referrer tag belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SubjectFate {
+    Deleted,
+    Stays,
+    /// No tag of the repository points at it: the plan leaves it alone.
+    Untagged,
 }
 
 /// An image the plan deletes (DELETE by digest): no kept tag points at it and no
@@ -120,8 +215,55 @@ pub struct ImageDeletion {
 pub struct TagsOnly {
     pub digest: Digest,
     pub removed_tags: Vec<String>,
-    /// Why the image stays, in words.
-    pub kept_because: String,
+    /// Why the image stays (`crate::wording::kept_because`).
+    #[serde(rename = "keptBecauseData")]
+    pub kept_because: KeptBecause,
+}
+
+/// Why an image stays although the plan removes tags of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum KeptBecause {
+    /// These tags of it are kept.
+    StillTagged { tags: Vec<String> },
+    /// A kept multi-arch image lists it; `tags` are the index's kept tags.
+    ListedByKeptIndex { index: Digest, tags: Vec<String> },
+    /// No image is deleted at all.
+    DeletesRefused { refusal: DeletesRefused },
+    /// Nothing above, yet the plan keeps it.
+    KeptByPlan,
+}
+
+/// Why the plan deletes no image and only removes tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum DeletesRefused {
+    /// The registry's tag list may lack pages: an unseen tag could use any image.
+    TagListIncomplete,
+    /// `count` tags could not be read: they could use an image the plan deletes.
+    UnreadableTags { count: usize },
+}
+
+/// Something the reader of a plan should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
+pub enum PlanNote {
+    /// `count` manifests to delete could not be read: the bytes to reclaim may be more.
+    UnreadableDeletions { count: usize },
+    /// The rules remove nothing.
+    RemovesNothing,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,10 +282,14 @@ pub struct CleanupPlan {
     pub reclaimable_bytes: u64,
     /// Blobs behind `reclaimable_bytes`.
     pub reclaimable_blobs: usize,
-    /// Set when no image may be deleted (only tags are removed), saying why.
-    pub image_deletes_refused: Option<String>,
+    /// Set when no image may be deleted (only tags are removed), saying why
+    /// (`crate::wording::deletes_refused`).
+    #[serde(rename = "imageDeletesRefusedData")]
+    pub image_deletes_refused: Option<DeletesRefused>,
     /// Things the reader should know (facts missing for some images, …).
-    pub notes: Vec<String>,
+    /// (`crate::wording::plan_note`)
+    #[serde(rename = "notesData")]
+    pub notes: Vec<PlanNote>,
 }
 
 impl CleanupPlan {
@@ -165,20 +311,18 @@ const DAY: i64 = 86_400;
 const EARLIEST_REAL_DATE: i64 = 946_684_800;
 
 /// The creation date of an image as seconds since 1970, or why it is not usable.
-fn usable_date(created: Option<&str>) -> Result<i64, String> {
+fn usable_date(created: Option<&str>) -> Result<i64, UnusableDate> {
     let Some(text) = created else {
-        return Err("its creation date is unknown".into());
+        return Err(UnusableDate::Unknown);
     };
     match parse_rfc3339(text) {
         Some(seconds) if seconds >= EARLIEST_REAL_DATE => Ok(seconds),
-        Some(_) => Err(format!(
-            "its creation date {} is a placeholder (reproducible builds write such dates)",
-            short_timestamp(text)
-        )),
-        None => Err(format!(
-            "its creation date {:?} is not a date",
-            text.chars().take(40).collect::<String>()
-        )),
+        Some(_) => Err(UnusableDate::Placeholder {
+            created: text.to_owned(),
+        }),
+        None => Err(UnusableDate::NotADate {
+            created: text.to_owned(),
+        }),
     }
 }
 
@@ -227,23 +371,19 @@ pub fn plan(
             .as_ref()
             .and_then(|d| facts.created_of(d))
             .map(str::to_owned);
-        let entry = |decision, decided_by, reason: String| TagPlan {
+        let entry = |decision, reason: TagReason| TagPlan {
             tag: t.tag.clone(),
             digest: t.digest.clone(),
             created: created.clone(),
             decision,
-            decided_by,
+            decided_by: reason.decided_by(),
             reason,
         };
         if t.digest.is_none() {
-            let why = t.problem.as_deref().unwrap_or("unknown reason");
+            let problem = t.problem.clone();
             decided.insert(
                 &t.tag,
-                entry(
-                    Decision::Keep,
-                    DecidedBy::Unreadable,
-                    format!("kept: its manifest could not be read ({why})"),
-                ),
+                entry(Decision::Keep, TagReason::Unreadable { problem }),
             );
             continue;
         }
@@ -256,22 +396,9 @@ pub fn plan(
 
     let unreadable = facts.tags.iter().filter(|t| t.digest.is_none()).count();
     let refused = if facts.tags_may_be_incomplete {
-        Some(
-            "the registry's tag list may be incomplete, so a tag not seen here could still \
-             use an image: no image is deleted, only tags are removed"
-                .to_owned(),
-        )
+        Some(DeletesRefused::TagListIncomplete)
     } else if unreadable > 0 {
-        Some(format!(
-            "{unreadable} tag{} could not be read, so {} point at an image this plan would \
-             delete: no image is deleted, only tags are removed",
-            if unreadable == 1 { "" } else { "s" },
-            if unreadable == 1 {
-                "it could"
-            } else {
-                "they could"
-            },
-        ))
+        Some(DeletesRefused::UnreadableTags { count: unreadable })
     } else {
         None
     };
@@ -279,26 +406,17 @@ pub fn plan(
     // What the ordinary tags alone delete decides the referrer tags.
     let tentative = Fate::of(facts, decided.values(), refused.is_none());
     for (t, subject, scheme) in referrer_tags {
-        let what = scheme.describe();
-        let short = subject.short(12).to_owned();
-        let (decision, reason) = if tentative.deleted.contains(&subject) {
-            (
-                Decision::Remove,
-                format!("removed: {what} of image sha256:{short}…, which this plan deletes"),
-            )
+        let (decision, image) = if tentative.deleted.contains(&subject) {
+            (Decision::Remove, SubjectFate::Deleted)
         } else if tentative.kept.contains(&subject) {
-            (
-                Decision::Keep,
-                format!("kept: {what} of image sha256:{short}…, which stays"),
-            )
+            (Decision::Keep, SubjectFate::Stays)
         } else {
-            (
-                Decision::Keep,
-                format!(
-                    "kept: {what} of image sha256:{short}…, which no tag here points at; \
-                     left as it is"
-                ),
-            )
+            (Decision::Keep, SubjectFate::Untagged)
+        };
+        let reason = TagReason::FollowsImage {
+            scheme,
+            subject,
+            image,
         };
         decided.insert(
             &t.tag,
@@ -311,7 +429,7 @@ pub fn plan(
                     .and_then(|d| facts.created_of(d))
                     .map(str::to_owned),
                 decision,
-                decided_by: DecidedBy::FollowsImage,
+                decided_by: reason.decided_by(),
                 reason,
             },
         );
@@ -354,13 +472,15 @@ pub fn plan(
             continue;
         }
         let kept_because = if !kept.is_empty() {
-            format!("still tagged {}", kept.join(", "))
+            KeptBecause::StillTagged { tags: kept.clone() }
         } else if let Some(parent) = fate.kept_parent_of(facts, digest, &tags) {
             parent
         } else if let Some(refusal) = &refused {
-            format!("no image is deleted: {refusal}")
+            KeptBecause::DeletesRefused {
+                refusal: refusal.clone(),
+            }
         } else {
-            "kept by the plan".to_owned()
+            KeptBecause::KeptByPlan
         };
         tags_only.push(TagsOnly {
             digest: (*digest).clone(),
@@ -394,16 +514,10 @@ pub fn plan(
         }
     }
     if missing > 0 {
-        notes.push(format!(
-            "{missing} manifest{} to be deleted could not be read, so the bytes to reclaim \
-             may be more than shown",
-            if missing == 1 { "" } else { "s" }
-        ));
+        notes.push(PlanNote::UnreadableDeletions { count: missing });
     }
     if rules.removes_nothing() {
-        notes.push(
-            "these rules remove nothing: add a remove rule, or remove every other tag".into(),
-        );
+        notes.push(PlanNote::RemovesNothing);
     }
 
     Ok(CleanupPlan {
@@ -424,47 +538,39 @@ fn decide(
     t: &TagFacts,
     rules: &CleanupRules,
     rank: &BTreeMap<&str, usize>,
-    date: Result<i64, String>,
+    date: Result<i64, UnusableDate>,
     now: i64,
-    entry: impl Fn(Decision, DecidedBy, String) -> TagPlan,
+    entry: impl Fn(Decision, TagReason) -> TagPlan,
 ) -> TagPlan {
     if let Some(pattern) = rules.keep.iter().find(|p| p.matches(&t.tag)) {
-        return entry(
-            Decision::Keep,
-            DecidedBy::KeepPattern,
-            format!("kept: matches the keep pattern {pattern}"),
-        );
+        let pattern = pattern.clone();
+        return entry(Decision::Keep, TagReason::KeepPattern { pattern });
     }
-    if let Some(n) = rules.keep_newest {
-        let by = match rules.newest_by {
-            NewestBy::Created => "by creation date",
-            NewestBy::Version => "by version order",
-        };
+    if let Some(newest) = rules.keep_newest {
         match rank.get(t.tag.as_str()) {
-            Some(&r) if r <= n as usize => {
+            Some(&rank) if rank <= newest as usize => {
                 return entry(
                     Decision::Keep,
-                    DecidedBy::KeepNewest,
-                    format!("kept: no. {r} of the {n} newest {by}"),
+                    TagReason::KeepNewest {
+                        rank,
+                        newest,
+                        by: rules.newest_by,
+                    },
                 )
             }
+            // Unranked by date: the date is unusable.
             None if rules.newest_by == NewestBy::Created => {
-                let why = date.as_ref().err().cloned().unwrap_or_default();
-                return entry(
-                    Decision::Keep,
-                    DecidedBy::UnknownDate,
-                    format!("kept: {why}, so it cannot be ranked among the {n} newest"),
-                );
+                if let Err(date) = &date {
+                    let date = date.clone();
+                    return entry(Decision::Keep, TagReason::UnknownDate { date, newest });
+                }
             }
             _ => {}
         }
     }
     if let Some(pattern) = rules.remove.iter().find(|p| p.matches(&t.tag)) {
-        return entry(
-            Decision::Remove,
-            DecidedBy::RemovePattern,
-            format!("removed: matches the remove pattern {pattern}"),
-        );
+        let pattern = pattern.clone();
+        return entry(Decision::Remove, TagReason::RemovePattern { pattern });
     }
     let mut unknown_age = None;
     if let Some(days) = rules.remove_older_than_days {
@@ -472,14 +578,13 @@ fn decide(
             Ok(created) => {
                 let age = now.saturating_sub(*created);
                 if age > i64::from(days) * DAY {
-                    let text = chrono_free_date(*created);
                     return entry(
                         Decision::Remove,
-                        DecidedBy::OlderThan,
-                        format!(
-                            "removed: created {text}, {} days ago, more than {days} days",
-                            age / DAY
-                        ),
+                        TagReason::OlderThan {
+                            created: *created,
+                            age_days: age / DAY,
+                            days,
+                        },
                     );
                 }
             }
@@ -487,21 +592,8 @@ fn decide(
         }
     }
     match rules.others {
-        Others::Keep => entry(
-            Decision::Keep,
-            DecidedBy::Others,
-            match unknown_age {
-                Some(why) => format!(
-                    "kept: {why}, so the age rule cannot remove it, and no other rule removes it"
-                ),
-                None => "kept: no rule removes it".to_owned(),
-            },
-        ),
-        Others::Remove => entry(
-            Decision::Remove,
-            DecidedBy::Others,
-            "removed: no keep rule protects it, and every other tag is removed".to_owned(),
-        ),
+        Others::Keep => entry(Decision::Keep, TagReason::NoRuleRemoves { unknown_age }),
+        Others::Remove => entry(Decision::Remove, TagReason::OthersRemoved),
     }
 }
 
@@ -541,34 +633,25 @@ impl Fate {
         Fate { kept, deleted }
     }
 
-    /// "listed by the kept multi-arch image sha256:… (tags a, b)", when a kept index
-    /// lists `digest`.
+    /// The kept multi-arch image that lists `digest`, with its kept tags, if any.
     fn kept_parent_of(
         &self,
         facts: &CleanupFacts,
         digest: &Digest,
         tags: &[TagPlan],
-    ) -> Option<String> {
+    ) -> Option<KeptBecause> {
         let parent = facts
             .images
             .values()
             .find(|image| self.kept.contains(&image.digest) && image.children.contains(digest))?;
-        let parent_tags: Vec<&str> = tags
+        let tags = tags
             .iter()
             .filter(|t| t.decision == Decision::Keep && t.digest.as_ref() == Some(&parent.digest))
-            .map(|t| t.tag.as_str())
+            .map(|t| t.tag.clone())
             .collect();
-        Some(if parent_tags.is_empty() {
-            format!(
-                "listed by the kept multi-arch image sha256:{}…",
-                parent.digest.short(12)
-            )
-        } else {
-            format!(
-                "listed by the kept multi-arch image sha256:{}… ({})",
-                parent.digest.short(12),
-                parent_tags.join(", ")
-            )
+        Some(KeptBecause::ListedByKeptIndex {
+            index: parent.digest.clone(),
+            tags,
         })
     }
 }
@@ -592,19 +675,8 @@ fn descendants(facts: &CleanupFacts, digest: &Digest) -> Vec<Digest> {
     out
 }
 
-impl ReferrerTagScheme {
-    fn describe(self) -> &'static str {
-        match self {
-            ReferrerTagScheme::Fallback => "referrers index",
-            ReferrerTagScheme::CosignSignature => "signature",
-            ReferrerTagScheme::CosignAttestation => "attestation",
-            ReferrerTagScheme::CosignSbom => "SBOM",
-        }
-    }
-}
-
 /// `2026-01-15 10:00 UTC` from seconds since 1970.
-fn chrono_free_date(seconds: i64) -> String {
+pub fn chrono_free_date(seconds: i64) -> String {
     let days = seconds.div_euclid(DAY);
     let rest = seconds.rem_euclid(DAY);
     let (y, m, d) = civil_from_days(days);

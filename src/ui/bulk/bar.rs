@@ -70,7 +70,7 @@ pub fn BulkBar(
             selected
                 .iter()
                 .find_map(|tag| Tag::parse(&apply_pattern(&pattern, tag)).err())
-                .map(|e| e.to_string())
+                .map(|e| wording::name_error(&e))
         })
     };
     let context = StoredValue::new((registry, repository));

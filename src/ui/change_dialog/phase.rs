@@ -106,12 +106,16 @@ pub(super) fn ValidatedInput(
 
 pub(super) fn tag_problem(input: &str) -> Option<String> {
     (!input.is_empty())
-        .then(|| Tag::parse(input).err().map(|e| e.to_string()))
+        .then(|| Tag::parse(input).err().map(|e| wording::name_error(&e)))
         .flatten()
 }
 
 pub(super) fn repository_problem(input: &str) -> Option<String> {
     (!input.is_empty())
-        .then(|| Repository::parse(input).err().map(|e| e.to_string()))
+        .then(|| {
+            Repository::parse(input)
+                .err()
+                .map(|e| wording::name_error(&e))
+        })
         .flatten()
 }

@@ -12,7 +12,7 @@ use super::plan_view::totals;
 use crate::model::format::human_size;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::cleanup::{csv_cell, garbage_collection_advice, CleanupOutcome, CleanupPlan};
+use crate::oci::cleanup::{csv_cell, CleanupOutcome, CleanupPlan};
 use crate::oci::names::Digest;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
@@ -233,7 +233,7 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
         plans
             .iter()
             .filter(|p| !p.delete_images.is_empty())
-            .map(|p| (p.repository.clone(), garbage_collection_advice(p)))
+            .map(|p| (p.repository.clone(), wording::garbage_collection_advice(p)))
             .collect::<Vec<_>>()
     });
     let several = context.with_value(|(_, plans)| plans.len() > 1);

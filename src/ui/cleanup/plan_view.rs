@@ -8,6 +8,7 @@ use super::download::DownloadLink;
 use crate::model::format::{human_size, short_timestamp};
 use crate::oci::cleanup::{plan_csv, plan_json, CleanupPlan, Decision};
 use crate::ui::browser;
+use crate::wording;
 
 /// The address key of the table filter: `remove`, `keep`, or absent for all.
 const SHOW_SETTING: &str = "show";
@@ -160,8 +161,11 @@ pub fn PlanView(
 #[component]
 fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> impl IntoView {
     let repository = plan.repository.clone();
-    let refusal = plan.image_deletes_refused.clone();
-    let notes = plan.notes.clone();
+    let refusal = plan
+        .image_deletes_refused
+        .as_ref()
+        .map(wording::deletes_refused);
+    let notes: Vec<String> = plan.notes.iter().map(wording::plan_note).collect();
     let rows = StoredValue::new(plan.tags.clone());
     let visible = move || {
         rows.with_value(|rows| {
@@ -201,7 +205,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                                 <tr class=class data-tag=t.tag.clone()>
                                     <td><code>{t.tag.clone()}</code></td>
                                     <td class="decision">{decision}</td>
-                                    <td>{t.reason.clone()}</td>
+                                    <td>{wording::tag_reason(&t.reason)}</td>
                                     <td><code>{t.digest.as_ref().map(|d| format!("{}…", d.short(12)))}</code></td>
                                     <td>{t.created.as_deref().map(short_timestamp)}</td>
                                 </tr>
@@ -248,7 +252,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                             .map(|image| view! {
                                 <li data-digest=image.digest.to_string()>
                                     <code>{format!("{}…", image.digest.short(12))}</code>
-                                    {format!(" loses {}; kept because {}", image.removed_tags.join(", "), image.kept_because)}
+                                    {format!(" loses {}; kept because {}", image.removed_tags.join(", "), wording::kept_because(&image.kept_because))}
                                 </li>
                             })
                             .collect_view()}

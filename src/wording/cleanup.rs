@@ -1,0 +1,188 @@
+//! Why the clean-up plan keeps or removes a tag, in the words the plan view and the
+//! downloaded CSV and JSON show.
+
+use crate::model::format::{human_size, short_timestamp};
+use crate::oci::cleanup::plan::{
+    chrono_free_date, CleanupPlan, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason,
+    UnusableDate,
+};
+use crate::oci::cleanup::NewestBy;
+use crate::oci::referrers::ReferrerTagScheme;
+
+/// "kept: …" or "removed: …", with what the deciding rule saw.
+pub fn tag_reason(reason: &TagReason) -> String {
+    match reason {
+        TagReason::Unreadable { problem } => format!(
+            "kept: its manifest could not be read ({})",
+            problem.as_deref().unwrap_or("unknown reason")
+        ),
+        TagReason::KeepPattern { pattern } => format!("kept: matches the keep pattern {pattern}"),
+        TagReason::KeepNewest { rank, newest, by } => {
+            let by = match by {
+                NewestBy::Created => "by creation date",
+                NewestBy::Version => "by version order",
+            };
+            format!("kept: no. {rank} of the {newest} newest {by}")
+        }
+        TagReason::UnknownDate { date, newest } => format!(
+            "kept: {}, so it cannot be ranked among the {newest} newest",
+            unusable_date(date)
+        ),
+        TagReason::RemovePattern { pattern } => {
+            format!("removed: matches the remove pattern {pattern}")
+        }
+        TagReason::OlderThan {
+            created,
+            age_days,
+            days,
+        } => format!(
+            "removed: created {}, {age_days} days ago, more than {days} days",
+            chrono_free_date(*created)
+        ),
+        TagReason::NoRuleRemoves { unknown_age: None } => "kept: no rule removes it".into(),
+        TagReason::NoRuleRemoves {
+            unknown_age: Some(date),
+        } => format!(
+            "kept: {}, so the age rule cannot remove it, and no other rule removes it",
+            unusable_date(date)
+        ),
+        TagReason::OthersRemoved => {
+            "removed: no keep rule protects it, and every other tag is removed".into()
+        }
+        TagReason::FollowsImage {
+            scheme,
+            subject,
+            image,
+        } => {
+            let what = referrer_kind(*scheme);
+            let short = subject.short(12);
+            match image {
+                SubjectFate::Deleted => {
+                    format!("removed: {what} of image sha256:{short}…, which this plan deletes")
+                }
+                SubjectFate::Stays => format!("kept: {what} of image sha256:{short}…, which stays"),
+                SubjectFate::Untagged => format!(
+                    "kept: {what} of image sha256:{short}…, which no tag here points at; \
+                     left as it is"
+                ),
+            }
+        }
+    }
+}
+
+/// Why an image stays although tags of it go ("still tagged latest").
+pub fn kept_because(kept: &KeptBecause) -> String {
+    match kept {
+        KeptBecause::StillTagged { tags } => format!("still tagged {}", tags.join(", ")),
+        KeptBecause::ListedByKeptIndex { index, tags } if tags.is_empty() => format!(
+            "listed by the kept multi-arch image sha256:{}…",
+            index.short(12)
+        ),
+        KeptBecause::ListedByKeptIndex { index, tags } => format!(
+            "listed by the kept multi-arch image sha256:{}… ({})",
+            index.short(12),
+            tags.join(", ")
+        ),
+        KeptBecause::DeletesRefused { refusal } => {
+            format!("no image is deleted: {}", deletes_refused(refusal))
+        }
+        KeptBecause::KeptByPlan => "kept by the plan".into(),
+    }
+}
+
+/// Why the plan deletes no image and only removes tags.
+pub fn deletes_refused(refusal: &DeletesRefused) -> String {
+    match refusal {
+        DeletesRefused::TagListIncomplete => {
+            "the registry's tag list may be incomplete, so a tag not seen here could still \
+             use an image: no image is deleted, only tags are removed"
+                .into()
+        }
+        DeletesRefused::UnreadableTags { count } => format!(
+            "{count} tag{} could not be read, so {} point at an image this plan would \
+             delete: no image is deleted, only tags are removed",
+            if *count == 1 { "" } else { "s" },
+            if *count == 1 {
+                "it could"
+            } else {
+                "they could"
+            },
+        ),
+    }
+}
+
+/// A note below the plan.
+pub fn plan_note(note: &PlanNote) -> String {
+    match note {
+        PlanNote::UnreadableDeletions { count } => format!(
+            "{count} manifest{} to be deleted could not be read, so the bytes to reclaim \
+             may be more than shown",
+            if *count == 1 { "" } else { "s" }
+        ),
+        PlanNote::RemovesNothing => {
+            "these rules remove nothing: add a remove rule, or remove every other tag".into()
+        }
+    }
+}
+
+fn unusable_date(date: &UnusableDate) -> String {
+    match date {
+        UnusableDate::Unknown => "its creation date is unknown".into(),
+        UnusableDate::Placeholder { created } => format!(
+            "its creation date {} is a placeholder (reproducible builds write such dates)",
+            short_timestamp(created)
+        ),
+        // The registry wrote it: only its start is quoted.
+        UnusableDate::NotADate { created } => format!(
+            "its creation date {:?} is not a date",
+            created.chars().take(40).collect::<String>()
+        ),
+    }
+}
+
+fn referrer_kind(scheme: ReferrerTagScheme) -> &'static str {
+    match scheme {
+        ReferrerTagScheme::Fallback => "referrers index",
+        ReferrerTagScheme::CosignSignature => "signature",
+        ReferrerTagScheme::CosignAttestation => "attestation",
+        ReferrerTagScheme::CosignSbom => "SBOM",
+    }
+}
+
+/// Why the disk does not shrink right after the deletes, and what to run, in plain
+/// sentences for the plan and the report. Registries only unlink what is deleted;
+/// space comes back when garbage collection runs (see DOMAIN.md, "Deleting").
+pub fn garbage_collection_advice(plan: &CleanupPlan) -> Vec<String> {
+    let mut advice = Vec::new();
+    if plan.delete_images.is_empty() {
+        advice.push(
+            "This plan deletes no image, so garbage collection frees nothing because of it: \
+             removing a tag leaves its image stored."
+                .to_owned(),
+        );
+        return advice;
+    }
+    advice.push(format!(
+        "Deleting images does not free disk space by itself: the registry frees it when its \
+         garbage collection runs. After these deletes it can free up to {} ({} blob{}); layers \
+         that other repositories also use stay.",
+        human_size(plan.reclaimable_bytes),
+        plan.reclaimable_blobs,
+        if plan.reclaimable_blobs == 1 { "" } else { "s" },
+    ));
+    advice.push(
+        "With distribution (registry:2), stop the registry or make it read-only, then run \
+         `registry garbage-collect --dry-run /etc/docker/registry/config.yml` to see what \
+         it would remove, and the same without --dry-run to remove it (in a container: \
+         `docker exec <container> registry garbage-collect /etc/docker/registry/config.yml`)."
+            .to_owned(),
+    );
+    advice.push(
+        "`--delete-untagged` also removes every manifest no tag points at. Some versions \
+         count the platforms of a multi-arch image as untagged and remove them, breaking \
+         that image: use it only when the repository has no multi-arch images, or your \
+         version is known to keep them."
+            .to_owned(),
+    );
+    advice
+}
