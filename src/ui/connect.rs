@@ -1,9 +1,12 @@
 //! Choosing a registry and checking that this page can talk to it. When `/v2/`
 //! fails, the user is told which case it is and what to change.
 
-use gloo_net::http::Request;
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use crate::model::registry_address::{
     cors_config_snippet, normalize_registry_address, remember, same_origin_proxy_snippet,
@@ -34,18 +37,42 @@ struct RuntimeConfig {
     trusted_realms: Vec<String>,
 }
 
+thread_local! {
+    /// The request for `config.json` that [`start_reading_config`] sent.
+    static CONFIG_REQUEST: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+}
+
+/// Asks for `config.json` now, before the first render (called from `main`): the
+/// views need the registry's address before they can send anything, and rendering the
+/// header first cost about 40 ms of the first digest. Same request mode as the page's
+/// preload of the file, so the browser answers it from that.
+pub fn start_reading_config() {
+    if let Some(window) = web_sys::window() {
+        let sent = window.fetch_with_str("config.json");
+        CONFIG_REQUEST.with(|request| *request.borrow_mut() = Some(sent));
+    }
+}
+
+async fn read_config() -> Option<RuntimeConfig> {
+    let sent = CONFIG_REQUEST
+        .with(|request| request.borrow_mut().take())
+        .or_else(|| web_sys::window().map(|window| window.fetch_with_str("config.json")))?;
+    let response: web_sys::Response = JsFuture::from(sent).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// The registry when the address names none: `config.json` beside index.html (one
 /// bundle serves any deployment), else this page's origin (behind the registry's proxy).
 /// Also hands the trusted token realms to the sign-in, before any registry is asked.
 pub async fn default_registry() -> (String, &'static str) {
-    let configured = async {
-        let response = Request::get("config.json").send().await.ok()?;
-        if !response.ok() {
-            return None;
-        }
-        response.json::<RuntimeConfig>().await.ok()
-    };
-    let config = configured.await.unwrap_or_default();
+    let config = read_config().await.unwrap_or_default();
     net::set_trusted_realms(config.trusted_realms);
     match config.registry.filter(|r| !r.trim().is_empty()) {
         Some(registry) => (registry, "config.json"),

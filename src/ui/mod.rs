@@ -6,7 +6,7 @@ mod bulk;
 mod catalog;
 mod change_dialog;
 mod cleanup;
-mod connect;
+pub mod connect;
 mod copy;
 mod error_view;
 mod find_digest;

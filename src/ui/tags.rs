@@ -184,9 +184,14 @@ impl AnswerBatcher {
     }
 
     fn schedule(&self) {
+        if self.data.digests.with_untracked(HashMap::is_empty) {
+            // A user waits for the first digest, not for the thousandth: the first
+            // answers show now, ahead of the next tag-list page's re-sort.
+            self.flush();
+            return;
+        }
         if !self.scheduled.replace(true) {
-            // A user waits for the first digest, not for the thousandth: after a quiet
-            // spell the answer shows at once.
+            // After a quiet spell an answer shows at once.
             let wait = self.last_flush.get() + BATCH_SPACING_MS - js_sys::Date::now();
             let delay = Duration::from_millis(wait.clamp(0.0, BATCH_SPACING_MS) as u64);
             let batcher = self.clone();
