@@ -9,8 +9,8 @@ use tagdeck::oci::changes::{
     ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
 };
 use tagdeck::oci::cleanup::{
-    DeletesRefused, KeptBecause, NewestBy, PlanNote, SubjectFate, TagPattern, TagReason,
-    UnusableDate,
+    CleanupDefaults, CleanupRules, DeletesRefused, KeptBecause, NewestBy, NumberField, Others,
+    PatternList, PlanNote, RulesError, SubjectFate, TagPattern, TagReason, UnusableDate,
 };
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
@@ -1059,5 +1059,164 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
         wording::plan_note(&PlanNote::UnreadableDeletions { count: 2 }),
         "2 manifests to be deleted could not be read, so the bytes to reclaim may be more \
          than shown"
+    );
+}
+
+/// The kind of a refusal of clean-up rules; the match fails to compile when a kind
+/// is added and not listed here.
+fn rules_error_kind(error: &RulesError) -> &'static str {
+    match error {
+        RulesError::EmptyPattern => "empty pattern",
+        RulesError::PatternTooLong { .. } => "long pattern",
+        RulesError::PatternCharacter { .. } => "pattern character",
+        RulesError::KeepNoneNewest => "keep none",
+        RulesError::KeepTooManyNewest { .. } => "keep too many",
+        RulesError::NoDays => "no days",
+        RulesError::TooManyDays { .. } => "too many days",
+        RulesError::TooManyPatterns { .. } => "too many patterns",
+        RulesError::RemovesEveryTag => "removes every tag",
+        RulesError::NotAnObject => "not an object",
+        RulesError::JsonNotWholeNumber { .. } => "json number",
+        RulesError::JsonField { .. } => "json field",
+        RulesError::Json { .. } => "json",
+        RulesError::AddressNotWholeNumber { .. } => "address number",
+        RulesError::AddressNewestBy { .. } => "address newestBy",
+        RulesError::AddressOthers { .. } => "address others",
+        RulesError::FieldNotWholeNumber { .. } => "field number",
+        RulesError::ConfigNotAnObject => "config not an object",
+        RulesError::ConfigNamespace { .. } => "config namespace",
+        RulesError::ConfigRules { .. } => "config rules",
+        RulesError::ConfigTwice { .. } => "config twice",
+    }
+}
+
+/// One of each refusal, as the rules' own checks make it where they can, with what
+/// its sentence must name.
+fn every_rules_error() -> Vec<(RulesError, &'static str)> {
+    let json = |value: serde_json::Value| CleanupRules::from_json(&value).unwrap_err();
+    let query = |query: &str| CleanupRules::from_query(query).unwrap_err();
+    let config = |value: serde_json::Value| CleanupDefaults::from_json(&value).unwrap_err();
+    let many: Vec<String> = (0..51).map(|i| format!("v{i}")).collect();
+    vec![
+        (TagPattern::parse("").unwrap_err(), "empty"),
+        (
+            TagPattern::parse(&"x".repeat(129)).unwrap_err(),
+            "xxxxxxxxxx",
+        ),
+        (TagPattern::parse("v1/*").unwrap_err(), "\"v1/*\""),
+        (json(serde_json::json!({"keepNewest": 0})), "keep newest"),
+        (
+            json(serde_json::json!({"keepNewest": 2_000_000})),
+            "2000000",
+        ),
+        (
+            json(serde_json::json!({"removeOlderThanDays": 0})),
+            "remove older than",
+        ),
+        (
+            json(serde_json::json!({"removeOlderThanDays": 40000})),
+            "40000",
+        ),
+        (
+            json(serde_json::json!({"remove": many})),
+            "51 remove patterns",
+        ),
+        (json(serde_json::json!({"others": "remove"})), "keep rule"),
+        (json(serde_json::json!([1])), "object"),
+        (json(serde_json::json!({"keepNewest": "ten"})), "\"ten\""),
+        (json(serde_json::json!({"keepNewst": 3})), "keepNewst"),
+        (
+            RulesError::Json {
+                error: "trailing characters".into(),
+            },
+            "trailing characters",
+        ),
+        (query("olderThanDays=soon"), "olderThanDays=\"soon\""),
+        (query("newestBy=size"), "\"size\""),
+        (query("others=archive"), "\"archive\""),
+        (
+            RulesError::FieldNotWholeNumber {
+                field: NumberField::RemoveOlderThan,
+                text: "a week".into(),
+            },
+            "\"a week\"",
+        ),
+        (config(serde_json::json!([1])), "config.json"),
+        (config(serde_json::json!({"Team": {}})), "\"Team\""),
+        (
+            config(serde_json::json!({"team": {"keepNewest": 0}})),
+            "\"team\"",
+        ),
+        (
+            config(serde_json::json!({"team": {}, "team/": {}})),
+            "twice",
+        ),
+    ]
+}
+
+#[test]
+fn every_refusal_of_clean_up_rules_reads_as_a_sentence_naming_the_input() {
+    let errors = every_rules_error();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (error, names) in &errors {
+        let sentence = wording::rules_error(error);
+        assert!(sentence.contains(names), "{sentence:?} names {names:?}");
+        // RulesError's Display is the same sentence, so every screen reads the same.
+        assert_eq!(error.to_string(), sentence);
+        kinds.insert(rules_error_kind(error));
+    }
+    assert_eq!(
+        kinds.len(),
+        errors.len(),
+        "each case is another kind: {kinds:?}"
+    );
+}
+
+#[test]
+fn key_sentences_of_refused_clean_up_rules() {
+    // tests/e2e/cleanup.spec.mjs asserts this one next to the form's field.
+    assert_eq!(
+        wording::rules_error(&RulesError::KeepNoneNewest),
+        "keep newest must be at least 1; to not use the rule, leave it empty"
+    );
+    assert_eq!(
+        wording::rules_error(&RulesError::TooManyDays {
+            days: 40_000,
+            max: 36_500
+        }),
+        "remove older than 40000 days is more than 36500 days (100 years)"
+    );
+    assert_eq!(
+        wording::rules_error(&RulesError::TooManyPatterns {
+            list: PatternList::Keep,
+            count: 51,
+            max: 50
+        }),
+        "51 keep patterns are more than 50; combine them with '*'"
+    );
+    assert_eq!(
+        wording::rules_error(&RulesError::FieldNotWholeNumber {
+            field: NumberField::KeepNewest,
+            text: "ten".into()
+        }),
+        "keep newest \"ten\" is not a whole number; write it as digits, such as 10, or leave it empty"
+    );
+    assert_eq!(
+        wording::rules_error(&CleanupRules::from_query("keepNewest=ten").unwrap_err()),
+        "keepNewest=\"ten\" in the address is not a whole number; write it as digits, such as keepNewest=10"
+    );
+    let combination = CleanupRules {
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    assert!(wording::rules_error(&combination.validate().unwrap_err())
+        .contains("without a keep rule would remove every tag"));
+    // A pattern refused inside config.json says where, then what.
+    assert_eq!(
+        wording::rules_error(
+            &CleanupDefaults::from_json(&serde_json::json!({"team": {"keep": [""]}})).unwrap_err()
+        ),
+        "config.json cleanup \"team\": clean-up rules, keep: a tag pattern is empty; \
+         write one such as v* or release-*, or remove it"
     );
 }
