@@ -15,8 +15,10 @@ use tagdeck::oci::cleanup::{
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
+use tagdeck::oci::manifest::{Manifest, ManifestError};
+use tagdeck::oci::media::MAX_MANIFEST_BYTES;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
-use tagdeck::oci::pagination::LinkError;
+use tagdeck::oci::pagination::{next_page_url, resolve, LinkError, LinkFault};
 use tagdeck::oci::recovery::RegistryNow;
 use tagdeck::oci::referrers::{ReferrerTagScheme, ReferrerWarning};
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
@@ -734,7 +736,7 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
         },
         MalformedReason::NextPageLink(LinkError::OtherOrigin("http://elsewhere/v2/".into())),
         MalformedReason::NoUploadLocation,
-        MalformedReason::BadUploadLocation(LinkError::Malformed("missing '>'".into())),
+        MalformedReason::BadUploadLocation(LinkError::Malformed(LinkFault::MissingClose)),
         MalformedReason::UploadElsewhere {
             location: "http://elsewhere/upload/1".into(),
         },
@@ -1219,4 +1221,86 @@ fn key_sentences_of_refused_clean_up_rules() {
         "config.json cleanup \"team\": clean-up rules, keep: a tag pattern is empty; \
          write one such as v* or release-*, or remove it"
     );
+}
+
+/// The kind of a Link header's fault; the match fails to compile when a kind is
+/// added and not listed here.
+fn link_fault_kind(fault: &LinkFault) -> &'static str {
+    match fault {
+        LinkFault::ExpectedOpen { .. } => "no '<'",
+        LinkFault::MissingClose => "no '>'",
+        LinkFault::Unexpected { .. } => "unexpected",
+        LinkFault::EmptyParameter => "empty parameter",
+        LinkFault::UnterminatedQuote => "unterminated quote",
+        LinkFault::BaseNotAbsolute { .. } => "relative base",
+    }
+}
+
+#[test]
+fn every_link_that_is_not_followed_says_why_naming_the_text_at_fault() {
+    const BASE: &str = "http://r.example/v2/_catalog";
+    let link = |header: &str| next_page_url(header, BASE).unwrap_err();
+    let cases = [
+        (link("/v2/x; rel=next"), "\"/v2/x; rel=next\""),
+        (link("<unterminated; rel=next"), "'>'"),
+        (link("<a> junk"), "\"junk\""),
+        (link("<a>; =x"), "parameter"),
+        (link(r#"<a>; rel="open"#), "quoted"),
+        (resolve("v2/relative", "x").unwrap_err(), "\"v2/relative\""),
+        (
+            link(r#"<http://elsewhere.example/v2/_catalog?last=b>; rel="next""#),
+            "http://elsewhere.example/v2/_catalog?last=b",
+        ),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for (error, names) in &cases {
+        let sentence = wording::link_error(error);
+        assert!(sentence.contains(names), "{sentence:?} names {names:?}");
+        assert_eq!(error.to_string(), sentence);
+        kinds.insert(match error {
+            LinkError::Malformed(fault) => link_fault_kind(fault),
+            LinkError::OtherOrigin(_) => "other origin",
+        });
+    }
+    assert_eq!(kinds.len(), cases.len(), "{kinds:?}");
+    assert_eq!(
+        wording::link_error(&LinkError::Malformed(LinkFault::MissingClose)),
+        "Link header is malformed: missing '>'"
+    );
+    assert_eq!(
+        wording::link_error(&LinkError::OtherOrigin("http://evil/v2/".into())),
+        "next page link points at another server (http://evil/v2/); refusing to follow it"
+    );
+    // Inside a registry failure and a referrers warning, the same words.
+    assert_eq!(
+        wording::malformed(&MalformedReason::BadUploadLocation(LinkError::Malformed(
+            LinkFault::EmptyParameter
+        ))),
+        "the upload location is not usable: Link header is malformed: empty link parameter"
+    );
+    assert!(
+        wording::referrer_warning(&ReferrerWarning::LinkNotFollowed(LinkError::OtherOrigin(
+            "http://evil/v2/".into()
+        )))
+        .ends_with("another server (http://evil/v2/); refusing to follow it")
+    );
+}
+
+#[test]
+fn a_refused_manifest_says_why() {
+    let not_json = Manifest::parse(b"not json".to_vec(), None).unwrap_err();
+    let ManifestError::Malformed(reader) = &not_json else {
+        panic!("{not_json:?}");
+    };
+    assert_eq!(
+        wording::manifest_error(&not_json),
+        format!("the manifest is not valid JSON of the expected shape: {reader}")
+    );
+    assert_eq!(not_json.to_string(), wording::manifest_error(&not_json));
+    let too_large = Manifest::parse(vec![b' '; MAX_MANIFEST_BYTES + 1], None).unwrap_err();
+    assert_eq!(
+        wording::manifest_error(&too_large),
+        "the manifest is 4194305 bytes; registries need only accept 4 MiB"
+    );
+    assert_eq!(too_large.to_string(), wording::manifest_error(&too_large));
 }

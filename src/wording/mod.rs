@@ -23,7 +23,7 @@ pub use find_digest::find_gap;
 pub use names::{name_error, name_rule};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
-pub use registry::{error, malformed};
+pub use registry::{error, link_error, malformed, manifest_error};
 pub use undo::undo_failed;
 
 /// A failure told to a person.
