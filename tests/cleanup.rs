@@ -15,10 +15,11 @@ use tagdeck::oci::cleanup::{
     TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
-use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::error::{Attempt, RegistryError};
+use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
-use tagdeck::wording::{deletes_refused, garbage_collection_advice, kept_because};
+use tagdeck::wording::{self, deletes_refused, garbage_collection_advice, kept_because};
 
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {
@@ -461,7 +462,14 @@ fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
     facts.tags.push(TagFacts {
         tag: "broken".into(),
         digest: None,
-        problem: Some("HTTP 500".into()),
+        problem: Some(RegistryError::Server {
+            attempt: Attempt {
+                method: Method::Get,
+                url: "http://registry.test/v2/app/manifests/broken".into(),
+            },
+            status: 500,
+            errors: vec![],
+        }),
     });
     let rules = CleanupRules {
         remove: vec![pat("*")],
@@ -471,13 +479,18 @@ fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
     assert_eq!(removed(&plan), ["a"]);
     assert_eq!(
         reason(&plan, "broken"),
-        "kept: its manifest could not be read (HTTP 500)"
+        "kept: its manifest could not be read \
+         (GET http://registry.test/v2/app/manifests/broken: registry error (HTTP 500))"
     );
     assert!(plan.delete_images.is_empty());
     assert!(
         deletes_refused(plan.image_deletes_refused.as_ref().unwrap())
             .contains("1 tag could not be read")
     );
+    // The failure stays data in the JSON (read back whole) and words in the CSV.
+    let back: CleanupPlan = serde_json::from_str(&plan_json(&plan)).unwrap();
+    assert_eq!(back, plan);
+    assert!(plan_csv(&plan).contains("registry error (HTTP 500)"));
 }
 
 #[test]
@@ -870,12 +883,13 @@ fn an_unreadable_tag_and_a_cancelled_gather() {
     let facts = block_on(client.cleanup_facts(&repository, 4, |_| {}, || false)).unwrap();
     let broken = facts.tags.iter().find(|t| t.tag == "broken").unwrap();
     assert!(broken.digest.is_none());
+    let problem = broken.problem.as_ref().unwrap();
     assert!(
-        broken
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("unreadable answer"),
+        matches!(problem, RegistryError::Malformed { .. }),
+        "{broken:?}"
+    );
+    assert!(
+        wording::error(problem).detail.contains("unreadable answer"),
         "{broken:?}"
     );
 

@@ -827,9 +827,9 @@ fn every_tag_reason() -> Vec<(TagReason, &'static str)> {
     let all = vec![
         (
             TagReason::Unreadable {
-                problem: Some("HTTP 500".into()),
+                problem: Some(server_error()),
             },
-            "(HTTP 500)",
+            "(GET http://r/v2/app/manifests/1.0: registry error (HTTP 500))",
         ),
         (TagReason::Unreadable { problem: None }, "unknown reason"),
         (

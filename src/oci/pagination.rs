@@ -1,12 +1,14 @@
 //! Paging of `/v2/_catalog` and `/tags/list`: the `Link: <url>; rel="next"` header.
 //! distribution 2.8 ignores `n`/`last` for tags and sends no Link; others page.
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Why a Link header (or a Location resolved the same way) was not followed
 /// (`crate::wording::link_error` says it).
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 #[error("{}", crate::wording::link_error(self))]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LinkError {
     /// The header does not parse.
     Malformed(LinkFault),
@@ -15,7 +17,8 @@ pub enum LinkError {
 }
 
 /// Where a Link header breaks its grammar (RFC 8288), with the text at fault.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LinkFault {
     /// A link does not start with '<'; `at` is the rest of the header from there.
     ExpectedOpen { at: String },

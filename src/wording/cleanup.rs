@@ -98,9 +98,14 @@ pub fn rules_error(error: &RulesError) -> String {
 /// "kept: …" or "removed: …", with what the deciding rule saw.
 pub fn tag_reason(reason: &TagReason) -> String {
     match reason {
-        TagReason::Unreadable { problem } => format!(
+        TagReason::Unreadable { problem: None } => {
+            "kept: its manifest could not be read (unknown reason)".into()
+        }
+        TagReason::Unreadable {
+            problem: Some(problem),
+        } => format!(
             "kept: its manifest could not be read ({})",
-            problem.as_deref().unwrap_or("unknown reason")
+            super::error(problem).detail
         ),
         TagReason::KeepPattern { pattern } => format!("kept: matches the keep pattern {pattern}"),
         TagReason::KeepNewest { rank, newest, by } => {
