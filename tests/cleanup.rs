@@ -15,10 +15,11 @@ use tagdeck::oci::cleanup::{
     TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
-use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::error::{Attempt, RegistryError};
+use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
-use tagdeck::wording::{deletes_refused, garbage_collection_advice, kept_because};
+use tagdeck::wording::{self, deletes_refused, garbage_collection_advice, kept_because};
 
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {
@@ -105,6 +106,27 @@ impl Facts {
             digest: Some(d(image)),
             problem: None,
         });
+        self
+    }
+
+    /// An image and a tag of the same name pointing at it.
+    fn tagged(self, name: &str, created: Option<&str>, blobs: &[(&str, u64)]) -> Self {
+        self.image(name, created, blobs).tag(name, name)
+    }
+
+    /// A tag whose manifest could not be read, for `problem`.
+    fn unreadable(mut self, tag: &str, problem: RegistryError) -> Self {
+        self.0.tags.push(TagFacts {
+            tag: tag.into(),
+            digest: None,
+            problem: Some(problem),
+        });
+        self
+    }
+
+    /// The registry's tag list may lack pages.
+    fn incomplete(mut self) -> Self {
+        self.0.tags_may_be_incomplete = true;
         self
     }
 
@@ -296,16 +318,11 @@ fn keep_newest_by_version_order() {
 #[test]
 fn age_rule_removes_old_and_never_unknown_dates() {
     let facts = Facts::default()
-        .image("old", Some(&days_ago(45)), &[])
-        .image("young", Some(&days_ago(29)), &[])
-        .image("unknown", None, &[])
-        .image("epoch", Some("1970-01-01T00:00:00Z"), &[])
-        .image("garbage", Some("last tuesday"), &[])
-        .tag("old", "old")
-        .tag("young", "young")
-        .tag("unknown", "unknown")
-        .tag("epoch", "epoch")
-        .tag("garbage", "garbage")
+        .tagged("old", Some(&days_ago(45)), &[])
+        .tagged("young", Some(&days_ago(29)), &[])
+        .tagged("unknown", None, &[])
+        .tagged("epoch", Some("1970-01-01T00:00:00Z"), &[])
+        .tagged("garbage", Some("last tuesday"), &[])
         .done();
     let rules = CleanupRules {
         remove_older_than_days: Some(30),
@@ -340,12 +357,9 @@ fn age_rule_removes_old_and_never_unknown_dates() {
 #[test]
 fn unknown_dates_are_kept_by_keep_newest_by_date() {
     let facts = Facts::default()
-        .image("a", Some(&days_ago(1)), &[])
-        .image("b", Some(&days_ago(2)), &[])
-        .image("c", None, &[])
-        .tag("a", "a")
-        .tag("b", "b")
-        .tag("c", "c")
+        .tagged("a", Some(&days_ago(1)), &[])
+        .tagged("b", Some(&days_ago(2)), &[])
+        .tagged("c", None, &[])
         .done();
     let rules = CleanupRules {
         keep_newest: Some(1),
@@ -408,16 +422,13 @@ fn shared_blobs_are_counted_once_and_kept_ones_not_at_all() {
     // x and y are deleted and share layer "base" (500) and "mid" (50); z is kept and
     // shares "mid" with them.
     let facts = Facts::default()
-        .image(
+        .tagged(
             "x",
             None,
             &[("cfg-x", 10), ("base", 500), ("mid", 50), ("top-x", 7)],
         )
-        .image("y", None, &[("cfg-y", 20), ("base", 500), ("mid", 50)])
-        .image("z", None, &[("cfg-z", 30), ("mid", 50)])
-        .tag("x", "x")
-        .tag("y", "y")
-        .tag("z", "z")
+        .tagged("y", None, &[("cfg-y", 20), ("base", 500), ("mid", 50)])
+        .tagged("z", None, &[("cfg-z", 30), ("mid", 50)])
         .done();
     let rules = CleanupRules {
         remove: vec![pat("x"), pat("y")],
@@ -431,13 +442,11 @@ fn shared_blobs_are_counted_once_and_kept_ones_not_at_all() {
 
 #[test]
 fn an_incomplete_tag_list_refuses_image_deletes() {
-    let mut facts = Facts::default()
-        .image("a", None, &[("blob-a", 100)])
-        .image("b", None, &[("blob-b", 100)])
-        .tag("a", "a")
-        .tag("b", "b")
+    let facts = Facts::default()
+        .tagged("a", None, &[("blob-a", 100)])
+        .tagged("b", None, &[("blob-b", 100)])
+        .incomplete()
         .done();
-    facts.tags_may_be_incomplete = true;
     let rules = CleanupRules {
         remove: vec![pat("a")],
         ..CleanupRules::default()
@@ -454,15 +463,18 @@ fn an_incomplete_tag_list_refuses_image_deletes() {
 
 #[test]
 fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
-    let mut facts = Facts::default()
-        .image("a", None, &[("blob-a", 100)])
-        .tag("a", "a")
+    let server_error = RegistryError::Server {
+        attempt: Attempt {
+            method: Method::Get,
+            url: "http://registry.test/v2/app/manifests/broken".into(),
+        },
+        status: 500,
+        errors: vec![],
+    };
+    let facts = Facts::default()
+        .tagged("a", None, &[("blob-a", 100)])
+        .unreadable("broken", server_error)
         .done();
-    facts.tags.push(TagFacts {
-        tag: "broken".into(),
-        digest: None,
-        problem: Some("HTTP 500".into()),
-    });
     let rules = CleanupRules {
         remove: vec![pat("*")],
         ..CleanupRules::default()
@@ -471,24 +483,28 @@ fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
     assert_eq!(removed(&plan), ["a"]);
     assert_eq!(
         reason(&plan, "broken"),
-        "kept: its manifest could not be read (HTTP 500)"
+        "kept: its manifest could not be read \
+         (GET http://registry.test/v2/app/manifests/broken: registry error (HTTP 500))"
     );
     assert!(plan.delete_images.is_empty());
     assert!(
         deletes_refused(plan.image_deletes_refused.as_ref().unwrap())
             .contains("1 tag could not be read")
     );
+    // The failure stays data in the JSON (read back whole) and words in the CSV.
+    let back: CleanupPlan = serde_json::from_str(&plan_json(&plan)).unwrap();
+    assert_eq!(back, plan);
+    assert!(plan_csv(&plan).contains("registry error (HTTP 500)"));
 }
 
 #[test]
 fn signature_tags_follow_their_image() {
     let sig_of = |image: &str| format!("sha256-{}.sig", d(image).hex());
     let facts = Facts::default()
-        .image("gone", Some(&days_ago(100)), &[("l1", 10)])
+        .tagged("gone", Some(&days_ago(100)), &[("l1", 10)])
         .image("stays", Some(&days_ago(100)), &[("l2", 10)])
         .image("sig1", None, &[("s1", 1)])
         .image("sig2", None, &[("s2", 1)])
-        .tag("gone", "gone")
         .tag("v1", "stays")
         .tag(&sig_of("gone"), "sig1")
         .tag(&sig_of("stays"), "sig2")
@@ -723,54 +739,78 @@ fn image_manifest(config: &str, config_size: usize, layers: &[(&str, u64)]) -> V
     .into_bytes()
 }
 
-fn push_image(
-    registry: &MemoryRegistry,
-    tag: Option<&str>,
-    created: &str,
-    layers: &[(&str, u64)],
-) -> String {
-    // The first layer's name makes each config distinct.
-    let config = format!(
-        r#"{{"created":"{created}","architecture":"amd64","os":"linux","comment":"{}"}}"#,
-        layers[0].0
-    );
-    let config_digest = registry.add_blob_bytes("app", config.as_bytes());
-    let bytes = image_manifest(&config_digest, config.len(), layers);
-    match tag {
-        Some(tag) => registry.push("app", tag, media::OCI_MANIFEST, &bytes),
-        None => registry.push_untagged("app", media::OCI_MANIFEST, &bytes),
+/// The in-memory registry the gather and apply tests read: images in `app`, read
+/// through a client as the console reads them. Derefs to the [`MemoryRegistry`].
+struct App(MemoryRegistry);
+
+impl std::ops::Deref for App {
+    type Target = MemoryRegistry;
+    fn deref(&self) -> &MemoryRegistry {
+        &self.0
     }
+}
+
+impl App {
+    fn new() -> Self {
+        App(MemoryRegistry::new())
+    }
+
+    /// Pushes an image created at `created` with `layers` (and a config), tagged
+    /// `tag` or untagged; its digest.
+    fn image(&self, tag: Option<&str>, created: &str, layers: &[(&str, u64)]) -> String {
+        // The first layer's name makes each config distinct.
+        let config = format!(
+            r#"{{"created":"{created}","architecture":"amd64","os":"linux","comment":"{}"}}"#,
+            layers[0].0
+        );
+        let config_digest = self.add_blob_bytes("app", config.as_bytes());
+        let bytes = image_manifest(&config_digest, config.len(), layers);
+        match tag {
+            Some(tag) => self.push("app", tag, media::OCI_MANIFEST, &bytes),
+            None => self.push_untagged("app", media::OCI_MANIFEST, &bytes),
+        }
+    }
+
+    /// Points `tag` at the image `digest` already in `app`.
+    fn retag(&self, tag: &str, digest: &str) {
+        let bytes = self.state.borrow().manifests["app"][digest].1.clone();
+        self.push("app", tag, media::OCI_MANIFEST, &bytes);
+    }
+
+    fn client(&self) -> Registry<&MemoryRegistry> {
+        Registry::new("http://registry.test", &self.0)
+    }
+
+    /// The facts of `app`, read `concurrency` at a time, not cancelled.
+    fn facts(&self, concurrency: usize) -> CleanupFacts {
+        block_on(
+            self.client()
+                .cleanup_facts(&app(), concurrency, |_| {}, || false),
+        )
+        .unwrap()
+    }
+}
+
+fn app() -> Repository {
+    Repository::parse("app").unwrap()
 }
 
 #[test]
 fn gathers_facts_and_plans_against_a_registry() {
-    let registry = MemoryRegistry::new();
-    let old = push_image(
-        &registry,
+    let registry = App::new();
+    let old = registry.image(
         Some("build-1"),
         "2025-06-01T00:00:00Z",
         &[("base", 1000), ("app-1", 10)],
     );
-    let new = push_image(
-        &registry,
+    let new = registry.image(
         Some("build-2"),
         "2026-02-27T00:00:00Z",
         &[("base", 1000), ("app-2", 20)],
     );
-    let new_bytes = registry.state.borrow().manifests["app"][&new].1.clone();
-    registry.push("app", "latest", media::OCI_MANIFEST, &new_bytes);
-    let amd64 = push_image(
-        &registry,
-        None,
-        "2026-01-10T00:00:00Z",
-        &[("multi-amd64", 300)],
-    );
-    let arm64 = push_image(
-        &registry,
-        None,
-        "2026-01-10T00:00:00Z",
-        &[("multi-arm64", 400)],
-    );
+    registry.retag("latest", &new);
+    let amd64 = registry.image(None, "2026-01-10T00:00:00Z", &[("multi-amd64", 300)]);
+    let arm64 = registry.image(None, "2026-01-10T00:00:00Z", &[("multi-arm64", 400)]);
     let index = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": media::OCI_INDEX,
@@ -782,12 +822,14 @@ fn gathers_facts_and_plans_against_a_registry() {
     .to_string();
     let multi = registry.push("app", "multi-1", media::OCI_INDEX, index.as_bytes());
 
-    let client = Registry::new("http://registry.test", &registry);
-    let repository = Repository::parse("app").unwrap();
     let steps = std::cell::RefCell::new(Vec::new());
-    let facts =
-        block_on(client.cleanup_facts(&repository, 2, |p| steps.borrow_mut().push(p), || false))
-            .unwrap();
+    let facts = block_on(registry.client().cleanup_facts(
+        &app(),
+        2,
+        |p| steps.borrow_mut().push(p),
+        || false,
+    ))
+    .unwrap();
 
     assert_eq!(facts.repository, "app");
     assert!(!facts.tags_may_be_incomplete);
@@ -861,29 +903,28 @@ fn gathers_facts_and_plans_against_a_registry() {
 
 #[test]
 fn an_unreadable_tag_and_a_cancelled_gather() {
-    let registry = MemoryRegistry::new();
-    push_image(&registry, Some("good"), "2026-01-01T00:00:00Z", &[("l", 1)]);
+    let registry = App::new();
+    registry.image(Some("good"), "2026-01-01T00:00:00Z", &[("l", 1)]);
     // A tag whose manifest is not JSON.
     registry.push("app", "broken", media::OCI_MANIFEST, b"not json");
-    let client = Registry::new("http://registry.test", &registry);
-    let repository = Repository::parse("app").unwrap();
-    let facts = block_on(client.cleanup_facts(&repository, 4, |_| {}, || false)).unwrap();
+    let facts = registry.facts(4);
     let broken = facts.tags.iter().find(|t| t.tag == "broken").unwrap();
     assert!(broken.digest.is_none());
+    let problem = broken.problem.as_ref().unwrap();
     assert!(
-        broken
-            .problem
-            .as_deref()
-            .unwrap()
-            .contains("unreadable answer"),
+        matches!(problem, RegistryError::Malformed { .. }),
+        "{broken:?}"
+    );
+    assert!(
+        wording::error(problem).detail.contains("unreadable answer"),
         "{broken:?}"
     );
 
     // Cancelled after the first progress report: no further read starts.
     let reports = Cell::new(0);
     let before = registry.state.borrow().log.len();
-    let result = block_on(client.cleanup_facts(
-        &repository,
+    let result = block_on(registry.client().cleanup_facts(
+        &app(),
         1,
         |_| reports.set(reports.get() + 1),
         || reports.get() >= 2,
@@ -902,33 +943,16 @@ fn an_unreadable_tag_and_a_cancelled_gather() {
 #[test]
 fn a_tag_list_that_may_be_incomplete_reaches_the_plan() {
     // Pages of two tags, `last` ignored and no Link: the listing cannot be read whole.
-    let registry = MemoryRegistry::new();
+    let registry = App::new();
     {
         let mut state = registry.state.borrow_mut();
         state.tag_page = Some(2);
         state.tag_page_ignores_last = true;
     }
-    push_image(
-        &registry,
-        Some("a-old"),
-        "2025-01-01T00:00:00Z",
-        &[("a", 1)],
-    );
-    push_image(
-        &registry,
-        Some("b-old"),
-        "2025-01-01T00:00:00Z",
-        &[("b", 1)],
-    );
-    push_image(
-        &registry,
-        Some("c-old"),
-        "2025-01-01T00:00:00Z",
-        &[("c", 1)],
-    );
-    let client = Registry::new("http://registry.test", &registry);
-    let repository = Repository::parse("app").unwrap();
-    let facts = block_on(client.cleanup_facts(&repository, 2, |_| {}, || false)).unwrap();
+    registry.image(Some("a-old"), "2025-01-01T00:00:00Z", &[("a", 1)]);
+    registry.image(Some("b-old"), "2025-01-01T00:00:00Z", &[("b", 1)]);
+    registry.image(Some("c-old"), "2025-01-01T00:00:00Z", &[("c", 1)]);
+    let facts = registry.facts(2);
     assert!(facts.tags_may_be_incomplete);
     let rules = CleanupRules {
         remove: vec![pat("*-old")],
@@ -963,8 +987,7 @@ fn garbage_collection_advice_gives_the_figure_and_the_command() {
     assert!(advice[1].contains("registry garbage-collect"));
     assert!(advice[2].starts_with("`--delete-untagged`"));
 
-    let mut facts = facts;
-    facts.tags_may_be_incomplete = true;
+    let facts = Facts(facts).incomplete().done();
     let advice = garbage_collection_advice(&plan(&facts, &rules, now()).unwrap());
     assert_eq!(advice.len(), 1);
     assert!(advice[0].contains("deletes no image"));
@@ -975,33 +998,27 @@ fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
     use tagdeck::oci::cleanup::CleanupOutcome;
     use tagdeck::oci::undo::UndoAction;
 
-    let registry = MemoryRegistry::new();
-    let old = push_image(
-        &registry,
+    let registry = App::new();
+    let old = registry.image(
         Some("build-1"),
         "2025-06-01T00:00:00Z",
         &[("base", 1000), ("app-1", 10)],
     );
-    let old_bytes = registry.state.borrow().manifests["app"][&old].1.clone();
-    registry.push("app", "build-1b", media::OCI_MANIFEST, &old_bytes);
-    let gone = push_image(
-        &registry,
+    registry.retag("build-1b", &old);
+    let gone = registry.image(
         Some("build-0"),
         "2025-05-01T00:00:00Z",
         &[("base", 1000), ("app-0", 30)],
     );
-    let new = push_image(
-        &registry,
+    let new = registry.image(
         Some("latest"),
         "2026-02-27T00:00:00Z",
         &[("base", 1000), ("app-2", 20)],
     );
-    let new_bytes = registry.state.borrow().manifests["app"][&new].1.clone();
-    registry.push("app", "pr-7", media::OCI_MANIFEST, &new_bytes);
+    registry.retag("pr-7", &new);
 
-    let client = Registry::new("http://registry.test", &registry);
-    let repository = Repository::parse("app").unwrap();
-    let facts = block_on(client.cleanup_facts(&repository, 2, |_| {}, || false)).unwrap();
+    let client = registry.client();
+    let facts = registry.facts(2);
     let rules = CleanupRules {
         keep: vec![TagPattern::parse("latest").unwrap()],
         remove: vec![
@@ -1015,7 +1032,7 @@ fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
     assert_eq!(planned.tags_only.len(), 1);
 
     // Behind the plan's back: build-1b now points at the kept image.
-    registry.push("app", "build-1b", media::OCI_MANIFEST, &new_bytes);
+    registry.retag("build-1b", &new);
 
     let outcomes = std::cell::RefCell::new(BTreeMap::new());
     let applied = block_on(client.apply_cleanup(
@@ -1070,22 +1087,19 @@ fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
 
 #[test]
 fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
-    let registry = MemoryRegistry::new();
-    let old = push_image(
-        &registry,
+    let registry = App::new();
+    let old = registry.image(
         Some("build-1"),
         "2025-06-01T00:00:00Z",
         &[("base", 1000), ("app-1", 10)],
     );
-    push_image(
-        &registry,
+    registry.image(
         Some("latest"),
         "2026-02-27T00:00:00Z",
         &[("base", 1000), ("app-2", 20)],
     );
-    let client = Registry::new("http://registry.test", &registry);
-    let repository = Repository::parse("app").unwrap();
-    let facts = block_on(client.cleanup_facts(&repository, 2, |_| {}, || false)).unwrap();
+    let client = registry.client();
+    let facts = registry.facts(2);
     let rules = CleanupRules {
         remove: vec![TagPattern::parse("build-*").unwrap()],
         ..CleanupRules::default()
@@ -1093,8 +1107,7 @@ fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
     let planned = plan(&facts, &rules, now()).unwrap();
     assert_eq!(planned.delete_images.len(), 1);
     // A new tag on the image the plan deletes: deleting it would take that tag too.
-    let old_bytes = registry.state.borrow().manifests["app"][&old].1.clone();
-    registry.push("app", "hotfix", media::OCI_MANIFEST, &old_bytes);
+    registry.retag("hotfix", &old);
 
     let failed = std::cell::RefCell::new(Vec::new());
     let applied = block_on(client.apply_cleanup(

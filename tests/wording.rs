@@ -9,14 +9,16 @@ use tagdeck::oci::changes::{
     ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
 };
 use tagdeck::oci::cleanup::{
-    DeletesRefused, KeptBecause, NewestBy, PlanNote, SubjectFate, TagPattern, TagReason,
-    UnusableDate,
+    CleanupDefaults, CleanupRules, DeletesRefused, KeptBecause, NewestBy, NumberField, Others,
+    PatternList, PlanNote, RulesError, SubjectFate, TagPattern, TagReason, UnusableDate,
 };
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
+use tagdeck::oci::manifest::{Manifest, ManifestError};
+use tagdeck::oci::media::MAX_MANIFEST_BYTES;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
-use tagdeck::oci::pagination::LinkError;
+use tagdeck::oci::pagination::{next_page_url, resolve, LinkError, LinkFault};
 use tagdeck::oci::recovery::RegistryNow;
 use tagdeck::oci::referrers::{ReferrerTagScheme, ReferrerWarning};
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
@@ -734,7 +736,7 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
         },
         MalformedReason::NextPageLink(LinkError::OtherOrigin("http://elsewhere/v2/".into())),
         MalformedReason::NoUploadLocation,
-        MalformedReason::BadUploadLocation(LinkError::Malformed("missing '>'".into())),
+        MalformedReason::BadUploadLocation(LinkError::Malformed(LinkFault::MissingClose)),
         MalformedReason::UploadElsewhere {
             location: "http://elsewhere/upload/1".into(),
         },
@@ -825,9 +827,9 @@ fn every_tag_reason() -> Vec<(TagReason, &'static str)> {
     let all = vec![
         (
             TagReason::Unreadable {
-                problem: Some("HTTP 500".into()),
+                problem: Some(server_error()),
             },
-            "(HTTP 500)",
+            "(GET http://r/v2/app/manifests/1.0: registry error (HTTP 500))",
         ),
         (TagReason::Unreadable { problem: None }, "unknown reason"),
         (
@@ -1060,4 +1062,245 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
         "2 manifests to be deleted could not be read, so the bytes to reclaim may be more \
          than shown"
     );
+}
+
+/// The kind of a refusal of clean-up rules; the match fails to compile when a kind
+/// is added and not listed here.
+fn rules_error_kind(error: &RulesError) -> &'static str {
+    match error {
+        RulesError::EmptyPattern => "empty pattern",
+        RulesError::PatternTooLong { .. } => "long pattern",
+        RulesError::PatternCharacter { .. } => "pattern character",
+        RulesError::KeepNoneNewest => "keep none",
+        RulesError::KeepTooManyNewest { .. } => "keep too many",
+        RulesError::NoDays => "no days",
+        RulesError::TooManyDays { .. } => "too many days",
+        RulesError::TooManyPatterns { .. } => "too many patterns",
+        RulesError::RemovesEveryTag => "removes every tag",
+        RulesError::NotAnObject => "not an object",
+        RulesError::JsonNotWholeNumber { .. } => "json number",
+        RulesError::JsonField { .. } => "json field",
+        RulesError::Json { .. } => "json",
+        RulesError::AddressNotWholeNumber { .. } => "address number",
+        RulesError::AddressNewestBy { .. } => "address newestBy",
+        RulesError::AddressOthers { .. } => "address others",
+        RulesError::FieldNotWholeNumber { .. } => "field number",
+        RulesError::ConfigNotAnObject => "config not an object",
+        RulesError::ConfigNamespace { .. } => "config namespace",
+        RulesError::ConfigRules { .. } => "config rules",
+        RulesError::ConfigTwice { .. } => "config twice",
+    }
+}
+
+/// One of each refusal, as the rules' own checks make it where they can, with what
+/// its sentence must name.
+fn every_rules_error() -> Vec<(RulesError, &'static str)> {
+    let json = |value: serde_json::Value| CleanupRules::from_json(&value).unwrap_err();
+    let query = |query: &str| CleanupRules::from_query(query).unwrap_err();
+    let config = |value: serde_json::Value| CleanupDefaults::from_json(&value).unwrap_err();
+    let many: Vec<String> = (0..51).map(|i| format!("v{i}")).collect();
+    vec![
+        (TagPattern::parse("").unwrap_err(), "empty"),
+        (
+            TagPattern::parse(&"x".repeat(129)).unwrap_err(),
+            "xxxxxxxxxx",
+        ),
+        (TagPattern::parse("v1/*").unwrap_err(), "\"v1/*\""),
+        (json(serde_json::json!({"keepNewest": 0})), "keep newest"),
+        (
+            json(serde_json::json!({"keepNewest": 2_000_000})),
+            "2000000",
+        ),
+        (
+            json(serde_json::json!({"removeOlderThanDays": 0})),
+            "remove older than",
+        ),
+        (
+            json(serde_json::json!({"removeOlderThanDays": 40000})),
+            "40000",
+        ),
+        (
+            json(serde_json::json!({"remove": many})),
+            "51 remove patterns",
+        ),
+        (json(serde_json::json!({"others": "remove"})), "keep rule"),
+        (json(serde_json::json!([1])), "object"),
+        (json(serde_json::json!({"keepNewest": "ten"})), "\"ten\""),
+        (json(serde_json::json!({"keepNewst": 3})), "keepNewst"),
+        (
+            RulesError::Json {
+                error: "trailing characters".into(),
+            },
+            "trailing characters",
+        ),
+        (query("olderThanDays=soon"), "olderThanDays=\"soon\""),
+        (query("newestBy=size"), "\"size\""),
+        (query("others=archive"), "\"archive\""),
+        (
+            RulesError::FieldNotWholeNumber {
+                field: NumberField::RemoveOlderThan,
+                text: "a week".into(),
+            },
+            "\"a week\"",
+        ),
+        (config(serde_json::json!([1])), "config.json"),
+        (config(serde_json::json!({"Team": {}})), "\"Team\""),
+        (
+            config(serde_json::json!({"team": {"keepNewest": 0}})),
+            "\"team\"",
+        ),
+        (
+            config(serde_json::json!({"team": {}, "team/": {}})),
+            "twice",
+        ),
+    ]
+}
+
+#[test]
+fn every_refusal_of_clean_up_rules_reads_as_a_sentence_naming_the_input() {
+    let errors = every_rules_error();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (error, names) in &errors {
+        let sentence = wording::rules_error(error);
+        assert!(sentence.contains(names), "{sentence:?} names {names:?}");
+        // RulesError's Display is the same sentence, so every screen reads the same.
+        assert_eq!(error.to_string(), sentence);
+        kinds.insert(rules_error_kind(error));
+    }
+    assert_eq!(
+        kinds.len(),
+        errors.len(),
+        "each case is another kind: {kinds:?}"
+    );
+}
+
+#[test]
+fn key_sentences_of_refused_clean_up_rules() {
+    // tests/e2e/cleanup.spec.mjs asserts this one next to the form's field.
+    assert_eq!(
+        wording::rules_error(&RulesError::KeepNoneNewest),
+        "keep newest must be at least 1; to not use the rule, leave it empty"
+    );
+    assert_eq!(
+        wording::rules_error(&RulesError::TooManyDays {
+            days: 40_000,
+            max: 36_500
+        }),
+        "remove older than 40000 days is more than 36500 days (100 years)"
+    );
+    assert_eq!(
+        wording::rules_error(&RulesError::TooManyPatterns {
+            list: PatternList::Keep,
+            count: 51,
+            max: 50
+        }),
+        "51 keep patterns are more than 50; combine them with '*'"
+    );
+    assert_eq!(
+        wording::rules_error(&RulesError::FieldNotWholeNumber {
+            field: NumberField::KeepNewest,
+            text: "ten".into()
+        }),
+        "keep newest \"ten\" is not a whole number; write it as digits, such as 10, or leave it empty"
+    );
+    assert_eq!(
+        wording::rules_error(&CleanupRules::from_query("keepNewest=ten").unwrap_err()),
+        "keepNewest=\"ten\" in the address is not a whole number; write it as digits, such as keepNewest=10"
+    );
+    let combination = CleanupRules {
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    assert!(wording::rules_error(&combination.validate().unwrap_err())
+        .contains("without a keep rule would remove every tag"));
+    // A pattern refused inside config.json says where, then what.
+    assert_eq!(
+        wording::rules_error(
+            &CleanupDefaults::from_json(&serde_json::json!({"team": {"keep": [""]}})).unwrap_err()
+        ),
+        "config.json cleanup \"team\": clean-up rules, keep: a tag pattern is empty; \
+         write one such as v* or release-*, or remove it"
+    );
+}
+
+/// The kind of a Link header's fault; the match fails to compile when a kind is
+/// added and not listed here.
+fn link_fault_kind(fault: &LinkFault) -> &'static str {
+    match fault {
+        LinkFault::ExpectedOpen { .. } => "no '<'",
+        LinkFault::MissingClose => "no '>'",
+        LinkFault::Unexpected { .. } => "unexpected",
+        LinkFault::EmptyParameter => "empty parameter",
+        LinkFault::UnterminatedQuote => "unterminated quote",
+        LinkFault::BaseNotAbsolute { .. } => "relative base",
+    }
+}
+
+#[test]
+fn every_link_that_is_not_followed_says_why_naming_the_text_at_fault() {
+    const BASE: &str = "http://r.example/v2/_catalog";
+    let link = |header: &str| next_page_url(header, BASE).unwrap_err();
+    let cases = [
+        (link("/v2/x; rel=next"), "\"/v2/x; rel=next\""),
+        (link("<unterminated; rel=next"), "'>'"),
+        (link("<a> junk"), "\"junk\""),
+        (link("<a>; =x"), "parameter"),
+        (link(r#"<a>; rel="open"#), "quoted"),
+        (resolve("v2/relative", "x").unwrap_err(), "\"v2/relative\""),
+        (
+            link(r#"<http://elsewhere.example/v2/_catalog?last=b>; rel="next""#),
+            "http://elsewhere.example/v2/_catalog?last=b",
+        ),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for (error, names) in &cases {
+        let sentence = wording::link_error(error);
+        assert!(sentence.contains(names), "{sentence:?} names {names:?}");
+        assert_eq!(error.to_string(), sentence);
+        kinds.insert(match error {
+            LinkError::Malformed(fault) => link_fault_kind(fault),
+            LinkError::OtherOrigin(_) => "other origin",
+        });
+    }
+    assert_eq!(kinds.len(), cases.len(), "{kinds:?}");
+    assert_eq!(
+        wording::link_error(&LinkError::Malformed(LinkFault::MissingClose)),
+        "Link header is malformed: missing '>'"
+    );
+    assert_eq!(
+        wording::link_error(&LinkError::OtherOrigin("http://evil/v2/".into())),
+        "next page link points at another server (http://evil/v2/); refusing to follow it"
+    );
+    // Inside a registry failure and a referrers warning, the same words.
+    assert_eq!(
+        wording::malformed(&MalformedReason::BadUploadLocation(LinkError::Malformed(
+            LinkFault::EmptyParameter
+        ))),
+        "the upload location is not usable: Link header is malformed: empty link parameter"
+    );
+    assert!(
+        wording::referrer_warning(&ReferrerWarning::LinkNotFollowed(LinkError::OtherOrigin(
+            "http://evil/v2/".into()
+        )))
+        .ends_with("another server (http://evil/v2/); refusing to follow it")
+    );
+}
+
+#[test]
+fn a_refused_manifest_says_why() {
+    let not_json = Manifest::parse(b"not json".to_vec(), None).unwrap_err();
+    let ManifestError::Malformed(reader) = &not_json else {
+        panic!("{not_json:?}");
+    };
+    assert_eq!(
+        wording::manifest_error(&not_json),
+        format!("the manifest is not valid JSON of the expected shape: {reader}")
+    );
+    assert_eq!(not_json.to_string(), wording::manifest_error(&not_json));
+    let too_large = Manifest::parse(vec![b' '; MAX_MANIFEST_BYTES + 1], None).unwrap_err();
+    assert_eq!(
+        wording::manifest_error(&too_large),
+        "the manifest is 4194305 bytes; registries need only accept 4 MiB"
+    );
+    assert_eq!(too_large.to_string(), wording::manifest_error(&too_large));
 }

@@ -2,7 +2,7 @@
 //! registry answered. What they mean to a person is `crate::wording`'s to say; the
 //! `Display` here is a terse line for logs.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::auth::AuthRefusal;
@@ -12,7 +12,7 @@ use super::pagination::LinkError;
 
 /// One entry of the OCI error envelope `{"errors":[{code, message, detail}]}`.
 /// Codes stay strings: registries send codes the spec never listed.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorEntry {
     pub code: String,
     #[serde(default)]
@@ -35,7 +35,7 @@ pub fn parse_error_entries(body: &[u8]) -> Vec<ErrorEntry> {
 }
 
 /// What a registry request was, for messages ("GET /v2/_catalog").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     pub method: Method,
     pub url: String,
@@ -47,7 +47,8 @@ impl std::fmt::Display for Attempt {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum RegistryError {
     /// No HTTP answer at all. In a browser this is either an unreachable host or a
     /// response the browser hid because CORS did not allow this page to read it.
@@ -152,7 +153,8 @@ pub enum RegistryError {
 }
 
 /// What makes a registry's answer unreadable (`crate::wording::malformed` says it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum MalformedReason {
     /// The answer to `/v2/` is not JSON: a web server, not a registry API.
     NotARegistryApi,

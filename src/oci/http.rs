@@ -4,9 +4,12 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::auth::AuthRefusal;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Method {
     Get,
     Head,

@@ -95,11 +95,13 @@ pub enum ManifestKind {
     Other,
 }
 
+/// Why manifest bytes were refused (`crate::wording::manifest_error` says it).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}", crate::wording::manifest_error(self))]
 pub enum ManifestError {
-    #[error("the manifest is not valid JSON of the expected shape: {0}")]
+    /// Not JSON of a manifest's shape; the JSON reader's message.
     Malformed(String),
-    #[error("the manifest is {0} bytes; registries need only accept 4 MiB")]
+    /// This many bytes, above `media::MAX_MANIFEST_BYTES`.
     TooLarge(usize),
 }
 

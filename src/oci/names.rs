@@ -12,7 +12,8 @@ pub const MAX_TAG_LENGTH: usize = 128;
 /// distribution refuses repository names (with the registry host) above 255 bytes.
 pub const MAX_REPOSITORY_LENGTH: usize = 255;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum NamePart {
     Registry,
     Repository,
@@ -20,7 +21,7 @@ pub enum NamePart {
     Digest,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 #[error("{}", crate::wording::name_error(self))]
 pub struct NameError {
     pub part: NamePart,
@@ -29,7 +30,8 @@ pub struct NameError {
 }
 
 /// The rule of the grammar a name breaks, with what broke it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum NameRule {
     Empty,
     /// `length` bytes, above the `max` the part may have.
@@ -77,7 +79,8 @@ pub enum NameRule {
 
 /// The rule a component of a repository name breaks:
 /// `[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum ComponentRule {
     /// Two slashes in a row, or a slash at an end.
     Empty,

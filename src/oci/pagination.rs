@@ -1,14 +1,37 @@
 //! Paging of `/v2/_catalog` and `/tags/list`: the `Link: <url>; rel="next"` header.
 //! distribution 2.8 ignores `n`/`last` for tags and sends no Link; others page.
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+/// Why a Link header (or a Location resolved the same way) was not followed
+/// (`crate::wording::link_error` says it).
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[error("{}", crate::wording::link_error(self))]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LinkError {
-    #[error("Link header is malformed: {0}")]
-    Malformed(String),
-    #[error("next page link points at another server ({0}); refusing to follow it")]
+    /// The header does not parse.
+    Malformed(LinkFault),
+    /// The next page's URL (this one, resolved) is on another origin.
     OtherOrigin(String),
+}
+
+/// Where a Link header breaks its grammar (RFC 8288), with the text at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum LinkFault {
+    /// A link does not start with '<'; `at` is the rest of the header from there.
+    ExpectedOpen { at: String },
+    /// A link's '<' has no '>'.
+    MissingClose,
+    /// Text after a link that is neither a parameter nor the next link.
+    Unexpected { text: String },
+    /// A parameter without a name (`; =x`).
+    EmptyParameter,
+    /// A quoted parameter value without its closing quote.
+    UnterminatedQuote,
+    /// The URL to resolve against is not absolute.
+    BaseNotAbsolute { base: String },
 }
 
 /// Finds the `rel="next"` target in a Link header and resolves it against the URL of
@@ -43,11 +66,13 @@ fn split_links(header: &str) -> Result<Vec<Link>, LinkError> {
     let mut rest = header.trim();
     while !rest.is_empty() {
         let Some(after_open) = rest.strip_prefix('<') else {
-            return Err(LinkError::Malformed(format!("expected '<' at {rest:?}")));
+            return Err(LinkError::Malformed(LinkFault::ExpectedOpen {
+                at: rest.to_owned(),
+            }));
         };
         let close = after_open
             .find('>')
-            .ok_or_else(|| LinkError::Malformed("missing '>'".into()))?;
+            .ok_or(LinkError::Malformed(LinkFault::MissingClose))?;
         let target = after_open[..close].trim().to_owned();
         rest = after_open[close + 1..].trim_start();
         let mut params = Vec::new();
@@ -60,7 +85,11 @@ fn split_links(header: &str) -> Result<Vec<Link>, LinkError> {
         match rest.strip_prefix(',') {
             Some(next) => rest = next.trim_start(),
             None if rest.is_empty() => {}
-            None => return Err(LinkError::Malformed(format!("unexpected {rest:?}"))),
+            None => {
+                return Err(LinkError::Malformed(LinkFault::Unexpected {
+                    text: rest.to_owned(),
+                }))
+            }
         }
     }
     Ok(links)
@@ -70,7 +99,7 @@ fn take_param(input: &str) -> Result<((String, String), &str), LinkError> {
     let name_end = input.find(['=', ';', ',']).unwrap_or(input.len());
     let name = input[..name_end].trim().to_owned();
     if name.is_empty() {
-        return Err(LinkError::Malformed("empty link parameter".into()));
+        return Err(LinkError::Malformed(LinkFault::EmptyParameter));
     }
     let rest = &input[name_end..];
     let Some(value_part) = rest.strip_prefix('=') else {
@@ -91,7 +120,7 @@ fn take_param(input: &str) -> Result<((String, String), &str), LinkError> {
                 _ => value.push(c),
             }
         }
-        Err(LinkError::Malformed("unterminated quoted value".into()))
+        Err(LinkError::Malformed(LinkFault::UnterminatedQuote))
     } else {
         let end = value_part.find([';', ',']).unwrap_or(value_part.len());
         Ok((
@@ -122,9 +151,9 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, LinkError> {
     }
     let origin = origin_of(base);
     if origin.is_empty() {
-        return Err(LinkError::Malformed(format!(
-            "base URL {base:?} is not absolute"
-        )));
+        return Err(LinkError::Malformed(LinkFault::BaseNotAbsolute {
+            base: base.to_owned(),
+        }));
     }
     if let Some(authority) = reference.strip_prefix("//") {
         let scheme = &origin[..origin.find(':').unwrap_or(0)];

@@ -6,15 +6,106 @@ use crate::oci::cleanup::plan::{
     chrono_free_date, CleanupPlan, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason,
     UnusableDate,
 };
-use crate::oci::cleanup::NewestBy;
+use crate::oci::cleanup::{NewestBy, NumberField, PatternList, RulesError};
 use crate::oci::referrers::ReferrerTagScheme;
+
+/// Why clean-up rules were refused, as what to fix.
+pub fn rules_error(error: &RulesError) -> String {
+    match error {
+        RulesError::EmptyPattern => {
+            "a tag pattern is empty; write one such as v* or release-*, or remove it".into()
+        }
+        RulesError::PatternTooLong { start, max } => format!(
+            "the tag pattern {start:?}… is longer than {max} characters, longer than any tag can be"
+        ),
+        RulesError::PatternCharacter { pattern, ch } => format!(
+            "the tag pattern {pattern:?} contains {ch:?}; tags hold only letters, digits, \
+             '_', '.' and '-', and patterns add only '*' (any characters) and '?' (one character)"
+        ),
+        RulesError::KeepNoneNewest => {
+            "keep newest must be at least 1; to not use the rule, leave it empty".into()
+        }
+        RulesError::KeepTooManyNewest { newest, max } => {
+            format!("keep newest {newest} is more than {max}, more tags than a registry lists")
+        }
+        RulesError::NoDays => {
+            "remove older than must be at least 1 day; to not use the rule, leave it empty".into()
+        }
+        RulesError::TooManyDays { days, max } => format!(
+            "remove older than {days} days is more than {max} days ({} years)",
+            max / 365
+        ),
+        RulesError::TooManyPatterns { list, count, max } => {
+            let list = match list {
+                PatternList::Keep => "keep",
+                PatternList::Remove => "remove",
+            };
+            format!("{count} {list} patterns are more than {max}; combine them with '*'")
+        }
+        RulesError::RemovesEveryTag => {
+            "\"remove every other tag\" without a keep rule would remove every tag; \
+             add keep newest or a keep pattern, or remove tags with the pattern * if \
+             that is really meant"
+                .into()
+        }
+        RulesError::NotAnObject => {
+            "clean-up rules must be an object such as {\"keepNewest\": 10, \"keep\": [\"v*\"]}"
+                .into()
+        }
+        RulesError::JsonNotWholeNumber { key, value } => format!(
+            "clean-up rules, {key}: {value} is not a whole number; write it as digits, such as 10"
+        ),
+        RulesError::JsonField { key, error } => format!("clean-up rules, {key}: {error}"),
+        RulesError::Json { error } => format!("clean-up rules: {error}"),
+        RulesError::AddressNotWholeNumber { key, value } => format!(
+            "{key}={value:?} in the address is not a whole number; write it as digits, \
+             such as {key}=10"
+        ),
+        RulesError::AddressNewestBy { value } => {
+            format!("newestBy={value:?} in the address: use created or version")
+        }
+        RulesError::AddressOthers { value } => {
+            format!("others={value:?} in the address: use keep or remove")
+        }
+        RulesError::FieldNotWholeNumber { field, text } => {
+            let field = match field {
+                NumberField::KeepNewest => "keep newest",
+                NumberField::RemoveOlderThan => "remove older than",
+            };
+            format!(
+                "{field} {text:?} is not a whole number; write it as digits, such as 10, \
+                 or leave it empty"
+            )
+        }
+        RulesError::ConfigNotAnObject => {
+            "config.json cleanup must be an object mapping namespaces to rules, \
+             such as {\"team\": {\"keepNewest\": 10}}"
+                .into()
+        }
+        RulesError::ConfigNamespace { key, error } => format!(
+            "config.json cleanup: {key:?} is not a repository name or namespace: {}",
+            super::name_error(error)
+        ),
+        RulesError::ConfigRules { key, error } => {
+            format!("config.json cleanup {key:?}: {}", rules_error(error))
+        }
+        RulesError::ConfigTwice { key } => {
+            format!("config.json cleanup: {key:?} is given twice (with and without '/')")
+        }
+    }
+}
 
 /// "kept: …" or "removed: …", with what the deciding rule saw.
 pub fn tag_reason(reason: &TagReason) -> String {
     match reason {
-        TagReason::Unreadable { problem } => format!(
+        TagReason::Unreadable { problem: None } => {
+            "kept: its manifest could not be read (unknown reason)".into()
+        }
+        TagReason::Unreadable {
+            problem: Some(problem),
+        } => format!(
             "kept: its manifest could not be read ({})",
-            problem.as_deref().unwrap_or("unknown reason")
+            super::error(problem).detail
         ),
         TagReason::KeepPattern { pattern } => format!("kept: matches the keep pattern {pattern}"),
         TagReason::KeepNewest { rank, newest, by } => {

@@ -17,13 +17,13 @@ mod undo;
 pub use bulk::{item_result, kept_for, kept_lost};
 pub use change::{applied_anyway, change_error, copy_step};
 pub use cleanup::{
-    deletes_refused, garbage_collection_advice, kept_because, plan_note, tag_reason,
+    deletes_refused, garbage_collection_advice, kept_because, plan_note, rules_error, tag_reason,
 };
 pub use find_digest::find_gap;
 pub use names::{name_error, name_rule};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
-pub use registry::{error, malformed};
+pub use registry::{error, link_error, malformed, manifest_error};
 pub use undo::undo_failed;
 
 /// A failure told to a person.

@@ -31,7 +31,10 @@ pub fn referrer_warning(warning: &ReferrerWarning) -> String {
             "a later page of the referrers API is not an image index; ignored".to_owned()
         }
         ReferrerWarning::LinkNotFollowed(problem) => {
-            format!("the referrers API's next-page link was not followed: {problem}")
+            format!(
+                "the referrers API's next-page link was not followed: {}",
+                super::link_error(problem)
+            )
         }
         ReferrerWarning::TooManyPages => format!(
             "the referrers API has more than {MAX_REFERRER_PAGES} pages; only those were read"

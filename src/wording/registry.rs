@@ -3,6 +3,9 @@
 use super::Message;
 use crate::oci::auth::{host_of, AuthRefusal};
 use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
+use crate::oci::manifest::ManifestError;
+use crate::oci::media::MAX_MANIFEST_BYTES;
+use crate::oci::pagination::{LinkError, LinkFault};
 
 /// The one way a registry failure is told, on every screen.
 pub fn error(error: &RegistryError) -> Message {
@@ -118,14 +121,14 @@ pub fn malformed(reason: &MalformedReason) -> String {
         MalformedReason::ImageConfig { error } => {
             format!("the image config is not the expected JSON: {error}")
         }
-        MalformedReason::NextPageLink(problem) => problem.to_string(),
+        MalformedReason::NextPageLink(problem) => link_error(problem),
         MalformedReason::NoUploadLocation => {
             "no readable Location header; the registry's CORS settings must expose it \
              (Access-Control-Expose-Headers: Location)"
                 .into()
         }
         MalformedReason::BadUploadLocation(problem) => {
-            format!("the upload location is not usable: {problem}")
+            format!("the upload location is not usable: {}", link_error(problem))
         }
         MalformedReason::UploadElsewhere { location } => format!(
             "the upload location {location} is on another server than the registry; \
@@ -140,6 +143,42 @@ pub fn malformed(reason: &MalformedReason) -> String {
         MalformedReason::TooManyManifests { max } => {
             format!("the index lists more than {max} manifests")
         }
+    }
+}
+
+/// Why a Link header (or an upload Location) was not followed.
+pub fn link_error(error: &LinkError) -> String {
+    match error {
+        LinkError::Malformed(fault) => {
+            format!("Link header is malformed: {}", link_fault(fault))
+        }
+        LinkError::OtherOrigin(url) => {
+            format!("next page link points at another server ({url}); refusing to follow it")
+        }
+    }
+}
+
+fn link_fault(fault: &LinkFault) -> String {
+    match fault {
+        LinkFault::ExpectedOpen { at } => format!("expected '<' at {at:?}"),
+        LinkFault::MissingClose => "missing '>'".into(),
+        LinkFault::Unexpected { text } => format!("unexpected {text:?}"),
+        LinkFault::EmptyParameter => "empty link parameter".into(),
+        LinkFault::UnterminatedQuote => "unterminated quoted value".into(),
+        LinkFault::BaseNotAbsolute { base } => format!("base URL {base:?} is not absolute"),
+    }
+}
+
+/// Why manifest bytes were refused.
+pub fn manifest_error(error: &ManifestError) -> String {
+    match error {
+        ManifestError::Malformed(error) => {
+            format!("the manifest is not valid JSON of the expected shape: {error}")
+        }
+        ManifestError::TooLarge(size) => format!(
+            "the manifest is {size} bytes; registries need only accept {} MiB",
+            MAX_MANIFEST_BYTES / (1024 * 1024)
+        ),
     }
 }
 

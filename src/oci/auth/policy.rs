@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::super::pagination::origin_of;
 
 /// A user name and a password or access token. Kept in memory only; `Debug` never
@@ -49,7 +51,8 @@ impl fmt::Debug for Credentials {
 /// Why signing a request in failed before the registry saw it: the console would
 /// have put credentials where they may not go, or the token service did not help.
 /// Nothing was sent to the registry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum AuthRefusal {
     /// The registry's challenge names a token service on another origin that the
     /// deployment did not list in `config.json` `trustedRealms`.

@@ -129,7 +129,7 @@ impl<C: HttpClient> Registry<C> {
                     Err(error) => tags.push(TagFacts {
                         tag: tag.clone(),
                         digest: None,
-                        problem: Some(error.to_string()),
+                        problem: Some(error),
                     }),
                 }
             }

@@ -23,4 +23,7 @@ pub use plan::{
     ImageDeletion, ImageFacts, KeptBecause, PlanNote, SubjectFate, TagFacts, TagPlan, TagReason,
     TagsOnly, UnusableDate,
 };
-pub use rules::{CleanupDefaults, CleanupRules, NewestBy, Others, RulesError, TagPattern};
+pub use rules::{
+    CleanupDefaults, CleanupRules, NewestBy, NumberField, Others, PatternList, RulesError,
+    TagPattern,
+};

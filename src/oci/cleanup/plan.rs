@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{CleanupRules, NewestBy, Others, RulesError, TagPattern};
 use crate::model::version_order::natural_cmp;
+use crate::oci::error::RegistryError;
 use crate::oci::names::Digest;
 use crate::oci::referrers::{is_referrer_tag, ReferrerTagScheme};
 
@@ -42,8 +43,8 @@ pub struct TagFacts {
     pub tag: String,
     /// `None` when the tag's manifest could not be read; see `problem`.
     pub digest: Option<Digest>,
-    /// Why the tag could not be read, in words.
-    pub problem: Option<String>,
+    /// Why the tag could not be read (`crate::wording::error` says it).
+    pub problem: Option<RegistryError>,
 }
 
 /// Everything the planner needs to know about one repository.
@@ -113,7 +114,7 @@ pub struct TagPlan {
 pub enum TagReason {
     /// Kept: the tag's manifest could not be read (`problem` says why, if known).
     Unreadable {
-        problem: Option<String>,
+        problem: Option<Box<RegistryError>>,
     },
     KeepPattern {
         pattern: TagPattern,
@@ -380,7 +381,7 @@ pub fn plan(
             reason,
         };
         if t.digest.is_none() {
-            let problem = t.problem.clone();
+            let problem = t.problem.clone().map(Box::new);
             decided.insert(
                 &t.tag,
                 entry(Decision::Keep, TagReason::Unreadable { problem }),

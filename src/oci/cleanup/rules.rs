@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::model::route::{percent_decode, percent_encode};
+use crate::oci::names::NameError;
 
 /// The longest pattern accepted: a tag is at most 128 characters, and a pattern
 /// longer than any tag could only be a mistake.
@@ -21,13 +22,71 @@ pub const MAX_KEEP_NEWEST: u32 = 1_000_000;
 /// Upper bound for "older than D days" (100 years): larger only overflows arithmetic.
 pub const MAX_DAYS: u32 = 36_500;
 
-/// Why rules were refused, worded as what to fix.
+/// Why rules were refused: what is wrong and where it was written
+/// (`crate::wording::rules_error` says it, as what to fix).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{0}")]
-pub struct RulesError(pub String);
+#[error("{}", crate::wording::rules_error(self))]
+pub enum RulesError {
+    /// A tag pattern is empty.
+    EmptyPattern,
+    /// A tag pattern is longer than `max` characters; `start` is its beginning.
+    PatternTooLong { start: String, max: usize },
+    /// A tag pattern holds `ch`, which no tag and no wildcard is.
+    PatternCharacter { pattern: String, ch: char },
+    /// "Keep newest" is 0.
+    KeepNoneNewest,
+    /// "Keep newest" is `newest`, above `max`.
+    KeepTooManyNewest { newest: u32, max: u32 },
+    /// "Remove older than" is 0 days.
+    NoDays,
+    /// "Remove older than" is `days`, above `max`.
+    TooManyDays { days: u32, max: u32 },
+    /// A pattern list holds `count` patterns, above `max`.
+    TooManyPatterns {
+        list: PatternList,
+        count: usize,
+        max: usize,
+    },
+    /// Every other tag is removed and no keep rule protects any.
+    RemovesEveryTag,
+    /// JSON rules that are not an object.
+    NotAnObject,
+    /// A number field of JSON rules holds `value` (its JSON text), not a whole number.
+    JsonNotWholeNumber { key: String, value: String },
+    /// A field of JSON rules is refused; `error` is the JSON reader's message.
+    JsonField { key: String, error: String },
+    /// JSON rules are refused as a whole; `error` is the JSON reader's message.
+    Json { error: String },
+    /// A number parameter of the page address is not a whole number.
+    AddressNotWholeNumber { key: String, value: String },
+    /// The address's `newestBy` is neither `created` nor `version`.
+    AddressNewestBy { value: String },
+    /// The address's `others` is neither `keep` nor `remove`.
+    AddressOthers { value: String },
+    /// A number field of the rules form holds `text`, not a whole number.
+    FieldNotWholeNumber { field: NumberField, text: String },
+    /// `config.json`'s `"cleanup"` is not an object.
+    ConfigNotAnObject,
+    /// A key of `config.json`'s `"cleanup"` is no repository name or namespace.
+    ConfigNamespace { key: String, error: NameError },
+    /// The rules under a key of `config.json`'s `"cleanup"` are refused.
+    ConfigRules { key: String, error: Box<RulesError> },
+    /// A key of `config.json`'s `"cleanup"` is given twice (with and without '/').
+    ConfigTwice { key: String },
+}
 
-fn fail<T>(message: impl Into<String>) -> Result<T, RulesError> {
-    Err(RulesError(message.into()))
+/// Which pattern list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternList {
+    Keep,
+    Remove,
+}
+
+/// A number field of the rules form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberField {
+    KeepNewest,
+    RemoveOlderThan,
 }
 
 /// A tag glob: `*` matches any run of characters (also none), `?` exactly one;
@@ -42,22 +101,22 @@ pub struct TagPattern(String);
 impl TagPattern {
     pub fn parse(input: &str) -> Result<Self, RulesError> {
         if input.is_empty() {
-            return fail("a tag pattern is empty; write one such as v* or release-*, or remove it");
+            return Err(RulesError::EmptyPattern);
         }
         if input.chars().count() > MAX_PATTERN_LEN {
-            return fail(format!(
-                "the tag pattern {:?}… is longer than {MAX_PATTERN_LEN} characters, longer than any tag can be",
-                input.chars().take(20).collect::<String>()
-            ));
+            return Err(RulesError::PatternTooLong {
+                start: input.chars().take(20).collect(),
+                max: MAX_PATTERN_LEN,
+            });
         }
         if let Some(bad) = input
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '*' | '?')))
         {
-            return fail(format!(
-                "the tag pattern {input:?} contains {bad:?}; tags hold only letters, digits, \
-                 '_', '.' and '-', and patterns add only '*' (any characters) and '?' (one character)"
-            ));
+            return Err(RulesError::PatternCharacter {
+                pattern: input.to_owned(),
+                ch: bad,
+            });
         }
         Ok(TagPattern(input.to_owned()))
     }
@@ -197,43 +256,39 @@ impl CleanupRules {
     /// Checks the numbers and the combination. Patterns are checked when parsed.
     pub fn validate(&self) -> Result<(), RulesError> {
         match self.keep_newest {
-            Some(0) => {
-                return fail("keep newest must be at least 1; to not use the rule, leave it empty")
-            }
-            Some(n) if n > MAX_KEEP_NEWEST => {
-                return fail(format!(
-                "keep newest {n} is more than {MAX_KEEP_NEWEST}, more tags than a registry lists"
-            ))
+            Some(0) => return Err(RulesError::KeepNoneNewest),
+            Some(newest) if newest > MAX_KEEP_NEWEST => {
+                return Err(RulesError::KeepTooManyNewest {
+                    newest,
+                    max: MAX_KEEP_NEWEST,
+                })
             }
             _ => {}
         }
         match self.remove_older_than_days {
-            Some(0) => {
-                return fail(
-                    "remove older than must be at least 1 day; to not use the rule, leave it empty",
-                )
-            }
-            Some(d) if d > MAX_DAYS => {
-                return fail(format!(
-                    "remove older than {d} days is more than {MAX_DAYS} days (100 years)"
-                ))
+            Some(0) => return Err(RulesError::NoDays),
+            Some(days) if days > MAX_DAYS => {
+                return Err(RulesError::TooManyDays {
+                    days,
+                    max: MAX_DAYS,
+                })
             }
             _ => {}
         }
-        for (name, list) in [("keep", &self.keep), ("remove", &self.remove)] {
-            if list.len() > MAX_PATTERNS {
-                return fail(format!(
-                    "{} {name} patterns are more than {MAX_PATTERNS}; combine them with '*'",
-                    list.len()
-                ));
+        for (list, patterns) in [
+            (PatternList::Keep, &self.keep),
+            (PatternList::Remove, &self.remove),
+        ] {
+            if patterns.len() > MAX_PATTERNS {
+                return Err(RulesError::TooManyPatterns {
+                    list,
+                    count: patterns.len(),
+                    max: MAX_PATTERNS,
+                });
             }
         }
         if self.others == Others::Remove && self.keep_newest.is_none() && self.keep.is_empty() {
-            return fail(
-                "\"remove every other tag\" without a keep rule would remove every tag; \
-                 add keep newest or a keep pattern, or remove tags with the pattern * if \
-                 that is really meant",
-            );
+            return Err(RulesError::RemovesEveryTag);
         }
         Ok(())
     }
@@ -251,9 +306,7 @@ impl CleanupRules {
     /// keep rule).
     pub fn from_json(value: &serde_json::Value) -> Result<Self, RulesError> {
         let Some(fields) = value.as_object() else {
-            return fail(
-                "clean-up rules must be an object such as {\"keepNewest\": 10, \"keep\": [\"v*\"]}",
-            );
+            return Err(RulesError::NotAnObject);
         };
         // Field by field first, so the message names the field at fault (serde's
         // own says "expected u32" without saying where).
@@ -261,18 +314,24 @@ impl CleanupRules {
             if matches!(key.as_str(), "keepNewest" | "removeOlderThanDays")
                 && !(field.is_u64() || field.is_null())
             {
-                return fail(format!(
-                    "clean-up rules, {key}: {field} is not a whole number; write it as digits, such as 10"
-                ));
+                return Err(RulesError::JsonNotWholeNumber {
+                    key: key.clone(),
+                    value: field.to_string(),
+                });
             }
             let single =
                 serde_json::Value::Object([(key.clone(), field.clone())].into_iter().collect());
             if let Err(e) = serde_json::from_value::<CleanupRules>(single) {
-                return fail(format!("clean-up rules, {key}: {e}"));
+                return Err(RulesError::JsonField {
+                    key: key.clone(),
+                    error: e.to_string(),
+                });
             }
         }
-        let rules: CleanupRules = serde_json::from_value(value.clone())
-            .map_err(|e| RulesError(format!("clean-up rules: {e}")))?;
+        let rules: CleanupRules =
+            serde_json::from_value(value.clone()).map_err(|e| RulesError::Json {
+                error: e.to_string(),
+            })?;
         rules.validate()?;
         Ok(rules)
     }
@@ -314,11 +373,13 @@ impl CleanupRules {
         let mut rules = CleanupRules::default();
         let mut any = false;
         let number = |key: &str, value: &str| -> Result<u32, RulesError> {
-            value.trim().parse::<u32>().map_err(|_| {
-                RulesError(format!(
-                    "{key}={value:?} in the address is not a whole number; write it as digits, such as {key}=10"
-                ))
-            })
+            value
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| RulesError::AddressNotWholeNumber {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                })
         };
         for pair in query.trim_start_matches('?').split('&') {
             let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
@@ -331,9 +392,9 @@ impl CleanupRules {
                         "created" => NewestBy::Created,
                         "version" => NewestBy::Version,
                         other => {
-                            return fail(format!(
-                                "newestBy={other:?} in the address: use created or version"
-                            ))
+                            return Err(RulesError::AddressNewestBy {
+                                value: other.to_owned(),
+                            })
                         }
                     }
                 }
@@ -342,9 +403,9 @@ impl CleanupRules {
                         "keep" => Others::Keep,
                         "remove" => Others::Remove,
                         other => {
-                            return fail(format!(
-                                "others={other:?} in the address: use keep or remove"
-                            ))
+                            return Err(RulesError::AddressOthers {
+                                value: other.to_owned(),
+                            })
                         }
                     }
                 }
@@ -387,18 +448,17 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for CleanupDefaults {
         for (prefix, value) in map {
             let key = prefix.trim_matches('/').to_owned();
             if !key.is_empty() {
-                if let Err(e) = crate::oci::names::Repository::parse(&key) {
-                    return fail(format!(
-                        "config.json cleanup: {prefix:?} is not a repository name or namespace: {e}"
-                    ));
+                if let Err(error) = crate::oci::names::Repository::parse(&key) {
+                    return Err(RulesError::ConfigNamespace { key: prefix, error });
                 }
             }
-            let rules = CleanupRules::from_json(&value)
-                .map_err(|e| RulesError(format!("config.json cleanup {prefix:?}: {}", e.0)))?;
+            let rules =
+                CleanupRules::from_json(&value).map_err(|error| RulesError::ConfigRules {
+                    key: prefix.clone(),
+                    error: Box::new(error),
+                })?;
             if by_prefix.insert(key, rules).is_some() {
-                return fail(format!(
-                    "config.json cleanup: {prefix:?} is given twice (with and without '/')"
-                ));
+                return Err(RulesError::ConfigTwice { key: prefix });
             }
         }
         Ok(CleanupDefaults { by_prefix })
@@ -408,14 +468,8 @@ impl TryFrom<BTreeMap<String, serde_json::Value>> for CleanupDefaults {
 impl CleanupDefaults {
     /// From the value of `config.json`'s `"cleanup"` key.
     pub fn from_json(value: &serde_json::Value) -> Result<Self, RulesError> {
-        let map: BTreeMap<String, serde_json::Value> = serde_json::from_value(value.clone())
-            .map_err(|_| {
-                RulesError(
-                    "config.json cleanup must be an object mapping namespaces to rules, \
-                     such as {\"team\": {\"keepNewest\": 10}}"
-                        .into(),
-                )
-            })?;
+        let map: BTreeMap<String, serde_json::Value> =
+            serde_json::from_value(value.clone()).map_err(|_| RulesError::ConfigNotAnObject)?;
         CleanupDefaults::try_from(map)
     }
 

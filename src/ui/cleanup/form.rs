@@ -4,7 +4,8 @@
 
 use leptos::prelude::*;
 
-use crate::oci::cleanup::{CleanupRules, NewestBy, Others, RulesError, TagPattern};
+use crate::oci::cleanup::{CleanupRules, NewestBy, NumberField, Others, RulesError, TagPattern};
+use crate::wording;
 
 /// The form's text, as typed.
 #[derive(Clone, Copy)]
@@ -43,16 +44,17 @@ fn patterns(text: &str) -> Result<Vec<TagPattern>, RulesError> {
         .collect()
 }
 
-fn number(text: &str, what: &str) -> Result<Option<u32>, RulesError> {
+fn number(text: &str, field: NumberField) -> Result<Option<u32>, RulesError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    text.parse::<u32>().map(Some).map_err(|_| {
-        RulesError(format!(
-            "{what} {text:?} is not a whole number; write it as digits, such as 10, or leave it empty"
-        ))
-    })
+    text.parse::<u32>()
+        .map(Some)
+        .map_err(|_| RulesError::FieldNotWholeNumber {
+            field,
+            text: text.to_owned(),
+        })
 }
 
 impl RuleFields {
@@ -77,8 +79,8 @@ impl RuleFields {
     /// The rules, or what is wrong with each field.
     pub fn read(&self) -> Result<CleanupRules, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let message = |e: RulesError| Some(e.0);
-        let keep_newest = number(&self.keep_newest.get(), "keep newest")
+        let message = |e: RulesError| Some(wording::rules_error(&e));
+        let keep_newest = number(&self.keep_newest.get(), NumberField::KeepNewest)
             .and_then(|n| {
                 // The rule's own bounds, checked alone so the message lands here.
                 CleanupRules {
@@ -91,7 +93,7 @@ impl RuleFields {
             .map_err(|e| errors.keep_newest = message(e))
             .ok()
             .flatten();
-        let remove_older_than_days = number(&self.older_than.get(), "remove older than")
+        let remove_older_than_days = number(&self.older_than.get(), NumberField::RemoveOlderThan)
             .and_then(|n| {
                 CleanupRules {
                     remove_older_than_days: n,
@@ -138,7 +140,7 @@ impl RuleFields {
         };
         // What is left is about the combination, which "other tags" decides.
         rules.validate().map_err(|e| FieldErrors {
-            others: Some(e.0),
+            others: Some(wording::rules_error(&e)),
             ..FieldErrors::default()
         })?;
         Ok(rules)

@@ -24,6 +24,7 @@ use crate::oci::names::Repository;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
+use crate::wording;
 use apply::ApplyPanel;
 use form::{RuleFields, RulesForm};
 use plan_view::PlanView;
@@ -41,7 +42,7 @@ async fn load_defaults() -> Result<CleanupDefaults, String> {
     };
     match config.get("cleanup") {
         None | Some(serde_json::Value::Null) => Ok(CleanupDefaults::default()),
-        Some(value) => CleanupDefaults::from_json(value).map_err(|e| e.0),
+        Some(value) => CleanupDefaults::from_json(value).map_err(|e| wording::rules_error(&e)),
     }
 }
 
@@ -129,7 +130,9 @@ async fn gather_plans(
                 RegistryError::Aborted { .. } => PlanFailure::Cancelled,
                 e => PlanFailure::Registry(e),
             })?;
-        plans.push(plan(&facts, rules, now).map_err(|e| PlanFailure::Other(e.0))?);
+        plans.push(
+            plan(&facts, rules, now).map_err(|e| PlanFailure::Other(wording::rules_error(&e)))?,
+        );
     }
     Ok(plans)
 }
@@ -228,7 +231,7 @@ fn initial_rules(
         Ok(None) => {}
         Err(e) => problems.push(format!(
             "The rules in the page address were not used: {}.",
-            e.0
+            wording::rules_error(&e)
         )),
     }
     let found = match defaults {
