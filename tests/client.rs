@@ -1026,9 +1026,10 @@ fn stored_kind_needs_a_readable_digest() {
 
 #[test]
 fn head_concurrency_follows_the_connection() {
-    assert_eq!(head_concurrency(Some("http/1.1")), 6);
-    assert_eq!(head_concurrency(Some("")), 6);
-    assert_eq!(head_concurrency(None), 6);
+    // 6 connections and 2 waiting in the browser's queue.
+    assert_eq!(head_concurrency(Some("http/1.1")), 8);
+    assert_eq!(head_concurrency(Some("")), 8);
+    assert_eq!(head_concurrency(None), 8);
     assert_eq!(head_concurrency(Some("h2")), 48);
     assert_eq!(head_concurrency(Some("h3")), 48);
 }
