@@ -11,12 +11,7 @@ use std::cmp::Ordering;
 /// Sorts `items` by `compare`, keeping equal elements in their original order.
 pub fn by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
     let order = stable_order(items.len(), &|a, b| compare(&items[a], &items[b]));
-    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(
-        order
-            .into_iter()
-            .filter_map(|i| slots.get_mut(i).and_then(Option::take)),
-    );
+    rearrange(items, order);
 }
 
 /// Sorts `items` in their natural order, stably.
@@ -46,9 +41,19 @@ pub fn smallest_first<T>(items: &mut Vec<T>, count: usize, compare: impl Fn(&T, 
     for &i in &front {
         chosen[i] = true;
     }
+    let rest = (0..items.len()).filter(|&i| !chosen[i]);
+    let order: Vec<usize> = front.iter().copied().chain(rest).collect();
+    rearrange(items, order);
+}
+
+/// Puts `items` in `order`, a permutation of their indices.
+fn rearrange<T>(items: &mut Vec<T>, order: Vec<usize>) {
     let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
-    items.extend(front.iter().filter_map(|&i| slots[i].take()));
-    items.extend(slots.into_iter().flatten());
+    items.extend(
+        order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take)),
+    );
 }
 
 /// The indices `0..len` in the stable order `compare` gives: the single place that
