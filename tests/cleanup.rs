@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::cleanup::{
-    csv_cell, parse_rfc3339, plan, plan_csv, plan_json, BlobRef, CleanupDefaults, CleanupFacts,
-    CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others,
-    TagFacts, TagPattern,
+    parse_rfc3339, plan, BlobRef, CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules,
+    DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::{Attempt, RegistryError};
@@ -20,6 +19,7 @@ use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
 use tagdeck::wording::{self, deletes_refused, garbage_collection_advice, kept_because};
+use tagdeck::wording::{csv_cell, plan_csv, plan_json};
 
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {

@@ -2,8 +2,8 @@
 //! tag, for a spreadsheet). A CSV opened in a spreadsheet runs formulas, and every
 //! cell here holds text a registry chose, so cells are quoted and defused.
 
-use super::plan::{CleanupPlan, Decision};
-use crate::wording::{self, tag_reason};
+use super::cleanup::{deletes_refused, kept_because, plan_note, tag_reason};
+use crate::oci::cleanup::{CleanupPlan, Decision};
 use serde_json::{Map, Value};
 
 /// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase),
@@ -16,23 +16,20 @@ pub fn plan_json(plan: &CleanupPlan) -> String {
     let Some(fields) = json.as_object_mut() else {
         return String::new();
     };
-    let refusal = plan
-        .image_deletes_refused
-        .as_ref()
-        .map(wording::deletes_refused);
+    let refusal = plan.image_deletes_refused.as_ref().map(deletes_refused);
     put_words_before(fields, "imageDeletesRefused", refusal.into());
-    let notes: Vec<String> = plan.notes.iter().map(wording::plan_note).collect();
+    let notes: Vec<String> = plan.notes.iter().map(plan_note).collect();
     put_words_before(fields, "notes", notes.into());
     let tags = fields.get_mut("tags").and_then(Value::as_array_mut);
     for (json_tag, tag) in tags.into_iter().flatten().zip(&plan.tags) {
         if let Some(fields) = json_tag.as_object_mut() {
-            put_words_before(fields, "reason", wording::tag_reason(&tag.reason).into());
+            put_words_before(fields, "reason", tag_reason(&tag.reason).into());
         }
     }
     let tags_only = fields.get_mut("tagsOnly").and_then(Value::as_array_mut);
     for (json_image, image) in tags_only.into_iter().flatten().zip(&plan.tags_only) {
         if let Some(fields) = json_image.as_object_mut() {
-            let words = wording::kept_because(&image.kept_because);
+            let words = kept_because(&image.kept_because);
             put_words_before(fields, "keptBecause", words.into());
         }
     }

@@ -7,6 +7,7 @@
 mod bulk;
 mod change;
 mod cleanup;
+mod cleanup_export;
 mod find_digest;
 mod names;
 mod recovery;
@@ -19,6 +20,7 @@ pub use change::{applied_anyway, change_error, copy_step};
 pub use cleanup::{
     deletes_refused, garbage_collection_advice, kept_because, plan_note, rules_error, tag_reason,
 };
+pub use cleanup_export::{csv_cell, plan_csv, plan_json};
 pub use find_digest::find_gap;
 pub use names::{name_error, name_rule};
 pub use recovery::registry_now;

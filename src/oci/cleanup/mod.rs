@@ -1,22 +1,20 @@
 //! Clean-up planner: rules ("keep the last 10 builds and every release"), the facts
 //! of a repository gathered once, and a dry-run plan computed from both without the
 //! network, so what will happen is shown, and can be downloaded, before anything is
-//! written. Applying the plan goes through the same safe tag changes as bulk removal.
+//! written (the downloads, JSON and CSV, are made in `crate::wording`, beside the
+//! plan's words). Applying the plan goes through the same safe tag changes as bulk removal.
 //!
 //! - [`rules`]: the rules, their precedence, their address and `config.json` forms;
 //! - [`plan`]: facts → plan (every tag's fate and why, images deleted, bytes freed);
 //! - [`gather`]: reads the facts from a registry;
-//! - [`export`]: the plan as JSON and CSV;
 //! - [`apply`]: the plan applied through bulk removal and the explicit image delete.
 
 pub mod apply;
-pub mod export;
 pub mod gather;
 pub mod plan;
 pub mod rules;
 
 pub use apply::{CleanupApplied, CleanupOutcome};
-pub use export::{csv_cell, plan_csv, plan_json};
 pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
 pub use plan::{
     parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, DeletesRefused,

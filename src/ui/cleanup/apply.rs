@@ -12,13 +12,14 @@ use super::plan_view::totals;
 use crate::model::format::human_size;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::cleanup::{csv_cell, CleanupOutcome, CleanupPlan};
+use crate::oci::cleanup::{CleanupOutcome, CleanupPlan};
 use crate::oci::names::Digest;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::use_sign_in;
 use crate::wording;
+use crate::wording::csv_cell;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 
 use super::download::DownloadLink;
 use crate::model::format::{human_size, short_timestamp};
-use crate::oci::cleanup::{plan_csv, plan_json, CleanupPlan, Decision};
+use crate::oci::cleanup::{CleanupPlan, Decision};
 use crate::ui::browser;
 use crate::wording;
+use crate::wording::{plan_csv, plan_json};
 
 /// The address key of the table filter: `remove`, `keep`, or absent for all.
 const SHOW_SETTING: &str = "show";
@@ -83,7 +84,7 @@ fn combined_csv(plans: &[CleanupPlan]) -> String {
                         }
                         continue;
                     }
-                    let repository = crate::oci::cleanup::csv_cell(&plan.repository);
+                    let repository = crate::wording::csv_cell(&plan.repository);
                     out.push_str(&format!("{repository},{line}\r\n"));
                 }
             }
