@@ -8,6 +8,8 @@
 
 use std::cmp::Ordering;
 
+use crate::model::version_order::{natural_key, NaturalKey};
+
 /// Sorts `items` by `compare`, keeping equal elements in their original order.
 pub fn by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
     let order = stable_order(items.len(), &|a, b| compare(&items[a], &items[b]));
@@ -15,6 +17,24 @@ pub fn by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
 }
 
 /// Sorts `items` in their natural order, stably.
+/// Sorts by a key made once per item, for orders whose comparison is costly on many
+/// items (the version order of thousands of tags). Stable, like [`by`].
+pub fn by_cached_key<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
+    let keys: Vec<K> = items.iter().map(key).collect();
+    let order = stable_order(items.len(), &|a, b| keys[a].cmp(&keys[b]));
+    rearrange(items, order);
+}
+
+/// Sorts names in version order (`1.9` before `1.10`), with each name's key made
+/// once ([`natural_key`]): the order of [`crate::model::version_order::natural_cmp`].
+pub fn names_naturally(names: &mut Vec<String>) {
+    let order = {
+        let keys: Vec<NaturalKey> = names.iter().map(|name| natural_key(name)).collect();
+        stable_order(names.len(), &|a, b| keys[a].cmp(&keys[b]))
+    };
+    rearrange(names, order);
+}
+
 pub fn ascending<T: Ord>(items: &mut Vec<T>) {
     by(items, T::cmp);
 }
@@ -122,6 +142,23 @@ mod tests {
         let mut pairs = vec![(1, 'x'), (0, 'a'), (1, 'y'), (0, 'b')];
         smallest_first(&mut pairs, 3, |a, b| a.0.cmp(&b.0));
         assert_eq!(pairs, [(0, 'a'), (0, 'b'), (1, 'x'), (1, 'y')]);
+    }
+
+    #[test]
+    fn names_sort_in_version_order_like_the_comparison() {
+        let mut names: Vec<String> = ["v10", "1.10.0", "v2", "01", "1.9.0", "1", "latest", "v2"]
+            .map(String::from)
+            .to_vec();
+        let mut expected = names.clone();
+        by(&mut expected, |a, b| {
+            crate::model::version_order::natural_cmp(a, b)
+        });
+        names_naturally(&mut names);
+        assert_eq!(names, expected);
+        assert_eq!(
+            names,
+            ["01", "1", "1.9.0", "1.10.0", "latest", "v2", "v2", "v10"]
+        );
     }
 
     #[test]

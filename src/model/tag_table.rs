@@ -2,10 +2,10 @@
 //! and the order and filter the user chose.
 
 use crate::model::sort;
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 
-use super::version_order::natural_cmp;
+use super::version_order::{natural_cmp, natural_key};
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 
 /// What a digest turned out to be, once its manifest (and config) were read.
@@ -88,8 +88,10 @@ pub fn visible_tags(
         .filter(|&i| filter.is_empty() || tags[i].to_lowercase().contains(&filter))
         .collect();
     match order {
-        SortOrder::NameAscending => sort::by(&mut rows, |&a, &b| natural_cmp(&tags[a], &tags[b])),
-        SortOrder::NameDescending => sort::by(&mut rows, |&a, &b| natural_cmp(&tags[b], &tags[a])),
+        SortOrder::NameAscending => sort::by_cached_key(&mut rows, |&i| natural_key(&tags[i])),
+        SortOrder::NameDescending => {
+            sort::by_cached_key(&mut rows, |&i| Reverse(natural_key(&tags[i])))
+        }
         SortOrder::NewestFirst | SortOrder::OldestFirst => {
             let dates: HashMap<usize, Option<String>> =
                 rows.iter().map(|&i| (i, created(&tags[i]))).collect();

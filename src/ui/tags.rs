@@ -514,9 +514,11 @@ fn TagTable(
     });
     let window = move || {
         let rows = visible.get();
-        let first = (scroll_top.get() / ROW_HEIGHT).saturating_sub(OVERSCAN);
-        let count = viewport.get() / ROW_HEIGHT + 2 * OVERSCAN;
-        let last = (first + count).min(rows.len());
+        // The rows in view, and OVERSCAN more on each side where there are any: at
+        // the top of the table no rows above, so the first render builds fewer.
+        let top_row = scroll_top.get() / ROW_HEIGHT;
+        let first = top_row.saturating_sub(OVERSCAN);
+        let last = (top_row + viewport.get().div_ceil(ROW_HEIGHT) + OVERSCAN).min(rows.len());
         let tags = data.tags.read();
         (first.min(last)..last)
             .map(|position| (position, tags[rows[position]].clone()))
@@ -879,7 +881,7 @@ async fn recheck_tags(pool: WorkerPool, data: TagData) {
     let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
     data.rechecking.try_set(known.iter().cloned().collect());
     let mut tags = data.tags.get_untracked();
-    sort::by(&mut tags, |a, b| natural_cmp(a, b));
+    sort::names_naturally(&mut tags);
     pool.queue.put_last(tags);
     pool.top_up();
     let listed_before: RefCell<HashSet<String>> =
@@ -966,7 +968,7 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
             .filter(|t| !touched.contains(t) && !pool.batcher.is_known(t))
             .cloned()
             .collect();
-        sort::by(&mut unknown, |a, b| natural_cmp(a, b));
+        sort::names_naturally(&mut unknown);
         pool.queue.put_first(first);
         pool.queue.put_last(unknown);
         pool.top_up();
