@@ -16,7 +16,6 @@ pub fn by<T>(items: &mut Vec<T>, compare: impl Fn(&T, &T) -> Ordering) {
     rearrange(items, order);
 }
 
-/// Sorts `items` in their natural order, stably.
 /// Sorts by a key made once per item, for orders whose comparison is costly on many
 /// items (the version order of thousands of tags). Stable, like [`by`].
 pub fn by_cached_key<T, K: Ord>(items: &mut Vec<T>, key: impl Fn(&T) -> K) {
@@ -35,6 +34,7 @@ pub fn names_naturally(names: &mut Vec<String>) {
     rearrange(names, order);
 }
 
+/// Sorts `items` in their natural order, stably.
 pub fn ascending<T: Ord>(items: &mut Vec<T>) {
     by(items, T::cmp);
 }
