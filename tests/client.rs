@@ -832,16 +832,62 @@ fn a_first_pass_404_is_never_not_found_and_a_missing_tag_is() {
 }
 
 #[test]
-fn a_first_pass_failure_falls_back_except_a_cancel() {
-    // Whatever goes wrong with the first pass, the full Accept is asked.
+fn a_dropped_read_is_asked_again_once_and_a_dropped_write_never() {
+    // A read whose connection dropped once: asked again, and its answer used.
+    let sent = Cell::new(0);
+    let http = ScriptedHttp::new(move |_| {
+        sent.set(sent.get() + 1);
+        if sent.get() == 1 {
+            Err(TransportFailure::Network("connection closed".into()))
+        } else {
+            Ok(response(200, &[], br#"{"name":"r","tags":[]}"#))
+        }
+    });
+    let registry = Registry::new(BASE, &http);
+    let listing = block_on(registry.tags(&repo("r"), |_| {})).unwrap();
+    assert!(listing.tags.is_empty() && !listing.may_be_incomplete);
+    assert_eq!(http.sent.borrow().len(), 2);
+    // Dropped twice: the failure is told, after one more try only.
+    let http = ScriptedHttp::new(|_| Err(TransportFailure::Network("connection closed".into())));
+    let registry = Registry::new(BASE, &http);
+    let error = block_on(registry.tags(&repo("r"), |_| {})).unwrap_err();
+    assert!(matches!(error, RegistryError::Network { .. }), "{error:?}");
+    assert_eq!(http.sent.borrow().len(), 2);
+    // A timeout is not sent again (the registry was slow, not gone), nor a cancel.
     for failure in [
-        TransportFailure::Network("Failed to fetch".into()),
         TransportFailure::TimedOut { after_ms: 30_000 },
+        TransportFailure::Aborted,
+    ] {
+        let http = ScriptedHttp::new(move |_| Err(failure.clone()));
+        let registry = Registry::new(BASE, &http);
+        assert!(block_on(registry.tags(&repo("r"), |_| {})).is_err());
+        assert_eq!(http.sent.borrow().len(), 1);
+    }
+    // A write is never sent twice: whether it was applied is found out by reading.
+    let http = ScriptedHttp::new(|_| Err(TransportFailure::Network("connection closed".into())));
+    let registry = Registry::new(BASE, &http);
+    let put = block_on(registry.manifest_put(
+        &repo("r"),
+        parse_reference("t"),
+        b"{}",
+        media::OCI_MANIFEST,
+    ));
+    assert!(matches!(put, Err(RegistryError::Network { .. })), "{put:?}");
+    assert_eq!(http.sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_first_pass_failure_falls_back_except_a_cancel() {
+    // Whatever goes wrong with the first pass, the full Accept is asked. A dropped
+    // connection is first asked again, as every read is (see `a_dropped_read_is_asked_again_once_and_a_dropped_write_never`).
+    for (failure, failed_sends) in [
+        (TransportFailure::Network("Failed to fetch".into()), 2),
+        (TransportFailure::TimedOut { after_ms: 30_000 }, 1),
     ] {
         let sent = Cell::new(0);
         let http = ScriptedHttp::new(move |_| {
             sent.set(sent.get() + 1);
-            if sent.get() == 1 {
+            if sent.get() <= failed_sends {
                 Err(failure.clone())
             } else {
                 Ok(response(
@@ -862,7 +908,13 @@ fn a_first_pass_failure_falls_back_except_a_cancel() {
         ))
         .unwrap();
         assert_eq!(head.digest, Some(digest_of("x")));
-        assert_eq!(http.sent.borrow().len(), 2);
+        let accepts = accepts_sent(&http);
+        assert_eq!(accepts.len(), failed_sends + 1);
+        assert_eq!(
+            accepts.last().unwrap(),
+            MANIFEST_ACCEPT,
+            "the full Accept, last"
+        );
     }
     // A cancelled view asks nothing more.
     let http = ScriptedHttp::new(|_| Err(TransportFailure::Aborted));

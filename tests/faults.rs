@@ -149,7 +149,11 @@ fn when_the_registry_cannot_be_read_again_the_state_is_unknown_and_undo_kept() {
     let memory = setup();
     memory.inject(put_fault(Strike::After, None));
     // The re-read after the failed PUT (HEAD of 2.0) fails too.
-    memory.inject(Fault::new(Method::Head, "manifests/2.0", Strike::Before, None).nth(2));
+    memory.inject(
+        Fault::new(Method::Head, "manifests/2.0", Strike::Before, None)
+            .nth(2)
+            .times(2),
+    );
     let error = add_tag(&memory).unwrap_err();
     assert!(
         matches!(&error, ChangeError::AfterWrite { cause, .. } if matches!(**cause, ChangeError::Unknown { .. })),
@@ -165,7 +169,11 @@ fn when_the_registry_cannot_be_read_again_the_state_is_unknown_and_undo_kept() {
 fn a_failed_check_after_a_successful_write_keeps_undo() {
     let memory = setup();
     // PUT succeeds; the verifying HEAD (the second HEAD of 2.0) fails.
-    memory.inject(Fault::new(Method::Head, "manifests/2.0", Strike::Before, None).nth(2));
+    memory.inject(
+        Fault::new(Method::Head, "manifests/2.0", Strike::Before, None)
+            .nth(2)
+            .times(2),
+    );
     let error = add_tag(&memory).unwrap_err();
     assert!(error.written().is_some(), "{error:?}");
     assert_eq!(memory.tag_digest("app", "2.0"), Some(sha256(IMAGE)));
@@ -317,7 +325,11 @@ fn a_paged_tag_list_with_its_link_hidden_is_read_whole_or_marked() {
 
     // When the look past a page fails, the list is marked, and deleting an image,
     // which needs every tag, is refused before anything is sent.
-    memory.inject(Fault::new(Method::Get, "tags/list", Strike::Before, None).nth(2));
+    memory.inject(
+        Fault::new(Method::Get, "tags/list", Strike::Before, None)
+            .nth(2)
+            .times(2),
+    );
     let listing = block_on(registry.tags(&repo(), |_| {})).unwrap();
     assert!(listing.may_be_incomplete);
     assert_eq!(listing.tags.len(), 10);

@@ -57,6 +57,9 @@ pub struct Request {
     pub response_limit: usize,
     /// Given up after this long: a hung registry must not leave a change stuck.
     pub timeout_ms: u32,
+    /// A read whose connection dropped is sent once more (`Registry::execute`),
+    /// unless a dropped answer is the expected one (see [`Request::single_attempt`]).
+    pub again_if_dropped: bool,
 }
 
 impl Request {
@@ -71,7 +74,16 @@ impl Request {
                 Method::Get | Method::Head => READ_TIMEOUT_MS,
                 _ => WRITE_TIMEOUT_MS,
             },
+            again_if_dropped: true,
         }
+    }
+
+    /// Not sent again after a dropped connection: for probes whose usual "no" comes
+    /// as no readable answer at all (a route the registry lacks, answered across
+    /// origins without CORS headers).
+    pub fn single_attempt(mut self) -> Self {
+        self.again_if_dropped = false;
+        self
     }
 
     pub fn response_limit(mut self, bytes: usize) -> Self {

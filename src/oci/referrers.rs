@@ -330,9 +330,12 @@ impl<C: HttpClient> Registry<C> {
                 return Ok(ApiSupport::Supported);
             }
             pages += 1;
+            // distribution 2.8 has no referrers API, and across origins its 404 for
+            // the route comes without CORS headers: a dropped answer, every time.
             let request = Request::new(Method::Get, &url)
                 .header("Accept", OCI_INDEX)
-                .response_limit(MAX_MANIFEST_BYTES);
+                .response_limit(MAX_MANIFEST_BYTES)
+                .single_attempt();
             let response = match self.send_read(request).await {
                 Ok(response) => response,
                 Err(error) if must_propagate(&error) => return Err(error),

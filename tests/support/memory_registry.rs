@@ -56,12 +56,15 @@ pub enum Strike {
 }
 
 /// One scripted fault: the `nth` request (1-based) with `method` whose path contains
-/// `path` fails `when`, with HTTP `status`, or with no answer at all (`None`).
+/// `path` fails `when`, with HTTP `status`, or with no answer at all (`None`); and
+/// the `times - 1` such requests after it (a read is asked again once after a
+/// dropped connection: dropping a read for good takes `times(2)`).
 #[derive(Debug, Clone)]
 pub struct Fault {
     pub method: Method,
     pub path: String,
     pub nth: usize,
+    pub times: usize,
     pub when: Strike,
     pub status: Option<u16>,
     seen: usize,
@@ -73,6 +76,7 @@ impl Fault {
             method,
             path: path.to_owned(),
             nth: 1,
+            times: 1,
             when,
             status,
             seen: 0,
@@ -81,6 +85,11 @@ impl Fault {
 
     pub fn nth(mut self, nth: usize) -> Self {
         self.nth = nth;
+        self
+    }
+
+    pub fn times(mut self, times: usize) -> Self {
+        self.times = times;
         self
     }
 }
@@ -447,7 +456,7 @@ impl MemoryRegistry {
         self.faults.borrow_mut().push(fault);
     }
 
-    /// The fault that strikes `request`, if any (each strikes once).
+    /// The fault that strikes `request`, if any (each strikes `times`, then is gone).
     fn fault_for(&self, request: &Request) -> Option<Fault> {
         let path = request.url.splitn(4, '/').nth(3).unwrap_or("");
         let mut faults = self.faults.borrow_mut();
@@ -456,9 +465,14 @@ impl MemoryRegistry {
                 return false;
             }
             fault.seen += 1;
-            fault.seen == fault.nth
+            fault.seen >= fault.nth
         })?;
-        Some(faults.remove(index))
+        let fault = &faults[index];
+        Some(if fault.seen + 1 >= fault.nth + fault.times {
+            faults.remove(index)
+        } else {
+            fault.clone()
+        })
     }
 }
 
