@@ -1080,6 +1080,7 @@ fn rules_error_kind(error: &RulesError) -> &'static str {
         RulesError::NotAnObject => "not an object",
         RulesError::JsonNotWholeNumber { .. } => "json number",
         RulesError::JsonField { .. } => "json field",
+        RulesError::JsonPattern { .. } => "json pattern",
         RulesError::Json { .. } => "json",
         RulesError::AddressNotWholeNumber { .. } => "address number",
         RulesError::AddressNewestBy { .. } => "address newestBy",
@@ -1127,6 +1128,10 @@ fn every_rules_error() -> Vec<(RulesError, &'static str)> {
         (json(serde_json::json!([1])), "object"),
         (json(serde_json::json!({"keepNewest": "ten"})), "\"ten\""),
         (json(serde_json::json!({"keepNewst": 3})), "keepNewst"),
+        (
+            json(serde_json::json!({"keep": ["ok", "bad pattern"]})),
+            "keep: the tag pattern \"bad pattern\"",
+        ),
         (
             RulesError::Json {
                 error: "trailing characters".into(),
@@ -1213,6 +1218,28 @@ fn key_sentences_of_refused_clean_up_rules() {
     };
     assert!(wording::rules_error(&combination.validate().unwrap_err())
         .contains("without a keep rule would remove every tag"));
+    // A pattern refused in JSON rules says which list, then what.
+    let refused =
+        CleanupRules::from_json(&serde_json::json!({"remove": ["v1", "v1/*"]})).unwrap_err();
+    assert_eq!(
+        refused,
+        RulesError::JsonPattern {
+            key: "remove".into(),
+            error: Box::new(TagPattern::parse("v1/*").unwrap_err()),
+        }
+    );
+    assert_eq!(
+        wording::rules_error(&refused),
+        "clean-up rules, remove: the tag pattern \"v1/*\" contains '/'; tags hold only \
+         letters, digits, '_', '.' and '-', and patterns add only '*' (any characters) and \
+         '?' (one character)"
+    );
+    // An item that is no string comes first: the JSON reader's refusal, as it says it.
+    let refused = CleanupRules::from_json(&serde_json::json!({"keep": [5, "a b"]})).unwrap_err();
+    assert!(
+        matches!(&refused, RulesError::JsonField { key, error } if key == "keep" && error.contains("integer")),
+        "{refused:?}"
+    );
     // A pattern refused inside config.json says where, then what.
     assert_eq!(
         wording::rules_error(

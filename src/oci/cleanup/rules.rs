@@ -55,6 +55,8 @@ pub enum RulesError {
     JsonNotWholeNumber { key: String, value: String },
     /// A field of JSON rules is refused; `error` is the JSON reader's message.
     JsonField { key: String, error: String },
+    /// A pattern in the list `key` of JSON rules is refused.
+    JsonPattern { key: String, error: Box<RulesError> },
     /// JSON rules are refused as a whole; `error` is the JSON reader's message.
     Json { error: String },
     /// A number parameter of the page address is not a whole number.
@@ -318,6 +320,21 @@ impl CleanupRules {
                     key: key.clone(),
                     value: field.to_string(),
                 });
+            }
+            // Patterns are checked here rather than by the JSON reader, so the refusal
+            // stays typed (the reader keeps only a message). In list order, up to the
+            // first item that is no string: the reader stops at the first it refuses.
+            if let ("keep" | "remove", Some(items)) = (key.as_str(), field.as_array()) {
+                let texts = items.iter().map_while(serde_json::Value::as_str);
+                if let Some(error) = texts
+                    .filter_map(|text| TagPattern::parse(text).err())
+                    .next()
+                {
+                    return Err(RulesError::JsonPattern {
+                        key: key.clone(),
+                        error: Box::new(error),
+                    });
+                }
             }
             let single =
                 serde_json::Value::Object([(key.clone(), field.clone())].into_iter().collect());
