@@ -15,7 +15,7 @@ use tagdeck::oci::cleanup::{
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
-use tagdeck::oci::manifest::{Manifest, ManifestError};
+use tagdeck::oci::manifest::{DigestRefusal, Manifest, ManifestError};
 use tagdeck::oci::media::MAX_MANIFEST_BYTES;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
 use tagdeck::oci::pagination::{next_page_url, resolve, LinkError, LinkFault};
@@ -731,6 +731,11 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
         MalformedReason::UnexpectedJson {
             error: "expected value at line 1 column 1".into(),
         },
+        MalformedReason::InvalidDigest(Box::new(DigestRefusal {
+            error: Digest::parse("sha256:abc").unwrap_err(),
+            line: 1,
+            column: 50,
+        })),
         MalformedReason::ImageConfig {
             error: "invalid type: string \"nope\", expected a sequence".into(),
         },
@@ -750,6 +755,7 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
             | MalformedReason::CatalogIncomplete
             | MalformedReason::RepeatedNextPage
             | MalformedReason::UnexpectedJson { .. }
+            | MalformedReason::InvalidDigest(_)
             | MalformedReason::ImageConfig { .. }
             | MalformedReason::NextPageLink(_)
             | MalformedReason::NoUploadLocation
@@ -1330,4 +1336,48 @@ fn a_refused_manifest_says_why() {
         "the manifest is 4194305 bytes; registries need only accept 4 MiB"
     );
     assert_eq!(too_large.to_string(), wording::manifest_error(&too_large));
+}
+
+#[test]
+fn a_manifest_with_an_invalid_digest_says_which_and_where() {
+    // The JSON reader's position ends the sentence, as it did when the reader's own
+    // message was shown.
+    let bytes = br#"{"schemaVersion":2,"config":{"digest":"sha256:abc","size":1}}"#;
+    let refused = Manifest::parse(bytes.to_vec(), None).unwrap_err();
+    let ManifestError::InvalidDigest(refusal) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(
+        wording::manifest_error(&refused),
+        "the manifest is not valid JSON of the expected shape: digest \"sha256:abc\" is \
+         invalid: a sha256 value has 64 hex characters, this one has 3 at line 1 column 50"
+    );
+    // From a registry's answer, an unreadable answer naming the same digest.
+    assert_eq!(
+        wording::malformed(&MalformedReason::InvalidDigest(Box::new(refusal.clone()))),
+        "not the expected JSON: digest \"sha256:abc\" is invalid: a sha256 value has 64 \
+         hex characters, this one has 3 at line 1 column 50"
+    );
+    // Without a position from the reader, none is made up.
+    let unplaced = DigestRefusal {
+        line: 0,
+        column: 0,
+        ..refusal.clone()
+    };
+    assert!(
+        wording::manifest_error(&ManifestError::InvalidDigest(unplaced))
+            .ends_with("this one has 3")
+    );
+}
+
+#[test]
+fn a_stored_manifest_under_another_digest_says_both() {
+    let (stored, actual) = (Digest::sha256_of(b"stored"), Digest::sha256_of(b"read"));
+    assert_eq!(
+        wording::manifest_error(&ManifestError::StoredDigestMismatch {
+            stored: stored.clone(),
+            actual: actual.clone(),
+        }),
+        format!("stored manifest hashes to {actual}, not {stored}")
+    );
 }
