@@ -124,7 +124,7 @@ pub enum RegistryError {
     },
 
     /// The registry answered 2xx but the body or headers make no sense.
-    #[error("{attempt}: unreadable answer ({})", crate::wording::malformed(.reason))]
+    #[error("{attempt}: unreadable answer ({reason:?})")]
     Malformed {
         attempt: Attempt,
         reason: MalformedReason,

@@ -95,18 +95,22 @@ pub enum ManifestKind {
     Other,
 }
 
-/// Why manifest bytes were refused (`crate::wording::manifest_error` says it).
+/// Why manifest bytes were refused (`crate::wording::manifest_error` says it; the
+/// `Display` is a terse line for logs).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{}", crate::wording::manifest_error(self))]
 pub enum ManifestError {
     /// Not JSON of a manifest's shape; the JSON reader's message.
+    #[error("malformed manifest: {0}")]
     Malformed(String),
     /// A descriptor's digest is no valid digest.
+    #[error("malformed manifest: {} at line {} column {}", .0.error, .0.line, .0.column)]
     InvalidDigest(DigestRefusal),
     /// This many bytes, above `media::MAX_MANIFEST_BYTES`.
+    #[error("manifest of {0} bytes > {max}", max = media::MAX_MANIFEST_BYTES)]
     TooLarge(usize),
     /// Read back from storage, the text hashes to `actual`, not to the `stored`
     /// digest it was kept under.
+    #[error("stored manifest: digest {actual}, stored as {stored}")]
     StoredDigestMismatch { stored: Digest, actual: Digest },
 }
 
