@@ -666,7 +666,8 @@ fn basic_goes_to_the_registry_origin_only() {
     // An upload location on another server is refused outright: no data, no
     // credentials go there.
     let refused = block_on(registry.blob_upload(&app(), b"data")).unwrap_err();
-    assert!(refused.to_string().contains("another server"), "{refused}");
+    let detail = wording::error(&refused).detail;
+    assert!(detail.contains("another server"), "{detail}");
     assert!(!http
         .sent
         .borrow()

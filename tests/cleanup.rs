@@ -11,7 +11,8 @@ use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::cleanup::{
     parse_rfc3339, plan, BlobRef, CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules,
-    DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, TagFacts, TagPattern,
+    DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, RulesError, TagFacts,
+    TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::{Attempt, RegistryError};
@@ -184,21 +185,17 @@ fn patterns_match_whole_tags_with_star_and_question_mark() {
 
 #[test]
 fn bad_patterns_say_what_to_fix() {
-    let err = TagPattern::parse("v1/*").unwrap_err().to_string();
+    let says = |error: RulesError| wording::rules_error(&error);
+    let err = says(TagPattern::parse("v1/*").unwrap_err());
     assert!(err.contains("'/'") && err.contains("'*'"), "{err}");
     assert!(TagPattern::parse("[0-9]*").is_err());
-    assert!(TagPattern::parse("")
-        .unwrap_err()
-        .to_string()
-        .contains("empty"));
-    assert!(TagPattern::parse(&"a".repeat(129))
-        .unwrap_err()
-        .to_string()
-        .contains("128"));
+    assert!(says(TagPattern::parse("").unwrap_err()).contains("empty"));
+    assert!(says(TagPattern::parse(&"a".repeat(129)).unwrap_err()).contains("128"));
     // From JSON too, naming the pattern.
-    let err =
-        CleanupRules::from_json(&serde_json::json!({"keep": ["ok", "bad pattern"]})).unwrap_err();
-    assert!(err.to_string().contains("bad pattern"), "{err}");
+    let err = says(
+        CleanupRules::from_json(&serde_json::json!({"keep": ["ok", "bad pattern"]})).unwrap_err(),
+    );
+    assert!(err.contains("bad pattern"), "{err}");
 }
 
 #[test]
@@ -558,21 +555,15 @@ fn rules_round_trip_through_the_address() {
     assert_eq!(CleanupRules::from_query(&address).unwrap(), Some(rules));
     assert_eq!(CleanupRules::from_query("?repo=team/app").unwrap(), None);
     assert_eq!(CleanupRules::default().to_query(), "");
-    let err = CleanupRules::from_query("keepNewest=ten")
-        .unwrap_err()
-        .to_string();
+    let says = |query: &str| wording::rules_error(&CleanupRules::from_query(query).unwrap_err());
+    let err = says("keepNewest=ten");
     assert!(
         err.contains("keepNewest") && err.contains("whole number"),
         "{err}"
     );
-    let err = CleanupRules::from_query("keep=v1%2F*")
-        .unwrap_err()
-        .to_string();
+    let err = says("keep=v1%2F*");
     assert!(err.contains("'/'"), "{err}");
-    assert!(CleanupRules::from_query("newestBy=size")
-        .unwrap_err()
-        .to_string()
-        .contains("created or version"));
+    assert!(says("newestBy=size").contains("created or version"));
 }
 
 #[test]
@@ -594,7 +585,7 @@ fn numbers_and_combinations_are_validated() {
         (serde_json::json!({"keepNewst": 3}), "keepNewst"),
         (serde_json::json!({"keepNewest": -1}), "keepNewest"),
     ] {
-        let err = CleanupRules::from_json(&json).unwrap_err().to_string();
+        let err = wording::rules_error(&CleanupRules::from_json(&json).unwrap_err());
         assert!(err.contains(expected), "{json}: {err}");
     }
     let rules = CleanupRules {
@@ -629,18 +620,14 @@ fn config_defaults_longest_namespace_prefix_wins() {
         CleanupDefaults::from_json(&serde_json::json!({"team": {"keepNewest": 1}})).unwrap();
     assert!(only_team.rules_for("other").is_none());
 
-    let err =
-        CleanupDefaults::from_json(&serde_json::json!({"team": {"keep": ["a b"]}})).unwrap_err();
-    assert!(
-        err.to_string().starts_with("config.json cleanup \"team\":"),
-        "{err}"
-    );
-    let err = CleanupDefaults::from_json(&serde_json::json!({"Team": {}})).unwrap_err();
-    assert!(err.to_string().contains("\"Team\""), "{err}");
-    assert!(CleanupDefaults::from_json(&serde_json::json!([1]))
-        .unwrap_err()
-        .to_string()
-        .contains("must be an object"));
+    let says = |config: serde_json::Value| {
+        wording::rules_error(&CleanupDefaults::from_json(&config).unwrap_err())
+    };
+    let err = says(serde_json::json!({"team": {"keep": ["a b"]}}));
+    assert!(err.starts_with("config.json cleanup \"team\":"), "{err}");
+    let err = says(serde_json::json!({"Team": {}}));
+    assert!(err.contains("\"Team\""), "{err}");
+    assert!(says(serde_json::json!([1])).contains("must be an object"));
 }
 
 #[test]

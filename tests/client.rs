@@ -12,6 +12,7 @@ use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, TransportFailure};
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
+use tagdeck::wording;
 
 const BASE: &str = "http://reg:5000";
 const PRETTY: &[u8] = b"{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n\t\"config\": {\"mediaType\": \"application/vnd.oci.image.config.v1+json\", \"digest\": \"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\", \"size\": 2},\n\t\"layers\": []\n}\n";
@@ -66,7 +67,8 @@ fn a_next_link_to_another_host_is_refused() {
         ))
     });
     let error = block_on(Registry::new(BASE, &http).catalog()).unwrap_err();
-    assert!(error.to_string().contains("another server"), "{error}");
+    let detail = wording::error(&error).detail;
+    assert!(detail.contains("another server"), "{detail}");
     assert_eq!(http.sent.borrow().len(), 1);
 }
 
@@ -311,7 +313,8 @@ fn blob_head_mount_and_upload() {
 fn upload_without_readable_location_explains_cors() {
     let http = ScriptedHttp::new(|_| Ok(response(202, &[], b"")));
     let error = block_on(Registry::new(BASE, &http).blob_upload(&repo("dst"), b"x")).unwrap_err();
-    assert!(error.to_string().contains("Expose-Headers"), "{error}");
+    let detail = wording::error(&error).detail;
+    assert!(detail.contains("Expose-Headers"), "{detail}");
 }
 
 #[test]

@@ -20,6 +20,7 @@ use tagdeck::oci::intent::Intent;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use tagdeck::oci::recovery::{Outcome, RegistryNow};
+use tagdeck::wording;
 
 const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
 
@@ -516,7 +517,8 @@ fn registry_input_is_checked_before_it_is_used() {
     assert!(http.sent.borrow().is_empty());
     // An upload location on another server gets no data.
     let error = block_on(registry.blob_upload(&repo(), b"data")).unwrap_err();
-    assert!(error.to_string().contains("another server"), "{error}");
+    let detail = wording::error(&error).detail;
+    assert!(detail.contains("another server"), "{detail}");
     // An answer above the limit is refused, not parsed.
     let error = block_on(registry.catalog()).unwrap_err();
     assert!(matches!(error, RegistryError::TooLarge { .. }), "{error:?}");

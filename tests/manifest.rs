@@ -1,8 +1,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
-use tagdeck::oci::manifest::{ImageConfig, Manifest, ManifestError, ManifestKind};
+use tagdeck::oci::manifest::{ImageConfig, Manifest, ManifestError, ManifestKind, ManifestView};
 use tagdeck::oci::media;
-use tagdeck::oci::names::Digest;
+use tagdeck::oci::names::{Digest, NamePart, NameRule};
 
 const OCI_INDEX: &str = "{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.index.v1+json\",\n\t\"manifests\": [\n\t\t{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"size\": 500, \"platform\": {\"architecture\": \"amd64\", \"os\": \"linux\"}},\n\t\t{\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\", \"digest\": \"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\", \"size\": 501, \"platform\": {\"architecture\": \"arm64\", \"os\": \"linux\", \"variant\": \"v8\", \"os.features\": [\"x\"]}}\n\t],\n\t\"annotations\": {\"org.opencontainers.image.created\": \"2026-01-01T00:00:00Z\"},\n\t\"futureField\": {\"kept\": true}\n}\n";
 
@@ -116,23 +116,67 @@ fn a_descriptor_with_an_invalid_digest_makes_the_manifest_malformed() {
         &format!("sha256:{}", "b".repeat(64)),
         &format!("md5:{}", "b".repeat(32)),
     );
-    for (bad, named) in [
-        (short, format!("sha256:{}", "d".repeat(63))),
-        (md5, format!("md5:{}", "b".repeat(32))),
+    for (bad, named, rule) in [
+        (
+            short,
+            format!("sha256:{}", "d".repeat(63)),
+            NameRule::WrongDigestLength {
+                algorithm: "sha256".into(),
+                expected: 64,
+                actual: 63,
+            },
+        ),
+        (
+            md5,
+            format!("md5:{}", "b".repeat(32)),
+            NameRule::UnverifiableAlgorithm {
+                algorithm: "md5".into(),
+            },
+        ),
     ] {
-        match Manifest::parse(bad.into_bytes(), None) {
-            Err(ManifestError::Malformed(detail)) => {
-                assert!(detail.contains(&named), "{detail}");
-                assert!(detail.contains("digest"), "{detail}");
+        match Manifest::parse(bad.clone().into_bytes(), None) {
+            Err(ManifestError::InvalidDigest(refusal)) => {
+                assert_eq!(refusal.error.part, NamePart::Digest, "{refusal:?}");
+                assert_eq!(refusal.error.input, named);
+                assert_eq!(refusal.error.reason, rule);
+                // Where the JSON reader stopped on it, as it says so itself.
+                let reader = serde_json::from_str::<ManifestView>(&bad).unwrap_err();
+                assert_ne!(refusal.line, 0, "{refusal:?}");
+                assert_eq!(
+                    reader.to_string(),
+                    format!(
+                        "{} at line {} column {}",
+                        refusal.error, refusal.line, refusal.column
+                    )
+                );
             }
             other => panic!("{named}: {other:?}"),
         }
+    }
+    // Another refusal before the bad digest is the JSON reader's, as it says it.
+    let typed_first = br#"{"schemaVersion":"two","config":{"digest":"x","size":1}}"#;
+    match Manifest::parse(typed_first.to_vec(), None) {
+        Err(ManifestError::Malformed(detail)) => assert!(detail.contains("\"two\""), "{detail}"),
+        other => panic!("{other:?}"),
     }
     let manifest = Manifest::parse(DOCKER_MANIFEST.as_bytes().to_vec(), None).unwrap();
     assert_eq!(
         manifest.view.layers[0].digest,
         Digest::parse(&format!("sha256:{}", "d".repeat(64))).unwrap()
     );
+}
+
+#[test]
+fn a_stored_manifest_under_another_digest_is_refused_naming_both() {
+    let manifest = Manifest::parse(DOCKER_MANIFEST.as_bytes().to_vec(), None).unwrap();
+    let mut stored = serde_json::to_value(&manifest).unwrap();
+    let other = Digest::sha256_of(b"something else");
+    stored["digest"] = serde_json::json!(other.as_str());
+    let refused = serde_json::from_value::<Manifest>(stored)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains(other.as_str()), "{refused}");
+    assert!(refused.contains(manifest.digest.as_str()), "{refused}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use proptest::prelude::*;
 use tagdeck::oci::names::{Digest, ImageReference, NamePart, NameRule, Reference, Repository, Tag};
+use tagdeck::wording;
 
 #[test]
 fn accepts_valid_repository_names() {
@@ -33,9 +34,10 @@ fn rejects_invalid_repository_names_with_reasons() {
     for (name, reason) in cases {
         let error = Repository::parse(name).expect_err(name);
         assert_eq!(error.part, NamePart::Repository);
+        let sentence = wording::name_error(&error);
         assert!(
-            error.to_string().contains(reason),
-            "{name}: {error} lacks {reason}"
+            sentence.contains(reason),
+            "{name}: {sentence} lacks {reason}"
         );
     }
     let long = "a/".repeat(128) + "a";
@@ -63,10 +65,11 @@ fn tag_grammar() {
     ] {
         let error = Tag::parse(tag).expect_err(tag);
         assert_eq!(error.part, NamePart::Tag);
-        assert!(error.to_string().contains(reason), "{tag}: {error}");
+        let sentence = wording::name_error(&error);
+        assert!(sentence.contains(reason), "{tag}: {sentence}");
     }
-    let too_long = Tag::parse(&"a".repeat(129)).unwrap_err();
-    assert!(too_long.to_string().contains("128"), "{too_long}");
+    let too_long = wording::name_error(&Tag::parse(&"a".repeat(129)).unwrap_err());
+    assert!(too_long.contains("128"), "{too_long}");
 }
 
 #[test]
@@ -93,8 +96,8 @@ fn digest_grammar_and_hashing() {
         // Content under a digest nobody here can compute is refused, never trusted.
         ("blake3:abc123", "cannot be verified"),
     ] {
-        let error = Digest::parse(bad).expect_err(bad);
-        assert!(error.to_string().contains(reason), "{bad}: {error}");
+        let sentence = wording::name_error(&Digest::parse(bad).expect_err(bad));
+        assert!(sentence.contains(reason), "{bad}: {sentence}");
     }
     let sha512 = format!("sha512:{}", "0".repeat(128));
     assert!(!Digest::parse(&sha512).unwrap().verify(b""));

@@ -15,7 +15,7 @@ use tagdeck::oci::cleanup::{
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
 use tagdeck::oci::find_digest::Gap;
 use tagdeck::oci::http::Method;
-use tagdeck::oci::manifest::{Manifest, ManifestError};
+use tagdeck::oci::manifest::{DigestRefusal, Manifest, ManifestError};
 use tagdeck::oci::media::MAX_MANIFEST_BYTES;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
 use tagdeck::oci::pagination::{next_page_url, resolve, LinkError, LinkFault};
@@ -680,9 +680,11 @@ fn every_broken_name_rule_reads_as_a_sentence_naming_the_input() {
             error.input
         );
         assert!(!wording::name_rule(&error.reason).is_empty(), "{error:?}");
-        // NameError's Display is the same sentence, so any screen that shows it
-        // reads the same.
-        assert_eq!(error.to_string(), sentence);
+        // NameError's Display is a log line of its own (src/oci words nothing): it
+        // names the input too, and is never the sentence a screen shows.
+        let line = error.to_string();
+        assert!(line.contains(&format!("{:?}", error.input)), "{line}");
+        assert_ne!(line, sentence);
         kinds.insert(name_rule_kind(&error.reason));
     }
     assert_eq!(
@@ -731,6 +733,11 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
         MalformedReason::UnexpectedJson {
             error: "expected value at line 1 column 1".into(),
         },
+        MalformedReason::InvalidDigest(Box::new(DigestRefusal {
+            error: Digest::parse("sha256:abc").unwrap_err(),
+            line: 1,
+            column: 50,
+        })),
         MalformedReason::ImageConfig {
             error: "invalid type: string \"nope\", expected a sequence".into(),
         },
@@ -750,6 +757,7 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
             | MalformedReason::CatalogIncomplete
             | MalformedReason::RepeatedNextPage
             | MalformedReason::UnexpectedJson { .. }
+            | MalformedReason::InvalidDigest(_)
             | MalformedReason::ImageConfig { .. }
             | MalformedReason::NextPageLink(_)
             | MalformedReason::NoUploadLocation
@@ -778,8 +786,11 @@ fn every_unreadable_answer_says_why_and_names_the_request() {
             message.detail,
             format!("{}: unreadable answer: {words}", attempt()),
         );
-        // The log line carries the same words.
-        assert!(error.to_string().contains(&words), "{error}");
+        // The log line names the request and carries the reason as data, not words.
+        let line = error.to_string();
+        assert!(line.starts_with(&attempt().to_string()), "{line}");
+        assert!(line.contains(&format!("{reason:?}")), "{line}");
+        assert!(!line.contains(&words), "{line}");
     }
 }
 
@@ -1080,6 +1091,7 @@ fn rules_error_kind(error: &RulesError) -> &'static str {
         RulesError::NotAnObject => "not an object",
         RulesError::JsonNotWholeNumber { .. } => "json number",
         RulesError::JsonField { .. } => "json field",
+        RulesError::JsonPattern { .. } => "json pattern",
         RulesError::Json { .. } => "json",
         RulesError::AddressNotWholeNumber { .. } => "address number",
         RulesError::AddressNewestBy { .. } => "address newestBy",
@@ -1128,6 +1140,10 @@ fn every_rules_error() -> Vec<(RulesError, &'static str)> {
         (json(serde_json::json!({"keepNewest": "ten"})), "\"ten\""),
         (json(serde_json::json!({"keepNewst": 3})), "keepNewst"),
         (
+            json(serde_json::json!({"keep": ["ok", "bad pattern"]})),
+            "keep: the tag pattern \"bad pattern\"",
+        ),
+        (
             RulesError::Json {
                 error: "trailing characters".into(),
             },
@@ -1163,8 +1179,9 @@ fn every_refusal_of_clean_up_rules_reads_as_a_sentence_naming_the_input() {
     for (error, names) in &errors {
         let sentence = wording::rules_error(error);
         assert!(sentence.contains(names), "{sentence:?} names {names:?}");
-        // RulesError's Display is the same sentence, so every screen reads the same.
-        assert_eq!(error.to_string(), sentence);
+        // RulesError's Display is a log line of its own (src/oci words nothing), never
+        // the sentence a screen shows.
+        assert_ne!(error.to_string(), sentence);
         kinds.insert(rules_error_kind(error));
     }
     assert_eq!(
@@ -1213,6 +1230,28 @@ fn key_sentences_of_refused_clean_up_rules() {
     };
     assert!(wording::rules_error(&combination.validate().unwrap_err())
         .contains("without a keep rule would remove every tag"));
+    // A pattern refused in JSON rules says which list, then what.
+    let refused =
+        CleanupRules::from_json(&serde_json::json!({"remove": ["v1", "v1/*"]})).unwrap_err();
+    assert_eq!(
+        refused,
+        RulesError::JsonPattern {
+            key: "remove".into(),
+            error: Box::new(TagPattern::parse("v1/*").unwrap_err()),
+        }
+    );
+    assert_eq!(
+        wording::rules_error(&refused),
+        "clean-up rules, remove: the tag pattern \"v1/*\" contains '/'; tags hold only \
+         letters, digits, '_', '.' and '-', and patterns add only '*' (any characters) and \
+         '?' (one character)"
+    );
+    // An item that is no string comes first: the JSON reader's refusal, as it says it.
+    let refused = CleanupRules::from_json(&serde_json::json!({"keep": [5, "a b"]})).unwrap_err();
+    assert!(
+        matches!(&refused, RulesError::JsonField { key, error } if key == "keep" && error.contains("integer")),
+        "{refused:?}"
+    );
     // A pattern refused inside config.json says where, then what.
     assert_eq!(
         wording::rules_error(
@@ -1256,7 +1295,14 @@ fn every_link_that_is_not_followed_says_why_naming_the_text_at_fault() {
     for (error, names) in &cases {
         let sentence = wording::link_error(error);
         assert!(sentence.contains(names), "{sentence:?} names {names:?}");
-        assert_eq!(error.to_string(), sentence);
+        // The log line names the text at fault as data, never the sentence.
+        let line = error.to_string();
+        let at_fault = match error {
+            LinkError::Malformed(fault) => format!("{fault:?}"),
+            LinkError::OtherOrigin(url) => url.clone(),
+        };
+        assert!(line.contains(&at_fault), "{line}");
+        assert_ne!(line, sentence);
         kinds.insert(match error {
             LinkError::Malformed(fault) => link_fault_kind(fault),
             LinkError::OtherOrigin(_) => "other origin",
@@ -1296,11 +1342,58 @@ fn a_refused_manifest_says_why() {
         wording::manifest_error(&not_json),
         format!("the manifest is not valid JSON of the expected shape: {reader}")
     );
-    assert_eq!(not_json.to_string(), wording::manifest_error(&not_json));
+    // The log line carries the reader's message, not the sentence.
+    assert!(not_json.to_string().contains(reader.as_str()), "{not_json}");
+    assert_ne!(not_json.to_string(), wording::manifest_error(&not_json));
     let too_large = Manifest::parse(vec![b' '; MAX_MANIFEST_BYTES + 1], None).unwrap_err();
     assert_eq!(
         wording::manifest_error(&too_large),
         "the manifest is 4194305 bytes; registries need only accept 4 MiB"
     );
-    assert_eq!(too_large.to_string(), wording::manifest_error(&too_large));
+    assert!(too_large.to_string().contains("4194305"), "{too_large}");
+    assert_ne!(too_large.to_string(), wording::manifest_error(&too_large));
+}
+
+#[test]
+fn a_manifest_with_an_invalid_digest_says_which_and_where() {
+    // The JSON reader's position ends the sentence, as it did when the reader's own
+    // message was shown.
+    let bytes = br#"{"schemaVersion":2,"config":{"digest":"sha256:abc","size":1}}"#;
+    let refused = Manifest::parse(bytes.to_vec(), None).unwrap_err();
+    let ManifestError::InvalidDigest(refusal) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(
+        wording::manifest_error(&refused),
+        "the manifest is not valid JSON of the expected shape: digest \"sha256:abc\" is \
+         invalid: a sha256 value has 64 hex characters, this one has 3 at line 1 column 50"
+    );
+    // From a registry's answer, an unreadable answer naming the same digest.
+    assert_eq!(
+        wording::malformed(&MalformedReason::InvalidDigest(Box::new(refusal.clone()))),
+        "not the expected JSON: digest \"sha256:abc\" is invalid: a sha256 value has 64 \
+         hex characters, this one has 3 at line 1 column 50"
+    );
+    // Without a position from the reader, none is made up.
+    let unplaced = DigestRefusal {
+        line: 0,
+        column: 0,
+        ..refusal.clone()
+    };
+    assert!(
+        wording::manifest_error(&ManifestError::InvalidDigest(unplaced))
+            .ends_with("this one has 3")
+    );
+}
+
+#[test]
+fn a_stored_manifest_under_another_digest_says_both() {
+    let (stored, actual) = (Digest::sha256_of(b"stored"), Digest::sha256_of(b"read"));
+    assert_eq!(
+        wording::manifest_error(&ManifestError::StoredDigestMismatch {
+            stored: stored.clone(),
+            actual: actual.clone(),
+        }),
+        format!("stored manifest hashes to {actual}, not {stored}")
+    );
 }

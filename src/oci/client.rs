@@ -1037,6 +1037,15 @@ pub(crate) fn manifest_error(attempt: Attempt, error: ManifestError) -> Registry
             attempt,
             reason: MalformedReason::UnexpectedJson { error },
         },
+        ManifestError::InvalidDigest(refusal) => RegistryError::Malformed {
+            attempt,
+            reason: MalformedReason::InvalidDigest(Box::new(refusal)),
+        },
+        ManifestError::StoredDigestMismatch { stored, actual } => RegistryError::DigestMismatch {
+            attempt,
+            expected: stored.to_string(),
+            actual: actual.to_string(),
+        },
     }
 }
 

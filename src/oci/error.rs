@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use super::auth::AuthRefusal;
 use super::http::{Method, Response, TransportFailure};
+use super::manifest::DigestRefusal;
 use super::names::NameError;
 use super::pagination::LinkError;
 
@@ -123,7 +124,7 @@ pub enum RegistryError {
     },
 
     /// The registry answered 2xx but the body or headers make no sense.
-    #[error("{attempt}: unreadable answer ({})", crate::wording::malformed(.reason))]
+    #[error("{attempt}: unreadable answer ({reason:?})")]
     Malformed {
         attempt: Attempt,
         reason: MalformedReason,
@@ -164,6 +165,8 @@ pub enum MalformedReason {
     RepeatedNextPage,
     /// The body is not the JSON expected; `error` is the JSON parser's message.
     UnexpectedJson { error: String },
+    /// A manifest's descriptor has a digest that is no valid digest.
+    InvalidDigest(Box<DigestRefusal>),
     /// The image configuration blob is not the JSON expected.
     ImageConfig { error: String },
     /// The next-page Link header could not be followed.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use super::media;
-use super::names::Digest;
+use super::names::{Digest, NameError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -95,14 +95,33 @@ pub enum ManifestKind {
     Other,
 }
 
-/// Why manifest bytes were refused (`crate::wording::manifest_error` says it).
+/// Why manifest bytes were refused (`crate::wording::manifest_error` says it; the
+/// `Display` is a terse line for logs).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{}", crate::wording::manifest_error(self))]
 pub enum ManifestError {
     /// Not JSON of a manifest's shape; the JSON reader's message.
+    #[error("malformed manifest: {0}")]
     Malformed(String),
+    /// A descriptor's digest is no valid digest.
+    #[error("malformed manifest: {} at line {} column {}", .0.error, .0.line, .0.column)]
+    InvalidDigest(DigestRefusal),
     /// This many bytes, above `media::MAX_MANIFEST_BYTES`.
+    #[error("manifest of {0} bytes > {max}", max = media::MAX_MANIFEST_BYTES)]
     TooLarge(usize),
+    /// Read back from storage, the text hashes to `actual`, not to the `stored`
+    /// digest it was kept under.
+    #[error("stored manifest: digest {actual}, stored as {stored}")]
+    StoredDigestMismatch { stored: Digest, actual: Digest },
+}
+
+/// A descriptor's digest the JSON reader refused, and where it stopped on it
+/// (`line` and `column` as `serde_json` counts them; `line` 0: it gave none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DigestRefusal {
+    pub error: NameError,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// A manifest exactly as the registry sent it, with its digest and a parsed view.
@@ -125,8 +144,7 @@ impl Manifest {
         if bytes.len() > media::MAX_MANIFEST_BYTES {
             return Err(ManifestError::TooLarge(bytes.len()));
         }
-        let view: ManifestView =
-            serde_json::from_slice(&bytes).map_err(|e| ManifestError::Malformed(e.to_string()))?;
+        let view: ManifestView = serde_json::from_slice(&bytes).map_err(|e| refusal(&bytes, &e))?;
         let content_type = content_type
             .map(str::trim)
             .filter(|ct| !ct.is_empty() && media::essence(ct) != "application/octet-stream")
@@ -190,6 +208,54 @@ impl Manifest {
         serde_json::from_slice::<Value>(&self.bytes)
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_else(|_| String::from_utf8_lossy(&self.bytes).into_owned())
+    }
+}
+
+/// Why the JSON reader refused `bytes`: a descriptor's digest, typed, when that is
+/// what it stopped on; else its message. The reader keeps only the message of a
+/// digest it refused, so the digest is found again: the descriptor whose digest's
+/// `NameError` is exactly what the reader said.
+fn refusal(bytes: &[u8], error: &serde_json::Error) -> ManifestError {
+    let said = error.to_string();
+    let refused = (error.classify() == serde_json::error::Category::Data)
+        .then(|| serde_json::from_slice::<Value>(bytes).ok())
+        .flatten()
+        .and_then(|document| {
+            let single = ["config", "subject"]
+                .into_iter()
+                .filter_map(|key| document.get(key));
+            let listed = ["layers", "manifests"]
+                .into_iter()
+                .filter_map(|key| document.get(key)?.as_array())
+                .flatten();
+            single
+                .chain(listed)
+                .filter_map(|descriptor| descriptor.get("digest")?.as_str())
+                .filter_map(|digest| Digest::parse(digest).err())
+                .map(|name| DigestRefusal {
+                    error: name,
+                    line: error.line(),
+                    column: error.column(),
+                })
+                .find(|refusal| refusal.reader_message() == said)
+        });
+    match refused {
+        Some(refusal) => ManifestError::InvalidDigest(refusal),
+        None => ManifestError::Malformed(said),
+    }
+}
+
+impl DigestRefusal {
+    /// What the JSON reader said of it, as `serde_json` writes a message and position.
+    fn reader_message(&self) -> String {
+        if self.line == 0 {
+            self.error.to_string()
+        } else {
+            format!(
+                "{} at line {} column {}",
+                self.error, self.line, self.column
+            )
+        }
     }
 }
 
@@ -278,16 +344,15 @@ impl From<Manifest> for StoredManifest {
 }
 
 impl TryFrom<StoredManifest> for Manifest {
-    type Error = String;
+    type Error = ManifestError;
 
-    fn try_from(stored: StoredManifest) -> Result<Self, String> {
-        let manifest = Manifest::parse(stored.text.into_bytes(), Some(&stored.content_type))
-            .map_err(|e| e.to_string())?;
+    fn try_from(stored: StoredManifest) -> Result<Self, ManifestError> {
+        let manifest = Manifest::parse(stored.text.into_bytes(), Some(&stored.content_type))?;
         if manifest.digest != stored.digest {
-            return Err(format!(
-                "stored manifest hashes to {}, not {}",
-                manifest.digest, stored.digest
-            ));
+            return Err(ManifestError::StoredDigestMismatch {
+                stored: stored.digest,
+                actual: manifest.digest,
+            });
         }
         Ok(manifest)
     }

@@ -21,8 +21,10 @@ pub enum NamePart {
     Digest,
 }
 
+/// A name refused: which part, the input and the rule it breaks. The `Display` is a
+/// terse line for logs.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[error("{}", crate::wording::name_error(self))]
+#[error("invalid {part:?} {input:?}: {reason:?}")]
 pub struct NameError {
     pub part: NamePart,
     pub input: String,

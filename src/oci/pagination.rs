@@ -5,14 +5,15 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Why a Link header (or a Location resolved the same way) was not followed
-/// (`crate::wording::link_error` says it).
+/// (`crate::wording::link_error` says it; the `Display` is a terse line for logs).
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[error("{}", crate::wording::link_error(self))]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LinkError {
     /// The header does not parse.
+    #[error("malformed Link header: {0:?}")]
     Malformed(LinkFault),
     /// The next page's URL (this one, resolved) is on another origin.
+    #[error("link to another origin: {0}")]
     OtherOrigin(String),
 }
 

@@ -33,7 +33,8 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
                 });
             }
             Err(error) => problem.set(Some(format!(
-                "That is not a digest ({error}). Paste one like sha256: followed by 64 hexadecimal digits, as the image view shows it."
+                "That is not a digest ({}). Paste one like sha256: followed by 64 hexadecimal digits, as the image view shows it.",
+                wording::name_error(&error)
             ))),
         }
     };
@@ -41,7 +42,7 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
         Ok(target) => view! { <Search registry target /> }.into_any(),
         Err(error) => view! {
             <p class="error-panel" role="alert">
-                {format!("The address names no valid digest ({error}). Paste one like sha256: followed by 64 hexadecimal digits.")}
+                {format!("The address names no valid digest ({}). Paste one like sha256: followed by 64 hexadecimal digits.", wording::name_error(&error))}
             </p>
         }
         .into_any(),

@@ -46,7 +46,8 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
     let parsed = match Repository::parse(&repository) {
         Ok(parsed) => parsed,
         Err(error) => {
-            return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
+            return view! { <p class="error-panel" role="alert">{wording::name_error(&error)}</p> }
+                .into_any()
         }
     };
     let target = match Reference::parse(&reference) {
@@ -54,7 +55,7 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
         Err(error) => {
             return view! {
                 <p class="error-panel" role="alert">
-                    {format!("The address names neither a tag nor a digest: {error}")}
+                    {format!("The address names neither a tag nor a digest: {}", wording::name_error(&error))}
                 </p>
             }
             .into_any();

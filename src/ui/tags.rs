@@ -283,7 +283,8 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     let repository = match Repository::parse(&repository) {
         Ok(repository) => repository,
         Err(error) => {
-            return view! { <p class="error-panel" role="alert">{error.to_string()}</p> }.into_any()
+            return view! { <p class="error-panel" role="alert">{wording::name_error(&error)}</p> }
+                .into_any()
         }
     };
     let (data, seen_before) = expect_context::<KnownTags>().data_for(repository.as_str());

@@ -56,6 +56,9 @@ pub fn rules_error(error: &RulesError) -> String {
             "clean-up rules, {key}: {value} is not a whole number; write it as digits, such as 10"
         ),
         RulesError::JsonField { key, error } => format!("clean-up rules, {key}: {error}"),
+        RulesError::JsonPattern { key, error } => {
+            format!("clean-up rules, {key}: {}", rules_error(error))
+        }
         RulesError::Json { error } => format!("clean-up rules: {error}"),
         RulesError::AddressNotWholeNumber { key, value } => format!(
             "{key}={value:?} in the address is not a whole number; write it as digits, \

@@ -3,7 +3,7 @@
 use super::Message;
 use crate::oci::auth::{host_of, AuthRefusal};
 use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
-use crate::oci::manifest::ManifestError;
+use crate::oci::manifest::{DigestRefusal, ManifestError};
 use crate::oci::media::MAX_MANIFEST_BYTES;
 use crate::oci::pagination::{LinkError, LinkFault};
 
@@ -118,6 +118,9 @@ pub fn malformed(reason: &MalformedReason) -> String {
         MalformedReason::CatalogIncomplete => "the catalog could not be read to its end".into(),
         MalformedReason::RepeatedNextPage => "the next-page link repeats an earlier page".into(),
         MalformedReason::UnexpectedJson { error } => format!("not the expected JSON: {error}"),
+        MalformedReason::InvalidDigest(refusal) => {
+            format!("not the expected JSON: {}", digest_refusal(refusal))
+        }
         MalformedReason::ImageConfig { error } => {
             format!("the image config is not the expected JSON: {error}")
         }
@@ -175,10 +178,28 @@ pub fn manifest_error(error: &ManifestError) -> String {
         ManifestError::Malformed(error) => {
             format!("the manifest is not valid JSON of the expected shape: {error}")
         }
+        ManifestError::InvalidDigest(refusal) => format!(
+            "the manifest is not valid JSON of the expected shape: {}",
+            digest_refusal(refusal)
+        ),
         ManifestError::TooLarge(size) => format!(
             "the manifest is {size} bytes; registries need only accept {} MiB",
             MAX_MANIFEST_BYTES / (1024 * 1024)
         ),
+        ManifestError::StoredDigestMismatch { stored, actual } => {
+            format!("stored manifest hashes to {actual}, not {stored}")
+        }
+    }
+}
+
+/// A descriptor's refused digest, placed as the JSON reader places its messages
+/// ("… at line 3 column 5").
+fn digest_refusal(refusal: &DigestRefusal) -> String {
+    let name = super::name_error(&refusal.error);
+    if refusal.line == 0 {
+        name
+    } else {
+        format!("{name} at line {} column {}", refusal.line, refusal.column)
     }
 }
 

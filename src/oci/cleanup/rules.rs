@@ -23,55 +23,79 @@ pub const MAX_KEEP_NEWEST: u32 = 1_000_000;
 pub const MAX_DAYS: u32 = 36_500;
 
 /// Why rules were refused: what is wrong and where it was written
-/// (`crate::wording::rules_error` says it, as what to fix).
+/// (`crate::wording::rules_error` says it, as what to fix; the `Display` is a terse
+/// line for logs).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{}", crate::wording::rules_error(self))]
 pub enum RulesError {
     /// A tag pattern is empty.
+    #[error("empty tag pattern")]
     EmptyPattern,
     /// A tag pattern is longer than `max` characters; `start` is its beginning.
+    #[error("tag pattern {start:?}… longer than {max}")]
     PatternTooLong { start: String, max: usize },
     /// A tag pattern holds `ch`, which no tag and no wildcard is.
+    #[error("tag pattern {pattern:?}: {ch:?} not allowed")]
     PatternCharacter { pattern: String, ch: char },
     /// "Keep newest" is 0.
+    #[error("keep newest 0")]
     KeepNoneNewest,
     /// "Keep newest" is `newest`, above `max`.
+    #[error("keep newest {newest} > {max}")]
     KeepTooManyNewest { newest: u32, max: u32 },
     /// "Remove older than" is 0 days.
+    #[error("older than 0 days")]
     NoDays,
     /// "Remove older than" is `days`, above `max`.
+    #[error("older than {days} days > {max}")]
     TooManyDays { days: u32, max: u32 },
     /// A pattern list holds `count` patterns, above `max`.
+    #[error("{count} {list:?} patterns > {max}")]
     TooManyPatterns {
         list: PatternList,
         count: usize,
         max: usize,
     },
     /// Every other tag is removed and no keep rule protects any.
+    #[error("others: remove without a keep rule")]
     RemovesEveryTag,
     /// JSON rules that are not an object.
+    #[error("JSON rules: not an object")]
     NotAnObject,
     /// A number field of JSON rules holds `value` (its JSON text), not a whole number.
+    #[error("JSON rules, {key}: {value} is no whole number")]
     JsonNotWholeNumber { key: String, value: String },
     /// A field of JSON rules is refused; `error` is the JSON reader's message.
+    #[error("JSON rules, {key}: {error}")]
     JsonField { key: String, error: String },
+    /// A pattern in the list `key` of JSON rules is refused.
+    #[error("JSON rules, {key}: {error}")]
+    JsonPattern { key: String, error: Box<RulesError> },
     /// JSON rules are refused as a whole; `error` is the JSON reader's message.
+    #[error("JSON rules: {error}")]
     Json { error: String },
     /// A number parameter of the page address is not a whole number.
+    #[error("address {key}={value:?}: no whole number")]
     AddressNotWholeNumber { key: String, value: String },
     /// The address's `newestBy` is neither `created` nor `version`.
+    #[error("address newestBy={value:?}: not created or version")]
     AddressNewestBy { value: String },
     /// The address's `others` is neither `keep` nor `remove`.
+    #[error("address others={value:?}: not keep or remove")]
     AddressOthers { value: String },
     /// A number field of the rules form holds `text`, not a whole number.
+    #[error("{field:?} field {text:?}: no whole number")]
     FieldNotWholeNumber { field: NumberField, text: String },
     /// `config.json`'s `"cleanup"` is not an object.
+    #[error("config.json cleanup: not an object")]
     ConfigNotAnObject,
     /// A key of `config.json`'s `"cleanup"` is no repository name or namespace.
+    #[error("config.json cleanup {key:?}: {error}")]
     ConfigNamespace { key: String, error: NameError },
     /// The rules under a key of `config.json`'s `"cleanup"` are refused.
+    #[error("config.json cleanup {key:?}: {error}")]
     ConfigRules { key: String, error: Box<RulesError> },
     /// A key of `config.json`'s `"cleanup"` is given twice (with and without '/').
+    #[error("config.json cleanup {key:?}: given twice")]
     ConfigTwice { key: String },
 }
 
@@ -318,6 +342,21 @@ impl CleanupRules {
                     key: key.clone(),
                     value: field.to_string(),
                 });
+            }
+            // Patterns are checked here rather than by the JSON reader, so the refusal
+            // stays typed (the reader keeps only a message). In list order, up to the
+            // first item that is no string: the reader stops at the first it refuses.
+            if let ("keep" | "remove", Some(items)) = (key.as_str(), field.as_array()) {
+                let texts = items.iter().map_while(serde_json::Value::as_str);
+                if let Some(error) = texts
+                    .filter_map(|text| TagPattern::parse(text).err())
+                    .next()
+                {
+                    return Err(RulesError::JsonPattern {
+                        key: key.clone(),
+                        error: Box::new(error),
+                    });
+                }
             }
             let single =
                 serde_json::Value::Object([(key.clone(), field.clone())].into_iter().collect());

@@ -109,8 +109,12 @@ async fn gather_plans(
     let now = (js_sys::Date::now() / 1000.0) as i64;
     let mut plans = Vec::with_capacity(count);
     for (i, name) in names.iter().enumerate() {
-        let repository = Repository::parse(name)
-            .map_err(|e| PlanFailure::Other(format!("{name} is no repository name: {e}")))?;
+        let repository = Repository::parse(name).map_err(|e| {
+            PlanFailure::Other(format!(
+                "{name} is no repository name: {}",
+                wording::name_error(&e)
+            ))
+        })?;
         // Whether the user may delete here, asked before the plan is shown.
         let _ = net::probe_access(registry, client.clone(), name).await;
         let place = if count > 1 {
