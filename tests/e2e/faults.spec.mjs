@@ -326,3 +326,30 @@ test('a repository opened again shows the digests it knew at once, marked as re-
     await retagBehindTheBack(faults.registry.url, repo, '1.10.0', 'current');
   }
 });
+
+test('a digest read whose connection dropped is asked again once; dropped every time, the row says so', async ({ page, faults }) => {
+  const repo = 'demo/web';
+  const truth = faults.report.repositories[repo]['1.0'].digest;
+  const head = { method: 'HEAD', path: /\/v2\/demo\/web\/manifests\/1\.0$/ };
+  try {
+    // Dropped once: the HEAD is sent again and the row shows the registry's digest.
+    // (Chromium itself sends a request again when a reused connection closes without
+    // an answer, so this shows the outcome; tests/client.rs shows the console's part.)
+    const once = faults.proxy.addRule({ ...head, times: 1, action: { drop: true } });
+    await openRepository(page, faults, repo);
+    await expect(tagRow(page, '1.0').locator('code.digest')).toHaveAttribute('title', truth);
+    expect(once.hits).toBe(1);
+
+    // Dropped every time: after the retries (the console's and the browser's), the
+    // row says the digest is unavailable; the other rows are read.
+    faults.proxy.clearRules();
+    const always = faults.proxy.addRule({ ...head, action: { drop: true } });
+    await page.reload();
+    await expect(tagRow(page, '1.0')).toContainText('unavailable');
+    expect(always.hits).toBeGreaterThanOrEqual(2);
+    await expect(tagRow(page, '0.9').locator('code.digest'))
+      .toHaveAttribute('title', faults.report.repositories[repo]['0.9'].digest);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
