@@ -899,7 +899,7 @@ async fn recheck_tags(pool: WorkerPool, data: TagData) {
             };
             if !new.is_empty() {
                 data.tags.try_update(|tags| tags.extend_from_slice(&new));
-                sort::by(&mut new, |a, b| natural_cmp(a, b));
+                sort::names_naturally(&mut new);
                 pool.queue.put_last(new);
                 pool.top_up();
             }
@@ -958,7 +958,7 @@ async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
             .filter(|t| touched.contains(t))
             .cloned()
             .collect();
-        sort::by(&mut first, |a, b| natural_cmp(a, b));
+        sort::names_naturally(&mut first);
         // An answer in flight for a touched tag may predate the change: withdrawn.
         pool.in_flight
             .borrow_mut()
