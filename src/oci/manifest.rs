@@ -246,16 +246,19 @@ fn refusal(bytes: &[u8], error: &serde_json::Error) -> ManifestError {
 }
 
 impl DigestRefusal {
-    /// What the JSON reader said of it, as `serde_json` writes a message and position.
-    fn reader_message(&self) -> String {
+    /// `text` placed as the JSON reader places its messages (`… at line 3 column 5`,
+    /// nothing when it gave no position).
+    pub fn placed(&self, text: String) -> String {
         if self.line == 0 {
-            self.error.to_string()
+            text
         } else {
-            format!(
-                "{} at line {} column {}",
-                self.error, self.line, self.column
-            )
+            format!("{text} at line {} column {}", self.line, self.column)
         }
+    }
+
+    /// What the JSON reader said of it.
+    fn reader_message(&self) -> String {
+        self.placed(self.error.to_string())
     }
 }
 

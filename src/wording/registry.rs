@@ -192,15 +192,9 @@ pub fn manifest_error(error: &ManifestError) -> String {
     }
 }
 
-/// A descriptor's refused digest, placed as the JSON reader places its messages
-/// ("… at line 3 column 5").
+/// A descriptor's refused digest, where the JSON reader found it.
 fn digest_refusal(refusal: &DigestRefusal) -> String {
-    let name = super::name_error(&refusal.error);
-    if refusal.line == 0 {
-        name
-    } else {
-        format!("{name} at line {} column {}", refusal.line, refusal.column)
-    }
+    refusal.placed(super::name_error(&refusal.error))
 }
 
 /// The registry's error entries: " (CODE: message; CODE)", or nothing.
