@@ -210,6 +210,34 @@ fn a_placeholder_that_cannot_be_deleted_is_rolled_back() {
 }
 
 #[test]
+fn a_placeholder_delete_that_left_the_tag_listed_is_not_reported_as_a_removal() {
+    let memory = setup();
+    // 1st DELETE by digest: the deletes probe; 2nd: the placeholder, which the
+    // registry deletes but then fails (500) before untagging 1.0.
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::BeforeUntag,
+            Some(500),
+        )
+        .nth(2),
+    );
+    let error = remove(&memory, "1.0").unwrap_err();
+    // 1.0 answered 404 but was still listed: not removed. It is put back on its image.
+    assert!(matches!(error, ChangeError::RolledBack { .. }), "{error:?}");
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    let registry = Registry::new("http://r", &memory);
+    for listed in block_on(registry.tags(&repo(), |_| {})).unwrap().tags {
+        let resolves = block_on(registry.resolve_tag(&repo(), &tag(&listed))).unwrap();
+        assert!(
+            resolves.is_some(),
+            "{listed} is listed but resolves to nothing"
+        );
+    }
+}
+
+#[test]
 fn a_tag_stranded_on_the_placeholder_keeps_undo_and_undo_puts_it_back() {
     let memory = setup();
     memory.inject(

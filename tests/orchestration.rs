@@ -588,12 +588,43 @@ struct Interleaved<'a> {
     in_flight: Cell<usize>,
     most_in_flight: Cell<usize>,
     same_manifest_at_once: Cell<usize>,
+    /// Manifests put by tag and not yet deleted by digest: the placeholder cycles of a
+    /// removal that are under way (digest → tag).
+    cycles: RefCell<HashMap<String, String>>,
+    most_cycles_at_once: Cell<usize>,
+}
+
+impl<'a> Interleaved<'a> {
+    fn new(memory: &'a MemoryRegistry) -> Self {
+        Interleaved {
+            memory,
+            writing: RefCell::new(HashMap::new()),
+            in_flight: Cell::new(0),
+            most_in_flight: Cell::new(0),
+            same_manifest_at_once: Cell::new(0),
+            cycles: RefCell::new(HashMap::new()),
+            most_cycles_at_once: Cell::new(0),
+        }
+    }
 }
 
 impl HttpClient for &Interleaved<'_> {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
         let written = (request.method == Method::Put && request.url.contains("/manifests/"))
             .then(|| sha256(request.body.as_deref().unwrap_or_default()));
+        let reference = request.url.rsplit("/manifests/").next().unwrap_or_default();
+        match (&written, request.method) {
+            (Some(digest), _) if !reference.starts_with("sha256:") => {
+                let mut cycles = self.cycles.borrow_mut();
+                cycles.insert(digest.clone(), reference.to_owned());
+                self.most_cycles_at_once
+                    .set(self.most_cycles_at_once.get().max(cycles.len()));
+            }
+            (None, Method::Delete) => {
+                self.cycles.borrow_mut().remove(reference);
+            }
+            _ => {}
+        }
         if let Some(digest) = &written {
             let mut writing = self.writing.borrow_mut();
             let count = writing.entry(digest.clone()).or_default();
@@ -625,13 +656,7 @@ fn tags_of_one_image_run_one_after_another_and_images_in_parallel() {
     for tag in ["old-1", "old-2"] {
         memory.push("app", tag, media::OCI_MANIFEST, OTHER);
     }
-    let client = Interleaved {
-        memory: &memory,
-        writing: RefCell::new(HashMap::new()),
-        in_flight: Cell::new(0),
-        most_in_flight: Cell::new(0),
-        same_manifest_at_once: Cell::new(0),
-    };
+    let client = Interleaved::new(&memory);
     let registry = Registry::new("http://r", &client);
     let chosen = ["1.0", "1.1", "1.2", "latest", "old", "old-1", "old-2"];
     let (results, _) = run_bulk(&registry, &memory, &chosen, None, async |registry, run| {
@@ -643,6 +668,36 @@ fn tags_of_one_image_run_one_after_another_and_images_in_parallel() {
     }
     assert_eq!(client.same_manifest_at_once.get(), 0);
     assert!(client.most_in_flight.get() > 1, "images ran in parallel");
+}
+
+/// distribution 2.8 deletes a manifest, then walks every tag link of the repository to
+/// untag those on it; a link another request is rewriting at that moment fails the
+/// walk (500) and leaves the tags listed, pointing at nothing. So a bulk removal runs
+/// its placeholder cycles (tag put on the placeholder, placeholder deleted) one at a
+/// time, while what comes before them runs in parallel.
+#[test]
+fn a_bulk_removal_runs_one_placeholder_cycle_at_a_time() {
+    let memory = setup();
+    memory.state.borrow_mut().deletes_enabled = true;
+    for tag in ["old-1", "old-2"] {
+        memory.push("app", tag, media::OCI_MANIFEST, OTHER);
+    }
+    let client = Interleaved::new(&memory);
+    let registry = Registry::new("http://r", &client);
+    let (results, _) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "old", "old-1"],
+        None,
+        async |registry, run| registry.bulk_remove_tags(run, &unique).await.undo,
+    );
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    for tag in ["1.0", "old", "old-1"] {
+        assert_eq!(memory.tag_digest("app", tag), None);
+    }
+    assert_eq!(client.most_cycles_at_once.get(), 1);
+    assert!(client.most_in_flight.get() > 1, "images ran in parallel");
+    assert!(client.cycles.borrow().is_empty(), "{:?}", client.cycles);
 }
 
 // The removal plan.

@@ -49,6 +49,10 @@ pub struct Registry<C> {
     base: String,
     client: C,
     journal: Option<Journal>,
+    /// Held through each placeholder cycle (tag put on the placeholder, placeholder
+    /// deleted), so the changes of one run (a bulk removal) never overlap there: see
+    /// `detach_with_placeholder`.
+    pub(crate) placeholder_cycle: futures_util::lock::Mutex<()>,
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -57,6 +61,7 @@ impl<C: HttpClient> Registry<C> {
             base: base_url.trim_end_matches('/').to_owned(),
             client,
             journal: None,
+            placeholder_cycle: futures_util::lock::Mutex::new(()),
         }
     }
 

@@ -38,6 +38,8 @@ pub struct State {
     pub referrers_page: Option<usize>,
     /// Serve the catalog in pages of this size with no Link header (as `tag_page`).
     pub catalog_page: Option<usize>,
+    /// DELETE by digest leaves the tags that pointed at the manifest (`BeforeUntag`).
+    pub delete_leaves_tags: bool,
 }
 
 pub struct MemoryRegistry {
@@ -53,6 +55,11 @@ pub enum Strike {
     Before,
     /// The registry applies the request, then the client sees the failure.
     After,
+    /// DELETE by digest: the registry deletes the manifest, then fails before it
+    /// untags the tags that pointed at it, which stay listed and resolve to nothing.
+    /// distribution 2.8 does this (500) when its walk over the repository's tag links
+    /// reads one that another request is rewriting.
+    BeforeUntag,
 }
 
 /// One scripted fault: the `nth` request (1-based) with `method` whose path contains
@@ -284,7 +291,8 @@ impl MemoryRegistry {
                     if removed.is_none() {
                         return error(404, "MANIFEST_UNKNOWN");
                     }
-                    if let Some(tags) = state.tags.get_mut(&repo) {
+                    let untag = !state.delete_leaves_tags;
+                    if let (Some(tags), true) = (state.tags.get_mut(&repo), untag) {
                         tags.retain(|_, d| d != reference);
                     }
                     reply(202, &[], b"")
@@ -487,6 +495,12 @@ impl HttpClient for &MemoryRegistry {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
         match self.fault_for(&request) {
             Some(fault) if fault.when == Strike::Before => failure(fault.status),
+            Some(fault) if fault.when == Strike::BeforeUntag => {
+                self.state.borrow_mut().delete_leaves_tags = true;
+                self.handle(&request);
+                self.state.borrow_mut().delete_leaves_tags = false;
+                failure(fault.status)
+            }
             Some(fault) => {
                 self.handle(&request);
                 failure(fault.status)

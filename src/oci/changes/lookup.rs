@@ -24,6 +24,23 @@ impl<C: HttpClient> Registry<C> {
             .map(|(digest, _)| digest))
     }
 
+    /// Whether `tag` is gone: it resolves to nothing and a complete tag list leaves it
+    /// out. The answer to its HEAD alone is not enough: distribution 2.8 deletes a
+    /// manifest before it untags the tags on it, and a failure in between leaves them
+    /// listed, pointing at nothing. A list that cannot be read, or may be incomplete,
+    /// proves nothing.
+    pub(super) async fn tag_gone(&self, repository: &Repository, tag: &Tag) -> bool {
+        if !matches!(self.resolve_tag(repository, tag).await, Ok(None)) {
+            return false;
+        }
+        match self.tags(repository, |_| {}).await {
+            Ok(listing) => {
+                !listing.may_be_incomplete && !listing.tags.iter().any(|t| t == tag.as_str())
+            }
+            Err(_) => false,
+        }
+    }
+
     /// [`Registry::resolve_tag`] for a name from the registry's tag list.
     pub async fn resolve_listed_tag(
         &self,

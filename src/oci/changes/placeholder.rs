@@ -26,6 +26,11 @@ impl<C: HttpClient> Registry<C> {
             .await
             .map_err(|e| ChangeError::Refused(Box::new(e)))?;
         removal.placeholder = Some(placeholder.digest.clone());
+        // One cycle at a time: distribution 2.8 deletes a manifest, then walks every tag
+        // link of the repository to untag those on it, and a link being rewritten by a
+        // concurrent PUT fails that walk (500) after the delete, leaving the tag listed
+        // but pointing at nothing. Blob uploads above still run in parallel.
+        let _one_cycle_at_a_time = self.placeholder_cycle.lock().await;
         if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
             let seen = removal.digest.clone();
             self.recheck_tag(
@@ -43,7 +48,7 @@ impl<C: HttpClient> Registry<C> {
             return Ok(());
         };
         // Whatever the failure, the tag is read again before anything is undone.
-        if matches!(self.resolve_tag(&repository, &tag).await, Ok(None)) {
+        if self.tag_gone(&repository, &tag).await {
             removal.applied_anyway = Some(Box::new(cause));
             return Ok(());
         }
@@ -65,11 +70,12 @@ impl<C: HttpClient> Registry<C> {
                 cause,
             }),
             // The placeholder's delete had landed after all: the tag is gone.
-            Ok(None) => {
+            Ok(None) if self.tag_gone(&repository, &tag).await => {
                 removal.applied_anyway = Some(cause);
                 Ok(())
             }
-            Ok(Some(_)) => Err(after_write(
+            // On the placeholder, or listed but pointing at nothing.
+            Ok(_) => Err(after_write(
                 ChangeError::Stranded {
                     tag: tag.to_string(),
                     original: removal.digest.clone(),
