@@ -220,7 +220,9 @@ impl<C: HttpClient> Registry<C> {
         let mut url = format!("{base_url}?n={page_size}");
         let mut listing = TagListing::default();
         let mut seen_urls = std::collections::HashSet::new();
-        let mut seen_names = std::collections::HashSet::new();
+        // Names of earlier pages, to drop repeats; made only once a second page brings
+        // names, so a list that comes in one page is never copied.
+        let mut seen_names: Option<std::collections::HashSet<String>> = None;
         let mut asked_after_last = false;
         // Once a Link was readable, Link headers are exposed: a page without one is
         // the last.
@@ -257,22 +259,27 @@ impl<C: HttpClient> Registry<C> {
                 })?;
             // distribution answers `"tags": null` once every tag was deleted.
             let names = page.tags.or(page.repositories).unwrap_or_default();
-            let fresh: Vec<String> = names
-                .iter()
-                .filter(|name| !seen_names.contains(*name))
-                .cloned()
-                .collect();
+            let names_on_page = names.len();
+            if seen_names.is_none() && !listing.tags.is_empty() && !names.is_empty() {
+                seen_names = Some(listing.tags.iter().cloned().collect());
+            }
+            let fresh: Vec<String> = match &seen_names {
+                Some(seen) => names.into_iter().filter(|n| !seen.contains(n)).collect(),
+                None => names,
+            };
             // Asked for what comes after the last name, a page with nothing new means
             // the registry ignores `last`. Whether it had sent everything at once, or
             // pages by `n` with links this page cannot read, one more question tells.
-            if asked_after_last && fresh.is_empty() && !names.is_empty() {
+            if asked_after_last && fresh.is_empty() && names_on_page > 0 {
                 listing.may_be_incomplete =
                     listing.tags.len() > 1 && self.pages_by_n(&base_url).await.unwrap_or(true);
                 return Ok(listing);
             }
-            seen_names.extend(fresh.iter().cloned());
+            if let Some(seen) = &mut seen_names {
+                seen.extend(fresh.iter().cloned());
+            }
             on_page(&fresh);
-            let ignores_n = names.len() > page_size;
+            let ignores_n = names_on_page > page_size;
             let last = fresh.last().cloned();
             listing.tags.extend(fresh);
             let link = response.header("link");

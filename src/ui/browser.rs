@@ -21,10 +21,14 @@ pub fn page_origin() -> String {
 
 /// The address for `query` on this page (path kept, so it works from any folder).
 pub fn page_address(query: &str) -> String {
-    let path = window()
-        .and_then(|w| w.location().pathname().ok())
-        .unwrap_or_else(|| "/".into());
-    format!("{path}{query}")
+    // Read once: every address this console makes keeps the path, so it never changes
+    // while the page lives, and each row's links ask for it (three calls into JS).
+    thread_local! {
+        static PATH: String = window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_else(|| "/".into());
+    }
+    PATH.with(|path| format!("{path}{query}"))
 }
 
 pub fn push_address(address: &str) {
