@@ -3,6 +3,7 @@
 //! failure reads as a headline, a detail, advice and an outcome, none empty; the key
 //! sentences the end-to-end tests and the README promise stay as they are.
 
+use tagdeck::model::registry_address::normalize_registry_address;
 use tagdeck::oci::auth::AuthRefusal;
 use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{
@@ -1395,5 +1396,24 @@ fn a_stored_manifest_under_another_digest_says_both() {
             actual: actual.clone(),
         }),
         format!("stored manifest hashes to {actual}, not {stored}")
+    );
+}
+
+#[test]
+fn a_typed_registry_address_that_is_none_says_what_to_type() {
+    let said =
+        |input: &str| wording::address_error(&normalize_registry_address(input).unwrap_err());
+    assert_eq!(
+        said("  "),
+        "Enter the registry's address, for example http://127.0.0.1:5000"
+    );
+    assert_eq!(
+        said("ftp://registry.example"),
+        "Only http:// and https:// registries can be reached from a browser"
+    );
+    assert_eq!(said("http:///v2/"), "\"http:///v2/\" has no host name");
+    assert_eq!(
+        said("registry.example/my team"),
+        "\"registry.example/my team\" has a blank inside; an address has none"
     );
 }

@@ -5,15 +5,17 @@ use thiserror::Error;
 
 pub const MAX_RECENT: usize = 8;
 
+/// Why typed text is no registry address. A terse log line; what a person reads is
+/// `wording::address_error`'s.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum AddressError {
-    #[error("Enter the registry's address, for example http://127.0.0.1:5000")]
+    #[error("empty address")]
     Empty,
-    #[error("Only http:// and https:// registries can be reached from a browser")]
+    #[error("scheme other than http and https")]
     UnsupportedScheme,
-    #[error("\"{0}\" has no host name")]
+    #[error("no host in {0:?}")]
     NoHost(String),
-    #[error("\"{0}\" has a blank inside; an address has none")]
+    #[error("blank in {0:?}")]
     Blank(String),
 }
 

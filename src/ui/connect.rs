@@ -138,7 +138,7 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
                     view: View::Catalog,
                 });
             }
-            Err(error) => problem.set(Some(error.to_string())),
+            Err(error) => problem.set(Some(wording::address_error(&error))),
         }
     };
     view! {

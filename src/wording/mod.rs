@@ -22,7 +22,7 @@ pub use cleanup::{
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json};
 pub use find_digest::find_gap;
-pub use names::{name_error, name_rule};
+pub use names::{address_error, name_error, name_rule};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
 pub use registry::{error, link_error, malformed, manifest_error};

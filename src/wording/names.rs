@@ -1,6 +1,23 @@
 //! What is wrong with a name a person typed or a registry listed.
 
+use crate::model::registry_address::AddressError;
 use crate::oci::names::{ComponentRule, NameError, NamePart, NameRule};
+
+/// Why the text typed as a registry address is none, and what to type instead.
+pub fn address_error(error: &AddressError) -> String {
+    match error {
+        AddressError::Empty => {
+            "Enter the registry's address, for example http://127.0.0.1:5000".into()
+        }
+        AddressError::UnsupportedScheme => {
+            "Only http:// and https:// registries can be reached from a browser".into()
+        }
+        AddressError::NoHost(input) => format!("\"{input}\" has no host name"),
+        AddressError::Blank(input) => {
+            format!("\"{input}\" has a blank inside; an address has none")
+        }
+    }
+}
 
 /// `tag ".x" is invalid: it starts with '.'; …`: the part, the input and the rule.
 pub fn name_error(error: &NameError) -> String {
