@@ -145,6 +145,20 @@ function sameOriginChecks(server) {
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     });
 
+    test('sends the bundle gzipped, byte for byte the build once unpacked', async () => {
+      const html = await readFile(path.join(distDir, 'index.html'), 'utf8');
+      const files = [...html.matchAll(/href="\.\/([^"]+\.(?:wasm|js|css))"/g)].map(([, file]) => file);
+      expect(files.filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
+      for (const file of files) {
+        const built = await readFile(path.join(distDir, file));
+        const response = await fetch(`${deployment.url}/${file}`, { headers: { 'Accept-Encoding': 'gzip' } });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-encoding'), file).toBe('gzip');
+        // fetch unpacks what came gzipped: the bytes must be the build's.
+        expect(Buffer.from(await response.arrayBuffer()).equals(built), file).toBe(true);
+      }
+    });
+
     test('serves config.json from the environment, never cached', async () => {
       const response = await fetch(`${deployment.url}/config.json`);
       expect(response.status).toBe(200);
