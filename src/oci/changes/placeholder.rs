@@ -27,9 +27,10 @@ impl<C: HttpClient> Registry<C> {
             .map_err(|e| ChangeError::Refused(Box::new(e)))?;
         removal.placeholder = Some(placeholder.digest.clone());
         // One cycle at a time: distribution 2.8 deletes a manifest, then walks every tag
-        // link of the repository to untag those on it, and a link being rewritten by a
-        // concurrent PUT fails that walk (500) after the delete, leaving the tag listed
-        // but pointing at nothing. Blob uploads above still run in parallel.
+        // link of the repository to untag those on it; an error in that walk (a link
+        // that a concurrent tag PUT is rewriting, most likely) answers 500 after the
+        // delete and leaves the tag listed, pointing at nothing. Blob uploads above
+        // still run in parallel.
         let _one_cycle_at_a_time = self.placeholder_cycle.lock().await;
         if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
             let seen = removal.digest.clone();
