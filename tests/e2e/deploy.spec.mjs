@@ -145,7 +145,7 @@ function sameOriginChecks(server) {
       expect(response.headers.get('referrer-policy')).toBe('no-referrer');
     });
 
-    test('sends the bundle gzipped, byte for byte the build once unpacked', async () => {
+    test('sends the bundle as the build gzipped it, byte for byte the build once unpacked', async () => {
       const html = await readFile(path.join(distDir, 'index.html'), 'utf8');
       const files = [...html.matchAll(/href="\.\/([^"]+\.(?:wasm|js|css))"/g)].map(([, file]) => file);
       expect(files.filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
@@ -154,6 +154,13 @@ function sameOriginChecks(server) {
         const response = await fetch(`${deployment.url}/${file}`, { headers: { 'Accept-Encoding': 'gzip' } });
         expect(response.status).toBe(200);
         expect(response.headers.get('content-encoding'), file).toBe('gzip');
+        // nginx sends the build's gzipped copy (Trunk.toml's hook) as it is, so no
+        // request pays for compressing it: compressed on the fly, the length would not
+        // be known ahead. (Caddy 2.6 sends its precompressed copies chunked.)
+        if (server === 'nginx') {
+          const copy = await stat(path.join(distDir, `${file}.gz`));
+          expect(Number(response.headers.get('content-length')), file).toBe(copy.size);
+        }
         // fetch unpacks what came gzipped: the bytes must be the build's.
         expect(Buffer.from(await response.arrayBuffer()).equals(built), file).toBe(true);
       }
