@@ -49,6 +49,12 @@ fn put_fault(when: Strike, status: Option<u16>) -> Fault {
     Fault::new(Method::Put, "manifests/2.0", when, status)
 }
 
+/// A fault on a tag removal's placeholder delete: its 1st DELETE by digest is the
+/// deletes probe, the 2nd deletes the placeholder.
+fn placeholder_delete_fault(when: Strike, status: Option<u16>) -> Fault {
+    Fault::new(Method::Delete, "manifests/sha256:", when, status).nth(2)
+}
+
 fn add_tag(memory: &MemoryRegistry) -> Result<tagdeck::oci::changes::TagWrite, ChangeError> {
     let registry = Registry::new("http://r", memory);
     let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
@@ -183,7 +189,7 @@ fn a_failed_check_after_a_successful_write_keeps_undo() {
 #[test]
 fn removing_a_tag_survives_an_applied_but_failed_placeholder_delete() {
     let memory = setup();
-    memory.inject(Fault::new(Method::Delete, "manifests/sha256:", Strike::After, None).nth(2));
+    memory.inject(placeholder_delete_fault(Strike::After, None));
     let removal = remove(&memory, "1.0").unwrap();
     assert_eq!(removal.method, RemovalMethod::Placeholder);
     assert!(removal.applied_anyway.is_some());
@@ -194,16 +200,7 @@ fn removing_a_tag_survives_an_applied_but_failed_placeholder_delete() {
 #[test]
 fn a_placeholder_that_cannot_be_deleted_is_rolled_back() {
     let memory = setup();
-    // 1st DELETE by digest: the deletes probe; 2nd: the placeholder.
-    memory.inject(
-        Fault::new(
-            Method::Delete,
-            "manifests/sha256:",
-            Strike::Before,
-            Some(500),
-        )
-        .nth(2),
-    );
+    memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
     let error = remove(&memory, "1.0").unwrap_err();
     assert!(matches!(error, ChangeError::RolledBack { .. }), "{error:?}");
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
@@ -212,17 +209,8 @@ fn a_placeholder_that_cannot_be_deleted_is_rolled_back() {
 #[test]
 fn a_placeholder_delete_that_left_the_tag_listed_is_not_reported_as_a_removal() {
     let memory = setup();
-    // 1st DELETE by digest: the deletes probe; 2nd: the placeholder, which the
-    // registry deletes but then fails (500) before untagging 1.0.
-    memory.inject(
-        Fault::new(
-            Method::Delete,
-            "manifests/sha256:",
-            Strike::BeforeUntag,
-            Some(500),
-        )
-        .nth(2),
-    );
+    // The registry deletes the placeholder, then fails (500) before untagging 1.0.
+    memory.inject(placeholder_delete_fault(Strike::BeforeUntag, Some(500)));
     let error = remove(&memory, "1.0").unwrap_err();
     // 1.0 answered 404 but was still listed: not removed. It is put back on its image.
     assert!(matches!(error, ChangeError::RolledBack { .. }), "{error:?}");
@@ -240,15 +228,7 @@ fn a_placeholder_delete_that_left_the_tag_listed_is_not_reported_as_a_removal() 
 #[test]
 fn a_tag_stranded_on_the_placeholder_keeps_undo_and_undo_puts_it_back() {
     let memory = setup();
-    memory.inject(
-        Fault::new(
-            Method::Delete,
-            "manifests/sha256:",
-            Strike::Before,
-            Some(500),
-        )
-        .nth(2),
-    );
+    memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
     // The rollback PUT of 1.0 (its second PUT) fails too.
     memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
     let error = remove(&memory, "1.0").unwrap_err();
@@ -434,15 +414,7 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
 
     // A removal interrupted with the tag left on its throw-away manifest: Undo
     // may overwrite that placeholder, and only that.
-    memory.inject(
-        Fault::new(
-            Method::Delete,
-            "manifests/sha256:",
-            Strike::Before,
-            Some(500),
-        )
-        .nth(2),
-    );
+    memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
     memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
     let _ = remove(&memory, "1.0").unwrap_err();
     let intent = Intent::RemoveTag {
