@@ -239,8 +239,8 @@ fn add_suffix(
     })
 }
 
-fn remove(
-    registry: &Registry<&MemoryRegistry>,
+fn remove<C: HttpClient>(
+    registry: &Registry<C>,
     memory: &MemoryRegistry,
     chosen: &[&str],
     cancel_after: Option<usize>,
@@ -684,13 +684,7 @@ fn a_bulk_removal_runs_one_placeholder_cycle_at_a_time() {
     }
     let client = Interleaved::new(&memory);
     let registry = Registry::new("http://r", &client);
-    let (results, _) = run_bulk(
-        &registry,
-        &memory,
-        &["1.0", "old", "old-1"],
-        None,
-        async |registry, run| registry.bulk_remove_tags(run, &unique).await.undo,
-    );
+    let (results, _) = remove(&registry, &memory, &["1.0", "old", "old-1"], None);
     assert!(results.values().all(ItemResult::is_done), "{results:?}");
     for tag in ["1.0", "old", "old-1"] {
         assert_eq!(memory.tag_digest("app", tag), None);
