@@ -441,6 +441,46 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
     assert_eq!(found.outcome, Outcome::Neither);
 }
 
+#[test]
+fn an_interrupted_removal_that_left_the_tag_listed_is_not_reported_gone() {
+    let memory = setup();
+    // The registry deletes the placeholder, then fails before untagging 1.0; putting
+    // 1.0 back (its second PUT) fails too, so 1.0 stays listed, pointing at nothing.
+    memory.inject(placeholder_delete_fault(Strike::BeforeUntag, Some(500)));
+    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    let _ = remove(&memory, "1.0").unwrap_err();
+    let registry = Registry::new("http://r", &memory);
+    assert!(block_on(registry.tags(&repo(), |_| {}))
+        .unwrap()
+        .tags
+        .contains(&"1.0".to_owned()));
+    assert_eq!(
+        block_on(registry.resolve_tag(&repo(), &tag("1.0"))).unwrap(),
+        None
+    );
+
+    let intent = Intent::RemoveTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: image(),
+    };
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert_eq!(
+        found.now,
+        RegistryNow::TagUnresolved {
+            repository: repo(),
+            tag: tag("1.0"),
+            still_listed: true,
+        }
+    );
+    // Undo is kept, and puts 1.0 back on its image.
+    let Outcome::Applied(Written::Removal(removal)) = found.outcome else {
+        panic!("{found:?}");
+    };
+    block_on(registry.restore_tags(&removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
 /// Counts sends and pauses; answers from a script.
 struct Counting<'a> {
     http: &'a ScriptedHttp,

@@ -492,6 +492,21 @@ fn what_the_registry_shows_now_after_an_interrupted_change() {
         wording::registry_now(&now(None)),
         "team/app:v2 does not exist"
     );
+    let unresolved = |still_listed| RegistryNow::TagUnresolved {
+        repository: repository.clone(),
+        tag: tag.clone(),
+        still_listed,
+    };
+    assert_eq!(
+        wording::registry_now(&unresolved(true)),
+        "team/app:v2 is still listed but points at no image (the registry deleted the \
+         manifest under it without untagging it)"
+    );
+    assert_eq!(
+        wording::registry_now(&unresolved(false)),
+        "team/app:v2 answers \"not found\", but the tag list could not be read in full \
+         to show it is gone"
+    );
     let image = |exists| RegistryNow::Image {
         repository: repository.clone(),
         digest: digest(1),

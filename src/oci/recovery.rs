@@ -29,6 +29,13 @@ pub enum RegistryNow {
         tag: Tag,
         digest: Option<Digest>,
     },
+    /// `tag` answers "not found", yet it is not known to be gone: the tag list still
+    /// names it (`still_listed`), or could not be read in full to show it does not.
+    TagUnresolved {
+        repository: Repository,
+        tag: Tag,
+        still_listed: bool,
+    },
     /// Whether the image `digest` still exists.
     Image {
         repository: Repository,
@@ -94,10 +101,22 @@ impl<C: HttpClient> Registry<C> {
                 digest,
             } => {
                 let now = self.resolve_tag(repository, tag).await?;
-                let found = RegistryNow::Tag {
+                let resolved = RegistryNow::Tag {
                     repository: repository.clone(),
                     tag: tag.clone(),
                     digest: now.clone(),
+                };
+                // A HEAD's 404 alone does not show the tag gone (see `tag_gone`).
+                let found = match now {
+                    Some(_) => resolved,
+                    None => match self.listed_for_sure(repository, tag).await {
+                        Some(false) => resolved,
+                        listed => RegistryNow::TagUnresolved {
+                            repository: repository.clone(),
+                            tag: tag.clone(),
+                            still_listed: listed == Some(true),
+                        },
+                    },
                 };
                 let placeholder = match &now {
                     Some(found) if found != digest => self
@@ -109,8 +128,10 @@ impl<C: HttpClient> Registry<C> {
                 let outcome = match &now {
                     Some(found) if found == digest => Outcome::NotApplied,
                     Some(_) if placeholder.is_none() => Outcome::Neither,
-                    // Gone, or left on this removal's throw-away manifest: Undo puts
-                    // the tag back on the image, which a tag removal never deletes.
+                    // Gone, left on this removal's throw-away manifest, or left listed
+                    // after the registry deleted that manifest without untagging it:
+                    // Undo puts the tag back on the image, which a tag removal never
+                    // deletes.
                     _ => Outcome::Applied(Written::Removal(Box::new(Removal {
                         repository: repository.clone(),
                         tags: vec![tag.clone()],

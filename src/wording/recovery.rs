@@ -15,6 +15,22 @@ pub fn registry_now(now: &RegistryNow) -> String {
             tag,
             digest: None,
         } => format!("{repository}:{tag} does not exist"),
+        RegistryNow::TagUnresolved {
+            repository,
+            tag,
+            still_listed: true,
+        } => format!(
+            "{repository}:{tag} is still listed but points at no image (the registry \
+             deleted the manifest under it without untagging it)"
+        ),
+        RegistryNow::TagUnresolved {
+            repository,
+            tag,
+            still_listed: false,
+        } => format!(
+            "{repository}:{tag} answers \"not found\", but the tag list could not be read \
+             in full to show it is gone"
+        ),
         RegistryNow::Image {
             repository,
             digest,

@@ -30,15 +30,16 @@ impl<C: HttpClient> Registry<C> {
     /// listed, pointing at nothing. A list that cannot be read, or may be incomplete,
     /// proves nothing.
     pub(super) async fn tag_gone(&self, repository: &Repository, tag: &Tag) -> bool {
-        if !matches!(self.resolve_tag(repository, tag).await, Ok(None)) {
-            return false;
-        }
-        match self.tags(repository, |_| {}).await {
-            Ok(listing) => {
-                !listing.may_be_incomplete && !listing.tags.iter().any(|t| t == tag.as_str())
-            }
-            Err(_) => false,
-        }
+        matches!(self.resolve_tag(repository, tag).await, Ok(None))
+            && self.listed_for_sure(repository, tag).await == Some(false)
+    }
+
+    /// Whether the tag list names `tag`: `None` when the list cannot be read or may be
+    /// incomplete (a name missing from it proves nothing).
+    pub(crate) async fn listed_for_sure(&self, repository: &Repository, tag: &Tag) -> Option<bool> {
+        let listing = self.tags(repository, |_| {}).await.ok()?;
+        let listed = listing.tags.iter().any(|t| t == tag.as_str());
+        (listed || !listing.may_be_incomplete).then_some(listed)
     }
 
     /// [`Registry::resolve_tag`] for a name from the registry's tag list.
