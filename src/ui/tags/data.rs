@@ -1,0 +1,124 @@
+//! What this tab knows of a repository's tags: the signals the view shows, filled
+//! in by the listing and the resolver, and kept across visits by [`KnownTags`].
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+
+use crate::model::tag_table::{ImageSummary, SharedDigests};
+use crate::oci::error::RegistryError;
+use crate::oci::names::Digest;
+use crate::ui::bulk::BulkRetry;
+use crate::wording;
+
+#[derive(Clone, PartialEq)]
+pub(super) enum Listing {
+    Loading,
+    /// Listed to the end, as far as this page can tell: a full last page without a
+    /// readable Link header `may_be_incomplete`.
+    Done {
+        may_be_incomplete: bool,
+    },
+    Failed(RegistryError),
+}
+
+#[derive(Clone, PartialEq)]
+pub(super) enum Lookup<T> {
+    Ready(T),
+    Failed(Failure),
+}
+
+/// Why a cell could not be filled: a short headline shown in the cell, the whole
+/// error in its tooltip.
+#[derive(Clone, PartialEq)]
+pub(super) struct Failure {
+    pub(super) headline: String,
+    pub(super) detail: String,
+}
+
+impl From<&RegistryError> for Failure {
+    fn from(error: &RegistryError) -> Self {
+        let message = wording::error(error);
+        Failure {
+            headline: message.headline,
+            detail: message.detail,
+        }
+    }
+}
+
+/// Everything the table shows, as signals the loader fills in.
+#[derive(Clone, Copy)]
+pub(super) struct TagData {
+    pub(super) tags: RwSignal<Vec<String>>,
+    pub(super) listing: RwSignal<Listing>,
+    pub(super) digests: RwSignal<HashMap<String, Lookup<Digest>>>,
+    pub(super) summaries: RwSignal<HashMap<Digest, Lookup<ImageSummary>>>,
+    pub(super) shared: RwSignal<SharedDigests>,
+    /// Tags whose digest in `digests` was learnt on an earlier visit of this tab and
+    /// is being read again: shown, marked as such, never acted on as current.
+    pub(super) rechecking: RwSignal<HashSet<String>>,
+    /// What failed in the last bulk change here, still selected for a retry.
+    pub(super) bulk_retry: BulkRetry,
+}
+
+impl TagData {
+    pub(super) fn new() -> Self {
+        TagData {
+            tags: RwSignal::new(Vec::new()),
+            listing: RwSignal::new(Listing::Loading),
+            digests: RwSignal::new(HashMap::new()),
+            summaries: RwSignal::new(HashMap::new()),
+            shared: RwSignal::new(SharedDigests::default()),
+            rechecking: RwSignal::new(HashSet::new()),
+            bulk_retry: BulkRetry::default(),
+        }
+    }
+
+    /// Digests known for the current tag list, counting those being re-checked.
+    pub(super) fn is_current(&self, tag: &str) -> bool {
+        self.digests.with_untracked(|d| d.contains_key(tag))
+            && !self.rechecking.with_untracked(|r| r.contains(tag))
+    }
+
+    pub(super) fn digest_of(&self, tag: &str) -> Option<Lookup<Digest>> {
+        self.digests.with(|d| d.get(tag).cloned())
+    }
+
+    pub(super) fn summary_of(&self, tag: &str) -> Option<Lookup<ImageSummary>> {
+        match self.digest_of(tag)? {
+            Lookup::Ready(digest) => self.summaries.with(|s| s.get(&digest).cloned()),
+            Lookup::Failed(_) => None,
+        }
+    }
+}
+
+/// What this tab learnt about each repository's tags, held by the registry views:
+/// a repository opened again shows the digests it already knew at once, marked as
+/// being re-checked, while they are read again. Summaries are keyed by digest, which
+/// names immutable content, so they stay valid and are not read again.
+#[derive(Clone, Copy)]
+pub struct KnownTags(StoredValue<(Owner, HashMap<String, TagData>)>);
+
+impl KnownTags {
+    pub fn provide() {
+        // The signals belong to the registry views, so they outlive each tag view.
+        let owner = Owner::current().expect("KnownTags is provided inside a view");
+        provide_context(KnownTags(StoredValue::new((owner, HashMap::new()))));
+    }
+
+    /// The repository's data, and whether this tab had opened it before.
+    pub(super) fn data_for(&self, repository: &str) -> (TagData, bool) {
+        if let Some(data) = self
+            .0
+            .with_value(|(_, known)| known.get(repository).copied())
+        {
+            return (data, true);
+        }
+        let owner = self.0.with_value(|(owner, _)| owner.clone());
+        let data = owner.with(TagData::new);
+        self.0.update_value(|(_, known)| {
+            known.insert(repository.to_owned(), data);
+        });
+        (data, false)
+    }
+}

@@ -1,0 +1,154 @@
+//! Listing a repository's tags: on a first visit, on a revisit (what was known is
+//! shown and read again) and after a change made in this tab.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+
+use super::data::{Listing, Lookup, TagData};
+use super::resolver::WorkerPool;
+use crate::model::sort;
+use crate::model::version_order::natural_cmp;
+use crate::oci::client::TagListing;
+use crate::oci::error::RegistryError;
+use crate::oci::names::Digest;
+
+/// Rows a first screen shows (a 1080-pixel window fits about 20), the tags the
+/// first HEADs go to before the table has rendered.
+const FIRST_SCREEN_ROWS: usize = 24;
+
+/// Lists every tag and resolves digests and summaries with a bounded pool of
+/// workers, which start on the first page: on a paginated registry rows fill in while
+/// later pages load, and tags listed before a failure still get their digests.
+pub(super) async fn load_tags(pool: WorkerPool, data: TagData) {
+    let listed = pool
+        .registry
+        .tags(&pool.repository, |page| {
+            // Workers first: their HEADs leave before the table sorts and renders the
+            // page. Only what the first screen can show is put in order (a registry
+            // may list tags in any order; a full sort of 1,000 names here delays the
+            // first HEADs); the rows on screen jump the queue once the table shows them.
+            let mut queued = page.to_vec();
+            sort::smallest_first(&mut queued, FIRST_SCREEN_ROWS, |a, b| natural_cmp(a, b));
+            pool.queue.put_last(queued);
+            pool.top_up();
+            data.tags.try_update(|tags| tags.extend_from_slice(page));
+        })
+        .await;
+    settle_listing(data, listed);
+}
+
+fn settle_listing(data: TagData, listed: Result<TagListing, RegistryError>) {
+    data.listing.try_set(match listed {
+        Ok(listing) => Listing::Done {
+            may_be_incomplete: listing.may_be_incomplete,
+        },
+        Err(error) => Listing::Failed(error),
+    });
+}
+
+/// A repository opened again in this tab: the rows show what was known at once,
+/// marked as being re-checked, and every tag is resolved again (rows on screen first)
+/// while the tags are listed again; tags new to the list join as their page arrives,
+/// tags gone from it leave when the listing is complete.
+pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
+    data.digests
+        .try_update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
+    let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
+    data.rechecking.try_set(known.iter().cloned().collect());
+    let mut tags = data.tags.get_untracked();
+    sort::names_naturally(&mut tags);
+    pool.queue.put_last(tags);
+    pool.top_up();
+    let listed_before: RefCell<HashSet<String>> =
+        RefCell::new(data.tags.with_untracked(|t| t.iter().cloned().collect()));
+    let listed = pool
+        .registry
+        .tags(&pool.repository, |page| {
+            let mut new: Vec<String> = {
+                let mut before = listed_before.borrow_mut();
+                page.iter()
+                    .filter(|t| before.insert((*t).clone()))
+                    .cloned()
+                    .collect()
+            };
+            if !new.is_empty() {
+                data.tags.try_update(|tags| tags.extend_from_slice(&new));
+                sort::names_naturally(&mut new);
+                pool.queue.put_last(new);
+                pool.top_up();
+            }
+        })
+        .await;
+    if let Ok(listing) = &listed {
+        forget_tags_not_in(data, &listing.tags);
+        data.tags.try_set(listing.tags.clone());
+    }
+    settle_listing(data, listed);
+}
+
+/// Drops what is known of tags no longer in `now` (removed since they were read).
+fn forget_tags_not_in(data: TagData, now: &[String]) {
+    let now: HashSet<&String> = now.iter().collect();
+    forget_tags(data, |tag| !now.contains(tag));
+}
+
+/// Drops the digest, the shared-digest entry and the re-checking mark of every tag
+/// `forget` picks, so its row shows nothing until it is read again.
+fn forget_tags(data: TagData, forget: impl Fn(&String) -> bool) {
+    let forgotten: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
+        digests
+            .iter()
+            .filter(|(tag, _)| forget(tag))
+            .filter_map(|(tag, lookup)| match lookup {
+                Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
+                Lookup::Failed(_) => None,
+            })
+            .collect()
+    });
+    data.shared.try_update(|shared| {
+        for (tag, digest) in &forgotten {
+            shared.remove(tag, digest.as_str());
+        }
+    });
+    data.digests
+        .try_update(|digests| digests.retain(|tag, _| !forget(tag)));
+    data.rechecking
+        .try_update(|rechecking| rechecking.retain(|tag| !forget(tag)));
+}
+
+/// After a change: the tags are listed again (a change may add or remove tags), the
+/// `touched` ones resolved again first, and tags new to the list resolved; every
+/// other row keeps what it shows.
+pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
+    let listed = pool.registry.tags(&pool.repository, |_| {}).await;
+    if let Ok(listing) = &listed {
+        let now: HashSet<&String> = listing.tags.iter().collect();
+        let touched: HashSet<&String> = touched.iter().collect();
+        forget_tags(data, |tag| !now.contains(tag) || touched.contains(tag));
+        data.tags.try_set(listing.tags.clone());
+        let mut first: Vec<String> = listing
+            .tags
+            .iter()
+            .filter(|t| touched.contains(t))
+            .cloned()
+            .collect();
+        sort::names_naturally(&mut first);
+        // An answer in flight for a touched tag may predate the change: withdrawn.
+        pool.in_flight
+            .borrow_mut()
+            .retain(|tag, _| !touched.contains(tag));
+        let mut unknown: Vec<String> = listing
+            .tags
+            .iter()
+            .filter(|t| !touched.contains(t) && !pool.batcher.is_known(t))
+            .cloned()
+            .collect();
+        sort::names_naturally(&mut unknown);
+        pool.queue.put_first(first);
+        pool.queue.put_last(unknown);
+        pool.top_up();
+    }
+    settle_listing(data, listed);
+}

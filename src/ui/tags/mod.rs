@@ -1,0 +1,230 @@
+//! The tags of one repository: every tag (all pages), its digest, what it is, size
+//! and creation date. Digests load with a bounded number of concurrent requests and
+//! rows fill in as answers arrive; only the rows on screen are rendered, so tens of
+//! thousands of tags stay smooth. Leaving the view cancels what is in flight.
+//!
+//! Digests come from [`Registry::manifest_head_fast`]: across origins a first HEAD
+//! with a CORS-safelisted Accept needs no preflight, and its answer is used only
+//! when it cannot differ from the full-Accept one. `?fullAccept=1` in the page
+//! address (read when the view opens) sends the full-Accept HEAD only, as before,
+//! so the two can be compared (scripts/bench.mjs).
+//!
+//! - `data`: what the tab knows of each repository's tags, kept across visits;
+//! - `listing`: listing the tags, on a first visit, a revisit and after a change;
+//! - `resolver`: the workers that read digests and summaries, rows on screen first;
+//! - `batcher`: their answers handed to the table in batches;
+//! - `progress`, `table`, `row`: what the view shows.
+//!
+//! [`Registry::manifest_head_fast`]: crate::oci::client::Registry::manifest_head_fast
+
+mod batcher;
+mod data;
+mod listing;
+mod progress;
+mod resolver;
+mod row;
+mod table;
+
+pub use data::KnownTags;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
+
+use batcher::AnswerBatcher;
+use data::Lookup;
+use listing::{load_tags, recheck_tags, refresh_tags};
+use progress::Progress;
+use resolver::{head_plan, ResolveQueue, WorkerPool};
+use table::TagTable;
+
+use crate::model::route::View;
+use crate::model::tag_table::{visible_tags, SortOrder};
+use crate::net;
+use crate::oci::names::Repository;
+use crate::oci::referrers::is_referrer_tag;
+use crate::ui::activity::use_changes;
+use crate::ui::browser;
+use crate::ui::bulk::{BulkBar, Selection};
+use crate::ui::router::Link;
+use crate::ui::sign_in::AccessNotice;
+use crate::wording;
+
+/// The address keys of the view's settings (see [`browser::view_setting`]).
+const FILTER_SETTING: &str = "q";
+const ORDER_SETTING: &str = "sort";
+/// `hideReferrerTags=1`: signature and SBOM tags (`sha256-<hex>[.sig|.att|.sbom]`)
+/// hidden. Shown by default: a tag the table leaves out unasked would surprise.
+const HIDE_REFERRER_TAGS_SETTING: &str = "hideReferrerTags";
+
+#[component]
+pub fn TagsView(registry: String, repository: String) -> impl IntoView {
+    let repository = match Repository::parse(&repository) {
+        Ok(repository) => repository,
+        Err(error) => {
+            return view! { <p class="error-panel" role="alert">{wording::name_error(&error)}</p> }
+                .into_any()
+        }
+    };
+    let (data, seen_before) = expect_context::<KnownTags>().data_for(repository.as_str());
+    let client = browser::client_for_this_view();
+    let queue = ResolveQueue::default();
+    let registry_for_bulk = registry.clone();
+    let api = Rc::new(net::registry(&registry, client));
+    let plan = head_plan(&api);
+    let pool = WorkerPool {
+        registry: api,
+        repository: repository.clone(),
+        queue: queue.clone(),
+        summarized: Rc::new(RefCell::new(data.summaries.with_untracked(|s| {
+            s.iter()
+                .filter(|(_, lookup)| matches!(lookup, Lookup::Ready(_)))
+                .map(|(digest, _)| digest.clone())
+                .collect()
+        }))),
+        in_flight: Rc::default(),
+        tickets: Rc::default(),
+        batcher: AnswerBatcher::new(data),
+        running: Rc::default(),
+        plan,
+        bound: Rc::default(),
+    };
+    if seen_before {
+        spawn_local(recheck_tags(pool.clone(), data));
+    } else {
+        spawn_local(load_tags(pool.clone(), data));
+    }
+    // A change made in this tab: the view stays, re-lists the tags and re-resolves
+    // only the tags the change touched; every other row keeps its digest.
+    {
+        let changes = use_changes();
+        let (registry, repository) = (registry.clone(), repository.to_string());
+        let pool = SendWrapper::new(pool);
+        Effect::new(move |seen: Option<u64>| {
+            let version = changes.version.get();
+            if seen.is_some_and(|seen| seen != version) {
+                let touched: Vec<String> = changes.touched.with_value(|touched| {
+                    touched
+                        .iter()
+                        .filter(|t| t.registry == registry && t.repository == repository)
+                        .flat_map(|t| t.tags.iter().cloned())
+                        .collect()
+                });
+                if !touched.is_empty() {
+                    spawn_local(refresh_tags((*pool).clone(), data, touched));
+                }
+            }
+            version
+        });
+    }
+
+    // Filter and order live in the address: Back returns to them, a link shares them.
+    let filter = RwSignal::new(browser::view_setting(FILTER_SETTING).unwrap_or_default());
+    let order = RwSignal::new(SortOrder::from_key(
+        &browser::view_setting(ORDER_SETTING).unwrap_or_default(),
+    ));
+    let hide_referrer_tags =
+        RwSignal::new(browser::view_setting(HIDE_REFERRER_TAGS_SETTING).as_deref() == Some("1"));
+    let visible = Memo::new(move |_| {
+        let order = order.get();
+        let filter = filter.get();
+        let hide = hide_referrer_tags.get();
+        data.tags.with(|tags| {
+            let mut rows = visible_tags(tags, &filter, order, |tag| match order {
+                SortOrder::NewestFirst | SortOrder::OldestFirst => match data.summary_of(tag) {
+                    Some(Lookup::Ready(summary)) => summary.created,
+                    _ => None,
+                },
+                _ => None,
+            });
+            if hide {
+                rows.retain(|&i| is_referrer_tag(&tags[i]).is_none());
+            }
+            rows
+        })
+    });
+
+    let selection = Selection::new();
+    let shown = Signal::derive(move || {
+        data.tags.with(|tags| {
+            visible.with(|rows| rows.iter().map(|&i| tags[i].clone()).collect::<Vec<_>>())
+        })
+    });
+    let known_digests = Signal::derive(move || {
+        data.digests.with(|d| {
+            d.iter()
+                .filter_map(|(tag, lookup)| match lookup {
+                    Lookup::Ready(digest) => Some((tag.clone(), digest.clone())),
+                    Lookup::Failed(_) => None,
+                })
+                .collect::<HashMap<_, _>>()
+        })
+    });
+    view! {
+        <section class="panel" aria-labelledby="tags-heading">
+            <div class="panel-head">
+                <h2 id="tags-heading">"Tags of " <code>{repository.to_string()}</code></h2>
+                <input
+                    type="search"
+                    class="filter"
+                    placeholder="Filter tags"
+                    aria-label="Filter tags"
+                    prop:value=move || filter.get()
+                    on:input:target=move |event| {
+                        let value = event.target().value();
+                        browser::keep_view_setting(FILTER_SETTING, &value);
+                        filter.set(value);
+                    }
+                />
+                <label class="hide-referrer-tags">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || hide_referrer_tags.get()
+                        on:change:target=move |event| {
+                            let hide = event.target().checked();
+                            browser::keep_view_setting(HIDE_REFERRER_TAGS_SETTING, if hide { "1" } else { "" });
+                            hide_referrer_tags.set(hide);
+                        }
+                    />
+                    "Hide signature/SBOM tags"
+                </label>
+                <label class="sort">
+                    "Sort by "
+                    <select
+                        aria-label="Sort tags"
+                        on:change:target=move |event| {
+                            let chosen = SortOrder::from_key(&event.target().value());
+                            let key = if chosen == SortOrder::default() { "" } else { chosen.key() };
+                            browser::keep_view_setting(ORDER_SETTING, key);
+                            order.set(chosen);
+                        }
+                    >
+                        {SortOrder::ALL
+                            .into_iter()
+                            .map(|o| view! { <option value=o.key() selected=move || order.get() == o>{o.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <Link class="cleanup-link" view=View::Cleanup { target: repository.to_string(), namespace: false }>
+                    "Clean up…"
+                </Link>
+            </div>
+            <AccessNotice registry=registry.clone() repository=repository.to_string() />
+            <Progress data visible />
+            <BulkBar
+                registry=registry_for_bulk
+                repository=repository.clone()
+                selection
+                shown=shown
+                digests=known_digests
+                retry=data.bulk_retry
+            />
+            <TagTable data visible repository=repository.clone() queue selection shown />
+        </section>
+    }
+    .into_any()
+}

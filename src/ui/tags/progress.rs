@@ -1,0 +1,55 @@
+//! The count above the table, and why the list may be incomplete or failed.
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+
+use super::data::{Listing, TagData};
+use crate::ui::error_view::ErrorPanel;
+
+#[component]
+pub(super) fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
+    // Digests read in this visit; those known from an earlier one do not count.
+    let current = move || {
+        data.digests
+            .with(HashMap::len)
+            .saturating_sub(data.rechecking.with(HashSet::len))
+    };
+    let busy = move || {
+        matches!(data.listing.get(), Listing::Loading) || current() < data.tags.with(Vec::len)
+    };
+    let status = move || {
+        let total = data.tags.with(Vec::len);
+        let resolved = current();
+        let rechecking = data.rechecking.with(HashSet::len);
+        let shown = visible.with(Vec::len);
+        let listed = match data.listing.get() {
+            Listing::Loading => format!("Loading tags… {total} so far"),
+            Listing::Done { .. } if total == 0 => "This repository has no tags.".to_owned(),
+            Listing::Done { .. } if shown == total => format!("{total} tags"),
+            Listing::Done { .. } => format!("{shown} of {total} tags match"),
+            Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
+        };
+        if rechecking > 0 {
+            format!("{listed} · re-checking {rechecking} digests known from before")
+        } else if total > 0 && resolved < total {
+            format!("{listed} · digests {resolved} of {total} loaded")
+        } else {
+            listed
+        }
+    };
+    view! {
+        // Busy while digests stream in: screen readers announce the count once it
+        // settles instead of every batch.
+        <p class="count" role="status" aria-busy=move || busy().to_string()>{status}</p>
+        {move || match data.listing.get() {
+            Listing::Failed(error) => Some(view! { <ErrorPanel error /> }.into_any()),
+            Listing::Done { may_be_incomplete: true } => Some(view! {
+                <p class="error-panel incomplete-list" role="alert">
+                    "This tag list may be incomplete: a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link), and asking the registry for the tags after it failed. Tags may be missing here, so deleting an image is refused; removing single tags is safe. Reload to try again."
+                </p>
+            }.into_any()),
+            _ => None,
+        }}
+    }
+}

@@ -1,0 +1,219 @@
+//! The workers that read each tag's digest (and each image's summary), rows on
+//! screen first, as many at once as the connection to the registry allows.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+use leptos::task::spawn_local;
+
+use super::batcher::AnswerBatcher;
+use super::data::Lookup;
+use crate::model::tag_table::{summarize, ImageSummary};
+use crate::net::RegistryHttp;
+use crate::oci::client::{head_concurrency, HeadPlan, Registry};
+use crate::oci::error::RegistryError;
+use crate::oci::manifest::Manifest;
+use crate::oci::names::{Digest, Repository};
+use crate::oci::pagination::origin_of;
+use crate::ui::browser;
+
+/// Tags waiting for their digest. Shared by the workers and the table, which puts
+/// the rows on screen first.
+#[derive(Clone, Default)]
+pub(super) struct ResolveQueue(Rc<RefCell<VecDeque<String>>>);
+
+impl ResolveQueue {
+    pub(super) fn put_first(&self, tags: Vec<String>) {
+        let mut queue = self.0.borrow_mut();
+        for tag in tags.into_iter().rev() {
+            queue.push_front(tag);
+        }
+    }
+
+    pub(super) fn put_last(&self, tags: Vec<String>) {
+        self.0.borrow_mut().extend(tags);
+    }
+
+    fn next(&self) -> Option<String> {
+        self.0.borrow_mut().pop_front()
+    }
+}
+
+/// How this view resolves digests: with safelisted first passes across origins;
+/// with the full Accept only on the page's own origin (no preflights to save there,
+/// so a first pass could only add requests) or when the address asks for it
+/// (`fullAccept=1`, for comparisons).
+pub(super) fn head_plan(registry: &Registry<RegistryHttp>) -> Rc<HeadPlan> {
+    let full_accept = browser::location_search()
+        .trim_start_matches('?')
+        .split('&')
+        .any(|pair| pair == "fullAccept=1");
+    let same_origin = origin_of(registry.base_url()) == browser::page_origin();
+    Rc::new(if full_accept || same_origin {
+        HeadPlan::fixed(None)
+    } else {
+        HeadPlan::adaptive()
+    })
+}
+
+/// The protocol the browser last reached `base_url`'s API with, from Resource
+/// Timing (`nextHopProtocol`): `None` before any request to it finished, `Some("")`
+/// when the browser hides it (a cross-origin registry without Timing-Allow-Origin).
+fn next_hop_protocol(base_url: &str) -> Option<String> {
+    use js_sys::{Array, Function, Reflect};
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let performance = Reflect::get(&window, &"performance".into()).ok()?;
+    let entries_by_type: Function = Reflect::get(&performance, &"getEntriesByType".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let entries: Array = entries_by_type
+        .call1(&performance, &"resource".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let api = format!("{base_url}/v2/");
+    entries.iter().rev().find_map(|entry| {
+        let name = Reflect::get(&entry, &"name".into()).ok()?.as_string()?;
+        if !name.starts_with(&api) {
+            return None;
+        }
+        Reflect::get(&entry, &"nextHopProtocol".into())
+            .ok()?
+            .as_string()
+    })
+}
+
+/// Up to [`WorkerPool::bound`] workers draining the queue; a worker ends when the
+/// queue is empty, and the next page of tags starts new ones.
+#[derive(Clone)]
+pub(super) struct WorkerPool {
+    pub(super) registry: Rc<Registry<RegistryHttp>>,
+    pub(super) repository: Repository,
+    pub(super) queue: ResolveQueue,
+    pub(super) summarized: Rc<RefCell<HashSet<Digest>>>,
+    /// Tags a worker is resolving now, each with its ticket: a tag queued again
+    /// meanwhile (it came on screen) is not sent twice, and an answer whose ticket
+    /// was withdrawn (a change touched the tag while it was in flight) is dropped.
+    pub(super) in_flight: Rc<RefCell<HashMap<String, u64>>>,
+    pub(super) tickets: Rc<Cell<u64>>,
+    pub(super) batcher: AnswerBatcher,
+    pub(super) running: Rc<Cell<usize>>,
+    /// Which first pass each HEAD tries; learns from every answer.
+    pub(super) plan: Rc<HeadPlan>,
+    /// The number of workers, once the connection's protocol is known.
+    pub(super) bound: Rc<Cell<Option<usize>>>,
+}
+
+impl WorkerPool {
+    /// Workers at once: from the protocol of the connection to the registry (6 for
+    /// HTTP/1.1 or unknown, more for HTTP/2 and 3; see [`head_concurrency`]). Before
+    /// any request to the registry has finished the protocol may be unknown: 6
+    /// meanwhile; [`WorkerPool::decide_bound`] settles it at the first answer.
+    fn bound(&self) -> usize {
+        if let Some(bound) = self.bound.get() {
+            return bound;
+        }
+        match next_hop_protocol(self.registry.base_url()) {
+            Some(protocol) => self.decide_bound(Some(protocol)),
+            None => head_concurrency(None),
+        }
+    }
+
+    fn decide_bound(&self, protocol: Option<String>) -> usize {
+        let bound = head_concurrency(protocol.as_deref());
+        self.bound.set(Some(bound));
+        bound
+    }
+
+    pub(super) fn top_up(&self) {
+        while self.running.get() < self.bound() {
+            self.running.set(self.running.get() + 1);
+            let pool = self.clone();
+            spawn_local(async move {
+                pool.drain().await;
+                pool.running.set(pool.running.get() - 1);
+            });
+        }
+    }
+
+    /// One worker: resolves queued tags until the queue is empty or the view is gone.
+    async fn drain(&self) {
+        let WorkerPool {
+            registry,
+            repository,
+            queue,
+            summarized,
+            batcher,
+            in_flight,
+            ..
+        } = self;
+        while let Some(tag) = queue.next() {
+            // A tag may be queued twice (once for being on screen); resolve it once.
+            if batcher.is_known(&tag) || in_flight.borrow().contains_key(&tag) {
+                continue;
+            }
+            let ticket = self.tickets.get() + 1;
+            self.tickets.set(ticket);
+            in_flight.borrow_mut().insert(tag.clone(), ticket);
+            // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
+            let resolved = async {
+                // A name of the registry's tag list, parsed before it goes into a URL.
+                let name = registry.listed_tag(repository, &tag)?;
+                let head = registry
+                    .manifest_head_fast(repository, &name, &self.plan)
+                    .await?;
+                match head.digest {
+                    Some(digest) => Ok((digest, None)),
+                    None => registry
+                        .manifest_get(repository, &name)
+                        .await
+                        .map(|m| (m.digest.clone(), Some(m))),
+                }
+            }
+            .await;
+            if in_flight.borrow().get(&tag) != Some(&ticket) {
+                continue;
+            }
+            in_flight.borrow_mut().remove(&tag);
+            match resolved {
+                Ok((digest, manifest)) => {
+                    batcher.record(&tag, Lookup::Ready(digest.clone()));
+                    if summarized.borrow_mut().insert(digest.clone()) {
+                        let summary =
+                            summarize_digest(registry, repository, &digest, manifest).await;
+                        if matches!(summary, Err(RegistryError::Aborted { .. })) {
+                            return;
+                        }
+                        let lookup = summary
+                            .map(Lookup::Ready)
+                            .unwrap_or_else(|e| Lookup::Failed((&e).into()));
+                        batcher.record_summary(digest, lookup);
+                    }
+                }
+                Err(RegistryError::Aborted { .. }) => return,
+                Err(error) => batcher.record(&tag, Lookup::Failed((&error).into())),
+            }
+            // The first answer tells the connection's protocol (or that the browser
+            // hides it): settle the bound, and more workers may join.
+            if self.bound.get().is_none() {
+                self.decide_bound(next_hop_protocol(registry.base_url()));
+                self.top_up();
+            }
+        }
+    }
+}
+
+async fn summarize_digest(
+    registry: &Registry<RegistryHttp>,
+    repository: &Repository,
+    digest: &Digest,
+    manifest: Option<Manifest>,
+) -> Result<ImageSummary, RegistryError> {
+    let source = registry
+        .summary_source(repository, digest, manifest)
+        .await?;
+    Ok(summarize(&source.manifest, source.config.as_ref()))
+}

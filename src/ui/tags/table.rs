@@ -1,0 +1,99 @@
+//! The table: only the rows on screen (and a few around them) are rendered.
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+
+use super::data::TagData;
+use super::resolver::ResolveQueue;
+use super::row::TagRow;
+use crate::oci::names::Repository;
+use crate::ui::bulk::Selection;
+
+/// Pixels; whole numbers, so no float formatting code is linked into the bundle.
+pub(super) const ROW_HEIGHT: usize = 40;
+/// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
+const OVERSCAN: usize = 10;
+
+#[component]
+pub(super) fn TagTable(
+    data: TagData,
+    visible: Memo<Vec<usize>>,
+    repository: Repository,
+    queue: ResolveQueue,
+    selection: Selection,
+    shown: Signal<Vec<String>>,
+) -> impl IntoView {
+    let scroll_top = RwSignal::new(0_usize);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let viewport = RwSignal::new(640_usize);
+    Effect::new(move || {
+        if let Some(element) = scroller.get() {
+            let height = usize::try_from(element.client_height()).unwrap_or(0);
+            if height > 0 {
+                viewport.set(height);
+            }
+        }
+    });
+    let window = move || {
+        let rows = visible.get();
+        // The rows in view, and OVERSCAN more on each side where there are any: at
+        // the top of the table no rows above, so the first render builds fewer.
+        let top_row = scroll_top.get() / ROW_HEIGHT;
+        let first = top_row.saturating_sub(OVERSCAN);
+        let last = (top_row + viewport.get().div_ceil(ROW_HEIGHT) + OVERSCAN).min(rows.len());
+        let tags = data.tags.read();
+        (first.min(last)..last)
+            .map(|position| (position, tags[rows[position]].clone()))
+            .collect::<Vec<_>>()
+    };
+    // Rows on screen jump the queue: their digests are what the user is looking at.
+    let on_screen = Memo::new(move |_| window());
+    let queue = SendWrapper::new(queue);
+    Effect::new(move || {
+        on_screen.with(|rows| {
+            let waiting: Vec<String> = rows
+                .iter()
+                .filter(|(_, tag)| !data.is_current(tag))
+                .map(|(_, tag)| tag.clone())
+                .collect();
+            queue.put_first(waiting);
+        })
+    });
+    let repository = StoredValue::new(repository);
+    view! {
+        <div
+            class="tag-table"
+            role="table"
+            aria-label="Tags"
+            aria-rowcount=move || visible.with(Vec::len) + 1
+        >
+            <div class="tag-row tag-header" role="row" aria-rowindex="1">
+                <span role="columnheader" aria-label="Selected"></span>
+                <span role="columnheader">"Tag"</span>
+                <span role="columnheader">"Digest"</span>
+                <span role="columnheader">"What it is"</span>
+                <span role="columnheader">"Size"</span>
+                <span role="columnheader">"Created"</span>
+                <span role="columnheader">"Same image as"</span>
+                <span role="columnheader">"Actions"</span>
+            </div>
+            <div
+                class="tag-scroller"
+                node_ref=scroller
+                role="rowgroup"
+                on:scroll:target=move |event| {
+                    scroll_top.set(usize::try_from(event.target().scroll_top()).unwrap_or(0));
+                }
+            >
+                <div
+                    class="tag-spacer"
+                    style:height=move || format!("{}px", visible.with(Vec::len) * ROW_HEIGHT)
+                >
+                    <For each=move || on_screen.get() key=|(position, tag)| (*position, tag.clone()) let:((position, tag))>
+                        <TagRow data tag position repository=repository.get_value() selection shown />
+                    </For>
+                </div>
+            </div>
+        </div>
+    }
+}
