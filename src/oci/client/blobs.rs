@@ -1,0 +1,160 @@
+//! The blob endpoints: HEAD, cross-repository mount, upload and verified GET.
+
+use crate::oci::client::Registry;
+use crate::oci::error::{Attempt, MalformedReason, RegistryError};
+use crate::oci::http::{HttpClient, Method, Request, Response};
+use crate::oci::manifest::Descriptor;
+use crate::oci::names::{Digest, Repository};
+use crate::oci::pagination::{origin_of, resolve};
+
+/// The answer to a cross-repository mount request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountOutcome {
+    /// 201: the blob now exists in the target repository.
+    Mounted,
+    /// 202: the registry would not mount and opened an upload session instead; the
+    /// caller must upload the blob (or abandon the session at `location`).
+    UploadStarted { location: String },
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// The blob's size if `repository` has it, `None` if not.
+    pub async fn blob_head(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+    ) -> Result<Option<u64>, RegistryError> {
+        let url = self.blob_url(repository, digest);
+        match self.execute(Request::new(Method::Head, &url)).await {
+            Ok(response) => Ok(Some(
+                response
+                    .header("content-length")
+                    .and_then(|l| l.trim().parse().ok())
+                    .unwrap_or(0),
+            )),
+            Err(RegistryError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Asks the registry to link a blob of `from` into `target` without copying data.
+    pub async fn blob_mount(
+        &self,
+        target: &Repository,
+        digest: &Digest,
+        from: &Repository,
+    ) -> Result<MountOutcome, RegistryError> {
+        let url = format!(
+            "{}/v2/{target}/blobs/uploads/?mount={digest}&from={from}",
+            self.base
+        );
+        let response = self.execute(Request::new(Method::Post, &url)).await?;
+        match response.status {
+            201 => Ok(MountOutcome::Mounted),
+            _ => Ok(MountOutcome::UploadStarted {
+                location: self.upload_location(&url, &response)?,
+            }),
+        }
+    }
+
+    /// Uploads `bytes` as one blob (POST, then PUT to the Location with the digest).
+    pub async fn blob_upload(
+        &self,
+        repository: &Repository,
+        bytes: &[u8],
+    ) -> Result<Digest, RegistryError> {
+        let digest = Digest::sha256_of(bytes);
+        let start_url = format!("{}/v2/{repository}/blobs/uploads/", self.base);
+        let started = self.execute(Request::new(Method::Post, &start_url)).await?;
+        let location = self.upload_location(&start_url, &started)?;
+        self.blob_upload_to(&location, &digest, bytes).await?;
+        Ok(digest)
+    }
+
+    /// Finishes an open upload session at `location` with all of `bytes` at once.
+    pub async fn blob_upload_to(
+        &self,
+        location: &str,
+        digest: &Digest,
+        bytes: &[u8],
+    ) -> Result<(), RegistryError> {
+        let separator = if location.contains('?') { '&' } else { '?' };
+        let put_url = format!("{location}{separator}digest={digest}");
+        self.execute(
+            Request::new(Method::Put, &put_url)
+                .header("Content-Type", "application/octet-stream")
+                .body(bytes.to_vec()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Abandons an open upload session, so a failed copy leaves nothing half-written.
+    pub async fn blob_upload_cancel(&self, location: &str) -> Result<(), RegistryError> {
+        self.execute(Request::new(Method::Delete, location)).await?;
+        Ok(())
+    }
+
+    /// The upload session URL from `Location`, resolved against the request URL.
+    fn upload_location(
+        &self,
+        request_url: &str,
+        response: &Response,
+    ) -> Result<String, RegistryError> {
+        let malformed = |reason: MalformedReason| RegistryError::Malformed {
+            attempt: Attempt {
+                method: Method::Post,
+                url: request_url.to_owned(),
+            },
+            reason,
+        };
+        let location = response
+            .header("location")
+            .ok_or_else(|| malformed(MalformedReason::NoUploadLocation))?;
+        let resolved = resolve(request_url, location.trim())
+            .map_err(|e| malformed(MalformedReason::BadUploadLocation(e)))?;
+        // The upload carries the user's data and, signed in, credentials: it goes to
+        // the registry's own origin only.
+        if origin_of(&resolved) != origin_of(request_url) {
+            return Err(malformed(MalformedReason::UploadElsewhere {
+                location: resolved,
+            }));
+        }
+        Ok(resolved)
+    }
+
+    /// Fetches a blob of at most `limit` bytes and checks its digest. The size the
+    /// descriptor declares is checked before anything is fetched.
+    pub async fn blob_get_verified(
+        &self,
+        repository: &Repository,
+        descriptor: &Descriptor,
+        limit: usize,
+    ) -> Result<Vec<u8>, RegistryError> {
+        let expected = &descriptor.digest;
+        let url = self.blob_url(repository, expected);
+        let attempt = Attempt {
+            method: Method::Get,
+            url: url.clone(),
+        };
+        let declared = usize::try_from(descriptor.size).unwrap_or(usize::MAX);
+        if declared > limit {
+            return Err(RegistryError::TooLarge {
+                attempt,
+                size: declared,
+                limit,
+            });
+        }
+        let response = self
+            .execute(Request::new(Method::Get, &url).response_limit(limit))
+            .await?;
+        if !expected.verify(&response.body) {
+            return Err(RegistryError::DigestMismatch {
+                attempt,
+                expected: expected.to_string(),
+                actual: Digest::sha256_of(&response.body).to_string(),
+            });
+        }
+        Ok(response.body)
+    }
+}

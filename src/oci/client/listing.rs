@@ -1,0 +1,205 @@
+//! The catalog and tag lists, followed page by page, and told apart when a page
+//! may hide the pages after it.
+
+use serde::Deserialize;
+
+use crate::oci::client::Registry;
+use crate::oci::error::{Attempt, MalformedReason, RegistryError};
+use crate::oci::http::{HttpClient, Method, Request};
+use crate::oci::names::Repository;
+use crate::oci::pagination::next_page_url;
+
+/// Catalog page size asked for; distribution refuses `n` above 1000.
+pub const CATALOG_PAGE_SIZE: usize = 1000;
+
+/// Tag list page size asked for. A page of exactly this many tags without a readable
+/// `Link` may be followed by pages this page cannot see.
+pub const TAG_PAGE_SIZE: usize = 1000;
+
+/// Pages followed at most: a registry whose links never end must not loop forever.
+pub const MAX_PAGES: usize = 1000;
+
+/// How a name goes into `last=`: unreserved characters as they are.
+const LAST_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The tags of a repository, and whether the list may lack pages this page could
+/// not read (a page without a readable `Link` whose continuation could not be asked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TagListing {
+    pub tags: Vec<String>,
+    pub may_be_incomplete: bool,
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Every repository name, following pagination to the end.
+    pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
+        let listed = self.catalog_listing().await?;
+        if listed.may_be_incomplete {
+            return Err(RegistryError::Malformed {
+                attempt: Attempt {
+                    method: Method::Get,
+                    url: format!("{}/v2/_catalog", self.base),
+                },
+                reason: MalformedReason::CatalogIncomplete,
+            });
+        }
+        Ok(listed.tags)
+    }
+
+    /// Every repository name, with whether the list may lack pages this page could
+    /// not read (for searches that must say so rather than fail).
+    pub async fn catalog_listing(&self) -> Result<TagListing, RegistryError> {
+        let first = format!("{}/v2/_catalog", self.base);
+        self.list_names(first, CATALOG_PAGE_SIZE, |_| {}).await
+    }
+
+    /// Every tag of `repository`; `on_page` sees each page as it arrives, so a view
+    /// can show the first tags while the rest load.
+    pub async fn tags(
+        &self,
+        repository: &Repository,
+        on_page: impl FnMut(&[String]),
+    ) -> Result<TagListing, RegistryError> {
+        let first = format!("{}/v2/{repository}/tags/list", self.base);
+        self.list_names(first, TAG_PAGE_SIZE, on_page).await
+    }
+
+    /// Reads a paged list of names (`tags` or `repositories`) to its end. Pages are
+    /// followed by their `Link: rel="next"`; when a page carries no readable Link
+    /// (across origins CORS hides it unless exposed), the rest is asked for with
+    /// `last=<last name>` until a page adds nothing, so a registry that pages is read
+    /// whole even so. Only when that cannot be done is the list marked as possibly
+    /// incomplete.
+    async fn list_names(
+        &self,
+        base_url: String,
+        page_size: usize,
+        mut on_page: impl FnMut(&[String]),
+    ) -> Result<TagListing, RegistryError> {
+        let mut url = format!("{base_url}?n={page_size}");
+        let mut listing = TagListing::default();
+        let mut seen_urls = std::collections::HashSet::new();
+        // Names of earlier pages, to drop repeats; made only once a second page brings
+        // names, so a list that comes in one page is never copied.
+        let mut seen_names: Option<std::collections::HashSet<String>> = None;
+        let mut asked_after_last = false;
+        // Once a Link was readable, Link headers are exposed: a page without one is
+        // the last.
+        let mut links_readable = false;
+        loop {
+            let attempt = Attempt {
+                method: Method::Get,
+                url: url.clone(),
+            };
+            if !seen_urls.insert(url.clone()) {
+                return Err(RegistryError::Malformed {
+                    attempt,
+                    reason: MalformedReason::RepeatedNextPage,
+                });
+            }
+            if seen_urls.len() > MAX_PAGES {
+                listing.may_be_incomplete = true;
+                return Ok(listing);
+            }
+            let response = match self.execute(Request::new(Method::Get, &url)).await {
+                // The first page decides; a failed look past the end leaves doubt.
+                Err(_) if asked_after_last => {
+                    listing.may_be_incomplete = true;
+                    return Ok(listing);
+                }
+                other => other?,
+            };
+            let page: NamesPage =
+                serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
+                    attempt: attempt.clone(),
+                    reason: MalformedReason::UnexpectedJson {
+                        error: e.to_string(),
+                    },
+                })?;
+            // distribution answers `"tags": null` once every tag was deleted.
+            let names = page.tags.or(page.repositories).unwrap_or_default();
+            let names_on_page = names.len();
+            if seen_names.is_none() && !listing.tags.is_empty() && !names.is_empty() {
+                seen_names = Some(listing.tags.iter().cloned().collect());
+            }
+            let fresh: Vec<String> = match &seen_names {
+                Some(seen) => names.into_iter().filter(|n| !seen.contains(n)).collect(),
+                None => names,
+            };
+            // Asked for what comes after the last name, a page with nothing new means
+            // the registry ignores `last`. Whether it had sent everything at once, or
+            // pages by `n` with links this page cannot read, one more question tells.
+            if asked_after_last && fresh.is_empty() && names_on_page > 0 {
+                listing.may_be_incomplete =
+                    listing.tags.len() > 1 && self.pages_by_n(&base_url).await.unwrap_or(true);
+                return Ok(listing);
+            }
+            if let Some(seen) = &mut seen_names {
+                seen.extend(fresh.iter().cloned());
+            }
+            on_page(&fresh);
+            let ignores_n = names_on_page > page_size;
+            let last = fresh.last().cloned();
+            listing.tags.extend(fresh);
+            let link = response.header("link");
+            links_readable |= link.is_some();
+            let next = match link {
+                Some(link) => next_page_url(link, &url).map_err(|e| RegistryError::Malformed {
+                    attempt,
+                    reason: MalformedReason::NextPageLink(e),
+                })?,
+                None => None,
+            };
+            url = match (next, last) {
+                (Some(next), _) => {
+                    asked_after_last = false;
+                    next
+                }
+                // A readable Link without "next", a registry that sends everything at
+                // once, or an empty page: that was the end.
+                (None, _) if links_readable || ignores_n => return Ok(listing),
+                (None, None) => return Ok(listing),
+                (None, Some(last)) => {
+                    asked_after_last = true;
+                    format!(
+                        "{base_url}?n={page_size}&last={}",
+                        percent_encoding::utf8_percent_encode(&last, LAST_NAME)
+                    )
+                }
+            };
+        }
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Whether the list at `base_url` honours `n` (asked for one name, sends one).
+    async fn pages_by_n(&self, base_url: &str) -> Result<bool, RegistryError> {
+        let response = self
+            .execute(Request::new(Method::Get, format!("{base_url}?n=1")))
+            .await?;
+        let page: NamesPage =
+            serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
+                attempt: Attempt {
+                    method: Method::Get,
+                    url: format!("{base_url}?n=1"),
+                },
+                reason: MalformedReason::UnexpectedJson {
+                    error: e.to_string(),
+                },
+            })?;
+        Ok(page.tags.or(page.repositories).unwrap_or_default().len() <= 1)
+    }
+}
+
+/// A page of `/v2/_catalog` (`repositories`) or of a tag list (`tags`).
+#[derive(Deserialize)]
+struct NamesPage {
+    #[serde(default)]
+    repositories: Option<Vec<String>>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}

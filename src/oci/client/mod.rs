@@ -1,0 +1,189 @@
+//! Registry operations (Distribution API v2), written once over [`HttpClient`].
+//!
+//! - this file: the [`Registry`] and how every request is sent (retries, size
+//!   bound, errors);
+//! - `listing`: the catalog and tag lists, following pagination;
+//! - `heads`: manifest HEADs for digests (the first-pass Accept rule, how many at once);
+//! - `manifests`, `blobs`: the manifest and blob endpoints.
+
+mod blobs;
+mod heads;
+mod listing;
+mod manifests;
+
+pub use blobs::MountOutcome;
+pub use heads::{
+    first_pass_verdict, head_concurrency, FallBackReason, FirstPassVerdict, HeadPlan, ManifestHead,
+    StoredKind, HTTP1_HEADS, MULTIPLEXED_HEADS,
+};
+pub use listing::{TagListing, CATALOG_PAGE_SIZE, MAX_PAGES, TAG_PAGE_SIZE};
+pub(crate) use manifests::manifest_error;
+
+use super::error::{Attempt, MalformedReason, RegistryError};
+use super::http::{HttpClient, Method, Request, Response, TransportFailure};
+use super::intent::{Intent, Journal};
+use super::media::MANIFEST_ACCEPT;
+use super::names::{Digest, Reference, Repository};
+
+/// Tries of a read the registry answers 429 to, and the longest wait between them.
+const RATE_LIMITED_TRIES: usize = 3;
+const MAX_RETRY_AFTER_MS: u32 = 10_000;
+
+/// A registry at a base URL such as `http://127.0.0.1:5000` (no trailing `/v2`).
+pub struct Registry<C> {
+    base: String,
+    client: C,
+    journal: Option<Journal>,
+    /// Held through each placeholder cycle (tag put on the placeholder, placeholder
+    /// deleted), so the changes of one run (a bulk removal) never overlap there: see
+    /// `detach_with_placeholder`.
+    pub(crate) placeholder_cycle: futures_util::lock::Mutex<()>,
+}
+
+impl<C: HttpClient> Registry<C> {
+    pub fn new(base_url: &str, client: C) -> Self {
+        Registry {
+            base: base_url.trim_end_matches('/').to_owned(),
+            client,
+            journal: None,
+            placeholder_cycle: futures_util::lock::Mutex::new(()),
+        }
+    }
+
+    /// Changes made through this registry tell `journal` what they are about to
+    /// write before they write it, so a change cut short (the tab closed) can be
+    /// reconciled afterwards ([`Registry::reconcile`]).
+    pub fn journaled(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Waits before reading again (see `HttpClient::pause`).
+    pub(crate) async fn pause(&self, ms: u32) {
+        self.client.pause(ms).await;
+    }
+
+    pub(crate) fn note_intent(&self, intent: Intent) {
+        if let Some(journal) = &self.journal {
+            journal(&intent);
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends a request and turns anything but 2xx into a typed error.
+    ///
+    /// Reads may be asked again: once after a 5xx (distribution answers 500 to a read
+    /// that races a write of the same manifest), once after a connection that dropped
+    /// without an answer (a server closing a busy connection, as nginx does after 1000
+    /// requests on one: a 10,000-tag view would show a few rows as unreadable), and
+    /// after a 429 as its Retry-After says (bounded). Never after a timeout or a
+    /// cancel. A write is never sent twice: whether it was applied is for the
+    /// caller to find out by reading the registry again.
+    async fn execute(&self, request: Request) -> Result<Response, RegistryError> {
+        let attempt = Attempt {
+            method: request.method,
+            url: request.url.clone(),
+        };
+        let limit = request.response_limit;
+        let is_read = request.is_read();
+        let mut server_errors = 0;
+        let mut dropped = 0;
+        let mut rate_limited = 0;
+        let response = loop {
+            let response = match self.client.send(request.clone()).await {
+                Ok(response) => response,
+                Err(TransportFailure::Network(_))
+                    if is_read && request.again_if_dropped && dropped == 0 =>
+                {
+                    dropped += 1;
+                    continue;
+                }
+                Err(failure) => return Err(RegistryError::from_transport(attempt, failure)),
+            };
+            if is_read && response.status >= 500 && server_errors == 0 {
+                server_errors += 1;
+                continue;
+            }
+            if is_read && response.status == 429 && rate_limited + 1 < RATE_LIMITED_TRIES {
+                rate_limited += 1;
+                self.client
+                    .pause(retry_after_ms(&response, rate_limited))
+                    .await;
+                continue;
+            }
+            break response;
+        };
+        // Also checked here, whatever the transport did: nothing above the limit
+        // reaches a parser.
+        if response.body.len() > limit {
+            return Err(RegistryError::TooLarge {
+                attempt,
+                size: response.body.len(),
+                limit,
+            });
+        }
+        if response.is_success() {
+            Ok(response)
+        } else {
+            Err(RegistryError::from_response(attempt, &response))
+        }
+    }
+
+    /// `GET /v2/`: is this an OCI / Docker registry we may talk to?
+    pub async fn check_api(&self) -> Result<(), RegistryError> {
+        let url = format!("{}/v2/", self.base);
+        // With the manifest Accept list, as every manifest request sends it: across
+        // origins that needs a CORS preflight, so a registry that answers plain GETs
+        // but refuses the preflight is caught here, not row by row later.
+        let request = Request::new(Method::Get, &url).header("Accept", MANIFEST_ACCEPT);
+        let response = self.execute(request).await?;
+        // A registry answers JSON (usually `{}`); an HTML page means a web server
+        // that is not a registry, for instance a wrong port.
+        let looks_like_registry = response.header("docker-distribution-api-version").is_some()
+            || serde_json::from_slice::<serde_json::Value>(&response.body).is_ok();
+        if looks_like_registry {
+            Ok(())
+        } else {
+            Err(RegistryError::Malformed {
+                attempt: Attempt {
+                    method: Method::Get,
+                    url,
+                },
+                reason: MalformedReason::NotARegistryApi,
+            })
+        }
+    }
+
+    /// The manifest URL for a tag or digest. A [`Reference`] is validated when it is
+    /// parsed (tags come from the registry's own lists, and nothing a registry sends
+    /// goes into a URL unvalidated).
+    fn manifest_url(&self, repository: &Repository, reference: &Reference) -> String {
+        format!("{}/v2/{repository}/manifests/{reference}", self.base)
+    }
+
+    fn blob_url(&self, repository: &Repository, digest: &Digest) -> String {
+        format!("{}/v2/{repository}/blobs/{digest}", self.base)
+    }
+    /// Sends a read (GET or HEAD) with the same retries, size check and error
+    /// classification as every request here; for protocol modules that build their
+    /// own requests (the referrers API in `oci::referrers`).
+    pub(crate) async fn send_read(&self, request: Request) -> Result<Response, RegistryError> {
+        debug_assert!(request.is_read(), "send_read is for GET and HEAD only");
+        self.execute(request).await
+    }
+}
+
+/// How long to wait before asking again after the `attempt`th 429: Retry-After
+/// seconds when given, else 1 s, 2 s, …; never more than `MAX_RETRY_AFTER_MS`.
+fn retry_after_ms(response: &Response, attempt: usize) -> u32 {
+    let asked = response
+        .header("retry-after")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map(|seconds| seconds.saturating_mul(1000));
+    asked
+        .unwrap_or(1000 * attempt as u32)
+        .min(MAX_RETRY_AFTER_MS)
+}
