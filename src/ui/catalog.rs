@@ -78,7 +78,7 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView
         <ul class="repository-list" aria-label="Repositories">
             <For each=move || rows.get() key=|row| row.name.clone() let:row>
                 {
-                    // In hundredths of a rem: integer formatting only (see tags::table::ROW_HEIGHT).
+                    // In hundredths of a rem: integer formatting only (see tags::row::ROW_HEIGHT).
                     let hundredths = 75 + 125 * row.depth;
                     let indent = format!("{}.{:02}rem", hundredths / 100, hundredths % 100);
                     if row.is_repository {

@@ -2,7 +2,7 @@
 //! mounting its blobs, then tagging the exact manifest bytes.
 
 use super::error::ChangeError;
-use super::tag_write::TagWrite;
+use super::written::TagWrite;
 use crate::oci::client::{MountOutcome, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::http::{HttpClient, Method};

@@ -2,11 +2,9 @@
 //! shows now, as data. `crate::wording` tells it to a person; the `Display` here is a
 //! terse line for logs.
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::removal::Removal;
-use super::tag_write::TagWrite;
+use super::written::Written;
 use crate::oci::error::RegistryError;
 use crate::oci::http::Method;
 use crate::oci::names::{Digest, NameError};
@@ -178,13 +176,6 @@ pub fn is_definite_refusal(error: &RegistryError) -> bool {
         | RegistryError::Malformed { .. }
         | RegistryError::DigestMismatch { .. } => false,
     }
-}
-
-/// A change that wrote something, for Undo.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Written {
-    Tag(TagWrite),
-    Removal(Box<Removal>),
 }
 
 pub(super) fn after_write(cause: ChangeError, written: Written) -> ChangeError {

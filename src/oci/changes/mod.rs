@@ -19,13 +19,13 @@ mod placeholder;
 mod removal;
 mod tag_write;
 mod users;
+mod written;
 
 pub use copy::{CopyReport, CopyStep, CopyWork};
-pub use error::{is_definite_refusal, ChangeError, ReadAgain, Written};
+pub use error::{is_definite_refusal, ChangeError, ReadAgain};
 pub use placeholder::{empty_layer, PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
-pub use removal::{Removal, RemovalMethod};
-pub use tag_write::{TagBefore, TagWrite};
 pub use users::ImageUsers;
+pub use written::{Removal, RemovalMethod, TagBefore, TagWrite, Written};
 
 /// Requests in flight at once when a change must look at many tags.
 pub const CONCURRENT_LOOKUPS: usize = 6;

@@ -1,8 +1,8 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{after_write, keep_undo_unless_unchanged, ChangeError, Written};
-use super::removal::Removal;
+use super::error::{after_write, keep_undo_unless_unchanged, ChangeError};
+use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::http::{HttpClient, Method};

@@ -2,49 +2,17 @@
 //! choice, and putting removed tags back.
 
 use crate::model::sort;
-use serde::{Deserialize, Serialize};
 
 use super::error::{
-    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain, Written,
+    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
 };
 use super::users::ImageUsers;
+use super::written::{Removal, RemovalMethod, Written};
 use crate::oci::client::{Registry, TagListing};
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
 use crate::oci::intent::Intent;
-use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RemovalMethod {
-    /// `DELETE /manifests/<tag>`: the registry removed just the tag.
-    TagDelete,
-    /// The registry cannot delete tags: the tag was pointed at a unique placeholder
-    /// manifest, which was then deleted by digest.
-    Placeholder,
-    /// The user chose to delete the image, with every tag pointing at it.
-    ImageDelete,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Removal {
-    pub repository: Repository,
-    pub tags: Vec<Tag>,
-    pub digest: Digest,
-    pub method: RemovalMethod,
-    /// The bytes removed, so the tags can be put back until garbage collection runs.
-    pub manifest: Manifest,
-    /// What still uses the image (it was kept for them).
-    pub kept: ImageUsers,
-    /// The throw-away manifest a tag was pointed at, if any: a tag found pointing at
-    /// it is as good as removed, and Undo may overwrite it.
-    #[serde(default)]
-    pub placeholder: Option<Digest>,
-    /// What a request of the change answered when it failed, though the registry,
-    /// read again, shows the change. Told right after the change; not kept.
-    #[serde(skip)]
-    pub applied_anyway: Option<Box<RegistryError>>,
-}
 
 impl<C: HttpClient> Registry<C> {
     /// Removes `tag` only; the image stays, pullable by digest, whatever else uses

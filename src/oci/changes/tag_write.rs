@@ -1,54 +1,15 @@
 //! Adding or moving a tag, settling a write that failed, and its undo.
 
-use serde::{Deserialize, Serialize};
-
 use super::error::{
-    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain, Written,
+    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
 };
+use super::written::{TagBefore, TagWrite, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
 use crate::oci::intent::Intent;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
-
-/// A tag that was written: the digest it now has and what it had before (for undo).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TagWrite {
-    pub repository: Repository,
-    pub tag: Tag,
-    pub digest: Digest,
-    /// What the tag pointed at before: Undo puts that back.
-    pub before: TagBefore,
-    /// What a request of the change answered when it failed, though the registry,
-    /// read again, shows the change. Told right after the change; not kept.
-    #[serde(skip)]
-    pub applied_anyway: Option<Box<RegistryError>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TagBefore {
-    /// The tag did not exist: Undo removes it.
-    Absent,
-    /// The tag already pointed at this image: nothing changed, nothing to undo.
-    SameImage,
-    /// The tag was moved from this manifest.
-    Moved(Box<Manifest>),
-}
-
-impl TagWrite {
-    /// False when the tag already pointed at the image (the write changed nothing).
-    pub fn changed(&self) -> bool {
-        self.before != TagBefore::SameImage
-    }
-
-    pub fn moved_from(&self) -> Option<&Digest> {
-        match &self.before {
-            TagBefore::Moved(previous) => Some(&previous.digest),
-            _ => None,
-        }
-    }
-}
 
 /// How long a write given up on (timeout, cancel) gets to land before the registry is
 /// read again to see whether it did.

@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 use super::data::{Lookup, TagData};
-use super::table::ROW_HEIGHT;
 use crate::model::format::{human_size, short_timestamp};
 use crate::model::route::View;
 use crate::model::tag_table::{ImageKind, ImageSummary};
@@ -14,6 +13,8 @@ use crate::ui::copy::CopyButton;
 use crate::ui::router::Link;
 use crate::ui::sign_in::blocked_reasons;
 
+/// Pixels; whole numbers, so no float formatting code is linked into the bundle.
+pub(super) const ROW_HEIGHT: usize = 40;
 /// Other tags named in a row's "same image as" badge before "+N more".
 const SHARED_TAGS_SHOWN: usize = 3;
 

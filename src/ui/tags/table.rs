@@ -5,12 +5,10 @@ use send_wrapper::SendWrapper;
 
 use super::data::TagData;
 use super::resolver::ResolveQueue;
-use super::row::TagRow;
+use super::row::{TagRow, ROW_HEIGHT};
 use crate::oci::names::Repository;
 use crate::ui::bulk::Selection;
 
-/// Pixels; whole numbers, so no float formatting code is linked into the bundle.
-pub(super) const ROW_HEIGHT: usize = 40;
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 10;
 
