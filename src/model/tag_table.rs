@@ -6,31 +6,6 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
 
 use super::version_order::{natural_cmp, natural_key};
-use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
-
-/// What a digest turned out to be, once its manifest (and config) were read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImageKind {
-    Image {
-        platform: Option<String>,
-    },
-    MultiArch {
-        platforms: Vec<String>,
-    },
-    /// Anything else: an artifact, schema 1, an unknown type.
-    Other {
-        media_type: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageSummary {
-    pub kind: ImageKind,
-    /// Config plus layers (image) or the children's manifests (index), in bytes.
-    pub size: Option<u64>,
-    /// RFC 3339 creation time from the config or the `created` annotation.
-    pub created: Option<String>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
@@ -154,53 +129,6 @@ impl SharedDigests {
     }
 }
 
-/// What a tag table row shows about an image, from its manifest and a config: the
-/// image's own, or for a multi-arch image its first platform's (an index has no date
-/// of its own unless annotated).
-pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSummary {
-    let annotated_created = manifest
-        .view
-        .annotations
-        .get("org.opencontainers.image.created")
-        .cloned();
-    match manifest.kind() {
-        ManifestKind::Image => ImageSummary {
-            kind: ImageKind::Image {
-                platform: config.and_then(|c| {
-                    let os = c.os.as_deref()?;
-                    let arch = c.architecture.as_deref()?;
-                    Some(match &c.variant {
-                        Some(variant) => format!("{os}/{arch}/{variant}"),
-                        None => format!("{os}/{arch}"),
-                    })
-                }),
-            },
-            size: Some(manifest.referenced_size()),
-            created: config.and_then(|c| c.created.clone()).or(annotated_created),
-        },
-        ManifestKind::Index => ImageSummary {
-            kind: ImageKind::MultiArch {
-                platforms: manifest
-                    .platforms()
-                    .into_iter()
-                    // Attestation manifests (buildx) carry platform unknown/unknown.
-                    .filter(|p| p.os != "unknown")
-                    .map(|p| p.label())
-                    .collect(),
-            },
-            size: None,
-            created: annotated_created.or_else(|| config.and_then(|c| c.created.clone())),
-        },
-        ManifestKind::Other => ImageSummary {
-            kind: ImageKind::Other {
-                media_type: manifest.media_type(),
-            },
-            size: Some(manifest.referenced_size()),
-            created: annotated_created,
-        },
-    }
-}
-
 /// The placeholder a bulk tag pattern replaces with each selected tag.
 pub const TAG_PLACEHOLDER: &str = "{tag}";
 
@@ -287,54 +215,6 @@ mod tests {
             assert_eq!(SortOrder::from_key(order.key()), order);
         }
         assert_eq!(SortOrder::from_key("bogus"), SortOrder::NameAscending);
-    }
-
-    #[test]
-    fn summarizes_images_and_indexes() {
-        let image = Manifest::parse(
-            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":10},"layers":[{"digest":"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd","size":90}]}"#.to_vec(),
-            None,
-        )
-        .unwrap();
-        let config = ImageConfig::parse(br#"{"os":"linux","architecture":"arm64","variant":"v8","created":"2026-01-01T00:00:00Z"}"#).unwrap();
-        let summary = summarize(&image, Some(&config));
-        assert_eq!(
-            summary.kind,
-            ImageKind::Image {
-                platform: Some("linux/arm64/v8".into())
-            }
-        );
-        assert_eq!(summary.size, Some(100));
-        assert_eq!(summary.created.as_deref(), Some("2026-01-01T00:00:00Z"));
-
-        let index = Manifest::parse(
-            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","annotations":{"org.opencontainers.image.created":"2026-02-02T00:00:00Z"},"manifests":[
-                {"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"os":"linux","architecture":"amd64"}},
-                {"digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"platform":{"os":"unknown","architecture":"unknown"}}]}"#.to_vec(),
-            None,
-        )
-        .unwrap();
-        let summary = summarize(&index, None);
-        assert_eq!(
-            summary.kind,
-            ImageKind::MultiArch {
-                platforms: vec!["linux/amd64".into()]
-            }
-        );
-        assert_eq!(summary.created.as_deref(), Some("2026-02-02T00:00:00Z"));
-        assert_eq!(summary.size, None);
-        // The annotation wins over the first platform's config; without it, the
-        // config dates the index.
-        assert_eq!(
-            summarize(&index, Some(&config)).created.as_deref(),
-            Some("2026-02-02T00:00:00Z")
-        );
-        let mut plain = index.clone();
-        plain.view.annotations.clear();
-        assert_eq!(
-            summarize(&plain, Some(&config)).created.as_deref(),
-            Some("2026-01-01T00:00:00Z")
-        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::data::{Lookup, TagData};
-use crate::model::tag_table::ImageSummary;
+use crate::oci::image_summary::ImageSummary;
 use crate::oci::names::Digest;
 
 /// Collects digests, failures and summaries as answers arrive and hands them to the

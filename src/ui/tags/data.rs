@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
-use crate::model::tag_table::{ImageSummary, SharedDigests};
+use crate::model::tag_table::SharedDigests;
 use crate::oci::error::RegistryError;
+use crate::oci::image_summary::ImageSummary;
 use crate::oci::names::Digest;
 use crate::ui::bulk::BulkRetry;
 use crate::wording;

@@ -9,11 +9,9 @@ use leptos::task::spawn_local;
 
 use super::batcher::AnswerBatcher;
 use super::data::Lookup;
-use crate::model::tag_table::{summarize, ImageSummary};
 use crate::net::RegistryHttp;
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
-use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository};
 use crate::oci::pagination::origin_of;
 use crate::ui::browser;
@@ -182,8 +180,7 @@ impl WorkerPool {
                 Ok((digest, manifest)) => {
                     batcher.record(&tag, Lookup::Ready(digest.clone()));
                     if summarized.borrow_mut().insert(digest.clone()) {
-                        let summary =
-                            summarize_digest(registry, repository, &digest, manifest).await;
+                        let summary = registry.image_summary(repository, &digest, manifest).await;
                         if matches!(summary, Err(RegistryError::Aborted { .. })) {
                             return;
                         }
@@ -204,16 +201,4 @@ impl WorkerPool {
             }
         }
     }
-}
-
-async fn summarize_digest(
-    registry: &Registry<RegistryHttp>,
-    repository: &Repository,
-    digest: &Digest,
-    manifest: Option<Manifest>,
-) -> Result<ImageSummary, RegistryError> {
-    let source = registry
-        .summary_source(repository, digest, manifest)
-        .await?;
-    Ok(summarize(&source.manifest, source.config.as_ref()))
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::data::{Lookup, TagData};
 use crate::model::format::{human_size, short_timestamp};
 use crate::model::route::View;
-use crate::model::tag_table::{ImageKind, ImageSummary};
+use crate::oci::image_summary::{ImageKind, ImageSummary};
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::bulk::Selection;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
