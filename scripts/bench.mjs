@@ -54,7 +54,7 @@ const LATENCY_ROUNDS = Number(args['latency-rounds']);
 const LATENCY_MS = Number(args['latency-ms']);
 // Concurrencies tried for the floors with latency; the best one counts. Over HTTP/1.1
 // Chromium opens 6 connections per origin; 8 keeps 2 waiting in its queue (what the
-// console does, src/oci/client.rs HTTP1_HEADS).
+// console does, src/oci/client/heads.rs HTTP1_HEADS).
 const H1_FLOOR_CONCURRENCIES = [6, 8];
 const H2_FLOOR_CONCURRENCIES = [24, 48, 64];
 // Targets of issue #11, compared against, never assumed.
@@ -69,7 +69,7 @@ const REPO = 'scale/many-tags';
 const CONCURRENCY = 6;
 // The console's bound over HTTP/1.1, and whenever the browser hides the protocol, as
 // it does for a cross-origin registry without Timing-Allow-Origin
-// (src/oci/client.rs head_concurrency).
+// (src/oci/client/heads.rs head_concurrency).
 const CONSOLE_H1_HEADS = 8;
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json',
@@ -490,7 +490,7 @@ try {
     'on a second registry on another origin than the console: `?fullAccept=1` in the page',
     'address makes the view send every HEAD with the full Accept, as before; without it',
     'the view sends a safelisted first pass and the full Accept only when the first',
-    'answer may differ (src/oci/client.rs, first_pass_verdict). Each run opens a fresh',
+    'answer may differ (src/oci/client/heads.rs, first_pass_verdict). Each run opens a fresh',
     'browser context (no preflight cache, no open connections) and counts what it',
     'sent to the registry through the devtools protocol, which is on in every run.',
     `The rows with ${LATENCY_MS} ms latency put a proxy on loopback (scripts/lib/fault-proxy.mjs, a delay`,
