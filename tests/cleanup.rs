@@ -20,7 +20,7 @@ use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository};
 use tagdeck::wording::{self, deletes_refused, garbage_collection_advice, kept_because};
-use tagdeck::wording::{csv_cell, plan_csv, plan_json};
+use tagdeck::wording::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {
@@ -709,6 +709,63 @@ fn plan_exports_as_csv_and_json() {
     assert_eq!(json["rules"]["remove"][0], "old-*");
     let back: CleanupPlan = serde_json::from_value(json).unwrap();
     assert_eq!(back, plan);
+}
+
+#[test]
+fn a_namespace_exports_every_plan_with_its_words() {
+    let facts = |tag: &str| {
+        Facts::default()
+            .image("a", Some("2026-02-01T00:00:00Z"), &[("l", 5)])
+            .tag(tag, "a")
+            .tag("keep-me", "a")
+            .done()
+    };
+    let rules = CleanupRules {
+        remove: vec![pat("old-*")],
+        ..CleanupRules::default()
+    };
+    let mut first = plan(&facts("old-1"), &rules, now()).unwrap();
+    first.repository = "team/app".into();
+    let mut second = plan(&facts("old-2"), &rules, now()).unwrap();
+    second.repository = "team/web".into();
+    let plans = [first.clone(), second.clone()];
+
+    // One repository: its own document, as before.
+    assert_eq!(plans_json(&plans[..1]), plan_json(&first));
+    assert_eq!(plans_csv(&plans[..1]), plan_csv(&first));
+
+    // A namespace: every plan, each with the words beside its reasons.
+    let json: serde_json::Value = serde_json::from_str(&plans_json(&plans)).unwrap();
+    let documents = json.as_array().unwrap();
+    assert_eq!(documents.len(), 2);
+    for (document, plan) in documents.iter().zip(&plans) {
+        assert_eq!(
+            document,
+            &serde_json::from_str::<serde_json::Value>(&plan_json(plan)).unwrap()
+        );
+    }
+    assert_eq!(
+        json[1]["tagsOnly"][0]["keptBecause"],
+        "still tagged keep-me"
+    );
+    let back: Vec<CleanupPlan> = serde_json::from_value(json).unwrap();
+    assert_eq!(back, plans);
+
+    // The CSV: one header, each row led by its repository.
+    let csv = plans_csv(&plans);
+    let lines: Vec<&str> = csv.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "repository,tag,decision,rule,reason,digest,created,image"
+    );
+    assert_eq!(lines.len(), 1 + first.tags.len() + second.tags.len());
+    assert!(lines[1..=first.tags.len()]
+        .iter()
+        .all(|l| l.starts_with("team/app,")));
+    assert!(lines[first.tags.len() + 1..]
+        .iter()
+        .all(|l| l.starts_with("team/web,")));
+    assert!(lines.contains(&format!("team/web,old-2,remove,removePattern,removed: matches the remove pattern old-*,{},2026-02-01T00:00:00Z,\"kept, loses tags\"", d("a")).as_str()));
 }
 
 // The gatherer, against the in-memory registry.

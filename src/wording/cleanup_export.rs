@@ -11,10 +11,26 @@ use serde_json::{Map, Value};
 /// (`reasonData`, `keptBecauseData`, `imageDeletesRefusedData`, `notesData`) stand
 /// its words, as the plan view shows them (`reason`, `keptBecause`, …).
 pub fn plan_json(plan: &CleanupPlan) -> String {
+    serde_json::to_string_pretty(&plan_value(plan)).unwrap_or_default()
+}
+
+/// The plans of a clean-up as one JSON document: [`plan_json`]'s for one repository,
+/// an array of the same documents, words included, for a namespace.
+pub fn plans_json(plans: &[CleanupPlan]) -> String {
+    match plans {
+        [one] => plan_json(one),
+        many => {
+            let documents = many.iter().map(plan_value).collect();
+            serde_json::to_string_pretty(&Value::Array(documents)).unwrap_or_default()
+        }
+    }
+}
+
+fn plan_value(plan: &CleanupPlan) -> Value {
     // Serialising plain data with string keys cannot fail.
     let mut json = serde_json::to_value(plan).unwrap_or_default();
     let Some(fields) = json.as_object_mut() else {
-        return String::new();
+        return Value::Null;
     };
     let refusal = plan.image_deletes_refused.as_ref().map(deletes_refused);
     put_words_before(fields, "imageDeletesRefused", refusal.into());
@@ -33,7 +49,7 @@ pub fn plan_json(plan: &CleanupPlan) -> String {
             put_words_before(fields, "keptBecause", words.into());
         }
     }
-    serde_json::to_string_pretty(&json).unwrap_or_default()
+    json
 }
 
 /// Puts `words` under `key`, just before `{key}Data`.
@@ -81,6 +97,28 @@ pub fn plan_csv(plan: &CleanupPlan) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+/// The plans of a clean-up as one CSV: [`plan_csv`]'s for one repository; for a
+/// namespace the same rows with the repository first.
+pub fn plans_csv(plans: &[CleanupPlan]) -> String {
+    match plans {
+        [one] => plan_csv(one),
+        many => {
+            let mut out = String::new();
+            for (i, plan) in many.iter().enumerate() {
+                let repository = csv_cell(&plan.repository);
+                for (line_number, line) in plan_csv(plan).split_terminator("\r\n").enumerate() {
+                    match (line_number, i) {
+                        (0, 0) => out.push_str(&format!("repository,{line}\r\n")),
+                        (0, _) => {}
+                        _ => out.push_str(&format!("{repository},{line}\r\n")),
+                    }
+                }
+            }
+            out
+        }
+    }
 }
 
 /// One CSV cell (RFC 4180): quoted when it holds a comma, quote, line break or

@@ -20,7 +20,7 @@ pub use change::{applied_anyway, change_error, copy_step};
 pub use cleanup::{
     deletes_refused, garbage_collection_advice, kept_because, plan_note, rules_error, tag_reason,
 };
-pub use cleanup_export::{csv_cell, plan_csv, plan_json};
+pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::find_gap;
 pub use names::{address_error, name_error, name_rule};
 pub use recovery::registry_now;

@@ -9,7 +9,7 @@ use crate::model::format::{human_size, short_timestamp};
 use crate::oci::cleanup::{CleanupPlan, Decision};
 use crate::ui::browser;
 use crate::wording;
-use crate::wording::{plan_csv, plan_json};
+use crate::wording::{plans_csv, plans_json};
 
 /// The address key of the table filter: `remove`, `keep`, or absent for all.
 const SHOW_SETTING: &str = "show";
@@ -60,39 +60,6 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The plans as one JSON document: the plan itself for one repository, an array
-/// for a namespace.
-fn combined_json(plans: &[CleanupPlan]) -> String {
-    match plans {
-        [one] => plan_json(one),
-        many => serde_json::to_string_pretty(many).unwrap_or_default(),
-    }
-}
-
-/// The plans as one CSV: the plan's own for one repository; for a namespace the
-/// same rows with the repository first.
-fn combined_csv(plans: &[CleanupPlan]) -> String {
-    match plans {
-        [one] => plan_csv(one),
-        many => {
-            let mut out = String::new();
-            for (i, plan) in many.iter().enumerate() {
-                for (line_number, line) in plan_csv(plan).split_terminator("\r\n").enumerate() {
-                    if line_number == 0 {
-                        if i == 0 {
-                            out.push_str(&format!("repository,{line}\r\n"));
-                        }
-                        continue;
-                    }
-                    let repository = crate::wording::csv_cell(&plan.repository);
-                    out.push_str(&format!("{repository},{line}\r\n"));
-                }
-            }
-            out
-        }
-    }
-}
-
 #[component]
 pub fn PlanView(
     plans: Vec<CleanupPlan>,
@@ -106,8 +73,8 @@ pub fn PlanView(
     let (removed, kept, images, bytes) = totals(&plans);
     let tags_only: usize = plans.iter().map(|p| p.tags_only.len()).sum();
     let blobs: usize = plans.iter().map(|p| p.reclaimable_blobs).sum();
-    let json = combined_json(&plans);
-    let csv = combined_csv(&plans);
+    let json = plans_json(&plans);
+    let csv = plans_csv(&plans);
     let summary = format!(
         "{} in {}: {} kept, {} removed. {} deleted, {} only {} tags. Garbage collection can then free up to {} ({}).",
         plural(removed + kept, "tag", "tags"),
