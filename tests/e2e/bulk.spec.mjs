@@ -20,6 +20,11 @@ test('shift-click selects a range', async ({ page, bulkDeployment }) => {
   await page.getByRole('checkbox', { name: 'Select current' }).click({ modifiers: ['Shift'] });
   await expect(page.getByRole('group', { name: 'Bulk changes' }).getByRole('status')).toHaveText('3 selected');
   await expect(page.getByRole('checkbox', { name: 'Select 1.10.0' })).toBeChecked();
+  // Selected tags the filter hides still count, and the bar says how many are hidden.
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('1.10');
+  await expect(page.getByRole('group', { name: 'Bulk changes' }).getByRole('status')).toHaveText('3 selected (2 not shown by the filter)');
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('');
+  await expect(page.getByRole('group', { name: 'Bulk changes' }).getByRole('status')).toHaveText('3 selected');
 });
 
 test('a bulk tag of 100 tags and a bulk removal report every item', async ({ page, bulkDeployment }) => {

@@ -57,12 +57,22 @@ pub fn BulkBar(
     }
     let count = move || selection.tags.with(|s| s.len());
     let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
-    // Selected tags the filter hides are acted on too: say how many there are.
+    // Selected tags the filter hides are acted on too: say how many there are. With
+    // nothing selected the tags shown are not read (nor tracked): a listing of
+    // thousands of tags would copy them all at every page.
     let hidden = move || {
-        let shown: HashSet<String> = shown.get().into_iter().collect();
-        selection
-            .tags
-            .with(|s| s.iter().filter(|t| !shown.contains(*t)).count())
+        selection.tags.with(|selected| {
+            if selected.is_empty() {
+                return 0;
+            }
+            shown.with(|shown| {
+                let shown: HashSet<&str> = shown.iter().map(String::as_str).collect();
+                selected
+                    .iter()
+                    .filter(|t| !shown.contains(t.as_str()))
+                    .count()
+            })
+        })
     };
     let pattern_problem = move || {
         let pattern = pattern.get();
