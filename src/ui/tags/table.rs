@@ -33,7 +33,7 @@ pub(super) fn TagTable(
         }
     });
     let window = move || {
-        let rows = visible.get();
+        let rows = visible.read();
         // The rows in view, and OVERSCAN more on each side where there are any: at
         // the top of the table no rows above, so the first render builds fewer.
         let top_row = scroll_top.get() / ROW_HEIGHT;
