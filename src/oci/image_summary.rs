@@ -64,9 +64,7 @@ impl<C: HttpClient> Registry<C> {
         };
         Ok(SummarySource { manifest, config })
     }
-}
 
-impl<C: HttpClient> Registry<C> {
     /// What `digest` is, read from the registry ([`Registry::summary_source`]) and
     /// [`summarize`]d.
     pub async fn image_summary(
