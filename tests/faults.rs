@@ -55,6 +55,12 @@ fn placeholder_delete_fault(when: Strike, status: Option<u16>) -> Fault {
     Fault::new(Method::Delete, "manifests/sha256:", when, status).nth(2)
 }
 
+/// A failed removal's roll-back of 1.0: its 1st PUT points it at the placeholder, the
+/// 2nd puts it back on its image, and fails.
+fn rollback_put_fault() -> Fault {
+    Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2)
+}
+
 fn add_tag(memory: &MemoryRegistry) -> Result<tagdeck::oci::changes::TagWrite, ChangeError> {
     let registry = Registry::new("http://r", memory);
     let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
@@ -229,8 +235,7 @@ fn a_placeholder_delete_that_left_the_tag_listed_is_not_reported_as_a_removal() 
 fn a_tag_stranded_on_the_placeholder_keeps_undo_and_undo_puts_it_back() {
     let memory = setup();
     memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
-    // The rollback PUT of 1.0 (its second PUT) fails too.
-    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    memory.inject(rollback_put_fault());
     let error = remove(&memory, "1.0").unwrap_err();
     assert!(
         matches!(&error, ChangeError::AfterWrite { cause, .. } if matches!(**cause, ChangeError::Stranded { .. })),
@@ -415,7 +420,7 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
     // A removal interrupted with the tag left on its throw-away manifest: Undo
     // may overwrite that placeholder, and only that.
     memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
-    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    memory.inject(rollback_put_fault());
     let _ = remove(&memory, "1.0").unwrap_err();
     let intent = Intent::RemoveTag {
         repository: repo(),
@@ -445,9 +450,9 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
 fn an_interrupted_removal_that_left_the_tag_listed_is_not_reported_gone() {
     let memory = setup();
     // The registry deletes the placeholder, then fails before untagging 1.0; putting
-    // 1.0 back (its second PUT) fails too, so 1.0 stays listed, pointing at nothing.
+    // 1.0 back fails too, so 1.0 stays listed, pointing at nothing.
     memory.inject(placeholder_delete_fault(Strike::BeforeUntag, Some(500)));
-    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    memory.inject(rollback_put_fault());
     let _ = remove(&memory, "1.0").unwrap_err();
     let registry = Registry::new("http://r", &memory);
     assert!(block_on(registry.tags(&repo(), |_| {}))
