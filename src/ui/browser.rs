@@ -62,6 +62,13 @@ fn local_storage() -> Option<web_sys::Storage> {
     window()?.local_storage().ok().flatten()
 }
 
+/// Parses JSON the page stored or fetched itself. Through `from_slice`, as the
+/// registry's answers are parsed: serde_json's reader is then built into the wasm
+/// once, not once more for `&str` input.
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_slice(text.as_bytes()).ok()
+}
+
 pub fn stored(key: &str) -> Option<String> {
     local_storage()?.get_item(key).ok().flatten()
 }

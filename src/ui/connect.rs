@@ -65,7 +65,7 @@ async fn read_config() -> Option<RuntimeConfig> {
         .await
         .ok()?
         .as_string()?;
-    serde_json::from_slice(text.as_bytes()).ok()
+    browser::parse_json(&text)
 }
 
 /// The registry when the address names none: `config.json` beside index.html (one
@@ -82,7 +82,7 @@ pub async fn default_registry() -> (String, &'static str) {
 
 pub fn recent_registries() -> Vec<String> {
     browser::stored(RECENT_KEY)
-        .and_then(|json| serde_json::from_slice(json.as_bytes()).ok())
+        .and_then(|json| browser::parse_json(&json))
         .unwrap_or_default()
 }
 

@@ -25,7 +25,7 @@ pub struct Pending {
 /// format from another version of the console) must not hide the others.
 fn read() -> Vec<Pending> {
     browser::session_stored(JOURNAL_KEY)
-        .and_then(|json| serde_json::from_slice::<Vec<serde_json::Value>>(json.as_bytes()).ok())
+        .and_then(|json| browser::parse_json::<Vec<serde_json::Value>>(&json))
         .unwrap_or_default()
         .into_iter()
         .filter_map(|entry| serde_json::from_value(entry).ok())

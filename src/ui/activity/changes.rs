@@ -232,8 +232,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
     let Some(json) = browser::session_stored(ACTIVITY_KEY) else {
         return (Vec::new(), 0);
     };
-    let values: Vec<serde_json::Value> =
-        serde_json::from_slice(json.as_bytes()).unwrap_or_default();
+    let values: Vec<serde_json::Value> = browser::parse_json(&json).unwrap_or_default();
     let total = values.len();
     let entries: Vec<Entry> = values
         .into_iter()
