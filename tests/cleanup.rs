@@ -1170,3 +1170,69 @@ fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
     assert_eq!(registry.tag_digest("app", "build-1"), Some(old.clone()));
     assert_eq!(registry.tag_digest("app", "hotfix"), Some(old));
 }
+
+#[test]
+fn applying_looks_every_tag_up_once_however_many_images_the_plan_touches() {
+    // Twelve images that stay (each kept by its release tag), each with one pull
+    // request tag the plan removes, among thirty other tags.
+    let registry = App::new();
+    for i in 0..12 {
+        let layer = format!("app-{i}");
+        let image = registry.image(
+            Some(&format!("release-{i}")),
+            "2026-01-01T00:00:00Z",
+            &[("base", 1000), (layer.as_str(), 10)],
+        );
+        registry.retag(&format!("pr-{i}"), &image);
+    }
+    for i in 0..30 {
+        let layer = format!("other-{i}");
+        registry.image(
+            Some(&format!("other-{i}")),
+            "2026-01-01T00:00:00Z",
+            &[("base", 1000), (layer.as_str(), 10)],
+        );
+    }
+    let listed = 12 * 2 + 30;
+    let rules = CleanupRules {
+        keep: vec![pat("release-*"), pat("other-*")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.tags_only.len(), 12, "{planned:#?}");
+    assert!(planned.delete_images.is_empty());
+    registry.state.borrow_mut().log.clear();
+
+    let done = Cell::new(0);
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|_, outcome| done.set(done.get() + usize::from(outcome.is_done())),
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert_eq!(done.get(), 12);
+    assert!(applied.lost.is_empty(), "{:?}", applied.lost);
+    for i in 0..12 {
+        assert_eq!(registry.tag_digest("app", &format!("pr-{i}")), None);
+        assert!(registry
+            .tag_digest("app", &format!("release-{i}"))
+            .is_some());
+    }
+
+    let log = registry.state.borrow().log.clone();
+    let count = |prefix: &str| log.iter().filter(|l| l.starts_with(prefix)).count();
+    // Who uses each image: every listed tag once. Each removal: its re-read before
+    // acting and after, and its image's kept tag checked afterwards.
+    let heads = count("HEAD /v2/app/manifests/");
+    assert!(
+        heads <= listed + 12 * 3,
+        "{heads} manifest HEADs for {listed} tags and 12 removals"
+    );
+    // The tag list is read once before acting, not once per image.
+    registry.state.borrow_mut().log.clear();
+    block_on(registry.client().tags(&app(), |_| {})).unwrap();
+    let one_listing = registry.state.borrow().log.len();
+    assert_eq!(count("GET /v2/app/tags/list"), one_listing);
+}

@@ -9,7 +9,7 @@
 //! is deleted with the tags it still has, which are all tags the plan removes.
 
 use crate::model::sort;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::plan::CleanupPlan;
 use crate::oci::bulk::{BulkRun, ItemResult, KeptLost};
@@ -90,21 +90,22 @@ impl<C: HttpClient> Registry<C> {
             .map(|i| (&i.digest, i.tags.as_slice()))
             .collect();
 
-        // Tags of images that stay: the bulk removal path, one image after another.
-        // Several images at once would push placeholder manifests in parallel, and
-        // distribution 2.8 then races on the shared empty layer's link in the
-        // repository (its manifest PUT fails with MANIFEST_BLOB_UNKNOWN, measured).
-        let mut by_image: BTreeMap<&Digest, Vec<String>> = BTreeMap::new();
+        // Tags of images that stay: one bulk removal for all of them, so the tag list
+        // is read and every listed tag looked up once for the whole plan (once per
+        // image, a plan touching 80 images looked up every tag 80 times: 51 s for
+        // 157 tags on distribution 2.8). The bulk removal works on several images at
+        // once; each placeholder has blobs of its own and their cycles take turns.
+        let mut chosen = Vec::new();
+        let mut digests = HashMap::new();
         for t in plan.removed_tags() {
             if let Some(digest) = t.digest.as_ref().filter(|d| !deleted.contains_key(d)) {
-                by_image.entry(digest).or_default().push(t.tag.clone());
+                chosen.push(t.tag.clone());
+                digests.insert(t.tag.clone(), digest.clone());
             }
         }
-        let report =
-            |tag: &str, result: &ItemResult| on_item(tag, &CleanupOutcome::Tag(result.clone()));
-        for (digest, chosen) in by_image {
-            let digests: HashMap<String, Digest> =
-                chosen.iter().map(|t| (t.clone(), digest.clone())).collect();
+        if !chosen.is_empty() {
+            let report =
+                |tag: &str, result: &ItemResult| on_item(tag, &CleanupOutcome::Tag(result.clone()));
             let run = BulkRun {
                 repository: &repository,
                 chosen: &chosen,
