@@ -1088,3 +1088,53 @@ fn head_concurrency_follows_the_connection() {
     assert_eq!(head_concurrency(Some("h2")), 48);
     assert_eq!(head_concurrency(Some("h3")), 48);
 }
+
+#[test]
+fn changes_look_tags_up_through_the_first_pass_only_when_asked_with_the_same_answers() {
+    let stored = ModelRegistry::new();
+    let tags: Vec<&str> = stored.manifests.iter().map(|m| m.tag).collect();
+    let resolve_all = |registry: &Registry<&ScriptedHttp>| -> Vec<Option<Digest>> {
+        tags.iter()
+            .chain(&["no-such-tag"])
+            .map(|tag| {
+                block_on(registry.resolve_tag(&repo("r"), &Tag::parse(tag).unwrap())).unwrap()
+            })
+            .collect()
+    };
+    let full_http = {
+        let model = ModelRegistry::new();
+        ScriptedHttp::new(move |request| Ok(model.answer(request)))
+    };
+    let full = resolve_all(&Registry::new(BASE, &full_http));
+    let fast_http = {
+        let model = ModelRegistry::new();
+        ScriptedHttp::new(move |request| Ok(model.answer(request)))
+    };
+    let fast = resolve_all(&Registry::new(BASE, &fast_http).with_first_pass_lookups());
+
+    // The stored digest of every kind, and "no such tag" only where there is none.
+    let expected: Vec<Option<Digest>> = stored
+        .manifests
+        .iter()
+        .map(|m| Some(m.digest()))
+        .chain([None])
+        .collect();
+    assert_eq!(full, expected);
+    assert_eq!(fast, expected);
+    // Without being asked: the full Accept, one HEAD per tag.
+    assert!(accepts_sent(&full_http)
+        .iter()
+        .all(|a| a == MANIFEST_ACCEPT));
+    assert_eq!(full_http.sent.borrow().len(), tags.len() + 1);
+    // Asked: safelisted first passes (no preflight across origins), some trusted.
+    let fast_accepts = accepts_sent(&fast_http);
+    let first_passes = fast_accepts.iter().filter(|a| a.len() <= 128).count();
+    // Each lookup ends with one full-Accept HEAD, unless its first pass was trusted.
+    let full_accepts = fast_accepts
+        .iter()
+        .filter(|a| *a == MANIFEST_ACCEPT)
+        .count();
+    let trusted = tags.len() + 1 - full_accepts;
+    assert!(first_passes > 0, "{fast_accepts:?}");
+    assert!(trusted > 0, "{fast_accepts:?}");
+}

@@ -7,4 +7,6 @@ mod session;
 
 pub use fetch::FetchClient;
 pub use probe::is_reachable;
-pub use session::{probe_access, registry, session_for, set_trusted_realms, RegistryHttp};
+pub use session::{
+    crosses_origins, probe_access, registry, session_for, set_trusted_realms, RegistryHttp,
+};

@@ -51,7 +51,22 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
 
 /// The registry at `base_url`, through `client` (for its cancellation), signed in.
 pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
-    Registry::new(base_url, Authenticated::new(client, session_for(base_url)))
+    let registry = Registry::new(base_url, Authenticated::new(client, session_for(base_url)));
+    if crosses_origins(base_url) {
+        registry.with_first_pass_lookups()
+    } else {
+        registry
+    }
+}
+
+/// Whether requests to `base_url` leave the page's origin: then every HEAD with the
+/// full Accept waits for a CORS preflight, and a safelisted first pass saves it. On
+/// the page's own origin there is no preflight to save.
+pub fn crosses_origins(base_url: &str) -> bool {
+    let page = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    origin_of(base_url) != page
 }
 
 /// Asks the token service what the signed-in user may do in `repository` (see

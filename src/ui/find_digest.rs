@@ -11,7 +11,6 @@ use crate::oci::client::HeadPlan;
 use crate::oci::error::RegistryError;
 use crate::oci::find_digest::{DigestUse, FindProgress, FindReport};
 use crate::oci::names::Digest;
-use crate::oci::pagination::origin_of;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::{use_router, Link};
@@ -94,7 +93,7 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
         spawn_local(async move {
             let api = net::registry(&registry, client);
             // Same origin: no preflights to save, the full Accept at once.
-            let plan = if origin_of(api.base_url()) == browser::page_origin() {
+            let plan = if !net::crosses_origins(api.base_url()) {
                 HeadPlan::fixed(None)
             } else {
                 HeadPlan::adaptive()

@@ -64,8 +64,10 @@ test('when the registry cannot be read again, the state is unknown and Undo is k
   const registry = faults.registry.url;
   const digest = faults.report.repositories['demo/web']['1.0'].digest;
   faults.proxy.addRule({ ...manifestPut('f-unknown'), action: { after: { drop: true } } });
-  // The HEAD before the PUT passes; the re-reads after it fail.
-  faults.proxy.addRule({ method: 'HEAD', path: /\/manifests\/f-unknown$/, nth: 2, times: 4, action: { drop: true } });
+  // The read before the PUT passes: two HEADs, as the tag does not exist yet (a
+  // safelisted first pass answered 404, then the full Accept). Every re-read after
+  // the PUT fails.
+  faults.proxy.addRule({ method: 'HEAD', path: /\/manifests\/f-unknown$/, nth: 3, times: 100, action: { drop: true } });
   faults.proxy.addRule({ method: 'GET', path: /\/manifests\/f-unknown$/, action: { drop: true } });
   await startAddTag(page, faults, 'demo/web', '1.0', 'f-unknown');
   const alert = dialog(page).getByRole('alert');
@@ -288,6 +290,24 @@ test('after a change in a 2,000-tag repository the tag view stays and re-resolve
   expect(others, JSON.stringify(others)).toEqual([]);
   expect(manifestReads.length).toBeLessThan(10);
   expect(faults.proxy.log.filter((e) => e.path.includes('/tags/list')).length).toBeLessThanOrEqual(6);
+});
+
+test('across origins, the check of who else uses an image reads 2,000 tags without a preflight per tag', async ({ page, faults }) => {
+  const repo = 'scale/many-tags';
+  await openRepository(page, faults, repo);
+  const total = Number((await page.getByText(/^\d+ tags$/).textContent()).split(' ')[0]);
+  faults.proxy.clearLog();
+  await tagRow(page, 'build-00007').getByRole('button', { name: 'Remove tag' }).click();
+  // The Remove button waits for the check: every other tag looked up.
+  await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toBeEnabled({ timeout: 60_000 });
+  const tagPath = /^\/v2\/scale\/many-tags\/manifests\/[^/]+$/;
+  const reads = faults.proxy.log.filter((e) => e.method === 'HEAD' && tagPath.test(e.path) && !e.path.includes('sha256:'));
+  const preflights = faults.proxy.log.filter((e) => e.method === 'OPTIONS' && tagPath.test(e.path));
+  expect(new Set(reads.map((e) => e.path)).size).toBe(total);
+  // A full-Accept HEAD is preflighted, each URL on its own: only the first passes
+  // that could not be trusted (while the lookups learn the repository) cost one.
+  expect(preflights.length, `${preflights.length} preflights for ${reads.length} HEADs`).toBeLessThan(20);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
 });
 
 test('a repository opened again shows the digests it knew at once, marked as re-checked, then the registry\'s', async ({ page, faults }) => {

@@ -58,7 +58,10 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         tag: &Tag,
     ) -> Result<Option<(Digest, String)>, RegistryError> {
-        match self.manifest_head(repository, tag).await {
+        match self
+            .manifest_head_fast(repository, tag, &self.lookups)
+            .await
+        {
             Ok(ManifestHead {
                 digest: Some(digest),
                 media_type,

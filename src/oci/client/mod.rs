@@ -38,6 +38,10 @@ pub struct Registry<C> {
     /// deleted), so the changes of one run (a bulk removal) never overlap there: see
     /// `detach_with_placeholder`.
     pub(crate) placeholder_cycle: futures_util::lock::Mutex<()>,
+    /// How the tag lookups of changes (re-reads before and after writing, who else
+    /// uses an image) send their HEADs: the full Accept only, unless
+    /// [`Registry::with_first_pass_lookups`].
+    pub(crate) lookups: HeadPlan,
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -47,7 +51,17 @@ impl<C: HttpClient> Registry<C> {
             client,
             journal: None,
             placeholder_cycle: futures_util::lock::Mutex::new(()),
+            lookups: HeadPlan::fixed(None),
         }
+    }
+
+    /// Tag lookups start with a CORS-safelisted first pass, as the tag view's HEADs
+    /// do ([`Registry::manifest_head_fast`]): across origins each full-Accept HEAD
+    /// costs a preflight, and a bulk removal or clean-up looks up every tag of the
+    /// repository. The answers are the full Accept's by [`first_pass_verdict`].
+    pub fn with_first_pass_lookups(mut self) -> Self {
+        self.lookups = HeadPlan::adaptive();
+        self
     }
 
     /// Changes made through this registry tell `journal` what they are about to

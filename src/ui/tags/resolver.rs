@@ -9,11 +9,10 @@ use leptos::task::spawn_local;
 
 use super::batcher::AnswerBatcher;
 use super::data::Lookup;
-use crate::net::RegistryHttp;
+use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository};
-use crate::oci::pagination::origin_of;
 use crate::ui::browser;
 
 /// Tags waiting for their digest. Shared by the workers and the table, which puts
@@ -47,12 +46,13 @@ pub(super) fn head_plan(registry: &Registry<RegistryHttp>) -> Rc<HeadPlan> {
         .trim_start_matches('?')
         .split('&')
         .any(|pair| pair == "fullAccept=1");
-    let same_origin = origin_of(registry.base_url()) == browser::page_origin();
-    Rc::new(if full_accept || same_origin {
-        HeadPlan::fixed(None)
-    } else {
-        HeadPlan::adaptive()
-    })
+    Rc::new(
+        if full_accept || !net::crosses_origins(registry.base_url()) {
+            HeadPlan::fixed(None)
+        } else {
+            HeadPlan::adaptive()
+        },
+    )
 }
 
 /// The protocol the browser last reached `base_url`'s API with, from Resource
