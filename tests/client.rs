@@ -379,6 +379,7 @@ fn a_read_that_fails_with_500_is_asked_once_more_a_write_never() {
 
 use tagdeck::oci::client::{
     first_pass_verdict, head_concurrency, FallBackReason, FirstPassVerdict, HeadPlan, StoredKind,
+    HTTP1_HEADS, MULTIPLEXED_HEADS,
 };
 use tagdeck::oci::media::FirstPassAccept;
 
@@ -1137,4 +1138,71 @@ fn changes_look_tags_up_through_the_first_pass_only_when_asked_with_the_same_ans
     let trusted = tags.len() + 1 - full_accepts;
     assert!(first_passes > 0, "{fast_accepts:?}");
     assert!(trusted > 0, "{fast_accepts:?}");
+}
+
+/// Answers every manifest HEAD with one digest, and counts the requests in flight:
+/// each yields to the executor once before it answers, so lookups really overlap.
+struct CountingInFlight {
+    in_flight: Cell<usize>,
+    most: Cell<usize>,
+}
+
+impl tagdeck::oci::http::HttpClient for &CountingInFlight {
+    async fn send(
+        &self,
+        _request: tagdeck::oci::http::Request,
+    ) -> Result<tagdeck::oci::http::Response, TransportFailure> {
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most.set(self.most.get().max(self.in_flight.get()));
+        let mut yielded = false;
+        std::future::poll_fn(|context| {
+            if yielded {
+                return std::task::Poll::Ready(());
+            }
+            yielded = true;
+            context.waker().wake_by_ref();
+            std::task::Poll::Pending
+        })
+        .await;
+        self.in_flight.set(self.in_flight.get() - 1);
+        let digest = digest_of("shared").to_string();
+        Ok(response(
+            200,
+            &[
+                ("Docker-Content-Digest", digest.as_str()),
+                ("Content-Type", media::OCI_MANIFEST),
+            ],
+            b"",
+        ))
+    }
+}
+
+#[test]
+fn change_lookups_go_as_many_at_once_as_the_connection_takes() {
+    let candidates: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+    let most_in_flight = |concurrency: Option<usize>| {
+        let http = CountingInFlight {
+            in_flight: Cell::new(0),
+            most: Cell::new(0),
+        };
+        let registry = Registry::new(BASE, &http);
+        let registry = match concurrency {
+            Some(n) => registry.with_lookup_concurrency(n),
+            None => registry,
+        };
+        let found =
+            block_on(registry.tags_pointing_at(&repo("r"), &digest_of("shared"), &candidates))
+                .unwrap();
+        assert_eq!(found.len(), 100);
+        http.most.get()
+    };
+    assert_eq!(most_in_flight(None), 6);
+    assert_eq!(
+        most_in_flight(Some(head_concurrency(Some("h2")))),
+        MULTIPLEXED_HEADS
+    );
+    assert_eq!(
+        most_in_flight(Some(head_concurrency(Some("http/1.1")))),
+        HTTP1_HEADS
+    );
 }

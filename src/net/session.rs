@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::FetchClient;
 use crate::oci::auth::{AuthSession, Authenticated};
-use crate::oci::client::Registry;
+use crate::oci::client::{head_concurrency, Registry};
 use crate::oci::pagination::origin_of;
 
 /// What every view sends requests through: fetch, signed in.
@@ -51,7 +51,8 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
 
 /// The registry at `base_url`, through `client` (for its cancellation), signed in.
 pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
-    let registry = Registry::new(base_url, Authenticated::new(client, session_for(base_url)));
+    let registry = Registry::new(base_url, Authenticated::new(client, session_for(base_url)))
+        .with_lookup_concurrency(head_concurrency(next_hop_protocol(base_url).as_deref()));
     if crosses_origins(base_url) {
         registry.with_first_pass_lookups()
     } else {
@@ -79,4 +80,33 @@ pub async fn probe_access(
     Authenticated::new(client, session_for(base_url))
         .probe_access(repository)
         .await
+}
+
+/// The protocol the browser last reached `base_url`'s API with, from Resource
+/// Timing (`nextHopProtocol`): `None` before any request to it finished, `Some("")`
+/// when the browser hides it (a cross-origin registry without Timing-Allow-Origin).
+pub fn next_hop_protocol(base_url: &str) -> Option<String> {
+    use js_sys::{Array, Function, Reflect};
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let performance = Reflect::get(&window, &"performance".into()).ok()?;
+    let entries_by_type: Function = Reflect::get(&performance, &"getEntriesByType".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let entries: Array = entries_by_type
+        .call1(&performance, &"resource".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let api = format!("{base_url}/v2/");
+    entries.iter().rev().find_map(|entry| {
+        let name = Reflect::get(&entry, &"name".into()).ok()?.as_string()?;
+        if !name.starts_with(&api) {
+            return None;
+        }
+        Reflect::get(&entry, &"nextHopProtocol".into())
+            .ok()?
+            .as_string()
+    })
 }

@@ -4,7 +4,6 @@ use crate::model::sort;
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ChangeError;
-use super::CONCURRENT_LOOKUPS;
 use crate::oci::client::{ManifestHead, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::error::{Attempt, MalformedReason};
@@ -96,7 +95,7 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// What each of `tags` points at now (digest and media type), `None` for a tag
-    /// that no longer exists; `CONCURRENT_LOOKUPS` requests at a time.
+    /// that no longer exists; `lookup_concurrency` requests at a time.
     pub(super) async fn look_up_tags(
         &self,
         repository: &Repository,
@@ -110,7 +109,7 @@ impl<C: HttpClient> Registry<C> {
                 };
                 (tag, found)
             })
-            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .buffer_unordered(self.lookup_concurrency)
             .collect::<Vec<_>>()
             .await;
         lookups

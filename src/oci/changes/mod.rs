@@ -27,5 +27,9 @@ pub use placeholder::{empty_layer, PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
 pub use users::ImageUsers;
 pub use written::{Removal, RemovalMethod, TagBefore, TagWrite, Written};
 
-/// Requests in flight at once when a change must look at many tags.
+/// Requests in flight at once when a change must look at many tags, unless the
+/// registry was told what its connection takes ([`Registry::with_lookup_concurrency`]);
+/// also how many images a bulk change works on at once.
+///
+/// [`Registry::with_lookup_concurrency`]: crate::oci::client::Registry::with_lookup_concurrency
 pub const CONCURRENT_LOOKUPS: usize = 6;

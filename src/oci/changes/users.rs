@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use super::CONCURRENT_LOOKUPS;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
@@ -79,7 +78,7 @@ impl<C: HttpClient> Registry<C> {
                 let manifest = self.manifest_get(repository, &index).await?;
                 Ok::<_, RegistryError>((manifest, tags))
             })
-            .buffer_unordered(CONCURRENT_LOOKUPS)
+            .buffer_unordered(self.lookup_concurrency)
             .collect::<Vec<_>>()
             .await;
         for listed in listed {

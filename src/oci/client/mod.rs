@@ -42,6 +42,8 @@ pub struct Registry<C> {
     /// uses an image) send their HEADs: the full Accept only, unless
     /// [`Registry::with_first_pass_lookups`].
     pub(crate) lookups: HeadPlan,
+    /// How many of those lookups are in flight at once.
+    pub(crate) lookup_concurrency: usize,
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -52,7 +54,16 @@ impl<C: HttpClient> Registry<C> {
             journal: None,
             placeholder_cycle: futures_util::lock::Mutex::new(()),
             lookups: HeadPlan::fixed(None),
+            lookup_concurrency: crate::oci::changes::CONCURRENT_LOOKUPS,
         }
+    }
+
+    /// Tag lookups in flight at once: what the connection to the registry takes
+    /// ([`head_concurrency`]), as for the tag view's HEADs. Over HTTP/2 a clean-up
+    /// or bulk removal then looks up 48 tags at a time instead of 6.
+    pub fn with_lookup_concurrency(mut self, concurrency: usize) -> Self {
+        self.lookup_concurrency = concurrency.max(1);
+        self
     }
 
     /// Tag lookups start with a CORS-safelisted first pass, as the tag view's HEADs

@@ -55,35 +55,6 @@ pub(super) fn head_plan(registry: &Registry<RegistryHttp>) -> Rc<HeadPlan> {
     )
 }
 
-/// The protocol the browser last reached `base_url`'s API with, from Resource
-/// Timing (`nextHopProtocol`): `None` before any request to it finished, `Some("")`
-/// when the browser hides it (a cross-origin registry without Timing-Allow-Origin).
-fn next_hop_protocol(base_url: &str) -> Option<String> {
-    use js_sys::{Array, Function, Reflect};
-    use wasm_bindgen::JsCast;
-    let window = web_sys::window()?;
-    let performance = Reflect::get(&window, &"performance".into()).ok()?;
-    let entries_by_type: Function = Reflect::get(&performance, &"getEntriesByType".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let entries: Array = entries_by_type
-        .call1(&performance, &"resource".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    let api = format!("{base_url}/v2/");
-    entries.iter().rev().find_map(|entry| {
-        let name = Reflect::get(&entry, &"name".into()).ok()?.as_string()?;
-        if !name.starts_with(&api) {
-            return None;
-        }
-        Reflect::get(&entry, &"nextHopProtocol".into())
-            .ok()?
-            .as_string()
-    })
-}
-
 /// Up to [`WorkerPool::bound`] workers draining the queue; a worker ends when the
 /// queue is empty, and the next page of tags starts new ones.
 #[derive(Clone)]
@@ -114,7 +85,7 @@ impl WorkerPool {
         if let Some(bound) = self.bound.get() {
             return bound;
         }
-        match next_hop_protocol(self.registry.base_url()) {
+        match net::next_hop_protocol(self.registry.base_url()) {
             Some(protocol) => self.decide_bound(Some(protocol)),
             None => head_concurrency(None),
         }
@@ -196,7 +167,7 @@ impl WorkerPool {
             // The first answer tells the connection's protocol (or that the browser
             // hides it): settle the bound, and more workers may join.
             if self.bound.get().is_none() {
-                self.decide_bound(next_hop_protocol(registry.base_url()));
+                self.decide_bound(net::next_hop_protocol(registry.base_url()));
                 self.top_up();
             }
         }
