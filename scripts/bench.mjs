@@ -17,6 +17,9 @@
 //   the static server; same-origin deploy/ nginx over HTTP/1.1 and, with TLS, over
 //   HTTP/2), each beside a floor from the same run: the same HEADs by a bare fetch
 //   loop in the page's origin at the best concurrency the browser allows;
+// - in each of those deployments, the check "Remove tag" makes of the other tags
+//   (who else uses the image), and across origins the same with `?fullAccept=1`
+//   (every lookup preflighted, as before the change lookups had first passes);
 // - after adding one tag through the console (row's Add tag, dialog), the time until
 //   the new tag's row shows its digest;
 // - time to first row, filter latency and frame times while scrolling;
@@ -83,6 +86,19 @@ const FIRST_PASS_ACCEPT = [
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+// The check "Remove tag" makes before it can be confirmed (who else uses the image:
+// one HEAD per other tag of the repository), on the first row of a loaded tag view:
+// from the click to the Remove button shown. Timed from Node, like for like between runs.
+async function removalCheckMs(tab) {
+  const start = Date.now();
+  await tab.locator('[role="row"][data-tag]').first().getByRole('button', { name: 'Remove tag' }).click();
+  await tab.waitForFunction(() => {
+    const button = [...document.querySelectorAll('[role="dialog"] button')].find((b) => b.textContent.trim() === 'Remove tag');
+    return button && !button.disabled;
+  }, null, { timeout: 600_000, polling: 10 });
+  return Date.now() - start;
+}
 
 // Times taken inside the page, from navigation start (performance.now() of the new
 // document), so neither Playwright's navigation round trip nor its polling counts:
@@ -335,7 +351,8 @@ try {
     ];
     for (const deployment of deployments) {
       const running = await deployment.start();
-      const result = { console: [], first: [], requests: [], floor: [], floorBy: {}, floorRetries: 0, heads: [], protocol: '' };
+      const result = { console: [], first: [], requests: [], floor: [], floorBy: {}, floorRetries: 0, heads: [], protocol: '',
+        check: [], checkOptions: [], checkBefore: [], checkBeforeOptions: [] };
       latencyResults.push({ ...deployment, result });
       try {
         for (let round = 0; round < LATENCY_ROUNDS; round++) {
@@ -354,8 +371,27 @@ try {
             result.protocol = await tab.evaluate((registry) => performance.getEntriesByType('resource')
               .filter((e) => e.name.startsWith(`${registry}/v2/`)).map((e) => JSON.stringify(e.nextHopProtocol))
               .filter((p, i, all) => all.indexOf(p) === i).join(', '), running.registryUrl);
+            latency.clearLog();
+            result.check.push(await removalCheckMs(tab));
+            result.checkOptions.push(latency.log.filter((e) => e.method === 'OPTIONS').length);
           } finally {
             await context.close();
+          }
+          // Across origins, the same check as before the change lookups had first
+          // passes: the address asks for the full Accept only.
+          if (deployment.key === 'cross') {
+            context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+            try {
+              const tab = await context.newPage();
+              await tab.addInitScript(PAGE_TIMER, `${DIGEST_TAGS} tags`);
+              await tab.goto(`${running.url}/?repo=${REPO}&fullAccept=1`);
+              await pageTimes(tab, { all: true, registryPrefix: `${running.registryUrl}/v2/` });
+              latency.clearLog();
+              result.checkBefore.push(await removalCheckMs(tab));
+              result.checkBeforeOptions.push(latency.log.filter((e) => e.method === 'OPTIONS').length);
+            } finally {
+              await context.close();
+            }
           }
           // The floor: the same requests by a bare fetch loop in the same page origin, in
           // a fresh context, at each concurrency tried (the best one counts): the tag
@@ -408,7 +444,9 @@ try {
           result.floor.push(best);
           console.log(`${deployment.label}, ${LATENCY_MS} ms latency: console ${result.console.at(-1)} ms ` +
             `(first digest ${result.first.at(-1)} ms, ${result.requests.at(-1)} ms from its first registry request, ` +
-            `${result.heads.at(-1)} HEAD), floor ${best} ms ${JSON.stringify(byConcurrency)}`);
+            `${result.heads.at(-1)} HEAD), floor ${best} ms ${JSON.stringify(byConcurrency)}; ` +
+            `Remove tag's check ${result.check.at(-1)} ms (${result.checkOptions.at(-1)} OPTIONS)` +
+            (result.checkBefore.length ? `, with the full Accept only ${result.checkBefore.at(-1)} ms (${result.checkBeforeOptions.at(-1)} OPTIONS)` : ''));
         }
       } finally {
         await running.stop();
@@ -465,6 +503,15 @@ try {
       `target ${TARGET_RATIO} x: ${requestsRatio <= TARGET_RATIO ? 'met' : 'not met'}; like for like: both from their first registry request`);
     record(`${prefix}: Tagdeck from page load / floor`, ratio.toFixed(2), 'x',
       `${ratio <= TARGET_RATIO ? 'within' : 'above'} ${TARGET_RATIO} x even with the page load (HTML, module, wasm, config.json), which the floor does not have`);
+    record(`${prefix}: Remove tag's check of the other tags (Tagdeck)`, median(result.check), 'ms',
+      `median of ${result.check.length} (${result.check.join(', ')}); click to the Remove button shown, on a loaded view; ` +
+      `${median(result.checkOptions)} OPTIONS preflights (median); change lookups ` +
+      (label.includes('HTTP/2') ? '48 at once' : '8 at once') + (label.includes('cross') ? ', safelisted first pass' : ''));
+    if (result.checkBefore.length) {
+      record(`${prefix}: Remove tag's check, full Accept only (\`?fullAccept=1\`)`, median(result.checkBefore), 'ms',
+        `median of ${result.checkBefore.length} (${result.checkBefore.join(', ')}); the same check with every lookup preflighted, as before; ` +
+        `${median(result.checkBeforeOptions)} OPTIONS preflights (median)`);
+    }
     record(`${prefix}: first digest`, median(result.first), 'ms',
       `median (${result.first.join(', ')}); navigation start to the first digest painted; ${median(result.heads)} HEADs reached the proxy (median); nextHopProtocol seen: ${result.protocol || 'no entry'}`);
   }

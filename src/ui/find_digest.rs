@@ -92,11 +92,11 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
         let target = target.clone();
         spawn_local(async move {
             let api = net::registry(&registry, client);
-            // Same origin: no preflights to save, the full Accept at once.
-            let plan = if !net::crosses_origins(api.base_url()) {
-                HeadPlan::fixed(None)
-            } else {
+            // First passes only where they save preflights (across origins).
+            let plan = if net::first_passes_pay(api.base_url()) {
                 HeadPlan::adaptive()
+            } else {
+                HeadPlan::fixed(None)
             };
             let report = api
                 .find_digest(

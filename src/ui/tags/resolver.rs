@@ -13,7 +13,6 @@ use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository};
-use crate::ui::browser;
 
 /// Tags waiting for their digest. Shared by the workers and the table, which puts
 /// the rows on screen first.
@@ -37,22 +36,14 @@ impl ResolveQueue {
     }
 }
 
-/// How this view resolves digests: with safelisted first passes across origins;
-/// with the full Accept only on the page's own origin (no preflights to save there,
-/// so a first pass could only add requests) or when the address asks for it
-/// (`fullAccept=1`, for comparisons).
+/// How this view resolves digests: with safelisted first passes where they pay
+/// ([`net::first_passes_pay`]), else with the full Accept only.
 pub(super) fn head_plan(registry: &Registry<RegistryHttp>) -> Rc<HeadPlan> {
-    let full_accept = browser::location_search()
-        .trim_start_matches('?')
-        .split('&')
-        .any(|pair| pair == "fullAccept=1");
-    Rc::new(
-        if full_accept || !net::crosses_origins(registry.base_url()) {
-            HeadPlan::fixed(None)
-        } else {
-            HeadPlan::adaptive()
-        },
-    )
+    Rc::new(if net::first_passes_pay(registry.base_url()) {
+        HeadPlan::adaptive()
+    } else {
+        HeadPlan::fixed(None)
+    })
 }
 
 /// Up to [`WorkerPool::bound`] workers draining the queue; a worker ends when the
