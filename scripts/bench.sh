@@ -8,7 +8,9 @@
 # deployments (cross-origin HTTP/1.1, same-origin nginx HTTP/1.1, same-origin nginx
 # with TLS and HTTP/2), each beside a floor measured in the same run (the same HEADs by
 # a bare fetch loop at the best concurrency the browser allows); and the time until
-# the table is current after adding one tag. Writes bench/results.md.
+# the table is current after adding one tag, and in each of those deployments the
+# check "Remove tag" makes of the other tags (across origins also with the full
+# Accept only, as before change lookups had first passes). Writes bench/results.md.
 # Usage: scripts/bench.sh [--no-build] [--tags N] [--digest-tags N] [--rounds N]
 #                         [--latency-rounds N] [--latency-ms N]
 # --no-build measures dist/ as it is (no bootstrap, no trunk build).
