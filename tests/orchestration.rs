@@ -908,3 +908,42 @@ fn an_unknown_type_is_described_without_a_config() {
         }
     );
 }
+
+#[test]
+fn a_run_asks_once_whether_tags_must_go_by_placeholder() {
+    let deletes = |memory: &MemoryRegistry| {
+        let probe = format!(
+            "DELETE /v2/app/manifests/{}",
+            Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled")
+        );
+        let log = memory.state.borrow().log.clone();
+        let by_tag = log
+            .iter()
+            .filter(|l| l.starts_with("DELETE /v2/app/manifests/") && !l.contains("sha256:"))
+            .count();
+        (by_tag, log.iter().filter(|l| **l == probe).count())
+    };
+    // distribution 2.8: DELETE by tag refused. The first removal learns it (and that
+    // deletes by digest work); the others go straight to a placeholder.
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = remove(&registry, &memory, &["1.0", "latest", "old"], None);
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    assert!(results
+        .values()
+        .all(|r| removed(r).method == RemovalMethod::Placeholder));
+    assert_eq!(deletes(&memory), (1, 1));
+    for tag in ["1.0", "latest", "old"] {
+        assert_eq!(memory.tag_digest("app", tag), None);
+    }
+
+    // A registry that deletes tags: every removal is its own DELETE by tag.
+    let memory = setup();
+    memory.state.borrow_mut().tag_deletes = true;
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = remove(&registry, &memory, &["1.0", "latest", "old"], None);
+    assert!(results
+        .values()
+        .all(|r| removed(r).method == RemovalMethod::TagDelete));
+    assert_eq!(deletes(&memory), (3, 0));
+}

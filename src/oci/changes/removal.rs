@@ -79,17 +79,31 @@ impl<C: HttpClient> Registry<C> {
             tag: tag.clone(),
             digest: seen.clone(),
         });
-        match self.tag_delete(repository, tag).await {
-            Ok(()) => {}
-            Err(cause @ RegistryError::Unsupported { .. }) => {
+        // Seen earlier in this run: DELETE by tag refused here, DELETE by digest works.
+        let known_placeholder = self.removes_by_placeholder.borrow().contains(repository);
+        let by_tag = if known_placeholder {
+            None
+        } else {
+            Some(self.tag_delete(repository, tag).await)
+        };
+        match by_tag {
+            None => {
+                removal.method = RemovalMethod::Placeholder;
+                self.detach_with_placeholder(&mut removal, unique).await?;
+            }
+            Some(Ok(())) => {}
+            Some(Err(cause @ RegistryError::Unsupported { .. })) => {
                 // Ask before pushing a placeholder that could then not be deleted.
                 if !self.deletes_enabled(repository).await? {
                     return Err(ChangeError::Refused(Box::new(cause)));
                 }
+                self.removes_by_placeholder
+                    .borrow_mut()
+                    .push(repository.clone());
                 removal.method = RemovalMethod::Placeholder;
                 self.detach_with_placeholder(&mut removal, unique).await?;
             }
-            Err(error) => match self
+            Some(Err(error)) => match self
                 .recheck_tag(repository, tag, (Some(seen), None), error)
                 .await
             {

@@ -44,6 +44,10 @@ pub struct Registry<C> {
     pub(crate) lookups: HeadPlan,
     /// How many of those lookups are in flight at once.
     pub(crate) lookup_concurrency: usize,
+    /// Repositories where this registry was seen to refuse DELETE by tag and to
+    /// delete by digest (distribution 2.8): the next removals of a run there go
+    /// straight to a placeholder, without asking both again for every tag.
+    pub(crate) removes_by_placeholder: std::cell::RefCell<Vec<Repository>>,
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -55,6 +59,7 @@ impl<C: HttpClient> Registry<C> {
             placeholder_cycle: futures_util::lock::Mutex::new(()),
             lookups: HeadPlan::fixed(None),
             lookup_concurrency: crate::oci::changes::CONCURRENT_LOOKUPS,
+            removes_by_placeholder: std::cell::RefCell::new(Vec::new()),
         }
     }
 
