@@ -91,10 +91,9 @@ impl<C: HttpClient> Registry<C> {
             .collect();
 
         // Tags of images that stay: one bulk removal for all of them, so the tag list
-        // is read and every listed tag looked up once for the whole plan (once per
-        // image, a plan touching 80 images looked up every tag 80 times). The bulk
-        // removal works on several images at once; each placeholder has blobs of its
-        // own and their cycles take turns.
+        // is read and every listed tag looked up once for the whole plan, not once per
+        // image, and several images' tags are removed at once instead of one tag at a
+        // time. Each placeholder has blobs of its own and their cycles take turns.
         let mut chosen = Vec::new();
         let mut digests = HashMap::new();
         for t in plan.removed_tags() {
