@@ -1432,3 +1432,29 @@ fn a_typed_registry_address_that_is_none_says_what_to_type() {
         "\"registry.example/my team\" has a blank inside; an address has none"
     );
 }
+
+#[test]
+fn a_sentence_lists_a_few_names_and_counts_the_rest() {
+    let names = |n: usize| (0..n).map(|i| format!("t{i}")).collect::<Vec<_>>();
+    assert_eq!(wording::some_names(&names(3)), "t0, t1, t2");
+    // One more than shown is listed, not counted: "(and 1 more)" saves nothing.
+    assert_eq!(
+        wording::some_names(&names(wording::NAMES_SHOWN + 1))
+            .split(", ")
+            .count(),
+        wording::NAMES_SHOWN + 1
+    );
+    assert_eq!(
+        wording::some_names(&names(2000)),
+        "t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 (and 1990 more)"
+    );
+    // A tag removed from an image that 1999 other tags keep: one short line.
+    let users = ImageUsers {
+        tags: names(1999),
+        indexes: vec!["multi".into()],
+    };
+    assert_eq!(
+        wording::kept_for(&users),
+        "the other tags t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 (and 1989 more) and the multi-arch image multi"
+    );
+}

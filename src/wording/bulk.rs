@@ -55,10 +55,13 @@ pub fn kept_for(users: &ImageUsers) -> String {
     match users.tags.len() {
         0 => {}
         1 => parts.push(format!("the other tag {}", users.tags[0])),
-        _ => parts.push(format!("the other tags {}", users.tags.join(", "))),
+        _ => parts.push(format!("the other tags {}", super::some_names(&users.tags))),
     }
     if !users.indexes.is_empty() {
-        parts.push(format!("the multi-arch image {}", users.indexes.join(", ")));
+        parts.push(format!(
+            "the multi-arch image {}",
+            super::some_names(&users.indexes)
+        ));
     }
     parts.join(" and ")
 }

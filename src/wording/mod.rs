@@ -28,6 +28,24 @@ pub use referrers::referrer_warning;
 pub use registry::{error, link_error, malformed, manifest_error};
 pub use undo::undo_failed;
 
+/// How many names a sentence lists before it counts the rest.
+pub const NAMES_SHOWN: usize = 10;
+
+/// Names for a sentence: all of them when there are few, else the first
+/// [`NAMES_SHOWN`] and a count, "a, b, … (and 1990 more)". One image can carry
+/// thousands of tags; a dialog or a result line that listed them all would bury what
+/// it says (downloads and the clean-up plan keep every name).
+pub fn some_names(names: &[String]) -> String {
+    if names.len() <= NAMES_SHOWN + 1 {
+        return names.join(", ");
+    }
+    format!(
+        "{} (and {} more)",
+        names[..NAMES_SHOWN].join(", "),
+        names.len() - NAMES_SHOWN
+    )
+}
+
 /// A failure told to a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {

@@ -307,6 +307,9 @@ test('across origins, the check of who else uses an image reads 2,000 tags witho
   // A full-Accept HEAD is preflighted, each URL on its own: only the first passes
   // that could not be trusted (while the lookups learn the repository) cost one.
   expect(preflights.length, `${preflights.length} preflights for ${reads.length} HEADs`).toBeLessThan(20);
+  // Ten of the other tags named, the rest counted: the Remove button stays in sight.
+  await expect(dialog(page)).toContainText(`(and ${total - 1 - 10} more). The image is kept for them: only build-00007 is removed.`);
+  await page.screenshot({ path: screenshotPath('remove-check-2000-tags') });
   await dialog(page).getByRole('button', { name: 'Close' }).click();
 });
 

@@ -189,10 +189,10 @@ pub(super) fn RemoveForm(
                     ));
                 } else {
                     if !users.tags.is_empty() {
-                        reasons.push(format!("Other tags with the same image: {}.", users.tags.join(", ")));
+                        reasons.push(format!("Other tags with the same image: {}.", wording::some_names(&users.tags)));
                     }
                     if !users.indexes.is_empty() {
-                        reasons.push(format!("The image is a platform of the multi-arch image tagged {}.", users.indexes.join(", ")));
+                        reasons.push(format!("The image is a platform of the multi-arch image tagged {}.", wording::some_names(&users.indexes)));
                     }
                     reasons.push(format!("The image is kept for them: only {tag} is removed."));
                 }
