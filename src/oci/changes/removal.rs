@@ -80,45 +80,48 @@ impl<C: HttpClient> Registry<C> {
             digest: seen.clone(),
         });
         // Seen earlier in this run: DELETE by tag refused here, DELETE by digest works.
-        let known_placeholder = self.removes_by_placeholder.borrow().contains(repository);
-        let by_tag = if known_placeholder {
-            None
-        } else {
-            Some(self.tag_delete(repository, tag).await)
-        };
-        match by_tag {
-            None => {
-                removal.method = RemovalMethod::Placeholder;
-                self.detach_with_placeholder(&mut removal, unique).await?;
-            }
-            Some(Ok(())) => {}
-            Some(Err(cause @ RegistryError::Unsupported { .. })) => {
-                // Ask before pushing a placeholder that could then not be deleted.
-                if !self.deletes_enabled(repository).await? {
-                    return Err(ChangeError::Refused(Box::new(cause)));
+        let mut by_placeholder = self.removes_by_placeholder.borrow().contains(repository);
+        if !by_placeholder {
+            match self.tag_delete(repository, tag).await {
+                Ok(()) => {}
+                Err(cause @ RegistryError::Unsupported { .. }) => {
+                    // Ask before pushing a placeholder that could then not be deleted.
+                    if !self.deletes_enabled(repository).await? {
+                        return Err(ChangeError::Refused(Box::new(cause)));
+                    }
+                    self.learn_removes_by_placeholder(repository);
+                    by_placeholder = true;
                 }
-                self.removes_by_placeholder
-                    .borrow_mut()
-                    .push(repository.clone());
-                removal.method = RemovalMethod::Placeholder;
-                self.detach_with_placeholder(&mut removal, unique).await?;
+                Err(error) => match self
+                    .recheck_tag(repository, tag, (Some(seen), None), error)
+                    .await
+                {
+                    Ok(answered) => removal.applied_anyway = Some(Box::new(answered)),
+                    Err(error) => {
+                        return Err(keep_undo_unless_unchanged(
+                            error,
+                            Written::Removal(Box::new(removal)),
+                        ))
+                    }
+                },
             }
-            Some(Err(error)) => match self
-                .recheck_tag(repository, tag, (Some(seen), None), error)
-                .await
-            {
-                Ok(answered) => removal.applied_anyway = Some(Box::new(answered)),
-                Err(error) => {
-                    return Err(keep_undo_unless_unchanged(
-                        error,
-                        Written::Removal(Box::new(removal)),
-                    ))
-                }
-            },
+        }
+        if by_placeholder {
+            removal.method = RemovalMethod::Placeholder;
+            self.detach_with_placeholder(&mut removal, unique).await?;
         }
         match self.expect_tag(repository, tag, None).await {
             Ok(()) => Ok(removal),
             Err(error) => Err(after_write(error, Written::Removal(Box::new(removal)))),
+        }
+    }
+
+    /// Remembers for this run that `repository` removes tags by placeholder. Several
+    /// images' first removals can learn it at once: kept once.
+    fn learn_removes_by_placeholder(&self, repository: &Repository) {
+        let mut known = self.removes_by_placeholder.borrow_mut();
+        if !known.contains(repository) {
+            known.push(repository.clone());
         }
     }
 
