@@ -54,6 +54,20 @@ if ! grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
   exit 1
 fi
 
+# wasm-split-cli cuts the on-demand parts out of the wasm (scripts/split/wasm-bindgen).
+# Its output must match the loader of the wasm_split_helpers in Cargo.lock, which
+# Leptos pins: 0.2.4 is the CLI that goes with helpers 0.2.3.
+WASM_SPLIT_VERSION=0.2.4
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  say "installing wasm-split-cli $WASM_SPLIT_VERSION (about 5 minutes)"
+  cargo install --quiet --locked wasm_split_cli_support --version "$WASM_SPLIT_VERSION" \
+    --features build-binary
+fi
+if ! grep -A1 '^name = "wasm_split_helpers"$' Cargo.lock | grep -q '^version = "0.2.3"$'; then
+  echo "Cargo.lock has another wasm_split_helpers than 0.2.3: check which wasm-split-cli goes with it" >&2
+  exit 1
+fi
+
 # Node packages: binaryen 132 (wasm-opt) and Playwright (driving Debian's Chromium;
 # it never downloads a browser). Reinstalled when package-lock.json changes.
 if ! cmp -s package-lock.json node_modules/.tagdeck-lock 2>/dev/null; then

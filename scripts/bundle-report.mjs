@@ -1,9 +1,10 @@
 // Sums twiggy's per-function sizes by crate (this crate by module) and writes a
-// table beside the shipped bundle's size. Usage: node bundle-report.mjs CSV WASM OUT
+// table beside the shipped bundle's sizes: the main module and each on-demand part.
+// Usage: node bundle-report.mjs CSV DIST OUT
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { bundleParts } from './lib/bundle-parts.mjs';
 
-const [csvPath, shippedPath, out] = process.argv.slice(2);
+const [csvPath, dist, out] = process.argv.slice(2);
 const rows = readFileSync(csvPath, 'utf8').trim().split('\n').slice(1);
 const sums = new Map();
 let total = 0;
@@ -28,16 +29,26 @@ for (const row of rows) {
   }
   sums.set(key, (sums.get(key) ?? 0) + size);
 }
-const shipped = readFileSync(shippedPath);
+const wasm = await bundleParts(dist);
 const kib = (n) => `${Math.round(n / 1024)} KiB`;
 const lines = [
   '# Where the wasm bytes go',
   '',
   `Measured by \`scripts/bundle-report.sh\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
-  `The shipped bundle (${shippedPath.split('/').pop()}, after wasm-bindgen and wasm-opt -Oz) is`,
-  `${kib(shipped.length)} (${kib(gzipSync(shipped, { level: 9 }).length)} gzip). The table splits the code and data of the`,
-  `release build before wasm-bindgen (${kib(total)}, names and what wasm-bindgen drops left out) by crate, this`,
-  'crate by module. wasm-opt shrinks every part afterwards, so the shares are what counts.',
+  '',
+  'What dist/ sends (after wasm-bindgen and wasm-opt -Oz; gzip -9). Every page loads the main',
+  'module; a part is fetched, with the chunks of code it shares with other parts, the first',
+  'time it is opened (src/ui/on_demand.rs).',
+  '',
+  '| wasm | bytes | gzip | files |',
+  '| --- | --- | --- | --- |',
+  `| main module (${wasm.main.file}) | ${kib(wasm.main.raw)} | ${kib(wasm.main.gzip)} | 1 |`,
+  ...wasm.parts.map((p) => `| on demand: ${p.name.replace(/_/g, ' ')} | ${kib(p.raw)} | ${kib(p.gzip)} | ${p.files} |`),
+  `| all of it | ${kib(wasm.all.raw)} | ${kib(wasm.all.gzip)} | ${1 + (wasm.chunkFiles ?? 0)} |`,
+  '',
+  `The table below splits the code and data of the whole release build before the split and`,
+  `wasm-bindgen (${kib(total)}, names and what wasm-bindgen drops left out) by crate, this crate by`,
+  'module. wasm-opt shrinks every part afterwards, so the shares are what counts.',
   '',
   '| part | bytes | share |',
   '| --- | --- | --- |',

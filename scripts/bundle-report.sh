@@ -12,7 +12,6 @@ if [ "${1:-}" != "--no-build" ]; then
 fi
 command -v twiggy >/dev/null || cargo install --quiet twiggy --version 0.8.0
 wasm=target/wasm32-unknown-unknown/release/tagdeck.wasm
-shipped=$(ls dist/*_bg.wasm | head -1)
 mkdir -p .tagdeck
 twiggy top -n 1000000 -f csv "$wasm" > .tagdeck/twiggy.csv
-node scripts/bundle-report.mjs .tagdeck/twiggy.csv "$shipped" bench/bundle.md
+node scripts/bundle-report.mjs .tagdeck/twiggy.csv dist bench/bundle.md

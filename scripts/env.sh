@@ -3,6 +3,7 @@ TAGDECK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export TAGDECK_ROOT
 # node_modules/.bin first: its wasm-opt (binaryen 132 on Node) must win over Debian's
 # binaryen 108, which breaks release builds of current wasm-bindgen output.
-export PATH="$TAGDECK_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# scripts/split first: its wasm-bindgen splits the wasm before the real one runs.
+export PATH="$TAGDECK_ROOT/scripts/split:$TAGDECK_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

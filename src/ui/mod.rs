@@ -12,6 +12,7 @@ mod error_view;
 mod find_digest;
 mod image;
 mod journal;
+mod on_demand;
 mod reconnect;
 mod referrers;
 mod registry_switcher;
@@ -27,7 +28,7 @@ use activity::{ActivityPanel, Changes};
 use catalog::CatalogView;
 use change_dialog::{Dialog, DialogHost};
 use connect::{default_registry, ConnectForm, ConnectionGate, SAME_ORIGIN};
-use image::ImageView;
+use on_demand::{LazyCleanupView, LazyFindDigestView, LazyImageView};
 use reconnect::Reconnect;
 use router::{Link, Router};
 use sign_in::{AccountBadge, SignIn, SignInDialog};
@@ -127,14 +128,13 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                             view! { <TagsView registry=address repository=name /> }.into_any()
                         }
                         View::Image { repository, reference } => {
-                            view! { <ImageView registry=address repository reference /> }.into_any()
+                            view! { <LazyImageView registry=address repository reference /> }.into_any()
                         }
                         View::Cleanup { target, namespace } => {
-                            view! { <cleanup::CleanupView registry=address target namespace /> }
-                                .into_any()
+                            view! { <LazyCleanupView registry=address target namespace /> }.into_any()
                         }
                         View::FindDigest { digest } => {
-                            view! { <find_digest::FindDigestView registry=address digest /> }.into_any()
+                            view! { <LazyFindDigestView registry=address digest /> }.into_any()
                         }
                     }
                 }

@@ -83,6 +83,32 @@ test('image detail shows config, layers and pull commands', async ({ page, deplo
   await page.screenshot({ path: screenshotPath('image-demo-web'), fullPage: true });
 });
 
+test('views beyond the tag list are fetched when first opened, and a failed fetch can be retried', async ({ page, deployment }) => {
+  const chunks = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('.wasm') && !request.url().includes('_bg.wasm')) chunks.push(request.url());
+  });
+  await page.goto(`${deployment.console}/?repo=demo/web`);
+  await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toBeVisible();
+  expect(chunks, 'the tag list needs no chunk').toEqual([]);
+
+  // The image view's own chunk cannot be fetched: the view says so, and Try again
+  // fetches it once the connection is back.
+  let refuse = true;
+  await page.route(/\/split_image-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort('internetdisconnected') : route.continue()));
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
+  const problem = page.getByRole('alert').filter({ hasText: 'Could not load the image view' });
+  await expect(problem).toContainText('Nothing was changed in the registry');
+  await expect(page.locator('.full-digest')).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath('image-view-not-loaded') });
+  refuse = false;
+  await problem.getByRole('button', { name: 'Try again' }).click();
+  const truth = deployment.report.repositories['demo/web']['1.0'];
+  await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+  await expect(problem).toHaveCount(0);
+  expect(chunks.some((url) => /\/split_image-[0-9a-f]+\.wasm$/.test(url))).toBe(true);
+});
+
 test('a label containing HTML is shown as text, never run', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?repo=demo/api&ref=v1`);
   const labels = page.getByRole('table', { name: 'Labels' });

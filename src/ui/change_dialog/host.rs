@@ -7,6 +7,7 @@ use super::remove_form::RemoveForm;
 use super::tag_form::TagForm;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::ui::browser;
+use crate::ui::on_demand::LazyChangeForm;
 
 /// What the user asked to change. `source` names the image as the user opened it
 /// (its tag, or its short digest), for the dialog's words.
@@ -73,35 +74,18 @@ pub fn DialogHost(registry: String) -> impl IntoView {
     move || {
         dialog.request.get().map(|request| {
             let registry = registry.get_value();
-            let (title, body) = match request {
+            let title = match &request {
                 ChangeRequest::AddTag {
-                    repository,
-                    digest,
-                    source,
-                } => (
-                    format!("Add tag to {repository}:{source}"),
-                    view! { <TagForm registry repository digest source copy=false tag=None /> }
-                        .into_any(),
-                ),
+                    repository, source, ..
+                } => format!("Add tag to {repository}:{source}"),
                 ChangeRequest::Copy {
-                    repository,
-                    digest,
-                    source,
-                    tag,
-                } => (
-                    format!("Copy {repository}:{source} to another repository"),
-                    view! { <TagForm registry repository digest source copy=true tag /> }
-                        .into_any(),
-                ),
+                    repository, source, ..
+                } => format!("Copy {repository}:{source} to another repository"),
                 ChangeRequest::Remove {
-                    repository,
-                    tag,
-                    digest,
-                } => (
-                    format!("Remove tag {repository}:{tag}"),
-                    view! { <RemoveForm registry repository tag digest /> }.into_any(),
-                ),
+                    repository, tag, ..
+                } => format!("Remove tag {repository}:{tag}"),
             };
+            let body = view! { <LazyChangeForm registry request /> };
             view! {
                 <Modal labelled_by="dialog-title" on_close=Callback::new(move |()| dialog.close())>
                     <h2 id="dialog-title">{title}</h2>
@@ -109,5 +93,28 @@ pub fn DialogHost(registry: String) -> impl IntoView {
                 </Modal>
             }
         })
+    }
+}
+
+/// The form of the dialog a request opens.
+#[component]
+pub fn ChangeForm(registry: String, request: ChangeRequest) -> impl IntoView {
+    match request {
+        ChangeRequest::AddTag {
+            repository,
+            digest,
+            source,
+        } => view! { <TagForm registry repository digest source copy=false tag=None /> }.into_any(),
+        ChangeRequest::Copy {
+            repository,
+            digest,
+            source,
+            tag,
+        } => view! { <TagForm registry repository digest source copy=true tag /> }.into_any(),
+        ChangeRequest::Remove {
+            repository,
+            tag,
+            digest,
+        } => view! { <RemoveForm registry repository tag digest /> }.into_any(),
     }
 }

@@ -8,5 +8,5 @@ mod phase;
 mod remove_form;
 mod tag_form;
 
-pub use host::{use_dialog, ChangeRequest, Dialog, DialogHost};
+pub use host::{use_dialog, ChangeForm, ChangeRequest, Dialog, DialogHost};
 pub use modal::Modal;
