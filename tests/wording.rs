@@ -1458,3 +1458,14 @@ fn a_sentence_lists_a_few_names_and_counts_the_rest() {
         "the other tags t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 (and 1989 more) and the multi-arch image multi"
     );
 }
+
+#[test]
+fn a_step_whose_code_did_not_arrive_says_nothing_changed_and_what_to_do() {
+    let line = wording::part_missing("Undo");
+    assert!(line.starts_with("Undo could not start"), "{line}");
+    assert!(
+        line.contains("Nothing was changed in the registry"),
+        "{line}"
+    );
+    assert!(line.contains("Try again"), "{line}");
+}

@@ -4,16 +4,26 @@
 //! reaches into its own wasm chunk (`scripts/split/wasm-bindgen` runs
 //! `wasm-split-cli` between cargo and wasm-bindgen). Every page loads the main
 //! module: the header, connection and sign-in, the catalog, the tag table and the
-//! activity list. A part's chunks are fetched once, when it is first opened. A chunk
-//! that cannot be fetched is a clear message with a Try again button, never a dead
-//! page: the loader does not remember a failure.
+//! activity list. A part's chunks are fetched once, when it is first used. Split
+//! points sharing a part name share one chunk: `changes` holds the change forms,
+//! bulk runs and the activity list's steps, which share most of their code.
+//!
+//! A part that cannot be fetched never leaves a dead page or a half-done change: a
+//! view shows a message with Try again; a step (bulk run, Undo, Retry, Check again)
+//! says it could not start, and nothing was sent. The loader does not remember a
+//! failure, so trying again fetches anew.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 
+use crate::oci::undo::UndoAction;
+
+use super::activity::{ActivityLog, ActivityStep};
+use super::bulk::BulkWork;
 use super::change_dialog::{ChangeForm, ChangeRequest};
 use super::cleanup::CleanupView;
 use super::find_digest::FindDigestView;
@@ -29,6 +39,7 @@ impl From<SplitLoaderError> for PartMissing {
 }
 
 type Part = Result<AnyView, PartMissing>;
+type Work<T> = Result<Pin<Box<dyn Future<Output = T>>>, PartMissing>;
 
 #[wasm_split(cleanup, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn cleanup(registry: String, target: String, namespace: bool) -> Part {
@@ -45,9 +56,33 @@ fn image(registry: String, repository: String, reference: String) -> Part {
     Ok(view! { <ImageView registry repository reference /> }.into_any())
 }
 
-#[wasm_split(change_form, wasm_split_path = ::leptos::wasm_split, fallible)]
+#[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn change_form(registry: String, request: ChangeRequest) -> Part {
     Ok(view! { <ChangeForm registry request /> }.into_any())
+}
+
+#[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn bulk_work(work: BulkWork) -> Work<Vec<UndoAction>> {
+    Ok(Box::pin(work.run()))
+}
+
+#[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn activity_step(log: ActivityLog, step: ActivityStep, id: usize) -> Work<()> {
+    Ok(log.start(step, id))
+}
+
+/// A bulk run's registry work; the undo of what it wrote. `Err`: nothing ran.
+pub async fn bulk(work: BulkWork) -> Result<Vec<UndoAction>, PartMissing> {
+    Ok(bulk_work(work).await?.await)
+}
+
+/// Undo, Retry or Check again of an activity entry; the entry says when it could not
+/// start.
+pub async fn activity(log: ActivityLog, step: ActivityStep, id: usize) {
+    match activity_step(log, step, id).await {
+        Ok(run) => run.await,
+        Err(PartMissing) => log.could_not_start(step, id),
+    }
 }
 
 /// The form of a change dialog.

@@ -10,6 +10,7 @@ mod cleanup;
 mod cleanup_export;
 mod find_digest;
 mod names;
+mod parts;
 mod recovery;
 mod referrers;
 mod registry;
@@ -23,6 +24,7 @@ pub use cleanup::{
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::find_gap;
 pub use names::{address_error, name_error, name_rule};
+pub use parts::part_missing;
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
 pub use registry::{error, link_error, malformed, manifest_error};

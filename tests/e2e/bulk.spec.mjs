@@ -111,6 +111,36 @@ test('when a bulk change fails midway, the report says what was done and the res
   expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.9.0'].digest);
 });
 
+test('a bulk run whose code cannot be fetched writes nothing, says why per item, and can be retried', async ({ page, bulkDeployment }) => {
+  const registry = bulkDeployment.registry.url;
+  const repo = 'team/sub/app';
+  const truth = bulkDeployment.report.repositories[repo];
+  // The bulk run is in the on-demand part `changes` (ui::on_demand), fetched at the first run.
+  let refuse = true;
+  await page.route(/\/split_changes-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort('internetdisconnected') : route.continue()));
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  for (const tag of ['1.9.0', 'current']) {
+    await page.getByRole('checkbox', { name: `Select ${tag}`, exact: true }).click();
+  }
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-offline');
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText('0 done, 2 failed, of 2');
+  await entry.locator('.activity-items summary').click();
+  await expect(entry.locator('.activity-items li', { hasText: '1.9.0: FAILED' })).toContainText('could not start');
+  expect(await tagDigest(registry, repo, '1.9.0-offline')).toBeNull();
+  expect(await tagDigest(registry, repo, 'current-offline')).toBeNull();
+
+  refuse = false;
+  const retry = page.locator('.bulk-retry');
+  await expect(retry).toContainText('2 tags failed');
+  await retry.getByRole('button', { name: 'Retry failed' }).click();
+  await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('2 done, 0 failed, of 2');
+  expect(await tagDigest(registry, repo, '1.9.0-offline')).toBe(truth['1.9.0'].digest);
+  expect(await tagDigest(registry, repo, 'current-offline')).toBe(truth.current.digest);
+});
+
 test('a bulk removal across images removes only the tags, keeps every image, and undo brings every tag back', async ({ page, bulkDeployment }) => {
   const registry = bulkDeployment.registry.url;
   const repo = 'demo/web';

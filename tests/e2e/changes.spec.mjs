@@ -95,6 +95,29 @@ test('removing one of two tags sharing a digest keeps the other, and undo restor
   expect(skopeoDigest(registry, 'demo/api:v1')).toBe(digest);
 });
 
+test('an Undo whose code cannot be fetched says so, changes nothing, and can be tried again', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const digest = mutable.report.repositories['demo/web']['1.0'].digest;
+  await addTag(page, mutable, 'demo/web', '1.0', 'undo-offline');
+  await expect(dialog(page).getByRole('status')).toContainText('undo-offline');
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  // After a reload the code of changes (ui::on_demand's `changes` part: the forms,
+  // bulk runs, Undo, Retry, Check again) is fetched again with the first of them.
+  let refuse = true;
+  await page.route(/\/split_changes-[0-9a-f]+\.wasm$/, (route) => (refuse ? route.abort('internetdisconnected') : route.continue()));
+  await page.reload();
+  const entry = page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first();
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry).toContainText('undo failed');
+  await expect(entry).toContainText('Undo could not start');
+  await expect(entry).toContainText('Nothing was changed in the registry');
+  expect(await tagDigest(registry, 'demo/web', 'undo-offline')).toBe(digest);
+  refuse = false;
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry).toContainText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'undo-offline')).toBeNull();
+});
+
 test('deleting the image is a separate choice that lists every tag it takes', async ({ page, mutable }) => {
   const registry = mutable.registry.url;
   const digest = mutable.report.repositories['team/sub/app']['1.10.0'].digest;

@@ -6,11 +6,13 @@ use std::ops::Deref;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::ActivityStep::{CheckAgain, Retry, Undo};
 use crate::oci::changes::ChangeError;
 use crate::oci::intent::Intent;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::journal;
+use crate::ui::on_demand;
 use crate::wording;
 
 /// Where the activity list lives between reloads of this tab: with it, Undo still
@@ -118,9 +120,11 @@ impl Changes {
         };
         let changes = Changes {
             log,
-            undo: Action::new_local(move |id: &usize| log.undo(*id)),
-            retry: Action::new_local(move |id: &usize| log.retry(*id)),
-            check_again: Action::new_local(move |id: &usize| log.check_again(*id)),
+            undo: Action::new_local(move |id: &usize| on_demand::activity(log, Undo, *id)),
+            retry: Action::new_local(move |id: &usize| on_demand::activity(log, Retry, *id)),
+            check_again: Action::new_local(move |id: &usize| {
+                on_demand::activity(log, CheckAgain, *id)
+            }),
         };
         for interrupted in journal::take_interrupted() {
             let id = log.add_interrupted(interrupted);

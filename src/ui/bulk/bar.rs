@@ -12,12 +12,14 @@ use super::selection::Selection;
 use super::{BulkKind, ItemState};
 use crate::model::tag_table::apply_pattern;
 use crate::net;
-use crate::net::FetchClient;
+use crate::net::{FetchClient, RegistryHttp};
 use crate::oci::bulk::{BulkRun, ItemResult};
+use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::journal::Ticket;
+use crate::ui::on_demand::{self, PartMissing};
 use crate::ui::sign_in::blocked_reasons;
 use crate::wording;
 
@@ -101,27 +103,28 @@ pub fn BulkBar(
             };
             let ticket = Ticket::open(&registry, &what);
             let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
-            let is_cancelled = move || cancelled.get_untracked();
-            let on_item = move |tag: &str, result: &ItemResult| {
-                items.try_update(|i| i.insert(tag.to_owned(), ItemState::from(result)));
+            let work = BulkWork {
+                client,
+                kind,
+                repository: repository.clone(),
+                chosen: chosen.clone(),
+                digests,
+                pattern: pattern.clone(),
+                cancelled,
+                items,
+                warnings,
             };
-            let bulk = BulkRun {
-                repository: &repository,
-                chosen: &chosen,
-                digests: &digests,
-                cancelled: &is_cancelled,
-                on_item: &on_item,
-            };
-            let undo = match kind {
-                BulkKind::AddTags => {
-                    client
-                        .bulk_add_tags(&bulk, &|tag| apply_pattern(&pattern, tag))
-                        .await
-                }
-                BulkKind::Remove => {
-                    let removal = client.bulk_remove_tags(&bulk, &unique_marker).await;
-                    warnings.set(removal.lost.iter().map(wording::kept_lost).collect());
-                    removal.undo
+            let undo = match on_demand::bulk(work).await {
+                Ok(undo) => undo,
+                // Nothing ran: every item says why, and stays selected for Retry.
+                Err(PartMissing) => {
+                    let why = ItemState::Failed(wording::part_missing("bulk changes"));
+                    items.update(|i| {
+                        for tag in &chosen {
+                            i.insert(tag.clone(), why.clone());
+                        }
+                    });
+                    Vec::new()
                 }
             };
             let (done, failed) = items.with_untracked(|i| {
@@ -276,5 +279,59 @@ pub fn BulkBar(
                 </ul>
             </Show>
         </Show>
+    }
+}
+
+/// A bulk run's registry work, on owned inputs: it runs in the on-demand part
+/// `bulk` (`ui::on_demand`), fetched with the first run.
+pub struct BulkWork {
+    client: Registry<RegistryHttp>,
+    kind: BulkKind,
+    repository: Repository,
+    chosen: Vec<String>,
+    digests: HashMap<String, Digest>,
+    pattern: String,
+    cancelled: RwSignal<bool>,
+    items: RwSignal<BTreeMap<String, ItemState>>,
+    warnings: RwSignal<Vec<String>>,
+}
+
+impl BulkWork {
+    /// Runs every item; returns the undo of what was written.
+    pub async fn run(self) -> Vec<UndoAction> {
+        let BulkWork {
+            client,
+            kind,
+            repository,
+            chosen,
+            digests,
+            pattern,
+            cancelled,
+            items,
+            warnings,
+        } = self;
+        let is_cancelled = move || cancelled.get_untracked();
+        let on_item = move |tag: &str, result: &ItemResult| {
+            items.try_update(|i| i.insert(tag.to_owned(), ItemState::from(result)));
+        };
+        let bulk = BulkRun {
+            repository: &repository,
+            chosen: &chosen,
+            digests: &digests,
+            cancelled: &is_cancelled,
+            on_item: &on_item,
+        };
+        match kind {
+            BulkKind::AddTags => {
+                client
+                    .bulk_add_tags(&bulk, &|tag| apply_pattern(&pattern, tag))
+                    .await
+            }
+            BulkKind::Remove => {
+                let removal = client.bulk_remove_tags(&bulk, &unique_marker).await;
+                warnings.set(removal.lost.iter().map(wording::kept_lost).collect());
+                removal.undo
+            }
+        }
     }
 }

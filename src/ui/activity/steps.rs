@@ -1,0 +1,48 @@
+//! The writes an entry offers (Undo, Retry, Check again) as one kind of step: they
+//! run in the on-demand part `activity` (`ui::on_demand`), fetched with the first
+//! of them, and say so on the entry when that part cannot be fetched.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::changes::{ActivityLog, EntryState};
+use crate::wording;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ActivityStep {
+    Undo,
+    Retry,
+    /// Reading the registry for an interrupted change (also on page load).
+    CheckAgain,
+}
+
+impl ActivityLog {
+    /// The step's work on entry `id`.
+    pub fn start(self, step: ActivityStep, id: usize) -> Pin<Box<dyn Future<Output = ()>>> {
+        match step {
+            ActivityStep::Undo => Box::pin(self.undo(id)),
+            ActivityStep::Retry => Box::pin(self.retry(id)),
+            ActivityStep::CheckAgain => Box::pin(self.check_again(id)),
+        }
+    }
+
+    /// The step could not start (its code could not be fetched): nothing was written,
+    /// and the entry keeps what it offers, with the reason.
+    pub fn could_not_start(self, step: ActivityStep, id: usize) {
+        self.update_entry(id, |entry| {
+            entry.state = match step {
+                ActivityStep::Undo => EntryState::UndoFailed {
+                    message: wording::part_missing("Undo"),
+                },
+                ActivityStep::Retry => EntryState::Failed {
+                    message: wording::part_missing("Retry"),
+                    outcome: String::new(),
+                },
+                ActivityStep::CheckAgain => EntryState::Failed {
+                    message: wording::part_missing("the check of this change"),
+                    outcome: "Its state in the registry was not read: use Check again.".to_owned(),
+                },
+            }
+        });
+    }
+}
