@@ -1,6 +1,6 @@
 //! The writes an entry offers (Undo, Retry, Check again) as one kind of step: they
-//! run in the on-demand part `activity` (`ui::on_demand`), fetched with the first
-//! of them, and say so on the entry when that part cannot be fetched.
+//! run in the on-demand part `changes` (`ui::on_demand`), fetched with the first
+//! change of the page, and say so on the entry when that part cannot be fetched.
 
 use std::future::Future;
 use std::pin::Pin;

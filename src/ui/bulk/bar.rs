@@ -283,7 +283,7 @@ pub fn BulkBar(
 }
 
 /// A bulk run's registry work, on owned inputs: it runs in the on-demand part
-/// `bulk` (`ui::on_demand`), fetched with the first run.
+/// `changes` (`ui::on_demand`), fetched with the first run if no change form was.
 pub struct BulkWork {
     client: Registry<RegistryHttp>,
     kind: BulkKind,
