@@ -111,6 +111,7 @@ test('an Undo whose code cannot be fetched says so, changes nothing, and can be 
   await expect(entry).toContainText('undo failed');
   await expect(entry).toContainText('Undo could not start');
   await expect(entry).toContainText('Nothing was changed in the registry');
+  await page.screenshot({ path: screenshotPath('undo-code-not-fetched') });
   expect(await tagDigest(registry, 'demo/web', 'undo-offline')).toBe(digest);
   refuse = false;
   await entry.getByRole('button', { name: 'Undo' }).click();
