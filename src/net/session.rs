@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::FetchClient;
+use crate::model::route::query_param;
 use crate::oci::auth::{AuthSession, Authenticated};
 use crate::oci::client::{head_concurrency, Registry};
 use crate::oci::pagination::origin_of;
@@ -68,12 +69,8 @@ pub fn first_passes_pay(base_url: &str) -> bool {
     let Some(location) = web_sys::window().map(|w| w.location()) else {
         return false;
     };
-    let full_accept_only = location
-        .search()
-        .unwrap_or_default()
-        .trim_start_matches('?')
-        .split('&')
-        .any(|pair| pair == "fullAccept=1");
+    let search = location.search().unwrap_or_default();
+    let full_accept_only = query_param(&search, "fullAccept").as_deref() == Some("1");
     !full_accept_only && origin_of(base_url) != location.origin().unwrap_or_default()
 }
 
