@@ -21,6 +21,7 @@ use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 
 use crate::oci::undo::UndoAction;
+use crate::wording;
 
 use super::activity::{ActivityLog, ActivityStep};
 use super::bulk::BulkWork;
@@ -156,12 +157,7 @@ fn PartMissingPanel(what: &'static str, attempt: RwSignal<u32>) -> impl IntoView
     view! {
         <div class="error-panel" role="alert">
             <strong class="error-headline">{format!("Could not load {what}")}</strong>
-            <p class="error-advice">
-                "Tagdeck fetches this part of the console the first time it is opened, from \
-                 where the page came from, and that fetch failed: the connection dropped, or \
-                 the console was updated since this page was opened. Nothing was changed in \
-                 the registry. Try again; if it keeps failing, reload the page."
-            </p>
+            <p class="error-advice">{wording::PART_MISSING_ADVICE}</p>
             <button type="button" on:click=move |_| attempt.update(|n| *n += 1)>
                 "Try again"
             </button>
