@@ -13,7 +13,7 @@ export async function bundleParts(dist) {
   if (!mainFile) throw new Error(`no *_bg.wasm in ${dist}`);
   const main = { file: mainFile, ...sizes(await readFile(path.join(dist, mainFile))) };
   const loaderFile = files.find((f) => /^__wasm_split-[0-9a-f]+\.js$/.test(f));
-  if (!loaderFile) return { main, parts: [], all: { ...main } };
+  if (!loaderFile) return { main, parts: [], all: { raw: main.raw, gzip: main.gzip }, chunkCount: 0 };
   const loader = await readFile(path.join(dist, loaderFile), 'utf8');
   const fileSizes = new Map();
   const sizeOf = async (file) => {
@@ -45,5 +45,5 @@ export async function bundleParts(dist) {
     all.raw += s.raw;
     all.gzip += s.gzip;
   }
-  return { main, parts, all, chunkFiles: fileSizes.size };
+  return { main, parts, all, chunkCount: fileSizes.size };
 }
