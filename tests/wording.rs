@@ -1468,4 +1468,6 @@ fn a_step_whose_code_did_not_arrive_says_nothing_changed_and_what_to_do() {
         "{line}"
     );
     assert!(line.contains("Try again"), "{line}");
+    // A fetch that hangs ends too (the loader's timeout): the line names the wait.
+    assert!(line.contains("within 30 seconds"), "{line}");
 }

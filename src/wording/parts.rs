@@ -3,8 +3,9 @@
 
 /// What happened and what to do; nothing was sent to the registry.
 pub const PART_MISSING_ADVICE: &str = "Tagdeck fetches this part of the console when it is \
-     first used, and that fetch failed: the connection dropped, or the console was updated \
-     since this page was opened. Nothing was changed in the registry. Try again; if it keeps \
+     first used, and that fetch failed or had no complete answer within 30 seconds: the \
+     connection dropped or is too slow, or the console was updated since this page was \
+     opened. Nothing was changed in the registry. Try again; if it keeps \
      failing, reload the page.";
 
 /// One line for a step (`what`) that could not start because its code did not arrive.

@@ -109,6 +109,32 @@ test('views beyond the tag list are fetched when first opened, and a failed fetc
   expect(chunks.some((url) => /\/split_image-[0-9a-f]+\.wasm$/.test(url))).toBe(true);
 });
 
+test('a view whose code never arrives stops waiting after 30 s and can be tried again', async ({ page, deployment }) => {
+  // The fake clock lets the test jump over the loader's 30 s instead of waiting them;
+  // real time still flows between jumps.
+  await page.clock.install();
+  let hang = true;
+  let hung = 0;
+  await page.route(/\/split_image-[0-9a-f]+\.wasm$/, (route) => {
+    if (hang) hung += 1; // never answered: the request stays open
+    else route.continue();
+  });
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
+  await expect(page.getByRole('status').filter({ hasText: 'Loading the image view' })).toBeVisible();
+  await expect.poll(() => hung).toBe(1);
+  await page.clock.fastForward('00:29');
+  await expect(page.getByRole('status').filter({ hasText: 'Loading the image view' })).toBeVisible();
+  await page.clock.fastForward('00:02');
+  const problem = page.getByRole('alert').filter({ hasText: 'Could not load the image view' });
+  await expect(problem).toContainText('no complete answer within 30 seconds');
+  await expect(problem).toContainText('Nothing was changed in the registry');
+  hang = false;
+  await problem.getByRole('button', { name: 'Try again' }).click();
+  const truth = deployment.report.repositories['demo/web']['1.0'];
+  await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+  await expect(problem).toHaveCount(0);
+});
+
 test('a label containing HTML is shown as text, never run', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?repo=demo/api&ref=v1`);
   const labels = page.getByRole('table', { name: 'Labels' });
