@@ -20,14 +20,15 @@ export async function bundleParts(dist) {
     if (!fileSizes.has(file)) fileSizes.set(file, sizes(await readFile(path.join(dist, file))));
     return fileSizes.get(file);
   };
-  // const __chunk_7 = makeLoad(() => { const src = fetch(new URL("./chunk_7-H.wasm", ...
+  // const __chunk_7 = makeLoad(() => { const src = fetchChunk(new URL("./chunk_7-H.wasm", ...
+  // (fetchChunk: the timeout scripts/split/wasm-bindgen adds; plain fetch before it)
   const chunkFiles = new Map();
-  for (const m of loader.matchAll(/const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([^"]+)"/g)) {
+  for (const m of loader.matchAll(/const (__chunk_\d+) = makeLoad\(\(\) => \{\s*const src = fetch(?:Chunk)?\(new URL\("\.\/([^"]+)"/g)) {
     chunkFiles.set(m[1], m[2]);
   }
   // export const __wasm_split_load_NAME = wrapAsyncCb(makeLoad(() => { ... "./split_NAME-H.wasm" ... }, [deps]));
   const parts = [];
-  for (const m of loader.matchAll(/export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\.\/([^"]+)"[\s\S]*?\n, \[([^\]]*)\]\)\);/g)) {
+  for (const m of loader.matchAll(/export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch(?:Chunk)?\(new URL\("\.\/([^"]+)"[\s\S]*?\n, \[([^\]]*)\]\)\);/g)) {
     const [, name, ownFile, depList] = m;
     const deps = depList.split(',').map((d) => d.trim()).filter(Boolean).map((d) => chunkFiles.get(d));
     const own = await sizeOf(ownFile);
@@ -40,6 +41,8 @@ export async function bundleParts(dist) {
     }
     parts.push({ name, files: 1 + deps.length, raw, gzip });
   }
+  // A loader this file cannot read must not report a bundle without parts.
+  if (parts.length === 0) throw new Error(`${loaderFile}: no parts recognised (did the loader's format change?)`);
   const all = { raw: main.raw, gzip: main.gzip };
   for (const s of fileSizes.values()) {
     all.raw += s.raw;
