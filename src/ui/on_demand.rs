@@ -10,8 +10,9 @@
 //!
 //! A part that cannot be fetched never leaves a dead page or a half-done change: a
 //! view shows a message with Try again; a step (bulk run, Undo, Retry, Check again)
-//! says it could not start, and nothing was sent. The loader does not remember a
-//! failure, so trying again fetches anew.
+//! says it could not start, and nothing was sent. A chunk without its whole answer
+//! after 30 s counts as not fetched (the loader's timeout, scripts/split). The loader
+//! does not remember a failure, so trying again fetches anew.
 
 use std::future::Future;
 use std::pin::Pin;
