@@ -34,17 +34,6 @@ impl FetchClient {
     }
 }
 
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Get => "GET",
-        Method::Head => "HEAD",
-        Method::Put => "PUT",
-        Method::Post => "POST",
-        Method::Patch => "PATCH",
-        Method::Delete => "DELETE",
-    }
-}
-
 /// What a rejected promise says: an Error's message, or the value as text.
 fn js_message(error: &JsValue) -> String {
     error
@@ -110,7 +99,7 @@ impl HttpClient for FetchClient {
         // the page's main thread about 0.3 ms more per request (measured over 1000
         // HEADs), and the digests of a large repository are a thousand requests.
         let init = RequestInit::new();
-        init.set_method(method_name(request.method));
+        init.set_method(request.method.as_str());
         // Registry answers depend on Accept and change after every write: a cached
         // answer would show a tag that no longer exists.
         init.set_cache(RequestCache::NoStore);
