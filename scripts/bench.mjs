@@ -69,6 +69,11 @@ const TARGET_RATIO = 1.3;
 const TARGET_FIRST_DIGEST_MS = 300;
 const TARGET_CURRENT_MS = 1000;
 const BUNDLE_TARGET_KIB = 300;
+// The slow link of the first-visit figure: 10 Mbit/s each way, 40 ms added to every
+// request (Network.emulateNetworkConditions: latency in ms, throughput in bytes/s).
+const SLOW_LINK = { latency: 40, downloadThroughput: 1_250_000, uploadThroughput: 1_250_000 };
+const SLOW_LINK_LABEL = '10 Mbit/s with 40 ms latency';
+const SLOW_LINK_ROUNDS = 3;
 // Page loads timed for the first digest: in one tab (cached), and in fresh contexts.
 const FIRST_DIGEST_ROUNDS = 9;
 const COLD_ROUNDS = 3;
@@ -302,6 +307,7 @@ try {
   let protocolSeen = '';
   let latency = null;
   const latencyResults = [];
+  const slowLink = { firstDigest: [], download: [], wasmBytes: 0, downloadBytes: 0 };
   let smallTags = [];
   try {
     console.log(`pushing ${DIGEST_TAGS} tags to ${REPO} on a second registry…`);
@@ -480,6 +486,52 @@ try {
         await running.stop();
       }
     }
+
+    // A first visit over a slow link (Chromium's network throttling, on every request
+    // of the tab): the deploy/ nginx on the same origin, which sends the gzipped files,
+    // in front of the registry without the latency proxy. Beside it, in the same
+    // throttled conditions, the bare download of what the page needs before it can
+    // start: index.html, then its stylesheet, script and main module side by side.
+    const slow = await startSameOrigin({ consoleDir: path.join(root, 'dist'), registryUpstream: small.url, server: 'nginx' });
+    try {
+      for (let round = 0; round < SLOW_LINK_ROUNDS; round++) {
+        for (const bare of [false, true]) {
+          const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+          try {
+            const tab = await context.newPage();
+            const cdp = await context.newCDPSession(tab);
+            await cdp.send('Network.enable');
+            await cdp.send('Network.emulateNetworkConditions', { offline: false, ...SLOW_LINK });
+            if (bare) {
+              await tab.goto(`${slow.url}/config.json`);
+              const { ms, bytes } = await tab.evaluate(async () => {
+                const start = performance.now();
+                const html = await (await fetch('./index.html', { cache: 'no-store' })).text();
+                const files = [...html.matchAll(/href="\.?\/?([^"]+\.(?:js|wasm|css))"/g)].map((m) => m[1]);
+                await Promise.all(files.map(async (file) => (await fetch(`./${file}`, { cache: 'no-store' })).arrayBuffer()));
+                const bytes = performance.getEntriesByType('resource').reduce((sum, e) => sum + e.encodedBodySize, 0);
+                return { ms: performance.now() - start, bytes };
+              });
+              slowLink.download.push(Math.round(ms));
+              slowLink.downloadBytes = bytes;
+            } else {
+              await tab.addInitScript(PAGE_TIMER, `${DIGEST_TAGS} tags`);
+              await tab.goto(`${slow.url}/?repo=${REPO}`);
+              const times = await pageTimes(tab);
+              slowLink.firstDigest.push(times.firstDigest);
+              slowLink.wasmBytes = await tab.evaluate(() => performance.getEntriesByType('resource')
+                .filter((e) => e.name.endsWith('.wasm')).reduce((sum, e) => sum + e.encodedBodySize, 0));
+            }
+          } finally {
+            await context.close();
+          }
+        }
+        console.log(`first visit over ${SLOW_LINK_LABEL}: first digest ${slowLink.firstDigest.at(-1)} ms, ` +
+          `the page's files alone ${slowLink.download.at(-1)} ms`);
+      }
+    } finally {
+      await slow.stop();
+    }
   } finally {
     config.registry = registry.url;
     await latency?.stop();
@@ -550,6 +602,16 @@ try {
       `(Tagdeck − floor) / ${smallTags.length}; no target: it explains the ratio where the main thread, not the network, bounds the floor`);
     record(`${prefix}: first digest`, median(result.first), 'ms',
       `median (${result.first.join(', ')}); navigation start to the first digest painted; ${median(result.heads)} HEADs reached the proxy (median); nextHopProtocol seen: ${result.protocol || 'no entry'}`);
+  }
+
+  if (slowLink.firstDigest.length) {
+    const prefix = `${DIGEST_TAGS} tags, first visit over ${SLOW_LINK_LABEL}`;
+    record(`${prefix}: first digest (Tagdeck)`, median(slowLink.firstDigest), 'ms',
+      `median of ${slowLink.firstDigest.length} (${slowLink.firstDigest.join(', ')}); navigation start to the first digest painted, fresh context each, ` +
+      `throttled by Chromium on every request; deploy/ nginx on the same origin (gzipped files); ${Math.round(slowLink.wasmBytes / 1024)} KiB of wasm transferred`);
+    record(`${prefix}: the page's files alone`, median(slowLink.download), 'ms',
+      `median of ${slowLink.download.length} (${slowLink.download.join(', ')}); index.html, then its stylesheet, script and main module side by side, by a bare fetch in the same conditions ` +
+      `(${Math.round(slowLink.downloadBytes / 1024)} KiB transferred): what any page costs before it runs; every 100 KiB of gzipped wasm is about 80 ms of it on this link`);
   }
 
   const dist = path.join(root, 'dist');
