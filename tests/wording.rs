@@ -1471,3 +1471,24 @@ fn a_step_whose_code_did_not_arrive_says_nothing_changed_and_what_to_do() {
     // A fetch that hangs ends too (the loader's timeout): the line names the wait.
     assert!(line.contains("within 30 seconds"), "{line}");
 }
+
+#[test]
+fn the_wait_a_missing_part_names_is_the_loaders_timeout() {
+    // The timeout lives in the JavaScript the build adds to wasm-split's loader; the
+    // words live here. One changed without the other would tell the user a false wait.
+    let loader_timeout = include_str!("../scripts/split/chunk-timeout.js");
+    let ms: u32 = loader_timeout
+        .lines()
+        .find_map(|line| line.strip_prefix("const CHUNK_TIMEOUT_MS = "))
+        .and_then(|rest| rest.strip_suffix(';'))
+        .expect("chunk-timeout.js declares CHUNK_TIMEOUT_MS")
+        .parse()
+        .expect("CHUNK_TIMEOUT_MS is a number of milliseconds");
+    assert_eq!(ms % 1000, 0, "a whole number of seconds: {ms}");
+    let words = format!("within {} seconds", ms / 1000);
+    assert!(
+        wording::PART_MISSING_ADVICE.contains(&words),
+        "{words} / {}",
+        wording::PART_MISSING_ADVICE
+    );
+}
