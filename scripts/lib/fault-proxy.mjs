@@ -110,9 +110,10 @@ function pathMatches(pattern, pathname, pathAndQuery) {
  *   { status, retryAfter?, body?, headers? }
  *                                 answer that, nothing forwarded (body: string, or
  *                                 an object sent as JSON; default an error envelope);
- *   { after: { status, retryAfter?, body? } | { drop: true } }
+ *   { after: { status, retryAfter?, body? } | { drop: true } | { hang: true } }
  *                                 forward first (the write happens), then answer
- *                                 that status instead, or drop the connection;
+ *                                 that status instead, drop the connection, or
+ *                                 never answer (the client's timeout must end it);
  *   { pageTags: { size, exposeLink = true } }
  *                                 for GET /v2/<name>/tags/list only: the proxy asks
  *                                 the registry for the whole list and serves it in
@@ -218,6 +219,7 @@ export async function startFaultProxy({ target, corsOrigin = '*', upstreamError 
     await readBody(response); // the registry has answered: the write is done
     entry.upstream = response.statusCode;
     if (after.drop) drop(req, res, entry);
+    else if (after.hang) entry.status = 'hung';
     else sendStatus(res, entry, after);
   }
 

@@ -174,6 +174,15 @@ test('after: the write reaches the registry, the client sees the error', async (
   expect(await tagDigest(registry.url, 'demo/api', 'after-drop')).toBe(digest);
   expect(proxy.log.at(-1)).toMatchObject({ method: 'PUT', status: 'dropped', upstream: 201, faulted: true });
 
+  // Written, and then no answer at all: only the client's own timeout ends the wait.
+  proxy.addRule({ method: 'PUT', path: /\/manifests\/after-hang$/, action: { after: { hang: true } } });
+  const { value: silence, ms } = await elapsed(putManifest(proxy.url, 'demo/api', 'after-hang', manifest,
+    { signal: AbortSignal.timeout(800) }).then(() => null, (e) => e));
+  expect(silence?.name).toBe('TimeoutError');
+  expect(ms).toBeGreaterThanOrEqual(750);
+  expect(await tagDigest(registry.url, 'demo/api', 'after-hang')).toBe(digest);
+  expect(proxy.log.at(-1)).toMatchObject({ method: 'PUT', status: 'hung', upstream: 201, faulted: true });
+
   // A delete that happened while the client got a 502.
   proxy.addRule({ method: 'DELETE', action: { after: { status: 502 } } });
   const deleted = await fetch(`${proxy.url}/v2/demo/api/manifests/${digest}`, { method: 'DELETE' });
