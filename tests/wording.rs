@@ -377,6 +377,15 @@ fn key_sentences_of_change_failures() {
         wording::applied_anyway(&server_error()),
         "the registry answered \"The registry failed\", but reading it again shows the change was applied"
     );
+    // A write whose answer never came must not read as if the registry had answered.
+    assert_eq!(
+        wording::applied_anyway(&RegistryError::TimedOut {
+            attempt: attempt(),
+            after_ms: 120_000,
+        }),
+        "the registry did not answer in time, but reading the registry again shows the change \
+         was applied"
+    );
 }
 
 #[test]

@@ -274,11 +274,30 @@ fn outcome(error: &ChangeError) -> &'static str {
 }
 
 /// The note on a change the registry applied although a request of it failed.
-pub fn applied_anyway(answered: &RegistryError) -> String {
-    format!(
-        "the registry answered \"{}\", but reading it again shows the change was applied",
-        registry::error(answered).headline
-    )
+pub fn applied_anyway(failure: &RegistryError) -> String {
+    let headline = registry::error(failure).headline;
+    match failure {
+        // No answer came at all: "the registry answered" would be untrue.
+        RegistryError::Network { .. }
+        | RegistryError::TimedOut { .. }
+        | RegistryError::Aborted { .. } => format!(
+            "{}, but reading the registry again shows the change was applied",
+            lowercase_first(&headline)
+        ),
+        _ => format!(
+            "the registry answered \"{headline}\", but reading it again shows the change was \
+             applied"
+        ),
+    }
+}
+
+/// "The registry …" as the start of a clause: "the registry …".
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// A copy's progress: "Copying: step 2 of 5 (blob 0123456789ab)".

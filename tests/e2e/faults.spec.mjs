@@ -47,6 +47,33 @@ test('a tag PUT the registry applied before failing is reported done, with Undo'
   expect(await tagDigest(registry, 'demo/web', 'f-applied')).toBeNull();
 });
 
+test('a tag PUT whose answer never comes: after 2 minutes the registry is read again, the change is reported applied, with Undo', async ({ page, faults }) => {
+  // The fake clock jumps over the write timeout (oci::http::WRITE_TIMEOUT_MS) instead
+  // of waiting it; real time still flows between jumps.
+  await page.clock.install();
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  const rule = faults.proxy.addRule({ ...manifestPut('f-silent'), action: { after: { hang: true } } });
+  await startAddTag(page, faults, 'demo/web', '1.0', 'f-silent');
+  await expect.poll(() => rule.hits).toBe(1);
+  // Written, but no answer: the dialog still waits, and says nothing yet.
+  expect(await tagDigest(registry, 'demo/web', 'f-silent')).toBe(digest);
+  await page.clock.fastForward('01:59');
+  await expect(dialog(page).getByRole('status')).not.toContainText('now points at');
+  await expect(dialog(page).getByRole('alert')).toHaveCount(0);
+  await page.clock.fastForward('00:02');
+  const status = dialog(page).getByRole('status');
+  await expect(status).toContainText(`now points at ${digest}`);
+  await expect(status).toContainText('the registry did not answer in time, but reading the registry again shows the change was applied');
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await expect(activity(page).first()).toContainText('done demo/web:f-silent now points at');
+  // Undo writes to the same tag (a placeholder first): let that through.
+  faults.proxy.removeRule(rule);
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect(activity(page).first()).toContainText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-silent')).toBeNull();
+});
+
 test('a tag PUT that never arrived: read again, nothing changed, no Undo', async ({ page, faults }) => {
   const registry = faults.registry.url;
   faults.proxy.addRule({ ...manifestPut('f-lost'), action: { drop: true } });
