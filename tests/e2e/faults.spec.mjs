@@ -403,3 +403,28 @@ test('a digest read whose connection dropped is asked again once; dropped every 
     faults.proxy.clearRules();
   }
 });
+
+test('a digest read that never answers: after 30 s the row and the count say so, and the other rows are read', async ({ page, faults }) => {
+  const repo = 'demo/web';
+  const head = { method: 'HEAD', path: /\/v2\/demo\/web\/manifests\/1\.0$/ };
+  // The fake clock jumps over the read timeout (oci::http::READ_TIMEOUT_MS).
+  await page.clock.install();
+  const hung = faults.proxy.addRule({ ...head, action: { hang: true } });
+  try {
+    await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
+    await expect(tagRow(page, '0.9').locator('code.digest'))
+      .toHaveAttribute('title', faults.report.repositories[repo]['0.9'].digest);
+    await expect.poll(() => hung.hits).toBe(1);
+    await page.clock.fastForward('00:29');
+    await expect(tagRow(page, '1.0')).not.toContainText('unavailable');
+    await page.clock.fastForward('00:02');
+    await expect(tagRow(page, '1.0')).toContainText('unavailable: The registry did not answer in time');
+    const count = page.locator('p.count[role="status"]');
+    await expect(count).toHaveText(/^\d+ tags · the digest of 1 tag could not be read$/);
+    // One wait, not two: a read that timed out is not asked again, with the full
+    // Accept or otherwise.
+    expect(hung.hits).toBe(1);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});

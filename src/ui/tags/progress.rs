@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
-use super::data::{Listing, TagData};
+use super::data::{Listing, Lookup, TagData};
 use crate::ui::error_view::ErrorPanel;
 
 #[component]
@@ -29,6 +29,18 @@ pub(super) fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoVie
             Listing::Done { .. } if shown == total => format!("{total} tags"),
             Listing::Done { .. } => format!("{shown} of {total} tags match"),
             Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
+        };
+        // A row that says "unavailable" may be far off screen: the count says so too.
+        let failed = data.digests.with(|digests| {
+            digests
+                .values()
+                .filter(|lookup| matches!(lookup, Lookup::Failed(_)))
+                .count()
+        });
+        let listed = match failed {
+            0 => listed,
+            1 => format!("{listed} · the digest of 1 tag could not be read"),
+            n => format!("{listed} · the digests of {n} tags could not be read"),
         };
         if rechecking > 0 {
             format!("{listed} · re-checking {rechecking} digests known from before")
