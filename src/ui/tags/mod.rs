@@ -93,6 +93,10 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         plan,
         bound: Rc::default(),
     };
+    let read_again = {
+        let (pool, data) = (SendWrapper::new(pool.clone()), data);
+        Callback::new(move |()| pool.read_failed_again(data))
+    };
     if seen_before {
         spawn_local(recheck_tags(pool.clone(), data));
     } else {
@@ -214,7 +218,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 </Link>
             </div>
             <AccessNotice registry=registry.clone() repository=repository.to_string() />
-            <Progress data visible />
+            <Progress data visible read_again />
             <BulkBar
                 registry=registry_for_bulk
                 repository=repository.clone()

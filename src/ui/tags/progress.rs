@@ -8,7 +8,12 @@ use super::data::{Listing, Lookup, TagData};
 use crate::ui::error_view::ErrorPanel;
 
 #[component]
-pub(super) fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoView {
+pub(super) fn Progress(
+    data: TagData,
+    visible: Memo<Vec<usize>>,
+    /// Asks again for every digest that could not be read.
+    read_again: Callback<()>,
+) -> impl IntoView {
     // Digests read in this visit; those known from an earlier one do not count.
     let current = move || {
         data.digests
@@ -18,6 +23,15 @@ pub(super) fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoVie
     let busy = move || {
         matches!(data.listing.get(), Listing::Loading) || current() < data.tags.with(Vec::len)
     };
+    // A row that says "unavailable" may be far off screen: the count says so too.
+    let failed = Memo::new(move |_| {
+        data.digests.with(|digests| {
+            digests
+                .values()
+                .filter(|lookup| matches!(lookup, Lookup::Failed(_)))
+                .count()
+        })
+    });
     let status = move || {
         let total = data.tags.with(Vec::len);
         let resolved = current();
@@ -30,14 +44,7 @@ pub(super) fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoVie
             Listing::Done { .. } => format!("{shown} of {total} tags match"),
             Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
         };
-        // A row that says "unavailable" may be far off screen: the count says so too.
-        let failed = data.digests.with(|digests| {
-            digests
-                .values()
-                .filter(|lookup| matches!(lookup, Lookup::Failed(_)))
-                .count()
-        });
-        let listed = match failed {
+        let listed = match failed.get() {
             0 => listed,
             1 => format!("{listed} · the digest of 1 tag could not be read"),
             n => format!("{listed} · the digests of {n} tags could not be read"),
@@ -53,7 +60,12 @@ pub(super) fn Progress(data: TagData, visible: Memo<Vec<usize>>) -> impl IntoVie
     view! {
         // Busy while digests stream in: screen readers announce the count once it
         // settles instead of every batch.
-        <p class="count" role="status" aria-busy=move || busy().to_string()>{status}</p>
+        <div class="count-line">
+            <p class="count" role="status" aria-busy=move || busy().to_string()>{status}</p>
+            {move || (failed.get() > 0).then(|| view! {
+                <button type="button" on:click=move |_| read_again.run(())>"Read again"</button>
+            })}
+        </div>
         {move || match data.listing.get() {
             Listing::Failed(error) => Some(view! { <ErrorPanel error /> }.into_any()),
             Listing::Done { may_be_incomplete: true } => Some(view! {

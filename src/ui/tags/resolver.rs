@@ -5,10 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
+use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::batcher::AnswerBatcher;
-use super::data::Lookup;
+use super::data::{Lookup, TagData};
+use crate::model::sort;
 use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
@@ -86,6 +88,27 @@ impl WorkerPool {
         let bound = head_concurrency(protocol.as_deref());
         self.bound.set(Some(bound));
         bound
+    }
+
+    /// The tags whose digest could not be read, asked again (the user's "Read
+    /// again"): their rows go back to "…" meanwhile, and they are read before any
+    /// tag still waiting.
+    pub(super) fn read_failed_again(&self, data: TagData) {
+        let mut failed: Vec<String> = data.digests.with_untracked(|digests| {
+            digests
+                .iter()
+                .filter(|(_, lookup)| matches!(lookup, Lookup::Failed(_)))
+                .map(|(tag, _)| tag.clone())
+                .collect()
+        });
+        if failed.is_empty() {
+            return;
+        }
+        data.digests
+            .update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
+        sort::names_naturally(&mut failed);
+        self.queue.put_first(failed);
+        self.top_up();
     }
 
     pub(super) fn top_up(&self) {
