@@ -1501,3 +1501,13 @@ fn the_wait_a_missing_part_names_is_the_loaders_timeout() {
         wording::PART_MISSING_ADVICE
     );
 }
+
+#[test]
+fn the_wait_a_silent_change_names_is_the_write_timeout() {
+    let minutes = tagdeck::oci::http::WRITE_TIMEOUT_MS / 60_000;
+    assert!(
+        wording::STILL_WAITING.contains(&format!("up to {minutes} minutes")),
+        "{}",
+        wording::STILL_WAITING
+    );
+}

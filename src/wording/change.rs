@@ -273,6 +273,12 @@ fn outcome(error: &ChangeError) -> &'static str {
     }
 }
 
+/// Shown beside a change's step when the registry has been silent for a while: what
+/// the wait is and how it ends (oci::http's WRITE_TIMEOUT_MS, then the read that
+/// follows every failed write).
+pub const STILL_WAITING: &str = "The registry has not answered yet. Tagdeck waits up to 2 \
+    minutes for it, then reads the registry again and says what was done.";
+
 /// The note on a change the registry applied although a request of it failed.
 pub fn applied_anyway(failure: &RegistryError) -> String {
     let headline = registry::error(failure).headline;

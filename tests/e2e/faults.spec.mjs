@@ -58,7 +58,11 @@ test('a tag PUT whose answer never comes: after 2 minutes the registry is read a
   await expect.poll(() => rule.hits).toBe(1);
   // Written, but no answer: the dialog still waits, and says nothing yet.
   expect(await tagDigest(registry, 'demo/web', 'f-silent')).toBe(digest);
-  await page.clock.fastForward('01:59');
+  await page.clock.fastForward('00:06');
+  // After a few silent seconds the dialog says what the wait is and how it ends.
+  await expect(dialog(page).getByRole('status')).toContainText('Tagging demo/web:f-silent');
+  await expect(dialog(page).getByRole('status')).toContainText('The registry has not answered yet. Tagdeck waits up to 2 minutes');
+  await page.clock.fastForward('01:53');
   await expect(dialog(page).getByRole('status')).not.toContainText('now points at');
   await expect(dialog(page).getByRole('alert')).toHaveCount(0);
   await page.clock.fastForward('00:02');
@@ -404,7 +408,7 @@ test('a digest read whose connection dropped is asked again once; dropped every 
   }
 });
 
-test('a digest read that never answers: after 30 s the row and the count say so, and the other rows are read', async ({ page, faults }) => {
+test('a digest read that never answers: after 30 s the row and the count say so, the other rows are read, and Read again reads it', async ({ page, faults }) => {
   const repo = 'demo/web';
   const head = { method: 'HEAD', path: /\/v2\/demo\/web\/manifests\/1\.0$/ };
   // The fake clock jumps over the read timeout (oci::http::READ_TIMEOUT_MS).
@@ -424,6 +428,17 @@ test('a digest read that never answers: after 30 s the row and the count say so,
     // One wait, not two: a read that timed out is not asked again, with the full
     // Accept or otherwise.
     expect(hung.hits).toBe(1);
+    // The registry answers again: "Read again" reads just that digest.
+    faults.proxy.clearRules();
+    faults.proxy.clearLog();
+    await page.getByRole('button', { name: 'Read again' }).click();
+    await expect(tagRow(page, '1.0').locator('code.digest'))
+      .toHaveAttribute('title', faults.report.repositories[repo]['1.0'].digest);
+    await expect(count).toHaveText(/^\d+ tags$/);
+    await expect(page.getByRole('button', { name: 'Read again' })).toHaveCount(0);
+    const heads = faults.proxy.log.filter((e) => e.method === 'HEAD').map((e) => e.path);
+    expect(heads.length).toBeGreaterThan(0);
+    expect(heads.every((p) => p.endsWith('/manifests/1.0'))).toBe(true);
   } finally {
     faults.proxy.clearRules();
   }

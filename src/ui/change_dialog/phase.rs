@@ -1,6 +1,8 @@
 //! What every change form shares: where the change is in its life and how that is
 //! shown, and a text field that validates as the user types.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 
 use crate::oci::changes::ChangeError;
@@ -58,9 +60,7 @@ pub(super) fn phase_of<I: 'static>(
 pub(super) fn PhaseView(#[prop(into)] phase: Signal<Phase>) -> impl IntoView {
     move || match phase.get() {
         Phase::Editing | Phase::ConfirmMove { .. } => None,
-        Phase::Working(step) => {
-            Some(view! { <p class="working" role="status">{step}</p> }.into_any())
-        }
+        Phase::Working(step) => Some(view! { <WorkingStatus step /> }.into_any()),
         Phase::Done(message) => {
             Some(view! { <p class="success" role="status">{message}</p> }.into_any())
         }
@@ -73,6 +73,29 @@ pub(super) fn PhaseView(#[prop(into)] phase: Signal<Phase>) -> impl IntoView {
             }
             .into_any(),
         ),
+    }
+}
+
+/// How long a step may wait for the registry before the dialog says what the wait is.
+const STILL_WAITING_AFTER: Duration = Duration::from_secs(5);
+
+/// The step a change is at; after a few silent seconds, also what the wait is and
+/// how it ends. Each new step starts its own count.
+#[component]
+fn WorkingStatus(step: String) -> impl IntoView {
+    let slow = RwSignal::new(false);
+    set_timeout(
+        move || {
+            // The step may be over and this view gone: then nothing to say.
+            slow.try_set(true);
+        },
+        STILL_WAITING_AFTER,
+    );
+    view! {
+        <p class="working" role="status">
+            {step}
+            {move || slow.get().then(|| view! { <span class="still-waiting">" " {wording::STILL_WAITING}</span> })}
+        </p>
     }
 }
 
