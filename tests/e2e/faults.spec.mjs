@@ -423,6 +423,10 @@ test('a digest read that never answers: after 30 s the row and the count say so,
     await expect(tagRow(page, '1.0')).not.toContainText('unavailable');
     await page.clock.fastForward('00:02');
     await expect(tagRow(page, '1.0')).toContainText('unavailable: The registry did not answer in time');
+    // The message has the room of the cells that would describe the image: all of it shows.
+    const cell = tagRow(page, '1.0').locator('.tag-digest');
+    await expect(cell).toHaveAttribute('aria-colspan', '4');
+    expect(await cell.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     const count = page.locator('p.count[role="status"]');
     await expect(count).toHaveText(/^\d+ tags · the digest of 1 tag could not be read$/);
     // One wait, not two: a read that timed out is not asked again, with the full

@@ -18,6 +18,9 @@ pub(super) const ROW_HEIGHT: usize = 40;
 /// Other tags named in a row's "same image as" badge before "+N more".
 const SHARED_TAGS_SHOWN: usize = 3;
 
+/// Columns the message of an unread digest spans: digest, what it is, size, created.
+const UNREAD_SPAN: u32 = 4;
+
 #[component]
 pub(super) fn TagRow(
     data: TagData,
@@ -51,6 +54,9 @@ pub(super) fn TagRow(
             (text.clone(), text)
         }
     };
+    // A digest that could not be read leaves nothing for the cells after it: its
+    // message takes their room (style/main.css `.tag-row.unread`).
+    let unread = move || matches!(digest.get(), Some(Lookup::Failed(_)));
     // Styles go through the CSS object model (`style:`), never a style attribute,
     // so the Content-Security-Policy needs no 'unsafe-inline'.
     let top = format!("{}px", position * ROW_HEIGHT);
@@ -63,7 +69,14 @@ pub(super) fn TagRow(
     let selected_tag = tag.clone();
     let is_selected = move || selection.tags.with(|s| s.contains(&selected_tag));
     view! {
-        <div class="tag-row" role="row" data-tag=tag.clone() aria-rowindex=position + 2 style:top=top>
+        <div
+            class="tag-row"
+            class:unread=unread
+            role="row"
+            data-tag=tag.clone()
+            aria-rowindex=position + 2
+            style:top=top
+        >
             <span role="cell" class="tag-select">
                 <input
                     type="checkbox"
@@ -77,7 +90,7 @@ pub(super) fn TagRow(
             <span role="cell" class="tag-name">
                 <Link view=image>{label}</Link>
             </span>
-            <span role="cell" class="tag-digest">
+            <span role="cell" class="tag-digest" aria-colspan=move || unread().then_some(UNREAD_SPAN)>
                 {move || match digest.get() {
                     None => view! { <span class="pending">"…"</span> }.into_any(),
                     Some(Lookup::Failed(failure)) => view! {
