@@ -50,7 +50,10 @@ pub fn CatalogView(registry: String) -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(names) => view! { <RepositoryList names filter /> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                            Err(error) => {
+                                let retry = Callback::new(move |()| repositories.refetch());
+                                view! { <ErrorPanel error retry /> }.into_any()
+                            }
                         })
                 }}
             </Suspense>

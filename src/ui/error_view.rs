@@ -12,6 +12,10 @@ pub fn ErrorPanel(
     /// Only the technical details (the caller already explained the failure).
     #[prop(optional)]
     details_only: bool,
+    /// Reads again what failed: the advice often says to try again, and a reload
+    /// would lose the page's state.
+    #[prop(optional, into)]
+    retry: Option<Callback<()>>,
 ) -> impl IntoView {
     let message = wording::error(&error);
     let details = view! {
@@ -30,11 +34,15 @@ pub fn ErrorPanel(
         .map(|sign_in| {
             view! { <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button> }
         });
+    let retry = retry.map(|retry| {
+        view! { <button type="button" on:click=move |_| retry.run(())>"Try again"</button> }
+    });
     view! {
         <div class="error-panel" role="alert">
             <strong class="error-headline">{message.headline}</strong>
             <p class="error-advice">{message.advice}</p>
             {sign_in}
+            {retry}
             {details}
         </div>
     }

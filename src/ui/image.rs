@@ -91,7 +91,10 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
                                 view! { <ImageBody details registry repository reference by_digest /> }
                                     .into_any()
                             }
-                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                            Err(error) => {
+                                let retry = Callback::new(move |()| details.refetch());
+                                view! { <ErrorPanel error retry /> }.into_any()
+                            }
                         })
                 }}
             </Suspense>

@@ -447,3 +447,39 @@ test('a digest read that never answers: after 30 s the row and the count say so,
     faults.proxy.clearRules();
   }
 });
+
+test('a list or an image the registry failed to give can be asked again with Try again, without a reload', async ({ page, faults }) => {
+  try {
+    // The repositories.
+    faults.proxy.addRule({ method: 'GET', path: /\/v2\/_catalog/, action: { status: 503 } });
+    await page.goto(`${faults.console}/`);
+    const failed = page.getByRole('alert').filter({ hasText: 'Technical details' });
+    await expect(failed).toBeVisible();
+    faults.proxy.clearRules();
+    await failed.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.getByRole('link', { name: 'demo/web' })).toBeVisible();
+    await expect(failed).toHaveCount(0);
+
+    // A repository's tags.
+    faults.proxy.addRule({ method: 'GET', path: /\/v2\/demo\/web\/tags\/list/, action: { status: 503 } });
+    await page.goto(`${faults.console}/?repo=demo/web`);
+    await expect(failed).toBeVisible();
+    faults.proxy.clearRules();
+    await failed.getByRole('button', { name: 'Try again' }).click();
+    await expect(tagRow(page, '1.0').locator('code.digest'))
+      .toHaveAttribute('title', faults.report.repositories['demo/web']['1.0'].digest);
+    await expect(page.locator('p.count[role="status"]')).toHaveText(/^\d+ tags$/);
+    await expect(failed).toHaveCount(0);
+
+    // An image.
+    faults.proxy.addRule({ method: 'GET', path: /\/v2\/demo\/web\/manifests\/1\.0$/, action: { status: 503 } });
+    await page.goto(`${faults.console}/?repo=demo/web&ref=1.0`);
+    await expect(failed).toBeVisible();
+    faults.proxy.clearRules();
+    await failed.getByRole('button', { name: 'Try again' }).click();
+    await expect(page.locator('.full-digest')).toHaveText(faults.report.repositories['demo/web']['1.0'].digest);
+    await expect(failed).toHaveCount(0);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});

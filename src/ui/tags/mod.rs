@@ -36,7 +36,7 @@ use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
 
 use batcher::AnswerBatcher;
-use data::Lookup;
+use data::{Listing, Lookup};
 use listing::{load_tags, recheck_tags, refresh_tags};
 use progress::Progress;
 use resolver::{head_plan, ResolveQueue, WorkerPool};
@@ -96,6 +96,14 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     let read_again = {
         let (pool, data) = (SendWrapper::new(pool.clone()), data);
         Callback::new(move |()| pool.read_failed_again(data))
+    };
+    // After a failed listing: listed again whole; the digests read so far stay.
+    let list_again = {
+        let pool = SendWrapper::new(pool.clone());
+        Callback::new(move |()| {
+            data.listing.set(Listing::Loading);
+            spawn_local(refresh_tags((*pool).clone(), data, Vec::new()));
+        })
     };
     if seen_before {
         spawn_local(recheck_tags(pool.clone(), data));
@@ -218,7 +226,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 </Link>
             </div>
             <AccessNotice registry=registry.clone() repository=repository.to_string() />
-            <Progress data visible read_again />
+            <Progress data visible read_again list_again />
             <BulkBar
                 registry=registry_for_bulk
                 repository=repository.clone()

@@ -13,6 +13,8 @@ pub(super) fn Progress(
     visible: Memo<Vec<usize>>,
     /// Asks again for every digest that could not be read.
     read_again: Callback<()>,
+    /// Lists the tags again after the listing failed.
+    list_again: Callback<()>,
 ) -> impl IntoView {
     // Digests read in this visit; those known from an earlier one do not count.
     let current = move || {
@@ -67,7 +69,7 @@ pub(super) fn Progress(
             })}
         </div>
         {move || match data.listing.get() {
-            Listing::Failed(error) => Some(view! { <ErrorPanel error /> }.into_any()),
+            Listing::Failed(error) => Some(view! { <ErrorPanel error retry=list_again /> }.into_any()),
             Listing::Done { may_be_incomplete: true } => Some(view! {
                 <p class="error-panel incomplete-list" role="alert">
                     "This tag list may be incomplete: a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link), and asking the registry for the tags after it failed. Tags may be missing here, so deleting an image is refused; removing single tags is safe. Reload to try again."
