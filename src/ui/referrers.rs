@@ -72,7 +72,10 @@ pub fn ReferrersSection(
                 {move || {
                     list.get().map(|result| match result {
                         Ok(list) => view! { <ReferrerTable list repository=repository.get_value() /> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        Err(error) => {
+                            let retry = Callback::new(move |()| list.refetch());
+                            view! { <ErrorPanel error retry /> }.into_any()
+                        }
                     })
                 }}
             </Suspense>
