@@ -106,3 +106,18 @@ test('the watcher catches inline script, style attribute and a forbidden connect
     await site.stop();
   }
 });
+
+test('a registry the policy does not allow is explained as such, not as one that does not answer', async ({ page, deployment, cspViolations }) => {
+  await page.goto(`${deployment.console}/`);
+  await expect(page.getByRole('link', { name: 'demo/web', exact: true })).toBeVisible();
+  // The deployment's registry on another address the policy does not list: it
+  // answers, but the browser refuses the connection before any request leaves.
+  const elsewhere = deployment.registry.url.replace('127.0.0.1', 'localhost');
+  await page.locator('#registry-address').fill(elsewhere);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'not allowed to connect' });
+  await expect(alert).toContainText('This console is not allowed to connect to that registry');
+  await expect(alert).toContainText(`${elsewhere} is not one of them`);
+  await expect(page.getByText('Nothing answered')).toHaveCount(0);
+  cspViolations.allow(/connect-src|Refused to connect/);
+});
