@@ -546,6 +546,31 @@ fn a_reader_is_read_only_before_trying_and_a_refused_write_says_so_too() {
     assert_eq!(session.access("team/app").push, Some(false));
 }
 
+/// On a registry that asks for no login, a refused anonymous write is about that
+/// write (a protected tag, a policy), not about the user: the repository stays
+/// writable, and nothing suggests signing in.
+#[test]
+fn an_anonymous_write_refused_by_an_open_registry_leaves_the_repository_writable() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let http = ScriptedHttp::new(|request| {
+        Ok(match request.method {
+            Method::Put => response(403, &[], br#"{"errors":[{"code":"DENIED"}]}"#),
+            _ => response(200, &[], b"{}"),
+        })
+    });
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    block_on(registry.check_api()).unwrap();
+    let put = block_on(registry.manifest_put(
+        &app(),
+        parse_reference("protected"),
+        b"{}",
+        "application/vnd.oci.image.manifest.v1+json",
+    ));
+    assert!(matches!(put, Err(RegistryError::Denied { .. })), "{put:?}");
+    assert_eq!(session.access("team/app"), Default::default());
+}
+
 #[test]
 fn a_wrong_password_is_reported_and_not_retried_for_every_request() {
     let world = World::new();

@@ -204,7 +204,9 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
         let sent_credentials = first.headers.iter().any(|(n, _)| n == "Authorization");
         let response = self.inner.send(first).await?;
         if response.status != 401 {
-            self.note_refused_write(&request, &needed, &response);
+            if sent_credentials {
+                self.note_refused_write(&request, &needed, &response);
+            }
             return Ok(response);
         }
         let Some(header) = response.header("www-authenticate").map(str::to_owned) else {
@@ -260,7 +262,10 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
 
 impl<C: HttpClient> Authenticated<C> {
     /// A write the registry refused for lack of rights marks the repository
-    /// read-only for this user, so the views can say so before the next try.
+    /// read-only for this user, so the views can say so before the next try. Only a
+    /// write sent with credentials or a token: a 403 to an anonymous write on a
+    /// registry that asks for no login is a rule about that write (a protected tag,
+    /// say), not a verdict on the user, and "sign in" would not help.
     fn note_refused_write(&self, request: &Request, needed: &ScopeSet, response: &Response) {
         let is_write = !matches!(request.method, Method::Get | Method::Head);
         let lacks_rights = response.status == 403
