@@ -30,6 +30,11 @@ pub use referrers::referrer_warning;
 pub use registry::{error, link_error, malformed, manifest_error};
 pub use undo::undo_failed;
 
+/// A count with its noun: "1 tag", "3 tags".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// How many names a sentence lists before it counts the rest.
 pub const NAMES_SHOWN: usize = 10;
 

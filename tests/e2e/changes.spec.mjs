@@ -10,14 +10,14 @@ const dialog = (page) => page.getByRole('dialog');
 
 async function openRepository(page, deployment, repo) {
   await page.goto(`${deployment.console}/?repo=${encodeURIComponent(repo)}`);
-  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText(/^\d+ tags?$/)).toBeVisible({ timeout: 20_000 });
 }
 
 /** Opens a repository through the app's own links, so the tab (and its activity list) stays. */
 async function navigateToRepository(page, repo) {
   await page.getByRole('link', { name: 'Tagdeck' }).click();
   await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: repo, exact: true }).click();
-  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText(/^\d+ tags?$/)).toBeVisible({ timeout: 20_000 });
 }
 
 async function addTag(page, deployment, repo, sourceTag, newTag) {

@@ -9,7 +9,7 @@ use crate::model::format::{human_size, short_timestamp};
 use crate::oci::cleanup::{CleanupPlan, Decision};
 use crate::ui::browser;
 use crate::wording;
-use crate::wording::{plans_csv, plans_json};
+use crate::wording::{plans_csv, plans_json, plural};
 
 /// The address key of the table filter: `remove`, `keep`, or absent for all.
 const SHOW_SETTING: &str = "show";
@@ -54,10 +54,6 @@ pub fn totals(plans: &[CleanupPlan]) -> (usize, usize, usize, u64) {
     let images = plans.iter().map(|p| p.delete_images.len()).sum();
     let bytes = plans.iter().map(|p| p.reclaimable_bytes).sum();
     (removed, kept, images, bytes)
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[component]

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::data::{Listing, Lookup, TagData};
 use crate::ui::error_view::ErrorPanel;
+use crate::wording;
 
 #[component]
 pub(super) fn Progress(
@@ -39,12 +40,17 @@ pub(super) fn Progress(
         let resolved = current();
         let rechecking = data.rechecking.with(HashSet::len);
         let shown = visible.with(Vec::len);
+        let tags = wording::plural(total, "tag", "tags");
         let listed = match data.listing.get() {
             Listing::Loading => format!("Loading tags… {total} so far"),
             Listing::Done { .. } if total == 0 => "This repository has no tags.".to_owned(),
-            Listing::Done { .. } if shown == total => format!("{total} tags"),
-            Listing::Done { .. } => format!("{shown} of {total} tags match"),
-            Listing::Failed(_) => format!("{total} tags loaded before the failure below"),
+            Listing::Done { .. } if shown == total => tags,
+            Listing::Done { .. } => format!("{shown} of {tags} match"),
+            // The list stopped part-way: what is shown is not all there is.
+            Listing::Failed(_) if total > 0 => {
+                format!("{tags} listed before the failure below; the repository may have more")
+            }
+            Listing::Failed(_) => "No tags could be listed: see the failure below.".to_owned(),
         };
         let listed = match failed.get() {
             0 => listed,
