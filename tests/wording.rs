@@ -1511,3 +1511,16 @@ fn the_wait_a_silent_change_names_is_the_write_timeout() {
         wording::STILL_WAITING
     );
 }
+
+#[test]
+fn a_registry_that_stopped_answering_is_not_blamed_on_cors_first() {
+    let advice = wording::error(&RegistryError::Network {
+        attempt: attempt(),
+        detail: "Failed to fetch".into(),
+    })
+    .advice;
+    let outage = advice.find("down or restarting").expect(&advice);
+    let cors = advice.find("CORS").expect(&advice);
+    assert!(outage < cors, "{advice}");
+    assert!(advice.contains("never worked from this page"), "{advice}");
+}

@@ -233,11 +233,15 @@ fn refusal_summary(refusal: &AuthRefusal) -> String {
 
 fn advice(error: &RegistryError) -> String {
     match error {
+        // The browser tells a page nothing more (an outage and a CORS refusal fail
+        // alike); in the middle of a session an outage is the likelier one, and the
+        // connection check (ui::connect) tells the two apart for a first contact.
         RegistryError::Network { .. } => {
-            "Check that the registry URL is right and the registry is running. \
-            If it is, the registry probably does not allow this page's origin (CORS): \
-            add Access-Control-Allow-* headers to its configuration, or serve this console \
-            from the registry's own origin behind a reverse proxy."
+            "The registry may be down or restarting, or the network was interrupted: try \
+            again in a moment. If this registry has never worked from this page, check its \
+            URL and that it allows this page's origin (CORS): add Access-Control-Allow-* \
+            headers to its configuration, or serve this console from the registry's own \
+            origin behind a reverse proxy."
                 .into()
         }
         RegistryError::Aborted { .. } => {
