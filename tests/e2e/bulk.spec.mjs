@@ -96,6 +96,7 @@ test('when a bulk change fails midway, the report says what was done and the res
   await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText('2 done, 1 failed, of 3');
+  await expect(entry.locator('.activity-status')).toHaveText('partly done');
   await entry.locator('.activity-items summary').click();
   await expect(entry.locator('.activity-items li', { hasText: '1.9.0: FAILED' })).toContainText('needs confirmation');
   expect(await tagDigest(registry, repo, '1.10.0-x')).toBe(truth['1.10.0'].digest);
@@ -108,6 +109,7 @@ test('when a bulk change fails midway, the report says what was done and the res
   await retagBehindTheBack(registry, repo, '1.9.0', '1.9.0-x');
   await retry.getByRole('button', { name: 'Retry failed' }).click();
   await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('1 done, 0 failed, of 1');
+  await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first().locator('.activity-status')).toHaveText('done');
   expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.9.0'].digest);
 });
 

@@ -35,6 +35,12 @@ pub(super) fn touched_by(action: &UndoAction, registry: &str) -> Vec<Touched> {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntryState {
     Done,
+    /// A batch of which `failed` items of `total` failed (the details say which);
+    /// what the others wrote can be undone.
+    PartlyDone {
+        failed: usize,
+        total: usize,
+    },
     Failed {
         message: String,
         outcome: String,
@@ -144,6 +150,26 @@ impl Changes {
 impl ActivityLog {
     pub fn record(&self, registry: &str, summary: String, result: Result<UndoAction, ChangeError>) {
         self.record_with_details(registry, summary, result, Vec::new());
+    }
+
+    /// A batch (bulk run, clean-up): one entry, one Undo for everything written,
+    /// a line per item, and a status that does not say "done" when items failed.
+    pub fn record_batch(
+        &self,
+        registry: &str,
+        summary: String,
+        undo: Vec<UndoAction>,
+        details: Vec<String>,
+        (failed, total): (usize, usize),
+    ) {
+        self.record_with_details(registry, summary, Ok(UndoAction::Batch(undo)), details);
+        if failed > 0 {
+            self.entries.update(|entries| {
+                if let Some(entry) = entries.first_mut() {
+                    entry.state = EntryState::PartlyDone { failed, total };
+                }
+            });
+        }
     }
 
     pub fn record_with_details(

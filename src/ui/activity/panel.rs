@@ -36,6 +36,7 @@ pub fn ActivityPanel() -> impl IntoView {
 fn state_key(state: &EntryState) -> &'static str {
     match state {
         EntryState::Done => "done",
+        EntryState::PartlyDone { .. } => "partly-done",
         EntryState::Failed { .. } => "failed",
         EntryState::Undoing => "undoing",
         EntryState::Retrying => "retrying",
@@ -51,6 +52,15 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
     let id = entry.id;
     let (status, detail, can_undo) = match &entry.state {
         EntryState::Done => ("done", None, entry.undo.is_some()),
+        EntryState::PartlyDone { failed, total } => (
+            if failed == total {
+                "failed"
+            } else {
+                "partly done"
+            },
+            None,
+            entry.undo.is_some(),
+        ),
         // A failure after a write keeps its Undo.
         EntryState::Failed { message, outcome } => (
             "failed",

@@ -159,7 +159,7 @@ pub fn BulkBar(
                 tags: failed_tags,
                 pattern: pattern.clone(),
             }));
-            changes.record_with_details(&registry, summary, Ok(UndoAction::Batch(undo)), details);
+            changes.record_batch(&registry, summary, undo, details, (failed, chosen.len()));
             ticket.close();
             kind
         }

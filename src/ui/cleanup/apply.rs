@@ -199,11 +199,16 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                 .collect();
             details.extend(warnings.iter().cloned());
             // One entry, one Undo for everything written (also by failed items).
-            changes.record_with_details(
+            let failed = all
+                .iter()
+                .filter(|(_, line)| line.kind == Kind::Failed)
+                .count();
+            changes.record_batch(
                 &registry,
                 summary.clone(),
-                Ok(UndoAction::Batch(undo)),
+                undo,
                 details,
+                (failed, all.len()),
             );
             ticket.close();
             Report {
