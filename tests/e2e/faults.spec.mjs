@@ -500,3 +500,25 @@ test('a list or an image the registry failed to give can be asked again with Try
     faults.proxy.clearRules();
   }
 });
+
+test('Cancel during a copy step that waits for the registry says when it takes effect; no tag is written', async ({ page, faults }) => {
+  await page.clock.install();
+  const registry = faults.registry.url;
+  const hung = faults.proxy.addRule({ method: 'POST', path: /\/v2\/demo\/copy-cancel\/blobs\/uploads\//, action: { hang: true } });
+  try {
+    await page.goto(`${faults.console}/?repo=demo/web&ref=1.0`);
+    await page.getByRole('button', { name: 'Copy to repository' }).click();
+    await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('demo/copy-cancel');
+    await dialog(page).getByRole('textbox', { name: 'Target tag' }).fill('1.0');
+    await dialog(page).getByRole('button', { name: 'Copy to repository' }).click();
+    await expect.poll(() => hung.hits).toBe(1);
+    await dialog(page).getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog(page).getByRole('button', { name: 'Stopping after this step…' })).toBeDisabled();
+    await page.clock.fastForward('02:01');
+    await expect(dialog(page).getByRole('alert')).toContainText('No tag was changed');
+    expect(hung.hits).toBe(1);
+    expect(await tagDigest(registry, 'demo/copy-cancel', '1.0')).toBeNull();
+  } finally {
+    faults.proxy.clearRules();
+  }
+});

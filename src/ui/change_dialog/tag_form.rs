@@ -212,8 +212,10 @@ pub(super) fn TagForm(
             </button>
             // Copy stops between two steps, before the tag is written: nothing half-done.
             <Show when=move || copy && write.pending().get()>
+                // A step waiting for the registry is not cut short: say that the
+                // cancel was heard and when it takes effect.
                 <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
-                    "Cancel"
+                    {move || if cancelled.get() { "Stopping after this step…" } else { "Cancel" }}
                 </button>
             </Show>
         </form>
