@@ -254,6 +254,14 @@ test('a paged tag list with its Link hidden is read whole; when it cannot be, de
   await expect(dialog(page)).toContainText('Deleting the image is not offered: the registry\'s tag list may be incomplete');
   await expect(dialog(page).getByText('Delete the image instead…')).toHaveCount(0);
   await page.screenshot({ path: screenshotPath('fault-incomplete-list'), fullPage: true });
+
+  // The registry serves its whole list again: Try again reads it, and the warning goes.
+  await page.keyboard.press('Escape');
+  faults.proxy.clearRules();
+  const incomplete = page.getByRole('alert').filter({ hasText: 'may be incomplete' });
+  await incomplete.getByRole('button', { name: 'Try again' }).click();
+  await expect(incomplete).toHaveCount(0);
+  await expect(page.getByText(`${tags.length} tags`, { exact: true })).toBeVisible();
 });
 
 test('a registry killed and restarted in the middle of a bulk run: the report matches the registry', async ({ page, faults }) => {

@@ -162,14 +162,18 @@ impl ActivityLog {
         details: Vec<String>,
         (failed, total): (usize, usize),
     ) {
-        self.record_with_details(registry, summary, Ok(UndoAction::Batch(undo)), details);
-        if failed > 0 {
-            self.entries.update(|entries| {
-                if let Some(entry) = entries.first_mut() {
-                    entry.state = EntryState::PartlyDone { failed, total };
-                }
-            });
-        }
+        let state = match failed {
+            0 => EntryState::Done,
+            _ => EntryState::PartlyDone { failed, total },
+        };
+        let undo = UndoAction::Batch(undo);
+        self.add(
+            registry,
+            summary,
+            state,
+            (!undo.is_noop()).then_some(undo),
+            details,
+        );
     }
 
     pub fn record_with_details(
@@ -193,6 +197,18 @@ impl ActivityLog {
                 )
             }
         };
+        self.add(registry, summary, state, undo, details);
+    }
+
+    /// A new entry, first in the list; the views showing what it touched refresh.
+    fn add(
+        &self,
+        registry: &str,
+        summary: String,
+        state: EntryState,
+        undo: Option<UndoAction>,
+        details: Vec<String>,
+    ) {
         let touched = undo
             .as_ref()
             .map(|u| touched_by(u, registry))

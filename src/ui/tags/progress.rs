@@ -77,9 +77,10 @@ pub(super) fn Progress(
         {move || match data.listing.get() {
             Listing::Failed(error) => Some(view! { <ErrorPanel error retry=list_again /> }.into_any()),
             Listing::Done { may_be_incomplete: true } => Some(view! {
-                <p class="error-panel incomplete-list" role="alert">
-                    "This tag list may be incomplete: a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link), and asking the registry for the tags after it failed. Tags may be missing here, so deleting an image is refused; removing single tags is safe. Reload to try again."
-                </p>
+                <div class="error-panel incomplete-list" role="alert">
+                    <p>"This tag list may be incomplete: a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link), and asking the registry for the tags after it failed. Tags may be missing here, so deleting an image is refused; removing single tags is safe."</p>
+                    <button type="button" on:click=move |_| list_again.run(())>"Try again"</button>
+                </div>
             }.into_any()),
             _ => None,
         }}
