@@ -723,7 +723,7 @@ fn every_broken_name_rule_reads_as_a_sentence_naming_the_input() {
 fn key_sentences_of_broken_names() {
     assert_eq!(
         wording::name_error(&Tag::parse(".hidden").unwrap_err()),
-        "tag \".hidden\" is invalid: it starts with '.'; a tag starts with a letter, digit or '_'"
+        "tag \".hidden\" is invalid: it starts with '.'; a tag starts with an ASCII letter, a digit or '_'"
     );
     assert_eq!(
         wording::name_error(&Repository::parse("team//app").unwrap_err()),
@@ -841,7 +841,7 @@ fn key_sentences_of_unreadable_answers() {
     assert_eq!(
         words(MalformedReason::ListedName(Tag::parse(".x").unwrap_err())),
         "not a valid tag or digest: tag \".x\" is invalid: it starts with '.'; \
-         a tag starts with a letter, digit or '_'"
+         a tag starts with an ASCII letter, a digit or '_'"
     );
     assert_eq!(
         words(MalformedReason::TooManyManifests { max: 1000 }),

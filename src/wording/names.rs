@@ -54,10 +54,10 @@ pub fn name_rule(rule: &NameRule) -> String {
             component_rule(rule)
         ),
         NameRule::BadFirstCharacter { ch } => {
-            format!("it starts with {ch:?}; a tag starts with a letter, digit or '_'")
+            format!("it starts with {ch:?}; a tag starts with an ASCII letter, a digit or '_'")
         }
         NameRule::BadCharacter { ch } => {
-            format!("it contains {ch:?}; only letters, digits, '_', '.' and '-' are allowed")
+            format!("it contains {ch:?}; only ASCII letters, digits, '_', '.' and '-' are allowed")
         }
         NameRule::NoAlgorithm => "it has no ':' between algorithm and value (sha256:...)".into(),
         // Only the start of the algorithm: the whole input is quoted before it.

@@ -104,7 +104,7 @@ test('when a bulk change fails midway, the report says what was done and the res
 
   // The failed item comes back selected; once the conflict is resolved, retry it.
   const retry = page.locator('.bulk-retry');
-  await expect(retry).toContainText('1 tags failed');
+  await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; it is selected.');
   await expect(bulk.getByRole('status')).toHaveText('1 selected');
   await retagBehindTheBack(registry, repo, '1.9.0', '1.9.0-x');
   await retry.getByRole('button', { name: 'Retry failed' }).click();
@@ -136,7 +136,7 @@ test('a bulk run whose code cannot be fetched writes nothing, says why per item,
 
   refuse = false;
   const retry = page.locator('.bulk-retry');
-  await expect(retry).toContainText('2 tags failed');
+  await expect(retry).toContainText('2 tags failed or did not run in the last bulk change; they are selected.');
   await retry.getByRole('button', { name: 'Retry failed' }).click();
   await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('2 done, 0 failed, of 2');
   expect(await tagDigest(registry, repo, '1.9.0-offline')).toBe(truth['1.9.0'].digest);

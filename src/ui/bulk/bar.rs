@@ -216,8 +216,9 @@ pub fn BulkBar(
                         view! {
                             <div class="bulk-retry" role="alert">
                                 {format!(
-                                    "{} tags failed or did not run in the last bulk change; they are selected. Nothing else is pending.",
-                                    p.tags.len(),
+                                    "{} failed or did not run in the last bulk change; {} selected. Nothing else is pending.",
+                                    wording::plural(p.tags.len(), "tag", "tags"),
+                                    if p.tags.len() == 1 { "it is" } else { "they are" },
                                 )}
                                 <button type="button" on:click=move |_| {
                                     retry.0.set(None);
