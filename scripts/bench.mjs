@@ -24,6 +24,9 @@
 //   (every lookup preflighted, as before the change lookups had first passes);
 // - after adding one tag through the console (row's Add tag, dialog), the time until
 //   the new tag's row shows its digest;
+// - a first visit over a slow link: the first digest of a repository's page, the
+//   first repository of the console's own address, and the bare download of the
+//   page's files;
 // - time to first row, filter latency and frame times while scrolling;
 // - bundle size of dist/ (raw and gzip): the main module every page loads, and each
 //   on-demand part with the shared chunks fetched with it.
@@ -119,6 +122,10 @@ const PAGE_TIMER = (allText) => {
   const marks = (window.__bench = {});
   const afterPaint = (key) => requestAnimationFrame(() => setTimeout(() => { marks[key] = performance.now(); }, 0));
   const check = () => {
+    if (marks.firstRepositoryInDom === undefined && document.querySelector('.repository-list li.repository a')) {
+      marks.firstRepositoryInDom = performance.now();
+      afterPaint('firstRepository');
+    }
     if (marks.firstDigestInDom === undefined && document.querySelector('[role="row"][data-tag] code.digest')) {
       marks.firstDigestInDom = performance.now();
       afterPaint('firstDigest');
@@ -307,7 +314,7 @@ try {
   let protocolSeen = '';
   let latency = null;
   const latencyResults = [];
-  const slowLink = { firstDigest: [], download: [], wasmBytes: 0, downloadBytes: 0 };
+  const slowLink = { firstDigest: [], catalog: [], download: [], wasmBytes: 0, catalogWasmBytes: 0, downloadBytes: 0 };
   let smallTags = [];
   try {
     console.log(`pushing ${DIGEST_TAGS} tags to ${REPO} on a second registry…`);
@@ -489,20 +496,24 @@ try {
 
     // A first visit over a slow link (Chromium's network throttling, on every request
     // of the tab): the deploy/ nginx on the same origin, which sends the gzipped files,
-    // in front of the registry without the latency proxy. Beside it, in the same
+    // in front of the registry without the latency proxy; a repository's page (its
+    // part's chunks come with the page, scripts/split/preload-parts.mjs) and the
+    // console's own address, the repositories (main module only). Beside them, in the same
     // throttled conditions, the bare download of what the page needs before it can
     // start: index.html, then its stylesheet, script and main module side by side.
     const slow = await startSameOrigin({ consoleDir: path.join(root, 'dist'), registryUpstream: small.url, server: 'nginx' });
     try {
       for (let round = 0; round < SLOW_LINK_ROUNDS; round++) {
-        for (const bare of [false, true]) {
+        for (const visit of ['tags', 'catalog', 'bare']) {
           const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
           try {
             const tab = await context.newPage();
             const cdp = await context.newCDPSession(tab);
             await cdp.send('Network.enable');
             await cdp.send('Network.emulateNetworkConditions', { offline: false, ...SLOW_LINK });
-            if (bare) {
+            const wasmBytes = () => tab.evaluate(() => performance.getEntriesByType('resource')
+              .filter((e) => e.name.endsWith('.wasm')).reduce((sum, e) => sum + e.encodedBodySize, 0));
+            if (visit === 'bare') {
               await tab.goto(`${slow.url}/config.json`);
               const { ms, bytes } = await tab.evaluate(async () => {
                 const start = performance.now();
@@ -514,19 +525,25 @@ try {
               });
               slowLink.download.push(Math.round(ms));
               slowLink.downloadBytes = bytes;
+            } else if (visit === 'catalog') {
+              await tab.addInitScript(PAGE_TIMER, '');
+              await tab.goto(`${slow.url}/`);
+              await tab.waitForFunction(() => window.__bench?.firstRepository !== undefined, null, { timeout: 60_000, polling: 50 });
+              slowLink.catalog.push(Math.round(await tab.evaluate(() => window.__bench.firstRepository)));
+              slowLink.catalogWasmBytes = await wasmBytes();
             } else {
               await tab.addInitScript(PAGE_TIMER, `${DIGEST_TAGS} tags`);
               await tab.goto(`${slow.url}/?repo=${REPO}`);
               const times = await pageTimes(tab);
               slowLink.firstDigest.push(times.firstDigest);
-              slowLink.wasmBytes = await tab.evaluate(() => performance.getEntriesByType('resource')
-                .filter((e) => e.name.endsWith('.wasm')).reduce((sum, e) => sum + e.encodedBodySize, 0));
+              slowLink.wasmBytes = await wasmBytes();
             }
           } finally {
             await context.close();
           }
         }
         console.log(`first visit over ${SLOW_LINK_LABEL}: first digest ${slowLink.firstDigest.at(-1)} ms, ` +
+          `first repository listed ${slowLink.catalog.at(-1)} ms, ` +
           `the page's files alone ${slowLink.download.at(-1)} ms`);
       }
     } finally {
@@ -609,6 +626,9 @@ try {
     record(`${prefix}: first digest (Tagdeck)`, median(slowLink.firstDigest), 'ms',
       `median of ${slowLink.firstDigest.length} (${slowLink.firstDigest.join(', ')}); navigation start to the first digest painted, fresh context each, ` +
       `throttled by Chromium on every request; deploy/ nginx on the same origin (gzipped files); ${Math.round(slowLink.wasmBytes / 1024)} KiB of wasm transferred`);
+    record(`first visit over ${SLOW_LINK_LABEL}: first repository listed (Tagdeck)`, median(slowLink.catalog), 'ms',
+      `median of ${slowLink.catalog.length} (${slowLink.catalog.join(', ')}); the console's own address (the repositories), navigation start to the first ` +
+      `repository painted, in the same conditions; ${Math.round(slowLink.catalogWasmBytes / 1024)} KiB of wasm transferred`);
     record(`${prefix}: the page's files alone`, median(slowLink.download), 'ms',
       `median of ${slowLink.download.length} (${slowLink.download.join(', ')}); index.html, then its stylesheet, script and main module side by side, by a bare fetch in the same conditions ` +
       `(${Math.round(slowLink.downloadBytes / 1024)} KiB transferred): what any page costs before it runs; every 100 KiB of gzipped wasm is about 80 ms of it on this link`);

@@ -6,7 +6,9 @@
 #      pointed at the main script's hashed name.
 #   2. Refuses a build that bypassed the split, or whose main script imports a loader
 #      that is not there: either would fail only in the browser.
-#   3. Leaves gzipped copies beside the files: deploy/'s nginx (gzip_static) and Caddy
+#   3. Adds to index.html the preload of a view's part when the page opens at it
+#      (scripts/split/preload-parts.mjs).
+#   4. Leaves gzipped copies beside the files: deploy/'s nginx (gzip_static) and Caddy
 #      (precompressed) send them as they are, instead of compressing the wasm at
 #      every request (about 120 ms of CPU at gzip level 6 for the unsplit 1.6 MB).
 set -euo pipefail
@@ -38,6 +40,9 @@ for loader in $(grep -o '__wasm_split-[0-9a-f]*\.js' "$stage/$main_js" | sort -u
     fi
   done
 done
+
+# A page opened at a view in a part fetches the part's chunks with the page.
+node "$TRUNK_SOURCE_DIR/scripts/split/preload-parts.mjs" "$stage"
 
 find "$stage" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) \
   -exec gzip -9 -k -f -n {} +

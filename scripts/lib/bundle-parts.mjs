@@ -7,19 +7,15 @@ import { gzipSync } from 'node:zlib';
 
 const sizes = (bytes) => ({ raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
 
-export async function bundleParts(dist) {
-  const files = await readdir(dist);
-  const mainFile = files.find((f) => f.endsWith('_bg.wasm'));
-  if (!mainFile) throw new Error(`no *_bg.wasm in ${dist}`);
-  const main = { file: mainFile, ...sizes(await readFile(path.join(dist, mainFile))) };
-  const loaderFile = files.find((f) => /^__wasm_split-[0-9a-f]+\.js$/.test(f));
-  if (!loaderFile) return { main, parts: [], all: { raw: main.raw, gzip: main.gzip }, chunkCount: 0 };
-  const loader = await readFile(path.join(dist, loaderFile), 'utf8');
-  const fileSizes = new Map();
-  const sizeOf = async (file) => {
-    if (!fileSizes.has(file)) fileSizes.set(file, sizes(await readFile(path.join(dist, file))));
-    return fileSizes.get(file);
-  };
+/** The loader's file name in `files` (a dist's listing), or undefined. */
+export const loaderFileIn = (files) => files.find((f) => /^__wasm_split-[0-9a-f]+\.js$/.test(f));
+
+/**
+ * Each part the loader can fetch, with every file it fetches for it: the part's own
+ * chunk first, then the chunks of code it shares with other parts. Throws on a loader
+ * in which no part is recognised (its format changed), rather than reporting none.
+ */
+export function loaderParts(loader, loaderName = 'the loader') {
   // const __chunk_7 = makeLoad(() => { const src = fetchChunk(new URL("./chunk_7-H.wasm", ...
   // (fetchChunk: the timeout scripts/split/wasm-bindgen adds; plain fetch before it)
   const chunkFiles = new Map();
@@ -30,19 +26,40 @@ export async function bundleParts(dist) {
   const parts = [];
   for (const m of loader.matchAll(/export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch(?:Chunk)?\(new URL\("\.\/([^"]+)"[\s\S]*?\n, \[([^\]]*)\]\)\);/g)) {
     const [, name, ownFile, depList] = m;
-    const deps = depList.split(',').map((d) => d.trim()).filter(Boolean).map((d) => chunkFiles.get(d));
-    const own = await sizeOf(ownFile);
-    let gzip = own.gzip;
-    let raw = own.raw;
-    for (const dep of deps) {
-      const s = await sizeOf(dep);
+    const deps = depList.split(',').map((d) => d.trim()).filter(Boolean).map((d) => {
+      if (!chunkFiles.has(d)) throw new Error(`${loaderName}: part ${name} needs ${d}, which it never defines`);
+      return chunkFiles.get(d);
+    });
+    parts.push({ name, files: [ownFile, ...deps] });
+  }
+  if (parts.length === 0) throw new Error(`${loaderName}: no parts recognised (did the loader's format change?)`);
+  return parts;
+}
+
+export async function bundleParts(dist) {
+  const files = await readdir(dist);
+  const mainFile = files.find((f) => f.endsWith('_bg.wasm'));
+  if (!mainFile) throw new Error(`no *_bg.wasm in ${dist}`);
+  const main = { file: mainFile, ...sizes(await readFile(path.join(dist, mainFile))) };
+  const loaderFile = loaderFileIn(files);
+  if (!loaderFile) return { main, parts: [], all: { raw: main.raw, gzip: main.gzip }, chunkCount: 0 };
+  const loader = await readFile(path.join(dist, loaderFile), 'utf8');
+  const fileSizes = new Map();
+  const sizeOf = async (file) => {
+    if (!fileSizes.has(file)) fileSizes.set(file, sizes(await readFile(path.join(dist, file))));
+    return fileSizes.get(file);
+  };
+  const parts = [];
+  for (const { name, files: partFiles } of loaderParts(loader, loaderFile)) {
+    let gzip = 0;
+    let raw = 0;
+    for (const file of partFiles) {
+      const s = await sizeOf(file);
       gzip += s.gzip;
       raw += s.raw;
     }
-    parts.push({ name, files: 1 + deps.length, raw, gzip });
+    parts.push({ name, files: partFiles.length, raw, gzip });
   }
-  // A loader this file cannot read must not report a bundle without parts.
-  if (parts.length === 0) throw new Error(`${loaderFile}: no parts recognised (did the loader's format change?)`);
   const all = { raw: main.raw, gzip: main.gzip };
   for (const s of fileSizes.values()) {
     all.raw += s.raw;

@@ -28,11 +28,10 @@ use activity::{ActivityPanel, Changes};
 use catalog::CatalogView;
 use change_dialog::{Dialog, DialogHost};
 use connect::{default_registry, ConnectForm, ConnectionGate, SAME_ORIGIN};
-use on_demand::{LazyCleanupView, LazyFindDigestView, LazyImageView};
+use on_demand::{LazyCleanupView, LazyFindDigestView, LazyImageView, LazyTagsView};
 use reconnect::Reconnect;
 use router::{Link, Router};
 use sign_in::{AccountBadge, SignIn, SignInDialog};
-use tags::TagsView;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -125,7 +124,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                     match router.route().view {
                         View::Catalog => view! { <CatalogView registry=address /> }.into_any(),
                         View::Repository { name } => {
-                            view! { <TagsView registry=address repository=name /> }.into_any()
+                            view! { <LazyTagsView registry=address repository=name /> }.into_any()
                         }
                         View::Image { repository, reference } => {
                             view! { <LazyImageView registry=address repository reference /> }.into_any()

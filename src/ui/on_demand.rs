@@ -3,10 +3,12 @@
 //! Each function below is a split point: the release build cuts the code only it
 //! reaches into its own wasm chunk (`scripts/split/wasm-bindgen` runs
 //! `wasm-split-cli` between cargo and wasm-bindgen). Every page loads the main
-//! module: the header, connection and sign-in, the catalog, the tag table and the
-//! activity list. A part's chunks are fetched once, when it is first used. Split
-//! points sharing a part name share one chunk: `changes` holds the change forms,
-//! bulk runs and the activity list's steps, which share most of their code.
+//! module: the header, connection and sign-in, the catalog and the activity list. A
+//! part's chunks are fetched once, when it is first used; a page opened at a view in
+//! a part (a link to a repository's tags, say) fetches them beside the main module
+//! (`scripts/split/preload-parts.mjs`, which names the parts below). Split points
+//! sharing a part name share one chunk: `changes` holds the change forms, bulk runs
+//! and the activity list's steps, which share most of their code.
 //!
 //! A part that cannot be fetched never leaves a dead page or a half-done change: a
 //! view shows a message with Try again; a step (bulk run, Undo, Retry, Check again)
@@ -30,6 +32,7 @@ use super::change_dialog::{ChangeForm, ChangeRequest};
 use super::cleanup::CleanupView;
 use super::find_digest::FindDigestView;
 use super::image::ImageView;
+use super::tags::TagsView;
 
 /// The chunk of a part could not be fetched or instantiated.
 pub struct PartMissing;
@@ -56,6 +59,11 @@ fn find_digest(registry: String, digest: String) -> Part {
 #[wasm_split(image, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn image(registry: String, repository: String, reference: String) -> Part {
     Ok(view! { <ImageView registry repository reference /> }.into_any())
+}
+
+#[wasm_split(tags, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn tags(registry: String, repository: String) -> Part {
+    Ok(view! { <TagsView registry repository /> }.into_any())
 }
 
 #[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
@@ -93,6 +101,16 @@ pub fn LazyChangeForm(registry: String, request: ChangeRequest) -> impl IntoView
     view! {
         <OnDemand what="the change form" load=move || {
             change_form(registry.clone(), request.clone())
+        } />
+    }
+}
+
+/// The tags of one repository: the table, its selection and the bulk bar.
+#[component]
+pub fn LazyTagsView(registry: String, repository: String) -> impl IntoView {
+    view! {
+        <OnDemand what="the tag list" load=move || {
+            tags(registry.clone(), repository.clone())
         } />
     }
 }

@@ -1,6 +1,9 @@
 // Browsing: tags with digests, image details, deep links, and what happens when the
 // registry refuses the page. Every expected value comes from the fixture report.
-import { test, expect, screenshotPath } from './harness.mjs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test, expect, screenshotPath, distDir } from './harness.mjs';
+import { loaderFileIn, loaderParts } from '../../scripts/lib/bundle-parts.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { tagDigest } from './registry-truth.mjs';
 
@@ -83,15 +86,37 @@ test('image detail shows config, layers and pull commands', async ({ page, deplo
   await page.screenshot({ path: screenshotPath('image-demo-web'), fullPage: true });
 });
 
-test('views beyond the tag list are fetched when first opened, and a failed fetch can be retried', async ({ page, deployment }) => {
+test('a page opened at a view fetches the code of that view with the page, each file once', async ({ page, deployment }) => {
+  // The parts as the build's loader names them, each with every file it fetches.
+  const loaderFile = loaderFileIn(await readdir(distDir));
+  const parts = Object.fromEntries(loaderParts(await readFile(path.join(distDir, loaderFile), 'utf8'))
+    .map(({ name, files }) => [name, files]));
+  const digest = deployment.report.repositories['demo/web']['1.0'].digest;
+  const pages = [
+    { address: '/', part: null, shown: page.getByRole('link', { name: 'demo/web' }) },
+    { address: '/?repo=demo/web', part: 'tags', shown: page.locator('[role="row"][data-tag="1.0"] code.digest') },
+    { address: '/?repo=demo/web&ref=1.0', part: 'image', shown: page.locator('.full-digest') },
+    { address: `/?view=find&digest=${digest}`, part: 'find_digest', shown: page.locator('#find-heading') },
+    { address: '/?cleanup=demo/web', part: 'cleanup', shown: page.locator('#cleanup-heading') },
+  ];
+  for (const { address, part, shown } of pages) {
+    await page.goto(`${deployment.console}${address}`);
+    await expect(shown).toBeVisible();
+    const chunks = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => /\/(?:split|chunk)_\w+-[0-9a-f]+\.wasm$/.test(e.name))
+      .map((e) => ({ file: e.name.split('/').pop(), by: e.initiatorType })));
+    // Preloaded by the page's inline script (initiator "link"), and the loader's own
+    // fetch took that answer: a second download would show as initiator "fetch".
+    expect(chunks.map((c) => c.file).sort(), address).toEqual([...(parts[part] ?? [])].sort());
+    expect(chunks.filter((c) => c.by !== 'link'), address).toEqual([]);
+  }
+});
+
+test('a view whose code cannot be fetched says so, and Try again fetches it', async ({ page, deployment }) => {
   const chunks = [];
   page.on('request', (request) => {
     if (request.url().endsWith('.wasm') && !request.url().includes('_bg.wasm')) chunks.push(request.url());
   });
-  await page.goto(`${deployment.console}/?repo=demo/web`);
-  await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toBeVisible();
-  expect(chunks, 'the tag list needs no chunk').toEqual([]);
-
   // The image view's own chunk cannot be fetched: the view says so, and Try again
   // fetches it once the connection is back.
   let refuse = true;
