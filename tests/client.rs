@@ -4,6 +4,7 @@
 mod support;
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
@@ -70,6 +71,44 @@ fn a_next_link_to_another_host_is_refused() {
     let detail = wording::error(&error).detail;
     assert!(detail.contains("another server"), "{detail}");
     assert_eq!(http.sent.borrow().len(), 1);
+}
+
+#[test]
+fn a_tag_list_takes_its_first_page_from_the_one_asked_for_before() {
+    // 'static: the early request outlives any borrow, as in the browser.
+    let http: &'static ScriptedHttp = Box::leak(Box::new(ScriptedHttp::new(|request| {
+        Ok(if request.url.ends_with("/tags/list?n=1000") {
+            response(
+                200,
+                &[("link", "<?last=x>; rel=next")],
+                br#"{"name":"a/b","tags":["x"]}"#,
+            )
+        } else {
+            response(200, &[], br#"{"name":"a/b","tags":["y"]}"#)
+        })
+    })));
+    let sent = || -> Vec<String> { http.sent.borrow().iter().map(|r| r.url.clone()).collect() };
+    let registry = Rc::new(Registry::new(BASE, http));
+    let first = registry.clone().first_tag_page(&repo("a/b"));
+    assert!(sent().is_empty(), "nothing goes out before the page is run");
+    block_on(first.run());
+    assert_eq!(sent(), ["http://reg:5000/v2/a/b/tags/list?n=1000"]);
+
+    let listing = block_on(registry.tags_from(&repo("a/b"), Some(first.clone()), |_| {})).unwrap();
+    assert_eq!(listing.tags, ["x", "y"]);
+    // The first page was not asked for again; the list went on from it.
+    assert_eq!(
+        sent(),
+        [
+            "http://reg:5000/v2/a/b/tags/list?n=1000",
+            "http://reg:5000/v2/a/b/tags/list?last=x"
+        ]
+    );
+
+    // Another repository's list never takes it.
+    http.sent.borrow_mut().clear();
+    block_on(registry.tags_from(&repo("c/d"), Some(first), |_| {})).unwrap();
+    assert_eq!(sent()[0], "http://reg:5000/v2/c/d/tags/list?n=1000");
 }
 
 #[test]

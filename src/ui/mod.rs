@@ -109,7 +109,7 @@ pub fn App() -> impl IntoView {
 fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
     Dialog::provide();
-    tags::KnownTags::provide();
+    let known_tags = tags::KnownTags::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();
     let sign_in_address = address.clone();
@@ -121,7 +121,9 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                     let address = address.clone();
                     // Views stay across changes made in this tab and refresh what
                     // they show themselves (see `Changes::touched`).
-                    match router.route().view {
+                    let view = router.route().view;
+                    known_tags.ask_first_page(&address, &view);
+                    match view {
                         View::Catalog => view! { <CatalogView registry=address /> }.into_any(),
                         View::Repository { name } => {
                             view! { <LazyTagsView registry=address repository=name /> }.into_any()

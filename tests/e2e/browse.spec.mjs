@@ -112,6 +112,23 @@ test('a page opened at a view fetches the code of that view with the page, each 
   }
 });
 
+test("a repository's tags are asked for while the code of the tag view is still on its way, once", async ({ page, deployment }) => {
+  const lists = [];
+  page.on('request', (request) => {
+    if (request.url().includes('/v2/demo/web/tags/list')) lists.push(request.url());
+  });
+  // The tag view's own chunk is held back until the tag list has been asked for:
+  // a console that asked only once the chunk arrived would never get it.
+  await page.route(/\/split_tags-[0-9a-f]+\.wasm$/, async (route) => {
+    await expect.poll(() => lists.length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await route.continue();
+  });
+  await page.goto(`${deployment.console}/?repo=demo/web`);
+  const truth = deployment.report.repositories['demo/web']['1.0'];
+  await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toHaveAttribute('title', truth.digest);
+  expect(lists.filter((url) => url.endsWith('/tags/list?n=1000'))).toHaveLength(1);
+});
+
 test('a view whose code cannot be fetched says so, and Try again fetches it', async ({ page, deployment }) => {
   const chunks = [];
   page.on('request', (request) => {

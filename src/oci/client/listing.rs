@@ -1,11 +1,14 @@
 //! The catalog and tag lists, followed page by page, and told apart when a page
 //! may hide the pages after it.
 
+use std::rc::Rc;
+
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Deserialize;
 
 use crate::oci::client::Registry;
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
-use crate::oci::http::{HttpClient, Method, Request};
+use crate::oci::http::{HttpClient, Method, Request, Response};
 use crate::oci::names::Repository;
 use crate::oci::pagination::next_page_url;
 
@@ -34,6 +37,36 @@ pub struct TagListing {
     pub may_be_incomplete: bool,
 }
 
+/// The first page of a tag list, asked for before the code that reads the list has
+/// arrived (the tag view is fetched on demand: without this its first request would
+/// wait for its code). Made by [`Registry::first_tag_page`], read by
+/// [`Registry::tags_from`]; its request runs as soon as something polls
+/// [`FirstTagPage::run`], whether or not the list is ever read.
+#[derive(Clone)]
+pub struct FirstTagPage {
+    url: String,
+    answer: Shared<LocalBoxFuture<'static, Result<Response, RegistryError>>>,
+}
+
+impl FirstTagPage {
+    /// Sends the request and keeps the answer for [`Registry::tags_from`].
+    pub fn run(&self) -> impl std::future::Future<Output = ()> {
+        self.answer.clone().map(|_| ())
+    }
+}
+
+impl<C: HttpClient + 'static> Registry<C> {
+    /// Asks for the first page of `repository`'s tags, for [`Registry::tags_from`].
+    pub fn first_tag_page(self: Rc<Self>, repository: &Repository) -> FirstTagPage {
+        let url = format!("{}/v2/{repository}/tags/list?n={TAG_PAGE_SIZE}", self.base);
+        let request = Request::new(Method::Get, &url);
+        let answer = async move { self.execute(request).await }
+            .boxed_local()
+            .shared();
+        FirstTagPage { url, answer }
+    }
+}
+
 impl<C: HttpClient> Registry<C> {
     /// Every repository name, following pagination to the end.
     pub async fn catalog(&self) -> Result<Vec<String>, RegistryError> {
@@ -54,7 +87,8 @@ impl<C: HttpClient> Registry<C> {
     /// not read (for searches that must say so rather than fail).
     pub async fn catalog_listing(&self) -> Result<TagListing, RegistryError> {
         let first = format!("{}/v2/_catalog", self.base);
-        self.list_names(first, CATALOG_PAGE_SIZE, |_| {}).await
+        self.list_names(first, CATALOG_PAGE_SIZE, None, |_| {})
+            .await
     }
 
     /// Every tag of `repository`; `on_page` sees each page as it arrives, so a view
@@ -64,8 +98,23 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
-        let first = format!("{}/v2/{repository}/tags/list", self.base);
-        self.list_names(first, TAG_PAGE_SIZE, on_page).await
+        self.tags_from(repository, None, on_page).await
+    }
+
+    /// [`Registry::tags`], with the first page's answer taken from `first` when it
+    /// was asked for at the very address this list starts at (this registry, this
+    /// repository); otherwise asked for as usual.
+    pub async fn tags_from(
+        &self,
+        repository: &Repository,
+        first: Option<FirstTagPage>,
+        on_page: impl FnMut(&[String]),
+    ) -> Result<TagListing, RegistryError> {
+        let base_url = format!("{}/v2/{repository}/tags/list", self.base);
+        let first_url = format!("{base_url}?n={TAG_PAGE_SIZE}");
+        let first = first.filter(|page| page.url == first_url);
+        self.list_names(base_url, TAG_PAGE_SIZE, first, on_page)
+            .await
     }
 
     /// Reads a paged list of names (`tags` or `repositories`) to its end. Pages are
@@ -78,6 +127,7 @@ impl<C: HttpClient> Registry<C> {
         &self,
         base_url: String,
         page_size: usize,
+        mut first: Option<FirstTagPage>,
         mut on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
         let mut url = format!("{base_url}?n={page_size}");
@@ -105,7 +155,11 @@ impl<C: HttpClient> Registry<C> {
                 listing.may_be_incomplete = true;
                 return Ok(listing);
             }
-            let response = match self.execute(Request::new(Method::Get, &url)).await {
+            let answer = match first.take() {
+                Some(page) => page.answer.await,
+                None => self.execute(Request::new(Method::Get, &url)).await,
+            };
+            let response = match answer {
                 // The first page decides; a failed look past the end leaves doubt.
                 Err(_) if asked_after_last => {
                     listing.may_be_incomplete = true;

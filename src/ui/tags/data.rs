@@ -2,13 +2,18 @@
 //! in by the listing and the resolver, and kept across visits by [`KnownTags`].
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::model::route::View;
 use crate::model::tag_table::SharedDigests;
+use crate::net;
+use crate::oci::client::FirstTagPage;
 use crate::oci::error::RegistryError;
 use crate::oci::image_summary::ImageSummary;
-use crate::oci::names::Digest;
+use crate::oci::names::{Digest, Repository};
 use crate::ui::bulk::BulkRetry;
 use crate::wording;
 
@@ -98,28 +103,70 @@ impl TagData {
 /// being re-checked, while they are read again. Summaries are keyed by digest, which
 /// names immutable content, so they stay valid and are not read again.
 #[derive(Clone, Copy)]
-pub struct KnownTags(StoredValue<(Owner, HashMap<String, TagData>)>);
+pub struct KnownTags(StoredValue<Known, LocalStorage>);
+
+struct Known {
+    /// The registry views', so the signals outlive each tag view.
+    owner: Owner,
+    repositories: HashMap<String, TagData>,
+    /// Asked for by [`KnownTags::ask_first_page`], for the tag view to take.
+    first_page: Option<FirstTagPage>,
+}
 
 impl KnownTags {
-    pub fn provide() {
-        // The signals belong to the registry views, so they outlive each tag view.
+    pub fn provide() -> KnownTags {
         let owner = Owner::current().expect("KnownTags is provided inside a view");
-        provide_context(KnownTags(StoredValue::new((owner, HashMap::new()))));
+        let known_tags = KnownTags(StoredValue::new_local(Known {
+            owner,
+            repositories: HashMap::new(),
+            first_page: None,
+        }));
+        provide_context(known_tags);
+        known_tags
     }
 
     /// The repository's data, and whether this tab had opened it before.
     pub(super) fn data_for(&self, repository: &str) -> (TagData, bool) {
         if let Some(data) = self
             .0
-            .with_value(|(_, known)| known.get(repository).copied())
+            .with_value(|known| known.repositories.get(repository).copied())
         {
             return (data, true);
         }
-        let owner = self.0.with_value(|(owner, _)| owner.clone());
+        let owner = self.0.with_value(|known| known.owner.clone());
         let data = owner.with(TagData::new);
-        self.0.update_value(|(_, known)| {
-            known.insert(repository.to_owned(), data);
+        self.0.update_value(|known| {
+            known.repositories.insert(repository.to_owned(), data);
         });
         (data, false)
+    }
+
+    /// Called as the registry views open `view`: when it is a repository this tab
+    /// has not listed, asks for its first page of tags right away, while the tag
+    /// view's code may still be on its way (`ui::on_demand`); the view takes it
+    /// with [`KnownTags::take_first_page`]. Whatever was asked for an earlier view
+    /// is dropped, so a page is never taken long after it was read.
+    pub fn ask_first_page(&self, registry: &str, view: &View) {
+        let page = match view {
+            View::Repository { name } => Repository::parse(name).ok().filter(|repository| {
+                self.0
+                    .with_value(|known| !known.repositories.contains_key(repository.as_str()))
+            }),
+            _ => None,
+        }
+        .map(|repository| {
+            let api = Rc::new(net::registry(registry, net::FetchClient::new()));
+            let page = api.first_tag_page(&repository);
+            spawn_local(page.run());
+            page
+        });
+        self.0.update_value(|known| known.first_page = page);
+    }
+
+    /// The first page [`KnownTags::ask_first_page`] asked for, once.
+    pub(super) fn take_first_page(&self) -> Option<FirstTagPage> {
+        self.0
+            .try_update_value(|known| known.first_page.take())
+            .flatten()
     }
 }

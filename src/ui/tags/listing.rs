@@ -10,7 +10,7 @@ use super::data::{Listing, Lookup, TagData};
 use super::resolver::WorkerPool;
 use crate::model::sort;
 use crate::model::version_order::natural_cmp;
-use crate::oci::client::TagListing;
+use crate::oci::client::{FirstTagPage, TagListing};
 use crate::oci::error::RegistryError;
 use crate::oci::names::Digest;
 
@@ -21,10 +21,13 @@ const FIRST_SCREEN_ROWS: usize = 24;
 /// Lists every tag and resolves digests and summaries with a bounded pool of
 /// workers, which start on the first page: on a paginated registry rows fill in while
 /// later pages load, and tags listed before a failure still get their digests.
-pub(super) async fn load_tags(pool: WorkerPool, data: TagData) {
+/// `first_page`: asked for before this view's code arrived ([`KnownTags::ask_first_page`]).
+///
+/// [`KnownTags::ask_first_page`]: super::KnownTags::ask_first_page
+pub(super) async fn load_tags(pool: WorkerPool, data: TagData, first_page: Option<FirstTagPage>) {
     let listed = pool
         .registry
-        .tags(&pool.repository, |page| {
+        .tags_from(&pool.repository, first_page, |page| {
             // Workers first: their HEADs leave before the table sorts and renders the
             // page. Only what the first screen can show is put in order (a registry
             // may list tags in any order; a full sort of 1,000 names here delays the

@@ -70,7 +70,9 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 .into_any()
         }
     };
-    let (data, seen_before) = expect_context::<KnownTags>().data_for(repository.as_str());
+    let known_tags = expect_context::<KnownTags>();
+    let (data, seen_before) = known_tags.data_for(repository.as_str());
+    let first_page = known_tags.take_first_page();
     let client = browser::client_for_this_view();
     let queue = ResolveQueue::default();
     let registry_for_bulk = registry.clone();
@@ -108,7 +110,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     if seen_before {
         spawn_local(recheck_tags(pool.clone(), data));
     } else {
-        spawn_local(load_tags(pool.clone(), data));
+        spawn_local(load_tags(pool.clone(), data, first_page));
     }
     // A change made in this tab: the view stays, re-lists the tags and re-resolves
     // only the tags the change touched; every other row keeps its digest.
