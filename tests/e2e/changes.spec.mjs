@@ -228,6 +228,8 @@ test('undo still works after the page is reloaded', async ({ page, mutable }) =>
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`Removed ${repo}:edge`);
   await expect(dialog(page).getByRole('status')).toContainText('stays in the registry, pullable by digest');
+  // The tag is gone: deleting the image "instead" is no longer offered.
+  await expect(dialog(page).getByText('Delete the image instead…')).toBeHidden();
   expect(await tagDigest(registry, repo, 'edge')).toBeNull();
   expect(await tagDigest(registry, repo, digest)).toBe(digest);
   // The tag is gone from the registry; its bytes for Undo live in this tab only.

@@ -83,6 +83,8 @@ test('a tag PUT that never arrived: read again, nothing changed, no Undo', async
   faults.proxy.addRule({ ...manifestPut('f-lost'), action: { drop: true } });
   await startAddTag(page, faults, 'demo/web', '1.0', 'f-lost');
   const alert = dialog(page).getByRole('alert');
+  // A headline first: the details start with the request they are about.
+  await expect(alert.locator('.error-headline')).toHaveText('The registry could not be reached');
   await expect(alert).toContainText('demo/web:f-lost does not exist');
   await expect(alert).toContainText('The registry was read again: nothing was changed.');
   expect(await tagDigest(registry, 'demo/web', 'f-lost')).toBeNull();
@@ -102,6 +104,7 @@ test('when the registry cannot be read again, the state is unknown and Undo is k
   faults.proxy.addRule({ method: 'GET', path: /\/manifests\/f-unknown$/, action: { drop: true } });
   await startAddTag(page, faults, 'demo/web', '1.0', 'f-unknown');
   const alert = dialog(page).getByRole('alert');
+  await expect(alert.locator('.error-headline')).toHaveText('Not known whether the change was applied');
   await expect(alert).toContainText('It is not known whether the change was applied');
   await expect(alert).toContainText('Undo is kept');
   expect(await tagDigest(registry, 'demo/web', 'f-unknown')).toBe(digest);

@@ -16,9 +16,16 @@ use crate::wording;
 pub(super) enum Phase {
     Editing,
     Working(String),
-    ConfirmMove { current: Digest, new: Digest },
+    ConfirmMove {
+        current: Digest,
+        new: Digest,
+    },
     Done(String),
-    Failed { message: String, outcome: String },
+    Failed {
+        headline: String,
+        message: String,
+        outcome: String,
+    },
 }
 
 pub(super) fn short(digest: &Digest) -> String {
@@ -29,6 +36,7 @@ pub(super) fn failed(error: &ChangeError) -> Phase {
     let message = wording::change_error(error);
     Phase::Failed {
         message: message.detail_and_advice(),
+        headline: message.headline,
         outcome: message.outcome,
     }
 }
@@ -64,9 +72,15 @@ pub(super) fn PhaseView(#[prop(into)] phase: Signal<Phase>) -> impl IntoView {
         Phase::Done(message) => {
             Some(view! { <p class="success" role="status">{message}</p> }.into_any())
         }
-        Phase::Failed { message, outcome } => Some(
+        Phase::Failed {
+            headline,
+            message,
+            outcome,
+        } => Some(
+            // The headline first: the message starts with the request it is about.
             view! {
                 <div class="error-panel" role="alert">
+                    <strong class="error-headline">{headline}</strong>
                     <p>{message}</p>
                     <p><strong>{outcome}</strong></p>
                 </div>

@@ -158,10 +158,16 @@ pub(super) fn RemoveForm(
             }
         })
     });
+    // What the last Remove was: once the tag alone is removed, deleting the image
+    // "instead" is no choice any more.
+    let removing_image = RwSignal::new(None::<bool>);
+    let tag_removed =
+        move || matches!(phase.get(), Phase::Done(_)) && removing_image.get() == Some(false);
     let remove = move |whole_image: bool| {
         let Some(PlanState::Known(RemovalPlan::Ready(choices))) = checked.get_untracked() else {
             return;
         };
+        removing_image.set(Some(whole_image));
         removal.dispatch_local((whole_image, choices));
     };
     let seen = digest.clone();
@@ -210,7 +216,7 @@ pub(super) fn RemoveForm(
                         let all_listed = tags.join(", ");
                         let label = if count == 1 { "Delete image".to_owned() } else { format!("Delete image and {count} tags") };
                         Some(view! {
-                            <details class="delete-image">
+                            <details class="delete-image" hidden=tag_removed>
                                 <summary>"Delete the image instead…"</summary>
                                 <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
                                 <ReferrersAlongChoice along verb="remove" />
