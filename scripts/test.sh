@@ -18,6 +18,7 @@ step "format and lint"
 cargo fmt --check
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --features split -- -D warnings
 
 step "native unit tests"
 cargo test 2>&1 | tee .tagdeck/native-tests.log

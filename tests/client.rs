@@ -112,6 +112,28 @@ fn a_tag_list_takes_its_first_page_from_the_one_asked_for_before() {
 }
 
 #[test]
+fn an_early_first_page_that_failed_is_asked_for_again() {
+    let failures = Cell::new(1);
+    let http: &'static ScriptedHttp = Box::leak(Box::new(ScriptedHttp::new(move |_| {
+        if failures.get() > 0 {
+            failures.set(failures.get() - 1);
+            return Err(TransportFailure::Network("offline".into()));
+        }
+        Ok(response(200, &[], br#"{"name":"a/b","tags":["x"]}"#))
+    })));
+    let registry = Rc::new(Registry::new(BASE, http));
+    let first = registry.clone().first_tag_page(&repo("a/b"));
+    block_on(first.run());
+    let listing = block_on(registry.tags_from(&repo("a/b"), Some(first), |_| {})).unwrap();
+    assert_eq!(listing.tags, ["x"]);
+    let sent: Vec<String> = http.sent.borrow().iter().map(|r| r.url.clone()).collect();
+    // The failed early answer, then the same page asked again (then the look past
+    // its end that a page without a Link header gets).
+    assert_eq!(sent[..2], ["http://reg:5000/v2/a/b/tags/list?n=1000"; 2]);
+    assert_eq!(sent.len(), 3);
+}
+
+#[test]
 fn tags_null_means_no_tags_and_pages_reach_the_caller() {
     let page = Cell::new(0);
     let http = ScriptedHttp::new(move |request| {

@@ -227,9 +227,12 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
 /// Checks the registry, then shows `children`, or explains what is wrong.
 ///
 /// The children are mounted at once, hidden until the check passes: their own
-/// first requests (the tag list, say) travel beside the check instead of after it,
-/// which brings the first rows one round trip sooner. A failed check unmounts them,
-/// which cancels what they asked.
+/// first requests (the catalog, say, or the first page of a repository's tags,
+/// which `tags::KnownTags::ask_first_page` sends before the tag view's code has
+/// arrived) travel beside the check instead of after it, which brings the first rows
+/// one round trip sooner. A failed check unmounts them, which cancels what their
+/// views asked; an early first page not taken yet is stopped when the next one
+/// replaces it.
 #[component]
 pub fn ConnectionGate(address: String, guessed: bool, children: ChildrenFn) -> impl IntoView {
     let reconnect = expect_context::<Reconnect>();

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use leptos::prelude::*;
-use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use leptos::wasm_split::SplitLoaderError;
 use send_wrapper::SendWrapper;
 
 use crate::oci::undo::UndoAction;
@@ -46,40 +46,49 @@ impl From<SplitLoaderError> for PartMissing {
 type Part = Result<AnyView, PartMissing>;
 type Work<T> = Result<Pin<Box<dyn Future<Output = T>>>, PartMissing>;
 
-#[wasm_split(cleanup, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn cleanup(registry: String, target: String, namespace: bool) -> Part {
+/// A split point: in the console's build (the `split` feature, which index.html asks
+/// Trunk for) the code only this function reaches is cut into the part's chunk and
+/// fetched at the first call. Without it (the browser tests' wasm, which nothing
+/// splits) a plain async function: a part's loader, which only the split build
+/// provides, must not be imported there.
+macro_rules! split_point {
+    ($part:ident: fn $name:ident($($arg:ident: $type:ty),*) -> $output:ty $body:block) => {
+        #[cfg(feature = "split")]
+        #[::leptos::wasm_split::wasm_split($part, wasm_split_path = ::leptos::wasm_split, fallible)]
+        fn $name($($arg: $type),*) -> $output $body
+
+        #[cfg(not(feature = "split"))]
+        async fn $name($($arg: $type),*) -> $output $body
+    };
+}
+
+split_point!(cleanup: fn cleanup(registry: String, target: String, namespace: bool) -> Part {
     Ok(view! { <CleanupView registry target namespace /> }.into_any())
-}
+});
 
-#[wasm_split(find_digest, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn find_digest(registry: String, digest: String) -> Part {
+split_point!(find_digest: fn find_digest(registry: String, digest: String) -> Part {
     Ok(view! { <FindDigestView registry digest /> }.into_any())
-}
+});
 
-#[wasm_split(image, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn image(registry: String, repository: String, reference: String) -> Part {
+split_point!(image: fn image(registry: String, repository: String, reference: String) -> Part {
     Ok(view! { <ImageView registry repository reference /> }.into_any())
-}
+});
 
-#[wasm_split(tags, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn tags(registry: String, repository: String) -> Part {
+split_point!(tags: fn tags(registry: String, repository: String) -> Part {
     Ok(view! { <TagsView registry repository /> }.into_any())
-}
+});
 
-#[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn change_form(registry: String, request: ChangeRequest) -> Part {
+split_point!(changes: fn change_form(registry: String, request: ChangeRequest) -> Part {
     Ok(view! { <ChangeForm registry request /> }.into_any())
-}
+});
 
-#[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn bulk_work(work: BulkWork) -> Work<Vec<UndoAction>> {
+split_point!(changes: fn bulk_work(work: BulkWork) -> Work<Vec<UndoAction>> {
     Ok(Box::pin(work.run()))
-}
+});
 
-#[wasm_split(changes, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn activity_step(log: ActivityLog, step: ActivityStep, id: usize) -> Work<()> {
+split_point!(changes: fn activity_step(log: ActivityLog, step: ActivityStep, id: usize) -> Work<()> {
     Ok(log.start(step, id))
-}
+});
 
 /// A bulk run's registry work; the undo of what it wrote. `Err`: nothing ran.
 pub async fn bulk(work: BulkWork) -> Result<Vec<UndoAction>, PartMissing> {

@@ -219,8 +219,8 @@ test('Caddy and nginx with TLS and HTTP/2 serve the same sign-in', async ({ brow
         .toHaveAttribute('title', deployment.report.repositories['demo/multiarch']['2.0'].digest);
       if (server === 'nginx-tls') {
         // Only requests that were answered name a protocol: the first check's 401
-        // unmounts the views beside it (ConnectionGate), which cancels a tag list
-        // still in flight.
+        // unmounts the views beside it (ConnectionGate), which cancels what they
+        // still had in flight.
         const protocols = await page.evaluate(() => performance.getEntriesByType('resource')
           .filter((e) => e.name.includes('/v2/') && e.responseStart > 0).map((e) => e.nextHopProtocol));
         expect(protocols.length).toBeGreaterThan(0);

@@ -129,6 +129,27 @@ test("a repository's tags are asked for while the code of the tag view is still 
   expect(lists.filter((url) => url.endsWith('/tags/list?n=1000'))).toHaveLength(1);
 });
 
+test('a tag view whose code came late reads the tags again rather than an old early answer', async ({ page, deployment }) => {
+  await page.clock.install();
+  const lists = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/v2/demo/web/tags/list?n=1000')) lists.push(request.url());
+  });
+  let hang = true;
+  await page.route(/\/split_tags-[0-9a-f]+\.wasm$/, (route) => (hang ? undefined : route.continue()));
+  await page.goto(`${deployment.console}/?repo=demo/web`);
+  await expect.poll(() => lists.length).toBe(1); // asked early, beside the check
+  await page.clock.fastForward('00:31');
+  const problem = page.getByRole('alert').filter({ hasText: 'Could not load the tag list' });
+  await expect(problem).toBeVisible();
+  hang = false;
+  await problem.getByRole('button', { name: 'Try again' }).click();
+  const truth = deployment.report.repositories['demo/web']['1.0'];
+  await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toHaveAttribute('title', truth.digest);
+  // The early answer was 31 s old by then: the view asked for the page itself.
+  expect(lists).toHaveLength(2);
+});
+
 test('a view whose code cannot be fetched says so, and Try again fetches it', async ({ page, deployment }) => {
   const chunks = [];
   page.on('request', (request) => {

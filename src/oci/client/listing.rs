@@ -103,7 +103,7 @@ impl<C: HttpClient> Registry<C> {
 
     /// [`Registry::tags`], with the first page's answer taken from `first` when it
     /// was asked for at the very address this list starts at (this registry, this
-    /// repository); otherwise asked for as usual.
+    /// repository) and answered; otherwise asked for as usual.
     pub async fn tags_from(
         &self,
         repository: &Repository,
@@ -155,8 +155,15 @@ impl<C: HttpClient> Registry<C> {
                 listing.may_be_incomplete = true;
                 return Ok(listing);
             }
-            let answer = match first.take() {
-                Some(page) => page.answer.await,
+            // An early answer that failed is not trusted: it may be older than the
+            // failure it reports (a network that has come back since), so this list
+            // asks again.
+            let early = match first.take() {
+                Some(page) => page.answer.await.ok(),
+                None => None,
+            };
+            let answer = match early {
+                Some(response) => Ok(response),
                 None => self.execute(Request::new(Method::Get, &url)).await,
             };
             let response = match answer {

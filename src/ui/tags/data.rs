@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
 
 use crate::model::route::View;
 use crate::model::tag_table::SharedDigests;
@@ -14,6 +15,7 @@ use crate::oci::client::FirstTagPage;
 use crate::oci::error::RegistryError;
 use crate::oci::image_summary::ImageSummary;
 use crate::oci::names::{Digest, Repository};
+use crate::ui::activity::use_changes;
 use crate::ui::bulk::BulkRetry;
 use crate::wording;
 
@@ -110,7 +112,21 @@ struct Known {
     owner: Owner,
     repositories: HashMap<String, TagData>,
     /// Asked for by [`KnownTags::ask_first_page`], for the tag view to take.
-    first_page: Option<FirstTagPage>,
+    first_page: Option<EarlyPage>,
+}
+
+/// How long an early first page waits for the tag view: one that comes later (its
+/// code failed to arrive and was tried again, say) reads the page anew.
+const EARLY_PAGE_KEPT_MS: f64 = 10_000.0;
+
+struct EarlyPage {
+    page: FirstTagPage,
+    /// Stops its request.
+    stop: web_sys::AbortController,
+    asked_at: f64,
+    /// The changes made in this tab when it was asked: one made since may be missing
+    /// from its answer.
+    changes_version: u64,
 }
 
 impl KnownTags {
@@ -144,29 +160,56 @@ impl KnownTags {
     /// Called as the registry views open `view`: when it is a repository this tab
     /// has not listed, asks for its first page of tags right away, while the tag
     /// view's code may still be on its way (`ui::on_demand`); the view takes it
-    /// with [`KnownTags::take_first_page`]. Whatever was asked for an earlier view
-    /// is dropped, so a page is never taken long after it was read.
+    /// with [`KnownTags::take_first_page`]. A page asked for an earlier view and not
+    /// taken is stopped.
     pub fn ask_first_page(&self, registry: &str, view: &View) {
-        let page = match view {
+        let early = match view {
             View::Repository { name } => Repository::parse(name).ok().filter(|repository| {
                 self.0
                     .with_value(|known| !known.repositories.contains_key(repository.as_str()))
             }),
             _ => None,
         }
-        .map(|repository| {
-            let api = Rc::new(net::registry(registry, net::FetchClient::new()));
+        .and_then(|repository| {
+            let stop = web_sys::AbortController::new().ok()?;
+            let api = Rc::new(net::registry(
+                registry,
+                net::FetchClient::cancelled_by(&stop),
+            ));
             let page = api.first_tag_page(&repository);
             spawn_local(page.run());
-            page
+            Some(EarlyPage {
+                page,
+                stop,
+                asked_at: js_sys::Date::now(),
+                changes_version: use_changes().version.get_untracked(),
+            })
         });
-        self.0.update_value(|known| known.first_page = page);
+        let dropped = self
+            .0
+            .try_update_value(|known| std::mem::replace(&mut known.first_page, early))
+            .flatten();
+        if let Some(dropped) = dropped {
+            dropped.stop.abort();
+        }
     }
 
-    /// The first page [`KnownTags::ask_first_page`] asked for, once.
+    /// The first page [`KnownTags::ask_first_page`] asked for, once, if it is still
+    /// fresh: asked for moments ago, with no change made in this tab since. Its
+    /// request then stops when the calling view goes, like the view's own requests.
     pub(super) fn take_first_page(&self) -> Option<FirstTagPage> {
-        self.0
+        let early = self
+            .0
             .try_update_value(|known| known.first_page.take())
-            .flatten()
+            .flatten()?;
+        let fresh = js_sys::Date::now() - early.asked_at <= EARLY_PAGE_KEPT_MS
+            && early.changes_version == use_changes().version.get_untracked();
+        let stop = SendWrapper::new(early.stop);
+        if !fresh {
+            stop.abort();
+            return None;
+        }
+        on_cleanup(move || stop.abort());
+        Some(early.page)
     }
 }
