@@ -10,7 +10,7 @@ use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::client::{MountOutcome, Registry};
 use tagdeck::oci::error::RegistryError;
-use tagdeck::oci::http::{Method, TransportFailure};
+use tagdeck::oci::http::{Method, Request, Response, TransportFailure};
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use tagdeck::wording;
@@ -73,10 +73,11 @@ fn a_next_link_to_another_host_is_refused() {
     assert_eq!(http.sent.borrow().len(), 1);
 }
 
-#[test]
-fn a_tag_list_takes_its_first_page_from_the_one_asked_for_before() {
-    // 'static: the early request outlives any borrow, as in the browser.
-    let http: &'static ScriptedHttp = Box::leak(Box::new(ScriptedHttp::new(|request| {
+/// A tag list whose first page ("x") links to a second page, `second`.
+fn two_tag_pages(
+    second: &'static [u8],
+) -> impl Fn(&Request) -> Result<Response, TransportFailure> + 'static {
+    move |request| {
         Ok(if request.url.ends_with("/tags/list?n=1000") {
             response(
                 200,
@@ -84,9 +85,17 @@ fn a_tag_list_takes_its_first_page_from_the_one_asked_for_before() {
                 br#"{"name":"a/b","tags":["x"]}"#,
             )
         } else {
-            response(200, &[], br#"{"name":"a/b","tags":["y"]}"#)
+            response(200, &[], second)
         })
-    })));
+    }
+}
+
+#[test]
+fn a_tag_list_takes_its_first_page_from_the_one_asked_for_before() {
+    // 'static: the early request outlives any borrow, as in the browser.
+    let http: &'static ScriptedHttp = Box::leak(Box::new(ScriptedHttp::new(two_tag_pages(
+        br#"{"name":"a/b","tags":["y"]}"#,
+    ))));
     let sent = || -> Vec<String> { http.sent.borrow().iter().map(|r| r.url.clone()).collect() };
     let registry = Rc::new(Registry::new(BASE, http));
     let first = registry.clone().first_tag_page(&repo("a/b"));
@@ -135,19 +144,7 @@ fn an_early_first_page_that_failed_is_asked_for_again() {
 
 #[test]
 fn tags_null_means_no_tags_and_pages_reach_the_caller() {
-    let page = Cell::new(0);
-    let http = ScriptedHttp::new(move |request| {
-        page.set(page.get() + 1);
-        Ok(if request.url.ends_with("/tags/list?n=1000") {
-            response(
-                200,
-                &[("link", "<?last=x>; rel=next")],
-                br#"{"name":"a/b","tags":["x"]}"#,
-            )
-        } else {
-            response(200, &[], br#"{"name":"a/b","tags":null}"#)
-        })
-    });
+    let http = ScriptedHttp::new(two_tag_pages(br#"{"name":"a/b","tags":null}"#));
     let mut seen_pages = Vec::new();
     let tags =
         block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |p| seen_pages.push(p.to_vec())))
