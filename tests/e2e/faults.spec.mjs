@@ -87,6 +87,7 @@ test('a tag PUT that never arrived: read again, nothing changed, no Undo', async
   await expect(alert.locator('.error-headline')).toHaveText('The registry could not be reached');
   await expect(alert).toContainText('demo/web:f-lost does not exist');
   await expect(alert).toContainText('The registry was read again: nothing was changed.');
+  await page.screenshot({ path: screenshotPath('fault-put-lost') });
   expect(await tagDigest(registry, 'demo/web', 'f-lost')).toBeNull();
   await dialog(page).getByRole('button', { name: 'Close' }).click();
   await expect(activity(page).first()).toContainText('failed');
