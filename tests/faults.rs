@@ -650,3 +650,35 @@ fn a_404_to_a_delete_that_was_applied_is_read_again_not_taken_as_a_refusal() {
     assert!(removal.applied_anyway.is_some());
     assert_eq!(memory.tag_digest("app", "1.0"), None);
 }
+
+#[test]
+fn a_failed_deletes_check_changes_nothing_and_says_what_it_was() {
+    let memory = setup();
+    // The 1st DELETE by digest is the check whether the registry deletes manifests.
+    memory.inject(Fault::new(Method::Delete, "manifests/sha256:", Strike::Before, None).times(2));
+    let error = remove(&memory, "1.0").unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::DeletesUnchecked { refused, .. }
+            if matches!(**refused, RegistryError::Unsupported { .. })),
+        "{error:?}"
+    );
+    assert!(error.written().is_none());
+    assert!(!memory.was_sent("PUT"), "no placeholder was pushed");
+    assert_eq!(all_tags(&memory), ["1.0", "latest"]);
+    let message = wording::change_error(&error);
+    assert_eq!(
+        message.headline,
+        "Could not check whether this registry deletes manifests"
+    );
+    assert!(
+        message
+            .detail
+            .contains("a DELETE of a digest that does not exist, which changes nothing"),
+        "{}",
+        message.detail
+    );
+    assert_eq!(
+        message.outcome,
+        "Nothing was changed: the failure came before any write."
+    );
+}

@@ -25,6 +25,9 @@ fn headline(error: &ChangeError) -> String {
         }
         ChangeError::AfterWrite { cause, .. } => headline(cause),
         ChangeError::InvalidName(_) => "Invalid name".into(),
+        ChangeError::DeletesUnchecked { .. } => {
+            "Could not check whether this registry deletes manifests".into()
+        }
         ChangeError::ChangedMeanwhile { .. } => "The tag changed meanwhile".into(),
         ChangeError::WouldMove { .. } => "The tag points at another image".into(),
         ChangeError::NotApplied { .. } => "The registry does not show the change".into(),
@@ -46,6 +49,14 @@ fn detail(error: &ChangeError) -> String {
     match error {
         ChangeError::Registry(cause) => registry::error(cause).detail,
         ChangeError::Refused(cause) => registry::error(cause).detail,
+        // The check's own request names a made-up digest: said for what it is.
+        ChangeError::DeletesUnchecked { refused, cause } => format!(
+            "{}. Tagdeck can still remove the tag by deleting a throw-away manifest, if \
+             this registry deletes manifests; checking that (a DELETE of a digest that \
+             does not exist, which changes nothing) failed: {}",
+            registry::error(refused).detail,
+            registry::error(cause).detail
+        ),
         ChangeError::InvalidName(cause) => super::name_error(cause),
         ChangeError::ChangedMeanwhile {
             tag,
@@ -168,6 +179,7 @@ fn advice(error: &ChangeError) -> String {
     match error {
         ChangeError::Registry(cause) => registry::error(cause).advice,
         ChangeError::Refused(cause)
+        | ChangeError::DeletesUnchecked { cause, .. }
         | ChangeError::RolledBack { cause, .. }
         | ChangeError::NotAppliedAfterFailure { cause, .. } => registry::error(cause).advice,
         ChangeError::Unknown { .. } => {
@@ -269,7 +281,9 @@ fn outcome(error: &ChangeError) -> &'static str {
         }
         // Every failed write is classified above: a bare registry error is a read,
         // before anything was written (or after a write that Undo covers).
-        ChangeError::Registry(_) => "Nothing was changed: the failure came before any write.",
+        ChangeError::Registry(_) | ChangeError::DeletesUnchecked { .. } => {
+            "Nothing was changed: the failure came before any write."
+        }
     }
 }
 

@@ -45,6 +45,14 @@ pub enum ChangeError {
     #[error(transparent)]
     Refused(Box<RegistryError>),
 
+    /// DELETE by tag was `refused`, and the check whether the registry deletes
+    /// manifests at all (a DELETE of a digest nobody has) failed: nothing was written.
+    #[error("deletes unchecked after {refused}: {cause}")]
+    DeletesUnchecked {
+        refused: Box<RegistryError>,
+        cause: Box<RegistryError>,
+    },
+
     /// A write failed without a definite refusal; reading the registry again shows it
     /// was not applied.
     #[error("not applied after a failure: {subject} {now:?}: {cause}")]

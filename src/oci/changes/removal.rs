@@ -86,7 +86,13 @@ impl<C: HttpClient> Registry<C> {
                 Ok(()) => {}
                 Err(cause @ RegistryError::Unsupported { .. }) => {
                     // Ask before pushing a placeholder that could then not be deleted.
-                    if !self.deletes_enabled(repository).await? {
+                    let enabled = self.deletes_enabled(repository).await.map_err(|probe| {
+                        ChangeError::DeletesUnchecked {
+                            refused: Box::new(cause.clone()),
+                            cause: Box::new(probe),
+                        }
+                    })?;
+                    if !enabled {
                         return Err(ChangeError::Refused(Box::new(cause)));
                     }
                     self.learn_removes_by_placeholder(repository);
