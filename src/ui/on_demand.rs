@@ -1,8 +1,8 @@
 //! Parts of the console fetched the first time they are shown, not with the page.
 //!
-//! Each function below is a split point: the release build cuts the code only it
-//! reaches into its own wasm chunk (`scripts/split/wasm-bindgen` runs
-//! `wasm-split-cli` between cargo and wasm-bindgen). Every page loads the main
+//! Each function below is a split point (`split_point!`): the console's build cuts
+//! the code only it reaches into its own wasm chunk (`scripts/split/wasm-bindgen`
+//! runs `wasm-split-cli` between cargo and wasm-bindgen). Every page loads the main
 //! module: the header, connection and sign-in, the catalog and the activity list. A
 //! part's chunks are fetched once, when it is first used; a page opened at a view in
 //! a part (a link to a repository's tags, say) fetches them beside the main module
