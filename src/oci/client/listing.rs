@@ -58,7 +58,7 @@ impl FirstTagPage {
 impl<C: HttpClient + 'static> Registry<C> {
     /// Asks for the first page of `repository`'s tags, for [`Registry::tags_from`].
     pub fn first_tag_page(self: Rc<Self>, repository: &Repository) -> FirstTagPage {
-        let url = format!("{}/v2/{repository}/tags/list?n={TAG_PAGE_SIZE}", self.base);
+        let url = first_page_url(&self.tag_list_url(repository), TAG_PAGE_SIZE);
         let request = Request::new(Method::Get, &url);
         let answer = async move { self.execute(request).await }
             .boxed_local()
@@ -110,11 +110,12 @@ impl<C: HttpClient> Registry<C> {
         first: Option<FirstTagPage>,
         on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
-        let base_url = format!("{}/v2/{repository}/tags/list", self.base);
-        let first_url = format!("{base_url}?n={TAG_PAGE_SIZE}");
-        let first = first.filter(|page| page.url == first_url);
-        self.list_names(base_url, TAG_PAGE_SIZE, first, on_page)
+        self.list_names(self.tag_list_url(repository), TAG_PAGE_SIZE, first, on_page)
             .await
+    }
+
+    fn tag_list_url(&self, repository: &Repository) -> String {
+        format!("{}/v2/{repository}/tags/list", self.base)
     }
 
     /// Reads a paged list of names (`tags` or `repositories`) to its end. Pages are
@@ -130,7 +131,7 @@ impl<C: HttpClient> Registry<C> {
         mut first: Option<FirstTagPage>,
         mut on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
-        let mut url = format!("{base_url}?n={page_size}");
+        let mut url = first_page_url(&base_url, page_size);
         let mut listing = TagListing::default();
         let mut seen_urls = std::collections::HashSet::new();
         // Names of earlier pages, to drop repeats; made only once a second page brings
@@ -158,7 +159,9 @@ impl<C: HttpClient> Registry<C> {
             // An early answer that failed is not trusted: it may be older than the
             // failure it reports (a network that has come back since), so this list
             // asks again.
-            let early = match first.take() {
+            // Only an answer for the very address asked here (this registry, this
+            // list): `first` is taken at the first page and never after.
+            let early = match first.take().filter(|page| page.url == url) {
                 Some(page) => page.answer.await.ok(),
                 None => None,
             };
@@ -254,6 +257,11 @@ impl<C: HttpClient> Registry<C> {
             })?;
         Ok(page.tags.or(page.repositories).unwrap_or_default().len() <= 1)
     }
+}
+
+/// Where a paged list at `base_url` starts: its first page of `page_size` names.
+fn first_page_url(base_url: &str, page_size: usize) -> String {
+    format!("{base_url}?n={page_size}")
 }
 
 /// A page of `/v2/_catalog` (`repositories`) or of a tag list (`tags`).
