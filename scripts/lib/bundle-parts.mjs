@@ -8,7 +8,17 @@ import { gzipSync } from 'node:zlib';
 const sizes = (bytes) => ({ raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length });
 
 /** The loader's file name in `files` (a dist's listing), or undefined. */
-export const loaderFileIn = (files) => files.find((f) => /^__wasm_split-[0-9a-f]+\.js$/.test(f));
+const loaderFileIn = (files) => files.find((f) => /^__wasm_split-[0-9a-f]+\.js$/.test(f));
+
+/**
+ * The parts of the build in `dir` ({@link loaderParts}, read from its loader), or
+ * null when it has no loader (a build that was not split).
+ */
+export async function partsIn(dir, files = null) {
+  const loaderFile = loaderFileIn(files ?? await readdir(dir));
+  if (!loaderFile) return null;
+  return loaderParts(await readFile(path.join(dir, loaderFile), 'utf8'), loaderFile);
+}
 
 /**
  * Each part the loader can fetch, with every file it fetches for it: the part's own
@@ -41,16 +51,15 @@ export async function bundleParts(dist) {
   const mainFile = files.find((f) => f.endsWith('_bg.wasm'));
   if (!mainFile) throw new Error(`no *_bg.wasm in ${dist}`);
   const main = { file: mainFile, ...sizes(await readFile(path.join(dist, mainFile))) };
-  const loaderFile = loaderFileIn(files);
-  if (!loaderFile) return { main, parts: [], all: { raw: main.raw, gzip: main.gzip }, chunkCount: 0 };
-  const loader = await readFile(path.join(dist, loaderFile), 'utf8');
+  const loaded = await partsIn(dist, files);
+  if (!loaded) return { main, parts: [], all: { raw: main.raw, gzip: main.gzip }, chunkCount: 0 };
   const fileSizes = new Map();
   const sizeOf = async (file) => {
     if (!fileSizes.has(file)) fileSizes.set(file, sizes(await readFile(path.join(dist, file))));
     return fileSizes.get(file);
   };
   const parts = [];
-  for (const { name, files: partFiles } of loaderParts(loader, loaderFile)) {
+  for (const { name, files: partFiles } of loaded) {
     let gzip = 0;
     let raw = 0;
     for (const file of partFiles) {

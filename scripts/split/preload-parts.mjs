@@ -12,9 +12,9 @@
 // wrong view. deploy/csp.sh allows the script by its hash like Trunk's own.
 //
 //   node scripts/split/preload-parts.mjs STAGE_DIR
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loaderFileIn, loaderParts } from '../lib/bundle-parts.mjs';
+import { partsIn } from '../lib/bundle-parts.mjs';
 
 // The parts a page address can open, as named in src/ui/on_demand.rs.
 const VIEW_PARTS = ['tags', 'image', 'cleanup', 'find_digest'];
@@ -24,10 +24,9 @@ const stage = process.argv[2];
 if (!stage) throw new Error('usage: preload-parts.mjs STAGE_DIR');
 const indexFile = path.join(stage, 'index.html');
 const html = await readFile(indexFile, 'utf8');
-const loaderFile = loaderFileIn(await readdir(stage));
-if (!loaderFile) throw new Error(`preload-parts: no __wasm_split-*.js in ${stage}`);
-const parts = Object.fromEntries(loaderParts(await readFile(path.join(stage, loaderFile), 'utf8'), loaderFile)
-  .map(({ name, files }) => [name, files]));
+const loaded = await partsIn(stage);
+if (!loaded) throw new Error(`preload-parts: no __wasm_split-*.js in ${stage}`);
+const parts = Object.fromEntries(loaded.map(({ name, files }) => [name, files]));
 const missing = VIEW_PARTS.filter((name) => !parts[name]);
 if (missing.length) {
   throw new Error(`preload-parts: the loader has no part ${missing.join(', ')} (renamed in src/ui/on_demand.rs?)`);

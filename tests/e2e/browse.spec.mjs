@@ -1,9 +1,7 @@
 // Browsing: tags with digests, image details, deep links, and what happens when the
 // registry refuses the page. Every expected value comes from the fixture report.
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { test, expect, screenshotPath, distDir } from './harness.mjs';
-import { loaderFileIn, loaderParts } from '../../scripts/lib/bundle-parts.mjs';
+import { partsIn } from '../../scripts/lib/bundle-parts.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { tagDigest } from './registry-truth.mjs';
 
@@ -88,9 +86,7 @@ test('image detail shows config, layers and pull commands', async ({ page, deplo
 
 test('a page opened at a view fetches the code of that view with the page, each file once', async ({ page, deployment }) => {
   // The parts as the build's loader names them, each with every file it fetches.
-  const loaderFile = loaderFileIn(await readdir(distDir));
-  const parts = Object.fromEntries(loaderParts(await readFile(path.join(distDir, loaderFile), 'utf8'))
-    .map(({ name, files }) => [name, files]));
+  const parts = Object.fromEntries((await partsIn(distDir)).map(({ name, files }) => [name, files]));
   const digest = deployment.report.repositories['demo/web']['1.0'].digest;
   const pages = [
     { address: '/', part: null, shown: page.getByRole('link', { name: 'demo/web' }) },
