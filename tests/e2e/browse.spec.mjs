@@ -135,6 +135,9 @@ test('a tag view whose code came late reads the tags again rather than an old ea
   await page.route(/\/split_tags-[0-9a-f]+\.wasm$/, (route) => (hang ? undefined : route.continue()));
   await page.goto(`${deployment.console}/?repo=demo/web`);
   await expect.poll(() => lists.length).toBe(1); // asked early, beside the check
+  // The views show once /v2/ answered: 31 s before that would time out the
+  // connection check instead of the chunk.
+  await expect(page.getByRole('status').filter({ hasText: 'Loading the tag list' })).toBeVisible();
   await page.clock.fastForward('00:31');
   const problem = page.getByRole('alert').filter({ hasText: 'Could not load the tag list' });
   await expect(problem).toBeVisible();
