@@ -188,6 +188,16 @@ fn every_change_error() -> Vec<ChangeError> {
             found: None,
         },
         ChangeError::Refused(server_error()),
+        ChangeError::DeletesUnchecked {
+            refused: server_error(),
+            cause: Box::new(RegistryError::TimedOut {
+                attempt: Attempt {
+                    method: Method::Delete,
+                    url: "http://r/v2/app/manifests/sha256:0000".into(),
+                },
+                after_ms: 30_000,
+            }),
+        },
         ChangeError::NotAppliedAfterFailure {
             subject: "app:2.0".into(),
             now: ReadAgain::Tag(None),
@@ -276,6 +286,96 @@ fn every_change_failure_has_a_headline_a_detail_advice_and_an_outcome() {
     }
 }
 
+/// Whether the failure came from a request to the registry, however deeply wrapped.
+fn asked_the_registry(error: &ChangeError) -> bool {
+    match error {
+        ChangeError::Registry(_)
+        | ChangeError::Refused(_)
+        | ChangeError::DeletesUnchecked { .. }
+        | ChangeError::NotAppliedAfterFailure { .. }
+        | ChangeError::Unknown { .. }
+        | ChangeError::RolledBack { .. }
+        | ChangeError::Stranded { .. } => true,
+        ChangeError::AfterWrite { cause, .. }
+        | ChangeError::PartlyRestored { cause, .. }
+        | ChangeError::CopyStopped { cause } => asked_the_registry(cause),
+        _ => false,
+    }
+}
+
+#[test]
+fn a_failure_panel_says_what_happened_in_words_and_folds_the_requests_away() {
+    for error in every_change_error() {
+        let message = wording::change_error(&error);
+        // The panel's first paragraph names no request...
+        let told = message.account_and_advice();
+        assert!(!told.contains("http://r/"), "{error:?}: {told}");
+        // ...its technical details name every one, as the one-line detail does...
+        assert_eq!(
+            !message.requests.is_empty(),
+            asked_the_registry(&error),
+            "{error:?}: {:?}",
+            message.requests
+        );
+        for request in &message.requests {
+            assert!(
+                request.starts_with("GET http://r/") || request.starts_with("DELETE http://r/"),
+                "{request}"
+            );
+            assert!(
+                message.detail.contains(request.as_str()),
+                "{error:?}: {request} not in {}",
+                message.detail
+            );
+        }
+        // ...and a failure with no request says all of it in words.
+        if message.requests.is_empty() {
+            assert_eq!(message.account, message.detail, "{error:?}");
+        }
+    }
+    let deletes_unchecked = every_change_error()
+        .into_iter()
+        .find(|e| matches!(e, ChangeError::DeletesUnchecked { .. }))
+        .unwrap();
+    let message = wording::change_error(&deletes_unchecked);
+    assert_eq!(
+        message.requests.len(),
+        2,
+        "the refused DELETE and the check"
+    );
+    assert!(message
+        .account
+        .starts_with("The registry would not delete the tag alone."));
+}
+
+#[test]
+fn a_failed_write_read_again_says_what_the_registry_shows_and_names_the_write_in_the_details() {
+    let message = wording::change_error(&ChangeError::NotAppliedAfterFailure {
+        subject: "app:2.0".into(),
+        now: ReadAgain::Tag(None),
+        cause: Box::new(RegistryError::Network {
+            attempt: Attempt {
+                method: Method::Put,
+                url: "http://r/v2/app/manifests/2.0".into(),
+            },
+            detail: "Failed to fetch".into(),
+        }),
+    });
+    assert_eq!(message.headline, "The registry could not be reached");
+    assert_eq!(
+        message.account,
+        "Read again after the failure, app:2.0 does not exist"
+    );
+    assert_eq!(
+        message.requests,
+        ["PUT http://r/v2/app/manifests/2.0: no response (Failed to fetch)"]
+    );
+    assert_eq!(
+        message.outcome,
+        "The registry was read again: nothing was changed."
+    );
+}
+
 #[test]
 fn a_registry_failure_reads_the_same_alone_and_inside_a_change() {
     for error in every_registry_error() {
@@ -284,6 +384,10 @@ fn a_registry_failure_reads_the_same_alone_and_inside_a_change() {
         assert_eq!(alone.headline, inside.headline);
         assert_eq!(alone.detail, inside.detail);
         assert_eq!(alone.advice, inside.advice);
+        assert_eq!(alone.requests, inside.requests);
+        // The headline says what happened; the details are the request.
+        assert_eq!(alone.account, "");
+        assert_eq!(alone.requests, std::slice::from_ref(&alone.detail));
     }
 }
 

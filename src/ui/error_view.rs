@@ -4,8 +4,10 @@ use leptos::prelude::*;
 
 use crate::oci::error::RegistryError;
 use crate::ui::sign_in::use_sign_in;
-use crate::wording;
+use crate::wording::{self, Message};
 
+/// A failed read: the shared panel, with Sign in when a login would help and Try
+/// again when the caller can read again.
 #[component]
 pub fn ErrorPanel(
     error: RegistryError,
@@ -18,14 +20,8 @@ pub fn ErrorPanel(
     retry: Option<Callback<()>>,
 ) -> impl IntoView {
     let message = wording::error(&error);
-    let details = view! {
-        <details class="error-details">
-            <summary>"Technical details"</summary>
-            <code class="error-detail">{message.detail}</code>
-        </details>
-    };
     if details_only {
-        return details.into_any();
+        return view! { <TechnicalDetails requests=message.requests /> }.into_any();
     }
     // A login would help: offer the form right here.
     let sign_in = matches!(error, RegistryError::Unauthorized { .. })
@@ -38,13 +34,50 @@ pub fn ErrorPanel(
         view! { <button type="button" on:click=move |_| retry.run(())>"Try again"</button> }
     });
     view! {
-        <div class="error-panel" role="alert">
-            <strong class="error-headline">{message.headline}</strong>
-            <p class="error-advice">{message.advice}</p>
+        <FailurePanel message>
             {sign_in}
             {retry}
-            {details}
-        </div>
+        </FailurePanel>
     }
     .into_any()
+}
+
+/// Any failure, read or change, told the same way: the headline; what happened (without
+/// the requests) and what to do; for a change, what state the registry is in; the
+/// caller's buttons; then the requests, folded under "Technical details".
+#[component]
+pub fn FailurePanel(
+    message: Message,
+    /// Say whether anything was changed: the registry was written to, or meant to be.
+    #[prop(optional)]
+    with_outcome: bool,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let outcome = with_outcome.then(|| view! { <p><strong>{message.outcome.clone()}</strong></p> });
+    view! {
+        <div class="error-panel" role="alert">
+            <strong class="error-headline">{message.headline.clone()}</strong>
+            <p class="error-advice">{message.account_and_advice()}</p>
+            {outcome}
+            {children.map(|children| children())}
+            <TechnicalDetails requests=message.requests />
+        </div>
+    }
+}
+
+/// The requests behind a failure, each with what came of it; nothing when no request
+/// failed.
+#[component]
+fn TechnicalDetails(requests: Vec<String>) -> impl IntoView {
+    (!requests.is_empty()).then(|| {
+        view! {
+            <details class="error-details">
+                <summary>"Technical details"</summary>
+                {requests
+                    .into_iter()
+                    .map(|request| view! { <code class="error-detail">{request}</code> })
+                    .collect_view()}
+            </details>
+        }
+    })
 }

@@ -12,6 +12,8 @@ pub fn change_error(error: &ChangeError) -> Message {
     Message {
         headline: headline(error),
         detail: detail(error),
+        account: account(error),
+        requests: requests(error),
         advice: advice(error),
         outcome: outcome(error).to_owned(),
     }
@@ -149,6 +151,95 @@ fn detail(error: &ChangeError) -> String {
              manifest {placeholder} instead of {original}",
             registry::error(cause).detail
         ),
+    }
+}
+
+/// What happened, said without the requests (which `requests` lists): the same facts
+/// as `detail`, for a panel that folds the requests away.
+fn account(error: &ChangeError) -> String {
+    match error {
+        ChangeError::Registry(_) | ChangeError::Refused(_) => String::new(),
+        ChangeError::DeletesUnchecked { .. } => {
+            "The registry would not delete the tag alone. Tagdeck can still remove it by \
+             deleting a throw-away manifest, if this registry deletes manifests; checking \
+             that (a DELETE of a digest that does not exist, which changes nothing) failed"
+                .into()
+        }
+        ChangeError::NotAppliedAfterFailure { subject, now, .. } => {
+            format!(
+                "Read again after the failure, {subject} {}",
+                read_again(now)
+            )
+        }
+        ChangeError::Unknown { .. } => {
+            "The write got no clear answer, and reading the registry again failed too".into()
+        }
+        ChangeError::AfterWrite { cause, .. } => account(cause),
+        ChangeError::PartlyRestored { restored, cause } => {
+            then(format!("Put back {}", restored.join(", ")), cause)
+        }
+        ChangeError::CopyStopped { cause } => {
+            then("The copy stopped before its tag was written".into(), cause)
+        }
+        ChangeError::RolledBack { tag, digest, .. } => format!(
+            "{tag} could not be removed on its own; it was put back and still points at \
+             {digest}"
+        ),
+        ChangeError::Stranded {
+            tag,
+            original,
+            placeholder,
+            ..
+        } => format!(
+            "{tag} could not be removed nor put back: it now points at the throw-away \
+             manifest {placeholder} instead of {original}"
+        ),
+        // No request failed: the detail is the account.
+        ChangeError::InvalidName(_)
+        | ChangeError::ChangedMeanwhile { .. }
+        | ChangeError::WouldMove { .. }
+        | ChangeError::NotApplied { .. }
+        | ChangeError::Cancelled { .. }
+        | ChangeError::TagListIncomplete { .. }
+        | ChangeError::TagsChangedMeanwhile { .. }
+        | ChangeError::PartOfIndex { .. }
+        | ChangeError::Recreated { .. }
+        | ChangeError::PlatformLost { .. } => detail(error),
+    }
+}
+
+/// `first`, then what stopped it: the cause's own account, if it has one.
+fn then(first: String, cause: &ChangeError) -> String {
+    match account(cause) {
+        cause if cause.is_empty() => first,
+        cause => format!("{first}, then: {cause}"),
+    }
+}
+
+/// The requests behind a failure, each with what came of it.
+fn requests(error: &ChangeError) -> Vec<String> {
+    let told = |cause: &RegistryError| registry::error(cause).detail;
+    match error {
+        ChangeError::Registry(cause) => vec![told(cause)],
+        ChangeError::Refused(cause)
+        | ChangeError::NotAppliedAfterFailure { cause, .. }
+        | ChangeError::RolledBack { cause, .. }
+        | ChangeError::Stranded { cause, .. } => vec![told(cause)],
+        ChangeError::DeletesUnchecked { refused, cause } => vec![told(refused), told(cause)],
+        ChangeError::Unknown { cause, reread } => vec![told(cause), told(reread)],
+        ChangeError::AfterWrite { cause, .. }
+        | ChangeError::PartlyRestored { cause, .. }
+        | ChangeError::CopyStopped { cause } => requests(cause),
+        ChangeError::InvalidName(_)
+        | ChangeError::ChangedMeanwhile { .. }
+        | ChangeError::WouldMove { .. }
+        | ChangeError::NotApplied { .. }
+        | ChangeError::Cancelled { .. }
+        | ChangeError::TagListIncomplete { .. }
+        | ChangeError::TagsChangedMeanwhile { .. }
+        | ChangeError::PartOfIndex { .. }
+        | ChangeError::Recreated { .. }
+        | ChangeError::PlatformLost { .. } => Vec::new(),
     }
 }
 

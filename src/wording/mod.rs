@@ -59,8 +59,14 @@ pub struct Message {
     /// What happened, short: a heading, a table cell.
     pub headline: String,
     /// The whole failure, precisely: the request, what the registry answered, what
-    /// the registry shows now.
+    /// the registry shows now. One line: a table cell's title, a result among many.
     pub detail: String,
+    /// What happened beyond the headline, in words and without the requests; empty
+    /// when the headline and the requests say it all. A panel shows it first.
+    pub account: String,
+    /// The requests behind the failure, each with what came of it: a panel folds them
+    /// under "Technical details".
+    pub requests: Vec<String>,
     /// What the user can do about it.
     pub advice: String,
     /// What state the registry is in after it: whether anything was changed.
@@ -71,6 +77,15 @@ impl Message {
     /// The failure and what to do: how change dialogs and the activity list say it.
     pub fn detail_and_advice(&self) -> String {
         format!("{}. {}", self.detail, self.advice)
+    }
+
+    /// What happened and what to do, without the requests: a panel's first paragraph.
+    pub fn account_and_advice(&self) -> String {
+        if self.account.is_empty() {
+            self.advice.clone()
+        } else {
+            format!("{}. {}", self.account, self.advice)
+        }
     }
 
     /// The failure and what it left: how a result line of many says it.

@@ -9,9 +9,13 @@ use crate::oci::pagination::{LinkError, LinkFault};
 
 /// The one way a registry failure is told, on every screen.
 pub fn error(error: &RegistryError) -> Message {
+    let detail = detail(error);
     Message {
         headline: headline(error).to_owned(),
-        detail: detail(error),
+        // The headline says what happened; the rest is the request and its answer.
+        account: String::new(),
+        requests: vec![detail.clone()],
+        detail,
         advice: advice(error),
         // A failed request tells nothing of a change by itself: the change's own
         // error (`change_error`) says what was written.

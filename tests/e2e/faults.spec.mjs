@@ -83,11 +83,18 @@ test('a tag PUT that never arrived: read again, nothing changed, no Undo', async
   faults.proxy.addRule({ ...manifestPut('f-lost'), action: { drop: true } });
   await startAddTag(page, faults, 'demo/web', '1.0', 'f-lost');
   const alert = dialog(page).getByRole('alert');
-  // A headline first: the details start with the request they are about.
+  // Told like every failure panel: the headline, what happened in words, what it
+  // left; the request itself only under Technical details, folded.
   await expect(alert.locator('.error-headline')).toHaveText('The registry could not be reached');
-  await expect(alert).toContainText('demo/web:f-lost does not exist');
+  await expect(alert.locator('.error-advice')).toContainText('Read again after the failure, demo/web:f-lost does not exist.');
+  await expect(alert.locator('.error-advice')).not.toContainText('http');
   await expect(alert).toContainText('The registry was read again: nothing was changed.');
+  const request = alert.locator('.error-details code.error-detail');
+  await expect(request).toHaveText(/^PUT http:\/\/[^ ]+\/v2\/demo\/web\/manifests\/f-lost: no response/);
+  await expect(request).toBeHidden();
   await page.screenshot({ path: screenshotPath('fault-put-lost') });
+  await alert.getByText('Technical details').click();
+  await expect(request).toBeVisible();
   expect(await tagDigest(registry, 'demo/web', 'f-lost')).toBeNull();
   await dialog(page).getByRole('button', { name: 'Close' }).click();
   await expect(activity(page).first()).toContainText('failed');
@@ -107,6 +114,8 @@ test('when the registry cannot be read again, the state is unknown and Undo is k
   const alert = dialog(page).getByRole('alert');
   await expect(alert.locator('.error-headline')).toHaveText('Not known whether the change was applied');
   await expect(alert).toContainText('It is not known whether the change was applied');
+  // The write and the failed read after it, one a line.
+  await expect(alert.locator('.error-details code.error-detail')).toHaveCount(2);
   await expect(alert).toContainText('Undo is kept');
   expect(await tagDigest(registry, 'demo/web', 'f-unknown')).toBe(digest);
   await dialog(page).getByRole('button', { name: 'Close' }).click();

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::oci::changes::ChangeError;
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository, Tag};
+use crate::ui::error_view::FailurePanel;
 use crate::wording;
 
 /// Where a change is in its life, shown in the dialog: `Working` while the form's
@@ -16,16 +17,9 @@ use crate::wording;
 pub(super) enum Phase {
     Editing,
     Working(String),
-    ConfirmMove {
-        current: Digest,
-        new: Digest,
-    },
+    ConfirmMove { current: Digest, new: Digest },
     Done(String),
-    Failed {
-        headline: String,
-        message: String,
-        outcome: String,
-    },
+    Failed(wording::Message),
 }
 
 pub(super) fn short(digest: &Digest) -> String {
@@ -33,12 +27,7 @@ pub(super) fn short(digest: &Digest) -> String {
 }
 
 pub(super) fn failed(error: &ChangeError) -> Phase {
-    let message = wording::change_error(error);
-    Phase::Failed {
-        message: message.detail_and_advice(),
-        headline: message.headline,
-        outcome: message.outcome,
-    }
+    Phase::Failed(wording::change_error(error))
 }
 
 /// A change that succeeded although a request failed says so.
@@ -72,21 +61,9 @@ pub(super) fn PhaseView(#[prop(into)] phase: Signal<Phase>) -> impl IntoView {
         Phase::Done(message) => {
             Some(view! { <p class="success" role="status">{message}</p> }.into_any())
         }
-        Phase::Failed {
-            headline,
-            message,
-            outcome,
-        } => Some(
-            // The headline first: the message starts with the request it is about.
-            view! {
-                <div class="error-panel" role="alert">
-                    <strong class="error-headline">{headline}</strong>
-                    <p>{message}</p>
-                    <p><strong>{outcome}</strong></p>
-                </div>
-            }
-            .into_any(),
-        ),
+        Phase::Failed(message) => {
+            Some(view! { <FailurePanel message with_outcome=true /> }.into_any())
+        }
     }
 }
 

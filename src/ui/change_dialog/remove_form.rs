@@ -11,6 +11,7 @@ use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::error_view::FailurePanel;
 use crate::ui::journal::Ticket;
 use crate::ui::referrers::{ReferrersAlong, ReferrersAlongChoice};
 use crate::wording;
@@ -20,7 +21,7 @@ use crate::wording;
 enum PlanState {
     Checking,
     Known(RemovalPlan),
-    CheckFailed(String),
+    CheckFailed(wording::Message),
 }
 
 /// What the activity list and the dialog say after a removal.
@@ -69,7 +70,7 @@ pub(super) fn RemoveForm(
             async move {
                 match client.plan_removal(&repository, &tag, &digest).await {
                     Ok(known) => PlanState::Known(known),
-                    Err(e) => PlanState::CheckFailed(wording::change_error(&e).detail_and_advice()),
+                    Err(e) => PlanState::CheckFailed(wording::change_error(&e)),
                 }
             }
         })
@@ -175,7 +176,7 @@ pub(super) fn RemoveForm(
         <p>{format!("{tag} points at ")}<code>{digest.to_string()}</code></p>
         {move || match plan() {
             PlanState::Checking => view! { <p class="working" role="status">"Checking which other tags use this image…"</p> }.into_any(),
-            PlanState::CheckFailed(message) => view! { <p class="error-panel" role="alert">{message} " Nothing was changed."</p> }.into_any(),
+            PlanState::CheckFailed(message) => view! { <FailurePanel message with_outcome=true /> }.into_any(),
             PlanState::Known(RemovalPlan::Changed { found }) => view! {
                 <div class="error-panel" role="alert">
                     <p>{format!("{tag} changed since this page showed it. Shown: {seen}. Now: {}.", found.map_or("no such tag".to_owned(), |d| d.to_string()))}</p>
@@ -185,7 +186,7 @@ pub(super) fn RemoveForm(
             PlanState::Known(RemovalPlan::Ready(choices)) => {
                 let users = &choices.users;
                 let list_incomplete = choices.list_incomplete;
-                let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed { .. });
+                let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed(_));
                 let mut reasons = Vec::new();
                 if users.is_empty() {
                     reasons.push(format!(
