@@ -68,7 +68,7 @@ pub fn FailurePanel(
 /// The requests behind a failure, each with what came of it; nothing when no request
 /// failed.
 #[component]
-fn TechnicalDetails(requests: Vec<String>) -> impl IntoView {
+pub fn TechnicalDetails(requests: Vec<String>) -> impl IntoView {
     (!requests.is_empty()).then(|| {
         view! {
             <details class="error-details">

@@ -99,6 +99,11 @@ test('a tag PUT that never arrived: read again, nothing changed, no Undo', async
   await dialog(page).getByRole('button', { name: 'Close' }).click();
   await expect(activity(page).first()).toContainText('failed');
   await expect(activity(page).first().getByRole('button', { name: 'Undo' })).toHaveCount(0);
+  // The activity list tells it the same way, the request folded away.
+  await expect(activity(page).first().locator('.activity-detail')).toContainText('Read again after the failure, demo/web:f-lost does not exist.');
+  await expect(activity(page).first().locator('.activity-detail')).not.toContainText('http');
+  await expect(activity(page).first().locator('.error-details code.error-detail')).toHaveText(/^PUT http:\/\/[^ ]+\/manifests\/f-lost: no response/);
+  await page.screenshot({ path: screenshotPath('fault-put-lost-activity'), fullPage: true });
 });
 
 test('when the registry cannot be read again, the state is unknown and Undo is kept', async ({ page, faults }) => {

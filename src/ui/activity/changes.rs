@@ -44,6 +44,10 @@ pub enum EntryState {
     Failed {
         message: String,
         outcome: String,
+        /// The requests behind the failure, folded under "Technical details" (none
+        /// in entries saved before they were kept apart: their message names them).
+        #[serde(default)]
+        requests: Vec<String>,
     },
     Undoing,
     Retrying,
@@ -190,8 +194,9 @@ impl ActivityLog {
                 let message = wording::change_error(&error);
                 (
                     EntryState::Failed {
-                        message: message.detail_and_advice(),
+                        message: message.account_and_advice(),
                         outcome: message.outcome,
+                        requests: message.requests,
                     },
                     error.written().cloned().map(UndoAction::from),
                 )
@@ -301,6 +306,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
                                   reconciles it)."
                             .into(),
                         outcome: String::new(),
+                        requests: Vec::new(),
                     }
                 }
                 _ => {}

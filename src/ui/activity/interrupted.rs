@@ -94,6 +94,7 @@ impl ActivityLog {
                     now.join("; ")
                 ),
                 outcome: outcome.join(" "),
+                requests: Vec::new(),
             };
             self.update_entry(id, |entry| {
                 entry.state = state;
@@ -139,6 +140,7 @@ impl ActivityLog {
                 EntryState::Failed {
                     message: format!("Retry failed: {}", problems.join("; ")),
                     outcome: String::new(),
+                    requests: Vec::new(),
                 }
             };
             let undo = UndoAction::collect(undo);

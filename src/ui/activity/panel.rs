@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::changes::{Entry, EntryState};
 use super::use_changes;
+use crate::ui::error_view::TechnicalDetails;
 
 #[component]
 pub fn ActivityPanel() -> impl IntoView {
@@ -50,6 +51,10 @@ fn state_key(state: &EntryState) -> &'static str {
 fn ActivityRow(entry: Entry) -> impl IntoView {
     let changes = use_changes();
     let id = entry.id;
+    let requests = match &entry.state {
+        EntryState::Failed { requests, .. } => requests.clone(),
+        _ => Vec::new(),
+    };
     let (status, detail, can_undo) = match &entry.state {
         EntryState::Done => ("done", None, entry.undo.is_some()),
         EntryState::PartlyDone { failed, total } => (
@@ -62,7 +67,9 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             entry.undo.is_some(),
         ),
         // A failure after a write keeps its Undo.
-        EntryState::Failed { message, outcome } => (
+        EntryState::Failed {
+            message, outcome, ..
+        } => (
             "failed",
             Some(format!("{message} {outcome}")),
             entry.undo.is_some(),
@@ -84,6 +91,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             " "
             <span class="activity-summary">{entry.summary.clone()}</span>
             {detail.map(|d| view! { <p class="activity-detail">{d}</p> })}
+            <TechnicalDetails requests />
             {(!entry.details.is_empty())
                 .then(|| {
                     view! {

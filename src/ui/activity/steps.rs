@@ -37,10 +37,12 @@ impl ActivityLog {
                 ActivityStep::Retry => EntryState::Failed {
                     message: wording::part_missing("Retry"),
                     outcome: String::new(),
+                    requests: Vec::new(),
                 },
                 ActivityStep::CheckAgain => EntryState::Failed {
                     message: wording::part_missing("the check of this change"),
                     outcome: "Its state in the registry was not read: use Check again.".to_owned(),
+                    requests: Vec::new(),
                 },
             }
         });
