@@ -16,7 +16,7 @@ use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::parse_reference;
 use tagdeck::oci::bulk::{BulkRun, ItemFailure, ItemResult};
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
-use tagdeck::oci::client::Registry;
+use tagdeck::oci::client::{Registry, RemovalWays};
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 use tagdeck::oci::image_summary::{first_platform, summarize, ImageKind, SummarySource};
 use tagdeck::oci::media;
@@ -936,6 +936,26 @@ fn a_run_asks_once_whether_tags_must_go_by_placeholder() {
     for tag in ["1.0", "latest", "old"] {
         assert_eq!(memory.tag_digest("app", tag), None);
     }
+
+    // A later run sharing what the first learnt (the tab's next dialog): straight to
+    // a placeholder, neither DELETE asked again.
+    let memory = setup();
+    let ways = RemovalWays::default();
+    let first = Registry::new("http://r", &memory).sharing_removal_ways(ways.clone());
+    let (results, _) = remove(&first, &memory, &["1.0"], None);
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    assert_eq!(deletes(&memory), (1, 1));
+    let second = Registry::new("http://r", &memory).sharing_removal_ways(ways);
+    let (results, _) = remove(&second, &memory, &["latest"], None);
+    assert!(results
+        .values()
+        .all(|r| removed(r).method == RemovalMethod::Placeholder));
+    assert_eq!(deletes(&memory), (1, 1), "nothing asked again");
+    assert_eq!(memory.tag_digest("app", "latest"), None);
+    // Without it, each run learns for itself.
+    let third = Registry::new("http://r", &memory);
+    remove(&third, &memory, &["old"], None);
+    assert_eq!(deletes(&memory), (2, 2));
 
     // A registry that deletes tags: every removal is its own DELETE by tag.
     let memory = setup();

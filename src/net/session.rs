@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::FetchClient;
 use crate::model::route::query_param;
 use crate::oci::auth::{AuthSession, Authenticated};
-use crate::oci::client::{head_concurrency, Registry};
+use crate::oci::client::{head_concurrency, Registry, RemovalWays};
 use crate::oci::pagination::origin_of;
 
 /// What every view sends requests through: fetch, signed in.
@@ -17,6 +17,8 @@ pub type RegistryHttp = Authenticated<FetchClient>;
 thread_local! {
     static SESSIONS: RefCell<HashMap<String, Rc<AuthSession>>> = RefCell::new(HashMap::new());
     static TRUSTED_REALMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// How each registry (by base URL) removes tags, as the tab's removals found.
+    static REMOVAL_WAYS: RefCell<HashMap<String, RemovalWays>> = RefCell::new(HashMap::new());
 }
 
 /// The token realms `config.json` trusts besides the registry's own origin.
@@ -50,10 +52,16 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
     })
 }
 
-/// The registry at `base_url`, through `client` (for its cancellation), signed in.
+/// The registry at `base_url`, through `client` (for its cancellation), signed in,
+/// knowing what the tab learnt of how it removes tags.
 pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
+    let ways = REMOVAL_WAYS.with(|ways| {
+        let key = base_url.trim_end_matches('/').to_owned();
+        ways.borrow_mut().entry(key).or_default().clone()
+    });
     let registry = Registry::new(base_url, Authenticated::new(client, session_for(base_url)))
-        .with_lookup_concurrency(head_concurrency(next_hop_protocol(base_url).as_deref()));
+        .with_lookup_concurrency(head_concurrency(next_hop_protocol(base_url).as_deref()))
+        .sharing_removal_ways(ways);
     if first_passes_pay(base_url) {
         registry.with_first_pass_lookups()
     } else {

@@ -79,8 +79,9 @@ impl<C: HttpClient> Registry<C> {
             tag: tag.clone(),
             digest: seen.clone(),
         });
-        // Seen earlier in this run: DELETE by tag refused here, DELETE by digest works.
-        let mut by_placeholder = self.removes_by_placeholder.borrow().contains(repository);
+        // Seen earlier (in this run, or the tab's): DELETE by tag refused here, DELETE
+        // by digest works.
+        let mut by_placeholder = self.removes_by_placeholder.by_placeholder(repository);
         if !by_placeholder {
             match self.tag_delete(repository, tag).await {
                 Ok(()) => {}
@@ -95,7 +96,7 @@ impl<C: HttpClient> Registry<C> {
                     if !enabled {
                         return Err(ChangeError::Refused(Box::new(cause)));
                     }
-                    self.learn_removes_by_placeholder(repository);
+                    self.removes_by_placeholder.learn_by_placeholder(repository);
                     by_placeholder = true;
                 }
                 Err(error) => match self
@@ -119,15 +120,6 @@ impl<C: HttpClient> Registry<C> {
         match self.expect_tag(repository, tag, None).await {
             Ok(()) => Ok(removal),
             Err(error) => Err(after_write(error, Written::Removal(Box::new(removal)))),
-        }
-    }
-
-    /// Remembers for this run that `repository` removes tags by placeholder. Several
-    /// images' first removals can learn it at once: kept once.
-    fn learn_removes_by_placeholder(&self, repository: &Repository) {
-        let mut known = self.removes_by_placeholder.borrow_mut();
-        if !known.contains(repository) {
-            known.push(repository.clone());
         }
     }
 

@@ -44,10 +44,30 @@ pub struct Registry<C> {
     pub(crate) lookups: HeadPlan,
     /// How many of those lookups are in flight at once.
     pub(crate) lookup_concurrency: usize,
-    /// Repositories where this registry was seen to refuse DELETE by tag and to
-    /// delete by digest (distribution 2.8): the next removals of a run there go
-    /// straight to a placeholder, without asking both again for every tag.
-    pub(crate) removes_by_placeholder: std::cell::RefCell<Vec<Repository>>,
+    /// Where this registry removes tags by placeholder: the run's own, or the tab's
+    /// ([`Registry::sharing_removal_ways`]).
+    pub(crate) removes_by_placeholder: RemovalWays,
+}
+
+/// Repositories where a registry was seen to refuse DELETE by tag and to delete by
+/// digest (distribution 2.8): their next removals go straight to a placeholder,
+/// without asking both again for every tag. A registry's storage settings do not
+/// change while it runs; a reload learns them anew.
+#[derive(Clone, Default)]
+pub struct RemovalWays(std::rc::Rc<std::cell::RefCell<Vec<Repository>>>);
+
+impl RemovalWays {
+    pub(crate) fn by_placeholder(&self, repository: &Repository) -> bool {
+        self.0.borrow().contains(repository)
+    }
+
+    /// Several images' first removals can learn it at once: kept once.
+    pub(crate) fn learn_by_placeholder(&self, repository: &Repository) {
+        let mut known = self.0.borrow_mut();
+        if !known.contains(repository) {
+            known.push(repository.clone());
+        }
+    }
 }
 
 impl<C: HttpClient> Registry<C> {
@@ -59,7 +79,7 @@ impl<C: HttpClient> Registry<C> {
             placeholder_cycle: futures_util::lock::Mutex::new(()),
             lookups: HeadPlan::fixed(None),
             lookup_concurrency: crate::oci::changes::CONCURRENT_LOOKUPS,
-            removes_by_placeholder: std::cell::RefCell::new(Vec::new()),
+            removes_by_placeholder: RemovalWays::default(),
         }
     }
 
@@ -77,6 +97,14 @@ impl<C: HttpClient> Registry<C> {
     /// repository. The answers are the full Accept's by [`first_pass_verdict`].
     pub fn with_first_pass_lookups(mut self) -> Self {
         self.lookups = HeadPlan::adaptive();
+        self
+    }
+
+    /// Removals learn from, and teach, `ways` (what earlier runs against this
+    /// registry found), instead of only their own run: a tab's second dialog does not
+    /// send a DELETE by tag that the registry refused to its first.
+    pub fn sharing_removal_ways(mut self, ways: RemovalWays) -> Self {
+        self.removes_by_placeholder = ways;
         self
     }
 
