@@ -9,11 +9,12 @@ use crate::oci::names::Digest;
 
 /// The one way a change's failure is told, on every screen.
 pub fn change_error(error: &ChangeError) -> Message {
+    let (account, requests) = account_and_requests(error);
     Message {
         headline: headline(error),
         detail: detail(error),
-        account: account(error),
-        requests: requests(error),
+        account,
+        requests,
         advice: advice(error),
         outcome: outcome(error).to_owned(),
     }
@@ -154,47 +155,65 @@ fn detail(error: &ChangeError) -> String {
     }
 }
 
-/// What happened, said without the requests (which `requests` lists): the same facts
-/// as `detail`, for a panel that folds the requests away.
-fn account(error: &ChangeError) -> String {
+/// What happened, said without the requests, and the requests behind it, each with
+/// what came of it: the same facts as `detail`, for a panel that folds the requests
+/// away.
+fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
+    let told = |cause: &RegistryError| registry::error(cause).detail;
     match error {
-        ChangeError::Registry(_) | ChangeError::Refused(_) => String::new(),
-        ChangeError::DeletesUnchecked { .. } => {
+        ChangeError::Registry(cause) => (String::new(), vec![told(cause)]),
+        ChangeError::Refused(cause) => (String::new(), vec![told(cause)]),
+        ChangeError::DeletesUnchecked { refused, cause } => (
             "The registry would not delete the tag alone. Tagdeck can still remove it by \
              deleting a throw-away manifest, if this registry deletes manifests; checking \
              that (a DELETE of a digest that does not exist, which changes nothing) failed"
-                .into()
-        }
-        ChangeError::NotAppliedAfterFailure { subject, now, .. } => {
+                .into(),
+            vec![told(refused), told(cause)],
+        ),
+        ChangeError::NotAppliedAfterFailure {
+            subject,
+            now,
+            cause,
+        } => (
             format!(
                 "Read again after the failure, {subject} {}",
                 read_again(now)
-            )
-        }
-        ChangeError::Unknown { .. } => {
-            "The write got no clear answer, and reading the registry again failed too".into()
-        }
-        ChangeError::AfterWrite { cause, .. } => account(cause),
+            ),
+            vec![told(cause)],
+        ),
+        ChangeError::Unknown { cause, reread } => (
+            "The write got no clear answer, and reading the registry again failed too".into(),
+            vec![told(cause), told(reread)],
+        ),
+        ChangeError::AfterWrite { cause, .. } => account_and_requests(cause),
         ChangeError::PartlyRestored { restored, cause } => {
             then(format!("Put back {}", restored.join(", ")), cause)
         }
         ChangeError::CopyStopped { cause } => {
             then("The copy stopped before its tag was written".into(), cause)
         }
-        ChangeError::RolledBack { tag, digest, .. } => format!(
-            "{tag} could not be removed on its own; it was put back and still points at \
-             {digest}"
+        ChangeError::RolledBack {
+            tag, digest, cause, ..
+        } => (
+            format!(
+                "{tag} could not be removed on its own; it was put back and still points \
+                 at {digest}"
+            ),
+            vec![told(cause)],
         ),
         ChangeError::Stranded {
             tag,
             original,
             placeholder,
-            ..
-        } => format!(
-            "{tag} could not be removed nor put back: it now points at the throw-away \
-             manifest {placeholder} instead of {original}"
+            cause,
+        } => (
+            format!(
+                "{tag} could not be removed nor put back: it now points at the throw-away \
+                 manifest {placeholder} instead of {original}"
+            ),
+            vec![told(cause)],
         ),
-        // No request failed: the detail is the account.
+        // No request failed: the detail is the whole account.
         ChangeError::InvalidName(_)
         | ChangeError::ChangedMeanwhile { .. }
         | ChangeError::WouldMove { .. }
@@ -204,42 +223,18 @@ fn account(error: &ChangeError) -> String {
         | ChangeError::TagsChangedMeanwhile { .. }
         | ChangeError::PartOfIndex { .. }
         | ChangeError::Recreated { .. }
-        | ChangeError::PlatformLost { .. } => detail(error),
+        | ChangeError::PlatformLost { .. } => (detail(error), Vec::new()),
     }
 }
 
-/// `first`, then what stopped it: the cause's own account, if it has one.
-fn then(first: String, cause: &ChangeError) -> String {
-    match account(cause) {
-        cause if cause.is_empty() => first,
-        cause => format!("{first}, then: {cause}"),
-    }
-}
-
-/// The requests behind a failure, each with what came of it.
-fn requests(error: &ChangeError) -> Vec<String> {
-    let told = |cause: &RegistryError| registry::error(cause).detail;
-    match error {
-        ChangeError::Registry(cause) => vec![told(cause)],
-        ChangeError::Refused(cause)
-        | ChangeError::NotAppliedAfterFailure { cause, .. }
-        | ChangeError::RolledBack { cause, .. }
-        | ChangeError::Stranded { cause, .. } => vec![told(cause)],
-        ChangeError::DeletesUnchecked { refused, cause } => vec![told(refused), told(cause)],
-        ChangeError::Unknown { cause, reread } => vec![told(cause), told(reread)],
-        ChangeError::AfterWrite { cause, .. }
-        | ChangeError::PartlyRestored { cause, .. }
-        | ChangeError::CopyStopped { cause } => requests(cause),
-        ChangeError::InvalidName(_)
-        | ChangeError::ChangedMeanwhile { .. }
-        | ChangeError::WouldMove { .. }
-        | ChangeError::NotApplied { .. }
-        | ChangeError::Cancelled { .. }
-        | ChangeError::TagListIncomplete { .. }
-        | ChangeError::TagsChangedMeanwhile { .. }
-        | ChangeError::PartOfIndex { .. }
-        | ChangeError::Recreated { .. }
-        | ChangeError::PlatformLost { .. } => Vec::new(),
+/// `first`, then what stopped it (the cause's own account, if it has one), with the
+/// cause's requests.
+fn then(first: String, cause: &ChangeError) -> (String, Vec<String>) {
+    let (account, requests) = account_and_requests(cause);
+    if account.is_empty() {
+        (first, requests)
+    } else {
+        (format!("{first}, then: {account}"), requests)
     }
 }
 
