@@ -105,9 +105,10 @@ fn a_batch_undo_tries_every_item_and_keeps_what_failed() {
     ));
     assert!(
         wording::undo_failed(&failed)
+            .text
             .starts_with("2 of 3 changes undone; not undone: app:b: b now points at"),
         "{}",
-        wording::undo_failed(&failed)
+        wording::undo_failed(&failed).text
     );
 
     // Undo again: b is still not what the change left, so it stays.
@@ -125,9 +126,11 @@ fn a_single_undo_failure_says_what_happened_and_keeps_the_action() {
     assert_eq!(failed.left, write);
     assert_eq!(failed.batch_of, None);
     assert!(
-        wording::undo_failed(&failed).ends_with("Nothing was changed."),
-        "{}",
         wording::undo_failed(&failed)
+            .text
+            .ends_with("Nothing was changed."),
+        "{}",
+        wording::undo_failed(&failed).text
     );
 }
 

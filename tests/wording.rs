@@ -579,13 +579,30 @@ fn an_undo_that_failed_says_what_is_left() {
         batch_of: Some(3),
     };
     assert!(wording::undo_failed(&batch)
+        .text
         .starts_with("2 of 3 changes undone; not undone: app:2.0: 2.0 now points at"));
     let single = UndoFailed {
         left: write.clone(),
         failures: vec![(write, changed)],
         batch_of: None,
     };
-    assert!(wording::undo_failed(&single).ends_with("Nothing was changed."));
+    assert!(wording::undo_failed(&single)
+        .text
+        .ends_with("Nothing was changed."));
+    assert!(wording::undo_failed(&single).requests.is_empty());
+    // A request that failed: named in the details, not in the text.
+    let unreachable = UndoFailed {
+        left: UndoAction::Revert(tag_write()),
+        failures: vec![(
+            UndoAction::Revert(tag_write()),
+            ChangeError::Refused(server_error()),
+        )],
+        batch_of: None,
+    };
+    let told = wording::undo_failed(&unreachable);
+    assert!(!told.text.contains("http://"), "{}", told.text);
+    assert!(told.text.starts_with("Try again"), "{}", told.text);
+    assert_eq!(told.requests, [wording::error(&server_error()).detail]);
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub use parts::{part_missing, PART_MISSING_ADVICE};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
 pub use registry::{error, link_error, malformed, manifest_error};
-pub use undo::undo_failed;
+pub use undo::{undo_failed, UndoFailure};
 
 /// A count with its noun: "1 tag", "3 tags".
 pub fn plural(n: usize, one: &str, many: &str) -> String {

@@ -1,22 +1,33 @@
 //! An Undo that did not undo everything, for the activity list.
 
-use super::change_error;
+use super::{change_error, Message};
 use crate::oci::undo::{UndoAction, UndoFailed};
 
-pub fn undo_failed(failed: &UndoFailed) -> String {
-    match failed.batch_of {
+/// An Undo's failure as an activity entry tells it: what was not undone and why, in
+/// words, and the requests behind it, which the entry folds away.
+pub struct UndoFailure {
+    pub text: String,
+    pub requests: Vec<String>,
+}
+
+pub fn undo_failed(failed: &UndoFailed) -> UndoFailure {
+    // Told in the order they were tried: last change first.
+    let messages: Vec<(&UndoAction, Message)> = failed
+        .failures
+        .iter()
+        .rev()
+        .map(|(item, error)| (item, change_error(error)))
+        .collect();
+    let requests = messages
+        .iter()
+        .flat_map(|(_, message)| message.requests.iter().cloned())
+        .collect();
+    let text = match failed.batch_of {
         Some(total) => {
-            // Told in the order they were tried: last change first.
-            let problems: Vec<String> = failed
-                .failures
+            let problems: Vec<String> = messages
                 .iter()
-                .rev()
-                .map(|(item, error)| {
-                    format!(
-                        "{}: {}",
-                        subject(item),
-                        change_error(error).detail_and_advice()
-                    )
+                .map(|(item, message)| {
+                    format!("{}: {}", subject(item), message.account_and_advice())
                 })
                 .collect();
             format!(
@@ -25,16 +36,13 @@ pub fn undo_failed(failed: &UndoFailed) -> String {
                 problems.join("; ")
             )
         }
-        None => failed
-            .failures
+        None => messages
             .iter()
-            .map(|(_, error)| {
-                let message = change_error(error);
-                format!("{} {}", message.detail_and_advice(), message.outcome)
-            })
+            .map(|(_, message)| format!("{} {}", message.account_and_advice(), message.outcome))
             .collect::<Vec<_>>()
             .join("; "),
-    }
+    };
+    UndoFailure { text, requests }
 }
 
 /// What the action puts back: `repo:tag`.

@@ -227,6 +227,9 @@ test('an undo that fails says so and can be tried again', async ({ page, faults 
   faults.proxy.addRule({ method: 'PUT', path: /\/manifests\/f-undo$/, action: { status: 503 } });
   await activity(page).first().getByRole('button', { name: 'Undo' }).click();
   await expect(activity(page).first()).toContainText('undo failed');
+  // What to do in words; the refused PUT under Technical details.
+  await expect(activity(page).first().locator('.activity-detail')).not.toContainText('http');
+  await expect(activity(page).first().locator('.error-details code.error-detail')).toHaveText(/^PUT http:\/\/[^ ]+\/manifests\/f-undo: .*HTTP 503/);
   expect(await tagDigest(registry, 'demo/api', 'f-undo')).toBe(digest);
   faults.proxy.clearRules();
   await activity(page).first().getByRole('button', { name: 'Undo' }).click();

@@ -56,6 +56,9 @@ pub enum EntryState {
     Undone,
     UndoFailed {
         message: String,
+        /// As for `Failed`.
+        #[serde(default)]
+        requests: Vec<String>,
     },
 }
 
@@ -295,6 +298,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
                         message: "The page was reloaded while this undo ran: check the tags, \
                                   then Undo again for what is left."
                             .into(),
+                        requests: Vec::new(),
                     }
                 }
                 // A retry writes through the journal: the reload reconciles it anew;

@@ -52,7 +52,9 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
     let changes = use_changes();
     let id = entry.id;
     let requests = match &entry.state {
-        EntryState::Failed { requests, .. } => requests.clone(),
+        EntryState::Failed { requests, .. } | EntryState::UndoFailed { requests, .. } => {
+            requests.clone()
+        }
         _ => Vec::new(),
     };
     let (status, detail, can_undo) = match &entry.state {
@@ -79,7 +81,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
         EntryState::Checking => ("checking…", None, false),
         EntryState::Undone => ("undone", None, false),
         // What is left can be tried again (the network may be back).
-        EntryState::UndoFailed { message } => {
+        EntryState::UndoFailed { message, .. } => {
             ("undo failed", Some(message.clone()), entry.undo.is_some())
         }
     };

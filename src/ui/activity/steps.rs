@@ -33,6 +33,7 @@ impl ActivityLog {
             entry.state = match step {
                 ActivityStep::Undo => EntryState::UndoFailed {
                     message: wording::part_missing("Undo"),
+                    requests: Vec::new(),
                 },
                 ActivityStep::Retry => EntryState::Failed {
                     message: wording::part_missing("Retry"),

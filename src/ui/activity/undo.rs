@@ -24,12 +24,16 @@ impl ActivityLog {
             let registry = net::registry(&registry_address, FetchClient::new());
             let (state, left) = match registry.undo(&action, &unique_marker).await {
                 Ok(()) => (EntryState::Undone, None),
-                Err(failed) => (
-                    EntryState::UndoFailed {
-                        message: wording::undo_failed(&failed),
-                    },
-                    Some(failed.left),
-                ),
+                Err(failed) => {
+                    let told = wording::undo_failed(&failed);
+                    (
+                        EntryState::UndoFailed {
+                            message: told.text,
+                            requests: told.requests,
+                        },
+                        Some(failed.left),
+                    )
+                }
             };
             self.settle(id, state, left);
             self.announce(touched_by(&action, &registry_address));
