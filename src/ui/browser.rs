@@ -111,6 +111,18 @@ pub fn focused_element() -> Option<web_sys::HtmlElement> {
         .ok()
 }
 
+/// Whether nothing in particular has the keyboard focus: the page's body has it.
+pub fn focus_on_page_body() -> bool {
+    let Some(document) = window().and_then(|w| w.document()) else {
+        return false;
+    };
+    match (document.active_element(), document.body()) {
+        (None, _) => true,
+        (Some(active), Some(body)) => active == *body.as_ref(),
+        (Some(_), None) => false,
+    }
+}
+
 const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), \
                          select:not([disabled]), textarea:not([disabled]), summary";
 

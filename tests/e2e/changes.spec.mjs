@@ -24,6 +24,8 @@ async function addTag(page, deployment, repo, sourceTag, newTag) {
   if (page.url().startsWith(deployment.console)) await navigateToRepository(page, repo);
   else await openRepository(page, deployment, repo);
   await tagRow(page, sourceTag).getByRole('button', { name: 'Add tag' }).click();
+  // The dialog opens on the field it asks for.
+  await expect(dialog(page).getByRole('textbox', { name: 'New tag' })).toBeFocused();
   await dialog(page).getByRole('textbox', { name: 'New tag' }).fill(newTag);
   await dialog(page).getByRole('button', { name: 'Add tag' }).click();
 }
@@ -70,7 +72,11 @@ test('moving a tag needs confirmation and can be undone', async ({ page, mutable
   await confirm.getByRole('button', { name: 'Move tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`moved from sha256:${older.slice(7, 19)}`);
   expect(skopeoDigest(registry, 'demo/web:0.9')).toBe(newer);
-  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  // The Move tag button is gone with the question it answered, and the focus fell to
+  // the page: Escape still closes the dialog.
+  expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
+  await page.keyboard.press('Escape');
+  await expect(dialog(page)).toHaveCount(0);
   await page.getByRole('list', { name: 'Activity' }).getByRole('button', { name: 'Undo' }).first().click();
   await expect(page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first()).toContainText('undone');
   expect(skopeoDigest(registry, 'demo/web:0.9')).toBe(older);

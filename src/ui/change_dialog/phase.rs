@@ -101,10 +101,22 @@ pub(super) fn ValidatedInput(
     let id = format!("field-{}", label.to_lowercase().replace(' ', "-"));
     let error_id = format!("{id}-error");
     let error = move || check(&value.get());
+    // The browser ignores `autofocus` on a field added after the page had a focus (a
+    // form fetched on demand into an open dialog): focused here once it is there, a
+    // frame later, as a form in a Suspense is built before it is in the page.
+    let field = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move || {
+        if let (Some(field), true) = (field.get(), autofocus) {
+            request_animation_frame(move || {
+                let _ = field.focus();
+            });
+        }
+    });
     view! {
         <label for=id.clone()>{label}</label>
         <input
             id=id
+            node_ref=field
             type="text"
             spellcheck="false"
             autocomplete="off"
