@@ -67,6 +67,10 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await bulk.getByRole('button', { name: 'Select all matching' }).click();
   await expect(bulk.getByRole('status')).toHaveText('100 selected');
   await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  // Asked first, as a single removal is.
+  const question = page.getByRole('alert').filter({ hasText: `Remove 100 tags from ${repo}?` });
+  await expect(question).toContainText('the images stay for their other tags');
+  await question.getByRole('button', { name: 'Remove 100 tags' }).click();
   await expect(entries.first()).toContainText(`Bulk remove tags in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
   await entries.first().locator('.activity-items summary').click();
   const removedItems = entries.first().locator('.activity-items li');
@@ -154,7 +158,21 @@ test('a bulk removal across images removes only the tags, keeps every image, and
   await page.getByRole('checkbox', { name: 'Select 0.9', exact: true }).click();
   await bulk.getByRole('button', { name: 'Select all matching' }).click();
   await expect(bulk.getByRole('status')).toHaveText('3 selected');
+  // Tags the filter hides are still selected: the question says so, and Cancel
+  // removes nothing.
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('0.9');
   await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  const question = page.getByRole('alert').filter({ hasText: `Remove 3 tags from ${repo}?` });
+  await expect(question).toContainText('2 of them are not shown by the filter.');
+  await page.screenshot({ path: screenshotPath('bulk-remove-question') });
+  await question.getByRole('button', { name: 'Cancel' }).click();
+  await expect(question).toHaveCount(0);
+  for (const tag of tags) expect(await tagDigest(bulkDeployment.registry.url, repo, tag)).not.toBeNull();
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('');
+  await expect(page.locator('[role="row"][data-tag="latest"]')).toBeVisible();
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  await expect(question).not.toContainText('not shown by the filter');
+  await question.getByRole('button', { name: 'Remove 3 tags' }).click();
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText(`Bulk remove tags in ${repo}: 3 done, 0 failed, of 3`, { timeout: 60_000 });
   await entry.locator('.activity-items summary').click();

@@ -58,6 +58,9 @@ pub fn BulkBar(
         pattern.set(pending.pattern.clone());
     }
     let count = move || selection.tags.with(|s| s.len());
+    // "Remove selected tags" asks first; a run of any kind drops the question.
+    let confirming_removal = RwSignal::new(false);
+    let repository_name = StoredValue::new(repository.to_string());
     let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
     // Selected tags the filter hides are acted on too: say how many there are. With
     // nothing selected the tags shown are not read (nor tracked): a listing of
@@ -173,6 +176,7 @@ pub fn BulkBar(
     });
 
     let run = move |kind: BulkKind, only_failed: bool| {
+        confirming_removal.set(false);
         let chosen: Vec<String> = if only_failed {
             items.with_untracked(|i| {
                 i.iter()
@@ -262,7 +266,7 @@ pub fn BulkBar(
                     class="danger"
                     disabled=move || count() == 0 || running.get().is_some() || remove_blocked.get().is_some()
                     title=move || remove_blocked.get()
-                    on:click=move |_| run(BulkKind::Remove, false)
+                    on:click=move |_| confirming_removal.set(true)
                 >
                     "Remove selected tags"
                 </button>
@@ -273,6 +277,15 @@ pub fn BulkBar(
                 </Show>
                 <span class="field-error">{pattern_problem}</span>
             </div>
+            // Many tags at once, some perhaps out of sight: said and confirmed first,
+            // as a single removal's dialog is.
+            <Show when=move || { confirming_removal.get() && count() != 0 && running.get().is_none() }>
+                <div class="bulk-confirm" role="alert">
+                    <p>{move || repository_name.with_value(|name| removal_question(name, count(), hidden()))}</p>
+                    <button type="button" class="danger" on:click=move |_| run(BulkKind::Remove, false)>{move || format!("Remove {}", wording::plural(count(), "tag", "tags"))}</button>
+                    <button type="button" on:click=move |_| confirming_removal.set(false)>"Cancel"</button>
+                </div>
+            </Show>
             <BulkResults items running last_kind retry=move |kind| run(kind, true) />
             <Show when=move || warnings.with(|w| !w.is_empty())>
                 <ul class="bulk-warnings error-panel" role="alert">
@@ -335,4 +348,18 @@ impl BulkWork {
             }
         }
     }
+}
+
+/// What a bulk removal asks before it runs.
+fn removal_question(repository: &str, count: usize, hidden: usize) -> String {
+    let out_of_sight = match hidden {
+        0 => String::new(),
+        n if n == count => " None of them is shown by the filter.".to_owned(),
+        n => format!(" {n} of them are not shown by the filter."),
+    };
+    format!(
+        "Remove {} from {repository}?{out_of_sight} Each tag is removed on its own: the \
+         images stay for their other tags (and by digest), and Undo puts the tags back.",
+        wording::plural(count, "tag", "tags")
+    )
 }
