@@ -129,6 +129,13 @@ test('copying an image can bring its referrers along', async ({ page, mutable })
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
   await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+  // The long fallback tag in the list wraps: the fields stay inside the dialog.
+  const inside = await dialog.boundingBox();
+  for (const name of ['Target repository', 'Target tag']) {
+    const field = await dialog.getByRole('textbox', { name }).boundingBox();
+    expect(field.x + field.width, name).toBeLessThanOrEqual(inside.x + inside.width);
+  }
+  expect(await dialog.evaluate((d) => d.scrollWidth - d.clientWidth), 'scrolls sideways').toBeLessThanOrEqual(0);
   await dialog.getByRole('button', { name: 'Copy to repository' }).click();
   const report = dialog.getByRole('status', { name: 'Referrers' });
   await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::changes::{Entry, EntryState};
 use super::use_changes;
 use crate::ui::error_view::TechnicalDetails;
+use crate::wording;
 
 #[component]
 pub fn ActivityPanel() -> impl IntoView {
@@ -98,7 +99,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                 .then(|| {
                     view! {
                         <details class="activity-items">
-                            <summary>{format!("{} items", entry.details.len())}</summary>
+                            <summary>{wording::plural(entry.details.len(), "item", "items")}</summary>
                             <ul>{entry.details.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
                         </details>
                     }
