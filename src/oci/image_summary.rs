@@ -87,6 +87,12 @@ pub enum ImageKind {
     MultiArch {
         platforms: Vec<String>,
     },
+    /// An index none of whose manifests names a platform: not something to run.
+    /// `artifacts`: every one of them has an artifact type (signatures, SBOMs).
+    Index {
+        manifests: usize,
+        artifacts: bool,
+    },
     /// Anything else: an artifact, schema 1, an unknown type.
     Other {
         media_type: String,
@@ -114,28 +120,13 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
     match manifest.kind() {
         ManifestKind::Image => ImageSummary {
             kind: ImageKind::Image {
-                platform: config.and_then(|c| {
-                    let os = c.os.as_deref()?;
-                    let arch = c.architecture.as_deref()?;
-                    Some(match &c.variant {
-                        Some(variant) => format!("{os}/{arch}/{variant}"),
-                        None => format!("{os}/{arch}"),
-                    })
-                }),
+                platform: config.and_then(ImageConfig::platform),
             },
             size: Some(manifest.referenced_size()),
             created: config.and_then(|c| c.created.clone()).or(annotated_created),
         },
         ManifestKind::Index => ImageSummary {
-            kind: ImageKind::MultiArch {
-                platforms: manifest
-                    .platforms()
-                    .into_iter()
-                    // Attestation manifests (buildx) carry platform unknown/unknown.
-                    .filter(|p| p.os != "unknown")
-                    .map(|p| p.label())
-                    .collect(),
-            },
+            kind: index_kind(manifest),
             size: None,
             created: annotated_created.or_else(|| config.and_then(|c| c.created.clone())),
         },
@@ -146,6 +137,27 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
             size: Some(manifest.referenced_size()),
             created: annotated_created,
         },
+    }
+}
+
+/// A multi-arch image, or an index whose manifests name no platform (the OCI 1.1
+/// fallback tag that lists an image's referrers, say).
+fn index_kind(manifest: &Manifest) -> ImageKind {
+    let platforms: Vec<String> = manifest
+        .platforms()
+        .into_iter()
+        // Attestation manifests (buildx) carry platform unknown/unknown.
+        .filter(|p| p.os != "unknown" && !p.os.is_empty())
+        .map(|p| p.label())
+        .collect();
+    if platforms.is_empty() {
+        let entries = &manifest.view.manifests;
+        ImageKind::Index {
+            manifests: entries.len(),
+            artifacts: !entries.is_empty() && entries.iter().all(|m| m.artifact_type.is_some()),
+        }
+    } else {
+        ImageKind::MultiArch { platforms }
     }
 }
 
@@ -198,6 +210,47 @@ mod tests {
         assert_eq!(
             summarize(&plain, Some(&config)).created.as_deref(),
             Some("2026-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_signature_and_a_referrers_index_name_no_platform() {
+        let image = Manifest::parse(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":10},"layers":[]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        // cosign's signature config: the platform fields are there, and empty.
+        let signature = ImageConfig::parse(br#"{"architecture":"","os":"","config":{}}"#).unwrap();
+        assert_eq!(signature.platform(), None);
+        assert_eq!(
+            summarize(&image, Some(&signature)).kind,
+            ImageKind::Image { platform: None }
+        );
+
+        // The OCI 1.1 fallback tag: an index of artifacts, none with a platform.
+        let referrers = Manifest::parse(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+                {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"artifactType":"application/spdx+json"},
+                {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"artifactType":"application/vnd.dev.cosign.artifact.sig.v1+json"}]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            summarize(&referrers, None).kind,
+            ImageKind::Index {
+                manifests: 2,
+                artifacts: true
+            }
+        );
+        let mut untyped = referrers.clone();
+        untyped.view.manifests[1].artifact_type = None;
+        assert_eq!(
+            summarize(&untyped, None).kind,
+            ImageKind::Index {
+                manifests: 2,
+                artifacts: false
+            }
         );
     }
 }

@@ -290,6 +290,19 @@ pub struct ImageConfig {
     pub extra: BTreeMap<String, Value>,
 }
 
+impl ImageConfig {
+    /// `linux/arm64/v8`; none when the config names no OS or architecture (a cosign
+    /// signature's config has both empty).
+    pub fn platform(&self) -> Option<String> {
+        let named = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        let (os, arch) = (named(&self.os)?, named(&self.architecture)?);
+        Some(match named(&self.variant) {
+            Some(variant) => format!("{os}/{arch}/{variant}"),
+            None => format!("{os}/{arch}"),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContainerConfig {

@@ -320,9 +320,15 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
             },
         }
     };
+    // An index of artifacts (the referrers' fallback tag) lists no platforms.
+    let heading = if manifest.view.manifests.iter().any(|m| m.platform.is_some()) {
+        "Platforms"
+    } else {
+        "Manifests"
+    };
     view! {
-        <h3>"Platforms"</h3>
-        <table class="platforms" aria-label="Platforms">
+        <h3>{heading}</h3>
+        <table class="platforms" aria-label=heading>
             <thead>
                 <tr><th scope="col">"Platform"</th><th scope="col">"Digest"</th><th scope="col">"Image size"</th><th scope="col">"Manifest size"</th><th scope="col">"Media type"</th></tr>
             </thead>
@@ -332,7 +338,11 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
                     .manifests
                     .into_iter()
                     .map(|child| {
-                        let platform = child.platform.as_ref().map(|p| p.label()).unwrap_or_else(|| "(none)".into());
+                        let platform = match (&child.platform, &child.artifact_type) {
+                            (Some(platform), _) => platform.label(),
+                            (None, Some(artifact)) => format!("artifact: {artifact}"),
+                            (None, None) => "no platform".into(),
+                        };
                         let size = image_size(child.digest.clone());
                         view! {
                             <tr data-platform=platform.clone()>
@@ -403,13 +413,7 @@ fn short(digest: &Digest) -> String {
 fn ConfigFacts(config: ImageConfig) -> impl IntoView {
     let container = config.config.clone().unwrap_or_default();
     let join = |parts: &Option<Vec<String>>| parts.as_ref().map(|p| p.join(" "));
-    let platform = match (&config.os, &config.architecture) {
-        (Some(os), Some(arch)) => Some(match &config.variant {
-            Some(v) => format!("{os}/{arch}/{v}"),
-            None => format!("{os}/{arch}"),
-        }),
-        _ => None,
-    };
+    let platform = config.platform();
     let facts: Vec<(&str, Option<String>)> = vec![
         ("Created", config.created.as_deref().map(short_timestamp)),
         ("Platform", platform),

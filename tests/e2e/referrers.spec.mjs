@@ -65,6 +65,10 @@ test('signature and SBOM tags can be hidden, and the choice stays in the address
   // Shown by default.
   await expect(rows).toHaveCount(3, { timeout: 20_000 });
   await expect(page.locator(`[role="row"][data-tag="${signature.tag}"]`)).toBeVisible();
+  // Said for what they are: a signature's config names no platform, and the fallback
+  // tag is an index of artifacts, not a multi-arch image.
+  await expect(page.locator(`[role="row"][data-tag="${signature.tag}"] .tag-kind`)).toHaveText('image');
+  await expect(page.locator(`[role="row"][data-tag="${sbom.fallbackTag}"] .tag-kind`)).toHaveText('index of 1 artifact');
   await page.getByRole('checkbox', { name: 'Hide signature/SBOM tags' }).check();
   await expect(rows).toHaveCount(1);
   await expect(page.locator('[role="row"][data-tag="v1"]')).toBeVisible();
@@ -73,6 +77,14 @@ test('signature and SBOM tags can be hidden, and the choice stays in the address
   await expect(page.getByRole('checkbox', { name: 'Hide signature/SBOM tags' })).toBeChecked();
   await expect(page.locator('[role="row"][data-tag="v1"]')).toBeVisible({ timeout: 20_000 });
   await expect(page.locator(`[role="row"][data-tag="${sbom.fallbackTag}"]`)).toHaveCount(0);
+  // Opened: the index lists its manifests by artifact type, and the signature shows no
+  // platform ("/" before).
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=${sbom.fallbackTag}`);
+  await expect(page.getByRole('table', { name: 'Manifests' })).toContainText(`artifact: ${SPDX}`, { timeout: 20_000 });
+  await expect(page.getByRole('table', { name: 'Platforms' })).toHaveCount(0);
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=${signature.tag}`);
+  await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('.config')).not.toContainText('Platform');
 });
 
 test('deleting an image can remove its referrers too', async ({ page, mutable }) => {

@@ -12,6 +12,7 @@ use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
 use crate::ui::router::Link;
 use crate::ui::sign_in::blocked_reasons;
+use crate::wording;
 
 /// Pixels; whole numbers, so no float formatting code is linked into the bundle.
 pub(super) const ROW_HEIGHT: usize = 40;
@@ -211,6 +212,17 @@ fn describe_kind(kind: &ImageKind) -> String {
         ImageKind::Image { platform: Some(p) } => format!("image {p}"),
         ImageKind::Image { platform: None } => "image".to_owned(),
         ImageKind::MultiArch { platforms } => format!("multi-arch: {}", platforms.join(", ")),
+        ImageKind::Index {
+            manifests,
+            artifacts,
+        } => format!(
+            "index of {}",
+            if *artifacts {
+                wording::plural(*manifests, "artifact", "artifacts")
+            } else {
+                wording::plural(*manifests, "manifest", "manifests")
+            }
+        ),
         ImageKind::Other { media_type } => format!("other: {media_type}"),
     }
 }
