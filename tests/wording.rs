@@ -332,6 +332,17 @@ fn a_failure_panel_says_what_happened_in_words_and_folds_the_requests_away() {
         if message.requests.is_empty() {
             assert_eq!(message.account, message.detail, "{error:?}");
         }
+        // What is left is said once, by the outcome.
+        let whole = format!("{} {}", told, message.outcome).to_lowercase();
+        let said = [
+            "nothing was changed",
+            "nothing was deleted",
+            "nothing was written",
+        ]
+        .iter()
+        .map(|phrase| whole.matches(phrase).count())
+        .sum::<usize>();
+        assert!(said <= 1, "{error:?}: {whole}");
     }
     let deletes_unchecked = every_change_error()
         .into_iter()

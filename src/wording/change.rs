@@ -66,7 +66,7 @@ fn detail(error: &ChangeError) -> String {
             expected,
             found,
         } => format!(
-            "{tag} now points at {}, not at {expected} as shown; nothing was changed",
+            "{tag} now points at {}, not at {expected} as shown",
             found
                 .as_ref()
                 .map_or("nothing (it was removed)".to_owned(), Digest::to_string)
@@ -110,27 +110,25 @@ fn detail(error: &ChangeError) -> String {
         }
         ChangeError::TagListIncomplete { repository } => format!(
             "the tag list of {repository} may be incomplete (a page without a readable Link \
-             header, and asking for the rest failed); deleting an image needs every tag, so \
-             nothing was deleted"
+             header, and asking for the rest failed); deleting an image needs every tag"
         ),
         ChangeError::TagsChangedMeanwhile {
             digest,
             confirmed,
             now,
         } => format!(
-            "{digest} is now tagged {}, not {} as confirmed; nothing was deleted",
+            "{digest} is now tagged {}, not {} as confirmed",
             list(now),
             list(confirmed)
         ),
         ChangeError::PartOfIndex { digest, indexes } => format!(
             "{digest} is a platform of the multi-arch image tagged {}; deleting it would \
-             break that image, so nothing was deleted",
+             break that image",
             list(indexes)
         ),
-        ChangeError::Recreated { tag, found } => format!(
-            "{tag} exists again and points at {found}; Undo would overwrite it, so nothing \
-             was changed"
-        ),
+        ChangeError::Recreated { tag, found } => {
+            format!("{tag} exists again and points at {found}; Undo would overwrite it")
+        }
         ChangeError::PlatformLost { digest, indexes } => format!(
             "{digest}, a platform of {}, is gone from the registry",
             list(indexes)
@@ -308,8 +306,8 @@ fn advice(error: &ChangeError) -> String {
         }
         ChangeError::InvalidName(_) => "Correct the name and try again.".into(),
         ChangeError::ChangedMeanwhile { .. } => {
-            "Someone or something changed the tag meanwhile: reload and check before trying \
-             again."
+            "The tag changed since it was read (a later change, here or elsewhere): check \
+             what it points at now before trying again."
                 .into()
         }
         ChangeError::WouldMove { .. } => "Confirm the move, or choose another tag name.".into(),

@@ -288,14 +288,11 @@ fn advice(error: &RegistryError) -> String {
             "Check that the URL points at an OCI / Docker registry (API v2).".into()
         }
         RegistryError::DigestMismatch { .. } => {
-            "Do not trust this content: it changed in transit or the registry is inconsistent. \
-             Nothing was written."
+            "Do not trust this content: it changed in transit or the registry is inconsistent."
                 .into()
         }
         RegistryError::TooLargeToSend { .. } => {
-            "Registries need only accept manifests up to 4 MiB; this one was not sent. \
-             Nothing was changed."
-                .into()
+            "Registries need only accept manifests up to 4 MiB; this one was not sent.".into()
         }
         RegistryError::TooLarge { .. } => {
             "This console refuses answers that large (manifests over 4 MiB, say): \
