@@ -537,6 +537,25 @@ fn bulk_results_and_the_check_afterwards() {
         wording::item_result(&ItemResult::Failed(ItemFailure::Cancelled)),
         "not run: cancelled; nothing was changed for it"
     );
+    // A tag that points elsewhere is never moved by a bulk run: the line says where
+    // the move can be confirmed, as Retry would only ask again.
+    let would_move = wording::item_result(&ItemResult::Failed(ItemFailure::Change(
+        ChangeError::WouldMove {
+            tag: "1.0-qa".into(),
+            current: digest(1),
+            new: digest(2),
+        },
+    )));
+    assert!(
+        would_move.starts_with("1.0-qa already points at"),
+        "{would_move}"
+    );
+    assert!(
+        would_move.ends_with(
+            "use Add tag on the row of the image it should point at, and confirm the move."
+        ),
+        "{would_move}"
+    );
     let refused = ChangeError::Refused(server_error());
     assert!(
         wording::item_result(&ItemResult::Failed(ItemFailure::TagListUnreadable(

@@ -2,7 +2,7 @@
 
 use super::change_error;
 use crate::oci::bulk::{ItemFailure, ItemResult, KeptLost};
-use crate::oci::changes::ImageUsers;
+use crate::oci::changes::{ChangeError, ImageUsers};
 
 /// One item's result, for the result list.
 pub fn item_result(result: &ItemResult) -> String {
@@ -36,6 +36,15 @@ pub fn item_result(result: &ItemResult) -> String {
             "the tag list could not be read: {}",
             change_error(error).detail_and_outcome()
         ),
+        // A bulk run never moves a tag: Retry would only ask again. Say where a move
+        // can be confirmed.
+        ItemResult::Failed(ItemFailure::Change(error @ ChangeError::WouldMove { tag, .. })) => {
+            format!(
+                "{} A bulk run never moves a tag: to move {tag}, use Add tag on the row of the \
+             image it should point at, and confirm the move.",
+                change_error(error).detail_and_outcome()
+            )
+        }
         ItemResult::Failed(ItemFailure::Change(error)) => change_error(error).detail_and_outcome(),
     }
 }
