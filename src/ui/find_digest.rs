@@ -64,7 +64,9 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
                 <button type="submit">"Find"</button>
             </form>
             {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
-            {search}
+            // The results answer the digest searched before: hidden while the field
+            // holds one that could not be searched, so they are not read as its answer.
+            <div class="find-results" hidden=move || problem.get().is_some()>{search}</div>
         </section>
     }
 }

@@ -66,6 +66,15 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   expect(new URL(page.url()).searchParams.get('digest')).toBe(nowhere);
   await expect(page.locator('.find-summary')).toContainText('Not found in the', { timeout: 60_000 });
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
+  // Then a bad one: the last search's results are not left under its error as if
+  // they answered it.
+  await field.fill('hello');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByRole('alert')).toContainText('That is not a digest');
+  await expect(page.locator('.find-summary')).toBeHidden();
+  await field.fill(nowhere);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.locator('.find-summary')).toBeVisible();
 });
 
 test('the header lists the registries connected in this browser and switches between them', async ({ page, mutable }) => {
