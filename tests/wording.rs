@@ -1070,7 +1070,10 @@ fn every_tag_reason() -> Vec<(TagReason, &'static str)> {
             },
             "\"yesterday\" is not a date",
         ),
-        (TagReason::OthersRemoved, "every other tag is removed"),
+        (
+            TagReason::OthersRemoved,
+            "the rules remove every tag none keeps",
+        ),
         (
             follows(ReferrerTagScheme::CosignSignature, SubjectFate::Deleted),
             "signature of image sha256:",

@@ -141,7 +141,7 @@ pub fn tag_reason(reason: &TagReason) -> String {
             unusable_date(date)
         ),
         TagReason::OthersRemoved => {
-            "removed: no keep rule protects it, and every other tag is removed".into()
+            "removed: no keep rule protects it, and the rules remove every tag none keeps".into()
         }
         TagReason::FollowsImage {
             scheme,

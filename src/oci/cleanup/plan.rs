@@ -144,7 +144,7 @@ pub enum TagReason {
     NoRuleRemoves {
         unknown_age: Option<UnusableDate>,
     },
-    /// Removed: no keep rule protects it, and every other tag is removed.
+    /// Removed: no keep rule protects it, and the rules remove every tag none keeps.
     OthersRemoved,
     /// A signature / SBOM / attestation tag: it follows the image `subject`.
     FollowsImage {

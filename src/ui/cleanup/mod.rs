@@ -191,7 +191,7 @@ pub fn CleanupView(registry: String, target: String, namespace: bool) -> impl In
                             let auto_plan = source == RulesSource::Address;
                             view! {
                                 {problems.map(|p| view! { <p class="error-panel" role="alert">{p}</p> })}
-                                <p class="cleanup-source">{source.describe()}</p>
+                                <p class="cleanup-source">{source.describe(namespace)}</p>
                                 <Planner registry target namespace initial auto_plan />
                             }
                         })
@@ -209,16 +209,17 @@ enum RulesSource {
 }
 
 impl RulesSource {
-    fn describe(&self) -> String {
+    fn describe(&self, namespace: bool) -> String {
         match self {
             RulesSource::Address => "Rules from the page address.".into(),
             RulesSource::Config(key) if key.is_empty() => {
                 "Rules from config.json (the defaults for every repository).".into()
             }
             RulesSource::Config(key) => format!("Rules from config.json (the defaults for {key})."),
-            RulesSource::Nothing => {
-                "No rules are saved for this repository: write them below, then Plan.".into()
-            }
+            RulesSource::Nothing => format!(
+                "No rules are saved for this {}: write them below, then Plan.",
+                if namespace { "namespace" } else { "repository" }
+            ),
         }
     }
 }
