@@ -288,3 +288,26 @@ test('a change dialog can be used from the keyboard alone and gives the focus ba
   await expect(removeButton).toBeFocused();
   expect(await tagDigest(deployment.registry.url, 'demo/web', '0.9')).toBe(deployment.report.repositories['demo/web']['0.9'].digest);
 });
+
+test('a narrow window: the image page wraps its long names, and the tag table scrolls sideways as one', async ({ page, deployment }) => {
+  await page.setViewportSize({ width: 700, height: 900 });
+  const truth = deployment.report.repositories['demo/multiarch']['2.0'];
+  await page.goto(`${deployment.console}/?repo=demo/multiarch&ref=2.0`);
+  await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+  await expect(page.getByRole('table', { name: 'Platforms' })).toBeVisible();
+  // Nothing runs off the page: the pull by digest and the platforms' digests wrap.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(700);
+  await page.screenshot({ path: screenshotPath('narrow-image'), fullPage: true });
+
+  await page.goto(`${deployment.console}/?repo=demo/multiarch`);
+  const row = page.locator('[role="row"][data-tag="2.0"]');
+  await expect(row.locator('code.digest')).toHaveAttribute('title', truth.digest);
+  // One sideways scroll, the table's: its rows fit the scroller, so the last
+  // column is whole once the table is scrolled to the right.
+  const scroller = page.locator('.tag-scroller');
+  expect(await scroller.evaluate((s) => s.scrollWidth - s.clientWidth)).toBeLessThanOrEqual(0);
+  await page.locator('.tag-table').evaluate((t) => { t.scrollLeft = t.scrollWidth; });
+  const table = await page.locator('.tag-table').boundingBox();
+  const remove = await row.getByRole('button', { name: 'Remove tag' }).boundingBox();
+  expect(remove.x + remove.width).toBeLessThanOrEqual(table.x + table.width);
+});
