@@ -135,7 +135,10 @@ test('deleting the image is a separate choice that lists every tag it takes', as
   await dialog(page).getByText('Delete the image instead…').click();
   await expect(dialog(page)).toContainText('every tag pointing at it (2): 1.10.0, current');
   await dialog(page).getByRole('button', { name: 'Delete image and 2 tags' }).click();
-  await expect(dialog(page).getByRole('status')).toContainText('Removed team/sub/app:1.10.0, current');
+  await expect(dialog(page).getByRole('status')).toContainText(`Deleted the image sha256:${digest.slice(7, 19)} from team/sub/app, with its tags: 1.10.0, current.`);
+  // What the plan said of keeping the image is moot now: gone, with its button.
+  await expect(dialog(page).getByText('The image is kept for them')).toBeHidden();
+  await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toBeHidden();
   expect(await tagDigest(registry, 'team/sub/app', 'current')).toBeNull();
   expect(await tagDigest(registry, 'team/sub/app', '1.9.0')).toBe(mutable.report.repositories['team/sub/app']['1.9.0'].digest);
   await dialog(page).getByRole('button', { name: 'Close' }).click();

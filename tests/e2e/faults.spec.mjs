@@ -208,7 +208,7 @@ test('deleting an image: a DELETE applied before the connection dropped is repor
   await tagRow(page, 'edge').getByRole('button', { name: 'Remove tag' }).click();
   await dialog(page).getByText('Delete the image instead…').click();
   await dialog(page).getByRole('button', { name: 'Delete image' }).click();
-  await expect(dialog(page).getByRole('status')).toContainText('Removed team/tools:edge');
+  await expect(dialog(page).getByRole('status')).toContainText(`Deleted the image sha256:${digest.slice(7, 19)} from team/tools, with its tag: edge.`);
   await expect(dialog(page).getByRole('status')).toContainText('the change was applied');
   expect(await tagDigest(registry, 'team/tools', 'edge')).toBeNull();
   await dialog(page).getByRole('button', { name: 'Close' }).click();

@@ -30,11 +30,17 @@ fn removed(repository: &Repository, removal: &Removal) -> String {
     let how = match removal.method {
         RemovalMethod::TagDelete => "the registry deleted the tag".to_owned(),
         RemovalMethod::Placeholder => "this registry cannot delete a tag alone, so the tag was pointed at a placeholder that was then deleted".to_owned(),
-        RemovalMethod::ImageDelete => "the image was deleted".to_owned(),
+        RemovalMethod::ImageDelete => {
+            return format!(
+                "Deleted the image {} from {repository}, with {}: {}. Undo puts it back \
+                 until the registry's garbage collection runs.",
+                short(&removal.digest),
+                if names.len() == 1 { "its tag" } else { "its tags" },
+                wording::some_names(&names)
+            )
+        }
     };
-    let kept = if removal.method == RemovalMethod::ImageDelete {
-        String::new()
-    } else if removal.kept.is_empty() {
+    let kept = if removal.kept.is_empty() {
         format!(
             " The image {} stays in the registry, pullable by digest.",
             short(&removal.digest)
@@ -164,6 +170,9 @@ pub(super) fn RemoveForm(
     let removing_image = RwSignal::new(None::<bool>);
     let tag_removed =
         move || matches!(phase.get(), Phase::Done(_)) && removing_image.get() == Some(false);
+    // Once the image is deleted, what the plan said of keeping it is moot.
+    let image_deleted =
+        move || matches!(phase.get(), Phase::Done(_)) && removing_image.get() == Some(true);
     let remove = move |whole_image: bool| {
         let Some(PlanState::Known(RemovalPlan::Ready(choices))) = checked.get_untracked() else {
             return;
@@ -228,8 +237,8 @@ pub(super) fn RemoveForm(
                     ImageDelete::PartOfIndex => None,
                 };
                 view! {
-                    <p>{reasons.join(" ")}</p>
-                    <button type="button" class="danger" disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
+                    <p hidden=image_deleted>{reasons.join(" ")}</p>
+                    <button type="button" class="danger" hidden=image_deleted disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
                     {delete_image}
                 }.into_any()
             }
