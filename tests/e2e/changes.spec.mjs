@@ -168,7 +168,12 @@ test('copying a multi-arch image to another repository', async ({ page, mutable 
   const truth = mutable.report.repositories['demo/multiarch']['2.0'];
   await page.goto(`${mutable.console}/?repo=demo/multiarch&ref=2.0`);
   await page.getByRole('button', { name: 'Copy to repository' }).click();
+  // Its own repository is no target: that is Add tag.
+  await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('demo/multiarch');
+  await expect(dialog(page).getByRole('alert')).toContainText('use Add tag');
+  await expect(dialog(page).getByRole('button', { name: 'Copy to repository' })).toBeDisabled();
   await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('copies/multiarch');
+  await expect(dialog(page).getByRole('alert')).toHaveCount(0);
   await expect(dialog(page).getByRole('textbox', { name: 'Target tag' })).toHaveValue('2.0');
   await dialog(page).getByRole('button', { name: 'Copy to repository' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`to copies/multiarch:2.0, digest ${truth.digest}`);

@@ -88,8 +88,15 @@ pub(super) fn TagForm(
     let cancelled = RwSignal::new(false);
     // The copy's current step, while it copies.
     let step = RwSignal::new(None::<String>);
+    // A copy into the image's own repository is an Add tag: said, and not sent (to the
+    // same tag it would write the image over itself).
+    let own_repository = repository.to_string();
+    let into_own_repository =
+        Signal::derive(move || copy && target.with(|t| t.trim() == own_repository));
     let valid = move || {
-        (!copy || Repository::parse(&target.get()).is_ok()) && Tag::parse(&name.get()).is_ok()
+        (!copy || Repository::parse(&target.get()).is_ok())
+            && Tag::parse(&name.get()).is_ok()
+            && !into_own_repository.get()
     };
     let shown_digest = digest.to_string();
     // Copy only: signatures and SBOMs may come along.
@@ -206,6 +213,11 @@ pub(super) fn TagForm(
         >
             <p>"Image " <code>{shown_digest}</code> {copy.then_some(". Blobs are mounted, not downloaded.")}</p>
             {fields}
+            {move || into_own_repository.get().then(|| view! {
+                <p class="field-error" role="alert">
+                    "That is the repository the image is in: to give it another tag there, use Add tag."
+                </p>
+            })}
             {along.map(|along| view! { <ReferrersAlongChoice along verb="copy" /> })}
             <button type="submit" disabled=move || !valid() || write.pending().get()>
                 {if copy { "Copy to repository" } else { "Add tag" }}
