@@ -495,12 +495,15 @@ test('a list or an image the registry failed to give can be asked again with Try
     await page.goto(`${faults.console}/?repo=demo/web`);
     await expect(failed).toBeVisible();
     await expect(count).toHaveText('No tags could be listed: see the failure below.');
+    // No empty table under the failure.
+    await expect(page.getByRole('table', { name: 'Tags' })).toBeHidden();
     faults.proxy.clearRules();
     await failed.getByRole('button', { name: 'Try again' }).click();
     await expect(tagRow(page, '1.0').locator('code.digest'))
       .toHaveAttribute('title', faults.report.repositories['demo/web']['1.0'].digest);
     await expect(count).toHaveText(/^\d+ tags?$/);
     await expect(failed).toHaveCount(0);
+    await expect(page.getByRole('table', { name: 'Tags' })).toBeVisible();
 
     // A list that stops part-way says that more tags may exist, and Try again reads
     // it whole. One tag per page; the page after 0.9 fails.

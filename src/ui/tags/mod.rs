@@ -237,7 +237,12 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 digests=known_digests
                 retry=data.bulk_retry
             />
-            <TagTable data visible repository=repository.clone() queue selection shown />
+            // No list to show: the failure above says why, without an empty table under it.
+            <div hidden=move || {
+                matches!(data.listing.get(), Listing::Failed(_)) && data.tags.with(Vec::is_empty)
+            }>
+                <TagTable data visible repository=repository.clone() queue selection shown />
+            </div>
         </section>
     }
     .into_any()
