@@ -42,6 +42,9 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await page.getByRole('checkbox', { name: 'Select build-00000' }).click();
   await bulk.getByRole('button', { name: 'Select all matching' }).click();
   await expect(bulk.getByRole('status')).toHaveText('100 selected');
+  // No ready-made pattern: nothing to add until one is written.
+  await expect(bulk.getByRole('textbox', { name: 'New tag pattern' })).toHaveValue('');
+  await expect(bulk.getByRole('button', { name: 'Add tag to selected' })).toBeDisabled();
   await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-rc');
   await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
   // Live progress, then the report per item in the activity list.

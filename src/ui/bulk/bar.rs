@@ -45,7 +45,9 @@ pub fn BulkBar(
     retry: BulkRetry,
 ) -> impl IntoView {
     let changes = use_changes();
-    let pattern = RwSignal::new(String::from("{tag}-stable"));
+    // Empty until the user writes one: a ready-made value would be one click from
+    // tagging every selected tag with a name nobody chose.
+    let pattern = RwSignal::new(String::new());
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let cancelled = RwSignal::new(false);
     // Checks after a run that concern an image rather than one item.
@@ -247,13 +249,15 @@ pub fn BulkBar(
                     type="text"
                     spellcheck="false"
                     title="{tag} stands for each selected tag; without it the text is appended"
+                    placeholder="{tag}-stable"
                     prop:value=move || pattern.get()
                     on:input:target=move |event| pattern.set(event.target().value())
                 />
                 <button
                     type="button"
                     disabled=move || {
-                        count() == 0 || pattern_problem().is_some() || running.get().is_some()
+                        count() == 0 || pattern.with(|p| p.trim().is_empty())
+                            || pattern_problem().is_some() || running.get().is_some()
                             || add_blocked.get().is_some()
                     }
                     title=move || add_blocked.get()
