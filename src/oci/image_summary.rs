@@ -141,8 +141,9 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
 }
 
 /// A multi-arch image, or an index whose manifests name no platform (the OCI 1.1
-/// fallback tag that lists an image's referrers, say).
-fn index_kind(manifest: &Manifest) -> ImageKind {
+/// fallback tag that lists an image's referrers, say). The tag row and the image page
+/// both ask this.
+pub fn index_kind(manifest: &Manifest) -> ImageKind {
     let platforms: Vec<String> = manifest
         .platforms()
         .into_iter()

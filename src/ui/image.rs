@@ -12,6 +12,7 @@ use crate::net;
 use crate::net::RegistryHttp;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
+use crate::oci::image_summary::{index_kind, ImageKind};
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 use crate::oci::media;
 use crate::oci::names::{Digest, Reference, Repository, Tag};
@@ -321,10 +322,9 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
         }
     };
     // An index of artifacts (the referrers' fallback tag) lists no platforms.
-    let heading = if manifest.view.manifests.iter().any(|m| m.platform.is_some()) {
-        "Platforms"
-    } else {
-        "Manifests"
+    let heading = match index_kind(&manifest) {
+        ImageKind::Index { .. } => "Manifests",
+        _ => "Platforms",
     };
     view! {
         <h3>{heading}</h3>

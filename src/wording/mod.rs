@@ -74,7 +74,8 @@ pub struct Message {
 }
 
 impl Message {
-    /// The failure and what to do: how change dialogs and the activity list say it.
+    /// The failure and what to do, in one line with its request: a line among others
+    /// (a gap in a digest search, a referrer that could not be read).
     pub fn detail_and_advice(&self) -> String {
         format!("{}. {}", self.detail, self.advice)
     }

@@ -105,13 +105,15 @@ pub(super) fn ValidatedInput(
     // form fetched on demand into an open dialog): focused here once it is there, a
     // frame later, as a form in a Suspense is built before it is in the page.
     let field = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move || {
-        if let (Some(field), true) = (field.get(), autofocus) {
-            request_animation_frame(move || {
-                let _ = field.focus();
-            });
-        }
-    });
+    if autofocus {
+        Effect::new(move || {
+            if let Some(field) = field.get() {
+                request_animation_frame(move || {
+                    let _ = field.focus();
+                });
+            }
+        });
+    }
     view! {
         <label for=id.clone()>{label}</label>
         <input
