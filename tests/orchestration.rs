@@ -296,14 +296,14 @@ fn bulk_tag_reads_each_image_once_and_says_when_nothing_changed() {
     assert_eq!(memory.tag_digest("app", "old-stable"), Some(sha256(OTHER)));
     assert!(results.values().all(ItemResult::is_done), "{results:?}");
     assert_eq!(
-        wording::item_result(&results["1.0"]),
+        wording::item_result(&results["1.0"]).text,
         format!(
             "1.0-stable already pointed at {}; nothing changed",
             sha256(IMAGE)
         )
     );
     assert_eq!(
-        wording::item_result(&results["old"]),
+        wording::item_result(&results["old"]).text,
         format!("tagged old-stable → {}", sha256(OTHER))
     );
     // Every item has its undo; the one that changed nothing undoes nothing.
@@ -341,7 +341,7 @@ fn bulk_tag_reports_bad_names_and_unknown_digests_per_item() {
         ItemResult::Failed(ItemFailure::InvalidName(_))
     ));
     assert_eq!(
-        wording::item_result(&results["gone"]),
+        wording::item_result(&results["gone"]).text,
         "its digest is not known yet; nothing was changed"
     );
     assert_eq!(undo.len(), 1);
@@ -377,14 +377,14 @@ fn bulk_removal_keeps_an_image_for_the_tags_outside_the_selection() {
     assert_eq!(one.kept.tags, ["latest"]);
     assert_eq!(one.method, RemovalMethod::Placeholder);
     assert_eq!(
-        wording::item_result(&results["1.0"]),
+        wording::item_result(&results["1.0"]).text,
         format!(
             "removed; image {} kept for the other tag latest",
             &sha256(IMAGE)[7..19]
         )
     );
     assert_eq!(
-        wording::item_result(&results["old"]),
+        wording::item_result(&results["old"]).text,
         format!(
             "removed; image {} stays, pullable by digest (no other tag uses it)",
             &sha256(OTHER)[7..19]
@@ -417,9 +417,9 @@ fn bulk_removal_keeps_an_image_a_multi_arch_image_lists() {
     assert_eq!(kept[0].tags, ["latest"]);
     assert!(kept[1].tags.is_empty());
     assert!(kept.iter().all(|k| k.indexes == ["multi"]), "{kept:?}");
-    assert!(
-        wording::item_result(&results["latest"]).ends_with("kept for the multi-arch image multi")
-    );
+    assert!(wording::item_result(&results["latest"])
+        .text
+        .ends_with("kept for the multi-arch image multi"));
     assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)));
     assert!(memory.tag_digest("app", "multi").is_some());
 }
@@ -473,7 +473,9 @@ fn bulk_removal_with_an_unreadable_tag_list_changes_nothing() {
             result,
             ItemResult::Failed(ItemFailure::TagListUnreadable(_))
         ));
-        assert!(wording::item_result(result).starts_with("the tag list could not be read: "));
+        assert!(wording::item_result(result)
+            .text
+            .starts_with("the tag list could not be read: "));
     }
     assert!(undo.is_empty());
     assert!(!memory.was_sent("PUT") && !memory.was_sent("DELETE"));
@@ -558,7 +560,7 @@ fn cancel_stops_between_items_and_reports_the_rest_as_not_run() {
     assert!(cancelled.contains(&&"latest".to_owned()), "{results:?}");
     assert_eq!(undo.len(), done.len());
     assert_eq!(
-        wording::item_result(&results["latest"]),
+        wording::item_result(&results["latest"]).text,
         "not run: cancelled; nothing was changed for it"
     );
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));

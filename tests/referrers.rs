@@ -360,7 +360,9 @@ fn malformed_entries_are_skipped_and_counted() {
     assert_eq!(list.ignored, 5);
     assert_eq!(list.warnings, [ReferrerWarning::Skipped { count: 5 }]);
     assert!(
-        wording::referrer_warning(&list.warnings[0]).starts_with("5 entries were skipped"),
+        wording::referrer_warning(&list.warnings[0])
+            .text
+            .starts_with("5 entries were skipped"),
         "{:?}",
         list.warnings
     );
@@ -395,7 +397,9 @@ fn a_fallback_tag_that_is_not_an_index_is_ignored_with_a_warning() {
         "{:?}",
         list.warnings
     );
-    assert!(wording::referrer_warning(&list.warnings[0]).contains("is not an index of referrers"));
+    assert!(wording::referrer_warning(&list.warnings[0])
+        .text
+        .contains("is not an index of referrers"));
 }
 
 #[test]

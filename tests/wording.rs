@@ -23,7 +23,7 @@ use tagdeck::oci::pagination::{next_page_url, resolve, LinkError, LinkFault};
 use tagdeck::oci::recovery::RegistryNow;
 use tagdeck::oci::referrers::{ReferrerTagScheme, ReferrerWarning};
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
-use tagdeck::wording::{self, Message};
+use tagdeck::wording::{self, Message, ResultLine};
 
 fn attempt() -> Attempt {
     Attempt {
@@ -360,6 +360,43 @@ fn a_failure_panel_says_what_happened_in_words_and_folds_the_requests_away() {
 }
 
 #[test]
+fn a_result_among_many_says_what_happened_in_words_and_keeps_the_requests_apart() {
+    for error in every_change_error() {
+        let message = wording::change_error(&error);
+        let line = message.result_line();
+        // The words name no request, start with the headline, and end with what is
+        // left, said once...
+        assert!(!line.text.contains("http://r/"), "{error:?}: {}", line.text);
+        assert!(
+            line.text.starts_with(&message.headline),
+            "{error:?}: {}",
+            line.text
+        );
+        assert!(
+            line.text.ends_with(&message.outcome),
+            "{error:?}: {}",
+            line.text
+        );
+        let said = [
+            "nothing was changed",
+            "nothing was deleted",
+            "nothing was written",
+        ]
+        .iter()
+        .map(|phrase| line.text.to_lowercase().matches(phrase).count())
+        .sum::<usize>();
+        assert!(said <= 1, "{error:?}: {}", line.text);
+        // ...and every request the failure came from is kept for the details.
+        assert_eq!(line.requests, message.requests, "{error:?}");
+        assert_eq!(
+            !line.requests.is_empty(),
+            asked_the_registry(&error),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
 fn a_failed_write_read_again_says_what_the_registry_shows_and_names_the_write_in_the_details() {
     let message = wording::change_error(&ChangeError::NotAppliedAfterFailure {
         subject: "app:2.0".into(),
@@ -381,10 +418,7 @@ fn a_failed_write_read_again_says_what_the_registry_shows_and_names_the_write_in
         message.requests,
         ["PUT http://r/v2/app/manifests/2.0: no response (Failed to fetch)"]
     );
-    assert_eq!(
-        message.outcome,
-        "The registry was read again: nothing was changed."
-    );
+    assert_eq!(message.outcome, "Nothing was changed.");
 }
 
 #[test]
@@ -447,10 +481,7 @@ fn key_sentences_of_change_failures() {
     assert!(not_applied
         .detail
         .ends_with("; read again, app:2.0 does not exist"));
-    assert_eq!(
-        not_applied.outcome,
-        "The registry was read again: nothing was changed."
-    );
+    assert_eq!(not_applied.outcome, "Nothing was changed.");
     let still = words(ChangeError::NotAppliedAfterFailure {
         subject: "app@sha256:…".into(),
         now: ReadAgain::ImageStillThere,
@@ -522,7 +553,7 @@ fn a_tag_expected_gone_is_described_as_such() {
 fn bulk_results_and_the_check_afterwards() {
     let write = tag_write();
     assert_eq!(
-        wording::item_result(&ItemResult::Tagged(write.clone())),
+        wording::item_result(&ItemResult::Tagged(write.clone())).text,
         format!("tagged 2.0 → {}", digest(1))
     );
     let same = TagWrite {
@@ -530,12 +561,12 @@ fn bulk_results_and_the_check_afterwards() {
         ..write.clone()
     };
     assert_eq!(
-        wording::item_result(&ItemResult::Tagged(same)),
+        wording::item_result(&ItemResult::Tagged(same)).text,
         format!("2.0 already pointed at {}; nothing changed", digest(1))
     );
     assert_eq!(
         wording::item_result(&ItemResult::Failed(ItemFailure::Cancelled)),
-        "not run: cancelled; nothing was changed for it"
+        ResultLine::from("not run: cancelled; nothing was changed for it".to_owned())
     );
     // A tag that points elsewhere is never moved by a bulk run: the line says where
     // the move can be confirmed, as Retry would only ask again.
@@ -545,9 +576,10 @@ fn bulk_results_and_the_check_afterwards() {
             current: digest(1),
             new: digest(2),
         },
-    )));
+    )))
+    .text;
     assert!(
-        would_move.starts_with("1.0-qa already points at"),
+        would_move.starts_with("The tag points at another image: 1.0-qa already points at"),
         "{would_move}"
     );
     assert!(
@@ -556,17 +588,25 @@ fn bulk_results_and_the_check_afterwards() {
         ),
         "{would_move}"
     );
+    // A failed request: the words first, the request kept for Technical details.
     let refused = ChangeError::Refused(server_error());
-    assert!(
-        wording::item_result(&ItemResult::Failed(ItemFailure::TagListUnreadable(
-            refused.clone()
-        )))
-        .starts_with("the tag list could not be read: GET ")
+    let unreadable = wording::item_result(&ItemResult::Failed(ItemFailure::TagListUnreadable(
+        refused.clone(),
+    )));
+    assert_eq!(
+        unreadable.text,
+        format!(
+            "the tag list could not be read: {}. Nothing was changed.",
+            wording::error(&server_error()).headline
+        )
     );
-    assert!(
-        wording::item_result(&ItemResult::Failed(ItemFailure::Change(refused)))
-            .ends_with(". Nothing was changed.")
+    assert_eq!(
+        unreadable.requests,
+        [wording::error(&server_error()).detail]
     );
+    let failed = wording::item_result(&ItemResult::Failed(ItemFailure::Change(refused)));
+    assert!(!failed.text.contains("http://r/"), "{}", failed.text);
+    assert!(failed.text.ends_with(". Nothing was changed."));
     let lost = KeptLost {
         digest: digest(1),
         error: ChangeError::NotApplied {
@@ -577,13 +617,14 @@ fn bulk_results_and_the_check_afterwards() {
     };
     assert_eq!(
         wording::kept_lost(&lost),
-        format!(
-            "Check after removing tags of {}: after the change latest points at {}, expected {}. \
-             The registry did not apply the change as asked; reload to see its state.",
+        ResultLine::from(format!(
+            "Check after removing tags of {}: The registry does not show the change: after \
+             the change latest points at {}, expected {}. The registry did not apply the \
+             change as asked; reload to see its state.",
             digest(1).short(12),
             digest(2),
             digest(1)
-        )
+        ))
     );
     let users = ImageUsers {
         tags: vec!["a".into(), "b".into()],
@@ -685,17 +726,22 @@ fn what_the_registry_shows_now_after_an_interrupted_change() {
 #[test]
 fn what_a_search_for_referrers_skipped() {
     let tag = "sha256-abc".to_owned();
-    let said = |warning: ReferrerWarning| wording::referrer_warning(&warning);
+    let said = |warning: ReferrerWarning| wording::referrer_warning(&warning).text;
+    // A failed read: in words, the request apart for Technical details.
+    let unreadable = wording::referrer_warning(&ReferrerWarning::TagUnreadable {
+        tag: tag.clone(),
+        error: (*server_error()).clone(),
+    });
+    let failure = wording::error(&server_error());
     assert_eq!(
-        said(ReferrerWarning::TagUnreadable {
-            tag: tag.clone(),
-            error: (*server_error()).clone()
-        }),
+        unreadable.text,
         format!(
-            "the tag sha256-abc could not be read: {}",
-            wording::error(&server_error()).detail
+            "the tag sha256-abc could not be read: {}. {}",
+            failure.headline,
+            failure.account_and_advice()
         )
     );
+    assert_eq!(unreadable.requests, [failure.detail]);
     assert_eq!(
         said(ReferrerWarning::FallbackNotIndex {
             tag,
@@ -767,18 +813,26 @@ fn what_a_search_for_a_digest_could_not_read() {
         },
     ];
     for gap in &gaps {
-        assert!(!wording::find_gap(gap).is_empty(), "{gap:?}");
+        let line = wording::find_gap(gap);
+        assert!(!line.text.is_empty(), "{gap:?}");
+        // Words only: a failed read keeps its request apart.
+        assert!(!line.text.contains("http://r/"), "{gap:?}: {}", line.text);
     }
+    let failure = wording::error(&server_error());
     assert_eq!(
         wording::find_gap(&gaps[5]),
-        format!(
-            "team/app:v1 could not be read: {}",
-            wording::error(&server_error()).detail
-        )
+        ResultLine {
+            text: format!(
+                "team/app:v1 could not be read: {}. {}",
+                failure.headline,
+                failure.account_and_advice()
+            ),
+            requests: vec![failure.detail],
+        }
     );
     assert_eq!(
         wording::find_gap(&gaps[3]),
-        "The tag list of team/app may be incomplete."
+        ResultLine::from("The tag list of team/app may be incomplete.".to_owned())
     );
 }
 
@@ -1507,6 +1561,7 @@ fn every_link_that_is_not_followed_says_why_naming_the_text_at_fault() {
         wording::referrer_warning(&ReferrerWarning::LinkNotFollowed(LinkError::OtherOrigin(
             "http://evil/v2/".into()
         )))
+        .text
         .ends_with("another server (http://evil/v2/); refusing to follow it")
     );
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::oci::error::RegistryError;
 use crate::ui::sign_in::use_sign_in;
-use crate::wording::{self, Message};
+use crate::wording::{self, Message, ResultLine};
 
 /// A failed read: the shared panel, with Sign in when a login would help and Try
 /// again when the caller can read again.
@@ -80,4 +80,14 @@ pub fn TechnicalDetails(requests: Vec<String>) -> impl IntoView {
             </details>
         }
     })
+}
+
+/// One result among many (a list item): its words, then its requests folded under
+/// "Technical details", as a panel folds them.
+#[component]
+pub fn ResultWords(line: ResultLine) -> impl IntoView {
+    view! {
+        {line.text}
+        <TechnicalDetails requests=line.requests />
+    }
 }

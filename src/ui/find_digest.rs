@@ -12,9 +12,9 @@ use crate::oci::error::RegistryError;
 use crate::oci::find_digest::{DigestUse, FindProgress, FindReport};
 use crate::oci::names::Digest;
 use crate::ui::browser;
-use crate::ui::error_view::ErrorPanel;
+use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::router::{use_router, Link};
-use crate::wording;
+use crate::wording::{self, ResultLine};
 
 #[component]
 pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
@@ -240,9 +240,9 @@ fn Summary(report: FindReport) -> impl IntoView {
         )
     };
     let missed = report.may_have_missed().then(|| {
-        let mut lines: Vec<String> = report.gaps.iter().map(wording::find_gap).collect();
+        let mut lines: Vec<ResultLine> = report.gaps.iter().map(wording::find_gap).collect();
         if report.gap_count > report.gaps.len() {
-            lines.push(format!("… and {} more.", report.gap_count - report.gaps.len()));
+            lines.push(format!("… and {} more.", report.gap_count - report.gaps.len()).into());
         }
         let why = if report.cancelled {
             format!(
@@ -255,7 +255,7 @@ fn Summary(report: FindReport) -> impl IntoView {
         view! {
             <div class="error-panel may-have-missed" role="alert">
                 <p>{why}</p>
-                <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                <ul>{lines.into_iter().map(|line| view! { <li><ResultWords line /></li> }).collect_view()}</ul>
             </div>
         }
     });

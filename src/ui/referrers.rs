@@ -15,9 +15,9 @@ use crate::oci::referrers::{ApiSupport, FoundVia, Referrer, ReferrerList, Referr
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::use_changes;
 use crate::ui::browser;
-use crate::ui::error_view::ErrorPanel;
+use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::router::Link;
-use crate::wording;
+use crate::wording::{self, ResultLine};
 
 fn found_via(found: &FoundVia) -> String {
     match found {
@@ -86,7 +86,7 @@ pub fn ReferrersSection(
 #[component]
 fn ReferrerTable(list: ReferrerList, repository: Repository) -> impl IntoView {
     let looked = where_looked(&list);
-    let warnings: Vec<String> = list
+    let warnings: Vec<ResultLine> = list
         .warnings
         .iter()
         .map(wording::referrer_warning)
@@ -121,7 +121,7 @@ fn ReferrerTable(list: ReferrerList, repository: Repository) -> impl IntoView {
         {body}
         {(!warnings.is_empty()).then(|| view! {
             <ul class="referrer-warnings" aria-label="Referrer warnings">
-                {warnings.into_iter().map(|w| view! { <li class="cell-error">{w}</li> }).collect_view()}
+                {warnings.into_iter().map(|line| view! { <li class="cell-error"><ResultWords line /></li> }).collect_view()}
             </ul>
         })}
     }
@@ -156,10 +156,10 @@ fn ReferrerRow(referrer: Referrer, repository: Repository) -> impl IntoView {
 /// user wants them taken along. Read when the dialog opens.
 #[derive(Clone, Copy)]
 pub struct ReferrersAlong {
-    list: LocalResource<Result<ReferrerList, String>>,
+    list: LocalResource<Result<ReferrerList, ResultLine>>,
     pub wanted: RwSignal<bool>,
     /// One line per item, once taken along.
-    done: Action<Job, Vec<String>>,
+    done: Action<Job, Vec<ResultLine>>,
 }
 
 #[derive(Clone)]
@@ -177,14 +177,25 @@ enum Job {
     },
 }
 
-fn outcome_line<T>(item: &ReferrerItem, result: &Result<T, ChangeError>, verb: &str) -> String {
+/// What came of one referrer: said under the dialog, and (without the why, which the
+/// activity entry's failure tells) as the entry's summary.
+fn outcome_line<T>(
+    item: &ReferrerItem,
+    result: &Result<T, ChangeError>,
+    verb: &str,
+) -> (String, ResultLine) {
     match result {
-        Ok(_) => format!("{} {verb}.", item.label),
-        Err(error) => format!(
-            "{} not {verb}: {}",
-            item.label,
-            wording::change_error(error).detail_and_outcome()
-        ),
+        Ok(_) => {
+            let done = format!("{} {verb}.", item.label);
+            (done.clone(), done.into())
+        }
+        Err(error) => {
+            let short = format!("{} not {verb}", item.label);
+            let line = wording::change_error(error)
+                .result_line()
+                .after(&format!("{short}: "));
+            (short, line)
+        }
     }
 }
 
@@ -197,7 +208,12 @@ impl ReferrersAlong {
                 registry
                     .referrers(&repository, &subject, &ReferrerQuery::default())
                     .await
-                    .map_err(|e| wording::error(&e).detail_and_advice())
+                    .map_err(|e| {
+                        wording::error(&e).read_line(
+                            "Its referrers (signatures, SBOMs) could not be read, so they stay \
+                             as they are: ",
+                        )
+                    })
             }
         });
         let changes = use_changes();
@@ -214,14 +230,14 @@ impl ReferrersAlong {
                         let mut lines = Vec::new();
                         client
                             .delete_referrers(&repository, &list, |item, result| {
-                                let line = outcome_line(item, result, "removed");
+                                let (short, line) = outcome_line(item, result, "removed");
                                 let undo = result
                                     .clone()
                                     .map(|removal| UndoAction::Restore(Box::new(removal)));
                                 changes.record(
                                     &registry,
                                     format!(
-                                        "Referrer of {}@{}: {line}",
+                                        "Referrer of {}@{}: {short}",
                                         repository,
                                         list.subject.short(19)
                                     ),
@@ -242,7 +258,8 @@ impl ReferrersAlong {
                         let mut lines = Vec::new();
                         client
                             .copy_referrers(&from, &to, &list, |item, result| {
-                                let line = outcome_line(item, result, &format!("copied to {to}"));
+                                let (short, line) =
+                                    outcome_line(item, result, &format!("copied to {to}"));
                                 // Undo takes back the tag each copy wrote; a copy by
                                 // digest wrote no tag and has nothing to take back.
                                 let undo = result.clone().map(|copy| {
@@ -253,7 +270,7 @@ impl ReferrersAlong {
                                 changes.record(
                                     &registry,
                                     format!(
-                                        "Referrer of {}@{} copied to {to}: {line}",
+                                        "Referrer of {}@{} copied to {to}: {short}",
                                         from,
                                         list.subject.short(19)
                                     ),
@@ -314,9 +331,7 @@ impl ReferrersAlong {
 pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl IntoView {
     let offer = move || {
         along.list.get().map(|result| match result {
-            Err(problem) => view! {
-                <p class="hint">{format!("Its referrers (signatures, SBOMs) could not be read, so they stay as they are: {problem}")}</p>
-            }.into_any(),
+            Err(line) => view! { <div class="hint"><ResultWords line /></div> }.into_any(),
             Ok(list) if list.referrers.is_empty() => view! {
                 <p class="hint">"No signatures, SBOMs or attestations refer to this image."</p>
             }.into_any(),
@@ -353,7 +368,7 @@ pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl I
         along.done.value().get().map(|lines| {
             view! {
                 <div class="referrers-report" role="status" aria-label="Referrers">
-                    <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                    <ul>{lines.into_iter().map(|line| view! { <li><ResultWords line /></li> }).collect_view()}</ul>
                 </div>
             }
             .into_any()

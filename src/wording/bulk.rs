@@ -1,61 +1,63 @@
 //! The result line of each item of a bulk change, and the check afterwards.
 
-use super::change_error;
+use super::{change_error, ResultLine};
 use crate::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use crate::oci::changes::{ChangeError, ImageUsers};
 
 /// One item's result, for the result list.
-pub fn item_result(result: &ItemResult) -> String {
+pub fn item_result(result: &ItemResult) -> ResultLine {
     match result {
         ItemResult::Tagged(write) if write.changed() => {
-            format!("tagged {} → {}", write.tag, write.digest)
+            format!("tagged {} → {}", write.tag, write.digest).into()
         }
         ItemResult::Tagged(write) => format!(
             "{} already pointed at {}; nothing changed",
             write.tag, write.digest
-        ),
+        )
+        .into(),
         ItemResult::Removed(removal) => {
             let image = removal.digest.short(12);
             if removal.kept.is_empty() {
                 format!("removed; image {image} stays, pullable by digest (no other tag uses it)")
+                    .into()
             } else {
                 format!(
                     "removed; image {image} kept for {}",
                     kept_for(&removal.kept)
                 )
+                .into()
             }
         }
         ItemResult::Failed(ItemFailure::Cancelled) => {
-            "not run: cancelled; nothing was changed for it".into()
+            ResultLine::from("not run: cancelled; nothing was changed for it".to_owned())
         }
         ItemResult::Failed(ItemFailure::DigestUnknown) => {
-            "its digest is not known yet; nothing was changed".into()
+            ResultLine::from("its digest is not known yet; nothing was changed".to_owned())
         }
-        ItemResult::Failed(ItemFailure::InvalidName(error)) => super::name_error(error),
-        ItemResult::Failed(ItemFailure::TagListUnreadable(error)) => format!(
-            "the tag list could not be read: {}",
-            change_error(error).detail_and_outcome()
-        ),
+        ItemResult::Failed(ItemFailure::InvalidName(error)) => super::name_error(error).into(),
+        ItemResult::Failed(ItemFailure::TagListUnreadable(error)) => change_error(error)
+            .result_line()
+            .after("the tag list could not be read: "),
         // A bulk run never moves a tag: Retry would only ask again. Say where a move
         // can be confirmed.
         ItemResult::Failed(ItemFailure::Change(error @ ChangeError::WouldMove { tag, .. })) => {
-            format!(
-                "{} A bulk run never moves a tag: to move {tag}, use Add tag on the row of the \
-             image it should point at, and confirm the move.",
-                change_error(error).detail_and_outcome()
-            )
+            let mut line = change_error(error).result_line();
+            line.text.push_str(&format!(
+                " A bulk run never moves a tag: to move {tag}, use Add tag on the row of the \
+                 image it should point at, and confirm the move."
+            ));
+            line
         }
-        ItemResult::Failed(ItemFailure::Change(error)) => change_error(error).detail_and_outcome(),
+        ItemResult::Failed(ItemFailure::Change(error)) => change_error(error).result_line(),
     }
 }
 
 /// After a bulk removal: what outside the selection lost the image it was kept for.
-pub fn kept_lost(lost: &KeptLost) -> String {
-    format!(
-        "Check after removing tags of {}: {}",
-        lost.digest.short(12),
-        change_error(&lost.error).detail_and_outcome()
-    )
+pub fn kept_lost(lost: &KeptLost) -> ResultLine {
+    change_error(&lost.error).result_line().after(&format!(
+        "Check after removing tags of {}: ",
+        lost.digest.short(12)
+    ))
 }
 
 /// What an image was kept for: "the other tags a, b and the multi-arch image c".

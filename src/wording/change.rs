@@ -328,9 +328,8 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::PartOfIndex { .. }
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::Recreated { .. } => "Nothing was changed.",
-        ChangeError::NotAppliedAfterFailure { .. } => {
-            "The registry was read again: nothing was changed."
-        }
+        // The account says the registry was read again and what it showed.
+        ChangeError::NotAppliedAfterFailure { .. } => "Nothing was changed.",
         ChangeError::Cancelled { .. } | ChangeError::CopyStopped { .. } => {
             "No tag was changed. Blobs and platform manifests already copied stay in the \
              target repository, untagged, until its garbage collection."

@@ -59,7 +59,7 @@ pub struct Message {
     /// What happened, short: a heading, a table cell.
     pub headline: String,
     /// The whole failure, precisely: the request, what the registry answered, what
-    /// the registry shows now. One line: a table cell's title, a result among many.
+    /// the registry shows now. One line: a table cell's title.
     pub detail: String,
     /// What happened beyond the headline, in words and without the requests; empty
     /// when the headline and the requests say it all. A panel shows it first.
@@ -74,12 +74,6 @@ pub struct Message {
 }
 
 impl Message {
-    /// The failure and what to do, in one line with its request: a line among others
-    /// (a gap in a digest search, a referrer that could not be read).
-    pub fn detail_and_advice(&self) -> String {
-        format!("{}. {}", self.detail, self.advice)
-    }
-
     /// What happened and what to do, without the requests: a panel's first paragraph.
     pub fn account_and_advice(&self) -> String {
         if self.account.is_empty() {
@@ -89,8 +83,55 @@ impl Message {
         }
     }
 
-    /// The failure and what it left: how a result line of many says it.
-    pub fn detail_and_outcome(&self) -> String {
-        format!("{}. {}", self.detail, self.outcome)
+    /// The failure and what it left, as a result among many says it: the headline,
+    /// what happened in words and what state things are in, with the requests kept
+    /// apart for "Technical details", as a panel keeps them.
+    pub fn result_line(&self) -> ResultLine {
+        let text = if self.account.is_empty() {
+            format!("{}. {}", self.headline, self.outcome)
+        } else {
+            format!("{}: {}. {}", self.headline, self.account, self.outcome)
+        };
+        ResultLine {
+            text,
+            requests: self.requests.clone(),
+        }
+    }
+
+    /// A failed read among many, after `what` ("the tag v1 could not be read: "):
+    /// the headline, what happened and what to do, with the requests kept apart.
+    pub fn read_line(&self, what: &str) -> ResultLine {
+        ResultLine {
+            text: format!("{what}{}. {}", self.headline, self.account_and_advice()),
+            requests: self.requests.clone(),
+        }
+    }
+}
+
+/// One result among many (a bulk item, a clean-up tag, a check afterwards): what
+/// came of it in words, and the requests behind a failure, which the screen folds
+/// under "Technical details" as a panel does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultLine {
+    pub text: String,
+    pub requests: Vec<String>,
+}
+
+impl ResultLine {
+    /// `before` in front of the words: "the tag list could not be read: …".
+    pub fn after(self, before: &str) -> Self {
+        ResultLine {
+            text: format!("{before}{}", self.text),
+            ..self
+        }
+    }
+}
+
+impl From<String> for ResultLine {
+    fn from(text: String) -> Self {
+        ResultLine {
+            text,
+            requests: Vec::new(),
+        }
     }
 }

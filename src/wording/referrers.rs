@@ -1,12 +1,12 @@
 //! What looking for an image's referrers skipped or could not read.
 
-use super::error;
+use super::{error, ResultLine};
 use crate::oci::referrers::{ReferrerWarning, MAX_REFERRERS, MAX_REFERRER_PAGES};
 
-pub fn referrer_warning(warning: &ReferrerWarning) -> String {
-    match warning {
+pub fn referrer_warning(warning: &ReferrerWarning) -> ResultLine {
+    let line = match warning {
         ReferrerWarning::TagUnreadable { tag, error: failed } => {
-            format!("the tag {tag} could not be read: {}", error(failed).detail)
+            return error(failed).read_line(&format!("the tag {tag} could not be read: "))
         }
         ReferrerWarning::FallbackNotIndex { tag, media_type } => {
             format!("the tag {tag} is not an index of referrers ({media_type}); ignored")
@@ -22,11 +22,12 @@ pub fn referrer_warning(warning: &ReferrerWarning) -> String {
         ReferrerWarning::ApiStopped {
             pages,
             error: failed,
-        } => format!(
-            "the referrers API stopped after {pages} page{}: {}",
-            if *pages == 1 { "" } else { "s" },
-            error(failed).detail
-        ),
+        } => {
+            return error(failed).read_line(&format!(
+                "the referrers API stopped after {pages} page{}: ",
+                if *pages == 1 { "" } else { "s" },
+            ))
+        }
         ReferrerWarning::LaterPageNotIndex => {
             "a later page of the referrers API is not an image index; ignored".to_owned()
         }
@@ -39,5 +40,6 @@ pub fn referrer_warning(warning: &ReferrerWarning) -> String {
         ReferrerWarning::TooManyPages => format!(
             "the referrers API has more than {MAX_REFERRER_PAGES} pages; only those were read"
         ),
-    }
+    };
+    line.into()
 }

@@ -51,7 +51,7 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await expect(page.locator('.bulk-results summary')).toContainText('Bulk result:');
   const entries = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
   await expect(entries.first()).toContainText(`Bulk add tag {tag}-rc in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
-  await entries.first().locator('.activity-items summary').click();
+  await entries.first().locator('.activity-items > summary').click();
   const addedItems = entries.first().locator('.activity-items li');
   await expect(addedItems).toHaveCount(100);
   await expect(addedItems.first()).toContainText(`build-00000: tagged build-00000-rc → ${digest}`);
@@ -75,7 +75,7 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await expect(question).toContainText('the images stay for their other tags');
   await question.getByRole('button', { name: 'Remove 100 tags' }).click();
   await expect(entries.first()).toContainText(`Bulk remove tags in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
-  await entries.first().locator('.activity-items summary').click();
+  await entries.first().locator('.activity-items > summary').click();
   const removedItems = entries.first().locator('.activity-items li');
   await expect(removedItems).toHaveCount(100);
   await expect(removedItems.first()).toContainText('build-00000-rc: removed;');
@@ -104,7 +104,7 @@ test('when a bulk change fails midway, the report says what was done and the res
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText('2 done, 1 failed, of 3');
   await expect(entry.locator('.activity-status')).toHaveText('partly done');
-  await entry.locator('.activity-items summary').click();
+  await entry.locator('.activity-items > summary').click();
   await expect(entry.locator('.activity-items li', { hasText: '1.9.0: FAILED' })).toContainText('needs confirmation');
   expect(await tagDigest(registry, repo, '1.10.0-x')).toBe(truth['1.10.0'].digest);
   expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.10.0'].digest); // untouched
@@ -136,7 +136,7 @@ test('a bulk run whose code cannot be fetched writes nothing, says why per item,
   await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText('0 done, 2 failed, of 2');
-  await entry.locator('.activity-items summary').click();
+  await entry.locator('.activity-items > summary').click();
   await expect(entry.locator('.activity-items li', { hasText: '1.9.0: FAILED' })).toContainText('could not start');
   expect(await tagDigest(registry, repo, '1.9.0-offline')).toBeNull();
   expect(await tagDigest(registry, repo, 'current-offline')).toBeNull();
@@ -178,7 +178,7 @@ test('a bulk removal across images removes only the tags, keeps every image, and
   await question.getByRole('button', { name: 'Remove 3 tags' }).click();
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText(`Bulk remove tags in ${repo}: 3 done, 0 failed, of 3`, { timeout: 60_000 });
-  await entry.locator('.activity-items summary').click();
+  await entry.locator('.activity-items > summary').click();
   const items = entry.locator('.activity-items li');
   await expect(items.filter({ hasText: /^0\.9: removed; image \w+ stays, pullable by digest/ })).toHaveCount(1);
   // Of the two tags sharing an image, one went while the other still used it; the

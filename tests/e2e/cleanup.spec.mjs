@@ -327,7 +327,7 @@ test('applying removes exactly the planned tags, skips tags moved since, keeps w
   await expect(page.getByRole('button', { name: 'Apply…' })).toBeDisabled();
   const [reportDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Report CSV' }).click()]);
   const reportRows = parseCsv(await readFile(await reportDownload.path(), 'utf8'));
-  expect(reportRows[0]).toEqual(['repository', 'tag', 'result', 'message']);
+  expect(reportRows[0]).toEqual(['repository', 'tag', 'result', 'message', 'requests']);
   expect(reportRows.slice(1).map((r) => r[1]).sort()).toEqual([...expected.removed].sort());
   for (const r of reportRows.slice(1)) expect(r[2], r[1]).toBe(MOVED.includes(r[1]) ? 'skipped' : 'done');
   const note = page.getByRole('note', { name: 'Why the disk did not shrink' });

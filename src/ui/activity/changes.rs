@@ -13,7 +13,7 @@ use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::journal;
 use crate::ui::on_demand;
-use crate::wording;
+use crate::wording::{self, ResultLine};
 
 /// Where the activity list lives between reloads of this tab: with it, Undo still
 /// works after a reload (until the registry's garbage collection runs).
@@ -71,6 +71,10 @@ pub struct Entry {
     pub undo: Option<UndoAction>,
     /// One line per item, for bulk changes.
     pub details: Vec<String>,
+    /// The requests behind the items that failed, folded under "Technical details"
+    /// below the lines (none in entries saved before they were kept apart).
+    #[serde(default)]
+    pub item_requests: Vec<String>,
     /// An interrupted change found not applied: what Retry runs again.
     #[serde(default)]
     pub retry: Option<Vec<Intent>>,
@@ -156,40 +160,6 @@ impl Changes {
 
 impl ActivityLog {
     pub fn record(&self, registry: &str, summary: String, result: Result<UndoAction, ChangeError>) {
-        self.record_with_details(registry, summary, result, Vec::new());
-    }
-
-    /// A batch (bulk run, clean-up): one entry, one Undo for everything written,
-    /// a line per item, and a status that does not say "done" when items failed.
-    pub fn record_batch(
-        &self,
-        registry: &str,
-        summary: String,
-        undo: Vec<UndoAction>,
-        details: Vec<String>,
-        (failed, total): (usize, usize),
-    ) {
-        let state = match failed {
-            0 => EntryState::Done,
-            _ => EntryState::PartlyDone { failed, total },
-        };
-        let undo = UndoAction::Batch(undo);
-        self.add(
-            registry,
-            summary,
-            state,
-            (!undo.is_noop()).then_some(undo),
-            details,
-        );
-    }
-
-    pub fn record_with_details(
-        &self,
-        registry: &str,
-        summary: String,
-        result: Result<UndoAction, ChangeError>,
-        details: Vec<String>,
-    ) {
         let (state, undo) = match result {
             Ok(undo) => (EntryState::Done, (!undo.is_noop()).then_some(undo)),
             // Whatever was written before the failure can still be undone.
@@ -205,7 +175,31 @@ impl ActivityLog {
                 )
             }
         };
-        self.add(registry, summary, state, undo, details);
+        self.add(registry, summary, state, undo, Vec::new());
+    }
+
+    /// A batch (bulk run, clean-up): one entry, one Undo for everything written,
+    /// a line per item, and a status that does not say "done" when items failed.
+    pub fn record_batch(
+        &self,
+        registry: &str,
+        summary: String,
+        undo: Vec<UndoAction>,
+        lines: Vec<ResultLine>,
+        (failed, total): (usize, usize),
+    ) {
+        let state = match failed {
+            0 => EntryState::Done,
+            _ => EntryState::PartlyDone { failed, total },
+        };
+        let undo = UndoAction::Batch(undo);
+        self.add(
+            registry,
+            summary,
+            state,
+            (!undo.is_noop()).then_some(undo),
+            lines,
+        );
     }
 
     /// A new entry, first in the list; the views showing what it touched refresh.
@@ -215,7 +209,7 @@ impl ActivityLog {
         summary: String,
         state: EntryState,
         undo: Option<UndoAction>,
-        details: Vec<String>,
+        lines: Vec<ResultLine>,
     ) {
         let touched = undo
             .as_ref()
@@ -227,7 +221,8 @@ impl ActivityLog {
             summary,
             state,
             undo,
-            details,
+            item_requests: lines.iter().flat_map(|l| l.requests.clone()).collect(),
+            details: lines.into_iter().map(|l| l.text).collect(),
             retry: None,
             unchecked: None,
         });

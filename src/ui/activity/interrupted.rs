@@ -26,6 +26,7 @@ impl ActivityLog {
             state: EntryState::Checking,
             undo: None,
             details: Vec::new(),
+            item_requests: Vec::new(),
             retry: None,
             unchecked: Some(interrupted.intents),
         })
@@ -130,17 +131,18 @@ impl ActivityLog {
                     Ok(written) => undo.push(UndoAction::from(written)),
                     Err(error) => {
                         undo.extend(error.written().cloned().map(UndoAction::from));
-                        problems.push(wording::change_error(&error).detail_and_outcome());
+                        problems.push(wording::change_error(&error).result_line());
                     }
                 }
             }
             let state = if problems.is_empty() {
                 EntryState::Done
             } else {
+                let told: Vec<&str> = problems.iter().map(|p| p.text.as_str()).collect();
                 EntryState::Failed {
-                    message: format!("Retry failed: {}", problems.join("; ")),
+                    message: format!("Retry failed: {}", told.join(" ")),
                     outcome: String::new(),
-                    requests: Vec::new(),
+                    requests: problems.into_iter().flat_map(|p| p.requests).collect(),
                 }
             };
             let undo = UndoAction::collect(undo);

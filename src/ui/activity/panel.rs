@@ -101,6 +101,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                         <details class="activity-items">
                             <summary>{wording::plural(entry.details.len(), "item", "items")}</summary>
                             <ul>{entry.details.iter().map(|line| view! { <li>{line.clone()}</li> }).collect_view()}</ul>
+                            <TechnicalDetails requests=entry.item_requests.clone() />
                         </details>
                     }
                 })}

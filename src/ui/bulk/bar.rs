@@ -18,10 +18,11 @@ use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::on_demand::{self, PartMissing};
 use crate::ui::sign_in::blocked_reasons;
-use crate::wording;
+use crate::wording::{self, ResultLine};
 
 /// What one bulk run works on, as it was when it started.
 #[derive(Clone)]
@@ -51,7 +52,7 @@ pub fn BulkBar(
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let cancelled = RwSignal::new(false);
     // Checks after a run that concern an image rather than one item.
-    let warnings = RwSignal::new(Vec::<String>::new());
+    let warnings = RwSignal::new(Vec::<ResultLine>::new());
     // The failed items of the last bulk change in this repository: they stay
     // selected, and can be retried. Also when the user comes back to the repository.
     let pending = Memo::new(move |_| retry.0.get());
@@ -123,7 +124,7 @@ pub fn BulkBar(
                 Ok(undo) => undo,
                 // Nothing ran: every item says why, and stays selected for Retry.
                 Err(PartMissing) => {
-                    let why = ItemState::Failed(wording::part_missing("bulk changes"));
+                    let why = ItemState::Failed(wording::part_missing("bulk changes").into());
                     items.update(|i| {
                         for tag in &chosen {
                             i.insert(tag.clone(), why.clone());
@@ -140,13 +141,15 @@ pub fn BulkBar(
                 (done, chosen.len() - done)
             });
             let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
-            let mut details: Vec<String> = items.with_untracked(|i| {
+            let mut details: Vec<ResultLine> = items.with_untracked(|i| {
                 chosen
                     .iter()
                     .map(|tag| match i.get(tag) {
-                        Some(ItemState::Done(message)) => format!("{tag}: {message}"),
-                        Some(ItemState::Failed(message)) => format!("{tag}: FAILED: {message}"),
-                        _ => format!("{tag}: not run"),
+                        Some(ItemState::Done(text)) => format!("{tag}: {text}").into(),
+                        Some(ItemState::Failed(line)) => {
+                            line.clone().after(&format!("{tag}: FAILED: "))
+                        }
+                        _ => format!("{tag}: not run").into(),
                     })
                     .collect()
             });
@@ -293,7 +296,7 @@ pub fn BulkBar(
             <BulkResults items running last_kind retry=move |kind| run(kind, true) />
             <Show when=move || warnings.with(|w| !w.is_empty())>
                 <ul class="bulk-warnings error-panel" role="alert">
-                    {move || warnings.get().into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+                    {move || warnings.get().into_iter().map(|line| view! { <li><ResultWords line /></li> }).collect_view()}
                 </ul>
             </Show>
         </Show>
@@ -311,7 +314,7 @@ pub struct BulkWork {
     pattern: String,
     cancelled: RwSignal<bool>,
     items: RwSignal<BTreeMap<String, ItemState>>,
-    warnings: RwSignal<Vec<String>>,
+    warnings: RwSignal<Vec<ResultLine>>,
 }
 
 impl BulkWork {

@@ -13,22 +13,22 @@ pub use retry::BulkRetry;
 pub use selection::Selection;
 
 use crate::oci::bulk::ItemResult;
-use crate::wording;
+use crate::wording::{self, ResultLine};
 
 #[derive(Clone, PartialEq, Eq)]
 enum ItemState {
     Waiting,
     Done(String),
-    Failed(String),
+    Failed(ResultLine),
 }
 
 impl From<&ItemResult> for ItemState {
     fn from(result: &ItemResult) -> Self {
-        let message = wording::item_result(result);
+        let line = wording::item_result(result);
         if result.is_done() {
-            ItemState::Done(message)
+            ItemState::Done(line.text)
         } else {
-            ItemState::Failed(message)
+            ItemState::Failed(line)
         }
     }
 }

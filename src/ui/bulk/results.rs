@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 
 use super::{BulkKind, ItemState};
+use crate::ui::error_view::TechnicalDetails;
+use crate::wording::ResultLine;
 
 #[component]
 pub(super) fn BulkResults(
@@ -53,13 +55,18 @@ pub(super) fn BulkResults(
                     <For each=entries key=entry_key let:item>
                         {
                             let (tag, state) = item;
-                            let (class, text) = match state {
-                                ItemState::Waiting => ("waiting", "waiting".to_owned()),
-                                ItemState::Done(message) => ("done", message),
-                                ItemState::Failed(message) => ("failed", message),
+                            let (class, line) = match state {
+                                ItemState::Waiting => ("waiting", ResultLine::from("waiting".to_owned())),
+                                ItemState::Done(text) => ("done", ResultLine::from(text)),
+                                ItemState::Failed(line) => ("failed", line),
                             };
                             let label = tag.clone();
-                            view! { <li class=class data-tag=tag><code>{label}</code>": "{text}</li> }
+                            view! {
+                                <li class=class data-tag=tag>
+                                    <code>{label}</code>": "{line.text}
+                                    <TechnicalDetails requests=line.requests />
+                                </li>
+                            }
                         }
                     </For>
                 </ul>

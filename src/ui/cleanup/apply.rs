@@ -16,10 +16,10 @@ use crate::oci::cleanup::{CleanupOutcome, CleanupPlan};
 use crate::oci::names::Digest;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::use_sign_in;
-use crate::wording;
-use crate::wording::csv_cell;
+use crate::wording::{self, csv_cell, ResultLine};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -31,7 +31,7 @@ enum Kind {
 #[derive(Clone)]
 struct Line {
     kind: Kind,
-    message: String,
+    message: ResultLine,
 }
 
 fn moved_line(planned: &Digest, found: Option<&Digest>) -> Line {
@@ -44,7 +44,8 @@ fn moved_line(planned: &Digest, found: Option<&Digest>) -> Line {
         message: format!(
             "skipped: it moved since the plan (planned at {}…, {now}); nothing was changed for it",
             planned.short(12)
-        ),
+        )
+        .into(),
     }
 }
 
@@ -65,15 +66,15 @@ fn line_of(outcome: &CleanupOutcome) -> Line {
         },
         CleanupOutcome::ImageDeleted { digest } => Line {
             kind: Kind::Done,
-            message: format!("removed with its image {digest}, which was deleted"),
+            message: format!("removed with its image {digest}, which was deleted").into(),
         },
         CleanupOutcome::ImageFailed { error, .. } => Line {
             kind: Kind::Failed,
-            message: wording::change_error(error).detail_and_outcome(),
+            message: wording::change_error(error).result_line(),
         },
         CleanupOutcome::Cancelled => Line {
             kind: Kind::Skipped,
-            message: "not run: cancelled; nothing was changed for it".into(),
+            message: ResultLine::from("not run: cancelled; nothing was changed for it".to_owned()),
         },
     }
 }
@@ -88,11 +89,19 @@ impl Kind {
     }
 }
 
-/// The report as CSV, one row per tag: `repository,tag,result,message`.
+/// The report as CSV, one row per tag: `repository,tag,result,message,requests` (the
+/// requests behind a failure, one per line of the cell).
 fn report_csv(lines: &BTreeMap<(String, String), Line>) -> String {
-    let mut out = String::from("repository,tag,result,message\r\n");
+    let mut out = String::from("repository,tag,result,message,requests\r\n");
     for ((repository, tag), line) in lines {
-        let cells = [repository.as_str(), tag, line.kind.key(), &line.message];
+        let requests = line.message.requests.join("\n");
+        let cells = [
+            repository.as_str(),
+            tag,
+            line.kind.key(),
+            &line.message.text,
+            &requests,
+        ];
         out.push_str(&cells.map(csv_cell).join(","));
         out.push_str("\r\n");
     }
@@ -108,7 +117,8 @@ fn report_json(summary: &str, lines: &BTreeMap<(String, String), Line>) -> Strin
                 "repository": repository,
                 "tag": tag,
                 "result": line.kind.key(),
-                "message": line.message,
+                "message": line.message.text,
+                "requests": line.message.requests,
             })
         })
         .collect();
@@ -120,7 +130,7 @@ fn report_json(summary: &str, lines: &BTreeMap<(String, String), Line>) -> Strin
 #[derive(Clone)]
 struct Report {
     summary: String,
-    warnings: Vec<String>,
+    warnings: Vec<ResultLine>,
     images_deleted: usize,
 }
 
@@ -170,10 +180,11 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                         warnings.extend(applied.lost.iter().map(wording::kept_lost));
                         images_deleted += applied.images_deleted.len();
                     }
-                    Err(error) => warnings.push(format!(
-                        "{repository}: {}",
-                        wording::change_error(&error).detail_and_outcome()
-                    )),
+                    Err(error) => warnings.push(
+                        wording::change_error(&error)
+                            .result_line()
+                            .after(&format!("{repository}: ")),
+                    ),
                 }
             }
             let all = lines.get_untracked();
@@ -190,11 +201,17 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                     format!("{images_deleted} images")
                 },
             );
-            let mut details: Vec<String> = all
+            let mut details: Vec<ResultLine> = all
                 .iter()
-                .map(|((repository, tag), line)| match line.kind {
-                    Kind::Failed => format!("{repository}:{tag}: FAILED: {}", line.message),
-                    _ => format!("{repository}:{tag}: {}", line.message),
+                .map(|((repository, tag), line)| {
+                    let failed = if line.kind == Kind::Failed {
+                        "FAILED: "
+                    } else {
+                        ""
+                    };
+                    line.message
+                        .clone()
+                        .after(&format!("{repository}:{tag}: {failed}"))
                 })
                 .collect();
             details.extend(warnings.iter().cloned());
@@ -313,7 +330,7 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                             </p>
                             {(!report.warnings.is_empty()).then(|| view! {
                                 <ul class="error-panel" role="alert">
-                                    {report.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+                                    {report.warnings.iter().map(|line| view! { <li><ResultWords line=line.clone() /></li> }).collect_view()}
                                 </ul>
                             })}
                             {(report.images_deleted > 0).then(|| view! {
@@ -345,7 +362,7 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                                     Kind::Failed => "failed",
                                 };
                                 let label = if several { format!("{repository}:{tag}") } else { tag.clone() };
-                                view! { <li class=class data-tag=tag><code>{label}</code>": "{line.message}</li> }
+                                view! { <li class=class data-tag=tag><code>{label}</code>": "<ResultWords line=line.message /></li> }
                             })
                             .collect_view()
                     }}
