@@ -311,3 +311,19 @@ test('a narrow window: the image page wraps its long names, and the tag table sc
   const remove = await row.getByRole('button', { name: 'Remove tag' }).boundingBox();
   expect(remove.x + remove.width).toBeLessThanOrEqual(table.x + table.width);
 });
+
+test('every column header of the tag table is whole, at 1280 px and at the table\'s least width', async ({ page, deployment }) => {
+  const cut = () => page.locator('.tag-header [role="columnheader"]').evaluateAll(
+    (headers) => headers.filter((h) => h.scrollWidth > h.clientWidth || h.scrollHeight > h.clientHeight).map((h) => h.textContent));
+  for (const width of [1280, 700]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(`${deployment.console}/?repo=demo/web`);
+    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toBeVisible();
+    expect(await cut(), `at ${width} px`).toEqual([]);
+    if (width === 1280) {
+      // A common laptop width: the whole table fits, with no sideways scroll.
+      expect(await page.locator('.tag-table').evaluate((t) => t.scrollWidth - t.clientWidth)).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: screenshotPath('tags-1280') });
+    }
+  }
+});
