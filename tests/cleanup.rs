@@ -11,7 +11,7 @@ use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::cleanup::{
     parse_rfc3339, plan, BlobRef, CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules,
-    DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, RulesError, TagFacts,
+    DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, PlanNote, RulesError, TagFacts,
     TagPattern,
 };
 use tagdeck::oci::client::Registry;
@@ -281,6 +281,65 @@ fn keep_newest_by_creation_date_then_remove_the_rest() {
     assert_eq!(removed(&plan), ["build-0", "build-2", "build-4"]);
     assert_eq!(decided["build-0"].1, DecidedBy::Others);
     assert_eq!(plan.delete_images.len(), 3);
+}
+
+#[test]
+fn a_keep_newest_cut_between_tags_of_one_date_is_explained() {
+    // 1.0 and latest are one image; 0.9 is older. Keep newest 1 by date cuts between
+    // the two tags of the newest image: version order ranks them, and the plan says so.
+    let facts = || {
+        Facts::default()
+            .image("new", Some(&days_ago(1)), &[])
+            .tag("1.0", "new")
+            .tag("latest", "new")
+            .tagged("0.9", Some(&days_ago(30)), &[])
+            .done()
+    };
+    let rules = CleanupRules {
+        keep_newest: Some(1),
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let tied = plan(&facts(), &rules, now()).unwrap();
+    let decided = decisions(&tied);
+    assert_eq!(decided["latest"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(decided["1.0"], (Decision::Remove, DecidedBy::Others));
+    assert_eq!(
+        tied.notes,
+        [PlanNote::TiedAtCutoff {
+            newest: 1,
+            created: parse_rfc3339(&days_ago(1)).unwrap(),
+            kept: vec!["latest".into()],
+            not_kept: vec!["1.0".into()],
+            one_image: true,
+        }]
+    );
+    let note = wording::plan_note(&tied.notes[0]);
+    assert!(
+        note.starts_with("keep newest 1 ends among tags created at the same moment, "),
+        "{note}"
+    );
+    assert!(
+        note.ends_with(
+            ": latest, 1.0 (tags of one image). Tags of one date rank by version order, \
+             highest first, so latest is among the 1 newest and 1.0 is not"
+        ),
+        "{note}"
+    );
+    // No tie at the cut (keep newest 2 takes both): no note; nor by version order.
+    for rules in [
+        CleanupRules {
+            keep_newest: Some(2),
+            ..rules.clone()
+        },
+        CleanupRules {
+            newest_by: NewestBy::Version,
+            ..rules.clone()
+        },
+    ] {
+        let plan = plan(&facts(), &rules, now()).unwrap();
+        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+    }
 }
 
 #[test]

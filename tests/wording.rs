@@ -1295,12 +1295,33 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
     for note in [
         PlanNote::UnreadableDeletions { count: 2 },
         PlanNote::RemovesNothing,
+        PlanNote::TiedAtCutoff {
+            newest: 2,
+            created: 0,
+            kept: vec!["b".into(), "a".into()],
+            not_kept: vec!["9".into()],
+            one_image: false,
+        },
     ] {
         match note {
-            PlanNote::UnreadableDeletions { .. } | PlanNote::RemovesNothing => {}
+            PlanNote::UnreadableDeletions { .. }
+            | PlanNote::RemovesNothing
+            | PlanNote::TiedAtCutoff { .. } => {}
         }
         assert!(!wording::plan_note(&note).is_empty());
     }
+    assert_eq!(
+        wording::plan_note(&PlanNote::TiedAtCutoff {
+            newest: 2,
+            created: 0,
+            kept: vec!["b".into(), "a".into()],
+            not_kept: vec!["9".into()],
+            one_image: false,
+        }),
+        "keep newest 2 ends among tags created at the same moment, 1970-01-01 00:00 UTC: \
+         b, a, 9. Tags of one date rank by version order, highest first, so b, a are among \
+         the 2 newest and 9 is not"
+    );
     assert_eq!(
         wording::plan_note(&PlanNote::UnreadableDeletions { count: 2 }),
         "2 manifests to be deleted could not be read, so the bytes to reclaim may be more \

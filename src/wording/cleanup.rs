@@ -216,6 +216,33 @@ pub fn plan_note(note: &PlanNote) -> String {
         PlanNote::RemovesNothing => {
             "these rules remove nothing: add a remove rule, or remove every other tag".into()
         }
+        PlanNote::TiedAtCutoff {
+            newest,
+            created,
+            kept,
+            not_kept,
+            one_image,
+        } => {
+            let mut tied = kept.clone();
+            tied.extend(not_kept.iter().cloned());
+            let is = |names: &[String]| if names.len() == 1 { "is" } else { "are" };
+            format!(
+                "keep newest {newest} ends among tags created at the same moment, {}: {}{}. \
+                 Tags of one date rank by version order, highest first, so {} {} among the \
+                 {newest} newest and {} {} not",
+                chrono_free_date(*created),
+                super::some_names(&tied),
+                if *one_image {
+                    " (tags of one image)"
+                } else {
+                    ""
+                },
+                super::some_names(kept),
+                is(kept),
+                super::some_names(not_kept),
+                is(not_kept),
+            )
+        }
     }
 }
 

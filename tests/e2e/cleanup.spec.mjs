@@ -382,3 +382,11 @@ test('a reader sees the plan, and Apply is disabled with the reason', async ({ p
     await deployment.stop();
   }
 });
+
+test('keep newest 1 cutting between two tags of one image says how it ranked them', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?cleanup=demo%2Fweb&keepNewest=1&others=remove`);
+  await expect(page.locator('.cleanup-notes')).toContainText(
+    'keep newest 1 ends among tags created at the same moment, 2026-01-15 10:00 UTC: latest, 1.0 (tags of one image). '
+    + 'Tags of one date rank by version order, highest first, so latest is among the 1 newest and 1.0 is not',
+    { timeout: 30_000 });
+});

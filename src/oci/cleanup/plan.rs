@@ -265,6 +265,17 @@ pub enum PlanNote {
     UnreadableDeletions { count: usize },
     /// The rules remove nothing.
     RemovesNothing,
+    /// "Keep newest `newest`" by creation date cut through tags created at the same
+    /// moment (`created`, seconds since 1970, UTC): version order ranked them, so
+    /// `kept` are among the newest and `not_kept` are not (another rule may still keep
+    /// them). `one_image`: all of them are tags of one image.
+    TiedAtCutoff {
+        newest: u32,
+        created: i64,
+        kept: Vec<String>,
+        not_kept: Vec<String>,
+        one_image: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,6 +341,40 @@ fn usable_date(created: Option<&str>) -> Result<i64, UnusableDate> {
 /// Computes the plan. `now` is the current time in seconds since 1970 (UTC), for
 /// the age rule. The rules are validated again here: a plan is never computed from
 /// rules that were not checked.
+/// When "keep newest N" by creation date cuts between tags of one date, which the
+/// version order ranked: a plan that kept one of two equal tags without a word would
+/// look arbitrary.
+fn tie_at_cutoff(ranked: &[(&TagFacts, Option<i64>)], rules: &CleanupRules) -> Option<PlanNote> {
+    let newest = rules.keep_newest?;
+    let n = newest as usize;
+    if rules.newest_by != NewestBy::Created || ranked.len() <= n {
+        return None;
+    }
+    let created = ranked[n - 1].1?;
+    if ranked[n].1 != Some(created) {
+        return None;
+    }
+    let tied: Vec<(usize, &TagFacts)> = ranked
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, date))| *date == Some(created))
+        .map(|(i, (t, _))| (i, *t))
+        .collect();
+    let names = |keep: bool| {
+        tied.iter()
+            .filter(|(i, _)| (*i < n) == keep)
+            .map(|(_, t)| t.tag.clone())
+            .collect()
+    };
+    Some(PlanNote::TiedAtCutoff {
+        newest,
+        created,
+        kept: names(true),
+        not_kept: names(false),
+        one_image: tied.iter().all(|(_, t)| t.digest == tied[0].1.digest),
+    })
+}
+
 pub fn plan(
     facts: &CleanupFacts,
     rules: &CleanupRules,
@@ -360,6 +405,9 @@ pub fn plan(
         });
         for (i, (t, _)) in ranked.iter().enumerate() {
             rank.insert(t.tag.as_str(), i + 1);
+        }
+        if let Some(note) = tie_at_cutoff(&ranked, rules) {
+            notes.push(note);
         }
     }
 
