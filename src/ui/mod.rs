@@ -8,6 +8,7 @@ mod change_dialog;
 mod cleanup;
 pub mod connect;
 mod copy;
+pub mod crash;
 mod error_view;
 mod find_digest;
 mod image;
@@ -108,6 +109,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
+    SignIn::provide_for_views(address.clone());
     Dialog::provide();
     let known_tags = tags::KnownTags::provide();
     let gate_address = address.clone();

@@ -24,13 +24,13 @@ impl SignIn {
     pub fn provide(address: Signal<Option<String>>) {
         let version = RwSignal::new(0_u64);
         // The session lives outside Leptos (requests reach it from any task): it
-        // tells the views through this signal.
+        // tells the views through this signal. Nothing to bump for a new address:
+        // what reads the session tracks the address too, or is made anew with it.
         Effect::new(move || {
             if let Some(address) = address.get() {
                 net::session_for(&address).set_listener(move || {
                     version.try_update(|v| *v += 1);
                 });
-                version.update(|v| *v += 1);
             }
         });
         provide_context(SignIn {
@@ -38,6 +38,20 @@ impl SignIn {
             version,
             dialog_open: RwSignal::new(false),
         });
+    }
+
+    /// The sign-in as the views of one registry see it, provided in their place
+    /// (`ui::RegistryViews`): their address never changes, as another registry gets
+    /// views of its own. Switching registries then notifies nothing of the views being
+    /// dropped; a button of theirs read once more then, for a registry it no longer
+    /// shows, found its row's signals gone and stopped the whole console.
+    pub fn provide_for_views(address: String) {
+        if let Some(app) = use_sign_in() {
+            provide_context(SignIn {
+                address: Signal::stored(Some(address)),
+                ..app
+            });
+        }
     }
 
     fn with_session<T>(&self, read: impl FnOnce(&crate::oci::auth::AuthSession) -> T) -> Option<T> {

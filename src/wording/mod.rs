@@ -24,7 +24,7 @@ pub use cleanup::{
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::find_gap;
 pub use names::{address_error, name_error, name_rule};
-pub use parts::{part_missing, PART_MISSING_ADVICE};
+pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
 pub use registry::{error, link_error, malformed, manifest_error};

@@ -327,3 +327,42 @@ test('every column header of the tag table is whole, at 1280 px and at the table
     }
   }
 });
+
+test('connecting to a registry from any view leaves the view, shows its repositories, and the console keeps working', async ({ page, deployment }) => {
+  // The views of the registry left are dropped while the sign-in changes: nothing
+  // of theirs may still be read (that stopped the whole console).
+  const crashes = [];
+  page.on('pageerror', (error) => crashes.push(String(error)));
+  page.on('console', (message) => { if (message.type() === 'error' && message.text().includes('panicked')) crashes.push(message.text()); });
+  const views = [
+    { at: '?repo=demo/web', shown: page.locator('[role="row"][data-tag="1.0"] code.digest') },
+    // With the bulk bar up.
+    { at: '?repo=demo/web', shown: page.locator('[role="row"][data-tag="1.0"] code.digest'), select: true },
+    { at: '?repo=demo/web&ref=1.0', shown: page.locator('.full-digest') },
+    { at: '?cleanup=demo%2Fweb&remove=*', shown: page.getByRole('button', { name: 'Apply…' }) },
+    { at: '?view=find&digest=' + encodeURIComponent(deployment.report.repositories['demo/web']['1.0'].digest), shown: page.locator('.find-summary') },
+  ];
+  for (const [i, { at, shown, select }] of views.entries()) {
+    await page.goto(`${deployment.console}/${at}`);
+    await expect(shown).toBeVisible({ timeout: 20_000 });
+    if (select) {
+      await page.getByRole('checkbox', { name: 'Select 1.0', exact: true }).click();
+      await expect(page.getByRole('group', { name: 'Bulk changes' })).toBeVisible();
+    }
+    const address = page.getByRole('search', { name: 'Registry' }).getByRole('combobox');
+    // The same registry (now named by the page address), or another address: the
+    // console's own server, which is no registry (and which the page may connect to).
+    await address.fill(i % 2 ? deployment.console : deployment.registry.url);
+    await address.press('Enter');
+    if (i % 2) await expect(page.getByRole('alert').first()).toBeVisible({ timeout: 20_000 });
+    else await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/web', exact: true })).toBeVisible({ timeout: 20_000 });
+    expect(crashes, at).toEqual([]);
+    // Still alive: back on the registry, a repository opens.
+    await address.fill(deployment.registry.url);
+    await address.press('Enter');
+    await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/web', exact: true }).click();
+    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toBeVisible({ timeout: 20_000 });
+  }
+  expect(crashes).toEqual([]);
+  await expect(page.getByText('Tagdeck stopped')).toHaveCount(0);
+});
