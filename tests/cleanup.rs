@@ -326,7 +326,8 @@ fn a_keep_newest_cut_between_tags_of_one_date_is_explained() {
         ),
         "{note}"
     );
-    // No tie at the cut (keep newest 2 takes both): no note; nor by version order.
+    // No tie at the cut (keep newest 2 takes both): no such note; nor by version
+    // order, which has no ties.
     for rules in [
         CleanupRules {
             keep_newest: Some(2),
@@ -338,7 +339,14 @@ fn a_keep_newest_cut_between_tags_of_one_date_is_explained() {
         },
     ] {
         let plan = plan(&facts(), &rules, now()).unwrap();
-        assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+        assert!(
+            !plan
+                .notes
+                .iter()
+                .any(|n| matches!(n, PlanNote::TiedAtCutoff { .. })),
+            "{:?}",
+            plan.notes
+        );
     }
 }
 
@@ -369,6 +377,45 @@ fn keep_newest_by_version_order() {
         "kept: no. 1 of the 3 newest by version order"
     );
     assert_eq!(removed(&plan), ["1.2.0", "1.9.0"]);
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+}
+
+#[test]
+fn keep_newest_by_version_order_never_counts_a_name_without_a_digit() {
+    // "current" sorts after "1.10.0" in version order; counted, it would take the one
+    // place and the newest release would go.
+    let facts = Facts::default()
+        .tagged("1.9.0", Some(&days_ago(30)), &[])
+        .tagged("1.10.0", Some(&days_ago(10)), &[])
+        .image("old", Some(&days_ago(300)), &[])
+        .tag("current", "old")
+        .tag("latest", "old")
+        .done();
+    let rules = CleanupRules {
+        keep_newest: Some(1),
+        newest_by: NewestBy::Version,
+        keep: vec![pat("latest")],
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    assert_eq!(decided["1.10.0"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(decided["latest"], (Decision::Keep, DecidedBy::KeepPattern));
+    // Not ranked: the other rules decide it (here: removed, its image kept for latest).
+    assert_eq!(decided["current"], (Decision::Remove, DecidedBy::Others));
+    assert_eq!(removed(&plan), ["1.9.0", "current"]);
+    assert_eq!(
+        plan.notes,
+        [PlanNote::NotVersions {
+            tags: vec!["current".into(), "latest".into()]
+        }]
+    );
+    assert_eq!(
+        wording::plan_note(&plan.notes[0]),
+        "keep newest by version order ranks only names with a digit: current, latest have \
+         none, so the other rules decide them; a keep pattern keeps such a tag"
+    );
 }
 
 #[test]

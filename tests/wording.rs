@@ -1302,11 +1302,15 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
             not_kept: vec!["9".into()],
             one_image: false,
         },
+        PlanNote::NotVersions {
+            tags: vec!["latest".into()],
+        },
     ] {
         match note {
             PlanNote::UnreadableDeletions { .. }
             | PlanNote::RemovesNothing
-            | PlanNote::TiedAtCutoff { .. } => {}
+            | PlanNote::TiedAtCutoff { .. }
+            | PlanNote::NotVersions { .. } => {}
         }
         assert!(!wording::plan_note(&note).is_empty());
     }

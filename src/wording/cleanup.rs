@@ -216,6 +216,13 @@ pub fn plan_note(note: &PlanNote) -> String {
         PlanNote::RemovesNothing => {
             "these rules remove nothing: add a remove rule, or remove every other tag".into()
         }
+        PlanNote::NotVersions { tags } => format!(
+            "keep newest by version order ranks only names with a digit: {} {} none, so \
+             the other rules decide {}; a keep pattern keeps such a tag",
+            super::some_names(tags),
+            if tags.len() == 1 { "has" } else { "have" },
+            if tags.len() == 1 { "it" } else { "them" },
+        ),
         PlanNote::TiedAtCutoff {
             newest,
             created,

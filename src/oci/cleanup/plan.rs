@@ -265,6 +265,9 @@ pub enum PlanNote {
     UnreadableDeletions { count: usize },
     /// The rules remove nothing.
     RemovesNothing,
+    /// "Keep newest" by version order does not rank these tags: their names have no
+    /// digit, so they are no versions; the other rules decide them.
+    NotVersions { tags: Vec<String> },
     /// "Keep newest `newest`" by creation date cut through tags created at the same
     /// moment (`created`, seconds since 1970, UTC): version order ranked them, so
     /// `kept` are among the newest and `not_kept` are not (another rule may still keep
@@ -341,6 +344,12 @@ fn usable_date(created: Option<&str>) -> Result<i64, UnusableDate> {
 /// Computes the plan. `now` is the current time in seconds since 1970 (UTC), for
 /// the age rule. The rules are validated again here: a plan is never computed from
 /// rules that were not checked.
+/// Whether "keep newest by version order" ranks `tag`: it has a digit somewhere
+/// (`1.10.0`, `v2`, `build-42`, `2026-01-15`).
+pub fn is_version_like(tag: &str) -> bool {
+    tag.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// When "keep newest N" by creation date cuts between tags of one date, which the
 /// version order ranked: a plan that kept one of two equal tags without a word would
 /// look arbitrary.
@@ -395,8 +404,11 @@ pub fn plan(
         let mut ranked: Vec<(&TagFacts, Option<i64>)> = ordinary
             .iter()
             .filter_map(|t| match rules.newest_by {
-                // Version order only: dates must not reorder versions.
-                NewestBy::Version => Some((*t, None)),
+                // Version order only: dates must not reorder versions. A name without
+                // a digit (latest, stable, main) is no version: in version order it
+                // would outrank every release ("current" > "1.10.0") and take a
+                // place among the newest that a release should have.
+                NewestBy::Version => is_version_like(&t.tag).then_some((*t, None)),
                 NewestBy::Created => date_of(t).ok().map(|date| (*t, Some(date))),
             })
             .collect();
@@ -408,6 +420,16 @@ pub fn plan(
         }
         if let Some(note) = tie_at_cutoff(&ranked, rules) {
             notes.push(note);
+        }
+        if rules.newest_by == NewestBy::Version {
+            let tags: Vec<String> = ordinary
+                .iter()
+                .filter(|t| !is_version_like(&t.tag))
+                .map(|t| t.tag.clone())
+                .collect();
+            if !tags.is_empty() {
+                notes.push(PlanNote::NotVersions { tags });
+            }
         }
     }
 
