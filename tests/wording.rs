@@ -507,7 +507,7 @@ fn key_sentences_of_change_failures() {
     });
     assert!(changed
         .detail
-        .contains("is now tagged 1.0, latest, new, not 1.0 as confirmed"));
+        .contains("now has the tags 1.0, latest, new; when the change was confirmed it had 1.0"));
     let stranded = words(ChangeError::AfterWrite {
         cause: Box::new(ChangeError::Stranded {
             tag: "1.0".into(),
@@ -1481,6 +1481,29 @@ fn key_sentences_of_refused_clean_up_rules() {
     assert_eq!(
         wording::rules_error(&CleanupRules::from_query("keepNewest=ten").unwrap_err()),
         "keepNewest=\"ten\" in the address is not a whole number; write it as digits, such as keepNewest=10"
+    );
+    // Digits, but out of range: said as such, not "not a whole number".
+    let field = |field, text: &str| {
+        wording::rules_error(&RulesError::FieldNotWholeNumber {
+            field,
+            text: text.into(),
+        })
+    };
+    assert_eq!(
+        field(NumberField::KeepNewest, "-1"),
+        "keep newest -1 is below 1: write a number from 1 to 1000000, or leave it empty"
+    );
+    assert_eq!(
+        field(NumberField::RemoveOlderThan, "99999999999"),
+        "remove older than 99999999999 is more than 36500: write a number from 1 to 36500, \
+         or leave it empty"
+    );
+    assert_eq!(
+        wording::rules_error(
+            &CleanupRules::from_query("keepNewest=99999999999999999999").unwrap_err()
+        ),
+        "keepNewest=99999999999999999999 in the address is more than 1000000: write a number \
+         from 1 to 1000000"
     );
     let combination = CleanupRules {
         others: Others::Remove,

@@ -76,3 +76,12 @@ pub fn kept_for(users: &ImageUsers) -> String {
     }
     parts.join(" and ")
 }
+
+/// The activity entry of a batch of which no item was done (some failed, the others
+/// were skipped or not run).
+pub fn batch_none_done(total: usize) -> String {
+    match total {
+        1 => "The item was not done: it says why below, and what it left.".to_owned(),
+        _ => format!("None of the {total} items was done: each says why below, and what it left."),
+    }
+}

@@ -117,7 +117,7 @@ fn detail(error: &ChangeError) -> String {
             confirmed,
             now,
         } => format!(
-            "{digest} is now tagged {}, not {} as confirmed",
+            "{digest} now has the tags {}; when the change was confirmed it had {}",
             list(now),
             list(confirmed)
         ),

@@ -6,7 +6,10 @@ use crate::oci::cleanup::plan::{
     chrono_free_date, CleanupPlan, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason,
     UnusableDate,
 };
-use crate::oci::cleanup::{NewestBy, NumberField, PatternList, RulesError};
+use crate::oci::cleanup::{
+    rules::{MAX_DAYS, MAX_KEEP_NEWEST},
+    NewestBy, NumberField, PatternList, RulesError,
+};
 use crate::oci::referrers::ReferrerTagScheme;
 
 /// Why clean-up rules were refused, as what to fix.
@@ -60,10 +63,20 @@ pub fn rules_error(error: &RulesError) -> String {
             format!("clean-up rules, {key}: {}", rules_error(error))
         }
         RulesError::Json { error } => format!("clean-up rules: {error}"),
-        RulesError::AddressNotWholeNumber { key, value } => format!(
-            "{key}={value:?} in the address is not a whole number; write it as digits, \
-             such as {key}=10"
-        ),
+        RulesError::AddressNotWholeNumber { key, value } => {
+            let max = if key == "keepNewest" {
+                MAX_KEEP_NEWEST
+            } else {
+                MAX_DAYS
+            };
+            match out_of_range(value, max) {
+                Some(why) => format!("{key}={value} in the address is {why}"),
+                None => format!(
+                    "{key}={value:?} in the address is not a whole number; write it as \
+                     digits, such as {key}=10"
+                ),
+            }
+        }
         RulesError::AddressNewestBy { value } => {
             format!("newestBy={value:?} in the address: use created or version")
         }
@@ -71,14 +84,17 @@ pub fn rules_error(error: &RulesError) -> String {
             format!("others={value:?} in the address: use keep or remove")
         }
         RulesError::FieldNotWholeNumber { field, text } => {
-            let field = match field {
-                NumberField::KeepNewest => "keep newest",
-                NumberField::RemoveOlderThan => "remove older than",
+            let (field, max) = match field {
+                NumberField::KeepNewest => ("keep newest", MAX_KEEP_NEWEST),
+                NumberField::RemoveOlderThan => ("remove older than", MAX_DAYS),
             };
-            format!(
-                "{field} {text:?} is not a whole number; write it as digits, such as 10, \
-                 or leave it empty"
-            )
+            match out_of_range(text, max) {
+                Some(why) => format!("{field} {text} is {why}, or leave it empty"),
+                None => format!(
+                    "{field} {text:?} is not a whole number; write it as digits, such as 10, \
+                     or leave it empty"
+                ),
+            }
         }
         RulesError::ConfigNotAnObject => {
             "config.json cleanup must be an object mapping namespaces to rules, \
@@ -250,6 +266,20 @@ pub fn plan_note(note: &PlanNote) -> String {
                 is(not_kept),
             )
         }
+    }
+}
+
+/// Why a number written as digits was refused (below 1, or beyond what the rules
+/// take); `None` when `text` is no number at all.
+fn out_of_range(text: &str, max: u32) -> Option<String> {
+    let text = text.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if text.strip_prefix('-').is_some_and(digits) {
+        Some(format!("below 1: write a number from 1 to {max}"))
+    } else if digits(text) {
+        Some(format!("more than {max}: write a number from 1 to {max}"))
+    } else {
+        None
     }
 }
 

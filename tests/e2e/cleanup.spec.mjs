@@ -318,6 +318,8 @@ test('applying removes exactly the planned tags, skips tags moved since, keeps w
     `Clean-up of ${REPO}: ${removed - 2} done, 2 skipped, 0 failed, of ${removed} tags to remove; 3 images deleted`,
     { timeout: 150_000 },
   );
+  // Two were skipped: not all done.
+  await expect(entry.locator('.activity-status')).toHaveText('partly done');
   const report = page.getByRole('list', { name: 'Clean-up result per tag' });
   for (const tag of MOVED) {
     await expect(report.locator(`li[data-tag="${tag}"]`)).toContainText('skipped: it moved since the plan');
@@ -389,4 +391,35 @@ test('keep newest 1 cutting between two tags of one image says how it ranked the
     'keep newest 1 ends among tags created at the same moment, 2026-01-15 10:00 UTC: latest, 1.0 (tags of one image). '
     + 'Tags of one date rank by version order, highest first, so latest is among the 1 newest and 1.0 is not',
     { timeout: 30_000 });
+});
+
+test('an Apply of which nothing was done is reported failed, not partly done', async ({ page, cleanupDeployment }) => {
+  const registry = cleanupDeployment.registry.url;
+  const writer = new RegistryWriter(registry);
+  const repo = 'skip/all';
+  const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const tag of ['a', 'b']) {
+    await pushImage(writer, repo, { format: 'oci', reference: tag, platform: AMD64, created, labels: {}, layers: [`skip ${tag}`] });
+  }
+  await page.goto(`${cleanupDeployment.console}/?cleanup=${encodeURIComponent(repo)}&remove=a`);
+  const apply = page.getByRole('button', { name: 'Apply…' });
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  // Between Plan and Apply, behind the console's back: the one tag to remove moves.
+  await retagBehindTheBack(registry, repo, 'b', 'a');
+  await expect(page.locator('#cleanup-plan-heading')).toHaveText('Plan (dry run: nothing has been changed)');
+  // The keyboard follows the question: its harmless answer first, Apply… after Back.
+  await apply.click();
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm clean-up' });
+  await expect(confirm.getByRole('button', { name: 'Back' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(confirm).toHaveCount(0);
+  await expect(apply).toBeFocused();
+  await apply.click();
+  await confirm.getByRole('button', { name: /^Yes: remove 1 tag/ }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText(`Clean-up of ${repo}: 0 done, 1 skipped, 0 failed`, { timeout: 60_000 });
+  await expect(entry.locator('.activity-status')).toHaveText('failed');
+  await expect(entry.locator('.activity-detail')).toContainText('The item was not done: it says why below, and what it left.');
+  await expect(page.locator('#cleanup-plan-heading')).toHaveText(/^Plan, as applied: /);
+  expect(await tagDigest(registry, repo, 'a')).toBe(await tagDigest(registry, repo, 'b'));
 });

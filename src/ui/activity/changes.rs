@@ -179,17 +179,25 @@ impl ActivityLog {
     }
 
     /// A batch (bulk run, clean-up): one entry, one Undo for everything written,
-    /// a line per item, and a status that does not say "done" when items failed.
+    /// a line per item, and a status that says "done" only when every item was, and
+    /// "partly done" only when some was (`done` + `failed` < `total` when some were
+    /// skipped).
     pub fn record_batch(
         &self,
         registry: &str,
         summary: String,
         undo: Vec<UndoAction>,
         lines: Vec<ResultLine>,
-        (failed, total): (usize, usize),
+        (done, failed, total): (usize, usize, usize),
     ) {
-        let state = match failed {
-            0 => EntryState::Done,
+        let state = match (done, failed) {
+            _ if done == total => EntryState::Done,
+            // None done (failed, skipped or not run): not "partly done".
+            (0, _) => EntryState::Failed {
+                message: wording::batch_none_done(total),
+                outcome: String::new(),
+                requests: Vec::new(),
+            },
             _ => EntryState::PartlyDone { failed, total },
         };
         let undo = UndoAction::Batch(undo);

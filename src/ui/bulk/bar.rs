@@ -167,7 +167,13 @@ pub fn BulkBar(
                 tags: failed_tags,
                 pattern: pattern.clone(),
             }));
-            changes.record_batch(&registry, summary, undo, details, (failed, chosen.len()));
+            changes.record_batch(
+                &registry,
+                summary,
+                undo,
+                details,
+                (done, failed, chosen.len()),
+            );
             ticket.close();
             kind
         }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use leptos::html::Button;
 use leptos::prelude::*;
 
 use super::download::DownloadLink;
@@ -135,7 +136,13 @@ struct Report {
 }
 
 #[component]
-pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) -> impl IntoView {
+pub fn ApplyPanel(
+    registry: String,
+    plans: Vec<CleanupPlan>,
+    file_stem: String,
+    /// Set when Apply starts (the plan above then says it was applied).
+    apply_started: RwSignal<bool>,
+) -> impl IntoView {
     let changes = use_changes();
     let sign_in = use_sign_in();
     let (removed, _, images, bytes) = totals(&plans);
@@ -146,6 +153,28 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
     });
     let confirming = RwSignal::new(false);
     let cancelled = RwSignal::new(false);
+    // The keyboard's place follows the question: on its harmless answer (Back) when
+    // it appears, and on Apply… again after Back. Each button is built anew when
+    // shown, so it is focused once it is in the page, a frame later.
+    let (apply_button, back_button) = (NodeRef::<Button>::new(), NodeRef::<Button>::new());
+    let focus_apply = StoredValue::new(false);
+    Effect::new(move || {
+        if let Some(back) = back_button.get() {
+            request_animation_frame(move || {
+                let _ = back.focus();
+            });
+        }
+    });
+    Effect::new(move || {
+        if let Some(apply) = apply_button.get() {
+            if focus_apply.get_value() {
+                focus_apply.set_value(false);
+                request_animation_frame(move || {
+                    let _ = apply.focus();
+                });
+            }
+        }
+    });
     // (repository, tag) → what happened, filled in as the run goes.
     let lines = RwSignal::new(BTreeMap::<(String, String), Line>::new());
     let context = StoredValue::new((registry, plans));
@@ -225,7 +254,7 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                 summary.clone(),
                 undo,
                 details,
-                (failed, all.len()),
+                (count(Kind::Done), failed, all.len()),
             );
             ticket.close();
             Report {
@@ -277,6 +306,7 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                             .get()
                             .or_else(|| applied().then(|| "This plan was applied; Plan again to see what is left.".to_owned()))
                     }
+                    node_ref=apply_button
                     on:click=move |_| confirming.set(true)
                 >
                     "Apply…"
@@ -295,12 +325,22 @@ pub fn ApplyPanel(registry: String, plans: Vec<CleanupPlan>, file_stem: String) 
                         disabled=move || blocked.get().is_some() || running.get()
                         on:click=move |_| {
                             confirming.set(false);
+                            apply_started.set(true);
                             apply.dispatch(());
                         }
                     >
                         {button_text.clone()}
                     </button>
-                    <button type="button" on:click=move |_| confirming.set(false)>"Back"</button>
+                    <button
+                        type="button"
+                        node_ref=back_button
+                        on:click=move |_| {
+                            focus_apply.set_value(true);
+                            confirming.set(false);
+                        }
+                    >
+                        "Back"
+                    </button>
                 </div>
             </Show>
             <Show when=move || running.get()>

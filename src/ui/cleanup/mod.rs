@@ -324,9 +324,10 @@ fn Planner(
                 Ok(plans) => {
                     let registry = registry.clone();
                     let file_stem = file_stem.clone();
+                    let apply_started = RwSignal::new(false);
                     view! {
-                        <PlanView plans=plans.clone() file_stem=file_stem.clone() grouped=namespace />
-                        <ApplyPanel registry plans file_stem />
+                        <PlanView plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
+                        <ApplyPanel registry plans file_stem apply_started />
                     }
                         .into_any()
                 }

@@ -62,6 +62,8 @@ pub fn PlanView(
     file_stem: String,
     /// A namespace: one group per repository.
     grouped: bool,
+    /// Set once Apply started: the plan is then a record of what was asked.
+    applied: Signal<bool>,
 ) -> impl IntoView {
     let show = RwSignal::new(Show::from_key(
         &browser::view_setting(SHOW_SETTING).unwrap_or_default(),
@@ -101,7 +103,15 @@ pub fn PlanView(
     };
     view! {
         <section class="cleanup-plan" aria-labelledby="cleanup-plan-heading">
-            <h3 id="cleanup-plan-heading">"Plan (dry run: nothing has been changed)"</h3>
+            <h3 id="cleanup-plan-heading">
+                {move || {
+                    if applied.get() {
+                        "Plan, as applied: the result of each tag is below; Plan again to see the registry now"
+                    } else {
+                        "Plan (dry run: nothing has been changed)"
+                    }
+                }}
+            </h3>
             <p class="cleanup-summary" role="status">{summary}</p>
             <p class="cleanup-downloads">
                 "Download the plan: "
