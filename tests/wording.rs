@@ -1109,6 +1109,14 @@ fn every_tag_reason() -> Vec<(TagReason, &'static str)> {
             "2026-01-01 00:00 UTC, 45 days ago, more than 30 days",
         ),
         (
+            TagReason::OlderThan {
+                created: 1_767_225_600,
+                age_days: 2,
+                days: 1,
+            },
+            "2026-01-01 00:00 UTC, 2 days ago, more than 1 day",
+        ),
+        (
             TagReason::NoRuleRemoves {
                 unknown_age: Some(UnusableDate::Placeholder {
                     created: "1970-01-01T00:00:00Z".into(),

@@ -124,7 +124,7 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
             "reading the list of repositories".to_owned()
         } else {
             format!(
-                "{} of {} repositories searched",
+                "{} of {} repositories",
                 p.repositories_done, p.repositories_total
             )
         };

@@ -146,8 +146,10 @@ pub fn tag_reason(reason: &TagReason) -> String {
             age_days,
             days,
         } => format!(
-            "removed: created {}, {age_days} days ago, more than {days} days",
-            chrono_free_date(*created)
+            "removed: created {}, {} ago, more than {}",
+            chrono_free_date(*created),
+            super::plural(*age_days as usize, "day", "days"),
+            super::plural(*days as usize, "day", "days")
         ),
         TagReason::NoRuleRemoves { unknown_age: None } => "kept: no rule removes it".into(),
         TagReason::NoRuleRemoves {

@@ -320,6 +320,10 @@ test('every column header of the tag table is whole, at 1280 px and at the table
     await page.goto(`${deployment.console}/?repo=demo/web`);
     await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toBeVisible();
     expect(await cut(), `at ${width} px`).toEqual([]);
+    // Each row's buttons are named for their tag (a screen reader lists them all).
+    const row = page.locator('[role="row"][data-tag="1.0"]');
+    await expect(row.getByRole('button', { name: 'Add tag to the image of 1.0', exact: true })).toBeVisible();
+    await expect(row.getByRole('button', { name: 'Remove tag 1.0', exact: true })).toBeAttached();
     if (width === 1280) {
       // A common laptop width: the whole table fits, with no sideways scroll.
       expect(await page.locator('.tag-table').evaluate((t) => t.scrollWidth - t.clientWidth)).toBeLessThanOrEqual(0);

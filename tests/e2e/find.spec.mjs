@@ -33,7 +33,7 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
 
   const catalog = (await (await fetch(`${mutable.registry.url}/v2/_catalog?n=1000`)).json()).repositories;
   const progress = page.locator('.find-progress');
-  await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories searched`, { timeout: 60_000 });
+  await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
   const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
   await expect(rows).toHaveCount(expected.length);
   const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag, tr.dataset.kind]));

@@ -177,9 +177,13 @@ pub(super) fn TagRow(
                         let add_tag = action_tag.clone();
                         let add_digest = d.clone();
                         let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
+                        // Named for the row: a screen reader lists every row's buttons.
+                        let add_name = format!("Add tag to the image of {action_tag}");
+                        let remove_name = format!("Remove tag {action_tag}");
                         Some(view! {
                             <button
                                 type="button"
+                                aria-label=add_name
                                 disabled=move || add_blocked.get().is_some()
                                 title=move || add_blocked.get()
                                 on:click=move |_| dialog.open(ChangeRequest::AddTag {
@@ -190,6 +194,7 @@ pub(super) fn TagRow(
                             >"Add tag"</button>
                             <button
                                 type="button"
+                                aria-label=remove_name
                                 disabled=move || remove_blocked.get().is_some()
                                 title=move || remove_blocked.get()
                                 on:click=move |_| dialog.open(ChangeRequest::Remove {
