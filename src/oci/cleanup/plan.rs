@@ -341,9 +341,6 @@ fn usable_date(created: Option<&str>) -> Result<i64, UnusableDate> {
     }
 }
 
-/// Computes the plan. `now` is the current time in seconds since 1970 (UTC), for
-/// the age rule. The rules are validated again here: a plan is never computed from
-/// rules that were not checked.
 /// Whether "keep newest by version order" ranks `tag`: it has a digit somewhere
 /// (`1.10.0`, `v2`, `build-42`, `2026-01-15`).
 pub fn is_version_like(tag: &str) -> bool {
@@ -384,6 +381,9 @@ fn tie_at_cutoff(ranked: &[(&TagFacts, Option<i64>)], rules: &CleanupRules) -> O
     })
 }
 
+/// Computes the plan. `now` is the current time in seconds since 1970 (UTC), for
+/// the age rule. The rules are validated again here: a plan is never computed from
+/// rules that were not checked.
 pub fn plan(
     facts: &CleanupFacts,
     rules: &CleanupRules,
