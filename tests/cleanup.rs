@@ -22,6 +22,9 @@ use tagdeck::oci::names::{Digest, Repository};
 use tagdeck::wording::{self, deletes_refused, garbage_collection_advice, kept_because};
 use tagdeck::wording::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 
+/// The registry the exported plans name.
+const REGISTRY: &str = "https://registry.example";
+
 /// A digest standing for `name` (an image, a blob).
 fn d(name: &str) -> Digest {
     Digest::sha256_of(name.as_bytes())
@@ -595,7 +598,7 @@ fn an_unreadable_tag_is_kept_and_refuses_image_deletes() {
             .contains("1 tag could not be read")
     );
     // The failure stays data in the JSON (read back whole) and words in the CSV.
-    let back: CleanupPlan = serde_json::from_str(&plan_json(&plan)).unwrap();
+    let back: CleanupPlan = serde_json::from_str(&plan_json(REGISTRY, &plan)).unwrap();
     assert_eq!(back, plan);
     assert!(plan_csv(&plan).contains("registry error (HTTP 500)"));
 }
@@ -780,7 +783,14 @@ fn plan_exports_as_csv_and_json() {
     assert_eq!(lines[3], format!("old-1,remove,removePattern,removed: matches the remove pattern old-*,{},2026-02-01T00:00:00Z,deleted", d("a")));
     assert_eq!(lines.len(), 5, "three rows and the final line break");
 
-    let json: serde_json::Value = serde_json::from_str(&plan_json(&plan)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&plan_json(REGISTRY, &plan)).unwrap();
+    // Which registry, and when: a file read later is a record of that moment.
+    assert_eq!(
+        json.as_object().unwrap().keys().next().map(String::as_str),
+        Some("registry")
+    );
+    assert_eq!(json["registry"], REGISTRY);
+    assert_eq!(json["plannedAt"], now());
     assert_eq!(json["repository"], "team/app");
     assert_eq!(json["reclaimableBytes"], 5);
     assert_eq!(json["deleteImages"][0]["digest"], d("a").to_string());
@@ -837,17 +847,20 @@ fn a_namespace_exports_every_plan_with_its_words() {
     let plans = [first.clone(), second.clone()];
 
     // One repository: its own document, as before.
-    assert_eq!(plans_json(&plans[..1]), plan_json(&first));
+    assert_eq!(
+        plans_json(REGISTRY, &plans[..1]),
+        plan_json(REGISTRY, &first)
+    );
     assert_eq!(plans_csv(&plans[..1]), plan_csv(&first));
 
     // A namespace: every plan, each with the words beside its reasons.
-    let json: serde_json::Value = serde_json::from_str(&plans_json(&plans)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&plans_json(REGISTRY, &plans)).unwrap();
     let documents = json.as_array().unwrap();
     assert_eq!(documents.len(), 2);
     for (document, plan) in documents.iter().zip(&plans) {
         assert_eq!(
             document,
-            &serde_json::from_str::<serde_json::Value>(&plan_json(plan)).unwrap()
+            &serde_json::from_str::<serde_json::Value>(&plan_json(REGISTRY, plan)).unwrap()
         );
     }
     assert_eq!(

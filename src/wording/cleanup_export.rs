@@ -6,29 +6,37 @@ use super::cleanup::{deletes_refused, kept_because, plan_note, tag_reason};
 use crate::oci::cleanup::{CleanupPlan, Decision};
 use serde_json::{Map, Value};
 
-/// The whole plan as pretty-printed JSON (the same fields the plan has, camelCase),
-/// read back by deserialising a [`CleanupPlan`]. Beside each reason the plan gives
-/// (`reasonData`, `keptBecauseData`, `imageDeletesRefusedData`, `notesData`) stand
-/// its words, as the plan view shows them (`reason`, `keptBecause`, …).
-pub fn plan_json(plan: &CleanupPlan) -> String {
-    serde_json::to_string_pretty(&plan_value(plan)).unwrap_or_default()
+/// The whole plan of a repository of `registry` as pretty-printed JSON: the registry
+/// first, then the same fields the plan has (camelCase, `plannedAt` in seconds since
+/// 1970), read back by deserialising a [`CleanupPlan`]. Beside each reason the plan
+/// gives (`reasonData`, `keptBecauseData`, `imageDeletesRefusedData`, `notesData`)
+/// stand its words, as the plan view shows them (`reason`, `keptBecause`, …).
+pub fn plan_json(registry: &str, plan: &CleanupPlan) -> String {
+    serde_json::to_string_pretty(&plan_value(registry, plan)).unwrap_or_default()
 }
 
 /// The plans of a clean-up as one JSON document: [`plan_json`]'s for one repository,
 /// an array of the same documents, words included, for a namespace.
-pub fn plans_json(plans: &[CleanupPlan]) -> String {
+pub fn plans_json(registry: &str, plans: &[CleanupPlan]) -> String {
     match plans {
-        [one] => plan_json(one),
+        [one] => plan_json(registry, one),
         many => {
-            let documents = many.iter().map(plan_value).collect();
+            let documents = many.iter().map(|plan| plan_value(registry, plan)).collect();
             serde_json::to_string_pretty(&Value::Array(documents)).unwrap_or_default()
         }
     }
 }
 
-fn plan_value(plan: &CleanupPlan) -> Value {
+fn plan_value(registry: &str, plan: &CleanupPlan) -> Value {
     // Serialising plain data with string keys cannot fail.
-    let mut json = serde_json::to_value(plan).unwrap_or_default();
+    let Ok(Value::Object(plan_fields)) = serde_json::to_value(plan) else {
+        return Value::Null;
+    };
+    // Which registry the plan is of: a file read later must say it.
+    let mut fields = Map::new();
+    fields.insert("registry".to_owned(), registry.into());
+    fields.extend(plan_fields);
+    let mut json = Value::Object(fields);
     let Some(fields) = json.as_object_mut() else {
         return Value::Null;
     };

@@ -287,6 +287,8 @@ test('a plan over 300 tags lists exactly the expected set; the link and the down
   expect([...new Set(deletedRows)].sort()).toEqual([...expected.deleted].sort());
   const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSON' }).click()]);
   const json = JSON.parse(await readFile(await jsonDownload.path(), 'utf8'));
+  expect(json.registry).toBe(cleanupDeployment.registry.url);
+  expect(Math.abs(json.plannedAt - Date.now() / 1000)).toBeLessThan(600);
   expect(json.repository).toBe(REPO);
   expect(json.reclaimableBytes).toBe(expected.reclaimable);
 });

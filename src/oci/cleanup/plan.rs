@@ -285,6 +285,10 @@ pub enum PlanNote {
 #[serde(rename_all = "camelCase")]
 pub struct CleanupPlan {
     pub repository: String,
+    /// When the plan was made, in seconds since 1970 (UTC): the `now` its age rule
+    /// measured from. A plan read back from a file is a record of that moment.
+    #[serde(default)]
+    pub planned_at: i64,
     pub rules: CleanupRules,
     /// Every tag, in version order.
     pub tags: Vec<TagPlan>,
@@ -593,6 +597,7 @@ pub fn plan(
 
     Ok(CleanupPlan {
         repository: facts.repository.clone(),
+        planned_at: now,
         rules: rules.clone(),
         tags,
         delete_images,

@@ -326,7 +326,7 @@ fn Planner(
                     let file_stem = file_stem.clone();
                     let apply_started = RwSignal::new(false);
                     view! {
-                        <PlanView plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
+                        <PlanView registry=registry.clone() plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
                         <ApplyPanel registry plans file_stem apply_started />
                     }
                         .into_any()

@@ -58,6 +58,8 @@ pub fn totals(plans: &[CleanupPlan]) -> (usize, usize, usize, u64) {
 
 #[component]
 pub fn PlanView(
+    /// The registry the plans are of: the JSON download names it.
+    registry: String,
     plans: Vec<CleanupPlan>,
     file_stem: String,
     /// A namespace: one group per repository.
@@ -71,7 +73,7 @@ pub fn PlanView(
     let (removed, kept, images, bytes) = totals(&plans);
     let tags_only: usize = plans.iter().map(|p| p.tags_only.len()).sum();
     let blobs: usize = plans.iter().map(|p| p.reclaimable_blobs).sum();
-    let json = plans_json(&plans);
+    let json = plans_json(&registry, &plans);
     let csv = plans_csv(&plans);
     let summary = format!(
         "{} in {}: {} kept, {} removed. {} deleted, {} only {} tags. Garbage collection can then free up to {} ({}).",
