@@ -780,6 +780,32 @@ fn what_a_search_for_referrers_skipped() {
 }
 
 #[test]
+fn a_digest_to_find_that_is_refused_says_what_to_paste() {
+    let refused = |text: &str| Digest::parse(text).unwrap_err();
+    assert_eq!(
+        wording::digest_refused(&refused("sha256:962752cd0b8c"), false),
+        "That is the start of a digest (12 of its 64 hexadecimal digits), as the tag list \
+         shows it. The search needs the whole digest: the Copy button beside a digest \
+         copies all of it."
+    );
+    let too_long = format!("sha256:{}", "a".repeat(65));
+    for (text, in_address, start) in [
+        ("hello", false, "That is not a digest ("),
+        // Short, but no hex digits: not the start of a digest.
+        ("sha256:not-a-digest", false, "That is not a digest ("),
+        (
+            too_long.as_str(),
+            true,
+            "The address names no valid digest (",
+        ),
+    ] {
+        let said = wording::digest_refused(&refused(text), in_address);
+        assert!(said.starts_with(start), "{said}");
+        assert!(said.ends_with("64 hexadecimal digits, as the image view shows it."));
+    }
+}
+
+#[test]
 fn what_a_search_for_a_digest_could_not_read() {
     let repository = Repository::parse("team/app").unwrap();
     let tag = Tag::parse("v1").unwrap();

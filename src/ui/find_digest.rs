@@ -31,17 +31,14 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
                     digest: digest.to_string(),
                 });
             }
-            Err(error) => problem.set(Some(format!(
-                "That is not a digest ({}). Paste one like sha256: followed by 64 hexadecimal digits, as the image view shows it.",
-                wording::name_error(&error)
-            ))),
+            Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
         }
     };
     let search = (!digest.is_empty()).then(|| match Digest::parse(digest.trim()) {
         Ok(target) => view! { <Search registry target /> }.into_any(),
         Err(error) => view! {
             <p class="error-panel" role="alert">
-                {format!("The address names no valid digest ({}). Paste one like sha256: followed by 64 hexadecimal digits.", wording::name_error(&error))}
+                {wording::digest_refused(&error, true)}
             </p>
         }
         .into_any(),

@@ -1,7 +1,42 @@
 //! What a search for a digest could not read, so its results may miss something.
 
-use super::{error, ResultLine};
+use super::{error, name_error, ResultLine};
 use crate::oci::find_digest::Gap;
+use crate::oci::names::{NameError, NameRule};
+
+/// Why the digest to find (typed, or in the page address when `in_address`) is
+/// refused, and what to paste instead.
+pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
+    // The tag list shows the first 12 hex characters: copied by hand, they are only
+    // the start of a digest.
+    if let NameRule::WrongDigestLength {
+        expected, actual, ..
+    } = &refusal.reason
+    {
+        let hex = refusal.input.split_once(':').is_some_and(|(_, value)| {
+            value
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        if hex && actual < expected {
+            return format!(
+                "That is the start of a digest ({actual} of its {expected} hexadecimal \
+                 digits), as the tag list shows it. The search needs the whole digest: \
+                 the Copy button beside a digest copies all of it."
+            );
+        }
+    }
+    let what = if in_address {
+        "The address names no valid digest"
+    } else {
+        "That is not a digest"
+    };
+    format!(
+        "{what} ({}). Paste one like sha256: followed by 64 hexadecimal digits, as the \
+         image view shows it.",
+        name_error(refusal)
+    )
+}
 
 pub fn find_gap(gap: &Gap) -> ResultLine {
     let line = match gap {

@@ -59,6 +59,11 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   await expect(page.getByRole('alert')).toContainText('That is not a digest');
   await expect(field).toHaveAttribute('aria-invalid', 'true');
   expect(new URL(page.url()).searchParams.get('digest')).toBeNull();
+  // The 12 digits a tag row shows, copied by hand: said for what they are.
+  await field.fill('sha256:962752cd0b8c');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByRole('alert')).toContainText('That is the start of a digest (12 of its 64 hexadecimal digits)');
+  await expect(page.getByRole('alert')).toContainText('the Copy button beside a digest copies all of it');
   // A digest no tag uses: the search covers everything and says so.
   const nowhere = `sha256:${'0'.repeat(64)}`;
   await field.fill(`  ${nowhere} `);
