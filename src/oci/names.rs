@@ -231,6 +231,12 @@ impl fmt::Display for Tag {
     }
 }
 
+/// Whether `text` is lower-case hex only, as a digest's value must be.
+pub fn is_lower_hex(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// A content digest `algorithm:hex`, sha256 or sha512 only: content under a digest
 /// this console cannot compute could not be checked, so it is refused at the edge
 /// rather than trusted unverified.
@@ -260,10 +266,7 @@ impl Digest {
                 actual: encoded.len(),
             }));
         }
-        if !encoded
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        {
+        if !is_lower_hex(encoded) {
             return Err(fail(NameRule::NotLowerCaseHex {
                 algorithm: algorithm.to_owned(),
             }));

@@ -2,7 +2,7 @@
 
 use super::{error, name_error, ResultLine};
 use crate::oci::find_digest::Gap;
-use crate::oci::names::{NameError, NameRule};
+use crate::oci::names::{is_lower_hex, NameError, NameRule};
 
 /// Why the digest to find (typed, or in the page address when `in_address`) is
 /// refused, and what to paste instead.
@@ -13,11 +13,10 @@ pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
         expected, actual, ..
     } = &refusal.reason
     {
-        let hex = refusal.input.split_once(':').is_some_and(|(_, value)| {
-            value
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        });
+        let hex = refusal
+            .input
+            .split_once(':')
+            .is_some_and(|(_, value)| is_lower_hex(value));
         if hex && actual < expected {
             return format!(
                 "That is the start of a digest ({actual} of its {expected} hexadecimal \

@@ -347,7 +347,7 @@ fn usable_date(created: Option<&str>) -> Result<i64, UnusableDate> {
 
 /// Whether "keep newest by version order" ranks `tag`: it has a digit somewhere
 /// (`1.10.0`, `v2`, `build-42`, `2026-01-15`).
-pub fn is_version_like(tag: &str) -> bool {
+fn is_version_like(tag: &str) -> bool {
     tag.bytes().any(|b| b.is_ascii_digit())
 }
 
@@ -425,10 +425,11 @@ pub fn plan(
         if let Some(note) = tie_at_cutoff(&ranked, rules) {
             notes.push(note);
         }
+        // By version order, what the ranking left out is what is no version.
         if rules.newest_by == NewestBy::Version {
             let tags: Vec<String> = ordinary
                 .iter()
-                .filter(|t| !is_version_like(&t.tag))
+                .filter(|t| !rank.contains_key(t.tag.as_str()))
                 .map(|t| t.tag.clone())
                 .collect();
             if !tags.is_empty() {

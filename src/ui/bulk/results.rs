@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 
 use super::{BulkKind, ItemState};
-use crate::ui::error_view::TechnicalDetails;
+use crate::ui::error_view::ResultWords;
 use crate::wording::ResultLine;
 
 #[component]
@@ -61,12 +61,7 @@ pub(super) fn BulkResults(
                                 ItemState::Failed(line) => ("failed", line),
                             };
                             let label = tag.clone();
-                            view! {
-                                <li class=class data-tag=tag>
-                                    <code>{label}</code>": "{line.text}
-                                    <TechnicalDetails requests=line.requests />
-                                </li>
-                            }
+                            view! { <li class=class data-tag=tag><code>{label}</code>": "<ResultWords line /></li> }
                         }
                     </For>
                 </ul>
