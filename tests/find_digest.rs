@@ -184,6 +184,43 @@ fn a_digest_used_nowhere_finds_nothing_and_says_the_search_was_whole() {
 }
 
 #[test]
+fn a_layer_is_found_where_it_is_stored_and_an_unreadable_answer_is_a_gap() {
+    let (registry, _) = scattered();
+    let layer = sha256(b"a layer");
+    registry.add_blob("team/app", &layer);
+    registry.add_blob("mirror", &layer);
+    let stored = |repository: &str| DigestUse::Blob {
+        repository: repo(repository),
+        size: 1,
+    };
+    let report = find(&registry, &layer, None).report.unwrap();
+    assert_eq!(report.uses, vec![stored("mirror"), stored("team/app")]);
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+    // One HEAD per repository, never a download.
+    let log = registry.state.borrow().log.clone();
+    let asked: Vec<&String> = log.iter().filter(|l| l.contains("/blobs/")).collect();
+    assert_eq!(asked.len(), 5, "{asked:?}");
+    assert!(asked.iter().all(|l| l.starts_with("HEAD ")), "{asked:?}");
+
+    // A repository that refused to answer may store it: the search says it may have
+    // missed some.
+    registry.inject(Fault::new(
+        Method::Head,
+        &format!("v2/archive/2024/blobs/{layer}"),
+        Strike::Before,
+        Some(403),
+    ));
+    let report = find(&registry, &layer, None).report.unwrap();
+    assert!(report.may_have_missed());
+    assert!(
+        matches!(&report.gaps[..], [Gap::BlobUnreadable { repository, .. }] if repository.as_str() == "archive/2024"),
+        "{:?}",
+        report.gaps
+    );
+    assert_eq!(report.uses.len(), 2);
+}
+
+#[test]
 fn an_incomplete_catalog_is_reported() {
     let (registry, wanted) = scattered();
     registry.state.borrow_mut().catalog_page = Some(2);

@@ -849,11 +849,8 @@ fn an_index_is_described_by_its_first_real_platform_read_by_digest() {
         "att",
         r#"{"architecture":"unknown","os":"unknown"}"#,
     );
-    let amd64 = image_with_config(
-        &memory,
-        "amd",
-        r#"{"architecture":"amd64","os":"linux","created":"2023-05-06T07:08:09Z"}"#,
-    );
+    let amd64_config = r#"{"architecture":"amd64","os":"linux","created":"2023-05-06T07:08:09Z"}"#;
+    let amd64 = image_with_config(&memory, "amd", amd64_config);
     let child = |digest: &str, os: &str, arch: &str| {
         format!(
             r#"{{"mediaType":"{}","digest":"{digest}","size":1,"platform":{{"architecture":"{arch}","os":"{os}"}}}}"#,
@@ -890,6 +887,61 @@ fn an_index_is_described_by_its_first_real_platform_read_by_digest() {
         .remove(&amd64);
     let source = source_of(&memory, &digest);
     assert_eq!(source.config, None);
+}
+
+#[test]
+fn each_platform_of_an_index_has_its_size_and_date_and_a_missing_config_hides_only_the_date() {
+    let memory = MemoryRegistry::new();
+    let amd64_config = r#"{"architecture":"amd64","os":"linux","created":"2023-05-06T07:08:09Z"}"#;
+    let amd64 = image_with_config(&memory, "amd", amd64_config);
+    let arm64 = image_with_config(
+        &memory,
+        "arm",
+        r#"{"architecture":"arm64","os":"linux","created":"2023-05-06T07:09:00Z"}"#,
+    );
+    let gone = image_with_config(&memory, "gone", r#"{"architecture":"s390x","os":"linux"}"#);
+    // The arm64 config's bytes are lost; the amd64 image stays whole; `gone`'s
+    // manifest is lost.
+    let arm_config = Registry::new("http://r", &memory);
+    let arm_manifest =
+        block_on(arm_config.manifest_get(&repo("app"), &Digest::parse(&arm64).unwrap())).unwrap();
+    let arm_config_digest = arm_manifest.view.config.clone().unwrap().digest.to_string();
+    memory
+        .state
+        .borrow_mut()
+        .blob_bytes
+        .remove(&arm_config_digest);
+    memory
+        .state
+        .borrow_mut()
+        .manifests
+        .get_mut("app")
+        .unwrap()
+        .remove(&gone);
+
+    let registry = Registry::new("http://r", &memory);
+    let children = [&amd64, &arm64, &gone].map(|d| Digest::parse(d).unwrap());
+    let facts: HashMap<Digest, _> =
+        block_on(registry.platform_facts(&repo("app"), children.to_vec()))
+            .into_iter()
+            .collect();
+    assert_eq!(facts.len(), 3);
+    let amd = facts[&children[0]].as_ref().unwrap();
+    assert_eq!(amd.created, Ok(Some("2023-05-06T07:08:09Z".to_owned())));
+    // Config plus layers (none here).
+    assert_eq!(amd.size, amd64_config.len() as u64);
+    let arm = facts[&children[1]].as_ref().unwrap();
+    assert_eq!(arm.size, arm_manifest.referenced_size());
+    assert!(arm.created.is_err(), "{:?}", arm.created);
+    assert!(facts[&children[2]].is_err());
+    // Children are read by digest only.
+    let log = memory.state.borrow().log.clone();
+    assert!(
+        log.iter()
+            .filter(|l| l.contains("/manifests/"))
+            .all(|l| l.contains("sha256:")),
+        "{log:?}"
+    );
 }
 
 #[test]

@@ -2192,13 +2192,15 @@ fn route() -> BoxedStrategy<Route> {
         prop::option::of(value()),
         prop::option::of(value()),
         prop::option::of(value()),
+        prop::option::of(value()),
     )
-        .prop_map(|(registry, repository, reference)| Route {
+        .prop_map(|(registry, repository, reference, index)| Route {
             registry,
             view: match (repository, reference) {
                 (Some(repository), Some(reference)) => View::Image {
                     repository,
                     reference,
+                    index,
                 },
                 (Some(name), None) => View::Repository { name },
                 (None, _) => View::Catalog,

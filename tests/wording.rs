@@ -837,6 +837,10 @@ fn what_a_search_for_a_digest_could_not_read() {
             repository: repository.clone(),
             tag: tag.clone(),
         },
+        Gap::BlobUnreadable {
+            repository: repository.clone(),
+            problem: (*server_error()).clone(),
+        },
     ];
     for gap in &gaps {
         let line = wording::find_gap(gap);
@@ -853,9 +857,18 @@ fn what_a_search_for_a_digest_could_not_read() {
                 failure.headline,
                 failure.account_and_advice()
             ),
-            requests: vec![failure.detail],
+            requests: vec![failure.detail.clone()],
         }
     );
+    let blob = wording::find_gap(&gaps[8]);
+    assert!(
+        blob.text.starts_with(
+            "Whether team/app stores it as a layer or configuration could not be read: "
+        ),
+        "{}",
+        blob.text
+    );
+    assert_eq!(blob.requests, vec![failure.detail.clone()]);
     assert_eq!(
         wording::find_gap(&gaps[3]),
         ResultLine::from("The tag list of team/app may be incomplete.".to_owned())

@@ -213,12 +213,17 @@ export async function pushImage(writer, repo, { format, reference, platform, cre
   };
 }
 
-/** A multi-arch image: children pushed by digest, then the index/list under `tag`. */
-export async function pushMultiArch(writer, repo, { format, tag, created, platforms, labels }) {
+/**
+ * A multi-arch image: children pushed by digest, then the index/list under `tag`. The
+ * first platform is built at `created`, each next one `minutesApart` later (as a
+ * build farm does), so a view that shows one platform's date for all can be told.
+ */
+export async function pushMultiArch(writer, repo, { format, tag, created, platforms, labels, minutesApart = 0 }) {
   const children = [];
-  for (const platform of platforms) {
+  for (const [i, platform] of platforms.entries()) {
+    const built = new Date(Date.parse(created) + i * minutesApart * 60_000).toISOString().replace('.000Z', 'Z');
     children.push(await pushImage(writer, repo, {
-      format, platform, created, labels,
+      format, platform, created: built, labels,
       layers: [`${repo} ${platform.os}/${platform.architecture} base`, `${repo} app for ${platform.architecture}`],
     }));
   }
@@ -237,7 +242,7 @@ export async function pushMultiArch(writer, repo, { format, tag, created, platfo
     mediaType,
     size: bytes.length,
     created,
-    platforms: children.map((c) => ({ ...c.platform, digest: c.digest, size: c.size })),
+    platforms: children.map((c) => ({ ...c.platform, digest: c.digest, size: c.size, created: c.created })),
   };
 }
 
@@ -278,7 +283,7 @@ export async function pushDemoFixtures(baseUrl, { credentials = null, realm = nu
     return tagAll(repo, tags, { ...image, kind: 'image' }, await fetchBytes(repo, image.digest));
   };
   const multi = async (repo, tags, format, created, labels) => {
-    const image = await pushMultiArch(writer, repo, { format, tag: tags[0], created, labels, platforms: [AMD64, ARM64] });
+    const image = await pushMultiArch(writer, repo, { format, tag: tags[0], created, labels, platforms: [AMD64, ARM64], minutesApart: 7 });
     return tagAll(repo, tags, { ...image, kind: 'multi-arch' }, await fetchBytes(repo, image.digest));
   };
 

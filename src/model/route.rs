@@ -9,10 +9,14 @@ pub enum View {
     Repository {
         name: String,
     },
-    /// A tag or a digest of a repository.
+    /// A tag or a digest of a repository. `index`: the multi-arch image (its tag or
+    /// digest) this platform was opened from (`&index=`), for a way back to it; only an
+    /// address claims it, so the view shows it once that image was read and lists this
+    /// one.
     Image {
         repository: String,
         reference: String,
+        index: Option<String>,
     },
     /// The clean-up planner for a repository, or for every repository under a
     /// namespace (`namespace: true`, `target` without the trailing `/`). Its rules
@@ -43,6 +47,7 @@ impl Route {
         let mut reference = None;
         let mut cleanup = None;
         let mut find = false;
+        let mut index = None;
         let mut digest = String::new();
         for pair in search.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -54,6 +59,7 @@ impl Route {
                 "registry" => registry = Some(value),
                 "repo" => repository = Some(value),
                 "ref" => reference = Some(value),
+                "index" => index = Some(value),
                 "view" => find = value == "find",
                 "digest" => digest = value,
                 "cleanup" => cleanup = Some((value, false)),
@@ -67,6 +73,7 @@ impl Route {
             (None, Some(repository), Some(reference)) => View::Image {
                 repository,
                 reference,
+                index,
             },
             (None, Some(name), None) => View::Repository { name },
             _ => View::Catalog,
@@ -86,9 +93,13 @@ impl Route {
             View::Image {
                 repository,
                 reference,
+                index,
             } => {
                 pairs.push(("repo", repository));
                 pairs.push(("ref", reference));
+                if let Some(index) = index {
+                    pairs.push(("index", index));
+                }
             }
             View::Cleanup { target, namespace } => pairs.push((
                 if *namespace {
@@ -220,6 +231,15 @@ mod tests {
                 view: View::Image {
                     repository: "a".into(),
                     reference: "sha256:abc".into(),
+                    index: None,
+                },
+            },
+            Route {
+                registry: None,
+                view: View::Image {
+                    repository: "a/b".into(),
+                    reference: "sha256:abc".into(),
+                    index: Some("2.0".into()),
                 },
             },
             Route {
@@ -262,7 +282,8 @@ mod tests {
             route.view,
             View::Image {
                 repository: "team/app".into(),
-                reference: "v1".into()
+                reference: "v1".into(),
+                index: None,
             }
         );
         assert_eq!(Route::from_query("?ref=v1").view, View::Catalog);

@@ -1,7 +1,9 @@
 //! Where a digest is used across a whole registry: every repository and tag that
-//! points at it, and every multi-arch image (index) that lists it.
+//! points at it, every multi-arch image (index) that lists it, and every repository
+//! that stores it as a blob (a layer or an image configuration).
 //!
-//! Walks the catalog a few repositories at a time; in each, lists the tags and
+//! Walks the catalog a few repositories at a time; in each, asks for the blob (one
+//! HEAD), lists the tags and
 //! resolves them with HEADs (a few at a time), and reads the manifests of the tags
 //! that are indexes (by digest, each index once per search). Results stream out as
 //! they are found. Anything that could not be read (the catalog or a tag list read
@@ -44,14 +46,18 @@ pub enum DigestUse {
         /// The platform the index gives the entry, if any ("linux/arm64/v8").
         platform: Option<String>,
     },
+    /// The repository stores the digest as a blob: a layer or a configuration of an
+    /// image pushed there. It may be left from an image since removed (until the
+    /// registry's garbage collection runs), so it does not say a tag uses it.
+    Blob { repository: Repository, size: u64 },
 }
 
 impl DigestUse {
     pub fn repository(&self) -> &Repository {
         match self {
-            DigestUse::Tag { repository, .. } | DigestUse::ListedBy { repository, .. } => {
-                repository
-            }
+            DigestUse::Tag { repository, .. }
+            | DigestUse::ListedBy { repository, .. }
+            | DigestUse::Blob { repository, .. } => repository,
         }
     }
 }
@@ -95,6 +101,11 @@ pub enum Gap {
     },
     /// More indexes than [`MAX_INDEXES_READ`]: this one was not read.
     IndexNotRead { repository: Repository, tag: Tag },
+    /// Whether the repository stores the digest as a blob could not be read.
+    BlobUnreadable {
+        repository: Repository,
+        problem: RegistryError,
+    },
 }
 
 /// How a search ended.
@@ -231,6 +242,20 @@ impl<C: HttpClient> Registry<C> {
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
     ) -> Result<(), RegistryError> {
+        // A layer's or a config's digest is no manifest any tag could point at: only
+        // the blob endpoint knows it.
+        match self.blob_head(repository, target).await {
+            Ok(Some(size)) => shared.borrow_mut().found(DigestUse::Blob {
+                repository: repository.clone(),
+                size,
+            }),
+            Ok(None) => {}
+            Err(error) if ends_search(&error) => return Err(error),
+            Err(error) => shared.borrow_mut().gap(Gap::BlobUnreadable {
+                repository: repository.clone(),
+                problem: error,
+            }),
+        }
         let listing = match self.tags(repository, |_| {}).await {
             Ok(listing) => listing,
             Err(error) if ends_search(&error) => return Err(error),

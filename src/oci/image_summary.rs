@@ -6,7 +6,7 @@
 use super::client::Registry;
 use super::error::RegistryError;
 use super::http::HttpClient;
-use super::manifest::{ImageConfig, Manifest, ManifestKind};
+use super::manifest::{Descriptor, ImageConfig, Manifest, ManifestKind};
 use super::names::{Digest, Repository};
 
 /// A digest's manifest and the configuration that describes it (`None` when there is
@@ -75,6 +75,69 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<ImageSummary, RegistryError> {
         let source = self.summary_source(repository, digest, known).await?;
         Ok(summarize(&source.manifest, source.config.as_ref()))
+    }
+}
+
+/// What an index entry is: its platform ("linux/arm64/v8"), else its artifact type.
+pub fn entry_label(entry: &Descriptor) -> String {
+    match (&entry.platform, &entry.artifact_type) {
+        (Some(platform), _) => platform.label(),
+        (None, Some(artifact)) => format!("artifact: {artifact}"),
+        (None, None) => "no platform".into(),
+    }
+}
+
+/// How `index` lists `child` ([`entry_label`]); `None` when it does not list it, or
+/// is no index at all.
+pub fn listed_as(index: &Manifest, child: &Digest) -> Option<String> {
+    if index.kind() != ManifestKind::Index {
+        return None;
+    }
+    index
+        .view
+        .manifests
+        .iter()
+        .find(|entry| entry.digest == *child)
+        .map(entry_label)
+}
+
+/// One platform of a multi-arch image, as the image page's platform table shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformFacts {
+    /// Config plus layers, from the platform's own manifest.
+    pub size: u64,
+    /// When it was built, from its config; a config that cannot be read must not hide
+    /// the size that could (`Ok(None)`: the manifest names no image configuration).
+    pub created: Result<Option<String>, RegistryError>,
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// The facts of each manifest an index lists, a few at a time (an index may list
+    /// many), in no particular order. Each is read by digest only, so its bytes are
+    /// checked against the index.
+    pub async fn platform_facts(
+        &self,
+        repository: &Repository,
+        children: Vec<Digest>,
+    ) -> Vec<(Digest, Result<PlatformFacts, RegistryError>)> {
+        use futures_util::stream::{self, StreamExt};
+        stream::iter(children)
+            .map(|digest| async move {
+                let facts = match self.manifest_get(repository, &digest).await {
+                    Ok(child) => Ok(PlatformFacts {
+                        size: child.referenced_size(),
+                        created: self
+                            .image_config_of(repository, &child)
+                            .await
+                            .map(|config| config.and_then(|c| c.created)),
+                    }),
+                    Err(error) => Err(error),
+                };
+                (digest, facts)
+            })
+            .buffer_unordered(super::changes::CONCURRENT_LOOKUPS)
+            .collect()
+            .await
     }
 }
 
@@ -212,6 +275,40 @@ mod tests {
             summarize(&plain, Some(&config)).created.as_deref(),
             Some("2026-01-01T00:00:00Z")
         );
+    }
+
+    #[test]
+    fn an_index_says_how_it_lists_a_manifest() {
+        let index = Manifest::parse(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+                {"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
+                {"digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","size":1,"artifactType":"application/spdx+json"},
+                {"digest":"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd","size":1}]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        let digest =
+            |c: char| Digest::parse(&format!("sha256:{}", c.to_string().repeat(64))).unwrap();
+        assert_eq!(
+            listed_as(&index, &digest('a')).as_deref(),
+            Some("linux/arm64/v8")
+        );
+        assert_eq!(
+            listed_as(&index, &digest('b')).as_deref(),
+            Some("artifact: application/spdx+json")
+        );
+        assert_eq!(
+            listed_as(&index, &digest('d')).as_deref(),
+            Some("no platform")
+        );
+        assert_eq!(listed_as(&index, &digest('e')), None);
+        // An image is no index, whatever it references.
+        let image = Manifest::parse(
+            br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":10},"layers":[]}"#.to_vec(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(listed_as(&image, &digest('a')), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::model::format::human_size;
 use crate::model::route::View;
 use crate::net;
 use crate::oci::client::HeadPlan;
@@ -46,7 +47,7 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     view! {
         <section class="panel find-digest" aria-labelledby="find-heading">
             <h2 id="find-heading">"Find a digest"</h2>
-            <p class="hint">"Every repository and tag of this registry that points at the digest, and every multi-arch image that lists it."</p>
+            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, and every repository that stores it as a layer or an image configuration."</p>
             <form class="find-form" on:submit=on_submit>
                 <label for="find-digest-input">"Digest"</label>
                 <input
@@ -175,14 +176,18 @@ fn UsesTable(uses: RwSignal<Vec<DigestUse>>) -> impl IntoView {
 fn UseRow(found: DigestUse) -> impl IntoView {
     let repository = found.repository().to_string();
     let (tag, how, kind) = match &found {
-        DigestUse::Tag { tag, .. } => (tag.to_string(), "the tag points at it".to_owned(), "tag"),
+        DigestUse::Tag { tag, .. } => (
+            Some(tag.to_string()),
+            "the tag points at it".to_owned(),
+            "tag",
+        ),
         DigestUse::ListedBy {
             tag,
             index,
             platform,
             ..
         } => (
-            tag.to_string(),
+            Some(tag.to_string()),
             format!(
                 "the multi-arch image {} lists it{}",
                 index.short(19),
@@ -193,23 +198,35 @@ fn UseRow(found: DigestUse) -> impl IntoView {
             ),
             "index",
         ),
+        DigestUse::Blob { size, .. } => (
+            None,
+            format!(
+                "stored here as a layer or an image configuration ({}); a blob outlives the images that used it until the registry's garbage collection runs",
+                human_size(*size)
+            ),
+            "blob",
+        ),
     };
     let repository_view = View::Repository {
         name: repository.clone(),
     };
-    let image_view = View::Image {
-        repository: repository.clone(),
-        reference: tag.clone(),
-    };
-    let (repository_text, tag_text) = (repository.clone(), tag.clone());
+    let tag_cell = tag.clone().map(|tag| {
+        let image_view = View::Image {
+            repository: repository.clone(),
+            reference: tag.clone(),
+            index: None,
+        };
+        view! {
+            <Link view=image_view>
+                <code>{tag}</code>
+            </Link>
+        }
+    });
+    let repository_text = repository.clone();
     view! {
         <tr data-repository=repository data-tag=tag data-kind=kind>
             <td><Link view=repository_view>{repository_text}</Link></td>
-            <td>
-                <Link view=image_view>
-                    <code>{tag_text}</code>
-                </Link>
-            </td>
+            <td>{tag_cell}</td>
             <td>{how}</td>
         </tr>
     }

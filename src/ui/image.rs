@@ -12,7 +12,7 @@ use crate::net;
 use crate::net::RegistryHttp;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
-use crate::oci::image_summary::{index_kind, ImageKind};
+use crate::oci::image_summary::{entry_label, index_kind, listed_as, ImageKind, PlatformFacts};
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
 use crate::oci::media;
 use crate::oci::names::{Digest, Reference, Repository, Tag};
@@ -43,7 +43,12 @@ async fn load_image(
 }
 
 #[component]
-pub fn ImageView(registry: String, repository: String, reference: String) -> impl IntoView {
+pub fn ImageView(
+    registry: String,
+    repository: String,
+    reference: String,
+    index: Option<String>,
+) -> impl IntoView {
     let parsed = match Repository::parse(&repository) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -84,12 +89,13 @@ pub fn ImageView(registry: String, repository: String, reference: String) -> imp
             <h2 id="image-heading"><code>{title}</code></h2>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the manifest…"</p> }>
                 {move || {
-                    let (registry, repository, reference) = (registry.clone(), parsed.clone(), reference.clone());
+                    let (registry, repository, reference, index) =
+                        (registry.clone(), parsed.clone(), reference.clone(), index.clone());
                     details
                         .get()
                         .map(move |result| match result {
                             Ok(details) => {
-                                view! { <ImageBody details registry repository reference by_digest /> }
+                                view! { <ImageBody details registry repository reference by_digest index /> }
                                     .into_any()
                             }
                             Err(error) => {
@@ -111,6 +117,7 @@ fn ImageBody(
     repository: Repository,
     reference: String,
     by_digest: bool,
+    index: Option<String>,
 ) -> impl IntoView {
     let ImageDetails { manifest, config } = details;
     let host = pull_host(&registry);
@@ -180,6 +187,9 @@ fn ImageBody(
                 <CopyButton text=digest.clone() label="Copy digest" />
                 <Link class="find-where-used" view=View::FindDigest { digest: digest.clone() }>"Find where used"</Link>
             </dd>
+            {index.map(|index| view! {
+                <PartOf registry=registry.clone() repository=repository.clone() index child=manifest.digest.clone() />
+            })}
             <dt>"Media type"</dt>
             <dd>
                 {media::describe(&media_type).to_owned()}
@@ -204,6 +214,7 @@ fn ImageBody(
                             <Link view=View::Image {
                                 repository: repository.to_string(),
                                 reference: s.digest.to_string(),
+                                index: None,
                             }>{s.digest.to_string()}</Link>
                         </dd>
                     }
@@ -236,7 +247,9 @@ fn ImageBody(
             }}
         </ul>
         {match kind {
-            ManifestKind::Index => view! { <Platforms manifest=manifest.clone() registry=registry.clone() repository=repository.clone() /> }.into_any(),
+            ManifestKind::Index => view! {
+                <Platforms manifest=manifest.clone() registry=registry.clone() repository=repository.clone() reference=reference.clone() />
+            }.into_any(),
             ManifestKind::Image => {
                 view! {
                     <Layers manifest=manifest.clone() />
@@ -267,37 +280,14 @@ fn ImageBody(
     }
 }
 
-/// Each platform's image size (config and layers), from its own manifest.
-async fn platform_sizes(
-    registry: Registry<RegistryHttp>,
-    repository: Repository,
-    children: Vec<Digest>,
-) -> HashMap<Digest, Result<u64, String>> {
-    use futures_util::stream::{self, StreamExt};
-    // A handful at a time: an index may list many platforms.
-    stream::iter(children)
-        .map(|digest| {
-            let (registry, repository) = (&registry, &repository);
-            async move {
-                // Children are named by digest only; the bytes are checked against it.
-                let size = registry
-                    .manifest_get(repository, &digest)
-                    .await
-                    .map(|child| child.referenced_size())
-                    .map_err(|e| wording::error(&e).headline);
-                (digest, size)
-            }
-        })
-        .buffer_unordered(crate::oci::changes::CONCURRENT_LOOKUPS)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect()
-}
-
 #[component]
-fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> impl IntoView {
-    let sizes = {
+fn Platforms(
+    manifest: Manifest,
+    registry: String,
+    repository: Repository,
+    reference: String,
+) -> impl IntoView {
+    let facts = {
         let children: Vec<Digest> = manifest
             .view
             .manifests
@@ -308,18 +298,28 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
         let client = browser::client_for_this_view();
         LocalResource::new(move || {
             let registry = net::registry(&registry, client.clone());
-            platform_sizes(registry, repository.clone(), children.clone())
+            let (repository, children) = (repository.clone(), children.clone());
+            async move {
+                let facts = registry.platform_facts(&repository, children).await;
+                facts.into_iter().collect::<HashMap<_, _>>()
+            }
         })
     };
-    let image_size = move |digest: Digest| {
-        move || match sizes.get() {
+    // One cell of a platform's row, once its manifest (and config) were read.
+    let cell = move |digest: Digest, show: fn(&PlatformFacts) -> String| {
+        move || match facts.get() {
             None => "…".to_owned(),
-            Some(sizes) => match sizes.get(&digest) {
-                Some(Ok(size)) => human_size(*size),
-                Some(Err(problem)) => format!("unavailable: {problem}"),
+            Some(facts) => match facts.get(&digest) {
+                Some(Ok(found)) => show(found),
+                Some(Err(error)) => format!("unavailable: {}", wording::error(error).headline),
                 None => String::new(),
             },
         }
+    };
+    let size_of = |found: &PlatformFacts| human_size(found.size);
+    let created_of = |found: &PlatformFacts| match &found.created {
+        Ok(created) => created.as_deref().map(short_timestamp).unwrap_or_default(),
+        Err(error) => format!("unavailable: {}", wording::error(error).headline),
     };
     // An index of artifacts (the referrers' fallback tag) lists no platforms.
     let heading = match index_kind(&manifest) {
@@ -330,7 +330,14 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
         <h3>{heading}</h3>
         <table class="platforms" aria-label=heading>
             <thead>
-                <tr><th scope="col">"Platform"</th><th scope="col">"Digest"</th><th scope="col">"Image size"</th><th scope="col">"Manifest size"</th><th scope="col">"Media type"</th></tr>
+                <tr>
+                    <th scope="col">"Platform"</th>
+                    <th scope="col">"Digest"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Image size"</th>
+                    <th scope="col">"Manifest size"</th>
+                    <th scope="col">"Media type"</th>
+                </tr>
             </thead>
             <tbody>
                 {manifest
@@ -338,12 +345,9 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
                     .manifests
                     .into_iter()
                     .map(|child| {
-                        let platform = match (&child.platform, &child.artifact_type) {
-                            (Some(platform), _) => platform.label(),
-                            (None, Some(artifact)) => format!("artifact: {artifact}"),
-                            (None, None) => "no platform".into(),
-                        };
-                        let size = image_size(child.digest.clone());
+                        let platform = entry_label(&child);
+                        let size = cell(child.digest.clone(), size_of);
+                        let created = cell(child.digest.clone(), created_of);
                         view! {
                             <tr data-platform=platform.clone()>
                                 <td>{platform.clone()}</td>
@@ -351,10 +355,12 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
                                     <Link class="child-digest" view=View::Image {
                                         repository: repository.to_string(),
                                         reference: child.digest.to_string(),
+                                        index: Some(reference.clone()),
                                     }>
                                         <code>{child.digest.to_string()}</code>
                                     </Link>
                                 </td>
+                                <td class="platform-created">{created}</td>
                                 <td class="image-size">{size}</td>
                                 <td>{human_size(child.size)}</td>
                                 <td>{child.media_type.as_deref().map(media::describe).unwrap_or("").to_owned()}</td>
@@ -365,6 +371,55 @@ fn Platforms(manifest: Manifest, registry: String, repository: Repository) -> im
             </tbody>
         </table>
     }
+}
+
+/// The way back to the multi-arch image a platform was opened from. The address only
+/// claims it, so that image is read (by the tag or digest the address names) and the
+/// claim shown only as far as it holds: a tag may have moved since.
+#[component]
+fn PartOf(registry: String, repository: Repository, index: String, child: Digest) -> impl IntoView {
+    let Ok(index_ref) = Reference::parse(&index) else {
+        return None;
+    };
+    let separator = match index_ref {
+        Reference::Digest(_) => '@',
+        Reference::Tag(_) => ':',
+    };
+    let read = {
+        let repository = repository.clone();
+        let client = browser::client_for_this_view();
+        LocalResource::new(move || {
+            let registry = net::registry(&registry, client.clone());
+            let (repository, index_ref) = (repository.clone(), index_ref.clone());
+            async move { registry.manifest_get(&repository, index_ref).await }
+        })
+    };
+    let link = move || {
+        view! {
+            <Link class="part-of" view=View::Image {
+                repository: repository.to_string(),
+                reference: index.clone(),
+                index: None,
+            }>{format!("{repository}{separator}{index}")}</Link>
+        }
+    };
+    Some(view! {
+        <dt>"Part of"</dt>
+        <dd>
+            {move || match read.get() {
+                None => view! { <span class="muted">"checking the multi-arch image it was opened from…"</span> }.into_any(),
+                Some(Ok(manifest)) => match listed_as(&manifest, &child) {
+                    Some(label) => view! { {label} " in the multi-arch image " {link()} }.into_any(),
+                    None => view! {
+                        "Opened from " {link()} ", which does not list this manifest (a tag may have moved since)."
+                    }.into_any(),
+                },
+                Some(Err(error)) => view! {
+                    "Opened from " {link()} ", which could not be read: " {wording::error(&error).headline}
+                }.into_any(),
+            }}
+        </dd>
+    })
 }
 
 #[component]
@@ -386,7 +441,15 @@ fn Layers(manifest: Manifest) -> impl IntoView {
                         view! {
                             <tr>
                                 <td>{i + 1}</td>
-                                <td><code title=layer.digest.to_string()>{short(&layer.digest)}</code></td>
+                                <td>
+                                    <code title=layer.digest.to_string()>{short(&layer.digest)}</code>
+                                    " "
+                                    <Link
+                                        class="find-where-used"
+                                        label=format!("Find where layer {} is used", i + 1)
+                                        view=View::FindDigest { digest: layer.digest.to_string() }
+                                    >"Find where used"</Link>
+                                </td>
                                 <td>{human_size(layer.size)}</td>
                                 <td>{layer.media_type.as_deref().map(media::describe).unwrap_or("").to_owned()}</td>
                             </tr>

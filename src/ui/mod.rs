@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
             View::Image {
                 repository,
                 reference,
+                ..
             } => format!("{repository}:{reference} · Tagdeck"),
             View::Cleanup { target, .. } => format!("Clean up {target} · Tagdeck"),
             View::FindDigest { .. } => "Find a digest · Tagdeck".to_owned(),
@@ -130,8 +131,8 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
                         View::Repository { name } => {
                             view! { <LazyTagsView registry=address repository=name /> }.into_any()
                         }
-                        View::Image { repository, reference } => {
-                            view! { <LazyImageView registry=address repository reference /> }.into_any()
+                        View::Image { repository, reference, index } => {
+                            view! { <LazyImageView registry=address repository reference index /> }.into_any()
                         }
                         View::Cleanup { target, namespace } => {
                             view! { <LazyCleanupView registry=address target namespace /> }.into_any()
@@ -170,6 +171,7 @@ fn Breadcrumbs() -> impl IntoView {
             View::Image {
                 repository,
                 reference,
+                ..
             } => (repository.clone(), Some(reference.clone())),
         };
         Some(view! {

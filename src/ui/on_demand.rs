@@ -70,8 +70,8 @@ split_point!(find_digest: fn find_digest(registry: String, digest: String) -> Pa
     Ok(view! { <FindDigestView registry digest /> }.into_any())
 });
 
-split_point!(image: fn image(registry: String, repository: String, reference: String) -> Part {
-    Ok(view! { <ImageView registry repository reference /> }.into_any())
+split_point!(image: fn image(registry: String, repository: String, reference: String, index: Option<String>) -> Part {
+    Ok(view! { <ImageView registry repository reference index /> }.into_any())
 });
 
 split_point!(tags: fn tags(registry: String, repository: String) -> Part {
@@ -146,10 +146,15 @@ pub fn LazyFindDigestView(registry: String, digest: String) -> impl IntoView {
 
 /// One image: its manifest, platforms, labels and referrers.
 #[component]
-pub fn LazyImageView(registry: String, repository: String, reference: String) -> impl IntoView {
+pub fn LazyImageView(
+    registry: String,
+    repository: String,
+    reference: String,
+    index: Option<String>,
+) -> impl IntoView {
     view! {
         <OnDemand what="the image view" load=move || {
-            image(registry.clone(), repository.clone(), reference.clone())
+            image(registry.clone(), repository.clone(), reference.clone(), index.clone())
         } />
     }
 }

@@ -135,6 +135,7 @@ fn ReferrerRow(referrer: Referrer, repository: Repository) -> impl IntoView {
     let image_view = View::Image {
         repository: repository.to_string(),
         reference: digest.clone(),
+        index: None,
     };
     let (digest_text, kind_text) = (digest.clone(), kind.clone());
     view! {

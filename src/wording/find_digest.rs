@@ -47,6 +47,7 @@ pub fn find_gap(gap: &Gap) -> ResultLine {
         Gap::TagUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("{repository}:{tag} could not be read: ")),
         Gap::IndexUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("The multi-arch image {repository}:{tag} could not be read: ")),
         Gap::IndexNotRead { repository, tag } => format!("The multi-arch image {repository}:{tag} was not read (too many multi-arch images in one search)."),
+        Gap::BlobUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} stores it as a layer or configuration could not be read: ")),
     };
     line.into()
 }

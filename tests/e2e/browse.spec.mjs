@@ -59,13 +59,29 @@ test('multi-arch images show each platform with its own digest', async ({ page, 
     for (const platform of truth.platforms) {
       const label = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
       await expect(platforms.locator(`tr[data-platform="${label}"] .child-digest`)).toHaveText(platform.digest);
+      // Each platform's own date (the fixture builds them minutes apart), from its config.
+      await expect(platforms.locator(`tr[data-platform="${label}"] .platform-created`))
+        .toHaveText(`${platform.created.replace('T', ' ').slice(0, 16)} UTC`);
     }
+    expect(new Set(truth.platforms.map((p) => p.created)).size).toBe(truth.platforms.length);
     await page.screenshot({ path: screenshotPath(`image-${repo.replace('/', '-')}`), fullPage: true });
     // Each platform opens as an image of its own.
     const arm = truth.platforms.find((p) => p.architecture === 'arm64');
     await platforms.locator('tr[data-platform="linux/arm64/v8"] .child-digest').click();
     await expect(page.locator('.full-digest')).toHaveText(arm.digest);
     await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible();
+    // ...with the way back to the multi-arch image, once read and found to list it.
+    const partOf = page.locator('dd', { has: page.locator('.part-of') });
+    await expect(partOf).toHaveText(`linux/arm64/v8 in the multi-arch image ${repo}:${tag}`);
+    await page.screenshot({ path: screenshotPath(`image-platform-${repo.replace('/', '-')}`) });
+    await partOf.locator('.part-of').click();
+    await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+    // An address that claims a manifest lists it is checked: the amd64 image lists
+    // nothing.
+    const amd = truth.platforms.find((p) => p.architecture === 'amd64');
+    await page.goto(`${deployment.console}/?repo=${repo}&ref=${arm.digest}&index=${amd.digest}`);
+    await expect(partOf).toHaveText(
+      `Opened from ${repo}@${amd.digest}, which does not list this manifest (a tag may have moved since).`);
   }
 });
 

@@ -1,6 +1,6 @@
 // Find a digest across the registry, and switching between remembered registries.
 // What the console finds is compared with what the test pushed.
-import { test, expect } from './harness.mjs';
+import { test, expect, screenshotPath } from './harness.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { writerFor, pushImage, pushIndex } from './referrer-fixtures.mjs';
 
@@ -48,6 +48,34 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await page.locator('[role="row"][data-tag="v2"]').getByRole('link', { name: `Find where ${wanted.digest.slice(7, 19)} is used` }).click();
   await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(wanted.digest);
   await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
+});
+
+test('a layer is found in every repository that stores it, from the image view', async ({ page, deployment }) => {
+  const layer = deployment.report.repositories['demo/web']['1.0'].layers[0];
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
+  await page.getByRole('link', { name: 'Find where layer 1 is used' }).click();
+  await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(layer.digest);
+
+  // What the registry says: the repositories that answer the blob's HEAD.
+  const base = deployment.registry.url;
+  const catalog = (await (await fetch(`${base}/v2/_catalog?n=1000`)).json()).repositories;
+  const storing = [];
+  for (const repo of catalog) {
+    if ((await fetch(`${base}/v2/${repo}/blobs/${layer.digest}`, { method: 'HEAD' })).ok) storing.push(repo);
+  }
+  expect(storing).toContain('demo/web');
+
+  await expect(page.locator('.find-progress')).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
+  const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
+  await expect(rows).toHaveCount(storing.length);
+  const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag ?? null, tr.dataset.kind]));
+  expect(shown.sort()).toEqual(storing.map((repo) => [repo, null, 'blob']).sort());
+  await expect(rows.first()).toContainText(`stored here as a layer or an image configuration (${layer.size} B)`);
+  const n = storing.length;
+  await expect(page.locator('.find-summary'))
+    .toHaveText(`Found ${n} time${n === 1 ? '' : 's'} in ${n} repositor${n === 1 ? 'y' : 'ies'}.`);
+  await expect(page.locator('.may-have-missed')).toHaveCount(0);
+  await page.screenshot({ path: screenshotPath('find-layer') });
 });
 
 test('a pasted digest is checked, and a bad one is explained', async ({ page, mutable }) => {

@@ -64,6 +64,7 @@ pub(super) fn TagRow(
     let image = View::Image {
         repository: repository.to_string(),
         reference: tag.clone(),
+        index: None,
     };
     let label = tag.clone();
     let action_tag = tag.clone();
