@@ -801,6 +801,17 @@ fn image_with_config(memory: &MemoryRegistry, tag: &str, config: &str) -> String
     memory.push("app", tag, media::OCI_MANIFEST, manifest.as_bytes())
 }
 
+/// Drops a manifest of `app` from the registry's storage, as a lost file would.
+fn lose_manifest(memory: &MemoryRegistry, digest: &str) {
+    memory
+        .state
+        .borrow_mut()
+        .manifests
+        .get_mut("app")
+        .unwrap()
+        .remove(digest);
+}
+
 fn source_of(memory: &MemoryRegistry, digest: &str) -> SummarySource {
     let registry = Registry::new("http://r", memory);
     let digest = Digest::parse(digest).unwrap();
@@ -878,13 +889,7 @@ fn an_index_is_described_by_its_first_real_platform_read_by_digest() {
     assert_eq!(summary.created.as_deref(), Some("2023-05-06T07:08:09Z"));
 
     // A platform that cannot be read leaves the row without a date, not failed.
-    memory
-        .state
-        .borrow_mut()
-        .manifests
-        .get_mut("app")
-        .unwrap()
-        .remove(&amd64);
+    lose_manifest(&memory, &amd64);
     let source = source_of(&memory, &digest);
     assert_eq!(source.config, None);
 }
@@ -902,24 +907,17 @@ fn each_platform_of_an_index_has_its_size_and_date_and_a_missing_config_hides_on
     let gone = image_with_config(&memory, "gone", r#"{"architecture":"s390x","os":"linux"}"#);
     // The arm64 config's bytes are lost; the amd64 image stays whole; `gone`'s
     // manifest is lost.
-    let arm_config = Registry::new("http://r", &memory);
+    let registry = Registry::new("http://r", &memory);
     let arm_manifest =
-        block_on(arm_config.manifest_get(&repo("app"), &Digest::parse(&arm64).unwrap())).unwrap();
+        block_on(registry.manifest_get(&repo("app"), &Digest::parse(&arm64).unwrap())).unwrap();
     let arm_config_digest = arm_manifest.view.config.clone().unwrap().digest.to_string();
     memory
         .state
         .borrow_mut()
         .blob_bytes
         .remove(&arm_config_digest);
-    memory
-        .state
-        .borrow_mut()
-        .manifests
-        .get_mut("app")
-        .unwrap()
-        .remove(&gone);
+    lose_manifest(&memory, &gone);
 
-    let registry = Registry::new("http://r", &memory);
     let children = [&amd64, &arm64, &gone].map(|d| Digest::parse(d).unwrap());
     let facts: HashMap<Digest, _> =
         block_on(registry.platform_facts(&repo("app"), children.to_vec()))

@@ -305,7 +305,7 @@ test('a change dialog can be used from the keyboard alone and gives the focus ba
   expect(await tagDigest(deployment.registry.url, 'demo/web', '0.9')).toBe(deployment.report.repositories['demo/web']['0.9'].digest);
 });
 
-test('a narrow window: the image page wraps its long names, and the tag table scrolls sideways as one', async ({ page, deployment }) => {
+test('a narrow window: the image page wraps its long names, and the tag table scrolls sideways with its buttons in view', async ({ page, deployment }) => {
   await page.setViewportSize({ width: 700, height: 900 });
   const truth = deployment.report.repositories['demo/multiarch']['2.0'];
   await page.goto(`${deployment.console}/?repo=demo/multiarch&ref=2.0`);
@@ -318,14 +318,33 @@ test('a narrow window: the image page wraps its long names, and the tag table sc
   await page.goto(`${deployment.console}/?repo=demo/multiarch`);
   const row = page.locator('[role="row"][data-tag="2.0"]');
   await expect(row.locator('code.digest')).toHaveAttribute('title', truth.digest);
-  // One sideways scroll, the table's: its rows fit the scroller, so the last
-  // column is whole once the table is scrolled to the right.
+  // One scroller for both ways, header included: the table is wider than the window,
+  // and each row's buttons stay whole at its right edge, on top of the columns that
+  // scroll beneath them, however far it is scrolled.
   const scroller = page.locator('.tag-scroller');
-  expect(await scroller.evaluate((s) => s.scrollWidth - s.clientWidth)).toBeLessThanOrEqual(0);
-  await page.locator('.tag-table').evaluate((t) => { t.scrollLeft = t.scrollWidth; });
-  const table = await page.locator('.tag-table').boundingBox();
-  const remove = await row.getByRole('button', { name: 'Remove tag' }).boundingBox();
-  expect(remove.x + remove.width).toBeLessThanOrEqual(table.x + table.width);
+  expect(await scroller.evaluate((s) => s.scrollWidth - s.clientWidth)).toBeGreaterThan(0);
+  const remove = row.getByRole('button', { name: 'Remove tag 2.0', exact: true });
+  const shownWhole = async (element) => {
+    const [box, inside] = [await element.boundingBox(), await scroller.boundingBox()];
+    const onTop = await element.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    });
+    return onTop && box.x >= inside.x && box.x + box.width <= inside.x + inside.width;
+  };
+  expect(await shownWhole(remove), 'before scrolling').toBe(true);
+  expect(await shownWhole(row.getByRole('link', { name: '2.0', exact: true })), 'the tag, before scrolling').toBe(true);
+  await scroller.evaluate((s) => { s.scrollLeft = s.scrollWidth; });
+  expect(await shownWhole(remove), 'scrolled to the right').toBe(true);
+  // The header scrolled with the rows: the last column before the buttons is whole.
+  expect(await shownWhole(page.locator('.tag-header [role="columnheader"]', { hasText: 'Same image as' }))).toBe(true);
+  expect(await shownWhole(row.locator('.shared-badge'))).toBe(true);
+  await page.screenshot({ path: screenshotPath('narrow-tags-scrolled') });
+  // Scrolled down, the header stays on top of the rows.
+  await page.goto(`${deployment.console}/?repo=scale/many-tags`);
+  await expect(page.locator('[role="row"][data-tag] code.digest').first()).toBeVisible();
+  await scroller.evaluate((s) => { s.scrollTop = 4000; });
+  expect(await shownWhole(page.locator('.tag-header [role="columnheader"]', { hasText: 'Actions' }))).toBe(true);
 });
 
 test('every column header of the tag table is whole, at 1280 px and at the table\'s least width', async ({ page, deployment }) => {
@@ -342,7 +361,7 @@ test('every column header of the tag table is whole, at 1280 px and at the table
     await expect(row.getByRole('button', { name: 'Remove tag 1.0', exact: true })).toBeAttached();
     if (width === 1280) {
       // A common laptop width: the whole table fits, with no sideways scroll.
-      expect(await page.locator('.tag-table').evaluate((t) => t.scrollWidth - t.clientWidth)).toBeLessThanOrEqual(0);
+      expect(await page.locator('.tag-scroller').evaluate((t) => t.scrollWidth - t.clientWidth)).toBeLessThanOrEqual(0);
       await page.screenshot({ path: screenshotPath('tags-1280') });
     }
   }

@@ -65,26 +65,29 @@ pub(super) fn TagTable(
             aria-label="Tags"
             aria-rowcount=move || visible.with(Vec::len) + 1
         >
-            <div class="tag-row tag-header" role="row" aria-rowindex="1">
-                <span role="columnheader" aria-label="Selected"></span>
-                <span role="columnheader">"Tag"</span>
-                <span role="columnheader">"Digest"</span>
-                <span role="columnheader">"What it is"</span>
-                <span role="columnheader">"Size"</span>
-                <span role="columnheader">"Created"</span>
-                <span role="columnheader">"Same image as"</span>
-                <span role="columnheader">"Actions"</span>
-            </div>
+            // One scroller for both ways, the header inside it: the header stays on
+            // top and the Actions column at the right edge however the table scrolls
+            // (a sticky cell sticks only within its own scroller).
             <div
                 class="tag-scroller"
                 node_ref=scroller
-                role="rowgroup"
                 on:scroll:target=move |event| {
                     scroll_top.set(usize::try_from(event.target().scroll_top()).unwrap_or(0));
                 }
             >
+                <div class="tag-row tag-header" role="row" aria-rowindex="1">
+                    <span role="columnheader" aria-label="Selected"></span>
+                    <span role="columnheader">"Tag"</span>
+                    <span role="columnheader">"Digest"</span>
+                    <span role="columnheader">"What it is"</span>
+                    <span role="columnheader">"Size"</span>
+                    <span role="columnheader">"Created"</span>
+                    <span role="columnheader">"Same image as"</span>
+                    <span role="columnheader" class="tag-actions">"Actions"</span>
+                </div>
                 <div
                     class="tag-spacer"
+                    role="rowgroup"
                     style:height=move || format!("{}px", visible.with(Vec::len) * ROW_HEIGHT)
                 >
                     <For each=move || on_screen.get() key=|(position, tag)| (*position, tag.clone()) let:((position, tag))>
