@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
-use tagdeck::oci::client::{MountOutcome, Registry};
+use tagdeck::oci::client::{MountOutcome, Registry, StoredBlob};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, Request, Response, TransportFailure};
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
@@ -338,7 +338,7 @@ fn blob_head_mount_and_upload() {
     let registry = Registry::new(BASE, &http);
     assert_eq!(
         block_on(registry.blob_head(&repo("src"), &digest)).unwrap(),
-        Some(4)
+        Some(StoredBlob { size: Some(4) })
     );
     assert_eq!(
         block_on(registry.blob_head(&repo("dst"), &digest)).unwrap(),
@@ -1272,4 +1272,28 @@ fn change_lookups_go_as_many_at_once_as_the_connection_takes() {
         most_in_flight(Some(head_concurrency(Some("http/1.1")))),
         HTTP1_HEADS
     );
+}
+
+#[test]
+fn a_blob_whose_answer_gives_no_length_has_no_size() {
+    let http = ScriptedHttp::new(|request| {
+        Ok(match request.url.as_str() {
+            "http://reg:5000/v2/app/blobs/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" => {
+                response(200, &[("Content-Length", "2048")], b"")
+            }
+            "http://reg:5000/v2/app/blobs/sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" => {
+                response(200, &[], b"")
+            }
+            _ => response(404, &[], br#"{"errors":[{"code":"BLOB_UNKNOWN"}]}"#),
+        })
+    });
+    let registry = Registry::new(BASE, &http);
+    let head = |hex: char| {
+        let digest = Digest::parse(&format!("sha256:{}", hex.to_string().repeat(64))).unwrap();
+        block_on(registry.blob_head(&repo("app"), &digest)).unwrap()
+    };
+    assert_eq!(head('a').map(|b| b.size), Some(Some(2048)));
+    // Not 0 B: the size is unknown.
+    assert_eq!(head('b').map(|b| b.size), Some(None));
+    assert_eq!(head('c'), None);
 }

@@ -191,7 +191,7 @@ fn a_layer_is_found_where_it_is_stored_and_an_unreadable_answer_is_a_gap() {
     registry.add_blob("mirror", &layer);
     let stored = |repository: &str| DigestUse::Blob {
         repository: repo(repository),
-        size: 1,
+        size: Some(1),
     };
     let report = find(&registry, &layer, None).report.unwrap();
     assert_eq!(report.uses, vec![stored("mirror"), stored("team/app")]);
@@ -218,6 +218,27 @@ fn a_layer_is_found_where_it_is_stored_and_an_unreadable_answer_is_a_gap() {
         report.gaps
     );
     assert_eq!(report.uses.len(), 2);
+}
+
+#[test]
+fn a_manifest_the_blob_endpoint_also_answers_for_is_told_by_its_tags_alone() {
+    // Some registries answer a manifest's digest at the blob endpoint too: where a
+    // tag names it, "stored as a layer or configuration" would be untrue.
+    let (registry, wanted) = scattered();
+    for repository in ["team/app", "mirror", "archive/2024", "multi", "empty-ish"] {
+        registry.add_blob(repository, &wanted);
+    }
+    let report = find(&registry, &wanted, None).report.unwrap();
+    let blobs: Vec<&str> = report
+        .uses
+        .iter()
+        .filter_map(|u| match u {
+            DigestUse::Blob { repository, .. } => Some(repository.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(blobs, ["empty-ish"]);
+    assert_eq!(report.uses.len(), 7);
 }
 
 #[test]

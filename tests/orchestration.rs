@@ -919,10 +919,12 @@ fn each_platform_of_an_index_has_its_size_and_date_and_a_missing_config_hides_on
     lose_manifest(&memory, &gone);
 
     let children = [&amd64, &arm64, &gone].map(|d| Digest::parse(d).unwrap());
-    let facts: HashMap<Digest, _> =
-        block_on(registry.platform_facts(&repo("app"), children.to_vec()))
-            .into_iter()
-            .collect();
+    let app = repo("app");
+    let facts: HashMap<Digest, _> = block_on(futures_util::StreamExt::collect::<Vec<_>>(
+        registry.platform_facts(&app, children.to_vec()),
+    ))
+    .into_iter()
+    .collect();
     assert_eq!(facts.len(), 3);
     let amd = facts[&children[0]].as_ref().unwrap();
     assert_eq!(amd.created, Ok(Some("2023-05-06T07:08:09Z".to_owned())));

@@ -1828,3 +1828,16 @@ fn a_registry_that_stopped_answering_is_not_blamed_on_cors_first() {
     assert!(outage < cors, "{advice}");
     assert!(advice.contains("never worked from this page"), "{advice}");
 }
+
+#[test]
+fn a_sentence_after_a_colon_starts_in_lower_case_unless_its_first_word_is_capitals() {
+    assert_eq!(wording::after_colon("Not found"), "not found");
+    assert_eq!(
+        wording::after_colon("The registry did not answer in time"),
+        "the registry did not answer in time"
+    );
+    assert_eq!(wording::after_colon("CORS refused it"), "CORS refused it");
+    assert_eq!(wording::after_colon("A"), "A");
+    assert_eq!(wording::after_colon(""), "");
+    assert_eq!(wording::after_colon("Één"), "één");
+}

@@ -12,7 +12,7 @@
 
 use crate::model::sort;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
@@ -48,8 +48,14 @@ pub enum DigestUse {
     },
     /// The repository stores the digest as a blob: a layer or a configuration of an
     /// image pushed there. It may be left from an image since removed (until the
-    /// registry's garbage collection runs), so it does not say a tag uses it.
-    Blob { repository: Repository, size: u64 },
+    /// registry's garbage collection runs), so it does not say a tag uses it. Not
+    /// reported where a tag or an index of the repository uses the digest (some
+    /// registries answer a manifest's digest at the blob endpoint too).
+    /// `size`: when the registry said.
+    Blob {
+        repository: Repository,
+        size: Option<u64>,
+    },
 }
 
 impl DigestUse {
@@ -242,13 +248,28 @@ impl<C: HttpClient> Registry<C> {
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
     ) -> Result<(), RegistryError> {
+        self.find_tags_in_repository(repository, target, plan, shared, cancelled)
+            .await?;
+        if cancelled() {
+            return Ok(());
+        }
         // A layer's or a config's digest is no manifest any tag could point at: only
         // the blob endpoint knows it.
         match self.blob_head(repository, target).await {
-            Ok(Some(size)) => shared.borrow_mut().found(DigestUse::Blob {
-                repository: repository.clone(),
-                size,
-            }),
+            Ok(Some(blob)) => {
+                let mut shared = shared.borrow_mut();
+                let used_by_tags = shared
+                    .report
+                    .uses
+                    .iter()
+                    .any(|found| found.repository() == repository);
+                if !used_by_tags {
+                    shared.found(DigestUse::Blob {
+                        repository: repository.clone(),
+                        size: blob.size,
+                    });
+                }
+            }
             Ok(None) => {}
             Err(error) if ends_search(&error) => return Err(error),
             Err(error) => shared.borrow_mut().gap(Gap::BlobUnreadable {
@@ -256,6 +277,18 @@ impl<C: HttpClient> Registry<C> {
                 problem: error,
             }),
         }
+        Ok(())
+    }
+
+    /// The tags of `repository` that point at `target`, or at an index that lists it.
+    async fn find_tags_in_repository<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
+        &self,
+        repository: &Repository,
+        target: &Digest,
+        plan: &HeadPlan,
+        shared: &RefCell<Shared<P, U>>,
+        cancelled: &impl Fn() -> bool,
+    ) -> Result<(), RegistryError> {
         let listing = match self.tags(repository, |_| {}).await {
             Ok(listing) => listing,
             Err(error) if ends_search(&error) => return Err(error),
@@ -285,14 +318,17 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         }
+        // Indexes are read once the tags are resolved, each once however many tags
+        // of the repository name it (tags resolved at once would read it twice).
+        let indexes: RefCell<BTreeMap<Digest, Vec<Tag>>> = RefCell::default();
         let mut checks = stream::iter(tags)
-            .map(|tag| async move {
-                if cancelled() {
-                    return Ok(());
-                }
-                let finding = self.tag_finding(repository, &tag, plan).await;
-                let mut index_to_read = None;
-                {
+            .map(|tag| {
+                let indexes = &indexes;
+                async move {
+                    if cancelled() {
+                        return Ok(());
+                    }
+                    let finding = self.tag_finding(repository, &tag, plan).await;
                     let mut shared = shared.borrow_mut();
                     shared.progress(|p| p.tags_checked += 1);
                     match finding {
@@ -302,7 +338,9 @@ impl<C: HttpClient> Registry<C> {
                                 tag,
                             });
                         }
-                        Ok(TagFinding::Index(index)) => index_to_read = Some((tag, index)),
+                        Ok(TagFinding::Index(index)) => {
+                            indexes.borrow_mut().entry(index).or_default().push(tag)
+                        }
                         Ok(_) => {}
                         Err(error) if ends_search(&error) => return Err(error),
                         Err(error) => shared.gap(Gap::TagUnreadable {
@@ -311,19 +349,25 @@ impl<C: HttpClient> Registry<C> {
                             problem: error,
                         }),
                     }
+                    Ok::<_, RegistryError>(())
                 }
-                if let Some((tag, index)) = index_to_read {
-                    if cancelled() {
-                        return Ok(());
-                    }
-                    self.check_index(repository, tag, index, target, shared)
-                        .await?;
-                }
-                Ok::<_, RegistryError>(())
             })
             .buffer_unordered(TAG_CONCURRENCY);
         while let Some(check) = checks.next().await {
             check?;
+        }
+        drop(checks);
+        let mut reads = stream::iter(indexes.into_inner())
+            .map(|(index, tags)| async move {
+                if cancelled() {
+                    return Ok(());
+                }
+                self.check_index(repository, tags, index, target, shared)
+                    .await
+            })
+            .buffer_unordered(TAG_CONCURRENCY);
+        while let Some(read) = reads.next().await {
+            read?;
         }
         Ok(())
     }
@@ -351,20 +395,24 @@ impl<C: HttpClient> Registry<C> {
         })
     }
 
-    /// `tag` is an index: a use when it is the target itself or lists the target.
+    /// `tags` name an index: each is a use when the index is the target itself or
+    /// lists the target.
     async fn check_index<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
         &self,
         repository: &Repository,
-        tag: Tag,
+        tags: Vec<Tag>,
         index: Digest,
         target: &Digest,
         shared: &RefCell<Shared<P, U>>,
     ) -> Result<(), RegistryError> {
         if index == *target {
-            shared.borrow_mut().found(DigestUse::Tag {
-                repository: repository.clone(),
-                tag,
-            });
+            let mut shared = shared.borrow_mut();
+            for tag in tags {
+                shared.found(DigestUse::Tag {
+                    repository: repository.clone(),
+                    tag,
+                });
+            }
             return Ok(());
         }
         let known = shared.borrow().indexes.get(&index).cloned();
@@ -372,10 +420,13 @@ impl<C: HttpClient> Registry<C> {
             Some(known) => known,
             None => {
                 if shared.borrow().report.progress.indexes_read >= MAX_INDEXES_READ {
-                    shared.borrow_mut().gap(Gap::IndexNotRead {
-                        repository: repository.clone(),
-                        tag,
-                    });
+                    let mut shared = shared.borrow_mut();
+                    for tag in tags {
+                        shared.gap(Gap::IndexNotRead {
+                            repository: repository.clone(),
+                            tag,
+                        });
+                    }
                     return Ok(());
                 }
                 // By digest: the bytes are verified against it, and a tag moved
@@ -395,19 +446,21 @@ impl<C: HttpClient> Registry<C> {
             }
         };
         let mut shared = shared.borrow_mut();
-        match listed {
-            Ok(Some(platform)) => shared.found(DigestUse::ListedBy {
-                repository: repository.clone(),
-                tag,
-                index,
-                platform,
-            }),
-            Ok(None) => {}
-            Err(problem) => shared.gap(Gap::IndexUnreadable {
-                repository: repository.clone(),
-                tag,
-                problem,
-            }),
+        for tag in tags {
+            match &listed {
+                Ok(Some(platform)) => shared.found(DigestUse::ListedBy {
+                    repository: repository.clone(),
+                    tag,
+                    index: index.clone(),
+                    platform: platform.clone(),
+                }),
+                Ok(None) => {}
+                Err(problem) => shared.gap(Gap::IndexUnreadable {
+                    repository: repository.clone(),
+                    tag,
+                    problem: problem.clone(),
+                }),
+            }
         }
         Ok(())
     }

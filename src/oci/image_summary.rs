@@ -112,17 +112,17 @@ pub struct PlatformFacts {
 }
 
 impl<C: HttpClient> Registry<C> {
-    /// The facts of each manifest an index lists, a few at a time (an index may list
-    /// many), in no particular order. Each is read by digest only, so its bytes are
-    /// checked against the index.
-    pub async fn platform_facts(
-        &self,
-        repository: &Repository,
+    /// The facts of each manifest an index lists, as each is read, a few at a time
+    /// (an index may list many), in no particular order. Each is read by digest only,
+    /// so its bytes are checked against the index.
+    pub fn platform_facts<'a>(
+        &'a self,
+        repository: &'a Repository,
         children: Vec<Digest>,
-    ) -> Vec<(Digest, Result<PlatformFacts, RegistryError>)> {
+    ) -> impl futures_util::Stream<Item = (Digest, Result<PlatformFacts, RegistryError>)> + 'a {
         use futures_util::stream::{self, StreamExt};
         stream::iter(children)
-            .map(|digest| async move {
+            .map(move |digest| async move {
                 let facts = match self.manifest_get(repository, &digest).await {
                     Ok(child) => Ok(PlatformFacts {
                         size: child.referenced_size(),
@@ -136,8 +136,6 @@ impl<C: HttpClient> Registry<C> {
                 (digest, facts)
             })
             .buffer_unordered(super::changes::CONCURRENT_LOOKUPS)
-            .collect()
-            .await
     }
 }
 

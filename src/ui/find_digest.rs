@@ -129,8 +129,9 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
         let found = state.uses.with(Vec::len);
         let verb = if running() { "Searching" } else { "Searched" };
         format!(
-            "{verb}: {repositories}, {} tags checked, {} multi-arch images read; {found} found",
-            p.tags_checked, p.indexes_read
+            "{verb}: {repositories}, {} checked, {} read; {found} found",
+            wording::plural(p.tags_checked, "tag", "tags"),
+            wording::plural(p.indexes_read, "multi-arch image", "multi-arch images"),
         )
     };
     view! {
@@ -145,7 +146,7 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
                 >"Cancel"</button>
             </Show>
         </p>
-        <UsesTable uses=state.uses />
+        <UsesTable uses=state.uses target=target.clone() />
         {move || state.outcome.get().map(|outcome| match outcome {
             Ok(report) => view! { <Summary report /> }.into_any(),
             Err(error) => view! { <ErrorPanel error /> }.into_any(),
@@ -154,7 +155,7 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
 }
 
 #[component]
-fn UsesTable(uses: RwSignal<Vec<DigestUse>>) -> impl IntoView {
+fn UsesTable(uses: RwSignal<Vec<DigestUse>>, target: Digest) -> impl IntoView {
     move || {
         let rows = uses.get();
         (!rows.is_empty()).then(|| {
@@ -164,7 +165,7 @@ fn UsesTable(uses: RwSignal<Vec<DigestUse>>) -> impl IntoView {
                         <tr><th scope="col">"Repository"</th><th scope="col">"Tag"</th><th scope="col">"How"</th></tr>
                     </thead>
                     <tbody>
-                        {rows.into_iter().map(|found| view! { <UseRow found /> }).collect_view()}
+                        {rows.into_iter().map(|found| view! { <UseRow found target=target.clone() /> }).collect_view()}
                     </tbody>
                 </table>
             }
@@ -173,8 +174,21 @@ fn UsesTable(uses: RwSignal<Vec<DigestUse>>) -> impl IntoView {
 }
 
 #[component]
-fn UseRow(found: DigestUse) -> impl IntoView {
+fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
     let repository = found.repository().to_string();
+    // A manifest an index lists opens as part of it, with the way back.
+    let as_part = match &found {
+        DigestUse::ListedBy { tag, .. } => Some(view! {
+            " ("
+            <Link view=View::Image {
+                repository: repository.clone(),
+                reference: target.to_string(),
+                index: Some(tag.to_string()),
+            }>"open it"</Link>
+            ")"
+        }),
+        _ => None,
+    };
     let (tag, how, kind) = match &found {
         DigestUse::Tag { tag, .. } => (
             Some(tag.to_string()),
@@ -201,8 +215,9 @@ fn UseRow(found: DigestUse) -> impl IntoView {
         DigestUse::Blob { size, .. } => (
             None,
             format!(
-                "stored here as a layer or an image configuration ({}); a blob outlives the images that used it until the registry's garbage collection runs",
-                human_size(*size)
+                "stored here as a layer or an image configuration{}; a blob outlives the images that used it until the registry's garbage collection runs",
+                size.map(|size| format!(" ({})", human_size(size)))
+                    .unwrap_or_default()
             ),
             "blob",
         ),
@@ -227,7 +242,7 @@ fn UseRow(found: DigestUse) -> impl IntoView {
         <tr data-repository=repository data-tag=tag data-kind=kind>
             <td><Link view=repository_view>{repository_text}</Link></td>
             <td>{tag_cell}</td>
-            <td>{how}</td>
+            <td>{how}{as_part}</td>
         </tr>
     }
 }

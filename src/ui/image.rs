@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
+use futures_util::StreamExt;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use crate::model::format::{human_size, short_timestamp};
 use crate::model::registry_address::pull_host;
@@ -287,7 +289,10 @@ fn Platforms(
     repository: Repository,
     reference: String,
 ) -> impl IntoView {
-    let facts = {
+    // Filled in as each platform is read. Not a resource: the page above must not
+    // wait for the slowest platform (a resource would hold the whole page's Suspense).
+    let facts = RwSignal::new(HashMap::<Digest, Result<PlatformFacts, RegistryError>>::new());
+    {
         let children: Vec<Digest> = manifest
             .view
             .manifests
@@ -295,31 +300,35 @@ fn Platforms(
             .map(|c| c.digest.clone())
             .collect();
         let repository = repository.clone();
-        let client = browser::client_for_this_view();
-        LocalResource::new(move || {
-            let registry = net::registry(&registry, client.clone());
-            let (repository, children) = (repository.clone(), children.clone());
-            async move {
-                let facts = registry.platform_facts(&repository, children).await;
-                facts.into_iter().collect::<HashMap<_, _>>()
+        let registry = net::registry(&registry, browser::client_for_this_view());
+        spawn_local(async move {
+            let mut each = std::pin::pin!(registry.platform_facts(&repository, children));
+            while let Some((digest, found)) = each.next().await {
+                if facts
+                    .try_update(|facts| facts.insert(digest, found))
+                    .is_none()
+                {
+                    break; // the page is gone
+                }
             }
-        })
-    };
+        });
+    }
     // One cell of a platform's row, once its manifest (and config) were read.
     let cell = move |digest: Digest, show: fn(&PlatformFacts) -> String| {
-        move || match facts.get() {
-            None => "…".to_owned(),
-            Some(facts) => match facts.get(&digest) {
+        move || {
+            facts.with(|facts| match facts.get(&digest) {
+                None => "…".to_owned(),
                 Some(Ok(found)) => show(found),
-                Some(Err(error)) => format!("unavailable: {}", wording::error(error).headline),
-                None => String::new(),
-            },
+                Some(Err(error)) => unavailable(error),
+            })
         }
     };
     let size_of = |found: &PlatformFacts| human_size(found.size);
     let created_of = |found: &PlatformFacts| match &found.created {
-        Ok(created) => created.as_deref().map(short_timestamp).unwrap_or_default(),
-        Err(error) => format!("unavailable: {}", wording::error(error).headline),
+        Ok(Some(created)) => short_timestamp(created),
+        // Attestations and some builders record no date.
+        Ok(None) => "not recorded".to_owned(),
+        Err(error) => unavailable(error),
     };
     // An index of artifacts (the referrers' fallback tag) lists no platforms.
     let heading = match index_kind(&manifest) {
@@ -373,53 +382,76 @@ fn Platforms(
     }
 }
 
+/// "unavailable: …" in a table cell.
+fn unavailable(error: &RegistryError) -> String {
+    format!(
+        "unavailable: {}",
+        wording::after_colon(&wording::error(error).headline)
+    )
+}
+
 /// The way back to the multi-arch image a platform was opened from. The address only
 /// claims it, so that image is read (by the tag or digest the address names) and the
 /// claim shown only as far as it holds: a tag may have moved since.
 #[component]
 fn PartOf(registry: String, repository: Repository, index: String, child: Digest) -> impl IntoView {
     let Ok(index_ref) = Reference::parse(&index) else {
-        return None;
+        return view! {
+            <dt>"Part of"</dt>
+            <dd class="muted">"The address names a multi-arch image that is neither a tag nor a digest; it was not read."</dd>
+        }
+        .into_any();
     };
-    let separator = match index_ref {
-        Reference::Digest(_) => '@',
-        Reference::Tag(_) => ':',
+    let (separator, moved) = match index_ref {
+        Reference::Digest(_) => ('@', ""),
+        Reference::Tag(_) => (':', " (the tag may have moved since)"),
     };
-    let read = {
+    // Not a resource, so the page does not wait for it (see Platforms).
+    let read = RwSignal::new(None::<Result<Manifest, RegistryError>>);
+    {
+        let registry = net::registry(&registry, browser::client_for_this_view());
         let repository = repository.clone();
-        let client = browser::client_for_this_view();
-        LocalResource::new(move || {
-            let registry = net::registry(&registry, client.clone());
-            let (repository, index_ref) = (repository.clone(), index_ref.clone());
-            async move { registry.manifest_get(&repository, index_ref).await }
-        })
-    };
-    let link = move || {
-        view! {
-            <Link class="part-of" view=View::Image {
-                repository: repository.to_string(),
-                reference: index.clone(),
-                index: None,
-            }>{format!("{repository}{separator}{index}")}</Link>
+        spawn_local(async move {
+            let manifest = registry.manifest_get(&repository, index_ref).await;
+            read.try_set(Some(manifest));
+        });
+    }
+    let name = format!("{repository}{separator}{index}");
+    let link = {
+        let name = name.clone();
+        move || {
+            view! {
+                <Link class="part-of" view=View::Image {
+                    repository: repository.to_string(),
+                    reference: index.clone(),
+                    index: None,
+                }><code>{name.clone()}</code></Link>
+            }
         }
     };
-    Some(view! {
+    view! {
         <dt>"Part of"</dt>
-        <dd>
-            {move || match read.get() {
+        <dd class="part-of-text">
+            {move || {
+                let (link, name, child) = (link.clone(), name.clone(), child.clone());
+                read.with(move |read| match read {
                 None => view! { <span class="muted">"checking the multi-arch image it was opened from…"</span> }.into_any(),
-                Some(Ok(manifest)) => match listed_as(&manifest, &child) {
+                Some(Ok(manifest)) if manifest.kind() != ManifestKind::Index => view! {
+                    "Opened from " {link()} ", which is not a multi-arch image" {moved} "."
+                }.into_any(),
+                Some(Ok(manifest)) => match listed_as(manifest, &child) {
                     Some(label) => view! { {label} " in the multi-arch image " {link()} }.into_any(),
                     None => view! {
-                        "Opened from " {link()} ", which does not list this manifest (a tag may have moved since)."
+                        "Opened from the multi-arch image " {link()} ", which does not list this manifest" {moved} "."
                     }.into_any(),
                 },
                 Some(Err(error)) => view! {
-                    "Opened from " {link()} ", which could not be read: " {wording::error(&error).headline}
+                    "Opened from " <code>{name}</code> ", which could not be read: " {wording::after_colon(&wording::error(error).headline)}
                 }.into_any(),
-            }}
+            })}}
         </dd>
-    })
+    }
+    .into_any()
 }
 
 #[component]
@@ -459,7 +491,7 @@ fn Layers(manifest: Manifest) -> impl IntoView {
             </tbody>
             <tfoot>
                 <tr>
-                    <td colspan="2">"Total (config and layers, compressed)"</td>
+                    <td colspan="2">"Total of config and layers, as stored in the registry"</td>
                     <td class="total-size">{human_size(total)}</td>
                     <td></td>
                 </tr>

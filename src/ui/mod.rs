@@ -68,7 +68,11 @@ pub fn App() -> impl IntoView {
                 repository,
                 reference,
                 ..
-            } => format!("{repository}:{reference} · Tagdeck"),
+            } => {
+                // A tag follows a colon, a digest an at sign (tags have no colon).
+                let separator = if reference.contains(':') { '@' } else { ':' };
+                format!("{repository}{separator}{reference} · Tagdeck")
+            }
             View::Cleanup { target, .. } => format!("Clean up {target} · Tagdeck"),
             View::FindDigest { .. } => "Find a digest · Tagdeck".to_owned(),
         };

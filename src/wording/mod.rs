@@ -35,6 +35,18 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A sentence as it reads after a colon: "Not found" becomes "not found"; a first
+/// word in capitals ("CORS", "HTTP") stays as it is.
+pub fn after_colon(sentence: &str) -> String {
+    let mut letters = sentence.chars();
+    match (letters.next(), letters.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            format!("{}{}", first.to_lowercase(), &sentence[first.len_utf8()..])
+        }
+        _ => sentence.to_owned(),
+    }
+}
+
 /// How many names a sentence lists before it counts the rest.
 pub const NAMES_SHOWN: usize = 10;
 

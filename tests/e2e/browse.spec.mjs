@@ -71,7 +71,7 @@ test('multi-arch images show each platform with its own digest', async ({ page, 
     await expect(page.locator('.full-digest')).toHaveText(arm.digest);
     await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible();
     // ...with the way back to the multi-arch image, once read and found to list it.
-    const partOf = page.locator('dd', { has: page.locator('.part-of') });
+    const partOf = page.locator('.part-of-text');
     await expect(partOf).toHaveText(`linux/arm64/v8 in the multi-arch image ${repo}:${tag}`);
     await page.screenshot({ path: screenshotPath(`image-platform-${repo.replace('/', '-')}`) });
     await partOf.locator('.part-of').click();
@@ -80,8 +80,14 @@ test('multi-arch images show each platform with its own digest', async ({ page, 
     // nothing.
     const amd = truth.platforms.find((p) => p.architecture === 'amd64');
     await page.goto(`${deployment.console}/?repo=${repo}&ref=${arm.digest}&index=${amd.digest}`);
-    await expect(partOf).toHaveText(
-      `Opened from ${repo}@${amd.digest}, which does not list this manifest (a tag may have moved since).`);
+    await expect(partOf).toHaveText(`Opened from ${repo}@${amd.digest}, which is not a multi-arch image.`);
+    await page.goto(`${deployment.console}/?repo=${repo}&ref=${arm.digest}&index=no-such-tag`);
+    // The failure's headline, read as the rest of the sentence.
+    await expect(partOf).toHaveText(new RegExp(`^Opened from ${repo}:no-such-tag, which could not be read: [a-z]`));
+    await expect(partOf.locator('a')).toHaveCount(0);
+    await page.goto(`${deployment.console}/?repo=${repo}&ref=${arm.digest}&index=${encodeURIComponent('<b>x</b>')}`);
+    await expect(page.locator('.full-digest')).toHaveText(arm.digest);
+    await expect(page.locator('.facts').first()).toContainText('The address names a multi-arch image that is neither a tag nor a digest; it was not read.');
   }
 });
 
@@ -345,6 +351,40 @@ test('a narrow window: the image page wraps its long names, and the tag table sc
   await expect(page.locator('[role="row"][data-tag] code.digest').first()).toBeVisible();
   await scroller.evaluate((s) => { s.scrollTop = 4000; });
   expect(await shownWhole(page.locator('.tag-header [role="columnheader"]', { hasText: 'Actions' }))).toBe(true);
+});
+
+test('the keyboard focus in the tag table is never left under its header, nor lost when the rows move', async ({ page, deployment }) => {
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.goto(`${deployment.console}/?repo=scale/many-tags`);
+  const scroller = page.locator('.tag-scroller');
+  await expect(page.locator('[role="row"][data-tag] code.digest').first()).toBeVisible();
+  await scroller.evaluate((s) => { s.scrollTop = 2000; });
+  // The first row wholly below the header; its select box gets the focus.
+  const first = await page.evaluate(() => {
+    const header = document.querySelector('.tag-header').getBoundingClientRect();
+    const rows = [...document.querySelectorAll('.tag-spacer [role="row"]')]
+      .filter((r) => r.getBoundingClientRect().top >= header.bottom - 1)
+      .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+    return rows[0].dataset.tag;
+  });
+  await page.getByRole('checkbox', { name: `Select ${first}`, exact: true }).focus();
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const header = document.querySelector('.tag-header').getBoundingClientRect();
+    const onTop = el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    return { name: el.getAttribute('aria-label') ?? el.tagName, visible: onTop && r.top >= header.bottom - 1 };
+  });
+  // Back into the row above, which the header covers: it is scrolled out from under it.
+  await page.keyboard.press('Shift+Tab');
+  await expect.poll(focused).toEqual({ name: expect.stringMatching(/^Remove tag /), visible: true });
+  const name = (await focused()).name;
+  expect(name).not.toBe(`Remove tag ${first}`);
+  // Scrolling ten rows up moves rows in the page; the focus stays where it was.
+  await scroller.evaluate((s) => { s.scrollTop -= 400; });
+  await expect.poll(async () => (await focused()).name).toBe(name);
+  await scroller.evaluate((s) => { s.scrollTop += 400; });
+  await expect.poll(async () => (await focused()).name).toBe(name);
 });
 
 test('every column header of the tag table is whole, at 1280 px and at the table\'s least width', async ({ page, deployment }) => {

@@ -512,6 +512,39 @@ test('a digest read that never answers: after 30 s the row and the count say so,
   }
 });
 
+test('a platform slow to answer holds up only its own cells, never the image page', async ({ page, faults }) => {
+  const truth = faults.report.repositories['demo/multiarch']['2.0'];
+  const [amd, arm] = ['amd64', 'arm64'].map((a) => truth.platforms.find((p) => p.architecture === a));
+  const date = (iso) => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+  const armManifest = await (await fetch(`${faults.registry.url}/v2/demo/multiarch/manifests/${arm.digest}`, {
+    headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+  })).json();
+  try {
+    faults.proxy.addRule({ method: 'GET', path: new RegExp(`/blobs/${armManifest.config.digest}$`), action: { delay: 8000 } });
+    const started = Date.now();
+    await page.goto(`${faults.console}/?repo=demo/multiarch&ref=2.0`);
+    await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+    const created = (label) => page.getByRole('table', { name: 'Platforms' }).locator(`tr[data-platform="${label}"] .platform-created`);
+    await expect(created('linux/amd64')).toHaveText(date(amd.created));
+    await expect(created('linux/arm64/v8')).toHaveText('…');
+    // Shown before the slow answer came.
+    expect(Date.now() - started).toBeLessThan(8000);
+    await expect(created('linux/arm64/v8')).toHaveText(date(arm.created), { timeout: 20_000 });
+
+    // A platform's way back to its multi-arch image: read again, without holding the page.
+    faults.proxy.addRule({ method: 'GET', path: /\/v2\/demo\/multiarch\/manifests\/2\.0$/, action: { delay: 8000 } });
+    const opened = Date.now();
+    await page.goto(`${faults.console}/?repo=demo/multiarch&ref=${amd.digest}&index=2.0`);
+    await expect(page.locator('.full-digest')).toHaveText(amd.digest);
+    const partOf = page.locator('.part-of-text');
+    await expect(partOf).toHaveText('checking the multi-arch image it was opened from…');
+    expect(Date.now() - opened).toBeLessThan(8000);
+    await expect(partOf).toHaveText('linux/amd64 in the multi-arch image demo/multiarch:2.0', { timeout: 20_000 });
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
 test('a list or an image the registry failed to give can be asked again with Try again, without a reload', async ({ page, faults }) => {
   try {
     // The repositories.

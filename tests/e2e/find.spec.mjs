@@ -48,6 +48,12 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await page.locator('[role="row"][data-tag="v2"]').getByRole('link', { name: `Find where ${wanted.digest.slice(7, 19)} is used` }).click();
   await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(wanted.digest);
   await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
+
+  // The manifest a multi-arch image lists opens as its platform, with the way back.
+  await rows.filter({ hasText: 'multi' }).getByRole('link', { name: 'open it' }).click();
+  await expect(page.locator('.full-digest')).toHaveText(wanted.digest);
+  await expect(page.locator('.part-of-text')).toHaveText('linux/amd64 in the multi-arch image e2e-find/c:multi');
+  await expect(page).toHaveTitle(`e2e-find/c@${wanted.digest} · Tagdeck`);
 });
 
 test('a layer is found in every repository that stores it, from the image view', async ({ page, deployment }) => {

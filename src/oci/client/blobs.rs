@@ -17,21 +17,27 @@ pub enum MountOutcome {
     UploadStarted { location: String },
 }
 
+/// A blob the registry said a repository has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// Its size, when the answer said (`None`: no readable Content-Length).
+    pub size: Option<u64>,
+}
+
 impl<C: HttpClient> Registry<C> {
-    /// The blob's size if `repository` has it, `None` if not.
+    /// The blob if `repository` has it, `None` if not.
     pub async fn blob_head(
         &self,
         repository: &Repository,
         digest: &Digest,
-    ) -> Result<Option<u64>, RegistryError> {
+    ) -> Result<Option<StoredBlob>, RegistryError> {
         let url = self.blob_url(repository, digest);
         match self.execute(Request::new(Method::Head, &url)).await {
-            Ok(response) => Ok(Some(
-                response
+            Ok(response) => Ok(Some(StoredBlob {
+                size: response
                     .header("content-length")
-                    .and_then(|l| l.trim().parse().ok())
-                    .unwrap_or(0),
-            )),
+                    .and_then(|l| l.trim().parse().ok()),
+            })),
             Err(RegistryError::NotFound { .. }) => Ok(None),
             Err(error) => Err(error),
         }

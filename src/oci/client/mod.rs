@@ -11,7 +11,7 @@ mod heads;
 mod listing;
 mod manifests;
 
-pub use blobs::MountOutcome;
+pub use blobs::{MountOutcome, StoredBlob};
 pub use heads::{
     first_pass_verdict, head_concurrency, FallBackReason, FirstPassVerdict, HeadPlan, ManifestHead,
     StoredKind, HTTP1_HEADS, MULTIPLEXED_HEADS,

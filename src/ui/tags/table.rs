@@ -7,6 +7,7 @@ use super::data::TagData;
 use super::resolver::ResolveQueue;
 use super::row::{TagRow, ROW_HEIGHT};
 use crate::oci::names::Repository;
+use crate::ui::browser;
 use crate::ui::bulk::Selection;
 
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
@@ -57,6 +58,27 @@ pub(super) fn TagTable(
             queue.put_first(waiting);
         })
     });
+    // When the window shifts by several rows, the keyed list moves rows in the DOM,
+    // and a moved element loses the keyboard focus (Shift+Tab onto a row under the
+    // header, or scrolling with a button focused, left the focus on the page body).
+    // The control that had it is focused again once the rows are in place.
+    let kept_focus = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    let remember_focus = move || {
+        let inside = browser::focused_element().filter(|focused| {
+            scroller
+                .get_untracked()
+                .is_some_and(|scroller| scroller.contains(Some(focused)))
+        });
+        kept_focus.set_value(inside);
+    };
+    Effect::new(move || {
+        on_screen.track();
+        if let Some(control) = kept_focus.get_value() {
+            if control.is_connected() && browser::focus_on_page_body() {
+                let _ = control.focus();
+            }
+        }
+    });
     let repository = StoredValue::new(repository);
     view! {
         <div
@@ -72,6 +94,7 @@ pub(super) fn TagTable(
                 class="tag-scroller"
                 node_ref=scroller
                 on:scroll:target=move |event| {
+                    remember_focus();
                     scroll_top.set(usize::try_from(event.target().scroll_top()).unwrap_or(0));
                 }
             >
