@@ -10,7 +10,7 @@ use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use tagdeck::oci::client::{HeadPlan, Registry};
 use tagdeck::oci::error::RegistryError;
-use tagdeck::oci::find_digest::{DigestUse, FindProgress, FindReport, Gap};
+use tagdeck::oci::find_digest::{DigestUse, FindProgress, FindReport, Gap, ImagePart};
 use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
@@ -362,4 +362,122 @@ fn cancel_stops_new_requests_and_is_reported() {
     assert!(report.progress.repositories_done < report.progress.repositories_total);
     let requests_after = registry.state.borrow().log.len();
     assert!(requests_after < 15, "{requests_after} requests");
+}
+
+fn image_with(config: &str, layers: &[&str]) -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": config, "size": 2},
+        "layers": layers.iter().map(|l| serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": l, "size": 10,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
+    let registry = MemoryRegistry::new();
+    let (base, app_layer, other_layer) = (sha256(b"base"), sha256(b"app"), sha256(b"other"));
+    let (config_a, config_b) = (sha256(b"config a"), sha256(b"config b"));
+    let a = registry.push(
+        "app",
+        "v1",
+        media::OCI_MANIFEST,
+        &image_with(&config_a, &[&base, &app_layer]),
+    );
+    registry.push(
+        "app",
+        "v1-alias",
+        media::OCI_MANIFEST,
+        &image_with(&config_a, &[&base, &app_layer]),
+    );
+    let b = registry.push(
+        "app",
+        "v2",
+        media::OCI_MANIFEST,
+        &image_with(&config_b, &[&other_layer]),
+    );
+    let child = registry.push_untagged(
+        "app",
+        media::OCI_MANIFEST,
+        &image_with(&config_b, &[&app_layer]),
+    );
+    let listed = registry.push(
+        "app",
+        "multi",
+        media::OCI_INDEX,
+        &index(&[(&child, "arm64")]),
+    );
+    registry.add_blob("app", &app_layer);
+    registry.add_blob("app", &config_a);
+    // Stored, but no tag's image has it.
+    registry.push("other", "x", media::OCI_MANIFEST, &image("x"));
+    registry.add_blob("other", &app_layer);
+
+    let in_image = |t: &str, image: &str, platform: Option<&str>, part| DigestUse::InImage {
+        repository: repo("app"),
+        tag: tag(t),
+        image: Digest::parse(image).unwrap(),
+        platform: platform.map(str::to_owned),
+        part,
+    };
+    let report = find(&registry, &app_layer, None).report.unwrap();
+    let second_of_two = ImagePart::Layer { number: 2, of: 2 };
+    assert_eq!(
+        report.uses,
+        vec![
+            in_image(
+                "multi",
+                &child,
+                Some("linux/arm64"),
+                ImagePart::Layer { number: 1, of: 1 }
+            ),
+            in_image("v1", &a, None, second_of_two),
+            in_image("v1-alias", &a, None, second_of_two),
+            DigestUse::Blob {
+                repository: repo("other"),
+                size: Some(1)
+            },
+        ]
+    );
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+    // Each image read once, by digest: a, b, the arm64 platform (the index was read
+    // as one) and other's x.
+    assert_eq!(report.progress.images_read, 4);
+    assert_eq!(report.progress.indexes_read, 1);
+    let log = registry.state.borrow().log.clone();
+    let gets = |digest: &str| {
+        log.iter()
+            .filter(|l| **l == format!("GET /v2/app/manifests/{digest}"))
+            .count()
+    };
+    assert_eq!(
+        (gets(&a), gets(&b), gets(&child), gets(&listed)),
+        (1, 1, 1, 1)
+    );
+
+    // A configuration, and an image that could not be read: a gap, never silence.
+    registry.inject(Fault::new(
+        Method::Get,
+        &format!("v2/app/manifests/{b}"),
+        Strike::Before,
+        Some(403),
+    ));
+    let report = find(&registry, &config_a, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![
+            in_image("v1", &a, None, ImagePart::Config),
+            in_image("v1-alias", &a, None, ImagePart::Config),
+        ]
+    );
+    assert!(report.may_have_missed());
+    assert!(
+        matches!(&report.gaps[..], [Gap::ImageUnreadable { tag, platform: None, .. }] if tag.as_str() == "v2"),
+        "{:?}",
+        report.gaps
+    );
 }

@@ -841,6 +841,16 @@ fn what_a_search_for_a_digest_could_not_read() {
             repository: repository.clone(),
             problem: (*server_error()).clone(),
         },
+        Gap::ImageUnreadable {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            platform: Some("linux/arm64".into()),
+            problem: (*server_error()).clone(),
+        },
+        Gap::ImagesNotRead {
+            repository: repository.clone(),
+            count: 1,
+        },
     ];
     for gap in &gaps {
         let line = wording::find_gap(gap);
@@ -869,6 +879,13 @@ fn what_a_search_for_a_digest_could_not_read() {
         blob.text
     );
     assert_eq!(blob.requests, vec![failure.detail.clone()]);
+    assert!(wording::find_gap(&gaps[9]).text.starts_with(
+        "The linux/arm64 image of team/app:v1 could not be read, so whether it has the layer is unknown: "
+    ));
+    assert_eq!(
+        wording::find_gap(&gaps[10]).text,
+        "In team/app, 1 image was not read (too many images in one search)."
+    );
     assert_eq!(
         wording::find_gap(&gaps[3]),
         ResultLine::from("The tag list of team/app may be incomplete.".to_owned())

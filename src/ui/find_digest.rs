@@ -10,8 +10,8 @@ use crate::model::route::View;
 use crate::net;
 use crate::oci::client::HeadPlan;
 use crate::oci::error::RegistryError;
-use crate::oci::find_digest::{DigestUse, FindProgress, FindReport};
-use crate::oci::names::Digest;
+use crate::oci::find_digest::{DigestUse, FindProgress, FindReport, ImagePart};
+use crate::oci::names::{Digest, Tag};
 use crate::ui::browser;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::router::{use_router, Link};
@@ -47,7 +47,7 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     view! {
         <section class="panel find-digest" aria-labelledby="find-heading">
             <h2 id="find-heading">"Find a digest"</h2>
-            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, and every repository that stores it as a layer or an image configuration."</p>
+            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, and for a layer or an image configuration every tagged image that has it."</p>
             <form class="find-form" on:submit=on_submit>
                 <label for="find-digest-input">"Digest"</label>
                 <input
@@ -112,6 +112,10 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
                     || state.cancel.try_get_untracked().unwrap_or(true),
                 )
                 .await;
+            // In order once whole (they were shown as found).
+            if let Ok(report) = &report {
+                state.uses.try_set(report.uses.clone());
+            }
             state.outcome.try_set(Some(report));
         });
     }
@@ -128,8 +132,17 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
         };
         let found = state.uses.with(Vec::len);
         let verb = if running() { "Searching" } else { "Searched" };
+        // Images are read only to find a layer or a configuration.
+        let images = if p.images_read > 0 {
+            format!(
+                ", {} read",
+                wording::plural(p.images_read, "image", "images")
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{verb}: {repositories}, {} checked, {} read; {found} found",
+            "{verb}: {repositories}, {} checked, {} read{images}; {found} found",
             wording::plural(p.tags_checked, "tag", "tags"),
             wording::plural(p.indexes_read, "multi-arch image", "multi-arch images"),
         )
@@ -176,17 +189,27 @@ fn UsesTable(uses: RwSignal<Vec<DigestUse>>, target: Digest) -> impl IntoView {
 #[component]
 fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
     let repository = found.repository().to_string();
-    // A manifest an index lists opens as part of it, with the way back.
-    let as_part = match &found {
-        DigestUse::ListedBy { tag, .. } => Some(view! {
+    // A manifest an index lists opens as part of it, with the way back; so does the
+    // platform image that has a layer.
+    let open_as_part = |reference: String, tag: &Tag| {
+        view! {
             " ("
             <Link view=View::Image {
                 repository: repository.clone(),
-                reference: target.to_string(),
+                reference,
                 index: Some(tag.to_string()),
             }>"open it"</Link>
             ")"
-        }),
+        }
+    };
+    let as_part = match &found {
+        DigestUse::ListedBy { tag, .. } => Some(open_as_part(target.to_string(), tag)),
+        DigestUse::InImage {
+            tag,
+            image,
+            platform: Some(_),
+            ..
+        } => Some(open_as_part(image.to_string(), tag)),
         _ => None,
     };
     let (tag, how, kind) = match &found {
@@ -212,10 +235,28 @@ fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
             ),
             "index",
         ),
+        DigestUse::InImage {
+            tag,
+            platform,
+            part,
+            ..
+        } => {
+            let image = match platform {
+                Some(platform) => format!("its {platform} image"),
+                None => "its image".to_owned(),
+            };
+            let (how, kind) = match part {
+                ImagePart::Config => (format!("{image} has it as its configuration"), "config"),
+                ImagePart::Layer { number, of } => {
+                    (format!("{image} has it as layer {number} of {of}"), "layer")
+                }
+            };
+            (Some(tag.to_string()), how, kind)
+        }
         DigestUse::Blob { size, .. } => (
             None,
             format!(
-                "stored here as a layer or an image configuration{}; a blob outlives the images that used it until the registry's garbage collection runs",
+                "stored here as a layer or an image configuration{}, but no image a tag names has it: a blob outlives the images that used it until the registry's garbage collection runs",
                 size.map(|size| format!(" ({})", human_size(size)))
                     .unwrap_or_default()
             ),

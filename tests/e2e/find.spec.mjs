@@ -3,6 +3,7 @@
 import { test, expect, screenshotPath } from './harness.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { writerFor, pushImage, pushIndex } from './referrer-fixtures.mjs';
+import { MEDIA } from '../../scripts/lib/fixtures.mjs';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -56,32 +57,62 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(page).toHaveTitle(`e2e-find/c@${wanted.digest} · Tagdeck`);
 });
 
-test('a layer is found in every repository that stores it, from the image view', async ({ page, deployment }) => {
+test('a layer is found in every tagged image that has it, from the image view', async ({ page, deployment }) => {
   const layer = deployment.report.repositories['demo/web']['1.0'].layers[0];
   await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
   await page.getByRole('link', { name: 'Find where layer 1 is used' }).click();
   await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(layer.digest);
 
-  // What the registry says: the repositories that answer the blob's HEAD.
+  // What the registry says: in each repository that stores the blob, the tags whose
+  // image (or a platform of it) lists it as a layer; a repository where none does
+  // is a row of its own.
   const base = deployment.registry.url;
+  const accept = Object.values(MEDIA).join(', ');
+  const manifest = async (repo, reference) =>
+    (await fetch(`${base}/v2/${repo}/manifests/${reference}`, { headers: { Accept: accept } })).json();
   const catalog = (await (await fetch(`${base}/v2/_catalog?n=1000`)).json()).repositories;
-  const storing = [];
+  const expected = [];
   for (const repo of catalog) {
-    if ((await fetch(`${base}/v2/${repo}/blobs/${layer.digest}`, { method: 'HEAD' })).ok) storing.push(repo);
+    if (!(await fetch(`${base}/v2/${repo}/blobs/${layer.digest}`, { method: 'HEAD' })).ok) continue;
+    const before = expected.length;
+    for (const tag of (await (await fetch(`${base}/v2/${repo}/tags/list?n=10000`)).json()).tags) {
+      const found = await manifest(repo, tag);
+      const images = found.manifests ? await Promise.all(found.manifests.map((m) => manifest(repo, m.digest))) : [found];
+      for (const image of images) {
+        if ((image.layers ?? []).some((l) => l.digest === layer.digest)) expected.push([repo, tag, 'layer']);
+      }
+    }
+    if (expected.length === before) expected.push([repo, null, 'blob']);
   }
-  expect(storing).toContain('demo/web');
+  expect(expected.filter(([repo]) => repo === 'demo/web').map(([, tag]) => tag).sort()).toEqual(['0.9', '1.0', 'latest']);
 
   await expect(page.locator('.find-progress')).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
   const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
-  await expect(rows).toHaveCount(storing.length);
+  await expect(rows).toHaveCount(expected.length);
   const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag ?? null, tr.dataset.kind]));
-  expect(shown.sort()).toEqual(storing.map((repo) => [repo, null, 'blob']).sort());
-  await expect(rows.first()).toContainText(`stored here as a layer or an image configuration (${layer.size} B)`);
-  const n = storing.length;
+  expect(shown.sort()).toEqual(expected.sort());
+  await expect(rows.and(page.locator('[data-tag="1.0"]'))).toContainText('its image has it as layer 1 of 2');
+  const n = expected.length;
+  const repositories = new Set(expected.map(([repo]) => repo)).size;
   await expect(page.locator('.find-summary'))
-    .toHaveText(`Found ${n} time${n === 1 ? '' : 's'} in ${n} repositor${n === 1 ? 'y' : 'ies'}.`);
+    .toHaveText(`Found ${n} time${n === 1 ? '' : 's'} in ${repositories} repositor${repositories === 1 ? 'y' : 'ies'}.`);
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
   await page.screenshot({ path: screenshotPath('find-layer') });
+
+  // A layer of one platform of a multi-arch image: found under the image's tags, and
+  // opened as that platform, with the way back.
+  const truth = deployment.report.repositories['demo/multiarch']['2.0'];
+  const arm = truth.platforms.find((p) => p.architecture === 'arm64');
+  const armLayer = (await manifest('demo/multiarch', arm.digest)).layers[1].digest;
+  await page.goto(`${deployment.console}/?view=find&digest=${armLayer}`);
+  await expect(page.locator('.find-progress')).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
+  await expect(rows).toHaveCount(2);
+  expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.tag))).sort()).toEqual(['2.0', 'latest']);
+  const row = rows.and(page.locator('[data-tag="2.0"]'));
+  await expect(row).toContainText('its linux/arm64/v8 image has it as layer 2 of 2 (open it)');
+  await row.getByRole('link', { name: 'open it' }).click();
+  await expect(page.locator('.full-digest')).toHaveText(arm.digest);
+  await expect(page.locator('.part-of-text')).toHaveText('linux/arm64/v8 in the multi-arch image demo/multiarch:2.0');
 });
 
 test('a pasted digest is checked, and a bad one is explained', async ({ page, mutable }) => {

@@ -1,9 +1,8 @@
 //! Where a digest is used across a whole registry: every repository and tag that
-//! points at it, every multi-arch image (index) that lists it, and every repository
-//! that stores it as a blob (a layer or an image configuration).
+//! points at it, every multi-arch image (index) that lists it, and for a layer or an
+//! image configuration every tagged image that has it ([`images`]).
 //!
-//! Walks the catalog a few repositories at a time; in each, asks for the blob (one
-//! HEAD), lists the tags and
+//! Walks the catalog a few repositories at a time; in each, lists the tags and
 //! resolves them with HEADs (a few at a time), and reads the manifests of the tags
 //! that are indexes (by digest, each index once per search). Results stream out as
 //! they are found. Anything that could not be read (the catalog or a tag list read
@@ -16,6 +15,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
+
+mod images;
+pub use images::{ImagePart, MAX_IMAGES_READ};
 
 use super::client::{HeadPlan, Registry};
 use super::error::RegistryError;
@@ -46,9 +48,20 @@ pub enum DigestUse {
         /// The platform the index gives the entry, if any ("linux/arm64/v8").
         platform: Option<String>,
     },
-    /// The repository stores the digest as a blob: a layer or a configuration of an
-    /// image pushed there. It may be left from an image since removed (until the
-    /// registry's garbage collection runs), so it does not say a tag uses it. Not
+    /// The image `repository:tag` points at (or, with a `platform`, one platform of
+    /// the multi-arch image it points at) has the digest as a layer or as its
+    /// configuration.
+    InImage {
+        repository: Repository,
+        tag: Tag,
+        /// The image's manifest digest.
+        image: Digest,
+        platform: Option<String>,
+        part: ImagePart,
+    },
+    /// The repository stores the digest as a blob (a layer or a configuration), and
+    /// no image a tag of it names has it: it is left from an image since removed or
+    /// pushed without a tag, until the registry's garbage collection runs. Not
     /// reported where a tag or an index of the repository uses the digest (some
     /// registries answer a manifest's digest at the blob endpoint too).
     /// `size`: when the registry said.
@@ -63,6 +76,7 @@ impl DigestUse {
         match self {
             DigestUse::Tag { repository, .. }
             | DigestUse::ListedBy { repository, .. }
+            | DigestUse::InImage { repository, .. }
             | DigestUse::Blob { repository, .. } => repository,
         }
     }
@@ -75,6 +89,8 @@ pub struct FindProgress {
     pub repositories_total: usize,
     pub tags_checked: usize,
     pub indexes_read: usize,
+    /// Image manifests read to find a layer or configuration in them.
+    pub images_read: usize,
 }
 
 /// What could not be read, so results may miss something.
@@ -112,6 +128,20 @@ pub enum Gap {
         repository: Repository,
         problem: RegistryError,
     },
+    /// The image `tag` names (with a `platform`: one platform of it) could not be
+    /// read, so whether it has the layer is unknown.
+    ImageUnreadable {
+        repository: Repository,
+        tag: Tag,
+        platform: Option<String>,
+        problem: RegistryError,
+    },
+    /// More images than [`MAX_IMAGES_READ`]: `count` images of the repository were
+    /// not read.
+    ImagesNotRead {
+        repository: Repository,
+        count: usize,
+    },
 }
 
 /// How a search ended.
@@ -145,9 +175,9 @@ fn ends_search(error: &RegistryError) -> bool {
 /// never cross an await).
 struct Shared<P, U> {
     report: FindReport,
-    /// Index digest → the platform it gives the target, `None` when it does not
-    /// list it. Each index is read once per search, whichever repositories tag it.
-    indexes: HashMap<Digest, Result<Option<Option<String>>, RegistryError>>,
+    /// Index digest → what it lists. Each index is read once per search, whichever
+    /// repositories tag it.
+    indexes: HashMap<Digest, Result<Vec<IndexEntry>, RegistryError>>,
     on_progress: P,
     on_use: U,
 }
@@ -169,6 +199,23 @@ impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
         change(&mut self.report.progress);
         (self.on_progress)(self.report.progress);
     }
+}
+
+/// One manifest an index lists.
+#[derive(Debug, Clone)]
+struct IndexEntry {
+    digest: Digest,
+    platform: Option<String>,
+}
+
+/// What the tags of one repository name, beside the uses found: the images to look
+/// into when the repository stores the digest as a blob.
+#[derive(Default)]
+struct TaggedHere {
+    /// Image (or other non-index) digest → the tags that name it.
+    images: BTreeMap<Digest, Vec<Tag>>,
+    /// Index digest → the tags that name it.
+    indexes: BTreeMap<Digest, Vec<Tag>>,
 }
 
 /// What one tag turned out to be.
@@ -248,23 +295,30 @@ impl<C: HttpClient> Registry<C> {
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
     ) -> Result<(), RegistryError> {
-        self.find_tags_in_repository(repository, target, plan, shared, cancelled)
+        let here = self
+            .find_tags_in_repository(repository, target, plan, shared, cancelled)
             .await?;
         if cancelled() {
             return Ok(());
         }
         // A layer's or a config's digest is no manifest any tag could point at: only
-        // the blob endpoint knows it.
+        // the blob endpoint knows it, and only the images that have it say which.
         match self.blob_head(repository, target).await {
             Ok(Some(blob)) => {
-                let mut shared = shared.borrow_mut();
                 let used_by_tags = shared
+                    .borrow()
                     .report
                     .uses
                     .iter()
                     .any(|found| found.repository() == repository);
-                if !used_by_tags {
-                    shared.found(DigestUse::Blob {
+                if used_by_tags {
+                    return Ok(());
+                }
+                let in_images = self
+                    .find_in_images(repository, target, here, shared, cancelled)
+                    .await?;
+                if in_images == 0 && !cancelled() {
+                    shared.borrow_mut().found(DigestUse::Blob {
                         repository: repository.clone(),
                         size: blob.size,
                     });
@@ -280,7 +334,8 @@ impl<C: HttpClient> Registry<C> {
         Ok(())
     }
 
-    /// The tags of `repository` that point at `target`, or at an index that lists it.
+    /// The tags of `repository` that point at `target`, or at an index that lists it;
+    /// returns what every tag names.
     async fn find_tags_in_repository<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
         &self,
         repository: &Repository,
@@ -288,7 +343,7 @@ impl<C: HttpClient> Registry<C> {
         plan: &HeadPlan,
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
-    ) -> Result<(), RegistryError> {
+    ) -> Result<TaggedHere, RegistryError> {
         let listing = match self.tags(repository, |_| {}).await {
             Ok(listing) => listing,
             Err(error) if ends_search(&error) => return Err(error),
@@ -297,7 +352,7 @@ impl<C: HttpClient> Registry<C> {
                     repository: repository.clone(),
                     problem: error,
                 });
-                return Ok(());
+                return Ok(TaggedHere::default());
             }
         };
         let mut tags = Vec::with_capacity(listing.tags.len());
@@ -320,10 +375,10 @@ impl<C: HttpClient> Registry<C> {
         }
         // Indexes are read once the tags are resolved, each once however many tags
         // of the repository name it (tags resolved at once would read it twice).
-        let indexes: RefCell<BTreeMap<Digest, Vec<Tag>>> = RefCell::default();
+        let here: RefCell<TaggedHere> = RefCell::default();
         let mut checks = stream::iter(tags)
             .map(|tag| {
-                let indexes = &indexes;
+                let here = &here;
                 async move {
                     if cancelled() {
                         return Ok(());
@@ -338,10 +393,18 @@ impl<C: HttpClient> Registry<C> {
                                 tag,
                             });
                         }
-                        Ok(TagFinding::Index(index)) => {
-                            indexes.borrow_mut().entry(index).or_default().push(tag)
-                        }
-                        Ok(_) => {}
+                        Ok(TagFinding::Uses(digest)) => here
+                            .borrow_mut()
+                            .images
+                            .entry(digest)
+                            .or_default()
+                            .push(tag),
+                        Ok(TagFinding::Index(index)) => here
+                            .borrow_mut()
+                            .indexes
+                            .entry(index)
+                            .or_default()
+                            .push(tag),
                         Err(error) if ends_search(&error) => return Err(error),
                         Err(error) => shared.gap(Gap::TagUnreadable {
                             repository: repository.clone(),
@@ -357,7 +420,8 @@ impl<C: HttpClient> Registry<C> {
             check?;
         }
         drop(checks);
-        let mut reads = stream::iter(indexes.into_inner())
+        let here = here.into_inner();
+        let mut reads = stream::iter(here.indexes.clone())
             .map(|(index, tags)| async move {
                 if cancelled() {
                     return Ok(());
@@ -369,7 +433,7 @@ impl<C: HttpClient> Registry<C> {
         while let Some(read) = reads.next().await {
             read?;
         }
-        Ok(())
+        Ok(here)
     }
 
     /// The digest `tag` points at, telling indexes apart (they need reading).
@@ -432,10 +496,15 @@ impl<C: HttpClient> Registry<C> {
                 // By digest: the bytes are verified against it, and a tag moved
                 // meanwhile cannot swap in another index.
                 let read = match self.manifest_get(repository, &index).await {
-                    Ok(manifest) => Ok(manifest.view.manifests.iter().find_map(|entry| {
-                        (&entry.digest == target)
-                            .then(|| entry.platform.as_ref().map(|p| p.label()))
-                    })),
+                    Ok(manifest) => Ok(manifest
+                        .view
+                        .manifests
+                        .iter()
+                        .map(|entry| IndexEntry {
+                            digest: entry.digest.clone(),
+                            platform: entry.platform.as_ref().map(|p| p.label()),
+                        })
+                        .collect()),
                     Err(error) if ends_search(&error) => return Err(error),
                     Err(error) => Err(error),
                 };
@@ -445,6 +514,12 @@ impl<C: HttpClient> Registry<C> {
                 read
             }
         };
+        let listed = listed.map(|entries| {
+            entries
+                .into_iter()
+                .find(|entry| entry.digest == *target)
+                .map(|entry| entry.platform)
+        });
         let mut shared = shared.borrow_mut();
         for tag in tags {
             match &listed {

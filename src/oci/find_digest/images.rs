@@ -1,0 +1,169 @@
+//! A layer or an image configuration is no manifest a tag could point at: once the
+//! blob endpoint says a repository stores it, the images its tags name (and the
+//! platforms of its multi-arch images) are read, each by digest and once, to say
+//! which have it.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use futures_util::stream::{self, StreamExt};
+
+use super::{ends_search, DigestUse, FindProgress, Gap, Shared, TaggedHere, TAG_CONCURRENCY};
+use crate::oci::client::Registry;
+use crate::oci::error::RegistryError;
+use crate::oci::http::HttpClient;
+use crate::oci::manifest::Manifest;
+use crate::oci::names::{Digest, Repository, Tag};
+
+/// Image manifests read at most in one search, as for indexes
+/// ([`super::MAX_INDEXES_READ`]); beyond it they are counted as not read.
+pub const MAX_IMAGES_READ: usize = 20_000;
+
+/// Where an image has the digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ImagePart {
+    Config,
+    /// Layer `number` (from 1, the base) of `of`.
+    Layer {
+        number: usize,
+        of: usize,
+    },
+}
+
+/// Where `manifest` has `target`, if it does.
+pub fn part_of(manifest: &Manifest, target: &Digest) -> Option<ImagePart> {
+    if manifest
+        .view
+        .config
+        .as_ref()
+        .is_some_and(|config| config.digest == *target)
+    {
+        return Some(ImagePart::Config);
+    }
+    let layers = &manifest.view.layers;
+    layers
+        .iter()
+        .position(|layer| layer.digest == *target)
+        .map(|at| ImagePart::Layer {
+            number: at + 1,
+            of: layers.len(),
+        })
+}
+
+/// The tags (and, through a multi-arch image, the platform) that name one image.
+type Namers = Vec<(Tag, Option<String>)>;
+
+/// What came of one image.
+enum ImageRead {
+    /// Read (or not, when unreadable or cancelled): this many uses found.
+    Uses(usize),
+    /// Beyond [`MAX_IMAGES_READ`].
+    NotRead,
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// Reads the images `here` names and reports each tag whose image has `target`;
+    /// returns how many uses it found.
+    pub(super) async fn find_in_images<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
+        &self,
+        repository: &Repository,
+        target: &Digest,
+        here: TaggedHere,
+        shared: &RefCell<Shared<P, U>>,
+        cancelled: &impl Fn() -> bool,
+    ) -> Result<usize, RegistryError> {
+        let images = self.images_named(here, shared);
+        let mut found = 0;
+        let mut not_read = 0;
+        let mut reads = stream::iter(images)
+            .map(|(image, namers)| async move {
+                if cancelled() {
+                    return Ok(ImageRead::Uses(0));
+                }
+                {
+                    let mut shared = shared.borrow_mut();
+                    if shared.report.progress.images_read >= MAX_IMAGES_READ {
+                        return Ok(ImageRead::NotRead);
+                    }
+                    shared.progress(|p| p.images_read += 1);
+                }
+                // By digest: the bytes are verified against it.
+                let read = self.manifest_get(repository, &image).await;
+                let mut shared = shared.borrow_mut();
+                match read {
+                    Ok(manifest) => {
+                        let Some(part) = part_of(&manifest, target) else {
+                            return Ok(ImageRead::Uses(0));
+                        };
+                        let uses = namers.len();
+                        for (tag, platform) in namers {
+                            shared.found(DigestUse::InImage {
+                                repository: repository.clone(),
+                                tag,
+                                image: image.clone(),
+                                platform,
+                                part,
+                            });
+                        }
+                        Ok(ImageRead::Uses(uses))
+                    }
+                    Err(error) if ends_search(&error) => Err(error),
+                    Err(problem) => {
+                        for (tag, platform) in namers {
+                            shared.gap(Gap::ImageUnreadable {
+                                repository: repository.clone(),
+                                tag,
+                                platform,
+                                problem: problem.clone(),
+                            });
+                        }
+                        Ok(ImageRead::Uses(0))
+                    }
+                }
+            })
+            .buffer_unordered(TAG_CONCURRENCY);
+        while let Some(read) = reads.next().await {
+            match read? {
+                ImageRead::NotRead => not_read += 1,
+                ImageRead::Uses(uses) => found += uses,
+            }
+        }
+        if not_read > 0 {
+            shared.borrow_mut().gap(Gap::ImagesNotRead {
+                repository: repository.clone(),
+                count: not_read,
+            });
+        }
+        Ok(found)
+    }
+
+    /// Every image the tags of the repository name, directly or as a platform of a
+    /// multi-arch image (from the indexes already read), each once.
+    fn images_named<P, U>(
+        &self,
+        here: TaggedHere,
+        shared: &RefCell<Shared<P, U>>,
+    ) -> BTreeMap<Digest, Namers> {
+        let mut images: BTreeMap<Digest, Namers> = BTreeMap::new();
+        for (image, tags) in here.images {
+            images
+                .entry(image)
+                .or_default()
+                .extend(tags.into_iter().map(|tag| (tag, None)));
+        }
+        let shared = shared.borrow();
+        for (index, tags) in here.indexes {
+            // An index that could not be read is a gap already.
+            let Some(Ok(entries)) = shared.indexes.get(&index) else {
+                continue;
+            };
+            for entry in entries {
+                let namers = images.entry(entry.digest.clone()).or_default();
+                for tag in &tags {
+                    namers.push((tag.clone(), entry.platform.clone()));
+                }
+            }
+        }
+        images
+    }
+}
