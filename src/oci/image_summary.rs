@@ -79,7 +79,16 @@ impl<C: HttpClient> Registry<C> {
 }
 
 /// What an index entry is: its platform ("linux/arm64/v8"), else its artifact type.
+/// buildx writes its attestations (provenance, SBOM) as platform unknown/unknown,
+/// annotated with the platform manifest they describe: they are named as such.
 pub fn entry_label(entry: &Descriptor) -> String {
+    let annotation = |key: &str| entry.annotations.get(key).map(String::as_str);
+    if annotation("vnd.docker.reference.type") == Some("attestation-manifest") {
+        return match annotation("vnd.docker.reference.digest").map(Digest::parse) {
+            Some(Ok(of)) => format!("attestation for {}:{}", of.algorithm(), of.short(12)),
+            _ => "attestation".to_owned(),
+        };
+    }
     match (&entry.platform, &entry.artifact_type) {
         (Some(platform), _) => platform.label(),
         (None, Some(artifact)) => format!("artifact: {artifact}"),
@@ -307,6 +316,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(listed_as(&image, &digest('a')), None);
+
+        // A buildx attestation says what it is, and for which platform's manifest.
+        let mut attestation = index.view.manifests[0].clone();
+        attestation.platform = attestation.platform.map(|mut p| {
+            (p.os, p.architecture, p.variant) = ("unknown".into(), "unknown".into(), None);
+            p
+        });
+        attestation.annotations.extend([
+            (
+                "vnd.docker.reference.type".to_owned(),
+                "attestation-manifest".to_owned(),
+            ),
+            (
+                "vnd.docker.reference.digest".to_owned(),
+                format!("sha256:{}", "f".repeat(64)),
+            ),
+        ]);
+        assert_eq!(
+            entry_label(&attestation),
+            "attestation for sha256:ffffffffffff"
+        );
+        // What the registry wrote is checked before it is shown.
+        attestation
+            .annotations
+            .insert("vnd.docker.reference.digest".into(), "<b>x</b>".into());
+        assert_eq!(entry_label(&attestation), "attestation");
     }
 
     #[test]
