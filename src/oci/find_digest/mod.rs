@@ -4,10 +4,12 @@
 //!
 //! Walks the catalog a few repositories at a time; in each, lists the tags and
 //! resolves them with HEADs (a few at a time), and reads the manifests of the tags
-//! that are indexes (by digest, each index once per search). Results stream out as
-//! they are found. Anything that could not be read (the catalog or a tag list read
-//! only in part, a tag or index that failed) is counted and named in the report, so
-//! "not found" is never claimed from a partial search.
+//! that are indexes (by digest, each index once per search). Then one blob HEAD asks
+//! whether the repository stores the digest as a blob; only where it does are the
+//! tagged images read. Results stream out as they are found. Anything that could not
+//! be read (the catalog or a tag list read only in part, a tag, index, blob answer or
+//! image that failed) is counted and named in the report, so "not found" is never
+//! claimed from a partial search.
 
 use crate::model::sort;
 use std::cell::RefCell;
