@@ -476,7 +476,27 @@ fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
     );
     assert!(report.may_have_missed());
     assert!(
-        matches!(&report.gaps[..], [Gap::ImageUnreadable { tag, platform: None, .. }] if tag.as_str() == "v2"),
+        matches!(&report.gaps[..], [Gap::ImageUnreadable { named_by, .. }] if *named_by == vec![(tag("v2"), None)]),
+        "{:?}",
+        report.gaps
+    );
+
+    // A repository not read whole is never said to store it unused: the image that
+    // failed may be the one that has it. One gap for the image, whatever tags name it.
+    registry.inject(
+        Fault::new(
+            Method::Get,
+            &format!("v2/app/manifests/{a}"),
+            Strike::Before,
+            Some(403),
+        )
+        .times(10),
+    );
+    let report = find(&registry, &config_a, None).report.unwrap();
+    assert_eq!(report.uses, vec![]);
+    assert!(report.may_have_missed());
+    assert!(
+        matches!(&report.gaps[..], [Gap::ImageUnreadable { named_by, .. }] if named_by.len() == 2),
         "{:?}",
         report.gaps
     );

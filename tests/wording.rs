@@ -843,8 +843,11 @@ fn what_a_search_for_a_digest_could_not_read() {
         },
         Gap::ImageUnreadable {
             repository: repository.clone(),
-            tag: tag.clone(),
-            platform: Some("linux/arm64".into()),
+            image: Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap(),
+            named_by: vec![
+                (tag.clone(), Some("linux/arm64".into())),
+                (Tag::parse("v2").unwrap(), None),
+            ],
             problem: (*server_error()).clone(),
         },
         Gap::ImagesNotRead {
@@ -880,7 +883,7 @@ fn what_a_search_for_a_digest_could_not_read() {
     );
     assert_eq!(blob.requests, vec![failure.detail.clone()]);
     assert!(wording::find_gap(&gaps[9]).text.starts_with(
-        "The linux/arm64 image of team/app:v1 could not be read, so whether it has the layer is unknown: "
+        "The image team/app@sha256:aaaaaaaaaaaa (2 tags: v1 (linux/arm64), v2) could not be read, so whether it has the layer is unknown: "
     ));
     assert_eq!(
         wording::find_gap(&gaps[10]).text,

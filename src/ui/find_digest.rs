@@ -191,10 +191,14 @@ fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
     let repository = found.repository().to_string();
     // A manifest an index lists opens as part of it, with the way back; so does the
     // platform image that has a layer.
-    let open_as_part = |reference: String, tag: &Tag| {
+    let open_as_part = |reference: String, tag: &Tag, platform: &Option<String>| {
+        let label = format!(
+            "Open the {} image of {repository}:{tag}",
+            platform.as_deref().unwrap_or("listed")
+        );
         view! {
             " ("
-            <Link view=View::Image {
+            <Link label view=View::Image {
                 repository: repository.clone(),
                 reference,
                 index: Some(tag.to_string()),
@@ -203,13 +207,15 @@ fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
         }
     };
     let as_part = match &found {
-        DigestUse::ListedBy { tag, .. } => Some(open_as_part(target.to_string(), tag)),
+        DigestUse::ListedBy { tag, platform, .. } => {
+            Some(open_as_part(target.to_string(), tag, platform))
+        }
         DigestUse::InImage {
             tag,
             image,
-            platform: Some(_),
+            platform: platform @ Some(_),
             ..
-        } => Some(open_as_part(image.to_string(), tag)),
+        } => Some(open_as_part(image.to_string(), tag, platform)),
         _ => None,
     };
     let (tag, how, kind) = match &found {
@@ -296,8 +302,14 @@ fn Summary(report: FindReport) -> impl IntoView {
         .map(|u| u.repository().as_str())
         .collect();
     let headline = if report.uses.is_empty() {
+        // Not a claim about what could not be read (named below).
+        let read = if report.may_have_missed() {
+            "in what could be read of"
+        } else {
+            "in"
+        };
         format!(
-            "Not found in the {} repositories searched.",
+            "Not found {read} the {} repositories searched.",
             report.progress.repositories_done
         )
     } else {

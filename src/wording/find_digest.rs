@@ -47,12 +47,21 @@ pub fn find_gap(gap: &Gap) -> ResultLine {
         Gap::TagUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("{repository}:{tag} could not be read: ")),
         Gap::IndexUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("The multi-arch image {repository}:{tag} could not be read: ")),
         Gap::IndexNotRead { repository, tag } => format!("The multi-arch image {repository}:{tag} was not read (too many multi-arch images in one search)."),
-        Gap::ImageUnreadable { repository, tag, platform, problem } => {
-            let image = match platform {
-                Some(platform) => format!("The {platform} image of {repository}:{tag}"),
-                None => format!("The image of {repository}:{tag}"),
-            };
-            return error(problem).read_line(&format!("{image} could not be read, so whether it has the layer is unknown: "));
+        Gap::ImageUnreadable { repository, image, named_by, problem } => {
+            let names: Vec<String> = named_by
+                .iter()
+                .map(|(tag, platform)| match platform {
+                    Some(platform) => format!("{tag} ({platform})"),
+                    None => tag.to_string(),
+                })
+                .collect();
+            let tags = super::plural(names.len(), "tag", "tags");
+            return error(problem).read_line(&format!(
+                "The image {repository}@{}:{} ({tags}: {}) could not be read, so whether it has the layer is unknown: ",
+                image.algorithm(),
+                image.short(12),
+                super::some_names(&names)
+            ));
         }
         Gap::ImagesNotRead { repository, count } => format!("In {repository}, {} not read (too many images in one search).", super::plural(*count, "image was", "images were")),
         Gap::BlobUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} stores it as a layer or configuration could not be read: ")),

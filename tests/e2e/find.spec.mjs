@@ -51,7 +51,7 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
 
   // The manifest a multi-arch image lists opens as its platform, with the way back.
-  await rows.filter({ hasText: 'multi' }).getByRole('link', { name: 'open it' }).click();
+  await rows.filter({ hasText: 'multi' }).getByRole('link', { name: 'Open the linux/amd64 image of e2e-find/c:multi' }).click();
   await expect(page.locator('.full-digest')).toHaveText(wanted.digest);
   await expect(page.locator('.part-of-text')).toHaveText('linux/amd64 in the multi-arch image e2e-find/c:multi');
   await expect(page).toHaveTitle(`e2e-find/c@${wanted.digest} · Tagdeck`);
@@ -110,7 +110,7 @@ test('a layer is found in every tagged image that has it, from the image view', 
   expect((await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.tag))).sort()).toEqual(['2.0', 'latest']);
   const row = rows.and(page.locator('[data-tag="2.0"]'));
   await expect(row).toContainText('its linux/arm64/v8 image has it as layer 2 of 2 (open it)');
-  await row.getByRole('link', { name: 'open it' }).click();
+  await row.getByRole('link', { name: 'Open the linux/arm64/v8 image of demo/multiarch:2.0' }).click();
   await expect(page.locator('.full-digest')).toHaveText(arm.digest);
   await expect(page.locator('.part-of-text')).toHaveText('linux/arm64/v8 in the multi-arch image demo/multiarch:2.0');
 });

@@ -109,14 +109,12 @@ impl<C: HttpClient> Registry<C> {
                     }
                     Err(error) if ends_search(&error) => Err(error),
                     Err(problem) => {
-                        for (tag, platform) in namers {
-                            shared.gap(Gap::ImageUnreadable {
-                                repository: repository.clone(),
-                                tag,
-                                platform,
-                                problem: problem.clone(),
-                            });
-                        }
+                        shared.gap(Gap::ImageUnreadable {
+                            repository: repository.clone(),
+                            image: image.clone(),
+                            named_by: namers,
+                            problem,
+                        });
                         Ok(ImageRead::Uses(0))
                     }
                 }

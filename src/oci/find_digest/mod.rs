@@ -13,7 +13,7 @@
 
 use crate::model::sort;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
@@ -130,12 +130,13 @@ pub enum Gap {
         repository: Repository,
         problem: RegistryError,
     },
-    /// The image `tag` names (with a `platform`: one platform of it) could not be
-    /// read, so whether it has the layer is unknown.
+    /// An image could not be read, so whether it has the layer is unknown: one gap
+    /// however many tags name it (`named_by`: each tag, with the platform when it
+    /// names a multi-arch image).
     ImageUnreadable {
         repository: Repository,
-        tag: Tag,
-        platform: Option<String>,
+        image: Digest,
+        named_by: Vec<(Tag, Option<String>)>,
         problem: RegistryError,
     },
     /// More images than [`MAX_IMAGES_READ`]: `count` images of the repository were
@@ -144,6 +145,24 @@ pub enum Gap {
         repository: Repository,
         count: usize,
     },
+}
+
+impl Gap {
+    /// The repository that was not read whole, if the gap is in one.
+    pub fn repository(&self) -> Option<&Repository> {
+        match self {
+            Gap::CatalogIncomplete | Gap::InvalidRepository { .. } => None,
+            Gap::TagsUnreadable { repository, .. }
+            | Gap::TagsIncomplete { repository }
+            | Gap::InvalidTag { repository, .. }
+            | Gap::TagUnreadable { repository, .. }
+            | Gap::IndexUnreadable { repository, .. }
+            | Gap::IndexNotRead { repository, .. }
+            | Gap::BlobUnreadable { repository, .. }
+            | Gap::ImageUnreadable { repository, .. }
+            | Gap::ImagesNotRead { repository, .. } => Some(repository),
+        }
+    }
 }
 
 /// How a search ended.
@@ -180,12 +199,17 @@ struct Shared<P, U> {
     /// Index digest → what it lists. Each index is read once per search, whichever
     /// repositories tag it.
     indexes: HashMap<Digest, Result<Vec<IndexEntry>, RegistryError>>,
+    /// The repositories with a gap: what was read of them is not all there is.
+    gapped: HashSet<Repository>,
     on_progress: P,
     on_use: U,
 }
 
 impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
     fn gap(&mut self, gap: Gap) {
+        if let Some(repository) = gap.repository() {
+            self.gapped.insert(repository.clone());
+        }
         self.report.gap_count += 1;
         if self.report.gaps.len() < MAX_PROBLEMS_NAMED {
             self.report.gaps.push(gap);
@@ -243,6 +267,7 @@ impl<C: HttpClient> Registry<C> {
         let shared = Rc::new(RefCell::new(Shared {
             report: FindReport::default(),
             indexes: HashMap::new(),
+            gapped: HashSet::new(),
             on_progress,
             on_use,
         }));
@@ -319,7 +344,10 @@ impl<C: HttpClient> Registry<C> {
                 let in_images = self
                     .find_in_images(repository, target, here, shared, cancelled)
                     .await?;
-                if in_images == 0 && !cancelled() {
+                // "No image a tag names has it" only from a repository read whole:
+                // an image, index or tag that failed may be the one that has it.
+                let read_whole = !shared.borrow().gapped.contains(repository);
+                if in_images == 0 && read_whole && !cancelled() {
                     shared.borrow_mut().found(DigestUse::Blob {
                         repository: repository.clone(),
                         size: blob.size,
