@@ -10,7 +10,9 @@ use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use tagdeck::oci::client::{HeadPlan, Registry};
 use tagdeck::oci::error::RegistryError;
-use tagdeck::oci::find_digest::{DigestUse, FindProgress, FindReport, Gap, ImagePart};
+use tagdeck::oci::find_digest::{
+    reading_order, DigestUse, FindProgress, FindReport, Gap, ImagePart,
+};
 use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
@@ -62,20 +64,24 @@ struct Run {
 }
 
 fn find(registry: &MemoryRegistry, target: &str, cancel_after: Option<usize>) -> Run {
+    let asked = Cell::new(0);
+    find_until(registry, target, || {
+        asked.set(asked.get() + 1);
+        cancel_after.is_some_and(|after| asked.get() > after)
+    })
+}
+
+fn find_until(registry: &MemoryRegistry, target: &str, cancelled: impl Fn() -> bool) -> Run {
     let api = Registry::new("http://registry.test", registry);
     let streamed = RefCell::new(Vec::new());
     let progress = RefCell::new(Vec::new());
-    let asked = Cell::new(0);
     let plan = HeadPlan::fixed(None);
     let report = block_on(api.find_digest(
         &Digest::parse(target).unwrap(),
         &plan,
         |p| progress.borrow_mut().push(p),
         |u| streamed.borrow_mut().push(u.clone()),
-        || {
-            asked.set(asked.get() + 1);
-            cancel_after.is_some_and(|after| asked.get() > after)
-        },
+        cancelled,
     ));
     Run {
         report,
@@ -313,6 +319,8 @@ fn unreadable_tag_lists_tags_and_indexes_are_gaps_not_silence() {
     // Both tags of the unreadable index are reported, the index read once.
     assert_eq!(kinds.iter().filter(|k| **k == "index").count(), 2);
     assert_eq!(report.gap_count, 4);
+    // Only the index read counts as read: the one that failed is a gap.
+    assert_eq!(report.progress.indexes_read, 1);
 }
 
 #[test]
@@ -362,6 +370,67 @@ fn cancel_stops_new_requests_and_is_reported() {
     assert!(report.progress.repositories_done < report.progress.repositories_total);
     let requests_after = registry.state.borrow().log.len();
     assert!(requests_after < 15, "{requests_after} requests");
+}
+
+#[test]
+fn cancel_aborts_the_requests_in_flight_and_keeps_what_was_found() {
+    let (registry, wanted) = scattered();
+    // Cancel aborts the page's requests: every one after the sixth fails as aborted.
+    registry.state.borrow_mut().aborted_after = Some(6);
+    let run = find_until(&registry, &wanted, || {
+        registry.state.borrow().log.len() >= 6
+    });
+    // Not an error: a cancelled search, with what it found before.
+    let report = run.report.expect("a cancelled search is a report");
+    assert!(report.cancelled);
+    assert!(report.may_have_missed());
+    assert!(report.progress.repositories_done < report.progress.repositories_total);
+    let mut streamed = run.streamed.clone();
+    tagdeck::model::sort::by(&mut streamed, reading_order);
+    assert!(!report.uses.is_empty());
+    assert_eq!(report.uses, streamed);
+    assert_eq!(registry.state.borrow().log.len(), 6);
+
+    // Cancelled while the catalog was being read: a report of nothing searched.
+    registry.state.borrow_mut().log.clear();
+    registry.state.borrow_mut().aborted_after = Some(0);
+    let report = find_until(&registry, &wanted, || true).report.unwrap();
+    assert!(report.cancelled);
+    assert_eq!(report.progress, FindProgress::default());
+    registry.state.borrow_mut().aborted_after = Some(6);
+
+    // An abort nobody asked for is still an error.
+    let run = find_until(&registry, &wanted, || false);
+    assert!(
+        matches!(run.report, Err(RegistryError::Aborted { .. })),
+        "{:?}",
+        run.report
+    );
+}
+
+#[test]
+fn uses_are_listed_by_repository_then_tag_in_version_order() {
+    let registry = MemoryRegistry::new();
+    let wanted = registry.push("app10", "1.10.0", media::OCI_MANIFEST, &image("wanted"));
+    for (repository, t) in [
+        ("app10", "1.9.0"),
+        ("app2", "v10"),
+        ("app2", "v9"),
+        ("app10", "latest"),
+    ] {
+        registry.push(repository, t, media::OCI_MANIFEST, &image("wanted"));
+    }
+    let report = find(&registry, &wanted, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![
+            used("app2", "v9"),
+            used("app2", "v10"),
+            used("app10", "1.9.0"),
+            used("app10", "1.10.0"),
+            used("app10", "latest"),
+        ]
+    );
 }
 
 fn image_with(config: &str, layers: &[&str]) -> Vec<u8> {
@@ -474,6 +543,8 @@ fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
             in_image("v1-alias", &a, None, ImagePart::Config),
         ]
     );
+    // a and the arm64 platform were read; b, which failed, is a gap, not a read.
+    assert_eq!(report.progress.images_read, 2);
     assert!(report.may_have_missed());
     assert!(
         matches!(&report.gaps[..], [Gap::ImageUnreadable { named_by, .. }] if *named_by == vec![(tag("v2"), None)]),

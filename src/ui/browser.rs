@@ -91,14 +91,33 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
 /// A fetch client whose requests stop when the calling view goes away (the user
 /// navigated elsewhere): nothing keeps loading for a view nobody sees.
 pub fn client_for_this_view() -> crate::net::FetchClient {
+    stoppable_client_for_this_view().0
+}
+
+/// Stops every request of one client at once, those in flight included.
+#[derive(Clone)]
+pub struct RequestStopper(Option<send_wrapper::SendWrapper<web_sys::AbortController>>);
+
+impl RequestStopper {
+    pub fn stop(&self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+}
+
+/// As [`client_for_this_view`], with a handle that stops its requests sooner (a
+/// Cancel button that should not wait for the requests already sent).
+pub fn stoppable_client_for_this_view() -> (crate::net::FetchClient, RequestStopper) {
     use crate::net::FetchClient;
     let Ok(controller) = web_sys::AbortController::new() else {
-        return FetchClient::new();
+        return (FetchClient::new(), RequestStopper(None));
     };
     let client = FetchClient::cancelled_by(&controller);
-    let controller = send_wrapper::SendWrapper::new(controller);
-    leptos::prelude::on_cleanup(move || controller.abort());
-    client
+    let stopper = RequestStopper(Some(send_wrapper::SendWrapper::new(controller)));
+    let on_leave = stopper.clone();
+    leptos::prelude::on_cleanup(move || on_leave.stop());
+    (client, stopper)
 }
 
 /// The element that has the keyboard focus, if it is an HTML element.

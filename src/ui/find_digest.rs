@@ -86,9 +86,16 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
         outcome: RwSignal::new(None),
         cancel: RwSignal::new(false),
     };
+    // Requests stop when the view goes away (another digest, another view), and on
+    // Cancel, in flight or not.
+    let (client, stopper) = browser::stoppable_client_for_this_view();
+    let stopper = StoredValue::new(stopper);
+    let cancel = move |_| {
+        // First: the search reads an aborted request as cancelled only once it is.
+        state.cancel.set(true);
+        stopper.with_value(browser::RequestStopper::stop);
+    };
     {
-        // Requests stop when the view goes away (another digest, another view).
-        let client = browser::client_for_this_view();
         let target = target.clone();
         spawn_local(async move {
             let api = net::registry(&registry, client);
@@ -155,7 +162,7 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
                 <button
                     type="button"
                     disabled=move || state.cancel.get()
-                    on:click=move |_| state.cancel.set(true)
+                    on:click=cancel
                 >"Cancel"</button>
             </Show>
         </p>
@@ -326,7 +333,10 @@ fn Summary(report: FindReport) -> impl IntoView {
         if report.gap_count > report.gaps.len() {
             lines.push(format!("… and {} more.", report.gap_count - report.gaps.len()).into());
         }
-        let why = if report.cancelled {
+        let why = if report.cancelled && report.progress.repositories_total == 0 {
+            "Cancelled before the list of repositories was read: nothing was searched."
+                .to_owned()
+        } else if report.cancelled {
             format!(
                 "Cancelled after {} of {} repositories: the search may have missed some.",
                 report.progress.repositories_done, report.progress.repositories_total

@@ -256,7 +256,10 @@ fn ImageBody(
                 view! {
                     <Layers manifest=manifest.clone() />
                     {match config {
-                        Ok(config) => config.map(|config| view! { <ConfigFacts config /> }).into_any(),
+                        Ok(config) => config.map(|config| {
+                            let digest = manifest.view.config.as_ref().map(|c| c.digest.clone());
+                            view! { <ConfigFacts config digest /> }
+                        }).into_any(),
                         Err(error) => view! {
                             <p class="cell-error">"The image configuration (created, labels, command, history) could not be read:"</p>
                             <ErrorPanel error />
@@ -504,8 +507,9 @@ fn short(digest: &Digest) -> String {
     format!("{}:{}", digest.algorithm(), digest.short(12))
 }
 
+/// `digest`: the configuration's own, from the manifest.
 #[component]
-fn ConfigFacts(config: ImageConfig) -> impl IntoView {
+fn ConfigFacts(config: ImageConfig, digest: Option<Digest>) -> impl IntoView {
     let container = config.config.clone().unwrap_or_default();
     let join = |parts: &Option<Vec<String>>| parts.as_ref().map(|p| p.join(" "));
     let platform = config.platform();
@@ -530,6 +534,18 @@ fn ConfigFacts(config: ImageConfig) -> impl IntoView {
     view! {
         <h3>"Configuration"</h3>
         <dl class="facts config">
+            {digest.map(|digest| view! {
+                <dt>"Digest"</dt>
+                <dd>
+                    <code class="config-digest" title=digest.to_string()>{short(&digest)}</code>
+                    " "
+                    <Link
+                        class="find-where-used"
+                        label="Find where the configuration is used"
+                        view=View::FindDigest { digest: digest.to_string() }
+                    >"Find where used"</Link>
+                </dd>
+            })}
             {facts
                 .into_iter()
                 .filter_map(|(name, value)| value.map(|v| view! { <dt>{name}</dt><dd><code>{v}</code></dd> }))

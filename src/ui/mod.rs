@@ -25,6 +25,7 @@ use leptos::prelude::*;
 
 use crate::model::registry_address::normalize_registry_address;
 use crate::model::route::View;
+use crate::oci::names::{Digest, Reference};
 use activity::{ActivityPanel, Changes};
 use catalog::CatalogView;
 use change_dialog::{Dialog, DialogHost};
@@ -154,11 +155,21 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     }
 }
 
+/// A tag as it is; a digest by its first 12 digits (the page shows it whole).
+fn crumb_text(reference: &str) -> String {
+    match Digest::parse(reference) {
+        Ok(digest) => format!("{}:{}…", digest.algorithm(), digest.short(12)),
+        Err(_) => reference.to_owned(),
+    }
+}
+
 #[component]
 fn Breadcrumbs() -> impl IntoView {
     let router = router::use_router();
     move || {
         let view = router.route().view;
+        // A platform opened from its multi-arch image sits under it.
+        let mut index = None;
         let (repository, reference) = match &view {
             View::Catalog | View::FindDigest { .. } => return None,
             View::Cleanup {
@@ -175,15 +186,31 @@ fn Breadcrumbs() -> impl IntoView {
             View::Image {
                 repository,
                 reference,
-                ..
-            } => (repository.clone(), Some(reference.clone())),
+                index: from,
+            } => {
+                // Only what names a manifest becomes a link (the address is typed).
+                index = from
+                    .as_deref()
+                    .and_then(|from| Reference::parse(from).ok())
+                    .map(|from| from.as_str().to_owned());
+                (repository.clone(), Some(reference.clone()))
+            }
         };
+        let index_crumb = index.map(|index| {
+            let view = View::Image {
+                repository: repository.clone(),
+                reference: index.clone(),
+                index: None,
+            };
+            view! { " / " <Link view>{crumb_text(&index)}</Link> }
+        });
         Some(view! {
             <nav class="breadcrumbs" aria-label="Breadcrumbs">
                 <Link view=View::Catalog>"Repositories"</Link>
                 " / "
                 <Link view=View::Repository { name: repository.clone() }>{repository.clone()}</Link>
-                {reference.map(|r| view! { " / " <span aria-current="page">{r}</span> })}
+                {index_crumb}
+                {reference.map(|r| view! { " / " <span aria-current="page" title=r.clone()>{crumb_text(&r)}</span> })}
             </nav>
         })
     }

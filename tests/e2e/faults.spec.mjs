@@ -545,6 +545,28 @@ test('a platform slow to answer holds up only its own cells, never the image pag
   }
 });
 
+test('Cancel in Find a digest takes effect at once, with requests still waiting for an answer', async ({ page, faults }) => {
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  try {
+    // Every tag list answers only after 20 s: the search is all requests in flight.
+    const lists = faults.proxy.addRule({ method: 'GET', path: /\/tags\/list/, action: { delay: 20_000 } });
+    await page.goto(`${faults.console}/?view=find&digest=${digest}`);
+    const status = page.locator('.find-progress');
+    await expect(status).toContainText('Searching: 0 of');
+    await expect.poll(() => lists.hits).toBeGreaterThan(0);
+    const cancelled = Date.now();
+    await status.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'Cancelled after 0 of' })).toBeVisible({ timeout: 5_000 });
+    // Not held until the answers came (20 s), and said as a cancel, not as a failure.
+    expect(Date.now() - cancelled).toBeLessThan(5_000);
+    await expect(status).toContainText('Searched: 0 of');
+    await expect(status.getByRole('button', { name: 'Cancel' })).toHaveCount(0);
+    await expect(page.getByText('Technical details')).toHaveCount(0);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
 test('a list or an image the registry failed to give can be asked again with Try again, without a reload', async ({ page, faults }) => {
   try {
     // The repositories.

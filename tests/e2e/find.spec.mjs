@@ -71,19 +71,26 @@ test('a layer is found in every tagged image that has it, from the image view', 
   const manifest = async (repo, reference) =>
     (await fetch(`${base}/v2/${repo}/manifests/${reference}`, { headers: { Accept: accept } })).json();
   const catalog = (await (await fetch(`${base}/v2/_catalog?n=1000`)).json()).repositories;
-  const expected = [];
-  for (const repo of catalog) {
-    if (!(await fetch(`${base}/v2/${repo}/blobs/${layer.digest}`, { method: 'HEAD' })).ok) continue;
-    const before = expected.length;
-    for (const tag of (await (await fetch(`${base}/v2/${repo}/tags/list?n=10000`)).json()).tags) {
-      const found = await manifest(repo, tag);
-      const images = found.manifests ? await Promise.all(found.manifests.map((m) => manifest(repo, m.digest))) : [found];
-      for (const image of images) {
-        if ((image.layers ?? []).some((l) => l.digest === layer.digest)) expected.push([repo, tag, 'layer']);
+  // [repository, tag, kind] for each tag whose image has `digest` (as a layer, or as
+  // its configuration), and a blob row for a repository that stores it unused.
+  const usesOf = async (digest) => {
+    const uses = [];
+    for (const repo of catalog) {
+      if (!(await fetch(`${base}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })).ok) continue;
+      const before = uses.length;
+      for (const tag of (await (await fetch(`${base}/v2/${repo}/tags/list?n=10000`)).json()).tags) {
+        const found = await manifest(repo, tag);
+        const images = found.manifests ? await Promise.all(found.manifests.map((m) => manifest(repo, m.digest))) : [found];
+        for (const image of images) {
+          if ((image.layers ?? []).some((l) => l.digest === digest)) uses.push([repo, tag, 'layer']);
+          if (image.config?.digest === digest) uses.push([repo, tag, 'config']);
+        }
       }
+      if (uses.length === before) uses.push([repo, null, 'blob']);
     }
-    if (expected.length === before) expected.push([repo, null, 'blob']);
-  }
+    return uses;
+  };
+  const expected = await usesOf(layer.digest);
   expect(expected.filter(([repo]) => repo === 'demo/web').map(([, tag]) => tag).sort()).toEqual(['0.9', '1.0', 'latest']);
 
   await expect(page.locator('.find-progress')).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
@@ -113,6 +120,26 @@ test('a layer is found in every tagged image that has it, from the image view', 
   await row.getByRole('link', { name: 'Open the linux/arm64/v8 image of demo/multiarch:2.0' }).click();
   await expect(page.locator('.full-digest')).toHaveText(arm.digest);
   await expect(page.locator('.part-of-text')).toHaveText('linux/arm64/v8 in the multi-arch image demo/multiarch:2.0');
+  // The breadcrumbs go through the multi-arch image too.
+  const crumbs = page.getByRole('navigation', { name: 'Breadcrumbs' });
+  await expect(crumbs).toHaveText(`Repositories / demo/multiarch / 2.0 / ${arm.digest.slice(0, 19)}…`);
+  await crumbs.getByRole('link', { name: '2.0' }).click();
+  await expect(page.locator('.full-digest')).toHaveText(truth.digest);
+  await expect(crumbs).toHaveText('Repositories / demo/multiarch / 2.0');
+
+  // An image's configuration, from the image view.
+  const config = (await manifest('demo/web', '1.0')).config.digest;
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
+  await expect(page.locator('.config-digest')).toHaveText(config.slice(0, 19));
+  await page.getByRole('link', { name: 'Find where the configuration is used' }).click();
+  await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(config);
+  const configUses = await usesOf(config);
+  expect(configUses).toContainEqual(['demo/web', '1.0', 'config']);
+  await expect(page.locator('.find-progress')).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
+  await expect(rows).toHaveCount(configUses.length);
+  const shownConfig = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag ?? null, tr.dataset.kind]));
+  expect(shownConfig.sort()).toEqual(configUses.sort());
+  await expect(rows.and(page.locator('[data-repository="demo/web"][data-tag="1.0"]'))).toContainText('its image has it as its configuration');
 });
 
 test('a pasted digest is checked, and a bad one is explained', async ({ page, mutable }) => {

@@ -40,6 +40,9 @@ pub struct State {
     pub catalog_page: Option<usize>,
     /// DELETE by digest leaves the tags that pointed at the manifest (`BeforeUntag`).
     pub delete_leaves_tags: bool,
+    /// Once this many requests were sent, every other one fails as aborted, as when
+    /// the page aborts its requests (Cancel, a view gone).
+    pub aborted_after: Option<usize>,
 }
 
 pub struct MemoryRegistry {
@@ -493,6 +496,13 @@ fn failure(status: Option<u16>) -> Result<Response, TransportFailure> {
 
 impl HttpClient for &MemoryRegistry {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        let aborted = {
+            let state = self.state.borrow();
+            state.aborted_after.is_some_and(|n| state.log.len() >= n)
+        };
+        if aborted {
+            return Err(TransportFailure::Aborted);
+        }
         match self.fault_for(&request) {
             Some(fault) if fault.when == Strike::Before => failure(fault.status),
             Some(fault) if fault.when == Strike::BeforeUntag => {

@@ -4,11 +4,13 @@
 //! which have it.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures_util::stream::{self, StreamExt};
 
-use super::{ends_search, DigestUse, FindProgress, Gap, Shared, TaggedHere, TAG_CONCURRENCY};
+use super::{
+    ends_search, DigestUse, FindProgress, Gap, IndexEntry, Shared, TaggedHere, TAG_CONCURRENCY,
+};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
@@ -72,7 +74,7 @@ impl<C: HttpClient> Registry<C> {
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
     ) -> Result<usize, RegistryError> {
-        let images = self.images_named(here, shared);
+        let images = images_named(here, &shared.borrow().indexes);
         let mut found = 0;
         let mut not_read = 0;
         let mut reads = stream::iter(images)
@@ -82,16 +84,17 @@ impl<C: HttpClient> Registry<C> {
                 }
                 {
                     let mut shared = shared.borrow_mut();
-                    if shared.report.progress.images_read >= MAX_IMAGES_READ {
+                    if shared.image_reads >= MAX_IMAGES_READ {
                         return Ok(ImageRead::NotRead);
                     }
-                    shared.progress(|p| p.images_read += 1);
+                    shared.image_reads += 1;
                 }
                 // By digest: the bytes are verified against it.
                 let read = self.manifest_get(repository, &image).await;
                 let mut shared = shared.borrow_mut();
                 match read {
                     Ok(manifest) => {
+                        shared.progress(|p| p.images_read += 1);
                         let Some(part) = part_of(&manifest, target) else {
                             return Ok(ImageRead::Uses(0));
                         };
@@ -134,34 +137,32 @@ impl<C: HttpClient> Registry<C> {
         }
         Ok(found)
     }
+}
 
-    /// Every image the tags of the repository name, directly or as a platform of a
-    /// multi-arch image (from the indexes already read), each once.
-    fn images_named<P, U>(
-        &self,
-        here: TaggedHere,
-        shared: &RefCell<Shared<P, U>>,
-    ) -> BTreeMap<Digest, Namers> {
-        let mut images: BTreeMap<Digest, Namers> = BTreeMap::new();
-        for (image, tags) in here.images {
-            images
-                .entry(image)
-                .or_default()
-                .extend(tags.into_iter().map(|tag| (tag, None)));
-        }
-        let shared = shared.borrow();
-        for (index, tags) in here.indexes {
-            // An index that could not be read is a gap already.
-            let Some(Ok(entries)) = shared.indexes.get(&index) else {
-                continue;
-            };
-            for entry in entries {
-                let namers = images.entry(entry.digest.clone()).or_default();
-                for tag in &tags {
-                    namers.push((tag.clone(), entry.platform.clone()));
-                }
+/// Every image the tags of the repository name, directly or as a platform of a
+/// multi-arch image (from the indexes already read), each once.
+fn images_named(
+    here: TaggedHere,
+    indexes: &HashMap<Digest, Result<Vec<IndexEntry>, RegistryError>>,
+) -> BTreeMap<Digest, Namers> {
+    let mut images: BTreeMap<Digest, Namers> = BTreeMap::new();
+    for (image, tags) in here.images {
+        images
+            .entry(image)
+            .or_default()
+            .extend(tags.into_iter().map(|tag| (tag, None)));
+    }
+    for (index, tags) in here.indexes {
+        // An index that could not be read is a gap already.
+        let Some(Ok(entries)) = indexes.get(&index) else {
+            continue;
+        };
+        for entry in entries {
+            let namers = images.entry(entry.digest.clone()).or_default();
+            for tag in &tags {
+                namers.push((tag.clone(), entry.platform.clone()));
             }
         }
-        images
     }
+    images
 }

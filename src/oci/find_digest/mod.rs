@@ -12,7 +12,9 @@
 //! claimed from a partial search.
 
 use crate::model::sort;
+use crate::model::version_order::natural_cmp;
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
@@ -82,6 +84,30 @@ impl DigestUse {
             | DigestUse::Blob { repository, .. } => repository,
         }
     }
+
+    /// The tag that uses the digest; none for a blob no tag uses.
+    pub fn tag(&self) -> Option<&Tag> {
+        match self {
+            DigestUse::Tag { tag, .. }
+            | DigestUse::ListedBy { tag, .. }
+            | DigestUse::InImage { tag, .. } => Some(tag),
+            DigestUse::Blob { .. } => None,
+        }
+    }
+}
+
+/// The order a report lists uses in: by repository, then by tag, each in version
+/// order as the tag table sorts (`1.9.0` before `1.10.0`); a repository's blob row
+/// after its tags.
+pub fn reading_order(a: &DigestUse, b: &DigestUse) -> Ordering {
+    natural_cmp(a.repository().as_str(), b.repository().as_str())
+        .then_with(|| match (a.tag(), b.tag()) {
+            (Some(x), Some(y)) => natural_cmp(x.as_str(), y.as_str()),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        })
+        .then_with(|| a.cmp(b))
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -90,8 +116,9 @@ pub struct FindProgress {
     /// 0 until the catalog is read.
     pub repositories_total: usize,
     pub tags_checked: usize,
+    /// Index manifests read (a read that failed is a gap, not counted here).
     pub indexes_read: usize,
-    /// Image manifests read to find a layer or configuration in them.
+    /// Image manifests read to find a layer or configuration in them (as above).
     pub images_read: usize,
 }
 
@@ -201,6 +228,10 @@ struct Shared<P, U> {
     indexes: HashMap<Digest, Result<Vec<IndexEntry>, RegistryError>>,
     /// The repositories with a gap: what was read of them is not all there is.
     gapped: HashSet<Repository>,
+    /// Index and image reads started, failed ones included: what
+    /// [`MAX_INDEXES_READ`] and [`MAX_IMAGES_READ`] bound.
+    index_reads: usize,
+    image_reads: usize,
     on_progress: P,
     on_use: U,
 }
@@ -268,10 +299,21 @@ impl<C: HttpClient> Registry<C> {
             report: FindReport::default(),
             indexes: HashMap::new(),
             gapped: HashSet::new(),
+            index_reads: 0,
+            image_reads: 0,
             on_progress,
             on_use,
         }));
-        let listing = self.catalog_listing().await?;
+        let listing = match self.catalog_listing().await {
+            Ok(listing) => listing,
+            // Cancelled before the catalog came: nothing was searched.
+            Err(error) if ends_search(&error) && cancelled() => {
+                let mut shared = shared.borrow_mut();
+                shared.report.cancelled = true;
+                return Ok(shared.report.clone());
+            }
+            Err(error) => return Err(error),
+        };
         let mut repositories = Vec::with_capacity(listing.tags.len());
         {
             let mut shared = shared.borrow_mut();
@@ -305,12 +347,18 @@ impl<C: HttpClient> Registry<C> {
             })
             .buffer_unordered(REPOSITORY_CONCURRENCY);
         while let Some(search) = searches.next().await {
-            search?;
+            match search {
+                Ok(()) => {}
+                // Cancel aborts the requests in flight, so that it takes effect at
+                // once: the report says the search was cancelled.
+                Err(error) if ends_search(&error) && cancelled() => break,
+                Err(error) => return Err(error),
+            }
         }
         drop(searches);
         let mut shared = shared.borrow_mut();
         shared.report.cancelled = cancelled();
-        sort::ascending(&mut shared.report.uses);
+        sort::by(&mut shared.report.uses, reading_order);
         Ok(shared.report.clone())
     }
 
@@ -513,7 +561,7 @@ impl<C: HttpClient> Registry<C> {
         let listed = match known {
             Some(known) => known,
             None => {
-                if shared.borrow().report.progress.indexes_read >= MAX_INDEXES_READ {
+                if shared.borrow().index_reads >= MAX_INDEXES_READ {
                     let mut shared = shared.borrow_mut();
                     for tag in tags {
                         shared.gap(Gap::IndexNotRead {
@@ -523,6 +571,7 @@ impl<C: HttpClient> Registry<C> {
                     }
                     return Ok(());
                 }
+                shared.borrow_mut().index_reads += 1;
                 // By digest: the bytes are verified against it, and a tag moved
                 // meanwhile cannot swap in another index.
                 let read = match self.manifest_get(repository, &index).await {
@@ -539,7 +588,9 @@ impl<C: HttpClient> Registry<C> {
                     Err(error) => Err(error),
                 };
                 let mut shared = shared.borrow_mut();
-                shared.progress(|p| p.indexes_read += 1);
+                if read.is_ok() {
+                    shared.progress(|p| p.indexes_read += 1);
+                }
                 shared.indexes.insert(index.clone(), read.clone());
                 read
             }
