@@ -10,7 +10,8 @@ use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::client::{MountOutcome, Registry, StoredBlob};
 use tagdeck::oci::error::RegistryError;
-use tagdeck::oci::http::{Method, Request, Response, TransportFailure};
+use tagdeck::oci::http::{Method, Request, Response, TransportFailure, HIDDEN_REDIRECT};
+use tagdeck::oci::manifest::Descriptor;
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use tagdeck::wording;
@@ -1296,4 +1297,64 @@ fn a_blob_whose_answer_gives_no_length_has_no_size() {
     // Not 0 B: the size is unknown.
     assert_eq!(head('b').map(|b| b.size), Some(None));
     assert_eq!(head('c'), None);
+}
+
+/// A registry on cloud storage: a blob it has is answered with a redirect to that
+/// storage, which (a bucket whose CORS rules leave this page out) gives no readable
+/// answer when the redirect is followed.
+fn behind_storage_redirects(stored: Digest) -> ScriptedHttp {
+    ScriptedHttp::new(move |request| {
+        if !request.url.contains(stored.as_str()) {
+            return Ok(response(404, &[], b""));
+        }
+        if request.follow_redirects {
+            Err(TransportFailure::Network("Failed to fetch".into()))
+        } else {
+            Ok(response(HIDDEN_REDIRECT, &[], b""))
+        }
+    })
+}
+
+#[test]
+fn blobs_behind_a_storage_redirect_are_known_by_the_redirect_and_a_failed_read_says_so() {
+    let config = Digest::sha256_of(b"{}");
+    let http = behind_storage_redirects(config.clone());
+    let registry = Registry::new(BASE, &http);
+    // The redirect says the repository has it; its size is the storage's to say.
+    assert_eq!(
+        block_on(registry.blob_head(&repo("app"), &config)).unwrap(),
+        Some(StoredBlob { size: None })
+    );
+    assert_eq!(
+        block_on(registry.blob_head(&repo("app"), &Digest::sha256_of(b"other"))).unwrap(),
+        None
+    );
+    // Reading it needs the storage: the failure names the storage, not the registry.
+    let descriptor: Descriptor = serde_json::from_value(serde_json::json!({
+        "mediaType": "application/vnd.oci.image.config.v1+json",
+        "digest": config.to_string(),
+        "size": 2,
+    }))
+    .unwrap();
+    let failure = block_on(registry.config_get(&repo("app"), &descriptor)).unwrap_err();
+    assert!(
+        matches!(failure, RegistryError::StorageUnreadable { .. }),
+        "{failure:?}"
+    );
+    let message = wording::error(&failure);
+    assert_eq!(message.headline, "The registry's storage could not be read");
+    assert!(
+        message.advice.contains("redirect: disable: true"),
+        "{}",
+        message.advice
+    );
+
+    // A registry that gives no answer at all is still out of reach, not its storage.
+    let silent = ScriptedHttp::new(|_| Err(TransportFailure::Network("Failed to fetch".into())));
+    let registry = Registry::new(BASE, &silent);
+    let failure = block_on(registry.config_get(&repo("app"), &descriptor)).unwrap_err();
+    assert!(
+        matches!(failure, RegistryError::Network { .. }),
+        "{failure:?}"
+    );
 }

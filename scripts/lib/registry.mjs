@@ -25,7 +25,7 @@ function authConfig({ htpasswdFile, token }) {
   return '';
 }
 
-function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpasswdFile, token }) {
+function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpasswdFile, token, storageRedirect }) {
   const headers = [`    X-Content-Type-Options: [nosniff]`];
   if (corsOrigin) {
     headers.push(
@@ -48,7 +48,12 @@ storage:
   maintenance:
     uploadpurging:
       enabled: false
-http:
+${storageRedirect ? `middleware:
+  storage:
+    - name: redirect
+      options:
+        baseurl: ${storageRedirect}
+` : ''}http:
   addr: 127.0.0.1:${port}
   secret: ${randomBytes(16).toString('hex')}
   headers:
@@ -65,6 +70,9 @@ ${authConfig({ htpasswdFile, token })}`;
  * - htpasswd: { user, password } to require Basic auth;
  * - token: { realm, service, issuer, rootCertBundle } to require tokens from a token
  *   service (see token-service.mjs; startTokenRegistry in auth-registry.mjs wires both).
+ * - storageRedirect: a base URL; blob GETs and HEADs are answered with a redirect
+ *   there, as a registry on cloud storage (S3, GCS) answers them (distribution's
+ *   redirect storage middleware).
  * Returns { url, port, dir, running, kill(), start(), restart(), stop() }:
  * - kill({ signal = 'SIGKILL' }): ends the registry process as a crash would (no
  *   draining; SIGTERM for a polite stop); storage and config stay;
@@ -75,6 +83,7 @@ ${authConfig({ htpasswdFile, token })}`;
  */
 export async function startRegistry({
   deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null, token = null,
+  storageRedirect = null,
 } = {}) {
   const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-registry-')));
   const port = await freePort();
@@ -87,6 +96,7 @@ export async function startRegistry({
   const configFile = path.join(dir, 'config.yml');
   await writeFile(configFile, registryConfig({
     port, storage: path.join(dir, 'storage'), deletes, corsOrigin, corsHeaders, htpasswdFile, token,
+    storageRedirect,
   }));
   const log = await open(path.join(dir, 'registry.log'), 'a');
   const url = `http://127.0.0.1:${port}`;

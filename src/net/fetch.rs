@@ -6,10 +6,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortController, AbortSignal, Headers, ReadableStreamDefaultReader, RequestCache,
-    RequestCredentials, RequestInit,
+    RequestCredentials, RequestInit, RequestRedirect,
 };
 
-use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
+use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure, HIDDEN_REDIRECT};
 
 /// Sends requests with the page's `fetch`. Clones share one cancellation signal.
 #[derive(Clone, Default)]
@@ -108,6 +108,9 @@ impl HttpClient for FetchClient {
         // origin. This also keeps the browser's login prompt away.
         init.set_credentials(RequestCredentials::Omit);
         init.set_signal(Some(&stop.either));
+        if !request.follow_redirects {
+            init.set_redirect(RequestRedirect::Manual);
+        }
         let headers = Headers::new().map_err(network)?;
         for (name, value) in &request.headers {
             headers.append(name, value).map_err(network)?;
@@ -123,6 +126,14 @@ impl HttpClient for FetchClient {
                 .await
                 .map_err(|e| self.failure(&stop, &request, js_message(&e)))?
                 .unchecked_into();
+        // An unfollowed redirect is an opaque one: status 0, nothing readable.
+        if !request.follow_redirects && response.status() == 0 {
+            return Ok(Response {
+                status: HIDDEN_REDIRECT,
+                headers: Vec::new(),
+                body: Vec::new(),
+            });
+        }
         let headers = header_pairs(&response.headers());
         let status = response.status();
         let body = if request.method == Method::Head {

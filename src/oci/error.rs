@@ -59,6 +59,12 @@ pub enum RegistryError {
     #[error("{attempt}: aborted")]
     Aborted { attempt: Attempt },
 
+    /// No readable answer, and the registry redirects the request to its storage at
+    /// another address (cloud storage, a CDN): that storage gave the page nothing
+    /// readable (no CORS headers for this page, or out of reach).
+    #[error("{attempt}: redirected to storage that gave no readable answer")]
+    StorageUnreadable { attempt: Attempt },
+
     #[error("{attempt}: timed out after {after_ms} ms")]
     TimedOut { attempt: Attempt, after_ms: u32 },
 

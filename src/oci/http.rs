@@ -38,6 +38,10 @@ impl fmt::Display for Method {
     }
 }
 
+/// The status of a redirect the browser did not follow and does not show (an
+/// "opaque redirect": status, headers and Location hidden).
+pub const HIDDEN_REDIRECT: u16 = 307;
+
 /// Answers above this size are refused unread unless a request allows more: a
 /// hostile or broken registry must not fill the page's memory.
 pub const DEFAULT_RESPONSE_LIMIT: usize = 4 * 1024 * 1024;
@@ -60,6 +64,8 @@ pub struct Request {
     /// A read whose connection dropped is sent once more (`Registry::execute`),
     /// unless a dropped answer is the expected one (see [`Request::single_attempt`]).
     pub again_if_dropped: bool,
+    /// Off: a redirect is the answer, not followed (see [`Request::redirect_answers`]).
+    pub follow_redirects: bool,
 }
 
 impl Request {
@@ -75,7 +81,18 @@ impl Request {
                 _ => WRITE_TIMEOUT_MS,
             },
             again_if_dropped: true,
+            follow_redirects: true,
         }
+    }
+
+    /// A redirect comes back as the answer instead of being followed. Registries on
+    /// cloud storage answer a blob request with a redirect to that storage, which
+    /// may not let this page read it (CORS); the redirect alone already says the
+    /// repository has the blob. A browser hides where and how it redirects: the
+    /// answer is then [`HIDDEN_REDIRECT`] with no headers.
+    pub fn redirect_answers(mut self) -> Self {
+        self.follow_redirects = false;
+        self
     }
 
     /// Not sent again after a dropped connection: for probes whose usual "no" comes
@@ -125,6 +142,10 @@ impl Response {
 
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
     }
 }
 

@@ -255,11 +255,10 @@ fn ImageBody(
             ManifestKind::Image => {
                 view! {
                     <Layers manifest=manifest.clone() />
+                    <h3>"Configuration"</h3>
+                    {manifest.view.config.as_ref().map(|c| view! { <ConfigDigest digest=c.digest.clone() /> })}
                     {match config {
-                        Ok(config) => config.map(|config| {
-                            let digest = manifest.view.config.as_ref().map(|c| c.digest.clone());
-                            view! { <ConfigFacts config digest /> }
-                        }).into_any(),
+                        Ok(config) => config.map(|config| view! { <ConfigFacts config /> }).into_any(),
                         Err(error) => view! {
                             <p class="cell-error">"The image configuration (created, labels, command, history) could not be read:"</p>
                             <ErrorPanel error />
@@ -507,9 +506,28 @@ fn short(digest: &Digest) -> String {
     format!("{}:{}", digest.algorithm(), digest.short(12))
 }
 
-/// `digest`: the configuration's own, from the manifest.
+/// The configuration's digest, from the manifest: shown even when the configuration
+/// itself cannot be read.
 #[component]
-fn ConfigFacts(config: ImageConfig, digest: Option<Digest>) -> impl IntoView {
+fn ConfigDigest(digest: Digest) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <dt>"Digest"</dt>
+            <dd>
+                <code class="config-digest" title=digest.to_string()>{short(&digest)}</code>
+                " "
+                <Link
+                    class="find-where-used"
+                    label="Find where the configuration is used"
+                    view=View::FindDigest { digest: digest.to_string() }
+                >"Find where used"</Link>
+            </dd>
+        </dl>
+    }
+}
+
+#[component]
+fn ConfigFacts(config: ImageConfig) -> impl IntoView {
     let container = config.config.clone().unwrap_or_default();
     let join = |parts: &Option<Vec<String>>| parts.as_ref().map(|p| p.join(" "));
     let platform = config.platform();
@@ -532,20 +550,7 @@ fn ConfigFacts(config: ImageConfig, digest: Option<Digest>) -> impl IntoView {
         .collect();
     let env = container.env.clone().unwrap_or_default();
     view! {
-        <h3>"Configuration"</h3>
         <dl class="facts config">
-            {digest.map(|digest| view! {
-                <dt>"Digest"</dt>
-                <dd>
-                    <code class="config-digest" title=digest.to_string()>{short(&digest)}</code>
-                    " "
-                    <Link
-                        class="find-where-used"
-                        label="Find where the configuration is used"
-                        view=View::FindDigest { digest: digest.to_string() }
-                    >"Find where used"</Link>
-                </dd>
-            })}
             {facts
                 .into_iter()
                 .filter_map(|(name, value)| value.map(|v| view! { <dt>{name}</dt><dd><code>{v}</code></dd> }))

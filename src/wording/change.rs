@@ -382,6 +382,7 @@ pub fn applied_anyway(failure: &RegistryError) -> String {
     match failure {
         // No answer came at all: "the registry answered" would be untrue.
         RegistryError::Network { .. }
+        | RegistryError::StorageUnreadable { .. }
         | RegistryError::TimedOut { .. }
         | RegistryError::Aborted { .. } => format!(
             "{}, but reading the registry again shows the change was applied",

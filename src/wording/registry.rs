@@ -27,6 +27,7 @@ fn headline(error: &RegistryError) -> &'static str {
     match error {
         RegistryError::Network { .. } => "The registry could not be reached",
         RegistryError::Aborted { .. } => "Cancelled",
+        RegistryError::StorageUnreadable { .. } => "The registry's storage could not be read",
         RegistryError::TimedOut { .. } => "The registry did not answer in time",
         RegistryError::SignInRefused { refusal, .. } => match refusal {
             AuthRefusal::UntrustedRealm { .. } => "Sign-in refused: untrusted token service",
@@ -58,6 +59,9 @@ fn detail(error: &RegistryError) -> String {
             format!("{attempt}: no response ({detail})")
         }
         RegistryError::Aborted { attempt } => format!("{attempt}: cancelled"),
+        RegistryError::StorageUnreadable { attempt } => format!(
+            "{attempt}: the registry redirects it to its storage, which gave no readable answer"
+        ),
         RegistryError::TimedOut { attempt, after_ms } => {
             format!("{attempt}: no complete answer within {} s", after_ms / 1000)
         }
@@ -246,6 +250,15 @@ fn advice(error: &RegistryError) -> String {
             URL and that it allows this page's origin (CORS): add Access-Control-Allow-* \
             headers to its configuration, or serve this console from the registry's own \
             origin behind a reverse proxy."
+                .into()
+        }
+        RegistryError::StorageUnreadable { .. } => {
+            "The registry sends blobs (image configurations among them) from its storage at \
+             another address, and this page could not read them there. Either let the \
+             registry serve blobs itself (distribution: storage: redirect: disable: true \
+             in its config.yml), or let the storage's CORS rules allow this page's origin \
+             (on S3, the bucket's CORS configuration) and add the storage's address to \
+             this console's Content-Security-Policy (connect-src)."
                 .into()
         }
         RegistryError::Aborted { .. } => {

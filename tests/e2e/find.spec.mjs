@@ -207,3 +207,54 @@ test('the header lists the registries connected in this browser and switches bet
     await second.stop();
   }
 });
+
+test('a registry that sends blobs from its storage: found and copied by the redirect alone, and a configuration it cannot give is explained', async ({ page, mutable, cspViolations }) => {
+  // The console's own policy refuses the storage too (only the registry is in its
+  // connect-src): reading a configuration there is meant to fail.
+  cspViolations.allow(/127\.0\.0\.1:9\/|\/blobs\/sha256:/);
+  // Storage nothing answers at: as unreadable to the page as a bucket whose CORS rules
+  // leave this page out.
+  const storage = 'http://127.0.0.1:9/storage';
+  const second = await startRegistry({ corsOrigin: mutable.site.url, storageRedirect: storage });
+  try {
+    const writer = writerFor(second.url);
+    const image = await pushImage(writer, 'cloud/app', 'v1', 'cloud');
+    await pushImage(writer, 'cloud/other', 'base', 'cloud');
+    const manifest = await (await fetch(`${second.url}/v2/cloud/app/manifests/v1`, { headers: { Accept: MEDIA.ociManifest } })).json();
+    const layer = manifest.layers[0].digest;
+    // The registry itself redirects a blob it has, and only then.
+    const head = await fetch(`${second.url}/v2/cloud/app/blobs/${layer}`, { method: 'HEAD', redirect: 'manual' });
+    expect(head.status).toBe(307);
+    expect(head.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:9\//);
+    const registry = `registry=${encodeURIComponent(second.url)}`;
+
+    // Find a digest: the layer is where the redirect says, with no gap.
+    await page.goto(`${mutable.console}/?${registry}&view=find&digest=${layer}`);
+    await expect(page.locator('.find-progress')).toContainText('Searched: 2 of 2 repositories,', { timeout: 30_000 });
+    const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag, tr.dataset.kind]));
+    expect(shown).toEqual([['cloud/app', 'v1', 'layer'], ['cloud/other', 'base', 'layer']]);
+    await expect(page.locator('.may-have-missed')).toHaveCount(0);
+
+    // The image page: the configuration needs the storage; the failure says so and how to fix it.
+    await page.goto(`${mutable.console}/?${registry}&repo=cloud/app&ref=v1`);
+    await expect(page.locator('.full-digest')).toHaveText(image.digest);
+    const failure = page.getByRole('alert').filter({ hasText: "The registry's storage could not be read" });
+    await expect(failure).toBeVisible({ timeout: 20_000 });
+    await expect(failure).toContainText('redirect: disable: true');
+    // Its digest comes from the manifest: shown all the same, with its search.
+    await expect(page.locator('.config-digest')).toHaveText(manifest.config.digest.slice(0, 19));
+    await page.screenshot({ path: screenshotPath('storage-redirect-config') });
+
+    // A copy to a repository that has the blobs: known by the redirect, nothing read from storage.
+    await page.getByRole('button', { name: 'Copy to repository' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Target repository' }).fill('cloud/other');
+    await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+    await expect(dialog.getByRole('status')).toContainText(`to cloud/other:v1, digest ${image.digest}`, { timeout: 20_000 });
+    const copied = await fetch(`${second.url}/v2/cloud/other/manifests/v1`, { method: 'HEAD', headers: { Accept: MEDIA.ociManifest } });
+    expect(copied.headers.get('docker-content-digest')).toBe(image.digest);
+  } finally {
+    await second.stop();
+  }
+});

@@ -177,6 +177,7 @@ pub fn is_definite_refusal(error: &RegistryError) -> bool {
             (400..500).contains(status) && !matches!(status, 408 | 429)
         }
         RegistryError::Network { .. }
+        | RegistryError::StorageUnreadable { .. }
         | RegistryError::Aborted { .. }
         | RegistryError::TimedOut { .. }
         | RegistryError::RateLimited { .. }

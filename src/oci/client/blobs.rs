@@ -25,14 +25,18 @@ pub struct StoredBlob {
 }
 
 impl<C: HttpClient> Registry<C> {
-    /// The blob if `repository` has it, `None` if not.
+    /// The blob if `repository` has it, `None` if not. A redirect to the registry's
+    /// storage is not followed: distribution redirects only for a blob the repository
+    /// has, and the storage may not let this page read it.
     pub async fn blob_head(
         &self,
         repository: &Repository,
         digest: &Digest,
     ) -> Result<Option<StoredBlob>, RegistryError> {
         let url = self.blob_url(repository, digest);
-        match self.execute(Request::new(Method::Head, &url)).await {
+        let request = Request::new(Method::Head, &url).redirect_answers();
+        match self.execute(request).await {
+            Ok(response) if response.is_redirect() => Ok(Some(StoredBlob { size: None })),
             Ok(response) => Ok(Some(StoredBlob {
                 size: response
                     .header("content-length")
@@ -151,9 +155,24 @@ impl<C: HttpClient> Registry<C> {
                 limit,
             });
         }
-        let response = self
+        let response = match self
             .execute(Request::new(Method::Get, &url).response_limit(limit))
-            .await?;
+            .await
+        {
+            Ok(response) => response,
+            // No readable answer: if the registry redirects this blob to its
+            // storage, the storage is what failed, and the advice differs.
+            Err(RegistryError::Network { attempt, detail }) => {
+                let head = Request::new(Method::Head, &url).redirect_answers();
+                return Err(match self.execute(head).await {
+                    Ok(answer) if answer.is_redirect() => {
+                        RegistryError::StorageUnreadable { attempt }
+                    }
+                    _ => RegistryError::Network { attempt, detail },
+                });
+            }
+            Err(error) => return Err(error),
+        };
         if !expected.verify(&response.body) {
             return Err(RegistryError::DigestMismatch {
                 attempt,

@@ -183,7 +183,7 @@ impl<C: HttpClient> Registry<C> {
                 limit,
             });
         }
-        if response.is_success() {
+        if response.is_success() || (response.is_redirect() && !request.follow_redirects) {
             Ok(response)
         } else {
             Err(RegistryError::from_response(attempt, &response))
