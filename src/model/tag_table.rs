@@ -141,6 +141,22 @@ pub fn apply_pattern(pattern: &str, tag: &str) -> String {
     }
 }
 
+/// The least height of the tag table's scroller when the window has less room below
+/// it: the header and six rows. A smaller window scrolls the page instead.
+pub const MIN_SCROLLER_HEIGHT: f64 = 280.0;
+/// Room kept under the scroller, so its bottom edge shows.
+pub const SCROLLER_MARGIN: f64 = 16.0;
+
+/// How tall the tag table's scroller is, in CSS pixels: as tall as its `content`
+/// (header, rows and sideways scrollbar) when that fits in the window below the
+/// scroller's top (`top_in_page`, from the top of the page), so a short table leaves no
+/// empty box; else the room there, so the sideways scrollbar is on screen; never less
+/// than [`MIN_SCROLLER_HEIGHT`].
+pub fn scroller_height(content: f64, top_in_page: f64, window_height: f64) -> f64 {
+    let room = window_height - top_in_page - SCROLLER_MARGIN;
+    content.min(room.max(MIN_SCROLLER_HEIGHT))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +239,17 @@ mod tests {
         assert_eq!(apply_pattern("release-{tag}", "1.0"), "release-1.0");
         assert_eq!(apply_pattern("-rc", "1.0"), "1.0-rc");
         assert_eq!(apply_pattern("{tag}.{tag}", "a"), "a.a");
+    }
+
+    #[test]
+    fn the_scroller_fits_its_rows_or_the_window_below_it() {
+        // Three rows and the header: as tall as they are, not a window-sized box.
+        assert_eq!(scroller_height(160.0, 190.0, 800.0), 160.0);
+        // 2000 rows: what the window has below the top, the margin kept.
+        assert_eq!(scroller_height(80_040.0, 234.0, 600.0), 350.0);
+        // A window with almost no room: the least height, and the page scrolls.
+        assert_eq!(scroller_height(80_040.0, 500.0, 600.0), MIN_SCROLLER_HEIGHT);
+        // Fewer rows than the least height still fit them exactly.
+        assert_eq!(scroller_height(120.0, 500.0, 600.0), 120.0);
     }
 }

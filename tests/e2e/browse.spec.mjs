@@ -358,7 +358,12 @@ test('the keyboard focus in the tag table is never left under its header, nor lo
   await page.goto(`${deployment.console}/?repo=scale/many-tags`);
   const scroller = page.locator('.tag-scroller');
   await expect(page.locator('[role="row"][data-tag] code.digest').first()).toBeVisible();
+  // The whole list, and every row in the page with its buttons (they come with the
+  // digest): Shift+Tab is to land on the buttons of the row above, not its link.
+  await expect(page.getByText(/^\d+ tags$/)).toBeVisible({ timeout: 30_000 });
   await scroller.evaluate((s) => { s.scrollTop = 2000; });
+  await expect.poll(() => page.evaluate(() => [...document.querySelectorAll('.tag-spacer [role="row"]')]
+    .every((row) => row.querySelector('.tag-actions button')))).toBe(true);
   // The first row wholly below the header; its select box gets the focus.
   const first = await page.evaluate(() => {
     const header = document.querySelector('.tag-header').getBoundingClientRect();

@@ -6,6 +6,7 @@ use send_wrapper::SendWrapper;
 use super::data::TagData;
 use super::resolver::ResolveQueue;
 use super::row::{TagRow, ROW_HEIGHT};
+use crate::model::tag_table::scroller_height;
 use crate::oci::names::Repository;
 use crate::ui::browser;
 use crate::ui::bulk::Selection;
@@ -25,14 +26,41 @@ pub(super) fn TagTable(
     let scroll_top = RwSignal::new(0_usize);
     let scroller = NodeRef::<leptos::html::Div>::new();
     let viewport = RwSignal::new(640_usize);
-    Effect::new(move || {
-        if let Some(element) = scroller.get() {
-            let height = usize::try_from(element.client_height()).unwrap_or(0);
-            if height > 0 {
-                viewport.set(height);
-            }
+    // The scroller's height (CSS gives 70vh until it is fitted): its rows' when they
+    // fit below its top, else what the window has left there, so that the sideways
+    // scrollbar is on screen (scroller_height).
+    let fitted = RwSignal::new(None::<u32>);
+    let fit = move || {
+        let (Some(element), Some(window)) = (scroller.get_untracked(), web_sys::window()) else {
+            return;
+        };
+        let window_height = window.inner_height().ok().and_then(|h| h.as_f64());
+        let page_top = window.scroll_y().unwrap_or(0.0);
+        // The sideways scrollbar, when there is one, is part of the height.
+        let scrollbar = f64::from(element.offset_height() - element.client_height()).max(0.0);
+        let rows = visible.with_untracked(Vec::len) + 1;
+        let content = (rows * ROW_HEIGHT) as f64 + scrollbar;
+        let top = element.get_bounding_client_rect().top() + page_top;
+        // Whole pixels: no float formatting in the bundle.
+        let height = scroller_height(content, top, window_height.unwrap_or(800.0)).round();
+        if fitted.get_untracked() != Some(height as u32) {
+            fitted.set(Some(height as u32));
         }
+        let inside = (height - scrollbar).max(0.0) as usize;
+        if inside > 0 && viewport.get_untracked() != inside {
+            viewport.set(inside);
+        }
+    };
+    // Again when the rows change, when what is above the table may have changed (the
+    // bulk bar comes with a selection), when the window is resized, and on scroll.
+    Effect::new(move || {
+        scroller.track();
+        visible.with(Vec::len);
+        selection.tags.with(|tags| tags.is_empty());
+        fit();
     });
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| fit());
+    on_cleanup(move || on_resize.remove());
     let window = move || {
         let rows = visible.read();
         // The rows in view, and OVERSCAN more on each side where there are any: at
@@ -93,8 +121,10 @@ pub(super) fn TagTable(
             <div
                 class="tag-scroller"
                 node_ref=scroller
+                style:height=move || fitted.get().map(|h| format!("{h}px")).unwrap_or_default()
                 on:scroll:target=move |event| {
                     remember_focus();
+                    fit();
                     scroll_top.set(usize::try_from(event.target().scroll_top()).unwrap_or(0));
                 }
             >
