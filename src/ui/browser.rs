@@ -211,8 +211,17 @@ pub fn watch_policy_refusals() {
     let listener = Closure::<dyn Fn(web_sys::SecurityPolicyViolationEvent)>::new(
         |event: web_sys::SecurityPolicyViolationEvent| {
             if event.effective_directive() == "connect-src" {
-                let origin = crate::oci::pagination::origin_of(&event.blocked_uri());
-                BLOCKED_ORIGINS.with(|b| b.borrow_mut().push(origin));
+                let blocked = event.blocked_uri();
+                if let Some(origin) =
+                    crate::model::registry_address::policy_refused_origin(&blocked)
+                {
+                    BLOCKED_ORIGINS.with(|b| {
+                        let mut origins = b.borrow_mut();
+                        if !origins.contains(&origin) {
+                            origins.push(origin);
+                        }
+                    });
+                }
             }
         },
     );

@@ -43,7 +43,7 @@ test('an image shows its cosign signature and its OCI 1.1 SBOM', async ({ page, 
   // Each referrer opens by digest, and its own view names the image it refers to.
   await sbomRow.getByRole('link').click();
   expect(new URL(page.url()).searchParams.get('ref')).toBe(sbom.digest);
-  await expect(page.locator('.facts')).toContainText(image.digest);
+  await expect(page.locator('.facts').first()).toContainText(image.digest);
   await expect(page.locator('.full-digest')).toHaveText(sbom.digest);
 });
 
