@@ -1358,3 +1358,17 @@ fn blobs_behind_a_storage_redirect_are_known_by_the_redirect_and_a_failed_read_s
         "{failure:?}"
     );
 }
+
+#[test]
+fn blob_urls_are_told_apart_from_the_rest_of_the_api() {
+    use tagdeck::oci::client::is_blob_url;
+    assert!(is_blob_url("https://reg.example/v2/app/blobs/sha256:ab"));
+    assert!(is_blob_url(
+        "https://reg.example/v2/team/app/blobs/sha256:ab?x=1"
+    ));
+    // Uploads and the rest of the API are the registry's own.
+    assert!(!is_blob_url("https://reg.example/v2/app/blobs/uploads/"));
+    assert!(!is_blob_url("https://reg.example/v2/"));
+    assert!(!is_blob_url("https://reg.example/v2/app/manifests/1.0"));
+    assert!(!is_blob_url("https://reg.example/v2/_catalog"));
+}

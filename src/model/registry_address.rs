@@ -150,40 +150,9 @@ pub fn same_origin_proxy_snippet(registry: &str) -> String {
     )
 }
 
-/// The origin a refusal by the page's Content-Security-Policy tells against, from
-/// the URL the browser reports. A blob request the registry redirected to its
-/// storage is reported under the blob's own URL (the page may not learn where it
-/// was sent): that refusal is the storage's, and says nothing of the registry.
-pub fn policy_refused_origin(blocked_uri: &str) -> Option<String> {
-    let path = blocked_uri
-        .split_once("://")
-        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
-        .unwrap_or("");
-    let origin = crate::oci::pagination::origin_of(blocked_uri);
-    (!path.contains("/blobs/") && !origin.is_empty()).then_some(origin)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_policy_refusal_of_a_blob_is_its_storages_not_the_registrys() {
-        assert_eq!(
-            policy_refused_origin("https://reg.example:5000/v2/"),
-            Some("https://reg.example:5000".to_owned())
-        );
-        assert_eq!(
-            policy_refused_origin("https://reg.example/v2/app/manifests/1.0"),
-            Some("https://reg.example".to_owned())
-        );
-        // Reported under the blob's URL after the registry sent it to its storage.
-        assert_eq!(
-            policy_refused_origin("https://reg.example/v2/app/blobs/sha256:ab"),
-            None
-        );
-        assert_eq!(policy_refused_origin("inline"), None);
-    }
 
     #[test]
     fn normalizes_what_people_type() {

@@ -212,9 +212,11 @@ pub fn watch_policy_refusals() {
         |event: web_sys::SecurityPolicyViolationEvent| {
             if event.effective_directive() == "connect-src" {
                 let blocked = event.blocked_uri();
-                if let Some(origin) =
-                    crate::model::registry_address::policy_refused_origin(&blocked)
-                {
+                // A blob the registry redirected to its storage is reported under the
+                // blob's own URL (the page may not learn where it was sent): that
+                // refusal is the storage's, and says nothing of the registry.
+                if !crate::oci::client::is_blob_url(&blocked) {
+                    let origin = crate::oci::pagination::origin_of(&blocked);
                     BLOCKED_ORIGINS.with(|b| {
                         let mut origins = b.borrow_mut();
                         if !origins.contains(&origin) {

@@ -236,6 +236,17 @@ impl<C: HttpClient> Registry<C> {
 
 /// How long to wait before asking again after the `attempt`th 429: Retry-After
 /// seconds when given, else 1 s, 2 s, …; never more than `MAX_RETRY_AFTER_MS`.
+/// Whether `url` is a blob's (`…/v2/<repository>/blobs/<digest>`), the only requests
+/// a registry redirects to its storage elsewhere.
+pub fn is_blob_url(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    path.split_once("/v2/")
+        .and_then(|(_, rest)| rest.rsplit_once("/blobs/"))
+        .is_some_and(|(repository, digest)| {
+            !repository.is_empty() && !digest.is_empty() && !digest.contains('/')
+        })
+}
+
 fn retry_after_ms(response: &Response, attempt: usize) -> u32 {
     let asked = response
         .header("retry-after")
