@@ -8,9 +8,10 @@ use std::rc::Rc;
 
 use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
-use tagdeck::oci::client::{MountOutcome, Registry, StoredBlob};
+use tagdeck::oci::client::{MountOutcome, Registry, StorageReach, StoredBlob};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, Request, Response, TransportFailure, HIDDEN_REDIRECT};
+use tagdeck::oci::image_summary::ImageKind;
 use tagdeck::oci::manifest::Descriptor;
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
@@ -1357,6 +1358,93 @@ fn blobs_behind_a_storage_redirect_are_known_by_the_redirect_and_a_failed_read_s
         matches!(failure, RegistryError::Network { .. }),
         "{failure:?}"
     );
+}
+
+/// Two images whose configurations live in storage behind a redirect that this page
+/// cannot follow; their manifests come from the registry itself.
+fn images_with_configs_in_storage() -> (ScriptedHttp, Vec<Digest>) {
+    let manifests: Vec<(Digest, Vec<u8>)> = ["one", "two"]
+        .iter()
+        .map(|name| {
+            let config = Digest::sha256_of(name.as_bytes());
+            let body = format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config}","size":3}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{}","size":100}}]}}"#,
+                Digest::sha256_of(b"layer")
+            );
+            (Digest::sha256_of(body.as_bytes()), body.into_bytes())
+        })
+        .collect();
+    let digests = manifests.iter().map(|(d, _)| d.clone()).collect();
+    let http = ScriptedHttp::new(move |request| {
+        if request.url.contains("/blobs/") {
+            return if request.follow_redirects {
+                Err(TransportFailure::Network("Failed to fetch".into()))
+            } else {
+                Ok(response(HIDDEN_REDIRECT, &[], b""))
+            };
+        }
+        match manifests
+            .iter()
+            .find(|(d, _)| request.url.ends_with(d.as_str()))
+        {
+            Some((_, body)) => Ok(response(
+                200,
+                &[("content-type", "application/vnd.oci.image.manifest.v1+json")],
+                body,
+            )),
+            None => Ok(response(404, &[], b"")),
+        }
+    });
+    (http, digests)
+}
+
+#[test]
+fn summaries_on_unreadable_storage_keep_what_the_manifest_says_and_stop_asking_the_storage() {
+    let (http, images) = images_with_configs_in_storage();
+    let reach = StorageReach::default();
+    let registry = Registry::new(BASE, &http).sharing_storage_reach(reach.clone());
+    let blob_requests = || {
+        http.sent
+            .borrow()
+            .iter()
+            .filter(|r| r.url.contains("/blobs/"))
+            .count()
+    };
+
+    // The first image finds the storage out of reach: a GET that fails (and is sent
+    // once more, as a dropped read is), a HEAD that says the registry redirects it. Its row still has what the manifest says.
+    let first = block_on(registry.image_summary(&repo("app"), &images[0], None)).unwrap();
+    assert_eq!(first.kind, ImageKind::Image { platform: None });
+    assert_eq!(first.size, Some(103));
+    assert!(
+        matches!(
+            first.config_unreadable,
+            Some(RegistryError::StorageUnreadable { .. })
+        ),
+        "{first:?}"
+    );
+    assert_eq!(blob_requests(), 3);
+
+    // The next image, in this view or another of the tab (sharing what it learnt),
+    // does not ask the storage again, and says why its configuration is missing.
+    let other_view = Registry::new(BASE, &http).sharing_storage_reach(reach);
+    for registry in [&registry, &other_view] {
+        let next = block_on(registry.image_summary(&repo("app"), &images[1], None)).unwrap();
+        assert_eq!(next.size, Some(103));
+        assert!(
+            matches!(
+                next.config_unreadable,
+                Some(RegistryError::StorageUnreadable { .. })
+            ),
+            "{next:?}"
+        );
+    }
+    assert_eq!(blob_requests(), 3);
+
+    // A view that has not learnt it asks for itself.
+    let unaware = Registry::new(BASE, &http);
+    block_on(unaware.image_summary(&repo("app"), &images[1], None)).unwrap();
+    assert_eq!(blob_requests(), 6);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::FetchClient;
 use crate::model::route::query_param;
 use crate::oci::auth::{AuthSession, Authenticated};
-use crate::oci::client::{head_concurrency, Registry, RemovalWays};
+use crate::oci::client::{head_concurrency, Registry, RemovalWays, StorageReach};
 use crate::oci::pagination::origin_of;
 
 /// What every view sends requests through: fetch, signed in.
@@ -17,8 +17,18 @@ pub type RegistryHttp = Authenticated<FetchClient>;
 thread_local! {
     static SESSIONS: RefCell<HashMap<String, Rc<AuthSession>>> = RefCell::new(HashMap::new());
     static TRUSTED_REALMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    /// How each registry (by base URL) removes tags, as the tab's removals found.
-    static REMOVAL_WAYS: RefCell<HashMap<String, RemovalWays>> = RefCell::new(HashMap::new());
+    /// What the tab found out about each registry (by base URL).
+    static LEARNT: RefCell<HashMap<String, Learnt>> = RefCell::new(HashMap::new());
+}
+
+/// What one view finds out about a registry that every other view of the tab should
+/// know without finding it out again.
+#[derive(Clone, Default)]
+struct Learnt {
+    /// How it removes tags, as the tab's removals found.
+    removal_ways: RemovalWays,
+    /// Whether its storage could be read.
+    storage: StorageReach,
 }
 
 /// The token realms `config.json` trusts besides the registry's own origin.
@@ -53,15 +63,17 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
 }
 
 /// The registry at `base_url`, through `client` (for its cancellation), signed in,
-/// knowing what the tab learnt of how it removes tags.
+/// knowing what the tab learnt of how it removes tags and whether its storage can be
+/// read.
 pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
-    let ways = REMOVAL_WAYS.with(|ways| {
+    let learnt = LEARNT.with(|learnt| {
         let key = base_url.trim_end_matches('/').to_owned();
-        ways.borrow_mut().entry(key).or_default().clone()
+        learnt.borrow_mut().entry(key).or_default().clone()
     });
     let registry = Registry::new(base_url, Authenticated::new(client, session_for(base_url)))
         .with_lookup_concurrency(head_concurrency(next_hop_protocol(base_url).as_deref()))
-        .sharing_removal_ways(ways);
+        .sharing_removal_ways(learnt.removal_ways)
+        .sharing_storage_reach(learnt.storage);
     if first_passes_pay(base_url) {
         registry.with_first_pass_lookups()
     } else {

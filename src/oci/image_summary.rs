@@ -15,6 +15,9 @@ use super::names::{Digest, Repository};
 pub struct SummarySource {
     pub manifest: Manifest,
     pub config: Option<ImageConfig>,
+    /// Why `config` is missing when the registry's storage, not the registry, could
+    /// not give it ([`RegistryError::StorageUnreadable`]): the rest is still read.
+    pub config_unreadable: Option<RegistryError>,
 }
 
 /// The digest of an index's first real platform (buildx attestations say "unknown").
@@ -40,7 +43,7 @@ impl<C: HttpClient> Registry<C> {
             Some(manifest) => manifest,
             None => self.manifest_get(repository, digest).await?,
         };
-        let config = match manifest.kind() {
+        let read = match manifest.kind() {
             // An index has no config: its first platform's tells when it was built.
             // Best effort: without it the row just has no date.
             ManifestKind::Index => match first_platform(&manifest) {
@@ -51,18 +54,34 @@ impl<C: HttpClient> Registry<C> {
                 }
                 .await
                 {
-                    Some(child) => self
-                        .image_config_of(repository, &child)
+                    Some(child) => match self
+                        .image_config_unless_storage_unreadable(repository, &child)
                         .await
-                        .ok()
-                        .flatten(),
-                    None => None,
+                    {
+                        Err(error @ RegistryError::StorageUnreadable { .. }) => Err(error),
+                        other => Ok(other.ok().flatten()),
+                    },
+                    None => Ok(None),
                 },
-                None => None,
+                None => Ok(None),
             },
-            _ => self.image_config_of(repository, &manifest).await?,
+            _ => match self
+                .image_config_unless_storage_unreadable(repository, &manifest)
+                .await
+            {
+                Err(error @ RegistryError::StorageUnreadable { .. }) => Err(error),
+                other => Ok(other?),
+            },
         };
-        Ok(SummarySource { manifest, config })
+        let (config, config_unreadable) = match read {
+            Ok(config) => (config, None),
+            Err(storage) => (None, Some(storage)),
+        };
+        Ok(SummarySource {
+            manifest,
+            config,
+            config_unreadable,
+        })
     }
 
     /// What `digest` is, read from the registry ([`Registry::summary_source`]) and
@@ -74,7 +93,10 @@ impl<C: HttpClient> Registry<C> {
         known: Option<Manifest>,
     ) -> Result<ImageSummary, RegistryError> {
         let source = self.summary_source(repository, digest, known).await?;
-        Ok(summarize(&source.manifest, source.config.as_ref()))
+        Ok(ImageSummary {
+            config_unreadable: source.config_unreadable.clone(),
+            ..summarize(&source.manifest, source.config.as_ref())
+        })
     }
 }
 
@@ -176,6 +198,9 @@ pub struct ImageSummary {
     pub size: Option<u64>,
     /// RFC 3339 creation time from the config or the `created` annotation.
     pub created: Option<String>,
+    /// The configuration (platform, creation time) is in the registry's storage,
+    /// which could not be read from here: why those are missing.
+    pub config_unreadable: Option<RegistryError>,
 }
 
 /// What a tag table row shows about an image, from its manifest and a config: the
@@ -194,11 +219,13 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
             },
             size: Some(manifest.referenced_size()),
             created: config.and_then(|c| c.created.clone()).or(annotated_created),
+            config_unreadable: None,
         },
         ManifestKind::Index => ImageSummary {
             kind: index_kind(manifest),
             size: None,
             created: annotated_created.or_else(|| config.and_then(|c| c.created.clone())),
+            config_unreadable: None,
         },
         ManifestKind::Other => ImageSummary {
             kind: ImageKind::Other {
@@ -206,6 +233,7 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
             },
             size: Some(manifest.referenced_size()),
             created: annotated_created,
+            config_unreadable: None,
         },
     }
 }

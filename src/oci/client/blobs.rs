@@ -166,6 +166,7 @@ impl<C: HttpClient> Registry<C> {
                 let head = Request::new(Method::Head, &url).redirect_answers();
                 return Err(match self.execute(head).await {
                     Ok(answer) if answer.is_redirect() => {
+                        self.storage.learn_unreadable();
                         RegistryError::StorageUnreadable { attempt }
                     }
                     _ => RegistryError::Network { attempt, detail },

@@ -177,16 +177,49 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         manifest: &Manifest,
     ) -> Result<Option<ImageConfig>, RegistryError> {
-        match (manifest.kind(), &manifest.view.config) {
-            (ManifestKind::Image, Some(descriptor))
-                if descriptor
-                    .media_type
-                    .as_deref()
-                    .is_none_or(crate::oci::media::is_image_config) =>
-            {
-                Ok(Some(self.config_get(repository, descriptor).await?))
+        match image_config_descriptor(manifest) {
+            Some(descriptor) => Ok(Some(self.config_get(repository, descriptor).await?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The descriptor of a single-platform image's configuration, when it is an image
+/// configuration (not an artifact's config).
+fn image_config_descriptor(manifest: &Manifest) -> Option<&Descriptor> {
+    match (manifest.kind(), &manifest.view.config) {
+        (ManifestKind::Image, Some(descriptor))
+            if descriptor
+                .media_type
+                .as_deref()
+                .is_none_or(crate::oci::media::is_image_config) =>
+        {
+            Some(descriptor)
+        }
+        _ => None,
+    }
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// [`Registry::image_config_of`], except where this tab already found the
+    /// registry's storage unreadable ([`super::StorageReach`]): then the same failure at once,
+    /// without the three requests that would fail again. For the tag table's
+    /// summaries, which read one configuration per image.
+    pub async fn image_config_unless_storage_unreadable(
+        &self,
+        repository: &Repository,
+        manifest: &Manifest,
+    ) -> Result<Option<ImageConfig>, RegistryError> {
+        match image_config_descriptor(manifest) {
+            Some(config) if self.storage.known_unreadable() => {
+                Err(RegistryError::StorageUnreadable {
+                    attempt: Attempt {
+                        method: Method::Get,
+                        url: self.blob_url(repository, &config.digest),
+                    },
+                })
             }
-            _ => Ok(None),
+            _ => self.image_config_of(repository, manifest).await,
         }
     }
 }

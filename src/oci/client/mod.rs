@@ -47,6 +47,9 @@ pub struct Registry<C> {
     /// Where this registry removes tags by placeholder: the run's own, or the tab's
     /// ([`Registry::sharing_removal_ways`]).
     pub(crate) removes_by_placeholder: RemovalWays,
+    /// Whether this registry's storage was found unreadable from here: the tag
+    /// table's summaries then stop asking it for every configuration.
+    pub(crate) storage: StorageReach,
 }
 
 /// Repositories where a registry was seen to refuse DELETE by tag and to delete by
@@ -70,6 +73,24 @@ impl RemovalWays {
     }
 }
 
+/// Whether blobs this registry sends from its storage (cloud storage behind a
+/// redirect) were seen unreadable from this page: a configuration read failed there
+/// after the registry redirected it ([`RegistryError::StorageUnreadable`]). Every blob
+/// lives in the same storage behind the same rules, so the summaries of the other
+/// images do not ask again (three failing requests each); a reload tries anew.
+#[derive(Clone, Default)]
+pub struct StorageReach(std::rc::Rc<std::cell::Cell<bool>>);
+
+impl StorageReach {
+    pub(crate) fn known_unreadable(&self) -> bool {
+        self.0.get()
+    }
+
+    pub(crate) fn learn_unreadable(&self) {
+        self.0.set(true);
+    }
+}
+
 impl<C: HttpClient> Registry<C> {
     pub fn new(base_url: &str, client: C) -> Self {
         Registry {
@@ -80,6 +101,7 @@ impl<C: HttpClient> Registry<C> {
             lookups: HeadPlan::fixed(None),
             lookup_concurrency: crate::oci::changes::CONCURRENT_LOOKUPS,
             removes_by_placeholder: RemovalWays::default(),
+            storage: StorageReach::default(),
         }
     }
 
@@ -105,6 +127,13 @@ impl<C: HttpClient> Registry<C> {
     /// send a DELETE by tag that the registry refused to its first.
     pub fn sharing_removal_ways(mut self, ways: RemovalWays) -> Self {
         self.removes_by_placeholder = ways;
+        self
+    }
+
+    /// Reads learn from, and teach, `reach` (whether the tab found this registry's
+    /// storage unreadable), instead of each view finding it out again.
+    pub fn sharing_storage_reach(mut self, reach: StorageReach) -> Self {
+        self.storage = reach;
         self
     }
 

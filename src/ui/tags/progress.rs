@@ -5,8 +5,8 @@ use std::collections::{HashMap, HashSet};
 use leptos::prelude::*;
 
 use super::data::{Listing, Lookup, TagData};
-use crate::ui::error_view::ErrorPanel;
-use crate::wording;
+use crate::ui::error_view::{ErrorPanel, FailurePanel};
+use crate::wording::{self, Message};
 
 #[component]
 pub(super) fn Progress(
@@ -65,6 +65,15 @@ pub(super) fn Progress(
             listed
         }
     };
+    // Cloud storage the page cannot read: said once here, not in every row.
+    let storage_unreadable = Memo::new(move |_| {
+        data.summaries.with(|summaries| {
+            summaries.values().find_map(|lookup| match lookup {
+                Lookup::Ready(summary) => summary.config_unreadable.clone(),
+                Lookup::Failed(_) => None,
+            })
+        })
+    });
     view! {
         // Busy while digests stream in: screen readers announce the count once it
         // settles instead of every batch.
@@ -84,5 +93,12 @@ pub(super) fn Progress(
             }.into_any()),
             _ => None,
         }}
+        {move || storage_unreadable.get().map(|error| {
+            let message = Message {
+                headline: "Platforms and creation dates are not shown: the registry's storage could not be read".into(),
+                ..wording::error(&error)
+            };
+            view! { <div class="storage-unreadable"><FailurePanel message /></div> }
+        })}
     }
 }

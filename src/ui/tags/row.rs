@@ -52,7 +52,14 @@ pub(super) fn TagRow(
         }
         Some(Lookup::Ready(summary)) => {
             let text = describe_kind(&summary.kind);
-            (text.clone(), text)
+            let title = match summary.config_unreadable {
+                Some(_) => format!(
+                    "{text}: the platform and creation date are in the registry's storage, \
+                     which could not be read (see above the table)"
+                ),
+                None => text.clone(),
+            };
+            (text, title)
         }
     };
     // A digest that could not be read leaves nothing for the cells after it: its
