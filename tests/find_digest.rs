@@ -11,7 +11,7 @@ use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use tagdeck::oci::client::{HeadPlan, Registry};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::find_digest::{
-    reading_order, DigestUse, FindProgress, FindReport, Gap, ImagePart,
+    reading_order, DigestUse, FindProgress, FindReport, Gap, ImagePart, Sought,
 };
 use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
@@ -50,10 +50,11 @@ fn tag(name: &str) -> Tag {
     Tag::parse(name).unwrap()
 }
 
-fn used(repository: &str, t: &str) -> DigestUse {
+fn used(repository: &str, t: &str, digest: &str) -> DigestUse {
     DigestUse::Tag {
         repository: repo(repository),
         tag: tag(t),
+        digest: Digest::parse(digest).unwrap(),
     }
 }
 
@@ -77,7 +78,7 @@ fn find_until(registry: &MemoryRegistry, target: &str, cancelled: impl Fn() -> b
     let progress = RefCell::new(Vec::new());
     let plan = HeadPlan::fixed(None);
     let report = block_on(api.find_digest(
-        &Digest::parse(target).unwrap(),
+        &Sought::parse(target).unwrap(),
         &plan,
         |p| progress.borrow_mut().push(p),
         |u| streamed.borrow_mut().push(u.clone()),
@@ -127,13 +128,14 @@ fn finds_every_tag_and_every_index_listing_the_digest() {
         repository: repo("multi"),
         tag: tag(t),
         index: index.clone(),
+        digest: Digest::parse(&wanted).unwrap(),
         platform: Some("linux/amd64".into()),
     };
     let expected = vec![
-        used("archive/2024", "old"),
-        used("mirror", "app-v1"),
-        used("team/app", "latest"),
-        used("team/app", "v1"),
+        used("archive/2024", "old", &wanted),
+        used("mirror", "app-v1", &wanted),
+        used("team/app", "latest", &wanted),
+        used("team/app", "v1", &wanted),
         listed_by("2.0"),
         listed_by("stable"),
     ];
@@ -177,8 +179,56 @@ fn an_index_searched_for_is_found_by_its_tags() {
     let report = find(&registry, &listed, None).report.unwrap();
     assert_eq!(
         report.uses,
-        vec![used("multi", "2.0"), used("multi", "stable")]
+        vec![
+            used("multi", "2.0", &listed),
+            used("multi", "stable", &listed)
+        ]
     );
+}
+
+#[test]
+fn the_start_of_a_digest_finds_the_tags_and_indexes_whose_manifests_begin_with_it() {
+    let (registry, wanted) = scattered();
+    let whole = find(&registry, &wanted, None).report.unwrap();
+    registry.state.borrow_mut().log.clear();
+
+    // As `docker images` shows an image ID: the first 12 digits, no algorithm.
+    let start = &wanted["sha256:".len().."sha256:".len() + 12];
+    let report = find(&registry, start, None).report.unwrap();
+    assert_eq!(report.uses, whole.uses);
+    assert!(report.uses.iter().all(|found| match found {
+        DigestUse::Tag { digest, .. } | DigestUse::ListedBy { digest, .. } =>
+            digest.as_str() == wanted,
+        _ => false,
+    }));
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+    // A layer or a configuration cannot be asked for by the start of its digest.
+    assert!(!registry.was_sent("HEAD /v2/team/app/blobs/"));
+    assert!(!registry
+        .state
+        .borrow()
+        .log
+        .iter()
+        .any(|l| l.contains("/blobs/")));
+
+    // The start of an index's digest finds its tags, and whatever it lists that
+    // starts the same way (here nothing).
+    let listed = sha256(&index(&[
+        (&wanted, "amd64"),
+        (&sha256(&image("arm")), "arm64"),
+    ]));
+    let report = find(&registry, &listed[..7 + 20], None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![
+            used("multi", "2.0", &listed),
+            used("multi", "stable", &listed)
+        ]
+    );
+
+    let nothing = find(&registry, "sha256:000000000000", None).report.unwrap();
+    assert!(nothing.uses.is_empty());
+    assert!(!nothing.may_have_missed());
 }
 
 #[test]
@@ -302,7 +352,10 @@ fn unreadable_tag_lists_tags_and_indexes_are_gaps_not_silence() {
     assert!(report.may_have_missed());
     assert_eq!(
         report.uses,
-        vec![used("team/app", "latest"), used("team/app", "v1")]
+        vec![
+            used("team/app", "latest", &wanted),
+            used("team/app", "v1", &wanted)
+        ]
     );
     let kinds: Vec<&str> = report
         .gaps
@@ -424,11 +477,11 @@ fn uses_are_listed_by_repository_then_tag_in_version_order() {
     assert_eq!(
         report.uses,
         vec![
-            used("app2", "v9"),
-            used("app2", "v10"),
-            used("app10", "1.9.0"),
-            used("app10", "1.10.0"),
-            used("app10", "latest"),
+            used("app2", "v9", &wanted),
+            used("app2", "v10", &wanted),
+            used("app10", "1.9.0", &wanted),
+            used("app10", "1.10.0", &wanted),
+            used("app10", "latest", &wanted),
         ]
     );
 }

@@ -14,7 +14,7 @@ use tagdeck::oci::cleanup::{
     PatternList, PlanNote, RulesError, SubjectFate, TagPattern, TagReason, UnusableDate,
 };
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
-use tagdeck::oci::find_digest::Gap;
+use tagdeck::oci::find_digest::{Gap, Sought};
 use tagdeck::oci::http::Method;
 use tagdeck::oci::manifest::{DigestRefusal, Manifest, ManifestError};
 use tagdeck::oci::media::MAX_MANIFEST_BYTES;
@@ -781,13 +781,15 @@ fn what_a_search_for_referrers_skipped() {
 
 #[test]
 fn a_digest_to_find_that_is_refused_says_what_to_paste() {
-    let refused = |text: &str| Digest::parse(text).unwrap_err();
-    assert_eq!(
-        wording::digest_refused(&refused("sha256:962752cd0b8c"), false),
-        "That is the start of a digest (12 of its 64 hexadecimal digits), as the tag list \
-         shows it. The search needs the whole digest: the Copy button beside a digest \
-         copies all of it."
-    );
+    let refused = |text: &str| Sought::parse(text).unwrap_err();
+    for short in ["sha256:962752cd0b", "962752cd0b"] {
+        assert_eq!(
+            wording::digest_refused(&refused(short), false),
+            "That is too short a start of a digest (10 hexadecimal digits): the search \
+             takes at least the first 12, as the tag list and docker images show them, or \
+             the whole digest (the Copy button beside a digest copies all of it)."
+        );
+    }
     let too_long = format!("sha256:{}", "a".repeat(65));
     for (text, in_address, start) in [
         ("hello", false, "That is not a digest ("),

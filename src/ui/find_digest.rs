@@ -10,9 +10,10 @@ use crate::model::route::View;
 use crate::net;
 use crate::oci::client::HeadPlan;
 use crate::oci::error::RegistryError;
-use crate::oci::find_digest::{DigestUse, FindProgress, FindReport, ImagePart};
+use crate::oci::find_digest::{DigestUse, FindProgress, FindReport, ImagePart, Sought};
 use crate::oci::names::{Digest, Tag};
 use crate::ui::browser;
+use crate::ui::copy::CopyButton;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::router::{use_router, Link};
 use crate::wording::{self, ResultLine};
@@ -24,18 +25,17 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let typed = draft.get_untracked().trim().to_owned();
-        match Digest::parse(&typed) {
-            Ok(digest) => {
+        match Sought::parse(&draft.get_untracked()) {
+            Ok(sought) => {
                 problem.set(None);
                 router.go_to_view(View::FindDigest {
-                    digest: digest.to_string(),
+                    digest: sought.to_string(),
                 });
             }
             Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
         }
     };
-    let search = (!digest.is_empty()).then(|| match Digest::parse(digest.trim()) {
+    let search = (!digest.is_empty()).then(|| match Sought::parse(&digest) {
         Ok(target) => view! { <Search registry target /> }.into_any(),
         Err(error) => view! {
             <p class="error-panel" role="alert">
@@ -47,14 +47,14 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     view! {
         <section class="panel find-digest" aria-labelledby="find-heading">
             <h2 id="find-heading">"Find a digest"</h2>
-            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, and for a layer or an image configuration every tagged image that has it."</p>
+            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, and for a layer or an image configuration every tagged image that has it. The first 12 digits of an image's digest, as docker images shows them, find its tags too."</p>
             <form class="find-form" on:submit=on_submit>
                 <label for="find-digest-input">"Digest"</label>
                 <input
                     id="find-digest-input"
                     type="text"
                     spellcheck="false"
-                    placeholder="sha256:…"
+                    placeholder="sha256:… or its first 12 digits"
                     aria-invalid=move || problem.get().is_some().to_string()
                     prop:value=move || draft.get()
                     on:input:target=move |event| draft.set(event.target().value())
@@ -79,7 +79,7 @@ struct SearchState {
 }
 
 #[component]
-fn Search(registry: String, target: Digest) -> impl IntoView {
+fn Search(registry: String, target: Sought) -> impl IntoView {
     let state = SearchState {
         progress: RwSignal::new(FindProgress::default()),
         uses: RwSignal::new(Vec::new()),
@@ -168,24 +168,31 @@ fn Search(registry: String, target: Digest) -> impl IntoView {
         </p>
         <UsesTable uses=state.uses target=target.clone() />
         {move || state.outcome.get().map(|outcome| match outcome {
-            Ok(report) => view! { <Summary report /> }.into_any(),
+            Ok(report) => view! { <Summary report target=target.clone() /> }.into_any(),
             Err(error) => view! { <ErrorPanel error /> }.into_any(),
         })}
     }
 }
 
 #[component]
-fn UsesTable(uses: RwSignal<Vec<DigestUse>>, target: Digest) -> impl IntoView {
+fn UsesTable(uses: RwSignal<Vec<DigestUse>>, target: Sought) -> impl IntoView {
+    // The start of a digest may match several: each row says which it found.
+    let by_start = target.whole().is_none();
     move || {
         let rows = uses.get();
         (!rows.is_empty()).then(|| {
             view! {
                 <table class="digest-uses" aria-label="Where the digest is used">
                     <thead>
-                        <tr><th scope="col">"Repository"</th><th scope="col">"Tag"</th><th scope="col">"How"</th></tr>
+                        <tr>
+                            <th scope="col">"Repository"</th>
+                            <th scope="col">"Tag"</th>
+                            {by_start.then(|| view! { <th scope="col">"Digest"</th> })}
+                            <th scope="col">"How"</th>
+                        </tr>
                     </thead>
                     <tbody>
-                        {rows.into_iter().map(|found| view! { <UseRow found target=target.clone() /> }).collect_view()}
+                        {rows.into_iter().map(|found| view! { <UseRow found by_start /> }).collect_view()}
                     </tbody>
                 </table>
             }
@@ -193,8 +200,27 @@ fn UsesTable(uses: RwSignal<Vec<DigestUse>>, target: Digest) -> impl IntoView {
     }
 }
 
+/// The digest a row found, when the search named only its start.
+fn found_digest(found: &DigestUse) -> impl IntoView {
+    let digest = match found {
+        DigestUse::Tag { digest, .. } | DigestUse::ListedBy { digest, .. } => Some(digest),
+        _ => None,
+    };
+    let cell = digest.map(|digest| {
+        let full = digest.to_string();
+        view! {
+            <code class="found-digest" title=full.clone()>
+                {format!("{}:{}…", digest.algorithm(), digest.short(19))}
+            </code>
+            " "
+            <CopyButton text=full label="Copy digest" />
+        }
+    });
+    view! { <td>{cell}</td> }
+}
+
 #[component]
-fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
+fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
     let repository = found.repository().to_string();
     // A manifest an index lists opens as part of it, with the way back; so does the
     // platform image that has a layer.
@@ -214,9 +240,12 @@ fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
         }
     };
     let as_part = match &found {
-        DigestUse::ListedBy { tag, platform, .. } => {
-            Some(open_as_part(target.to_string(), tag, platform))
-        }
+        DigestUse::ListedBy {
+            tag,
+            digest,
+            platform,
+            ..
+        } => Some(open_as_part(digest.to_string(), tag, platform)),
         DigestUse::InImage {
             tag,
             image,
@@ -292,17 +321,19 @@ fn UseRow(found: DigestUse, target: Digest) -> impl IntoView {
         }
     });
     let repository_text = repository.clone();
+    let digest_cell = by_start.then(|| found_digest(&found));
     view! {
         <tr data-repository=repository data-tag=tag data-kind=kind>
             <td><Link view=repository_view>{repository_text}</Link></td>
             <td>{tag_cell}</td>
+            {digest_cell}
             <td>{how}{as_part}</td>
         </tr>
     }
 }
 
 #[component]
-fn Summary(report: FindReport) -> impl IntoView {
+fn Summary(report: FindReport, target: Sought) -> impl IntoView {
     let repositories: std::collections::BTreeSet<&str> = report
         .uses
         .iter()
@@ -351,8 +382,32 @@ fn Summary(report: FindReport) -> impl IntoView {
             </div>
         }
     });
+    // What the start of a digest can find, and whether it named one image.
+    let by_start = target.whole().is_none().then(|| {
+        let distinct: std::collections::BTreeSet<&Digest> = report
+            .uses
+            .iter()
+            .filter_map(|found| match found {
+                DigestUse::Tag { digest, .. } | DigestUse::ListedBy { digest, .. } => Some(digest),
+                _ => None,
+            })
+            .collect();
+        let several = (distinct.len() > 1).then(|| {
+            format!(
+                " {} different digests start with {target}: the Digest column tells them apart.",
+                distinct.len()
+            )
+        });
+        view! {
+            <p class="find-by-start">
+                {format!("Searched for the images whose digest starts with {target}: what tags point at, and what multi-arch images list. A layer or an image configuration can be found by its whole digest only.")}
+                {several}
+            </p>
+        }
+    });
     view! {
         <p class="find-summary">{headline}</p>
+        {by_start}
         {missed}
     }
 }

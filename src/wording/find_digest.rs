@@ -1,14 +1,14 @@
 //! What a search for a digest could not read, so its results may miss something.
 
 use super::{error, name_error, ResultLine};
-use crate::oci::find_digest::Gap;
+use crate::oci::find_digest::{Gap, MIN_START_DIGITS};
 use crate::oci::names::{is_lower_hex, NameError, NameRule};
 
 /// Why the digest to find (typed, or in the page address when `in_address`) is
 /// refused, and what to paste instead.
 pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
-    // The tag list shows the first 12 hex characters: copied by hand, they are only
-    // the start of a digest.
+    // A start of a digest is searched for from 12 digits on, as lists show it: fewer
+    // would match too many images to mean one.
     if let NameRule::WrongDigestLength {
         expected, actual, ..
     } = &refusal.reason
@@ -19,9 +19,10 @@ pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
             .is_some_and(|(_, value)| is_lower_hex(value));
         if hex && actual < expected {
             return format!(
-                "That is the start of a digest ({actual} of its {expected} hexadecimal \
-                 digits), as the tag list shows it. The search needs the whole digest: \
-                 the Copy button beside a digest copies all of it."
+                "That is too short a start of a digest ({actual} hexadecimal digits): \
+                 the search takes at least the first {MIN_START_DIGITS}, as the tag list \
+                 and docker images show them, or the whole digest (the Copy button \
+                 beside a digest copies all of it)."
             );
         }
     }

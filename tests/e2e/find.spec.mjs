@@ -55,6 +55,24 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(page.locator('.full-digest')).toHaveText(wanted.digest);
   await expect(page.locator('.part-of-text')).toHaveText('linux/amd64 in the multi-arch image e2e-find/c:multi');
   await expect(page).toHaveTitle(`e2e-find/c@${wanted.digest} · Tagdeck`);
+
+  // By its first 12 digits, as docker images shows an image ID: the same uses, each
+  // with the whole digest it found, and what such a search cannot find said.
+  await page.goto(`${mutable.console}/?view=find`);
+  const start = wanted.digest.slice(7, 19);
+  await page.getByRole('textbox', { name: 'Digest' }).fill(start);
+  await page.getByRole('button', { name: 'Find' }).click();
+  expect(new URL(page.url()).searchParams.get('digest')).toBe(`sha256:${start}`);
+  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
+  const byStart = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag, tr.dataset.kind]));
+  expect(byStart.sort()).toEqual(expected.sort());
+  const found = await rows.locator('.found-digest').evaluateAll((codes) => codes.map((c) => c.title));
+  expect(found).toEqual(expected.map(() => wanted.digest));
+  await expect(page.locator('.find-by-start')).toContainText(`Searched for the images whose digest starts with sha256:${start}`);
+  await expect(page.locator('.find-by-start')).toContainText('A layer or an image configuration can be found by its whole digest only.');
+  await expect(page.locator('.may-have-missed')).toHaveCount(0);
+  await rows.filter({ hasText: 'multi' }).getByRole('link', { name: 'Open the linux/amd64 image of e2e-find/c:multi' }).click();
+  await expect(page.locator('.full-digest')).toHaveText(wanted.digest);
 });
 
 test('a layer is found in every tagged image that has it, from the image view', async ({ page, deployment }) => {
@@ -151,11 +169,11 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   await expect(page.getByRole('alert')).toContainText('That is not a digest');
   await expect(field).toHaveAttribute('aria-invalid', 'true');
   expect(new URL(page.url()).searchParams.get('digest')).toBeNull();
-  // The 12 digits a tag row shows, copied by hand: said for what they are.
-  await field.fill('sha256:962752cd0b8c');
+  // Fewer digits than a tag row shows: said for what they are.
+  await field.fill('sha256:962752cd0b');
   await page.getByRole('button', { name: 'Find' }).click();
-  await expect(page.getByRole('alert')).toContainText('That is the start of a digest (12 of its 64 hexadecimal digits)');
-  await expect(page.getByRole('alert')).toContainText('the Copy button beside a digest copies all of it');
+  await expect(page.getByRole('alert')).toContainText('That is too short a start of a digest (10 hexadecimal digits)');
+  await expect(page.getByRole('alert')).toContainText('the search takes at least the first 12');
   // A digest no tag uses: the search covers everything and says so.
   const nowhere = `sha256:${'0'.repeat(64)}`;
   await field.fill(`  ${nowhere} `);

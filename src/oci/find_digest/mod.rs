@@ -21,7 +21,9 @@ use std::rc::Rc;
 use futures_util::stream::{self, StreamExt};
 
 mod images;
+mod sought;
 pub use images::{ImagePart, MAX_IMAGES_READ};
+pub use sought::{Sought, MIN_START_DIGITS};
 
 use super::client::{HeadPlan, Registry};
 use super::error::RegistryError;
@@ -42,13 +44,19 @@ pub const MAX_PROBLEMS_NAMED: usize = 50;
 /// One place the digest is used.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DigestUse {
-    /// `repository:tag` points at the digest.
-    Tag { repository: Repository, tag: Tag },
-    /// `repository:tag` is an index (multi-arch image) whose `index` lists the digest.
+    /// `repository:tag` points at `digest` (the one sought, or one that starts as
+    /// sought).
+    Tag {
+        repository: Repository,
+        tag: Tag,
+        digest: Digest,
+    },
+    /// `repository:tag` is an index (multi-arch image) whose `index` lists `digest`.
     ListedBy {
         repository: Repository,
         tag: Tag,
         index: Digest,
+        digest: Digest,
         /// The platform the index gives the entry, if any ("linux/arm64/v8").
         platform: Option<String>,
     },
@@ -282,14 +290,15 @@ enum TagFinding {
 }
 
 impl<C: HttpClient> Registry<C> {
-    /// Searches every repository of the catalog for `target`. `plan` chooses the
+    /// Searches every repository of the catalog for `target`: a whole digest, or the
+    /// start of one, which only manifests can match (see [`Sought`]). `plan` chooses the
     /// HEADs' first pass (see [`Registry::manifest_head_fast`]); `on_progress` hears
     /// after each tag and repository, `on_use` each use as it is found. When
     /// `cancelled` turns true no new request starts and the report says so. Fails
     /// only when the catalog cannot be read at all or the requests were aborted.
     pub async fn find_digest(
         &self,
-        target: &Digest,
+        target: &Sought,
         plan: &HeadPlan,
         on_progress: impl FnMut(FindProgress),
         on_use: impl FnMut(&DigestUse),
@@ -365,7 +374,7 @@ impl<C: HttpClient> Registry<C> {
     async fn find_in_repository<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
         &self,
         repository: &Repository,
-        target: &Digest,
+        target: &Sought,
         plan: &HeadPlan,
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
@@ -373,6 +382,10 @@ impl<C: HttpClient> Registry<C> {
         let here = self
             .find_tags_in_repository(repository, target, plan, shared, cancelled)
             .await?;
+        // The blob endpoint answers for a whole digest only.
+        let Some(target) = target.whole() else {
+            return Ok(());
+        };
         if cancelled() {
             return Ok(());
         }
@@ -417,7 +430,7 @@ impl<C: HttpClient> Registry<C> {
     async fn find_tags_in_repository<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
         &self,
         repository: &Repository,
-        target: &Digest,
+        target: &Sought,
         plan: &HeadPlan,
         shared: &RefCell<Shared<P, U>>,
         cancelled: &impl Fn() -> bool,
@@ -465,10 +478,11 @@ impl<C: HttpClient> Registry<C> {
                     let mut shared = shared.borrow_mut();
                     shared.progress(|p| p.tags_checked += 1);
                     match finding {
-                        Ok(TagFinding::Uses(digest)) if digest == *target => {
+                        Ok(TagFinding::Uses(digest)) if target.matches(&digest) => {
                             shared.found(DigestUse::Tag {
                                 repository: repository.clone(),
                                 tag,
+                                digest,
                             });
                         }
                         Ok(TagFinding::Uses(digest)) => here
@@ -544,18 +558,22 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         tags: Vec<Tag>,
         index: Digest,
-        target: &Digest,
+        target: &Sought,
         shared: &RefCell<Shared<P, U>>,
     ) -> Result<(), RegistryError> {
-        if index == *target {
+        if target.matches(&index) {
             let mut shared = shared.borrow_mut();
-            for tag in tags {
+            for tag in &tags {
                 shared.found(DigestUse::Tag {
                     repository: repository.clone(),
-                    tag,
+                    tag: tag.clone(),
+                    digest: index.clone(),
                 });
             }
-            return Ok(());
+            // The start of a digest may match a listed manifest too: read on.
+            if target.whole().is_some() {
+                return Ok(());
+            }
         }
         let known = shared.borrow().indexes.get(&index).cloned();
         let listed = match known {
@@ -595,27 +613,33 @@ impl<C: HttpClient> Registry<C> {
                 read
             }
         };
-        let listed = listed.map(|entries| {
-            entries
-                .into_iter()
-                .find(|entry| entry.digest == *target)
-                .map(|entry| entry.platform)
-        });
         let mut shared = shared.borrow_mut();
-        for tag in tags {
-            match &listed {
-                Ok(Some(platform)) => shared.found(DigestUse::ListedBy {
-                    repository: repository.clone(),
-                    tag,
-                    index: index.clone(),
-                    platform: platform.clone(),
-                }),
-                Ok(None) => {}
-                Err(problem) => shared.gap(Gap::IndexUnreadable {
-                    repository: repository.clone(),
-                    tag,
-                    problem: problem.clone(),
-                }),
+        match listed {
+            Ok(entries) => {
+                let matching: Vec<IndexEntry> = entries
+                    .into_iter()
+                    .filter(|entry| target.matches(&entry.digest))
+                    .collect();
+                for tag in tags {
+                    for entry in &matching {
+                        shared.found(DigestUse::ListedBy {
+                            repository: repository.clone(),
+                            tag: tag.clone(),
+                            index: index.clone(),
+                            digest: entry.digest.clone(),
+                            platform: entry.platform.clone(),
+                        });
+                    }
+                }
+            }
+            Err(problem) => {
+                for tag in tags {
+                    shared.gap(Gap::IndexUnreadable {
+                        repository: repository.clone(),
+                        tag,
+                        problem: problem.clone(),
+                    });
+                }
             }
         }
         Ok(())
