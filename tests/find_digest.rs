@@ -277,6 +277,38 @@ fn a_layer_is_found_where_it_is_stored_and_an_unreadable_answer_is_a_gap() {
 }
 
 #[test]
+fn an_image_no_tag_points_at_any_more_is_found_as_untagged_not_as_a_layer() {
+    // Its tag moved on: the registry keeps the manifest. Some registries answer its
+    // digest at the blob endpoint as well (team/app), distribution does not (mirror).
+    let (registry, _) = scattered();
+    let orphan = registry.push_untagged("team/app", media::OCI_MANIFEST, &image("old build"));
+    registry.add_blob("team/app", &orphan);
+    registry.push_untagged("mirror", media::OCI_MANIFEST, &image("old build"));
+    let layer = sha256(b"a left-over layer");
+    registry.add_blob("mirror", &layer);
+
+    let report = find(&registry, &orphan, None).report.unwrap();
+    let untagged = |repository: &str| DigestUse::Untagged {
+        repository: repo(repository),
+        digest: Digest::parse(&orphan).unwrap(),
+        media_type: media::OCI_MANIFEST.into(),
+    };
+    assert_eq!(report.uses, vec![untagged("mirror"), untagged("team/app")]);
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+
+    // A blob the manifest endpoint does not know stays a layer or configuration.
+    let report = find(&registry, &layer, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::Blob {
+            repository: repo("mirror"),
+            size: Some(1),
+        }]
+    );
+    assert!(registry.was_sent(&format!("HEAD /v2/mirror/manifests/{layer}")));
+}
+
+#[test]
 fn a_manifest_the_blob_endpoint_also_answers_for_is_told_by_its_tags_alone() {
     // Some registries answer a manifest's digest at the blob endpoint too: where a
     // tag names it, "stored as a layer or configuration" would be untrue.

@@ -109,6 +109,16 @@ pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
 /// larger layers are refused with advice instead of held in the page's memory.
 pub const MAX_BROWSER_COPY_BYTES: usize = 64 * 1024 * 1024;
 
+/// Whether a Content-Type names a manifest of a kind the console reads (schema 1
+/// included): what the manifest endpoint answers for a manifest, never for a blob.
+pub fn is_manifest_type(media_type: &str) -> bool {
+    let media_type = essence(media_type);
+    is_index(&media_type)
+        || is_image_manifest(&media_type)
+        || media_type == DOCKER_SCHEMA1_SIGNED
+        || media_type == "application/vnd.docker.distribution.manifest.v1+json"
+}
+
 pub fn is_index(media_type: &str) -> bool {
     matches!(media_type, OCI_INDEX | DOCKER_MANIFEST_LIST)
 }

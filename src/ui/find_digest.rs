@@ -47,7 +47,7 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     view! {
         <section class="panel find-digest" aria-labelledby="find-heading">
             <h2 id="find-heading">"Find a digest"</h2>
-            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, and for a layer or an image configuration every tagged image that has it. The first 12 digits of an image's digest, as docker images shows them, find its tags too."</p>
+            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, for a layer or an image configuration every tagged image that has it, and where an image no tag points at any more is still kept. The first 12 digits or more of an image's digest, as the tag list shows them, find its tags too."</p>
             <form class="find-form" on:submit=on_submit>
                 <label for="find-digest-input">"Digest"</label>
                 <input
@@ -222,6 +222,17 @@ fn found_digest(found: &DigestUse) -> impl IntoView {
 #[component]
 fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
     let repository = found.repository().to_string();
+    let open = |reference: String, index: Option<String>, label: String| {
+        view! {
+            " ("
+            <Link label view=View::Image {
+                repository: repository.clone(),
+                reference,
+                index,
+            }>"open it"</Link>
+            ")"
+        }
+    };
     // A manifest an index lists opens as part of it, with the way back; so does the
     // platform image that has a layer.
     let open_as_part = |reference: String, tag: &Tag, platform: &Option<String>| {
@@ -229,17 +240,14 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
             "Open the {} image of {repository}:{tag}",
             platform.as_deref().unwrap_or("listed")
         );
-        view! {
-            " ("
-            <Link label view=View::Image {
-                repository: repository.clone(),
-                reference,
-                index: Some(tag.to_string()),
-            }>"open it"</Link>
-            ")"
-        }
+        open(reference, Some(tag.to_string()), label)
     };
     let as_part = match &found {
+        DigestUse::Untagged { digest, .. } => Some(open(
+            digest.to_string(),
+            None,
+            format!("Open the untagged image {repository}@{digest}"),
+        )),
         DigestUse::ListedBy {
             tag,
             digest,
@@ -295,6 +303,14 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
             };
             (Some(tag.to_string()), how, kind)
         }
+        DigestUse::Untagged { media_type, .. } => (
+            None,
+            format!(
+                "stored here as {}, but no tag points at it: its tag was moved or removed, or it was pushed by digest. It stays until it is deleted by digest",
+                untagged_kind(media_type)
+            ),
+            "untagged",
+        ),
         DigestUse::Blob { size, .. } => (
             None,
             format!(
@@ -329,6 +345,16 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
             {digest_cell}
             <td>{how}{as_part}</td>
         </tr>
+    }
+}
+
+/// "an image", "a multi-arch image", as an untagged manifest's type says.
+fn untagged_kind(media_type: &str) -> &'static str {
+    let media_type = crate::oci::media::essence(media_type);
+    if crate::oci::media::is_index(&media_type) {
+        "a multi-arch image (or other index)"
+    } else {
+        "an image"
     }
 }
 
@@ -398,10 +424,16 @@ fn Summary(report: FindReport, target: Sought) -> impl IntoView {
                 distinct.len()
             )
         });
+        // An IMAGE ID from docker images (classic image store) is the configuration's
+        // digest, which no tag points at.
+        let from_docker = report.uses.is_empty().then_some(
+            " If it is an IMAGE ID from docker images: Docker's classic image store shows the configuration's digest there. docker inspect --format '{{index .RepoDigests 0}}' IMAGE prints the digest this registry knows the image by.",
+        );
         view! {
             <p class="find-by-start">
                 {format!("Searched for the images whose digest starts with {target}: what tags point at, and what multi-arch images list. A layer or an image configuration can be found by its whole digest only.")}
                 {several}
+                {from_docker}
             </p>
         }
     });

@@ -75,6 +75,28 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(page.locator('.full-digest')).toHaveText(wanted.digest);
 });
 
+test('an image whose tag moved on is found where the registry still keeps it, as untagged', async ({ page, mutable }) => {
+  const writer = writerFor(mutable.registry.url);
+  const old = await pushImage(writer, 'e2e-find/moved', 'stable', 'first build');
+  await pushImage(writer, 'e2e-find/moved', 'stable', 'second build');
+  // The registry keeps the first image under its digest; its blob endpoint does not
+  // answer for it (a manifest is no blob there).
+  const kept = await fetch(`${mutable.registry.url}/v2/e2e-find/moved/manifests/${old.digest}`, { method: 'HEAD', headers: { Accept: MEDIA.ociManifest } });
+  expect(kept.status).toBe(200);
+  const asBlob = await fetch(`${mutable.registry.url}/v2/e2e-find/moved/blobs/${old.digest}`, { method: 'HEAD' });
+  expect(asBlob.status).toBe(404);
+
+  await page.goto(`${mutable.console}/?view=find&digest=${old.digest}`);
+  await expect(page.locator('.find-summary')).toHaveText('Found 1 time in 1 repository.', { timeout: 60_000 });
+  const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
+  const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag ?? null, tr.dataset.kind]));
+  expect(shown).toEqual([['e2e-find/moved', null, 'untagged']]);
+  await expect(rows).toContainText('stored here as an image, but no tag points at it');
+  await expect(page.locator('.may-have-missed')).toHaveCount(0);
+  await rows.getByRole('link', { name: `Open the untagged image e2e-find/moved@${old.digest}` }).click();
+  await expect(page.locator('.full-digest')).toHaveText(old.digest);
+});
+
 test('a layer is found in every tagged image that has it, from the image view', async ({ page, deployment }) => {
   const layer = deployment.report.repositories['demo/web']['1.0'].layers[0];
   await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
@@ -181,6 +203,13 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   expect(new URL(page.url()).searchParams.get('digest')).toBe(nowhere);
   await expect(page.locator('.find-summary')).toContainText('Not found in the', { timeout: 60_000 });
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
+  // The start of a digest nothing has: what it may have been, and how to get the
+  // digest the registry knows.
+  await field.fill('000000000000');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.locator('.find-summary')).toContainText('Not found in the', { timeout: 60_000 });
+  await expect(page.locator('.find-by-start')).toContainText("If it is an IMAGE ID from docker images: Docker's classic image store shows the configuration's digest there.");
+  await expect(page.locator('.find-by-start')).toContainText("docker inspect --format '{{index .RepoDigests 0}}' IMAGE");
   // Then a bad one: the last search's results are not left under its error as if
   // they answered it.
   await field.fill('hello');

@@ -25,10 +25,10 @@ mod sought;
 pub use images::{ImagePart, MAX_IMAGES_READ};
 pub use sought::{Sought, MIN_START_DIGITS};
 
-use super::client::{HeadPlan, Registry};
+use super::client::{HeadPlan, ManifestHead, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
-use super::media::{essence, is_index};
+use super::media::{essence, is_index, is_manifest_type};
 use super::names::{Digest, Repository, Tag};
 
 /// Repositories searched at once.
@@ -81,6 +81,15 @@ pub enum DigestUse {
         repository: Repository,
         size: Option<u64>,
     },
+    /// The repository holds a manifest (an image, a multi-arch image, an artifact)
+    /// under the digest that no tag points at, nor any index a tag names: its tag
+    /// was moved or removed, or it was pushed by digest. `media_type`: as the
+    /// registry said.
+    Untagged {
+        repository: Repository,
+        digest: Digest,
+        media_type: String,
+    },
 }
 
 impl DigestUse {
@@ -89,7 +98,8 @@ impl DigestUse {
             DigestUse::Tag { repository, .. }
             | DigestUse::ListedBy { repository, .. }
             | DigestUse::InImage { repository, .. }
-            | DigestUse::Blob { repository, .. } => repository,
+            | DigestUse::Blob { repository, .. }
+            | DigestUse::Untagged { repository, .. } => repository,
         }
     }
 
@@ -99,7 +109,7 @@ impl DigestUse {
             DigestUse::Tag { tag, .. }
             | DigestUse::ListedBy { tag, .. }
             | DigestUse::InImage { tag, .. } => Some(tag),
-            DigestUse::Blob { .. } => None,
+            DigestUse::Blob { .. } | DigestUse::Untagged { .. } => None,
         }
     }
 }
@@ -409,13 +419,33 @@ impl<C: HttpClient> Registry<C> {
                 // an image, index or tag that failed may be the one that has it.
                 let read_whole = !shared.borrow().gapped.contains(repository);
                 if in_images == 0 && read_whole && !cancelled() {
-                    shared.borrow_mut().found(DigestUse::Blob {
-                        repository: repository.clone(),
-                        size: blob.size,
-                    });
+                    let found = match self.untagged_manifest(repository, target, plan).await? {
+                        Some(untagged) => untagged,
+                        None => DigestUse::Blob {
+                            repository: repository.clone(),
+                            size: blob.size,
+                        },
+                    };
+                    shared.borrow_mut().found(found);
                 }
             }
-            Ok(None) => {}
+            // Distribution answers a manifest's digest at the blob endpoint with 404:
+            // an image whose tag moved on is known to the manifest endpoint only.
+            Ok(None) => {
+                let used_here = shared
+                    .borrow()
+                    .report
+                    .uses
+                    .iter()
+                    .any(|found| found.repository() == repository);
+                let read_whole = !shared.borrow().gapped.contains(repository);
+                if !used_here && read_whole && !cancelled() {
+                    if let Some(untagged) = self.untagged_manifest(repository, target, plan).await?
+                    {
+                        shared.borrow_mut().found(untagged);
+                    }
+                }
+            }
             Err(error) if ends_search(&error) => return Err(error),
             Err(error) => shared.borrow_mut().gap(Gap::BlobUnreadable {
                 repository: repository.clone(),
@@ -423,6 +453,35 @@ impl<C: HttpClient> Registry<C> {
             }),
         }
         Ok(())
+    }
+
+    /// The manifest stored under `digest` in `repository` that no tag uses, if there
+    /// is one (one HEAD). Some registries answer a manifest's digest at the blob
+    /// endpoint too, distribution does not; the manifest endpoint tells them apart: it
+    /// answers a manifest's digest with its manifest type, a layer's or a
+    /// configuration's with 404 (distribution: 500, failing to parse it). Anything but
+    /// a manifest type, or an abort, is no manifest.
+    async fn untagged_manifest(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        plan: &HeadPlan,
+    ) -> Result<Option<DigestUse>, RegistryError> {
+        match self
+            .manifest_head_fast(repository, digest.clone(), plan)
+            .await
+        {
+            Ok(ManifestHead {
+                media_type: Some(media_type),
+                ..
+            }) if is_manifest_type(&media_type) => Ok(Some(DigestUse::Untagged {
+                repository: repository.clone(),
+                digest: digest.clone(),
+                media_type,
+            })),
+            Err(error) if ends_search(&error) => Err(error),
+            _ => Ok(None),
+        }
     }
 
     /// The tags of `repository` that point at `target`, or at an index that lists it;
