@@ -475,6 +475,21 @@ fn cancel_aborts_the_requests_in_flight_and_keeps_what_was_found() {
     assert!(!report.uses.is_empty());
     assert_eq!(report.uses, streamed);
     assert_eq!(registry.state.borrow().log.len(), 6);
+    // The repositories it was in the middle of are named: read only in part.
+    let log = registry.state.borrow().log.clone();
+    let started: Vec<String> = log
+        .iter()
+        .filter_map(|l| l.strip_prefix("GET /v2/")?.split_once("/tags/list"))
+        .map(|(repository, _)| repository.to_owned())
+        .collect();
+    let mut cut_short: Vec<String> = report.cut_short.iter().map(|r| r.to_string()).collect();
+    assert!(!cut_short.is_empty());
+    tagdeck::model::sort::ascending(&mut cut_short);
+    let mut started = started.clone();
+    tagdeck::model::sort::ascending(&mut started);
+    started.dedup();
+    assert_eq!(cut_short, started, "{log:?}");
+    assert_eq!(report.progress.repositories_done, 0);
 
     // Cancelled while the catalog was being read: a report of nothing searched.
     registry.state.borrow_mut().log.clear();

@@ -14,7 +14,7 @@ use tagdeck::oci::cleanup::{
     PatternList, PlanNote, RulesError, SubjectFate, TagPattern, TagReason, UnusableDate,
 };
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
-use tagdeck::oci::find_digest::{Gap, Sought};
+use tagdeck::oci::find_digest::{FindProgress, Gap, Sought};
 use tagdeck::oci::http::Method;
 use tagdeck::oci::manifest::{DigestRefusal, Manifest, ManifestError};
 use tagdeck::oci::media::MAX_MANIFEST_BYTES;
@@ -805,6 +805,36 @@ fn a_digest_to_find_that_is_refused_says_what_to_paste() {
         assert!(said.starts_with(start), "{said}");
         assert!(said.ends_with("64 hexadecimal digits, as the image view shows it."));
     }
+}
+
+#[test]
+fn a_cancelled_search_says_how_far_it_got_and_where_it_stopped() {
+    let progress = |done, total| FindProgress {
+        repositories_done: done,
+        repositories_total: total,
+        ..FindProgress::default()
+    };
+    let repositories = |names: &[&str]| -> Vec<Repository> {
+        names
+            .iter()
+            .map(|n| Repository::parse(n).unwrap())
+            .collect()
+    };
+    assert_eq!(
+        wording::search_cancelled(&progress(6, 7), &repositories(&["scale/many-tags"])),
+        "Cancelled after 6 of 7 repositories: the search may have missed some. \
+         scale/many-tags was read only in part."
+    );
+    assert_eq!(
+        wording::search_cancelled(&progress(1, 9), &repositories(&["a", "b"])),
+        "Cancelled after 1 of 9 repositories: the search may have missed some. a, b were \
+         read only in part. 6 repositories were not searched."
+    );
+    assert_eq!(
+        wording::search_cancelled(&progress(4, 5), &[]),
+        "Cancelled after 4 of 5 repositories: the search may have missed some. \
+         1 repository was not searched."
+    );
 }
 
 #[test]

@@ -10,7 +10,9 @@ use crate::model::route::View;
 use crate::net;
 use crate::oci::client::HeadPlan;
 use crate::oci::error::RegistryError;
-use crate::oci::find_digest::{DigestUse, FindProgress, FindReport, ImagePart, Sought};
+use crate::oci::find_digest::{
+    reading_order, DigestUse, FindProgress, FindReport, ImagePart, Sought,
+};
 use crate::oci::names::{Digest, Tag};
 use crate::ui::browser;
 use crate::ui::copy::CopyButton;
@@ -56,12 +58,13 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
                     spellcheck="false"
                     placeholder="sha256:… or its first 12 digits"
                     aria-invalid=move || problem.get().is_some().to_string()
+                    aria-describedby=move || problem.get().is_some().then_some("find-digest-problem")
                     prop:value=move || draft.get()
                     on:input:target=move |event| draft.set(event.target().value())
                 />
                 <button type="submit">"Find"</button>
             </form>
-            {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+            {move || problem.get().map(|p| view! { <p class="field-error" id="find-digest-problem" role="alert">{p}</p> })}
             // The results answer the digest searched before: hidden while the field
             // holds one that could not be searched, so they are not read as its answer.
             <div class="find-results" hidden=move || problem.get().is_some()>{search}</div>
@@ -95,6 +98,7 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
         state.cancel.set(true);
         stopper.with_value(browser::RequestStopper::stop);
     };
+    let found_so_far = FoundSoFar::new(state.uses);
     {
         let target = target.clone();
         spawn_local(async move {
@@ -112,16 +116,18 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
                     |progress| {
                         state.progress.try_set(progress);
                     },
-                    |found| {
-                        state.uses.try_update(|uses| uses.push(found.clone()));
-                    },
+                    |found| found_so_far.add(found.clone()),
                     // A view gone counts as cancelled.
                     || state.cancel.try_get_untracked().unwrap_or(true),
                 )
                 .await;
-            // In order once whole (they were shown as found).
-            if let Ok(report) = &report {
-                state.uses.try_set(report.uses.clone());
+            // The report holds every use, in order: a batch still waiting is in it.
+            match &report {
+                Ok(report) => {
+                    found_so_far.forget_pending();
+                    state.uses.try_set(report.uses.clone());
+                }
+                Err(_) => found_so_far.show(),
             }
             state.outcome.try_set(Some(report));
         });
@@ -138,7 +144,14 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
             )
         };
         let found = state.uses.with(Vec::len);
-        let verb = if running() { "Searching" } else { "Searched" };
+        let cancelled = state
+            .outcome
+            .with(|outcome| matches!(outcome, Some(Ok(report)) if report.cancelled));
+        let verb = match (running(), cancelled) {
+            (true, _) => "Searching",
+            (false, true) => "Cancelled",
+            (false, false) => "Searched",
+        };
         // Images are read only to find a layer or a configuration.
         let images = if p.images_read > 0 {
             format!(
@@ -166,11 +179,66 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
                 >"Cancel"</button>
             </Show>
         </p>
+        // What the search came to, and what it may have missed, above its rows: a
+        // long list would push it out of sight.
+        {
+            let target = target.clone();
+            move || state.outcome.get().map(|outcome| match outcome {
+                Ok(report) => view! { <Summary report target=target.clone() /> }.into_any(),
+                Err(error) => view! { <ErrorPanel error /> }.into_any(),
+            })
+        }
         <UsesTable uses=state.uses target=target.clone() />
-        {move || state.outcome.get().map(|outcome| match outcome {
-            Ok(report) => view! { <Summary report target=target.clone() /> }.into_any(),
-            Err(error) => view! { <ErrorPanel error /> }.into_any(),
-        })}
+    }
+}
+
+/// How long uses found wait to be shown together: a digest that 2000 tags point at
+/// arrives as 2000 uses, and the table must not be updated 2000 times.
+const SHOW_FOUND_EVERY_MS: u64 = 150;
+
+/// The uses found while the search runs, shown in batches and in reading order, so
+/// rows do not jump about when the report's final order comes.
+#[derive(Clone)]
+struct FoundSoFar {
+    shown: RwSignal<Vec<DigestUse>>,
+    pending: std::rc::Rc<std::cell::RefCell<Vec<DigestUse>>>,
+}
+
+impl FoundSoFar {
+    fn new(shown: RwSignal<Vec<DigestUse>>) -> Self {
+        FoundSoFar {
+            shown,
+            pending: Default::default(),
+        }
+    }
+
+    fn add(&self, found: DigestUse) {
+        let first = {
+            let mut pending = self.pending.borrow_mut();
+            pending.push(found);
+            pending.len() == 1
+        };
+        if first {
+            let batch = self.clone();
+            set_timeout(
+                move || batch.show(),
+                std::time::Duration::from_millis(SHOW_FOUND_EVERY_MS),
+            );
+        }
+    }
+
+    fn forget_pending(&self) {
+        self.pending.borrow_mut().clear();
+    }
+
+    fn show(&self) {
+        let batch = std::mem::take(&mut *self.pending.borrow_mut());
+        self.shown.try_update(|shown| {
+            for found in batch {
+                let at = shown.partition_point(|row| reading_order(row, &found).is_lt());
+                shown.insert(at, found);
+            }
+        });
     }
 }
 
@@ -178,25 +246,25 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
 fn UsesTable(uses: RwSignal<Vec<DigestUse>>, target: Sought) -> impl IntoView {
     // The start of a digest may match several: each row says which it found.
     let by_start = target.whole().is_none();
-    move || {
-        let rows = uses.get();
-        (!rows.is_empty()).then(|| {
-            view! {
-                <table class="digest-uses" aria-label="Where the digest is used">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Repository"</th>
-                            <th scope="col">"Tag"</th>
-                            {by_start.then(|| view! { <th scope="col">"Digest"</th> })}
-                            <th scope="col">"How"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {rows.into_iter().map(|found| view! { <UseRow found by_start /> }).collect_view()}
-                    </tbody>
-                </table>
-            }
-        })
+    // Rows are added as found, never all drawn again.
+    view! {
+        <Show when=move || uses.with(|uses| !uses.is_empty())>
+            <table class="digest-uses" aria-label="Where the digest is used">
+                <thead>
+                    <tr>
+                        <th scope="col">"Repository"</th>
+                        <th scope="col">"Tag"</th>
+                        {by_start.then(|| view! { <th scope="col">"Digest"</th> })}
+                        <th scope="col">"How"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || uses.get() key=|found| found.clone() let:found>
+                        <UseRow found by_start />
+                    </For>
+                </tbody>
+            </table>
+        </Show>
     }
 }
 
@@ -276,8 +344,9 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
         } => (
             Some(tag.to_string()),
             format!(
-                "the multi-arch image {} lists it{}",
-                index.short(19),
+                "the multi-arch image {}:{}… lists it{}",
+                index.algorithm(),
+                index.short(12),
                 platform
                     .as_ref()
                     .map(|p| format!(" as {p}"))
@@ -394,10 +463,7 @@ fn Summary(report: FindReport, target: Sought) -> impl IntoView {
             "Cancelled before the list of repositories was read: nothing was searched."
                 .to_owned()
         } else if report.cancelled {
-            format!(
-                "Cancelled after {} of {} repositories: the search may have missed some.",
-                report.progress.repositories_done, report.progress.repositories_total
-            )
+            wording::search_cancelled(&report.progress, &report.cut_short)
         } else {
             "The search may have missed some: parts of the registry could not be read. Search again to retry them.".to_owned()
         };

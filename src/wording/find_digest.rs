@@ -1,12 +1,19 @@
 //! What a search for a digest could not read, so its results may miss something.
 
 use super::{error, name_error, ResultLine};
-use crate::oci::find_digest::{Gap, MIN_START_DIGITS};
+use crate::oci::find_digest::{FindProgress, Gap, MIN_START_DIGITS};
+use crate::oci::names::Repository;
 use crate::oci::names::{is_lower_hex, NameError, NameRule};
 
 /// Why the digest to find (typed, or in the page address when `in_address`) is
 /// refused, and what to paste instead.
 pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
+    if refusal.input.is_empty() {
+        return format!(
+            "Paste a digest first: sha256: followed by 64 hexadecimal digits, or its first \
+             {MIN_START_DIGITS} digits or more."
+        );
+    }
     // A start of a digest is searched for from 12 digits on, as lists show it: fewer
     // would match too many images to mean one.
     if let NameRule::WrongDigestLength {
@@ -68,4 +75,29 @@ pub fn find_gap(gap: &Gap) -> ResultLine {
         Gap::BlobUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} stores it as a layer or configuration could not be read: ")),
     };
     line.into()
+}
+
+/// A search cancelled part-way: how far it got, which repositories it was in the
+/// middle of, and how many it never reached.
+pub fn search_cancelled(progress: &FindProgress, cut_short: &[Repository]) -> String {
+    let done = progress.repositories_done;
+    let total = progress.repositories_total;
+    let mut text =
+        format!("Cancelled after {done} of {total} repositories: the search may have missed some.");
+    if !cut_short.is_empty() {
+        let names: Vec<String> = cut_short.iter().map(Repository::to_string).collect();
+        let verb = if names.len() == 1 { "was" } else { "were" };
+        text.push_str(&format!(
+            " {} {verb} read only in part.",
+            super::some_names(&names)
+        ));
+    }
+    let never = total.saturating_sub(done + cut_short.len());
+    if never > 0 {
+        text.push_str(&format!(
+            " {} not searched.",
+            super::plural(never, "repository was", "repositories were")
+        ));
+    }
+    text
 }

@@ -353,6 +353,34 @@ test('a narrow window: the image page wraps its long names, and the tag table sc
   expect(await shownWhole(page.locator('.tag-header [role="columnheader"]', { hasText: 'Actions' }))).toBe(true);
 });
 
+test('a filter that matches no tag says so, and how to show every tag again', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?repo=demo/web`);
+  await expect(page.getByText(/^3 tags$/)).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('1.*');
+  const none = page.locator('.no-match');
+  await expect(none).toContainText('No tag of the 3 tags contains "1.*".');
+  await expect(none).toContainText('* and ^ are plain characters to it');
+  await none.getByRole('button', { name: 'Show every tag' }).click();
+  await expect(page.getByRole('searchbox', { name: 'Filter tags' })).toHaveValue('');
+  await expect(page.locator('[role="row"][data-tag]')).toHaveCount(3);
+  await expect(none).toHaveCount(0);
+  expect(new URL(page.url()).searchParams.get('q')).toBeNull();
+});
+
+test('a long tag table ends inside the window on every load, its sideways scrollbar in sight', async ({ page, deployment }) => {
+  // Fitted while it was not yet in the page, it once took the whole window's height
+  // below its top (about one load in two).
+  for (const [width, height] of [[1000, 600], [700, 900], [1000, 600], [700, 900]]) {
+    await page.setViewportSize({ width, height });
+    await page.goto(`${deployment.console}/?repo=scale/many-tags`);
+    await expect(page.locator('[role="row"][data-tag] code.digest').first()).toBeVisible();
+    await expect.poll(() => page.locator('.tag-scroller').evaluate((s) => {
+      const box = s.getBoundingClientRect();
+      return box.bottom <= innerHeight && box.height >= 280;
+    }), `${width}x${height}`).toBe(true);
+  }
+});
+
 test('the keyboard focus in the tag table is never left under its header, nor lost when the rows move', async ({ page, deployment }) => {
   await page.setViewportSize({ width: 900, height: 700 });
   await page.goto(`${deployment.console}/?repo=scale/many-tags`);

@@ -39,7 +39,7 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(rows).toHaveCount(expected.length);
   const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag, tr.dataset.kind]));
   expect(shown.sort()).toEqual(expected.sort());
-  await expect(rows.filter({ hasText: 'multi' })).toContainText(`the multi-arch image ${index.digest.replace('sha256:', '').slice(0, 19)}`);
+  await expect(rows.filter({ hasText: 'multi' })).toContainText(`the multi-arch image sha256:${index.digest.slice(7, 19)}… lists it`);
   await expect(rows.filter({ hasText: 'multi' })).toContainText('as linux/amd64');
   await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.');
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
@@ -190,6 +190,7 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByRole('alert')).toContainText('That is not a digest');
   await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(field).toHaveAccessibleDescription(/That is not a digest/);
   expect(new URL(page.url()).searchParams.get('digest')).toBeNull();
   // Fewer digits than a tag row shows: said for what they are.
   await field.fill('sha256:962752cd0b');

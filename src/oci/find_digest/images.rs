@@ -22,7 +22,7 @@ use crate::oci::names::{Digest, Repository, Tag};
 pub const MAX_IMAGES_READ: usize = 20_000;
 
 /// Where an image has the digest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ImagePart {
     Config,
     /// Layer `number` (from 1, the base) of `of`.

@@ -42,7 +42,7 @@ pub const MAX_INDEXES_READ: usize = 20_000;
 pub const MAX_PROBLEMS_NAMED: usize = 50;
 
 /// One place the digest is used.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DigestUse {
     /// `repository:tag` points at `digest` (the one sought, or one that starts as
     /// sought).
@@ -222,6 +222,8 @@ pub struct FindReport {
     pub gap_count: usize,
     /// The search was cancelled before it covered every repository.
     pub cancelled: bool,
+    /// Cancelled: the repositories it was searching then, read only in part.
+    pub cut_short: Vec<Repository>,
 }
 
 impl FindReport {
@@ -246,6 +248,8 @@ struct Shared<P, U> {
     indexes: HashMap<Digest, Result<Vec<IndexEntry>, RegistryError>>,
     /// The repositories with a gap: what was read of them is not all there is.
     gapped: HashSet<Repository>,
+    /// The repositories being searched now.
+    searching: HashSet<Repository>,
     /// Index and image reads started, failed ones included: what
     /// [`MAX_INDEXES_READ`] and [`MAX_IMAGES_READ`] bound.
     index_reads: usize,
@@ -318,6 +322,7 @@ impl<C: HttpClient> Registry<C> {
             report: FindReport::default(),
             indexes: HashMap::new(),
             gapped: HashSet::new(),
+            searching: HashSet::new(),
             index_reads: 0,
             image_reads: 0,
             on_progress,
@@ -356,10 +361,13 @@ impl<C: HttpClient> Registry<C> {
                     if cancelled() {
                         return Ok(());
                     }
+                    shared.borrow_mut().searching.insert(repository.clone());
                     self.find_in_repository(&repository, target, plan, &shared, cancelled)
                         .await?;
                     if !cancelled() {
-                        shared.borrow_mut().progress(|p| p.repositories_done += 1);
+                        let mut shared = shared.borrow_mut();
+                        shared.searching.remove(&repository);
+                        shared.progress(|p| p.repositories_done += 1);
                     }
                     Ok::<_, RegistryError>(())
                 }
@@ -377,6 +385,11 @@ impl<C: HttpClient> Registry<C> {
         drop(searches);
         let mut shared = shared.borrow_mut();
         shared.report.cancelled = cancelled();
+        if shared.report.cancelled {
+            let mut cut_short: Vec<Repository> = shared.searching.iter().cloned().collect();
+            sort::by(&mut cut_short, |a, b| natural_cmp(a.as_str(), b.as_str()));
+            shared.report.cut_short = cut_short;
+        }
         sort::by(&mut shared.report.uses, reading_order);
         Ok(shared.report.clone())
     }

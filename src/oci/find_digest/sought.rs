@@ -26,7 +26,11 @@ impl Sought {
     /// tools print them), else the start of one: at least [`MIN_START_DIGITS`]
     /// lower-case hexadecimal digits, with or without `sha256:`.
     pub fn parse(input: &str) -> Result<Sought, NameError> {
+        // A pasted reference (`registry/repo@sha256:…`) names its digest after the
+        // `@`; digests are lower case, whatever a tool printed.
         let input = input.trim();
+        let input = input.rsplit_once('@').map_or(input, |(_, digest)| digest);
+        let input = &input.to_ascii_lowercase();
         // The digits alone are sha256's, as Docker prints image IDs.
         let qualified = match input.split_once(':') {
             None if !input.is_empty() && is_lower_hex(input) => format!("sha256:{input}"),
@@ -114,11 +118,28 @@ mod tests {
     }
 
     #[test]
-    fn too_short_upper_case_or_not_hexadecimal_is_refused() {
+    fn a_pasted_reference_or_upper_case_is_read_as_its_digest() {
+        let whole = Sought::Whole(Digest::parse(WHOLE).unwrap());
+        for input in [
+            format!("registry.example:5000/team/app@{WHOLE}"),
+            format!("team/app:1.0@{WHOLE}"),
+            WHOLE.to_uppercase(),
+        ] {
+            assert_eq!(Sought::parse(&input).unwrap(), whole, "{input}");
+        }
+        assert_eq!(
+            Sought::parse("app@SHA256:0123456789AB")
+                .unwrap()
+                .to_string(),
+            "sha256:0123456789ab"
+        );
+    }
+
+    #[test]
+    fn too_short_or_not_hexadecimal_is_refused() {
         for input in [
             "0123456789a",
             "sha256:0123456789a",
-            "sha256:0123456789AB",
             "sha256:0123456789xy",
             "md5:0123456789ab",
             "",

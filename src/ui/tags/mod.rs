@@ -178,6 +178,33 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 .collect::<HashMap<_, _>>()
         })
     });
+    // Tags listed, none shown: say which setting hides them, with the way back.
+    let show_every_tag = move |_| {
+        browser::keep_view_setting(FILTER_SETTING, "");
+        browser::keep_view_setting(HIDE_REFERRER_TAGS_SETTING, "");
+        filter.set(String::new());
+        hide_referrer_tags.set(false);
+    };
+    let nothing_shown = move || {
+        let total = data.tags.with(Vec::len);
+        (total > 0 && visible.with(Vec::is_empty)).then(|| {
+            let typed = filter.get().trim().to_owned();
+            let why = if typed.is_empty() {
+                "Every tag here is a signature or SBOM tag, and \"Hide signature/SBOM tags\" hides them.".to_owned()
+            } else {
+                format!(
+                    "No tag of the {} contains \"{typed}\". The filter finds any part of a tag's name, in upper or lower case; * and ^ are plain characters to it.",
+                    wording::plural(total, "tag", "tags")
+                )
+            };
+            view! {
+                <div class="no-match" role="status">
+                    <p>{why}</p>
+                    <button type="button" on:click=show_every_tag>"Show every tag"</button>
+                </div>
+            }
+        })
+    };
     view! {
         <section class="panel" aria-labelledby="tags-heading">
             <div class="panel-head">
@@ -237,6 +264,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 digests=known_digests
                 retry=data.bulk_retry
             />
+            {nothing_shown}
             // No list to show: the failure above says why, without an empty table under it.
             <div hidden=move || {
                 matches!(data.listing.get(), Listing::Failed(_)) && data.tags.with(Vec::is_empty)

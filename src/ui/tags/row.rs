@@ -74,6 +74,7 @@ pub(super) fn TagRow(
         index: None,
     };
     let label = tag.clone();
+    let copy_tag = tag.clone();
     let action_tag = tag.clone();
     let selected_tag = tag.clone();
     let is_selected = move || selection.tags.with(|s| s.contains(&selected_tag));
@@ -96,7 +97,7 @@ pub(super) fn TagRow(
                     }
                 />
             </span>
-            <span role="cell" class="tag-name">
+            <span role="cell" class="tag-name" title=tag.clone()>
                 <Link view=image>{label}</Link>
             </span>
             <span role="cell" class="tag-digest" aria-colspan=move || unread().then_some(UNREAD_SPAN)>
@@ -124,7 +125,7 @@ pub(super) fn TagRow(
                             >
                                 {format!("{}:{}", d.algorithm(), d.short(12))}
                             </code>
-                            <CopyButton text=full.clone() label="Copy digest" />
+                            <CopyButton text=full.clone() label=format!("Copy the digest of {copy_tag}") />
                             <Link
                                 class="find-digest-link"
                                 view=View::FindDigest { digest: full }

@@ -58,6 +58,9 @@ pub(super) fn TagTable(
         visible.with(Vec::len);
         selection.tags.with(|tags| tags.is_empty());
         fit();
+        // Once laid out as well: a scroller just made is not in the page yet, and its
+        // top reads 0 (it was then fitted to the whole window, its bottom below it).
+        request_animation_frame(fit);
     });
     let on_resize = window_event_listener(leptos::ev::resize, move |_| fit());
     on_cleanup(move || on_resize.remove());
