@@ -37,8 +37,15 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
             Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
         }
     };
+    // "Search again" makes a new Search, which then cannot reuse the earlier one.
+    let generation = RwSignal::new(0_u32);
+    let search_again = Callback::new(move |()| generation.update(|g| *g += 1));
     let search = (!digest.is_empty()).then(|| match Sought::parse(&digest) {
-        Ok(target) => view! { <Search registry target /> }.into_any(),
+        Ok(target) => (move || {
+            generation.track();
+            view! { <Search registry=registry.clone() target=target.clone() search_again /> }
+        })
+        .into_any(),
         Err(error) => view! {
             <p class="error-panel" role="alert">
                 {wording::digest_refused(&error, true)}
@@ -81,14 +88,91 @@ struct SearchState {
     cancel: RwSignal<bool>,
 }
 
+/// Searches this tab finished, newest last, kept so that coming back to one (Back
+/// from an image opened from its results) shows it at once, said to be an earlier
+/// search, instead of reading the whole registry again. In memory only, and few: a
+/// report can hold thousands of uses.
+const SEARCHES_KEPT: usize = 3;
+
+struct EarlierSearch {
+    registry: String,
+    sought: String,
+    report: FindReport,
+    finished_ms: f64,
+}
+
+thread_local! {
+    static EARLIER_SEARCHES: std::cell::RefCell<Vec<EarlierSearch>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn earlier_search(registry: &str, sought: &Sought) -> Option<(FindReport, f64)> {
+    let sought = sought.to_string();
+    EARLIER_SEARCHES.with(|kept| {
+        kept.borrow()
+            .iter()
+            .find(|s| s.registry == registry && s.sought == sought)
+            .map(|s| (s.report.clone(), s.finished_ms))
+    })
+}
+
+/// Keeps a finished search (one cancelled is not the answer) in place of an earlier
+/// one of the same digest; `None` only forgets that.
+fn keep_search(registry: &str, sought: &Sought, report: Option<&FindReport>) {
+    let sought = sought.to_string();
+    EARLIER_SEARCHES.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        kept.retain(|s| !(s.registry == registry && s.sought == sought));
+        if let Some(report) = report.filter(|report| !report.cancelled) {
+            if kept.len() == SEARCHES_KEPT {
+                kept.remove(0);
+            }
+            kept.push(EarlierSearch {
+                registry: registry.to_owned(),
+                sought,
+                report: report.clone(),
+                finished_ms: js_sys::Date::now(),
+            });
+        }
+    });
+}
+
+/// "2 minutes ago", in whole units.
+fn time_since(earlier_ms: f64) -> String {
+    let seconds = ((js_sys::Date::now() - earlier_ms) / 1000.0).max(0.0) as u64;
+    match seconds {
+        0..=59 => wording::plural(seconds as usize, "second", "seconds"),
+        60..=3599 => wording::plural((seconds / 60) as usize, "minute", "minutes"),
+        _ => wording::plural((seconds / 3600) as usize, "hour", "hours"),
+    }
+}
+
 #[component]
-fn Search(registry: String, target: Sought) -> impl IntoView {
+fn Search(registry: String, target: Sought, search_again: Callback<()>) -> impl IntoView {
     let state = SearchState {
         progress: RwSignal::new(FindProgress::default()),
         uses: RwSignal::new(Vec::new()),
         outcome: RwSignal::new(None),
         cancel: RwSignal::new(false),
     };
+    if let Some((report, finished_ms)) = earlier_search(&registry, &target) {
+        state.progress.set(report.progress);
+        state.uses.set(report.uses.clone());
+        state.outcome.set(Some(Ok(report)));
+        let forget = target.clone();
+        let again = move |_| {
+            keep_search(&registry, &forget, None);
+            search_again.run(());
+        };
+        return view! {
+            <p class="count find-progress earlier-search" role="status">
+                {format!("The results of this search {} ago in this tab; the registry may have changed since. ", time_since(finished_ms))}
+                <button type="button" on:click=again>"Search again"</button>
+            </p>
+            <SearchResults state target />
+        }
+        .into_any();
+    }
     // Requests stop when the view goes away (another digest, another view), and on
     // Cancel, in flight or not.
     let (client, stopper) = browser::stoppable_client_for_this_view();
@@ -126,6 +210,7 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
                 Ok(report) => {
                     found_so_far.forget_pending();
                     state.uses.try_set(report.uses.clone());
+                    keep_search(&registry, &target, Some(report));
                 }
                 Err(_) => found_so_far.show(),
             }
@@ -179,16 +264,27 @@ fn Search(registry: String, target: Sought) -> impl IntoView {
                 >"Cancel"</button>
             </Show>
         </p>
-        // What the search came to, and what it may have missed, above its rows: a
-        // long list would push it out of sight.
-        {
-            let target = target.clone();
-            move || state.outcome.get().map(|outcome| match outcome {
+        <SearchResults state target />
+    }
+    .into_any()
+}
+
+/// What the search came to, and what it may have missed, above its rows: a long list
+/// would push it out of sight.
+#[component]
+fn SearchResults(state: SearchState, target: Sought) -> impl IntoView {
+    let summary = {
+        let target = target.clone();
+        move || {
+            state.outcome.get().map(|outcome| match outcome {
                 Ok(report) => view! { <Summary report target=target.clone() /> }.into_any(),
                 Err(error) => view! { <ErrorPanel error /> }.into_any(),
             })
         }
-        <UsesTable uses=state.uses target=target.clone() />
+    };
+    view! {
+        {summary}
+        <UsesTable uses=state.uses target />
     }
 }
 

@@ -478,6 +478,8 @@ fn Layers(manifest: Manifest) -> impl IntoView {
                                 <td>
                                     <code title=layer.digest.to_string()>{short(&layer.digest)}</code>
                                     " "
+                                    <CopyButton text=layer.digest.to_string() label=format!("Copy the digest of layer {}", i + 1) />
+                                    " "
                                     <Link
                                         class="find-where-used"
                                         label=format!("Find where layer {} is used", i + 1)
@@ -515,6 +517,8 @@ fn ConfigDigest(digest: Digest) -> impl IntoView {
             <dt>"Digest"</dt>
             <dd>
                 <code class="config-digest" title=digest.to_string()>{short(&digest)}</code>
+                " "
+                <CopyButton text=digest.to_string() label="Copy the configuration's digest" />
                 " "
                 <Link
                     class="find-where-used"

@@ -56,6 +56,22 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(page.locator('.part-of-text')).toHaveText('linux/amd64 in the multi-arch image e2e-find/c:multi');
   await expect(page).toHaveTitle(`e2e-find/c@${wanted.digest} · Tagdeck`);
 
+  // Back: the results come back at once, said to be from earlier, without reading
+  // the registry again; Search again does.
+  const tagLists = [];
+  const countLists = (request) => { if (request.url().includes('/tags/list')) tagLists.push(request.url()); };
+  page.on('request', countLists);
+  await page.goBack();
+  await expect(page.locator('.earlier-search')).toContainText(/The results of this search \d+ (second|seconds|minute) ago in this tab; the registry may have changed since\./);
+  await expect(rows).toHaveCount(expected.length);
+  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.');
+  expect(tagLists).toEqual([]);
+  await page.getByRole('button', { name: 'Search again' }).click();
+  await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
+  await expect(rows).toHaveCount(expected.length);
+  expect(tagLists.length).toBeGreaterThanOrEqual(catalog.length);
+  page.off('request', countLists);
+
   // By its first 12 digits, as docker images shows an image ID: the same uses, each
   // with the whole digest it found, and what such a search cannot find said.
   await page.goto(`${mutable.console}/?view=find`);
