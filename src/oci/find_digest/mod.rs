@@ -10,6 +10,10 @@
 //! be read (the catalog or a tag list read only in part, a tag, index, blob answer or
 //! image that failed) is counted and named in the report, so "not found" is never
 //! claimed from a partial search.
+//!
+//! Where no tag uses the digest, one manifest HEAD asks whether the repository still
+//! keeps it as an image no tag points at ([`DigestUse::Untagged`]). The start of a
+//! digest ([`Sought`]) matches manifests only: the blob endpoint needs a whole one.
 
 use crate::model::sort;
 use crate::model::version_order::natural_cmp;

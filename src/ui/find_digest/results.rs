@@ -1,278 +1,23 @@
-//! "Find a digest": every repository and tag of the registry pointing at a digest,
-//! and every multi-arch image listing it, as the search finds them. The digest lives
-//! in the address (`?view=find&digest=…`), so a search can be shared or reloaded.
+//! A search's results: the uses found, shown as they come, and what the search
+//! came to.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::model::format::human_size;
 use crate::model::route::View;
-use crate::net;
-use crate::oci::client::HeadPlan;
-use crate::oci::error::RegistryError;
-use crate::oci::find_digest::{
-    reading_order, DigestUse, FindProgress, FindReport, ImagePart, Sought,
-};
+use crate::oci::find_digest::{reading_order, DigestUse, FindReport, ImagePart, Sought};
 use crate::oci::names::{Digest, Tag};
-use crate::ui::browser;
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
-use crate::ui::router::{use_router, Link};
+use crate::ui::router::Link;
 use crate::wording::{self, ResultLine};
 
-#[component]
-pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
-    let router = use_router();
-    let draft = RwSignal::new(digest.clone());
-    let problem = RwSignal::new(None::<String>);
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        match Sought::parse(&draft.get_untracked()) {
-            Ok(sought) => {
-                problem.set(None);
-                router.go_to_view(View::FindDigest {
-                    digest: sought.to_string(),
-                });
-            }
-            Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
-        }
-    };
-    // "Search again" makes a new Search, which then cannot reuse the earlier one.
-    let generation = RwSignal::new(0_u32);
-    let search_again = Callback::new(move |()| generation.update(|g| *g += 1));
-    let search = (!digest.is_empty()).then(|| match Sought::parse(&digest) {
-        Ok(target) => (move || {
-            generation.track();
-            view! { <Search registry=registry.clone() target=target.clone() search_again /> }
-        })
-        .into_any(),
-        Err(error) => view! {
-            <p class="error-panel" role="alert">
-                {wording::digest_refused(&error, true)}
-            </p>
-        }
-        .into_any(),
-    });
-    view! {
-        <section class="panel find-digest" aria-labelledby="find-heading">
-            <h2 id="find-heading">"Find a digest"</h2>
-            <p class="hint">"Every repository and tag of this registry that points at the digest, every multi-arch image that lists it, for a layer or an image configuration every tagged image that has it, and where an image no tag points at any more is still kept. The first 12 digits or more of an image's digest, as the tag list shows them, find its tags too."</p>
-            <form class="find-form" on:submit=on_submit>
-                <label for="find-digest-input">"Digest"</label>
-                <input
-                    id="find-digest-input"
-                    type="text"
-                    spellcheck="false"
-                    placeholder="sha256:… or its first 12 digits"
-                    aria-invalid=move || problem.get().is_some().to_string()
-                    aria-describedby=move || problem.get().is_some().then_some("find-digest-problem")
-                    prop:value=move || draft.get()
-                    on:input:target=move |event| draft.set(event.target().value())
-                />
-                <button type="submit">"Find"</button>
-            </form>
-            {move || problem.get().map(|p| view! { <p class="field-error" id="find-digest-problem" role="alert">{p}</p> })}
-            // The results answer the digest searched before: hidden while the field
-            // holds one that could not be searched, so they are not read as its answer.
-            <div class="find-results" hidden=move || problem.get().is_some()>{search}</div>
-        </section>
-    }
-}
-
-/// The state of one search, filled in by the search as it goes.
-#[derive(Clone, Copy)]
-struct SearchState {
-    progress: RwSignal<FindProgress>,
-    uses: RwSignal<Vec<DigestUse>>,
-    outcome: RwSignal<Option<Result<FindReport, RegistryError>>>,
-    cancel: RwSignal<bool>,
-}
-
-/// Searches this tab finished, newest last, kept so that coming back to one (Back
-/// from an image opened from its results) shows it at once, said to be an earlier
-/// search, instead of reading the whole registry again. In memory only, and few: a
-/// report can hold thousands of uses.
-const SEARCHES_KEPT: usize = 3;
-
-struct EarlierSearch {
-    registry: String,
-    sought: String,
-    report: FindReport,
-    finished_ms: f64,
-}
-
-thread_local! {
-    static EARLIER_SEARCHES: std::cell::RefCell<Vec<EarlierSearch>> =
-        const { std::cell::RefCell::new(Vec::new()) };
-}
-
-fn earlier_search(registry: &str, sought: &Sought) -> Option<(FindReport, f64)> {
-    let sought = sought.to_string();
-    EARLIER_SEARCHES.with(|kept| {
-        kept.borrow()
-            .iter()
-            .find(|s| s.registry == registry && s.sought == sought)
-            .map(|s| (s.report.clone(), s.finished_ms))
-    })
-}
-
-/// Keeps a finished search (one cancelled is not the answer) in place of an earlier
-/// one of the same digest; `None` only forgets that.
-fn keep_search(registry: &str, sought: &Sought, report: Option<&FindReport>) {
-    let sought = sought.to_string();
-    EARLIER_SEARCHES.with(|kept| {
-        let mut kept = kept.borrow_mut();
-        kept.retain(|s| !(s.registry == registry && s.sought == sought));
-        if let Some(report) = report.filter(|report| !report.cancelled) {
-            if kept.len() == SEARCHES_KEPT {
-                kept.remove(0);
-            }
-            kept.push(EarlierSearch {
-                registry: registry.to_owned(),
-                sought,
-                report: report.clone(),
-                finished_ms: js_sys::Date::now(),
-            });
-        }
-    });
-}
-
-/// "2 minutes ago", in whole units.
-fn time_since(earlier_ms: f64) -> String {
-    let seconds = ((js_sys::Date::now() - earlier_ms) / 1000.0).max(0.0) as u64;
-    match seconds {
-        0..=59 => wording::plural(seconds as usize, "second", "seconds"),
-        60..=3599 => wording::plural((seconds / 60) as usize, "minute", "minutes"),
-        _ => wording::plural((seconds / 3600) as usize, "hour", "hours"),
-    }
-}
-
-#[component]
-fn Search(registry: String, target: Sought, search_again: Callback<()>) -> impl IntoView {
-    let state = SearchState {
-        progress: RwSignal::new(FindProgress::default()),
-        uses: RwSignal::new(Vec::new()),
-        outcome: RwSignal::new(None),
-        cancel: RwSignal::new(false),
-    };
-    if let Some((report, finished_ms)) = earlier_search(&registry, &target) {
-        state.progress.set(report.progress);
-        state.uses.set(report.uses.clone());
-        state.outcome.set(Some(Ok(report)));
-        let forget = target.clone();
-        let again = move |_| {
-            keep_search(&registry, &forget, None);
-            search_again.run(());
-        };
-        return view! {
-            <p class="count find-progress earlier-search" role="status">
-                {format!("The results of this search {} ago in this tab; the registry may have changed since. ", time_since(finished_ms))}
-                <button type="button" on:click=again>"Search again"</button>
-            </p>
-            <SearchResults state target />
-        }
-        .into_any();
-    }
-    // Requests stop when the view goes away (another digest, another view), and on
-    // Cancel, in flight or not.
-    let (client, stopper) = browser::stoppable_client_for_this_view();
-    let stopper = StoredValue::new(stopper);
-    let cancel = move |_| {
-        // First: the search reads an aborted request as cancelled only once it is.
-        state.cancel.set(true);
-        stopper.with_value(browser::RequestStopper::stop);
-    };
-    let found_so_far = FoundSoFar::new(state.uses);
-    {
-        let target = target.clone();
-        spawn_local(async move {
-            let api = net::registry(&registry, client);
-            // First passes only where they save preflights (across origins).
-            let plan = if net::first_passes_pay(api.base_url()) {
-                HeadPlan::adaptive()
-            } else {
-                HeadPlan::fixed(None)
-            };
-            let report = api
-                .find_digest(
-                    &target,
-                    &plan,
-                    |progress| {
-                        state.progress.try_set(progress);
-                    },
-                    |found| found_so_far.add(found.clone()),
-                    // A view gone counts as cancelled.
-                    || state.cancel.try_get_untracked().unwrap_or(true),
-                )
-                .await;
-            // The report holds every use, in order: a batch still waiting is in it.
-            match &report {
-                Ok(report) => {
-                    found_so_far.forget_pending();
-                    state.uses.try_set(report.uses.clone());
-                    keep_search(&registry, &target, Some(report));
-                }
-                Err(_) => found_so_far.show(),
-            }
-            state.outcome.try_set(Some(report));
-        });
-    }
-    let running = move || state.outcome.with(Option::is_none);
-    let status = move || {
-        let p = state.progress.get();
-        let repositories = if p.repositories_total == 0 {
-            "reading the list of repositories".to_owned()
-        } else {
-            format!(
-                "{} of {} repositories",
-                p.repositories_done, p.repositories_total
-            )
-        };
-        let found = state.uses.with(Vec::len);
-        let cancelled = state
-            .outcome
-            .with(|outcome| matches!(outcome, Some(Ok(report)) if report.cancelled));
-        let verb = match (running(), cancelled) {
-            (true, _) => "Searching",
-            (false, true) => "Cancelled",
-            (false, false) => "Searched",
-        };
-        // Images are read only to find a layer or a configuration.
-        let images = if p.images_read > 0 {
-            format!(
-                ", {} read",
-                wording::plural(p.images_read, "image", "images")
-            )
-        } else {
-            String::new()
-        };
-        format!(
-            "{verb}: {repositories}, {} checked, {} read{images}; {found} found",
-            wording::plural(p.tags_checked, "tag", "tags"),
-            wording::plural(p.indexes_read, "multi-arch image", "multi-arch images"),
-        )
-    };
-    view! {
-        <p class="count find-progress" role="status" aria-busy=move || running().to_string()>
-            {status}
-            " "
-            <Show when=running>
-                <button
-                    type="button"
-                    disabled=move || state.cancel.get()
-                    on:click=cancel
-                >"Cancel"</button>
-            </Show>
-        </p>
-        <SearchResults state target />
-    }
-    .into_any()
-}
+use super::SearchState;
 
 /// What the search came to, and what it may have missed, above its rows: a long list
 /// would push it out of sight.
 #[component]
-fn SearchResults(state: SearchState, target: Sought) -> impl IntoView {
+pub(super) fn SearchResults(state: SearchState, target: Sought) -> impl IntoView {
     let summary = {
         let target = target.clone();
         move || {
@@ -299,20 +44,20 @@ fn show_found_after_ms(rows_shown: usize) -> u64 {
 /// The uses found while the search runs, shown in batches and in reading order, so
 /// rows do not jump about when the report's final order comes.
 #[derive(Clone)]
-struct FoundSoFar {
+pub(super) struct FoundSoFar {
     shown: RwSignal<Vec<DigestUse>>,
     pending: std::rc::Rc<std::cell::RefCell<Vec<DigestUse>>>,
 }
 
 impl FoundSoFar {
-    fn new(shown: RwSignal<Vec<DigestUse>>) -> Self {
+    pub(super) fn new(shown: RwSignal<Vec<DigestUse>>) -> Self {
         FoundSoFar {
             shown,
             pending: Default::default(),
         }
     }
 
-    fn add(&self, found: DigestUse) {
+    pub(super) fn add(&self, found: DigestUse) {
         let first = {
             let mut pending = self.pending.borrow_mut();
             pending.push(found);
@@ -325,11 +70,11 @@ impl FoundSoFar {
         }
     }
 
-    fn forget_pending(&self) {
+    pub(super) fn forget_pending(&self) {
         self.pending.borrow_mut().clear();
     }
 
-    fn show(&self) {
+    pub(super) fn show(&self) {
         let batch = std::mem::take(&mut *self.pending.borrow_mut());
         self.shown.try_update(|shown| {
             for found in batch {
