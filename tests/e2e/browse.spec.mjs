@@ -367,6 +367,27 @@ test('a filter that matches no tag says so, and how to show every tag again', as
   expect(new URL(page.url()).searchParams.get('q')).toBeNull();
 });
 
+test('on a phone-sized window the header wraps and a row shows its tag and whole digest', async ({ page, deployment }) => {
+  await page.setViewportSize({ width: 420, height: 800 });
+  await page.goto(`${deployment.console}/?repo=demo/web`);
+  const digest = page.locator('[role="row"][data-tag="1.0"] code.digest');
+  await expect(digest).toBeVisible({ timeout: 20_000 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  const find = page.getByRole('link', { name: 'Find a digest' });
+  const inWindow = async (locator) => {
+    const box = await locator.boundingBox();
+    return box.x >= 0 && box.x + box.width <= 420;
+  };
+  expect(await inWindow(find), 'Find a digest').toBe(true);
+  const [code, scroller] = [await digest.boundingBox(), await page.locator('.tag-scroller').boundingBox()];
+  expect(code.x + code.width).toBeLessThanOrEqual(scroller.x + scroller.width);
+  // The buttons are a sideways scroll away.
+  const remove = page.getByRole('button', { name: 'Remove tag 1.0', exact: true });
+  await remove.scrollIntoViewIfNeeded();
+  expect(await inWindow(remove), 'Remove tag, scrolled to').toBe(true);
+  await page.screenshot({ path: screenshotPath('phone-tags') });
+});
+
 test('a long tag table ends inside the window on every load, its sideways scrollbar in sight', async ({ page, deployment }) => {
   // Fitted while it was not yet in the page, it once took the whole window's height
   // below its top (about one load in two).
