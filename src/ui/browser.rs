@@ -130,6 +130,37 @@ pub fn focused_element() -> Option<web_sys::HtmlElement> {
         .ok()
 }
 
+/// The table row (its `aria-rowindex`) that `element` is in, if any.
+pub fn row_index_of(element: &web_sys::HtmlElement) -> Option<String> {
+    element
+        .closest("[role=\"row\"][aria-rowindex]")
+        .ok()??
+        .get_attribute("aria-rowindex")
+}
+
+/// Gives the keyboard focus to the first control of the row now at `row_index`, or
+/// of the one above it (the row was the last), for a control whose row went away (a
+/// tag removed). Whether a control took it.
+pub fn focus_row_near(row_index: &str) -> bool {
+    let Some(document) = window().and_then(|w| w.document()) else {
+        return false;
+    };
+    let above = row_index.parse::<u32>().ok().and_then(|i| i.checked_sub(1));
+    let candidates = std::iter::once(row_index.to_owned()).chain(above.map(|i| i.to_string()));
+    for index in candidates {
+        let selector = format!("[role=\"row\"][aria-rowindex=\"{index}\"] input, [role=\"row\"][aria-rowindex=\"{index}\"] a[href]");
+        if let Some(control) = document
+            .query_selector(&selector)
+            .ok()
+            .flatten()
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            return control.focus().is_ok();
+        }
+    }
+    false
+}
+
 /// Whether nothing in particular has the keyboard focus: the page's body has it.
 pub fn focus_on_page_body() -> bool {
     let Some(document) = window().and_then(|w| w.document()) else {

@@ -565,6 +565,8 @@ test('Cancel in Find a digest takes effect at once, with requests still waiting 
     // Not held until the answers came (20 s), and said as a cancel, not as a failure.
     expect(Date.now() - cancelled).toBeLessThan(5_000);
     await expect(status).toContainText('Cancelled: 0 of');
+    // The Cancel button went with the search; the focus is on the line that says so.
+    await expect(status).toBeFocused();
     // The repositories whose tag lists were still awaited were read only in part.
     await expect(page.getByRole('alert').filter({ hasText: 'Cancelled after 0 of' })).toContainText(/ were read only in part\. \d+ repositor(y was|ies were) not searched\./);
     await expect(status.getByRole('button', { name: 'Cancel' })).toHaveCount(0);

@@ -37,6 +37,8 @@ pub enum ChangeRequest {
 pub struct Dialog {
     request: RwSignal<Option<ChangeRequest>>,
     opener: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
+    /// The table row the opener was in: a removed tag takes its row away.
+    opener_row: StoredValue<Option<String>, LocalStorage>,
 }
 
 impl Dialog {
@@ -44,21 +46,33 @@ impl Dialog {
         let dialog = Dialog {
             request: RwSignal::new(None),
             opener: StoredValue::new_local(None),
+            opener_row: StoredValue::new_local(None),
         };
         provide_context(dialog);
         dialog
     }
 
     pub fn open(&self, request: ChangeRequest) {
-        self.opener.set_value(browser::focused_element());
+        let opener = browser::focused_element();
+        self.opener_row
+            .set_value(opener.as_ref().and_then(browser::row_index_of));
+        self.opener.set_value(opener);
         self.request.set(Some(request));
     }
 
     fn close(&self) {
         self.request.set(None);
-        // The opener is gone when the view was rebuilt after a change.
-        if let Some(opener) = self.opener.get_value().filter(|o| o.is_connected()) {
-            let _ = opener.focus();
+        // The opener is gone when its row went with the tag: the focus goes to the
+        // row that took its place, not back to the top of the page.
+        match self.opener.get_value().filter(|o| o.is_connected()) {
+            Some(opener) => {
+                let _ = opener.focus();
+            }
+            None => {
+                if let Some(row) = self.opener_row.get_value() {
+                    browser::focus_row_near(&row);
+                }
+            }
         }
     }
 }

@@ -122,10 +122,15 @@ fn Search(registry: String, target: Sought, search_again: Callback<()>) -> impl 
     // Cancel, in flight or not.
     let (client, stopper) = browser::stoppable_client_for_this_view();
     let stopper = StoredValue::new(stopper);
+    let status_line = NodeRef::<leptos::html::P>::new();
     let cancel = move |_| {
         // First: the search reads an aborted request as cancelled only once it is.
         state.cancel.set(true);
         stopper.with_value(browser::RequestStopper::stop);
+        // The button goes with the search: the focus stays on the line that says so.
+        if let Some(status) = status_line.get_untracked() {
+            let _ = status.focus();
+        }
     };
     let found_so_far = FoundSoFar::new(state.uses);
     {
@@ -198,7 +203,13 @@ fn Search(registry: String, target: Sought, search_again: Callback<()>) -> impl 
         )
     };
     view! {
-        <p class="count find-progress" role="status" aria-busy=move || running().to_string()>
+        <p
+            class="count find-progress"
+            role="status"
+            tabindex="-1"
+            node_ref=status_line
+            aria-busy=move || running().to_string()
+        >
             {status}
             " "
             <Show when=running>
