@@ -11,6 +11,10 @@ use crate::oci::names::Repository;
 use crate::ui::browser;
 use crate::ui::bulk::Selection;
 
+/// Frames a scroller not yet in the page is waited for (about 3 s at 60 frames a
+/// second); a later change to the rows fits it as well.
+const MAX_FRAMES_TO_FIT: u32 = 180;
+
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 const OVERSCAN: usize = 10;
 
@@ -30,10 +34,15 @@ pub(super) fn TagTable(
     // fit below its top, else what the window has left there, so that the sideways
     // scrollbar is on screen (scroller_height).
     let fitted = RwSignal::new(None::<u32>);
-    let fit = move || {
+    // Whether it could be fitted: not while it is out of the page or not laid out
+    // (its top would read 0, and it would take the whole window below its top).
+    let fit = move || -> bool {
         let (Some(element), Some(window)) = (scroller.get_untracked(), web_sys::window()) else {
-            return;
+            return false;
         };
+        if !element.is_connected() || element.offset_parent().is_none() {
+            return false;
+        }
         let window_height = window.inner_height().ok().and_then(|h| h.as_f64());
         let page_top = window.scroll_y().unwrap_or(0.0);
         // The sideways scrollbar, when there is one, is part of the height.
@@ -50,19 +59,27 @@ pub(super) fn TagTable(
         if inside > 0 && viewport.get_untracked() != inside {
             viewport.set(inside);
         }
+        true
     };
     // Again when the rows change, when what is above the table may have changed (the
     // bulk bar comes with a selection), when the window is resized, and on scroll.
+    // A scroller just made is not in the page yet: it is fitted again at each frame
+    // until it is, for a few seconds at most.
+    let next_frame = RwSignal::new(0_u32);
     Effect::new(move || {
         scroller.track();
         visible.with(Vec::len);
         selection.tags.with(|tags| tags.is_empty());
-        fit();
-        // Once laid out as well: a scroller just made is not in the page yet, and its
-        // top reads 0 (it was then fitted to the whole window, its bottom below it).
-        request_animation_frame(fit);
+        let frames = next_frame.get();
+        if !fit() && frames < MAX_FRAMES_TO_FIT {
+            request_animation_frame(move || {
+                next_frame.try_update(|n| *n += 1);
+            });
+        }
     });
-    let on_resize = window_event_listener(leptos::ev::resize, move |_| fit());
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| {
+        fit();
+    });
     on_cleanup(move || on_resize.remove());
     let window = move || {
         let rows = visible.read();
