@@ -359,17 +359,24 @@ fn Platforms(
                         let platform = entry_label(&child);
                         let size = cell(child.digest.clone(), size_of);
                         let created = cell(child.digest.clone(), created_of);
+                        let open = View::Image {
+                            repository: repository.to_string(),
+                            reference: child.digest.to_string(),
+                            index: Some(reference.clone()),
+                        };
+                        let full = child.digest.to_string();
+                        let shown_digest = full.clone();
+                        let copy_label = format!("Copy the digest of {platform}");
+                        let platform_link = platform.clone();
                         view! {
                             <tr data-platform=platform.clone()>
-                                <td>{platform.clone()}</td>
+                                <td><Link class="child-platform" view=open.clone()>{platform_link}</Link></td>
                                 <td>
-                                    <Link class="child-digest" view=View::Image {
-                                        repository: repository.to_string(),
-                                        reference: child.digest.to_string(),
-                                        index: Some(reference.clone()),
-                                    }>
-                                        <code>{child.digest.to_string()}</code>
+                                    <Link class="child-digest" view=open>
+                                        <code>{shown_digest}</code>
                                     </Link>
+                                    " "
+                                    <CopyButton text=full label=copy_label />
                                 </td>
                                 <td class="platform-created">{created}</td>
                                 <td class="image-size">{size}</td>

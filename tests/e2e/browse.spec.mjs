@@ -65,9 +65,13 @@ test('multi-arch images show each platform with its own digest', async ({ page, 
     }
     expect(new Set(truth.platforms.map((p) => p.created)).size).toBe(truth.platforms.length);
     await page.screenshot({ path: screenshotPath(`image-${repo.replace('/', '-')}`), fullPage: true });
-    // Each platform opens as an image of its own.
+    // Each platform opens as an image of its own, by its name as by its digest.
     const arm = truth.platforms.find((p) => p.architecture === 'arm64');
-    await platforms.locator('tr[data-platform="linux/arm64/v8"] .child-digest').click();
+    const armRow = platforms.locator('tr[data-platform="linux/arm64/v8"]');
+    expect(await armRow.getByRole('link', { name: 'linux/arm64/v8', exact: true }).getAttribute('href'))
+      .toBe(await armRow.locator('.child-digest').getAttribute('href'));
+    await expect(armRow.getByRole('button', { name: 'Copy the digest of linux/arm64/v8' })).toBeVisible();
+    await armRow.locator('.child-digest').click();
     await expect(page.locator('.full-digest')).toHaveText(arm.digest);
     await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible();
     // ...with the way back to the multi-arch image, once read and found to list it.
