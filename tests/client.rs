@@ -1412,7 +1412,8 @@ fn summaries_on_unreadable_storage_keep_what_the_manifest_says_and_stop_asking_t
     };
 
     // The first image finds the storage out of reach: a GET that fails (and is sent
-    // once more, as a dropped read is), a HEAD that says the registry redirects it. Its row still has what the manifest says.
+    // once more, as a dropped read is), a HEAD that says the registry redirects it.
+    // Its row still has what the manifest says.
     let first = block_on(registry.image_summary(&repo("app"), &images[0], None)).unwrap();
     assert_eq!(first.kind, ImageKind::Image { platform: None });
     assert_eq!(first.size, Some(103));

@@ -273,6 +273,20 @@ impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
         }
     }
 
+    /// Whether a use was found in `repository` (a tag or an index there).
+    fn uses_in(&self, repository: &Repository) -> bool {
+        self.report
+            .uses
+            .iter()
+            .any(|found| found.repository() == repository)
+    }
+
+    /// Whether everything of `repository` was read: only then can "no tag uses it"
+    /// be said (an image, index or tag that failed may be the one).
+    fn read_whole(&self, repository: &Repository) -> bool {
+        !self.gapped.contains(repository)
+    }
+
     fn found(&mut self, found: DigestUse) {
         (self.on_use)(&found);
         self.report.uses.push(found);
@@ -420,13 +434,7 @@ impl<C: HttpClient> Registry<C> {
         // the blob endpoint knows it, and only the images that have it say which.
         match self.blob_head(repository, target).await {
             Ok(Some(blob)) => {
-                let used_by_tags = shared
-                    .borrow()
-                    .report
-                    .uses
-                    .iter()
-                    .any(|found| found.repository() == repository);
-                if used_by_tags {
+                if shared.borrow().uses_in(repository) {
                     return Ok(());
                 }
                 let in_images = self
@@ -434,7 +442,7 @@ impl<C: HttpClient> Registry<C> {
                     .await?;
                 // "No image a tag names has it" only from a repository read whole:
                 // an image, index or tag that failed may be the one that has it.
-                let read_whole = !shared.borrow().gapped.contains(repository);
+                let read_whole = shared.borrow().read_whole(repository);
                 if in_images == 0 && read_whole && !cancelled() {
                     let found = match self.untagged_manifest(repository, target, plan).await? {
                         Some(untagged) => untagged,
@@ -449,14 +457,11 @@ impl<C: HttpClient> Registry<C> {
             // Distribution answers a manifest's digest at the blob endpoint with 404:
             // an image whose tag moved on is known to the manifest endpoint only.
             Ok(None) => {
-                let used_here = shared
-                    .borrow()
-                    .report
-                    .uses
-                    .iter()
-                    .any(|found| found.repository() == repository);
-                let read_whole = !shared.borrow().gapped.contains(repository);
-                if !used_here && read_whole && !cancelled() {
+                let unused_here = {
+                    let shared = shared.borrow();
+                    !shared.uses_in(repository) && shared.read_whole(repository)
+                };
+                if unused_here && !cancelled() {
                     if let Some(untagged) = self.untagged_manifest(repository, target, plan).await?
                     {
                         shared.borrow_mut().found(untagged);
