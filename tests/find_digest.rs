@@ -547,6 +547,48 @@ fn image_with(config: &str, layers: &[&str]) -> Vec<u8> {
 }
 
 #[test]
+fn once_the_digest_is_a_layer_no_repository_is_asked_for_it_as_an_untagged_image() {
+    let registry = MemoryRegistry::new();
+    let layer = sha256(b"a layer");
+    registry.push(
+        "app",
+        "v1",
+        media::OCI_MANIFEST,
+        &image_with(&sha256(b"config"), &[&layer]),
+    );
+    registry.add_blob("app", &layer);
+    for n in 0..10 {
+        registry.push(&format!("r{n:02}"), "x", media::OCI_MANIFEST, &image("x"));
+    }
+    let report = find(&registry, &layer, None).report.unwrap();
+    assert_eq!(report.uses.len(), 1);
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+    // "app" (read first) has it as a layer: no manifest HEAD for it anywhere.
+    let asked = registry
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("HEAD") && l.contains(&format!("/manifests/{layer}")))
+        .count();
+    assert_eq!(asked, 0);
+
+    // A digest found nowhere is asked for in every repository read whole.
+    registry.state.borrow_mut().log.clear();
+    let nowhere = sha256(b"nowhere");
+    let report = find(&registry, &nowhere, None).report.unwrap();
+    assert!(report.uses.is_empty());
+    let asked = registry
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("HEAD") && l.contains(&format!("/manifests/{nowhere}")))
+        .count();
+    assert_eq!(asked, 11);
+}
+
+#[test]
 fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
     let registry = MemoryRegistry::new();
     let (base, app_layer, other_layer) = (sha256(b"base"), sha256(b"app"), sha256(b"other"));

@@ -254,6 +254,9 @@ struct Shared<P, U> {
     gapped: HashSet<Repository>,
     /// The repositories being searched now.
     searching: HashSet<Repository>,
+    /// The digest was found as a layer or configuration of an image: no manifest, so
+    /// no repository is asked any more whether it keeps it as an untagged one.
+    known_blob: bool,
     /// Index and image reads started, failed ones included: what
     /// [`MAX_INDEXES_READ`] and [`MAX_IMAGES_READ`] bound.
     index_reads: usize,
@@ -341,6 +344,7 @@ impl<C: HttpClient> Registry<C> {
             indexes: HashMap::new(),
             gapped: HashSet::new(),
             searching: HashSet::new(),
+            known_blob: false,
             index_reads: 0,
             image_reads: 0,
             on_progress,
@@ -442,9 +446,12 @@ impl<C: HttpClient> Registry<C> {
                     .await?;
                 // "No image a tag names has it" only from a repository read whole:
                 // an image, index or tag that failed may be the one that has it.
+                if in_images > 0 {
+                    shared.borrow_mut().known_blob = true;
+                }
                 let read_whole = shared.borrow().read_whole(repository);
                 if in_images == 0 && read_whole && !cancelled() {
-                    let found = match self.untagged_manifest(repository, target, plan).await? {
+                    let found = match self.untagged_manifest(repository, target).await? {
                         Some(untagged) => untagged,
                         None => DigestUse::Blob {
                             repository: repository.clone(),
@@ -459,11 +466,12 @@ impl<C: HttpClient> Registry<C> {
             Ok(None) => {
                 let unused_here = {
                     let shared = shared.borrow();
-                    !shared.uses_in(repository) && shared.read_whole(repository)
+                    !shared.known_blob
+                        && !shared.uses_in(repository)
+                        && shared.read_whole(repository)
                 };
                 if unused_here && !cancelled() {
-                    if let Some(untagged) = self.untagged_manifest(repository, target, plan).await?
-                    {
+                    if let Some(untagged) = self.untagged_manifest(repository, target).await? {
                         shared.borrow_mut().found(untagged);
                     }
                 }
@@ -482,17 +490,14 @@ impl<C: HttpClient> Registry<C> {
     /// endpoint too, distribution does not; the manifest endpoint tells them apart: it
     /// answers a manifest's digest with its manifest type, a layer's or a
     /// configuration's with 404 (distribution: 500, failing to parse it). Anything but
-    /// a manifest type, or an abort, is no manifest.
+    /// a manifest type, or an abort, is no manifest. With the full Accept at once: a
+    /// first pass's 404 would only mean "not of the types it listed", and ask again.
     async fn untagged_manifest(
         &self,
         repository: &Repository,
         digest: &Digest,
-        plan: &HeadPlan,
     ) -> Result<Option<DigestUse>, RegistryError> {
-        match self
-            .manifest_head_fast(repository, digest.clone(), plan)
-            .await
-        {
+        match self.manifest_head(repository, digest.clone()).await {
             Ok(ManifestHead {
                 media_type: Some(media_type),
                 ..
