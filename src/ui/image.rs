@@ -420,8 +420,14 @@ fn PartOf(registry: String, repository: Repository, index: String, child: Digest
     {
         let registry = net::registry(&registry, browser::client_for_this_view());
         let repository = repository.clone();
+        let child = child.clone();
+        let names = crate::ui::PlatformName::in_context();
         spawn_local(async move {
             let manifest = registry.manifest_get(&repository, index_ref).await;
+            let name = manifest.as_ref().ok().and_then(|m| listed_as(m, &child));
+            if let (Some(names), Some(name)) = (names, name) {
+                names.learn(&child, name);
+            }
             read.try_set(Some(manifest));
         });
     }

@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
     });
     let address = Signal::derive(move || registry.get().map(|(address, _)| address));
     SignIn::provide(address);
+    PlatformName::provide();
 
     Effect::new(move || {
         let title = match router.route().view {
@@ -155,6 +156,37 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     }
 }
 
+/// The platform name of the manifest the page shows by digest, once the multi-arch
+/// image it was opened from was read and lists it ("linux/arm64/v8"): the last
+/// breadcrumb says that rather than a digest. Keyed by the digest, so it never names
+/// another page's manifest.
+#[derive(Clone, Copy)]
+pub struct PlatformName(RwSignal<Option<(String, String)>>);
+
+impl PlatformName {
+    fn provide() {
+        provide_context(PlatformName(RwSignal::new(None)));
+    }
+
+    /// The app's, from a component (a task started from it has no context).
+    pub fn in_context() -> Option<PlatformName> {
+        use_context::<PlatformName>()
+    }
+
+    pub fn learn(&self, digest: &Digest, name: String) {
+        self.0.try_set(Some((digest.to_string(), name)));
+    }
+
+    fn of(&self, reference: &str) -> Option<String> {
+        self.0.with(|known| {
+            known
+                .as_ref()
+                .filter(|(digest, _)| digest == reference)
+                .map(|(_, name)| name.clone())
+        })
+    }
+}
+
 /// A tag as it is; a digest by its first 12 digits (the page shows it whole).
 fn crumb_text(reference: &str) -> String {
     match Digest::parse(reference) {
@@ -196,6 +228,11 @@ fn Breadcrumbs() -> impl IntoView {
                 (repository.clone(), Some(reference.clone()))
             }
         };
+        // A platform, once its multi-arch image named it.
+        let platform = index
+            .as_ref()
+            .and(reference.as_deref())
+            .and_then(|reference| use_context::<PlatformName>()?.of(reference));
         let index_crumb = index.map(|index| {
             let view = View::Image {
                 repository: repository.clone(),
@@ -210,7 +247,10 @@ fn Breadcrumbs() -> impl IntoView {
                 " / "
                 <Link view=View::Repository { name: repository.clone() }>{repository.clone()}</Link>
                 {index_crumb}
-                {reference.map(|r| view! { " / " <span aria-current="page" title=r.clone()>{crumb_text(&r)}</span> })}
+                {reference.map(|r| {
+                    let text = platform.clone().unwrap_or_else(|| crumb_text(&r));
+                    view! { " / " <span aria-current="page" title=r.clone()>{text}</span> }
+                })}
             </nav>
         })
     }
