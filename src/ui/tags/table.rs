@@ -119,13 +119,17 @@ pub(super) fn TagTable(
         });
         kept_focus.set_value(inside);
     };
+    // A frame later: the keyed list may move the rows after this effect runs (on a
+    // busy machine it did, and the focus was lost after it was looked for).
     Effect::new(move || {
         on_screen.track();
-        if let Some(control) = kept_focus.get_value() {
-            if control.is_connected() && browser::focus_on_page_body() {
-                let _ = control.focus();
+        request_animation_frame(move || {
+            if let Some(control) = kept_focus.try_get_value().flatten() {
+                if control.is_connected() && browser::focus_on_page_body() {
+                    let _ = control.focus();
+                }
             }
-        }
+        });
     });
     let repository = StoredValue::new(repository);
     view! {
