@@ -20,6 +20,17 @@ pub struct SummarySource {
     pub config_unreadable: Option<RegistryError>,
 }
 
+/// A configuration read with the storage's refusal set apart: that is told beside
+/// what the manifest says, not failed on; any other failure stays one.
+fn storage_apart(
+    read: Result<Option<ImageConfig>, RegistryError>,
+) -> Result<(Option<ImageConfig>, Option<RegistryError>), RegistryError> {
+    match read {
+        Err(storage @ RegistryError::StorageUnreadable { .. }) => Ok((None, Some(storage))),
+        other => other.map(|config| (config, None)),
+    }
+}
+
 /// The digest of an index's first real platform (buildx attestations say "unknown").
 pub fn first_platform(index: &Manifest) -> Option<&str> {
     index
@@ -43,7 +54,7 @@ impl<C: HttpClient> Registry<C> {
             Some(manifest) => manifest,
             None => self.manifest_get(repository, digest).await?,
         };
-        let read = match manifest.kind() {
+        let (config, config_unreadable) = match manifest.kind() {
             // An index has no config: its first platform's tells when it was built.
             // Best effort: without it the row just has no date.
             ManifestKind::Index => match first_platform(&manifest) {
@@ -54,28 +65,19 @@ impl<C: HttpClient> Registry<C> {
                 }
                 .await
                 {
-                    Some(child) => match self
-                        .image_config_unless_storage_unreadable(repository, &child)
-                        .await
-                    {
-                        Err(error @ RegistryError::StorageUnreadable { .. }) => Err(error),
-                        other => Ok(other.ok().flatten()),
-                    },
-                    None => Ok(None),
+                    Some(child) => storage_apart(
+                        self.image_config_unless_storage_unreadable(repository, &child)
+                            .await,
+                    )
+                    .unwrap_or_default(),
+                    None => (None, None),
                 },
-                None => Ok(None),
+                None => (None, None),
             },
-            _ => match self
-                .image_config_unless_storage_unreadable(repository, &manifest)
-                .await
-            {
-                Err(error @ RegistryError::StorageUnreadable { .. }) => Err(error),
-                other => Ok(other?),
-            },
-        };
-        let (config, config_unreadable) = match read {
-            Ok(config) => (config, None),
-            Err(storage) => (None, Some(storage)),
+            _ => storage_apart(
+                self.image_config_unless_storage_unreadable(repository, &manifest)
+                    .await,
+            )?,
         };
         Ok(SummarySource {
             manifest,
