@@ -161,6 +161,20 @@ pub fn focus_row_near(row_index: &str) -> bool {
     false
 }
 
+/// Gives the keyboard focus to the Close button of the dialog `inside` is in (`Modal`).
+pub fn focus_close_of_dialog_around(inside: &web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    let close = inside
+        .closest("[role=\"dialog\"]")
+        .ok()
+        .flatten()
+        .and_then(|dialog| dialog.query_selector(".dialog-close button").ok().flatten())
+        .and_then(|button| button.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(close) = close {
+        let _ = close.focus();
+    }
+}
+
 /// Whether nothing in particular has the keyboard focus: the page's body has it.
 pub fn focus_on_page_body() -> bool {
     let Some(document) = window().and_then(|w| w.document()) else {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::oci::changes::ChangeError;
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository, Tag};
+use crate::ui::browser;
 use crate::ui::error_view::FailurePanel;
 use crate::wording;
 
@@ -58,13 +59,24 @@ pub(super) fn PhaseView(#[prop(into)] phase: Signal<Phase>) -> impl IntoView {
     move || match phase.get() {
         Phase::Editing | Phase::ConfirmMove { .. } => None,
         Phase::Working(step) => Some(view! { <WorkingStatus step /> }.into_any()),
-        Phase::Done(message) => {
-            Some(view! { <p class="success" role="status">{message}</p> }.into_any())
-        }
+        Phase::Done(message) => Some(view! { <DoneStatus message /> }.into_any()),
         Phase::Failed(message) => {
             Some(view! { <FailurePanel message with_outcome=true /> }.into_any())
         }
     }
+}
+
+/// A change that succeeded. The keyboard focus moves to the dialog's Close: left on
+/// the form, a second Enter would run the same change again.
+#[component]
+fn DoneStatus(message: String) -> impl IntoView {
+    let status = NodeRef::<leptos::html::P>::new();
+    Effect::new(move || {
+        if let Some(status) = status.get() {
+            browser::focus_close_of_dialog_around(&status);
+        }
+    });
+    view! { <p class="success" role="status" node_ref=status>{message}</p> }
 }
 
 /// How long a step may wait for the registry before the dialog says what the wait is.
