@@ -14,7 +14,7 @@ use tagdeck::oci::cleanup::{
     PatternList, PlanNote, RulesError, SubjectFate, TagPattern, TagReason, UnusableDate,
 };
 use tagdeck::oci::error::{Attempt, ErrorEntry, MalformedReason, RegistryError};
-use tagdeck::oci::find_digest::{FindProgress, Gap, Sought};
+use tagdeck::oci::find_digest::{DigestUse, FindProgress, Gap, ImagePart, Sought};
 use tagdeck::oci::http::Method;
 use tagdeck::oci::manifest::{DigestRefusal, Manifest, ManifestError};
 use tagdeck::oci::media::MAX_MANIFEST_BYTES;
@@ -1892,4 +1892,62 @@ fn a_sentence_after_a_colon_starts_in_lower_case_unless_its_first_word_is_capita
     assert_eq!(wording::after_colon("A"), "A");
     assert_eq!(wording::after_colon(""), "");
     assert_eq!(wording::after_colon("Één"), "één");
+}
+
+#[test]
+fn a_search_headline_names_how_the_digest_is_used_kind_by_kind() {
+    let repository = |name: &str| Repository::parse(name).unwrap();
+    let tag = |name: &str| Tag::parse(name).unwrap();
+    let pointed_at = |repo: &str, name: &str| DigestUse::Tag {
+        repository: repository(repo),
+        tag: tag(name),
+        digest: digest(1),
+    };
+    let in_image = |repo: &str, part| DigestUse::InImage {
+        repository: repository(repo),
+        tag: tag("v1"),
+        image: digest(2),
+        platform: None,
+        part,
+    };
+    assert_eq!(
+        wording::found_headline(&[pointed_at("a", "v1")]),
+        "Found in 1 repository: 1 tag points at it."
+    );
+    let listed = DigestUse::ListedBy {
+        repository: repository("c"),
+        tag: tag("multi"),
+        index: digest(3),
+        digest: digest(1),
+        platform: Some("linux/amd64".into()),
+    };
+    assert_eq!(
+        wording::found_headline(&[
+            pointed_at("a", "v1"),
+            pointed_at("b", "v1"),
+            listed,
+            pointed_at("a", "latest"),
+        ]),
+        "Found in 3 repositories: 3 tags point at it and 1 multi-arch image lists it."
+    );
+    let layer = ImagePart::Layer { number: 1, of: 2 };
+    assert_eq!(
+        wording::found_headline(&[
+            in_image("a", layer),
+            in_image("b", layer),
+            in_image("b", ImagePart::Config),
+            DigestUse::Blob {
+                repository: repository("c"),
+                size: None
+            },
+            DigestUse::Untagged {
+                repository: repository("d"),
+                digest: digest(1),
+                media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            },
+        ]),
+        "Found in 4 repositories: 2 tagged images have it as a layer, 1 tagged image has it \
+         as its configuration, 1 repository stores it with no tagged image using it and 1 image \
+         no tag points at is stored under it."
+    );
 }

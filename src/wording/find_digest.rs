@@ -1,7 +1,7 @@
 //! What a search for a digest could not read, so its results may miss something.
 
 use super::{error, name_error, ResultLine};
-use crate::oci::find_digest::{FindProgress, Gap, MIN_START_DIGITS};
+use crate::oci::find_digest::{DigestUse, FindProgress, Gap, ImagePart, MIN_START_DIGITS};
 use crate::oci::names::Repository;
 use crate::oci::names::{is_lower_hex, NameError, NameRule};
 
@@ -100,4 +100,66 @@ pub fn search_cancelled(progress: &FindProgress, cut_short: &[Repository]) -> St
         ));
     }
     text
+}
+
+/// The line above a search's results: in how many repositories the digest was found,
+/// and how it is used there, kind by kind ("Found in 3 repositories: 3 tags point at
+/// it and 1 multi-arch image lists it.").
+pub fn found_headline(uses: &[DigestUse]) -> String {
+    let repositories: std::collections::BTreeSet<&Repository> =
+        uses.iter().map(DigestUse::repository).collect();
+    // Counted in the order the kinds are listed below.
+    let mut counts = [0usize; 6];
+    for found in uses {
+        let kind = match found {
+            DigestUse::Tag { .. } => 0,
+            DigestUse::ListedBy { .. } => 1,
+            DigestUse::InImage {
+                part: ImagePart::Layer { .. },
+                ..
+            } => 2,
+            DigestUse::InImage {
+                part: ImagePart::Config,
+                ..
+            } => 3,
+            DigestUse::Blob { .. } => 4,
+            DigestUse::Untagged { .. } => 5,
+        };
+        counts[kind] += 1;
+    }
+    let kinds = [
+        ("tag points at it", "tags point at it"),
+        ("multi-arch image lists it", "multi-arch images list it"),
+        (
+            "tagged image has it as a layer",
+            "tagged images have it as a layer",
+        ),
+        (
+            "tagged image has it as its configuration",
+            "tagged images have it as their configuration",
+        ),
+        (
+            "repository stores it with no tagged image using it",
+            "repositories store it with no tagged image using it",
+        ),
+        (
+            "image no tag points at is stored under it",
+            "images no tag points at are stored under it",
+        ),
+    ];
+    let parts: Vec<String> = counts
+        .iter()
+        .zip(kinds)
+        .filter(|(count, _)| **count > 0)
+        .map(|(count, (one, many))| super::plural(*count, one, many))
+        .collect();
+    let listed = match parts.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    };
+    format!(
+        "Found in {}: {listed}.",
+        super::plural(repositories.len(), "repository", "repositories")
+    )
 }

@@ -22,7 +22,7 @@ pub use cleanup::{
     deletes_refused, garbage_collection_advice, kept_because, plan_note, rules_error, tag_reason,
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
-pub use find_digest::{digest_refused, find_gap, search_cancelled};
+pub use find_digest::{digest_refused, find_gap, found_headline, search_cancelled};
 pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
 pub use recovery::registry_now;

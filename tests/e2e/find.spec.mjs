@@ -41,14 +41,14 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   expect(shown.sort()).toEqual(expected.sort());
   await expect(rows.filter({ hasText: 'multi' })).toContainText(`the multi-arch image sha256:${index.digest.slice(7, 19)}… lists it`);
   await expect(rows.filter({ hasText: 'multi' })).toContainText('as linux/amd64');
-  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.');
+  await expect(page.locator('.find-summary')).toHaveText('Found in 3 repositories: 3 tags point at it and 1 multi-arch image lists it.');
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
 
   // Also picked from a row of the tag table.
   await page.goto(`${mutable.console}/?repo=e2e-find/b`);
   await page.locator('[role="row"][data-tag="v2"]').getByRole('link', { name: `Find where ${wanted.digest.slice(7, 19)} is used` }).click();
   await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(wanted.digest);
-  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
+  await expect(page.locator('.find-summary')).toHaveText('Found in 3 repositories: 3 tags point at it and 1 multi-arch image lists it.', { timeout: 60_000 });
 
   // The manifest a multi-arch image lists opens as its platform, with the way back.
   await rows.filter({ hasText: 'multi' }).getByRole('link', { name: 'Open the linux/amd64 image of e2e-find/c:multi' }).click();
@@ -64,7 +64,7 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await page.goBack();
   await expect(page.locator('.earlier-search')).toContainText(/The results of this search \d+ (second|seconds|minute) ago in this tab; the registry may have changed since\./);
   await expect(rows).toHaveCount(expected.length);
-  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.');
+  await expect(page.locator('.find-summary')).toHaveText('Found in 3 repositories: 3 tags point at it and 1 multi-arch image lists it.');
   expect(tagLists).toEqual([]);
   await page.getByRole('button', { name: 'Search again' }).click();
   await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
@@ -79,7 +79,7 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await page.getByRole('textbox', { name: 'Digest' }).fill(start);
   await page.getByRole('button', { name: 'Find' }).click();
   expect(new URL(page.url()).searchParams.get('digest')).toBe(`sha256:${start}`);
-  await expect(page.locator('.find-summary')).toHaveText('Found 4 times in 3 repositories.', { timeout: 60_000 });
+  await expect(page.locator('.find-summary')).toHaveText('Found in 3 repositories: 3 tags point at it and 1 multi-arch image lists it.', { timeout: 60_000 });
   const byStart = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag, tr.dataset.kind]));
   expect(byStart.sort()).toEqual(expected.sort());
   const found = await rows.locator('.found-digest').evaluateAll((codes) => codes.map((c) => c.title));
@@ -103,7 +103,7 @@ test('an image whose tag moved on is found where the registry still keeps it, as
   expect(asBlob.status).toBe(404);
 
   await page.goto(`${mutable.console}/?view=find&digest=${old.digest}`);
-  await expect(page.locator('.find-summary')).toHaveText('Found 1 time in 1 repository.', { timeout: 60_000 });
+  await expect(page.locator('.find-summary')).toHaveText('Found in 1 repository: 1 image no tag points at is stored under it.', { timeout: 60_000 });
   const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
   const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.repository, tr.dataset.tag ?? null, tr.dataset.kind]));
   expect(shown).toEqual([['e2e-find/moved', null, 'untagged']]);
@@ -157,8 +157,12 @@ test('a layer is found in every tagged image that has it, from the image view', 
   await expect(rows.and(page.locator('[data-tag="1.0"]'))).toContainText('its image has it as layer 1 of 2');
   const n = expected.length;
   const repositories = new Set(expected.map(([repo]) => repo)).size;
+  const count = (kind) => expected.filter(([, , k]) => k === kind).length;
+  const asLayer = count('layer') === 1 ? '1 tagged image has it as a layer' : `${count('layer')} tagged images have it as a layer`;
+  const unused = count('blob') === 1 ? '1 repository stores it with no tagged image using it' : `${count('blob')} repositories store it with no tagged image using it`;
+  expect(count('layer') + count('blob')).toBe(n);
   await expect(page.locator('.find-summary'))
-    .toHaveText(`Found ${n} time${n === 1 ? '' : 's'} in ${repositories} repositor${repositories === 1 ? 'y' : 'ies'}.`);
+    .toHaveText(`Found in ${repositories} repositor${repositories === 1 ? 'y' : 'ies'}: ${count('blob') ? `${asLayer} and ${unused}` : asLayer}.`);
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
   await page.screenshot({ path: screenshotPath('find-layer') });
 

@@ -272,11 +272,6 @@ fn untagged_kind(media_type: &str) -> &'static str {
 
 #[component]
 fn Summary(report: FindReport, target: Sought) -> impl IntoView {
-    let repositories: std::collections::BTreeSet<&str> = report
-        .uses
-        .iter()
-        .map(|u| u.repository().as_str())
-        .collect();
     let headline = if report.uses.is_empty() {
         // Not a claim about what could not be read (named below).
         let read = if report.may_have_missed() {
@@ -289,13 +284,7 @@ fn Summary(report: FindReport, target: Sought) -> impl IntoView {
             report.progress.repositories_done
         )
     } else {
-        format!(
-            "Found {} time{} in {} repositor{}.",
-            report.uses.len(),
-            if report.uses.len() == 1 { "" } else { "s" },
-            repositories.len(),
-            if repositories.len() == 1 { "y" } else { "ies" }
-        )
+        wording::found_headline(&report.uses)
     };
     let missed = report.may_have_missed().then(|| {
         let mut lines: Vec<ResultLine> = report.gaps.iter().map(wording::find_gap).collect();
