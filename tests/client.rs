@@ -1448,6 +1448,63 @@ fn summaries_on_unreadable_storage_keep_what_the_manifest_says_and_stop_asking_t
     assert_eq!(blob_requests(), 6);
 }
 
+/// A transport whose every answer comes a turn later, as the network's do: futures
+/// started together are then in flight together.
+struct TakesATurn<'a>(&'a ScriptedHttp);
+
+impl tagdeck::oci::http::HttpClient for TakesATurn<'_> {
+    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        let mut waited = false;
+        std::future::poll_fn(|context| {
+            if std::mem::replace(&mut waited, true) {
+                std::task::Poll::Ready(())
+            } else {
+                context.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        (&self.0).send(request).await
+    }
+}
+
+#[test]
+fn summaries_started_together_wait_for_the_first_configuration_read() {
+    // The tag table asks for several summaries at once. On storage this page cannot
+    // read, only the first finds it out (three requests); the others wait for it,
+    // then fail at once instead of three requests each.
+    let (http, images) = images_with_configs_in_storage();
+    let registry = Registry::new(BASE, TakesATurn(&http));
+    let app = repo("app");
+    let summaries = block_on(futures_util::future::join_all(
+        [&images[0], &images[1], &images[0]].map(|image| registry.image_summary(&app, image, None)),
+    ));
+    for summary in &summaries {
+        let summary = summary.as_ref().unwrap();
+        assert!(
+            matches!(
+                summary.config_unreadable,
+                Some(RegistryError::StorageUnreadable { .. })
+            ),
+            "{summary:?}"
+        );
+    }
+    let blob_requests = http
+        .sent
+        .borrow()
+        .iter()
+        .filter(|r| r.url.contains("/blobs/"))
+        .count();
+    assert_eq!(blob_requests, 3);
+    // Their manifests were read side by side: the wait is for configurations only.
+    let first_blob = http
+        .sent
+        .borrow()
+        .iter()
+        .position(|r| r.url.contains("/blobs/"));
+    assert_eq!(first_blob, Some(3));
+}
+
 #[test]
 fn blob_urls_are_told_apart_from_the_rest_of_the_api() {
     use tagdeck::oci::client::is_blob_url;

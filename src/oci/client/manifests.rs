@@ -203,24 +203,29 @@ fn image_config_descriptor(manifest: &Manifest) -> Option<&Descriptor> {
 impl<C: HttpClient> Registry<C> {
     /// [`Registry::image_config_of`], except where this tab already found the
     /// registry's storage unreadable ([`super::StorageReach`]): then the same failure at once,
-    /// without the three requests that would fail again. For the tag table's
-    /// summaries, which read one configuration per image.
+    /// without the three requests that would fail again. Until one such read has
+    /// ended, the others wait for it. For the tag table's summaries, which read one
+    /// configuration per image.
     pub async fn image_config_unless_storage_unreadable(
         &self,
         repository: &Repository,
         manifest: &Manifest,
     ) -> Result<Option<ImageConfig>, RegistryError> {
-        match image_config_descriptor(manifest) {
-            Some(config) if self.storage.known_unreadable() => {
-                Err(RegistryError::StorageUnreadable {
+        let Some(config) = image_config_descriptor(manifest) else {
+            return self.image_config_of(repository, manifest).await;
+        };
+        let read = async {
+            if self.storage.known_unreadable() {
+                return Err(RegistryError::StorageUnreadable {
                     attempt: Attempt {
                         method: Method::Get,
                         url: self.blob_url(repository, &config.digest),
                     },
-                })
+                });
             }
-            _ => self.image_config_of(repository, manifest).await,
-        }
+            self.image_config_of(repository, manifest).await
+        };
+        self.storage.after_first_read(read).await
     }
 }
 

@@ -78,16 +78,47 @@ impl RemovalWays {
 /// after the registry redirected it ([`RegistryError::StorageUnreadable`]). Every blob
 /// lives in the same storage behind the same rules, so the summaries of the other
 /// images do not ask again (three failing requests each); a reload tries anew.
+///
+/// Until a first configuration read has ended, the others wait for it
+/// ([`StorageReach::first_read`]): the tag table starts several at once, and on
+/// storage this page cannot read each of them would fail three times.
 #[derive(Clone, Default)]
-pub struct StorageReach(std::rc::Rc<std::cell::Cell<bool>>);
+pub struct StorageReach(std::rc::Rc<Reach>);
+
+#[derive(Default)]
+pub(crate) struct Reach {
+    unreadable: std::cell::Cell<bool>,
+    /// A configuration read ended (whatever its outcome): the rest run side by side.
+    tried: std::cell::Cell<bool>,
+    /// Held by the read that is first, while it runs.
+    first_read: futures_util::lock::Mutex<()>,
+}
 
 impl StorageReach {
     pub(crate) fn known_unreadable(&self) -> bool {
-        self.0.get()
+        self.0.unreadable.get()
     }
 
     pub(crate) fn learn_unreadable(&self) {
-        self.0.set(true);
+        self.0.unreadable.set(true);
+    }
+
+    /// Runs `read` (a configuration read) once a first one has ended; the first runs
+    /// at once, the others it waits for follow it. A first read that is dropped
+    /// (its view closed) hands the turn to the next.
+    pub(crate) async fn after_first_read<T>(
+        &self,
+        read: impl std::future::Future<Output = T>,
+    ) -> T {
+        if !self.0.tried.get() {
+            let _turn = self.0.first_read.lock().await;
+            if !self.0.tried.get() {
+                let outcome = read.await;
+                self.0.tried.set(true);
+                return outcome;
+            }
+        }
+        read.await
     }
 }
 
