@@ -339,6 +339,8 @@ fn Platforms(
     };
     view! {
         <h3>{heading}</h3>
+        // A narrow window scrolls the table, not the page.
+        <div class="table-scroll">
         <table class="platforms" aria-label=heading>
             <thead>
                 <tr>
@@ -365,7 +367,8 @@ fn Platforms(
                             index: Some(reference.clone()),
                         };
                         let full = child.digest.to_string();
-                        let shown_digest = full.clone();
+                        let shown_digest = short(&child.digest);
+                        let title = full.clone();
                         let copy_label = format!("Copy the digest of {platform}");
                         let platform_link = platform.clone();
                         view! {
@@ -373,7 +376,7 @@ fn Platforms(
                                 <td><Link class="child-platform" view=open.clone()>{platform_link}</Link></td>
                                 <td>
                                     <Link class="child-digest" view=open>
-                                        <code>{shown_digest}</code>
+                                        <code title=title>{shown_digest}</code>
                                     </Link>
                                     " "
                                     <CopyButton text=full label=copy_label />
@@ -388,6 +391,7 @@ fn Platforms(
                     .collect_view()}
             </tbody>
         </table>
+        </div>
     }
 }
 
@@ -474,6 +478,7 @@ fn Layers(manifest: Manifest) -> impl IntoView {
     let total = manifest.referenced_size();
     view! {
         <h3>"Layers"</h3>
+        <div class="table-scroll">
         <table class="layers" aria-label="Layers">
             <thead>
                 <tr><th scope="col">"#"</th><th scope="col">"Digest"</th><th scope="col">"Size"</th><th scope="col">"Media type"</th></tr>
@@ -514,6 +519,7 @@ fn Layers(manifest: Manifest) -> impl IntoView {
                 </tr>
             </tfoot>
         </table>
+        </div>
     }
 }
 

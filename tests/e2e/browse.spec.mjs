@@ -58,7 +58,9 @@ test('multi-arch images show each platform with its own digest', async ({ page, 
     const platforms = page.getByRole('table', { name: 'Platforms' });
     for (const platform of truth.platforms) {
       const label = `${platform.os}/${platform.architecture}${platform.variant ? `/${platform.variant}` : ''}`;
-      await expect(platforms.locator(`tr[data-platform="${label}"] .child-digest`)).toHaveText(platform.digest);
+      // The digest's start, as the tag table shows it; the whole in its title.
+      await expect(platforms.locator(`tr[data-platform="${label}"] .child-digest`)).toHaveText(platform.digest.slice(0, 19));
+      await expect(platforms.locator(`tr[data-platform="${label}"] .child-digest code`)).toHaveAttribute('title', platform.digest);
       // Each platform's own date (the fixture builds them minutes apart), from its config.
       await expect(platforms.locator(`tr[data-platform="${label}"] .platform-created`))
         .toHaveText(`${platform.created.replace('T', ' ').slice(0, 16)} UTC`);
@@ -371,7 +373,7 @@ test('a filter that matches no tag says so, and how to show every tag again', as
   expect(new URL(page.url()).searchParams.get('q')).toBeNull();
 });
 
-test('on a phone-sized window the header wraps and a row shows its tag and whole digest', async ({ page, deployment }) => {
+test('on a phone-sized window the header wraps, a row shows its tag and whole digest, and an image page stays in the window', async ({ page, deployment }) => {
   await page.setViewportSize({ width: 420, height: 800 });
   await page.goto(`${deployment.console}/?repo=demo/web`);
   const digest = page.locator('[role="row"][data-tag="1.0"] code.digest');
@@ -390,6 +392,21 @@ test('on a phone-sized window the header wraps and a row shows its tag and whole
   await remove.scrollIntoViewIfNeeded();
   expect(await inWindow(remove), 'Remove tag, scrolled to').toBe(true);
   await page.screenshot({ path: screenshotPath('phone-tags') });
+
+  // A multi-arch image's page: its platforms table scrolls in its box, the page does
+  // not, and each platform's digest stays on one line.
+  await page.goto(`${deployment.console}/?repo=demo/multiarch&ref=2.0`);
+  const armDigest = page.locator('tr[data-platform="linux/arm64/v8"] .child-digest');
+  await expect(armDigest).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('tr[data-platform="linux/arm64/v8"] .platform-created')).toHaveText(/UTC$/);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  const lineHeight = await armDigest.evaluate((link) => parseFloat(getComputedStyle(link).lineHeight) || 20);
+  expect((await armDigest.boundingBox()).height).toBeLessThan(1.5 * lineHeight);
+  await page.screenshot({ path: screenshotPath('phone-image'), fullPage: true });
+  // An image's layers table likewise.
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
+  await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible({ timeout: 20_000 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
 });
 
 test('a long tag table ends inside the window on every load, its sideways scrollbar in sight', async ({ page, deployment }) => {
