@@ -23,11 +23,10 @@ use leptos::prelude::*;
 use leptos::wasm_split::SplitLoaderError;
 use send_wrapper::SendWrapper;
 
-use crate::oci::undo::UndoAction;
 use crate::wording;
 
 use super::activity::{ActivityLog, ActivityStep};
-use super::bulk::BulkWork;
+use super::bulk::{BulkOutcome, BulkWork};
 use super::change_dialog::{ChangeForm, ChangeRequest};
 use super::cleanup::CleanupView;
 use super::find_digest::FindDigestView;
@@ -82,7 +81,7 @@ split_point!(changes: fn change_form(registry: String, request: ChangeRequest) -
     Ok(view! { <ChangeForm registry request /> }.into_any())
 });
 
-split_point!(changes: fn bulk_work(work: BulkWork) -> Work<Vec<UndoAction>> {
+split_point!(changes: fn bulk_work(work: BulkWork) -> Work<BulkOutcome> {
     Ok(Box::pin(work.run()))
 });
 
@@ -90,8 +89,8 @@ split_point!(changes: fn activity_step(log: ActivityLog, step: ActivityStep, id:
     Ok(log.start(step, id))
 });
 
-/// A bulk run's registry work; the undo of what it wrote. `Err`: nothing ran.
-pub async fn bulk(work: BulkWork) -> Result<Vec<UndoAction>, PartMissing> {
+/// A bulk run's registry work; what it did. `Err`: nothing ran.
+pub async fn bulk(work: BulkWork) -> Result<BulkOutcome, PartMissing> {
     Ok(bulk_work(work).await?.await)
 }
 

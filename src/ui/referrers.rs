@@ -13,7 +13,7 @@ use crate::oci::names::{Digest, Repository};
 use crate::oci::referrer_changes::{referrer_items, ReferrerItem};
 use crate::oci::referrers::{ApiSupport, FoundVia, Referrer, ReferrerList, ReferrerQuery};
 use crate::oci::undo::UndoAction;
-use crate::ui::activity::use_changes;
+use crate::ui::activity::{use_changes, Changes};
 use crate::ui::browser;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::router::Link;
@@ -159,23 +159,11 @@ fn ReferrerRow(referrer: Referrer, repository: Repository) -> impl IntoView {
 pub struct ReferrersAlong {
     list: LocalResource<Result<ReferrerList, ResultLine>>,
     pub wanted: RwSignal<bool>,
+    /// While they are taken along.
+    taking: RwSignal<bool>,
     /// One line per item, once taken along.
-    done: Action<Job, Vec<ResultLine>>,
-}
-
-#[derive(Clone)]
-enum Job {
-    Delete {
-        registry: String,
-        repository: Repository,
-        list: ReferrerList,
-    },
-    Copy {
-        registry: String,
-        from: Repository,
-        to: Repository,
-        list: ReferrerList,
-    },
+    done: RwSignal<Option<Vec<ResultLine>>>,
+    changes: Changes,
 }
 
 /// What came of one referrer: said under the dialog, and (without the why, which the
@@ -217,82 +205,18 @@ impl ReferrersAlong {
                     })
             }
         });
-        let changes = use_changes();
-        let done = Action::new_local(move |job: &Job| {
-            let job = job.clone();
-            async move {
-                match job {
-                    Job::Delete {
-                        registry,
-                        repository,
-                        list,
-                    } => {
-                        let client = net::registry(&registry, FetchClient::new());
-                        let mut lines = Vec::new();
-                        client
-                            .delete_referrers(&repository, &list, |item, result| {
-                                let (short, line) = outcome_line(item, result, "removed");
-                                let undo = result
-                                    .clone()
-                                    .map(|removal| UndoAction::Restore(Box::new(removal)));
-                                changes.record(
-                                    &registry,
-                                    format!(
-                                        "Referrer of {}@{}: {short}",
-                                        repository,
-                                        list.subject.short(19)
-                                    ),
-                                    undo,
-                                );
-                                lines.push(line);
-                            })
-                            .await;
-                        lines
-                    }
-                    Job::Copy {
-                        registry,
-                        from,
-                        to,
-                        list,
-                    } => {
-                        let client = net::registry(&registry, FetchClient::new());
-                        let mut lines = Vec::new();
-                        client
-                            .copy_referrers(&from, &to, &list, |item, result| {
-                                let (short, line) =
-                                    outcome_line(item, result, &format!("copied to {to}"));
-                                // Undo takes back the tag each copy wrote; a copy by
-                                // digest wrote no tag and has nothing to take back.
-                                let undo = result.clone().map(|copy| {
-                                    copy.tag
-                                        .map(UndoAction::Revert)
-                                        .unwrap_or(UndoAction::Batch(Vec::new()))
-                                });
-                                changes.record(
-                                    &registry,
-                                    format!(
-                                        "Referrer of {}@{} copied to {to}: {short}",
-                                        from,
-                                        list.subject.short(19)
-                                    ),
-                                    undo,
-                                );
-                                lines.push(line);
-                            })
-                            .await;
-                        lines
-                    }
-                }
-            }
-        });
         ReferrersAlong {
             list,
             wanted: RwSignal::new(false),
-            done,
+            taking: RwSignal::new(false),
+            done: RwSignal::new(None),
+            changes: use_changes(),
         }
     }
 
-    fn chosen(&self) -> Option<ReferrerList> {
+    /// The referrers to take along, if the user asked. Read when the change starts:
+    /// the dialog may be closed before the change ends, and the choice with it.
+    pub fn chosen(&self) -> Option<ReferrerList> {
         if !self.wanted.get_untracked() {
             return None;
         }
@@ -302,27 +226,74 @@ impl ReferrersAlong {
         }
     }
 
-    /// After the image was deleted: removes its referrers too, if the user asked.
-    pub fn delete_if_wanted(&self, registry: &str, repository: &Repository) {
-        if let Some(list) = self.chosen() {
-            self.done.dispatch(Job::Delete {
-                registry: registry.to_owned(),
-                repository: repository.clone(),
-                list,
-            });
-        }
+    /// After the image was deleted: removes `list`, its referrers the user chose. Each
+    /// lands in the activity list; under the dialog too while it is open.
+    pub async fn delete(self, registry: String, repository: Repository, list: ReferrerList) {
+        self.taking.try_set(true);
+        let client = net::registry(&registry, FetchClient::new());
+        let mut lines = Vec::new();
+        client
+            .delete_referrers(&repository, &list, |item, result| {
+                let (short, line) = outcome_line(item, result, "removed");
+                let undo = result
+                    .clone()
+                    .map(|removal| UndoAction::Restore(Box::new(removal)));
+                self.changes.record(
+                    &registry,
+                    format!(
+                        "Referrer of {}@{}: {short}",
+                        repository,
+                        list.subject.short(19)
+                    ),
+                    undo,
+                );
+                lines.push(line);
+            })
+            .await;
+        self.report(lines);
     }
 
-    /// After the image was copied to `to`: copies its referrers too, if the user asked.
-    pub fn copy_if_wanted(&self, registry: &str, from: &Repository, to: &Repository) {
-        if let Some(list) = self.chosen() {
-            self.done.dispatch(Job::Copy {
-                registry: registry.to_owned(),
-                from: from.clone(),
-                to: to.clone(),
-                list,
-            });
-        }
+    /// After the image was copied from `from` to `to`: copies `list`, its referrers
+    /// the user chose, as [`ReferrersAlong::delete`] removes them.
+    pub async fn copy(
+        self,
+        registry: String,
+        from: Repository,
+        to: Repository,
+        list: ReferrerList,
+    ) {
+        self.taking.try_set(true);
+        let client = net::registry(&registry, FetchClient::new());
+        let mut lines = Vec::new();
+        client
+            .copy_referrers(&from, &to, &list, |item, result| {
+                let (short, line) = outcome_line(item, result, &format!("copied to {to}"));
+                // Undo takes back the tag each copy wrote; a copy by digest wrote no tag
+                // and has nothing to take back.
+                let undo = result.clone().map(|copy| {
+                    copy.tag
+                        .map(UndoAction::Revert)
+                        .unwrap_or(UndoAction::Batch(Vec::new()))
+                });
+                self.changes.record(
+                    &registry,
+                    format!(
+                        "Referrer of {}@{} copied to {to}: {short}",
+                        from,
+                        list.subject.short(19)
+                    ),
+                    undo,
+                );
+                lines.push(line);
+            })
+            .await;
+        self.report(lines);
+    }
+
+    /// Shown under the dialog, if it is still open.
+    fn report(self, lines: Vec<ResultLine>) {
+        self.done.try_set(Some(lines));
+        self.taking.try_set(false);
     }
 }
 
@@ -360,13 +331,13 @@ pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl I
         })
     };
     let report = move || {
-        if along.done.pending().get() {
+        if along.taking.get() {
             return Some(
                 view! { <p class="working" role="status">"Taking the referrers along…"</p> }
                     .into_any(),
             );
         }
-        along.done.value().get().map(|lines| {
+        along.done.get().map(|lines| {
             view! {
                 <div class="referrers-report" role="status" aria-label="Referrers">
                     <ul>{lines.into_iter().map(|line| view! { <li><ResultWords line /></li> }).collect_view()}</ul>

@@ -653,3 +653,54 @@ test('Cancel during a copy step that waits for the registry says when it takes e
     faults.proxy.clearRules();
   }
 });
+
+test('a copy goes on when its dialog is closed part-way, and lands in the activity list; the page still answers', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const slow = faults.proxy.addRule({ method: 'POST', path: /\/v2\/demo\/copy-closed\/blobs\/uploads\//, action: { delay: 1500 } });
+  try {
+    await page.goto(`${faults.console}/?repo=demo/web&ref=1.0`);
+    await page.getByRole('button', { name: 'Copy to repository' }).click();
+    await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('demo/copy-closed');
+    await dialog(page).getByRole('textbox', { name: 'Target tag' }).fill('1.0');
+    await dialog(page).getByRole('button', { name: 'Copy to repository' }).click();
+    await expect.poll(() => slow.hits).toBeGreaterThan(0);
+    await page.keyboard.press('Escape');
+    await expect(dialog(page)).toHaveCount(0);
+    await expect(activity(page).first()).toContainText(`Copied demo/web:1.0 to demo/copy-closed:1.0, digest ${digest}`, { timeout: 30_000 });
+    expect(await tagDigest(registry, 'demo/copy-closed', '1.0')).toBe(digest);
+    await expect(page.locator('.crash')).toHaveCount(0);
+    expect(errors).toEqual([]);
+    // The page still answers: the copy's tag opens.
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await expect(dialog(page).getByRole('textbox', { name: 'New tag' })).toBeFocused();
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
+test('a bulk run goes on when its tag view is left, and lands in the activity list; the page still answers', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  faults.proxy.addRule({ method: 'PUT', path: /\/manifests\/.*-left$/, action: { delay: 1500 } });
+  try {
+    await openRepository(page, faults, 'demo/web');
+    const bulk = page.getByRole('group', { name: 'Bulk changes' });
+    for (const tag of ['0.9', '1.0']) await page.getByRole('checkbox', { name: `Select ${tag}`, exact: true }).click();
+    await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-left');
+    await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+    await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && /-left$/.test(e.path))).toBe(true);
+    await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Repositories' }).click();
+    await expect(page.getByRole('list', { name: 'Repositories' })).toBeVisible();
+    await expect(activity(page).first()).toContainText('2 done, 0 failed, of 2', { timeout: 30_000 });
+    expect(await tagDigest(registry, 'demo/web', '0.9-left')).toBe(faults.report.repositories['demo/web']['0.9'].digest);
+    expect(await tagDigest(registry, 'demo/web', '1.0-left')).toBe(faults.report.repositories['demo/web']['1.0'].digest);
+    await expect(page.locator('.crash')).toHaveCount(0);
+    expect(errors).toEqual([]);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});

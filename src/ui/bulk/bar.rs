@@ -120,53 +120,61 @@ pub fn BulkBar(
                 items,
                 warnings,
             };
-            let undo = match on_demand::bulk(work).await {
-                Ok(undo) => undo,
+            let BulkOutcome {
+                undo,
+                items: states,
+                warnings: lost,
+            } = match on_demand::bulk(work).await {
+                Ok(outcome) => outcome,
                 // Nothing ran: every item says why, and stays selected for Retry.
                 Err(PartMissing) => {
                     let why = ItemState::Failed(wording::part_missing("bulk changes").into());
-                    items.update(|i| {
-                        for tag in &chosen {
-                            i.insert(tag.clone(), why.clone());
-                        }
-                    });
-                    Vec::new()
+                    let states: BTreeMap<String, ItemState> = chosen
+                        .iter()
+                        .map(|tag| (tag.clone(), why.clone()))
+                        .collect();
+                    items.try_set(states.clone());
+                    BulkOutcome {
+                        undo: Vec::new(),
+                        items: states,
+                        warnings: Vec::new(),
+                    }
                 }
             };
-            let (done, failed) = items.with_untracked(|i| {
-                let done = chosen
-                    .iter()
-                    .filter(|t| matches!(i.get(*t), Some(ItemState::Done(_))))
-                    .count();
-                (done, chosen.len() - done)
-            });
+            // From here on, what the run returned, not the bar's signals: the bar goes
+            // with its tag view, and the run reaches the activity list all the same.
+            let done = chosen
+                .iter()
+                .filter(|t| matches!(states.get(*t), Some(ItemState::Done(_))))
+                .count();
+            let failed = chosen.len() - done;
             let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
-            let mut details: Vec<ResultLine> = items.with_untracked(|i| {
-                chosen
-                    .iter()
-                    .map(|tag| match i.get(tag) {
-                        Some(ItemState::Done(text)) => format!("{tag}: {text}").into(),
-                        Some(ItemState::Failed(line)) => {
-                            line.clone().after(&format!("{tag}: FAILED: "))
-                        }
-                        _ => format!("{tag}: not run").into(),
-                    })
-                    .collect()
-            });
-            details.extend(warnings.get_untracked());
-            let failed_tags: Vec<String> = items.with_untracked(|i| {
-                chosen
-                    .iter()
-                    .filter(|t| !matches!(i.get(*t), Some(ItemState::Done(_))))
-                    .cloned()
-                    .collect()
-            });
-            selection.tags.set(failed_tags.iter().cloned().collect());
-            retry.0.set((!failed_tags.is_empty()).then(|| PendingRetry {
-                kind,
-                tags: failed_tags,
-                pattern: pattern.clone(),
-            }));
+            let mut details: Vec<ResultLine> = chosen
+                .iter()
+                .map(|tag| match states.get(tag) {
+                    Some(ItemState::Done(text)) => format!("{tag}: {text}").into(),
+                    Some(ItemState::Failed(line)) => {
+                        line.clone().after(&format!("{tag}: FAILED: "))
+                    }
+                    _ => format!("{tag}: not run").into(),
+                })
+                .collect();
+            details.extend(lost);
+            let failed_tags: Vec<String> = chosen
+                .iter()
+                .filter(|t| !matches!(states.get(*t), Some(ItemState::Done(_))))
+                .cloned()
+                .collect();
+            selection
+                .tags
+                .try_set(failed_tags.iter().cloned().collect());
+            retry
+                .0
+                .try_set((!failed_tags.is_empty()).then(|| PendingRetry {
+                    kind,
+                    tags: failed_tags,
+                    pattern: pattern.clone(),
+                }));
             changes.record_batch(
                 &registry,
                 summary,
@@ -323,9 +331,17 @@ pub struct BulkWork {
     warnings: RwSignal<Vec<ResultLine>>,
 }
 
+/// What a bulk run did: the undo of what it wrote, each item's state, and for a
+/// removal the tags that lost what kept them ([`wording::kept_lost`]).
+pub struct BulkOutcome {
+    undo: Vec<UndoAction>,
+    items: BTreeMap<String, ItemState>,
+    warnings: Vec<ResultLine>,
+}
+
 impl BulkWork {
-    /// Runs every item; returns the undo of what was written.
-    pub async fn run(self) -> Vec<UndoAction> {
+    /// Runs every item, showing each in the bar while the bar is there.
+    pub async fn run(self) -> BulkOutcome {
         let BulkWork {
             client,
             kind,
@@ -337,9 +353,13 @@ impl BulkWork {
             items,
             warnings,
         } = self;
-        let is_cancelled = move || cancelled.get_untracked();
-        let on_item = move |tag: &str, result: &ItemResult| {
-            items.try_update(|i| i.insert(tag.to_owned(), ItemState::from(result)));
+        // A run goes on when its view is closed: only Cancel stops it.
+        let is_cancelled = move || cancelled.try_get_untracked().unwrap_or(false);
+        let states = std::cell::RefCell::new(BTreeMap::new());
+        let on_item = |tag: &str, result: &ItemResult| {
+            let state = ItemState::from(result);
+            items.try_update(|i| i.insert(tag.to_owned(), state.clone()));
+            states.borrow_mut().insert(tag.to_owned(), state);
         };
         let bulk = BulkRun {
             repository: &repository,
@@ -348,17 +368,24 @@ impl BulkWork {
             cancelled: &is_cancelled,
             on_item: &on_item,
         };
-        match kind {
+        let (undo, lost) = match kind {
             BulkKind::AddTags => {
-                client
+                let undo = client
                     .bulk_add_tags(&bulk, &|tag| apply_pattern(&pattern, tag))
-                    .await
+                    .await;
+                (undo, Vec::new())
             }
             BulkKind::Remove => {
                 let removal = client.bulk_remove_tags(&bulk, &unique_marker).await;
-                warnings.set(removal.lost.iter().map(wording::kept_lost).collect());
-                removal.undo
+                let lost: Vec<ResultLine> = removal.lost.iter().map(wording::kept_lost).collect();
+                warnings.try_set(lost.clone());
+                (removal.undo, lost)
             }
+        };
+        BulkOutcome {
+            undo,
+            items: states.into_inner(),
+            warnings: lost,
         }
     }
 }

@@ -8,7 +8,7 @@ mod results;
 mod retry;
 mod selection;
 
-pub use bar::{BulkBar, BulkWork};
+pub use bar::{BulkBar, BulkOutcome, BulkWork};
 pub use retry::BulkRetry;
 pub use selection::Selection;
 

@@ -8,6 +8,7 @@ use crate::net;
 use crate::net::FetchClient;
 use crate::oci::changes::{Removal, RemovalMethod};
 use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::referrers::ReferrerList;
 use crate::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
@@ -55,6 +56,15 @@ fn removed(repository: &Repository, removal: &Removal) -> String {
     format!("Removed {repository}:{} ({} was {}; {how}).{kept} Undo puts it back until the registry's garbage collection runs.", names.join(", "), names.join(", "), short(&removal.digest))
 }
 
+/// One run of the removal: whether the whole image goes, the plan it acts on, and
+/// the referrers to delete with the image.
+#[derive(Clone)]
+struct RemovalInput {
+    whole_image: bool,
+    choices: RemovalChoices,
+    referrers: Option<ReferrerList>,
+}
+
 #[component]
 pub(super) fn RemoveForm(
     registry: String,
@@ -92,73 +102,81 @@ pub(super) fn RemoveForm(
             tag.clone(),
             digest.clone(),
         );
-        Action::new_local(
-            move |&(whole_image, ref choices): &(bool, RemovalChoices)| {
-                let (registry, repository, tag, digest, choices) = (
-                    registry.clone(),
-                    repository.clone(),
-                    tag.clone(),
-                    digest.clone(),
-                    choices.clone(),
-                );
-                async move {
-                    let ticket =
-                        Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
-                    let client =
-                        net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
-                    let repo = &repository;
-                    let result = async {
-                        // Listed again at the moment of acting: a tag added since the
-                        // dialog opened must count too.
-                        let listing = client.tags(repo, |_| {}).await?;
-                        if whole_image {
-                            let mut expected = choices.users.tags.clone();
-                            expected.push(tag.to_string());
-                            client
-                                .delete_image(repo, &digest, &expected, &listing)
-                                .await
-                        } else {
-                            client
-                                .remove_tag(repo, &tag, &digest, &listing.tags, &unique_marker())
-                                .await
-                        }
+        Action::new_local(move |input: &RemovalInput| {
+            let RemovalInput {
+                whole_image,
+                choices,
+                referrers,
+            } = input.clone();
+            let (registry, repository, tag, digest) = (
+                registry.clone(),
+                repository.clone(),
+                tag.clone(),
+                digest.clone(),
+            );
+            async move {
+                let ticket =
+                    Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
+                let client =
+                    net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
+                let repo = &repository;
+                let result = async {
+                    // Listed again at the moment of acting: a tag added since the
+                    // dialog opened must count too.
+                    let listing = client.tags(repo, |_| {}).await?;
+                    if whole_image {
+                        let mut expected = choices.users.tags.clone();
+                        expected.push(tag.to_string());
+                        client
+                            .delete_image(repo, &digest, &expected, &listing)
+                            .await
+                    } else {
+                        client
+                            .remove_tag(repo, &tag, &digest, &listing.tags, &unique_marker())
+                            .await
                     }
-                    .await;
-                    let phase = match result {
-                        Ok(removal) => {
-                            if whole_image {
-                                along.delete_if_wanted(&registry, &removal.repository);
-                            }
-                            let message = with_note(
-                                removed(&repository, &removal),
-                                removal.applied_anyway.as_deref(),
-                            );
-                            changes.record(
-                                &registry,
-                                message.clone(),
-                                Ok(UndoAction::Restore(Box::new(removal))),
-                            );
-                            Phase::Done(message)
-                        }
-                        Err(error) => {
-                            changes.record(
-                                &registry,
-                                format!("Remove {repository}:{tag} ({digest})"),
-                                Err(error.clone()),
-                            );
-                            failed(&error)
-                        }
-                    };
-                    ticket.close();
-                    phase
                 }
-            },
-        )
+                .await;
+                let phase = match result {
+                    Ok(removal) => {
+                        if let (true, Some(list)) = (whole_image, referrers) {
+                            // A task of its own: the image is deleted, and the
+                            // dialog may close.
+                            leptos::task::spawn_local(along.delete(
+                                registry.clone(),
+                                removal.repository.clone(),
+                                list,
+                            ));
+                        }
+                        let message = with_note(
+                            removed(&repository, &removal),
+                            removal.applied_anyway.as_deref(),
+                        );
+                        changes.record(
+                            &registry,
+                            message.clone(),
+                            Ok(UndoAction::Restore(Box::new(removal))),
+                        );
+                        Phase::Done(message)
+                    }
+                    Err(error) => {
+                        changes.record(
+                            &registry,
+                            format!("Remove {repository}:{tag} ({digest})"),
+                            Err(error.clone()),
+                        );
+                        failed(&error)
+                    }
+                };
+                ticket.close();
+                phase
+            }
+        })
     };
     let working_tag = StoredValue::new(tag.clone());
     let phase = Signal::derive(move || {
-        phase_of(removal, |(whole_image, _)| {
-            if *whole_image {
+        phase_of(removal, |input| {
+            if input.whole_image {
                 "Deleting the image…".into()
             } else {
                 format!("Removing {}…", working_tag.get_value())
@@ -178,7 +196,14 @@ pub(super) fn RemoveForm(
             return;
         };
         removing_image.set(Some(whole_image));
-        removal.dispatch_local((whole_image, choices));
+        // The referrers to delete with the image, as chosen now: the dialog may be
+        // closed before the delete ends.
+        let referrers = whole_image.then(|| along.chosen()).flatten();
+        removal.dispatch_local(RemovalInput {
+            whole_image,
+            choices,
+            referrers,
+        });
     };
     let seen = digest.clone();
     view! {

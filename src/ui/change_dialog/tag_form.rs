@@ -12,6 +12,7 @@ use crate::net;
 use crate::net::FetchClient;
 use crate::oci::changes::{ChangeError, TagWrite};
 use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::referrers::ReferrerList;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{use_changes, Changes};
 use crate::ui::journal::Ticket;
@@ -47,6 +48,8 @@ struct TagInput {
     tag: Tag,
     to: Option<Repository>,
     move_from: Option<Digest>,
+    /// Copy only: the referrers to copy after the image, as chosen at the start.
+    referrers: Option<ReferrerList>,
 }
 
 /// Shown when the target tag points at another image: both digests, and the button
@@ -104,7 +107,12 @@ pub(super) fn TagForm(
         copy.then(|| ReferrersAlong::new(registry.clone(), repository.clone(), digest.clone()));
     let working_repository = StoredValue::new(repository.clone());
     let write = Action::new_local(move |input: &TagInput| {
-        let TagInput { tag, to, move_from } = input.clone();
+        let TagInput {
+            tag,
+            to,
+            move_from,
+            referrers,
+        } = input.clone();
         let (registry, repository, digest, source) = (
             registry.clone(),
             repository.clone(),
@@ -138,7 +146,8 @@ pub(super) fn TagForm(
                 };
                 let (write, report) = client
                     .copy_image(&from, &manifest, to, &tag, move_from.as_ref(), |progress| {
-                        step.set(Some(wording::copy_step(&progress)));
+                        // The dialog may be closed: the copy goes on without it.
+                        step.try_set(Some(wording::copy_step(&progress)));
                         // A closed dialog cancels nothing: the copy goes on to the activity list.
                         !cancelled.try_get_untracked().unwrap_or(false)
                     })
@@ -160,8 +169,9 @@ pub(super) fn TagForm(
             let copied = result.is_ok();
             let phase = settle_tag_write(changes, &registry, attempt, result);
             ticket.close();
-            if let (true, Some(along), Some(to)) = (copied, along, &to) {
-                along.copy_if_wanted(&registry, &from, to);
+            if let (true, Some(along), Some(to), Some(list)) = (copied, along, to, referrers) {
+                // A task of its own: the copy is done, and the dialog may close.
+                leptos::task::spawn_local(along.copy(registry, from, to, list));
             }
             phase
         }
@@ -184,7 +194,13 @@ pub(super) fn TagForm(
         };
         cancelled.set(false);
         step.set(None);
-        write.dispatch_local(TagInput { tag, to, move_from });
+        let referrers = along.and_then(|along| along.chosen());
+        write.dispatch_local(TagInput {
+            tag,
+            to,
+            move_from,
+            referrers,
+        });
     });
     let move_target = Signal::derive(move || {
         if copy {

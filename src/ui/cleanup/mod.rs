@@ -86,7 +86,7 @@ async fn gather_plans(
 ) -> PlanResult {
     let reader = net::registry(registry, client.clone());
     let names: Vec<String> = if namespace {
-        progress.set("Listing the repositories of the registry…".into());
+        progress.try_set("Listing the repositories of the registry…".into());
         let prefix = format!("{target}/");
         let mut names: Vec<String> = reader
             .catalog()
@@ -126,8 +126,11 @@ async fn gather_plans(
             .cleanup_facts(
                 &repository,
                 GATHER_CONCURRENCY,
-                |p| progress.set(format!("{place}{}", step_words(p))),
-                || cancelled.get_untracked(),
+                |p| {
+                    progress.try_set(format!("{place}{}", step_words(p)));
+                },
+                // A plan nobody can see any more (its view closed) stops.
+                || cancelled.try_get_untracked().unwrap_or(true),
             )
             .await
             .map_err(|e| match e {
