@@ -3,6 +3,7 @@
 // state what is true, and Undo must be there whenever something was written.
 import { test, expect, screenshotPath } from './harness.mjs';
 import { tagDigest, retagBehindTheBack } from './registry-truth.mjs';
+import { RegistryWriter, pushImage } from '../../scripts/lib/fixtures.mjs';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -698,6 +699,37 @@ test('a bulk run goes on when its tag view is left, and lands in the activity li
     await expect(activity(page).first()).toContainText('2 done, 0 failed, of 2', { timeout: 30_000 });
     expect(await tagDigest(registry, 'demo/web', '0.9-left')).toBe(faults.report.repositories['demo/web']['0.9'].digest);
     expect(await tagDigest(registry, 'demo/web', '1.0-left')).toBe(faults.report.repositories['demo/web']['1.0'].digest);
+    await expect(page.locator('.crash')).toHaveCount(0);
+    expect(errors).toEqual([]);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
+test('a clean-up goes on when its view is left, and lands in the activity list; the page still answers', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const writer = new RegistryWriter(registry);
+  const repo = 'left/cleanup';
+  const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const tag of ['keep', 'old-1', 'old-2']) {
+    await pushImage(writer, repo, { format: 'oci', reference: tag, platform: { os: 'linux', architecture: 'amd64' }, created, labels: {}, layers: [`left ${tag}`] });
+  }
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  faults.proxy.addRule({ method: 'DELETE', path: /\/v2\/left\/cleanup\/manifests\//, action: { delay: 1500 } });
+  try {
+    await page.goto(`${faults.console}/?cleanup=${encodeURIComponent(repo)}&remove=old-*`);
+    const apply = page.getByRole('button', { name: 'Apply…' });
+    await expect(apply).toBeEnabled({ timeout: 30_000 });
+    await apply.click();
+    await page.getByRole('alertdialog', { name: 'Confirm clean-up' }).getByRole('button', { name: /^Yes: remove 2 tags/ }).click();
+    await expect.poll(() => faults.proxy.log.some((e) => e.method === 'DELETE' && e.path.startsWith('/v2/left/cleanup/'))).toBe(true);
+    await page.getByRole('link', { name: 'Repositories', exact: true }).first().click();
+    await expect(page.getByRole('list', { name: 'Repositories' })).toBeVisible();
+    await expect(activity(page).first()).toContainText(`Clean-up of ${repo}: 2 done, 0 skipped, 0 failed`, { timeout: 30_000 });
+    expect(await tagDigest(registry, repo, 'old-1')).toBeNull();
+    expect(await tagDigest(registry, repo, 'old-2')).toBeNull();
+    expect(await tagDigest(registry, repo, 'keep')).not.toBeNull();
     await expect(page.locator('.crash')).toHaveCount(0);
     expect(errors).toEqual([]);
   } finally {

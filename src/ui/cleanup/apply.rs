@@ -181,8 +181,8 @@ pub fn ApplyPanel(
     let apply = Action::new_local(move |_: &()| {
         let (registry, plans) = context.get_value();
         async move {
-            lines.set(BTreeMap::new());
-            cancelled.set(false);
+            lines.try_set(BTreeMap::new());
+            cancelled.try_set(false);
             let target = match plans.as_slice() {
                 [one] => one.repository.clone(),
                 _ => format!("{} repositories", plans.len()),
@@ -193,13 +193,19 @@ pub fn ApplyPanel(
             let mut undo: Vec<UndoAction> = Vec::new();
             let mut warnings = Vec::new();
             let mut images_deleted = 0;
+            // Kept here as well as shown: the view may be left while the run goes on,
+            // and the run still reaches the activity list.
+            let outcomes = std::cell::RefCell::new(BTreeMap::new());
             for plan in &plans {
                 let repository = plan.repository.clone();
                 let on_item = |tag: &str, outcome: &CleanupOutcome| {
                     let line = line_of(outcome);
-                    lines.try_update(|l| l.insert((repository.clone(), tag.to_owned()), line));
+                    let key = (repository.clone(), tag.to_owned());
+                    lines.try_update(|l| l.insert(key.clone(), line.clone()));
+                    outcomes.borrow_mut().insert(key, line);
                 };
-                let is_cancelled = move || cancelled.get_untracked();
+                // Only Cancel stops a run; leaving the view does not.
+                let is_cancelled = move || cancelled.try_get_untracked().unwrap_or(false);
                 match client
                     .apply_cleanup(plan, &is_cancelled, &on_item, &unique_marker)
                     .await
@@ -216,7 +222,7 @@ pub fn ApplyPanel(
                     ),
                 }
             }
-            let all = lines.get_untracked();
+            let all = outcomes.into_inner();
             let count = |kind: Kind| all.values().filter(|l| l.kind == kind).count();
             let summary = format!(
                 "{what}: {} done, {} skipped, {} failed, of {} tags to remove; {} deleted",
