@@ -361,6 +361,49 @@ fn copy_mounts_blobs_and_skips_present_ones() {
 }
 
 #[test]
+fn a_copy_onto_a_tag_of_another_image_asks_before_it_writes_anything() {
+    let memory = setup();
+    memory.push("copy", "1.0", media::OCI_MANIFEST, OTHER);
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    let refused = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("1.0"),
+        None,
+        |_| true,
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&refused, ChangeError::WouldMove { current, .. } if current.as_str() == sha256(OTHER)),
+        "{refused:?}"
+    );
+    let writes: Vec<String> = memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|line| !line.starts_with("GET") && !line.starts_with("HEAD"))
+        .cloned()
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    // Confirmed, it moves the tag, and keeps what it replaced for Undo.
+    let other = digest_of(OTHER);
+    let (write, _) = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("1.0"),
+        Some(&other),
+        |_| true,
+    ))
+    .unwrap();
+    assert_eq!(write.moved_from(), Some(&other));
+    assert_eq!(memory.tag_digest("copy", "1.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
 fn copying_a_nested_index_puts_children_before_parents_and_skips_what_is_there() {
     let memory = setup();
     push_index_of_image(&memory);

@@ -417,6 +417,26 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
         "{found:?}"
     );
 
+    // A copy cut short before its tag (blobs mounted or not): not applied; Retry
+    // copies again from where the image is, and the tag then counts as applied.
+    let copy = Intent::CopyImage {
+        from: repo(),
+        to: Repository::parse("copy").unwrap(),
+        tag: tag("1.0"),
+        digest: image(),
+        before: None,
+    };
+    let found = block_on(registry.reconcile(&copy)).unwrap();
+    assert_eq!(found.outcome, Outcome::NotApplied);
+    let written = block_on(registry.retry(&copy, "t")).unwrap();
+    assert!(matches!(written, Written::Tag(_)), "{written:?}");
+    assert_eq!(memory.tag_digest("copy", "1.0"), Some(sha256(IMAGE)));
+    let found = block_on(registry.reconcile(&copy)).unwrap();
+    assert!(
+        matches!(found.outcome, Outcome::Applied(Written::Tag(_))),
+        "{found:?}"
+    );
+
     // A removal interrupted with the tag left on its throw-away manifest: Undo
     // may overwrite that placeholder, and only that.
     memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
@@ -585,6 +605,8 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
                 Intent::DeleteImage { manifest, .. } => {
                     format!("DELETE /v2/app/manifests/{}", manifest.digest)
                 }
+                // A copy's first write is a blob mount into the target.
+                Intent::CopyImage { to, .. } => format!("POST /v2/{to}/blobs/uploads"),
             };
             seen.borrow_mut()
                 .push((intent.clone(), seen_memory.was_sent(&own_write)));
@@ -592,8 +614,10 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
     let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
     block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None)).unwrap();
     block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &all_tags(&memory), "t")).unwrap();
+    let copy = Repository::parse("copy").unwrap();
+    block_on(registry.copy_image(&repo(), &source, &copy, &tag("1.0"), None, |_| true)).unwrap();
     let noted = noted.borrow();
-    assert_eq!(noted.len(), 2, "{noted:?}");
+    assert_eq!(noted.len(), 4, "{noted:?}");
     assert!(
         matches!(&noted[0], (Intent::PutTag { tag, before: None, .. }, false) if tag.as_str() == "2.0"),
         "{noted:?}"
@@ -602,7 +626,21 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
         matches!(&noted[1], (Intent::RemoveTag { tag, .. }, false) if tag.as_str() == "1.0"),
         "{noted:?}"
     );
+    // The copy: its intent before its first mount, then its tag's as for any tag.
+    assert!(
+        matches!(&noted[2], (Intent::CopyImage { to, tag, before: None, .. }, false) if *to == copy && tag.as_str() == "1.0"),
+        "{noted:?}"
+    );
+    assert!(
+        matches!(&noted[3], (Intent::PutTag { repository, .. }, _) if *repository == copy),
+        "{noted:?}"
+    );
+    // Reconciled, the tag's intent is the copy's: one line, one Undo.
+    let intents: Vec<Intent> = noted.iter().map(|(intent, _)| intent.clone()).collect();
+    let kept = tagdeck::oci::intent::without_covered(intents.clone());
+    assert_eq!(kept, intents[..3].to_vec());
     // And the writes did follow.
+    assert!(memory.was_sent("POST /v2/copy/blobs/uploads"));
     assert!(memory.was_sent("PUT /v2/app/manifests/2.0"));
     assert!(memory.was_sent("DELETE /v2/app/manifests/1.0"));
 }

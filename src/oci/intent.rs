@@ -21,6 +21,17 @@ pub enum Intent {
         digest: Digest,
         before: Option<Digest>,
     },
+    /// Copy the image `digest` from `from` to `to` and point `tag` there at it;
+    /// `before` is what the tag pointed at. Noted before the copy's first write (a
+    /// blob mount): a copy cut short before its tag is then known too, and Retry
+    /// copies again from `from`, where the image is.
+    CopyImage {
+        from: Repository,
+        to: Repository,
+        tag: Tag,
+        digest: Digest,
+        before: Option<Digest>,
+    },
     /// Remove `tag` (which pointed at `digest`), and only the tag.
     RemoveTag {
         repository: Repository,
@@ -34,4 +45,30 @@ pub enum Intent {
         tags: Vec<Tag>,
         manifest: Box<Manifest>,
     },
+}
+
+/// The intents to reconcile, without those another one already covers: a copy notes
+/// its tag's PUT as well ([`Intent::PutTag`]), and the copy's own intent tells the
+/// same tag and more (where to copy from again).
+pub fn without_covered(intents: Vec<Intent>) -> Vec<Intent> {
+    let covered = |intent: &Intent| {
+        let Intent::PutTag {
+            repository,
+            tag,
+            digest,
+            ..
+        } = intent
+        else {
+            return false;
+        };
+        intents.iter().any(|other| {
+            matches!(other, Intent::CopyImage { to, tag: copied, digest: copy, .. }
+                if to == repository && copied == tag && copy == digest)
+        })
+    };
+    intents
+        .iter()
+        .filter(|intent| !covered(intent))
+        .cloned()
+        .collect()
 }

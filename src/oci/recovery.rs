@@ -65,36 +65,18 @@ impl<C: HttpClient> Registry<C> {
                 digest,
                 before,
             } => {
-                let now = self.resolve_tag(repository, tag).await?;
-                let found = RegistryNow::Tag {
-                    repository: repository.clone(),
-                    tag: tag.clone(),
-                    digest: now.clone(),
-                };
-                let outcome = if now.as_ref() == Some(digest) && before.as_ref() != Some(digest) {
-                    let before = match before {
-                        None => TagBefore::Absent,
-                        Some(previous) => TagBefore::Moved(Box::new(
-                            self.manifest_get(repository, previous).await?,
-                        )),
-                    };
-                    Outcome::Applied(Written::Tag(TagWrite {
-                        repository: repository.clone(),
-                        tag: tag.clone(),
-                        digest: digest.clone(),
-                        before,
-                        applied_anyway: None,
-                    }))
-                } else if now == *before {
-                    Outcome::NotApplied
-                } else {
-                    Outcome::Neither
-                };
-                Ok(Reconciled {
-                    now: found,
-                    outcome,
-                })
+                self.reconcile_tag(repository, tag, digest, before.as_ref())
+                    .await
             }
+            // What a copy leaves behind besides its tag (blobs mounted, platform
+            // manifests by digest) holds nothing by itself: the tag tells.
+            Intent::CopyImage {
+                to,
+                tag,
+                digest,
+                before,
+                ..
+            } => self.reconcile_tag(to, tag, digest, before.as_ref()).await,
             Intent::RemoveTag {
                 repository,
                 tag,
@@ -192,6 +174,46 @@ impl<C: HttpClient> Registry<C> {
         }
     }
 
+    /// Whether `tag` was pointed at `digest` (from `before`): Applied when it points
+    /// there now, NotApplied when it still shows `before`, else Neither.
+    async fn reconcile_tag(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        digest: &Digest,
+        before: Option<&Digest>,
+    ) -> Result<Reconciled, RegistryError> {
+        let now = self.resolve_tag(repository, tag).await?;
+        let found = RegistryNow::Tag {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            digest: now.clone(),
+        };
+        let outcome = if now.as_ref() == Some(digest) && before != Some(digest) {
+            let before = match before {
+                None => TagBefore::Absent,
+                Some(previous) => {
+                    TagBefore::Moved(Box::new(self.manifest_get(repository, previous).await?))
+                }
+            };
+            Outcome::Applied(Written::Tag(TagWrite {
+                repository: repository.clone(),
+                tag: tag.clone(),
+                digest: digest.clone(),
+                before,
+                applied_anyway: None,
+            }))
+        } else if now.as_ref() == before {
+            Outcome::NotApplied
+        } else {
+            Outcome::Neither
+        };
+        Ok(Reconciled {
+            now: found,
+            outcome,
+        })
+    }
+
     /// Runs `intent` again (after it was found not applied). `unique` marks a
     /// placeholder manifest.
     pub async fn retry(&self, intent: &Intent, unique: &str) -> Result<Written, ChangeError> {
@@ -205,6 +227,19 @@ impl<C: HttpClient> Registry<C> {
                 let source = self.manifest_get(repository, digest).await?;
                 let write = self
                     .put_tag(repository, tag, &source, before.as_ref())
+                    .await?;
+                Ok(Written::Tag(write))
+            }
+            Intent::CopyImage {
+                from,
+                to,
+                tag,
+                digest,
+                before,
+            } => {
+                let source = self.manifest_get(from, digest).await?;
+                let (write, _) = self
+                    .copy_image(from, &source, to, tag, before.as_ref(), |_| true)
                     .await?;
                 Ok(Written::Tag(write))
             }

@@ -736,3 +736,25 @@ test('a clean-up goes on when its view is left, and lands in the activity list; 
     faults.proxy.clearRules();
   }
 });
+
+test('a copy cut short by a reload before its tag is reconciled: not applied, so Retry copies it', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['1.0'].digest;
+  const hung = faults.proxy.addRule({ method: 'POST', path: /\/v2\/demo\/copy-cut\/blobs\/uploads\//, action: { hang: true } });
+  await page.goto(`${faults.console}/?repo=demo/web&ref=1.0`);
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('demo/copy-cut');
+  await dialog(page).getByRole('textbox', { name: 'Target tag' }).fill('1.0');
+  await dialog(page).getByRole('button', { name: 'Copy to repository' }).click();
+  await expect.poll(() => hung.hits).toBe(1);
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Copy demo/web:1.0');
+  await expect(entry).toContainText('demo/copy-cut:1.0 does not exist');
+  await expect(entry).toContainText('Retry runs it');
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry).toContainText('done');
+  expect(await tagDigest(registry, 'demo/copy-cut', '1.0')).toBe(digest);
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+});

@@ -6,6 +6,7 @@ use super::written::TagWrite;
 use crate::oci::client::{MountOutcome, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::http::{HttpClient, Method};
+use crate::oci::intent::Intent;
 use crate::oci::manifest::{Descriptor, Manifest, ManifestKind};
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository, Tag};
@@ -76,6 +77,27 @@ impl<C: HttpClient> Registry<C> {
             }
         };
         let below = self.manifests_below(from, source).await?;
+        // The target tag, read before anything is written: one that points at
+        // another image asks for the move now, not after every blob was copied.
+        let before = self.resolve_tag(to, tag).await?;
+        match &before {
+            Some(current) if *current != source.digest && Some(current) != move_from => {
+                return Err(ChangeError::WouldMove {
+                    tag: tag.to_string(),
+                    current: current.clone(),
+                    new: source.digest.clone(),
+                });
+            }
+            // Already there: whatever the copy mounts is there too.
+            Some(current) if *current == source.digest => {}
+            _ => self.note_intent(Intent::CopyImage {
+                from: from.clone(),
+                to: to.clone(),
+                tag: tag.clone(),
+                digest: source.digest.clone(),
+                before,
+            }),
+        }
         let images: Vec<&Manifest> = std::iter::once(source)
             .chain(below.iter())
             .filter(|m| m.kind() != ManifestKind::Index)

@@ -11,6 +11,7 @@ use super::changes::{touched_by, ActivityLog, Entry, EntryState};
 use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
+use crate::oci::intent::without_covered;
 use crate::oci::recovery::Outcome;
 use crate::oci::undo::UndoAction;
 use crate::ui::journal::{Pending, Ticket};
@@ -28,7 +29,7 @@ impl ActivityLog {
             details: Vec::new(),
             item_requests: Vec::new(),
             retry: None,
-            unchecked: Some(interrupted.intents),
+            unchecked: Some(without_covered(interrupted.intents)),
         })
     }
 
