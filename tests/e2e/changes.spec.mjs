@@ -72,6 +72,12 @@ test('moving a tag needs confirmation and can be undone', async ({ page, mutable
   await expect(confirm).toContainText(newer);
   expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(older); // nothing happened yet
   await page.screenshot({ path: screenshotPath('move-confirmation') });
+  // The question is about the tag the field named: edited, it goes; named again, it is back.
+  const field = dialog(page).getByRole('textbox', { name: 'New tag' });
+  await field.fill('0.9-other');
+  await expect(confirm).toHaveCount(0);
+  await field.fill('0.9');
+  await expect(confirm).toContainText(older);
   await confirm.getByRole('button', { name: 'Move tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`moved from sha256:${older.slice(7, 19)}`);
   expect(skopeoDigest(registry, 'demo/web:0.9')).toBe(newer);

@@ -58,10 +58,13 @@ struct TagInput {
 fn MoveConfirmation(
     phase: Signal<Phase>,
     target: Signal<String>,
+    /// Whether the fields still name the tag the question is about: once edited,
+    /// the question is gone (the next Add or Copy asks again if it must).
+    as_asked: Signal<bool>,
     on_confirm: Callback<Digest>,
 ) -> impl IntoView {
     move || match phase.get() {
-        Phase::ConfirmMove { current, new } => Some(view! {
+        Phase::ConfirmMove { current, new } if as_asked.get() => Some(view! {
             <div class="confirm" role="alert">
                 <p>
                     {format!("{} already exists and points at another image: {current}. Moving it makes it point at {new}.", target.get_untracked())}
@@ -183,6 +186,13 @@ pub(super) fn TagForm(
             (Some(_), None) => "Reading the image…".into(),
         })
     });
+    // The fields as the last run read them.
+    let asked = RwSignal::new(None::<(String, String)>);
+    let as_asked = Signal::derive(move || {
+        asked
+            .get()
+            .is_some_and(|(to, tag)| to == target.get() && tag == name.get())
+    });
     let run = Callback::new(move |move_from: Option<Digest>| {
         let Ok(tag) = Tag::parse(&name.get_untracked()) else {
             return;
@@ -194,6 +204,7 @@ pub(super) fn TagForm(
         };
         cancelled.set(false);
         step.set(None);
+        asked.set(Some((target.get_untracked(), name.get_untracked())));
         let referrers = along.and_then(|along| along.chosen());
         write.dispatch_local(TagInput {
             tag,
@@ -250,6 +261,7 @@ pub(super) fn TagForm(
         <MoveConfirmation
             phase
             target=move_target
+            as_asked
             on_confirm=Callback::new(move |current| run.run(Some(current)))
         />
         <PhaseView phase />
