@@ -425,3 +425,22 @@ test('an Apply of which nothing was done is reported failed, not partly done', a
   await expect(page.locator('#cleanup-plan-heading')).toHaveText(/^Plan, as applied: /);
   expect(await tagDigest(registry, repo, 'a')).toBe(await tagDigest(registry, repo, 'b'));
 });
+
+test('rules edited after a plan disable Apply until Plan is pressed again', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?cleanup=demo/web&remove=0.9`);
+  const apply = page.getByRole('button', { name: 'Apply…' });
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  const remove = page.getByRole('textbox', { name: 'Remove tags matching' });
+  await remove.fill('*');
+  await expect(apply).toBeDisabled();
+  await expect(page.locator('.stale-plan')).toContainText('The rules above were changed since this plan was made: Plan again');
+  // Back to the plan's rules: Apply is offered again, for the plan shown.
+  await remove.fill('0.9');
+  await expect(apply).toBeEnabled();
+  await expect(page.locator('.stale-plan')).toHaveCount(0);
+  // Planned anew, the new rules can be applied.
+  await remove.fill('0.*');
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  await expect(page.locator('.stale-plan')).toHaveCount(0);
+});

@@ -142,6 +142,9 @@ pub fn ApplyPanel(
     file_stem: String,
     /// Set when Apply starts (the plan above then says it was applied).
     apply_started: RwSignal<bool>,
+    /// Whether the form's rules differ from the plan's: Apply would act on rules the
+    /// form no longer shows, so it waits for Plan.
+    rules_edited: Signal<bool>,
 ) -> impl IntoView {
     let changes = use_changes();
     let sign_in = use_sign_in();
@@ -302,11 +305,18 @@ pub fn ApplyPanel(
                 blocked.get().map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
             }}
             {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
+            {move || {
+                (rules_edited.get() && !applied() && !running.get()).then(|| view! {
+                    <p class="access-notice stale-plan" role="status">
+                        "The rules above were changed since this plan was made: Plan again to see what they do. Apply is disabled until then."
+                    </p>
+                })
+            }}
             <Show when=move || !confirming.get()>
                 <button
                     type="button"
                     class="danger"
-                    disabled=move || nothing || blocked.get().is_some() || running.get() || applied()
+                    disabled=move || nothing || blocked.get().is_some() || running.get() || applied() || rules_edited.get()
                     title=move || {
                         blocked
                             .get()
@@ -328,7 +338,7 @@ pub fn ApplyPanel(
                     <button
                         type="button"
                         class="danger"
-                        disabled=move || blocked.get().is_some() || running.get()
+                        disabled=move || blocked.get().is_some() || running.get() || rules_edited.get()
                         on:click=move |_| {
                             confirming.set(false);
                             apply_started.set(true);

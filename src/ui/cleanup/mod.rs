@@ -284,9 +284,15 @@ fn Planner(
             .await
         }
     });
+    // The rules the last plan was made with.
+    let planned = RwSignal::new(None::<CleanupRules>);
+    let rules_edited = Signal::derive(move || {
+        planned.with(|planned| checked.with(|now| planned.as_ref() != now.as_ref().ok()))
+    });
     let start = move || {
         if let Ok(rules) = checked.get_untracked() {
             keep_rules_in_address(&rules);
+            planned.set(Some(rules.clone()));
             cancelled.set(false);
             progress.set("Starting…".into());
             plan_action.dispatch(rules);
@@ -330,7 +336,7 @@ fn Planner(
                     let apply_started = RwSignal::new(false);
                     view! {
                         <PlanView registry=registry.clone() plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
-                        <ApplyPanel registry plans file_stem apply_started />
+                        <ApplyPanel registry plans file_stem apply_started rules_edited />
                     }
                         .into_any()
                 }
