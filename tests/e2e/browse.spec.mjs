@@ -407,6 +407,26 @@ test('on a phone-sized window the header wraps, a row shows its tag and whole di
   await page.goto(`${deployment.console}/?repo=demo/web&ref=1.0`);
   await expect(page.getByRole('table', { name: 'Layers' })).toBeVisible({ timeout: 20_000 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  // A dialog's question with two whole digests stays inside the dialog (nothing is
+  // written: the question is where it stops), and its title breaks between words.
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Target repository' }).fill('demo/api');
+  await dialog.getByRole('textbox', { name: 'Target tag' }).fill('v1');
+  await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+  const question = dialog.locator('.confirm');
+  await expect(question).toContainText('already exists and points at another image');
+  const [box, inner] = [await dialog.boundingBox(), await question.evaluate((q) => [q.scrollWidth, q.clientWidth])];
+  expect(box.x + box.width).toBeLessThanOrEqual(420);
+  expect(inner[0]).toBeLessThanOrEqual(inner[1]);
+  const title = dialog.getByRole('heading');
+  expect(await title.evaluate((h) => getComputedStyle(h).wordBreak)).not.toBe('break-all');
+  await page.screenshot({ path: screenshotPath('phone-copy-question') });
+  await page.keyboard.press('Escape');
+  // A clean-up plan: its table scrolls in its box.
+  await page.goto(`${deployment.console}/?cleanup=demo/web&remove=0.9`);
+  await expect(page.getByRole('table', { name: 'Plan for demo/web' })).toBeVisible({ timeout: 30_000 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
 });
 
 test('a long tag table ends inside the window on every load, its sideways scrollbar in sight', async ({ page, deployment }) => {

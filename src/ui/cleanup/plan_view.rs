@@ -160,6 +160,8 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
             {(!notes.is_empty()).then(|| view! {
                 <ul class="cleanup-notes">{notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
             })}
+            // A narrow window scrolls the table, not the page.
+            <div class="table-scroll">
             <table class="cleanup-tags" aria-label=format!("Plan for {repository}")>
                 <thead>
                     <tr>
@@ -190,6 +192,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                     </For>
                 </tbody>
             </table>
+            </div>
             <h4>{format!("Images deleted ({})", deleted.len())}</h4>
             {if deleted.is_empty() {
                 view! { <p>"None: every image stays."</p> }.into_any()
