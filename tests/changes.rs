@@ -358,6 +358,23 @@ fn copy_mounts_blobs_and_skips_present_ones() {
     );
     assert_eq!(memory.tag_digest("copy", "1.0"), Some(sha256(IMAGE)));
     assert_eq!(steps.last().unwrap().done, steps.last().unwrap().total);
+    assert_eq!((report.manifests, report.manifests_present), (1, 0));
+    // Copied again: everything is there, and the report says nothing was written.
+    let (again, report) = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("1.0"),
+        None,
+        |_| true,
+    ))
+    .unwrap();
+    assert!(!again.changed());
+    assert_eq!(
+        (report.mounted, report.uploaded, report.manifests),
+        (0, 0, 0)
+    );
+    assert_eq!(report.manifests_present, 1);
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn detail(error: &ChangeError) -> String {
             expected,
             found,
         } => format!(
-            "{tag} now points at {}, not at {expected} as shown",
+            "{tag} now points at {}, not at {expected} as this change expected",
             found
                 .as_ref()
                 .map_or("nothing (it was removed)".to_owned(), Digest::to_string)

@@ -95,7 +95,7 @@ test('removing one of two tags sharing a digest keeps the other, and undo restor
   const digest = mutable.report.repositories['demo/api'].v1.digest;
   await openRepository(page, mutable, 'demo/api');
   await tagRow(page, 'stable').getByRole('button', { name: 'Remove tag' }).click();
-  await expect(dialog(page)).toContainText(/Other tags with the same image: (.*, )?v1\. The image is kept for them/);
+  await expect(dialog(page)).toContainText(/Other tags with the same image: (.*, )?v1\. The image is kept for (that tag|them)/);
   await page.screenshot({ path: screenshotPath('remove-one-tag') });
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page).getByRole('status')).toContainText('Removed demo/api:stable');
@@ -149,7 +149,7 @@ test('deleting the image is a separate choice that lists every tag it takes', as
   await dialog(page).getByRole('button', { name: 'Delete image and 2 tags' }).click();
   await expect(dialog(page).getByRole('status')).toContainText(`Deleted the image sha256:${digest.slice(7, 19)} from team/sub/app, with its tags: 1.10.0, current.`);
   // What the plan said of keeping the image is moot now: gone, with its button.
-  await expect(dialog(page).getByText('The image is kept for them')).toBeHidden();
+  await expect(dialog(page).getByText('The image is kept for')).toBeHidden();
   await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toBeHidden();
   expect(await tagDigest(registry, 'team/sub/app', 'current')).toBeNull();
   expect(await tagDigest(registry, 'team/sub/app', '1.9.0')).toBe(mutable.report.repositories['team/sub/app']['1.9.0'].digest);

@@ -145,7 +145,12 @@ impl<C: HttpClient> Registry<C> {
                     }
                     error => error,
                 })?;
-        report.manifests += 1;
+        // A tag that already pointed at the image was not written again.
+        if write.changed() {
+            report.manifests += 1;
+        } else {
+            report.manifests_present += 1;
+        }
         // Past the last write: too late to cancel, whatever the answer.
         let _ = step(total, total, CopyWork::Done);
         Ok((write, report))

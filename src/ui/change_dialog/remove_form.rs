@@ -235,7 +235,12 @@ pub(super) fn RemoveForm(
                     if !users.indexes.is_empty() {
                         reasons.push(format!("The image is a platform of the multi-arch image tagged {}.", wording::some_names(&users.indexes)));
                     }
-                    reasons.push(format!("The image is kept for them: only {tag} is removed."));
+                    let kept_for = match (users.tags.len(), users.indexes.len()) {
+                        (1, 0) => "that tag",
+                        (0, 1) => "that multi-arch image",
+                        _ => "them",
+                    };
+                    reasons.push(format!("The image is kept for {kept_for}: only {tag} is removed."));
                 }
                 // Deleting the image is a separate, explicit choice that lists every tag
                 // it takes. Not offered for a platform of a multi-arch image (that image

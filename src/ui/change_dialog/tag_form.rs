@@ -136,15 +136,21 @@ pub(super) fn TagForm(
                     let write = client
                         .put_tag(&from, &tag, &manifest, move_from.as_ref())
                         .await?;
-                    let moved = match write.moved_from() {
-                        Some(previous) => format!(" (moved from {})", short(previous)),
-                        None if !write.changed() => " (it already did: nothing changed)".to_owned(),
-                        None => String::new(),
+                    let message = match write.moved_from() {
+                        _ if !write.changed() => format!(
+                            "{from}:{tag} already points at {}: nothing changed.",
+                            write.digest
+                        ),
+                        Some(previous) => format!(
+                            "{from}:{tag} now points at {} (moved from {}) — the same digest as {source}.",
+                            write.digest,
+                            short(previous)
+                        ),
+                        None => format!(
+                            "{from}:{tag} now points at {} — the same digest as {source}.",
+                            write.digest
+                        ),
                     };
-                    let message = format!(
-                        "{from}:{tag} now points at {}{moved} — the same digest as {source}.",
-                        write.digest
-                    );
                     return Ok((write, message));
                 };
                 let (write, report) = client
