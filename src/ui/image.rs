@@ -81,6 +81,9 @@ pub fn ImageView(
             load_image(registry, parsed.clone(), target.clone())
         })
     };
+    // The image this page last showed: when its tag goes (removed in this tab, say),
+    // the page points to it by digest instead of only saying "not found".
+    let last_shown = StoredValue::new(None::<Digest>);
     let title = if by_digest {
         format!("{repository}@{reference}")
     } else {
@@ -97,19 +100,53 @@ pub fn ImageView(
                         .get()
                         .map(move |result| match result {
                             Ok(details) => {
+                                last_shown.set_value(Some(details.manifest.digest.clone()));
                                 view! { <ImageBody details registry repository reference by_digest index /> }
                                     .into_any()
                             }
-                            Err(error) => {
-                                let retry = Callback::new(move |()| details.refetch());
-                                view! { <ErrorPanel error retry /> }.into_any()
-                            }
+                            Err(error) => match (&error, last_shown.get_value()) {
+                                (RegistryError::NotFound { .. }, Some(digest)) if !by_digest => {
+                                    view! { <TagGone repository reference digest /> }.into_any()
+                                }
+                                _ => {
+                                    let retry = Callback::new(move |()| details.refetch());
+                                    view! { <ErrorPanel error retry /> }.into_any()
+                                }
+                            },
                         })
                 }}
             </Suspense>
         </section>
     }
     .into_any()
+}
+
+/// The tag this page showed is gone (read again after a change in this tab): what
+/// that means, and the ways on.
+#[component]
+fn TagGone(repository: Repository, reference: String, digest: Digest) -> impl IntoView {
+    let by_digest = View::Image {
+        repository: repository.to_string(),
+        reference: digest.to_string(),
+        index: None,
+    };
+    let tags = View::Repository {
+        name: repository.to_string(),
+    };
+    let shown = short(&digest);
+    view! {
+        <div class="error-panel tag-gone" role="status">
+            <p>
+                <strong>{format!("{repository}:{reference} no longer exists.")}</strong>
+                {format!(" It was removed or moved away (the activity list says what this tab changed). The image it pointed at, {shown}, may still be in the registry, pullable by digest.")}
+            </p>
+            <p>
+                <Link view=by_digest>{format!("Open {shown} by digest")}</Link>
+                " · "
+                <Link view=tags>{format!("The tags of {repository}")}</Link>
+            </p>
+        </div>
+    }
 }
 
 #[component]

@@ -268,3 +268,21 @@ test('undo still works after the page is reloaded', async ({ page, mutable }) =>
   await expect(activity.getByRole('listitem').first()).toContainText('undone');
   expect(skopeoDigest(registry, `${repo}:edge`)).toBe(digest);
 });
+
+test('removing the tag an image page shows: the page says so and opens the image by digest', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const digest = mutable.report.repositories['demo/web']['1.0'].digest;
+  await retagBehindTheBack(registry, 'demo/web', '1.0', 'gone-here');
+  await page.goto(`${mutable.console}/?repo=demo/web&ref=gone-here`);
+  await expect(page.locator('.full-digest')).toHaveText(digest, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Removed demo/web:gone-here');
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  const gone = page.locator('.tag-gone');
+  await expect(gone).toContainText('demo/web:gone-here no longer exists.');
+  await expect(gone).toContainText(`The image it pointed at, sha256:${digest.slice(7, 19)}, may still be in the registry`);
+  await gone.getByRole('link', { name: `Open sha256:${digest.slice(7, 19)} by digest` }).click();
+  await expect(page.locator('.full-digest')).toHaveText(digest);
+  expect(await tagDigest(registry, 'demo/web', 'gone-here')).toBeNull();
+});
