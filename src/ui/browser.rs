@@ -161,6 +161,31 @@ pub fn focus_row_near(row_index: &str) -> bool {
     false
 }
 
+/// Gives `field` the keyboard focus once it is in the page (a form in a Suspense is
+/// built before it is attached: while a resource it reads, such as a copy's
+/// referrers, is loading), looking once per frame for up to `frames` frames. Only
+/// while nothing else took the focus in the meantime: the page's body, or the dialog
+/// the field is in, still has it.
+pub fn focus_once_in_page(field: web_sys::HtmlElement, frames: u32) {
+    if field.is_connected() {
+        let dialog = field.closest("[role=\"dialog\"]").ok().flatten();
+        let focused = focused_element();
+        let free = focus_on_page_body()
+            || match (&focused, &dialog) {
+                (Some(focused), Some(dialog)) => {
+                    let focused: &web_sys::Element = focused.as_ref();
+                    focused == dialog
+                }
+                _ => false,
+            };
+        if free {
+            let _ = field.focus();
+        }
+    } else if frames > 0 {
+        leptos::prelude::request_animation_frame(move || focus_once_in_page(field, frames - 1));
+    }
+}
+
 /// Gives the keyboard focus to the Close button of the dialog `inside` is in (`Modal`).
 pub fn focus_close_of_dialog_around(inside: &web_sys::Element) {
     use wasm_bindgen::JsCast;

@@ -346,9 +346,13 @@ pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl I
             .into_any()
         })
     };
+    // A Suspense of its own: the form around it is in the page (and its first field
+    // focused) while the referrers are read.
     view! {
         <div class="referrers-offer">
-            {offer}
+            <Suspense fallback=|| view! { <p class="working" role="status">"Looking for its signatures, SBOMs and attestations…"</p> }>
+                {offer}
+            </Suspense>
             {report}
         </div>
     }

@@ -180,6 +180,14 @@ test('copying a multi-arch image to another repository', async ({ page, mutable 
   const truth = mutable.report.repositories['demo/multiarch']['2.0'];
   await page.goto(`${mutable.console}/?repo=demo/multiarch&ref=2.0`);
   await page.getByRole('button', { name: 'Copy to repository' }).click();
+  // The dialog opens on the field it asks for first, as Add tag's does; opened again
+  // too (its referrers are read again meanwhile).
+  await expect(dialog(page).getByRole('textbox', { name: 'Target repository' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  await expect(dialog(page).getByRole('textbox', { name: 'Target repository' })).toBeFocused();
+  await page.waitForTimeout(500);
+  await expect(dialog(page).getByRole('textbox', { name: 'Target repository' })).toBeFocused();
   // Its own repository is no target: that is Add tag.
   await dialog(page).getByRole('textbox', { name: 'Target repository' }).fill('demo/multiarch');
   await expect(dialog(page).getByRole('alert')).toContainText('use Add tag');

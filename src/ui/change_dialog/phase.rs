@@ -114,15 +114,14 @@ pub(super) fn ValidatedInput(
     let error_id = format!("{id}-error");
     let error = move || check(&value.get());
     // The browser ignores `autofocus` on a field added after the page had a focus (a
-    // form fetched on demand into an open dialog): focused here once it is there, a
-    // frame later, as a form in a Suspense is built before it is in the page.
+    // form fetched on demand into an open dialog): focused here once it is in the
+    // page, as a form in a Suspense is built before it is attached (Copy's waits
+    // for the image's referrers). Up to 5 s at 60 frames a second.
     let field = NodeRef::<leptos::html::Input>::new();
     if autofocus {
         Effect::new(move || {
             if let Some(field) = field.get() {
-                request_animation_frame(move || {
-                    let _ = field.focus();
-                });
+                browser::focus_once_in_page(field.into(), 300);
             }
         });
     }
