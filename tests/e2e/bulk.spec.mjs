@@ -71,7 +71,8 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await expect(bulk.getByRole('status')).toHaveText('100 selected');
   await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
   // Asked first, as a single removal is.
-  const question = page.getByRole('alert').filter({ hasText: `Remove 100 tags from ${repo}?` });
+  const question = page.getByRole('alertdialog', { name: 'Confirm bulk removal' });
+  await expect(question).toContainText(`Remove 100 tags from ${repo}?`);
   await expect(question).toContainText('the images stay for their other tags');
   await question.getByRole('button', { name: 'Remove 100 tags' }).click();
   await expect(entries.first()).toContainText(`Bulk remove tags in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
@@ -165,10 +166,15 @@ test('a bulk removal across images removes only the tags, keeps every image, and
   // removes nothing.
   await page.getByRole('searchbox', { name: 'Filter tags' }).fill('0.9');
   await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
-  const question = page.getByRole('alert').filter({ hasText: `Remove 3 tags from ${repo}?` });
+  const question = page.getByRole('alertdialog', { name: 'Confirm bulk removal' });
+  await expect(question).toContainText(`Remove 3 tags from ${repo}?`);
   await expect(question).toContainText('2 of them are not shown by the filter.');
   await page.screenshot({ path: screenshotPath('bulk-remove-question') });
-  await question.getByRole('button', { name: 'Cancel' }).click();
+  // The keyboard is on the harmless answer; Escape gives it and goes back to the button.
+  await expect(question.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(question).toHaveCount(0);
+  await expect(bulk.getByRole('button', { name: 'Remove selected tags' })).toBeFocused();
   await expect(question).toHaveCount(0);
   for (const tag of tags) expect(await tagDigest(bulkDeployment.registry.url, repo, tag)).not.toBeNull();
   await page.getByRole('searchbox', { name: 'Filter tags' }).fill('');

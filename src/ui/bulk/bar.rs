@@ -4,6 +4,7 @@
 use crate::model::sort;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use leptos::html::Button;
 use leptos::prelude::*;
 
 use super::results::BulkResults;
@@ -63,6 +64,24 @@ pub fn BulkBar(
     let count = move || selection.tags.with(|s| s.len());
     // "Remove selected tags" asks first; a run of any kind drops the question.
     let confirming_removal = RwSignal::new(false);
+    // The question takes the keyboard to its Cancel, and gives it back to the button
+    // that asked when cancelled. Each is focused a frame after it is in the page.
+    let (remove_selected, cancel_removal) = (NodeRef::<Button>::new(), NodeRef::<Button>::new());
+    Effect::new(move || {
+        if let Some(cancel) = cancel_removal.get() {
+            request_animation_frame(move || {
+                let _ = cancel.focus();
+            });
+        }
+    });
+    let back_from_question = move || {
+        confirming_removal.set(false);
+        request_animation_frame(move || {
+            if let Some(button) = remove_selected.get_untracked() {
+                let _ = button.focus();
+            }
+        });
+    };
     let repository_name = StoredValue::new(repository.to_string());
     let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
     // Selected tags the filter hides are acted on too: say how many there are. With
@@ -285,6 +304,7 @@ pub fn BulkBar(
                 <button
                     type="button"
                     class="danger"
+                    node_ref=remove_selected
                     disabled=move || count() == 0 || running.get().is_some() || remove_blocked.get().is_some()
                     title=move || remove_blocked.get()
                     on:click=move |_| confirming_removal.set(true)
@@ -301,10 +321,20 @@ pub fn BulkBar(
             // Many tags at once, some perhaps out of sight: said and confirmed first,
             // as a single removal's dialog is.
             <Show when=move || { confirming_removal.get() && count() != 0 && running.get().is_none() }>
-                <div class="bulk-confirm" role="alert">
+                // The keyboard lands on the harmless answer; Escape gives it too.
+                <div
+                    class="bulk-confirm"
+                    role="alertdialog"
+                    aria-label="Confirm bulk removal"
+                    on:keydown=move |event| {
+                        if event.key() == "Escape" {
+                            back_from_question();
+                        }
+                    }
+                >
                     <p>{move || repository_name.with_value(|name| removal_question(name, count(), hidden()))}</p>
+                    <button type="button" node_ref=cancel_removal on:click=move |_| back_from_question()>"Cancel"</button>
                     <button type="button" class="danger" on:click=move |_| run(BulkKind::Remove, false)>{move || format!("Remove {}", wording::plural(count(), "tag", "tags"))}</button>
-                    <button type="button" on:click=move |_| confirming_removal.set(false)>"Cancel"</button>
                 </div>
             </Show>
             <BulkResults items running last_kind retry=move |kind| run(kind, true) />
