@@ -152,7 +152,14 @@ pub fn BulkBar(
                         .iter()
                         .map(|tag| (tag.clone(), why.clone()))
                         .collect();
-                    items.try_set(states.clone());
+                    // Beside the items of the run a Retry follows, as each item is.
+                    items.try_update(|i| {
+                        i.extend(
+                            states
+                                .iter()
+                                .map(|(tag, state)| (tag.clone(), state.clone())),
+                        )
+                    });
                     BulkOutcome {
                         undo: Vec::new(),
                         items: states,
