@@ -349,7 +349,8 @@ fn bulk_tag_reports_bad_names_and_unknown_digests_per_item() {
 }
 
 /// An index tagged `multi` listing IMAGE as its platform.
-fn push_index(memory: &MemoryRegistry) {
+/// Tags `multi` as a multi-arch image of IMAGE; returns its bytes.
+fn push_index(memory: &MemoryRegistry) -> Vec<u8> {
     let index = format!(
         r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
         media::OCI_INDEX,
@@ -358,6 +359,7 @@ fn push_index(memory: &MemoryRegistry) {
         IMAGE.len()
     );
     memory.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+    index.into_bytes()
 }
 
 fn removed(result: &ItemResult) -> &tagdeck::oci::changes::Removal {
@@ -740,11 +742,22 @@ fn the_removal_plan_offers_the_image_delete_with_every_tag_it_takes() {
 #[test]
 fn the_removal_plan_never_offers_to_delete_a_platform_of_a_multi_arch_image() {
     let memory = setup();
-    push_index(&memory);
+    let index_bytes = push_index(&memory);
     let platform = choices(plan(&memory, "1.0", IMAGE));
     assert_eq!(platform.users.tags, ["latest"]);
     assert_eq!(platform.users.indexes, ["multi"]);
     assert_eq!(platform.image_delete(), ImageDelete::PartOfIndex);
+    assert!(!platform.multi_arch);
+    // The multi-arch image itself may be deleted; the plan says it is one, so the
+    // dialog can say its platforms stay behind.
+    let index = choices(plan(&memory, "multi", &index_bytes));
+    assert!(index.multi_arch, "{index:?}");
+    assert_eq!(
+        index.image_delete(),
+        ImageDelete::Offered {
+            tags: vec!["multi".into()]
+        }
+    );
 }
 
 #[test]

@@ -1951,3 +1951,28 @@ fn a_search_headline_names_how_the_digest_is_used_kind_by_kind() {
          no tag points at is stored under it."
     );
 }
+
+#[test]
+fn deleting_a_multi_arch_image_says_its_platforms_stay_untagged() {
+    let one = wording::platforms_left_behind(Some(1));
+    assert!(
+        one.starts_with("Its one platform image is not deleted with it: it stays"),
+        "{one}"
+    );
+    let three = wording::platforms_left_behind(Some(3));
+    assert!(
+        three.starts_with("Its 3 platform images are not deleted with it: they stay"),
+        "{three}"
+    );
+    let unknown = wording::platforms_left_behind(None);
+    assert!(
+        unknown.starts_with("Its platform images are not deleted"),
+        "{unknown}"
+    );
+    for sentence in [one, three, unknown] {
+        assert!(
+            sentence.contains("untagged") && sentence.contains("--delete-untagged"),
+            "{sentence}"
+        );
+    }
+}

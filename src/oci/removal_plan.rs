@@ -5,6 +5,7 @@
 use super::changes::{ChangeError, ImageUsers};
 use super::client::Registry;
 use super::http::HttpClient;
+use super::media;
 use super::names::{Digest, Repository, Tag};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub struct RemovalChoices {
     pub users: ImageUsers,
     /// The tag list may lack pages: what else uses the image may be more than shown.
     pub list_incomplete: bool,
+    /// The image is a multi-arch image (an index): deleting it leaves its platform
+    /// manifests behind, untagged, until garbage collection removes them.
+    pub multi_arch: bool,
 }
 
 /// Whether deleting the image (with every tag pointing at it) may be offered instead.
@@ -59,10 +63,15 @@ impl<C: HttpClient> Registry<C> {
         tag: &Tag,
         seen: &Digest,
     ) -> Result<RemovalPlan, ChangeError> {
-        let current = self.resolve_tag(repository, tag).await?;
-        if current.as_ref() != Some(seen) {
-            return Ok(RemovalPlan::Changed { found: current });
-        }
+        let current = self.look_up_tag(repository, tag).await?;
+        let media_type = match current {
+            Some((digest, media_type)) if digest == *seen => media_type,
+            other => {
+                return Ok(RemovalPlan::Changed {
+                    found: other.map(|(digest, _)| digest),
+                })
+            }
+        };
         let listing = self.tags(repository, |_| {}).await?;
         let candidates: Vec<String> = listing
             .tags
@@ -75,6 +84,7 @@ impl<C: HttpClient> Registry<C> {
             tag: tag.to_string(),
             users,
             list_incomplete: listing.may_be_incomplete,
+            multi_arch: media::is_index(&media::essence(&media_type)),
         }))
     }
 }

@@ -414,3 +414,26 @@ pub fn copy_step(step: &CopyStep) -> String {
     };
     format!("Copying: step {} of {} ({what})", step.done + 1, step.total)
 }
+
+/// Deleting a multi-arch image deletes its index only: what stays of it.
+/// `platforms`: how many platform manifests it lists, when known.
+pub fn platforms_left_behind(platforms: Option<usize>) -> String {
+    let (which, rest) = match platforms {
+        Some(1) => (
+            "Its one platform image".to_owned(),
+            "is not deleted with it: it stays",
+        ),
+        Some(count) => (
+            format!("Its {count} platform images"),
+            "are not deleted with it: they stay",
+        ),
+        None => (
+            "Its platform images".to_owned(),
+            "are not deleted with it: they stay",
+        ),
+    };
+    format!(
+        "{which} {rest} in the registry, untagged and pullable by digest, until garbage \
+         collection runs with --delete-untagged."
+    )
+}

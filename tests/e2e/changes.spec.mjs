@@ -250,6 +250,27 @@ test('the only tag of a platform image is removed without breaking its multi-arc
   await expect(page.getByRole('status').filter({ hasText: /^0 of \d+ tags match/ })).toBeVisible();
 });
 
+test('deleting a multi-arch image says its platform images stay behind, untagged', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const repo = 'demo/legacy-multiarch';
+  const index = mutable.report.repositories[repo]['3.1'];
+  await openRepository(page, mutable, repo);
+  await tagRow(page, '3.1').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByText('Delete the image instead…').click();
+  await expect(dialog(page)).toContainText('Its platform images are not deleted with it: they stay in the registry, untagged');
+  await dialog(page).getByRole('button', { name: /^Delete image/ }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Its 2 platform images are not deleted with it');
+  // What the registry shows: the index is gone, both platforms are still there.
+  expect(await tagDigest(registry, repo, index.digest)).toBeNull();
+  for (const platform of index.platforms) expect(await tagDigest(registry, repo, platform.digest)).toBe(platform.digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first();
+  await expect(entry).toContainText('Its 2 platform images are not deleted with it');
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry).toContainText('undone');
+  expect(skopeoDigest(registry, `${repo}:3.1`)).toBe(index.digest);
+});
+
 test('undo still works after the page is reloaded', async ({ page, mutable }) => {
   const registry = mutable.registry.url;
   const repo = 'team/tools';

@@ -52,7 +52,7 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// What `tag` points at now, digest and media type; `None` when it does not exist.
-    pub(super) async fn look_up_tag(
+    pub(crate) async fn look_up_tag(
         &self,
         repository: &Repository,
         tag: &Tag,

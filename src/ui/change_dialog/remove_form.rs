@@ -7,6 +7,7 @@ use super::phase::{failed, phase_of, short, with_note, Phase, PhaseView};
 use crate::net;
 use crate::net::FetchClient;
 use crate::oci::changes::{Removal, RemovalMethod};
+use crate::oci::manifest::ManifestKind;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::referrers::ReferrerList;
 use crate::oci::removal_plan::{ImageDelete, RemovalChoices, RemovalPlan};
@@ -32,13 +33,19 @@ fn removed(repository: &Repository, removal: &Removal) -> String {
         RemovalMethod::TagDelete => "the registry deleted the tag".to_owned(),
         RemovalMethod::Placeholder => "this registry cannot delete a tag alone, so the tag was pointed at a placeholder that was then deleted".to_owned(),
         RemovalMethod::ImageDelete => {
+            let left_behind = if removal.manifest.kind() == ManifestKind::Index {
+                let platforms = removal.manifest.view.manifests.len();
+                format!(" {}", wording::platforms_left_behind(Some(platforms)))
+            } else {
+                String::new()
+            };
             return format!(
-                "Deleted the image {} from {repository}, with {}: {}. Undo puts it back \
-                 until the registry's garbage collection runs.",
+                "Deleted the image {} from {repository}, with {}: {}.{left_behind} Undo puts \
+                 it back until the registry's garbage collection runs.",
                 short(&removal.digest),
                 if names.len() == 1 { "its tag" } else { "its tags" },
                 wording::some_names(&names)
-            )
+            );
         }
     };
     let kept = if removal.kept.is_empty() {
@@ -255,10 +262,12 @@ pub(super) fn RemoveForm(
                         let count = tags.len();
                         let all_listed = tags.join(", ");
                         let label = if count == 1 { "Delete image".to_owned() } else { format!("Delete image and {count} tags") };
+                        let left_behind = choices.multi_arch.then(|| view! { <p>{wording::platforms_left_behind(None)}</p> });
                         Some(view! {
                             <details class="delete-image" hidden=tag_removed>
                                 <summary>"Delete the image instead…"</summary>
                                 <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
+                                {left_behind}
                                 <ReferrersAlongChoice along verb="remove" />
                                 <button type="button" class="danger" disabled=busy on:click=move |_| remove(true)>{label}</button>
                             </details>
