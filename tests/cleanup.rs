@@ -246,6 +246,44 @@ fn keep_always_beats_remove() {
 }
 
 #[test]
+fn a_plan_that_removes_every_tag_says_so() {
+    let facts = Facts::default()
+        .image("a", Some(&days_ago(100)), &[])
+        .image("b", Some(&days_ago(1)), &[])
+        .tag("ci-1", "a")
+        .tag("ci-2", "b")
+        .tag("latest", "b")
+        .done();
+    let everything = CleanupRules {
+        remove: vec![pat("*")],
+        ..CleanupRules::default()
+    };
+    let emptied = plan(&facts, &everything, now()).unwrap();
+    assert!(emptied.removes_every_tag());
+    assert!(
+        emptied
+            .notes
+            .contains(&PlanNote::RemovesEveryTag { count: 3 }),
+        "{:?}",
+        emptied.notes
+    );
+    // One tag kept: no such note.
+    let keep_latest = CleanupRules {
+        keep: vec![pat("latest")],
+        ..everything.clone()
+    };
+    let kept = plan(&facts, &keep_latest, now()).unwrap();
+    assert!(!kept.removes_every_tag());
+    assert!(!kept
+        .notes
+        .iter()
+        .any(|n| matches!(n, PlanNote::RemovesEveryTag { .. })));
+    // A repository with no tag has nothing to empty.
+    let none = plan(&Facts::default().done(), &everything, now()).unwrap();
+    assert!(!none.removes_every_tag());
+}
+
+#[test]
 fn keep_newest_by_creation_date_then_remove_the_rest() {
     let mut facts = Facts::default();
     for (i, days) in [5, 1, 40, 3, 20].iter().enumerate() {

@@ -1394,6 +1394,7 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
     for note in [
         PlanNote::UnreadableDeletions { count: 2 },
         PlanNote::RemovesNothing,
+        PlanNote::RemovesEveryTag { count: 3 },
         PlanNote::TiedAtCutoff {
             newest: 2,
             created: 0,
@@ -1408,6 +1409,7 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
         match note {
             PlanNote::UnreadableDeletions { .. }
             | PlanNote::RemovesNothing
+            | PlanNote::RemovesEveryTag { .. }
             | PlanNote::TiedAtCutoff { .. }
             | PlanNote::NotVersions { .. } => {}
         }

@@ -234,6 +234,12 @@ pub fn plan_note(note: &PlanNote) -> String {
         PlanNote::RemovesNothing => {
             "these rules remove nothing: add a remove rule, or remove every other tag".into()
         }
+        PlanNote::RemovesEveryTag { count } => format!(
+            "these rules remove every tag of this repository ({}): nothing in it is left to \
+             pull by tag. If that is not what you mean, add a keep rule (keep newest 1, or a \
+             keep pattern such as latest)",
+            super::plural(*count, "tag", "tags")
+        ),
         PlanNote::NotVersions { tags } => format!(
             "keep newest by version order ranks only names with a digit: {} {} none, so \
              the other rules decide {}; a keep pattern keeps such a tag",

@@ -444,3 +444,24 @@ test('rules edited after a plan disable Apply until Plan is pressed again', asyn
   await expect(apply).toBeEnabled({ timeout: 30_000 });
   await expect(page.locator('.stale-plan')).toHaveCount(0);
 });
+
+test('a plan that removes every tag of a repository says so, and its question says so again', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?cleanup=demo/web&remove=*`);
+  const apply = page.getByRole('button', { name: 'Apply…' });
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  await expect(page.locator('.cleanup-notes')).toContainText(
+    /these rules remove every tag of this repository \(\d+ tags\): nothing in it is left to pull by tag/);
+  await apply.click();
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm clean-up' });
+  await expect(confirm).toContainText('It leaves no tag at all in demo/web.');
+  await confirm.getByRole('button', { name: 'Back' }).click();
+  // Keeping one tag: neither is said.
+  await page.getByRole('textbox', { name: 'Keep tags matching' }).fill('latest');
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  await expect(page.locator('.cleanup-tags tr.keep')).toHaveCount(1);
+  await expect(page.getByText(/remove every tag/)).toHaveCount(0);
+  await apply.click();
+  await expect(confirm).toContainText('Remove ');
+  await expect(confirm.getByText(/It leaves no tag/)).toHaveCount(0);
+});

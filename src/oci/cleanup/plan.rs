@@ -265,6 +265,9 @@ pub enum PlanNote {
     UnreadableDeletions { count: usize },
     /// The rules remove nothing.
     RemovesNothing,
+    /// The rules remove every one of the repository's `count` tags: nothing in it is
+    /// left to pull by tag. Said apart, as it is rarely what a clean-up means.
+    RemovesEveryTag { count: usize },
     /// "Keep newest" by version order does not rank these tags: their names have no
     /// digit, so they are no versions; the other rules decide them.
     NotVersions { tags: Vec<String> },
@@ -279,6 +282,11 @@ pub enum PlanNote {
         not_kept: Vec<String>,
         one_image: bool,
     },
+}
+
+/// Whether a repository with these tag plans is left with no tag at all.
+fn removes_every_tag(tags: &[TagPlan]) -> bool {
+    !tags.is_empty() && tags.iter().all(|t| t.decision == Decision::Remove)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,6 +320,11 @@ pub struct CleanupPlan {
 }
 
 impl CleanupPlan {
+    /// The plan leaves the repository with no tag at all.
+    pub fn removes_every_tag(&self) -> bool {
+        removes_every_tag(&self.tags)
+    }
+
     pub fn removed_tags(&self) -> impl Iterator<Item = &TagPlan> {
         self.tags.iter().filter(|t| t.decision == Decision::Remove)
     }
@@ -594,6 +607,9 @@ pub fn plan(
     }
     if rules.removes_nothing() {
         notes.push(PlanNote::RemovesNothing);
+    }
+    if removes_every_tag(&tags) {
+        notes.push(PlanNote::RemovesEveryTag { count: tags.len() });
     }
 
     Ok(CleanupPlan {

@@ -298,6 +298,20 @@ pub fn ApplyPanel(
             .collect::<Vec<_>>()
     });
     let several = context.with_value(|(_, plans)| plans.len() > 1);
+    // Said again at the last step: a plan that leaves a repository without a tag.
+    let emptied = context.with_value(|(_, plans)| {
+        let names: Vec<String> = plans
+            .iter()
+            .filter(|p| p.removes_every_tag())
+            .map(|p| p.repository.clone())
+            .collect();
+        (!names.is_empty()).then(|| {
+            format!(
+                " It leaves no tag at all in {}.",
+                wording::some_names(&names)
+            )
+        })
+    });
     view! {
         <section class="cleanup-apply" aria-labelledby="cleanup-apply-heading">
             <h3 id="cleanup-apply-heading">"Apply"</h3>
@@ -331,7 +345,7 @@ pub fn ApplyPanel(
             <Show when=move || confirming.get()>
                 <div class="cleanup-confirm" role="alertdialog" aria-label="Confirm clean-up">
                     <p>
-                        <strong>{confirm_text.clone()}</strong>
+                        <strong>{confirm_text.clone()}{emptied.clone()}</strong>
                         " Each tag is checked again first: a tag that moved since the plan is skipped. "
                         "Undo in the activity list puts everything back until the registry's garbage collection runs."
                     </p>
