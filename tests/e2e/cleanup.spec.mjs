@@ -426,6 +426,31 @@ test('an Apply of which nothing was done is reported failed, not partly done', a
   expect(await tagDigest(registry, repo, 'a')).toBe(await tagDigest(registry, repo, 'b'));
 });
 
+test('an image that gained a tag since the plan is skipped, not deleted, and counted as skipped', async ({ page, cleanupDeployment }) => {
+  const registry = cleanupDeployment.registry.url;
+  const writer = new RegistryWriter(registry);
+  const repo = 'skip/gained';
+  const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const tag of ['old', 'keep']) {
+    await pushImage(writer, repo, { format: 'oci', reference: tag, platform: AMD64, created, labels: {}, layers: [`gained ${tag}`] });
+  }
+  const planned = await tagDigest(registry, repo, 'old');
+  await page.goto(`${cleanupDeployment.console}/?cleanup=${encodeURIComponent(repo)}&remove=old`);
+  const apply = page.getByRole('button', { name: 'Apply…' });
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  await expect(page.getByRole('list', { name: `Images deleted from ${repo}` })).toContainText(planned);
+  // Between Plan and Apply, behind the console's back: the image gains a tag.
+  await retagBehindTheBack(registry, repo, 'old', 'hotfix');
+  await apply.click();
+  await page.getByRole('alertdialog', { name: 'Confirm clean-up' }).getByRole('button', { name: /^Yes: remove 1 tag/ }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText(`Clean-up of ${repo}: 0 done, 1 skipped, 0 failed`, { timeout: 60_000 });
+  await expect(entry).toContainText('skipped: its image changed since the plan, so it was not deleted');
+  await expect(entry).toContainText('hotfix');
+  expect(await tagDigest(registry, repo, 'old')).toBe(planned);
+  expect(await tagDigest(registry, repo, 'hotfix')).toBe(planned);
+});
+
 test('rules edited after a plan disable Apply until Plan is pressed again', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?cleanup=demo/web&remove=0.9`);
   const apply = page.getByRole('button', { name: 'Apply…' });

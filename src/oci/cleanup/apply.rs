@@ -37,12 +37,56 @@ pub enum CleanupOutcome {
     Cancelled,
 }
 
+/// How a tag's outcome counts in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Done,
+    /// Not attempted, or refused because the registry changed since the plan (the
+    /// re-read before acting): nothing was written for it.
+    Skipped,
+    /// The registry failed or refused for another reason.
+    Failed,
+}
+
+impl OutcomeKind {
+    /// Its name in the report's CSV and JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            OutcomeKind::Done => "done",
+            OutcomeKind::Skipped => "skipped",
+            OutcomeKind::Failed => "failed",
+        }
+    }
+}
+
 impl CleanupOutcome {
     pub fn is_done(&self) -> bool {
+        self.kind() == OutcomeKind::Done
+    }
+
+    /// Done, skipped or failed. A change since the plan is a skip wherever it is
+    /// found: a tag that moved, and as well an image to delete that gained a tag
+    /// or became a platform of a multi-arch image (the tag itself did not move).
+    pub fn kind(&self) -> OutcomeKind {
         match self {
-            CleanupOutcome::Tag(result) => result.is_done(),
-            CleanupOutcome::ImageDeleted { .. } => true,
-            _ => false,
+            CleanupOutcome::ImageDeleted { .. } => OutcomeKind::Done,
+            CleanupOutcome::Tag(result) if result.is_done() => OutcomeKind::Done,
+            CleanupOutcome::Moved { .. } | CleanupOutcome::Cancelled => OutcomeKind::Skipped,
+            _ if self.moved().is_some() || self.image_changed().is_some() => OutcomeKind::Skipped,
+            CleanupOutcome::Tag(_) | CleanupOutcome::ImageFailed { .. } => OutcomeKind::Failed,
+        }
+    }
+
+    /// The image delete was refused before anything was written because the image
+    /// is no longer as planned: that refusal.
+    pub fn image_changed(&self) -> Option<&ChangeError> {
+        match self {
+            CleanupOutcome::ImageFailed {
+                error:
+                    error @ (ChangeError::TagsChangedMeanwhile { .. } | ChangeError::PartOfIndex { .. }),
+                ..
+            } => Some(error),
+            _ => None,
         }
     }
 

@@ -14,7 +14,7 @@ pub mod gather;
 pub mod plan;
 pub mod rules;
 
-pub use apply::{CleanupApplied, CleanupOutcome};
+pub use apply::{CleanupApplied, CleanupOutcome, OutcomeKind};
 pub use gather::{GatherProgress, GatherStep, GATHER_CONCURRENCY};
 pub use plan::{
     parse_rfc3339, plan, BlobRef, CleanupFacts, CleanupPlan, DecidedBy, Decision, DeletesRefused,

@@ -13,7 +13,7 @@ use super::plan_view::totals;
 use crate::model::format::human_size;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::cleanup::{CleanupOutcome, CleanupPlan};
+use crate::oci::cleanup::{CleanupOutcome, CleanupPlan, OutcomeKind as Kind};
 use crate::oci::names::Digest;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
@@ -22,72 +22,48 @@ use crate::ui::journal::Ticket;
 use crate::ui::sign_in::use_sign_in;
 use crate::wording::{self, csv_cell, ResultLine};
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Done,
-    Skipped,
-    Failed,
-}
-
 #[derive(Clone)]
 struct Line {
     kind: Kind,
     message: ResultLine,
 }
 
-fn moved_line(planned: &Digest, found: Option<&Digest>) -> Line {
+fn moved(planned: &Digest, found: Option<&Digest>) -> ResultLine {
     let now = match found {
         Some(found) => format!("now points at {found}"),
         None => "no longer exists".to_owned(),
     };
-    Line {
-        kind: Kind::Skipped,
-        message: format!(
-            "skipped: it moved since the plan (planned at {}…, {now}); nothing was changed for it",
-            planned.short(12)
-        )
-        .into(),
-    }
+    format!(
+        "skipped: it moved since the plan (planned at {}…, {now}); nothing was changed for it",
+        planned.short(12)
+    )
+    .into()
 }
 
 /// One tag's outcome in words.
 fn line_of(outcome: &CleanupOutcome) -> Line {
-    match outcome {
-        CleanupOutcome::Moved { planned, found } => moved_line(planned, found.as_ref()),
+    let kind = outcome.kind();
+    let text = |message: String| ResultLine::from(message);
+    let message = match outcome {
+        CleanupOutcome::Moved { planned, found } => moved(planned, found.as_ref()),
         CleanupOutcome::Tag(result) => match outcome.moved() {
-            Some((planned, found)) => moved_line(planned, found),
-            None => Line {
-                kind: if result.is_done() {
-                    Kind::Done
-                } else {
-                    Kind::Failed
-                },
-                message: wording::item_result(result),
-            },
+            Some((planned, found)) => moved(planned, found),
+            None => wording::item_result(result),
         },
-        CleanupOutcome::ImageDeleted { digest } => Line {
-            kind: Kind::Done,
-            message: format!("removed with its image {digest}, which was deleted").into(),
+        CleanupOutcome::ImageDeleted { digest } => text(format!(
+            "removed with its image {digest}, which was deleted"
+        )),
+        CleanupOutcome::ImageFailed { error, .. } => match outcome.image_changed() {
+            Some(_) => text(format!(
+                "skipped: its image changed since the plan, so it was not deleted ({}); \
+                 nothing was changed for it",
+                wording::change_error(error).detail
+            )),
+            None => wording::change_error(error).result_line(),
         },
-        CleanupOutcome::ImageFailed { error, .. } => Line {
-            kind: Kind::Failed,
-            message: wording::change_error(error).result_line(),
-        },
-        CleanupOutcome::Cancelled => Line {
-            kind: Kind::Skipped,
-            message: ResultLine::from("not run: cancelled; nothing was changed for it".to_owned()),
-        },
-    }
-}
-
-impl Kind {
-    fn key(self) -> &'static str {
-        match self {
-            Kind::Done => "done",
-            Kind::Skipped => "skipped",
-            Kind::Failed => "failed",
-        }
-    }
+        CleanupOutcome::Cancelled => text("not run: cancelled; nothing was changed for it".into()),
+    };
+    Line { kind, message }
 }
 
 /// The report as CSV, one row per tag: `repository,tag,result,message,requests` (the
