@@ -1978,3 +1978,21 @@ fn deleting_a_multi_arch_image_says_its_platforms_stay_untagged() {
         );
     }
 }
+
+#[test]
+fn a_bulk_pattern_says_what_it_makes_before_it_runs() {
+    let pair = |tag: &str, made: &str| (tag.to_owned(), made.to_owned());
+    assert_eq!(
+        wording::pattern_preview(&[pair("b1", "b1fixed")], 1),
+        "Makes b1fixed (from b1)."
+    );
+    assert_eq!(
+        wording::pattern_preview(&[pair("1.0", "1.0-s"), pair("2.0", "2.0-s")], 2),
+        "Makes 1.0-s (from 1.0) and 2.0-s (from 2.0)."
+    );
+    assert_eq!(
+        wording::pattern_preview(&[pair("1.0", "1.0-s"), pair("2.0", "2.0-s")], 5),
+        "Makes 1.0-s (from 1.0), 2.0-s (from 2.0) and 3 more."
+    );
+    assert_eq!(wording::pattern_preview(&[], 0), "");
+}

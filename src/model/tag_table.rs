@@ -141,6 +141,15 @@ pub fn apply_pattern(pattern: &str, tag: &str) -> String {
     }
 }
 
+/// The first `limit` of `tags` (in the order a run takes them) with the name the
+/// pattern makes of each: what the bulk bar shows before Add tag runs.
+pub fn pattern_examples(pattern: &str, tags: &[String], limit: usize) -> Vec<(String, String)> {
+    tags.iter()
+        .take(limit)
+        .map(|tag| (tag.clone(), apply_pattern(pattern, tag)))
+        .collect()
+}
+
 /// The least height of the tag table's scroller when the window has less room below
 /// it: the header and six rows. A smaller window scrolls the page instead.
 pub const MIN_SCROLLER_HEIGHT: f64 = 280.0;
@@ -239,6 +248,15 @@ mod tests {
         assert_eq!(apply_pattern("release-{tag}", "1.0"), "release-1.0");
         assert_eq!(apply_pattern("-rc", "1.0"), "1.0-rc");
         assert_eq!(apply_pattern("{tag}.{tag}", "a"), "a.a");
+        let tags = ["1.0".to_owned(), "2.0".to_owned(), "3.0".to_owned()];
+        assert_eq!(
+            pattern_examples("fixed", &tags, 2),
+            [
+                ("1.0".to_owned(), "1.0fixed".to_owned()),
+                ("2.0".to_owned(), "2.0fixed".to_owned())
+            ]
+        );
+        assert_eq!(pattern_examples("x", &tags[..1], 2).len(), 1);
     }
 
     #[test]

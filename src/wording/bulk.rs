@@ -85,3 +85,20 @@ pub fn batch_none_done(total: usize) -> String {
         _ => format!("None of the {total} items was done: each says why below, and what it left."),
     }
 }
+
+/// What a bulk pattern makes, shown before it runs: "Makes 1.0-stable (from 1.0),
+/// latest-stable (from latest) and 3 more." `examples` are (tag, new name) pairs in
+/// the order the run takes them; `total` is how many tags are selected.
+pub fn pattern_preview(examples: &[(String, String)], total: usize) -> String {
+    let named: Vec<String> = examples
+        .iter()
+        .map(|(tag, made)| format!("{made} (from {tag})"))
+        .collect();
+    let more = total.saturating_sub(examples.len());
+    match (named.as_slice(), more) {
+        ([], _) => String::new(),
+        ([one], 0) => format!("Makes {one}."),
+        ([first @ .., last], 0) => format!("Makes {} and {last}.", first.join(", ")),
+        _ => format!("Makes {} and {more} more.", named.join(", ")),
+    }
+}

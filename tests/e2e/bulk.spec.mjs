@@ -45,7 +45,15 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   // No ready-made pattern: nothing to add until one is written.
   await expect(bulk.getByRole('textbox', { name: 'New tag pattern' })).toHaveValue('');
   await expect(bulk.getByRole('button', { name: 'Add tag to selected' })).toBeDisabled();
+  // What a pattern makes is shown before it runs: text without {tag} is appended.
+  const preview = bulk.locator('#bulk-pattern-preview');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('fixed');
+  await expect(preview).toHaveText('Makes build-00000fixed (from build-00000), build-00001fixed (from build-00001) and 98 more.');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('/x');
+  await expect(bulk.locator('.field-error')).toContainText('tag "build-00000/x" is invalid');
+  await expect(preview).toHaveText('');
   await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-rc');
+  await expect(preview).toHaveText('Makes build-00000-rc (from build-00000), build-00001-rc (from build-00001) and 98 more.');
   await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
   // Live progress, then the report per item in the activity list.
   await expect(page.locator('.bulk-results summary')).toContainText('Bulk result:');

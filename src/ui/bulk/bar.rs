@@ -11,7 +11,7 @@ use super::results::BulkResults;
 use super::retry::{BulkRetry, PendingRetry};
 use super::selection::Selection;
 use super::{BulkKind, ItemState};
-use crate::model::tag_table::apply_pattern;
+use crate::model::tag_table::{apply_pattern, pattern_examples};
 use crate::net;
 use crate::net::{FetchClient, RegistryHttp};
 use crate::oci::bulk::{BulkRun, ItemResult};
@@ -101,13 +101,32 @@ pub fn BulkBar(
             })
         })
     };
+    // The selection in the order a run takes it, sorted once per change of the
+    // selection, not at every key typed into the pattern.
+    let in_run_order = Memo::new(move |_| {
+        let mut chosen: Vec<String> = selection.tags.with(|s| s.iter().cloned().collect());
+        sort::ascending(&mut chosen);
+        chosen
+    });
+    // The first tag, in that order, of which the pattern makes no valid name.
     let pattern_problem = move || {
         let pattern = pattern.get();
-        selection.tags.with(|selected| {
-            selected
+        in_run_order.with(|chosen| {
+            chosen
                 .iter()
                 .find_map(|tag| Tag::parse(&apply_pattern(&pattern, tag)).err())
                 .map(|e| wording::name_error(&e))
+        })
+    };
+    // The names the pattern makes, shown before it runs: the first two of the
+    // selection in the order the run takes them.
+    let pattern_preview = move || {
+        let pattern = pattern.get();
+        if pattern.trim().is_empty() || pattern_problem().is_some() {
+            return String::new();
+        }
+        in_run_order.with(|chosen| {
+            wording::pattern_preview(&pattern_examples(&pattern, chosen, 2), chosen.len())
         })
     };
     let context = StoredValue::new((registry, repository));
@@ -230,9 +249,7 @@ pub fn BulkBar(
                     .collect()
             })
         } else {
-            let mut chosen: Vec<String> = selection.tags.get_untracked().into_iter().collect();
-            sort::ascending(&mut chosen);
-            chosen
+            in_run_order.get_untracked()
         };
         if chosen.is_empty() {
             return;
@@ -293,6 +310,7 @@ pub fn BulkBar(
                     spellcheck="false"
                     title="{tag} stands for each selected tag; without it the text is appended"
                     placeholder="{tag}-stable"
+                    aria-describedby="bulk-pattern-preview"
                     prop:value=move || pattern.get()
                     on:input:target=move |event| pattern.set(event.target().value())
                 />
@@ -324,6 +342,7 @@ pub fn BulkBar(
                     </button>
                 </Show>
                 <span class="field-error">{pattern_problem}</span>
+                <span class="bulk-preview" id="bulk-pattern-preview">{pattern_preview}</span>
             </div>
             // Many tags at once, some perhaps out of sight: said and confirmed first,
             // as a single removal's dialog is.
