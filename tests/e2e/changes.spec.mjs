@@ -60,6 +60,15 @@ test('a tag name is validated as it is typed', async ({ page, mutable }) => {
   await expect(dialog(page).getByRole('button', { name: 'Add tag' })).toBeDisabled();
   await field.fill('ok-name');
   await expect(dialog(page).getByRole('button', { name: 'Add tag' })).toBeEnabled();
+  // A blank inside is refused; blanks around a pasted name are not part of it.
+  await field.fill('ok name');
+  await expect(dialog(page)).toContainText("contains ' '");
+  await field.fill(' pasted-name ');
+  await expect(field).toHaveAttribute('aria-invalid', 'false');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  const digest = mutable.report.repositories['demo/web']['1.0'].digest;
+  await expect(dialog(page).getByRole('status')).toContainText(`demo/web:pasted-name now points at ${digest}`);
+  expect(await tagDigest(mutable.registry.url, 'demo/web', 'pasted-name')).toBe(digest);
 });
 
 test('moving a tag needs confirmation and can be undone', async ({ page, mutable }) => {

@@ -108,9 +108,10 @@ pub fn BulkBar(
         sort::ascending(&mut chosen);
         chosen
     });
-    // The first tag, in that order, of which the pattern makes no valid name.
+    // The first tag, in that order, of which the pattern makes no valid name. The
+    // pattern is read without the blanks around it, as the change dialogs' names are.
     let pattern_problem = move || {
-        let pattern = pattern.get();
+        let pattern = pattern.with(|p| p.trim().to_owned());
         in_run_order.with(|chosen| {
             chosen
                 .iter()
@@ -121,7 +122,7 @@ pub fn BulkBar(
     // The names the pattern makes, shown before it runs: the first two of the
     // selection in the order the run takes them.
     let pattern_preview = move || {
-        let pattern = pattern.get();
+        let pattern = pattern.with(|p| p.trim().to_owned());
         if pattern.trim().is_empty() || pattern_problem().is_some() {
             return String::new();
         }
@@ -268,7 +269,7 @@ pub fn BulkBar(
             kind,
             chosen,
             digests: digests.get_untracked(),
-            pattern: pattern.get_untracked(),
+            pattern: pattern.with_untracked(|p| p.trim().to_owned()),
         });
     };
 

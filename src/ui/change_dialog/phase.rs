@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::oci::changes::ChangeError;
 use crate::oci::error::RegistryError;
-use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::names::{Digest, NameError, Repository, Tag};
 use crate::ui::browser;
 use crate::ui::error_view::FailurePanel;
 use crate::wording;
@@ -143,16 +143,27 @@ pub(super) fn ValidatedInput(
     }
 }
 
+// A name field is read without the blanks around it: a name pasted from a terminal
+// often brings one, and no name may contain any.
+
+pub(super) fn typed_tag(input: &str) -> Result<Tag, NameError> {
+    Tag::parse(input.trim())
+}
+
+pub(super) fn typed_repository(input: &str) -> Result<Repository, NameError> {
+    Repository::parse(input.trim())
+}
+
 pub(super) fn tag_problem(input: &str) -> Option<String> {
-    (!input.is_empty())
-        .then(|| Tag::parse(input).err().map(|e| wording::name_error(&e)))
+    (!input.trim().is_empty())
+        .then(|| typed_tag(input).err().map(|e| wording::name_error(&e)))
         .flatten()
 }
 
 pub(super) fn repository_problem(input: &str) -> Option<String> {
-    (!input.is_empty())
+    (!input.trim().is_empty())
         .then(|| {
-            Repository::parse(input)
+            typed_repository(input)
                 .err()
                 .map(|e| wording::name_error(&e))
         })

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use super::phase::{
-    failed, phase_of, repository_problem, short, tag_problem, with_note, Phase, PhaseView,
-    ValidatedInput,
+    failed, phase_of, repository_problem, short, tag_problem, typed_repository, typed_tag,
+    with_note, Phase, PhaseView, ValidatedInput,
 };
 use crate::net;
 use crate::net::FetchClient;
@@ -100,8 +100,8 @@ pub(super) fn TagForm(
     let into_own_repository =
         Signal::derive(move || copy && target.with(|t| t.trim() == own_repository));
     let valid = move || {
-        (!copy || Repository::parse(&target.get()).is_ok())
-            && Tag::parse(&name.get()).is_ok()
+        (!copy || typed_repository(&target.get()).is_ok())
+            && typed_tag(&name.get()).is_ok()
             && !into_own_repository.get()
     };
     let shown_digest = digest.to_string();
@@ -200,10 +200,10 @@ pub(super) fn TagForm(
             .is_some_and(|(to, tag)| to == target.get() && tag == name.get())
     });
     let run = Callback::new(move |move_from: Option<Digest>| {
-        let Ok(tag) = Tag::parse(&name.get_untracked()) else {
+        let Ok(tag) = typed_tag(&name.get_untracked()) else {
             return;
         };
-        let to = match copy.then(|| Repository::parse(&target.get_untracked())) {
+        let to = match copy.then(|| typed_repository(&target.get_untracked())) {
             None => None,
             Some(Ok(to)) => Some(to),
             Some(Err(_)) => return,
