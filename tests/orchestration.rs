@@ -83,6 +83,22 @@ fn a_batch_is_undone_last_change_first() {
 }
 
 #[test]
+fn an_undo_says_where_it_writes_and_whether_it_deletes_there() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    // Undo of an added tag removes it (a delete); of a move, points it back (a PUT);
+    // of a removal, puts the tag back (a PUT).
+    let added = tag_write(&registry, "x", IMAGE, None);
+    let moved = tag_write(&registry, "old", IMAGE, Some(&digest_of(OTHER)));
+    let (_, removed) = remove(&registry, &memory, &["latest"], None);
+    let app = repo("app");
+    assert_eq!(added.writes(), [(&app, true)]);
+    assert_eq!(moved.writes(), [(&app, false)]);
+    let batch = UndoAction::collect([vec![added, moved], removed].concat()).unwrap();
+    assert_eq!(batch.writes(), [(&app, true), (&app, false), (&app, false)]);
+}
+
+#[test]
 fn a_batch_undo_tries_every_item_and_keeps_what_failed() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::changes::{ChangeError, Removal, TagWrite, Written};
+use super::changes::{ChangeError, Removal, TagBefore, TagWrite, Written};
 use super::client::Registry;
 use super::http::HttpClient;
 use super::names::{Repository, Tag};
@@ -54,6 +54,19 @@ impl UndoAction {
             }
             UndoAction::Revert(write) => vec![(&write.repository, vec![&write.tag])],
             UndoAction::Batch(items) => items.iter().flat_map(UndoAction::touched).collect(),
+        }
+    }
+
+    /// The repositories this undo writes to, each with whether it deletes there (a
+    /// tag the change added is removed; everything else is a PUT): what an account
+    /// must be allowed before Undo is offered.
+    pub fn writes(&self) -> Vec<(&Repository, bool)> {
+        match self {
+            UndoAction::Restore(removal) => vec![(&removal.repository, false)],
+            UndoAction::Revert(write) => {
+                vec![(&write.repository, matches!(write.before, TagBefore::Absent))]
+            }
+            UndoAction::Batch(items) => items.iter().flat_map(UndoAction::writes).collect(),
         }
     }
 

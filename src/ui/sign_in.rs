@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::net::{self, FetchClient};
 use crate::oci::auth::{host_of, Credentials, SessionStatus};
 use crate::oci::error::RegistryError;
+use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::change_dialog::Modal;
 use crate::ui::reconnect::Reconnect;
@@ -52,6 +53,28 @@ impl SignIn {
                 ..app
             });
         }
+    }
+
+    /// Why Undo of `action` is disabled, if it is: it writes where the account
+    /// signed in to `registry` may not (a reader; an account that may not delete,
+    /// when the undo removes a tag the change added). `None` also when nobody is
+    /// signed in there: a registry open to all may take it.
+    pub fn undo_blocked(&self, registry: &str, action: &UndoAction) -> Option<String> {
+        let there = SignIn {
+            address: Signal::stored(Some(registry.to_owned())),
+            ..*self
+        };
+        action
+            .writes()
+            .into_iter()
+            .find_map(|(repository, deletes)| {
+                let repository = repository.as_str();
+                if deletes {
+                    there.removal_blocked(repository)
+                } else {
+                    there.changes_blocked(repository)
+                }
+            })
     }
 
     fn with_session<T>(&self, read: impl FnOnce(&crate::oci::auth::AuthSession) -> T) -> Option<T> {

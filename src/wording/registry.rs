@@ -3,6 +3,7 @@
 use super::Message;
 use crate::oci::auth::{host_of, AuthRefusal};
 use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
+use crate::oci::http::Method;
 use crate::oci::manifest::{DigestRefusal, ManifestError};
 use crate::oci::media::MAX_MANIFEST_BYTES;
 use crate::oci::pagination::{LinkError, LinkFault};
@@ -37,7 +38,7 @@ fn headline(error: &RegistryError) -> &'static str {
             _ => "The registry's token service did not issue a token",
         },
         RegistryError::NotFound { .. } => "Not found",
-        RegistryError::Unauthorized { .. } => "Login required",
+        RegistryError::Unauthorized { .. } => "Sign-in required",
         RegistryError::Denied { .. } => "Access denied",
         RegistryError::Unsupported { .. } => "Not supported by this registry",
         RegistryError::RateLimited { .. } => "Too many requests",
@@ -70,7 +71,7 @@ fn detail(error: &RegistryError) -> String {
         }
         RegistryError::NotFound { attempt, .. } => format!("{attempt}: not found{codes}"),
         RegistryError::Unauthorized { attempt, .. } => {
-            format!("{attempt}: login required{codes}")
+            format!("{attempt}: sign-in required{codes}")
         }
         RegistryError::Denied { attempt, .. } => format!("{attempt}: access denied{codes}"),
         RegistryError::Unsupported { attempt, .. } => {
@@ -275,9 +276,14 @@ fn advice(error: &RegistryError) -> String {
         RegistryError::NotFound { .. } => {
             "It may have been deleted or renamed; reload the list to see what exists now.".into()
         }
-        RegistryError::Unauthorized { .. } => {
-            "Log in with an account that may read this registry.".into()
-        }
+        RegistryError::Unauthorized { attempt, .. } => match attempt.method {
+            Method::Get | Method::Head => {
+                "Sign in (in the top bar) with an account that may read this registry.".into()
+            }
+            Method::Put | Method::Post | Method::Patch | Method::Delete => {
+                "Sign in (in the top bar) with an account that may change this repository.".into()
+            }
+        },
         RegistryError::Denied { .. } => {
             "Your account lacks permission for this; ask the registry's administrator.".into()
         }

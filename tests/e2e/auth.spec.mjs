@@ -139,6 +139,37 @@ test('a reader is told read-only up front and nothing is written', async ({ page
   expect(asked.every((r) => r.granted.every((g) => !String(JSON.stringify(g)).includes('push')))).toBe(true);
 });
 
+test("a reader is not offered the Undo of an admin's change; signed in again as admin, it undoes", async ({ page, tokens }) => {
+  await page.goto(`${tokens.url}/?repo=demo%2Fweb`);
+  await signIn(page, 'admin', 'admin-secret');
+  const row = (tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
+  await row('1.0').getByRole('button', { name: 'Add tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'New tag' }).fill('undo-by-reader');
+  await dialog.getByRole('button', { name: 'Add tag' }).click();
+  const truth = tokens.report.repositories['demo/web']['1.0'].digest;
+  await expect(dialog.getByRole('status')).toContainText(`now points at ${truth}`);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  await page.locator('.account').getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'reader', 'reader-secret');
+  await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
+    .toContainText('signed in as reader: read-only in demo/web');
+  const entry = page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first();
+  const undo = entry.getByRole('button', { name: 'Undo' });
+  await expect(undo).toBeDisabled();
+  await expect(entry).toContainText('Undo is disabled (signed in as reader: read-only in demo/web).');
+  expect(await registryDigest(tokens, 'demo/web', 'undo-by-reader')).toBe(truth);
+
+  await page.locator('.account').getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'admin', 'admin-secret');
+  await expect(page.locator('.account')).toContainText('Signed in as admin');
+  await expect(undo).toBeEnabled();
+  await undo.click();
+  await expect(entry).toContainText('undone');
+  expect(await registryDigest(tokens, 'demo/web', 'undo-by-reader')).toBeNull();
+});
+
 test('a wrong password gets a clear message and no session', async ({ page, tokens }) => {
   await page.goto(`${tokens.url}/`);
   await signIn(page, 'admin', 'not-the-password');
@@ -195,7 +226,7 @@ test('anonymous pull is used where allowed; the catalog asks for a sign-in', asy
     await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
       .toContainText('not signed in: read-only in demo/web');
     await page.getByRole('link', { name: 'Repositories' }).click();
-    await expect(page.getByRole('alert')).toContainText('Login required');
+    await expect(page.getByRole('alert')).toContainText('Sign-in required');
     await page.getByRole('alert').getByRole('button', { name: 'Sign in' }).click();
     await signIn(page, 'admin', 'admin-secret');
     await expect(page.getByRole('list', { name: 'Repositories' }).getByRole('listitem'))

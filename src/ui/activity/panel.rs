@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::changes::{Entry, EntryState};
 use super::use_changes;
 use crate::ui::error_view::TechnicalDetails;
+use crate::ui::sign_in::use_sign_in;
 use crate::wording;
 
 #[component]
@@ -86,6 +87,13 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             ("undo failed", Some(message.clone()), entry.undo.is_some())
         }
     };
+    // An account that may not write what the Undo writes is not offered it: said on
+    // the button, as on the change buttons, instead of refused by the registry.
+    let undo_blocked = {
+        let (registry, undo) = (entry.registry.clone(), entry.undo.clone());
+        let sign_in = use_sign_in();
+        Signal::derive(move || sign_in?.undo_blocked(&registry, undo.as_ref()?))
+    };
     // A check reads the registry while it runs: asking again meanwhile would read it twice.
     let checking = changes.check_again.pending();
     view! {
@@ -106,7 +114,15 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                     }
                 })}
             <Show when=move || can_undo>
-                <button type="button" on:click=move |_| { changes.undo.dispatch_local(id); }>"Undo"</button>
+                <button
+                    type="button"
+                    disabled=move || undo_blocked.get().is_some()
+                    title=move || undo_blocked.get().map(|why| format!("{why}. Sign in with an account that may, to undo this."))
+                    on:click=move |_| { changes.undo.dispatch_local(id); }
+                >
+                    "Undo"
+                </button>
+                {move || undo_blocked.get().map(|why| view! { <span class="activity-detail undo-blocked">{format!(" Undo is disabled ({why}).")}</span> })}
             </Show>
             {entry
                 .retry
