@@ -1996,3 +1996,23 @@ fn a_bulk_pattern_says_what_it_makes_before_it_runs() {
     );
     assert_eq!(wording::pattern_preview(&[], 0), "");
 }
+
+#[test]
+fn an_unreachable_https_address_suggests_plain_http() {
+    let secure = wording::unreachable_advice("https://127.0.0.1:5000");
+    assert!(
+        secure.contains("or the secure (TLS) connection failed"),
+        "{secure}"
+    );
+    assert!(
+        secure.contains("connect to http://127.0.0.1:5000 instead"),
+        "{secure}"
+    );
+    assert!(!secure.contains("Nothing answered"), "{secure}");
+    let plain = wording::unreachable_advice("http://127.0.0.1:9");
+    assert!(
+        plain.starts_with("Nothing answered at http://127.0.0.1:9."),
+        "{plain}"
+    );
+    assert!(!plain.contains("https"), "{plain}");
+}

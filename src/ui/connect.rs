@@ -312,7 +312,7 @@ fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl In
     let (headline, explanation): (std::borrow::Cow<'static, str>, String) = match problem {
         Problem::Unreachable => (
             "The registry could not be reached".into(),
-            format!("Nothing answered at {address}. Check the address and that the registry is running and reachable from this computer."),
+            wording::unreachable_advice(&address),
         ),
         Problem::MixedContent => (
             "The browser blocks an http registry on an https page".into(),

@@ -27,7 +27,7 @@ pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
 pub use recovery::registry_now;
 pub use referrers::referrer_warning;
-pub use registry::{error, link_error, malformed, manifest_error};
+pub use registry::{error, link_error, malformed, manifest_error, unreachable_advice};
 pub use undo::{undo_failed, UndoFailure};
 
 /// A count with its noun: "1 tag", "3 tags".

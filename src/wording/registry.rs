@@ -356,3 +356,20 @@ fn refusal_advice(refusal: &AuthRefusal) -> String {
         ),
     }
 }
+
+/// Why nothing could be read from `address` when connecting, and what to try. A page
+/// cannot tell a refused connection from a failed TLS handshake: an https:// address
+/// of a registry that speaks plain HTTP fails the same way, so that is said too.
+pub fn unreachable_advice(address: &str) -> String {
+    let check = "Check the address and that the registry is running and reachable from \
+                 this computer.";
+    match address.strip_prefix("https://") {
+        Some(rest) => format!(
+            "No answer could be read from {address}: nothing answered there, or the secure \
+             (TLS) connection failed. If the registry serves plain HTTP, as a local \
+             registry often does, connect to http://{rest} instead. Otherwise: {}",
+            super::after_colon(check)
+        ),
+        None => format!("Nothing answered at {address}. {check}"),
+    }
+}

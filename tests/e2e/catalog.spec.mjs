@@ -40,6 +40,15 @@ test('an unreachable registry is explained, not a blank page, and can be tried a
   await expect(page.getByRole('alert')).toContainText('could not be reached');
 });
 
+test('https:// to a registry that speaks plain HTTP suggests http://, not "nothing answered"', async ({ page, deployment }) => {
+  const plain = new URL(deployment.registry.url);
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent(`https://${plain.host}`)}`);
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('could not be reached');
+  await expect(alert).toContainText(`or the secure (TLS) connection failed. If the registry serves plain HTTP, as a local registry often does, connect to http://${plain.host} instead.`);
+  await expect(alert).not.toContainText('Nothing answered');
+});
+
 test('a registry address in the page address is cleaned like a typed one', async ({ page, deployment }) => {
   const sloppy = `${deployment.registry.url.replace('http://', '')}/v2/`;
   await page.goto(`${deployment.console}/?registry=${encodeURIComponent(sloppy)}`);
