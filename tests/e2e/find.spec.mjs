@@ -4,6 +4,7 @@ import { test, expect, screenshotPath } from './harness.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { writerFor, pushImage, pushIndex } from './referrer-fixtures.mjs';
 import { MEDIA } from '../../scripts/lib/fixtures.mjs';
+import { retagBehindTheBack } from './registry-truth.mjs';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -370,4 +371,22 @@ test('a registry that sends blobs from its storage: found and copied by the redi
   } finally {
     await second.stop();
   }
+});
+
+test('a 128-character tag wraps on a phone: the image page stays in the window, and Find keeps its How column readable', async ({ page, mutable }) => {
+  const long = `release-${'x'.repeat(120)}`;
+  await retagBehindTheBack(mutable.registry.url, 'demo/web', '0.9', long);
+  await page.setViewportSize({ width: 420, height: 800 });
+  await page.goto(`${mutable.console}/?repo=demo/web&ref=${long}`);
+  await expect(page.locator('.full-digest')).toHaveText(mutable.report.repositories['demo/web']['0.9'].digest, { timeout: 20_000 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
+  // Where a layer of that image is used: every tag of both images, the long one too.
+  const layer = mutable.report.repositories['demo/web']['0.9'].layers[1].digest;
+  await page.goto(`${mutable.console}/?view=find&digest=${layer}`);
+  const row = page.locator(`tr[data-repository="demo/web"][data-tag="${long}"]`);
+  await expect(row).toBeVisible({ timeout: 60_000 });
+  const how = await row.locator('td').last().boundingBox();
+  expect(how.width, 'the How column').toBeGreaterThan(120);
+  expect((await row.locator('code').boundingBox()).width, 'the long tag').toBeLessThan(160);
+  await page.screenshot({ path: screenshotPath('phone-find-long-tag'), fullPage: true });
 });

@@ -244,7 +244,7 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
         };
         view! {
             <Link view=image_view>
-                <code>{tag}</code>
+                <code class="long-name">{tag}</code>
             </Link>
         }
     });
@@ -252,7 +252,7 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
     let digest_cell = by_start.then(|| found_digest(&found));
     view! {
         <tr data-repository=repository data-tag=tag data-kind=kind>
-            <td><Link view=repository_view>{repository_text}</Link></td>
+            <td><Link view=repository_view><span class="long-name">{repository_text}</span></Link></td>
             <td>{tag_cell}</td>
             {digest_cell}
             <td>{how}{as_part}</td>
