@@ -805,6 +805,16 @@ fn a_digest_to_find_that_is_refused_says_what_to_paste() {
         assert!(said.starts_with(start), "{said}");
         assert!(said.ends_with("64 hexadecimal digits, as the image view shows it."));
     }
+    // A name and tag, as docker prints it, is told for what it is.
+    for text in ["demo/web:1.0", "localhost:5000/team/app:latest"] {
+        let said = wording::digest_refused(&refused(text), false);
+        assert!(
+            said.contains("is an image's name and tag, not a digest"),
+            "{said}"
+        );
+    }
+    assert!(wording::digest_refused(&refused("demo/web:1.0"), false)
+        .starts_with("demo/web:1.0 is an image's name and tag"));
 }
 
 #[test]
@@ -1948,9 +1958,9 @@ fn a_search_headline_names_how_the_digest_is_used_kind_by_kind() {
                 media_type: "application/vnd.oci.image.manifest.v1+json".into(),
             },
         ]),
-        "Found in 4 repositories: 2 tagged images have it as a layer, 1 tagged image has it \
-         as its configuration, 1 repository stores it with no tagged image using it and 1 image \
-         no tag points at is stored under it."
+        "Found in 4 repositories: 2 tags name images that have it as a layer, 1 tag names an \
+         image that has it as its configuration, 1 repository stores it with no tagged image \
+         using it and 1 image no tag points at is stored under it."
     );
 }
 

@@ -2,8 +2,8 @@
 
 use super::{error, name_error, ResultLine};
 use crate::oci::find_digest::{DigestUse, FindProgress, Gap, ImagePart, MIN_START_DIGITS};
-use crate::oci::names::Repository;
 use crate::oci::names::{is_lower_hex, NameError, NameRule};
+use crate::oci::names::{ImageReference, Repository};
 
 /// Why the digest to find (typed, or in the page address when `in_address`) is
 /// refused, and what to paste instead.
@@ -30,6 +30,22 @@ pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
                  the search takes at least the first {MIN_START_DIGITS}, as the tag list \
                  and docker images show them, or the whole digest (the Copy button \
                  beside a digest copies all of it)."
+            );
+        }
+    }
+    // `repo:tag`, as docker prints it: a name, which has a digest but is none.
+    if let Ok(ImageReference {
+        repository,
+        tag: Some(tag),
+        digest: None,
+        ..
+    }) = ImageReference::parse(&refusal.input)
+    {
+        if !matches!(repository.as_str(), "sha256" | "sha512") {
+            return format!(
+                "{repository}:{tag} is an image's name and tag, not a digest. Open \
+                 {repository} from Repositories and copy the digest of {tag} (the Copy \
+                 button beside it), then paste it here."
             );
         }
     }
@@ -130,13 +146,15 @@ pub fn found_headline(uses: &[DigestUse]) -> String {
     let kinds = [
         ("tag points at it", "tags point at it"),
         ("multi-arch image lists it", "multi-arch images list it"),
+        // Counted per tag: tags of one image are one row each, so "3 tagged images"
+        // said of 3 tags of 2 images was untrue.
         (
-            "tagged image has it as a layer",
-            "tagged images have it as a layer",
+            "tag names an image that has it as a layer",
+            "tags name images that have it as a layer",
         ),
         (
-            "tagged image has it as its configuration",
-            "tagged images have it as their configuration",
+            "tag names an image that has it as its configuration",
+            "tags name images that have it as their configuration",
         ),
         (
             "repository stores it with no tagged image using it",

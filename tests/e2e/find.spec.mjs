@@ -71,6 +71,14 @@ test('finds a digest used in three repositories and one multi-arch image, exactl
   await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
   await expect(rows).toHaveCount(expected.length);
   expect(tagLists.length).toBeGreaterThanOrEqual(catalog.length);
+  // Find, with the same digest written another way, searches the registry again too.
+  const before = tagLists.length;
+  await page.getByRole('textbox', { name: 'Digest' }).fill(`  ${wanted.digest.toUpperCase()} `);
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect.poll(() => tagLists.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(before + catalog.length);
+  await expect(progress).toContainText(`Searched: ${catalog.length} of ${catalog.length} repositories,`, { timeout: 60_000 });
+  await expect(page.locator('.earlier-search')).toHaveCount(0);
+  await expect(rows).toHaveCount(expected.length);
   page.off('request', countLists);
 
   // By its first 12 digits, as docker images shows an image ID: the same uses, each
@@ -159,7 +167,7 @@ test('a layer is found in every tagged image that has it, from the image view', 
   const n = expected.length;
   const repositories = new Set(expected.map(([repo]) => repo)).size;
   const count = (kind) => expected.filter(([, , k]) => k === kind).length;
-  const asLayer = count('layer') === 1 ? '1 tagged image has it as a layer' : `${count('layer')} tagged images have it as a layer`;
+  const asLayer = count('layer') === 1 ? '1 tag names an image that has it as a layer' : `${count('layer')} tags name images that have it as a layer`;
   const unused = count('blob') === 1 ? '1 repository stores it with no tagged image using it' : `${count('blob')} repositories store it with no tagged image using it`;
   expect(count('layer') + count('blob')).toBe(n);
   await expect(page.locator('.find-summary'))
@@ -220,6 +228,10 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByRole('alert')).toContainText('That is too short a start of a digest (10 hexadecimal digits)');
   await expect(page.getByRole('alert')).toContainText('the search takes at least the first 12');
+  // A name and tag, as docker prints it: said for what it is.
+  await field.fill('demo/web:1.0');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await expect(page.getByRole('alert')).toContainText("demo/web:1.0 is an image's name and tag, not a digest.");
   // A digest no tag uses: the search covers everything and says so.
   const nowhere = `sha256:${'0'.repeat(64)}`;
   await field.fill(`  ${nowhere} `);

@@ -29,21 +29,31 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     let router = use_router();
     let draft = RwSignal::new(digest.clone());
     let problem = RwSignal::new(None::<String>);
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        match Sought::parse(&draft.get_untracked()) {
-            Ok(sought) => {
-                problem.set(None);
-                router.go_to_view(View::FindDigest {
-                    digest: sought.to_string(),
-                });
-            }
-            Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
-        }
-    };
     // "Search again" makes a new Search, which then cannot reuse the earlier one.
     let generation = RwSignal::new(0_u32);
     let search_again = Callback::new(move |()| generation.update(|g| *g += 1));
+    // Find searches the registry as it is now: an earlier search of the same digest
+    // is shown again only on Back. Written another way ("sha256:" left out, capitals,
+    // blanks) it is the same search, of the same address, so it starts again here.
+    let on_submit = {
+        let (registry, shown) = (registry.clone(), digest.clone());
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            match Sought::parse(&draft.get_untracked()) {
+                Ok(sought) => {
+                    problem.set(None);
+                    keep_search(&registry, &sought, None);
+                    let digest = sought.to_string();
+                    if digest == shown {
+                        search_again.run(());
+                    } else {
+                        router.go_to_view(View::FindDigest { digest });
+                    }
+                }
+                Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
+            }
+        }
+    };
     let search = (!digest.is_empty()).then(|| match Sought::parse(&digest) {
         Ok(target) => (move || {
             generation.track();
