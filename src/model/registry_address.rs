@@ -69,6 +69,16 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
 }
 
 /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
+/// Whether `input` carries a user name or password before its host (`user:pw@host`),
+/// which [`normalize_registry_address`] leaves out: the console then says so, as the
+/// password is not used (signing in is done in the sign-in form, kept in memory only).
+pub fn has_credentials(input: &str) -> bool {
+    let input = input.trim();
+    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    authority.contains('@')
+}
+
 fn is_loopback_authority(authority: &str) -> bool {
     let host = if authority.starts_with('[') {
         match authority.find(']') {
@@ -153,6 +163,15 @@ pub fn same_origin_proxy_snippet(registry: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_an_address_are_noticed() {
+        assert!(has_credentials("http://admin:hunter2@127.0.0.1:5000"));
+        assert!(has_credentials(" user@reg.example/v2/ "));
+        assert!(!has_credentials("https://reg.example/v2/"));
+        // An '@' after the host is no user name.
+        assert!(!has_credentials("reg.example/team@x"));
+    }
 
     #[test]
     fn normalizes_what_people_type() {

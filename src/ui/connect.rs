@@ -9,7 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::model::registry_address::{
-    cors_config_snippet, normalize_registry_address, remember, same_origin_proxy_snippet,
+    cors_config_snippet, has_credentials, normalize_registry_address, remember,
+    same_origin_proxy_snippet,
 };
 use crate::model::route::{Route, View};
 use crate::net;
@@ -121,14 +122,20 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
         }
     };
     let problem = RwSignal::new(None::<String>);
+    // The last address connected to had a user name or password in it, left out.
+    let credentials_left_out = RwSignal::new(false);
     let reconnect = expect_context::<Reconnect>();
     // Read again on focus: a registry connected since the page loaded is offered too.
     let recent = RwSignal::new(recent_registries());
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        match normalize_registry_address(&untrack(draft)) {
+        let typed_text = untrack(draft);
+        match normalize_registry_address(&typed_text) {
             Ok(address) => {
                 problem.set(None);
+                // The field shows the address as used, never a password typed into it.
+                typed.set(None);
+                credentials_left_out.set(has_credentials(&typed_text));
                 // The same registry again means "check again" (its configuration
                 // may have been fixed meanwhile).
                 if current.get_untracked().as_deref() == Some(address.as_str()) {
@@ -163,6 +170,11 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
             </datalist>
             <button type="submit">"Connect"</button>
             {move || problem.get().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
+            <Show when=move || credentials_left_out.get()>
+                <span class="field-note" role="status">
+                    "The user name and password in that address were left out: an address keeps no secrets. Sign in when the registry asks; what you type there stays in this tab's memory."
+                </span>
+            </Show>
         </form>
     }
 }

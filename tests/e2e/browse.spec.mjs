@@ -38,9 +38,9 @@ test('tags sort by version and by date, and filter as you type', async ({ page, 
     (rows) => rows.sort((a, b) => a.offsetTop - b.offsetTop).map((r) => r.dataset.tag));
   expect(await order()).toEqual(['1.9.0', '1.10.0', 'current']);
   await expect(tagRow(page, 'current').locator('.tag-created')).not.toBeEmpty();
-  await page.getByRole('combobox', { name: 'Sort tags' }).selectOption('oldest');
+  await page.getByRole('combobox', { name: 'Sort by' }).selectOption('oldest');
   await expect.poll(order).toEqual(['1.9.0', '1.10.0', 'current']);
-  await page.getByRole('combobox', { name: 'Sort tags' }).selectOption('newest');
+  await page.getByRole('combobox', { name: 'Sort by' }).selectOption('newest');
   await expect.poll(order).toEqual(['1.10.0', 'current', '1.9.0']);
   await page.getByRole('searchbox', { name: 'Filter tags' }).fill('1.1');
   await expect.poll(order).toEqual(['1.10.0']);

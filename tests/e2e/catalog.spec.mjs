@@ -64,3 +64,19 @@ test('connecting through the address field remembers the registry', async ({ pag
   const recent = await page.evaluate(() => localStorage.getItem('tagdeck.recentRegistries'));
   expect(JSON.parse(recent)).toContain(deployment.registry.url);
 });
+
+test('a password typed into the registry address is left out, cleared from the field, and said so', async ({ page, deployment }) => {
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent(deployment.registry.url)}`);
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
+  const field = page.getByRole('combobox', { name: 'Registry' });
+  const host = new URL(deployment.registry.url).host;
+  // The registry already shown, typed again with credentials in it.
+  await field.fill(`http://admin:hunter2@${host}`);
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'were left out' }))
+    .toContainText('The user name and password in that address were left out: an address keeps no secrets.');
+  await expect(field).toHaveValue(deployment.registry.url);
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
+  const kept = await page.evaluate(() => JSON.stringify({ local: Object.entries(localStorage), session: Object.entries(sessionStorage), url: location.href }));
+  expect(kept).not.toContain('hunter2');
+});

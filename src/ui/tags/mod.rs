@@ -236,7 +236,6 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 <label class="sort">
                     "Sort by "
                     <select
-                        aria-label="Sort tags"
                         on:change:target=move |event| {
                             let chosen = SortOrder::from_key(&event.target().value());
                             let key = if chosen == SortOrder::default() { "" } else { chosen.key() };
