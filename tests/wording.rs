@@ -2005,6 +2005,15 @@ fn a_bulk_pattern_says_what_it_makes_before_it_runs() {
         "Makes 1.0-s (from 1.0), 2.0-s (from 2.0) and 3 more."
     );
     assert_eq!(wording::pattern_preview(&[], 0), "");
+    // A mistyped placeholder is said as such.
+    let refused = |made: &str| Tag::parse(made).unwrap_err();
+    let mistyped = wording::pattern_error("{Tag}-x", &refused("1.0{Tag}-x"));
+    assert!(
+        mistyped.ends_with("The placeholder for each selected tag is {tag}, in lower case"),
+        "{mistyped}"
+    );
+    let plain = wording::pattern_error("/x", &refused("1.0/x"));
+    assert!(!plain.contains("placeholder"), "{plain}");
 }
 
 #[test]

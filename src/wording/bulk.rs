@@ -1,8 +1,10 @@
 //! The result line of each item of a bulk change, and the check afterwards.
 
 use super::{change_error, ResultLine};
+use crate::model::tag_table::TAG_PLACEHOLDER;
 use crate::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use crate::oci::changes::{ChangeError, ImageUsers};
+use crate::oci::names::NameError;
 
 /// One item's result, for the result list.
 pub fn item_result(result: &ItemResult) -> ResultLine {
@@ -100,5 +102,18 @@ pub fn pattern_preview(examples: &[(String, String)], total: usize) -> String {
         ([one], 0) => format!("Makes {one}."),
         ([first @ .., last], 0) => format!("Makes {} and {last}.", first.join(", ")),
         _ => format!("Makes {} and {more} more.", named.join(", ")),
+    }
+}
+
+/// Why a bulk pattern makes no valid name: the name's fault, and a placeholder
+/// mistyped (`{Tag}`, `{ tag }`) said as such, as braces are no tag characters.
+pub fn pattern_error(pattern: &str, error: &NameError) -> String {
+    let fault = super::name_error(error);
+    if pattern.contains('{') && !pattern.contains(TAG_PLACEHOLDER) {
+        format!(
+            "{fault}. The placeholder for each selected tag is {TAG_PLACEHOLDER}, in lower case"
+        )
+    } else {
+        fault
     }
 }

@@ -16,7 +16,7 @@ mod referrers;
 mod registry;
 mod undo;
 
-pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_preview};
+pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_error, pattern_preview};
 pub use change::{applied_anyway, change_error, copy_step, platforms_left_behind, STILL_WAITING};
 pub use cleanup::{
     deletes_refused, garbage_collection_advice, kept_because, plan_note, rules_error, tag_reason,

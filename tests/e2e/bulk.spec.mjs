@@ -52,6 +52,8 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('/x');
   await expect(bulk.locator('.field-error')).toContainText('tag "build-00000/x" is invalid');
   await expect(preview).toHaveText('');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{Tag}-x');
+  await expect(bulk.locator('.field-error')).toContainText('The placeholder for each selected tag is {tag}, in lower case');
   await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-rc');
   await expect(preview).toHaveText('Makes build-00000-rc (from build-00000), build-00001-rc (from build-00001) and 98 more.');
   await bulk.getByRole('button', { name: 'Add tag to selected' }).click();

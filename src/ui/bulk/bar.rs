@@ -116,7 +116,7 @@ pub fn BulkBar(
             chosen
                 .iter()
                 .find_map(|tag| Tag::parse(&apply_pattern(&pattern, tag)).err())
-                .map(|e| wording::name_error(&e))
+                .map(|e| wording::pattern_error(&pattern, &e))
         })
     };
     // The names the pattern makes, shown before it runs: the first two of the
