@@ -56,35 +56,30 @@ impl SignIn {
     }
 
     /// Why Undo of `action` is disabled, if it is: it writes where the account
-    /// signed in to `registry` may not (a reader; an account that may not delete,
-    /// when the undo removes a tag the change added). `None` also when nobody is
-    /// signed in there: a registry open to all may take it.
+    /// signed in to `registry` (the entry's, perhaps not the one shown) may not: a
+    /// reader; an account that may not delete, when the undo removes a tag the change
+    /// added. `None` also when nobody is signed in there: an open registry may take it.
     pub fn undo_blocked(&self, registry: &str, action: &UndoAction) -> Option<String> {
-        let there = SignIn {
-            address: Signal::stored(Some(registry.to_owned())),
-            ..*self
-        };
         action
             .writes()
             .into_iter()
             .find_map(|(repository, deletes)| {
-                let repository = repository.as_str();
-                if deletes {
-                    there.removal_blocked(repository)
-                } else {
-                    there.changes_blocked(repository)
-                }
+                self.blocked_at(Some(registry.to_owned()), repository.as_str(), deletes)
             })
     }
 
-    fn with_session<T>(&self, read: impl FnOnce(&crate::oci::auth::AuthSession) -> T) -> Option<T> {
+    fn with_session_at<T>(
+        &self,
+        address: Option<String>,
+        read: impl FnOnce(&crate::oci::auth::AuthSession) -> T,
+    ) -> Option<T> {
         self.version.track();
-        let address = self.address.get()?;
-        Some(read(&net::session_for(&address)))
+        Some(read(&net::session_for(&address?)))
     }
 
     pub fn status(&self) -> SessionStatus {
-        self.with_session(|s| s.status()).unwrap_or_default()
+        self.with_session_at(self.address.get(), |s| s.status())
+            .unwrap_or_default()
     }
 
     pub fn open(&self) {
@@ -105,23 +100,34 @@ impl SignIn {
     /// Why tag changes in `repository` are disabled, if they are: the token service
     /// granted no push, or the registry refused a write.
     pub fn changes_blocked(&self, repository: &str) -> Option<String> {
-        let access = self.with_session(|s| s.access(repository))?;
-        let status = self.status();
-        (access.push == Some(false))
-            .then(|| format!("{}: read-only in {repository}", Self::who(&status)))
+        self.blocked_at(self.address.get(), repository, false)
     }
 
     /// Why removing tags in `repository` is disabled: no push, or no delete.
     pub fn removal_blocked(&self, repository: &str) -> Option<String> {
-        self.changes_blocked(repository).or_else(|| {
-            let access = self.with_session(|s| s.access(repository))?;
-            (access.delete == Some(false)).then(|| {
-                format!(
-                    "{}: may add tags but not delete in {repository}",
-                    Self::who(&self.status())
-                )
-            })
-        })
+        self.blocked_at(self.address.get(), repository, true)
+    }
+
+    /// Why writing in `repository` of the registry at `address` is disabled: no push;
+    /// or, for a write that `deletes`, no delete either.
+    fn blocked_at(
+        &self,
+        address: Option<String>,
+        repository: &str,
+        deletes: bool,
+    ) -> Option<String> {
+        let (access, status) =
+            self.with_session_at(address, |s| (s.access(repository), s.status()))?;
+        let who = Self::who(&status);
+        if access.push == Some(false) {
+            Some(format!("{who}: read-only in {repository}"))
+        } else if deletes && access.delete == Some(false) {
+            Some(format!(
+                "{who}: may add tags but not delete in {repository}"
+            ))
+        } else {
+            None
+        }
     }
 }
 

@@ -123,7 +123,7 @@ pub fn BulkBar(
     // selection in the order the run takes them.
     let pattern_preview = move || {
         let pattern = pattern.with(|p| p.trim().to_owned());
-        if pattern.trim().is_empty() || pattern_problem().is_some() {
+        if pattern.is_empty() || pattern_problem().is_some() {
             return String::new();
         }
         in_run_order.with(|chosen| {
