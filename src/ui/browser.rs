@@ -161,6 +161,19 @@ pub fn focus_row_near(row_index: &str) -> bool {
     false
 }
 
+/// Focuses `button` each time it is shown, a frame after it is attached: the harmless
+/// answer of a question that appears (its Cancel or Back), so the keyboard lands there.
+pub fn focus_whenever_shown(button: leptos::prelude::NodeRef<leptos::html::Button>) {
+    use leptos::prelude::*;
+    Effect::new(move || {
+        if let Some(button) = button.get() {
+            request_animation_frame(move || {
+                let _ = button.focus();
+            });
+        }
+    });
+}
+
 /// Gives `field` the keyboard focus once it is in the page (a form in a Suspense is
 /// built before it is attached: while a resource it reads, such as a copy's
 /// referrers, is loading), looking once per frame for up to `frames` frames. Only

@@ -2,6 +2,7 @@
 //! mounting its blobs, then tagging the exact manifest bytes.
 
 use super::error::ChangeError;
+use super::tag_write::{tag_stand, TagStand};
 use super::written::TagWrite;
 use crate::oci::client::{MountOutcome, Registry};
 use crate::oci::error::RegistryError;
@@ -80,17 +81,10 @@ impl<C: HttpClient> Registry<C> {
         // The target tag, read before anything is written: one that points at
         // another image asks for the move now, not after every blob was copied.
         let before = self.resolve_tag(to, tag).await?;
-        match &before {
-            Some(current) if *current != source.digest && Some(current) != move_from => {
-                return Err(ChangeError::WouldMove {
-                    tag: tag.to_string(),
-                    current: current.clone(),
-                    new: source.digest.clone(),
-                });
-            }
+        match tag_stand(tag, before.clone(), &source.digest, move_from)? {
             // Already there: whatever the copy mounts is there too.
-            Some(current) if *current == source.digest => {}
-            _ => self.note_intent(Intent::CopyImage {
+            TagStand::SameImage => {}
+            TagStand::Absent | TagStand::MovesFrom(_) => self.note_intent(Intent::CopyImage {
                 from: from.clone(),
                 to: to.clone(),
                 tag: tag.clone(),

@@ -15,6 +15,36 @@ use crate::oci::names::{Digest, Repository, Tag};
 /// read again to see whether it did.
 const SETTLE_BEFORE_REREAD_MS: u32 = 2_000;
 
+/// Where a tag stands before it is pointed at an image: what the write would do.
+pub(super) enum TagStand {
+    Absent,
+    /// It already points at the image: nothing to write.
+    SameImage,
+    /// It points at this other image, which the user agreed to move it from.
+    MovesFrom(Digest),
+}
+
+/// Where `tag`, now at `current`, stands before it is pointed at `new`. A tag that
+/// points at another image is moved only from `move_from`, the image the user agreed
+/// to move it from; otherwise [`ChangeError::WouldMove`] tells the caller to ask.
+pub(super) fn tag_stand(
+    tag: &Tag,
+    current: Option<Digest>,
+    new: &Digest,
+    move_from: Option<&Digest>,
+) -> Result<TagStand, ChangeError> {
+    match current {
+        None => Ok(TagStand::Absent),
+        Some(current) if current == *new => Ok(TagStand::SameImage),
+        Some(current) if Some(&current) == move_from => Ok(TagStand::MovesFrom(current)),
+        Some(current) => Err(ChangeError::WouldMove {
+            tag: tag.to_string(),
+            current,
+            new: new.clone(),
+        }),
+    }
+}
+
 impl<C: HttpClient> Registry<C> {
     /// Points `tag` at `source` (its exact bytes). When the tag exists and points at
     /// another image, it is moved only if that image is `move_from`; otherwise
@@ -27,19 +57,12 @@ impl<C: HttpClient> Registry<C> {
         move_from: Option<&Digest>,
     ) -> Result<TagWrite, ChangeError> {
         let current = self.resolve_tag(repository, tag).await?;
-        let before = match current {
-            Some(current) if current == source.digest => TagBefore::SameImage,
-            Some(current) if Some(&current) == move_from => {
+        let before = match tag_stand(tag, current, &source.digest, move_from)? {
+            TagStand::Absent => TagBefore::Absent,
+            TagStand::SameImage => TagBefore::SameImage,
+            TagStand::MovesFrom(current) => {
                 TagBefore::Moved(Box::new(self.manifest_get(repository, &current).await?))
             }
-            Some(current) => {
-                return Err(ChangeError::WouldMove {
-                    tag: tag.to_string(),
-                    current,
-                    new: source.digest.clone(),
-                })
-            }
-            None => TagBefore::Absent,
         };
         let mut write = TagWrite {
             repository: repository.clone(),

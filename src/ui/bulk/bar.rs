@@ -19,6 +19,7 @@ use crate::oci::client::Registry;
 use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::browser;
 use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::on_demand::{self, PartMissing};
@@ -67,13 +68,7 @@ pub fn BulkBar(
     // The question takes the keyboard to its Cancel, and gives it back to the button
     // that asked when cancelled. Each is focused a frame after it is in the page.
     let (remove_selected, cancel_removal) = (NodeRef::<Button>::new(), NodeRef::<Button>::new());
-    Effect::new(move || {
-        if let Some(cancel) = cancel_removal.get() {
-            request_animation_frame(move || {
-                let _ = cancel.focus();
-            });
-        }
-    });
+    browser::focus_whenever_shown(cancel_removal);
     let back_from_question = move || {
         confirming_removal.set(false);
         request_animation_frame(move || {
@@ -173,13 +168,7 @@ pub fn BulkBar(
                         .map(|tag| (tag.clone(), why.clone()))
                         .collect();
                     // Beside the items of the run a Retry follows, as each item is.
-                    items.try_update(|i| {
-                        i.extend(
-                            states
-                                .iter()
-                                .map(|(tag, state)| (tag.clone(), state.clone())),
-                        )
-                    });
+                    items.try_update(|i| i.extend(states.clone()));
                     BulkOutcome {
                         undo: Vec::new(),
                         items: states,

@@ -17,6 +17,7 @@ use crate::oci::cleanup::{CleanupOutcome, CleanupPlan, OutcomeKind as Kind};
 use crate::oci::names::Digest;
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
+use crate::ui::browser;
 use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::use_sign_in;
@@ -137,13 +138,7 @@ pub fn ApplyPanel(
     // shown, so it is focused once it is in the page, a frame later.
     let (apply_button, back_button) = (NodeRef::<Button>::new(), NodeRef::<Button>::new());
     let focus_apply = StoredValue::new(false);
-    Effect::new(move || {
-        if let Some(back) = back_button.get() {
-            request_animation_frame(move || {
-                let _ = back.focus();
-            });
-        }
-    });
+    browser::focus_whenever_shown(back_button);
     Effect::new(move || {
         if let Some(apply) = apply_button.get() {
             if focus_apply.get_value() {
