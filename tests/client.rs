@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
-use tagdeck::oci::client::{MountOutcome, Registry, StorageReach, StoredBlob};
+use tagdeck::oci::client::{DigestContent, MountOutcome, Registry, StorageReach, StoredBlob};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, Request, Response, TransportFailure, HIDDEN_REDIRECT};
 use tagdeck::oci::image_summary::ImageKind;
@@ -1517,4 +1517,72 @@ fn blob_urls_are_told_apart_from_the_rest_of_the_api() {
     assert!(!is_blob_url("https://reg.example/v2/"));
     assert!(!is_blob_url("https://reg.example/v2/app/manifests/1.0"));
     assert!(!is_blob_url("https://reg.example/v2/_catalog"));
+}
+
+#[test]
+fn a_digest_read_as_an_image_that_is_a_blob_is_found_as_one() {
+    let layer = Digest::sha256_of(b"layer bytes");
+    let image = Digest::sha256_of(PRETTY);
+    let unknown = Digest::sha256_of(b"nothing");
+    // distribution reads a layer as a manifest and fails (500); others say 404.
+    let make = |manifest_failure: u16| {
+        let (layer, image) = (layer.to_string(), image.to_string());
+        ScriptedHttp::new(move |request| {
+            let url = request.url.as_str();
+            Ok(match request.method {
+                Method::Get if url.ends_with(&format!("/manifests/{image}")) => {
+                    response(200, &[("Content-Type", media::OCI_MANIFEST)], PRETTY)
+                }
+                Method::Get if url.ends_with(&format!("/manifests/{layer}")) => {
+                    response(manifest_failure, &[], br#"{"errors":[{"code":"UNKNOWN"}]}"#)
+                }
+                Method::Get => response(404, &[], br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#),
+                Method::Head if url.ends_with(&format!("/blobs/{layer}")) => {
+                    response(200, &[("Content-Length", "11")], b"")
+                }
+                Method::Head => response(404, &[], b""),
+                _ => panic!("unexpected {request:?}"),
+            })
+        })
+    };
+    for status in [500, 404] {
+        let http = make(status);
+        let registry = Registry::new(BASE, &http);
+        match block_on(registry.manifest_or_blob(&repo("app"), &layer)) {
+            Ok(DigestContent::Blob(blob)) => assert_eq!(blob, StoredBlob { size: Some(11) }),
+            other => panic!("HTTP {status}: a blob expected, got {other:?}"),
+        }
+        match block_on(registry.manifest_or_blob(&repo("app"), &image)) {
+            Ok(DigestContent::Manifest(manifest)) => assert_eq!(manifest.digest, image),
+            other => panic!("a manifest expected, got {other:?}"),
+        }
+        // Neither a manifest nor a blob: the manifest's own failure.
+        assert!(matches!(
+            block_on(registry.manifest_or_blob(&repo("app"), &unknown)),
+            Err(RegistryError::NotFound { .. })
+        ));
+        // A manifest that was there costs no blob HEAD.
+        let heads = http
+            .sent
+            .borrow()
+            .iter()
+            .filter(|r| r.method == Method::Head)
+            .count();
+        assert_eq!(
+            heads, 2,
+            "one blob HEAD for the layer, one for the unknown digest"
+        );
+    }
+
+    // A refusal says nothing about what the digest is: no blob HEAD is sent.
+    let http = ScriptedHttp::new(|request| {
+        Ok(match request.method {
+            Method::Get => response(403, &[], br#"{"errors":[{"code":"DENIED"}]}"#),
+            _ => panic!("unexpected {request:?}"),
+        })
+    });
+    assert!(matches!(
+        block_on(Registry::new(BASE, &http).manifest_or_blob(&repo("app"), &layer)),
+        Err(RegistryError::Denied { .. })
+    ));
 }

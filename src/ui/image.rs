@@ -12,7 +12,7 @@ use crate::model::registry_address::pull_host;
 use crate::model::route::View;
 use crate::net;
 use crate::net::RegistryHttp;
-use crate::oci::client::Registry;
+use crate::oci::client::{DigestContent, Registry, StoredBlob};
 use crate::oci::error::RegistryError;
 use crate::oci::image_summary::{entry_label, index_kind, listed_as, ImageKind, PlatformFacts};
 use crate::oci::manifest::{ImageConfig, Manifest, ManifestKind};
@@ -34,14 +34,27 @@ struct ImageDetails {
     config: Result<Option<ImageConfig>, RegistryError>,
 }
 
+/// What the page's address names: an image, or (by digest) a blob that is none.
+#[derive(Clone)]
+enum Loaded {
+    Image(Box<ImageDetails>),
+    Blob(StoredBlob),
+}
+
 async fn load_image(
     registry: Registry<RegistryHttp>,
     repository: Repository,
     reference: Reference,
-) -> Result<ImageDetails, RegistryError> {
-    let manifest = registry.manifest_get(&repository, reference).await?;
+) -> Result<Loaded, RegistryError> {
+    let manifest = match reference {
+        Reference::Digest(digest) => match registry.manifest_or_blob(&repository, &digest).await? {
+            DigestContent::Manifest(manifest) => *manifest,
+            DigestContent::Blob(blob) => return Ok(Loaded::Blob(blob)),
+        },
+        tag => registry.manifest_get(&repository, tag).await?,
+    };
     let config = registry.image_config_of(&repository, &manifest).await;
-    Ok(ImageDetails { manifest, config })
+    Ok(Loaded::Image(Box::new(ImageDetails { manifest, config })))
 }
 
 #[component]
@@ -99,10 +112,13 @@ pub fn ImageView(
                     details
                         .get()
                         .map(move |result| match result {
-                            Ok(details) => {
+                            Ok(Loaded::Image(details)) => {
                                 last_shown.set_value(Some(details.manifest.digest.clone()));
-                                view! { <ImageBody details registry repository reference by_digest index /> }
+                                view! { <ImageBody details=*details registry repository reference by_digest index /> }
                                     .into_any()
+                            }
+                            Ok(Loaded::Blob(blob)) => {
+                                view! { <NotAnImage repository reference blob /> }.into_any()
                             }
                             Err(error) => match (&error, last_shown.get_value()) {
                                 (RegistryError::NotFound { .. }, Some(digest)) if !by_digest => {
@@ -142,6 +158,35 @@ fn TagGone(repository: Repository, reference: String, digest: Digest) -> impl In
             </p>
             <p>
                 <Link view=by_digest>{format!("Open {shown} by digest")}</Link>
+                " · "
+                <Link view=tags>{format!("The tags of {repository}")}</Link>
+            </p>
+        </div>
+    }
+}
+
+/// The address names a digest the repository stores as a blob, not as a manifest: a
+/// layer or an image configuration, which Find places in the images that have it.
+#[component]
+fn NotAnImage(repository: Repository, reference: String, blob: StoredBlob) -> impl IntoView {
+    let size = blob
+        .size
+        .map(|bytes| format!(" ({})", human_size(bytes)))
+        .unwrap_or_default();
+    let find = View::FindDigest {
+        digest: reference.clone(),
+    };
+    let tags = View::Repository {
+        name: repository.to_string(),
+    };
+    view! {
+        <div class="error-panel not-an-image" role="status">
+            <p>
+                <strong>"This digest names a layer or an image configuration, not an image."</strong>
+                {format!(" {repository} stores it as a blob{size}, with no manifest of that digest, so there is no image here to show or pull. Find lists the images that have it, and their tags.")}
+            </p>
+            <p>
+                <Link view=find>"Find the images that have it"</Link>
                 " · "
                 <Link view=tags>{format!("The tags of {repository}")}</Link>
             </p>

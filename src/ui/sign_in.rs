@@ -201,6 +201,7 @@ pub fn SignInForm(address: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     // The form asks for one thing: the keyboard goes to its first field.
     let user_field = NodeRef::<leptos::html::Input>::new();
+    let secret_field = NodeRef::<leptos::html::Input>::new();
     Effect::new(move || {
         if let Some(field) = user_field.get() {
             let _ = field.focus();
@@ -212,6 +213,22 @@ pub fn SignInForm(address: String) -> impl IntoView {
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             if busy.get_untracked() {
+                return;
+            }
+            // Said in the form, as every other problem is, in place of the browser's
+            // own bubble (which would sit beside an earlier, stale answer).
+            let missing = if username.with_untracked(|u| u.trim().is_empty()) {
+                Some((user_field, "Type your user name for this registry."))
+            } else if secret.with_untracked(String::is_empty) {
+                Some((secret_field, "Type your password or access token."))
+            } else {
+                None
+            };
+            if let Some((field, what)) = missing {
+                problem.set(Some(("Not signed in yet".to_owned(), what.to_owned())));
+                if let Some(field) = field.get_untracked() {
+                    let _ = field.focus();
+                }
                 return;
             }
             let credentials =
@@ -269,7 +286,7 @@ pub fn SignInForm(address: String) -> impl IntoView {
     };
 
     view! {
-        <form class="sign-in" on:submit=submit aria-labelledby="sign-in-heading">
+        <form class="sign-in" on:submit=submit aria-labelledby="sign-in-heading" novalidate>
             <h2 id="sign-in-heading">{format!("Sign in to {registry_host}")}</h2>
             {token_host
                 .map(|host| {
@@ -290,6 +307,7 @@ pub fn SignInForm(address: String) -> impl IntoView {
             />
             <label for="sign-in-secret">"Password or access token"</label>
             <input
+                node_ref=secret_field
                 id="sign-in-secret"
                 name="password"
                 type="password"

@@ -177,6 +177,19 @@ test('a wrong password gets a clear message and no session', async ({ page, toke
   await expect(page.locator('.account')).not.toContainText('Signed in');
   await expectNothingStored(page, ['not-the-password']);
   await page.screenshot({ path: screenshotPath('auth-wrong-password') });
+  // An empty field is said in the form, in place of the earlier answer, and the
+  // keyboard goes to it; nothing is sent.
+  const form = page.locator('form.sign-in');
+  const before = tokens.tokenService.requests.length;
+  await form.getByLabel('Password or access token').fill('');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(form.getByRole('alert')).toHaveText(/Not signed in yet.*Type your password or access token\./);
+  await expect(form.getByLabel('Password or access token')).toBeFocused();
+  await form.getByLabel('User name').fill('  ');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await expect(form.getByRole('alert')).toContainText('Type your user name for this registry.');
+  await expect(form.getByLabel('User name')).toBeFocused();
+  expect(tokens.tokenService.requests.length).toBe(before);
 });
 
 test('an expired token is renewed without asking again', async ({ page }) => {

@@ -252,6 +252,23 @@ test('deep links survive a reload and the back button', async ({ page, deploymen
   await expect(page.locator('.full-digest')).toHaveText(digest);
 });
 
+test("a layer's digest opened as an image says what it is and leads to Find", async ({ page, deployment }) => {
+  const layer = deployment.report.repositories['demo/web']['1.0'].layers[0];
+  await page.goto(`${deployment.console}/?repo=demo/web&ref=${layer.digest}`);
+  const notice = page.locator('.not-an-image');
+  await expect(notice).toContainText('This digest names a layer or an image configuration, not an image.');
+  await expect(notice).toContainText(`demo/web stores it as a blob (${layer.size} B)`);
+  // distribution's 500 for it is not shown as a failure of the registry.
+  await expect(page.getByText('The registry failed')).toHaveCount(0);
+  await notice.getByRole('link', { name: 'Find the images that have it' }).click();
+  await expect(page.getByRole('textbox', { name: 'Digest' })).toHaveValue(layer.digest);
+  await expect(page.locator('[data-repository="demo/web"][data-tag="1.0"]').first()).toBeVisible({ timeout: 60_000 });
+  // A digest the repository has neither as a manifest nor as a blob is not found.
+  await page.goto(`${deployment.console}/?repo=demo/api&ref=${layer.digest}`);
+  await expect(page.getByRole('alert')).toContainText('Not found');
+  await expect(page.locator('.not-an-image')).toHaveCount(0);
+});
+
 test('an unknown tag says it was not found', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?repo=demo/web&ref=no-such-tag`);
   await expect(page.getByRole('alert')).toContainText('Not found');

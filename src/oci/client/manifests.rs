@@ -1,7 +1,7 @@
 //! The manifest endpoints: GET (byte-exact, digest checked), HEAD, PUT, DELETE, and
 //! the image configuration a manifest names.
 
-use crate::oci::client::Registry;
+use crate::oci::client::{Registry, StoredBlob};
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method, Request};
 use crate::oci::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind};
@@ -166,6 +166,46 @@ impl<C: HttpClient> Registry<C> {
                 error: e.to_string(),
             },
         })
+    }
+}
+
+/// What a digest names in a repository: a manifest, or a blob with no manifest of
+/// that digest (a layer or an image configuration).
+#[derive(Debug, Clone)]
+pub enum DigestContent {
+    Manifest(Box<Manifest>),
+    Blob(StoredBlob),
+}
+
+impl<C: HttpClient> Registry<C> {
+    /// The manifest `digest` names in `repository`, or the blob it names when there is
+    /// no such manifest. A layer's digest is easily taken for an image's; registries
+    /// answer a manifest GET of one with 404 or, as distribution does (it reads the
+    /// blob as a manifest), 500. Either way the blob HEAD tells; when it finds no
+    /// blob, the manifest's failure is the answer.
+    pub async fn manifest_or_blob(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+    ) -> Result<DigestContent, RegistryError> {
+        let failure = match self.manifest_get(repository, digest.clone()).await {
+            Ok(manifest) => return Ok(DigestContent::Manifest(Box::new(manifest))),
+            Err(failure) => failure,
+        };
+        let may_be_blob = matches!(
+            failure,
+            RegistryError::NotFound { .. }
+                | RegistryError::Server { .. }
+                | RegistryError::Invalid { .. }
+                | RegistryError::Malformed { .. }
+                | RegistryError::TooLarge { .. }
+        );
+        if may_be_blob {
+            if let Ok(Some(blob)) = self.blob_head(repository, digest).await {
+                return Ok(DigestContent::Blob(blob));
+            }
+        }
+        Err(failure)
     }
 }
 

@@ -18,6 +18,7 @@ pub use heads::{
 };
 pub use listing::{FirstTagPage, TagListing, CATALOG_PAGE_SIZE, MAX_PAGES, TAG_PAGE_SIZE};
 pub(crate) use manifests::manifest_error;
+pub use manifests::DigestContent;
 
 use super::error::{Attempt, MalformedReason, RegistryError};
 use super::http::{HttpClient, Method, Request, Response, TransportFailure};
