@@ -404,7 +404,9 @@ test('on a phone-sized window the header wraps, a row shows its tag and whole di
   expect(await inWindow(find), 'Find a digest').toBe(true);
   const [code, scroller] = [await digest.boundingBox(), await page.locator('.tag-scroller').boundingBox()];
   expect(code.x + code.width).toBeLessThanOrEqual(scroller.x + scroller.width);
-  // The buttons are a sideways scroll away.
+  // The buttons are a sideways scroll away, and a line over the table says so.
+  await expect(page.locator('.scroll-hint')).toBeVisible();
+  expect(await inWindow(page.locator('.scroll-hint')), 'the hint').toBe(true);
   const remove = page.getByRole('button', { name: 'Remove tag 1.0', exact: true });
   await remove.scrollIntoViewIfNeeded();
   expect(await inWindow(remove), 'Remove tag, scrolled to').toBe(true);
@@ -512,7 +514,9 @@ test('every column header of the tag table is whole, at 1280 px and at the table
     await expect(row.getByRole('button', { name: 'Add tag to the image of 1.0', exact: true })).toBeVisible();
     await expect(row.getByRole('button', { name: 'Remove tag 1.0', exact: true })).toBeAttached();
     if (width === 1280) {
-      // A common laptop width: the whole table fits, with no sideways scroll.
+      // A common laptop width: the whole table fits, with no sideways scroll, and
+      // no line says to scroll.
+      await expect(page.locator('.scroll-hint')).toBeHidden();
       expect(await page.locator('.tag-scroller').evaluate((t) => t.scrollWidth - t.clientWidth)).toBeLessThanOrEqual(0);
       await page.screenshot({ path: screenshotPath('tags-1280') });
     }

@@ -133,6 +133,11 @@ pub(super) fn TagTable(
     });
     let repository = StoredValue::new(repository);
     view! {
+        // Shown on a phone-sized window only (style/main.css), where the buttons
+        // scroll with the columns and nothing else says they are there.
+        <p class="scroll-hint" aria-hidden="true">
+            "Scroll the table sideways for each tag's kind, size, date and its Add tag and Remove tag buttons."
+        </p>
         <div
             class="tag-table"
             role="table"
