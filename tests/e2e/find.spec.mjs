@@ -252,6 +252,17 @@ test('a pasted digest is checked, and a bad one is explained', async ({ page, mu
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByRole('alert')).toContainText('That is not a digest');
   await expect(page.locator('.find-summary')).toBeHidden();
+  await expect(field).toHaveValue('hello');
+  await expect(field).toBeFocused();
+  // Nor does the address go on naming that search: a reload does not run it again,
+  // and Back shows it.
+  expect(new URL(page.url()).searchParams.get('digest')).toBeNull();
+  await page.reload();
+  await expect(field).toHaveValue('');
+  await expect(page.locator('.find-summary')).toHaveCount(0);
+  await page.goBack();
+  await expect(field).toHaveValue(/000000000000$/);
+  await expect(page.locator('.find-summary')).toBeVisible({ timeout: 60_000 });
   await field.fill(nowhere);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.locator('.find-summary')).toBeVisible();

@@ -9,6 +9,8 @@
 mod earlier;
 mod results;
 
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -24,11 +26,33 @@ use crate::wording;
 use earlier::{earlier_search, keep_search, time_since};
 use results::{FoundSoFar, SearchResults};
 
+thread_local! {
+    /// What was typed that cannot be searched, and why, handed to the view of the
+    /// address without a digest: after a search, the address must not go on naming
+    /// it (a reload would run it again) while the field holds something else.
+    static REFUSED_INPUT: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
 #[component]
 pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
     let router = use_router();
-    let draft = RwSignal::new(digest.clone());
-    let problem = RwSignal::new(None::<String>);
+    let refused = if digest.is_empty() {
+        REFUSED_INPUT.take()
+    } else {
+        None
+    };
+    let field = NodeRef::<leptos::html::Input>::new();
+    if refused.is_some() {
+        // The keyboard stays in the field it was in, as it would without the new address.
+        Effect::new(move || {
+            if let Some(field) = field.get() {
+                let _ = field.focus();
+            }
+        });
+    }
+    let (typed, why) = refused.unzip();
+    let draft = RwSignal::new(typed.unwrap_or_else(|| digest.clone()));
+    let problem = RwSignal::new(why);
     // "Search again" makes a new Search, which then cannot reuse the earlier one.
     let generation = RwSignal::new(0_u32);
     let search_again = Callback::new(move |()| generation.update(|g| *g += 1));
@@ -50,7 +74,17 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
                         router.go_to_view(View::FindDigest { digest });
                     }
                 }
-                Err(error) => problem.set(Some(wording::digest_refused(&error, false))),
+                Err(error) => {
+                    let why = wording::digest_refused(&error, false);
+                    if shown.is_empty() {
+                        problem.set(Some(why));
+                    } else {
+                        REFUSED_INPUT.set(Some((draft.get_untracked(), why)));
+                        router.go_to_view(View::FindDigest {
+                            digest: String::new(),
+                        });
+                    }
+                }
             }
         }
     };
@@ -74,6 +108,7 @@ pub fn FindDigestView(registry: String, digest: String) -> impl IntoView {
             <form class="find-form" on:submit=on_submit>
                 <label for="find-digest-input">"Digest"</label>
                 <input
+                    node_ref=field
                     id="find-digest-input"
                     type="text"
                     spellcheck="false"
