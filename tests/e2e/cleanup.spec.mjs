@@ -490,3 +490,19 @@ test('a plan that removes every tag of a repository says so, and its question sa
   await expect(confirm).toContainText('Remove ');
   await expect(confirm.getByText(/It leaves no tag/)).toHaveCount(0);
 });
+
+test('on a registry with deletes turned off, Apply says so instead of asking, and changes nothing', async ({ page, noDeletes }) => {
+  const truth = noDeletes.report.repositories['demo/web']['0.9'].digest;
+  await page.goto(`${noDeletes.console}/?cleanup=demo/web&remove=0.9`);
+  const apply = page.getByRole('button', { name: 'Apply…' });
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  // Only looking at the plan asks nothing of the registry's deletes.
+  await expect(page.locator('.deletes-off')).toHaveCount(0);
+  await apply.click();
+  const notice = page.locator('.deletes-off');
+  await expect(notice).toContainText('This registry does not delete');
+  await expect(notice).toContainText('set storage.delete.enabled: true');
+  await expect(apply).toBeDisabled();
+  await expect(page.getByRole('alertdialog', { name: 'Confirm clean-up' })).toHaveCount(0);
+  expect(await tagDigest(noDeletes.registry.url, 'demo/web', '0.9')).toBe(truth);
+});

@@ -14,7 +14,7 @@ use crate::model::format::human_size;
 use crate::net;
 use crate::net::FetchClient;
 use crate::oci::cleanup::{CleanupOutcome, CleanupPlan, OutcomeKind as Kind};
-use crate::oci::names::Digest;
+use crate::oci::names::{Digest, Repository};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::browser;
@@ -133,6 +133,16 @@ pub fn ApplyPanel(
     });
     let confirming = RwSignal::new(false);
     let cancelled = RwSignal::new(false);
+    // Whether the registry deletes at all, asked when Apply… is pressed (one DELETE
+    // of a digest nobody has, which changes nothing): every removal needs a delete,
+    // and a registry with deletes turned off would refuse each one. Not asked when
+    // the plan is only looked at.
+    let deletes_off = RwSignal::new(false);
+    let asking_deletes = RwSignal::new(false);
+    let first_repository = plans
+        .iter()
+        .find(|p| p.removed_tags().next().is_some())
+        .and_then(|p| Repository::parse(&p.repository).ok());
     // The keyboard's place follows the question: on its harmless answer (Back) when
     // it appears, and on Apply… again after Back. Each button is built anew when
     // shown, so it is focused once it is in the page, a frame later.
@@ -151,6 +161,30 @@ pub fn ApplyPanel(
     });
     // (repository, tag) → what happened, filled in as the run goes.
     let lines = RwSignal::new(BTreeMap::<(String, String), Line>::new());
+    let ask_then_confirm = {
+        let registry = registry.clone();
+        Callback::new(move |()| {
+            let Some(repository) = first_repository.clone() else {
+                confirming.set(true);
+                return;
+            };
+            asking_deletes.set(true);
+            let client = net::registry(&registry, FetchClient::new());
+            leptos::task::spawn_local(async move {
+                let enabled = client.deletes_enabled(&repository).await;
+                asking_deletes.try_set(false);
+                match enabled {
+                    Ok(false) => {
+                        deletes_off.try_set(true);
+                    }
+                    // Enabled, or not known (each removal then says what it met).
+                    Ok(true) | Err(_) => {
+                        confirming.try_set(true);
+                    }
+                }
+            });
+        })
+    };
     let context = StoredValue::new((registry, plans));
     let apply = Action::new_local(move |_: &()| {
         let (registry, plans) = context.get_value();
@@ -290,6 +324,9 @@ pub fn ApplyPanel(
                 blocked.get().map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
             }}
             {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
+            {move || deletes_off.get().then(|| view! {
+                <p class="access-notice deletes-off" role="alert">{wording::CLEANUP_DELETES_OFF}</p>
+            })}
             {move || {
                 (rules_edited.get() && !applied() && !running.get()).then(|| view! {
                     <p class="access-notice stale-plan" role="status">
@@ -301,16 +338,20 @@ pub fn ApplyPanel(
                 <button
                     type="button"
                     class="danger"
-                    disabled=move || nothing || blocked.get().is_some() || running.get() || applied() || rules_edited.get()
+                    disabled=move || {
+                        nothing || blocked.get().is_some() || running.get() || applied() || rules_edited.get()
+                            || deletes_off.get() || asking_deletes.get()
+                    }
                     title=move || {
                         blocked
                             .get()
                             .or_else(|| applied().then(|| "This plan was applied; Plan again to see what is left.".to_owned()))
+                            .or_else(|| deletes_off.get().then(|| wording::CLEANUP_DELETES_OFF.to_owned()))
                     }
                     node_ref=apply_button
-                    on:click=move |_| confirming.set(true)
+                    on:click=move |_| ask_then_confirm.run(())
                 >
-                    "Apply…"
+                    {move || if asking_deletes.get() { "Checking that the registry deletes…" } else { "Apply…" }}
                 </button>
             </Show>
             <Show when=move || confirming.get()>
