@@ -9,6 +9,7 @@ mod cleanup;
 pub mod connect;
 mod copy;
 pub mod crash;
+mod deletes_check;
 mod error_view;
 mod find_digest;
 mod image;

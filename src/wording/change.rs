@@ -437,3 +437,9 @@ pub fn platforms_left_behind(platforms: Option<usize>) -> String {
          collection runs with --delete-untagged."
     )
 }
+
+/// Said before a removal of many tags, when the registry answered that it does not
+/// delete (`DeletesCheck`); what follows says what that means there.
+pub const DELETES_OFF: &str = "This registry does not delete: its storage has deletes \
+     turned off (to allow them, set storage.delete.enabled: true in its configuration). \
+     Removing a tag needs a delete too.";

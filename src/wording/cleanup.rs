@@ -203,10 +203,13 @@ pub fn kept_because(kept: &KeptBecause) -> String {
 }
 
 /// Said where Apply would be, when the registry was found to refuse every delete.
-pub const CLEANUP_DELETES_OFF: &str = "This registry does not delete: its storage has \
-     deletes turned off (to allow them, set storage.delete.enabled: true in its \
-     configuration). Removing a tag needs a delete too, so nothing in this plan can be \
-     applied: Apply is disabled, and nothing was changed.";
+pub fn cleanup_deletes_off() -> String {
+    format!(
+        "{} Nothing in this plan can be applied: Apply is disabled, and nothing \
+         was changed.",
+        super::DELETES_OFF
+    )
+}
 
 /// Why the plan deletes no image and only removes tags.
 pub fn deletes_refused(refusal: &DeletesRefused) -> String {

@@ -17,10 +17,12 @@ mod registry;
 mod undo;
 
 pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_error, pattern_preview};
-pub use change::{applied_anyway, change_error, copy_step, platforms_left_behind, STILL_WAITING};
+pub use change::{
+    applied_anyway, change_error, copy_step, platforms_left_behind, DELETES_OFF, STILL_WAITING,
+};
 pub use cleanup::{
-    deletes_refused, garbage_collection_advice, kept_because, plan_note, rules_error, tag_reason,
-    CLEANUP_DELETES_OFF,
+    cleanup_deletes_off, deletes_refused, garbage_collection_advice, kept_because, plan_note,
+    rules_error, tag_reason,
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::{digest_refused, find_gap, found_headline, search_cancelled};

@@ -211,3 +211,21 @@ test('a bulk removal across images removes only the tags, keeps every image, and
   await expect(entry).toContainText('undone', { timeout: 30_000 });
   for (const tag of tags) expect(await tagDigest(registry, repo, tag)).toBe(truth[tag].digest);
 });
+
+test('on a registry with deletes turned off, removing selected tags says so instead of asking, and changes nothing', async ({ page, noDeletes }) => {
+  const registry = noDeletes.registry.url;
+  const truth = noDeletes.report.repositories['demo/web'];
+  await page.goto(`${noDeletes.console}/?repo=demo/web`);
+  await expect(page.locator('[role="row"][data-tag="0.9"] code.digest')).toHaveAttribute('title', truth['0.9'].digest, { timeout: 20_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await page.getByRole('checkbox', { name: 'Select 0.9', exact: true }).click();
+  await page.getByRole('checkbox', { name: 'Select 1.0', exact: true }).click();
+  const remove = bulk.getByRole('button', { name: 'Remove selected tags' });
+  await remove.click();
+  const notice = page.locator('.deletes-off');
+  await expect(notice).toContainText('This registry does not delete');
+  await expect(notice).toContainText('Selected tags cannot be removed here: nothing was changed.');
+  await expect(remove).toBeDisabled();
+  await expect(page.getByRole('alertdialog', { name: 'Confirm bulk removal' })).toHaveCount(0);
+  for (const tag of ['0.9', '1.0']) expect(await tagDigest(registry, 'demo/web', tag)).toBe(truth[tag].digest);
+});

@@ -723,7 +723,8 @@ test('a clean-up goes on when its view is left, and lands in the activity list; 
     await expect(apply).toBeEnabled({ timeout: 30_000 });
     await apply.click();
     await page.getByRole('alertdialog', { name: 'Confirm clean-up' }).getByRole('button', { name: /^Yes: remove 2 tags/ }).click();
-    await expect.poll(() => faults.proxy.log.some((e) => e.method === 'DELETE' && e.path.startsWith('/v2/left/cleanup/'))).toBe(true);
+    // Under way: past Apply's check that the registry deletes (its first DELETE).
+    await expect.poll(() => faults.proxy.log.filter((e) => e.method === 'DELETE' && e.path.startsWith('/v2/left/cleanup/')).length).toBeGreaterThan(1);
     await page.getByRole('link', { name: 'Repositories', exact: true }).first().click();
     await expect(page.getByRole('list', { name: 'Repositories' })).toBeVisible();
     await expect(activity(page).first()).toContainText(`Clean-up of ${repo}: 2 done, 0 skipped, 0 failed`, { timeout: 30_000 });

@@ -20,6 +20,7 @@ use crate::oci::names::{Digest, Repository, Tag};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::browser;
+use crate::ui::deletes_check::DeletesCheck;
 use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::on_demand::{self, PartMissing};
@@ -126,6 +127,14 @@ pub fn BulkBar(
         })
     };
     let context = StoredValue::new((registry, repository));
+    // Every removal needs a delete: asked when "Remove selected tags" is pressed.
+    let deletes = DeletesCheck::new();
+    let ask_removal = move || {
+        let (registry, repository) = context.get_value();
+        deletes.then_proceed(&registry, repository, move || {
+            confirming_removal.try_set(true);
+        });
+    };
 
     // The run itself; its input is there while it runs, its kind once it is done.
     let bulk = Action::new_local(move |input: &BulkInput| {
@@ -320,9 +329,12 @@ pub fn BulkBar(
                     type="button"
                     class="danger"
                     node_ref=remove_selected
-                    disabled=move || count() == 0 || running.get().is_some() || remove_blocked.get().is_some()
+                    disabled=move || {
+                        count() == 0 || running.get().is_some() || remove_blocked.get().is_some()
+                            || deletes.off.get() || deletes.asking.get()
+                    }
                     title=move || remove_blocked.get()
-                    on:click=move |_| confirming_removal.set(true)
+                    on:click=move |_| ask_removal()
                 >
                     "Remove selected tags"
                 </button>
@@ -334,6 +346,12 @@ pub fn BulkBar(
                 <span class="field-error">{pattern_problem}</span>
                 <span class="bulk-preview" id="bulk-pattern-preview">{pattern_preview}</span>
             </div>
+            <Show when=move || deletes.off.get()>
+                <p class="access-notice deletes-off" role="alert">
+                    {wording::DELETES_OFF}
+                    " Selected tags cannot be removed here: nothing was changed."
+                </p>
+            </Show>
             // Many tags at once, some perhaps out of sight: said and confirmed first,
             // as a single removal's dialog is.
             <Show when=move || { confirming_removal.get() && count() != 0 && running.get().is_none() }>

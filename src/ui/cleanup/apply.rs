@@ -18,6 +18,7 @@ use crate::oci::names::{Digest, Repository};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::browser;
+use crate::ui::deletes_check::DeletesCheck;
 use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::use_sign_in;
@@ -133,12 +134,8 @@ pub fn ApplyPanel(
     });
     let confirming = RwSignal::new(false);
     let cancelled = RwSignal::new(false);
-    // Whether the registry deletes at all, asked when Apply… is pressed (one DELETE
-    // of a digest nobody has, which changes nothing): every removal needs a delete,
-    // and a registry with deletes turned off would refuse each one. Not asked when
-    // the plan is only looked at.
-    let deletes_off = RwSignal::new(false);
-    let asking_deletes = RwSignal::new(false);
+    // Every removal needs a delete: asked when Apply… is pressed, not by looking.
+    let deletes = DeletesCheck::new();
     let first_repository = plans
         .iter()
         .find(|p| p.removed_tags().next().is_some())
@@ -163,26 +160,11 @@ pub fn ApplyPanel(
     let lines = RwSignal::new(BTreeMap::<(String, String), Line>::new());
     let ask_then_confirm = {
         let registry = registry.clone();
-        Callback::new(move |()| {
-            let Some(repository) = first_repository.clone() else {
-                confirming.set(true);
-                return;
-            };
-            asking_deletes.set(true);
-            let client = net::registry(&registry, FetchClient::new());
-            leptos::task::spawn_local(async move {
-                let enabled = client.deletes_enabled(&repository).await;
-                asking_deletes.try_set(false);
-                match enabled {
-                    Ok(false) => {
-                        deletes_off.try_set(true);
-                    }
-                    // Enabled, or not known (each removal then says what it met).
-                    Ok(true) | Err(_) => {
-                        confirming.try_set(true);
-                    }
-                }
-            });
+        Callback::new(move |()| match first_repository.clone() {
+            Some(repository) => deletes.then_proceed(&registry, repository, move || {
+                confirming.try_set(true);
+            }),
+            None => confirming.set(true),
         })
     };
     let context = StoredValue::new((registry, plans));
@@ -324,8 +306,8 @@ pub fn ApplyPanel(
                 blocked.get().map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
             }}
             {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
-            {move || deletes_off.get().then(|| view! {
-                <p class="access-notice deletes-off" role="alert">{wording::CLEANUP_DELETES_OFF}</p>
+            {move || deletes.off.get().then(|| view! {
+                <p class="access-notice deletes-off" role="alert">{wording::cleanup_deletes_off()}</p>
             })}
             {move || {
                 (rules_edited.get() && !applied() && !running.get()).then(|| view! {
@@ -340,18 +322,18 @@ pub fn ApplyPanel(
                     class="danger"
                     disabled=move || {
                         nothing || blocked.get().is_some() || running.get() || applied() || rules_edited.get()
-                            || deletes_off.get() || asking_deletes.get()
+                            || deletes.off.get() || deletes.asking.get()
                     }
                     title=move || {
                         blocked
                             .get()
                             .or_else(|| applied().then(|| "This plan was applied; Plan again to see what is left.".to_owned()))
-                            .or_else(|| deletes_off.get().then(|| wording::CLEANUP_DELETES_OFF.to_owned()))
+                            .or_else(|| deletes.off.get().then(wording::cleanup_deletes_off))
                     }
                     node_ref=apply_button
                     on:click=move |_| ask_then_confirm.run(())
                 >
-                    {move || if asking_deletes.get() { "Checking that the registry deletes…" } else { "Apply…" }}
+                    {move || if deletes.asking.get() { "Checking that the registry deletes…" } else { "Apply…" }}
                 </button>
             </Show>
             <Show when=move || confirming.get()>
