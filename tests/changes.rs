@@ -307,6 +307,28 @@ fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
 }
 
 #[test]
+fn undoing_the_delete_of_an_image_no_tag_names_puts_it_back_by_digest() {
+    // A referrer pushed by digest (an SBOM): no tag to put back, only the manifest.
+    let memory = setup();
+    let sbom = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/spdx+json","config":{"digest":"sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee","size":1},"layers":[]}"#;
+    let untagged = memory.push_untagged("app", media::OCI_MANIFEST, sbom);
+    let registry = Registry::new("http://r", &memory);
+    let digest = Digest::parse(&untagged).unwrap();
+    let exists = || block_on(registry.manifest_head(&repo("app"), digest.clone())).is_ok();
+    let tags = listing(&memory, "app");
+    let removal = block_on(registry.delete_image(&repo("app"), &digest, &[], &tags)).unwrap();
+    assert!(removal.tags.is_empty());
+    assert!(!exists(), "deleted");
+    block_on(registry.restore_tags(&removal)).unwrap();
+    assert!(exists(), "put back under its digest");
+    // Undo again: already there, so nothing is written.
+    let puts = || memory.sent_count("PUT");
+    let before = puts();
+    block_on(registry.restore_tags(&removal)).unwrap();
+    assert_eq!(puts(), before);
+}
+
+#[test]
 fn deleting_an_image_lists_and_takes_every_tag() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

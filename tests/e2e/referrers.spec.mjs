@@ -113,6 +113,19 @@ test('deleting an image can remove its referrers too', async ({ page, mutable })
   expect(await manifestStatus(url, repo, sbom.digest)).toBe(404);
   expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(404);
   expect(await manifestStatus(url, repo, sbom.fallbackDigest)).toBe(404);
+
+  // Undo of the SBOM, which no tag named, puts its manifest back by digest; then
+  // the fallback tag's index, which lists it, can be put back too.
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const entries = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
+  const sbomEntry = entries.filter({ hasText: /SBOM \w+ removed/ });
+  await sbomEntry.getByRole('button', { name: 'Undo' }).click();
+  await expect(sbomEntry).toContainText('undone', { timeout: 20_000 });
+  expect(await manifestStatus(url, repo, sbom.digest)).toBe(200);
+  const fallbackEntry = entries.filter({ hasText: `fallback tag ${sbom.fallbackTag}` });
+  await fallbackEntry.getByRole('button', { name: 'Undo' }).click();
+  await expect(fallbackEntry).toContainText('undone', { timeout: 20_000 });
+  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(200);
 });
 
 test('deleting an image without the box checked leaves its referrers', async ({ page, mutable }) => {

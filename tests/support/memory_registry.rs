@@ -203,6 +203,16 @@ impl MemoryRegistry {
             .any(|l| l.starts_with(prefix))
     }
 
+    /// How many requests starting with `prefix` were sent.
+    pub fn sent_count(&self, prefix: &str) -> usize {
+        self.state
+            .borrow()
+            .log
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .count()
+    }
+
     pub fn tag_digest(&self, repository: &str, tag: &str) -> Option<String> {
         self.state.borrow().tags.get(repository)?.get(tag).cloned()
     }

@@ -263,6 +263,9 @@ impl<C: HttpClient> Registry<C> {
     /// until the registry's garbage collection removes the blobs. A tag re-created
     /// since is never overwritten: then nothing is done.
     pub async fn restore_tags(&self, removal: &Removal) -> Result<(), ChangeError> {
+        if removal.tags.is_empty() {
+            return self.restore_untagged(removal).await;
+        }
         let mut missing = Vec::new();
         for tag in &removal.tags {
             match self.resolve_tag(&removal.repository, tag).await? {
@@ -310,5 +313,44 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         Ok(())
+    }
+
+    /// Undo of deleting an image no tag named (a referrer pushed by digest, such as
+    /// an SBOM): the manifest goes back under its own digest, with the exact bytes.
+    /// One that is there again is left as it is.
+    async fn restore_untagged(&self, removal: &Removal) -> Result<(), ChangeError> {
+        let (repository, digest) = (&removal.repository, &removal.digest);
+        let is_there = |read: Result<_, RegistryError>| match read {
+            Ok(_) => Ok(true),
+            Err(RegistryError::NotFound { .. }) => Ok(false),
+            Err(error) => Err(error),
+        };
+        if is_there(self.manifest_head(repository, digest.clone()).await)? {
+            return Ok(());
+        }
+        let manifest = &removal.manifest;
+        let Err(error) = self
+            .manifest_put(
+                repository,
+                digest.clone(),
+                &manifest.bytes,
+                &manifest.content_type,
+            )
+            .await
+        else {
+            return Ok(());
+        };
+        if is_definite_refusal(&error) {
+            return Err(ChangeError::Refused(Box::new(error)));
+        }
+        // Not refused outright: it may have landed. Read again and say which.
+        match is_there(self.manifest_head(repository, digest.clone()).await) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ChangeError::Registry(error)),
+            Err(reread) => Err(ChangeError::Unknown {
+                cause: Box::new(error),
+                reread: Box::new(reread),
+            }),
+        }
     }
 }
