@@ -292,6 +292,26 @@ test('a change cut short by a reload is reconciled: not applied, so Retry', asyn
   await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
 });
 
+test('a change cut short by a reload after the registry applied it is reconciled: done, with Undo', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['0.9'].digest;
+  faults.proxy.addRule({ ...manifestPut('f-landed'), action: { after: { hang: true } } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-landed');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Tag demo/web:f-landed');
+  await expect(entry).toContainText(`demo/web:f-landed points at`);
+  // Applied in full: said done, not failed, though the page did not see it end.
+  await expect(entry.locator('.activity-status')).toHaveText('done');
+  await expect(entry).toContainText('What was applied can be undone.');
+  expect(await tagDigest(registry, 'demo/web', 'f-landed')).toBe(digest);
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-landed')).toBeNull();
+});
+
 test('a paged tag list with its Link hidden is read whole; when it cannot be, deleting is refused', async ({ page, faults }) => {
   const repo = 'team/sub/app';
   const tags = Object.keys(faults.report.repositories[repo]);

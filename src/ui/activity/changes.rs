@@ -49,6 +49,11 @@ pub enum EntryState {
         #[serde(default)]
         requests: Vec<String>,
     },
+    /// A change the page lost track of (reloaded or closed while it ran), found
+    /// applied in full when the registry was read again.
+    AppliedWhileAway {
+        message: String,
+    },
     Undoing,
     Retrying,
     /// Reading the registry for an interrupted change.

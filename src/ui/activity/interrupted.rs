@@ -89,14 +89,24 @@ impl ActivityLog {
                         .to_owned(),
                 );
             }
-            let state = EntryState::Failed {
-                message: format!(
-                    "The page was reloaded or closed while this change ran. \
-                     The registry, read again now: {}.",
-                    now.join("; ")
-                ),
-                outcome: outcome.join(" "),
-                requests: Vec::new(),
+            let message = format!(
+                "The page was reloaded or closed while this change ran. \
+                 The registry, read again now: {}.",
+                now.join("; ")
+            );
+            // Applied in full is done, though the page did not see it end.
+            let applied_in_full =
+                !undo.is_empty() && retry.is_empty() && unclear.is_empty() && unchecked.is_empty();
+            let state = if applied_in_full {
+                EntryState::AppliedWhileAway {
+                    message: format!("{message} {}", outcome.join(" ")),
+                }
+            } else {
+                EntryState::Failed {
+                    message,
+                    outcome: outcome.join(" "),
+                    requests: Vec::new(),
+                }
             };
             self.update_entry(id, |entry| {
                 entry.state = state;

@@ -41,6 +41,7 @@ fn state_key(state: &EntryState) -> &'static str {
         EntryState::Done => "done",
         EntryState::PartlyDone { .. } => "partly-done",
         EntryState::Failed { .. } => "failed",
+        EntryState::AppliedWhileAway { .. } => "done",
         EntryState::Undoing => "undoing",
         EntryState::Retrying => "retrying",
         EntryState::Checking => "checking",
@@ -78,6 +79,9 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             Some(format!("{message} {outcome}")),
             entry.undo.is_some(),
         ),
+        EntryState::AppliedWhileAway { message } => {
+            ("done", Some(message.clone()), entry.undo.is_some())
+        }
         EntryState::Undoing => ("undoing…", None, false),
         EntryState::Retrying => ("retrying…", None, false),
         EntryState::Checking => ("checking…", None, false),
