@@ -1196,6 +1196,20 @@ fn garbage_collection_advice_gives_the_figure_and_the_command() {
 }
 
 #[test]
+fn a_report_with_fewer_images_deleted_than_planned_says_gc_frees_less() {
+    assert_eq!(wording::fewer_deleted_than_planned(3, 3), None);
+    assert_eq!(
+        wording::fewer_deleted_than_planned(1, 3).as_deref(),
+        Some(
+            "Only 1 of the 3 images it meant to delete was deleted (the others were skipped or \
+             failed, as listed below), so garbage collection frees less than that."
+        )
+    );
+    assert!(wording::fewer_deleted_than_planned(2, 5)
+        .is_some_and(|s| s.starts_with("Only 2 of the 5 images it meant to delete were deleted")));
+}
+
+#[test]
 fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
     use tagdeck::oci::cleanup::CleanupOutcome;
     use tagdeck::oci::undo::UndoAction;

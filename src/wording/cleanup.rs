@@ -324,6 +324,19 @@ fn referrer_kind(scheme: ReferrerTagScheme) -> &'static str {
     }
 }
 
+/// After Apply, when fewer images were deleted than the plan meant to: its figure of
+/// what garbage collection can free counted them all.
+pub fn fewer_deleted_than_planned(deleted: usize, planned: usize) -> Option<String> {
+    (deleted < planned).then(|| {
+        format!(
+            "Only {deleted} of the {} it meant to delete {} deleted (the others were skipped \
+             or failed, as listed below), so garbage collection frees less than that.",
+            super::plural(planned, "image", "images"),
+            if deleted == 1 { "was" } else { "were" },
+        )
+    })
+}
+
 /// Why the disk does not shrink right after the deletes, and what to run, in plain
 /// sentences for the plan and the report. Registries only unlink what is deleted;
 /// space comes back when garbage collection runs (see DOMAIN.md, "Deleting").

@@ -21,8 +21,8 @@ pub use change::{
     applied_anyway, change_error, copy_step, platforms_left_behind, DELETES_OFF, STILL_WAITING,
 };
 pub use cleanup::{
-    cleanup_deletes_off, deletes_refused, garbage_collection_advice, kept_because, plan_note,
-    rules_error, tag_reason,
+    cleanup_deletes_off, deletes_refused, fewer_deleted_than_planned, garbage_collection_advice,
+    kept_because, plan_note, rules_error, tag_reason,
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::{digest_refused, find_gap, found_headline, search_cancelled};

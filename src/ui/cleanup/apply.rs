@@ -400,10 +400,14 @@ pub fn ApplyPanel(
                             {(report.images_deleted > 0).then(|| view! {
                                 <div class="cleanup-gc" role="note" aria-label="Why the disk did not shrink">
                                     <h4>"Why the disk did not shrink"</h4>
-                                    <p>{format!(
-                                        "The plan computed {} that garbage collection can free.",
-                                        human_size(bytes),
-                                    )}</p>
+                                    <p>
+                                        {format!(
+                                            "The plan computed {} that garbage collection can free.",
+                                            human_size(bytes),
+                                        )}
+                                        {wording::fewer_deleted_than_planned(report.images_deleted, images)
+                                            .map(|fewer| format!(" {fewer}"))}
+                                    </p>
                                     {advice.into_iter().map(|(repository, lines)| view! {
                                         {several.then(|| view! { <h5><code>{repository}</code></h5> })}
                                         {lines.into_iter().map(|l| view! { <p>{l}</p> }).collect_view()}
