@@ -94,7 +94,10 @@ test('moving a tag needs confirmation and can be undone', async ({ page, mutable
   await expect(dialog(page).getByRole('button', { name: 'Close' })).toBeFocused();
   await page.keyboard.press('Escape');
   await expect(dialog(page)).toHaveCount(0);
-  await page.getByRole('list', { name: 'Activity' }).getByRole('button', { name: 'Undo' }).first().click();
+  // Each Undo is described by the change it undoes (a screen reader lists many).
+  const undo = page.getByRole('list', { name: 'Activity' }).getByRole('button', { name: 'Undo' }).first();
+  await expect(undo).toHaveAccessibleDescription(/demo\/web:0\.9/);
+  await undo.click();
   await expect(page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first()).toContainText('undone');
   expect(skopeoDigest(registry, 'demo/web:0.9')).toBe(older);
 });

@@ -98,13 +98,16 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
         let sign_in = use_sign_in();
         Signal::derive(move || sign_in?.undo_blocked(&registry, undo.as_ref()?))
     };
+    let summary_id = format!("activity-summary-{id}");
+    let (undo_for, retry_for, check_for) =
+        (summary_id.clone(), summary_id.clone(), summary_id.clone());
     // A check reads the registry while it runs: asking again meanwhile would read it twice.
     let checking = changes.check_again.pending();
     view! {
         <li class=format!("activity-entry {}", state_key(&entry.state))>
             <span class="activity-status">{status}</span>
             " "
-            <span class="activity-summary">{entry.summary.clone()}</span>
+            <span class="activity-summary" id=summary_id>{entry.summary.clone()}</span>
             {detail.map(|d| view! { <p class="activity-detail">{d}</p> })}
             <TechnicalDetails requests />
             {(!entry.details.is_empty())
@@ -118,8 +121,11 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                     }
                 })}
             <Show when=move || can_undo>
+                // Described by its entry: a screen reader listing the buttons hears
+                // which change each Undo is for.
                 <button
                     type="button"
+                    aria-describedby=undo_for.clone()
                     disabled=move || undo_blocked.get().is_some()
                     title=move || undo_blocked.get().map(|why| format!("{why}. Sign in with an account that may, to undo this."))
                     on:click=move |_| { changes.undo.dispatch_local(id); }
@@ -131,11 +137,11 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             {entry
                 .retry
                 .is_some()
-                .then(|| view! { <button type="button" on:click=move |_| { changes.retry.dispatch_local(id); }>"Retry"</button> })}
+                .then(|| view! { <button type="button" aria-describedby=retry_for on:click=move |_| { changes.retry.dispatch_local(id); }>"Retry"</button> })}
             {entry
                 .unchecked
                 .is_some()
-                .then(|| view! { <button type="button" disabled=move || checking.get() on:click=move |_| { changes.check_again.dispatch_local(id); }>"Check again"</button> })}
+                .then(|| view! { <button type="button" aria-describedby=check_for disabled=move || checking.get() on:click=move |_| { changes.check_again.dispatch_local(id); }>"Check again"</button> })}
         </li>
     }
 }
