@@ -423,6 +423,56 @@ fn keep_newest_by_version_order() {
 }
 
 #[test]
+fn keep_newest_by_version_order_ranks_releases_above_other_prefixes() {
+    // Character by character "nightly-2" > "1.2" (a letter sorts after a digit): the
+    // nightly builds would take the places of the newest releases.
+    let mut facts = Facts::default();
+    for tag in [
+        "1.0",
+        "1.1",
+        "1.2",
+        "nightly-1",
+        "nightly-2",
+        "v0.9",
+        "pr-17",
+    ] {
+        facts = facts.tagged(tag, Some(&days_ago(5)), &[]);
+    }
+    let rules = CleanupRules {
+        keep_newest: Some(3),
+        newest_by: NewestBy::Version,
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let releases = plan(&facts.done(), &rules, now()).unwrap();
+    let kept: Vec<&str> = releases.kept_tags().map(|t| t.tag.as_str()).collect();
+    // v0.9 is version 0.9: its "v" does not rank it above 1.0.
+    assert_eq!(kept, ["1.0", "1.1", "1.2"]);
+    assert_eq!(
+        reason(&releases, "1.2"),
+        "kept: no. 1 of the 3 newest by version order"
+    );
+    assert_eq!(
+        removed(&releases),
+        ["nightly-1", "nightly-2", "pr-17", "v0.9"]
+    );
+    // Among names of one prefix the numbers still rank them.
+    let mut facts = Facts::default();
+    for tag in ["build-9", "build-10", "build-11"] {
+        facts = facts.tagged(tag, Some(&days_ago(5)), &[]);
+    }
+    let builds = facts.done();
+    let three = plan(&builds, &rules, now()).unwrap();
+    assert_eq!(removed(&three), Vec::<&str>::new());
+    let rules = CleanupRules {
+        keep_newest: Some(2),
+        ..rules
+    };
+    let two = plan(&builds, &rules, now()).unwrap();
+    assert_eq!(removed(&two), ["build-9"]);
+}
+
+#[test]
 fn keep_newest_by_version_order_never_counts_a_name_without_a_digit() {
     // "current" sorts after "1.10.0" in version order; counted, it would take the one
     // place and the newest release would go.

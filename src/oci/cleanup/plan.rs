@@ -364,6 +364,33 @@ fn is_version_like(tag: &str) -> bool {
     tag.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// The version `tag` starts with (`1.2`, `v1.2` as `1.2`, `2026-01-15`), if it
+/// starts with one. By version order such a name ranks above one with another
+/// prefix (`nightly-3`, `pr-17`), which plain character order would put first (a
+/// letter sorts after a digit): nightly builds would take the places of the newest
+/// releases. Among them the `v` does not count: `v0.9` is older than `1.0`.
+fn leading_version(tag: &str) -> Option<&str> {
+    match tag.as_bytes() {
+        [first, ..] if first.is_ascii_digit() => Some(tag),
+        [b'v' | b'V', second, ..] if second.is_ascii_digit() => Some(&tag[1..]),
+        _ => None,
+    }
+}
+
+/// How "keep newest N by version order" ranks two names, newest first: a name that
+/// starts with its version before one that does not, then by version order.
+fn newer_version_first(a: &str, b: &str) -> std::cmp::Ordering {
+    match (leading_version(a), leading_version(b)) {
+        // Equal versions (`v1.2`, `1.2`): the names decide, as anywhere else.
+        (Some(a_version), Some(b_version)) => {
+            natural_cmp(b_version, a_version).then_with(|| natural_cmp(b, a))
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => natural_cmp(b, a),
+    }
+}
+
 /// When "keep newest N" by creation date cuts between tags of one date, which the
 /// version order ranked: a plan that kept one of two equal tags without a word would
 /// look arbitrary.
@@ -430,7 +457,10 @@ pub fn plan(
             })
             .collect();
         sort::by(&mut ranked, |(a, a_date), (b, b_date)| {
-            b_date.cmp(a_date).then_with(|| natural_cmp(&b.tag, &a.tag))
+            match rules.newest_by {
+                NewestBy::Version => newer_version_first(&a.tag, &b.tag),
+                NewestBy::Created => b_date.cmp(a_date).then_with(|| natural_cmp(&b.tag, &a.tag)),
+            }
         });
         for (i, (t, _)) in ranked.iter().enumerate() {
             rank.insert(t.tag.as_str(), i + 1);
