@@ -505,9 +505,9 @@ fn key_sentences_of_change_failures() {
         confirmed: vec!["1.0".into()],
         now: vec!["1.0".into(), "latest".into(), "new".into()],
     });
-    assert!(changed
-        .detail
-        .contains("now has the tags 1.0, latest, new; when the change was confirmed it had 1.0"));
+    assert!(changed.detail.contains(
+        "now has the tags 1.0, latest, new; the change was confirmed for the tags shown then: 1.0"
+    ));
     let stranded = words(ChangeError::AfterWrite {
         cause: Box::new(ChangeError::Stranded {
             tag: "1.0".into(),

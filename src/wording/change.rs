@@ -117,7 +117,7 @@ fn detail(error: &ChangeError) -> String {
             confirmed,
             now,
         } => format!(
-            "{digest} now has the tags {}; when the change was confirmed it had {}",
+            "{digest} now has the tags {}; the change was confirmed for the tags shown then: {}",
             list(now),
             list(confirmed)
         ),

@@ -273,8 +273,18 @@ pub fn ApplyPanel(
         count(removed, "tag", "tags"),
         count(images, "image", "images"),
     );
-    let confirm_text = format!("Remove {tags_words} and delete {images_words}?");
-    let button_text = format!("Yes: remove {tags_words}, delete {images_words}");
+    // A plan that deletes no image says only what it removes.
+    let (confirm_text, button_text) = if images == 0 {
+        (
+            format!("Remove {tags_words}?"),
+            format!("Yes: remove {tags_words}"),
+        )
+    } else {
+        (
+            format!("Remove {tags_words} and delete {images_words}?"),
+            format!("Yes: remove {tags_words}, delete {images_words}"),
+        )
+    };
     // A plan is applied once: what it saw has changed since. Plan again for more.
     let applied = move || apply.value().with(Option::is_some);
     let advice = context.with_value(|(_, plans)| {

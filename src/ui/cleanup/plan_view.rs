@@ -206,7 +206,7 @@ fn RepositoryPlan(plan: CleanupPlan, show: RwSignal<Show>, grouped: bool) -> imp
                                 view! {
                                     <li data-digest=image.digest.to_string()>
                                         <code>{image.digest.to_string()}</code>
-                                        {format!(", with its tags {}", image.tags.join(", "))}
+                                        {format!(", with its {} {}", if image.tags.len() == 1 { "tag" } else { "tags" }, image.tags.join(", "))}
                                         {(platforms > 0).then(|| format!(
                                             "; its {} platforms that nothing kept uses ({}) are left untagged, and go when garbage collection runs with --delete-untagged",
                                             platforms,
