@@ -334,6 +334,12 @@ test('applying removes exactly the planned tags, skips tags moved since, keeps w
   expect(reportRows[0]).toEqual(['repository', 'tag', 'result', 'message', 'requests']);
   expect(reportRows.slice(1).map((r) => r[1]).sort()).toEqual([...expected.removed].sort());
   for (const r of reportRows.slice(1)) expect(r[2], r[1]).toBe(MOVED.includes(r[1]) ? 'skipped' : 'done');
+  // The JSON report says where and when it ran, as the plan does.
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Report JSON' }).click()]);
+  const reportJson = JSON.parse(await readFile(await jsonDownload.path(), 'utf8'));
+  expect(reportJson.registry).toBe(registry);
+  expect(Math.abs(reportJson.appliedAt - Date.now() / 1000)).toBeLessThan(600);
+  expect(reportJson.tags.map((t) => t.tag).sort()).toEqual([...expected.removed].sort());
   const note = page.getByRole('note', { name: 'Why the disk did not shrink' });
   await expect(note).toContainText('frees it when its garbage collection runs');
   await expect(note).toContainText('registry garbage-collect');

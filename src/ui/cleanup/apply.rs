@@ -87,8 +87,15 @@ fn report_csv(lines: &BTreeMap<(String, String), Line>) -> String {
     out
 }
 
-/// The report as JSON: the summary and one entry per tag.
-fn report_json(summary: &str, lines: &BTreeMap<(String, String), Line>) -> String {
+/// The report as JSON: the registry, when it was applied (seconds since 1970, as the
+/// plan's `plannedAt`), the summary and one entry per tag: a saved report says where
+/// and when it ran.
+fn report_json(
+    registry: &str,
+    applied_at: i64,
+    summary: &str,
+    lines: &BTreeMap<(String, String), Line>,
+) -> String {
     let items: Vec<serde_json::Value> = lines
         .iter()
         .map(|((repository, tag), line)| {
@@ -101,13 +108,20 @@ fn report_json(summary: &str, lines: &BTreeMap<(String, String), Line>) -> Strin
             })
         })
         .collect();
-    serde_json::to_string_pretty(&serde_json::json!({ "summary": summary, "tags": items }))
-        .unwrap_or_default()
+    serde_json::to_string_pretty(&serde_json::json!({
+        "registry": registry,
+        "appliedAt": applied_at,
+        "summary": summary,
+        "tags": items,
+    }))
+    .unwrap_or_default()
 }
 
 /// What one Apply did.
 #[derive(Clone)]
 struct Report {
+    /// When the run ended, in seconds since 1970.
+    applied_at: i64,
     summary: String,
     warnings: Vec<ResultLine>,
     images_deleted: usize,
@@ -254,6 +268,7 @@ pub fn ApplyPanel(
             );
             ticket.close();
             Report {
+                applied_at: (js_sys::Date::now() / 1000.0) as i64,
                 summary,
                 warnings,
                 images_deleted,
@@ -393,7 +408,9 @@ pub fn ApplyPanel(
                         let advice = advice.clone();
                         let all = lines.get_untracked();
                         let csv = report_csv(&all);
-                        let json = report_json(&report.summary, &all);
+                        let json = context.with_value(|(registry, _)| {
+                            report_json(registry, report.applied_at, &report.summary, &all)
+                        });
                         view! {
                             <p class="cleanup-result" role="status">{report.summary.clone()}</p>
                             <p class="cleanup-downloads">
