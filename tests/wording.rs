@@ -2035,3 +2035,26 @@ fn an_unreachable_https_address_suggests_plain_http() {
     );
     assert!(!plain.contains("https"), "{plain}");
 }
+
+#[test]
+fn a_manifest_put_back_that_lists_what_is_gone_blames_no_input() {
+    let gone = RegistryError::Invalid {
+        attempt: attempt(),
+        status: 400,
+        errors: vec![ErrorEntry {
+            code: "MANIFEST_BLOB_UNKNOWN".into(),
+            message: "blob unknown to registry".into(),
+            detail: None,
+        }],
+    };
+    let advice = wording::error(&gone).advice;
+    assert!(advice.starts_with("The registry no longer has something this manifest lists"));
+    assert!(!advice.contains("you entered"), "{advice}");
+    // Any other refusal of what was sent keeps the general advice.
+    let other = RegistryError::Invalid {
+        attempt: attempt(),
+        status: 400,
+        errors: vec![],
+    };
+    assert!(wording::error(&other).advice.contains("you entered"));
+}

@@ -122,7 +122,7 @@ pub fn ImageView(
                             }
                             Err(error) => match (&error, last_shown.get_value()) {
                                 (RegistryError::NotFound { .. }, Some(digest)) if !by_digest => {
-                                    view! { <TagGone repository reference digest /> }.into_any()
+                                    view! { <TagGone registry repository reference digest /> }.into_any()
                                 }
                                 _ => {
                                     let retry = Callback::new(move |()| details.refetch());
@@ -138,9 +138,15 @@ pub fn ImageView(
 }
 
 /// The tag this page showed is gone (read again after a change in this tab): what
-/// that means, and the ways on.
+/// that means, and the ways on. Whether the image it pointed at is still there is
+/// read too: deleted with it, it is not offered.
 #[component]
-fn TagGone(repository: Repository, reference: String, digest: Digest) -> impl IntoView {
+fn TagGone(
+    registry: String,
+    repository: Repository,
+    reference: String,
+    digest: Digest,
+) -> impl IntoView {
     let by_digest = View::Image {
         repository: repository.to_string(),
         reference: digest.to_string(),
@@ -150,15 +156,37 @@ fn TagGone(repository: Repository, reference: String, digest: Digest) -> impl In
         name: repository.to_string(),
     };
     let shown = short(&digest);
+    let image_gone = {
+        let client = browser::client_for_this_view();
+        let (repository, digest) = (repository.clone(), digest.clone());
+        LocalResource::new(move || {
+            let registry = net::registry(&registry, client.clone());
+            let (repository, digest) = (repository.clone(), digest.clone());
+            async move {
+                matches!(
+                    registry.manifest_head(&repository, digest).await,
+                    Err(RegistryError::NotFound { .. })
+                )
+            }
+        })
+    };
+    let gone = move || image_gone.get().unwrap_or(false);
+    let (about_image, open_shown) = (shown.clone(), shown);
     view! {
         <div class="error-panel tag-gone" role="status">
             <p>
                 <strong>{format!("{repository}:{reference} no longer exists.")}</strong>
-                {format!(" It was removed or moved away (the activity list says what this tab changed). The image it pointed at, {shown}, may still be in the registry, pullable by digest.")}
+                {move || if gone() {
+                    format!(" The image it pointed at, {about_image}, is not in the registry any more either (the activity list says what this tab changed).")
+                } else {
+                    format!(" It was removed or moved away (the activity list says what this tab changed). The image it pointed at, {about_image}, may still be in the registry, pullable by digest.")
+                }}
             </p>
             <p>
-                <Link view=by_digest>{format!("Open {shown} by digest")}</Link>
-                " · "
+                <Show when=move || !gone()>
+                    <Link view=by_digest.clone()>{format!("Open {open_shown} by digest")}</Link>
+                    " · "
+                </Show>
                 <Link view=tags>{format!("The tags of {repository}")}</Link>
             </p>
         </div>

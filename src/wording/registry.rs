@@ -296,6 +296,16 @@ fn advice(error: &RegistryError) -> String {
             Some(seconds) => format!("Wait {seconds} seconds, then try again."),
             None => "Wait a moment, then try again.".into(),
         },
+        // A manifest put back (Undo, a copy) that lists what the registry no longer
+        // has: nothing the user typed is at fault.
+        RegistryError::Invalid { errors, .. }
+            if errors.iter().any(|e| e.code == "MANIFEST_BLOB_UNKNOWN") =>
+        {
+            "The registry no longer has something this manifest lists (a layer, or a \
+             manifest of a multi-arch image or referrers index, deleted or garbage-collected \
+             since): put that back first, or push it again."
+                .into()
+        }
         RegistryError::Invalid { .. } => {
             "Check the name or content you entered; the registry's message says what it refused."
                 .into()

@@ -2,6 +2,7 @@
 // registry requests, never only through the console itself.
 import { test, expect, screenshotPath } from './harness.mjs';
 import { skopeoDigest, tagDigest, retagBehindTheBack } from './registry-truth.mjs';
+import { pushImage, writerFor, manifestStatus } from './referrer-fixtures.mjs';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -326,4 +327,23 @@ test('removing the tag an image page shows: the page says so and opens the image
   await gone.getByRole('link', { name: `Open sha256:${digest.slice(7, 19)} by digest` }).click();
   await expect(page.locator('.full-digest')).toHaveText(digest);
   expect(await tagDigest(registry, 'demo/web', 'gone-here')).toBeNull();
+});
+
+test('deleting the image an image page shows: the page says the image is gone too, and offers no link to it', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const repo = 'e2e-gone/image';
+  const { digest } = await pushImage(writerFor(registry), repo, 'only', 'gone with its tag');
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=only`);
+  await expect(page.locator('.full-digest')).toHaveText(digest, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByText('Delete the image instead…').click();
+  await dialog(page).getByRole('button', { name: /^Delete image/ }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Deleted the image', { timeout: 20_000 });
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  const gone = page.locator('.tag-gone');
+  await expect(gone).toContainText(`${repo}:only no longer exists.`);
+  await expect(gone).toContainText(`The image it pointed at, sha256:${digest.slice(7, 19)}, is not in the registry any more either`);
+  await expect(gone.getByRole('link', { name: /by digest/ })).toHaveCount(0);
+  await expect(gone.getByRole('link', { name: `The tags of ${repo}` })).toBeVisible();
+  expect(await manifestStatus(registry, repo, digest)).toBe(404);
 });
