@@ -98,6 +98,9 @@ test('deleting an image can remove its referrers too', async ({ page, mutable })
   await dialog.getByText('Delete the image instead…').click();
   const along = dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ });
   await expect(along).toBeVisible({ timeout: 20_000 });
+  // Three items are listed: the count of two says what the third is.
+  await expect(along).toHaveAccessibleName(/its 2 referrers \(signatures, SBOMs, attestations\) and the fallback tag that lists them$/);
+  await expect(dialog.locator('.referrer-items li')).toHaveCount(3);
   await expect(dialog.locator('.referrer-items')).toContainText(`fallback tag ${sbom.fallbackTag}`);
   await along.check();
   await dialog.getByRole('button', { name: /^Delete image/ }).click();
