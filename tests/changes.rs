@@ -4,11 +4,12 @@
 mod support;
 
 use support::block_on;
-use support::memory_registry::{sha256, MemoryRegistry};
+use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::parse_reference;
 use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
 use tagdeck::oci::client::{Registry, TagListing};
 use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 
@@ -188,6 +189,35 @@ fn with_deletes_disabled_nothing_is_pushed_and_nothing_changes() {
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
+}
+
+#[test]
+fn whether_a_registry_deletes_is_asked_once_and_a_failure_to_ask_is_not_kept() {
+    let memory = setup();
+    memory.state.borrow_mut().deletes_enabled = false;
+    // The probe's first try fails (500): no answer is kept from it.
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        Strike::Before,
+        Some(500),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    assert!(block_on(registry.deletes_enabled(&repo("app"))).is_err());
+    let before = memory.sent_count("DELETE");
+    assert!(!block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    let asked = memory.sent_count("DELETE");
+    assert_eq!(asked, before + 1, "asked again after the failure");
+    // Asked again (a bulk removal asks before it starts, its removals after it): the
+    // answer is kept, and a removal refused by tag asks nothing more.
+    assert!(!block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    let image = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    let refused =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t1")).unwrap_err();
+    assert!(matches!(refused, ChangeError::Refused(_)), "{refused:?}");
+    // Only the removal's own DELETE by tag was sent.
+    assert_eq!(memory.sent_count("DELETE"), asked + 1);
 }
 
 #[test]

@@ -8,6 +8,8 @@ use super::error::{
 };
 use super::users::ImageUsers;
 use super::written::{Removal, RemovalMethod, Written};
+#[cfg(doc)]
+use crate::oci::client::RemovalWays;
 use crate::oci::client::{Registry, TagListing};
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
@@ -159,16 +161,21 @@ impl<C: HttpClient> Registry<C> {
 
     /// Whether the registry deletes manifests at all, asked without changing anything:
     /// deleting a digest nobody has answers 404 where deletes are enabled, 405 where not.
+    /// Asked once per registry in a tab: the answer is kept, a failure to ask is not
+    /// ([`crate::oci::client::RemovalWays`]).
     pub async fn deletes_enabled(&self, repository: &Repository) -> Result<bool, RegistryError> {
-        let nobody = Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled");
-        match self.manifest_delete(repository, &nobody).await {
-            // Some registries reject the made-up digest itself (400): deletes exist.
-            Ok(()) | Err(RegistryError::NotFound { .. } | RegistryError::Invalid { .. }) => {
-                Ok(true)
-            }
-            Err(RegistryError::Unsupported { .. }) => Ok(false),
-            Err(error) => Err(error),
+        if let Some(known) = self.removes_by_placeholder.deletes() {
+            return Ok(known);
         }
+        let nobody = Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled");
+        let enabled = match self.manifest_delete(repository, &nobody).await {
+            // Some registries reject the made-up digest itself (400): deletes exist.
+            Ok(()) | Err(RegistryError::NotFound { .. } | RegistryError::Invalid { .. }) => true,
+            Err(RegistryError::Unsupported { .. }) => false,
+            Err(error) => return Err(error),
+        };
+        self.removes_by_placeholder.learn_deletes(enabled);
+        Ok(enabled)
     }
 
     /// Deletes the image `digest` and with it every tag pointing at it: only ever the

@@ -53,24 +53,41 @@ pub struct Registry<C> {
     pub(crate) storage: StorageReach,
 }
 
-/// Repositories where a registry was seen to refuse DELETE by tag and to delete by
-/// digest (distribution 2.8): their next removals go straight to a placeholder,
-/// without asking both again for every tag. A registry's storage settings do not
-/// change while it runs; a reload learns them anew.
+/// How a registry removes: where it was seen to refuse DELETE by tag and to delete
+/// by digest (distribution 2.8), so that those repositories' next removals go
+/// straight to a placeholder without asking both again for every tag; and whether it
+/// deletes at all, once asked ([`Registry::deletes_enabled`]: a bulk removal or a
+/// clean-up asks before it starts, and its removals then need not ask again). A
+/// registry's storage settings do not change while it runs; a reload learns them anew.
 #[derive(Clone, Default)]
-pub struct RemovalWays(std::rc::Rc<std::cell::RefCell<Vec<Repository>>>);
+pub struct RemovalWays(std::rc::Rc<Ways>);
+
+#[derive(Default)]
+pub(crate) struct Ways {
+    by_placeholder: std::cell::RefCell<Vec<Repository>>,
+    deletes: std::cell::Cell<Option<bool>>,
+}
 
 impl RemovalWays {
     pub(crate) fn by_placeholder(&self, repository: &Repository) -> bool {
-        self.0.borrow().contains(repository)
+        self.0.by_placeholder.borrow().contains(repository)
     }
 
     /// Several images' first removals can learn it at once: kept once.
     pub(crate) fn learn_by_placeholder(&self, repository: &Repository) {
-        let mut known = self.0.borrow_mut();
+        let mut known = self.0.by_placeholder.borrow_mut();
         if !known.contains(repository) {
             known.push(repository.clone());
         }
+    }
+
+    /// Whether the registry deletes, if it was asked.
+    pub(crate) fn deletes(&self) -> Option<bool> {
+        self.0.deletes.get()
+    }
+
+    pub(crate) fn learn_deletes(&self, enabled: bool) {
+        self.0.deletes.set(Some(enabled));
     }
 }
 
