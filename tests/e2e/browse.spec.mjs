@@ -531,6 +531,10 @@ test('connecting to a registry from any view leaves the view, shows its reposito
   page.on('console', (message) => { if (message.type() === 'error' && message.text().includes('panicked')) crashes.push(message.text()); });
   const views = [
     { at: '?repo=demo/web', shown: page.locator('[role="row"][data-tag="1.0"] code.digest') },
+    // While hundreds of digests are still on their way: answers that arrive, and
+    // batches waiting to be shown, after the view is gone are dropped.
+    { at: '?repo=scale/many-tags', shown: page.locator('[role="row"] code.digest').first() },
+    { at: '?repo=scale/many-tags', shown: page.locator('[role="row"] code.digest').first() },
     // With the bulk bar up.
     { at: '?repo=demo/web', shown: page.locator('[role="row"][data-tag="1.0"] code.digest'), select: true },
     { at: '?repo=demo/web&ref=1.0', shown: page.locator('.full-digest') },

@@ -73,7 +73,7 @@ pub fn BulkBar(
     let back_from_question = move || {
         confirming_removal.set(false);
         request_animation_frame(move || {
-            if let Some(button) = remove_selected.get_untracked() {
+            if let Some(button) = remove_selected.try_get_untracked().flatten() {
                 let _ = button.focus();
             }
         });

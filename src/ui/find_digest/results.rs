@@ -65,7 +65,11 @@ impl FoundSoFar {
         };
         if first {
             let batch = self.clone();
-            let wait = show_found_after_ms(self.shown.with_untracked(Vec::len));
+            // Found after the view was left (another registry connected): dropped.
+            let Some(shown) = self.shown.try_with_untracked(Vec::len) else {
+                return;
+            };
+            let wait = show_found_after_ms(shown);
             set_timeout(move || batch.show(), std::time::Duration::from_millis(wait));
         }
     }

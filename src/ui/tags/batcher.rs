@@ -55,6 +55,9 @@ impl AnswerBatcher {
     }
 
     fn schedule(&self) {
+        if self.data.is_gone() {
+            return;
+        }
         if self.data.digests.with_untracked(HashMap::is_empty) {
             // A user waits for the first digest, not for the thousandth: the first
             // answers show now, ahead of the next tag-list page's re-sort.
@@ -76,6 +79,10 @@ impl AnswerBatcher {
 
     fn flush(&self) {
         self.scheduled.set(false);
+        // The timer may fire after the registry's views were dropped.
+        if self.data.is_gone() {
+            return;
+        }
         self.last_flush.set(js_sys::Date::now());
         let batch = std::mem::take(&mut *self.pending.borrow_mut());
         let summaries = std::mem::take(&mut *self.summaries.borrow_mut());

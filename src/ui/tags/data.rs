@@ -82,10 +82,20 @@ impl TagData {
         }
     }
 
+    /// Whether the registry's views these signals belong to were dropped (another
+    /// registry was connected). Requests started for them may still answer, and
+    /// batches may still be waiting: those answers go nowhere, and reading a dropped
+    /// signal would stop the whole console.
+    pub(super) fn is_gone(&self) -> bool {
+        self.digests.is_disposed()
+    }
+
     /// Digests known for the current tag list, counting those being re-checked.
+    /// Nothing is left to read for views that are gone.
     pub(super) fn is_current(&self, tag: &str) -> bool {
-        self.digests.with_untracked(|d| d.contains_key(tag))
-            && !self.rechecking.with_untracked(|r| r.contains(tag))
+        self.is_gone()
+            || self.digests.with_untracked(|d| d.contains_key(tag))
+                && !self.rechecking.with_untracked(|r| r.contains(tag))
     }
 
     pub(super) fn digest_of(&self, tag: &str) -> Option<Lookup<Digest>> {

@@ -56,6 +56,10 @@ fn settle_listing(data: TagData, listed: Result<TagListing, RegistryError>) {
 /// while the tags are listed again; tags new to the list join as their page arrives,
 /// tags gone from it leave when the listing is complete.
 pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
+    // Started as a task: the view may have gone before it runs.
+    if data.is_gone() {
+        return;
+    }
     data.digests
         .try_update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
     let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
@@ -100,6 +104,9 @@ fn forget_tags_not_in(data: TagData, now: &[String]) {
 /// Drops the digest, the shared-digest entry and the re-checking mark of every tag
 /// `forget` picks, so its row shows nothing until it is read again.
 fn forget_tags(data: TagData, forget: impl Fn(&String) -> bool) {
+    if data.is_gone() {
+        return;
+    }
     let forgotten: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
         digests
             .iter()
