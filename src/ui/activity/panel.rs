@@ -1,17 +1,34 @@
 //! The activity list on screen: each entry with its result and its Undo, Retry or
 //! Check again.
 
+use leptos::html::Li;
 use leptos::prelude::*;
 
 use super::changes::{Entry, EntryState};
 use super::use_changes;
+use crate::ui::browser;
 use crate::ui::error_view::TechnicalDetails;
 use crate::ui::sign_in::use_sign_in;
 use crate::wording;
 
+/// The entry whose Undo, Retry or Check again was last pressed, and what a screen
+/// reader is told when it settles. Each state of an entry is a new row (the list is
+/// keyed by it), so the pressed button leaves the page: the keyboard focus goes to
+/// the entry's new row instead of the page's top, and its outcome is announced.
+#[derive(Clone, Copy)]
+struct FollowedEntry {
+    id: StoredValue<Option<usize>>,
+    announcement: RwSignal<String>,
+}
+
 #[component]
 pub fn ActivityPanel() -> impl IntoView {
     let changes = use_changes();
+    let followed = FollowedEntry {
+        id: StoredValue::new(None),
+        announcement: RwSignal::new(String::new()),
+    };
+    provide_context(followed);
     view! {
         <Show when=move || { changes.entries.with(|e| !e.is_empty()) || changes.unreadable.get() > 0 }>
             <section class="panel activity" aria-labelledby="activity-heading">
@@ -26,6 +43,7 @@ pub fn ActivityPanel() -> impl IntoView {
                         {move || format!("{} earlier changes of this tab could not be read back after the reload; their Undo is not available.", changes.unreadable.get())}
                     </p>
                 </Show>
+                <p class="visually-hidden" role="status">{move || followed.announcement.get()}</p>
                 <ol class="activity-list" aria-label="Activity">
                     <For each=move || changes.entries.get() key=|e| (e.id, format!("{:?}", state_key(&e.state))) let:entry>
                         <ActivityRow entry />
@@ -103,8 +121,30 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
         (summary_id.clone(), summary_id.clone(), summary_id.clone());
     // A check reads the registry while it runs: asking again meanwhile would read it twice.
     let checking = changes.check_again.pending();
+    let followed = expect_context::<FollowedEntry>();
+    let follow = move || followed.id.set_value(Some(id));
+    let row = NodeRef::<Li>::new();
+    let running = matches!(
+        entry.state,
+        EntryState::Undoing | EntryState::Retrying | EntryState::Checking
+    );
+    let settled = format!("{}: {}", entry.summary, status);
+    Effect::new(move || {
+        let Some(row) = row.get() else { return };
+        if followed.id.get_value() != Some(id) {
+            return;
+        }
+        // Unless the user has gone on elsewhere meanwhile.
+        if browser::focus_on_page_body() {
+            let _ = row.focus();
+        }
+        if !running {
+            followed.id.set_value(None);
+            followed.announcement.set(settled.clone());
+        }
+    });
     view! {
-        <li class=format!("activity-entry {}", state_key(&entry.state))>
+        <li node_ref=row tabindex="-1" class=format!("activity-entry {}", state_key(&entry.state))>
             <span class="activity-status">{status}</span>
             " "
             <span class="activity-summary" id=summary_id>{entry.summary.clone()}</span>
@@ -128,7 +168,10 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                     aria-describedby=undo_for.clone()
                     disabled=move || undo_blocked.get().is_some()
                     title=move || undo_blocked.get().map(|why| format!("{why}. Sign in with an account that may, to undo this."))
-                    on:click=move |_| { changes.undo.dispatch_local(id); }
+                    on:click=move |_| {
+                        follow();
+                        changes.undo.dispatch_local(id);
+                    }
                 >
                     "Undo"
                 </button>
@@ -137,11 +180,17 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             {entry
                 .retry
                 .is_some()
-                .then(|| view! { <button type="button" aria-describedby=retry_for on:click=move |_| { changes.retry.dispatch_local(id); }>"Retry"</button> })}
+                .then(|| view! { <button type="button" aria-describedby=retry_for on:click=move |_| {
+                    follow();
+                    changes.retry.dispatch_local(id);
+                }>"Retry"</button> })}
             {entry
                 .unchecked
                 .is_some()
-                .then(|| view! { <button type="button" aria-describedby=check_for disabled=move || checking.get() on:click=move |_| { changes.check_again.dispatch_local(id); }>"Check again"</button> })}
+                .then(|| view! { <button type="button" aria-describedby=check_for disabled=move || checking.get() on:click=move |_| {
+                    follow();
+                    changes.check_again.dispatch_local(id);
+                }>"Check again"</button> })}
         </li>
     }
 }
