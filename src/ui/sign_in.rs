@@ -253,11 +253,13 @@ pub fn SignInForm(address: String) -> impl IntoView {
                 let checked = net::registry(&address, FetchClient::new())
                     .check_api()
                     .await;
-                busy.set(false);
+                // The form may be gone meanwhile (closed, or another registry
+                // connected): the sign-in's outcome still counts, its fields do not.
+                busy.try_set(false);
                 let session = net::session_for(&address);
                 match checked {
                     Ok(()) => {
-                        secret.set(String::new());
+                        secret.try_set(String::new());
                         if let Some(sign_in) = sign_in {
                             sign_in.close();
                         }
@@ -268,7 +270,7 @@ pub fn SignInForm(address: String) -> impl IntoView {
                     Err(error) => {
                         let rejected = session.status().credentials_rejected;
                         session.sign_out();
-                        problem.set(Some(if rejected {
+                        problem.try_set(Some(if rejected {
                             (
                                 "Wrong user name or password".to_owned(),
                                 "The registry did not accept this user name and password \

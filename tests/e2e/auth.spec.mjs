@@ -192,6 +192,41 @@ test('a wrong password gets a clear message and no session', async ({ page, toke
   expect(tokens.tokenService.requests.length).toBe(before);
 });
 
+test('a sign-in whose form is left while the token service answers stops nothing', async ({ page, tokens }) => {
+  // The form goes (another registry connected) before the answer comes; the answer
+  // then found the form's fields gone, which stopped the whole console.
+  const crashes = [];
+  page.on('pageerror', (error) => crashes.push(String(error)));
+  page.on('console', (message) => { if (message.type() === 'error' && message.text().includes('panicked')) crashes.push(message.text()); });
+  await page.goto(`${tokens.url}/`);
+  await expect(page.locator('form.sign-in').getByRole('button', { name: 'Sign in' })).toBeVisible();
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let asked = 0;
+  await page.route(tokens.realm + '**', async (route) => {
+    asked += 1;
+    await held;
+    await route.continue();
+  });
+  await signIn(page, 'admin', 'not-the-password');
+  await expect.poll(() => asked).toBeGreaterThan(0);
+  const address = page.getByRole('search', { name: 'Registry' }).getByRole('combobox');
+  await address.fill('http://127.0.0.1:9');
+  await address.press('Enter');
+  await expect(page.locator('form.sign-in')).toHaveCount(0);
+  release();
+  await expect(page.getByRole('alert').first()).toBeVisible({ timeout: 20_000 });
+  await page.waitForTimeout(500);
+  expect(crashes).toEqual([]);
+  // Back on the registry: nobody is signed in (the password was wrong), the form asks.
+  await page.unroute(tokens.realm + '**');
+  await address.fill(tokens.url);
+  await address.press('Enter');
+  await signIn(page, tokens.users.admin.user, tokens.users.admin.password);
+  await expect(page.locator('.account')).toContainText('Signed in as admin');
+  expect(crashes).toEqual([]);
+});
+
 test('an expired token is renewed without asking again', async ({ page }) => {
   const deployment = await tokenDeployment({ expiresIn: 3 });
   try {

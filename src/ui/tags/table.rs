@@ -152,6 +152,10 @@ pub(super) fn TagTable(
                 node_ref=scroller
                 style:height=move || fitted.get().map(|h| format!("{h}px")).unwrap_or_default()
                 on:scroll:target=move |event| {
+                    // A scroll queued as the view was left may arrive after it.
+                    if scroll_top.is_disposed() {
+                        return;
+                    }
                     remember_focus();
                     fit();
                     scroll_top.set(usize::try_from(event.target().scroll_top()).unwrap_or(0));
