@@ -3,11 +3,14 @@
 
 mod support;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::parse_reference;
-use tagdeck::oci::changes::{ChangeError, RemovalMethod, TagBefore};
-use tagdeck::oci::client::{Registry, TagListing};
+use tagdeck::oci::changes::{ChangeError, CopyWork, RemovalMethod, TagBefore};
+use tagdeck::oci::client::{Registry, RemovalWays, TagListing};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
@@ -218,6 +221,51 @@ fn whether_a_registry_deletes_is_asked_once_and_a_failure_to_ask_is_not_kept() {
     assert!(matches!(refused, ChangeError::Refused(_)), "{refused:?}");
     // Only the removal's own DELETE by tag was sent.
     assert_eq!(memory.sent_count("DELETE"), asked + 1);
+}
+
+#[test]
+fn the_views_are_told_once_when_a_removal_finds_the_registry_does_not_delete() {
+    let memory = setup();
+    memory.state.borrow_mut().deletes_enabled = false;
+    let ways = RemovalWays::default();
+    let told = Rc::new(Cell::new(0));
+    ways.on_deletes_learnt({
+        let told = told.clone();
+        move || told.set(told.get() + 1)
+    });
+    let registry = Registry::new("http://r", &memory).sharing_removal_ways(ways.clone());
+    assert_eq!(ways.deletes(), None, "nothing asked yet");
+    // A single tag's removal: refused by tag, then the registry asked whether it deletes.
+    let image = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    let refused =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t1")).unwrap_err();
+    assert!(matches!(refused, ChangeError::Refused(_)), "{refused:?}");
+    assert_eq!(ways.deletes(), Some(false));
+    assert_eq!(told.get(), 1);
+    // Asked again: the kept answer, nobody told twice.
+    assert!(!block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    assert_eq!(told.get(), 1);
+
+    // Another tab: an image deleted with its only tag, refused as unsupported,
+    // teaches the same without a probe.
+    let ways = RemovalWays::default();
+    let registry = Registry::new("http://r", &memory).sharing_removal_ways(ways.clone());
+    let before = memory.sent_count("DELETE");
+    let refused = block_on(registry.delete_image(
+        &repo("app"),
+        &digest_of(OTHER),
+        &["old".into()],
+        &listing(&memory, "app"),
+    ))
+    .unwrap_err();
+    assert!(matches!(refused, ChangeError::Refused(_)), "{refused:?}");
+    assert_eq!(
+        memory.sent_count("DELETE"),
+        before + 1,
+        "the image delete only"
+    );
+    assert_eq!(ways.deletes(), Some(false));
 }
 
 #[test]
@@ -555,7 +603,7 @@ fn a_copy_that_cannot_upload_a_blob_abandons_the_upload_session() {
     ))
     .unwrap_err();
     assert!(
-        matches!(&error, ChangeError::CopyStopped { cause } if matches!(**cause, ChangeError::Registry(RegistryError::NotFound { .. }))),
+        matches!(&error, ChangeError::CopyStopped { cause, at: CopyWork::Blob(_) } if matches!(**cause, ChangeError::Registry(RegistryError::NotFound { .. }))),
         "{error:?}"
     );
     assert!(error.written().is_none());

@@ -8,15 +8,18 @@ use std::collections::BTreeMap;
 
 use support::memory_registry::{sha256, MemoryRegistry};
 use support::{block_on, response, ScriptedHttp};
+use tagdeck::oci::changes::ChangeError;
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::TransportFailure;
 use tagdeck::oci::media;
-use tagdeck::oci::names::{Digest, Repository};
+use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::referrer_changes::{ItemTarget, ReferrerItem, ReferrerRun};
 use tagdeck::oci::referrers::{
     classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerQuery,
     ReferrerTagScheme, ReferrerWarning,
 };
+use tagdeck::oci::undo::UndoAction;
 use tagdeck::wording;
 
 const NOTATION: &str = "application/vnd.cncf.notary.signature";
@@ -257,13 +260,11 @@ fn follows_api_pages_and_filters_by_artifact_type() {
     assert!(registry.was_sent("GET /v2/app/referrers/"));
 }
 
-#[test]
-fn without_the_api_reads_the_fallback_tag_and_cosign_tags() {
-    let registry = MemoryRegistry::new();
-    let image = subject(&registry);
-    // An SBOM pushed as a client does on a registry without the API: the manifest
-    // by digest, and the fallback tag's index listing it.
-    let sbom_bytes = artifact(SPDX, &image, "sbom");
+/// Referrers of `image` as clients push them on a registry without the referrers
+/// API: an SBOM by digest with the fallback tag's index listing it, and a cosign
+/// signature tag. Returns (the SBOM's digest and size, the signature's digest).
+fn sbom_and_signature(registry: &MemoryRegistry, image: &str) -> ((String, usize), String) {
+    let sbom_bytes = artifact(SPDX, image, "sbom");
     let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &sbom_bytes);
     let index = serde_json::json!({
         "schemaVersion": 2,
@@ -273,16 +274,24 @@ fn without_the_api_reads_the_fallback_tag_and_cosign_tags() {
     .to_string();
     registry.push(
         "app",
-        &tag_for(&image, ""),
+        &tag_for(image, ""),
         media::OCI_INDEX,
         index.as_bytes(),
     );
     let signature = registry.push(
         "app",
-        &tag_for(&image, ".sig"),
+        &tag_for(image, ".sig"),
         media::OCI_MANIFEST,
         &cosign_signature(),
     );
+    ((sbom, sbom_bytes.len()), signature)
+}
+
+#[test]
+fn without_the_api_reads_the_fallback_tag_and_cosign_tags() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let ((sbom, sbom_size), signature) = sbom_and_signature(&registry, &image);
 
     let client = Registry::new("http://registry.test", &registry);
     let list =
@@ -300,7 +309,7 @@ fn without_the_api_reads_the_fallback_tag_and_cosign_tags() {
         by_digest(&sbom).found,
         [FoundVia::FallbackTag(tag_for(&image, ""))]
     );
-    assert_eq!(by_digest(&sbom).size, sbom_bytes.len() as u64);
+    assert_eq!(by_digest(&sbom).size, sbom_size as u64);
     let sig = by_digest(&signature);
     assert_eq!(sig.kind, ReferrerKind::Signature);
     assert_eq!(sig.artifact_type.as_deref(), Some(COSIGN_SIG));
@@ -471,4 +480,68 @@ fn cancelling_ends_the_search() {
         matches!(result, Err(RegistryError::Aborted { .. })),
         "{result:?}"
     );
+}
+
+#[test]
+fn removed_referrers_come_back_with_one_undo_in_an_order_the_registry_takes() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let ((sbom, _), signature) = sbom_and_signature(&registry, &image);
+    let fallback = tag_for(&image, "");
+    let index = registry.tag_digest("app", &fallback).unwrap();
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let run = ReferrerRun::of(&results, |removal| {
+        Some(UndoAction::Restore(Box::new(removal.clone())))
+    });
+    assert_eq!(
+        (run.done, run.failed, run.undo.len()),
+        (3, 0, 3),
+        "{results:?}"
+    );
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    assert!(!has(&sbom) && !has(&index) && !has(&signature));
+
+    // Undone in list order, the fallback tag's index comes first: the registry
+    // refuses it, as it lists the SBOM it no longer has.
+    let unique = || "u".to_owned();
+    assert!(block_on(client.undo(&run.undo[0], &unique)).is_err());
+    assert_eq!(registry.tag_digest("app", &fallback), None);
+    // The run's one Undo: everything back, the SBOM before the index.
+    block_on(client.undo(&UndoAction::Batch(run.undo), &unique)).unwrap();
+    assert!(has(&sbom) && has(&index) && has(&signature));
+    assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+    assert_eq!(
+        registry.tag_digest("app", &tag_for(&image, ".sig")),
+        Some(signature)
+    );
+}
+
+#[test]
+fn a_run_counts_what_failed_and_keeps_the_undo_of_what_it_wrote_anyway() {
+    let item = |label: &str| ReferrerItem {
+        label: label.to_owned(),
+        target: ItemTarget::FallbackTag(Tag::parse("t").unwrap()),
+    };
+    let refused = ChangeError::Refused(Box::new(RegistryError::Unsupported {
+        attempt: tagdeck::oci::error::Attempt {
+            method: tagdeck::oci::http::Method::Delete,
+            url: "http://r/v2/app/manifests/x".into(),
+        },
+        status: 405,
+        errors: vec![],
+    }));
+    let results: Vec<(ReferrerItem, Result<u8, ChangeError>)> = vec![
+        (item("a"), Ok(1)),
+        (item("b"), Err(refused)),
+        (item("c"), Ok(2)),
+    ];
+    let run = ReferrerRun::of(&results, |n| {
+        (*n == 2).then(|| UndoAction::Batch(Vec::new()))
+    });
+    assert_eq!((run.done, run.failed), (2, 1));
+    // Only what the item's own undo gave; a refusal wrote nothing.
+    assert_eq!(run.undo, vec![UndoAction::Batch(Vec::new())]);
 }

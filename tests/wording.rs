@@ -219,6 +219,7 @@ fn every_change_error() -> Vec<ChangeError> {
             cause: Box::new(ChangeError::Registry(*server_error())),
         },
         ChangeError::CopyStopped {
+            at: CopyWork::Manifest(digest(2)),
             cause: Box::new(ChangeError::Registry(*server_error())),
         },
         ChangeError::Cancelled { done: 1, total: 3 },
@@ -298,7 +299,7 @@ fn asked_the_registry(error: &ChangeError) -> bool {
         | ChangeError::Stranded { .. } => true,
         ChangeError::AfterWrite { cause, .. }
         | ChangeError::PartlyRestored { cause, .. }
-        | ChangeError::CopyStopped { cause } => asked_the_registry(cause),
+        | ChangeError::CopyStopped { cause, .. } => asked_the_registry(cause),
         _ => false,
     }
 }
@@ -2057,4 +2058,43 @@ fn a_manifest_put_back_that_lists_what_is_gone_blames_no_input() {
         errors: vec![],
     };
     assert!(wording::error(&other).advice.contains("you entered"));
+}
+
+#[test]
+fn a_copy_that_stopped_names_the_step_once() {
+    let stopped = |at| ChangeError::CopyStopped {
+        at,
+        cause: Box::new(ChangeError::Registry(*server_error())),
+    };
+    let child = digest(2);
+    let line = wording::change_error(&stopped(CopyWork::Manifest(child.clone())))
+        .result_line()
+        .text;
+    // Said once (it was "The copy stopped: The copy stopped before…"), with what
+    // failed, where, and that no tag was changed.
+    assert_eq!(line.matches("copy stopped").count(), 1, "{line}");
+    assert!(
+        line.starts_with("The copy stopped: The registry failed copying manifest "),
+        "{line}"
+    );
+    assert!(line.contains(child.short(12)), "{line}");
+    assert!(
+        line.contains("one the image lists; the tag was not written"),
+        "{line}"
+    );
+    assert!(line.contains("No tag was changed."), "{line}");
+    let blob = wording::change_error(&stopped(CopyWork::Blob(digest(3))))
+        .result_line()
+        .text;
+    assert!(
+        blob.contains(&format!("copying blob {}", digest(3).short(12))),
+        "{blob}"
+    );
+    let tag = wording::change_error(&stopped(CopyWork::Tag(Tag::parse("2.0").unwrap())))
+        .result_line()
+        .text;
+    assert!(
+        tag.contains("The registry failed writing the tag 2.0"),
+        "{tag}"
+    );
 }

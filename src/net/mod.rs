@@ -8,6 +8,6 @@ mod session;
 pub use fetch::FetchClient;
 pub use probe::is_reachable;
 pub use session::{
-    first_passes_pay, next_hop_protocol, probe_access, registry, session_for, set_trusted_realms,
-    RegistryHttp,
+    first_passes_pay, next_hop_protocol, probe_access, registry, removal_ways, session_for,
+    set_trusted_realms, RegistryHttp,
 };

@@ -66,10 +66,7 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
 /// knowing what the tab learnt of how it removes tags and whether its storage can be
 /// read.
 pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
-    let learnt = LEARNT.with(|learnt| {
-        let key = base_url.trim_end_matches('/').to_owned();
-        learnt.borrow_mut().entry(key).or_default().clone()
-    });
+    let learnt = learnt_about(base_url);
     let registry = Registry::new(base_url, Authenticated::new(client, session_for(base_url)))
         .with_lookup_concurrency(head_concurrency(next_hop_protocol(base_url).as_deref()))
         .sharing_removal_ways(learnt.removal_ways)
@@ -79,6 +76,19 @@ pub fn registry(base_url: &str, client: FetchClient) -> Registry<RegistryHttp> {
     } else {
         registry
     }
+}
+
+fn learnt_about(base_url: &str) -> Learnt {
+    LEARNT.with(|learnt| {
+        let key = base_url.trim_end_matches('/').to_owned();
+        learnt.borrow_mut().entry(key).or_default().clone()
+    })
+}
+
+/// How the registry at `base_url` removes tags, as this tab found: whether it
+/// deletes at all, once asked.
+pub fn removal_ways(base_url: &str) -> RemovalWays {
+    learnt_about(base_url).removal_ways
 }
 
 /// Whether HEADs to `base_url` start with a CORS-safelisted first pass. Only across

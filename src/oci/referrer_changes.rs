@@ -5,7 +5,8 @@
 //! Every item goes through the existing safe operations: a delete is
 //! [`Registry::delete_image`] with exactly the tags that name the item (checked again
 //! at the moment of acting), a tagged copy is [`Registry::copy_image`]. Each item is
-//! reported on its own; one failure does not stop the others.
+//! reported on its own; one failure does not stop the others. The run is one entry
+//! of the activity list, with one Undo ([`ReferrerRun`]).
 
 use super::changes::{ChangeError, CopyReport, Removal, TagWrite};
 use super::client::{MountOutcome, Registry};
@@ -15,6 +16,49 @@ use super::manifest::Manifest;
 use super::media;
 use super::names::{Digest, Repository, Tag};
 use super::referrers::{FoundVia, ReferrerList};
+use super::undo::UndoAction;
+
+/// What a run over an image's referrers did, for its activity entry: how many items
+/// were done and failed, and one Undo for everything written. Undone item by item,
+/// in list order, the fallback tag's index went back before the SBOM it lists, and
+/// the registry refuses an index whose manifests it does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferrerRun {
+    pub done: usize,
+    pub failed: usize,
+    /// A batch, in the order written: undone last first, so each manifest is back
+    /// before the index that lists it.
+    pub undo: Vec<UndoAction>,
+}
+
+impl ReferrerRun {
+    /// `undo_of`: what undoes one item done (none for a copy by digest, which
+    /// wrote no tag). A failed item's Undo is what it wrote anyway.
+    pub fn of<T>(
+        results: &[(ReferrerItem, Result<T, ChangeError>)],
+        undo_of: impl Fn(&T) -> Option<UndoAction>,
+    ) -> Self {
+        let mut run = ReferrerRun {
+            done: 0,
+            failed: 0,
+            undo: Vec::new(),
+        };
+        for (_, result) in results {
+            let undo = match result {
+                Ok(done) => {
+                    run.done += 1;
+                    undo_of(done)
+                }
+                Err(error) => {
+                    run.failed += 1;
+                    error.written().cloned().map(UndoAction::from)
+                }
+            };
+            run.undo.extend(undo);
+        }
+        run
+    }
+}
 
 /// A referrer copied: the tag written (what its Undo takes back; none for a copy by
 /// digest, which leaves only an untagged manifest), and what was moved.

@@ -10,7 +10,7 @@ use crate::net;
 use crate::net::FetchClient;
 use crate::oci::changes::ChangeError;
 use crate::oci::names::{Digest, Repository};
-use crate::oci::referrer_changes::{referrer_items, ReferrerItem};
+use crate::oci::referrer_changes::{referrer_items, ReferrerItem, ReferrerRun};
 use crate::oci::referrers::{ApiSupport, FoundVia, Referrer, ReferrerList, ReferrerQuery};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{use_changes, Changes};
@@ -168,23 +168,17 @@ pub struct ReferrersAlong {
 
 /// What came of one referrer: said under the dialog, and (without the why, which the
 /// activity entry's failure tells) as the entry's summary.
-fn outcome_line<T>(
-    item: &ReferrerItem,
-    result: &Result<T, ChangeError>,
-    verb: &str,
-) -> (String, ResultLine) {
+/// "sha256:0123456789ab…": the subject of a run, in its activity entry.
+fn short(digest: &Digest) -> String {
+    format!("{}:{}…", digest.algorithm(), digest.short(12))
+}
+
+fn outcome_line<T>(item: &ReferrerItem, result: &Result<T, ChangeError>, verb: &str) -> ResultLine {
     match result {
-        Ok(_) => {
-            let done = format!("{} {verb}.", item.label);
-            (done.clone(), done.into())
-        }
-        Err(error) => {
-            let short = format!("{} not {verb}", item.label);
-            let line = wording::change_error(error)
-                .result_line()
-                .after(&format!("{short}: "));
-            (short, line)
-        }
+        Ok(_) => format!("{} {verb}.", item.label).into(),
+        Err(error) => wording::change_error(error)
+            .result_line()
+            .after(&format!("{} not {verb}: ", item.label)),
     }
 }
 
@@ -226,31 +220,26 @@ impl ReferrersAlong {
         }
     }
 
-    /// After the image was deleted: removes `list`, its referrers the user chose. Each
-    /// lands in the activity list; under the dialog too while it is open.
+    /// After the image was deleted: removes `list`, its referrers the user chose,
+    /// reported item by item under the dialog while it is open, and as one entry of
+    /// the activity list whose Undo puts them all back, in an order the registry takes.
     pub async fn delete(self, registry: String, repository: Repository, list: ReferrerList) {
         self.taking.try_set(true);
         let client = net::registry(&registry, FetchClient::new());
         let mut lines = Vec::new();
-        client
+        let results = client
             .delete_referrers(&repository, &list, |item, result| {
-                let (short, line) = outcome_line(item, result, "removed");
-                let undo = result
-                    .clone()
-                    .map(|removal| UndoAction::Restore(Box::new(removal)));
-                self.changes.record(
-                    &registry,
-                    format!(
-                        "Referrer of {}@{}: {short}",
-                        repository,
-                        list.subject.short(19)
-                    ),
-                    undo,
-                );
-                lines.push(line);
+                lines.push(outcome_line(item, result, "removed"));
             })
             .await;
-        self.report(lines);
+        let run = ReferrerRun::of(&results, |removal| {
+            Some(UndoAction::Restore(Box::new(removal.clone())))
+        });
+        let what = format!(
+            "Remove the referrers of {repository}@{}",
+            short(&list.subject)
+        );
+        self.record(&registry, what, run, lines);
     }
 
     /// After the image was copied from `from` to `to`: copies `list`, its referrers
@@ -265,33 +254,36 @@ impl ReferrersAlong {
         self.taking.try_set(true);
         let client = net::registry(&registry, FetchClient::new());
         let mut lines = Vec::new();
-        client
+        let verb = format!("copied to {to}");
+        let results = client
             .copy_referrers(&from, &to, &list, |item, result| {
-                let (short, line) = outcome_line(item, result, &format!("copied to {to}"));
-                // Undo takes back the tag each copy wrote; a copy by digest wrote no tag
-                // and has nothing to take back.
-                let undo = result.clone().map(|copy| {
-                    copy.tag
-                        .map(UndoAction::Revert)
-                        .unwrap_or(UndoAction::Batch(Vec::new()))
-                });
-                self.changes.record(
-                    &registry,
-                    format!(
-                        "Referrer of {}@{} copied to {to}: {short}",
-                        from,
-                        list.subject.short(19)
-                    ),
-                    undo,
-                );
-                lines.push(line);
+                lines.push(outcome_line(item, result, &verb));
             })
             .await;
-        self.report(lines);
+        // Undo takes back the tag each copy wrote; a copy by digest wrote no tag and
+        // has nothing to take back.
+        let run = ReferrerRun::of(&results, |copy| copy.tag.clone().map(UndoAction::Revert));
+        let what = format!(
+            "Copy the referrers of {from}@{} to {to}",
+            short(&list.subject)
+        );
+        self.record(&registry, what, run, lines);
     }
 
-    /// Shown under the dialog, if it is still open.
-    fn report(self, lines: Vec<ResultLine>) {
+    /// Shown under the dialog, if it is still open, and as one activity entry.
+    fn record(self, registry: &str, what: String, run: ReferrerRun, lines: Vec<ResultLine>) {
+        let total = lines.len();
+        let summary = format!(
+            "{what}: {} done, {} failed, of {total}",
+            run.done, run.failed
+        );
+        self.changes.record_batch(
+            registry,
+            summary,
+            run.undo,
+            lines.clone(),
+            (run.done, run.failed, total),
+        );
         self.done.try_set(Some(lines));
         self.taking.try_set(false);
     }

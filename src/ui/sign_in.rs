@@ -32,6 +32,11 @@ impl SignIn {
                 net::session_for(&address).set_listener(move || {
                     version.try_update(|v| *v += 1);
                 });
+                // A registry found not to delete disables removals like an account
+                // that may not delete.
+                net::removal_ways(&address).on_deletes_learnt(move || {
+                    version.try_update(|v| *v += 1);
+                });
             }
         });
         provide_context(SignIn {
@@ -116,6 +121,9 @@ impl SignIn {
         repository: &str,
         deletes: bool,
     ) -> Option<String> {
+        let registry_deletes = address
+            .as_deref()
+            .and_then(|address| net::removal_ways(address).deletes());
         let (access, status) =
             self.with_session_at(address, |s| (s.access(repository), s.status()))?;
         let who = Self::who(&status);
@@ -125,6 +133,8 @@ impl SignIn {
             Some(format!(
                 "{who}: may add tags but not delete in {repository}"
             ))
+        } else if deletes && registry_deletes == Some(false) {
+            Some(wording::REGISTRY_DOES_NOT_DELETE.to_owned())
         } else {
             None
         }

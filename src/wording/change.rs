@@ -101,10 +101,9 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::PartlyRestored { restored, cause } => {
             format!("put back {}, then: {}", restored.join(", "), detail(cause))
         }
-        ChangeError::CopyStopped { cause } => format!(
-            "the copy stopped before its tag was written: {}",
-            detail(cause)
-        ),
+        ChangeError::CopyStopped { at, cause } => {
+            format!("{}: {}", copy_stopped_at(at, cause), detail(cause))
+        }
         ChangeError::Cancelled { done, total } => {
             format!("cancelled after {done} of {total} steps")
         }
@@ -187,8 +186,14 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         ChangeError::PartlyRestored { restored, cause } => {
             then(format!("Put back {}", restored.join(", ")), cause)
         }
-        ChangeError::CopyStopped { cause } => {
-            then("The copy stopped before its tag was written".into(), cause)
+        ChangeError::CopyStopped { at, cause } => {
+            let (account, requests) = account_and_requests(cause);
+            let first = copy_stopped_at(at, cause);
+            if account.is_empty() {
+                (first, requests)
+            } else {
+                (format!("{first}: {account}"), requests)
+            }
         }
         ChangeError::RolledBack {
             tag, digest, cause, ..
@@ -236,6 +241,24 @@ fn then(first: String, cause: &ChangeError) -> (String, Vec<String>) {
     }
 }
 
+/// Where a copy stopped, and what stopped it: "The registry failed writing manifest
+/// sha256:0123456789ab, one the image lists; the tag was not written".
+fn copy_stopped_at(at: &CopyWork, cause: &ChangeError) -> String {
+    let what = headline(cause);
+    match at {
+        CopyWork::Blob(digest) => format!(
+            "{what} copying blob {}; the tag was not written",
+            digest.short(12)
+        ),
+        CopyWork::Manifest(digest) => format!(
+            "{what} copying manifest {}, one the image lists; the tag was not written",
+            digest.short(12)
+        ),
+        CopyWork::Tag(tag) => format!("{what} writing the tag {tag}"),
+        CopyWork::Done => what,
+    }
+}
+
 /// What the registry showed when read again after a failed write.
 fn read_again(now: &ReadAgain) -> String {
     match now {
@@ -275,7 +298,7 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::Cancelled { .. } => {
             "Copy again to finish it: what is there is skipped.".into()
         }
-        ChangeError::CopyStopped { cause } => format!(
+        ChangeError::CopyStopped { cause, .. } => format!(
             "{} Copy again to finish it: what is there is skipped.",
             advice(cause)
         ),
@@ -437,6 +460,11 @@ pub fn platforms_left_behind(platforms: Option<usize>) -> String {
          collection runs with --delete-untagged."
     )
 }
+
+/// Why removing is disabled once the registry answered that it does not delete: on
+/// a button's title, and after "Undo is disabled (…)".
+pub const REGISTRY_DOES_NOT_DELETE: &str =
+    "this registry does not delete: storage.delete.enabled is off in its configuration";
 
 /// Said before a removal of many tags, when the registry answered that it does not
 /// delete (`DeletesCheck`); what follows says what that means there.

@@ -18,7 +18,8 @@ mod undo;
 
 pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_error, pattern_preview};
 pub use change::{
-    applied_anyway, change_error, copy_step, platforms_left_behind, DELETES_OFF, STILL_WAITING,
+    applied_anyway, change_error, copy_step, platforms_left_behind, DELETES_OFF,
+    REGISTRY_DOES_NOT_DELETE, STILL_WAITING,
 };
 pub use cleanup::{
     cleanup_deletes_off, deletes_refused, fewer_deleted_than_planned, garbage_collection_advice,

@@ -234,14 +234,32 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await expect(alert).toContainText('Nothing was changed');
   expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(digest);
   expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
-  // The only tag of its image: the image delete is refused, and said to change nothing.
+  // Found out once, said on every removal button of the tab rather than by the next
+  // refusal: each row's, and the image page's.
+  const everyRowDisabled = async () => {
+    for (const tag of ['0.9', '1.0', 'latest']) {
+      const remove = tagRow(page, tag).getByRole('button', { name: 'Remove tag' });
+      await expect(remove).toBeDisabled();
+      await expect(remove).toHaveAttribute('title', /does not delete: storage\.delete\.enabled is off/);
+      await expect(tagRow(page, tag).getByRole('button', { name: 'Add tag' })).toBeEnabled();
+    }
+  };
   await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await everyRowDisabled();
+  await tagRow(page, '1.0').getByRole('link').first().click();
+  await expect(page.locator('.full-digest')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Remove tag' })).toBeDisabled();
+  // A page loaded anew knows nothing yet. The only tag of its image: the image
+  // delete is refused, said to change nothing, and teaches the same.
+  await openRepository(page, noDeletes, 'demo/web');
   await tagRow(page, '0.9').getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page)).toContainText('No other tag uses this image');
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   await expect(dialog(page).getByRole('alert')).toContainText('storage.delete.enabled');
   await expect(dialog(page).getByRole('alert')).toContainText('Nothing was changed');
   expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(noDeletes.report.repositories['demo/web']['0.9'].digest);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  await everyRowDisabled();
 });
 
 test('the only tag of a platform image is removed without breaking its multi-arch image', async ({ page, mutable }) => {

@@ -117,18 +117,21 @@ test('deleting an image can remove its referrers too', async ({ page, mutable })
   expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(404);
   expect(await manifestStatus(url, repo, sbom.fallbackDigest)).toBe(404);
 
-  // Undo of the SBOM, which no tag named, puts its manifest back by digest; then
-  // the fallback tag's index, which lists it, can be put back too.
+  // The referrers are one entry with one Undo: it puts the SBOM, which no tag named,
+  // back by digest before the fallback tag's index that lists it (the registry
+  // refuses the index without it), and the signature with its tag.
   await dialog.getByRole('button', { name: 'Close' }).click();
   const entries = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
-  const sbomEntry = entries.filter({ hasText: /SBOM \w+ removed/ });
-  await sbomEntry.getByRole('button', { name: 'Undo' }).click();
-  await expect(sbomEntry).toContainText('undone', { timeout: 20_000 });
-  expect(await manifestStatus(url, repo, sbom.digest)).toBe(200);
-  const fallbackEntry = entries.filter({ hasText: `fallback tag ${sbom.fallbackTag}` });
-  await fallbackEntry.getByRole('button', { name: 'Undo' }).click();
-  await expect(fallbackEntry).toContainText('undone', { timeout: 20_000 });
-  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(200);
+  const referrersEntry = entries.filter({ hasText: /Remove the referrers of e2e-ref\/gone@sha256:\w+…?: 3 done, 0 failed, of 3/ });
+  await expect(referrersEntry).toHaveCount(1);
+  await referrersEntry.locator('.activity-items > summary').click();
+  await expect(referrersEntry.locator('.activity-items li')).toHaveCount(3);
+  await referrersEntry.getByRole('button', { name: 'Undo' }).click();
+  await expect(referrersEntry).toContainText('undone', { timeout: 20_000 });
+  await expect(referrersEntry.locator('.activity-status')).toHaveText('undone');
+  for (const reference of [sbom.digest, sbom.fallbackTag, sbom.fallbackDigest, signature.tag, signature.digest]) {
+    expect(await manifestStatus(url, repo, reference), reference).toBe(200);
+  }
 });
 
 test('deleting an image without the box checked leaves its referrers', async ({ page, mutable }) => {
@@ -168,6 +171,45 @@ test('copying an image can bring its referrers along', async ({ page, mutable })
   const report = dialog.getByRole('status', { name: 'Referrers' });
   await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
   await expect(report).not.toContainText('not copied');
+  for (const reference of [image.digest, 'v1', signature.tag, signature.digest, sbom.fallbackTag, sbom.digest]) {
+    expect(await manifestStatus(url, target, reference), reference).toBe(200);
+  }
+});
+
+test('a referrer copy that fails midway names what failed, once, and copying again finishes it', async ({ page, faults }) => {
+  const repo = 'e2e-ref/fsource';
+  const target = 'e2e-ref/fcopied';
+  const url = faults.registry.url;
+  const { image, signature, sbom } = await signedImage(url, repo, 'fcopied');
+  // The SBOM, listed by the fallback tag's index, is refused where it is copied to.
+  const refused = faults.proxy.addRule({
+    method: 'PUT', path: new RegExp(`/v2/${target}/manifests/${sbom.digest}$`), times: 100, action: { status: 500 },
+  });
+  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  const copy = async () => {
+    await page.getByRole('button', { name: 'Copy to repository' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
+    await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+    const report = dialog.getByRole('status', { name: 'Referrers' });
+    await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+    return { dialog, report };
+  };
+  const first = await copy();
+  const failed = first.report.locator('li', { hasText: 'not copied' });
+  await expect(failed).toHaveCount(1);
+  const line = await failed.innerText();
+  expect(line).toContain(`copying manifest ${sbom.digest.slice(7, 19)}, one the image lists; the tag was not written`);
+  expect(line.match(/copy stopped/gi), line).toHaveLength(1);
+  expect(refused.hits).toBeGreaterThan(0);
+  expect(await manifestStatus(url, target, sbom.digest)).toBe(404);
+  expect(await manifestStatus(url, target, sbom.fallbackTag)).toBe(404);
+  // The registry takes it again: copying again finishes the copy.
+  faults.proxy.clearRules();
+  await first.dialog.getByRole('button', { name: 'Close' }).click();
+  const again = await copy();
+  await expect(again.report).not.toContainText('not copied');
   for (const reference of [image.digest, 'v1', signature.tag, signature.digest, sbom.fallbackTag, sbom.digest]) {
     expect(await manifestStatus(url, target, reference), reference).toBe(200);
   }

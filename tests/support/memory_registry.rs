@@ -274,6 +274,22 @@ impl MemoryRegistry {
                     if reference.starts_with("sha256:") && reference != digest {
                         return error(400, "DIGEST_INVALID");
                     }
+                    // As distribution: an index whose manifests the repository does
+                    // not have is refused.
+                    let listed: Vec<String> = serde_json::from_slice::<serde_json::Value>(&bytes)
+                        .ok()
+                        .and_then(|v| v.get("manifests")?.as_array().cloned())
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|m| Some(m.get("digest")?.as_str()?.to_owned()))
+                        .collect();
+                    let have = state.manifests.get(&repo);
+                    if listed
+                        .iter()
+                        .any(|d| !have.is_some_and(|have| have.contains_key(d)))
+                    {
+                        return error(400, "MANIFEST_BLOB_UNKNOWN");
+                    }
                     state
                         .manifests
                         .entry(repo.clone())

@@ -48,8 +48,9 @@ pub enum CopyWork {
     Done,
 }
 
-fn copy_stopped(cause: ChangeError) -> ChangeError {
+fn copy_stopped(at: CopyWork, cause: ChangeError) -> ChangeError {
     ChangeError::CopyStopped {
+        at,
         cause: Box::new(cause),
     }
 }
@@ -108,22 +109,23 @@ impl<C: HttpClient> Registry<C> {
             step(done, total, CopyWork::Blob(blob.digest.clone()))?;
             self.copy_blob(from, to, blob, &blob.digest, &mut report)
                 .await
-                .map_err(copy_stopped)?;
+                .map_err(|e| copy_stopped(CopyWork::Blob(blob.digest.clone()), e))?;
             done += 1;
         }
         // Children before the indexes that list them: a registry refuses an index
         // whose manifests it does not have.
         for child in &below {
             step(done, total, CopyWork::Manifest(child.digest.clone()))?;
+            let at = || CopyWork::Manifest(child.digest.clone());
             match self.manifest_head(to, &child.digest).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
                     self.manifest_put(to, &child.digest, &child.bytes, &child.content_type)
                         .await
-                        .map_err(|e| copy_stopped(e.into()))?;
+                        .map_err(|e| copy_stopped(at(), e.into()))?;
                     report.manifests += 1;
                 }
-                Err(error) => return Err(copy_stopped(error.into())),
+                Err(error) => return Err(copy_stopped(at(), error.into())),
             }
             done += 1;
         }
@@ -135,7 +137,7 @@ impl<C: HttpClient> Registry<C> {
                     // The dialog asks to confirm the move: nothing to say yet.
                     ChangeError::WouldMove { .. } => error,
                     ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. } => {
-                        copy_stopped(error)
+                        copy_stopped(CopyWork::Tag(tag.clone()), error)
                     }
                     error => error,
                 })?;

@@ -4,6 +4,7 @@
 
 use thiserror::Error;
 
+use super::copy::CopyWork;
 use super::written::Written;
 use crate::oci::error::RegistryError;
 use crate::oci::http::Method;
@@ -85,9 +86,13 @@ pub enum ChangeError {
         cause: Box<ChangeError>,
     },
 
-    /// A copy stopped at a failure before its tag was written.
-    #[error("copy stopped: {cause}")]
-    CopyStopped { cause: Box<ChangeError> },
+    /// A copy stopped at a failure before its tag was written; `at`: the step that
+    /// failed (a blob, a manifest the image lists, or the tag itself).
+    #[error("copy stopped at {at:?}: {cause}")]
+    CopyStopped {
+        at: CopyWork,
+        cause: Box<ChangeError>,
+    },
 
     /// The user cancelled a copy between two steps, before its tag was written.
     #[error("cancelled after {done}/{total} steps")]

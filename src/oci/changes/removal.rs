@@ -234,6 +234,12 @@ impl<C: HttpClient> Registry<C> {
         });
         if let Err(error) = self.manifest_delete(repository, digest).await {
             if is_definite_refusal(&error) {
+                // A DELETE by digest refused as unsupported: the registry does not
+                // delete (distribution's storage.delete.enabled off), as a probe
+                // would have found.
+                if matches!(error, RegistryError::Unsupported { .. }) {
+                    self.removes_by_placeholder.learn_deletes(false);
+                }
                 return Err(ChangeError::Refused(Box::new(error)));
             }
             match self.manifest_head(repository, digest).await {

@@ -66,6 +66,9 @@ pub struct RemovalWays(std::rc::Rc<Ways>);
 pub(crate) struct Ways {
     by_placeholder: std::cell::RefCell<Vec<Repository>>,
     deletes: std::cell::Cell<Option<bool>>,
+    /// Told when whether the registry deletes is learnt: the views then disable what
+    /// would need a delete.
+    on_deletes_learnt: std::cell::RefCell<Option<std::rc::Rc<dyn Fn()>>>,
 }
 
 impl RemovalWays {
@@ -82,12 +85,22 @@ impl RemovalWays {
     }
 
     /// Whether the registry deletes, if it was asked.
-    pub(crate) fn deletes(&self) -> Option<bool> {
+    pub fn deletes(&self) -> Option<bool> {
         self.0.deletes.get()
     }
 
     pub(crate) fn learn_deletes(&self, enabled: bool) {
-        self.0.deletes.set(Some(enabled));
+        if self.0.deletes.replace(Some(enabled)) != Some(enabled) {
+            let listener = self.0.on_deletes_learnt.borrow().clone();
+            if let Some(listener) = listener {
+                listener();
+            }
+        }
+    }
+
+    /// Calls `listener` whenever whether the registry deletes is learnt.
+    pub fn on_deletes_learnt(&self, listener: impl Fn() + 'static) {
+        *self.0.on_deletes_learnt.borrow_mut() = Some(std::rc::Rc::new(listener));
     }
 }
 

@@ -167,7 +167,17 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                     type="button"
                     aria-describedby=undo_for.clone()
                     disabled=move || undo_blocked.get().is_some()
-                    title=move || undo_blocked.get().map(|why| format!("{why}. Sign in with an account that may, to undo this."))
+                    title=move || {
+                        undo_blocked
+                            .get()
+                            .map(|why| {
+                                if why == wording::REGISTRY_DOES_NOT_DELETE {
+                                    why
+                                } else {
+                                    format!("{why}. Sign in with an account that may, to undo this.")
+                                }
+                            })
+                    }
                     on:click=move |_| {
                         follow();
                         changes.undo.dispatch_local(id);

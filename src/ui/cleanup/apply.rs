@@ -328,7 +328,11 @@ pub fn ApplyPanel(
         <section class="cleanup-apply" aria-labelledby="cleanup-apply-heading">
             <h3 id="cleanup-apply-heading">"Apply"</h3>
             {move || {
-                blocked.get().map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
+                // The notice below says more, when Apply… was what found it out.
+                blocked
+                    .get()
+                    .filter(|_| !deletes.off.get())
+                    .map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
             }}
             {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
             {move || deletes.off.get().then(|| view! {
