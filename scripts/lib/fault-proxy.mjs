@@ -178,9 +178,14 @@ export async function startFaultProxy({ target, corsOrigin = '*', upstreamError 
     });
   }
 
+  // The connection closes after one byte that starts no HTTP answer. Closed before
+  // any byte, a browser that reused a kept-alive connection for the request takes
+  // it for a stale connection and sends the request again by itself: the fault
+  // would never reach the page. (A browser reads the byte as a broken answer,
+  // ERR_INVALID_HTTP_RESPONSE in Chromium; fetch fails as for a dropped connection.)
   function drop(req, res, entry) {
     entry.status = 'dropped';
-    req.socket.destroy();
+    req.socket.end('\0', () => req.socket.destroy());
     res.destroy();
   }
 

@@ -337,3 +337,17 @@ consoleTest('the console works through the proxy: CORS, preflights and rules app
   expect(log.some((e) => e.method !== 'OPTIONS' && /\/manifests\/1\.0$/.test(e.path) && e.status === 200)).toBe(true);
   expect(log.filter((e) => typeof e.status !== 'number' || e.status >= 400)).toEqual([]);
 });
+
+consoleTest('drop reaches a browser on a reused connection: it fails the request, not retried unseen', async ({ page, faults }) => {
+  // A browser re-sends a request by itself when a kept-alive connection it reused
+  // closes before any answer (it takes that for a stale connection): the dropped
+  // request would then succeed, and the console never meet the failure.
+  const { proxy } = faults;
+  await page.goto(`${proxy.url}/v2/`);
+  const read = (path) => page.evaluate((path) => fetch(path).then((r) => r.status, (e) => String(e)), path);
+  expect(await read('/v2/demo/web/tags/list')).toBe(200); // the connection is now kept alive
+  const rule = proxy.addRule({ method: 'GET', path: /\/tags\/list$/, action: { drop: true } });
+  expect(await read('/v2/demo/web/tags/list')).toMatch(/TypeError/);
+  expect(rule.matches, 'the browser sent it once').toBe(1);
+  expect(rule.hits).toBe(1);
+});
