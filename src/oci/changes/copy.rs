@@ -1,6 +1,7 @@
 //! Copying an image (a whole multi-arch index included) to another repository by
 //! mounting its blobs, then tagging the exact manifest bytes.
 
+use super::copy_steps::{CopyReport, CopyStep, CopyWork};
 use super::error::ChangeError;
 use super::tag_write::{tag_stand, TagStand};
 use super::written::TagWrite;
@@ -14,39 +15,6 @@ use crate::oci::names::{Digest, Repository, Tag};
 
 /// Manifests an index (and the indexes it lists) may bring into a copy.
 const MAX_MANIFESTS_BELOW: usize = 1000;
-
-/// What a copy did, blob by blob.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CopyReport {
-    pub mounted: usize,
-    pub already_present: usize,
-    pub uploaded: usize,
-    /// Manifests written, the tagged one included.
-    pub manifests: usize,
-    /// Manifests of an index the target already had.
-    pub manifests_present: usize,
-}
-
-/// A step of a copy, for a progress display (worded by `wording::copy_step`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopyStep {
-    pub done: usize,
-    pub total: usize,
-    pub what: CopyWork,
-}
-
-/// What a step of a copy works on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CopyWork {
-    /// A config or layer, mounted or uploaded.
-    Blob(Digest),
-    /// A manifest an index lists, put by digest.
-    Manifest(Digest),
-    /// The tag, pointed at the copied image.
-    Tag(Tag),
-    /// Everything is copied.
-    Done,
-}
 
 fn copy_stopped(at: CopyWork, cause: ChangeError) -> ChangeError {
     ChangeError::CopyStopped {

@@ -4,7 +4,7 @@
 
 use thiserror::Error;
 
-use super::copy::CopyWork;
+use super::copy_steps::CopyWork;
 use super::written::Written;
 use crate::oci::error::RegistryError;
 use crate::oci::http::Method;

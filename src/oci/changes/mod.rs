@@ -13,6 +13,7 @@
 //! failure carries the Undo record ([`ChangeError::written`]).
 
 mod copy;
+mod copy_steps;
 mod error;
 mod lookup;
 mod placeholder;
@@ -21,7 +22,7 @@ mod tag_write;
 mod users;
 mod written;
 
-pub use copy::{CopyReport, CopyStep, CopyWork};
+pub use copy_steps::{CopyReport, CopyStep, CopyWork};
 pub use error::{is_definite_refusal, ChangeError, ReadAgain};
 pub use placeholder::{empty_layer, PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
 pub use users::ImageUsers;

@@ -1,0 +1,37 @@
+//! What a copy works on and did, step by step: for its progress display, for its
+//! report, and for saying where a copy that stopped stopped.
+
+use crate::oci::names::{Digest, Tag};
+
+/// What a copy did, blob by blob.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CopyReport {
+    pub mounted: usize,
+    pub already_present: usize,
+    pub uploaded: usize,
+    /// Manifests written, the tagged one included.
+    pub manifests: usize,
+    /// Manifests of an index the target already had.
+    pub manifests_present: usize,
+}
+
+/// A step of a copy, for a progress display (worded by `wording::copy_step`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyStep {
+    pub done: usize,
+    pub total: usize,
+    pub what: CopyWork,
+}
+
+/// What a step of a copy works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyWork {
+    /// A config or layer, mounted or uploaded.
+    Blob(Digest),
+    /// A manifest an index lists, put by digest.
+    Manifest(Digest),
+    /// The tag, pointed at the copied image.
+    Tag(Tag),
+    /// Everything is copied.
+    Done,
+}
