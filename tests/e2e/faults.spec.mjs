@@ -292,6 +292,37 @@ test('a change cut short by a reload is reconciled: not applied, so Retry', asyn
   await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
 });
 
+test('a change cut short whose tag could not be read after the reload: Check again reads it, says what it found and keeps the focus', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['0.9'].digest;
+  faults.proxy.addRule({ ...manifestPut('f-check'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-check');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  faults.proxy.clearRules();
+  // Every read of the tag fails after the reload, so its state stays unknown.
+  faults.proxy.addRule({ path: /\/manifests\/f-check$/, action: { status: 503 } });
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Tag demo/web:f-check');
+  await expect(entry).toContainText('could not be read');
+  const check = entry.getByRole('button', { name: 'Check again' });
+  await expect(check).toBeEnabled();
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  faults.proxy.clearRules();
+  await check.focus();
+  await page.keyboard.press('Enter');
+  // The same entry, redrawn with what the registry says now.
+  await expect(entry).toContainText('demo/web:f-check does not exist');
+  await expect(entry).toContainText('Retry runs it');
+  await expect(entry).not.toContainText('could not be read');
+  await expect(entry.getByRole('button', { name: 'Check again' })).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.classList.contains('activity-entry'))).toBe(true);
+  await expect(page.getByRole('region', { name: 'Activity in this tab' }).getByRole('status')).toContainText('Interrupted: Tag demo/web:f-check');
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('done');
+  expect(await tagDigest(registry, 'demo/web', 'f-check')).toBe(digest);
+});
+
 test('a change cut short by a reload after the registry applied it is reconciled: done, with Undo', async ({ page, faults }) => {
   const registry = faults.registry.url;
   const digest = faults.report.repositories['demo/web']['0.9'].digest;

@@ -86,6 +86,10 @@ pub struct Entry {
     /// An interrupted change whose state could not be read yet: Check again.
     #[serde(default)]
     pub unchecked: Option<Vec<Intent>>,
+    /// Bumped by every change to the entry: the list draws each revision as a new
+    /// row, so a check that ends in the same state still shows what it read.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// Which tags a change touched, so views refresh just those.
@@ -238,6 +242,7 @@ impl ActivityLog {
             details: lines.into_iter().map(|l| l.text).collect(),
             retry: None,
             unchecked: None,
+            revision: 0,
         });
         self.announce(touched);
     }
@@ -263,6 +268,7 @@ impl ActivityLog {
         self.entries.update(|entries| {
             if let Some(entry) = entries.iter_mut().find(|e| e.id == id) {
                 change(entry);
+                entry.revision += 1;
             }
         });
     }

@@ -30,12 +30,18 @@ impl ActivityLog {
             item_requests: Vec::new(),
             retry: None,
             unchecked: Some(without_covered(interrupted.intents)),
+            revision: 0,
         })
     }
 
     /// Reads the registry for the intents of `id` that could not be read yet.
     pub(super) fn check_again(self, id: usize) -> impl Future<Output = ()> {
         let entry = self.entry(id);
+        // Shown as running, so the user sees the registry being read. The intents stay
+        // on the stored entry until the check ends: a reload meanwhile keeps them.
+        if entry.as_ref().is_some_and(|e| e.unchecked.is_some()) {
+            self.update_entry(id, |entry| entry.state = EntryState::Checking);
+        }
         async move {
             let Some(mut entry) = entry else {
                 return;

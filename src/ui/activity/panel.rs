@@ -12,8 +12,8 @@ use crate::ui::sign_in::use_sign_in;
 use crate::wording;
 
 /// The entry whose Undo, Retry or Check again was last pressed, and what a screen
-/// reader is told when it settles. Each state of an entry is a new row (the list is
-/// keyed by it), so the pressed button leaves the page: the keyboard focus goes to
+/// reader is told when it settles. Each revision of an entry is a new row (the list
+/// is keyed by it), so the pressed button leaves the page: the keyboard focus goes to
 /// the entry's new row instead of the page's top, and its outcome is announced.
 #[derive(Clone, Copy)]
 struct FollowedEntry {
@@ -45,7 +45,7 @@ pub fn ActivityPanel() -> impl IntoView {
                 </Show>
                 <p class="visually-hidden" role="status">{move || followed.announcement.get()}</p>
                 <ol class="activity-list" aria-label="Activity">
-                    <For each=move || changes.entries.get() key=|e| (e.id, format!("{:?}", state_key(&e.state))) let:entry>
+                    <For each=move || changes.entries.get() key=|e| (e.id, e.revision) let:entry>
                         <ActivityRow entry />
                     </For>
                 </ol>
