@@ -6,12 +6,12 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use support::memory_registry::{sha256, MemoryRegistry};
+use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::changes::ChangeError;
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
-use tagdeck::oci::http::TransportFailure;
+use tagdeck::oci::http::{Method, TransportFailure};
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 use tagdeck::oci::referrer_changes::{ItemTarget, ReferrerItem, ReferrerRun};
@@ -504,10 +504,15 @@ fn removed_referrers_come_back_with_one_undo_in_an_order_the_registry_takes() {
     let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
     assert!(!has(&sbom) && !has(&index) && !has(&signature));
 
-    // Undone in list order, the fallback tag's index comes first: the registry
-    // refuses it, as it lists the SBOM it no longer has.
+    // Undone first, the fallback tag's index would be refused by the registry: it
+    // lists the SBOM the registry no longer has.
     let unique = || "u".to_owned();
-    assert!(block_on(client.undo(&run.undo[0], &unique)).is_err());
+    let index_first = run
+        .undo
+        .iter()
+        .find(|u| matches!(u, UndoAction::Restore(r) if r.digest.to_string() == index))
+        .unwrap();
+    assert!(block_on(client.undo(index_first, &unique)).is_err());
     assert_eq!(registry.tag_digest("app", &fallback), None);
     // The run's one Undo: everything back, the SBOM before the index.
     block_on(client.undo(&UndoAction::Batch(run.undo), &unique)).unwrap();
@@ -544,4 +549,44 @@ fn a_run_counts_what_failed_and_keeps_the_undo_of_what_it_wrote_anyway() {
     assert_eq!((run.done, run.failed), (2, 1));
     // Only what the item's own undo gave; a refusal wrote nothing.
     assert_eq!(run.undo, vec![UndoAction::Batch(Vec::new())]);
+}
+
+#[test]
+fn a_referrer_that_cannot_be_removed_keeps_the_fallback_index_that_lists_it() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let ((sbom, _), signature) = sbom_and_signature(&registry, &image);
+    let fallback = tag_for(&image, "");
+    let index = registry.tag_digest("app", &fallback).unwrap();
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    registry.inject(Fault::new(
+        Method::Delete,
+        &format!("manifests/{sbom}"),
+        Strike::Before,
+        Some(500),
+    ));
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    // The SBOM stays, and so does the index that lists it: it is still found.
+    assert!(has(&sbom) && has(&index) && !has(&signature), "{results:?}");
+    assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+    let kept = results
+        .iter()
+        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
+        .unwrap();
+    assert_eq!(
+        kept.1.as_ref().unwrap_err(),
+        &ChangeError::ListsUnremoved {
+            tag: fallback.clone(),
+            unremoved: vec![digest(&sbom)],
+        }
+    );
+    let run = ReferrerRun::of(&results, |removal| {
+        Some(UndoAction::Restore(Box::new(removal.clone())))
+    });
+    assert_eq!((run.done, run.failed), (1, 2));
+    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
+    assert!(has(&signature));
 }

@@ -2098,3 +2098,21 @@ fn a_copy_that_stopped_names_the_step_once() {
         "{tag}"
     );
 }
+
+#[test]
+fn a_kept_fallback_index_names_in_full_what_it_still_lists() {
+    let sbom = digest(4);
+    let message = wording::change_error(&ChangeError::ListsUnremoved {
+        tag: "sha256-abc".into(),
+        unremoved: vec![sbom.clone()],
+    });
+    let line = message.result_line().text;
+    // The whole digest: nothing else in the registry names that SBOM.
+    assert!(line.contains(&sbom.to_string()), "{line}");
+    assert!(line.contains("stays findable: it lists"), "{line}");
+    assert!(line.contains("Nothing was changed."), "{line}");
+    assert!(
+        message.advice.contains("Undo in the activity list"),
+        "{line}"
+    );
+}

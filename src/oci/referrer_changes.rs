@@ -9,7 +9,7 @@
 //! of the activity list, with one Undo ([`ReferrerRun`]).
 
 use super::changes::{ChangeError, CopyReport, Removal, TagWrite};
-use super::client::{MountOutcome, Registry};
+use super::client::{MountOutcome, Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::manifest::Manifest;
@@ -20,14 +20,14 @@ use super::undo::UndoAction;
 
 /// What a run over an image's referrers did, for its activity entry: how many items
 /// were done and failed, and one Undo for everything written. Undone item by item,
-/// in list order, the fallback tag's index went back before the SBOM it lists, and
-/// the registry refuses an index whose manifests it does not have.
+/// the fallback tag's index could go back before the SBOM it lists, and the registry
+/// refuses an index whose manifests it does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferrerRun {
     pub done: usize,
     pub failed: usize,
-    /// A batch, in the order written: undone last first, so each manifest is back
-    /// before the index that lists it.
+    /// A batch, undone last first: the fallback tags' indexes first in it, so each
+    /// manifest is back before the index that lists it, whatever order the run took.
     pub undo: Vec<UndoAction>,
 }
 
@@ -43,7 +43,11 @@ impl ReferrerRun {
             failed: 0,
             undo: Vec::new(),
         };
-        for (_, result) in results {
+        // Indexes first, so they are undone last.
+        let (indexes, referrers): (Vec<_>, Vec<_>) = results
+            .iter()
+            .partition(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)));
+        for (_, result) in indexes.into_iter().chain(referrers) {
             let undo = match result {
                 Ok(done) => {
                     run.done += 1;
@@ -89,8 +93,8 @@ pub enum ItemTarget {
     },
 }
 
-/// The items of `list`, the fallback tag's index first: it lists the others, so it
-/// goes before them (a manifest an index lists is not deleted under it).
+/// The items of `list`, the fallback tag's index first: it lists the others, so a
+/// copy takes them along with it, and a list shows it above them.
 pub fn referrer_items(list: &ReferrerList) -> Vec<ReferrerItem> {
     let mut items = Vec::new();
     let fallback_tags: std::collections::BTreeSet<&str> = list
@@ -135,6 +139,11 @@ impl<C: HttpClient> Registry<C> {
     /// [`Registry::delete_image`] with the one tag that names it (or none), and
     /// reports each as it ends. Nothing is deleted when the tag list may be
     /// incomplete (each item then reports that).
+    ///
+    /// The referrers a fallback tag's index lists go before that index (the user
+    /// chose the index too, so it does not count as a user of them), and the index is
+    /// kept if any of them could not be deleted: deleted first, it would leave such a
+    /// referrer in the repository with nothing listing it, found by no one.
     pub async fn delete_referrers(
         &self,
         repository: &Repository,
@@ -143,11 +152,58 @@ impl<C: HttpClient> Registry<C> {
     ) -> Vec<(ReferrerItem, Result<Removal, ChangeError>)> {
         let mut results = Vec::new();
         let listing = self.tags(repository, |_| {}).await;
-        for item in referrer_items(list) {
-            let result = match &listing {
-                Ok(listing) => self.delete_referrer(repository, &item, listing).await,
-                Err(error) => Err(ChangeError::from(error.clone())),
+        let (indexes, referrers): (Vec<_>, Vec<_>) = referrer_items(list)
+            .into_iter()
+            .partition(|item| matches!(item.target, ItemTarget::FallbackTag(_)));
+        let fallback_tags: Vec<String> = indexes
+            .iter()
+            .filter_map(|item| match &item.target {
+                ItemTarget::FallbackTag(tag) => Some(tag.to_string()),
+                ItemTarget::Referrer { .. } => None,
+            })
+            .collect();
+        // Listed by a fallback index that failed to go: every such index stays (a
+        // repository has one fallback tag per image, so this is not over-careful).
+        let mut unremoved = Vec::new();
+        for item in referrers.into_iter().chain(indexes) {
+            let result = match (&listing, &item.target) {
+                (Err(error), _) => Err(ChangeError::from(error.clone())),
+                (Ok(_), ItemTarget::FallbackTag(tag)) if !unremoved.is_empty() => {
+                    Err(ChangeError::ListsUnremoved {
+                        tag: tag.to_string(),
+                        unremoved: unremoved.clone(),
+                    })
+                }
+                (
+                    Ok(listing),
+                    ItemTarget::Referrer {
+                        listed_by_fallback: true,
+                        ..
+                    },
+                ) => {
+                    let without_indexes = TagListing {
+                        tags: (listing.tags.iter())
+                            .filter(|tag| !fallback_tags.contains(tag))
+                            .cloned()
+                            .collect(),
+                        may_be_incomplete: listing.may_be_incomplete,
+                    };
+                    self.delete_referrer(repository, &item, &without_indexes)
+                        .await
+                }
+                (Ok(listing), _) => self.delete_referrer(repository, &item, listing).await,
             };
+            if let (
+                Err(_),
+                ItemTarget::Referrer {
+                    digest,
+                    listed_by_fallback: true,
+                    ..
+                },
+            ) = (&result, &item.target)
+            {
+                unremoved.push(digest.clone());
+            }
             on_item(&item, &result);
             results.push((item, result));
         }
@@ -158,7 +214,7 @@ impl<C: HttpClient> Registry<C> {
         &self,
         repository: &Repository,
         item: &ReferrerItem,
-        listing: &super::client::TagListing,
+        listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let (digest, tag) = match &item.target {
             ItemTarget::Referrer { digest, tag, .. } => (digest.clone(), tag.clone()),

@@ -41,6 +41,7 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::TagListIncomplete { .. } => "The tag list may be incomplete".into(),
         ChangeError::TagsChangedMeanwhile { .. } => "The image's tags changed meanwhile".into(),
         ChangeError::PartOfIndex { .. } => "A platform of a multi-arch image".into(),
+        ChangeError::ListsUnremoved { .. } => "Kept, so that what it lists stays findable".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
         ChangeError::RolledBack { .. } => "The tag could not be removed on its own".into(),
@@ -124,6 +125,10 @@ fn detail(error: &ChangeError) -> String {
             "{digest} is a platform of the multi-arch image tagged {}; deleting it would \
              break that image",
             list(indexes)
+        ),
+        ChangeError::ListsUnremoved { unremoved, .. } => format!(
+            "it lists {}, which could not be removed",
+            list(&unremoved.iter().map(Digest::to_string).collect::<Vec<_>>())
         ),
         ChangeError::Recreated { tag, found } => {
             format!("{tag} exists again and points at {found}; Undo would overwrite it")
@@ -225,6 +230,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::TagsChangedMeanwhile { .. }
         | ChangeError::PartOfIndex { .. }
+        | ChangeError::ListsUnremoved { .. }
         | ChangeError::Recreated { .. }
         | ChangeError::PlatformLost { .. } => (detail(error), Vec::new()),
     }
@@ -321,6 +327,11 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::PartOfIndex { .. } => {
             "Remove the tag only, or delete the multi-arch image first.".into()
         }
+        ChangeError::ListsUnremoved { .. } => {
+            "Undo in the activity list puts back the referrers that were removed. Or, once \
+             the registry answers, delete this tag's image: what it lists stays by digest."
+                .into()
+        }
         ChangeError::Recreated { .. } => {
             "Remove or rename the new tag first if you still want the old one back.".into()
         }
@@ -349,6 +360,7 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::Refused(_)
         | ChangeError::TagsChangedMeanwhile { .. }
         | ChangeError::PartOfIndex { .. }
+        | ChangeError::ListsUnremoved { .. }
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::Recreated { .. } => "Nothing was changed.",
         // The account says the registry was read again and what it showed.

@@ -214,3 +214,43 @@ test('a referrer copy that fails midway names what failed, once, and copying aga
     expect(await manifestStatus(url, target, reference), reference).toBe(200);
   }
 });
+
+test('a referrer that cannot be removed keeps the fallback tag that lists it, and the dialog says so', async ({ page, faults }) => {
+  const repo = 'e2e-ref/fkept';
+  const url = faults.registry.url;
+  const { image, signature, sbom } = await signedImage(url, repo, 'fkept');
+  const refused = faults.proxy.addRule({
+    method: 'DELETE', path: new RegExp(`/v2/${repo}/manifests/${sbom.digest}$`), times: 100, action: { status: 500 },
+  });
+  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await expect(page.getByRole('table', { name: 'Referrers' }).locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Delete the image instead…').click();
+  await dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: /^Delete image/ }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
+  expect(refused.hits).toBeGreaterThan(0);
+  await expect(report.locator('li', { hasText: `signature ${signature.digest.slice(7, 26)} removed.` })).toHaveCount(1);
+  await expect(report.locator('li', { hasText: /SBOM \w+ not removed/ })).toHaveCount(1);
+  // The index that lists the SBOM stays, and the line names the SBOM in full.
+  const kept = report.locator('li', { hasText: `fallback tag ${sbom.fallbackTag} not removed` });
+  await expect(kept).toContainText('Kept, so that what it lists stays findable');
+  await expect(kept).toContainText(sbom.digest);
+  await expect(kept).toContainText('Nothing was changed.');
+
+  // The registry: the image and the signature are gone; the SBOM is still listed.
+  expect(await manifestStatus(url, repo, image.digest)).toBe(404);
+  expect(await manifestStatus(url, repo, signature.digest)).toBe(404);
+  expect(await manifestStatus(url, repo, sbom.digest)).toBe(200);
+  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(200);
+  faults.proxy.clearRules();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry')
+    .filter({ hasText: /Remove the referrers of e2e-ref\/fkept@sha256:\w+…?: 1 done, 2 failed, of 3/ });
+  await expect(entry.locator('.activity-status')).toHaveText('partly done');
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone', { timeout: 20_000 });
+  expect(await manifestStatus(url, repo, signature.tag)).toBe(200);
+});

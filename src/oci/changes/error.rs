@@ -118,6 +118,11 @@ pub enum ChangeError {
         indexes: Vec<String>,
     },
 
+    /// A referrer index (an OCI fallback tag) was kept, not deleted: it lists
+    /// `unremoved`, referrers whose own delete failed, and nothing else would list them.
+    #[error("kept {tag}: it lists {unremoved:?}")]
+    ListsUnremoved { tag: String, unremoved: Vec<Digest> },
+
     /// A removed tag exists again: putting the old one back would overwrite it.
     #[error("recreated: {tag} (now {found})")]
     Recreated { tag: String, found: Digest },
