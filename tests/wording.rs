@@ -7,7 +7,8 @@ use tagdeck::model::registry_address::normalize_registry_address;
 use tagdeck::oci::auth::AuthRefusal;
 use tagdeck::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use tagdeck::oci::changes::{
-    ChangeError, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite, Written,
+    ChangeError, CopyReport, CopyStep, CopyWork, ImageUsers, ReadAgain, TagBefore, TagWrite,
+    Written,
 };
 use tagdeck::oci::cleanup::{
     CleanupDefaults, CleanupRules, DeletesRefused, KeptBecause, NewestBy, NumberField, Others,
@@ -2115,4 +2116,33 @@ fn a_kept_fallback_index_names_in_full_what_it_still_lists() {
         message.advice.contains("Undo in the activity list"),
         "{line}"
     );
+}
+
+#[test]
+fn a_copy_done_says_what_its_undo_leaves_behind() {
+    let to = Repository::parse("copies/web").unwrap();
+    let tag = Tag::parse("1.0").unwrap();
+    let report = |manifests, mounted| CopyReport {
+        mounted,
+        already_present: 1,
+        uploaded: 0,
+        manifests,
+        manifests_present: 0,
+    };
+    let line = wording::copy_done("demo/web:1.0", &to, &tag, &digest(1), &report(3, 2));
+    assert!(
+        line.ends_with(
+            "Undo takes back the tag only: the 3 manifests and 2 blobs this copy added stay \
+             in copies/web by digest, untagged, until its garbage collection."
+        ),
+        "{line}"
+    );
+    let one = wording::copy_done("demo/web:1.0", &to, &tag, &digest(1), &report(1, 0));
+    assert!(
+        one.contains("the 1 manifest this copy added stays in"),
+        "{one}"
+    );
+    // Nothing added, nothing left behind to mention.
+    let none = wording::copy_done("demo/web:1.0", &to, &tag, &digest(1), &report(0, 0));
+    assert!(!none.contains("Undo"), "{none}");
 }

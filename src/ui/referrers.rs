@@ -239,7 +239,7 @@ impl ReferrersAlong {
             "Remove the referrers of {repository}@{}",
             short(&list.subject)
         );
-        self.record(&registry, what, run, lines);
+        self.record(&registry, what, run, lines, "");
     }
 
     /// After the image was copied from `from` to `to`: copies `list`, its referrers
@@ -267,14 +267,26 @@ impl ReferrersAlong {
             "Copy the referrers of {from}@{} to {to}",
             short(&list.subject)
         );
-        self.record(&registry, what, run, lines);
+        let undo_leaves = format!(
+            " Undo takes back the tags they got; what was copied stays in {to} by digest, \
+             untagged, until its garbage collection."
+        );
+        self.record(&registry, what, run, lines, &undo_leaves);
     }
 
-    /// Shown under the dialog, if it is still open, and as one activity entry.
-    fn record(self, registry: &str, what: String, run: ReferrerRun, lines: Vec<ResultLine>) {
+    /// Shown under the dialog, if it is still open, and as one activity entry whose
+    /// summary ends with `undo_note`, what its Undo does not take back.
+    fn record(
+        self,
+        registry: &str,
+        what: String,
+        run: ReferrerRun,
+        lines: Vec<ResultLine>,
+        undo_note: &str,
+    ) {
         let total = lines.len();
         let summary = format!(
-            "{what}: {} done, {} failed, of {total}",
+            "{what}: {} done, {} failed, of {total}.{undo_note}",
             run.done, run.failed
         );
         self.changes.record_batch(

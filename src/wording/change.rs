@@ -3,9 +3,9 @@
 
 use super::registry;
 use super::Message;
-use crate::oci::changes::{ChangeError, CopyStep, CopyWork, ReadAgain};
+use crate::oci::changes::{ChangeError, CopyReport, CopyStep, CopyWork, ReadAgain};
 use crate::oci::error::RegistryError;
-use crate::oci::names::Digest;
+use crate::oci::names::{Digest, Repository, Tag};
 
 /// The one way a change's failure is told, on every screen.
 pub fn change_error(error: &ChangeError) -> Message {
@@ -448,6 +448,48 @@ pub fn copy_step(step: &CopyStep) -> String {
         CopyWork::Done => "done".to_owned(),
     };
     format!("Copying: step {} of {} ({what})", step.done + 1, step.total)
+}
+
+/// A copy done: where to, what it moved, and what its Undo leaves. Undo takes the
+/// tag back only: deleting what the copy wrote by digest could delete what something
+/// else in the target uses.
+pub fn copy_done(
+    from: &str,
+    to: &Repository,
+    tag: &Tag,
+    digest: &Digest,
+    report: &CopyReport,
+) -> String {
+    let done = format!(
+        "Copied {from} to {to}:{tag}, digest {digest} (same as the source). Blobs: {} \
+         mounted, {} already there, {} uploaded; manifests: {} written, {} already there.",
+        report.mounted,
+        report.already_present,
+        report.uploaded,
+        report.manifests,
+        report.manifests_present,
+    );
+    let added = [
+        (report.manifests, "manifest", "manifests"),
+        (report.mounted + report.uploaded, "blob", "blobs"),
+    ]
+    .into_iter()
+    .filter(|(count, ..)| *count > 0)
+    .map(|(count, one, many)| super::plural(count, one, many))
+    .collect::<Vec<_>>();
+    if added.is_empty() {
+        return done;
+    }
+    let stays = if report.manifests + report.mounted + report.uploaded == 1 {
+        "stays"
+    } else {
+        "stay"
+    };
+    format!(
+        "{done} Undo takes back the tag only: the {} this copy added {stays} in {to} by \
+         digest, untagged, until its garbage collection.",
+        added.join(" and ")
+    )
 }
 
 /// Deleting a multi-arch image deletes its index only: what stays of it.

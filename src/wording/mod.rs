@@ -18,7 +18,7 @@ mod undo;
 
 pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_error, pattern_preview};
 pub use change::{
-    applied_anyway, change_error, copy_step, platforms_left_behind, DELETES_OFF,
+    applied_anyway, change_error, copy_done, copy_step, platforms_left_behind, DELETES_OFF,
     REGISTRY_DOES_NOT_DELETE, STILL_WAITING,
 };
 pub use cleanup::{

@@ -220,7 +220,16 @@ test('copying a multi-arch image to another repository', async ({ page, mutable 
   for (const platform of truth.platforms) {
     expect(skopeoDigest(registry, `copies/multiarch@${platform.digest}`)).toBe(platform.digest);
   }
+  // Undo takes back the tag only, and says beforehand what it leaves.
+  await expect(dialog(page).getByRole('status')).toContainText(`Undo takes back the tag only: the ${truth.platforms.length + 1} manifests and`);
   await page.screenshot({ path: screenshotPath('copy-done') });
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone');
+  await expect(entry).toContainText('this copy added stay in copies/multiarch by digest, untagged');
+  expect(await tagDigest(registry, 'copies/multiarch', '2.0')).toBeNull();
+  expect(skopeoDigest(registry, `copies/multiarch@${truth.digest}`)).toBe(truth.digest);
 });
 
 test('with deletes disabled, removing a tag says so and changes nothing', async ({ page, noDeletes }) => {

@@ -174,6 +174,10 @@ test('copying an image can bring its referrers along', async ({ page, mutable })
   for (const reference of [image.digest, 'v1', signature.tag, signature.digest, sbom.fallbackTag, sbom.digest]) {
     expect(await manifestStatus(url, target, reference), reference).toBe(200);
   }
+  // Its entry says what its Undo leaves: the manifests copied, by digest.
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry')
+    .filter({ hasText: /Copy the referrers of e2e-ref\/source@/ });
+  await expect(entry).toContainText(`Undo takes back the tags they got; what was copied stays in ${target} by digest`);
 });
 
 test('a referrer copy that fails midway names what failed, once, and copying again finishes it', async ({ page, faults }) => {

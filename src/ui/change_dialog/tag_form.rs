@@ -161,16 +161,12 @@ pub(super) fn TagForm(
                         !cancelled.try_get_untracked().unwrap_or(false)
                     })
                     .await?;
-                let message = format!(
-                    "Copied {from}:{source} to {to}:{tag}, digest {} (same as the source). \
-                     Blobs: {} mounted, {} already there, {} uploaded; manifests: {} written, \
-                     {} already there.",
-                    write.digest,
-                    report.mounted,
-                    report.already_present,
-                    report.uploaded,
-                    report.manifests,
-                    report.manifests_present
+                let message = wording::copy_done(
+                    &format!("{from}:{source}"),
+                    to,
+                    &tag,
+                    &write.digest,
+                    &report,
                 );
                 Ok((write, message))
             }
