@@ -454,9 +454,23 @@ fn key_sentences_of_registry_failures() {
     assert!(not_found
         .detail
         .ends_with(": not found (MANIFEST_UNKNOWN: manifest unknown)"));
-    assert!(words(all[6].clone())
-        .advice
-        .contains("storage.delete.enabled: true"));
+    // The operation refused is named: a DELETE is the registry's deletes turned off.
+    let unsupported = words(RegistryError::Unsupported {
+        attempt: Attempt {
+            method: Method::Delete,
+            url: "http://r/v2/app/manifests/sha256:abc".into(),
+        },
+        status: 405,
+        errors: vec![],
+    })
+    .advice;
+    assert!(
+        unsupported.starts_with("This registry does not delete manifests"),
+        "{unsupported}"
+    );
+    assert!(unsupported.contains("storage.delete.enabled: true"));
+    let get = words(all[6].clone()).advice;
+    assert!(get.starts_with("This registry does not offer GET"), "{get}");
     assert_eq!(
         words(all[7].clone()).advice,
         "Wait 7 seconds, then try again."

@@ -64,7 +64,7 @@ impl SignIn {
     /// signed in to `registry` (the entry's, perhaps not the one shown) may not: a
     /// reader; an account that may not delete, when the undo removes a tag the change
     /// added. `None` also when nobody is signed in there: an open registry may take it.
-    pub fn undo_blocked(&self, registry: &str, action: &UndoAction) -> Option<String> {
+    pub fn undo_blocked(&self, registry: &str, action: &UndoAction) -> Option<Blocked> {
         action
             .writes()
             .into_iter()
@@ -104,12 +104,13 @@ impl SignIn {
 
     /// Why tag changes in `repository` are disabled, if they are: the token service
     /// granted no push, or the registry refused a write.
-    pub fn changes_blocked(&self, repository: &str) -> Option<String> {
+    pub fn changes_blocked(&self, repository: &str) -> Option<Blocked> {
         self.blocked_at(self.address.get(), repository, false)
     }
 
-    /// Why removing tags in `repository` is disabled: no push, or no delete.
-    pub fn removal_blocked(&self, repository: &str) -> Option<String> {
+    /// Why removing tags in `repository` is disabled: no push, or no delete (the
+    /// account's or the registry's).
+    pub fn removal_blocked(&self, repository: &str) -> Option<Blocked> {
         self.blocked_at(self.address.get(), repository, true)
     }
 
@@ -120,7 +121,7 @@ impl SignIn {
         address: Option<String>,
         repository: &str,
         deletes: bool,
-    ) -> Option<String> {
+    ) -> Option<Blocked> {
         let registry_deletes = address
             .as_deref()
             .and_then(|address| net::removal_ways(address).deletes());
@@ -128,16 +129,42 @@ impl SignIn {
             self.with_session_at(address, |s| (s.access(repository), s.status()))?;
         let who = Self::who(&status);
         if access.push == Some(false) {
-            Some(format!("{who}: read-only in {repository}"))
+            Some(Blocked::Account(format!(
+                "{who}: read-only in {repository}"
+            )))
         } else if deletes && access.delete == Some(false) {
-            Some(format!(
+            Some(Blocked::Account(format!(
                 "{who}: may add tags but not delete in {repository}"
-            ))
+            )))
         } else if deletes && registry_deletes == Some(false) {
-            Some(wording::REGISTRY_DOES_NOT_DELETE.to_owned())
+            Some(Blocked::RegistryDoesNotDelete)
         } else {
             None
         }
+    }
+}
+
+/// Why a write is disabled before it is tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// The account signed in (or none) may not: "signed in as …: read-only in …".
+    Account(String),
+    /// The registry answered that it does not delete at all: no account would do.
+    RegistryDoesNotDelete,
+}
+
+impl Blocked {
+    /// The reason as a clause, for a button's title and "… is disabled (…)".
+    pub fn why(&self) -> String {
+        match self {
+            Blocked::Account(why) => why.clone(),
+            Blocked::RegistryDoesNotDelete => wording::REGISTRY_DOES_NOT_DELETE.to_owned(),
+        }
+    }
+
+    /// Whether signing in with another account could lift it.
+    pub fn sign_in_helps(&self) -> bool {
+        matches!(self, Blocked::Account(_))
     }
 }
 
@@ -151,8 +178,8 @@ pub fn blocked_reasons(repository: &str) -> (Signal<Option<String>>, Signal<Opti
     let sign_in = use_sign_in();
     let (add, remove) = (repository.to_owned(), repository.to_owned());
     (
-        Signal::derive(move || sign_in?.changes_blocked(&add)),
-        Signal::derive(move || sign_in?.removal_blocked(&remove)),
+        Signal::derive(move || sign_in?.changes_blocked(&add).map(|b| b.why())),
+        Signal::derive(move || sign_in?.removal_blocked(&remove).map(|b| b.why())),
     )
 }
 
@@ -391,12 +418,19 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
     }
     move || {
         let sign_in = sign_in?;
-        let reason = sign_in.changes_blocked(&repository)?;
-        let signed_in = sign_in.status().username.is_some();
+        // Said on the page, not only in the disabled buttons' titles.
+        let (blocked, disabled) = match sign_in.changes_blocked(&repository) {
+            Some(blocked) => (blocked, "Tag changes are disabled."),
+            None => (
+                sign_in.removal_blocked(&repository)?,
+                "Removing tags and deleting images are disabled.",
+            ),
+        };
+        let offer_sign_in = blocked.sign_in_helps() && sign_in.status().username.is_none();
         Some(view! {
             <p class="access-notice" role="status">
-                {format!("{reason}. Tag changes are disabled.")}
-                {(!signed_in).then(|| view! {
+                {format!("{}. {disabled}", wording::sentence(&blocked.why()))}
+                {offer_sign_in.then(|| view! {
                     <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
                 })}
             </p>

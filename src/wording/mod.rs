@@ -35,6 +35,15 @@ pub use registry::{error, link_error, malformed, manifest_error, unreachable_adv
 pub use undo::{undo_failed, UndoFailure};
 
 /// A count with its noun: "1 tag", "3 tags".
+/// "signed in as …: read-only" as a sentence of its own: "Signed in as …".
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

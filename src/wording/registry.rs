@@ -287,11 +287,17 @@ fn advice(error: &RegistryError) -> String {
         RegistryError::Denied { .. } => {
             "Your account lacks permission for this; ask the registry's administrator.".into()
         }
-        RegistryError::Unsupported { .. } => {
-            "This registry does not offer this operation (for deletes: set \
-             storage.delete.enabled: true in its configuration)."
-                .into()
-        }
+        RegistryError::Unsupported { attempt, .. } => match attempt.method {
+            Method::Delete => "This registry does not delete manifests: its storage has \
+                               deletes turned off (to allow them, set \
+                               storage.delete.enabled: true in its configuration)."
+                .into(),
+            method => format!(
+                "This registry does not offer {} on this address: check that the \
+                 registry is one that speaks the Distribution API v2.",
+                method.as_str()
+            ),
+        },
         RegistryError::RateLimited { retry_after, .. } => match retry_after {
             Some(seconds) => format!("Wait {seconds} seconds, then try again."),
             None => "Wait a moment, then try again.".into(),

@@ -126,7 +126,7 @@ test('a reader is told read-only up front and nothing is written', async ({ page
   await signIn(page, 'reader', 'reader-secret');
   await expect(page.locator('.account')).toContainText('Signed in as reader');
   await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
-    .toContainText('signed in as reader: read-only in demo/web');
+    .toContainText('Signed in as reader: read-only in demo/web. Tag changes are disabled.');
   const row = page.locator('[role="row"][data-tag="1.0"]');
   await expect(row.getByRole('button', { name: 'Add tag' })).toBeDisabled();
   await expect(row.getByRole('button', { name: 'Add tag' })).toHaveAttribute('title', /read-only in demo\/web/);
@@ -154,7 +154,7 @@ test("a reader is not offered the Undo of an admin's change; signed in again as 
   await page.locator('.account').getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, 'reader', 'reader-secret');
   await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
-    .toContainText('signed in as reader: read-only in demo/web');
+    .toContainText('Signed in as reader: read-only in demo/web. Tag changes are disabled.');
   const entry = page.getByRole('list', { name: 'Activity' }).getByRole('listitem').first();
   const undo = entry.getByRole('button', { name: 'Undo' });
   await expect(undo).toBeDisabled();
@@ -272,7 +272,7 @@ test('anonymous pull is used where allowed; the catalog asks for a sign-in', asy
     await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
       .toHaveAttribute('title', deployment.report.repositories['demo/web']['1.0'].digest);
     await expect(page.getByRole('status').filter({ hasText: 'read-only' }))
-      .toContainText('not signed in: read-only in demo/web');
+      .toContainText('Not signed in: read-only in demo/web. Tag changes are disabled.');
     await page.getByRole('link', { name: 'Repositories' }).click();
     await expect(page.getByRole('alert')).toContainText('Sign-in required');
     await page.getByRole('alert').getByRole('button', { name: 'Sign in' }).click();

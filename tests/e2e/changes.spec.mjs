@@ -239,10 +239,18 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' }).click();
   await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
   const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText('This registry does not delete manifests');
   await expect(alert).toContainText('storage.delete.enabled');
   await expect(alert).toContainText('Nothing was changed');
   expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(digest);
   expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(digest);
+  // The dialog itself offers it no more.
+  await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toBeDisabled();
+  await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toHaveAttribute('title', /does not delete/);
+  // Said on the page in words, not only in the buttons' titles.
+  const notice = page.locator('.access-notice');
+  await expect(notice).toHaveText('This registry does not delete: storage.delete.enabled is off in its configuration. Removing tags and deleting images are disabled.');
+  await expect(notice.getByRole('button', { name: 'Sign in' })).toHaveCount(0);
   // Found out once, said on every removal button of the tab rather than by the next
   // refusal: each row's, and the image page's.
   const everyRowDisabled = async () => {
@@ -258,6 +266,7 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await tagRow(page, '1.0').getByRole('link').first().click();
   await expect(page.locator('.full-digest')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Remove tag' })).toBeDisabled();
+  await expect(page.locator('.access-notice')).toContainText('Removing tags and deleting images are disabled.');
   // A page loaded anew knows nothing yet. The only tag of its image: the image
   // delete is refused, said to change nothing, and teaches the same.
   await openRepository(page, noDeletes, 'demo/web');

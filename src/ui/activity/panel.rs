@@ -170,11 +170,12 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                     title=move || {
                         undo_blocked
                             .get()
-                            .map(|why| {
-                                if why == wording::REGISTRY_DOES_NOT_DELETE {
-                                    why
-                                } else {
+                            .map(|blocked| {
+                                let why = blocked.why();
+                                if blocked.sign_in_helps() {
                                     format!("{why}. Sign in with an account that may, to undo this.")
+                                } else {
+                                    why
                                 }
                             })
                     }
@@ -185,7 +186,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
                 >
                     "Undo"
                 </button>
-                {move || undo_blocked.get().map(|why| view! { <span class="activity-detail undo-blocked">{format!(" Undo is disabled ({why}).")}</span> })}
+                {move || undo_blocked.get().map(|blocked| view! { <span class="activity-detail undo-blocked">{format!(" Undo is disabled ({}).", blocked.why())}</span> })}
             </Show>
             {entry
                 .retry

@@ -16,6 +16,7 @@ use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::error_view::FailurePanel;
 use crate::ui::journal::Ticket;
 use crate::ui::referrers::{ReferrersAlong, ReferrersAlongChoice};
+use crate::ui::sign_in::blocked_reasons;
 use crate::wording;
 
 /// The removal plan, while it is being read.
@@ -99,6 +100,9 @@ pub(super) fn RemoveForm(
         })
     };
     let plan = move || checked.get().unwrap_or(PlanState::Checking);
+    // Refused before it is tried, with the reason on the buttons: by the account, or
+    // by a registry found not to delete (a refusal in this very dialog tells it).
+    let (_, remove_blocked) = blocked_reasons(repository.as_str());
     // Offered with the image delete: its signatures and SBOMs would stay behind.
     let along = ReferrersAlong::new(registry.clone(), repository.clone(), digest.clone());
     // The removal; its input says whether the whole image goes.
@@ -227,7 +231,10 @@ pub(super) fn RemoveForm(
             PlanState::Known(RemovalPlan::Ready(choices)) => {
                 let users = &choices.users;
                 let list_incomplete = choices.list_incomplete;
-                let busy = move || !matches!(phase.get(), Phase::Editing | Phase::Failed(_));
+                let busy = move || {
+                    !matches!(phase.get(), Phase::Editing | Phase::Failed(_))
+                        || remove_blocked.get().is_some()
+                };
                 let mut reasons = Vec::new();
                 if users.is_empty() {
                     reasons.push(format!(
@@ -269,7 +276,7 @@ pub(super) fn RemoveForm(
                                 <p>{format!("This deletes the image {seen} and every tag pointing at it ({count}): {all_listed}. Nothing can pull it afterwards; Undo can put it back only until the registry's garbage collection runs.")}</p>
                                 {left_behind}
                                 <ReferrersAlongChoice along verb="remove" />
-                                <button type="button" class="danger" disabled=busy on:click=move |_| remove(true)>{label}</button>
+                                <button type="button" class="danger" disabled=busy title=move || remove_blocked.get() on:click=move |_| remove(true)>{label}</button>
                             </details>
                         }.into_any())
                     }
@@ -277,7 +284,7 @@ pub(super) fn RemoveForm(
                 };
                 view! {
                     <p hidden=image_deleted>{reasons.join(" ")}</p>
-                    <button type="button" class="danger" hidden=image_deleted disabled=busy on:click=move |_| remove(false)>"Remove tag"</button>
+                    <button type="button" class="danger" hidden=image_deleted disabled=busy title=move || remove_blocked.get() on:click=move |_| remove(false)>"Remove tag"</button>
                     {delete_image}
                 }.into_any()
             }

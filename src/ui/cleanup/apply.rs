@@ -146,6 +146,7 @@ pub fn ApplyPanel(
         let sign_in = sign_in?;
         repositories.iter().find_map(|r| sign_in.removal_blocked(r))
     });
+    let blocked_why = Signal::derive(move || blocked.get().map(|b| b.why()));
     let confirming = RwSignal::new(false);
     let cancelled = RwSignal::new(false);
     // Every removal needs a delete: asked when Apply… is pressed, not by looking.
@@ -332,7 +333,7 @@ pub fn ApplyPanel(
                 blocked
                     .get()
                     .filter(|_| !deletes.off.get())
-                    .map(|reason| view! { <p class="access-notice" role="status">{format!("{reason}. Apply is disabled.")}</p> })
+                    .map(|reason| view! { <p class="access-notice" role="status">{format!("{}. Apply is disabled.", wording::sentence(&reason.why()))}</p> })
             }}
             {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
             {move || deletes.off.get().then(|| view! {
@@ -354,7 +355,7 @@ pub fn ApplyPanel(
                             || deletes.off.get() || deletes.asking.get()
                     }
                     title=move || {
-                        blocked
+                        blocked_why
                             .get()
                             .or_else(|| applied().then(|| "This plan was applied; Plan again to see what is left.".to_owned()))
                             .or_else(|| deletes.off.get().then(wording::cleanup_deletes_off))
