@@ -63,9 +63,7 @@ impl ItemResult {
         match self {
             ItemResult::Tagged(write) => Some(UndoAction::Revert(write.clone())),
             ItemResult::Removed(removal) => Some(UndoAction::Restore(removal.clone())),
-            ItemResult::Failed(ItemFailure::Change(error)) => {
-                error.written().cloned().map(UndoAction::from)
-            }
+            ItemResult::Failed(ItemFailure::Change(error)) => UndoAction::of_failure(error),
             ItemResult::Failed(_) => None,
         }
     }

@@ -55,7 +55,7 @@ impl ReferrerRun {
                 }
                 Err(error) => {
                     run.failed += 1;
-                    error.written().cloned().map(UndoAction::from)
+                    UndoAction::of_failure(error)
                 }
             };
             run.undo.extend(undo);

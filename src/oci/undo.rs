@@ -30,6 +30,12 @@ impl From<Written> for UndoAction {
 }
 
 impl UndoAction {
+    /// What undoes the writes a failed change made before it failed, if any: a
+    /// failure after a write keeps its Undo.
+    pub fn of_failure(error: &ChangeError) -> Option<UndoAction> {
+        error.written().cloned().map(UndoAction::from)
+    }
+
     /// One undo for many: nested batches flattened, none for nothing.
     pub fn collect(actions: Vec<UndoAction>) -> Option<UndoAction> {
         let mut flat: Vec<UndoAction> = Vec::new();

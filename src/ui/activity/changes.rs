@@ -180,7 +180,7 @@ impl ActivityLog {
                         outcome: message.outcome,
                         requests: message.requests,
                     },
-                    error.written().cloned().map(UndoAction::from),
+                    UndoAction::of_failure(&error),
                 )
             }
         };

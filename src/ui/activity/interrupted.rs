@@ -147,7 +147,7 @@ impl ActivityLog {
                 match registry.retry(intent, &unique_marker()).await {
                     Ok(written) => undo.push(UndoAction::from(written)),
                     Err(error) => {
-                        undo.extend(error.written().cloned().map(UndoAction::from));
+                        undo.extend(UndoAction::of_failure(&error));
                         problems.push(wording::change_error(&error).result_line());
                     }
                 }
