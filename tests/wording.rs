@@ -2098,6 +2098,20 @@ fn a_copy_that_stopped_names_the_step_once() {
         "{line}"
     );
     assert!(line.contains("No tag was changed."), "{line}");
+    // One piece of advice: the copy again (not "Try again" too), and no first-contact
+    // CORS advice for a connection dropped mid-copy.
+    let advice = wording::change_error(&stopped(CopyWork::Manifest(child.clone()))).advice;
+    assert!(advice.starts_with("Copy again in a moment"), "{advice}");
+    assert!(!advice.contains("Try again"), "{advice}");
+    let dropped = wording::change_error(&ChangeError::CopyStopped {
+        at: CopyWork::Tag(Tag::parse("2.0").unwrap()),
+        cause: Box::new(ChangeError::Registry(RegistryError::Network {
+            attempt: attempt(),
+            detail: "Failed to fetch".into(),
+        })),
+    })
+    .advice;
+    assert!(!dropped.contains("CORS"), "{dropped}");
     let blob = wording::change_error(&stopped(CopyWork::Blob(digest(3))))
         .result_line()
         .text;

@@ -304,8 +304,26 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::Cancelled { .. } => {
             "Copy again to finish it: what is there is skipped.".into()
         }
+        // A failure of the moment, mid-copy (the registry answered before it): one
+        // piece of advice, not "try again" and then "copy again"; nor the first
+        // connection's CORS advice, as this page reached the registry already.
+        ChangeError::CopyStopped {
+            cause: stopped_by, ..
+        } if matches!(
+            stopped_by.as_ref(),
+            ChangeError::Registry(
+                RegistryError::Network { .. }
+                    | RegistryError::TimedOut { .. }
+                    | RegistryError::Server { .. }
+            )
+        ) =>
+        {
+            "Copy again in a moment to finish it: what is already there is skipped. If it \
+             keeps failing at the same step, check the registry's logs."
+                .into()
+        }
         ChangeError::CopyStopped { cause, .. } => format!(
-            "{} Copy again to finish it: what is there is skipped.",
+            "{} Copy again to finish it: what is already there is skipped.",
             advice(cause)
         ),
         ChangeError::PartlyRestored { cause, .. } => {
