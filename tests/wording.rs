@@ -2174,3 +2174,21 @@ fn a_copy_done_says_what_its_undo_leaves_behind() {
     let none = wording::copy_done("demo/web:1.0", &to, &tag, &digest(1), &report(0, 0));
     assert!(!none.contains("Undo"), "{none}");
 }
+
+#[test]
+fn spoken_text_is_the_first_sentence_with_short_digests() {
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let summary = format!(
+        "demo/web:0.9 now points at {digest} (moved from sha256:fe352c2e1f66). Undo puts it back."
+    );
+    assert_eq!(
+        wording::spoken(&summary),
+        "demo/web:0.9 now points at sha256:abababababab… (moved from sha256:fe352c2e1f66)"
+    );
+    assert_eq!(wording::spoken("Removed a:b."), "Removed a:b");
+    assert_eq!(wording::spoken("sha256:"), "sha256:");
+    assert_eq!(
+        wording::short_digests(&format!("Gone: {digest}. Then {digest}.")),
+        "Gone: sha256:abababababab…. Then sha256:abababababab…."
+    );
+}

@@ -44,6 +44,34 @@ pub fn sentence(text: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `text` as a screen reader should hear it in passing: its first sentence, without
+/// the final stop, with short digests ([`short_digests`]).
+pub fn spoken(text: &str) -> String {
+    let first = text.split_once(". ").map_or(text, |(first, _)| first);
+    short_digests(first.trim_end_matches('.'))
+}
+
+/// `text` with each full digest cut to its first 12 hex digits: 64 digits read out
+/// one by one say nothing.
+pub fn short_digests(text: &str) -> String {
+    let mut said = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("sha256:") {
+        let (before, digest) = rest.split_at(at + "sha256:".len());
+        said.push_str(before);
+        let hex = digest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(digest.len());
+        said.push_str(&digest[..hex.min(12)]);
+        if hex > 12 {
+            said.push('…');
+        }
+        rest = &digest[hex..];
+    }
+    said.push_str(rest);
+    said
+}
+
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

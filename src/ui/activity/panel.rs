@@ -128,7 +128,20 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
         entry.state,
         EntryState::Undoing | EntryState::Retrying | EntryState::Checking
     );
-    let settled = format!("{}: {}", entry.summary, status);
+    // Short, but with the reason of a failure: the row itself, focused, has the rest.
+    let settled = match &detail {
+        Some(detail) if matches!(status, "failed" | "undo failed") => format!(
+            "{}: {}. {}",
+            wording::sentence(status),
+            wording::spoken(&entry.summary),
+            wording::short_digests(detail)
+        ),
+        _ => format!(
+            "{}: {}",
+            wording::sentence(status),
+            wording::spoken(&entry.summary)
+        ),
+    };
     Effect::new(move || {
         let Some(row) = row.get() else { return };
         if followed.id.get_value() != Some(id) {
