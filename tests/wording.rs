@@ -2192,3 +2192,12 @@ fn spoken_text_is_the_first_sentence_with_short_digests() {
         "Gone: sha256:abababababab…. Then sha256:abababababab…."
     );
 }
+
+#[test]
+fn a_clause_becomes_a_sentence() {
+    assert_eq!(
+        wording::sentence("signed in as bob: read-only"),
+        "Signed in as bob: read-only"
+    );
+    assert_eq!(wording::sentence(""), "");
+}

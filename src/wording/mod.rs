@@ -35,13 +35,15 @@ pub use registry::{error, link_error, malformed, manifest_error, unreachable_adv
 pub use undo::{undo_failed, UndoFailure};
 
 /// A count with its noun: "1 tag", "3 tags".
-/// "signed in as …: read-only" as a sentence of its own: "Signed in as …".
+/// "signed in as …: read-only" as a sentence of its own: "Signed in as …". ASCII
+/// only, as every text it is given starts with an ASCII letter: the Unicode case
+/// tables would add 6 KiB to the main module.
 pub fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    let mut sentence = text.to_owned();
+    if let Some(first) = sentence.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    sentence
 }
 
 /// `text` as a screen reader should hear it in passing: its first sentence, without
