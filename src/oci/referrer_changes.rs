@@ -120,7 +120,12 @@ pub fn referrer_items(list: &ReferrerList) -> Vec<ReferrerItem> {
             _ => None,
         });
         items.push(ReferrerItem {
-            label: format!("{} {}", referrer.kind.label(), referrer.digest.short(19)),
+            label: format!(
+                "{} {}:{}…",
+                referrer.kind.label(),
+                referrer.digest.algorithm(),
+                referrer.digest.short(12)
+            ),
             target: ItemTarget::Referrer {
                 digest: referrer.digest.clone(),
                 tag,

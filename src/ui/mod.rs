@@ -123,6 +123,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let gate_address = address.clone();
     let dialog_address = address.clone();
     let sign_in_address = address.clone();
+    let activity_address = address.clone();
     view! {
         <ConnectionGate address=gate_address guessed>
             {
@@ -153,7 +154,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
         </ConnectionGate>
         <DialogHost registry=dialog_address />
         <SignInDialog address=sign_in_address />
-        <ActivityPanel />
+        <ActivityPanel shown_registry=activity_address />
     }
 }
 

@@ -253,6 +253,33 @@ test('deleting an image: a DELETE applied before the connection dropped is repor
   expect(await tagDigest(registry, 'team/tools', 'edge')).toBe(digest);
 });
 
+test('deleting an image refused by the registry: nothing changed, and the activity list names it an image delete', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['team/tools'].edge.digest;
+  faults.proxy.addRule({ method: 'DELETE', path: new RegExp(`/manifests/${digest}$`), action: { status: 500 }, times: 100 });
+  await openRepository(page, faults, 'team/tools');
+  await tagRow(page, 'edge').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByText('Delete the image instead…').click();
+  await dialog(page).getByRole('button', { name: 'Delete image' }).click();
+  await expect(dialog(page).getByRole('alert')).toContainText('Nothing was changed.');
+  expect(await tagDigest(registry, 'team/tools', 'edge')).toBe(digest);
+  faults.proxy.clearRules();
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  const entry = activity(page).first();
+  await expect(entry.locator('.activity-status')).toHaveText('failed');
+  await expect(entry.locator('.activity-summary')).toHaveText(`Delete the image of team/tools:edge (${digest})`);
+  await expect(entry.locator('.activity-registry')).toHaveCount(0);
+  // With another address in use (the console's own origin, which is no registry),
+  // the entry names the registry it changed.
+  const address = page.getByRole('search', { name: 'Registry' }).getByRole('combobox');
+  await address.fill(faults.console);
+  await address.press('Enter');
+  await expect(page.getByRole('alert').first()).toBeVisible({ timeout: 20_000 });
+  const registryNamed = activity(page).first().locator('.activity-registry');
+  await expect(registryNamed).toHaveText(/^ \(on http:\/\/127\.0\.0\.1:\d+\)$/);
+  await expect(registryNamed).not.toContainText(faults.console);
+});
+
 test('an undo that fails says so and can be tried again', async ({ page, faults }) => {
   const registry = faults.registry.url;
   const digest = faults.report.repositories['demo/api'].stable.digest;

@@ -21,14 +21,17 @@ struct FollowedEntry {
     announcement: RwSignal<String>,
 }
 
+/// `shown_registry`: the registry the page shows; an entry of another one (the tab
+/// switched registries since) names its own.
 #[component]
-pub fn ActivityPanel() -> impl IntoView {
+pub fn ActivityPanel(shown_registry: String) -> impl IntoView {
     let changes = use_changes();
     let followed = FollowedEntry {
         id: StoredValue::new(None),
         announcement: RwSignal::new(String::new()),
     };
     provide_context(followed);
+    let shown_registry = StoredValue::new(shown_registry);
     view! {
         <Show when=move || { changes.entries.with(|e| !e.is_empty()) || changes.unreadable.get() > 0 }>
             <section class="panel activity" aria-labelledby="activity-heading">
@@ -46,7 +49,7 @@ pub fn ActivityPanel() -> impl IntoView {
                 <p class="visually-hidden" role="status">{move || followed.announcement.get()}</p>
                 <ol class="activity-list" aria-label="Activity">
                     <For each=move || changes.entries.get() key=|e| (e.id, e.revision) let:entry>
-                        <ActivityRow entry />
+                        <ActivityRow elsewhere=shown_registry.with_value(|shown| entry.registry != *shown) entry />
                     </For>
                 </ol>
             </section>
@@ -69,7 +72,7 @@ fn state_key(state: &EntryState) -> &'static str {
 }
 
 #[component]
-fn ActivityRow(entry: Entry) -> impl IntoView {
+fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
     let changes = use_changes();
     let id = entry.id;
     let requests = match &entry.state {
@@ -161,6 +164,7 @@ fn ActivityRow(entry: Entry) -> impl IntoView {
             <span class="activity-status">{status}</span>
             " "
             <span class="activity-summary" id=summary_id>{entry.summary.clone()}</span>
+            {elsewhere.then(|| view! { <span class="activity-registry">{format!(" (on {})", entry.registry)}</span> })}
             {detail.map(|d| view! { <p class="activity-detail">{d}</p> })}
             <TechnicalDetails requests />
             {(!entry.details.is_empty())

@@ -126,8 +126,13 @@ pub(super) fn RemoveForm(
                 digest.clone(),
             );
             async move {
-                let ticket =
-                    Ticket::open(&registry, &format!("Remove {repository}:{tag} ({digest})"));
+                // Named as what the user chose, in the journal and the activity list.
+                let what = if whole_image {
+                    format!("Delete the image of {repository}:{tag} ({digest})")
+                } else {
+                    format!("Remove {repository}:{tag} ({digest})")
+                };
+                let ticket = Ticket::open(&registry, &what);
                 let client =
                     net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
                 let repo = &repository;
@@ -171,11 +176,7 @@ pub(super) fn RemoveForm(
                         Phase::Done(message)
                     }
                     Err(error) => {
-                        changes.record(
-                            &registry,
-                            format!("Remove {repository}:{tag} ({digest})"),
-                            Err(error.clone()),
-                        );
+                        changes.record(&registry, what, Err(error.clone()));
                         failed(&error)
                     }
                 };
