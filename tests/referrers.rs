@@ -16,7 +16,7 @@ use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
 use tagdeck::oci::referrer_changes::{ItemTarget, ReferrerItem, ReferrerRun};
 use tagdeck::oci::referrers::{
-    classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerQuery,
+    classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerList, ReferrerQuery,
     ReferrerTagScheme, ReferrerWarning,
 };
 use tagdeck::oci::undo::UndoAction;
@@ -482,16 +482,48 @@ fn cancelling_ends_the_search() {
     );
 }
 
+/// An image in `app` with an SBOM its fallback tag's index lists and a cosign
+/// signature, and its referrers as listed.
+struct Referred {
+    image: String,
+    sbom: String,
+    signature: String,
+    fallback: String,
+    /// The fallback tag's index.
+    index: String,
+    list: ReferrerList,
+}
+
+fn referred(registry: &MemoryRegistry) -> Referred {
+    let image = subject(registry);
+    let ((sbom, _), signature) = sbom_and_signature(registry, &image);
+    let fallback = tag_for(&image, "");
+    let index = registry.tag_digest("app", &fallback).unwrap();
+    let client = Registry::new("http://registry.test", registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    Referred {
+        image,
+        sbom,
+        signature,
+        fallback,
+        index,
+        list,
+    }
+}
+
 #[test]
 fn removed_referrers_come_back_with_one_undo_in_an_order_the_registry_takes() {
     let registry = MemoryRegistry::new();
-    let image = subject(&registry);
-    let ((sbom, _), signature) = sbom_and_signature(&registry, &image);
-    let fallback = tag_for(&image, "");
-    let index = registry.tag_digest("app", &fallback).unwrap();
+    let Referred {
+        sbom,
+        signature,
+        fallback,
+        index,
+        list,
+        image,
+    } = referred(&registry);
     let client = Registry::new("http://registry.test", &registry);
-    let list =
-        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
     let run = ReferrerRun::of(&results, |removal| {
         Some(UndoAction::Restore(Box::new(removal.clone())))
@@ -554,13 +586,15 @@ fn a_run_counts_what_failed_and_keeps_the_undo_of_what_it_wrote_anyway() {
 #[test]
 fn a_referrer_that_cannot_be_removed_keeps_the_fallback_index_that_lists_it() {
     let registry = MemoryRegistry::new();
-    let image = subject(&registry);
-    let ((sbom, _), signature) = sbom_and_signature(&registry, &image);
-    let fallback = tag_for(&image, "");
-    let index = registry.tag_digest("app", &fallback).unwrap();
+    let Referred {
+        sbom,
+        signature,
+        fallback,
+        index,
+        list,
+        ..
+    } = referred(&registry);
     let client = Registry::new("http://registry.test", &registry);
-    let list =
-        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     registry.inject(Fault::new(
         Method::Delete,
         &format!("manifests/{sbom}"),
