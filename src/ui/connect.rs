@@ -19,9 +19,9 @@ use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
+use crate::ui::on_demand::LazySignInForm;
 use crate::ui::reconnect::Reconnect;
 use crate::ui::router::use_router;
-use crate::ui::sign_in::SignInForm;
 use crate::wording;
 
 const RECENT_KEY: &str = "tagdeck.recentRegistries";
@@ -276,7 +276,7 @@ pub fn ConnectionGate(address: String, guessed: bool, children: ChildrenFn) -> i
                 Some(Err((Problem::NeedsLogin, _))) => Some(
                     view! {
                         <section class="panel">
-                            <SignInForm address />
+                            <LazySignInForm address on_signed_in=None />
                         </section>
                     }
                     .into_any(),

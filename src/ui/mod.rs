@@ -34,7 +34,8 @@ use connect::{default_registry, ConnectForm, ConnectionGate, SAME_ORIGIN};
 use on_demand::{LazyCleanupView, LazyFindDigestView, LazyImageView, LazyTagsView};
 use reconnect::Reconnect;
 use router::{Link, Router};
-use sign_in::{AccountBadge, SignIn, SignInDialog};
+use sign_in::dialog::SignInDialog;
+use sign_in::{AccountBadge, SignIn};
 
 #[component]
 pub fn App() -> impl IntoView {

@@ -3,7 +3,8 @@
 //! Each function below is a split point (`split_point!`): the console's build cuts
 //! the code only it reaches into its own wasm chunk (`scripts/split/wasm-bindgen`
 //! runs `wasm-split-cli` between cargo and wasm-bindgen). Every page loads the main
-//! module: the header, connection and sign-in, the catalog and the activity list. A
+//! module: the header, the connection and who is signed in, the catalog and the
+//! activity list; the sign-in form is a part of its own, as most pages never show it. A
 //! part's chunks are fetched once, when it is first used; a page opened at a view in
 //! a part (a link to a repository's tags, say) fetches them beside the main module
 //! (`scripts/split/preload-parts.mjs`, which names the parts below). Split points
@@ -31,6 +32,7 @@ use super::change_dialog::{ChangeForm, ChangeRequest};
 use super::cleanup::CleanupView;
 use super::find_digest::FindDigestView;
 use super::image::ImageView;
+use super::sign_in::form::SignInForm;
 use super::tags::TagsView;
 
 /// The chunk of a part could not be fetched or instantiated.
@@ -77,6 +79,10 @@ split_point!(tags: fn tags(registry: String, repository: String) -> Part {
     Ok(view! { <TagsView registry repository /> }.into_any())
 });
 
+split_point!(sign_in: fn sign_in_form(address: String, on_signed_in: Option<Callback<()>>) -> Part {
+    Ok(view! { <SignInForm address on_signed_in /> }.into_any())
+});
+
 split_point!(changes: fn change_form(registry: String, request: ChangeRequest) -> Part {
     Ok(view! { <ChangeForm registry request /> }.into_any())
 });
@@ -109,6 +115,17 @@ pub fn LazyChangeForm(registry: String, request: ChangeRequest) -> impl IntoView
     view! {
         <OnDemand what="the change form" load=move || {
             change_form(registry.clone(), request.clone())
+        } />
+    }
+}
+
+/// The sign-in form, in the sign-in dialog or in place of a view the registry
+/// refused without a sign-in. `on_signed_in`: told once the registry accepted it.
+#[component]
+pub fn LazySignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl IntoView {
+    view! {
+        <OnDemand what="the sign-in form" load=move || {
+            sign_in_form(address.clone(), on_signed_in)
         } />
     }
 }

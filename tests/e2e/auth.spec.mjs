@@ -120,6 +120,24 @@ test('token auth: sign in, browse, add a tag and remove it, with nothing stored'
   expect(csp).toEqual([]);
 });
 
+test('the sign-in form is fetched when first shown; when it cannot be, the page says so and Try again fetches it', async ({ page, tokens }) => {
+  let refuse = true;
+  const fetched = [];
+  await page.route(/\/split_sign_in-[0-9a-f]+\.wasm$/, (route) => {
+    fetched.push(route.request().url());
+    return refuse ? route.abort('internetdisconnected') : route.continue();
+  });
+  await page.goto(`${tokens.url}/`);
+  const problem = page.getByRole('alert').filter({ hasText: 'Could not load the sign-in form' });
+  await expect(problem).toBeVisible({ timeout: 20_000 });
+  await expect(page.locator('form.sign-in')).toHaveCount(0);
+  refuse = false;
+  await problem.getByRole('button', { name: 'Try again' }).click();
+  await signIn(page, 'admin', 'admin-secret');
+  await expect(page.locator('.account')).toContainText('Signed in as admin');
+  expect(fetched.length).toBeGreaterThanOrEqual(2);
+});
+
 test('a reader is told read-only up front and nothing is written', async ({ page, tokens }) => {
   const writes = recordWrites(page);
   await page.goto(`${tokens.url}/?repo=demo%2Fweb`);

@@ -1,14 +1,19 @@
-//! Signing in to the registry: the form, who is signed in (in the top bar), and what
-//! a user who may only read is told before trying a change.
+//! Signing in to the registry: the dialog around the form (`form`, fetched on
+//! demand), who is signed in (in the top bar), and what a user who may only read is
+//! told before trying a change.
 
 use leptos::prelude::*;
 
-use crate::net::{self, FetchClient};
-use crate::oci::auth::{host_of, Credentials, SessionStatus};
-use crate::oci::error::RegistryError;
+/// The dialog around the form: apart, as the form is fetched through
+/// `ui::on_demand`, whose views use this module.
+pub(super) mod dialog;
+/// Reached through `ui::on_demand` only, which fetches its code.
+pub(super) mod form;
+
+use crate::net;
+use crate::oci::auth::SessionStatus;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
-use crate::ui::change_dialog::Modal;
 use crate::ui::reconnect::Reconnect;
 use crate::wording;
 
@@ -221,175 +226,6 @@ pub fn AccountBadge() -> impl IntoView {
             None => None,
         }
     }
-}
-
-/// The sign-in form: names the registry and, for token auth, the host that issues
-/// tokens. What is typed stays in this tab's memory only.
-#[component]
-pub fn SignInForm(address: String) -> impl IntoView {
-    let sign_in = use_sign_in();
-    let reconnect = use_context::<Reconnect>();
-    let session = net::session_for(&address);
-    let registry_host = host_of(&address);
-    let token_host = session.status().token_host;
-    let username = RwSignal::new(session.status().username.unwrap_or_default());
-    let secret = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<(String, String)>);
-    let busy = RwSignal::new(false);
-    // The form asks for one thing: the keyboard goes to its first field.
-    let user_field = NodeRef::<leptos::html::Input>::new();
-    let secret_field = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move || {
-        if let Some(field) = user_field.get() {
-            let _ = field.focus();
-        }
-    });
-
-    let submit = {
-        let address = address.clone();
-        move |event: leptos::ev::SubmitEvent| {
-            event.prevent_default();
-            if busy.get_untracked() {
-                return;
-            }
-            // Said in the form, as every other problem is, in place of the browser's
-            // own bubble (which would sit beside an earlier, stale answer).
-            let missing = if username.with_untracked(|u| u.trim().is_empty()) {
-                Some((user_field, "Type your user name for this registry."))
-            } else if secret.with_untracked(String::is_empty) {
-                Some((secret_field, "Type your password or access token."))
-            } else {
-                None
-            };
-            if let Some((field, what)) = missing {
-                problem.set(Some(("Not signed in yet".to_owned(), what.to_owned())));
-                if let Some(field) = field.get_untracked() {
-                    let _ = field.focus();
-                }
-                return;
-            }
-            let credentials =
-                Credentials::new(username.get_untracked().trim(), &secret.get_untracked());
-            let session = net::session_for(&address);
-            if let Err(refusal) = session.sign_in(credentials) {
-                let error = RegistryError::SignInRefused {
-                    attempt: crate::oci::error::Attempt {
-                        method: crate::oci::http::Method::Get,
-                        url: format!("{address}/v2/"),
-                    },
-                    refusal,
-                };
-                let message = wording::error(&error);
-                problem.set(Some((message.headline, message.advice)));
-                return;
-            }
-            busy.set(true);
-            problem.set(None);
-            let address = address.clone();
-            leptos::task::spawn_local(async move {
-                let checked = net::registry(&address, FetchClient::new())
-                    .check_api()
-                    .await;
-                // The form may be gone meanwhile (closed, or another registry
-                // connected): the sign-in's outcome still counts, its fields do not.
-                busy.try_set(false);
-                let session = net::session_for(&address);
-                match checked {
-                    Ok(()) => {
-                        secret.try_set(String::new());
-                        if let Some(sign_in) = sign_in {
-                            sign_in.close();
-                        }
-                        if let Some(reconnect) = reconnect {
-                            reconnect.again();
-                        }
-                    }
-                    Err(error) => {
-                        let rejected = session.status().credentials_rejected;
-                        session.sign_out();
-                        problem.try_set(Some(if rejected {
-                            (
-                                "Wrong user name or password".to_owned(),
-                                "The registry did not accept this user name and password \
-                                 (or access token). Check them and try again."
-                                    .to_owned(),
-                            )
-                        } else {
-                            let message = wording::error(&error);
-                            (message.headline, message.advice)
-                        }));
-                    }
-                }
-            });
-        }
-    };
-
-    view! {
-        <form class="sign-in" on:submit=submit aria-labelledby="sign-in-heading" novalidate>
-            <h2 id="sign-in-heading">{format!("Sign in to {registry_host}")}</h2>
-            {token_host
-                .map(|host| {
-                    let whose = if host == registry_host { " (the registry's own address)" } else { "" };
-                    view! { <p class="hint">{format!("Sign-in tokens are issued by {host}{whose}.")}</p> }
-                })}
-            <label for="sign-in-user">"User name"</label>
-            <input
-                node_ref=user_field
-                id="sign-in-user"
-                name="username"
-                type="text"
-                autocomplete="username"
-                spellcheck="false"
-                required
-                prop:value=move || username.get()
-                on:input:target=move |event| username.set(event.target().value())
-            />
-            <label for="sign-in-secret">"Password or access token"</label>
-            <input
-                node_ref=secret_field
-                id="sign-in-secret"
-                name="password"
-                type="password"
-                autocomplete="current-password"
-                required
-                prop:value=move || secret.get()
-                on:input:target=move |event| secret.set(event.target().value())
-            />
-            <div class="sign-in-actions">
-                <button type="submit" disabled=move || busy.get()>
-                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
-                </button>
-            </div>
-            {move || {
-                problem
-                    .get()
-                    .map(|(headline, advice)| {
-                        view! {
-                            <div class="error-panel" role="alert">
-                                <strong class="error-headline">{headline}</strong>
-                                <p class="error-advice">{advice}</p>
-                            </div>
-                        }
-                    })
-            }}
-            <p class="hint">"Kept in this tab's memory only: never stored, so a reload asks again."</p>
-        </form>
-    }
-}
-
-/// The sign-in form as a dialog, opened from the top bar or from a failure that
-/// needs a login.
-#[component]
-pub fn SignInDialog(address: String) -> impl IntoView {
-    let sign_in = use_sign_in()?;
-    let address = StoredValue::new(address);
-    Some(view! {
-        <Show when=move || sign_in.dialog_open.get()>
-            <Modal labelled_by="sign-in-heading" on_close=Callback::new(move |()| sign_in.close())>
-                <SignInForm address=address.get_value() />
-            </Modal>
-        </Show>
-    })
 }
 
 /// Says up front that changes are disabled here, and why; asks the token service
