@@ -195,6 +195,23 @@ fn with_deletes_disabled_nothing_is_pushed_and_nothing_changes() {
 }
 
 #[test]
+fn asked_again_on_request_the_registry_answers_anew() {
+    let memory = setup();
+    memory.state.borrow_mut().deletes_enabled = false;
+    let registry = Registry::new("http://r", &memory);
+    assert!(!block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    // Its configuration changed meanwhile: the kept answer stays until asked again.
+    memory.state.borrow_mut().deletes_enabled = true;
+    assert!(!block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    let before = memory.sent_count("DELETE");
+    assert!(block_on(registry.ask_deletes_enabled(&repo("app"))).unwrap());
+    assert_eq!(memory.sent_count("DELETE"), before + 1);
+    // And the new answer is the one kept.
+    assert!(block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    assert_eq!(memory.sent_count("DELETE"), before + 1);
+}
+
+#[test]
 fn whether_a_registry_deletes_is_asked_once_and_a_failure_to_ask_is_not_kept() {
     let memory = setup();
     memory.state.borrow_mut().deletes_enabled = false;

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::net;
 use crate::net::FetchClient;
 use crate::oci::names::Repository;
+use crate::ui::browser;
 
 #[derive(Clone, Copy)]
 pub struct DeletesCheck {
@@ -45,5 +46,35 @@ impl DeletesCheck {
                 Ok(true) | Err(_) => proceed(),
             }
         });
+    }
+}
+
+/// The registries this tab found not to delete, kept across its reloads (a registry's
+/// storage settings seldom change; the notice that says so offers Check again).
+/// Addresses only: nothing a user typed or a registry granted.
+const DELETES_OFF_KEY: &str = "tagdeck.deletes-off";
+
+fn remembered() -> Vec<String> {
+    browser::session_stored(DELETES_OFF_KEY)
+        .and_then(|json| browser::parse_json(&json))
+        .unwrap_or_default()
+}
+
+/// Whether an earlier load of this tab found the registry at `address` not to delete.
+pub fn remembered_off(address: &str) -> bool {
+    remembered().iter().any(|known| known == address)
+}
+
+/// Keeps what was learnt of `address` for the tab's next load: `Some(false)` found
+/// off, anything else forgets it.
+pub fn remember(address: &str, deletes: Option<bool>) {
+    let mut known = remembered();
+    known.retain(|known| known != address);
+    if deletes == Some(false) {
+        known.push(address.to_owned());
+    }
+    if let Ok(json) = serde_json::to_string(&known) {
+        // Only a convenience: a page that cannot keep it asks the registry again.
+        let _ = browser::session_store(DELETES_OFF_KEY, &json);
     }
 }

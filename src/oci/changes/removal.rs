@@ -167,6 +167,15 @@ impl<C: HttpClient> Registry<C> {
         if let Some(known) = self.removes_by_placeholder.deletes() {
             return Ok(known);
         }
+        self.ask_deletes_enabled(repository).await
+    }
+
+    /// [`Registry::deletes_enabled`], asked even when the tab knows the answer: the
+    /// user asks again after the registry's configuration was changed.
+    pub async fn ask_deletes_enabled(
+        &self,
+        repository: &Repository,
+    ) -> Result<bool, RegistryError> {
         let nobody = Digest::sha256_of(b"tagdeck: probe for storage.delete.enabled");
         let enabled = match self.manifest_delete(repository, &nobody).await {
             // Some registries reject the made-up digest itself (400): deletes exist.

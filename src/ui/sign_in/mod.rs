@@ -10,10 +10,12 @@ pub(super) mod dialog;
 /// Reached through `ui::on_demand` only, which fetches its code.
 pub(super) mod form;
 
-use crate::net;
+use crate::net::{self, FetchClient};
 use crate::oci::auth::SessionStatus;
+use crate::oci::names::Repository;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
+use crate::ui::deletes_check;
 use crate::ui::reconnect::Reconnect;
 use crate::wording;
 
@@ -38,8 +40,14 @@ impl SignIn {
                     version.try_update(|v| *v += 1);
                 });
                 // A registry found not to delete disables removals like an account
-                // that may not delete.
-                net::removal_ways(&address).on_deletes_learnt(move || {
+                // that may not delete; found by an earlier load of this tab too.
+                let ways = net::removal_ways(&address);
+                if deletes_check::remembered_off(&address) {
+                    ways.learn_deletes(false);
+                }
+                let learnt = ways.clone();
+                ways.on_deletes_learnt(move || {
+                    deletes_check::remember(&address, learnt.deletes());
                     version.try_update(|v| *v += 1);
                 });
             }
@@ -252,6 +260,34 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
             }
         });
     }
+    // A registry found not to delete (perhaps by an earlier load of this tab) is asked
+    // again on request, as its configuration may have been changed since.
+    let asked_again = RwSignal::new(None::<String>);
+    let ask_again = {
+        let (registry, repository) = (registry.clone(), repository.clone());
+        Action::new_local(move |()| {
+            let client = net::registry(&registry, FetchClient::new());
+            let repository = Repository::parse(&repository);
+            async move {
+                let answer = match repository {
+                    Ok(repository) => client.ask_deletes_enabled(&repository).await,
+                    Err(_) => return,
+                };
+                asked_again.try_set(Some(match answer {
+                    Ok(true) => String::new(),
+                    Ok(false) => "Asked again just now: deletes are still off.".to_owned(),
+                    Err(error) => {
+                        let message = wording::error(&error);
+                        format!(
+                            "Could not ask again: {}. {}",
+                            message.headline, message.advice
+                        )
+                    }
+                }));
+            }
+        })
+    };
+    let asking = ask_again.pending();
     move || {
         let sign_in = sign_in?;
         // Said on the page, not only in the disabled buttons' titles.
@@ -268,6 +304,16 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
                 {format!("{}. {disabled}", wording::sentence(&blocked.why()))}
                 {offer_sign_in.then(|| view! {
                     <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
+                })}
+                {(blocked == Blocked::RegistryDoesNotDelete).then(|| view! {
+                    " "
+                    <button type="button" disabled=move || asking.get() on:click=move |_| {
+                        ask_again.dispatch_local(());
+                    }>
+                        {move || if asking.get() { "Asking the registry…" } else { "Check again" }}
+                    </button>
+                    " "
+                    {move || asked_again.get()}
                 })}
             </p>
         })
