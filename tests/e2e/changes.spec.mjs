@@ -277,6 +277,7 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await expect(page.locator('.access-notice')).toContainText('Asked again just now: deletes are still off.');
   expect(deletes).toHaveLength(1);
   await everyRowDisabled(page);
+  await page.screenshot({ path: screenshotPath('deletes-off-notice') });
   // Another tab knows nothing yet. The only tag of its image: removing it is
   // refused, said to change nothing, and teaches the same.
   const other = await page.context().newPage();
