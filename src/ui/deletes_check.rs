@@ -2,6 +2,7 @@
 //! tags (a bulk removal, a clean-up's Apply): each removal needs a delete, and on a
 //! registry with deletes turned off every one would fail alike. Asked with one
 //! DELETE of a digest nobody has, which changes nothing; never by only looking.
+//! A registry found not to delete is remembered for the tab's next loads.
 
 use leptos::prelude::*;
 

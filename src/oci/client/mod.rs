@@ -58,7 +58,8 @@ pub struct Registry<C> {
 /// straight to a placeholder without asking both again for every tag; and whether it
 /// deletes at all, once asked ([`Registry::deletes_enabled`]: a bulk removal or a
 /// clean-up asks before it starts, and its removals then need not ask again). A
-/// registry's storage settings do not change while it runs; a reload learns them anew.
+/// registry's storage settings do not change while it runs; the tab keeps "does not
+/// delete" across reloads (`ui::deletes_check`), until asked again.
 #[derive(Clone, Default)]
 pub struct RemovalWays(std::rc::Rc<Ways>);
 
