@@ -564,15 +564,32 @@ fn copying_a_nested_index_puts_children_before_parents_and_skips_what_is_there()
     let registry = Registry::new("http://r", &memory);
     let source = block_on(registry.manifest_get(&repo("app"), parse_reference("outer"))).unwrap();
     memory.state.borrow_mut().log.clear();
+    let mut steps = Vec::new();
     let (write, report) = block_on(registry.copy_image(
         &repo("app"),
         &source,
         &repo("copy"),
         &tag("outer"),
         None,
-        |_| true,
+        |step| {
+            steps.push(step.what);
+            true
+        },
     ))
     .unwrap();
+    // Each manifest step is named by the platform an index lists it as, if any.
+    let manifests: Vec<(String, Option<String>)> = steps
+        .into_iter()
+        .filter_map(|what| match what {
+            CopyWork::Manifest { digest, platform } => Some((digest.to_string(), platform)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        manifests.contains(&(sha256(IMAGE), Some("linux/amd64".to_owned()))),
+        "{manifests:?}"
+    );
+    assert!(manifests.contains(&(inner.clone(), None)), "{manifests:?}");
     assert_eq!(write.digest.as_str(), sha256(outer.as_bytes()));
     assert_eq!((report.manifests, report.manifests_present), (2, 1));
     assert_eq!(report.mounted, 2, "the image's config and layer");

@@ -220,7 +220,10 @@ fn every_change_error() -> Vec<ChangeError> {
             cause: Box::new(ChangeError::Registry(*server_error())),
         },
         ChangeError::CopyStopped {
-            at: CopyWork::Manifest(digest(2)),
+            at: CopyWork::Manifest {
+                digest: digest(2),
+                platform: None,
+            },
             cause: Box::new(ChangeError::Registry(*server_error())),
         },
         ChangeError::Cancelled { done: 1, total: 3 },
@@ -966,7 +969,10 @@ fn a_copy_says_its_step() {
         format!("Copying: step 2 of 4 (blob {})", blob.short(12))
     );
     assert_eq!(
-        wording::copy_step(&step(CopyWork::Manifest(blob.clone()))),
+        wording::copy_step(&step(CopyWork::Manifest {
+            digest: blob.clone(),
+            platform: None
+        })),
         format!("Copying: step 2 of 4 (manifest {})", blob.short(12))
     );
     assert_eq!(
@@ -2082,9 +2088,12 @@ fn a_copy_that_stopped_names_the_step_once() {
         cause: Box::new(ChangeError::Registry(*server_error())),
     };
     let child = digest(2);
-    let line = wording::change_error(&stopped(CopyWork::Manifest(child.clone())))
-        .result_line()
-        .text;
+    let line = wording::change_error(&stopped(CopyWork::Manifest {
+        digest: child.clone(),
+        platform: None,
+    }))
+    .result_line()
+    .text;
     // Said once (it was "The copy stopped: The copy stopped before…"), with what
     // failed, where, and that no tag was changed.
     assert_eq!(line.matches("copy stopped").count(), 1, "{line}");
@@ -2098,9 +2107,26 @@ fn a_copy_that_stopped_names_the_step_once() {
         "{line}"
     );
     assert!(line.contains("No tag was changed."), "{line}");
+    let named = wording::change_error(&stopped(CopyWork::Manifest {
+        digest: child.clone(),
+        platform: Some("linux/arm64".into()),
+    }))
+    .result_line()
+    .text;
+    assert!(
+        named.contains(&format!(
+            "copying manifest {} (platform linux/arm64), one the image lists",
+            child.short(12)
+        )),
+        "{named}"
+    );
     // One piece of advice: the copy again (not "Try again" too), and no first-contact
     // CORS advice for a connection dropped mid-copy.
-    let advice = wording::change_error(&stopped(CopyWork::Manifest(child.clone()))).advice;
+    let advice = wording::change_error(&stopped(CopyWork::Manifest {
+        digest: child.clone(),
+        platform: None,
+    }))
+    .advice;
     assert!(advice.starts_with("Copy again in a moment"), "{advice}");
     assert!(!advice.contains("Try again"), "{advice}");
     let dropped = wording::change_error(&ChangeError::CopyStopped {

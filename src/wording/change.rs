@@ -256,9 +256,13 @@ fn copy_stopped_at(at: &CopyWork, cause: &ChangeError) -> String {
             "{what} copying blob {}; the tag was not written",
             digest.short(12)
         ),
-        CopyWork::Manifest(digest) => format!(
-            "{what} copying manifest {}, one the image lists; the tag was not written",
-            digest.short(12)
+        CopyWork::Manifest { digest, platform } => format!(
+            "{what} copying manifest {}{}, one the image lists; the tag was not written",
+            digest.short(12),
+            platform
+                .as_ref()
+                .map(|p| format!(" (platform {p})"))
+                .unwrap_or_default()
         ),
         CopyWork::Tag(tag) => format!("{what} writing the tag {tag}"),
         CopyWork::Done => what,
@@ -461,7 +465,10 @@ fn lowercase_first(text: &str) -> String {
 pub fn copy_step(step: &CopyStep) -> String {
     let what = match &step.what {
         CopyWork::Blob(digest) => format!("blob {}", digest.short(12)),
-        CopyWork::Manifest(digest) => format!("manifest {}", digest.short(12)),
+        CopyWork::Manifest { digest, platform } => match platform {
+            Some(platform) => format!("the {platform} manifest {}", digest.short(12)),
+            None => format!("manifest {}", digest.short(12)),
+        },
         CopyWork::Tag(tag) => format!("tag {tag}"),
         CopyWork::Done => "done".to_owned(),
     };

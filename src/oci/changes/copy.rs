@@ -83,8 +83,11 @@ impl<C: HttpClient> Registry<C> {
         // Children before the indexes that list them: a registry refuses an index
         // whose manifests it does not have.
         for child in &below {
-            step(done, total, CopyWork::Manifest(child.digest.clone()))?;
-            let at = || CopyWork::Manifest(child.digest.clone());
+            let at = || CopyWork::Manifest {
+                digest: child.digest.clone(),
+                platform: platform_of(&child.digest, std::iter::once(source).chain(&below)),
+            };
+            step(done, total, at())?;
             match self.manifest_head(to, &child.digest).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
@@ -206,4 +209,14 @@ impl<C: HttpClient> Registry<C> {
         }
         Ok(())
     }
+}
+
+/// The platform one of `indexes` lists `digest` as ("linux/arm64/v8"), to name a
+/// copy's step by it rather than by a digest.
+fn platform_of<'a>(digest: &Digest, indexes: impl Iterator<Item = &'a Manifest>) -> Option<String> {
+    indexes
+        .flat_map(|index| &index.view.manifests)
+        .find(|listed| listed.digest == *digest)
+        .and_then(|listed| listed.platform.as_ref())
+        .map(|platform| platform.label())
 }

@@ -28,8 +28,12 @@ pub struct CopyStep {
 pub enum CopyWork {
     /// A config or layer, mounted or uploaded.
     Blob(Digest),
-    /// A manifest an index lists, put by digest.
-    Manifest(Digest),
+    /// A manifest an index lists, put by digest; the platform the index names it
+    /// by ("linux/arm64"), if it names one.
+    Manifest {
+        digest: Digest,
+        platform: Option<String>,
+    },
     /// The tag, pointed at the copied image.
     Tag(Tag),
     /// Everything is copied.
