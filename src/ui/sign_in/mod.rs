@@ -42,14 +42,15 @@ impl SignIn {
                 // A registry found not to delete disables removals like an account
                 // that may not delete; found by an earlier load of this tab too.
                 let ways = net::removal_ways(&address);
+                let (learnt, remembered) = (ways.clone(), address.clone());
+                ways.on_deletes_learnt(move || {
+                    deletes_check::remember(&remembered, learnt.deletes());
+                    version.try_update(|v| *v += 1);
+                });
+                // After the listener: views drawn before this effect ran are told.
                 if deletes_check::remembered_off(&address) {
                     ways.learn_deletes(false);
                 }
-                let learnt = ways.clone();
-                ways.on_deletes_learnt(move || {
-                    deletes_check::remember(&address, learnt.deletes());
-                    version.try_update(|v| *v += 1);
-                });
             }
         });
         provide_context(SignIn {
