@@ -83,7 +83,9 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
                     Ok(()) => {
                         secret.try_set(String::new());
                         if let Some(signed_in) = on_signed_in {
-                            signed_in.run(());
+                            // The dialog may be gone meanwhile (closed, or another registry):
+                            // its callback with it.
+                            signed_in.try_run(());
                         }
                         if let Some(reconnect) = reconnect {
                             reconnect.again();
