@@ -103,6 +103,11 @@ pub async fn bulk(work: BulkWork) -> Result<BulkOutcome, PartMissing> {
 /// Undo, Retry or Check again of an activity entry; the entry says when it could not
 /// start.
 pub async fn activity(log: ActivityLog, step: ActivityStep, id: usize) {
+    // A second press (or a Retry while Check again reads) waits for nothing: the
+    // step running on the entry settles it.
+    let Some(_claim) = log.claim(id) else {
+        return;
+    };
     match activity_step(log, step, id).await {
         Ok(run) => run.await,
         Err(PartMissing) => log.could_not_start(step, id),

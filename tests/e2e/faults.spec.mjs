@@ -350,6 +350,42 @@ test('a change cut short whose tag could not be read after the reload: Check aga
   expect(await tagDigest(registry, 'demo/web', 'f-check')).toBe(digest);
 });
 
+test('Check again and Retry never run together on one entry: while the registry is read, Retry is not offered, and both tags are then retried', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const truth = faults.report.repositories['demo/web'];
+  await openRepository(page, faults, 'demo/web');
+  // Two images, so the bulk run writes both tags at once; neither write answers.
+  faults.proxy.addRule({ method: 'PUT', path: /\/manifests\/(0\.9|1\.0)-ov$/, action: { hang: true } });
+  for (const tag of ['0.9', '1.0']) await page.getByRole('checkbox', { name: `Select ${tag}`, exact: true }).click();
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-ov');
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  await expect.poll(() => faults.proxy.log.filter((e) => e.method === 'PUT' && e.status === 'hung').length).toBe(2);
+  faults.proxy.clearRules();
+  // After the reload one tag reads as absent (Retry), the other cannot be read.
+  faults.proxy.addRule({ path: /\/manifests\/1\.0-ov$/, action: { status: 503 } });
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Bulk add tag {tag}-ov in demo/web');
+  await expect(entry).toContainText('could not be read');
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  faults.proxy.clearRules();
+  // The check's read takes a while: the row says so and offers nothing meanwhile.
+  const slow = faults.proxy.addRule({ path: /\/manifests\/1\.0-ov$/, action: { delay: 3000 } });
+  await entry.getByRole('button', { name: 'Check again' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('checking…');
+  await expect.poll(() => slow.matches).toBeGreaterThan(0);
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  await expect(entry.getByRole('button', { name: 'Check again' })).toHaveCount(0);
+  // What the check found joins what it kept: Retry now runs both tags.
+  await expect(entry).toContainText('demo/web:1.0-ov does not exist', { timeout: 15_000 });
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('done');
+  expect(await tagDigest(registry, 'demo/web', '0.9-ov')).toBe(truth['0.9'].digest);
+  expect(await tagDigest(registry, 'demo/web', '1.0-ov')).toBe(truth['1.0'].digest);
+});
+
 test('a change cut short by a reload after the registry applied it is reconciled: done, with Undo', async ({ page, faults }) => {
   const registry = faults.registry.url;
   const digest = faults.report.repositories['demo/web']['0.9'].digest;

@@ -113,6 +113,10 @@ pub struct ActivityLog {
     pub(super) saved: RwSignal<bool>,
     /// Entries of an earlier page load that could not be read back.
     pub(super) unreadable: RwSignal<usize>,
+    /// Entries with an Undo, Retry or Check again running in this page load: one at
+    /// a time per entry, as each works from the entry as it found it and writes its
+    /// Undo and Retry back at the end (a second one would overwrite the first's).
+    pub(super) running: StoredValue<Vec<usize>>,
 }
 
 /// Tab-wide state for changes: the activity list (`ActivityLog`, reached through
@@ -143,6 +147,7 @@ impl Changes {
             touched: StoredValue::new(Vec::new()),
             saved: RwSignal::new(true),
             unreadable: RwSignal::new(unreadable),
+            running: StoredValue::new(Vec::new()),
         };
         let changes = Changes {
             log,

@@ -205,16 +205,13 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
                 </button>
                 {move || undo_blocked.get().map(|blocked| view! { <span class="activity-detail undo-blocked">{format!(" Undo is disabled ({}).", blocked.why())}</span> })}
             </Show>
-            {entry
-                .retry
-                .is_some()
+            // Neither while a step runs on the entry: it rewrites what they work from.
+            {(entry.retry.is_some() && !running)
                 .then(|| view! { <button type="button" aria-describedby=retry_for on:click=move |_| {
                     follow();
                     changes.retry.dispatch_local(id);
                 }>"Retry"</button> })}
-            {entry
-                .unchecked
-                .is_some()
+            {(entry.unchecked.is_some() && !running)
                 .then(|| view! { <button type="button" aria-describedby=check_for disabled=move || checking.get() on:click=move |_| {
                     follow();
                     changes.check_again.dispatch_local(id);

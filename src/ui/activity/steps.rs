@@ -5,8 +5,26 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use leptos::prelude::UpdateValue;
+
 use super::changes::{ActivityLog, EntryState};
 use crate::wording;
+
+/// An entry claimed by a running step (`ActivityLog::claim`).
+pub struct StepClaim {
+    log: ActivityLog,
+    id: usize,
+}
+
+impl Drop for StepClaim {
+    fn drop(&mut self) {
+        // Gone with the page's state (unmounted): nothing left to release.
+        let _ = self
+            .log
+            .running
+            .try_update_value(|running| running.retain(|&id| id != self.id));
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ActivityStep {
@@ -24,6 +42,19 @@ impl ActivityLog {
             ActivityStep::Retry => Box::pin(self.retry(id)),
             ActivityStep::CheckAgain => Box::pin(self.check_again(id)),
         }
+    }
+
+    /// Claims entry `id` for one step, unless a step already runs on it: the claim
+    /// ends when the returned value is dropped.
+    pub fn claim(self, id: usize) -> Option<StepClaim> {
+        let free = self.running.try_update_value(|running| {
+            let free = !running.contains(&id);
+            if free {
+                running.push(id);
+            }
+            free
+        })?;
+        free.then_some(StepClaim { log: self, id })
     }
 
     /// The step could not start (its code could not be fetched): nothing was written,
