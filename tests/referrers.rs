@@ -624,3 +624,90 @@ fn a_referrer_that_cannot_be_removed_keeps_the_fallback_index_that_lists_it() {
     block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
     assert!(has(&signature));
 }
+
+#[test]
+fn a_fallback_index_that_is_also_tagged_otherwise_keeps_every_referrer_it_lists() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        sbom,
+        signature,
+        fallback,
+        index,
+        list,
+        ..
+    } = referred(&registry);
+    // Someone tagged the index too: deleting it would take that tag with it.
+    let bytes = registry.state.borrow().manifests["app"][&index].clone();
+    registry.push("app", "kept-sboms", media::OCI_INDEX, &bytes.1);
+    let client = Registry::new("http://registry.test", &registry);
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    // Checked before any referrer went: the SBOM it lists stays with it.
+    assert!(has(&sbom) && has(&index) && !has(&signature), "{results:?}");
+    assert_eq!(registry.tag_digest("app", &fallback), Some(index.clone()));
+    let result_of = |wanted: &str| {
+        results
+            .iter()
+            .find(|(item, _)| match &item.target {
+                ItemTarget::FallbackTag(tag) => tag.as_str() == wanted,
+                ItemTarget::Referrer { digest, .. } => digest.to_string() == wanted,
+            })
+            .map(|(_, result)| result.clone())
+            .unwrap()
+    };
+    assert!(matches!(
+        result_of(&fallback),
+        Err(ChangeError::TagsChangedMeanwhile { now, .. }) if now.contains(&"kept-sboms".to_owned())
+    ));
+    assert_eq!(
+        result_of(&sbom).unwrap_err(),
+        ChangeError::KeptWithIndex {
+            tag: fallback.clone()
+        }
+    );
+}
+
+#[test]
+fn a_fallback_index_listing_a_referrer_added_after_the_list_was_read_is_kept_with_all_it_lists() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        sbom,
+        signature,
+        fallback,
+        list,
+        ..
+    } = referred(&registry);
+    // Another client adds a signature to the index after the user saw the list.
+    let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
+    let late_bytes = artifact(NOTATION, &image, "late");
+    let late = registry.push_untagged("app", media::OCI_MANIFEST, &late_bytes);
+    let grown = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [
+            {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
+            {"mediaType": media::OCI_MANIFEST, "digest": late, "size": late_bytes.len(), "artifactType": NOTATION},
+        ],
+    })
+    .to_string();
+    let grown = registry.push("app", &fallback, media::OCI_INDEX, grown.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    assert!(has(&sbom) && has(&late) && has(&grown), "{results:?}");
+    assert!(!has(&signature));
+    assert_eq!(registry.tag_digest("app", &fallback), Some(grown));
+    let index_result = results
+        .iter()
+        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
+        .map(|(_, result)| result.clone())
+        .unwrap();
+    assert_eq!(
+        index_result.unwrap_err(),
+        ChangeError::ListsUnshown {
+            tag: fallback,
+            unshown: vec![digest(&late)],
+        }
+    );
+}

@@ -2170,6 +2170,38 @@ fn a_kept_fallback_index_names_in_full_what_it_still_lists() {
         message.advice.contains("Undo in the activity list"),
         "{line}"
     );
+    // Deleting the kept tag's image alone would strand the SBOM it lists.
+    assert!(
+        message
+            .advice
+            .starts_with("Delete the image's referrers again once the registry answers"),
+        "{}",
+        message.advice
+    );
+    assert!(!message.advice.contains("delete this tag's image"));
+}
+
+#[test]
+fn a_fallback_index_kept_for_what_was_not_shown_says_so_and_keeps_its_referrers() {
+    let extra = digest(5);
+    let index = wording::change_error(&ChangeError::ListsUnshown {
+        tag: "sha256-abc".into(),
+        unshown: vec![extra.clone()],
+    });
+    let line = index.result_line().text;
+    assert!(line.contains(&extra.to_string()), "{line}");
+    assert!(line.contains("did not show"), "{line}");
+    assert!(line.contains("Nothing was changed."), "{line}");
+    assert!(index.advice.contains("Look at the image's referrers again"));
+    let sbom = wording::change_error(&ChangeError::KeptWithIndex {
+        tag: "sha256-abc".into(),
+    });
+    let line = sbom.result_line().text;
+    assert!(
+        line.contains("the fallback tag sha256-abc lists it and is kept"),
+        "{line}"
+    );
+    assert!(line.contains("Nothing was changed."), "{line}");
 }
 
 #[test]

@@ -145,10 +145,18 @@ impl<C: HttpClient> Registry<C> {
     /// reports each as it ends. Nothing is deleted when the tag list may be
     /// incomplete (each item then reports that).
     ///
-    /// The referrers a fallback tag's index lists go before that index (the user
-    /// chose the index too, so it does not count as a user of them), and the index is
-    /// kept if any of them could not be deleted: deleted first, it would leave such a
-    /// referrer in the repository with nothing listing it, found by no one.
+    /// A fallback tag's index and the referrers it lists go together or not at all,
+    /// so that nothing is left listed by an index that is gone, nor an index left
+    /// listing manifests that are gone:
+    /// 1. each index is read and checked as its own delete will check it, before any
+    ///    referrer goes; one that fails, or that lists a manifest the list did not
+    ///    show, keeps the referrers it lists ([`ChangeError::KeptWithIndex`]);
+    /// 2. the referrers (the index, chosen too, does not count as a user of them);
+    /// 3. each index, read again: kept unless everything it lists was deleted by this
+    ///    run or is gone ([`ChangeError::ListsUnremoved`], `ListsUnshown`).
+    ///
+    /// Left: a failure of the index's own DELETE after its referrers went. The run's
+    /// Undo puts them back.
     pub async fn delete_referrers(
         &self,
         repository: &Repository,
@@ -156,86 +164,206 @@ impl<C: HttpClient> Registry<C> {
         mut on_item: impl FnMut(&ReferrerItem, &Result<Removal, ChangeError>),
     ) -> Vec<(ReferrerItem, Result<Removal, ChangeError>)> {
         let mut results = Vec::new();
-        let listing = self.tags(repository, |_| {}).await;
         let (indexes, referrers): (Vec<_>, Vec<_>) = referrer_items(list)
             .into_iter()
             .partition(|item| matches!(item.target, ItemTarget::FallbackTag(_)));
-        let fallback_tags: Vec<String> = indexes
+        let listing = match self.tags(repository, |_| {}).await {
+            Ok(listing) => listing,
+            Err(error) => {
+                for item in referrers.into_iter().chain(indexes) {
+                    let result = Err(ChangeError::from(error.clone()));
+                    on_item(&item, &result);
+                    results.push((item, result));
+                }
+                return results;
+            }
+        };
+        let shown: Vec<Digest> = referrers
             .iter()
             .filter_map(|item| match &item.target {
+                ItemTarget::Referrer {
+                    digest,
+                    listed_by_fallback: true,
+                    ..
+                } => Some(digest.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut checked = Vec::new();
+        for item in indexes {
+            let ItemTarget::FallbackTag(tag) = &item.target else {
+                continue;
+            };
+            let check = self
+                .check_fallback_index(repository, tag, &shown, &listing)
+                .await;
+            checked.push((item, check));
+        }
+        // A repository has one fallback tag per image: one kept keeps every referrer
+        // an index lists (not over-careful).
+        let kept_index = checked.iter().find_map(|(item, check)| match &item.target {
+            ItemTarget::FallbackTag(tag) if check.is_err() => Some(tag.to_string()),
+            _ => None,
+        });
+        let fallback_tags: Vec<String> = checked
+            .iter()
+            .filter_map(|(item, _)| match &item.target {
                 ItemTarget::FallbackTag(tag) => Some(tag.to_string()),
                 ItemTarget::Referrer { .. } => None,
             })
             .collect();
-        // Listed by a fallback index that failed to go: every such index stays (a
-        // repository has one fallback tag per image, so this is not over-careful).
+        let without_indexes = TagListing {
+            tags: (listing.tags.iter())
+                .filter(|tag| !fallback_tags.contains(tag))
+                .cloned()
+                .collect(),
+            may_be_incomplete: listing.may_be_incomplete,
+        };
+        let mut deleted = Vec::new();
         let mut unremoved = Vec::new();
-        for item in referrers.into_iter().chain(indexes) {
-            let result = match (&listing, &item.target) {
-                (Err(error), _) => Err(ChangeError::from(error.clone())),
+        for item in referrers {
+            let ItemTarget::Referrer {
+                digest,
+                tag,
+                listed_by_fallback,
+            } = &item.target
+            else {
+                continue;
+            };
+            let result = match (listed_by_fallback, &kept_index) {
+                (true, Some(index)) => Err(ChangeError::KeptWithIndex { tag: index.clone() }),
+                (true, None) => {
+                    self.delete_referrer(repository, digest, tag.as_ref(), &without_indexes)
+                        .await
+                }
+                (false, _) => {
+                    self.delete_referrer(repository, digest, tag.as_ref(), &listing)
+                        .await
+                }
+            };
+            if *listed_by_fallback {
+                match &result {
+                    Ok(_) => deleted.push(digest.clone()),
+                    Err(_) => unremoved.push(digest.clone()),
+                }
+            }
+            on_item(&item, &result);
+            results.push((item, result));
+        }
+        for (item, check) in checked {
+            let result = match (check, &item.target) {
+                (Err(error), _) => Err(error),
                 (Ok(_), ItemTarget::FallbackTag(tag)) if !unremoved.is_empty() => {
                     Err(ChangeError::ListsUnremoved {
                         tag: tag.to_string(),
                         unremoved: unremoved.clone(),
                     })
                 }
-                (
-                    Ok(listing),
-                    ItemTarget::Referrer {
-                        listed_by_fallback: true,
-                        ..
-                    },
-                ) => {
-                    let without_indexes = TagListing {
-                        tags: (listing.tags.iter())
-                            .filter(|tag| !fallback_tags.contains(tag))
-                            .cloned()
-                            .collect(),
-                        may_be_incomplete: listing.may_be_incomplete,
-                    };
-                    self.delete_referrer(repository, &item, &without_indexes)
+                (Ok(_), ItemTarget::FallbackTag(tag)) => {
+                    self.delete_fallback_index(repository, tag, &deleted, &listing)
                         .await
                 }
-                (Ok(listing), _) => self.delete_referrer(repository, &item, listing).await,
+                (Ok(_), ItemTarget::Referrer { .. }) => continue,
             };
-            if let (
-                Err(_),
-                ItemTarget::Referrer {
-                    digest,
-                    listed_by_fallback: true,
-                    ..
-                },
-            ) = (&result, &item.target)
-            {
-                unremoved.push(digest.clone());
-            }
             on_item(&item, &result);
             results.push((item, result));
         }
         results
     }
 
+    /// The fallback tag `tag`'s index, read now and checked as its delete will check
+    /// it: the digest it points at. Refused when it lists a manifest the registry has
+    /// other than `shown` (the user did not see what would go with it).
+    async fn check_fallback_index(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        shown: &[Digest],
+        listing: &TagListing,
+    ) -> Result<Digest, ChangeError> {
+        let digest = self.resolve_fallback_tag(repository, tag).await?;
+        self.check_image_delete(repository, &digest, &[tag.to_string()], listing)
+            .await?;
+        let unshown = self.still_listed(repository, &digest, shown).await?;
+        if !unshown.is_empty() {
+            return Err(ChangeError::ListsUnshown {
+                tag: tag.to_string(),
+                unshown,
+            });
+        }
+        Ok(digest)
+    }
+
+    /// Deletes the fallback tag `tag`'s index once its referrers are gone: read
+    /// again, it must list nothing the registry still has beyond `deleted`.
+    async fn delete_fallback_index(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        deleted: &[Digest],
+        listing: &TagListing,
+    ) -> Result<Removal, ChangeError> {
+        let digest = self.resolve_fallback_tag(repository, tag).await?;
+        let unshown = self.still_listed(repository, &digest, deleted).await?;
+        if !unshown.is_empty() {
+            return Err(ChangeError::ListsUnshown {
+                tag: tag.to_string(),
+                unshown,
+            });
+        }
+        self.delete_image(repository, &digest, &[tag.to_string()], listing)
+            .await
+    }
+
+    /// The digest the fallback tag `tag` points at now.
+    async fn resolve_fallback_tag(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+    ) -> Result<Digest, ChangeError> {
+        self.resolve_tag(repository, tag)
+            .await?
+            .ok_or_else(|| ChangeError::NotApplied {
+                tag: tag.to_string(),
+                expected: None,
+                found: None,
+            })
+    }
+
+    /// The manifests the index `digest` lists, other than `known`, that the registry
+    /// still has (one it answers 404 for is gone, and nothing is lost by the index
+    /// going). A read that fails is an error: unknown is not "gone".
+    async fn still_listed(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        known: &[Digest],
+    ) -> Result<Vec<Digest>, ChangeError> {
+        let index = self.manifest_get(repository, digest).await?;
+        let mut left = Vec::new();
+        for listed in &index.view.manifests {
+            if known.contains(&listed.digest) || left.contains(&listed.digest) {
+                continue;
+            }
+            match self.manifest_head(repository, &listed.digest).await {
+                Err(RegistryError::NotFound { .. }) => {}
+                Ok(_) => left.push(listed.digest.clone()),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(left)
+    }
+
+    /// Deletes the referrer `digest` with the one tag that names it, if any.
     async fn delete_referrer(
         &self,
         repository: &Repository,
-        item: &ReferrerItem,
+        digest: &Digest,
+        tag: Option<&Tag>,
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
-        let (digest, tag) = match &item.target {
-            ItemTarget::Referrer { digest, tag, .. } => (digest.clone(), tag.clone()),
-            ItemTarget::FallbackTag(tag) => {
-                let digest = self.resolve_tag(repository, tag).await?.ok_or_else(|| {
-                    ChangeError::NotApplied {
-                        tag: tag.to_string(),
-                        expected: None,
-                        found: None,
-                    }
-                })?;
-                (digest, Some(tag.clone()))
-            }
-        };
-        let confirmed: Vec<String> = tag.iter().map(Tag::to_string).collect();
-        self.delete_image(repository, &digest, &confirmed, listing)
+        let confirmed: Vec<String> = tag.iter().map(|tag| tag.to_string()).collect();
+        self.delete_image(repository, digest, &confirmed, listing)
             .await
     }
 

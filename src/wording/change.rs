@@ -42,6 +42,8 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::TagsChangedMeanwhile { .. } => "The image's tags changed meanwhile".into(),
         ChangeError::PartOfIndex { .. } => "A platform of a multi-arch image".into(),
         ChangeError::ListsUnremoved { .. } => "Kept, so that what it lists stays findable".into(),
+        ChangeError::ListsUnshown { .. } => "It lists referrers that were not shown".into(),
+        ChangeError::KeptWithIndex { .. } => "Kept with the fallback tag that lists it".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
         ChangeError::RolledBack { .. } => "The tag could not be removed on its own".into(),
@@ -129,6 +131,15 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::ListsUnremoved { unremoved, .. } => format!(
             "it lists {}, which could not be removed",
             list(&unremoved.iter().map(Digest::to_string).collect::<Vec<_>>())
+        ),
+        ChangeError::ListsUnshown { unshown, .. } => format!(
+            "it also lists {}, which the registry has and the list of referrers did not \
+             show (added meanwhile, or not readable), so it and what it lists were kept",
+            list(&unshown.iter().map(Digest::to_string).collect::<Vec<_>>())
+        ),
+        ChangeError::KeptWithIndex { tag } => format!(
+            "the fallback tag {tag} lists it and is kept (see its line): removed alone, it \
+             would leave that list naming a manifest that is gone"
         ),
         ChangeError::Recreated { tag, found } => {
             format!("{tag} exists again and points at {found}; Undo would overwrite it")
@@ -231,6 +242,8 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::TagsChangedMeanwhile { .. }
         | ChangeError::PartOfIndex { .. }
         | ChangeError::ListsUnremoved { .. }
+        | ChangeError::ListsUnshown { .. }
+        | ChangeError::KeptWithIndex { .. }
         | ChangeError::Recreated { .. }
         | ChangeError::PlatformLost { .. } => (detail(error), Vec::new()),
     }
@@ -350,8 +363,19 @@ fn advice(error: &ChangeError) -> String {
             "Remove the tag only, or delete the multi-arch image first.".into()
         }
         ChangeError::ListsUnremoved { .. } => {
-            "Undo in the activity list puts back the referrers that were removed. Or, once \
-             the registry answers, delete this tag's image: what it lists stays by digest."
+            "Delete the image's referrers again once the registry answers: the fallback \
+             tag goes with the last of them. Or Undo in the activity list, which puts back \
+             the referrers that were removed."
+                .into()
+        }
+        ChangeError::ListsUnshown { .. } => {
+            "Look at the image's referrers again, and delete them again if that is still \
+             what you want."
+                .into()
+        }
+        ChangeError::KeptWithIndex { .. } => {
+            "Resolve what kept the fallback tag (its line says), then delete the image's \
+             referrers again."
                 .into()
         }
         ChangeError::Recreated { .. } => {
@@ -383,6 +407,8 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::TagsChangedMeanwhile { .. }
         | ChangeError::PartOfIndex { .. }
         | ChangeError::ListsUnremoved { .. }
+        | ChangeError::ListsUnshown { .. }
+        | ChangeError::KeptWithIndex { .. }
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::Recreated { .. } => "Nothing was changed.",
         // The account says the registry was read again and what it showed.

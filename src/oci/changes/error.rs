@@ -123,6 +123,17 @@ pub enum ChangeError {
     #[error("kept {tag}: it lists {unremoved:?}")]
     ListsUnremoved { tag: String, unremoved: Vec<Digest> },
 
+    /// A referrer index (an OCI fallback tag) was kept, and nothing it lists deleted:
+    /// it lists `unshown`, manifests the registry has that were not among the
+    /// referrers confirmed (added meanwhile, or skipped by the list as malformed).
+    #[error("kept {tag}: it lists {unshown:?}, not shown")]
+    ListsUnshown { tag: String, unshown: Vec<Digest> },
+
+    /// A referrer kept because the fallback tag `tag`, whose index lists it, is kept:
+    /// deleted, it would leave that index listing a manifest that is gone.
+    #[error("kept with {tag}")]
+    KeptWithIndex { tag: String },
+
     /// A removed tag exists again: putting the old one back would overwrite it.
     #[error("recreated: {tag} (now {found})")]
     Recreated { tag: String, found: Digest },

@@ -187,18 +187,16 @@ impl<C: HttpClient> Registry<C> {
         Ok(enabled)
     }
 
-    /// Deletes the image `digest` and with it every tag pointing at it: only ever the
-    /// user's explicit choice. `confirmed` is the list of tags the user agreed to
-    /// lose; unless exactly those point at it now (and no multi-arch image lists it),
-    /// nothing is done. Refused when the tag list may be incomplete: a tag on a page
-    /// this page cannot see would be deleted unseen.
-    pub async fn delete_image(
+    /// The checks of [`Registry::delete_image`], without deleting: exactly the tags
+    /// `confirmed` point at `digest` now (returned sorted), no multi-arch image lists
+    /// it, and the tag list is complete.
+    pub async fn check_image_delete(
         &self,
         repository: &Repository,
         digest: &Digest,
         confirmed: &[String],
         listing: &TagListing,
-    ) -> Result<Removal, ChangeError> {
+    ) -> Result<Vec<Tag>, ChangeError> {
         if listing.may_be_incomplete {
             return Err(ChangeError::TagListIncomplete {
                 repository: repository.to_string(),
@@ -225,6 +223,24 @@ impl<C: HttpClient> Registry<C> {
                 now: users.tags,
             });
         }
+        Ok(confirmed_tags)
+    }
+
+    /// Deletes the image `digest` and with it every tag pointing at it: only ever the
+    /// user's explicit choice. `confirmed` is the list of tags the user agreed to
+    /// lose; unless exactly those point at it now (and no multi-arch image lists it),
+    /// nothing is done. Refused when the tag list may be incomplete: a tag on a page
+    /// this page cannot see would be deleted unseen.
+    pub async fn delete_image(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        confirmed: &[String],
+        listing: &TagListing,
+    ) -> Result<Removal, ChangeError> {
+        let confirmed_tags = self
+            .check_image_delete(repository, digest, confirmed, listing)
+            .await?;
         let manifest = self.manifest_get(repository, digest).await?;
         let mut removal = Removal {
             repository: repository.clone(),
