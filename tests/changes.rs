@@ -212,6 +212,42 @@ fn asked_again_on_request_the_registry_answers_anew() {
 }
 
 #[test]
+fn a_registry_read_only_for_now_is_not_remembered_as_one_that_does_not_delete() {
+    let memory = setup();
+    memory.state.borrow_mut().read_only = true;
+    let registry = Registry::new("http://r", &memory);
+    let image = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    // A bare 405 is no answer to "does it delete?": the probe fails, nothing is kept.
+    let probe = block_on(registry.deletes_enabled(&repo("app"))).unwrap_err();
+    assert!(!probe.is_declared_unsupported(), "{probe:?}");
+    let refused = block_on(registry.delete_image(
+        &repo("app"),
+        &image,
+        &["1.0".into(), "latest".into()],
+        &listing(&memory, "app"),
+    ))
+    .unwrap_err();
+    assert!(matches!(refused, ChangeError::Refused(_)), "{refused:?}");
+    let removal =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t1")).unwrap_err();
+    assert!(
+        !memory.was_sent("PUT") && !memory.was_sent("POST"),
+        "{removal:?}"
+    );
+    // Refused, as the probe was: not "could not check".
+    assert!(matches!(removal, ChangeError::Refused(_)), "{removal:?}");
+    let advice = tagdeck::wording::change_error(&removal).advice;
+    assert!(advice.contains("read-only mode"), "{advice}");
+    // Writable again: asked anew, and deletes work.
+    memory.state.borrow_mut().read_only = false;
+    let before = memory.sent_count("DELETE");
+    assert!(block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    assert_eq!(memory.sent_count("DELETE"), before + 1);
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
 fn whether_a_registry_deletes_is_asked_once_and_a_failure_to_ask_is_not_kept() {
     let memory = setup();
     memory.state.borrow_mut().deletes_enabled = false;

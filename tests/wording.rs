@@ -457,21 +457,41 @@ fn key_sentences_of_registry_failures() {
     assert!(not_found
         .detail
         .ends_with(": not found (MANIFEST_UNKNOWN: manifest unknown)"));
-    // The operation refused is named: a DELETE is the registry's deletes turned off.
-    let unsupported = words(RegistryError::Unsupported {
-        attempt: Attempt {
-            method: Method::Delete,
-            url: "http://r/v2/app/manifests/sha256:abc".into(),
-        },
-        status: 405,
-        errors: vec![],
-    })
-    .advice;
+    // The operation refused is named: a DELETE refused as UNSUPPORTED is the
+    // registry's deletes turned off, or a pull-through cache.
+    let refused = |method: Method, code: Option<&str>| {
+        words(RegistryError::Unsupported {
+            attempt: Attempt {
+                method,
+                url: "http://r/v2/app/manifests/sha256:abc".into(),
+            },
+            status: 405,
+            errors: code
+                .map(|code| ErrorEntry {
+                    code: code.into(),
+                    message: "The operation is unsupported.".into(),
+                    detail: None,
+                })
+                .into_iter()
+                .collect(),
+        })
+    };
+    let unsupported = refused(Method::Delete, Some("UNSUPPORTED")).advice;
     assert!(
         unsupported.starts_with("This registry does not delete manifests"),
         "{unsupported}"
     );
     assert!(unsupported.contains("storage.delete.enabled: true"));
+    assert!(unsupported.contains("pull-through cache"));
+    let put = refused(Method::Put, Some("UNSUPPORTED")).advice;
+    assert!(put.contains("pull-through cache"), "{put}");
+    // A bare 405 (distribution in read-only mode) is not read as deletes off.
+    for method in [Method::Delete, Method::Put] {
+        let bare = refused(method, None);
+        assert_eq!(bare.headline, "Refused by the registry for now");
+        assert!(bare.advice.contains("read-only mode"), "{}", bare.advice);
+        assert!(!bare.advice.contains("storage.delete"), "{}", bare.advice);
+    }
     let get = words(all[6].clone()).advice;
     assert!(get.starts_with("This registry does not offer GET"), "{get}");
     assert_eq!(

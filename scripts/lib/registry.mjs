@@ -25,7 +25,7 @@ function authConfig({ htpasswdFile, token }) {
   return '';
 }
 
-function registryConfig({ port, storage, deletes, corsOrigin, corsHeaders, htpasswdFile, token, storageRedirect }) {
+function registryConfig({ port, storage, deletes, readOnly = false, corsOrigin, corsHeaders, htpasswdFile, token, storageRedirect }) {
   const headers = [`    X-Content-Type-Options: [nosniff]`];
   if (corsOrigin) {
     headers.push(
@@ -48,6 +48,8 @@ storage:
   maintenance:
     uploadpurging:
       enabled: false
+    readonly:
+      enabled: ${readOnly}
 ${storageRedirect ? `middleware:
   storage:
     - name: redirect
@@ -80,6 +82,8 @@ ${authConfig({ htpasswdFile, token })}`;
  *   answers; meanwhile requests fail with connection refused;
  * - restart({ downMs = 0 }): kill(), wait downMs, start();
  * - running: whether the process is up (false between kill() and start()).
+ * - setReadOnly(on): restarts it in (or out of) distribution's maintenance read-only
+ *   mode, where every write is answered 405 with a plain-text body.
  */
 export async function startRegistry({
   deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null, token = null,
@@ -94,10 +98,11 @@ export async function startRegistry({
     await writeFile(htpasswdFile, `${line}\n`);
   }
   const configFile = path.join(dir, 'config.yml');
-  await writeFile(configFile, registryConfig({
-    port, storage: path.join(dir, 'storage'), deletes, corsOrigin, corsHeaders, htpasswdFile, token,
-    storageRedirect,
+  const writeConfig = (readOnly) => writeFile(configFile, registryConfig({
+    port, storage: path.join(dir, 'storage'), deletes, readOnly, corsOrigin, corsHeaders, htpasswdFile,
+    token, storageRedirect,
   }));
+  await writeConfig(false);
   const log = await open(path.join(dir, 'registry.log'), 'a');
   const url = `http://127.0.0.1:${port}`;
   let proc = null;
@@ -143,6 +148,11 @@ export async function startRegistry({
     async restart({ downMs = 0 } = {}) {
       await kill();
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await launch();
+    },
+    async setReadOnly(on) {
+      await kill({ signal: 'SIGTERM' });
+      await writeConfig(on);
       await launch();
     },
     stop: stopOnSignal(async () => {

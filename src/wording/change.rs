@@ -568,11 +568,11 @@ pub fn platforms_left_behind(platforms: Option<usize>) -> String {
 
 /// Why removing is disabled once the registry answered that it does not delete: on
 /// a button's title, and after "Undo is disabled (…)".
-pub const REGISTRY_DOES_NOT_DELETE: &str =
-    "this registry does not delete: storage.delete.enabled is off in its configuration";
+pub const REGISTRY_DOES_NOT_DELETE: &str = "this registry does not delete: \
+     storage.delete.enabled is off in its configuration, or it is a pull-through cache";
 
 /// Said before a removal of many tags, when the registry answered that it does not
 /// delete (`DeletesCheck`); what follows says what that means there.
 pub const DELETES_OFF: &str = "This registry does not delete: its storage has deletes \
-     turned off (to allow them, set storage.delete.enabled: true in its configuration). \
-     Removing a tag needs a delete too.";
+     turned off (to allow them, set storage.delete.enabled: true in its configuration), \
+     or it is a pull-through cache. Removing a tag needs a delete too.";

@@ -40,6 +40,9 @@ fn headline(error: &RegistryError) -> &'static str {
         RegistryError::NotFound { .. } => "Not found",
         RegistryError::Unauthorized { .. } => "Sign-in required",
         RegistryError::Denied { .. } => "Access denied",
+        RegistryError::Unsupported { .. } if !error.is_declared_unsupported() => {
+            "Refused by the registry for now"
+        }
         RegistryError::Unsupported { .. } => "Not supported by this registry",
         RegistryError::RateLimited { .. } => "Too many requests",
         RegistryError::Invalid { .. } => "The registry rejected the request",
@@ -74,6 +77,9 @@ fn detail(error: &RegistryError) -> String {
             format!("{attempt}: sign-in required{codes}")
         }
         RegistryError::Denied { attempt, .. } => format!("{attempt}: access denied{codes}"),
+        RegistryError::Unsupported { attempt, .. } if !error.is_declared_unsupported() => {
+            format!("{attempt}: refused by the registry (HTTP 405, no reason given){codes}")
+        }
         RegistryError::Unsupported { attempt, .. } => {
             format!("{attempt}: not supported by this registry{codes}")
         }
@@ -288,13 +294,28 @@ fn advice(error: &RegistryError) -> String {
             "Your account lacks permission for this; ask the registry's administrator.".into()
         }
         RegistryError::Unsupported { attempt, .. } => match attempt.method {
-            Method::Delete => "This registry does not delete manifests: its storage has \
-                               deletes turned off (to allow them, set \
-                               storage.delete.enabled: true in its configuration)."
-                .into(),
-            method => format!(
+            Method::Get | Method::Head => format!(
                 "This registry does not offer {} on this address: check that the \
                  registry is one that speaks the Distribution API v2.",
+                attempt.method.as_str()
+            ),
+            // Said without a reason: not remembered, as it may pass.
+            method if !error.is_declared_unsupported() => format!(
+                "The registry refused {} without saying why (HTTP 405). It may be in \
+                 read-only mode for maintenance, such as garbage collection, or a proxy \
+                 in front of it refuses the method: try again later, or ask its \
+                 administrator.",
+                method.as_str()
+            ),
+            Method::Delete => "This registry does not delete manifests: its storage has \
+                               deletes turned off (to allow them, set \
+                               storage.delete.enabled: true in its configuration), or it \
+                               is a pull-through cache, which takes no changes."
+                .into(),
+            method => format!(
+                "This registry does not accept {} here: it may be a pull-through cache, \
+                 which takes no changes (make the change on the registry it caches), or \
+                 not support what was sent.",
                 method.as_str()
             ),
         },

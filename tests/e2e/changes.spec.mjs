@@ -249,7 +249,7 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toHaveAttribute('title', /does not delete/);
   // Said on the page in words, not only in the buttons' titles.
   const notice = page.locator('.access-notice');
-  await expect(notice).toContainText('This registry does not delete: storage.delete.enabled is off in its configuration. Removing tags and deleting images are disabled.');
+  await expect(notice).toContainText('This registry does not delete: storage.delete.enabled is off in its configuration, or it is a pull-through cache. Removing tags and deleting images are disabled.');
   await expect(notice.getByRole('button', { name: 'Sign in' })).toHaveCount(0);
   // Found out once, said on every removal button of the tab rather than by the next
   // refusal: each row's, and the image page's.
@@ -291,6 +291,41 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(noDeletes.report.repositories['demo/web']['0.9'].digest);
   await dialog(other).getByRole('button', { name: 'Close' }).click();
   await everyRowDisabled(other);
+});
+
+test('a registry read-only for maintenance: a removal and an add are refused, said so, not remembered, and work once it is writable', async ({ page, readOnly }) => {
+  const registry = readOnly.registry.url;
+  const truth = readOnly.report.repositories['demo/web'];
+  await readOnly.registry.setReadOnly(true);
+  try {
+    await openRepository(page, readOnly, 'demo/web');
+    await tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' }).click();
+    await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+    const alert = dialog(page).getByRole('alert');
+    await expect(alert).toContainText('read-only mode');
+    await expect(alert).toContainText('Nothing was changed');
+    await expect(alert).not.toContainText('storage.delete.enabled');
+    await page.screenshot({ path: screenshotPath('read-only-removal') });
+    expect(await tagDigest(registry, 'demo/web', '1.0')).toBe(truth['1.0'].digest);
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+    // Not taken for "deletes off": nothing disabled, no notice, not after a reload.
+    await expect(page.locator('.access-notice')).toHaveCount(0);
+    await expect(tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' })).toBeEnabled();
+    await addTag(page, readOnly, 'demo/web', '0.9', 'ro-add');
+    await expect(dialog(page).getByRole('alert')).toContainText('read-only mode');
+    expect(await tagDigest(registry, 'demo/web', 'ro-add')).toBeNull();
+    await openRepository(page, readOnly, 'demo/web');
+    await expect(page.locator('.access-notice')).toHaveCount(0);
+    await expect(tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' })).toBeEnabled();
+  } finally {
+    await readOnly.registry.setReadOnly(false);
+  }
+  // Writable again: the same removal goes through, without a reload.
+  await tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('Removed');
+  expect(await tagDigest(registry, 'demo/web', '1.0')).toBeNull();
+  expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(truth['1.0'].digest);
 });
 
 test('the only tag of a platform image is removed without breaking its multi-arch image', async ({ page, mutable }) => {

@@ -18,6 +18,9 @@ pub struct State {
     /// repository → blob digests
     pub blobs: HashMap<String, HashSet<String>>,
     pub deletes_enabled: bool,
+    /// distribution's maintenance read-only mode: every write answered 405 with a
+    /// plain-text body and no error code (measured on distribution 2.8).
+    pub read_only: bool,
     /// Answer DELETE by tag by removing just the tag (OCI 1.1, distribution 3).
     pub tag_deletes: bool,
     pub next_upload: usize,
@@ -136,6 +139,7 @@ impl MemoryRegistry {
         MemoryRegistry {
             state: RefCell::new(State {
                 deletes_enabled: true,
+                read_only: false,
                 ..State::default()
             }),
             faults: RefCell::new(Vec::new()),
@@ -225,6 +229,13 @@ impl MemoryRegistry {
         let mut state = self.state.borrow_mut();
         state.log.push(format!("{} /{path}", request.method));
         let path = path.strip_prefix("v2/").unwrap_or(path);
+        if state.read_only && !matches!(request.method, Method::Get | Method::Head) {
+            return reply(
+                405,
+                &[("Allow", "GET, HEAD".to_owned())],
+                b"Method not allowed\n",
+            );
+        }
         let param = |name: &str| {
             query
                 .split('&')

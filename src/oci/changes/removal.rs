@@ -90,6 +90,11 @@ impl<C: HttpClient> Registry<C> {
                 Err(cause @ RegistryError::Unsupported { .. }) => {
                     // Ask before pushing a placeholder that could then not be deleted.
                     let enabled = self.deletes_enabled(repository).await.map_err(|probe| {
+                        // Every DELETE refused without a reason: refused for now
+                        // (read-only mode), said as such.
+                        if matches!(probe, RegistryError::Unsupported { .. }) {
+                            return ChangeError::Refused(Box::new(probe));
+                        }
                         ChangeError::DeletesUnchecked {
                             refused: Box::new(cause.clone()),
                             cause: Box::new(probe),
@@ -180,7 +185,9 @@ impl<C: HttpClient> Registry<C> {
         let enabled = match self.manifest_delete(repository, &nobody).await {
             // Some registries reject the made-up digest itself (400): deletes exist.
             Ok(()) | Err(RegistryError::NotFound { .. } | RegistryError::Invalid { .. }) => true,
-            Err(RegistryError::Unsupported { .. }) => false,
+            // Only when the registry says so: a bare 405 (read-only for now) is no
+            // lasting answer.
+            Err(error) if error.is_declared_unsupported() => false,
             Err(error) => return Err(error),
         };
         self.removes_by_placeholder.learn_deletes(enabled);
@@ -262,7 +269,7 @@ impl<C: HttpClient> Registry<C> {
                 // A DELETE by digest refused as unsupported: the registry does not
                 // delete (distribution's storage.delete.enabled off), as a probe
                 // would have found.
-                if matches!(error, RegistryError::Unsupported { .. }) {
+                if error.is_declared_unsupported() {
                     self.removes_by_placeholder.learn_deletes(false);
                 }
                 return Err(ChangeError::Refused(Box::new(error)));
