@@ -82,8 +82,9 @@ ${authConfig({ htpasswdFile, token })}`;
  *   answers; meanwhile requests fail with connection refused;
  * - restart({ downMs = 0 }): kill(), wait downMs, start();
  * - running: whether the process is up (false between kill() and start()).
- * - setReadOnly(on): restarts it in (or out of) distribution's maintenance read-only
- *   mode, where every write is answered 405 with a plain-text body.
+ * - reconfigure({ deletes, readOnly }): restarts it with deletes on or off, in or out
+ *   of distribution's maintenance read-only mode (every write answered 405 with a
+ *   plain-text body); what is not given stays as it was.
  */
 export async function startRegistry({
   deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null, token = null,
@@ -98,11 +99,12 @@ export async function startRegistry({
     await writeFile(htpasswdFile, `${line}\n`);
   }
   const configFile = path.join(dir, 'config.yml');
-  const writeConfig = (readOnly) => writeFile(configFile, registryConfig({
-    port, storage: path.join(dir, 'storage'), deletes, readOnly, corsOrigin, corsHeaders, htpasswdFile,
+  const settings = { deletes, readOnly: false };
+  const writeConfig = () => writeFile(configFile, registryConfig({
+    port, storage: path.join(dir, 'storage'), ...settings, corsOrigin, corsHeaders, htpasswdFile,
     token, storageRedirect,
   }));
-  await writeConfig(false);
+  await writeConfig();
   const log = await open(path.join(dir, 'registry.log'), 'a');
   const url = `http://127.0.0.1:${port}`;
   let proc = null;
@@ -150,9 +152,10 @@ export async function startRegistry({
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       await launch();
     },
-    async setReadOnly(on) {
+    async reconfigure(changes) {
+      Object.assign(settings, changes);
       await kill({ signal: 'SIGTERM' });
-      await writeConfig(on);
+      await writeConfig();
       await launch();
     },
     stop: stopOnSignal(async () => {

@@ -10,6 +10,7 @@ use crate::net;
 use crate::net::FetchClient;
 use crate::oci::names::Repository;
 use crate::ui::browser;
+use crate::wording;
 
 #[derive(Clone, Copy)]
 pub struct DeletesCheck {
@@ -47,6 +48,55 @@ impl DeletesCheck {
                 Ok(true) | Err(_) => proceed(),
             }
         });
+    }
+}
+
+/// "Check again", beside a notice that the registry does not delete (perhaps found
+/// by an earlier load of this tab): asks anew with one DELETE of a digest nobody has,
+/// as its configuration may have been changed since. The views that disabled
+/// removing learn the answer (`Registry::ask_deletes_enabled`); `on_enabled` runs
+/// when deletes are found on.
+#[component]
+pub fn AskDeletesAgain(
+    registry: String,
+    repository: String,
+    #[prop(optional)] on_enabled: Option<Callback<()>>,
+) -> impl IntoView {
+    let answer = RwSignal::new(None::<String>);
+    let ask = Action::new_local(move |()| {
+        let client = net::registry(&registry, FetchClient::new());
+        let repository = Repository::parse(&repository);
+        async move {
+            let Ok(repository) = repository else { return };
+            let said = match client.ask_deletes_enabled(&repository).await {
+                Ok(true) => {
+                    if let Some(on_enabled) = on_enabled {
+                        on_enabled.try_run(());
+                    }
+                    String::new()
+                }
+                Ok(false) => "Asked again just now: deletes are still off.".to_owned(),
+                Err(error) => {
+                    let message = wording::error(&error);
+                    format!(
+                        "Could not ask again: {}. {}",
+                        message.headline, message.advice
+                    )
+                }
+            };
+            answer.try_set(Some(said));
+        }
+    });
+    let asking = ask.pending();
+    view! {
+        " "
+        <button type="button" disabled=move || asking.get() on:click=move |_| {
+            ask.dispatch_local(());
+        }>
+            {move || if asking.get() { "Asking the registry…" } else { "Check again" }}
+        </button>
+        " "
+        {move || answer.get()}
     }
 }
 

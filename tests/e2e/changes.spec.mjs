@@ -293,10 +293,10 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   await everyRowDisabled(other);
 });
 
-test('a registry read-only for maintenance: a removal and an add are refused, said so, not remembered, and work once it is writable', async ({ page, readOnly }) => {
+test('a registry read-only for maintenance: a removal and an add are refused, said so, not remembered, and work once it is writable', async ({ page, reconfigurable: readOnly }) => {
   const registry = readOnly.registry.url;
   const truth = readOnly.report.repositories['demo/web'];
-  await readOnly.registry.setReadOnly(true);
+  await readOnly.registry.reconfigure({ readOnly: true });
   try {
     await openRepository(page, readOnly, 'demo/web');
     await tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' }).click();
@@ -318,7 +318,7 @@ test('a registry read-only for maintenance: a removal and an add are refused, sa
     await expect(page.locator('.access-notice')).toHaveCount(0);
     await expect(tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' })).toBeEnabled();
   } finally {
-    await readOnly.registry.setReadOnly(false);
+    await readOnly.registry.reconfigure({ readOnly: false });
   }
   // Writable again: the same removal goes through, without a reload.
   await tagRow(page, '1.0').getByRole('button', { name: 'Remove tag' }).click();
@@ -326,6 +326,41 @@ test('a registry read-only for maintenance: a removal and an add are refused, sa
   await expect(dialog(page).getByRole('status')).toContainText('Removed');
   expect(await tagDigest(registry, 'demo/web', '1.0')).toBeNull();
   expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(truth['1.0'].digest);
+});
+
+test('an Undo disabled because the registry does not delete says where to ask again, and works once deletes are on', async ({ page, reconfigurable }) => {
+  const registry = reconfigurable.registry.url;
+  const truth = reconfigurable.report.repositories['demo/web'];
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry', { hasText: 'undo-later' });
+  const notice = page.locator('.access-notice');
+  await reconfigurable.registry.reconfigure({ deletes: false });
+  try {
+    await addTag(page, reconfigurable, 'demo/web', '0.9', 'undo-later');
+    await expect(dialog(page).getByRole('status')).toContainText('now points at');
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+    // A refused removal teaches the tab that this registry does not delete (1.0 was
+    // removed by the read-only test; latest is its image's last tag).
+    await tagRow(page, 'latest').getByRole('button', { name: 'Remove tag' }).click();
+    await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+    await expect(dialog(page).getByRole('alert')).toContainText('This registry does not delete manifests');
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+    await expect(entry.getByRole('button', { name: 'Undo' })).toBeDisabled();
+    await expect(entry.locator('.undo-blocked')).toContainText('Undo is disabled (this registry does not delete');
+    await expect(entry.locator('.undo-blocked')).toContainText("use Check again on the repository's page");
+    await notice.getByRole('button', { name: 'Check again' }).click();
+    await expect(notice).toContainText('Asked again just now: deletes are still off.');
+  } finally {
+    await reconfigurable.registry.reconfigure({ deletes: true });
+  }
+  await notice.getByRole('button', { name: 'Check again' }).click();
+  // Told to every view: the Undo and the rows' removal buttons are offered again.
+  await expect(notice).toHaveCount(0);
+  await expect(entry.locator('.undo-blocked')).toHaveCount(0);
+  await expect(tagRow(page, 'latest').getByRole('button', { name: 'Remove tag' })).toBeEnabled();
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'undo-later')).toBeNull();
+  expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(truth['0.9'].digest);
 });
 
 test('the only tag of a platform image is removed without breaking its multi-arch image', async ({ page, mutable }) => {

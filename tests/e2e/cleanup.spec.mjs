@@ -511,4 +511,12 @@ test('on a registry with deletes turned off, Apply says so instead of asking, an
   await expect(apply).toBeDisabled();
   await expect(page.getByRole('alertdialog', { name: 'Confirm clean-up' })).toHaveCount(0);
   expect(await tagDigest(noDeletes.registry.url, 'demo/web', '0.9')).toBe(truth);
+  // Asked again from here too, with one DELETE of a digest nobody has.
+  const deletes = [];
+  page.on('request', (request) => { if (request.method() === 'DELETE') deletes.push(request.url()); });
+  await notice.getByRole('button', { name: 'Check again' }).click();
+  await expect(notice).toContainText('Asked again just now: deletes are still off.');
+  expect(deletes).toHaveLength(1);
+  await expect(apply).toBeDisabled();
+  expect(await tagDigest(noDeletes.registry.url, 'demo/web', '0.9')).toBe(truth);
 });

@@ -138,8 +138,8 @@ export const test = base.extend({
   }), { scope: 'worker' }],
   // A registry with deletes disabled.
   noDeletes: [async ({}, use) => deploy(use, { deletes: false }), { scope: 'worker' }],
-  // A registry its test puts in read-only mode (registry.setReadOnly).
-  readOnly: [async ({}, use) => deploy(use, {}, { scaleTags: 0 }), { scope: 'worker' }],
+  // A registry its tests reconfigure (registry.reconfigure: deletes off, read-only).
+  reconfigurable: [async ({}, use) => deploy(use, {}, { scaleTags: 0 }), { scope: 'worker' }],
   // The console talking to the registry through a fault proxy:
   // { console, registry, proxy, report, site }. Use `faults` in tests: it is the
   // same deployment with the proxy's rules and log cleared before each test.

@@ -8,7 +8,7 @@ use super::changes::{Entry, EntryState};
 use super::use_changes;
 use crate::ui::browser;
 use crate::ui::error_view::TechnicalDetails;
-use crate::ui::sign_in::use_sign_in;
+use crate::ui::sign_in::{use_sign_in, Blocked};
 use crate::wording;
 
 /// The entry whose Undo, Retry or Check again was last pressed, and what a screen
@@ -203,7 +203,9 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
                 >
                     "Undo"
                 </button>
-                {move || undo_blocked.get().map(|blocked| view! { <span class="activity-detail undo-blocked">{format!(" Undo is disabled ({}).", blocked.why())}</span> })}
+                // Where to ask again: the notice of the repository's page has Check
+                // again (kept out of this list, which every page loads).
+                {move || undo_blocked.get().map(|blocked| view! { <span class="activity-detail undo-blocked">{format!(" Undo is disabled ({}).{}", blocked.why(), if blocked == Blocked::RegistryDoesNotDelete { " If that has changed, use Check again on the repository's page." } else { "" })}</span> })}
             </Show>
             // Neither while a step runs on the entry: it rewrites what they work from.
             {(entry.retry.is_some() && !running)

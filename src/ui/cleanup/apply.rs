@@ -18,10 +18,10 @@ use crate::oci::names::{Digest, Repository};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::browser;
-use crate::ui::deletes_check::DeletesCheck;
+use crate::ui::deletes_check::{AskDeletesAgain, DeletesCheck};
 use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
-use crate::ui::sign_in::use_sign_in;
+use crate::ui::sign_in::{use_sign_in, Blocked};
 use crate::wording::{self, csv_cell, ResultLine};
 
 #[derive(Clone)]
@@ -173,6 +173,14 @@ pub fn ApplyPanel(
     });
     // (repository, tag) → what happened, filled in as the run goes.
     let lines = RwSignal::new(BTreeMap::<(String, String), Line>::new());
+    // Where Check again asks, when the registry was found not to delete.
+    let ask_again_at = StoredValue::new((
+        registry.clone(),
+        first_repository
+            .as_ref()
+            .map(Repository::to_string)
+            .unwrap_or_default(),
+    ));
     let ask_then_confirm = {
         let registry = registry.clone();
         Callback::new(move |()| match first_repository.clone() {
@@ -181,6 +189,14 @@ pub fn ApplyPanel(
             }),
             None => confirming.set(true),
         })
+    };
+    let ask_again = move || {
+        let (registry, repository) = ask_again_at.get_value();
+        view! {
+            <AskDeletesAgain registry repository on_enabled=Callback::new(move |()| {
+                deletes.off.try_set(false);
+            }) />
+        }
     };
     let context = StoredValue::new((registry, plans));
     let apply = Action::new_local(move |_: &()| {
@@ -333,11 +349,16 @@ pub fn ApplyPanel(
                 blocked
                     .get()
                     .filter(|_| !deletes.off.get())
-                    .map(|reason| view! { <p class="access-notice" role="status">{format!("{}. Apply is disabled.", wording::sentence(&reason.why()))}</p> })
+                    .map(|reason| view! {
+                        <p class="access-notice" role="status">
+                            {format!("{}. Apply is disabled.", wording::sentence(&reason.why()))}
+                            {(reason == Blocked::RegistryDoesNotDelete).then(ask_again)}
+                        </p>
+                    })
             }}
             {nothing.then(|| view! { <p>"This plan removes no tag: there is nothing to apply."</p> })}
             {move || deletes.off.get().then(|| view! {
-                <p class="access-notice deletes-off" role="alert">{wording::cleanup_deletes_off()}</p>
+                <p class="access-notice deletes-off" role="alert">{wording::cleanup_deletes_off()}{ask_again()}</p>
             })}
             {move || {
                 (rules_edited.get() && !applied() && !running.get()).then(|| view! {

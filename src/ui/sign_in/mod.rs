@@ -10,12 +10,11 @@ pub(super) mod dialog;
 /// Reached through `ui::on_demand` only, which fetches its code.
 pub(super) mod form;
 
-use crate::net::{self, FetchClient};
+use crate::net;
 use crate::oci::auth::SessionStatus;
-use crate::oci::names::Repository;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
-use crate::ui::deletes_check;
+use crate::ui::deletes_check::{self, AskDeletesAgain};
 use crate::ui::reconnect::Reconnect;
 use crate::wording;
 
@@ -261,34 +260,6 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
             }
         });
     }
-    // A registry found not to delete (perhaps by an earlier load of this tab) is asked
-    // again on request, as its configuration may have been changed since.
-    let asked_again = RwSignal::new(None::<String>);
-    let ask_again = {
-        let (registry, repository) = (registry.clone(), repository.clone());
-        Action::new_local(move |()| {
-            let client = net::registry(&registry, FetchClient::new());
-            let repository = Repository::parse(&repository);
-            async move {
-                let answer = match repository {
-                    Ok(repository) => client.ask_deletes_enabled(&repository).await,
-                    Err(_) => return,
-                };
-                asked_again.try_set(Some(match answer {
-                    Ok(true) => String::new(),
-                    Ok(false) => "Asked again just now: deletes are still off.".to_owned(),
-                    Err(error) => {
-                        let message = wording::error(&error);
-                        format!(
-                            "Could not ask again: {}. {}",
-                            message.headline, message.advice
-                        )
-                    }
-                }));
-            }
-        })
-    };
-    let asking = ask_again.pending();
     move || {
         let sign_in = sign_in?;
         // Said on the page, not only in the disabled buttons' titles.
@@ -307,14 +278,7 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
                     <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
                 })}
                 {(blocked == Blocked::RegistryDoesNotDelete).then(|| view! {
-                    " "
-                    <button type="button" disabled=move || asking.get() on:click=move |_| {
-                        ask_again.dispatch_local(());
-                    }>
-                        {move || if asking.get() { "Asking the registry…" } else { "Check again" }}
-                    </button>
-                    " "
-                    {move || asked_again.get()}
+                    <AskDeletesAgain registry=registry.clone() repository=repository.clone() />
                 })}
             </p>
         })
