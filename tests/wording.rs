@@ -2279,3 +2279,23 @@ fn a_clause_becomes_a_sentence() {
     );
     assert_eq!(wording::sentence(""), "");
 }
+
+#[test]
+fn a_referrers_copy_says_what_its_undo_leaves_as_an_image_copy_does() {
+    let to = Repository::parse("copies/web").unwrap();
+    assert_eq!(
+        wording::referrers_copy_undo(&to),
+        "Undo takes back the tags they got; what was copied stays in copies/web by digest, \
+         untagged, until its garbage collection."
+    );
+}
+
+#[test]
+fn a_headline_reads_as_a_clause_and_a_clause_as_a_sentence() {
+    assert_eq!(
+        wording::clause("The registry failed"),
+        "the registry failed"
+    );
+    assert_eq!(wording::sentence("signed in as ada"), "Signed in as ada");
+    assert_eq!(wording::clause(""), "");
+}

@@ -239,7 +239,7 @@ impl ReferrersAlong {
             "Remove the referrers of {repository}@{}",
             short(&list.subject)
         );
-        self.record(&registry, what, run, lines, "");
+        self.record(&registry, what, "", run, lines);
     }
 
     /// After the image was copied from `from` to `to`: copies `list`, its referrers
@@ -267,28 +267,27 @@ impl ReferrersAlong {
             "Copy the referrers of {from}@{} to {to}",
             short(&list.subject)
         );
-        let undo_leaves = format!(
-            " Undo takes back the tags they got; what was copied stays in {to} by digest, \
-             untagged, until its garbage collection."
-        );
-        self.record(&registry, what, run, lines, &undo_leaves);
+        let undo = wording::referrers_copy_undo(&to);
+        self.record(&registry, what, &undo, run, lines);
     }
 
-    /// Shown under the dialog, if it is still open, and as one activity entry whose
-    /// summary ends with `undo_note`, what its Undo does not take back.
+    /// Shown under the dialog, if it is still open, and as one activity entry: `what`,
+    /// the counts, then `undo`, what its Undo does, when that needs saying.
     fn record(
         self,
         registry: &str,
         what: String,
+        undo: &str,
         run: ReferrerRun,
         lines: Vec<ResultLine>,
-        undo_note: &str,
     ) {
         let total = lines.len();
         let summary = format!(
-            "{what}: {} done, {} failed, of {total}.{undo_note}",
+            "{what}: {} done, {} failed, of {total}. {undo}",
             run.done, run.failed
-        );
+        )
+        .trim_end()
+        .to_owned();
         self.changes.record_batch(
             registry,
             summary,

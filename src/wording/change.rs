@@ -469,7 +469,7 @@ pub fn applied_anyway(failure: &RegistryError) -> String {
         | RegistryError::TimedOut { .. }
         | RegistryError::Aborted { .. } => format!(
             "{}, but reading the registry again shows the change was applied",
-            lowercase_first(&headline)
+            super::clause(&headline)
         ),
         _ => format!(
             "the registry answered \"{headline}\", but reading it again shows the change was \
@@ -479,14 +479,6 @@ pub fn applied_anyway(failure: &RegistryError) -> String {
 }
 
 /// "The registry …" as the start of a clause: "the registry …".
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 /// A copy's progress: "Copying: step 2 of 5 (blob 0123456789ab)".
 pub fn copy_step(step: &CopyStep) -> String {
     let what = match &step.what {
@@ -536,11 +528,26 @@ pub fn copy_done(
     } else {
         "stay"
     };
+    let added = format!("the {} this copy added", added.join(" and "));
     format!(
-        "{done} Undo takes back the tag only: the {} this copy added {stays} in {to} by \
-         digest, untagged, until its garbage collection.",
-        added.join(" and ")
+        "{done} Undo takes back the tag only: {}",
+        left_after_undo(&added, stays, to)
     )
+}
+
+/// What the Undo of a copy of referrers leaves: the manifests and blobs it wrote, as
+/// [`copy_done`] says for an image.
+pub fn referrers_copy_undo(to: &Repository) -> String {
+    format!(
+        "Undo takes back the tags they got; {}",
+        left_after_undo("what was copied", "stays", to)
+    )
+}
+
+/// A copy's Undo takes back tags only: deleting the manifests written by digest
+/// could delete what something else in the target uses.
+fn left_after_undo(what: &str, stays: &str, to: &Repository) -> String {
+    format!("{what} {stays} in {to} by digest, untagged, until its garbage collection.")
 }
 
 /// Deleting a multi-arch image deletes its index only: what stays of it.

@@ -18,8 +18,8 @@ mod undo;
 
 pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_error, pattern_preview};
 pub use change::{
-    applied_anyway, change_error, copy_done, copy_step, platforms_left_behind, DELETES_OFF,
-    REGISTRY_DOES_NOT_DELETE, STILL_WAITING,
+    applied_anyway, change_error, copy_done, copy_step, platforms_left_behind, referrers_copy_undo,
+    DELETES_OFF, REGISTRY_DOES_NOT_DELETE, STILL_WAITING,
 };
 pub use cleanup::{
     cleanup_deletes_off, deletes_refused, fewer_deleted_than_planned, garbage_collection_advice,
@@ -44,6 +44,16 @@ pub fn sentence(text: &str) -> String {
         first.make_ascii_uppercase();
     }
     sentence
+}
+
+/// A sentence (a headline) as a clause that follows other words: "The registry
+/// failed" → "the registry failed". ASCII only, as [`sentence`].
+pub fn clause(text: &str) -> String {
+    let mut clause = text.to_owned();
+    if let Some(first) = clause.get_mut(..1) {
+        first.make_ascii_lowercase();
+    }
+    clause
 }
 
 /// `text` as a screen reader should hear it in passing: its first sentence, without
