@@ -435,6 +435,31 @@ test('a paged tag list with its Link hidden is read whole; when it cannot be, de
   await expect(page.getByText(`${tags.length} tags`, { exact: true })).toBeVisible();
 });
 
+test('a bulk removal takes each removed row out of the table as it goes, not when the run ends', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  for (const tag of ['rm-a', 'rm-b', 'rm-c']) await retagBehindTheBack(registry, 'demo/web', '0.9', tag);
+  await openRepository(page, faults, 'demo/web');
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  for (const tag of ['rm-a', 'rm-b', 'rm-c']) await page.getByRole('checkbox', { name: `Select ${tag}`, exact: true }).click();
+  await expect(bulk.getByRole('status')).toHaveText('3 selected');
+  // One image's tags go one after another: the last one's write is held up.
+  // Longer than the checks below wait, so they pass only while the run is on.
+  const held = faults.proxy.addRule({ method: 'PUT', path: /\/manifests\/rm-c$/, action: { delay: 8000 } });
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  await page.getByRole('alertdialog', { name: 'Confirm bulk removal' }).getByRole('button', { name: 'Remove 3 tags' }).click();
+  await expect.poll(() => held.matches, { timeout: 15_000 }).toBeGreaterThan(0);
+  // While rm-c waits, the two removed rows are gone and the selection says what is left.
+  await expect(tagRow(page, 'rm-a')).toHaveCount(0);
+  await expect(tagRow(page, 'rm-b')).toHaveCount(0);
+  await expect(tagRow(page, 'rm-c')).toHaveCount(1);
+  await expect(bulk.getByRole('status')).toHaveText('1 selected');
+  expect(await tagDigest(registry, 'demo/web', 'rm-a')).toBeNull();
+  await expect(tagRow(page, 'rm-c')).toHaveCount(0, { timeout: 15_000 });
+  await expect(activity(page).first()).toContainText('Bulk remove tags in demo/web: 3 done, 0 failed, of 3');
+  expect(await tagDigest(registry, 'demo/web', 'rm-c')).toBeNull();
+  expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(faults.report.repositories['demo/web']['0.9'].digest);
+});
+
 test('a registry killed and restarted in the middle of a bulk run: the report matches the registry', async ({ page, faults }) => {
   const registry = faults.registry;
   const repo = 'scale/many-tags';

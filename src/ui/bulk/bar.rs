@@ -47,6 +47,9 @@ pub fn BulkBar(
     digests: Signal<HashMap<String, Digest>>,
     /// The repository's failed items of the last run (outlives this view).
     retry: BulkRetry,
+    /// Told of each tag a removal removed, as it goes: its row leaves the table then,
+    /// not when the whole run ends.
+    on_removed: Callback<String>,
 ) -> impl IntoView {
     let changes = use_changes();
     // Empty until the user writes one: a ready-made value would be one click from
@@ -54,6 +57,11 @@ pub fn BulkBar(
     let pattern = RwSignal::new(String::new());
     let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
     let cancelled = RwSignal::new(false);
+    // A removed tag leaves the selection with its row: the count says what is left.
+    let on_removed = Callback::new(move |tag: String| {
+        selection.tags.try_update(|tags| tags.remove(&tag));
+        let _ = on_removed.try_run(tag);
+    });
     // Checks after a run that concern an image rather than one item.
     let warnings = RwSignal::new(Vec::<ResultLine>::new());
     // The failed items of the last bulk change in this repository: they stay
@@ -162,6 +170,7 @@ pub fn BulkBar(
                 cancelled,
                 items,
                 warnings,
+                on_removed,
             };
             let BulkOutcome {
                 undo,
@@ -393,6 +402,7 @@ pub struct BulkWork {
     cancelled: RwSignal<bool>,
     items: RwSignal<BTreeMap<String, ItemState>>,
     warnings: RwSignal<Vec<ResultLine>>,
+    on_removed: Callback<String>,
 }
 
 /// What a bulk run did: the undo of what it wrote, each item's state, and for a
@@ -416,6 +426,7 @@ impl BulkWork {
             cancelled,
             items,
             warnings,
+            on_removed,
         } = self;
         // A run goes on when its view is closed: only Cancel stops it.
         let is_cancelled = move || cancelled.try_get_untracked().unwrap_or(false);
@@ -424,6 +435,10 @@ impl BulkWork {
             let state = ItemState::from(result);
             items.try_update(|i| i.insert(tag.to_owned(), state.clone()));
             states.borrow_mut().insert(tag.to_owned(), state);
+            if kind == BulkKind::Remove && result.is_done() {
+                // Gone with its view: the refresh after the run lists the tags anyway.
+                let _ = on_removed.try_run(tag.to_owned());
+            }
         };
         let bulk = BulkRun {
             repository: &repository,

@@ -128,6 +128,14 @@ fn forget_tags(data: TagData, forget: impl Fn(&String) -> bool) {
         .try_update(|rechecking| rechecking.retain(|tag| !forget(tag)));
 }
 
+/// A tag a running removal removed: its row goes at once (the refresh after the run
+/// lists the tags again all the same).
+pub(super) fn drop_removed(data: TagData, tag: &str) {
+    forget_tags(data, |known| known == tag);
+    data.tags
+        .try_update(|tags| tags.retain(|known| known != tag));
+}
+
 /// After a change: the tags are listed again (a change may add or remove tags), the
 /// `touched` ones resolved again first, and tags new to the list resolved; every
 /// other row keeps what it shows.

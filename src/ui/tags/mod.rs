@@ -262,6 +262,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 shown=shown
                 digests=known_digests
                 retry=data.bulk_retry
+                on_removed=Callback::new(move |tag: String| listing::drop_removed(data, &tag))
             />
             {nothing_shown}
             // No list to show: the failure above says why, without an empty table under it.
