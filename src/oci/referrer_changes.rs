@@ -284,13 +284,8 @@ impl<C: HttpClient> Registry<C> {
         let digest = self.resolve_fallback_tag(repository, tag).await?;
         self.check_image_delete(repository, &digest, &[tag.to_string()], listing)
             .await?;
-        let unshown = self.still_listed(repository, &digest, shown).await?;
-        if !unshown.is_empty() {
-            return Err(ChangeError::ListsUnshown {
-                tag: tag.to_string(),
-                unshown,
-            });
-        }
+        self.lists_nothing_more(repository, tag, &digest, shown)
+            .await?;
         Ok(digest)
     }
 
@@ -304,13 +299,8 @@ impl<C: HttpClient> Registry<C> {
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let digest = self.resolve_fallback_tag(repository, tag).await?;
-        let unshown = self.still_listed(repository, &digest, deleted).await?;
-        if !unshown.is_empty() {
-            return Err(ChangeError::ListsUnshown {
-                tag: tag.to_string(),
-                unshown,
-            });
-        }
+        self.lists_nothing_more(repository, tag, &digest, deleted)
+            .await?;
         self.delete_image(repository, &digest, &[tag.to_string()], listing)
             .await
     }
@@ -330,15 +320,17 @@ impl<C: HttpClient> Registry<C> {
             })
     }
 
-    /// The manifests the index `digest` lists, other than `known`, that the registry
-    /// still has (one it answers 404 for is gone, and nothing is lost by the index
-    /// going). A read that fails is an error: unknown is not "gone".
-    async fn still_listed(
+    /// Refused ([`ChangeError::ListsUnshown`]) when the index `digest` of the fallback
+    /// tag `tag` lists a manifest the registry still has other than `known` (one it
+    /// answers 404 for is gone, and nothing is lost by the index going). A read that
+    /// fails is an error: unknown is not "gone".
+    async fn lists_nothing_more(
         &self,
         repository: &Repository,
+        tag: &Tag,
         digest: &Digest,
         known: &[Digest],
-    ) -> Result<Vec<Digest>, ChangeError> {
+    ) -> Result<(), ChangeError> {
         let index = self.manifest_get(repository, digest).await?;
         let mut left = Vec::new();
         for listed in &index.view.manifests {
@@ -351,7 +343,13 @@ impl<C: HttpClient> Registry<C> {
                 Err(error) => return Err(error.into()),
             }
         }
-        Ok(left)
+        if left.is_empty() {
+            return Ok(());
+        }
+        Err(ChangeError::ListsUnshown {
+            tag: tag.to_string(),
+            unshown: left,
+        })
     }
 
     /// Deletes the referrer `digest` with the one tag that names it, if any.
