@@ -711,3 +711,49 @@ fn a_fallback_index_listing_a_referrer_added_after_the_list_was_read_is_kept_wit
         }
     );
 }
+
+#[test]
+fn a_fallback_index_that_fails_to_go_after_its_referrers_says_what_it_still_lists() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        sbom,
+        fallback,
+        index,
+        list,
+        ..
+    } = referred(&registry);
+    let client = Registry::new("http://registry.test", &registry);
+    registry.inject(Fault::new(
+        Method::Delete,
+        &format!("manifests/{index}"),
+        Strike::Before,
+        Some(500),
+    ));
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    assert!(has(&index) && !has(&sbom), "{results:?}");
+    let kept = results
+        .iter()
+        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
+        .map(|(_, result)| result.clone().unwrap_err())
+        .unwrap();
+    assert!(
+        matches!(&kept, ChangeError::IndexLeftListing { tag, removed, .. }
+            if *tag == fallback && *removed == vec![digest(&sbom)]),
+        "{kept:?}"
+    );
+    let told = wording::change_error(&kept);
+    let line = told.result_line().text;
+    assert!(
+        line.contains(&format!("so it still lists {sbom}, which is gone")),
+        "{line}"
+    );
+    assert!(line.contains("Undo puts back what it lists"), "{line}");
+    // The run's Undo puts the SBOM back under the index that lists it.
+    let run = ReferrerRun::of(&results, |removal| {
+        Some(UndoAction::Restore(Box::new(removal.clone())))
+    });
+    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
+    assert!(has(&sbom) && has(&index));
+    assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+}

@@ -155,8 +155,8 @@ impl<C: HttpClient> Registry<C> {
     /// 3. each index, read again: kept unless everything it lists was deleted by this
     ///    run or is gone ([`ChangeError::ListsUnremoved`], `ListsUnshown`).
     ///
-    /// Left: a failure of the index's own DELETE after its referrers went. The run's
-    /// Undo puts them back.
+    /// Left: a failure of the index's own DELETE after its referrers went. Said so
+    /// ([`ChangeError::IndexLeftListing`]); the run's Undo puts them back.
     pub async fn delete_referrers(
         &self,
         repository: &Repository,
@@ -259,10 +259,19 @@ impl<C: HttpClient> Registry<C> {
                         unremoved: unremoved.clone(),
                     })
                 }
-                (Ok(_), ItemTarget::FallbackTag(tag)) => {
-                    self.delete_fallback_index(repository, tag, &deleted, &listing)
-                        .await
-                }
+                (Ok(_), ItemTarget::FallbackTag(tag)) => self
+                    .delete_fallback_index(repository, tag, &deleted, &listing)
+                    .await
+                    .map_err(|cause| match cause {
+                        // No tag left to list anything.
+                        ChangeError::NotApplied { .. } => cause,
+                        _ if deleted.is_empty() => cause,
+                        cause => ChangeError::IndexLeftListing {
+                            tag: tag.to_string(),
+                            removed: deleted.clone(),
+                            cause: Box::new(cause),
+                        },
+                    }),
                 (Ok(_), ItemTarget::Referrer { .. }) => continue,
             };
             on_item(&item, &result);

@@ -27,6 +27,7 @@ fn headline(error: &ChangeError) -> String {
             registry::error(cause).headline
         }
         ChangeError::AfterWrite { cause, .. } => headline(cause),
+        ChangeError::IndexLeftListing { cause, .. } => headline(cause),
         ChangeError::InvalidName(_) => "Invalid name".into(),
         ChangeError::DeletesUnchecked { .. } => {
             "Could not check whether this registry deletes manifests".into()
@@ -101,6 +102,13 @@ fn detail(error: &ChangeError) -> String {
             registry::error(reread).detail
         ),
         ChangeError::AfterWrite { cause, .. } => detail(cause),
+        ChangeError::IndexLeftListing {
+            tag,
+            removed,
+            cause,
+        } => {
+            format!("{}; {}", detail(cause), left_listing(tag, removed))
+        }
         ChangeError::PartlyRestored { restored, cause } => {
             format!("put back {}, then: {}", restored.join(", "), detail(cause))
         }
@@ -168,6 +176,16 @@ fn detail(error: &ChangeError) -> String {
     }
 }
 
+/// A fallback tag kept after its referrers went: what its list now names.
+fn left_listing(tag: &str, removed: &[Digest]) -> String {
+    format!(
+        "the referrers {tag} lists were removed before it, so it still lists {}, which {} \
+         gone",
+        list(&removed.iter().map(Digest::to_string).collect::<Vec<_>>()),
+        if removed.len() == 1 { "is" } else { "are" }
+    )
+}
+
 /// What happened, said without the requests, and the requests behind it, each with
 /// what came of it: the same facts as `detail`, for a panel that folds the requests
 /// away.
@@ -199,6 +217,19 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
             vec![told(cause), told(reread)],
         ),
         ChangeError::AfterWrite { cause, .. } => account_and_requests(cause),
+        ChangeError::IndexLeftListing {
+            tag,
+            removed,
+            cause,
+        } => {
+            let (account, requests) = account_and_requests(cause);
+            let left = left_listing(tag, removed);
+            if account.is_empty() {
+                (super::sentence(&left), requests)
+            } else {
+                (format!("{account}; {left}"), requests)
+            }
+        }
         ChangeError::PartlyRestored { restored, cause } => {
             then(format!("Put back {}", restored.join(", ")), cause)
         }
@@ -318,6 +349,12 @@ fn advice(error: &ChangeError) -> String {
                 .into()
         }
         ChangeError::AfterWrite { cause, .. } => advice(cause),
+        ChangeError::IndexLeftListing { .. } => {
+            "Undo in the activity list puts the removed referrers back, so that what the \
+             fallback tag lists is there again. Or delete the image's referrers again \
+             once the registry answers: the fallback tag goes then."
+                .into()
+        }
         ChangeError::Cancelled { .. } => {
             "Copy again to finish it: what is there is skipped.".into()
         }
@@ -424,6 +461,11 @@ fn outcome(error: &ChangeError) -> &'static str {
             "It is not known whether the change was applied: the registry could not be \
              read again. Undo is kept."
         }
+        // It may have gone after all: the cause's own outcome says so.
+        ChangeError::IndexLeftListing { cause, .. } => match **cause {
+            ChangeError::Unknown { .. } | ChangeError::AfterWrite { .. } => outcome(cause),
+            _ => "The fallback tag is kept: Undo puts back what it lists.",
+        },
         ChangeError::AfterWrite { cause, .. } => match **cause {
             ChangeError::Stranded { .. } => {
                 "The image is intact, but the tag now points at a throw-away manifest. \

@@ -129,6 +129,16 @@ pub enum ChangeError {
     #[error("kept {tag}: it lists {unshown:?}, not shown")]
     ListsUnshown { tag: String, unshown: Vec<Digest> },
 
+    /// The fallback tag `tag`'s index could not be deleted after the referrers it
+    /// lists, `removed`, were: it is kept, listing manifests that are gone. The
+    /// run's Undo puts them back.
+    #[error("kept {tag}, listing removed {removed:?}: {cause}")]
+    IndexLeftListing {
+        tag: String,
+        removed: Vec<Digest>,
+        cause: Box<ChangeError>,
+    },
+
     /// A referrer kept because the fallback tag `tag`, whose index lists it, is kept:
     /// deleted, it would leave that index listing a manifest that is gone.
     #[error("kept with {tag}")]
@@ -233,6 +243,7 @@ impl ChangeError {
     pub fn written(&self) -> Option<&Written> {
         match self {
             ChangeError::AfterWrite { written, .. } => Some(written),
+            ChangeError::IndexLeftListing { cause, .. } => cause.written(),
             _ => None,
         }
     }
