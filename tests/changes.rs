@@ -248,6 +248,30 @@ fn a_registry_read_only_for_now_is_not_remembered_as_one_that_does_not_delete() 
 }
 
 #[test]
+fn a_tag_delete_refused_in_read_only_mode_is_not_learnt_as_needing_a_placeholder() {
+    let memory = setup();
+    memory.state.borrow_mut().tag_deletes = true;
+    let registry = Registry::new("http://r", &memory);
+    // Known from before: this registry deletes.
+    assert!(block_on(registry.deletes_enabled(&repo("app"))).unwrap());
+    let image = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    memory.state.borrow_mut().read_only = true;
+    let refused =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t1")).unwrap_err();
+    // Said of the user's own request, the DELETE of the tag.
+    match &refused {
+        ChangeError::Refused(cause) => assert!(cause.to_string().contains("/manifests/1.0")),
+        other => panic!("{other:?}"),
+    }
+    memory.state.borrow_mut().read_only = false;
+    let removal =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &image, &tags, "t2")).unwrap();
+    assert_eq!(removal.method, RemovalMethod::TagDelete);
+    assert!(!memory.was_sent("PUT"));
+}
+
+#[test]
 fn whether_a_registry_deletes_is_asked_once_and_a_failure_to_ask_is_not_kept() {
     let memory = setup();
     memory.state.borrow_mut().deletes_enabled = false;

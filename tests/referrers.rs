@@ -757,3 +757,74 @@ fn a_fallback_index_that_fails_to_go_after_its_referrers_says_what_it_still_list
     assert!(has(&sbom) && has(&index));
     assert_eq!(registry.tag_digest("app", &fallback), Some(index));
 }
+
+#[test]
+fn deleting_the_referrers_again_removes_the_fallback_index_a_failed_run_kept() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        sbom,
+        fallback,
+        index,
+        list,
+        ..
+    } = referred(&registry);
+    let client = Registry::new("http://registry.test", &registry);
+    registry.inject(Fault::new(
+        Method::Delete,
+        &format!("manifests/{index}"),
+        Strike::Before,
+        Some(500),
+    ));
+    block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    assert!(has(&index) && !has(&sbom));
+    // The list read again still names the SBOM: the kept index lists it.
+    let again =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert!(again.referrers.iter().any(|r| r.digest.to_string() == sbom));
+    let results = block_on(client.delete_referrers(&repo(), &again, |_, _| {}));
+    assert!(!has(&index), "{results:?}");
+    assert_eq!(registry.tag_digest("app", &fallback), None);
+    let sbom_result = results
+        .iter()
+        .find(|(item, _)| matches!(&item.target, ItemTarget::Referrer { digest, .. } if digest.to_string() == sbom))
+        .map(|(_, result)| result.clone())
+        .unwrap();
+    assert!(
+        matches!(sbom_result, Err(ChangeError::AlreadyGone { .. })),
+        "{sbom_result:?}"
+    );
+    let run = ReferrerRun::of(&results, |removal| {
+        Some(UndoAction::Restore(Box::new(removal.clone())))
+    });
+    assert_eq!(run.failed, 0, "{results:?}");
+}
+
+#[test]
+fn a_referrer_pushed_again_before_its_index_goes_keeps_the_index() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        sbom,
+        fallback,
+        index,
+        list,
+        ..
+    } = referred(&registry);
+    let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
+    // The index's own checks read it first by its tag: once its referrers went, a CI
+    // job pushes the same SBOM again, before the index is read a second time.
+    let client = Registry::new("http://registry.test", &registry);
+    let repushed = std::cell::Cell::new(false);
+    let results = block_on(client.delete_referrers(&repo(), &list, |item, result| {
+        let is_sbom = matches!(&item.target, ItemTarget::Referrer { digest, .. } if digest.to_string() == sbom);
+        if is_sbom && result.is_ok() {
+            registry.push_untagged("app", media::OCI_MANIFEST, &sbom_bytes);
+            repushed.set(true);
+        }
+    }));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    assert!(repushed.get());
+    assert!(has(&sbom) && has(&index), "{results:?}");
+    assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+}

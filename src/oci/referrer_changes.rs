@@ -53,6 +53,11 @@ impl ReferrerRun {
                     run.done += 1;
                     undo_of(done)
                 }
+                // The state asked for, though not by this run: nothing to undo.
+                Err(ChangeError::AlreadyGone { .. }) => {
+                    run.done += 1;
+                    None
+                }
                 Err(error) => {
                     run.failed += 1;
                     UndoAction::of_failure(error)
@@ -199,8 +204,8 @@ impl<C: HttpClient> Registry<C> {
                 .await;
             checked.push((item, check));
         }
-        // A repository has one fallback tag per image: one kept keeps every referrer
-        // an index lists (not over-careful).
+        // A repository has one fallback tag per image (one tag scheme), so a list has
+        // at most one; were there several, one kept keeps every referrer an index lists.
         let kept_index = checked.iter().find_map(|(item, check)| match &item.target {
             ItemTarget::FallbackTag(tag) if check.is_err() => Some(tag.to_string()),
             _ => None,
@@ -219,7 +224,7 @@ impl<C: HttpClient> Registry<C> {
                 .collect(),
             may_be_incomplete: listing.may_be_incomplete,
         };
-        let mut deleted = Vec::new();
+        let mut removed_any = false;
         let mut unremoved = Vec::new();
         for item in referrers {
             let ItemTarget::Referrer {
@@ -241,9 +246,11 @@ impl<C: HttpClient> Registry<C> {
                         .await
                 }
             };
+            // Gone before this run (a run that kept the index deleted it): not kept
+            // by the index for it, or a second run would keep the index forever.
             if *listed_by_fallback {
                 match &result {
-                    Ok(_) => deleted.push(digest.clone()),
+                    Ok(_) | Err(ChangeError::AlreadyGone { .. }) => removed_any = true,
                     Err(_) => unremoved.push(digest.clone()),
                 }
             }
@@ -260,15 +267,15 @@ impl<C: HttpClient> Registry<C> {
                     })
                 }
                 (Ok(_), ItemTarget::FallbackTag(tag)) => self
-                    .delete_fallback_index(repository, tag, &deleted, &listing)
+                    .delete_fallback_index(repository, tag, &listing)
                     .await
                     .map_err(|cause| match cause {
                         // No tag left to list anything.
                         ChangeError::NotApplied { .. } => cause,
-                        _ if deleted.is_empty() => cause,
+                        _ if !removed_any => cause,
                         cause => ChangeError::IndexLeftListing {
                             tag: tag.to_string(),
-                            removed: deleted.clone(),
+                            removed: shown.clone(),
                             cause: Box::new(cause),
                         },
                     }),
@@ -299,16 +306,16 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// Deletes the fallback tag `tag`'s index once its referrers are gone: read
-    /// again, it must list nothing the registry still has beyond `deleted`.
+    /// again, it must list nothing the registry still has (each is asked: one pushed
+    /// again since this run deleted it is there again).
     async fn delete_fallback_index(
         &self,
         repository: &Repository,
         tag: &Tag,
-        deleted: &[Digest],
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let digest = self.resolve_fallback_tag(repository, tag).await?;
-        self.lists_nothing_more(repository, tag, &digest, deleted)
+        self.lists_nothing_more(repository, tag, &digest, &[])
             .await?;
         self.delete_image(repository, &digest, &[tag.to_string()], listing)
             .await
@@ -370,8 +377,25 @@ impl<C: HttpClient> Registry<C> {
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let confirmed: Vec<String> = tag.iter().map(|tag| tag.to_string()).collect();
-        self.delete_image(repository, digest, &confirmed, listing)
+        match self
+            .delete_image(repository, digest, &confirmed, listing)
             .await
+        {
+            // Its manifest read before any write, or the DELETE itself, found nothing.
+            Err(ChangeError::Registry(RegistryError::NotFound { .. })) => {
+                Err(ChangeError::AlreadyGone {
+                    subject: format!("{repository}@{digest}"),
+                })
+            }
+            Err(ChangeError::Refused(cause))
+                if matches!(*cause, RegistryError::NotFound { .. }) =>
+            {
+                Err(ChangeError::AlreadyGone {
+                    subject: format!("{repository}@{digest}"),
+                })
+            }
+            result => result,
+        }
     }
 
     /// Copies every item of `list` from `from` to `to` (which already has the image

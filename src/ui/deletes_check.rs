@@ -55,19 +55,19 @@ impl DeletesCheck {
 /// by an earlier load of this tab): asks anew with one DELETE of a digest nobody has,
 /// as its configuration may have been changed since. The views that disabled
 /// removing learn the answer (`Registry::ask_deletes_enabled`); `on_enabled` runs
-/// when deletes are found on.
+/// when deletes are found on. `answer`: what the last asking found, owned by the
+/// notice, as the button is drawn anew with it.
 #[component]
 pub fn AskDeletesAgain(
     registry: String,
-    repository: String,
+    repository: Repository,
+    answer: RwSignal<Option<String>>,
     #[prop(optional)] on_enabled: Option<Callback<()>>,
 ) -> impl IntoView {
-    let answer = RwSignal::new(None::<String>);
     let ask = Action::new_local(move |()| {
         let client = net::registry(&registry, FetchClient::new());
-        let repository = Repository::parse(&repository);
+        let repository = repository.clone();
         async move {
-            let Ok(repository) = repository else { return };
             let said = match client.ask_deletes_enabled(&repository).await {
                 Ok(true) => {
                     if let Some(on_enabled) = on_enabled {

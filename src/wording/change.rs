@@ -45,6 +45,7 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::ListsUnremoved { .. } => "Kept, so that what it lists stays findable".into(),
         ChangeError::ListsUnshown { .. } => "It lists referrers that were not shown".into(),
         ChangeError::KeptWithIndex { .. } => "Kept with the fallback tag that lists it".into(),
+        ChangeError::AlreadyGone { .. } => "Already gone".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
         ChangeError::RolledBack { .. } => "The tag could not be removed on its own".into(),
@@ -142,9 +143,12 @@ fn detail(error: &ChangeError) -> String {
         ),
         ChangeError::ListsUnshown { unshown, .. } => format!(
             "it also lists {}, which the registry has and the list of referrers did not \
-             show (added meanwhile, or not readable), so it and what it lists were kept",
+             show (added meanwhile, or not readable)",
             list(&unshown.iter().map(Digest::to_string).collect::<Vec<_>>())
         ),
+        ChangeError::AlreadyGone { subject } => {
+            format!("{subject} is no longer in the registry (removed earlier)")
+        }
         ChangeError::KeptWithIndex { tag } => format!(
             "the fallback tag {tag} lists it and is kept (see its line): removed alone, it \
              would leave that list naming a manifest that is gone"
@@ -275,6 +279,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::ListsUnremoved { .. }
         | ChangeError::ListsUnshown { .. }
         | ChangeError::KeptWithIndex { .. }
+        | ChangeError::AlreadyGone { .. }
         | ChangeError::Recreated { .. }
         | ChangeError::PlatformLost { .. } => (detail(error), Vec::new()),
     }
@@ -351,8 +356,8 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::AfterWrite { cause, .. } => advice(cause),
         ChangeError::IndexLeftListing { .. } => {
             "Undo in the activity list puts the removed referrers back, so that what the \
-             fallback tag lists is there again. Or delete the image's referrers again \
-             once the registry answers: the fallback tag goes then."
+             fallback tag lists is there again. Or look at the image's referrers again and \
+             delete them again: the fallback tag goes with the last of them."
                 .into()
         }
         ChangeError::Cancelled { .. } => {
@@ -410,6 +415,7 @@ fn advice(error: &ChangeError) -> String {
              what you want."
                 .into()
         }
+        ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
         ChangeError::KeptWithIndex { .. } => {
             "Resolve what kept the fallback tag (its line says), then delete the image's \
              referrers again."
@@ -446,6 +452,7 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::ListsUnremoved { .. }
         | ChangeError::ListsUnshown { .. }
         | ChangeError::KeptWithIndex { .. }
+        | ChangeError::AlreadyGone { .. }
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::Recreated { .. } => "Nothing was changed.",
         // The account says the registry was read again and what it showed.

@@ -40,7 +40,7 @@ fn headline(error: &RegistryError) -> &'static str {
         RegistryError::NotFound { .. } => "Not found",
         RegistryError::Unauthorized { .. } => "Sign-in required",
         RegistryError::Denied { .. } => "Access denied",
-        RegistryError::Unsupported { .. } if !error.is_declared_unsupported() => {
+        RegistryError::Unsupported { .. } if refused_for_now(error) => {
             "Refused by the registry for now"
         }
         RegistryError::Unsupported { .. } => "Not supported by this registry",
@@ -77,7 +77,7 @@ fn detail(error: &RegistryError) -> String {
             format!("{attempt}: sign-in required{codes}")
         }
         RegistryError::Denied { attempt, .. } => format!("{attempt}: access denied{codes}"),
-        RegistryError::Unsupported { attempt, .. } if !error.is_declared_unsupported() => {
+        RegistryError::Unsupported { attempt, .. } if refused_for_now(error) => {
             format!("{attempt}: refused by the registry (HTTP 405, no reason given){codes}")
         }
         RegistryError::Unsupported { attempt, .. } => {
@@ -246,6 +246,14 @@ fn refusal_summary(refusal: &AuthRefusal) -> String {
     }
 }
 
+/// A write refused with a bare 405, no reason given: perhaps only for now (read-only
+/// mode). A read refused so is a registry that does not offer it at all.
+fn refused_for_now(error: &RegistryError) -> bool {
+    matches!(error, RegistryError::Unsupported { attempt, .. }
+        if !matches!(attempt.method, Method::Get | Method::Head))
+        && !error.is_declared_unsupported()
+}
+
 fn advice(error: &RegistryError) -> String {
     match error {
         // The browser tells a page nothing more (an outage and a CORS refusal fail
@@ -300,7 +308,7 @@ fn advice(error: &RegistryError) -> String {
                 attempt.method.as_str()
             ),
             // Said without a reason: not remembered, as it may pass.
-            method if !error.is_declared_unsupported() => format!(
+            method if refused_for_now(error) => format!(
                 "The registry refused {} without saying why (HTTP 405). It may be in \
                  read-only mode for maintenance, such as garbage collection, or a proxy \
                  in front of it refuses the method: try again later, or ask its \
@@ -314,8 +322,7 @@ fn advice(error: &RegistryError) -> String {
                 .into(),
             method => format!(
                 "This registry does not accept {} here: it may be a pull-through cache, \
-                 which takes no changes (make the change on the registry it caches), or \
-                 not support what was sent.",
+                 which takes no changes, or not support what was sent.",
                 method.as_str()
             ),
         },

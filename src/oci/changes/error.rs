@@ -139,6 +139,11 @@ pub enum ChangeError {
         cause: Box<ChangeError>,
     },
 
+    /// What was to be deleted, `subject`, is not in the registry (deleted earlier, or
+    /// by another client): nothing to do, and nothing was written.
+    #[error("already gone: {subject}")]
+    AlreadyGone { subject: String },
+
     /// A referrer kept because the fallback tag `tag`, whose index lists it, is kept:
     /// deleted, it would leave that index listing a manifest that is gone.
     #[error("kept with {tag}")]

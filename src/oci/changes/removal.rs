@@ -89,11 +89,18 @@ impl<C: HttpClient> Registry<C> {
                 Ok(()) => {}
                 Err(cause @ RegistryError::Unsupported { .. }) => {
                     // Ask before pushing a placeholder that could then not be deleted.
-                    let enabled = self.deletes_enabled(repository).await.map_err(|probe| {
+                    // A refusal without a reason may be read-only mode, which an answer
+                    // kept from before cannot tell: asked anew then.
+                    let enabled = if cause.is_declared_unsupported() {
+                        self.deletes_enabled(repository).await
+                    } else {
+                        self.ask_deletes_enabled(repository).await
+                    };
+                    let enabled = enabled.map_err(|probe| {
                         // Every DELETE refused without a reason: refused for now
-                        // (read-only mode), said as such.
+                        // (read-only mode), said of the user's own request.
                         if matches!(probe, RegistryError::Unsupported { .. }) {
-                            return ChangeError::Refused(Box::new(probe));
+                            return ChangeError::Refused(Box::new(cause.clone()));
                         }
                         ChangeError::DeletesUnchecked {
                             refused: Box::new(cause.clone()),

@@ -174,13 +174,7 @@ pub fn ApplyPanel(
     // (repository, tag) → what happened, filled in as the run goes.
     let lines = RwSignal::new(BTreeMap::<(String, String), Line>::new());
     // Where Check again asks, when the registry was found not to delete.
-    let ask_again_at = StoredValue::new((
-        registry.clone(),
-        first_repository
-            .as_ref()
-            .map(Repository::to_string)
-            .unwrap_or_default(),
-    ));
+    let ask_again_at = StoredValue::new((registry.clone(), first_repository.clone()));
     let ask_then_confirm = {
         let registry = registry.clone();
         Callback::new(move |()| match first_repository.clone() {
@@ -190,13 +184,15 @@ pub fn ApplyPanel(
             None => confirming.set(true),
         })
     };
+    let asked_again = RwSignal::new(None::<String>);
     let ask_again = move || {
         let (registry, repository) = ask_again_at.get_value();
-        view! {
-            <AskDeletesAgain registry repository on_enabled=Callback::new(move |()| {
+        // A plan that removes no tag asks nothing.
+        repository.map(|repository| view! {
+            <AskDeletesAgain registry repository answer=asked_again on_enabled=Callback::new(move |()| {
                 deletes.off.try_set(false);
             }) />
-        }
+        })
     };
     let context = StoredValue::new((registry, plans));
     let apply = Action::new_local(move |_: &()| {

@@ -12,6 +12,7 @@ pub(super) mod form;
 
 use crate::net;
 use crate::oci::auth::SessionStatus;
+use crate::oci::names::Repository;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::deletes_check::{self, AskDeletesAgain};
@@ -260,6 +261,7 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
             }
         });
     }
+    let asked_again = RwSignal::new(None::<String>);
     move || {
         let sign_in = sign_in?;
         // Said on the page, not only in the disabled buttons' titles.
@@ -277,9 +279,12 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
                 {offer_sign_in.then(|| view! {
                     <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
                 })}
-                {(blocked == Blocked::RegistryDoesNotDelete).then(|| view! {
-                    <AskDeletesAgain registry=registry.clone() repository=repository.clone() />
-                })}
+                {(blocked == Blocked::RegistryDoesNotDelete)
+                    .then(|| Repository::parse(&repository).ok())
+                    .flatten()
+                    .map(|repository| view! {
+                        <AskDeletesAgain registry=registry.clone() repository answer=asked_again />
+                    })}
             </p>
         })
     }
