@@ -103,12 +103,8 @@ fn detail(error: &ChangeError) -> String {
             registry::error(reread).detail
         ),
         ChangeError::AfterWrite { cause, .. } => detail(cause),
-        ChangeError::IndexLeftListing {
-            tag,
-            removed,
-            cause,
-        } => {
-            format!("{}; {}", detail(cause), left_listing(tag, removed))
+        ChangeError::IndexLeftListing { removed, cause, .. } => {
+            format!("{}; {}", detail(cause), left_listing(removed))
         }
         ChangeError::PartlyRestored { restored, cause } => {
             format!("put back {}, then: {}", restored.join(", "), detail(cause))
@@ -181,9 +177,9 @@ fn detail(error: &ChangeError) -> String {
 }
 
 /// A fallback tag kept after its referrers went: what its list now names.
-fn left_listing(tag: &str, removed: &[Digest]) -> String {
+fn left_listing(removed: &[Digest]) -> String {
     format!(
-        "the referrers {tag} lists were removed before it, so it still lists {}, which {} \
+        "the referrers it lists were removed before it, so it still lists {}, which {} \
          gone",
         list(&removed.iter().map(Digest::to_string).collect::<Vec<_>>()),
         if removed.len() == 1 { "is" } else { "are" }
@@ -221,13 +217,9 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
             vec![told(cause), told(reread)],
         ),
         ChangeError::AfterWrite { cause, .. } => account_and_requests(cause),
-        ChangeError::IndexLeftListing {
-            tag,
-            removed,
-            cause,
-        } => {
+        ChangeError::IndexLeftListing { removed, cause, .. } => {
             let (account, requests) = account_and_requests(cause);
-            let left = left_listing(tag, removed);
+            let left = left_listing(removed);
             if account.is_empty() {
                 (super::sentence(&left), requests)
             } else {
@@ -354,12 +346,12 @@ fn advice(error: &ChangeError) -> String {
                 .into()
         }
         ChangeError::AfterWrite { cause, .. } => advice(cause),
-        ChangeError::IndexLeftListing { .. } => {
+        ChangeError::IndexLeftListing { tag, .. } => format!(
             "Undo in the activity list puts the removed referrers back, so that what the \
-             fallback tag lists is there again. Or look at the image's referrers again and \
-             delete them again: the fallback tag goes with the last of them."
-                .into()
-        }
+             fallback tag lists is there again. Or, if they are not wanted, delete the image \
+             of the fallback tag {tag} from the repository's tag list (with signature and \
+             SBOM tags shown): what it lists is gone already."
+        ),
         ChangeError::Cancelled { .. } => {
             "Copy again to finish it: what is there is skipped.".into()
         }
@@ -404,22 +396,22 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::PartOfIndex { .. } => {
             "Remove the tag only, or delete the multi-arch image first.".into()
         }
+        // The image is deleted by then: its page, which offers deleting its
+        // referrers, is gone. The advice names what is left to act on.
         ChangeError::ListsUnremoved { .. } => {
-            "Delete the image's referrers again once the registry answers: the fallback \
-             tag goes with the last of them. Or Undo in the activity list, which puts back \
+            "What it lists stays findable through it. Undo in the activity list puts back \
              the referrers that were removed."
                 .into()
         }
         ChangeError::ListsUnshown { .. } => {
-            "Look at the image's referrers again, and delete them again if that is still \
-             what you want."
+            "It and what it lists stay as they are: open the fallback tag in the \
+             repository's tag list (with signature and SBOM tags shown) to see what it \
+             lists."
                 .into()
         }
         ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
         ChangeError::KeptWithIndex { .. } => {
-            "Resolve what kept the fallback tag (its line says), then delete the image's \
-             referrers again."
-                .into()
+            "It stays findable through that fallback tag, whose line says why it was kept.".into()
         }
         ChangeError::Recreated { .. } => {
             "Remove or rename the new tag first if you still want the old one back.".into()

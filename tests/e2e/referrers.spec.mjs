@@ -2,7 +2,7 @@
 // (listed in the fallback tag's index, as clients do on registries without the
 // referrers API), shown with kinds, digests and sizes; deleting the image with
 // "also remove its referrers" removes them, checked against the registry directly.
-import { test, expect } from './harness.mjs';
+import { test, expect, screenshotPath } from './harness.mjs';
 import {
   writerFor, pushImage, pushCosignSignature, pushSbom, manifestStatus, SPDX, COSIGN_SIMPLESIGNING,
 } from './referrer-fixtures.mjs';
@@ -257,4 +257,44 @@ test('a referrer that cannot be removed keeps the fallback tag that lists it, an
   await entry.getByRole('button', { name: 'Undo' }).click();
   await expect(entry.locator('.activity-status')).toHaveText('undone', { timeout: 20_000 });
   expect(await manifestStatus(url, repo, signature.tag)).toBe(200);
+});
+
+test('a fallback tag whose delete fails after its referrers went says what it still lists, and can then be deleted from the tag list as advised', async ({ page, faults }) => {
+  const repo = 'e2e-ref/fleft';
+  const url = faults.registry.url;
+  const { image, sbom } = await signedImage(url, repo, 'fleft');
+  const indexDigest = (await fetch(`${url}/v2/${repo}/manifests/${sbom.fallbackTag}`, {
+    method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json' },
+  })).headers.get('docker-content-digest');
+  const refused = faults.proxy.addRule({
+    method: 'DELETE', path: new RegExp(`/v2/${repo}/manifests/${indexDigest}$`), action: { status: 500 },
+  });
+  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await expect(page.getByRole('table', { name: 'Referrers' }).locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Delete the image instead…').click();
+  await dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: /^Delete image/ }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
+  expect(refused.hits).toBe(1);
+  const kept = report.locator('li', { hasText: `fallback tag ${sbom.fallbackTag} not removed` });
+  await expect(kept).toContainText(`so it still lists ${sbom.digest}, which is gone`);
+  await expect(kept).toContainText('Undo puts back what it lists');
+  await page.screenshot({ path: screenshotPath('referrers-index-left-listing'), fullPage: true });
+  expect(await manifestStatus(url, repo, sbom.digest)).toBe(404);
+  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(200);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  // As the advice says: the fallback tag's image, deleted from the tag list.
+  faults.proxy.clearRules();
+  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
+  const row = page.locator(`[role="row"][data-tag="${sbom.fallbackTag}"]`);
+  await row.getByRole('button', { name: 'Remove tag' }).click({ timeout: 20_000 });
+  await dialog.getByText('Delete the image instead…').click();
+  await dialog.getByRole('button', { name: /^Delete image/ }).click();
+  await expect(dialog.getByRole('status').first()).toContainText('Deleted', { timeout: 20_000 });
+  expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(404);
+  expect(await manifestStatus(url, repo, image.digest)).toBe(404);
 });
