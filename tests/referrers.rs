@@ -745,7 +745,9 @@ fn a_fallback_index_that_fails_to_go_after_its_referrers_says_what_it_still_list
     let told = wording::change_error(&kept);
     let line = told.result_line().text;
     assert!(
-        line.contains(&format!("so it still lists {sbom}, which is gone")),
+        line.contains(&format!(
+            "so it is kept, and it lists {sbom}, which is gone"
+        )),
         "{line}"
     );
     assert!(line.contains("Undo puts back what it lists"), "{line}");
@@ -827,4 +829,17 @@ fn a_referrer_pushed_again_before_its_index_goes_keeps_the_index() {
     assert!(repushed.get());
     assert!(has(&sbom) && has(&index), "{results:?}");
     assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+    // Said as what it is, not as a list of what is gone.
+    let kept = results
+        .iter()
+        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
+        .map(|(_, result)| result.clone().unwrap_err())
+        .unwrap();
+    assert_eq!(
+        kept,
+        ChangeError::ListsUnshown {
+            tag: fallback,
+            unshown: vec![digest(&sbom)],
+        }
+    );
 }

@@ -2194,7 +2194,7 @@ fn a_kept_fallback_index_names_in_full_what_it_still_lists() {
     assert!(
         message
             .advice
-            .starts_with("What it lists stays findable through it."),
+            .starts_with("What could not be removed stays findable through it."),
         "{}",
         message.advice
     );

@@ -282,13 +282,14 @@ impl RegistryError {
         self.entries().iter().any(|e| e.code == code)
     }
 
-    /// A refusal the registry explained with an error code, a lasting property of
-    /// its configuration: UNSUPPORTED (distribution: deletes off, or a pull-through
+    /// A refusal the registry explained, a lasting property of its configuration:
+    /// code UNSUPPORTED (distribution: deletes off, or a pull-through
     /// cache, which takes no writes), DIGEST_INVALID for a DELETE by tag. A bare 405
     /// says only that the method is refused now: distribution in read-only mode
     /// (maintenance, garbage collection) answers so, with a plain-text body, as can a
     /// proxy in front of the registry.
     pub fn is_declared_unsupported(&self) -> bool {
-        matches!(self, RegistryError::Unsupported { errors, .. } if !errors.is_empty())
+        matches!(self, RegistryError::Unsupported { .. })
+            && (self.has_code("UNSUPPORTED") || self.has_code("DIGEST_INVALID"))
     }
 }

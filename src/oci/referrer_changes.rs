@@ -224,7 +224,9 @@ impl<C: HttpClient> Registry<C> {
                 .collect(),
             may_be_incomplete: listing.may_be_incomplete,
         };
-        let mut removed_any = false;
+        // The listed referrers this run removed (its Undo puts them back), and those
+        // it could not.
+        let mut removed_now = Vec::new();
         let mut unremoved = Vec::new();
         for item in referrers {
             let ItemTarget::Referrer {
@@ -250,7 +252,8 @@ impl<C: HttpClient> Registry<C> {
             // by the index for it, or a second run would keep the index forever.
             if *listed_by_fallback {
                 match &result {
-                    Ok(_) | Err(ChangeError::AlreadyGone { .. }) => removed_any = true,
+                    Ok(_) => removed_now.push(digest.clone()),
+                    Err(ChangeError::AlreadyGone { .. }) => {}
                     Err(_) => unremoved.push(digest.clone()),
                 }
             }
@@ -270,12 +273,13 @@ impl<C: HttpClient> Registry<C> {
                     .delete_fallback_index(repository, tag, &listing)
                     .await
                     .map_err(|cause| match cause {
-                        // No tag left to list anything.
-                        ChangeError::NotApplied { .. } => cause,
-                        _ if !removed_any => cause,
+                        // No tag left to list anything; or it lists one pushed again,
+                        // which its own line says.
+                        ChangeError::NotApplied { .. } | ChangeError::ListsUnshown { .. } => cause,
+                        _ if removed_now.is_empty() => cause,
                         cause => ChangeError::IndexLeftListing {
                             tag: tag.to_string(),
-                            removed: shown.clone(),
+                            removed: removed_now.clone(),
                             cause: Box::new(cause),
                         },
                     }),
@@ -381,18 +385,15 @@ impl<C: HttpClient> Registry<C> {
             .delete_image(repository, digest, &confirmed, listing)
             .await
         {
-            // Its manifest read before any write, or the DELETE itself, found nothing.
-            Err(ChangeError::Registry(RegistryError::NotFound { .. })) => {
-                Err(ChangeError::AlreadyGone {
-                    subject: format!("{repository}@{digest}"),
-                })
-            }
-            Err(ChangeError::Refused(cause))
-                if matches!(*cause, RegistryError::NotFound { .. }) =>
-            {
-                Err(ChangeError::AlreadyGone {
-                    subject: format!("{repository}@{digest}"),
-                })
+            // A read before any write found nothing: gone, if the referrer itself is
+            // (the read may have been of another manifest, changed meanwhile).
+            Err(ChangeError::Registry(error @ RegistryError::NotFound { .. })) => {
+                match self.manifest_head(repository, digest).await {
+                    Err(RegistryError::NotFound { .. }) => Err(ChangeError::AlreadyGone {
+                        subject: format!("{repository}@{digest}"),
+                    }),
+                    _ => Err(ChangeError::Registry(error)),
+                }
             }
             result => result,
         }

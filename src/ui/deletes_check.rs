@@ -51,52 +51,62 @@ impl DeletesCheck {
     }
 }
 
-/// "Check again", beside a notice that the registry does not delete (perhaps found
-/// by an earlier load of this tab): asks anew with one DELETE of a digest nobody has,
-/// as its configuration may have been changed since. The views that disabled
-/// removing learn the answer (`Registry::ask_deletes_enabled`); `on_enabled` runs
-/// when deletes are found on. `answer`: what the last asking found, owned by the
-/// notice, as the button is drawn anew with it.
-#[component]
-pub fn AskDeletesAgain(
-    registry: String,
-    repository: Repository,
+/// Asking the registry anew whether it deletes, with one DELETE of a digest nobody
+/// has, as its configuration may have been changed since it was found not to.
+/// Owned by the notice that offers it: the button ([`AskDeletesAgain`]) is drawn anew
+/// with the notice, and the question and its answer must outlive that.
+#[derive(Clone, Copy)]
+pub struct DeletesAsk {
     answer: RwSignal<Option<String>>,
-    #[prop(optional)] on_enabled: Option<Callback<()>>,
-) -> impl IntoView {
-    let ask = Action::new_local(move |()| {
-        let client = net::registry(&registry, FetchClient::new());
-        let repository = repository.clone();
-        async move {
-            let said = match client.ask_deletes_enabled(&repository).await {
-                Ok(true) => {
-                    if let Some(on_enabled) = on_enabled {
-                        on_enabled.try_run(());
+    ask: Action<(String, Repository), ()>,
+}
+
+impl DeletesAsk {
+    /// The views that disabled removing learn the answer
+    /// (`Registry::ask_deletes_enabled`); `on_enabled` runs when deletes are on.
+    pub fn new(on_enabled: Option<Callback<()>>) -> Self {
+        let answer = RwSignal::new(None::<String>);
+        let ask = Action::new_local(move |(registry, repository): &(String, Repository)| {
+            let client = net::registry(registry, FetchClient::new());
+            let repository = repository.clone();
+            async move {
+                let said = match client.ask_deletes_enabled(&repository).await {
+                    Ok(true) => {
+                        if let Some(on_enabled) = on_enabled {
+                            on_enabled.try_run(());
+                        }
+                        String::new()
                     }
-                    String::new()
-                }
-                Ok(false) => "Asked again just now: deletes are still off.".to_owned(),
-                Err(error) => {
-                    let message = wording::error(&error);
-                    format!(
-                        "Could not ask again: {}. {}",
-                        message.headline, message.advice
-                    )
-                }
-            };
-            answer.try_set(Some(said));
-        }
-    });
-    let asking = ask.pending();
+                    Ok(false) => "Asked again: deletes are still off.".to_owned(),
+                    Err(error) => {
+                        let message = wording::error(&error);
+                        format!(
+                            "Could not ask again: {}. {}",
+                            message.headline, message.advice
+                        )
+                    }
+                };
+                answer.try_set(Some(said));
+            }
+        });
+        DeletesAsk { answer, ask }
+    }
+}
+
+/// "Check again", beside a notice that the registry does not delete (perhaps found
+/// by an earlier load of this tab), with what the last asking found.
+#[component]
+pub fn AskDeletesAgain(registry: String, repository: Repository, ask: DeletesAsk) -> impl IntoView {
+    let asking = ask.ask.pending();
     view! {
         " "
         <button type="button" disabled=move || asking.get() on:click=move |_| {
-            ask.dispatch_local(());
+            ask.ask.dispatch_local((registry.clone(), repository.clone()));
         }>
             {move || if asking.get() { "Asking the registry…" } else { "Check again" }}
         </button>
         " "
-        {move || answer.get()}
+        {move || ask.answer.get()}
     }
 }
 

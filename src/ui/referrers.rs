@@ -176,6 +176,10 @@ fn short(digest: &Digest) -> String {
 fn outcome_line<T>(item: &ReferrerItem, result: &Result<T, ChangeError>, verb: &str) -> ResultLine {
     match result {
         Ok(_) => format!("{} {verb}.", item.label).into(),
+        // Counted done: the state asked for, though not by this run.
+        Err(ChangeError::AlreadyGone { .. }) => {
+            format!("{} was already gone: nothing to do.", item.label).into()
+        }
         Err(error) => wording::change_error(error)
             .result_line()
             .after(&format!("{} not {verb}: ", item.label)),

@@ -104,7 +104,7 @@ fn detail(error: &ChangeError) -> String {
         ),
         ChangeError::AfterWrite { cause, .. } => detail(cause),
         ChangeError::IndexLeftListing { removed, cause, .. } => {
-            format!("{}; {}", detail(cause), left_listing(removed))
+            format!("{}; {}", detail(cause), left_listing(removed, cause))
         }
         ChangeError::PartlyRestored { restored, cause } => {
             format!("put back {}, then: {}", restored.join(", "), detail(cause))
@@ -177,9 +177,14 @@ fn detail(error: &ChangeError) -> String {
 }
 
 /// A fallback tag kept after its referrers went: what its list now names.
-fn left_listing(removed: &[Digest]) -> String {
+/// `cause`: why it was not deleted; after an unclear answer it may be gone after all.
+fn left_listing(removed: &[Digest], cause: &ChangeError) -> String {
+    let still = match cause {
+        ChangeError::Unknown { .. } | ChangeError::AfterWrite { .. } => "if it is still there",
+        _ => "it is kept, and",
+    };
     format!(
-        "the referrers it lists were removed before it, so it still lists {}, which {} \
+        "the referrers it lists were removed before it, so {still} it lists {}, which {} \
          gone",
         list(&removed.iter().map(Digest::to_string).collect::<Vec<_>>()),
         if removed.len() == 1 { "is" } else { "are" }
@@ -219,7 +224,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         ChangeError::AfterWrite { cause, .. } => account_and_requests(cause),
         ChangeError::IndexLeftListing { removed, cause, .. } => {
             let (account, requests) = account_and_requests(cause);
-            let left = left_listing(removed);
+            let left = left_listing(removed, cause);
             if account.is_empty() {
                 (super::sentence(&left), requests)
             } else {
@@ -399,8 +404,8 @@ fn advice(error: &ChangeError) -> String {
         // The image is deleted by then: its page, which offers deleting its
         // referrers, is gone. The advice names what is left to act on.
         ChangeError::ListsUnremoved { .. } => {
-            "What it lists stays findable through it. Undo in the activity list puts back \
-             the referrers that were removed."
+            "What could not be removed stays findable through it. Undo in the activity \
+             list puts back the referrers that were removed."
                 .into()
         }
         ChangeError::ListsUnshown { .. } => {

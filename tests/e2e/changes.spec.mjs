@@ -274,7 +274,7 @@ test('with deletes disabled, removing a tag says so and changes nothing', async 
   const deletes = [];
   page.on('request', (request) => { if (request.method() === 'DELETE') deletes.push(request.url()); });
   await page.locator('.access-notice').getByRole('button', { name: 'Check again' }).click();
-  await expect(page.locator('.access-notice')).toContainText('Asked again just now: deletes are still off.');
+  await expect(page.locator('.access-notice')).toContainText('Asked again: deletes are still off.');
   expect(deletes).toHaveLength(1);
   await everyRowDisabled(page);
   await page.screenshot({ path: screenshotPath('deletes-off-notice') });
@@ -348,7 +348,7 @@ test('an Undo disabled because the registry does not delete says where to ask ag
     await expect(entry.locator('.undo-blocked')).toContainText('Undo is disabled (this registry does not delete');
     await expect(entry.locator('.undo-blocked')).toContainText("use Check again on the repository's page");
     await notice.getByRole('button', { name: 'Check again' }).click();
-    await expect(notice).toContainText('Asked again just now: deletes are still off.');
+    await expect(notice).toContainText('Asked again: deletes are still off.');
   } finally {
     await reconfigurable.registry.reconfigure({ deletes: true });
   }

@@ -100,7 +100,12 @@ impl<C: HttpClient> Registry<C> {
                         // Every DELETE refused without a reason: refused for now
                         // (read-only mode), said of the user's own request.
                         if matches!(probe, RegistryError::Unsupported { .. }) {
-                            return ChangeError::Refused(Box::new(cause.clone()));
+                            let refused = if cause.is_declared_unsupported() {
+                                probe
+                            } else {
+                                cause.clone()
+                            };
+                            return ChangeError::Refused(Box::new(refused));
                         }
                         ChangeError::DeletesUnchecked {
                             refused: Box::new(cause.clone()),

@@ -18,7 +18,7 @@ use crate::oci::names::{Digest, Repository};
 use crate::oci::undo::UndoAction;
 use crate::ui::activity::{unique_marker, use_changes};
 use crate::ui::browser;
-use crate::ui::deletes_check::{AskDeletesAgain, DeletesCheck};
+use crate::ui::deletes_check::{AskDeletesAgain, DeletesAsk, DeletesCheck};
 use crate::ui::error_view::ResultWords;
 use crate::ui::journal::Ticket;
 use crate::ui::sign_in::{use_sign_in, Blocked};
@@ -184,14 +184,16 @@ pub fn ApplyPanel(
             None => confirming.set(true),
         })
     };
-    let asked_again = RwSignal::new(None::<String>);
+    let asked_again = DeletesAsk::new(Some(Callback::new(move |()| {
+        deletes.off.try_set(false);
+    })));
     let ask_again = move || {
         let (registry, repository) = ask_again_at.get_value();
         // A plan that removes no tag asks nothing.
-        repository.map(|repository| view! {
-            <AskDeletesAgain registry repository answer=asked_again on_enabled=Callback::new(move |()| {
-                deletes.off.try_set(false);
-            }) />
+        repository.map(|repository| {
+            view! {
+                <AskDeletesAgain registry repository ask=asked_again />
+            }
         })
     };
     let context = StoredValue::new((registry, plans));

@@ -15,7 +15,7 @@ use crate::oci::auth::SessionStatus;
 use crate::oci::names::Repository;
 use crate::oci::undo::UndoAction;
 use crate::ui::browser;
-use crate::ui::deletes_check::{self, AskDeletesAgain};
+use crate::ui::deletes_check::{self, AskDeletesAgain, DeletesAsk};
 use crate::ui::reconnect::Reconnect;
 use crate::wording;
 
@@ -261,7 +261,7 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
             }
         });
     }
-    let asked_again = RwSignal::new(None::<String>);
+    let ask_again = DeletesAsk::new(None);
     move || {
         let sign_in = sign_in?;
         // Said on the page, not only in the disabled buttons' titles.
@@ -283,7 +283,7 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
                     .then(|| Repository::parse(&repository).ok())
                     .flatten()
                     .map(|repository| view! {
-                        <AskDeletesAgain registry=registry.clone() repository answer=asked_again />
+                        <AskDeletesAgain registry=registry.clone() repository ask=ask_again />
                     })}
             </p>
         })
