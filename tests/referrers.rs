@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::{block_on, response, ScriptedHttp};
-use tagdeck::oci::changes::ChangeError;
+use tagdeck::oci::changes::{ChangeError, Removal};
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, TransportFailure};
@@ -512,6 +512,21 @@ fn referred(registry: &MemoryRegistry) -> Referred {
     }
 }
 
+/// How the run's item `wanted` (a fallback tag by name, a referrer by digest) failed.
+fn failure_of(
+    results: &[(ReferrerItem, Result<Removal, ChangeError>)],
+    wanted: &str,
+) -> ChangeError {
+    let (_, result) = results
+        .iter()
+        .find(|(item, _)| match &item.target {
+            ItemTarget::FallbackTag(tag) => tag.as_str() == wanted,
+            ItemTarget::Referrer { digest, .. } => digest.to_string() == wanted,
+        })
+        .unwrap_or_else(|| panic!("no item {wanted}"));
+    result.clone().unwrap_err()
+}
+
 #[test]
 fn removed_referrers_come_back_with_one_undo_in_an_order_the_registry_takes() {
     let registry = MemoryRegistry::new();
@@ -606,13 +621,9 @@ fn a_referrer_that_cannot_be_removed_keeps_the_fallback_index_that_lists_it() {
     // The SBOM stays, and so does the index that lists it: it is still found.
     assert!(has(&sbom) && has(&index) && !has(&signature), "{results:?}");
     assert_eq!(registry.tag_digest("app", &fallback), Some(index));
-    let kept = results
-        .iter()
-        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
-        .unwrap();
     assert_eq!(
-        kept.1.as_ref().unwrap_err(),
-        &ChangeError::ListsUnremoved {
+        failure_of(&results, &fallback),
+        ChangeError::ListsUnremoved {
             tag: fallback.clone(),
             unremoved: vec![digest(&sbom)],
         }
@@ -645,22 +656,12 @@ fn a_fallback_index_that_is_also_tagged_otherwise_keeps_every_referrer_it_lists(
     // Checked before any referrer went: the SBOM it lists stays with it.
     assert!(has(&sbom) && has(&index) && !has(&signature), "{results:?}");
     assert_eq!(registry.tag_digest("app", &fallback), Some(index.clone()));
-    let result_of = |wanted: &str| {
-        results
-            .iter()
-            .find(|(item, _)| match &item.target {
-                ItemTarget::FallbackTag(tag) => tag.as_str() == wanted,
-                ItemTarget::Referrer { digest, .. } => digest.to_string() == wanted,
-            })
-            .map(|(_, result)| result.clone())
-            .unwrap()
-    };
     assert!(matches!(
-        result_of(&fallback),
-        Err(ChangeError::TagsChangedMeanwhile { now, .. }) if now.contains(&"kept-sboms".to_owned())
+        failure_of(&results, &fallback),
+        ChangeError::TagsChangedMeanwhile { now, .. } if now.contains(&"kept-sboms".to_owned())
     ));
     assert_eq!(
-        result_of(&sbom).unwrap_err(),
+        failure_of(&results, &sbom),
         ChangeError::KeptWithIndex {
             tag: fallback.clone()
         }
@@ -698,13 +699,8 @@ fn a_fallback_index_listing_a_referrer_added_after_the_list_was_read_is_kept_wit
     assert!(has(&sbom) && has(&late) && has(&grown), "{results:?}");
     assert!(!has(&signature));
     assert_eq!(registry.tag_digest("app", &fallback), Some(grown));
-    let index_result = results
-        .iter()
-        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
-        .map(|(_, result)| result.clone())
-        .unwrap();
     assert_eq!(
-        index_result.unwrap_err(),
+        failure_of(&results, &fallback),
         ChangeError::ListsUnshown {
             tag: fallback,
             unshown: vec![digest(&late)],
@@ -732,11 +728,7 @@ fn a_fallback_index_that_fails_to_go_after_its_referrers_says_what_it_still_list
     let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
     let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
     assert!(has(&index) && !has(&sbom), "{results:?}");
-    let kept = results
-        .iter()
-        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
-        .map(|(_, result)| result.clone().unwrap_err())
-        .unwrap();
+    let kept = failure_of(&results, &fallback);
     assert!(
         matches!(&kept, ChangeError::IndexLeftListing { tag, removed, .. }
             if *tag == fallback && *removed == vec![digest(&sbom)]),
@@ -788,13 +780,9 @@ fn deleting_the_referrers_again_removes_the_fallback_index_a_failed_run_kept() {
     let results = block_on(client.delete_referrers(&repo(), &again, |_, _| {}));
     assert!(!has(&index), "{results:?}");
     assert_eq!(registry.tag_digest("app", &fallback), None);
-    let sbom_result = results
-        .iter()
-        .find(|(item, _)| matches!(&item.target, ItemTarget::Referrer { digest, .. } if digest.to_string() == sbom))
-        .map(|(_, result)| result.clone())
-        .unwrap();
+    let sbom_result = failure_of(&results, &sbom);
     assert!(
-        matches!(sbom_result, Err(ChangeError::AlreadyGone { .. })),
+        matches!(sbom_result, ChangeError::AlreadyGone { .. }),
         "{sbom_result:?}"
     );
     let run = ReferrerRun::of(&results, |removal| {
@@ -830,11 +818,7 @@ fn a_referrer_pushed_again_before_its_index_goes_keeps_the_index() {
     assert!(has(&sbom) && has(&index), "{results:?}");
     assert_eq!(registry.tag_digest("app", &fallback), Some(index));
     // Said as what it is, not as a list of what is gone.
-    let kept = results
-        .iter()
-        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
-        .map(|(_, result)| result.clone().unwrap_err())
-        .unwrap();
+    let kept = failure_of(&results, &fallback);
     assert_eq!(
         kept,
         ChangeError::ListsUnshown {

@@ -19,6 +19,20 @@ async function signedImage(registryUrl, repo, salt) {
   return { image, signature, sbom };
 }
 
+/** Deletes the image tagged v1 of `repo` with its 2 referrers; returns the dialog's report of them. */
+async function deleteWithReferrers(page, consoleUrl, repo) {
+  await page.goto(`${consoleUrl}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await expect(page.getByRole('table', { name: 'Referrers' }).locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Delete the image instead…').click();
+  await dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: /^Delete image/ }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
+  return report;
+}
+
 test('an image shows its cosign signature and its OCI 1.1 SBOM', async ({ page, mutable }) => {
   const repo = 'e2e-ref/shown';
   const { image, signature, sbom } = await signedImage(mutable.registry.url, repo, 'shown');
@@ -226,15 +240,8 @@ test('a referrer that cannot be removed keeps the fallback tag that lists it, an
   const refused = faults.proxy.addRule({
     method: 'DELETE', path: new RegExp(`/v2/${repo}/manifests/${sbom.digest}$`), times: 100, action: { status: 500 },
   });
-  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
-  await expect(page.getByRole('table', { name: 'Referrers' }).locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
-  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const report = await deleteWithReferrers(page, faults.console, repo);
   const dialog = page.getByRole('dialog');
-  await dialog.getByText('Delete the image instead…').click();
-  await dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ }).check({ timeout: 20_000 });
-  await dialog.getByRole('button', { name: /^Delete image/ }).click();
-  const report = dialog.getByRole('status', { name: 'Referrers' });
-  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
   expect(refused.hits).toBeGreaterThan(0);
   await expect(report.locator('li', { hasText: `signature sha256:${signature.digest.slice(7, 19)}… removed.` })).toHaveCount(1);
   await expect(report.locator('li', { hasText: /SBOM sha256:[0-9a-f]{12}… not removed/ })).toHaveCount(1);
@@ -269,15 +276,8 @@ test('a fallback tag whose delete fails after its referrers went says what it st
   const refused = faults.proxy.addRule({
     method: 'DELETE', path: new RegExp(`/v2/${repo}/manifests/${indexDigest}$`), action: { status: 500 },
   });
-  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
-  await expect(page.getByRole('table', { name: 'Referrers' }).locator('tbody tr')).toHaveCount(2, { timeout: 20_000 });
-  await page.getByRole('button', { name: 'Remove tag' }).click();
+  const report = await deleteWithReferrers(page, faults.console, repo);
   const dialog = page.getByRole('dialog');
-  await dialog.getByText('Delete the image instead…').click();
-  await dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ }).check({ timeout: 20_000 });
-  await dialog.getByRole('button', { name: /^Delete image/ }).click();
-  const report = dialog.getByRole('status', { name: 'Referrers' });
-  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
   expect(refused.hits).toBe(1);
   const kept = report.locator('li', { hasText: `fallback tag ${sbom.fallbackTag} not removed` });
   await expect(kept).toContainText(`so it is kept, and it lists ${sbom.digest}, which is gone`);
