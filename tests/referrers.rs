@@ -512,6 +512,23 @@ fn referred(registry: &MemoryRegistry) -> Referred {
     }
 }
 
+/// Deletes the items of `list` with the DELETE of the manifest `failing` answered
+/// 500, once.
+fn delete_failing_once(
+    registry: &MemoryRegistry,
+    list: &ReferrerList,
+    failing: &str,
+) -> Vec<(ReferrerItem, Result<Removal, ChangeError>)> {
+    registry.inject(Fault::new(
+        Method::Delete,
+        &format!("manifests/{failing}"),
+        Strike::Before,
+        Some(500),
+    ));
+    let client = Registry::new("http://registry.test", registry);
+    block_on(client.delete_referrers(&repo(), list, |_, _| {}))
+}
+
 /// How the run's item `wanted` (a fallback tag by name, a referrer by digest) failed.
 fn failure_of(
     results: &[(ReferrerItem, Result<Removal, ChangeError>)],
@@ -609,14 +626,8 @@ fn a_referrer_that_cannot_be_removed_keeps_the_fallback_index_that_lists_it() {
         list,
         ..
     } = referred(&registry);
+    let results = delete_failing_once(&registry, &list, &sbom);
     let client = Registry::new("http://registry.test", &registry);
-    registry.inject(Fault::new(
-        Method::Delete,
-        &format!("manifests/{sbom}"),
-        Strike::Before,
-        Some(500),
-    ));
-    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
     let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
     // The SBOM stays, and so does the index that lists it: it is still found.
     assert!(has(&sbom) && has(&index) && !has(&signature), "{results:?}");
@@ -718,14 +729,8 @@ fn a_fallback_index_that_fails_to_go_after_its_referrers_says_what_it_still_list
         list,
         ..
     } = referred(&registry);
+    let results = delete_failing_once(&registry, &list, &index);
     let client = Registry::new("http://registry.test", &registry);
-    registry.inject(Fault::new(
-        Method::Delete,
-        &format!("manifests/{index}"),
-        Strike::Before,
-        Some(500),
-    ));
-    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
     let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
     assert!(has(&index) && !has(&sbom), "{results:?}");
     let kept = failure_of(&results, &fallback);
