@@ -135,12 +135,12 @@ fn detail(error: &ChangeError) -> String {
         ),
         ChangeError::ListsUnremoved { unremoved, .. } => format!(
             "it lists {}, which could not be removed",
-            list(&unremoved.iter().map(Digest::to_string).collect::<Vec<_>>())
+            digests(unremoved)
         ),
         ChangeError::ListsUnshown { unshown, .. } => format!(
             "it also lists {}, which the registry has and the list of referrers did not \
              show (added meanwhile, or not readable)",
-            list(&unshown.iter().map(Digest::to_string).collect::<Vec<_>>())
+            digests(unshown)
         ),
         ChangeError::AlreadyGone { subject } => {
             format!("{subject} is no longer in the registry (removed earlier)")
@@ -186,7 +186,7 @@ fn left_listing(removed: &[Digest], cause: &ChangeError) -> String {
     format!(
         "the referrers it lists were removed before it, so {still} it lists {}, which {} \
          gone",
-        list(&removed.iter().map(Digest::to_string).collect::<Vec<_>>()),
+        digests(removed),
         if removed.len() == 1 { "is" } else { "are" }
     )
 }
@@ -328,6 +328,15 @@ fn digest_or_no_tag(digest: &Option<Digest>) -> String {
     digest
         .as_ref()
         .map_or("nothing (no such tag)".to_owned(), Digest::to_string)
+}
+
+/// Digests in full, for a line that is the only place they are named.
+fn digests(digests: &[Digest]) -> String {
+    digests
+        .iter()
+        .map(Digest::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list(tags: &[String]) -> String {
