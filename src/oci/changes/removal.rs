@@ -91,7 +91,8 @@ impl<C: HttpClient> Registry<C> {
                     // Ask before pushing a placeholder that could then not be deleted.
                     // A refusal without a reason may be read-only mode, which an answer
                     // kept from before cannot tell: asked anew then.
-                    let enabled = if cause.is_declared_unsupported() {
+                    let declared = cause.is_declared_unsupported();
+                    let enabled = if declared {
                         self.deletes_enabled(repository).await
                     } else {
                         self.ask_deletes_enabled(repository).await
@@ -100,11 +101,7 @@ impl<C: HttpClient> Registry<C> {
                         // Every DELETE refused without a reason: refused for now
                         // (read-only mode), said of the user's own request.
                         if matches!(probe, RegistryError::Unsupported { .. }) {
-                            let refused = if cause.is_declared_unsupported() {
-                                probe
-                            } else {
-                                cause.clone()
-                            };
+                            let refused = if declared { probe } else { cause.clone() };
                             return ChangeError::Refused(Box::new(refused));
                         }
                         ChangeError::DeletesUnchecked {
