@@ -85,11 +85,17 @@ pub fn visible_tags(
     rows
 }
 
+/// The hue of the first image found shared by two tags (degrees).
+const FIRST_GROUP_HUE: u32 = 210;
+
 /// Which tags point at which digest, filled in as digests arrive, so a row can say
 /// "same image as …" without rescanning thousands of tags on every answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SharedDigests {
     tags_by_digest: HashMap<String, Vec<String>>,
+    /// Each digest that came to be shared by two tags, numbered in the order it did:
+    /// its colour. Never renumbered, so a group keeps its colour while others form.
+    groups: HashMap<String, u32>,
 }
 
 impl SharedDigests {
@@ -99,6 +105,28 @@ impl SharedDigests {
         if let Err(position) = tags.binary_search_by(|t| natural_cmp(t, tag)) {
             tags.insert(position, tag.to_owned());
         }
+        if tags.len() > 1 && !self.groups.contains_key(digest) {
+            let next = self.groups.len() as u32;
+            self.groups.insert(digest.to_owned(), next);
+        }
+    }
+
+    /// The hue (degrees) that marks the rows of `digest` while two or more tags share
+    /// it; `None` for an image only one tag points at, which has nothing to match.
+    /// Hues are handed out a golden angle apart, so the first groups differ widely
+    /// (the first eight by 30 degrees or more), where hues taken from the digests'
+    /// bits could differ by a hair between two images.
+    pub fn hue(&self, digest: &str) -> Option<u32> {
+        let shared = self
+            .tags_by_digest
+            .get(digest)
+            .is_some_and(|tags| tags.len() > 1);
+        let group = self.groups.get(digest).filter(|_| shared)?;
+        // Back by 137.5 degrees (on by 222.5), in tenths, so no float formatting is
+        // linked in; the sequence comes round again after 288 groups (288 × 222.5 =
+        // 178 turns). Blue first (often the only group), and the reds, which read as
+        // errors, only from the fifth group on.
+        Some((FIRST_GROUP_HUE + group % 288 * 2225 / 10) % 360)
     }
 
     /// Forgets that `tag` points at `digest` (it was removed or moved).
@@ -232,6 +260,56 @@ mod tests {
         );
         assert_eq!(shared.others("0.9", "sha256:2", 5), (vec![], 0));
         assert_eq!(shared.others("x", "sha256:unknown", 5), (vec![], 0));
+    }
+
+    /// The smallest difference between two hues, around the circle.
+    fn hue_gap(a: u32, b: u32) -> u32 {
+        let d = a.abs_diff(b);
+        d.min(360 - d)
+    }
+
+    #[test]
+    fn only_shared_digests_have_a_colour_and_keep_it() {
+        let mut shared = SharedDigests::default();
+        shared.insert("a", "sha256:1");
+        assert_eq!(shared.hue("sha256:1"), None, "one tag: nothing to match");
+        shared.insert("b", "sha256:1");
+        let first = shared.hue("sha256:1").expect("two tags share it");
+        // Groups forming later never repaint the first.
+        for group in 2..40 {
+            let digest = format!("sha256:{group}");
+            shared.insert("x", &digest);
+            shared.insert("y", &digest);
+        }
+        assert_eq!(shared.hue("sha256:1"), Some(first));
+        // Down to one tag: no colour; shared again: the same colour as before.
+        shared.remove("b", "sha256:1");
+        assert_eq!(shared.hue("sha256:1"), None);
+        shared.insert("c", "sha256:1");
+        assert_eq!(shared.hue("sha256:1"), Some(first));
+        assert_eq!(shared.hue("sha256:unknown"), None);
+    }
+
+    #[test]
+    fn the_first_groups_colours_are_far_apart() {
+        let mut shared = SharedDigests::default();
+        let hues: Vec<u32> = (0..8)
+            .map(|group| {
+                let digest = format!("sha256:{group}");
+                shared.insert("x", &digest);
+                shared.insert("y", &digest);
+                shared.hue(&digest).unwrap()
+            })
+            .collect();
+        for (i, a) in hues.iter().enumerate() {
+            assert!(*a < 360);
+            for b in &hues[i + 1..] {
+                // Eight groups on a 360 degree circle: at best 45 apart, here 30 or more.
+                assert!(hue_gap(*a, *b) >= 30, "{hues:?}");
+            }
+        }
+        // The first groups are no red, which would read as an error.
+        assert!(hues[..4].iter().all(|h| hue_gap(*h, 0) >= 45), "{hues:?}");
     }
 
     #[test]

@@ -28,6 +28,25 @@ test('tags sharing a digest are marked as the same image', async ({ page, deploy
   await expect(tagRow(page, 'latest').locator('.shared-badge')).toHaveText('1.0');
   await expect(tagRow(page, '0.9').locator('.tag-kind')).toHaveText('image linux/amd64');
   await expect(tagRow(page, '0.9').locator('.shared-badge')).toHaveCount(0);
+  // Colour marks only an image two tags share: both rows and the badge in one colour,
+  // the lone image's digest in the neutral border colour.
+  const colour = (tag, selector, property) => tagRow(page, tag).locator(selector)
+    .evaluate((el, p) => getComputedStyle(el)[p], property);
+  await expect(tagRow(page, '1.0').locator('code.digest')).toHaveClass(/same-image/);
+  await expect(tagRow(page, '0.9').locator('code.digest')).not.toHaveClass(/same-image/);
+  const shared = await colour('1.0', 'code.digest', 'borderLeftColor');
+  expect(await colour('latest', 'code.digest', 'borderLeftColor')).toBe(shared);
+  expect(await colour('latest', '.shared-badge', 'borderTopColor')).toBe(shared);
+  const neutral = await colour('0.9', 'code.digest', 'borderLeftColor');
+  expect(neutral).not.toBe(shared);
+  expect(neutral).toBe(await page.evaluate(() => {
+    const probe = document.createElement('div');
+    probe.style.color = 'var(--border)';
+    document.body.append(probe);
+    const value = getComputedStyle(probe).color;
+    probe.remove();
+    return value;
+  }));
 });
 
 test('tags sort by version and by date, and filter as you type', async ({ page, deployment }) => {

@@ -6,7 +6,7 @@ use super::data::{Lookup, TagData};
 use crate::model::format::{human_size, short_timestamp};
 use crate::model::route::View;
 use crate::oci::image_summary::{ImageKind, ImageSummary};
-use crate::oci::names::{Digest, Repository, Tag};
+use crate::oci::names::{Repository, Tag};
 use crate::ui::bulk::Selection;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
@@ -44,6 +44,12 @@ pub(super) fn TagRow(
             .with(|s| s.others(&shared_tag, d.as_str(), SHARED_TAGS_SHOWN)),
         _ => (Vec::new(), 0),
     };
+    // The colour of the rows of an image two or more tags share; none for the rest.
+    let hue = Memo::new(move |_| match digest.get() {
+        Some(Lookup::Ready(d)) => data.shared.with(|s| s.hue(d.as_str())),
+        _ => None,
+    });
+    let hue_value = move || hue.get().unwrap_or_default().to_string();
     // (cell text, tooltip with the whole text or the failure's detail)
     let kind_text = move || match summary.get() {
         None => (String::new(), String::new()),
@@ -109,7 +115,6 @@ pub(super) fn TagRow(
                     .into_any(),
                     Some(Lookup::Ready(d)) => {
                         let full = d.to_string();
-                        let hue = digest_hue(&d);
                         let title = move || if rechecking.get() {
                             format!("{full} (known from earlier in this tab; being checked again)")
                         } else {
@@ -120,8 +125,9 @@ pub(super) fn TagRow(
                             <code
                                 class="digest"
                                 class:rechecking=move || rechecking.get()
+                                class:same-image=move || hue.get().is_some()
                                 title=title
-                                style:--digest-hue=hue.to_string()
+                                style:--digest-hue=hue_value
                             >
                                 {format!("{}:{}", d.algorithm(), d.short(12))}
                             </code>
@@ -158,14 +164,10 @@ pub(super) fn TagRow(
                     let (others, total) = others();
                     (total > 0)
                         .then(|| {
-                            let hue = match digest.get() {
-                                Some(Lookup::Ready(d)) => digest_hue(&d),
-                                _ => 0,
-                            };
                             view! {
                                 <span
                                     class="shared-badge"
-                                    style:--digest-hue=hue.to_string()
+                                    style:--digest-hue=hue_value
                                     title="These tags point at the same image (same digest)"
                                 >
                                     {summarize_others(&others, total)}
@@ -247,9 +249,4 @@ fn summarize_others(shown: &[String], total: usize) -> String {
         text.push_str(&format!(" +{} more", total - shown.len()));
     }
     text
-}
-
-/// A stable colour per digest, so rows of the same image match at a glance.
-fn digest_hue(digest: &Digest) -> u32 {
-    u32::from_str_radix(digest.short(4), 16).unwrap_or(0) % 360
 }
