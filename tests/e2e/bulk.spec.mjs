@@ -58,7 +58,7 @@ test('a bulk tag of 100 tags and a bulk removal report every item', async ({ pag
   await expect(preview).toHaveText('Makes build-00000-rc (from build-00000), build-00001-rc (from build-00001) and 98 more.');
   await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
   // Live progress, then the report per item in the activity list.
-  await expect(page.locator('.bulk-results summary')).toContainText('Bulk result:');
+  await expect(page.locator('.bulk-results summary')).toContainText('Bulk add tag {tag}-rc:');
   const entries = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
   await expect(entries.first()).toContainText(`Bulk add tag {tag}-rc in ${repo}: 100 done, 0 failed, of 100`, { timeout: 120_000 });
   await entries.first().locator('.activity-items > summary').click();
@@ -124,11 +124,24 @@ test('when a bulk change fails midway, the report says what was done and the res
   const retry = page.locator('.bulk-retry');
   await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; it is selected.');
   await expect(bulk.getByRole('status')).toHaveText('1 selected');
+  // Retry runs what failed as it ran, whatever pattern was typed since: the result's
+  // Retry (the conflict still there, so it fails again) ...
+  const results = page.locator('.bulk-results');
+  await expect(results.locator('summary')).toHaveText('Bulk add tag {tag}-x: 2 done, 1 failed, 0 not yet run');
+  const pattern = bulk.getByRole('textbox', { name: 'New tag pattern' });
+  await pattern.fill('{tag}-y');
+  await results.getByRole('button', { name: 'Retry failed' }).click();
+  await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('Bulk add tag {tag}-x in team/sub/app: 0 done, 1 failed, of 1');
+  await expect(results.locator('summary')).toHaveText('Bulk add tag {tag}-x: 2 done, 1 failed, 0 not yet run');
+  expect(await tagDigest(registry, repo, '1.9.0-y')).toBe(null);
+  // ... and the one that comes back with the selection, with a half-typed pattern.
   await retagBehindTheBack(registry, repo, '1.9.0', '1.9.0-x');
+  await pattern.fill('{tag');
   await retry.getByRole('button', { name: 'Retry failed' }).click();
-  await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('1 done, 0 failed, of 1');
+  await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first()).toContainText('Bulk add tag {tag}-x in team/sub/app: 1 done, 0 failed, of 1');
   await expect(page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first().locator('.activity-status')).toHaveText('done');
   expect(await tagDigest(registry, repo, '1.9.0-x')).toBe(truth['1.9.0'].digest);
+  expect(await registryTags(registry, repo)).not.toContain('1.9.0{tag');
 });
 
 test('a bulk run whose code cannot be fetched writes nothing, says why per item, and can be retried', async ({ page, bulkDeployment }) => {

@@ -27,6 +27,14 @@ use crate::ui::on_demand::{self, PartMissing};
 use crate::ui::sign_in::blocked_reasons;
 use crate::wording::{self, ResultLine};
 
+/// What a bulk run did, named in its result and run again by its Retry.
+#[derive(Clone, PartialEq)]
+pub(super) struct LastRun {
+    pub kind: BulkKind,
+    /// The pattern of a bulk tag; empty for a removal.
+    pub pattern: String,
+}
+
 /// What one bulk run works on, as it was when it started.
 #[derive(Clone)]
 struct BulkInput {
@@ -236,34 +244,31 @@ pub fn BulkBar(
                 (done, failed, chosen.len()),
             );
             ticket.close();
-            kind
+            LastRun { kind, pattern }
         }
     });
     let running = Signal::derive(move || bulk.input().with(|input| input.as_ref().map(|i| i.kind)));
-    let last_kind = Signal::derive(move || {
-        running
-            .get()
-            .or(bulk.value().get())
-            .unwrap_or(BulkKind::AddTags)
+    // The run going on, or the last one: what the result shows, and what its Retry
+    // runs again.
+    let last_run = Signal::derive(move || {
+        bulk.input()
+            .with(|input| {
+                input.as_ref().map(|i| LastRun {
+                    kind: i.kind,
+                    pattern: i.pattern.clone(),
+                })
+            })
+            .or_else(|| bulk.value().get())
     });
 
-    let run = move |kind: BulkKind, only_failed: bool| {
+    // `retrying` keeps the result's other items: only the failed ones run again.
+    let run = move |kind: BulkKind, chosen: Vec<String>, pattern: String, retrying: bool| {
         confirming_removal.set(false);
-        let chosen: Vec<String> = if only_failed {
-            items.with_untracked(|i| {
-                i.iter()
-                    .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
-                    .map(|(t, _)| t.clone())
-                    .collect()
-            })
-        } else {
-            in_run_order.get_untracked()
-        };
         if chosen.is_empty() {
             return;
         }
         items.update(|i| {
-            if !only_failed {
+            if !retrying {
                 i.clear();
             }
             for tag in &chosen {
@@ -276,8 +281,26 @@ pub fn BulkBar(
             kind,
             chosen,
             digests: digests.get_untracked(),
-            pattern: pattern.with_untracked(|p| p.trim().to_owned()),
+            pattern,
         });
+    };
+    let run_selected = move |kind: BulkKind, pattern: String| {
+        run(kind, in_run_order.get_untracked(), pattern, false)
+    };
+    let typed_pattern = move || pattern.with_untracked(|p| p.trim().to_owned());
+    // Retry failed runs the failed items again as the run that failed them: with its
+    // pattern, not one typed since, which may be another, unfinished or empty.
+    let retry_failed = move || {
+        let Some(LastRun { kind, pattern }) = last_run.get_untracked() else {
+            return;
+        };
+        let failed: Vec<String> = items.with_untracked(|i| {
+            i.iter()
+                .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
+                .map(|(t, _)| t.clone())
+                .collect()
+        });
+        run(kind, failed, pattern, true)
     };
 
     view! {
@@ -286,7 +309,7 @@ pub fn BulkBar(
                 pending
                     .get()
                     .map(|p| {
-                        let kind = p.kind;
+                        let PendingRetry { kind, pattern, .. } = p.clone();
                         view! {
                             <div class="bulk-retry" role="alert">
                                 {format!(
@@ -296,7 +319,7 @@ pub fn BulkBar(
                                 )}
                                 <button type="button" on:click=move |_| {
                                     retry.0.set(None);
-                                    run(kind, false);
+                                    run_selected(kind, pattern.clone());
                                 }>"Retry failed"</button>
                             </div>
                         }
@@ -330,7 +353,7 @@ pub fn BulkBar(
                             || add_blocked.get().is_some()
                     }
                     title=move || add_blocked.get()
-                    on:click=move |_| run(BulkKind::AddTags, false)
+                    on:click=move |_| run_selected(BulkKind::AddTags, typed_pattern())
                 >
                     "Add tag to selected"
                 </button>
@@ -377,10 +400,10 @@ pub fn BulkBar(
                 >
                     <p>{move || repository_name.with_value(|name| removal_question(name, count(), hidden()))}</p>
                     <button type="button" node_ref=cancel_removal on:click=move |_| back_from_question()>"Cancel"</button>
-                    <button type="button" class="danger" on:click=move |_| run(BulkKind::Remove, false)>{move || format!("Remove {}", wording::plural(count(), "tag", "tags"))}</button>
+                    <button type="button" class="danger" on:click=move |_| run_selected(BulkKind::Remove, String::new())>{move || format!("Remove {}", wording::plural(count(), "tag", "tags"))}</button>
                 </div>
             </Show>
-            <BulkResults items running last_kind retry=move |kind| run(kind, true) />
+            <BulkResults items running last_run retry=retry_failed />
             <Show when=move || warnings.with(|w| !w.is_empty())>
                 <ul class="bulk-warnings error-panel" role="alert">
                     {move || warnings.get().into_iter().map(|line| view! { <li><ResultWords line /></li> }).collect_view()}

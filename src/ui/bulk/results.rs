@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
+use super::bar::LastRun;
 use super::{BulkKind, ItemState};
 use crate::ui::error_view::ResultWords;
 use crate::wording::ResultLine;
@@ -12,10 +13,23 @@ use crate::wording::ResultLine;
 pub(super) fn BulkResults(
     items: RwSignal<BTreeMap<String, ItemState>>,
     running: Signal<Option<BulkKind>>,
-    /// The kind of the run going on, or of the last one: what Retry runs again.
-    last_kind: Signal<BulkKind>,
-    retry: impl Fn(BulkKind) + Copy + Send + Sync + 'static,
+    /// The run going on, or the last one: named above its items, as the activity
+    /// list names it, so a pattern typed since is not taken for the one it ran.
+    last_run: Signal<Option<LastRun>>,
+    /// Runs the failed items again, as `last_run` ran them.
+    retry: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let what = move || match last_run.get() {
+        Some(LastRun {
+            kind: BulkKind::AddTags,
+            pattern,
+        }) => format!("Bulk add tag {pattern}"),
+        Some(LastRun {
+            kind: BulkKind::Remove,
+            ..
+        }) => "Bulk remove tags".to_owned(),
+        None => "Bulk result".to_owned(),
+    };
     let counts = move || {
         items.with(|i| {
             let done = i
@@ -45,11 +59,11 @@ pub(super) fn BulkResults(
                 <summary role="status">
                     {move || {
                         let (done, failed, waiting) = counts();
-                        format!("Bulk result: {done} done, {failed} failed, {waiting} not yet run")
+                        format!("{}: {done} done, {failed} failed, {waiting} not yet run", what())
                     }}
                 </summary>
                 <Show when=move || { counts().1 > 0 && running.get().is_none() }>
-                    <button type="button" on:click=move |_| retry(last_kind.get_untracked())>"Retry failed"</button>
+                    <button type="button" on:click=move |_| retry()>"Retry failed"</button>
                 </Show>
                 <ul class="bulk-items" aria-label="Bulk result per tag">
                     <For each=entries key=entry_key let:item>
