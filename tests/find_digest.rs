@@ -296,6 +296,26 @@ fn an_image_no_tag_points_at_any_more_is_found_as_untagged_not_as_a_layer() {
     assert_eq!(report.uses, vec![untagged("mirror"), untagged("team/app")]);
     assert!(!report.may_have_missed(), "{:?}", report.gaps);
 
+    // With no blob of that digest, only the manifest endpoint can say the repository
+    // keeps the image: when it fails, the search says it may have missed a use.
+    registry.inject(
+        Fault::new(
+            Method::Head,
+            &format!("v2/mirror/manifests/{orphan}"),
+            Strike::Before,
+            Some(503),
+        )
+        .times(3),
+    );
+    let report = find(&registry, &orphan, None).report.unwrap();
+    assert_eq!(report.uses, vec![untagged("team/app")]);
+    assert!(report.may_have_missed());
+    assert!(
+        matches!(&report.gaps[..], [Gap::ManifestUnreadable { repository, .. }] if repository.as_str() == "mirror"),
+        "{:?}",
+        report.gaps
+    );
+
     // A blob the manifest endpoint does not know stays a layer or configuration.
     let report = find(&registry, &layer, None).report.unwrap();
     assert_eq!(
@@ -306,6 +326,21 @@ fn an_image_no_tag_points_at_any_more_is_found_as_untagged_not_as_a_layer() {
         }]
     );
     assert!(registry.was_sent(&format!("HEAD /v2/mirror/manifests/{layer}")));
+
+    // Distribution answers a blob's digest at the manifest endpoint with 500: no gap,
+    // the blob is the answer.
+    registry.inject(
+        Fault::new(
+            Method::Head,
+            &format!("v2/mirror/manifests/{layer}"),
+            Strike::Before,
+            Some(500),
+        )
+        .times(3),
+    );
+    let report = find(&registry, &layer, None).report.unwrap();
+    assert_eq!(report.uses.len(), 1);
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
 }
 
 #[test]

@@ -935,6 +935,10 @@ fn what_a_search_for_a_digest_could_not_read() {
             repository: repository.clone(),
             count: 1,
         },
+        Gap::ManifestUnreadable {
+            repository: repository.clone(),
+            problem: (*server_error()).clone(),
+        },
     ];
     for gap in &gaps {
         let line = wording::find_gap(gap);
@@ -970,6 +974,15 @@ fn what_a_search_for_a_digest_could_not_read() {
         wording::find_gap(&gaps[10]).text,
         "In team/app, 1 image was not read (too many images in one search)."
     );
+    let untagged = wording::find_gap(&gaps[11]);
+    assert!(
+        untagged.text.starts_with(
+            "Whether team/app keeps an image of that digest that no tag points at could not be read: "
+        ),
+        "{}",
+        untagged.text
+    );
+    assert_eq!(untagged.requests, vec![failure.detail.clone()]);
     assert_eq!(
         wording::find_gap(&gaps[3]),
         ResultLine::from("The tag list of team/app may be incomplete.".to_owned())

@@ -89,6 +89,7 @@ pub fn find_gap(gap: &Gap) -> ResultLine {
         }
         Gap::ImagesNotRead { repository, count } => format!("In {repository}, {} not read (too many images in one search).", super::plural(*count, "image was", "images were")),
         Gap::BlobUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} stores it as a layer or configuration could not be read: ")),
+        Gap::ManifestUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} keeps an image of that digest that no tag points at could not be read: ")),
     };
     line.into()
 }

@@ -716,6 +716,33 @@ test('Cancel in Find a digest takes effect at once, with requests still waiting 
   }
 });
 
+test('Find a digest: an image no tag points at, whose read fails, is a gap, never "not found"', async ({ page, faults }) => {
+  const writer = new RegistryWriter(faults.registry.url);
+  const repo = 'find/moved-on';
+  const image = (build) => ({ format: 'oci', reference: 'stable', platform: { os: 'linux', architecture: 'amd64' }, created: '2026-01-01T00:00:00Z', labels: {}, layers: [build] });
+  const old = await pushImage(writer, repo, image('first build'));
+  await pushImage(writer, repo, image('second build'));
+  try {
+    // The registry keeps the first image, untagged; only the manifest endpoint can
+    // say so (no blob has that digest), and it fails.
+    const head = faults.proxy.addRule({ method: 'HEAD', path: new RegExp(`/v2/${repo}/manifests/${old.digest}$`), times: 100, action: { status: 503 } });
+    await page.goto(`${faults.console}/?view=find&digest=${old.digest}`);
+    const missed = page.locator('.may-have-missed');
+    await expect(missed).toContainText(`Whether ${repo} keeps an image of that digest that no tag points at could not be read`, { timeout: 120_000 });
+    expect(head.hits).toBeGreaterThan(0);
+    // Never a plain "Not found in the N repositories searched".
+    await expect(page.locator('.find-summary')).toContainText('Not found in what could be read of');
+    await page.screenshot({ path: screenshotPath('find-untagged-unreadable'), fullPage: true });
+    // Read again once the registry answers: found, as untagged.
+    faults.proxy.clearRules();
+    await page.goto(`${faults.console}/?view=find&digest=${old.digest}`);
+    await expect(page.locator('.find-summary')).toHaveText('Found in 1 repository: 1 image no tag points at is stored under it.', { timeout: 120_000 });
+    await expect(missed).toHaveCount(0);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
 test('a list or an image the registry failed to give can be asked again with Try again, without a reload', async ({ page, faults }) => {
   try {
     // The repositories.

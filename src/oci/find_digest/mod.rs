@@ -29,7 +29,7 @@ mod sought;
 pub use images::{ImagePart, MAX_IMAGES_READ};
 pub use sought::{Sought, MIN_START_DIGITS};
 
-use super::client::{HeadPlan, ManifestHead, Registry};
+use super::client::{HeadPlan, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::media::{essence, is_index, is_manifest_type};
@@ -179,6 +179,12 @@ pub enum Gap {
         repository: Repository,
         problem: RegistryError,
     },
+    /// No blob, but whether the repository keeps a manifest of that digest no tag
+    /// points at could not be read.
+    ManifestUnreadable {
+        repository: Repository,
+        problem: RegistryError,
+    },
     /// An image could not be read, so whether it has the layer is unknown: one gap
     /// however many tags name it (`named_by`: each tag, with the platform when it
     /// names a multi-arch image).
@@ -208,6 +214,7 @@ impl Gap {
             | Gap::IndexUnreadable { repository, .. }
             | Gap::IndexNotRead { repository, .. }
             | Gap::BlobUnreadable { repository, .. }
+            | Gap::ManifestUnreadable { repository, .. }
             | Gap::ImageUnreadable { repository, .. }
             | Gap::ImagesNotRead { repository, .. } => Some(repository),
         }
@@ -451,7 +458,13 @@ impl<C: HttpClient> Registry<C> {
                 }
                 let read_whole = shared.borrow().read_whole(repository);
                 if in_images == 0 && read_whole && !cancelled() {
-                    let found = match self.untagged_manifest(repository, target).await? {
+                    // Stored as a blob, so the manifest endpoint failing on it is no
+                    // gap: distribution answers a blob's digest there with 500.
+                    let untagged = match self.untagged_manifest(repository, target).await {
+                        Err(error) if ends_search(&error) => return Err(error),
+                        answer => answer.ok().flatten(),
+                    };
+                    let found = match untagged {
                         Some(untagged) => untagged,
                         None => DigestUse::Blob {
                             repository: repository.clone(),
@@ -471,8 +484,16 @@ impl<C: HttpClient> Registry<C> {
                         && shared.read_whole(repository)
                 };
                 if unused_here && !cancelled() {
-                    if let Some(untagged) = self.untagged_manifest(repository, target).await? {
-                        shared.borrow_mut().found(untagged);
+                    // No blob either: only this answer says whether the repository
+                    // keeps it, so one that failed is a gap, never "not found".
+                    match self.untagged_manifest(repository, target).await {
+                        Ok(Some(untagged)) => shared.borrow_mut().found(untagged),
+                        Ok(None) | Err(RegistryError::NotFound { .. }) => {}
+                        Err(error) if ends_search(&error) => return Err(error),
+                        Err(error) => shared.borrow_mut().gap(Gap::ManifestUnreadable {
+                            repository: repository.clone(),
+                            problem: error,
+                        }),
                     }
                 }
             }
@@ -490,25 +511,23 @@ impl<C: HttpClient> Registry<C> {
     /// endpoint too, distribution does not; the manifest endpoint tells them apart: it
     /// answers a manifest's digest with its manifest type, a layer's or a
     /// configuration's with 404 (distribution: 500, failing to parse it). Anything but
-    /// a manifest type, or an abort, is no manifest. With the full Accept at once: a
-    /// first pass's 404 would only mean "not of the types it listed", and ask again.
+    /// an answer without a manifest type is no manifest; a failure is the caller's
+    /// to weigh (a 404 is "none"). With the full Accept at once: a first pass's 404
+    /// would only mean "not of the types it listed", and ask again.
     async fn untagged_manifest(
         &self,
         repository: &Repository,
         digest: &Digest,
     ) -> Result<Option<DigestUse>, RegistryError> {
-        match self.manifest_head(repository, digest.clone()).await {
-            Ok(ManifestHead {
-                media_type: Some(media_type),
-                ..
-            }) if is_manifest_type(&media_type) => Ok(Some(DigestUse::Untagged {
+        let head = self.manifest_head(repository, digest.clone()).await?;
+        Ok(match head.media_type {
+            Some(media_type) if is_manifest_type(&media_type) => Some(DigestUse::Untagged {
                 repository: repository.clone(),
                 digest: digest.clone(),
                 media_type,
-            })),
-            Err(error) if ends_search(&error) => Err(error),
-            _ => Ok(None),
-        }
+            }),
+            _ => None,
+        })
     }
 
     /// The tags of `repository` that point at `target`, or at an index that lists it;
