@@ -608,8 +608,12 @@ fn a_kept_multi_arch_image_keeps_its_platforms() {
     assert_eq!(plan.delete_images[0].digest, d("idx-old"));
     assert_eq!(plan.delete_images[0].tags, ["old"]);
     assert_eq!(plan.delete_images[0].platforms, [d("amd64-old")]);
-    assert_eq!(plan.reclaimable_bytes, 1002);
-    assert_eq!(plan.reclaimable_blobs, 2);
+    // The index has no blobs of its own; its platform stays, untagged, until garbage
+    // collection runs with --delete-untagged.
+    assert_eq!(plan.reclaimable_bytes, 0);
+    assert_eq!(plan.reclaimable_blobs, 0);
+    assert_eq!(plan.untagged_bytes, 1002);
+    assert_eq!(plan.untagged_blobs, 2);
 }
 
 #[test]
@@ -1145,12 +1149,22 @@ fn gathers_facts_and_plans_against_a_registry() {
         .find(|i| i.digest.as_str() == multi)
         .unwrap();
     assert_eq!(multi_deletion.platforms.len(), 2);
-    // "base" stays with build-2; app-1, the two platform layers and three configs go.
-    let config_sizes: u64 = [&old, &amd64, &arm64]
-        .iter()
-        .map(|m| image(m).blobs[0].size)
-        .sum();
-    assert_eq!(plan.reclaimable_bytes, 10 + 300 + 400 + config_sizes);
+    // "base" stays with build-2; app-1 and build-1's config go. The platforms stay,
+    // untagged: their layers and configs go only with --delete-untagged.
+    let config_size = |m: &String| image(m).blobs[0].size;
+    assert_eq!(plan.reclaimable_bytes, 10 + config_size(&old));
+    assert_eq!(plan.reclaimable_blobs, 2);
+    assert_eq!(
+        plan.untagged_bytes,
+        300 + 400 + config_size(&amd64) + config_size(&arm64)
+    );
+    assert_eq!(plan.untagged_blobs, 4);
+    let summary = wording::garbage_collection_advice(&plan).join(" ");
+    assert!(
+        summary.contains("are left untagged: up to ")
+            && summary.contains(" more (4 blobs) only with --delete-untagged"),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -1350,6 +1364,71 @@ fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
     assert_eq!(tag_of("build-1"), Some(old));
     assert_eq!(tag_of("pr-7"), Some(new.clone()));
     assert_eq!(tag_of("build-1b"), Some(new));
+}
+
+#[test]
+fn a_multi_arch_image_goes_before_its_platform_with_a_tag_of_its_own() {
+    use tagdeck::oci::cleanup::CleanupOutcome;
+    use tagdeck::oci::undo::UndoAction;
+
+    // Per-arch tags: 1.0 names an index of amd64, which 1.0-amd64 names too. Built
+    // until amd64's digest sorts before the index's: the order plans once deleted in,
+    // which found amd64 still listed and skipped it as changed since the plan.
+    let (registry, amd64, multi) = (0..64)
+        .find_map(|attempt| {
+            let registry = App::new();
+            let layer = format!("amd64-{attempt}");
+            let amd64 = registry.image(Some("1.0-amd64"), "2025-01-01T00:00:00Z", &[(&layer, 300)]);
+            let index = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": media::OCI_INDEX,
+                "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": amd64, "size": 1,
+                    "platform": {"os": "linux", "architecture": "amd64"}}],
+            })
+            .to_string();
+            let multi = registry.push("app", "1.0", media::OCI_INDEX, index.as_bytes());
+            (amd64 < multi).then_some((registry, amd64, multi))
+        })
+        .expect("some attempt sorts the platform first");
+    let rules = CleanupRules {
+        remove: vec![TagPattern::parse("1.0*").unwrap()],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    let order: Vec<String> = planned
+        .delete_images
+        .iter()
+        .map(|i| i.digest.to_string())
+        .collect();
+    assert_eq!(order, [multi.clone(), amd64.clone()]);
+
+    let outcomes = std::cell::RefCell::new(BTreeMap::new());
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .insert(tag.to_owned(), outcome.clone());
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    for (tag, outcome) in outcomes.into_inner() {
+        assert!(
+            matches!(outcome, CleanupOutcome::ImageDeleted { .. }),
+            "{tag}: {outcome:?}"
+        );
+    }
+    assert_eq!(applied.images_deleted.len(), 2);
+    assert_eq!(registry.tag_digest("app", "1.0"), None);
+    assert_eq!(registry.tag_digest("app", "1.0-amd64"), None);
+
+    // Undo puts the platform back before the index that lists it.
+    let undo = UndoAction::collect(applied.undo).unwrap();
+    block_on(registry.client().undo(&undo, &|| "again".to_owned())).unwrap();
+    assert_eq!(registry.tag_digest("app", "1.0"), Some(multi));
+    assert_eq!(registry.tag_digest("app", "1.0-amd64"), Some(amd64));
 }
 
 #[test]

@@ -337,6 +337,18 @@ pub fn fewer_deleted_than_planned(deleted: usize, planned: usize) -> Option<Stri
     })
 }
 
+/// What only garbage collection with `--delete-untagged` frees: the blobs of the
+/// platforms a deleted multi-arch image leaves untagged (kept by a plain run). Begins
+/// with a blank, to follow a sentence.
+pub fn untagged_platforms_free(bytes: u64, blobs: usize) -> String {
+    format!(
+        " The platforms of the deleted multi-arch images are left untagged: up to {} more \
+         ({}) only with --delete-untagged.",
+        human_size(bytes),
+        super::plural(blobs, "blob", "blobs"),
+    )
+}
+
 /// Why the disk does not shrink right after the deletes, and what to run, in plain
 /// sentences for the plan and the report. Registries only unlink what is deleted;
 /// space comes back when garbage collection runs (see DOMAIN.md, "Deleting").
@@ -358,6 +370,13 @@ pub fn garbage_collection_advice(plan: &CleanupPlan) -> Vec<String> {
         plan.reclaimable_blobs,
         if plan.reclaimable_blobs == 1 { "" } else { "s" },
     ));
+    if plan.untagged_blobs > 0 {
+        advice.push(
+            untagged_platforms_free(plan.untagged_bytes, plan.untagged_blobs)
+                .trim_start()
+                .to_owned(),
+        );
+    }
     advice.push(
         "With distribution (registry:2), stop the registry or make it read-only, then run \
          `registry garbage-collect --dry-run /etc/docker/registry/config.yml` to see what \

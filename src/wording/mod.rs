@@ -23,7 +23,7 @@ pub use change::{
 };
 pub use cleanup::{
     cleanup_deletes_off, deletes_refused, fewer_deleted_than_planned, garbage_collection_advice,
-    kept_because, plan_note, rules_error, tag_reason,
+    kept_because, plan_note, rules_error, tag_reason, untagged_platforms_free,
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::{digest_refused, find_gap, found_headline, search_cancelled};

@@ -305,10 +305,18 @@ pub struct CleanupPlan {
     /// Bytes of config and layer blobs that no manifest left in this repository
     /// references, each blob counted once: what `registry garbage-collect` can free
     /// after the deletes. An upper bound: a layer also used by another repository
-    /// stays. Manifests themselves (a few KiB each) are not counted.
+    /// stays. Manifests themselves (a few KiB each) are not counted. The platforms of
+    /// a deleted multi-arch image are left, untagged, and so are their blobs.
     pub reclaimable_bytes: u64,
     /// Blobs behind `reclaimable_bytes`.
     pub reclaimable_blobs: usize,
+    /// What garbage collection with `--delete-untagged` can free beyond that: the
+    /// blobs only the platforms left untagged use.
+    #[serde(default)]
+    pub untagged_bytes: u64,
+    /// Blobs behind `untagged_bytes`.
+    #[serde(default)]
+    pub untagged_blobs: usize,
     /// Set when no image may be deleted (only tags are removed), saying why
     /// (`crate::wording::deletes_refused`).
     #[serde(rename = "imageDeletesRefusedData")]
@@ -608,30 +616,29 @@ pub fn plan(
         });
     }
 
-    // Blobs no manifest left behind references, each counted once.
-    let mut remaining: BTreeSet<&Digest> = BTreeSet::new();
-    for image in facts.images.values() {
-        if !fate.deleted.contains(&image.digest) {
-            remaining.extend(image.blobs.iter().map(|b| &b.digest));
+    // A multi-arch image before the images it lists: each delete is refused while a
+    // multi-arch image still lists it (`Registry::check_image_delete`), so a platform
+    // with a tag of its own deleted first would be skipped, as if it had changed.
+    let mut deleted_ancestors: BTreeMap<Digest, usize> = BTreeMap::new();
+    for image in &delete_images {
+        for below in descendants(facts, &image.digest) {
+            *deleted_ancestors.entry(below).or_default() += 1;
         }
     }
-    let mut freed: BTreeMap<&Digest, u64> = BTreeMap::new();
-    let mut missing = 0;
-    for digest in &fate.deleted {
-        match facts.images.get(digest) {
-            Some(image) => {
-                for blob in &image.blobs {
-                    if !remaining.contains(&blob.digest) {
-                        // Declared sizes of one blob could differ (a hostile
-                        // registry); the largest is counted, once.
-                        let size = freed.entry(&blob.digest).or_default();
-                        *size = (*size).max(blob.size);
-                    }
-                }
-            }
-            None => missing += 1,
-        }
-    }
+    sort::by_cached_key(&mut delete_images, |image| {
+        deleted_ancestors.get(&image.digest).copied().unwrap_or(0)
+    });
+
+    // Only the images of `delete_images` are deleted: a deleted multi-arch image's
+    // platforms stay, untagged, and plain garbage collection keeps what they use.
+    let deleted_now: BTreeSet<&Digest> = delete_images.iter().map(|i| &i.digest).collect();
+    let (freed, _) = freed_blobs(facts, &deleted_now);
+    let (freed_with_untagged, missing) = freed_blobs(facts, &fate.deleted.iter().collect());
+    let untagged: Vec<u64> = freed_with_untagged
+        .iter()
+        .filter(|(blob, _)| !freed.contains_key(*blob))
+        .map(|(_, size)| *size)
+        .collect();
     if missing > 0 {
         notes.push(PlanNote::UnreadableDeletions { count: missing });
     }
@@ -651,6 +658,8 @@ pub fn plan(
         tags_only,
         reclaimable_bytes: freed.values().fold(0u64, |a, b| a.saturating_add(*b)),
         reclaimable_blobs: freed.len(),
+        untagged_bytes: untagged.iter().fold(0u64, |a, b| a.saturating_add(*b)),
+        untagged_blobs: untagged.len(),
         image_deletes_refused: refused,
         notes,
     })
@@ -777,6 +786,41 @@ impl Fate {
             tags,
         })
     }
+}
+
+/// The blobs garbage collection frees once the manifests `gone` are gone: those no
+/// other manifest of the facts references, each once with its size; and how many of
+/// the manifests gone could not be read (their blobs are not counted).
+fn freed_blobs<'a>(
+    facts: &'a CleanupFacts,
+    gone: &BTreeSet<&Digest>,
+) -> (BTreeMap<&'a Digest, u64>, usize) {
+    let remaining: BTreeSet<&Digest> = facts
+        .images
+        .values()
+        .filter(|image| !gone.contains(&image.digest))
+        .flat_map(|image| image.blobs.iter().map(|b| &b.digest))
+        .collect();
+    let mut freed: BTreeMap<&Digest, u64> = BTreeMap::new();
+    let mut missing = 0;
+    for digest in gone {
+        match facts.images.get(digest) {
+            Some(image) => {
+                for blob in image
+                    .blobs
+                    .iter()
+                    .filter(|b| !remaining.contains(&b.digest))
+                {
+                    // Declared sizes of one blob could differ (a hostile registry);
+                    // the largest is counted, once.
+                    let size = freed.entry(&blob.digest).or_default();
+                    *size = (*size).max(blob.size);
+                }
+            }
+            None => missing += 1,
+        }
+    }
+    (freed, missing)
 }
 
 /// Every manifest `digest` lists, at any depth (an index of indexes). Digests are

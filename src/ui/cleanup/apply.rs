@@ -453,7 +453,7 @@ pub fn ApplyPanel(
                                     <h4>"Why the disk did not shrink"</h4>
                                     <p>
                                         {format!(
-                                            "The plan computed {} that garbage collection can free.",
+                                            "The plan computed up to {} that garbage collection can free.",
                                             human_size(bytes),
                                         )}
                                         {wording::fewer_deleted_than_planned(report.images_deleted, images)

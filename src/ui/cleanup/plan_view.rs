@@ -73,9 +73,11 @@ pub fn PlanView(
     let (removed, kept, images, bytes) = totals(&plans);
     let tags_only: usize = plans.iter().map(|p| p.tags_only.len()).sum();
     let blobs: usize = plans.iter().map(|p| p.reclaimable_blobs).sum();
+    let untagged_bytes: u64 = plans.iter().map(|p| p.untagged_bytes).sum();
+    let untagged_blobs: usize = plans.iter().map(|p| p.untagged_blobs).sum();
     let json = plans_json(&registry, &plans);
     let csv = plans_csv(&plans);
-    let summary = format!(
+    let mut summary = format!(
         "{} in {}: {} kept, {} removed. {} deleted, {} only {} tags. Garbage collection can then free up to {} ({}).",
         plural(removed + kept, "tag", "tags"),
         plural(plans.len(), "repository", "repositories"),
@@ -87,6 +89,12 @@ pub fn PlanView(
         human_size(bytes),
         plural(blobs, "blob", "blobs"),
     );
+    if untagged_blobs > 0 {
+        summary.push_str(&wording::untagged_platforms_free(
+            untagged_bytes,
+            untagged_blobs,
+        ));
+    }
     let filter = move |choice: Show, label: &'static str| {
         view! {
             <label>
