@@ -75,6 +75,33 @@ fn a_next_link_to_another_host_is_refused() {
     assert_eq!(http.sent.borrow().len(), 1);
 }
 
+#[test]
+fn a_list_of_endless_pages_stops_at_its_byte_budget_and_says_it_may_be_incomplete() {
+    use tagdeck::oci::client::MAX_LIST_BYTES;
+    // Every page 8,000 new names of 100 characters (about 850 KiB) and a link to the
+    // next.
+    let http = ScriptedHttp::new(|request| {
+        let page: usize = request.url.split("last=p").nth(1).map_or(0, |rest| {
+            rest.split('-').next().unwrap().parse::<usize>().unwrap() + 1
+        });
+        let names: Vec<String> = (0..8_000)
+            .map(|i| format!("p{page}-{i:07}{}", "x".repeat(90)))
+            .collect();
+        let link = format!("<?last=p{page}-end>; rel=next");
+        let body = serde_json::json!({"name": "a/b", "tags": names}).to_string();
+        Ok(response(200, &[("link", &link)], body.as_bytes()))
+    });
+    let listing = block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |_| {})).unwrap();
+    assert!(listing.may_be_incomplete);
+    let pages = http.sent.borrow().len();
+    let page_bytes = 8_000 * 100;
+    assert!(
+        pages <= MAX_LIST_BYTES / page_bytes + 2,
+        "{pages} pages read for a budget of {MAX_LIST_BYTES} bytes"
+    );
+    assert_eq!(listing.tags.len(), pages * 8_000);
+}
+
 /// A tag list whose first page ("x") links to a second page, `second`.
 fn two_tag_pages(
     second: &'static [u8],

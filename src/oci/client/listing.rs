@@ -22,6 +22,11 @@ pub const TAG_PAGE_SIZE: usize = 1000;
 /// Pages followed at most: a registry whose links never end must not loop forever.
 pub const MAX_PAGES: usize = 1000;
 
+/// Bytes of pages read for one list at most (each page is bounded on its own, at the
+/// response limit): about a million tags. A registry sending endless pages of names
+/// would otherwise fill the tab's memory before [`MAX_PAGES`] stops it.
+pub const MAX_LIST_BYTES: usize = 32 << 20;
+
 /// How a name goes into `last=`: unreserved characters as they are.
 const LAST_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -141,6 +146,7 @@ impl<C: HttpClient> Registry<C> {
         // Once a Link was readable, Link headers are exposed: a page without one is
         // the last.
         let mut links_readable = false;
+        let mut bytes_read = 0usize;
         loop {
             let attempt = Attempt {
                 method: Method::Get,
@@ -152,7 +158,7 @@ impl<C: HttpClient> Registry<C> {
                     reason: MalformedReason::RepeatedNextPage,
                 });
             }
-            if seen_urls.len() > MAX_PAGES {
+            if seen_urls.len() > MAX_PAGES || bytes_read > MAX_LIST_BYTES {
                 listing.may_be_incomplete = true;
                 return Ok(listing);
             }
@@ -177,6 +183,7 @@ impl<C: HttpClient> Registry<C> {
                 }
                 other => other?,
             };
+            bytes_read = bytes_read.saturating_add(response.body.len());
             let page: NamesPage =
                 serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
                     attempt: attempt.clone(),

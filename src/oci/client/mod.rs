@@ -16,7 +16,9 @@ pub use heads::{
     first_pass_verdict, head_concurrency, FallBackReason, FirstPassVerdict, HeadPlan, ManifestHead,
     StoredKind, HTTP1_HEADS, MULTIPLEXED_HEADS,
 };
-pub use listing::{FirstTagPage, TagListing, CATALOG_PAGE_SIZE, MAX_PAGES, TAG_PAGE_SIZE};
+pub use listing::{
+    FirstTagPage, TagListing, CATALOG_PAGE_SIZE, MAX_LIST_BYTES, MAX_PAGES, TAG_PAGE_SIZE,
+};
 pub(crate) use manifests::manifest_error;
 pub use manifests::DigestContent;
 
