@@ -9,12 +9,13 @@ use std::rc::Rc;
 use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::parse_reference;
-use tagdeck::oci::changes::{ChangeError, CopyWork, RemovalMethod, TagBefore};
+use tagdeck::oci::changes::{ChangeError, CopyWork, RemovalMethod, TagBefore, Written};
 use tagdeck::oci::client::{Registry, RemovalWays, TagListing};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::wording;
 
 const IMAGE: &[u8] = b"{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n\t\"config\": {\"mediaType\": \"application/vnd.oci.image.config.v1+json\", \"digest\": \"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\", \"size\": 2},\n\t\"layers\": [{\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\", \"digest\": \"sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\", \"size\": 3}]\n}\n";
 const OTHER: &[u8] = b"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":\"sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\",\"size\":1},\"layers\":[]}";
@@ -122,6 +123,47 @@ fn removing_one_of_two_tags_keeps_the_other_on_distribution() {
 
     block_on(registry.restore_tags(&removal)).unwrap();
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn a_registry_whose_tag_delete_takes_the_image_with_every_tag_is_caught_and_undone() {
+    let memory = setup();
+    {
+        let mut state = memory.state.borrow_mut();
+        state.tag_deletes = true;
+        state.tag_delete_takes_image = true;
+    }
+    let registry = Registry::new("http://r", &memory);
+    let seen = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    let error =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap_err();
+    assert_eq!(
+        memory.tag_digest("app", "latest"),
+        None,
+        "the registry took it"
+    );
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    let ChangeError::TagsLost { tags: lost, .. } = cause.as_ref() else {
+        panic!("{cause:?}");
+    };
+    assert_eq!(lost, &["latest"]);
+    let line = wording::change_error(&error);
+    assert!(
+        line.detail.contains("latest pointed at the same image"),
+        "{}",
+        line.detail
+    );
+    // Its Undo puts back the lost tag with the removed one.
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("the removal keeps its Undo: {error:?}");
+    };
+    assert_eq!(removal.tags, [tag("1.0"), tag("latest")]);
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
 }
 
 #[test]

@@ -558,6 +558,48 @@ fn bulk_removal_reports_an_outside_tag_that_lost_its_image_during_the_run() {
 }
 
 #[test]
+fn bulk_removal_whose_registry_took_other_tags_with_the_image_undoes_them_too() {
+    let memory = setup();
+    {
+        let mut state = memory.state.borrow_mut();
+        state.tag_deletes = true;
+        state.tag_delete_takes_image = true;
+    }
+    let registry = Registry::new("http://r", &memory);
+    let chosen = vec!["1.0".to_owned()];
+    let digests: HashMap<String, Digest> = [("1.0".to_owned(), digest_of(IMAGE))].into();
+    let repository = repo("app");
+    let run = BulkRun {
+        repository: &repository,
+        chosen: &chosen,
+        digests: &digests,
+        cancelled: &|| false,
+        on_item: &|_, _| {},
+    };
+    let removal = block_on(registry.bulk_remove_tags(&run, &unique));
+    assert_eq!(
+        memory.tag_digest("app", "latest"),
+        None,
+        "the registry took it"
+    );
+    let [lost] = &removal.lost[..] else {
+        panic!("the lost tag is reported: {:?}", removal.lost);
+    };
+    assert_eq!(
+        lost.error,
+        ChangeError::TagsLost {
+            digest: digest_of(IMAGE),
+            tags: vec!["latest".to_owned()],
+        }
+    );
+    // One Undo for the run puts back the removed tag and the one lost with it.
+    let undo = UndoAction::collect(removal.undo).unwrap();
+    block_on(registry.undo(&undo, &unique)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+#[test]
 fn cancel_stops_between_items_and_reports_the_rest_as_not_run() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

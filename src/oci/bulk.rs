@@ -224,7 +224,7 @@ impl<C: HttpClient> Registry<C> {
         // its image, and the report names what the image was kept for.
         let removed = RefCell::new(HashSet::<String>::new());
         let (outside, groups, removed) = (&outside, &groups, &removed);
-        let undo = run
+        let mut undo = run
             .per_image(|tag, digest| async move {
                 let mut users = match &outside[&digest] {
                     Ok(users) => users.clone(),
@@ -257,6 +257,15 @@ impl<C: HttpClient> Registry<C> {
         for (digest, users) in outside {
             if let Ok(users) = users {
                 if let Err(error) = self.verify_kept(repository, digest, users).await {
+                    // Tags lost with the image: the Undo of a removal of that image
+                    // puts them back too.
+                    let removal_of_image = undo.iter_mut().find_map(|action| match action {
+                        UndoAction::Restore(removal) if removal.digest == *digest => Some(removal),
+                        _ => None,
+                    });
+                    if let Some(removal) = removal_of_image {
+                        removal.add_lost(&error);
+                    }
                     lost.push(KeptLost {
                         digest: digest.clone(),
                         error,

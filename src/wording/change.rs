@@ -48,6 +48,7 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::AlreadyGone { .. } => "Already gone".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
+        ChangeError::TagsLost { .. } => "The registry removed other tags too".into(),
         ChangeError::RolledBack { .. } => "The tag could not be removed on its own".into(),
         ChangeError::Stranded { .. } => "The tag points at a throw-away manifest".into(),
     }
@@ -152,6 +153,12 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::Recreated { tag, found } => {
             format!("{tag} exists again and points at {found}; Undo would overwrite it")
         }
+        ChangeError::TagsLost { digest, tags } => format!(
+            "{} pointed at the same image ({digest}) and now {} at nothing: the registry \
+             deleted the image with every tag it had, though only one tag was removed",
+            list(tags),
+            if tags.len() == 1 { "points" } else { "point" }
+        ),
         ChangeError::PlatformLost { digest, indexes } => format!(
             "{digest}, a platform of {}, is gone from the registry",
             list(indexes)
@@ -278,6 +285,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::KeptWithIndex { .. }
         | ChangeError::AlreadyGone { .. }
         | ChangeError::Recreated { .. }
+        | ChangeError::TagsLost { .. }
         | ChangeError::PlatformLost { .. } => (detail(error), Vec::new()),
     }
 }
@@ -433,6 +441,12 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::PlatformLost { .. } => {
             "Copy the platform image back from another repository or push it again.".into()
         }
+        ChangeError::TagsLost { .. } => {
+            "Undo puts every one of these tags back, with the removed one; until then \
+             pulls of them fail. This registry removes tags by deleting their image: \
+             remove tags of a shared image elsewhere, or not at all."
+                .into()
+        }
         ChangeError::InvalidName(_) => "Correct the name and try again.".into(),
         ChangeError::ChangedMeanwhile { .. } => {
             "The tag changed since it was read (a later change, here or elsewhere): check \
@@ -496,6 +510,9 @@ fn outcome(error: &ChangeError) -> &'static str {
         }
         ChangeError::PlatformLost { .. } => {
             "The tag was removed; the multi-arch image is now incomplete."
+        }
+        ChangeError::TagsLost { .. } => {
+            "The tag was removed, and other tags with it: Undo puts them all back."
         }
         ChangeError::NotApplied { .. } => {
             "The registry did not apply the change as asked; reload to see its state."

@@ -23,6 +23,9 @@ pub struct State {
     pub read_only: bool,
     /// Answer DELETE by tag by removing just the tag (OCI 1.1, distribution 3).
     pub tag_deletes: bool,
+    /// With `tag_deletes`: a DELETE by tag deletes the image it names, with every
+    /// tag that points at it (as some registries have done), and answers 202.
+    pub tag_delete_takes_image: bool,
     pub next_upload: usize,
     /// Bytes of uploaded blobs, by digest (blobs added by `add_blob` have none).
     pub blob_bytes: HashMap<String, Vec<u8>>,
@@ -317,7 +320,17 @@ impl MemoryRegistry {
                 }
                 Method::Delete if !state.deletes_enabled => error(405, "UNSUPPORTED"),
                 Method::Delete if !reference.starts_with("sha256:") && state.tag_deletes => {
-                    match state.tags.get_mut(&repo).and_then(|t| t.remove(reference)) {
+                    let removed = state.tags.get_mut(&repo).and_then(|t| t.remove(reference));
+                    match removed {
+                        Some(digest) if state.tag_delete_takes_image => {
+                            if let Some(tags) = state.tags.get_mut(&repo) {
+                                tags.retain(|_, d| *d != digest);
+                            }
+                            if let Some(manifests) = state.manifests.get_mut(&repo) {
+                                manifests.remove(&digest);
+                            }
+                            reply(202, &[], b"")
+                        }
                         Some(_) => reply(202, &[], b""),
                         None => error(404, "MANIFEST_UNKNOWN"),
                     }

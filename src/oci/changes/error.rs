@@ -153,6 +153,12 @@ pub enum ChangeError {
     #[error("recreated: {tag} (now {found})")]
     Recreated { tag: String, found: Digest },
 
+    /// After removing one tag, other tags of the image point at nothing any more: the
+    /// registry deleted the image with them (DELETE by tag taking every tag of the
+    /// image). Its Undo puts them back with the removed tag.
+    #[error("tags lost with the removal: {tags:?} of {digest}")]
+    TagsLost { digest: Digest, tags: Vec<String> },
+
     /// After removing one tag, a multi-arch image lost a platform it lists.
     #[error("platform lost: {digest} of {indexes:?}")]
     PlatformLost {

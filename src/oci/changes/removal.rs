@@ -35,10 +35,11 @@ impl<C: HttpClient> Registry<C> {
             .cloned()
             .collect();
         let users = self.image_users(repository, seen, &others).await?;
-        let removal = self
+        let mut removal = self
             .remove_tag_among(repository, tag, seen, &users, unique)
             .await?;
         if let Err(error) = self.verify_kept(repository, seen, &users).await {
+            removal.add_lost(&error);
             return Err(after_write(error, Written::Removal(Box::new(removal))));
         }
         Ok(removal)
@@ -149,13 +150,32 @@ impl<C: HttpClient> Registry<C> {
         let still = self
             .tags_pointing_at(repository, digest, &users.tags)
             .await?;
-        if let Some(lost) = users.tags.iter().find(|t| !still.contains(t)) {
+        let mut moved = None;
+        let mut gone = Vec::new();
+        for lost in users.tags.iter().filter(|t| !still.contains(t)) {
+            let found = self
+                .resolve_tag(repository, &self.listed_tag(repository, lost)?)
+                .await?;
+            match found {
+                None => gone.push(lost.clone()),
+                Some(found) => {
+                    moved.get_or_insert((lost.clone(), found));
+                }
+            }
+        }
+        // Tags that point at nothing were lost with the removal: Undo can put them
+        // back. One moved elsewhere was moved by someone else, and is said as such.
+        if !gone.is_empty() {
+            return Err(ChangeError::TagsLost {
+                digest: digest.clone(),
+                tags: gone,
+            });
+        }
+        if let Some((tag, found)) = moved {
             return Err(ChangeError::NotApplied {
-                tag: lost.clone(),
+                tag,
                 expected: Some(digest.clone()),
-                found: self
-                    .resolve_tag(repository, &self.listed_tag(repository, lost)?)
-                    .await?,
+                found: Some(found),
             });
         }
         if !users.indexes.is_empty() {

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::ChangeError;
 use super::users::ImageUsers;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::Manifest;
@@ -82,4 +83,22 @@ pub struct Removal {
     /// read again, shows the change. Told right after the change; not kept.
     #[serde(skip)]
     pub applied_anyway: Option<Box<RegistryError>>,
+}
+
+impl Removal {
+    /// Takes into this removal, and so into its Undo, the tags a check afterwards
+    /// found lost with it ([`ChangeError::TagsLost`]): they pointed at the image whose
+    /// bytes it keeps. Names that are not valid tags are left out.
+    pub fn add_lost(&mut self, check: &ChangeError) {
+        if let ChangeError::TagsLost { tags, digest } = check {
+            if *digest != self.digest {
+                return;
+            }
+            for tag in tags.iter().filter_map(|t| Tag::parse(t).ok()) {
+                if !self.tags.contains(&tag) {
+                    self.tags.push(tag);
+                }
+            }
+        }
+    }
 }
