@@ -483,6 +483,44 @@ fn a_platform_of_a_multi_arch_image_is_never_deleted_with_its_last_tag() {
 }
 
 #[test]
+fn a_platform_listed_by_an_index_of_indexes_is_in_use_too() {
+    // "nested" → outer index → inner index (untagged) → IMAGE.
+    let memory = setup();
+    let index_of = |media_type: &str, digest: &str, size: usize| {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{media_type}","digest":"{digest}","size":{size},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+            media::OCI_INDEX,
+        )
+    };
+    let inner = index_of(media::OCI_MANIFEST, &sha256(IMAGE), IMAGE.len());
+    let inner_digest = memory.push_untagged("app", media::OCI_INDEX, inner.as_bytes());
+    let outer = index_of(media::OCI_INDEX, &inner_digest, inner.len());
+    memory.push("app", "nested", media::OCI_INDEX, outer.as_bytes());
+    let registry = Registry::new("http://r", &memory);
+    let seen = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
+    assert_eq!(users.indexes, ["nested"]);
+    let inner_users =
+        block_on(registry.image_users(&repo("app"), &Digest::parse(&inner_digest).unwrap(), &tags))
+            .unwrap();
+    assert_eq!(inner_users.indexes, ["nested"]);
+
+    let refused = block_on(registry.delete_image(
+        &repo("app"),
+        &seen,
+        &["1.0".into(), "latest".into()],
+        &listing(&memory, "app"),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["nested"]),
+        "{refused:?}"
+    );
+    assert!(memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)));
+}
+
+#[test]
 fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

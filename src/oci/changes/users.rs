@@ -2,16 +2,19 @@
 //! that list it as a platform.
 
 use crate::model::sort;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::oci::client::Registry;
-use crate::oci::error::RegistryError;
-use crate::oci::http::HttpClient;
+use crate::oci::error::{Attempt, MalformedReason, RegistryError};
+use crate::oci::http::{HttpClient, Method};
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
+
+/// Multi-arch images read at most to say who uses an image, nested ones included.
+const MAX_INDEXES_READ: usize = 1000;
 
 /// Who else uses an image within its repository. While anything does, removing one of
 /// its tags must not delete the image by digest: that takes every tag pointing at it
@@ -72,25 +75,50 @@ impl<C: HttpClient> Registry<C> {
                 indexes.entry(found).or_default().push(tag);
             }
         }
-        // One GET per distinct multi-arch image in the repository.
-        let listed = stream::iter(indexes)
-            .map(|(index, tags)| async move {
-                let manifest = self.manifest_get(repository, &index).await?;
-                Ok::<_, RegistryError>((manifest, tags))
-            })
-            .buffer_unordered(self.lookup_concurrency)
-            .collect::<Vec<_>>()
-            .await;
-        for listed in listed {
-            let (index, tags) = listed?;
-            for child in &index.view.manifests {
-                let child = users
-                    .iter_mut()
-                    .find(|(d, _)| d.as_str() == child.digest.as_str());
-                if let Some((_, image)) = child {
-                    image.indexes.extend(tags.iter().cloned());
+        // One GET per distinct multi-arch image in the repository, then per index
+        // those list (an index of indexes), level by level: an image listed at any
+        // depth is in use by the tags above it.
+        let mut level = indexes;
+        let mut read: HashSet<Digest> = HashSet::new();
+        while !level.is_empty() {
+            read.extend(level.keys().cloned());
+            if read.len() > MAX_INDEXES_READ {
+                // Not read whole, so "nothing lists it" cannot be said.
+                return Err(RegistryError::Malformed {
+                    attempt: Attempt {
+                        method: Method::Get,
+                        url: format!("{repository}: multi-arch images"),
+                    },
+                    reason: MalformedReason::TooManyManifests {
+                        max: MAX_INDEXES_READ,
+                    },
+                });
+            }
+            let listed = stream::iter(level)
+                .map(|(index, tags)| async move {
+                    let manifest = self.manifest_get(repository, &index).await?;
+                    Ok::<_, RegistryError>((manifest, tags))
+                })
+                .buffer_unordered(self.lookup_concurrency)
+                .collect::<Vec<_>>()
+                .await;
+            let mut below: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+            for listed in listed {
+                let (index, tags) = listed?;
+                for child in &index.view.manifests {
+                    if let Some(image) = users.get_mut(&child.digest) {
+                        image.indexes.extend(tags.iter().cloned());
+                    }
+                    let is_index = child.media_type.as_deref().is_some_and(media::is_index);
+                    if is_index && !read.contains(&child.digest) {
+                        below
+                            .entry(child.digest.clone())
+                            .or_default()
+                            .extend(tags.iter().cloned());
+                    }
                 }
             }
+            level = below;
         }
         for image in users.values_mut() {
             sort::ascending(&mut image.tags);
