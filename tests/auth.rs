@@ -846,3 +846,212 @@ fn requests_needing_the_same_scope_at_once_share_one_token_request() {
         .count();
     assert_eq!(heads_sent, 12);
 }
+
+/// Plain http carries credentials only to this computer: a DNS name that starts
+/// like a loopback address, a `\` a browser reads as the end of the host, or a user
+/// name that looks like a loopback host does not count.
+#[test]
+fn cleartext_credentials_go_only_to_a_real_loopback_host() {
+    use tagdeck::oci::auth::AuthPolicy;
+    let policy = AuthPolicy::new(REGISTRY, &[]);
+    for url in [
+        "http://localhost/token",
+        "http://localhost:5000/token",
+        "http://registry.localhost:8080/token",
+        "http://127.0.0.1:5000/token",
+        "http://127.255.0.9/token",
+        "http://[::1]:5000/token",
+        "https://auth.example.com/token",
+    ] {
+        assert_eq!(policy.check_credentials_transport(url), Ok(()), "{url}");
+    }
+    for url in [
+        "http://127.x.attacker.com/token",
+        "http://127.0.0.attacker.com/token",
+        "http://127.0.0.1.attacker.com/token",
+        "http://127.256.0.1/token",
+        "http://127.0.0.1x/token",
+        "http://0127.0.0.1/token",
+        "http://evil.com\\.localhost/token",
+        "http://evil.com\\.localhost:5000/token",
+        "http://evil_com.localhost/token",
+        "http://.localhost/token",
+        "http://localhost:5000@evil.com/token",
+        "http://127.0.0.1:80@evil.com/token",
+        "http://[::1]@evil.com/token",
+        "http://[::1].evil.com/token",
+        "http://localhost:50x0/token",
+        "http://evil.com/token",
+    ] {
+        assert!(
+            matches!(
+                policy.check_credentials_transport(url),
+                Err(AuthRefusal::CleartextCredentials { .. })
+            ),
+            "{url}"
+        );
+    }
+    // Signing in to such a registry is refused before the credentials are kept.
+    let session = AuthSession::new("http://127.x.attacker.com:5000", &[], Rc::new(|| 0));
+    assert!(matches!(
+        session.sign_in(admin()),
+        Err(AuthRefusal::CleartextCredentials { .. })
+    ));
+}
+
+/// The `config.json` line offered for an untrusted realm holds the realm's origin
+/// only (that is all `trustedRealms` compares), JSON-escaped: a realm cannot add
+/// keys of its own, such as `registry`.
+#[test]
+fn the_trusted_realms_snippet_holds_only_the_realm_origin() {
+    let advice = |realm: &str| {
+        wording::error(&RegistryError::SignInRefused {
+            attempt: tagdeck::oci::error::Attempt {
+                method: Method::Get,
+                url: format!("{REGISTRY}/v2/"),
+            },
+            refusal: AuthRefusal::UntrustedRealm {
+                realm: realm.to_owned(),
+            },
+        })
+        .advice
+    };
+    let snippet = |advice: &str| -> Option<serde_json::Value> {
+        let start = advice.find('{')?;
+        let end = advice.rfind('}')?;
+        Some(serde_json::from_str(&advice[start..=end]).expect("the snippet is JSON"))
+    };
+    let hostile = r#"https://auth.example.com/t"], "registry": "https://evil.example", "x": [""#;
+    let offered = snippet(&advice(hostile)).expect("a snippet for a realm with an origin");
+    assert_eq!(
+        offered,
+        serde_json::json!({"trustedRealms": ["https://auth.example.com"]})
+    );
+    let plain = snippet(&advice("https://Auth.Example.com:8443/token?x=1")).unwrap();
+    assert_eq!(
+        plain,
+        serde_json::json!({"trustedRealms": ["https://auth.example.com:8443"]})
+    );
+    // No origin worth trusting: no snippet at all, the advice still says where.
+    for realm in [
+        r#"https://auth.example.com","registry":"https://evil.example"#,
+        r#"https://evil"x/token"#,
+        "https://user@auth.example.com/token",
+        "auth.example.com/token",
+        "ftp://auth.example.com/token",
+        "https:///token",
+    ] {
+        let advice = advice(realm);
+        assert_eq!(snippet(&advice), None, "{realm}: {advice}");
+        assert!(advice.contains("trustedRealms"), "{advice}");
+    }
+}
+
+/// Token answers are JWTs of a few KiB: the token request itself allows 64 KiB, so
+/// an answer that declares more is refused unread, and one that does not say its
+/// size is still refused after reading.
+#[test]
+fn an_oversized_token_answer_is_refused_unread() {
+    const LIMIT: usize = 64 * 1024;
+    for declares_length in [true, false] {
+        let world = World::new();
+        let body = format!(r#"{{"token":"{}"}}"#, "a".repeat(LIMIT));
+        let read = Rc::new(Cell::new(false));
+        let limits = Rc::new(RefCell::new(Vec::new()));
+        let (registry_world, was_read, asked_limits) =
+            (world.clone(), read.clone(), limits.clone());
+        let http = ScriptedHttp::new(move |request| {
+            if !request.url.starts_with(REALM) {
+                return Ok(registry_world.registry_answer(request));
+            }
+            asked_limits.borrow_mut().push(request.response_limit);
+            // As the browser's transport does: a declared size over the request's
+            // limit is refused before the body is read.
+            if declares_length && body.len() > request.response_limit {
+                return Err(tagdeck::oci::http::TransportFailure::TooLarge {
+                    size: body.len(),
+                    limit: request.response_limit,
+                });
+            }
+            was_read.set(true);
+            let length = body.len().to_string();
+            let headers: Vec<(&str, &str)> = if declares_length {
+                vec![("Content-Length", length.as_str())]
+            } else {
+                Vec::new()
+            };
+            Ok(response(200, &headers, body.as_bytes()))
+        });
+        let session = world.session(&[]);
+        let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+        let error = block_on(registry.check_api()).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                RegistryError::SignInRefused {
+                    refusal: AuthRefusal::UnusableToken { .. },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(!limits.borrow().is_empty());
+        assert!(
+            limits.borrow().iter().all(|&limit| limit == LIMIT),
+            "{:?}",
+            limits.borrow()
+        );
+        assert_eq!(read.get(), !declares_length, "read: {}", read.get());
+    }
+}
+
+/// A challenge names the scope of a token; it must not make the console ask, with
+/// the user's password, for rights the request does not need: another
+/// repository's scope is ignored, and more actions on the request's own repository
+/// are asked for only when the registry says the token lacks them
+/// (`insufficient_scope`).
+#[test]
+fn a_challenge_cannot_widen_the_token_beyond_what_the_request_needs() {
+    let world = World::new();
+    let token_world = world.clone();
+    let http = ScriptedHttp::new(move |request| {
+        if request.url.starts_with(REALM) {
+            return Ok(token_world.token_answer(request));
+        }
+        let has_token = request
+            .headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Bearer "));
+        let error = if has_token {
+            r#",error="insufficient_scope""#
+        } else {
+            ""
+        };
+        let challenge = format!(
+            r#"Bearer realm="{REALM}",service="registry",scope="repository:other/repo:push,delete repository:team/app:pull,push,delete"{error}"#
+        );
+        Ok(response(401, &[("WWW-Authenticate", &challenge)], b""))
+    });
+    let session = world.session(&[]);
+    session.sign_in(admin()).unwrap();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    // First contact: a plain 401. Only what a GET of team/app needs is asked for.
+    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    assert_eq!(
+        world.token_scopes(),
+        vec![vec!["repository:team/app:pull".to_owned()]]
+    );
+    // The registry says that token lacks rights: more actions on team/app, which the
+    // registry itself asks for, but still nothing on other/repo.
+    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    let scopes = world.token_scopes();
+    assert_eq!(
+        scopes.last().unwrap(),
+        &vec!["repository:team/app:delete,pull,push".to_owned()],
+        "{scopes:?}"
+    );
+    assert!(
+        scopes.iter().flatten().all(|s| !s.contains("other/repo")),
+        "{scopes:?}"
+    );
+}

@@ -51,7 +51,7 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
     }
     let scheme = match scheme {
         Some(scheme) => scheme,
-        None if is_loopback_authority(&authority) => "http".to_owned(),
+        None if typed_as_loopback(&authority) => "http".to_owned(),
         None => "https".to_owned(),
     };
     // Only the path: "/v2" (and any trailing slashes around it) is the API, not
@@ -68,7 +68,6 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
     Ok(format!("{scheme}://{authority}{path}"))
 }
 
-/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port.
 /// Whether `input` carries a user name or password before its host (`user:pw@host`),
 /// which [`normalize_registry_address`] leaves out: the console then says so, as the
 /// password is not used (signing in is done in the sign-in form, kept in memory only).
@@ -79,7 +78,11 @@ pub fn has_credentials(input: &str) -> bool {
     authority.contains('@')
 }
 
-fn is_loopback_authority(authority: &str) -> bool {
+/// `localhost`, `127.x.y.z` or `[::1]`, with or without a port: the scheme a typed
+/// address without one gets. Only a guess at what the user meant (a wrong one just
+/// fails to connect), so it is loose about the port; whether credentials may go
+/// over plain http is the strict [`is_loopback_authority`]'s call.
+fn typed_as_loopback(authority: &str) -> bool {
     let host = if authority.starts_with('[') {
         match authority.find(']') {
             Some(close) if matches!(authority[close + 1..].chars().next(), None | Some(':')) => {
@@ -99,6 +102,61 @@ fn is_loopback_authority(authority: &str) -> bool {
                 .all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()))
     };
     host == "localhost" || host == "[::1]" || ipv4_loopback
+}
+
+/// Whether `authority` (`host[:port]`, as in a URL after `scheme://`) is this
+/// computer: `localhost`, a `*.localhost` name, `127.d.d.d` (decimal octets 0-255)
+/// or `[::1]`, with an optional numeric port. Strict, since plain http carries
+/// credentials only there: anything else in the authority (a user name before
+/// `@`, a `\`, which browsers read as `/`, a DNS name that merely starts with `127.`)
+/// is not loopback.
+pub fn is_loopback_authority(authority: &str) -> bool {
+    host_of_authority(authority).is_some_and(is_loopback_host)
+}
+
+/// The host of `host[:port]` (a bracketed IPv6 host keeps its brackets), when the
+/// port, if any, is 1 to 5 digits; `None` for anything else after the host.
+pub fn host_of_authority(authority: &str) -> Option<&str> {
+    let host_end = if authority.starts_with('[') {
+        authority.find(']')? + 1
+    } else {
+        authority.find(':').unwrap_or(authority.len())
+    };
+    let (host, port) = authority.split_at(host_end);
+    let port_ok = port.is_empty()
+        || port.strip_prefix(':').is_some_and(|digits| {
+            (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+        });
+    port_ok.then_some(host)
+}
+
+/// Letters, digits and `-`, not empty: a DNS label (or an IPv4 octet).
+pub fn is_host_label(label: &str) -> bool {
+    !label.is_empty()
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// `localhost`, `*.localhost` (labels of letters, digits and `-` only), `127.d.d.d`
+/// with decimal octets 0-255 (no leading zeros: browsers read those as octal), or
+/// `[::1]`.
+fn is_loopback_host(host: &str) -> bool {
+    let localhost = host.eq_ignore_ascii_case("localhost")
+        || host.rsplit_once('.').is_some_and(|(name, last)| {
+            last.eq_ignore_ascii_case("localhost") && name.split('.').all(is_host_label)
+        });
+    let octet_ok = |octet: &str| {
+        (1..=3).contains(&octet.len())
+            && octet.bytes().all(|b| b.is_ascii_digit())
+            && (octet == "0" || !octet.starts_with('0'))
+            && octet.parse::<u16>().is_ok_and(|n| n <= 255)
+    };
+    let ipv4_loopback = {
+        let octets: Vec<&str> = host.split('.').collect();
+        octets.len() == 4 && octets[0] == "127" && octets.iter().all(|o| octet_ok(o))
+    };
+    localhost || ipv4_loopback || host == "[::1]"
 }
 
 /// `host[:port]` as `docker pull` wants it, or `None` when the address holds anything
@@ -197,6 +255,45 @@ mod tests {
             normalize_registry_address("http:///v2"),
             Err(AddressError::NoHost(_))
         ));
+    }
+
+    #[test]
+    fn loopback_is_only_this_computer() {
+        for authority in [
+            "localhost",
+            "localhost:5000",
+            "app.localhost:8080",
+            "127.0.0.1",
+            "127.255.0.10:5000",
+            "[::1]",
+            "[::1]:5000",
+        ] {
+            assert!(is_loopback_authority(authority), "{authority}");
+        }
+        for authority in [
+            "127.x.attacker.com",
+            "127.0.0.1.attacker.com",
+            "127.0.0.256",
+            "127.0.0.01",
+            "127.0.0",
+            "evil.com\\.localhost",
+            "evil_com.localhost",
+            ".localhost",
+            "a..localhost",
+            "localhost:5000@evil.com",
+            "localhost@evil.com",
+            "[::1]@evil.com",
+            "[::1].evil.com",
+            "[::1",
+            "localhost:",
+            "localhost:123456",
+            "localhost:5x",
+            "éé.localhost",
+            "example.com",
+            "",
+        ] {
+            assert!(!is_loopback_authority(authority), "{authority}");
+        }
     }
 
     #[test]

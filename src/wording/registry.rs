@@ -1,7 +1,7 @@
 //! What a failed registry request means to a person.
 
 use super::Message;
-use crate::oci::auth::{host_of, AuthRefusal};
+use crate::oci::auth::{host_of, AuthPolicy, AuthRefusal};
 use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
 use crate::oci::http::Method;
 use crate::oci::manifest::{DigestRefusal, ManifestError};
@@ -370,14 +370,28 @@ fn advice(error: &RegistryError) -> String {
 /// a credential: none is part of these values).
 fn refusal_advice(refusal: &AuthRefusal) -> String {
     match refusal {
-        AuthRefusal::UntrustedRealm { realm } => format!(
-            "The registry asked this console to get sign-in tokens from {}, which is not the \
-             registry's own address. Nothing was sent there. If that host really is your \
-             registry's token service, list it in config.json beside index.html: \
-             {{\"trustedRealms\": [\"{}\"]}}.",
-            host_of(realm),
-            realm
-        ),
+        AuthRefusal::UntrustedRealm { realm } => {
+            let asked = format!(
+                "The registry asked this console to get sign-in tokens from {}, which is \
+                 not the registry's own address. Nothing was sent there.",
+                host_of(realm)
+            );
+            // Only the realm's origin counts for trust: that, JSON-escaped, is the
+            // snippet; the realm's own text (which may hold quotes) never is.
+            match AuthPolicy::trusted_realms_entry(realm)
+                .and_then(|origin| serde_json::to_string(&origin).ok())
+            {
+                Some(origin) => format!(
+                    "{asked} If that host really is your registry's token service, list it \
+                     in config.json beside index.html: {{\"trustedRealms\": [{origin}]}}."
+                ),
+                None => format!(
+                    "{asked} Its address is not a plain https://host[:port] origin, so this \
+                     console cannot suggest a trustedRealms entry for config.json; check the \
+                     registry's token settings."
+                ),
+            }
+        }
         AuthRefusal::CleartextCredentials { url } => format!(
             "{url} uses plain http, so a password would cross the network unencrypted. \
              Serve the registry (and its token service) over https; plain http is accepted \

@@ -4,11 +4,11 @@
 
 use std::rc::Rc;
 
-use super::challenge::{bearer_challenge, parse_challenges};
+use super::challenge::{bearer_challenge, parse_challenges, BearerChallenge};
 use super::policy::AuthRefusal;
 use super::scope::{scope_for_request, ScopeSet, DELETE, PULL, PUSH};
 use super::session::{AuthSession, CachedToken, Scheme};
-use super::token::{granted_scopes, token_url, TokenResponse};
+use super::token::{granted_scopes, token_request, TokenResponse};
 use crate::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 
 /// Renew a token this long before it expires at most (a fifth of its life when
@@ -102,11 +102,19 @@ impl<C: HttpClient> Authenticated<C> {
         realm: &str,
         service: Option<&str>,
     ) -> Result<bool, TransportFailure> {
-        let mut request = Request::new(Method::Get, token_url(realm, service, &ScopeSet::new()));
+        let mut request = token_request(realm, service, &ScopeSet::new());
         if let Some(credentials) = self.session.credentials() {
             request = request.header("Authorization", credentials.basic_header());
         }
-        Ok(self.inner.send(request).await?.is_success())
+        match self.inner.send(request).await {
+            Ok(answer) => Ok(answer.is_success()),
+            Err(TransportFailure::TooLarge { .. }) => {
+                Err(TransportFailure::Refused(AuthRefusal::UnusableToken {
+                    realm: realm.to_owned(),
+                }))
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// A token for `needed`, asked for once however many requests need it at the
@@ -139,7 +147,7 @@ impl<C: HttpClient> Authenticated<C> {
         let policy = self.session.policy();
         let refused = TransportFailure::Refused;
         policy.check_realm(&realm).map_err(refused)?;
-        let mut request = Request::new(Method::Get, token_url(&realm, service.as_deref(), scopes));
+        let mut request = token_request(&realm, service.as_deref(), scopes);
         if let Some(credentials) = self.session.credentials() {
             policy
                 .check_credentials_transport(&realm)
@@ -151,6 +159,10 @@ impl<C: HttpClient> Authenticated<C> {
             Ok(answer) => answer,
             Err(TransportFailure::Network(_)) => {
                 return Err(refused(AuthRefusal::TokenServiceUnreachable { realm }))
+            }
+            // Over MAX_TOKEN_RESPONSE_BYTES, refused unread: no token in it.
+            Err(TransportFailure::TooLarge { .. }) => {
+                return Err(refused(AuthRefusal::UnusableToken { realm }))
             }
             Err(other) => return Err(other),
         };
@@ -223,9 +235,7 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
             if self.session.sign_in_needed() {
                 return Ok(response);
             }
-            // `insufficient_scope` names what the request needs: ask again for that
-            // wider scope (pull, then push, then delete), once.
-            let wider = needed.union(&ScopeSet::parse(challenge.scope.as_deref().unwrap_or("")));
+            let wider = scopes_after_challenge(&needed, &challenge);
             let Some(token) = self.obtain_token(&wider).await? else {
                 return Ok(response);
             };
@@ -258,6 +268,33 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
             _ => Ok(response),
         }
     }
+}
+
+/// What to ask a token for after the registry refused a request needing `needed`
+/// with `challenge`. The challenge's scope is the registry's word, and the token is
+/// asked for with the user's password: least privilege, so it never adds another
+/// resource (a registry must not get the console to ask for, say, push and delete
+/// on a repository this request does not touch). On a plain 401 (no token sent,
+/// or one expired) the request's own scope is asked for. Only `insufficient_scope`
+/// for a repository the request needs adds the actions the registry names there
+/// (a registry that wants `*` to delete), once. A copy's mount needs both its
+/// repositories, so both are taken.
+fn scopes_after_challenge(needed: &ScopeSet, challenge: &BearerChallenge) -> ScopeSet {
+    if challenge.error.as_deref() != Some("insufficient_scope") {
+        return needed.clone();
+    }
+    let named = ScopeSet::parse(challenge.scope.as_deref().unwrap_or(""));
+    let mut wider = needed.clone();
+    for repository in needed.repositories() {
+        if let Some(actions) = named.actions_on(&repository) {
+            wider.add(
+                "repository",
+                &repository,
+                actions.iter().map(String::as_str),
+            );
+        }
+    }
+    wider
 }
 
 impl<C: HttpClient> Authenticated<C> {

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::super::pagination::origin_of;
+use crate::model::registry_address::{host_of_authority, is_host_label, is_loopback_authority};
 
 /// A user name and a password or access token. Kept in memory only; `Debug` never
 /// shows the secret, so it cannot leak into a log or an error message.
@@ -111,6 +112,18 @@ impl AuthPolicy {
         }
     }
 
+    /// What to list in `config.json` `trustedRealms` to trust `realm`: its origin,
+    /// as [`check_realm`](Self::check_realm) compares only that. `None` unless that
+    /// origin is a plain `http(s)://host[:port]` (no user name, nothing a hostile
+    /// realm could smuggle into the advice).
+    pub fn trusted_realms_entry(realm: &str) -> Option<String> {
+        let origin = origin_of(realm.trim());
+        let authority = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))?;
+        is_host_and_port(authority).then_some(origin)
+    }
+
     /// Credentials travel only over https, or over http to this computer (a
     /// loopback address never leaves it).
     pub fn check_credentials_transport(&self, url: &str) -> Result<(), AuthRefusal> {
@@ -133,18 +146,25 @@ fn origin_or_url(origin: &str, url: &str) -> String {
     }
 }
 
+/// `http://` and an authority that is this computer (see
+/// [`is_loopback_authority`]): a loopback address never leaves it.
 fn is_loopback_origin(origin: &str) -> bool {
-    let Some(authority) = origin.strip_prefix("http://") else {
-        return false;
-    };
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.split(':').next().unwrap_or(""),
-    };
-    host == "localhost"
-        || host == "::1"
-        || host.ends_with(".localhost")
-        || host
-            .strip_prefix("127.")
-            .is_some_and(|rest| rest.split('.').count() == 3)
+    origin
+        .strip_prefix("http://")
+        .is_some_and(is_loopback_authority)
+}
+
+/// `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address, and a
+/// numeric port.
+fn is_host_and_port(authority: &str) -> bool {
+    host_of_authority(authority).is_some_and(|host| match host.strip_prefix('[') {
+        Some(v6) => {
+            let address = v6.trim_end_matches(']');
+            !address.is_empty()
+                && address
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        None => host.split('.').all(is_host_label),
+    })
 }

@@ -7,11 +7,14 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
 use super::scope::ScopeSet;
+use crate::oci::http::{Method, Request};
 
 /// Without `expires_in` a token lives 60 s (the token specification's default).
 pub const DEFAULT_TOKEN_SECONDS: u64 = 60;
 
-/// Tokens are JWTs of a few KiB at most; anything bigger is refused unread.
+/// Tokens are JWTs of a few KiB at most; anything bigger is refused unread: it is
+/// the response limit of every token request ([`token_request`]), and checked again
+/// after reading ([`TokenResponse::parse`]).
 pub const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Query values keep the characters scopes are made of readable (`:` `/` `,`).
@@ -42,6 +45,14 @@ pub fn token_url(realm: &str, service: Option<&str>, scopes: &ScopeSet) -> Strin
         separator = '&';
     }
     url
+}
+
+/// The GET that asks the realm for a token for `scopes`, accepting an answer of
+/// [`MAX_TOKEN_RESPONSE_BYTES`] at most: a larger one is refused by the transport
+/// before it is read (Content-Length) or as soon as it grows past that.
+pub fn token_request(realm: &str, service: Option<&str>, scopes: &ScopeSet) -> Request {
+    Request::new(Method::Get, token_url(realm, service, scopes))
+        .response_limit(MAX_TOKEN_RESPONSE_BYTES)
 }
 
 /// The token endpoint's answer; registries send `token`, `access_token` or both.
