@@ -738,6 +738,41 @@ fn signature_tags_follow_their_image() {
 }
 
 #[test]
+fn a_platform_signature_says_the_platform_is_left_untagged() {
+    // `cosign sign --recursive`: the multi-arch image and its platform are signed.
+    let sig_of = |image: &str| format!("sha256-{}.sig", d(image).hex());
+    let facts = Facts::default()
+        .index("idx", Some(&days_ago(100)), &["amd64"])
+        .image("amd64", None, &[("layer-a", 100)])
+        .image("sig-idx", None, &[("s1", 1)])
+        .image("sig-amd64", None, &[("s2", 1)])
+        .tag("old", "idx")
+        .tag(&sig_of("idx"), "sig-idx")
+        .tag(&sig_of("amd64"), "sig-amd64")
+        .done();
+    let rules = CleanupRules {
+        remove: vec![pat("old")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert!(
+        reason(&plan, &sig_of("idx")).ends_with(", which this plan deletes"),
+        "{}",
+        reason(&plan, &sig_of("idx"))
+    );
+    let platform = reason(&plan, &sig_of("amd64"));
+    assert!(
+        platform.starts_with("removed: signature of image sha256:")
+            && platform.ends_with(
+                "a platform of a multi-arch image this plan deletes; the platform is left untagged"
+            ),
+        "{platform}"
+    );
+    // The platform itself is no delete of the plan.
+    assert!(plan.delete_images.iter().all(|i| i.digest != d("amd64")));
+}
+
+#[test]
 fn rules_round_trip_through_the_address() {
     let rules = CleanupRules {
         keep_newest: Some(10),

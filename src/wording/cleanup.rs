@@ -172,6 +172,10 @@ pub fn tag_reason(reason: &TagReason) -> String {
                 SubjectFate::Deleted => {
                     format!("removed: {what} of image sha256:{short}…, which this plan deletes")
                 }
+                SubjectFate::LeftUntagged => format!(
+                    "removed: {what} of image sha256:{short}…, a platform of a multi-arch \
+                     image this plan deletes; the platform is left untagged"
+                ),
                 SubjectFate::Stays => format!("kept: {what} of image sha256:{short}…, which stays"),
                 SubjectFate::Untagged => format!(
                     "kept: {what} of image sha256:{short}…, which no tag here points at; \

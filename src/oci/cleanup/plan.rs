@@ -193,6 +193,9 @@ pub enum UnusableDate {
 #[serde(rename_all = "camelCase")]
 pub enum SubjectFate {
     Deleted,
+    /// A platform of a multi-arch image the plan deletes: no delete takes it, it is
+    /// left untagged (garbage collection with `--delete-untagged` removes it).
+    LeftUntagged,
     Stays,
     /// No tag of the repository points at it: the plan leaves it alone.
     Untagged,
@@ -534,7 +537,17 @@ pub fn plan(
     let tentative = Fate::of(facts, decided.values(), refused.is_none());
     for (t, subject, scheme) in referrer_tags {
         let (decision, image) = if tentative.deleted.contains(&subject) {
-            (Decision::Remove, SubjectFate::Deleted)
+            // Only a tagged image is deleted; a platform no tag names is left behind.
+            let tagged = facts
+                .tags
+                .iter()
+                .any(|t| t.digest.as_ref() == Some(&subject) && is_referrer_tag(&t.tag).is_none());
+            let fate = if tagged {
+                SubjectFate::Deleted
+            } else {
+                SubjectFate::LeftUntagged
+            };
+            (Decision::Remove, fate)
         } else if tentative.kept.contains(&subject) {
             (Decision::Keep, SubjectFate::Stays)
         } else {
