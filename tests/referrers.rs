@@ -832,3 +832,54 @@ fn a_referrer_pushed_again_before_its_index_goes_keeps_the_index() {
         }
     );
 }
+
+#[test]
+fn a_referrer_copied_by_digest_whose_put_fails_is_read_again_before_anything_is_said() {
+    let registry = MemoryRegistry::new();
+    registry.state.borrow_mut().referrers_api = true;
+    let image = subject(&registry);
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, "sbom"));
+    // Its blobs, mounted into the target.
+    registry.add_blob("app", &sha256(b"{}"));
+    registry.add_blob("app", &sha256(b"sbom"));
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let mirror = Repository::parse("mirror").unwrap();
+    let stored = |repository: &str| {
+        registry
+            .state
+            .borrow()
+            .manifests
+            .get(repository)
+            .is_some_and(|m| m.contains_key(&sbom))
+    };
+    let copy = |strike| {
+        registry.inject(Fault::new(
+            Method::Put,
+            &format!("v2/mirror/manifests/{sbom}"),
+            strike,
+            Some(500),
+        ));
+        let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+        let [(_, result)] = &results[..] else {
+            panic!("one referrer: {results:?}");
+        };
+        result.clone()
+    };
+
+    // The 500 came before the registry stored it: read again, it is not there.
+    let error = copy(Strike::Before).unwrap_err();
+    assert!(!stored("mirror"));
+    let line = wording::change_error(&error);
+    assert!(
+        line.detail
+            .contains(&format!("read again, mirror@{sbom} is not there")),
+        "{}",
+        line.detail
+    );
+    // The 500 came after: read again, it is there, so it was copied.
+    let copied = copy(Strike::After).unwrap();
+    assert!(stored("mirror"));
+    assert_eq!(copied.report.manifests, 1);
+}

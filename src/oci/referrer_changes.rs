@@ -8,7 +8,7 @@
 //! reported on its own; one failure does not stop the others. The run is one entry
 //! of the activity list, with one Undo ([`ReferrerRun`]).
 
-use super::changes::{ChangeError, CopyReport, Removal, TagWrite};
+use super::changes::{is_definite_refusal, ChangeError, CopyReport, ReadAgain, Removal, TagWrite};
 use super::client::{MountOutcome, Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
@@ -505,8 +505,33 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         }
-        self.manifest_put(to, &source.digest, &source.bytes, &source.content_type)
-            .await?;
+        let put = self
+            .manifest_put(to, &source.digest, &source.bytes, &source.content_type)
+            .await;
+        if let Err(error) = put {
+            if is_definite_refusal(&error) {
+                return Err(ChangeError::Refused(Box::new(error)));
+            }
+            // It may have been stored before the answer was lost: the registry, read
+            // again, says which.
+            match self.manifest_head(to, &source.digest).await {
+                // Stored: copied, as asked.
+                Ok(_) => {}
+                Err(RegistryError::NotFound { .. }) => {
+                    return Err(ChangeError::NotAppliedAfterFailure {
+                        subject: format!("{to}@{}", source.digest),
+                        now: ReadAgain::ImageAbsent,
+                        cause: Box::new(error),
+                    })
+                }
+                Err(reread) => {
+                    return Err(ChangeError::Unknown {
+                        cause: Box::new(error),
+                        reread: Box::new(reread),
+                    })
+                }
+            }
+        }
         report.manifests += 1;
         Ok(report)
     }

@@ -329,6 +329,7 @@ fn read_again(now: &ReadAgain) -> String {
         ReadAgain::Tag(Some(digest)) => format!("points at {digest}"),
         ReadAgain::Tag(None) => "does not exist".to_owned(),
         ReadAgain::ImageStillThere => "still exists".to_owned(),
+        ReadAgain::ImageAbsent => "is not there".to_owned(),
     }
 }
 

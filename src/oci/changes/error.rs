@@ -195,6 +195,8 @@ pub enum ReadAgain {
     Tag(Option<Digest>),
     /// The image a delete was meant to remove is still there.
     ImageStillThere,
+    /// The manifest a PUT by digest was meant to store is not there.
+    ImageAbsent,
 }
 
 /// Whether a failed request proves that it changed nothing: the registry answered
