@@ -2,10 +2,17 @@
 
 mod support;
 
-use support::response;
+use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::auth::{bearer_challenge, parse_challenges, token_url, ScopeSet, TokenResponse};
-use tagdeck::oci::error::{parse_error_entries, Attempt, RegistryError};
+use tagdeck::oci::client::Registry;
+use tagdeck::oci::error::{
+    parse_error_entries, Attempt, MalformedReason, RegistryError, MAX_HEADER_CHARS,
+    MAX_MESSAGE_CHARS, MAX_URL_CHARS,
+};
 use tagdeck::oci::http::{Method, TransportFailure};
+use tagdeck::oci::manifest::Descriptor;
+use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::pagination::{LinkError, LinkFault};
 use tagdeck::wording;
 
 fn attempt() -> Attempt {
@@ -196,4 +203,333 @@ fn token_response_accepts_either_field() {
     assert_eq!(TokenResponse::parse(huge.as_bytes()), None);
     let default_life = TokenResponse::parse(br#"{"token":"t"}"#).unwrap();
     assert_eq!(default_life.lifetime_seconds(), 60);
+}
+
+// ----------------------------------------------------------------------------------
+// What a registry sends is bounded before it goes into an error: kept, shown, and
+// saved with the activity log in the tab's session storage.
+
+const MIB: usize = 1 << 20;
+const BASE: &str = "http://reg:5000";
+
+fn chars(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// The error, as shown and as saved, is a few KiB at most whatever the registry sent.
+fn assert_small(error: &RegistryError) {
+    let words = wording::error(error);
+    assert!(
+        chars(&words.detail) <= 1500,
+        "{} chars",
+        chars(&words.detail)
+    );
+    assert!(
+        chars(&error.to_string()) <= 1500,
+        "{} chars",
+        chars(&error.to_string())
+    );
+    let saved = serde_json::to_string(error).unwrap();
+    assert!(saved.len() <= 8 * 1024, "{} bytes saved", saved.len());
+}
+
+#[test]
+fn a_megabyte_message_from_the_registry_stays_a_sentence() {
+    let body = serde_json::to_vec(&serde_json::json!({
+        "errors": [{"code": "DENIED", "message": "m".repeat(MIB), "detail": "d".repeat(MIB)}],
+    }))
+    .unwrap();
+    let error = RegistryError::from_response(attempt(), &response(403, &[], &body));
+    let entry = &error.entries()[0];
+    assert_eq!(entry.code, "DENIED");
+    assert_eq!(chars(&entry.message), MAX_MESSAGE_CHARS);
+    assert!(entry.message.starts_with("mmm") && entry.message.ends_with('…'));
+    let detail = wording::error(&error).detail;
+    assert!(chars(&detail) <= 400, "{} chars", chars(&detail));
+    assert!(detail.starts_with("GET http://r/v2/x: access denied (DENIED: mmm"));
+    assert_small(&error);
+    // A message that fits is shown whole.
+    let fits = RegistryError::from_response(
+        attempt(),
+        &response(403, &[], br#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#),
+    );
+    assert_eq!(
+        wording::error(&fits).detail,
+        "GET http://r/v2/x: access denied (DENIED: requested access to the resource is denied)"
+    );
+}
+
+#[test]
+fn a_huge_challenge_is_bounded() {
+    let header = format!("Bearer realm=\"https://auth.example/{}\"", "x".repeat(MIB));
+    let error = RegistryError::from_response(
+        attempt(),
+        &response(401, &[("WWW-Authenticate", &header)], b""),
+    );
+    match &error {
+        RegistryError::Unauthorized { challenge, .. } => {
+            let challenge = challenge.as_deref().unwrap();
+            assert!(chars(challenge) <= 2048, "{} chars", chars(challenge));
+            assert!(challenge.starts_with("Bearer realm=\"https://auth.example/xxx"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+}
+
+#[test]
+fn a_tag_list_with_a_huge_invalid_value_is_bounded() {
+    let body = format!(r#"{{"name":"app","tags":"{}"}}"#, "v".repeat(MIB));
+    // What the JSON reader says of it quotes all of it.
+    let said = serde_json::from_str::<serde_json::Value>(&body)
+        .and_then(|v| serde_json::from_value::<Vec<String>>(v["tags"].clone()))
+        .unwrap_err()
+        .to_string();
+    assert!(said.len() > MIB);
+    let http = ScriptedHttp::new(move |_| Ok(response(200, &[], body.as_bytes())));
+    let registry = Registry::new(BASE, &http);
+    let repository = Repository::parse("app").unwrap();
+    let error = block_on(registry.tags(&repository, |_| {})).unwrap_err();
+    match &error {
+        RegistryError::Malformed {
+            reason: MalformedReason::UnexpectedJson { error },
+            ..
+        } => {
+            assert!(chars(error) <= MAX_MESSAGE_CHARS, "{} chars", chars(error));
+            assert!(error.contains("vvv"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let detail = wording::error(&error).detail;
+    assert!(chars(&detail) <= 500, "{} chars", chars(&detail));
+    assert_small(&error);
+}
+
+#[test]
+fn a_huge_docker_content_digest_is_quoted_bounded() {
+    let put = |reported: String| {
+        let http = ScriptedHttp::new(move |_| {
+            Ok(response(201, &[("Docker-Content-Digest", &reported)], b""))
+        });
+        block_on(Registry::new(BASE, &http).manifest_put(
+            &Repository::parse("app").unwrap(),
+            Tag::parse("v1").unwrap(),
+            b"{}",
+            "application/vnd.oci.image.manifest.v1+json",
+        ))
+        .unwrap_err()
+    };
+    let error = put(format!("sha256:{}", "f".repeat(MIB)));
+    match &error {
+        RegistryError::DigestMismatch { actual, .. } => {
+            assert_eq!(chars(actual), MAX_HEADER_CHARS);
+            assert!(actual.starts_with("sha256:fff") && actual.ends_with('…'));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+    // A digest, even sha512's, is quoted whole.
+    let other = format!("sha512:{}", "e".repeat(128));
+    match put(other.clone()) {
+        RegistryError::DigestMismatch { actual, .. } => assert_eq!(actual, other),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn refused_links_are_bounded() {
+    let catalog = |link: String| {
+        let http = ScriptedHttp::new(move |_| {
+            Ok(response(
+                200,
+                &[("Link", &link)],
+                br#"{"repositories":["a"]}"#,
+            ))
+        });
+        block_on(Registry::new(BASE, &http).catalog()).unwrap_err()
+    };
+    let error = catalog(format!(
+        "<http://evil.example/{}>; rel=\"next\"",
+        "e".repeat(MIB)
+    ));
+    match &error {
+        RegistryError::Malformed {
+            reason: MalformedReason::NextPageLink(LinkError::OtherOrigin(url)),
+            ..
+        } => {
+            assert_eq!(chars(url), MAX_URL_CHARS);
+            assert!(url.starts_with("http://evil.example/eee"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+    let error = catalog(format!("junk{}", "j".repeat(MIB)));
+    match &error {
+        RegistryError::Malformed {
+            reason:
+                MalformedReason::NextPageLink(LinkError::Malformed(LinkFault::ExpectedOpen { at })),
+            ..
+        } => assert_eq!(chars(at), MAX_MESSAGE_CHARS),
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+    let error = catalog(format!(
+        "</v2/_catalog?last=a>; rel=\"next\" {}",
+        "u".repeat(MIB)
+    ));
+    match &error {
+        RegistryError::Malformed {
+            reason:
+                MalformedReason::NextPageLink(LinkError::Malformed(LinkFault::Unexpected { text })),
+            ..
+        } => assert_eq!(chars(text), MAX_MESSAGE_CHARS),
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+}
+
+#[test]
+fn an_upload_location_elsewhere_is_bounded() {
+    let location = format!("http://storage.example/upload?_state={}", "s".repeat(MIB));
+    let http = ScriptedHttp::new(move |_| Ok(response(202, &[("Location", &location)], b"")));
+    let error =
+        block_on(Registry::new(BASE, &http).blob_upload(&Repository::parse("app").unwrap(), b"x"))
+            .unwrap_err();
+    match &error {
+        RegistryError::Malformed {
+            reason: MalformedReason::UploadElsewhere { location },
+            ..
+        } => {
+            assert_eq!(chars(location), MAX_URL_CHARS);
+            assert!(location.starts_with("http://storage.example/upload?_state=sss"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+}
+
+#[test]
+fn a_failed_put_to_an_upload_location_with_a_long_state_is_bounded() {
+    let state = "s".repeat(MIB);
+    let location = format!("/v2/app/blobs/uploads/uuid-1?_state={state}");
+    let http = ScriptedHttp::new(move |request| {
+        Ok(match request.method {
+            Method::Post => response(202, &[("Location", &location)], b""),
+            _ => response(
+                500,
+                &[],
+                br#"{"errors":[{"code":"UNKNOWN","message":"unknown error"}]}"#,
+            ),
+        })
+    });
+    let error =
+        block_on(Registry::new(BASE, &http).blob_upload(&Repository::parse("app").unwrap(), b"x"))
+            .unwrap_err();
+    // The PUT went to the whole location; only its error is bounded.
+    let sent = http.sent.borrow();
+    let put = sent.last().unwrap();
+    assert!(put.url.contains(&state) && put.url.contains("digest=sha256:"));
+    match &error {
+        RegistryError::Server {
+            attempt,
+            status: 500,
+            ..
+        } => {
+            assert_eq!(attempt.method, Method::Put);
+            assert_eq!(chars(&attempt.url), MAX_URL_CHARS);
+            assert!(attempt
+                .url
+                .starts_with("http://reg:5000/v2/app/blobs/uploads/uuid-1?_state=sss"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+}
+
+#[test]
+fn json_errors_of_manifests_and_configs_are_bounded() {
+    let repository = Repository::parse("app").unwrap();
+    // A manifest whose schemaVersion is a megabyte of text.
+    let manifest = format!(r#"{{"schemaVersion":"{}"}}"#, "n".repeat(MIB));
+    let http = ScriptedHttp::new(move |_| {
+        Ok(response(
+            200,
+            &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
+            manifest.as_bytes(),
+        ))
+    });
+    let error =
+        block_on(Registry::new(BASE, &http).manifest_get(&repository, Tag::parse("v1").unwrap()))
+            .unwrap_err();
+    match &error {
+        RegistryError::Malformed {
+            reason: MalformedReason::UnexpectedJson { error },
+            ..
+        } => assert!(chars(error) <= MAX_MESSAGE_CHARS, "{} chars", chars(error)),
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+
+    // A manifest whose config digest is a megabyte long.
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":2}},"layers":[]}}"#,
+        "a".repeat(MIB)
+    );
+    let http = ScriptedHttp::new(move |_| {
+        Ok(response(
+            200,
+            &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
+            manifest.as_bytes(),
+        ))
+    });
+    let error =
+        block_on(Registry::new(BASE, &http).manifest_get(&repository, Tag::parse("v1").unwrap()))
+            .unwrap_err();
+    match &error {
+        RegistryError::Malformed {
+            reason: MalformedReason::InvalidDigest(refusal),
+            ..
+        } => assert_eq!(chars(&refusal.error.input), MAX_MESSAGE_CHARS),
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+
+    // An image configuration whose history is a megabyte of text.
+    let config = format!(r#"{{"history":"{}"}}"#, "h".repeat(MIB)).into_bytes();
+    let descriptor: Descriptor = serde_json::from_value(serde_json::json!({
+        "mediaType": "application/vnd.oci.image.config.v1+json",
+        "digest": Digest::sha256_of(&config).to_string(),
+        "size": config.len(),
+    }))
+    .unwrap();
+    let http = ScriptedHttp::new(move |_| Ok(response(200, &[], &config)));
+    let error =
+        block_on(Registry::new(BASE, &http).config_get(&repository, &descriptor)).unwrap_err();
+    match &error {
+        RegistryError::Malformed {
+            reason: MalformedReason::ImageConfig { error },
+            ..
+        } => assert!(chars(error) <= MAX_MESSAGE_CHARS, "{} chars", chars(error)),
+        other => panic!("{other:?}"),
+    }
+    assert_small(&error);
+}
+
+#[test]
+fn a_huge_token_service_address_is_bounded() {
+    let realm = format!("https://auth.example/{}", "t".repeat(MIB));
+    let error = RegistryError::from_transport(
+        attempt(),
+        TransportFailure::Refused(tagdeck::oci::auth::AuthRefusal::TokenServiceFailed {
+            realm,
+            status: 500,
+        }),
+    );
+    assert_small(&error);
+    let words = wording::error(&error);
+    assert!(
+        chars(&words.advice) <= 1500,
+        "{} chars",
+        chars(&words.advice)
+    );
 }

@@ -2314,3 +2314,86 @@ fn a_headline_reads_as_a_clause_and_a_clause_as_a_sentence() {
     assert_eq!(wording::sentence("signed in as ada"), "Signed in as ada");
     assert_eq!(wording::clause(""), "");
 }
+
+/// Errors made without the bounds of their parsers (read back from the activity log
+/// saved before them, or made by hand) are shown bounded all the same.
+#[test]
+fn registry_text_in_an_error_is_shown_bounded() {
+    let huge = "z".repeat(1 << 20);
+    let long_url = format!("http://r/v2/app/blobs/uploads/u?_state={huge}");
+    let errors = [
+        RegistryError::NotFound {
+            attempt: Attempt {
+                method: Method::Put,
+                url: long_url.clone(),
+            },
+            errors: vec![
+                ErrorEntry {
+                    code: huge.clone(),
+                    message: huge.clone(),
+                    detail: None,
+                };
+                20
+            ],
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            reason: MalformedReason::UnexpectedJson {
+                error: huge.clone(),
+            },
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            reason: MalformedReason::ImageConfig {
+                error: huge.clone(),
+            },
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            reason: MalformedReason::UploadElsewhere {
+                location: long_url.clone(),
+            },
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            reason: MalformedReason::NextPageLink(LinkError::OtherOrigin(long_url.clone())),
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            reason: MalformedReason::NextPageLink(LinkError::Malformed(LinkFault::Unexpected {
+                text: huge.clone(),
+            })),
+        },
+        RegistryError::Malformed {
+            attempt: attempt(),
+            reason: MalformedReason::ListedName(Tag::parse(&huge).unwrap_err()),
+        },
+        RegistryError::DigestMismatch {
+            attempt: attempt(),
+            expected: digest(1).to_string(),
+            actual: huge.clone(),
+        },
+        RegistryError::Network {
+            attempt: attempt(),
+            detail: huge.clone(),
+        },
+    ];
+    for error in &errors {
+        let message = wording::error(error);
+        let shown = message.detail.chars().count() + message.advice.chars().count();
+        assert!(
+            shown <= 8 * 1024,
+            "{shown} characters for {}",
+            message.headline
+        );
+    }
+    // What fits is shown whole.
+    let short = RegistryError::DigestMismatch {
+        attempt: attempt(),
+        expected: digest(1).to_string(),
+        actual: digest(2).to_string(),
+    };
+    assert!(wording::error(&short)
+        .detail
+        .contains(&digest(2).to_string()));
+}

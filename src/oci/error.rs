@@ -8,8 +8,48 @@ use thiserror::Error;
 use super::auth::AuthRefusal;
 use super::http::{Method, Response, TransportFailure};
 use super::manifest::DigestRefusal;
-use super::names::NameError;
+use super::names::{ComponentRule, NameError, NameRule};
 use super::pagination::LinkError;
+
+/// Text a registry sends is hostile input: nothing of it goes into an error (kept in
+/// memory, shown, saved with the activity log in the tab's session storage) beyond
+/// these many characters. A registry's message, a JSON reader's message quoting a
+/// body, a name it listed: a sentence's worth.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// A URL: a request line's, a refused link's or upload location's, a token
+/// service's. Long enough for any URL this console builds from valid names (a
+/// 255-character repository and a sha512 digest), never for a registry's megabytes.
+pub const MAX_URL_CHARS: usize = 512;
+/// A header value quoted in a message (a `Docker-Content-Digest` that does not
+/// match): a sha512 digest (135 characters) stays whole.
+pub const MAX_HEADER_CHARS: usize = 200;
+/// An error code of the registry's envelope (the spec's are below 30 characters).
+pub const MAX_CODE_CHARS: usize = 100;
+/// An entry's `detail`, as JSON text; a longer one is kept as the start of its text.
+pub const MAX_DETAIL_CHARS: usize = 2048;
+/// The raw `WWW-Authenticate` of a 401, kept whole for a real challenge (a token
+/// service's scopes can make it long).
+pub const MAX_CHALLENGE_CHARS: usize = 2048;
+/// Entries of a registry's error envelope kept (distribution sends one per missing
+/// blob of a manifest put back).
+pub const MAX_ERROR_ENTRIES: usize = 10;
+
+/// `text` cut to at most `max_chars` characters, on a character boundary, ending with
+/// "…" when it was cut; `text` unchanged when it fits. Bounding twice cuts nothing
+/// more.
+pub fn bounded(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        None => text.to_owned(),
+        Some(_) if max_chars == 0 => String::new(),
+        Some(_) => {
+            let end = text
+                .char_indices()
+                .nth(max_chars - 1)
+                .map_or(text.len(), |(at, _)| at);
+            format!("{}…", &text[..end])
+        }
+    }
+}
 
 /// One entry of the OCI error envelope `{"errors":[{code, message, detail}]}`.
 /// Codes stay strings: registries send codes the spec never listed.
@@ -29,10 +69,38 @@ struct ErrorEnvelope {
 }
 
 /// Parses the error envelope; a body that is not one yields no entries, not a failure.
+/// What is kept is bounded ([`ErrorEntry::bounded`], [`MAX_ERROR_ENTRIES`]).
 pub fn parse_error_entries(body: &[u8]) -> Vec<ErrorEntry> {
     serde_json::from_slice::<ErrorEnvelope>(body)
-        .map(|envelope| envelope.errors)
+        .map(|envelope| {
+            envelope
+                .errors
+                .into_iter()
+                .take(MAX_ERROR_ENTRIES)
+                .map(ErrorEntry::bounded)
+                .collect()
+        })
         .unwrap_or_default()
+}
+
+impl ErrorEntry {
+    /// The entry with its code, message and detail bounded: a detail whose JSON
+    /// text is longer than [`MAX_DETAIL_CHARS`] is kept as the start of that text.
+    pub fn bounded(self) -> Self {
+        let detail = self.detail.map(|detail| {
+            let text = detail.to_string();
+            if text.chars().nth(MAX_DETAIL_CHARS).is_some() {
+                serde_json::Value::String(bounded(&text, MAX_DETAIL_CHARS))
+            } else {
+                detail
+            }
+        });
+        ErrorEntry {
+            code: bounded(&self.code, MAX_CODE_CHARS),
+            message: bounded(&self.message, MAX_MESSAGE_CHARS),
+            detail,
+        }
+    }
 }
 
 /// What a registry request was, for messages ("GET /v2/_catalog").
@@ -42,9 +110,21 @@ pub struct Attempt {
     pub url: String,
 }
 
+impl Attempt {
+    /// The request, its URL bounded ([`MAX_URL_CHARS`]): a URL may come from the
+    /// registry (a next-page link, an upload location with its state).
+    pub fn new(method: Method, url: &str) -> Self {
+        Attempt {
+            method,
+            url: bounded(url, MAX_URL_CHARS),
+        }
+    }
+}
+
 impl std::fmt::Display for Attempt {
+    /// The URL bounded here too, for an attempt made without [`Attempt::new`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.url)
+        write!(f, "{} {}", self.method, bounded(&self.url, MAX_URL_CHARS))
     }
 }
 
@@ -192,6 +272,85 @@ pub enum MalformedReason {
     TooManyManifests { max: usize },
 }
 
+impl MalformedReason {
+    /// [`MalformedReason::UnexpectedJson`] with the JSON reader's message, bounded:
+    /// it quotes the body's strings ("invalid type: string \"…\"").
+    pub fn unexpected_json(error: &impl std::fmt::Display) -> Self {
+        MalformedReason::UnexpectedJson {
+            error: bounded(&error.to_string(), MAX_MESSAGE_CHARS),
+        }
+    }
+
+    /// [`MalformedReason::ListedName`] with the name bounded ([`bounded_name_error`]).
+    pub fn listed_name(error: NameError) -> Self {
+        MalformedReason::ListedName(bounded_name_error(error))
+    }
+}
+
+/// A refused name with its texts bounded ([`MAX_MESSAGE_CHARS`]): the name may be a
+/// registry's (a listed tag, a manifest's digest) of any length.
+pub fn bounded_name_error(error: NameError) -> NameError {
+    let text = |text: String| bounded(&text, MAX_MESSAGE_CHARS);
+    let reason = match error.reason {
+        NameRule::PathComponent {
+            position,
+            component,
+            rule,
+        } => NameRule::PathComponent {
+            position,
+            component: text(component),
+            rule: match rule {
+                ComponentRule::BadSeparator { separator } => ComponentRule::BadSeparator {
+                    separator: text(separator),
+                },
+                other => other,
+            },
+        },
+        NameRule::UnverifiableAlgorithm { algorithm } => NameRule::UnverifiableAlgorithm {
+            algorithm: text(algorithm),
+        },
+        NameRule::WrongDigestLength {
+            algorithm,
+            expected,
+            actual,
+        } => NameRule::WrongDigestLength {
+            algorithm: text(algorithm),
+            expected,
+            actual,
+        },
+        NameRule::NotLowerCaseHex { algorithm } => NameRule::NotLowerCaseHex {
+            algorithm: text(algorithm),
+        },
+        NameRule::BadPort { port } => NameRule::BadPort { port: text(port) },
+        other => other,
+    };
+    NameError {
+        part: error.part,
+        input: text(error.input),
+        reason,
+    }
+}
+
+/// A sign-in refusal with its URLs bounded ([`MAX_URL_CHARS`]): a token service's
+/// realm is the registry's challenge's.
+pub fn bounded_refusal(refusal: AuthRefusal) -> AuthRefusal {
+    let url = |url: String| bounded(&url, MAX_URL_CHARS);
+    match refusal {
+        AuthRefusal::UntrustedRealm { realm } => AuthRefusal::UntrustedRealm { realm: url(realm) },
+        AuthRefusal::CleartextCredentials { url: to } => {
+            AuthRefusal::CleartextCredentials { url: url(to) }
+        }
+        AuthRefusal::UnusableToken { realm } => AuthRefusal::UnusableToken { realm: url(realm) },
+        AuthRefusal::TokenServiceFailed { realm, status } => AuthRefusal::TokenServiceFailed {
+            realm: url(realm),
+            status,
+        },
+        AuthRefusal::TokenServiceUnreachable { realm } => {
+            AuthRefusal::TokenServiceUnreachable { realm: url(realm) }
+        }
+    }
+}
+
 /// The registry's own error codes, for the log line: " (CODE; CODE)".
 fn codes(errors: &[ErrorEntry]) -> String {
     if errors.is_empty() {
@@ -209,7 +368,9 @@ impl RegistryError {
         match response.status {
             401 => RegistryError::Unauthorized {
                 attempt,
-                challenge: response.header("www-authenticate").map(str::to_owned),
+                challenge: response
+                    .header("www-authenticate")
+                    .map(|challenge| bounded(challenge, MAX_CHALLENGE_CHARS)),
                 errors,
             },
             403 => RegistryError::Denied { attempt, errors },
@@ -250,7 +411,10 @@ impl RegistryError {
 
     pub fn from_transport(attempt: Attempt, failure: TransportFailure) -> Self {
         match failure {
-            TransportFailure::Network(detail) => RegistryError::Network { attempt, detail },
+            TransportFailure::Network(detail) => RegistryError::Network {
+                attempt,
+                detail: bounded(&detail, MAX_MESSAGE_CHARS),
+            },
             TransportFailure::Aborted => RegistryError::Aborted { attempt },
             TransportFailure::TimedOut { after_ms } => {
                 RegistryError::TimedOut { attempt, after_ms }
@@ -260,7 +424,10 @@ impl RegistryError {
                 size,
                 limit,
             },
-            TransportFailure::Refused(refusal) => RegistryError::SignInRefused { attempt, refusal },
+            TransportFailure::Refused(refusal) => RegistryError::SignInRefused {
+                attempt,
+                refusal: bounded_refusal(refusal),
+            },
         }
     }
 
@@ -291,5 +458,88 @@ impl RegistryError {
     pub fn is_declared_unsupported(&self) -> bool {
         matches!(self, RegistryError::Unsupported { .. })
             && (self.has_code("UNSUPPORTED") || self.has_code("DIGEST_INVALID"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_leaves_what_fits_and_cuts_the_rest_on_a_character() {
+        let digest = format!("sha512:{}", "a".repeat(128));
+        assert_eq!(bounded(&digest, MAX_HEADER_CHARS), digest);
+        let url = "http://reg:5000/v2/team/app/manifests/v1";
+        assert_eq!(bounded(url, MAX_URL_CHARS), url);
+        assert_eq!(bounded("", 3), "");
+        assert_eq!(bounded("abc", 3), "abc");
+        assert_eq!(bounded("abcd", 3), "ab…");
+        // Multi-byte characters are never split.
+        let cut = bounded(&"é€😀".repeat(1000), 10);
+        assert_eq!(cut.chars().count(), 10);
+        assert!(cut.ends_with('…'));
+        assert!(cut.starts_with("é€😀é€😀é€😀"));
+        // Bounding again cuts nothing more.
+        assert_eq!(bounded(&cut, 10), cut);
+        assert_eq!(bounded("abc", 0), "");
+    }
+
+    #[test]
+    fn error_entries_are_bounded_when_parsed() {
+        let huge = "m".repeat(1 << 20);
+        let entry = serde_json::json!({
+            "code": huge,
+            "message": huge,
+            "detail": {"big": huge},
+        });
+        let mut sent = vec![entry; 3];
+        sent.extend(vec![serde_json::json!({"code": "DENIED"}); 10_000]);
+        let body = serde_json::to_vec(&serde_json::json!({ "errors": sent })).unwrap();
+        let entries = parse_error_entries(&body);
+        assert_eq!(entries.len(), MAX_ERROR_ENTRIES);
+        assert_eq!(entries[3].code, "DENIED");
+        for entry in &entries[..3] {
+            assert_eq!(entry.code.chars().count(), MAX_CODE_CHARS);
+            assert_eq!(entry.message.chars().count(), MAX_MESSAGE_CHARS);
+            let detail = entry.detail.as_ref().unwrap().as_str().unwrap();
+            assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS);
+            assert!(detail.starts_with("{\"big\":\"mmm"));
+        }
+        // What fits is kept as sent.
+        let entries = parse_error_entries(
+            br#"{"errors":[{"code":"DENIED","message":"no","detail":[{"Type":"repository"}]}]}"#,
+        );
+        assert_eq!(entries[0].code, "DENIED");
+        assert_eq!(entries[0].message, "no");
+        assert_eq!(
+            entries[0].detail,
+            Some(serde_json::json!([{"Type": "repository"}]))
+        );
+    }
+
+    #[test]
+    fn refusals_and_name_errors_are_bounded() {
+        let long = format!("https://auth.example/{}", "x".repeat(1 << 20));
+        let error = RegistryError::from_transport(
+            Attempt::new(Method::Get, "http://r/v2/"),
+            TransportFailure::Refused(AuthRefusal::UntrustedRealm {
+                realm: long.clone(),
+            }),
+        );
+        match error {
+            RegistryError::SignInRefused {
+                refusal: AuthRefusal::UntrustedRealm { realm },
+                ..
+            } => assert_eq!(realm.chars().count(), MAX_URL_CHARS),
+            other => panic!("{other:?}"),
+        }
+        let tag = super::super::names::Tag::parse(&long).unwrap_err();
+        let bounded_tag = bounded_name_error(tag.clone());
+        assert_eq!(bounded_tag.input.chars().count(), MAX_MESSAGE_CHARS);
+        assert_eq!(bounded_tag.reason, tag.reason);
+        assert_eq!(
+            Attempt::new(Method::Put, &long).url.chars().count(),
+            MAX_URL_CHARS
+        );
     }
 }

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::error::{bounded, MAX_MESSAGE_CHARS, MAX_URL_CHARS};
+
 /// Why a Link header (or a Location resolved the same way) was not followed
 /// (`crate::wording::link_error` says it; the `Display` is a terse line for logs).
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
@@ -12,12 +14,13 @@ pub enum LinkError {
     /// The header does not parse.
     #[error("malformed Link header: {0:?}")]
     Malformed(LinkFault),
-    /// The next page's URL (this one, resolved) is on another origin.
+    /// The next page's URL (this one, resolved, its start) is on another origin.
     #[error("link to another origin: {0}")]
     OtherOrigin(String),
 }
 
-/// Where a Link header breaks its grammar (RFC 8288), with the text at fault.
+/// Where a Link header breaks its grammar (RFC 8288), with the text at fault (its
+/// start: the header is the registry's, of any length).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum LinkFault {
@@ -50,7 +53,7 @@ pub fn next_page_url(link_header: &str, request_url: &str) -> Result<Option<Stri
         if is_next {
             let resolved = resolve(request_url, &target)?;
             if origin_of(&resolved) != origin_of(request_url) {
-                return Err(LinkError::OtherOrigin(resolved));
+                return Err(LinkError::OtherOrigin(bounded(&resolved, MAX_URL_CHARS)));
             }
             return Ok(Some(resolved));
         }
@@ -68,7 +71,7 @@ fn split_links(header: &str) -> Result<Vec<Link>, LinkError> {
     while !rest.is_empty() {
         let Some(after_open) = rest.strip_prefix('<') else {
             return Err(LinkError::Malformed(LinkFault::ExpectedOpen {
-                at: rest.to_owned(),
+                at: bounded(rest, MAX_MESSAGE_CHARS),
             }));
         };
         let close = after_open
@@ -88,7 +91,7 @@ fn split_links(header: &str) -> Result<Vec<Link>, LinkError> {
             None if rest.is_empty() => {}
             None => {
                 return Err(LinkError::Malformed(LinkFault::Unexpected {
-                    text: rest.to_owned(),
+                    text: bounded(rest, MAX_MESSAGE_CHARS),
                 }))
             }
         }
@@ -153,7 +156,7 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, LinkError> {
     let origin = origin_of(base);
     if origin.is_empty() {
         return Err(LinkError::Malformed(LinkFault::BaseNotAbsolute {
-            base: base.to_owned(),
+            base: bounded(base, MAX_URL_CHARS),
         }));
     }
     if let Some(authority) = reference.strip_prefix("//") {

@@ -437,9 +437,7 @@ impl<C: HttpClient> Registry<C> {
         let index: ReferrersIndex =
             serde_json::from_slice(&bytes).map_err(|e| RegistryError::Malformed {
                 attempt,
-                reason: super::error::MalformedReason::UnexpectedJson {
-                    error: e.to_string(),
-                },
+                reason: super::error::MalformedReason::unexpected_json(&e),
             })?;
         let media_type = index
             .media_type

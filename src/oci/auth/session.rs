@@ -22,7 +22,8 @@ pub enum Scheme {
     },
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` by hand: it shows everything but the token, which is a credential.
+#[derive(Clone)]
 pub(super) struct CachedToken {
     pub requested: ScopeSet,
     /// From the token's `access` claim; `None` for opaque tokens.
@@ -31,6 +32,17 @@ pub(super) struct CachedToken {
     /// Past this moment the token is renewed before use, so it never runs out
     /// in the middle of a request.
     pub renew_at: u64,
+}
+
+impl std::fmt::Debug for CachedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedToken")
+            .field("requested", &self.requested)
+            .field("granted", &self.granted)
+            .field("token", &format_args!("<hidden>"))
+            .field("renew_at", &self.renew_at)
+            .finish()
+    }
 }
 
 impl CachedToken {
@@ -349,5 +361,30 @@ impl Drop for TokenFetch {
         if let Some(at) = state.fetching.iter().position(|s| *s == self.scopes) {
             state.fetching.remove(at);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_token_debug_hides_the_token() {
+        let cached = CachedToken {
+            requested: ScopeSet::repository("team/app", &["pull"]),
+            granted: None,
+            token: "eyJhbGciOiJSUzI1NiJ9.secret-token-text".to_owned(),
+            renew_at: 1234,
+        };
+        let shown = format!("{cached:?}");
+        assert!(!shown.contains("secret-token-text"), "{shown}");
+        assert!(!shown.contains("eyJhbGci"), "{shown}");
+        assert!(shown.contains("token: <hidden>"), "{shown}");
+        assert!(
+            shown.contains("team/app") && shown.contains("1234"),
+            "{shown}"
+        );
+        let pretty = format!("{cached:#?}");
+        assert!(!pretty.contains("secret-token-text"), "{pretty}");
     }
 }

@@ -126,7 +126,7 @@ impl<C: HttpClient> Registry<C> {
                 method: Method::Get,
                 url: format!("{}/v2/{repository}/manifests/…", self.base_url()),
             },
-            reason: MalformedReason::ListedName(error),
+            reason: MalformedReason::listed_name(error),
         })
     }
 

@@ -1,7 +1,7 @@
 //! The blob endpoints: HEAD, cross-repository mount, upload and verified GET.
 
 use crate::oci::client::Registry;
-use crate::oci::error::{Attempt, MalformedReason, RegistryError};
+use crate::oci::error::{bounded, Attempt, MalformedReason, RegistryError, MAX_URL_CHARS};
 use crate::oci::http::{HttpClient, Method, Request, Response};
 use crate::oci::manifest::Descriptor;
 use crate::oci::names::{Digest, Repository};
@@ -127,7 +127,7 @@ impl<C: HttpClient> Registry<C> {
         // the registry's own origin only.
         if origin_of(&resolved) != origin_of(request_url) {
             return Err(malformed(MalformedReason::UploadElsewhere {
-                location: resolved,
+                location: bounded(&resolved, MAX_URL_CHARS),
             }));
         }
         Ok(resolved)

@@ -148,10 +148,8 @@ impl<C: HttpClient> Registry<C> {
         let mut links_readable = false;
         let mut bytes_read = 0usize;
         loop {
-            let attempt = Attempt {
-                method: Method::Get,
-                url: url.clone(),
-            };
+            // `url` may be a next-page link the registry sent: bounded.
+            let attempt = Attempt::new(Method::Get, &url);
             if !seen_urls.insert(url.clone()) {
                 return Err(RegistryError::Malformed {
                     attempt,
@@ -187,9 +185,7 @@ impl<C: HttpClient> Registry<C> {
             let page: NamesPage =
                 serde_json::from_slice(&response.body).map_err(|e| RegistryError::Malformed {
                     attempt: attempt.clone(),
-                    reason: MalformedReason::UnexpectedJson {
-                        error: e.to_string(),
-                    },
+                    reason: MalformedReason::unexpected_json(&e),
                 })?;
             // distribution answers `"tags": null` once every tag was deleted.
             let names = page.tags.or(page.repositories).unwrap_or_default();
@@ -258,9 +254,7 @@ impl<C: HttpClient> Registry<C> {
                     method: Method::Get,
                     url: format!("{base_url}?n=1"),
                 },
-                reason: MalformedReason::UnexpectedJson {
-                    error: e.to_string(),
-                },
+                reason: MalformedReason::unexpected_json(&e),
             })?;
         Ok(page.tags.or(page.repositories).unwrap_or_default().len() <= 1)
     }

@@ -2,9 +2,14 @@
 //! the image configuration a manifest names.
 
 use crate::oci::client::{Registry, StoredBlob};
-use crate::oci::error::{Attempt, MalformedReason, RegistryError};
+use crate::oci::error::{
+    bounded, bounded_name_error, Attempt, MalformedReason, RegistryError, MAX_HEADER_CHARS,
+    MAX_MESSAGE_CHARS,
+};
 use crate::oci::http::{HttpClient, Method, Request};
-use crate::oci::manifest::{Descriptor, ImageConfig, Manifest, ManifestError, ManifestKind};
+use crate::oci::manifest::{
+    Descriptor, DigestRefusal, ImageConfig, Manifest, ManifestError, ManifestKind,
+};
 use crate::oci::media::{MANIFEST_ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES};
 use crate::oci::names::{Digest, Reference, Repository, Tag};
 
@@ -93,10 +98,11 @@ impl<C: HttpClient> Registry<C> {
             .header("docker-content-digest")
             .map(|d| d.trim().to_owned())
         {
+            // Not validated as a digest: quoted bounded.
             Some(reported) if reported != expected.as_str() => Err(RegistryError::DigestMismatch {
                 attempt,
                 expected: expected.to_string(),
-                actual: reported,
+                actual: bounded(&reported, MAX_HEADER_CHARS),
             }),
             _ => Ok(expected),
         }
@@ -163,7 +169,7 @@ impl<C: HttpClient> Registry<C> {
                 url: format!("{}/v2/{repository}/blobs/{}", self.base, config.digest),
             },
             reason: MalformedReason::ImageConfig {
-                error: e.to_string(),
+                error: bounded(&e.to_string(), MAX_MESSAGE_CHARS),
             },
         })
     }
@@ -276,13 +282,18 @@ pub(crate) fn manifest_error(attempt: Attempt, error: ManifestError) -> Registry
             size,
             limit: MAX_MANIFEST_BYTES,
         },
+        // The JSON reader's message quotes the manifest's strings, the digest refused is
+        // the manifest's: both bounded.
         ManifestError::Malformed(error) => RegistryError::Malformed {
             attempt,
-            reason: MalformedReason::UnexpectedJson { error },
+            reason: MalformedReason::unexpected_json(&error),
         },
         ManifestError::InvalidDigest(refusal) => RegistryError::Malformed {
             attempt,
-            reason: MalformedReason::InvalidDigest(Box::new(refusal)),
+            reason: MalformedReason::InvalidDigest(Box::new(DigestRefusal {
+                error: bounded_name_error(refusal.error),
+                ..refusal
+            })),
         },
         ManifestError::StoredDigestMismatch { stored, actual } => RegistryError::DigestMismatch {
             attempt,

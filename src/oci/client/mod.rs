@@ -235,10 +235,8 @@ impl<C: HttpClient> Registry<C> {
     /// cancel. A write is never sent twice: whether it was applied is for the
     /// caller to find out by reading the registry again.
     async fn execute(&self, request: Request) -> Result<Response, RegistryError> {
-        let attempt = Attempt {
-            method: request.method,
-            url: request.url.clone(),
-        };
+        // Bounded: the URL may be the registry's (a next-page link, an upload location).
+        let attempt = Attempt::new(request.method, &request.url);
         let limit = request.response_limit;
         let is_read = request.is_read();
         let mut server_errors = 0;
