@@ -514,22 +514,3 @@ fn json_errors_of_manifests_and_configs_are_bounded() {
     }
     assert_small(&error);
 }
-
-#[test]
-fn a_huge_token_service_address_is_bounded() {
-    let realm = format!("https://auth.example/{}", "t".repeat(MIB));
-    let error = RegistryError::from_transport(
-        attempt(),
-        TransportFailure::Refused(tagdeck::oci::auth::AuthRefusal::TokenServiceFailed {
-            realm,
-            status: 500,
-        }),
-    );
-    assert_small(&error);
-    let words = wording::error(&error);
-    assert!(
-        chars(&words.advice) <= 1500,
-        "{} chars",
-        chars(&words.advice)
-    );
-}

@@ -2,10 +2,7 @@
 
 use super::Message;
 use crate::oci::auth::{host_of, AuthPolicy, AuthRefusal};
-use crate::oci::error::{
-    bounded, bounded_name_error, bounded_refusal, ErrorEntry, MalformedReason, RegistryError,
-    MAX_CODE_CHARS, MAX_ERROR_ENTRIES, MAX_HEADER_CHARS, MAX_MESSAGE_CHARS, MAX_URL_CHARS,
-};
+use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
 use crate::oci::http::Method;
 use crate::oci::manifest::{DigestRefusal, ManifestError};
 use crate::oci::media::MAX_MANIFEST_BYTES;
@@ -63,10 +60,7 @@ fn detail(error: &RegistryError) -> String {
     let codes = codes(error.entries());
     match error {
         RegistryError::Network { attempt, detail } => {
-            format!(
-                "{attempt}: no response ({})",
-                bounded(detail, MAX_MESSAGE_CHARS)
-            )
+            format!("{attempt}: no response ({detail})")
         }
         RegistryError::Aborted { attempt } => format!("{attempt}: cancelled"),
         RegistryError::StorageUnreadable { attempt } => format!(
@@ -114,11 +108,7 @@ fn detail(error: &RegistryError) -> String {
             attempt,
             expected,
             actual,
-        } => format!(
-            "{attempt}: content digest is {} but {} was expected",
-            bounded(actual, MAX_HEADER_CHARS),
-            bounded(expected, MAX_HEADER_CHARS)
-        ),
+        } => format!("{attempt}: content digest is {actual} but {expected} was expected"),
         RegistryError::TooLargeToSend {
             attempt,
             size,
@@ -142,17 +132,13 @@ pub fn malformed(reason: &MalformedReason) -> String {
         }
         MalformedReason::CatalogIncomplete => "the catalog could not be read to its end".into(),
         MalformedReason::RepeatedNextPage => "the next-page link repeats an earlier page".into(),
-        MalformedReason::UnexpectedJson { error } => format!(
-            "not the expected JSON: {}",
-            bounded(error, MAX_MESSAGE_CHARS)
-        ),
+        MalformedReason::UnexpectedJson { error } => format!("not the expected JSON: {error}"),
         MalformedReason::InvalidDigest(refusal) => {
             format!("not the expected JSON: {}", digest_refusal(refusal))
         }
-        MalformedReason::ImageConfig { error } => format!(
-            "the image config is not the expected JSON: {}",
-            bounded(error, MAX_MESSAGE_CHARS)
-        ),
+        MalformedReason::ImageConfig { error } => {
+            format!("the image config is not the expected JSON: {error}")
+        }
         MalformedReason::NextPageLink(problem) => link_error(problem),
         MalformedReason::NoUploadLocation => {
             "no readable Location header; the registry's CORS settings must expose it \
@@ -163,14 +149,12 @@ pub fn malformed(reason: &MalformedReason) -> String {
             format!("the upload location is not usable: {}", link_error(problem))
         }
         MalformedReason::UploadElsewhere { location } => format!(
-            "the upload location {} is on another server than the registry; \
-             refusing to send data there",
-            bounded(location, MAX_URL_CHARS)
+            "the upload location {location} is on another server than the registry; \
+             refusing to send data there"
         ),
-        MalformedReason::ListedName(error) => format!(
-            "not a valid tag or digest: {}",
-            super::name_error(&bounded_name_error(error.clone()))
-        ),
+        MalformedReason::ListedName(error) => {
+            format!("not a valid tag or digest: {}", super::name_error(error))
+        }
         MalformedReason::ReferrerNotImage => {
             "a referrer that is not an image manifest is not copied".into()
         }
@@ -186,30 +170,20 @@ pub fn link_error(error: &LinkError) -> String {
         LinkError::Malformed(fault) => {
             format!("Link header is malformed: {}", link_fault(fault))
         }
-        LinkError::OtherOrigin(url) => format!(
-            "next page link points at another server ({}); refusing to follow it",
-            bounded(url, MAX_URL_CHARS)
-        ),
+        LinkError::OtherOrigin(url) => {
+            format!("next page link points at another server ({url}); refusing to follow it")
+        }
     }
 }
 
 fn link_fault(fault: &LinkFault) -> String {
     match fault {
-        LinkFault::ExpectedOpen { at } => {
-            format!("expected '<' at {:?}", bounded(at, MAX_MESSAGE_CHARS))
-        }
+        LinkFault::ExpectedOpen { at } => format!("expected '<' at {at:?}"),
         LinkFault::MissingClose => "missing '>'".into(),
-        LinkFault::Unexpected { text } => {
-            format!("unexpected {:?}", bounded(text, MAX_MESSAGE_CHARS))
-        }
+        LinkFault::Unexpected { text } => format!("unexpected {text:?}"),
         LinkFault::EmptyParameter => "empty link parameter".into(),
         LinkFault::UnterminatedQuote => "unterminated quoted value".into(),
-        LinkFault::BaseNotAbsolute { base } => {
-            format!(
-                "base URL {:?} is not absolute",
-                bounded(base, MAX_URL_CHARS)
-            )
-        }
+        LinkFault::BaseNotAbsolute { base } => format!("base URL {base:?} is not absolute"),
     }
 }
 
@@ -235,26 +209,21 @@ pub fn manifest_error(error: &ManifestError) -> String {
 
 /// A descriptor's refused digest, where the JSON reader found it.
 fn digest_refusal(refusal: &DigestRefusal) -> String {
-    refusal.placed(super::name_error(&bounded_name_error(
-        refusal.error.clone(),
-    )))
+    refusal.placed(super::name_error(&refusal.error))
 }
 
-/// The registry's error entries: " (CODE: message; CODE)", or nothing. Bounded as
-/// they are when parsed, for entries made otherwise (read back from storage).
+/// The registry's error entries: " (CODE: message; CODE)", or nothing.
 fn codes(errors: &[ErrorEntry]) -> String {
     if errors.is_empty() {
         return String::new();
     }
     let parts: Vec<String> = errors
         .iter()
-        .take(MAX_ERROR_ENTRIES)
         .map(|e| {
-            let code = bounded(&e.code, MAX_CODE_CHARS);
             if e.message.is_empty() {
-                code
+                e.code.clone()
             } else {
-                format!("{code}: {}", bounded(&e.message, MAX_MESSAGE_CHARS))
+                format!("{}: {}", e.code, e.message)
             }
         })
         .collect();
@@ -262,7 +231,7 @@ fn codes(errors: &[ErrorEntry]) -> String {
 }
 
 fn refusal_summary(refusal: &AuthRefusal) -> String {
-    match &bounded_refusal(refusal.clone()) {
+    match refusal {
         AuthRefusal::UntrustedRealm { realm } => format!("untrusted token service {realm}"),
         AuthRefusal::CleartextCredentials { url } => {
             format!("credentials would go in clear text to {url}")
@@ -400,7 +369,7 @@ fn advice(error: &RegistryError) -> String {
 /// What to do when signing in could not even start. Names the hosts involved (never
 /// a credential: none is part of these values).
 fn refusal_advice(refusal: &AuthRefusal) -> String {
-    match &bounded_refusal(refusal.clone()) {
+    match refusal {
         AuthRefusal::UntrustedRealm { realm } => {
             let asked = format!(
                 "The registry asked this console to get sign-in tokens from {}, which is \
