@@ -29,7 +29,7 @@ fn error_envelope_keeps_unknown_codes_and_tolerates_junk() {
     );
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[1].code, "SOMETHING_NEW");
-    assert_eq!(entries[0].detail.as_ref().unwrap()["Tag"], "x");
+    assert_eq!(entries[0].message, "manifest unknown");
     assert!(parse_error_entries(b"<html>oops</html>").is_empty());
     assert!(parse_error_entries(br#"{"errors":"nope"}"#).is_empty());
     assert!(parse_error_entries(b"").is_empty());

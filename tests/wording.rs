@@ -37,7 +37,6 @@ fn entries() -> Vec<ErrorEntry> {
     vec![ErrorEntry {
         code: "MANIFEST_UNKNOWN".into(),
         message: "manifest unknown".into(),
-        detail: None,
     }]
 }
 
@@ -470,7 +469,6 @@ fn key_sentences_of_registry_failures() {
                 .map(|code| ErrorEntry {
                     code: code.into(),
                     message: "The operation is unsupported.".into(),
-                    detail: None,
                 })
                 .into_iter()
                 .collect(),
@@ -2099,7 +2097,6 @@ fn a_manifest_put_back_that_lists_what_is_gone_blames_no_input() {
         errors: vec![ErrorEntry {
             code: "MANIFEST_BLOB_UNKNOWN".into(),
             message: "blob unknown to registry".into(),
-            detail: None,
         }],
     };
     let advice = wording::error(&gone).advice;

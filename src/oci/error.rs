@@ -25,8 +25,6 @@ pub const MAX_URL_CHARS: usize = 512;
 pub const MAX_HEADER_CHARS: usize = 200;
 /// An error code of the registry's envelope (the spec's are below 30 characters).
 pub const MAX_CODE_CHARS: usize = 100;
-/// An entry's `detail`, as JSON text; a longer one is kept as the start of its text.
-pub const MAX_DETAIL_CHARS: usize = 2048;
 /// The raw `WWW-Authenticate` of a 401, kept whole for a real challenge (a token
 /// service's scopes can make it long).
 pub const MAX_CHALLENGE_CHARS: usize = 2048;
@@ -52,14 +50,13 @@ pub fn bounded(text: &str, max_chars: usize) -> String {
 }
 
 /// One entry of the OCI error envelope `{"errors":[{code, message, detail}]}`.
-/// Codes stay strings: registries send codes the spec never listed.
+/// Codes stay strings: registries send codes the spec never listed. `detail` is not
+/// kept: it is never shown, and it may be any JSON of any size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorEntry {
     pub code: String,
     #[serde(default)]
     pub message: String,
-    #[serde(default)]
-    pub detail: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -84,21 +81,11 @@ pub fn parse_error_entries(body: &[u8]) -> Vec<ErrorEntry> {
 }
 
 impl ErrorEntry {
-    /// The entry with its code, message and detail bounded: a detail whose JSON
-    /// text is longer than [`MAX_DETAIL_CHARS`] is kept as the start of that text.
+    /// The entry with its code and message bounded.
     pub fn bounded(self) -> Self {
-        let detail = self.detail.map(|detail| {
-            let text = detail.to_string();
-            if text.chars().nth(MAX_DETAIL_CHARS).is_some() {
-                serde_json::Value::String(bounded(&text, MAX_DETAIL_CHARS))
-            } else {
-                detail
-            }
-        });
         ErrorEntry {
             code: bounded(&self.code, MAX_CODE_CHARS),
             message: bounded(&self.message, MAX_MESSAGE_CHARS),
-            detail,
         }
     }
 }
@@ -122,9 +109,8 @@ impl Attempt {
 }
 
 impl std::fmt::Display for Attempt {
-    /// The URL bounded here too, for an attempt made without [`Attempt::new`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, bounded(&self.url, MAX_URL_CHARS))
+        write!(f, "{} {}", self.method, self.url)
     }
 }
 
@@ -434,6 +420,7 @@ mod tests {
             "message": huge,
             "detail": {"big": huge},
         });
+        // The detail is read past, not kept.
         let mut sent = vec![entry; 3];
         sent.extend(vec![serde_json::json!({"code": "DENIED"}); 10_000]);
         let body = serde_json::to_vec(&serde_json::json!({ "errors": sent })).unwrap();
@@ -443,9 +430,6 @@ mod tests {
         for entry in &entries[..3] {
             assert_eq!(entry.code.chars().count(), MAX_CODE_CHARS);
             assert_eq!(entry.message.chars().count(), MAX_MESSAGE_CHARS);
-            let detail = entry.detail.as_ref().unwrap().as_str().unwrap();
-            assert_eq!(detail.chars().count(), MAX_DETAIL_CHARS);
-            assert!(detail.starts_with("{\"big\":\"mmm"));
         }
         // What fits is kept as sent.
         let entries = parse_error_entries(
@@ -453,10 +437,6 @@ mod tests {
         );
         assert_eq!(entries[0].code, "DENIED");
         assert_eq!(entries[0].message, "no");
-        assert_eq!(
-            entries[0].detail,
-            Some(serde_json::json!([{"Type": "repository"}]))
-        );
     }
 
     #[test]
