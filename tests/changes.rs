@@ -167,6 +167,33 @@ fn a_registry_whose_tag_delete_takes_the_image_with_every_tag_is_caught_and_undo
 }
 
 #[test]
+fn undoing_an_added_tag_where_the_registry_takes_the_image_leaves_the_lost_tags_to_put_back() {
+    use tagdeck::oci::undo::UndoAction;
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    let write = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    {
+        let mut state = memory.state.borrow_mut();
+        state.tag_deletes = true;
+        state.tag_delete_takes_image = true;
+    }
+    // Undoing the add removes `new`; the registry takes 1.0 and latest with it.
+    let failed =
+        block_on(registry.undo(&UndoAction::Revert(write), &|| "u".to_owned())).unwrap_err();
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+    let UndoAction::Restore(left) = &failed.left else {
+        panic!("left: {:?}", failed.left);
+    };
+    // What is left puts back the lost tags, never the tag the undo removed.
+    assert_eq!(left.tags, [tag("1.0"), tag("latest")]);
+    block_on(registry.undo(&failed.left, &|| "u2".to_owned())).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "new"), None);
+}
+
+#[test]
 fn removing_the_only_tag_removes_the_tag_and_keeps_the_image() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

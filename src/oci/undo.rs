@@ -98,6 +98,24 @@ pub struct UndoFailed {
     pub batch_of: Option<usize>,
 }
 
+/// What is left to undo after undoing `action` failed with `error`: the action again,
+/// unless undoing it removed a tag and the registry took other tags with it
+/// ([`ChangeError::TagsLost`]). Then the tag is gone as the undo wanted, and what is
+/// left is to put back the tags lost with it, from the bytes the removal kept.
+fn left_after(action: &UndoAction, error: &ChangeError) -> UndoAction {
+    if let (UndoAction::Revert(_), ChangeError::AfterWrite { cause, written }) = (action, error) {
+        if let (ChangeError::TagsLost { tags, .. }, Written::Removal(removal)) =
+            (cause.as_ref(), written.as_ref())
+        {
+            let mut lost = removal.as_ref().clone();
+            lost.tags
+                .retain(|tag| tags.iter().any(|t| t == tag.as_str()));
+            return UndoAction::Restore(Box::new(lost));
+        }
+    }
+    action.clone()
+}
+
 impl<C: HttpClient> Registry<C> {
     /// Undoes `action`, every item of a batch even when some fail (last change first).
     /// `unique` gives each placeholder manifest a value no other has.
@@ -119,7 +137,9 @@ impl<C: HttpClient> Registry<C> {
                 }
                 failures.reverse();
                 Err(UndoFailed {
-                    left: UndoAction::Batch(failures.iter().map(|(i, _)| i.clone()).collect()),
+                    left: UndoAction::Batch(
+                        failures.iter().map(|(i, e)| left_after(i, e)).collect(),
+                    ),
                     failures,
                     batch_of: Some(items.len()),
                 })
@@ -128,7 +148,7 @@ impl<C: HttpClient> Registry<C> {
                 .undo_single(single, unique)
                 .await
                 .map_err(|error| UndoFailed {
-                    left: single.clone(),
+                    left: left_after(single, &error),
                     failures: vec![(single.clone(), error)],
                     batch_of: None,
                 }),

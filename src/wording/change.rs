@@ -443,9 +443,9 @@ fn advice(error: &ChangeError) -> String {
             "Copy the platform image back from another repository or push it again.".into()
         }
         ChangeError::TagsLost { .. } => {
-            "Undo puts every one of these tags back, with the removed one; until then \
-             pulls of them fail. This registry removes tags by deleting their image: \
-             remove tags of a shared image elsewhere, or not at all."
+            "Undo puts these tags back; until then pulls of them fail. This registry \
+             removes tags by deleting their image: remove tags of a shared image \
+             elsewhere, or not at all."
                 .into()
         }
         ChangeError::InvalidName(_) => "Correct the name and try again.".into(),
