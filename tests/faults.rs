@@ -610,6 +610,7 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
             };
             seen.borrow_mut()
                 .push((intent.clone(), seen_memory.was_sent(&own_write)));
+            true
         }));
     let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
     block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None)).unwrap();
@@ -643,6 +644,46 @@ fn a_change_writes_its_intent_down_before_its_first_write() {
     assert!(memory.was_sent("POST /v2/copy/blobs/uploads"));
     assert!(memory.was_sent("PUT /v2/app/manifests/2.0"));
     assert!(memory.was_sent("DELETE /v2/app/manifests/1.0"));
+}
+
+#[test]
+fn a_change_whose_intent_cannot_be_recorded_writes_nothing() {
+    use std::rc::Rc;
+    use tagdeck::oci::changes::ChangeError;
+    use tagdeck::oci::intent::Intent;
+    let memory = setup();
+    // A journal that cannot keep anything: the tab's storage is full.
+    let registry = Registry::new("http://r", &memory).journaled(Rc::new(|_: &Intent| false));
+    let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
+    let writes = || {
+        memory
+            .state
+            .borrow()
+            .log
+            .iter()
+            .filter(|l| !l.starts_with("GET ") && !l.starts_with("HEAD "))
+            .count()
+    };
+    let added = block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None));
+    assert!(matches!(added, Err(ChangeError::NotRecorded)), "{added:?}");
+    let removed =
+        block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &all_tags(&memory), "t"));
+    assert!(
+        matches!(removed, Err(ChangeError::NotRecorded)),
+        "{removed:?}"
+    );
+    let copy = Repository::parse("copy").unwrap();
+    let copied =
+        block_on(registry.copy_image(&repo(), &source, &copy, &tag("1.0"), None, |_| true));
+    assert!(
+        matches!(copied, Err(ChangeError::NotRecorded)),
+        "{copied:?}"
+    );
+    assert_eq!(writes(), 0, "nothing was written");
+    assert_eq!(memory.tag_digest("app", "2.0"), None);
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    let words = tagdeck::wording::change_error(&ChangeError::NotRecorded);
+    assert_eq!(words.outcome, "Nothing was changed.");
 }
 
 #[test]

@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use super::manifest::Manifest;
 use super::names::{Digest, Repository, Tag};
 
-/// Told what a change is about to do, just before its first write.
-pub type Journal = Rc<dyn Fn(&Intent)>;
+/// Told what a change is about to do, just before its first write; answers whether
+/// it was recorded. A change that cannot be recorded does not start: a reload could
+/// not say what it did.
+pub type Journal = Rc<dyn Fn(&Intent) -> bool>;
 
 /// What a change meant to do, known before its first write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

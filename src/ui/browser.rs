@@ -271,6 +271,11 @@ pub fn session_stored(key: &str) -> Option<String> {
     session_storage()?.get_item(key).ok().flatten()
 }
 
+/// Whether the browser gives this tab a session storage at all.
+pub fn has_session_storage() -> bool {
+    session_storage().is_some()
+}
+
 /// False when the browser refused (storage full or disabled).
 pub fn session_store(key: &str, value: &str) -> bool {
     session_storage().is_some_and(|storage| storage.set_item(key, value).is_ok())

@@ -32,9 +32,12 @@ fn read() -> Vec<Pending> {
         .collect()
 }
 
-fn write(pending: &[Pending]) {
-    if let Ok(json) = serde_json::to_string(pending) {
-        browser::session_store(JOURNAL_KEY, &json);
+/// False when the tab's storage refused it (full); true also where the browser
+/// gives no storage at all, where no reload could read it back anyway.
+fn write(pending: &[Pending]) -> bool {
+    match serde_json::to_string(pending) {
+        Ok(json) => browser::session_store(JOURNAL_KEY, &json) || !browser::has_session_storage(),
+        Err(_) => false,
     }
 }
 
@@ -54,7 +57,7 @@ impl Ticket {
             summary: summary.to_owned(),
             intents: Vec::new(),
         });
-        write(&pending);
+        let _ = write(&pending);
         Ticket(id)
     }
 
@@ -65,7 +68,7 @@ impl Ticket {
             if let Some(entry) = pending.iter_mut().find(|p| p.id == self.0) {
                 entry.intents.push(intent.clone());
             }
-            write(&pending);
+            write(&pending)
         })
     }
 
@@ -73,7 +76,7 @@ impl Ticket {
     pub fn close(self) {
         let mut pending = read();
         pending.retain(|p| p.id != self.0);
-        write(&pending);
+        let _ = write(&pending);
     }
 }
 

@@ -39,6 +39,7 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::PartlyRestored { .. } => "Only partly put back".into(),
         ChangeError::CopyStopped { .. } => "The copy stopped".into(),
         ChangeError::Cancelled { .. } => "Cancelled".into(),
+        ChangeError::NotRecorded => "Not started: this tab's storage is full".into(),
         ChangeError::TagListIncomplete { .. } => "The tag list may be incomplete".into(),
         ChangeError::TagsChangedMeanwhile { .. } => "The image's tags changed meanwhile".into(),
         ChangeError::PartOfIndex { .. } => "A platform of a multi-arch image".into(),
@@ -113,6 +114,10 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::CopyStopped { at, cause } => {
             format!("{}: {}", copy_stopped_at(at, cause), detail(cause))
         }
+        ChangeError::NotRecorded => "the browser refused to keep the change's record in this \
+             tab's session storage; without it a reload could not say what a change cut \
+             short did, so it was not started"
+            .into(),
         ChangeError::Cancelled { done, total } => {
             format!("cancelled after {done} of {total} steps")
         }
@@ -277,6 +282,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::WouldMove { .. }
         | ChangeError::NotApplied { .. }
         | ChangeError::Cancelled { .. }
+        | ChangeError::NotRecorded
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::TagsChangedMeanwhile { .. }
         | ChangeError::PartOfIndex { .. }
@@ -375,6 +381,9 @@ fn advice(error: &ChangeError) -> String {
              of the fallback tag {tag} from the repository's tag list (with signature and \
              SBOM tags shown): what it lists is gone already."
         ),
+        ChangeError::NotRecorded => "Open the console in a new tab (each tab has storage \
+             of its own) and make the change there."
+            .into(),
         ChangeError::Cancelled { .. } => {
             "Copy again to finish it: what is there is skipped.".into()
         }
@@ -475,7 +484,8 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::KeptWithIndex { .. }
         | ChangeError::AlreadyGone { .. }
         | ChangeError::TagListIncomplete { .. }
-        | ChangeError::Recreated { .. } => "Nothing was changed.",
+        | ChangeError::Recreated { .. }
+        | ChangeError::NotRecorded => "Nothing was changed.",
         // The account says the registry was read again and what it showed.
         ChangeError::NotAppliedAfterFailure { .. } => "Nothing was changed.",
         ChangeError::Cancelled { .. } | ChangeError::CopyStopped { .. } => {

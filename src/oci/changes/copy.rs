@@ -53,13 +53,13 @@ impl<C: HttpClient> Registry<C> {
         match tag_stand(tag, before.clone(), &source.digest, move_from)? {
             // Already there: whatever the copy mounts is there too.
             TagStand::SameImage => {}
-            TagStand::Absent | TagStand::MovesFrom(_) => self.note_intent(Intent::CopyImage {
+            TagStand::Absent | TagStand::MovesFrom(_) => self.note_change(Intent::CopyImage {
                 from: from.clone(),
                 to: to.clone(),
                 tag: tag.clone(),
                 digest: source.digest.clone(),
                 before,
-            }),
+            })?,
         }
         let images: Vec<&Manifest> = std::iter::once(source)
             .chain(below.iter())

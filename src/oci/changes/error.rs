@@ -94,6 +94,11 @@ pub enum ChangeError {
         cause: Box<ChangeError>,
     },
 
+    /// The change's intent could not be recorded before its first write (the tab's
+    /// storage refused it): not started, nothing written.
+    #[error("the change's intent could not be recorded")]
+    NotRecorded,
+
     /// The user cancelled a copy between two steps, before its tag was written.
     #[error("cancelled after {done}/{total} steps")]
     Cancelled { done: usize, total: usize },
@@ -258,6 +263,21 @@ impl ChangeError {
             ChangeError::AfterWrite { written, .. } => Some(written),
             ChangeError::IndexLeftListing { cause, .. } => cause.written(),
             _ => None,
+        }
+    }
+}
+
+impl<C: crate::oci::http::HttpClient> crate::oci::client::Registry<C> {
+    /// Records what a change is about to write, before its first write; a change
+    /// whose intent the journal could not keep does not start ([`ChangeError::NotRecorded`]).
+    pub(crate) fn note_change(
+        &self,
+        intent: crate::oci::intent::Intent,
+    ) -> Result<(), ChangeError> {
+        if self.note_intent(intent) {
+            Ok(())
+        } else {
+            Err(ChangeError::NotRecorded)
         }
     }
 }

@@ -77,11 +77,11 @@ impl<C: HttpClient> Registry<C> {
             placeholder: None,
             applied_anyway: None,
         };
-        self.note_intent(Intent::RemoveTag {
+        self.note_change(Intent::RemoveTag {
             repository: repository.clone(),
             tag: tag.clone(),
             digest: seen.clone(),
-        });
+        })?;
         // Seen earlier (in this run, or the tab's): DELETE by tag refused here, DELETE
         // by digest works.
         let mut by_placeholder = self.removes_by_placeholder.by_placeholder(repository);
@@ -288,11 +288,11 @@ impl<C: HttpClient> Registry<C> {
             placeholder: None,
             applied_anyway: None,
         };
-        self.note_intent(Intent::DeleteImage {
+        self.note_change(Intent::DeleteImage {
             repository: repository.clone(),
             tags: removal.tags.clone(),
             manifest: Box::new(removal.manifest.clone()),
-        });
+        })?;
         if let Err(error) = self.manifest_delete(repository, digest).await {
             if is_definite_refusal(&error) {
                 // A DELETE by digest refused as unsupported: the registry does not

@@ -72,12 +72,12 @@ impl<C: HttpClient> Registry<C> {
             applied_anyway: None,
         };
         if write.changed() {
-            self.note_intent(Intent::PutTag {
+            self.note_change(Intent::PutTag {
                 repository: repository.clone(),
                 tag: tag.clone(),
                 digest: source.digest.clone(),
                 before: write.moved_from().cloned(),
-            });
+            })?;
             if let Err(error) = self.manifest_put_tag(repository, tag, source).await {
                 write = self.settle_failed_tag_write(write, error).await?;
             }

@@ -215,10 +215,10 @@ impl<C: HttpClient> Registry<C> {
         self.client.pause(ms).await;
     }
 
-    pub(crate) fn note_intent(&self, intent: Intent) {
-        if let Some(journal) = &self.journal {
-            journal(&intent);
-        }
+    /// Tells the journal, if any, what a change is about to write; false when it
+    /// could not record it (the change must not start then).
+    pub(crate) fn note_intent(&self, intent: Intent) -> bool {
+        self.journal.as_ref().is_none_or(|journal| journal(&intent))
     }
 
     pub fn base_url(&self) -> &str {
