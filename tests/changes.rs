@@ -617,6 +617,47 @@ fn deleting_an_image_lists_and_takes_every_tag() {
 }
 
 #[test]
+fn a_copy_whose_last_read_fails_after_its_blobs_were_mounted_never_says_nothing_was_written() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    // The target tag is read before the first write and again just before the tag's
+    // PUT: that second read fails, after the blobs went in.
+    memory.inject(
+        Fault::new(
+            Method::Head,
+            "v2/copy/manifests/1.0",
+            Strike::Before,
+            Some(503),
+        )
+        .nth(2)
+        .times(5),
+    );
+    let error = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("1.0"),
+        None,
+        |_| true,
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(error, ChangeError::CopyStopped { .. }),
+        "{error:?}"
+    );
+    assert_eq!(memory.tag_digest("copy", "1.0"), None);
+    let words = wording::change_error(&error);
+    assert!(
+        words
+            .outcome
+            .starts_with("No tag was changed. Blobs and platform manifests"),
+        "{}",
+        words.outcome
+    );
+}
+
+#[test]
 fn copy_mounts_blobs_and_skips_present_ones() {
     let memory = setup();
     memory.add_blob("copy", &format!("sha256:{}", "c".repeat(64)));

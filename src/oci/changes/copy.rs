@@ -107,7 +107,13 @@ impl<C: HttpClient> Registry<C> {
                 .map_err(|error| match error {
                     // The dialog asks to confirm the move: nothing to say yet.
                     ChangeError::WouldMove { .. } => error,
-                    ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. } => {
+                    // No tag written, but blobs and platform manifests may have been:
+                    // never "the failure came before any write". (One that wrote the
+                    // tag keeps its Undo as it is.)
+                    ChangeError::Refused(_)
+                    | ChangeError::NotAppliedAfterFailure { .. }
+                    | ChangeError::Registry(_)
+                    | ChangeError::ChangedMeanwhile { .. } => {
                         copy_stopped(CopyWork::Tag(tag.clone()), error)
                     }
                     error => error,
