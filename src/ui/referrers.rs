@@ -16,6 +16,7 @@ use crate::oci::undo::UndoAction;
 use crate::ui::activity::{use_changes, Changes};
 use crate::ui::browser;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
+use crate::ui::journal::Ticket;
 use crate::ui::router::Link;
 use crate::wording::{self, ResultLine};
 
@@ -229,7 +230,13 @@ impl ReferrersAlong {
     /// the activity list whose Undo puts them all back, in an order the registry takes.
     pub async fn delete(self, registry: String, repository: Repository, list: ReferrerList) {
         self.taking.try_set(true);
-        let client = net::registry(&registry, FetchClient::new());
+        let what = format!(
+            "Remove the referrers of {repository}@{}",
+            short(&list.subject)
+        );
+        // Journaled as any change: a reload mid-run is reconciled on load.
+        let ticket = Ticket::open(&registry, &what);
+        let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
         let mut lines = Vec::new();
         let results = client
             .delete_referrers(&repository, &list, |item, result| {
@@ -239,11 +246,8 @@ impl ReferrersAlong {
         let run = ReferrerRun::of(&results, |removal| {
             Some(UndoAction::Restore(Box::new(removal.clone())))
         });
-        let what = format!(
-            "Remove the referrers of {repository}@{}",
-            short(&list.subject)
-        );
         self.record(&registry, what, "", run, lines);
+        ticket.close();
     }
 
     /// After the image was copied from `from` to `to`: copies `list`, its referrers
@@ -256,7 +260,12 @@ impl ReferrersAlong {
         list: ReferrerList,
     ) {
         self.taking.try_set(true);
-        let client = net::registry(&registry, FetchClient::new());
+        let what = format!(
+            "Copy the referrers of {from}@{} to {to}",
+            short(&list.subject)
+        );
+        let ticket = Ticket::open(&registry, &what);
+        let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
         let mut lines = Vec::new();
         let verb = format!("copied to {to}");
         let results = client
@@ -267,12 +276,9 @@ impl ReferrersAlong {
         // Undo takes back the tag each copy wrote; a copy by digest wrote no tag and
         // has nothing to take back.
         let run = ReferrerRun::of(&results, |copy| copy.tag.clone().map(UndoAction::Revert));
-        let what = format!(
-            "Copy the referrers of {from}@{} to {to}",
-            short(&list.subject)
-        );
         let undo = wording::referrers_copy_undo(&to);
         self.record(&registry, what, &undo, run, lines);
+        ticket.close();
     }
 
     /// Shown under the dialog, if it is still open, and as one activity entry: `what`,

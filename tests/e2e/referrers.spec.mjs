@@ -298,3 +298,31 @@ test('a fallback tag whose delete fails after its referrers went says what it st
   expect(await manifestStatus(url, repo, sbom.fallbackTag)).toBe(404);
   expect(await manifestStatus(url, repo, image.digest)).toBe(404);
 });
+
+test('a referrer copy cut short by a reload is reconciled on load, like any change', async ({ page, faults }) => {
+  const repo = 'e2e-ref/rsource';
+  const target = 'e2e-ref/rcopied';
+  const url = faults.registry.url;
+  const { signature } = await signedImage(url, repo, 'rcopied');
+  // The signature's tag PUT in the target never answers: the run is cut short there.
+  faults.proxy.addRule({
+    method: 'PUT', path: new RegExp(`/v2/${target}/manifests/${signature.tag}$`), times: 100, action: { hang: true },
+  });
+  try {
+    await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+    await page.getByRole('button', { name: 'Copy to repository' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
+    await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+    await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung'), { timeout: 30_000 }).toBe(true);
+    await page.reload();
+    const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry')
+      .filter({ hasText: /Interrupted: Copy the referrers of e2e-ref\/rsource@/ });
+    await expect(entry).toHaveCount(1);
+    await expect(entry).toContainText(`${target}:${signature.tag} does not exist`, { timeout: 30_000 });
+    await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
