@@ -128,11 +128,7 @@ fn removing_one_of_two_tags_keeps_the_other_on_distribution() {
 #[test]
 fn a_registry_whose_tag_delete_takes_the_image_with_every_tag_is_caught_and_undone() {
     let memory = setup();
-    {
-        let mut state = memory.state.borrow_mut();
-        state.tag_deletes = true;
-        state.tag_delete_takes_image = true;
-    }
+    memory.take_image_with_tag_deletes();
     let registry = Registry::new("http://r", &memory);
     let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
@@ -173,11 +169,7 @@ fn undoing_an_added_tag_where_the_registry_takes_the_image_leaves_the_lost_tags_
     let registry = Registry::new("http://r", &memory);
     let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
     let write = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
-    {
-        let mut state = memory.state.borrow_mut();
-        state.tag_deletes = true;
-        state.tag_delete_takes_image = true;
-    }
+    memory.take_image_with_tag_deletes();
     // Undoing the add removes `new`; the registry takes 1.0 and latest with it.
     let failed =
         block_on(registry.undo(&UndoAction::Revert(write), &|| "u".to_owned())).unwrap_err();

@@ -446,11 +446,8 @@ fn a_failed_put_to_an_upload_location_with_a_long_state_is_bounded() {
     assert_small(&error);
 }
 
-#[test]
-fn json_errors_of_manifests_and_configs_are_bounded() {
-    let repository = Repository::parse("app").unwrap();
-    // A manifest whose schemaVersion is a megabyte of text.
-    let manifest = format!(r#"{{"schemaVersion":"{}"}}"#, "n".repeat(MIB));
+/// What reading `v1` of `app` fails with when the registry answers `manifest`.
+fn manifest_read_error(manifest: String) -> RegistryError {
     let http = ScriptedHttp::new(move |_| {
         Ok(response(
             200,
@@ -458,9 +455,17 @@ fn json_errors_of_manifests_and_configs_are_bounded() {
             manifest.as_bytes(),
         ))
     });
-    let error =
-        block_on(Registry::new(BASE, &http).manifest_get(&repository, Tag::parse("v1").unwrap()))
-            .unwrap_err();
+    let repository = Repository::parse("app").unwrap();
+    block_on(Registry::new(BASE, &http).manifest_get(&repository, Tag::parse("v1").unwrap()))
+        .unwrap_err()
+}
+
+#[test]
+fn json_errors_of_manifests_and_configs_are_bounded() {
+    let repository = Repository::parse("app").unwrap();
+    // A manifest whose schemaVersion is a megabyte of text.
+    let manifest = format!(r#"{{"schemaVersion":"{}"}}"#, "n".repeat(MIB));
+    let error = manifest_read_error(manifest);
     match &error {
         RegistryError::Malformed {
             reason: MalformedReason::UnexpectedJson { error },
@@ -475,16 +480,7 @@ fn json_errors_of_manifests_and_configs_are_bounded() {
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{}","size":2}},"layers":[]}}"#,
         "a".repeat(MIB)
     );
-    let http = ScriptedHttp::new(move |_| {
-        Ok(response(
-            200,
-            &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
-            manifest.as_bytes(),
-        ))
-    });
-    let error =
-        block_on(Registry::new(BASE, &http).manifest_get(&repository, Tag::parse("v1").unwrap()))
-            .unwrap_err();
+    let error = manifest_read_error(manifest);
     match &error {
         RegistryError::Malformed {
             reason: MalformedReason::InvalidDigest(refusal),

@@ -560,11 +560,7 @@ fn bulk_removal_reports_an_outside_tag_that_lost_its_image_during_the_run() {
 #[test]
 fn bulk_removal_whose_registry_took_other_tags_with_the_image_undoes_them_too() {
     let memory = setup();
-    {
-        let mut state = memory.state.borrow_mut();
-        state.tag_deletes = true;
-        state.tag_delete_takes_image = true;
-    }
+    memory.take_image_with_tag_deletes();
     let registry = Registry::new("http://r", &memory);
     let chosen = vec!["1.0".to_owned()];
     let digests: HashMap<String, Digest> = [("1.0".to_owned(), digest_of(IMAGE))].into();

@@ -149,6 +149,13 @@ impl MemoryRegistry {
         }
     }
 
+    /// Acts as registries whose DELETE by tag deletes the image with every tag it has.
+    pub fn take_image_with_tag_deletes(&self) {
+        let mut state = self.state.borrow_mut();
+        state.tag_deletes = true;
+        state.tag_delete_takes_image = true;
+    }
+
     /// Stores a manifest (and marks its blobs present) under `tag`.
     pub fn push(&self, repository: &str, tag: &str, content_type: &str, bytes: &[u8]) -> String {
         let digest = sha256(bytes);
