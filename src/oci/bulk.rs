@@ -263,8 +263,10 @@ impl<C: HttpClient> Registry<C> {
                         UndoAction::Restore(removal) if removal.digest == *digest => Some(removal),
                         _ => None,
                     });
-                    if let Some(removal) = removal_of_image {
-                        removal.add_lost(&error);
+                    if let (Some(removal), ChangeError::TagsLost { digest, tags }) =
+                        (removal_of_image, &error)
+                    {
+                        removal.add_lost(digest, tags);
                     }
                     lost.push(KeptLost {
                         digest: digest.clone(),

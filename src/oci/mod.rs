@@ -2,6 +2,7 @@
 //! tested natively; the browser transport plugs in through [`http::HttpClient`].
 
 pub mod auth;
+pub mod bounds;
 pub mod bulk;
 pub mod changes;
 pub mod cleanup;

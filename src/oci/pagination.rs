@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::error::{bounded, MAX_MESSAGE_CHARS, MAX_URL_CHARS};
+use super::bounds::{bounded, MAX_MESSAGE_CHARS, MAX_URL_CHARS};
 
 /// Why a Link header (or a Location resolved the same way) was not followed
 /// (`crate::wording::link_error` says it; the `Display` is a terse line for logs).

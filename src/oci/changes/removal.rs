@@ -39,7 +39,9 @@ impl<C: HttpClient> Registry<C> {
             .remove_tag_among(repository, tag, seen, &users, unique)
             .await?;
         if let Err(error) = self.verify_kept(repository, seen, &users).await {
-            removal.add_lost(&error);
+            if let ChangeError::TagsLost { digest, tags } = &error {
+                removal.add_lost(digest, tags);
+            }
             return Err(after_write(error, Written::Removal(Box::new(removal))));
         }
         Ok(removal)

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::ChangeError;
 use super::users::ImageUsers;
 use crate::oci::error::RegistryError;
 use crate::oci::manifest::Manifest;
@@ -87,17 +86,15 @@ pub struct Removal {
 
 impl Removal {
     /// Takes into this removal, and so into its Undo, the tags a check afterwards
-    /// found lost with it ([`ChangeError::TagsLost`]): they pointed at the image whose
-    /// bytes it keeps. Names that are not valid tags are left out.
-    pub fn add_lost(&mut self, check: &ChangeError) {
-        if let ChangeError::TagsLost { tags, digest } = check {
-            if *digest != self.digest {
-                return;
-            }
-            for tag in tags.iter().filter_map(|t| Tag::parse(t).ok()) {
-                if !self.tags.contains(&tag) {
-                    self.tags.push(tag);
-                }
+    /// found lost with it (`ChangeError::TagsLost`): they pointed at `digest`, the
+    /// image whose bytes it keeps. Names that are not valid tags are left out.
+    pub fn add_lost(&mut self, digest: &Digest, lost: &[String]) {
+        if *digest != self.digest {
+            return;
+        }
+        for tag in lost.iter().filter_map(|t| Tag::parse(t).ok()) {
+            if !self.tags.contains(&tag) {
+                self.tags.push(tag);
             }
         }
     }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use super::results::BulkResults;
 use super::retry::{BulkRetry, PendingRetry};
 use super::selection::Selection;
-use super::{BulkKind, ItemState};
+use super::{BulkKind, ItemState, LastRun};
 use crate::model::tag_table::{apply_pattern, pattern_examples};
 use crate::net;
 use crate::net::{FetchClient, RegistryHttp};
@@ -26,14 +26,6 @@ use crate::ui::journal::Ticket;
 use crate::ui::on_demand::{self, PartMissing};
 use crate::ui::sign_in::blocked_reasons;
 use crate::wording::{self, ResultLine};
-
-/// What a bulk run did, named in its result and run again by its Retry.
-#[derive(Clone, PartialEq)]
-pub(super) struct LastRun {
-    pub kind: BulkKind,
-    /// The pattern of a bulk tag; empty for a removal.
-    pub pattern: String,
-}
 
 /// What one bulk run works on, as it was when it started.
 #[derive(Clone)]

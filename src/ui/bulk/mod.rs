@@ -38,3 +38,11 @@ enum BulkKind {
     AddTags,
     Remove,
 }
+
+/// What a bulk run did, named in its result and run again by its Retry.
+#[derive(Clone, PartialEq)]
+struct LastRun {
+    kind: BulkKind,
+    /// The pattern of a bulk tag; empty for a removal.
+    pattern: String,
+}

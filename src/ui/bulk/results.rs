@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::bar::LastRun;
-use super::{BulkKind, ItemState};
+use super::{BulkKind, ItemState, LastRun};
 use crate::ui::error_view::ResultWords;
 use crate::wording::ResultLine;
 
