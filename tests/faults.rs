@@ -391,6 +391,32 @@ fn undo_of_a_tag_added_to_an_existing_image_never_deletes_the_image() {
 }
 
 #[test]
+fn a_retry_finds_a_write_that_landed_after_the_reload_and_keeps_its_undo() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let put = Intent::PutTag {
+        repository: repo(),
+        tag: tag("2.0"),
+        digest: image(),
+        before: None,
+    };
+    let found = block_on(registry.reconcile(&put)).unwrap();
+    assert_eq!(found.outcome, Outcome::NotApplied);
+    // The cut-short PUT lands after the entry was reconciled.
+    memory.push("app", "2.0", media::OCI_MANIFEST, IMAGE);
+    let written = block_on(registry.retry(&put, "t")).unwrap();
+    let Written::Tag(write) = &written else {
+        panic!("{written:?}");
+    };
+    // Its Undo removes the tag: it did not exist before the change.
+    assert_eq!(write.before, tagdeck::oci::changes::TagBefore::Absent);
+    assert!(
+        !memory.was_sent("PUT /v2/app/manifests/2.0"),
+        "not written twice"
+    );
+}
+
+#[test]
 fn an_interrupted_change_is_reconciled_from_the_registry() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

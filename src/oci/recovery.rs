@@ -215,8 +215,17 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// Runs `intent` again (after it was found not applied). `unique` marks a
-    /// placeholder manifest.
+    /// placeholder manifest. The registry is read again first: a write cut short may
+    /// have landed since it was found not applied (a slow DELETE that finished after
+    /// the reload), and is then reported applied, with its Undo, not run twice.
     pub async fn retry(&self, intent: &Intent, unique: &str) -> Result<Written, ChangeError> {
+        if let Ok(Reconciled {
+            outcome: Outcome::Applied(written),
+            ..
+        }) = self.reconcile(intent).await
+        {
+            return Ok(written);
+        }
         match intent {
             Intent::PutTag {
                 repository,
