@@ -749,3 +749,46 @@ fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
         report.gaps
     );
 }
+
+#[test]
+fn a_platform_under_an_index_of_indexes_is_found_by_the_tag_above() {
+    // "nested" → outer index → inner index (untagged) → platform (untagged).
+    let registry = MemoryRegistry::new();
+    let platform = registry.push_untagged("deep", media::OCI_MANIFEST, &image("deep platform"));
+    let inner = index(&[(&platform, "arm64")]);
+    let inner_digest = registry.push_untagged("deep", media::OCI_INDEX, &inner);
+    let outer = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_INDEX, "digest": inner_digest, "size": inner.len()}],
+    })
+    .to_string();
+    let outer_digest = registry.push("deep", "nested", media::OCI_INDEX, outer.as_bytes());
+
+    let report = find(&registry, &platform, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::ListedBy {
+            repository: repo("deep"),
+            tag: tag("nested"),
+            index: Digest::parse(&inner_digest).unwrap(),
+            digest: Digest::parse(&platform).unwrap(),
+            platform: Some("linux/arm64".into()),
+        }],
+        "in use by the tag above, never \"untagged\""
+    );
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+
+    // The inner index itself: listed by the outer one, which the tag names.
+    let report = find(&registry, &inner_digest, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::ListedBy {
+            repository: repo("deep"),
+            tag: tag("nested"),
+            index: Digest::parse(&outer_digest).unwrap(),
+            digest: Digest::parse(&inner_digest).unwrap(),
+            platform: None,
+        }]
+    );
+}

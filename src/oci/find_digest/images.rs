@@ -157,7 +157,8 @@ fn images_named(
         let Some(Ok(entries)) = indexes.get(&index) else {
             continue;
         };
-        for entry in entries {
+        // An index listed here is no image: its own entries are here too.
+        for entry in entries.iter().filter(|e| !e.is_index) {
             let namers = images.entry(entry.digest.clone()).or_default();
             for tag in &tags {
                 namers.push((tag.clone(), entry.platform.clone()));

@@ -313,6 +313,8 @@ impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
 struct IndexEntry {
     digest: Digest,
     platform: Option<String>,
+    /// An index listed by an index: read in turn, its entries used by the same tags.
+    is_index: bool,
 }
 
 /// What the tags of one repository name, beside the uses found: the images to look
@@ -617,18 +619,44 @@ impl<C: HttpClient> Registry<C> {
             check?;
         }
         drop(checks);
-        let here = here.into_inner();
-        let mut reads = stream::iter(here.indexes.clone())
-            .map(|(index, tags)| async move {
-                if cancelled() {
-                    return Ok(());
+        let mut here = here.into_inner();
+        // The indexes the tags name, then those they list (an index of indexes, rare),
+        // level by level, each once, with the tags above it: what is listed at any
+        // depth is in use by those tags.
+        let mut level = here.indexes.clone();
+        let mut direct = true;
+        while !level.is_empty() {
+            let mut reads = stream::iter(level.clone())
+                .map(|(index, tags)| async move {
+                    if cancelled() {
+                        return Ok(());
+                    }
+                    self.check_index(repository, tags, index, target, shared, direct)
+                        .await
+                })
+                .buffer_unordered(TAG_CONCURRENCY);
+            while let Some(read) = reads.next().await {
+                read?;
+            }
+            drop(reads);
+            let mut below: BTreeMap<Digest, Vec<Tag>> = BTreeMap::new();
+            let known = &shared.borrow().indexes;
+            for (index, tags) in &level {
+                let Some(Ok(entries)) = known.get(index) else {
+                    continue;
+                };
+                for entry in entries.iter().filter(|e| e.is_index) {
+                    if !here.indexes.contains_key(&entry.digest) {
+                        below
+                            .entry(entry.digest.clone())
+                            .or_default()
+                            .extend(tags.iter().cloned());
+                    }
                 }
-                self.check_index(repository, tags, index, target, shared)
-                    .await
-            })
-            .buffer_unordered(TAG_CONCURRENCY);
-        while let Some(read) = reads.next().await {
-            read?;
+            }
+            here.indexes.extend(below.clone());
+            level = below;
+            direct = false;
         }
         Ok(here)
     }
@@ -656,8 +684,8 @@ impl<C: HttpClient> Registry<C> {
         })
     }
 
-    /// `tags` name an index: each is a use when the index is the target itself or
-    /// lists the target.
+    /// `tags` name an index (`direct`), or an index one of theirs lists: each is a
+    /// use when the index is the target itself (named directly) or lists the target.
     async fn check_index<P: FnMut(FindProgress), U: FnMut(&DigestUse)>(
         &self,
         repository: &Repository,
@@ -665,8 +693,10 @@ impl<C: HttpClient> Registry<C> {
         index: Digest,
         target: &Sought,
         shared: &RefCell<Shared<P, U>>,
+        direct: bool,
     ) -> Result<(), RegistryError> {
-        if target.matches(&index) {
+        // Listed by an index above, it was found as such there.
+        if direct && target.matches(&index) {
             let mut shared = shared.borrow_mut();
             for tag in &tags {
                 shared.found(DigestUse::Tag {
@@ -705,6 +735,7 @@ impl<C: HttpClient> Registry<C> {
                         .map(|entry| IndexEntry {
                             digest: entry.digest.clone(),
                             platform: entry.platform.as_ref().map(|p| p.label()),
+                            is_index: entry.media_type.as_deref().is_some_and(is_index),
                         })
                         .collect()),
                     Err(error) if ends_search(&error) => return Err(error),
