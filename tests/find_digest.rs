@@ -779,6 +779,17 @@ fn a_platform_under_an_index_of_indexes_is_found_by_the_tag_above() {
     );
     assert!(!report.may_have_missed(), "{:?}", report.gaps);
 
+    // Its configuration (a blob): found in the platform, named by the tag above.
+    registry.add_blob("deep", &sha256(b"{}"));
+    let report = find(&registry, &sha256(b"{}"), None).report.unwrap();
+    assert!(
+        report.uses.iter().any(|u| matches!(u,
+            DigestUse::InImage { tag: t, image, .. }
+                if *t == tag("nested") && image.as_str() == platform)),
+        "{:?}",
+        report.uses
+    );
+
     // The inner index itself: listed by the outer one, which the tag names.
     let report = find(&registry, &inner_digest, None).report.unwrap();
     assert_eq!(
