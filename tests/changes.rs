@@ -540,6 +540,53 @@ fn a_platform_listed_by_an_index_of_indexes_is_in_use_too() {
 }
 
 #[test]
+fn a_repository_with_more_than_a_thousand_multi_arch_tags_still_says_who_uses_an_image() {
+    // Every index a tag names is read, however many: only nested ones are bounded.
+    let memory = setup();
+    for i in 0..1001 {
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{}}}],"annotations":{{"n":"{i}"}}}}"#,
+            media::OCI_INDEX,
+            media::OCI_MANIFEST,
+            sha256(IMAGE),
+            IMAGE.len()
+        );
+        memory.push(
+            "app",
+            &format!("nightly-{i}"),
+            media::OCI_INDEX,
+            index.as_bytes(),
+        );
+    }
+    let registry = Registry::new("http://r", &memory);
+    let tags = all_tags(&memory, "app");
+    let users = block_on(registry.image_users(&repo("app"), &digest_of(IMAGE), &tags)).unwrap();
+    assert_eq!(users.indexes.len(), 1001);
+}
+
+#[test]
+fn a_tag_someone_else_removed_meanwhile_is_not_taken_for_one_the_registry_took() {
+    // latest goes by someone else's DELETE while 1.0 is removed here; the image stays.
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let seen = digest_of(IMAGE);
+    let users =
+        block_on(registry.image_users(&repo("app"), &seen, &all_tags(&memory, "app"))).unwrap();
+    memory
+        .state
+        .borrow_mut()
+        .tags
+        .get_mut("app")
+        .unwrap()
+        .remove("latest");
+    let error = block_on(registry.verify_kept(&repo("app"), &seen, &users)).unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::NotApplied { tag, found: None, .. } if tag == "latest"),
+        "{error:?}"
+    );
+}
+
+#[test]
 fn deleting_an_image_stops_when_its_tags_are_not_those_confirmed() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);

@@ -8,7 +8,9 @@
 //! reported on its own; one failure does not stop the others. The run is one entry
 //! of the activity list, with one Undo ([`ReferrerRun`]).
 
-use super::changes::{is_definite_refusal, ChangeError, CopyReport, ReadAgain, Removal, TagWrite};
+use super::changes::{
+    is_definite_refusal, ChangeError, CopyReport, CopyWork, ReadAgain, Removal, TagWrite,
+};
 use super::client::{MountOutcome, Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
@@ -509,8 +511,17 @@ impl<C: HttpClient> Registry<C> {
             .manifest_put(to, &source.digest, &source.bytes, &source.content_type)
             .await;
         if let Err(error) = put {
+            // Its blobs may be in the target already: a stopped copy, never "nothing
+            // was changed".
+            let stopped = |cause: ChangeError| ChangeError::CopyStopped {
+                at: CopyWork::Manifest {
+                    digest: source.digest.clone(),
+                    platform: None,
+                },
+                cause: Box::new(cause),
+            };
             if is_definite_refusal(&error) {
-                return Err(ChangeError::Refused(Box::new(error)));
+                return Err(stopped(ChangeError::Refused(Box::new(error))));
             }
             // It may have been stored before the answer was lost: the registry, read
             // again, says which.
@@ -518,11 +529,11 @@ impl<C: HttpClient> Registry<C> {
                 // Stored: copied, as asked.
                 Ok(_) => {}
                 Err(RegistryError::NotFound { .. }) => {
-                    return Err(ChangeError::NotAppliedAfterFailure {
+                    return Err(stopped(ChangeError::NotAppliedAfterFailure {
                         subject: format!("{to}@{}", source.digest),
                         now: ReadAgain::ImageAbsent,
                         cause: Box::new(error),
-                    })
+                    }))
                 }
                 Err(reread) => {
                     return Err(ChangeError::Unknown {

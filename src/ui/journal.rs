@@ -65,9 +65,12 @@ impl Ticket {
     pub fn recorder(self) -> Journal {
         Rc::new(move |intent: &Intent| {
             let mut pending = read();
-            if let Some(entry) = pending.iter_mut().find(|p| p.id == self.0) {
-                entry.intents.push(intent.clone());
-            }
+            // An entry the storage never took (full when the change opened) keeps
+            // nothing: the change must not start.
+            let Some(entry) = pending.iter_mut().find(|p| p.id == self.0) else {
+                return !browser::has_session_storage();
+            };
+            entry.intents.push(intent.clone());
             write(&pending)
         })
     }

@@ -925,3 +925,33 @@ test('a copy cut short by a reload before its tag is reconciled: not applied, so
   expect(await tagDigest(registry, 'demo/copy-cut', '1.0')).toBe(digest);
   await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
 });
+
+test('a change whose record the tab\'s storage cannot take is not started, and says so', async ({ page, faults }) => {
+  await openRepository(page, faults, 'demo/web');
+  // Fill the tab's session storage to the last character.
+  await page.evaluate(() => {
+    let size = 1 << 22;
+    let n = 0;
+    while (size >= 1) {
+      try {
+        sessionStorage.setItem(`fill-${n}`, 'x'.repeat(size));
+        n += 1;
+      } catch {
+        size = Math.floor(size / 2);
+      }
+    }
+  });
+  try {
+    await tagRow(page, '0.9').getByRole('button', { name: 'Add tag' }).click();
+    await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('f-unrecorded');
+    await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+    await expect(dialog(page)).toContainText('Not started: this tab\'s storage is full', { timeout: 30_000 });
+    await expect(dialog(page)).toContainText('Nothing was changed.');
+    expect(await tagDigest(faults.registry.url, 'demo/web', 'f-unrecorded')).toBe(null);
+    expect(faults.proxy.log.some((e) => e.method === 'PUT')).toBe(false);
+  } finally {
+    await page.evaluate(() => {
+      for (const key of Object.keys(sessionStorage)) if (key.startsWith('fill-')) sessionStorage.removeItem(key);
+    });
+  }
+});

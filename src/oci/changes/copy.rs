@@ -113,9 +113,8 @@ impl<C: HttpClient> Registry<C> {
                     ChangeError::Refused(_)
                     | ChangeError::NotAppliedAfterFailure { .. }
                     | ChangeError::Registry(_)
-                    | ChangeError::ChangedMeanwhile { .. } => {
-                        copy_stopped(CopyWork::Tag(tag.clone()), error)
-                    }
+                    | ChangeError::ChangedMeanwhile { .. }
+                    | ChangeError::NotRecorded => copy_stopped(CopyWork::Tag(tag.clone()), error),
                     error => error,
                 })?;
         // A tag that already pointed at the image was not written again.

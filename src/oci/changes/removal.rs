@@ -165,12 +165,21 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         }
-        // Tags that point at nothing were lost with the removal: Undo can put them
-        // back. One moved elsewhere was moved by someone else, and is said as such.
-        if !gone.is_empty() {
-            return Err(ChangeError::TagsLost {
-                digest: digest.clone(),
-                tags: gone,
+        // Tags that point at nothing, and the image gone with them: the registry
+        // deleted it with every tag (Undo can put them back). With the image still
+        // there, someone removed the tag meanwhile: said as such, never undone.
+        if let Some(first) = gone.first() {
+            return Err(match self.manifest_head(repository, digest).await {
+                Err(RegistryError::NotFound { .. }) => ChangeError::TagsLost {
+                    digest: digest.clone(),
+                    tags: gone,
+                },
+                Ok(_) => ChangeError::NotApplied {
+                    tag: first.clone(),
+                    expected: Some(digest.clone()),
+                    found: None,
+                },
+                Err(error) => error.into(),
             });
         }
         if let Some((tag, found)) = moved {

@@ -13,7 +13,8 @@ use crate::oci::http::{HttpClient, Method};
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
 
-/// Multi-arch images read at most to say who uses an image, nested ones included.
+/// Indexes listed by the tags' indexes (an index of indexes) read at most to say who
+/// uses an image; the indexes tags name are all read.
 const MAX_INDEXES_READ: usize = 1000;
 
 /// Who else uses an image within its repository. While anything does, removing one of
@@ -78,11 +79,14 @@ impl<C: HttpClient> Registry<C> {
         // One GET per distinct multi-arch image in the repository, then per index
         // those list (an index of indexes), level by level: an image listed at any
         // depth is in use by the tags above it.
+        // The tags' own indexes are all read, however many; only those below them
+        // are bounded.
+        let named = indexes.len();
         let mut level = indexes;
         let mut read: HashSet<Digest> = HashSet::new();
         while !level.is_empty() {
             read.extend(level.keys().cloned());
-            if read.len() > MAX_INDEXES_READ {
+            if read.len() - named > MAX_INDEXES_READ {
                 // Not read whole, so "nothing lists it" cannot be said.
                 return Err(RegistryError::Malformed {
                     attempt: Attempt {

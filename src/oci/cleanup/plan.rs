@@ -645,8 +645,10 @@ pub fn plan(
     // Only the images of `delete_images` are deleted: a deleted multi-arch image's
     // platforms stay, untagged, and plain garbage collection keeps what they use.
     let deleted_now: BTreeSet<&Digest> = delete_images.iter().map(|i| &i.digest).collect();
-    let (freed, _) = freed_blobs(facts, &deleted_now);
-    let (freed_with_untagged, missing) = freed_blobs(facts, &fate.deleted.iter().collect());
+    // Only manifests the plan deletes count as unread deletions: a platform left
+    // untagged is not one.
+    let (freed, missing) = freed_blobs(facts, &deleted_now);
+    let (freed_with_untagged, _) = freed_blobs(facts, &fate.deleted.iter().collect());
     let untagged: Vec<u64> = freed_with_untagged
         .iter()
         .filter(|(blob, _)| !freed.contains_key(*blob))
