@@ -278,7 +278,10 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
 /// or one expired) the request's own scope is asked for. Only `insufficient_scope`
 /// for a repository the request needs adds the actions the registry names there
 /// (a registry that wants `*` to delete), once. A copy's mount needs both its
-/// repositories, so both are taken.
+/// repositories, so both are taken. The price: a registry whose plain 401 names a
+/// scope other than the request's own (a proxy that renames repositories) gets a
+/// token it cannot use, and the request stays refused; none of distribution,
+/// Harbor, GitLab, ghcr.io or Docker Hub does so.
 fn scopes_after_challenge(needed: &ScopeSet, challenge: &BearerChallenge) -> ScopeSet {
     if challenge.error.as_deref() != Some("insufficient_scope") {
         return needed.clone();
