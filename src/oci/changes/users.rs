@@ -78,9 +78,8 @@ impl<C: HttpClient> Registry<C> {
         }
         // One GET per distinct multi-arch image in the repository, then per index
         // those list (an index of indexes), level by level: an image listed at any
-        // depth is in use by the tags above it.
-        // The tags' own indexes are all read, however many; only those below them
-        // are bounded.
+        // depth is in use by the tags above it. The tags' own indexes are all read,
+        // however many; only those below them are bounded.
         let named = indexes.len();
         let mut level = indexes;
         let mut read: HashSet<Digest> = HashSet::new();
@@ -89,10 +88,7 @@ impl<C: HttpClient> Registry<C> {
             if read.len() - named > MAX_INDEXES_READ {
                 // Not read whole, so "nothing lists it" cannot be said.
                 return Err(RegistryError::Malformed {
-                    attempt: Attempt {
-                        method: Method::Get,
-                        url: format!("{repository}: multi-arch images"),
-                    },
+                    attempt: Attempt::new(Method::Get, &format!("{repository}: multi-arch images")),
                     reason: MalformedReason::TooManyManifests {
                         max: MAX_INDEXES_READ,
                     },
