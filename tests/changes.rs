@@ -185,6 +185,92 @@ fn undoing_an_added_tag_where_the_registry_takes_the_image_leaves_the_lost_tags_
     assert_eq!(memory.tag_digest("app", "new"), None);
 }
 
+/// Undo again, after an undo that was cut short (a reload, a failure) past some of its
+/// writes: what is undone already is left as it is, what is halfway is finished.
+#[test]
+fn undo_again_after_an_undo_cut_short_finishes_it_without_writing_twice() {
+    use tagdeck::oci::undo::UndoAction;
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    let other = digest_of(OTHER);
+    let moved =
+        block_on(registry.put_tag(&repo("app"), &tag("old"), &source, Some(&other))).unwrap();
+    let added = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    // The first undo had put `old` back and removed `new` when the page went away.
+    memory.push("app", "old", media::OCI_MANIFEST, OTHER);
+    let tags = all_tags(&memory, "app");
+    block_on(registry.remove_tag(&repo("app"), &tag("new"), &digest_of(IMAGE), &tags, "u1"))
+        .unwrap();
+    let writes = memory.sent_count("PUT") + memory.sent_count("DELETE");
+    block_on(
+        registry.undo(
+            &UndoAction::Batch(
+                vec![moved, added]
+                    .into_iter()
+                    .map(UndoAction::Revert)
+                    .collect(),
+            ),
+            &|| "u2".to_owned(),
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        memory.sent_count("PUT") + memory.sent_count("DELETE"),
+        writes
+    );
+    assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
+    assert_eq!(memory.tag_digest("app", "new"), None);
+}
+
+#[test]
+fn undo_again_finishes_an_undo_that_left_the_tag_on_its_placeholder() {
+    use tagdeck::oci::undo::UndoAction;
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    let added = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    // The undo points `new` at its placeholder, then can neither delete the
+    // placeholder nor put `new` back: it stops with the tag on the placeholder.
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::Before,
+            Some(500),
+        )
+        .nth(2),
+    );
+    memory.inject(Fault::new(Method::Put, "manifests/new", Strike::Before, Some(500)).nth(2));
+    let failed =
+        block_on(registry.undo(&UndoAction::Revert(added), &|| "u1".to_owned())).unwrap_err();
+    let stranded_on = memory
+        .tag_digest("app", "new")
+        .expect("left on the placeholder");
+    assert_ne!(stranded_on, sha256(IMAGE));
+    block_on(registry.undo(&failed.left, &|| "u2".to_owned())).unwrap();
+    assert_eq!(memory.tag_digest("app", "new"), None);
+    assert!(!memory.state.borrow().manifests["app"].contains_key(&stranded_on));
+    // The image itself stays, for 1.0 and latest.
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn undo_of_an_added_tag_moved_elsewhere_since_is_still_refused() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    let added = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    // Someone points `new` at another image: not a placeholder, so never removed.
+    memory.push("app", "new", media::OCI_MANIFEST, OTHER);
+    let error = block_on(registry.undo_tag_write(&added, "u1")).unwrap_err();
+    assert!(
+        matches!(error, ChangeError::ChangedMeanwhile { .. }),
+        "{error:?}"
+    );
+    assert_eq!(memory.tag_digest("app", "new"), Some(sha256(OTHER)));
+}
+
 #[test]
 fn removing_the_only_tag_removes_the_tag_and_keeps_the_image() {
     let memory = setup();

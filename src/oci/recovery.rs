@@ -277,26 +277,4 @@ impl<C: HttpClient> Registry<C> {
             }
         }
     }
-
-    /// Whether `digest` is the throw-away manifest a removal of `tag` pushes: its
-    /// config carries Tagdeck's placeholder labels naming that tag.
-    async fn is_placeholder_for(
-        &self,
-        repository: &Repository,
-        digest: &Digest,
-        tag: &Tag,
-    ) -> bool {
-        let Ok(manifest) = self.manifest_get(repository, digest).await else {
-            return false;
-        };
-        let Ok(Some(config)) = self.image_config_of(repository, &manifest).await else {
-            return false;
-        };
-        let labels = config.config.and_then(|c| c.labels).unwrap_or_default();
-        labels.contains_key(super::changes::PLACEHOLDER_LABEL)
-            && labels
-                .get(super::changes::PLACEHOLDER_TAG_LABEL)
-                .map(String::as_str)
-                == Some(tag.as_str())
-    }
 }

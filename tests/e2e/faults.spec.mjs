@@ -406,6 +406,33 @@ test('a change cut short by a reload after the registry applied it is reconciled
   expect(await tagDigest(registry, 'demo/web', 'f-landed')).toBeNull();
 });
 
+test('an undo cut short by a reload, its tag left on the placeholder: Undo again finishes it', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['0.9'].digest;
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-undo-cut');
+  await expect(dialog(page).getByRole('status')).toContainText(`now points at ${digest}`);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  // distribution 2.8 cannot delete a tag: the undo points it at a placeholder first.
+  // That PUT lands, its answer never comes, and the page is reloaded.
+  faults.proxy.addRule({ ...manifestPut('f-undo-cut'), action: { after: { hang: true } } });
+  await activity(page).first().getByRole('button', { name: 'Undo' }).click();
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  await page.reload();
+  const placeholder = await tagDigest(registry, 'demo/web', 'f-undo-cut');
+  expect(placeholder).not.toBeNull();
+  expect(placeholder).not.toBe(digest);
+  const entry = activity(page).filter({ hasText: 'demo/web:f-undo-cut now points at' });
+  await expect(entry).toContainText('The page was reloaded while this undo ran');
+  await expect(entry).toContainText('Undo again finishes it');
+  await page.screenshot({ path: screenshotPath('undo-cut-by-reload'), fullPage: true });
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-undo-cut')).toBeNull();
+  // The image stays for the tag it came from.
+  expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(digest);
+});
+
 test('a paged tag list with its Link hidden is read whole; when it cannot be, deleting is refused', async ({ page, faults }) => {
   const repo = 'team/sub/app';
   const tags = Object.keys(faults.report.repositories[repo]);

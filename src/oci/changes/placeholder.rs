@@ -1,7 +1,7 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{after_write, keep_undo_unless_unchanged, ChangeError};
+use super::error::{after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError};
 use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -93,6 +93,45 @@ impl<C: HttpClient> Registry<C> {
                 written(),
             )),
         }
+    }
+
+    /// Finishes a removal of `tag` cut short between its two steps, with the tag left
+    /// on its `placeholder`: the placeholder is deleted, and the tag with it.
+    pub(super) async fn finish_on_placeholder(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        placeholder: &Digest,
+    ) -> Result<(), ChangeError> {
+        if let Err(cause) = self.manifest_delete(repository, placeholder).await {
+            if is_definite_refusal(&cause) {
+                return Err(ChangeError::Refused(Box::new(cause)));
+            }
+            // Not refused outright: it may have landed. The tag tells.
+            if !self.tag_gone(repository, tag).await {
+                return Err(ChangeError::Registry(cause));
+            }
+        }
+        self.expect_tag(repository, tag, None).await
+    }
+
+    /// Whether `digest` is the throw-away manifest a removal of `tag` pushes: its
+    /// config carries Tagdeck's placeholder labels naming that tag.
+    pub(crate) async fn is_placeholder_for(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        tag: &Tag,
+    ) -> bool {
+        let Ok(manifest) = self.manifest_get(repository, digest).await else {
+            return false;
+        };
+        let Ok(Some(config)) = self.image_config_of(repository, &manifest).await else {
+            return false;
+        };
+        let labels = config.config.and_then(|c| c.labels).unwrap_or_default();
+        labels.contains_key(PLACEHOLDER_LABEL)
+            && labels.get(PLACEHOLDER_TAG_LABEL).map(String::as_str) == Some(tag.as_str())
     }
 }
 

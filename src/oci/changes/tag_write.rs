@@ -178,7 +178,21 @@ impl<C: HttpClient> Registry<C> {
         if write.before == TagBefore::SameImage {
             return Ok(());
         }
-        let current = self.resolve_tag(&write.repository, &write.tag).await?;
+        let (repository, tag) = (&write.repository, &write.tag);
+        let current = self.resolve_tag(repository, tag).await?;
+        // Undo again, after an undo cut short (a reload, a failure): what it already
+        // put back is done, and a removal it left halfway is finished.
+        match (&write.before, &current) {
+            (TagBefore::Moved(previous), Some(found)) if *found == previous.digest => return Ok(()),
+            (TagBefore::Absent, None) if self.tag_gone(repository, tag).await => return Ok(()),
+            (TagBefore::Absent, Some(found))
+                if *found != write.digest
+                    && self.is_placeholder_for(repository, found, tag).await =>
+            {
+                return self.finish_on_placeholder(repository, tag, found).await;
+            }
+            _ => {}
+        }
         if current.as_ref() != Some(&write.digest) {
             return Err(ChangeError::ChangedMeanwhile {
                 tag: write.tag.to_string(),

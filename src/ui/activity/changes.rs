@@ -314,8 +314,11 @@ fn load_entries() -> (Vec<Entry>, usize) {
             match entry.state {
                 EntryState::Undoing => {
                     entry.state = EntryState::UndoFailed {
-                        message: "The page was reloaded while this undo ran: check the tags, \
-                                  then Undo again for what is left."
+                        // Undo again is safe: it skips what is undone already and
+                        // finishes a tag removal left halfway (`undo_tag_write`).
+                        message: "The page was reloaded while this undo ran, so part of it \
+                                  may be done. Undo again finishes it: what is undone \
+                                  already is left as it is."
                             .into(),
                         requests: Vec::new(),
                     }
