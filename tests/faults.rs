@@ -319,6 +319,54 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
     assert_eq!(memory.tag_digest("app", "latest"), None);
 }
 
+/// A registry that untags an image's tags before it deletes the manifest, and fails
+/// in between: the image is still there, its tags are not. "Nothing was changed" would
+/// be false; the tags gone are named, and Undo puts them back.
+#[test]
+fn an_image_delete_that_failed_after_untagging_names_the_tags_gone_and_keeps_undo() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let listing = TagListing {
+        tags: all_tags(&memory),
+        may_be_incomplete: false,
+    };
+    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        Strike::AfterUntag,
+        Some(500),
+    ));
+    let error =
+        block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap_err();
+    assert!(
+        memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)),
+        "the image is still there"
+    );
+    assert_eq!(memory.tag_digest("app", "1.0"), None);
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(cause.as_ref(), ChangeError::ImageDeleteHalfDone { untagged, .. } if *untagged == confirmed),
+        "{cause:?}"
+    );
+    let told = wording::change_error(&error);
+    assert!(
+        told.account
+            .contains("still exists, but 1.0, latest no longer point at it"),
+        "{told:?}"
+    );
+    assert_ne!(told.outcome, "Nothing was changed.");
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("no undo: {error:?}");
+    };
+    assert_eq!(removal.tags, [tag("1.0"), tag("latest")]);
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
 #[test]
 fn a_paged_tag_list_with_its_link_hidden_is_read_whole_or_marked() {
     let memory = setup();

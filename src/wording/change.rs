@@ -23,9 +23,9 @@ pub fn change_error(error: &ChangeError) -> Message {
 fn headline(error: &ChangeError) -> String {
     match error {
         ChangeError::Registry(cause) => registry::error(cause).headline,
-        ChangeError::Refused(cause) | ChangeError::NotAppliedAfterFailure { cause, .. } => {
-            registry::error(cause).headline
-        }
+        ChangeError::Refused(cause)
+        | ChangeError::NotAppliedAfterFailure { cause, .. }
+        | ChangeError::ImageDeleteHalfDone { cause, .. } => registry::error(cause).headline,
         ChangeError::AfterWrite { cause, .. } => headline(cause),
         ChangeError::IndexLeftListing { cause, .. } => headline(cause),
         ChangeError::InvalidName(_) => "Invalid name".into(),
@@ -98,6 +98,15 @@ fn detail(error: &ChangeError) -> String {
             "{}; read again, {subject} {}",
             registry::error(cause).detail,
             read_again(now)
+        ),
+        ChangeError::ImageDeleteHalfDone {
+            digest,
+            untagged,
+            cause,
+        } => format!(
+            "{}; {}",
+            registry::error(cause).detail,
+            half_deleted(digest, untagged)
         ),
         ChangeError::Unknown { cause, reread } => format!(
             "{}; reading the registry again failed too: {}",
@@ -229,6 +238,14 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
             ),
             vec![told(cause)],
         ),
+        ChangeError::ImageDeleteHalfDone {
+            digest,
+            untagged,
+            cause,
+        } => (
+            super::sentence(&half_deleted(digest, untagged)),
+            vec![told(cause)],
+        ),
         ChangeError::Unknown { cause, reread } => (
             "The write got no clear answer, and reading the registry again failed too".into(),
             vec![told(cause), told(reread)],
@@ -327,6 +344,20 @@ fn copy_stopped_at(at: &CopyWork, cause: &ChangeError) -> String {
         CopyWork::Tag(tag) => format!("{what} writing the tag {tag}"),
         CopyWork::Done => what,
     }
+}
+
+/// What an image delete that failed midway left: the image, without some of its tags.
+fn half_deleted(digest: &Digest, untagged: &[String]) -> String {
+    format!(
+        "read again after the failure, the image {digest} still exists, but {} no \
+         longer {} at it",
+        untagged.join(", "),
+        if untagged.len() == 1 {
+            "points"
+        } else {
+            "point"
+        }
+    )
 }
 
 /// What the registry showed when read again after a failed write.
@@ -451,6 +482,11 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::PlatformLost { .. } => {
             "Copy the platform image back from another repository or push it again.".into()
         }
+        ChangeError::ImageDeleteHalfDone { .. } => {
+            "Undo puts these tags back on the image. To delete the image after all, open \
+             it again: the delete asks you to confirm the tags it has now."
+                .into()
+        }
         ChangeError::TagsLost { .. } => {
             "Undo puts these tags back; until then pulls of them fail. This registry \
              removes tags by deleting their image: remove tags of a shared image \
@@ -509,7 +545,7 @@ fn outcome(error: &ChangeError) -> &'static str {
                 "The image is intact, but the tag now points at a throw-away manifest. \
                  Undo puts the tag back."
             }
-            ChangeError::Unknown { .. } => outcome(cause),
+            ChangeError::Unknown { .. } | ChangeError::ImageDeleteHalfDone { .. } => outcome(cause),
             _ => "Something was written before the failure: Undo is kept.",
         },
         ChangeError::RolledBack { .. } => {
@@ -524,6 +560,9 @@ fn outcome(error: &ChangeError) -> &'static str {
         }
         ChangeError::TagsLost { .. } => {
             "The tag was removed, and other tags with it: Undo puts them all back."
+        }
+        ChangeError::ImageDeleteHalfDone { .. } => {
+            "The image is still there, without the tags named above: Undo puts them back."
         }
         ChangeError::NotApplied { .. } => {
             "The registry did not apply the change as asked; reload to see its state."

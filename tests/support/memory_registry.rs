@@ -46,6 +46,8 @@ pub struct State {
     pub catalog_page: Option<usize>,
     /// DELETE by digest leaves the tags that pointed at the manifest (`BeforeUntag`).
     pub delete_leaves_tags: bool,
+    /// DELETE by digest untags, and leaves the manifest (`AfterUntag`).
+    pub delete_untags_only: bool,
     /// Once this many requests were sent, every other one fails as aborted, as when
     /// the page aborts its requests (Cancel, a view gone).
     pub aborted_after: Option<usize>,
@@ -69,6 +71,9 @@ pub enum Strike {
     /// distribution 2.8 does this (500) when its walk over the repository's tag links
     /// reads one that another request is rewriting.
     BeforeUntag,
+    /// DELETE by digest, on a registry that works the other way round: it untags the
+    /// tags that pointed at the manifest, then fails before it deletes the manifest.
+    AfterUntag,
 }
 
 /// One scripted fault: the `nth` request (1-based) with `method` whose path contains
@@ -344,12 +349,14 @@ impl MemoryRegistry {
                 }
                 Method::Delete if !reference.starts_with("sha256:") => error(400, "DIGEST_INVALID"),
                 Method::Delete => {
-                    let removed = state
-                        .manifests
-                        .get_mut(&repo)
-                        .and_then(|m| m.remove(reference));
-                    if removed.is_none() {
+                    let known = state.manifests.get(&repo);
+                    if !known.is_some_and(|m| m.contains_key(reference)) {
                         return error(404, "MANIFEST_UNKNOWN");
+                    }
+                    if !state.delete_untags_only {
+                        if let Some(manifests) = state.manifests.get_mut(&repo) {
+                            manifests.remove(reference);
+                        }
                     }
                     let untag = !state.delete_leaves_tags;
                     if let (Some(tags), true) = (state.tags.get_mut(&repo), untag) {
@@ -566,6 +573,12 @@ impl HttpClient for &MemoryRegistry {
                 self.state.borrow_mut().delete_leaves_tags = true;
                 self.handle(&request);
                 self.state.borrow_mut().delete_leaves_tags = false;
+                failure(fault.status)
+            }
+            Some(fault) if fault.when == Strike::AfterUntag => {
+                self.state.borrow_mut().delete_untags_only = true;
+                self.handle(&request);
+                self.state.borrow_mut().delete_untags_only = false;
                 failure(fault.status)
             }
             Some(fault) => {

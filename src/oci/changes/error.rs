@@ -64,6 +64,16 @@ pub enum ChangeError {
         cause: Box<RegistryError>,
     },
 
+    /// Deleting an image failed without a definite refusal; read again, the image is
+    /// still there but the tags `untagged` no longer point at it (a registry that
+    /// untags before it deletes the manifest). Undo puts them back.
+    #[error("image delete half done: {digest} kept, {untagged:?} gone: {cause}")]
+    ImageDeleteHalfDone {
+        digest: Digest,
+        untagged: Vec<String>,
+        cause: Box<RegistryError>,
+    },
+
     /// A write failed without a definite refusal, and the registry could not be read
     /// again: whether the write was applied is not known.
     #[error("unknown: {cause}; reading again: {reread}")]

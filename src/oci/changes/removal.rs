@@ -318,12 +318,42 @@ impl<C: HttpClient> Registry<C> {
                 Err(RegistryError::NotFound { .. }) => {
                     removal.applied_anyway = Some(Box::new(error))
                 }
+                // The image is there; its tags may not be: a registry may untag
+                // before it deletes the manifest (distribution does it the other
+                // way round).
                 Ok(_) => {
-                    return Err(ChangeError::NotAppliedAfterFailure {
-                        subject: format!("{repository}@{digest}"),
-                        now: ReadAgain::ImageStillThere,
-                        cause: Box::new(error),
-                    })
+                    let names: Vec<String> = removal.tags.iter().map(Tag::to_string).collect();
+                    let still = match self.tags_pointing_at(repository, digest, &names).await {
+                        Ok(still) => still,
+                        Err(reread) => {
+                            return Err(after_write(
+                                ChangeError::Unknown {
+                                    cause: Box::new(error),
+                                    reread: Box::new(reread),
+                                },
+                                Written::Removal(Box::new(removal)),
+                            ))
+                        }
+                    };
+                    if still.len() == names.len() {
+                        return Err(ChangeError::NotAppliedAfterFailure {
+                            subject: format!("{repository}@{digest}"),
+                            now: ReadAgain::ImageStillThere,
+                            cause: Box::new(error),
+                        });
+                    }
+                    removal
+                        .tags
+                        .retain(|t| !still.iter().any(|s| s == t.as_str()));
+                    let untagged = removal.tags.iter().map(Tag::to_string).collect();
+                    return Err(after_write(
+                        ChangeError::ImageDeleteHalfDone {
+                            digest: digest.clone(),
+                            untagged,
+                            cause: Box::new(error),
+                        },
+                        Written::Removal(Box::new(removal)),
+                    ));
                 }
                 Err(reread) => {
                     return Err(after_write(
