@@ -706,3 +706,20 @@ async fn the_adaptive_plan_trusts_most_first_passes_in_a_large_repository() {
     assert_eq!(plan.counts(), (49, 1));
     assert_eq!(plan.first_pass(), Some(FirstPassAccept::OciManifest));
 }
+
+/// Two registries behind one host under different paths: a sign-in for one never
+/// serves the other (its credentials would be sent there).
+#[wasm_bindgen_test]
+fn a_sign_in_belongs_to_one_registry_not_to_every_registry_of_its_host() {
+    let team_a = tagdeck::net::session_for("http://127.0.0.1:9/team-a");
+    let team_b = tagdeck::net::session_for("http://127.0.0.1:9/team-b");
+    team_a
+        .sign_in(tagdeck::oci::auth::Credentials::new("alice", "secret"))
+        .expect("loopback http may carry credentials");
+    assert_eq!(team_a.status().username.as_deref(), Some("alice"));
+    assert_eq!(team_b.status().username, None);
+    // The same registry, written another way, is the same sign-in.
+    let again = tagdeck::net::session_for("http://127.0.0.1:9/team-a/");
+    assert_eq!(again.status().username.as_deref(), Some("alice"));
+    team_a.sign_out();
+}

@@ -218,9 +218,41 @@ pub fn same_origin_proxy_snippet(registry: &str) -> String {
     )
 }
 
+/// What tells one registry from another: its base URL, with the scheme and host in
+/// lower case and no trailing slash. Not the origin alone: two registries behind one
+/// host under different paths have accounts of their own, and a sign-in for one must
+/// never send its credentials to the other.
+pub fn registry_identity(base_url: &str) -> String {
+    let Some((scheme, rest)) = base_url.trim().split_once("://") else {
+        return base_url.trim().trim_end_matches('/').to_owned();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    format!(
+        "{}://{}{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registries_under_different_paths_of_one_host_are_told_apart() {
+        let a = registry_identity("https://reg.example/team-a");
+        assert_ne!(a, registry_identity("https://reg.example/team-b"));
+        assert_ne!(a, registry_identity("https://reg.example"));
+        assert_eq!(a, registry_identity("HTTPS://Reg.Example/team-a/"));
+        assert_eq!(
+            registry_identity("http://127.0.0.1:5000/"),
+            registry_identity("http://127.0.0.1:5000")
+        );
+        // A path's case is the registry's to judge: kept.
+        assert_ne!(a, registry_identity("https://reg.example/Team-A"));
+    }
 
     #[test]
     fn credentials_in_an_address_are_noticed() {

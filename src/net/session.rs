@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::FetchClient;
+use crate::model::registry_address::registry_identity;
 use crate::model::route::query_param;
 use crate::oci::auth::{AuthSession, Authenticated};
 use crate::oci::client::{head_concurrency, Registry, RemovalWays, StorageReach};
@@ -43,13 +44,13 @@ pub fn set_trusted_realms(realms: Vec<String>) {
     TRUSTED_REALMS.with(|trusted| *trusted.borrow_mut() = realms);
 }
 
-/// The sign-in for the registry at `base_url` (one per origin, created on first use).
+/// The sign-in for the registry at `base_url` (one per registry, created on first
+/// use; registries under different paths of one host each have their own).
 pub fn session_for(base_url: &str) -> Rc<AuthSession> {
-    let origin = origin_of(base_url);
     SESSIONS.with(|sessions| {
         sessions
             .borrow_mut()
-            .entry(origin)
+            .entry(registry_identity(base_url))
             .or_insert_with(|| {
                 let trusted = TRUSTED_REALMS.with(|t| t.borrow().clone());
                 Rc::new(AuthSession::new(
