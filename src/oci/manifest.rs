@@ -62,6 +62,14 @@ pub struct Descriptor {
     pub extra: BTreeMap<String, Value>,
 }
 
+impl Descriptor {
+    /// Whether it names an index (a multi-arch image listed by one: an index of
+    /// indexes). Told by its media type, which the OCI spec requires in an index.
+    pub fn is_index(&self) -> bool {
+        self.media_type.as_deref().is_some_and(media::is_index)
+    }
+}
+
 /// The fields of an image manifest or an index, whichever the document is.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod find_digest;
 pub mod http;
 pub mod image_summary;
+pub mod index_levels;
 pub mod intent;
 pub mod manifest;
 pub mod media;

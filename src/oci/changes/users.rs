@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::oci::client::Registry;
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method};
+use crate::oci::index_levels::level_below;
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
 
@@ -77,8 +78,7 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         // One GET per distinct multi-arch image in the repository, then per index
-        // those list (an index of indexes), level by level: an image listed at any
-        // depth is in use by the tags above it. The tags' own indexes are all read,
+        // those list (see `index_levels`). The tags' own indexes are all read,
         // however many; only those below them are bounded.
         let named = indexes.len();
         let mut level = indexes;
@@ -94,7 +94,7 @@ impl<C: HttpClient> Registry<C> {
                     },
                 });
             }
-            let listed = stream::iter(level)
+            let listed = stream::iter(level.clone())
                 .map(|(index, tags)| async move {
                     let manifest = self.manifest_get(repository, &index).await?;
                     Ok::<_, RegistryError>((manifest, tags))
@@ -102,23 +102,22 @@ impl<C: HttpClient> Registry<C> {
                 .buffer_unordered(self.lookup_concurrency)
                 .collect::<Vec<_>>()
                 .await;
-            let mut below: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+            let mut nested: HashMap<Digest, Vec<Digest>> = HashMap::new();
             for listed in listed {
                 let (index, tags) = listed?;
                 for child in &index.view.manifests {
                     if let Some(image) = users.get_mut(&child.digest) {
                         image.indexes.extend(tags.iter().cloned());
                     }
-                    let is_index = child.media_type.as_deref().is_some_and(media::is_index);
-                    if is_index && !read.contains(&child.digest) {
-                        below
-                            .entry(child.digest.clone())
-                            .or_default()
-                            .extend(tags.iter().cloned());
-                    }
                 }
+                let children = index.view.manifests.iter().filter(|c| c.is_index());
+                nested.insert(index.digest, children.map(|c| c.digest.clone()).collect());
             }
-            level = below;
+            level = level_below(
+                &level,
+                |index| nested.get(index).cloned().unwrap_or_default(),
+                |index| read.contains(index),
+            );
         }
         for image in users.values_mut() {
             sort::ascending(&mut image.tags);

@@ -32,6 +32,7 @@ pub use sought::{Sought, MIN_START_DIGITS};
 use super::client::{HeadPlan, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
+use super::index_levels::level_below;
 use super::media::{essence, is_index, is_manifest_type};
 use super::names::{Digest, Repository, Tag};
 
@@ -620,9 +621,7 @@ impl<C: HttpClient> Registry<C> {
         }
         drop(checks);
         let mut here = here.into_inner();
-        // The indexes the tags name, then those they list (an index of indexes, rare),
-        // level by level, each once, with the tags above it: what is listed at any
-        // depth is in use by those tags.
+        // The indexes the tags name, then those they list (see `index_levels`).
         let mut level = here.indexes.clone();
         let mut direct = true;
         while !level.is_empty() {
@@ -639,21 +638,21 @@ impl<C: HttpClient> Registry<C> {
                 read?;
             }
             drop(reads);
-            let mut below: BTreeMap<Digest, Vec<Tag>> = BTreeMap::new();
-            let known = &shared.borrow().indexes;
-            for (index, tags) in &level {
-                let Some(Ok(entries)) = known.get(index) else {
-                    continue;
-                };
-                for entry in entries.iter().filter(|e| e.is_index) {
-                    if !here.indexes.contains_key(&entry.digest) {
-                        below
-                            .entry(entry.digest.clone())
-                            .or_default()
-                            .extend(tags.iter().cloned());
-                    }
-                }
-            }
+            let below = {
+                let read = &shared.borrow().indexes;
+                level_below(
+                    &level,
+                    |index| match read.get(index) {
+                        Some(Ok(entries)) => entries
+                            .iter()
+                            .filter(|e| e.is_index)
+                            .map(|e| e.digest.clone())
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                    |index| here.indexes.contains_key(index),
+                )
+            };
             here.indexes.extend(below.clone());
             level = below;
             direct = false;
@@ -735,7 +734,7 @@ impl<C: HttpClient> Registry<C> {
                         .map(|entry| IndexEntry {
                             digest: entry.digest.clone(),
                             platform: entry.platform.as_ref().map(|p| p.label()),
-                            is_index: entry.media_type.as_deref().is_some_and(is_index),
+                            is_index: entry.is_index(),
                         })
                         .collect()),
                     Err(error) if ends_search(&error) => return Err(error),
