@@ -883,3 +883,46 @@ fn a_referrer_copied_by_digest_whose_put_fails_is_read_again_before_anything_is_
     assert!(stored("mirror"));
     assert_eq!(copied.report.manifests, 1);
 }
+
+/// A referrer copied by digest that stops at its second blob, after the first was
+/// mounted: a stopped copy, never "nothing was changed".
+#[test]
+fn a_referrer_copy_stopped_after_a_blob_went_in_never_says_nothing_changed() {
+    let registry = MemoryRegistry::new();
+    registry.state.borrow_mut().referrers_api = true;
+    let image = subject(&registry);
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, "sbom"));
+    registry.add_blob("app", &sha256(b"{}"));
+    registry.add_blob("app", &sha256(b"sbom"));
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    // The config blob mounts; the layer's mount fails, and may have landed.
+    registry.inject(
+        Fault::new(
+            Method::Post,
+            "v2/mirror/blobs/uploads/",
+            Strike::After,
+            Some(503),
+        )
+        .nth(2),
+    );
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    let [(_, Err(error))] = &results[..] else {
+        panic!("one failed referrer: {results:?}");
+    };
+    assert!(
+        matches!(error, ChangeError::CopyStopped { .. }),
+        "{error:?}"
+    );
+    let told = wording::change_error(error);
+    assert!(!told.outcome.contains("Nothing was changed"), "{told:?}");
+    assert!(told.outcome.contains("already copied stay"), "{told:?}");
+    // Stopped before its manifest: the referrer is not in the target.
+    let state = registry.state.borrow();
+    assert!(!state
+        .manifests
+        .get("mirror")
+        .is_some_and(|m| m.contains_key(&sbom)));
+}
