@@ -926,3 +926,54 @@ fn a_referrer_copy_stopped_after_a_blob_went_in_never_says_nothing_changed() {
         .get("mirror")
         .is_some_and(|m| m.contains_key(&sbom)));
 }
+
+/// A fallback index (any client with push rights writes one) listing an untagged
+/// image that is no referrer: "remove its referrers" must not delete it.
+#[test]
+fn a_manifest_a_fallback_index_lists_without_naming_the_image_as_subject_is_never_deleted() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let sbom_bytes = artifact(SPDX, &image, "sbom");
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &sbom_bytes);
+    // An old release, untagged, pulled by digest in production; no subject.
+    let pinned_bytes = cosign_signature();
+    let pinned = registry.push_untagged("app", media::OCI_MANIFEST, &pinned_bytes);
+    let fallback = tag_for(&image, "");
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [
+            {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
+            {"mediaType": media::OCI_MANIFEST, "digest": pinned, "size": pinned_bytes.len(), "artifactType": COSIGN_SIG},
+        ],
+    })
+    .to_string();
+    let index = registry.push("app", &fallback, media::OCI_INDEX, index.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.referrers.len(), 2);
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    let has = |digest: &str| registry.state.borrow().manifests["app"].contains_key(digest);
+    assert!(
+        has(&pinned),
+        "deleted a manifest that is no referrer: {results:?}"
+    );
+    assert_eq!(
+        failure_of(&results, &pinned),
+        ChangeError::NotAReferrer {
+            digest: digest(&pinned),
+            subject: digest(&image),
+        }
+    );
+    // The true referrer goes; the index that lists the kept one stays.
+    assert!(!has(&sbom));
+    assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+    let told = wording::change_error(&failure_of(&results, &pinned));
+    assert_eq!(told.outcome, "Nothing was changed.");
+    assert!(
+        told.detail
+            .contains("does not name that image as its subject"),
+        "{told:?}"
+    );
+}

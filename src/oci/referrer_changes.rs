@@ -242,11 +242,13 @@ impl<C: HttpClient> Registry<C> {
             let result = match (listed_by_fallback, &kept_index) {
                 (true, Some(index)) => Err(ChangeError::KeptWithIndex { tag: index.clone() }),
                 (true, None) => {
-                    self.delete_referrer(repository, digest, tag.as_ref(), &without_indexes)
+                    let referrer = (digest, &list.subject);
+                    self.delete_referrer(repository, referrer, tag.as_ref(), &without_indexes)
                         .await
                 }
                 (false, _) => {
-                    self.delete_referrer(repository, digest, tag.as_ref(), &listing)
+                    let referrer = (digest, &list.subject);
+                    self.delete_referrer(repository, referrer, tag.as_ref(), &listing)
                         .await
                 }
             };
@@ -378,11 +380,27 @@ impl<C: HttpClient> Registry<C> {
     async fn delete_referrer(
         &self,
         repository: &Repository,
-        digest: &Digest,
+        (digest, subject): (&Digest, &Digest),
         tag: Option<&Tag>,
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let confirmed: Vec<String> = tag.iter().map(|tag| tag.to_string()).collect();
+        // Listed by the referrers API or a fallback index, both the registry's word
+        // (any client may push a fallback tag): deleted only when the manifest itself
+        // names the image as its subject. A cosign tag's image names none; its tag,
+        // confirmed, is what ties it.
+        // One that is gone or cannot be read is told below, as `delete_image` finds it.
+        if tag.is_none() {
+            if let Ok(manifest) = self.manifest_get(repository, digest).await {
+                let names = manifest.view.subject.as_ref().map(|s| &s.digest);
+                if names != Some(subject) {
+                    return Err(ChangeError::NotAReferrer {
+                        digest: digest.clone(),
+                        subject: subject.clone(),
+                    });
+                }
+            }
+        }
         match self
             .delete_image(repository, digest, &confirmed, listing)
             .await

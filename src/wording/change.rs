@@ -46,6 +46,7 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::ListsUnremoved { .. } => "Kept, so that what it lists stays findable".into(),
         ChangeError::ListsUnshown { .. } => "It lists referrers that were not shown".into(),
         ChangeError::KeptWithIndex { .. } => "Kept with the fallback tag that lists it".into(),
+        ChangeError::NotAReferrer { .. } => "Listed as a referrer, but it is not one".into(),
         ChangeError::AlreadyGone { .. } => "Already gone".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
@@ -130,6 +131,10 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::Cancelled { done, total } => {
             format!("cancelled after {done} of {total} steps")
         }
+        ChangeError::NotAReferrer { digest, subject } => format!(
+            "{digest} was listed as referring to {subject}, but its manifest does not name \
+             that image as its subject; it was kept"
+        ),
         ChangeError::TagListIncomplete { repository } => format!(
             "the tag list of {repository} may be incomplete (a page without a readable Link \
              header, and asking for the rest failed); deleting an image needs every tag"
@@ -306,6 +311,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::ListsUnremoved { .. }
         | ChangeError::ListsUnshown { .. }
         | ChangeError::KeptWithIndex { .. }
+        | ChangeError::NotAReferrer { .. }
         | ChangeError::AlreadyGone { .. }
         | ChangeError::Recreated { .. }
         | ChangeError::TagsLost { .. }
@@ -473,6 +479,12 @@ fn advice(error: &ChangeError) -> String {
                 .into()
         }
         ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
+        ChangeError::NotAReferrer { .. } => {
+            "A fallback index (which any client with push rights can write) or the registry \
+             listed it wrongly. Open it by digest to see what it is before deleting it on \
+             its own."
+                .into()
+        }
         ChangeError::KeptWithIndex { .. } => {
             "It stays findable through that fallback tag, whose line says why it was kept.".into()
         }
@@ -518,6 +530,7 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::ListsUnremoved { .. }
         | ChangeError::ListsUnshown { .. }
         | ChangeError::KeptWithIndex { .. }
+        | ChangeError::NotAReferrer { .. }
         | ChangeError::AlreadyGone { .. }
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::Recreated { .. }

@@ -159,6 +159,11 @@ pub enum ChangeError {
     #[error("already gone: {subject}")]
     AlreadyGone { subject: String },
 
+    /// Listed as a referrer of `subject` (by the referrers API or a fallback index),
+    /// the manifest `digest` does not name it as its subject: kept, not deleted.
+    #[error("{digest} does not refer to {subject}")]
+    NotAReferrer { digest: Digest, subject: Digest },
+
     /// A referrer kept because the fallback tag `tag`, whose index lists it, is kept:
     /// deleted, it would leave that index listing a manifest that is gone.
     #[error("kept with {tag}")]
