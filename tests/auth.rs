@@ -716,6 +716,45 @@ fn basic_goes_to_the_registry_origin_only() {
         .any(|(n, v)| n == "Authorization" && v == &admin().basic_header()));
 }
 
+/// Two registries under different paths of one host: the sign-in for one sends
+/// nothing to the other, though it is the same origin.
+#[test]
+fn basic_goes_to_the_registry_under_its_path_only() {
+    // Every server on the host asks for a login.
+    let http = ScriptedHttp::new(|request| {
+        let signed = request.headers.iter().any(|(n, _)| n == "Authorization");
+        Ok(if signed {
+            response(200, &[], b"{}")
+        } else {
+            let challenge = [("WWW-Authenticate", r#"Basic realm="registry""#)];
+            response(401, &challenge, b"")
+        })
+    });
+    let team_a = "https://registry.example.com/team-a";
+    let session = Rc::new(AuthSession::new(team_a, &[], Rc::new(|| 0)));
+    session.sign_in(admin()).unwrap();
+    let client = Authenticated::new(&http, session.clone());
+    for url in [
+        "https://registry.example.com/team-a/v2/",
+        "https://registry.example.com/team-b/v2/",
+        "https://registry.example.com/team-ab/v2/",
+        "https://registry.example.com/v2/",
+    ] {
+        block_on(client.send(Request::new(Method::Get, url))).unwrap();
+    }
+    let with_credentials: Vec<String> = http
+        .sent
+        .borrow()
+        .iter()
+        .filter(|r| r.headers.iter().any(|(n, _)| n == "Authorization"))
+        .map(|r| r.url.clone())
+        .collect();
+    assert_eq!(
+        with_credentials,
+        ["https://registry.example.com/team-a/v2/"]
+    );
+}
+
 #[test]
 fn a_token_without_an_access_claim_tells_nothing_about_rights() {
     use tagdeck::oci::auth::granted_scopes;

@@ -7,7 +7,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::super::pagination::origin_of;
-use crate::model::registry_address::{host_of_authority, is_host_label, is_loopback_authority};
+use crate::model::registry_address::{
+    host_of_authority, is_host_label, is_loopback_authority, registry_identity,
+};
 
 /// A user name and a password or access token. Kept in memory only; `Debug` never
 /// shows the secret, so it cannot leak into a log or an error message.
@@ -72,6 +74,10 @@ pub enum AuthRefusal {
 /// The registry and the token realms this console may send credentials to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthPolicy {
+    /// The registry's base URL ([`registry_identity`]): requests under it are the
+    /// registry's, not every request to its origin (another registry may live
+    /// under another path of the same host).
+    registry_base: String,
     registry_origin: String,
     trusted_realm_origins: Vec<String>,
 }
@@ -80,6 +86,7 @@ impl AuthPolicy {
     /// `trusted_realms`: URLs or origins from `config.json`; only their origins count.
     pub fn new(registry_base: &str, trusted_realms: &[String]) -> Self {
         AuthPolicy {
+            registry_base: registry_identity(registry_base),
             registry_origin: origin_of(registry_base),
             trusted_realm_origins: trusted_realms
                 .iter()
@@ -93,11 +100,19 @@ impl AuthPolicy {
         &self.registry_origin
     }
 
-    pub fn is_registry(&self, url: &str) -> bool {
-        origin_of(url) == self.registry_origin
+    pub fn registry_base(&self) -> &str {
+        &self.registry_base
     }
 
-    /// A realm on the registry's own origin, or one the deployment listed.
+    /// Whether `url` is the registry's: under its base URL, path segment by segment.
+    pub fn is_registry(&self, url: &str) -> bool {
+        let url = registry_identity(url);
+        url.strip_prefix(&self.registry_base)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+
+    /// A realm on the registry's own origin (the deployment's own token service,
+    /// wherever the registry sits under it), or one the deployment listed.
     pub fn check_realm(&self, realm: &str) -> Result<(), AuthRefusal> {
         let origin = origin_of(realm);
         let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");

@@ -119,7 +119,7 @@ impl AuthSession {
     /// The deployment's trusted realms, when they arrive after the session was made
     /// (config.json is read once the page has started).
     pub fn trust_realms(&self, trusted_realms: &[String]) {
-        let registry = self.policy.borrow().registry_origin().to_owned();
+        let registry = self.policy.borrow().registry_base().to_owned();
         *self.policy.borrow_mut() = AuthPolicy::new(&registry, trusted_realms);
     }
 
