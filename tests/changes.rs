@@ -9,7 +9,7 @@ use std::rc::Rc;
 use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
 use support::parse_reference;
-use tagdeck::oci::changes::{ChangeError, CopyWork, RemovalMethod, TagBefore, Written};
+use tagdeck::oci::changes::{ChangeError, CopyWork, ReadAgain, RemovalMethod, TagBefore, Written};
 use tagdeck::oci::client::{Registry, RemovalWays, TagListing};
 use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::Method;
@@ -248,8 +248,32 @@ fn undo_again_finishes_an_undo_that_left_the_tag_on_its_placeholder() {
         .tag_digest("app", "new")
         .expect("left on the placeholder");
     assert_ne!(stranded_on, sha256(IMAGE));
-    block_on(registry.undo(&failed.left, &|| "u2".to_owned())).unwrap();
-    assert_eq!(memory.tag_digest("app", "new"), None);
+    // Finishing it fails once before the registry deletes anything: said as such.
+    memory.inject(Fault::new(
+        Method::Delete,
+        &format!("manifests/{stranded_on}"),
+        Strike::Before,
+        Some(500),
+    ));
+    let again = block_on(registry.undo(&failed.left, &|| "u2".to_owned())).unwrap_err();
+    let [(_, error)] = &again.failures[..] else {
+        panic!("{again:?}");
+    };
+    assert!(
+        matches!(error, ChangeError::NotAppliedAfterFailure { now: ReadAgain::Tag(Some(found)), .. } if found.as_str() == stranded_on),
+        "{error:?}"
+    );
+    // It fails after the registry deleted it, before untagging: `new` points at
+    // nothing, which is what the undo wants.
+    memory.inject(Fault::new(
+        Method::Delete,
+        &format!("manifests/{stranded_on}"),
+        Strike::BeforeUntag,
+        Some(500),
+    ));
+    block_on(registry.undo(&again.left, &|| "u3".to_owned())).unwrap();
+    let now = block_on(registry.resolve_tag(&repo("app"), &tag("new"))).unwrap();
+    assert_eq!(now, None);
     assert!(!memory.state.borrow().manifests["app"].contains_key(&stranded_on));
     // The image itself stays, for 1.0 and latest.
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));

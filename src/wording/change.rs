@@ -496,7 +496,8 @@ fn advice(error: &ChangeError) -> String {
         }
         ChangeError::ImageDeleteHalfDone { .. } => {
             "Undo puts these tags back on the image. To delete the image after all, open \
-             it again: the delete asks you to confirm the tags it has now."
+             it again (by its digest if no tag is left): the delete asks you to confirm \
+             the tags it has now."
                 .into()
         }
         ChangeError::TagsLost { .. } => {

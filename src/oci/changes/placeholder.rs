@@ -1,7 +1,9 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError};
+use super::error::{
+    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
+};
 use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -103,16 +105,31 @@ impl<C: HttpClient> Registry<C> {
         tag: &Tag,
         placeholder: &Digest,
     ) -> Result<(), ChangeError> {
-        if let Err(cause) = self.manifest_delete(repository, placeholder).await {
-            if is_definite_refusal(&cause) {
-                return Err(ChangeError::Refused(Box::new(cause)));
-            }
-            // Not refused outright: it may have landed. The tag tells.
-            if !self.tag_gone(repository, tag).await {
-                return Err(ChangeError::Registry(cause));
-            }
+        let Err(cause) = self.manifest_delete(repository, placeholder).await else {
+            return self.expect_tag(repository, tag, None).await;
+        };
+        if is_definite_refusal(&cause) {
+            return Err(ChangeError::Refused(Box::new(cause)));
         }
-        self.expect_tag(repository, tag, None).await
+        // Not refused outright: it may have landed. The tag, read again, tells.
+        self.settle_after(&cause).await;
+        match self.resolve_tag(repository, tag).await {
+            Ok(None) => Ok(()),
+            Ok(Some(found)) if found == *placeholder => Err(ChangeError::NotAppliedAfterFailure {
+                subject: format!("{repository}:{tag}"),
+                now: ReadAgain::Tag(Some(found)),
+                cause: Box::new(cause),
+            }),
+            Ok(found) => Err(ChangeError::NotApplied {
+                tag: tag.to_string(),
+                expected: None,
+                found,
+            }),
+            Err(reread) => Err(ChangeError::Unknown {
+                cause: Box::new(cause),
+                reread: Box::new(reread),
+            }),
+        }
     }
 
     /// Whether `digest` is the throw-away manifest a removal of `tag` pushes: its

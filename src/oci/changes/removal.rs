@@ -314,6 +314,7 @@ impl<C: HttpClient> Registry<C> {
                 }
                 return Err(ChangeError::Refused(Box::new(error)));
             }
+            self.settle_after(&error).await;
             match self.manifest_head(repository, digest).await {
                 Err(RegistryError::NotFound { .. }) => {
                     removal.applied_anyway = Some(Box::new(error))
@@ -323,8 +324,8 @@ impl<C: HttpClient> Registry<C> {
                 // way round).
                 Ok(_) => {
                     let names: Vec<String> = removal.tags.iter().map(Tag::to_string).collect();
-                    let still = match self.tags_pointing_at(repository, digest, &names).await {
-                        Ok(still) => still,
+                    let now = match self.look_up_tags(repository, &names).await {
+                        Ok(now) => now,
                         Err(reread) => {
                             return Err(after_write(
                                 ChangeError::Unknown {
@@ -335,17 +336,30 @@ impl<C: HttpClient> Registry<C> {
                             ))
                         }
                     };
-                    if still.len() == names.len() {
+                    let points_at = |tag: &str| {
+                        now.iter()
+                            .find(|(t, _)| t == tag)
+                            .and_then(|(_, found)| found.as_ref().map(|(d, _)| d))
+                    };
+                    let untagged: Vec<String> = names
+                        .iter()
+                        .filter(|t| points_at(t) != Some(digest))
+                        .cloned()
+                        .collect();
+                    if untagged.is_empty() {
                         return Err(ChangeError::NotAppliedAfterFailure {
                             subject: format!("{repository}@{digest}"),
                             now: ReadAgain::ImageStillThere,
                             cause: Box::new(error),
                         });
                     }
+                    // Undo puts back every tag that points at nothing now, and those
+                    // still on the image, should the delete go on landing (it skips
+                    // them while they stay). Not one moved to another image meanwhile:
+                    // that is someone else's, and would stop the Undo.
                     removal
                         .tags
-                        .retain(|t| !still.iter().any(|s| s == t.as_str()));
-                    let untagged = removal.tags.iter().map(Tag::to_string).collect();
+                        .retain(|t| points_at(t.as_str()).is_none_or(|d| d == digest));
                     return Err(after_write(
                         ChangeError::ImageDeleteHalfDone {
                             digest: digest.clone(),

@@ -97,21 +97,22 @@ impl<C: HttpClient> Registry<C> {
             let listed = stream::iter(level.clone())
                 .map(|(index, tags)| async move {
                     let manifest = self.manifest_get(repository, &index).await?;
-                    Ok::<_, RegistryError>((manifest, tags))
+                    Ok::<_, RegistryError>((index, manifest, tags))
                 })
                 .buffer_unordered(self.lookup_concurrency)
                 .collect::<Vec<_>>()
                 .await;
             let mut nested: HashMap<Digest, Vec<Digest>> = HashMap::new();
             for listed in listed {
-                let (index, tags) = listed?;
+                let (digest, index, tags) = listed?;
                 for child in &index.view.manifests {
                     if let Some(image) = users.get_mut(&child.digest) {
                         image.indexes.extend(tags.iter().cloned());
                     }
                 }
+                // By the digest it was read by (a sha512 one too), as `level` has it.
                 let children = index.view.manifests.iter().filter(|c| c.is_index());
-                nested.insert(index.digest, children.map(|c| c.digest.clone()).collect());
+                nested.insert(digest, children.map(|c| c.digest.clone()).collect());
             }
             level = level_below(
                 &level,
