@@ -130,6 +130,19 @@ pub enum ApiSupport {
     Unsupported,
     /// It could not be asked (a 5xx, a timeout); the tag schemes were read instead.
     Failed(RegistryError),
+    /// No answer the page could read: across origins, a registry without the API
+    /// (distribution 2.8) answers its path without CORS headers, every time; a
+    /// registry that has it may have dropped the connection. Read as no API (the
+    /// tag schemes were read), said as not known.
+    NoAnswer(RegistryError),
+}
+
+impl ApiSupport {
+    /// Whether the list says all there is: the API answered, or the registry said it
+    /// has none. Else referrers pushed through the API may be missing from it.
+    pub fn known(&self) -> bool {
+        matches!(self, ApiSupport::Supported | ApiSupport::Unsupported)
+    }
 }
 
 /// Something skipped or unreadable while looking for referrers (worded by
@@ -351,8 +364,8 @@ impl<C: HttpClient> Registry<C> {
                 // Across origins, distribution answers a path it does not route (no
                 // referrers API) without its CORS headers: the browser sees no answer.
                 // A registry truly unreachable fails the tag reads below too.
-                Err(RegistryError::Network { .. }) if pages == 1 => {
-                    return Ok(ApiSupport::Unsupported)
+                Err(error @ RegistryError::Network { .. }) if pages == 1 => {
+                    return Ok(ApiSupport::NoAnswer(error))
                 }
                 Err(error) if pages == 1 => return Ok(ApiSupport::Failed(error)),
                 Err(error) => {

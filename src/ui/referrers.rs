@@ -39,6 +39,10 @@ fn where_looked(list: &ReferrerList) -> String {
             "the referrers API (it could not be asked: {}), the fallback tag",
             wording::error(problem).detail
         ),
+        ApiSupport::NoAnswer(_) => "the referrers API (no answer this page could read: \
+             across origins a registry without it, such as distribution 2.8, gives none), \
+             the fallback tag"
+            .to_owned(),
     };
     format!("checked {api} and cosign tags (.sig, .att, .sbom)")
 }
@@ -317,8 +321,12 @@ pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl I
     let offer = move || {
         along.list.get().map(|result| match result {
             Err(line) => view! { <div class="hint"><ResultWords line /></div> }.into_any(),
-            Ok(list) if list.referrers.is_empty() => view! {
+            Ok(list) if list.referrers.is_empty() && list.api.known() && list.warnings.is_empty() => view! {
                 <p class="hint">"No signatures, SBOMs or attestations refer to this image."</p>
+            }.into_any(),
+            // Not all could be read: say where it looked, never "none refer to it".
+            Ok(list) if list.referrers.is_empty() => view! {
+                <p class="hint">{format!("None found, though not all could be checked: {}.", where_looked(&list))}</p>
             }.into_any(),
             Ok(list) => {
                 let items: Vec<String> = referrer_items(&list).into_iter().map(|i| i.label).collect();
