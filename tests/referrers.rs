@@ -983,3 +983,89 @@ fn a_manifest_a_fallback_index_lists_without_naming_the_image_as_subject_is_neve
         "{told:?}"
     );
 }
+
+/// What a registry sends about referrers reaches the screen and memory bounded: a
+/// fallback tag's media type, each referrer's annotations, and the API's pages
+/// once the list is full.
+#[test]
+fn referrer_text_and_pages_a_registry_sends_are_bounded() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let hostile_type = format!("application/{}\u{1b}[31m", "x".repeat(100_000));
+    let not_index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": hostile_type,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
+        "layers": [],
+    })
+    .to_string();
+    registry.push(
+        "app",
+        &tag_for(&image, ""),
+        media::OCI_MANIFEST,
+        not_index.as_bytes(),
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let [ReferrerWarning::FallbackNotIndex { media_type, .. }] = &list.warnings[..] else {
+        panic!("{:?}", list.warnings.len());
+    };
+    assert!(media_type.chars().count() <= 256, "{}", media_type.len());
+    assert!(!media_type.chars().any(char::is_control));
+
+    // Annotations: 32 kept per referrer, each key and value cut to 1024 characters.
+    let registry = MemoryRegistry::new();
+    registry.state.borrow_mut().referrers_api = true;
+    let image = subject(&registry);
+    let annotations: serde_json::Map<String, serde_json::Value> = (0..100)
+        .map(|i| {
+            (
+                format!("k{i:03}"),
+                serde_json::Value::from("v".repeat(10_000)),
+            )
+        })
+        .collect();
+    let mut noisy: serde_json::Value =
+        serde_json::from_slice(&artifact(SPDX, &image, "n")).unwrap();
+    noisy["annotations"] = serde_json::Value::Object(annotations);
+    registry.push_untagged("app", media::OCI_MANIFEST, noisy.to_string().as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let [referrer] = &list.referrers[..] else {
+        panic!("{:?}", list.referrers.len());
+    };
+    assert_eq!(referrer.annotations.len(), 32);
+    assert!(referrer
+        .annotations
+        .values()
+        .all(|v| v.chars().count() <= 1024));
+}
+
+#[test]
+fn the_referrers_api_is_not_paged_past_a_full_list() {
+    use tagdeck::oci::referrers::MAX_REFERRERS;
+    let registry = MemoryRegistry::new();
+    {
+        let mut state = registry.state.borrow_mut();
+        state.referrers_api = true;
+        state.referrers_page = Some(MAX_REFERRERS / 2);
+    }
+    let image = subject(&registry);
+    for i in 0..MAX_REFERRERS + MAX_REFERRERS / 2 + 1 {
+        let salt = i.to_string();
+        registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, &salt));
+    }
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.referrers.len(), MAX_REFERRERS);
+    assert!(
+        list.warnings.contains(&ReferrerWarning::TooManyReferrers),
+        "{:?}",
+        list.warnings
+    );
+    // Two pages make the list full; the rest are not asked for.
+    assert_eq!(registry.sent_count("GET /v2/app/referrers/"), 2);
+}

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::bounds::bounded;
 use super::client::Registry;
 use super::error::RegistryError;
 use super::http::{HttpClient, Method, Request};
@@ -31,6 +32,9 @@ pub const MAX_REFERRER_PAGES: usize = 100;
 pub const MAX_REFERRERS: usize = 10_000;
 /// The longest artifact or media type accepted (RFC 6838 allows 127 + 1 + 127).
 const MAX_TYPE_LEN: usize = 255;
+/// Annotations kept per referrer, and characters per key or value.
+const MAX_ANNOTATIONS: usize = 32;
+const MAX_ANNOTATION_CHARS: usize = 1024;
 
 /// What a referrer is, as far as the console tells them apart.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -165,6 +169,8 @@ pub enum ReferrerWarning {
     LinkNotFollowed(LinkError),
     /// The API has more than [`MAX_REFERRER_PAGES`] pages.
     TooManyPages,
+    /// The API's pages went on past [`MAX_REFERRERS`] referrers: not read further.
+    TooManyReferrers,
 }
 
 /// Every referrer of one image found, and what went wrong on the way.
@@ -408,6 +414,11 @@ impl<C: HttpClient> Registry<C> {
                 None => None,
             };
             match next {
+                // Memory is bounded by the list, not by what a registry pages out.
+                Some(_) if list.referrers.len() >= MAX_REFERRERS => {
+                    list.warnings.push(ReferrerWarning::TooManyReferrers);
+                    return Ok(ApiSupport::Supported);
+                }
                 Some(next) if pages < MAX_REFERRER_PAGES => url = next,
                 Some(_) => {
                     list.warnings.push(ReferrerWarning::TooManyPages);
@@ -460,7 +471,9 @@ impl<C: HttpClient> Registry<C> {
         Ok(if media::is_index(&media_type) {
             Ok(index)
         } else {
-            Err(media_type)
+            // Shown in a warning: the registry's text, so bounded and printable.
+            let printable: String = media_type.chars().filter(|c| !c.is_control()).collect();
+            Err(bounded(&printable, MAX_TYPE_LEN))
         })
     }
 }
@@ -528,11 +541,26 @@ fn add_entries(
             media_type,
             digest,
             size: entry.size,
-            annotations: entry.annotations.clone(),
+            annotations: bounded_annotations(&entry.annotations),
             found: vec![found.clone()],
         };
         push(list, referrer);
     }
+}
+
+/// Annotations an entry carries, as many and as long as a person reads: the rest of
+/// a registry's (hostile) text is not kept.
+fn bounded_annotations(annotations: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    annotations
+        .iter()
+        .take(MAX_ANNOTATIONS)
+        .map(|(key, value)| {
+            (
+                bounded(key, MAX_ANNOTATION_CHARS),
+                bounded(value, MAX_ANNOTATION_CHARS),
+            )
+        })
+        .collect()
 }
 
 /// Adds the manifest a cosign tag points at, classified by the tag's suffix.
@@ -575,7 +603,7 @@ fn add_cosign(
             media_type: Some(manifest.media_type()),
             digest: manifest.digest.clone(),
             size: manifest.bytes.len() as u64,
-            annotations: manifest.view.annotations.clone(),
+            annotations: bounded_annotations(&manifest.view.annotations),
             found: vec![FoundVia::CosignTag(tag)],
         },
     );

@@ -37,6 +37,10 @@ pub fn referrer_warning(warning: &ReferrerWarning) -> ResultLine {
                 super::link_error(problem)
             )
         }
+        ReferrerWarning::TooManyReferrers => format!(
+            "the referrers API lists more than {MAX_REFERRERS} referrers; only the first \
+             {MAX_REFERRERS} were read"
+        ),
         ReferrerWarning::TooManyPages => format!(
             "the referrers API has more than {MAX_REFERRER_PAGES} pages; only those were read"
         ),
