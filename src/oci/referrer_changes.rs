@@ -11,11 +11,10 @@
 use super::changes::{
     is_definite_refusal, ChangeError, CopyReport, CopyWork, ReadAgain, Removal, TagWrite,
 };
-use super::client::{MountOutcome, Registry, TagListing};
+use super::client::{Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
-use super::manifest::{Descriptor, Manifest};
-use super::media;
+use super::manifest::Manifest;
 use super::names::{Digest, Repository, Tag};
 use super::referrers::{FoundVia, ReferrerList};
 use super::undo::UndoAction;
@@ -502,11 +501,11 @@ impl<C: HttpClient> Registry<C> {
         for blob in source.view.config.iter().chain(source.view.layers.iter()) {
             // A blob mounted or uploaded before, or this one's upload cut short, may
             // be in the target already: a stopped copy, never "nothing was changed".
-            self.copy_referrer_blob(from, to, blob, &mut report)
+            self.copy_blob(from, to, blob, &blob.digest, &mut report)
                 .await
                 .map_err(|cause| ChangeError::CopyStopped {
                     at: CopyWork::Blob(blob.digest.clone()),
-                    cause: Box::new(cause.into()),
+                    cause: Box::new(cause),
                 })?;
         }
         let put = self
@@ -545,40 +544,5 @@ impl<C: HttpClient> Registry<C> {
         }
         report.manifests += 1;
         Ok(report)
-    }
-
-    /// One blob of a referrer into `to`: there already, mounted from `from`, or else
-    /// passed through the page (within the copy's size bound).
-    async fn copy_referrer_blob(
-        &self,
-        from: &Repository,
-        to: &Repository,
-        blob: &Descriptor,
-        report: &mut CopyReport,
-    ) -> Result<(), RegistryError> {
-        let digest = &blob.digest;
-        if self.blob_head(to, digest).await?.is_some() {
-            report.already_present += 1;
-            return Ok(());
-        }
-        match self.blob_mount(to, digest, from).await? {
-            MountOutcome::Mounted => report.mounted += 1,
-            MountOutcome::UploadStarted { location } => {
-                let bytes = self
-                    .blob_get_verified(from, blob, media::MAX_BROWSER_COPY_BYTES)
-                    .await;
-                match bytes {
-                    Ok(bytes) => {
-                        self.blob_upload_to(&location, digest, &bytes).await?;
-                        report.uploaded += 1;
-                    }
-                    Err(error) => {
-                        let _ = self.blob_upload_cancel(&location).await;
-                        return Err(error);
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 }

@@ -179,7 +179,7 @@ impl<C: HttpClient> Registry<C> {
         Ok(found)
     }
 
-    async fn copy_blob(
+    pub(crate) async fn copy_blob(
         &self,
         from: &Repository,
         to: &Repository,

@@ -326,15 +326,7 @@ impl<C: HttpClient> Registry<C> {
                     let names: Vec<String> = removal.tags.iter().map(Tag::to_string).collect();
                     let now = match self.look_up_tags(repository, &names).await {
                         Ok(now) => now,
-                        Err(reread) => {
-                            return Err(after_write(
-                                ChangeError::Unknown {
-                                    cause: Box::new(error),
-                                    reread: Box::new(reread),
-                                },
-                                Written::Removal(Box::new(removal)),
-                            ))
-                        }
+                        Err(reread) => return Err(not_known(error, reread, removal)),
                     };
                     let points_at = |tag: &str| {
                         now.iter()
@@ -369,15 +361,7 @@ impl<C: HttpClient> Registry<C> {
                         Written::Removal(Box::new(removal)),
                     ));
                 }
-                Err(reread) => {
-                    return Err(after_write(
-                        ChangeError::Unknown {
-                            cause: Box::new(error),
-                            reread: Box::new(reread),
-                        },
-                        Written::Removal(Box::new(removal)),
-                    ))
-                }
+                Err(reread) => return Err(not_known(error, reread, removal)),
             }
         }
         for tag in &removal.tags {
@@ -482,4 +466,16 @@ impl<C: HttpClient> Registry<C> {
             }),
         }
     }
+}
+
+/// A delete that failed unclearly, with the registry unreadable since: whether it
+/// was applied is not known, so its Undo is kept.
+fn not_known(cause: RegistryError, reread: RegistryError, removal: Removal) -> ChangeError {
+    after_write(
+        ChangeError::Unknown {
+            cause: Box::new(cause),
+            reread: Box::new(reread),
+        },
+        Written::Removal(Box::new(removal)),
+    )
 }
