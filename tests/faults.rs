@@ -71,6 +71,19 @@ fn all_tags(memory: &MemoryRegistry) -> Vec<String> {
     memory.state.borrow().tags["app"].keys().cloned().collect()
 }
 
+/// The tag list of `app`, read whole.
+fn whole_listing(memory: &MemoryRegistry) -> TagListing {
+    TagListing {
+        tags: all_tags(memory),
+        may_be_incomplete: false,
+    }
+}
+
+/// The tags of the image, as the user confirms them to delete it.
+fn both_tags() -> [String; 2] {
+    ["1.0".to_string(), "latest".to_string()]
+}
+
 fn remove(
     memory: &MemoryRegistry,
     name: &str,
@@ -270,10 +283,7 @@ fn a_tag_delete_applied_before_failing_counts_as_done() {
 fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let listing = TagListing {
-        tags: all_tags(&memory),
-        may_be_incomplete: false,
-    };
+    let listing = whole_listing(&memory);
     let bad = block_on(registry.delete_image(
         &repo(),
         &image(),
@@ -283,7 +293,7 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
     assert!(matches!(bad, Err(ChangeError::InvalidName(_))), "{bad:?}");
     assert!(!memory.was_sent("DELETE"));
 
-    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    let confirmed = both_tags();
     memory.inject(Fault::new(
         Method::Delete,
         "manifests/sha256:",
@@ -326,11 +336,8 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
 fn an_image_delete_that_failed_after_untagging_names_the_tags_gone_and_keeps_undo() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let listing = TagListing {
-        tags: all_tags(&memory),
-        may_be_incomplete: false,
-    };
-    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    let listing = whole_listing(&memory);
+    let confirmed = both_tags();
     memory.inject(Fault::new(
         Method::Delete,
         "manifests/sha256:",
@@ -788,11 +795,8 @@ fn a_404_to_a_delete_that_was_applied_is_read_again_not_taken_as_a_refusal() {
     // What a browser's own retry of a dropped DELETE looks like: applied, then 404.
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let listing = TagListing {
-        tags: all_tags(&memory),
-        may_be_incomplete: false,
-    };
-    let confirmed = ["1.0".to_string(), "latest".to_string()];
+    let listing = whole_listing(&memory);
+    let confirmed = both_tags();
     memory.inject(Fault::new(
         Method::Delete,
         "manifests/sha256:",

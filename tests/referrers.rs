@@ -839,18 +839,25 @@ fn a_referrer_pushed_again_before_its_index_goes_keeps_the_index() {
     );
 }
 
+/// On a registry with the referrers API: an image with one SBOM pushed by digest
+/// (its blobs stored, to mount into a target), and the image's referrer list.
+fn sbom_by_api(registry: &MemoryRegistry) -> (String, ReferrerList) {
+    registry.state.borrow_mut().referrers_api = true;
+    let image = subject(registry);
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, "sbom"));
+    registry.add_blob("app", &sha256(b"{}"));
+    registry.add_blob("app", &sha256(b"sbom"));
+    let client = Registry::new("http://registry.test", registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    (sbom, list)
+}
+
 #[test]
 fn a_referrer_copied_by_digest_whose_put_fails_is_read_again_before_anything_is_said() {
     let registry = MemoryRegistry::new();
-    registry.state.borrow_mut().referrers_api = true;
-    let image = subject(&registry);
-    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, "sbom"));
-    // Its blobs, mounted into the target.
-    registry.add_blob("app", &sha256(b"{}"));
-    registry.add_blob("app", &sha256(b"sbom"));
+    let (sbom, list) = sbom_by_api(&registry);
     let client = Registry::new("http://registry.test", &registry);
-    let list =
-        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     let mirror = Repository::parse("mirror").unwrap();
     let stored = |repository: &str| {
         registry
@@ -895,14 +902,8 @@ fn a_referrer_copied_by_digest_whose_put_fails_is_read_again_before_anything_is_
 #[test]
 fn a_referrer_copy_stopped_after_a_blob_went_in_never_says_nothing_changed() {
     let registry = MemoryRegistry::new();
-    registry.state.borrow_mut().referrers_api = true;
-    let image = subject(&registry);
-    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &artifact(SPDX, &image, "sbom"));
-    registry.add_blob("app", &sha256(b"{}"));
-    registry.add_blob("app", &sha256(b"sbom"));
+    let (sbom, list) = sbom_by_api(&registry);
     let client = Registry::new("http://registry.test", &registry);
-    let list =
-        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     // The config blob mounts; the layer's mount fails, and may have landed.
     registry.inject(
         Fault::new(
