@@ -1070,3 +1070,66 @@ fn the_referrers_api_is_not_paged_past_a_full_list() {
     // Two pages make the list full; the rest are not asked for.
     assert_eq!(registry.sent_count("GET /v2/app/referrers/"), 2);
 }
+
+/// Copying an image's referrers into a repository whose fallback tag for that image
+/// lists referrers of its own (signed there, or copied before more were added): the
+/// tag ends up listing both, and Undo points it back at the target's own index.
+#[test]
+fn copying_referrers_merges_with_the_fallback_index_the_target_has() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        sbom,
+        fallback,
+        list,
+        ..
+    } = referred(&registry);
+    for blob in [b"{}".as_slice(), b"sbom", b"cfg", b"payload"] {
+        registry.add_blob("app", &sha256(blob));
+    }
+    // The target has the image, signed there with notation, and its own index.
+    let image_bytes = registry.state.borrow().manifests["app"][&image].1.clone();
+    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    let signed_bytes = artifact(NOTATION, &image, "theirs");
+    let signed = registry.push_untagged("mirror", media::OCI_MANIFEST, &signed_bytes);
+    let theirs = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": signed, "size": signed_bytes.len(), "artifactType": NOTATION}],
+    })
+    .to_string();
+    let theirs = registry.push("mirror", &fallback, media::OCI_INDEX, theirs.as_bytes());
+
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+    let merged = registry.tag_digest("mirror", &fallback).unwrap();
+    assert_ne!(merged, theirs);
+    let mirrored =
+        block_on(client.referrers(&mirror, &digest(&image), &ReferrerQuery::default())).unwrap();
+    let mut found: Vec<String> = mirrored
+        .referrers
+        .iter()
+        .map(|r| r.digest.to_string())
+        .collect();
+    tagdeck::model::sort::ascending(&mut found);
+    let mut expected = vec![sbom.clone(), signed.clone()];
+    // The cosign signature, copied by its tag.
+    expected.push(
+        registry
+            .tag_digest("mirror", &tag_for(&image, ".sig"))
+            .unwrap(),
+    );
+    tagdeck::model::sort::ascending(&mut expected);
+    assert_eq!(found, expected);
+
+    // Copying again changes nothing: the index lists them all already.
+    let again = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert!(again.iter().all(|(_, r)| r.is_ok()), "{again:?}");
+    assert_eq!(registry.tag_digest("mirror", &fallback), Some(merged));
+
+    let run = ReferrerRun::of(&results, |copy| copy.tag.clone().map(UndoAction::Revert));
+    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
+    assert_eq!(registry.tag_digest("mirror", &fallback), Some(theirs));
+}

@@ -14,7 +14,8 @@ use super::changes::{
 use super::client::{Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
-use super::manifest::Manifest;
+use super::manifest::{Manifest, ManifestKind};
+use super::media;
 use super::names::{Digest, Repository, Tag};
 use super::referrers::{FoundVia, ReferrerList};
 use super::undo::UndoAction;
@@ -457,7 +458,17 @@ impl<C: HttpClient> Registry<C> {
         item: &ReferrerItem,
     ) -> Result<ReferrerCopy, ChangeError> {
         let (source, tag) = match &item.target {
-            ItemTarget::FallbackTag(tag) => (self.manifest_get(from, tag).await?, tag),
+            ItemTarget::FallbackTag(tag) => {
+                let source = self.manifest_get(from, tag).await?;
+                if let Some(theirs) = self.resolve_tag(to, tag).await? {
+                    if theirs != source.digest {
+                        return self
+                            .merge_fallback_index(from, to, tag, &source, &theirs)
+                            .await;
+                    }
+                }
+                (source, tag)
+            }
             ItemTarget::Referrer {
                 digest,
                 tag: Some(tag),
@@ -474,6 +485,53 @@ impl<C: HttpClient> Registry<C> {
         let (write, report) = self
             .copy_image(from, &source, to, tag, None, |_| true)
             .await?;
+        Ok(ReferrerCopy {
+            tag: Some(write),
+            report,
+        })
+    }
+
+    /// The target has a fallback tag of its own for the image, listing other
+    /// referrers (signed there, or copied before more were added here): the referrers
+    /// it lacks are copied by digest, then the tag is moved to an index listing both,
+    /// as the OCI spec has clients update it. Its Undo points the tag back at the
+    /// target's own index. A tag there that is no index is never replaced.
+    async fn merge_fallback_index(
+        &self,
+        from: &Repository,
+        to: &Repository,
+        tag: &Tag,
+        source: &Manifest,
+        theirs: &Digest,
+    ) -> Result<ReferrerCopy, ChangeError> {
+        let current = self.manifest_get(to, theirs).await?;
+        let Some(merged) = merged_referrer_index(&current, source) else {
+            return Err(ChangeError::WouldMove {
+                tag: tag.to_string(),
+                current: theirs.clone(),
+                new: source.digest.clone(),
+            });
+        };
+        let mut report = CopyReport::default();
+        let lacking: Vec<_> = (source.view.manifests.iter())
+            .filter(|listed| !(current.view.manifests.iter()).any(|t| t.digest == listed.digest))
+            .collect();
+        // It lists them all already: nothing to write (a re-serialised copy of it
+        // would move the tag for nothing).
+        if lacking.is_empty() {
+            report.manifests_present += 1;
+            return Ok(ReferrerCopy { tag: None, report });
+        }
+        for listed in lacking {
+            let referrer = self.manifest_get(from, &listed.digest).await?;
+            let copied = self.copy_untagged(from, to, &referrer).await?;
+            report.mounted += copied.mounted;
+            report.already_present += copied.already_present;
+            report.uploaded += copied.uploaded;
+            report.manifests += copied.manifests;
+        }
+        let write = self.put_tag(to, tag, &merged, Some(theirs)).await?;
+        report.manifests += 1;
         Ok(ReferrerCopy {
             tag: Some(write),
             report,
@@ -545,4 +603,24 @@ impl<C: HttpClient> Registry<C> {
         report.manifests += 1;
         Ok(report)
     }
+}
+
+/// The target's referrers index `theirs` with the entries of `ours` it lacks added
+/// (each entry as written, annotations and all): `None` when `theirs` is no index,
+/// or the result would not parse as one.
+pub fn merged_referrer_index(theirs: &Manifest, ours: &Manifest) -> Option<Manifest> {
+    if theirs.kind() != ManifestKind::Index {
+        return None;
+    }
+    let mut merged: serde_json::Value = serde_json::from_slice(&theirs.bytes).ok()?;
+    let ours: serde_json::Value = serde_json::from_slice(&ours.bytes).ok()?;
+    let listed = merged.get_mut("manifests")?.as_array_mut()?;
+    let digest_of = |entry: &serde_json::Value| entry.get("digest").cloned();
+    for entry in ours.get("manifests")?.as_array()? {
+        if !listed.iter().any(|t| digest_of(t) == digest_of(entry)) {
+            listed.push(entry.clone());
+        }
+    }
+    let bytes = serde_json::to_vec(&merged).ok()?;
+    Manifest::parse(bytes, Some(media::OCI_INDEX)).ok()
 }

@@ -64,8 +64,8 @@ export async function pushCosignSignature(writer, repo, subject) {
  * An OCI 1.1 SBOM artifact (`subject` = the image), pushed by digest and listed in the
  * fallback tag's index.
  */
-export async function pushSbom(writer, repo, subject) {
-  const sbom = json({ spdxVersion: 'SPDX-2.3', name: `sbom of ${subject.digest}` });
+export async function pushSbom(writer, repo, subject, name = `sbom of ${subject.digest}`) {
+  const sbom = json({ spdxVersion: 'SPDX-2.3', name });
   const manifest = json({
     schemaVersion: 2,
     mediaType: MEDIA.ociManifest,

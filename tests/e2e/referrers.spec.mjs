@@ -202,6 +202,41 @@ test('copying an image can bring its referrers along', async ({ page, mutable })
   await expect(entry).toContainText(`Undo takes back the tags they got; what was copied stays in ${target} by digest`);
 });
 
+test('copying referrers into a repository with a fallback tag of its own lists both there, and Undo puts its own back', async ({ page, mutable }) => {
+  const repo = 'e2e-ref/merge-source';
+  const target = 'e2e-ref/merge-target';
+  const url = mutable.registry.url;
+  const { image, sbom } = await signedImage(url, repo, 'merged');
+  // The target has the same image, with an SBOM of its own in its fallback index.
+  const writer = writerFor(url);
+  expect((await pushImage(writer, target, 'v1', 'merged')).digest).toBe(image.digest);
+  const theirs = await pushSbom(writer, target, image, 'their own sbom');
+  const listed = async () => {
+    const response = await fetch(`${url}/v2/${target}/manifests/${sbom.fallbackTag}`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    return (await response.json()).manifests.map((m) => m.digest).sort();
+  };
+  expect(await listed()).toEqual([theirs.digest]);
+
+  await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
+  await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+  await expect(report).not.toContainText('not copied');
+  expect(await listed()).toEqual([sbom.digest, theirs.digest].sort());
+  expect(await manifestStatus(url, target, sbom.digest)).toBe(200);
+
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry')
+    .filter({ hasText: /Copy the referrers of e2e-ref\/merge-source@/ });
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone');
+  expect(await listed()).toEqual([theirs.digest]);
+});
+
 test('a referrer copy that fails midway names what failed, once, and copying again finishes it', async ({ page, faults }) => {
   const repo = 'e2e-ref/fsource';
   const target = 'e2e-ref/fcopied';
