@@ -176,7 +176,8 @@ fn lists_referrers_from_the_api() {
         media::OCI_MANIFEST,
         &artifact(SPDX, &sha256(b"other"), "x"),
     );
-    // A stale fallback tag: with the API, never read.
+    // A fallback tag copied in from elsewhere, listing nothing: read with the API
+    // too (it is this image's referrer metadata), adding nothing here.
     let fallback = tag_for(&image, "");
     registry.push("app", &fallback, media::OCI_INDEX, br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#);
 
@@ -224,7 +225,7 @@ fn lists_referrers_from_the_api() {
     assert_eq!(sig.size, artifact(NOTATION, &image, "sig").len() as u64);
     assert_eq!(sig.annotations["salt"], "sig");
     let fallback_read = format!("GET /v2/app/manifests/{fallback}");
-    assert!(!registry.state.borrow().log.contains(&fallback_read));
+    assert!(registry.state.borrow().log.contains(&fallback_read));
     // The cosign tags are read in any case (answered 404 here).
     assert!(registry.was_sent(&format!("{fallback_read}.sig")));
 }
@@ -1132,4 +1133,62 @@ fn copying_referrers_merges_with_the_fallback_index_the_target_has() {
     let run = ReferrerRun::of(&results, |copy| copy.tag.clone().map(UndoAction::Revert));
     block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
     assert_eq!(registry.tag_digest("mirror", &fallback), Some(theirs));
+}
+
+/// A registry with the referrers API, and a fallback tag copied in from one without
+/// (crane and skopeo carry it along) listing the same SBOM: deleting the referrers
+/// takes the SBOM and that index, never refusing the SBOM as a platform of it.
+#[test]
+fn a_fallback_tag_beside_the_referrers_api_goes_with_the_referrers_it_lists() {
+    let registry = MemoryRegistry::new();
+    let (sbom, _) = sbom_by_api(&registry);
+    let image = registry.tag_digest("app", "v1").unwrap();
+    let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
+    let fallback = tag_for(&image, "");
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX}],
+    })
+    .to_string();
+    registry.push("app", &fallback, media::OCI_INDEX, index.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(list.api, ApiSupport::Supported);
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+    assert_eq!(registry.tag_digest("app", &fallback), None);
+    assert!(!registry.state.borrow().manifests["app"].contains_key(&sbom));
+    assert_eq!(registry.tag_digest("app", "v1"), Some(image));
+}
+
+/// The fallback tag removed elsewhere between the list and the delete: it keeps
+/// nothing, so the referrers it listed go, and it is said to be gone already.
+#[test]
+fn a_fallback_tag_gone_before_the_run_keeps_nothing() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        sbom,
+        fallback,
+        list,
+        ..
+    } = referred(&registry);
+    registry
+        .state
+        .borrow_mut()
+        .tags
+        .get_mut("app")
+        .unwrap()
+        .remove(&fallback);
+    let client = Registry::new("http://registry.test", &registry);
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    assert!(matches!(
+        failure_of(&results, &fallback),
+        ChangeError::AlreadyGone { .. }
+    ));
+    assert!(
+        !registry.state.borrow().manifests["app"].contains_key(&sbom),
+        "{results:?}"
+    );
 }

@@ -208,10 +208,13 @@ impl<C: HttpClient> Registry<C> {
         }
         // A repository has one fallback tag per image (one tag scheme), so a list has
         // at most one; were there several, one kept keeps every referrer an index lists.
-        let kept_index = checked.iter().find_map(|(item, check)| match &item.target {
-            ItemTarget::FallbackTag(tag) if check.is_err() => Some(tag.to_string()),
-            _ => None,
-        });
+        let kept_index = checked
+            .iter()
+            .find_map(|(item, check)| match (&item.target, check) {
+                (_, Err(ChangeError::AlreadyGone { .. })) => None,
+                (ItemTarget::FallbackTag(tag), Err(_)) => Some(tag.to_string()),
+                _ => None,
+            });
         let fallback_tags: Vec<String> = checked
             .iter()
             .filter_map(|(item, _)| match &item.target {
@@ -305,7 +308,15 @@ impl<C: HttpClient> Registry<C> {
         shown: &[Digest],
         listing: &TagListing,
     ) -> Result<Digest, ChangeError> {
-        let digest = self.resolve_fallback_tag(repository, tag).await?;
+        // Gone since the list was read: it keeps nothing.
+        let digest = match self.resolve_fallback_tag(repository, tag).await {
+            Err(ChangeError::NotApplied { found: None, .. }) => {
+                return Err(ChangeError::AlreadyGone {
+                    subject: format!("{repository}:{tag}"),
+                })
+            }
+            digest => digest?,
+        };
         self.check_image_delete(repository, &digest, &[tag.to_string()], listing)
             .await?;
         self.lists_nothing_more(repository, tag, &digest, shown)

@@ -274,11 +274,10 @@ impl<C: HttpClient> Registry<C> {
                 .known_tags
                 .is_none_or(|tags| tags.iter().any(|t| t == tag))
         };
+        // Read with the API too: a fallback tag copied in from a registry without
+        // it (crane and skopeo carry `sha256-…` tags along) is referrer metadata of
+        // this image all the same, and deleting the referrers it lists must see it.
         for scheme in ReferrerTagScheme::ALL {
-            // With the API, the fallback tag only repeats it (or is stale).
-            if scheme == ReferrerTagScheme::Fallback && list.api == ApiSupport::Supported {
-                continue;
-            }
             let Some(tag) = scheme.tag_for(subject) else {
                 continue;
             };
