@@ -1192,3 +1192,52 @@ fn a_fallback_tag_gone_before_the_run_keeps_nothing() {
         "{results:?}"
     );
 }
+
+/// A new SBOM pushed while the run deletes (its client lists it in the fallback
+/// index beside the one the run removed): the index is kept, said to list the one
+/// removed, which is gone, and Undo is the advice.
+#[test]
+fn an_index_kept_for_a_referrer_pushed_meanwhile_says_what_it_lists_that_is_gone() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        sbom,
+        fallback,
+        list,
+        ..
+    } = referred(&registry);
+    let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
+    let client = Registry::new("http://registry.test", &registry);
+    let results = block_on(client.delete_referrers(&repo(), &list, |item, result| {
+        let is_sbom = matches!(&item.target, ItemTarget::Referrer { digest, .. } if digest.to_string() == sbom);
+        if is_sbom && result.is_ok() {
+            let newer_bytes = artifact(SPDX, &image, "newer");
+            let newer = registry.push_untagged("app", media::OCI_MANIFEST, &newer_bytes);
+            let both = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": media::OCI_INDEX,
+                "manifests": [
+                    {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
+                    {"mediaType": media::OCI_MANIFEST, "digest": newer, "size": newer_bytes.len(), "artifactType": SPDX},
+                ],
+            })
+            .to_string();
+            registry.push("app", &fallback, media::OCI_INDEX, both.as_bytes());
+        }
+    }));
+    let kept = failure_of(&results, &fallback);
+    let ChangeError::IndexLeftListing { removed, cause, .. } = &kept else {
+        panic!("{kept:?}");
+    };
+    assert_eq!(removed, &[digest(&sbom)]);
+    assert!(
+        matches!(**cause, ChangeError::ListsUnshown { .. }),
+        "{cause:?}"
+    );
+    let told = wording::change_error(&kept);
+    assert!(
+        told.advice.starts_with("Undo in the activity list"),
+        "{told:?}"
+    );
+    assert!(!told.advice.contains("gone already"), "{told:?}");
+}

@@ -280,9 +280,25 @@ impl<C: HttpClient> Registry<C> {
                     .delete_fallback_index(repository, tag, &listing)
                     .await
                     .map_err(|cause| match cause {
-                        // No tag left to list anything; or it lists one pushed again,
-                        // which its own line says.
-                        ChangeError::NotApplied { .. } | ChangeError::ListsUnshown { .. } => cause,
+                        // No tag left to list anything.
+                        ChangeError::NotApplied { .. } => cause,
+                        // It lists referrers not shown (pushed since): said as such,
+                        // and with those this run removed, unless each is back.
+                        ChangeError::ListsUnshown { ref unshown, .. } => {
+                            let gone: Vec<Digest> = (removed_now.iter())
+                                .filter(|d| !unshown.contains(d))
+                                .cloned()
+                                .collect();
+                            if gone.is_empty() {
+                                cause
+                            } else {
+                                ChangeError::IndexLeftListing {
+                                    tag: tag.to_string(),
+                                    removed: gone,
+                                    cause: Box::new(cause),
+                                }
+                            }
+                        }
                         _ if removed_now.is_empty() => cause,
                         cause => ChangeError::IndexLeftListing {
                             tag: tag.to_string(),

@@ -412,6 +412,14 @@ fn advice(error: &ChangeError) -> String {
                 .into()
         }
         ChangeError::AfterWrite { cause, .. } => advice(cause),
+        // It lists referrers pushed since as well, which are there: only Undo fits.
+        ChangeError::IndexLeftListing { cause, .. }
+            if matches!(**cause, ChangeError::ListsUnshown { .. }) =>
+        {
+            "Undo in the activity list puts the removed referrers back, so that what the \
+             fallback tag lists is there again."
+                .into()
+        }
         ChangeError::IndexLeftListing { tag, .. } => format!(
             "Undo in the activity list puts the removed referrers back, so that what the \
              fallback tag lists is there again. Or, if they are not wanted, delete the image \
