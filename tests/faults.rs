@@ -839,3 +839,43 @@ fn a_failed_deletes_check_changes_nothing_and_says_what_it_was() {
         "Nothing was changed: the failure came before any write."
     );
 }
+
+/// A reload cut an image delete short on a registry that untags first: the image is
+/// still there, its tags are not. Not "not applied" (Retry would be refused as the
+/// tags changed): applied as far as it went, with the Undo that puts the tags back.
+#[test]
+fn an_interrupted_image_delete_that_untagged_first_is_reconciled_with_undo() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let manifest = block_on(registry.manifest_get(&repo(), &image())).unwrap();
+    let intent = Intent::DeleteImage {
+        repository: repo(),
+        tags: vec![tag("1.0"), tag("latest")],
+        manifest: Box::new(manifest),
+    };
+    // Nothing happened yet: not applied.
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert_eq!(found.outcome, Outcome::NotApplied);
+    // The registry untagged both, then the page went away before the manifest went.
+    memory
+        .state
+        .borrow_mut()
+        .tags
+        .get_mut("app")
+        .unwrap()
+        .clear();
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert_eq!(
+        wording::registry_now(&found.now),
+        format!(
+            "app@{} still exists, but 1.0, latest no longer point at it",
+            image()
+        )
+    );
+    let Outcome::Applied(Written::Removal(removal)) = found.outcome else {
+        panic!("{:?}", found.outcome);
+    };
+    block_on(registry.restore_tags(&removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}

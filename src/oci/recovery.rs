@@ -9,6 +9,7 @@ use super::client::Registry;
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::intent::Intent;
+use super::manifest::Manifest;
 use super::names::{Digest, Repository, Tag};
 
 /// What reading the registry again found.
@@ -41,6 +42,13 @@ pub enum RegistryNow {
         repository: Repository,
         digest: Digest,
         exists: bool,
+    },
+    /// The image `digest` still exists, but the tags `untagged` of those its delete
+    /// was to take no longer point at it (a registry that untags first).
+    ImageUntagged {
+        repository: Repository,
+        digest: Digest,
+        untagged: Vec<Tag>,
     },
 }
 
@@ -150,28 +158,77 @@ impl<C: HttpClient> Registry<C> {
                     digest: digest.clone(),
                     exists,
                 };
-                Ok(if exists {
-                    Reconciled {
-                        now,
-                        outcome: Outcome::NotApplied,
-                    }
-                } else {
-                    Reconciled {
-                        now,
-                        outcome: Outcome::Applied(Written::Removal(Box::new(Removal {
-                            repository: repository.clone(),
-                            tags: tags.clone(),
-                            digest: digest.clone(),
-                            method: RemovalMethod::ImageDelete,
-                            manifest: (**manifest).clone(),
-                            kept: ImageUsers::default(),
-                            placeholder: None,
-                            applied_anyway: None,
-                        }))),
-                    }
+                if exists {
+                    return self
+                        .reconcile_image_still_there(repository, tags, manifest, now)
+                        .await;
+                }
+                Ok(Reconciled {
+                    now,
+                    outcome: Outcome::Applied(Written::Removal(Box::new(Removal {
+                        repository: repository.clone(),
+                        tags: tags.clone(),
+                        digest: digest.clone(),
+                        method: RemovalMethod::ImageDelete,
+                        manifest: (**manifest).clone(),
+                        kept: ImageUsers::default(),
+                        placeholder: None,
+                        applied_anyway: None,
+                    }))),
                 })
             }
         }
+    }
+
+    /// An image delete cut short with the image still there: not applied while its
+    /// tags all point at it; else those that do not are gone with the delete (a
+    /// registry that untags first), and Undo puts back every tag not moved elsewhere.
+    async fn reconcile_image_still_there(
+        &self,
+        repository: &Repository,
+        tags: &[Tag],
+        manifest: &Manifest,
+        now: RegistryNow,
+    ) -> Result<Reconciled, RegistryError> {
+        let digest = &manifest.digest;
+        let names: Vec<String> = tags.iter().map(Tag::to_string).collect();
+        let found = self.look_up_tags(repository, &names).await?;
+        let points_at = |tag: &Tag| {
+            (found.iter())
+                .find(|(t, _)| t == tag.as_str())
+                .and_then(|(_, f)| f.as_ref().map(|(d, _)| d))
+        };
+        let untagged: Vec<Tag> = (tags.iter())
+            .filter(|t| points_at(t) != Some(digest))
+            .cloned()
+            .collect();
+        if untagged.is_empty() {
+            return Ok(Reconciled {
+                now,
+                outcome: Outcome::NotApplied,
+            });
+        }
+        let removal = Removal {
+            repository: repository.clone(),
+            tags: (tags.iter())
+                .filter(|t| points_at(t).is_none_or(|d| d == digest))
+                .cloned()
+                .collect(),
+            digest: digest.clone(),
+            method: RemovalMethod::ImageDelete,
+            manifest: manifest.clone(),
+            kept: ImageUsers::default(),
+            placeholder: None,
+            applied_anyway: None,
+        };
+        Ok(Reconciled {
+            now: RegistryNow::ImageUntagged {
+                repository: repository.clone(),
+                digest: digest.clone(),
+                untagged,
+            },
+            outcome: Outcome::Applied(Written::Removal(Box::new(removal))),
+        })
     }
 
     /// Whether `tag` was pointed at `digest` (from `before`): Applied when it points

@@ -1,5 +1,6 @@
 //! What the registry shows now for a change a reload cut short, for the activity list.
 
+use crate::oci::names::Tag;
 use crate::oci::recovery::RegistryNow;
 
 /// "team/app:v2 points at sha256:…", "team/app@sha256:… is deleted".
@@ -41,5 +42,17 @@ pub fn registry_now(now: &RegistryNow) -> String {
             digest,
             exists: false,
         } => format!("{repository}@{digest} is deleted"),
+        RegistryNow::ImageUntagged {
+            repository,
+            digest,
+            untagged,
+        } => {
+            let names: Vec<&str> = untagged.iter().map(Tag::as_str).collect();
+            format!(
+                "{repository}@{digest} still exists, but {} no longer {} at it",
+                names.join(", "),
+                if names.len() == 1 { "points" } else { "point" }
+            )
+        }
     }
 }
