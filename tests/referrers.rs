@@ -974,9 +974,19 @@ fn a_manifest_a_fallback_index_lists_without_naming_the_image_as_subject_is_neve
             subject: digest(&image),
         }
     );
-    // The true referrer goes; the index that lists the kept one stays.
-    assert!(!has(&sbom));
+    // Checked before anything goes: the index is kept, and with it all it lists, so
+    // it never names a referrer this run deleted.
+    assert!(has(&sbom));
     assert_eq!(registry.tag_digest("app", &fallback), Some(index));
+    assert!(matches!(
+        failure_of(&results, &fallback),
+        ChangeError::NotAReferrer { .. }
+    ));
+    assert!(matches!(
+        failure_of(&results, &sbom),
+        ChangeError::KeptWithIndex { .. }
+    ));
+    assert!(!registry.was_sent("DELETE"), "{results:?}");
     let told = wording::change_error(&failure_of(&results, &pinned));
     assert_eq!(told.outcome, "Nothing was changed.");
     assert!(
@@ -1240,4 +1250,56 @@ fn an_index_kept_for_a_referrer_pushed_meanwhile_says_what_it_lists_that_is_gone
         "{told:?}"
     );
     assert!(!told.advice.contains("gone already"), "{told:?}");
+}
+
+/// A cosign tag anyone can push, pointed at a runnable image that names no subject:
+/// never deleted as a "signature".
+#[test]
+fn a_cosign_tag_on_a_runnable_image_is_never_deleted_as_a_signature() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let runnable = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(b"rootfs"), "size": 100}],
+    })
+    .to_string();
+    let sig = tag_for(&image, ".sig");
+    let pinned = registry.push("app", &sig, media::OCI_MANIFEST, runnable.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    assert!(
+        matches!(
+            failure_of(&results, &pinned),
+            ChangeError::NotAReferrer { .. }
+        ),
+        "{results:?}"
+    );
+    assert_eq!(registry.tag_digest("app", &sig), Some(pinned.clone()));
+}
+
+#[test]
+fn a_referrer_whose_manifest_cannot_be_read_to_check_it_is_not_deleted() {
+    // An SBOM by the API whose manifest read fails (asked again once) when checked.
+    let registry = MemoryRegistry::new();
+    let (sbom, list) = sbom_by_api(&registry);
+    registry.inject(
+        Fault::new(
+            Method::Get,
+            &format!("manifests/{sbom}"),
+            Strike::Before,
+            Some(503),
+        )
+        .times(2),
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    assert!(
+        matches!(failure_of(&results, &sbom), ChangeError::Registry(_)),
+        "{results:?}"
+    );
+    assert!(registry.state.borrow().manifests["app"].contains_key(&sbom));
 }

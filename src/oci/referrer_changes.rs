@@ -196,14 +196,37 @@ impl<C: HttpClient> Registry<C> {
                 _ => None,
             })
             .collect();
+        // What a fallback index lists must be referrers of the image before anything
+        // goes: one that is not (or cannot be read to tell) keeps the index, and with
+        // it everything it lists.
+        let mut not_referrers: Vec<(Digest, ChangeError)> = Vec::new();
+        for item in &referrers {
+            if let ItemTarget::Referrer {
+                digest,
+                tag,
+                listed_by_fallback: true,
+            } = &item.target
+            {
+                let check = self
+                    .check_referrer(repository, digest, &list.subject, tag.is_some())
+                    .await;
+                if let Err(error) = check {
+                    not_referrers.push((digest.clone(), error));
+                }
+            }
+        }
         let mut checked = Vec::new();
         for item in indexes {
             let ItemTarget::FallbackTag(tag) = &item.target else {
                 continue;
             };
-            let check = self
-                .check_fallback_index(repository, tag, &shown, &listing)
-                .await;
+            let check = match not_referrers.first() {
+                Some((_, error)) => Err(error.clone()),
+                None => {
+                    self.check_fallback_index(repository, tag, &shown, &listing)
+                        .await
+                }
+            };
             checked.push((item, check));
         }
         // A repository has one fallback tag per image (one tag scheme), so a list has
@@ -242,14 +265,16 @@ impl<C: HttpClient> Registry<C> {
             else {
                 continue;
             };
-            let result = match (listed_by_fallback, &kept_index) {
-                (true, Some(index)) => Err(ChangeError::KeptWithIndex { tag: index.clone() }),
-                (true, None) => {
+            let not_referrer = not_referrers.iter().find(|(d, _)| d == digest);
+            let result = match (listed_by_fallback, not_referrer, &kept_index) {
+                (true, Some((_, error)), _) => Err(error.clone()),
+                (true, None, Some(index)) => Err(ChangeError::KeptWithIndex { tag: index.clone() }),
+                (true, None, None) => {
                     let referrer = (digest, &list.subject);
                     self.delete_referrer(repository, referrer, tag.as_ref(), &without_indexes)
                         .await
                 }
-                (false, _) => {
+                (false, _, _) => {
                     let referrer = (digest, &list.subject);
                     self.delete_referrer(repository, referrer, tag.as_ref(), &listing)
                         .await
@@ -403,6 +428,37 @@ impl<C: HttpClient> Registry<C> {
         })
     }
 
+    /// Whether the manifest `digest` is what it was listed as, a referrer of `subject`:
+    /// the referrers API, a fallback index and a cosign tag are all the registry's word
+    /// (any client with push rights writes the last two). One that names a subject must
+    /// name this one; one that names none must come by a cosign tag (`by_tag`) and not
+    /// be a runnable image. One that is gone is left to the delete to tell.
+    async fn check_referrer(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        subject: &Digest,
+        by_tag: bool,
+    ) -> Result<(), ChangeError> {
+        let manifest = match self.manifest_get(repository, digest).await {
+            Ok(manifest) => manifest,
+            Err(RegistryError::NotFound { .. }) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        };
+        let is_referrer = match &manifest.view.subject {
+            Some(named) => named.digest == *subject,
+            None => by_tag && !runs_as_image(&manifest),
+        };
+        if is_referrer {
+            Ok(())
+        } else {
+            Err(ChangeError::NotAReferrer {
+                digest: digest.clone(),
+                subject: subject.clone(),
+            })
+        }
+    }
+
     /// Deletes the referrer `digest` with the one tag that names it, if any.
     async fn delete_referrer(
         &self,
@@ -412,22 +468,8 @@ impl<C: HttpClient> Registry<C> {
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let confirmed: Vec<String> = tag.iter().map(|tag| tag.to_string()).collect();
-        // Listed by the referrers API or a fallback index, both the registry's word
-        // (any client may push a fallback tag): deleted only when the manifest itself
-        // names the image as its subject. A cosign tag's image names none; its tag,
-        // confirmed, is what ties it.
-        // One that is gone or cannot be read is told below, as `delete_image` finds it.
-        if tag.is_none() {
-            if let Ok(manifest) = self.manifest_get(repository, digest).await {
-                let names = manifest.view.subject.as_ref().map(|s| &s.digest);
-                if names != Some(subject) {
-                    return Err(ChangeError::NotAReferrer {
-                        digest: digest.clone(),
-                        subject: subject.clone(),
-                    });
-                }
-            }
-        }
+        self.check_referrer(repository, digest, subject, tag.is_some())
+            .await?;
         match self
             .delete_image(repository, digest, &confirmed, listing)
             .await
@@ -650,4 +692,15 @@ pub fn merged_referrer_index(theirs: &Manifest, ours: &Manifest) -> Option<Manif
     }
     let bytes = serde_json::to_vec(&merged).ok()?;
     Manifest::parse(bytes, Some(media::OCI_INDEX)).ok()
+}
+
+/// Whether `manifest` is a runnable image rather than an artifact: a layer that is a
+/// file system (a tar), or a list of platforms. A cosign signature, attestation or
+/// SBOM has neither.
+fn runs_as_image(manifest: &Manifest) -> bool {
+    let tar_layer = (manifest.view.layers.iter())
+        .filter_map(|l| l.media_type.as_deref())
+        .any(|t| t.contains(".tar") || t.contains("rootfs"));
+    let platforms = manifest.view.manifests.iter().any(|m| m.platform.is_some());
+    tar_layer || platforms
 }
