@@ -1303,3 +1303,87 @@ fn a_referrer_whose_manifest_cannot_be_read_to_check_it_is_not_deleted() {
     );
     assert!(registry.state.borrow().manifests["app"].contains_key(&sbom));
 }
+
+/// A stale fallback tag beside the referrers API lists a referrer deleted since:
+/// its index cannot be copied, so the SBOM it lists is copied on its own, with a
+/// line of its own, never left out.
+#[test]
+fn referrers_a_failed_fallback_index_lists_are_copied_on_their_own() {
+    let registry = MemoryRegistry::new();
+    let (sbom, _) = sbom_by_api(&registry);
+    let image = registry.tag_digest("app", "v1").unwrap();
+    let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
+    let fallback = tag_for(&image, "");
+    let stale = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [
+            {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
+            {"mediaType": media::OCI_MANIFEST, "digest": sha256(b"deleted since"), "size": 10, "artifactType": SPDX},
+        ],
+    })
+    .to_string();
+    registry.push("app", &fallback, media::OCI_INDEX, stale.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let mirror = Repository::parse("mirror").unwrap();
+    let image_bytes = registry.state.borrow().manifests["app"][&image].1.clone();
+    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    let copied = |wanted: &str| {
+        results
+            .iter()
+            .find_map(|(item, result)| match &item.target {
+                ItemTarget::Referrer { digest, .. } if digest.as_str() == wanted => {
+                    Some(result.is_ok())
+                }
+                _ => None,
+            })
+    };
+    assert_eq!(copied(&sbom), Some(true), "{results:?}");
+    assert!(registry.state.borrow().manifests["mirror"].contains_key(&sbom));
+}
+
+/// The target's tag of the fallback tag's name holds a multi-arch image: never moved
+/// to a list of referrers; the SBOM is copied on its own instead.
+#[test]
+fn a_target_fallback_tag_that_is_a_multi_arch_image_is_left_as_it_is() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        sbom,
+        fallback,
+        list,
+        ..
+    } = referred(&registry);
+    for blob in [b"{}".as_slice(), b"sbom", b"cfg", b"payload"] {
+        registry.add_blob("app", &sha256(blob));
+    }
+    let image_bytes = registry.state.borrow().manifests["app"][&image].1.clone();
+    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    let multi_arch = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": image, "size": image_bytes.len(),
+                       "platform": {"os": "linux", "architecture": "amd64"}}],
+    })
+    .to_string();
+    let theirs = registry.push("mirror", &fallback, media::OCI_INDEX, multi_arch.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert_eq!(registry.tag_digest("mirror", &fallback), Some(theirs));
+    let index_result = results
+        .iter()
+        .find(|(item, _)| matches!(item.target, ItemTarget::FallbackTag(_)))
+        .map(|(_, r)| r.clone());
+    assert!(
+        matches!(
+            index_result,
+            Some(Err(ChangeError::TagNotReferrerIndex { .. }))
+        ),
+        "{results:?}"
+    );
+    assert!(registry.state.borrow().manifests["mirror"].contains_key(&sbom));
+}

@@ -15,7 +15,6 @@ use super::client::{Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::manifest::{Manifest, ManifestKind};
-use super::media;
 use super::names::{Digest, Repository, Tag};
 use super::referrers::{FoundVia, ReferrerList};
 use super::undo::UndoAction;
@@ -501,19 +500,27 @@ impl<C: HttpClient> Registry<C> {
         mut on_item: impl FnMut(&ReferrerItem, &Result<ReferrerCopy, ChangeError>),
     ) -> Vec<(ReferrerItem, Result<ReferrerCopy, ChangeError>)> {
         let mut results = Vec::new();
+        let mut index_failed = false;
         for item in referrer_items(list) {
-            // Copied as a child of the fallback tag's index.
-            if matches!(
+            // Copied as a child of the fallback tag's index (which comes first), unless
+            // that copy failed (a stale index listing one that is gone, a target index
+            // of another kind): then each on its own, by digest, so none is left out
+            // without a line of its own.
+            let listed_only = matches!(
                 item.target,
                 ItemTarget::Referrer {
                     tag: None,
                     listed_by_fallback: true,
                     ..
                 }
-            ) {
+            );
+            if listed_only && !index_failed {
                 continue;
             }
-            let result = self.copy_referrer(from, to, &item).await;
+            let result = self.copy_referrer((from, to), &item, &list.subject).await;
+            if matches!(item.target, ItemTarget::FallbackTag(_)) && result.is_err() {
+                index_failed = true;
+            }
             on_item(&item, &result);
             results.push((item, result));
         }
@@ -522,17 +529,18 @@ impl<C: HttpClient> Registry<C> {
 
     async fn copy_referrer(
         &self,
-        from: &Repository,
-        to: &Repository,
+        (from, to): (&Repository, &Repository),
         item: &ReferrerItem,
+        subject: &Digest,
     ) -> Result<ReferrerCopy, ChangeError> {
         let (source, tag) = match &item.target {
             ItemTarget::FallbackTag(tag) => {
                 let source = self.manifest_get(from, tag).await?;
                 if let Some(theirs) = self.resolve_tag(to, tag).await? {
                     if theirs != source.digest {
+                        let (repositories, digests) = ((from, to), (&theirs, subject));
                         return self
-                            .merge_fallback_index(from, to, tag, &source, &theirs)
+                            .merge_fallback_index(repositories, tag, &source, digests)
                             .await;
                     }
                 }
@@ -564,42 +572,76 @@ impl<C: HttpClient> Registry<C> {
     /// referrers (signed there, or copied before more were added here): the referrers
     /// it lacks are copied by digest, then the tag is moved to an index listing both,
     /// as the OCI spec has clients update it. Its Undo points the tag back at the
-    /// target's own index. A tag there that is no index is never replaced.
+    /// target's own index. A tag there that is no list of referrers is never touched;
+    /// an entry the source no longer has, or that does not refer to `subject`, is not
+    /// carried over.
     async fn merge_fallback_index(
         &self,
-        from: &Repository,
-        to: &Repository,
+        (from, to): (&Repository, &Repository),
         tag: &Tag,
         source: &Manifest,
-        theirs: &Digest,
+        (theirs, subject): (&Digest, &Digest),
     ) -> Result<ReferrerCopy, ChangeError> {
         let current = self.manifest_get(to, theirs).await?;
-        let Some(merged) = merged_referrer_index(&current, source) else {
-            return Err(ChangeError::WouldMove {
+        let lists_platforms = current.view.manifests.iter().any(|m| m.platform.is_some());
+        if current.kind() != ManifestKind::Index || lists_platforms {
+            return Err(ChangeError::TagNotReferrerIndex {
                 tag: tag.to_string(),
-                current: theirs.clone(),
-                new: source.digest.clone(),
             });
-        };
+        }
         let mut report = CopyReport::default();
         let lacking: Vec<_> = (source.view.manifests.iter())
             .filter(|listed| !(current.view.manifests.iter()).any(|t| t.digest == listed.digest))
             .collect();
-        // It lists them all already: nothing to write (a re-serialised copy of it
-        // would move the tag for nothing).
-        if lacking.is_empty() {
-            report.manifests_present += 1;
-            return Ok(ReferrerCopy { tag: None, report });
-        }
+        // Once a referrer went in, a failure is a stopped copy: never "nothing was
+        // changed".
+        let stopped = |report: &CopyReport, at: CopyWork, cause: ChangeError| {
+            if report.manifests == 0 && report.mounted == 0 && report.uploaded == 0 {
+                cause
+            } else {
+                ChangeError::CopyStopped {
+                    at,
+                    cause: Box::new(cause),
+                }
+            }
+        };
+        let mut adding = Vec::new();
         for listed in lacking {
-            let referrer = self.manifest_get(from, &listed.digest).await?;
-            let copied = self.copy_untagged(from, to, &referrer).await?;
+            let at = || CopyWork::Manifest {
+                digest: listed.digest.clone(),
+                platform: None,
+            };
+            let referrer = match self.manifest_get(from, &listed.digest).await {
+                Ok(referrer) => referrer,
+                Err(RegistryError::NotFound { .. }) => continue,
+                Err(error) => return Err(stopped(&report, at(), error.into())),
+            };
+            if referrer.view.subject.as_ref().map(|s| &s.digest) != Some(subject) {
+                continue;
+            }
+            let copied = self
+                .copy_untagged(from, to, &referrer)
+                .await
+                .map_err(|error| stopped(&report, at(), error))?;
             report.mounted += copied.mounted;
             report.already_present += copied.already_present;
             report.uploaded += copied.uploaded;
             report.manifests += copied.manifests;
+            adding.push(listed.digest.clone());
         }
-        let write = self.put_tag(to, tag, &merged, Some(theirs)).await?;
+        // It lists them all already: nothing to write (a re-serialised copy of it
+        // would move the tag for nothing).
+        let Some(merged) = merged_referrer_index(&current, source, &adding) else {
+            report.manifests_present += 1;
+            return Ok(ReferrerCopy { tag: None, report });
+        };
+        let write =
+            self.put_tag(to, tag, &merged, Some(theirs))
+                .await
+                .map_err(|error| match error {
+                    ChangeError::AfterWrite { .. } => error,
+                    error => stopped(&report, CopyWork::Tag(tag.clone()), error),
+                })?;
         report.manifests += 1;
         Ok(ReferrerCopy {
             tag: Some(write),
@@ -674,24 +716,30 @@ impl<C: HttpClient> Registry<C> {
     }
 }
 
-/// The target's referrers index `theirs` with the entries of `ours` it lacks added
-/// (each entry as written, annotations and all): `None` when `theirs` is no index,
-/// or the result would not parse as one.
-pub fn merged_referrer_index(theirs: &Manifest, ours: &Manifest) -> Option<Manifest> {
-    if theirs.kind() != ManifestKind::Index {
+/// The target's referrers index `theirs` with the entries of `ours` named in
+/// `adding` added (each entry as written there, annotations and all), sent as the
+/// media type `theirs` has: `None` when there is nothing to add, or the result would
+/// not parse as an index.
+pub fn merged_referrer_index(
+    theirs: &Manifest,
+    ours: &Manifest,
+    adding: &[Digest],
+) -> Option<Manifest> {
+    if adding.is_empty() {
         return None;
     }
     let mut merged: serde_json::Value = serde_json::from_slice(&theirs.bytes).ok()?;
     let ours: serde_json::Value = serde_json::from_slice(&ours.bytes).ok()?;
     let listed = merged.get_mut("manifests")?.as_array_mut()?;
-    let digest_of = |entry: &serde_json::Value| entry.get("digest").cloned();
     for entry in ours.get("manifests")?.as_array()? {
-        if !listed.iter().any(|t| digest_of(t) == digest_of(entry)) {
+        let digest = entry.get("digest").and_then(|d| d.as_str());
+        if adding.iter().any(|a| Some(a.as_str()) == digest) {
             listed.push(entry.clone());
         }
     }
     let bytes = serde_json::to_vec(&merged).ok()?;
-    Manifest::parse(bytes, Some(media::OCI_INDEX)).ok()
+    let merged = Manifest::parse(bytes, Some(&theirs.content_type)).ok()?;
+    (merged.kind() == ManifestKind::Index).then_some(merged)
 }
 
 /// Whether `manifest` is a runnable image rather than an artifact: a layer that is a

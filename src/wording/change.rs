@@ -47,6 +47,9 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::ListsUnshown { .. } => "It lists referrers that were not shown".into(),
         ChangeError::KeptWithIndex { .. } => "Kept with the fallback tag that lists it".into(),
         ChangeError::NotAReferrer { .. } => "Listed as a referrer, but it is not one".into(),
+        ChangeError::TagNotReferrerIndex { .. } => {
+            "The target's fallback tag is not a list of referrers".into()
+        }
         ChangeError::AlreadyGone { .. } => "Already gone".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
@@ -131,6 +134,10 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::Cancelled { done, total } => {
             format!("cancelled after {done} of {total} steps")
         }
+        ChangeError::TagNotReferrerIndex { tag } => format!(
+            "in the target repository, {tag} points at a manifest that is not an index of \
+             referrers (a multi-arch image, or no index at all); it was left as it is"
+        ),
         ChangeError::NotAReferrer { digest, subject } => format!(
             "{digest} was listed as referring to {subject}, but its manifest does not name \
              that image as its subject; it was kept"
@@ -312,6 +319,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::ListsUnshown { .. }
         | ChangeError::KeptWithIndex { .. }
         | ChangeError::NotAReferrer { .. }
+        | ChangeError::TagNotReferrerIndex { .. }
         | ChangeError::AlreadyGone { .. }
         | ChangeError::Recreated { .. }
         | ChangeError::TagsLost { .. }
@@ -487,6 +495,10 @@ fn advice(error: &ChangeError) -> String {
                 .into()
         }
         ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
+        ChangeError::TagNotReferrerIndex { tag } => format!(
+            "Look at what {tag} holds in the target repository before anything is copied \
+             under that name; the referrers it would have listed were not copied."
+        ),
         ChangeError::NotAReferrer { .. } => {
             "A fallback index (which any client with push rights can write) or the registry \
              listed it wrongly. Open it by digest to see what it is before deleting it on \
@@ -540,6 +552,7 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::ListsUnshown { .. }
         | ChangeError::KeptWithIndex { .. }
         | ChangeError::NotAReferrer { .. }
+        | ChangeError::TagNotReferrerIndex { .. }
         | ChangeError::AlreadyGone { .. }
         | ChangeError::TagListIncomplete { .. }
         | ChangeError::Recreated { .. }

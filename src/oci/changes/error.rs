@@ -164,6 +164,11 @@ pub enum ChangeError {
     #[error("{digest} does not refer to {subject}")]
     NotAReferrer { digest: Digest, subject: Digest },
 
+    /// Copying referrers: the target's fallback tag `tag` points at something that is
+    /// no list of referrers (a multi-arch image, or no index): left as it is.
+    #[error("target tag {tag} is no referrers index")]
+    TagNotReferrerIndex { tag: String },
+
     /// A referrer kept because the fallback tag `tag`, whose index lists it, is kept:
     /// deleted, it would leave that index listing a manifest that is gone.
     #[error("kept with {tag}")]
