@@ -878,4 +878,31 @@ fn an_interrupted_image_delete_that_untagged_first_is_reconciled_with_undo() {
     block_on(registry.restore_tags(&removal)).unwrap();
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+
+    // Only 1.0 gone; latest moved to another image by someone else: named as
+    // neither untagged nor put back by Undo.
+    let other = memory.push(
+        "app",
+        "other",
+        media::OCI_MANIFEST,
+        b"{\"schemaVersion\":2}",
+    );
+    {
+        let mut state = memory.state.borrow_mut();
+        let tags = state.tags.get_mut("app").unwrap();
+        tags.remove("1.0");
+        tags.insert("latest".into(), other);
+    }
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert_eq!(
+        wording::registry_now(&found.now),
+        format!(
+            "app@{} still exists, but 1.0 no longer points at it",
+            image()
+        )
+    );
+    let Outcome::Applied(Written::Removal(removal)) = found.outcome else {
+        panic!("{:?}", found.outcome);
+    };
+    assert_eq!(removal.tags, [tag("1.0")]);
 }

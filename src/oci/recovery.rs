@@ -198,8 +198,10 @@ impl<C: HttpClient> Registry<C> {
                 .find(|(t, _)| t == tag.as_str())
                 .and_then(|(_, f)| f.as_ref().map(|(d, _)| d))
         };
+        // Gone with the delete: pointing at nothing. One moved to another image is
+        // someone else's change.
         let untagged: Vec<Tag> = (tags.iter())
-            .filter(|t| points_at(t) != Some(digest))
+            .filter(|t| points_at(t).is_none())
             .cloned()
             .collect();
         if untagged.is_empty() {

@@ -31,7 +31,7 @@ fn found_via(found: &FoundVia) -> String {
 /// What was looked at, for "none found" and beside the list.
 fn where_looked(list: &ReferrerList) -> String {
     let api = match &list.api {
-        ApiSupport::Supported => "the referrers API".to_owned(),
+        ApiSupport::Supported => "the referrers API, the fallback tag".to_owned(),
         ApiSupport::Unsupported => {
             "the referrers API (this registry does not have it), the fallback tag".to_owned()
         }

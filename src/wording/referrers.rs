@@ -38,7 +38,7 @@ pub fn referrer_warning(warning: &ReferrerWarning) -> ResultLine {
             )
         }
         ReferrerWarning::TooManyReferrers => format!(
-            "the referrers API lists more than {MAX_REFERRERS} referrers; only the first \
+            "the referrers API lists {MAX_REFERRERS} referrers or more; only the first \
              {MAX_REFERRERS} were read"
         ),
         ReferrerWarning::TooManyPages => format!(

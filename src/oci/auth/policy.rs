@@ -105,8 +105,18 @@ impl AuthPolicy {
     }
 
     /// Whether `url` is the registry's: under its base URL, path segment by segment.
+    /// A path with dot segments (`/team-a/../team-b`, written plainly or
+    /// percent-encoded) is not: the browser would resolve it outside the base.
     pub fn is_registry(&self, url: &str) -> bool {
         let url = registry_identity(url);
+        let path = url.split_once("://").map_or("", |(_, rest)| rest);
+        let dot_segment = |segment: &str| {
+            let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+            segment == "." || segment == ".."
+        };
+        if path.split('/').any(dot_segment) {
+            return false;
+        }
         url.strip_prefix(&self.registry_base)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     }

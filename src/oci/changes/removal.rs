@@ -333,9 +333,11 @@ impl<C: HttpClient> Registry<C> {
                             .find(|(t, _)| t == tag)
                             .and_then(|(_, found)| found.as_ref().map(|(d, _)| d))
                     };
+                    // Gone with the delete: pointing at nothing now. One pointing at
+                    // another image was moved by someone else, not untagged by this.
                     let untagged: Vec<String> = names
                         .iter()
-                        .filter(|t| points_at(t) != Some(digest))
+                        .filter(|t| points_at(t).is_none())
                         .cloned()
                         .collect();
                     if untagged.is_empty() {
