@@ -502,20 +502,24 @@ impl<C: HttpClient> Registry<C> {
         let mut results = Vec::new();
         let mut index_failed = false;
         for item in referrer_items(list) {
-            // Copied as a child of the fallback tag's index (which comes first), unless
-            // that copy failed (a stale index listing one that is gone, a target index
-            // of another kind): then each on its own, by digest, so none is left out
-            // without a line of its own.
-            let listed_only = matches!(
-                item.target,
+            // Copied as a child of the fallback tag's index (which comes first). If that
+            // copy failed (a stale index listing one that is gone, a target index of
+            // another kind), one the referrers API lists too is copied on its own, by
+            // digest: the API finds it in the target by its subject.
+            let listed_only = match &item.target {
                 ItemTarget::Referrer {
+                    digest,
                     tag: None,
                     listed_by_fallback: true,
-                    ..
+                } => Some(digest),
+                _ => None,
+            };
+            if let Some(digest) = listed_only {
+                let by_api = (list.referrers.iter())
+                    .any(|r| r.digest == *digest && r.found.contains(&FoundVia::Api));
+                if !(index_failed && by_api) {
+                    continue;
                 }
-            );
-            if listed_only && !index_failed {
-                continue;
             }
             let result = self.copy_referrer((from, to), &item, &list.subject).await;
             if matches!(item.target, ItemTarget::FallbackTag(_)) && result.is_err() {
