@@ -77,6 +77,7 @@ test('an image without referrers says where it looked', async ({ page, mutable }
   const hint = page.getByRole('dialog').locator('.hint').filter({ hasText: 'None found' });
   await expect(hint).toContainText('None found, though not all could be checked: checked the referrers API (no answer');
   await expect(page.getByRole('dialog')).not.toContainText('No signatures, SBOMs or attestations refer to this image.');
+  await page.screenshot({ path: screenshotPath('referrers-none-not-all-checked'), fullPage: true });
 });
 
 test('signature and SBOM tags can be hidden, and the choice stays in the address', async ({ page, mutable }) => {
