@@ -742,6 +742,8 @@ fn basic_goes_to_the_registry_under_its_path_only() {
         // Dot segments the browser would resolve outside team-a.
         "https://registry.example.com/team-a/../team-b/v2/",
         "https://registry.example.com/team-a/%2E%2e/team-b/v2/",
+        "https://registry.example.com/team-a/..\\team-b/v2/",
+        "https://registry.example.com/team-a/.\t./team-b/v2/",
     ] {
         block_on(client.send(Request::new(Method::Get, url))).unwrap();
     }

@@ -1391,3 +1391,55 @@ fn a_target_fallback_tag_that_is_a_multi_arch_image_is_left_as_it_is() {
     let told = wording::change_error(&index_result.unwrap().unwrap_err());
     assert!(told.advice.contains("were not copied"), "{told:?}");
 }
+
+/// A cosign tag on an image whose layer names no media type: it could be any file
+/// system, so it is no signature either.
+#[test]
+fn a_cosign_tag_on_an_image_with_an_untyped_layer_is_never_deleted() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let untyped = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
+        "layers": [{"digest": sha256(b"rootfs"), "size": 100}],
+    })
+    .to_string();
+    let sig = tag_for(&image, ".sig");
+    let pinned = registry.push("app", &sig, media::OCI_MANIFEST, untyped.as_bytes());
+    let client = Registry::new("http://registry.test", &registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
+    assert!(
+        matches!(
+            failure_of(&results, &pinned),
+            ChangeError::NotAReferrer { .. }
+        ),
+        "{results:?}"
+    );
+    assert_eq!(registry.tag_digest("app", &sig), Some(pinned));
+}
+
+/// The entry a merge adds for a referrer is made from the referrer's own manifest,
+/// as the referrers API makes it; the target's own entries stay as they were.
+#[test]
+fn a_merged_referrers_index_describes_each_added_referrer_from_its_manifest() {
+    use tagdeck::oci::manifest::Manifest;
+    use tagdeck::oci::referrer_changes::merged_referrer_index;
+    let image = sha256(b"image");
+    let theirs_entry = serde_json::json!({"mediaType": media::OCI_MANIFEST, "digest": sha256(b"x"), "size": 7, "artifactType": NOTATION});
+    let theirs = serde_json::json!({"schemaVersion": 2, "mediaType": media::OCI_INDEX, "manifests": [theirs_entry]});
+    let theirs = Manifest::parse(theirs.to_string().into_bytes(), Some(media::OCI_INDEX)).unwrap();
+    let sbom_bytes = artifact(SPDX, &image, "sbom");
+    let sbom = Manifest::parse(sbom_bytes.clone(), Some(media::OCI_MANIFEST)).unwrap();
+    let merged = merged_referrer_index(&theirs, std::slice::from_ref(&sbom)).unwrap();
+    let merged: serde_json::Value = serde_json::from_slice(&merged.bytes).unwrap();
+    let entries = merged["manifests"].as_array().unwrap();
+    assert_eq!(entries[0], theirs_entry);
+    assert_eq!(entries[1]["digest"], sha256(&sbom_bytes));
+    assert_eq!(entries[1]["size"], sbom_bytes.len());
+    assert_eq!(entries[1]["artifactType"], SPDX);
+    assert_eq!(entries[1]["mediaType"], media::OCI_MANIFEST);
+    assert_eq!(entries[1]["annotations"]["salt"], "sbom");
+}

@@ -631,13 +631,19 @@ impl<C: HttpClient> Registry<C> {
             report.already_present += copied.already_present;
             report.uploaded += copied.uploaded;
             report.manifests += copied.manifests;
-            adding.push(listed.digest.clone());
+            adding.push(referrer);
         }
         // It lists them all already: nothing to write (a re-serialised copy of it
         // would move the tag for nothing).
-        let Some(merged) = merged_referrer_index(&current, source, &adding) else {
+        if adding.is_empty() {
             report.manifests_present += 1;
             return Ok(ReferrerCopy { tag: None, report });
+        }
+        let Some(merged) = merged_referrer_index(&current, &adding) else {
+            let cause = ChangeError::TagNotReferrerIndex {
+                tag: tag.to_string(),
+            };
+            return Err(stopped(&report, CopyWork::Tag(tag.clone()), cause));
         };
         let write =
             self.put_tag(to, tag, &merged, Some(theirs))
@@ -720,26 +726,29 @@ impl<C: HttpClient> Registry<C> {
     }
 }
 
-/// The target's referrers index `theirs` with the entries of `ours` named in
-/// `adding` added (each entry as written there, annotations and all), sent as the
-/// media type `theirs` has: `None` when there is nothing to add, or the result would
-/// not parse as an index.
-pub fn merged_referrer_index(
-    theirs: &Manifest,
-    ours: &Manifest,
-    adding: &[Digest],
-) -> Option<Manifest> {
-    if adding.is_empty() {
-        return None;
-    }
+/// The target's referrers index `theirs` with an entry for each manifest of
+/// `adding`, made from the manifest itself as the referrers API makes it (media type,
+/// digest, size, artifact type, annotations), never copied from the source index,
+/// whose word on them may be stale or hostile; sent as the media type `theirs` has.
+/// `None` when `theirs` does not read as an index with a list of manifests.
+pub fn merged_referrer_index(theirs: &Manifest, adding: &[Manifest]) -> Option<Manifest> {
     let mut merged: serde_json::Value = serde_json::from_slice(&theirs.bytes).ok()?;
-    let ours: serde_json::Value = serde_json::from_slice(&ours.bytes).ok()?;
     let listed = merged.get_mut("manifests")?.as_array_mut()?;
-    for entry in ours.get("manifests")?.as_array()? {
-        let digest = entry.get("digest").and_then(|d| d.as_str());
-        if adding.iter().any(|a| Some(a.as_str()) == digest) {
-            listed.push(entry.clone());
+    for referrer in adding {
+        let artifact_type = (referrer.view.artifact_type.clone())
+            .or_else(|| referrer.view.config.as_ref()?.media_type.clone());
+        let mut entry = serde_json::json!({
+            "mediaType": referrer.media_type(),
+            "digest": referrer.digest.as_str(),
+            "size": referrer.bytes.len(),
+        });
+        if let Some(artifact_type) = artifact_type {
+            entry["artifactType"] = artifact_type.into();
         }
+        if !referrer.view.annotations.is_empty() {
+            entry["annotations"] = serde_json::json!(referrer.view.annotations);
+        }
+        listed.push(entry);
     }
     let bytes = serde_json::to_vec(&merged).ok()?;
     let merged = Manifest::parse(bytes, Some(&theirs.content_type)).ok()?;
@@ -750,9 +759,12 @@ pub fn merged_referrer_index(
 /// file system (a tar), or a list of platforms. A cosign signature, attestation or
 /// SBOM has neither.
 fn runs_as_image(manifest: &Manifest) -> bool {
-    let tar_layer = (manifest.view.layers.iter())
-        .filter_map(|l| l.media_type.as_deref())
-        .any(|t| t.contains(".tar") || t.contains("rootfs"));
+    // A layer without a media type could be anything: counted as a file system.
+    let tar_layer = manifest.view.layers.iter().any(|l| {
+        l.media_type
+            .as_deref()
+            .is_none_or(|t| t.contains(".tar") || t.contains("rootfs") || t.contains("wasm"))
+    });
     let platforms = manifest.view.manifests.iter().any(|m| m.platform.is_some());
     tar_layer || platforms
 }

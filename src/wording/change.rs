@@ -497,7 +497,8 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
         ChangeError::TagNotReferrerIndex { tag } => format!(
             "Look at what {tag} holds in the target repository before anything is copied \
-             under that name; the referrers it would have listed were not copied."
+             under that name. Referrers that only a fallback index makes findable were not \
+             copied; those the registry's referrers API finds were copied on their own."
         ),
         ChangeError::NotAReferrer { .. } => {
             "A fallback index (which any client with push rights can write) or the registry \

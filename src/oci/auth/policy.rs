@@ -108,6 +108,11 @@ impl AuthPolicy {
     /// A path with dot segments (`/team-a/../team-b`, written plainly or
     /// percent-encoded) is not: the browser would resolve it outside the base.
     pub fn is_registry(&self, url: &str) -> bool {
+        // Browsers read `\` as `/` and drop tabs and line breaks in http URLs: such
+        // a URL is never taken for the registry's, whatever it resolves to.
+        if url.contains(['\\', '\t', '\r', '\n']) {
+            return false;
+        }
         let url = registry_identity(url);
         let path = url.split_once("://").map_or("", |(_, rest)| rest);
         let dot_segment = |segment: &str| {
