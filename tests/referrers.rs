@@ -1082,6 +1082,23 @@ fn the_referrers_api_is_not_paged_past_a_full_list() {
     assert_eq!(registry.sent_count("GET /v2/app/referrers/"), 2);
 }
 
+/// [`referred`], with the blobs of its referrers stored, to mount into a target.
+fn referred_with_blobs(registry: &MemoryRegistry) -> Referred {
+    let referred = referred(registry);
+    for blob in [b"{}".as_slice(), b"sbom", b"cfg", b"payload"] {
+        registry.add_blob("app", &sha256(blob));
+    }
+    referred
+}
+
+/// Puts the image `image` of `app` into `mirror` as `v1`, as a copy would; returns
+/// its bytes.
+fn image_in_mirror(registry: &MemoryRegistry, image: &str) -> Vec<u8> {
+    let image_bytes = registry.state.borrow().manifests["app"][image].1.clone();
+    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    image_bytes
+}
+
 /// Copying an image's referrers into a repository whose fallback tag for that image
 /// lists referrers of its own (signed there, or copied before more were added): the
 /// tag ends up listing both, and Undo points it back at the target's own index.
@@ -1094,13 +1111,9 @@ fn copying_referrers_merges_with_the_fallback_index_the_target_has() {
         fallback,
         list,
         ..
-    } = referred(&registry);
-    for blob in [b"{}".as_slice(), b"sbom", b"cfg", b"payload"] {
-        registry.add_blob("app", &sha256(blob));
-    }
+    } = referred_with_blobs(&registry);
     // The target has the image, signed there with notation, and its own index.
-    let image_bytes = registry.state.borrow().manifests["app"][&image].1.clone();
-    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    image_in_mirror(&registry, &image);
     let signed_bytes = artifact(NOTATION, &image, "theirs");
     let signed = registry.push_untagged("mirror", media::OCI_MANIFEST, &signed_bytes);
     let theirs = serde_json::json!({
@@ -1356,12 +1369,8 @@ fn a_target_fallback_tag_that_is_a_multi_arch_image_is_left_as_it_is() {
         fallback,
         list,
         ..
-    } = referred(&registry);
-    for blob in [b"{}".as_slice(), b"sbom", b"cfg", b"payload"] {
-        registry.add_blob("app", &sha256(blob));
-    }
-    let image_bytes = registry.state.borrow().manifests["app"][&image].1.clone();
-    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    } = referred_with_blobs(&registry);
+    let image_bytes = image_in_mirror(&registry, &image);
     let multi_arch = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": media::OCI_INDEX,

@@ -19,6 +19,18 @@ async function signedImage(registryUrl, repo, salt) {
   return { image, signature, sbom };
 }
 
+/** Copies the image open in `page` to `target` with its 2 referrers; returns the dialog and its report of them. */
+async function copyWithReferrers(page, target) {
+  await page.getByRole('button', { name: 'Copy to repository' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
+  await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('button', { name: 'Copy to repository' }).click();
+  const report = dialog.getByRole('status', { name: 'Referrers' });
+  await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+  return { dialog, report };
+}
+
 /** Deletes the image tagged v1 of `repo` with its 2 referrers; returns the dialog's report of them. */
 async function deleteWithReferrers(page, consoleUrl, repo) {
   await page.goto(`${consoleUrl}/?repo=${encodeURIComponent(repo)}&ref=v1`);
@@ -219,13 +231,7 @@ test('copying referrers into a repository with a fallback tag of its own lists b
   expect(await listed()).toEqual([theirs.digest]);
 
   await page.goto(`${mutable.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
-  await page.getByRole('button', { name: 'Copy to repository' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
-  await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
-  await dialog.getByRole('button', { name: 'Copy to repository' }).click();
-  const report = dialog.getByRole('status', { name: 'Referrers' });
-  await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+  const { dialog, report } = await copyWithReferrers(page, target);
   await expect(report).not.toContainText('not copied');
   expect(await listed()).toEqual([sbom.digest, theirs.digest].sort());
   expect(await manifestStatus(url, target, sbom.digest)).toBe(200);
@@ -248,16 +254,7 @@ test('a referrer copy that fails midway names what failed, once, and copying aga
     method: 'PUT', path: new RegExp(`/v2/${target}/manifests/${sbom.digest}$`), times: 100, action: { status: 500 },
   });
   await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
-  const copy = async () => {
-    await page.getByRole('button', { name: 'Copy to repository' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
-    await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
-    await dialog.getByRole('button', { name: 'Copy to repository' }).click();
-    const report = dialog.getByRole('status', { name: 'Referrers' });
-    await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
-    return { dialog, report };
-  };
+  const copy = () => copyWithReferrers(page, target);
   const first = await copy();
   const failed = first.report.locator('li', { hasText: 'not copied' });
   await expect(failed).toHaveCount(1);
