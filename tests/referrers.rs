@@ -261,6 +261,18 @@ fn follows_api_pages_and_filters_by_artifact_type() {
     assert!(registry.was_sent("GET /v2/app/referrers/"));
 }
 
+/// A fallback tag's index listing `(digest, size, artifact type)` manifests.
+fn referrers_index(entries: &[(&str, usize, &str)]) -> String {
+    let manifests: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(digest, size, artifact_type)| {
+            serde_json::json!({"mediaType": media::OCI_MANIFEST, "digest": digest, "size": size, "artifactType": artifact_type})
+        })
+        .collect();
+    serde_json::json!({"schemaVersion": 2, "mediaType": media::OCI_INDEX, "manifests": manifests})
+        .to_string()
+}
+
 /// Referrers of `image` as clients push them on a registry without the referrers
 /// API: an SBOM by digest with the fallback tag's index listing it, and a cosign
 /// signature tag. Returns (the SBOM's digest and size, the signature's digest).
@@ -701,15 +713,10 @@ fn a_fallback_index_listing_a_referrer_added_after_the_list_was_read_is_kept_wit
     let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
     let late_bytes = artifact(NOTATION, &image, "late");
     let late = registry.push_untagged("app", media::OCI_MANIFEST, &late_bytes);
-    let grown = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": media::OCI_INDEX,
-        "manifests": [
-            {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
-            {"mediaType": media::OCI_MANIFEST, "digest": late, "size": late_bytes.len(), "artifactType": NOTATION},
-        ],
-    })
-    .to_string();
+    let grown = referrers_index(&[
+        (&sbom, sbom_bytes.len(), SPDX),
+        (&late, late_bytes.len(), NOTATION),
+    ]);
     let grown = registry.push("app", &fallback, media::OCI_INDEX, grown.as_bytes());
     let client = Registry::new("http://registry.test", &registry);
     let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
@@ -947,15 +954,10 @@ fn a_manifest_a_fallback_index_lists_without_naming_the_image_as_subject_is_neve
     let pinned_bytes = cosign_signature();
     let pinned = registry.push_untagged("app", media::OCI_MANIFEST, &pinned_bytes);
     let fallback = tag_for(&image, "");
-    let index = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": media::OCI_INDEX,
-        "manifests": [
-            {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
-            {"mediaType": media::OCI_MANIFEST, "digest": pinned, "size": pinned_bytes.len(), "artifactType": COSIGN_SIG},
-        ],
-    })
-    .to_string();
+    let index = referrers_index(&[
+        (&sbom, sbom_bytes.len(), SPDX),
+        (&pinned, pinned_bytes.len(), COSIGN_SIG),
+    ]);
     let index = registry.push("app", &fallback, media::OCI_INDEX, index.as_bytes());
     let client = Registry::new("http://registry.test", &registry);
     let list =
@@ -1236,15 +1238,7 @@ fn an_index_kept_for_a_referrer_pushed_meanwhile_says_what_it_lists_that_is_gone
         if is_sbom && result.is_ok() {
             let newer_bytes = artifact(SPDX, &image, "newer");
             let newer = registry.push_untagged("app", media::OCI_MANIFEST, &newer_bytes);
-            let both = serde_json::json!({
-                "schemaVersion": 2,
-                "mediaType": media::OCI_INDEX,
-                "manifests": [
-                    {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
-                    {"mediaType": media::OCI_MANIFEST, "digest": newer, "size": newer_bytes.len(), "artifactType": SPDX},
-                ],
-            })
-            .to_string();
+            let both = referrers_index(&[(&sbom, sbom_bytes.len(), SPDX), (&newer, newer_bytes.len(), SPDX)]);
             registry.push("app", &fallback, media::OCI_INDEX, both.as_bytes());
         }
     }));
@@ -1265,21 +1259,20 @@ fn an_index_kept_for_a_referrer_pushed_meanwhile_says_what_it_lists_that_is_gone
     assert!(!told.advice.contains("gone already"), "{told:?}");
 }
 
-/// A cosign tag anyone can push, pointed at a runnable image that names no subject:
-/// never deleted as a "signature".
-#[test]
-fn a_cosign_tag_on_a_runnable_image_is_never_deleted_as_a_signature() {
+/// A cosign tag anyone can push, `.sig` of the image, pointed at a manifest with
+/// `layer` and no subject: "remove its referrers" must leave it and its tag alone.
+fn assert_cosign_tag_kept_on(layer: serde_json::Value) {
     let registry = MemoryRegistry::new();
     let image = subject(&registry);
-    let runnable = serde_json::json!({
+    let manifest = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": media::OCI_MANIFEST,
         "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(b"rootfs"), "size": 100}],
+        "layers": [layer],
     })
     .to_string();
     let sig = tag_for(&image, ".sig");
-    let pinned = registry.push("app", &sig, media::OCI_MANIFEST, runnable.as_bytes());
+    let pinned = registry.push("app", &sig, media::OCI_MANIFEST, manifest.as_bytes());
     let client = Registry::new("http://registry.test", &registry);
     let list =
         block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
@@ -1291,7 +1284,21 @@ fn a_cosign_tag_on_a_runnable_image_is_never_deleted_as_a_signature() {
         ),
         "{results:?}"
     );
-    assert_eq!(registry.tag_digest("app", &sig), Some(pinned.clone()));
+    assert_eq!(registry.tag_digest("app", &sig), Some(pinned));
+}
+
+/// A runnable image (a tar layer) is never deleted as a "signature".
+#[test]
+fn a_cosign_tag_on_a_runnable_image_is_never_deleted_as_a_signature() {
+    assert_cosign_tag_kept_on(serde_json::json!(
+        {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(b"rootfs"), "size": 100}
+    ));
+}
+
+/// A layer that names no media type could be any file system: no signature either.
+#[test]
+fn a_cosign_tag_on_an_image_with_an_untyped_layer_is_never_deleted() {
+    assert_cosign_tag_kept_on(serde_json::json!({"digest": sha256(b"rootfs"), "size": 100}));
 }
 
 #[test]
@@ -1327,15 +1334,10 @@ fn referrers_a_failed_fallback_index_lists_are_copied_on_their_own() {
     let image = registry.tag_digest("app", "v1").unwrap();
     let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
     let fallback = tag_for(&image, "");
-    let stale = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": media::OCI_INDEX,
-        "manifests": [
-            {"mediaType": media::OCI_MANIFEST, "digest": sbom, "size": sbom_bytes.len(), "artifactType": SPDX},
-            {"mediaType": media::OCI_MANIFEST, "digest": sha256(b"deleted since"), "size": 10, "artifactType": SPDX},
-        ],
-    })
-    .to_string();
+    let stale = referrers_index(&[
+        (&sbom, sbom_bytes.len(), SPDX),
+        (&sha256(b"deleted since"), 10, SPDX),
+    ]);
     registry.push("app", &fallback, media::OCI_INDEX, stale.as_bytes());
     let client = Registry::new("http://registry.test", &registry);
     let list =
@@ -1399,35 +1401,6 @@ fn a_target_fallback_tag_that_is_a_multi_arch_image_is_left_as_it_is() {
     assert!(!registry.state.borrow().manifests["mirror"].contains_key(&sbom));
     let told = wording::change_error(&index_result.unwrap().unwrap_err());
     assert!(told.advice.contains("were not copied"), "{told:?}");
-}
-
-/// A cosign tag on an image whose layer names no media type: it could be any file
-/// system, so it is no signature either.
-#[test]
-fn a_cosign_tag_on_an_image_with_an_untyped_layer_is_never_deleted() {
-    let registry = MemoryRegistry::new();
-    let image = subject(&registry);
-    let untyped = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": media::OCI_MANIFEST,
-        "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
-        "layers": [{"digest": sha256(b"rootfs"), "size": 100}],
-    })
-    .to_string();
-    let sig = tag_for(&image, ".sig");
-    let pinned = registry.push("app", &sig, media::OCI_MANIFEST, untyped.as_bytes());
-    let client = Registry::new("http://registry.test", &registry);
-    let list =
-        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
-    let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
-    assert!(
-        matches!(
-            failure_of(&results, &pinned),
-            ChangeError::NotAReferrer { .. }
-        ),
-        "{results:?}"
-    );
-    assert_eq!(registry.tag_digest("app", &sig), Some(pinned));
 }
 
 /// The entry a merge adds for a referrer is made from the referrer's own manifest,
