@@ -228,12 +228,18 @@ pub fn registry_identity(base_url: &str) -> String {
     };
     let rest = rest.split(['?', '#']).next().unwrap_or("");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    format!(
-        "{}://{}{}",
-        scheme.to_ascii_lowercase(),
-        authority.to_ascii_lowercase(),
-        path.trim_end_matches('/')
-    )
+    let (scheme, authority) = (scheme.to_ascii_lowercase(), authority.to_ascii_lowercase());
+    // The scheme's own port is the same registry as no port.
+    let default_port = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => "",
+    };
+    let authority = match authority.strip_suffix(default_port) {
+        Some(host) if !default_port.is_empty() => host,
+        _ => &authority,
+    };
+    format!("{scheme}://{authority}{}", path.trim_end_matches('/'))
 }
 
 #[cfg(test)]
@@ -252,6 +258,14 @@ mod tests {
         );
         // A path's case is the registry's to judge: kept.
         assert_ne!(a, registry_identity("https://reg.example/Team-A"));
+        // The scheme's own port is no other registry; another port is.
+        assert_eq!(a, registry_identity("https://reg.example:443/team-a"));
+        assert_eq!(
+            registry_identity("http://127.0.0.1:80"),
+            registry_identity("http://127.0.0.1")
+        );
+        assert_ne!(a, registry_identity("https://reg.example:4443/team-a"));
+        assert_ne!(a, registry_identity("http://reg.example:443/team-a"));
     }
 
     #[test]
