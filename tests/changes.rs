@@ -39,6 +39,12 @@ fn setup() -> MemoryRegistry {
     registry
 }
 
+/// Adds the tag `new` to the image of 1.0, as the user would: the write Undo undoes.
+fn add_new_tag(registry: &Registry<&MemoryRegistry>) -> tagdeck::oci::changes::TagWrite {
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap()
+}
+
 /// The digest of `bytes` as the client's type.
 fn digest_of(bytes: &[u8]) -> Digest {
     Digest::parse(&sha256(bytes)).unwrap()
@@ -167,8 +173,7 @@ fn undoing_an_added_tag_where_the_registry_takes_the_image_leaves_the_lost_tags_
     use tagdeck::oci::undo::UndoAction;
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
-    let write = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    let write = add_new_tag(&registry);
     memory.take_image_with_tag_deletes();
     // Undoing the add removes `new`; the registry takes 1.0 and latest with it.
     let failed =
@@ -228,8 +233,7 @@ fn undo_again_finishes_an_undo_that_left_the_tag_on_its_placeholder() {
     use tagdeck::oci::undo::UndoAction;
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
-    let added = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    let added = add_new_tag(&registry);
     // The undo points `new` at its placeholder, then can neither delete the
     // placeholder nor put `new` back: it stops with the tag on the placeholder.
     memory.inject(
@@ -283,8 +287,7 @@ fn undo_again_finishes_an_undo_that_left_the_tag_on_its_placeholder() {
 fn undo_of_an_added_tag_moved_elsewhere_since_is_still_refused() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
-    let added = block_on(registry.put_tag(&repo("app"), &tag("new"), &source, None)).unwrap();
+    let added = add_new_tag(&registry);
     // Someone points `new` at another image: not a placeholder, so never removed.
     memory.push("app", "new", media::OCI_MANIFEST, OTHER);
     let error = block_on(registry.undo_tag_write(&added, "u1")).unwrap_err();

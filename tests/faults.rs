@@ -84,6 +84,23 @@ fn both_tags() -> [String; 2] {
     ["1.0".to_string(), "latest".to_string()]
 }
 
+/// Deletes the image, its two tags confirmed from a whole tag list, with its DELETE
+/// failing `when`, with HTTP `status` or no answer.
+fn delete_image_failing(
+    memory: &MemoryRegistry,
+    when: Strike,
+    status: Option<u16>,
+) -> Result<tagdeck::oci::changes::Removal, ChangeError> {
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        when,
+        status,
+    ));
+    let registry = Registry::new("http://r", memory);
+    block_on(registry.delete_image(&repo(), &image(), &both_tags(), &whole_listing(memory)))
+}
+
 fn remove(
     memory: &MemoryRegistry,
     name: &str,
@@ -293,15 +310,7 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
     assert!(matches!(bad, Err(ChangeError::InvalidName(_))), "{bad:?}");
     assert!(!memory.was_sent("DELETE"));
 
-    let confirmed = both_tags();
-    memory.inject(Fault::new(
-        Method::Delete,
-        "manifests/sha256:",
-        Strike::Before,
-        Some(503),
-    ));
-    let error =
-        block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap_err();
+    let error = delete_image_failing(&memory, Strike::Before, Some(503)).unwrap_err();
     assert!(
         matches!(error, ChangeError::NotAppliedAfterFailure { .. }),
         "{error:?}"
@@ -318,13 +327,7 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
     );
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
 
-    memory.inject(Fault::new(
-        Method::Delete,
-        "manifests/sha256:",
-        Strike::After,
-        None,
-    ));
-    let removal = block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap();
+    let removal = delete_image_failing(&memory, Strike::After, None).unwrap();
     assert!(removal.applied_anyway.is_some());
     assert_eq!(memory.tag_digest("app", "latest"), None);
 }
@@ -336,16 +339,8 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
 fn an_image_delete_that_failed_after_untagging_names_the_tags_gone_and_keeps_undo() {
     let memory = setup();
     let registry = Registry::new("http://r", &memory);
-    let listing = whole_listing(&memory);
     let confirmed = both_tags();
-    memory.inject(Fault::new(
-        Method::Delete,
-        "manifests/sha256:",
-        Strike::AfterUntag,
-        Some(500),
-    ));
-    let error =
-        block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap_err();
+    let error = delete_image_failing(&memory, Strike::AfterUntag, Some(500)).unwrap_err();
     assert!(
         memory.state.borrow().manifests["app"].contains_key(&sha256(IMAGE)),
         "the image is still there"
@@ -794,16 +789,7 @@ fn a_cancelled_copy_stops_between_steps_before_its_tag() {
 fn a_404_to_a_delete_that_was_applied_is_read_again_not_taken_as_a_refusal() {
     // What a browser's own retry of a dropped DELETE looks like: applied, then 404.
     let memory = setup();
-    let registry = Registry::new("http://r", &memory);
-    let listing = whole_listing(&memory);
-    let confirmed = both_tags();
-    memory.inject(Fault::new(
-        Method::Delete,
-        "manifests/sha256:",
-        Strike::After,
-        Some(404),
-    ));
-    let removal = block_on(registry.delete_image(&repo(), &image(), &confirmed, &listing)).unwrap();
+    let removal = delete_image_failing(&memory, Strike::After, Some(404)).unwrap();
     assert!(removal.applied_anyway.is_some());
     assert_eq!(memory.tag_digest("app", "1.0"), None);
 }
