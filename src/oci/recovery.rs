@@ -191,20 +191,8 @@ impl<C: HttpClient> Registry<C> {
         now: RegistryNow,
     ) -> Result<Reconciled, RegistryError> {
         let digest = &manifest.digest;
-        let names: Vec<String> = tags.iter().map(Tag::to_string).collect();
-        let found = self.look_up_tags(repository, &names).await?;
-        let points_at = |tag: &Tag| {
-            (found.iter())
-                .find(|(t, _)| t == tag.as_str())
-                .and_then(|(_, f)| f.as_ref().map(|(d, _)| d))
-        };
-        // Gone with the delete: pointing at nothing. One moved to another image is
-        // someone else's change.
-        let untagged: Vec<Tag> = (tags.iter())
-            .filter(|t| points_at(t).is_none())
-            .cloned()
-            .collect();
-        if untagged.is_empty() {
+        let left = self.tags_left_by_delete(repository, digest, tags).await?;
+        if left.untagged.is_empty() {
             return Ok(Reconciled {
                 now,
                 outcome: Outcome::NotApplied,
@@ -212,10 +200,7 @@ impl<C: HttpClient> Registry<C> {
         }
         let removal = Removal {
             repository: repository.clone(),
-            tags: (tags.iter())
-                .filter(|t| points_at(t).is_none_or(|d| d == digest))
-                .cloned()
-                .collect(),
+            tags: left.to_restore,
             digest: digest.clone(),
             method: RemovalMethod::ImageDelete,
             manifest: manifest.clone(),
@@ -227,7 +212,7 @@ impl<C: HttpClient> Registry<C> {
             now: RegistryNow::ImageUntagged {
                 repository: repository.clone(),
                 digest: digest.clone(),
-                untagged,
+                untagged: left.untagged,
             },
             outcome: Outcome::Applied(Written::Removal(Box::new(removal))),
         })

@@ -96,7 +96,7 @@ impl<C: HttpClient> Registry<C> {
 
     /// What each of `tags` points at now (digest and media type), `None` for a tag
     /// that no longer exists; `lookup_concurrency` requests at a time.
-    pub(crate) async fn look_up_tags(
+    pub(super) async fn look_up_tags(
         &self,
         repository: &Repository,
         tags: &[String],

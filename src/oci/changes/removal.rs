@@ -323,41 +323,25 @@ impl<C: HttpClient> Registry<C> {
                 // before it deletes the manifest (distribution does it the other
                 // way round).
                 Ok(_) => {
-                    let names: Vec<String> = removal.tags.iter().map(Tag::to_string).collect();
-                    let now = match self.look_up_tags(repository, &names).await {
-                        Ok(now) => now,
+                    let left = match self
+                        .tags_left_by_delete(repository, digest, &removal.tags)
+                        .await
+                    {
+                        Ok(left) => left,
                         Err(reread) => return Err(not_known(error, reread, removal)),
                     };
-                    let points_at = |tag: &str| {
-                        now.iter()
-                            .find(|(t, _)| t == tag)
-                            .and_then(|(_, found)| found.as_ref().map(|(d, _)| d))
-                    };
-                    // Gone with the delete: pointing at nothing now. One pointing at
-                    // another image was moved by someone else, not untagged by this.
-                    let untagged: Vec<String> = names
-                        .iter()
-                        .filter(|t| points_at(t).is_none())
-                        .cloned()
-                        .collect();
-                    if untagged.is_empty() {
+                    if left.untagged.is_empty() {
                         return Err(ChangeError::NotAppliedAfterFailure {
                             subject: format!("{repository}@{digest}"),
                             now: ReadAgain::ImageStillThere,
                             cause: Box::new(error),
                         });
                     }
-                    // Undo puts back every tag that points at nothing now, and those
-                    // still on the image, should the delete go on landing (it skips
-                    // them while they stay). Not one moved to another image meanwhile:
-                    // that is someone else's, and would stop the Undo.
-                    removal
-                        .tags
-                        .retain(|t| points_at(t.as_str()).is_none_or(|d| d == digest));
+                    removal.tags = left.to_restore;
                     return Err(after_write(
                         ChangeError::ImageDeleteHalfDone {
                             digest: digest.clone(),
-                            untagged,
+                            untagged: left.untagged.iter().map(Tag::to_string).collect(),
                             cause: Box::new(error),
                         },
                         Written::Removal(Box::new(removal)),
@@ -372,6 +356,33 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         Ok(removal)
+    }
+
+    /// What a delete of the image `digest` that did not take the image left of its
+    /// `tags`, read now (a registry that untags before it deletes the manifest).
+    pub(crate) async fn tags_left_by_delete(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        tags: &[Tag],
+    ) -> Result<TagsLeft, RegistryError> {
+        let names: Vec<String> = tags.iter().map(Tag::to_string).collect();
+        let now = self.look_up_tags(repository, &names).await?;
+        let points_at = |tag: &Tag| {
+            (now.iter())
+                .find(|(t, _)| t == tag.as_str())
+                .and_then(|(_, found)| found.as_ref().map(|(d, _)| d))
+        };
+        let pick = |keep: &dyn Fn(Option<&Digest>) -> bool| {
+            (tags.iter())
+                .filter(|t| keep(points_at(t)))
+                .cloned()
+                .collect()
+        };
+        Ok(TagsLeft {
+            untagged: pick(&|found| found.is_none()),
+            to_restore: pick(&|found| found.is_none_or(|d| d == digest)),
+        })
     }
 
     /// Undo of a removal: puts every removed tag back with the exact bytes. Works
@@ -480,4 +491,15 @@ fn not_known(cause: RegistryError, reread: RegistryError, removal: Removal) -> C
         },
         Written::Removal(Box::new(removal)),
     )
+}
+
+/// The tags of an image whose delete failed with the image still there.
+pub(crate) struct TagsLeft {
+    /// Pointing at nothing now: gone with the delete. One pointing at another image
+    /// was moved by someone else, not untagged by it.
+    pub untagged: Vec<Tag>,
+    /// What Undo puts back: the tags gone, and those still on the image, should the
+    /// delete go on landing (Undo skips them while they stay). Not one moved to
+    /// another image: that is someone else's, and would stop the Undo.
+    pub to_restore: Vec<Tag>,
 }
