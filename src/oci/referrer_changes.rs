@@ -268,15 +268,18 @@ impl<C: HttpClient> Registry<C> {
             let result = match (listed_by_fallback, not_referrer, &kept_index) {
                 (true, Some((_, error)), _) => Err(error.clone()),
                 (true, None, Some(index)) => Err(ChangeError::KeptWithIndex { tag: index.clone() }),
+                // Checked above, with everything the index lists.
                 (true, None, None) => {
-                    let referrer = (digest, &list.subject);
-                    self.delete_referrer(repository, referrer, tag.as_ref(), &without_indexes)
+                    self.delete_referrer(repository, digest, tag.as_ref(), &without_indexes)
                         .await
                 }
                 (false, _, _) => {
-                    let referrer = (digest, &list.subject);
-                    self.delete_referrer(repository, referrer, tag.as_ref(), &listing)
-                        .await
+                    let by_tag = tag.is_some();
+                    async {
+                        (self.check_referrer(repository, digest, &list.subject, by_tag)).await?;
+                        (self.delete_referrer(repository, digest, tag.as_ref(), &listing)).await
+                    }
+                    .await
                 }
             };
             // Gone before this run (a run that kept the index deleted it): not kept
@@ -458,17 +461,17 @@ impl<C: HttpClient> Registry<C> {
         }
     }
 
-    /// Deletes the referrer `digest` with the one tag that names it, if any.
+    /// Deletes the referrer `digest` with the one tag that names it, if any, once
+    /// [`Registry::check_referrer`] found it one (a manifest by digest cannot change
+    /// since).
     async fn delete_referrer(
         &self,
         repository: &Repository,
-        (digest, subject): (&Digest, &Digest),
+        digest: &Digest,
         tag: Option<&Tag>,
         listing: &TagListing,
     ) -> Result<Removal, ChangeError> {
         let confirmed: Vec<String> = tag.iter().map(|tag| tag.to_string()).collect();
-        self.check_referrer(repository, digest, subject, tag.is_some())
-            .await?;
         match self
             .delete_image(repository, digest, &confirmed, listing)
             .await
