@@ -1,9 +1,7 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{
-    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
-};
+use super::error::{after_write, keep_undo_unless_unchanged, ChangeError};
 use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -108,28 +106,11 @@ impl<C: HttpClient> Registry<C> {
         let Err(cause) = self.manifest_delete(repository, placeholder).await else {
             return self.expect_tag(repository, tag, None).await;
         };
-        if is_definite_refusal(&cause) {
-            return Err(ChangeError::Refused(Box::new(cause)));
-        }
-        // Not refused outright: it may have landed. The tag, read again, tells.
-        self.settle_after(&cause).await;
-        match self.resolve_tag(repository, tag).await {
-            Ok(None) => Ok(()),
-            Ok(Some(found)) if found == *placeholder => Err(ChangeError::NotAppliedAfterFailure {
-                subject: format!("{repository}:{tag}"),
-                now: ReadAgain::Tag(Some(found)),
-                cause: Box::new(cause),
-            }),
-            Ok(found) => Err(ChangeError::NotApplied {
-                tag: tag.to_string(),
-                expected: None,
-                found,
-            }),
-            Err(reread) => Err(ChangeError::Unknown {
-                cause: Box::new(cause),
-                reread: Box::new(reread),
-            }),
-        }
+        // Refused outright, nothing changed; else it may have landed, and the tag,
+        // read again, tells.
+        self.recheck_tag(repository, tag, (Some(placeholder), None), cause)
+            .await
+            .map(drop)
     }
 
     /// Whether `digest` is the throw-away manifest a removal of `tag` pushes: its
