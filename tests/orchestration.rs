@@ -557,42 +557,97 @@ fn bulk_removal_reports_an_outside_tag_that_lost_its_image_during_the_run() {
     assert_eq!(removal.undo.len(), 1, "the removal keeps its Undo");
 }
 
+/// The failure a removal ended with, through what it had written.
+fn lost_with(result: &ItemResult) -> &ChangeError {
+    match result {
+        ItemResult::Failed(ItemFailure::Change(ChangeError::AfterWrite { cause, .. })) => cause,
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn bulk_removal_whose_registry_took_other_tags_with_the_image_undoes_them_too() {
     let memory = setup();
+    memory.push("app", "d", media::OCI_MANIFEST, IMAGE);
     memory.take_image_with_tag_deletes();
     let registry = Registry::new("http://r", &memory);
-    let chosen = vec!["1.0".to_owned()];
-    let digests: HashMap<String, Digest> = [("1.0".to_owned(), digest_of(IMAGE))].into();
-    let repository = repo("app");
-    let run = BulkRun {
-        repository: &repository,
-        chosen: &chosen,
-        digests: &digests,
-        cancelled: &|| false,
-        on_item: &|_, _| {},
-    };
-    let removal = block_on(registry.bulk_remove_tags(&run, &unique));
-    assert_eq!(
-        memory.tag_digest("app", "latest"),
+    // 1.0 and latest chosen, d outside: removing 1.0 takes all three.
+    let (results, undo) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "latest"],
         None,
-        "the registry took it"
+        async |registry, run| {
+            let removal = registry.bulk_remove_tags(run, &unique).await;
+            assert_eq!(removal.lost, [], "told by the removal that found it");
+            removal.undo
+        },
     );
-    let [lost] = &removal.lost[..] else {
-        panic!("the lost tag is reported: {:?}", removal.lost);
-    };
+    assert_eq!(memory.tag_digest("app", "d"), None, "the registry took it");
     assert_eq!(
-        lost.error,
-        ChangeError::TagsLost {
+        lost_with(&results["1.0"]),
+        &ChangeError::TagsLost {
             digest: digest_of(IMAGE),
-            tags: vec!["latest".to_owned()],
+            tags: vec!["d".to_owned(), "latest".to_owned()],
         }
     );
-    // One Undo for the run puts back the removed tag and the one lost with it.
-    let undo = UndoAction::collect(removal.undo).unwrap();
-    block_on(registry.undo(&undo, &unique)).unwrap();
-    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    // latest went as chosen, though by 1.0's DELETE: never "changed meanwhile".
+    assert_eq!(
+        results["latest"],
+        ItemResult::RemovedWithImage {
+            by: "1.0".to_owned()
+        }
+    );
+    assert!(results["latest"].is_done());
+    assert_eq!(
+        wording::item_result(&results["latest"]).text,
+        "removed: the registry deleted it with its image when 1.0 was removed; Undo puts \
+         it back"
+    );
+    // One Undo for the run puts back the removed tag and those lost with it.
+    block_on(registry.undo(&UndoAction::collect(undo).unwrap(), &unique)).unwrap();
+    for tag in ["1.0", "latest", "d"] {
+        assert_eq!(memory.tag_digest("app", tag), Some(sha256(IMAGE)), "{tag}");
+    }
+}
+
+#[test]
+fn a_registry_that_took_an_image_with_its_tag_is_told_and_then_removed_from_by_placeholder() {
+    let memory = setup();
+    memory.take_image_with_tag_deletes();
+    let registry = Registry::new("http://r", &memory);
+    // old is OTHER's only tag: the image was to stay, pullable by digest.
+    let (results, undo) = remove_among(&registry, &memory, &["old"]);
+    let manifests = |digest: &str| memory.state.borrow().manifests["app"].contains_key(digest);
+    assert!(!manifests(&sha256(OTHER)), "the registry took it");
+    let error = lost_with(&results["old"]);
+    assert_eq!(
+        error,
+        &ChangeError::TagsLost {
+            digest: digest_of(OTHER),
+            tags: Vec::new(),
+        }
+    );
+    let line = wording::change_error(error);
+    assert_eq!(line.headline, "The registry deleted the image too");
+    // The next removal, on this registry object, never asks DELETE by tag again.
+    let (results, _) = remove_among(&registry, &memory, &["1.0"]);
+    assert_eq!(removed(&results["1.0"]).method, RemovalMethod::Placeholder);
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    // Undo puts the image back under its tag.
+    block_on(registry.undo(&UndoAction::collect(undo).unwrap(), &unique)).unwrap();
+    assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
+}
+
+/// A bulk removal of `chosen` whose checks afterwards may find something lost.
+fn remove_among(
+    registry: &Registry<&MemoryRegistry>,
+    memory: &MemoryRegistry,
+    chosen: &[&str],
+) -> (BTreeMap<String, ItemResult>, Vec<UndoAction>) {
+    run_bulk(registry, memory, chosen, None, async |registry, run| {
+        registry.bulk_remove_tags(run, &unique).await.undo
+    })
 }
 
 #[test]

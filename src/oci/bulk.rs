@@ -36,6 +36,12 @@ pub enum ItemResult {
     Tagged(TagWrite),
     /// The tag was removed; the image stays.
     Removed(Box<Removal>),
+    /// The registry deleted the tag with its image when the selected tag `by` was
+    /// removed ([`ChangeError::TagsLost`]): gone as asked, and put back by the Undo of
+    /// `by`'s removal.
+    RemovedWithImage {
+        by: String,
+    },
     Failed(ItemFailure),
 }
 
@@ -63,6 +69,7 @@ impl ItemResult {
         match self {
             ItemResult::Tagged(write) => Some(UndoAction::Revert(write.clone())),
             ItemResult::Removed(removal) => Some(UndoAction::Restore(removal.clone())),
+            ItemResult::RemovedWithImage { .. } => None,
             ItemResult::Failed(ItemFailure::Change(error)) => UndoAction::of_failure(error),
             ItemResult::Failed(_) => None,
         }
@@ -130,6 +137,15 @@ impl BulkRun<'_> {
             .collect::<Vec<_>>()
             .await;
         results.into_iter().flatten().collect()
+    }
+}
+
+/// The tags a removal found deleted with its image, if that is why it failed.
+fn tags_lost(error: &ChangeError) -> Option<&[String]> {
+    match error {
+        ChangeError::AfterWrite { cause, .. } => tags_lost(cause),
+        ChangeError::TagsLost { tags, .. } => Some(tags),
+        _ => None,
     }
 }
 
@@ -223,9 +239,17 @@ impl<C: HttpClient> Registry<C> {
         // Tags of the selection removed so far: until a tag is removed it still uses
         // its image, and the report names what the image was kept for.
         let removed = RefCell::new(HashSet::<String>::new());
+        // Selected tags the registry deleted with their image, each with the tag whose
+        // removal took it; and those images, whose loss their removal reports.
+        let taken = RefCell::new(HashMap::<String, String>::new());
+        let taken_images = RefCell::new(HashSet::<Digest>::new());
         let (outside, groups, removed) = (&outside, &groups, &removed);
+        let (taken, taken_images) = (&taken, &taken_images);
         let mut undo = run
             .per_image(|tag, digest| async move {
+                if let Some(by) = taken.borrow().get(&tag) {
+                    return ItemResult::RemovedWithImage { by: by.clone() };
+                }
                 let mut users = match &outside[&digest] {
                     Ok(users) => users.clone(),
                     Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
@@ -248,13 +272,27 @@ impl<C: HttpClient> Registry<C> {
                         removed.borrow_mut().insert(tag);
                         ItemResult::Removed(Box::new(removal))
                     }
-                    Err(error) => ItemResult::Failed(ItemFailure::Change(error)),
+                    Err(error) => {
+                        if let Some(lost) = tags_lost(&error) {
+                            let mut taken = taken.borrow_mut();
+                            for lost in lost.iter().filter(|t| groups[&digest].contains(t)) {
+                                removed.borrow_mut().insert(lost.clone());
+                                taken.insert(lost.clone(), tag.clone());
+                            }
+                            taken_images.borrow_mut().insert(digest);
+                        }
+                        ItemResult::Failed(ItemFailure::Change(error))
+                    }
                 }
             })
             .await;
-        // What used each image from outside the selection must still have it.
+        // What used each image from outside the selection must still have it (an
+        // image the registry took is reported by the removal that found it gone).
         let mut lost = Vec::new();
         for (digest, users) in outside {
+            if taken_images.borrow().contains(digest) {
+                continue;
+            }
             if let Ok(users) = users {
                 if let Err(error) = self.verify_kept(repository, digest, users).await {
                     // Tags lost with the image: the Undo of a removal of that image

@@ -30,6 +30,11 @@ pub fn item_result(result: &ItemResult) -> ResultLine {
                 .into()
             }
         }
+        ItemResult::RemovedWithImage { by } => format!(
+            "removed: the registry deleted it with its image when {by} was removed; Undo \
+             puts it back"
+        )
+        .into(),
         ItemResult::Failed(ItemFailure::Cancelled) => {
             ResultLine::from("not run: cancelled; nothing was changed for it".to_owned())
         }

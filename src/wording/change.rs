@@ -53,6 +53,9 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::AlreadyGone { .. } => "Already gone".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
+        ChangeError::TagsLost { tags, .. } if tags.is_empty() => {
+            "The registry deleted the image too".into()
+        }
         ChangeError::TagsLost { .. } => "The registry removed other tags too".into(),
         ChangeError::RolledBack { .. } => "The tag could not be removed on its own".into(),
         ChangeError::Stranded { .. } => "The tag points at a throw-away manifest".into(),
@@ -179,6 +182,10 @@ fn detail(error: &ChangeError) -> String {
         ChangeError::Recreated { tag, found } => {
             format!("{tag} exists again and points at {found}; Undo would overwrite it")
         }
+        ChangeError::TagsLost { digest, tags } if tags.is_empty() => format!(
+            "the registry deleted the image {digest} with the tag, though it was to stay, \
+             pullable by digest"
+        ),
         ChangeError::TagsLost { digest, tags } => format!(
             "{} pointed at the same image ({digest}) and now {} at nothing: the registry \
              deleted the image with every tag it had, though only one tag was removed",

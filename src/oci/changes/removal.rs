@@ -136,10 +136,47 @@ impl<C: HttpClient> Registry<C> {
             removal.method = RemovalMethod::Placeholder;
             self.detach_with_placeholder(&mut removal, unique).await?;
         }
-        match self.expect_tag(repository, tag, None).await {
-            Ok(()) => Ok(removal),
-            Err(error) => Err(after_write(error, Written::Removal(Box::new(removal)))),
+        if let Err(error) = self.expect_tag(repository, tag, None).await {
+            return Err(after_write(error, Written::Removal(Box::new(removal))));
         }
+        if removal.method == RemovalMethod::TagDelete {
+            if let Err(lost) = self.check_image_stayed(&mut removal, users).await {
+                return Err(after_write(lost, Written::Removal(Box::new(removal))));
+            }
+        }
+        Ok(removal)
+    }
+
+    /// Some registries delete the image, with every tag on it, when asked to delete
+    /// one tag. Caught right after the first such DELETE: its Undo puts back the
+    /// image with the tags lost ([`ChangeError::TagsLost`]), and the repository's next
+    /// removals go by a throw-away manifest, which only ever takes the tag. A HEAD
+    /// that fails says nothing here: the check afterwards reads again.
+    async fn check_image_stayed(
+        &self,
+        removal: &mut Removal,
+        users: &ImageUsers,
+    ) -> Result<(), ChangeError> {
+        let (repository, digest) = (&removal.repository, &removal.digest);
+        if !matches!(
+            self.manifest_head(repository, digest).await,
+            Err(RegistryError::NotFound { .. })
+        ) {
+            return Ok(());
+        }
+        self.removes_by_placeholder.learn_by_placeholder(repository);
+        let lost = match self.verify_kept(repository, digest, users).await {
+            // Nothing else used it: the image itself is what was lost.
+            Ok(()) => ChangeError::TagsLost {
+                digest: digest.clone(),
+                tags: Vec::new(),
+            },
+            Err(error) => error,
+        };
+        if let ChangeError::TagsLost { digest, tags } = &lost {
+            removal.add_lost(digest, tags);
+        }
+        Err(lost)
     }
 
     /// The whole point of removing one tag: what used the image still has it.
