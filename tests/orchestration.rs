@@ -330,6 +330,39 @@ fn bulk_tag_reads_each_image_once_and_says_when_nothing_changed() {
     assert_eq!(memory.tag_digest("app", "old-stable"), None);
 }
 
+/// The table may show a digest remembered from an earlier visit: a tag moved since is
+/// refused, never tagged on the image it used to have.
+#[test]
+fn bulk_tag_refuses_a_tag_moved_since_it_was_shown() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "old"],
+        None,
+        async |registry, run| {
+            // Shown on IMAGE; someone pushes 1.0 again, now OTHER.
+            memory.push("app", "1.0", media::OCI_MANIFEST, OTHER);
+            registry
+                .bulk_add_tags(run, &|t| format!("{t}-stable"))
+                .await
+        },
+    );
+    assert_eq!(
+        results["1.0"],
+        ItemResult::Failed(ItemFailure::Change(ChangeError::ChangedMeanwhile {
+            tag: "1.0".to_owned(),
+            expected: digest_of(IMAGE),
+            found: Some(digest_of(OTHER)),
+        }))
+    );
+    assert_eq!(memory.tag_digest("app", "1.0-stable"), None);
+    assert!(results["old"].is_done());
+    assert_eq!(memory.tag_digest("app", "old-stable"), Some(sha256(OTHER)));
+    assert_eq!(undo.len(), 1, "only old's tag was written");
+}
+
 #[test]
 fn bulk_tag_reports_bad_names_and_unknown_digests_per_item() {
     let memory = setup();

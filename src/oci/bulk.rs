@@ -174,11 +174,20 @@ impl<C: HttpClient> Registry<C> {
                 Ok(manifest) => manifest,
                 Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
             };
-            let new_tag = match Tag::parse(&name_for(&tag)) {
-                Ok(new_tag) => new_tag,
-                Err(error) => return ItemResult::Failed(ItemFailure::InvalidName(error)),
+            let (source, new_tag) = match (Tag::parse(&tag), Tag::parse(&name_for(&tag))) {
+                (Ok(source), Ok(new_tag)) => (source, new_tag),
+                (Err(error), _) | (_, Err(error)) => {
+                    return ItemResult::Failed(ItemFailure::InvalidName(error))
+                }
             };
-            match self.put_tag(run.repository, &new_tag, manifest, None).await {
+            // The image the user saw the tag on, or nothing: the table's digest may be
+            // one remembered from before.
+            let written = async {
+                self.expect_unchanged(run.repository, &source, &digest)
+                    .await?;
+                self.put_tag(run.repository, &new_tag, manifest, None).await
+            };
+            match written.await {
                 Ok(write) => ItemResult::Tagged(write),
                 Err(error) => ItemResult::Failed(ItemFailure::Change(error)),
             }

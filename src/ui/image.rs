@@ -258,6 +258,7 @@ fn ImageBody(
             repository: repository.clone(),
             digest: manifest.digest.clone(),
             source: source.clone(),
+            seen_tag: shown_tag.clone(),
         },
         ChangeRequest::Copy {
             repository: repository.clone(),

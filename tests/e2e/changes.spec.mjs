@@ -194,6 +194,24 @@ test('a tag that changed since it was shown is not removed', async ({ page, muta
   expect(await tagDigest(registry, 'demo/web', 'latest')).toBe(now);
 });
 
+test('a tag that changed since it was shown is not tagged from', async ({ page, mutable }) => {
+  const registry = mutable.registry.url;
+  const shown = mutable.report.repositories['demo/web'].latest.digest;
+  await openRepository(page, mutable, 'demo/web');
+  await expect(tagRow(page, 'latest').locator('code.digest')).toHaveAttribute('title', shown);
+  await retagBehindTheBack(registry, 'demo/web', '0.9', 'latest');
+  const now = await tagDigest(registry, 'demo/web', 'latest');
+  // The row still shows what the page read: the dialog acts on that image.
+  await tagRow(page, 'latest').getByRole('button', { name: 'Add tag' }).click();
+  await expect(dialog(page)).toContainText(shown);
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('pinned');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  const alert = dialog(page).getByRole('alert');
+  await expect(alert).toContainText(`latest now points at ${now}, not at ${shown}`);
+  await expect(alert).toContainText('Nothing was changed');
+  expect(await tagDigest(registry, 'demo/web', 'pinned')).toBe(null);
+});
+
 test('copying a multi-arch image to another repository', async ({ page, mutable }) => {
   const registry = mutable.registry.url;
   const truth = mutable.report.repositories['demo/multiarch']['2.0'];

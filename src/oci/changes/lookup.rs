@@ -76,6 +76,25 @@ impl<C: HttpClient> Registry<C> {
         }
     }
 
+    /// Refused ([`ChangeError::ChangedMeanwhile`]) unless `tag` still points at
+    /// `seen`, the digest the user saw: read just before a change acts on it.
+    pub async fn expect_unchanged(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        seen: &Digest,
+    ) -> Result<(), ChangeError> {
+        let found = self.resolve_tag(repository, tag).await?;
+        if found.as_ref() == Some(seen) {
+            return Ok(());
+        }
+        Err(ChangeError::ChangedMeanwhile {
+            tag: tag.to_string(),
+            expected: seen.clone(),
+            found,
+        })
+    }
+
     /// Checks that `tag` points at `expected` (or is gone, for `None`).
     pub(super) async fn expect_tag(
         &self,

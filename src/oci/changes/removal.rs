@@ -60,14 +60,7 @@ impl<C: HttpClient> Registry<C> {
         users: &ImageUsers,
         unique: &str,
     ) -> Result<Removal, ChangeError> {
-        let current = self.resolve_tag(repository, tag).await?;
-        if current.as_ref() != Some(seen) {
-            return Err(ChangeError::ChangedMeanwhile {
-                tag: tag.to_string(),
-                expected: seen.clone(),
-                found: current,
-            });
-        }
+        self.expect_unchanged(repository, tag, seen).await?;
         let manifest = self.manifest_get(repository, seen).await?;
         let mut removal = Removal {
             repository: repository.clone(),

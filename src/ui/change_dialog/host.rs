@@ -10,13 +10,15 @@ use crate::ui::browser;
 use crate::ui::on_demand::LazyChangeForm;
 
 /// What the user asked to change. `source` names the image as the user opened it
-/// (its tag, or its short digest), for the dialog's words.
+/// (its tag, or its short digest), for the dialog's words; the tag it was seen on, if
+/// any, must still point at `digest` when the change starts.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ChangeRequest {
     AddTag {
         repository: Repository,
         digest: Digest,
         source: String,
+        seen_tag: Option<Tag>,
     },
     Copy {
         repository: Repository,
@@ -118,13 +120,19 @@ pub fn ChangeForm(registry: String, request: ChangeRequest) -> impl IntoView {
             repository,
             digest,
             source,
-        } => view! { <TagForm registry repository digest source copy=false tag=None /> }.into_any(),
+            seen_tag,
+        } => view! { <TagForm registry repository digest source seen_tag copy=false tag=None /> }
+            .into_any(),
         ChangeRequest::Copy {
             repository,
             digest,
             source,
             tag,
-        } => view! { <TagForm registry repository digest source copy=true tag /> }.into_any(),
+        } => {
+            let seen_tag = tag.clone();
+            view! { <TagForm registry repository digest source seen_tag copy=true tag /> }
+                .into_any()
+        }
         ChangeRequest::Remove {
             repository,
             tag,

@@ -77,13 +77,15 @@ fn MoveConfirmation(
 }
 
 /// Add tag (`copy` false: the tag goes in `repository`) or Copy image (`copy` true:
-/// the user names the target repository; `tag` fills in the target tag).
+/// the user names the target repository; `tag` fills in the target tag). `seen_tag`,
+/// the tag the image was seen on, is read again before anything is written.
 #[component]
 pub(super) fn TagForm(
     registry: String,
     repository: Repository,
     digest: Digest,
     source: String,
+    seen_tag: Option<Tag>,
     copy: bool,
     tag: Option<Tag>,
 ) -> impl IntoView {
@@ -116,11 +118,12 @@ pub(super) fn TagForm(
             move_from,
             referrers,
         } = input.clone();
-        let (registry, repository, digest, source) = (
+        let (registry, repository, digest, source, seen_tag) = (
             registry.clone(),
             repository.clone(),
             digest.clone(),
             source.clone(),
+            seen_tag.clone(),
         );
         async move {
             let attempt = match &to {
@@ -131,6 +134,9 @@ pub(super) fn TagForm(
             let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
             let from = repository;
             let result: Result<(TagWrite, String), ChangeError> = async {
+                if let Some(seen) = &seen_tag {
+                    client.expect_unchanged(&from, seen, &digest).await?;
+                }
                 let manifest = client.manifest_get(&from, &digest).await?;
                 let Some(to) = &to else {
                     let write = client

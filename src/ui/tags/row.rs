@@ -187,6 +187,7 @@ pub(super) fn TagRow(
                         let (add_repository, remove_repository) = (repository.clone(), repository.clone());
                         let add_tag = action_tag.clone();
                         let add_digest = d.clone();
+                        let seen_tag = remove_tag.clone();
                         let (add_blocked, remove_blocked) = blocked_reasons(repository.as_str());
                         // Named for the row: a screen reader lists every row's buttons.
                         let add_name = format!("Add tag to the image of {action_tag}");
@@ -201,6 +202,7 @@ pub(super) fn TagRow(
                                     repository: add_repository.clone(),
                                     digest: add_digest.clone(),
                                     source: add_tag.clone(),
+                                    seen_tag: Some(seen_tag.clone()),
                                 })
                             >"Add tag"</button>
                             <button
