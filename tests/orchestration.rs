@@ -842,6 +842,27 @@ fn a_bulk_removal_runs_one_placeholder_cycle_at_a_time() {
     assert!(client.cycles.borrow().is_empty(), "{:?}", client.cycles);
 }
 
+/// The same holds across the tab: another run, an Undo or a dialog each make their own
+/// `Registry`, sharing what the tab learnt of the registry (`sharing_removal_ways`).
+#[test]
+fn placeholder_cycles_of_two_changes_in_one_tab_never_overlap() {
+    let memory = setup();
+    memory.state.borrow_mut().deletes_enabled = true;
+    let client = Interleaved::new(&memory);
+    let tab = RemovalWays::default();
+    let first = Registry::new("http://r", &client).sharing_removal_ways(tab.clone());
+    let second = Registry::new("http://r", &client).sharing_removal_ways(tab);
+    let all: Vec<String> = ["1.0", "latest", "old"].map(str::to_owned).into();
+    let (one, other) = block_on(futures_util::future::join(
+        first.remove_tag(&repo("app"), &tag("1.0"), &digest_of(IMAGE), &all, "a"),
+        second.remove_tag(&repo("app"), &tag("old"), &digest_of(OTHER), &all, "b"),
+    ));
+    assert_eq!(one.unwrap().method, RemovalMethod::Placeholder);
+    assert_eq!(other.unwrap().method, RemovalMethod::Placeholder);
+    assert!(client.most_in_flight.get() > 1, "the two ran side by side");
+    assert_eq!(client.most_cycles_at_once.get(), 1);
+}
+
 // The removal plan.
 
 fn plan(memory: &MemoryRegistry, tag: &str, seen: &[u8]) -> RemovalPlan {

@@ -31,7 +31,7 @@ impl<C: HttpClient> Registry<C> {
         // that a concurrent tag PUT is rewriting, most likely) answers 500 after the
         // delete and leaves the tag listed, pointing at nothing. Blob uploads above
         // still run in parallel.
-        let _one_cycle_at_a_time = self.placeholder_cycle.lock().await;
+        let _one_cycle_at_a_time = self.removes_by_placeholder.one_placeholder_cycle().await;
         if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
             let seen = removal.digest.clone();
             self.recheck_tag(

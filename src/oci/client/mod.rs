@@ -37,10 +37,6 @@ pub struct Registry<C> {
     base: String,
     client: C,
     journal: Option<Journal>,
-    /// Held through each placeholder cycle (tag put on the placeholder, placeholder
-    /// deleted), so the changes of one run (a bulk removal) never overlap there: see
-    /// `detach_with_placeholder`.
-    pub(crate) placeholder_cycle: futures_util::lock::Mutex<()>,
     /// How the tag lookups of changes (re-reads before and after writing, who else
     /// uses an image) send their HEADs: the full Accept only, unless
     /// [`Registry::with_first_pass_lookups`].
@@ -72,6 +68,10 @@ pub(crate) struct Ways {
     /// Told when whether the registry deletes is learnt: the views then disable what
     /// would need a delete.
     on_deletes_learnt: std::cell::RefCell<Option<std::rc::Rc<dyn Fn()>>>,
+    /// Held through each placeholder cycle (tag put on the placeholder, placeholder
+    /// deleted), so that no two overlap: those of one bulk removal, and, shared with
+    /// the tab, those of another run, an Undo or a dialog (`detach_with_placeholder`).
+    placeholder_cycle: futures_util::lock::Mutex<()>,
 }
 
 impl RemovalWays {
@@ -99,6 +99,12 @@ impl RemovalWays {
                 listener();
             }
         }
+    }
+
+    /// Waits for the placeholder cycle under way anywhere this is shared, and holds
+    /// off the next until the guard is dropped.
+    pub(crate) async fn one_placeholder_cycle(&self) -> futures_util::lock::MutexGuard<'_, ()> {
+        self.0.placeholder_cycle.lock().await
     }
 
     /// Calls `listener` whenever whether the registry deletes is learnt.
@@ -162,7 +168,6 @@ impl<C: HttpClient> Registry<C> {
             base: base_url.trim_end_matches('/').to_owned(),
             client,
             journal: None,
-            placeholder_cycle: futures_util::lock::Mutex::new(()),
             lookups: HeadPlan::fixed(None),
             lookup_concurrency: crate::oci::changes::CONCURRENT_LOOKUPS,
             removes_by_placeholder: RemovalWays::default(),
