@@ -242,3 +242,53 @@ test('on a registry with deletes turned off, removing selected tags says so inst
   await expect(page.getByRole('alertdialog', { name: 'Confirm bulk removal' })).toHaveCount(0);
   for (const tag of ['0.9', '1.0']) expect(await tagDigest(registry, 'demo/web', tag)).toBe(truth[tag].digest);
 });
+
+test('Retry failed runs exactly the failed tags, asks first for a removal, and a run goes on showing when the repository is left and opened again', async ({ page, bulkDeployment }) => {
+  const registry = bulkDeployment.registry.url;
+  const repo = 'demo/api'; // v1 and stable share one image
+  // stable's writes (its placeholder PUT) fail first, then are held until released.
+  let mode = 'fail';
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await page.route((url) => url.pathname === `/v2/${repo}/manifests/stable`, async (route) => {
+    if (route.request().method() !== 'PUT') return route.continue();
+    if (mode === 'fail') return route.abort('connectionreset');
+    await released;
+    return route.continue();
+  });
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  await expect(page.getByText('2 tags', { exact: true })).toBeVisible({ timeout: 20_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  const question = page.getByRole('alertdialog', { name: 'Confirm bulk removal' });
+  await page.getByRole('checkbox', { name: 'Select stable', exact: true }).click();
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  await question.getByRole('button', { name: 'Remove 1 tag' }).click();
+  const activity = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
+  await expect(activity.first()).toContainText(`Bulk remove tags in ${repo}: 0 done, 1 failed, of 1`, { timeout: 30_000 });
+  const retry = page.locator('.bulk-retry');
+  await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; it is selected.');
+
+  // v1 selected since: the banner's Retry still runs only stable, and asks first.
+  await page.getByRole('checkbox', { name: 'Select v1', exact: true }).click();
+  await expect(bulk.getByRole('status')).toHaveText('2 selected');
+  mode = 'hold';
+  await retry.getByRole('button', { name: 'Retry failed' }).click();
+  await expect(question).toContainText(`Remove 1 tag from ${repo}?`);
+  await question.getByRole('button', { name: 'Remove 1 tag' }).click();
+  const results = page.locator('.bulk-results summary');
+  await expect(results).toHaveText('Bulk remove tags: 0 done, 0 failed, 1 not yet run');
+
+  // Left and opened again while stable's write is held: the run shows, with its
+  // Cancel, and nothing can start beside it.
+  await page.getByRole('link', { name: 'Tagdeck' }).click();
+  await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: repo, exact: true }).click();
+  await expect(results).toHaveText('Bulk remove tags: 0 done, 0 failed, 1 not yet run');
+  await expect(bulk.getByRole('button', { name: 'Cancel' })).toBeVisible();
+  await page.getByRole('checkbox', { name: 'Select v1', exact: true }).click();
+  await expect(bulk.getByRole('button', { name: 'Remove selected tags' })).toBeDisabled();
+  release();
+  await expect(activity.first()).toContainText(`Bulk remove tags in ${repo}: 1 done, 0 failed, of 1`, { timeout: 30_000 });
+  await expect(results).toHaveText('Bulk remove tags: 1 done, 0 failed, 0 not yet run');
+  expect(await tagDigest(registry, repo, 'stable')).toBeNull();
+  expect(await tagDigest(registry, repo, 'v1')).toBe(bulkDeployment.report.repositories[repo].v1.digest);
+});

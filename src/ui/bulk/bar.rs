@@ -8,8 +8,8 @@ use leptos::html::Button;
 use leptos::prelude::*;
 
 use super::results::BulkResults;
-use super::retry::{BulkRetry, PendingRetry};
 use super::selection::Selection;
+use super::state::{BulkState, PendingRetry};
 use super::{BulkKind, ItemState, LastRun};
 use crate::model::tag_table::{apply_pattern, pattern_examples};
 use crate::net;
@@ -45,8 +45,9 @@ pub fn BulkBar(
     shown: Signal<Vec<String>>,
     /// Every tag of the repository and the digest each one showed.
     digests: Signal<HashMap<String, Digest>>,
-    /// The repository's failed items of the last run (outlives this view).
-    retry: BulkRetry,
+    /// The repository's run under way and failed items of the last run (outlives
+    /// this view).
+    state: BulkState,
     /// Told of each tag a removal removed, as it goes: its row leaves the table then,
     /// not when the whole run ends.
     on_removed: Callback<String>,
@@ -55,18 +56,28 @@ pub fn BulkBar(
     // Empty until the user writes one: a ready-made value would be one click from
     // tagging every selected tag with a name nobody chose.
     let pattern = RwSignal::new(String::new());
-    let items = RwSignal::new(BTreeMap::<String, ItemState>::new());
-    let cancelled = RwSignal::new(false);
+    let BulkState {
+        pending: retry,
+        last_run,
+        running: under_way,
+        cancelled,
+        items,
+        warnings,
+    } = state;
+    // A run left behind with an earlier view goes on showing; a finished one's items
+    // are not shown again (its failed items are, as the Retry below).
+    if !under_way.get_untracked() {
+        items.set(BTreeMap::new());
+        warnings.set(Vec::new());
+    }
     // A removed tag leaves the selection with its row: the count says what is left.
     let on_removed = Callback::new(move |tag: String| {
         selection.tags.try_update(|tags| tags.remove(&tag));
         let _ = on_removed.try_run(tag);
     });
-    // Checks after a run that concern an image rather than one item.
-    let warnings = RwSignal::new(Vec::<ResultLine>::new());
     // The failed items of the last bulk change in this repository: they stay
     // selected, and can be retried. Also when the user comes back to the repository.
-    let pending = Memo::new(move |_| retry.0.get());
+    let pending = Memo::new(move |_| retry.get());
     if let Some(pending) = pending.get_untracked() {
         selection.tags.set(pending.tags.iter().cloned().collect());
         pattern.set(pending.pattern.clone());
@@ -144,7 +155,7 @@ pub fn BulkBar(
         });
     };
 
-    // The run itself; its input is there while it runs, its kind once it is done.
+    // The run itself. It goes on when the view is left: what it shows lives in `state`.
     let bulk = Action::new_local(move |input: &BulkInput| {
         let BulkInput {
             kind,
@@ -221,13 +232,12 @@ pub fn BulkBar(
             selection
                 .tags
                 .try_set(failed_tags.iter().cloned().collect());
-            retry
-                .0
-                .try_set((!failed_tags.is_empty()).then(|| PendingRetry {
-                    kind,
-                    tags: failed_tags,
-                    pattern: pattern.clone(),
-                }));
+            under_way.try_set(false);
+            retry.try_set((!failed_tags.is_empty()).then(|| PendingRetry {
+                kind,
+                tags: failed_tags,
+                pattern: pattern.clone(),
+            }));
             changes.record_batch(
                 &registry,
                 summary,
@@ -236,29 +246,29 @@ pub fn BulkBar(
                 (done, failed, chosen.len()),
             );
             ticket.close();
-            LastRun { kind, pattern }
         }
     });
-    let running = Signal::derive(move || bulk.input().with(|input| input.as_ref().map(|i| i.kind)));
-    // The run going on, or the last one: what the result shows, and what its Retry
-    // runs again.
-    let last_run = Signal::derive(move || {
-        bulk.input()
-            .with(|input| {
-                input.as_ref().map(|i| LastRun {
-                    kind: i.kind,
-                    pattern: i.pattern.clone(),
-                })
-            })
-            .or_else(|| bulk.value().get())
+    let running = Signal::derive(move || {
+        if under_way.get() {
+            last_run.with(|run| run.as_ref().map(|r| r.kind))
+        } else {
+            None
+        }
     });
 
     // `retrying` keeps the result's other items: only the failed ones run again.
     let run = move |kind: BulkKind, chosen: Vec<String>, pattern: String, retrying: bool| {
         confirming_removal.set(false);
-        if chosen.is_empty() {
+        // One run at a time per repository, also one started from an earlier view.
+        if chosen.is_empty() || under_way.get_untracked() {
             return;
         }
+        under_way.set(true);
+        last_run.set(Some(LastRun {
+            kind,
+            pattern: pattern.clone(),
+        }));
+        retry.set(None);
         items.update(|i| {
             if !retrying {
                 i.clear();
@@ -309,10 +319,24 @@ pub fn BulkBar(
                                     wording::plural(p.tags.len(), "tag", "tags"),
                                     if p.tags.len() == 1 { "it is" } else { "they are" },
                                 )}
-                                <button type="button" on:click=move |_| {
-                                    retry.0.set(None);
-                                    run_selected(kind, pattern.clone());
-                                }>"Retry failed"</button>
+                                // Exactly the failed items, whatever was selected since;
+                                // a removal asks first, as "Remove selected tags" does.
+                                <button
+                                    type="button"
+                                    disabled=move || running.get().is_some()
+                                    on:click=move |_| {
+                                        let tags = p.tags.clone();
+                                        selection.tags.set(tags.iter().cloned().collect());
+                                        match kind {
+                                            BulkKind::AddTags => {
+                                                let mut tags = tags;
+                                                sort::ascending(&mut tags);
+                                                run(kind, tags, pattern.clone(), false);
+                                            }
+                                            BulkKind::Remove => ask_removal(),
+                                        }
+                                    }
+                                >"Retry failed"</button>
                             </div>
                         }
                     })
@@ -395,7 +419,7 @@ pub fn BulkBar(
                     <button type="button" class="danger" on:click=move |_| run_selected(BulkKind::Remove, String::new())>{move || format!("Remove {}", wording::plural(count(), "tag", "tags"))}</button>
                 </div>
             </Show>
-            <BulkResults items running last_run retry=retry_failed />
+            <BulkResults items running last_run=last_run.into() retry=retry_failed />
             <Show when=move || warnings.with(|w| !w.is_empty())>
                 <ul class="bulk-warnings error-panel" role="alert">
                     {move || warnings.get().into_iter().map(|line| view! { <li><ResultWords line /></li> }).collect_view()}

@@ -5,12 +5,12 @@
 
 mod bar;
 mod results;
-mod retry;
 mod selection;
+mod state;
 
 pub use bar::{BulkBar, BulkOutcome, BulkWork};
-pub use retry::BulkRetry;
 pub use selection::Selection;
+pub use state::BulkState;
 
 use crate::oci::bulk::ItemResult;
 use crate::wording::{self, ResultLine};

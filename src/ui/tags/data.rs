@@ -16,7 +16,7 @@ use crate::oci::error::RegistryError;
 use crate::oci::image_summary::ImageSummary;
 use crate::oci::names::{Digest, Repository};
 use crate::ui::activity::use_changes;
-use crate::ui::bulk::BulkRetry;
+use crate::ui::bulk::BulkState;
 use crate::wording;
 
 #[derive(Clone, PartialEq)]
@@ -65,8 +65,8 @@ pub(super) struct TagData {
     /// Tags whose digest in `digests` was learnt on an earlier visit of this tab and
     /// is being read again: shown, marked as such, never acted on as current.
     pub(super) rechecking: RwSignal<HashSet<String>>,
-    /// What failed in the last bulk change here, still selected for a retry.
-    pub(super) bulk_retry: BulkRetry,
+    /// The bulk change here: the run under way, and what failed in the last one.
+    pub(super) bulk: BulkState,
 }
 
 impl TagData {
@@ -78,7 +78,7 @@ impl TagData {
             summaries: RwSignal::new(HashMap::new()),
             shared: RwSignal::new(SharedDigests::default()),
             rechecking: RwSignal::new(HashSet::new()),
-            bulk_retry: BulkRetry::default(),
+            bulk: BulkState::default(),
         }
     }
 

@@ -261,7 +261,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 selection
                 shown=shown
                 digests=known_digests
-                retry=data.bulk_retry
+                state=data.bulk
                 on_removed=Callback::new(move |tag: String| listing::drop_removed(data, &tag))
             />
             {nothing_shown}
