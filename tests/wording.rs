@@ -652,6 +652,11 @@ fn bulk_results_and_the_check_afterwards() {
             found: Some(digest(2)),
         },
     };
+    // Such a check turns a batch whose every item was done into a failure.
+    assert_eq!(
+        wording::batch_checks_failed(1),
+        "Every item was done, but 1 check after the run found a problem: it is below."
+    );
     assert_eq!(
         wording::kept_lost(&lost),
         ResultLine::from(format!(

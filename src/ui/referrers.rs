@@ -308,6 +308,7 @@ impl ReferrersAlong {
             run.undo,
             lines.clone(),
             (run.done, run.failed, total),
+            0,
         );
         self.done.try_set(Some(lines));
         self.taking.try_set(false);

@@ -86,6 +86,15 @@ pub fn kept_for(users: &ImageUsers) -> String {
 
 /// The activity entry of a batch of which no item was done (some failed, the others
 /// were skipped or not run).
+/// A batch whose items were all done, though checks after it failed.
+pub fn batch_checks_failed(warnings: usize) -> String {
+    format!(
+        "Every item was done, but {} after the run found a problem: {} below.",
+        super::plural(warnings, "check", "checks"),
+        if warnings == 1 { "it is" } else { "they are" }
+    )
+}
+
 pub fn batch_none_done(total: usize) -> String {
     match total {
         1 => "The item was not done: it says why below, and what it left.".to_owned(),

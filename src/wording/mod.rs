@@ -16,7 +16,10 @@ mod referrers;
 mod registry;
 mod undo;
 
-pub use bulk::{batch_none_done, item_result, kept_for, kept_lost, pattern_error, pattern_preview};
+pub use bulk::{
+    batch_checks_failed, batch_none_done, item_result, kept_for, kept_lost, pattern_error,
+    pattern_preview,
+};
 pub use change::{
     applied_anyway, change_error, copy_done, copy_step, platforms_left_behind, referrers_copy_undo,
     DELETES_OFF, REGISTRY_DOES_NOT_DELETE, STILL_WAITING,

@@ -203,8 +203,16 @@ impl ActivityLog {
         undo: Vec<UndoAction>,
         lines: Vec<ResultLine>,
         (done, failed, total): (usize, usize, usize),
+        // Checks after the run that failed (a tag lost with an image, a repository
+        // that could not be done): never "done", even with every item done.
+        warnings: usize,
     ) {
         let state = match (done, failed) {
+            _ if done == total && warnings > 0 => EntryState::Failed {
+                message: wording::batch_checks_failed(warnings),
+                outcome: String::new(),
+                requests: Vec::new(),
+            },
             _ if done == total => EntryState::Done,
             // None done (failed, skipped or not run): not "partly done".
             (0, _) => EntryState::Failed {

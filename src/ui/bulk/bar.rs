@@ -223,6 +223,7 @@ pub fn BulkBar(
                     _ => format!("{tag}: not run").into(),
                 })
                 .collect();
+            let checks_failed = lost.len();
             details.extend(lost);
             let failed_tags: Vec<String> = chosen
                 .iter()
@@ -244,6 +245,7 @@ pub fn BulkBar(
                 undo,
                 details,
                 (done, failed, chosen.len()),
+                checks_failed,
             );
             ticket.close();
         }

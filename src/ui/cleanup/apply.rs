@@ -280,6 +280,7 @@ pub fn ApplyPanel(
                 undo,
                 details,
                 (count(Kind::Done), failed, all.len()),
+                warnings.len(),
             );
             ticket.close();
             Report {
