@@ -3,6 +3,7 @@
 //! date. An index has none of its own, so its first real platform's is read (by digest
 //! only), best effort.
 
+use super::bounds::bounded;
 use super::client::Registry;
 use super::error::RegistryError;
 use super::http::HttpClient;
@@ -162,7 +163,7 @@ impl<C: HttpClient> Registry<C> {
                         created: self
                             .image_config_of(repository, &child)
                             .await
-                            .map(|config| config.and_then(|c| c.created)),
+                            .map(|config| config.and_then(|c| bounded_created(c.created.as_ref()))),
                     }),
                     Err(error) => Err(error),
                 };
@@ -205,33 +206,51 @@ pub struct ImageSummary {
     pub config_unreadable: Option<RegistryError>,
 }
 
+/// A summary is kept for every digest of a repository the tab has opened, so what it
+/// holds of the registry's text is bounded: a creation time longer than any RFC 3339
+/// one is no date ...
+const MAX_CREATED_CHARS: usize = 64;
+/// ... and a platform or media type is cut, as are a multi-arch image's platforms
+/// (real ones list a few dozen).
+const MAX_LABEL_CHARS: usize = 128;
+const MAX_PLATFORMS: usize = 256;
+
+/// A creation time as kept: none when it cannot be one.
+fn bounded_created(created: Option<&String>) -> Option<String> {
+    created.filter(|c| c.len() <= MAX_CREATED_CHARS).cloned()
+}
+
 /// What a tag table row shows about an image, from its manifest and a config: the
 /// image's own, or for a multi-arch image its first platform's (an index has no date
 /// of its own unless annotated).
 pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSummary {
-    let annotated_created = manifest
-        .view
-        .annotations
-        .get("org.opencontainers.image.created")
-        .cloned();
+    let annotated_created = bounded_created(
+        manifest
+            .view
+            .annotations
+            .get("org.opencontainers.image.created"),
+    );
+    let config_created = || config.and_then(|c| bounded_created(c.created.as_ref()));
     match manifest.kind() {
         ManifestKind::Image => ImageSummary {
             kind: ImageKind::Image {
-                platform: config.and_then(ImageConfig::platform),
+                platform: config
+                    .and_then(ImageConfig::platform)
+                    .map(|p| bounded(&p, MAX_LABEL_CHARS)),
             },
             size: Some(manifest.referenced_size()),
-            created: config.and_then(|c| c.created.clone()).or(annotated_created),
+            created: config_created().or(annotated_created),
             config_unreadable: None,
         },
         ManifestKind::Index => ImageSummary {
             kind: index_kind(manifest),
             size: None,
-            created: annotated_created.or_else(|| config.and_then(|c| c.created.clone())),
+            created: annotated_created.or_else(config_created),
             config_unreadable: None,
         },
         ManifestKind::Other => ImageSummary {
             kind: ImageKind::Other {
-                media_type: manifest.media_type(),
+                media_type: bounded(&manifest.media_type(), MAX_LABEL_CHARS),
             },
             size: Some(manifest.referenced_size()),
             created: annotated_created,
@@ -249,7 +268,8 @@ pub fn index_kind(manifest: &Manifest) -> ImageKind {
         .into_iter()
         // Attestation manifests (buildx) carry platform unknown/unknown.
         .filter(|p| p.os != "unknown" && !p.os.is_empty())
-        .map(|p| p.label())
+        .take(MAX_PLATFORMS)
+        .map(|p| bounded(&p.label(), MAX_LABEL_CHARS))
         .collect();
     if platforms.is_empty() {
         let entries = &manifest.view.manifests;
@@ -312,6 +332,50 @@ mod tests {
             summarize(&plain, Some(&config)).created.as_deref(),
             Some("2026-01-01T00:00:00Z")
         );
+    }
+
+    /// A summary is kept for every digest of every repository opened: a registry's
+    /// megabytes of "date" or "platform" must not be.
+    #[test]
+    fn keeps_a_bounded_share_of_what_the_registry_wrote() {
+        let huge = "x".repeat(1 << 20);
+        let image = Manifest::parse(
+            format!(r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","annotations":{{"org.opencontainers.image.created":"{huge}"}},"config":{{"digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":10}},"layers":[]}}"#).into_bytes(),
+            None,
+        )
+        .unwrap();
+        let config = ImageConfig::parse(
+            format!(r#"{{"os":"linux","architecture":"{huge}","created":"{huge}"}}"#).as_bytes(),
+        )
+        .unwrap();
+        let summary = summarize(&image, Some(&config));
+        assert_eq!(summary.created, None, "no date is a megabyte long");
+        let ImageKind::Image {
+            platform: Some(platform),
+        } = summary.kind
+        else {
+            panic!("{:?}", summary.kind);
+        };
+        assert_eq!(platform.chars().count(), MAX_LABEL_CHARS, "cut, with …");
+        assert!(platform.starts_with("linux/xxx") && platform.ends_with('…'));
+
+        let entry = format!(
+            r#"{{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":1,"platform":{{"os":"linux","architecture":"{}"}}}}"#,
+            "y".repeat(4096)
+        );
+        let entries = vec![entry; MAX_PLATFORMS + 10].join(",");
+        let index = Manifest::parse(
+            format!(r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{entries}]}}"#).into_bytes(),
+            None,
+        )
+        .unwrap();
+        let ImageKind::MultiArch { platforms } = summarize(&index, None).kind else {
+            panic!("a multi-arch image");
+        };
+        assert_eq!(platforms.len(), MAX_PLATFORMS);
+        assert!(platforms
+            .iter()
+            .all(|p| p.chars().count() <= MAX_LABEL_CHARS));
     }
 
     #[test]

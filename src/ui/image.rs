@@ -395,6 +395,11 @@ fn ImageBody(
     }
 }
 
+/// Rows of an index's table, each with its manifest (and config) read: a real
+/// multi-arch image lists a few dozen; a hostile index of 4 MiB lists tens of
+/// thousands, which would be as many requests and rows.
+const MAX_PLATFORM_ROWS: usize = 256;
+
 #[component]
 fn Platforms(
     manifest: Manifest,
@@ -405,13 +410,17 @@ fn Platforms(
     // Filled in as each platform is read. Not a resource: the page above must not
     // wait for the slowest platform (a resource would hold the whole page's Suspense).
     let facts = RwSignal::new(HashMap::<Digest, Result<PlatformFacts, RegistryError>>::new());
+    let listed = manifest.view.manifests.len();
+    let mut entries = manifest.view.manifests.clone();
+    entries.truncate(MAX_PLATFORM_ROWS);
+    let not_shown = (listed > entries.len()).then(|| {
+        format!(
+            "The first {} of {listed} entries; the manifest JSON below lists them all.",
+            entries.len()
+        )
+    });
     {
-        let children: Vec<Digest> = manifest
-            .view
-            .manifests
-            .iter()
-            .map(|c| c.digest.clone())
-            .collect();
+        let children: Vec<Digest> = entries.iter().map(|c| c.digest.clone()).collect();
         let repository = repository.clone();
         let registry = net::registry(&registry, browser::client_for_this_view());
         spawn_local(async move {
@@ -450,6 +459,7 @@ fn Platforms(
     };
     view! {
         <h3>{heading}</h3>
+        {not_shown.map(|text| view! { <p class="hint" role="status">{text}</p> })}
         // A narrow window scrolls the table, not the page.
         <div class="table-scroll">
         <table class="platforms" aria-label=heading>
@@ -464,9 +474,7 @@ fn Platforms(
                 </tr>
             </thead>
             <tbody>
-                {manifest
-                    .view
-                    .manifests
+                {entries
                     .into_iter()
                     .map(|child| {
                         let platform = entry_label(&child);

@@ -4,6 +4,7 @@ import { test, expect, screenshotPath, distDir } from './harness.mjs';
 import { partsIn } from '../../scripts/lib/bundle-parts.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
 import { tagDigest } from './registry-truth.mjs';
+import { writerFor, pushImage, pushIndex } from './referrer-fixtures.mjs';
 
 const tagRow = (page, tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
 const repoUrl = (deployment, repo) => `${deployment.console}/?repo=${encodeURIComponent(repo)}`;
@@ -583,4 +584,19 @@ test('connecting to a registry from any view leaves the view, shows its reposito
   }
   expect(crashes).toEqual([]);
   await expect(page.getByText('Tagdeck stopped')).toHaveCount(0);
+});
+
+test('an index listing hundreds of entries shows the first 256, reads only those, and says where the rest are', async ({ page, mutable }) => {
+  const writer = writerFor(mutable.registry.url);
+  const child = await pushImage(writer, 'wide/index', 'one', 'wide');
+  const children = Array.from({ length: 300 }, (_, i) => ({ ...child, platform: { os: 'linux', architecture: `arch${i}` } }));
+  await pushIndex(writer, 'wide/index', 'many', children);
+  const reads = [];
+  page.on('request', (request) => { if (request.url().includes('/v2/wide/index/manifests/sha256:')) reads.push(request.url()); });
+  await page.goto(`${mutable.console}/?repo=wide/index&ref=many`);
+  const platforms = page.getByRole('table', { name: 'Platforms' });
+  await expect(platforms.locator('tbody tr')).toHaveCount(256);
+  await expect(page.getByRole('status').filter({ hasText: 'The first 256 of 300 entries' })).toContainText('the manifest JSON below lists them all');
+  await expect(platforms.locator('tr[data-platform="linux/arch255"] .image-size')).not.toHaveText('…');
+  expect(reads.length).toBeLessThanOrEqual(256);
 });

@@ -52,7 +52,10 @@ pub fn totals(plans: &[CleanupPlan]) -> (usize, usize, usize, u64) {
     let removed = plans.iter().map(|p| p.removed_tags().count()).sum();
     let kept = plans.iter().map(|p| p.kept_tags().count()).sum();
     let images = plans.iter().map(|p| p.delete_images.len()).sum();
-    let bytes = plans.iter().map(|p| p.reclaimable_bytes).sum();
+    // Sizes are what the registry wrote: saturated, as each plan's own are.
+    let bytes = plans
+        .iter()
+        .fold(0u64, |sum, p| sum.saturating_add(p.reclaimable_bytes));
     (removed, kept, images, bytes)
 }
 
@@ -73,7 +76,9 @@ pub fn PlanView(
     let (removed, kept, images, bytes) = totals(&plans);
     let tags_only: usize = plans.iter().map(|p| p.tags_only.len()).sum();
     let blobs: usize = plans.iter().map(|p| p.reclaimable_blobs).sum();
-    let untagged_bytes: u64 = plans.iter().map(|p| p.untagged_bytes).sum();
+    let untagged_bytes = plans
+        .iter()
+        .fold(0u64, |sum, p| sum.saturating_add(p.untagged_bytes));
     let untagged_blobs: usize = plans.iter().map(|p| p.untagged_blobs).sum();
     let json = plans_json(&registry, &plans);
     let csv = plans_csv(&plans);
