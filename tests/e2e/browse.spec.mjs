@@ -600,3 +600,28 @@ test('an index listing hundreds of entries shows the first 256, reads only those
   await expect(platforms.locator('tr[data-platform="linux/arch255"] .image-size')).not.toHaveText('…');
   expect(reads.length).toBeLessThanOrEqual(256);
 });
+
+test('a repository left while its tags were being listed shows no failure of that listing when opened again', async ({ page, deployment }) => {
+  let hold = true;
+  const held = [];
+  await page.route((url) => url.pathname === '/v2/demo/web/tags/list', (route) => {
+    if (hold) held.push(route);
+    else route.continue();
+  });
+  await page.goto(repoUrl(deployment, 'demo/web'));
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+  const asked = held.length;
+  // Left while its listing waits: the view cancels it.
+  await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Repositories' }).click();
+  await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/web', exact: true }).click();
+  await expect.poll(() => held.length).toBeGreaterThan(asked);
+  // The new listing is under way: nothing says the last one was cancelled.
+  await expect(page.getByRole('region', { name: 'Tags of demo/web' })).toBeVisible();
+  await page.waitForTimeout(300);
+  await expect(page.getByText('Cancelled')).toHaveCount(0);
+  await expect(page.getByText(/listed before the failure/)).toHaveCount(0);
+  hold = false;
+  for (const route of held.splice(asked)) await route.continue();
+  await expect(page.getByText('3 tags', { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText('Cancelled')).toHaveCount(0);
+});

@@ -73,6 +73,11 @@ impl AnswerBatcher {
         }
     }
 
+    /// Drops the answers not yet shown for the tags `withdrawn` picks.
+    pub(super) fn withdraw(&self, withdrawn: impl Fn(&String) -> bool) {
+        self.pending.borrow_mut().retain(|(tag, _)| !withdrawn(tag));
+    }
+
     pub(super) fn is_known(&self, tag: &str) -> bool {
         self.data.is_current(tag) || self.pending.borrow().iter().any(|(t, _)| t == tag)
     }

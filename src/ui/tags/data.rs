@@ -67,6 +67,8 @@ pub(super) struct TagData {
     pub(super) rechecking: RwSignal<HashSet<String>>,
     /// The bulk change here: the run under way, and what failed in the last one.
     pub(super) bulk: BulkState,
+    /// The latest listing started ([`TagData::start_listing`]).
+    listing_run: StoredValue<u64>,
 }
 
 impl TagData {
@@ -79,7 +81,26 @@ impl TagData {
             shared: RwSignal::new(SharedDigests::default()),
             rechecking: RwSignal::new(HashSet::new()),
             bulk: BulkState::default(),
+            listing_run: StoredValue::new(0),
         }
+    }
+
+    /// Starts a listing of the tags: from now on only it writes the tag list and its
+    /// state. One started before (a first listing still paging when a change was
+    /// made, a refresh overtaken by a later one) may answer later, with a list read
+    /// before the latest change.
+    pub(super) fn start_listing(&self) -> u64 {
+        self.listing_run
+            .try_update_value(|run| {
+                *run += 1;
+                *run
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether `run` is still the latest listing (and its view is still there).
+    pub(super) fn is_latest_listing(&self, run: u64) -> bool {
+        self.listing_run.try_get_value() == Some(run)
     }
 
     /// Whether the registry's views these signals belong to were dropped (another

@@ -25,9 +25,13 @@ const FIRST_SCREEN_ROWS: usize = 24;
 ///
 /// [`KnownTags::ask_first_page`]: super::KnownTags::ask_first_page
 pub(super) async fn load_tags(pool: WorkerPool, data: TagData, first_page: Option<FirstTagPage>) {
+    let run = data.start_listing();
     let listed = pool
         .registry
         .tags_from(&pool.repository, first_page, |page| {
+            if !data.is_latest_listing(run) {
+                return;
+            }
             // Workers first: their HEADs leave before the table sorts and renders the
             // page. Only what the first screen can show is put in order (a registry
             // may list tags in any order; a full sort of 1,000 names here delays the
@@ -39,10 +43,14 @@ pub(super) async fn load_tags(pool: WorkerPool, data: TagData, first_page: Optio
             data.tags.try_update(|tags| tags.extend_from_slice(page));
         })
         .await;
-    settle_listing(data, listed);
+    settle_listing(data, run, listed);
 }
 
-fn settle_listing(data: TagData, listed: Result<TagListing, RegistryError>) {
+/// What the listing `run` found, unless a later listing took over.
+fn settle_listing(data: TagData, run: u64, listed: Result<TagListing, RegistryError>) {
+    if !data.is_latest_listing(run) {
+        return;
+    }
     data.listing.try_set(match listed {
         Ok(listing) => Listing::Done {
             may_be_incomplete: listing.may_be_incomplete,
@@ -60,6 +68,10 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
     if data.is_gone() {
         return;
     }
+    let run = data.start_listing();
+    // Whatever the last visit's listing ended with (cut short when that view was
+    // left, a failure) is not this one's.
+    data.listing.try_set(Listing::Loading);
     data.digests
         .try_update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
     let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
@@ -73,6 +85,9 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
     let listed = pool
         .registry
         .tags(&pool.repository, |page| {
+            if !data.is_latest_listing(run) {
+                return;
+            }
             let mut new: Vec<String> = {
                 let mut before = listed_before.borrow_mut();
                 page.iter()
@@ -88,11 +103,14 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
             }
         })
         .await;
+    if !data.is_latest_listing(run) {
+        return;
+    }
     if let Ok(listing) = &listed {
         forget_tags_not_in(data, &listing.tags);
         data.tags.try_set(listing.tags.clone());
     }
-    settle_listing(data, listed);
+    settle_listing(data, run, listed);
 }
 
 /// Drops what is known of tags no longer in `now` (removed since they were read).
@@ -140,10 +158,16 @@ pub(super) fn drop_removed(data: TagData, tag: &str) {
 /// `touched` ones resolved again first, and tags new to the list resolved; every
 /// other row keeps what it shows.
 pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
+    let run = data.start_listing();
     let listed = pool.registry.tags(&pool.repository, |_| {}).await;
+    if !data.is_latest_listing(run) {
+        return;
+    }
     if let Ok(listing) = &listed {
         let now: HashSet<&String> = listing.tags.iter().collect();
         let touched: HashSet<&String> = touched.iter().collect();
+        // An answer read before the change and not yet shown goes too.
+        pool.batcher.withdraw(|tag| touched.contains(tag));
         forget_tags(data, |tag| !now.contains(tag) || touched.contains(tag));
         data.tags.try_set(listing.tags.clone());
         let mut first: Vec<String> = listing
@@ -168,5 +192,5 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
         pool.queue.put_last(unknown);
         pool.top_up();
     }
-    settle_listing(data, listed);
+    settle_listing(data, run, listed);
 }
