@@ -520,3 +520,36 @@ test('on a registry with deletes turned off, Apply says so instead of asking, an
   await expect(apply).toBeDisabled();
   expect(await tagDigest(noDeletes.registry.url, 'demo/web', '0.9')).toBe(truth);
 });
+
+test('while Apply runs, Plan waits: the run keeps its progress and Cancel, and no second plan reads a registry mid-change', async ({ page, cleanupDeployment }) => {
+  const registry = cleanupDeployment.registry.url;
+  const writer = new RegistryWriter(registry);
+  const repo = 'busy/app';
+  const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const tag of ['a', 'b']) {
+    await pushImage(writer, repo, { format: 'oci', reference: tag, platform: AMD64, created, labels: {}, layers: [`busy ${tag}`] });
+  }
+  // The removal's write (a's throw-away manifest) is held until released.
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  await page.route((url) => url.pathname === `/v2/${repo}/manifests/a`, async (route) => {
+    if (route.request().method() === 'PUT') await released;
+    return route.continue();
+  });
+  await page.goto(`${cleanupDeployment.console}/?cleanup=${encodeURIComponent(repo)}&remove=a`);
+  const apply = page.getByRole('button', { name: 'Apply…' });
+  await expect(apply).toBeEnabled({ timeout: 30_000 });
+  await apply.click();
+  await page.getByRole('alertdialog', { name: 'Confirm clean-up' }).getByRole('button', { name: /^Yes: remove 1 tag/ }).click();
+  const plan = page.getByRole('button', { name: 'Plan' });
+  await expect(plan).toBeDisabled();
+  await expect(plan).toHaveAttribute('title', 'Plan again once the clean-up below is applied');
+  // Enter in a rule field submits the form: still no new plan.
+  await page.getByRole('textbox').first().press('Enter');
+  await expect(page.locator('.cleanup-apply')).toBeVisible();
+  release();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText(`Clean-up of ${repo}: 1 done`, { timeout: 60_000 });
+  await expect(plan).toBeEnabled();
+  expect(await tagDigest(registry, repo, 'a')).toBeNull();
+});

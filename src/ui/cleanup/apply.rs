@@ -137,6 +137,9 @@ pub fn ApplyPanel(
     /// Whether the form's rules differ from the plan's: Apply would act on rules the
     /// form no longer shows, so it waits for Plan.
     rules_edited: Signal<bool>,
+    /// Set while Apply runs: a new plan would replace this panel, its progress and
+    /// Cancel, and read a registry in the middle of changing.
+    applying: RwSignal<bool>,
 ) -> impl IntoView {
     let changes = use_changes();
     let sign_in = use_sign_in();
@@ -200,6 +203,7 @@ pub fn ApplyPanel(
     let apply = Action::new_local(move |_: &()| {
         let (registry, plans) = context.get_value();
         async move {
+            applying.try_set(true);
             lines.try_set(BTreeMap::new());
             cancelled.try_set(false);
             let target = match plans.as_slice() {
@@ -283,6 +287,7 @@ pub fn ApplyPanel(
                 warnings.len(),
             );
             ticket.close();
+            applying.try_set(false);
             Report {
                 applied_at: (js_sys::Date::now() / 1000.0) as i64,
                 summary,

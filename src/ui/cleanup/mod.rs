@@ -289,7 +289,11 @@ fn Planner(
     let rules_edited = Signal::derive(move || {
         planned.with(|planned| checked.with(|now| planned.as_ref() != now.as_ref().ok()))
     });
+    let applying = RwSignal::new(false);
     let start = move || {
+        if applying.get_untracked() {
+            return;
+        }
         if let Ok(rules) = checked.get_untracked() {
             keep_rules_in_address(&rules);
             planned.set(Some(rules.clone()));
@@ -313,7 +317,11 @@ fn Planner(
         >
             <RulesForm fields errors />
             <div class="cleanup-actions">
-                <button type="submit" disabled=move || planning.get() || checked.with(Result::is_err)>
+                <button
+                    type="submit"
+                    disabled=move || planning.get() || applying.get() || checked.with(Result::is_err)
+                    title=move || applying.get().then_some("Plan again once the clean-up below is applied")
+                >
                     "Plan"
                 </button>
                 <Show when=move || planning.get()>
@@ -336,7 +344,7 @@ fn Planner(
                     let apply_started = RwSignal::new(false);
                     view! {
                         <PlanView registry=registry.clone() plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
-                        <ApplyPanel registry plans file_stem apply_started rules_edited />
+                        <ApplyPanel registry plans file_stem apply_started rules_edited applying />
                     }
                         .into_any()
                 }
