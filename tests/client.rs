@@ -9,12 +9,13 @@ use std::rc::Rc;
 use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::client::{DigestContent, MountOutcome, Registry, StorageReach, StoredBlob};
-use tagdeck::oci::error::RegistryError;
+use tagdeck::oci::error::{MalformedReason, RegistryError};
 use tagdeck::oci::http::{Method, Request, Response, TransportFailure, HIDDEN_REDIRECT};
 use tagdeck::oci::image_summary::ImageKind;
 use tagdeck::oci::manifest::Descriptor;
 use tagdeck::oci::media::{self, MANIFEST_ACCEPT};
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
+use tagdeck::oci::pagination::LinkError;
 use tagdeck::wording;
 
 const BASE: &str = "http://reg:5000";
@@ -169,6 +170,38 @@ fn an_early_first_page_that_failed_is_asked_for_again() {
     // its end that a page without a Link header gets).
     assert_eq!(sent[..2], ["http://reg:5000/v2/a/b/tags/list?n=1000"; 2]);
     assert_eq!(sent.len(), 3);
+}
+
+/// A hostile registry's page of one name a million times is one row, not a million;
+/// a next link to another repository's list is not followed as this one's.
+#[test]
+fn a_tag_list_drops_repeats_within_a_page_and_follows_no_link_to_another_list() {
+    let http = ScriptedHttp::new(|request: &Request| {
+        Ok(if request.url.ends_with("/v2/a/b/tags/list?n=1000") {
+            response(
+                200,
+                &[("link", "</v2/secret/tags/list?n=1000>; rel=next")],
+                br#"{"name":"a/b","tags":["x","x","y","x"]}"#,
+            )
+        } else {
+            response(200, &[], br#"{"name":"secret","tags":["s1"]}"#)
+        })
+    });
+    let mut pages = Vec::new();
+    let error = block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |p| pages.push(p.to_vec())))
+        .unwrap_err();
+    assert_eq!(pages, [vec!["x".to_string(), "y".to_string()]]);
+    assert!(
+        matches!(
+            &error,
+            RegistryError::Malformed {
+                reason: MalformedReason::NextPageLink(LinkError::OtherList(_)),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(http.sent.borrow().len(), 1, "secret's list is never asked");
 }
 
 #[test]

@@ -1740,6 +1740,10 @@ fn every_link_that_is_not_followed_says_why_naming_the_text_at_fault() {
             link(r#"<http://elsewhere.example/v2/_catalog?last=b>; rel="next""#),
             "http://elsewhere.example/v2/_catalog?last=b",
         ),
+        (
+            link(r#"</v2/secret/tags/list>; rel="next""#),
+            "/v2/secret/tags/list",
+        ),
     ];
     let mut kinds = std::collections::BTreeSet::new();
     for (error, names) in &cases {
@@ -1749,13 +1753,14 @@ fn every_link_that_is_not_followed_says_why_naming_the_text_at_fault() {
         let line = error.to_string();
         let at_fault = match error {
             LinkError::Malformed(fault) => format!("{fault:?}"),
-            LinkError::OtherOrigin(url) => url.clone(),
+            LinkError::OtherOrigin(url) | LinkError::OtherList(url) => url.clone(),
         };
         assert!(line.contains(&at_fault), "{line}");
         assert_ne!(line, sentence);
         kinds.insert(match error {
             LinkError::Malformed(fault) => link_fault_kind(fault),
             LinkError::OtherOrigin(_) => "other origin",
+            LinkError::OtherList(_) => "other list",
         });
     }
     assert_eq!(kinds.len(), cases.len(), "{kinds:?}");

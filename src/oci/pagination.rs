@@ -17,6 +17,10 @@ pub enum LinkError {
     /// The next page's URL (this one, resolved, its start) is on another origin.
     #[error("link to another origin: {0}")]
     OtherOrigin(String),
+    /// The next page's URL is another list of this registry (another repository's
+    /// tags, the catalog): its names would be shown as this list's.
+    #[error("link to another list: {0}")]
+    OtherList(String),
 }
 
 /// Where a Link header breaks its grammar (RFC 8288), with the text at fault (its
@@ -54,6 +58,9 @@ pub fn next_page_url(link_header: &str, request_url: &str) -> Result<Option<Stri
             let resolved = resolve(request_url, &target)?;
             if origin_of(&resolved) != origin_of(request_url) {
                 return Err(LinkError::OtherOrigin(bounded(&resolved, MAX_URL_CHARS)));
+            }
+            if path_of(&resolved) != path_of(request_url) {
+                return Err(LinkError::OtherList(bounded(&resolved, MAX_URL_CHARS)));
             }
             return Ok(Some(resolved));
         }
@@ -147,10 +154,29 @@ pub fn origin_of(url: &str) -> String {
     )
 }
 
+/// The path of an absolute URL, without its query or fragment.
+fn path_of(url: &str) -> &str {
+    let after_scheme = &url[url.find("://").map_or(0, |i| i + 3)..];
+    let path = &after_scheme[after_scheme.find('/').unwrap_or(after_scheme.len())..];
+    path.split(['?', '#']).next().unwrap_or("")
+}
+
+/// Whether `reference` starts with a scheme (`http:`), as an absolute URL does
+/// (RFC 3986 §3.1); a query may hold "://" all the same.
+fn has_scheme(reference: &str) -> bool {
+    let Some((scheme, _)) = reference.split_once(':') else {
+        return false;
+    };
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
 /// Resolves a reference against an absolute base URL (RFC 3986 §5.2, without
 /// dot-segment removal, which registry links never need).
 pub fn resolve(base: &str, reference: &str) -> Result<String, LinkError> {
-    if reference.contains("://") {
+    if has_scheme(reference) {
         return Ok(reference.to_owned());
     }
     let origin = origin_of(base);
@@ -202,10 +228,30 @@ mod tests {
 
     #[test]
     fn picks_next_among_several_links_with_quoted_commas() {
-        let link = r#"<https://reg.example:5000/x>; title="a, b; c"; rel=prev, </v2/t?last=z>; rel="first next""#;
+        let link = r#"<https://reg.example:5000/x>; title="a, b; c"; rel=prev, </v2/_catalog?last=z>; rel="first next""#;
         assert_eq!(
             next_page_url(link, BASE).unwrap().as_deref(),
-            Some("http://reg.example:5000/v2/t?last=z")
+            Some("http://reg.example:5000/v2/_catalog?last=z")
+        );
+    }
+
+    /// A registry's next link that names another list would show another
+    /// repository's tags (or the catalog) as this one's.
+    #[test]
+    fn refuses_link_to_another_list_of_the_same_registry() {
+        let tags = "http://reg.example:5000/v2/app/tags/list?n=100";
+        for other in ["/v2/secret/tags/list?n=100", "/v2/_catalog", "other?last=a"] {
+            let link = format!("<{other}>; rel=next");
+            assert!(
+                matches!(next_page_url(&link, tags), Err(LinkError::OtherList(_))),
+                "{other}"
+            );
+        }
+        // The same list, any query: followed, also one holding "://".
+        let link = "</v2/app/tags/list?n=100&last=b&next=http://x>; rel=next";
+        assert_eq!(
+            next_page_url(link, tags).unwrap().as_deref(),
+            Some("http://reg.example:5000/v2/app/tags/list?n=100&last=b&next=http://x")
         );
     }
 

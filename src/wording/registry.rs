@@ -173,6 +173,9 @@ pub fn link_error(error: &LinkError) -> String {
         LinkError::OtherOrigin(url) => {
             format!("next page link points at another server ({url}); refusing to follow it")
         }
+        LinkError::OtherList(url) => {
+            format!("next page link points at another list ({url}); refusing to follow it")
+        }
     }
 }
 

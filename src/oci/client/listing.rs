@@ -139,9 +139,9 @@ impl<C: HttpClient> Registry<C> {
         let mut url = first_page_url(&base_url, page_size);
         let mut listing = TagListing::default();
         let mut seen_urls = std::collections::HashSet::new();
-        // Names of earlier pages, to drop repeats; made only once a second page brings
-        // names, so a list that comes in one page is never copied.
-        let mut seen_names: Option<std::collections::HashSet<String>> = None;
+        // Every name listed so far, to drop repeats: within a page too, where a
+        // hostile registry's megabytes of one name would be as many rows.
+        let mut seen_names = std::collections::HashSet::new();
         let mut asked_after_last = false;
         // Once a Link was readable, Link headers are exposed: a page without one is
         // the last.
@@ -190,13 +190,10 @@ impl<C: HttpClient> Registry<C> {
             // distribution answers `"tags": null` once every tag was deleted.
             let names = page.tags.or(page.repositories).unwrap_or_default();
             let names_on_page = names.len();
-            if seen_names.is_none() && !listing.tags.is_empty() && !names.is_empty() {
-                seen_names = Some(listing.tags.iter().cloned().collect());
-            }
-            let fresh: Vec<String> = match &seen_names {
-                Some(seen) => names.into_iter().filter(|n| !seen.contains(n)).collect(),
-                None => names,
-            };
+            let fresh: Vec<String> = names
+                .into_iter()
+                .filter(|n| seen_names.insert(n.clone()))
+                .collect();
             // Asked for what comes after the last name, a page with nothing new means
             // the registry ignores `last`. Whether it had sent everything at once, or
             // pages by `n` with links this page cannot read, one more question tells.
@@ -204,9 +201,6 @@ impl<C: HttpClient> Registry<C> {
                 listing.may_be_incomplete =
                     listing.tags.len() > 1 && self.pages_by_n(&base_url).await.unwrap_or(true);
                 return Ok(listing);
-            }
-            if let Some(seen) = &mut seen_names {
-                seen.extend(fresh.iter().cloned());
             }
             on_page(&fresh);
             let ignores_n = names_on_page > page_size;
