@@ -386,6 +386,35 @@ test('Check again and Retry never run together on one entry: while the registry 
   expect(await tagDigest(registry, 'demo/web', '1.0-ov')).toBe(truth['1.0'].digest);
 });
 
+test('Retry of an interrupted change with a part still unread says so, not done, and keeps Check again', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const truth = faults.report.repositories['demo/web'];
+  await openRepository(page, faults, 'demo/web');
+  faults.proxy.addRule({ method: 'PUT', path: /\/manifests\/(0\.9|1\.0)-rk$/, action: { hang: true } });
+  for (const tag of ['0.9', '1.0']) await page.getByRole('checkbox', { name: `Select ${tag}`, exact: true }).click();
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-rk');
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  await expect.poll(() => faults.proxy.log.filter((e) => e.method === 'PUT' && e.status === 'hung').length).toBe(2);
+  faults.proxy.clearRules();
+  faults.proxy.addRule({ path: /\/manifests\/1\.0-rk$/, action: { status: 503 } });
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('could not be read');
+  // Retry runs 0.9-rk; 1.0-rk is still unread.
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry).toContainText('Retry ran what was not applied; it is done.');
+  await expect(entry.locator('.activity-status')).toHaveText('failed');
+  await expect(entry).toContainText('What could not be read is kept: Check again');
+  expect(await tagDigest(registry, 'demo/web', '0.9-rk')).toBe(truth['0.9'].digest);
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Check again' }).click();
+  await expect(entry).toContainText('demo/web:1.0-rk does not exist');
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('done');
+  expect(await tagDigest(registry, 'demo/web', '1.0-rk')).toBe(truth['1.0'].digest);
+});
+
 test('a change cut short by a reload after the registry applied it is reconciled: done, with Undo', async ({ page, faults }) => {
   const registry = faults.registry.url;
   const digest = faults.report.repositories['demo/web']['0.9'].digest;

@@ -86,6 +86,10 @@ pub struct Entry {
     /// An interrupted change whose state could not be read yet: Check again.
     #[serde(default)]
     pub unchecked: Option<Vec<Intent>>,
+    /// What an interrupted change found changed meanwhile (neither Undo nor Retry):
+    /// still said once Retry has run the rest.
+    #[serde(default)]
+    pub unclear: Option<String>,
     /// Bumped by every change to the entry: the list draws each revision as a new
     /// row, so a check that ends in the same state still shows what it read.
     #[serde(default)]
@@ -255,6 +259,7 @@ impl ActivityLog {
             details: lines.into_iter().map(|l| l.text).collect(),
             retry: None,
             unchecked: None,
+            unclear: None,
             revision: 0,
         });
         self.announce(touched);

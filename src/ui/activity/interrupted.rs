@@ -17,6 +17,10 @@ use crate::oci::undo::UndoAction;
 use crate::ui::journal::{Pending, Ticket};
 use crate::wording;
 
+/// Said while part of an interrupted change could not be read.
+const UNCHECKED_KEPT: &str = "What could not be read is kept: Check again (after signing in, if \
+                              the registry asks for it).";
+
 impl ActivityLog {
     /// Lists a change the journal found unfinished, to be checked; returns its id.
     pub(super) fn add_interrupted(&self, interrupted: Pending) -> usize {
@@ -30,6 +34,7 @@ impl ActivityLog {
             item_requests: Vec::new(),
             retry: None,
             unchecked: Some(without_covered(interrupted.intents)),
+            unclear: None,
             revision: 0,
         })
     }
@@ -82,18 +87,15 @@ impl ActivityLog {
             if !retry.is_empty() {
                 outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
             }
-            if !unclear.is_empty() {
-                outcome.push(format!(
+            let unclear = (!unclear.is_empty()).then(|| {
+                format!(
                     "Changed meanwhile, so neither Undo nor Retry is offered for: {}.",
                     unclear.join("; ")
-                ));
-            }
+                )
+            });
+            outcome.extend(unclear.clone());
             if !unchecked.is_empty() {
-                outcome.push(
-                    "What could not be read is kept: Check again (after signing in, if the \
-                     registry asks for it)."
-                        .to_owned(),
-                );
+                outcome.push(UNCHECKED_KEPT.to_owned());
             }
             let message = format!(
                 "The page was reloaded or closed while this change ran. \
@@ -102,7 +104,7 @@ impl ActivityLog {
             );
             // Applied in full is done, though the page did not see it end.
             let applied_in_full =
-                !undo.is_empty() && retry.is_empty() && unclear.is_empty() && unchecked.is_empty();
+                !undo.is_empty() && retry.is_empty() && unclear.is_none() && unchecked.is_empty();
             let state = if applied_in_full {
                 EntryState::AppliedWhileAway {
                     message: format!("{message} {}", outcome.join(" ")),
@@ -119,6 +121,7 @@ impl ActivityLog {
                 entry.undo = UndoAction::collect(undo);
                 entry.retry = (!retry.is_empty()).then_some(retry);
                 entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
+                entry.unclear = unclear;
             });
             self.version.update(|v| *v += 1);
         }
@@ -152,13 +155,26 @@ impl ActivityLog {
                     }
                 }
             }
-            let state = if problems.is_empty() {
+            // What Retry did not run is still to be said: not "done".
+            let left: Vec<&str> = entry
+                .unclear
+                .iter()
+                .map(String::as_str)
+                .chain(entry.unchecked.is_some().then_some(UNCHECKED_KEPT))
+                .collect();
+            let state = if problems.is_empty() && left.is_empty() {
                 EntryState::Done
+            } else if problems.is_empty() {
+                EntryState::Failed {
+                    message: "Retry ran what was not applied; it is done.".to_owned(),
+                    outcome: left.join(" "),
+                    requests: Vec::new(),
+                }
             } else {
                 let told: Vec<&str> = problems.iter().map(|p| p.text.as_str()).collect();
                 EntryState::Failed {
                     message: format!("Retry failed: {}", told.join(" ")),
-                    outcome: String::new(),
+                    outcome: left.join(" "),
                     requests: problems.into_iter().flat_map(|p| p.requests).collect(),
                 }
             };
