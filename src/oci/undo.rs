@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::changes::{ChangeError, Removal, TagBefore, TagWrite, Written};
+use super::changes::{BatchUsers, ChangeError, Removal, TagBefore, TagWrite, Written};
 use super::client::Registry;
 use super::http::HttpClient;
-use super::names::{Repository, Tag};
+use super::names::{Digest, Repository, Tag};
 
 /// What Undo puts back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,9 +131,24 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<(), UndoFailed> {
         match action {
             UndoAction::Batch(items) => {
+                // Tags the batch added go: what uses their images is read once.
+                let added: Vec<(Repository, Digest)> = items
+                    .iter()
+                    .filter_map(|item| match item {
+                        UndoAction::Revert(write) if write.before == TagBefore::Absent => {
+                            Some((write.repository.clone(), write.digest.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let batch = if added.len() > 1 {
+                    Some(self.batch_users(&added).await)
+                } else {
+                    None
+                };
                 let mut failures = Vec::new();
                 for item in items.iter().rev() {
-                    if let Err(error) = self.undo_single(item, unique).await {
+                    if let Err(error) = self.undo_single(item, unique, batch.as_ref()).await {
                         failures.push((item.clone(), error));
                     }
                 }
@@ -150,7 +165,7 @@ impl<C: HttpClient> Registry<C> {
                 })
             }
             single => self
-                .undo_single(single, unique)
+                .undo_single(single, unique, None)
                 .await
                 .map_err(|error| UndoFailed {
                     left: left_after(single, &error),
@@ -164,10 +179,11 @@ impl<C: HttpClient> Registry<C> {
         &self,
         action: &UndoAction,
         unique: &dyn Fn() -> String,
+        batch: Option<&BatchUsers>,
     ) -> Result<(), ChangeError> {
         match action {
             UndoAction::Restore(removal) => self.restore_tags(removal).await,
-            UndoAction::Revert(write) => self.undo_tag_write(write, &unique()).await,
+            UndoAction::Revert(write) => self.undo_tag_write_in(write, &unique(), batch).await,
             // Batches hold single changes only (see `UndoAction::collect`).
             UndoAction::Batch(_) => Ok(()),
         }

@@ -25,7 +25,7 @@ mod written;
 pub use copy_steps::{CopyReport, CopyStep, CopyWork};
 pub use error::{is_definite_refusal, ChangeError, ReadAgain};
 pub use placeholder::{empty_layer, PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
-pub use users::ImageUsers;
+pub use users::{BatchUsers, ImageUsers};
 pub use written::{Removal, RemovalMethod, TagBefore, TagWrite, Written};
 
 /// Requests in flight at once when a change must look at many tags, unless the

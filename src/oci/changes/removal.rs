@@ -35,10 +35,24 @@ impl<C: HttpClient> Registry<C> {
             .cloned()
             .collect();
         let users = self.image_users(repository, seen, &others).await?;
+        self.remove_tag_used_by(repository, tag, seen, &users, unique)
+            .await
+    }
+
+    /// [`Registry::remove_tag`], told what else uses the image (`users`), and checked
+    /// afterwards to have kept it for them.
+    pub(crate) async fn remove_tag_used_by(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        seen: &Digest,
+        users: &ImageUsers,
+        unique: &str,
+    ) -> Result<Removal, ChangeError> {
         let mut removal = self
-            .remove_tag_among(repository, tag, seen, &users, unique)
+            .remove_tag_among(repository, tag, seen, users, unique)
             .await?;
-        if let Err(error) = self.verify_kept(repository, seen, &users).await {
+        if let Err(error) = self.verify_kept(repository, seen, users).await {
             if let ChangeError::TagsLost { digest, tags } = &error {
                 removal.add_lost(digest, tags);
             }

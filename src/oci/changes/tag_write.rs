@@ -3,6 +3,7 @@
 use super::error::{
     after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
 };
+use super::users::BatchUsers;
 use super::written::{TagBefore, TagWrite, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -180,6 +181,17 @@ impl<C: HttpClient> Registry<C> {
 
     /// Undo of a tag write: the tag goes back to what it pointed at, or away.
     pub async fn undo_tag_write(&self, write: &TagWrite, unique: &str) -> Result<(), ChangeError> {
+        self.undo_tag_write_in(write, unique, None).await
+    }
+
+    /// [`Registry::undo_tag_write`] as one item of a batch, which read once what uses
+    /// its images (`batch`).
+    pub(crate) async fn undo_tag_write_in(
+        &self,
+        write: &TagWrite,
+        unique: &str,
+        batch: Option<&BatchUsers>,
+    ) -> Result<(), ChangeError> {
         if write.before == TagBefore::SameImage {
             return Ok(());
         }
@@ -222,16 +234,23 @@ impl<C: HttpClient> Registry<C> {
             // was added: a tag added to an image opened by digest, a copy into a
             // repository that had it). SameImage returned above.
             TagBefore::Absent | TagBefore::SameImage => {
-                let listing = self.tags(&write.repository, |_| {}).await?;
-                self.remove_tag(
-                    &write.repository,
-                    &write.tag,
-                    &write.digest,
-                    &listing.tags,
-                    unique,
-                )
-                .await
-                .map(|_| ())
+                let known = batch.and_then(|b| b.users_of(repository, &write.digest, tag.as_str()));
+                let removed = match known {
+                    Some(users) => {
+                        self.remove_tag_used_by(repository, tag, &write.digest, &users?, unique)
+                            .await
+                    }
+                    None => {
+                        let listing = self.tags(repository, |_| {}).await?;
+                        self.remove_tag(repository, tag, &write.digest, &listing.tags, unique)
+                            .await
+                    }
+                };
+                removed?;
+                if let Some(batch) = batch {
+                    batch.note_removed(repository, tag.as_str());
+                }
+                Ok(())
             }
         }
     }
