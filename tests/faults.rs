@@ -892,3 +892,33 @@ fn an_interrupted_image_delete_that_untagged_first_is_reconciled_with_undo() {
     };
     assert_eq!(removal.tags, [tag("1.0")]);
 }
+
+/// A removal interrupted on a registry whose DELETE by tag took the image (or whose
+/// image someone deleted since): nothing is left to put the tag back on. Said as what
+/// is true now, neither Undo nor Retry, instead of "could not be read" for ever.
+#[test]
+fn an_interrupted_removal_whose_image_is_gone_says_so() {
+    let memory = setup();
+    memory.take_image_with_tag_deletes();
+    let registry = Registry::new("http://r", &memory);
+    block_on(registry.tag_delete(&repo(), &tag("1.0"))).unwrap();
+    let intent = Intent::RemoveTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: image(),
+    };
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert_eq!(found.outcome, Outcome::Neither);
+    assert_eq!(
+        found.now,
+        RegistryNow::Image {
+            repository: repo(),
+            digest: image(),
+            exists: false,
+        }
+    );
+    assert_eq!(
+        wording::registry_now(&found.now),
+        format!("app@{} is deleted", image())
+    );
+}

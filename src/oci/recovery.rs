@@ -121,21 +121,37 @@ impl<C: HttpClient> Registry<C> {
                     // Gone, left on this removal's throw-away manifest, or left listed
                     // after the registry deleted that manifest without untagging it:
                     // Undo puts the tag back on the image, which a tag removal never
-                    // deletes.
-                    _ => Outcome::Applied(Written::Removal(Box::new(Removal {
-                        repository: repository.clone(),
-                        tags: vec![tag.clone()],
-                        digest: digest.clone(),
-                        method: if placeholder.is_some() {
-                            RemovalMethod::Placeholder
-                        } else {
-                            RemovalMethod::TagDelete
-                        },
-                        manifest: self.manifest_get(repository, digest).await?,
-                        kept: ImageUsers::default(),
-                        placeholder,
-                        applied_anyway: None,
-                    }))),
+                    // deletes ...
+                    _ => match self.manifest_get(repository, digest).await {
+                        Ok(manifest) => Outcome::Applied(Written::Removal(Box::new(Removal {
+                            repository: repository.clone(),
+                            tags: vec![tag.clone()],
+                            digest: digest.clone(),
+                            method: if placeholder.is_some() {
+                                RemovalMethod::Placeholder
+                            } else {
+                                RemovalMethod::TagDelete
+                            },
+                            manifest,
+                            kept: ImageUsers::default(),
+                            placeholder,
+                            applied_anyway: None,
+                        }))),
+                        // ... unless the image went too (deleted meanwhile, or by a
+                        // registry whose DELETE by tag takes it): nothing is left to
+                        // put the tag back on, and that is what is true now.
+                        Err(RegistryError::NotFound { .. }) => {
+                            return Ok(Reconciled {
+                                now: RegistryNow::Image {
+                                    repository: repository.clone(),
+                                    digest: digest.clone(),
+                                    exists: false,
+                                },
+                                outcome: Outcome::Neither,
+                            })
+                        }
+                        Err(error) => return Err(error),
+                    },
                 };
                 Ok(Reconciled {
                     now: found,
