@@ -637,6 +637,28 @@ fn lost_with(result: &ItemResult) -> &ChangeError {
     }
 }
 
+/// "No other tag uses it" is said only of a tag list read whole.
+#[test]
+fn bulk_removal_says_when_no_other_listed_tag_uses_an_image_of_a_list_maybe_incomplete() {
+    let memory = setup();
+    {
+        // Pages of two tags, `last` ignored and no Link: old cannot be listed.
+        let mut state = memory.state.borrow_mut();
+        state.tag_page = Some(2);
+        state.tag_page_ignores_last = true;
+    }
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = remove_among(&registry, &memory, &["old"]);
+    assert_eq!(
+        wording::item_result(&results["old"]).text,
+        format!(
+            "removed; image {} stays, pullable by digest (no other listed tag uses it; the \
+             tag list may be incomplete)",
+            &sha256(OTHER)[7..19]
+        )
+    );
+}
+
 #[test]
 fn bulk_removal_whose_registry_took_other_tags_with_the_image_undoes_them_too() {
     let memory = setup();

@@ -671,6 +671,7 @@ fn bulk_results_and_the_check_afterwards() {
     let users = ImageUsers {
         tags: vec!["a".into(), "b".into()],
         indexes: vec!["multi".into()],
+        among_incomplete_list: false,
     };
     assert_eq!(
         wording::kept_for(&users),
@@ -1892,6 +1893,7 @@ fn a_sentence_lists_a_few_names_and_counts_the_rest() {
     let users = ImageUsers {
         tags: names(1999),
         indexes: vec!["multi".into()],
+        among_incomplete_list: false,
     };
     assert_eq!(
         wording::kept_for(&users),

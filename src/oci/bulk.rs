@@ -207,8 +207,8 @@ impl<C: HttpClient> Registry<C> {
         let repository = run.repository;
         // Listed again now: a tag pushed since the page loaded must count as a user of
         // its image, or deleting that image would take it along unseen.
-        let all = match self.tags(repository, |_| {}).await {
-            Ok(listing) => listing.tags,
+        let (all, incomplete) = match self.tags(repository, |_| {}).await {
+            Ok(listing) => (listing.tags, listing.may_be_incomplete),
             Err(error) => {
                 let error = ChangeError::from(error);
                 for tag in run.chosen {
@@ -234,6 +234,7 @@ impl<C: HttpClient> Registry<C> {
                         let mut users = users.remove(digest).unwrap_or_default();
                         users.tags.retain(|t| !group.contains(t));
                         users.indexes.retain(|t| !group.contains(t));
+                        users.among_incomplete_list = incomplete;
                         (digest.clone(), Ok(users))
                     })
                     .collect(),

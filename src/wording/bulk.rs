@@ -19,7 +19,13 @@ pub fn item_result(result: &ItemResult) -> ResultLine {
         .into(),
         ItemResult::Removed(removal) => {
             let image = removal.digest.short(12);
-            if removal.kept.is_empty() {
+            if removal.kept.is_empty() && removal.kept.among_incomplete_list {
+                format!(
+                    "removed; image {image} stays, pullable by digest (no other listed tag uses \
+                     it; the tag list may be incomplete)"
+                )
+                .into()
+            } else if removal.kept.is_empty() {
                 format!("removed; image {image} stays, pullable by digest (no other tag uses it)")
                     .into()
             } else {
@@ -84,8 +90,6 @@ pub fn kept_for(users: &ImageUsers) -> String {
     parts.join(" and ")
 }
 
-/// The activity entry of a batch of which no item was done (some failed, the others
-/// were skipped or not run).
 /// A batch whose items were all done, though checks after it failed.
 pub fn batch_checks_failed(warnings: usize) -> String {
     format!(
@@ -95,6 +99,8 @@ pub fn batch_checks_failed(warnings: usize) -> String {
     )
 }
 
+/// The activity entry of a batch of which no item was done (some failed, the others
+/// were skipped or not run).
 pub fn batch_none_done(total: usize) -> String {
     match total {
         1 => "The item was not done: it says why below, and what it left.".to_owned(),

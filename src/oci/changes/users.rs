@@ -27,6 +27,10 @@ pub struct ImageUsers {
     pub tags: Vec<String>,
     /// Tags of multi-arch images (indexes) that list the image as a platform.
     pub indexes: Vec<String>,
+    /// Found among a tag list that may be incomplete: others may use the image
+    /// unseen, so "nothing else uses it" cannot be said.
+    #[serde(default)]
+    pub among_incomplete_list: bool,
 }
 
 impl ImageUsers {
