@@ -26,7 +26,9 @@ use leptos::prelude::*;
 
 use crate::model::registry_address::normalize_registry_address;
 use crate::model::route::View;
+use crate::oci::bounds::bounded;
 use crate::oci::names::{Digest, Reference};
+use crate::wording;
 use activity::{ActivityPanel, Changes};
 use catalog::CatalogView;
 use change_dialog::{Dialog, DialogHost};
@@ -46,7 +48,8 @@ pub fn App() -> impl IntoView {
     let fallback = LocalResource::new(default_registry);
     // The registry in use and where it came from; None while config.json loads.
     // Addresses from the page address or config.json are written by people too:
-    // they get the same cleaning as the address field (`host:5000/v2/` works).
+    // they get the same cleaning as the address field (`host:5000/v2/` works), and
+    // one that cannot be used says why instead of being sent requests.
     let registry = Memo::new(move |_| {
         // config.json is read first in every case: it also says which token
         // services may receive credentials.
@@ -55,12 +58,11 @@ pub fn App() -> impl IntoView {
             Some(address) => (address, "page address"),
             None => configured,
         };
-        Some((
-            normalize_registry_address(&address).unwrap_or(address),
-            source,
-        ))
+        let usable = normalize_registry_address(&address)
+            .map_err(|error| (bounded(&address, 200), wording::address_error(&error)));
+        Some((usable, source))
     });
-    let address = Signal::derive(move || registry.get().map(|(address, _)| address));
+    let address = Signal::derive(move || registry.get().and_then(|(address, _)| address.ok()));
     SignIn::provide(address);
     PlatformName::provide();
 
@@ -104,10 +106,19 @@ pub fn App() -> impl IntoView {
             <Breadcrumbs />
             {move || match registry.get() {
                 None => view! { <p class="loading" role="status">"Finding the registry…"</p> }.into_any(),
-                Some((address, source)) => {
+                Some((Ok(address), source)) => {
                     let guessed = source == SAME_ORIGIN;
                     view! { <RegistryViews address guessed /> }.into_any()
                 }
+                Some((Err((address, why)), source)) => view! {
+                    <p class="error-panel" role="alert">
+                        {format!(
+                            "The registry address {address:?} (from {source}) cannot be used: \
+                             {why}. Enter a registry's address above."
+                        )}
+                    </p>
+                }
+                .into_any(),
             }}
         </main>
     }

@@ -30,6 +30,16 @@ test('the registry can also come from the page address', async ({ page, deployme
   await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
 });
 
+test('a registry address in the page address that cannot be used says why, and is sent nothing', async ({ page, deployment }) => {
+  const sent = [];
+  page.on('request', (request) => { if (request.url().includes('/v2/')) sent.push(request.url()); });
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent('ftp://files.example')}`);
+  const alert = page.getByRole('main').getByRole('alert');
+  await expect(alert).toContainText('The registry address "ftp://files.example" (from page address) cannot be used:');
+  await expect(alert).toContainText("Enter a registry's address above.");
+  expect(sent).toEqual([]);
+});
+
 test('an unreachable registry is explained, not a blank page, and can be tried again', async ({ page, deployment }) => {
   await page.goto(`${deployment.console}/?registry=${encodeURIComponent('http://127.0.0.1:9')}`);
   await expect(page.getByRole('alert')).toContainText('could not be reached');
