@@ -553,3 +553,11 @@ test('while Apply runs, Plan waits: the run keeps its progress and Cancel, and n
   await expect(plan).toBeEnabled();
   expect(await tagDigest(registry, repo, 'a')).toBeNull();
 });
+
+test('a config.json that is not valid JSON is said in the planner, not taken for "no rules"', async ({ page, deployment }) => {
+  await page.route((url) => url.pathname.endsWith('/config.json'), (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"cleanup": {"demo": ' }));
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent(deployment.registry.url)}&cleanup=demo/web`);
+  const alert = page.getByRole('region', { name: /Clean up/ }).getByRole('alert');
+  await expect(alert).toContainText("config.json's clean-up defaults were not used: config.json is not valid JSON");
+  await expect(page.getByText('No rules are saved for this repository')).toBeVisible();
+});

@@ -29,16 +29,20 @@ use apply::ApplyPanel;
 use form::{RuleFields, RulesForm};
 use plan_view::PlanView;
 
-/// `config.json`'s `cleanup` defaults; none when the file or the key is absent.
+/// `config.json`'s `cleanup` defaults; none when the file or the key is absent. A
+/// file that is there but cannot be read or parsed is said, not taken for "no rules".
 async fn load_defaults() -> Result<CleanupDefaults, String> {
     let Ok(response) = Request::get("config.json").send().await else {
-        return Ok(CleanupDefaults::default());
+        return Err("config.json could not be read".into());
     };
-    if !response.ok() {
-        return Ok(CleanupDefaults::default());
+    match response.status() {
+        404 => return Ok(CleanupDefaults::default()),
+        status if !response.ok() => return Err(format!("reading config.json answered {status}")),
+        _ => {}
     }
-    let Ok(config) = response.json::<serde_json::Value>().await else {
-        return Ok(CleanupDefaults::default());
+    let config = match response.json::<serde_json::Value>().await {
+        Ok(config) => config,
+        Err(error) => return Err(format!("config.json is not valid JSON ({error})")),
     };
     match config.get("cleanup") {
         None | Some(serde_json::Value::Null) => Ok(CleanupDefaults::default()),
