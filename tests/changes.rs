@@ -190,6 +190,35 @@ fn undoing_an_added_tag_where_the_registry_takes_the_image_leaves_the_lost_tags_
     assert_eq!(memory.tag_digest("app", "new"), None);
 }
 
+/// A tag added to an untagged image (opened by digest), undone on a registry whose
+/// DELETE by tag takes the image: the image is lost with the tag, and what is left to
+/// undo puts it back by digest, never "undone" with the image gone.
+#[test]
+fn undoing_a_tag_on_an_untagged_image_where_the_registry_takes_it_leaves_the_image_to_put_back() {
+    use tagdeck::oci::undo::UndoAction;
+    let memory = setup();
+    let untagged = memory.push_untagged(
+        "app",
+        media::OCI_MANIFEST,
+        b"{\"schemaVersion\":2,\"layers\":[]}",
+    );
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference(&untagged))).unwrap();
+    let write = block_on(registry.put_tag(&repo("app"), &tag("x"), &source, None)).unwrap();
+    memory.take_image_with_tag_deletes();
+    let failed =
+        block_on(registry.undo(&UndoAction::Revert(write), &|| "u".to_owned())).unwrap_err();
+    let exists = || memory.state.borrow().manifests["app"].contains_key(&untagged);
+    assert!(!exists(), "the registry took it");
+    let UndoAction::Restore(left) = &failed.left else {
+        panic!("left: {:?}", failed.left);
+    };
+    assert!(left.tags.is_empty(), "{:?}", left.tags);
+    block_on(registry.undo(&failed.left, &|| "u2".to_owned())).unwrap();
+    assert!(exists(), "back by its digest");
+    assert_eq!(memory.tag_digest("app", "x"), None);
+}
+
 /// Undo again, after an undo that was cut short (a reload, a failure) past some of its
 /// writes: what is undone already is left as it is, what is halfway is finished.
 #[test]

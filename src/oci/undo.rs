@@ -107,11 +107,8 @@ fn left_after(action: &UndoAction, error: &ChangeError) -> UndoAction {
         if let (ChangeError::TagsLost { tags, .. }, Written::Removal(removal)) =
             (cause.as_ref(), written.as_ref())
         {
-            // The image alone was lost, with no tag to put it back under: undoing
-            // again finds the added tag gone, as the undo wanted.
-            if tags.is_empty() {
-                return action.clone();
-            }
+            // The image alone lost (no other tag): put back by digest
+            // (`restore_tags` of no tags).
             let mut lost = removal.as_ref().clone();
             lost.tags
                 .retain(|tag| tags.iter().any(|t| t == tag.as_str()));
