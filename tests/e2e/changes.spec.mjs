@@ -492,3 +492,36 @@ test('deleting the image an image page shows: the page says the image is gone to
   await expect(gone.getByRole('link', { name: `The tags of ${repo}` })).toBeVisible();
   expect(await manifestStatus(registry, repo, digest)).toBe(404);
 });
+
+test('a refresh overtaken by a later change still reads again the tag it changed', async ({ page, mutable }) => {
+  const writer = writerFor(mutable.registry.url);
+  const repo = 'refresh/race';
+  const a = await pushImage(writer, repo, 'a', 'race a');
+  await pushImage(writer, repo, 'b', 'race b');
+  await openRepository(page, mutable, repo);
+  await expect(page.getByText('2 tags', { exact: true })).toBeVisible();
+  // From here the first request of each listing of the repository waits until released.
+  const held = [];
+  let hold = true;
+  await page.route((url) => url.pathname === `/v2/${repo}/tags/list`, (route) => (hold ? held.push(route) : route.continue()));
+  // Change 1 moves b onto a's image; its refresh's listing waits.
+  await tagRow(page, 'a').getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('b');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('alert').getByRole('button', { name: 'Move tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('moved from');
+  await page.keyboard.press('Escape');
+  await expect.poll(() => held.length).toBe(1);
+  // Change 2 adds c; its refresh overtakes the first.
+  await tagRow(page, 'a').getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('c');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  await expect(dialog(page).getByRole('status')).toContainText('now points at');
+  await page.keyboard.press('Escape');
+  await expect.poll(() => held.length).toBe(2);
+  hold = false;
+  await held[1].continue();
+  await expect(page.getByText('3 tags', { exact: true })).toBeVisible();
+  await held[0].continue();
+  await expect(tagRow(page, 'b').locator('code.digest')).toHaveAttribute('title', a.digest);
+});

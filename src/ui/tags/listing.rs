@@ -159,16 +159,22 @@ pub(super) fn drop_removed(data: TagData, tag: &str) {
 /// other row keeps what it shows.
 pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
     let run = data.start_listing();
+    let touched: HashSet<&String> = touched.iter().collect();
+    // What is known of the touched tags goes now, with any answer read before the
+    // change and not yet shown: also when a later refresh overtakes this one, which
+    // then finds them unknown and reads them again.
+    pool.batcher.withdraw(|tag| touched.contains(tag));
+    forget_tags(data, |tag| touched.contains(tag));
+    pool.in_flight
+        .borrow_mut()
+        .retain(|tag, _| !touched.contains(tag));
     let listed = pool.registry.tags(&pool.repository, |_| {}).await;
     if !data.is_latest_listing(run) {
         return;
     }
     if let Ok(listing) = &listed {
         let now: HashSet<&String> = listing.tags.iter().collect();
-        let touched: HashSet<&String> = touched.iter().collect();
-        // An answer read before the change and not yet shown goes too.
-        pool.batcher.withdraw(|tag| touched.contains(tag));
-        forget_tags(data, |tag| !now.contains(tag) || touched.contains(tag));
+        forget_tags(data, |tag| !now.contains(tag));
         data.tags.try_set(listing.tags.clone());
         let mut first: Vec<String> = listing
             .tags
@@ -177,10 +183,6 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
             .cloned()
             .collect();
         sort::names_naturally(&mut first);
-        // An answer in flight for a touched tag may predate the change: withdrawn.
-        pool.in_flight
-            .borrow_mut()
-            .retain(|tag, _| !touched.contains(tag));
         let mut unknown: Vec<String> = listing
             .tags
             .iter()
@@ -190,6 +192,17 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
         sort::names_naturally(&mut unknown);
         pool.queue.put_first(first);
         pool.queue.put_last(unknown);
+        pool.top_up();
+    } else {
+        // No list to go by: the touched rows still shown are read again all the same.
+        let mut shown: Vec<String> = data.tags.with_untracked(|tags| {
+            tags.iter()
+                .filter(|t| touched.contains(t))
+                .cloned()
+                .collect()
+        });
+        sort::names_naturally(&mut shown);
+        pool.queue.put_first(shown);
         pool.top_up();
     }
     settle_listing(data, run, listed);
