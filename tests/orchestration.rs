@@ -629,10 +629,10 @@ fn bulk_removal_reports_an_outside_tag_that_lost_its_image_during_the_run() {
     assert_eq!(removal.undo.len(), 1, "the removal keeps its Undo");
 }
 
-/// The failure a removal ended with, through what it had written.
-fn lost_with(result: &ItemResult) -> &ChangeError {
+/// The removal of a tag whose image the registry took with it.
+fn taking_image(result: &ItemResult) -> &tagdeck::oci::changes::Removal {
     match result {
-        ItemResult::Failed(ItemFailure::Change(ChangeError::AfterWrite { cause, .. })) => cause,
+        ItemResult::RemovedTakingImage(removal) => removal,
         other => panic!("{other:?}"),
     }
 }
@@ -673,17 +673,27 @@ fn bulk_removal_whose_registry_took_other_tags_with_the_image_undoes_them_too() 
         None,
         async |registry, run| {
             let removal = registry.bulk_remove_tags(run, &unique).await;
-            assert_eq!(removal.lost, [], "told by the removal that found it");
+            // Told once, among the run's checks: not again by the check afterwards.
+            let [lost] = &removal.lost[..] else {
+                panic!("{:?}", removal.lost);
+            };
+            assert_eq!(
+                lost.error,
+                ChangeError::TagsLost {
+                    digest: digest_of(IMAGE),
+                    tags: vec!["d".to_owned(), "latest".to_owned()],
+                }
+            );
             removal.undo
         },
     );
     assert_eq!(memory.tag_digest("app", "d"), None, "the registry took it");
+    // 1.0 is gone as chosen: done, never retried as failed.
+    assert!(results["1.0"].is_done());
     assert_eq!(
-        lost_with(&results["1.0"]),
-        &ChangeError::TagsLost {
-            digest: digest_of(IMAGE),
-            tags: vec!["d".to_owned(), "latest".to_owned()],
-        }
+        taking_image(&results["1.0"]).tags,
+        [tag("1.0"), tag("d"), tag("latest")],
+        "its Undo puts back what went"
     );
     // latest went as chosen, though by 1.0's DELETE: never "changed meanwhile".
     assert_eq!(
@@ -711,19 +721,32 @@ fn a_registry_that_took_an_image_with_its_tag_is_told_and_then_removed_from_by_p
     memory.take_image_with_tag_deletes();
     let registry = Registry::new("http://r", &memory);
     // old is OTHER's only tag: the image was to stay, pullable by digest.
-    let (results, undo) = remove_among(&registry, &memory, &["old"]);
-    let manifests = |digest: &str| memory.state.borrow().manifests["app"].contains_key(digest);
-    assert!(!manifests(&sha256(OTHER)), "the registry took it");
-    let error = lost_with(&results["old"]);
-    assert_eq!(
-        error,
-        &ChangeError::TagsLost {
+    let (results, undo) = run_bulk(&registry, &memory, &["old"], None, async |registry, run| {
+        let removal = registry.bulk_remove_tags(run, &unique).await;
+        let [lost] = &removal.lost[..] else {
+            panic!("{:?}", removal.lost);
+        };
+        let error = ChangeError::TagsLost {
             digest: digest_of(OTHER),
             tags: Vec::new(),
-        }
+        };
+        assert_eq!(lost.error, error);
+        assert_eq!(
+            wording::change_error(&error).headline,
+            "The registry deleted the image too"
+        );
+        removal.undo
+    });
+    let manifests = |digest: &str| memory.state.borrow().manifests["app"].contains_key(digest);
+    assert!(!manifests(&sha256(OTHER)), "the registry took it");
+    assert_eq!(
+        wording::item_result(&results["old"]).text,
+        format!(
+            "removed, but the registry deleted its image {} with it (see the check below); \
+             Undo puts back what went",
+            &sha256(OTHER)[7..19]
+        )
     );
-    let line = wording::change_error(error);
-    assert_eq!(line.headline, "The registry deleted the image too");
     // The next removal, on this registry object, never asks DELETE by tag again.
     let (results, _) = remove_among(&registry, &memory, &["1.0"]);
     assert_eq!(removed(&results["1.0"]).method, RemovalMethod::Placeholder);

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::changes::{ChangeError, ImageUsers, Removal, TagWrite, CONCURRENT_LOOKUPS};
+use super::changes::{ChangeError, ImageUsers, Removal, TagWrite, Written, CONCURRENT_LOOKUPS};
 use super::client::Registry;
 use super::http::HttpClient;
 use super::manifest::Manifest;
@@ -36,9 +36,12 @@ pub enum ItemResult {
     Tagged(TagWrite),
     /// The tag was removed; the image stays.
     Removed(Box<Removal>),
+    /// The tag was removed, but the registry deleted its image with it, and every
+    /// tag on it ([`ChangeError::TagsLost`], [`ChangeError::PlatformLost`]: told
+    /// among the run's checks). The removal's Undo puts them all back.
+    RemovedTakingImage(Box<Removal>),
     /// The registry deleted the tag with its image when the selected tag `by` was
-    /// removed ([`ChangeError::TagsLost`]): gone as asked, and put back by the Undo of
-    /// `by`'s removal.
+    /// removed: gone as asked, and put back by the Undo of `by`'s removal.
     RemovedWithImage {
         by: String,
     },
@@ -68,7 +71,9 @@ impl ItemResult {
     pub fn undo(&self) -> Option<UndoAction> {
         match self {
             ItemResult::Tagged(write) => Some(UndoAction::Revert(write.clone())),
-            ItemResult::Removed(removal) => Some(UndoAction::Restore(removal.clone())),
+            ItemResult::Removed(removal) | ItemResult::RemovedTakingImage(removal) => {
+                Some(UndoAction::Restore(removal.clone()))
+            }
             ItemResult::RemovedWithImage { .. } => None,
             ItemResult::Failed(ItemFailure::Change(error)) => UndoAction::of_failure(error),
             ItemResult::Failed(_) => None,
@@ -140,12 +145,26 @@ impl BulkRun<'_> {
     }
 }
 
-/// The tags a removal found deleted with its image, if that is why it failed.
-fn tags_lost(error: &ChangeError) -> Option<&[String]> {
+/// A removal that removed its tag, though the registry deleted the image with it:
+/// the removal (its Undo puts back what went) and what was found lost. Any other
+/// failure is given back.
+fn image_taken(error: ChangeError) -> Result<(Box<Removal>, ChangeError), ChangeError> {
     match error {
-        ChangeError::AfterWrite { cause, .. } => tags_lost(cause),
-        ChangeError::TagsLost { tags, .. } => Some(tags),
-        _ => None,
+        ChangeError::AfterWrite { cause, written }
+            if matches!(
+                *cause,
+                ChangeError::TagsLost { .. } | ChangeError::PlatformLost { .. }
+            ) =>
+        {
+            match *written {
+                Written::Removal(removal) => Ok((removal, *cause)),
+                written => Err(ChangeError::AfterWrite {
+                    cause,
+                    written: Box::new(written),
+                }),
+            }
+        }
+        error => Err(error),
     }
 }
 
@@ -252,7 +271,7 @@ impl<C: HttpClient> Registry<C> {
         // Selected tags the registry deleted with their image, each with the tag whose
         // removal took it; and those images, whose loss their removal reports.
         let taken = RefCell::new(HashMap::<String, String>::new());
-        let taken_images = RefCell::new(HashSet::<Digest>::new());
+        let taken_images = RefCell::new(Vec::<KeptLost>::new());
         let (outside, groups, removed) = (&outside, &groups, &removed);
         let (taken, taken_images) = (&taken, &taken_images);
         let mut undo = run
@@ -282,25 +301,32 @@ impl<C: HttpClient> Registry<C> {
                         removed.borrow_mut().insert(tag);
                         ItemResult::Removed(Box::new(removal))
                     }
-                    Err(error) => {
-                        if let Some(lost) = tags_lost(&error) {
-                            let mut taken = taken.borrow_mut();
-                            for lost in lost.iter().filter(|t| groups[&digest].contains(t)) {
-                                removed.borrow_mut().insert(lost.clone());
-                                taken.insert(lost.clone(), tag.clone());
+                    Err(error) => match image_taken(error) {
+                        Ok((removal, found)) => {
+                            if let ChangeError::TagsLost { tags, .. } = &found {
+                                let mut taken = taken.borrow_mut();
+                                for lost in tags.iter().filter(|t| groups[&digest].contains(t)) {
+                                    removed.borrow_mut().insert(lost.clone());
+                                    taken.insert(lost.clone(), tag.clone());
+                                }
                             }
-                            taken_images.borrow_mut().insert(digest);
+                            removed.borrow_mut().insert(tag);
+                            taken_images.borrow_mut().push(KeptLost {
+                                digest,
+                                error: found,
+                            });
+                            ItemResult::RemovedTakingImage(removal)
                         }
-                        ItemResult::Failed(ItemFailure::Change(error))
-                    }
+                        Err(error) => ItemResult::Failed(ItemFailure::Change(error)),
+                    },
                 }
             })
             .await;
         // What used each image from outside the selection must still have it (an
-        // image the registry took is reported by the removal that found it gone).
-        let mut lost = Vec::new();
+        // image the registry took was found gone by the removal, and is told as such).
+        let mut lost = taken_images.take();
         for (digest, users) in outside {
-            if taken_images.borrow().contains(digest) {
+            if lost.iter().any(|taken| taken.digest == *digest) {
                 continue;
             }
             if let Ok(users) = users {

@@ -36,6 +36,12 @@ pub fn item_result(result: &ItemResult) -> ResultLine {
                 .into()
             }
         }
+        ItemResult::RemovedTakingImage(removal) => format!(
+            "removed, but the registry deleted its image {} with it (see the check below); \
+             Undo puts back what went",
+            removal.digest.short(12)
+        )
+        .into(),
         ItemResult::RemovedWithImage { by } => format!(
             "removed: the registry deleted it with its image when {by} was removed; Undo \
              puts it back"
