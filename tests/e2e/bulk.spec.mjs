@@ -292,3 +292,28 @@ test('Retry failed runs exactly the failed tags, asks first for a removal, and a
   expect(await tagDigest(registry, repo, 'stable')).toBeNull();
   expect(await tagDigest(registry, repo, 'v1')).toBe(bulkDeployment.report.repositories[repo].v1.digest);
 });
+
+test('a bulk run that fails after its repository was left and opened again says its failed tags are not selected there', async ({ page, bulkDeployment }) => {
+  const repo = 'team/tools';
+  let fail;
+  const failing = new Promise((resolve) => { fail = resolve; });
+  await page.route((url) => url.pathname === `/v2/${repo}/manifests/edge`, async (route) => {
+    if (route.request().method() !== 'PUT') return route.continue();
+    await failing;
+    return route.abort('connectionreset');
+  });
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  await expect(page.getByText('1 tag', { exact: true })).toBeVisible({ timeout: 20_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await page.getByRole('checkbox', { name: 'Select edge', exact: true }).click();
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  await page.getByRole('alertdialog', { name: 'Confirm bulk removal' }).getByRole('button', { name: 'Remove 1 tag' }).click();
+  await expect(page.locator('.bulk-results summary')).toHaveText('Bulk remove tags: 0 done, 0 failed, 1 not yet run');
+  await page.getByRole('link', { name: 'Tagdeck' }).click();
+  await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: repo, exact: true }).click();
+  await expect(bulk.getByRole('button', { name: 'Cancel' })).toBeVisible();
+  fail();
+  const retry = page.locator('.bulk-retry');
+  await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; Retry failed runs them again.', { timeout: 30_000 });
+  await expect(bulk.getByRole('status')).toHaveText('0 selected');
+});

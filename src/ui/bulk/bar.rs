@@ -316,11 +316,21 @@ pub fn BulkBar(
                         let PendingRetry { kind, pattern, .. } = p.clone();
                         view! {
                             <div class="bulk-retry" role="alert">
-                                {format!(
-                                    "{} failed or did not run in the last bulk change; {} selected. Nothing else is pending.",
-                                    wording::plural(p.tags.len(), "tag", "tags"),
-                                    if p.tags.len() == 1 { "it is" } else { "they are" },
-                                )}
+                                // A run that ended after its view was left selected them
+                                // there, not here: said as it is.
+                                {let failed = p.tags.clone();
+                                move || {
+                                    let selected = selection.tags.with(|s| failed.iter().all(|t| s.contains(t)));
+                                    format!(
+                                        "{} failed or did not run in the last bulk change; {}. Nothing else is pending.",
+                                        wording::plural(failed.len(), "tag", "tags"),
+                                        match (selected, failed.len()) {
+                                            (true, 1) => "it is selected",
+                                            (true, _) => "they are selected",
+                                            (false, _) => "Retry failed runs them again",
+                                        },
+                                    )
+                                }}
                                 // Exactly the failed items, whatever was selected since;
                                 // a removal asks first, as "Remove selected tags" does.
                                 <button
