@@ -246,11 +246,16 @@ impl<C: HttpClient> Registry<C> {
                             .await
                     }
                 };
-                removed?;
-                if let Some(batch) = batch {
+                // Gone also when the removal failed after it (a check afterwards): the
+                // batch's next removals no longer count it as a user of the image.
+                let gone = match &removed {
+                    Ok(_) => true,
+                    Err(error) => matches!(error.written(), Some(Written::Removal(_))),
+                };
+                if let (true, Some(batch)) = (gone, batch) {
                     batch.note_removed(repository, tag.as_str());
                 }
-                Ok(())
+                removed.map(drop)
             }
         }
     }

@@ -184,10 +184,15 @@ impl<C: HttpClient> Registry<C> {
         let mut known = HashMap::new();
         for (repository, digests) in by_repository {
             let users = match self.tags(repository, |_| {}).await {
-                Ok(listing) => {
-                    self.users_of_images(repository, &digests, &listing.tags)
-                        .await
-                }
+                Ok(listing) => self
+                    .users_of_images(repository, &digests, &listing.tags)
+                    .await
+                    .map(|mut users| {
+                        for image in users.values_mut() {
+                            image.among_incomplete_list = listing.may_be_incomplete;
+                        }
+                        users
+                    }),
                 Err(error) => Err(error),
             };
             known.insert(repository.clone(), users);

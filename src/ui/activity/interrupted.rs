@@ -87,12 +87,17 @@ impl ActivityLog {
             if !retry.is_empty() {
                 outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
             }
-            let unclear = (!unclear.is_empty()).then(|| {
-                format!(
-                    "Changed meanwhile, so neither Undo nor Retry is offered for: {}.",
-                    unclear.join("; ")
-                )
-            });
+            // Added to what an earlier check found changed meanwhile, never instead.
+            let unclear = (!unclear.is_empty())
+                .then(|| {
+                    format!(
+                        "Changed meanwhile, so neither Undo nor Retry is offered for: {}.",
+                        unclear.join("; ")
+                    )
+                })
+                .into_iter()
+                .chain(entry.unclear.take())
+                .reduce(|new, before| format!("{before} {new}"));
             outcome.extend(unclear.clone());
             if !unchecked.is_empty() {
                 outcome.push(UNCHECKED_KEPT.to_owned());
