@@ -529,28 +529,39 @@ test('while Apply runs, Plan waits: the run keeps its progress and Cancel, and n
   for (const tag of ['a', 'b']) {
     await pushImage(writer, repo, { format: 'oci', reference: tag, platform: AMD64, created, labels: {}, layers: [`busy ${tag}`] });
   }
-  // The removal's write (a's throw-away manifest) is held until released.
+  // The apply's writes (a's image deleted, a only names it) are held until released;
+  // not the check whether the registry deletes, asked before the question.
+  let armed = false;
   let release;
   const released = new Promise((resolve) => { release = resolve; });
-  await page.route((url) => url.pathname === `/v2/${repo}/manifests/a`, async (route) => {
-    if (route.request().method() === 'PUT') await released;
+  await page.route((url) => url.pathname.startsWith(`/v2/${repo}/manifests/`), async (route) => {
+    if (armed && route.request().method() !== 'GET' && route.request().method() !== 'HEAD') await released;
     return route.continue();
   });
   await page.goto(`${cleanupDeployment.console}/?cleanup=${encodeURIComponent(repo)}&remove=a`);
   const apply = page.getByRole('button', { name: 'Apply…' });
   await expect(apply).toBeEnabled({ timeout: 30_000 });
   await apply.click();
-  await page.getByRole('alertdialog', { name: 'Confirm clean-up' }).getByRole('button', { name: /^Yes: remove 1 tag/ }).click();
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm clean-up' });
+  await expect(confirm).toBeVisible();
+  armed = true;
+  await confirm.getByRole('button', { name: /^Yes: remove 1 tag/ }).click();
   const plan = page.getByRole('button', { name: 'Plan' });
   await expect(plan).toBeDisabled();
   await expect(plan).toHaveAttribute('title', 'Plan again once the clean-up below is applied');
   // Enter in a rule field submits the form: still no new plan.
   await page.getByRole('textbox').first().press('Enter');
   await expect(page.locator('.cleanup-apply')).toBeVisible();
+  // Left and opened again while it runs: the new planner waits too, and says why.
+  await page.getByRole('link', { name: 'Back to the tags' }).click();
+  await page.getByRole('link', { name: 'Clean up…' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'A clean-up of this registry is being applied' })).toBeVisible();
+  await expect(plan).toBeDisabled();
   release();
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText(`Clean-up of ${repo}: 1 done`, { timeout: 60_000 });
   await expect(plan).toBeEnabled();
+  await expect(page.getByText('A clean-up of this registry is being applied')).toHaveCount(0);
   expect(await tagDigest(registry, repo, 'a')).toBeNull();
 });
 

@@ -50,6 +50,19 @@ async fn load_defaults() -> Result<CleanupDefaults, String> {
     }
 }
 
+/// Whether a clean-up is being applied to the registry shown. It goes on when its
+/// view is left; a planner opened meanwhile waits for it: its plan would read a
+/// registry in the middle of changing, and offer a second Apply beside the first.
+#[derive(Clone, Copy)]
+pub struct ApplyUnderWay(RwSignal<bool>);
+
+impl ApplyUnderWay {
+    /// For the registry's views, which outlive each clean-up view.
+    pub fn provide() {
+        provide_context(ApplyUnderWay(RwSignal::new(false)));
+    }
+}
+
 /// Why there is no plan.
 #[derive(Clone)]
 enum PlanFailure {
@@ -293,7 +306,9 @@ fn Planner(
     let rules_edited = Signal::derive(move || {
         planned.with(|planned| checked.with(|now| planned.as_ref() != now.as_ref().ok()))
     });
-    let applying = RwSignal::new(false);
+    let applying = use_context::<ApplyUnderWay>()
+        .map(|under_way| under_way.0)
+        .unwrap_or_else(|| RwSignal::new(false));
     let start = move || {
         if applying.get_untracked() {
             return;
@@ -333,6 +348,13 @@ fn Planner(
                     <button type="button" disabled=move || cancelled.get() on:click=move |_| cancelled.set(true)>
                         "Cancel"
                     </button>
+                </Show>
+                // Started from a clean-up view left since: its result goes to the
+                // activity list.
+                <Show when=move || applying.get() && plan_action.value().with(Option::is_none)>
+                    <span class="progress" role="status">
+                        "A clean-up of this registry is being applied: Plan once it is done (its result goes to the activity list)."
+                    </span>
                 </Show>
             </div>
         </form>
