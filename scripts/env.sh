@@ -7,3 +7,8 @@ export TAGDECK_ROOT
 export PATH="$TAGDECK_ROOT/scripts/split:$TAGDECK_ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# Panic locations name the files they were compiled from: cargo's registry is
+# remapped so the wasm does not carry this machine's $CARGO_HOME about 70 times (its
+# size then depends on the code, not on where cargo lives). Added to the flags of
+# .cargo/config.toml, which stay.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=crates"

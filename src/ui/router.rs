@@ -35,7 +35,12 @@ impl Router {
         browser::page_address(&route.to_query())
     }
 
+    /// Goes to `route`; to the one shown already, nowhere: the view stays as it is,
+    /// with its selection and the filter and order in the address.
     pub fn go(&self, route: Route) {
+        if self.route.with_untracked(|shown| *shown == route) {
+            return;
+        }
         browser::push_address(&browser::page_address(&route.to_query()));
         self.route.set(route);
     }

@@ -625,3 +625,17 @@ test('a repository left while its tags were being listed shows no failure of tha
   await expect(page.getByText('3 tags', { exact: true })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByText('Cancelled')).toHaveCount(0);
 });
+
+test("a link to the view already shown leaves it as it is: its filter, order and selection stay", async ({ page, deployment }) => {
+  await page.goto(repoUrl(deployment, 'demo/web'));
+  await expect(page.getByText('3 tags', { exact: true })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('0.9');
+  await page.getByRole('checkbox', { name: 'Select 0.9', exact: true }).click();
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await expect(bulk.getByRole('status')).toHaveText('1 selected');
+  const address = page.url();
+  await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'demo/web' }).click();
+  await expect(page.getByRole('searchbox', { name: 'Filter tags' })).toHaveValue('0.9');
+  await expect(bulk.getByRole('status')).toHaveText('1 selected');
+  expect(page.url()).toBe(address);
+});
