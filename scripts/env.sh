@@ -11,4 +11,8 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 # remapped so the wasm does not carry this machine's $CARGO_HOME about 70 times (its
 # size then depends on the code, not on where cargo lives). Added to the flags of
 # .cargo/config.toml, which stay.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=crates"
+# Cargo splits the variable at blanks: a CARGO_HOME with one is left as it is.
+case "${CARGO_HOME:-$HOME/.cargo}" in
+  *[[:space:]]*) ;;
+  *) export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src=crates" ;;
+esac

@@ -246,11 +246,17 @@ impl<C: HttpClient> Registry<C> {
                             .await
                     }
                 };
-                // Gone also when the removal failed after it (a check afterwards): the
-                // batch's next removals no longer count it as a user of the image.
+                // Gone also when only a check after it failed (what else used the
+                // image): the batch's next removals no longer count it as a user. Not
+                // when the tag itself was found still there, or could not be read.
                 let gone = match &removed {
                     Ok(_) => true,
-                    Err(error) => matches!(error.written(), Some(Written::Removal(_))),
+                    Err(ChangeError::AfterWrite { cause, .. }) => match cause.as_ref() {
+                        ChangeError::TagsLost { .. } | ChangeError::PlatformLost { .. } => true,
+                        ChangeError::NotApplied { tag: other, .. } => other != tag.as_str(),
+                        _ => false,
+                    },
+                    Err(_) => false,
                 };
                 if let (true, Some(batch)) = (gone, batch) {
                     batch.note_removed(repository, tag.as_str());

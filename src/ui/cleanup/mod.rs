@@ -339,7 +339,10 @@ fn Planner(
                 <button
                     type="submit"
                     disabled=move || planning.get() || applying.get() || checked.with(Result::is_err)
-                    title=move || applying.get().then_some("Plan again once the clean-up below is applied")
+                    title=move || {
+                        (applying.get() && plan_action.value().with(Option::is_some))
+                            .then_some("Plan again once the clean-up below is applied")
+                    }
                 >
                     "Plan"
                 </button>

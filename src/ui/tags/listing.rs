@@ -194,13 +194,17 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
         pool.queue.put_last(unknown);
         pool.top_up();
     } else {
-        // No list to go by: the touched rows still shown are read again all the same.
-        let mut shown: Vec<String> = data.tags.with_untracked(|tags| {
-            tags.iter()
-                .filter(|t| touched.contains(t))
-                .cloned()
-                .collect()
-        });
+        // No list to go by: the rows still shown whose digest is not known (this
+        // refresh's, and an overtaken one's) are read again all the same.
+        let mut shown: Vec<String> = data
+            .tags
+            .try_with_untracked(|tags| {
+                tags.iter()
+                    .filter(|t| !pool.batcher.is_known(t))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
         sort::names_naturally(&mut shown);
         pool.queue.put_first(shown);
         pool.top_up();
