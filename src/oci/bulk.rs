@@ -226,8 +226,8 @@ impl<C: HttpClient> Registry<C> {
         let repository = run.repository;
         // Listed again now: a tag pushed since the page loaded must count as a user of
         // its image, or deleting that image would take it along unseen.
-        let (all, incomplete) = match self.tags(repository, |_| {}).await {
-            Ok(listing) => (listing.tags, listing.may_be_incomplete),
+        let listing = match self.tags(repository, |_| {}).await {
+            Ok(listing) => listing,
             Err(error) => {
                 let error = ChangeError::from(error);
                 for tag in run.chosen {
@@ -246,14 +246,13 @@ impl<C: HttpClient> Registry<C> {
         }
         let images: Vec<Digest> = groups.keys().cloned().collect();
         let outside: HashMap<Digest, Result<ImageUsers, ChangeError>> =
-            match self.users_of_images(repository, &images, &all).await {
+            match self.users_in_listing(repository, &images, &listing).await {
                 Ok(mut users) => groups
                     .iter()
                     .map(|(digest, group)| {
                         let mut users = users.remove(digest).unwrap_or_default();
                         users.tags.retain(|t| !group.contains(t));
                         users.indexes.retain(|t| !group.contains(t));
-                        users.among_incomplete_list = incomplete;
                         (digest.clone(), Ok(users))
                     })
                     .collect(),

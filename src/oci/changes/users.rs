@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::oci::client::Registry;
+use crate::oci::client::{Registry, TagListing};
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method};
 use crate::oci::index_levels::level_below;
@@ -172,6 +172,23 @@ impl BatchUsers {
 }
 
 impl<C: HttpClient> Registry<C> {
+    /// [`Registry::users_of_images`] among the tags of `listing`, each image's users
+    /// saying whether that list may be incomplete.
+    pub(crate) async fn users_in_listing(
+        &self,
+        repository: &Repository,
+        digests: &[Digest],
+        listing: &TagListing,
+    ) -> Result<HashMap<Digest, ImageUsers>, RegistryError> {
+        let mut users = self
+            .users_of_images(repository, digests, &listing.tags)
+            .await?;
+        for image in users.values_mut() {
+            image.among_incomplete_list = listing.may_be_incomplete;
+        }
+        Ok(users)
+    }
+
     /// Reads, once per repository, what uses each image of `wanted`.
     pub async fn batch_users(&self, wanted: &[(Repository, Digest)]) -> BatchUsers {
         let mut by_repository: BTreeMap<&Repository, Vec<Digest>> = BTreeMap::new();
@@ -184,15 +201,7 @@ impl<C: HttpClient> Registry<C> {
         let mut known = HashMap::new();
         for (repository, digests) in by_repository {
             let users = match self.tags(repository, |_| {}).await {
-                Ok(listing) => self
-                    .users_of_images(repository, &digests, &listing.tags)
-                    .await
-                    .map(|mut users| {
-                        for image in users.values_mut() {
-                            image.among_incomplete_list = listing.may_be_incomplete;
-                        }
-                        users
-                    }),
+                Ok(listing) => self.users_in_listing(repository, &digests, &listing).await,
                 Err(error) => Err(error),
             };
             known.insert(repository.clone(), users);
