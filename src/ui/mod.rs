@@ -10,6 +10,7 @@ pub mod connect;
 mod copy;
 pub mod crash;
 mod deletes_check;
+mod diagnosis;
 mod error_view;
 mod find_digest;
 mod image;

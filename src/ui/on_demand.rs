@@ -4,9 +4,10 @@
 //! the code only it reaches into its own wasm chunk (`scripts/split/wasm-bindgen`
 //! runs `wasm-split-cli` between cargo and wasm-bindgen). Every page loads the main
 //! module: the header, the connection and who is signed in, the catalog and the
-//! activity list; the sign-in form is a part of its own, as most pages never show it. A
-//! part's chunks are fetched once, when it is first used; a page opened at a view in
-//! a part (a link to a repository's tags, say) fetches them beside the main module
+//! activity list. The sign-in form and the diagnosis of a registry the page cannot
+//! use are parts of their own, as most pages never show them. A part's chunks are
+//! fetched once, when it is first used; a page opened at a view in a part (a link to
+//! a repository's tags, say) fetches them beside the main module
 //! (`scripts/split/preload-parts.mjs`, which names the parts below). Split points
 //! sharing a part name share one chunk: `changes` holds the change forms, bulk runs
 //! and the activity list's steps, which share most of their code.
@@ -30,10 +31,12 @@ use super::activity::{ActivityLog, ActivityStep};
 use super::bulk::{BulkOutcome, BulkWork};
 use super::change_dialog::{ChangeForm, ChangeRequest};
 use super::cleanup::CleanupView;
+use super::diagnosis::{Diagnosis, Problem};
 use super::find_digest::FindDigestView;
 use super::image::ImageView;
 use super::sign_in::form::SignInForm;
 use super::tags::TagsView;
+use crate::oci::error::RegistryError;
 
 /// The chunk of a part could not be fetched or instantiated.
 pub struct PartMissing;
@@ -81,6 +84,10 @@ split_point!(tags: fn tags(registry: String, repository: String) -> Part {
 
 split_point!(sign_in: fn sign_in_form(address: String, on_signed_in: Option<Callback<()>>) -> Part {
     Ok(view! { <SignInForm address on_signed_in /> }.into_any())
+});
+
+split_point!(diagnosis: fn diagnosis(address: String, problem: Problem, error: RegistryError) -> Part {
+    Ok(view! { <Diagnosis address problem error /> }.into_any())
 });
 
 split_point!(changes: fn change_form(registry: String, request: ChangeRequest) -> Part {
@@ -131,6 +138,16 @@ pub fn LazySignInForm(address: String, on_signed_in: Option<Callback<()>>) -> im
     view! {
         <OnDemand what="the sign-in form" load=move || {
             sign_in_form(address.clone(), on_signed_in)
+        } />
+    }
+}
+
+/// What is wrong with a registry this page cannot use. Most pages never show it.
+#[component]
+pub fn LazyDiagnosis(address: String, problem: Problem, error: RegistryError) -> impl IntoView {
+    view! {
+        <OnDemand what="the connection diagnosis" load=move || {
+            diagnosis(address.clone(), problem.clone(), error.clone())
         } />
     }
 }

@@ -50,6 +50,24 @@ test('an unreachable registry is explained, not a blank page, and can be tried a
   await expect(page.getByRole('alert')).toContainText('could not be reached');
 });
 
+test('the diagnosis is fetched when first shown; when it cannot be, the page says so and Try again fetches it', async ({ page, deployment }) => {
+  let refuse = true;
+  const fetched = [];
+  await page.route(/\/split_diagnosis-[0-9a-f]+\.wasm$/, (route) => {
+    fetched.push(route.request().url());
+    return refuse ? route.abort('internetdisconnected') : route.continue();
+  });
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent('http://127.0.0.1:9')}`);
+  const problem = page.getByRole('alert').filter({ hasText: 'Could not load the connection diagnosis' });
+  await expect(problem).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'could not be reached' })).toHaveCount(0);
+  refuse = false;
+  await problem.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByRole('alert')).toContainText('The registry could not be reached');
+  await expect(page.getByRole('alert')).toContainText('http://127.0.0.1:9');
+  expect(fetched.length).toBeGreaterThanOrEqual(2);
+});
+
 test('https:// to a registry that speaks plain HTTP suggests http://, not "nothing answered"', async ({ page, deployment }) => {
   const plain = new URL(deployment.registry.url);
   await page.goto(`${deployment.console}/?registry=${encodeURIComponent(`https://${plain.host}`)}`);

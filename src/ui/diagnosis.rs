@@ -1,0 +1,78 @@
+//! What is wrong with a registry this page cannot use, and what to change: the
+//! connection check's answer when `/v2/` fails. A part of its own
+//! (`ui::on_demand`): most pages never show it.
+
+use leptos::prelude::*;
+
+use crate::model::registry_address::{cors_config_snippet, same_origin_proxy_snippet};
+use crate::oci::error::RegistryError;
+use crate::ui::browser;
+use crate::ui::error_view::ErrorPanel;
+use crate::ui::reconnect::Reconnect;
+use crate::wording;
+
+/// Why `/v2/` could not be used, as the user needs to hear it.
+#[derive(Clone)]
+pub enum Problem {
+    Unreachable,
+    /// An https page cannot call an http registry: the browser blocks it.
+    MixedContent,
+    RefusedByCors,
+    /// This deployment's Content-Security-Policy does not allow the registry.
+    NotAllowedHere,
+    NotARegistry,
+    NeedsLogin,
+    Other,
+}
+
+#[component]
+pub fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> impl IntoView {
+    let reconnect = expect_context::<Reconnect>();
+    let origin = browser::page_origin();
+    let (headline, explanation): (std::borrow::Cow<'static, str>, String) = match problem {
+        Problem::Unreachable => (
+            "The registry could not be reached".into(),
+            wording::unreachable_advice(&address),
+        ),
+        Problem::MixedContent => (
+            "The browser blocks an http registry on an https page".into(),
+            format!("This page was loaded over https, so the browser refuses to call {address}. Serve the registry over https, or serve this console from the registry's own address."),
+        ),
+        Problem::RefusedByCors => (
+            "The registry refused this page (CORS)".into(),
+            format!("Something answered at {address}, but it does not allow pages from {origin} to read its answers. If it is the registry, add these headers to its configuration and restart it, or serve this console from the registry's own address behind a reverse proxy. If it is not, check the address."),
+        ),
+        Problem::NotAllowedHere => (
+            "This console is not allowed to connect to that registry".into(),
+            format!("Whoever deployed this console allows it to connect only to the registries it was set up for (its Content-Security-Policy); {address} is not one of them, so the browser refused the connection. Use the console deployed for that registry, or ask for it to be added (REGISTRY_URL or TRUSTED_REALMS in deploy/)."),
+        ),
+        Problem::NotARegistry => (
+            "This is not a registry API".into(),
+            format!("{address}/v2/ did not answer like an OCI / Docker registry. Check the address: it is the registry's base URL, without /v2."),
+        ),
+        Problem::NeedsLogin | Problem::Other => {
+            let message = wording::error(&error);
+            (message.headline.into(), message.advice)
+        }
+    };
+    let show_cors = matches!(problem, Problem::RefusedByCors);
+    let show_proxy = matches!(problem, Problem::RefusedByCors);
+    view! {
+        <section class="panel diagnosis" aria-labelledby="diagnosis-heading">
+            <div class="error-panel" role="alert">
+                <h2 id="diagnosis-heading">{headline}</h2>
+                <p>{explanation}</p>
+                <button type="button" on:click=move |_| reconnect.again()>"Try again"</button>
+            </div>
+            <Show when=move || show_cors>
+                <h3>"distribution (registry:2) config.yml"</h3>
+                <pre class="snippet" aria-label="CORS configuration for the registry">{cors_config_snippet(&origin)}</pre>
+            </Show>
+            <Show when=move || show_proxy>
+                <h3>"Or: one origin for console and registry (nginx)"</h3>
+                <pre class="snippet" aria-label="Reverse proxy configuration">{same_origin_proxy_snippet(&address)}</pre>
+            </Show>
+            <ErrorPanel error=error.clone() details_only=true />
+        </section>
+    }
+}
