@@ -1099,3 +1099,152 @@ fn a_challenge_cannot_widen_the_token_beyond_what_the_request_needs() {
         "{scopes:?}"
     );
 }
+
+/// The world's HTTP, running `on_token_request` as each token request arrives: the
+/// moment a user signs out or in while a token is on its way.
+fn http_with_token_hook(world: &Rc<World>, on_token_request: impl Fn() + 'static) -> ScriptedHttp {
+    let world = world.clone();
+    ScriptedHttp::new(move |request| {
+        Ok(if request.url.starts_with(&world.realm) {
+            on_token_request();
+            world.token_answer(request)
+        } else {
+            world.registry_answer(request)
+        })
+    })
+}
+
+fn bearer_sent_to_registry(http: &ScriptedHttp) -> bool {
+    http.sent.borrow().iter().any(|r| {
+        !r.url.starts_with(REALM)
+            && r.headers
+                .iter()
+                .any(|(n, v)| n == "Authorization" && v.starts_with("Bearer "))
+    })
+}
+
+#[test]
+fn a_token_asked_for_before_a_sign_out_is_never_used_after_it() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let sign_out_now = Rc::new(Cell::new(false));
+    let http = {
+        let (session, sign_out_now) = (session.clone(), sign_out_now.clone());
+        http_with_token_hook(&world, move || {
+            if sign_out_now.replace(false) {
+                session.sign_out();
+            }
+        })
+    };
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    // Admin's token for pull, push and delete is on its way when admin signs out.
+    sign_out_now.set(true);
+    block_on(client.probe_access("team/app")).unwrap();
+    assert_eq!(session.status().username, None);
+    assert_eq!(
+        session.access("team/app"),
+        Default::default(),
+        "admin's rights must not be the anonymous user's"
+    );
+    http.sent.borrow_mut().clear();
+    let read = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    assert!(read.is_err(), "anonymous users may not pull here: {read:?}");
+    assert!(
+        !bearer_sent_to_registry(&http),
+        "a token issued to admin went out after admin signed out"
+    );
+}
+
+#[test]
+fn a_refusal_of_an_earlier_sign_in_does_not_mark_the_next_one_wrong() {
+    let world = World::new();
+    let session = world.session(&[]);
+    let sign_in_admin_now = Rc::new(Cell::new(false));
+    let http = {
+        let (session, now) = (session.clone(), sign_in_admin_now.clone());
+        http_with_token_hook(&world, move || {
+            if now.replace(false) {
+                session.sign_in(admin()).unwrap();
+            }
+        })
+    };
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(Credentials::new("admin", "wrong")).unwrap();
+    let first_try = session.generation();
+    // The wrong password's token request is answered after the right one was given.
+    sign_in_admin_now.set(true);
+    let _ = block_on(registry.check_api());
+    assert!(!session.status().credentials_rejected);
+    // And the late failure of the first sign-in does not sign the second one out.
+    session.sign_in_failed(first_try, "Signing in as admin failed: Wrong".into());
+    assert_eq!(session.status().username.as_deref(), Some("admin"));
+    assert_eq!(session.status().failed_sign_in, None);
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+}
+
+#[test]
+fn a_failed_sign_in_is_told_until_the_next_one() {
+    let session = World::new().session(&[]);
+    session.sign_in(Credentials::new("alice", "wrong")).unwrap();
+    let attempt = session.generation();
+    session.sign_in_failed(attempt, "Signing in as alice failed: Wrong".into());
+    let status = session.status();
+    assert_eq!(
+        status.username, None,
+        "a failed sign-in keeps no credentials"
+    );
+    assert_eq!(
+        status.failed_sign_in.as_deref(),
+        Some("Signing in as alice failed: Wrong")
+    );
+    session.sign_in(admin()).unwrap();
+    assert_eq!(session.status().failed_sign_in, None);
+}
+
+#[test]
+fn a_basic_password_the_registry_refused_is_not_sent_again() {
+    let accepted = Rc::new(Cell::new(true));
+    let http = {
+        let accepted = accepted.clone();
+        ScriptedHttp::new(move |request| {
+            let right = request
+                .headers
+                .iter()
+                .any(|(n, v)| n == "Authorization" && v == &admin().basic_header());
+            Ok(if right && accepted.get() {
+                response(200, &[], b"{}")
+            } else {
+                response(
+                    401,
+                    &[("WWW-Authenticate", r#"Basic realm="registry""#)],
+                    b"",
+                )
+            })
+        })
+    };
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    // The password changes (or expires) in the directory behind the registry.
+    accepted.set(false);
+    let before = http.sent.borrow().len();
+    for _ in 0..5 {
+        let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    }
+    let with_password = http.sent.borrow()[before..]
+        .iter()
+        .filter(|r| r.headers.iter().any(|(n, _)| n == "Authorization"))
+        .count();
+    assert_eq!(with_password, 1, "the refused password went out again");
+    assert!(session.status().credentials_rejected);
+    // Signed in again, it is sent again.
+    accepted.set(true);
+    session.sign_in(admin()).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+}

@@ -245,6 +245,47 @@ test('a sign-in whose form is left while the token service answers stops nothing
   expect(crashes).toEqual([]);
 });
 
+test('a sign-in that fails after its dialog was closed is told beside the account', async ({ page }) => {
+  const deployment = await tokenDeployment({ anonymous: 'pull' });
+  try {
+    await page.goto(`${deployment.url}/?repo=demo%2Fweb`);
+    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
+      .toHaveAttribute('title', deployment.report.repositories['demo/web']['1.0'].digest);
+    // Hold the token requests that carry the typed password.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let asked = 0;
+    await page.route(deployment.realm + '**', async (route) => {
+      if (route.request().headers().authorization) {
+        asked += 1;
+        await held;
+      }
+      await route.continue();
+    });
+    await page.locator('.account').getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, 'admin', 'not-the-password');
+    await expect.poll(() => asked).toBeGreaterThan(0);
+    await page.keyboard.press('Escape');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    release();
+    await expect(page.locator('.account')).toContainText('Signing in as admin failed: Wrong user name or password', { timeout: 20_000 });
+    await expect(page.locator('.account')).not.toContainText('Signed in');
+    await expectNothingStored(page, ['not-the-password']);
+    // A user name with a colon is refused in the form: Basic auth would split it.
+    await page.unroute(deployment.realm + '**');
+    await page.locator('.account').getByRole('button', { name: 'Sign in' }).click();
+    const before = deployment.tokenService.requests.length;
+    await signIn(page, 'ad:min', 'admin-secret');
+    await expect(page.locator('form.sign-in').getByRole('alert')).toContainText('A user name cannot contain a colon (:).');
+    expect(deployment.tokenService.requests.length).toBe(before);
+    await signIn(page, 'admin', 'admin-secret');
+    await expect(page.locator('.account')).toContainText('Signed in as admin');
+    await expect(page.locator('.account')).not.toContainText('failed');
+  } finally {
+    await deployment.stop();
+  }
+});
+
 test('an expired token is renewed without asking again', async ({ page }) => {
   const deployment = await tokenDeployment({ expiresIn: 3 });
   try {

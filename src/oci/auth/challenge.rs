@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::oci::bounds::MAX_CHALLENGE_CHARS;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
     /// Lower-cased scheme: `basic`, `bearer`, ...
@@ -97,6 +99,11 @@ fn quoted_value(input: &str) -> Option<(String, &str)> {
 
 /// The Bearer challenge among `header`'s challenges, if it names a realm.
 pub fn bearer_challenge(header: &str) -> Option<BearerChallenge> {
+    // The realm and service go into token requests, the session and messages (kept
+    // with the activity log): a challenge longer than any real one is not followed.
+    if header.len() > MAX_CHALLENGE_CHARS {
+        return None;
+    }
     parse_challenges(header)
         .into_iter()
         .find(|c| c.scheme == "bearer")
@@ -108,4 +115,21 @@ pub fn bearer_challenge(header: &str) -> Option<BearerChallenge> {
                 error: c.param("error").map(str::to_owned),
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_longer_than_any_real_one_is_not_followed() {
+        let realm = format!("https://auth.example/{}", "x".repeat(MAX_CHALLENGE_CHARS));
+        let header = format!(r#"Bearer realm="{realm}",service="registry""#);
+        assert_eq!(bearer_challenge(&header), None);
+        let real = r#"Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull""#;
+        assert_eq!(
+            bearer_challenge(real).map(|c| c.realm),
+            Some("https://auth.example/token".to_owned())
+        );
+    }
 }

@@ -65,7 +65,11 @@ impl<C: HttpClient> Authenticated<C> {
     ) -> Result<Prepared, TransportFailure> {
         match self.session.scheme() {
             Some(Scheme::Basic) => {
-                if let Some(credentials) = self.session.credentials() {
+                // A password the registry refused is not sent again until the user
+                // signs in again: dozens of reads each sending it would lock the
+                // account where the registry's directory counts failures.
+                let credentials = self.session.credentials();
+                if let Some(credentials) = credentials.filter(|_| !self.session.sign_in_needed()) {
                     self.session
                         .policy()
                         .check_credentials_transport(&request.url)
@@ -144,6 +148,7 @@ impl<C: HttpClient> Authenticated<C> {
         let Some(Scheme::Bearer { realm, service }) = self.session.scheme() else {
             return Ok(None);
         };
+        let generation = self.session.generation();
         let policy = self.session.policy();
         let refused = TransportFailure::Refused;
         policy.check_realm(&realm).map_err(refused)?;
@@ -175,9 +180,9 @@ impl<C: HttpClient> Authenticated<C> {
                     .token_service_accepts(&realm, service.as_deref())
                     .await?
             {
-                self.session.note_denied(scopes);
+                self.session.note_denied(scopes, generation);
             } else {
-                self.session.mark_credentials_rejected();
+                self.session.mark_credentials_rejected(generation);
             }
             return Ok(None);
         }
@@ -190,12 +195,18 @@ impl<C: HttpClient> Authenticated<C> {
         let token = parsed.bearer().unwrap_or_default().to_owned();
         let lifetime_ms = parsed.lifetime_seconds().saturating_mul(1000);
         let margin = RENEW_MARGIN_MS.min(lifetime_ms / 5);
-        self.session.store_token(CachedToken {
+        let cached = CachedToken {
             requested: scopes.clone(),
             granted: granted_scopes(&token),
             token: token.clone(),
             renew_at: issued_at.saturating_add(lifetime_ms - margin),
-        });
+        };
+        // Issued to whoever was signed in when it was asked for: not sent for anyone
+        // who signed in (or out) since.
+        if generation != self.session.generation() {
+            return Ok(None);
+        }
+        self.session.store_token(cached, generation);
         Ok(Some(token))
     }
 }
@@ -212,12 +223,13 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
             return self.inner.send(request).await;
         }
         let needed = scope_for_request(self.session.policy().registry_origin(), &request);
+        let generation = self.session.generation();
         let Prepared(first, sent_token) = self.prepare(request.clone(), &needed).await?;
         let sent_credentials = first.headers.iter().any(|(n, _)| n == "Authorization");
         let response = self.inner.send(first).await?;
         if response.status != 401 {
             if sent_credentials {
-                self.note_refused_write(&request, &needed, &response);
+                self.note_refused_write(&request, &needed, &response, generation);
             }
             return Ok(response);
         }
@@ -243,7 +255,7 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
                 .clone()
                 .header("Authorization", format!("Bearer {token}"));
             let second = self.inner.send(retry).await?;
-            self.note_refused_write(&request, &wider, &second);
+            self.note_refused_write(&request, &wider, &second, generation);
             return Ok(second);
         }
         let asks_basic = parse_challenges(&header)
@@ -254,14 +266,14 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
         }
         self.session.learn_scheme(Scheme::Basic);
         if sent_credentials {
-            self.session.mark_credentials_rejected();
+            self.session.mark_credentials_rejected(generation);
             return Ok(response);
         }
         match self.prepare(request.clone(), &needed).await? {
             Prepared(retry, _) if retry.headers.len() > request.headers.len() => {
                 let second = self.inner.send(retry).await?;
                 if second.status == 401 {
-                    self.session.mark_credentials_rejected();
+                    self.session.mark_credentials_rejected(generation);
                 }
                 Ok(second)
             }
@@ -306,7 +318,13 @@ impl<C: HttpClient> Authenticated<C> {
     /// write sent with credentials or a token: a 403 to an anonymous write on a
     /// registry that asks for no login is a rule about that write (a protected tag,
     /// say), not a verdict on the user, and "sign in" would not help.
-    fn note_refused_write(&self, request: &Request, needed: &ScopeSet, response: &Response) {
+    fn note_refused_write(
+        &self,
+        request: &Request,
+        needed: &ScopeSet,
+        response: &Response,
+        generation: u64,
+    ) {
         let is_write = !matches!(request.method, Method::Get | Method::Head);
         let lacks_rights = response.status == 403
             || (response.status == 401
@@ -315,7 +333,7 @@ impl<C: HttpClient> Authenticated<C> {
                     .and_then(bearer_challenge)
                     .is_some_and(|c| c.error.as_deref() == Some("insufficient_scope")));
         if is_write && lacks_rights {
-            self.session.note_denied(needed);
+            self.session.note_denied(needed, generation);
         }
     }
 }

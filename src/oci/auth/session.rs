@@ -74,6 +74,13 @@ struct State {
     denied: BTreeMap<String, BTreeSet<String>>,
     /// Scopes a token is being asked for right now (see [`AuthSession::begin_token_fetch`]).
     fetching: Vec<ScopeSet>,
+    /// Counts sign-ins and sign-outs. A token asked for, or a refusal heard, under
+    /// an earlier count belongs to who was signed in then: a token the service
+    /// issued to admin after admin signed out must never serve the next user.
+    generation: u64,
+    /// Why the last sign-in failed, said where the form may no longer be (see
+    /// [`AuthSession::note_failed_sign_in`]).
+    failed_sign_in: Option<String>,
 }
 
 /// What the views show about the sign-in.
@@ -85,6 +92,8 @@ pub struct SessionStatus {
     /// The host that issues tokens, for token auth.
     pub token_host: Option<String>,
     pub credentials_rejected: bool,
+    /// The last sign-in failed, and why (user name and headline).
+    pub failed_sign_in: Option<String>,
 }
 
 /// What the signed-in (or anonymous) user may do in one repository. `None` where
@@ -148,10 +157,7 @@ impl AuthSession {
             let mut state = self.state.borrow_mut();
             state.credentials = Some(credentials);
             // Tokens obtained anonymously or for someone else say nothing now.
-            state.tokens.clear();
-            state.denied.clear();
-            state.credentials_rejected = false;
-            state.anonymous_refused = false;
+            state.forget_who_was_signed_in();
         }
         self.changed();
         Ok(())
@@ -162,10 +168,30 @@ impl AuthSession {
         {
             let mut state = self.state.borrow_mut();
             state.credentials = None;
-            state.tokens.clear();
-            state.denied.clear();
-            state.credentials_rejected = false;
-            state.anonymous_refused = false;
+            state.forget_who_was_signed_in();
+        }
+        self.changed();
+    }
+
+    /// Which sign-in (or sign-out) is current; see [`State::generation`]. Taken
+    /// before a request goes out, handed back with what its answer taught.
+    pub fn generation(&self) -> u64 {
+        self.state.borrow().generation
+    }
+
+    /// Signs out the sign-in of `generation` whose check failed, unless the user
+    /// signed in (or out) again meanwhile: a late failure of a first attempt must not
+    /// sign out the second. `why` is shown in place of the account until the next
+    /// sign-in, as the form that asked may be closed by now.
+    pub fn sign_in_failed(&self, generation: u64, why: String) {
+        {
+            let mut state = self.state.borrow_mut();
+            if state.generation != generation {
+                return;
+            }
+            state.credentials = None;
+            state.forget_who_was_signed_in();
+            state.failed_sign_in = Some(why);
         }
         self.changed();
     }
@@ -192,6 +218,7 @@ impl AuthSession {
                 _ => None,
             },
             credentials_rejected: state.credentials_rejected,
+            failed_sign_in: state.failed_sign_in.clone(),
         }
     }
 
@@ -215,8 +242,12 @@ impl AuthSession {
         }
     }
 
-    pub(super) fn mark_credentials_rejected(&self) {
+    /// The registry or token service refused what was sent under `generation`.
+    pub(super) fn mark_credentials_rejected(&self, generation: u64) {
         let mut state = self.state.borrow_mut();
+        if state.generation != generation {
+            return;
+        }
         if state.credentials.is_none() {
             state.anonymous_refused = true;
             return;
@@ -250,10 +281,15 @@ impl AuthSession {
             .map(|t| t.token.clone())
     }
 
-    pub(super) fn store_token(&self, token: CachedToken) {
+    /// Keeps `token`, asked for under `generation`; dropped when someone signed in
+    /// or out since.
+    pub(super) fn store_token(&self, token: CachedToken, generation: u64) {
         let now = self.now();
         {
             let mut state = self.state.borrow_mut();
+            if state.generation != generation {
+                return;
+            }
             state
                 .tokens
                 .retain(|t| t.renew_at > now && t.requested != token.requested);
@@ -290,9 +326,12 @@ impl AuthSession {
         self.state.borrow_mut().tokens.retain(|t| t.token != token);
     }
 
-    pub(super) fn note_denied(&self, scopes: &ScopeSet) {
+    pub(super) fn note_denied(&self, scopes: &ScopeSet, generation: u64) {
         {
             let mut state = self.state.borrow_mut();
+            if state.generation != generation {
+                return;
+            }
             for repository in scopes.repositories() {
                 let actions = scopes.actions_on(&repository).cloned().unwrap_or_default();
                 state
@@ -334,6 +373,18 @@ impl AuthSession {
             }
         }
         access
+    }
+}
+
+impl State {
+    /// What the session learnt about the user signed in until now.
+    fn forget_who_was_signed_in(&mut self) {
+        self.tokens.clear();
+        self.denied.clear();
+        self.credentials_rejected = false;
+        self.anonymous_refused = false;
+        self.failed_sign_in = None;
+        self.generation += 1;
     }
 }
 

@@ -41,6 +41,10 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
             // own bubble (which would sit beside an earlier, stale answer).
             let missing = if username.with_untracked(|u| u.trim().is_empty()) {
                 Some((user_field, "Type your user name for this registry."))
+            } else if username.with_untracked(|u| u.contains(':')) {
+                // Basic auth joins name and password with a colon (RFC 7617): the
+                // registry would split such a name in the wrong place.
+                Some((user_field, "A user name cannot contain a colon (:)."))
             } else if secret.with_untracked(String::is_empty) {
                 Some((secret_field, "Type your password or access token."))
             } else {
@@ -68,6 +72,8 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
                 problem.set(Some((message.headline, message.advice)));
                 return;
             }
+            let generation = session.generation();
+            let user = username.get_untracked().trim().to_owned();
             busy.set(true);
             problem.set(None);
             let address = address.clone();
@@ -79,8 +85,28 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
                 // connected): the sign-in's outcome still counts, its fields do not.
                 busy.try_set(false);
                 let session = net::session_for(&address);
-                match checked {
-                    Ok(()) => {
+                if session.generation() != generation {
+                    // Signed in again or out meanwhile: that decides, not this check.
+                    return;
+                }
+                // A registry that answers /v2/ to anyone passes the check without the
+                // token the refused password could not get: refused all the same.
+                let rejected = session.status().credentials_rejected;
+                let failure = match checked {
+                    _ if rejected => Some((
+                        "Wrong user name or password".to_owned(),
+                        "The registry did not accept this user name and password \
+                         (or access token). Check them and try again."
+                            .to_owned(),
+                    )),
+                    Ok(()) => None,
+                    Err(error) => {
+                        let message = wording::error(&error);
+                        Some((message.headline, message.advice))
+                    }
+                };
+                match failure {
+                    None => {
                         secret.try_set(String::new());
                         if let Some(signed_in) = on_signed_in {
                             // The dialog may be gone meanwhile (closed, or another registry):
@@ -91,20 +117,11 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
                             reconnect.again();
                         }
                     }
-                    Err(error) => {
-                        let rejected = session.status().credentials_rejected;
-                        session.sign_out();
-                        problem.try_set(Some(if rejected {
-                            (
-                                "Wrong user name or password".to_owned(),
-                                "The registry did not accept this user name and password \
-                                 (or access token). Check them and try again."
-                                    .to_owned(),
-                            )
-                        } else {
-                            let message = wording::error(&error);
-                            (message.headline, message.advice)
-                        }));
+                    Some((headline, advice)) => {
+                        // Also told beside the account, for a form closed by now.
+                        let why = format!("Signing in as {user} failed: {headline}");
+                        session.sign_in_failed(generation, why);
+                        problem.try_set(Some((headline, advice)));
                     }
                 }
             });

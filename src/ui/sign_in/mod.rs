@@ -223,10 +223,10 @@ pub fn AccountBadge() -> impl IntoView {
                 }
                 .into_any(),
             ),
-            None if status.login_seen => Some(
+            None if status.login_seen || status.failed_sign_in.is_some() => Some(
                 view! {
-                    <span class="account">
-                        "Not signed in"
+                    <span class="account" role="status">
+                        {status.failed_sign_in.unwrap_or_else(|| "Not signed in".to_owned())}
                         <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
                     </span>
                 }
