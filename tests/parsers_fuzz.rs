@@ -23,7 +23,9 @@ use proptest::sample::{select, Index};
 use serde_json::{json, Map, Value};
 use sha2::{Digest as _, Sha256};
 
-use tagdeck::model::registry_address::{normalize_registry_address, pull_host, AddressError};
+use tagdeck::model::registry_address::{
+    normalize_registry_address, pull_host, without_credentials, AddressError,
+};
 use tagdeck::model::route::{percent_decode, percent_encode, Route, View};
 use tagdeck::oci::auth::{
     bearer_challenge, granted_scopes, host_of, parse_challenges, scope_for_request, token_url,
@@ -2296,7 +2298,9 @@ proptest! {
     fn routes_survive_the_address_bar(route in route()) {
         let query = route.to_query();
         prop_assert!(query.is_ascii() && !query.contains([' ', '#', '+']), "{}", query);
-        prop_assert_eq!(Route::from_query(&query), route);
+        // A user name and password in the registry address are left out on the way.
+        let registry = route.registry.as_deref().map(without_credentials).filter(|r| !r.is_empty());
+        prop_assert_eq!(Route::from_query(&query), Route { registry, ..route });
     }
 
     #[test]

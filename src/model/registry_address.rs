@@ -44,10 +44,10 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
         .unwrap_or("")
         .to_ascii_lowercase();
     if authority.is_empty() || authority.contains(char::is_whitespace) {
-        return Err(AddressError::NoHost(input.to_owned()));
+        return Err(AddressError::NoHost(without_credentials(input)));
     }
     if path.contains(char::is_whitespace) {
-        return Err(AddressError::Blank(input.to_owned()));
+        return Err(AddressError::Blank(without_credentials(input)));
     }
     let scheme = match scheme {
         Some(scheme) => scheme,
@@ -76,6 +76,25 @@ pub fn has_credentials(input: &str) -> bool {
     let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     authority.contains('@')
+}
+
+/// `input` as written, without the user name and password before its host: what
+/// may be echoed in a message or kept in the page address.
+pub fn without_credentials(input: &str) -> String {
+    if !has_credentials(input) {
+        return input.to_owned();
+    }
+    let (scheme, rest) = match input.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, input),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host_start = rest[..authority_end].rfind('@').map_or(0, |at| at + 1);
+    let rest = &rest[host_start..];
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest.to_owned(),
+    }
 }
 
 /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port: the scheme a typed
@@ -245,6 +264,25 @@ pub fn registry_identity(base_url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_left_out_of_an_address_as_written() {
+        assert_eq!(
+            without_credentials("https://alice:s3cret@Reg.example:5000/team/"),
+            "https://Reg.example:5000/team/"
+        );
+        assert_eq!(without_credentials("alice:pw@a@reg.example"), "reg.example");
+        assert_eq!(
+            without_credentials("https://reg.example/p@th"),
+            "https://reg.example/p@th"
+        );
+        match normalize_registry_address("https://alice:s3cret@ /x") {
+            Err(AddressError::NoHost(echo) | AddressError::Blank(echo)) => {
+                assert!(!echo.contains("s3cret"), "{echo}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn registries_under_different_paths_of_one_host_are_told_apart() {

@@ -2,6 +2,8 @@
 //! (`?registry=…&repo=…&ref=…`), not the path, so a reload or a shared link works
 //! even from a plain static file server that knows nothing about this app.
 
+use crate::model::registry_address::without_credentials;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum View {
     #[default]
@@ -56,7 +58,11 @@ impl Route {
                 continue;
             }
             match key {
-                "registry" => registry = Some(value),
+                // A password in a shared link must not travel on in every link and
+                // history entry this page makes from it (see `ui::router`).
+                "registry" => {
+                    registry = Some(without_credentials(&value)).filter(|r| !r.is_empty())
+                }
                 "repo" => repository = Some(value),
                 "ref" => reference = Some(value),
                 "index" => index = Some(value),
@@ -215,6 +221,14 @@ pub fn percent_decode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_the_registry_address_is_not_kept() {
+        let route =
+            Route::from_query("?registry=https%3A%2F%2Falice%3As3cret%40reg.example&repo=a");
+        assert_eq!(route.registry.as_deref(), Some("https://reg.example"));
+        assert!(!route.to_query().contains("s3cret"), "{}", route.to_query());
+    }
 
     #[test]
     fn round_trips_every_view() {

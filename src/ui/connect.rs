@@ -120,7 +120,7 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
     };
     let problem = RwSignal::new(None::<String>);
     // The last address connected to had a user name or password in it, left out.
-    let credentials_left_out = RwSignal::new(false);
+    let credentials_left_out = RwSignal::new(router.credentials_left_out());
     let reconnect = expect_context::<Reconnect>();
     // Read again on focus: a registry connected since the page loaded is offered too.
     let recent = RwSignal::new(recent_registries());

@@ -25,7 +25,7 @@ mod tags;
 
 use leptos::prelude::*;
 
-use crate::model::registry_address::normalize_registry_address;
+use crate::model::registry_address::{normalize_registry_address, without_credentials};
 use crate::model::route::View;
 use crate::oci::bounds::bounded;
 use crate::oci::names::{Digest, Reference};
@@ -59,8 +59,10 @@ pub fn App() -> impl IntoView {
             Some(address) => (address, "page address"),
             None => configured,
         };
-        let usable = normalize_registry_address(&address)
-            .map_err(|error| (bounded(&address, 200), wording::address_error(&error)));
+        let usable = normalize_registry_address(&address).map_err(|error| {
+            let shown = bounded(&without_credentials(&address), 200);
+            (shown, wording::address_error(&error))
+        });
         Some((usable, source))
     });
     let address = Signal::derive(move || registry.get().and_then(|(address, _)| address.ok()));

@@ -4,23 +4,38 @@
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::model::route::{Route, View};
+use crate::model::registry_address::has_credentials;
+use crate::model::route::{query_param, Route, View};
 use crate::ui::browser;
 
 #[derive(Clone, Copy)]
 pub struct Router {
     route: RwSignal<Route>,
+    /// The page was opened at a registry address holding a user name or password:
+    /// left out of the route, the address bar and every link (the connect form says so).
+    credentials_left_out: bool,
 }
 
 impl Router {
     /// Reads the address bar and follows back/forward navigation.
     pub fn provide() -> Router {
-        let route = RwSignal::new(Route::from_query(&browser::location_search()));
+        let route = RwSignal::new(route_in_address_bar());
         let handle = window_event_listener(ev::popstate, move |_| {
-            route.set(Route::from_query(&browser::location_search()));
+            route.set(route_in_address_bar());
         });
         on_cleanup(move || handle.remove());
-        let router = Router { route };
+        let router = Router {
+            route,
+            credentials_left_out: has_credentials(
+                &query_param(&browser::location_search(), "registry").unwrap_or_default(),
+            ),
+        };
+        if router.credentials_left_out {
+            // Out of the address bar and this history entry too, not only out of the
+            // links made from here on.
+            let route = route.get_untracked();
+            browser::keep_view_setting("registry", route.registry.as_deref().unwrap_or(""));
+        }
         provide_context(router);
         router
     }
@@ -45,10 +60,19 @@ impl Router {
         self.route.set(route);
     }
 
+    pub fn credentials_left_out(&self) -> bool {
+        self.credentials_left_out
+    }
+
     pub fn go_to_view(&self, view: View) {
         let route = self.route.with_untracked(|r| r.with_view(view));
         self.go(route);
     }
+}
+
+/// The route of the address bar; the registry address in it never keeps a password.
+fn route_in_address_bar() -> Route {
+    Route::from_query(&browser::location_search())
 }
 
 pub fn use_router() -> Router {

@@ -30,6 +30,28 @@ test('the registry can also come from the page address', async ({ page, deployme
   await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
 });
 
+test('a password in the page address is left out of the address bar, its links and what is stored', async ({ page, deployment }) => {
+  const plain = new URL(deployment.registry.url);
+  const withPassword = `http://alice:s3cret@${plain.host}`;
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent(withPassword)}`);
+  await expect(repositoryItems(page)).toHaveCount(repositoryNames(deployment.report).length);
+  await expect(page.getByRole('status').filter({ hasText: 'were left out' }))
+    .toContainText('The user name and password in that address were left out');
+  expect(decodeURIComponent(page.url())).not.toContain('s3cret');
+  expect(decodeURIComponent(page.url())).toContain(`registry=http://${plain.host}`);
+  const link = repositoryItems(page).getByRole('link', { name: 'demo/web', exact: true });
+  expect(decodeURIComponent(await link.getAttribute('href'))).not.toContain('alice');
+  await link.click();
+  await expect(page.locator('[role="row"][data-tag="1.0"]')).toBeVisible();
+  expect(decodeURIComponent(page.url())).not.toContain('s3cret');
+  // Back to the first history entry: it holds no password either.
+  await page.goBack();
+  await expect(repositoryItems(page).first()).toBeVisible();
+  expect(decodeURIComponent(page.url())).not.toContain('s3cret');
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  expect(stored).not.toContain('s3cret');
+});
+
 test('a registry address in the page address that cannot be used says why, and is sent nothing', async ({ page, deployment }) => {
   const sent = [];
   page.on('request', (request) => { if (request.url().includes('/v2/')) sent.push(request.url()); });
