@@ -11,9 +11,9 @@ use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::changes::ChangeError;
 use tagdeck::oci::cleanup::{
-    parse_rfc3339, plan, BlobRef, CleanupDefaults, CleanupFacts, CleanupPlan, CleanupRules,
-    DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, OutcomeKind, PlanNote,
-    RulesError, TagFacts, TagPattern,
+    parse_rfc3339, plan, BlobRef, CleanupDefaults, CleanupFacts, CleanupOutcome, CleanupPlan,
+    CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, OutcomeKind,
+    PlanNote, RulesError, TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::{Attempt, RegistryError};
@@ -110,6 +110,7 @@ impl Facts {
             tag: tag.into(),
             digest: Some(d(image)),
             problem: None,
+            not_a_referrer: false,
         });
         self
     }
@@ -125,6 +126,7 @@ impl Facts {
             tag: tag.into(),
             digest: None,
             problem: Some(problem),
+            not_a_referrer: false,
         });
         self
     }
@@ -140,6 +142,7 @@ impl Facts {
             tag: tag.into(),
             digest: Some(digest),
             problem: None,
+            not_a_referrer: false,
         });
         self
     }
@@ -570,6 +573,37 @@ fn unknown_dates_are_kept_by_keep_newest_by_date() {
         "kept: its creation date is unknown, so it cannot be ranked among the 1 newest"
     );
     assert_eq!(removed(&plan), ["b"]);
+}
+
+#[test]
+fn future_dates_take_no_place_among_the_newest() {
+    // A clock set wrong (or a hostile config) dates x1 and x2 in 2099: they must not
+    // push the real newest out of "keep newest 2".
+    let facts = Facts::default()
+        .tagged("v1", Some("2026-01-01T00:00:00Z"), &[("l1", 1)])
+        .tagged("v2", Some("2026-02-01T00:00:00Z"), &[("l2", 1)])
+        .tagged("x1", Some("2099-01-01T00:00:00Z"), &[("l3", 1)])
+        .tagged("x2", Some("2099-02-01T00:00:00Z"), &[("l4", 1)])
+        // Within a day of the plan: clock skew, still a date.
+        .tagged("v3", Some("2026-03-01T12:00:00Z"), &[("l5", 1)])
+        .done();
+    let rules = CleanupRules {
+        keep_newest: Some(2),
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    assert_eq!(decided["v3"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(decided["v2"], (Decision::Keep, DecidedBy::KeepNewest));
+    assert_eq!(decided["x1"], (Decision::Keep, DecidedBy::UnknownDate));
+    assert_eq!(decided["x2"], (Decision::Keep, DecidedBy::UnknownDate));
+    assert_eq!(
+        reason(&plan, "x1"),
+        "kept: its creation date 2099-01-01 00:00 UTC is in the future, so it cannot be \
+         ranked among the 2 newest"
+    );
+    assert_eq!(removed(&plan), ["v1"]);
 }
 
 #[test]
@@ -1062,6 +1096,26 @@ impl App {
         }
     }
 
+    /// Pushes a cosign signature of the image `subject` under its `.sig` tag; its digest.
+    fn signature(&self, subject: &str) -> String {
+        let hex = subject.strip_prefix("sha256:").unwrap();
+        let payload = self.add_blob_bytes("app", format!("signed {subject}").as_bytes());
+        let bytes = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": media::OCI_MANIFEST,
+            "config": {"mediaType": media::OCI_CONFIG, "digest": d("cfg").to_string(), "size": 3},
+            "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                        "digest": payload, "size": 20}],
+        })
+        .to_string();
+        self.push(
+            "app",
+            &format!("sha256-{hex}.sig"),
+            media::OCI_MANIFEST,
+            bytes.as_bytes(),
+        )
+    }
+
     /// Points `tag` at the image `digest` already in `app`.
     fn retag(&self, tag: &str, digest: &str) {
         let bytes = self.state.borrow().manifests["app"][digest].1.clone();
@@ -1200,6 +1254,51 @@ fn gathers_facts_and_plans_against_a_registry() {
             && summary.contains(" more (4 blobs) only with --delete-untagged"),
         "{summary}"
     );
+}
+
+#[test]
+fn a_huge_creation_date_is_cut_and_no_date() {
+    // A config may be megabytes: its `created` must not be copied whole into every
+    // row of the plan and its exports.
+    let registry = App::new();
+    let huge = "9".repeat(1 << 20);
+    registry.image(Some("odd"), &huge, &[("l", 1)]);
+    registry.image(Some("new"), "2026-02-01T00:00:00Z", &[("l2", 1)]);
+    let rules = CleanupRules {
+        keep_newest: Some(1),
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&registry.facts(2), &rules, now()).unwrap();
+    let odd = plan.tags.iter().find(|t| t.tag == "odd").unwrap();
+    let created = odd.created.as_deref().unwrap();
+    assert!(created.chars().count() <= 70, "{} chars", created.len());
+    assert!(created.starts_with("999") && created.ends_with('…'));
+    // Not a date: kept, not ranked.
+    assert_eq!(odd.decided_by, DecidedBy::UnknownDate);
+    assert!(plan_json(REGISTRY, &plan).len() < 10_000);
+    assert!(plan_csv(&plan).len() < 10_000);
+}
+
+#[test]
+fn a_tag_named_like_a_signature_that_is_no_referrer_is_an_ordinary_tag() {
+    // Anyone with push rights can name a tag `sha256-<digest>.sig`: one pointing at a
+    // runnable image that names no subject is no signature, and must not follow it.
+    let registry = App::new();
+    let old = registry.image(Some("build-1"), "2025-06-01T00:00:00Z", &[("app-1", 10)]);
+    let fake_tag = format!("sha256-{}.sig", old.strip_prefix("sha256:").unwrap());
+    let fake = registry.image(Some(&fake_tag), "2026-02-01T00:00:00Z", &[("app-2", 10)]);
+    registry.image(Some("latest"), "2026-02-27T00:00:00Z", &[("app-3", 20)]);
+    let rules = CleanupRules {
+        remove: vec![pat("build-*")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&registry.facts(2), &rules, now()).unwrap();
+    let decided = decisions(&plan);
+    assert_eq!(decided[&fake_tag], (Decision::Keep, DecidedBy::Others));
+    assert_eq!(reason(&plan, &fake_tag), "kept: no rule removes it");
+    assert!(plan.delete_images.iter().all(|i| i.digest.as_str() != fake));
+    assert_eq!(plan.delete_images.len(), 1);
 }
 
 #[test]
@@ -1479,6 +1578,9 @@ fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
         "2026-02-27T00:00:00Z",
         &[("base", 1000), ("app-2", 20)],
     );
+    // The old image is signed: its signature follows it.
+    let signature = registry.signature(&old);
+    let sig_tag = format!("sha256-{}.sig", old.strip_prefix("sha256:").unwrap());
     let client = registry.client();
     let facts = registry.facts(2);
     let rules = CleanupRules {
@@ -1486,35 +1588,104 @@ fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
         ..CleanupRules::default()
     };
     let planned = plan(&facts, &rules, now()).unwrap();
-    assert_eq!(planned.delete_images.len(), 1);
+    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
     // A new tag on the image the plan deletes: deleting it would take that tag too.
     registry.retag("hotfix", &old);
 
-    let skipped = std::cell::RefCell::new(Vec::new());
+    let skipped = std::cell::RefCell::new(BTreeMap::new());
     let applied = block_on(client.apply_cleanup(
         &planned,
         &|| false,
         &|tag, outcome| {
             // Refused because the registry changed since the plan, before anything
             // was written: a skip, as for a tag that moved, not a failure.
-            assert_eq!(outcome.kind(), OutcomeKind::Skipped, "{outcome:?}");
-            assert!(
-                matches!(
-                    outcome.image_changed(),
-                    Some(ChangeError::TagsChangedMeanwhile { .. })
-                ),
-                "{outcome:?}"
-            );
-            skipped.borrow_mut().push(tag.to_owned());
+            assert_eq!(outcome.kind(), OutcomeKind::Skipped, "{tag}: {outcome:?}");
+            skipped.borrow_mut().insert(tag.to_owned(), outcome.clone());
         },
         &|| "unique".to_owned(),
     ))
     .unwrap();
-    assert_eq!(skipped.into_inner(), ["build-1"]);
+    let skipped = skipped.into_inner();
+    assert_eq!(
+        skipped.keys().collect::<Vec<_>>(),
+        ["build-1", sig_tag.as_str()]
+    );
+    assert!(
+        matches!(
+            skipped["build-1"].image_changed(),
+            Some(ChangeError::TagsChangedMeanwhile { .. })
+        ),
+        "{:?}",
+        skipped["build-1"]
+    );
     assert!(applied.images_deleted.is_empty());
     assert!(applied.undo.is_empty());
     assert_eq!(registry.tag_digest("app", "build-1"), Some(old.clone()));
-    assert_eq!(registry.tag_digest("app", "hotfix"), Some(old));
+    assert_eq!(registry.tag_digest("app", "hotfix"), Some(old.clone()));
+    // The image stays, and so does its signature, and the report says why.
+    assert_eq!(registry.tag_digest("app", &sig_tag), Some(signature));
+    let CleanupOutcome::SubjectKept { subject, scheme } = &skipped[&sig_tag] else {
+        panic!("{:?}", skipped[&sig_tag]);
+    };
+    assert_eq!(subject.to_string(), old);
+    let hex = old.strip_prefix("sha256:").unwrap();
+    assert_eq!(
+        wording::referrer_kept(subject, *scheme),
+        format!(
+            "skipped: its image sha256:{}… was not deleted, so its signature is kept; \
+             nothing was changed for it",
+            &hex[..12]
+        )
+    );
+}
+
+#[test]
+fn a_signature_is_deleted_after_its_image() {
+    // Built until the signature's digest sorts before its image's: Apply deletes a
+    // signature only once its image is gone, so the plan must order the image first.
+    let (registry, image, signature) = (0..64)
+        .find_map(|attempt| {
+            let registry = App::new();
+            let layer = format!("app-{attempt}");
+            let image = registry.image(Some("build-1"), "2025-01-01T00:00:00Z", &[(&layer, 10)]);
+            let signature = registry.signature(&image);
+            (signature < image).then_some((registry, image, signature))
+        })
+        .expect("some attempt sorts the signature first");
+    registry.image(Some("latest"), "2026-02-27T00:00:00Z", &[("app-new", 20)]);
+    let rules = CleanupRules {
+        remove: vec![pat("build-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    let order: Vec<String> = planned
+        .delete_images
+        .iter()
+        .map(|i| i.digest.to_string())
+        .collect();
+    assert_eq!(order, [image.clone(), signature]);
+
+    let outcomes = std::cell::RefCell::new(Vec::new());
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .push((tag.to_owned(), outcome.clone()))
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    for (tag, outcome) in outcomes.into_inner() {
+        assert!(outcome.is_done(), "{tag}: {outcome:?}");
+    }
+    assert_eq!(applied.images_deleted.len(), 2);
+    let hex = image.strip_prefix("sha256:").unwrap();
+    assert_eq!(
+        registry.tag_digest("app", &format!("sha256-{hex}.sig")),
+        None
+    );
 }
 
 #[test]

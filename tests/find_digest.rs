@@ -248,6 +248,7 @@ fn a_layer_is_found_where_it_is_stored_and_an_unreadable_answer_is_a_gap() {
     let stored = |repository: &str| DigestUse::Blob {
         repository: repo(repository),
         size: Some(1),
+        maybe_tagged: false,
     };
     let report = find(&registry, &layer, None).report.unwrap();
     assert_eq!(report.uses, vec![stored("mirror"), stored("team/app")]);
@@ -292,6 +293,7 @@ fn an_image_no_tag_points_at_any_more_is_found_as_untagged_not_as_a_layer() {
         repository: repo(repository),
         digest: Digest::parse(&orphan).unwrap(),
         media_type: media::OCI_MANIFEST.into(),
+        maybe_tagged: false,
     };
     assert_eq!(report.uses, vec![untagged("mirror"), untagged("team/app")]);
     assert!(!report.may_have_missed(), "{:?}", report.gaps);
@@ -323,6 +325,7 @@ fn an_image_no_tag_points_at_any_more_is_found_as_untagged_not_as_a_layer() {
         vec![DigestUse::Blob {
             repository: repo("mirror"),
             size: Some(1),
+            maybe_tagged: false,
         }]
     );
     assert!(registry.was_sent(&format!("HEAD /v2/mirror/manifests/{layer}")));
@@ -341,6 +344,61 @@ fn an_image_no_tag_points_at_any_more_is_found_as_untagged_not_as_a_layer() {
     let report = find(&registry, &layer, None).report.unwrap();
     assert_eq!(report.uses.len(), 1);
     assert!(!report.may_have_missed(), "{:?}", report.gaps);
+}
+
+#[test]
+fn a_stored_layer_is_reported_where_a_tag_could_not_be_read() {
+    // The registry says b stores the layer; its one tag could not be read, so whether
+    // a tagged image uses the layer is unknown, but that b stores it is known.
+    let registry = MemoryRegistry::new();
+    registry.push("b", "v1", media::OCI_MANIFEST, &image("b"));
+    let layer = sha256(b"an orphan layer");
+    registry.add_blob("b", &layer);
+    registry
+        .inject(Fault::new(Method::Head, "v2/b/manifests/v1", Strike::Before, Some(403)).times(10));
+    let report = find(&registry, &layer, None).report.unwrap();
+    assert!(report.may_have_missed());
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::Blob {
+            repository: repo("b"),
+            size: Some(1),
+            maybe_tagged: true,
+        }],
+        "{:?}",
+        report.gaps
+    );
+    let said = tagdeck::wording::stored_blob(Some(1), true);
+    assert!(
+        said.contains("whether an image a tag names has it is unknown"),
+        "{said}"
+    );
+    // The cheap untagged HEAD is asked too: an image no readable tag names.
+    let orphan = registry.push_untagged("b", media::OCI_MANIFEST, &image("orphan"));
+    let report = find(&registry, &orphan, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::Untagged {
+            repository: repo("b"),
+            digest: Digest::parse(&orphan).unwrap(),
+            media_type: media::OCI_MANIFEST.into(),
+            maybe_tagged: true,
+        }]
+    );
+}
+
+#[test]
+fn an_index_listing_a_digest_many_times_is_one_use() {
+    // A hostile index repeats one entry: one use, not a thousand rows.
+    let registry = MemoryRegistry::new();
+    let wanted = registry.push_untagged("r", media::OCI_MANIFEST, &image("w"));
+    let entries: Vec<(&str, &str)> = (0..1000).map(|_| (wanted.as_str(), "amd64")).collect();
+    registry.push("r", "multi", media::OCI_INDEX, &index(&entries));
+    let run = find(&registry, &wanted, None);
+    let report = run.report.unwrap();
+    assert_eq!(report.uses.len(), 1, "{:?}", &report.uses[..2]);
+    assert_eq!(run.streamed.len(), 1);
+    assert!(matches!(report.uses[0], DigestUse::ListedBy { .. }));
 }
 
 #[test]
@@ -417,9 +475,19 @@ fn unreadable_tag_lists_tags_and_indexes_are_gaps_not_silence() {
     ));
     let report = find(&registry, &wanted, None).report.unwrap();
     assert!(report.may_have_missed());
+    // Where tags could not be read, the one manifest HEAD still says the image is
+    // stored there; whether a tag points at it is unknown.
+    let stored = |repository: &str| DigestUse::Untagged {
+        repository: repo(repository),
+        digest: Digest::parse(&wanted).unwrap(),
+        media_type: media::OCI_MANIFEST.into(),
+        maybe_tagged: true,
+    };
     assert_eq!(
         report.uses,
         vec![
+            stored("archive/2024"),
+            stored("mirror"),
             used("team/app", "latest", &wanted),
             used("team/app", "v1", &wanted)
         ]
@@ -685,7 +753,8 @@ fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
             in_image("v1-alias", &a, None, second_of_two),
             DigestUse::Blob {
                 repository: repo("other"),
-                size: Some(1)
+                size: Some(1),
+                maybe_tagged: false,
             },
         ]
     );
@@ -730,7 +799,8 @@ fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
     );
 
     // A repository not read whole is never said to store it unused: the image that
-    // failed may be the one that has it. One gap for the image, whatever tags name it.
+    // failed may be the one that has it (the registry's word that it stores it is
+    // kept). One gap for the image, whatever tags name it.
     registry.inject(
         Fault::new(
             Method::Get,
@@ -741,7 +811,14 @@ fn a_layer_is_found_in_every_tagged_image_that_has_it_platforms_included() {
         .times(10),
     );
     let report = find(&registry, &config_a, None).report.unwrap();
-    assert_eq!(report.uses, vec![]);
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::Blob {
+            repository: repo("app"),
+            size: Some(1),
+            maybe_tagged: true,
+        }]
+    );
     assert!(report.may_have_missed());
     assert!(
         matches!(&report.gaps[..], [Gap::ImageUnreadable { named_by, .. }] if named_by.len() == 2),

@@ -2015,17 +2015,33 @@ fn a_search_headline_names_how_the_digest_is_used_kind_by_kind() {
             in_image("b", ImagePart::Config),
             DigestUse::Blob {
                 repository: repository("c"),
-                size: None
+                size: None,
+                maybe_tagged: false,
             },
             DigestUse::Untagged {
                 repository: repository("d"),
                 digest: digest(1),
                 media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+                maybe_tagged: false,
             },
         ]),
         "Found in 4 repositories: 2 tags name images that have it as a layer, 1 tag names an \
          image that has it as its configuration, 1 repository stores it with no tagged image \
          using it and 1 image no tag points at is stored under it."
+    );
+    assert_eq!(
+        wording::uses_not_listed(3),
+        "3 more uses were found but are not listed: a search lists at most 10000."
+    );
+    // Where part of a repository could not be read, "no tag uses it" is not said.
+    assert_eq!(
+        wording::found_headline(&[DigestUse::Blob {
+            repository: repository("c"),
+            size: None,
+            maybe_tagged: true,
+        }]),
+        "Found in 1 repository: 1 repository stores it (whether a tagged image uses it is \
+         unknown)."
     );
 }
 

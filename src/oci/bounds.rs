@@ -22,6 +22,9 @@ pub const MAX_CHALLENGE_CHARS: usize = 2048;
 /// Entries of a registry's error envelope kept (distribution sends one per missing
 /// blob of a manifest put back).
 pub const MAX_ERROR_ENTRIES: usize = 10;
+/// An image's creation time (`created` of its config, which may be megabytes): any
+/// RFC 3339 time fits; a longer one is no date.
+pub const MAX_CREATED_CHARS: usize = 64;
 
 /// `text` cut to at most `max_chars` characters, on a character boundary, ending with
 /// "…" when it was cut; `text` unchanged when it fits. Bounding twice cuts nothing

@@ -3,7 +3,7 @@
 //! date. An index has none of its own, so its first real platform's is read (by digest
 //! only), best effort.
 
-use super::bounds::bounded;
+use super::bounds::{bounded, MAX_CREATED_CHARS};
 use super::client::Registry;
 use super::error::RegistryError;
 use super::http::HttpClient;
@@ -208,10 +208,8 @@ pub struct ImageSummary {
 
 /// A summary is kept for every digest of a repository the tab has opened, so what it
 /// holds of the registry's text is bounded: a creation time longer than any RFC 3339
-/// one is no date ...
-const MAX_CREATED_CHARS: usize = 64;
-/// ... and a platform or media type is cut, as are a multi-arch image's platforms
-/// (real ones list a few dozen).
+/// one is no date ([`MAX_CREATED_CHARS`]), and a platform or media type is cut, as are
+/// a multi-arch image's platforms (real ones list a few dozen).
 const MAX_LABEL_CHARS: usize = 128;
 const MAX_PLATFORMS: usize = 256;
 

@@ -447,11 +447,7 @@ impl<C: HttpClient> Registry<C> {
             Err(RegistryError::NotFound { .. }) => return Ok(()),
             Err(error) => return Err(error.into()),
         };
-        let is_referrer = match &manifest.view.subject {
-            Some(named) => named.digest == *subject,
-            None => by_tag && !runs_as_image(&manifest),
-        };
-        if is_referrer {
+        if is_referrer_of(&manifest, subject, by_tag) {
             Ok(())
         } else {
             Err(ChangeError::NotAReferrer {
@@ -756,6 +752,17 @@ pub fn merged_referrer_index(theirs: &Manifest, adding: &[Manifest]) -> Option<M
     let bytes = serde_json::to_vec(&merged).ok()?;
     let merged = Manifest::parse(bytes, Some(&theirs.content_type)).ok()?;
     (merged.kind() == ManifestKind::Index).then_some(merged)
+}
+
+/// Whether `manifest`, listed as a referrer of `subject`, is one (see
+/// [`Registry::check_referrer`]): one that names a subject must name this one; one
+/// that names none must come by a cosign or fallback tag (`by_tag`) and not be a
+/// runnable image. The clean-up's gather asks it too, of tags named like referrers.
+pub(crate) fn is_referrer_of(manifest: &Manifest, subject: &Digest, by_tag: bool) -> bool {
+    match &manifest.view.subject {
+        Some(named) => named.digest == *subject,
+        None => by_tag && !runs_as_image(manifest),
+    }
 }
 
 /// Whether `manifest` is a runnable image rather than an artifact: a layer that is a

@@ -10,6 +10,7 @@ use crate::oci::cleanup::{
     rules::{MAX_DAYS, MAX_KEEP_NEWEST},
     NewestBy, NumberField, PatternList, RulesError,
 };
+use crate::oci::names::Digest;
 use crate::oci::referrers::ReferrerTagScheme;
 
 /// Why clean-up rules were refused, as what to fix.
@@ -311,6 +312,10 @@ fn unusable_date(date: &UnusableDate) -> String {
             "its creation date {} is a placeholder (reproducible builds write such dates)",
             short_timestamp(created)
         ),
+        UnusableDate::InFuture { created } => format!(
+            "its creation date {} is in the future",
+            short_timestamp(created)
+        ),
         // The registry wrote it: only its start is quoted.
         UnusableDate::NotADate { created } => format!(
             "its creation date {:?} is not a date",
@@ -326,6 +331,17 @@ fn referrer_kind(scheme: ReferrerTagScheme) -> &'static str {
         ReferrerTagScheme::CosignAttestation => "attestation",
         ReferrerTagScheme::CosignSbom => "SBOM",
     }
+}
+
+/// After Apply, a referrer tag the plan removed with its image, kept because that
+/// image was not deleted (skipped or failed): the image must not lose its signature.
+pub fn referrer_kept(subject: &Digest, scheme: ReferrerTagScheme) -> String {
+    let what = referrer_kind(scheme);
+    format!(
+        "skipped: its image sha256:{}… was not deleted, so its {what} is kept; nothing was \
+         changed for it",
+        subject.short(12)
+    )
 }
 
 /// After Apply, when fewer images were deleted than the plan meant to: its figure of

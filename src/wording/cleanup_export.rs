@@ -132,19 +132,57 @@ pub fn plans_csv(plans: &[CleanupPlan]) -> String {
 /// One CSV cell (RFC 4180): quoted when it holds a comma, quote, line break or
 /// outer space, quotes doubled. A cell starting with `=`, `+`, `-`, `@`, tab or
 /// carriage return is prefixed with `'`, so a spreadsheet shows it as text instead
-/// of running it as a formula (OWASP's advice on CSV injection).
+/// of running it as a formula (OWASP's advice on CSV injection). So is each part
+/// after a `;` or tab that starts with one of the four: Excel in a locale whose list
+/// separator is `;` splits the line there and would run that part as a cell of its
+/// own; such a cell is quoted too.
 pub fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    let needs_quotes = defused.contains([',', '"', '\n', '\r'])
+    const FORMULA: [char; 4] = ['=', '+', '-', '@'];
+    let mut defused = String::with_capacity(value.len() + 1);
+    if value.starts_with(['\t', '\r']) {
+        defused.push('\'');
+    }
+    let mut inner_formula = false;
+    for (i, part) in value.split_inclusive([';', '\t']).enumerate() {
+        if part.starts_with(FORMULA) {
+            defused.push('\'');
+            inner_formula |= i > 0;
+        }
+        defused.push_str(part);
+    }
+    let needs_quotes = inner_formula
+        || defused.contains([',', '"', '\n', '\r'])
         || defused.starts_with(' ')
         || defused.ends_with(' ');
     if needs_quotes {
         format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
         defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_cell;
+
+    #[test]
+    fn a_formula_after_a_semicolon_or_tab_is_defused() {
+        // Excel in a locale whose list separator is ';' splits the line there, and
+        // runs what follows as a cell of its own.
+        for (value, cell) in [
+            (
+                "x;=HYPERLINK(\"http://e\")",
+                "\"x;'=HYPERLINK(\"\"http://e\"\")\"",
+            ),
+            ("x\t+1", "\"x\t'+1\""),
+            ("a;b;-1;@c", "\"a;b;'-1;'@c\""),
+            ("=1;=2", "\"'=1;'=2\""),
+        ] {
+            assert_eq!(csv_cell(value), cell, "{value}");
+        }
+        // Ordinary values, separators included, stay as they are.
+        for value in ["kept: no rule removes it; left as it is", "a;b", "v1.0"] {
+            assert_eq!(csv_cell(value), value);
+        }
     }
 }

@@ -1,7 +1,10 @@
 //! What a search for a digest could not read, so its results may miss something.
 
 use super::{error, name_error, ResultLine};
-use crate::oci::find_digest::{DigestUse, FindProgress, Gap, ImagePart, MIN_START_DIGITS};
+use crate::model::format::human_size;
+use crate::oci::find_digest::{
+    DigestUse, FindProgress, Gap, ImagePart, MAX_USES_KEPT, MIN_START_DIGITS,
+};
 use crate::oci::names::{is_lower_hex, NameError, NameRule};
 use crate::oci::names::{ImageReference, Repository};
 
@@ -126,7 +129,7 @@ pub fn found_headline(uses: &[DigestUse]) -> String {
     let repositories: std::collections::BTreeSet<&Repository> =
         uses.iter().map(DigestUse::repository).collect();
     // Counted in the order the kinds are listed below.
-    let mut counts = [0usize; 6];
+    let mut counts = [0usize; 8];
     for found in uses {
         let kind = match found {
             DigestUse::Tag { .. } => 0,
@@ -139,8 +142,16 @@ pub fn found_headline(uses: &[DigestUse]) -> String {
                 part: ImagePart::Config,
                 ..
             } => 3,
-            DigestUse::Blob { .. } => 4,
-            DigestUse::Untagged { .. } => 5,
+            DigestUse::Blob {
+                maybe_tagged: false,
+                ..
+            } => 4,
+            DigestUse::Untagged {
+                maybe_tagged: false,
+                ..
+            } => 5,
+            DigestUse::Blob { .. } => 6,
+            DigestUse::Untagged { .. } => 7,
         };
         counts[kind] += 1;
     }
@@ -165,6 +176,15 @@ pub fn found_headline(uses: &[DigestUse]) -> String {
             "image no tag points at is stored under it",
             "images no tag points at are stored under it",
         ),
+        // Where something could not be read, "no tag uses it" is not known.
+        (
+            "repository stores it (whether a tagged image uses it is unknown)",
+            "repositories store it (whether a tagged image uses it is unknown)",
+        ),
+        (
+            "image is stored under it (whether a tag points at it is unknown)",
+            "images are stored under it (whether a tag points at them is unknown)",
+        ),
     ];
     let parts: Vec<String> = counts
         .iter()
@@ -180,5 +200,56 @@ pub fn found_headline(uses: &[DigestUse]) -> String {
     format!(
         "Found in {}: {listed}.",
         super::plural(repositories.len(), "repository", "repositories")
+    )
+}
+
+/// How a repository stores the digest as a blob that no image a tag names was
+/// found to have (`size`: when the registry said). `maybe_tagged`: part of the
+/// repository could not be read, so a tagged image may still have it.
+pub fn stored_blob(size: Option<u64>, maybe_tagged: bool) -> String {
+    let size = size
+        .map(|size| format!(" ({})", human_size(size)))
+        .unwrap_or_default();
+    if maybe_tagged {
+        format!(
+            "stored here as a layer or an image configuration{size}; whether an image a tag \
+             names has it is unknown, as part of this repository could not be read (see below)"
+        )
+    } else {
+        format!(
+            "stored here as a layer or an image configuration{size}, but no image a tag names \
+             has it: a blob outlives the images that used it until the registry's garbage \
+             collection runs"
+        )
+    }
+}
+
+/// How a repository keeps a manifest under the digest that no tag was found to point
+/// at (`kind`: "an image", "a multi-arch image", …). `maybe_tagged`: as for
+/// [`stored_blob`].
+pub fn stored_untagged(kind: &str, maybe_tagged: bool) -> String {
+    if maybe_tagged {
+        format!(
+            "stored here as {kind}; whether a tag points at it is unknown, as part of this \
+             repository could not be read (see below)"
+        )
+    } else {
+        format!(
+            "stored here as {kind}, but no tag points at it: its tag was moved or removed, or \
+             it was pushed by digest. It stays until it is deleted by digest"
+        )
+    }
+}
+
+/// Under the headline when a search found more uses than it keeps: the headline and
+/// the table count only those kept.
+pub fn uses_not_listed(count: usize) -> String {
+    format!(
+        "{}: a search lists at most {MAX_USES_KEPT}.",
+        super::plural(
+            count,
+            "more use was found but is not listed",
+            "more uses were found but are not listed"
+        )
     )
 }

@@ -26,10 +26,13 @@ pub use change::{
 };
 pub use cleanup::{
     cleanup_deletes_off, deletes_refused, fewer_deleted_than_planned, garbage_collection_advice,
-    kept_because, plan_note, rules_error, tag_reason, untagged_platforms_free,
+    kept_because, plan_note, referrer_kept, rules_error, tag_reason, untagged_platforms_free,
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
-pub use find_digest::{digest_refused, find_gap, found_headline, search_cancelled};
+pub use find_digest::{
+    digest_refused, find_gap, found_headline, search_cancelled, stored_blob, stored_untagged,
+    uses_not_listed,
+};
 pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
 pub use recovery::registry_now;

@@ -7,16 +7,21 @@
 //! A tag that moved since the plan is skipped and reported. An image that gained a
 //! tag since the plan is not deleted. An image that lost a tag (it moved elsewhere)
 //! is deleted with the tags it still has, which are all tags the plan removes.
+//!
+//! A referrer tag (signature, attestation, SBOM, fallback index) the plan removes
+//! because its image goes is removed only once that image is gone in this run: an
+//! image whose delete was skipped or failed keeps its signature.
 
 use crate::model::sort;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use super::plan::CleanupPlan;
+use super::plan::{CleanupPlan, SubjectFate, TagPlan, TagReason};
 use crate::oci::bulk::{BulkRun, ItemResult, KeptLost};
 use crate::oci::changes::{ChangeError, Removal};
 use crate::oci::client::Registry;
 use crate::oci::http::HttpClient;
 use crate::oci::names::{Digest, Repository};
+use crate::oci::referrers::ReferrerTagScheme;
 use crate::oci::undo::UndoAction;
 
 /// What happened to one tag the plan removes.
@@ -35,6 +40,12 @@ pub enum CleanupOutcome {
     ImageFailed { digest: Digest, error: ChangeError },
     /// Cancel came first: nothing was changed for it.
     Cancelled,
+    /// A signature (or other referrer) of the image `subject`, removed by the plan
+    /// because that image was to go; it was not deleted, so the referrer is kept.
+    SubjectKept {
+        subject: Digest,
+        scheme: ReferrerTagScheme,
+    },
 }
 
 /// How a tag's outcome counts in the report.
@@ -71,7 +82,9 @@ impl CleanupOutcome {
         match self {
             CleanupOutcome::ImageDeleted { .. } => OutcomeKind::Done,
             CleanupOutcome::Tag(result) if result.is_done() => OutcomeKind::Done,
-            CleanupOutcome::Moved { .. } | CleanupOutcome::Cancelled => OutcomeKind::Skipped,
+            CleanupOutcome::Moved { .. }
+            | CleanupOutcome::Cancelled
+            | CleanupOutcome::SubjectKept { .. } => OutcomeKind::Skipped,
             _ if self.moved().is_some() || self.image_changed().is_some() => OutcomeKind::Skipped,
             CleanupOutcome::Tag(_) | CleanupOutcome::ImageFailed { .. } => OutcomeKind::Failed,
         }
@@ -134,38 +147,51 @@ impl<C: HttpClient> Registry<C> {
             .map(|i| (&i.digest, i.tags.as_slice()))
             .collect();
 
+        // Images deleted in this run, which their referrer tags wait for.
+        let mut gone: HashSet<Digest> = HashSet::new();
+        let by_name: HashMap<&str, &TagPlan> =
+            plan.tags.iter().map(|t| (t.tag.as_str(), t)).collect();
+
         // Tags of images that stay: one bulk removal for all of them, so the tag list
         // is read and every listed tag looked up once for the whole plan, not once per
         // image, and several images' tags are removed at once instead of one tag at a
         // time. Each placeholder has blobs of its own and their cycles take turns.
-        let mut chosen = Vec::new();
-        let mut digests = HashMap::new();
+        // Referrer tags among them wait for their images' deletes (below).
+        let (mut chosen, mut referrers) = (Vec::new(), Vec::new());
         for t in plan.removed_tags() {
-            if let Some(digest) = t.digest.as_ref().filter(|d| !deleted.contains_key(d)) {
-                chosen.push(t.tag.clone());
-                digests.insert(t.tag.clone(), digest.clone());
+            if t.digest.as_ref().is_some_and(|d| !deleted.contains_key(d)) {
+                match follows_image(t) {
+                    Some(_) => referrers.push(t),
+                    None => chosen.push(t),
+                }
             }
         }
-        if !chosen.is_empty() {
-            let report =
-                |tag: &str, result: &ItemResult| on_item(tag, &CleanupOutcome::Tag(result.clone()));
-            let run = BulkRun {
-                repository: &repository,
-                chosen: &chosen,
-                digests: &digests,
-                cancelled,
-                on_item: &report,
-            };
-            let removal = self.bulk_remove_tags(&run, unique).await;
-            applied.undo.extend(removal.undo);
-            applied.lost.extend(removal.lost);
-        }
+        self.remove_tags_of_kept_images(
+            &repository,
+            &chosen,
+            cancelled,
+            on_item,
+            unique,
+            &mut applied,
+        )
+        .await;
 
-        // Images the plan deletes, one at a time, each against a fresh tag list.
+        // Images the plan deletes, one at a time, each against a fresh tag list. The
+        // plan orders an image before its referrers, so their wait is over by then.
         for image in &plan.delete_images {
             if cancelled() {
                 for tag in &image.tags {
                     on_item(tag, &CleanupOutcome::Cancelled);
+                }
+                continue;
+            }
+            let kept_subject = image.tags.iter().find_map(|tag| {
+                let t = by_name.get(tag.as_str())?;
+                subject_kept(plan, t, &gone)
+            });
+            if let Some(kept) = kept_subject {
+                for tag in &image.tags {
+                    on_item(tag, &kept);
                 }
                 continue;
             }
@@ -175,6 +201,7 @@ impl<C: HttpClient> Registry<C> {
             match outcome {
                 Ok(Some(removal)) => {
                     applied.images_deleted.push(image.digest.clone());
+                    gone.insert(image.digest.clone());
                     applied.undo.push(UndoAction::Restore(Box::new(removal)));
                 }
                 Ok(None) => {}
@@ -194,7 +221,60 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         }
+
+        // Referrer tags of images that stay, once their own images are gone.
+        let mut ready = Vec::new();
+        for t in referrers {
+            match subject_kept(plan, t, &gone) {
+                Some(kept) => on_item(&t.tag, &kept),
+                None => ready.push(t),
+            }
+        }
+        self.remove_tags_of_kept_images(
+            &repository,
+            &ready,
+            cancelled,
+            on_item,
+            unique,
+            &mut applied,
+        )
+        .await;
         Ok(applied)
+    }
+
+    /// Removes `tags` (of images that stay) through one bulk removal.
+    async fn remove_tags_of_kept_images(
+        &self,
+        repository: &Repository,
+        tags: &[&TagPlan],
+        cancelled: &dyn Fn() -> bool,
+        on_item: &dyn Fn(&str, &CleanupOutcome),
+        unique: &dyn Fn() -> String,
+        applied: &mut CleanupApplied,
+    ) {
+        let mut chosen = Vec::new();
+        let mut digests = HashMap::new();
+        for t in tags {
+            if let Some(digest) = &t.digest {
+                chosen.push(t.tag.clone());
+                digests.insert(t.tag.clone(), digest.clone());
+            }
+        }
+        if chosen.is_empty() {
+            return;
+        }
+        let report =
+            |tag: &str, result: &ItemResult| on_item(tag, &CleanupOutcome::Tag(result.clone()));
+        let run = BulkRun {
+            repository,
+            chosen: &chosen,
+            digests: &digests,
+            cancelled,
+            on_item: &report,
+        };
+        let removal = self.bulk_remove_tags(&run, unique).await;
+        applied.undo.extend(removal.undo);
+        applied.lost.extend(removal.lost);
     }
 
     /// Deletes one planned image. Tags that moved away since the plan are reported
@@ -289,4 +369,40 @@ impl<C: HttpClient> Registry<C> {
             Err(error) => Err(fail(error)),
         }
     }
+}
+
+/// The image a removed referrer tag follows, and what the plan does to it.
+fn follows_image(t: &TagPlan) -> Option<(&Digest, ReferrerTagScheme, SubjectFate)> {
+    match &t.reason {
+        TagReason::FollowsImage {
+            scheme,
+            subject,
+            image,
+        } => Some((subject, *scheme, *image)),
+        _ => None,
+    }
+}
+
+/// For a referrer tag the plan removes because its image goes: the skip to report
+/// while that image is not gone in this run (its delete skipped, failed, or not yet
+/// made); `None` when it is gone, or `t` is no such tag.
+fn subject_kept(
+    plan: &CleanupPlan,
+    t: &TagPlan,
+    deleted: &HashSet<Digest>,
+) -> Option<CleanupOutcome> {
+    let (subject, scheme, fate) = follows_image(t)?;
+    let gone = match fate {
+        SubjectFate::Deleted => deleted.contains(subject),
+        // A platform: gone from the tags once the multi-arch image listing it is.
+        SubjectFate::LeftUntagged => plan
+            .delete_images
+            .iter()
+            .any(|i| i.platforms.contains(subject) && deleted.contains(&i.digest)),
+        SubjectFate::Stays | SubjectFate::Untagged => false,
+    };
+    (!gone).then(|| CleanupOutcome::SubjectKept {
+        subject: subject.clone(),
+        scheme,
+    })
 }

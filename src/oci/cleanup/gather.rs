@@ -9,11 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::stream::{self, StreamExt};
 
 use super::plan::{BlobRef, CleanupFacts, ImageFacts, TagFacts};
+use crate::oci::bounds::{bounded, MAX_CREATED_CHARS};
 use crate::oci::client::Registry;
 use crate::oci::error::{Attempt, RegistryError};
 use crate::oci::http::{HttpClient, Method};
 use crate::oci::manifest::{Descriptor, Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository};
+use crate::oci::referrer_changes::is_referrer_of;
+use crate::oci::referrers::is_referrer_tag;
 
 /// Reads in flight at once: Chromium's connections per origin over HTTP/1.1, so a
 /// gather never queues behind itself nor crowds out the rest of the console.
@@ -118,10 +121,15 @@ impl<C: HttpClient> Registry<C> {
                 });
                 match result {
                     Ok(manifest) => {
+                        // A tag named like a signature follows its image only if its
+                        // manifest is one: the name alone is anyone's to write.
+                        let not_a_referrer = is_referrer_tag(tag)
+                            .is_some_and(|(subject, _)| !is_referrer_of(&manifest, &subject, true));
                         tags.push(TagFacts {
                             tag: tag.clone(),
                             digest: Some(manifest.digest.clone()),
                             problem: None,
+                            not_a_referrer,
                         });
                         manifests.entry(manifest.digest.clone()).or_insert(manifest);
                     }
@@ -130,6 +138,7 @@ impl<C: HttpClient> Registry<C> {
                         tag: tag.clone(),
                         digest: None,
                         problem: Some(error),
+                        not_a_referrer: false,
                     }),
                 }
             }
@@ -215,7 +224,10 @@ impl<C: HttpClient> Registry<C> {
                 });
                 match result {
                     Ok(config) => {
-                        created.insert(descriptor.digest.clone(), config.created);
+                        // Copied into every row of the plan and its exports: cut, so a
+                        // long one stays visible as what it is, not a date.
+                        let date = config.created.map(|c| bounded(&c, MAX_CREATED_CHARS));
+                        created.insert(descriptor.digest.clone(), date);
                     }
                     Err(error) if ends_gather(&error) => return Err(error),
                     Err(_) => {}

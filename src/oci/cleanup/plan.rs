@@ -45,6 +45,19 @@ pub struct TagFacts {
     pub digest: Option<Digest>,
     /// Why the tag could not be read (`crate::wording::error` says it).
     pub problem: Option<RegistryError>,
+    /// Named like a referrer tag (`sha256-<hex>.sig`, …), but its manifest is no
+    /// referrer of that image (`referrer_changes::is_referrer_of`): anyone with push
+    /// rights can name a tag so. An ordinary tag, decided by the rules.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_a_referrer: bool,
+}
+
+impl TagFacts {
+    /// The image this referrer tag belongs to, and how it is named; `None` for an
+    /// ordinary tag, including one only named like a referrer tag.
+    pub fn referrer_of(&self) -> Option<(Digest, ReferrerTagScheme)> {
+        is_referrer_tag(&self.tag).filter(|_| !self.not_a_referrer)
+    }
 }
 
 /// Everything the planner needs to know about one repository.
@@ -184,6 +197,11 @@ pub enum UnusableDate {
         created: String,
     },
     NotADate {
+        created: String,
+    },
+    /// Later than the plan (beyond [`CLOCK_SKEW`]): a clock set wrong or a config
+    /// written to stay "newest" forever, not a build date.
+    InFuture {
         created: String,
     },
 }
@@ -353,12 +371,21 @@ const DAY: i64 = 86_400;
 /// "older than 30 days" would remove every such image, so they count as unknown.
 const EARLIEST_REAL_DATE: i64 = 946_684_800;
 
-/// The creation date of an image as seconds since 1970, or why it is not usable.
-fn usable_date(created: Option<&str>) -> Result<i64, UnusableDate> {
+/// How far after the plan a creation date may be and still count: the builder's
+/// clock and this one may differ a little.
+const CLOCK_SKEW: i64 = DAY;
+
+/// The creation date of an image as seconds since 1970, or why it is not usable;
+/// `now` is when the plan is made. A date in the future would outrank every real
+/// build in "keep newest by creation date", taking its places for good.
+fn usable_date(created: Option<&str>, now: i64) -> Result<i64, UnusableDate> {
     let Some(text) = created else {
         return Err(UnusableDate::Unknown);
     };
     match parse_rfc3339(text) {
+        Some(seconds) if seconds > now.saturating_add(CLOCK_SKEW) => Err(UnusableDate::InFuture {
+            created: text.to_owned(),
+        }),
         Some(seconds) if seconds >= EARLIEST_REAL_DATE => Ok(seconds),
         Some(_) => Err(UnusableDate::Placeholder {
             created: text.to_owned(),
@@ -451,9 +478,10 @@ pub fn plan(
     let ordinary: Vec<&TagFacts> = facts
         .tags
         .iter()
-        .filter(|t| t.digest.is_some() && is_referrer_tag(&t.tag).is_none())
+        .filter(|t| t.digest.is_some() && t.referrer_of().is_none())
         .collect();
-    let date_of = |t: &TagFacts| usable_date(t.digest.as_ref().and_then(|d| facts.created_of(d)));
+    let date_of =
+        |t: &TagFacts| usable_date(t.digest.as_ref().and_then(|d| facts.created_of(d)), now);
     let mut rank: BTreeMap<&str, usize> = BTreeMap::new();
     if rules.keep_newest.is_some() {
         let mut ranked: Vec<(&TagFacts, Option<i64>)> = ordinary
@@ -517,7 +545,7 @@ pub fn plan(
             );
             continue;
         }
-        if let Some((subject, scheme)) = is_referrer_tag(&t.tag) {
+        if let Some((subject, scheme)) = t.referrer_of() {
             referrer_tags.push((t, subject, scheme));
             continue;
         }
@@ -541,7 +569,7 @@ pub fn plan(
             let tagged = facts
                 .tags
                 .iter()
-                .any(|t| t.digest.as_ref() == Some(&subject) && is_referrer_tag(&t.tag).is_none());
+                .any(|t| t.digest.as_ref() == Some(&subject) && t.referrer_of().is_none());
             let fate = if tagged {
                 SubjectFate::Deleted
             } else {
@@ -629,18 +657,7 @@ pub fn plan(
         });
     }
 
-    // A multi-arch image before the images it lists: each delete is refused while a
-    // multi-arch image still lists it (`Registry::check_image_delete`), so a platform
-    // with a tag of its own deleted first would be skipped, as if it had changed.
-    let mut deleted_ancestors: BTreeMap<Digest, usize> = BTreeMap::new();
-    for image in &delete_images {
-        for below in descendants(facts, &image.digest) {
-            *deleted_ancestors.entry(below).or_default() += 1;
-        }
-    }
-    sort::by_cached_key(&mut delete_images, |image| {
-        deleted_ancestors.get(&image.digest).copied().unwrap_or(0)
-    });
+    order_deletes(facts, &tags, &mut delete_images);
 
     // Only the images of `delete_images` are deleted: a deleted multi-arch image's
     // platforms stay, untagged, and plain garbage collection keeps what they use.
@@ -678,6 +695,77 @@ pub fn plan(
         image_deletes_refused: refused,
         notes,
     })
+}
+
+/// Orders the deletes so that each comes after those it waits for:
+/// - a multi-arch image before the images it lists: each delete is refused while a
+///   multi-arch image still lists it (`Registry::check_image_delete`), so a platform
+///   with a tag of its own deleted first would be skipped, as if it had changed;
+/// - an image before its referrers (signatures, …): Apply deletes a referrer only once
+///   its image is gone, so one ordered first would be kept for nothing.
+///
+/// Otherwise the order stays (by digest).
+fn order_deletes(facts: &CleanupFacts, tags: &[TagPlan], deletes: &mut Vec<ImageDeletion>) {
+    let at: BTreeMap<&Digest, usize> = deletes
+        .iter()
+        .enumerate()
+        .map(|(i, image)| (&image.digest, i))
+        .collect();
+    // `before[i]`: the deletes that must come before delete `i`.
+    let mut before: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); deletes.len()];
+    for (i, image) in deletes.iter().enumerate() {
+        for below in descendants(facts, &image.digest) {
+            if let Some(&j) = at.get(&below) {
+                before[j].insert(i);
+            }
+        }
+    }
+    let subjects: BTreeMap<&str, &Digest> = tags
+        .iter()
+        .filter_map(|t| match &t.reason {
+            TagReason::FollowsImage { subject, .. } => Some((t.tag.as_str(), subject)),
+            _ => None,
+        })
+        .collect();
+    for (i, image) in deletes.iter().enumerate() {
+        for subject in image.tags.iter().filter_map(|t| subjects.get(t.as_str())) {
+            // The subject itself, or the multi-arch image that leaves it untagged.
+            for (j, other) in deletes.iter().enumerate() {
+                if j != i && (other.digest == **subject || other.platforms.contains(subject)) {
+                    before[i].insert(j);
+                }
+            }
+        }
+    }
+    // Kahn's order, the earliest ready delete first. Digests are content addresses,
+    // so nothing waits on itself; deletes left in a loop (a hostile registry) keep
+    // their order at the end.
+    let mut waiting: Vec<usize> = before.iter().map(BTreeSet::len).collect();
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); deletes.len()];
+    for (i, earlier) in before.iter().enumerate() {
+        for &j in earlier {
+            after[j].push(i);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..deletes.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut rank = vec![usize::MAX; deletes.len()];
+    let mut next = 0;
+    while let Some(i) = ready.pop_first() {
+        rank[i] = next;
+        next += 1;
+        for &k in &after[i] {
+            waiting[k] -= 1;
+            if waiting[k] == 0 {
+                ready.insert(k);
+            }
+        }
+    }
+    let rank: BTreeMap<Digest, (usize, usize)> = deletes
+        .iter()
+        .enumerate()
+        .map(|(i, image)| (image.digest.clone(), (rank[i], i)))
+        .collect();
+    sort::by_cached_key(deletes, |image| rank[&image.digest]);
 }
 
 /// Decides one ordinary tag by the precedence documented on [`CleanupRules`].

@@ -20,6 +20,7 @@ use crate::model::version_order::natural_cmp;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
@@ -45,6 +46,10 @@ pub const TAG_CONCURRENCY: usize = 6;
 pub const MAX_INDEXES_READ: usize = 20_000;
 /// Problems named one by one in the report; more are only counted.
 pub const MAX_PROBLEMS_NAMED: usize = 50;
+/// Uses kept (streamed and listed) in one search; more are only counted. The report
+/// is held in memory (and a few earlier ones with it) and each use is a table row: a
+/// hostile registry must not make them endless.
+pub const MAX_USES_KEPT: usize = 10_000;
 
 /// One place the digest is used.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -81,19 +86,24 @@ pub enum DigestUse {
     /// pushed without a tag, until the registry's garbage collection runs. Not
     /// reported where a tag or an index of the repository uses the digest (some
     /// registries answer a manifest's digest at the blob endpoint too).
-    /// `size`: when the registry said.
+    /// `size`: when the registry said. `maybe_tagged`: the repository was not read
+    /// whole (see its gaps), so a tagged image could still have it: the registry's
+    /// word that it stores it is kept all the same.
     Blob {
         repository: Repository,
         size: Option<u64>,
+        maybe_tagged: bool,
     },
     /// The repository holds a manifest (an image, a multi-arch image, an artifact)
     /// under the digest that no tag points at, nor any index a tag names: its tag
     /// was moved or removed, or it was pushed by digest. `media_type`: as the
-    /// registry said.
+    /// registry said. `maybe_tagged`: as for [`DigestUse::Blob`], a tag that could
+    /// not be read may point at it.
     Untagged {
         repository: Repository,
         digest: Digest,
         media_type: String,
+        maybe_tagged: bool,
     },
 }
 
@@ -226,8 +236,11 @@ impl Gap {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FindReport {
     pub progress: FindProgress,
-    /// Every use found, sorted (also streamed while searching).
+    /// Every use found, each once, sorted (also streamed while searching); the first
+    /// [`MAX_USES_KEPT`] found.
     pub uses: Vec<DigestUse>,
+    /// Uses found beyond [`MAX_USES_KEPT`], each once: counted, not kept.
+    pub uses_not_kept: usize,
     /// The first [`MAX_PROBLEMS_NAMED`] gaps.
     pub gaps: Vec<Gap>,
     /// Every gap, named or not.
@@ -262,6 +275,13 @@ struct Shared<P, U> {
     gapped: HashSet<Repository>,
     /// The repositories being searched now.
     searching: HashSet<Repository>,
+    /// The uses kept, to keep each once (an index may list one digest many times).
+    seen: HashSet<DigestUse>,
+    /// Hashes of the uses beyond [`MAX_USES_KEPT`], to count each once without
+    /// keeping it.
+    seen_beyond: HashSet<u64>,
+    /// The repositories with a use, kept or not.
+    used_in: HashSet<Repository>,
     /// The digest was found as a layer or configuration of an image: no manifest, so
     /// no repository is asked any more whether it keeps it as an untagged one.
     known_blob: bool,
@@ -286,10 +306,7 @@ impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
 
     /// Whether a use was found in `repository` (a tag or an index there).
     fn uses_in(&self, repository: &Repository) -> bool {
-        self.report
-            .uses
-            .iter()
-            .any(|found| found.repository() == repository)
+        self.used_in.contains(repository)
     }
 
     /// Whether everything of `repository` was read: only then can "no tag uses it"
@@ -298,9 +315,26 @@ impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
         !self.gapped.contains(repository)
     }
 
+    /// Records a use, once however often it is found (an index listing one digest a
+    /// thousand times is one use); beyond [`MAX_USES_KEPT`] it is only counted.
     fn found(&mut self, found: DigestUse) {
-        (self.on_use)(&found);
-        self.report.uses.push(found);
+        if self.seen.contains(&found) {
+            return;
+        }
+        if !self.used_in.contains(found.repository()) {
+            self.used_in.insert(found.repository().clone());
+        }
+        if self.report.uses.len() < MAX_USES_KEPT {
+            (self.on_use)(&found);
+            self.seen.insert(found.clone());
+            self.report.uses.push(found);
+            return;
+        }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        found.hash(&mut hasher);
+        if self.seen_beyond.insert(hasher.finish()) {
+            self.report.uses_not_kept += 1;
+        }
     }
 
     fn progress(&mut self, change: impl FnOnce(&mut FindProgress)) {
@@ -354,6 +388,9 @@ impl<C: HttpClient> Registry<C> {
             indexes: HashMap::new(),
             gapped: HashSet::new(),
             searching: HashSet::new(),
+            seen: HashSet::new(),
+            seen_beyond: HashSet::new(),
+            used_in: HashSet::new(),
             known_blob: false,
             index_reads: 0,
             image_reads: 0,
@@ -454,16 +491,20 @@ impl<C: HttpClient> Registry<C> {
                 let in_images = self
                     .find_in_images(repository, target, here, shared, cancelled)
                     .await?;
-                // "No image a tag names has it" only from a repository read whole:
-                // an image, index or tag that failed may be the one that has it.
                 if in_images > 0 {
                     shared.borrow_mut().known_blob = true;
                 }
-                let read_whole = shared.borrow().read_whole(repository);
-                if in_images == 0 && read_whole && !cancelled() {
+                // The registry said it stores it: recorded even from a repository not
+                // read whole, where an image, index or tag that failed may be the one
+                // that has it, so "no image a tag names has it" is then not said.
+                let maybe_tagged = !shared.borrow().read_whole(repository);
+                if in_images == 0 && !cancelled() {
                     // Stored as a blob, so the manifest endpoint failing on it is no
                     // gap: distribution answers a blob's digest there with 500.
-                    let untagged = match self.untagged_manifest(repository, target).await {
+                    let untagged = match self
+                        .untagged_manifest(repository, target, maybe_tagged)
+                        .await
+                    {
                         Err(error) if ends_search(&error) => return Err(error),
                         answer => answer.ok().flatten(),
                     };
@@ -472,6 +513,7 @@ impl<C: HttpClient> Registry<C> {
                         None => DigestUse::Blob {
                             repository: repository.clone(),
                             size: blob.size,
+                            maybe_tagged,
                         },
                     };
                     shared.borrow_mut().found(found);
@@ -480,19 +522,27 @@ impl<C: HttpClient> Registry<C> {
             // Distribution answers a manifest's digest at the blob endpoint with 404:
             // an image whose tag moved on is known to the manifest endpoint only.
             Ok(None) => {
-                let unused_here = {
+                let (unused_here, maybe_tagged) = {
                     let shared = shared.borrow();
-                    !shared.known_blob
-                        && !shared.uses_in(repository)
-                        && shared.read_whole(repository)
+                    (
+                        !shared.known_blob && !shared.uses_in(repository),
+                        !shared.read_whole(repository),
+                    )
                 };
+                // One HEAD, asked of a repository with gaps too: a manifest it keeps
+                // is known to be there, whatever failed to be read beside it.
                 if unused_here && !cancelled() {
                     // No blob either: only this answer says whether the repository
                     // keeps it, so one that failed is a gap, never "not found".
-                    match self.untagged_manifest(repository, target).await {
+                    match self
+                        .untagged_manifest(repository, target, maybe_tagged)
+                        .await
+                    {
                         Ok(Some(untagged)) => shared.borrow_mut().found(untagged),
                         Ok(None) | Err(RegistryError::NotFound { .. }) => {}
                         Err(error) if ends_search(&error) => return Err(error),
+                        // Already named as read only in part: no second gap for it.
+                        Err(_) if maybe_tagged => {}
                         Err(error) => shared.borrow_mut().gap(Gap::ManifestUnreadable {
                             repository: repository.clone(),
                             problem: error,
@@ -521,6 +571,7 @@ impl<C: HttpClient> Registry<C> {
         &self,
         repository: &Repository,
         digest: &Digest,
+        maybe_tagged: bool,
     ) -> Result<Option<DigestUse>, RegistryError> {
         let head = self.manifest_head(repository, digest.clone()).await?;
         Ok(match head.media_type {
@@ -528,6 +579,7 @@ impl<C: HttpClient> Registry<C> {
                 repository: repository.clone(),
                 digest: digest.clone(),
                 media_type,
+                maybe_tagged,
             }),
             _ => None,
         })
@@ -778,5 +830,44 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_are_kept_once_and_beyond_the_cap_only_counted() {
+        let streamed = RefCell::new(0);
+        let mut shared = Shared {
+            report: FindReport::default(),
+            indexes: HashMap::new(),
+            gapped: HashSet::new(),
+            searching: HashSet::new(),
+            seen: HashSet::new(),
+            seen_beyond: HashSet::new(),
+            used_in: HashSet::new(),
+            known_blob: false,
+            index_reads: 0,
+            image_reads: 0,
+            on_progress: |_| {},
+            on_use: |_: &DigestUse| *streamed.borrow_mut() += 1,
+        };
+        let blob = |i: usize| DigestUse::Blob {
+            repository: Repository::parse(&format!("r{i}")).unwrap(),
+            size: None,
+            maybe_tagged: false,
+        };
+        for round in 0..2 {
+            for i in 0..MAX_USES_KEPT + 7 {
+                shared.found(blob(i));
+            }
+            assert_eq!(shared.report.uses.len(), MAX_USES_KEPT, "round {round}");
+            assert_eq!(shared.report.uses_not_kept, 7, "round {round}");
+        }
+        assert!(shared.uses_in(&Repository::parse(&format!("r{}", MAX_USES_KEPT + 3)).unwrap()));
+        drop(shared);
+        assert_eq!(streamed.into_inner(), MAX_USES_KEPT);
     }
 }

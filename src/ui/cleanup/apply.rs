@@ -64,6 +64,9 @@ fn line_of(outcome: &CleanupOutcome) -> Line {
             None => wording::change_error(error).result_line(),
         },
         CleanupOutcome::Cancelled => text("not run: cancelled; nothing was changed for it".into()),
+        CleanupOutcome::SubjectKept { subject, scheme } => {
+            text(wording::referrer_kept(subject, *scheme))
+        }
     };
     Line { kind, message }
 }

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::model::format::human_size;
 use crate::model::route::View;
 use crate::oci::find_digest::{reading_order, DigestUse, FindReport, ImagePart, Sought};
 use crate::oci::names::{Digest, Tag};
@@ -219,23 +218,18 @@ fn UseRow(found: DigestUse, by_start: bool) -> impl IntoView {
             };
             (Some(tag.to_string()), how, kind)
         }
-        DigestUse::Untagged { media_type, .. } => (
+        DigestUse::Untagged {
+            media_type,
+            maybe_tagged,
+            ..
+        } => (
             None,
-            format!(
-                "stored here as {}, but no tag points at it: its tag was moved or removed, or it was pushed by digest. It stays until it is deleted by digest",
-                untagged_kind(media_type)
-            ),
+            wording::stored_untagged(untagged_kind(media_type), *maybe_tagged),
             "untagged",
         ),
-        DigestUse::Blob { size, .. } => (
-            None,
-            format!(
-                "stored here as a layer or an image configuration{}, but no image a tag names has it: a blob outlives the images that used it until the registry's garbage collection runs",
-                size.map(|size| format!(" ({})", human_size(size)))
-                    .unwrap_or_default()
-            ),
-            "blob",
-        ),
+        DigestUse::Blob {
+            size, maybe_tagged, ..
+        } => (None, wording::stored_blob(*size, *maybe_tagged), "blob"),
     };
     let repository_view = View::Repository {
         name: repository.clone(),
@@ -339,8 +333,13 @@ fn Summary(report: FindReport, target: Sought) -> impl IntoView {
             </p>
         }
     });
+    // The headline counts the uses kept; beyond them, only a count.
+    let not_listed = (report.uses_not_kept > 0).then(
+        || view! { <p class="find-summary">{wording::uses_not_listed(report.uses_not_kept)}</p> },
+    );
     view! {
         <p class="find-summary">{headline}</p>
+        {not_listed}
         {by_start}
         {missed}
     }
