@@ -1753,3 +1753,135 @@ fn applying_looks_every_tag_up_once_however_many_images_the_plan_touches() {
     let one_listing = registry.state.borrow().log.len();
     assert_eq!(count("GET /v2/app/tags/list"), one_listing);
 }
+
+#[test]
+fn a_multi_arch_image_whose_platforms_could_not_all_be_read_is_named_in_a_note() {
+    // keep → an index listing a nested index the gather could not read (or did not
+    // reach): whether it lists x is unknown, so x's delete may be refused on Apply.
+    let facts = Facts::default()
+        .index("keep-idx", None, &["nested-unread"])
+        .tagged("x", None, &[("layer-x", 100)])
+        .tag("keep", "keep-idx")
+        .done();
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("x")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 1);
+    let note = PlanNote::PlatformsUnread {
+        images: BTreeMap::from([(d("keep-idx"), vec!["keep".to_owned()])]),
+    };
+    assert!(planned.notes.contains(&note), "{:?}", planned.notes);
+    // Saved and read back with the plan (its JSON download).
+    let saved = serde_json::to_string(&planned).unwrap();
+    assert_eq!(
+        serde_json::from_str::<CleanupPlan>(&saved).unwrap(),
+        planned
+    );
+    assert_eq!(
+        wording::plan_note(&note),
+        format!(
+            "the platforms of the multi-arch image sha256:{}… (keep) could not all be read: \
+             an image this plan deletes may be one of them, and then Apply refuses to \
+             delete it, so fewer images and bytes may go than shown",
+            d("keep-idx").short(12)
+        )
+    );
+    // All read: no such note.
+    let whole = Facts::default()
+        .index("keep-idx", None, &["x"])
+        .tagged("x", None, &[("layer-x", 100)])
+        .tagged("y", None, &[("layer-y", 100)])
+        .tag("keep", "keep-idx")
+        .done();
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("x"), pat("y")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&whole, &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 1);
+    assert!(planned.notes.is_empty(), "{:?}", planned.notes);
+}
+
+#[test]
+fn a_nested_index_the_gather_could_not_read_reaches_the_plan_as_a_note() {
+    use support::memory_registry::{Fault, Strike};
+
+    let registry = App::new();
+    let x = registry.image(Some("x"), "2025-01-01T00:00:00Z", &[("layer-x", 300)]);
+    let list = |digest: &str| {
+        serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": media::OCI_INDEX,
+            "manifests": [{"mediaType": media::OCI_INDEX, "digest": digest, "size": 1}],
+        })
+        .to_string()
+    };
+    let nested = registry.push_untagged("app", media::OCI_INDEX, list(&x).as_bytes());
+    let outer = registry.push("app", "keep", media::OCI_INDEX, list(&nested).as_bytes());
+    registry.inject(
+        Fault::new(
+            Method::Get,
+            &format!("/manifests/{nested}"),
+            Strike::Before,
+            Some(500),
+        )
+        .times(10),
+    );
+    let facts = registry.facts(2);
+    assert!(!facts.images.contains_key(&Digest::parse(&nested).unwrap()));
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("x")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(planned.delete_images[0].digest.to_string(), x);
+    assert!(
+        planned.notes.contains(&PlanNote::PlatformsUnread {
+            images: BTreeMap::from([(Digest::parse(&outer).unwrap(), vec!["keep".to_owned()])]),
+        }),
+        "{:?}",
+        planned.notes
+    );
+}
+
+#[test]
+fn a_platform_kept_by_a_grandparent_index_names_the_kept_index_and_its_tags() {
+    // latest → an index of indexes; its nested index (untagged, or tagged and its
+    // tag removed) lists amd64, whose own tag is removed: amd64 stays for latest.
+    for nested_tag in [None, Some("nested-old")] {
+        let mut facts = Facts::default()
+            .index("top", None, &["nested"])
+            .index("nested", None, &["amd64"])
+            .image("amd64", None, &[("layer-a", 100)])
+            .tag("latest", "top")
+            .tag("build-amd64", "amd64");
+        if let Some(tag) = nested_tag {
+            facts = facts.tag(tag, "nested");
+        }
+        let rules = CleanupRules {
+            keep: vec![pat("latest")],
+            remove: vec![pat("build-*"), pat("nested-*")],
+            ..CleanupRules::default()
+        };
+        let planned = plan(&facts.done(), &rules, now()).unwrap();
+        assert!(planned.delete_images.is_empty(), "{nested_tag:?}");
+        let amd64 = planned
+            .tags_only
+            .iter()
+            .find(|t| t.digest == d("amd64"))
+            .unwrap();
+        assert_eq!(
+            kept_because(&amd64.kept_because),
+            format!(
+                "listed by the kept multi-arch image sha256:{}… (latest)",
+                d("top").short(12)
+            ),
+            "{nested_tag:?}"
+        );
+    }
+}

@@ -22,7 +22,9 @@ use tagdeck::oci::media::MAX_MANIFEST_BYTES;
 use tagdeck::oci::names::{ComponentRule, Digest, ImageReference, NameRule, Repository, Tag};
 use tagdeck::oci::pagination::{next_page_url, resolve, LinkError, LinkFault};
 use tagdeck::oci::recovery::RegistryNow;
-use tagdeck::oci::referrers::{ReferrerTagScheme, ReferrerWarning};
+use tagdeck::oci::referrers::{
+    ApiSupport, FoundVia, Referrer, ReferrerKind, ReferrerList, ReferrerTagScheme, ReferrerWarning,
+};
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
 use tagdeck::wording::{self, Message, ResultLine};
 
@@ -1474,13 +1476,17 @@ fn why_a_plan_keeps_an_image_and_deletes_none_and_its_notes() {
         PlanNote::NotVersions {
             tags: vec!["latest".into()],
         },
+        PlanNote::PlatformsUnread {
+            images: [(digest(1), vec!["a".into()]), (digest(2), vec![])].into(),
+        },
     ] {
         match note {
             PlanNote::UnreadableDeletions { .. }
             | PlanNote::RemovesNothing
             | PlanNote::RemovesEveryTag { .. }
             | PlanNote::TiedAtCutoff { .. }
-            | PlanNote::NotVersions { .. } => {}
+            | PlanNote::NotVersions { .. }
+            | PlanNote::PlatformsUnread { .. } => {}
         }
         assert!(!wording::plan_note(&note).is_empty());
     }
@@ -2338,4 +2344,96 @@ fn a_headline_reads_as_a_clause_and_a_clause_as_a_sentence() {
     );
     assert_eq!(wording::sentence("signed in as ada"), "Signed in as ada");
     assert_eq!(wording::clause(""), "");
+}
+
+/// A list of `count` referrers found through the API, as `api` and `warnings` say.
+fn referrers_found(count: usize, api: ApiSupport, warnings: Vec<ReferrerWarning>) -> ReferrerList {
+    ReferrerList {
+        subject: digest(1),
+        referrers: (0..count)
+            .map(|n| Referrer {
+                kind: ReferrerKind::Signature,
+                artifact_type: None,
+                media_type: None,
+                digest: digest(10 + n as u8),
+                size: 100,
+                annotations: Default::default(),
+                found: vec![FoundVia::Api],
+            })
+            .collect(),
+        api,
+        ignored: 0,
+        warnings,
+    }
+}
+
+#[test]
+fn the_offer_to_take_referrers_along_says_when_the_list_may_be_incomplete() {
+    // All there is: the words the end-to-end tests look for.
+    let complete = referrers_found(2, ApiSupport::Supported, vec![]);
+    assert_eq!(
+        wording::referrers_along("remove", &complete, true),
+        "Also remove its 2 referrers (signatures, SBOMs, attestations) and the fallback \
+         tag that lists them"
+    );
+    let one = referrers_found(1, ApiSupport::Unsupported, vec![]);
+    assert_eq!(
+        wording::referrers_along("copy", &one, false),
+        "Also copy its 1 referrer (signatures, SBOMs, attestations)"
+    );
+    // The API gave no answer the page could read: those found, and why there may be more.
+    let no_answer = referrers_found(2, ApiSupport::NoAnswer((*server_error()).clone()), vec![]);
+    assert_eq!(
+        wording::referrers_along("remove", &no_answer, false),
+        "Also remove the 2 referrers found (signatures, SBOMs, attestations); the list may \
+         be incomplete: the referrers API gave no answer this page could read"
+    );
+    let failed = referrers_found(1, ApiSupport::Failed((*server_error()).clone()), vec![]);
+    assert!(
+        wording::referrers_along("copy", &failed, false).starts_with(
+            "Also copy the 1 referrer found (signatures, SBOMs, attestations); the list may be \
+         incomplete: the referrers API could not be asked"
+        )
+    );
+    // Something skipped: the first thing said, the rest counted.
+    let warned = referrers_found(
+        3,
+        ApiSupport::Supported,
+        vec![
+            ReferrerWarning::TooManyPages,
+            ReferrerWarning::PageRepeats,
+            ReferrerWarning::LaterPageNotIndex,
+        ],
+    );
+    assert_eq!(
+        wording::referrers_along("remove", &warned, true),
+        "Also remove the 3 referrers found (signatures, SBOMs, attestations) and the \
+         fallback tag that lists them; the list may be incomplete: the referrers API has \
+         more than 100 pages; only those were read (and 2 more problems)"
+    );
+}
+
+#[test]
+fn an_invalid_name_a_registry_lists_is_shown_bounded_and_with_its_hidden_characters_named() {
+    let long = format!("evil\u{7}\u{202E}{}", "x".repeat(100_000));
+    let repository_gap = wording::find_gap(&Gap::InvalidRepository { name: long.clone() }).text;
+    let tag_gap = wording::find_gap(&Gap::InvalidTag {
+        repository: Repository::parse("team/app").unwrap(),
+        tag: long,
+    })
+    .text;
+    for text in [&repository_gap, &tag_gap] {
+        assert!(text.chars().count() < 500, "{} characters", text.len());
+        assert!(!text.chars().any(|c| c.is_control()), "{text:?}");
+        assert!(text.contains("\"evil⟨U+0007⟩⟨U+202E⟩xxx"), "{text:?}");
+        assert!(text.contains("x…\""), "{text:?}");
+    }
+    assert!(tag_gap.starts_with("team/app lists \"evil"));
+    assert!(tag_gap.ends_with("\", which is not a valid tag; it was not checked."));
+    assert!(repository_gap.starts_with("The catalog lists \"evil"));
+    // A short name is shown whole, as before.
+    assert_eq!(
+        wording::find_gap(&Gap::InvalidRepository { name: "A".into() }).text,
+        "The catalog lists \"A\", which is not a valid repository name; it was not searched."
+    );
 }

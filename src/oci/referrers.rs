@@ -13,7 +13,7 @@
 //! are validated, answers are size-capped like manifests, and a malformed entry is
 //! skipped and counted instead of hiding the rest of the list.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -266,8 +266,11 @@ impl<C: HttpClient> Registry<C> {
             ignored: 0,
             warnings: Vec::new(),
         };
+        // Where each digest sits in the list: a registry may repeat entries page
+        // after page, and a linear search per entry would freeze the tab.
+        let mut index = HashMap::new();
         list.api = self
-            .referrers_from_api(repository, subject, query, &mut list)
+            .referrers_from_api(repository, subject, query, &mut list, &mut index)
             .await?;
         let listed = |tag: &str| {
             query
@@ -298,9 +301,10 @@ impl<C: HttpClient> Registry<C> {
                     .map(|m| TagContent::Cosign(Box::new(m)))
             };
             match read {
-                Ok(TagContent::Index(Ok(index))) => add_entries(
+                Ok(TagContent::Index(Ok(fallback))) => add_entries(
                     &mut list,
-                    &index.manifests,
+                    &mut index,
+                    &fallback.manifests,
                     &FoundVia::FallbackTag(tag),
                     query,
                 ),
@@ -309,7 +313,7 @@ impl<C: HttpClient> Registry<C> {
                         .push(ReferrerWarning::FallbackNotIndex { tag, media_type });
                 }
                 Ok(TagContent::Cosign(manifest)) => {
-                    add_cosign(&mut list, &manifest, scheme, tag, query);
+                    add_cosign(&mut list, &mut index, &manifest, scheme, tag, query);
                 }
                 Err(RegistryError::NotFound { .. }) => {}
                 Err(error) if must_propagate(&error) => return Err(error),
@@ -334,6 +338,7 @@ impl<C: HttpClient> Registry<C> {
         subject: &Digest,
         query: &ReferrerQuery<'_>,
         list: &mut ReferrerList,
+        index: &mut DigestIndex,
     ) -> Result<ApiSupport, RegistryError> {
         let mut url = format!("{}/v2/{repository}/referrers/{subject}", self.base_url());
         if let Some(kind) = query.artifact_type {
@@ -401,7 +406,7 @@ impl<C: HttpClient> Registry<C> {
             } else {
                 query.clone()
             };
-            add_entries(list, &view.manifests, &FoundVia::Api, &filter);
+            add_entries(list, index, &view.manifests, &FoundVia::Api, &filter);
             let next = match response.header("link") {
                 Some(link) => match next_page_url(link, &url) {
                     Ok(next) => next,
@@ -501,6 +506,7 @@ fn clean_type(value: Option<&str>) -> Result<Option<String>, ()> {
 /// Adds the descriptors of a referrers index, skipping (and counting) bad ones.
 fn add_entries(
     list: &mut ReferrerList,
+    index: &mut DigestIndex,
     entries: &[serde_json::Value],
     found: &FoundVia,
     query: &ReferrerQuery<'_>,
@@ -543,7 +549,7 @@ fn add_entries(
             annotations: bounded_annotations(&entry.annotations),
             found: vec![found.clone()],
         };
-        push(list, referrer);
+        push(list, index, referrer);
     }
 }
 
@@ -565,6 +571,7 @@ fn bounded_annotations(annotations: &BTreeMap<String, String>) -> BTreeMap<Strin
 /// Adds the manifest a cosign tag points at, classified by the tag's suffix.
 fn add_cosign(
     list: &mut ReferrerList,
+    index: &mut DigestIndex,
     manifest: &Manifest,
     scheme: ReferrerTagScheme,
     tag: String,
@@ -596,6 +603,7 @@ fn add_cosign(
     };
     push(
         list,
+        index,
         Referrer {
             kind,
             artifact_type,
@@ -608,13 +616,17 @@ fn add_cosign(
     );
 }
 
-/// Adds a referrer, merging with one of the same digest found elsewhere.
-fn push(list: &mut ReferrerList, referrer: Referrer) {
-    if let Some(existing) = list
-        .referrers
-        .iter_mut()
-        .find(|r| r.digest == referrer.digest)
+/// Where each referrer of a list sits in it, by digest.
+type DigestIndex = HashMap<Digest, usize>;
+
+/// Adds a referrer, merging with one of the same digest found elsewhere; the list
+/// keeps the order in which digests first appeared.
+fn push(list: &mut ReferrerList, index: &mut DigestIndex, referrer: Referrer) {
+    if let Some(existing) = index
+        .get(&referrer.digest)
+        .and_then(|&at| list.referrers.get_mut(at))
     {
+        // At most one API, one fallback tag and three cosign tags: a short vector.
         for found in referrer.found {
             if !existing.found.contains(&found) {
                 existing.found.push(found);
@@ -626,5 +638,6 @@ fn push(list: &mut ReferrerList, referrer: Referrer) {
         list.ignored += 1;
         return;
     }
+    index.insert(referrer.digest.clone(), list.referrers.len());
     list.referrers.push(referrer);
 }

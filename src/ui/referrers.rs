@@ -331,13 +331,10 @@ pub fn ReferrersAlongChoice(along: ReferrersAlong, verb: &'static str) -> impl I
             }.into_any(),
             Ok(list) => {
                 let items: Vec<String> = referrer_items(&list).into_iter().map(|i| i.label).collect();
-                let count = list.referrers.len();
                 // The list below names the fallback tag too: the count says why.
-                let with_tag = if items.len() > count { " and the fallback tag that lists them" } else { "" };
-                let label = format!(
-                    "Also {verb} its {count} referrer{} (signatures, SBOMs, attestations){with_tag}",
-                    if count == 1 { "" } else { "s" }
-                );
+                let with_tag = items.len() > list.referrers.len();
+                // Says so when more may refer to the image than were found.
+                let label = wording::referrers_along(verb, &list, with_tag);
                 view! {
                     <label class="referrers-along">
                         <input

@@ -288,6 +288,29 @@ pub fn plan_note(note: &PlanNote) -> String {
                 is(not_kept),
             )
         }
+        PlanNote::PlatformsUnread { images } => {
+            let names: Vec<String> = images
+                .iter()
+                .map(|(digest, tags)| {
+                    if tags.is_empty() {
+                        format!("sha256:{}…", digest.short(12))
+                    } else {
+                        format!("sha256:{}… ({})", digest.short(12), tags.join(", "))
+                    }
+                })
+                .collect();
+            let which = if images.len() == 1 {
+                "the multi-arch image".to_owned()
+            } else {
+                format!("{} multi-arch images", images.len())
+            };
+            format!(
+                "the platforms of {which} {} could not all be read: an image this plan \
+                 deletes may be one of them, and then Apply refuses to delete it, so fewer \
+                 images and bytes may go than shown",
+                super::some_names(&names)
+            )
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{error, name_error, ResultLine};
 use crate::model::format::human_size;
+use crate::oci::bounds::{bounded, MAX_MESSAGE_CHARS};
 use crate::oci::find_digest::{
     DigestUse, FindProgress, Gap, ImagePart, MAX_USES_KEPT, MIN_START_DIGITS,
 };
@@ -64,13 +65,20 @@ pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
     )
 }
 
+/// A name the registry listed that is no valid name: any length, any characters.
+/// Cut as registry text is (`bounded`) and with hidden characters named (`visible`),
+/// so it cannot fill the page or read as another name.
+fn listed(name: &str) -> String {
+    super::visible(&bounded(name, MAX_MESSAGE_CHARS))
+}
+
 pub fn find_gap(gap: &Gap) -> ResultLine {
     let line = match gap {
         Gap::CatalogIncomplete => "The list of repositories may be incomplete (a page came without a readable Link header and asking for the rest failed): repositories on later pages were not searched.".to_owned(),
-        Gap::InvalidRepository { name } => format!("The catalog lists \"{name}\", which is not a valid repository name; it was not searched."),
+        Gap::InvalidRepository { name } => format!("The catalog lists \"{}\", which is not a valid repository name; it was not searched.", listed(name)),
         Gap::TagsUnreadable { repository, problem } => return error(problem).read_line(&format!("The tags of {repository} could not be read: ")),
         Gap::TagsIncomplete { repository } => format!("The tag list of {repository} may be incomplete."),
-        Gap::InvalidTag { repository, tag } => format!("{repository} lists \"{tag}\", which is not a valid tag; it was not checked."),
+        Gap::InvalidTag { repository, tag } => format!("{repository} lists \"{}\", which is not a valid tag; it was not checked.", listed(tag)),
         Gap::TagUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("{repository}:{tag} could not be read: ")),
         Gap::IndexUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("The multi-arch image {repository}:{tag} could not be read: ")),
         Gap::IndexNotRead { repository, tag } => format!("The multi-arch image {repository}:{tag} was not read (too many multi-arch images in one search)."),

@@ -36,9 +36,33 @@ pub use find_digest::{
 pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
 pub use recovery::registry_now;
-pub use referrers::referrer_warning;
+pub use referrers::{referrer_warning, referrers_along};
 pub use registry::{error, link_error, malformed, manifest_error, unreachable_advice};
 pub use undo::{undo_failed, UndoFailure};
+
+/// Free text a registry sent (a label, a command, an annotation) as it may be shown:
+/// characters that change the reading order or are invisible (bidi overrides and
+/// isolates, zero-width marks, control characters but tab and line feed) are
+/// shown as `⟨U+202E⟩`, so a value cannot make itself read as another.
+pub fn visible(text: &str) -> String {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if !text.contains(hidden) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                format!("⟨U+{:04X}⟩", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 /// A count with its noun: "1 tag", "3 tags".
 /// "signed in as …: read-only" as a sentence of its own: "Signed in as …". ASCII
@@ -203,6 +227,34 @@ impl From<String> for ResultLine {
         ResultLine {
             text,
             requests: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod visible_tests {
+    use super::visible;
+
+    #[test]
+    fn reading_order_and_invisible_characters_are_shown_not_obeyed() {
+        // "signed-by: alice" that a right-to-left override would show as another name.
+        assert_eq!(
+            visible("alice\u{202E}ecila\u{202C}"),
+            "alice⟨U+202E⟩ecila⟨U+202C⟩"
+        );
+        assert_eq!(
+            visible("a\u{200B}b\u{FEFF}\u{2066}"),
+            "a⟨U+200B⟩b⟨U+FEFF⟩⟨U+2066⟩"
+        );
+        assert_eq!(visible("bell\u{7}"), "bell⟨U+0007⟩");
+        // Ordinary text, other scripts and line breaks stay as they are.
+        for plain in [
+            "nginx -g 'daemon off;'",
+            "Ünïcødé 日本語 עברית",
+            "a\tb\nc",
+            "",
+        ] {
+            assert_eq!(visible(plain), plain);
         }
     }
 }

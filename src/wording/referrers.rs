@@ -1,7 +1,9 @@
 //! What looking for an image's referrers skipped or could not read.
 
 use super::{error, ResultLine};
-use crate::oci::referrers::{ReferrerWarning, MAX_REFERRERS, MAX_REFERRER_PAGES};
+use crate::oci::referrers::{
+    ApiSupport, ReferrerList, ReferrerWarning, MAX_REFERRERS, MAX_REFERRER_PAGES,
+};
 
 pub fn referrer_warning(warning: &ReferrerWarning) -> ResultLine {
     let line = match warning {
@@ -46,4 +48,47 @@ pub fn referrer_warning(warning: &ReferrerWarning) -> ResultLine {
         ),
     };
     line.into()
+}
+
+/// The checkbox that takes an image's referrers along (`verb`: "remove" or "copy"),
+/// `with_fallback_tag` when the fallback tag that lists them goes too. When the API
+/// could not be read or something was skipped, more may refer to the image than
+/// were found: the label says so, lest "its N referrers" read as all of them.
+pub fn referrers_along(verb: &str, list: &ReferrerList, with_fallback_tag: bool) -> String {
+    let count = list.referrers.len();
+    let plural = if count == 1 { "" } else { "s" };
+    let with_tag = if with_fallback_tag {
+        " and the fallback tag that lists them"
+    } else {
+        ""
+    };
+    let kinds = "(signatures, SBOMs, attestations)";
+    let mut gaps = Vec::new();
+    match &list.api {
+        ApiSupport::Supported | ApiSupport::Unsupported => {}
+        ApiSupport::Failed(_) => gaps.push("the referrers API could not be asked".to_owned()),
+        ApiSupport::NoAnswer(_) => {
+            gaps.push("the referrers API gave no answer this page could read".to_owned())
+        }
+    }
+    // The first problem in words, the rest counted: a label, not the warnings list.
+    if let Some(first) = list.warnings.first() {
+        let more = list.warnings.len() - 1;
+        let mut text = referrer_warning(first).text;
+        if more > 0 {
+            text.push_str(&format!(
+                " (and {more} more problem{})",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
+        gaps.push(text);
+    }
+    if gaps.is_empty() {
+        return format!("Also {verb} its {count} referrer{plural} {kinds}{with_tag}");
+    }
+    format!(
+        "Also {verb} the {count} referrer{plural} found {kinds}{with_tag}; the list may be \
+         incomplete: {}",
+        gaps.join("; ")
+    )
 }

@@ -24,7 +24,7 @@ async function copyWithReferrers(page, target) {
   await page.getByRole('button', { name: 'Copy to repository' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
-  await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('checkbox', { name: /Also copy (its 2 referrers|the 2 referrers found)/ }).check({ timeout: 20_000 });
   await dialog.getByRole('button', { name: 'Copy to repository' }).click();
   const report = dialog.getByRole('status', { name: 'Referrers' });
   await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
@@ -38,7 +38,7 @@ async function deleteWithReferrers(page, consoleUrl, repo) {
   await page.getByRole('button', { name: 'Remove tag' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByText('Delete the image instead…').click();
-  await dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('checkbox', { name: /Also remove (its 2 referrers|the 2 referrers found)/ }).check({ timeout: 20_000 });
   await dialog.getByRole('button', { name: /^Delete image/ }).click();
   const report = dialog.getByRole('status', { name: 'Referrers' });
   await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
@@ -131,10 +131,12 @@ test('deleting an image can remove its referrers too', async ({ page, mutable })
   await page.getByRole('button', { name: 'Remove tag' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByText('Delete the image instead…').click();
-  const along = dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ });
+  const along = dialog.getByRole('checkbox', { name: /Also remove (its 2 referrers|the 2 referrers found)/ });
   await expect(along).toBeVisible({ timeout: 20_000 });
   // Three items are listed: the count of two says what the third is.
-  await expect(along).toHaveAccessibleName(/its 2 referrers \(signatures, SBOMs, attestations\) and the fallback tag that lists them$/);
+  // Across origins distribution 2.8's referrers API gives no readable answer: more
+  // may refer to the image than the tag schemes listed, and the label says so.
+  await expect(along).toHaveAccessibleName(/the 2 referrers found \(signatures, SBOMs, attestations\) and the fallback tag that lists them; the list may be incomplete: the referrers API gave no answer this page could read$/);
   await expect(dialog.locator('.referrer-items li')).toHaveCount(3);
   await expect(dialog.locator('.referrer-items')).toContainText(`fallback tag ${sbom.fallbackTag}`);
   await along.check();
@@ -177,7 +179,7 @@ test('deleting an image without the box checked leaves its referrers', async ({ 
   await page.getByRole('button', { name: 'Remove tag' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByText('Delete the image instead…').click();
-  await expect(dialog.getByRole('checkbox', { name: /Also remove its 2 referrers/ })).not.toBeChecked({ timeout: 20_000 });
+  await expect(dialog.getByRole('checkbox', { name: /Also remove (its 2 referrers|the 2 referrers found)/ })).not.toBeChecked({ timeout: 20_000 });
   await dialog.getByRole('button', { name: /^Delete image/ }).click();
   await expect.poll(() => manifestStatus(url, repo, image.digest), { timeout: 20_000 }).toBe(404);
   expect(await manifestStatus(url, repo, signature.tag)).toBe(200);
@@ -194,7 +196,7 @@ test('copying an image can bring its referrers along', async ({ page, mutable })
   await page.getByRole('button', { name: 'Copy to repository' }).click();
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
-  await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+  await dialog.getByRole('checkbox', { name: /Also copy (its 2 referrers|the 2 referrers found)/ }).check({ timeout: 20_000 });
   // The long fallback tag in the list wraps: the fields stay inside the dialog.
   const inside = await dialog.boundingBox();
   for (const name of ['Target repository', 'Target tag']) {
@@ -354,7 +356,7 @@ test('a referrer copy cut short by a reload is reconciled on load, like any chan
     await page.getByRole('button', { name: 'Copy to repository' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('textbox', { name: 'Target repository' }).fill(target);
-    await dialog.getByRole('checkbox', { name: /Also copy its 2 referrers/ }).check({ timeout: 20_000 });
+    await dialog.getByRole('checkbox', { name: /Also copy (its 2 referrers|the 2 referrers found)/ }).check({ timeout: 20_000 });
     await dialog.getByRole('button', { name: 'Copy to repository' }).click();
     await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung'), { timeout: 30_000 }).toBe(true);
     await page.reload();

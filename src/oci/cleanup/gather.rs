@@ -155,6 +155,9 @@ impl<C: HttpClient> Registry<C> {
                 .flat_map(children_of)
                 .filter(|d| !manifests.contains_key(d) && !unreadable.contains(d))
                 .collect();
+            // Past the cut-off, what is left unread stays out of the facts, as an
+            // unreadable one does: the plan names the images above it in a note
+            // (`PlanNote::PlatformsUnread`), as a delete below them may be refused.
             if wanted.is_empty() || manifests.len() >= MAX_GATHERED_MANIFESTS {
                 break;
             }

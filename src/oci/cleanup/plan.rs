@@ -303,6 +303,13 @@ pub enum PlanNote {
         not_kept: Vec<String>,
         one_image: bool,
     },
+    /// Tagged multi-arch images (with their tags) whose platforms could not all be
+    /// read: a nested index unreadable, or the gather's cut-off reached. What they
+    /// list is unknown, so an image the plan deletes may be listed by one of them,
+    /// and Apply then refuses its delete as part of a multi-arch image.
+    PlatformsUnread {
+        images: BTreeMap<Digest, Vec<String>>,
+    },
 }
 
 /// Whether a repository with these tag plans is left with no tag at all.
@@ -622,6 +629,7 @@ pub fn plan(
     let mut delete_images = Vec::new();
     let mut tags_only = Vec::new();
     let mut platforms_claimed: BTreeSet<Digest> = BTreeSet::new();
+    let parents = parents_of(facts);
     for (digest, (kept, removed)) in &tags_by_image {
         if removed.is_empty() {
             continue;
@@ -641,7 +649,7 @@ pub fn plan(
         }
         let kept_because = if !kept.is_empty() {
             KeptBecause::StillTagged { tags: kept.clone() }
-        } else if let Some(parent) = fate.kept_parent_of(facts, digest, &tags) {
+        } else if let Some(parent) = fate.kept_parent_of(digest, &parents, &tags_by_image) {
             parent
         } else if let Some(refusal) = &refused {
             KeptBecause::DeletesRefused {
@@ -673,6 +681,21 @@ pub fn plan(
         .collect();
     if missing > 0 {
         notes.push(PlanNote::UnreadableDeletions { count: missing });
+    }
+    // Said only when something is deleted: that is what an unread platform may stop.
+    let partly_read: BTreeMap<Digest, Vec<String>> = tags_by_image
+        .iter()
+        .filter(|(digest, _)| !delete_images.is_empty() && platforms_unread(facts, digest))
+        .map(|(digest, (kept, removed))| {
+            let mut names: Vec<String> = kept.iter().chain(removed).cloned().collect();
+            sort::by(&mut names, |a, b| natural_cmp(a, b));
+            ((*digest).clone(), names)
+        })
+        .collect();
+    if !partly_read.is_empty() {
+        notes.push(PlanNote::PlatformsUnread {
+            images: partly_read,
+        });
     }
     if rules.removes_nothing() {
         notes.push(PlanNote::RemovesNothing);
@@ -868,27 +891,64 @@ impl Fate {
         Fate { kept, deleted }
     }
 
-    /// The kept multi-arch image that lists `digest`, with its kept tags, if any.
+    /// The kept multi-arch image that lists `digest`, with its kept tags, if any. Up
+    /// through nested indexes to the nearest one with a kept tag, the one that keeps
+    /// it (an untagged index in between names no tag); else the nearest kept one.
+    /// `parents`: who lists each manifest; `tags_by_image`: (kept, removed) tags.
     fn kept_parent_of(
         &self,
-        facts: &CleanupFacts,
         digest: &Digest,
-        tags: &[TagPlan],
+        parents: &BTreeMap<&Digest, BTreeSet<&Digest>>,
+        tags_by_image: &BTreeMap<&Digest, (Vec<String>, Vec<String>)>,
     ) -> Option<KeptBecause> {
-        let parent = facts
-            .images
-            .values()
-            .find(|image| self.kept.contains(&image.digest) && image.children.contains(digest))?;
-        let tags = tags
-            .iter()
-            .filter(|t| t.decision == Decision::Keep && t.digest.as_ref() == Some(&parent.digest))
-            .map(|t| t.tag.clone())
-            .collect();
-        Some(KeptBecause::ListedByKeptIndex {
-            index: parent.digest.clone(),
-            tags,
+        let kept_tags = |index: &Digest| {
+            tags_by_image
+                .get(index)
+                .map(|(kept, _)| kept.clone())
+                .unwrap_or_default()
+        };
+        // Level by level; `seen` ends the walk even in a loop a hostile registry
+        // made, and bounds it by the number of manifests.
+        let mut seen: BTreeSet<&Digest> = BTreeSet::from([digest]);
+        let mut level = vec![digest];
+        let mut nearest = None;
+        while !level.is_empty() {
+            let mut above = Vec::new();
+            for child in &level {
+                let listed_by = parents.get(child).into_iter().flatten();
+                for &parent in listed_by.filter(|p| self.kept.contains(**p)) {
+                    if !seen.insert(parent) {
+                        continue;
+                    }
+                    let tags = kept_tags(parent);
+                    if !tags.is_empty() {
+                        return Some(KeptBecause::ListedByKeptIndex {
+                            index: parent.clone(),
+                            tags,
+                        });
+                    }
+                    nearest.get_or_insert(parent);
+                    above.push(parent);
+                }
+            }
+            level = above;
+        }
+        nearest.map(|index| KeptBecause::ListedByKeptIndex {
+            index: index.clone(),
+            tags: Vec::new(),
         })
     }
+}
+
+/// Who lists each manifest: the indexes of the facts whose children it is.
+fn parents_of(facts: &CleanupFacts) -> BTreeMap<&Digest, BTreeSet<&Digest>> {
+    let mut parents: BTreeMap<&Digest, BTreeSet<&Digest>> = BTreeMap::new();
+    for image in facts.images.values() {
+        for child in &image.children {
+            parents.entry(child).or_default().insert(&image.digest);
+        }
+    }
+    parents
 }
 
 /// The blobs garbage collection frees once the manifests `gone` are gone: those no
@@ -924,6 +984,15 @@ fn freed_blobs<'a>(
         }
     }
     (freed, missing)
+}
+
+/// Whether the multi-arch image `digest` lists, at some depth, a manifest the facts
+/// lack: the gather could not read it or stopped at its cut-off, and so what lies
+/// below it is unknown.
+fn platforms_unread(facts: &CleanupFacts, digest: &Digest) -> bool {
+    descendants(facts, digest)
+        .iter()
+        .any(|d| !facts.images.contains_key(d))
 }
 
 /// Every manifest `digest` lists, at any depth (an index of indexes). Digests are
