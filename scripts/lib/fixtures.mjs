@@ -291,9 +291,13 @@ export async function pushDemoFixtures(baseUrl, { credentials = null, realm = nu
   // Docker v2 manifest; `1.0` and `latest` share one digest.
   await single('demo/web', ['1.0', 'latest'], 'docker', '2026-01-15T10:00:00Z', labels({ 'org.opencontainers.image.title': 'web' }));
   await single('demo/web', ['0.9'], 'docker', '2025-12-01T08:30:00Z', labels());
-  // OCI image manifest, with a label holding markup that must show as text.
+  // OCI image manifest, with a label holding markup that must show as text, and one
+  // whose right-to-left override would make it read as another name.
   await single('demo/api', ['v1', 'stable'], 'oci', '2026-02-20T12:00:00Z',
-    labels({ 'org.example.note': '<b>bold</b><img src=x onerror="window.__xss=1">' }));
+    labels({
+      'org.example.note': '<b>bold</b><img src=x onerror="window.__xss=1">',
+      'org.example.signed-by': 'alice\u202Eecila',
+    }));
   // Docker manifest list and OCI index, two platforms each.
   await multi('demo/legacy-multiarch', ['3.1'], 'docker', '2025-11-11T11:11:11Z', labels());
   await multi('demo/multiarch', ['2.0', 'latest'], 'oci', '2026-03-03T03:03:03Z', labels({ 'org.opencontainers.image.title': 'multiarch' }));

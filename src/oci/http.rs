@@ -50,7 +50,9 @@ pub const DEFAULT_RESPONSE_LIMIT: usize = 4 * 1024 * 1024;
 pub const READ_TIMEOUT_MS: u32 = 30_000;
 pub const WRITE_TIMEOUT_MS: u32 = 120_000;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` by hand: it shows every header's name but not an `Authorization` value,
+/// which is a credential (a panic message or a test's output may print a request).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: Method,
     pub url: String,
@@ -66,6 +68,33 @@ pub struct Request {
     pub again_if_dropped: bool,
     /// Off: a redirect is the answer, not followed (see [`Request::redirect_answers`]).
     pub follow_redirects: bool,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name.eq_ignore_ascii_case("authorization") {
+                    "<hidden>"
+                } else {
+                    value.as_str()
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body.as_ref().map(Vec::len))
+            .field("response_limit", &self.response_limit)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("again_if_dropped", &self.again_if_dropped)
+            .field("follow_redirects", &self.follow_redirects)
+            .finish()
+    }
 }
 
 impl Request {
@@ -175,4 +204,22 @@ pub trait HttpClient {
     /// Waits `ms` milliseconds before a retry (a 429's Retry-After). Scripted test
     /// clients need not wait.
     async fn pause(&self, _ms: u32) {}
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[test]
+    fn a_request_printed_for_debugging_hides_its_credentials() {
+        let request = Request::new(Method::Get, "https://reg.example/v2/")
+            .header("Authorization", "Bearer secret-token")
+            .header("Accept", "application/json");
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert!(
+            shown.contains("<hidden>") && shown.contains("application/json"),
+            "{shown}"
+        );
+    }
 }

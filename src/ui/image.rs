@@ -695,7 +695,7 @@ fn ConfigFacts(config: ImageConfig) -> impl IntoView {
         <dl class="facts config">
             {facts
                 .into_iter()
-                .filter_map(|(name, value)| value.map(|v| view! { <dt>{name}</dt><dd><code>{v}</code></dd> }))
+                .filter_map(|(name, value)| value.map(|v| view! { <dt>{name}</dt><dd><code>{wording::visible(&v)}</code></dd> }))
                 .collect_view()}
         </dl>
         <KeyValues title="Labels" entries=labels />
@@ -704,7 +704,7 @@ fn ConfigFacts(config: ImageConfig) -> impl IntoView {
                 view! {
                     <h3>"Environment"</h3>
                     <ul class="env">
-                        {env.into_iter().map(|e| view! { <li><code>{e}</code></li> }).collect_view()}
+                        {env.into_iter().map(|e| view! { <li><code>{wording::visible(&e)}</code></li> }).collect_view()}
                     </ul>
                 }
             })}
@@ -719,10 +719,10 @@ fn ConfigFacts(config: ImageConfig) -> impl IntoView {
                             .map(|h| {
                                 view! {
                                     <li>
-                                        <code>{h.created_by.clone().unwrap_or_default()}</code>
+                                        <code>{wording::visible(h.created_by.as_deref().unwrap_or_default())}</code>
                                         {h.created.as_deref().map(|c| view! { <span class="muted">" · "{short_timestamp(c)}</span> })}
                                         {h.empty_layer.then_some(view! { <span class="muted">" · no layer"</span> })}
-                                        {h.comment.clone().map(|c| view! { <span class="muted">" · "{c}</span> })}
+                                        {h.comment.as_deref().map(|c| view! { <span class="muted">" · "{wording::visible(c)}</span> })}
                                     </li>
                                 }
                             })
@@ -734,7 +734,8 @@ fn ConfigFacts(config: ImageConfig) -> impl IntoView {
 }
 
 /// A two-column table (labels, annotations); nothing when empty. Values are text
-/// nodes, so markup in a label is shown, never interpreted.
+/// nodes, so markup in a label is shown, never interpreted; reading-order and
+/// invisible characters are shown as such (`wording::visible`).
 #[component]
 fn KeyValues(title: &'static str, entries: Vec<(String, String)>) -> impl IntoView {
     (!entries.is_empty()).then(|| {
@@ -744,7 +745,10 @@ fn KeyValues(title: &'static str, entries: Vec<(String, String)>) -> impl IntoVi
                 <tbody>
                     {entries
                         .into_iter()
-                        .map(|(key, value)| view! { <tr><th scope="row"><code>{key}</code></th><td>{value}</td></tr> })
+                        .map(|(key, value)| {
+                            let (key, value) = (wording::visible(&key), wording::visible(&value));
+                            view! { <tr><th scope="row"><code>{key}</code></th><td>{value}</td></tr> }
+                        })
                         .collect_view()}
                 </tbody>
             </table>

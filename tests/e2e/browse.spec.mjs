@@ -251,6 +251,10 @@ test('a label containing HTML is shown as text, never run', async ({ page, deplo
   await expect(labels).toContainText('<b>bold</b><img src=x onerror="window.__xss=1">');
   expect(await labels.locator('b, img').count()).toBe(0);
   expect(await page.evaluate(() => window.__xss)).toBeUndefined();
+  // A right-to-left override is shown, not obeyed.
+  const signedBy = labels.getByRole('row').filter({ hasText: 'org.example.signed-by' });
+  await expect(signedBy).toContainText('alice⟨U+202E⟩ecila');
+  expect(await signedBy.textContent()).not.toContain('\u202E');
 });
 
 test('deep links survive a reload and the back button', async ({ page, deployment }) => {

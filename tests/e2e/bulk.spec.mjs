@@ -314,6 +314,6 @@ test('a bulk run that fails after its repository was left and opened again says 
   await expect(bulk.getByRole('button', { name: 'Cancel' })).toBeVisible();
   fail();
   const retry = page.locator('.bulk-retry');
-  await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; Retry failed runs them again.', { timeout: 30_000 });
+  await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; Retry failed runs it again.', { timeout: 30_000 });
   await expect(bulk.getByRole('status')).toHaveText('0 selected');
 });

@@ -327,6 +327,7 @@ pub fn BulkBar(
                                         match (selected, failed.len()) {
                                             (true, 1) => "it is selected",
                                             (true, _) => "they are selected",
+                                            (false, 1) => "Retry failed runs it again",
                                             (false, _) => "Retry failed runs them again",
                                         },
                                     )
