@@ -7,4 +7,5 @@ pub mod registry_address;
 pub mod route;
 pub mod sort;
 pub mod tag_table;
+pub mod touched;
 pub mod version_order;

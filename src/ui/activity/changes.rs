@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ActivityStep::{CheckAgain, Retry, Undo};
+use crate::model::touched::{Touched, TouchedLog};
 use crate::oci::changes::ChangeError;
 use crate::oci::intent::Intent;
 use crate::oci::undo::UndoAction;
@@ -96,22 +97,14 @@ pub struct Entry {
     pub revision: u64,
 }
 
-/// Which tags a change touched, so views refresh just those.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Touched {
-    pub registry: String,
-    pub repository: String,
-    pub tags: Vec<String>,
-}
-
 /// The activity list, and a counter that views showing registry content watch to
 /// refresh after a change.
 #[derive(Clone, Copy)]
 pub struct ActivityLog {
     pub entries: RwSignal<Vec<Entry>>,
     pub version: RwSignal<u64>,
-    /// What the last change touched, per repository (set with each `version` bump).
-    pub touched: StoredValue<Vec<Touched>>,
+    /// What the changes touched, per repository, with the `version` each bumped to.
+    pub touched: StoredValue<TouchedLog>,
     /// Whether the list (and its Undo data) is safe in session storage; when not,
     /// the user is told that a reload loses Undo.
     pub(super) saved: RwSignal<bool>,
@@ -148,7 +141,7 @@ impl Changes {
         let log = ActivityLog {
             entries: RwSignal::new(entries),
             version: RwSignal::new(0),
-            touched: StoredValue::new(Vec::new()),
+            touched: StoredValue::new(TouchedLog::default()),
             saved: RwSignal::new(true),
             unreadable: RwSignal::new(unreadable),
             running: StoredValue::new(Vec::new()),
@@ -301,8 +294,10 @@ impl ActivityLog {
 
     /// Tells the views that the registry changed, and where.
     pub(super) fn announce(&self, touched: Vec<Touched>) {
-        self.touched.set_value(touched);
-        self.version.update(|v| *v += 1);
+        let version = self.version.get_untracked() + 1;
+        self.touched
+            .update_value(|log| log.record(version, touched));
+        self.version.set(version);
     }
 
     /// An id no entry has, even after unreadable entries were dropped on reload.

@@ -120,16 +120,16 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         let pool = SendWrapper::new(pool);
         Effect::new(move |seen: Option<u64>| {
             let version = changes.version.get();
-            if seen.is_some_and(|seen| seen != version) {
-                let touched: Vec<String> = changes.touched.with_value(|touched| {
-                    touched
-                        .iter()
-                        .filter(|t| t.registry == registry && t.repository == repository)
-                        .flat_map(|t| t.tags.iter().cloned())
-                        .collect()
-                });
-                if !touched.is_empty() {
-                    spawn_local(refresh_tags((*pool).clone(), data, touched));
+            if let Some(seen) = seen.filter(|seen| *seen != version) {
+                // Every change since the effect last ran: several may be announced
+                // before it runs again.
+                let touched = changes
+                    .touched
+                    .with_value(|log| log.since(seen, &registry, &repository));
+                match touched {
+                    Some(touched) if touched.is_empty() => {}
+                    Some(touched) => spawn_local(refresh_tags((*pool).clone(), data, touched)),
+                    None => spawn_local(recheck_tags((*pool).clone(), data)),
                 }
             }
             version
