@@ -36,6 +36,9 @@ struct World {
     issued: RefCell<u64>,
     token_requests: RefCell<Vec<Request>>,
     registry_401s: Cell<u32>,
+    /// (user, resource, action): the token service refuses that user outright (401)
+    /// any token whose scope asks for that action there, instead of granting less.
+    refuses: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -53,6 +56,7 @@ impl World {
             issued: RefCell::new(0),
             token_requests: RefCell::new(Vec::new()),
             registry_401s: Cell::new(0),
+            refuses: Vec::new(),
         })
     }
 
@@ -88,6 +92,7 @@ impl World {
         let Some(rights) = World::user_actions(user.as_deref()) else {
             return response(401, &[], br#"{"errors":[{"code":"UNAUTHORIZED"}]}"#);
         };
+        let username = user.as_deref().and_then(|u| u.split(':').next());
         let mut access = Vec::new();
         for (key, value) in request
             .url
@@ -105,6 +110,14 @@ impl World {
                 .unwrap();
             let parts: Vec<&str> = value.split(':').collect();
             let (kind, name, actions) = (parts[0], parts[1], parts[2]);
+            let refused = self.refuses.iter().any(|&(who, resource, action)| {
+                username == Some(who)
+                    && resource == format!("{kind}:{name}")
+                    && actions.split(',').any(|a| a == action)
+            });
+            if refused {
+                return response(401, &[], br#"{"errors":[{"code":"DENIED"}]}"#);
+            }
             let granted: Vec<&str> = actions.split(',').filter(|a| rights.contains(a)).collect();
             access.push(serde_json::json!({"type": kind, "name": name, "actions": granted}));
         }
@@ -1058,6 +1071,9 @@ fn an_oversized_token_answer_is_refused_unread() {
 fn a_challenge_cannot_widen_the_token_beyond_what_the_request_needs() {
     let world = World::new();
     let token_world = world.clone();
+    // The first token sent is accepted; later ones lack rights (a registry refusing
+    // even the first fresh token would make the console stop asking).
+    let tokens_seen = Cell::new(0);
     let http = ScriptedHttp::new(move |request| {
         if request.url.starts_with(REALM) {
             return Ok(token_world.token_answer(request));
@@ -1066,6 +1082,12 @@ fn a_challenge_cannot_widen_the_token_beyond_what_the_request_needs() {
             .headers
             .iter()
             .any(|(n, v)| n == "Authorization" && v.starts_with("Bearer "));
+        if has_token {
+            tokens_seen.set(tokens_seen.get() + 1);
+            if tokens_seen.get() == 1 {
+                return Ok(response(200, &[], b"{}"));
+            }
+        }
         let error = if has_token {
             r#",error="insufficient_scope""#
         } else {
@@ -1080,7 +1102,7 @@ fn a_challenge_cannot_widen_the_token_beyond_what_the_request_needs() {
     session.sign_in(admin()).unwrap();
     let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
     // First contact: a plain 401. Only what a GET of team/app needs is asked for.
-    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(
         world.token_scopes(),
         vec![vec!["repository:team/app:pull".to_owned()]]
@@ -1247,4 +1269,133 @@ fn a_basic_password_the_registry_refused_is_not_sent_again() {
     accepted.set(true);
     session.sign_in(admin()).unwrap();
     block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+}
+
+fn secret() -> Repository {
+    Repository::parse("team/secret").unwrap()
+}
+
+/// A token service that refuses admin pull on team/secret, while it accepts admin.
+fn world_refusing_secret_pull() -> Rc<World> {
+    World::with(|w| w.refuses = vec![("admin", "repository:team/secret", "pull")])
+}
+
+/// A scope the token service refused is not asked for again until the user signs in
+/// (or out) again: the read goes without a token and the registry's 401 answers it,
+/// one registry request each, however many reads the tag table sends.
+#[test]
+fn a_scope_the_token_service_refused_is_not_asked_for_again_until_the_next_sign_in() {
+    let world = world_refusing_secret_pull();
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let head = || block_on(registry.manifest_head(&secret(), parse_reference("v1")));
+    let first = head();
+    assert!(
+        matches!(first, Err(RegistryError::Unauthorized { .. })),
+        "{first:?}"
+    );
+    assert!(!session.status().credentials_rejected);
+    let tokens = world.token_requests.borrow().len();
+    let sent = http.sent.borrow().len();
+    for _ in 0..5 {
+        assert!(matches!(head(), Err(RegistryError::Unauthorized { .. })));
+    }
+    assert_eq!(
+        world.token_scopes()[tokens..].to_vec(),
+        Vec::<Vec<String>>::new(),
+        "the refused scope was asked for again"
+    );
+    assert_eq!(
+        http.sent.borrow().len(),
+        sent + 5,
+        "one registry request each"
+    );
+    // Push and delete stay as access() told them; other repositories still get tokens.
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+    assert_eq!(session.access("team/app"), Default::default());
+    // Signed in again, the token service is asked again.
+    session.sign_in(admin()).unwrap();
+    let before = world.token_requests.borrow().len();
+    let _ = head();
+    assert!(
+        world.token_scopes()[before..].contains(&vec!["repository:team/secret:pull".to_owned()])
+    );
+}
+
+/// Many reads of a refused scope at once (the tag table's HEADs): the token service
+/// hears the scope once and the check of the user once, not once per read.
+#[test]
+fn reads_of_a_refused_scope_at_once_ask_the_token_service_once() {
+    let world = world_refusing_secret_pull();
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(
+        REGISTRY,
+        Authenticated::new(Interleaved(&http), session.clone()),
+    );
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let before = world.token_scopes().len();
+    let sent = http.sent.borrow().len();
+    let repository = secret();
+    let heads = (0..12).map(|_| registry.manifest_head(&repository, parse_reference("v1")));
+    for result in block_on(futures_util::future::join_all(heads)) {
+        assert!(matches!(result, Err(RegistryError::Unauthorized { .. })));
+    }
+    assert_eq!(
+        world.token_scopes().split_off(before),
+        vec![vec!["repository:team/secret:pull".to_owned()], vec![]]
+    );
+    assert_eq!(http.sent.borrow().len() - sent, 2 + 12);
+}
+
+/// A registry that refuses even a fresh token (here its clock calls every token
+/// expired): that token is forgotten, and the scope not asked for again this
+/// sign-in, so later reads cost one registry request, not two plus a token.
+#[test]
+fn a_fresh_token_the_registry_refuses_is_forgotten_and_not_asked_for_again() {
+    let world = World::with(|w| w.exp_shortfall_ms = 400_000);
+    let session = world.session(&[]);
+    let http = world.http();
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    let head = || block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    assert!(matches!(head(), Err(RegistryError::Unauthorized { .. })));
+    let tokens = world.token_requests.borrow().len();
+    let sent = http.sent.borrow().len();
+    for _ in 0..5 {
+        assert!(matches!(head(), Err(RegistryError::Unauthorized { .. })));
+    }
+    assert_eq!(world.token_requests.borrow().len(), tokens);
+    assert_eq!(
+        http.sent.borrow().len(),
+        sent + 5,
+        "one registry request each"
+    );
+    // No token the registry refused went out a second time.
+    let bearers: Vec<String> = http
+        .sent
+        .borrow()
+        .iter()
+        .filter(|r| !r.url.starts_with(REALM))
+        .flat_map(|r| r.headers.clone())
+        .filter(|(n, v)| n == "Authorization" && v.starts_with("Bearer "))
+        .map(|(_, v)| v)
+        .collect();
+    let distinct: std::collections::BTreeSet<_> = bearers.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        bearers.len(),
+        "a refused token was sent again"
+    );
+    // Signed in again, tokens are asked for again.
+    session.sign_in(admin()).unwrap();
+    let _ = head();
+    assert!(world.token_requests.borrow().len() > tokens);
 }

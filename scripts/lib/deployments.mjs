@@ -72,20 +72,21 @@ async function startConsole({ consoleDir, server, registryUpstream, tokenUpstrea
  *   'localhost' puts the realm on another origin than the console);
  * - corsOrigin: the registry's own CORS headers (a front must replace them);
  * - env: the entrypoint's variables (REGISTRY_URL, TRUSTED_REALMS) for same-origin;
- * - config: config.json keys (same origin: served as is; cors-front: `registry` is set).
+ * - config: config.json keys (same origin: served as is; cors-front: `registry` is set);
+ * - tokenOptions: more of startTokenService's options (users with rights of their own).
  * Returns { url (the console), registryUrl, realm, proxy, site, registry,
  *   tokenService, users: { admin, reader }, report, stop() }.
  */
 export async function startTokenDeployment({
   consoleDir, server = 'nginx', expiresIn = 300, anonymous = null, realmHost = '127.0.0.1',
-  scaleTags = 0, deletes = true, corsOrigin = null, env = {}, config = {},
+  scaleTags = 0, deletes = true, corsOrigin = null, env = {}, config = {}, tokenOptions = {},
 } = {}) {
   const started = stack();
   return started.guard(async () => {
     const port = await freePort();
     const scheme = server === 'nginx-tls' ? 'https' : 'http';
     const realm = `${scheme}://${realmHost}:${port}/token`;
-    const auth = started.push(await startTokenRegistry({ expiresIn, anonymous, realmUrl: realm, deletes, corsOrigin }));
+    const auth = started.push(await startTokenRegistry({ expiresIn, anonymous, realmUrl: realm, deletes, corsOrigin, tokenOptions }));
     const site = started.push(await startConsole({
       consoleDir, server, port, env, config,
       registryUpstream: auth.url,

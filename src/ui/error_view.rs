@@ -19,17 +19,21 @@ pub fn ErrorPanel(
     #[prop(optional, into)]
     retry: Option<Callback<()>>,
 ) -> impl IntoView {
-    let message = wording::error(&error);
+    let mut message = wording::error(&error);
     if details_only {
         return view! { <TechnicalDetails requests=message.requests /> }.into_any();
     }
     // A login would help: offer the form right here.
     let sign_in = matches!(error, RegistryError::Unauthorized { .. })
         .then(use_sign_in)
-        .flatten()
-        .map(|sign_in| {
-            view! { <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button> }
-        });
+        .flatten();
+    // Refused although signed in: "Sign-in required" would read as a bug.
+    if let Some(user) = sign_in.and_then(|s| s.status().username) {
+        wording::refused_while_signed_in(&mut message, &user);
+    }
+    let sign_in = sign_in.map(|sign_in| {
+        view! { <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button> }
+    });
     let retry = retry.map(|retry| {
         view! { <button type="button" on:click=move |_| retry.run(())>"Try again"</button> }
     });

@@ -233,6 +233,17 @@ fn codes(errors: &[ErrorEntry]) -> String {
     format!(" ({})", parts.join("; "))
 }
 
+/// A 401 while `user` is signed in: the account lacks the rights, or the registry no
+/// longer takes its sign-in (Tagdeck then stops sending it until the next sign-in).
+pub fn refused_while_signed_in(message: &mut Message, user: &str) {
+    message.headline = format!("Refused for {user}");
+    message.advice = format!(
+        "The registry did not accept this request from {user}: the account may lack the \
+         rights for it, or its sign-in is no longer accepted. Sign in again, or as an \
+         account with access."
+    );
+}
+
 fn refusal_summary(refusal: &AuthRefusal) -> String {
     match refusal {
         AuthRefusal::UntrustedRealm { realm } => format!("untrusted token service {realm}"),

@@ -6,6 +6,7 @@ import { test as base, expect } from '@playwright/test';
 import { distDir, screenshotPath } from './harness.mjs';
 import { startTokenDeployment, startBasicDeployment } from '../../scripts/lib/deployments.mjs';
 import { repositoryNames } from '../../scripts/lib/fixtures.mjs';
+import { DEFAULT_USERS } from '../../scripts/lib/token-service.mjs';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json',
@@ -281,6 +282,32 @@ test('a sign-in that fails after its dialog was closed is told beside the accoun
     await signIn(page, 'admin', 'admin-secret');
     await expect(page.locator('.account')).toContainText('Signed in as admin');
     await expect(page.locator('.account')).not.toContainText('failed');
+  } finally {
+    await deployment.stop();
+  }
+});
+
+test('a read refused to the account signed in says so, not "Sign-in required", and is not asked for again and again', async ({ page }) => {
+  const outsider = { password: 'outsider-secret', repository: (name) => (name === 'demo/web' ? ['pull'] : []), catalog: true };
+  const deployment = await tokenDeployment({ tokenOptions: { users: { ...DEFAULT_USERS, outsider } } });
+  try {
+    await page.goto(`${deployment.url}/?repo=demo%2Fapi`);
+    await signIn(page, 'outsider', 'outsider-secret');
+    await expect(page.locator('.account')).toContainText('Signed in as outsider');
+    const refused = page.getByRole('alert').filter({ hasText: 'Refused for outsider' });
+    await expect(refused).toContainText('The registry did not accept this request from outsider', { timeout: 20_000 });
+    await expect(page.locator('.error-headline').filter({ hasText: 'Sign-in required' })).toHaveCount(0);
+    // Reading again is answered by the registry; the token service is not asked anew.
+    const asked = deployment.tokenService.requests.length;
+    await refused.getByRole('button', { name: 'Try again' }).click();
+    await expect(refused).toBeVisible();
+    await page.waitForTimeout(500);
+    expect(deployment.tokenService.requests.length).toBe(asked);
+    // What the account may read, it reads.
+    await page.getByRole('link', { name: 'Repositories' }).click();
+    await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/web', exact: true }).click();
+    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
+      .toHaveAttribute('title', deployment.report.repositories['demo/web']['1.0'].digest);
   } finally {
     await deployment.stop();
   }

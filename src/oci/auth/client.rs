@@ -149,6 +149,11 @@ impl<C: HttpClient> Authenticated<C> {
             return Ok(None);
         };
         let generation = self.session.generation();
+        // Refused before under this sign-in: the request goes without a token and
+        // the registry's 401 answers it.
+        if self.session.scopes_refused(scopes) {
+            return Ok(None);
+        }
         let policy = self.session.policy();
         let refused = TransportFailure::Refused;
         policy.check_realm(&realm).map_err(refused)?;
@@ -181,6 +186,7 @@ impl<C: HttpClient> Authenticated<C> {
                     .await?
             {
                 self.session.note_denied(scopes, generation);
+                self.session.note_scopes_refused(scopes, generation);
             } else {
                 self.session.mark_credentials_rejected(generation);
             }
@@ -255,6 +261,13 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
                 .clone()
                 .header("Authorization", format!("Bearer {token}"));
             let second = self.inner.send(retry).await?;
+            if second.status == 401 {
+                // Refused though fresh: never sent again, and no token asked for
+                // this request's scope again under this sign-in (each would be
+                // refused alike). No further retry.
+                self.session.forget_token(&token);
+                self.session.note_scopes_refused(&needed, generation);
+            }
             self.note_refused_write(&request, &wider, &second, generation);
             return Ok(second);
         }

@@ -59,6 +59,9 @@ impl CachedToken {
 
 /// At most this many tokens are kept; the oldest go first.
 const MAX_CACHED_TOKENS: usize = 64;
+/// At most this many refused scopes are remembered; the oldest go first (and may
+/// be asked for once more).
+const MAX_REFUSED_SCOPES: usize = 256;
 
 #[derive(Default)]
 struct State {
@@ -72,6 +75,11 @@ struct State {
     anonymous_refused: bool,
     /// Repository → actions a write was refused for.
     denied: BTreeMap<String, BTreeSet<String>>,
+    /// Scopes no usable token is to be had for under this sign-in: the token
+    /// service refused them, or the registry refused a token fresh from it. Not
+    /// asked for again until the user signs in or out: the tag table's dozens of
+    /// reads would each cost token requests for the same refusal.
+    refused_scopes: Vec<ScopeSet>,
     /// Scopes a token is being asked for right now (see [`AuthSession::begin_token_fetch`]).
     fetching: Vec<ScopeSet>,
     /// Counts sign-ins and sign-outs. A token asked for, or a refusal heard, under
@@ -326,6 +334,34 @@ impl AuthSession {
         self.state.borrow_mut().tokens.retain(|t| t.token != token);
     }
 
+    /// No usable token is to be had for `scopes` under `generation` (see
+    /// [`State::refused_scopes`]).
+    pub(super) fn note_scopes_refused(&self, scopes: &ScopeSet, generation: u64) {
+        let mut state = self.state.borrow_mut();
+        // A token for no scope refused says nothing of any other scope, and an
+        // empty set would be "covered" by every request.
+        if state.generation != generation || scopes.is_empty() {
+            return;
+        }
+        if state.refused_scopes.contains(scopes) {
+            return;
+        }
+        if state.refused_scopes.len() >= MAX_REFUSED_SCOPES {
+            state.refused_scopes.remove(0);
+        }
+        state.refused_scopes.push(scopes.clone());
+    }
+
+    /// Whether asking for `scopes` would ask again for what was refused: a set
+    /// holding every action of a refused one is refused too.
+    pub(super) fn scopes_refused(&self, scopes: &ScopeSet) -> bool {
+        self.state
+            .borrow()
+            .refused_scopes
+            .iter()
+            .any(|refused| scopes.covers(refused))
+    }
+
     pub(super) fn note_denied(&self, scopes: &ScopeSet, generation: u64) {
         {
             let mut state = self.state.borrow_mut();
@@ -381,6 +417,7 @@ impl State {
     fn forget_who_was_signed_in(&mut self) {
         self.tokens.clear();
         self.denied.clear();
+        self.refused_scopes.clear();
         self.credentials_rejected = false;
         self.anonymous_refused = false;
         self.failed_sign_in = None;
