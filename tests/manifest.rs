@@ -203,3 +203,24 @@ fn image_config_view() {
     assert!(parsed.extra.contains_key("rootfs"));
     assert!(ImageConfig::parse(br#"{"history":"nope"}"#).is_err());
 }
+
+#[test]
+fn an_image_opened_by_its_sha512_digest_is_shown_by_that_digest() {
+    use sha2::{Digest as _, Sha512};
+    let bytes = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","size":2},"layers":[]}"#.to_vec();
+    let manifest = Manifest::parse(bytes.clone(), None).unwrap();
+    let hex: String = Sha512::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sha512 = format!("sha512:{hex}");
+    assert_eq!(manifest.digest_as_addressed(&sha512).to_string(), sha512);
+    // By tag, by its sha256 digest, or by a sha512 digest of other bytes: sha256.
+    let sha256 = manifest.digest.to_string();
+    assert!(sha256.starts_with("sha256:"));
+    for reference in ["latest", sha256.as_str()] {
+        assert_eq!(manifest.digest_as_addressed(reference).to_string(), sha256);
+    }
+    let other = format!("sha512:{}", "0".repeat(128));
+    assert_eq!(manifest.digest_as_addressed(&other).to_string(), sha256);
+}

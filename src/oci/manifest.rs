@@ -167,6 +167,16 @@ impl Manifest {
         })
     }
 
+    /// The digest to show for this manifest when it was opened by `reference`: a
+    /// sha512 digest it was asked for and verified against, else its sha256 one. The
+    /// changes keep the sha256 digest, which is what the registry reports for tags.
+    pub fn digest_as_addressed(&self, reference: &str) -> Digest {
+        match Digest::parse(reference) {
+            Ok(asked) if asked.algorithm() != "sha256" && asked.verify(&self.bytes) => asked,
+            _ => self.digest.clone(),
+        }
+    }
+
     /// The media type: the document's own `mediaType`, else the Content-Type.
     pub fn media_type(&self) -> String {
         self.view

@@ -233,7 +233,9 @@ fn ImageBody(
 ) -> impl IntoView {
     let ImageDetails { manifest, config } = details;
     let host = pull_host(&registry);
-    let digest = manifest.digest.to_string();
+    // Shown (and pulled) by the digest it was opened by, a sha512 one too; the
+    // changes below go by its sha256 digest, as the registry reports it for tags.
+    let digest = manifest.digest_as_addressed(&reference).to_string();
     let media_type = manifest.media_type();
     // Only host[:port] and names that were validated go into a command users paste
     // into a shell.

@@ -134,7 +134,7 @@ fn RegistryViews(address: String, guessed: bool) -> impl IntoView {
     let router = router::use_router();
     SignIn::provide_for_views(address.clone());
     Dialog::provide();
-    cleanup::ApplyUnderWay::provide();
+    cleanup::ApplyUnderWay::provide(&address);
     let known_tags = tags::KnownTags::provide();
     let gate_address = address.clone();
     let dialog_address = address.clone();

@@ -32,8 +32,10 @@ use super::bulk::{BulkOutcome, BulkWork};
 use super::change_dialog::{ChangeForm, ChangeRequest};
 use super::cleanup::CleanupView;
 use super::diagnosis::{Diagnosis, Problem};
+use super::error_view::ErrorPanel;
 use super::find_digest::FindDigestView;
 use super::image::ImageView;
+use super::reconnect::Reconnect;
 use super::sign_in::form::SignInForm;
 use super::tags::TagsView;
 use crate::oci::error::RegistryError;
@@ -143,13 +145,23 @@ pub fn LazySignInForm(address: String, on_signed_in: Option<Callback<()>>) -> im
 }
 
 /// What is wrong with a registry this page cannot use. Most pages never show it.
+/// Without its part (a network that failed the registry may fail this fetch too)
+/// the failure is still told, as every panel tells one, and Try again checks the
+/// registry again, which fetches the part anew.
 #[component]
 pub fn LazyDiagnosis(address: String, problem: Problem, error: RegistryError) -> impl IntoView {
-    view! {
-        <OnDemand what="the connection diagnosis" load=move || {
-            diagnosis(address.clone(), problem.clone(), error.clone())
-        } />
-    }
+    let reconnect = expect_context::<Reconnect>();
+    let loading = SendWrapper::new(diagnosis(address, problem, error.clone()));
+    let shown = Suspend::new(async move {
+        match loading.await {
+            Ok(part) => part,
+            Err(PartMissing) => {
+                let retry = Callback::new(move |()| reconnect.again());
+                view! { <section class="panel"><ErrorPanel error retry /></section> }.into_any()
+            }
+        }
+    });
+    view! { <Suspense fallback=|| ()>{shown}</Suspense> }
 }
 
 /// The tags of one repository: the table, its selection and the bulk bar.

@@ -557,6 +557,18 @@ test('while Apply runs, Plan waits: the run keeps its progress and Cancel, and n
   await page.getByRole('link', { name: 'Clean up…' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'A clean-up of this registry is being applied' })).toBeVisible();
   await expect(plan).toBeDisabled();
+  // Another registry's address meanwhile (its views replace this registry's; this
+  // deployment's policy lets the page reach no other registry, so one it cannot
+  // use, which is sent nothing), then Back to this one: still waiting.
+  await page.evaluate(() => {
+    history.pushState(null, '', '?registry=ftp%3A%2F%2Ffiles.example');
+    dispatchEvent(new PopStateEvent('popstate'));
+  });
+  await expect(page.getByRole('main').getByRole('alert')).toContainText('cannot be used');
+  await expect(plan).toHaveCount(0);
+  await page.goBack();
+  await expect(page.getByRole('status').filter({ hasText: 'A clean-up of this registry is being applied' })).toBeVisible();
+  await expect(plan).toBeDisabled();
   release();
   const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
   await expect(entry).toContainText(`Clean-up of ${repo}: 1 done`, { timeout: 60_000 });

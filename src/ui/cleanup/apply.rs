@@ -141,8 +141,9 @@ pub fn ApplyPanel(
     /// form no longer shows, so it waits for Plan.
     rules_edited: Signal<bool>,
     /// Set while Apply runs: a new plan would replace this panel, its progress and
-    /// Cancel, and read a registry in the middle of changing.
-    applying: RwSignal<bool>,
+    /// Cancel, and read a registry in the middle of changing. The registry's own
+    /// (`ApplyUnderWay`), which outlives this panel and the registry's views.
+    applying: ArcRwSignal<bool>,
 ) -> impl IntoView {
     let changes = use_changes();
     let sign_in = use_sign_in();
@@ -205,8 +206,9 @@ pub fn ApplyPanel(
     let context = StoredValue::new((registry, plans));
     let apply = Action::new_local(move |_: &()| {
         let (registry, plans) = context.get_value();
+        let applying = applying.clone();
         async move {
-            applying.try_set(true);
+            applying.set(true);
             lines.try_set(BTreeMap::new());
             cancelled.try_set(false);
             let target = match plans.as_slice() {
@@ -290,7 +292,7 @@ pub fn ApplyPanel(
                 warnings.len(),
             );
             ticket.close();
-            applying.try_set(false);
+            applying.set(false);
             Report {
                 applied_at: (js_sys::Date::now() / 1000.0) as i64,
                 summary,

@@ -53,13 +53,30 @@ async fn load_defaults() -> Result<CleanupDefaults, String> {
 /// Whether a clean-up is being applied to the registry shown. It goes on when its
 /// view is left; a planner opened meanwhile waits for it: its plan would read a
 /// registry in the middle of changing, and offer a second Apply beside the first.
-#[derive(Clone, Copy)]
-pub struct ApplyUnderWay(RwSignal<bool>);
+/// One per registry for the whole tab, outside any view's owner: another registry's
+/// views shown meanwhile drop this registry's views, not its running Apply.
+#[derive(Clone)]
+pub struct ApplyUnderWay(ArcRwSignal<bool>);
+
+thread_local! {
+    /// A list, not a map: a tab knows a handful of registries, and a map's code
+    /// would weigh on the main module.
+    static APPLY_UNDER_WAY: std::cell::RefCell<Vec<(String, ArcRwSignal<bool>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 impl ApplyUnderWay {
-    /// For the registry's views, which outlive each clean-up view.
-    pub fn provide() {
-        provide_context(ApplyUnderWay(RwSignal::new(false)));
+    /// For the views of the registry at `address`.
+    pub fn provide(address: &str) {
+        let flag = APPLY_UNDER_WAY.with_borrow_mut(|flags| {
+            if let Some((_, flag)) = flags.iter().find(|(a, _)| a == address) {
+                return flag.clone();
+            }
+            let flag = ArcRwSignal::new(false);
+            flags.push((address.to_owned(), flag.clone()));
+            flag
+        });
+        provide_context(ApplyUnderWay(flag));
     }
 }
 
@@ -306,9 +323,12 @@ fn Planner(
     let rules_edited = Signal::derive(move || {
         planned.with(|planned| checked.with(|now| planned.as_ref() != now.as_ref().ok()))
     });
-    let applying = use_context::<ApplyUnderWay>()
+    // The registry's flag, which the Apply sets and clears; a handle here for the
+    // form's own closures.
+    let under_way = use_context::<ApplyUnderWay>()
         .map(|under_way| under_way.0)
-        .unwrap_or_else(|| RwSignal::new(false));
+        .unwrap_or_else(|| ArcRwSignal::new(false));
+    let applying = RwSignal::from(under_way.clone());
     let start = move || {
         if applying.get_untracked() {
             return;
@@ -373,7 +393,7 @@ fn Planner(
                     let apply_started = RwSignal::new(false);
                     view! {
                         <PlanView registry=registry.clone() plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
-                        <ApplyPanel registry plans file_stem apply_started rules_edited applying />
+                        <ApplyPanel registry plans file_stem apply_started rules_edited applying=under_way.clone() />
                     }
                         .into_any()
                 }
