@@ -1885,3 +1885,125 @@ fn a_platform_kept_by_a_grandparent_index_names_the_kept_index_and_its_tags() {
         );
     }
 }
+
+#[test]
+fn a_signature_of_an_image_cancel_stopped_before_its_delete_is_reported_cancelled() {
+    // Two images the plan deletes, each signed; each signature manifest stays (a
+    // kept tag names it too), so its signature tag waits for its image's delete.
+    let registry = App::new();
+    let mut signed = Vec::new();
+    for i in 0..2 {
+        let layer = format!("app-{i}");
+        let image = registry.image(
+            Some(&format!("build-{i}")),
+            "2025-01-01T00:00:00Z",
+            &[(&layer, 10)],
+        );
+        let signature = registry.signature(&image);
+        registry.retag(&format!("sig-copy-{i}"), &signature);
+        let hex = image.strip_prefix("sha256:").unwrap().to_owned();
+        signed.push((image, format!("sha256-{hex}.sig"), signature));
+    }
+    let rules = CleanupRules {
+        remove: vec![pat("build-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+
+    // Cancel once the first image delete is reported.
+    let outcomes = std::cell::RefCell::new(BTreeMap::new());
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| !outcomes.borrow().is_empty(),
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .insert(tag.to_owned(), outcome.clone());
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    let outcomes = outcomes.into_inner();
+    assert_eq!(applied.images_deleted.len(), 1, "{outcomes:#?}");
+    let first = planned.delete_images[0].digest.to_string();
+    let (image, sig_tag, signature) = signed.iter().find(|(i, ..)| *i != first).unwrap();
+    let build = planned.delete_images[1].tags[0].clone();
+    assert_eq!(outcomes[&build], CleanupOutcome::Cancelled);
+    assert_eq!(registry.tag_digest("app", &build), Some(image.clone()));
+    // Its image's delete was never attempted: the reason is the cancel.
+    assert_eq!(
+        outcomes[sig_tag],
+        CleanupOutcome::Cancelled,
+        "{:?}",
+        outcomes[sig_tag]
+    );
+    assert_eq!(
+        registry.tag_digest("app", sig_tag),
+        Some(signature.clone()),
+        "nothing is written for it"
+    );
+}
+
+#[test]
+fn thousands_of_signed_images_are_ordered_image_before_referrer_and_index_before_platform() {
+    // 3,000 images the plan deletes, each with a signature tag; and some multi-arch
+    // images whose platforms have tags of their own, also signed.
+    let sig_of = |image: &str| format!("sha256-{}.sig", d(image).hex());
+    let mut facts = Facts::default();
+    for i in 0..3000 {
+        let (image, sig) = (format!("img-{i}"), format!("sig-{i}"));
+        facts = facts
+            .image(&image, None, &[(&format!("layer-{i}"), 10)])
+            .image(&sig, None, &[(&format!("s-{i}"), 1)])
+            .tag(&format!("build-{i}"), &image)
+            .tag(&sig_of(&image), &sig);
+    }
+    for i in 0..200 {
+        let (index, platform, sig) = (
+            format!("idx-{i}"),
+            format!("plat-{i}"),
+            format!("plat-sig-{i}"),
+        );
+        facts = facts
+            .index(&index, None, &[&platform])
+            .image(&platform, None, &[(&format!("p-{i}"), 10)])
+            .image(&sig, None, &[(&format!("ps-{i}"), 1)])
+            .tag(&format!("multi-{i}"), &index)
+            .tag(&format!("multi-{i}-amd64"), &platform)
+            .tag(&sig_of(&platform), &sig);
+    }
+    let facts = facts.tag("latest", "img-0").done();
+    let rules = CleanupRules {
+        keep: vec![pat("latest")],
+        remove: vec![pat("build-*"), pat("multi-*")],
+        ..CleanupRules::default()
+    };
+    // No timing asserted: ordering these once scanned every delete per signature.
+    let planned = plan(&facts, &rules, now()).unwrap();
+    // img-0 stays (latest) and so does its signature.
+    assert_eq!(planned.delete_images.len(), 2 * 2999 + 3 * 200);
+    let at: BTreeMap<&Digest, usize> = planned
+        .delete_images
+        .iter()
+        .enumerate()
+        .map(|(i, image)| (&image.digest, i))
+        .collect();
+    for i in 1..3000 {
+        let (image, sig) = (d(&format!("img-{i}")), d(&format!("sig-{i}")));
+        assert!(at[&image] < at[&sig], "img-{i} before its signature");
+    }
+    for i in 0..200 {
+        let (index, platform, sig) = (
+            d(&format!("idx-{i}")),
+            d(&format!("plat-{i}")),
+            d(&format!("plat-sig-{i}")),
+        );
+        assert!(at[&index] < at[&platform], "idx-{i} before its platform");
+        assert!(at[&platform] < at[&sig], "plat-{i} before its signature");
+        assert!(
+            at[&index] < at[&sig],
+            "idx-{i} before its platform's signature"
+        );
+    }
+}

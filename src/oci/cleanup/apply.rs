@@ -222,9 +222,15 @@ impl<C: HttpClient> Registry<C> {
             }
         }
 
-        // Referrer tags of images that stay, once their own images are gone.
+        // Referrer tags of images that stay, once their own images are gone. After
+        // Cancel, the reason nothing is written for one is the cancel, even when its
+        // image's delete was never attempted.
         let mut ready = Vec::new();
         for t in referrers {
+            if cancelled() {
+                on_item(&t.tag, &CleanupOutcome::Cancelled);
+                continue;
+            }
             match subject_kept(plan, t, &gone) {
                 Some(kept) => on_item(&t.tag, &kept),
                 None => ready.push(t),

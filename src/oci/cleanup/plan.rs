@@ -4,7 +4,7 @@
 //! same plan, and the plan can be checked independently in tests.
 
 use crate::model::sort;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -729,10 +729,18 @@ pub fn plan(
 ///
 /// Otherwise the order stays (by digest).
 fn order_deletes(facts: &CleanupFacts, tags: &[TagPlan], deletes: &mut Vec<ImageDeletion>) {
-    let at: BTreeMap<&Digest, usize> = deletes
+    // Looked up once per referrer tag: scanning every delete for each one is
+    // quadratic, which thousands of signed images in one plan make slow.
+    let at: HashMap<&Digest, usize> = deletes
         .iter()
         .enumerate()
         .map(|(i, image)| (&image.digest, i))
+        .collect();
+    // Each platform is claimed by one delete only (`platforms_claimed` in `plan`).
+    let claimant: HashMap<&Digest, usize> = deletes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, image)| image.platforms.iter().map(move |p| (p, i)))
         .collect();
     // `before[i]`: the deletes that must come before delete `i`.
     let mut before: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); deletes.len()];
@@ -743,7 +751,7 @@ fn order_deletes(facts: &CleanupFacts, tags: &[TagPlan], deletes: &mut Vec<Image
             }
         }
     }
-    let subjects: BTreeMap<&str, &Digest> = tags
+    let subjects: HashMap<&str, &Digest> = tags
         .iter()
         .filter_map(|t| match &t.reason {
             TagReason::FollowsImage { subject, .. } => Some((t.tag.as_str(), subject)),
@@ -753,9 +761,12 @@ fn order_deletes(facts: &CleanupFacts, tags: &[TagPlan], deletes: &mut Vec<Image
     for (i, image) in deletes.iter().enumerate() {
         for subject in image.tags.iter().filter_map(|t| subjects.get(t.as_str())) {
             // The subject itself, or the multi-arch image that leaves it untagged.
-            for (j, other) in deletes.iter().enumerate() {
-                if j != i && (other.digest == **subject || other.platforms.contains(subject)) {
-                    before[i].insert(j);
+            for j in [at.get(*subject), claimant.get(*subject)]
+                .into_iter()
+                .flatten()
+            {
+                if *j != i {
+                    before[i].insert(*j);
                 }
             }
         }
