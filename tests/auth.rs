@@ -1284,7 +1284,8 @@ fn world_refusing_secret_pull() -> Rc<World> {
 /// (or out) again: the read goes without a token and the registry's 401 answers it,
 /// one registry request each, however many reads the tag table sends.
 #[test]
-fn a_scope_the_token_service_refused_is_not_asked_for_again_until_the_next_sign_in() {
+fn a_scope_the_token_service_refused_is_not_asked_for_again_for_a_minute_or_until_the_next_sign_in()
+{
     let world = world_refusing_secret_pull();
     let session = world.session(&[]);
     let http = world.http();
@@ -1317,6 +1318,14 @@ fn a_scope_the_token_service_refused_is_not_asked_for_again_until_the_next_sign_
     // Push and delete stay as access() told them; other repositories still get tokens.
     block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
     assert_eq!(session.access("team/app"), Default::default());
+    // A minute later it is asked again: rights granted meanwhile count.
+    world.clock.set(world.clock.get() + 61_000);
+    let before = world.token_requests.borrow().len();
+    let _ = head();
+    assert!(
+        world.token_scopes()[before..].contains(&vec!["repository:team/secret:pull".to_owned()]),
+        "a refusal is remembered for a minute, not for the whole sign-in"
+    );
     // Signed in again, the token service is asked again.
     session.sign_in(admin()).unwrap();
     let before = world.token_requests.borrow().len();

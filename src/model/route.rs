@@ -178,12 +178,22 @@ pub fn with_query_param(search: &str, key: &str, value: &str) -> String {
 /// Encodes everything but unreserved characters and `/` (kept for readable repository
 /// names in the address bar) and `:` (digests).
 pub fn percent_encode(value: &str) -> String {
+    percent_encode_keeping(value, b"-_.~/:")
+}
+
+/// `value` with every byte but ASCII letters, digits and `keep` as `%XX`. Written
+/// out rather than taken from the percent-encoding crate, whose encoder carries a
+/// table of all 256 escapes into the main module.
+pub fn percent_encode_keeping(value: &str, keep: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/' | b':') {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
         }
     }
     out

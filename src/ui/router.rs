@@ -5,7 +5,7 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use crate::model::registry_address::has_credentials;
-use crate::model::route::{query_param, Route, View};
+use crate::model::route::{percent_decode, Route, View};
 use crate::ui::browser;
 
 #[derive(Clone, Copy)]
@@ -26,9 +26,12 @@ impl Router {
         on_cleanup(move || handle.remove());
         let router = Router {
             route,
-            credentials_left_out: has_credentials(
-                &query_param(&browser::location_search(), "registry").unwrap_or_default(),
-            ),
+            // Any `registry` parameter, as a crafted link may repeat it.
+            credentials_left_out: browser::location_search()
+                .trim_start_matches('?')
+                .split('&')
+                .filter_map(|pair| pair.strip_prefix("registry="))
+                .any(|value| has_credentials(&percent_decode(value))),
         };
         if router.credentials_left_out {
             // Out of the address bar and this history entry too, not only out of the

@@ -69,7 +69,8 @@ pub fn digest_refused(refusal: &NameError, in_address: bool) -> String {
 /// Cut as registry text is (`bounded`) and with hidden characters named (`visible`),
 /// so it cannot fill the page or read as another name.
 fn listed(name: &str) -> String {
-    super::visible(&bounded(name, MAX_MESSAGE_CHARS))
+    // Named first, then cut: a name of invisible characters grows eightfold when named.
+    bounded(&super::visible(name), MAX_MESSAGE_CHARS)
 }
 
 pub fn find_gap(gap: &Gap) -> ResultLine {

@@ -43,14 +43,17 @@ pub use registry::{
 pub use undo::{undo_failed, UndoFailure};
 
 /// Free text a registry sent (a label, a command, an annotation) as it may be shown:
-/// characters that change the reading order or are invisible (bidi overrides and
-/// isolates, zero-width marks, control characters but tab and line feed) are
-/// shown as `⟨U+202E⟩`, so a value cannot make itself read as another.
+/// characters that change the reading order of what follows them or are invisible
+/// (bidi embeddings, overrides and isolates, zero-width space, word joiners, byte
+/// order marks, control characters but tab, line feed and carriage return) are
+/// shown as `⟨U+202E⟩`, so a value cannot make itself read as another. The marks
+/// that written text needs stay: joiners (emoji, Persian, Indic scripts) and the
+/// left-to-right and right-to-left marks.
 pub fn visible(text: &str) -> String {
     let hidden = |c: char| {
-        (c.is_control() && c != '\t' && c != '\n')
-            || matches!(c, '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{200B}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
     };
     if !text.contains(hidden) {
         return text.to_owned();
@@ -249,11 +252,16 @@ mod visible_tests {
             "a⟨U+200B⟩b⟨U+FEFF⟩⟨U+2066⟩"
         );
         assert_eq!(visible("bell\u{7}"), "bell⟨U+0007⟩");
-        // Ordinary text, other scripts and line breaks stay as they are.
+        // Ordinary text, other scripts, line breaks and the marks written text needs
+        // (a joiner in an emoji sequence, a non-joiner in Persian, a right-to-left
+        // mark) stay as they are.
         for plain in [
             "nginx -g 'daemon off;'",
             "Ünïcødé 日本語 עברית",
-            "a\tb\nc",
+            "a\tb\r\nc",
+            "👩\u{200D}💻",
+            "می\u{200C}خواهم",
+            "abc\u{200F}",
             "",
         ] {
             assert_eq!(visible(plain), plain);

@@ -50,6 +50,10 @@ test('a password in the page address is left out of the address bar, its links a
   expect(decodeURIComponent(page.url())).not.toContain('s3cret');
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
   expect(stored).not.toContain('s3cret');
+  // A link that repeats the parameter, the password in the second one.
+  await page.goto(`${deployment.console}/?registry=${encodeURIComponent(deployment.registry.url)}&registry=${encodeURIComponent(withPassword)}`);
+  await expect(repositoryItems(page).first()).toBeVisible();
+  expect(decodeURIComponent(page.url())).not.toContain('s3cret');
 });
 
 test('a registry address in the page address that cannot be used says why, and is sent nothing', async ({ page, deployment }) => {

@@ -57,6 +57,9 @@ impl CachedToken {
     }
 }
 
+/// How long a refused scope is not asked for again (see [`State::refused_scopes`]).
+const REFUSAL_REMEMBERED_MS: u64 = 60_000;
+
 /// At most this many tokens are kept; the oldest go first.
 const MAX_CACHED_TOKENS: usize = 64;
 /// At most this many refused scopes are remembered; the oldest go first (and may
@@ -76,10 +79,12 @@ struct State {
     /// Repository → actions a write was refused for.
     denied: BTreeMap<String, BTreeSet<String>>,
     /// Scopes no usable token is to be had for under this sign-in: the token
-    /// service refused them, or the registry refused a token fresh from it. Not
-    /// asked for again until the user signs in or out: the tag table's dozens of
-    /// reads would each cost token requests for the same refusal.
-    refused_scopes: Vec<ScopeSet>,
+    /// service refused them, or the registry refused a token fresh from it; each
+    /// with the moment it may be asked for again. Not asked for again until then, or
+    /// until the user signs in or out: the tag table's dozens of reads would each
+    /// cost token requests for the same refusal. Not for ever: rights granted
+    /// meanwhile, or a token service that was restarting, count again.
+    refused_scopes: Vec<(ScopeSet, u64)>,
     /// Scopes a token is being asked for right now (see [`AuthSession::begin_token_fetch`]).
     fetching: Vec<ScopeSet>,
     /// Counts sign-ins and sign-outs. A token asked for, or a refusal heard, under
@@ -343,23 +348,25 @@ impl AuthSession {
         if state.generation != generation || scopes.is_empty() {
             return;
         }
-        if state.refused_scopes.contains(scopes) {
-            return;
-        }
+        let until = self.now().saturating_add(REFUSAL_REMEMBERED_MS);
+        state
+            .refused_scopes
+            .retain(|(refused, _)| refused != scopes);
         if state.refused_scopes.len() >= MAX_REFUSED_SCOPES {
             state.refused_scopes.remove(0);
         }
-        state.refused_scopes.push(scopes.clone());
+        state.refused_scopes.push((scopes.clone(), until));
     }
 
     /// Whether asking for `scopes` would ask again for what was refused: a set
     /// holding every action of a refused one is refused too.
     pub(super) fn scopes_refused(&self, scopes: &ScopeSet) -> bool {
+        let now = self.now();
         self.state
             .borrow()
             .refused_scopes
             .iter()
-            .any(|refused| scopes.covers(refused))
+            .any(|(refused, until)| now < *until && scopes.covers(refused))
     }
 
     pub(super) fn note_denied(&self, scopes: &ScopeSet, generation: u64) {

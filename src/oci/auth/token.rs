@@ -3,10 +3,10 @@
 //! put into a header).
 
 use base64::Engine as _;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
 use super::scope::ScopeSet;
+use crate::model::route::percent_encode_keeping;
 use crate::oci::http::{Method, Request};
 
 /// Without `expires_in` a token lives 60 s (the token specification's default).
@@ -18,15 +18,7 @@ pub const DEFAULT_TOKEN_SECONDS: u64 = 60;
 pub const MAX_TOKEN_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Query values keep the characters scopes are made of readable (`:` `/` `,`).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b':')
-    .remove(b'/')
-    .remove(b',')
-    .remove(b'*');
+const QUERY_VALUE_KEEPS: &[u8] = b"-_.~:/,*";
 
 /// `realm?service=…&scope=…&scope=…`: several `scope` parameters, as one change
 /// touching two repositories (a copy) needs.
@@ -41,7 +33,7 @@ pub fn token_url(realm: &str, service: Option<&str>, scopes: &ScopeSet) -> Strin
         url.push(separator);
         url.push_str(key);
         url.push('=');
-        url.push_str(&utf8_percent_encode(&value, QUERY_VALUE).to_string());
+        url.push_str(&percent_encode_keeping(&value, QUERY_VALUE_KEEPS));
         separator = '&';
     }
     url

@@ -28,11 +28,7 @@ pub const MAX_PAGES: usize = 1000;
 pub const MAX_LIST_BYTES: usize = 32 << 20;
 
 /// How a name goes into `last=`: unreserved characters as they are.
-const LAST_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const LAST_NAME_KEEPS: &[u8] = b"-_.~";
 
 /// The tags of a repository, and whether the list may lack pages this page could
 /// not read (a page without a readable `Link` whose continuation could not be asked).
@@ -228,7 +224,7 @@ impl<C: HttpClient> Registry<C> {
                     asked_after_last = true;
                     format!(
                         "{base_url}?n={page_size}&last={}",
-                        percent_encoding::utf8_percent_encode(&last, LAST_NAME)
+                        crate::model::route::percent_encode_keeping(&last, LAST_NAME_KEEPS)
                     )
                 }
             };
