@@ -294,6 +294,24 @@ struct Shared<P, U> {
 }
 
 impl<P: FnMut(FindProgress), U: FnMut(&DigestUse)> Shared<P, U> {
+    /// A search's state before anything was read.
+    fn new(on_progress: P, on_use: U) -> Self {
+        Shared {
+            report: FindReport::default(),
+            indexes: HashMap::new(),
+            gapped: HashSet::new(),
+            searching: HashSet::new(),
+            seen: HashSet::new(),
+            seen_beyond: HashSet::new(),
+            used_in: HashSet::new(),
+            known_blob: false,
+            index_reads: 0,
+            image_reads: 0,
+            on_progress,
+            on_use,
+        }
+    }
+
     fn gap(&mut self, gap: Gap) {
         if let Some(repository) = gap.repository() {
             self.gapped.insert(repository.clone());
@@ -383,20 +401,7 @@ impl<C: HttpClient> Registry<C> {
         on_use: impl FnMut(&DigestUse),
         cancelled: impl Fn() -> bool,
     ) -> Result<FindReport, RegistryError> {
-        let shared = Rc::new(RefCell::new(Shared {
-            report: FindReport::default(),
-            indexes: HashMap::new(),
-            gapped: HashSet::new(),
-            searching: HashSet::new(),
-            seen: HashSet::new(),
-            seen_beyond: HashSet::new(),
-            used_in: HashSet::new(),
-            known_blob: false,
-            index_reads: 0,
-            image_reads: 0,
-            on_progress,
-            on_use,
-        }));
+        let shared = Rc::new(RefCell::new(Shared::new(on_progress, on_use)));
         let listing = match self.catalog_listing().await {
             Ok(listing) => listing,
             // Cancelled before the catalog came: nothing was searched.
@@ -840,20 +845,7 @@ mod tests {
     #[test]
     fn uses_are_kept_once_and_beyond_the_cap_only_counted() {
         let streamed = RefCell::new(0);
-        let mut shared = Shared {
-            report: FindReport::default(),
-            indexes: HashMap::new(),
-            gapped: HashSet::new(),
-            searching: HashSet::new(),
-            seen: HashSet::new(),
-            seen_beyond: HashSet::new(),
-            used_in: HashSet::new(),
-            known_blob: false,
-            index_reads: 0,
-            image_reads: 0,
-            on_progress: |_| {},
-            on_use: |_: &DigestUse| *streamed.borrow_mut() += 1,
-        };
+        let mut shared = Shared::new(|_| {}, |_: &DigestUse| *streamed.borrow_mut() += 1);
         let blob = |i: usize| DigestUse::Blob {
             repository: Repository::parse(&format!("r{i}")).unwrap(),
             size: None,
