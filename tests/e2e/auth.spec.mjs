@@ -271,6 +271,7 @@ test('a sign-in that fails after its dialog was closed is told beside the accoun
     release();
     await expect(page.locator('.account')).toContainText('Signing in as admin failed: Wrong user name or password', { timeout: 20_000 });
     await expect(page.locator('.account')).not.toContainText('Signed in');
+    await page.screenshot({ path: screenshotPath('auth-failed-after-close') });
     await expectNothingStored(page, ['not-the-password']);
     // A user name with a colon is refused in the form: Basic auth would split it.
     await page.unroute(deployment.realm + '**');
@@ -297,6 +298,7 @@ test('a read refused to the account signed in says so, not "Sign-in required", a
     const refused = page.getByRole('alert').filter({ hasText: 'Refused for outsider' });
     await expect(refused).toContainText('The registry did not accept this request from outsider', { timeout: 20_000 });
     await expect(page.locator('.error-headline').filter({ hasText: 'Sign-in required' })).toHaveCount(0);
+    await page.screenshot({ path: screenshotPath('auth-refused-for-user'), fullPage: true });
     // Reading again is answered by the registry; the token service is not asked anew.
     const asked = deployment.tokenService.requests.length;
     await refused.getByRole('button', { name: 'Try again' }).click();
