@@ -207,12 +207,11 @@ impl<C: HttpClient> Authenticated<C> {
             token: token.clone(),
             renew_at: issued_at.saturating_add(lifetime_ms - margin),
         };
-        // Issued to whoever was signed in when it was asked for: not sent for anyone
-        // who signed in (or out) since.
-        if generation != self.session.generation() {
+        // Issued to whoever was signed in when it was asked for: not kept, nor sent,
+        // for anyone who signed in (or out) since.
+        if !self.session.store_token(cached, generation) {
             return Ok(None);
         }
-        self.session.store_token(cached, generation);
         Ok(Some(token))
     }
 }

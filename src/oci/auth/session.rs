@@ -92,7 +92,7 @@ struct State {
     /// issued to admin after admin signed out must never serve the next user.
     generation: u64,
     /// Why the last sign-in failed, said where the form may no longer be (see
-    /// [`AuthSession::note_failed_sign_in`]).
+    /// [`AuthSession::sign_in_failed`]).
     failed_sign_in: Option<String>,
 }
 
@@ -294,14 +294,14 @@ impl AuthSession {
             .map(|t| t.token.clone())
     }
 
-    /// Keeps `token`, asked for under `generation`; dropped when someone signed in
-    /// or out since.
-    pub(super) fn store_token(&self, token: CachedToken, generation: u64) {
+    /// Keeps `token`, asked for under `generation`; dropped (`false`) when someone
+    /// signed in or out since.
+    pub(super) fn store_token(&self, token: CachedToken, generation: u64) -> bool {
         let now = self.now();
         {
             let mut state = self.state.borrow_mut();
             if state.generation != generation {
-                return;
+                return false;
             }
             state
                 .tokens
@@ -312,6 +312,7 @@ impl AuthSession {
             state.tokens.push(token);
         }
         self.changed();
+        true
     }
 
     /// Whether a token covering `needed` is being asked for right now.
