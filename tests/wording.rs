@@ -947,14 +947,14 @@ fn what_a_search_for_a_digest_could_not_read() {
         },
     ];
     for gap in &gaps {
-        let line = wording::find_gap(gap);
+        let line = wording::find_gap(gap, None);
         assert!(!line.text.is_empty(), "{gap:?}");
         // Words only: a failed read keeps its request apart.
         assert!(!line.text.contains("http://r/"), "{gap:?}: {}", line.text);
     }
     let failure = wording::error(&server_error());
     assert_eq!(
-        wording::find_gap(&gaps[5]),
+        wording::find_gap(&gaps[5], None),
         ResultLine {
             text: format!(
                 "team/app:v1 could not be read: {}. {}",
@@ -964,7 +964,7 @@ fn what_a_search_for_a_digest_could_not_read() {
             requests: vec![failure.detail.clone()],
         }
     );
-    let blob = wording::find_gap(&gaps[8]);
+    let blob = wording::find_gap(&gaps[8], None);
     assert!(
         blob.text.starts_with(
             "Whether team/app stores it as a layer or configuration could not be read: "
@@ -973,14 +973,14 @@ fn what_a_search_for_a_digest_could_not_read() {
         blob.text
     );
     assert_eq!(blob.requests, vec![failure.detail.clone()]);
-    assert!(wording::find_gap(&gaps[9]).text.starts_with(
+    assert!(wording::find_gap(&gaps[9], None).text.starts_with(
         "The image team/app@sha256:aaaaaaaaaaaa (2 tags: v1 (linux/arm64), v2) could not be read, so whether it has the layer is unknown: "
     ));
     assert_eq!(
-        wording::find_gap(&gaps[10]).text,
+        wording::find_gap(&gaps[10], None).text,
         "In team/app, 1 image was not read (too many images in one search)."
     );
-    let untagged = wording::find_gap(&gaps[11]);
+    let untagged = wording::find_gap(&gaps[11], None);
     assert!(
         untagged.text.starts_with(
             "Whether team/app keeps an image of that digest that no tag points at could not be read: "
@@ -990,7 +990,7 @@ fn what_a_search_for_a_digest_could_not_read() {
     );
     assert_eq!(untagged.requests, vec![failure.detail.clone()]);
     assert_eq!(
-        wording::find_gap(&gaps[3]),
+        wording::find_gap(&gaps[3], None),
         ResultLine::from("The tag list of team/app may be incomplete.".to_owned())
     );
 }
@@ -2416,11 +2416,15 @@ fn the_offer_to_take_referrers_along_says_when_the_list_may_be_incomplete() {
 #[test]
 fn an_invalid_name_a_registry_lists_is_shown_bounded_and_with_its_hidden_characters_named() {
     let long = format!("evil\u{7}\u{202E}{}", "x".repeat(100_000));
-    let repository_gap = wording::find_gap(&Gap::InvalidRepository { name: long.clone() }).text;
-    let tag_gap = wording::find_gap(&Gap::InvalidTag {
-        repository: Repository::parse("team/app").unwrap(),
-        tag: long,
-    })
+    let repository_gap =
+        wording::find_gap(&Gap::InvalidRepository { name: long.clone() }, None).text;
+    let tag_gap = wording::find_gap(
+        &Gap::InvalidTag {
+            repository: Repository::parse("team/app").unwrap(),
+            tag: long,
+        },
+        None,
+    )
     .text;
     for text in [&repository_gap, &tag_gap] {
         assert!(text.chars().count() < 500, "{} characters", text.len());
@@ -2433,7 +2437,50 @@ fn an_invalid_name_a_registry_lists_is_shown_bounded_and_with_its_hidden_charact
     assert!(repository_gap.starts_with("The catalog lists \"evil"));
     // A short name is shown whole, as before.
     assert_eq!(
-        wording::find_gap(&Gap::InvalidRepository { name: "A".into() }).text,
+        wording::find_gap(&Gap::InvalidRepository { name: "A".into() }, None).text,
         "The catalog lists \"A\", which is not a valid repository name; it was not searched."
     );
+}
+
+#[test]
+fn a_refusal_to_a_signed_in_user_names_the_account_on_every_screen_that_words_it() {
+    let refused = RegistryError::Unauthorized {
+        attempt: attempt(),
+        challenge: None,
+        errors: Vec::new(),
+    };
+    assert_eq!(
+        wording::error_for(&refused, None).headline,
+        "Sign-in required"
+    );
+    let for_alice = wording::error_for(&refused, Some("alice"));
+    assert_eq!(for_alice.headline, "Refused for alice");
+    assert!(
+        for_alice.advice.contains("from alice"),
+        "{}",
+        for_alice.advice
+    );
+    // Other failures read the same whoever is signed in.
+    let denied = RegistryError::Denied {
+        attempt: attempt(),
+        errors: Vec::new(),
+    };
+    assert_eq!(
+        wording::error_for(&denied, Some("alice")),
+        wording::error(&denied)
+    );
+    // A search's gap line says it as the panels do.
+    let gap = Gap::TagsUnreadable {
+        repository: Repository::parse("team/app").unwrap(),
+        problem: refused,
+    };
+    let line = wording::find_gap(&gap, Some("alice")).text;
+    assert!(
+        line.starts_with("The tags of team/app could not be read: Refused for alice."),
+        "{line}"
+    );
+    assert!(!line.contains("Sign-in required"), "{line}");
+    assert!(wording::find_gap(&gap, None)
+        .text
+        .contains("could not be read: Sign-in required."));
 }

@@ -3,8 +3,14 @@
 use leptos::prelude::*;
 
 use crate::oci::error::RegistryError;
-use crate::ui::sign_in::use_sign_in;
+use crate::ui::sign_in::{signed_in_user, use_sign_in};
 use crate::wording::{self, Message, ResultLine};
+
+/// A registry failure worded for whoever is signed in now; for a failure that
+/// happened just now (an answer arriving, a panel being drawn).
+pub fn failure_message(error: &RegistryError) -> Message {
+    wording::error_for(error, signed_in_user().as_deref())
+}
 
 /// A failed read: the shared panel, with Sign in when a login would help and Try
 /// again when the caller can read again.
@@ -19,7 +25,7 @@ pub fn ErrorPanel(
     #[prop(optional, into)]
     retry: Option<Callback<()>>,
 ) -> impl IntoView {
-    let mut message = wording::error(&error);
+    let message = failure_message(&error);
     if details_only {
         return view! { <TechnicalDetails requests=message.requests /> }.into_any();
     }
@@ -27,10 +33,6 @@ pub fn ErrorPanel(
     let sign_in = matches!(error, RegistryError::Unauthorized { .. })
         .then(use_sign_in)
         .flatten();
-    // Refused although signed in: "Sign-in required" would read as a bug.
-    if let Some(user) = sign_in.and_then(|s| s.status().username) {
-        wording::refused_while_signed_in(&mut message, &user);
-    }
     let sign_in = sign_in.map(|sign_in| {
         view! { <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button> }
     });

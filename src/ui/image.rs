@@ -21,7 +21,7 @@ use crate::oci::names::{Digest, Reference, Repository, Tag};
 use crate::ui::browser;
 use crate::ui::change_dialog::{use_dialog, ChangeRequest};
 use crate::ui::copy::CopyButton;
-use crate::ui::error_view::ErrorPanel;
+use crate::ui::error_view::{failure_message, ErrorPanel};
 use crate::ui::referrers::ReferrersSection;
 use crate::ui::router::Link;
 use crate::ui::sign_in::{blocked_reasons, AccessNotice};
@@ -520,7 +520,7 @@ fn Platforms(
 fn unavailable(error: &RegistryError) -> String {
     format!(
         "unavailable: {}",
-        wording::after_colon(&wording::error(error).headline)
+        wording::after_colon(&failure_message(error).headline)
     )
 }
 
@@ -586,7 +586,7 @@ fn PartOf(registry: String, repository: Repository, index: String, child: Digest
                     }.into_any(),
                 },
                 Some(Err(error)) => view! {
-                    "Opened from " <code>{name}</code> ", which could not be read: " {wording::after_colon(&wording::error(error).headline)}
+                    "Opened from " <code>{name}</code> ", which could not be read: " {wording::after_colon(&failure_message(error).headline)}
                 }.into_any(),
             })}}
         </dd>

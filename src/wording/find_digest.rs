@@ -1,8 +1,9 @@
 //! What a search for a digest could not read, so its results may miss something.
 
-use super::{error, name_error, ResultLine};
+use super::{error_for, name_error, ResultLine};
 use crate::model::format::human_size;
 use crate::oci::bounds::{bounded, MAX_MESSAGE_CHARS};
+use crate::oci::error::RegistryError;
 use crate::oci::find_digest::{
     DigestUse, FindProgress, Gap, ImagePart, MAX_USES_KEPT, MIN_START_DIGITS,
 };
@@ -73,7 +74,9 @@ fn listed(name: &str) -> String {
     bounded(&super::visible(name), MAX_MESSAGE_CHARS)
 }
 
-pub fn find_gap(gap: &Gap) -> ResultLine {
+/// What a search could not read, told to whoever is `signed_in`.
+pub fn find_gap(gap: &Gap, signed_in: Option<&str>) -> ResultLine {
+    let error = |problem: &RegistryError| error_for(problem, signed_in);
     let line = match gap {
         Gap::CatalogIncomplete => "The list of repositories may be incomplete (a page came without a readable Link header and asking for the rest failed): repositories on later pages were not searched.".to_owned(),
         Gap::InvalidRepository { name } => format!("The catalog lists \"{}\", which is not a valid repository name; it was not searched.", listed(name)),

@@ -37,9 +37,7 @@ pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
 pub use recovery::registry_now;
 pub use referrers::{referrer_warning, referrers_along};
-pub use registry::{
-    error, link_error, malformed, manifest_error, refused_while_signed_in, unreachable_advice,
-};
+pub use registry::{error, error_for, link_error, malformed, manifest_error, unreachable_advice};
 pub use undo::{undo_failed, UndoFailure};
 
 /// Free text a registry sent (a label, a command, an annotation) as it may be shown:

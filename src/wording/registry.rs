@@ -8,7 +8,19 @@ use crate::oci::manifest::{DigestRefusal, ManifestError};
 use crate::oci::media::MAX_MANIFEST_BYTES;
 use crate::oci::pagination::{LinkError, LinkFault};
 
-/// The one way a registry failure is told, on every screen.
+/// A registry failure as told to whoever is `signed_in` (None: nobody): a 401 to a
+/// signed-in user names the account, since "Sign-in required" would read as a bug.
+/// Every screen that shows a failure to the user words it here.
+pub fn error_for(error: &RegistryError, signed_in: Option<&str>) -> Message {
+    let mut message = self::error(error);
+    if let (RegistryError::Unauthorized { .. }, Some(user)) = (error, signed_in) {
+        refused_while_signed_in(&mut message, user);
+    }
+    message
+}
+
+/// A registry failure in words, whoever is signed in: for technical details and
+/// plain reports (the screens use [`error_for`]).
 pub fn error(error: &RegistryError) -> Message {
     let detail = detail(error);
     Message {
@@ -235,7 +247,7 @@ fn codes(errors: &[ErrorEntry]) -> String {
 
 /// A 401 while `user` is signed in: the account lacks the rights, or the registry no
 /// longer takes its sign-in (Tagdeck then stops sending it until the next sign-in).
-pub fn refused_while_signed_in(message: &mut Message, user: &str) {
+fn refused_while_signed_in(message: &mut Message, user: &str) {
     message.headline = format!("Refused for {user}");
     message.advice = format!(
         "The registry did not accept this request from {user}: the account may lack the \

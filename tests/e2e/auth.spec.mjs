@@ -308,8 +308,13 @@ test('a read refused to the account signed in says so, not "Sign-in required", a
     // What the account may read, it reads.
     await page.getByRole('link', { name: 'Repositories' }).click();
     await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: 'demo/web', exact: true }).click();
-    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest'))
-      .toHaveAttribute('title', deployment.report.repositories['demo/web']['1.0'].digest);
+    const digest = deployment.report.repositories['demo/web']['1.0'].digest;
+    await expect(page.locator('[role="row"][data-tag="1.0"] code.digest')).toHaveAttribute('title', digest);
+    // A search across the registry says the same of what it could not read.
+    await page.locator('[role="row"][data-tag="1.0"]').getByRole('link', { name: `Find where ${digest.slice(7, 19)} is used` }).click();
+    const missed = page.locator('.may-have-missed');
+    await expect(missed).toContainText('The tags of demo/api could not be read: Refused for outsider.', { timeout: 30_000 });
+    await expect(missed).not.toContainText('Sign-in required');
   } finally {
     await deployment.stop();
   }

@@ -15,6 +15,7 @@ use crate::oci::intent::without_covered;
 use crate::oci::recovery::Outcome;
 use crate::oci::undo::UndoAction;
 use crate::ui::journal::{Pending, Ticket};
+use crate::ui::sign_in::signed_in_at;
 use crate::wording;
 
 /// Said while part of an interrupted change could not be read.
@@ -71,7 +72,8 @@ impl ActivityLog {
                         now.push(wording::registry_now(&found.now));
                     }
                     Err(error) => {
-                        let message = wording::error(&error);
+                        let user = signed_in_at(registry.base_url());
+                        let message = wording::error_for(&error, user.as_deref());
                         now.push(format!(
                             "could not be read ({}: {})",
                             message.headline, message.advice

@@ -9,6 +9,7 @@ use crate::oci::names::{Digest, Tag};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::router::Link;
+use crate::ui::sign_in::signed_in_user;
 use crate::wording::{self, ResultLine};
 
 use super::SearchState;
@@ -285,7 +286,12 @@ fn Summary(report: FindReport, target: Sought) -> impl IntoView {
         wording::found_headline(&report.uses)
     };
     let missed = report.may_have_missed().then(|| {
-        let mut lines: Vec<ResultLine> = report.gaps.iter().map(wording::find_gap).collect();
+        let signed_in = signed_in_user();
+        let mut lines: Vec<ResultLine> = report
+            .gaps
+            .iter()
+            .map(|gap| wording::find_gap(gap, signed_in.as_deref()))
+            .collect();
         if report.gap_count > report.gaps.len() {
             lines.push(format!("… and {} more.", report.gap_count - report.gaps.len()).into());
         }

@@ -44,9 +44,10 @@ pub(super) struct Failure {
     pub(super) detail: String,
 }
 
-impl From<&RegistryError> for Failure {
-    fn from(error: &RegistryError) -> Self {
-        let message = wording::error(error);
+impl Failure {
+    /// `error`, worded for whoever was `signed_in` when it came.
+    pub(super) fn new(error: &RegistryError, signed_in: Option<&str>) -> Self {
+        let message = wording::error_for(error, signed_in);
         Failure {
             headline: message.headline,
             detail: message.detail,

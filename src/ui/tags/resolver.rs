@@ -9,12 +9,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::batcher::AnswerBatcher;
-use super::data::{Lookup, TagData};
+use super::data::{Failure, Lookup, TagData};
 use crate::model::sort;
 use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository};
+use crate::ui::sign_in::signed_in_at;
 
 /// Tags waiting for their digest. Shared by the workers and the table, which puts
 /// the rows on screen first.
@@ -161,6 +162,9 @@ impl WorkerPool {
                 continue;
             }
             in_flight.borrow_mut().remove(&tag);
+            let failure = |error: &RegistryError| {
+                Failure::new(error, signed_in_at(registry.base_url()).as_deref())
+            };
             match resolved {
                 Ok((digest, manifest)) => {
                     batcher.record(&tag, Lookup::Ready(digest.clone()));
@@ -171,12 +175,12 @@ impl WorkerPool {
                         }
                         let lookup = summary
                             .map(Lookup::Ready)
-                            .unwrap_or_else(|e| Lookup::Failed((&e).into()));
+                            .unwrap_or_else(|e| Lookup::Failed(failure(&e)));
                         batcher.record_summary(digest, lookup);
                     }
                 }
                 Err(RegistryError::Aborted { .. }) => return,
-                Err(error) => batcher.record(&tag, Lookup::Failed((&error).into())),
+                Err(error) => batcher.record(&tag, Lookup::Failed(failure(&error))),
             }
             // The first answer tells the connection's protocol (or that the browser
             // hides it): settle the bound, and more workers may join.
