@@ -1116,3 +1116,122 @@ fn every_placeholder_uploads_a_layer_of_its_own() {
     let zeros = |layer: &[u8]| layer.iter().filter(|b| **b == 0).count();
     assert_eq!(zeros(&odd), zeros(&one));
 }
+
+/// Between the check that a tag still points at what the user saw and the
+/// placeholder's PUT come a DELETE by tag, the deletes check, blob uploads and the
+/// wait for the one placeholder cycle at a time: CI may push the tag meanwhile. The
+/// placeholder must not take the new image's tag (Undo would then put the old one back).
+#[test]
+fn a_tag_pushed_elsewhere_while_its_removal_readied_the_placeholder_is_left_alone() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let seen = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    // CI pushes 1.0 to another image while the placeholder's blobs go up.
+    memory.meanwhile((Method::Post, "blobs/uploads", 1), |m| {
+        m.push("app", "1.0", media::OCI_MANIFEST, OTHER);
+    });
+    let error =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::ChangedMeanwhile { expected, found: Some(found), .. }
+            if *expected == seen && found.as_str() == sha256(OTHER)),
+        "{error:?}"
+    );
+    assert!(error.written().is_none(), "{error:?}");
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
+    assert!(!memory.was_sent("PUT /v2/app/manifests/1.0"));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+/// The placeholder could not be deleted, and someone pushed the tag to a third image
+/// meanwhile: the roll-back puts the old image back only over the placeholder (or
+/// nothing), never over what someone else pushed; said as a change meanwhile.
+#[test]
+fn a_roll_back_never_overwrites_a_tag_someone_else_pushed_meanwhile() {
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let seen = digest_of(IMAGE);
+    let tags = all_tags(&memory, "app");
+    // DELETEs by digest: the 1st is the deletes check, the 2nd the placeholder's.
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::Before,
+            Some(500),
+        )
+        .nth(2),
+    );
+    memory.meanwhile((Method::Delete, "manifests/sha256:", 2), |m| {
+        m.push("app", "1.0", media::OCI_MANIFEST, OTHER);
+    });
+    let error =
+        block_on(registry.remove_tag(&repo("app"), &tag("1.0"), &seen, &tags, "t1")).unwrap_err();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
+    assert_eq!(
+        memory.sent_count("PUT /v2/app/manifests/1.0"),
+        1,
+        "the placeholder's PUT only"
+    );
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(cause.as_ref(), ChangeError::ChangedMeanwhile { found: Some(found), .. }
+            if found.as_str() == sha256(OTHER)),
+        "{cause:?}"
+    );
+    let told = wording::change_error(&error);
+    assert!(!told.outcome.starts_with("Nothing was changed"), "{told:?}");
+    // Its Undo does not overwrite the new push either.
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("no undo: {error:?}");
+    };
+    let undo = block_on(registry.restore_tags(removal)).unwrap_err();
+    assert!(matches!(undo, ChangeError::Recreated { .. }), "{undo:?}");
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
+}
+
+/// A registry may send a multi-arch image's Content-Type with parameters, or in
+/// another case: it is an index all the same, and the platforms it lists are in use.
+#[test]
+fn a_multi_arch_image_served_with_a_parameter_or_in_upper_case_still_lists_its_platforms() {
+    for content_type in [
+        format!("{}; charset=utf-8", media::OCI_INDEX),
+        media::OCI_INDEX.to_ascii_uppercase(),
+    ] {
+        let memory = setup();
+        let index = format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+            media::OCI_MANIFEST,
+            sha256(IMAGE),
+            IMAGE.len()
+        );
+        memory.push("app", "multi", &content_type, index.as_bytes());
+        memory
+            .state
+            .borrow_mut()
+            .tags
+            .get_mut("app")
+            .unwrap()
+            .remove("latest");
+        let registry = Registry::new("http://r", &memory);
+        let seen = digest_of(IMAGE);
+        let tags = all_tags(&memory, "app");
+        let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
+        assert_eq!(users.indexes, ["multi"], "{content_type}");
+        let refused = block_on(registry.delete_image(
+            &repo("app"),
+            &seen,
+            &["1.0".into()],
+            &listing(&memory, "app"),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]),
+            "{content_type}: {refused:?}"
+        );
+        assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    }
+}

@@ -159,21 +159,22 @@ fn a_put_the_registry_applied_before_failing_counts_as_done_with_undo() {
     }
 }
 
+/// Read again, not there; but it may still land: reported as not applied so far,
+/// with its Undo kept (see a_tag_write_lost_in_transit_keeps_its_undo_…).
 #[test]
-fn a_put_that_never_arrived_is_reported_unchanged_after_reading_again() {
+fn a_put_that_never_arrived_is_reported_not_applied_after_reading_again() {
     for status in [Some(500), Some(503), None] {
         let memory = setup();
         memory.inject(put_fault(Strike::Before, status));
         let error = add_tag(&memory).unwrap_err();
+        let ChangeError::AfterWrite { cause, .. } = &error else {
+            panic!("{error:?}");
+        };
         assert!(
-            matches!(error, ChangeError::NotAppliedAfterFailure { .. }),
+            matches!(cause.as_ref(), ChangeError::NotAppliedAfterFailure { subject, now: ReadAgain::Tag(None), .. } if subject == "app:2.0"),
             "{error:?}"
         );
-        assert!(
-            matches!(&error, ChangeError::NotAppliedAfterFailure { subject, now: ReadAgain::Tag(None), .. } if subject == "app:2.0"),
-            "{error:?}"
-        );
-        assert!(error.written().is_none());
+        assert!(error.written().is_some());
         assert_eq!(memory.tag_digest("app", "2.0"), None);
     }
 }
@@ -311,13 +312,12 @@ fn deleting_an_image_validates_names_first_and_reads_again_after_a_failure() {
     assert!(!memory.was_sent("DELETE"));
 
     let error = delete_image_failing(&memory, Strike::Before, Some(503)).unwrap_err();
-    assert!(
-        matches!(error, ChangeError::NotAppliedAfterFailure { .. }),
-        "{error:?}"
-    );
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
     assert!(
         matches!(
-            error,
+            cause.as_ref(),
             ChangeError::NotAppliedAfterFailure {
                 now: ReadAgain::ImageStillThere,
                 ..
@@ -921,4 +921,167 @@ fn an_interrupted_removal_whose_image_is_gone_says_so() {
         wording::registry_now(&found.now),
         format!("app@{} is deleted", image())
     );
+}
+
+/// Counts the time a change waits before reading the registry again.
+struct Pausing<'a> {
+    memory: &'a MemoryRegistry,
+    paused: Cell<u32>,
+}
+
+impl HttpClient for &Pausing<'_> {
+    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
+        self.memory.send(request).await
+    }
+
+    async fn pause(&self, ms: u32) {
+        self.paused.set(self.paused.get() + ms);
+    }
+}
+
+/// A tag PUT that got no answer, or a gateway's 502/503/504, may still be on its
+/// way: read again, the tag shows the old state, but the write may land afterwards.
+/// Never "Nothing was changed": the Undo stays, and undoes nothing while nothing
+/// landed.
+#[test]
+fn a_tag_write_lost_in_transit_keeps_its_undo_though_read_again_it_is_not_there() {
+    for status in [Some(504), Some(502), Some(503), None] {
+        let memory = setup();
+        memory.inject(put_fault(Strike::Before, status));
+        let error = add_tag(&memory).unwrap_err();
+        let ChangeError::AfterWrite { cause, .. } = &error else {
+            panic!("{status:?}: {error:?}");
+        };
+        assert!(
+            matches!(
+                cause.as_ref(),
+                ChangeError::NotAppliedAfterFailure {
+                    now: ReadAgain::Tag(None),
+                    ..
+                }
+            ),
+            "{status:?}: {cause:?}"
+        );
+        let told = wording::change_error(&error);
+        assert!(
+            !told.outcome.contains("Nothing was changed"),
+            "{status:?}: {told:?}"
+        );
+        assert!(told.outcome.contains("Undo"), "{status:?}: {told:?}");
+        let Some(Written::Tag(write)) = error.written() else {
+            panic!("{status:?}: no undo: {error:?}");
+        };
+        let registry = Registry::new("http://r", &memory);
+        // Undo while the write has not landed: nothing to take back, nothing written.
+        let writes = memory.sent_count("PUT") + memory.sent_count("DELETE");
+        block_on(registry.undo_tag_write(write, "u1")).unwrap();
+        assert_eq!(
+            memory.sent_count("PUT") + memory.sent_count("DELETE"),
+            writes
+        );
+        // The PUT lands late: Undo takes it back.
+        memory.push("app", "2.0", media::OCI_MANIFEST, IMAGE);
+        block_on(registry.undo_tag_write(write, "u2")).unwrap();
+        assert_eq!(memory.tag_digest("app", "2.0"), None, "{status:?}");
+        assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    }
+}
+
+/// nginx answers 504 after 60 s while distribution is still deleting the image: read
+/// at once, the image is still there. The DELETE then lands, and the manifest's bytes
+/// Undo needs must still be at hand.
+#[test]
+fn an_image_delete_answered_504_with_the_image_still_there_keeps_its_undo() {
+    let memory = setup();
+    let error = delete_image_failing(&memory, Strike::Before, Some(504)).unwrap_err();
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(
+            cause.as_ref(),
+            ChangeError::NotAppliedAfterFailure {
+                now: ReadAgain::ImageStillThere,
+                ..
+            }
+        ),
+        "{cause:?}"
+    );
+    let told = wording::change_error(&error);
+    assert!(!told.outcome.contains("Nothing was changed"), "{told:?}");
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("no undo: {error:?}");
+    };
+    assert_eq!(removal.tags, [tag("1.0"), tag("latest")]);
+    let registry = Registry::new("http://r", &memory);
+    // Undo before the delete landed puts back nothing (the tags are in place).
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert!(!memory.was_sent("PUT"));
+    // The DELETE lands: image and tags gone. Undo puts them back.
+    {
+        let mut state = memory.state.borrow_mut();
+        state
+            .manifests
+            .get_mut("app")
+            .unwrap()
+            .remove(&sha256(IMAGE));
+        state.tags.get_mut("app").unwrap().clear();
+    }
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+/// The same for removing one tag: a DELETE by tag, or the placeholder's PUT, that got
+/// a 504 and shows the old state keeps its Undo.
+#[test]
+fn a_tag_removal_lost_in_transit_keeps_its_undo() {
+    for by_tag in [true, false] {
+        let memory = setup();
+        memory.state.borrow_mut().tag_deletes = by_tag;
+        let path = "manifests/1.0";
+        let method = if by_tag { Method::Delete } else { Method::Put };
+        memory.inject(Fault::new(method, path, Strike::Before, Some(504)));
+        let error = remove(&memory, "1.0").unwrap_err();
+        let ChangeError::AfterWrite { cause, .. } = &error else {
+            panic!("{by_tag}: {error:?}");
+        };
+        assert!(
+            matches!(cause.as_ref(), ChangeError::NotAppliedAfterFailure { .. }),
+            "{by_tag}: {cause:?}"
+        );
+        assert!(!wording::change_error(&error)
+            .outcome
+            .contains("Nothing was changed"));
+        let Some(Written::Removal(removal)) = error.written() else {
+            panic!("{by_tag}: no undo: {error:?}");
+        };
+        assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+        let puts = memory.sent_count("PUT");
+        let registry = Registry::new("http://r", &memory);
+        block_on(registry.restore_tags(removal)).unwrap();
+        assert_eq!(
+            memory.sent_count("PUT"),
+            puts,
+            "{by_tag}: nothing to put back"
+        );
+    }
+}
+
+/// A write whose answer was lost (no answer, or a gateway's 502, 503 or 504) gets a
+/// moment to land before the registry is read again, as one that timed out does.
+#[test]
+fn a_write_lost_in_transit_gets_a_moment_to_land_before_it_is_read_again() {
+    for status in [None, Some(502), Some(503), Some(504)] {
+        let memory = setup();
+        memory.inject(put_fault(Strike::Before, status));
+        let pausing = Pausing {
+            memory: &memory,
+            paused: Cell::new(0),
+        };
+        let registry = Registry::new("http://r", &pausing);
+        let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
+        let _ = block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None));
+        assert!(pausing.paused.get() > 0, "{status:?}");
+    }
 }

@@ -2484,3 +2484,26 @@ fn a_refusal_to_a_signed_in_user_names_the_account_on_every_screen_that_words_it
         .text
         .contains("could not be read: Sign-in required."));
 }
+
+/// A write that failed without a definite refusal and, read again, shows the old
+/// state may still land: its Undo is kept, and the outcome says both.
+#[test]
+fn a_write_not_there_when_read_again_but_perhaps_still_landing_keeps_undo_in_words() {
+    let message = wording::change_error(&ChangeError::AfterWrite {
+        cause: Box::new(ChangeError::NotAppliedAfterFailure {
+            subject: "app:2.0".into(),
+            now: ReadAgain::Tag(None),
+            cause: server_error(),
+        }),
+        written: Box::new(Written::Tag(tag_write())),
+    });
+    assert_eq!(
+        message.account,
+        "Read again after the failure, app:2.0 does not exist"
+    );
+    assert_eq!(
+        message.outcome,
+        "Not applied when read again, but the request may still complete on the \
+         registry: Undo stays available."
+    );
+}

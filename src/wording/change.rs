@@ -146,8 +146,9 @@ fn detail(error: &ChangeError) -> String {
              that image as its subject; it was kept"
         ),
         ChangeError::TagListIncomplete { repository } => format!(
-            "the tag list of {repository} may be incomplete (a page without a readable Link \
-             header, and asking for the rest failed); deleting an image needs every tag"
+            "the tag list of {repository} may be incomplete (its pages could not all be \
+             followed: a page without a readable Link header, or more than this page reads); \
+             deleting an image needs every tag"
         ),
         ChangeError::TagsChangedMeanwhile {
             digest,
@@ -220,6 +221,7 @@ fn detail(error: &ChangeError) -> String {
 /// `cause`: why it was not deleted; after an unclear answer it may be gone after all.
 fn left_listing(removed: &[Digest], cause: &ChangeError) -> String {
     let still = match cause {
+        _ if not_applied_so_far(cause) => "it is kept, and",
         ChangeError::Unknown { .. } | ChangeError::AfterWrite { .. } => "if it is still there",
         _ => "it is kept, and",
     };
@@ -229,6 +231,13 @@ fn left_listing(removed: &[Digest], cause: &ChangeError) -> String {
         digests(removed),
         if removed.len() == 1 { "is" } else { "are" }
     )
+}
+
+/// A change's write that failed unclearly and, read again, was not there: its Undo is
+/// kept, as the request may still complete.
+fn not_applied_so_far(error: &ChangeError) -> bool {
+    matches!(error, ChangeError::AfterWrite { cause, .. }
+        if matches!(**cause, ChangeError::NotAppliedAfterFailure { .. }))
 }
 
 /// What happened, said without the requests, and the requests behind it, each with
@@ -580,6 +589,10 @@ fn outcome(error: &ChangeError) -> &'static str {
         }
         // It may have gone after all: the cause's own outcome says so.
         ChangeError::IndexLeftListing { cause, .. } => match **cause {
+            _ if not_applied_so_far(cause) => {
+                "The fallback tag is kept (its delete may still complete): Undo puts back \
+                 what it lists."
+            }
             ChangeError::Unknown { .. } | ChangeError::AfterWrite { .. } => outcome(cause),
             _ => "The fallback tag is kept: Undo puts back what it lists.",
         },
@@ -589,6 +602,12 @@ fn outcome(error: &ChangeError) -> &'static str {
                  Undo puts the tag back."
             }
             ChangeError::Unknown { .. } | ChangeError::ImageDeleteHalfDone { .. } => outcome(cause),
+            // The old state read again, after a failure that proves nothing: the
+            // request may land later (a proxy gave up waiting while the registry works).
+            ChangeError::NotAppliedAfterFailure { .. } => {
+                "Not applied when read again, but the request may still complete on the \
+                 registry: Undo stays available."
+            }
             _ => "Something was written before the failure: Undo is kept.",
         },
         ChangeError::RolledBack { .. } => {

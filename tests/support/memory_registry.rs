@@ -57,6 +57,18 @@ pub struct MemoryRegistry {
     pub state: RefCell<State>,
     /// Scripted faults, for the rules about partial failures.
     pub faults: RefCell<Vec<Fault>>,
+    /// Changes another client makes meanwhile (see [`MemoryRegistry::meanwhile`]).
+    pub meanwhile: RefCell<Vec<Meanwhile>>,
+}
+
+/// Another client's change, made once, when the `nth` request (1-based) with
+/// `method` whose path contains `path` arrives, before the registry (or a fault)
+/// handles it.
+pub struct Meanwhile {
+    method: Method,
+    path: String,
+    nth: usize,
+    change: Box<dyn FnOnce(&MemoryRegistry)>,
 }
 
 /// When a fault strikes relative to the registry doing the work.
@@ -151,7 +163,23 @@ impl MemoryRegistry {
                 ..State::default()
             }),
             faults: RefCell::new(Vec::new()),
+            meanwhile: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Makes `change` (another client's push, say) when the `nth` request with
+    /// `method` whose path contains `path` arrives, before it is handled.
+    pub fn meanwhile(
+        &self,
+        (method, path, nth): (Method, &str, usize),
+        change: impl FnOnce(&MemoryRegistry) + 'static,
+    ) {
+        self.meanwhile.borrow_mut().push(Meanwhile {
+            method,
+            path: path.to_owned(),
+            nth,
+            change: Box::new(change),
+        });
     }
 
     /// Acts as registries whose DELETE by tag deletes the image with every tag it has.
@@ -566,6 +594,21 @@ impl HttpClient for &MemoryRegistry {
         };
         if aborted {
             return Err(TransportFailure::Aborted);
+        }
+        let path = request.url.splitn(4, '/').nth(3).unwrap_or("");
+        let due = {
+            let mut meanwhile = self.meanwhile.borrow_mut();
+            let due = meanwhile.iter_mut().position(|m| {
+                let matches = m.method == request.method && path.contains(&m.path);
+                if matches {
+                    m.nth -= 1;
+                }
+                matches && m.nth == 0
+            });
+            due.map(|index| meanwhile.remove(index))
+        };
+        if let Some(due) = due {
+            (due.change)(self);
         }
         match self.fault_for(&request) {
             Some(fault) if fault.when == Strike::Before => failure(fault.status),

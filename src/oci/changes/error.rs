@@ -55,7 +55,9 @@ pub enum ChangeError {
     },
 
     /// A write failed without a definite refusal; reading the registry again shows it
-    /// was not applied.
+    /// was not applied (yet: it may still land). A change's own write carries it in
+    /// [`ChangeError::AfterWrite`], keeping the Undo; bare, an Undo's write or a step
+    /// that no Undo covers.
     #[error("not applied after a failure: {subject} {now:?}: {cause}")]
     NotAppliedAfterFailure {
         subject: String,
@@ -267,11 +269,12 @@ pub(super) fn after_write(cause: ChangeError, written: Written) -> ChangeError {
     }
 }
 
-/// A failure keeps what undoes the write unless the registry shows it changed
-/// nothing (a definite refusal, or the old state read again).
-pub(super) fn keep_undo_unless_unchanged(error: ChangeError, written: Written) -> ChangeError {
+/// A failure keeps what undoes the write unless the write was refused outright. The
+/// old state read again is no proof: a request given up on (a proxy's 504, a dropped
+/// connection) may still land after that read; Undo skips what is still in place.
+pub(super) fn keep_undo_unless_refused(error: ChangeError, written: Written) -> ChangeError {
     match error {
-        ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. } => error,
+        ChangeError::Refused(_) => error,
         error => after_write(error, written),
     }
 }

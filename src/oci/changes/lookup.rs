@@ -8,6 +8,7 @@ use crate::oci::client::{ManifestHead, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::error::{Attempt, MalformedReason};
 use crate::oci::http::{HttpClient, Method};
+use crate::oci::media::essence;
 use crate::oci::names::{Digest, Repository, Tag};
 
 impl<C: HttpClient> Registry<C> {
@@ -52,12 +53,14 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// What `tag` points at now, digest and media type; `None` when it does not exist.
+    /// The media type is its essence (`; charset=…` dropped, lower case), to compare
+    /// with the `media` constants; bytes PUT back keep their own Content-Type.
     pub(crate) async fn look_up_tag(
         &self,
         repository: &Repository,
         tag: &Tag,
     ) -> Result<Option<(Digest, String)>, RegistryError> {
-        match self
+        let (digest, media_type) = match self
             .manifest_head_fast(repository, tag, &self.lookups)
             .await
         {
@@ -65,15 +68,16 @@ impl<C: HttpClient> Registry<C> {
                 digest: Some(digest),
                 media_type,
                 ..
-            }) => Ok(Some((digest, media_type.unwrap_or_default()))),
+            }) => (digest, media_type.unwrap_or_default()),
             // CORS hides Docker-Content-Digest: hash the bytes instead.
             Ok(_) => {
                 let manifest = self.manifest_get(repository, tag).await?;
-                Ok(Some((manifest.digest.clone(), manifest.media_type())))
+                (manifest.digest.clone(), manifest.media_type())
             }
-            Err(RegistryError::NotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
+            Err(RegistryError::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(Some((digest, essence(&media_type))))
     }
 
     /// Refused ([`ChangeError::ChangedMeanwhile`]) unless `tag` still points at

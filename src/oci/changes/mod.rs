@@ -9,8 +9,9 @@
 //! answer in 4xx (but 408 and 429) to a request that was the first write, or a request
 //! never sent (see [`is_definite_refusal`]). After anything else (a 5xx, a timeout, a
 //! dropped connection, a cancel) the write may have been applied: the registry is read
-//! again and the result states what is true now. Whenever anything was written, the
-//! failure carries the Undo record ([`ChangeError::written`]).
+//! again and the result states what is true now. Whenever anything was or may have been
+//! written (the old state read again included: the write may still land), the failure
+//! carries the Undo record ([`ChangeError::written`]).
 
 mod copy;
 mod copy_steps;

@@ -1,7 +1,7 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{after_write, keep_undo_unless_unchanged, ChangeError};
+use super::error::{after_write, keep_undo_unless_refused, ChangeError};
 use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -32,8 +32,12 @@ impl<C: HttpClient> Registry<C> {
         // delete and leaves the tag listed, pointing at nothing. Blob uploads above
         // still run in parallel.
         let _one_cycle_at_a_time = self.removes_by_placeholder.one_placeholder_cycle().await;
+        // Read again just before the first write: since the check before the DELETE by
+        // tag, the probe, the uploads and the wait above, the tag may have been pushed
+        // elsewhere (CI), and the placeholder would take that image's tag.
+        let seen = removal.digest.clone();
+        self.expect_unchanged(&repository, &tag, &seen).await?;
         if let Err(error) = self.manifest_put_tag(&repository, &tag, &placeholder).await {
-            let seen = removal.digest.clone();
             self.recheck_tag(
                 &repository,
                 &tag,
@@ -42,7 +46,7 @@ impl<C: HttpClient> Registry<C> {
             )
             .await
             .map_err(|e| {
-                keep_undo_unless_unchanged(e, Written::Removal(Box::new(removal.clone())))
+                keep_undo_unless_refused(e, Written::Removal(Box::new(removal.clone())))
             })?;
         }
         let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
@@ -53,14 +57,20 @@ impl<C: HttpClient> Registry<C> {
             removal.applied_anyway = Some(Box::new(cause));
             return Ok(());
         }
-        // Put the tag back before reporting: never leave it on the placeholder.
+        // Put the tag back before reporting: never leave it on the placeholder. Only
+        // over the placeholder, or nothing: never over what someone pushed meanwhile.
         let cause = Box::new(cause);
-        let now = match self
-            .manifest_put_tag(&repository, &tag, &removal.manifest)
-            .await
-        {
-            Ok(_) => Ok(Some(removal.digest.clone())),
-            Err(_) => self.resolve_tag(&repository, &tag).await,
+        let now = match self.resolve_tag(&repository, &tag).await {
+            Ok(now) if now.as_ref().is_none_or(|d| *d == placeholder.digest) => {
+                match self
+                    .manifest_put_tag(&repository, &tag, &removal.manifest)
+                    .await
+                {
+                    Ok(_) => Ok(Some(removal.digest.clone())),
+                    Err(_) => self.resolve_tag(&repository, &tag).await,
+                }
+            }
+            now => now,
         };
         let written = || Written::Removal(Box::new(removal.clone()));
         match now {
@@ -75,6 +85,15 @@ impl<C: HttpClient> Registry<C> {
                 removal.applied_anyway = Some(cause);
                 Ok(())
             }
+            // Pushed elsewhere meanwhile: left as it is (Undo will not overwrite it).
+            Ok(Some(found)) if found != placeholder.digest => Err(after_write(
+                ChangeError::ChangedMeanwhile {
+                    tag: tag.to_string(),
+                    expected: removal.digest.clone(),
+                    found: Some(found),
+                },
+                written(),
+            )),
             // On the placeholder, or listed but pointing at nothing.
             Ok(_) => Err(after_write(
                 ChangeError::Stranded {

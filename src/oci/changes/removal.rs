@@ -4,7 +4,7 @@
 use crate::model::sort;
 
 use super::error::{
-    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
+    after_write, is_definite_refusal, keep_undo_unless_refused, ChangeError, ReadAgain,
 };
 use super::users::ImageUsers;
 use super::written::{Removal, RemovalMethod, Written};
@@ -131,7 +131,7 @@ impl<C: HttpClient> Registry<C> {
                 {
                     Ok(answered) => removal.applied_anyway = Some(Box::new(answered)),
                     Err(error) => {
-                        return Err(keep_undo_unless_unchanged(
+                        return Err(keep_undo_unless_refused(
                             error,
                             Written::Removal(Box::new(removal)),
                         ))
@@ -374,22 +374,24 @@ impl<C: HttpClient> Registry<C> {
                         Ok(left) => left,
                         Err(reread) => return Err(not_known(error, reread, removal)),
                     };
-                    if left.untagged.is_empty() {
-                        return Err(ChangeError::NotAppliedAfterFailure {
+                    // Not done yet, as read now: the DELETE may still land (a proxy
+                    // gave up waiting while the registry deletes), so Undo is kept.
+                    let cause = Box::new(error);
+                    let failure = if left.untagged.is_empty() {
+                        ChangeError::NotAppliedAfterFailure {
                             subject: format!("{repository}@{digest}"),
                             now: ReadAgain::ImageStillThere,
-                            cause: Box::new(error),
-                        });
-                    }
-                    removal.tags = left.to_restore;
-                    return Err(after_write(
+                            cause,
+                        }
+                    } else {
                         ChangeError::ImageDeleteHalfDone {
                             digest: digest.clone(),
                             untagged: left.untagged.iter().map(Tag::to_string).collect(),
-                            cause: Box::new(error),
-                        },
-                        Written::Removal(Box::new(removal)),
-                    ));
+                            cause,
+                        }
+                    };
+                    removal.tags = left.to_restore;
+                    return Err(after_write(failure, Written::Removal(Box::new(removal))));
                 }
                 Err(reread) => return Err(not_known(error, reread, removal)),
             }

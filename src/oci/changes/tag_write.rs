@@ -1,7 +1,7 @@
 //! Adding or moving a tag, settling a write that failed, and its undo.
 
 use super::error::{
-    after_write, is_definite_refusal, keep_undo_unless_unchanged, ChangeError, ReadAgain,
+    after_write, is_definite_refusal, keep_undo_unless_refused, ChangeError, ReadAgain,
 };
 use super::users::BatchUsers;
 use super::written::{TagBefore, TagWrite, Written};
@@ -12,8 +12,8 @@ use crate::oci::intent::Intent;
 use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository, Tag};
 
-/// How long a write given up on (timeout, cancel) gets to land before the registry is
-/// read again to see whether it did.
+/// How long a write given up on (timeout, cancel, a dropped connection, a gateway's
+/// 502/503/504) gets to land before the registry is read again to see whether it did.
 const SETTLE_BEFORE_REREAD_MS: u32 = 2_000;
 
 /// Where a tag stands before it is pointed at an image: what the write would do.
@@ -91,7 +91,8 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// After a PUT of `write` failed: nothing changed on a definite refusal; else the
-    /// tag is read again and the write counts as done if the tag shows it.
+    /// tag is read again and the write counts as done if the tag shows it. Otherwise
+    /// the Undo is kept, even with the old state read again: the PUT may still land.
     async fn settle_failed_tag_write(
         &self,
         mut write: TagWrite,
@@ -110,15 +111,15 @@ impl<C: HttpClient> Registry<C> {
                 write.applied_anyway = Some(Box::new(answered));
                 Ok(write)
             }
-            Err(error) => Err(keep_undo_unless_unchanged(error, Written::Tag(write))),
+            Err(error) => Err(keep_undo_unless_refused(error, Written::Tag(write))),
         }
     }
 
     /// After a write meant to move `tag` from `before` to `wanted` (`None`: absent)
     /// failed: a definite refusal changed nothing; otherwise the tag is read again.
-    /// `Ok` with the error answered when it shows the write; "not applied" only when it still
-    /// shows `before`; anything else (a third digest, an unreadable registry) may be
-    /// the write's doing, and the caller keeps the Undo.
+    /// `Ok` with the error answered when it shows the write; "not applied" when it still
+    /// shows `before` (so far: a change keeps its Undo, see `keep_undo_unless_refused`);
+    /// anything else (a third digest, an unreadable registry) may be the write's doing.
     pub(super) async fn recheck_tag(
         &self,
         repository: &Repository,
@@ -149,13 +150,20 @@ impl<C: HttpClient> Registry<C> {
         }
     }
 
-    /// A write given up on (timeout, cancel) may still be on its way: it gets a
-    /// moment to land before the registry is read again, or the read could say "not
-    /// applied" just before it does.
+    /// A write given up on (timeout, cancel, a dropped connection, a gateway that
+    /// stopped waiting: 502, 503, 504) may still be on its way: it gets a moment to
+    /// land before the registry is read again, or the read could say "not applied"
+    /// just before it does.
     pub(super) async fn settle_after(&self, error: &RegistryError) {
         if matches!(
             error,
-            RegistryError::TimedOut { .. } | RegistryError::Aborted { .. }
+            RegistryError::TimedOut { .. }
+                | RegistryError::Aborted { .. }
+                | RegistryError::Network { .. }
+                | RegistryError::Server {
+                    status: 502..=504,
+                    ..
+                }
         ) {
             self.pause(SETTLE_BEFORE_REREAD_MS).await;
         }

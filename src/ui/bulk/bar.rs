@@ -293,7 +293,10 @@ pub fn BulkBar(
     };
     let typed_pattern = move || pattern.with_untracked(|p| p.trim().to_owned());
     // Retry failed runs the failed items again as the run that failed them: with its
-    // pattern, not one typed since, which may be another, unfinished or empty.
+    // pattern, not one typed since, which may be another, unfinished or empty. A
+    // removal selects them and asks first (deletes check, then the question naming
+    // how many), as the Retry above and "Remove selected tags" do: items Cancel came
+    // before are never removed with one click.
     let retry_failed = move || {
         let Some(LastRun { kind, pattern }) = last_run.get_untracked() else {
             return;
@@ -304,7 +307,13 @@ pub fn BulkBar(
                 .map(|(t, _)| t.clone())
                 .collect()
         });
-        run(kind, failed, pattern, true)
+        match kind {
+            BulkKind::AddTags => run(kind, failed, pattern, true),
+            BulkKind::Remove => {
+                selection.tags.set(failed.into_iter().collect());
+                ask_removal();
+            }
+        }
     };
 
     view! {
