@@ -79,14 +79,14 @@ fn a_next_link_to_another_host_is_refused() {
 #[test]
 fn a_list_of_endless_pages_stops_at_its_byte_budget_and_says_it_may_be_incomplete() {
     use tagdeck::oci::client::MAX_LIST_BYTES;
-    // Every page 8,000 new names of 100 characters (about 850 KiB) and a link to the
-    // next.
+    // Every page 800 new names of 1,000 characters (about 800 KiB) and a link to the
+    // next: the bytes run out long before the names (`MAX_LIST_NAMES`) do.
     let http = ScriptedHttp::new(|request| {
         let page: usize = request.url.split("last=p").nth(1).map_or(0, |rest| {
             rest.split('-').next().unwrap().parse::<usize>().unwrap() + 1
         });
-        let names: Vec<String> = (0..8_000)
-            .map(|i| format!("p{page}-{i:07}{}", "x".repeat(90)))
+        let names: Vec<String> = (0..800)
+            .map(|i| format!("p{page}-{i:07}{}", "x".repeat(990)))
             .collect();
         let link = format!("<?last=p{page}-end>; rel=next");
         let body = serde_json::json!({"name": "a/b", "tags": names}).to_string();
@@ -95,12 +95,130 @@ fn a_list_of_endless_pages_stops_at_its_byte_budget_and_says_it_may_be_incomplet
     let listing = block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |_| {})).unwrap();
     assert!(listing.may_be_incomplete);
     let pages = http.sent.borrow().len();
-    let page_bytes = 8_000 * 100;
+    let page_bytes = 800 * 1_000;
     assert!(
         pages <= MAX_LIST_BYTES / page_bytes + 2,
         "{pages} pages read for a budget of {MAX_LIST_BYTES} bytes"
     );
-    assert_eq!(listing.tags.len(), pages * 8_000);
+    assert_eq!(listing.tags.len(), pages * 800);
+}
+
+/// Bytes bound no count of names: 32 MiB of tiny names would be millions of rows
+/// and HEADs. The names kept stop at `MAX_LIST_NAMES`, the caller sees no more,
+/// and the list says it may be incomplete.
+#[test]
+fn a_list_of_many_tiny_names_stops_at_its_name_bound_and_says_it_may_be_incomplete() {
+    use tagdeck::oci::bounds::MAX_LIST_NAMES;
+    // Pages of 60% of the bound each, in names of a few characters, each page
+    // linking to the next.
+    let per_page = MAX_LIST_NAMES * 3 / 5;
+    let http = ScriptedHttp::new(move |request| {
+        let page: usize = request
+            .url
+            .rsplit("page=")
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let names: Vec<String> = (0..per_page)
+            .map(|i| format!("{:x}", page * per_page + i))
+            .collect();
+        let link = format!("<?page={}>; rel=next", page + 1);
+        let body = serde_json::json!({"name": "a/b", "tags": names}).to_string();
+        Ok(response(200, &[("link", &link)], body.as_bytes()))
+    });
+    let mut shown = 0;
+    let listing =
+        block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |page| shown += page.len()))
+            .unwrap();
+    assert_eq!(listing.tags.len(), MAX_LIST_NAMES);
+    assert_eq!(shown, MAX_LIST_NAMES);
+    assert!(listing.may_be_incomplete);
+    assert_eq!(
+        http.sent.borrow().len(),
+        2,
+        "no page after the bound is asked"
+    );
+}
+
+/// A next link is kept (to catch a loop) and becomes the next request's URL: one of
+/// megabytes is not followed, and the list says it may be incomplete. A link of a
+/// couple of KiB (a long page token) still is.
+#[test]
+fn a_next_link_longer_than_any_registry_needs_is_not_followed() {
+    for (pad, followed) in [(2_000, true), (250_000, false)] {
+        let http = ScriptedHttp::new(move |request| {
+            Ok(if request.url.ends_with("?n=1000") {
+                let link = format!("<?last=a&token={}>; rel=next", "x".repeat(pad));
+                response(200, &[("link", &link)], br#"{"name":"a/b","tags":["a"]}"#)
+            } else {
+                response(200, &[], br#"{"name":"a/b","tags":["b"]}"#)
+            })
+        });
+        let listing = block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |_| {})).unwrap();
+        if followed {
+            assert_eq!(listing.tags, ["a", "b"]);
+            assert!(!listing.may_be_incomplete);
+        } else {
+            assert_eq!(listing.tags, ["a"]);
+            assert!(listing.may_be_incomplete);
+            assert_eq!(http.sent.borrow().len(), 1, "the huge link is never asked");
+        }
+    }
+}
+
+/// Endless pages that add nothing (empty, or names already listed), each linking to
+/// a fresh address, would be followed up to `MAX_PAGES`: the first such page ends
+/// the list, which may be incomplete.
+#[test]
+fn a_linked_page_that_adds_no_name_ends_the_list_as_possibly_incomplete() {
+    for later in [&br#"{"tags":[]}"#[..], br#"{"tags":["a"]}"#] {
+        let http = ScriptedHttp::new(move |request| {
+            let page: usize = request
+                .url
+                .rsplit("page=")
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let link = format!("<?page={}>; rel=next", page + 1);
+            let body: &[u8] = if page == 0 {
+                br#"{"tags":["a"]}"#
+            } else {
+                later
+            };
+            Ok(response(200, &[("link", &link)], body))
+        });
+        let listing = block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |_| {})).unwrap();
+        assert_eq!(listing.tags, ["a"]);
+        assert!(listing.may_be_incomplete);
+        assert_eq!(http.sent.borrow().len(), 2);
+    }
+}
+
+/// Without a readable Link the rest is asked with `last=<last name>`; a name longer
+/// than any tag (the registry's, of any length) never goes into that URL: the list
+/// says it may be incomplete instead. The name itself is kept, for the rows to say
+/// it is no valid tag.
+#[test]
+fn a_name_longer_than_any_tag_is_never_asked_after() {
+    for (length, asked_after) in [(128, true), (129, false), ((4 << 20) - 64, false)] {
+        let long = "x".repeat(length);
+        let body = serde_json::json!({"name": "a/b", "tags": ["a", long]}).to_string();
+        let http = ScriptedHttp::new(move |request| {
+            Ok(if request.url.ends_with("?n=1000") {
+                response(200, &[], body.as_bytes())
+            } else {
+                response(200, &[], br#"{"name":"a/b","tags":[]}"#)
+            })
+        });
+        let listing = block_on(Registry::new(BASE, &http).tags(&repo("a/b"), |_| {})).unwrap();
+        assert_eq!(listing.tags, ["a".to_string(), long], "{length}");
+        assert_eq!(listing.may_be_incomplete, !asked_after, "{length}");
+        assert_eq!(
+            http.sent.borrow().len(),
+            1 + usize::from(asked_after),
+            "{length}"
+        );
+    }
 }
 
 /// A tag list whose first page ("x") links to a second page, `second`.
@@ -1059,6 +1177,33 @@ fn a_first_pass_failure_falls_back_except_a_cancel_or_a_timeout() {
         );
         assert_eq!(http.sent.borrow().len(), 1);
     }
+}
+
+/// A 429 is the registry's, whatever the Accept: its tries (`execute` asks a read
+/// answered 429 again, as Retry-After says) are not followed by a full-Accept HEAD
+/// (a preflight and three tries more), and the caller learns the wait asked for.
+#[test]
+fn a_rate_limited_first_pass_does_not_fall_back_to_the_full_accept() {
+    let http = ScriptedHttp::new(|_| Ok(response(429, &[("Retry-After", "7")], b"")));
+    let error = block_on(Registry::new(BASE, &http).manifest_head_fast(
+        &repo("r"),
+        parse_reference("t"),
+        &HeadPlan::adaptive(),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegistryError::RateLimited {
+                retry_after: Some(7),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let accepts = accepts_sent(&http);
+    assert!(!accepts.iter().any(|a| a == MANIFEST_ACCEPT), "{accepts:?}");
+    assert_eq!(accepts.len(), 3, "the tries of one read answered 429");
 }
 
 #[test]

@@ -35,3 +35,21 @@ proptest! {
         let _ = next_page_url(&header, REQUEST);
     }
 }
+
+/// The browser ends a URL's authority at '/', '?' or '#': a link whose path comes
+/// after a '?' or '#' is fetched at the registry's root, another list than this one.
+#[test]
+fn a_link_whose_path_follows_a_query_or_fragment_is_refused() {
+    for target in [
+        "http://reg.example:5000?/v2/team/app/tags/list",
+        "http://reg.example:5000#/v2/team/app/tags/list",
+        "//reg.example:5000?/v2/team/app/tags/list",
+    ] {
+        let header = format!("<{target}>; rel=\"next\"");
+        let next = next_page_url(&header, REQUEST);
+        assert!(
+            matches!(next, Err(LinkError::OtherList(_))),
+            "{target}: {next:?}"
+        );
+    }
+}

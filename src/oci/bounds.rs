@@ -42,3 +42,17 @@ pub fn bounded(text: &str, max_chars: usize) -> String {
         }
     }
 }
+
+/// Names kept of one tag list or catalog. [`MAX_LIST_BYTES`] bounds bytes, not
+/// names: 32 MiB of four-character names are millions, each copied several times on
+/// their way to the screen and each a HEAD to queue. A hundred pages of a thousand,
+/// far above the tags of a repository people browse; a list cut here says it may be
+/// incomplete.
+///
+/// [`MAX_LIST_BYTES`]: crate::oci::client::MAX_LIST_BYTES
+pub const MAX_LIST_NAMES: usize = 100_000;
+
+/// A next-page link followed, in characters: room for any `last=` a valid name
+/// makes and a registry's page token. A longer one is not followed (the list then
+/// says it may be incomplete): each link followed is kept to catch a loop.
+pub const MAX_LINK_CHARS: usize = 4096;

@@ -141,12 +141,20 @@ fn take_param(input: &str) -> Result<((String, String), &str), LinkError> {
     }
 }
 
+/// An absolute URL's scheme, authority and the rest (path, query, fragment): the
+/// authority ends at the first '/', '?' or '#', as the browser ends it, so that
+/// `http://reg?/v2/x` has the path "" its request goes to, not "/v2/x".
+fn split_url(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some((scheme, &rest[..end], &rest[end..]))
+}
+
 /// `scheme://host[:port]` of an absolute URL, lowercased.
 pub fn origin_of(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let Some((scheme, authority, _)) = split_url(url) else {
         return String::new();
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     format!(
         "{}://{}",
         scheme.to_ascii_lowercase(),
@@ -156,9 +164,8 @@ pub fn origin_of(url: &str) -> String {
 
 /// The path of an absolute URL, without its query or fragment.
 fn path_of(url: &str) -> &str {
-    let after_scheme = &url[url.find("://").map_or(0, |i| i + 3)..];
-    let path = &after_scheme[after_scheme.find('/').unwrap_or(after_scheme.len())..];
-    path.split(['?', '#']).next().unwrap_or("")
+    let rest = split_url(url).map_or(url, |(_, _, rest)| rest);
+    rest.split(['?', '#']).next().unwrap_or("")
 }
 
 /// Whether `reference` starts with a scheme (`http:`), as an absolute URL does
@@ -189,11 +196,7 @@ pub fn resolve(base: &str, reference: &str) -> Result<String, LinkError> {
         let scheme = &origin[..origin.find(':').unwrap_or(0)];
         return Ok(format!("{scheme}://{authority}"));
     }
-    let base_path_and_query = &base[base.find("://").map_or(0, |i| i + 3)..];
-    let base_path_and_query = &base_path_and_query[base_path_and_query
-        .find('/')
-        .unwrap_or(base_path_and_query.len())..];
-    let base_path = base_path_and_query.split(['?', '#']).next().unwrap_or("");
+    let base_path = path_of(base);
     if reference.starts_with('/') {
         Ok(format!("{origin}{reference}"))
     } else if reference.starts_with('?') {

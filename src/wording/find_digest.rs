@@ -78,7 +78,7 @@ fn listed(name: &str) -> String {
 pub fn find_gap(gap: &Gap, signed_in: Option<&str>) -> ResultLine {
     let error = |problem: &RegistryError| error_for(problem, signed_in);
     let line = match gap {
-        Gap::CatalogIncomplete => "The list of repositories may be incomplete (a page came without a readable Link header and asking for the rest failed): repositories on later pages were not searched.".to_owned(),
+        Gap::CatalogIncomplete => "The list of repositories may be incomplete (its pages could not all be followed: a page without a readable Link header, or more than this page reads): repositories on later pages were not searched.".to_owned(),
         Gap::InvalidRepository { name } => format!("The catalog lists \"{}\", which is not a valid repository name; it was not searched.", listed(name)),
         Gap::TagsUnreadable { repository, problem } => return error(problem).read_line(&format!("The tags of {repository} could not be read: ")),
         Gap::TagsIncomplete { repository } => format!("The tag list of {repository} may be incomplete."),

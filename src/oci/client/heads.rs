@@ -327,8 +327,8 @@ impl<C: HttpClient> Registry<C> {
     /// origins) chosen by `plan`, trusted only as [`first_pass_verdict`] allows; else
     /// with the full Accept, exactly as [`Registry::manifest_head`]. The answer is
     /// always the one the full Accept gets; errors, "not found" included, come only
-    /// from the full-Accept HEAD, except a cancel and a timeout, which end the lookup
-    /// as they end any read. `plan` learns from every answer.
+    /// from the full-Accept HEAD, except a cancel, a timeout and a 429, which end the
+    /// lookup as they end any read. `plan` learns from every answer.
     pub async fn manifest_head_fast(
         &self,
         repository: &Repository,
@@ -356,10 +356,14 @@ impl<C: HttpClient> Registry<C> {
                 // The view went away: nothing more to ask. Or the registry was slow,
                 // whatever the Accept: a read that timed out is not asked again (see
                 // `execute`), or a stuck registry would keep a row waiting twice as
-                // long before it says so.
-                Err(error @ (RegistryError::Aborted { .. } | RegistryError::TimedOut { .. })) => {
-                    return Err(error)
-                }
+                // long before it says so. Or the registry limits this client, whatever
+                // the Accept: already asked again as Retry-After says (`execute`), a
+                // full-Accept HEAD would be a preflight and as many tries more.
+                Err(
+                    error @ (RegistryError::Aborted { .. }
+                    | RegistryError::TimedOut { .. }
+                    | RegistryError::RateLimited { .. }),
+                ) => return Err(error),
                 // Any other failure may be the first pass's own (a 404 only means
                 // "not of a type this Accept listed"): the full Accept decides.
                 Err(_) => {}

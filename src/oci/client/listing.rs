@@ -6,10 +6,11 @@ use std::rc::Rc;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Deserialize;
 
+use crate::oci::bounds::{MAX_LINK_CHARS, MAX_LIST_NAMES};
 use crate::oci::client::Registry;
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method, Request, Response};
-use crate::oci::names::Repository;
+use crate::oci::names::{Repository, MAX_REPOSITORY_LENGTH, MAX_TAG_LENGTH};
 use crate::oci::pagination::next_page_url;
 
 /// Catalog page size asked for; distribution refuses `n` above 1000.
@@ -31,7 +32,8 @@ pub const MAX_LIST_BYTES: usize = 32 << 20;
 const LAST_NAME_KEEPS: &[u8] = b"-_.~";
 
 /// The tags of a repository, and whether the list may lack pages this page could
-/// not read (a page without a readable `Link` whose continuation could not be asked).
+/// not read (a page without a readable `Link` whose continuation could not be asked,
+/// a list cut at a bound, a next page not followed).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TagListing {
     pub tags: Vec<String>,
@@ -88,8 +90,14 @@ impl<C: HttpClient> Registry<C> {
     /// not read (for searches that must say so rather than fail).
     pub async fn catalog_listing(&self) -> Result<TagListing, RegistryError> {
         let first = format!("{}/v2/_catalog", self.base);
-        self.list_names(first, CATALOG_PAGE_SIZE, None, |_| {})
-            .await
+        self.list_names(
+            first,
+            CATALOG_PAGE_SIZE,
+            MAX_REPOSITORY_LENGTH,
+            None,
+            |_| {},
+        )
+        .await
     }
 
     /// Every tag of `repository`; `on_page` sees each page as it arrives, so a view
@@ -111,7 +119,8 @@ impl<C: HttpClient> Registry<C> {
         first: Option<FirstTagPage>,
         on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
-        self.list_names(self.tag_list_url(repository), TAG_PAGE_SIZE, first, on_page)
+        let url = self.tag_list_url(repository);
+        self.list_names(url, TAG_PAGE_SIZE, MAX_TAG_LENGTH, first, on_page)
             .await
     }
 
@@ -124,11 +133,14 @@ impl<C: HttpClient> Registry<C> {
     /// (across origins CORS hides it unless exposed), the rest is asked for with
     /// `last=<last name>` until a page adds nothing, so a registry that pages is read
     /// whole even so. Only when that cannot be done is the list marked as possibly
-    /// incomplete.
+    /// incomplete. The registry's answers are bounded: names kept
+    /// ([`MAX_LIST_NAMES`]), bytes read, pages and the next links followed; a name
+    /// longer than `max_name` (the longest valid one) never goes into `last=`.
     async fn list_names(
         &self,
         base_url: String,
         page_size: usize,
+        max_name: usize,
         mut first: Option<FirstTagPage>,
         mut on_page: impl FnMut(&[String]),
     ) -> Result<TagListing, RegistryError> {
@@ -186,24 +198,31 @@ impl<C: HttpClient> Registry<C> {
             // distribution answers `"tags": null` once every tag was deleted.
             let names = page.tags.or(page.repositories).unwrap_or_default();
             let names_on_page = names.len();
-            let fresh: Vec<String> = names
+            // At most one name beyond the bound is taken (and kept in `seen_names`).
+            let room = MAX_LIST_NAMES - listing.tags.len();
+            let mut fresh: Vec<String> = names
                 .into_iter()
                 .filter(|n| seen_names.insert(n.clone()))
+                .take(room + 1)
                 .collect();
+            let cut = fresh.len() > room;
+            fresh.truncate(room);
             // Asked for what comes after the last name, a page with nothing new means
             // the registry ignores `last`. Whether it had sent everything at once, or
             // pages by `n` with links this page cannot read, one more question tells.
-            if asked_after_last && fresh.is_empty() && names_on_page > 0 {
+            if asked_after_last && fresh.is_empty() && names_on_page > 0 && !cut {
                 listing.may_be_incomplete =
                     listing.tags.len() > 1 && self.pages_by_n(&base_url).await.unwrap_or(true);
                 return Ok(listing);
             }
             on_page(&fresh);
             let ignores_n = names_on_page > page_size;
+            let added_nothing = fresh.is_empty();
             let last = fresh.last().cloned();
             listing.tags.extend(fresh);
             let link = response.header("link");
             links_readable |= link.is_some();
+            bytes_read = bytes_read.saturating_add(link.map_or(0, str::len));
             let next = match link {
                 Some(link) => next_page_url(link, &url).map_err(|e| RegistryError::Malformed {
                     attempt,
@@ -211,6 +230,18 @@ impl<C: HttpClient> Registry<C> {
                 })?,
                 None => None,
             };
+            // Not followed, and the list may lack what comes after: a list at its
+            // bound; a next link longer than any registry needs (each one followed
+            // is kept, to catch a loop); a page reached by a link that added nothing
+            // (endless empty pages, each linking to a fresh address).
+            let stop = cut
+                || next.as_ref().is_some_and(|next| {
+                    next.len() > MAX_LINK_CHARS || (added_nothing && seen_urls.len() > 1)
+                });
+            if stop {
+                listing.may_be_incomplete = true;
+                return Ok(listing);
+            }
             url = match (next, last) {
                 (Some(next), _) => {
                     asked_after_last = false;
@@ -220,12 +251,17 @@ impl<C: HttpClient> Registry<C> {
                 // once, or an empty page: that was the end.
                 (None, _) if links_readable || ignores_n => return Ok(listing),
                 (None, None) => return Ok(listing),
-                (None, Some(last)) => {
+                (None, Some(last)) if last.len() <= max_name => {
                     asked_after_last = true;
                     format!(
                         "{base_url}?n={page_size}&last={}",
                         crate::model::route::percent_encode_keeping(&last, LAST_NAME_KEEPS)
                     )
+                }
+                // A name too long to be valid: it goes into no URL.
+                (None, Some(_)) => {
+                    listing.may_be_incomplete = true;
+                    return Ok(listing);
                 }
             };
         }

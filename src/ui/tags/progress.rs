@@ -87,7 +87,7 @@ pub(super) fn Progress(
             Listing::Failed(error) => Some(view! { <ErrorPanel error retry=list_again /> }.into_any()),
             Listing::Done { may_be_incomplete: true } => Some(view! {
                 <div class="error-panel incomplete-list" role="alert">
-                    <p>"This tag list may be incomplete: a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link), and asking the registry for the tags after it failed. Tags may be missing here, so deleting an image is refused; removing single tags is safe."</p>
+                    <p>"This tag list may be incomplete: its pages could not all be followed. Either a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link) and asking the registry for the tags after it failed, or the list went past what this page reads (100,000 tags, a next-page link over 4 KiB, a page adding no new tag). Tags may be missing here, so deleting an image is refused; removing single tags is safe."</p>
                     <button type="button" on:click=move |_| list_again.run(())>"Try again"</button>
                 </div>
             }.into_any()),

@@ -63,12 +63,33 @@ pub(super) struct WorkerPool {
     pub(super) in_flight: Rc<RefCell<HashMap<String, u64>>>,
     pub(super) tickets: Rc<Cell<u64>>,
     pub(super) batcher: AnswerBatcher,
-    pub(super) running: Rc<Cell<usize>>,
+    pub(super) running: Rc<Workers>,
     /// Which first pass each HEAD tries; learns from every answer.
     pub(super) plan: Rc<HeadPlan>,
     /// The number of workers, once the connection's protocol is known.
     pub(super) bound: Rc<Cell<Option<usize>>>,
 }
+
+/// The workers under way, and the pause they all keep while the registry answers
+/// 429 (Too Many Requests).
+#[derive(Default)]
+pub(super) struct Workers {
+    count: Cell<usize>,
+    /// Held by the worker that pauses; the others wait for it before their next HEAD.
+    pause: futures_util::lock::Mutex<()>,
+    /// Pauses since the last answer that was not a 429.
+    pauses: Cell<u32>,
+}
+
+/// Pauses of the whole pool in a row for 429s before a rate-limited tag is told
+/// as failed (its "Read again" asks again): each comes after the registry was
+/// asked three times already (`Registry::execute`).
+const MAX_RATE_LIMIT_PAUSES: u32 = 4;
+
+/// A pool's pause without Retry-After, and the longest one (a registry's
+/// Retry-After may ask for hours: the row says it failed instead).
+const RATE_LIMIT_PAUSE_MS: u64 = 5_000;
+const MAX_RATE_LIMIT_PAUSE_MS: u64 = 60_000;
 
 impl WorkerPool {
     /// Workers at once: from the protocol of the connection to the registry (6 for
@@ -113,12 +134,13 @@ impl WorkerPool {
     }
 
     pub(super) fn top_up(&self) {
-        while self.running.get() < self.bound() {
-            self.running.set(self.running.get() + 1);
+        let count = &self.running.count;
+        while count.get() < self.bound() {
+            count.set(count.get() + 1);
             let pool = self.clone();
             spawn_local(async move {
                 pool.drain().await;
-                pool.running.set(pool.running.get() - 1);
+                pool.running.count.set(pool.running.count.get() - 1);
             });
         }
     }
@@ -132,6 +154,7 @@ impl WorkerPool {
             summarized,
             batcher,
             in_flight,
+            running,
             ..
         } = self;
         while let Some(tag) = queue.next() {
@@ -142,6 +165,8 @@ impl WorkerPool {
             let ticket = self.tickets.get() + 1;
             self.tickets.set(ticket);
             in_flight.borrow_mut().insert(tag.clone(), ticket);
+            // A pause for a 429 under way: no HEAD leaves before it ends.
+            drop(running.pause.lock().await);
             // HEAD is cheap; when CORS hides Docker-Content-Digest, GET and hash instead.
             let resolved = async {
                 // A name of the registry's tag list, parsed before it goes into a URL.
@@ -162,6 +187,27 @@ impl WorkerPool {
                 continue;
             }
             in_flight.borrow_mut().remove(&tag);
+            // Too many requests, after the registry was asked again as it said: the
+            // tag goes back to the front, and the whole pool pauses (one worker
+            // waits, the others wait for it) rather than hammer the registry.
+            if let Err(RegistryError::RateLimited { retry_after, .. }) = &resolved {
+                let pauses = running.pauses.get();
+                if pauses < MAX_RATE_LIMIT_PAUSES {
+                    queue.put_first(vec![tag]);
+                    match running.pause.try_lock() {
+                        Some(_pausing) => {
+                            running.pauses.set(pauses + 1);
+                            let ms =
+                                retry_after.map_or(RATE_LIMIT_PAUSE_MS, |s| s.saturating_mul(1000));
+                            registry.pause(ms.min(MAX_RATE_LIMIT_PAUSE_MS) as u32).await;
+                        }
+                        None => drop(running.pause.lock().await),
+                    }
+                    continue;
+                }
+            } else {
+                running.pauses.set(0);
+            }
             let failure = |error: &RegistryError| {
                 Failure::new(error, signed_in_at(registry.base_url()).as_deref())
             };
