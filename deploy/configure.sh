@@ -16,6 +16,7 @@ set -eu
 set -f # URLs are split on spaces below, never expanded as file names
 
 here=$(cd "$(dirname "$0")" && pwd)
+die() { printf 'configure.sh: %s\n' "$*" >&2; exit 1; }
 : "${TAGDECK_ROOT:=/usr/share/nginx/html}"
 : "${TAGDECK_CONFIG_DIR:=$TAGDECK_ROOT}"
 REGISTRY_URL=${REGISTRY_URL:-}
@@ -37,6 +38,20 @@ json_string() {
     printf "\"%s\"", out
   }'
 }
+
+# config.json is public (any visitor can download it): a user name or password in a
+# URL (https://user:pass@host) would be published, so such a URL is refused before
+# anything is written, and not echoed (nor is the password, into a log). The console
+# asks for credentials itself.
+refuse_userinfo() {
+  authority=${2#*://}
+  authority=${authority%%[/?#]*}
+  case "$authority" in
+    *@*) die "$1 holds a user name or password (...@${authority##*@}): config.json is public; leave them out of the URL, the console asks for them" ;;
+  esac
+}
+refuse_userinfo REGISTRY_URL "$REGISTRY_URL"
+for realm in $realms; do refuse_userinfo TRUSTED_REALMS "$realm"; done
 
 # The policy first: it refuses URLs that are not http(s), before anything is written.
 if [ -n "${TAGDECK_CSP:-}" ]; then

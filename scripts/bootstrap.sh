@@ -28,7 +28,32 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Under systemd, Debian enables and starts a service as its package is installed:
+  # docker-registry would then listen on :5000 with no login, nginx and caddy on :80.
+  # The tests start their own; stop and disable those this run installed, no others.
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    for package in "${missing[@]}"; do
+      case "$package" in
+        docker-registry) service=docker-registry ;;
+        nginx-light) service=nginx ;;
+        caddy) service=caddy ;;
+        *) continue ;;
+      esac
+      say "stopping and disabling the $service service that installing $package started"
+      as_root systemctl disable --now --quiet "$service.service" ||
+        say "could not disable $service.service: stop it yourself (systemctl disable --now $service)"
+    done
+  fi
 fi
+
+# scripts/test.sh runs cargo fmt and clippy first; rustup's minimal profile has neither
+# (grep without -q reads all of the list: with pipefail, -q could fail on SIGPIPE).
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep "^$component-" >/dev/null; then
+    say "adding the rustup component $component"
+    rustup component add "$component" >/dev/null
+  fi
+done
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"

@@ -9,7 +9,14 @@ import { pushDemoFixtures } from './lib/fixtures.mjs';
 import { serveStatic } from './lib/static-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const consolePort = Number(process.env.TAGDECK_PORT ?? 8080);
+// Checked before anything starts: Number('') is 0 (a random port, and a CORS origin
+// of :0 that no page has), Number('80.5') is not a port.
+const portText = process.env.TAGDECK_PORT ?? '8080';
+if (!/^[0-9]+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+  console.error(`TAGDECK_PORT must be a whole number from 1 to 65535 (it is "${portText}"); leave it unset for 8080.`);
+  process.exit(1);
+}
+const consolePort = Number(portText);
 const consoleOrigin = `http://127.0.0.1:${consolePort}`;
 
 const registry = await startRegistry({ corsOrigin: consoleOrigin });

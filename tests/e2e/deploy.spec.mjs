@@ -1,19 +1,21 @@
 // The deployment kit (deploy/) and the token-auth test registry, each run for real:
 // the token registry's rights and expiry, the same-origin setups (nginx, nginx over
 // HTTPS/HTTP2, Caddy) serving dist/ with its security headers and forwarding /v2/ and
-// the token realm, the CORS front, the container entrypoint outside a container, and
-// nginx serving a checkout in a folder only root may enter. Plain requests from Node,
-// except where a browser is the thing being checked (CSP, CORS).
+// the token realm, the CORS front, the headers each proxy sends upstream, the container
+// entrypoint outside a container, and nginx serving a checkout in a folder only root
+// may enter. Plain requests from Node, except where a browser is the thing being
+// checked (CSP, CORS).
 import { test, expect } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, stat, access } from 'node:fs/promises';
+import http from 'node:http';
 import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
 import { distDir } from './harness.mjs';
 import { startTokenRegistry } from '../../scripts/lib/auth-registry.mjs';
 import { startTokenDeployment } from '../../scripts/lib/deployments.mjs';
-import { runDeployScript, startSameOrigin } from '../../scripts/lib/deploy.mjs';
+import { runDeployScript, startCorsFront, startSameOrigin } from '../../scripts/lib/deploy.mjs';
 import { RegistryWriter, parseBearerChallenge } from '../../scripts/lib/fixtures.mjs';
 
 const basic = ({ user, password }) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -358,6 +360,21 @@ test.describe('container entrypoint, outside a container', () => {
     await expect(exists('tagdeck.d/console.conf')).resolves.toBe(false);
   });
 
+  test('refuses a URL with a user name or password, echoes neither, and writes nothing', async () => {
+    for (const env of [
+      { REGISTRY_URL: 'https://admin:s3cret@registry.example.com' },
+      { TRUSTED_REALMS: 'https://auth.example.com/token, https://admin:s3cret@sso.example.org/token' },
+      // A policy of one's own skips csp.sh: config.json must still not get the password.
+      { REGISTRY_URL: 'https://admin:s3cret@registry.example.com', TAGDECK_CSP: "default-src 'none'" },
+    ]) {
+      const refused = await entrypoint(env).then(() => 'configured', (error) => error.message);
+      expect(refused).toMatch(/configure\.sh: (REGISTRY_URL|TRUSTED_REALMS) holds a user name or password/);
+      expect(refused).not.toContain('s3cret');
+    }
+    await expect(access(path.join(dir, 'config', 'config.json'))).rejects.toThrow();
+    await expect(exists('tagdeck.d/console.conf')).resolves.toBe(false);
+  });
+
   test('TLS and the token route when their variables are set', async () => {
     await entrypoint({ TLS_CERT: '/certs/tls.crt', TLS_KEY: '/certs/tls.key', TOKEN_UPSTREAM: 'http://auth:5001' });
     const server = await rendered('tagdeck-tls.conf');
@@ -369,6 +386,43 @@ test.describe('container entrypoint, outside a container', () => {
     // Only Tagdeck's variables are substituted: nginx's own survive.
     expect(await rendered('tagdeck.d/console.conf')).toContain('try_files $uri $uri/ =404;');
   });
+});
+
+test('the proxies name the upstream in Host, this origin in X-Forwarded-Host, and keep a TLS proxy\'s scheme', async () => {
+  // An upstream (registry and token service alike) that answers with the headers it got.
+  const upstream = http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify(req.headers));
+  });
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const upstreamHost = `127.0.0.1:${upstream.address().port}`;
+  const start = {
+    nginx: () => startSameOrigin({ consoleDir: distDir, registryUpstream: `http://${upstreamHost}`, tokenUpstream: `http://${upstreamHost}` }),
+    caddy: () => startSameOrigin({ consoleDir: distDir, registryUpstream: `http://${upstreamHost}`, tokenUpstream: `http://${upstreamHost}`, server: 'caddy' }),
+    'cors-front': () => startCorsFront({ registryUpstream: `http://${upstreamHost}`, tokenUpstream: `http://${upstreamHost}`, allowOrigin: 'http://console.example.com' }),
+  };
+  try {
+    for (const [server, started] of Object.entries(start)) {
+      const site = await started();
+      try {
+        for (const route of ['/v2/', '/token']) {
+          const seen = await (await fetch(`${site.url}${route}`)).json();
+          expect(seen.host, `${server} ${route}`).toBe(upstreamHost);
+          expect(seen['x-forwarded-host'], `${server} ${route}`).toBe(`127.0.0.1:${site.port}`);
+          expect(seen['x-forwarded-proto'], `${server} ${route}`).toBe('http');
+          // Behind a TLS proxy the registry must still build https upload Locations.
+          // Caddy trusts no proxy's X-Forwarded-* unless its trusted_proxies names it.
+          const behindTls = await (await fetch(`${site.url}${route}`, { headers: { 'X-Forwarded-Proto': 'https' } })).json();
+          expect(behindTls['x-forwarded-proto'], `${server} ${route}`).toBe(server === 'caddy' ? 'http' : 'https');
+        }
+      } finally {
+        await site.stop();
+      }
+    }
+  } finally {
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  }
 });
 
 test('nginx serves a console copied into a folder only its owner may enter', async () => {
