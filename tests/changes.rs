@@ -1235,3 +1235,144 @@ fn a_multi_arch_image_served_with_a_parameter_or_in_upper_case_still_lists_its_p
         assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
     }
 }
+
+/// The Undo of an image delete reads every tag first, then puts them back one by
+/// one (40 tags take a while): a tag pushed meanwhile, before its own PUT, is read
+/// again just before that PUT and never overwritten.
+#[test]
+fn an_undo_never_overwrites_a_tag_pushed_between_its_check_and_its_put() {
+    let deleted = |memory: &MemoryRegistry| {
+        let registry = Registry::new("http://r", memory);
+        let confirmed = ["1.0".into(), "latest".into()];
+        let tags = listing(memory, "app");
+        block_on(registry.delete_image(&repo("app"), &digest_of(IMAGE), &confirmed, &tags)).unwrap()
+    };
+    // CI pushes latest while 1.0 goes back: 1.0 is back, latest is left as pushed.
+    let memory = setup();
+    let removal = deleted(&memory);
+    memory.meanwhile((Method::Put, "manifests/1.0", 1), |m| {
+        m.push("app", "latest", media::OCI_MANIFEST, OTHER);
+    });
+    let registry = Registry::new("http://r", &memory);
+    let error = block_on(registry.restore_tags(&removal)).unwrap_err();
+    let ChangeError::PartlyRestored { restored, cause } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(restored, &["1.0"]);
+    assert!(
+        matches!(cause.as_ref(), ChangeError::Recreated { tag, found }
+            if tag == "latest" && found.as_str() == sha256(OTHER)),
+        "{cause:?}"
+    );
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(OTHER)));
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+
+    // Pushed after the check read it, before anything was put back: nothing written.
+    let memory = setup();
+    let removal = deleted(&memory);
+    memory.meanwhile((Method::Head, "manifests/latest", 1), |m| {
+        m.push("app", "1.0", media::OCI_MANIFEST, OTHER);
+    });
+    let puts = memory.sent_count("PUT");
+    let registry = Registry::new("http://r", &memory);
+    let error = block_on(registry.restore_tags(&removal)).unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::Recreated { tag, .. } if tag == "1.0"),
+        "{error:?}"
+    );
+    assert_eq!(memory.sent_count("PUT"), puts, "nothing put back");
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
+}
+
+/// An index listing one platform many times (a hostile 4 MiB index can list one
+/// digest 40,000 times): each distinct manifest below is read once.
+#[test]
+fn a_copy_reads_a_child_listed_many_times_once() {
+    let memory = setup();
+    let entry = format!(
+        r#"{{"mediaType":"{}","digest":"{}","size":{}}}"#,
+        media::OCI_MANIFEST,
+        sha256(IMAGE),
+        IMAGE.len()
+    );
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{}]}}"#,
+        media::OCI_INDEX,
+        vec![entry; 500].join(",")
+    );
+    memory.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("multi"))).unwrap();
+    block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("multi"),
+        None,
+        |_| true,
+    ))
+    .unwrap();
+    assert_eq!(
+        memory.sent_count(&format!("GET /v2/app/manifests/{}", sha256(IMAGE))),
+        1
+    );
+    assert_eq!(
+        memory.tag_digest("copy", "multi"),
+        Some(sha256(index.as_bytes()))
+    );
+}
+
+/// The manifests below an index are held in memory for the copy: past a total size
+/// (distinct manifests of up to 4 MiB each, a thousand of them allowed) the copy
+/// stops with a clear error before it writes anything.
+#[test]
+fn a_copy_of_an_index_whose_manifests_below_are_too_large_in_total_writes_nothing() {
+    let memory = setup();
+    let pad = "x".repeat(3_900_000);
+    let mut entries = Vec::new();
+    for n in 0..18 {
+        let image = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","config":{{"mediaType":"{}","digest":"sha256:{}","size":2}},"layers":[],"annotations":{{"n":"{n}","pad":"{pad}"}}}}"#,
+            media::OCI_MANIFEST,
+            media::OCI_CONFIG,
+            "c".repeat(64)
+        );
+        let digest = memory.push_untagged("app", media::OCI_MANIFEST, image.as_bytes());
+        entries.push(format!(
+            r#"{{"mediaType":"{}","digest":"{digest}","size":{}}}"#,
+            media::OCI_MANIFEST,
+            image.len()
+        ));
+    }
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{}]}}"#,
+        media::OCI_INDEX,
+        entries.join(",")
+    );
+    memory.push("app", "huge", media::OCI_INDEX, index.as_bytes());
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("huge"))).unwrap();
+    memory.state.borrow_mut().log.clear();
+    let error = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("huge"),
+        None,
+        |_| true,
+    ))
+    .unwrap_err();
+    let writes: Vec<String> = memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|line| !line.starts_with("GET") && !line.starts_with("HEAD"))
+        .cloned()
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(memory.tag_digest("copy", "huge"), None);
+    let told = wording::change_error(&error);
+    assert_eq!(told.headline, "Answer too large", "{told:?}");
+    assert!(told.outcome.starts_with("Nothing was changed"), "{told:?}");
+}

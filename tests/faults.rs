@@ -513,8 +513,8 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
         "{found:?}"
     );
 
-    // A removal interrupted with the tag left on its throw-away manifest: Undo
-    // may overwrite that placeholder, and only that.
+    // A removal interrupted with the tag left on its throw-away manifest: not done,
+    // and Undo may overwrite that placeholder, and only that.
     memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
     memory.inject(rollback_put_fault());
     let _ = remove(&memory, "1.0").unwrap_err();
@@ -524,7 +524,7 @@ fn an_interrupted_change_is_reconciled_from_the_registry() {
         digest: image(),
     };
     let found = block_on(registry.reconcile(&intent)).unwrap();
-    let Outcome::Applied(Written::Removal(removal)) = found.outcome else {
+    let Outcome::OnPlaceholder(removal) = found.outcome else {
         panic!("{found:?}");
     };
     assert!(removal.placeholder.is_some());
@@ -1084,4 +1084,93 @@ fn a_write_lost_in_transit_gets_a_moment_to_land_before_it_is_read_again() {
         let _ = block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None));
         assert!(pausing.paused.get() > 0, "{status:?}");
     }
+}
+
+/// A removal cut short with its tag on the throw-away manifest (the tab closed
+/// between that manifest's PUT and its DELETE): the tag still exists and pulls an
+/// empty image, so it is not reported done. Retry runs the last step, deleting the
+/// throw-away manifest; Undo still puts the tag back instead.
+#[test]
+fn an_interrupted_removal_left_on_its_placeholder_is_not_done_and_retry_finishes_it() {
+    let memory = setup();
+    memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
+    memory.inject(rollback_put_fault());
+    let _ = remove(&memory, "1.0").unwrap_err();
+    let registry = Registry::new("http://r", &memory);
+    let placeholder = block_on(registry.resolve_tag(&repo(), &tag("1.0")))
+        .unwrap()
+        .unwrap();
+    assert_ne!(placeholder, image());
+    let intent = Intent::RemoveTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: image(),
+    };
+    let found = block_on(registry.reconcile(&intent)).unwrap();
+    assert!(
+        !matches!(found.outcome, Outcome::Applied(_)),
+        "reported done while 1.0 still exists: {found:?}"
+    );
+    let Outcome::OnPlaceholder(offered) = &found.outcome else {
+        panic!("{found:?}");
+    };
+    // Said as what it is: a throw-away manifest Tagdeck pushed, the removal unfinished.
+    assert_eq!(
+        wording::registry_now(&found.now),
+        format!(
+            "app:1.0 still exists, left on {placeholder}, a throw-away manifest Tagdeck \
+             pushed to remove it: the removal is not finished"
+        )
+    );
+    let written = block_on(registry.retry(&intent, "t")).unwrap();
+    // The Undo the check offered, not a second one.
+    assert_eq!(written, Written::Removal(offered.clone()));
+    assert_eq!(
+        memory.tag_digest("app", "1.0"),
+        None,
+        "the removal is finished"
+    );
+    assert!(
+        memory.was_sent(&format!("DELETE /v2/app/manifests/{placeholder}")),
+        "the throw-away manifest is deleted"
+    );
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+    // Its Undo puts 1.0 back on its image.
+    let Written::Removal(removal) = written else {
+        panic!("{written:?}");
+    };
+    block_on(registry.restore_tags(&removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+/// The finishing step of a removal left on its throw-away manifest fails: the tag
+/// was moved off its image, so the Undo stays.
+#[test]
+fn a_failed_finish_of_a_removal_left_on_its_placeholder_keeps_its_undo() {
+    let memory = setup();
+    memory.inject(placeholder_delete_fault(Strike::Before, Some(500)));
+    memory.inject(rollback_put_fault());
+    let _ = remove(&memory, "1.0").unwrap_err();
+    memory.inject(Fault::new(
+        Method::Delete,
+        "manifests/sha256:",
+        Strike::Before,
+        Some(500),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    let intent = Intent::RemoveTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: image(),
+    };
+    let error = block_on(registry.retry(&intent, "t")).unwrap_err();
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("no undo: {error:?}");
+    };
+    assert!(removal.placeholder.is_some());
+    assert!(!wording::change_error(&error)
+        .outcome
+        .starts_with("Nothing was changed"));
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
 }

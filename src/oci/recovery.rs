@@ -37,6 +37,13 @@ pub enum RegistryNow {
         tag: Tag,
         still_listed: bool,
     },
+    /// `tag` points at `placeholder`, the throw-away manifest its removal pushed:
+    /// the tag still exists, and pulls an empty image.
+    OnPlaceholder {
+        repository: Repository,
+        tag: Tag,
+        placeholder: Digest,
+    },
     /// Whether the image `digest` still exists.
     Image {
         repository: Repository,
@@ -58,6 +65,10 @@ pub enum Outcome {
     Applied(Written),
     /// The registry shows the state before the change: Retry runs it again.
     NotApplied,
+    /// A tag removal cut short with the tag on its throw-away manifest (between
+    /// that manifest's PUT and its DELETE): not done. Retry finishes it, deleting
+    /// the throw-away manifest; Undo puts the tag back on its image instead.
+    OnPlaceholder(Box<Removal>),
     /// Something else happened meanwhile (the tag points at a third image): neither
     /// Undo nor Retry is safe without the user looking first.
     Neither,
@@ -123,20 +134,26 @@ impl<C: HttpClient> Registry<C> {
                     // Undo puts the tag back on the image, which a tag removal never
                     // deletes ...
                     _ => match self.manifest_get(repository, digest).await {
-                        Ok(manifest) => Outcome::Applied(Written::Removal(Box::new(Removal {
-                            repository: repository.clone(),
-                            tags: vec![tag.clone()],
-                            digest: digest.clone(),
-                            method: if placeholder.is_some() {
-                                RemovalMethod::Placeholder
-                            } else {
-                                RemovalMethod::TagDelete
-                            },
-                            manifest,
-                            kept: ImageUsers::default(),
-                            placeholder,
-                            applied_anyway: None,
-                        }))),
+                        Ok(manifest) => {
+                            let removal = Box::new(Removal {
+                                repository: repository.clone(),
+                                tags: vec![tag.clone()],
+                                digest: digest.clone(),
+                                method: if placeholder.is_some() {
+                                    RemovalMethod::Placeholder
+                                } else {
+                                    RemovalMethod::TagDelete
+                                },
+                                manifest,
+                                kept: ImageUsers::default(),
+                                placeholder: placeholder.clone(),
+                                applied_anyway: None,
+                            });
+                            match placeholder {
+                                Some(_) => Outcome::OnPlaceholder(removal),
+                                None => Outcome::Applied(Written::Removal(removal)),
+                            }
+                        }
                         // ... unless the image went too (deleted meanwhile, or by a
                         // registry whose DELETE by tag takes it): nothing is left to
                         // put the tag back on, and that is what is true now.
@@ -152,6 +169,14 @@ impl<C: HttpClient> Registry<C> {
                         }
                         Err(error) => return Err(error),
                     },
+                };
+                let found = match placeholder {
+                    Some(placeholder) => RegistryNow::OnPlaceholder {
+                        repository: repository.clone(),
+                        tag: tag.clone(),
+                        placeholder,
+                    },
+                    None => found,
                 };
                 Ok(Reconciled {
                     now: found,
@@ -277,14 +302,16 @@ impl<C: HttpClient> Registry<C> {
     /// Runs `intent` again (after it was found not applied). `unique` marks a
     /// placeholder manifest. The registry is read again first: a write cut short may
     /// have landed since it was found not applied (a slow DELETE that finished after
-    /// the reload), and is then reported applied, with its Undo, not run twice.
+    /// the reload), and is then reported applied, with its Undo, not run twice. A
+    /// removal left on its throw-away manifest is finished: its last step only.
     pub async fn retry(&self, intent: &Intent, unique: &str) -> Result<Written, ChangeError> {
-        if let Ok(Reconciled {
-            outcome: Outcome::Applied(written),
-            ..
-        }) = self.reconcile(intent).await
-        {
-            return Ok(written);
+        match self.reconcile(intent).await.map(|found| found.outcome) {
+            Ok(Outcome::Applied(written)) => return Ok(written),
+            Ok(Outcome::OnPlaceholder(removal)) => {
+                self.finish_removal(&removal).await?;
+                return Ok(Written::Removal(removal));
+            }
+            _ => {}
         }
         match intent {
             Intent::PutTag {

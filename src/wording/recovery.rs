@@ -32,6 +32,14 @@ pub fn registry_now(now: &RegistryNow) -> String {
             "{repository}:{tag} answers \"not found\", but the tag list could not be read \
              in full to show it is gone"
         ),
+        RegistryNow::OnPlaceholder {
+            repository,
+            tag,
+            placeholder,
+        } => format!(
+            "{repository}:{tag} still exists, left on {placeholder}, a throw-away manifest \
+             Tagdeck pushed to remove it: the removal is not finished"
+        ),
         RegistryNow::Image {
             repository,
             digest,

@@ -6,7 +6,7 @@ use super::error::ChangeError;
 use super::tag_write::{tag_stand, TagStand};
 use super::written::TagWrite;
 use crate::oci::client::{MountOutcome, Registry};
-use crate::oci::error::RegistryError;
+use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method};
 use crate::oci::intent::Intent;
 use crate::oci::manifest::{Descriptor, Manifest, ManifestKind};
@@ -15,6 +15,10 @@ use crate::oci::names::{Digest, Repository, Tag};
 
 /// Manifests an index (and the indexes it lists) may bring into a copy.
 const MAX_MANIFESTS_BELOW: usize = 1000;
+/// Bytes of those manifests, in total: each is held in the page's memory until the
+/// copy is done, and a thousand of up to 4 MiB would be 4 GiB. Real ones are a few
+/// KiB each: a thousand-platform index fits many times over.
+const MAX_BYTES_BELOW: usize = 64 * 1024 * 1024;
 
 fn copy_stopped(at: CopyWork, cause: ChangeError) -> ChangeError {
     ChangeError::CopyStopped {
@@ -146,21 +150,31 @@ impl<C: HttpClient> Registry<C> {
             .iter()
             .map(|c| c.digest.clone())
             .collect();
+        let mut bytes = 0;
+        let attempt = || Attempt::new(Method::Get, &format!("{repository}@{}", source.digest));
         loop {
             for child in children {
+                // Each once, however often listed: a 4 MiB index can list one digest
+                // 40,000 times.
+                if !seen.insert(child.clone()) {
+                    continue;
+                }
                 // A child is named by digest, never by tag (validated when the index
                 // was parsed), and the bytes fetched are verified against it.
                 let manifest = self.manifest_get(repository, child).await?;
-                if seen.insert(manifest.digest.clone()) {
-                    found.push(manifest);
+                bytes += manifest.bytes.len();
+                found.push(manifest);
+                if bytes > MAX_BYTES_BELOW {
+                    return Err(RegistryError::TooLarge {
+                        attempt: attempt(),
+                        size: bytes,
+                        limit: MAX_BYTES_BELOW,
+                    });
                 }
                 if found.len() > MAX_MANIFESTS_BELOW {
                     return Err(RegistryError::Malformed {
-                        attempt: crate::oci::error::Attempt {
-                            method: Method::Get,
-                            url: format!("{repository}@{}", source.digest),
-                        },
-                        reason: crate::oci::error::MalformedReason::TooManyManifests {
+                        attempt: attempt(),
+                        reason: MalformedReason::TooManyManifests {
                             max: MAX_MANIFESTS_BELOW,
                         },
                     });

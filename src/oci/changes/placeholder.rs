@@ -6,6 +6,7 @@ use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::http::{HttpClient, Method};
+use crate::oci::intent::Intent;
 use crate::oci::manifest::Manifest;
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository, Tag};
@@ -130,6 +131,26 @@ impl<C: HttpClient> Registry<C> {
         self.recheck_tag(repository, tag, (Some(placeholder), None), cause)
             .await
             .map(drop)
+    }
+
+    /// Finishes `removal`, found after a reload with its tag on its throw-away
+    /// manifest ([`crate::oci::recovery::Outcome::OnPlaceholder`]): that manifest is
+    /// deleted, noted first as the removal it finishes. Its Undo is kept on failure:
+    /// the tag was moved off its image.
+    pub(crate) async fn finish_removal(&self, removal: &Removal) -> Result<(), ChangeError> {
+        let (Some(placeholder), [tag]) = (&removal.placeholder, &removal.tags[..]) else {
+            return Ok(());
+        };
+        let written = || Written::Removal(Box::new(removal.clone()));
+        self.note_change(Intent::RemoveTag {
+            repository: removal.repository.clone(),
+            tag: tag.clone(),
+            digest: removal.digest.clone(),
+        })
+        .map_err(|e| after_write(e, written()))?;
+        self.finish_on_placeholder(&removal.repository, tag, placeholder)
+            .await
+            .map_err(|e| after_write(e, written()))
     }
 
     /// Whether `digest` is the throw-away manifest a removal of `tag` pushes: its

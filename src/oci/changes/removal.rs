@@ -433,33 +433,40 @@ impl<C: HttpClient> Registry<C> {
 
     /// Undo of a removal: puts every removed tag back with the exact bytes. Works
     /// until the registry's garbage collection removes the blobs. A tag re-created
-    /// since is never overwritten: then nothing is done.
+    /// since is never overwritten: then nothing is done, or, found just before its
+    /// own PUT, nothing more.
     pub async fn restore_tags(&self, removal: &Removal) -> Result<(), ChangeError> {
         if removal.tags.is_empty() {
             return self.restore_untagged(removal).await;
         }
         let mut missing = Vec::new();
         for tag in &removal.tags {
-            match self.resolve_tag(&removal.repository, tag).await? {
-                None => missing.push((tag, None)),
-                // Left on the throw-away manifest by a removal that failed midway.
-                Some(found) if Some(&found) == removal.placeholder.as_ref() => {
-                    missing.push((tag, Some(found)))
-                }
-                Some(found) if found == removal.digest => {}
-                Some(found) => {
-                    return Err(ChangeError::Recreated {
-                        tag: tag.to_string(),
-                        found,
-                    })
-                }
+            if let Some(before) = self.to_put_back(removal, tag).await? {
+                missing.push((tag, before));
             }
         }
         let mut restored = Vec::new();
         for (tag, before) in missing {
-            let put = self
-                .put_tag_checked(&removal.repository, tag, before.as_ref(), &removal.manifest)
-                .await;
+            // Read again just before its PUT: putting back many tags takes a while,
+            // and one pushed meanwhile is someone else's. One tag was just read.
+            let before = match removal.tags.len() {
+                1 => Ok(Some(before)),
+                _ => self.to_put_back(removal, tag).await,
+            };
+            let put = match before {
+                Ok(Some(before)) => {
+                    self.put_tag_checked(
+                        &removal.repository,
+                        tag,
+                        before.as_ref(),
+                        &removal.manifest,
+                    )
+                    .await
+                }
+                // Back already (put back by someone else).
+                Ok(None) => continue,
+                Err(cause) => Err(cause),
+            };
             // Once a PUT landed, a failure says what is back (Undo again skips it and
             // puts back the rest).
             let checked = match put {
@@ -472,7 +479,10 @@ impl<C: HttpClient> Registry<C> {
             };
             if let Err(cause) = checked {
                 return Err(match cause {
-                    ChangeError::Refused(_) | ChangeError::NotAppliedAfterFailure { .. }
+                    ChangeError::Refused(_)
+                    | ChangeError::NotAppliedAfterFailure { .. }
+                    | ChangeError::Recreated { .. }
+                    | ChangeError::Registry(_)
                         if restored.is_empty() =>
                     {
                         cause
@@ -485,6 +495,25 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         Ok(())
+    }
+
+    /// Where a tag `removal` removed stands for its Undo: to put back over what it
+    /// points at now (`Some`: nothing, or the removal's own throw-away manifest, left
+    /// by a removal that failed midway), back already (`None`), or re-created since.
+    async fn to_put_back(
+        &self,
+        removal: &Removal,
+        tag: &Tag,
+    ) -> Result<Option<Option<Digest>>, ChangeError> {
+        match self.resolve_tag(&removal.repository, tag).await? {
+            None => Ok(Some(None)),
+            Some(found) if Some(&found) == removal.placeholder.as_ref() => Ok(Some(Some(found))),
+            Some(found) if found == removal.digest => Ok(None),
+            Some(found) => Err(ChangeError::Recreated {
+                tag: tag.to_string(),
+                found,
+            }),
+        }
     }
 
     /// Undo of deleting an image no tag named (a referrer pushed by digest, such as

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use crate::oci::client::{Registry, TagListing};
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method};
-use crate::oci::index_levels::level_below;
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
 
@@ -82,47 +81,55 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         // One GET per distinct multi-arch image in the repository, then per index
-        // those list (see `index_levels`). The tags' own indexes are all read,
-        // however many; only those below them are bounded.
+        // those list, level by level. The tags' own indexes are all read, however
+        // many; only those below them are bounded. Each index is cut down as it
+        // arrives to what is asked (the images it lists, the indexes below it): a
+        // level is every multi-arch tag of the repository, of up to 4 MiB each.
         let named = indexes.len();
         let mut level = indexes;
         let mut read: HashSet<Digest> = HashSet::new();
         while !level.is_empty() {
             read.extend(level.keys().cloned());
-            if read.len() - named > MAX_INDEXES_READ {
-                // Not read whole, so "nothing lists it" cannot be said.
-                return Err(RegistryError::Malformed {
-                    attempt: Attempt::new(Method::Get, &format!("{repository}: multi-arch images")),
-                    reason: MalformedReason::TooManyManifests {
-                        max: MAX_INDEXES_READ,
-                    },
-                });
-            }
-            let listed = stream::iter(level.clone())
+            let mut below: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
+            let mut listed = stream::iter(&level)
                 .map(|(index, tags)| async move {
-                    let manifest = self.manifest_get(repository, &index).await?;
-                    Ok::<_, RegistryError>((index, manifest, tags))
+                    let manifest = self.manifest_get(repository, index).await?;
+                    Ok::<_, RegistryError>((manifest, tags))
                 })
-                .buffer_unordered(self.lookup_concurrency)
-                .collect::<Vec<_>>()
-                .await;
-            let mut nested: HashMap<Digest, Vec<Digest>> = HashMap::new();
-            for listed in listed {
-                let (digest, index, tags) = listed?;
+                .buffer_unordered(self.lookup_concurrency);
+            while let Some(listed) = listed.next().await {
+                let (index, tags) = listed?;
+                // A child listed many times adds the tags above it once: they were
+                // added last.
                 for child in &index.view.manifests {
                     if let Some(image) = users.get_mut(&child.digest) {
-                        image.indexes.extend(tags.iter().cloned());
+                        if !image.indexes.ends_with(tags) {
+                            image.indexes.extend(tags.iter().cloned());
+                        }
+                    }
+                    if !child.is_index() || read.contains(&child.digest) {
+                        continue;
+                    }
+                    let above = below.entry(child.digest.clone()).or_default();
+                    if !above.ends_with(tags) {
+                        above.extend(tags.iter().cloned());
+                    }
+                    if read.len() + below.len() - named > MAX_INDEXES_READ {
+                        // Not read whole, so "nothing lists it" cannot be said.
+                        return Err(RegistryError::Malformed {
+                            attempt: Attempt::new(
+                                Method::Get,
+                                &format!("{repository}: multi-arch images"),
+                            ),
+                            reason: MalformedReason::TooManyManifests {
+                                max: MAX_INDEXES_READ,
+                            },
+                        });
                     }
                 }
-                // By the digest it was read by (a sha512 one too), as `level` has it.
-                let children = index.view.manifests.iter().filter(|c| c.is_index());
-                nested.insert(digest, children.map(|c| c.digest.clone()).collect());
             }
-            level = level_below(
-                &level,
-                |index| nested.get(index).cloned().unwrap_or_default(),
-                |index| read.contains(index),
-            );
+            drop(listed);
+            level = below;
         }
         for image in users.values_mut() {
             sort::ascending(&mut image.tags);

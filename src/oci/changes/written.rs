@@ -75,7 +75,8 @@ pub struct Removal {
     /// What still uses the image (it was kept for them).
     pub kept: ImageUsers,
     /// The throw-away manifest a tag was pointed at, if any: a tag found pointing at
-    /// it is as good as removed, and Undo may overwrite it.
+    /// it is not removed yet (it pulls an empty image; Retry finishes the removal),
+    /// and Undo may overwrite it.
     #[serde(default)]
     pub placeholder: Option<Digest>,
     /// What a request of the change answered when it failed, though the registry,

@@ -18,6 +18,10 @@ use crate::ui::journal::{Pending, Ticket};
 use crate::ui::sign_in::signed_in_at;
 use crate::wording;
 
+/// Said of a tag removal left on its throw-away manifest (`Outcome::OnPlaceholder`).
+const ON_PLACEHOLDER: &str = "Retry finishes the removal; Undo puts the tag back on its image \
+                              instead.";
+
 /// Said while part of an interrupted change could not be read.
 const UNCHECKED_KEPT: &str = "What could not be read is kept: Check again (after signing in, if \
                               the registry asks for it).";
@@ -61,12 +65,18 @@ impl ActivityLog {
             let mut retry = entry.retry.unwrap_or_default();
             let mut unclear = Vec::new();
             let mut unchecked = Vec::new();
+            let mut unfinished = 0;
             for intent in intents {
                 match registry.reconcile(&intent).await {
                     Ok(found) => {
                         match found.outcome {
                             Outcome::Applied(written) => undo.push(UndoAction::from(written)),
                             Outcome::NotApplied => retry.push(intent),
+                            Outcome::OnPlaceholder(removal) => {
+                                undo.push(UndoAction::Restore(removal));
+                                retry.push(intent);
+                                unfinished += 1;
+                            }
                             Outcome::Neither => unclear.push(wording::registry_now(&found.now)),
                         }
                         now.push(wording::registry_now(&found.now));
@@ -86,8 +96,11 @@ impl ActivityLog {
             if !undo.is_empty() {
                 outcome.push("What was applied can be undone.".to_owned());
             }
-            if !retry.is_empty() {
+            if retry.len() > unfinished {
                 outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
+            }
+            if unfinished > 0 {
+                outcome.push(ON_PLACEHOLDER.to_owned());
             }
             // Added to what an earlier check found changed meanwhile, never instead.
             let unclear = (!unclear.is_empty())
@@ -151,13 +164,25 @@ impl ActivityLog {
             let ticket = Ticket::open(&entry.registry, &entry.summary);
             let registry =
                 net::registry(&entry.registry, FetchClient::new()).journaled(ticket.recorder());
-            let mut undo: Vec<UndoAction> = entry.undo.into_iter().collect();
+            // Flat, to see what is there already: finishing a removal left on its
+            // throw-away manifest returns the Undo its check offered.
+            let mut undo: Vec<UndoAction> = match entry.undo {
+                Some(UndoAction::Batch(items)) => items,
+                single => single.into_iter().collect(),
+            };
+            let mut add = |action: UndoAction| {
+                if !undo.contains(&action) {
+                    undo.push(action);
+                }
+            };
             let mut problems = Vec::new();
             for intent in &intents {
                 match registry.retry(intent, &unique_marker()).await {
-                    Ok(written) => undo.push(UndoAction::from(written)),
+                    Ok(written) => add(UndoAction::from(written)),
                     Err(error) => {
-                        undo.extend(UndoAction::of_failure(&error));
+                        if let Some(action) = UndoAction::of_failure(&error) {
+                            add(action);
+                        }
                         problems.push(wording::change_error(&error).result_line());
                     }
                 }
