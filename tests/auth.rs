@@ -1211,7 +1211,9 @@ fn a_refusal_of_an_earlier_sign_in_does_not_mark_the_next_one_wrong() {
 #[test]
 fn a_failed_sign_in_is_told_until_the_next_one() {
     let session = World::new().session(&[]);
-    session.sign_in(Credentials::new("alice", "wrong")).unwrap();
+    session
+        .sign_in(Credentials::new("alice", "typo-s3cret"))
+        .unwrap();
     let attempt = session.generation();
     session.sign_in_failed(attempt, "Signing in as alice failed: Wrong".into());
     let status = session.status();
@@ -1223,8 +1225,12 @@ fn a_failed_sign_in_is_told_until_the_next_one() {
         status.failed_sign_in.as_deref(),
         Some("Signing in as alice failed: Wrong")
     );
+    // The form asks for alice again; the password is gone.
+    assert_eq!(status.failed_user.as_deref(), Some("alice"));
+    assert!(!format!("{status:?}").contains("typo-s3cret"));
     session.sign_in(admin()).unwrap();
     assert_eq!(session.status().failed_sign_in, None);
+    assert_eq!(session.status().failed_user, None);
 }
 
 #[test]
@@ -1263,11 +1269,193 @@ fn a_basic_password_the_registry_refused_is_not_sent_again() {
         .iter()
         .filter(|r| r.headers.iter().any(|(n, _)| n == "Authorization"))
         .count();
-    assert_eq!(with_password, 1, "the refused password went out again");
+    // The read, and one check of the registry's base (which refused it too).
+    assert_eq!(with_password, 2, "the refused password went out again");
     assert!(session.status().credentials_rejected);
     // Signed in again, it is sent again.
     accepted.set(true);
     session.sign_in(admin()).unwrap();
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+}
+
+/// A registry behind Basic auth whose proxy (nginx `auth_request`, Artifactory, a
+/// per-path rule) answers a repository the user may not read with 401, not 403:
+/// admin's password is right everywhere, but team/secret is refused to everyone.
+/// `accepted` turns the password wrong (changed in the directory behind it).
+fn basic_with_a_refused_repository(accepted: Rc<Cell<bool>>) -> ScriptedHttp {
+    ScriptedHttp::new(move |request| {
+        let right = accepted.get()
+            && request
+                .headers
+                .iter()
+                .any(|(n, v)| n == "Authorization" && v == &admin().basic_header());
+        Ok(if right && !request.url.contains("/v2/team/secret") {
+            response(200, &[], b"{}")
+        } else {
+            response(
+                401,
+                &[("WWW-Authenticate", r#"Basic realm="registry""#)],
+                b"",
+            )
+        })
+    })
+}
+
+/// Requests that carried the password, as (method, path).
+fn sent_with_password(http: &ScriptedHttp, from: usize) -> Vec<(Method, String)> {
+    http.sent.borrow()[from..]
+        .iter()
+        .filter(|r| r.headers.iter().any(|(n, _)| n == "Authorization"))
+        .map(|r| (r.method, r.url.trim_start_matches(REGISTRY).to_owned()))
+        .collect()
+}
+
+fn base_checks(http: &ScriptedHttp, from: usize) -> usize {
+    sent_with_password(http, from)
+        .iter()
+        .filter(|(_, path)| path == "/v2/")
+        .count()
+}
+
+/// A 401 for one repository, while the registry's base accepts the password, is a
+/// refusal of that repository, not of the password: the next read of another
+/// repository still carries it. The base is asked once, not again for the next
+/// refusal; a write refused that way disables writes there.
+#[test]
+fn a_basic_401_for_one_repository_leaves_the_password_in_use() {
+    let http = basic_with_a_refused_repository(Rc::new(Cell::new(true)));
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let before = http.sent.borrow().len();
+    let secret_read = block_on(registry.manifest_head(&secret(), parse_reference("v1")));
+    assert!(
+        matches!(secret_read, Err(RegistryError::Unauthorized { .. })),
+        "{secret_read:?}"
+    );
+    let app_read = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    let last = http.sent.borrow().last().unwrap().clone();
+    assert!(
+        last.headers.iter().any(|(n, _)| n == "Authorization"),
+        "the next read of another repository went without the password: {app_read:?}"
+    );
+    app_read.unwrap();
+    assert!(!session.status().credentials_rejected);
+    let other = Repository::parse("team/secret2").unwrap();
+    let _ = block_on(registry.manifest_head(&other, parse_reference("v1")));
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+    assert_eq!(
+        base_checks(&http, before),
+        1,
+        "{:?}",
+        sent_with_password(&http, before)
+    );
+    // A write refused alike: Basic cannot ask before, but says so after.
+    let client = Authenticated::new(&http, session.clone());
+    let put = Request::new(
+        Method::Put,
+        format!("{REGISTRY}/v2/team/secret/manifests/v2"),
+    );
+    assert_eq!(block_on(client.send(put)).unwrap().status, 401);
+    assert_eq!(session.access("team/secret").push, Some(false));
+    assert_eq!(session.access("team/app").push, None);
+    assert!(!session.status().credentials_rejected);
+    assert_eq!(base_checks(&http, before), 1);
+}
+
+/// A wrong password is refused at the base too: rejected, and not sent again. It
+/// costs one request more than the read it failed (the base asked once), and none
+/// when the read was the base itself.
+#[test]
+fn a_wrong_basic_password_is_still_rejected_and_not_sent_again() {
+    let accepted = Rc::new(Cell::new(true));
+    let http = basic_with_a_refused_repository(accepted.clone());
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    accepted.set(false);
+    let before = http.sent.borrow().len();
+    for _ in 0..5 {
+        let read = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+        assert!(matches!(read, Err(RegistryError::Unauthorized { .. })));
+    }
+    assert_eq!(
+        sent_with_password(&http, before),
+        [
+            (Method::Head, "/v2/team/app/manifests/v1".to_owned()),
+            (Method::Get, "/v2/".to_owned()),
+        ]
+    );
+    assert!(session.status().credentials_rejected);
+    // Wrong from the start, found by the connection check: that one request only.
+    session.sign_in(admin()).unwrap();
+    let before = http.sent.borrow().len();
+    let _ = block_on(registry.check_api());
+    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    assert_eq!(sent_with_password(&http, before).len(), 1);
+    assert!(session.status().credentials_rejected);
+}
+
+/// A registry whose base lets anyone in (only repositories ask for a login): the
+/// base taking a password says nothing of it, so a refused password is not checked
+/// there but taken as wrong, as before, and not sent again.
+#[test]
+fn a_basic_password_refused_where_the_base_is_open_is_rejected_unchecked() {
+    let http = ScriptedHttp::new(|request| {
+        let right = request
+            .headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v == &admin().basic_header());
+        Ok(if right || request.url.ends_with("/v2/") {
+            response(200, &[], b"{}")
+        } else {
+            let challenge = [("WWW-Authenticate", r#"Basic realm="registry""#)];
+            response(401, &challenge, b"")
+        })
+    });
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    block_on(registry.check_api()).unwrap();
+    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    session.sign_in(Credentials::new("admin", "wrong")).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let before = http.sent.borrow().len();
+    for _ in 0..3 {
+        let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    }
+    assert_eq!(
+        sent_with_password(&http, before),
+        [(Method::Head, "/v2/team/app/manifests/v1".to_owned())]
+    );
+    assert!(session.status().credentials_rejected);
+}
+
+/// The tag table's reads of a repository refused at once: one check of the base
+/// for all of them, not one each.
+#[test]
+fn basic_reads_refused_at_once_check_the_password_once() {
+    let http = basic_with_a_refused_repository(Rc::new(Cell::new(true)));
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(
+        REGISTRY,
+        Authenticated::new(Interleaved(&http), session.clone()),
+    );
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let before = http.sent.borrow().len();
+    let repository = secret();
+    let heads = (0..12).map(|_| registry.manifest_head(&repository, parse_reference("v1")));
+    for result in block_on(futures_util::future::join_all(heads)) {
+        assert!(matches!(result, Err(RegistryError::Unauthorized { .. })));
+    }
+    assert_eq!(base_checks(&http, before), 1);
+    assert_eq!(http.sent.borrow().len() - before, 12 + 1);
+    assert!(!session.status().credentials_rejected);
     block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
 }
 

@@ -277,20 +277,32 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
             return Ok(response);
         }
         self.session.learn_scheme(Scheme::Basic);
-        if sent_credentials {
-            self.session.mark_credentials_rejected(generation);
-            return Ok(response);
-        }
-        match self.prepare(request.clone(), &needed).await? {
-            Prepared(retry, _) if retry.headers.len() > request.headers.len() => {
-                let second = self.inner.send(retry).await?;
-                if second.status == 401 {
-                    self.session.mark_credentials_rejected(generation);
-                }
-                Ok(second)
+        let at_base = request.url.ends_with("/v2/");
+        let response = if sent_credentials {
+            response
+        } else {
+            if at_base {
+                self.session.note_base_asks_login();
             }
-            _ => Ok(response),
+            match self.prepare(request.clone(), &needed).await? {
+                Prepared(retry, _) if retry.headers.len() > request.headers.len() => {
+                    let second = self.inner.send(retry).await?;
+                    if second.status != 401 {
+                        return Ok(second);
+                    }
+                    second
+                }
+                _ => return Ok(response),
+            }
+        };
+        // The password was refused: wrong, or only not good here (a proxy may refuse
+        // a repository with 401, not 403). The registry's base tells which.
+        if !at_base && self.base_accepts(generation).await {
+            self.session.note_denied(&needed, generation);
+        } else {
+            self.session.mark_credentials_rejected(generation);
         }
+        Ok(response)
     }
 }
 
@@ -325,6 +337,41 @@ fn scopes_after_challenge(needed: &ScopeSet, challenge: &BearerChallenge) -> Sco
 }
 
 impl<C: HttpClient> Authenticated<C> {
+    /// Whether the registry's base (`GET /v2/`) takes the Basic password a request
+    /// of `generation` was refused with. Asked once for all the reads refused at the
+    /// same moment, not again for a minute once it said yes, and never when the base
+    /// lets anonymous users in (its yes would vouch for nothing): a wrong password
+    /// goes out once more at most.
+    async fn base_accepts(&self, generation: u64) -> bool {
+        let session = &self.session;
+        // In flight as a token request for no scope: Basic asks no token service.
+        let checking = ScopeSet::new();
+        let mut waited = 0;
+        while waited < TOKEN_WAIT_MS && session.token_fetch_in_flight(&checking) {
+            self.inner.pause(TOKEN_POLL_MS).await;
+            waited += TOKEN_POLL_MS;
+        }
+        if session.base_accepted() {
+            return true;
+        }
+        let Some(credentials) = session.credentials().filter(|_| {
+            session.base_asks_login()
+                && !session.sign_in_needed()
+                && session.generation() == generation
+        }) else {
+            return false;
+        };
+        let _in_flight = session.begin_token_fetch(&checking);
+        let url = format!("{}/v2/", session.policy().registry_base());
+        let check =
+            Request::new(Method::Get, &url).header("Authorization", credentials.basic_header());
+        let accepted = matches!(self.inner.send(check).await, Ok(a) if a.is_success());
+        if accepted {
+            session.note_base_accepted(generation);
+        }
+        accepted
+    }
+
     /// A write the registry refused for lack of rights marks the repository
     /// read-only for this user, so the views can say so before the next try. Only a
     /// write sent with credentials or a token: a 403 to an anonymous write on a

@@ -57,7 +57,8 @@ impl CachedToken {
     }
 }
 
-/// How long a refused scope is not asked for again (see [`State::refused_scopes`]).
+/// How long a refused scope is not asked for again (see [`State::refused_scopes`]),
+/// nor a password the base took checked again.
 const REFUSAL_REMEMBERED_MS: u64 = 60_000;
 
 /// At most this many tokens are kept; the oldest go first.
@@ -92,8 +93,15 @@ struct State {
     /// issued to admin after admin signed out must never serve the next user.
     generation: u64,
     /// Why the last sign-in failed, said where the form may no longer be (see
-    /// [`AuthSession::sign_in_failed`]).
+    /// [`AuthSession::sign_in_failed`]), and for whom.
     failed_sign_in: Option<String>,
+    failed_user: Option<String>,
+    /// The registry's base (`/v2/`) asked an anonymous request for a login: its
+    /// taking a password then vouches for that password. Kept across sign-ins.
+    base_asks_login: bool,
+    /// Until when the base took this sign-in's password (Basic): a 401 elsewhere
+    /// meanwhile refuses that resource only, not the password.
+    base_accepted_until: u64,
 }
 
 /// What the views show about the sign-in.
@@ -107,6 +115,8 @@ pub struct SessionStatus {
     pub credentials_rejected: bool,
     /// The last sign-in failed, and why (user name and headline).
     pub failed_sign_in: Option<String>,
+    /// Who that failed sign-in was for: the form asks for that name again.
+    pub failed_user: Option<String>,
 }
 
 /// What the signed-in (or anonymous) user may do in one repository. `None` where
@@ -202,9 +212,10 @@ impl AuthSession {
             if state.generation != generation {
                 return;
             }
-            state.credentials = None;
+            let user = state.credentials.take().map(|c| c.username().to_owned());
             state.forget_who_was_signed_in();
             state.failed_sign_in = Some(why);
+            state.failed_user = user;
         }
         self.changed();
     }
@@ -232,6 +243,7 @@ impl AuthSession {
             },
             credentials_rejected: state.credentials_rejected,
             failed_sign_in: state.failed_sign_in.clone(),
+            failed_user: state.failed_user.clone(),
         }
     }
 
@@ -270,6 +282,29 @@ impl AuthSession {
         if !was {
             self.changed();
         }
+    }
+
+    /// See [`State::base_asks_login`].
+    pub(super) fn note_base_asks_login(&self) {
+        self.state.borrow_mut().base_asks_login = true;
+    }
+
+    pub(super) fn base_asks_login(&self) -> bool {
+        self.state.borrow().base_asks_login
+    }
+
+    /// The base took the password of `generation` (see [`State::base_accepted_until`]);
+    /// remembered for a minute, so a password changed meanwhile is found.
+    pub(super) fn note_base_accepted(&self, generation: u64) {
+        let until = self.now().saturating_add(REFUSAL_REMEMBERED_MS);
+        let mut state = self.state.borrow_mut();
+        if state.generation == generation {
+            state.base_accepted_until = until;
+        }
+    }
+
+    pub(super) fn base_accepted(&self) -> bool {
+        self.now() < self.state.borrow().base_accepted_until
     }
 
     /// Asking the token service again is pointless until the user signs in
@@ -429,6 +464,8 @@ impl State {
         self.credentials_rejected = false;
         self.anonymous_refused = false;
         self.failed_sign_in = None;
+        self.failed_user = None;
+        self.base_accepted_until = 0;
         self.generation += 1;
     }
 }

@@ -16,8 +16,10 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
     let reconnect = use_context::<Reconnect>();
     let session = net::session_for(&address);
     let registry_host = host_of(&address);
-    let token_host = session.status().token_host;
-    let username = RwSignal::new(session.status().username.unwrap_or_default());
+    let status = session.status();
+    let token_host = status.token_host;
+    // Who is signed in, or whose sign-in just failed: asked for again.
+    let username = RwSignal::new(status.username.or(status.failed_user).unwrap_or_default());
     let secret = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<(String, String)>);
     let busy = RwSignal::new(false);
