@@ -228,11 +228,17 @@ pub fn cors_config_snippet(origin: &str) -> String {
     )
 }
 
-/// An nginx server block serving the console and the registry on one origin.
+/// An nginx server block serving the console and the registry on one origin. As
+/// deploy/nginx does: Host and SNI name the registry (an HTTPS or name-based one needs
+/// them); X-Forwarded-Host and -Proto this origin, from which distribution builds its
+/// upload Locations.
 pub fn same_origin_proxy_snippet(registry: &str) -> String {
     format!(
         "server {{\n    listen 443 ssl;\n    client_max_body_size 0;\n    \
-         location /v2/ {{ proxy_pass {registry}; proxy_set_header Host $http_host; }}\n    \
+         location /v2/ {{\n        proxy_pass {registry};\n        \
+         proxy_set_header Host $proxy_host;\n        proxy_ssl_server_name on;\n        \
+         proxy_set_header X-Forwarded-Host $http_host;\n        \
+         proxy_set_header X-Forwarded-Proto $scheme;\n    }}\n    \
          location / {{ root /srv/tagdeck; }}   # the console's dist/ folder\n}}\n"
     )
 }
@@ -395,8 +401,21 @@ mod tests {
     #[test]
     fn snippets_name_the_origin_and_registry() {
         assert!(cors_config_snippet("http://127.0.0.1:8080").contains("['http://127.0.0.1:8080']"));
-        assert!(same_origin_proxy_snippet("http://10.0.0.5:5000")
-            .contains("proxy_pass http://10.0.0.5:5000"));
+        let proxy = same_origin_proxy_snippet("https://registry.example.com");
+        assert!(
+            proxy.contains("proxy_pass https://registry.example.com;"),
+            "{proxy}"
+        );
+        // The registry's own name upstream, this origin in the forwarded headers.
+        assert!(
+            proxy.contains("proxy_set_header Host $proxy_host;"),
+            "{proxy}"
+        );
+        assert!(proxy.contains("proxy_ssl_server_name on;"), "{proxy}");
+        assert!(
+            proxy.contains("proxy_set_header X-Forwarded-Host $http_host;"),
+            "{proxy}"
+        );
         assert_eq!(
             pull_host("http://127.0.0.1:5000").as_deref(),
             Some("127.0.0.1:5000")

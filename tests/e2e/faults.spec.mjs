@@ -776,6 +776,9 @@ test('Cancel in Find a digest takes effect at once, with requests still waiting 
 });
 
 test('Find a digest: an image no tag points at, whose read fails, is a gap, never "not found"', async ({ page, faults }) => {
+  // Two whole searches, the first through 503s answered after the registry's retries:
+  // over a minute on a loaded machine.
+  test.setTimeout(180_000);
   const writer = new RegistryWriter(faults.registry.url);
   const repo = 'find/moved-on';
   const image = (build) => ({ format: 'oci', reference: 'stable', platform: { os: 'linux', architecture: 'amd64' }, created: '2026-01-01T00:00:00Z', labels: {}, layers: [build] });
