@@ -139,6 +139,12 @@ impl SharedDigests {
         }
     }
 
+    /// Forgets every tag (their digests are being read again), keeping each group's
+    /// colour for when it forms again.
+    pub fn clear(&mut self) {
+        self.tags_by_digest.clear();
+    }
+
     /// Up to `limit` other tags known to point at `digest`, in version order, and how
     /// many other tags there are in all. Cost does not grow with the number of tags.
     pub fn others(&self, tag: &str, digest: &str, limit: usize) -> (Vec<String>, usize) {
@@ -288,6 +294,33 @@ mod tests {
         shared.insert("c", "sha256:1");
         assert_eq!(shared.hue("sha256:1"), Some(first));
         assert_eq!(shared.hue("sha256:unknown"), None);
+    }
+
+    #[test]
+    fn cleared_groups_come_back_with_their_colours() {
+        let mut shared = SharedDigests::default();
+        let pairs = [
+            ("a", "sha256:1"),
+            ("b", "sha256:1"),
+            ("c", "sha256:2"),
+            ("d", "sha256:2"),
+        ];
+        for (tag, digest) in pairs {
+            shared.insert(tag, digest);
+        }
+        let hues = (shared.hue("sha256:1"), shared.hue("sha256:2"));
+        shared.clear();
+        // No tag counts until read again: no badge, no colour.
+        assert_eq!(shared.others("a", "sha256:1", 5), (vec![], 0));
+        assert_eq!(shared.hue("sha256:1"), None);
+        shared.insert("c", "sha256:2");
+        assert_eq!(shared.others("c", "sha256:2", 5), (vec![], 0));
+        // Read again in another order: each image keeps its colour.
+        for (tag, digest) in pairs.into_iter().rev() {
+            shared.insert(tag, digest);
+        }
+        assert_eq!((shared.hue("sha256:1"), shared.hue("sha256:2")), hues);
+        assert_eq!(shared.others("a", "sha256:1", 5), (vec!["b".to_owned()], 1));
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub(super) struct TagData {
     pub(super) listing: RwSignal<Listing>,
     pub(super) digests: RwSignal<HashMap<String, Lookup<Digest>>>,
     pub(super) summaries: RwSignal<HashMap<Digest, Lookup<ImageSummary>>>,
+    /// Which tags share an image: current digests only, never a re-checked one's.
     pub(super) shared: RwSignal<SharedDigests>,
     /// Tags whose digest in `digests` was learnt on an earlier visit of this tab and
     /// is being read again: shown, marked as such, never acted on as current.

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::data::{Listing, Lookup, TagData};
 use super::resolver::WorkerPool;
 use crate::model::sort;
+use crate::model::tag_table::SharedDigests;
 use crate::model::version_order::natural_cmp;
 use crate::oci::client::{FirstTagPage, TagListing};
 use crate::oci::error::RegistryError;
@@ -72,8 +73,14 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
     // Whatever the last visit's listing ended with (cut short when that view was
     // left, a failure) is not this one's.
     data.listing.try_set(Listing::Loading);
+    // Answers read before now (this view's, when a change sends it here) could
+    // clear a row's mark with a digest from before the change: every tag is asked again.
+    pool.forget_answers(|_| true);
     data.digests
         .try_update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
+    // Until read again a row is in no group of tags sharing an image: no other row
+    // says it has the same image, or takes a colour, on the strength of its digest.
+    data.shared.try_update(SharedDigests::clear);
     let known: Vec<String> = data.digests.with_untracked(|d| d.keys().cloned().collect());
     data.rechecking.try_set(known.iter().cloned().collect());
     let mut tags = data.tags.get_untracked();
@@ -107,24 +114,26 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
         return;
     }
     if let Ok(listing) = &listed {
-        forget_tags_not_in(data, &listing.tags);
+        forget_tags_not_in(&pool, data, &listing.tags);
         data.tags.try_set(listing.tags.clone());
     }
     settle_listing(data, run, listed);
 }
 
 /// Drops what is known of tags no longer in `now` (removed since they were read).
-fn forget_tags_not_in(data: TagData, now: &[String]) {
+fn forget_tags_not_in(pool: &WorkerPool, data: TagData, now: &[String]) {
     let now: HashSet<&String> = now.iter().collect();
-    forget_tags(data, |tag| !now.contains(tag));
+    forget_tags(pool, data, |tag| !now.contains(tag));
 }
 
 /// Drops the digest, the shared-digest entry and the re-checking mark of every tag
-/// `forget` picks, so its row shows nothing until it is read again.
-fn forget_tags(data: TagData, forget: impl Fn(&String) -> bool) {
+/// `forget` picks, and any answer for it under way (which would bring them back),
+/// so its row shows nothing until it is read again.
+fn forget_tags(pool: &WorkerPool, data: TagData, forget: impl Fn(&String) -> bool) {
     if data.is_gone() {
         return;
     }
+    pool.forget_answers(&forget);
     let forgotten: Vec<(String, Digest)> = data.digests.with_untracked(|digests| {
         digests
             .iter()
@@ -148,8 +157,8 @@ fn forget_tags(data: TagData, forget: impl Fn(&String) -> bool) {
 
 /// A tag a running removal removed: its row goes at once (the refresh after the run
 /// lists the tags again all the same).
-pub(super) fn drop_removed(data: TagData, tag: &str) {
-    forget_tags(data, |known| known == tag);
+pub(super) fn drop_removed(pool: &WorkerPool, data: TagData, tag: &str) {
+    forget_tags(pool, data, |known| known == tag);
     data.tags
         .try_update(|tags| tags.retain(|known| known != tag));
 }
@@ -161,20 +170,15 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
     let run = data.start_listing();
     let touched: HashSet<&String> = touched.iter().collect();
     // What is known of the touched tags goes now, with any answer read before the
-    // change and not yet shown: also when a later refresh overtakes this one, which
-    // then finds them unknown and reads them again.
-    pool.batcher.withdraw(|tag| touched.contains(tag));
-    forget_tags(data, |tag| touched.contains(tag));
-    pool.in_flight
-        .borrow_mut()
-        .retain(|tag, _| !touched.contains(tag));
+    // change: also when a later refresh overtakes this one, which then finds them
+    // unknown and reads them again.
+    forget_tags(&pool, data, |tag| touched.contains(tag));
     let listed = pool.registry.tags(&pool.repository, |_| {}).await;
     if !data.is_latest_listing(run) {
         return;
     }
     if let Ok(listing) = &listed {
-        let now: HashSet<&String> = listing.tags.iter().collect();
-        forget_tags(data, |tag| !now.contains(tag));
+        forget_tags_not_in(&pool, data, &listing.tags);
         data.tags.try_set(listing.tags.clone());
         let mut first: Vec<String> = listing
             .tags

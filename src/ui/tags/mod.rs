@@ -107,6 +107,11 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
             spawn_local(refresh_tags((*pool).clone(), data, Vec::new()));
         })
     };
+    // A tag a running removal removed: its row goes at once.
+    let on_removed = {
+        let pool = SendWrapper::new(pool.clone());
+        Callback::new(move |tag: String| listing::drop_removed(&pool, data, &tag))
+    };
     if seen_before {
         spawn_local(recheck_tags(pool.clone(), data));
     } else {
@@ -262,7 +267,7 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
                 shown=shown
                 digests=known_digests
                 state=data.bulk
-                on_removed=Callback::new(move |tag: String| listing::drop_removed(data, &tag))
+                on_removed
             />
             {nothing_shown}
             // No list to show: the failure above says why, without an empty table under it.

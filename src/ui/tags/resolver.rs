@@ -37,6 +37,10 @@ impl ResolveQueue {
     fn next(&self) -> Option<String> {
         self.0.borrow_mut().pop_front()
     }
+
+    fn forget(&self, forget: impl Fn(&String) -> bool) {
+        self.0.borrow_mut().retain(|tag| !forget(tag));
+    }
 }
 
 /// How this view resolves digests: with safelisted first passes where they pay
@@ -131,6 +135,16 @@ impl WorkerPool {
         sort::names_naturally(&mut failed);
         self.queue.put_first(failed);
         self.top_up();
+    }
+
+    /// Drops what the workers have under way for the tags `forget` picks: their
+    /// answers not yet shown, their tickets (an answer in flight is dropped when it
+    /// comes) and their places in the queue. Nothing read before a change, or for a
+    /// tag removed since, lands after it; a tag still wanted is queued again.
+    pub(super) fn forget_answers(&self, forget: impl Fn(&String) -> bool) {
+        self.batcher.withdraw(&forget);
+        self.in_flight.borrow_mut().retain(|tag, _| !forget(tag));
+        self.queue.forget(forget);
     }
 
     pub(super) fn top_up(&self) {

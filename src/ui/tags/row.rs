@@ -37,8 +37,11 @@ pub(super) fn TagRow(
     let rechecking = Memo::new(move |_| data.rechecking.with(|r| r.contains(&rechecking_tag)));
     let summary_tag = tag.clone();
     let summary = Memo::new(move |_| data.summary_of(&summary_tag));
+    // A row from an earlier visit, until read again, is in no group of tags sharing
+    // an image (recheck_tags) and shows none: its digest may have moved.
     let shared_tag = tag.clone();
     let others = move || match digest.get() {
+        Some(Lookup::Ready(_)) if rechecking.get() => (Vec::new(), 0),
         Some(Lookup::Ready(d)) => data
             .shared
             .with(|s| s.others(&shared_tag, d.as_str(), SHARED_TAGS_SHOWN)),
@@ -46,6 +49,7 @@ pub(super) fn TagRow(
     };
     // The colour of the rows of an image two or more tags share; none for the rest.
     let hue = Memo::new(move |_| match digest.get() {
+        Some(Lookup::Ready(_)) if rechecking.get() => None,
         Some(Lookup::Ready(d)) => data.shared.with(|s| s.hue(d.as_str())),
         _ => None,
     });
