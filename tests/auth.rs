@@ -1596,3 +1596,18 @@ fn a_fresh_token_the_registry_refuses_is_forgotten_and_not_asked_for_again() {
     let _ = head();
     assert!(world.token_requests.borrow().len() > tokens);
 }
+
+proptest::proptest! {
+    /// The console's own base64 (Basic credentials, JWT claims) agrees with the
+    /// base64 crate on every input, and reads back what it is given.
+    #[test]
+    fn base64_agrees_with_the_base64_crate(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+        use tagdeck::oci::auth::base64::{decode_url_safe, encode};
+        let standard = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        proptest::prop_assert_eq!(encode(&bytes), standard);
+        let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        proptest::prop_assert_eq!(decode_url_safe(&url_safe), Some(bytes.clone()));
+        let padded = base64::engine::general_purpose::URL_SAFE.encode(&bytes);
+        proptest::prop_assert_eq!(decode_url_safe(&padded), Some(bytes));
+    }
+}

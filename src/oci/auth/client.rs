@@ -125,10 +125,7 @@ impl<C: HttpClient> Authenticated<C> {
     /// same moment: the tag table sends up to 48 HEADs at once, and each would
     /// otherwise ask the token service for the same scope.
     async fn shared_token(&self, needed: &ScopeSet) -> Result<Option<String>, TransportFailure> {
-        let mut waited = 0;
-        while waited < TOKEN_WAIT_MS && self.session.token_fetch_in_flight(needed) {
-            self.inner.pause(TOKEN_POLL_MS).await;
-            waited += TOKEN_POLL_MS;
+        if self.wait_for_fetch(needed).await {
             if let Some(token) = self.session.token_for(needed) {
                 return Ok(Some(token));
             }
@@ -139,6 +136,17 @@ impl<C: HttpClient> Authenticated<C> {
         }
         let _in_flight = self.session.begin_token_fetch(needed);
         self.obtain_token(needed).await
+    }
+
+    /// Waits (up to `TOKEN_WAIT_MS`) while another request fetches for `scopes`;
+    /// whether one was under way.
+    async fn wait_for_fetch(&self, scopes: &ScopeSet) -> bool {
+        let mut waited = 0;
+        while waited < TOKEN_WAIT_MS && self.session.token_fetch_in_flight(scopes) {
+            self.inner.pause(TOKEN_POLL_MS).await;
+            waited += TOKEN_POLL_MS;
+        }
+        waited > 0
     }
 
     /// GETs a token for `scopes` from the realm, with the user's credentials when
@@ -346,11 +354,7 @@ impl<C: HttpClient> Authenticated<C> {
         let session = &self.session;
         // In flight as a token request for no scope: Basic asks no token service.
         let checking = ScopeSet::new();
-        let mut waited = 0;
-        while waited < TOKEN_WAIT_MS && session.token_fetch_in_flight(&checking) {
-            self.inner.pause(TOKEN_POLL_MS).await;
-            waited += TOKEN_POLL_MS;
-        }
+        self.wait_for_fetch(&checking).await;
         if session.base_accepted() {
             return true;
         }

@@ -2,6 +2,7 @@
 //! credentials may go, and the client that puts it together. Pure: the browser's
 //! fetch plugs in underneath as any [`HttpClient`](super::http::HttpClient).
 
+pub mod base64;
 mod challenge;
 mod client;
 mod policy;

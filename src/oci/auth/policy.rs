@@ -33,12 +33,8 @@ impl Credentials {
 
     /// The `Authorization` value for HTTP Basic.
     pub fn basic_header(&self) -> String {
-        use base64::Engine as _;
         let pair = format!("{}:{}", self.username, self.secret);
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        )
+        format!("Basic {}", super::base64::encode(pair.as_bytes()))
     }
 }
 

@@ -2,7 +2,6 @@
 //! token endpoint's answer, read as hostile input (bounded, checked before it is
 //! put into a header).
 
-use base64::Engine as _;
 use serde::Deserialize;
 
 use super::scope::ScopeSet;
@@ -114,9 +113,7 @@ struct AccessClaim {
 /// is tried. `None` for opaque tokens.
 pub fn granted_scopes(token: &str) -> Option<ScopeSet> {
     let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes = super::base64::decode_url_safe(payload)?;
     let claims: Claims = serde_json::from_slice(&bytes).ok()?;
     let mut granted = ScopeSet::new();
     for claim in claims.access? {
