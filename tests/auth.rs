@@ -1365,6 +1365,35 @@ fn a_basic_401_for_one_repository_leaves_the_password_in_use() {
     assert_eq!(base_checks(&http, before), 1);
 }
 
+/// The base's yes vouches for a password only for the burst of reads refused with it:
+/// a password revoked some seconds later is found at the next refusal, not sent with
+/// every read of the minute after (which locks directory accounts).
+#[test]
+fn a_basic_password_revoked_after_the_base_took_it_is_found_within_seconds() {
+    let accepted = Rc::new(Cell::new(true));
+    let http = basic_with_a_refused_repository(accepted.clone());
+    let now = Rc::new(Cell::new(0u64));
+    let clock = now.clone();
+    let session = Rc::new(AuthSession::new(
+        REGISTRY,
+        &[],
+        Rc::new(move || clock.get()),
+    ));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(registry.check_api()).unwrap();
+    let _ = block_on(registry.manifest_head(&secret(), parse_reference("v1")));
+    assert!(!session.status().credentials_rejected);
+    // Revoked ten seconds later: the next refusal asks the base again, which refuses.
+    accepted.set(false);
+    now.set(10_000);
+    let before = http.sent.borrow().len();
+    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    assert_eq!(base_checks(&http, before), 1);
+    assert!(session.status().credentials_rejected);
+}
+
 /// A wrong password is refused at the base too: rejected, and not sent again. It
 /// costs one request more than the read it failed (the base asked once), and none
 /// when the read was the base itself.

@@ -414,6 +414,13 @@ test('the proxies name the upstream in Host, this origin in X-Forwarded-Host, an
           // Caddy trusts no proxy's X-Forwarded-* unless its trusted_proxies names it.
           const behindTls = await (await fetch(`${site.url}${route}`, { headers: { 'X-Forwarded-Proto': 'https' } })).json();
           expect(behindTls['x-forwarded-proto'], `${server} ${route}`).toBe(server === 'caddy' ? 'http' : 'https');
+          if (server !== 'caddy') {
+            // A chain of proxies sends a list: its first; anything but http(s): ours.
+            for (const [sent, passed] of [['https, http', 'https'], ['javascript', 'http'], ['httpsx', 'http']]) {
+              const answer = await (await fetch(`${site.url}${route}`, { headers: { 'X-Forwarded-Proto': sent } })).json();
+              expect(answer['x-forwarded-proto'], `${server} ${route} ${sent}`).toBe(passed);
+            }
+          }
         }
       } finally {
         await site.stop();

@@ -347,7 +347,7 @@ fn scopes_after_challenge(needed: &ScopeSet, challenge: &BearerChallenge) -> Sco
 impl<C: HttpClient> Authenticated<C> {
     /// Whether the registry's base (`GET /v2/`) takes the Basic password a request
     /// of `generation` was refused with. Asked once for all the reads refused at the
-    /// same moment, not again for a minute once it said yes, and never when the base
+    /// same moment, not again for a few seconds once it said yes, and never when the base
     /// lets anonymous users in (its yes would vouch for nothing): a wrong password
     /// goes out once more at most.
     async fn base_accepts(&self, generation: u64) -> bool {

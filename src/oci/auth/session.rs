@@ -57,9 +57,13 @@ impl CachedToken {
     }
 }
 
-/// How long a refused scope is not asked for again (see [`State::refused_scopes`]),
-/// nor a password the base took checked again.
+/// How long a refused scope is not asked for again (see [`State::refused_scopes`]).
 const REFUSAL_REMEMBERED_MS: u64 = 60_000;
+
+/// How long the base's taking a Basic password vouches for it: long enough for the
+/// reads refused together (a tag table's burst), short enough that a password
+/// revoked meanwhile is not sent with every read of a minute (account lockouts).
+const BASE_ACCEPTED_MS: u64 = 5_000;
 
 /// At most this many tokens are kept; the oldest go first.
 const MAX_CACHED_TOKENS: usize = 64;
@@ -294,9 +298,9 @@ impl AuthSession {
     }
 
     /// The base took the password of `generation` (see [`State::base_accepted_until`]);
-    /// remembered for a minute, so a password changed meanwhile is found.
+    /// remembered for [`BASE_ACCEPTED_MS`], so a password changed meanwhile is found.
     pub(super) fn note_base_accepted(&self, generation: u64) {
-        let until = self.now().saturating_add(REFUSAL_REMEMBERED_MS);
+        let until = self.now().saturating_add(BASE_ACCEPTED_MS);
         let mut state = self.state.borrow_mut();
         if state.generation == generation {
             state.base_accepted_until = until;
