@@ -85,9 +85,10 @@ pub(super) struct Workers {
     pauses: Cell<u32>,
 }
 
-/// Pauses of the whole pool in a row for 429s before a rate-limited tag is told
-/// as failed (its "Read again" asks again): each comes after the registry was
-/// asked three times already (`Registry::execute`).
+/// Pauses of the whole pool in a row for 429s before the pool stops asking: the
+/// rate-limited tag and every tag still queued are told as failed, unasked (their
+/// "Read again" asks again, later). Each pause comes after the registry was asked
+/// three times already (`Registry::execute`).
 const MAX_RATE_LIMIT_PAUSES: u32 = 4;
 
 /// A pool's pause without Retry-After, and the longest one (a registry's
@@ -133,6 +134,8 @@ impl WorkerPool {
         data.digests
             .update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
         sort::names_naturally(&mut failed);
+        // Asked again: the pool may pause for 429s again before it stops.
+        self.running.pauses.set(0);
         self.queue.put_first(failed);
         self.top_up();
     }
@@ -201,10 +204,13 @@ impl WorkerPool {
                 continue;
             }
             in_flight.borrow_mut().remove(&tag);
+            let failure = |error: &RegistryError| {
+                Failure::new(error, signed_in_at(registry.base_url()).as_deref())
+            };
             // Too many requests, after the registry was asked again as it said: the
             // tag goes back to the front, and the whole pool pauses (one worker
             // waits, the others wait for it) rather than hammer the registry.
-            if let Err(RegistryError::RateLimited { retry_after, .. }) = &resolved {
+            if let Err(error @ RegistryError::RateLimited { retry_after, .. }) = &resolved {
                 let pauses = running.pauses.get();
                 if pauses < MAX_RATE_LIMIT_PAUSES {
                     queue.put_first(vec![tag]);
@@ -219,12 +225,22 @@ impl WorkerPool {
                     }
                     continue;
                 }
+                // Still limited after every pause: stop asking. Each tag still
+                // queued fails as this one does, unasked; Read again asks later.
+                let mut rest = HashSet::new();
+                while let Some(queued) = queue.next() {
+                    if !in_flight.borrow().contains_key(&queued) && !batcher.is_known(&queued) {
+                        rest.insert(queued);
+                    }
+                }
+                rest.remove(&tag);
+                let failed = failure(error);
+                for queued in rest {
+                    batcher.record(&queued, Lookup::Failed(failed.clone()));
+                }
             } else {
                 running.pauses.set(0);
             }
-            let failure = |error: &RegistryError| {
-                Failure::new(error, signed_in_at(registry.base_url()).as_deref())
-            };
             match resolved {
                 Ok((digest, manifest)) => {
                     batcher.record(&tag, Lookup::Ready(digest.clone()));
