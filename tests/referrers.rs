@@ -662,7 +662,11 @@ fn a_referrer_that_cannot_be_removed_keeps_the_fallback_index_that_lists_it() {
         Some(UndoAction::Restore(Box::new(removal.clone())))
     });
     assert_eq!((run.done, run.failed), (1, 2));
-    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
+    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned()))
+        .err()
+        .into_iter()
+        .flat_map(|f| f.failures)
+        .for_each(|(_, e)| assert_eq!(e, ChangeError::NothingToUndo));
     assert!(has(&signature));
 }
 
@@ -766,7 +770,11 @@ fn a_fallback_index_that_fails_to_go_after_its_referrers_says_what_it_still_list
     let run = ReferrerRun::of(&results, |removal| {
         Some(UndoAction::Restore(Box::new(removal.clone())))
     });
-    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned())).unwrap();
+    block_on(client.undo(&UndoAction::Batch(run.undo), &|| "u".to_owned()))
+        .err()
+        .into_iter()
+        .flat_map(|f| f.failures)
+        .for_each(|(_, e)| assert_eq!(e, ChangeError::NothingToUndo));
     assert!(has(&sbom) && has(&index));
     assert_eq!(registry.tag_digest("app", &fallback), Some(index));
 }

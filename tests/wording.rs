@@ -424,7 +424,10 @@ fn a_failed_write_read_again_says_what_the_registry_shows_and_names_the_write_in
         message.requests,
         ["PUT http://r/v2/app/manifests/2.0: no response (Failed to fetch)"]
     );
-    assert_eq!(message.outcome, "Nothing was changed.");
+    assert_eq!(
+        message.outcome,
+        "Not there when read again; the request may still complete."
+    );
 }
 
 #[test]
@@ -520,7 +523,10 @@ fn key_sentences_of_change_failures() {
     assert!(not_applied
         .detail
         .ends_with("; read again, app:2.0 does not exist"));
-    assert_eq!(not_applied.outcome, "Nothing was changed.");
+    assert_eq!(
+        not_applied.outcome,
+        "Not there when read again; the request may still complete."
+    );
     let still = words(ChangeError::NotAppliedAfterFailure {
         subject: "app@sha256:…".into(),
         now: ReadAgain::ImageStillThere,

@@ -69,6 +69,10 @@ pub enum Outcome {
     /// that manifest's PUT and its DELETE): not done. Retry finishes it, deleting
     /// the throw-away manifest; Undo puts the tag back on its image instead.
     OnPlaceholder(Box<Removal>),
+    /// The same, but the image the tag was taken off is gone too (deleted
+    /// meanwhile): Retry still finishes the removal; no Undo, with nothing left to
+    /// put the tag back on. The removal's `manifest` is the throw-away one.
+    OnPlaceholderImageGone(Box<Removal>),
     /// Something else happened meanwhile (the tag points at a third image): neither
     /// Undo nor Retry is safe without the user looking first.
     Neither,
@@ -157,16 +161,30 @@ impl<C: HttpClient> Registry<C> {
                         // ... unless the image went too (deleted meanwhile, or by a
                         // registry whose DELETE by tag takes it): nothing is left to
                         // put the tag back on, and that is what is true now.
-                        Err(RegistryError::NotFound { .. }) => {
-                            return Ok(Reconciled {
-                                now: RegistryNow::Image {
-                                    repository: repository.clone(),
-                                    digest: digest.clone(),
-                                    exists: false,
-                                },
-                                outcome: Outcome::Neither,
-                            })
-                        }
+                        Err(RegistryError::NotFound { .. }) => match &placeholder {
+                            // ... though a tag still on this removal's throw-away
+                            // manifest is said as such, and Retry finishes it.
+                            Some(found) => Outcome::OnPlaceholderImageGone(Box::new(Removal {
+                                repository: repository.clone(),
+                                tags: vec![tag.clone()],
+                                digest: digest.clone(),
+                                method: RemovalMethod::Placeholder,
+                                manifest: self.manifest_get(repository, found).await?,
+                                kept: ImageUsers::default(),
+                                placeholder: placeholder.clone(),
+                                applied_anyway: None,
+                            })),
+                            None => {
+                                return Ok(Reconciled {
+                                    now: RegistryNow::Image {
+                                        repository: repository.clone(),
+                                        digest: digest.clone(),
+                                        exists: false,
+                                    },
+                                    outcome: Outcome::Neither,
+                                })
+                            }
+                        },
                         Err(error) => return Err(error),
                     },
                 };
@@ -309,6 +327,12 @@ impl<C: HttpClient> Registry<C> {
             Ok(Outcome::Applied(written)) => return Ok(written),
             Ok(Outcome::OnPlaceholder(removal)) => {
                 self.finish_removal(&removal).await?;
+                return Ok(Written::Removal(removal));
+            }
+            // Finished the same way; nothing to put back, so no tags to restore.
+            Ok(Outcome::OnPlaceholderImageGone(mut removal)) => {
+                self.finish_removal(&removal).await?;
+                removal.tags.clear();
                 return Ok(Written::Removal(removal));
             }
             _ => {}

@@ -701,7 +701,8 @@ impl<C: HttpClient> Registry<C> {
                 return Err(stopped(ChangeError::Refused(Box::new(error))));
             }
             // It may have been stored before the answer was lost: the registry, read
-            // again, says which.
+            // again after a moment, says which.
+            self.settle_after(&error).await;
             match self.manifest_head(to, &source.digest).await {
                 // Stored: copied, as asked.
                 Ok(_) => {}

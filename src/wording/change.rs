@@ -51,6 +51,7 @@ fn headline(error: &ChangeError) -> String {
             "The target's fallback tag is not a list of referrers".into()
         }
         ChangeError::AlreadyGone { .. } => "Already gone".into(),
+        ChangeError::NothingToUndo => "Nothing to undo yet".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
         ChangeError::TagsLost { tags, .. } if tags.is_empty() => {
@@ -173,6 +174,7 @@ fn detail(error: &ChangeError) -> String {
              show (added meanwhile, or not readable)",
             digests(unshown)
         ),
+        ChangeError::NothingToUndo => "the change is not on the registry".into(),
         ChangeError::AlreadyGone { subject } => {
             format!("{subject} is no longer in the registry (removed earlier)")
         }
@@ -321,6 +323,7 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
             ),
             vec![told(cause)],
         ),
+        ChangeError::NothingToUndo => (String::new(), Vec::new()),
         // No request failed: the detail is the whole account.
         ChangeError::InvalidName(_)
         | ChangeError::ChangedMeanwhile { .. }
@@ -511,6 +514,9 @@ fn advice(error: &ChangeError) -> String {
                 .into()
         }
         ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
+        ChangeError::NothingToUndo => {
+            "Nothing to undo yet: the change is not on the registry (it may still land).".into()
+        }
         ChangeError::TagNotReferrerIndex { tag } => format!(
             "Look at what {tag} holds in the target repository before anything is copied \
              under that name. Referrers that only a fallback index makes findable were not \
@@ -575,7 +581,10 @@ fn outcome(error: &ChangeError) -> &'static str {
         | ChangeError::Recreated { .. }
         | ChangeError::NotRecorded => "Nothing was changed.",
         // The account says the registry was read again and what it showed.
-        ChangeError::NotAppliedAfterFailure { .. } => "Nothing was changed.",
+        ChangeError::NotAppliedAfterFailure { .. } => {
+            "Not there when read again; the request may still complete."
+        }
+        ChangeError::NothingToUndo => "Undo stays available.",
         ChangeError::Cancelled { .. } | ChangeError::CopyStopped { .. } => {
             "No tag was changed. Blobs and platform manifests already copied stay in the \
              target repository, untagged, until its garbage collection."
@@ -607,6 +616,10 @@ fn outcome(error: &ChangeError) -> &'static str {
             ChangeError::NotAppliedAfterFailure { .. } => {
                 "Not applied when read again, but the request may still complete on the \
                  registry: Undo stays available."
+            }
+            ChangeError::RolledBack { .. } => {
+                "The tag was put back, but the delete may still complete: Undo stays \
+                 available."
             }
             _ => "Something was written before the failure: Undo is kept.",
         },

@@ -156,6 +156,11 @@ pub enum ChangeError {
         cause: Box<ChangeError>,
     },
 
+    /// Undo found nothing to take back: the change is not on the registry (yet: a
+    /// write given up on may still land). The Undo is kept.
+    #[error("nothing to undo yet")]
+    NothingToUndo,
+
     /// What was to be deleted, `subject`, is not in the registry (deleted earlier, or
     /// by another client): nothing to do, and nothing was written.
     #[error("already gone: {subject}")]

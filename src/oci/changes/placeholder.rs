@@ -1,7 +1,7 @@
 //! Removing a tag on a registry that cannot delete tags (distribution 2.8): the tag is
 //! pointed at a unique throw-away manifest, which is then deleted by digest.
 
-use super::error::{after_write, keep_undo_unless_refused, ChangeError};
+use super::error::{after_write, is_definite_refusal, keep_undo_unless_refused, ChangeError};
 use super::written::{Removal, Written};
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
@@ -53,7 +53,9 @@ impl<C: HttpClient> Registry<C> {
         let Err(cause) = self.manifest_delete(&repository, &placeholder.digest).await else {
             return Ok(());
         };
-        // Whatever the failure, the tag is read again before anything is undone.
+        // Whatever the failure, the tag is read again before anything is undone, after a
+        // moment for a DELETE still on its way.
+        self.settle_after(&cause).await;
         if self.tag_gone(&repository, &tag).await {
             removal.applied_anyway = Some(Box::new(cause));
             return Ok(());
@@ -75,12 +77,22 @@ impl<C: HttpClient> Registry<C> {
         };
         let written = || Written::Removal(Box::new(removal.clone()));
         match now {
-            Ok(Some(digest)) if digest == removal.digest => Err(ChangeError::RolledBack {
-                tag: tag.to_string(),
-                digest,
-                placeholder: placeholder.digest,
-                cause,
-            }),
+            // Unless refused outright, the DELETE may still complete and take the tag
+            // put back with it: the Undo stays.
+            Ok(Some(digest)) if digest == removal.digest => {
+                let refused = is_definite_refusal(&cause);
+                let rolled_back = ChangeError::RolledBack {
+                    tag: tag.to_string(),
+                    digest,
+                    placeholder: placeholder.digest,
+                    cause,
+                };
+                Err(if refused {
+                    rolled_back
+                } else {
+                    after_write(rolled_back, written())
+                })
+            }
             // The placeholder's delete had landed after all: the tag is gone.
             Ok(None) if self.tag_gone(&repository, &tag).await => {
                 removal.applied_anyway = Some(cause);

@@ -494,6 +494,10 @@ impl<C: HttpClient> Registry<C> {
                 });
             }
         }
+        // Every tag in place: the removal has not landed (yet), or was undone already.
+        if restored.is_empty() {
+            return Err(ChangeError::NothingToUndo);
+        }
         Ok(())
     }
 
@@ -527,7 +531,7 @@ impl<C: HttpClient> Registry<C> {
             Err(error) => Err(error),
         };
         if is_there(self.manifest_head(repository, digest.clone()).await)? {
-            return Ok(());
+            return Err(ChangeError::NothingToUndo);
         }
         let manifest = &removal.manifest;
         let Err(error) = self

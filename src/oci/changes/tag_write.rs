@@ -154,7 +154,7 @@ impl<C: HttpClient> Registry<C> {
     /// stopped waiting: 502, 503, 504) may still be on its way: it gets a moment to
     /// land before the registry is read again, or the read could say "not applied"
     /// just before it does.
-    pub(super) async fn settle_after(&self, error: &RegistryError) {
+    pub(crate) async fn settle_after(&self, error: &RegistryError) {
         if matches!(
             error,
             RegistryError::TimedOut { .. }
@@ -208,10 +208,13 @@ impl<C: HttpClient> Registry<C> {
         // Undo again, after an undo cut short (a reload, a failure): what it already
         // put back is done, and a removal it left halfway is finished.
         match (&write.before, &current) {
-            (TagBefore::Moved(previous), Some(found)) if *found == previous.digest => return Ok(()),
+            // Not there (yet: a write given up on may still land), or undone already.
             // Pointing at nothing is absent, as `expect_tag` counts it after a
             // removal (distribution 2.8 may leave such a tag listed).
-            (TagBefore::Absent, None) => return Ok(()),
+            (TagBefore::Moved(previous), Some(found)) if *found == previous.digest => {
+                return Err(ChangeError::NothingToUndo)
+            }
+            (TagBefore::Absent, None) => return Err(ChangeError::NothingToUndo),
             (TagBefore::Absent, Some(found))
                 if *found != write.digest
                     && self.is_placeholder_for(repository, found, tag).await =>

@@ -309,6 +309,10 @@ impl ActivityLog {
 
 /// The activity of earlier loads of this tab, and how many entries could not be read
 /// back (an entry whose manifest no longer matches its digest is dropped, never used).
+/// An undo the reload cut short: Undo again finding nothing to take back is done.
+pub(super) const UNDO_CUT_SHORT: &str = "The page was reloaded while this undo ran, so part \
+    of it may be done. Undo again finishes it: what is undone already is left as it is.";
+
 fn load_entries() -> (Vec<Entry>, usize) {
     let Some(json) = browser::session_stored(ACTIVITY_KEY) else {
         return (Vec::new(), 0);
@@ -324,10 +328,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
                     entry.state = EntryState::UndoFailed {
                         // Undo again is safe: it skips what is undone already and
                         // finishes a tag removal left halfway (`undo_tag_write`).
-                        message: "The page was reloaded while this undo ran, so part of it \
-                                  may be done. Undo again finishes it: what is undone \
-                                  already is left as it is."
-                            .into(),
+                        message: UNDO_CUT_SHORT.into(),
                         requests: Vec::new(),
                     }
                 }

@@ -11,6 +11,7 @@ use super::changes::{touched_by, ActivityLog, Entry, EntryState};
 use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
+use crate::oci::changes::Written;
 use crate::oci::intent::without_covered;
 use crate::oci::recovery::Outcome;
 use crate::oci::undo::UndoAction;
@@ -21,6 +22,11 @@ use crate::wording;
 /// Said of a tag removal left on its throw-away manifest (`Outcome::OnPlaceholder`).
 const ON_PLACEHOLDER: &str = "Retry finishes the removal; Undo puts the tag back on its image \
                               instead.";
+
+/// Said of one whose image was deleted meanwhile (`Outcome::OnPlaceholderImageGone`).
+const ON_PLACEHOLDER_IMAGE_GONE: &str = "Retry finishes the removal; with its image deleted \
+                                         meanwhile, there is nothing to put the tag back on, \
+                                         so no Undo.";
 
 /// Said while part of an interrupted change could not be read.
 const UNCHECKED_KEPT: &str = "What could not be read is kept: Check again (after signing in, if \
@@ -66,6 +72,7 @@ impl ActivityLog {
             let mut unclear = Vec::new();
             let mut unchecked = Vec::new();
             let mut unfinished = 0;
+            let mut image_gone = 0;
             for intent in intents {
                 match registry.reconcile(&intent).await {
                     Ok(found) => {
@@ -76,6 +83,10 @@ impl ActivityLog {
                                 undo.push(UndoAction::Restore(removal));
                                 retry.push(intent);
                                 unfinished += 1;
+                            }
+                            Outcome::OnPlaceholderImageGone(_) => {
+                                retry.push(intent);
+                                image_gone += 1;
                             }
                             Outcome::Neither => unclear.push(wording::registry_now(&found.now)),
                         }
@@ -96,11 +107,14 @@ impl ActivityLog {
             if !undo.is_empty() {
                 outcome.push("What was applied can be undone.".to_owned());
             }
-            if retry.len() > unfinished {
+            if retry.len() > unfinished + image_gone {
                 outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
             }
             if unfinished > 0 {
                 outcome.push(ON_PLACEHOLDER.to_owned());
+            }
+            if image_gone > 0 {
+                outcome.push(ON_PLACEHOLDER_IMAGE_GONE.to_owned());
             }
             // Added to what an earlier check found changed meanwhile, never instead.
             let unclear = (!unclear.is_empty())
@@ -178,9 +192,9 @@ impl ActivityLog {
             let mut problems = Vec::new();
             for intent in &intents {
                 match registry.retry(intent, &unique_marker()).await {
-                    Ok(written) => add(UndoAction::from(written)),
+                    Ok(written) => undoable(written).into_iter().for_each(&mut add),
                     Err(error) => {
-                        if let Some(action) = UndoAction::of_failure(&error) {
+                        if let Some(action) = error.written().cloned().and_then(undoable) {
                             add(action);
                         }
                         problems.push(wording::change_error(&error).result_line());
@@ -219,5 +233,19 @@ impl ActivityLog {
             ticket.close();
             self.announce(touched);
         }
+    }
+}
+
+/// The Undo of what a Retry wrote, if any: none for finishing a removal whose image
+/// was deleted meanwhile (no tags to put back, or only its throw-away manifest).
+fn undoable(written: Written) -> Option<UndoAction> {
+    match written {
+        Written::Removal(removal)
+            if removal.tags.is_empty()
+                || removal.placeholder.as_ref() == Some(&removal.manifest.digest) =>
+        {
+            None
+        }
+        written => Some(UndoAction::from(written)),
     }
 }
