@@ -588,19 +588,30 @@ fn an_interrupted_removal_that_left_the_tag_listed_is_not_reported_gone() {
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
 }
 
-/// Counts sends and pauses; answers from a script.
-struct Counting<'a> {
-    http: &'a ScriptedHttp,
-    pauses: Cell<u32>,
+/// Passes requests to `inner` and adds up the time waited instead of waiting: how
+/// long a client pauses (Retry-After, the settle before reading again) is what the
+/// tests below assert.
+struct Pausing<C> {
+    inner: C,
+    paused: Cell<u32>,
 }
 
-impl HttpClient for &Counting<'_> {
+impl<C: HttpClient> Pausing<C> {
+    fn new(inner: C) -> Self {
+        Pausing {
+            inner,
+            paused: Cell::new(0),
+        }
+    }
+}
+
+impl<C: HttpClient> HttpClient for &Pausing<C> {
     async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
-        self.http.send(request).await
+        self.inner.send(request).await
     }
 
     async fn pause(&self, ms: u32) {
-        self.pauses.set(self.pauses.get() + ms);
+        self.paused.set(self.paused.get() + ms);
     }
 }
 
@@ -617,13 +628,10 @@ fn reads_wait_out_429_within_bounds_and_writes_are_never_retried() {
             response(200, &[], br#"{"repositories":["a"]}"#)
         })
     });
-    let counting = Counting {
-        http: &http,
-        pauses: Cell::new(0),
-    };
+    let counting = Pausing::new(&http);
     let registry = Registry::new("http://r", &counting);
     assert_eq!(block_on(registry.catalog()).unwrap(), ["a"]);
-    assert_eq!(counting.pauses.get(), 6000, "waited Retry-After twice");
+    assert_eq!(counting.paused.get(), 6000, "waited Retry-After twice");
     let put =
         block_on(registry.manifest_put(&repo(), parse_reference("x"), b"{}", media::OCI_MANIFEST));
     assert!(
@@ -933,22 +941,6 @@ fn an_interrupted_removal_whose_image_is_gone_says_so() {
 /// (`SETTLE_BEFORE_REREAD_MS` in src/oci/changes/tag_write.rs).
 const SETTLE_MS: u32 = 2_000;
 
-/// Counts the time a change waits before reading the registry again.
-struct Pausing<'a> {
-    memory: &'a MemoryRegistry,
-    paused: Cell<u32>,
-}
-
-impl HttpClient for &Pausing<'_> {
-    async fn send(&self, request: Request) -> Result<Response, TransportFailure> {
-        self.memory.send(request).await
-    }
-
-    async fn pause(&self, ms: u32) {
-        self.paused.set(self.paused.get() + ms);
-    }
-}
-
 /// A tag PUT that got no answer, or a gateway's 502/503/504, may still be on its
 /// way: read again, the tag shows the old state, but the write may land afterwards.
 /// Never "Nothing was changed": the Undo stays, and undoes nothing while nothing
@@ -1088,10 +1080,7 @@ fn a_write_lost_in_transit_gets_a_moment_to_land_before_it_is_read_again() {
     for status in [None, Some(502), Some(503), Some(504)] {
         let memory = setup();
         memory.inject(put_fault(Strike::Before, status));
-        let pausing = Pausing {
-            memory: &memory,
-            paused: Cell::new(0),
-        };
+        let pausing = Pausing::new(&memory);
         let registry = Registry::new("http://r", &pausing);
         let source = block_on(registry.manifest_get(&repo(), parse_reference("1.0"))).unwrap();
         let _ = block_on(registry.put_tag(&repo(), &tag("2.0"), &source, None));
@@ -1196,10 +1185,7 @@ fn a_placeholder_delete_answered_504_puts_the_tag_back_and_keeps_its_undo() {
     for status in [Some(504), None] {
         let memory = setup();
         memory.inject(placeholder_delete_fault(Strike::Before, status));
-        let pausing = Pausing {
-            memory: &memory,
-            paused: Cell::new(0),
-        };
+        let pausing = Pausing::new(&memory);
         let registry = Registry::new("http://r", &pausing);
         let error =
             block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &all_tags(&memory), "t"))
