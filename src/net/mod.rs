@@ -9,5 +9,5 @@ pub use fetch::FetchClient;
 pub use probe::is_reachable;
 pub use session::{
     first_passes_pay, next_hop_protocol, probe_access, registry, removal_ways, session_for,
-    set_trusted_realms, RegistryHttp,
+    set_trusted_realms, signed_in_at, RegistryHttp,
 };

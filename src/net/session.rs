@@ -63,6 +63,12 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
     })
 }
 
+/// Who is signed in to the registry at `base_url`, from anywhere (an answer arriving
+/// after the view that asked has changed registry): a failure is worded for them.
+pub fn signed_in_at(base_url: &str) -> Option<String> {
+    session_for(base_url).status().username
+}
+
 /// The registry at `base_url`, through `client` (for its cancellation), signed in,
 /// knowing what the tab learnt of how it removes tags and whether its storage can be
 /// read.

@@ -10,7 +10,6 @@ use crate::net;
 use crate::net::FetchClient;
 use crate::oci::names::Repository;
 use crate::ui::browser;
-use crate::ui::sign_in::signed_in_at;
 use crate::wording;
 
 #[derive(Clone, Copy)]
@@ -80,8 +79,10 @@ impl DeletesAsk {
                     }
                     Ok(false) => "Asked again: deletes are still off.".to_owned(),
                     Err(error) => {
-                        let message =
-                            wording::error_for(&error, signed_in_at(client.base_url()).as_deref());
+                        let message = wording::error_for(
+                            &error,
+                            net::signed_in_at(client.base_url()).as_deref(),
+                        );
                         format!(
                             "Could not ask again: {}. {}",
                             message.headline, message.advice

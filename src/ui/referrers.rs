@@ -18,7 +18,6 @@ use crate::ui::browser;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
 use crate::ui::journal::Ticket;
 use crate::ui::router::Link;
-use crate::ui::sign_in::signed_in_at;
 use crate::wording::{self, ResultLine};
 
 fn found_via(found: &FoundVia) -> String {
@@ -195,7 +194,7 @@ fn outcome_line<T>(item: &ReferrerItem, result: &Result<T, ChangeError>, verb: &
 impl ReferrersAlong {
     pub fn new(registry: String, repository: Repository, subject: Digest) -> Self {
         let list = LocalResource::new(move || {
-            let signed_in = signed_in_at(&registry);
+            let signed_in = net::signed_in_at(&registry);
             let registry = net::registry(&registry, FetchClient::new());
             let (repository, subject) = (repository.clone(), subject.clone());
             async move {

@@ -16,7 +16,6 @@ use crate::oci::intent::without_covered;
 use crate::oci::recovery::Outcome;
 use crate::oci::undo::UndoAction;
 use crate::ui::journal::{Pending, Ticket};
-use crate::ui::sign_in::signed_in_at;
 use crate::wording;
 
 /// Said of a tag removal left on its throw-away manifest (`Outcome::OnPlaceholder`).
@@ -93,7 +92,7 @@ impl ActivityLog {
                         now.push(wording::registry_now(&found.now));
                     }
                     Err(error) => {
-                        let user = signed_in_at(registry.base_url());
+                        let user = net::signed_in_at(registry.base_url());
                         let message = wording::error_for(&error, user.as_deref());
                         now.push(format!(
                             "could not be read ({}: {})",

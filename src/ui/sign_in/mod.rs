@@ -192,12 +192,6 @@ pub fn signed_in_user() -> Option<String> {
     use_sign_in().and_then(|sign_in| untrack(|| sign_in.status()).username)
 }
 
-/// Who is signed in to the registry at `base_url`, from anywhere (an answer arriving
-/// after the view that asked has changed registry).
-pub fn signed_in_at(base_url: &str) -> Option<String> {
-    net::session_for(base_url).status().username
-}
-
 /// Why adding and why removing tags in `repository` are disabled (None: allowed, or
 /// not known yet), for buttons: `disabled` and a `title` that says why.
 pub fn blocked_reasons(repository: &str) -> (Signal<Option<String>>, Signal<Option<String>>) {

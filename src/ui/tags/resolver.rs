@@ -15,7 +15,6 @@ use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository};
-use crate::ui::sign_in::signed_in_at;
 
 /// Tags waiting for their digest. Shared by the workers and the table, which puts
 /// the rows on screen first.
@@ -205,7 +204,7 @@ impl WorkerPool {
             }
             in_flight.borrow_mut().remove(&tag);
             let failure = |error: &RegistryError| {
-                Failure::new(error, signed_in_at(registry.base_url()).as_deref())
+                Failure::new(error, net::signed_in_at(registry.base_url()).as_deref())
             };
             // Too many requests, after the registry was asked again as it said: the
             // tag goes back to the front, and the whole pool pauses (one worker
