@@ -1227,7 +1227,7 @@ fn an_undo_before_the_change_landed_has_nothing_to_undo_yet() {
         "{failed:?}"
     );
     let told = wording::undo_failed(&failed);
-    assert!(told.text.contains("Nothing to undo yet"), "{}", told.text);
+    assert!(told.text.contains("Nothing to undo now"), "{}", told.text);
 }
 
 /// A removal interrupted with its tag on its throw-away manifest, and the image it

@@ -51,7 +51,7 @@ fn headline(error: &ChangeError) -> String {
             "The target's fallback tag is not a list of referrers".into()
         }
         ChangeError::AlreadyGone { .. } => "Already gone".into(),
-        ChangeError::NothingToUndo => "Nothing to undo yet".into(),
+        ChangeError::NothingToUndo => "Nothing to undo now".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
         ChangeError::TagsLost { tags, .. } if tags.is_empty() => {
@@ -515,7 +515,10 @@ fn advice(error: &ChangeError) -> String {
         }
         ChangeError::AlreadyGone { .. } => "Nothing is left to do for it.".into(),
         ChangeError::NothingToUndo => {
-            "Nothing to undo yet: the change is not on the registry (it may still land).".into()
+            "Nothing to undo now: the change is not on the registry (someone may have \
+             undone it, or its request is still under way and may land later, so Undo \
+             stays available)."
+                .into()
         }
         ChangeError::TagNotReferrerIndex { tag } => format!(
             "Look at what {tag} holds in the target repository before anything is copied \
