@@ -45,9 +45,16 @@ pub fn undo_failed(failed: &UndoFailed) -> UndoFailure {
     UndoFailure { text, requests }
 }
 
-/// What the action puts back: `repo:tag`.
+/// What the action puts back: `repo:tag`, or `repo@digest` for an image no tag
+/// named (a signature or SBOM).
 fn subject(action: &UndoAction) -> String {
     match action {
+        UndoAction::Restore(removal) if removal.tags.is_empty() => format!(
+            "{}@{}:{}…",
+            removal.repository,
+            removal.digest.algorithm(),
+            removal.digest.short(12)
+        ),
         UndoAction::Restore(removal) => {
             let tags: Vec<&str> = removal.tags.iter().map(|t| t.as_str()).collect();
             format!("{}:{}", removal.repository, tags.join(","))
