@@ -1266,12 +1266,24 @@ fn an_interrupted_removal_on_its_placeholder_whose_image_is_gone_retry_finishes_
         }
     );
     assert!(wording::registry_now(&found.now).contains("throw-away manifest"));
-    block_on(registry.retry(&intent, "t")).unwrap();
+    let written = block_on(registry.retry(&intent, "t")).unwrap();
     assert_eq!(
         memory.tag_digest("app", "1.0"),
         None,
         "the removal is finished"
     );
+    // Nothing to put the tag back on: no Undo. A removal of an image no tag named (a
+    // referrer deleted by digest) keeps its Undo, though it has no tags either.
+    let Written::Removal(finished) = written.clone() else {
+        panic!("{written:?}")
+    };
+    assert_eq!(UndoAction::of_written(written), None);
+    let untagged = Written::Removal(Box::new(tagdeck::oci::changes::Removal {
+        tags: Vec::new(),
+        placeholder: None,
+        ..*finished
+    }));
+    assert!(UndoAction::of_written(untagged).is_some());
     assert!(
         memory.was_sent(&format!("DELETE /v2/app/manifests/{placeholder}")),
         "the throw-away manifest is deleted"

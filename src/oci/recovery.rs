@@ -130,6 +130,23 @@ impl<C: HttpClient> Registry<C> {
                         .then(|| found.clone()),
                     _ => None,
                 };
+                // The removal as Undo and Retry need it, with the manifest that was read.
+                let removal_with = |manifest| {
+                    Box::new(Removal {
+                        repository: repository.clone(),
+                        tags: vec![tag.clone()],
+                        digest: digest.clone(),
+                        method: if placeholder.is_some() {
+                            RemovalMethod::Placeholder
+                        } else {
+                            RemovalMethod::TagDelete
+                        },
+                        manifest,
+                        kept: ImageUsers::default(),
+                        placeholder: placeholder.clone(),
+                        applied_anyway: None,
+                    })
+                };
                 let outcome = match &now {
                     Some(found) if found == digest => Outcome::NotApplied,
                     Some(_) if placeholder.is_none() => Outcome::Neither,
@@ -139,20 +156,7 @@ impl<C: HttpClient> Registry<C> {
                     // deletes ...
                     _ => match self.manifest_get(repository, digest).await {
                         Ok(manifest) => {
-                            let removal = Box::new(Removal {
-                                repository: repository.clone(),
-                                tags: vec![tag.clone()],
-                                digest: digest.clone(),
-                                method: if placeholder.is_some() {
-                                    RemovalMethod::Placeholder
-                                } else {
-                                    RemovalMethod::TagDelete
-                                },
-                                manifest,
-                                kept: ImageUsers::default(),
-                                placeholder: placeholder.clone(),
-                                applied_anyway: None,
-                            });
+                            let removal = removal_with(manifest);
                             match placeholder {
                                 Some(_) => Outcome::OnPlaceholder(removal),
                                 None => Outcome::Applied(Written::Removal(removal)),
@@ -164,16 +168,9 @@ impl<C: HttpClient> Registry<C> {
                         Err(RegistryError::NotFound { .. }) => match &placeholder {
                             // ... though a tag still on this removal's throw-away
                             // manifest is said as such, and Retry finishes it.
-                            Some(found) => Outcome::OnPlaceholderImageGone(Box::new(Removal {
-                                repository: repository.clone(),
-                                tags: vec![tag.clone()],
-                                digest: digest.clone(),
-                                method: RemovalMethod::Placeholder,
-                                manifest: self.manifest_get(repository, found).await?,
-                                kept: ImageUsers::default(),
-                                placeholder: placeholder.clone(),
-                                applied_anyway: None,
-                            })),
+                            Some(found) => Outcome::OnPlaceholderImageGone(removal_with(
+                                self.manifest_get(repository, found).await?,
+                            )),
                             None => {
                                 return Ok(Reconciled {
                                     now: RegistryNow::Image {
@@ -329,10 +326,9 @@ impl<C: HttpClient> Registry<C> {
                 self.finish_removal(&removal).await?;
                 return Ok(Written::Removal(removal));
             }
-            // Finished the same way; nothing to put back, so no tags to restore.
-            Ok(Outcome::OnPlaceholderImageGone(mut removal)) => {
+            // Finished the same way; nothing to put back (`UndoAction::of_written`).
+            Ok(Outcome::OnPlaceholderImageGone(removal)) => {
                 self.finish_removal(&removal).await?;
-                removal.tags.clear();
                 return Ok(Written::Removal(removal));
             }
             _ => {}

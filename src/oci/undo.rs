@@ -33,7 +33,22 @@ impl UndoAction {
     /// What undoes the writes a failed change made before it failed, if any: a
     /// failure after a write keeps its Undo.
     pub fn of_failure(error: &ChangeError) -> Option<UndoAction> {
-        error.written().cloned().map(UndoAction::from)
+        error.written().cloned().and_then(UndoAction::of_written)
+    }
+
+    /// What undoes `written`: none for a removal finished on its throw-away manifest
+    /// after its image was deleted (`Outcome::OnPlaceholderImageGone`, whose removal
+    /// carries that manifest): there is nothing to put the tag back on. Every other
+    /// removal keeps its Undo, one of an image no tag named too.
+    pub fn of_written(written: Written) -> Option<UndoAction> {
+        match written {
+            Written::Removal(removal)
+                if removal.placeholder.as_ref() == Some(&removal.manifest.digest) =>
+            {
+                None
+            }
+            written => Some(UndoAction::from(written)),
+        }
     }
 
     /// One undo for many: nested batches flattened, none for nothing.

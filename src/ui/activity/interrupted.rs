@@ -11,7 +11,6 @@ use super::changes::{touched_by, ActivityLog, Entry, EntryState};
 use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::changes::Written;
 use crate::oci::intent::without_covered;
 use crate::oci::recovery::Outcome;
 use crate::oci::undo::UndoAction;
@@ -191,11 +190,13 @@ impl ActivityLog {
             let mut problems = Vec::new();
             for intent in &intents {
                 match registry.retry(intent, &unique_marker()).await {
-                    Ok(written) => undoable(written).into_iter().for_each(&mut add),
+                    Ok(written) => UndoAction::of_written(written)
+                        .into_iter()
+                        .for_each(&mut add),
                     Err(error) => {
-                        if let Some(action) = error.written().cloned().and_then(undoable) {
-                            add(action);
-                        }
+                        UndoAction::of_failure(&error)
+                            .into_iter()
+                            .for_each(&mut add);
                         problems.push(wording::change_error(&error).result_line());
                     }
                 }
@@ -232,19 +233,5 @@ impl ActivityLog {
             ticket.close();
             self.announce(touched);
         }
-    }
-}
-
-/// The Undo of what a Retry wrote, if any: none for finishing a removal whose image
-/// was deleted meanwhile (no tags to put back, or only its throw-away manifest).
-fn undoable(written: Written) -> Option<UndoAction> {
-    match written {
-        Written::Removal(removal)
-            if removal.tags.is_empty()
-                || removal.placeholder.as_ref() == Some(&removal.manifest.digest) =>
-        {
-            None
-        }
-        written => Some(UndoAction::from(written)),
     }
 }
