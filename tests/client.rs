@@ -1791,3 +1791,29 @@ fn a_digest_read_as_an_image_that_is_a_blob_is_found_as_one() {
         Err(RegistryError::Denied { .. })
     ));
 }
+
+/// The tag table's pool backs off from a registry that keeps answering 429: it pauses
+/// as Retry-After says (bounded, 5 s without one), four times in a row at most, then
+/// stops asking; an answer that is not a 429, or "Read again", starts the count over.
+#[test]
+fn a_rate_limited_pool_pauses_a_bounded_number_of_times_then_stops() {
+    use tagdeck::oci::rate_limit::{RateLimitPauses, LONGEST_PAUSE_MS, MAX_PAUSES_IN_A_ROW};
+    let pauses = RateLimitPauses::default();
+    assert!(pauses.may_pause());
+    assert_eq!(pauses.pause_ms(None), 5_000);
+    assert_eq!(pauses.pause_ms(Some(7)), 7_000);
+    // Hours asked for: the longest pause, and no overflow.
+    assert_eq!(pauses.pause_ms(Some(u64::MAX)), LONGEST_PAUSE_MS);
+    assert_eq!(LONGEST_PAUSE_MS, 60_000);
+    assert!(pauses.may_pause(), "three pauses so far");
+    assert_eq!(pauses.pause_ms(Some(0)), 0);
+    assert!(!pauses.may_pause(), "four in a row: stop asking");
+    assert_eq!(MAX_PAUSES_IN_A_ROW, 4);
+    pauses.start_over();
+    assert!(pauses.may_pause());
+    for _ in 0..MAX_PAUSES_IN_A_ROW {
+        assert!(pauses.may_pause());
+        pauses.pause_ms(None);
+    }
+    assert!(!pauses.may_pause());
+}

@@ -20,7 +20,7 @@ use tagdeck::oci::intent::Intent;
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
 use tagdeck::oci::recovery::{Outcome, RegistryNow};
-use tagdeck::oci::undo::UndoAction;
+use tagdeck::oci::undo::{UndoAction, UndoShortfall};
 use tagdeck::wording;
 
 const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
@@ -1228,6 +1228,15 @@ fn an_undo_before_the_change_landed_has_nothing_to_undo_yet() {
     );
     let told = wording::undo_failed(&failed);
     assert!(told.text.contains("Nothing to undo now"), "{}", told.text);
+    // Nothing went wrong: the entry's status does not say "undo failed".
+    assert_eq!(
+        failed.shortfall(),
+        UndoShortfall::NotLanded { some_undone: false }
+    );
+    assert_eq!(
+        wording::undo_status(failed.shortfall()),
+        "nothing to undo now"
+    );
 }
 
 /// A removal interrupted with its tag on its throw-away manifest, and the image it

@@ -727,6 +727,40 @@ fn an_undo_that_failed_says_what_is_left() {
     assert_eq!(told.requests, [wording::error(&server_error()).detail]);
 }
 
+/// An entry's status after an Undo: "undo failed" only when something did fail; a
+/// change only not on the registry (yet) reads calmly, and says whether some was undone.
+#[test]
+fn an_undo_status_says_failed_only_when_something_failed() {
+    let write = UndoAction::Revert(tag_write());
+    let not_landed = (write.clone(), ChangeError::NothingToUndo);
+    let refused = (write.clone(), ChangeError::Refused(server_error()));
+    let status = |failures: Vec<(UndoAction, ChangeError)>, batch_of| {
+        wording::undo_status(
+            UndoFailed {
+                left: write.clone(),
+                failures,
+                batch_of,
+            }
+            .shortfall(),
+        )
+    };
+    assert_eq!(
+        status(vec![not_landed.clone()], None),
+        "nothing to undo now"
+    );
+    assert_eq!(
+        status(vec![not_landed.clone()], Some(1)),
+        "nothing to undo now"
+    );
+    assert_eq!(status(vec![not_landed.clone()], Some(2)), "partly undone");
+    assert_eq!(
+        status(vec![not_landed.clone(), refused.clone()], Some(3)),
+        "undo failed"
+    );
+    assert_eq!(status(vec![refused], None), "undo failed");
+    assert_eq!(status(Vec::new(), None), "undo failed");
+}
+
 #[test]
 fn what_the_registry_shows_now_after_an_interrupted_change() {
     let repository = Repository::parse("team/app").unwrap();

@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod media;
 pub mod names;
 pub mod pagination;
+pub mod rate_limit;
 pub mod recovery;
 pub mod referrer_changes;
 pub mod referrers;

@@ -109,8 +109,34 @@ pub struct UndoFailed {
     pub left: UndoAction,
     /// Each item that could not be undone, and why (in the batch's order).
     pub failures: Vec<(UndoAction, ChangeError)>,
-    /// The number of items of the batch undone, `None` for a single change.
+    /// The number of items of the batch, `None` for a single change.
     pub batch_of: Option<usize>,
+}
+
+/// How an undo that did not undo everything ended, which the entry's status tells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UndoShortfall {
+    /// Something could not be undone: a refusal, an unclear answer, a change since.
+    #[default]
+    Failed,
+    /// Every item left found its change not on the registry: nothing went wrong, the
+    /// change may still land (its request under way), and the Undo waits for it.
+    NotLanded { some_undone: bool },
+}
+
+impl UndoFailed {
+    pub fn shortfall(&self) -> UndoShortfall {
+        let not_landed =
+            (self.failures.iter()).all(|(_, error)| *error == ChangeError::NothingToUndo);
+        if !not_landed || self.failures.is_empty() {
+            return UndoShortfall::Failed;
+        }
+        UndoShortfall::NotLanded {
+            some_undone: self
+                .batch_of
+                .is_some_and(|total| total > self.failures.len()),
+        }
+    }
 }
 
 /// What is left to undo after undoing `action` failed with `error`: the action again,

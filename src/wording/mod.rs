@@ -38,7 +38,7 @@ pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADV
 pub use recovery::registry_now;
 pub use referrers::{referrer_warning, referrers_along};
 pub use registry::{error, error_for, link_error, malformed, manifest_error, unreachable_advice};
-pub use undo::{undo_failed, UndoFailure};
+pub use undo::{undo_failed, undo_status, UndoFailure};
 
 /// Free text a registry sent (a label, a command, an annotation) as it may be shown:
 /// characters that change the reading order of what follows them or are invisible

@@ -1,7 +1,17 @@
 //! An Undo that did not undo everything, for the activity list.
 
 use super::{change_error, Message};
-use crate::oci::undo::{UndoAction, UndoFailed};
+use crate::oci::undo::{UndoAction, UndoFailed, UndoShortfall};
+
+/// The status of an activity entry whose Undo did not undo everything. Nothing
+/// failed when the change is only not on the registry (yet): said without alarm.
+pub fn undo_status(shortfall: UndoShortfall) -> &'static str {
+    match shortfall {
+        UndoShortfall::Failed => "undo failed",
+        UndoShortfall::NotLanded { some_undone: true } => "partly undone",
+        UndoShortfall::NotLanded { some_undone: false } => "nothing to undo now",
+    }
+}
 
 /// An Undo's failure as an activity entry tells it: what was not undone and why, in
 /// words, and the requests behind it, which the entry folds away.

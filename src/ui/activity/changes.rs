@@ -10,7 +10,7 @@ use super::ActivityStep::{CheckAgain, Retry, Undo};
 use crate::model::touched::{Touched, TouchedLog};
 use crate::oci::changes::ChangeError;
 use crate::oci::intent::Intent;
-use crate::oci::undo::UndoAction;
+use crate::oci::undo::{UndoAction, UndoShortfall};
 use crate::ui::browser;
 use crate::ui::journal;
 use crate::ui::on_demand;
@@ -65,6 +65,9 @@ pub enum EntryState {
         /// As for `Failed`.
         #[serde(default)]
         requests: Vec<String>,
+        /// Whether anything went wrong, or the change is only not on the registry (yet).
+        #[serde(default)]
+        shortfall: UndoShortfall,
     },
 }
 
@@ -330,6 +333,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
                         // finishes a tag removal left halfway (`undo_tag_write`).
                         message: UNDO_CUT_SHORT.into(),
                         requests: Vec::new(),
+                        shortfall: UndoShortfall::Failed,
                     }
                 }
                 // A retry writes through the journal: the reload reconciles it anew;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::changes::{Entry, EntryState};
 use super::use_changes;
+use crate::oci::undo::UndoShortfall;
 use crate::ui::browser;
 use crate::ui::error_view::TechnicalDetails;
 use crate::ui::sign_in::{use_sign_in, Blocked};
@@ -67,7 +68,12 @@ fn state_key(state: &EntryState) -> &'static str {
         EntryState::Retrying => "retrying",
         EntryState::Checking => "checking",
         EntryState::Undone => "undone",
-        EntryState::UndoFailed { .. } => "undo-failed",
+        EntryState::UndoFailed {
+            shortfall: UndoShortfall::Failed,
+            ..
+        } => "undo-failed",
+        // Nothing went wrong: the Undo waits for the change to land.
+        EntryState::UndoFailed { .. } => "undo-waiting",
     }
 }
 
@@ -108,9 +114,13 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
         EntryState::Checking => ("checking…", None, false),
         EntryState::Undone => ("undone", None, false),
         // What is left can be tried again (the network may be back).
-        EntryState::UndoFailed { message, .. } => {
-            ("undo failed", Some(message.clone()), entry.undo.is_some())
-        }
+        EntryState::UndoFailed {
+            message, shortfall, ..
+        } => (
+            wording::undo_status(*shortfall),
+            Some(message.clone()),
+            entry.undo.is_some(),
+        ),
     };
     // An account that may not write what the Undo writes is not offered it: said on
     // the button, as on the change buttons, instead of refused by the registry.
@@ -133,7 +143,7 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
     );
     // Short, but with the reason of a failure: the row itself, focused, has the rest.
     let settled = match &detail {
-        Some(detail) if matches!(status, "failed" | "undo failed") => format!(
+        Some(detail) if !matches!(status, "done") => format!(
             "{}: {}. {}",
             wording::sentence(status),
             wording::spoken(&entry.summary),

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use leptos::prelude::UpdateValue;
 
 use super::changes::{ActivityLog, EntryState};
+use crate::oci::undo::UndoShortfall;
 use crate::wording;
 
 /// An entry claimed by a running step (`ActivityLog::claim`).
@@ -65,6 +66,7 @@ impl ActivityLog {
                 ActivityStep::Undo => EntryState::UndoFailed {
                     message: wording::part_missing("Undo"),
                     requests: Vec::new(),
+                    shortfall: UndoShortfall::Failed,
                 },
                 ActivityStep::Retry => EntryState::Failed {
                     message: wording::part_missing("Retry"),

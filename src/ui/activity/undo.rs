@@ -42,6 +42,7 @@ impl ActivityLog {
                         EntryState::UndoFailed {
                             message: told.text,
                             requests: told.requests,
+                            shortfall: failed.shortfall(),
                         },
                         Some(failed.left),
                     )

@@ -15,6 +15,7 @@ use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::names::{Digest, Repository};
+use crate::oci::rate_limit::RateLimitPauses;
 
 /// Tags waiting for their digest. Shared by the workers and the table, which puts
 /// the rows on screen first.
@@ -80,20 +81,8 @@ pub(super) struct Workers {
     count: Cell<usize>,
     /// Held by the worker that pauses; the others wait for it before their next HEAD.
     pause: futures_util::lock::Mutex<()>,
-    /// Pauses since the last answer that was not a 429.
-    pauses: Cell<u32>,
+    pauses: RateLimitPauses,
 }
-
-/// Pauses of the whole pool in a row for 429s before the pool stops asking: the
-/// rate-limited tag and every tag still queued are told as failed, unasked (their
-/// "Read again" asks again, later). Each pause comes after the registry was asked
-/// three times already (`Registry::execute`).
-const MAX_RATE_LIMIT_PAUSES: u32 = 4;
-
-/// A pool's pause without Retry-After, and the longest one (a registry's
-/// Retry-After may ask for hours: the row says it failed instead).
-const RATE_LIMIT_PAUSE_MS: u64 = 5_000;
-const MAX_RATE_LIMIT_PAUSE_MS: u64 = 60_000;
 
 impl WorkerPool {
     /// Workers at once: from the protocol of the connection to the registry (6 for
@@ -134,7 +123,7 @@ impl WorkerPool {
             .update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
         sort::names_naturally(&mut failed);
         // Asked again: the pool may pause for 429s again before it stops.
-        self.running.pauses.set(0);
+        self.running.pauses.start_over();
         self.queue.put_first(failed);
         self.top_up();
     }
@@ -210,15 +199,11 @@ impl WorkerPool {
             // tag goes back to the front, and the whole pool pauses (one worker
             // waits, the others wait for it) rather than hammer the registry.
             if let Err(error @ RegistryError::RateLimited { retry_after, .. }) = &resolved {
-                let pauses = running.pauses.get();
-                if pauses < MAX_RATE_LIMIT_PAUSES {
+                if running.pauses.may_pause() {
                     queue.put_first(vec![tag]);
                     match running.pause.try_lock() {
                         Some(_pausing) => {
-                            running.pauses.set(pauses + 1);
-                            let ms =
-                                retry_after.map_or(RATE_LIMIT_PAUSE_MS, |s| s.saturating_mul(1000));
-                            registry.pause(ms.min(MAX_RATE_LIMIT_PAUSE_MS) as u32).await;
+                            registry.pause(running.pauses.pause_ms(*retry_after)).await;
                         }
                         None => drop(running.pause.lock().await),
                     }
@@ -238,7 +223,7 @@ impl WorkerPool {
                     batcher.record(&queued, Lookup::Failed(failed.clone()));
                 }
             } else {
-                running.pauses.set(0);
+                running.pauses.start_over();
             }
             match resolved {
                 Ok((digest, manifest)) => {
