@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, spawnManaged, stopOnSignal, trackTempDir, waitFor } from './processes.mjs';
+import { onFreePort, spawnManaged, stopOnSignal, trackTempDir, waitFor } from './processes.mjs';
 
 const DEPLOY_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy');
 const run = promisify(execFile);
@@ -89,7 +89,11 @@ http {
   await writeFile(confFile, conf);
   const proc = spawnManaged('nginx', ['-e', `${dir}/error.log`, '-p', dir, '-c', confFile]);
   try {
-    await waitFor(`nginx on ${probeUrl}`, async () => (await httpStatus(probeUrl)) > 0, { exited: proc.exited });
+    // nginx writes its pid file only once it holds its ports: until then an answer
+    // may come from whoever else listens there (nginx keeps trying to bind for 2 s).
+    const ours = async () => (await httpStatus(probeUrl)) > 0
+      && (await readFile(path.join(dir, 'nginx.pid'), 'utf8')).trim() === String(proc.child.pid);
+    await waitFor(`nginx on ${probeUrl}`, ours, { exited: proc.exited });
   } catch (error) {
     await proc.stop();
     throw new Error(`${error.message}\n${await readLog(path.join(dir, 'error.log'))}`);
@@ -137,13 +141,17 @@ async function readLog(file) {
  * config.json is written to a folder of its own, never into `consoleDir`.
  * Returns { url, port, server, configDir, certFile (TLS), stop() }.
  */
-export async function startSameOrigin({
+export async function startSameOrigin(options = {}) {
+  if (options.port) return startSameOriginOn(options.port, options);
+  return onFreePort((port) => startSameOriginOn(port, options));
+}
+
+async function startSameOriginOn(listenPort, {
   consoleDir, registryUpstream, tokenUpstream = null, tokenPath = '/token', server = 'nginx',
-  port = 0, env = {}, config = null,
+  env = {}, config = null,
 } = {}) {
   if (!['nginx', 'nginx-tls', 'caddy'].includes(server)) throw new Error(`unknown server ${server}`);
   const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), `tagdeck-${server}-`)));
-  const listenPort = port || await freePort();
   const configDir = path.join(dir, 'config');
   await mkdir(configDir);
   const tls = server === 'nginx-tls' ? await makeTlsCertificate(dir) : null;
@@ -204,12 +212,16 @@ export async function startSameOrigin({
  * forwarding /v2/ to `registryUpstream` and `tokenPath` to `tokenUpstream` if given.
  * Returns { url, port, stop() }.
  */
-export async function startCorsFront({
-  registryUpstream, tokenUpstream = null, tokenPath = '/token', allowOrigin, port = 0,
+export async function startCorsFront(options = {}) {
+  if (options.port) return startCorsFrontOn(options.port, options);
+  return onFreePort((port) => startCorsFrontOn(port, options));
+}
+
+async function startCorsFrontOn(listenPort, {
+  registryUpstream, tokenUpstream = null, tokenPath = '/token', allowOrigin,
 } = {}) {
   if (!allowOrigin) throw new Error('startCorsFront needs allowOrigin');
   const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-cors-front-')));
-  const listenPort = port || await freePort();
   const serversDir = path.join(dir, 'conf.d');
   const routes = path.join(serversDir, 'tagdeck.d');
   await mkdir(routes, { recursive: true });

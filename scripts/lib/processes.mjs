@@ -85,6 +85,32 @@ export function freePort() {
   });
 }
 
+/** Whether something listens on the loopback port `port` now. */
+export function portInUse(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (error) => resolve(error.code === 'EADDRINUSE'));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+/**
+ * Runs `start(port)` on a free port, again on another one (up to `tries` in all) when
+ * it fails because the port was taken between freePort() and the server's own bind:
+ * another user's tests on the same machine pick ports the same way. A start that
+ * fails for any other reason fails at once. `start` must clean up after a failure.
+ */
+export async function onFreePort(start, { tries = 3 } = {}) {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      return await start(port);
+    } catch (error) {
+      if (attempt >= tries || !(await portInUse(port))) throw error;
+    }
+  }
+}
+
 /** Polls `probe` until it returns true, or fails with `what` after `timeoutMs`. */
 export async function waitFor(what, probe, { timeoutMs = 15000, exited } = {}) {
   const deadline = Date.now() + timeoutMs;

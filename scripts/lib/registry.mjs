@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnManaged, freePort, waitFor, trackTempDir, stopOnSignal } from './processes.mjs';
+import { spawnManaged, onFreePort, waitFor, trackTempDir, stopOnSignal } from './processes.mjs';
 import { startSameOrigin } from './deploy.mjs';
 
 const CORS_METHODS = ['HEAD', 'GET', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'];
@@ -25,8 +25,12 @@ function authConfig({ htpasswdFile, token }) {
   return '';
 }
 
-function registryConfig({ port, storage, deletes, readOnly = false, corsOrigin, corsHeaders, htpasswdFile, token, storageRedirect }) {
-  const headers = [`    X-Content-Type-Options: [nosniff]`];
+// Sent on every answer of one registry process: its start waits for this value, not
+// just any answer, so a server someone else started on the port is never taken for it.
+const INSTANCE_HEADER = 'X-Tagdeck-Test-Instance';
+
+function registryConfig({ port, storage, deletes, readOnly = false, corsOrigin, corsHeaders, htpasswdFile, token, storageRedirect, instance }) {
+  const headers = [`    X-Content-Type-Options: [nosniff]`, `    ${INSTANCE_HEADER}: [${yamlString(instance)}]`];
   if (corsOrigin) {
     headers.push(
       `    Access-Control-Allow-Origin: ['${corsOrigin}']`,
@@ -72,6 +76,8 @@ ${authConfig({ htpasswdFile, token })}`;
  * - htpasswd: { user, password } to require Basic auth;
  * - token: { realm, service, issuer, rootCertBundle } to require tokens from a token
  *   service (see token-service.mjs; startTokenRegistry in auth-registry.mjs wires both).
+ * - port: where to listen (default: a free port, another one if it is taken before
+ *   the registry binds it);
  * - storageRedirect: a base URL; blob GETs and HEADs are answered with a redirect
  *   there, as a registry on cloud storage (S3, GCS) answers them (distribution's
  *   redirect storage middleware).
@@ -86,12 +92,17 @@ ${authConfig({ htpasswdFile, token })}`;
  *   of distribution's maintenance read-only mode (every write answered 405 with a
  *   plain-text body); what is not given stays as it was.
  */
-export async function startRegistry({
+export async function startRegistry(options = {}) {
+  if (options.port) return startRegistryOn(options.port, options);
+  return onFreePort((port) => startRegistryOn(port, options));
+}
+
+async function startRegistryOn(port, {
   deletes = true, corsOrigin = '*', corsHeaders = CORS_HEADERS, htpasswd = null, token = null,
   storageRedirect = null,
 } = {}) {
   const dir = trackTempDir(await mkdtemp(path.join(os.tmpdir(), 'tagdeck-registry-')));
-  const port = await freePort();
+  const instance = randomBytes(8).toString('hex');
   let htpasswdFile = null;
   if (htpasswd) {
     htpasswdFile = path.join(dir, 'htpasswd');
@@ -102,7 +113,7 @@ export async function startRegistry({
   const settings = { deletes, readOnly: false };
   const writeConfig = () => writeFile(configFile, registryConfig({
     port, storage: path.join(dir, 'storage'), ...settings, corsOrigin, corsHeaders, htpasswdFile,
-    token, storageRedirect,
+    token, storageRedirect, instance,
   }));
   await writeConfig();
   const log = await open(path.join(dir, 'registry.log'), 'a');
@@ -114,10 +125,11 @@ export async function startRegistry({
     const started = spawnManaged('docker-registry', ['serve', configFile], { logFile: log.fd });
     proc = started;
     started.exited.then(() => { if (proc === started) proc = null; });
-    // Any HTTP answer from /v2/ (200, or 401 with auth) means the server is up.
+    // Any HTTP answer from /v2/ (200, or 401 with auth) means the server is up, if
+    // it is this one's.
+    const ours = async () => (await fetch(`${url}/v2/`)).headers.get(INSTANCE_HEADER) === instance;
     try {
-      await waitFor(`registry on ${url}`, async () => (await fetch(`${url}/v2/`)).status > 0,
-        { exited: started.exited });
+      await waitFor(`registry on ${url}`, ours, { exited: started.exited });
     } catch (error) {
       await started.stop();
       throw error;
