@@ -1640,3 +1640,65 @@ proptest::proptest! {
         proptest::prop_assert_eq!(decode_url_safe(&padded), Some(bytes));
     }
 }
+
+/// A registry address is a plain host (a DNS name, IPv4 or bracketed IPv6) and a
+/// numeric port: a `\` (browsers read it as `/`), `%`, a port out of range or a bare
+/// IPv6 address is refused as typed, or a shared link could show one host and talk to
+/// another. A realm with a `\` is never taken for the registry's own origin either.
+#[test]
+fn a_registry_address_whose_host_a_browser_reads_otherwise_is_refused() {
+    use tagdeck::model::registry_address::{normalize_registry_address, AddressError};
+    use tagdeck::oci::auth::AuthPolicy;
+    for typed in [
+        "https://evil.example\\.registry.corp.example",
+        "https://evil.example%5C.registry.corp.example",
+        "evil.example\\@registry.corp.example",
+        "https:/\\user:pw@registry.example",
+        "reg.example:99999",
+        "reg.example:0",
+        "reg.example:5x",
+        "::1",
+        "https://[::1",
+        "reg..example",
+        "https://reg.example/team\\..\\other",
+        "https://reg.exam\tple",
+    ] {
+        assert!(
+            matches!(
+                normalize_registry_address(typed),
+                Err(AddressError::NoHost(_) | AddressError::BadHost(_) | AddressError::Blank(_))
+            ),
+            "{typed:?} -> {:?}",
+            normalize_registry_address(typed)
+        );
+    }
+    for (typed, base) in [
+        ("registry.corp.example", "https://registry.corp.example"),
+        ("my_registry:5000", "https://my_registry:5000"),
+        ("http://[::1]:5000/v2/", "http://[::1]:5000"),
+        (
+            "https://reg.example:65535/team%20a",
+            "https://reg.example:65535/team%20a",
+        ),
+        ("10.0.0.7:5000", "https://10.0.0.7:5000"),
+    ] {
+        assert_eq!(
+            normalize_registry_address(typed).as_deref(),
+            Ok(base),
+            "{typed:?}"
+        );
+    }
+    // A password in a refused address is not echoed, however the browser would split it.
+    for typed in [
+        "https:/\\user:pw@registry.example",
+        "https:\\\\user:pw@reg.example\\x",
+    ] {
+        let echoed = normalize_registry_address(typed).unwrap_err().to_string();
+        assert!(!echoed.contains("pw"), "{echoed}");
+    }
+    let policy = AuthPolicy::new("https://evil.example", &[]);
+    assert!(policy
+        .check_realm("https://evil.example\\.registry.corp.example/token")
+        .is_err());
+    assert!(policy.check_realm("https://evil.example/token").is_ok());
+}

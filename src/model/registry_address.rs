@@ -17,6 +17,10 @@ pub enum AddressError {
     NoHost(String),
     #[error("blank in {0:?}")]
     Blank(String),
+    /// A host (or port) a browser would read otherwise than shown: a `\`, `%`, a
+    /// bare IPv6 address, a port out of range.
+    #[error("not a host name and port: {0:?}")]
+    BadHost(String),
 }
 
 /// `localhost:5000/v2/` → `http://localhost:5000`. No scheme means https, except
@@ -49,6 +53,11 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
     if path.contains(char::is_whitespace) {
         return Err(AddressError::Blank(without_credentials(input)));
     }
+    // Browsers read `\` as `/` and decode `%` in a host: what the page shows and
+    // where its requests go must be one host.
+    if input.contains('\\') || !is_host_and_port(&authority, |b| b == b'_') {
+        return Err(AddressError::BadHost(without_credentials(input)));
+    }
     let scheme = match scheme {
         Some(scheme) => scheme,
         None if typed_as_loopback(&authority) => "http".to_owned(),
@@ -72,10 +81,8 @@ pub fn normalize_registry_address(input: &str) -> Result<String, AddressError> {
 /// which [`normalize_registry_address`] leaves out: the console then says so, as the
 /// password is not used (signing in is done in the sign-in form, kept in memory only).
 pub fn has_credentials(input: &str) -> bool {
-    let input = input.trim();
-    let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    authority.contains('@')
+    let (_, rest) = split_scheme(input.trim());
+    rest[..authority_end(rest)].contains('@')
 }
 
 /// `input` as written, without the user name and password before its host: what
@@ -84,17 +91,35 @@ pub fn without_credentials(input: &str) -> String {
     if !has_credentials(input) {
         return input.to_owned();
     }
-    let (scheme, rest) = match input.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, input),
+    let (scheme, rest) = split_scheme(input);
+    let host_start = rest[..authority_end(rest)]
+        .rfind('@')
+        .map_or(0, |at| at + 1);
+    format!("{scheme}{}", &rest[host_start..])
+}
+
+/// `scheme:` and the slashes after it, as a browser reads them (`\` too), and the
+/// rest; no scheme unless a slash follows (`host:5000` has none).
+fn split_scheme(input: &str) -> (&str, &str) {
+    let Some(colon) = input.find(':') else {
+        return ("", input);
     };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let host_start = rest[..authority_end].rfind('@').map_or(0, |at| at + 1);
-    let rest = &rest[host_start..];
-    match scheme {
-        Some(scheme) => format!("{scheme}://{rest}"),
-        None => rest.to_owned(),
+    let name = &input[..colon];
+    let is_scheme = name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && (name.bytes()).all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b));
+    let after = &input[colon + 1..];
+    let slashes = after.len() - after.trim_start_matches(['/', '\\']).len();
+    if is_scheme && slashes > 0 {
+        input.split_at(colon + 1 + slashes)
+    } else {
+        ("", input)
     }
+}
+
+/// Where the authority of `rest` (after the scheme) ends: at the first `/`, `\`
+/// (a browser's `/`), `?` or `#`.
+fn authority_end(rest: &str) -> usize {
+    rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len())
 }
 
 /// `localhost`, `127.x.y.z` or `[::1]`, with or without a port: the scheme a typed
@@ -134,7 +159,7 @@ pub fn is_loopback_authority(authority: &str) -> bool {
 }
 
 /// The host of `host[:port]` (a bracketed IPv6 host keeps its brackets), when the
-/// port, if any, is 1 to 5 digits; `None` for anything else after the host.
+/// port, if any, is a number 1-65535; `None` for anything else after the host.
 pub fn host_of_authority(authority: &str) -> Option<&str> {
     let host_end = if authority.starts_with('[') {
         authority.find(']')? + 1
@@ -144,9 +169,29 @@ pub fn host_of_authority(authority: &str) -> Option<&str> {
     let (host, port) = authority.split_at(host_end);
     let port_ok = port.is_empty()
         || port.strip_prefix(':').is_some_and(|digits| {
-            (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+            (1..=5).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && digits.parse::<u16>().is_ok_and(|port| port > 0)
         });
     port_ok.then_some(host)
+}
+
+/// `host[:port]`: a DNS name or IPv4 address (labels of letters, digits, `-` and
+/// whatever else `also` allows), or a bracketed IPv6 address, and a port 1-65535.
+pub fn is_host_and_port(authority: &str, also: impl Fn(u8) -> bool) -> bool {
+    host_of_authority(authority).is_some_and(|host| match host.strip_prefix('[') {
+        Some(v6) => {
+            let address = v6.trim_end_matches(']');
+            !address.is_empty()
+                && address
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        }
+        None => host.split('.').all(|label| {
+            !label.is_empty()
+                && (label.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'-' || also(b))
+        }),
+    })
 }
 
 /// Letters, digits and `-`, not empty: a DNS label (or an IPv4 octet).

@@ -155,7 +155,8 @@ pub fn ConnectForm(current: Signal<Option<String>>) -> impl IntoView {
                 list="recent-registries"
                 placeholder="http://127.0.0.1:5000"
                 spellcheck="false"
-                autocomplete="url"
+                // Not kept in the browser's form history: a typed `user:pw@host` would be.
+                autocomplete="off"
                 prop:value=draft
                 on:input:target=move |event| {
                     typed.set(Some((current.get_untracked(), event.target().value())))

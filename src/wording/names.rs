@@ -16,6 +16,11 @@ pub fn address_error(error: &AddressError) -> String {
         AddressError::Blank(input) => {
             format!("\"{input}\" has a blank inside; an address has none")
         }
+        AddressError::BadHost(input) => format!(
+            "\"{input}\" is not a plain host and port: type a host name (letters, digits, \
+             '-' and '.'), an IPv4 address or an IPv6 address in [brackets], and a port \
+             from 1 to 65535, without '\\' or '%'"
+        ),
     }
 }
 

@@ -121,6 +121,18 @@ test('token auth: sign in, browse, add a tag and remove it, with nothing stored'
   expect(csp).toEqual([]);
 });
 
+test('a sign-in form submitted without the page\'s code (crashed) puts no credential in the URL', async ({ page, tokens }) => {
+  await page.goto(`${tokens.url}/`);
+  const form = page.locator('form.sign-in');
+  await form.getByRole('textbox', { name: 'User name' }).fill('admin');
+  await form.getByLabel('Password or access token').fill('admin-secret');
+  // HTMLFormElement.submit() skips the submit handler, as a crashed page would.
+  await Promise.all([page.waitForEvent('framenavigated'), form.evaluate((element) => element.submit())]);
+  expect(page.url()).not.toContain('admin');
+  await expect(page.locator('form.sign-in')).toBeVisible();
+  await expectNothingStored(page, ['admin-secret']);
+});
+
 test('the sign-in form is fetched when first shown; when it cannot be, the page says so and Try again fetches it', async ({ page, tokens }) => {
   let refuse = true;
   const fetched = [];

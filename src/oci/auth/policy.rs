@@ -7,9 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::super::pagination::origin_of;
-use crate::model::registry_address::{
-    host_of_authority, is_host_label, is_loopback_authority, registry_identity,
-};
+use crate::model::registry_address::{is_host_and_port, is_loopback_authority, registry_identity};
 
 /// A user name and a password or access token. Kept in memory only; `Debug` never
 /// shows the secret, so it cannot leak into a log or an error message.
@@ -125,6 +123,13 @@ impl AuthPolicy {
     /// A realm on the registry's own origin (the deployment's own token service,
     /// wherever the registry sits under it), or one the deployment listed.
     pub fn check_realm(&self, realm: &str) -> Result<(), AuthRefusal> {
+        // As in `is_registry`: a browser reads `\` as `/`, so such a realm's origin
+        // is not the one written.
+        if realm.contains(['\\', '\t', '\r', '\n']) {
+            return Err(AuthRefusal::UntrustedRealm {
+                realm: realm.to_owned(),
+            });
+        }
         let origin = origin_of(realm);
         let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
         if scheme_ok
@@ -147,7 +152,7 @@ impl AuthPolicy {
         let authority = origin
             .strip_prefix("https://")
             .or_else(|| origin.strip_prefix("http://"))?;
-        is_host_and_port(authority).then_some(origin)
+        is_host_and_port(authority, |_| false).then_some(origin)
     }
 
     /// Credentials travel only over https, or over http to this computer (a
@@ -178,19 +183,4 @@ fn is_loopback_origin(origin: &str) -> bool {
     origin
         .strip_prefix("http://")
         .is_some_and(is_loopback_authority)
-}
-
-/// `host[:port]`: a DNS name or IPv4 address, or a bracketed IPv6 address, and a
-/// numeric port.
-fn is_host_and_port(authority: &str) -> bool {
-    host_of_authority(authority).is_some_and(|host| match host.strip_prefix('[') {
-        Some(v6) => {
-            let address = v6.trim_end_matches(']');
-            !address.is_empty()
-                && address
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        }
-        None => host.split('.').all(is_host_label),
-    })
 }

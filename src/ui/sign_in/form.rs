@@ -131,6 +131,8 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
     };
 
     view! {
+        // The fields have no `name`: a form submitted natively (the page's code
+        // crashed, its handler gone) then sends neither of them into a URL.
         <form class="sign-in" on:submit=submit aria-labelledby="sign-in-heading" novalidate>
             <h2 id="sign-in-heading">{format!("Sign in to {registry_host}")}</h2>
             {token_host
@@ -142,7 +144,6 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
             <input
                 node_ref=user_field
                 id="sign-in-user"
-                name="username"
                 type="text"
                 autocomplete="username"
                 spellcheck="false"
@@ -154,7 +155,6 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
             <input
                 node_ref=secret_field
                 id="sign-in-secret"
-                name="password"
                 type="password"
                 autocomplete="current-password"
                 required
