@@ -880,3 +880,214 @@ fn a_platform_under_an_index_of_indexes_is_found_by_the_tag_above() {
         }]
     );
 }
+
+/// A schema 1 image: its layers are `fsLayers[].blobSum`, the top one first.
+fn schema_1(layers: &[&str]) -> Vec<u8> {
+    serde_json::json!({
+        "schemaVersion": 1,
+        "name": "old",
+        "tag": "v1",
+        "architecture": "amd64",
+        "fsLayers": layers.iter().map(|l| serde_json::json!({"blobSum": l})).collect::<Vec<_>>(),
+        "history": layers.iter().map(|_| serde_json::json!({"v1Compatibility": "{}"})).collect::<Vec<_>>(),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn a_layer_of_a_schema_1_image_or_an_artifact_is_found_in_it_never_called_unused() {
+    let registry = MemoryRegistry::new();
+    let (top, base) = (sha256(b"schema 1 top"), sha256(b"schema 1 base"));
+    let old = registry.push(
+        "old",
+        "v1",
+        media::DOCKER_SCHEMA1_SIGNED,
+        &schema_1(&[&top, &base]),
+    );
+    registry.add_blob("old", &top);
+    let report = find(&registry, &top, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::InImage {
+            repository: repo("old"),
+            tag: tag("v1"),
+            image: Digest::parse(&old).unwrap(),
+            platform: None,
+            // fsLayers lists the top layer first.
+            part: ImagePart::Layer { number: 2, of: 2 },
+        }]
+    );
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+
+    // An OCI 1.1 release-candidate artifact lists its parts as `blobs`.
+    let part = sha256(b"artifact part");
+    let artifact = registry.push(
+        "art",
+        "sbom",
+        "application/vnd.oci.artifact.manifest.v1+json",
+        serde_json::json!({
+            "mediaType": "application/vnd.oci.artifact.manifest.v1+json",
+            "artifactType": "application/spdx+json",
+            "blobs": [{"mediaType": "application/spdx+json", "digest": part, "size": 5}],
+        })
+        .to_string()
+        .as_bytes(),
+    );
+    registry.add_blob("art", &part);
+    let report = find(&registry, &part, None).report.unwrap();
+    assert_eq!(
+        report.uses,
+        vec![DigestUse::InImage {
+            repository: repo("art"),
+            tag: tag("sbom"),
+            image: Digest::parse(&artifact).unwrap(),
+            platform: None,
+            part: ImagePart::Layer { number: 1, of: 1 },
+        }]
+    );
+
+    // A manifest of a kind not known: what it references is unknown, so never
+    // "no image a tag names has it".
+    let stray = sha256(b"stray");
+    registry.push(
+        "odd",
+        "x",
+        "application/vnd.example.thing+json",
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.example.thing+json","parts":["?"]}"#,
+    );
+    registry.add_blob("odd", &stray);
+    let report = find(&registry, &stray, None).report.unwrap();
+    assert!(report.may_have_missed(), "{:?}", report.uses);
+    assert!(
+        report.uses.iter().all(|u| !matches!(
+            u,
+            DigestUse::Blob {
+                maybe_tagged: false,
+                ..
+            }
+        )),
+        "{:?}",
+        report.uses
+    );
+}
+
+#[test]
+fn a_sha512_digest_is_never_reported_as_not_found_after_a_whole_search() {
+    let registry = MemoryRegistry::new();
+    let pushed = registry.push("app", "v1", media::OCI_MANIFEST, &image("x"));
+    let hex: String = pushed["sha256:".len()..].repeat(2);
+    for target in [format!("sha512:{hex}"), format!("sha512:{}", &hex[..16])] {
+        let report = find(&registry, &target, None).report.unwrap();
+        assert!(report.uses.is_empty());
+        assert!(report.may_have_missed(), "{target}: said complete");
+        let said: Vec<String> = report
+            .gaps
+            .iter()
+            .map(|gap| tagdeck::wording::find_gap(gap, None).text)
+            .collect();
+        assert!(
+            said.iter().any(|line| line.contains("sha256")),
+            "{target}: {said:?}"
+        );
+    }
+}
+
+#[test]
+fn a_platform_label_of_any_length_is_kept_short() {
+    let registry = MemoryRegistry::new();
+    let child = registry.push_untagged("app", media::OCI_MANIFEST, &image("child"));
+    let long = "a".repeat(100_000);
+    registry.push("app", "multi", media::OCI_INDEX, &index(&[(&child, &long)]));
+    registry.add_blob("app", &sha256(b"{}"));
+    for target in [child.clone(), sha256(b"{}")] {
+        let report = find(&registry, &target, None).report.unwrap();
+        assert!(!report.uses.is_empty());
+        for found in &report.uses {
+            let platform = match found {
+                DigestUse::ListedBy { platform, .. } | DigestUse::InImage { platform, .. } => {
+                    platform.as_deref().unwrap()
+                }
+                other => panic!("{other:?}"),
+            };
+            assert!(platform.chars().count() <= 200, "{} chars", platform.len());
+        }
+    }
+}
+
+#[test]
+fn not_found_says_images_referencing_a_layer_no_repository_stores_are_not_looked_into() {
+    let registry = MemoryRegistry::new();
+    // A foreign layer (Windows base): referenced, never stored.
+    let foreign = sha256(b"foreign layer");
+    registry.push(
+        "win",
+        "ltsc",
+        media::OCI_MANIFEST,
+        &image_with(&sha256(b"config"), &[&foreign]),
+    );
+    let report = find(&registry, &foreign, None).report.unwrap();
+    assert!(report.uses.is_empty());
+    let whole = Sought::parse(&foreign).unwrap();
+    let said = tagdeck::wording::find_headline(&report, &whole);
+    assert!(
+        said.starts_with("Not found in the 1 repositories"),
+        "{said}"
+    );
+    assert!(said.contains("does not store"), "{said}");
+    assert!(said.contains("not looked"), "{said}");
+    // The start of a digest names no layer: nothing to say about blobs.
+    let start = Sought::parse(&foreign[..19]).unwrap();
+    let said = tagdeck::wording::find_headline(&report, &start);
+    assert!(!said.contains("does not store"), "{said}");
+}
+
+#[test]
+fn a_manifest_read_that_fails_is_no_reason_to_call_the_digest_a_layer() {
+    let registry = MemoryRegistry::new();
+    let pushed = registry.push("app", "v1", media::OCI_MANIFEST, &image("x"));
+    // Some registries answer a manifest's digest at the blob endpoint too.
+    registry.add_blob("app", &pushed);
+    let api = Registry::new("http://registry.test", &registry);
+    let digest = Digest::parse(&pushed).unwrap();
+    // Reads are retried once on a 5xx: a lasting one. Distribution's 500 (code
+    // UNKNOWN) for a blob read as a manifest is the one 5xx that means "a blob".
+    for status in [502, 503] {
+        registry.inject(
+            Fault::new(
+                Method::Get,
+                &format!("v2/app/manifests/{pushed}"),
+                Strike::Before,
+                Some(status),
+            )
+            .times(2),
+        );
+        let read = block_on(api.manifest_or_blob(&repo("app"), &digest));
+        assert!(
+            matches!(read, Err(RegistryError::Server { .. })),
+            "HTTP {status}: {read:?}"
+        );
+    }
+    // A manifest that cannot be parsed is still a manifest.
+    let broken = registry.push_untagged("app", media::OCI_MANIFEST, b"{not json");
+    registry.add_blob("app", &broken);
+    let read = block_on(api.manifest_or_blob(&repo("app"), &Digest::parse(&broken).unwrap()));
+    assert!(
+        matches!(read, Err(RegistryError::Malformed { .. })),
+        "{read:?}"
+    );
+}
+
+#[test]
+fn a_manifest_of_unknown_kind_has_no_size_rather_than_zero() {
+    use tagdeck::oci::image_summary::summarize;
+    use tagdeck::oci::manifest::Manifest;
+    let old = Manifest::parse(
+        schema_1(&[&sha256(b"l")]),
+        Some(media::DOCKER_SCHEMA1_SIGNED),
+    )
+    .unwrap();
+    assert_eq!(summarize(&old, None).size, None);
+    let image = Manifest::parse(image_with(&sha256(b"c"), &[&sha256(b"l")]), None).unwrap();
+    assert_eq!(summarize(&image, None).size, Some(12));
+}

@@ -210,7 +210,7 @@ pub struct ImageSummary {
 /// holds of the registry's text is bounded: a creation time longer than any RFC 3339
 /// one is no date ([`MAX_CREATED_CHARS`]), and a platform or media type is cut, as are
 /// a multi-arch image's platforms (real ones list a few dozen).
-const MAX_LABEL_CHARS: usize = 128;
+pub const MAX_LABEL_CHARS: usize = 128;
 const MAX_PLATFORMS: usize = 256;
 
 /// A creation time as kept: none when it cannot be one.
@@ -250,11 +250,18 @@ pub fn summarize(manifest: &Manifest, config: Option<&ImageConfig>) -> ImageSumm
             kind: ImageKind::Other {
                 media_type: bounded(&manifest.media_type(), MAX_LABEL_CHARS),
             },
-            size: Some(manifest.referenced_size()),
+            // Schema 1 gives no sizes: none known is no "0 B".
+            size: sized_parts(manifest).then(|| manifest.referenced_size()),
             created: annotated_created,
             config_unreadable: None,
         },
     }
+}
+
+/// Whether the manifest references anything with a size (config, layers, manifests).
+fn sized_parts(manifest: &Manifest) -> bool {
+    let view = &manifest.view;
+    view.config.is_some() || !view.layers.is_empty() || !view.manifests.is_empty()
 }
 
 /// A multi-arch image, or an index whose manifests name no platform (the OCI 1.1

@@ -177,7 +177,7 @@ fn TagGone(
             <p>
                 <strong>{format!("{repository}:{reference} no longer exists.")}</strong>
                 {move || if gone() {
-                    format!(" The image it pointed at, {about_image}, is not in the registry any more either (the activity list says what this tab changed).")
+                    format!(" The image it pointed at, {about_image}, is not in this repository any more either (the activity list says what this tab changed).")
                 } else {
                     format!(" It was removed or moved away (the activity list says what this tab changed). The image it pointed at, {about_image}, may still be in the registry, pullable by digest.")
                 }}
@@ -236,6 +236,8 @@ fn ImageBody(
     // Shown (and pulled) by the digest it was opened by, a sha512 one too; the
     // changes below go by its sha256 digest, as the registry reports it for tags.
     let digest = manifest.digest_as_addressed(&reference).to_string();
+    // Find matches what tags and indexes name: the sha256 digest.
+    let find_by = manifest.digest.to_string();
     let media_type = manifest.media_type();
     // Only host[:port] and names that were validated go into a command users paste
     // into a shell.
@@ -300,7 +302,7 @@ fn ImageBody(
             <dd>
                 <code class="full-digest">{digest.clone()}</code>
                 <CopyButton text=digest.clone() label="Copy digest" />
-                <Link class="find-where-used" view=View::FindDigest { digest: digest.clone() }>"Find where used"</Link>
+                <Link class="find-where-used" view=View::FindDigest { digest: find_by.clone() }>"Find where used"</Link>
             </dd>
             {index.map(|index| view! {
                 <PartOf registry=registry.clone() repository=repository.clone() index child=manifest.digest.clone() />

@@ -5,10 +5,10 @@ use crate::model::format::human_size;
 use crate::oci::bounds::{bounded, MAX_MESSAGE_CHARS};
 use crate::oci::error::RegistryError;
 use crate::oci::find_digest::{
-    DigestUse, FindProgress, Gap, ImagePart, MAX_USES_KEPT, MIN_START_DIGITS,
+    DigestUse, FindProgress, FindReport, Gap, ImagePart, Sought, MAX_USES_KEPT, MIN_START_DIGITS,
 };
 use crate::oci::names::{is_lower_hex, NameError, NameRule};
-use crate::oci::names::{ImageReference, Repository};
+use crate::oci::names::{ImageReference, Repository, Tag};
 
 /// Why the digest to find (typed, or in the page address when `in_address`) is
 /// refused, and what to paste instead.
@@ -74,6 +74,19 @@ fn listed(name: &str) -> String {
     bounded(&super::visible(name), MAX_MESSAGE_CHARS)
 }
 
+/// "tags: v1, multi (linux/arm64)": the tags that name an image.
+fn named(named_by: &[(Tag, Option<String>)]) -> String {
+    let names: Vec<String> = named_by
+        .iter()
+        .map(|(tag, platform)| match platform {
+            Some(platform) => format!("{tag} ({platform})"),
+            None => tag.to_string(),
+        })
+        .collect();
+    let tags = super::plural(names.len(), "tag", "tags");
+    format!("{tags}: {}", super::some_names(&names))
+}
+
 /// What a search could not read, told to whoever is `signed_in`.
 pub fn find_gap(gap: &Gap, signed_in: Option<&str>) -> ResultLine {
     let error = |problem: &RegistryError| error_for(problem, signed_in);
@@ -87,21 +100,21 @@ pub fn find_gap(gap: &Gap, signed_in: Option<&str>) -> ResultLine {
         Gap::IndexUnreadable { repository, tag, problem } => return error(problem).read_line(&format!("The multi-arch image {repository}:{tag} could not be read: ")),
         Gap::IndexNotRead { repository, tag } => format!("The multi-arch image {repository}:{tag} was not read (too many multi-arch images in one search)."),
         Gap::ImageUnreadable { repository, image, named_by, problem } => {
-            let names: Vec<String> = named_by
-                .iter()
-                .map(|(tag, platform)| match platform {
-                    Some(platform) => format!("{tag} ({platform})"),
-                    None => tag.to_string(),
-                })
-                .collect();
-            let tags = super::plural(names.len(), "tag", "tags");
             return error(problem).read_line(&format!(
-                "The image {repository}@{}:{} ({tags}: {}) could not be read, so whether it has the layer is unknown: ",
+                "The image {repository}@{}:{} ({}) could not be read, so whether it has the layer is unknown: ",
                 image.algorithm(),
                 image.short(12),
-                super::some_names(&names)
+                named(named_by)
             ));
         }
+        Gap::ImageNotInspected { repository, image, named_by, media_type } => format!(
+            "The image {repository}@{}:{} ({}) is of a kind whose parts Tagdeck cannot read ({}), so whether it has the layer is unknown.",
+            image.algorithm(),
+            image.short(12),
+            named(named_by),
+            listed(media_type)
+        ),
+        Gap::NotSha256 { algorithm } => format!("Registries name images, multi-arch images and what tags point at by their sha256 digests: a {} digest cannot match them. Search by the sha256 digest, as the image view shows it.", listed(algorithm)),
         Gap::ImagesNotRead { repository, count } => format!("In {repository}, {} not read (too many images in one search).", super::plural(*count, "image was", "images were")),
         Gap::BlobUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} stores it as a layer or configuration could not be read: ")),
         Gap::ManifestUnreadable { repository, problem } => return error(problem).read_line(&format!("Whether {repository} keeps an image of that digest that no tag points at could not be read: ")),
@@ -132,6 +145,34 @@ pub fn search_cancelled(progress: &FindProgress, cut_short: &[Repository]) -> St
         ));
     }
     text
+}
+
+/// The line above a search's results for `target`: [`found_headline`], or where
+/// it was not found.
+pub fn find_headline(report: &FindReport, target: &Sought) -> String {
+    if !report.uses.is_empty() {
+        return found_headline(&report.uses);
+    }
+    // Not a claim about what could not be read (named below).
+    let read = if report.may_have_missed() {
+        "in what could be read of"
+    } else {
+        "in"
+    };
+    let mut headline = format!(
+        "Not found {read} the {} repositories searched.",
+        report.progress.repositories_done
+    );
+    // Images are looked into only where a repository stores the digest as a blob.
+    if target.whole().is_some() && !report.stored_as_blob {
+        headline.push_str(
+            " No repository stores it as a layer or an image configuration either, and an \
+             image that references a layer the registry does not store (a foreign layer \
+             downloaded from elsewhere, or one missing from storage) is not looked at: \
+             \"not found\" does not mean that no image uses it.",
+        );
+    }
+    headline
 }
 
 /// The line above a search's results: in how many repositories the digest was found,

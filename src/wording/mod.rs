@@ -30,8 +30,8 @@ pub use cleanup::{
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::{
-    digest_refused, find_gap, found_headline, search_cancelled, stored_blob, stored_untagged,
-    uses_not_listed,
+    digest_refused, find_gap, find_headline, found_headline, search_cancelled, stored_blob,
+    stored_untagged, uses_not_listed,
 };
 pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};

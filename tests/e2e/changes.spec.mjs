@@ -487,7 +487,7 @@ test('deleting the image an image page shows: the page says the image is gone to
   await dialog(page).getByRole('button', { name: 'Close' }).click();
   const gone = page.locator('.tag-gone');
   await expect(gone).toContainText(`${repo}:only no longer exists.`);
-  await expect(gone).toContainText(`The image it pointed at, sha256:${digest.slice(7, 19)}, is not in the registry any more either`);
+  await expect(gone).toContainText(`The image it pointed at, sha256:${digest.slice(7, 19)}, is not in this repository any more either`);
   await expect(gone.getByRole('link', { name: /by digest/ })).toHaveCount(0);
   await expect(gone.getByRole('link', { name: `The tags of ${repo}` })).toBeVisible();
   expect(await manifestStatus(registry, repo, digest)).toBe(404);

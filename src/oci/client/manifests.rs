@@ -187,8 +187,10 @@ impl<C: HttpClient> Registry<C> {
     /// The manifest `digest` names in `repository`, or the blob it names when there is
     /// no such manifest. A layer's digest is easily taken for an image's; registries
     /// answer a manifest GET of one with 404 or, as distribution does (it reads the
-    /// blob as a manifest), 500. Either way the blob HEAD tells; when it finds no
-    /// blob, the manifest's failure is the answer.
+    /// blob as a manifest), 500 with code UNKNOWN. Either way the blob HEAD tells;
+    /// when it finds no blob, the manifest's failure is the answer. Any other failure
+    /// is no sign of a blob (some registries answer a manifest's digest at the blob
+    /// endpoint too): it is the answer.
     pub async fn manifest_or_blob(
         &self,
         repository: &Repository,
@@ -198,14 +200,11 @@ impl<C: HttpClient> Registry<C> {
             Ok(manifest) => return Ok(DigestContent::Manifest(Box::new(manifest))),
             Err(failure) => failure,
         };
-        let may_be_blob = matches!(
-            failure,
-            RegistryError::NotFound { .. }
-                | RegistryError::Server { .. }
-                | RegistryError::Invalid { .. }
-                | RegistryError::Malformed { .. }
-                | RegistryError::TooLarge { .. }
-        );
+        let may_be_blob = match &failure {
+            RegistryError::NotFound { .. } => true,
+            RegistryError::Server { status: 500, .. } => failure.has_code("UNKNOWN"),
+            _ => false,
+        };
         if may_be_blob {
             if let Ok(Some(blob)) = self.blob_head(repository, digest).await {
                 return Ok(DigestContent::Blob(blob));

@@ -11,11 +11,14 @@ use futures_util::stream::{self, StreamExt};
 use super::{
     ends_search, DigestUse, FindProgress, Gap, IndexEntry, Shared, TaggedHere, TAG_CONCURRENCY,
 };
+use crate::oci::bounds::bounded;
 use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
-use crate::oci::manifest::Manifest;
+use crate::oci::image_summary::MAX_LABEL_CHARS;
+use crate::oci::manifest::{Manifest, ManifestKind};
 use crate::oci::names::{Digest, Repository, Tag};
+use serde_json::Value;
 
 /// Image manifests read at most in one search, as for indexes
 /// ([`super::MAX_INDEXES_READ`]); beyond it they are counted as not read.
@@ -43,13 +46,57 @@ pub fn part_of(manifest: &Manifest, target: &Digest) -> Option<ImagePart> {
         return Some(ImagePart::Config);
     }
     let layers = &manifest.view.layers;
-    layers
-        .iter()
-        .position(|layer| layer.digest == *target)
-        .map(|at| ImagePart::Layer {
+    if let Some(at) = layers.iter().position(|layer| layer.digest == *target) {
+        return Some(ImagePart::Layer {
             number: at + 1,
             of: layers.len(),
+        });
+    }
+    // Schema 1 lists its layers as `fsLayers`, the top one first.
+    let fs_layers = listed(manifest, "fsLayers", "blobSum");
+    if let Some(at) = fs_layers.iter().position(|d| *d == target.as_str()) {
+        return Some(ImagePart::Layer {
+            number: fs_layers.len() - at,
+            of: fs_layers.len(),
+        });
+    }
+    // An OCI 1.1 release-candidate artifact lists its parts as `blobs`.
+    let blobs = listed(manifest, "blobs", "digest");
+    blobs
+        .iter()
+        .position(|d| *d == target.as_str())
+        .map(|at| ImagePart::Layer {
+            number: at + 1,
+            of: blobs.len(),
         })
+}
+
+/// The `field` of each entry of the manifest's `list`, a field the view does not know.
+fn listed<'a>(manifest: &'a Manifest, list: &str, field: &str) -> Vec<&'a str> {
+    manifest
+        .view
+        .extra
+        .get(list)
+        .and_then(Value::as_array)
+        .map(|entries| {
+            entries
+                .iter()
+                .filter_map(|entry| entry.get(field)?.as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether what the manifest references is known: an image, or a manifest that
+/// lists its parts the way [`part_of`] reads. Of any other, "it does not have the
+/// digest" cannot be said.
+fn inspectable(manifest: &Manifest) -> bool {
+    manifest.kind() == ManifestKind::Image
+        || manifest.view.config.is_some()
+        || !manifest.view.layers.is_empty()
+        || ["fsLayers", "blobs"]
+            .iter()
+            .any(|list| manifest.view.extra.get(*list).is_some_and(Value::is_array))
 }
 
 /// The tags (and, through a multi-arch image, the platform) that name one image.
@@ -96,6 +143,14 @@ impl<C: HttpClient> Registry<C> {
                     Ok(manifest) => {
                         shared.progress(|p| p.images_read += 1);
                         let Some(part) = part_of(&manifest, target) else {
+                            if !inspectable(&manifest) {
+                                shared.gap(Gap::ImageNotInspected {
+                                    repository: repository.clone(),
+                                    image: image.clone(),
+                                    named_by: namers,
+                                    media_type: bounded(&manifest.media_type(), MAX_LABEL_CHARS),
+                                });
+                            }
                             return Ok(ImageRead::Uses(0));
                         };
                         let uses = namers.len();

@@ -30,9 +30,11 @@ mod sought;
 pub use images::{ImagePart, MAX_IMAGES_READ};
 pub use sought::{Sought, MIN_START_DIGITS};
 
+use super::bounds::bounded;
 use super::client::{HeadPlan, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
+use super::image_summary::MAX_LABEL_CHARS;
 use super::index_levels::level_below;
 use super::media::{essence, is_index, is_manifest_type};
 use super::names::{Digest, Repository, Tag};
@@ -211,13 +213,24 @@ pub enum Gap {
         repository: Repository,
         count: usize,
     },
+    /// An image was read, but it is of a kind (`media_type`, cut) whose parts are
+    /// not known, so whether it has the layer is unknown.
+    ImageNotInspected {
+        repository: Repository,
+        image: Digest,
+        named_by: Vec<(Tag, Option<String>)>,
+        media_type: String,
+    },
+    /// The digest sought is not a sha256 one (`algorithm`): registries name tags'
+    /// manifests by sha256, so none of them can match it.
+    NotSha256 { algorithm: String },
 }
 
 impl Gap {
     /// The repository that was not read whole, if the gap is in one.
     pub fn repository(&self) -> Option<&Repository> {
         match self {
-            Gap::CatalogIncomplete | Gap::InvalidRepository { .. } => None,
+            Gap::CatalogIncomplete | Gap::InvalidRepository { .. } | Gap::NotSha256 { .. } => None,
             Gap::TagsUnreadable { repository, .. }
             | Gap::TagsIncomplete { repository }
             | Gap::InvalidTag { repository, .. }
@@ -227,6 +240,7 @@ impl Gap {
             | Gap::BlobUnreadable { repository, .. }
             | Gap::ManifestUnreadable { repository, .. }
             | Gap::ImageUnreadable { repository, .. }
+            | Gap::ImageNotInspected { repository, .. }
             | Gap::ImagesNotRead { repository, .. } => Some(repository),
         }
     }
@@ -249,6 +263,9 @@ pub struct FindReport {
     pub cancelled: bool,
     /// Cancelled: the repositories it was searching then, read only in part.
     pub cut_short: Vec<Repository>,
+    /// Some repository said it stores the digest as a blob. Only then are images
+    /// looked into: a layer referenced but stored nowhere is not found in them.
+    pub stored_as_blob: bool,
 }
 
 impl FindReport {
@@ -402,6 +419,12 @@ impl<C: HttpClient> Registry<C> {
         cancelled: impl Fn() -> bool,
     ) -> Result<FindReport, RegistryError> {
         let shared = Rc::new(RefCell::new(Shared::new(on_progress, on_use)));
+        // Said first, whatever else is read: no manifest a tag names can match.
+        if target.algorithm() != "sha256" {
+            shared.borrow_mut().gap(Gap::NotSha256 {
+                algorithm: target.algorithm().to_owned(),
+            });
+        }
         let listing = match self.catalog_listing().await {
             Ok(listing) => listing,
             // Cancelled before the catalog came: nothing was searched.
@@ -490,6 +513,7 @@ impl<C: HttpClient> Registry<C> {
         // the blob endpoint knows it, and only the images that have it say which.
         match self.blob_head(repository, target).await {
             Ok(Some(blob)) => {
+                shared.borrow_mut().report.stored_as_blob = true;
                 if shared.borrow().uses_in(repository) {
                     return Ok(());
                 }
@@ -790,7 +814,11 @@ impl<C: HttpClient> Registry<C> {
                         .iter()
                         .map(|entry| IndexEntry {
                             digest: entry.digest.clone(),
-                            platform: entry.platform.as_ref().map(|p| p.label()),
+                            // Kept, and cloned per use: cut as registry text is.
+                            platform: entry
+                                .platform
+                                .as_ref()
+                                .map(|p| bounded(&p.label(), MAX_LABEL_CHARS)),
                             is_index: entry.is_index(),
                         })
                         .collect()),

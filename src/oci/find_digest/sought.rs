@@ -64,6 +64,14 @@ impl Sought {
         }
     }
 
+    /// `sha256`, `sha512`.
+    pub fn algorithm(&self) -> &str {
+        match self {
+            Sought::Whole(digest) => digest.algorithm(),
+            Sought::Start { algorithm, .. } => algorithm,
+        }
+    }
+
     /// The digest, when the whole of it is known.
     pub fn whole(&self) -> Option<&Digest> {
         match self {

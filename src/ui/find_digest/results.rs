@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::model::route::View;
-use crate::oci::find_digest::{reading_order, DigestUse, FindReport, ImagePart, Sought};
+use crate::oci::find_digest::{reading_order, DigestUse, FindReport, Gap, ImagePart, Sought};
 use crate::oci::names::{Digest, Tag};
 use crate::ui::copy::CopyButton;
 use crate::ui::error_view::{ErrorPanel, ResultWords};
@@ -271,20 +271,7 @@ fn untagged_kind(media_type: &str) -> &'static str {
 
 #[component]
 fn Summary(report: FindReport, target: Sought) -> impl IntoView {
-    let headline = if report.uses.is_empty() {
-        // Not a claim about what could not be read (named below).
-        let read = if report.may_have_missed() {
-            "in what could be read of"
-        } else {
-            "in"
-        };
-        format!(
-            "Not found {read} the {} repositories searched.",
-            report.progress.repositories_done
-        )
-    } else {
-        wording::found_headline(&report.uses)
-    };
+    let headline = wording::find_headline(&report, &target);
     let missed = report.may_have_missed().then(|| {
         let signed_in = signed_in_user();
         let mut lines: Vec<ResultLine> = report
@@ -300,6 +287,9 @@ fn Summary(report: FindReport, target: Sought) -> impl IntoView {
                 .to_owned()
         } else if report.cancelled {
             wording::search_cancelled(&report.progress, &report.cut_short)
+        } else if report.gap_count == 1 && matches!(report.gaps[..], [Gap::NotSha256 { .. }]) {
+            // Nothing failed to be read: searching again would not help.
+            "The search may have missed some:".to_owned()
         } else {
             "The search may have missed some: parts of the registry could not be read. Search again to retry them.".to_owned()
         };
