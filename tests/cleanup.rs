@@ -2008,3 +2008,211 @@ fn thousands_of_signed_images_are_ordered_image_before_referrer_and_index_before
         );
     }
 }
+
+#[test]
+fn a_namespace_plan_gives_each_repository_its_own_config_rules() {
+    let defaults = CleanupDefaults::from_json(&serde_json::json!({
+        "team": {"keepNewest": 1, "others": "remove"},
+        "team/app": {"keep": ["*"]},
+    }))
+    .unwrap();
+    let repositories = ["team/app".to_owned(), "team/web".to_owned()];
+    let team = defaults.rules_for("team").unwrap().1.clone();
+
+    // Rules as config.json says, not edited: each repository its own.
+    let each = defaults.rules_for_each("team", &repositories, None);
+    assert_eq!(each.len(), 2);
+    assert_eq!(each[0].0.keep, vec![pat("*")], "team/app keeps every tag");
+    assert_eq!(each[1].0, team);
+    let facts = Facts::default()
+        .tagged("1.0", Some(&days_ago(30)), &[("l1", 10)])
+        .tagged("2.0", Some(&days_ago(3)), &[("l2", 10)])
+        .done();
+    let app_plan = plan(&facts, &each[0].0, now()).unwrap();
+    assert!(removed(&app_plan).is_empty(), "{:?}", removed(&app_plan));
+    let note = each[0].1.as_ref().expect("team/app's own rules are said");
+    let said = note.words();
+    assert!(
+        said.contains("team/app") && said.contains("its own rules from config.json"),
+        "{said}"
+    );
+    assert_eq!(each[1].1, None);
+
+    // Rules the user wrote: they apply to every repository, and the page names the
+    // one whose own config.json entry they replace.
+    let edited = CleanupRules {
+        remove: vec![pat("1.*")],
+        ..CleanupRules::default()
+    };
+    let each = defaults.rules_for_each("team", &repositories, Some(&edited));
+    assert!(each.iter().all(|(rules, _)| *rules == edited));
+    let note = each[0].1.as_ref().expect("the replaced entry is named");
+    let said = note.words();
+    assert!(
+        said.contains("team/app") && said.contains("replace"),
+        "{said}"
+    );
+    assert_eq!(each[1].1, None, "team/web has no entry of its own");
+
+    // The repository itself: its own entry is what the form shows, nothing to say.
+    let each = defaults.rules_for_each("team/app", &repositories[..1], None);
+    assert_eq!(
+        (each[0].0.keep.clone(), each[0].1.clone()),
+        (vec![pat("*")], None)
+    );
+}
+
+#[test]
+fn a_tag_cancelled_before_its_removal_is_skipped_not_failed() {
+    use tagdeck::oci::bulk::{ItemFailure, ItemResult};
+    let cancelled = CleanupOutcome::Tag(ItemResult::Failed(ItemFailure::Cancelled));
+    assert_eq!(cancelled.kind(), OutcomeKind::Skipped);
+}
+
+#[test]
+fn cancel_from_the_start_reads_nothing_and_reports_every_tag() {
+    let registry = App::new();
+    let old = registry.image(Some("build-1"), "2025-06-01T00:00:00Z", &[("app-1", 10)]);
+    registry.signature(&old);
+    let new = registry.image(Some("latest"), "2026-02-27T00:00:00Z", &[("app-2", 20)]);
+    registry.retag("pr-7", &new);
+    let rules = CleanupRules {
+        remove: vec![pat("pr-*"), pat("build-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(removed(&planned).len(), 3, "{:?}", removed(&planned));
+    registry.state.borrow_mut().log.clear();
+
+    let outcomes = std::cell::RefCell::new(BTreeMap::new());
+    block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| true,
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .insert(tag.to_owned(), outcome.clone());
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert_eq!(registry.state.borrow().log, Vec::<String>::new());
+    let outcomes = outcomes.into_inner();
+    assert_eq!(outcomes.len(), 3, "{outcomes:?}");
+    for (tag, outcome) in outcomes {
+        assert_eq!(outcome, CleanupOutcome::Cancelled, "{tag}");
+    }
+}
+
+#[test]
+fn a_signature_kept_because_deletes_are_refused_says_so() {
+    let sig_of = |image: &str| format!("sha256-{}.sig", d(image).hex());
+    let facts = Facts::default()
+        .tagged("old", Some(&days_ago(100)), &[("l1", 10)])
+        .tagged("v1", Some(&days_ago(1)), &[("l2", 10)])
+        .image("sig", None, &[("s1", 1)])
+        .tag(&sig_of("old"), "sig")
+        .incomplete()
+        .done();
+    let rules = CleanupRules {
+        remove: vec![pat("old")],
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts, &rules, now()).unwrap();
+    assert_eq!(removed(&plan), ["old"]);
+    let why = reason(&plan, &sig_of("old"));
+    assert!(!why.contains("no tag here points at"), "{why}");
+    assert!(
+        why.starts_with("kept: signature of image sha256:")
+            && why.contains("this plan does not delete")
+            && why.contains("may be incomplete"),
+        "{why}"
+    );
+}
+
+/// `app` with two multi-arch images, tagged i1 and i2, both listing the untagged
+/// platform P, which has a signature; and a kept image. (P, i1's, i2's digests.)
+fn two_indexes_sharing_a_signed_platform() -> (App, String, String, String) {
+    let registry = App::new();
+    let shared = registry.image(None, "2025-01-01T00:00:00Z", &[("p", 300)]);
+    registry.signature(&shared);
+    let mut indexes = Vec::new();
+    for name in ["i1", "i2"] {
+        let own = registry.image(None, "2025-01-01T00:00:00Z", &[(name, 100)]);
+        let listed: Vec<serde_json::Value> = [&shared, &own]
+            .iter()
+            .map(|digest| {
+                serde_json::json!({"mediaType": media::OCI_MANIFEST, "digest": digest,
+                    "size": 1, "platform": {"os": "linux", "architecture": "amd64"}})
+            })
+            .collect();
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": media::OCI_INDEX,
+            "manifests": listed,
+        })
+        .to_string();
+        indexes.push(registry.push("app", name, media::OCI_INDEX, index.as_bytes()));
+    }
+    registry.image(Some("latest"), "2026-02-27T00:00:00Z", &[("new", 20)]);
+    let i2 = indexes.pop().unwrap();
+    let i1 = indexes.pop().unwrap();
+    (registry, shared, i1, i2)
+}
+
+#[test]
+fn a_platform_signature_stays_while_another_multi_arch_image_still_lists_it() {
+    let rules = CleanupRules {
+        remove: vec![pat("i?")],
+        ..CleanupRules::default()
+    };
+    let apply = |registry: &App, planned: &CleanupPlan| {
+        let outcomes = std::cell::RefCell::new(BTreeMap::new());
+        block_on(registry.client().apply_cleanup(
+            planned,
+            &|| false,
+            &|tag, outcome| {
+                outcomes
+                    .borrow_mut()
+                    .insert(tag.to_owned(), outcome.clone());
+            },
+            &|| "unique".to_owned(),
+        ))
+        .unwrap();
+        outcomes.into_inner()
+    };
+
+    // Unchanged since the plan: both go, then the signature.
+    let (registry, shared, _, _) = two_indexes_sharing_a_signed_platform();
+    let sig = format!("sha256-{}.sig", shared.strip_prefix("sha256:").unwrap());
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(removed(&planned), ["i1", "i2", sig.as_str()]);
+    for (tag, outcome) in apply(&registry, &planned) {
+        assert!(outcome.is_done(), "{tag}: {outcome:?}");
+    }
+    assert_eq!(registry.tag_digest("app", &sig), None);
+
+    // The one the plan counts P with goes; the other gained a tag meanwhile and
+    // stays, still listing P: P's signature stays too.
+    let (registry, shared, i1, i2) = two_indexes_sharing_a_signed_platform();
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    let claimant = planned
+        .delete_images
+        .iter()
+        .find(|i| i.platforms.iter().any(|p| p.to_string() == shared))
+        .expect("a delete counts P")
+        .digest
+        .to_string();
+    let other = if claimant == i1 { i2 } else { i1 };
+    registry.retag("hotfix", &other);
+    let outcomes = apply(&registry, &planned);
+    assert_eq!(
+        outcomes[&sig],
+        CleanupOutcome::SubjectKept {
+            subject: Digest::parse(&shared).unwrap(),
+            scheme: tagdeck::oci::referrers::ReferrerTagScheme::CosignSignature,
+        },
+        "{outcomes:?}"
+    );
+    assert!(registry.tag_digest("app", &sig).is_some());
+}

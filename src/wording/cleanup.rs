@@ -8,7 +8,7 @@ use crate::oci::cleanup::plan::{
 };
 use crate::oci::cleanup::{
     rules::{MAX_DAYS, MAX_KEEP_NEWEST},
-    NewestBy, NumberField, PatternList, RulesError,
+    NewestBy, NumberField, PatternList, RulesError, RulesNote,
 };
 use crate::oci::names::Digest;
 use crate::oci::referrers::ReferrerTagScheme;
@@ -178,6 +178,10 @@ pub fn tag_reason(reason: &TagReason) -> String {
                      image this plan deletes; the platform is left untagged"
                 ),
                 SubjectFate::Stays => format!("kept: {what} of image sha256:{short}…, which stays"),
+                SubjectFate::NotDeleted { refusal } => format!(
+                    "kept: {what} of image sha256:{short}…, which this plan does not delete: {}",
+                    deletes_refused(refusal)
+                ),
                 SubjectFate::Untagged => format!(
                     "kept: {what} of image sha256:{short}…, which no tag here points at; \
                      left as it is"
@@ -435,4 +439,22 @@ pub fn garbage_collection_advice(plan: &CleanupPlan) -> Vec<String> {
             .to_owned(),
     );
     advice
+}
+
+// Here rather than a function re-exported by `crate::wording`: the words stay with
+// the other clean-up words.
+impl RulesNote {
+    /// Said before the plans, naming the repository.
+    pub fn words(&self) -> String {
+        match self {
+            RulesNote::Own { repository, key } => format!(
+                "{repository} is planned with its own rules from config.json (saved under \
+                 {key:?}), not the namespace's rules shown above"
+            ),
+            RulesNote::Replaced { repository, key } => format!(
+                "the rules above replace {repository}'s own rules from config.json (saved \
+                 under {key:?}); to plan it with those, plan without editing the rules"
+            ),
+        }
+    }
 }

@@ -16,7 +16,7 @@ use crate::model::sort;
 use std::collections::{HashMap, HashSet};
 
 use super::plan::{CleanupPlan, SubjectFate, TagPlan, TagReason};
-use crate::oci::bulk::{BulkRun, ItemResult, KeptLost};
+use crate::oci::bulk::{BulkRun, ItemFailure, ItemResult, KeptLost};
 use crate::oci::changes::{ChangeError, Removal};
 use crate::oci::client::Registry;
 use crate::oci::http::HttpClient;
@@ -84,6 +84,7 @@ impl CleanupOutcome {
             CleanupOutcome::Tag(result) if result.is_done() => OutcomeKind::Done,
             CleanupOutcome::Moved { .. }
             | CleanupOutcome::Cancelled
+            | CleanupOutcome::Tag(ItemResult::Failed(ItemFailure::Cancelled))
             | CleanupOutcome::SubjectKept { .. } => OutcomeKind::Skipped,
             _ if self.moved().is_some() || self.image_changed().is_some() => OutcomeKind::Skipped,
             CleanupOutcome::Tag(_) | CleanupOutcome::ImageFailed { .. } => OutcomeKind::Failed,
@@ -108,7 +109,7 @@ impl CleanupOutcome {
     pub fn moved(&self) -> Option<(&Digest, Option<&Digest>)> {
         match self {
             CleanupOutcome::Moved { planned, found } => Some((planned, found.as_ref())),
-            CleanupOutcome::Tag(ItemResult::Failed(crate::oci::bulk::ItemFailure::Change(
+            CleanupOutcome::Tag(ItemResult::Failed(ItemFailure::Change(
                 ChangeError::ChangedMeanwhile {
                     expected, found, ..
                 },
@@ -141,6 +142,13 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<CleanupApplied, ChangeError> {
         let repository = Repository::parse(&plan.repository)?;
         let mut applied = CleanupApplied::default();
+        // Cancelled before this repository (a namespace's later ones): nothing read.
+        if cancelled() {
+            for t in plan.removed_tags() {
+                on_item(&t.tag, &CleanupOutcome::Cancelled);
+            }
+            return Ok(applied);
+        }
         let deleted: HashMap<&Digest, &[String]> = plan
             .delete_images
             .iter()
@@ -269,6 +277,13 @@ impl<C: HttpClient> Registry<C> {
         if chosen.is_empty() {
             return;
         }
+        // The bulk removal reads the tag list and every tag before its first check.
+        if cancelled() {
+            for tag in &chosen {
+                on_item(tag, &CleanupOutcome::Cancelled);
+            }
+            return;
+        }
         let report =
             |tag: &str, result: &ItemResult| on_item(tag, &CleanupOutcome::Tag(result.clone()));
         let run = BulkRun {
@@ -378,13 +393,13 @@ impl<C: HttpClient> Registry<C> {
 }
 
 /// The image a removed referrer tag follows, and what the plan does to it.
-fn follows_image(t: &TagPlan) -> Option<(&Digest, ReferrerTagScheme, SubjectFate)> {
+fn follows_image(t: &TagPlan) -> Option<(&Digest, ReferrerTagScheme, &SubjectFate)> {
     match &t.reason {
         TagReason::FollowsImage {
             scheme,
             subject,
             image,
-        } => Some((subject, *scheme, *image)),
+        } => Some((subject, *scheme, image)),
         _ => None,
     }
 }
@@ -400,12 +415,17 @@ fn subject_kept(
     let (subject, scheme, fate) = follows_image(t)?;
     let gone = match fate {
         SubjectFate::Deleted => deleted.contains(subject),
-        // A platform: gone from the tags once the multi-arch image listing it is.
-        SubjectFate::LeftUntagged => plan
-            .delete_images
-            .iter()
-            .any(|i| i.platforms.contains(subject) && deleted.contains(&i.digest)),
-        SubjectFate::Stays | SubjectFate::Untagged => false,
+        // A platform: gone from the tags once every multi-arch image listing it is;
+        // one whose delete was skipped still lists it.
+        SubjectFate::LeftUntagged => {
+            let mut listing = plan
+                .delete_images
+                .iter()
+                .filter(|i| i.platforms.contains(subject) || i.shared_platforms.contains(subject))
+                .peekable();
+            listing.peek().is_some() && listing.all(|i| deleted.contains(&i.digest))
+        }
+        SubjectFate::Stays | SubjectFate::Untagged | SubjectFate::NotDeleted { .. } => false,
     };
     (!gone).then(|| CleanupOutcome::SubjectKept {
         subject: subject.clone(),

@@ -23,5 +23,5 @@ pub use plan::{
 };
 pub use rules::{
     CleanupDefaults, CleanupRules, NewestBy, NumberField, Others, PatternList, RulesError,
-    TagPattern,
+    RulesNote, TagPattern,
 };

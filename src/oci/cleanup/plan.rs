@@ -207,7 +207,7 @@ pub enum UnusableDate {
 }
 
 /// What the plan does to the image a referrer tag belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum SubjectFate {
     Deleted,
@@ -217,6 +217,10 @@ pub enum SubjectFate {
     Stays,
     /// No tag of the repository points at it: the plan leaves it alone.
     Untagged,
+    /// Only removed tags use it, but the plan deletes no image (`refusal` says why).
+    NotDeleted {
+        refusal: DeletesRefused,
+    },
 }
 
 /// An image the plan deletes (DELETE by digest): no kept tag points at it and no
@@ -229,6 +233,10 @@ pub struct ImageDeletion {
     pub tags: Vec<String>,
     /// For a multi-arch image: its platforms that nothing kept uses, deleted with it.
     pub platforms: Vec<Digest>,
+    /// Such platforms that another delete of the plan counts in its `platforms`
+    /// (each is counted once): one is untagged only once every image listing it goes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_platforms: Vec<Digest>,
 }
 
 /// An image that stays although the plan removes some of its tags.
@@ -570,6 +578,10 @@ pub fn plan(
 
     // What the ordinary tags alone delete decides the referrer tags.
     let tentative = Fate::of(facts, decided.values(), refused.is_none());
+    // What would go were deletes allowed: a subject among it stays only for the refusal.
+    let unrefused = refused
+        .as_ref()
+        .map(|refusal| (refusal, Fate::of(facts, decided.values(), true)));
     for (t, subject, scheme) in referrer_tags {
         let (decision, image) = if tentative.deleted.contains(&subject) {
             // Only a tagged image is deleted; a platform no tag names is left behind.
@@ -585,6 +597,12 @@ pub fn plan(
             (Decision::Remove, fate)
         } else if tentative.kept.contains(&subject) {
             (Decision::Keep, SubjectFate::Stays)
+        } else if let Some((refusal, _)) = unrefused
+            .as_ref()
+            .filter(|(_, fate)| fate.deleted.contains(&subject))
+        {
+            let refusal = (*refusal).clone();
+            (Decision::Keep, SubjectFate::NotDeleted { refusal })
         } else {
             (Decision::Keep, SubjectFate::Untagged)
         };
@@ -635,15 +653,15 @@ pub fn plan(
             continue;
         }
         if fate.deleted.contains(*digest) {
-            let platforms = descendants(facts, digest)
+            let (platforms, shared_platforms) = descendants(facts, digest)
                 .into_iter()
                 .filter(|d| fate.deleted.contains(d) && !tagged.contains(d))
-                .filter(|d| platforms_claimed.insert(d.clone()))
-                .collect();
+                .partition(|d| platforms_claimed.insert(d.clone()));
             delete_images.push(ImageDeletion {
                 digest: (*digest).clone(),
                 tags: removed.clone(),
                 platforms,
+                shared_platforms,
             });
             continue;
         }
@@ -736,12 +754,13 @@ fn order_deletes(facts: &CleanupFacts, tags: &[TagPlan], deletes: &mut Vec<Image
         .enumerate()
         .map(|(i, image)| (&image.digest, i))
         .collect();
-    // Each platform is claimed by one delete only (`platforms_claimed` in `plan`).
-    let claimant: HashMap<&Digest, usize> = deletes
-        .iter()
-        .enumerate()
-        .flat_map(|(i, image)| image.platforms.iter().map(move |p| (p, i)))
-        .collect();
+    // Every delete that lists each platform left untagged: its referrers wait for all.
+    let mut listers: HashMap<&Digest, Vec<usize>> = HashMap::new();
+    for (i, image) in deletes.iter().enumerate() {
+        for p in image.platforms.iter().chain(&image.shared_platforms) {
+            listers.entry(p).or_default().push(i);
+        }
+    }
     // `before[i]`: the deletes that must come before delete `i`.
     let mut before: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); deletes.len()];
     for (i, image) in deletes.iter().enumerate() {
@@ -760,13 +779,11 @@ fn order_deletes(facts: &CleanupFacts, tags: &[TagPlan], deletes: &mut Vec<Image
         .collect();
     for (i, image) in deletes.iter().enumerate() {
         for subject in image.tags.iter().filter_map(|t| subjects.get(t.as_str())) {
-            // The subject itself, or the multi-arch image that leaves it untagged.
-            for j in [at.get(*subject), claimant.get(*subject)]
-                .into_iter()
-                .flatten()
-            {
-                if *j != i {
-                    before[i].insert(*j);
+            // The subject itself, or the multi-arch images that leave it untagged.
+            let listing = listers.get(*subject).into_iter().flatten();
+            for &j in at.get(*subject).into_iter().chain(listing) {
+                if j != i {
+                    before[i].insert(j);
                 }
             }
         }

@@ -462,6 +462,16 @@ impl CleanupRules {
     }
 }
 
+/// How the rules of one repository of a namespace plan stand to `config.json`
+/// (`RulesNote::words`, in `crate::wording`, says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesNote {
+    /// Planned with its own rules there (under `key`), not the namespace's shown.
+    Own { repository: String, key: String },
+    /// Rules the user wrote replace its own there (under `key`).
+    Replaced { repository: String, key: String },
+}
+
 /// Default rules per namespace, from `config.json`'s `"cleanup"` object:
 ///
 /// ```json
@@ -529,5 +539,56 @@ impl CleanupDefaults {
 
     pub fn is_empty(&self) -> bool {
         self.by_prefix.is_empty()
+    }
+
+    /// The rules each of `repositories` (all under `target`) is planned with, and
+    /// what to say of it. `given`: rules the user wrote (or the address holds), which
+    /// apply to every repository, each one whose own entry they replace named.
+    /// `None`: config.json's, each repository's longest matching key, as above,
+    /// each one with an entry below the target's named; a repository no key matches
+    /// gets rules that remove nothing.
+    pub fn rules_for_each(
+        &self,
+        target: &str,
+        repositories: &[String],
+        given: Option<&CleanupRules>,
+    ) -> Vec<(CleanupRules, Option<RulesNote>)> {
+        let target_key = self.rules_for(target).map(|(key, _)| key);
+        repositories
+            .iter()
+            .map(|repository| {
+                // An entry below the target's: the repository's (or a sub-namespace's) own.
+                let own = self
+                    .rules_for(repository)
+                    .filter(|(key, _)| Some(*key) != target_key);
+                let note = |key: &str, make: fn(String, String) -> RulesNote| {
+                    make(repository.clone(), key.to_owned())
+                };
+                match given {
+                    Some(rules) => {
+                        let replaced = own.filter(|(_, own)| *own != rules).map(|(key, _)| {
+                            note(key, |repository, key| RulesNote::Replaced {
+                                repository,
+                                key,
+                            })
+                        });
+                        (rules.clone(), replaced)
+                    }
+                    None => {
+                        let rules = self
+                            .rules_for(repository)
+                            .map(|(_, rules)| rules.clone())
+                            .unwrap_or_default();
+                        let differs = target_key
+                            .and_then(|key| self.by_prefix.get(key))
+                            .is_none_or(|shown| *shown != rules);
+                        let said = own.filter(|_| differs).map(|(key, _)| {
+                            note(key, |repository, key| RulesNote::Own { repository, key })
+                        });
+                        (rules, said)
+                    }
+                }
+            })
+            .collect()
     }
 }

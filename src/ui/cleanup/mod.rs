@@ -16,7 +16,7 @@ use crate::model::route::{Route, View};
 use crate::net;
 use crate::net::FetchClient;
 use crate::oci::cleanup::{
-    plan, CleanupDefaults, CleanupPlan, CleanupRules, GatherProgress, GatherStep,
+    plan, CleanupDefaults, CleanupPlan, CleanupRules, GatherProgress, GatherStep, RulesNote,
     GATHER_CONCURRENCY,
 };
 use crate::oci::error::RegistryError;
@@ -88,7 +88,8 @@ enum PlanFailure {
     Other(String),
 }
 
-type PlanResult = Result<Vec<CleanupPlan>, PlanFailure>;
+/// The plans, and what to say of their rules (`RulesNote`).
+type PlanResult = Result<(Vec<CleanupPlan>, Vec<RulesNote>), PlanFailure>;
 
 fn step_words(progress: GatherProgress) -> String {
     match progress.step {
@@ -109,12 +110,15 @@ fn step_words(progress: GatherProgress) -> String {
 }
 
 /// Gathers the facts of each repository in turn and plans it. Reads only.
+/// `given`: rules for every repository; `None`: each its own from `defaults`.
+#[allow(clippy::too_many_arguments)]
 async fn gather_plans(
     registry: &str,
     client: FetchClient,
     target: &str,
     namespace: bool,
-    rules: &CleanupRules,
+    defaults: &CleanupDefaults,
+    given: Option<&CleanupRules>,
     progress: RwSignal<String>,
     cancelled: RwSignal<bool>,
 ) -> PlanResult {
@@ -141,8 +145,10 @@ async fn gather_plans(
     };
     let count = names.len();
     let now = (js_sys::Date::now() / 1000.0) as i64;
+    let each = defaults.rules_for_each(target, &names, given);
     let mut plans = Vec::with_capacity(count);
-    for (i, name) in names.iter().enumerate() {
+    let mut notes = Vec::new();
+    for (i, (name, (rules, note))) in names.iter().zip(each).enumerate() {
         let repository = Repository::parse(name).map_err(|e| {
             PlanFailure::Other(format!(
                 "{name} is no repository name: {}",
@@ -172,10 +178,11 @@ async fn gather_plans(
                 e => PlanFailure::Registry(e),
             })?;
         plans.push(
-            plan(&facts, rules, now).map_err(|e| PlanFailure::Other(wording::rules_error(&e)))?,
+            plan(&facts, &rules, now).map_err(|e| PlanFailure::Other(wording::rules_error(&e)))?,
         );
+        notes.extend(note);
     }
-    Ok(plans)
+    Ok((plans, notes))
 }
 
 /// The address of this view with `rules` in it (and the table filter kept), so a
@@ -224,12 +231,16 @@ pub fn CleanupView(registry: String, target: String, namespace: bool) -> impl In
                         .get()
                         .map(|defaults| {
                             let (registry, target) = context.get_value();
+                            let config = defaults.clone().unwrap_or_default();
                             let (initial, source, problems) = initial_rules(&target, defaults);
                             let auto_plan = source == RulesSource::Address;
+                            // Planned with these unedited, each repository gets its own.
+                            let config_rules = matches!(source, RulesSource::Config(_))
+                                .then(|| initial.clone());
                             view! {
                                 {problems.map(|p| view! { <p class="error-panel" role="alert">{p}</p> })}
                                 <p class="cleanup-source">{source.describe(namespace)}</p>
-                                <Planner registry target namespace initial auto_plan />
+                                <Planner registry target namespace initial auto_plan config config_rules />
                             }
                         })
                 }}
@@ -299,6 +310,10 @@ fn Planner(
     namespace: bool,
     initial: CleanupRules,
     auto_plan: bool,
+    /// config.json's defaults.
+    config: CleanupDefaults,
+    /// The config.json rules the form started with, if it did.
+    config_rules: Option<CleanupRules>,
 ) -> impl IntoView {
     let fields = RuleFields::new(&initial);
     let checked = Memo::new(move |_| fields.read());
@@ -307,13 +322,26 @@ fn Planner(
     let cancelled = RwSignal::new(false);
     let client = browser::client_for_this_view();
     let context = StoredValue::new((registry.clone(), target.clone()));
+    let config = StoredValue::new((config, config_rules));
+    // Unedited config.json rules: `None`, so each repository gets its own.
+    let given = move |rules: &CleanupRules| {
+        config.with_value(|(_, from)| (from.as_ref() != Some(rules)).then(|| rules.clone()))
+    };
     let plan_action = Action::new_local(move |rules: &CleanupRules| {
-        let rules = rules.clone();
+        let given = given(rules);
         let (registry, target) = context.get_value();
+        let defaults = config.with_value(|(defaults, _)| defaults.clone());
         let client = client.clone();
         async move {
             gather_plans(
-                &registry, client, &target, namespace, &rules, progress, cancelled,
+                &registry,
+                client,
+                &target,
+                namespace,
+                &defaults,
+                given.as_ref(),
+                progress,
+                cancelled,
             )
             .await
         }
@@ -334,7 +362,9 @@ fn Planner(
             return;
         }
         if let Ok(rules) = checked.get_untracked() {
-            keep_rules_in_address(&rules);
+            // config.json's rules stay out of the address: a link then plans with
+            // each repository's own, as this plan does.
+            keep_rules_in_address(&given(&rules).unwrap_or_default());
             planned.set(Some(rules.clone()));
             cancelled.set(false);
             progress.set("Starting…".into());
@@ -387,11 +417,18 @@ fn Planner(
             }
             let result = plan_action.value().get()?;
             Some(match result {
-                Ok(plans) => {
+                Ok((plans, notes)) => {
                     let registry = registry.clone();
                     let file_stem = file_stem.clone();
                     let apply_started = RwSignal::new(false);
+                    // Whose rules differ from the form's, said before the plans.
+                    let rules_notes: Vec<String> = notes.iter().map(RulesNote::words).collect();
                     view! {
+                        {(!rules_notes.is_empty()).then(|| view! {
+                            <ul class="cleanup-notes cleanup-rules-notes">
+                                {rules_notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                            </ul>
+                        })}
                         <PlanView registry=registry.clone() plans=plans.clone() file_stem=file_stem.clone() grouped=namespace applied=apply_started.into() />
                         <ApplyPanel registry plans file_stem apply_started rules_edited applying=under_way.clone() />
                     }
