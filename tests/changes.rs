@@ -1383,3 +1383,135 @@ fn a_copy_of_an_index_whose_manifests_below_are_too_large_in_total_writes_nothin
     assert_eq!(told.headline, "Answer too large", "{told:?}");
     assert!(told.outcome.starts_with("Nothing was changed"), "{told:?}");
 }
+
+/// The in-memory registry, but every mount is answered 202 with `location` as the
+/// upload session, as a hostile registry might.
+struct UploadAt<'a> {
+    memory: &'a MemoryRegistry,
+    location: &'a str,
+}
+
+impl tagdeck::oci::http::HttpClient for &UploadAt<'_> {
+    async fn send(
+        &self,
+        request: tagdeck::oci::http::Request,
+    ) -> Result<tagdeck::oci::http::Response, tagdeck::oci::http::TransportFailure> {
+        if request.method == Method::Post && request.url.contains("mount=") {
+            return Ok(support::response(202, &[("Location", self.location)], b""));
+        }
+        self.memory.send(request).await
+    }
+}
+
+/// An upload session's Location must be an upload of the target repository: one that
+/// names a manifest, another repository or climbs out with dot segments gets no PUT
+/// of the blob and no DELETE to abandon it.
+#[test]
+fn a_copy_sends_nothing_to_an_upload_location_outside_the_target_uploads() {
+    let image = |memory: &MemoryRegistry, layer_readable: bool| {
+        let config = memory.add_blob_bytes("app", b"{\"architecture\":\"amd64\"}");
+        let layer = if layer_readable {
+            memory.add_blob_bytes("app", b"layer bytes")
+        } else {
+            let digest = format!("sha256:{}", "f".repeat(64));
+            memory.add_blob("app", &digest);
+            digest
+        };
+        let bytes = format!(
+            "{{\"schemaVersion\":2,\"mediaType\":\"{}\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{config}\",\"size\":24}},\"layers\":[{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"{layer}\",\"size\":11}}]}}",
+            media::OCI_MANIFEST
+        );
+        memory.push("app", "src", media::OCI_MANIFEST, bytes.as_bytes());
+    };
+    let copy = |location: &str, layer_readable: bool| {
+        let memory = MemoryRegistry::new();
+        image(&memory, layer_readable);
+        let client = UploadAt {
+            memory: &memory,
+            location,
+        };
+        let registry = Registry::new("http://r", &client);
+        let source = block_on(registry.manifest_get(&repo("app"), parse_reference("src"))).unwrap();
+        let copied = block_on(registry.copy_image(
+            &repo("app"),
+            &source,
+            &repo("copy"),
+            &tag("1.0"),
+            None,
+            |_| true,
+        ));
+        let log = memory.state.borrow().log.clone();
+        (copied, log)
+    };
+    // The registry's own upload location: the copy goes through.
+    let (copied, _) = copy("/v2/copy/blobs/uploads/u9?state=x", true);
+    assert!(copied.is_ok(), "{copied:?}");
+    let manifest = format!("sha256:{}", "a".repeat(64));
+    for hostile in [
+        format!("/v2/copy/manifests/{manifest}"),
+        "/v2/other/blobs/uploads/u1".to_owned(),
+        "http://r/v2/copy/blobs/uploadsx/u1".to_owned(),
+        "/v2/copy/blobs/uploads/../../manifests/latest".to_owned(),
+        "/v2/copy/blobs/uploads/%2e%2E/%2E./manifests/latest".to_owned(),
+        "/v2/copy/blobs/uploads/..\\..\\manifests/latest".to_owned(),
+    ] {
+        for layer_readable in [true, false] {
+            let (copied, log) = copy(&hostile, layer_readable);
+            let error = copied.unwrap_err();
+            assert!(
+                matches!(&error, ChangeError::CopyStopped { cause, at: CopyWork::Blob(_) }
+                    if matches!(**cause, ChangeError::Registry(RegistryError::Malformed { .. }))),
+                "{hostile}: {error:?}"
+            );
+            assert!(
+                !log.iter()
+                    .any(|l| l.starts_with("PUT") || l.starts_with("DELETE")),
+                "{hostile}: {log:?}"
+            );
+        }
+    }
+}
+
+/// A Windows-style image: its base layer is foreign (non-distributable), fetched from
+/// its `urls`, and the source repository holds no such blob.
+fn push_foreign_layered(memory: &MemoryRegistry, media_type: &str) -> String {
+    let bytes = format!(
+        "{{\"schemaVersion\":2,\"mediaType\":\"{}\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:{}\",\"size\":2}},\"layers\":[{{\"mediaType\":\"{media_type}\",\"digest\":\"sha256:{}\",\"size\":3,\"urls\":[\"https://example.invalid/base\"]}},{{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:{}\",\"size\":3}}]}}",
+        media::OCI_MANIFEST,
+        "c".repeat(64),
+        "9".repeat(64),
+        "d".repeat(64)
+    );
+    memory.push("app", "win", media::OCI_MANIFEST, bytes.as_bytes())
+}
+
+/// As crane does: a foreign layer the source does not hold is skipped, not fetched,
+/// and the copy has the same digest.
+#[test]
+fn a_copy_skips_foreign_layers_the_source_does_not_hold() {
+    for media_type in [
+        "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+        "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    ] {
+        let memory = setup();
+        let digest = push_foreign_layered(&memory, media_type);
+        let registry = Registry::new("http://r", &memory);
+        let source = block_on(registry.manifest_get(&repo("app"), parse_reference("win"))).unwrap();
+        let copied = block_on(registry.copy_image(
+            &repo("app"),
+            &source,
+            &repo("copy"),
+            &tag("win"),
+            None,
+            |_| true,
+        ));
+        let (_, report) = copied.unwrap_or_else(|e| panic!("{media_type}: {e:?}"));
+        assert_eq!(memory.tag_digest("copy", "win"), Some(digest));
+        assert_eq!(report.mounted, 2, "config and the distributable layer");
+        assert_eq!((report.already_present, report.uploaded), (0, 0));
+        assert!(!memory.was_sent(&format!(
+            "POST /v2/copy/blobs/uploads/?mount=sha256:{}",
+            "9".repeat(64)
+        )));
+    }
+}

@@ -1298,3 +1298,57 @@ fn an_interrupted_removal_on_its_placeholder_whose_image_is_gone_retry_finishes_
         "the throw-away manifest is deleted"
     );
 }
+
+/// Copies `app:multi`, an index over IMAGE, to `copy:multi` with `fault` scripted.
+fn copy_index_with(fault: Fault) -> (MemoryRegistry, Result<(), ChangeError>) {
+    let memory = setup();
+    let index = format!(
+        "{{\"schemaVersion\":2,\"mediaType\":\"{}\",\"manifests\":[{{\"mediaType\":\"{}\",\"digest\":\"{}\",\"size\":{},\"platform\":{{\"os\":\"linux\",\"architecture\":\"amd64\"}}}}]}}",
+        media::OCI_INDEX,
+        media::OCI_MANIFEST,
+        sha256(IMAGE),
+        IMAGE.len()
+    );
+    memory.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+    memory.inject(fault);
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo(), parse_reference("multi"))).unwrap();
+    let target = Repository::parse("copy").unwrap();
+    let copied =
+        block_on(registry.copy_image(&repo(), &source, &target, &tag("multi"), None, |_| true));
+    (memory, copied.map(|_| ()))
+}
+
+/// A platform manifest's PUT that failed with a 5xx may have landed: the registry is
+/// read again, and one that is there counts as copied; one that is not is told as such.
+#[test]
+fn a_copy_reads_again_a_platform_manifest_whose_put_failed() {
+    let child = || {
+        Fault::new(
+            Method::Put,
+            "copy/manifests/sha256:",
+            Strike::After,
+            Some(504),
+        )
+    };
+    let (memory, copied) = copy_index_with(child());
+    assert!(copied.is_ok(), "the manifest is there: {copied:?}");
+    assert!(memory.tag_digest("copy", "multi").is_some());
+
+    let lost = Fault::new(
+        Method::Put,
+        "copy/manifests/sha256:",
+        Strike::Before,
+        Some(504),
+    );
+    let (memory, copied) = copy_index_with(lost);
+    let error = copied.unwrap_err();
+    assert!(
+        matches!(&error, ChangeError::CopyStopped { cause, .. }
+            if matches!(**cause, ChangeError::NotAppliedAfterFailure { now: ReadAgain::ImageAbsent, .. })),
+        "{error:?}"
+    );
+    assert_eq!(memory.tag_digest("copy", "multi"), None);
+    let words = wording::change_error(&error);
+    assert!(words.detail.contains("is not there"), "{}", words.detail);
+}

@@ -1284,3 +1284,114 @@ fn a_run_asks_once_whether_tags_must_go_by_placeholder() {
         .all(|r| removed(r).method == RemovalMethod::TagDelete));
     assert_eq!(deletes(&memory), (3, 0));
 }
+
+/// An image manifest distinct for each `n` (its config digest differs).
+fn image_numbered(n: usize) -> Vec<u8> {
+    format!(
+        "{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:{:064x}\",\"size\":2}},\"layers\":[]}}",
+        n + 1
+    )
+    .into_bytes()
+}
+
+/// Manifest GETs by digest in the log, and how many of them came before the first PUT.
+fn manifest_gets(memory: &MemoryRegistry) -> (usize, usize) {
+    let log = memory.state.borrow().log.clone();
+    let is_get = |l: &&String| l.starts_with("GET /v2/app/manifests/sha256:");
+    let first_put = log.iter().position(|l| l.starts_with("PUT"));
+    let before = log[..first_put.unwrap_or(log.len())]
+        .iter()
+        .filter(is_get)
+        .count();
+    (log.iter().filter(is_get).count(), before)
+}
+
+/// Each image is read inside its own turn: the first item starts after one read, not
+/// after reading every selected image, and a Cancel stops the reads still to come.
+#[test]
+fn bulk_tag_reads_each_image_in_its_turn_and_cancel_stops_the_reads() {
+    let images = 8;
+    let chosen: Vec<String> = (0..images).map(|n| format!("v{n}")).collect();
+    let chosen: Vec<&str> = chosen.iter().map(String::as_str).collect();
+    let fill = || {
+        let memory = MemoryRegistry::new();
+        for (n, tag) in chosen.iter().enumerate() {
+            memory.push("app", tag, media::OCI_MANIFEST, &image_numbered(n));
+        }
+        memory
+    };
+
+    let memory = fill();
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = add_suffix(&registry, &memory, &chosen);
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    assert_eq!(
+        manifest_gets(&memory),
+        (images, 1),
+        "one read before the first write"
+    );
+
+    let memory = fill();
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = run_bulk(
+        &registry,
+        &memory,
+        &chosen,
+        Some(1),
+        async |registry, run| registry.bulk_add_tags(run, &|t| format!("{t}-x")).await,
+    );
+    let cancelled = results
+        .values()
+        .filter(|r| **r == ItemResult::Failed(ItemFailure::Cancelled))
+        .count();
+    assert_eq!(cancelled, images - 1, "{results:?}");
+    assert_eq!(
+        manifest_gets(&memory).0,
+        1,
+        "no image read after the Cancel"
+    );
+}
+
+/// A bulk item whose request failed but was applied all the same says so, as the
+/// single change's dialog does.
+#[test]
+fn a_bulk_item_applied_despite_a_failed_request_says_so() {
+    let memory = setup();
+    memory.inject(Fault::new(
+        Method::Put,
+        "manifests/old-stable",
+        Strike::After,
+        Some(500),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = add_suffix(&registry, &memory, &["old"]);
+    assert_eq!(memory.tag_digest("app", "old-stable"), Some(sha256(OTHER)));
+    let line = wording::item_result(&results["old"]).text;
+    assert!(
+        line.starts_with(&format!("tagged old-stable → {}", sha256(OTHER)))
+            && line.contains("(Note: the registry answered")
+            && line.contains("reading it again shows the change was applied"),
+        "{line}"
+    );
+
+    // The placeholder's DELETE (the 2nd by digest, after the deletes check) fails,
+    // though the tag is gone.
+    let memory = setup();
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::After,
+            Some(500),
+        )
+        .nth(2),
+    );
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = remove(&registry, &memory, &["old"], None);
+    assert_eq!(memory.tag_digest("app", "old"), None);
+    let line = wording::item_result(&results["old"]).text;
+    assert!(
+        line.starts_with("removed;") && line.contains("(Note: "),
+        "{line} {results:?}"
+    );
+}

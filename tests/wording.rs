@@ -1179,6 +1179,9 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
         MalformedReason::UploadElsewhere {
             location: "http://elsewhere/upload/1".into(),
         },
+        MalformedReason::UploadOutsideRepository {
+            location: "http://r/v2/other/manifests/latest".into(),
+        },
         MalformedReason::ListedName(Tag::parse(".x").unwrap_err()),
         MalformedReason::ReferrerNotImage,
         MalformedReason::TooManyManifests { max: 1000 },
@@ -1195,6 +1198,7 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
             | MalformedReason::NoUploadLocation
             | MalformedReason::BadUploadLocation(_)
             | MalformedReason::UploadElsewhere { .. }
+            | MalformedReason::UploadOutsideRepository { .. }
             | MalformedReason::ListedName(_)
             | MalformedReason::ReferrerNotImage
             | MalformedReason::TooManyManifests { .. } => {}

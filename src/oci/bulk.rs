@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
+use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
 
@@ -28,6 +29,9 @@ pub struct BulkRun<'a> {
     /// Told each item's result as soon as it has one.
     pub on_item: &'a dyn Fn(&str, &ItemResult),
 }
+
+/// An image's manifest, read once for its group of tags.
+type ImageRead = Rc<RefCell<Option<Rc<Result<Manifest, ChangeError>>>>>;
 
 /// What happened to one selected tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,9 +110,13 @@ impl BulkRun<'_> {
     /// Runs `change` for every tag: tags of one image one after another, different
     /// images in parallel (bounded). distribution fails (500) when the same manifest
     /// is written concurrently, so one image's tags must not race each other.
-    async fn per_image<F, Fut>(&self, change: F) -> Vec<UndoAction>
+    /// `change` also gets state of its image's group (`G::default()` at the group's
+    /// start), dropped when the group ends, so memory stays bounded by the groups
+    /// running at once.
+    async fn per_image<G, F, Fut>(&self, change: F) -> Vec<UndoAction>
     where
-        F: Fn(String, Digest) -> Fut + Copy,
+        G: Default + Clone,
+        F: Fn(String, Digest, G) -> Fut + Copy,
         Fut: Future<Output = ItemResult>,
     {
         let mut groups: BTreeMap<Option<Digest>, Vec<String>> = BTreeMap::new();
@@ -121,6 +129,7 @@ impl BulkRun<'_> {
         let results = stream::iter(groups)
             .map(|(digest, tags)| async move {
                 let mut undo = Vec::new();
+                let group = G::default();
                 for tag in tags {
                     // Cancel stops before the next item, never in the middle of one.
                     if (self.cancelled)() {
@@ -133,7 +142,7 @@ impl BulkRun<'_> {
                         self.report(&tag, unknown, &mut undo);
                         continue;
                     };
-                    let result = change(tag.clone(), digest).await;
+                    let result = change(tag.clone(), digest, group.clone()).await;
                     self.report(&tag, result, &mut undo);
                 }
                 undo
@@ -176,20 +185,23 @@ impl<C: HttpClient> Registry<C> {
         run: &BulkRun<'_>,
         name_for: &dyn Fn(&str) -> String,
     ) -> Vec<UndoAction> {
-        // One GET per distinct image, not per tag.
-        let mut manifests: HashMap<Digest, Result<Manifest, ChangeError>> = HashMap::new();
-        for digest in run.chosen.iter().filter_map(|t| run.digests.get(t)) {
-            if !manifests.contains_key(digest) {
-                let fetched = self
-                    .manifest_get(run.repository, digest)
-                    .await
-                    .map_err(ChangeError::from);
-                manifests.insert(digest.clone(), fetched);
-            }
-        }
-        let manifests = &manifests;
-        run.per_image(|tag, digest| async move {
-            let manifest = match &manifests[&digest] {
+        // One GET per image, not per tag: read by the image's first item that runs
+        // (after the Cancel check), kept only while its group runs.
+        run.per_image(|tag, digest, read: ImageRead| async move {
+            let known = read.borrow().clone();
+            let fetched = match known {
+                Some(fetched) => fetched,
+                None => {
+                    let fetched = self
+                        .manifest_get(run.repository, &digest)
+                        .await
+                        .map_err(ChangeError::from);
+                    let fetched = Rc::new(fetched);
+                    *read.borrow_mut() = Some(fetched.clone());
+                    fetched
+                }
+            };
+            let manifest = match &*fetched {
                 Ok(manifest) => manifest,
                 Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
             };
@@ -274,7 +286,7 @@ impl<C: HttpClient> Registry<C> {
         let (outside, groups, removed) = (&outside, &groups, &removed);
         let (taken, taken_images) = (&taken, &taken_images);
         let mut undo = run
-            .per_image(|tag, digest| async move {
+            .per_image(|tag, digest, ()| async move {
                 if let Some(by) = taken.borrow().get(&tag) {
                     return ItemResult::RemovedWithImage { by: by.clone() };
                 }

@@ -217,6 +217,9 @@ pub enum MalformedReason {
     BadUploadLocation(LinkError),
     /// The upload session's Location is on another origin: nothing is sent there.
     UploadElsewhere { location: String },
+    /// The upload session's Location is on the registry, but no upload of the
+    /// repository written to (a manifest, another repository): nothing is sent there.
+    UploadOutsideRepository { location: String },
     /// A name in the registry's tag list is no valid tag.
     ListedName(NameError),
     /// A referrer to copy is not an image manifest.

@@ -6,8 +6,24 @@ use crate::oci::bulk::{ItemFailure, ItemResult, KeptLost};
 use crate::oci::changes::{ChangeError, ImageUsers};
 use crate::oci::names::NameError;
 
-/// One item's result, for the result list.
+/// One item's result, for the result list; one applied although a request of it
+/// failed says so, as the single change's dialog does.
 pub fn item_result(result: &ItemResult) -> ResultLine {
+    let applied_anyway = match result {
+        ItemResult::Tagged(write) => write.applied_anyway.as_deref(),
+        ItemResult::Removed(removal) | ItemResult::RemovedTakingImage(removal) => {
+            removal.applied_anyway.as_deref()
+        }
+        _ => None,
+    };
+    let mut line = item_line(result);
+    if let Some(answered) = applied_anyway {
+        line.text = format!("{} (Note: {}.)", line.text, super::applied_anyway(answered));
+    }
+    line
+}
+
+fn item_line(result: &ItemResult) -> ResultLine {
     match result {
         ItemResult::Tagged(write) if write.changed() => {
             format!("tagged {} → {}", write.tag, write.digest).into()

@@ -164,6 +164,10 @@ pub fn malformed(reason: &MalformedReason) -> String {
             "the upload location {location} is on another server than the registry; \
              refusing to send data there"
         ),
+        MalformedReason::UploadOutsideRepository { location } => format!(
+            "the upload location {location} is not an upload of the repository written \
+             to; refusing to send data there"
+        ),
         MalformedReason::ListedName(error) => {
             format!("not a valid tag or digest: {}", super::name_error(error))
         }

@@ -2,7 +2,7 @@
 //! mounting its blobs, then tagging the exact manifest bytes.
 
 use super::copy_steps::{CopyReport, CopyStep, CopyWork};
-use super::error::ChangeError;
+use super::error::{is_definite_refusal, ChangeError, ReadAgain};
 use super::tag_write::{tag_stand, TagStand};
 use super::written::TagWrite;
 use crate::oci::client::{MountOutcome, Registry};
@@ -95,9 +95,9 @@ impl<C: HttpClient> Registry<C> {
             match self.manifest_head(to, &child.digest).await {
                 Ok(_) => report.manifests_present += 1,
                 Err(RegistryError::NotFound { .. }) => {
-                    self.manifest_put(to, &child.digest, &child.bytes, &child.content_type)
+                    self.put_by_digest_checked(to, child)
                         .await
-                        .map_err(|e| copy_stopped(at(), e.into()))?;
+                        .map_err(|e| copy_stopped(at(), e))?;
                     report.manifests += 1;
                 }
                 Err(error) => return Err(copy_stopped(at(), error.into())),
@@ -130,6 +130,41 @@ impl<C: HttpClient> Registry<C> {
         // Past the last write: too late to cancel, whatever the answer.
         let _ = step(total, total, CopyWork::Done);
         Ok((write, report))
+    }
+
+    /// PUTs `manifest` to `to` under its digest. A PUT that failed without a definite
+    /// refusal may have landed: the registry, read again after a moment, says which,
+    /// and one stored counts as written.
+    pub(crate) async fn put_by_digest_checked(
+        &self,
+        to: &Repository,
+        manifest: &Manifest,
+    ) -> Result<(), ChangeError> {
+        let put = self
+            .manifest_put(
+                to,
+                &manifest.digest,
+                &manifest.bytes,
+                &manifest.content_type,
+            )
+            .await;
+        let Err(error) = put else { return Ok(()) };
+        if is_definite_refusal(&error) {
+            return Err(ChangeError::Refused(Box::new(error)));
+        }
+        self.settle_after(&error).await;
+        match self.manifest_head(to, &manifest.digest).await {
+            Ok(_) => Ok(()),
+            Err(RegistryError::NotFound { .. }) => Err(ChangeError::NotAppliedAfterFailure {
+                subject: format!("{to}@{}", manifest.digest),
+                now: ReadAgain::ImageAbsent,
+                cause: Box::new(error),
+            }),
+            Err(reread) => Err(ChangeError::Unknown {
+                cause: Box::new(error),
+                reread: Box::new(reread),
+            }),
+        }
     }
 
     /// Every manifest an index lists, and what those list in turn (an index may list
@@ -205,6 +240,12 @@ impl<C: HttpClient> Registry<C> {
             report.already_present += 1;
             return Ok(());
         }
+        // A foreign (non-distributable) layer is fetched from its `urls`; a source
+        // without it is normal, and the target needs it no more (as crane skips it).
+        // Not counted yet: CopyReport has no field for it (see the report).
+        if is_foreign(blob) && self.blob_head(from, digest).await?.is_none() {
+            return Ok(());
+        }
         match self.blob_mount(to, digest, from).await? {
             MountOutcome::Mounted => report.mounted += 1,
             MountOutcome::UploadStarted { location } => {
@@ -228,6 +269,14 @@ impl<C: HttpClient> Registry<C> {
         }
         Ok(())
     }
+}
+
+/// A layer not meant to be pushed: a foreign or non-distributable media type, with
+/// `urls` to fetch it from.
+fn is_foreign(blob: &Descriptor) -> bool {
+    let media_type = blob.media_type.as_deref().unwrap_or_default();
+    !blob.urls.is_empty()
+        && (media_type.contains("foreign") || media_type.contains("nondistributable"))
 }
 
 /// The platform one of `indexes` lists `digest` as ("linux/arm64/v8"), to name a

@@ -7,6 +7,23 @@ use crate::oci::manifest::Descriptor;
 use crate::oci::names::{Digest, Repository};
 use crate::oci::pagination::{origin_of, resolve};
 
+/// Whether the path of `url` lies under the path of `prefix` (both absolute, of one
+/// origin), with no dot segment a browser would climb out by (`..`, `%2e%2e`, `.\`).
+fn within(url: &str, prefix: &str) -> bool {
+    let path = |u: &str| -> String {
+        let rest = u.get(origin_of(u).len()..).unwrap_or("");
+        rest.split(['?', '#']).next().unwrap_or("").to_owned()
+    };
+    let (path, prefix) = (path(url), path(prefix));
+    let Some(session) = path.strip_prefix(&prefix) else {
+        return false;
+    };
+    !session.split(['/', '\\']).any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == "." || segment == ".."
+    })
+}
+
 /// The answer to a cross-repository mount request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MountOutcome {
@@ -62,7 +79,7 @@ impl<C: HttpClient> Registry<C> {
         match response.status {
             201 => Ok(MountOutcome::Mounted),
             _ => Ok(MountOutcome::UploadStarted {
-                location: self.upload_location(&url, &response)?,
+                location: self.upload_location(target, &url, &response)?,
             }),
         }
     }
@@ -76,7 +93,7 @@ impl<C: HttpClient> Registry<C> {
         let digest = Digest::sha256_of(bytes);
         let start_url = format!("{}/v2/{repository}/blobs/uploads/", self.base);
         let started = self.execute(Request::new(Method::Post, &start_url)).await?;
-        let location = self.upload_location(&start_url, &started)?;
+        let location = self.upload_location(repository, &start_url, &started)?;
         self.blob_upload_to(&location, &digest, bytes).await?;
         Ok(digest)
     }
@@ -105,9 +122,11 @@ impl<C: HttpClient> Registry<C> {
         Ok(())
     }
 
-    /// The upload session URL from `Location`, resolved against the request URL.
+    /// The upload session URL from `Location`, resolved against the request URL: an
+    /// upload of `repository` on the registry's origin, or refused.
     fn upload_location(
         &self,
+        repository: &Repository,
         request_url: &str,
         response: &Response,
     ) -> Result<String, RegistryError> {
@@ -127,6 +146,14 @@ impl<C: HttpClient> Registry<C> {
         // the registry's own origin only.
         if origin_of(&resolved) != origin_of(request_url) {
             return Err(malformed(MalformedReason::UploadElsewhere {
+                location: bounded(&resolved, MAX_URL_CHARS),
+            }));
+        }
+        // The blob is PUT there, and a failed copy DELETEs it: a Location naming a
+        // manifest or another repository would change that instead.
+        let uploads = format!("{}/v2/{repository}/blobs/uploads/", self.base);
+        if !within(&resolved, &uploads) {
+            return Err(malformed(MalformedReason::UploadOutsideRepository {
                 location: bounded(&resolved, MAX_URL_CHARS),
             }));
         }
