@@ -11,6 +11,7 @@ use super::http::HttpClient;
 use super::intent::Intent;
 use super::manifest::Manifest;
 use super::names::{Digest, Repository, Tag};
+use super::undo::UndoAction;
 
 /// What reading the registry again found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,4 +385,202 @@ impl<C: HttpClient> Registry<C> {
             }
         }
     }
+}
+
+/// The Undo of `intent` should its write land after all: built from the intent
+/// alone, where it holds what is needed (an image delete keeps the manifest's bytes;
+/// a tag that did not exist before is removed). None where it needs more (the bytes
+/// of the image a tag pointed at before).
+pub fn undo_if_lands(intent: &Intent) -> Option<UndoAction> {
+    match intent {
+        Intent::DeleteImage {
+            repository,
+            tags,
+            manifest,
+        } => Some(UndoAction::Restore(Box::new(Removal {
+            repository: repository.clone(),
+            tags: tags.clone(),
+            digest: manifest.digest.clone(),
+            method: RemovalMethod::ImageDelete,
+            manifest: (**manifest).clone(),
+            kept: ImageUsers::default(),
+            placeholder: None,
+            applied_anyway: None,
+        }))),
+        Intent::PutTag {
+            repository,
+            tag,
+            digest,
+            before: None,
+        }
+        | Intent::CopyImage {
+            to: repository,
+            tag,
+            digest,
+            before: None,
+            ..
+        } => Some(UndoAction::Revert(TagWrite {
+            repository: repository.clone(),
+            tag: tag.clone(),
+            digest: digest.clone(),
+            before: TagBefore::Absent,
+            applied_anyway: None,
+        })),
+        _ => None,
+    }
+}
+
+/// What the entry of an interrupted change offers, gathered intent by intent from
+/// what reading the registry again found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Offers {
+    pub undo: Vec<UndoAction>,
+    pub retry: Vec<Intent>,
+    /// Intents found not applied whose Undo is kept: their write may still land.
+    pub may_land: usize,
+    /// Tag removals left on their throw-away manifest (`Outcome::OnPlaceholder`).
+    pub unfinished: usize,
+    /// The same, their image deleted meanwhile (`Outcome::OnPlaceholderImageGone`).
+    pub image_gone: usize,
+    /// What changed meanwhile: neither Undo nor Retry.
+    pub unclear: Vec<RegistryNow>,
+}
+
+impl Offers {
+    /// Starts from what the entry offers already (an earlier check); the Undo flat,
+    /// to see what is there already.
+    pub fn new(undo: Option<UndoAction>, retry: Option<Vec<Intent>>) -> Offers {
+        Offers {
+            undo: match undo {
+                Some(UndoAction::Batch(items)) => items,
+                single => single.into_iter().collect(),
+            },
+            retry: retry.unwrap_or_default(),
+            ..Offers::default()
+        }
+    }
+
+    fn push_undo(&mut self, action: UndoAction) {
+        if !self.undo.contains(&action) {
+            self.undo.push(action);
+        }
+    }
+
+    /// Adds what `intent` was found to be.
+    pub fn add(&mut self, intent: Intent, found: Reconciled) {
+        match found.outcome {
+            Outcome::Applied(written) => self.push_undo(UndoAction::from(written)),
+            // Recorded just before its write: that write may still land.
+            Outcome::NotApplied => {
+                if let Some(undo) = undo_if_lands(&intent) {
+                    self.push_undo(undo);
+                    self.may_land += 1;
+                }
+                self.retry.push(intent);
+            }
+            Outcome::OnPlaceholder(removal) => {
+                self.push_undo(UndoAction::Restore(removal));
+                self.retry.push(intent);
+                self.unfinished += 1;
+            }
+            Outcome::OnPlaceholderImageGone(_) => {
+                self.retry.push(intent);
+                self.image_gone += 1;
+            }
+            Outcome::Neither => self.unclear.push(found.now),
+        }
+    }
+}
+
+/// What a Retry run leaves on its entry: the Undo of what it (or the change before
+/// it) wrote, what to Retry again and what to Check again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetryRun {
+    pub undo: Vec<UndoAction>,
+    pub retry: Vec<Intent>,
+    pub unchecked: Vec<Intent>,
+    /// Whether any intent failed.
+    pub failed: bool,
+}
+
+impl RetryRun {
+    /// Starts from the entry's Undo, flat, to see what is there already: finishing a
+    /// removal left on its throw-away manifest returns the Undo its check offered.
+    pub fn new(undo: Option<UndoAction>) -> RetryRun {
+        RetryRun {
+            undo: match undo {
+                Some(UndoAction::Batch(items)) => items,
+                single => single.into_iter().collect(),
+            },
+            ..RetryRun::default()
+        }
+    }
+
+    fn push_undo(&mut self, action: UndoAction) {
+        if !self.undo.contains(&action) {
+            self.undo.push(action);
+        }
+    }
+
+    /// Adds how running `intent` again ended. Done: its Undo replaces the one kept in
+    /// case the first attempt lands. Failed before anything was written, with the
+    /// registry's state known (a definite refusal, a read that failed): Retry again.
+    /// Anything else may have been applied: Check again reads the registry.
+    pub fn add(&mut self, intent: Intent, result: Result<Written, ChangeError>) {
+        match result {
+            Ok(written) => {
+                if let Some(kept) = undo_if_lands(&intent) {
+                    self.undo.retain(|action| *action != kept);
+                }
+                UndoAction::of_written(written)
+                    .into_iter()
+                    .for_each(|action| self.push_undo(action));
+            }
+            Err(error) => {
+                self.failed = true;
+                UndoAction::of_failure(&error)
+                    .into_iter()
+                    .for_each(|action| self.push_undo(action));
+                if changed_nothing(&error) {
+                    self.retry.push(intent);
+                } else {
+                    self.unchecked.push(intent);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a Retry that failed with `error` surely wrote nothing.
+fn changed_nothing(error: &ChangeError) -> bool {
+    error.written().is_none()
+        && matches!(
+            error,
+            // A read, before any write.
+            ChangeError::Registry(_)
+                | ChangeError::Refused(_)
+                | ChangeError::DeletesUnchecked { .. }
+                | ChangeError::InvalidName(_)
+                | ChangeError::NotRecorded
+                | ChangeError::TagListIncomplete { .. }
+        )
+}
+
+/// Whether some of `intents` keeps an Undo in `undo` for its write should it land
+/// after all (see [`undo_if_lands`]).
+pub fn awaiting_landing(undo: &[UndoAction], intents: &[Intent]) -> bool {
+    intents
+        .iter()
+        .filter_map(undo_if_lands)
+        .any(|kept| undo.contains(&kept))
+}
+
+/// What a reload leaves to read again of an entry whose Retry it cut short.
+pub fn unchecked_after_reload(
+    retry: Option<Vec<Intent>>,
+    unchecked: Option<Vec<Intent>>,
+) -> Option<Vec<Intent>> {
+    // Its writes may have landed: read, never run blindly again.
+    let all: Vec<Intent> = unchecked.into_iter().chain(retry).flatten().collect();
+    (!all.is_empty()).then_some(all)
 }

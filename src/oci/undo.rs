@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::changes::{BatchUsers, ChangeError, Removal, TagBefore, TagWrite, Written};
 use super::client::Registry;
 use super::http::HttpClient;
+use super::intent::Intent;
 use super::names::{Digest, Repository, Tag};
 
 /// What Undo puts back.
@@ -224,6 +225,115 @@ impl<C: HttpClient> Registry<C> {
             UndoAction::Revert(write) => self.undo_tag_write_in(write, &unique(), batch).await,
             // Batches hold single changes only (see `UndoAction::collect`).
             UndoAction::Batch(_) => Ok(()),
+        }
+    }
+}
+
+/// How an Undo run ends, for its entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoEnd {
+    /// What is left to undo, and why; `None` when the change is undone.
+    pub failed: Option<UndoFailed>,
+    /// The items this run undid (or found undone by an undo cut short).
+    pub undone: Vec<UndoAction>,
+}
+
+/// Decides how an Undo of `action` that ended with `result` leaves its entry.
+/// `cut_short`: a reload cut an earlier Undo short. `awaiting_landing`: the change
+/// may still land on the registry (an earlier Undo found it not there yet, or it
+/// was found not applied after a reload).
+pub fn undo_end(
+    action: &UndoAction,
+    result: Result<(), UndoFailed>,
+    cut_short: bool,
+    awaiting_landing: bool,
+) -> UndoEnd {
+    let items = match action {
+        UndoAction::Batch(items) => items.clone(),
+        single => vec![single.clone()],
+    };
+    match result {
+        Ok(()) => UndoEnd {
+            failed: None,
+            undone: items,
+        },
+        // Nothing to take back after an undo cut short: it did it, unless the change
+        // may still land; then this is "not landed (yet)", and the Undo stays.
+        Err(failed)
+            if cut_short
+                && !awaiting_landing
+                && matches!(failed.shortfall(), UndoShortfall::NotLanded { .. }) =>
+        {
+            UndoEnd {
+                failed: None,
+                undone: items,
+            }
+        }
+        Err(failed) => {
+            let undone = items
+                .into_iter()
+                .filter(|item| !failed.failures.iter().any(|(f, _)| f == item))
+                .collect();
+            UndoEnd {
+                failed: Some(failed),
+                undone,
+            }
+        }
+    }
+}
+
+/// The intents of an interrupted change still to run (Retry) or read (Check again)
+/// once `undone` was undone: none `undone` covers, as running it again would redo
+/// what the user just took back (remove a tag put back).
+pub fn left_to_run(intents: Option<Vec<Intent>>, undone: &[UndoAction]) -> Option<Vec<Intent>> {
+    let left: Vec<Intent> = intents?
+        .into_iter()
+        .filter(|intent| !undone.iter().any(|action| action.undoes(intent)))
+        .collect();
+    (!left.is_empty()).then_some(left)
+}
+
+impl UndoAction {
+    /// Whether this takes back what `intent` meant to do.
+    pub fn undoes(&self, intent: &Intent) -> bool {
+        match (self, intent) {
+            (UndoAction::Batch(items), _) => items.iter().any(|item| item.undoes(intent)),
+            (
+                UndoAction::Restore(removal),
+                Intent::RemoveTag {
+                    repository,
+                    tag,
+                    digest,
+                },
+            ) => {
+                removal.repository == *repository
+                    && removal.digest == *digest
+                    && removal.tags.contains(tag)
+            }
+            (
+                UndoAction::Restore(removal),
+                Intent::DeleteImage {
+                    repository,
+                    manifest,
+                    ..
+                },
+            ) => removal.repository == *repository && removal.digest == manifest.digest,
+            (
+                UndoAction::Revert(write),
+                Intent::PutTag {
+                    repository,
+                    tag,
+                    digest,
+                    ..
+                }
+                | Intent::CopyImage {
+                    to: repository,
+                    tag,
+                    digest,
+                    ..
+                },
+            ) => write.repository == *repository && write.tag == *tag && write.digest == *digest,
+            _ => false,
         }
     }
 }

@@ -20,7 +20,7 @@ pub fn CatalogView(registry: String) -> impl IntoView {
         // A change may add a repository (a copy): listed again after each one.
         changes.version.track();
         let registry = net::registry(&registry, client.clone());
-        async move { registry.catalog().await }
+        async move { registry.catalog_listing().await }
     });
     // In the address: Back returns to it, a link shares it.
     let filter = RwSignal::new(browser::view_setting(FILTER_SETTING).unwrap_or_default());
@@ -49,7 +49,15 @@ pub fn CatalogView(registry: String) -> impl IntoView {
                     repositories
                         .get()
                         .map(|result| match result {
-                            Ok(names) => view! { <RepositoryList names filter /> }.into_any(),
+                            Ok(listing) => {
+                                let retry = Callback::new(move |()| repositories.refetch());
+                                view! {
+                                    // What was read stays browsable; what may be missing is said.
+                                    {listing.may_be_incomplete.then(|| view! { <CatalogIncomplete retry /> })}
+                                    <RepositoryList names=listing.tags filter incomplete=listing.may_be_incomplete />
+                                }
+                                    .into_any()
+                            }
                             Err(error) => {
                                 let retry = Callback::new(move |()| repositories.refetch());
                                 view! { <ErrorPanel error retry /> }.into_any()
@@ -61,9 +69,22 @@ pub fn CatalogView(registry: String) -> impl IntoView {
     }
 }
 
+/// The catalog's pages could not all be followed: the names read are shown, with why
+/// more may exist and what to do.
 #[component]
-fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView {
+fn CatalogIncomplete(retry: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="error-panel incomplete-list" role="alert">
+            <p>"This list of repositories may be incomplete: its pages could not all be followed. Either a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link) and asking the registry for the names after it failed, or the list went past what this page reads (100,000 repositories, a next-page link over 4 KiB, a page adding no new name). Repositories missing here can still be opened by their address (…?repo=name)."</p>
+            <button type="button" on:click=move |_| retry.run(())>"Try again"</button>
+        </div>
+    }
+}
+
+#[component]
+fn RepositoryList(names: Vec<String>, filter: RwSignal<String>, incomplete: bool) -> impl IntoView {
     let total = names.len();
+    let listed = if incomplete { " listed so far" } else { "" };
     let rows = Memo::new(move |_| catalog_rows(&names, &filter.get()));
     let shown = move || rows.with(|rows| rows.iter().filter(|r| r.is_repository).count());
     view! {
@@ -72,9 +93,9 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>) -> impl IntoView
                 if total == 0 {
                     "This registry has no repositories yet.".to_owned()
                 } else if shown() == total {
-                    format!("{total} repositories")
+                    format!("{total} repositories{listed}")
                 } else {
-                    format!("{} of {total} repositories match", shown())
+                    format!("{} of {total} repositories{listed} match", shown())
                 }
             }}
         </p>

@@ -783,3 +783,68 @@ pub const REGISTRY_DOES_NOT_DELETE: &str = "this registry does not delete: \
 pub const DELETES_OFF: &str = "This registry does not delete: its storage has deletes \
      turned off (to allow them, set storage.delete.enabled: true in its configuration), \
      or it is a pull-through cache. Removing a tag needs a delete too.";
+
+/// Said of a tag removal left on its throw-away manifest (`Outcome::OnPlaceholder`).
+const ON_PLACEHOLDER: &str = "Retry finishes the removal; Undo puts the tag back on its image \
+                              instead.";
+
+/// Said of one whose image was deleted meanwhile (`Outcome::OnPlaceholderImageGone`).
+const ON_PLACEHOLDER_IMAGE_GONE: &str = "Retry finishes the removal; with its image deleted \
+                                         meanwhile, there is nothing to put the tag back on, \
+                                         so no Undo.";
+
+const INTERRUPTED: &str = "Interrupted: ";
+
+/// Said as an associated item: `wording`'s own list of exports is not this file's.
+impl crate::oci::recovery::Offers {
+    /// What the entry of an interrupted change offers, a sentence each.
+    pub fn outcome_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        // Undo kept for a write not applied (yet) only: not "applied".
+        if self.undo.len() > self.may_land + self.unfinished {
+            lines.push("What was applied can be undone.".to_owned());
+        }
+        if self.retry.len() > self.unfinished + self.image_gone + self.may_land {
+            lines.push("What was not applied changed nothing; Retry runs it.".to_owned());
+        }
+        if self.may_land > 0 {
+            lines.push(
+                "What was not applied when read again may still complete on the registry: \
+                 Undo stays available (it finds nothing to undo until then); Retry runs \
+                 it again."
+                    .to_owned(),
+            );
+        }
+        if self.unfinished > 0 {
+            lines.push(ON_PLACEHOLDER.to_owned());
+        }
+        if self.image_gone > 0 {
+            lines.push(ON_PLACEHOLDER_IMAGE_GONE.to_owned());
+        }
+        lines
+    }
+
+    /// The entry's title for a change a reload cut short.
+    pub fn title(summary: &str) -> String {
+        // A Retry cut short again carries the prefix already.
+        let summary = summary.strip_prefix(INTERRUPTED).unwrap_or(summary);
+        format!("{INTERRUPTED}{summary}")
+    }
+}
+
+impl crate::oci::recovery::RetryRun {
+    /// What a Retry that failed leaves offered, a sentence each.
+    pub fn left_lines(&self) -> Vec<&'static str> {
+        let mut lines = Vec::new();
+        if !self.retry.is_empty() {
+            lines.push("What was refused changed nothing: Retry runs it again.");
+        }
+        if !self.unchecked.is_empty() {
+            lines.push(
+                "What failed may have been applied, or may still be: Check again reads the \
+                 registry for it.",
+            );
+        }
+        lines
+    }
+}

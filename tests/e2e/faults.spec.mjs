@@ -464,6 +464,26 @@ test('an undo cut short by a reload, its tag left on the placeholder: Undo again
   expect(await tagDigest(registry, 'demo/web', '0.9')).toBe(digest);
 });
 
+test('a list of repositories that may be incomplete is shown, with why and Try again, not refused as "not a registry"', async ({ page, faults }) => {
+  // distribution sends the whole catalog without a Link: the console asks what comes
+  // after the last name, to be sure. That question fails.
+  const after = faults.proxy.addRule({ method: 'GET', path: /\/v2\/_catalog\?.*last=/, action: { status: 500 } });
+  await page.goto(`${faults.console}/`);
+  const incomplete = page.getByRole('alert').filter({ hasText: 'This list of repositories may be incomplete' });
+  await expect(incomplete).toBeVisible({ timeout: 20_000 });
+  expect(after.hits).toBeGreaterThan(0);
+  const names = Object.keys(faults.report.repositories);
+  const list = page.getByRole('list', { name: 'Repositories' });
+  await expect(list.getByRole('link', { name: names[0], exact: true })).toBeVisible();
+  await expect(page.getByText(/^\d+ repositories listed so far$/)).toBeVisible();
+  await expect(page.getByText('Unreadable answer')).toHaveCount(0);
+  // Read whole again: the warning goes.
+  faults.proxy.clearRules();
+  await incomplete.getByRole('button', { name: 'Try again' }).click();
+  await expect(incomplete).toHaveCount(0);
+  await expect(page.getByText(/^\d+ repositories$/)).toBeVisible();
+});
+
 test('a paged tag list with its Link hidden is read whole; when it cannot be, deleting is refused', async ({ page, faults }) => {
   const repo = 'team/sub/app';
   const tags = Object.keys(faults.report.repositories[repo]);
@@ -1016,4 +1036,98 @@ test('a change whose record the tab\'s storage cannot take is not started, and s
       for (const key of Object.keys(sessionStorage)) if (key.startsWith('fill-')) sessionStorage.removeItem(key);
     });
   }
+});
+
+// Recovery of interrupted changes (Undo, Retry, Check again after a reload).
+
+test('a tag removal cut short on its throw-away manifest: once Undo put the tag back, no Retry is offered', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['0.9'].digest;
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-rm-undo');
+  await expect(dialog(page).getByRole('status')).toContainText(`now points at ${digest}`);
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+  // The 1st DELETE by digest is the deletes probe; the 2nd, of the placeholder, never answers.
+  faults.proxy.addRule({ method: 'DELETE', path: /\/manifests\/sha256:/, nth: 2, action: { hang: true } });
+  await removeTag(page, faults, 'demo/web', 'f-rm-undo');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'DELETE' && e.status === 'hung')).toBe(true);
+  await page.reload();
+  faults.proxy.clearRules();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Undo puts the tag back on its image instead');
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('undone');
+  expect(await tagDigest(registry, 'demo/web', 'f-rm-undo')).toBe(digest);
+  // Retry would remove the tag just put back.
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  await expect(entry.getByRole('button', { name: 'Check again' })).toHaveCount(0);
+});
+
+test('a Retry refused keeps Retry; one whose outcome is unclear offers Check again', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['demo/web']['0.9'].digest;
+  faults.proxy.addRule({ ...manifestPut('f-retry-kept'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-retry-kept');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  await page.reload();
+  faults.proxy.clearRules();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Retry runs it');
+  // Refused outright: nothing written, Retry again.
+  faults.proxy.addRule({ ...manifestPut('f-retry-kept'), action: { status: 403 } });
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry).toContainText('Retry failed');
+  await expect(entry).toContainText('What was refused changed nothing: Retry runs it again.');
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  faults.proxy.clearRules();
+  // A 503: it may land; Check again reads it.
+  faults.proxy.addRule({ ...manifestPut('f-retry-kept'), action: { status: 503 } });
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry).toContainText('Check again reads the registry for it');
+  await expect(entry.getByRole('button', { name: 'Check again' })).toHaveCount(1);
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+  faults.proxy.clearRules();
+  await entry.getByRole('button', { name: 'Check again' }).click();
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('done');
+  expect(await tagDigest(registry, 'demo/web', 'f-retry-kept')).toBe(digest);
+});
+
+test('a Retry cut short by a reload: its entry offers Check again, and the new one is "Interrupted:" once', async ({ page, faults }) => {
+  faults.proxy.addRule({ ...manifestPut('f-twice'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-twice');
+  await expect.poll(() => faults.proxy.log.filter((e) => e.method === 'PUT' && e.status === 'hung').length).toBe(1);
+  await page.reload();
+  await activity(page).first().getByRole('button', { name: 'Retry' }).click();
+  await expect.poll(() => faults.proxy.log.filter((e) => e.method === 'PUT' && e.status === 'hung').length).toBe(2);
+  await page.reload();
+  faults.proxy.clearRules();
+  await expect(activity(page).first()).toContainText('Interrupted: Tag demo/web:f-twice');
+  await expect(activity(page).filter({ hasText: 'Interrupted: Interrupted:' })).toHaveCount(0);
+  const cut = activity(page).filter({ hasText: 'The page was reloaded while this ran' });
+  await expect(cut.getByRole('button', { name: 'Check again' })).toHaveCount(1);
+  await expect(activity(page).filter({ hasText: 'retrying' })).toHaveCount(0);
+});
+
+test('an image delete cut short by a reload, found not applied: Undo is kept with Retry, as the DELETE may still land', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const digest = faults.report.repositories['team/tools'].edge.digest;
+  faults.proxy.addRule({ method: 'DELETE', path: new RegExp(`/manifests/${digest}$`), action: { hang: true } });
+  await openRepository(page, faults, 'team/tools');
+  await tagRow(page, 'edge').getByRole('button', { name: 'Remove tag' }).click();
+  await dialog(page).getByText('Delete the image instead…').click();
+  await dialog(page).getByRole('button', { name: 'Delete image' }).click();
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'DELETE' && e.status === 'hung')).toBe(true);
+  await page.reload();
+  faults.proxy.clearRules();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('may still complete on the registry');
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+  // Not landed: nothing to undo now, and the Undo stays.
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry.locator('.activity-status')).toHaveText('nothing to undo now');
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  expect(await tagDigest(registry, 'team/tools', 'edge')).toBe(digest);
 });

@@ -10,6 +10,7 @@ use super::ActivityStep::{CheckAgain, Retry, Undo};
 use crate::model::touched::{Touched, TouchedLog};
 use crate::oci::changes::ChangeError;
 use crate::oci::intent::Intent;
+use crate::oci::recovery::unchecked_after_reload;
 use crate::oci::undo::{UndoAction, UndoShortfall};
 use crate::ui::browser;
 use crate::ui::journal;
@@ -94,6 +95,10 @@ pub struct Entry {
     /// still said once Retry has run the rest.
     #[serde(default)]
     pub unclear: Option<String>,
+    /// The change may still land on the registry (found not applied, or an Undo
+    /// found nothing to take back yet): an Undo finding nothing keeps its Undo.
+    #[serde(default)]
+    pub awaiting_landing: bool,
     /// Bumped by every change to the entry: the list draws each revision as a new
     /// row, so a check that ends in the same state still shows what it read.
     #[serde(default)]
@@ -256,6 +261,7 @@ impl ActivityLog {
             retry: None,
             unchecked: None,
             unclear: None,
+            awaiting_landing: false,
             revision: 0,
         });
         self.announce(touched);
@@ -284,14 +290,6 @@ impl ActivityLog {
                 change(entry);
                 entry.revision += 1;
             }
-        });
-    }
-
-    /// Sets an entry's state, and what is left to undo.
-    pub(super) fn settle(&self, id: usize, state: EntryState, undo: Option<UndoAction>) {
-        self.update_entry(id, |entry| {
-            entry.state = state;
-            entry.undo = undo;
         });
     }
 
@@ -337,8 +335,13 @@ fn load_entries() -> (Vec<Entry>, usize) {
                     }
                 }
                 // A retry writes through the journal: the reload reconciles it anew;
-                // a check left its intents on the entry for Check again.
+                // a check left its intents on the entry for Check again. What Retry
+                // was running is kept for Check again too, never left "retrying".
                 EntryState::Retrying | EntryState::Checking => {
+                    if entry.state == EntryState::Retrying {
+                        entry.unchecked =
+                            unchecked_after_reload(entry.retry.take(), entry.unchecked.take());
+                    }
                     entry.state = EntryState::Failed {
                         message: "The page was reloaded while this ran: the registry is \
                                   read again for it (Check again, or the entry that \

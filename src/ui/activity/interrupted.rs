@@ -11,20 +11,11 @@ use super::changes::{touched_by, ActivityLog, Entry, EntryState};
 use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::intent::without_covered;
-use crate::oci::recovery::Outcome;
+use crate::oci::intent::{without_covered, Intent};
+use crate::oci::recovery::{awaiting_landing, Offers, RetryRun};
 use crate::oci::undo::UndoAction;
 use crate::ui::journal::{Pending, Ticket};
 use crate::wording;
-
-/// Said of a tag removal left on its throw-away manifest (`Outcome::OnPlaceholder`).
-const ON_PLACEHOLDER: &str = "Retry finishes the removal; Undo puts the tag back on its image \
-                              instead.";
-
-/// Said of one whose image was deleted meanwhile (`Outcome::OnPlaceholderImageGone`).
-const ON_PLACEHOLDER_IMAGE_GONE: &str = "Retry finishes the removal; with its image deleted \
-                                         meanwhile, there is nothing to put the tag back on, \
-                                         so no Undo.";
 
 /// Said while part of an interrupted change could not be read.
 const UNCHECKED_KEPT: &str = "What could not be read is kept: Check again (after signing in, if \
@@ -36,7 +27,7 @@ impl ActivityLog {
         self.insert(Entry {
             id: 0,
             registry: interrupted.registry,
-            summary: format!("Interrupted: {}", interrupted.summary),
+            summary: Offers::title(&interrupted.summary),
             state: EntryState::Checking,
             undo: None,
             details: Vec::new(),
@@ -44,6 +35,7 @@ impl ActivityLog {
             retry: None,
             unchecked: Some(without_covered(interrupted.intents)),
             unclear: None,
+            awaiting_landing: false,
             revision: 0,
         })
     }
@@ -65,30 +57,13 @@ impl ActivityLog {
             };
             let registry = net::registry(&entry.registry, FetchClient::new());
             let mut now = Vec::new();
-            let mut undo: Vec<UndoAction> = entry.undo.into_iter().collect();
-            let mut retry = entry.retry.unwrap_or_default();
-            let mut unclear = Vec::new();
+            let mut offers = Offers::new(entry.undo.take(), entry.retry.take());
             let mut unchecked = Vec::new();
-            let mut unfinished = 0;
-            let mut image_gone = 0;
             for intent in intents {
                 match registry.reconcile(&intent).await {
                     Ok(found) => {
-                        match found.outcome {
-                            Outcome::Applied(written) => undo.push(UndoAction::from(written)),
-                            Outcome::NotApplied => retry.push(intent),
-                            Outcome::OnPlaceholder(removal) => {
-                                undo.push(UndoAction::Restore(removal));
-                                retry.push(intent);
-                                unfinished += 1;
-                            }
-                            Outcome::OnPlaceholderImageGone(_) => {
-                                retry.push(intent);
-                                image_gone += 1;
-                            }
-                            Outcome::Neither => unclear.push(wording::registry_now(&found.now)),
-                        }
                         now.push(wording::registry_now(&found.now));
+                        offers.add(intent, found);
                     }
                     Err(error) => {
                         let user = net::signed_in_at(registry.base_url());
@@ -101,19 +76,8 @@ impl ActivityLog {
                     }
                 }
             }
-            let mut outcome = Vec::new();
-            if !undo.is_empty() {
-                outcome.push("What was applied can be undone.".to_owned());
-            }
-            if retry.len() > unfinished + image_gone {
-                outcome.push("What was not applied changed nothing; Retry runs it.".to_owned());
-            }
-            if unfinished > 0 {
-                outcome.push(ON_PLACEHOLDER.to_owned());
-            }
-            if image_gone > 0 {
-                outcome.push(ON_PLACEHOLDER_IMAGE_GONE.to_owned());
-            }
+            let mut outcome = offers.outcome_lines();
+            let unclear: Vec<String> = offers.unclear.iter().map(wording::registry_now).collect();
             // Added to what an earlier check found changed meanwhile, never instead.
             let unclear = (!unclear.is_empty())
                 .then(|| {
@@ -135,8 +99,10 @@ impl ActivityLog {
                 now.join("; ")
             );
             // Applied in full is done, though the page did not see it end.
-            let applied_in_full =
-                !undo.is_empty() && retry.is_empty() && unclear.is_none() && unchecked.is_empty();
+            let applied_in_full = !offers.undo.is_empty()
+                && offers.retry.is_empty()
+                && unclear.is_none()
+                && unchecked.is_empty();
             let state = if applied_in_full {
                 EntryState::AppliedWhileAway {
                     message: format!("{message} {}", outcome.join(" ")),
@@ -148,25 +114,28 @@ impl ActivityLog {
                     requests: Vec::new(),
                 }
             };
+            let awaiting = awaiting_landing(&offers.undo, &offers.retry)
+                || awaiting_landing(&offers.undo, &unchecked);
             self.update_entry(id, |entry| {
                 entry.state = state;
-                entry.undo = UndoAction::collect(undo);
-                entry.retry = (!retry.is_empty()).then_some(retry);
+                entry.undo = UndoAction::collect(offers.undo);
+                entry.retry = (!offers.retry.is_empty()).then_some(offers.retry);
                 entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
                 entry.unclear = unclear;
+                entry.awaiting_landing = awaiting;
             });
             self.version.update(|v| *v += 1);
         }
     }
 
-    /// Runs the not-applied part of an interrupted change again.
+    /// Runs the not-applied part of an interrupted change again. Its intents stay on
+    /// the entry until the run ends (a reload meanwhile offers Check again for them);
+    /// then what failed is offered again: Retry, or Check again where it may have
+    /// been applied.
     pub(super) fn retry(self, id: usize) -> impl Future<Output = ()> {
         let started = self.entry(id).and_then(|entry| {
             let intents = entry.retry.clone()?;
-            self.update_entry(id, |entry| {
-                entry.retry = None;
-                entry.state = EntryState::Retrying;
-            });
+            self.update_entry(id, |entry| entry.state = EntryState::Retrying);
             Some((entry, intents))
         });
         async move {
@@ -176,37 +145,29 @@ impl ActivityLog {
             let ticket = Ticket::open(&entry.registry, &entry.summary);
             let registry =
                 net::registry(&entry.registry, FetchClient::new()).journaled(ticket.recorder());
-            // Flat, to see what is there already: finishing a removal left on its
-            // throw-away manifest returns the Undo its check offered.
-            let mut undo: Vec<UndoAction> = match entry.undo {
-                Some(UndoAction::Batch(items)) => items,
-                single => single.into_iter().collect(),
-            };
-            let mut add = |action: UndoAction| {
-                if !undo.contains(&action) {
-                    undo.push(action);
-                }
-            };
+            let mut run = RetryRun::new(entry.undo.clone());
             let mut problems = Vec::new();
-            for intent in &intents {
-                match registry.retry(intent, &unique_marker()).await {
-                    Ok(written) => UndoAction::of_written(written)
-                        .into_iter()
-                        .for_each(&mut add),
-                    Err(error) => {
-                        UndoAction::of_failure(&error)
-                            .into_iter()
-                            .for_each(&mut add);
-                        problems.push(wording::change_error(&error).result_line());
-                    }
+            for intent in intents {
+                let result = registry.retry(&intent, &unique_marker()).await;
+                if let Err(error) = &result {
+                    problems.push(wording::change_error(error).result_line());
                 }
+                run.add(intent, result);
             }
             // What Retry did not run is still to be said: not "done".
+            let unchecked: Vec<Intent> = entry
+                .unchecked
+                .clone()
+                .into_iter()
+                .flatten()
+                .chain(run.unchecked.iter().cloned())
+                .collect();
             let left: Vec<&str> = entry
                 .unclear
                 .iter()
                 .map(String::as_str)
                 .chain(entry.unchecked.is_some().then_some(UNCHECKED_KEPT))
+                .chain(run.left_lines())
                 .collect();
             let state = if problems.is_empty() && left.is_empty() {
                 EntryState::Done
@@ -224,12 +185,20 @@ impl ActivityLog {
                     requests: problems.into_iter().flat_map(|p| p.requests).collect(),
                 }
             };
-            let undo = UndoAction::collect(undo);
+            let awaiting = awaiting_landing(&run.undo, &run.retry)
+                || awaiting_landing(&run.undo, &run.unchecked);
+            let undo = UndoAction::collect(run.undo);
             let touched = undo
                 .as_ref()
                 .map(|u| touched_by(u, &entry.registry))
                 .unwrap_or_default();
-            self.settle(id, state, undo);
+            self.update_entry(id, |entry| {
+                entry.state = state;
+                entry.undo = undo;
+                entry.retry = (!run.retry.is_empty()).then_some(run.retry);
+                entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
+                entry.awaiting_landing = awaiting;
+            });
             ticket.close();
             self.announce(touched);
         }

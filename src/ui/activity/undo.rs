@@ -6,7 +6,7 @@ use super::changes::{touched_by, ActivityLog, EntryState, UNDO_CUT_SHORT};
 use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
-use crate::oci::changes::ChangeError;
+use crate::oci::undo::{left_to_run, undo_end, UndoShortfall};
 use crate::wording;
 
 impl ActivityLog {
@@ -15,40 +15,56 @@ impl ActivityLog {
     pub(super) fn undo(self, id: usize) -> impl Future<Output = ()> {
         let started = self.entry(id).and_then(|entry| {
             let action = entry.undo?;
-            self.settle(id, EntryState::Undoing, Some(action.clone()));
+            // Stored with the mark: a reload loses the state that said it.
+            let awaiting = entry.awaiting_landing
+                || matches!(
+                    &entry.state,
+                    EntryState::UndoFailed {
+                        shortfall: UndoShortfall::NotLanded { .. },
+                        ..
+                    }
+                );
+            self.update_entry(id, |entry| {
+                entry.state = EntryState::Undoing;
+                entry.undo = Some(action.clone());
+                entry.awaiting_landing = awaiting;
+            });
             let cut_short =
                 matches!(&entry.state, EntryState::UndoFailed { message, .. } if message == UNDO_CUT_SHORT);
-            Some((entry.registry, action, cut_short))
+            Some((entry.registry, action, cut_short, awaiting))
         });
         async move {
-            let Some((registry_address, action, cut_short)) = started else {
+            let Some((registry_address, action, cut_short, awaiting)) = started else {
                 return;
             };
             let registry = net::registry(&registry_address, FetchClient::new());
-            let (state, left) = match registry.undo(&action, &unique_marker).await {
-                Ok(()) => (EntryState::Undone, None),
-                // Nothing to take back: after an undo cut short, it is done; else the
-                // change has not landed (yet), and the Undo stays for when it does.
-                Err(failed)
-                    if cut_short
-                        && (failed.failures.iter())
-                            .all(|(_, e)| *e == ChangeError::NothingToUndo) =>
-                {
-                    (EntryState::Undone, None)
-                }
-                Err(failed) => {
+            let result = registry.undo(&action, &unique_marker).await;
+            let end = undo_end(&action, result, cut_short, awaiting);
+            let (state, left, awaiting) = match end.failed {
+                None => (EntryState::Undone, None, false),
+                Some(failed) => {
                     let told = wording::undo_failed(&failed);
+                    let shortfall = failed.shortfall();
                     (
                         EntryState::UndoFailed {
                             message: told.text,
                             requests: told.requests,
-                            shortfall: failed.shortfall(),
+                            shortfall,
                         },
                         Some(failed.left),
+                        awaiting || matches!(shortfall, UndoShortfall::NotLanded { .. }),
                     )
                 }
             };
-            self.settle(id, state, left);
+            // What was undone is not run (Retry) or read (Check again) any more: it
+            // would redo what the user just took back.
+            self.update_entry(id, |entry| {
+                entry.state = state;
+                entry.undo = left;
+                entry.awaiting_landing = awaiting;
+                entry.retry = left_to_run(entry.retry.take(), &end.undone);
+                entry.unchecked = left_to_run(entry.unchecked.take(), &end.undone);
+            });
             self.announce(touched_by(&action, &registry_address));
         }
     }

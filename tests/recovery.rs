@@ -1,0 +1,301 @@
+//! The activity list's recovery of interrupted changes, decided in `oci` (the views
+//! only call it): what an entry offers after a reload, a Retry, an Undo.
+
+mod support;
+
+use support::block_on;
+use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use tagdeck::oci::changes::ChangeError;
+use tagdeck::oci::client::Registry;
+use tagdeck::oci::http::Method;
+use tagdeck::oci::intent::Intent;
+use tagdeck::oci::media;
+use tagdeck::oci::names::{Digest, Repository, Tag};
+use tagdeck::oci::recovery::{unchecked_after_reload, Offers, RetryRun};
+use tagdeck::oci::undo::{left_to_run, undo_end, UndoAction, UndoShortfall};
+
+const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
+
+fn repo() -> Repository {
+    Repository::parse("app").unwrap()
+}
+
+fn tag(name: &str) -> Tag {
+    Tag::parse(name).unwrap()
+}
+
+fn image() -> Digest {
+    Digest::parse(&sha256(IMAGE)).unwrap()
+}
+
+/// `app` with the image tagged 1.0 and latest; distribution 2.8 semantics.
+fn setup() -> MemoryRegistry {
+    let memory = MemoryRegistry::new();
+    memory.push("app", "1.0", media::OCI_MANIFEST, IMAGE);
+    memory.push("app", "latest", media::OCI_MANIFEST, IMAGE);
+    memory.add_blob("app", &format!("sha256:{}", "c".repeat(64)));
+    memory
+}
+
+fn remove_tag_intent() -> Intent {
+    Intent::RemoveTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: image(),
+    }
+}
+
+fn delete_image_intent(memory: &MemoryRegistry) -> Intent {
+    let registry = Registry::new("http://r", memory);
+    let manifest = block_on(registry.manifest_get(&repo(), &image())).unwrap();
+    Intent::DeleteImage {
+        repository: repo(),
+        tags: vec![tag("1.0"), tag("latest")],
+        manifest: Box::new(manifest),
+    }
+}
+
+fn offers_for(memory: &MemoryRegistry, intent: &Intent) -> Offers {
+    let registry = Registry::new("http://r", memory);
+    let found = block_on(registry.reconcile(intent)).unwrap();
+    let mut offers = Offers::new(None, None);
+    offers.add(intent.clone(), found);
+    offers
+}
+
+/// Finding 1: a removal interrupted on its throw-away manifest offers Undo and Retry
+/// for one intent; once Undo put the tag back, Retry must go (it would remove the
+/// tag again), and so must Check again for it.
+#[test]
+fn an_undo_that_put_the_tag_back_takes_away_retry_and_check_again() {
+    let memory = setup();
+    // The removal pushed its throw-away manifest, then the page went away.
+    memory.inject(
+        Fault::new(
+            Method::Delete,
+            "manifests/sha256:",
+            Strike::Before,
+            Some(500),
+        )
+        .nth(2),
+    );
+    memory.inject(Fault::new(Method::Put, "manifests/1.0", Strike::Before, Some(500)).nth(2));
+    let registry = Registry::new("http://r", &memory);
+    let listed = vec!["1.0".to_owned(), "latest".to_owned()];
+    let _ =
+        block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &listed, "t")).unwrap_err();
+    let intent = remove_tag_intent();
+    let offers = offers_for(&memory, &intent);
+    assert_eq!(offers.retry, vec![intent.clone()]);
+    let undo = UndoAction::collect(offers.undo).expect("an Undo");
+
+    let result = block_on(registry.undo(&undo, &|| "u".to_owned()));
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    let end = undo_end(&undo, result, false, false);
+    assert_eq!(end.failed, None);
+    assert_eq!(left_to_run(Some(vec![intent.clone()]), &end.undone), None);
+    assert_eq!(
+        left_to_run(Some(vec![intent]), &end.undone),
+        None,
+        "Check again too"
+    );
+}
+
+/// Finding 1, partly: what the Undo did not take back keeps its Retry.
+#[test]
+fn an_undo_keeps_retry_for_what_it_did_not_undo() {
+    let other = Intent::PutTag {
+        repository: repo(),
+        tag: tag("2.0"),
+        digest: image(),
+        before: None,
+    };
+    let memory = setup();
+    let registry = Registry::new("http://r", &memory);
+    let listed = vec!["1.0".to_owned(), "latest".to_owned()];
+    block_on(registry.remove_tag(&repo(), &tag("1.0"), &image(), &listed, "t")).unwrap();
+    let intent = remove_tag_intent();
+    let offers = offers_for(&memory, &intent);
+    assert!(offers.retry.is_empty());
+    // Its Undo undone; the other intent stays.
+    assert_eq!(
+        left_to_run(Some(vec![intent, other.clone()]), &offers.undo),
+        Some(vec![other])
+    );
+}
+
+/// Finding 2: a Retry refused before it wrote anything offers Retry again; one whose
+/// outcome is unclear offers Check again; none is dropped.
+#[test]
+fn a_failed_retry_keeps_retry_or_check_again() {
+    // Refused outright (signed out): nothing written.
+    let memory = setup();
+    memory.inject(Fault::new(
+        Method::Put,
+        "manifests/2.0",
+        Strike::Before,
+        Some(401),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    let put = Intent::PutTag {
+        repository: repo(),
+        tag: tag("2.0"),
+        digest: image(),
+        before: None,
+    };
+    let mut run = RetryRun::new(None);
+    run.add(put.clone(), block_on(registry.retry(&put, "t")));
+    assert!(run.failed);
+    assert_eq!(run.retry, vec![put.clone()], "{run:?}");
+    assert!(run.unchecked.is_empty());
+
+    // The registry could not even be read (a dropped connection, asked twice).
+    let memory = setup();
+    memory.inject(Fault::new(Method::Head, "manifests/2.0", Strike::Before, None).times(4));
+    let registry = Registry::new("http://r", &memory);
+    let mut run = RetryRun::new(None);
+    let result = block_on(registry.retry(&put, "t"));
+    assert!(
+        matches!(result, Err(ChangeError::Registry(_))),
+        "{result:?}"
+    );
+    run.add(put.clone(), result);
+    assert_eq!(run.retry, vec![put.clone()], "{run:?}");
+
+    // A 503 to the PUT: it may land; read again it is not there: Check again, and
+    // the Undo kept.
+    let memory = setup();
+    memory.inject(Fault::new(
+        Method::Put,
+        "manifests/2.0",
+        Strike::Before,
+        Some(503),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    let mut run = RetryRun::new(None);
+    run.add(put.clone(), block_on(registry.retry(&put, "t")));
+    assert!(run.retry.is_empty(), "{run:?}");
+    assert_eq!(run.unchecked, vec![put.clone()]);
+    assert!(!run.undo.is_empty());
+
+    // A reload while Retry ran: what it was running is read again (Check again).
+    assert_eq!(
+        unchecked_after_reload(Some(vec![put.clone()]), None),
+        Some(vec![put])
+    );
+}
+
+/// Finding 3: an image delete found not applied after a reload may still land (its
+/// intent was recorded just before its DELETE): Undo is offered with Retry, and the
+/// wording says so.
+#[test]
+fn an_interrupted_delete_found_not_applied_keeps_undo_with_retry() {
+    let memory = setup();
+    let intent = delete_image_intent(&memory);
+    let offers = offers_for(&memory, &intent);
+    assert_eq!(offers.retry, vec![intent.clone()]);
+    assert_eq!(offers.undo.len(), 1, "{offers:?}");
+    let lines = offers.outcome_lines().join(" ");
+    assert!(lines.contains("may still"), "{lines}");
+    assert!(lines.contains("Retry"), "{lines}");
+
+    // Undo before it lands: nothing to undo now, and the Undo stays.
+    let registry = Registry::new("http://r", &memory);
+    let undo = UndoAction::collect(offers.undo.clone()).unwrap();
+    let result = block_on(registry.undo(&undo, &|| "u".to_owned()));
+    let end = undo_end(&undo, result, false, true);
+    let failed = end.failed.expect("kept");
+    assert_eq!(
+        failed.shortfall(),
+        UndoShortfall::NotLanded { some_undone: false }
+    );
+    assert_eq!(
+        left_to_run(Some(vec![intent.clone()]), &end.undone),
+        Some(vec![intent.clone()])
+    );
+
+    // The DELETE lands: the Undo puts the image and its tags back.
+    memory
+        .state
+        .borrow_mut()
+        .tags
+        .get_mut("app")
+        .unwrap()
+        .clear();
+    memory
+        .state
+        .borrow_mut()
+        .manifests
+        .get_mut("app")
+        .unwrap()
+        .remove(&sha256(IMAGE));
+    block_on(registry.undo(&undo, &|| "u".to_owned())).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+/// Finding 3, with Retry: the Undo kept in case the first delete lands is replaced
+/// by the one of the delete Retry ran, not added to it.
+#[test]
+fn a_retried_delete_has_one_undo() {
+    let memory = setup();
+    let intent = delete_image_intent(&memory);
+    let offers = offers_for(&memory, &intent);
+    let registry = Registry::new("http://r", &memory);
+    let mut run = RetryRun::new(UndoAction::collect(offers.undo));
+    run.add(intent.clone(), block_on(registry.retry(&intent, "t")));
+    assert!(!run.failed, "{run:?}");
+    assert_eq!(run.undo.len(), 1, "{run:?}");
+    assert!(run.retry.is_empty() && run.unchecked.is_empty());
+
+    // A tag PUT applied though answered 500: its Undo (which tells the 500) replaces
+    // the one kept.
+    let memory = setup();
+    let put = Intent::PutTag {
+        repository: repo(),
+        tag: tag("2.0"),
+        digest: image(),
+        before: None,
+    };
+    let offers = offers_for(&memory, &put);
+    assert_eq!(offers.undo.len(), 1);
+    memory.inject(Fault::new(
+        Method::Put,
+        "manifests/2.0",
+        Strike::After,
+        Some(500),
+    ));
+    let registry = Registry::new("http://r", &memory);
+    let mut run = RetryRun::new(UndoAction::collect(offers.undo));
+    run.add(put.clone(), block_on(registry.retry(&put, "t")));
+    assert!(!run.failed, "{run:?}");
+    assert_eq!(run.undo.len(), 1, "{run:?}");
+}
+
+/// Finding 4: an Undo cut short by a reload, done again, finding nothing to undo:
+/// undone, unless the change was waiting to land; then the Undo stays.
+#[test]
+fn an_undo_done_again_keeps_its_undo_while_the_change_may_still_land() {
+    let memory = setup();
+    let intent = delete_image_intent(&memory);
+    let offers = offers_for(&memory, &intent);
+    let registry = Registry::new("http://r", &memory);
+    let undo = UndoAction::collect(offers.undo).unwrap();
+
+    let result = block_on(registry.undo(&undo, &|| "u".to_owned()));
+    let end = undo_end(&undo, result.clone(), true, true);
+    assert!(end.failed.is_some(), "the Undo must stay");
+    assert!(end.undone.is_empty());
+
+    // Not waiting: what the cut-short undo did is done.
+    let end = undo_end(&undo, result, true, false);
+    assert_eq!(end.failed, None);
+}
+
+/// Finding 5: a retried change cut short again is not "Interrupted: Interrupted: …".
+#[test]
+fn an_interrupted_retry_is_said_interrupted_once() {
+    let once = Offers::title("Add tag app:2.0");
+    assert_eq!(once, "Interrupted: Add tag app:2.0");
+    assert_eq!(Offers::title(&once), once);
+}
