@@ -1508,6 +1508,15 @@ fn a_copy_skips_foreign_layers_the_source_does_not_hold() {
         let (_, report) = copied.unwrap_or_else(|e| panic!("{media_type}: {e:?}"));
         assert_eq!(memory.tag_digest("copy", "win"), Some(digest));
         assert_eq!(report.mounted, 2, "config and the distributable layer");
+        assert_eq!(report.foreign_skipped, 1, "{media_type}");
+        let said = tagdeck::wording::copy_done(
+            "app:1.0",
+            &repo("copy"),
+            &tag("1.0"),
+            &source.digest,
+            &report,
+        );
+        assert!(said.contains("1 layer not copied: foreign"), "{said}");
         assert_eq!((report.already_present, report.uploaded), (0, 0));
         assert!(!memory.was_sent(&format!(
             "POST /v2/copy/blobs/uploads/?mount=sha256:{}",

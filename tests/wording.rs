@@ -2324,6 +2324,7 @@ fn a_copy_done_says_what_its_undo_leaves_behind() {
         uploaded: 0,
         manifests,
         manifests_present: 0,
+        foreign_skipped: 0,
     };
     let line = wording::copy_done("demo/web:1.0", &to, &tag, &digest(1), &report(3, 2));
     assert!(

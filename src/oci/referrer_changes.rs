@@ -8,9 +8,7 @@
 //! reported on its own; one failure does not stop the others. The run is one entry
 //! of the activity list, with one Undo ([`ReferrerRun`]).
 
-use super::changes::{
-    is_definite_refusal, ChangeError, CopyReport, CopyWork, ReadAgain, Removal, TagWrite,
-};
+use super::changes::{ChangeError, CopyReport, CopyWork, Removal, TagWrite};
 use super::client::{Registry, TagListing};
 use super::error::RegistryError;
 use super::http::HttpClient;
@@ -630,6 +628,7 @@ impl<C: HttpClient> Registry<C> {
             report.already_present += copied.already_present;
             report.uploaded += copied.uploaded;
             report.manifests += copied.manifests;
+            report.foreign_skipped += copied.foreign_skipped;
             adding.push(referrer);
         }
         // It lists them all already: nothing to write (a re-serialised copy of it
@@ -686,41 +685,16 @@ impl<C: HttpClient> Registry<C> {
                     cause: Box::new(cause),
                 })?;
         }
-        let put = self
-            .manifest_put(to, &source.digest, &source.bytes, &source.content_type)
-            .await;
-        if let Err(error) = put {
-            let stopped = |cause: ChangeError| ChangeError::CopyStopped {
+        // One that failed unclearly may have been stored: read again, as a copy does.
+        self.put_by_digest_checked(to, source)
+            .await
+            .map_err(|cause| ChangeError::CopyStopped {
                 at: CopyWork::Manifest {
                     digest: source.digest.clone(),
                     platform: None,
                 },
                 cause: Box::new(cause),
-            };
-            if is_definite_refusal(&error) {
-                return Err(stopped(ChangeError::Refused(Box::new(error))));
-            }
-            // It may have been stored before the answer was lost: the registry, read
-            // again after a moment, says which.
-            self.settle_after(&error).await;
-            match self.manifest_head(to, &source.digest).await {
-                // Stored: copied, as asked.
-                Ok(_) => {}
-                Err(RegistryError::NotFound { .. }) => {
-                    return Err(stopped(ChangeError::NotAppliedAfterFailure {
-                        subject: format!("{to}@{}", source.digest),
-                        now: ReadAgain::ImageAbsent,
-                        cause: Box::new(error),
-                    }))
-                }
-                Err(reread) => {
-                    return Err(stopped(ChangeError::Unknown {
-                        cause: Box::new(error),
-                        reread: Box::new(reread),
-                    }))
-                }
-            }
-        }
+            })?;
         report.manifests += 1;
         Ok(report)
     }

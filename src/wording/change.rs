@@ -703,7 +703,7 @@ pub fn copy_done(
     digest: &Digest,
     report: &CopyReport,
 ) -> String {
-    let done = format!(
+    let mut done = format!(
         "Copied {from} to {to}:{tag}, digest {digest} (same as the source). Blobs: {} \
          mounted, {} already there, {} uploaded; manifests: {} written, {} already there.",
         report.mounted,
@@ -712,6 +712,12 @@ pub fn copy_done(
         report.manifests,
         report.manifests_present,
     );
+    if report.foreign_skipped > 0 {
+        done.push_str(&format!(
+            " {} not copied: foreign, pulled from their own URLs.",
+            super::plural(report.foreign_skipped, "layer", "layers")
+        ));
+    }
     let added = [
         (report.manifests, "manifest", "manifests"),
         (report.mounted + report.uploaded, "blob", "blobs"),

@@ -17,9 +17,8 @@ pub fn address_error(error: &AddressError) -> String {
             format!("\"{input}\" has a blank inside; an address has none")
         }
         AddressError::BadHost(input) => format!(
-            "\"{input}\" is not a plain host and port: type a host name (letters, digits, \
-             '-' and '.'), an IPv4 address or an IPv6 address in [brackets], and a port \
-             from 1 to 65535, without '\\' or '%'"
+            "\"{input}\" is no plain host and port: letters, digits, '-' and '.', an IPv4 \
+             address or [IPv6], then a port 1-65535"
         ),
     }
 }

@@ -242,8 +242,8 @@ impl<C: HttpClient> Registry<C> {
         }
         // A foreign (non-distributable) layer is fetched from its `urls`; a source
         // without it is normal, and the target needs it no more (as crane skips it).
-        // Not counted yet: CopyReport has no field for it (see the report).
         if is_foreign(blob) && self.blob_head(from, digest).await?.is_none() {
+            report.foreign_skipped += 1;
             return Ok(());
         }
         match self.blob_mount(to, digest, from).await? {

@@ -13,6 +13,9 @@ pub struct CopyReport {
     pub manifests: usize,
     /// Manifests of an index the target already had.
     pub manifests_present: usize,
+    /// Foreign (non-distributable) layers neither repository holds: pulled from
+    /// their own URLs, never pushed.
+    pub foreign_skipped: usize,
 }
 
 /// A step of a copy, for a progress display (worded by `wording::copy_step`).
