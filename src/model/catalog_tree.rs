@@ -1,6 +1,7 @@
 //! The repository list grouped by namespace, so `team/sub/app` reads as a tree.
 
 use crate::model::sort;
+use crate::oci::names::Repository;
 
 /// One line of the catalog: a namespace heading or a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +13,19 @@ pub struct CatalogRow {
     pub is_repository: bool,
 }
 
+impl CatalogRow {
+    /// The row's identity in the list: a heading `a/` and a repository named `a/`
+    /// (invalid, yet listed by some registry) are two rows.
+    pub fn key(&self) -> (bool, String) {
+        (self.is_repository, self.name.clone())
+    }
+
+    /// A repository whose name is valid, so it can be opened.
+    pub fn opens(&self) -> bool {
+        self.is_repository && Repository::parse(&self.name).is_ok()
+    }
+}
+
 /// Rows for `names` (any order) whose full name contains `filter` (case-insensitive).
 /// A namespace heading appears once, above the first repository inside it.
 pub fn catalog_rows(names: &[String], filter: &str) -> Vec<CatalogRow> {
@@ -21,6 +35,8 @@ pub fn catalog_rows(names: &[String], filter: &str) -> Vec<CatalogRow> {
         .filter(|name| filter.is_empty() || name.to_lowercase().contains(&filter))
         .collect();
     sort::ascending(&mut matching);
+    // A name listed twice (on two pages, say) is one row.
+    matching.dedup();
     let mut rows = Vec::new();
     let mut open: Vec<&str> = Vec::new(); // namespace components of the last heading path
     for name in matching {

@@ -3,9 +3,11 @@
 
 pub mod catalog_tree;
 pub mod format;
+pub mod recently_used;
 pub mod registry_address;
 pub mod route;
 pub mod sort;
 pub mod tag_table;
+pub mod timestamp;
 pub mod touched;
 pub mod version_order;

@@ -3,8 +3,9 @@
 
 use crate::model::sort;
 use std::cmp::{Ordering, Reverse};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use super::timestamp::utc_instant;
 use super::version_order::{natural_cmp, natural_key};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,8 +69,12 @@ pub fn visible_tags(
             sort::by_cached_key(&mut rows, |&i| Reverse(natural_key(&tags[i])))
         }
         SortOrder::NewestFirst | SortOrder::OldestFirst => {
-            let dates: HashMap<usize, Option<String>> =
-                rows.iter().map(|&i| (i, created(&tags[i]))).collect();
+            // As instants: RFC 3339 text in other offsets or with fractions of a
+            // second misorders; an unreadable time sorts with the unknown ones.
+            let dates: HashMap<usize, Option<(i64, u32)>> = rows
+                .iter()
+                .map(|&i| (i, created(&tags[i]).as_deref().and_then(utc_instant)))
+                .collect();
             sort::by(&mut rows, |a, b| {
                 let by_date = match (&dates[a], &dates[b]) {
                     (Some(x), Some(y)) if order == SortOrder::NewestFirst => y.cmp(x),
@@ -83,6 +88,18 @@ pub fn visible_tags(
         }
     }
     rows
+}
+
+/// Drops from a bulk selection the tags a complete listing no longer has (removed
+/// elsewhere): a run would only fail on them. Whether any was dropped.
+pub fn drop_unlisted(selected: &mut HashSet<String>, listed: &[String]) -> bool {
+    if selected.is_empty() {
+        return false;
+    }
+    let listed: HashSet<&str> = listed.iter().map(String::as_str).collect();
+    let before = selected.len();
+    selected.retain(|tag| listed.contains(tag.as_str()));
+    selected.len() != before
 }
 
 /// The hue of the first image found shared by two tags (degrees).

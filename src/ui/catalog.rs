@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::catalog_tree::catalog_rows;
+use crate::model::catalog_tree::{catalog_rows, CatalogRow};
 use crate::model::route::View;
 use crate::net;
 use crate::ui::browser;
@@ -75,7 +75,7 @@ pub fn CatalogView(registry: String) -> impl IntoView {
 fn CatalogIncomplete(retry: Callback<()>) -> impl IntoView {
     view! {
         <div class="error-panel incomplete-list" role="alert">
-            <p>"This list of repositories may be incomplete: its pages could not all be followed. Either a page came without a readable Link header (CORS hides it unless Access-Control-Expose-Headers lists Link) and asking the registry for the names after it failed, or the list went past what this page reads (100,000 repositories, a next-page link over 4 KiB, a page adding no new name). Repositories missing here can still be opened by their address (…?repo=name)."</p>
+            <p>"This list of repositories may be incomplete: its pages could not all be followed (a page came without a readable Link header, which CORS hides unless Access-Control-Expose-Headers lists Link, or the list went past what this page reads). A repository missing here can still be opened by its address (?repo=name)."</p>
             <button type="button" on:click=move |_| retry.run(())>"Try again"</button>
         </div>
     }
@@ -100,12 +100,22 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>, incomplete: bool
             }}
         </p>
         <ul class="repository-list" aria-label="Repositories">
-            <For each=move || rows.get() key=|row| row.name.clone() let:row>
+            <For each=move || rows.get() key=CatalogRow::key let:row>
                 {
                     // In hundredths of a rem: integer formatting only (see tags::row::ROW_HEIGHT).
                     let hundredths = 75 + 125 * row.depth;
                     let indent = format!("{}.{:02}rem", hundredths / 100, hundredths % 100);
-                    if row.is_repository {
+                    if row.is_repository && !row.opens() {
+                        // Listed by the registry, yet no valid name: no link to a view
+                        // that would refuse it.
+                        view! {
+                            <li class="repository invalid-name" style:padding-left=indent.clone()>
+                                <code>{row.name.clone()}</code>
+                                " (not a valid repository name: cannot be opened here)"
+                            </li>
+                        }
+                            .into_any()
+                    } else if row.is_repository {
                         let (namespace, short) = match row.name.rsplit_once('/') {
                             Some((ns, short)) => (format!("{ns}/"), short.to_owned()),
                             None => (String::new(), row.name.clone()),

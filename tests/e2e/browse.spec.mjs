@@ -643,3 +643,21 @@ test("a link to the view already shown leaves it as it is: its filter, order and
   await expect(bulk.getByRole('status')).toHaveText('1 selected');
   expect(page.url()).toBe(address);
 });
+
+test('a name the catalog lists that is not a valid repository name is shown as text, not a link', async ({ page, deployment }) => {
+  await page.route((url) => url.pathname === '/v2/_catalog', async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.repositories = [...(body.repositories ?? []), 'demo/'];
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(`${deployment.console}/`);
+  const list = page.getByRole('list', { name: 'Repositories' });
+  const invalid = list.locator('li.invalid-name');
+  await expect(invalid).toHaveCount(1);
+  await expect(invalid).toContainText('demo/');
+  await expect(invalid).toContainText('not a valid repository name');
+  await expect(invalid.getByRole('link')).toHaveCount(0);
+  // The heading demo/ is still there once, beside the invalid repository of that name.
+  await expect(list.locator('li.namespace-heading', { hasText: 'demo/' })).toHaveCount(1);
+});

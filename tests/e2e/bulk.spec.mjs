@@ -317,3 +317,30 @@ test('a bulk run that fails after its repository was left and opened again says 
   await expect(retry).toContainText('1 tag failed or did not run in the last bulk change; Retry failed runs it again.', { timeout: 30_000 });
   await expect(bulk.getByRole('status')).toHaveText('0 selected');
 });
+
+test('a selected tag removed elsewhere leaves the selection when the tags are listed again, instead of counting as hidden by the filter', async ({ page, bulkDeployment }) => {
+  const repo = 'demo/api'; // v1 and stable share one image
+  // stable's removal fails, so it stays selected for a retry.
+  await page.route((url) => url.pathname === `/v2/${repo}/manifests/stable`, (route) =>
+    route.request().method() === 'PUT' ? route.abort('connectionreset') : route.continue());
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  await expect(page.getByText('2 tags', { exact: true })).toBeVisible({ timeout: 20_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await page.getByRole('checkbox', { name: 'Select stable', exact: true }).click();
+  await bulk.getByRole('button', { name: 'Remove selected tags' }).click();
+  await page.getByRole('alertdialog', { name: 'Confirm bulk removal' }).getByRole('button', { name: 'Remove 1 tag' }).click();
+  await expect(page.locator('.bulk-retry')).toContainText('it is selected', { timeout: 30_000 });
+  // Removed elsewhere since: the registry no longer lists it.
+  await page.route((url) => url.pathname === `/v2/${repo}/tags/list`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.tags = (body.tags ?? []).filter((tag) => tag !== 'stable');
+    await route.fulfill({ response, json: body });
+  });
+  await page.getByRole('link', { name: 'Tagdeck' }).click();
+  await page.getByRole('list', { name: 'Repositories' }).getByRole('link', { name: repo, exact: true }).click();
+  await expect(page.getByText('1 tag', { exact: true })).toBeVisible({ timeout: 20_000 });
+  // Before: "1 selected (1 not shown by the filter)", and a removal of it failed.
+  await expect(bulk).toHaveCount(0);
+  await expect(page.getByText('not shown by the filter')).toHaveCount(0);
+});

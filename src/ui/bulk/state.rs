@@ -39,6 +39,13 @@ impl Default for BulkState {
     }
 }
 
+impl BulkState {
+    /// Whether a run is under way (false once its signals are gone).
+    pub fn is_running(&self) -> bool {
+        self.running.try_get_untracked().unwrap_or(false)
+    }
+}
+
 #[derive(Clone, PartialEq)]
 pub(super) struct PendingRetry {
     pub kind: BulkKind,

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
 
+use crate::model::recently_used::{mark_used, to_forget};
 use crate::model::route::View;
 use crate::model::tag_table::SharedDigests;
 use crate::net;
@@ -140,10 +141,20 @@ impl TagData {
 #[derive(Clone, Copy)]
 pub struct KnownTags(StoredValue<Known, LocalStorage>);
 
+/// Repositories remembered at most (more while on screen or running a bulk change):
+/// the least recently opened are forgotten, so memory does not grow with each visit.
+const REPOSITORIES_KEPT: usize = 16;
+
 struct Known {
     /// The registry views', so the signals outlive each tag view.
     owner: Owner,
-    repositories: HashMap<String, TagData>,
+    /// Each repository's data, under an owner of its own that disposes of its
+    /// signals when it is forgotten.
+    repositories: HashMap<String, (TagData, Owner)>,
+    /// Names in `repositories`, least recently opened first.
+    recency: Vec<String>,
+    /// Repositories whose tag view is mounted, once per view.
+    on_screen: Vec<String>,
     /// Asked for by [`KnownTags::ask_first_page`], for the tag view to take.
     first_page: Option<EarlyPage>,
 }
@@ -168,26 +179,62 @@ impl KnownTags {
         let known_tags = KnownTags(StoredValue::new_local(Known {
             owner,
             repositories: HashMap::new(),
+            recency: Vec::new(),
+            on_screen: Vec::new(),
             first_page: None,
         }));
         provide_context(known_tags);
         known_tags
     }
 
-    /// The repository's data, and whether this tab had opened it before.
+    /// The repository's data, and whether this tab had opened it before. Called by
+    /// its tag view, which counts as on screen until it is cleaned up.
     pub(super) fn data_for(&self, repository: &str) -> (TagData, bool) {
-        if let Some(data) = self
-            .0
-            .with_value(|known| known.repositories.get(repository).copied())
-        {
-            return (data, true);
-        }
-        let owner = self.0.with_value(|known| known.owner.clone());
-        let data = owner.with(TagData::new);
-        self.0.update_value(|known| {
-            known.repositories.insert(repository.to_owned(), data);
+        let known_tags = *self;
+        let name = repository.to_owned();
+        on_cleanup(move || {
+            known_tags.0.try_update_value(|known| {
+                if let Some(at) = known.on_screen.iter().position(|n| *n == name) {
+                    known.on_screen.swap_remove(at);
+                }
+            });
         });
-        (data, false)
+        let known = self
+            .0
+            .with_value(|known| known.repositories.get(repository).map(|(d, _)| *d));
+        let data = known.unwrap_or_else(|| {
+            let owner = self.0.with_value(|known| known.owner.child());
+            let data = owner.with(TagData::new);
+            self.0.update_value(|known| {
+                known
+                    .repositories
+                    .insert(repository.to_owned(), (data, owner));
+            });
+            data
+        });
+        let forgotten = self.0.try_update_value(|known| {
+            known.on_screen.push(repository.to_owned());
+            mark_used(&mut known.recency, repository);
+            let pinned = |name: &str| {
+                known.on_screen.iter().any(|n| n == name)
+                    || known
+                        .repositories
+                        .get(name)
+                        .is_some_and(|(d, _)| d.bulk.is_running())
+            };
+            let names = to_forget(&known.recency, REPOSITORIES_KEPT, pinned);
+            known.recency.retain(|n| !names.contains(n));
+            names
+                .iter()
+                .filter_map(|n| known.repositories.remove(n))
+                .map(|(_, owner)| owner)
+                .collect::<Vec<_>>()
+        });
+        // Outside the update: cleaning up may run code that reads what is known.
+        for owner in forgotten.into_iter().flatten() {
+            owner.cleanup();
+        }
+        (data, known.is_some())
     }
 
     /// Called as the registry views open `view`: when it is a repository this tab

@@ -43,7 +43,7 @@ use resolver::{head_plan, ResolveQueue, WorkerPool};
 use table::TagTable;
 
 use crate::model::route::View;
-use crate::model::tag_table::{visible_tags, SortOrder};
+use crate::model::tag_table::{drop_unlisted, visible_tags, SortOrder};
 use crate::net;
 use crate::oci::names::Repository;
 use crate::oci::referrers::is_referrer_tag;
@@ -168,6 +168,19 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
     });
 
     let selection = Selection::new();
+    // A tag removed elsewhere leaves the selection once a complete listing lacks it:
+    // else the bar calls it hidden by the filter, and a run fails on it.
+    Effect::new(move |_| {
+        let complete = data.listing.with(|l| {
+            *l == Listing::Done {
+                may_be_incomplete: false,
+            }
+        });
+        if complete {
+            data.tags
+                .with(|tags| selection.tags.maybe_update(|s| drop_unlisted(s, tags)));
+        }
+    });
     let shown = Signal::derive(move || {
         data.tags.with(|tags| {
             visible.with(|rows| rows.iter().map(|&i| tags[i].clone()).collect::<Vec<_>>())

@@ -135,6 +135,10 @@ pub(super) fn TagRow(
                             >
                                 {format!("{}:{}", d.algorithm(), d.short(12))}
                             </code>
+                            // The mark above is colour, a dash and a tooltip: said in words too.
+                            <Show when=move || rechecking.get()>
+                                <span class="visually-hidden">" (known from earlier; being checked again)"</span>
+                            </Show>
                             <CopyButton text=full.clone() label=format!("Copy the digest of {copy_tag}") />
                             <Link
                                 class="find-digest-link"
