@@ -2216,3 +2216,211 @@ fn a_platform_signature_stays_while_another_multi_arch_image_still_lists_it() {
     );
     assert!(registry.tag_digest("app", &sig).is_some());
 }
+
+/// Pushes, untagged in `app`, an index listing `children`; its digest.
+fn push_index(registry: &App, tag: Option<&str>, children: &[String]) -> String {
+    let bytes = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": children.iter().map(|c| serde_json::json!({
+            "mediaType": media::OCI_MANIFEST, "digest": c, "size": 1,
+            "platform": {"os": "linux", "architecture": "amd64"},
+        })).collect::<Vec<_>>(),
+    })
+    .to_string();
+    match tag {
+        Some(tag) => registry.push("app", tag, media::OCI_INDEX, bytes.as_bytes()),
+        None => registry.push_untagged("app", media::OCI_INDEX, bytes.as_bytes()),
+    }
+}
+
+#[test]
+fn a_removed_index_whose_platforms_were_not_all_read_is_not_deleted() {
+    // old → an index listing a platform the facts lack (unreadable, or past the
+    // gather's cut-off): what it lists is unknown, so the plan keeps it.
+    let facts = Facts::default()
+        .index("old-idx", None, &["unread"])
+        .tag("old", "old-idx")
+        .tagged("x", None, &[("layer-x", 100)])
+        .done();
+    let rules = CleanupRules {
+        remove: vec![pat("old"), pat("x")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&facts, &rules, now()).unwrap();
+    let deleted: Vec<&Digest> = planned.delete_images.iter().map(|i| &i.digest).collect();
+    assert_eq!(deleted, vec![&d("x")], "{planned:#?}");
+    let only = planned
+        .tags_only
+        .iter()
+        .find(|t| t.digest == d("old-idx"))
+        .expect("the index only loses its tag");
+    assert_eq!(kept_because(&only.kept_because), "kept by the plan");
+    assert!(
+        planned.notes.contains(&PlanNote::PlatformsUnread {
+            images: BTreeMap::from([(d("old-idx"), vec!["old".to_owned()])]),
+        }),
+        "{:?}",
+        planned.notes
+    );
+}
+
+#[test]
+fn the_gather_reads_at_most_its_cap_of_manifests_and_the_plan_deletes_nothing_unread() {
+    // Three tagged multi-arch images of eight platforms each: 27 manifests, and the
+    // gather may read 12.
+    let registry = App::new();
+    for (i, tag) in ["keep", "old-1", "old-2"].into_iter().enumerate() {
+        let children: Vec<String> = (0..8)
+            .map(|p| {
+                let layer = format!("layer-{i}-{p}");
+                registry.image(None, "2025-01-01T00:00:00Z", &[(layer.as_str(), 10)])
+            })
+            .collect();
+        push_index(&registry, Some(tag), &children);
+    }
+    registry.state.borrow_mut().log.clear();
+    let cap = 12;
+    let facts = block_on(
+        registry
+            .client()
+            .cleanup_facts_within(&app(), 2, cap, |_| {}, || false),
+    )
+    .unwrap();
+    let gets = registry.sent_count("GET /v2/app/manifests/");
+    assert!(gets <= cap, "{gets} manifest GETs for a cap of {cap}");
+    assert!(facts.images.len() <= cap);
+
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("old-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&facts, &rules, now()).unwrap();
+    // Every removed index has platforms unread: none is deleted, and the note says so.
+    assert!(
+        planned.delete_images.iter().all(|i| facts.images[&i.digest]
+            .children
+            .iter()
+            .all(|c| facts.images.contains_key(c))),
+        "{planned:#?}"
+    );
+    let Some(PlanNote::PlatformsUnread { images }) = planned
+        .notes
+        .iter()
+        .find(|n| matches!(n, PlanNote::PlatformsUnread { .. }))
+    else {
+        panic!("no PlatformsUnread note: {:?}", planned.notes);
+    };
+    assert!(!images.is_empty());
+}
+
+#[test]
+fn deleting_images_looks_every_tag_up_once_per_chunk_not_once_per_image() {
+    // Twelve images the plan deletes (each tagged pr-N only), among fifty tags.
+    let registry = App::new();
+    for i in 0..12 {
+        let layer = format!("pr-{i}");
+        registry.image(
+            Some(&format!("pr-{i}")),
+            "2026-01-01T00:00:00Z",
+            &[(layer.as_str(), 10)],
+        );
+    }
+    for i in 0..38 {
+        let layer = format!("other-{i}");
+        registry.image(
+            Some(&format!("other-{i}")),
+            "2026-01-01T00:00:00Z",
+            &[(layer.as_str(), 10)],
+        );
+    }
+    let rules = CleanupRules {
+        keep: vec![pat("other-*")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 12, "{planned:#?}");
+    registry.state.borrow_mut().log.clear();
+
+    let done = Cell::new(0);
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|_, outcome| done.set(done.get() + usize::from(outcome.is_done())),
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert_eq!(done.get(), 12);
+    assert_eq!(applied.images_deleted.len(), 12);
+    for i in 0..38 {
+        assert!(registry.tag_digest("app", &format!("other-{i}")).is_some());
+    }
+
+    // Every listed tag once per chunk of deletes (one chunk here), and each image's
+    // own tag re-read just before its delete and checked after it.
+    let heads = registry.sent_count("HEAD /v2/app/manifests/");
+    assert!(
+        heads <= 50 + 12 * 2,
+        "{heads} manifest HEADs for 50 tags and 12 image deletes"
+    );
+    let listings = registry.sent_count("GET /v2/app/tags/list");
+    registry.state.borrow_mut().log.clear();
+    block_on(registry.client().tags(&app(), |_| {})).unwrap();
+    let one_listing = registry.state.borrow().log.len();
+    assert_eq!(listings, one_listing, "one tag list for the chunk");
+}
+
+#[test]
+fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
+    // Both images' users are read once for the chunk; the second one's tag moves
+    // while the first is deleted: its re-read before acting sees it.
+    let registry = App::new();
+    registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
+    registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
+    let other = registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
+    let moved_tag = second.tags[0].clone();
+    let moved = moved_tag.clone();
+    registry.meanwhile(
+        (Method::Delete, &format!("/manifests/{}", first.digest), 1),
+        move |r| {
+            let bytes = r.state.borrow().manifests["app"][&other].1.clone();
+            r.push("app", &moved, media::OCI_MANIFEST, &bytes);
+        },
+    );
+    let outcomes = std::cell::RefCell::new(Vec::new());
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .push((tag.to_owned(), outcome.clone()))
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert_eq!(applied.images_deleted, vec![first.digest.clone()]);
+    let outcome = outcomes
+        .borrow()
+        .iter()
+        .find(|(t, _)| *t == moved_tag)
+        .map(|(_, o)| o.clone())
+        .unwrap();
+    assert!(
+        matches!(&outcome, CleanupOutcome::Moved { planned, .. } if *planned == second.digest),
+        "{outcome:?}"
+    );
+    // The image is still there, and the moved tag where the other client put it.
+    assert!(registry.state.borrow().manifests["app"].contains_key(&second.digest.to_string()));
+    assert!(registry.tag_digest("app", &moved_tag).is_some());
+}

@@ -584,3 +584,26 @@ test('a config.json that is not valid JSON is said in the planner, not taken for
   await expect(alert).toContainText("config.json's clean-up defaults were not used: config.json is not valid JSON");
   await expect(page.getByText('No rules are saved for this repository')).toBeVisible();
 });
+
+test('a namespace plan gives each repository its own config.json rules, and says which', async ({ page, cleanupDeployment }) => {
+  // config.json: tidy keeps the newest tag and removes the rest; tidy/keepall keeps all.
+  const writer = new RegistryWriter(cleanupDeployment.registry.url);
+  const iso = (days) => new Date(Date.now() - days * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const repo of ['tidy/app', 'tidy/keepall']) {
+    for (const [i, tag] of ['t1', 't2', 't3'].entries()) {
+      await pushImage(writer, repo, {
+        format: 'oci', reference: tag, platform: AMD64, created: iso(i + 1), labels: {}, layers: [`${repo} ${tag}`],
+      });
+    }
+  }
+  await page.goto(`${cleanupDeployment.console}/`);
+  await page.getByRole('link', { name: 'Clean up tidy/…' }).click();
+  await expect(page.getByText('Rules from config.json (the defaults for tidy).')).toBeVisible();
+  await page.getByRole('button', { name: 'Plan', exact: true }).click();
+  const plan = (repo) => page.locator(`.cleanup-repository[data-repository="${repo}"]`);
+  await expect(plan('tidy/app').locator('.cleanup-tags tr.remove')).toHaveCount(2, { timeout: 60_000 });
+  await expect(plan('tidy/keepall').locator('.cleanup-tags tr.keep')).toHaveCount(3);
+  await expect(plan('tidy/keepall').locator('.cleanup-tags tr.remove')).toHaveCount(0);
+  await expect(page.getByText('tidy/keepall is planned with its own rules from config.json')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('cleanup-namespace-own-rules'), fullPage: true });
+});

@@ -134,7 +134,14 @@ export const test = base.extend({
   // holds clean-up defaults for the namespace `clean`.
   cleanupDeployment: [async ({}, use) => deploy(use, {}, {
     scaleTags: 0,
-    extraConfig: { cleanup: { clean: { keepNewest: 5, keep: ['v*'] } } },
+    extraConfig: {
+      cleanup: {
+        clean: { keepNewest: 5, keep: ['v*'] },
+        // A namespace whose one repository has rules of its own (the longest key wins).
+        tidy: { keepNewest: 1, others: 'remove' },
+        'tidy/keepall': { keep: ['*'] },
+      },
+    },
   }), { scope: 'worker' }],
   // A registry with deletes disabled.
   noDeletes: [async ({}, use) => deploy(use, { deletes: false }), { scope: 'worker' }],

@@ -288,33 +288,43 @@ impl<C: HttpClient> Registry<C> {
         confirmed: &[String],
         listing: &TagListing,
     ) -> Result<Vec<Tag>, ChangeError> {
-        if listing.may_be_incomplete {
-            return Err(ChangeError::TagListIncomplete {
-                repository: repository.to_string(),
-            });
-        }
-        // Every name is checked before anything is deleted.
-        let mut confirmed_tags = confirmed
-            .iter()
-            .map(|t| Tag::parse(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        sort::ascending(&mut confirmed_tags);
+        // Checked before anything is read.
+        users_allow_delete(repository, digest, confirmed, listing, None)?;
         let users = self.image_users(repository, digest, &listing.tags).await?;
-        if !users.indexes.is_empty() {
-            return Err(ChangeError::PartOfIndex {
-                digest: digest.clone(),
-                indexes: users.indexes,
-            });
-        }
-        let confirmed_names: Vec<String> = confirmed_tags.iter().map(Tag::to_string).collect();
-        if users.tags != confirmed_names {
+        users_allow_delete(repository, digest, confirmed, listing, Some(&users))
+    }
+
+    /// [`Registry::delete_image`] with the image's `users` among `listing` read
+    /// beforehand, once for a batch of deletes (a clean-up): the same refusals, and
+    /// each of `confirmed` is read again just before acting and must still point at
+    /// `digest`.
+    pub(crate) async fn delete_image_with_users(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        confirmed: &[String],
+        listing: &TagListing,
+        users: &ImageUsers,
+    ) -> Result<Removal, ChangeError> {
+        let confirmed_tags =
+            users_allow_delete(repository, digest, confirmed, listing, Some(users))?;
+        let names: Vec<String> = confirmed_tags.iter().map(Tag::to_string).collect();
+        let found = self.look_up_tags(repository, &names).await?;
+        let points_here = |name: &String| {
+            found.iter().any(|(tag, at)| {
+                tag == name && at.as_ref().is_some_and(|(found, _)| found == digest)
+            })
+        };
+        let now: Vec<String> = names.iter().filter(|n| points_here(n)).cloned().collect();
+        if now != names {
             return Err(ChangeError::TagsChangedMeanwhile {
                 digest: digest.clone(),
-                confirmed: confirmed_names,
-                now: users.tags,
+                confirmed: names,
+                now,
             });
         }
-        Ok(confirmed_tags)
+        self.delete_checked_image(repository, digest, confirmed_tags)
+            .await
     }
 
     /// Deletes the image `digest` and with it every tag pointing at it: only ever the
@@ -332,6 +342,17 @@ impl<C: HttpClient> Registry<C> {
         let confirmed_tags = self
             .check_image_delete(repository, digest, confirmed, listing)
             .await?;
+        self.delete_checked_image(repository, digest, confirmed_tags)
+            .await
+    }
+
+    /// Deletes the image `digest`, whose checks passed for `confirmed_tags`.
+    async fn delete_checked_image(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+        confirmed_tags: Vec<Tag>,
+    ) -> Result<Removal, ChangeError> {
         let manifest = self.manifest_get(repository, digest).await?;
         let mut removal = Removal {
             repository: repository.clone(),
@@ -581,4 +602,45 @@ pub(crate) struct TagsLeft {
     /// delete go on landing (Undo skips them while they stay). Not one moved to
     /// another image: that is someone else's, and would stop the Undo.
     pub to_restore: Vec<Tag>,
+}
+
+/// The refusals of an image delete: a tag list that may be incomplete, a name that
+/// is no tag, a multi-arch image listing it, tags other than exactly `confirmed`
+/// pointing at it (`users`, once read). The confirmed tags, parsed and sorted.
+fn users_allow_delete(
+    repository: &Repository,
+    digest: &Digest,
+    confirmed: &[String],
+    listing: &TagListing,
+    users: Option<&ImageUsers>,
+) -> Result<Vec<Tag>, ChangeError> {
+    if listing.may_be_incomplete {
+        return Err(ChangeError::TagListIncomplete {
+            repository: repository.to_string(),
+        });
+    }
+    // Every name is checked before anything is deleted.
+    let mut confirmed_tags = confirmed
+        .iter()
+        .map(|t| Tag::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    sort::ascending(&mut confirmed_tags);
+    let Some(users) = users else {
+        return Ok(confirmed_tags);
+    };
+    if !users.indexes.is_empty() {
+        return Err(ChangeError::PartOfIndex {
+            digest: digest.clone(),
+            indexes: users.indexes.clone(),
+        });
+    }
+    let confirmed_names: Vec<String> = confirmed_tags.iter().map(Tag::to_string).collect();
+    if users.tags != confirmed_names {
+        return Err(ChangeError::TagsChangedMeanwhile {
+            digest: digest.clone(),
+            confirmed: confirmed_names,
+            now: users.tags.clone(),
+        });
+    }
+    Ok(confirmed_tags)
 }

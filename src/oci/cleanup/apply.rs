@@ -15,14 +15,17 @@
 use crate::model::sort;
 use std::collections::{HashMap, HashSet};
 
-use super::plan::{CleanupPlan, SubjectFate, TagPlan, TagReason};
+use super::plan::{CleanupPlan, ImageDeletion, SubjectFate, TagPlan, TagReason};
 use crate::oci::bulk::{BulkRun, ItemFailure, ItemResult, KeptLost};
-use crate::oci::changes::{ChangeError, Removal};
-use crate::oci::client::Registry;
+use crate::oci::changes::{ChangeError, ImageUsers, Removal};
+use crate::oci::client::{Registry, TagListing};
 use crate::oci::http::HttpClient;
 use crate::oci::names::{Digest, Repository};
 use crate::oci::referrers::ReferrerTagScheme;
 use crate::oci::undo::UndoAction;
+
+/// Images whose deletes are checked against one tag list and one lookup of its tags.
+const DELETE_CHUNK: usize = 20;
 
 /// What happened to one tag the plan removes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,9 +187,19 @@ impl<C: HttpClient> Registry<C> {
         )
         .await;
 
-        // Images the plan deletes, one at a time, each against a fresh tag list. The
-        // plan orders an image before its referrers, so their wait is over by then.
-        for image in &plan.delete_images {
+        // Images the plan deletes, one at a time, by chunks: each chunk against a
+        // fresh tag list and one lookup of every tag for all its images (per image,
+        // thousands of tags times hundreds of deletes), each image's own tags read
+        // again just before its delete. The plan orders an image before its
+        // referrers, so their wait is over by then.
+        let mut chunk_users = None;
+        // Tags deleted with images of the current chunk: no longer users of any.
+        let mut gone_tags: HashSet<String> = HashSet::new();
+        for (i, image) in plan.delete_images.iter().enumerate() {
+            if i % DELETE_CHUNK == 0 {
+                chunk_users = None;
+                gone_tags.clear();
+            }
             if cancelled() {
                 for tag in &image.tags {
                     on_item(tag, &CleanupOutcome::Cancelled);
@@ -203,11 +216,37 @@ impl<C: HttpClient> Registry<C> {
                 }
                 continue;
             }
-            let outcome = self
-                .delete_planned_image(&repository, &image.digest, &image.tags, on_item)
-                .await;
+            // Read when the chunk's first delete is tried, for what is left of it.
+            let chunk_users = match &mut chunk_users {
+                Some(read) => read,
+                None => {
+                    let end = plan
+                        .delete_images
+                        .len()
+                        .min(i - i % DELETE_CHUNK + DELETE_CHUNK);
+                    let chunk = &plan.delete_images[i..end];
+                    chunk_users.insert(self.read_chunk_users(&repository, chunk).await)
+                }
+            };
+            let outcome = match chunk_users {
+                Ok((listing, users)) => {
+                    let mut users = users.get(&image.digest).cloned().unwrap_or_default();
+                    users.tags.retain(|t| !gone_tags.contains(t));
+                    users.indexes.retain(|t| !gone_tags.contains(t));
+                    self.delete_planned_image(
+                        &repository,
+                        &image.digest,
+                        &image.tags,
+                        (listing, &users),
+                        on_item,
+                    )
+                    .await
+                }
+                Err(error) => Err((error.clone(), image.tags.clone())),
+            };
             match outcome {
                 Ok(Some(removal)) => {
+                    gone_tags.extend(removal.tags.iter().map(|t| t.to_string()));
                     applied.images_deleted.push(image.digest.clone());
                     gone.insert(image.digest.clone());
                     applied.undo.push(UndoAction::Restore(Box::new(removal)));
@@ -298,6 +337,25 @@ impl<C: HttpClient> Registry<C> {
         applied.lost.extend(removal.lost);
     }
 
+    /// The tag list, and who among it uses each image of `chunk`: read once for the
+    /// chunk's deletes. With a list that may be incomplete every delete is refused,
+    /// so nobody is looked up.
+    async fn read_chunk_users(
+        &self,
+        repository: &Repository,
+        chunk: &[ImageDeletion],
+    ) -> Result<(TagListing, HashMap<Digest, ImageUsers>), ChangeError> {
+        let listing = self.tags(repository, |_| {}).await?;
+        if listing.may_be_incomplete {
+            return Ok((listing, HashMap::new()));
+        }
+        let digests: Vec<Digest> = chunk.iter().map(|i| i.digest.clone()).collect();
+        let users = self
+            .users_in_listing(repository, &digests, &listing)
+            .await?;
+        Ok((listing, users))
+    }
+
     /// Deletes one planned image. Tags that moved away since the plan are reported
     /// as skipped and the image is deleted with the planned tags it still has; a tag
     /// added since (or none left) stops it. `Ok(None)`: nothing was deleted, every
@@ -307,18 +365,15 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         digest: &Digest,
         planned: &[String],
+        (listing, users): (&TagListing, &ImageUsers),
         on_item: &dyn Fn(&str, &CleanupOutcome),
     ) -> Result<Option<Removal>, (ChangeError, Vec<String>)> {
         let all = planned.to_vec();
         let fail = |error: ChangeError| (error, all.clone());
-        let listing = self
-            .tags(repository, |_| {})
-            .await
-            .map_err(|e| fail(e.into()))?;
         let mut confirmed = planned.to_vec();
         sort::ascending(&mut confirmed);
         match self
-            .delete_image(repository, digest, &confirmed, &listing)
+            .delete_image_with_users(repository, digest, &confirmed, listing, users)
             .await
         {
             Ok(removal) => {
@@ -337,6 +392,10 @@ impl<C: HttpClient> Registry<C> {
             {
                 // Some planned tags moved away: they are skipped, the rest go with
                 // the image (still only tags the plan removes).
+                let remaining = ImageUsers {
+                    tags: now.clone(),
+                    ..users.clone()
+                };
                 let mut moved = Vec::new();
                 for tag in confirmed.iter().filter(|t| !now.contains(t)) {
                     let found = self
@@ -345,7 +404,9 @@ impl<C: HttpClient> Registry<C> {
                         .map_err(|e| fail(e.into()))?;
                     moved.push((tag.clone(), found));
                 }
-                let result = self.delete_image(repository, digest, &now, &listing).await;
+                let result = self
+                    .delete_image_with_users(repository, digest, &now, listing, &remaining)
+                    .await;
                 for (tag, found) in moved {
                     on_item(
                         &tag,

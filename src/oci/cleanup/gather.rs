@@ -70,6 +70,27 @@ impl<C: HttpClient> Registry<C> {
         &self,
         repository: &Repository,
         concurrency: usize,
+        on_progress: impl FnMut(GatherProgress),
+        cancelled: impl Fn() -> bool,
+    ) -> Result<CleanupFacts, RegistryError> {
+        self.cleanup_facts_within(
+            repository,
+            concurrency,
+            MAX_GATHERED_MANIFESTS,
+            on_progress,
+            cancelled,
+        )
+        .await
+    }
+
+    /// [`Registry::cleanup_facts`] reading at most `max_manifests` manifests (tags
+    /// first, all of them, then platforms): platforms past it stay unread, as an
+    /// unreadable one does.
+    pub async fn cleanup_facts_within(
+        &self,
+        repository: &Repository,
+        concurrency: usize,
+        max_manifests: usize,
         mut on_progress: impl FnMut(GatherProgress),
         cancelled: impl Fn() -> bool,
     ) -> Result<CleanupFacts, RegistryError> {
@@ -95,10 +116,13 @@ impl<C: HttpClient> Registry<C> {
             })
             .await?;
 
-        // Every tag's manifest.
+        // Every tag's manifest, each cut down as it arrives to what the plan needs:
+        // kept whole, thousands of manifests of up to 4 MiB each would stay in memory.
         let total = listing.tags.len();
-        let mut manifests: BTreeMap<Digest, Manifest> = BTreeMap::new();
+        let mut manifests: BTreeMap<Digest, Gathered> = BTreeMap::new();
         let mut tags = Vec::with_capacity(total);
+        // Every manifest GET started, answered or not: the bound on requests.
+        let mut reads_started = 0;
         {
             let mut reads = stream::iter(listing.tags.iter())
                 .map(|tag| async move {
@@ -114,6 +138,7 @@ impl<C: HttpClient> Registry<C> {
             while let Some(read) = reads.next().await {
                 let (tag, result) = read?;
                 done += 1;
+                reads_started += 1;
                 on_progress(GatherProgress {
                     step: GatherStep::ReadingTags,
                     done,
@@ -131,7 +156,9 @@ impl<C: HttpClient> Registry<C> {
                             problem: None,
                             not_a_referrer,
                         });
-                        manifests.entry(manifest.digest.clone()).or_insert(manifest);
+                        if !manifests.contains_key(&manifest.digest) {
+                            manifests.insert(manifest.digest.clone(), Gathered::of(&manifest));
+                        }
                     }
                     Err(error) if ends_gather(&error) => return Err(error),
                     Err(error) => tags.push(TagFacts {
@@ -150,15 +177,19 @@ impl<C: HttpClient> Registry<C> {
         let mut unreadable: BTreeSet<Digest> = BTreeSet::new();
         let mut done = 0;
         loop {
-            let wanted: BTreeSet<Digest> = manifests
-                .values()
-                .flat_map(children_of)
-                .filter(|d| !manifests.contains_key(d) && !unreadable.contains(d))
-                .collect();
             // Past the cut-off, what is left unread stays out of the facts, as an
             // unreadable one does: the plan names the images above it in a note
-            // (`PlanNote::PlatformsUnread`), as a delete below them may be refused.
-            if wanted.is_empty() || manifests.len() >= MAX_GATHERED_MANIFESTS {
+            // (`PlanNote::PlatformsUnread`) and deletes none of them. The cut-off
+            // bounds each level too: one level can list millions.
+            let room = max_manifests.saturating_sub(reads_started);
+            let wanted: BTreeSet<Digest> = manifests
+                .values()
+                .flat_map(|m| &m.facts.children)
+                .filter(|d| !manifests.contains_key(*d) && !unreadable.contains(*d))
+                .take(room)
+                .cloned()
+                .collect();
+            if wanted.is_empty() {
                 break;
             }
             let total = done + wanted.len();
@@ -171,6 +202,7 @@ impl<C: HttpClient> Registry<C> {
             while let Some(read) = reads.next().await {
                 let (digest, result) = read?;
                 done += 1;
+                reads_started += 1;
                 on_progress(GatherProgress {
                     step: GatherStep::ReadingPlatforms,
                     done,
@@ -178,7 +210,7 @@ impl<C: HttpClient> Registry<C> {
                 });
                 match result {
                     Ok(manifest) => {
-                        manifests.insert(manifest.digest.clone(), manifest);
+                        manifests.insert(manifest.digest.clone(), Gathered::of(&manifest));
                     }
                     Err(error) if ends_gather(&error) => return Err(error),
                     Err(_) => {
@@ -191,14 +223,14 @@ impl<C: HttpClient> Registry<C> {
         // The config that dates each tagged image (an index: its first platform's).
         let mut dating: BTreeMap<Digest, Descriptor> = BTreeMap::new();
         for digest in &tagged {
-            let Some(manifest) = manifests.get(digest) else {
+            let Some(gathered) = manifests.get(digest) else {
                 continue;
             };
-            let image = match manifest.kind() {
-                ManifestKind::Index => first_platform(manifest).and_then(|d| manifests.get(&d)),
-                _ => Some(manifest),
+            let image = match &gathered.first_platform {
+                Some(first) => manifests.get(first),
+                None => Some(gathered),
             };
-            if let Some(config) = image.and_then(image_config) {
+            if let Some(config) = image.and_then(|g| g.config.as_ref()) {
                 dating.insert(digest.clone(), config.clone());
             }
         }
@@ -239,12 +271,13 @@ impl<C: HttpClient> Registry<C> {
         }
 
         let images = manifests
-            .values()
-            .map(|m| {
-                let date = dating
-                    .get(&m.digest)
+            .into_iter()
+            .map(|(digest, gathered)| {
+                let mut facts = gathered.facts;
+                facts.created = dating
+                    .get(&digest)
                     .and_then(|c| created.get(&c.digest).cloned().flatten());
-                (m.digest.clone(), image_facts(m, date))
+                (digest, facts)
             })
             .collect();
         sort::by(&mut tags, |a, b| a.tag.cmp(&b.tag));
@@ -254,6 +287,29 @@ impl<C: HttpClient> Registry<C> {
             images,
             tags_may_be_incomplete: listing.may_be_incomplete,
         })
+    }
+}
+
+/// What the gather keeps of one manifest read: its facts (without a date yet), the
+/// config that may date it, and for an index its first platform.
+struct Gathered {
+    facts: ImageFacts,
+    config: Option<Descriptor>,
+    first_platform: Option<Digest>,
+}
+
+impl Gathered {
+    fn of(manifest: &Manifest) -> Gathered {
+        let is_index = manifest.kind() == ManifestKind::Index;
+        Gathered {
+            facts: image_facts(manifest, None),
+            config: image_config(manifest).cloned(),
+            first_platform: if is_index {
+                first_platform(manifest)
+            } else {
+                None
+            },
+        }
     }
 }
 

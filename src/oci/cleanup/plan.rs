@@ -264,7 +264,8 @@ pub enum KeptBecause {
     ListedByKeptIndex { index: Digest, tags: Vec<String> },
     /// No image is deleted at all.
     DeletesRefused { refusal: DeletesRefused },
-    /// Nothing above, yet the plan keeps it.
+    /// Nothing above, yet the plan keeps it; also a multi-arch image whose platforms
+    /// could not all be read (`PlanNote::PlatformsUnread` names it).
     KeptByPlan,
 }
 
@@ -667,6 +668,9 @@ pub fn plan(
         }
         let kept_because = if !kept.is_empty() {
             KeptBecause::StillTagged { tags: kept.clone() }
+        } else if fate.held.contains(*digest) {
+            // What it lists is unknown; the note names it.
+            KeptBecause::KeptByPlan
         } else if let Some(parent) = fate.kept_parent_of(digest, &parents, &tags_by_image) {
             parent
         } else if let Some(refusal) = &refused {
@@ -700,10 +704,12 @@ pub fn plan(
     if missing > 0 {
         notes.push(PlanNote::UnreadableDeletions { count: missing });
     }
-    // Said only when something is deleted: that is what an unread platform may stop.
+    // Said only when something is deleted, or kept for it: that is what an unread
+    // platform may stop.
+    let deletes = !delete_images.is_empty() || !fate.held.is_empty();
     let partly_read: BTreeMap<Digest, Vec<String>> = tags_by_image
         .iter()
-        .filter(|(digest, _)| !delete_images.is_empty() && platforms_unread(facts, digest))
+        .filter(|(digest, _)| deletes && platforms_unread(facts, digest))
         .map(|(digest, (kept, removed))| {
             let mut names: Vec<String> = kept.iter().chain(removed).cloned().collect();
             sort::by(&mut names, |a, b| natural_cmp(a, b));
@@ -885,8 +891,12 @@ fn decide(
 
 /// Which manifests stay and which go, given each tag's decision.
 struct Fate {
-    /// Manifests a kept tag uses, directly or as a platform of a kept index.
+    /// Manifests a kept tag uses, directly or as a platform of a kept index, and
+    /// those `held` and what they list.
     kept: BTreeSet<Digest>,
+    /// Multi-arch images only removed tags use, kept as their platforms could not
+    /// all be read.
+    held: BTreeSet<Digest>,
     /// Manifests only removed tags use (none when image deletes are refused).
     deleted: BTreeSet<Digest>,
 }
@@ -897,26 +907,46 @@ impl Fate {
         decisions: impl Iterator<Item = &'a TagPlan> + Clone,
         deletes_allowed: bool,
     ) -> Fate {
+        // Each image walked once, however many tags name it.
+        let images = |decision: Decision| -> BTreeSet<&Digest> {
+            (decisions.clone())
+                .filter(|t| t.decision == decision)
+                .filter_map(|t| t.digest.as_ref())
+                .collect()
+        };
         let mut kept = BTreeSet::new();
-        for t in decisions.clone().filter(|t| t.decision == Decision::Keep) {
-            if let Some(digest) = &t.digest {
+        for digest in images(Decision::Keep) {
+            kept.insert(digest.clone());
+            kept.extend(descendants(facts, digest));
+        }
+        let mut held = BTreeSet::new();
+        let mut deleted = BTreeSet::new();
+        if deletes_allowed {
+            let removed = images(Decision::Remove);
+            // An index listing manifests the facts lack stays, with what it lists:
+            // what lies below it is unknown.
+            for digest in removed.iter().copied() {
+                if !kept.contains(digest) && platforms_unread(facts, digest) {
+                    held.insert(digest.clone());
+                }
+            }
+            for digest in &held {
                 kept.insert(digest.clone());
                 kept.extend(descendants(facts, digest));
             }
-        }
-        let mut deleted = BTreeSet::new();
-        if deletes_allowed {
-            for t in decisions.filter(|t| t.decision == Decision::Remove) {
-                if let Some(digest) = &t.digest {
-                    for d in std::iter::once(digest.clone()).chain(descendants(facts, digest)) {
-                        if !kept.contains(&d) {
-                            deleted.insert(d);
-                        }
+            for digest in removed {
+                for d in std::iter::once(digest.clone()).chain(descendants(facts, digest)) {
+                    if !kept.contains(&d) {
+                        deleted.insert(d);
                     }
                 }
             }
         }
-        Fate { kept, deleted }
+        Fate {
+            kept,
+            held,
+            deleted,
+        }
     }
 
     /// The kept multi-arch image that lists `digest`, with its kept tags, if any. Up
