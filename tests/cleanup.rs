@@ -2359,7 +2359,7 @@ fn deleting_images_looks_every_tag_up_once_per_chunk_not_once_per_image() {
     }
 
     // Every listed tag once per chunk of deletes (one chunk here), and each image's
-    // own tag re-read just before its delete and checked after it.
+    // own tag re-read just before its delete and checked after it (no new names).
     let heads = registry.sent_count("HEAD /v2/app/manifests/");
     assert!(
         heads <= 50 + 12 * 2,
@@ -2369,7 +2369,12 @@ fn deleting_images_looks_every_tag_up_once_per_chunk_not_once_per_image() {
     registry.state.borrow_mut().log.clear();
     block_on(registry.client().tags(&app(), |_| {})).unwrap();
     let one_listing = registry.state.borrow().log.len();
-    assert_eq!(listings, one_listing, "one tag list for the chunk");
+    // One for the chunk's users, and one before each delete for names new since.
+    assert_eq!(
+        listings,
+        one_listing * (1 + 12),
+        "one tag list for the chunk, one per delete"
+    );
 }
 
 #[test]
@@ -2423,4 +2428,44 @@ fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
     // The image is still there, and the moved tag where the other client put it.
     assert!(registry.state.borrow().manifests["app"].contains_key(&second.digest.to_string()));
     assert!(registry.tag_digest("app", &moved_tag).is_some());
+}
+
+/// A tag named since the chunk's users were read, onto an image the plan deletes:
+/// the DELETE would take it, unseen. One listing before each delete finds the new
+/// name, and the image stays.
+#[test]
+fn a_tag_named_onto_a_planned_image_after_its_chunk_was_read_stops_that_delete() {
+    let registry = App::new();
+    registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
+    registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
+    registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
+    let second_digest = second.digest.to_string();
+    registry.meanwhile(
+        (Method::Delete, &format!("/manifests/{}", first.digest), 1),
+        move |r| {
+            let bytes = r.state.borrow().manifests["app"][&second_digest].1.clone();
+            r.push("app", "release-1", media::OCI_MANIFEST, &bytes);
+        },
+    );
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|_, _| {},
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert_eq!(applied.images_deleted, vec![first.digest.clone()]);
+    assert!(registry.state.borrow().manifests["app"].contains_key(&second.digest.to_string()));
+    assert_eq!(
+        registry.tag_digest("app", "release-1").map(|d| d.to_string()),
+        Some(second.digest.to_string())
+    );
 }

@@ -1177,10 +1177,10 @@ fn every_malformed_reason() -> Vec<MalformedReason> {
         MalformedReason::NoUploadLocation,
         MalformedReason::BadUploadLocation(LinkError::Malformed(LinkFault::MissingClose)),
         MalformedReason::UploadElsewhere {
-            location: "http://elsewhere/upload/1".into(),
+            location: "http://elsewhere/upload/1?_state=s3cret".into(),
         },
         MalformedReason::UploadOutsideRepository {
-            location: "http://r/v2/other/manifests/latest".into(),
+            location: "http://r/v2/other/manifests/latest?_state=s3cret".into(),
         },
         MalformedReason::ListedName(Tag::parse(".x").unwrap_err()),
         MalformedReason::ReferrerNotImage,
@@ -1212,6 +1212,8 @@ fn every_unreadable_answer_says_why_and_names_the_request() {
     for reason in every_malformed_reason() {
         let words = wording::malformed(&reason);
         assert!(!words.is_empty(), "{reason:?}");
+        // An upload's state may be signed: no query value is said.
+        assert!(!words.contains("s3cret"), "{words}");
         let error = RegistryError::Malformed {
             attempt: attempt(),
             reason: reason.clone(),

@@ -161,12 +161,14 @@ pub fn malformed(reason: &MalformedReason) -> String {
             format!("the upload location is not usable: {}", link_error(problem))
         }
         MalformedReason::UploadElsewhere { location } => format!(
-            "the upload location {location} is on another server than the registry; \
-             refusing to send data there"
+            "the upload location {} is on another server than the registry; refusing to \
+             send data there",
+            without_query(location)
         ),
         MalformedReason::UploadOutsideRepository { location } => format!(
-            "the upload location {location} is not an upload of the repository written \
-             to; refusing to send data there"
+            "the upload location {} is not an upload of the repository written to; \
+             refusing to send data there",
+            without_query(location)
         ),
         MalformedReason::ListedName(error) => {
             format!("not a valid tag or digest: {}", super::name_error(error))
@@ -177,6 +179,14 @@ pub fn malformed(reason: &MalformedReason) -> String {
         MalformedReason::TooManyManifests { max } => {
             format!("the index lists more than {max} manifests")
         }
+    }
+}
+
+/// `url` without the values of its query: an upload's may be a signed state.
+fn without_query(url: &str) -> String {
+    match url.split_once('?') {
+        Some((path, _)) => format!("{path}?…"),
+        None => url.to_owned(),
     }
 }
 

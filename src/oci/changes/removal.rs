@@ -309,13 +309,28 @@ impl<C: HttpClient> Registry<C> {
         let confirmed_tags =
             users_allow_delete(repository, digest, confirmed, listing, Some(users))?;
         let names: Vec<String> = confirmed_tags.iter().map(Tag::to_string).collect();
-        let found = self.look_up_tags(repository, &names).await?;
+        // A tag named since `users` was read is not among them, and the DELETE would
+        // take it unseen: one listing (no lookups) finds new names, each read too.
+        let fresh = self.tags(repository, |_| {}).await?;
+        if fresh.may_be_incomplete {
+            return Err(ChangeError::TagListIncomplete {
+                repository: repository.to_string(),
+            });
+        }
+        let known: std::collections::HashSet<&str> =
+            listing.tags.iter().map(String::as_str).collect();
+        let mut to_read = names.clone();
+        to_read.extend(
+            (fresh.tags.into_iter())
+                .filter(|name| !known.contains(name.as_str()) && !names.contains(name)),
+        );
+        let found = self.look_up_tags(repository, &to_read).await?;
         let points_here = |name: &String| {
             found.iter().any(|(tag, at)| {
                 tag == name && at.as_ref().is_some_and(|(found, _)| found == digest)
             })
         };
-        let now: Vec<String> = names.iter().filter(|n| points_here(n)).cloned().collect();
+        let now: Vec<String> = to_read.iter().filter(|n| points_here(n)).cloned().collect();
         if now != names {
             return Err(ChangeError::TagsChangedMeanwhile {
                 digest: digest.clone(),
