@@ -76,8 +76,30 @@ impl Attempt {
 }
 
 impl std::fmt::Display for Attempt {
+    /// The URL's query keeps only the names of parameters that may carry secrets (an
+    /// upload's signed `_state`, a storage redirect's signature): these lines are
+    /// stored with the activity list and copied into reports.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.url)
+        let Some((path, query)) = self.url.split_once('?') else {
+            return write!(f, "{} {}", self.method, self.url);
+        };
+        write!(f, "{} {path}", self.method)?;
+        for (at, pair) in query.split('&').enumerate() {
+            let separator = if at == 0 { '?' } else { '&' };
+            match pair.split_once('=') {
+                // Which page, which blob from where, which sign-in scope: never secret.
+                Some((key, _))
+                    if !matches!(
+                        key,
+                        "n" | "last" | "digest" | "mount" | "from" | "service" | "scope"
+                    ) =>
+                {
+                    write!(f, "{separator}{key}=…")?
+                }
+                _ => write!(f, "{separator}{pair}")?,
+            }
+        }
+        Ok(())
     }
 }
 

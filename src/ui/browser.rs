@@ -262,7 +262,9 @@ pub fn keep_focus_inside(container: &web_sys::HtmlElement, event: &web_sys::Keyb
     }
 }
 
-/// This tab's session storage: it survives reloads of the tab, and no other tab sees it.
+/// This tab's session storage: it survives reloads of the tab. Other tabs do not see
+/// it, but a tab duplicated from this one starts with a copy of it (the journal of
+/// a change still running here included).
 fn session_storage() -> Option<web_sys::Storage> {
     window()?.session_storage().ok().flatten()
 }
@@ -279,6 +281,26 @@ pub fn has_session_storage() -> bool {
 /// False when the browser refused (storage full or disabled).
 pub fn session_store(key: &str, value: &str) -> bool {
     session_storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
+}
+
+pub fn session_remove(key: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// The keys and values of this tab's session storage whose key `wanted` accepts.
+pub fn session_entries(wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let Some(storage) = session_storage() else {
+        return Vec::new();
+    };
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|at| storage.key(at).ok().flatten())
+        .filter(|key| wanted(key))
+        .collect();
+    keys.into_iter()
+        .filter_map(|key| Some((key.clone(), storage.get_item(&key).ok()??)))
+        .collect()
 }
 
 thread_local! {
