@@ -2465,7 +2465,9 @@ fn a_tag_named_onto_a_planned_image_after_its_chunk_was_read_stops_that_delete()
     assert_eq!(applied.images_deleted, vec![first.digest.clone()]);
     assert!(registry.state.borrow().manifests["app"].contains_key(&second.digest.to_string()));
     assert_eq!(
-        registry.tag_digest("app", "release-1").map(|d| d.to_string()),
+        registry
+            .tag_digest("app", "release-1")
+            .map(|d| d.to_string()),
         Some(second.digest.to_string())
     );
 }
