@@ -10,6 +10,7 @@ mod support;
 use std::cell::Cell;
 
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use support::one_image::{image, repo, setup, tag, IMAGE};
 use support::parse_reference;
 use support::{block_on, response, ScriptedHttp};
 use tagdeck::oci::changes::{is_definite_refusal, ChangeError, ReadAgain, RemovalMethod, Written};
@@ -18,33 +19,10 @@ use tagdeck::oci::error::{Attempt, RegistryError};
 use tagdeck::oci::http::{HttpClient, Method, Request, Response, TransportFailure};
 use tagdeck::oci::intent::Intent;
 use tagdeck::oci::media;
-use tagdeck::oci::names::{Digest, Reference, Repository, Tag};
+use tagdeck::oci::names::{Reference, Repository};
 use tagdeck::oci::recovery::{Outcome, RegistryNow};
 use tagdeck::oci::undo::{UndoAction, UndoShortfall};
 use tagdeck::wording;
-
-const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
-
-fn repo() -> Repository {
-    Repository::parse("app").unwrap()
-}
-
-fn tag(name: &str) -> Tag {
-    Tag::parse(name).unwrap()
-}
-
-fn image() -> Digest {
-    Digest::parse(&sha256(IMAGE)).unwrap()
-}
-
-/// `app` with the image tagged 1.0 and latest; distribution 2.8 semantics.
-fn setup() -> MemoryRegistry {
-    let memory = MemoryRegistry::new();
-    memory.push("app", "1.0", media::OCI_MANIFEST, IMAGE);
-    memory.push("app", "latest", media::OCI_MANIFEST, IMAGE);
-    memory.add_blob("app", &format!("sha256:{}", "c".repeat(64)));
-    memory
-}
 
 fn put_fault(when: Strike, status: Option<u16>) -> Fault {
     Fault::new(Method::Put, "manifests/2.0", when, status)

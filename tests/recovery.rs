@@ -5,37 +5,14 @@ mod support;
 
 use support::block_on;
 use support::memory_registry::{sha256, Fault, MemoryRegistry, Strike};
+use support::one_image::{image, repo, setup, tag, IMAGE};
 use tagdeck::oci::changes::ChangeError;
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::intent::Intent;
-use tagdeck::oci::media;
-use tagdeck::oci::names::{Digest, Repository, Tag};
+
 use tagdeck::oci::recovery::{unchecked_after_reload, Offers, RetryRun};
 use tagdeck::oci::undo::{left_to_run, undo_end, UndoAction, UndoShortfall};
-
-const IMAGE: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[]}"#;
-
-fn repo() -> Repository {
-    Repository::parse("app").unwrap()
-}
-
-fn tag(name: &str) -> Tag {
-    Tag::parse(name).unwrap()
-}
-
-fn image() -> Digest {
-    Digest::parse(&sha256(IMAGE)).unwrap()
-}
-
-/// `app` with the image tagged 1.0 and latest; distribution 2.8 semantics.
-fn setup() -> MemoryRegistry {
-    let memory = MemoryRegistry::new();
-    memory.push("app", "1.0", media::OCI_MANIFEST, IMAGE);
-    memory.push("app", "latest", media::OCI_MANIFEST, IMAGE);
-    memory.add_blob("app", &format!("sha256:{}", "c".repeat(64)));
-    memory
-}
 
 fn remove_tag_intent() -> Intent {
     Intent::RemoveTag {

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod memory_registry;
+pub mod one_image;
 
 use std::cell::RefCell;
 use std::future::Future;
