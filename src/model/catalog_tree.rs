@@ -29,10 +29,12 @@ impl CatalogRow {
 /// Rows for `names` (any order) whose full name contains `filter` (case-insensitive).
 /// A namespace heading appears once, above the first repository inside it.
 pub fn catalog_rows(names: &[String], filter: &str) -> Vec<CatalogRow> {
-    let filter = filter.trim().to_lowercase();
+    // Names are lower-case ASCII by the grammar: ASCII case folding is enough, and
+    // spares every page Unicode's case tables.
+    let filter = filter.trim().to_ascii_lowercase();
     let mut matching: Vec<&String> = names
         .iter()
-        .filter(|name| filter.is_empty() || name.to_lowercase().contains(&filter))
+        .filter(|name| filter.is_empty() || name.to_ascii_lowercase().contains(&filter))
         .collect();
     sort::ascending(&mut matching);
     // A name listed twice (on two pages, say) is one row.

@@ -59,9 +59,10 @@ pub fn visible_tags(
     order: SortOrder,
     created: impl Fn(&str) -> Option<String>,
 ) -> Vec<usize> {
-    let filter = filter.trim().to_lowercase();
+    // Tags are ASCII by the grammar (as repository names in `catalog_rows`).
+    let filter = filter.trim().to_ascii_lowercase();
     let mut rows: Vec<usize> = (0..tags.len())
-        .filter(|&i| filter.is_empty() || tags[i].to_lowercase().contains(&filter))
+        .filter(|&i| filter.is_empty() || tags[i].to_ascii_lowercase().contains(&filter))
         .collect();
     match order {
         SortOrder::NameAscending => sort::by_cached_key(&mut rows, |&i| natural_key(&tags[i])),

@@ -75,7 +75,7 @@ pub fn CatalogView(registry: String) -> impl IntoView {
 fn CatalogIncomplete(retry: Callback<()>) -> impl IntoView {
     view! {
         <div class="error-panel incomplete-list" role="alert">
-            <p>"This list of repositories may be incomplete: its pages could not all be followed (a page came without a readable Link header, which CORS hides unless Access-Control-Expose-Headers lists Link, or the list went past what this page reads). A repository missing here can still be opened by its address (?repo=name)."</p>
+            <p>"This list of repositories may be incomplete: its pages could not all be followed (CORS may hide their Link header). A repository missing here can still be opened by its address (?repo=name)."</p>
             <button type="button" on:click=move |_| retry.run(())>"Try again"</button>
         </div>
     }

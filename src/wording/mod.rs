@@ -126,8 +126,12 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn after_colon(sentence: &str) -> String {
     let mut letters = sentence.chars();
     match (letters.next(), letters.next()) {
-        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
-            format!("{}{}", first.to_lowercase(), &sentence[first.len_utf8()..])
+        // ASCII only: our sentences are, and Unicode case tables would weigh on every
+        // page for the odd registry message.
+        (Some(first), Some(second))
+            if first.is_ascii_uppercase() && second.is_ascii_lowercase() =>
+        {
+            format!("{}{}", first.to_ascii_lowercase(), &sentence[1..])
         }
         _ => sentence.to_owned(),
     }

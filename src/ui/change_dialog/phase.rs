@@ -110,7 +110,7 @@ pub(super) fn ValidatedInput(
     check: fn(&str) -> Option<String>,
     #[prop(optional)] autofocus: bool,
 ) -> impl IntoView {
-    let id = format!("field-{}", label.to_lowercase().replace(' ', "-"));
+    let id = format!("field-{}", label.to_ascii_lowercase().replace(' ', "-"));
     let error_id = format!("{id}-error");
     let error = move || check(&value.get());
     // The browser ignores `autofocus` on a field added after the page had a focus (a
