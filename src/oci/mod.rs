@@ -13,6 +13,7 @@ pub mod http;
 pub mod image_summary;
 pub mod index_levels;
 pub mod intent;
+pub mod journal_log;
 pub mod manifest;
 pub mod media;
 pub mod names;

@@ -283,6 +283,26 @@ pub fn session_store(key: &str, value: &str) -> bool {
     session_storage().is_some_and(|storage| storage.set_item(key, value).is_ok())
 }
 
+pub fn session_remove(key: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// The keys and values of this tab's session storage whose key `wanted` accepts.
+pub fn session_entries(wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let Some(storage) = session_storage() else {
+        return Vec::new();
+    };
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|at| storage.key(at).ok().flatten())
+        .filter(|key| wanted(key))
+        .collect();
+    keys.into_iter()
+        .filter_map(|key| Some((key.clone(), storage.get_item(&key).ok()??)))
+        .collect()
+}
+
 thread_local! {
     /// Origins the page's Content-Security-Policy refused to connect to.
     static BLOCKED_ORIGINS: std::cell::RefCell<Vec<String>> =

@@ -1131,3 +1131,27 @@ test('an image delete cut short by a reload, found not applied: Undo is kept wit
   await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
   expect(await tagDigest(registry, 'team/tools', 'edge')).toBe(digest);
 });
+
+test('a journal entry this version cannot read is told after the reload, not dropped silently, and then cleared', async ({ page, faults }) => {
+  await openRepository(page, faults, 'demo/web');
+  await page.evaluate(() => sessionStorage.setItem('tagdeck.journal.42', '{"from":"another version"}'));
+  await page.reload();
+  await expect(page.getByText('1 earlier changes of this tab could not be read back after the reload')).toBeVisible();
+  // Cleared once the activity list is saved: said once, not at every reload.
+  await expect.poll(() => page.evaluate(() => sessionStorage.getItem('tagdeck.journal.42'))).toBe(null);
+});
+
+test('a change cut short by a reload leaves its journal keys until the activity list holds it, then none', async ({ page, faults }) => {
+  faults.proxy.addRule({ ...manifestPut('f-journal-keys'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-journal-keys');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  // One key for the change and one per intent, each written on its own.
+  const keys = await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('tagdeck.journal.')));
+  expect(keys.length).toBeGreaterThanOrEqual(2);
+  await page.reload();
+  faults.proxy.clearRules();
+  await expect(activity(page).first()).toContainText('Interrupted: Tag demo/web:f-journal-keys');
+  await expect.poll(() => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('tagdeck.journal')).length)).toBe(0);
+  const stored = await page.evaluate(() => sessionStorage.getItem('tagdeck.activity'));
+  expect(stored).toContain('f-journal-keys');
+});

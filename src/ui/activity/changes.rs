@@ -10,6 +10,7 @@ use super::ActivityStep::{CheckAgain, Retry, Undo};
 use crate::model::touched::{Touched, TouchedLog};
 use crate::oci::changes::ChangeError;
 use crate::oci::intent::Intent;
+use crate::oci::journal_log::{stored_selection, ACTIVITY_BUDGET};
 use crate::oci::recovery::unchecked_after_reload;
 use crate::oci::undo::{UndoAction, UndoShortfall};
 use crate::ui::browser;
@@ -116,8 +117,11 @@ pub struct ActivityLog {
     /// Whether the list (and its Undo data) is safe in session storage; when not,
     /// the user is told that a reload loses Undo.
     pub(super) saved: RwSignal<bool>,
-    /// Entries of an earlier page load that could not be read back.
+    /// Entries of an earlier page load that could not be read back (the journal's
+    /// interrupted changes included).
     pub(super) unreadable: RwSignal<usize>,
+    /// Older entries left out of storage to keep it within its budget: lost on reload.
+    pub(super) not_kept: RwSignal<usize>,
     /// Entries with an Undo, Retry or Check again running in this page load: one at
     /// a time per entry, as each works from the entry as it found it and writes its
     /// Undo and Retry back at the end (a second one would overwrite the first's).
@@ -152,6 +156,7 @@ impl Changes {
             touched: StoredValue::new(TouchedLog::default()),
             saved: RwSignal::new(true),
             unreadable: RwSignal::new(unreadable),
+            not_kept: RwSignal::new(0),
             running: StoredValue::new(Vec::new()),
         };
         let changes = Changes {
@@ -162,15 +167,36 @@ impl Changes {
                 on_demand::activity(log, CheckAgain, *id)
             }),
         };
-        for interrupted in journal::take_interrupted() {
-            let id = log.add_interrupted(interrupted);
+        let journal = journal::take_interrupted();
+        log.unreadable.update(|n| *n += journal.unreadable);
+        // Each entry with the journal keys to clear once it is stored.
+        let mut to_clear: Vec<(usize, Vec<String>)> = Vec::new();
+        for taken in journal.changes {
+            let id = log.add_interrupted(taken.pending);
             changes.check_again.dispatch_local(id);
+            to_clear.push((id, taken.keys));
         }
+        let mut stale = journal.stale;
         // The outside world: the tab's session storage.
         Effect::new(move || {
-            let json = log.entries.with(serde_json::to_string);
-            let saved = json.is_ok_and(|json| browser::session_store(ACTIVITY_KEY, &json));
+            let Some((json, stored)) = log.entries.with(|e| stored_json(e)) else {
+                log.saved.set(false);
+                return;
+            };
+            let saved = browser::session_store(ACTIVITY_KEY, &json);
             log.saved.set(saved);
+            log.not_kept
+                .set(log.entries.with_untracked(|e| e.len()) - stored.len());
+            if saved {
+                to_clear.retain(|(id, keys)| {
+                    let held = stored.contains(id);
+                    if held {
+                        journal::clear(keys);
+                    }
+                    !held
+                });
+                journal::clear(&std::mem::take(&mut stale));
+            }
         });
         provide_context(changes);
         changes
@@ -358,6 +384,45 @@ fn load_entries() -> (Vec<Entry>, usize) {
         .collect();
     let unreadable = total - entries.len();
     (entries, unreadable)
+}
+
+/// The list as stored (within `ACTIVITY_BUDGET`) and the ids it holds.
+fn stored_json(entries: &[Entry]) -> Option<(String, Vec<usize>)> {
+    let each: Vec<String> = entries
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let sizes: Vec<(usize, bool)> = entries
+        .iter()
+        .zip(&each)
+        .map(|(entry, json)| (json.len(), offers_after_reload(entry)))
+        .collect();
+    let keep = stored_selection(&sizes, ACTIVITY_BUDGET);
+    let mut json = String::from("[");
+    let mut ids = Vec::new();
+    for ((entry, text), keep) in entries.iter().zip(&each).zip(keep) {
+        if keep {
+            if !ids.is_empty() {
+                json.push(',');
+            }
+            json.push_str(text);
+            ids.push(entry.id);
+        }
+    }
+    json.push(']');
+    Some((json, ids))
+}
+
+/// Whether a reload would lose more than a line of history without this entry.
+fn offers_after_reload(entry: &Entry) -> bool {
+    entry.undo.is_some()
+        || entry.retry.is_some()
+        || entry.unchecked.is_some()
+        || matches!(
+            entry.state,
+            EntryState::Undoing | EntryState::Retrying | EntryState::Checking
+        )
 }
 
 pub fn use_changes() -> Changes {

@@ -47,6 +47,11 @@ pub fn ActivityPanel(shown_registry: String) -> impl IntoView {
                         {move || format!("{} earlier changes of this tab could not be read back after the reload; their Undo is not available.", changes.unreadable.get())}
                     </p>
                 </Show>
+                <Show when=move || { changes.not_kept.get() > 0 }>
+                    <p class="hint">
+                        {move || format!("{} older entries of this list (those without an Undo first) are not kept if the page is reloaded: the tab's storage keeps room for the changes to come. Their Undo works until then.", changes.not_kept.get())}
+                    </p>
+                </Show>
                 <p class="visually-hidden" role="status">{move || followed.announcement.get()}</p>
                 <ol class="activity-list" aria-label="Activity">
                     <For each=move || changes.entries.get() key=|e| (e.id, e.revision) let:entry>

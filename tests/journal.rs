@@ -1,0 +1,206 @@
+//! The journal's stored form (one key per change and per intent), the activity
+//! list's storage budget, and what request lines keep of a URL.
+
+use tagdeck::oci::error::Attempt;
+use tagdeck::oci::http::Method;
+use tagdeck::oci::intent::Intent;
+use tagdeck::oci::journal_log::{
+    gather, header_key, intent_key, stored_selection, Budget, Header, Pending, LEGACY_KEY,
+};
+use tagdeck::oci::names::{Digest, Repository, Tag};
+
+fn remove(tag: &str) -> Intent {
+    Intent::RemoveTag {
+        repository: Repository::parse("app").unwrap(),
+        tag: Tag::parse(tag).unwrap(),
+        digest: Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap(),
+    }
+}
+
+fn header(id: u64) -> (String, String) {
+    let header = Header {
+        id,
+        registry: "http://r".into(),
+        summary: format!("change {id}"),
+    };
+    (header_key(id), serde_json::to_string(&header).unwrap())
+}
+
+fn intent(id: u64, n: usize, tag: &str) -> (String, String) {
+    (
+        intent_key(id, n),
+        serde_json::to_string(&remove(tag)).unwrap(),
+    )
+}
+
+#[test]
+fn each_change_is_read_back_with_its_intents_in_order() {
+    let stored = vec![
+        intent(7, 1, "b"),
+        header(7),
+        ("tagdeck.activity".into(), "[]".into()),
+        intent(7, 0, "a"),
+        intent(7, 10, "c"),
+        header(9),
+        intent(9, 0, "z"),
+    ];
+    let found = gather(stored, None);
+    assert_eq!(found.unreadable, 0);
+    assert_eq!(found.changes.len(), 2);
+    let seven = &found.changes[0];
+    assert_eq!(seven.pending.id, 7);
+    assert_eq!(seven.pending.summary, "change 7");
+    assert_eq!(
+        seven.pending.intents,
+        vec![remove("a"), remove("b"), remove("c")]
+    );
+    // Every key of the change, to clear once the activity list holds it.
+    assert_eq!(seven.keys.len(), 4);
+    assert!(!seven.keys.contains(&"tagdeck.activity".to_owned()));
+}
+
+#[test]
+fn unreadable_changes_are_counted_and_cleared_never_silently_dropped() {
+    let stored = vec![
+        header(1),
+        intent(1, 0, "a"),
+        // A header from another version.
+        (header_key(2), "{\"nope\":1}".into()),
+        intent(2, 0, "a"),
+        // A readable header with an intent that is not.
+        header(3),
+        (intent_key(3, 0), "{\"Unknown\":{}}".into()),
+        // An intent whose change has no header (a clean-up cut short).
+        intent(4, 0, "a"),
+        // A key of the journal that this version cannot place.
+        ("tagdeck.journal.x.y".into(), "{}".into()),
+    ];
+    let found = gather(stored, None);
+    assert_eq!(found.changes.len(), 1);
+    assert_eq!(found.changes[0].pending.id, 1);
+    assert_eq!(found.unreadable, 4);
+    for key in [
+        header_key(2),
+        intent_key(2, 0),
+        header_key(3),
+        intent_key(3, 0),
+        intent_key(4, 0),
+        "tagdeck.journal.x.y".into(),
+    ] {
+        assert!(found.stale.contains(&key), "{key}");
+    }
+}
+
+#[test]
+fn a_change_that_never_wrote_is_not_reconciled_but_its_key_is_cleared() {
+    let found = gather(vec![header(5)], None);
+    assert!(found.changes.is_empty());
+    assert_eq!(found.unreadable, 0);
+    assert_eq!(found.stale, vec![header_key(5)]);
+}
+
+#[test]
+fn the_journal_of_an_earlier_version_still_loads() {
+    let legacy = serde_json::json!([
+        Pending {
+            id: 1,
+            registry: "http://r".into(),
+            summary: "old".into(),
+            intents: vec![remove("a")],
+        },
+        {"id": "not a number"},
+    ])
+    .to_string();
+    let found = gather(Vec::new(), Some(&legacy));
+    assert_eq!(found.changes.len(), 1);
+    assert_eq!(found.changes[0].pending.intents, vec![remove("a")]);
+    assert_eq!(found.changes[0].keys, vec![LEGACY_KEY.to_owned()]);
+    assert_eq!(found.unreadable, 1);
+    // Not readable at all: counted as one, and cleared.
+    let found = gather(Vec::new(), Some("{broken"));
+    assert_eq!(found.unreadable, 1);
+    assert_eq!(found.stale, vec![LEGACY_KEY.to_owned()]);
+}
+
+const BUDGET: Budget = Budget {
+    entries: 3,
+    chars: 100,
+};
+
+#[test]
+fn everything_within_the_budget_is_kept() {
+    assert_eq!(
+        stored_selection(&[(10, false), (10, true), (10, false)], BUDGET),
+        vec![true, true, true]
+    );
+}
+
+#[test]
+fn the_oldest_entries_without_undo_go_first() {
+    // Newest first: the list's order.
+    let entries = [
+        (10, false),
+        (10, true),
+        (10, false),
+        (10, true),
+        (10, false),
+    ];
+    assert_eq!(
+        stored_selection(&entries, BUDGET),
+        vec![true, true, false, true, false]
+    );
+}
+
+#[test]
+fn then_the_oldest_entries_with_undo_beyond_the_budget() {
+    let entries = [(10, true), (10, true), (10, true), (10, true)];
+    assert_eq!(
+        stored_selection(&entries, BUDGET),
+        vec![true, true, true, false]
+    );
+    // Over the size budget: a big old Undo goes before a small recent one.
+    let entries = [(30, false), (40, true), (60, true)];
+    assert_eq!(stored_selection(&entries, BUDGET), vec![false, true, false]);
+}
+
+#[test]
+fn an_entry_bigger_than_the_whole_budget_is_not_stored() {
+    assert_eq!(
+        stored_selection(&[(500, true), (10, true)], BUDGET),
+        vec![false, true]
+    );
+}
+
+#[test]
+fn request_lines_keep_no_upload_state_nor_signatures() {
+    let attempt = Attempt::new(
+        Method::Put,
+        "http://reg:5000/v2/app/blobs/uploads/uuid-1?_state=secret-state&digest=sha256:ab",
+    );
+    let line = attempt.to_string();
+    assert!(!line.contains("secret-state"), "{line}");
+    assert_eq!(
+        line,
+        "PUT http://reg:5000/v2/app/blobs/uploads/uuid-1?_state=…&digest=sha256:ab"
+    );
+    let signed = Attempt::new(
+        Method::Get,
+        "https://s3.example/blob?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA",
+    );
+    let line = signed.to_string();
+    assert!(
+        !line.contains("deadbeef") && !line.contains("AKIA"),
+        "{line}"
+    );
+    // What says which page or which mount is kept.
+    for url in [
+        "http://r/v2/_catalog?n=1000&last=app",
+        "http://r/v2/dst/blobs/uploads/?mount=sha256:ab&from=team/app",
+        "http://r/v2/app/tags/list",
+    ] {
+        assert_eq!(
+            Attempt::new(Method::Get, url).to_string(),
+            format!("GET {url}")
+        );
+    }
+}
