@@ -2369,11 +2369,12 @@ fn deleting_images_looks_every_tag_up_once_per_chunk_not_once_per_image() {
     registry.state.borrow_mut().log.clear();
     block_on(registry.client().tags(&app(), |_| {})).unwrap();
     let one_listing = registry.state.borrow().log.len();
-    // One for the chunk's users, and one before each delete for names new since.
+    // One for the chunk's users; before each delete one for names new since, and
+    // after it one for tags it took unseen.
     assert_eq!(
         listings,
-        one_listing * (1 + 12),
-        "one tag list for the chunk, one per delete"
+        one_listing * (1 + 12 * 2),
+        "one tag list for the chunk, two per delete"
     );
 }
 
@@ -2468,6 +2469,60 @@ fn a_tag_named_onto_a_planned_image_after_its_chunk_was_read_stops_that_delete()
         registry
             .tag_digest("app", "release-1")
             .map(|d| d.to_string()),
+        Some(second.digest.to_string())
+    );
+}
+
+/// A tag the chunk saw pointing elsewhere, moved onto a planned image before its
+/// DELETE: the DELETE takes it (a registry deletes a manifest with every tag on it,
+/// and no request can make that conditional). It is not lost unsaid: the tag list
+/// read after the DELETE misses it, the image's outcome says so, and the Undo puts
+/// it back where it pointed, on the image.
+#[test]
+fn a_tag_moved_onto_a_planned_image_after_its_chunk_was_read_is_told_lost_and_undone() {
+    let registry = App::new();
+    registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
+    registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
+    registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
+    let second_digest = second.digest.to_string();
+    // Moved while the second image's own tag is read again, just before its DELETE.
+    let planned_tag = second.tags[0].clone();
+    registry.meanwhile(
+        (Method::Head, &format!("/manifests/{planned_tag}"), 2),
+        move |r| {
+            let bytes = r.state.borrow().manifests["app"][&second_digest].1.clone();
+            r.push("app", "keep", media::OCI_MANIFEST, &bytes);
+        },
+    );
+    let said = std::cell::RefCell::new(Vec::new());
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| said.borrow_mut().push((tag.to_owned(), outcome.clone())),
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert!(applied.images_deleted.contains(&first.digest));
+    assert_eq!(
+        registry.tag_digest("app", "keep"),
+        None,
+        "taken by the DELETE"
+    );
+    let told = format!("{:?}", said.borrow());
+    assert!(told.contains("\"keep\""), "the lost tag is said: {told}");
+    for undo in applied.undo.iter().rev() {
+        block_on(registry.client().undo(undo, &|| "again".to_owned())).unwrap();
+    }
+    assert_eq!(
+        registry.tag_digest("app", "keep").map(|d| d.to_string()),
         Some(second.digest.to_string())
     );
 }

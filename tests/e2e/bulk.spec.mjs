@@ -1,6 +1,7 @@
 // Bulk changes: many tags at once, a result per item, checked against the registry.
 import { test, expect, screenshotPath } from './harness.mjs';
 import { retagBehindTheBack, tagDigest } from './registry-truth.mjs';
+import { RegistryWriter, pushImage } from '../../scripts/lib/fixtures.mjs';
 
 const ACCEPT = 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json';
 
@@ -319,7 +320,15 @@ test('a bulk run that fails after its repository was left and opened again says 
 });
 
 test('a selected tag removed elsewhere leaves the selection when the tags are listed again, instead of counting as hidden by the filter', async ({ page, bulkDeployment }) => {
-  const repo = 'demo/api'; // v1 and stable share one image
+  // A repository of its own (the file's other tests change demo/*): v1 and stable
+  // share one image.
+  const repo = 'bulk/gone';
+  const writer = new RegistryWriter(bulkDeployment.registry.url);
+  await pushImage(writer, repo, {
+    format: 'oci', reference: 'stable', platform: { os: 'linux', architecture: 'amd64' },
+    created: '2026-01-01T00:00:00Z', labels: {}, layers: ['bulk gone'],
+  });
+  await retagBehindTheBack(bulkDeployment.registry.url, repo, 'stable', 'v1');
   // stable's removal fails, so it stays selected for a retry.
   await page.route((url) => url.pathname === `/v2/${repo}/manifests/stable`, (route) =>
     route.request().method() === 'PUT' ? route.abort('connectionreset') : route.continue());

@@ -321,8 +321,9 @@ impl<C: HttpClient> Registry<C> {
             listing.tags.iter().map(String::as_str).collect();
         let mut to_read = names.clone();
         to_read.extend(
-            (fresh.tags.into_iter())
-                .filter(|name| !known.contains(name.as_str()) && !names.contains(name)),
+            (fresh.tags.iter())
+                .filter(|name| !known.contains(name.as_str()) && !names.contains(name))
+                .cloned(),
         );
         let found = self.look_up_tags(repository, &to_read).await?;
         let points_here = |name: &String| {
@@ -338,8 +339,26 @@ impl<C: HttpClient> Registry<C> {
                 now,
             });
         }
-        self.delete_checked_image(repository, digest, confirmed_tags)
-            .await
+        let mut removal = self
+            .delete_checked_image(repository, digest, confirmed_tags)
+            .await?;
+        // A tag seen pointing elsewhere when the chunk was read, moved onto the image
+        // since, went with it: no request makes a DELETE conditional. Listed again,
+        // it is missing: said as lost with the image, and the Undo puts it back.
+        if let Ok(after) = self.tags(repository, |_| {}).await {
+            let lost: Vec<String> = (fresh.tags.into_iter())
+                .filter(|name| !names.contains(name) && !after.tags.contains(name))
+                .collect();
+            if !lost.is_empty() && !after.may_be_incomplete {
+                removal.add_lost(digest, &lost);
+                let error = ChangeError::TagsLost {
+                    digest: digest.clone(),
+                    tags: lost,
+                };
+                return Err(after_write(error, Written::Removal(Box::new(removal))));
+            }
+        }
+        Ok(removal)
     }
 
     /// Deletes the image `digest` and with it every tag pointing at it: only ever the
