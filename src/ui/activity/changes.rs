@@ -187,14 +187,13 @@ impl Changes {
             log.saved.set(saved);
             log.not_kept
                 .set(log.entries.with_untracked(|e| e.len()) - stored.len());
+            // Saved: each interrupted change is in the stored list, or too large for
+            // it ever to be (the panel says entries are not kept): either way its
+            // journal keys go, or every reload would check it again as new.
             if saved {
-                to_clear.retain(|(id, keys)| {
-                    let held = stored.contains(id);
-                    if held {
-                        journal::clear(keys);
-                    }
-                    !held
-                });
+                for (_, keys) in to_clear.drain(..) {
+                    journal::clear(&keys);
+                }
                 journal::clear(&std::mem::take(&mut stale));
             }
         });

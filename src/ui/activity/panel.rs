@@ -49,7 +49,7 @@ pub fn ActivityPanel(shown_registry: String) -> impl IntoView {
                 </Show>
                 <Show when=move || { changes.not_kept.get() > 0 }>
                     <p class="hint">
-                        {move || format!("{} older entries of this list (those without an Undo first) are not kept if the page is reloaded: the tab's storage keeps room for the changes to come. Their Undo works until then.", changes.not_kept.get())}
+                        {move || format!("{} entries of this list are not kept if the page is reloaded (the oldest without an Undo go first; an entry too large for the tab's storage is never kept): the storage keeps room for the changes to come. Their Undo works until then.", changes.not_kept.get())}
                     </p>
                 </Show>
                 <p class="visually-hidden" role="status">{move || followed.announcement.get()}</p>
