@@ -22,6 +22,7 @@ fn header(id: u64) -> (String, String) {
         id,
         registry: "http://r".into(),
         summary: format!("change {id}"),
+        entry: None,
     };
     (header_key(id), serde_json::to_string(&header).unwrap())
 }
@@ -107,6 +108,7 @@ fn the_journal_of_an_earlier_version_still_loads() {
             registry: "http://r".into(),
             summary: "old".into(),
             intents: vec![remove("a")],
+            entry: None,
         },
         {"id": "not a number"},
     ])
@@ -203,4 +205,29 @@ fn request_lines_keep_no_upload_state_nor_signatures() {
             format!("GET {url}")
         );
     }
+}
+
+/// A Retry's journal names the activity entry it runs for, so a reload hands its
+/// intents to that entry instead of a second one offering the same writes; a header
+/// written before the field existed names none.
+#[test]
+fn a_retry_cut_short_names_its_entry() {
+    let retry = Header {
+        id: 9,
+        registry: "http://r".into(),
+        summary: "Interrupted: Tag app:2.0".into(),
+        entry: Some(4),
+    };
+    let stored = vec![
+        (header_key(9), serde_json::to_string(&retry).unwrap()),
+        intent(9, 0, "a"),
+        (
+            header_key(3),
+            r#"{"id":3,"registry":"http://r","summary":"older"}"#.to_owned(),
+        ),
+        intent(3, 0, "b"),
+    ];
+    let found = gather(stored, None);
+    let entries: Vec<Option<usize>> = found.changes.iter().map(|c| c.pending.entry).collect();
+    assert_eq!(entries, vec![None, Some(4)]);
 }

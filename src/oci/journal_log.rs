@@ -21,6 +21,10 @@ pub struct Pending {
     pub registry: String,
     pub summary: String,
     pub intents: Vec<Intent>,
+    /// The activity entry whose Retry this is: after a reload that entry checks
+    /// it, rather than a second entry offering the same writes.
+    #[serde(default)]
+    pub entry: Option<usize>,
 }
 
 /// A change's own key: what it is, written before any intent.
@@ -29,6 +33,9 @@ pub struct Header {
     pub id: u64,
     pub registry: String,
     pub summary: String,
+    /// As [`Pending::entry`].
+    #[serde(default)]
+    pub entry: Option<usize>,
 }
 
 pub fn header_key(id: u64) -> String {
@@ -124,6 +131,7 @@ pub fn gather(stored: Vec<(String, String)>, legacy: Option<&str>) -> Gathered {
                     registry: header.registry,
                     summary: header.summary,
                     intents,
+                    entry: header.entry,
                 },
                 keys: group.keys,
             }),

@@ -36,11 +36,17 @@ pub struct Ticket(u64);
 impl Ticket {
     /// Opens the journal entry of a change about to run (no intent yet).
     pub fn open(registry: &str, summary: &str) -> Ticket {
+        Ticket::open_for(registry, summary, None)
+    }
+
+    /// [`Ticket::open`] for the Retry of activity entry `entry`.
+    pub fn open_for(registry: &str, summary: &str, entry: Option<usize>) -> Ticket {
         let id = (js_sys::Math::random() * 9e15) as u64;
         let header = Header {
             id,
             registry: registry.to_owned(),
             summary: summary.to_owned(),
+            entry,
         };
         if write(&header_key(id), &header) {
             OPEN.with(|open| open.borrow_mut().push((id, 0)));

@@ -172,7 +172,13 @@ impl Changes {
         // Each entry with the journal keys to clear once it is stored.
         let mut to_clear: Vec<(usize, Vec<String>)> = Vec::new();
         for taken in journal.changes {
-            let id = log.add_interrupted(taken.pending);
+            // A Retry cut short: its own entry (Check again, set on loading) reads
+            // the registry for it; a second entry would offer the same writes.
+            let retried = (taken.pending.entry).filter(|id| log.entry(*id).is_some());
+            let id = match retried {
+                Some(id) => id,
+                None => log.add_interrupted(taken.pending),
+            };
             changes.check_again.dispatch_local(id);
             to_clear.push((id, taken.keys));
         }

@@ -142,7 +142,7 @@ impl ActivityLog {
             let Some((entry, intents)) = started else {
                 return;
             };
-            let ticket = Ticket::open(&entry.registry, &entry.summary);
+            let ticket = Ticket::open_for(&entry.registry, &entry.summary, Some(id));
             let registry =
                 net::registry(&entry.registry, FetchClient::new()).journaled(ticket.recorder());
             let mut run = RetryRun::new(entry.undo.clone());
