@@ -1,7 +1,6 @@
 //! The repository list grouped by namespace, so `team/sub/app` reads as a tree.
 
 use crate::model::sort;
-use crate::oci::names::Repository;
 
 /// One line of the catalog: a namespace heading or a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,11 +17,6 @@ impl CatalogRow {
     /// (invalid, yet listed by some registry) are two rows.
     pub fn key(&self) -> (bool, String) {
         (self.is_repository, self.name.clone())
-    }
-
-    /// A repository whose name is valid, so it can be opened.
-    pub fn opens(&self) -> bool {
-        self.is_repository && Repository::parse(&self.name).is_ok()
     }
 }
 

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::model::catalog_tree::{catalog_rows, CatalogRow};
 use crate::model::route::View;
 use crate::net;
+use crate::oci::names::Repository;
 use crate::ui::browser;
 use crate::ui::error_view::ErrorPanel;
 use crate::ui::router::Link;
@@ -105,7 +106,7 @@ fn RepositoryList(names: Vec<String>, filter: RwSignal<String>, incomplete: bool
                     // In hundredths of a rem: integer formatting only (see tags::row::ROW_HEIGHT).
                     let hundredths = 75 + 125 * row.depth;
                     let indent = format!("{}.{:02}rem", hundredths / 100, hundredths % 100);
-                    if row.is_repository && !row.opens() {
+                    if row.is_repository && Repository::parse(&row.name).is_err() {
                         // Listed by the registry, yet no valid name: no link to a view
                         // that would refuse it.
                         view! {
