@@ -2378,14 +2378,13 @@ fn deleting_images_looks_every_tag_up_once_per_chunk_not_once_per_image() {
     );
 }
 
-#[test]
-fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
-    // Both images' users are read once for the chunk; the second one's tag moves
-    // while the first is deleted: its re-read before acting sees it.
+/// `pr-a` and `pr-b` on images of their own, planned deleted in one chunk, and `keep`
+/// on a third image (its digest returned), kept.
+fn two_images_to_delete_and_one_kept() -> (App, CleanupPlan, String) {
     let registry = App::new();
     registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
     registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
-    let other = registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
+    let kept = registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
     let rules = CleanupRules {
         keep: vec![pat("keep")],
         remove: vec![pat("pr-*")],
@@ -2393,6 +2392,14 @@ fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
     };
     let planned = plan(&registry.facts(2), &rules, now()).unwrap();
     assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    (registry, planned, kept)
+}
+
+#[test]
+fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
+    // Both images' users are read once for the chunk; the second one's tag moves
+    // while the first is deleted: its re-read before acting sees it.
+    let (registry, planned, other) = two_images_to_delete_and_one_kept();
     let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
     let moved_tag = second.tags[0].clone();
     let moved = moved_tag.clone();
@@ -2436,17 +2443,7 @@ fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
 /// name, and the image stays.
 #[test]
 fn a_tag_named_onto_a_planned_image_after_its_chunk_was_read_stops_that_delete() {
-    let registry = App::new();
-    registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
-    registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
-    registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
-    let rules = CleanupRules {
-        keep: vec![pat("keep")],
-        remove: vec![pat("pr-*")],
-        ..CleanupRules::default()
-    };
-    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
-    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    let (registry, planned, _) = two_images_to_delete_and_one_kept();
     let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
     let second_digest = second.digest.to_string();
     registry.meanwhile(
@@ -2480,17 +2477,7 @@ fn a_tag_named_onto_a_planned_image_after_its_chunk_was_read_stops_that_delete()
 /// it back where it pointed, on the image.
 #[test]
 fn a_tag_moved_onto_a_planned_image_after_its_chunk_was_read_is_told_lost_and_undone() {
-    let registry = App::new();
-    registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
-    registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
-    registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
-    let rules = CleanupRules {
-        keep: vec![pat("keep")],
-        remove: vec![pat("pr-*")],
-        ..CleanupRules::default()
-    };
-    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
-    assert_eq!(planned.delete_images.len(), 2, "{planned:#?}");
+    let (registry, planned, _) = two_images_to_delete_and_one_kept();
     let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
     let second_digest = second.digest.to_string();
     // Moved while the second image's own tag is read again, just before its DELETE.
