@@ -451,19 +451,14 @@ impl Offers {
     /// to see what is there already.
     pub fn new(undo: Option<UndoAction>, retry: Option<Vec<Intent>>) -> Offers {
         Offers {
-            undo: match undo {
-                Some(UndoAction::Batch(items)) => items,
-                single => single.into_iter().collect(),
-            },
+            undo: undo.map(UndoAction::into_items).unwrap_or_default(),
             retry: retry.unwrap_or_default(),
             ..Offers::default()
         }
     }
 
     fn push_undo(&mut self, action: UndoAction) {
-        if !self.undo.contains(&action) {
-            self.undo.push(action);
-        }
+        push_new(&mut self.undo, action);
     }
 
     /// Adds what `intent` was found to be.
@@ -508,18 +503,13 @@ impl RetryRun {
     /// removal left on its throw-away manifest returns the Undo its check offered.
     pub fn new(undo: Option<UndoAction>) -> RetryRun {
         RetryRun {
-            undo: match undo {
-                Some(UndoAction::Batch(items)) => items,
-                single => single.into_iter().collect(),
-            },
+            undo: undo.map(UndoAction::into_items).unwrap_or_default(),
             ..RetryRun::default()
         }
     }
 
     fn push_undo(&mut self, action: UndoAction) {
-        if !self.undo.contains(&action) {
-            self.undo.push(action);
-        }
+        push_new(&mut self.undo, action);
     }
 
     /// Adds how running `intent` again ended. Done: its Undo replaces the one kept in
@@ -548,6 +538,13 @@ impl RetryRun {
                 }
             }
         }
+    }
+}
+
+/// Adds `action` to `undo` unless it is there already (an earlier check offered it).
+fn push_new(undo: &mut Vec<UndoAction>, action: UndoAction) {
+    if !undo.contains(&action) {
+        undo.push(action);
     }
 }
 

@@ -52,15 +52,20 @@ impl UndoAction {
         }
     }
 
+    /// The items of this action: a batch's own, or itself alone.
+    pub fn into_items(self) -> Vec<UndoAction> {
+        match self {
+            UndoAction::Batch(items) => items,
+            single => vec![single],
+        }
+    }
+
     /// One undo for many: nested batches flattened, none for nothing.
     pub fn collect(actions: Vec<UndoAction>) -> Option<UndoAction> {
-        let mut flat: Vec<UndoAction> = Vec::new();
-        for action in actions {
-            match action {
-                UndoAction::Batch(items) => flat.extend(items),
-                single => flat.push(single),
-            }
-        }
+        let mut flat: Vec<UndoAction> = actions
+            .into_iter()
+            .flat_map(UndoAction::into_items)
+            .collect();
         match flat.len() {
             0 => None,
             1 => flat.pop(),
@@ -248,10 +253,7 @@ pub fn undo_end(
     cut_short: bool,
     awaiting_landing: bool,
 ) -> UndoEnd {
-    let items = match action {
-        UndoAction::Batch(items) => items.clone(),
-        single => vec![single.clone()],
-    };
+    let items = action.clone().into_items();
     match result {
         Ok(()) => UndoEnd {
             failed: None,
