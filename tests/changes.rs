@@ -618,13 +618,7 @@ fn push_index_of_image(memory: &MemoryRegistry) {
 fn a_platform_of_a_multi_arch_image_is_never_deleted_with_its_last_tag() {
     let memory = setup();
     push_index_of_image(&memory);
-    memory
-        .state
-        .borrow_mut()
-        .tags
-        .get_mut("app")
-        .unwrap()
-        .remove("latest");
+    memory.untag("app", "latest");
     let registry = Registry::new("http://r", &memory);
     let seen = digest_of(IMAGE);
     let tags = all_tags(&memory, "app");
@@ -720,13 +714,7 @@ fn a_tag_someone_else_removed_meanwhile_is_not_taken_for_one_the_registry_took()
     let seen = digest_of(IMAGE);
     let users =
         block_on(registry.image_users(&repo("app"), &seen, &all_tags(&memory, "app"))).unwrap();
-    memory
-        .state
-        .borrow_mut()
-        .tags
-        .get_mut("app")
-        .unwrap()
-        .remove("latest");
+    memory.untag("app", "latest");
     let error = block_on(registry.verify_kept(&repo("app"), &seen, &users)).unwrap_err();
     assert!(
         matches!(&error, ChangeError::NotApplied { tag, found: None, .. } if tag == "latest"),
@@ -1216,13 +1204,7 @@ fn a_multi_arch_image_served_with_a_parameter_or_in_upper_case_still_lists_its_p
             IMAGE.len()
         );
         memory.push("app", "multi", &content_type, index.as_bytes());
-        memory
-            .state
-            .borrow_mut()
-            .tags
-            .get_mut("app")
-            .unwrap()
-            .remove("latest");
+        memory.untag("app", "latest");
         let registry = Registry::new("http://r", &memory);
         let seen = digest_of(IMAGE);
         let tags = all_tags(&memory, "app");

@@ -408,13 +408,7 @@ fn undo_of_a_tag_added_to_an_existing_image_never_deletes_the_image() {
     let memory = MemoryRegistry::new();
     memory.push("app", "only", media::OCI_MANIFEST, IMAGE);
     // Someone removes the tag: the image is reachable by digest only.
-    memory
-        .state
-        .borrow_mut()
-        .tags
-        .get_mut("app")
-        .unwrap()
-        .clear();
+    memory.untag_all("app");
     let registry = Registry::new("http://r", &memory);
     let source = block_on(registry.manifest_get(&repo(), image().clone())).unwrap();
     let write = block_on(registry.put_tag(&repo(), &tag("found"), &source, None)).unwrap();
@@ -835,13 +829,7 @@ fn an_interrupted_image_delete_that_untagged_first_is_reconciled_with_undo() {
     let found = block_on(registry.reconcile(&intent)).unwrap();
     assert_eq!(found.outcome, Outcome::NotApplied);
     // The registry untagged both, then the page went away before the manifest went.
-    memory
-        .state
-        .borrow_mut()
-        .tags
-        .get_mut("app")
-        .unwrap()
-        .clear();
+    memory.untag_all("app");
     let found = block_on(registry.reconcile(&intent)).unwrap();
     assert_eq!(
         wording::registry_now(&found.now),
@@ -1177,13 +1165,7 @@ fn a_placeholder_delete_answered_504_puts_the_tag_back_and_keeps_its_undo() {
             panic!("{status:?}: no undo: {error:?}");
         };
         // The DELETE lands late, taking the tag: Undo puts it back.
-        memory
-            .state
-            .borrow_mut()
-            .tags
-            .get_mut("app")
-            .unwrap()
-            .remove("1.0");
+        memory.untag("app", "1.0");
         block_on(registry.restore_tags(removal)).unwrap();
         assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
     }

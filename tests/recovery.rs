@@ -192,13 +192,7 @@ fn an_interrupted_delete_found_not_applied_keeps_undo_with_retry() {
     );
 
     // The DELETE lands: the Undo puts the image and its tags back.
-    memory
-        .state
-        .borrow_mut()
-        .tags
-        .get_mut("app")
-        .unwrap()
-        .clear();
+    memory.untag_all("app");
     memory
         .state
         .borrow_mut()

@@ -1207,13 +1207,7 @@ fn a_fallback_tag_gone_before_the_run_keeps_nothing() {
         list,
         ..
     } = referred(&registry);
-    registry
-        .state
-        .borrow_mut()
-        .tags
-        .get_mut("app")
-        .unwrap()
-        .remove(&fallback);
+    registry.untag("app", &fallback);
     let client = Registry::new("http://registry.test", &registry);
     let results = block_on(client.delete_referrers(&repo(), &list, |_, _| {}));
     assert!(matches!(

@@ -260,6 +260,26 @@ impl MemoryRegistry {
             .count()
     }
 
+    /// Removes `tag` behind the console's back (another client, or a write landing late).
+    pub fn untag(&self, repository: &str, tag: &str) {
+        let mut state = self.state.borrow_mut();
+        state
+            .tags
+            .get_mut(repository)
+            .expect("a repository with tags")
+            .remove(tag);
+    }
+
+    /// Removes every tag of `repository` behind the console's back.
+    pub fn untag_all(&self, repository: &str) {
+        let mut state = self.state.borrow_mut();
+        state
+            .tags
+            .get_mut(repository)
+            .expect("a repository with tags")
+            .clear();
+    }
+
     pub fn tag_digest(&self, repository: &str, tag: &str) -> Option<String> {
         self.state.borrow().tags.get(repository)?.get(tag).cloned()
     }
