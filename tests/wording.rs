@@ -1249,6 +1249,17 @@ fn key_sentences_of_unreadable_answers() {
         location: "http://elsewhere/upload/1".into()
     })
     .contains("http://elsewhere/upload/1 is on another server"));
+    // A location's signed state never reaches a message (stored with the activity
+    // list); its parameters' names do, as in the request lines.
+    let outside = words(MalformedReason::UploadOutsideRepository {
+        location: "http://reg/v2/other/blobs/uploads/u?_state=SECRET&digest=sha256:ab".into(),
+    });
+    assert!(outside.contains("http://reg/v2/other/blobs/uploads/u?_state=…&digest=sha256:ab"));
+    assert!(!outside.contains("SECRET"));
+    let next = wording::link_error(&LinkError::OtherOrigin(
+        "http://elsewhere/v2/_catalog?last=x&token=SECRET".into(),
+    ));
+    assert!(next.contains("(http://elsewhere/v2/_catalog?last=x&token=…)"));
     assert!(words(MalformedReason::NoUploadLocation)
         .contains("Access-Control-Expose-Headers: Location"));
     assert_eq!(

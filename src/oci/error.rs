@@ -76,14 +76,23 @@ impl Attempt {
 }
 
 impl std::fmt::Display for Attempt {
-    /// The URL's query keeps only the names of parameters that may carry secrets (an
-    /// upload's signed `_state`, a storage redirect's signature): these lines are
-    /// stored with the activity list and copied into reports.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Some((path, query)) = self.url.split_once('?') else {
-            return write!(f, "{} {}", self.method, self.url);
+        write!(f, "{} {}", self.method, ShownUrl(&self.url))
+    }
+}
+
+/// A URL as the console shows and stores it: its query keeps the names of its
+/// parameters but only the values that are never secret. Anything else may be (an
+/// upload's signed `_state`, a storage redirect's signature), and these lines are
+/// stored with the activity list and copied into reports.
+pub struct ShownUrl<'a>(pub &'a str);
+
+impl std::fmt::Display for ShownUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some((path, query)) = self.0.split_once('?') else {
+            return f.write_str(self.0);
         };
-        write!(f, "{} {path}", self.method)?;
+        f.write_str(path)?;
         for (at, pair) in query.split('&').enumerate() {
             let separator = if at == 0 { '?' } else { '&' };
             match pair.split_once('=') {

@@ -2,7 +2,7 @@
 
 use super::Message;
 use crate::oci::auth::{host_of, AuthPolicy, AuthRefusal};
-use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError};
+use crate::oci::error::{ErrorEntry, MalformedReason, RegistryError, ShownUrl};
 use crate::oci::http::Method;
 use crate::oci::manifest::{DigestRefusal, ManifestError};
 use crate::oci::media::MAX_MANIFEST_BYTES;
@@ -163,12 +163,12 @@ pub fn malformed(reason: &MalformedReason) -> String {
         MalformedReason::UploadElsewhere { location } => format!(
             "the upload location {} is on another server than the registry; refusing to \
              send data there",
-            without_query(location)
+            ShownUrl(location)
         ),
         MalformedReason::UploadOutsideRepository { location } => format!(
             "the upload location {} is not an upload of the repository written to; \
              refusing to send data there",
-            without_query(location)
+            ShownUrl(location)
         ),
         MalformedReason::ListedName(error) => {
             format!("not a valid tag or digest: {}", super::name_error(error))
@@ -182,14 +182,6 @@ pub fn malformed(reason: &MalformedReason) -> String {
     }
 }
 
-/// `url` without the values of its query: an upload's may be a signed state.
-fn without_query(url: &str) -> String {
-    match url.split_once('?') {
-        Some((path, _)) => format!("{path}?…"),
-        None => url.to_owned(),
-    }
-}
-
 /// Why a Link header (or an upload Location) was not followed.
 pub fn link_error(error: &LinkError) -> String {
     match error {
@@ -197,10 +189,16 @@ pub fn link_error(error: &LinkError) -> String {
             format!("Link header is malformed: {}", link_fault(fault))
         }
         LinkError::OtherOrigin(url) => {
-            format!("next page link points at another server ({url}); refusing to follow it")
+            format!(
+                "next page link points at another server ({}); refusing to follow it",
+                ShownUrl(url)
+            )
         }
         LinkError::OtherList(url) => {
-            format!("next page link points at another list ({url}); refusing to follow it")
+            format!(
+                "next page link points at another list ({}); refusing to follow it",
+                ShownUrl(url)
+            )
         }
     }
 }
