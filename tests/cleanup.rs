@@ -2438,6 +2438,39 @@ fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
     assert!(registry.tag_digest("app", &moved_tag).is_some());
 }
 
+#[test]
+fn a_failed_chunk_read_fails_one_image_and_the_next_reads_again() {
+    // The chunk's tag list cannot be read: the image whose delete asked for it fails
+    // (nothing written), and the next image reads the list again and is deleted.
+    use support::memory_registry::{Fault, Strike};
+
+    let (registry, planned, _) = two_images_to_delete_and_one_kept();
+    // Twice: a read is asked again once after a 5xx.
+    registry.inject(Fault::new(Method::Get, "/tags/list", Strike::Before, Some(500)).times(2));
+    let outcomes = std::cell::RefCell::new(Vec::new());
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|tag, outcome| {
+            outcomes
+                .borrow_mut()
+                .push((tag.to_owned(), outcome.clone()))
+        },
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
+    assert_eq!(applied.images_deleted, vec![second.digest.clone()]);
+    let failed: Vec<String> = outcomes
+        .borrow()
+        .iter()
+        .filter(|(_, o)| matches!(o, CleanupOutcome::ImageFailed { .. }))
+        .map(|(t, _)| t.clone())
+        .collect();
+    assert_eq!(failed, first.tags);
+    assert!(registry.state.borrow().manifests["app"].contains_key(&first.digest.to_string()));
+}
+
 /// A tag named since the chunk's users were read, onto an image the plan deletes:
 /// the DELETE would take it, unseen. One listing before each delete finds the new
 /// name, and the image stays.

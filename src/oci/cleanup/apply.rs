@@ -217,7 +217,7 @@ impl<C: HttpClient> Registry<C> {
                 continue;
             }
             // Read when the chunk's first delete is tried, for what is left of it.
-            let chunk_users = match &mut chunk_users {
+            let read = match &mut chunk_users {
                 Some(read) => read,
                 None => {
                     let end = plan
@@ -228,7 +228,7 @@ impl<C: HttpClient> Registry<C> {
                     chunk_users.insert(self.read_chunk_users(&repository, chunk).await)
                 }
             };
-            let outcome = match chunk_users {
+            let outcome = match read {
                 Ok((listing, users)) => {
                     let mut users = users.get(&image.digest).cloned().unwrap_or_default();
                     users.tags.retain(|t| !gone_tags.contains(t));
@@ -244,6 +244,11 @@ impl<C: HttpClient> Registry<C> {
                 }
                 Err(error) => Err((error.clone(), image.tags.clone())),
             };
+            // A read that failed fails this image only: the next one reads the rest
+            // of its chunk again, as a passing fault allows.
+            if chunk_users.as_ref().is_some_and(|read| read.is_err()) {
+                chunk_users = None;
+            }
             match outcome {
                 Ok(Some(removal)) => {
                     gone_tags.extend(removal.tags.iter().map(|t| t.to_string()));
