@@ -8,6 +8,17 @@ cd "$TAGDECK_ROOT"
 say() { printf '[bootstrap] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# What this script cannot install itself, checked first: Playwright needs Node 20 or
+# later (Debian 12's own nodejs is 18, and its npm a separate package), and finding
+# out after half an hour of compiling helps no one.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)
+if [ "$node_major" = none ] || [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null 2>&1; then
+  echo "[bootstrap] needs Node.js 20 or later with npm (found: node ${node_major}, npm $(command -v npm || echo none))." >&2
+  echo "[bootstrap] Install them (for example from NodeSource or nodejs.org) and run this again." >&2
+  exit 1
+fi
+command -v rustup >/dev/null 2>&1 || { echo "[bootstrap] needs rustup (https://rustup.rs) for the wasm32 target." >&2; exit 1; }
+
 # Debian packages, each checked by a file it installs.
 declare -A PACKAGE_OF=(
   [/usr/bin/chromium]=chromium

@@ -13,7 +13,11 @@
 #      every request (about 120 ms of CPU at gzip level 6 for the unsplit 1.6 MB).
 set -euo pipefail
 stage="$TRUNK_STAGING_DIR"
-split_dir="${CARGO_TARGET_DIR:-$TRUNK_SOURCE_DIR/target}/wasm-bindgen/$TRUNK_PROFILE/split"
+# Where cargo builds, as Trunk itself asks (CARGO_TARGET_DIR, CARGO_BUILD_TARGET_DIR
+# or a cargo config's build.target-dir may each move it).
+target_dir="$(cd "$TRUNK_SOURCE_DIR" && cargo metadata --format-version 1 --no-deps --offline |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+split_dir="$target_dir/wasm-bindgen/$TRUNK_PROFILE/split"
 
 main_js="$(cd "$stage" && ls tagdeck-*.js | grep -v '_bg\.js$' | head -1)"
 [ -n "$main_js" ] || { echo "post-build: no tagdeck-*.js in $stage" >&2; exit 1; }
