@@ -14,7 +14,9 @@ use tagdeck::oci::error::RegistryError;
 use tagdeck::oci::http::{Method, TransportFailure};
 use tagdeck::oci::media;
 use tagdeck::oci::names::{Digest, Repository, Tag};
-use tagdeck::oci::referrer_changes::{ItemTarget, ReferrerItem, ReferrerRun};
+use tagdeck::oci::referrer_changes::{
+    referrer_items, ItemTarget, ReferrerCopy, ReferrerItem, ReferrerRun,
+};
 use tagdeck::oci::referrers::{
     classify, is_referrer_tag, ApiSupport, FoundVia, ReferrerKind, ReferrerList, ReferrerQuery,
     ReferrerTagScheme, ReferrerWarning,
@@ -1326,9 +1328,9 @@ fn a_referrer_whose_manifest_cannot_be_read_to_check_it_is_not_deleted() {
     assert!(registry.state.borrow().manifests["app"].contains_key(&sbom));
 }
 
-/// A stale fallback tag beside the referrers API lists a referrer deleted since:
-/// its index cannot be copied, so the SBOM it lists is copied on its own, with a
-/// line of its own, never left out.
+/// A fallback tag beside the referrers API whose index cannot be copied (the target's
+/// tag of that name is a multi-arch image): the SBOM it lists, which the API lists
+/// too, is copied on its own, with a line of its own, never left out.
 #[test]
 fn referrers_a_failed_fallback_index_lists_are_copied_on_their_own() {
     let registry = MemoryRegistry::new();
@@ -1336,29 +1338,29 @@ fn referrers_a_failed_fallback_index_lists_are_copied_on_their_own() {
     let image = registry.tag_digest("app", "v1").unwrap();
     let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
     let fallback = tag_for(&image, "");
-    let stale = referrers_index(&[
-        (&sbom, sbom_bytes.len(), SPDX),
-        (&sha256(b"deleted since"), 10, SPDX),
-    ]);
-    registry.push("app", &fallback, media::OCI_INDEX, stale.as_bytes());
+    let index = referrers_index(&[(&sbom, sbom_bytes.len(), SPDX)]);
+    registry.push("app", &fallback, media::OCI_INDEX, index.as_bytes());
     let client = Registry::new("http://registry.test", &registry);
     let list =
         block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     let mirror = Repository::parse("mirror").unwrap();
-    let image_bytes = registry.state.borrow().manifests["app"][&image].1.clone();
-    registry.push("mirror", "v1", media::OCI_MANIFEST, &image_bytes);
+    let image_bytes = image_in_mirror(&registry, &image);
+    let multi_arch = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": image, "size": image_bytes.len(),
+                       "platform": {"os": "linux", "architecture": "amd64"}}],
+    })
+    .to_string();
+    registry.push("mirror", &fallback, media::OCI_INDEX, multi_arch.as_bytes());
     let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
-    let copied = |wanted: &str| {
-        results
-            .iter()
-            .find_map(|(item, result)| match &item.target {
-                ItemTarget::Referrer { digest, .. } if digest.as_str() == wanted => {
-                    Some(result.is_ok())
-                }
-                _ => None,
-            })
-    };
-    assert_eq!(copied(&sbom), Some(true), "{results:?}");
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(
+        matches!(results[0].1, Err(ChangeError::TagNotReferrerIndex { .. })),
+        "{results:?}"
+    );
+    let line = copy_line(copy_result_of(&results, &sbom), &mirror);
+    assert_eq!(line, format!("{} copied to mirror.", results[1].0.label));
     assert!(registry.state.borrow().manifests["mirror"].contains_key(&sbom));
 }
 
@@ -1426,4 +1428,279 @@ fn a_merged_referrers_index_describes_each_added_referrer_from_its_manifest() {
     assert_eq!(entries[1]["artifactType"], SPDX);
     assert_eq!(entries[1]["mediaType"], media::OCI_MANIFEST);
     assert_eq!(entries[1]["annotations"]["salt"], "sbom");
+}
+
+/// The result of the run's item for the referrer `wanted`.
+fn copy_result_of<'a>(
+    results: &'a [(ReferrerItem, Result<ReferrerCopy, ChangeError>)],
+    wanted: &str,
+) -> &'a (ReferrerItem, Result<ReferrerCopy, ChangeError>) {
+    results
+        .iter()
+        .find(|(item, _)| matches!(&item.target, ItemTarget::Referrer { digest, .. } if digest.as_str() == wanted))
+        .unwrap_or_else(|| panic!("no line for {wanted}: {results:?}"))
+}
+
+/// The line the report shows for one copied item.
+fn copy_line(
+    (item, result): &(ReferrerItem, Result<ReferrerCopy, ChangeError>),
+    to: &Repository,
+) -> String {
+    wording::ResultLine::referrer_copy(item, result, to).text
+}
+
+/// The digests the index `digest` of `repository` lists.
+fn listed_by(registry: &MemoryRegistry, repository: &str, digest: &str) -> Vec<String> {
+    let bytes = registry.state.borrow().manifests[repository][digest]
+        .1
+        .clone();
+    let index: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    (index["manifests"].as_array().unwrap().iter())
+        .map(|m| m["digest"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Referrers pushed without the referrers API, the fallback index listing `extra`
+/// beside the SBOM, and a cosign signature; every blob stored. Returns the SBOM's
+/// digest, the fallback index's digest, and the list as read.
+fn sbom_listed_with(
+    registry: &MemoryRegistry,
+    image: &str,
+    extra: &[(&str, usize, &str)],
+) -> (String, String, ReferrerList) {
+    let sbom_bytes = artifact(SPDX, image, "sbom");
+    let sbom = registry.push_untagged("app", media::OCI_MANIFEST, &sbom_bytes);
+    let mut entries = vec![(sbom.as_str(), sbom_bytes.len(), SPDX)];
+    entries.extend_from_slice(extra);
+    let index = referrers_index(&entries);
+    let index = registry.push(
+        "app",
+        &tag_for(image, ""),
+        media::OCI_INDEX,
+        index.as_bytes(),
+    );
+    registry.push(
+        "app",
+        &tag_for(image, ".sig"),
+        media::OCI_MANIFEST,
+        &cosign_signature(),
+    );
+    for blob in [b"{}".as_slice(), b"sbom", b"cfg", b"payload"] {
+        registry.add_blob("app", &sha256(blob));
+    }
+    let client = Registry::new("http://registry.test", registry);
+    let list =
+        block_on(client.referrers(&repo(), &digest(image), &ReferrerQuery::default())).unwrap();
+    (sbom, index, list)
+}
+
+/// A fallback index (no referrers API) listing a manifest another tool deleted since:
+/// every item offered gets its line, the SBOM and the signature are copied, the gone
+/// one is said, and the target's index is a new one listing only what it has.
+#[test]
+fn a_fallback_index_listing_a_gone_manifest_copies_the_rest_with_a_line_for_each() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let gone = sha256(b"deleted since");
+    let (sbom, source_index, list) = sbom_listed_with(&registry, &image, &[(&gone, 10, SPDX)]);
+    let offered = referrer_items(&list);
+    assert_eq!(offered.len(), 4, "{offered:?}");
+    image_in_mirror(&registry, &image);
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let mut told = 0;
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| told += 1));
+    assert_eq!(results.len(), offered.len(), "{results:?}");
+    assert_eq!(told, offered.len());
+    let signature = registry
+        .tag_digest("app", &tag_for(&image, ".sig"))
+        .unwrap();
+    let in_mirror = |d: &str| registry.state.borrow().manifests["mirror"].contains_key(d);
+    assert!(in_mirror(&sbom), "{results:?}");
+    assert_eq!(
+        registry.tag_digest("mirror", &tag_for(&image, ".sig")),
+        Some(signature)
+    );
+    let theirs = registry
+        .tag_digest("mirror", &tag_for(&image, ""))
+        .expect("a fallback index in mirror");
+    assert_ne!(theirs, source_index, "the stale index put byte for byte");
+    assert_eq!(listed_by(&registry, "mirror", &theirs), [sbom.as_str()]);
+    let mirrored =
+        block_on(client.referrers(&mirror, &digest(&image), &ReferrerQuery::default())).unwrap();
+    assert_eq!(mirrored.referrers.len(), 2, "{mirrored:?}");
+
+    let sbom_line = copy_line(copy_result_of(&results, &sbom), &mirror);
+    assert!(sbom_line.contains("with the fallback"), "{sbom_line}");
+    let gone_line = copy_result_of(&results, &gone);
+    assert!(
+        matches!(gone_line.1, Err(ChangeError::AlreadyGone { .. })),
+        "{gone_line:?}"
+    );
+    let gone_line = copy_line(gone_line, &mirror);
+    assert!(gone_line.contains("not copied"), "{gone_line}");
+    assert!(
+        gone_line.contains(&format!("app@{gone} is gone")),
+        "{gone_line}"
+    );
+    let (_, index) = &results[0];
+    let index_line = copy_line(&results[0], &mirror);
+    assert!(index.is_ok(), "{index_line}");
+    assert!(
+        index_line.contains("a new one listing 1 of the source's 2"),
+        "{index_line}"
+    );
+    // Counted: the gone one is nothing to do, not a failure.
+    let run = ReferrerRun::of(&results, |copy| copy.tag.clone().map(UndoAction::Revert));
+    assert_eq!((run.done, run.failed), (4, 0), "{results:?}");
+}
+
+/// Every manifest the fallback index lists is there and refers to the image: the
+/// target gets the very same index, byte for byte (same digest).
+#[test]
+fn a_whole_fallback_index_is_copied_byte_for_byte_with_a_line_for_what_it_lists() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        sbom,
+        fallback,
+        index,
+        list,
+        ..
+    } = referred_with_blobs(&registry);
+    image_in_mirror(&registry, &image);
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results.iter().all(|(_, r)| r.is_ok()), "{results:?}");
+    assert_eq!(registry.tag_digest("mirror", &fallback), Some(index));
+    assert!(registry.state.borrow().manifests["mirror"].contains_key(&sbom));
+    let line = copy_line(copy_result_of(&results, &sbom), &mirror);
+    assert!(
+        line.contains("copied to mirror with the fallback"),
+        "{line}"
+    );
+}
+
+/// Someone with push rights lists another image's signature in this image's
+/// fallback index: copying this image's referrers must not copy it (this image would
+/// look signed in the target), and its line says why.
+#[test]
+fn a_fallback_index_entry_that_refers_to_another_image_is_not_copied() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let other = sha256(b"another image");
+    let foreign_bytes = artifact(NOTATION, &other, "foreign");
+    let foreign = registry.push_untagged("app", media::OCI_MANIFEST, &foreign_bytes);
+    registry.add_blob("app", &sha256(b"foreign"));
+    let (sbom, _, list) = sbom_listed_with(
+        &registry,
+        &image,
+        &[(&foreign, foreign_bytes.len(), NOTATION)],
+    );
+    image_in_mirror(&registry, &image);
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    let in_mirror = |d: &str| registry.state.borrow().manifests["mirror"].contains_key(d);
+    assert!(!in_mirror(&foreign), "copied another image's signature");
+    assert_eq!(results.len(), 4, "{results:?}");
+    assert!(in_mirror(&sbom));
+    let theirs = registry.tag_digest("mirror", &tag_for(&image, "")).unwrap();
+    assert_eq!(listed_by(&registry, "mirror", &theirs), [sbom]);
+    let line = copy_result_of(&results, &foreign);
+    assert!(
+        matches!(line.1, Err(ChangeError::NotAReferrer { .. })),
+        "{line:?}"
+    );
+    let line = copy_line(line, &mirror);
+    assert!(line.contains(digest(&foreign).short(12)), "{line}");
+    assert!(line.contains("not copied"), "{line}");
+    assert!(line.contains("another image"), "{line}");
+}
+
+/// A referrer pushed (and listed by the fallback index) after the dialog read the
+/// list: as a delete, the copy acts on nothing the user was not shown. The index is
+/// not copied, and the line says what it lists that was not shown.
+#[test]
+fn a_fallback_index_listing_a_referrer_not_shown_is_not_copied() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let (sbom, _, list) = sbom_listed_with(&registry, &image, &[]);
+    let sbom_bytes = registry.state.borrow().manifests["app"][&sbom].1.clone();
+    let newer_bytes = artifact(SPDX, &image, "newer");
+    let newer = registry.push_untagged("app", media::OCI_MANIFEST, &newer_bytes);
+    registry.add_blob("app", &sha256(b"newer"));
+    let both = referrers_index(&[
+        (&sbom, sbom_bytes.len(), SPDX),
+        (&newer, newer_bytes.len(), SPDX),
+    ]);
+    registry.push(
+        "app",
+        &tag_for(&image, ""),
+        media::OCI_INDEX,
+        both.as_bytes(),
+    );
+    image_in_mirror(&registry, &image);
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert!(
+        !registry.state.borrow().manifests["mirror"].contains_key(&newer),
+        "copied a referrer not shown"
+    );
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert_eq!(registry.tag_digest("mirror", &tag_for(&image, "")), None);
+    assert!(
+        matches!(results[0].1, Err(ChangeError::ListsUnshown { .. })),
+        "{results:?}"
+    );
+    let line = copy_line(&results[0], &mirror);
+    assert!(line.contains(&newer), "{line}");
+    let line = copy_line(copy_result_of(&results, &sbom), &mirror);
+    assert!(line.contains("not copied"), "{line}");
+    // The signature, tagged on its own, is copied all the same.
+    assert!(registry
+        .tag_digest("mirror", &tag_for(&image, ".sig"))
+        .is_some());
+}
+
+/// The target has a cosign signature of its own under the same `.sig` tag: it is
+/// left as it is, said so, with no confirmation asked that the report cannot take.
+#[test]
+fn a_cosign_tag_the_target_has_for_its_own_signature_is_left_as_it_is() {
+    let registry = MemoryRegistry::new();
+    let Referred {
+        image,
+        signature,
+        list,
+        ..
+    } = referred_with_blobs(&registry);
+    image_in_mirror(&registry, &image);
+    let sig = tag_for(&image, ".sig");
+    let their_signature = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_MANIFEST,
+        "config": {"mediaType": media::OCI_CONFIG, "digest": sha256(b"cfg"), "size": 3},
+        "layers": [{"mediaType": COSIGN_SIG, "digest": sha256(b"their payload"), "size": 200}],
+    })
+    .to_string();
+    let theirs = registry.push(
+        "mirror",
+        &sig,
+        media::OCI_MANIFEST,
+        their_signature.as_bytes(),
+    );
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert_eq!(registry.tag_digest("mirror", &sig), Some(theirs));
+    let line = copy_line(copy_result_of(&results, &signature), &mirror);
+    assert!(!line.contains("needs confirmation"), "{line}");
+    assert!(
+        line.contains("has its own cosign signature under"),
+        "{line}"
+    );
+    assert!(line.contains("left as it is"), "{line}");
 }

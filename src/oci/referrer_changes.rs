@@ -8,6 +8,8 @@
 //! reported on its own; one failure does not stop the others. The run is one entry
 //! of the activity list, with one Undo ([`ReferrerRun`]).
 
+use std::collections::HashMap;
+
 use super::changes::{ChangeError, CopyReport, CopyWork, Removal, TagWrite};
 use super::client::{Registry, TagListing};
 use super::error::RegistryError;
@@ -69,11 +71,35 @@ impl ReferrerRun {
 }
 
 /// A referrer copied: the tag written (what its Undo takes back; none for a copy by
-/// digest, which leaves only an untagged manifest), and what was moved.
+/// digest, which leaves only an untagged manifest), what was moved, and how.
 #[derive(Debug, Clone)]
 pub struct ReferrerCopy {
     pub tag: Option<TagWrite>,
     pub report: CopyReport,
+    pub how: CopiedAs,
+}
+
+/// How an item went into the target, for its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopiedAs {
+    /// On its own: by its tag or digest, or the fallback index byte for byte (or
+    /// merged into the target's own).
+    Itself,
+    /// Listed by the fallback index: copied with it.
+    WithIndex,
+    /// The fallback index, written new: listing `listed` of the `of` manifests the
+    /// source's lists (the others are gone, or refer to another image). None written
+    /// when `listed` is 0.
+    NewIndex { listed: usize, of: usize },
+}
+
+/// What became of a manifest the source's fallback index lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    /// Copied with the index, or listed by the target's index already.
+    Live,
+    Gone,
+    NotReferrer,
 }
 
 /// One thing that goes with an image.
@@ -485,10 +511,11 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// Copies every item of `list` from `from` to `to` (which already has the image
-    /// itself, by the same digest): the fallback tag's index with everything it
-    /// lists, each cosign tag, and each referrer found only through the referrers
-    /// API by digest (the registry links it to the image by its `subject`). Each
-    /// result carries the tag it wrote, for its Undo (none for a copy by digest).
+    /// itself, by the same digest): the fallback tag's index with what it lists
+    /// ([`Registry::copy_fallback_index`]), each cosign tag, and each referrer found
+    /// only through the referrers API by digest (the registry links it to the image
+    /// by its `subject`). Every item gets a result, each carrying the tag it wrote,
+    /// for its Undo (none for a copy by digest).
     pub async fn copy_referrers(
         &self,
         from: &Repository,
@@ -497,68 +524,72 @@ impl<C: HttpClient> Registry<C> {
         mut on_item: impl FnMut(&ReferrerItem, &Result<ReferrerCopy, ChangeError>),
     ) -> Vec<(ReferrerItem, Result<ReferrerCopy, ChangeError>)> {
         let mut results = Vec::new();
-        let mut index_failed = false;
+        // What the fallback index (first of the items) made of each manifest it lists.
+        let mut listed = HashMap::new();
+        let mut index: Option<(Tag, bool)> = None;
         for item in referrer_items(list) {
-            // Copied as a child of the fallback tag's index (which comes first). If that
-            // copy failed (a stale index listing one that is gone, a target index of
-            // another kind), one the referrers API lists too is copied on its own, by
-            // digest: the API finds it in the target by its subject.
-            let listed_only = match &item.target {
+            let result = match &item.target {
+                ItemTarget::FallbackTag(tag) => {
+                    let copied =
+                        (self.copy_fallback_index((from, to), tag, list, &mut listed)).await;
+                    index = Some((tag.clone(), copied.is_ok()));
+                    copied
+                }
                 ItemTarget::Referrer {
                     digest,
                     tag: None,
                     listed_by_fallback: true,
-                } => Some(digest),
-                _ => None,
-            };
-            if let Some(digest) = listed_only {
-                let by_api = (list.referrers.iter())
-                    .any(|r| r.digest == *digest && r.found.contains(&FoundVia::Api));
-                if !(index_failed && by_api) {
-                    continue;
+                } => {
+                    let by_api = (list.referrers.iter())
+                        .any(|r| r.digest == *digest && r.found.contains(&FoundVia::Api));
+                    match (listed.get(digest), &index) {
+                        (Some(Listed::Gone), _) => Err(ChangeError::AlreadyGone {
+                            subject: format!("{from}@{digest}"),
+                        }),
+                        (Some(Listed::NotReferrer), _) => Err(ChangeError::NotAReferrer {
+                            digest: digest.clone(),
+                            subject: list.subject.clone(),
+                        }),
+                        (Some(Listed::Live), Some((_, true))) => Ok(ReferrerCopy {
+                            tag: None,
+                            report: CopyReport::default(),
+                            how: CopiedAs::WithIndex,
+                        }),
+                        // The index was not copied (or no longer lists it): one the
+                        // referrers API lists is copied on its own, by digest, as the
+                        // API finds it in the target by its subject. Else nothing would.
+                        (_, Some((tag, _))) if !by_api => Err(ChangeError::KeptWithIndex {
+                            tag: tag.to_string(),
+                        }),
+                        _ => self.copy_referrer((from, to), digest, None).await,
+                    }
                 }
-            }
-            let result = self.copy_referrer((from, to), &item, &list.subject).await;
-            if matches!(item.target, ItemTarget::FallbackTag(_)) && result.is_err() {
-                index_failed = true;
-            }
+                ItemTarget::Referrer { digest, tag, .. } => {
+                    self.copy_referrer((from, to), digest, tag.as_ref()).await
+                }
+            };
             on_item(&item, &result);
             results.push((item, result));
         }
         results
     }
 
+    /// Copies a referrer on its own: by its cosign tag, or by digest.
     async fn copy_referrer(
         &self,
         (from, to): (&Repository, &Repository),
-        item: &ReferrerItem,
-        subject: &Digest,
+        digest: &Digest,
+        tag: Option<&Tag>,
     ) -> Result<ReferrerCopy, ChangeError> {
-        let (source, tag) = match &item.target {
-            ItemTarget::FallbackTag(tag) => {
-                let source = self.manifest_get(from, tag).await?;
-                if let Some(theirs) = self.resolve_tag(to, tag).await? {
-                    if theirs != source.digest {
-                        let (repositories, digests) = ((from, to), (&theirs, subject));
-                        return self
-                            .merge_fallback_index(repositories, tag, &source, digests)
-                            .await;
-                    }
-                }
-                (source, tag)
-            }
-            ItemTarget::Referrer {
-                digest,
-                tag: Some(tag),
-                ..
-            } => (self.manifest_get(from, digest).await?, tag),
-            ItemTarget::Referrer {
-                digest, tag: None, ..
-            } => {
-                let source = self.manifest_get(from, digest).await?;
-                let report = self.copy_untagged(from, to, &source).await?;
-                return Ok(ReferrerCopy { tag: None, report });
-            }
+        let source = self.manifest_get(from, digest).await?;
+        let how = CopiedAs::Itself;
+        let Some(tag) = tag else {
+            let report = self.copy_untagged(from, to, &source).await?;
+            return Ok(ReferrerCopy {
+                tag: None,
+                report,
+                how,
+            });
         };
         let (write, report) = self
             .copy_image(from, &source, to, tag, None, |_| true)
@@ -566,34 +597,85 @@ impl<C: HttpClient> Registry<C> {
         Ok(ReferrerCopy {
             tag: Some(write),
             report,
+            how,
         })
     }
 
-    /// The target has a fallback tag of its own for the image, listing other
-    /// referrers (signed there, or copied before more were added here): the referrers
-    /// it lacks are copied by digest, then the tag is moved to an index listing both,
-    /// as the OCI spec has clients update it. Its Undo points the tag back at the
-    /// target's own index. A tag there that is no list of referrers is never touched;
-    /// an entry the source no longer has, or that does not refer to `subject`, is not
-    /// carried over.
-    async fn merge_fallback_index(
+    /// Copies the fallback tag `tag`'s index and what it lists, each entry read and
+    /// checked first (`listed` says what became of each): one gone (deleted by another
+    /// tool) or that does not refer to the image (any client with push rights writes
+    /// the index) is left out; one the user was not shown (pushed since) stops the
+    /// index, as a delete does ([`ChangeError::ListsUnshown`]), nothing written.
+    /// The index goes byte for byte when all it lists went; else a new index of those
+    /// that did, made as [`merged_referrer_index`] makes one. When the target has an
+    /// index of its own for the image, the referrers it lacks are added to it, as the
+    /// OCI spec has clients update it; its Undo points the tag back at the target's
+    /// own. A tag there that is no list of referrers is never touched.
+    async fn copy_fallback_index(
         &self,
         (from, to): (&Repository, &Repository),
         tag: &Tag,
-        source: &Manifest,
-        (theirs, subject): (&Digest, &Digest),
+        list: &ReferrerList,
+        listed: &mut HashMap<Digest, Listed>,
     ) -> Result<ReferrerCopy, ChangeError> {
-        let current = self.manifest_get(to, theirs).await?;
-        let lists_platforms = current.view.manifests.iter().any(|m| m.platform.is_some());
-        if current.kind() != ManifestKind::Index || lists_platforms {
-            return Err(ChangeError::TagNotReferrerIndex {
+        let source = self.manifest_get(from, tag).await?;
+        let theirs = self.resolve_tag(to, tag).await?;
+        let current = match &theirs {
+            Some(theirs) if *theirs != source.digest => {
+                let current = self.manifest_get(to, theirs).await?;
+                let lists_platforms = current.view.manifests.iter().any(|m| m.platform.is_some());
+                if current.kind() != ManifestKind::Index || lists_platforms {
+                    return Err(ChangeError::TagNotReferrerIndex {
+                        tag: tag.to_string(),
+                    });
+                }
+                Some(current)
+            }
+            _ => None,
+        };
+        // Shown in the dialog, and whether by a cosign tag (see `is_referrer_of`).
+        let shown: HashMap<&Digest, bool> = (list.referrers.iter())
+            .map(|r| {
+                let by_tag = r.found.iter().any(|f| matches!(f, FoundVia::CosignTag(_)));
+                (&r.digest, by_tag)
+            })
+            .collect();
+        let (mut live, mut unshown) = (Vec::new(), Vec::new());
+        for entry in &source.view.manifests {
+            let digest = &entry.digest;
+            if listed.contains_key(digest) {
+                continue;
+            }
+            if (current.iter().flat_map(|c| &c.view.manifests)).any(|t| t.digest == *digest) {
+                listed.insert(digest.clone(), Listed::Live);
+                continue;
+            }
+            let fate = match self.manifest_get(from, digest).await {
+                Ok(referrer) => {
+                    let by_tag = shown.get(digest).copied();
+                    if !is_referrer_of(&referrer, &list.subject, by_tag == Some(true)) {
+                        Listed::NotReferrer
+                    } else {
+                        if by_tag.is_none() {
+                            unshown.push(digest.clone());
+                        }
+                        live.push(referrer);
+                        Listed::Live
+                    }
+                }
+                Err(RegistryError::NotFound { .. }) => Listed::Gone,
+                Err(error) => return Err(error.into()),
+            };
+            listed.insert(digest.clone(), fate);
+        }
+        if !unshown.is_empty() {
+            return Err(ChangeError::ListsUnshown {
                 tag: tag.to_string(),
+                unshown,
             });
         }
+        let of = listed.len();
         let mut report = CopyReport::default();
-        let lacking: Vec<_> = (source.view.manifests.iter())
-            .filter(|listed| !(current.view.manifests.iter()).any(|t| t.digest == listed.digest))
-            .collect();
         // Once a referrer went in, a failure is a stopped copy: never "nothing was
         // changed".
         let stopped = |report: &CopyReport, at: CopyWork, cause: ChangeError| {
@@ -606,54 +688,62 @@ impl<C: HttpClient> Registry<C> {
                 }
             }
         };
-        let mut adding = Vec::new();
-        for listed in lacking {
-            let at = || CopyWork::Manifest {
-                digest: listed.digest.clone(),
+        for referrer in &live {
+            let at = CopyWork::Manifest {
+                digest: referrer.digest.clone(),
                 platform: None,
             };
-            let referrer = match self.manifest_get(from, &listed.digest).await {
-                Ok(referrer) => referrer,
-                Err(RegistryError::NotFound { .. }) => continue,
-                Err(error) => return Err(stopped(&report, at(), error.into())),
-            };
-            if referrer.view.subject.as_ref().map(|s| &s.digest) != Some(subject) {
-                continue;
-            }
             let copied = self
-                .copy_untagged(from, to, &referrer)
+                .copy_untagged(from, to, referrer)
                 .await
-                .map_err(|error| stopped(&report, at(), error))?;
+                .map_err(|error| stopped(&report, at, error))?;
             report.mounted += copied.mounted;
             report.already_present += copied.already_present;
             report.uploaded += copied.uploaded;
             report.manifests += copied.manifests;
             report.foreign_skipped += copied.foreign_skipped;
-            adding.push(referrer);
         }
-        // It lists them all already: nothing to write (a re-serialised copy of it
-        // would move the tag for nothing).
-        if adding.is_empty() {
-            report.manifests_present += 1;
-            return Ok(ReferrerCopy { tag: None, report });
+        let how = match current {
+            Some(_) => CopiedAs::Itself,
+            None if live.len() == of && of > 0 => CopiedAs::Itself,
+            None => CopiedAs::NewIndex {
+                listed: live.len(),
+                of,
+            },
+        };
+        // Nothing to add or list: a re-serialised copy would move the tag for nothing.
+        if live.is_empty() {
+            report.manifests_present += usize::from(current.is_some());
+            return Ok(ReferrerCopy {
+                tag: None,
+                report,
+                how,
+            });
         }
-        let Some(merged) = merged_referrer_index(&current, &adding) else {
+        let index = match &current {
+            Some(current) => merged_referrer_index(current, &live),
+            // Byte for byte: the same digest as the source's.
+            None if how == CopiedAs::Itself => Some(source),
+            // Never the source's bytes: they name manifests the target lacks.
+            None => new_referrer_index(&source, &live),
+        };
+        let Some(index) = index else {
             let cause = ChangeError::TagNotReferrerIndex {
                 tag: tag.to_string(),
             };
             return Err(stopped(&report, CopyWork::Tag(tag.clone()), cause));
         };
-        let write =
-            self.put_tag(to, tag, &merged, Some(theirs))
-                .await
-                .map_err(|error| match error {
-                    ChangeError::AfterWrite { .. } => error,
-                    error => stopped(&report, CopyWork::Tag(tag.clone()), error),
-                })?;
+        let write = (self.put_tag(to, tag, &index, theirs.as_ref()))
+            .await
+            .map_err(|error| match error {
+                ChangeError::AfterWrite { .. } => error,
+                error => stopped(&report, CopyWork::Tag(tag.clone()), error),
+            })?;
         report.manifests += 1;
         Ok(ReferrerCopy {
             tag: Some(write),
             report,
+            how,
         })
     }
 
@@ -727,6 +817,18 @@ pub fn merged_referrer_index(theirs: &Manifest, adding: &[Manifest]) -> Option<M
     let bytes = serde_json::to_vec(&merged).ok()?;
     let merged = Manifest::parse(bytes, Some(&theirs.content_type)).ok()?;
     (merged.kind() == ManifestKind::Index).then_some(merged)
+}
+
+/// The index `source` listing only `live`, each entry made from its manifest as
+/// [`merged_referrer_index`] makes it.
+fn new_referrer_index(source: &Manifest, live: &[Manifest]) -> Option<Manifest> {
+    let mut empty: serde_json::Value = serde_json::from_slice(&source.bytes).ok()?;
+    *empty.get_mut("manifests")? = serde_json::Value::Array(Vec::new());
+    let bytes = serde_json::to_vec(&empty).ok()?;
+    merged_referrer_index(
+        &Manifest::parse(bytes, Some(&source.content_type)).ok()?,
+        live,
+    )
 }
 
 /// Whether `manifest`, listed as a referrer of `subject`, is one (see

@@ -272,10 +272,9 @@ impl ReferrersAlong {
         let ticket = Ticket::open(&registry, &what);
         let client = net::registry(&registry, FetchClient::new()).journaled(ticket.recorder());
         let mut lines = Vec::new();
-        let verb = format!("copied to {to}");
         let results = client
             .copy_referrers(&from, &to, &list, |item, result| {
-                lines.push(outcome_line(item, result, &verb));
+                lines.push(ResultLine::referrer_copy(item, result, &to));
             })
             .await;
         // Undo takes back the tag each copy wrote; a copy by digest wrote no tag and

@@ -1,8 +1,12 @@
 //! What looking for an image's referrers skipped or could not read.
 
-use super::{error, ResultLine};
+use super::{change_error, error, ResultLine};
+use crate::oci::changes::ChangeError;
+use crate::oci::names::Repository;
+use crate::oci::referrer_changes::{CopiedAs, ReferrerCopy, ReferrerItem};
 use crate::oci::referrers::{
-    ApiSupport, ReferrerList, ReferrerWarning, MAX_REFERRERS, MAX_REFERRER_PAGES,
+    is_referrer_tag, ApiSupport, ReferrerList, ReferrerTagScheme, ReferrerWarning, MAX_REFERRERS,
+    MAX_REFERRER_PAGES,
 };
 
 pub fn referrer_warning(warning: &ReferrerWarning) -> ResultLine {
@@ -91,4 +95,84 @@ pub fn referrers_along(verb: &str, list: &ReferrerList, with_fallback_tag: bool)
          incomplete: {}",
         gaps.join("; ")
     )
+}
+
+impl ResultLine {
+    /// What came of copying one of an image's referrers (or its fallback tag) to `to`:
+    /// its line in the report. Every item offered gets one.
+    pub fn referrer_copy(
+        item: &ReferrerItem,
+        result: &Result<ReferrerCopy, ChangeError>,
+        to: &Repository,
+    ) -> ResultLine {
+        let label = &item.label;
+        let why = match result {
+            Ok(copy) => {
+                return match copy.how {
+                    CopiedAs::Itself => format!("{label} copied to {to}."),
+                    CopiedAs::WithIndex => {
+                        format!("{label} copied to {to} with the fallback index that lists it.")
+                    }
+                    CopiedAs::NewIndex { listed: 0, .. } => format!(
+                        "{label} not copied to {to}: nothing it lists is there to copy (see \
+                         their lines)."
+                    ),
+                    CopiedAs::NewIndex { listed, of } => format!(
+                        "{label} copied to {to}: the fallback index there is a new one \
+                         listing {listed} of the source's {of} manifests; the others are gone \
+                         or refer to another image (see their lines)."
+                    ),
+                }
+                .into();
+            }
+            Err(ChangeError::AlreadyGone { subject }) => {
+                format!("{subject} is gone (deleted since its fallback index listed it); skipped")
+            }
+            Err(ChangeError::NotAReferrer { subject, .. }) => format!(
+                "its manifest names another image as its subject, not {subject}: copied, it \
+                 would pass there for one of this image's (a fallback index lists it, and any \
+                 client with push rights can write one)"
+            ),
+            Err(ChangeError::KeptWithIndex { tag }) => format!(
+                "without the referrers API only the fallback tag {tag} makes it findable, and \
+                 that was not copied (see its line)"
+            ),
+            Err(ChangeError::ListsUnshown { unshown, .. }) => {
+                let more = unshown.len().saturating_sub(3);
+                let mut named: Vec<String> =
+                    unshown.iter().take(3).map(|d| d.to_string()).collect();
+                if more > 0 {
+                    named.push(format!("and {more} more"));
+                }
+                format!(
+                    "it now lists {}, which the dialog did not show (pushed since); as a \
+                     delete does, the copy takes nothing not shown, so neither the index nor \
+                     what it lists went. Copy the referrers again to see them first",
+                    named.join(", ")
+                )
+            }
+            // A referrer's tag the target has for a manifest of its own: no move is
+            // asked here, and the report has nothing to confirm one with.
+            Err(ChangeError::WouldMove { tag, current, .. }) => {
+                let what = match is_referrer_tag(tag).map(|(_, scheme)| scheme) {
+                    Some(ReferrerTagScheme::CosignSignature) => "cosign signature",
+                    Some(ReferrerTagScheme::CosignAttestation) => "cosign attestation",
+                    Some(ReferrerTagScheme::CosignSbom) => "cosign SBOM",
+                    Some(ReferrerTagScheme::Fallback) => "fallback index",
+                    None => "manifest",
+                };
+                format!(
+                    "{to} has its own {what} under {tag} ({}:{}…); left as it is",
+                    current.algorithm(),
+                    current.short(12)
+                )
+            }
+            Err(error) => {
+                return change_error(error)
+                    .result_line()
+                    .after(&format!("{label} not copied to {to}: "))
+            }
+        };
+        format!("{label} not copied to {to}: {why}.").into()
+    }
 }

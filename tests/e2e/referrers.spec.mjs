@@ -19,7 +19,8 @@ async function signedImage(registryUrl, repo, salt) {
   return { image, signature, sbom };
 }
 
-/** Copies the image open in `page` to `target` with its 2 referrers; returns the dialog and its report of them. */
+/** Copies the image open in `page` to `target` with its 2 referrers; returns the dialog and its report: a line
+ * for each of the 3 items offered (the fallback tag, the SBOM it lists, the signature). */
 async function copyWithReferrers(page, target) {
   await page.getByRole('button', { name: 'Copy to repository' }).click();
   const dialog = page.getByRole('dialog');
@@ -27,7 +28,7 @@ async function copyWithReferrers(page, target) {
   await dialog.getByRole('checkbox', { name: /Also copy (its 2 referrers|the 2 referrers found)/ }).check({ timeout: 20_000 });
   await dialog.getByRole('button', { name: 'Copy to repository' }).click();
   const report = dialog.getByRole('status', { name: 'Referrers' });
-  await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
   return { dialog, report };
 }
 
@@ -206,8 +207,10 @@ test('copying an image can bring its referrers along', async ({ page, mutable })
   expect(await dialog.evaluate((d) => d.scrollWidth - d.clientWidth), 'scrolls sideways').toBeLessThanOrEqual(0);
   await dialog.getByRole('button', { name: 'Copy to repository' }).click();
   const report = dialog.getByRole('status', { name: 'Referrers' });
-  await expect(report.locator('li')).toHaveCount(2, { timeout: 30_000 });
+  // A line for each item offered: the SBOM goes with the fallback tag's index.
+  await expect(report.locator('li')).toHaveCount(3, { timeout: 30_000 });
   await expect(report).not.toContainText('not copied');
+  await expect(report.locator('li', { hasText: `SBOM sha256:${sbom.digest.slice(7, 19)}… copied to ${target} with the fallback index` })).toHaveCount(1);
   for (const reference of [image.digest, 'v1', signature.tag, signature.digest, sbom.fallbackTag, sbom.digest]) {
     expect(await manifestStatus(url, target, reference), reference).toBe(200);
   }
@@ -258,8 +261,11 @@ test('a referrer copy that fails midway names what failed, once, and copying aga
   await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}&ref=v1`);
   const copy = () => copyWithReferrers(page, target);
   const first = await copy();
-  const failed = first.report.locator('li', { hasText: 'not copied' });
+  // The fallback tag's line says what failed; the SBOM's, that it went without it.
+  await expect(first.report.locator('li', { hasText: 'not copied' })).toHaveCount(2);
+  const failed = first.report.locator('li', { hasText: `fallback tag ${sbom.fallbackTag} not copied` });
   await expect(failed).toHaveCount(1);
+  await expect(first.report.locator('li', { hasText: /SBOM sha256:[0-9a-f]{12}… not copied/ })).toContainText('see its line');
   const line = await failed.innerText();
   expect(line).toContain(`copying manifest ${sbom.digest.slice(7, 19)}, one the image lists; the tag was not written`);
   expect(line.match(/copy stopped/gi), line).toHaveLength(1);
