@@ -835,6 +835,7 @@ fn realms_trusted_after_the_session_was_made_count() {
         Err(RegistryError::SignInRefused { .. })
     ));
     session.trust_realms(&["https://auth.example.com/token".to_owned()]);
+    session.named_by_config();
     let _ = block_on(registry.check_api());
     session.sign_in(admin()).unwrap();
     block_on(registry.check_api()).unwrap();
@@ -1701,4 +1702,224 @@ fn a_registry_address_whose_host_a_browser_reads_otherwise_is_refused() {
         .check_realm("https://evil.example\\.registry.corp.example/token")
         .is_err());
     assert!(policy.check_realm("https://evil.example/token").is_ok());
+}
+
+/// config.json's `trustedRealms` are its word about the registry it names: a
+/// registry from a link (`?registry=`) or typed in that names the company's token
+/// service is refused, and neither the password nor the company's token reaches it.
+#[test]
+fn trusted_realms_count_only_for_the_registry_config_json_names() {
+    let world = World::with(|w| w.realm = "https://auth.example.com/token".into());
+    let http = world.http();
+    let trusted = ["https://auth.example.com".to_owned()];
+    let linked = world.session(&[]);
+    linked.trust_realms(&trusted);
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, linked.clone()));
+    let error = block_on(registry.check_api()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegistryError::SignInRefused {
+                refusal: AuthRefusal::UntrustedRealm { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(matches!(
+        linked.sign_in(admin()),
+        Err(AuthRefusal::UntrustedRealm { .. })
+    ));
+    assert!(
+        world.token_requests.borrow().is_empty(),
+        "nothing was sent to the realm"
+    );
+    // The registry config.json names trusts them, known so before or after they arrive.
+    for realms_first in [true, false] {
+        let named = world.session(&[]);
+        if realms_first {
+            named.trust_realms(&trusted);
+            named.named_by_config();
+        } else {
+            named.named_by_config();
+            named.trust_realms(&trusted);
+        }
+        let registry = Registry::new(REGISTRY, Authenticated::new(&http, named.clone()));
+        let _ = block_on(registry.check_api());
+        named.sign_in(admin()).unwrap();
+        block_on(registry.check_api()).unwrap();
+    }
+}
+
+/// The scheme's own port is the registry's origin as much as no port: a realm
+/// written with or without `:443` (`:80` for http) is the registry's own, and a
+/// trusted realm's origin matches either way too.
+#[test]
+fn a_default_port_written_or_not_is_the_same_origin() {
+    use tagdeck::oci::auth::AuthPolicy;
+    for (base, realm) in [
+        ("https://reg.example:443", "https://reg.example/token"),
+        ("https://reg.example", "https://reg.example:443/token"),
+        ("http://127.0.0.1:80", "http://127.0.0.1/token"),
+        ("http://127.0.0.1", "http://127.0.0.1:80/token"),
+    ] {
+        assert_eq!(
+            AuthPolicy::new(base, &[]).check_realm(realm),
+            Ok(()),
+            "{base} {realm}"
+        );
+    }
+    for (trusted, realm) in [
+        ("https://auth.example:443", "https://auth.example/token"),
+        ("https://auth.example/", "https://auth.example:443/token"),
+    ] {
+        let policy = AuthPolicy::new("https://reg.example", &[trusted.to_owned()]);
+        assert_eq!(policy.check_realm(realm), Ok(()), "{trusted} {realm}");
+    }
+    // Another port is another origin.
+    for realm in [
+        "https://reg.example:8443/token",
+        "http://reg.example/token",
+        "https://reg.example:80/token",
+    ] {
+        assert!(
+            AuthPolicy::new("https://reg.example:443", &[])
+                .check_realm(realm)
+                .is_err(),
+            "{realm}"
+        );
+    }
+}
+
+/// A token service that refuses pull, push and delete together (the user may not
+/// delete) says nothing of push alone: the probe asks for each apart, so the user
+/// may still change tags.
+#[test]
+fn a_probe_refused_outright_tells_push_and_delete_apart() {
+    let world = World::with(|w| w.refuses = vec![("admin", "repository:team/app", "delete")]);
+    let session = world.session(&[]);
+    let http = world.http();
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    block_on(client.probe_access("team/app")).unwrap();
+    let access = session.access("team/app");
+    assert_ne!(access.push, Some(false), "{access:?}");
+    assert_eq!(access.delete, Some(false), "{access:?}");
+    assert!(!session.status().credentials_rejected);
+    block_on(registry.manifest_put(
+        &app(),
+        parse_reference("v2"),
+        b"{}",
+        "application/vnd.oci.image.manifest.v1+json",
+    ))
+    .unwrap();
+    assert_eq!(session.access("team/app").push, Some(true));
+}
+
+/// A token service that does not answer (in time, or at all) kept the write from
+/// being sent: a definite refusal, worded as the token service's, not the
+/// registry's. Also when it is the check of who is asking that fails.
+#[test]
+fn a_token_service_that_does_not_answer_refuses_the_write_and_is_named() {
+    use tagdeck::oci::changes::is_definite_refusal;
+    use tagdeck::oci::http::TransportFailure;
+    for (failure, scoped_refused) in [
+        (TransportFailure::TimedOut { after_ms: 30_000 }, false),
+        (TransportFailure::Network("unreachable".into()), false),
+        (TransportFailure::TimedOut { after_ms: 30_000 }, true),
+        (TransportFailure::Network("unreachable".into()), true),
+    ] {
+        let world = World::new();
+        let failing = Rc::new(Cell::new(false));
+        let http = {
+            let (world, failing, failure) = (world.clone(), failing.clone(), failure.clone());
+            ScriptedHttp::new(move |request| {
+                if !request.url.starts_with(REALM) {
+                    return Ok(world.registry_answer(request));
+                }
+                if !failing.get() {
+                    return Ok(world.token_answer(request));
+                }
+                // Either every token request fails, or a scope is refused outright
+                // and the question whether the user is accepted at all fails.
+                if scoped_refused && request.url.contains("scope=") {
+                    return Ok(response(401, &[], b""));
+                }
+                Err(failure.clone())
+            })
+        };
+        let session = world.session(&[]);
+        let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+        let _ = block_on(registry.check_api());
+        session.sign_in(admin()).unwrap();
+        block_on(registry.check_api()).unwrap();
+        failing.set(true);
+        let put = block_on(registry.manifest_put(
+            &app(),
+            parse_reference("v2"),
+            b"{}",
+            "application/vnd.oci.image.manifest.v1+json",
+        ))
+        .unwrap_err();
+        assert!(is_definite_refusal(&put), "{failure:?}: {put:?}");
+        let message = wording::error(&put);
+        assert!(
+            message.headline.contains("token service"),
+            "{failure:?}: {message:?}"
+        );
+        assert!(
+            message.advice.contains("token service 127.0.0.1:5000"),
+            "{failure:?}: {message:?}"
+        );
+        assert!(
+            !http.sent.borrow().iter().any(|r| r.method == Method::Put),
+            "nothing reached the registry"
+        );
+    }
+}
+
+/// A registry whose base path holds a `/v2/` segment (a proxy's): the scope names
+/// the repository after the registry's own `/v2/`, not after the first one.
+#[test]
+fn the_scope_is_read_after_the_registrys_base() {
+    let base = "https://proxy.example/v2/hub";
+    let scope = |url: &str| scope_for_request(base, &Request::new(Method::Get, url)).to_string();
+    assert_eq!(
+        scope("https://proxy.example/v2/hub/v2/team/app/manifests/v1"),
+        "repository:team/app:pull"
+    );
+    assert_eq!(
+        scope("https://proxy.example:443/v2/hub/v2/app/tags/list"),
+        "repository:app:pull"
+    );
+    assert_eq!(scope("https://proxy.example/v2/team/app/manifests/v1"), "");
+    // And the client asks the token service for that scope.
+    let http = ScriptedHttp::new(|request| {
+        let signed = request.headers.iter().any(|(n, _)| n == "Authorization");
+        Ok(if request.url.starts_with("https://proxy.example/token") {
+            response(200, &[], br#"{"token":"t"}"#)
+        } else if signed {
+            response(200, &[], b"{}")
+        } else {
+            let challenge = r#"Bearer realm="https://proxy.example/token",service="hub""#;
+            response(401, &[("WWW-Authenticate", challenge)], b"")
+        })
+    });
+    let session = Rc::new(AuthSession::new(base, &[], Rc::new(|| 0)));
+    let client = Authenticated::new(&http, session);
+    let url = "https://proxy.example/v2/hub/v2/team/app/manifests/v1";
+    block_on(client.send(Request::new(Method::Get, url))).unwrap();
+    let asked: Vec<String> = http
+        .sent
+        .borrow()
+        .iter()
+        .filter(|r| r.url.starts_with("https://proxy.example/token"))
+        .map(|r| r.url.clone())
+        .collect();
+    assert_eq!(
+        asked,
+        ["https://proxy.example/token?service=hub&scope=repository:team/app:pull"]
+    );
 }

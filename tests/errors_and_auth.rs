@@ -205,6 +205,30 @@ fn token_response_accepts_either_field() {
     assert_eq!(default_life.lifetime_seconds(), 60);
 }
 
+/// An `expires_in` that is no positive whole number of seconds is as if absent
+/// (60 s): the token in the same answer is still used.
+#[test]
+fn token_response_reads_a_strange_expires_in_as_absent() {
+    for body in [
+        r#"{"token":"t","expires_in":-1}"#,
+        r#"{"token":"t","expires_in":3600.5}"#,
+        r#"{"token":"t","expires_in":"300"}"#,
+        r#"{"token":"t","expires_in":null}"#,
+        r#"{"token":"t","expires_in":0}"#,
+        r#"{"token":"t","expires_in":{"s":1}}"#,
+    ] {
+        let parsed = TokenResponse::parse(body.as_bytes());
+        assert_eq!(
+            parsed.as_ref().and_then(|p| p.bearer()),
+            Some("t"),
+            "{body}"
+        );
+        assert_eq!(parsed.unwrap().lifetime_seconds(), 60, "{body}");
+    }
+    let stated = TokenResponse::parse(br#"{"token":"t","expires_in":300}"#).unwrap();
+    assert_eq!(stated.lifetime_seconds(), 300);
+}
+
 // ----------------------------------------------------------------------------------
 // What a registry sends is bounded before it goes into an error: kept, shown, and
 // saved with the activity log in the tab's session storage.

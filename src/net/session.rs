@@ -32,7 +32,9 @@ struct Learnt {
     storage: StorageReach,
 }
 
-/// The token realms `config.json` trusts besides the registry's own origin.
+/// The token realms `config.json` trusts besides the registry's own origin: for the
+/// registry it names only ([`AuthSession::trust_realms`]), never for one from a link
+/// or typed in.
 pub fn set_trusted_realms(realms: Vec<String>) {
     // Sessions made before config.json arrived (an interrupted change reconciled at
     // start) learn them too.
@@ -52,12 +54,10 @@ pub fn session_for(base_url: &str) -> Rc<AuthSession> {
             .borrow_mut()
             .entry(registry_identity(base_url))
             .or_insert_with(|| {
-                let trusted = TRUSTED_REALMS.with(|t| t.borrow().clone());
-                Rc::new(AuthSession::new(
-                    base_url,
-                    &trusted,
-                    Rc::new(|| js_sys::Date::now() as u64),
-                ))
+                let session =
+                    AuthSession::new(base_url, &[], Rc::new(|| js_sys::Date::now() as u64));
+                TRUSTED_REALMS.with(|t| session.trust_realms(&t.borrow()));
+                Rc::new(session)
             })
             .clone()
     })

@@ -46,7 +46,15 @@ pub fn App() -> impl IntoView {
     let router = Router::provide();
     Changes::provide();
     Reconnect::provide();
-    let fallback = LocalResource::new(default_registry);
+    let fallback = LocalResource::new(|| async {
+        let (address, source) = default_registry().await;
+        // config.json's trustedRealms count for this registry only, not for one a
+        // link names (`?registry=`) or the user types.
+        if let Ok(base) = normalize_registry_address(&address) {
+            crate::net::session_for(&base).named_by_config();
+        }
+        (address, source)
+    });
     // The registry in use and where it came from; None while config.json loads.
     // Addresses from the page address or config.json are written by people too:
     // they get the same cleaning as the address field (`host:5000/v2/` works), and

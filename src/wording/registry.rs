@@ -281,6 +281,9 @@ fn refusal_summary(refusal: &AuthRefusal) -> String {
         AuthRefusal::TokenServiceUnreachable { realm } => {
             format!("token service {realm} gave no readable answer")
         }
+        AuthRefusal::TokenServiceTimedOut { realm } => {
+            format!("token service {realm} did not answer in time")
+        }
     }
 }
 
@@ -421,7 +424,8 @@ fn refusal_advice(refusal: &AuthRefusal) -> String {
             {
                 Some(origin) => format!(
                     "{asked} If that host really is your registry's token service, list it \
-                     in config.json beside index.html: {{\"trustedRealms\": [{origin}]}}."
+                     in config.json beside index.html (it counts for the registry config.json \
+                     names only): {{\"trustedRealms\": [{origin}]}}."
                 ),
                 None => format!(
                     "{asked} Its address is not a plain https://host[:port] origin, so this \
@@ -448,6 +452,11 @@ fn refusal_advice(refusal: &AuthRefusal) -> String {
             "The token service {} did not answer this page. Token services send no CORS \
              headers, so a page on another origin cannot read them: forward the token \
              path through the registry's origin (deploy/ has nginx and Caddy setups that do).",
+            host_of(realm)
+        ),
+        AuthRefusal::TokenServiceTimedOut { realm } => format!(
+            "The token service {} did not answer in time, so nothing was sent to the \
+             registry. Try again; if it keeps failing, check the token service.",
             host_of(realm)
         ),
     }

@@ -54,7 +54,15 @@ impl<C: HttpClient> Authenticated<C> {
         if self.session.access(repository).push.is_some() {
             return Ok(());
         }
-        self.obtain_token(&wanted).await.map(drop)
+        if self.obtain_token(&wanted).await?.is_none() && self.session.scopes_refused(&wanted) {
+            // Refused outright, which tells neither push nor delete apart (a user who
+            // may push but not delete): each is asked for alone.
+            self.obtain_token(&ScopeSet::repository(repository, &[PULL, PUSH]))
+                .await?;
+            self.obtain_token(&ScopeSet::repository(repository, &[DELETE]))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Attaches what the session knows for `needed` to `request`.
@@ -112,12 +120,7 @@ impl<C: HttpClient> Authenticated<C> {
         }
         match self.inner.send(request).await {
             Ok(answer) => Ok(answer.is_success()),
-            Err(TransportFailure::TooLarge { .. }) => {
-                Err(TransportFailure::Refused(AuthRefusal::UnusableToken {
-                    realm: realm.to_owned(),
-                }))
-            }
-            Err(other) => Err(other),
+            Err(failure) => Err(token_request_failed(failure, realm)),
         }
     }
 
@@ -173,17 +176,8 @@ impl<C: HttpClient> Authenticated<C> {
             request = request.header("Authorization", credentials.basic_header());
         }
         let issued_at = self.session.now();
-        let answer = match self.inner.send(request).await {
-            Ok(answer) => answer,
-            Err(TransportFailure::Network(_)) => {
-                return Err(refused(AuthRefusal::TokenServiceUnreachable { realm }))
-            }
-            // Over MAX_TOKEN_RESPONSE_BYTES, refused unread: no token in it.
-            Err(TransportFailure::TooLarge { .. }) => {
-                return Err(refused(AuthRefusal::UnusableToken { realm }))
-            }
-            Err(other) => return Err(other),
-        };
+        let answer = (self.inner.send(request).await)
+            .map_err(|failure| token_request_failed(failure, &realm))?;
         if matches!(answer.status, 401 | 403) {
             // Some token services refuse a scope outright instead of granting less:
             // only when they refuse a token for no scope at all are the credentials
@@ -193,7 +187,15 @@ impl<C: HttpClient> Authenticated<C> {
                     .token_service_accepts(&realm, service.as_deref())
                     .await?
             {
-                self.session.note_denied(scopes, generation);
+                // Push and delete refused together tell neither apart.
+                let both = |r: &String| {
+                    scopes
+                        .actions_on(r)
+                        .is_some_and(|a| a.contains(PUSH) && a.contains(DELETE))
+                };
+                if !scopes.repositories().iter().any(both) {
+                    self.session.note_denied(scopes, generation);
+                }
                 self.session.note_scopes_refused(scopes, generation);
             } else {
                 self.session.mark_credentials_rejected(generation);
@@ -235,7 +237,7 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
         if !self.session.policy().is_registry(&request.url) {
             return self.inner.send(request).await;
         }
-        let needed = scope_for_request(self.session.policy().registry_origin(), &request);
+        let needed = scope_for_request(self.session.policy().registry_base(), &request);
         let generation = self.session.generation();
         let Prepared(first, sent_token) = self.prepare(request.clone(), &needed).await?;
         let sent_credentials = first.headers.iter().any(|(n, _)| n == "Authorization");
@@ -312,6 +314,19 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
         }
         Ok(response)
     }
+}
+
+/// A token request that got no answer: the token service's failure, reported as
+/// such, and before anything was sent to the registry (a write was not tried).
+fn token_request_failed(failure: TransportFailure, realm: &str) -> TransportFailure {
+    let realm = realm.to_owned();
+    TransportFailure::Refused(match failure {
+        TransportFailure::Network(_) => AuthRefusal::TokenServiceUnreachable { realm },
+        TransportFailure::TimedOut { .. } => AuthRefusal::TokenServiceTimedOut { realm },
+        // Over MAX_TOKEN_RESPONSE_BYTES, refused unread: no token in it.
+        TransportFailure::TooLarge { .. } => AuthRefusal::UnusableToken { realm },
+        other => return other,
+    })
 }
 
 /// What to ask a token for after the registry refused a request needing `needed`

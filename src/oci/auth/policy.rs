@@ -63,6 +63,8 @@ pub enum AuthRefusal {
     /// No answer from the token service this page could read: down, or (across
     /// origins) it sends no CORS headers, as most token services do not.
     TokenServiceUnreachable { realm: String },
+    /// The token service did not answer in time.
+    TokenServiceTimedOut { realm: String },
 }
 
 /// The registry and the token realms this console may send credentials to.
@@ -81,10 +83,10 @@ impl AuthPolicy {
     pub fn new(registry_base: &str, trusted_realms: &[String]) -> Self {
         AuthPolicy {
             registry_base: registry_identity(registry_base),
-            registry_origin: origin_of(registry_base),
+            registry_origin: origin_without_default_port(registry_base),
             trusted_realm_origins: trusted_realms
                 .iter()
-                .map(|realm| origin_of(realm.trim()))
+                .map(|realm| origin_without_default_port(realm.trim()))
                 .filter(|origin| !origin.is_empty())
                 .collect(),
         }
@@ -130,7 +132,7 @@ impl AuthPolicy {
                 realm: realm.to_owned(),
             });
         }
-        let origin = origin_of(realm);
+        let origin = origin_without_default_port(realm);
         let scheme_ok = origin.starts_with("https://") || origin.starts_with("http://");
         if scheme_ok
             && (origin == self.registry_origin || self.trusted_realm_origins.contains(&origin))
@@ -167,6 +169,12 @@ impl AuthPolicy {
             })
         }
     }
+}
+
+/// The origin of `url`, without the scheme's own port (`:443`, `:80`): the same
+/// origin to a browser, written either way.
+fn origin_without_default_port(url: &str) -> String {
+    registry_identity(&origin_of(url))
 }
 
 fn origin_or_url(origin: &str, url: &str) -> String {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::super::http::{Method, Request};
-use super::super::pagination::origin_of;
+use crate::model::registry_address::registry_identity;
 
 pub const PULL: &str = "pull";
 pub const PUSH: &str = "push";
@@ -147,13 +147,13 @@ fn is_scope_text(scope: &str) -> bool {
 /// `registry:catalog:*` for the catalog. Empty for `/v2/` itself.
 pub fn scope_for_request(registry_base: &str, request: &Request) -> ScopeSet {
     let mut needed = ScopeSet::new();
-    let url = request.url.as_str();
-    if origin_of(url) != origin_of(registry_base) {
-        return needed;
-    }
-    let after_origin = &url[origin_of(url).len()..];
-    let (path, query) = after_origin.split_once('?').unwrap_or((after_origin, ""));
-    let Some(api_path) = path.split_once("/v2/").map(|(_, rest)| rest) else {
+    let (url, query) = request.url.split_once('?').unwrap_or((&request.url, ""));
+    // The API follows the registry's own base, which may hold a `/v2/` of its own
+    // (a proxy's); both compared as `registry_identity` writes them.
+    let url = registry_identity(url);
+    let Some(api_path) = (url.strip_prefix(&registry_identity(registry_base)))
+        .and_then(|rest| rest.strip_prefix("/v2/"))
+    else {
         return needed;
     };
     if api_path == "_catalog" {

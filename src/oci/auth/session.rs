@@ -133,6 +133,9 @@ pub struct RepositoryAccess {
 
 pub struct AuthSession {
     policy: RefCell<AuthPolicy>,
+    /// config.json's `trustedRealms`, and whether this registry is the one it names:
+    /// they count for that one only (see [`trust_realms`](Self::trust_realms)).
+    configured: RefCell<(Vec<String>, bool)>,
     clock: Clock,
     state: RefCell<State>,
     listener: RefCell<Option<Rc<dyn Fn()>>>,
@@ -142,6 +145,7 @@ impl AuthSession {
     pub fn new(registry_base: &str, trusted_realms: &[String], clock: Clock) -> Self {
         AuthSession {
             policy: RefCell::new(AuthPolicy::new(registry_base, trusted_realms)),
+            configured: RefCell::default(),
             clock,
             state: RefCell::new(State::default()),
             listener: RefCell::new(None),
@@ -152,11 +156,29 @@ impl AuthSession {
         self.policy.borrow().clone()
     }
 
-    /// The deployment's trusted realms, when they arrive after the session was made
-    /// (config.json is read once the page has started).
+    /// config.json's `trustedRealms` (read once the page has started): trusted only
+    /// once this registry is known to be the one config.json names (see
+    /// [`named_by_config`](Self::named_by_config)). They are the deployment's word
+    /// about its own registry's token service: a registry from a link (`?registry=`)
+    /// or typed in may name that service in its challenge, and would be sent the
+    /// token issued for the user's password.
     pub fn trust_realms(&self, trusted_realms: &[String]) {
+        self.configured.borrow_mut().0 = trusted_realms.to_vec();
+        self.apply_configured_realms();
+    }
+
+    /// This is the registry config.json names (or, naming none, this page's
+    /// origin): its `trustedRealms` count for it.
+    pub fn named_by_config(&self) {
+        self.configured.borrow_mut().1 = true;
+        self.apply_configured_realms();
+    }
+
+    fn apply_configured_realms(&self) {
+        let (realms, named) = &*self.configured.borrow();
+        let realms = if *named { realms.as_slice() } else { &[] };
         let registry = self.policy.borrow().registry_base().to_owned();
-        *self.policy.borrow_mut() = AuthPolicy::new(&registry, trusted_realms);
+        *self.policy.borrow_mut() = AuthPolicy::new(&registry, realms);
     }
 
     pub(super) fn now(&self) -> u64 {

@@ -53,8 +53,14 @@ pub struct TokenResponse {
     token: Option<String>,
     #[serde(default)]
     access_token: Option<String>,
-    #[serde(default)]
+    /// Anything but a whole number of seconds (`-1`, `3600.5`, `"300"`) counts as
+    /// absent: the token in the same answer is still good.
+    #[serde(default, deserialize_with = "whole_seconds")]
     pub expires_in: Option<u64>,
+}
+
+fn whole_seconds<'de, D: serde::Deserializer<'de>>(json: D) -> Result<Option<u64>, D::Error> {
+    Ok(serde_json::Value::deserialize(json)?.as_u64())
 }
 
 impl TokenResponse {
