@@ -5,7 +5,8 @@ use tagdeck::oci::error::Attempt;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::intent::Intent;
 use tagdeck::oci::journal_log::{
-    gather, header_key, intent_key, stored_selection, Budget, Header, Pending, LEGACY_KEY,
+    gather, header_key, intent_key, leave_to_live_owners, owners, stored_selection, Budget, Header,
+    Pending, LEGACY_KEY,
 };
 use tagdeck::oci::names::{Digest, Repository, Tag};
 
@@ -18,11 +19,16 @@ fn remove(tag: &str) -> Intent {
 }
 
 fn header(id: u64) -> (String, String) {
+    owned_header(id, None)
+}
+
+fn owned_header(id: u64, owner: Option<u64>) -> (String, String) {
     let header = Header {
         id,
         registry: "http://r".into(),
         summary: format!("change {id}"),
         entry: None,
+        owner,
     };
     (header_key(id), serde_json::to_string(&header).unwrap())
 }
@@ -109,6 +115,7 @@ fn the_journal_of_an_earlier_version_still_loads() {
             summary: "old".into(),
             intents: vec![remove("a")],
             entry: None,
+            owner: None,
         },
         {"id": "not a number"},
     ])
@@ -217,6 +224,7 @@ fn a_retry_cut_short_names_its_entry() {
         registry: "http://r".into(),
         summary: "Interrupted: Tag app:2.0".into(),
         entry: Some(4),
+        owner: None,
     };
     let stored = vec![
         (header_key(9), serde_json::to_string(&retry).unwrap()),
@@ -230,4 +238,55 @@ fn a_retry_cut_short_names_its_entry() {
     let found = gather(stored, None);
     let entries: Vec<Option<usize>> = found.changes.iter().map(|c| c.pending.entry).collect();
     assert_eq!(entries, vec![None, Some(4)]);
+}
+
+/// The page that wrote a change is named in its header, so a tab duplicated while
+/// the change runs can tell it from one a reload cut short.
+#[test]
+fn a_header_names_the_page_that_wrote_it() {
+    let (key, json) = owned_header(5, Some(77));
+    let found = gather(vec![(key, json), intent(5, 0, "a")], None);
+    assert_eq!(found.changes[0].pending.owner, Some(77));
+    // Written before pages were named: no owner, reconciled as before.
+    let older = vec![
+        (
+            header_key(3),
+            r#"{"id":3,"registry":"http://r","summary":"older"}"#.to_owned(),
+        ),
+        intent(3, 0, "b"),
+    ];
+    let found = gather(older, None);
+    assert_eq!(found.unreadable, 0);
+    assert_eq!(found.changes.len(), 1);
+    assert_eq!(found.changes[0].pending.owner, None);
+}
+
+/// A change whose page still runs (a duplicated tab's copy of its journal) is left to
+/// that page; one whose page is gone, or that names none, is reconciled.
+#[test]
+fn changes_of_live_pages_are_left_to_them() {
+    let stored = vec![
+        owned_header(1, Some(10)),
+        intent(1, 0, "a"),
+        owned_header(2, Some(20)),
+        intent(2, 0, "b"),
+        header(3),
+        intent(3, 0, "c"),
+        owned_header(4, Some(10)),
+        intent(4, 0, "d"),
+    ];
+    let found = gather(stored, None);
+    assert_eq!(owners(&found.changes), vec![10, 20]);
+    let (reconcile, left) = leave_to_live_owners(found.changes, &[10]);
+    let ids = |taken: &[tagdeck::oci::journal_log::Taken]| -> Vec<u64> {
+        taken.iter().map(|t| t.pending.id).collect()
+    };
+    assert_eq!(ids(&reconcile), vec![2, 3]);
+    assert_eq!(ids(&left), vec![1, 4]);
+    // Each left change with its keys, to clear from this tab's copy.
+    assert_eq!(left[0].keys.len(), 2);
+    // No page alive: everything is reconciled, as after a reload.
+    let found = gather(vec![owned_header(1, Some(10)), intent(1, 0, "a")], None);
+    let (reconcile, left) = leave_to_live_owners(found.changes, &[]);
+    assert_eq!((reconcile.len(), left.len()), (1, 0));
 }

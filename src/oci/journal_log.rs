@@ -25,6 +25,9 @@ pub struct Pending {
     /// it, rather than a second entry offering the same writes.
     #[serde(default)]
     pub entry: Option<usize>,
+    /// As [`Header::owner`].
+    #[serde(default)]
+    pub owner: Option<u64>,
 }
 
 /// A change's own key: what it is, written before any intent.
@@ -36,6 +39,11 @@ pub struct Header {
     /// As [`Pending::entry`].
     #[serde(default)]
     pub entry: Option<usize>,
+    /// The page load that runs the change (`ui::journal`): a tab duplicated while it
+    /// runs finds it in its copy of the storage, and must leave it to that page. None
+    /// in headers written before pages were told apart.
+    #[serde(default)]
+    pub owner: Option<u64>,
 }
 
 pub fn header_key(id: u64) -> String {
@@ -132,6 +140,7 @@ pub fn gather(stored: Vec<(String, String)>, legacy: Option<&str>) -> Gathered {
                     summary: header.summary,
                     intents,
                     entry: header.entry,
+                    owner: header.owner,
                 },
                 keys: group.keys,
             }),
@@ -147,6 +156,26 @@ pub fn gather(stored: Vec<(String, String)>, legacy: Option<&str>) -> Gathered {
         gather_legacy(json, &mut found);
     }
     found
+}
+
+/// The pages that wrote `changes`, each once, to ask which still run.
+pub fn owners(changes: &[Taken]) -> Vec<u64> {
+    let mut owners = Vec::new();
+    for owner in changes.iter().filter_map(|taken| taken.pending.owner) {
+        if !owners.contains(&owner) {
+            owners.push(owner);
+        }
+    }
+    owners
+}
+
+/// `changes` split into those to reconcile and those left to the page that runs them
+/// (its owner is in `alive`): this tab only holds a copy of their journal.
+pub fn leave_to_live_owners(changes: Vec<Taken>, alive: &[u64]) -> (Vec<Taken>, Vec<Taken>) {
+    let runs_elsewhere = |taken: &Taken| taken.pending.owner.is_some_and(|o| alive.contains(&o));
+    changes
+        .into_iter()
+        .partition(|taken| !runs_elsewhere(taken))
 }
 
 /// `json` read as a `T`, through a `Value` as the activity list reads its entries: one

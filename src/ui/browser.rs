@@ -303,6 +303,53 @@ pub fn session_entries(wanted: impl Fn(&str) -> bool) -> Vec<(String, String)> {
         .collect()
 }
 
+// Web Locks, for the journal (`ui::journal`): each page load holds a lock named after
+// its owner id while it lives, which the browser lets go when the page goes away
+// (reload, close, crash). Where the browser has no Web Locks (not a secure context:
+// plain http to a host other than localhost) no lock is held and no owner is found
+// alive: every change found in the journal is reconciled, as before pages were told
+// apart. Two JS functions are less wasm than web-sys's bindings of the API.
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+const lockOf = (owner) => `tagdeck.page.${owner}`;
+export function holdOwnerLock(owner) {
+  navigator.locks?.request(lockOf(owner), () => new Promise(() => {}));
+}
+export async function liveOwners(owners, waitMs) {
+  const locks = navigator.locks;
+  if (!locks) return '';
+  const alive = await Promise.all(owners.split(' ').map((owner) => {
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), waitMs);
+    return locks.request(lockOf(owner), { signal: stop.signal }, () => '')
+      .catch((e) => (e.name === 'AbortError' ? owner : ''));
+  }));
+  return alive.join(' ');
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = holdOwnerLock)]
+    fn hold_owner_lock(owner: &str);
+    #[wasm_bindgen(js_name = liveOwners)]
+    fn live_owners(owners: &str, wait_ms: u32) -> js_sys::Promise;
+}
+
+/// Holds the lock of page load `owner` for as long as the page lives.
+pub fn hold_while_page_lives(owner: u64) {
+    hold_owner_lock(&owner.to_string());
+}
+
+/// Which of `owners` are page loads still running: their lock is not granted within
+/// `wait_ms`. A lock that is free is granted at once, so only a held one waits:
+/// that of a live page, or of the document a reload is replacing, which the browser
+/// may release a moment after the new document starts (hence a wait, not a single
+/// look at which locks are held).
+pub async fn live_page_owners(owners: &[u64], wait_ms: u32) -> Vec<u64> {
+    let asked: Vec<String> = owners.iter().map(u64::to_string).collect();
+    let alive = JsFuture::from(live_owners(&asked.join(" "), wait_ms)).await;
+    let alive = alive.ok().and_then(|a| a.as_string()).unwrap_or_default();
+    alive.split(' ').filter_map(|o| o.parse().ok()).collect()
+}
+
 thread_local! {
     /// Origins the page's Content-Security-Policy refused to connect to.
     static BLOCKED_ORIGINS: std::cell::RefCell<Vec<String>> =

@@ -5,19 +5,43 @@
 //!
 //! This page's own changes are kept in memory and only written out, never read
 //! back: one key per change and per intent (`oci::journal_log`).
+//!
+//! A tab duplicated (or opened by `window.open`) starts with a copy of this storage:
+//! each header names the page load that wrote it, which holds a Web Lock while it
+//! lives, so the copy leaves a change still running to that page.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::oci::intent::{Intent, Journal};
-use crate::oci::journal_log::{gather, header_key, intent_key, is_journal_key, Header, LEGACY_KEY};
+use crate::oci::journal_log::{
+    gather, header_key, intent_key, is_journal_key, leave_to_live_owners, owners, Header, Taken,
+    LEGACY_KEY,
+};
 pub use crate::oci::journal_log::{Gathered, Pending};
 use crate::ui::browser;
 
+/// How long a page's lock may stay taken before the page counts as alive: a reload's
+/// old document lets its lock go within moments of the new one starting; a live page
+/// never does. Paid only when a lock is taken.
+const OWNER_WAIT_MS: u32 = 1_500;
+
 thread_local! {
+    /// This page load's name in the journal, its lock held from its first change on
+    /// (not from the load: a page holding a Web Lock is kept out of the browser's
+    /// back/forward cache, so Back would reload every page that only browsed).
+    static OWNER: u64 = {
+        let owner = random_id();
+        browser::hold_while_page_lives(owner);
+        owner
+    };
     /// This page's changes in progress whose header the storage took: id and how
     /// many intents are stored.
     static OPEN: RefCell<Vec<(u64, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn random_id() -> u64 {
+    (js_sys::Math::random() * 9e15) as u64
 }
 
 /// False when the tab's storage refused it (full); true also where the browser
@@ -41,12 +65,13 @@ impl Ticket {
 
     /// [`Ticket::open`] for the Retry of activity entry `entry`.
     pub fn open_for(registry: &str, summary: &str, entry: Option<usize>) -> Ticket {
-        let id = (js_sys::Math::random() * 9e15) as u64;
+        let id = random_id();
         let header = Header {
             id,
             registry: registry.to_owned(),
             summary: summary.to_owned(),
             entry,
+            owner: Some(OWNER.with(|owner| *owner)),
         };
         if write(&header_key(id), &header) {
             OPEN.with(|open| open.borrow_mut().push((id, 0)));
@@ -93,12 +118,28 @@ impl Ticket {
 
 /// Changes a previous load of this tab left unfinished (those that never reached a
 /// write are not: nothing to reconcile), and how many could not be read. They stay
-/// in storage until the activity list has saved them ([`clear`]). Not yet told
-/// apart: a copy made by duplicating a tab whose change still runs.
+/// in storage until the activity list has saved them ([`clear`]). A duplicated tab's
+/// copy of changes still running elsewhere is among them: [`leave_to_live_pages`].
 pub fn take_interrupted() -> Gathered {
     let legacy = browser::session_stored(LEGACY_KEY);
     let stored = browser::session_entries(|key| is_journal_key(key) && key != LEGACY_KEY);
     gather(stored, legacy.as_deref())
+}
+
+/// `changes` but those another live page runs (this tab holds a copy of their
+/// journal, made by duplicating that tab), and how many those were: their keys are
+/// removed from this tab, as that page finishes and records them.
+pub async fn leave_to_live_pages(changes: Vec<Taken>) -> (Vec<Taken>, usize) {
+    let owners = owners(&changes);
+    if owners.is_empty() {
+        return (changes, 0);
+    }
+    let alive = browser::live_page_owners(&owners, OWNER_WAIT_MS).await;
+    let (reconcile, left) = leave_to_live_owners(changes, &alive);
+    for taken in &left {
+        clear(&taken.keys);
+    }
+    (reconcile, left.len())
 }
 
 /// Removes journal keys whose changes the activity list now holds.

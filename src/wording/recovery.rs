@@ -3,6 +3,21 @@
 use crate::oci::names::Tag;
 use crate::oci::recovery::RegistryNow;
 
+/// Changes a duplicated tab found in its copy of the journal while the tab it was
+/// copied from still runs them: that tab finishes them and lists their result.
+pub fn left_to_other_tabs(changes: usize) -> String {
+    if changes == 1 {
+        "1 change still running in another tab of this console was left to that tab: its \
+         result and its Undo are listed there."
+            .into()
+    } else {
+        format!(
+            "{changes} changes still running in other tabs of this console were left to \
+             those tabs: their results and their Undo are listed there."
+        )
+    }
+}
+
 /// "team/app:v2 points at sha256:…", "team/app@sha256:… is deleted".
 pub fn registry_now(now: &RegistryNow) -> String {
     match now {

@@ -1,7 +1,9 @@
 //! The tab's list of changes: what each one did, its result, and its Undo; kept in
 //! session storage so Undo survives a reload.
 
+use std::cell::RefCell;
 use std::ops::Deref;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -122,6 +124,9 @@ pub struct ActivityLog {
     pub(super) unreadable: RwSignal<usize>,
     /// Older entries left out of storage to keep it within its budget: lost on reload.
     pub(super) not_kept: RwSignal<usize>,
+    /// Changes found in the journal that another live tab runs (this tab being its
+    /// duplicate): left to it, only said.
+    pub(super) left_to_other_tabs: RwSignal<usize>,
     /// Entries with an Undo, Retry or Check again running in this page load: one at
     /// a time per entry, as each works from the entry as it found it and writes its
     /// Undo and Retry back at the end (a second one would overwrite the first's).
@@ -157,6 +162,7 @@ impl Changes {
             saved: RwSignal::new(true),
             unreadable: RwSignal::new(unreadable),
             not_kept: RwSignal::new(0),
+            left_to_other_tabs: RwSignal::new(0),
             running: StoredValue::new(Vec::new()),
         };
         let changes = Changes {
@@ -169,20 +175,33 @@ impl Changes {
         };
         let journal = journal::take_interrupted();
         log.unreadable.update(|n| *n += journal.unreadable);
-        // Each entry with the journal keys to clear once it is stored.
-        let mut to_clear: Vec<(usize, Vec<String>)> = Vec::new();
-        for taken in journal.changes {
-            // A Retry cut short: its own entry (Check again, set on loading) reads
-            // the registry for it; a second entry would offer the same writes.
-            let retried = (taken.pending.entry).filter(|id| log.entry(*id).is_some());
-            let id = match retried {
-                Some(id) => id,
-                None => log.add_interrupted(taken.pending),
-            };
-            changes.check_again.dispatch_local(id);
-            to_clear.push((id, taken.keys));
-        }
-        let mut stale = journal.stale;
+        // Journal keys to clear once the activity list holding their changes is saved.
+        let to_clear = Rc::new(RefCell::new(journal.stale));
+        let found = to_clear.clone();
+        // Which changes are another live tab's is known only once asked (a Web Lock):
+        // the rest are then listed and checked as before.
+        leptos::task::spawn_local(async move {
+            let (interrupted, left) = journal::leave_to_live_pages(journal.changes).await;
+            if left > 0 {
+                log.left_to_other_tabs.set(left);
+            }
+            if interrupted.is_empty() {
+                return;
+            }
+            for taken in interrupted {
+                // A Retry cut short: its own entry (Check again, set on loading) reads
+                // the registry for it; a second entry would offer the same writes.
+                let retried = (taken.pending.entry).filter(|id| log.entry(*id).is_some());
+                let id = match retried {
+                    Some(id) => id,
+                    None => log.add_interrupted(taken.pending),
+                };
+                changes.check_again.dispatch_local(id);
+                found.borrow_mut().extend(taken.keys);
+            }
+            // Saved again, with their keys to clear (a Retry's entry may not change yet).
+            log.entries.notify();
+        });
         // The outside world: the tab's session storage.
         Effect::new(move || {
             let Some((json, stored)) = log.entries.with(|e| stored_json(e)) else {
@@ -197,10 +216,7 @@ impl Changes {
             // it ever to be (the panel says entries are not kept): either way its
             // journal keys go, or every reload would check it again as new.
             if saved {
-                for (_, keys) in to_clear.drain(..) {
-                    journal::clear(&keys);
-                }
-                journal::clear(&std::mem::take(&mut stale));
+                journal::clear(&std::mem::take(&mut *to_clear.borrow_mut()));
             }
         });
         provide_context(changes);

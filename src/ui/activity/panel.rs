@@ -34,7 +34,9 @@ pub fn ActivityPanel(shown_registry: String) -> impl IntoView {
     provide_context(followed);
     let shown_registry = StoredValue::new(shown_registry);
     view! {
-        <Show when=move || { changes.entries.with(|e| !e.is_empty()) || changes.unreadable.get() > 0 }>
+        <Show when=move || {
+            changes.entries.with(|e| !e.is_empty()) || changes.unreadable.get() > 0 || changes.left_to_other_tabs.get() > 0
+        }>
             <section class="panel activity" aria-labelledby="activity-heading">
                 <h2 id="activity-heading">"Activity in this tab"</h2>
                 <Show when=move || !changes.saved.get()>
@@ -46,6 +48,9 @@ pub fn ActivityPanel(shown_registry: String) -> impl IntoView {
                     <p class="error-panel" role="alert">
                         {move || format!("{} earlier changes of this tab could not be read back after the reload; their Undo is not available.", changes.unreadable.get())}
                     </p>
+                </Show>
+                <Show when=move || { changes.left_to_other_tabs.get() > 0 }>
+                    <p class="hint">{move || wording::left_to_other_tabs(changes.left_to_other_tabs.get())}</p>
                 </Show>
                 <Show when=move || { changes.not_kept.get() > 0 }>
                     <p class="hint">

@@ -1,0 +1,68 @@
+// Two tabs of the console sharing a history: a tab duplicated (or opened by
+// window.open) starts with a copy of the first tab's session storage, the journal of
+// its changes still running included. Those changes are the first tab's: the copy
+// must not offer to Retry or Undo them, while a reload of the first tab still
+// reconciles its own.
+import { test, expect } from './harness.mjs';
+
+test.describe.configure({ mode: 'serial' });
+
+const tagRow = (page, tag) => page.locator(`[role="row"][data-tag="${tag}"]`);
+const dialog = (page) => page.getByRole('dialog');
+const activity = (page) => page.getByRole('list', { name: 'Activity' }).locator('.activity-entry');
+const manifestPut = (tag) => ({ method: 'PUT', path: new RegExp(`/manifests/${tag}$`) });
+const journalKeys = (page) => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('tagdeck.journal.')));
+
+async function startAddTag(page, faults, repo, source, name) {
+  await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
+  await expect(page.getByText(/^\d+ tags?$/)).toBeVisible({ timeout: 90_000 });
+  await tagRow(page, source).getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill(name);
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+}
+
+test('a copy of a tab whose change still runs leaves that change to it; a reload of the tab itself reconciles it', async ({ page, faults }) => {
+  await page.context().addInitScript(() => {
+    window.journalAtStart = Object.keys(sessionStorage).filter((k) => k.startsWith('tagdeck.journal.'));
+  });
+  faults.proxy.addRule({ ...manifestPut('f-tab-copy'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-tab-copy');
+  await expect(dialog(page).getByRole('status')).toContainText('Tagging');
+  await expect.poll(() => faults.proxy.log.some((e) => e.method === 'PUT' && e.status === 'hung')).toBe(true);
+  expect((await journalKeys(page)).length).toBeGreaterThanOrEqual(2);
+
+  // Opened by the page itself, so Chromium gives it a copy of the tab's session storage.
+  const [copy] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.evaluate(() => { window.open(location.href); }),
+  ]);
+  // The copy did happen: its journal keys as the page found them, before the console
+  // in it could clear any (the init script runs before the page's own scripts).
+  await copy.waitForLoadState('domcontentloaded');
+  expect((await copy.evaluate(() => window.journalAtStart)).length).toBeGreaterThanOrEqual(2);
+
+  const panel = copy.getByRole('region', { name: 'Activity in this tab' });
+  await expect(panel).toContainText('1 change still running in another tab of this console was left to that tab', { timeout: 15_000 });
+  await expect(activity(copy).filter({ hasText: 'Interrupted' })).toHaveCount(0);
+  await expect(copy.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  // Only the copy's keys went: the first tab's change still runs and keeps its journal.
+  await expect.poll(() => journalKeys(copy)).toEqual([]);
+  expect((await journalKeys(page)).length).toBeGreaterThanOrEqual(2);
+  await expect(dialog(page).getByRole('status')).toContainText('Tagging');
+
+  // Nothing left in the copy for a reload to find.
+  await copy.reload();
+  await expect(copy.getByText(/^\d+ tags?$/)).toBeVisible({ timeout: 90_000 });
+  await copy.waitForTimeout(2_000);
+  await expect(activity(copy).filter({ hasText: 'Interrupted' })).toHaveCount(0);
+  await expect(copy.getByText('was left to that tab')).toHaveCount(0);
+  await copy.close();
+
+  // The first tab reloaded: its page is gone, so its change is reconciled as before.
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Tag demo/web:f-tab-copy');
+  await expect(entry).toContainText('demo/web:f-tab-copy does not exist');
+  await expect(entry).toContainText('Retry runs it');
+  await expect(page.getByText('was left to that tab')).toHaveCount(0);
+});
