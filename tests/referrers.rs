@@ -1583,6 +1583,50 @@ fn a_whole_fallback_index_is_copied_byte_for_byte_with_a_line_for_what_it_lists(
     );
 }
 
+/// Copied before, then a referrer deleted in the source: copying again leaves the
+/// target's fallback index as it is (it lists what the target has), never a shorter
+/// one written over it.
+#[test]
+fn copying_again_after_a_referrer_was_deleted_in_the_source_keeps_the_targets_index() {
+    let registry = MemoryRegistry::new();
+    let image = subject(&registry);
+    let second_bytes = artifact(SPDX, &image, "second");
+    let second = registry.push_untagged("app", media::OCI_MANIFEST, &second_bytes);
+    registry.add_blob("app", &sha256(b"second"));
+    let (sbom, index, list) =
+        sbom_listed_with(&registry, &image, &[(&second, second_bytes.len(), SPDX)]);
+    let fallback = tag_for(&image, "");
+    image_in_mirror(&registry, &image);
+    let client = Registry::new("http://registry.test", &registry);
+    let mirror = Repository::parse("mirror").unwrap();
+    let first = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert!(first.iter().all(|(_, r)| r.is_ok()), "{first:?}");
+    assert_eq!(
+        registry.tag_digest("mirror", &fallback),
+        Some(index.clone())
+    );
+
+    (registry
+        .state
+        .borrow_mut()
+        .manifests
+        .get_mut("app")
+        .unwrap())
+    .remove(&sbom);
+    let list =
+        block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
+    registry.state.borrow_mut().log.clear();
+    let again = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
+    assert!(
+        !registry.was_sent(&format!("PUT /v2/mirror/manifests/{fallback}")),
+        "{again:?}"
+    );
+    assert_eq!(registry.tag_digest("mirror", &fallback), Some(index));
+    assert!(registry.state.borrow().manifests["mirror"].contains_key(&sbom));
+    let index_line = copy_line(&again[0], &mirror);
+    assert!(index_line.contains("already"), "{index_line}");
+}
+
 /// Someone with push rights lists another image's signature in this image's
 /// fallback index: copying this image's referrers must not copy it (this image would
 /// look signed in the target), and its line says why.

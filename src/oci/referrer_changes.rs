@@ -91,6 +91,8 @@ pub enum CopiedAs {
     /// source's lists (the others are gone, or refer to another image). None written
     /// when `listed` is 0.
     NewIndex { listed: usize, of: usize },
+    /// The fallback index: the target's own lists all there was to copy already.
+    ListedThere,
 }
 
 /// What became of a manifest the source's fallback index lists.
@@ -631,7 +633,10 @@ impl<C: HttpClient> Registry<C> {
                 }
                 Some(current)
             }
-            _ => None,
+            // Copied before: what it lists is there already, whatever the source has
+            // lost since (a shorter index written over it would unlist those).
+            Some(_) => Some(source.clone()),
+            None => None,
         };
         // Shown in the dialog, and whether by a cosign tag (see `is_referrer_of`).
         let shown: HashMap<&Digest, bool> = (list.referrers.iter())
@@ -704,6 +709,7 @@ impl<C: HttpClient> Registry<C> {
             report.foreign_skipped += copied.foreign_skipped;
         }
         let how = match current {
+            Some(_) if live.is_empty() => CopiedAs::ListedThere,
             Some(_) => CopiedAs::Itself,
             None if live.len() == of && of > 0 => CopiedAs::Itself,
             None => CopiedAs::NewIndex {

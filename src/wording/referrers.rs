@@ -114,8 +114,12 @@ impl ResultLine {
                         format!("{label} copied to {to} with the fallback index that lists it.")
                     }
                     CopiedAs::NewIndex { listed: 0, .. } => format!(
-                        "{label} not copied to {to}: nothing it lists is there to copy (see \
-                         their lines)."
+                        "{label}: nothing to copy to {to}, as everything it lists is gone or \
+                         refers to another image (see their lines)."
+                    ),
+                    CopiedAs::ListedThere => format!(
+                        "{label}: {to}'s fallback index already lists everything there was \
+                         to copy; left as it is."
                     ),
                     CopiedAs::NewIndex { listed, of } => format!(
                         "{label} copied to {to}: the fallback index there is a new one \
