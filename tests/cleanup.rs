@@ -2471,6 +2471,49 @@ fn a_failed_chunk_read_fails_one_image_and_the_next_reads_again() {
     assert!(registry.state.borrow().manifests["app"].contains_key(&first.digest.to_string()));
 }
 
+#[test]
+fn a_chunk_read_that_keeps_failing_is_tried_again_once_not_per_image() {
+    // One re-read serves a passing fault; a lasting one (a tag whose manifest always
+    // fails, a list refused) must not cost a whole listing per image of the chunk.
+    use support::memory_registry::{Fault, Strike};
+
+    let registry = App::new();
+    for name in ["pr-a", "pr-b", "pr-c", "pr-d"] {
+        registry.image(Some(name), "2026-01-01T00:00:00Z", &[(name, 10)]);
+    }
+    registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("kept", 10)]);
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    assert_eq!(planned.delete_images.len(), 4, "{planned:#?}");
+    registry.state.borrow_mut().log.clear();
+    // The kept tag cannot be read: every lookup of the chunk's users fails.
+    registry
+        .inject(Fault::new(Method::Head, "/manifests/keep", Strike::Before, Some(500)).times(100));
+    registry
+        .inject(Fault::new(Method::Get, "/manifests/keep", Strike::Before, Some(500)).times(100));
+    let applied = block_on(registry.client().apply_cleanup(
+        &planned,
+        &|| false,
+        &|_, _| {},
+        &|| "unique".to_owned(),
+    ))
+    .unwrap();
+    assert!(applied.images_deleted.is_empty());
+    // The chunk's users read once, and once again: two listings.
+    let listings = registry.sent_count("GET /v2/app/tags/list");
+    registry.state.borrow_mut().log.clear();
+    block_on(registry.client().tags(&app(), |_| {})).unwrap();
+    let one_listing = registry.state.borrow().log.len();
+    assert!(
+        listings <= 2 * one_listing,
+        "{listings} tag list requests for one chunk, {one_listing} per listing"
+    );
+}
+
 /// A tag named since the chunk's users were read, onto an image the plan deletes:
 /// the DELETE would take it, unseen. One listing before each delete finds the new
 /// name, and the image stays.

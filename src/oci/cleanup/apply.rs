@@ -193,11 +193,15 @@ impl<C: HttpClient> Registry<C> {
         // again just before its delete. The plan orders an image before its
         // referrers, so their wait is over by then.
         let mut chunk_users = None;
+        // A chunk whose read failed is read once more, for its next image: a passing
+        // fault fails one image only, a lasting one does not cost a listing per image.
+        let mut read_again = true;
         // Tags deleted with images of the current chunk: no longer users of any.
         let mut gone_tags: HashSet<String> = HashSet::new();
         for (i, image) in plan.delete_images.iter().enumerate() {
             if i % DELETE_CHUNK == 0 {
                 chunk_users = None;
+                read_again = true;
                 gone_tags.clear();
             }
             if cancelled() {
@@ -244,10 +248,9 @@ impl<C: HttpClient> Registry<C> {
                 }
                 Err(error) => Err((error.clone(), image.tags.clone())),
             };
-            // A read that failed fails this image only: the next one reads the rest
-            // of its chunk again, as a passing fault allows.
-            if chunk_users.as_ref().is_some_and(|read| read.is_err()) {
+            if read_again && chunk_users.as_ref().is_some_and(|read| read.is_err()) {
                 chunk_users = None;
+                read_again = false;
             }
             match outcome {
                 Ok(Some(removal)) => {
