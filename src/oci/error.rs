@@ -105,7 +105,9 @@ impl std::fmt::Display for ShownUrl<'_> {
                 {
                     write!(f, "{separator}{key}=…")?
                 }
-                _ => write!(f, "{separator}{pair}")?,
+                Some(_) => write!(f, "{separator}{pair}")?,
+                // No name=value form: it may be a signature on its own.
+                None => write!(f, "{separator}…")?,
             }
         }
         Ok(())
