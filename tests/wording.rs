@@ -2567,3 +2567,213 @@ fn a_write_not_there_when_read_again_but_perhaps_still_landing_keeps_undo_in_wor
          registry: Undo stays available."
     );
 }
+
+// Signing in from a page on another origin: what the form, the connection check and
+// the account badge say when the registry's CORS settings stand in the way.
+
+fn unauthorized(challenge: Option<&str>) -> RegistryError {
+    RegistryError::Unauthorized {
+        attempt: Attempt {
+            method: Method::Get,
+            url: "https://reg.example/v2/".into(),
+        },
+        challenge: challenge.map(str::to_owned),
+        errors: vec![],
+    }
+}
+
+#[test]
+fn a_401_whose_challenge_the_page_cannot_read_is_a_cors_setting_not_a_sign_in() {
+    use tagdeck::wording::{challenge_hidden, is_cross_origin};
+    let registry = "https://reg.example";
+    let page = "https://console.example";
+    assert!(is_cross_origin(registry, page));
+    assert!(!is_cross_origin(
+        "https://reg.example:443",
+        "https://REG.example"
+    ));
+    assert!(!is_cross_origin(
+        "http://127.0.0.1:5000/sub",
+        "http://127.0.0.1:5000"
+    ));
+    assert!(is_cross_origin(
+        "http://127.0.0.1:5000",
+        "http://127.0.0.1:8080"
+    ));
+
+    // Unreadable challenge, another origin, no login method known: CORS hides it.
+    assert!(challenge_hidden(&unauthorized(None), false, true));
+    // Readable, same origin (a registry that sends none), or already known: a sign-in.
+    assert!(!challenge_hidden(
+        &unauthorized(Some("Basic realm=\"r\"")),
+        false,
+        true
+    ));
+    assert!(!challenge_hidden(&unauthorized(None), false, false));
+    assert!(!challenge_hidden(&unauthorized(None), true, true));
+
+    let (headline, advice) = wording::challenge_hidden_message(registry);
+    assert!(!headline.contains("Sign-in required"), "{headline}");
+    assert!(advice.contains("Access-Control-Expose-Headers"), "{advice}");
+    assert!(advice.contains("WWW-Authenticate"), "{advice}");
+    assert!(advice.contains(registry), "{advice}");
+}
+
+fn check<'a>(result: Result<(), &'a RegistryError>) -> wording::SignInCheck<'a> {
+    wording::SignInCheck {
+        result,
+        rejected: false,
+        method_known: true,
+        cross_origin: true,
+        answers_anonymously: false,
+    }
+}
+
+#[test]
+fn a_sign_in_whose_method_stayed_unknown_says_it_was_not_sent_and_why() {
+    let registry = "https://reg.example";
+    let again = unauthorized(None);
+    for result in [Err(&again), Ok(())] {
+        let failure = wording::sign_in_failure(
+            registry,
+            &wording::SignInCheck {
+                method_known: false,
+                ..check(result)
+            },
+        )
+        .expect("a failure");
+        assert!(!failure.0.contains("Sign-in required"), "{failure:?}");
+        assert!(failure.0.contains("could not be sent"), "{failure:?}");
+        assert!(
+            failure
+                .1
+                .contains("Access-Control-Expose-Headers: WWW-Authenticate"),
+            "{failure:?}"
+        );
+    }
+    // Same origin: every header is readable, the registry just named no method.
+    let failure = wording::sign_in_failure(
+        registry,
+        &wording::SignInCheck {
+            method_known: false,
+            cross_origin: false,
+            ..check(Err(&again))
+        },
+    )
+    .expect("a failure");
+    assert!(failure.1.contains("WWW-Authenticate"), "{failure:?}");
+    assert!(!failure.1.contains("Access-Control"), "{failure:?}");
+    // A challenge read but not understood: not a CORS setting.
+    let negotiate = unauthorized(Some("Negotiate"));
+    let failure = wording::sign_in_failure(
+        registry,
+        &wording::SignInCheck {
+            method_known: false,
+            ..check(Err(&negotiate))
+        },
+    )
+    .expect("a failure");
+    assert!(!failure.1.contains("Access-Control"), "{failure:?}");
+    // Known method, accepted: signed in.
+    assert_eq!(wording::sign_in_failure(registry, &check(Ok(()))), None);
+    // Refused credentials say so first.
+    let refused = wording::sign_in_failure(
+        registry,
+        &wording::SignInCheck {
+            rejected: true,
+            ..check(Ok(()))
+        },
+    )
+    .expect("a failure");
+    assert_eq!(refused.0, "Wrong user name or password");
+}
+
+#[test]
+fn a_network_failure_right_after_signing_in_where_anonymous_requests_work_points_to_allow_headers()
+{
+    let registry = "https://reg.example";
+    let network = RegistryError::Network {
+        attempt: Attempt {
+            method: Method::Get,
+            url: format!("{registry}/v2/"),
+        },
+        detail: "TypeError: Failed to fetch".into(),
+    };
+    let failure = wording::sign_in_failure(
+        registry,
+        &wording::SignInCheck {
+            answers_anonymously: true,
+            ..check(Err(&network))
+        },
+    )
+    .expect("a failure");
+    assert!(!failure.1.contains("down or restarting"), "{failure:?}");
+    assert!(
+        failure
+            .1
+            .contains("Access-Control-Allow-Headers: Authorization"),
+        "{failure:?}"
+    );
+    // No credentials went out (no method known): not the Authorization header.
+    let failure = wording::sign_in_failure(
+        registry,
+        &wording::SignInCheck {
+            answers_anonymously: true,
+            method_known: false,
+            ..check(Err(&network))
+        },
+    )
+    .expect("a failure");
+    assert!(
+        !failure.1.contains("Access-Control-Allow-Headers"),
+        "{failure:?}"
+    );
+    // Nothing answers at all any more: the registry may well be down.
+    let failure = wording::sign_in_failure(registry, &check(Err(&network))).expect("a failure");
+    assert_eq!(failure.0, wording::error(&network).headline);
+    assert!(failure.1.contains("down or restarting"), "{failure:?}");
+}
+
+#[test]
+fn the_account_badge_says_when_the_registry_no_longer_accepts_the_sign_in() {
+    use tagdeck::oci::auth::SessionStatus;
+    use tagdeck::wording::{account_badge, AccountBadge};
+    let signed_in = SessionStatus {
+        username: Some("alice".into()),
+        login_seen: true,
+        ..SessionStatus::default()
+    };
+    assert_eq!(
+        account_badge(&signed_in),
+        Some(AccountBadge::SignedIn("alice".into()))
+    );
+    let rejected = SessionStatus {
+        credentials_rejected: true,
+        ..signed_in
+    };
+    assert_eq!(
+        account_badge(&rejected),
+        Some(AccountBadge::SignIn(
+            "alice's sign-in is no longer accepted".into()
+        ))
+    );
+    let asked = SessionStatus {
+        login_seen: true,
+        ..SessionStatus::default()
+    };
+    assert_eq!(
+        account_badge(&asked),
+        Some(AccountBadge::SignIn("Not signed in".into()))
+    );
+    let failed = SessionStatus {
+        failed_sign_in: Some("Signing in as bob failed: Wrong user name or password".into()),
+        ..SessionStatus::default()
+    };
+    assert_eq!(
+        account_badge(&failed),
+        Some(AccountBadge::SignIn(
+            "Signing in as bob failed: Wrong user name or password".into()
+        ))
+    );
+    assert_eq!(account_badge(&SessionStatus::default()), None);
+}

@@ -213,6 +213,16 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
                 Problem::Unreachable
             }
         }
+        // Signing in cannot help while the page cannot read how to.
+        RegistryError::Unauthorized { .. }
+            if wording::challenge_hidden(
+                &error,
+                net::session_for(&address).scheme().is_some(),
+                wording::is_cross_origin(&address, &browser::page_origin()),
+            ) =>
+        {
+            Problem::LoginMethodHidden
+        }
         RegistryError::Unauthorized { .. } => Problem::NeedsLogin,
         RegistryError::Malformed { .. } | RegistryError::NotFound { .. } => Problem::NotARegistry,
         _ => Problem::Other,

@@ -22,6 +22,8 @@ pub enum Problem {
     NotAllowedHere,
     NotARegistry,
     NeedsLogin,
+    /// It asks for a login, but its CORS settings hide how (`WWW-Authenticate`).
+    LoginMethodHidden,
     Other,
 }
 
@@ -50,13 +52,17 @@ pub fn Diagnosis(address: String, problem: Problem, error: RegistryError) -> imp
             "This is not a registry API".into(),
             format!("{address}/v2/ did not answer like an OCI / Docker registry. Check the address: it is the registry's base URL, without /v2."),
         ),
+        Problem::LoginMethodHidden => {
+            let (headline, advice) = wording::challenge_hidden_message(&address);
+            (headline.into(), advice)
+        }
         Problem::NeedsLogin | Problem::Other => {
             let message = wording::error(&error);
             (message.headline.into(), message.advice)
         }
     };
-    let show_cors = matches!(problem, Problem::RefusedByCors);
-    let show_proxy = matches!(problem, Problem::RefusedByCors);
+    let show_cors = matches!(problem, Problem::RefusedByCors | Problem::LoginMethodHidden);
+    let show_proxy = show_cors;
     view! {
         <section class="panel diagnosis" aria-labelledby="diagnosis-heading">
             <div class="error-panel" role="alert">

@@ -14,6 +14,7 @@ mod parts;
 mod recovery;
 mod referrers;
 mod registry;
+mod sign_in;
 mod undo;
 
 pub use bulk::{
@@ -38,6 +39,10 @@ pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADV
 pub use recovery::{left_to_other_tabs, registry_now};
 pub use referrers::{referrer_warning, referrers_along};
 pub use registry::{error, error_for, link_error, malformed, manifest_error, unreachable_advice};
+pub use sign_in::{
+    account_badge, challenge_hidden, challenge_hidden_message, is_cross_origin, sign_in_failure,
+    AccountBadge, SignInCheck,
+};
 pub use undo::{undo_failed, undo_status, UndoFailure};
 
 /// Free text a registry sent (a label, a command, an annotation) as it may be shown:

@@ -436,3 +436,29 @@ test('htpasswd: same origin through deploy nginx, and cross-origin through the C
     }
   }
 });
+
+/**
+ * A CORS front that does not expose WWW-Authenticate (a common setup: only
+ * Docker-Content-Digest): the page cannot learn how to sign in, so it says what to
+ * change instead of offering a sign-in that could never be sent.
+ */
+test('a registry whose CORS settings hide WWW-Authenticate is told so, with the setting to change', async ({ page }) => {
+  const deployment = await startBasicDeployment({ consoleDir: distDir, server: 'cors-front' });
+  try {
+    await page.route(`${deployment.registryUrl}/v2/**`, async (route) => {
+      const response = await route.fetch();
+      const headers = { ...response.headers(), 'access-control-expose-headers': 'Docker-Content-Digest' };
+      await route.fulfill({ response, headers });
+    });
+    await page.goto(`${deployment.url}/`);
+    const alert = page.getByRole('alert').first();
+    await expect(alert).toContainText('hides how to sign in');
+    await expect(alert).toContainText('Access-Control-Expose-Headers: WWW-Authenticate');
+    await expect(page.getByLabel('CORS configuration for the registry')).toContainText('WWW-Authenticate');
+    await expect(page.locator('form.sign-in')).toHaveCount(0);
+    await expect(alert).not.toContainText('Sign-in required');
+    await page.screenshot({ path: screenshotPath('auth-challenge-hidden') });
+  } finally {
+    await deployment.stop();
+  }
+});

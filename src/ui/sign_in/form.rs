@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use crate::net::{self, FetchClient};
 use crate::oci::auth::{host_of, Credentials};
 use crate::oci::error::RegistryError;
+use crate::oci::http::{HttpClient, Method, Request};
+use crate::ui::browser::page_origin;
 use crate::ui::reconnect::Reconnect;
 use crate::wording;
 
@@ -65,7 +67,7 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
             if let Err(refusal) = session.sign_in(credentials) {
                 let error = RegistryError::SignInRefused {
                     attempt: crate::oci::error::Attempt {
-                        method: crate::oci::http::Method::Get,
+                        method: Method::Get,
                         url: format!("{address}/v2/"),
                     },
                     refusal,
@@ -83,6 +85,15 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
                 let checked = net::registry(&address, FetchClient::new())
                     .check_api()
                     .await;
+                // A request with credentials that failed where one without them is
+                // answered: the browser refused to send them (CORS), not an outage.
+                let answers_anonymously = match &checked {
+                    Err(RegistryError::Network { .. }) => {
+                        let plain = Request::new(Method::Get, format!("{address}/v2/"));
+                        FetchClient::new().send(plain).await.is_ok()
+                    }
+                    _ => false,
+                };
                 // The form may be gone meanwhile (closed, or another registry
                 // connected): the sign-in's outcome still counts, its fields do not.
                 busy.try_set(false);
@@ -93,20 +104,17 @@ pub fn SignInForm(address: String, on_signed_in: Option<Callback<()>>) -> impl I
                 }
                 // A registry that answers /v2/ to anyone passes the check without the
                 // token the refused password could not get: refused all the same.
-                let rejected = session.status().credentials_rejected;
-                let failure = match checked {
-                    _ if rejected => Some((
-                        "Wrong user name or password".to_owned(),
-                        "The registry did not accept this user name and password \
-                         (or access token). Check them and try again."
-                            .to_owned(),
-                    )),
-                    Ok(()) => None,
-                    Err(error) => {
-                        let message = wording::error(&error);
-                        Some((message.headline, message.advice))
-                    }
-                };
+                let status = session.status();
+                let failure = wording::sign_in_failure(
+                    &address,
+                    &wording::SignInCheck {
+                        result: checked.as_ref().map(|_| ()),
+                        rejected: status.credentials_rejected,
+                        method_known: status.login_seen,
+                        cross_origin: wording::is_cross_origin(&address, &page_origin()),
+                        answers_anonymously,
+                    },
+                );
                 match failure {
                     None => {
                         secret.try_set(String::new());

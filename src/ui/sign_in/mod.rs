@@ -17,7 +17,7 @@ use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::deletes_check::{self, AskDeletesAgain, DeletesAsk};
 use crate::ui::reconnect::Reconnect;
-use crate::wording;
+use crate::wording::{self, AccountBadge as Badge};
 
 /// The sign-in of the registry in use, for every view. Copy: signals only.
 #[derive(Clone, Copy)]
@@ -219,27 +219,22 @@ pub fn AccountBadge() -> impl IntoView {
                 reconnect.again();
             }
         };
-        match status.username {
-            Some(user) => Some(
-                view! {
-                    <span class="account" role="status">
-                        "Signed in as " <strong>{user}</strong>
-                        <button type="button" on:click=sign_out>"Sign out"</button>
-                    </span>
-                }
-                .into_any(),
-            ),
-            None if status.login_seen || status.failed_sign_in.is_some() => Some(
-                view! {
-                    <span class="account" role="status">
-                        {status.failed_sign_in.unwrap_or_else(|| "Not signed in".to_owned())}
-                        <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
-                    </span>
-                }
-                .into_any(),
-            ),
-            None => None,
-        }
+        Some(match wording::account_badge(&status)? {
+            Badge::SignedIn(user) => view! {
+                <span class="account" role="status">
+                    "Signed in as " <strong>{user}</strong>
+                    <button type="button" on:click=sign_out>"Sign out"</button>
+                </span>
+            }
+            .into_any(),
+            Badge::SignIn(why) => view! {
+                <span class="account" role="status">
+                    {why}
+                    <button type="button" on:click=move |_| sign_in.open()>"Sign in"</button>
+                </span>
+            }
+            .into_any(),
+        })
     }
 }
 
@@ -278,7 +273,9 @@ pub fn AccessNotice(registry: String, repository: String) -> impl IntoView {
                 "Removing tags and deleting images are disabled.",
             ),
         };
-        let offer_sign_in = blocked.sign_in_helps() && sign_in.status().username.is_none();
+        let status = sign_in.status();
+        let offer_sign_in =
+            blocked.sign_in_helps() && (status.username.is_none() || status.credentials_rejected);
         Some(view! {
             <p class="access-notice" role="status">
                 {format!("{}. {disabled}", wording::sentence(&blocked.why()))}
