@@ -39,6 +39,9 @@ struct World {
     /// (user, resource, action): the token service refuses that user outright (401)
     /// any token whose scope asks for that action there, instead of granting less.
     refuses: Vec<(&'static str, &'static str, &'static str)>,
+    /// The actions a write's challenge asks for, whatever the write (some registries
+    /// name every right a repository has); by default the write's own.
+    write_challenge: Option<&'static str>,
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -57,6 +60,7 @@ impl World {
             token_requests: RefCell::new(Vec::new()),
             registry_401s: Cell::new(0),
             refuses: Vec::new(),
+            write_challenge: None,
         })
     }
 
@@ -160,10 +164,10 @@ impl World {
             let scope = if request.url.ends_with("/v2/") {
                 String::new()
             } else {
-                let wanted = if action == "push" {
-                    "pull,push"
-                } else {
-                    action
+                let wanted = match (action, self.write_challenge) {
+                    ("push" | "delete", Some(all)) => all,
+                    ("push", None) => "pull,push",
+                    _ => action,
                 };
                 format!(r#",scope="{resource}:{wanted}""#)
             };
@@ -1816,6 +1820,28 @@ fn a_probe_refused_outright_tells_push_and_delete_apart() {
     ))
     .unwrap();
     assert_eq!(session.access("team/app").push, Some(true));
+}
+
+/// A write whose challenge asks for every right (pull,push,delete), refused outright
+/// because delete is not granted: the repository is marked as not allowing the
+/// write's own right, so the page says read-only rather than "sign in".
+#[test]
+fn a_write_refused_outright_for_a_wider_scope_marks_its_own_right_denied() {
+    let world = World::with(|w| {
+        w.refuses = vec![("admin", "repository:team/app", "delete")];
+        w.write_challenge = Some("pull,push,delete");
+    });
+    let session = world.session(&[]);
+    let http = world.http();
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    let digest = tagdeck::oci::names::Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap();
+    let deleted = block_on(registry.manifest_delete(&app(), &digest));
+    assert!(deleted.is_err(), "{deleted:?}");
+    assert!(!session.status().credentials_rejected);
+    assert_eq!(session.access("team/app").delete, Some(false));
 }
 
 /// A token service that does not answer (in time, or at all) kept the write from
