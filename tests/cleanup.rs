@@ -11,9 +11,9 @@ use support::block_on;
 use support::memory_registry::MemoryRegistry;
 use tagdeck::oci::changes::ChangeError;
 use tagdeck::oci::cleanup::{
-    parse_rfc3339, plan, BlobRef, CleanupDefaults, CleanupFacts, CleanupOutcome, CleanupPlan,
-    CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others, OutcomeKind,
-    PlanNote, RulesError, TagFacts, TagPattern,
+    parse_rfc3339, plan, BlobRef, CleanupApplied, CleanupDefaults, CleanupFacts, CleanupOutcome,
+    CleanupPlan, CleanupRules, DecidedBy, Decision, GatherStep, ImageFacts, NewestBy, Others,
+    OutcomeKind, PlanNote, RulesError, TagFacts, TagPattern,
 };
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::error::{Attempt, RegistryError};
@@ -1126,6 +1126,23 @@ impl App {
         Registry::new("http://registry.test", &self.0)
     }
 
+    /// Applies `planned`, never cancelled: what it did, and each tag's outcome.
+    fn apply(&self, planned: &CleanupPlan) -> (CleanupApplied, BTreeMap<String, CleanupOutcome>) {
+        let outcomes = std::cell::RefCell::new(BTreeMap::new());
+        let applied = block_on(self.client().apply_cleanup(
+            planned,
+            &|| false,
+            &|tag, outcome| {
+                outcomes
+                    .borrow_mut()
+                    .insert(tag.to_owned(), outcome.clone());
+            },
+            &|| "unique".to_owned(),
+        ))
+        .unwrap();
+        (applied, outcomes.into_inner())
+    }
+
     /// The facts of `app`, read `concurrency` at a time, not cancelled.
     fn facts(&self, concurrency: usize) -> CleanupFacts {
         block_on(
@@ -1536,19 +1553,8 @@ fn a_multi_arch_image_goes_before_its_platform_with_a_tag_of_its_own() {
         .collect();
     assert_eq!(order, [multi.clone(), amd64.clone()]);
 
-    let outcomes = std::cell::RefCell::new(BTreeMap::new());
-    let applied = block_on(registry.client().apply_cleanup(
-        &planned,
-        &|| false,
-        &|tag, outcome| {
-            outcomes
-                .borrow_mut()
-                .insert(tag.to_owned(), outcome.clone());
-        },
-        &|| "unique".to_owned(),
-    ))
-    .unwrap();
-    for (tag, outcome) in outcomes.into_inner() {
+    let (applied, outcomes) = registry.apply(&planned);
+    for (tag, outcome) in outcomes {
         assert!(
             matches!(outcome, CleanupOutcome::ImageDeleted { .. }),
             "{tag}: {outcome:?}"
@@ -1665,19 +1671,8 @@ fn a_signature_is_deleted_after_its_image() {
         .collect();
     assert_eq!(order, [image.clone(), signature]);
 
-    let outcomes = std::cell::RefCell::new(Vec::new());
-    let applied = block_on(registry.client().apply_cleanup(
-        &planned,
-        &|| false,
-        &|tag, outcome| {
-            outcomes
-                .borrow_mut()
-                .push((tag.to_owned(), outcome.clone()))
-        },
-        &|| "unique".to_owned(),
-    ))
-    .unwrap();
-    for (tag, outcome) in outcomes.into_inner() {
+    let (applied, outcomes) = registry.apply(&planned);
+    for (tag, outcome) in outcomes {
         assert!(outcome.is_done(), "{tag}: {outcome:?}");
     }
     assert_eq!(applied.images_deleted.len(), 2);
@@ -2166,21 +2161,7 @@ fn a_platform_signature_stays_while_another_multi_arch_image_still_lists_it() {
         remove: vec![pat("i?")],
         ..CleanupRules::default()
     };
-    let apply = |registry: &App, planned: &CleanupPlan| {
-        let outcomes = std::cell::RefCell::new(BTreeMap::new());
-        block_on(registry.client().apply_cleanup(
-            planned,
-            &|| false,
-            &|tag, outcome| {
-                outcomes
-                    .borrow_mut()
-                    .insert(tag.to_owned(), outcome.clone());
-            },
-            &|| "unique".to_owned(),
-        ))
-        .unwrap();
-        outcomes.into_inner()
-    };
+    let apply = |registry: &App, planned: &CleanupPlan| registry.apply(planned).1;
 
     // Unchanged since the plan: both go, then the signature.
     let (registry, shared, _, _) = two_indexes_sharing_a_signed_platform();
@@ -2410,27 +2391,11 @@ fn a_planned_tag_moved_after_its_chunk_was_read_stops_that_image_delete() {
             r.push("app", &moved, media::OCI_MANIFEST, &bytes);
         },
     );
-    let outcomes = std::cell::RefCell::new(Vec::new());
-    let applied = block_on(registry.client().apply_cleanup(
-        &planned,
-        &|| false,
-        &|tag, outcome| {
-            outcomes
-                .borrow_mut()
-                .push((tag.to_owned(), outcome.clone()))
-        },
-        &|| "unique".to_owned(),
-    ))
-    .unwrap();
+    let (applied, outcomes) = registry.apply(&planned);
     assert_eq!(applied.images_deleted, vec![first.digest.clone()]);
-    let outcome = outcomes
-        .borrow()
-        .iter()
-        .find(|(t, _)| *t == moved_tag)
-        .map(|(_, o)| o.clone())
-        .unwrap();
+    let outcome = &outcomes[&moved_tag];
     assert!(
-        matches!(&outcome, CleanupOutcome::Moved { planned, .. } if *planned == second.digest),
+        matches!(outcome, CleanupOutcome::Moved { planned, .. } if *planned == second.digest),
         "{outcome:?}"
     );
     // The image is still there, and the moved tag where the other client put it.
@@ -2447,22 +2412,10 @@ fn a_failed_chunk_read_fails_one_image_and_the_next_reads_again() {
     let (registry, planned, _) = two_images_to_delete_and_one_kept();
     // Twice: a read is asked again once after a 5xx.
     registry.inject(Fault::new(Method::Get, "/tags/list", Strike::Before, Some(500)).times(2));
-    let outcomes = std::cell::RefCell::new(Vec::new());
-    let applied = block_on(registry.client().apply_cleanup(
-        &planned,
-        &|| false,
-        &|tag, outcome| {
-            outcomes
-                .borrow_mut()
-                .push((tag.to_owned(), outcome.clone()))
-        },
-        &|| "unique".to_owned(),
-    ))
-    .unwrap();
+    let (applied, outcomes) = registry.apply(&planned);
     let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
     assert_eq!(applied.images_deleted, vec![second.digest.clone()]);
     let failed: Vec<String> = outcomes
-        .borrow()
         .iter()
         .filter(|(_, o)| matches!(o, CleanupOutcome::ImageFailed { .. }))
         .map(|(t, _)| t.clone())
