@@ -1345,13 +1345,7 @@ fn referrers_a_failed_fallback_index_lists_are_copied_on_their_own() {
         block_on(client.referrers(&repo(), &digest(&image), &ReferrerQuery::default())).unwrap();
     let mirror = Repository::parse("mirror").unwrap();
     let image_bytes = image_in_mirror(&registry, &image);
-    let multi_arch = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": media::OCI_INDEX,
-        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": image, "size": image_bytes.len(),
-                       "platform": {"os": "linux", "architecture": "amd64"}}],
-    })
-    .to_string();
+    let multi_arch = multi_arch_of(&image, image_bytes.len());
     registry.push("mirror", &fallback, media::OCI_INDEX, multi_arch.as_bytes());
     let results = block_on(client.copy_referrers(&repo(), &mirror, &list, |_, _| {}));
     assert_eq!(results.len(), 2, "{results:?}");
@@ -1362,6 +1356,18 @@ fn referrers_a_failed_fallback_index_lists_are_copied_on_their_own() {
     let line = copy_line(copy_result_of(&results, &sbom), &mirror);
     assert_eq!(line, format!("{} copied to mirror.", results[1].0.label));
     assert!(registry.state.borrow().manifests["mirror"].contains_key(&sbom));
+}
+
+/// A multi-arch image listing `image` (of `size` bytes) as linux/amd64: what a tag
+/// of the fallback tag's name may hold instead of a list of referrers.
+fn multi_arch_of(image: &str, size: usize) -> String {
+    serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": image, "size": size,
+                       "platform": {"os": "linux", "architecture": "amd64"}}],
+    })
+    .to_string()
 }
 
 /// The target's tag of the fallback tag's name holds a multi-arch image: never moved
@@ -1377,13 +1383,7 @@ fn a_target_fallback_tag_that_is_a_multi_arch_image_is_left_as_it_is() {
         ..
     } = referred_with_blobs(&registry);
     let image_bytes = image_in_mirror(&registry, &image);
-    let multi_arch = serde_json::json!({
-        "schemaVersion": 2,
-        "mediaType": media::OCI_INDEX,
-        "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": image, "size": image_bytes.len(),
-                       "platform": {"os": "linux", "architecture": "amd64"}}],
-    })
-    .to_string();
+    let multi_arch = multi_arch_of(&image, image_bytes.len());
     let theirs = registry.push("mirror", &fallback, media::OCI_INDEX, multi_arch.as_bytes());
     let client = Registry::new("http://registry.test", &registry);
     let mirror = Repository::parse("mirror").unwrap();
