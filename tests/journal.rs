@@ -5,8 +5,8 @@ use tagdeck::oci::error::Attempt;
 use tagdeck::oci::http::Method;
 use tagdeck::oci::intent::Intent;
 use tagdeck::oci::journal_log::{
-    gather, header_key, intent_key, leave_to_live_owners, owners, stored_selection, Budget, Header,
-    Pending, LEGACY_KEY,
+    entries_run_elsewhere, gather, header_key, intent_key, leave_to_live_owners, owners,
+    stored_selection, Budget, Header, Pending, LEGACY_KEY,
 };
 use tagdeck::oci::names::{Digest, Repository, Tag};
 
@@ -298,4 +298,36 @@ fn changes_of_live_pages_are_left_to_them() {
     let found = gather(vec![owned_header(1, Some(10)), intent(1, 0, "a")], None);
     let (reconcile, left) = leave_to_live_owners(found.changes, &[]);
     assert_eq!((reconcile.len(), left.len()), (1, 0));
+}
+
+/// A Retry left to the live tab that runs it names its activity entry: this tab's
+/// copy of that entry is said to run there, and offers nothing here (no second Retry
+/// of the same writes). A change left that is no Retry names none; a Retry whose
+/// page is gone is reconciled by its entry as before.
+#[test]
+fn entries_whose_retry_runs_in_another_tab_are_named() {
+    let retry = |id: u64, entry: usize, owner: u64| {
+        let header = Header {
+            id,
+            registry: "http://r".into(),
+            summary: format!("Interrupted: change {id}"),
+            entry: Some(entry),
+            owner: Some(owner),
+        };
+        (header_key(id), serde_json::to_string(&header).unwrap())
+    };
+    let stored = vec![
+        retry(1, 4, 10),
+        intent(1, 0, "a"),
+        owned_header(2, Some(10)),
+        intent(2, 0, "b"),
+        retry(3, 7, 20),
+        intent(3, 0, "c"),
+    ];
+    let found = gather(stored, None);
+    let (reconcile, left) = leave_to_live_owners(found.changes, &[10]);
+    assert_eq!(entries_run_elsewhere(&left), vec![4]);
+    assert_eq!(reconcile[0].pending.entry, Some(7));
+    assert_eq!(entries_run_elsewhere(&reconcile), vec![7]);
+    assert_eq!(entries_run_elsewhere(&[]), Vec::<usize>::new());
 }

@@ -178,6 +178,14 @@ pub fn leave_to_live_owners(changes: Vec<Taken>, alive: &[u64]) -> (Vec<Taken>, 
         .partition(|taken| !runs_elsewhere(taken))
 }
 
+/// The activity entries whose Retry `left` holds: another tab runs it and lists its
+/// result, so this tab's copy of each entry offers nothing.
+pub fn entries_run_elsewhere(left: &[Taken]) -> Vec<usize> {
+    left.iter()
+        .filter_map(|taken| taken.pending.entry)
+        .collect()
+}
+
 /// `json` read as a `T`, through a `Value` as the activity list reads its entries: one
 /// way of reading each stored type, so the wasm carries one copy of its reader.
 fn parsed<T: serde::de::DeserializeOwned>(json: &str) -> Option<T> {

@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 use crate::oci::intent::{Intent, Journal};
 use crate::oci::journal_log::{
-    gather, header_key, intent_key, is_journal_key, leave_to_live_owners, owners, Header, Taken,
-    LEGACY_KEY,
+    entries_run_elsewhere, gather, header_key, intent_key, is_journal_key, leave_to_live_owners,
+    owners, Header, Taken, LEGACY_KEY,
 };
 pub use crate::oci::journal_log::{Gathered, Pending};
 use crate::ui::browser;
@@ -127,19 +127,20 @@ pub fn take_interrupted() -> Gathered {
 }
 
 /// `changes` but those another live page runs (this tab holds a copy of their
-/// journal, made by duplicating that tab), and how many those were: their keys are
-/// removed from this tab, as that page finishes and records them.
-pub async fn leave_to_live_pages(changes: Vec<Taken>) -> (Vec<Taken>, usize) {
+/// journal, made by duplicating that tab), how many those were, and the activity
+/// entries whose Retry they are: their keys are removed from this tab, as that page
+/// finishes and records them.
+pub async fn leave_to_live_pages(changes: Vec<Taken>) -> (Vec<Taken>, usize, Vec<usize>) {
     let owners = owners(&changes);
     if owners.is_empty() {
-        return (changes, 0);
+        return (changes, 0, Vec::new());
     }
     let alive = browser::live_page_owners(&owners, OWNER_WAIT_MS).await;
     let (reconcile, left) = leave_to_live_owners(changes, &alive);
     for taken in &left {
         clear(&taken.keys);
     }
-    (reconcile, left.len())
+    (reconcile, left.len(), entries_run_elsewhere(&left))
 }
 
 /// Removes journal keys whose changes the activity list now holds.

@@ -36,7 +36,7 @@ pub use find_digest::{
 };
 pub use names::{address_error, name_error, name_rule};
 pub use parts::{part_missing, CRASHED_ADVICE, CRASHED_HEADLINE, PART_MISSING_ADVICE};
-pub use recovery::{left_to_other_tabs, registry_now};
+pub use recovery::{left_to_other_tabs, registry_now, RUN_ELSEWHERE};
 pub use referrers::{referrer_warning, referrers_along};
 pub use registry::{error, error_for, link_error, malformed, manifest_error, unreachable_advice};
 pub use sign_in::{

@@ -18,6 +18,9 @@ pub fn left_to_other_tabs(changes: usize) -> String {
     }
 }
 
+/// An activity entry whose Retry another tab runs (this tab being its copy).
+pub const RUN_ELSEWHERE: &str = "Its result is listed in the tab of this console that runs it.";
+
 /// "team/app:v2 points at sha256:…", "team/app@sha256:… is deleted".
 pub fn registry_now(now: &RegistryNow) -> String {
     match now {

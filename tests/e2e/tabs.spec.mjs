@@ -66,3 +66,41 @@ test('a copy of a tab whose change still runs leaves that change to it; a reload
   await expect(entry).toContainText('Retry runs it');
   await expect(page.getByText('was left to that tab')).toHaveCount(0);
 });
+
+test('a copy of a tab whose Retry still runs says that entry runs in the other tab, and offers nothing for it', async ({ page, faults }) => {
+  const hang = faults.proxy.addRule({ ...manifestPut('f-tab-retry'), action: { hang: true } });
+  await startAddTag(page, faults, 'demo/web', '0.9', 'f-tab-retry');
+  await expect.poll(() => hang.hits).toBe(1);
+  await page.reload();
+  const entry = activity(page).first();
+  await expect(entry).toContainText('Interrupted: Tag demo/web:f-tab-retry');
+  await expect(entry).toContainText('Retry runs it');
+  // The Retry hangs on its PUT too: still running, its journal naming the entry.
+  await entry.getByRole('button', { name: 'Retry' }).click();
+  await expect.poll(() => hang.hits).toBe(2);
+  await expect(entry).toContainText('retrying');
+  expect((await journalKeys(page)).length).toBeGreaterThanOrEqual(2);
+
+  const [copy] = await Promise.all([
+    page.waitForEvent('popup'),
+    page.evaluate(() => { window.open(location.href); }),
+  ]);
+  const panel = copy.getByRole('region', { name: 'Activity in this tab' });
+  await expect(panel).toContainText('1 change still running in another tab of this console was left to that tab', { timeout: 15_000 });
+  const copied = activity(copy).filter({ hasText: 'Interrupted: Tag demo/web:f-tab-retry' });
+  await expect(copied).toHaveCount(1);
+  await expect(copied).toContainText('running in another tab');
+  await expect(copied).not.toContainText('was reloaded while this ran');
+  for (const name of ['Retry', 'Check again', 'Undo']) {
+    await expect(copied.getByRole('button', { name })).toHaveCount(0);
+  }
+  // Still so after a reload of the copy; the first tab's Retry still runs.
+  await copy.reload();
+  await expect(copied).toContainText('running in another tab', { timeout: 90_000 });
+  for (const name of ['Retry', 'Check again', 'Undo']) {
+    await expect(copied.getByRole('button', { name })).toHaveCount(0);
+  }
+  await copy.close();
+  await expect(entry).toContainText('retrying');
+  expect(hang.hits).toBe(2);
+});

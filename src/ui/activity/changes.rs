@@ -63,6 +63,8 @@ pub enum EntryState {
     Retrying,
     /// Reading the registry for an interrupted change.
     Checking,
+    /// A Retry another tab runs (this tab is its copy): that tab lists its result.
+    Elsewhere,
     Undone,
     UndoFailed {
         message: String,
@@ -181,9 +183,18 @@ impl Changes {
         // Which changes are another live tab's is known only once asked (a Web Lock):
         // the rest are then listed and checked as before.
         leptos::task::spawn_local(async move {
-            let (interrupted, left) = journal::leave_to_live_pages(journal.changes).await;
+            let (interrupted, left, retries) = journal::leave_to_live_pages(journal.changes).await;
             if left > 0 {
                 log.left_to_other_tabs.set(left);
+            }
+            // Its Retry, Undo and Check again are that tab's: run here too, they would
+            // write the same at once.
+            for id in retries {
+                log.update_entry(id, |entry| {
+                    entry.state = EntryState::Elsewhere;
+                    (entry.undo, entry.retry, entry.unchecked) = (None, None, None);
+                    entry.awaiting_landing = false;
+                });
             }
             if interrupted.is_empty() {
                 return;

@@ -77,6 +77,7 @@ fn state_key(state: &EntryState) -> &'static str {
         EntryState::Undoing => "undoing",
         EntryState::Retrying => "retrying",
         EntryState::Checking => "checking",
+        EntryState::Elsewhere => "elsewhere",
         EntryState::Undone => "undone",
         EntryState::UndoFailed {
             shortfall: UndoShortfall::Failed,
@@ -122,6 +123,11 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
         EntryState::Undoing => ("undoing…", None, false),
         EntryState::Retrying => ("retrying…", None, false),
         EntryState::Checking => ("checking…", None, false),
+        EntryState::Elsewhere => (
+            "running in another tab",
+            Some(wording::RUN_ELSEWHERE.to_owned()),
+            false,
+        ),
         EntryState::Undone => ("undone", None, false),
         // What is left can be tried again (the network may be back).
         EntryState::UndoFailed {
