@@ -44,7 +44,8 @@ test('a copy of a tab whose change still runs leaves that change to it; a reload
   const panel = copy.getByRole('region', { name: 'Activity in this tab' });
   await expect(panel).toContainText('1 change still running in another tab of this console was left to that tab', { timeout: 15_000 });
   await expect(activity(copy).filter({ hasText: 'Interrupted' })).toHaveCount(0);
-  await expect(copy.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+  // In the activity panel only: a tag of the shared registry may have 'retry' in its name.
+  await expect(panel.getByRole('button', { name: 'Retry', exact: true })).toHaveCount(0);
   // Only the copy's keys went: the first tab's change still runs and keeps its journal.
   await expect.poll(() => journalKeys(copy)).toEqual([]);
   expect((await journalKeys(page)).length).toBeGreaterThanOrEqual(2);
