@@ -285,7 +285,7 @@ fn changes_of_live_pages_are_left_to_them() {
         intent(4, 0, "d"),
     ];
     let found = gather(stored, None);
-    assert_eq!(owners(&found.changes), vec![10, 20]);
+    assert_eq!(owners(&found.changes, &[]), vec![10, 20]);
     let (reconcile, left) = leave_to_live_owners(found.changes, &[10]);
     let ids = |taken: &[tagdeck::oci::journal_log::Taken]| -> Vec<u64> {
         taken.iter().map(|t| t.pending.id).collect()
@@ -326,8 +326,31 @@ fn entries_whose_retry_runs_in_another_tab_are_named() {
     ];
     let found = gather(stored, None);
     let (reconcile, left) = leave_to_live_owners(found.changes, &[10]);
-    assert_eq!(entries_run_elsewhere(&left), vec![4]);
+    assert_eq!(entries_run_elsewhere(&left, &[], &[10]), vec![4]);
     assert_eq!(reconcile[0].pending.entry, Some(7));
-    assert_eq!(entries_run_elsewhere(&reconcile), vec![7]);
-    assert_eq!(entries_run_elsewhere(&[]), Vec::<usize>::new());
+    assert_eq!(entries_run_elsewhere(&reconcile, &[], &[10]), vec![7]);
+    assert_eq!(entries_run_elsewhere(&[], &[], &[]), Vec::<usize>::new());
+}
+
+/// An Undo, Retry or Check again a duplicated tab's copy finds running (its entry
+/// names the page that runs it) is that page's when the page lives: its owner is
+/// asked with the journal's, once, and its entry offers nothing here. One whose page
+/// is gone (a reload) keeps what the reload offers.
+#[test]
+fn entries_running_in_a_live_tab_are_named() {
+    let found = gather(vec![owned_header(1, Some(10)), intent(1, 0, "a")], None);
+    let running = [(5, 20), (6, 30), (8, 10)];
+    assert_eq!(owners(&found.changes, &running), vec![10, 20, 30]);
+    assert_eq!(owners(&[], &running[..1]), vec![20]);
+    let (reconcile, left) = leave_to_live_owners(found.changes, &[10, 20]);
+    assert_eq!(reconcile.len(), 0);
+    assert_eq!(
+        entries_run_elsewhere(&left, &running, &[10, 20]),
+        vec![5, 8]
+    );
+    // Nothing alive: as after a reload, nothing runs elsewhere.
+    assert_eq!(
+        entries_run_elsewhere(&[], &running, &[]),
+        Vec::<usize>::new()
+    );
 }

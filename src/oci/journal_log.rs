@@ -158,10 +158,12 @@ pub fn gather(stored: Vec<(String, String)>, legacy: Option<&str>) -> Gathered {
     found
 }
 
-/// The pages that wrote `changes`, each once, to ask which still run.
-pub fn owners(changes: &[Taken]) -> Vec<u64> {
+/// The pages that wrote `changes` or run an entry of `running` (entry id, page: an
+/// Undo, Retry or Check again a reload found running), each once, to ask which still run.
+pub fn owners(changes: &[Taken], running: &[(usize, u64)]) -> Vec<u64> {
     let mut owners = Vec::new();
-    for owner in changes.iter().filter_map(|taken| taken.pending.owner) {
+    let named = changes.iter().filter_map(|taken| taken.pending.owner);
+    for owner in named.chain(running.iter().map(|(_, owner)| *owner)) {
         if !owners.contains(&owner) {
             owners.push(owner);
         }
@@ -178,11 +180,18 @@ pub fn leave_to_live_owners(changes: Vec<Taken>, alive: &[u64]) -> (Vec<Taken>, 
         .partition(|taken| !runs_elsewhere(taken))
 }
 
-/// The activity entries whose Retry `left` holds: another tab runs it and lists its
-/// result, so this tab's copy of each entry offers nothing.
-pub fn entries_run_elsewhere(left: &[Taken]) -> Vec<usize> {
+/// The activity entries whose Retry `left` holds, and those of `running` whose page
+/// is `alive`: another tab runs it and lists its result, so this tab's copy of each
+/// entry offers nothing.
+pub fn entries_run_elsewhere(
+    left: &[Taken],
+    running: &[(usize, u64)],
+    alive: &[u64],
+) -> Vec<usize> {
+    let live = running.iter().filter(|(_, owner)| alive.contains(owner));
     left.iter()
         .filter_map(|taken| taken.pending.entry)
+        .chain(live.map(|(id, _)| *id))
         .collect()
 }
 

@@ -71,7 +71,7 @@ impl Ticket {
             registry: registry.to_owned(),
             summary: summary.to_owned(),
             entry,
-            owner: Some(OWNER.with(|owner| *owner)),
+            owner: Some(page_owner()),
         };
         if write(&header_key(id), &header) {
             OPEN.with(|open| open.borrow_mut().push((id, 0)));
@@ -128,10 +128,14 @@ pub fn take_interrupted() -> Gathered {
 
 /// `changes` but those another live page runs (this tab holds a copy of their
 /// journal, made by duplicating that tab), how many those were, and the activity
-/// entries whose Retry they are: their keys are removed from this tab, as that page
-/// finishes and records them.
-pub async fn leave_to_live_pages(changes: Vec<Taken>) -> (Vec<Taken>, usize, Vec<usize>) {
-    let owners = owners(&changes);
+/// entries another page runs: a Retry among those changes, or one of `running`
+/// (entry id, page: a step the copied list says runs) whose page lives. The left
+/// changes' keys are removed from this tab, as that page finishes and records them.
+pub async fn leave_to_live_pages(
+    changes: Vec<Taken>,
+    running: &[(usize, u64)],
+) -> (Vec<Taken>, usize, Vec<usize>) {
+    let owners = owners(&changes, running);
     if owners.is_empty() {
         return (changes, 0, Vec::new());
     }
@@ -140,7 +144,14 @@ pub async fn leave_to_live_pages(changes: Vec<Taken>) -> (Vec<Taken>, usize, Vec
     for taken in &left {
         clear(&taken.keys);
     }
-    (reconcile, left.len(), entries_run_elsewhere(&left))
+    let elsewhere = entries_run_elsewhere(&left, running, &alive);
+    (reconcile, left.len(), elsewhere)
+}
+
+/// This page load's name, its lock taken: an activity entry whose Undo, Retry or
+/// Check again it runs names it, so a duplicated tab leaves that step to it.
+pub fn page_owner() -> u64 {
+    OWNER.with(|owner| *owner)
 }
 
 /// Removes journal keys whose changes the activity list now holds.

@@ -18,7 +18,8 @@ pub fn left_to_other_tabs(changes: usize) -> String {
     }
 }
 
-/// An activity entry whose Retry another tab runs (this tab being its copy).
+/// An activity entry whose Undo, Retry or Check again another tab runs (this tab
+/// being its copy).
 pub const RUN_ELSEWHERE: &str = "Its result is listed in the tab of this console that runs it.";
 
 /// "team/app:v2 points at sha256:…", "team/app@sha256:… is deleted".

@@ -63,7 +63,8 @@ pub enum EntryState {
     Retrying,
     /// Reading the registry for an interrupted change.
     Checking,
-    /// A Retry another tab runs (this tab is its copy): that tab lists its result.
+    /// An Undo, Retry or Check again another tab runs (this tab is its copy): that
+    /// tab lists its result.
     Elsewhere,
     Undone,
     UndoFailed {
@@ -108,6 +109,10 @@ pub struct Entry {
     /// row, so a check that ends in the same state still shows what it read.
     #[serde(default)]
     pub revision: u64,
+    /// The page load (`journal::page_owner`) that last ran its Undo, Retry or Check
+    /// again: a tab duplicated while it runs leaves it to that page.
+    #[serde(default)]
+    pub run_by: Option<u64>,
 }
 
 /// The activity list, and a counter that views showing registry content watch to
@@ -156,7 +161,7 @@ impl Deref for Changes {
 
 impl Changes {
     pub fn provide() -> Changes {
-        let (entries, unreadable) = load_entries();
+        let (entries, unreadable, running) = load_entries();
         let log = ActivityLog {
             entries: RwSignal::new(entries),
             version: RwSignal::new(0),
@@ -183,13 +188,14 @@ impl Changes {
         // Which changes are another live tab's is known only once asked (a Web Lock):
         // the rest are then listed and checked as before.
         leptos::task::spawn_local(async move {
-            let (interrupted, left, retries) = journal::leave_to_live_pages(journal.changes).await;
+            let (interrupted, left, elsewhere) =
+                journal::leave_to_live_pages(journal.changes, &running).await;
             if left > 0 {
                 log.left_to_other_tabs.set(left);
             }
             // Its Retry, Undo and Check again are that tab's: run here too, they would
             // write the same at once.
-            for id in retries {
+            for id in elsewhere {
                 log.update_entry(id, |entry| {
                     entry.state = EntryState::Elsewhere;
                     (entry.undo, entry.retry, entry.unchecked) = (None, None, None);
@@ -321,6 +327,7 @@ impl ActivityLog {
             unclear: None,
             awaiting_landing: false,
             revision: 0,
+            run_by: None,
         });
         self.announce(touched);
     }
@@ -372,16 +379,26 @@ impl ActivityLog {
 pub(super) const UNDO_CUT_SHORT: &str = "The page was reloaded while this undo ran, so part \
     of it may be done. Undo again finishes it: what is undone already is left as it is.";
 
-fn load_entries() -> (Vec<Entry>, usize) {
+/// Also the entries it found running (a step cut short, or run by the tab this one
+/// duplicates), with the page that ran each: id and page.
+fn load_entries() -> (Vec<Entry>, usize, Vec<(usize, u64)>) {
     let Some(json) = browser::session_stored(ACTIVITY_KEY) else {
-        return (Vec::new(), 0);
+        return (Vec::new(), 0, Vec::new());
     };
+    let mut running = Vec::new();
     let values: Vec<serde_json::Value> = browser::parse_json(&json).unwrap_or_default();
     let total = values.len();
     let entries: Vec<Entry> = values
         .into_iter()
         .filter_map(|value| serde_json::from_value::<Entry>(value).ok())
         .map(|mut entry| {
+            // Only a running state: the page that ran an earlier step may live on.
+            if matches!(
+                entry.state,
+                EntryState::Undoing | EntryState::Retrying | EntryState::Checking
+            ) {
+                running.extend(entry.run_by.map(|owner| (entry.id, owner)));
+            }
             match entry.state {
                 EntryState::Undoing => {
                     entry.state = EntryState::UndoFailed {
@@ -415,7 +432,7 @@ fn load_entries() -> (Vec<Entry>, usize) {
         })
         .collect();
     let unreadable = total - entries.len();
-    (entries, unreadable)
+    (entries, unreadable, running)
 }
 
 /// The list as stored (within `ACTIVITY_BUDGET`) and the ids it holds.

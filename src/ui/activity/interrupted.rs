@@ -14,7 +14,7 @@ use crate::net::FetchClient;
 use crate::oci::intent::{without_covered, Intent};
 use crate::oci::recovery::{awaiting_landing, Offers, RetryRun};
 use crate::oci::undo::UndoAction;
-use crate::ui::journal::{Pending, Ticket};
+use crate::ui::journal::{self, Pending, Ticket};
 use crate::wording;
 
 /// Said while part of an interrupted change could not be read.
@@ -37,6 +37,7 @@ impl ActivityLog {
             unclear: None,
             awaiting_landing: false,
             revision: 0,
+            run_by: None,
         })
     }
 
@@ -46,7 +47,10 @@ impl ActivityLog {
         // Shown as running, so the user sees the registry being read. The intents stay
         // on the stored entry until the check ends: a reload meanwhile keeps them.
         if entry.as_ref().is_some_and(|e| e.unchecked.is_some()) {
-            self.update_entry(id, |entry| entry.state = EntryState::Checking);
+            self.update_entry(id, |entry| {
+                entry.state = EntryState::Checking;
+                entry.run_by = Some(journal::page_owner());
+            });
         }
         async move {
             let Some(mut entry) = entry else {
@@ -135,7 +139,10 @@ impl ActivityLog {
     pub(super) fn retry(self, id: usize) -> impl Future<Output = ()> {
         let started = self.entry(id).and_then(|entry| {
             let intents = entry.retry.clone()?;
-            self.update_entry(id, |entry| entry.state = EntryState::Retrying);
+            self.update_entry(id, |entry| {
+                entry.state = EntryState::Retrying;
+                entry.run_by = Some(journal::page_owner());
+            });
             Some((entry, intents))
         });
         async move {

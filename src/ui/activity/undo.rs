@@ -7,6 +7,7 @@ use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
 use crate::oci::undo::{left_to_run, undo_end, UndoShortfall};
+use crate::ui::journal;
 use crate::wording;
 
 impl ActivityLog {
@@ -26,6 +27,7 @@ impl ActivityLog {
                 );
             self.update_entry(id, |entry| {
                 entry.state = EntryState::Undoing;
+                entry.run_by = Some(journal::page_owner());
                 entry.undo = Some(action.clone());
                 entry.awaiting_landing = awaiting;
             });
