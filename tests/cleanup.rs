@@ -1465,19 +1465,7 @@ fn applying_a_plan_skips_a_moved_tag_deletes_the_rest_and_undo_restores() {
     // Behind the plan's back: build-1b now points at the kept image.
     registry.retag("build-1b", &new);
 
-    let outcomes = std::cell::RefCell::new(BTreeMap::new());
-    let applied = block_on(client.apply_cleanup(
-        &planned,
-        &|| false,
-        &|tag, outcome| {
-            outcomes
-                .borrow_mut()
-                .insert(tag.to_owned(), outcome.clone());
-        },
-        &|| "unique".to_owned(),
-    ))
-    .unwrap();
-    let outcomes = outcomes.into_inner();
+    let (applied, outcomes) = registry.apply(&planned);
     assert_eq!(
         outcomes.keys().collect::<Vec<_>>(),
         ["build-0", "build-1", "build-1b", "pr-7"]
@@ -1587,7 +1575,6 @@ fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
     // The old image is signed: its signature follows it.
     let signature = registry.signature(&old);
     let sig_tag = format!("sha256-{}.sig", old.strip_prefix("sha256:").unwrap());
-    let client = registry.client();
     let facts = registry.facts(2);
     let rules = CleanupRules {
         remove: vec![TagPattern::parse("build-*").unwrap()],
@@ -1598,20 +1585,12 @@ fn an_image_that_gained_a_tag_since_the_plan_is_not_deleted() {
     // A new tag on the image the plan deletes: deleting it would take that tag too.
     registry.retag("hotfix", &old);
 
-    let skipped = std::cell::RefCell::new(BTreeMap::new());
-    let applied = block_on(client.apply_cleanup(
-        &planned,
-        &|| false,
-        &|tag, outcome| {
-            // Refused because the registry changed since the plan, before anything
-            // was written: a skip, as for a tag that moved, not a failure.
-            assert_eq!(outcome.kind(), OutcomeKind::Skipped, "{tag}: {outcome:?}");
-            skipped.borrow_mut().insert(tag.to_owned(), outcome.clone());
-        },
-        &|| "unique".to_owned(),
-    ))
-    .unwrap();
-    let skipped = skipped.into_inner();
+    let (applied, skipped) = registry.apply(&planned);
+    for (tag, outcome) in &skipped {
+        // Refused because the registry changed since the plan, before anything was
+        // written: a skip, as for a tag that moved, not a failure.
+        assert_eq!(outcome.kind(), OutcomeKind::Skipped, "{tag}: {outcome:?}");
+    }
     assert_eq!(
         skipped.keys().collect::<Vec<_>>(),
         ["build-1", sig_tag.as_str()]
