@@ -78,6 +78,16 @@ pub enum EntryState {
     },
 }
 
+impl EntryState {
+    /// An Undo, Retry or Check again under way: the entry offers no button.
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self,
+            EntryState::Undoing | EntryState::Retrying | EntryState::Checking
+        )
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub id: usize,
@@ -195,12 +205,16 @@ impl Changes {
             }
             // Its Retry, Undo and Check again are that tab's: run here too, they would
             // write the same at once.
-            for id in elsewhere {
-                log.update_entry(id, |entry| {
+            for id in &elsewhere {
+                log.update_entry(*id, |entry| {
                     entry.state = EntryState::Elsewhere;
                     (entry.undo, entry.retry, entry.unchecked) = (None, None, None);
                     entry.awaiting_landing = false;
                 });
+            }
+            // The others' pages are gone: cut short, they offer their next step.
+            for (id, _) in running.iter().filter(|(id, _)| !elsewhere.contains(id)) {
+                log.update_entry(*id, cut_short);
             }
             if interrupted.is_empty() {
                 return;
@@ -392,47 +406,51 @@ fn load_entries() -> (Vec<Entry>, usize, Vec<(usize, u64)>) {
         .into_iter()
         .filter_map(|value| serde_json::from_value::<Entry>(value).ok())
         .map(|mut entry| {
-            // Only a running state: the page that ran an earlier step may live on.
-            if matches!(
-                entry.state,
-                EntryState::Undoing | EntryState::Retrying | EntryState::Checking
-            ) {
-                running.extend(entry.run_by.map(|owner| (entry.id, owner)));
-            }
-            match entry.state {
-                EntryState::Undoing => {
-                    entry.state = EntryState::UndoFailed {
-                        // Undo again is safe: it skips what is undone already and
-                        // finishes a tag removal left halfway (`undo_tag_write`).
-                        message: UNDO_CUT_SHORT.into(),
-                        requests: Vec::new(),
-                        shortfall: UndoShortfall::Failed,
-                    }
-                }
-                // A retry writes through the journal: the reload reconciles it anew;
-                // a check left its intents on the entry for Check again. What Retry
-                // was running is kept for Check again too, never left "retrying".
-                EntryState::Retrying | EntryState::Checking => {
-                    if entry.state == EntryState::Retrying {
-                        entry.unchecked =
-                            unchecked_after_reload(entry.retry.take(), entry.unchecked.take());
-                    }
-                    entry.state = EntryState::Failed {
-                        message: "The page was reloaded while this ran: the registry is \
-                                  read again for it (Check again, or the entry that \
-                                  reconciles it)."
-                            .into(),
-                        outcome: String::new(),
-                        requests: Vec::new(),
-                    }
-                }
-                _ => {}
+            // A step whose page is named may still run there (this tab a copy of
+            // it): it stays as it was until that page is asked, never offering a
+            // button meanwhile.
+            match entry.run_by {
+                Some(owner) if entry.state.is_running() => running.push((entry.id, owner)),
+                _ => cut_short(&mut entry),
             }
             entry
         })
         .collect();
     let unreadable = total - entries.len();
     (entries, unreadable, running)
+}
+
+/// A step this page found running that no live page runs: the reload cut it short.
+fn cut_short(entry: &mut Entry) {
+    match entry.state {
+        EntryState::Undoing => {
+            entry.state = EntryState::UndoFailed {
+                // Undo again is safe: it skips what is undone already and
+                // finishes a tag removal left halfway (`undo_tag_write`).
+                message: UNDO_CUT_SHORT.into(),
+                requests: Vec::new(),
+                shortfall: UndoShortfall::Failed,
+            }
+        }
+        // A retry writes through the journal: the reload reconciles it anew;
+        // a check left its intents on the entry for Check again. What Retry
+        // was running is kept for Check again too, never left "retrying".
+        EntryState::Retrying | EntryState::Checking => {
+            if entry.state == EntryState::Retrying {
+                entry.unchecked =
+                    unchecked_after_reload(entry.retry.take(), entry.unchecked.take());
+            }
+            entry.state = EntryState::Failed {
+                message: "The page was reloaded while this ran: the registry is \
+                          read again for it (Check again, or the entry that \
+                          reconciles it)."
+                    .into(),
+                outcome: String::new(),
+                requests: Vec::new(),
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The list as stored (within `ACTIVITY_BUDGET`) and the ids it holds.
@@ -468,10 +486,7 @@ fn offers_after_reload(entry: &Entry) -> bool {
     entry.undo.is_some()
         || entry.retry.is_some()
         || entry.unchecked.is_some()
-        || matches!(
-            entry.state,
-            EntryState::Undoing | EntryState::Retrying | EntryState::Checking
-        )
+        || entry.state.is_running()
 }
 
 pub fn use_changes() -> Changes {

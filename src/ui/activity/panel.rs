@@ -153,10 +153,7 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
     let followed = expect_context::<FollowedEntry>();
     let follow = move || followed.id.set_value(Some(id));
     let row = NodeRef::<Li>::new();
-    let running = matches!(
-        entry.state,
-        EntryState::Undoing | EntryState::Retrying | EntryState::Checking
-    );
+    let running = entry.state.is_running();
     // Short, but with the reason of a failure: the row itself, focused, has the rest.
     let settled = match &detail {
         Some(detail) if !matches!(status, "done") => format!(
