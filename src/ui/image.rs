@@ -542,8 +542,10 @@ fn PartOf(registry: String, repository: Repository, index: String, child: Digest
         Reference::Digest(_) => ('@', ""),
         Reference::Tag(_) => (':', " (the tag may have moved since)"),
     };
-    // Not a resource, so the page does not wait for it (see Platforms).
-    let read = RwSignal::new(None::<Result<Manifest, RegistryError>>);
+    // Not a resource, so the page does not wait for it (see Platforms). With the
+    // read: how the index lists the child, and the nested index it lists it through.
+    type Listed = Option<(String, Option<Digest>)>;
+    let read = RwSignal::new(None::<(Result<Manifest, RegistryError>, Listed)>);
     {
         let registry = net::registry(&registry, browser::client_for_this_view());
         let repository = repository.clone();
@@ -551,14 +553,31 @@ fn PartOf(registry: String, repository: Repository, index: String, child: Digest
         let names = crate::ui::PlatformName::in_context();
         spawn_local(async move {
             let manifest = registry.manifest_get(&repository, index_ref).await;
-            let name = manifest.as_ref().ok().and_then(|m| listed_as(m, &child));
-            if let (Some(names), Some(name)) = (names, name) {
-                names.learn(&child, name);
+            let mut listed: Listed = None;
+            if let Ok(top) = &manifest {
+                listed = listed_as(top, &child).map(|label| (label, None));
+                // Find a digest opens a platform of an index of indexes from the tag
+                // above: one level down, a few nested indexes at most (rare).
+                let nested = top.view.manifests.iter().filter(|e| e.is_index()).take(8);
+                for entry in nested {
+                    if listed.is_some() {
+                        break;
+                    }
+                    let digest = Reference::Digest(entry.digest.clone());
+                    if let Ok(inner) = registry.manifest_get(&repository, digest).await {
+                        listed = listed_as(&inner, &child)
+                            .map(|label| (label, Some(entry.digest.clone())));
+                    }
+                }
             }
-            read.try_set(Some(manifest));
+            if let (Some(names), Some((name, _))) = (names, &listed) {
+                names.learn(&child, name.clone());
+            }
+            read.try_set(Some((manifest, listed)));
         });
     }
     let name = format!("{repository}{separator}{index}");
+    let repository_name = repository.to_string();
     let link = {
         let name = name.clone();
         move || {
@@ -575,19 +594,29 @@ fn PartOf(registry: String, repository: Repository, index: String, child: Digest
         <dt>"Part of"</dt>
         <dd class="part-of-text">
             {move || {
-                let (link, name, child) = (link.clone(), name.clone(), child.clone());
+                let (link, name) = (link.clone(), name.clone());
+                let repository = repository_name.clone();
                 read.with(move |read| match read {
                 None => view! { <span class="muted">"checking the multi-arch image it was opened from…"</span> }.into_any(),
-                Some(Ok(manifest)) if manifest.kind() != ManifestKind::Index => view! {
+                Some((Ok(manifest), _)) if manifest.kind() != ManifestKind::Index => view! {
                     "Opened from " {link()} ", which is not a multi-arch image" {moved} "."
                 }.into_any(),
-                Some(Ok(manifest)) => match listed_as(manifest, &child) {
-                    Some(label) => view! { {label} " in the multi-arch image " {link()} }.into_any(),
-                    None => view! {
-                        "Opened from the multi-arch image " {link()} ", which does not list this manifest" {moved} "."
-                    }.into_any(),
-                },
-                Some(Err(error)) => view! {
+                Some((Ok(_), Some((label, None)))) => view! { {label.clone()} " in the multi-arch image " {link()} }.into_any(),
+                Some((Ok(_), Some((label, Some(inner))))) => {
+                    let shown = format!("{}:{}…", inner.algorithm(), inner.short(12));
+                    view! {
+                        {label.clone()} " in the multi-arch image " {link()} ", through the multi-arch image it lists "
+                        <Link view=View::Image {
+                            repository,
+                            reference: inner.to_string(),
+                            index: None,
+                        }><code>{shown}</code></Link>
+                    }.into_any()
+                }
+                Some((Ok(_), None)) => view! {
+                    "Opened from the multi-arch image " {link()} ", which does not list this manifest" {moved} "."
+                }.into_any(),
+                Some((Err(error), _)) => view! {
                     "Opened from " <code>{name}</code> ", which could not be read: " {wording::after_colon(&failure_message(error).headline)}
                 }.into_any(),
             })}}

@@ -2,7 +2,7 @@
 // What the console finds is compared with what the test pushed.
 import { test, expect, screenshotPath } from './harness.mjs';
 import { startRegistry } from '../../scripts/lib/registry.mjs';
-import { writerFor, pushImage, pushIndex } from './referrer-fixtures.mjs';
+import { writerFor, pushImage, pushIndex, sha256 } from './referrer-fixtures.mjs';
 import { MEDIA } from '../../scripts/lib/fixtures.mjs';
 import { retagBehindTheBack } from './registry-truth.mjs';
 
@@ -120,6 +120,35 @@ test('an image whose tag moved on is found where the registry still keeps it, as
   await expect(page.locator('.may-have-missed')).toHaveCount(0);
   await rows.getByRole('link', { name: `Open the untagged image e2e-find/moved@${old.digest}` }).click();
   await expect(page.locator('.full-digest')).toHaveText(old.digest);
+});
+
+test('a platform found through a nested index opens with the way back through that index', async ({ page, mutable }) => {
+  const writer = writerFor(mutable.registry.url);
+  const repo = 'e2e-find/nested';
+  const arm = await pushImage(writer, repo, null, 'nested arm', { os: 'linux', architecture: 'arm64' });
+  // The index in the middle has no tag of its own.
+  const innerBytes = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MEDIA.ociIndex,
+    manifests: [{ mediaType: arm.mediaType, digest: arm.digest, size: arm.size, platform: arm.platform }],
+  }));
+  const inner = { digest: sha256(innerBytes), size: innerBytes.length };
+  expect(await writer.pushManifest(repo, inner.digest, innerBytes, MEDIA.ociIndex)).toBe(inner.digest);
+  await pushIndex(writer, repo, 'outer', [{ ...inner, mediaType: MEDIA.ociIndex }]);
+
+  await page.goto(`${mutable.console}/?view=find&digest=${arm.digest}`);
+  const rows = page.getByRole('table', { name: 'Where the digest is used' }).locator('tbody tr');
+  await expect(page.locator('.find-summary')).toContainText('Found in 1 repository', { timeout: 60_000 });
+  await expect(rows).toHaveCount(1);
+  const outer = rows.and(page.locator('[data-tag="outer"]'));
+  await expect(outer).toContainText(`the multi-arch image sha256:${inner.digest.slice(7, 19)}… lists it`);
+  await outer.getByRole('link', { name: `Open the linux/arm64 image of ${repo}:outer` }).click();
+  await expect(page.locator('.full-digest')).toHaveText(arm.digest);
+  // The tag above names an index of indexes: the platform is one level down.
+  const partOf = page.locator('.part-of-text');
+  await expect(partOf).toHaveText(`linux/arm64 in the multi-arch image ${repo}:outer, through the multi-arch image it lists sha256:${inner.digest.slice(7, 19)}…`);
+  await partOf.getByRole('link', { name: `sha256:${inner.digest.slice(7, 19)}…` }).click();
+  await expect(page.locator('.full-digest')).toHaveText(inner.digest);
 });
 
 test('a layer is found in every tagged image that has it, from the image view', async ({ page, deployment }) => {
