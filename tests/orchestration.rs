@@ -1395,3 +1395,154 @@ fn a_bulk_item_applied_despite_a_failed_request_says_so() {
         "{line} {results:?}"
     );
 }
+
+/// DELETEs by tag sent (not by digest: the deletes check, a placeholder's).
+fn deletes_by_tag(memory: &MemoryRegistry) -> usize {
+    let log = memory.state.borrow().log.clone();
+    log.iter()
+        .filter(|l| l.starts_with("DELETE /v2/app/manifests/") && !l.contains("sha256:"))
+        .count()
+}
+
+/// Until a registry's DELETE by tag is known to leave the image, one is sent at a
+/// time: on a registry that takes the image with it, the first teaches the others to
+/// go by placeholder, and one image, not one per image of the selection, is lost (and
+/// put back by Undo).
+#[test]
+fn a_bulk_removal_sends_one_delete_by_tag_until_it_is_known_to_keep_the_image() {
+    let memory = setup();
+    memory.push("app", "old-keep", media::OCI_MANIFEST, OTHER);
+    memory.take_image_with_tag_deletes();
+    let client = Interleaved::new(&memory);
+    let registry = Registry::new("http://r", &client);
+    let (results, undo) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "old"],
+        None,
+        async |registry, run| registry.bulk_remove_tags(run, &unique).await.undo,
+    );
+    assert!(results.values().all(ItemResult::is_done), "{results:?}");
+    assert_eq!(
+        deletes_by_tag(&memory),
+        1,
+        "{:?}",
+        memory.state.borrow().log
+    );
+    let stored = |tag: &str, bytes: &[u8]| {
+        memory.tag_digest("app", tag) == Some(sha256(bytes))
+            && memory.state.borrow().manifests["app"].contains_key(&sha256(bytes))
+    };
+    assert!(
+        stored("latest", IMAGE) || stored("old-keep", OTHER),
+        "at most the first image went: {results:?}"
+    );
+    block_on(registry.undo(&UndoAction::collect(undo).unwrap(), &unique)).unwrap();
+    assert!(stored("latest", IMAGE) && stored("old-keep", OTHER));
+}
+
+/// A check right after a DELETE by tag that fails says nothing of the image: the
+/// check afterwards reads the selected tags not removed too, and what the registry
+/// took with the image is put back by Undo and told as such.
+#[test]
+fn a_failed_check_after_a_delete_by_tag_hides_no_tag_taken_with_the_image() {
+    let memory = setup();
+    memory.push("app", "d", media::OCI_MANIFEST, IMAGE);
+    memory.take_image_with_tag_deletes();
+    // Asked again once after a 5xx: both fail.
+    memory.inject(
+        Fault::new(
+            Method::Head,
+            &format!("manifests/{}", sha256(IMAGE)),
+            Strike::Before,
+            Some(503),
+        )
+        .times(2),
+    );
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "latest"],
+        None,
+        async |registry, run| {
+            let removal = registry.bulk_remove_tags(run, &unique).await;
+            let [lost] = &removal.lost[..] else {
+                panic!("{:?}", removal.lost);
+            };
+            assert_eq!(
+                lost.error,
+                ChangeError::TagsLost {
+                    digest: digest_of(IMAGE),
+                    tags: vec!["d".to_owned(), "latest".to_owned()],
+                }
+            );
+            removal.undo
+        },
+    );
+    assert_eq!(
+        memory.tag_digest("app", "latest"),
+        None,
+        "the registry took it"
+    );
+    assert_eq!(
+        results["latest"],
+        ItemResult::RemovedWithImage {
+            by: "1.0".to_owned()
+        }
+    );
+    assert_eq!(
+        taking_image(&results["1.0"]).tags,
+        [tag("1.0"), tag("d"), tag("latest")]
+    );
+    block_on(registry.undo(&UndoAction::collect(undo).unwrap(), &unique)).unwrap();
+    for tag in ["1.0", "latest", "d"] {
+        assert_eq!(memory.tag_digest("app", tag), Some(sha256(IMAGE)), "{tag}");
+    }
+}
+
+/// A tag the registry took with its image before Cancel is gone: never "nothing was
+/// changed for it".
+#[test]
+fn cancel_after_a_removal_that_took_the_image_reports_the_tags_taken_with_it() {
+    let memory = setup();
+    memory.take_image_with_tag_deletes();
+    let registry = Registry::new("http://r", &memory);
+    let (results, _) = run_bulk(
+        &registry,
+        &memory,
+        &["1.0", "latest"],
+        Some(1),
+        async |registry, run| registry.bulk_remove_tags(run, &unique).await.undo,
+    );
+    assert_eq!(
+        memory.tag_digest("app", "latest"),
+        None,
+        "the registry took it"
+    );
+    assert_eq!(
+        results["latest"],
+        ItemResult::RemovedWithImage {
+            by: "1.0".to_owned()
+        }
+    );
+}
+
+/// The check afterwards is only of images something was done to: one whose items
+/// were all cancelled is someone else's business, whatever happened to it.
+#[test]
+fn a_bulk_removal_checks_only_the_images_it_wrote_to() {
+    let memory = setup();
+    // latest moves to OTHER after it was found to use IMAGE.
+    memory.meanwhile((Method::Head, "manifests/latest", 2), |memory| {
+        memory.push("app", "latest", media::OCI_MANIFEST, OTHER);
+    });
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = remove(&registry, &memory, &["1.0"], Some(0));
+    assert_eq!(
+        results["1.0"],
+        ItemResult::Failed(ItemFailure::Cancelled),
+        "{results:?}"
+    );
+    assert!(undo.is_empty());
+}

@@ -3,15 +3,19 @@
 //! parallel (bounded); every item gets its own result as soon as it has one, and a
 //! cancel stops before the next item, never in the middle of one.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::rc::Rc;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::changes::{ChangeError, ImageUsers, Removal, TagWrite, Written, CONCURRENT_LOOKUPS};
+use super::changes::{
+    ChangeError, ImageAfter, ImageUsers, Removal, RemovalMethod, TagWrite, Written,
+    CONCURRENT_LOOKUPS,
+};
 use super::client::Registry;
+use super::error::RegistryError;
 use super::http::HttpClient;
 use super::manifest::Manifest;
 use super::names::{Digest, NameError, Repository, Tag};
@@ -113,7 +117,14 @@ impl BulkRun<'_> {
     /// `change` also gets state of its image's group (`G::default()` at the group's
     /// start), dropped when the group ends, so memory stays bounded by the groups
     /// running at once.
-    async fn per_image<G, F, Fut>(&self, change: F) -> Vec<UndoAction>
+    /// `settled` tells an item's result known without running it (a tag the registry
+    /// already deleted with its image): told even after Cancel, which would say
+    /// nothing was changed for it.
+    async fn per_image<G, F, Fut>(
+        &self,
+        settled: &dyn Fn(&str) -> Option<ItemResult>,
+        change: F,
+    ) -> Vec<UndoAction>
     where
         G: Default + Clone,
         F: Fn(String, Digest, G) -> Fut + Copy,
@@ -131,6 +142,10 @@ impl BulkRun<'_> {
                 let mut undo = Vec::new();
                 let group = G::default();
                 for tag in tags {
+                    if let Some(result) = settled(&tag) {
+                        self.report(&tag, result, &mut undo);
+                        continue;
+                    }
                     // Cancel stops before the next item, never in the middle of one.
                     if (self.cancelled)() {
                         let cancelled = ItemResult::Failed(ItemFailure::Cancelled);
@@ -187,7 +202,7 @@ impl<C: HttpClient> Registry<C> {
     ) -> Vec<UndoAction> {
         // One GET per image, not per tag: read by the image's first item that runs
         // (after the Cancel check), kept only while its group runs.
-        run.per_image(|tag, digest, read: ImageRead| async move {
+        run.per_image(&|_| None, |tag, digest, read: ImageRead| async move {
             let known = read.borrow().clone();
             let fetched = match known {
                 Some(fetched) => fetched,
@@ -283,13 +298,25 @@ impl<C: HttpClient> Registry<C> {
         // removal took it; and those images, whose loss their removal reports.
         let taken = RefCell::new(HashMap::<String, String>::new());
         let taken_images = RefCell::new(Vec::<KeptLost>::new());
+        // Until a DELETE by tag was seen to leave its image here, one runs at a time:
+        // on a registry that deletes the image with the tag, the first teaches the
+        // others to go by placeholder, instead of each image running at once losing
+        // itself and every tag on it.
+        let first_tag_delete = futures_util::lock::Mutex::new(());
+        let tag_delete_keeps_image = Cell::new(false);
+        // Images whose read right after a DELETE by tag failed: read again afterwards.
+        let unread = RefCell::new(HashSet::<Digest>::new());
         let (outside, groups, removed) = (&outside, &groups, &removed);
         let (taken, taken_images) = (&taken, &taken_images);
+        let (first_tag_delete, tag_delete_keeps_image, unread) =
+            (&first_tag_delete, &tag_delete_keeps_image, &unread);
+        // A tag the registry took with its image is gone, Cancel or not.
+        let settled = |tag: &str| {
+            let by = taken.borrow().get(tag).cloned()?;
+            Some(ItemResult::RemovedWithImage { by })
+        };
         let mut undo = run
-            .per_image(|tag, digest, ()| async move {
-                if let Some(by) = taken.borrow().get(&tag) {
-                    return ItemResult::RemovedWithImage { by: by.clone() };
-                }
+            .per_image(&settled, |tag, digest, ()| async move {
                 let mut users = match &outside[&digest] {
                     Ok(users) => users.clone(),
                     Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
@@ -304,11 +331,34 @@ impl<C: HttpClient> Registry<C> {
                     Ok(parsed) => parsed,
                     Err(error) => return ItemResult::Failed(ItemFailure::InvalidName(error)),
                 };
+                let by_tag_untried = || {
+                    !tag_delete_keeps_image.get()
+                        && !self.removes_by_placeholder.by_placeholder(repository)
+                };
+                let _turn = match by_tag_untried() {
+                    true => {
+                        let turn = first_tag_delete.lock().await;
+                        // Cancel pressed while it waited: this item has not started.
+                        if (run.cancelled)() {
+                            return ItemResult::Failed(ItemFailure::Cancelled);
+                        }
+                        // Learnt while it waited: side by side again.
+                        by_tag_untried().then_some(turn)
+                    }
+                    false => None,
+                };
                 match self
-                    .remove_tag_among(repository, &parsed, &digest, &users, &unique())
+                    .remove_tag_telling_image(repository, &parsed, &digest, &users, &unique())
                     .await
                 {
-                    Ok(removal) => {
+                    Ok((removal, image)) => {
+                        match image {
+                            ImageAfter::Stayed => tag_delete_keeps_image.set(true),
+                            ImageAfter::Unknown => {
+                                unread.borrow_mut().insert(digest);
+                            }
+                            ImageAfter::NotAtRisk => {}
+                        }
                         removed.borrow_mut().insert(tag);
                         ItemResult::Removed(Box::new(removal))
                     }
@@ -333,32 +383,75 @@ impl<C: HttpClient> Registry<C> {
                 }
             })
             .await;
-        // What used each image from outside the selection must still have it (an
-        // image the registry took was found gone by the removal, and is told as such).
+        // What used each image from outside the selection must still have it, and so
+        // must the selected tags not removed (cancelled, failed): a registry that
+        // deletes the image with a tag may have taken them, unseen by a read that
+        // failed. Only images something was written to: the others are as they were
+        // as far as this run goes. An image the registry took was found gone by the
+        // removal, and is told as such.
         let mut lost = taken_images.take();
-        for (digest, users) in outside {
+        let removed = removed.take();
+        for (digest, group) in groups {
             if lost.iter().any(|taken| taken.digest == *digest) {
                 continue;
             }
-            if let Ok(users) = users {
-                if let Err(error) = self.verify_kept(repository, digest, users).await {
-                    // Tags lost with the image: the Undo of a removal of that image
-                    // puts them back too.
-                    let removal_of_image = undo.iter_mut().find_map(|action| match action {
-                        UndoAction::Restore(removal) if removal.digest == *digest => Some(removal),
-                        _ => None,
-                    });
-                    if let (Some(removal), ChangeError::TagsLost { digest, tags }) =
-                        (removal_of_image, &error)
-                    {
-                        removal.add_lost(digest, tags);
-                    }
-                    lost.push(KeptLost {
+            let Some(written) = undo.iter().position(
+                |action| matches!(action, UndoAction::Restore(removal) if removal.digest == *digest),
+            ) else {
+                continue;
+            };
+            let Ok(users) = &outside[digest] else {
+                continue;
+            };
+            let left: Vec<String> = (group.iter())
+                .filter(|t| !removed.contains(*t))
+                .cloned()
+                .collect();
+            let mut with_left = users.clone();
+            with_left.tags.extend(left.iter().cloned());
+            crate::model::sort::ascending(&mut with_left.tags);
+            with_left.tags.dedup();
+            let mut checked = self.verify_kept(repository, digest, &with_left).await;
+            // A selected tag moved by someone else, its image still there: its item
+            // told it.
+            if matches!(&checked, Err(ChangeError::NotApplied { tag, .. }) if left.contains(tag)) {
+                checked = self.verify_kept(repository, digest, users).await;
+            }
+            // Nothing else to read it by: the image itself, when its read failed.
+            if checked.is_ok() && with_left.is_empty() && unread.borrow().contains(digest) {
+                checked = match self.manifest_head(repository, digest).await {
+                    Ok(_) => Ok(()),
+                    Err(RegistryError::NotFound { .. }) => Err(ChangeError::TagsLost {
                         digest: digest.clone(),
-                        error,
-                    });
+                        tags: Vec::new(),
+                    }),
+                    Err(error) => Err(error.into()),
+                };
+            }
+            let Err(error) = checked else {
+                continue;
+            };
+            // Tags lost with the image: the Undo of a removal of that image puts them
+            // back too, and the report says what went.
+            if let (UndoAction::Restore(removal), ChangeError::TagsLost { digest, tags }) =
+                (&mut undo[written], &error)
+            {
+                removal.add_lost(digest, tags);
+                if removal.method == RemovalMethod::TagDelete {
+                    self.removes_by_placeholder.learn_by_placeholder(repository);
+                }
+                let by = removal.tags[0].to_string();
+                if removed.contains(&by) {
+                    (run.on_item)(&by, &ItemResult::RemovedTakingImage(removal.clone()));
+                }
+                for tag in tags.iter().filter(|t| left.contains(t)) {
+                    (run.on_item)(tag, &ItemResult::RemovedWithImage { by: by.clone() });
                 }
             }
+            lost.push(KeptLost {
+                digest: digest.clone(),
+                error,
+            });
         }
         BulkRemoval { undo, lost }
     }

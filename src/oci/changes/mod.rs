@@ -26,6 +26,7 @@ mod written;
 pub use copy_steps::{CopyReport, CopyStep, CopyWork};
 pub use error::{is_definite_refusal, ChangeError, ReadAgain};
 pub use placeholder::{empty_layer, PLACEHOLDER_LABEL, PLACEHOLDER_TAG_LABEL};
+pub(crate) use removal::ImageAfter;
 pub use users::{BatchUsers, ImageUsers};
 pub use written::{Removal, RemovalMethod, TagBefore, TagWrite, Written};
 

@@ -74,6 +74,24 @@ impl<C: HttpClient> Registry<C> {
         users: &ImageUsers,
         unique: &str,
     ) -> Result<Removal, ChangeError> {
+        let (removal, _) = self
+            .remove_tag_telling_image(repository, tag, seen, users, unique)
+            .await?;
+        Ok(removal)
+    }
+
+    /// [`Registry::remove_tag_among`], telling also what was read of the image right
+    /// after a DELETE by tag: a bulk removal checks again an image the read failed
+    /// for, and lets its other DELETEs by tag run side by side once one was seen to
+    /// leave its image.
+    pub(crate) async fn remove_tag_telling_image(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        seen: &Digest,
+        users: &ImageUsers,
+        unique: &str,
+    ) -> Result<(Removal, ImageAfter), ChangeError> {
         self.expect_unchanged(repository, tag, seen).await?;
         let manifest = self.manifest_get(repository, seen).await?;
         let mut removal = Removal {
@@ -146,30 +164,32 @@ impl<C: HttpClient> Registry<C> {
         if let Err(error) = self.expect_tag(repository, tag, None).await {
             return Err(after_write(error, Written::Removal(Box::new(removal))));
         }
+        let mut image = ImageAfter::NotAtRisk;
         if removal.method == RemovalMethod::TagDelete {
-            if let Err(lost) = self.check_image_stayed(&mut removal, users).await {
-                return Err(after_write(lost, Written::Removal(Box::new(removal))));
+            match self.check_image_stayed(&mut removal, users).await {
+                Ok(read) => image = read,
+                Err(lost) => return Err(after_write(lost, Written::Removal(Box::new(removal)))),
             }
         }
-        Ok(removal)
+        Ok((removal, image))
     }
 
     /// Some registries delete the image, with every tag on it, when asked to delete
     /// one tag. Caught right after the first such DELETE: its Undo puts back the
     /// image with the tags lost ([`ChangeError::TagsLost`]), and the repository's next
     /// removals go by a throw-away manifest, which only ever takes the tag. A HEAD
-    /// that fails says nothing here: the check afterwards reads again.
+    /// that fails says nothing here, neither that the image stayed nor that it went
+    /// ([`ImageAfter::Unknown`]): the check afterwards reads again.
     async fn check_image_stayed(
         &self,
         removal: &mut Removal,
         users: &ImageUsers,
-    ) -> Result<(), ChangeError> {
+    ) -> Result<ImageAfter, ChangeError> {
         let (repository, digest) = (&removal.repository, &removal.digest);
-        if !matches!(
-            self.manifest_head(repository, digest).await,
-            Err(RegistryError::NotFound { .. })
-        ) {
-            return Ok(());
+        match self.manifest_head(repository, digest).await {
+            Ok(_) => return Ok(ImageAfter::Stayed),
+            Err(RegistryError::NotFound { .. }) => {}
+            Err(_) => return Ok(ImageAfter::Unknown),
         }
         self.removes_by_placeholder.learn_by_placeholder(repository);
         let lost = match self.verify_kept(repository, digest, users).await {
@@ -613,6 +633,18 @@ impl<C: HttpClient> Registry<C> {
             }),
         }
     }
+}
+
+/// What a removal read of its image right after removing the tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ImageAfter {
+    /// Removed by a throw-away manifest, which only ever takes the tag: not read.
+    NotAtRisk,
+    /// Removed by a DELETE by tag, and the image read there right after.
+    Stayed,
+    /// Removed by a DELETE by tag, and the read right after failed: the image may
+    /// have gone with the tag, with every tag on it; to be read again.
+    Unknown,
 }
 
 /// A delete that failed unclearly, with the registry unreadable since: whether it
