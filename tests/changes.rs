@@ -1506,3 +1506,84 @@ fn a_copy_skips_foreign_layers_the_source_does_not_hold() {
         )));
     }
 }
+
+/// A registry (or a proxy before it) may serve a multi-arch image as
+/// `application/json`, or with no Content-Type: its document says it is an index, and
+/// the platforms it lists are in use all the same.
+#[test]
+fn a_multi_arch_image_served_as_plain_json_or_untyped_still_lists_its_platforms() {
+    for content_type in ["application/json", ""] {
+        let memory = setup();
+        let index = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"architecture":"arm64","os":"linux"}}}}]}}"#,
+            media::OCI_INDEX,
+            media::OCI_MANIFEST,
+            sha256(IMAGE),
+            IMAGE.len()
+        );
+        let multi = memory.push("app", "multi", content_type, index.as_bytes());
+        memory.untag("app", "latest");
+        let registry = Registry::new("http://r", &memory);
+        let seen = digest_of(IMAGE);
+        let tags = all_tags(&memory, "app");
+        let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
+        assert_eq!(users.indexes, ["multi"], "{content_type:?}");
+        let refused = block_on(registry.delete_image(
+            &repo("app"),
+            &seen,
+            &["1.0".into()],
+            &listing(&memory, "app"),
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]),
+            "{content_type:?}: {refused:?}"
+        );
+        assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+
+        // Its document cannot be read: who uses the image is not known, never "no one".
+        memory.inject(
+            Fault::new(
+                Method::Get,
+                &format!("manifests/{multi}"),
+                Strike::Before,
+                Some(500),
+            )
+            .times(10),
+        );
+        let unknown = block_on(registry.image_users(&repo("app"), &seen, &tags));
+        assert!(unknown.is_err(), "{content_type:?}: {unknown:?}");
+    }
+}
+
+/// An index reached from two tags (one names it, another names an index listing it)
+/// is in use by both, and so is what it lists.
+#[test]
+fn a_platform_under_an_index_reached_from_two_tags_is_in_use_by_both() {
+    // "n" → N → IMAGE, and "multi" → A → N.
+    let memory = setup();
+    let index_of = |media_type: &str, digest: &str, size: usize| {
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{media_type}","digest":"{digest}","size":{size}}}]}}"#,
+            media::OCI_INDEX,
+        )
+    };
+    let n = index_of(media::OCI_MANIFEST, &sha256(IMAGE), IMAGE.len());
+    let n_digest = memory.push("app", "n", media::OCI_INDEX, n.as_bytes());
+    let a = index_of(media::OCI_INDEX, &n_digest, n.len());
+    memory.push("app", "multi", media::OCI_INDEX, a.as_bytes());
+    let registry = Registry::new("http://r", &memory);
+    let tags = all_tags(&memory, "app");
+    let users = block_on(registry.image_users(&repo("app"), &digest_of(IMAGE), &tags)).unwrap();
+    assert_eq!(users.indexes, ["multi", "n"]);
+    let n_users =
+        block_on(registry.image_users(&repo("app"), &Digest::parse(&n_digest).unwrap(), &tags))
+            .unwrap();
+    assert_eq!(n_users.tags, ["n"]);
+    assert_eq!(n_users.indexes, ["multi"]);
+    assert_eq!(
+        memory.sent_count(&format!("GET /v2/app/manifests/{n_digest}")),
+        2,
+        "read once per question"
+    );
+}

@@ -1091,3 +1091,131 @@ fn a_manifest_of_unknown_kind_has_no_size_rather_than_zero() {
     let image = Manifest::parse(image_with(&sha256(b"c"), &[&sha256(b"l")]), None).unwrap();
     assert_eq!(summarize(&image, None).size, Some(12));
 }
+
+/// A registry (or a proxy before it) may serve an index as `application/json`, or
+/// with no Content-Type: the document says what it is, and its platforms are in use.
+#[test]
+fn an_index_served_as_plain_json_or_untyped_is_read_as_the_index_it_is() {
+    for content_type in ["application/json", ""] {
+        let registry = MemoryRegistry::new();
+        let child = registry.push_untagged("app", media::OCI_MANIFEST, &image("arm"));
+        let multi = registry.push("app", "multi", content_type, &index(&[(&child, "arm64")]));
+        let report = find(&registry, &child, None).report.unwrap();
+        assert_eq!(
+            report.uses,
+            vec![DigestUse::ListedBy {
+                repository: repo("app"),
+                tag: tag("multi"),
+                index: Digest::parse(&multi).unwrap(),
+                digest: Digest::parse(&child).unwrap(),
+                platform: Some("linux/arm64".into()),
+            }],
+            "{content_type:?}"
+        );
+        assert!(
+            !report.may_have_missed(),
+            "{content_type:?}: {:?}",
+            report.gaps
+        );
+
+        // The document cannot be read: a gap, never "no tag points at it".
+        registry.inject(
+            Fault::new(
+                Method::Get,
+                &format!("manifests/{multi}"),
+                Strike::Before,
+                Some(500),
+            )
+            .times(10),
+        );
+        let report = find(&registry, &child, None).report.unwrap();
+        assert!(
+            !report.uses.iter().any(|u| matches!(
+                u,
+                DigestUse::Untagged {
+                    maybe_tagged: false,
+                    ..
+                }
+            )),
+            "{content_type:?}: {:?}",
+            report.uses
+        );
+        assert!(
+            report.gaps.iter().any(|g| matches!(g,
+                Gap::TagUnreadable { tag: t, .. } | Gap::IndexUnreadable { tag: t, .. }
+                    if *t == tag("multi"))),
+            "{content_type:?}: {:?}",
+            report.gaps
+        );
+    }
+}
+
+/// An index listed by two indexes (or tagged and listed by another) is in use by the
+/// tags above each: read once, its entries are used by them all.
+#[test]
+fn an_index_reached_from_two_tags_is_used_by_both() {
+    // "n" → N → T, and "multi" → A → N.
+    let registry = MemoryRegistry::new();
+    let t = registry.push_untagged("app", media::OCI_MANIFEST, &image("t"));
+    let n = registry.push("app", "n", media::OCI_INDEX, &index(&[(&t, "arm64")]));
+    let a = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media::OCI_INDEX,
+        "manifests": [{"mediaType": media::OCI_INDEX, "digest": n, "size": 100}],
+    })
+    .to_string();
+    registry.push("app", "multi", media::OCI_INDEX, a.as_bytes());
+    let report = find(&registry, &t, None).report.unwrap();
+    let listed_by = |by: &str| DigestUse::ListedBy {
+        repository: repo("app"),
+        tag: tag(by),
+        index: Digest::parse(&n).unwrap(),
+        digest: Digest::parse(&t).unwrap(),
+        platform: Some("linux/arm64".into()),
+    };
+    assert_eq!(report.uses, vec![listed_by("multi"), listed_by("n")]);
+    assert!(!report.may_have_missed(), "{:?}", report.gaps);
+    assert_eq!(
+        registry.sent_count(&format!("GET /v2/app/manifests/{n}")),
+        1
+    );
+
+    // Its configuration (a blob): found in T under both tags.
+    registry.add_blob("app", &sha256(b"{}"));
+    let report = find(&registry, &sha256(b"{}"), None).report.unwrap();
+    for by in ["multi", "n"] {
+        assert!(
+            report.uses.iter().any(|u| matches!(u,
+                DigestUse::InImage { tag: named, image, .. }
+                    if *named == tag(by) && image.as_str() == t)),
+            "{by}: {:?}",
+            report.uses
+        );
+    }
+}
+
+#[test]
+fn a_name_of_any_length_from_the_registry_is_kept_short_in_the_report() {
+    let (registry, wanted) = scattered();
+    let long = "x/".repeat(512 * 1024);
+    registry.push(&long, "v1", media::OCI_MANIFEST, &image("wanted"));
+    let long_tag = "../".repeat(350 * 1024);
+    registry.push("mirror", &long_tag, media::OCI_MANIFEST, &image("wanted"));
+    let report = find(&registry, &wanted, None).report.unwrap();
+    let max = tagdeck::oci::bounds::MAX_MESSAGE_CHARS + 1;
+    let (mut repositories, mut tags) = (0, 0);
+    for gap in &report.gaps {
+        match gap {
+            Gap::InvalidRepository { name } => {
+                repositories += 1;
+                assert!(name.chars().count() <= max, "{}", name.len());
+            }
+            Gap::InvalidTag { tag, .. } => {
+                tags += 1;
+                assert!(tag.chars().count() <= max, "{}", tag.len());
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((repositories, tags), (1, 1), "{:?}", report.gap_count);
+}

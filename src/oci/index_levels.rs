@@ -3,7 +3,8 @@
 //! above it. Who uses an image (`changes::users`) and Find a digest (`find_digest`)
 //! walk the same way; each reads the indexes itself, with its own bounds and cache.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::Hash;
 
 use super::names::Digest;
 
@@ -11,23 +12,30 @@ use super::names::Digest;
 pub type Level<T> = BTreeMap<Digest, Vec<T>>;
 
 /// The level below `level`: the indexes that its indexes list (`indexes_listed_by`
-/// an index of the level, nothing for one that could not be read), each once with
-/// the tags of every index above it, leaving out those `known` (read already, or
-/// queued). Content addressing rules out a cycle; `known` also ends one a registry
-/// that does not check digests could make.
-pub fn level_below<T: Clone>(
+/// an index of the level, nothing for one that could not be read), each with the
+/// tags above it that it has not had yet. `attached` is every index paired with each
+/// tag it has had (the level's pairs are added): an index reached again by another
+/// path (read already, or queued) comes back with only the tags new to it, so that
+/// they use it and what it lists too (its reader keeps what it read: not read
+/// again). Each pair comes once, so the walk ends: content addressing rules out a
+/// cycle, and this ends one a registry that does not check digests could make.
+pub fn level_below<T: Clone + Eq + Hash>(
     level: &Level<T>,
     indexes_listed_by: impl Fn(&Digest) -> Vec<Digest>,
-    known: impl Fn(&Digest) -> bool,
+    attached: &mut HashSet<(Digest, T)>,
 ) -> Level<T> {
+    for (index, tags) in level {
+        for tag in tags {
+            attached.insert((index.clone(), tag.clone()));
+        }
+    }
     let mut below: Level<T> = BTreeMap::new();
     for (index, tags) in level {
         for listed in indexes_listed_by(index) {
-            if !known(&listed) && !level.contains_key(&listed) {
-                below
-                    .entry(listed)
-                    .or_default()
-                    .extend(tags.iter().cloned());
+            for tag in tags {
+                if attached.insert((listed.clone(), tag.clone())) {
+                    below.entry(listed.clone()).or_default().push(tag.clone());
+                }
             }
         }
     }
@@ -55,7 +63,7 @@ mod tests {
         let below = level_below(
             &level,
             |d| lists.get(d).cloned().unwrap_or_default(),
-            |_| false,
+            &mut HashSet::new(),
         );
         assert_eq!(below.len(), 2);
         assert_eq!(below[&shared], ["a", "b", "b2"]);
@@ -71,16 +79,38 @@ mod tests {
             (middle.clone(), vec![top.clone(), middle.clone()]),
         ]);
         let listed = |d: &Digest| lists.get(d).cloned().unwrap_or_default();
+        let mut attached = HashSet::new();
         let first: Level<&str> = BTreeMap::from([(top.clone(), vec!["t"])]);
-        let second = level_below(&first, listed, |d| *d == top);
+        let second = level_below(&first, listed, &mut attached);
         assert_eq!(second.keys().collect::<Vec<_>>(), [&middle]);
-        let third = level_below(&second, listed, |d| *d == top || *d == middle);
+        let third = level_below(&second, listed, &mut attached);
         assert!(third.is_empty());
+    }
+
+    #[test]
+    fn an_index_reached_again_by_other_tags_comes_back_with_those_only() {
+        // "n" → n → below, and "a" → a → n: n and below are used by "a" too.
+        let (a, n, below) = (digest(1), digest(2), digest(3));
+        let lists = HashMap::from([
+            (a.clone(), vec![n.clone()]),
+            (n.clone(), vec![below.clone()]),
+        ]);
+        let listed = |d: &Digest| lists.get(d).cloned().unwrap_or_default();
+        let mut attached = HashSet::new();
+        let first: Level<&str> = BTreeMap::from([(a.clone(), vec!["a"]), (n.clone(), vec!["n"])]);
+        let second = level_below(&first, listed, &mut attached);
+        assert_eq!(
+            second,
+            BTreeMap::from([(n.clone(), vec!["a"]), (below.clone(), vec!["n"])])
+        );
+        let third = level_below(&second, listed, &mut attached);
+        assert_eq!(third, BTreeMap::from([(below, vec!["a"])]));
+        assert!(level_below(&third, listed, &mut attached).is_empty());
     }
 
     #[test]
     fn an_index_that_could_not_be_read_lists_nothing_below() {
         let level: Level<&str> = BTreeMap::from([(digest(1), vec!["t"])]);
-        assert!(level_below(&level, |_| Vec::new(), |_| false).is_empty());
+        assert!(level_below(&level, |_| Vec::new(), &mut HashSet::new()).is_empty());
     }
 }

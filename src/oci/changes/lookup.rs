@@ -4,11 +4,12 @@ use crate::model::sort;
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ChangeError;
-use crate::oci::client::{ManifestHead, Registry};
+use crate::oci::client::Registry;
 use crate::oci::error::RegistryError;
 use crate::oci::error::{Attempt, MalformedReason};
 use crate::oci::http::{HttpClient, Method};
-use crate::oci::media::essence;
+use crate::oci::manifest::{Manifest, ManifestKind};
+use crate::oci::media::{essence, is_index, is_manifest_type, OCI_INDEX};
 use crate::oci::names::{Digest, Repository, Tag};
 
 impl<C: HttpClient> Registry<C> {
@@ -19,7 +20,7 @@ impl<C: HttpClient> Registry<C> {
         tag: &Tag,
     ) -> Result<Option<Digest>, RegistryError> {
         Ok(self
-            .look_up_tag(repository, tag)
+            .look_up(repository, tag, false)
             .await?
             .map(|(digest, _)| digest))
     }
@@ -54,30 +55,51 @@ impl<C: HttpClient> Registry<C> {
 
     /// What `tag` points at now, digest and media type; `None` when it does not exist.
     /// The media type is its essence (`; charset=…` dropped, lower case), to compare
-    /// with the `media` constants; bytes PUT back keep their own Content-Type.
+    /// with the `media` constants; bytes PUT back keep their own Content-Type. An
+    /// index is told as one however it was served (see [`document_type`]).
     pub(crate) async fn look_up_tag(
         &self,
         repository: &Repository,
         tag: &Tag,
     ) -> Result<Option<(Digest, String)>, RegistryError> {
-        let (digest, media_type) = match self
+        self.look_up(repository, tag, true).await
+    }
+
+    /// [`Registry::look_up_tag`]; `classify`: also when the HEAD's Content-Type is
+    /// missing or of no manifest kind (a proxy's `application/json`), which then
+    /// takes the document: "an image" read from that type alone could hide an index
+    /// and the platforms it keeps in use. Without, the HEAD's type as it came.
+    async fn look_up(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        classify: bool,
+    ) -> Result<Option<(Digest, String)>, RegistryError> {
+        let head = match self
             .manifest_head_fast(repository, tag, &self.lookups)
             .await
         {
-            Ok(ManifestHead {
-                digest: Some(digest),
-                media_type,
-                ..
-            }) => (digest, media_type.unwrap_or_default()),
-            // CORS hides Docker-Content-Digest: hash the bytes instead.
-            Ok(_) => {
-                let manifest = self.manifest_get(repository, tag).await?;
-                (manifest.digest.clone(), manifest.media_type())
-            }
+            Ok(head) => head,
             Err(RegistryError::NotFound { .. }) => return Ok(None),
             Err(error) => return Err(error),
         };
-        Ok(Some((digest, essence(&media_type))))
+        let media_type = essence(&head.media_type.unwrap_or_default());
+        let (digest, manifest) = match head.digest {
+            Some(digest) if !classify || is_manifest_type(&media_type) => {
+                return Ok(Some((digest, media_type)))
+            }
+            // By digest: the document of the manifest the HEAD named, verified.
+            Some(digest) => {
+                let manifest = self.manifest_get(repository, &digest).await?;
+                (digest, manifest)
+            }
+            // CORS hides Docker-Content-Digest: hash the bytes instead.
+            None => {
+                let manifest = self.manifest_get(repository, tag).await?;
+                (manifest.digest.clone(), manifest)
+            }
+        };
+        Ok(Some((digest, document_type(&manifest))))
     }
 
     /// Refused ([`ChangeError::ChangedMeanwhile`]) unless `tag` still points at
@@ -170,4 +192,15 @@ impl<C: HttpClient> Registry<C> {
         sort::ascending(&mut matching);
         Ok(matching)
     }
+}
+
+/// The media type (essence) of `manifest` from its document: its own `mediaType`,
+/// else its Content-Type; an index by its shape ([`Manifest::kind`]) is one whatever
+/// type it was served with.
+fn document_type(manifest: &Manifest) -> String {
+    let media_type = essence(&manifest.media_type());
+    if manifest.kind() == ManifestKind::Index && !is_index(&media_type) {
+        return OCI_INDEX.to_owned();
+    }
+    media_type
 }

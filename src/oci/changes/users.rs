@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::oci::client::{Registry, TagListing};
 use crate::oci::error::{Attempt, MalformedReason, RegistryError};
 use crate::oci::http::{HttpClient, Method};
+use crate::oci::index_levels::level_below;
 use crate::oci::media;
 use crate::oci::names::{Digest, Repository};
 
@@ -83,39 +84,47 @@ impl<C: HttpClient> Registry<C> {
         // One GET per distinct multi-arch image in the repository, then per index
         // those list, level by level. The tags' own indexes are all read, however
         // many; only those below them are bounded. Each index is cut down as it
-        // arrives to what is asked (the images it lists, the indexes below it): a
-        // level is every multi-arch tag of the repository, of up to 4 MiB each.
+        // arrives to what is asked (the images it lists, the indexes below it, each
+        // once): a level is every multi-arch tag of the repository, of up to 4 MiB
+        // each. Kept, so that an index reached again by other tags (see
+        // `index_levels`) gives them what it lists without a second read.
         let named = indexes.len();
         let mut level = indexes;
-        let mut read: HashSet<Digest> = HashSet::new();
+        let mut lists: HashMap<Digest, Vec<(Digest, bool)>> = HashMap::new();
+        let mut attached = HashSet::new();
         while !level.is_empty() {
-            read.extend(level.keys().cloned());
-            let mut below: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
-            let mut listed = stream::iter(&level)
-                .map(|(index, tags)| async move {
+            let unread: Vec<&Digest> = (level.keys())
+                .filter(|index| !lists.contains_key(*index))
+                .collect();
+            let mut read = stream::iter(unread)
+                .map(|index| async move {
                     let manifest = self.manifest_get(repository, index).await?;
-                    Ok::<_, RegistryError>((manifest, tags))
+                    Ok::<_, RegistryError>((index, manifest))
                 })
                 .buffer_unordered(self.lookup_concurrency);
-            while let Some(listed) = listed.next().await {
-                let (index, tags) = listed?;
-                // A child listed many times adds the tags above it once: they were
-                // added last.
-                for child in &index.view.manifests {
-                    if let Some(image) = users.get_mut(&child.digest) {
-                        if !image.indexes.ends_with(tags) {
-                            image.indexes.extend(tags.iter().cloned());
-                        }
+            while let Some(read) = read.next().await {
+                let (index, manifest) = read?;
+                let mut listed: Vec<(Digest, bool)> = (manifest.view.manifests.iter())
+                    .filter(|child| child.is_index() || users.contains_key(&child.digest))
+                    .map(|child| (child.digest.clone(), child.is_index()))
+                    .collect();
+                sort::ascending(&mut listed);
+                listed.dedup();
+                lists.insert(index.clone(), listed);
+            }
+            drop(read);
+            // Counted before the level below is made: not read whole, "nothing lists
+            // it" cannot be said.
+            let mut below_unread: HashSet<&Digest> = HashSet::new();
+            for (index, tags) in &level {
+                for (child, is_index) in &lists[index] {
+                    if let Some(image) = users.get_mut(child) {
+                        image.indexes.extend(tags.iter().cloned());
                     }
-                    if !child.is_index() || read.contains(&child.digest) {
-                        continue;
+                    if *is_index && !lists.contains_key(child) {
+                        below_unread.insert(child);
                     }
-                    let above = below.entry(child.digest.clone()).or_default();
-                    if !above.ends_with(tags) {
-                        above.extend(tags.iter().cloned());
-                    }
-                    if read.len() + below.len() - named > MAX_INDEXES_READ {
-                        // Not read whole, so "nothing lists it" cannot be said.
+                    if lists.len() + below_unread.len() - named > MAX_INDEXES_READ {
                         return Err(RegistryError::Malformed {
                             attempt: Attempt::new(
                                 Method::Get,
@@ -128,8 +137,13 @@ impl<C: HttpClient> Registry<C> {
                     }
                 }
             }
-            drop(listed);
-            level = below;
+            let indexes_listed_by = |index: &Digest| {
+                (lists[index].iter())
+                    .filter(|(_, is_index)| *is_index)
+                    .map(|(child, _)| child.clone())
+                    .collect()
+            };
+            level = level_below(&level, indexes_listed_by, &mut attached);
         }
         for image in users.values_mut() {
             sort::ascending(&mut image.tags);

@@ -30,12 +30,13 @@ mod sought;
 pub use images::{ImagePart, MAX_IMAGES_READ};
 pub use sought::{Sought, MIN_START_DIGITS};
 
-use super::bounds::bounded;
+use super::bounds::{bounded, MAX_MESSAGE_CHARS};
 use super::client::{HeadPlan, Registry};
 use super::error::RegistryError;
 use super::http::HttpClient;
 use super::image_summary::MAX_LABEL_CHARS;
 use super::index_levels::level_below;
+use super::manifest::ManifestKind;
 use super::media::{essence, is_index, is_manifest_type};
 use super::names::{Digest, Repository, Tag};
 
@@ -162,7 +163,8 @@ pub struct FindProgress {
 pub enum Gap {
     /// The catalog may lack pages (its Link hidden, asking further failed).
     CatalogIncomplete,
-    /// A name in the catalog that is not a valid repository name; not searched.
+    /// A name in the catalog that is not a valid repository name; not searched. Cut
+    /// to [`MAX_MESSAGE_CHARS`]: a registry's name may be megabytes.
     InvalidRepository { name: String },
     /// The repository's tag list could not be read at all.
     TagsUnreadable {
@@ -171,7 +173,7 @@ pub enum Gap {
     },
     /// The repository's tag list may lack pages.
     TagsIncomplete { repository: Repository },
-    /// A name in a tag list that is not a valid tag; not checked.
+    /// A name in a tag list that is not a valid tag; not checked. Cut as above.
     InvalidTag { repository: Repository, tag: String },
     /// A tag whose digest could not be read.
     TagUnreadable {
@@ -444,7 +446,10 @@ impl<C: HttpClient> Registry<C> {
             for name in listing.tags {
                 match Repository::parse(&name) {
                     Ok(repository) => repositories.push(repository),
-                    Err(_) => shared.gap(Gap::InvalidRepository { name }),
+                    // Cut as registry text is: kept in the report, shown.
+                    Err(_) => shared.gap(Gap::InvalidRepository {
+                        name: bounded(&name, MAX_MESSAGE_CHARS),
+                    }),
                 }
             }
             let total = repositories.len();
@@ -648,7 +653,7 @@ impl<C: HttpClient> Registry<C> {
                     Ok(tag) => tags.push(tag),
                     Err(_) => shared.gap(Gap::InvalidTag {
                         repository: repository.clone(),
-                        tag: name,
+                        tag: bounded(&name, MAX_MESSAGE_CHARS),
                     }),
                 }
             }
@@ -703,7 +708,9 @@ impl<C: HttpClient> Registry<C> {
         drop(checks);
         let mut here = here.into_inner();
         // The indexes the tags name, then those they list (see `index_levels`).
+        // An index reached again by other tags comes back with those (from the cache).
         let mut level = here.indexes.clone();
+        let mut attached = HashSet::new();
         let mut direct = true;
         while !level.is_empty() {
             let mut reads = stream::iter(level.clone())
@@ -731,10 +738,13 @@ impl<C: HttpClient> Registry<C> {
                             .collect(),
                         _ => Vec::new(),
                     },
-                    |index| here.indexes.contains_key(index),
+                    &mut attached,
                 )
             };
-            here.indexes.extend(below.clone());
+            for (index, tags) in &below {
+                let above = here.indexes.entry(index.clone()).or_default();
+                above.extend(tags.iter().cloned());
+            }
             level = below;
             direct = false;
         }
@@ -749,15 +759,27 @@ impl<C: HttpClient> Registry<C> {
         plan: &HeadPlan,
     ) -> Result<TagFinding, RegistryError> {
         let head = self.manifest_head_fast(repository, tag, plan).await?;
-        let (digest, media_type) = match head.digest {
-            Some(digest) => (digest, head.media_type.unwrap_or_default()),
+        let media_type = essence(&head.media_type.unwrap_or_default());
+        let (digest, listing) = match head.digest {
+            Some(digest) if is_manifest_type(&media_type) => (digest, is_index(&media_type)),
+            // No Content-Type, or one of no manifest kind (a proxy's
+            // `application/json`): filed as an image, an index would never be read
+            // and its platforms called untagged. The document says; by digest, it is
+            // the manifest the HEAD named. Unread, it is a gap.
+            Some(digest) => {
+                let manifest = self.manifest_get(repository, &digest).await?;
+                (digest, manifest.kind() == ManifestKind::Index)
+            }
             // CORS hides Docker-Content-Digest: hash the bytes instead.
             None => {
                 let manifest = self.manifest_get(repository, tag).await?;
-                (manifest.digest.clone(), manifest.media_type())
+                (
+                    manifest.digest.clone(),
+                    manifest.kind() == ManifestKind::Index,
+                )
             }
         };
-        Ok(if is_index(&essence(&media_type)) {
+        Ok(if listing {
             TagFinding::Index(digest)
         } else {
             TagFinding::Uses(digest)
