@@ -149,6 +149,13 @@ test('a platform found through a nested index opens with the way back through th
   await expect(partOf).toHaveText(`linux/arm64 in the multi-arch image ${repo}:outer, through the multi-arch image it lists sha256:${inner.digest.slice(7, 19)}…`);
   await partOf.getByRole('link', { name: `sha256:${inner.digest.slice(7, 19)}…` }).click();
   await expect(page.locator('.full-digest')).toHaveText(inner.digest);
+
+  // Tagged too, the index in the middle is reached from both tags: both use it.
+  await writer.pushManifest(repo, 'inner', innerBytes, MEDIA.ociIndex);
+  await page.goto(`${mutable.console}/?view=find&digest=${arm.digest}`);
+  await expect(page.locator('.find-summary')).toContainText('Found in 1 repository', { timeout: 60_000 });
+  const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.tag, tr.dataset.kind]));
+  expect(shown.sort()).toEqual([['inner', 'index'], ['outer', 'index']]);
 });
 
 test('a layer is found in every tagged image that has it, from the image view', async ({ page, deployment }) => {
