@@ -1546,3 +1546,43 @@ fn a_bulk_removal_checks_only_the_images_it_wrote_to() {
     );
     assert!(undo.is_empty());
 }
+
+#[test]
+fn bulk_removal_looks_up_again_an_outside_tag_whose_lookup_failed() {
+    let memory = setup();
+    // The HEAD of a tag outside the selection fails, the client's own retry too:
+    // looked up again, it answers.
+    memory.inject(Fault::new(Method::Head, "manifests/latest", Strike::Before, Some(500)).times(2));
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = remove(&registry, &memory, &["old"], None);
+    assert!(
+        matches!(results["old"], ItemResult::Removed(_)),
+        "{results:?}"
+    );
+    assert_eq!(undo.len(), 1);
+    assert_eq!(memory.tag_digest("app", "old"), None);
+    assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
+}
+
+#[test]
+fn bulk_removal_with_an_outside_tag_that_cannot_be_looked_up_names_it_and_changes_nothing() {
+    let memory = setup();
+    memory
+        .inject(Fault::new(Method::Head, "manifests/latest", Strike::Before, Some(500)).times(100));
+    let registry = Registry::new("http://r", &memory);
+    let (results, undo) = remove(&registry, &memory, &["1.0", "old"], None);
+    assert_eq!(results.len(), 2);
+    for result in results.values() {
+        assert!(matches!(result, ItemResult::Failed(_)), "{result:?}");
+        let text = wording::item_result(result).text;
+        assert!(
+            text.starts_with(
+                "app:latest could not be looked up, also when tried again; it may point at \
+                 its image, so nothing was removed: "
+            ),
+            "{text}"
+        );
+    }
+    assert!(undo.is_empty());
+    assert!(!memory.was_sent("PUT") && !memory.was_sent("DELETE"));
+}

@@ -2777,3 +2777,25 @@ fn the_account_badge_says_when_the_registry_no_longer_accepts_the_sign_in() {
     );
     assert_eq!(account_badge(&SessionStatus::default()), None);
 }
+
+#[test]
+fn a_bulk_summary_tells_items_not_run_from_failed_ones() {
+    let what = "Bulk remove tags in app";
+    assert_eq!(
+        wording::bulk_summary(what, 1, 0, 2, 3),
+        "Bulk remove tags in app: 1 done, 2 not run (cancelled), of 3"
+    );
+    assert_eq!(
+        wording::bulk_summary(what, 1, 1, 1, 3),
+        "Bulk remove tags in app: 1 done, 1 failed, 1 not run (cancelled), of 3"
+    );
+    // Nothing cancelled: as before.
+    assert_eq!(
+        wording::bulk_summary(what, 1, 2, 0, 3),
+        "Bulk remove tags in app: 1 done, 2 failed, of 3"
+    );
+    assert_eq!(
+        wording::bulk_summary(what, 3, 0, 0, 3),
+        "Bulk remove tags in app: 3 done, 0 failed, of 3"
+    );
+}

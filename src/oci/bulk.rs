@@ -66,6 +66,12 @@ pub enum ItemFailure {
     InvalidName(NameError),
     /// The tag list could not be read again before removing: nothing was removed.
     TagListUnreadable(ChangeError),
+    /// Tags of the repository (`repository:tag`) could not be looked up, also when
+    /// looked up again: any of them may use the image, so nothing was removed.
+    UsersUnknown {
+        unread: Vec<String>,
+        error: ChangeError,
+    },
     /// The change failed; `ChangeError::written` keeps what it wrote anyway.
     Change(ChangeError),
 }
@@ -272,8 +278,10 @@ impl<C: HttpClient> Registry<C> {
             }
         }
         let images: Vec<Digest> = groups.keys().cloned().collect();
-        let outside: HashMap<Digest, Result<ImageUsers, ChangeError>> =
-            match self.users_in_listing(repository, &images, &listing).await {
+        // A tag that could not be looked up may point at any image: none can be told
+        // what else uses it.
+        let outside: HashMap<Digest, Result<ImageUsers, ItemFailure>> =
+            match (self.users_in_listing_naming(repository, &images, &listing)).await {
                 Ok(mut users) => groups
                     .iter()
                     .map(|(digest, group)| {
@@ -283,11 +291,18 @@ impl<C: HttpClient> Registry<C> {
                         (digest.clone(), Ok(users))
                     })
                     .collect(),
-                Err(error) => {
+                Err((unread, error)) => {
                     let error = ChangeError::from(error);
+                    let failure = match unread.is_empty() {
+                        true => ItemFailure::Change(error),
+                        false => ItemFailure::UsersUnknown {
+                            unread: unread.iter().map(|t| format!("{repository}:{t}")).collect(),
+                            error,
+                        },
+                    };
                     images
                         .into_iter()
-                        .map(|d| (d, Err(error.clone())))
+                        .map(|d| (d, Err(failure.clone())))
                         .collect()
                 }
             };
@@ -319,7 +334,7 @@ impl<C: HttpClient> Registry<C> {
             .per_image(&settled, |tag, digest, ()| async move {
                 let mut users = match &outside[&digest] {
                     Ok(users) => users.clone(),
-                    Err(error) => return ItemResult::Failed(ItemFailure::Change(error.clone())),
+                    Err(failure) => return ItemResult::Failed(failure.clone()),
                 };
                 users.tags.extend(
                     groups[&digest]

@@ -73,6 +73,18 @@ fn item_line(result: &ItemResult) -> ResultLine {
         ItemResult::Failed(ItemFailure::TagListUnreadable(error)) => change_error(error)
             .result_line()
             .after("the tag list could not be read: "),
+        ItemResult::Failed(ItemFailure::UsersUnknown { unread, error }) => {
+            change_error(error).result_line().after(&format!(
+                "{} could not be looked up, also when tried again; {} point at its image, \
+                 so nothing was removed: ",
+                super::some_names(unread),
+                if unread.len() == 1 {
+                    "it may"
+                } else {
+                    "any of them may"
+                }
+            ))
+        }
         // A bulk run never moves a tag: Retry would only ask again. Say where a move
         // can be confirmed.
         ItemResult::Failed(ItemFailure::Change(error @ ChangeError::WouldMove { tag, .. })) => {
@@ -158,4 +170,24 @@ pub fn pattern_error(pattern: &str, error: &NameError) -> String {
     } else {
         fault
     }
+}
+
+/// The activity entry's summary of a bulk run: "Bulk remove tags in app: 1 done, 1
+/// failed, 1 not run (cancelled), of 3". Items Cancel came before are not failures;
+/// "0 failed" is left out only beside them.
+pub fn bulk_summary(
+    what: &str,
+    done: usize,
+    failed: usize,
+    cancelled: usize,
+    total: usize,
+) -> String {
+    let mut parts = vec![format!("{done} done")];
+    if failed > 0 || cancelled == 0 {
+        parts.push(format!("{failed} failed"));
+    }
+    if cancelled > 0 {
+        parts.push(format!("{cancelled} not run (cancelled)"));
+    }
+    format!("{what}: {}, of {total}", parts.join(", "))
 }

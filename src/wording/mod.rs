@@ -18,8 +18,8 @@ mod sign_in;
 mod undo;
 
 pub use bulk::{
-    batch_checks_failed, batch_none_done, item_result, kept_for, kept_lost, pattern_error,
-    pattern_preview,
+    batch_checks_failed, batch_none_done, bulk_summary, item_result, kept_for, kept_lost,
+    pattern_error, pattern_preview,
 };
 pub use change::{
     applied_anyway, change_error, copy_done, copy_step, platforms_left_behind, referrers_copy_undo,

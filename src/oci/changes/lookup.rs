@@ -146,21 +146,55 @@ impl<C: HttpClient> Registry<C> {
         repository: &Repository,
         tags: &[String],
     ) -> Result<Vec<(String, Option<(Digest, String)>)>, RegistryError> {
-        let lookups = stream::iter(tags.iter().cloned())
-            .map(|tag| async move {
-                let found = match self.listed_tag(repository, &tag) {
-                    Ok(valid) => self.look_up_tag(repository, &valid).await,
-                    Err(error) => Err(error),
-                };
-                (tag, found)
-            })
-            .buffer_unordered(self.lookup_concurrency)
-            .collect::<Vec<_>>()
-            .await;
-        lookups
-            .into_iter()
-            .map(|(tag, found)| found.map(|found| (tag, found)))
-            .collect()
+        self.look_up_tags_naming(repository, tags)
+            .await
+            .map_err(|(_, error)| error)
+    }
+
+    /// [`Registry::look_up_tags`]; a tag whose lookup failed is looked up once more
+    /// (of thousands, one may fail for a moment). The tags that failed twice are
+    /// named, with the first of their failures.
+    pub(crate) async fn look_up_tags_naming(
+        &self,
+        repository: &Repository,
+        tags: &[String],
+    ) -> Result<Vec<(String, Option<(Digest, String)>)>, (Vec<String>, RegistryError)> {
+        let look_up = |tags: Vec<String>| {
+            stream::iter(tags)
+                .map(|tag| async move {
+                    let found = match self.listed_tag(repository, &tag) {
+                        Ok(valid) => self.look_up_tag(repository, &valid).await,
+                        Err(error) => Err(error),
+                    };
+                    (tag, found)
+                })
+                .buffer_unordered(self.lookup_concurrency)
+                .collect::<Vec<_>>()
+        };
+        let (mut found, failed): (Vec<_>, Vec<_>) =
+            (look_up(tags.to_vec()).await.into_iter()).partition(|(_, found)| found.is_ok());
+        if !failed.is_empty() {
+            found.extend(look_up(failed.into_iter().map(|(tag, _)| tag).collect()).await);
+        }
+        let mut unread = Vec::new();
+        let mut first = None;
+        let mut read = Vec::new();
+        for (tag, found) in found {
+            match found {
+                Ok(found) => read.push((tag, found)),
+                Err(error) => {
+                    first.get_or_insert(error);
+                    unread.push(tag);
+                }
+            }
+        }
+        match first {
+            None => Ok(read),
+            Some(error) => {
+                sort::ascending(&mut unread);
+                Err((unread, error))
+            }
+        }
     }
 
     /// A name from the registry's tag list, parsed before it goes into a URL: one

@@ -63,12 +63,38 @@ impl<C: HttpClient> Registry<C> {
         digests: &[Digest],
         candidates: &[String],
     ) -> Result<HashMap<Digest, ImageUsers>, RegistryError> {
+        self.users_naming_unread(repository, digests, candidates)
+            .await
+            .map_err(|(_, error)| error)
+    }
+
+    /// [`Registry::users_of_images`], naming the candidates that could not be looked
+    /// up (none when what failed was another read).
+    async fn users_naming_unread(
+        &self,
+        repository: &Repository,
+        digests: &[Digest],
+        candidates: &[String],
+    ) -> Result<HashMap<Digest, ImageUsers>, (Vec<String>, RegistryError)> {
+        let found = self.look_up_tags_naming(repository, candidates).await?;
+        self.users_among(repository, digests, found)
+            .await
+            .map_err(|error| (Vec::new(), error))
+    }
+
+    /// [`Registry::users_of_images`], the candidates looked up (`found`).
+    async fn users_among(
+        &self,
+        repository: &Repository,
+        digests: &[Digest],
+        found: Vec<(String, Option<(Digest, String)>)>,
+    ) -> Result<HashMap<Digest, ImageUsers>, RegistryError> {
         let mut users: HashMap<Digest, ImageUsers> = digests
             .iter()
             .map(|d| (d.clone(), ImageUsers::default()))
             .collect();
         let mut indexes: BTreeMap<Digest, Vec<String>> = BTreeMap::new();
-        for (tag, found) in self.look_up_tags(repository, candidates).await? {
+        for (tag, found) in found {
             let Some((found, media_type)) = found else {
                 continue;
             };
@@ -201,8 +227,21 @@ impl<C: HttpClient> Registry<C> {
         digests: &[Digest],
         listing: &TagListing,
     ) -> Result<HashMap<Digest, ImageUsers>, RegistryError> {
+        self.users_in_listing_naming(repository, digests, listing)
+            .await
+            .map_err(|(_, error)| error)
+    }
+
+    /// [`Registry::users_in_listing`], naming the tags that could not be looked up
+    /// (none when what failed was another read).
+    pub(crate) async fn users_in_listing_naming(
+        &self,
+        repository: &Repository,
+        digests: &[Digest],
+        listing: &TagListing,
+    ) -> Result<HashMap<Digest, ImageUsers>, (Vec<String>, RegistryError)> {
         let mut users = self
-            .users_of_images(repository, digests, &listing.tags)
+            .users_naming_unread(repository, digests, &listing.tags)
             .await?;
         for image in users.values_mut() {
             image.among_incomplete_list = listing.may_be_incomplete;

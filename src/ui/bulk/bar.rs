@@ -211,8 +211,12 @@ pub fn BulkBar(
                 .iter()
                 .filter(|t| matches!(states.get(*t), Some(ItemState::Done(_))))
                 .count();
-            let failed = chosen.len() - done;
-            let summary = format!("{what}: {done} done, {failed} failed, of {}", chosen.len());
+            let cancelled = chosen
+                .iter()
+                .filter(|t| matches!(states.get(*t), Some(ItemState::Cancelled(_))))
+                .count();
+            let failed = chosen.len() - done - cancelled;
+            let summary = wording::bulk_summary(&what, done, failed, cancelled, chosen.len());
             let mut details: Vec<ResultLine> = chosen
                 .iter()
                 .map(|tag| match states.get(tag) {
@@ -220,6 +224,7 @@ pub fn BulkBar(
                     Some(ItemState::Failed(line)) => {
                         line.clone().after(&format!("{tag}: FAILED: "))
                     }
+                    Some(ItemState::Cancelled(line)) => line.clone().after(&format!("{tag}: ")),
                     _ => format!("{tag}: not run").into(),
                 })
                 .collect();
@@ -303,7 +308,7 @@ pub fn BulkBar(
         };
         let failed: Vec<String> = items.with_untracked(|i| {
             i.iter()
-                .filter(|(_, s)| matches!(s, ItemState::Failed(_)))
+                .filter(|(_, s)| matches!(s, ItemState::Failed(_) | ItemState::Cancelled(_)))
                 .map(|(t, _)| t.clone())
                 .collect()
         });

@@ -12,7 +12,7 @@ pub use bar::{BulkBar, BulkOutcome, BulkWork};
 pub use selection::Selection;
 pub use state::BulkState;
 
-use crate::oci::bulk::ItemResult;
+use crate::oci::bulk::{ItemFailure, ItemResult};
 use crate::wording::{self, ResultLine};
 
 #[derive(Clone, PartialEq, Eq)]
@@ -20,6 +20,8 @@ enum ItemState {
     Waiting,
     Done(String),
     Failed(ResultLine),
+    /// Not run: Cancel came before it. No failure, though Retry offers it again.
+    Cancelled(ResultLine),
 }
 
 impl From<&ItemResult> for ItemState {
@@ -27,6 +29,8 @@ impl From<&ItemResult> for ItemState {
         let line = wording::item_result(result);
         if result.is_done() {
             ItemState::Done(line.text)
+        } else if matches!(result, ItemResult::Failed(ItemFailure::Cancelled)) {
+            ItemState::Cancelled(line)
         } else {
             ItemState::Failed(line)
         }

@@ -39,7 +39,11 @@ pub(super) fn BulkResults(
                 .values()
                 .filter(|s| matches!(s, ItemState::Failed(_)))
                 .count();
-            (done, failed, i.len() - done - failed)
+            let cancelled = i
+                .values()
+                .filter(|s| matches!(s, ItemState::Cancelled(_)))
+                .count();
+            (done, failed, cancelled, i.len() - done - failed - cancelled)
         })
     };
     let entries = move || items.get().into_iter().collect::<Vec<_>>();
@@ -49,6 +53,7 @@ pub(super) fn BulkResults(
             ItemState::Waiting => 0,
             ItemState::Done(_) => 1,
             ItemState::Failed(_) => 2,
+            ItemState::Cancelled(_) => 3,
         };
         (tag.clone(), state)
     };
@@ -57,11 +62,21 @@ pub(super) fn BulkResults(
             <details class="bulk-results" open>
                 <summary role="status">
                     {move || {
-                        let (done, failed, waiting) = counts();
-                        format!("{}: {done} done, {failed} failed, {waiting} not yet run", what())
+                        let (done, failed, cancelled, waiting) = counts();
+                        let cancelled = match cancelled {
+                            0 => String::new(),
+                            n => format!(", {n} not run (cancelled)"),
+                        };
+                        format!(
+                            "{}: {done} done, {failed} failed, {waiting} not yet run{cancelled}",
+                            what()
+                        )
                     }}
                 </summary>
-                <Show when=move || { counts().1 > 0 && running.get().is_none() }>
+                <Show when=move || {
+                    let (_, failed, cancelled, _) = counts();
+                    failed + cancelled > 0 && running.get().is_none()
+                }>
                     <button type="button" on:click=move |_| retry()>"Retry failed"</button>
                 </Show>
                 <ul class="bulk-items" aria-label="Bulk result per tag">
@@ -72,6 +87,7 @@ pub(super) fn BulkResults(
                                 ItemState::Waiting => ("waiting", ResultLine::from("waiting".to_owned())),
                                 ItemState::Done(text) => ("done", ResultLine::from(text)),
                                 ItemState::Failed(line) => ("failed", line),
+                                ItemState::Cancelled(line) => ("not-run", line),
                             };
                             let label = tag.clone();
                             view! { <li class=class data-tag=tag><code>{label}</code>": "<ResultWords line /></li> }
