@@ -353,3 +353,40 @@ test('a selected tag removed elsewhere leaves the selection when the tags are li
   await expect(bulk).toHaveCount(0);
   await expect(page.getByText('not shown by the filter')).toHaveCount(0);
 });
+
+test('Cancel during a bulk run: the items it came before are told as not run, not failed, and Retry failed offers them', async ({ page, bulkDeployment }) => {
+  const repo = 'scale/many-tags';
+  // Every tag here names one image: its items run one after another, so holding the
+  // first write holds the run.
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  const held = [];
+  await page.route((url) => url.pathname.startsWith(`/v2/${repo}/manifests/`) && url.pathname.endsWith('-halt'), async (route) => {
+    if (route.request().method() !== 'PUT') return route.continue();
+    held.push(route.request().url());
+    await released;
+    return route.continue();
+  });
+  await page.goto(`${bulkDeployment.console}/?repo=${repo}`);
+  const all = Object.keys(bulkDeployment.report.repositories[repo]).length;
+  await expect(page.getByText(`${all} tags`, { exact: true })).toBeVisible({ timeout: 30_000 });
+  const bulk = page.getByRole('group', { name: 'Bulk changes' });
+  await page.getByRole('searchbox', { name: 'Filter tags' }).fill('build-0001');
+  await page.getByRole('checkbox', { name: 'Select build-00010' }).click();
+  await bulk.getByRole('button', { name: 'Select all matching' }).click();
+  await expect(bulk.getByRole('status')).toHaveText('10 selected');
+  await bulk.getByRole('textbox', { name: 'New tag pattern' }).fill('{tag}-halt');
+  await bulk.getByRole('button', { name: 'Add tag to selected' }).click();
+  await expect.poll(() => held.length).toBe(1);
+  await bulk.getByRole('button', { name: 'Cancel' }).click();
+  release();
+  const entry = page.getByRole('list', { name: 'Activity' }).locator('.activity-entry').first();
+  await expect(entry).toContainText(`Bulk add tag {tag}-halt in ${repo}: 1 done, 9 not run (cancelled), of 10`, { timeout: 30_000 });
+  await expect(entry.locator('.activity-status')).toHaveText('partly done');
+  const results = page.locator('.bulk-results');
+  await expect(results.locator('summary')).toContainText('1 done, 0 failed, 0 not yet run, 9 not run (cancelled)');
+  await expect(results.locator('.bulk-items li.not-run')).toHaveCount(9);
+  await expect(results.locator('.bulk-items li.not-run').first()).toContainText('not run: cancelled; nothing was changed for it');
+  await expect(results.getByRole('button', { name: 'Retry failed' })).toBeVisible();
+  expect(held).toHaveLength(1);
+});
