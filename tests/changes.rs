@@ -65,6 +65,37 @@ fn listing(memory: &MemoryRegistry, repository: &str) -> TagListing {
     }
 }
 
+/// A proxy that serves manifests as `application/json`: the tag is PUT with the
+/// document's own mediaType (distribution takes `application/json` for schema 1 and
+/// refuses it), and the bytes, so the digest, are unchanged.
+#[test]
+fn a_proxy_json_content_type_is_put_as_the_documents_media_type() {
+    let memory = setup();
+    memory.push("app", "1.0", "application/json", IMAGE);
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("1.0"))).unwrap();
+    let write = block_on(registry.put_tag(&repo("app"), &tag("2.0"), &source, None)).unwrap();
+    assert_eq!(write.digest.as_str(), sha256(IMAGE));
+    assert_eq!(memory.tag_digest("app", "2.0"), Some(sha256(IMAGE)));
+    let (stored_type, stored) = memory.state.borrow().manifests["app"][&sha256(IMAGE)].clone();
+    assert_eq!(stored_type, media::OCI_MANIFEST);
+    assert_eq!(stored, IMAGE);
+
+    // Copied, too.
+    let (write, _) = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("1.0"),
+        None,
+        |_| true,
+    ))
+    .unwrap();
+    assert_eq!(write.digest.as_str(), sha256(IMAGE));
+    let copied = memory.state.borrow().manifests["copy"][&sha256(IMAGE)].clone();
+    assert_eq!(copied.0, media::OCI_MANIFEST);
+}
+
 #[test]
 fn adding_a_tag_puts_the_exact_bytes_and_verifies() {
     let memory = setup();
@@ -989,6 +1020,60 @@ fn copying_a_nested_index_puts_children_before_parents_and_skips_what_is_there()
         puts,
         [
             format!("PUT /v2/copy/manifests/{inner}"),
+            "PUT /v2/copy/manifests/outer".to_string()
+        ]
+    );
+    assert_eq!(
+        memory.tag_digest("copy", "outer"),
+        Some(sha256(outer.as_bytes()))
+    );
+}
+
+/// An index that lists a platform both directly and through a nested index: the
+/// platform is PUT before the nested index (the registry refuses an index whose
+/// manifests it does not have), however the walk first met it.
+#[test]
+fn copying_an_index_that_lists_a_platform_at_two_depths_puts_it_first() {
+    let memory = setup();
+    push_index_of_image(&memory);
+    let multi = memory.tag_digest("app", "multi").unwrap();
+    let multi_len = memory.state.borrow().manifests["app"][&multi].1.len();
+    let outer = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{}","manifests":[{{"mediaType":"{}","digest":"{}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}},{{"mediaType":"{}","digest":"{multi}","size":{multi_len}}}]}}"#,
+        media::OCI_INDEX,
+        media::OCI_MANIFEST,
+        sha256(IMAGE),
+        IMAGE.len(),
+        media::OCI_INDEX,
+    );
+    memory.push("app", "outer", media::OCI_INDEX, outer.as_bytes());
+    let registry = Registry::new("http://r", &memory);
+    let source = block_on(registry.manifest_get(&repo("app"), parse_reference("outer"))).unwrap();
+    memory.state.borrow_mut().log.clear();
+    let copied = block_on(registry.copy_image(
+        &repo("app"),
+        &source,
+        &repo("copy"),
+        &tag("outer"),
+        None,
+        |_| true,
+    ));
+    let puts: Vec<String> = memory
+        .state
+        .borrow()
+        .log
+        .iter()
+        .filter(|l| l.starts_with("PUT /v2/copy/manifests/"))
+        .cloned()
+        .collect();
+    let (write, report) = copied.unwrap();
+    assert_eq!(write.digest.as_str(), sha256(outer.as_bytes()));
+    assert_eq!((report.manifests, report.manifests_present), (3, 0));
+    assert_eq!(
+        puts,
+        [
+            format!("PUT /v2/copy/manifests/{}", sha256(IMAGE)),
+            format!("PUT /v2/copy/manifests/{multi}"),
             "PUT /v2/copy/manifests/outer".to_string()
         ]
     );

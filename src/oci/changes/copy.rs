@@ -20,6 +20,39 @@ const MAX_MANIFESTS_BELOW: usize = 1000;
 /// KiB each: a thousand-platform index fits many times over.
 const MAX_BYTES_BELOW: usize = 64 * 1024 * 1024;
 
+/// `found` ordered so that each manifest comes after every one it lists (post-order):
+/// a manifest listed both by the source and by an index below it still comes before
+/// that index. Digests are verified, so the listing has no cycles; each is entered once.
+fn children_first(found: Vec<Manifest>) -> Vec<Manifest> {
+    let at: std::collections::HashMap<&Digest, usize> = found
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (&m.digest, i))
+        .collect();
+    let mut entered = vec![false; found.len()];
+    let mut order = Vec::with_capacity(found.len());
+    for root in 0..found.len() {
+        if std::mem::replace(&mut entered[root], true) {
+            continue;
+        }
+        let mut stack = vec![(root, 0)];
+        while let Some((i, next)) = stack.pop() {
+            let Some(child) = found[i].view.manifests.get(next) else {
+                order.push(i);
+                continue;
+            };
+            stack.push((i, next + 1));
+            if let Some(&j) = at.get(&child.digest) {
+                if !std::mem::replace(&mut entered[j], true) {
+                    stack.push((j, 0));
+                }
+            }
+        }
+    }
+    let mut slots: Vec<Option<Manifest>> = found.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
 fn copy_stopped(at: CopyWork, cause: ChangeError) -> ChangeError {
     ChangeError::CopyStopped {
         at,
@@ -168,7 +201,7 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// Every manifest an index lists, and what those list in turn (an index may list
-    /// indexes), each once, deepest first: the order to PUT them in. Empty for an image.
+    /// indexes), each once, after all it lists: the order to PUT them in. Empty for an image.
     async fn manifests_below(
         &self,
         repository: &Repository,
@@ -176,8 +209,7 @@ impl<C: HttpClient> Registry<C> {
     ) -> Result<Vec<Manifest>, RegistryError> {
         let mut found: Vec<Manifest> = Vec::new();
         let mut seen = std::collections::HashSet::from([source.digest.clone()]);
-        // Breadth first from the source; reversed, every manifest comes after all the
-        // manifests below it.
+        // Breadth first from the source, each fetched once; then ordered children first.
         let mut next = 0;
         let mut children: Vec<Digest> = source
             .view
@@ -224,8 +256,7 @@ impl<C: HttpClient> Registry<C> {
                 .collect();
             next += 1;
         }
-        found.reverse();
-        Ok(found)
+        Ok(children_first(found))
     }
 
     pub(crate) async fn copy_blob(

@@ -8,9 +8,9 @@ use crate::oci::error::{
 };
 use crate::oci::http::{HttpClient, Method, Request};
 use crate::oci::manifest::{
-    Descriptor, DigestRefusal, ImageConfig, Manifest, ManifestError, ManifestKind,
+    Descriptor, DigestRefusal, ImageConfig, Manifest, ManifestError, ManifestKind, ManifestView,
 };
-use crate::oci::media::{MANIFEST_ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES};
+use crate::oci::media::{is_manifest_type, MANIFEST_ACCEPT, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES};
 use crate::oci::names::{Digest, Reference, Repository, Tag};
 
 impl<C: HttpClient> Registry<C> {
@@ -66,7 +66,8 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// PUTs `bytes` unchanged under `reference` (a tag, or the bytes' own digest) with
-    /// `content_type`, and checks the digest the registry reports against the bytes'.
+    /// `content_type` (when no manifest's type, the document's own mediaType if a
+    /// manifest's), and checks the digest the registry reports against the bytes'.
     pub async fn manifest_put(
         &self,
         repository: &Repository,
@@ -86,6 +87,17 @@ impl<C: HttpClient> Registry<C> {
                 limit: MAX_MANIFEST_BYTES,
             });
         }
+        // A proxy's `application/json` (no manifest's type): distribution takes it for
+        // schema 1 and refuses it. The document's own mediaType, if a manifest's.
+        let own = (!is_manifest_type(content_type))
+            .then(|| {
+                serde_json::from_slice::<ManifestView>(bytes)
+                    .ok()?
+                    .media_type
+            })
+            .flatten()
+            .filter(|t| is_manifest_type(t));
+        let content_type = own.as_deref().unwrap_or(content_type);
         let expected = Digest::sha256_of(bytes);
         let response = self
             .execute(
