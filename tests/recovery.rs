@@ -9,9 +9,11 @@ use support::one_image::{image, repo, setup, tag, IMAGE};
 use tagdeck::oci::changes::ChangeError;
 use tagdeck::oci::client::Registry;
 use tagdeck::oci::http::Method;
-use tagdeck::oci::intent::Intent;
+use tagdeck::oci::intent::{without_covered, Intent};
+use tagdeck::oci::media;
+use tagdeck::oci::names::{Digest, Repository};
 
-use tagdeck::oci::recovery::{unchecked_after_reload, Offers, RetryRun};
+use tagdeck::oci::recovery::{awaiting_landing, unchecked_after_reload, Offers, RetryRun};
 use tagdeck::oci::undo::{left_to_run, undo_end, UndoAction, UndoShortfall};
 
 fn remove_tag_intent() -> Intent {
@@ -38,6 +40,155 @@ fn offers_for(memory: &MemoryRegistry, intent: &Intent) -> Offers {
     let mut offers = Offers::new(None, None);
     offers.add(intent.clone(), found);
     offers
+}
+
+fn offers_for_all(memory: &MemoryRegistry, intents: &[Intent]) -> Offers {
+    let registry = Registry::new("http://r", memory);
+    let mut offers = Offers::new(None, None);
+    for intent in intents {
+        let found = block_on(registry.reconcile(intent)).unwrap();
+        offers.add(intent.clone(), found);
+    }
+    offers
+}
+
+/// A second image in `app`, untagged; its digest.
+const OTHER: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","size":2},"layers":[],"annotations":{"other":"yes"}}"#;
+
+fn push_other(memory: &MemoryRegistry) -> Digest {
+    Digest::parse(&memory.push_untagged("app", media::OCI_MANIFEST, OTHER)).unwrap()
+}
+
+/// A move of 1.0 from IMAGE to OTHER, cut short with its PUT under way.
+fn move_intent(other: &Digest) -> Intent {
+    Intent::PutTag {
+        repository: repo(),
+        tag: tag("1.0"),
+        digest: other.clone(),
+        before: Some(image()),
+    }
+}
+
+/// A tag move found not applied after a reload may still land: its Undo is kept
+/// (counted as such), finds nothing to undo while the tag is still on its image, and
+/// puts the tag back once the PUT landed.
+#[test]
+fn an_interrupted_move_found_not_applied_keeps_undo_in_case_it_lands() {
+    let memory = setup();
+    let other = push_other(&memory);
+    let intent = move_intent(&other);
+    let offers = offers_for(&memory, &intent);
+    assert_eq!(offers.retry, vec![intent.clone()]);
+    assert_eq!(offers.undo.len(), 1, "{offers:?}");
+    assert_eq!(offers.may_land, 1);
+    let lines = offers.outcome_lines().join(" ");
+    assert!(lines.contains("may still"), "{lines}");
+    assert!(!lines.contains("changed nothing"), "{lines}");
+
+    // Undo before it lands: nothing to undo, the tag is left where it is.
+    let registry = Registry::new("http://r", &memory);
+    let undo = UndoAction::collect(offers.undo).unwrap();
+    let result = block_on(registry.undo(&undo, &|| "u".to_owned()));
+    let failed = undo_end(&undo, result, false, true).failed.expect("kept");
+    assert_eq!(
+        failed.shortfall(),
+        UndoShortfall::NotLanded { some_undone: false }
+    );
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+    assert!(!memory.was_sent("PUT"));
+
+    // The PUT lands: Undo points 1.0 back at IMAGE.
+    memory.push("app", "1.0", media::OCI_MANIFEST, OTHER);
+    block_on(registry.undo(&undo, &|| "u".to_owned())).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
+/// The kept Undo of a move never touches a tag moved elsewhere meanwhile.
+#[test]
+fn the_kept_undo_of_a_move_leaves_a_tag_moved_elsewhere() {
+    let memory = setup();
+    let other = push_other(&memory);
+    let offers = offers_for(&memory, &move_intent(&other));
+    let undo = UndoAction::collect(offers.undo).expect("an Undo");
+    // Someone else points 1.0 at a third image.
+    let third = memory.push("app", "1.0", media::OCI_MANIFEST, b"{\"schemaVersion\":2}");
+    let registry = Registry::new("http://r", &memory);
+    assert!(block_on(registry.undo(&undo, &|| "u".to_owned())).is_err());
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(third));
+    assert!(!memory.was_sent("PUT"));
+}
+
+/// A tag removal found not applied (its DELETE may be under way) keeps an Undo with
+/// the image's bytes, read while the tag still points at it.
+#[test]
+fn an_interrupted_tag_removal_found_not_applied_keeps_undo_in_case_it_lands() {
+    let memory = setup();
+    let intent = remove_tag_intent();
+    let offers = offers_for(&memory, &intent);
+    assert_eq!(offers.retry, vec![intent.clone()]);
+    assert_eq!(offers.undo.len(), 1, "{offers:?}");
+    assert_eq!(offers.may_land, 1);
+    let registry = Registry::new("http://r", &memory);
+    let undo = UndoAction::collect(offers.undo.clone()).unwrap();
+    assert!(block_on(registry.undo(&undo, &|| "u".to_owned())).is_err());
+    assert!(!memory.was_sent("PUT"));
+
+    // The DELETE lands: Undo puts the tag back.
+    memory.untag("app", "1.0");
+    block_on(registry.undo(&undo, &|| "u".to_owned())).unwrap();
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+
+    // Retry run: its Undo replaces the one kept, not added to it.
+    let memory = setup();
+    let offers = offers_for(&memory, &intent);
+    let registry = Registry::new("http://r", &memory);
+    let mut run = RetryRun::new(UndoAction::collect(offers.undo));
+    run.add(intent.clone(), block_on(registry.retry(&intent, "t")));
+    assert!(!run.failed, "{run:?}");
+    assert_eq!(run.undo.len(), 1, "{run:?}");
+}
+
+fn copy_intent(before: Option<Digest>) -> Intent {
+    Intent::CopyImage {
+        from: repo(),
+        to: Repository::parse("copy").unwrap(),
+        tag: tag("1.0"),
+        digest: image(),
+        before,
+    }
+}
+
+/// A copy cut short with its tag's PUT noted: the Undo is kept, from what the tag
+/// pointed at when that PUT was noted (not the copy's first read); Retry copies.
+#[test]
+fn a_copy_cut_short_at_its_tag_put_keeps_undo_from_the_put() {
+    let memory = setup();
+    let other = push_other(&memory);
+    memory.push("copy", "1.0", media::OCI_MANIFEST, OTHER);
+    let put = Intent::PutTag {
+        repository: Repository::parse("copy").unwrap(),
+        tag: tag("1.0"),
+        digest: image(),
+        before: Some(other.clone()),
+    };
+    let intents = without_covered(vec![copy_intent(None), put]);
+    assert_eq!(intents, vec![copy_intent(Some(other.clone()))]);
+    let offers = offers_for_all(&memory, &intents);
+    assert_eq!(offers.retry, vec![copy_intent(Some(other))], "{offers:?}");
+    assert_eq!(offers.may_land, 1, "{offers:?}");
+    assert_eq!(offers.undo.len(), 1, "{offers:?}");
+    let lines = offers.outcome_lines().join(" ");
+    assert!(!lines.contains("changed nothing"), "{lines}");
+    assert!(awaiting_landing(&offers.undo, &offers.retry));
+
+    // Retry copies: its Undo replaces the one kept.
+    let registry = Registry::new("http://r", &memory);
+    let mut run = RetryRun::new(UndoAction::collect(offers.undo));
+    let copy = &offers.retry[0];
+    run.add(copy.clone(), block_on(registry.retry(copy, "t")));
+    assert!(!run.failed, "{run:?}");
+    assert_eq!(run.undo.len(), 1, "{run:?}");
+    assert_eq!(memory.tag_digest("copy", "1.0"), Some(sha256(IMAGE)));
 }
 
 /// Finding 1: a removal interrupted on its throw-away manifest offers Undo and Retry

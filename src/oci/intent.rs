@@ -51,26 +51,34 @@ pub enum Intent {
 
 /// The intents to reconcile, without those another one already covers: a copy notes
 /// its tag's PUT as well ([`Intent::PutTag`]), and the copy's own intent tells the
-/// same tag and more (where to copy from again).
+/// same tag and more (where to copy from again). The copy takes what the tag pointed
+/// at from that PutTag, read later (just before the PUT); a copy is noted first.
 pub fn without_covered(intents: Vec<Intent>) -> Vec<Intent> {
-    let covered = |intent: &Intent| {
-        let Intent::PutTag {
+    let mut kept: Vec<Intent> = Vec::new();
+    for intent in intents {
+        if let Intent::PutTag {
             repository,
             tag,
             digest,
-            ..
-        } = intent
-        else {
-            return false;
-        };
-        intents.iter().any(|other| {
-            matches!(other, Intent::CopyImage { to, tag: copied, digest: copy, .. }
-                if to == repository && copied == tag && copy == digest)
-        })
-    };
-    intents
-        .iter()
-        .filter(|intent| !covered(intent))
-        .cloned()
-        .collect()
+            before,
+        } = &intent
+        {
+            let copy = kept.iter_mut().find_map(|other| match other {
+                Intent::CopyImage {
+                    to,
+                    tag: copied,
+                    digest: copy,
+                    before: read,
+                    ..
+                } if to == repository && copied == tag && copy == digest => Some(read),
+                _ => None,
+            });
+            if let Some(read) = copy {
+                read.clone_from(before);
+                continue;
+            }
+        }
+        kept.push(intent);
+    }
+    kept
 }

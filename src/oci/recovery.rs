@@ -20,6 +20,9 @@ pub struct Reconciled {
     /// `wording::registry_now`).
     pub now: RegistryNow,
     pub outcome: Outcome,
+    /// Found not applied: the Undo kept should its write land after all (see
+    /// `Registry::undo_if_lands`).
+    pub lands: Option<UndoAction>,
 }
 
 /// The registry's state, read again, for what an interrupted change touched.
@@ -82,6 +85,88 @@ pub enum Outcome {
 impl<C: HttpClient> Registry<C> {
     /// Reads what `intent` touches and says whether it was applied.
     pub async fn reconcile(&self, intent: &Intent) -> Result<Reconciled, RegistryError> {
+        let mut found = self.read_again(intent).await?;
+        if found.outcome == Outcome::NotApplied {
+            found.lands = self.undo_if_lands(intent).await?;
+        }
+        Ok(found)
+    }
+
+    /// The Undo of `intent`, found not applied, should its write land after all (it
+    /// was recorded just before that write): what a tag pointed at, read now, is put
+    /// back, and only over what the change wrote (`undo_tag_write_in`,
+    /// `restore_tags`).
+    async fn undo_if_lands(&self, intent: &Intent) -> Result<Option<UndoAction>, RegistryError> {
+        Ok(Some(match intent {
+            Intent::DeleteImage {
+                repository,
+                tags,
+                manifest,
+            } => UndoAction::Restore(Box::new(Removal {
+                repository: repository.clone(),
+                tags: tags.clone(),
+                digest: manifest.digest.clone(),
+                method: RemovalMethod::ImageDelete,
+                manifest: (**manifest).clone(),
+                kept: ImageUsers::default(),
+                placeholder: None,
+                applied_anyway: None,
+            })),
+            Intent::PutTag {
+                repository,
+                tag,
+                digest,
+                before,
+            }
+            | Intent::CopyImage {
+                to: repository,
+                tag,
+                digest,
+                before,
+                ..
+            } if before.as_ref() != Some(digest) => UndoAction::Revert(TagWrite {
+                repository: repository.clone(),
+                tag: tag.clone(),
+                digest: digest.clone(),
+                before: self.tag_before(repository, before.as_ref()).await?,
+                applied_anyway: None,
+            }),
+            // The image's bytes, read while the tag still points at it.
+            Intent::RemoveTag {
+                repository,
+                tag,
+                digest,
+            } => UndoAction::Restore(Box::new(Removal {
+                repository: repository.clone(),
+                tags: vec![tag.clone()],
+                digest: digest.clone(),
+                method: RemovalMethod::TagDelete,
+                manifest: self.manifest_get(repository, digest).await?,
+                kept: ImageUsers::default(),
+                placeholder: None,
+                applied_anyway: None,
+            })),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// What a tag that pointed at `before` is put back on by Undo.
+    async fn tag_before(
+        &self,
+        repository: &Repository,
+        before: Option<&Digest>,
+    ) -> Result<TagBefore, RegistryError> {
+        Ok(match before {
+            None => TagBefore::Absent,
+            Some(previous) => {
+                TagBefore::Moved(Box::new(self.manifest_get(repository, previous).await?))
+            }
+        })
+    }
+
+    /// [`Registry::reconcile`] without the Undo kept in case a write lands, which
+    /// Retry does not need.
+    async fn read_again(&self, intent: &Intent) -> Result<Reconciled, RegistryError> {
         match intent {
             Intent::PutTag {
                 repository,
@@ -180,6 +265,7 @@ impl<C: HttpClient> Registry<C> {
                                         exists: false,
                                     },
                                     outcome: Outcome::Neither,
+                                    lands: None,
                                 })
                             }
                         },
@@ -197,6 +283,7 @@ impl<C: HttpClient> Registry<C> {
                 Ok(Reconciled {
                     now: found,
                     outcome,
+                    lands: None,
                 })
             }
             Intent::DeleteImage {
@@ -222,6 +309,7 @@ impl<C: HttpClient> Registry<C> {
                 }
                 Ok(Reconciled {
                     now,
+                    lands: None,
                     outcome: Outcome::Applied(Written::Removal(Box::new(Removal {
                         repository: repository.clone(),
                         tags: tags.clone(),
@@ -253,6 +341,7 @@ impl<C: HttpClient> Registry<C> {
             return Ok(Reconciled {
                 now,
                 outcome: Outcome::NotApplied,
+                lands: None,
             });
         }
         let removal = Removal {
@@ -272,6 +361,7 @@ impl<C: HttpClient> Registry<C> {
                 untagged: left.untagged,
             },
             outcome: Outcome::Applied(Written::Removal(Box::new(removal))),
+            lands: None,
         })
     }
 
@@ -291,12 +381,7 @@ impl<C: HttpClient> Registry<C> {
             digest: now.clone(),
         };
         let outcome = if now.as_ref() == Some(digest) && before != Some(digest) {
-            let before = match before {
-                None => TagBefore::Absent,
-                Some(previous) => {
-                    TagBefore::Moved(Box::new(self.manifest_get(repository, previous).await?))
-                }
-            };
+            let before = self.tag_before(repository, before).await?;
             Outcome::Applied(Written::Tag(TagWrite {
                 repository: repository.clone(),
                 tag: tag.clone(),
@@ -312,6 +397,7 @@ impl<C: HttpClient> Registry<C> {
         Ok(Reconciled {
             now: found,
             outcome,
+            lands: None,
         })
     }
 
@@ -321,7 +407,7 @@ impl<C: HttpClient> Registry<C> {
     /// the reload), and is then reported applied, with its Undo, not run twice. A
     /// removal left on its throw-away manifest is finished: its last step only.
     pub async fn retry(&self, intent: &Intent, unique: &str) -> Result<Written, ChangeError> {
-        match self.reconcile(intent).await.map(|found| found.outcome) {
+        match self.read_again(intent).await.map(|found| found.outcome) {
             Ok(Outcome::Applied(written)) => return Ok(written),
             Ok(Outcome::OnPlaceholder(removal)) => {
                 self.finish_removal(&removal).await?;
@@ -387,49 +473,6 @@ impl<C: HttpClient> Registry<C> {
     }
 }
 
-/// The Undo of `intent` should its write land after all: built from the intent
-/// alone, where it holds what is needed (an image delete keeps the manifest's bytes;
-/// a tag that did not exist before is removed). None where it needs more (the bytes
-/// of the image a tag pointed at before).
-pub fn undo_if_lands(intent: &Intent) -> Option<UndoAction> {
-    match intent {
-        Intent::DeleteImage {
-            repository,
-            tags,
-            manifest,
-        } => Some(UndoAction::Restore(Box::new(Removal {
-            repository: repository.clone(),
-            tags: tags.clone(),
-            digest: manifest.digest.clone(),
-            method: RemovalMethod::ImageDelete,
-            manifest: (**manifest).clone(),
-            kept: ImageUsers::default(),
-            placeholder: None,
-            applied_anyway: None,
-        }))),
-        Intent::PutTag {
-            repository,
-            tag,
-            digest,
-            before: None,
-        }
-        | Intent::CopyImage {
-            to: repository,
-            tag,
-            digest,
-            before: None,
-            ..
-        } => Some(UndoAction::Revert(TagWrite {
-            repository: repository.clone(),
-            tag: tag.clone(),
-            digest: digest.clone(),
-            before: TagBefore::Absent,
-            applied_anyway: None,
-        })),
-        _ => None,
-    }
-}
-
 /// What the entry of an interrupted change offers, gathered intent by intent from
 /// what reading the registry again found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -467,7 +510,7 @@ impl Offers {
             Outcome::Applied(written) => self.push_undo(UndoAction::from(written)),
             // Recorded just before its write: that write may still land.
             Outcome::NotApplied => {
-                if let Some(undo) = undo_if_lands(&intent) {
+                if let Some(undo) = found.lands {
                     self.push_undo(undo);
                     self.may_land += 1;
                 }
@@ -519,9 +562,7 @@ impl RetryRun {
     pub fn add(&mut self, intent: Intent, result: Result<Written, ChangeError>) {
         match result {
             Ok(written) => {
-                if let Some(kept) = undo_if_lands(&intent) {
-                    self.undo.retain(|action| *action != kept);
-                }
+                self.undo.retain(|action| !kept_for(&intent, action));
                 UndoAction::of_written(written)
                     .into_iter()
                     .for_each(|action| self.push_undo(action));
@@ -564,12 +605,19 @@ fn changed_nothing(error: &ChangeError) -> bool {
 }
 
 /// Whether some of `intents` keeps an Undo in `undo` for its write should it land
-/// after all (see [`undo_if_lands`]).
+/// after all (see `Registry::undo_if_lands`).
 pub fn awaiting_landing(undo: &[UndoAction], intents: &[Intent]) -> bool {
     intents
         .iter()
-        .filter_map(undo_if_lands)
-        .any(|kept| undo.contains(&kept))
+        .any(|intent| undo.iter().any(|action| kept_for(intent, action)))
+}
+
+/// Whether `action` is the Undo kept for `intent` (not applied, and so still to run
+/// or read) should its write land: one that takes it back, but not the Undo of a
+/// removal left on its throw-away manifest (`Outcome::OnPlaceholder`).
+fn kept_for(intent: &Intent, action: &UndoAction) -> bool {
+    action.undoes(intent)
+        && !matches!(action, UndoAction::Restore(removal) if removal.placeholder.is_some())
 }
 
 /// What a reload leaves to read again of an entry whose Retry it cut short.
