@@ -321,6 +321,34 @@ test('a change cut short by a reload is reconciled: not applied, so Retry', asyn
   await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
 });
 
+test('a move cut short by a reload, found not applied, keeps its Undo beside Retry: should the PUT land after all, Undo puts the tag back', async ({ page, faults }) => {
+  const registry = faults.registry.url;
+  const web = faults.report.repositories['demo/web'];
+  await retagBehindTheBack(registry, 'demo/web', '0.9', 'f-move-cut');
+  const hang = faults.proxy.addRule({ ...manifestPut('f-move-cut'), action: { hang: true } });
+  await page.goto(`${faults.console}/?repo=demo/web`);
+  await expect(tagRow(page, 'f-move-cut')).toBeVisible({ timeout: 90_000 });
+  await tagRow(page, '1.0').getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('f-move-cut');
+  await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+  await dialog(page).getByRole('button', { name: 'Move tag' }).click();
+  await expect.poll(() => hang.hits).toBe(1);
+  await page.reload();
+  const entry = activity(page).filter({ hasText: 'f-move-cut' });
+  await expect(entry).toContainText('Interrupted', { timeout: 30_000 });
+  await expect(entry).toContainText('may still complete on the registry');
+  await expect(entry).not.toContainText('changed nothing');
+  await expect(entry.getByRole('button', { name: 'Retry' })).toHaveCount(1);
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(1);
+  // The PUT lands after all (written here behind the console's back): Undo puts the
+  // tag back where it was.
+  faults.proxy.clearRules();
+  await retagBehindTheBack(registry, 'demo/web', '1.0', 'f-move-cut');
+  await entry.getByRole('button', { name: 'Undo' }).click();
+  await expect(entry).toContainText('undone', { timeout: 30_000 });
+  expect(await tagDigest(registry, 'demo/web', 'f-move-cut')).toBe(web['0.9'].digest);
+});
+
 test('a change cut short whose tag could not be read after the reload: Check again reads it, says what it found and keeps the focus', async ({ page, faults }) => {
   const registry = faults.registry.url;
   const digest = faults.report.repositories['demo/web']['0.9'].digest;
