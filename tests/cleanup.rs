@@ -426,6 +426,54 @@ fn keep_newest_by_version_order() {
 }
 
 #[test]
+fn keep_newest_by_version_order_ranks_a_release_above_its_pre_releases() {
+    // Character by character "2.0.0-rc.1" > "2.0.0" (the longer name wins after an
+    // equal prefix): the release would be the one removed.
+    let mut facts = Facts::default();
+    for tag in ["1.9.0", "2.0.0-rc.1", "2.0.0-rc.2", "2.0.0", "2.0.0-alpine"] {
+        facts = facts.tagged(tag, Some(&days_ago(5)), &[]);
+    }
+    let rules = CleanupRules {
+        keep_newest: Some(2),
+        newest_by: NewestBy::Version,
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts.done(), &rules, now()).unwrap();
+    assert_eq!(
+        reason(&plan, "2.0.0"),
+        "kept: no. 1 of the 2 newest by version order"
+    );
+    // Among the suffixes of one version, the numbers still rank them.
+    assert_eq!(
+        removed(&plan),
+        ["1.9.0", "2.0.0-alpine", "2.0.0-rc.1"],
+        "{:?}",
+        plan.kept_tags().map(|t| &t.tag).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn keep_newest_by_version_order_takes_commit_hashes_for_no_version() {
+    // "9f3c2e1" starts with a digit but is no version 9: it would outrank 1.6.0.
+    let mut facts = Facts::default();
+    for tag in ["1.5.0", "1.6.0", "9f3c2e1", "5d4e3f2", "20260115"] {
+        facts = facts.tagged(tag, Some(&days_ago(5)), &[]);
+    }
+    let rules = CleanupRules {
+        keep_newest: Some(3),
+        newest_by: NewestBy::Version,
+        others: Others::Remove,
+        ..CleanupRules::default()
+    };
+    let plan = plan(&facts.done(), &rules, now()).unwrap();
+    let kept: Vec<&str> = plan.kept_tags().map(|t| t.tag.as_str()).collect();
+    // A date written as one number is a version (a build date).
+    assert_eq!(kept, ["1.5.0", "1.6.0", "20260115"]);
+    assert_eq!(removed(&plan), ["5d4e3f2", "9f3c2e1"]);
+}
+
+#[test]
 fn keep_newest_by_version_order_ranks_releases_above_other_prefixes() {
     // Character by character "nightly-2" > "1.2" (a letter sorts after a digit): the
     // nightly builds would take the places of the newest releases.

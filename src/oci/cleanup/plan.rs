@@ -422,22 +422,45 @@ fn is_version_like(tag: &str) -> bool {
 /// starts with one. By version order such a name ranks above one with another
 /// prefix (`nightly-3`, `pr-17`), which plain character order would put first (a
 /// letter sorts after a digit): nightly builds would take the places of the newest
-/// releases. Among them the `v` does not count: `v0.9` is older than `1.0`.
+/// releases. Among them the `v` does not count: `v0.9` is older than `1.0`. A commit
+/// hash may start with a digit too (`9f3c2e1`): a version's first number ends the
+/// name or comes before a separator.
 fn leading_version(tag: &str) -> Option<&str> {
-    match tag.as_bytes() {
-        [first, ..] if first.is_ascii_digit() => Some(tag),
-        [b'v' | b'V', second, ..] if second.is_ascii_digit() => Some(&tag[1..]),
-        _ => None,
+    let version = match tag.as_bytes() {
+        [first, ..] if first.is_ascii_digit() => tag,
+        [b'v' | b'V', second, ..] if second.is_ascii_digit() => &tag[1..],
+        _ => return None,
+    };
+    let after_number = version.bytes().find(|b| !b.is_ascii_digit());
+    matches!(after_number, None | Some(b'.' | b'-' | b'_' | b'+')).then_some(version)
+}
+
+/// A version split before its suffix (`2.0.0-rc.1`: `2.0.0` and `rc.1`; a `-` then a
+/// letter starts one), so that a release ranks above its pre-releases and variants,
+/// which character order puts the other way round (the longer name wins after an
+/// equal prefix): keeping the newest two would keep two release candidates and
+/// remove the release.
+fn release_and_suffix(version: &str) -> (&str, &str) {
+    let bytes = version.as_bytes();
+    match (1..bytes.len()).find(|&i| bytes[i - 1] == b'-' && bytes[i].is_ascii_alphabetic()) {
+        Some(i) => (&version[..i - 1], &version[i..]),
+        None => (version, ""),
     }
 }
 
 /// How "keep newest N by version order" ranks two names, newest first: a name that
-/// starts with its version before one that does not, then by version order.
+/// starts with its version before one that does not, then by version order, a
+/// release before its suffixed versions.
 fn newer_version_first(a: &str, b: &str) -> std::cmp::Ordering {
     match (leading_version(a), leading_version(b)) {
         // Equal versions (`v1.2`, `1.2`): the names decide, as anywhere else.
         (Some(a_version), Some(b_version)) => {
-            natural_cmp(b_version, a_version).then_with(|| natural_cmp(b, a))
+            let (a_release, a_suffix) = release_and_suffix(a_version);
+            let (b_release, b_suffix) = release_and_suffix(b_version);
+            natural_cmp(b_release, a_release)
+                .then_with(|| b_suffix.is_empty().cmp(&a_suffix.is_empty()))
+                .then_with(|| natural_cmp(b_suffix, a_suffix))
+                .then_with(|| natural_cmp(b, a))
         }
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
