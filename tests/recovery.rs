@@ -171,14 +171,16 @@ fn a_copy_cut_short_at_its_tag_put_keeps_undo_from_the_put() {
         digest: image(),
         before: Some(other.clone()),
     };
-    let intents = without_covered(vec![copy_intent(None), put]);
-    assert_eq!(intents, vec![copy_intent(Some(other.clone()))]);
+    let intents = without_covered(vec![copy_intent(None), put.clone()]);
+    // The PutTag stays: it tells the PUT was sent.
+    assert_eq!(intents, vec![copy_intent(Some(other.clone())), put]);
     let offers = offers_for_all(&memory, &intents);
     assert_eq!(offers.retry, vec![copy_intent(Some(other))], "{offers:?}");
     assert_eq!(offers.may_land, 1, "{offers:?}");
     assert_eq!(offers.undo.len(), 1, "{offers:?}");
     let lines = offers.outcome_lines().join(" ");
     assert!(!lines.contains("changed nothing"), "{lines}");
+    assert!(lines.contains("may still"), "{lines}");
     assert!(awaiting_landing(&offers.undo, &offers.retry));
 
     // Retry copies: its Undo replaces the one kept.
@@ -189,6 +191,43 @@ fn a_copy_cut_short_at_its_tag_put_keeps_undo_from_the_put() {
     assert!(!run.failed, "{run:?}");
     assert_eq!(run.undo.len(), 1, "{run:?}");
     assert_eq!(memory.tag_digest("copy", "1.0"), Some(sha256(IMAGE)));
+}
+
+/// A copy cut short before its tag PUT (no PutTag noted: blobs were being mounted)
+/// sent no tag PUT: nothing can land, so no Undo is kept; Retry copies.
+#[test]
+fn a_copy_cut_short_before_its_tag_put_keeps_no_undo() {
+    let memory = setup();
+    let intents = without_covered(vec![copy_intent(None)]);
+    assert_eq!(intents, vec![copy_intent(None)]);
+    let offers = offers_for_all(&memory, &intents);
+    assert_eq!(offers.may_land, 0, "{offers:?}");
+    assert!(offers.undo.is_empty(), "{offers:?}");
+    assert_eq!(offers.retry, vec![copy_intent(None)], "{offers:?}");
+    let lines = offers.outcome_lines().join(" ");
+    assert!(lines.contains("changed nothing; Retry runs it"), "{lines}");
+    assert!(!lines.contains("may still"), "{lines}");
+}
+
+/// A copy and its tag PUT, the tag moved elsewhere meanwhile: said changed once,
+/// with neither Undo nor Retry.
+#[test]
+fn a_copy_and_its_tag_put_changed_meanwhile_are_said_once() {
+    let memory = setup();
+    let put = Intent::PutTag {
+        repository: Repository::parse("copy").unwrap(),
+        tag: tag("1.0"),
+        digest: image(),
+        before: None,
+    };
+    memory.push("copy", "1.0", media::OCI_MANIFEST, OTHER);
+    let intents = without_covered(vec![copy_intent(None), put]);
+    let offers = offers_for_all(&memory, &intents);
+    assert_eq!(offers.unclear.len(), 1, "{offers:?}");
+    assert!(
+        offers.undo.is_empty() && offers.retry.is_empty(),
+        "{offers:?}"
+    );
 }
 
 /// Finding 1: a removal interrupted on its throw-away manifest offers Undo and Retry

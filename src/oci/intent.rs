@@ -49,10 +49,11 @@ pub enum Intent {
     },
 }
 
-/// The intents to reconcile, without those another one already covers: a copy notes
-/// its tag's PUT as well ([`Intent::PutTag`]), and the copy's own intent tells the
-/// same tag and more (where to copy from again). The copy takes what the tag pointed
-/// at from that PutTag, read later (just before the PUT); a copy is noted first.
+/// The intents to reconcile, a copy's as its tag PUT tells them: a copy notes that
+/// PUT as well ([`Intent::PutTag`]), after its own intent, and takes from it what the
+/// tag pointed at (read later, just before the PUT). The PutTag is kept after the
+/// copy: it tells the PUT was sent and may still land (its Undo is kept); a copy
+/// cut short before it sent none. Retry runs the copy alone (`Offers::add`).
 pub fn without_covered(intents: Vec<Intent>) -> Vec<Intent> {
     let mut kept: Vec<Intent> = Vec::new();
     for intent in intents {
@@ -63,7 +64,7 @@ pub fn without_covered(intents: Vec<Intent>) -> Vec<Intent> {
             before,
         } = &intent
         {
-            let copy = kept.iter_mut().find_map(|other| match other {
+            if let Some(read) = kept.iter_mut().find_map(|other| match other {
                 Intent::CopyImage {
                     to,
                     tag: copied,
@@ -72,10 +73,8 @@ pub fn without_covered(intents: Vec<Intent>) -> Vec<Intent> {
                     ..
                 } if to == repository && copied == tag && copy == digest => Some(read),
                 _ => None,
-            });
-            if let Some(read) = copy {
+            }) {
                 read.clone_from(before);
-                continue;
             }
         }
         kept.push(intent);

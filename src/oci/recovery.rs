@@ -112,18 +112,13 @@ impl<C: HttpClient> Registry<C> {
                 placeholder: None,
                 applied_anyway: None,
             })),
+            // A copy's is its tag PUT's (see `without_covered`): one cut short before
+            // that PUT sent none, and nothing of it can land.
             Intent::PutTag {
                 repository,
                 tag,
                 digest,
                 before,
-            }
-            | Intent::CopyImage {
-                to: repository,
-                tag,
-                digest,
-                before,
-                ..
             } if before.as_ref() != Some(digest) => UndoAction::Revert(TagWrite {
                 repository: repository.clone(),
                 tag: tag.clone(),
@@ -504,7 +499,8 @@ impl Offers {
         push_new(&mut self.undo, action);
     }
 
-    /// Adds what `intent` was found to be.
+    /// Adds what `intent` was found to be. The tag PUT of a copy found not applied
+    /// adds only its Undo kept should it land: Retry runs the copy.
     pub fn add(&mut self, intent: Intent, found: Reconciled) {
         match found.outcome {
             Outcome::Applied(written) => self.push_undo(UndoAction::from(written)),
@@ -514,7 +510,9 @@ impl Offers {
                     self.push_undo(undo);
                     self.may_land += 1;
                 }
-                self.retry.push(intent);
+                if !self.retry.iter().any(|copy| is_copy_of(copy, &intent)) {
+                    self.retry.push(intent);
+                }
             }
             Outcome::OnPlaceholder(removal) => {
                 self.push_undo(UndoAction::Restore(removal));
@@ -525,9 +523,22 @@ impl Offers {
                 self.retry.push(intent);
                 self.image_gone += 1;
             }
+            // Said once for a copy and its tag PUT.
+            Outcome::Neither if self.unclear.contains(&found.now) => {}
             Outcome::Neither => self.unclear.push(found.now),
         }
     }
+}
+
+/// Whether `copy` is the copy whose tag PUT `put` is (see `without_covered`).
+fn is_copy_of(copy: &Intent, put: &Intent) -> bool {
+    matches!(
+        (copy, put),
+        (
+            Intent::CopyImage { to, tag, digest, .. },
+            Intent::PutTag { repository, tag: put_tag, digest: put_digest, .. },
+        ) if to == repository && tag == put_tag && digest == put_digest
+    )
 }
 
 /// What a Retry run leaves on its entry: the Undo of what it (or the change before

@@ -66,7 +66,11 @@ impl ActivityLog {
             for intent in intents {
                 match registry.reconcile(&intent).await {
                     Ok(found) => {
-                        now.push(wording::registry_now(&found.now));
+                        // Said once for a copy and its tag PUT (`without_covered`).
+                        let line = wording::registry_now(&found.now);
+                        if !now.contains(&line) {
+                            now.push(line);
+                        }
                         offers.add(intent, found);
                     }
                     Err(error) => {
