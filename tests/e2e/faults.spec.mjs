@@ -1031,6 +1031,9 @@ test('a copy cut short by a reload before its tag is reconciled: not applied, so
   await expect(entry).toContainText('Interrupted: Copy demo/web:1.0');
   await expect(entry).toContainText('demo/copy-cut:1.0 does not exist');
   await expect(entry).toContainText('Retry runs it');
+  // Cut short before its tag PUT was sent: nothing of it can land, no Undo to keep.
+  await expect(entry).not.toContainText('may still complete');
+  await expect(entry.getByRole('button', { name: 'Undo' })).toHaveCount(0);
   faults.proxy.clearRules();
   await entry.getByRole('button', { name: 'Retry' }).click();
   await expect(entry).toContainText('done');
