@@ -2559,13 +2559,106 @@ fn a_tag_moved_onto_a_planned_image_after_its_chunk_was_read_is_told_lost_and_un
         None,
         "taken by the DELETE"
     );
+    // The image is deleted as planned; the tag that went with it is told apart.
+    assert!(applied.images_deleted.contains(&second.digest));
     let told = format!("{:?}", said.borrow());
-    assert!(told.contains("\"keep\""), "the lost tag is said: {told}");
+    assert!(!told.contains("ImageFailed"), "{told}");
+    let lost = format!("{:?}", applied.deleted_with);
+    assert!(lost.contains("\"keep\""), "the lost tag is said: {lost}");
     for undo in applied.undo.iter().rev() {
         block_on(registry.client().undo(undo, &|| "again".to_owned())).unwrap();
     }
     assert_eq!(
         registry.tag_digest("app", "keep").map(|d| d.to_string()),
         Some(second.digest.to_string())
+    );
+}
+
+/// A multi-arch image pushed while the chunk's first image is deleted, listing the
+/// second planned image as a platform: the listing before that second delete finds
+/// its new tag, reads the index, and the platform stays.
+#[test]
+fn an_index_pushed_after_the_chunk_was_read_listing_a_planned_image_stops_its_delete() {
+    let (registry, planned, _) = two_images_to_delete_and_one_kept();
+    let (first, second) = (&planned.delete_images[0], &planned.delete_images[1]);
+    let listed = second.digest.to_string();
+    registry.meanwhile(
+        (Method::Delete, &format!("/manifests/{}", first.digest), 1),
+        move |r| {
+            let index = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": media::OCI_INDEX,
+                "manifests": [{"mediaType": media::OCI_MANIFEST, "digest": listed, "size": 1,
+                               "platform": {"os": "linux", "architecture": "arm64"}}],
+            })
+            .to_string();
+            r.push("app", "multi", media::OCI_INDEX, index.as_bytes());
+        },
+    );
+    let (applied, outcomes) = registry.apply(&planned);
+    assert_eq!(applied.images_deleted, vec![first.digest.clone()]);
+    assert!(
+        registry.state.borrow().manifests["app"].contains_key(&second.digest.to_string()),
+        "the platform of multi was deleted"
+    );
+    let outcome = &outcomes[&second.tags[0]];
+    assert!(
+        matches!(
+            outcome.image_changed(),
+            Some(ChangeError::PartOfIndex { indexes, .. }) if indexes == &["multi".to_owned()]
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.kind(), OutcomeKind::Skipped);
+}
+
+/// An image delete that landed and took a kept tag moved onto the image meanwhile:
+/// the image is said deleted (with its planned tags, and its signature follows), the
+/// lost tag is told apart with its Undo.
+#[test]
+fn an_image_delete_that_took_a_moved_tag_is_still_reported_deleted() {
+    let registry = App::new();
+    registry.image(Some("pr-a"), "2026-01-01T00:00:00Z", &[("layer-a", 10)]);
+    let target = registry.image(Some("pr-b"), "2026-01-01T00:00:00Z", &[("layer-b", 10)]);
+    registry.image(Some("keep"), "2026-01-01T00:00:00Z", &[("layer-c", 10)]);
+    registry.signature(&target);
+    let rules = CleanupRules {
+        keep: vec![pat("keep")],
+        remove: vec![pat("pr-*")],
+        ..CleanupRules::default()
+    };
+    let planned = plan(&registry.facts(2), &rules, now()).unwrap();
+    let hex = target.strip_prefix("sha256:").unwrap();
+    let sig = format!("sha256-{hex}.sig");
+    assert!(removed(&planned).contains(&sig.as_str()), "{planned:#?}");
+    let moved = target.clone();
+    registry.meanwhile((Method::Head, "/manifests/pr-b", 2), move |r| {
+        let bytes = r.state.borrow().manifests["app"][&moved].1.clone();
+        r.push("app", "keep", media::OCI_MANIFEST, &bytes);
+    });
+    let (applied, outcomes) = registry.apply(&planned);
+    let target = Digest::parse(&target).unwrap();
+    assert!(
+        applied.images_deleted.contains(&target),
+        "{:?} {outcomes:?}",
+        applied.images_deleted
+    );
+    assert!(
+        matches!(&outcomes["pr-b"], CleanupOutcome::ImageDeleted { digest } if *digest == target),
+        "{outcomes:?}"
+    );
+    assert!(
+        !matches!(outcomes[&sig], CleanupOutcome::SubjectKept { .. }),
+        "{:?}",
+        outcomes[&sig]
+    );
+    let lost = format!("{:?}", applied.deleted_with);
+    assert!(lost.contains("\"keep\""), "the lost tag is told: {lost}");
+    for undo in applied.undo.iter().rev() {
+        block_on(registry.client().undo(undo, &|| "again".to_owned())).unwrap();
+    }
+    assert_eq!(
+        registry.tag_digest("app", "keep").map(|d| d.to_string()),
+        Some(target.to_string())
     );
 }

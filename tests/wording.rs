@@ -2799,3 +2799,24 @@ fn a_bulk_summary_tells_items_not_run_from_failed_ones() {
         "Bulk remove tags in app: 3 done, 0 failed, of 3"
     );
 }
+
+#[test]
+fn a_tag_gone_with_an_image_a_clean_up_deleted_is_told_as_such() {
+    let lost = KeptLost {
+        digest: digest(1),
+        error: ChangeError::TagsLost {
+            digest: digest(1),
+            tags: vec!["keep".into()],
+        },
+    };
+    assert_eq!(
+        wording::deleted_with(&lost),
+        ResultLine::from(format!(
+            "Check after deleting the image {}: keep pointed at it since the plan was read \
+             and went with it; Undo puts the image back with that tag",
+            digest(1).short(12)
+        ))
+    );
+    // Not the tag removal's words ("though only one tag was removed").
+    assert!(!wording::deleted_with(&lost).text.contains("only one tag"));
+}

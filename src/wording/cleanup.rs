@@ -2,6 +2,8 @@
 //! downloaded CSV and JSON show.
 
 use crate::model::format::{human_size, short_timestamp};
+use crate::oci::bulk::KeptLost;
+use crate::oci::changes::ChangeError;
 use crate::oci::cleanup::plan::{
     chrono_free_date, CleanupPlan, DeletesRefused, KeptBecause, PlanNote, SubjectFate, TagReason,
     UnusableDate,
@@ -11,6 +13,8 @@ use crate::oci::cleanup::{
     NewestBy, NumberField, PatternList, RulesError, RulesNote,
 };
 use crate::oci::names::Digest;
+
+use super::ResultLine;
 use crate::oci::referrers::ReferrerTagScheme;
 
 /// Why clean-up rules were refused, as what to fix.
@@ -457,4 +461,26 @@ impl RulesNote {
             ),
         }
     }
+}
+
+/// A check after an image delete that landed found more gone than planned: a tag
+/// moved onto the image since the plan was read went with it.
+pub fn deleted_with(lost: &KeptLost) -> ResultLine {
+    let line = match &lost.error {
+        ChangeError::TagsLost { tags, .. } if !tags.is_empty() => ResultLine::from(format!(
+            "{} pointed at it since the plan was read and went with it; Undo puts the \
+             image back with {}",
+            super::some_names(tags),
+            if tags.len() == 1 {
+                "that tag"
+            } else {
+                "those tags"
+            }
+        )),
+        error => super::change_error(error).result_line(),
+    };
+    line.after(&format!(
+        "Check after deleting the image {}: ",
+        lost.digest.short(12)
+    ))
 }

@@ -26,8 +26,9 @@ pub use change::{
     DELETES_OFF, REGISTRY_DOES_NOT_DELETE, STILL_WAITING,
 };
 pub use cleanup::{
-    cleanup_deletes_off, deletes_refused, fewer_deleted_than_planned, garbage_collection_advice,
-    kept_because, plan_note, referrer_kept, rules_error, tag_reason, untagged_platforms_free,
+    cleanup_deletes_off, deleted_with, deletes_refused, fewer_deleted_than_planned,
+    garbage_collection_advice, kept_because, plan_note, referrer_kept, rules_error, tag_reason,
+    untagged_platforms_free,
 };
 pub use cleanup_export::{csv_cell, plan_csv, plan_json, plans_csv, plans_json};
 pub use find_digest::{

@@ -14,6 +14,7 @@ use crate::oci::client::{Registry, TagListing};
 use crate::oci::error::RegistryError;
 use crate::oci::http::HttpClient;
 use crate::oci::intent::Intent;
+use crate::oci::media;
 use crate::oci::names::{Digest, Repository, Tag};
 
 impl<C: HttpClient> Registry<C> {
@@ -359,6 +360,28 @@ impl<C: HttpClient> Registry<C> {
                 now,
             });
         }
+        // A multi-arch image named since may list the image (at any depth), as the
+        // chunk's read would have found: deleted, it would leave that index with a
+        // platform missing.
+        let new_indexes: Vec<_> = (found.into_iter())
+            .filter(|(name, at)| {
+                !names.contains(name)
+                    && at
+                        .as_ref()
+                        .is_some_and(|(_, media_type)| media::is_index(media_type))
+            })
+            .collect();
+        if !new_indexes.is_empty() {
+            let listed = self
+                .users_among(repository, std::slice::from_ref(digest), new_indexes)
+                .await?;
+            if let Some(users) = listed.get(digest).filter(|u| !u.indexes.is_empty()) {
+                return Err(ChangeError::PartOfIndex {
+                    digest: digest.clone(),
+                    indexes: users.indexes.clone(),
+                });
+            }
+        }
         let mut removal = self
             .delete_checked_image(repository, digest, confirmed_tags)
             .await?;
@@ -632,6 +655,28 @@ impl<C: HttpClient> Registry<C> {
                 reread: Box::new(reread),
             }),
         }
+    }
+}
+
+impl ChangeError {
+    /// From [`Registry::delete_image_with_users`]: the image delete that landed (the
+    /// image is gone), when what failed is a check afterwards: a tag that went with
+    /// it unseen, a tag read again after the DELETE. `None` for a failure that leaves
+    /// the image there, or not known to be gone.
+    pub(crate) fn image_delete_landed(&self) -> Option<&Removal> {
+        let ChangeError::AfterWrite { cause, written } = self else {
+            return None;
+        };
+        let Written::Removal(removal) = &**written else {
+            return None;
+        };
+        let landed = match &**cause {
+            ChangeError::TagsLost { .. } | ChangeError::Registry(_) => true,
+            // A tag still on the image: the delete has not taken it (yet).
+            ChangeError::NotApplied { found, .. } => found.as_ref() != Some(&removal.digest),
+            _ => false,
+        };
+        (landed && removal.method == RemovalMethod::ImageDelete).then_some(&**removal)
     }
 }
 

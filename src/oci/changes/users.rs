@@ -83,7 +83,7 @@ impl<C: HttpClient> Registry<C> {
     }
 
     /// [`Registry::users_of_images`], the candidates looked up (`found`).
-    async fn users_among(
+    pub(super) async fn users_among(
         &self,
         repository: &Repository,
         digests: &[Digest],

@@ -129,6 +129,9 @@ pub struct CleanupApplied {
     pub undo: Vec<UndoAction>,
     /// Checks after removing tags that concern an image rather than one tag.
     pub lost: Vec<KeptLost>,
+    /// Checks after an image delete that landed: what else went with the image
+    /// (a tag moved onto it since the plan was read); its Undo is kept.
+    pub deleted_with: Vec<KeptLost>,
     /// Images deleted.
     pub images_deleted: Vec<Digest>,
 }
@@ -263,6 +266,22 @@ impl<C: HttpClient> Registry<C> {
                 Err((error, tags)) => {
                     if let Some(written) = error.written() {
                         applied.undo.push(UndoAction::from(written.clone()));
+                    }
+                    // The image went, and a check afterwards failed (a tag taken with
+                    // it unseen): deleted as planned, what else went told apart.
+                    if let Some(removal) = error.image_delete_landed() {
+                        gone_tags.extend(removal.tags.iter().map(|t| t.to_string()));
+                        applied.images_deleted.push(image.digest.clone());
+                        gone.insert(image.digest.clone());
+                        for tag in tags {
+                            let digest = image.digest.clone();
+                            on_item(&tag, &CleanupOutcome::ImageDeleted { digest });
+                        }
+                        applied.deleted_with.push(KeptLost {
+                            digest: image.digest.clone(),
+                            error,
+                        });
+                        continue;
                     }
                     for tag in tags {
                         on_item(

@@ -241,6 +241,7 @@ pub fn ApplyPanel(
                     Ok(applied) => {
                         undo.extend(applied.undo);
                         warnings.extend(applied.lost.iter().map(wording::kept_lost));
+                        warnings.extend(applied.deleted_with.iter().map(wording::deleted_with));
                         images_deleted += applied.images_deleted.len();
                     }
                     Err(error) => warnings.push(
