@@ -1273,6 +1273,29 @@ fn a_roll_back_never_overwrites_a_tag_someone_else_pushed_meanwhile() {
     assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(OTHER)));
 }
 
+/// With `latest` untagged, IMAGE (also tagged 1.0) is in use by the index `multi`
+/// alone, served as `content_type`: deleting the image is refused, 1.0 left as it is.
+fn image_in_use_by_multi_only(memory: &MemoryRegistry, content_type: &str) {
+    memory.untag("app", "latest");
+    let registry = Registry::new("http://r", memory);
+    let seen = digest_of(IMAGE);
+    let tags = all_tags(memory, "app");
+    let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
+    assert_eq!(users.indexes, ["multi"], "{content_type:?}");
+    let refused = block_on(registry.delete_image(
+        &repo("app"),
+        &seen,
+        &["1.0".into()],
+        &listing(memory, "app"),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]),
+        "{content_type:?}: {refused:?}"
+    );
+    assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+}
+
 /// A registry may send a multi-arch image's Content-Type with parameters, or in
 /// another case: it is an index all the same, and the platforms it lists are in use.
 #[test]
@@ -1289,24 +1312,7 @@ fn a_multi_arch_image_served_with_a_parameter_or_in_upper_case_still_lists_its_p
             IMAGE.len()
         );
         memory.push("app", "multi", &content_type, index.as_bytes());
-        memory.untag("app", "latest");
-        let registry = Registry::new("http://r", &memory);
-        let seen = digest_of(IMAGE);
-        let tags = all_tags(&memory, "app");
-        let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
-        assert_eq!(users.indexes, ["multi"], "{content_type}");
-        let refused = block_on(registry.delete_image(
-            &repo("app"),
-            &seen,
-            &["1.0".into()],
-            &listing(&memory, "app"),
-        ))
-        .unwrap_err();
-        assert!(
-            matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]),
-            "{content_type}: {refused:?}"
-        );
-        assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+        image_in_use_by_multi_only(&memory, &content_type);
     }
 }
 
@@ -1607,24 +1613,9 @@ fn a_multi_arch_image_served_as_plain_json_or_untyped_still_lists_its_platforms(
             IMAGE.len()
         );
         let multi = memory.push("app", "multi", content_type, index.as_bytes());
-        memory.untag("app", "latest");
+        image_in_use_by_multi_only(&memory, content_type);
         let registry = Registry::new("http://r", &memory);
-        let seen = digest_of(IMAGE);
-        let tags = all_tags(&memory, "app");
-        let users = block_on(registry.image_users(&repo("app"), &seen, &tags)).unwrap();
-        assert_eq!(users.indexes, ["multi"], "{content_type:?}");
-        let refused = block_on(registry.delete_image(
-            &repo("app"),
-            &seen,
-            &["1.0".into()],
-            &listing(&memory, "app"),
-        ))
-        .unwrap_err();
-        assert!(
-            matches!(&refused, ChangeError::PartOfIndex { indexes, .. } if indexes == &["multi"]),
-            "{content_type:?}: {refused:?}"
-        );
-        assert_eq!(memory.tag_digest("app", "1.0"), Some(sha256(IMAGE)));
+        let (seen, tags) = (digest_of(IMAGE), all_tags(&memory, "app"));
 
         // Its document cannot be read: who uses the image is not known, never "no one".
         memory.inject(
