@@ -147,6 +147,7 @@ test('a platform found through a nested index opens with the way back through th
   // The tag above names an index of indexes: the platform is one level down.
   const partOf = page.locator('.part-of-text');
   await expect(partOf).toHaveText(`linux/arm64 in the multi-arch image ${repo}:outer, through the multi-arch image it lists sha256:${inner.digest.slice(7, 19)}…`);
+  await page.screenshot({ path: screenshotPath('find-nested-part-of'), fullPage: true });
   await partOf.getByRole('link', { name: `sha256:${inner.digest.slice(7, 19)}…` }).click();
   await expect(page.locator('.full-digest')).toHaveText(inner.digest);
 
