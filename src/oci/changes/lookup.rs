@@ -4,7 +4,7 @@ use crate::model::sort;
 use futures_util::stream::{self, StreamExt};
 
 use super::error::ChangeError;
-use crate::oci::client::Registry;
+use crate::oci::client::{ManifestHead, Registry};
 use crate::oci::error::RegistryError;
 use crate::oci::error::{Attempt, MalformedReason};
 use crate::oci::http::{HttpClient, Method};
@@ -65,10 +65,8 @@ impl<C: HttpClient> Registry<C> {
         self.look_up(repository, tag, true).await
     }
 
-    /// [`Registry::look_up_tag`]; `classify`: also when the HEAD's Content-Type is
-    /// missing or of no manifest kind (a proxy's `application/json`), which then
-    /// takes the document: "an image" read from that type alone could hide an index
-    /// and the platforms it keeps in use. Without, the HEAD's type as it came.
+    /// [`Registry::look_up_tag`]; `classify`: see [`Registry::classified`]; without,
+    /// the HEAD's type as it came.
     async fn look_up(
         &self,
         repository: &Repository,
@@ -83,11 +81,29 @@ impl<C: HttpClient> Registry<C> {
             Err(RegistryError::NotFound { .. }) => return Ok(None),
             Err(error) => return Err(error),
         };
+        match head.digest {
+            Some(digest) if !classify => Ok(Some((
+                digest,
+                essence(&head.media_type.unwrap_or_default()),
+            ))),
+            _ => self.classified(repository, tag, head).await.map(Some),
+        }
+    }
+
+    /// The digest and media type (essence) of the manifest `head` answered for
+    /// `tag`. When the HEAD's Content-Type is missing or of no manifest kind (a
+    /// proxy's `application/json`) the document tells ([`document_type`]): "an
+    /// image" read from that type alone could hide an index and the platforms it
+    /// keeps in use. Who uses an image and Find a digest both ask this.
+    pub(crate) async fn classified(
+        &self,
+        repository: &Repository,
+        tag: &Tag,
+        head: ManifestHead,
+    ) -> Result<(Digest, String), RegistryError> {
         let media_type = essence(&head.media_type.unwrap_or_default());
         let (digest, manifest) = match head.digest {
-            Some(digest) if !classify || is_manifest_type(&media_type) => {
-                return Ok(Some((digest, media_type)))
-            }
+            Some(digest) if is_manifest_type(&media_type) => return Ok((digest, media_type)),
             // By digest: the document of the manifest the HEAD named, verified.
             Some(digest) => {
                 let manifest = self.manifest_get(repository, &digest).await?;
@@ -99,7 +115,7 @@ impl<C: HttpClient> Registry<C> {
                 (manifest.digest.clone(), manifest)
             }
         };
-        Ok(Some((digest, document_type(&manifest))))
+        Ok((digest, document_type(&manifest)))
     }
 
     /// Refused ([`ChangeError::ChangedMeanwhile`]) unless `tag` still points at

@@ -36,8 +36,7 @@ use super::error::RegistryError;
 use super::http::HttpClient;
 use super::image_summary::MAX_LABEL_CHARS;
 use super::index_levels::level_below;
-use super::manifest::ManifestKind;
-use super::media::{essence, is_index, is_manifest_type};
+use super::media::{is_index, is_manifest_type};
 use super::names::{Digest, Repository, Tag};
 
 /// Repositories searched at once.
@@ -759,27 +758,10 @@ impl<C: HttpClient> Registry<C> {
         plan: &HeadPlan,
     ) -> Result<TagFinding, RegistryError> {
         let head = self.manifest_head_fast(repository, tag, plan).await?;
-        let media_type = essence(&head.media_type.unwrap_or_default());
-        let (digest, listing) = match head.digest {
-            Some(digest) if is_manifest_type(&media_type) => (digest, is_index(&media_type)),
-            // No Content-Type, or one of no manifest kind (a proxy's
-            // `application/json`): filed as an image, an index would never be read
-            // and its platforms called untagged. The document says; by digest, it is
-            // the manifest the HEAD named. Unread, it is a gap.
-            Some(digest) => {
-                let manifest = self.manifest_get(repository, &digest).await?;
-                (digest, manifest.kind() == ManifestKind::Index)
-            }
-            // CORS hides Docker-Content-Digest: hash the bytes instead.
-            None => {
-                let manifest = self.manifest_get(repository, tag).await?;
-                (
-                    manifest.digest.clone(),
-                    manifest.kind() == ManifestKind::Index,
-                )
-            }
-        };
-        Ok(if listing {
+        // Filed as an image, an index served as `application/json` would never be
+        // read and its platforms called untagged; unread, it is a gap.
+        let (digest, media_type) = self.classified(repository, tag, head).await?;
+        Ok(if is_index(&media_type) {
             TagFinding::Index(digest)
         } else {
             TagFinding::Uses(digest)
