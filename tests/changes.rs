@@ -199,6 +199,70 @@ fn a_registry_whose_tag_delete_takes_the_image_with_every_tag_is_caught_and_undo
     assert_eq!(memory.tag_digest("app", "latest"), Some(sha256(IMAGE)));
 }
 
+/// Removes `old` (the only tag of its image) on a registry whose DELETE by tag takes
+/// the image, with the image's HEAD failing `failing` times from the read right after
+/// the DELETE (a read is asked again once after a 5xx).
+fn remove_only_tag_with_image_reads_failing(
+    memory: &MemoryRegistry,
+    failing: usize,
+) -> ChangeError {
+    memory.take_image_with_tag_deletes();
+    let path = format!("manifests/{}", sha256(OTHER));
+    memory.inject(Fault::new(Method::Head, &path, Strike::Before, Some(503)).times(failing));
+    let registry = Registry::new("http://r", memory);
+    let tags = all_tags(memory, "app");
+    let seen = digest_of(OTHER);
+    let error = block_on(registry.remove_tag(&repo("app"), &tag("old"), &seen, &tags, "t1"))
+        .expect_err("the image went with the tag, or could not be read: never plain done");
+    assert!(
+        !memory.state.borrow().manifests["app"].contains_key(&sha256(OTHER)),
+        "the registry took the image"
+    );
+    // Either way the Undo is kept, and puts the image back with its tag.
+    let Some(Written::Removal(removal)) = error.written() else {
+        panic!("the removal keeps its Undo: {error:?}");
+    };
+    block_on(registry.restore_tags(removal)).unwrap();
+    assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
+    error
+}
+
+/// A removal whose image nothing else uses, on a registry whose DELETE by tag takes
+/// the image: a failed read right after the DELETE is read again, never "the image
+/// stays in the registry".
+#[test]
+fn a_failed_read_after_a_delete_by_tag_is_read_again_and_finds_the_image_gone() {
+    let memory = setup();
+    let error = remove_only_tag_with_image_reads_failing(&memory, 2);
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(cause.as_ref(), ChangeError::TagsLost { tags, .. } if tags.is_empty()),
+        "{cause:?}"
+    );
+    let line = wording::change_error(&error);
+    assert_eq!(line.headline, "The registry deleted the image too");
+}
+
+/// The same, with the image unreadable again: said as not known, with the Undo.
+#[test]
+fn an_image_unreadable_after_a_delete_by_tag_is_said_not_known() {
+    let memory = setup();
+    let error = remove_only_tag_with_image_reads_failing(&memory, 4);
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(cause.as_ref(), ChangeError::ImageUnread { digest, .. } if *digest == digest_of(OTHER)),
+        "{cause:?}"
+    );
+    let line = wording::change_error(&error);
+    assert_eq!(line.headline, "Removed, but the image could not be checked");
+    assert!(line.outcome.contains("not known"), "{}", line.outcome);
+    assert!(line.advice.contains("Reload"), "{}", line.advice);
+}
+
 #[test]
 fn undoing_an_added_tag_where_the_registry_takes_the_image_leaves_the_lost_tags_to_put_back() {
     use tagdeck::oci::undo::UndoAction;

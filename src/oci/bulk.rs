@@ -15,7 +15,6 @@ use super::changes::{
     CONCURRENT_LOOKUPS,
 };
 use super::client::Registry;
-use super::error::RegistryError;
 use super::http::HttpClient;
 use super::manifest::Manifest;
 use super::names::{Digest, NameError, Repository, Tag};
@@ -434,14 +433,7 @@ impl<C: HttpClient> Registry<C> {
             }
             // Nothing else to read it by: the image itself, when its read failed.
             if checked.is_ok() && with_left.is_empty() && unread.borrow().contains(digest) {
-                checked = match self.manifest_head(repository, digest).await {
-                    Ok(_) => Ok(()),
-                    Err(RegistryError::NotFound { .. }) => Err(ChangeError::TagsLost {
-                        digest: digest.clone(),
-                        tags: Vec::new(),
-                    }),
-                    Err(error) => Err(error.into()),
-                };
+                checked = self.image_still_there(repository, digest).await;
             }
             let Err(error) = checked else {
                 continue;

@@ -54,6 +54,7 @@ fn headline(error: &ChangeError) -> String {
         ChangeError::NothingToUndo => "Nothing to undo now".into(),
         ChangeError::Recreated { .. } => "The tag exists again".into(),
         ChangeError::PlatformLost { .. } => "A multi-arch image lost a platform".into(),
+        ChangeError::ImageUnread { .. } => "Removed, but the image could not be checked".into(),
         ChangeError::TagsLost { tags, .. } if tags.is_empty() => {
             "The registry deleted the image too".into()
         }
@@ -195,6 +196,11 @@ fn detail(error: &ChangeError) -> String {
             list(tags),
             if tags.len() == 1 { "points" } else { "point" }
         ),
+        ChangeError::ImageUnread { digest, cause } => format!(
+            "{}; {}",
+            image_unread(digest),
+            registry::error(cause).detail
+        ),
         ChangeError::PlatformLost { digest, indexes } => format!(
             "{digest}, a platform of {}, is gone from the registry",
             list(indexes)
@@ -232,6 +238,14 @@ fn left_listing(removed: &[Digest], cause: &ChangeError) -> String {
          gone",
         digests(removed),
         if removed.len() == 1 { "is" } else { "are" }
+    )
+}
+
+/// A tag removed by a DELETE by tag, and its image unreadable afterwards.
+fn image_unread(digest: &Digest) -> String {
+    format!(
+        "the registry deleted the tag; some registries delete the image with every tag \
+         on it when asked to delete one, and reading the image {digest} afterwards failed"
     )
 }
 
@@ -343,6 +357,9 @@ fn account_and_requests(error: &ChangeError) -> (String, Vec<String>) {
         | ChangeError::Recreated { .. }
         | ChangeError::TagsLost { .. }
         | ChangeError::PlatformLost { .. } => (detail(error), Vec::new()),
+        ChangeError::ImageUnread { digest, cause } => {
+            (super::sentence(&image_unread(digest)), vec![told(cause)])
+        }
     }
 }
 
@@ -537,6 +554,12 @@ fn advice(error: &ChangeError) -> String {
         ChangeError::Recreated { .. } => {
             "Remove or rename the new tag first if you still want the old one back.".into()
         }
+        ChangeError::ImageUnread { .. } => {
+            "Reload to see whether the image is still there. If it went with the tag, Undo \
+             puts both back; this registry may remove tags by deleting their image, so \
+             remove tags of a shared image elsewhere."
+                .into()
+        }
         ChangeError::PlatformLost { .. } => {
             "Copy the platform image back from another repository or push it again.".into()
         }
@@ -613,7 +636,9 @@ fn outcome(error: &ChangeError) -> &'static str {
                 "The image is intact, but the tag now points at a throw-away manifest. \
                  Undo puts the tag back."
             }
-            ChangeError::Unknown { .. } | ChangeError::ImageDeleteHalfDone { .. } => outcome(cause),
+            ChangeError::Unknown { .. }
+            | ChangeError::ImageDeleteHalfDone { .. }
+            | ChangeError::ImageUnread { .. } => outcome(cause),
             // The old state read again, after a failure that proves nothing: the
             // request may land later (a proxy gave up waiting while the registry works).
             ChangeError::NotAppliedAfterFailure { .. } => {
@@ -632,6 +657,9 @@ fn outcome(error: &ChangeError) -> &'static str {
         }
         ChangeError::Stranded { .. } => {
             "The image is intact, but the tag now points at a throw-away manifest."
+        }
+        ChangeError::ImageUnread { .. } => {
+            "The tag was removed; whether the image stayed is not known. Undo is kept."
         }
         ChangeError::PlatformLost { .. } => {
             "The tag was removed; the multi-arch image is now incomplete."

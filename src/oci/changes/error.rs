@@ -191,6 +191,16 @@ pub enum ChangeError {
     #[error("tags lost with the removal: {tags:?} of {digest}")]
     TagsLost { digest: Digest, tags: Vec<String> },
 
+    /// A tag removed by a DELETE by tag, its image used by nothing else to read it by,
+    /// and the image itself unreadable afterwards: some registries delete the image,
+    /// with every tag on it, when asked to delete one tag. Whether it stayed is not
+    /// known; the Undo (which puts it back if it went) is kept.
+    #[error("image unread after the tag delete: {digest} ({cause})")]
+    ImageUnread {
+        digest: Digest,
+        cause: Box<RegistryError>,
+    },
+
     /// After removing one tag, a multi-arch image lost a platform it lists.
     #[error("platform lost: {digest} of {indexes:?}")]
     PlatformLost {

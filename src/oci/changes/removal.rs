@@ -50,10 +50,16 @@ impl<C: HttpClient> Registry<C> {
         users: &ImageUsers,
         unique: &str,
     ) -> Result<Removal, ChangeError> {
-        let mut removal = self
-            .remove_tag_among(repository, tag, seen, users, unique)
+        let (mut removal, image) = self
+            .remove_tag_telling_image(repository, tag, seen, users, unique)
             .await?;
-        if let Err(error) = self.verify_kept(repository, seen, users).await {
+        let mut checked = self.verify_kept(repository, seen, users).await;
+        // Nothing else to read it by: the image itself, when its read right after the
+        // DELETE by tag failed (it may have gone with the tag).
+        if checked.is_ok() && users.is_empty() && image == ImageAfter::Unknown {
+            checked = self.image_still_there(repository, seen).await;
+        }
+        if let Err(error) = checked {
             if let ChangeError::TagsLost { digest, tags } = &error {
                 removal.add_lost(digest, tags);
             }
@@ -66,25 +72,10 @@ impl<C: HttpClient> Registry<C> {
     /// a throw-away manifest (see `detach_with_placeholder`). Never deletes the image:
     /// that is [`Registry::delete_image`], the user's explicit choice. `users` is what
     /// else is known to use `seen` (reported as kept; the caller checks afterwards
-    /// with [`Registry::verify_kept`]).
-    pub async fn remove_tag_among(
-        &self,
-        repository: &Repository,
-        tag: &Tag,
-        seen: &Digest,
-        users: &ImageUsers,
-        unique: &str,
-    ) -> Result<Removal, ChangeError> {
-        let (removal, _) = self
-            .remove_tag_telling_image(repository, tag, seen, users, unique)
-            .await?;
-        Ok(removal)
-    }
-
-    /// [`Registry::remove_tag_among`], telling also what was read of the image right
-    /// after a DELETE by tag: a bulk removal checks again an image the read failed
-    /// for, and lets its other DELETEs by tag run side by side once one was seen to
-    /// leave its image.
+    /// with [`Registry::verify_kept`]). Tells also what was read of the image right
+    /// after a DELETE by tag: the caller reads again an image that read failed for,
+    /// and a bulk removal lets its other DELETEs by tag run side by side once one was
+    /// seen to leave its image.
     pub(crate) async fn remove_tag_telling_image(
         &self,
         repository: &Repository,
@@ -205,6 +196,27 @@ impl<C: HttpClient> Registry<C> {
             removal.add_lost(digest, tags);
         }
         Err(lost)
+    }
+
+    /// Whether an image read right after a DELETE by tag failed is still there: gone,
+    /// it is lost ([`ChangeError::TagsLost`], no tag with it); unreadable again,
+    /// [`ChangeError::ImageUnread`].
+    pub(crate) async fn image_still_there(
+        &self,
+        repository: &Repository,
+        digest: &Digest,
+    ) -> Result<(), ChangeError> {
+        match self.manifest_head(repository, digest).await {
+            Ok(_) => Ok(()),
+            Err(RegistryError::NotFound { .. }) => Err(ChangeError::TagsLost {
+                digest: digest.clone(),
+                tags: Vec::new(),
+            }),
+            Err(cause) => Err(ChangeError::ImageUnread {
+                digest: digest.clone(),
+                cause: Box::new(cause),
+            }),
+        }
     }
 
     /// The whole point of removing one tag: what used the image still has it.

@@ -263,7 +263,9 @@ impl<C: HttpClient> Registry<C> {
                 let gone = match &removed {
                     Ok(_) => true,
                     Err(ChangeError::AfterWrite { cause, .. }) => match cause.as_ref() {
-                        ChangeError::TagsLost { .. } | ChangeError::PlatformLost { .. } => true,
+                        ChangeError::TagsLost { .. }
+                        | ChangeError::PlatformLost { .. }
+                        | ChangeError::ImageUnread { .. } => true,
                         ChangeError::NotApplied { tag: other, .. } => other != tag.as_str(),
                         _ => false,
                     },
