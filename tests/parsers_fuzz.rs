@@ -2278,7 +2278,14 @@ proptest! {
                     host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)),
                     "{:?} from {:?}", host, input
                 );
-                prop_assert_eq!(host.as_str(), authority);
+                // docker reads a first part as a registry only with a `.`, a `:` or
+                // as localhost: any other host is given its scheme's port.
+                let read_as_registry = authority.contains(['.', ':']) || authority == "localhost";
+                let default_port = if base.starts_with("http://") { ":80" } else { ":443" };
+                match read_as_registry {
+                    true => prop_assert_eq!(host.as_str(), authority),
+                    false => prop_assert_eq!(host, format!("{authority}{default_port}")),
+                }
             }
             None if path.is_empty() && is_plain_host(authority) => {
                 prop_assert!(false, "no pull host for {:?}", base)

