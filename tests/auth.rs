@@ -828,6 +828,75 @@ fn a_refused_scope_is_not_refused_credentials() {
     block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
 }
 
+/// The check asked after a scope was refused (a token for no scope) failing with a
+/// 503, as a token service in a burst may: that says nothing of the password, the
+/// session goes on, and reads work with the same credentials.
+#[test]
+fn a_token_service_failing_its_check_is_no_wrong_password() {
+    let world = World::new();
+    let strict = world.clone();
+    let http = ScriptedHttp::new(move |request| {
+        let at_realm = request.url.starts_with(REALM);
+        let reader = request.headers.iter().any(|(n, v)| {
+            n == "Authorization" && v == &Credentials::new("reader", "reader-secret").basic_header()
+        });
+        Ok(match (at_realm, reader) {
+            (true, true) if request.url.contains("push") => {
+                response(403, &[], br#"{"errors":[{"code":"DENIED"}]}"#)
+            }
+            (true, true) if !request.url.contains("scope=") => response(503, &[], b""),
+            (true, _) => strict.token_answer(request),
+            (false, _) => strict.registry_answer(request),
+        })
+    });
+    let session = world.session(&[]);
+    let client = Authenticated::new(&http, session.clone());
+    let registry = Registry::new(REGISTRY, client.clone());
+    let _ = block_on(registry.check_api());
+    session
+        .sign_in(Credentials::new("reader", "reader-secret"))
+        .unwrap();
+    let _ = block_on(client.probe_access("team/app"));
+    assert!(
+        http.sent
+            .borrow()
+            .iter()
+            .any(|r| r.url.starts_with(REALM) && !r.url.contains("scope=")),
+        "the check was asked"
+    );
+    assert!(!session.status().credentials_rejected);
+    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+}
+
+/// htpasswd: a read refused with 401, and the registry's base failing (503) when
+/// asked whether it takes the password: not taken as a wrong password.
+#[test]
+fn a_basic_base_failing_its_check_is_no_wrong_password() {
+    let http = ScriptedHttp::new(|request| {
+        let basic = request
+            .headers
+            .iter()
+            .any(|(n, v)| n == "Authorization" && v.starts_with("Basic "));
+        let challenge = [("WWW-Authenticate", r#"Basic realm="registry""#)];
+        Ok(match (basic, request.url.ends_with("/v2/")) {
+            (false, _) => response(401, &challenge, b""),
+            (true, true) => response(503, &[], b""),
+            (true, false) => response(401, &challenge, b""),
+        })
+    });
+    let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+    let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+    let _ = block_on(registry.check_api());
+    session.sign_in(admin()).unwrap();
+    let _ = block_on(registry.manifest_head(&app(), parse_reference("v1")));
+    assert!(
+        http.sent.borrow().iter().any(|r| r.url.ends_with("/v2/")
+            && r.headers.iter().any(|(n, _)| n == "Authorization")),
+        "the base was asked"
+    );
+    assert!(!session.status().credentials_rejected);
+}
+
 #[test]
 fn realms_trusted_after_the_session_was_made_count() {
     let world = World::with(|w| w.realm = "https://auth.example.com/token".into());

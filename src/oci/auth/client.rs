@@ -108,7 +108,8 @@ impl<C: HttpClient> Authenticated<C> {
     }
 
     /// Whether the token service issues this user (or anonymous) a token for no
-    /// scope: it accepts who is asking.
+    /// scope: it accepts who is asking. Only a refusal (401, 403) says no; any other
+    /// failure (a 503, a 429 in a burst) tells nothing of the password.
     async fn token_service_accepts(
         &self,
         realm: &str,
@@ -119,7 +120,12 @@ impl<C: HttpClient> Authenticated<C> {
             request = request.header("Authorization", credentials.basic_header());
         }
         match self.inner.send(request).await {
-            Ok(answer) => Ok(answer.is_success()),
+            Ok(answer) if answer.is_success() => Ok(true),
+            Ok(answer) if matches!(answer.status, 401 | 403) => Ok(false),
+            Ok(answer) => Err(TransportFailure::Refused(AuthRefusal::TokenServiceFailed {
+                realm: realm.to_owned(),
+                status: answer.status,
+            })),
             Err(failure) => Err(token_request_failed(failure, realm)),
         }
     }
@@ -306,11 +312,16 @@ impl<C: HttpClient> HttpClient for Authenticated<C> {
             }
         };
         // The password was refused: wrong, or only not good here (a proxy may refuse
-        // a repository with 401, not 403). The registry's base tells which.
-        if !at_base && self.base_accepts(generation).await {
-            self.session.note_denied(&needed, generation);
-        } else {
-            self.session.mark_credentials_rejected(generation);
+        // a repository with 401, not 403). The registry's base tells which; a base
+        // that fails to answer tells neither, and the 401 is answer enough.
+        let accepted = match at_base {
+            true => Some(false),
+            false => self.base_accepts(generation).await,
+        };
+        match accepted {
+            Some(true) => self.session.note_denied(&needed, generation),
+            Some(false) => self.session.mark_credentials_rejected(generation),
+            None => {}
         }
         Ok(response)
     }
@@ -364,31 +375,36 @@ impl<C: HttpClient> Authenticated<C> {
     /// of `generation` was refused with. Asked once for all the reads refused at the
     /// same moment, not again for a few seconds once it said yes, and never when the base
     /// lets anonymous users in (its yes would vouch for nothing): a wrong password
-    /// goes out once more at most.
-    async fn base_accepts(&self, generation: u64) -> bool {
+    /// goes out once more at most. `None`: the base failed to answer (a 5xx, no
+    /// answer), which says nothing of the password.
+    async fn base_accepts(&self, generation: u64) -> Option<bool> {
         let session = &self.session;
         // In flight as a token request for no scope: Basic asks no token service.
         let checking = ScopeSet::new();
         self.wait_for_fetch(&checking).await;
         if session.base_accepted() {
-            return true;
+            return Some(true);
         }
         let Some(credentials) = session.credentials().filter(|_| {
             session.base_asks_login()
                 && !session.sign_in_needed()
                 && session.generation() == generation
         }) else {
-            return false;
+            return Some(false);
         };
         let _in_flight = session.begin_token_fetch(&checking);
         let url = format!("{}/v2/", session.policy().registry_base());
         let check =
             Request::new(Method::Get, &url).header("Authorization", credentials.basic_header());
-        let accepted = matches!(self.inner.send(check).await, Ok(a) if a.is_success());
+        let accepted = match self.inner.send(check).await {
+            Ok(answer) if answer.is_success() => true,
+            Ok(answer) if matches!(answer.status, 401 | 403) => false,
+            _ => return None,
+        };
         if accepted {
             session.note_base_accepted(generation);
         }
-        accepted
+        Some(accepted)
     }
 
     /// A write the registry refused for lack of rights marks the repository
