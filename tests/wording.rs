@@ -510,6 +510,65 @@ fn key_sentences_of_registry_failures() {
     assert!(untrusted.advice.contains("trustedRealms"));
 }
 
+/// A challenge's realm may hold a user name, a password or secret query values (a
+/// registry's own, or bait): none of them reaches any part of the message, which the
+/// activity list stores and reports copy, nor the error's own text.
+#[test]
+fn a_realm_s_secrets_never_reach_a_message() {
+    let realm = "https://robot:s3cret@auth.example.com/token?client_secret=abc123#frag";
+    let refusals = [
+        AuthRefusal::UntrustedRealm {
+            realm: realm.into(),
+        },
+        AuthRefusal::CleartextCredentials { url: realm.into() },
+        AuthRefusal::UnusableToken {
+            realm: realm.into(),
+        },
+        AuthRefusal::TokenServiceFailed {
+            realm: realm.into(),
+            status: 503,
+        },
+        AuthRefusal::TokenServiceUnreachable {
+            realm: realm.into(),
+        },
+        AuthRefusal::TokenServiceTimedOut {
+            realm: realm.into(),
+        },
+    ];
+    for refusal in refusals {
+        let error = RegistryError::SignInRefused {
+            attempt: attempt(),
+            refusal: refusal.clone(),
+        };
+        let message = wording::error(&error);
+        let shown = format!(
+            "{} {} {} {} {} {error}",
+            message.headline,
+            message.detail,
+            message.account,
+            message.requests.join(" "),
+            message.advice
+        );
+        for secret in ["robot", "s3cret", "abc123", "frag"] {
+            assert!(!shown.contains(secret), "{refusal:?}: {shown}");
+        }
+        assert!(shown.contains("auth.example.com"), "{refusal:?}: {shown}");
+    }
+    let untrusted = wording::error(&RegistryError::SignInRefused {
+        attempt: attempt(),
+        refusal: AuthRefusal::UntrustedRealm {
+            realm: realm.into(),
+        },
+    });
+    assert!(
+        untrusted
+            .detail
+            .contains("https://auth.example.com/token?client_secret=…"),
+        "{}",
+        untrusted.detail
+    );
+}
+
 #[test]
 fn key_sentences_of_change_failures() {
     let words = |error: ChangeError| wording::change_error(&error);

@@ -135,7 +135,8 @@ pub enum RegistryError {
     TimedOut { attempt: Attempt, after_ms: u32 },
 
     /// Signing in failed before the request reached the registry.
-    #[error("{attempt}: not sent, sign-in refused ({refusal:?})")]
+    /// (The refusal is left out: it may name a realm holding a registry's secrets.)
+    #[error("{attempt}: not sent, sign-in refused")]
     SignInRefused {
         attempt: Attempt,
         refusal: AuthRefusal,

@@ -270,21 +270,46 @@ fn refused_while_signed_in(message: &mut Message, user: &str) {
 
 fn refusal_summary(refusal: &AuthRefusal) -> String {
     match refusal {
-        AuthRefusal::UntrustedRealm { realm } => format!("untrusted token service {realm}"),
-        AuthRefusal::CleartextCredentials { url } => {
-            format!("credentials would go in clear text to {url}")
+        AuthRefusal::UntrustedRealm { realm } => {
+            format!("untrusted token service {}", shown_realm(realm))
         }
-        AuthRefusal::UnusableToken { realm } => format!("no usable token from {realm}"),
+        AuthRefusal::CleartextCredentials { url } => {
+            format!("credentials would go in clear text to {}", shown_realm(url))
+        }
+        AuthRefusal::UnusableToken { realm } => {
+            format!("no usable token from {}", shown_realm(realm))
+        }
         AuthRefusal::TokenServiceFailed { realm, status } => {
-            format!("token service {realm} answered HTTP {status}")
+            format!(
+                "token service {} answered HTTP {status}",
+                shown_realm(realm)
+            )
         }
         AuthRefusal::TokenServiceUnreachable { realm } => {
-            format!("token service {realm} gave no readable answer")
+            format!(
+                "token service {} gave no readable answer",
+                shown_realm(realm)
+            )
         }
         AuthRefusal::TokenServiceTimedOut { realm } => {
-            format!("token service {realm} did not answer in time")
+            format!(
+                "token service {} did not answer in time",
+                shown_realm(realm)
+            )
         }
     }
+}
+
+/// A realm (a registry's challenge names it) as messages show it: a user name and
+/// password in it, and the values of its query, never reach a message, the activity
+/// list (kept in the tab's storage) or a copied report.
+fn shown_realm(realm: &str) -> String {
+    let Some((scheme, rest)) = realm.split_once("://") else {
+        return host_of(realm);
+    };
+    let path = rest.find(['/', '?']).map_or("", |at| &rest[at..]);
+    let path = path.split('#').next().unwrap_or("");
+    format!("{scheme}://{}{}", host_of(realm), ShownUrl(path))
 }
 
 /// A write refused with a bare 405, no reason given: perhaps only for now (read-only
@@ -435,9 +460,10 @@ fn refusal_advice(refusal: &AuthRefusal) -> String {
             }
         }
         AuthRefusal::CleartextCredentials { url } => format!(
-            "{url} uses plain http, so a password would cross the network unencrypted. \
+            "{} uses plain http, so a password would cross the network unencrypted. \
              Serve the registry (and its token service) over https; plain http is accepted \
-             only for this computer (localhost)."
+             only for this computer (localhost).",
+            shown_realm(url)
         ),
         AuthRefusal::UnusableToken { realm } => format!(
             "The token service {} answered without a usable token. Check its logs.",
