@@ -54,14 +54,20 @@ pub fn CatalogView(registry: String) -> impl IntoView {
                                 let retry = Callback::new(move |()| repositories.refetch());
                                 view! {
                                     // What was read stays browsable; what may be missing is said.
-                                    {listing.may_be_incomplete.then(|| view! { <CatalogIncomplete retry /> })}
+                                    {listing.may_be_incomplete.then(|| view! { <CatalogIncomplete retry filter /> })}
                                     <RepositoryList names=listing.tags filter incomplete=listing.may_be_incomplete />
                                 }
                                     .into_any()
                             }
                             Err(error) => {
                                 let retry = Callback::new(move |()| repositories.refetch());
-                                view! { <ErrorPanel error retry /> }.into_any()
+                                // Many registries list repositories to administrators
+                                // only (Harbor), or not at all: the rest stay openable.
+                                view! {
+                                    <ErrorPanel error retry />
+                                    <OpenTyped filter />
+                                }
+                                    .into_any()
                             }
                         })
                 }}
@@ -73,12 +79,32 @@ pub fn CatalogView(registry: String) -> impl IntoView {
 /// The catalog's pages could not all be followed: the names read are shown, with why
 /// more may exist and what to do.
 #[component]
-fn CatalogIncomplete(retry: Callback<()>) -> impl IntoView {
+fn CatalogIncomplete(retry: Callback<()>, filter: RwSignal<String>) -> impl IntoView {
     view! {
         <div class="error-panel incomplete-list" role="alert">
-            <p>"This list of repositories may be incomplete: its pages could not all be followed (CORS may hide their Link header). A repository missing here can still be opened by its address (?repo=name)."</p>
+            <p>"This list of repositories may be incomplete: its pages could not all be followed (CORS may hide their Link header)."</p>
+            <OpenTyped filter />
             <button type="button" on:click=move |_| retry.run(())>"Try again"</button>
         </div>
+    }
+}
+
+/// A repository the list does not show (refused, or cut short) opened by its full
+/// name, typed in the filter: a link while the text is a valid name.
+#[component]
+fn OpenTyped(filter: RwSignal<String>) -> impl IntoView {
+    let typed = move || {
+        let name = filter.get().trim().to_owned();
+        Repository::parse(&name).is_ok().then(|| {
+            let label = format!("Open {name}");
+            view! { <Link view=View::Repository { name }>{label}</Link> }
+        })
+    };
+    view! {
+        <p class="open-typed">
+            "A repository not listed here can still be opened: type its full name in the filter above. "
+            {typed}
+        </p>
     }
 }
 

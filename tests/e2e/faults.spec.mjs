@@ -1190,3 +1190,27 @@ test('a change cut short by a reload leaves its journal keys until the activity 
   const stored = await page.evaluate(() => sessionStorage.getItem('tagdeck.activity'));
   expect(stored).toContain('f-journal-keys');
 });
+
+/**
+ * Harbor lists repositories to administrators only; other registries not at all. A
+ * refused catalog leaves every repository openable by its full name, typed in the
+ * filter; text that is no valid name offers nothing.
+ */
+test('a registry that refuses to list its repositories still opens one by its full name', async ({ page, faults }) => {
+  const refused = faults.proxy.addRule({
+    method: 'GET',
+    path: /^\/v2\/_catalog/,
+    action: { status: 403, body: { errors: [{ code: 'DENIED', message: 'requested access to the resource is denied' }] } },
+  });
+  await page.goto(`${faults.console}/`);
+  await expect(page.getByRole('alert').first()).toBeVisible();
+  expect(refused.hits).toBeGreaterThan(0);
+  await expect(page.getByText('can still be opened: type its full name')).toBeVisible();
+  const filter = page.getByRole('searchbox', { name: 'Filter repositories' });
+  await filter.fill('Demo Web');
+  await expect(page.getByRole('link', { name: /^Open / })).toHaveCount(0);
+  await filter.fill('demo/web');
+  await page.getByRole('link', { name: 'Open demo/web' }).click();
+  await expect(tagRow(page, '1.0')).toBeVisible();
+  await page.screenshot({ path: screenshotPath('catalog-refused-open-by-name') });
+});
