@@ -94,7 +94,16 @@ pub struct Entry {
     pub registry: String,
     pub summary: String,
     pub state: EntryState,
-    pub undo: Option<UndoAction>,
+    /// The Undo, as the JSON of an [`UndoAction`]: read back only where an Undo,
+    /// Retry or check runs (`Entry::undo_action`, in the `changes` part), so the
+    /// main module every page loads carries no reader of Undo data (removals,
+    /// manifests, errors). Set with `Entry::keep_undo`.
+    pub undo: Option<serde_json::Value>,
+    /// What the list needs of the Undo at once: the repositories it writes, each with
+    /// whether it deletes there (an account that may not is not offered it). Empty in
+    /// entries kept before it was.
+    #[serde(default)]
+    pub undo_writes: Vec<(String, bool)>,
     /// One line per item, for bulk changes.
     pub details: Vec<String>,
     /// The requests behind the items that failed, folded under "Technical details"
@@ -123,6 +132,29 @@ pub struct Entry {
     /// again: a tab duplicated while it runs leaves it to that page.
     #[serde(default)]
     pub run_by: Option<u64>,
+}
+
+impl Entry {
+    /// The Undo kept: `None` without one, or when it cannot be read back (kept by
+    /// another version of the console).
+    pub(super) fn undo_action(&self) -> Option<UndoAction> {
+        serde_json::from_value(self.undo.clone()?).ok()
+    }
+
+    /// Drops the Undo (without the writer of Undo data `keep_undo` carries, which
+    /// the page's load has no need of).
+    pub(super) fn forget_undo(&mut self) {
+        self.undo = None;
+        self.undo_writes.clear();
+    }
+
+    /// Keeps `undo` (or none), with the repositories it writes.
+    pub(super) fn keep_undo(&mut self, undo: Option<UndoAction>) {
+        self.undo_writes = (undo.iter().flat_map(UndoAction::writes))
+            .map(|(repository, deletes)| (repository.to_string(), deletes))
+            .collect();
+        self.undo = undo.and_then(|undo| serde_json::to_value(undo).ok());
+    }
 }
 
 /// The activity list, and a counter that views showing registry content watch to
@@ -208,7 +240,8 @@ impl Changes {
             for id in &elsewhere {
                 log.update_entry(*id, |entry| {
                     entry.state = EntryState::Elsewhere;
-                    (entry.undo, entry.retry, entry.unchecked) = (None, None, None);
+                    entry.forget_undo();
+                    (entry.retry, entry.unchecked) = (None, None);
                     entry.awaiting_landing = false;
                 });
             }
@@ -328,12 +361,13 @@ impl ActivityLog {
             .as_ref()
             .map(|u| touched_by(u, registry))
             .unwrap_or_default();
-        self.insert(Entry {
+        let mut entry = Entry {
             id: 0,
             registry: registry.to_owned(),
             summary,
             state,
-            undo,
+            undo: None,
+            undo_writes: Vec::new(),
             item_requests: lines.iter().flat_map(|l| l.requests.clone()).collect(),
             details: lines.into_iter().map(|l| l.text).collect(),
             retry: None,
@@ -342,7 +376,9 @@ impl ActivityLog {
             awaiting_landing: false,
             revision: 0,
             run_by: None,
-        });
+        };
+        entry.keep_undo(undo);
+        self.insert(entry);
         self.announce(touched);
     }
 

@@ -30,6 +30,7 @@ impl ActivityLog {
             summary: Offers::title(&interrupted.summary),
             state: EntryState::Checking,
             undo: None,
+            undo_writes: Vec::new(),
             details: Vec::new(),
             item_requests: Vec::new(),
             retry: None,
@@ -61,7 +62,7 @@ impl ActivityLog {
             };
             let registry = net::registry(&entry.registry, FetchClient::new());
             let mut now = Vec::new();
-            let mut offers = Offers::new(entry.undo.take(), entry.retry.take());
+            let mut offers = Offers::new(entry.undo_action(), entry.retry.take());
             let mut unchecked = Vec::new();
             for intent in intents {
                 match registry.reconcile(&intent).await {
@@ -126,7 +127,7 @@ impl ActivityLog {
                 || awaiting_landing(&offers.undo, &unchecked);
             self.update_entry(id, |entry| {
                 entry.state = state;
-                entry.undo = UndoAction::collect(offers.undo);
+                entry.keep_undo(UndoAction::collect(offers.undo));
                 entry.retry = (!offers.retry.is_empty()).then_some(offers.retry);
                 entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
                 entry.unclear = unclear;
@@ -156,7 +157,7 @@ impl ActivityLog {
             let ticket = Ticket::open_for(&entry.registry, &entry.summary, Some(id));
             let registry =
                 net::registry(&entry.registry, FetchClient::new()).journaled(ticket.recorder());
-            let mut run = RetryRun::new(entry.undo.clone());
+            let mut run = RetryRun::new(entry.undo_action());
             let mut problems = Vec::new();
             for intent in intents {
                 let result = registry.retry(&intent, &unique_marker()).await;
@@ -205,7 +206,7 @@ impl ActivityLog {
                 .unwrap_or_default();
             self.update_entry(id, |entry| {
                 entry.state = state;
-                entry.undo = undo;
+                entry.keep_undo(undo);
                 entry.retry = (!run.retry.is_empty()).then_some(run.retry);
                 entry.unchecked = (!unchecked.is_empty()).then_some(unchecked);
                 entry.awaiting_landing = awaiting;

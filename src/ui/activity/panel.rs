@@ -141,9 +141,9 @@ fn ActivityRow(entry: Entry, elsewhere: bool) -> impl IntoView {
     // An account that may not write what the Undo writes is not offered it: said on
     // the button, as on the change buttons, instead of refused by the registry.
     let undo_blocked = {
-        let (registry, undo) = (entry.registry.clone(), entry.undo.clone());
+        let (registry, writes) = (entry.registry.clone(), entry.undo_writes.clone());
         let sign_in = use_sign_in();
-        Signal::derive(move || sign_in?.undo_blocked(&registry, undo.as_ref()?))
+        Signal::derive(move || sign_in?.undo_blocked(&registry, &writes))
     };
     let summary_id = format!("activity-summary-{id}");
     let (undo_for, retry_for, check_for) =

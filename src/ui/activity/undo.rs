@@ -10,12 +10,30 @@ use crate::oci::undo::{left_to_run, undo_end, UndoShortfall};
 use crate::ui::journal;
 use crate::wording;
 
+/// Said of an Undo kept in a form this version of the console cannot read.
+const UNDO_UNREADABLE: &str = "This Undo was kept by another version of Tagdeck and \
+    cannot be read back, so nothing was changed. Look at the repository and change it \
+    by hand if needed.";
+
 impl ActivityLog {
     /// The undo of entry `id`: marked as running at once (the mark is stored, so a
     /// reload in the middle says so), then run.
     pub(super) fn undo(self, id: usize) -> impl Future<Output = ()> {
         let started = self.entry(id).and_then(|entry| {
-            let action = entry.undo?;
+            let Some(action) = entry.undo_action() else {
+                // Kept by another version of the console: never run half-read.
+                if entry.undo.is_some() {
+                    self.update_entry(id, |entry| {
+                        entry.keep_undo(None);
+                        entry.state = EntryState::UndoFailed {
+                            message: UNDO_UNREADABLE.into(),
+                            requests: Vec::new(),
+                            shortfall: UndoShortfall::Failed,
+                        };
+                    });
+                }
+                return None;
+            };
             // Stored with the mark: a reload loses the state that said it.
             let awaiting = entry.awaiting_landing
                 || matches!(
@@ -28,7 +46,7 @@ impl ActivityLog {
             self.update_entry(id, |entry| {
                 entry.state = EntryState::Undoing;
                 entry.run_by = Some(journal::page_owner());
-                entry.undo = Some(action.clone());
+                entry.keep_undo(Some(action.clone()));
                 entry.awaiting_landing = awaiting;
             });
             let cut_short =
@@ -62,7 +80,7 @@ impl ActivityLog {
             // would redo what the user just took back.
             self.update_entry(id, |entry| {
                 entry.state = state;
-                entry.undo = left;
+                entry.keep_undo(left);
                 entry.awaiting_landing = awaiting;
                 entry.retry = left_to_run(entry.retry.take(), &end.undone);
                 entry.unchecked = left_to_run(entry.unchecked.take(), &end.undone);

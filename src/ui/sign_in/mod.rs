@@ -13,7 +13,6 @@ pub(super) mod form;
 use crate::net;
 use crate::oci::auth::SessionStatus;
 use crate::oci::names::Repository;
-use crate::oci::undo::UndoAction;
 use crate::ui::browser;
 use crate::ui::deletes_check::{self, AskDeletesAgain, DeletesAsk};
 use crate::ui::reconnect::Reconnect;
@@ -74,17 +73,15 @@ impl SignIn {
         }
     }
 
-    /// Why Undo of `action` is disabled, if it is: it writes where the account
+    /// Why an Undo is disabled, if it is: it `writes` (repositories, each with
+    /// whether it deletes there: [`crate::oci::undo::UndoAction::writes`]) where the account
     /// signed in to `registry` (the entry's, perhaps not the one shown) may not: a
     /// reader; an account that may not delete, when the undo removes a tag the change
     /// added. `None` also when nobody is signed in there: an open registry may take it.
-    pub fn undo_blocked(&self, registry: &str, action: &UndoAction) -> Option<Blocked> {
-        action
-            .writes()
-            .into_iter()
-            .find_map(|(repository, deletes)| {
-                self.blocked_at(Some(registry.to_owned()), repository.as_str(), deletes)
-            })
+    pub fn undo_blocked(&self, registry: &str, writes: &[(String, bool)]) -> Option<Blocked> {
+        writes.iter().find_map(|(repository, deletes)| {
+            self.blocked_at(Some(registry.to_owned()), repository, *deletes)
+        })
     }
 
     fn with_session_at<T>(
