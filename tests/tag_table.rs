@@ -1,12 +1,14 @@
-//! The tag table's and catalog's pure decisions: what a bulk selection keeps after a
-//! listing, the order of creation times, the catalog rows' keys.
+//! The tag table's and catalog's pure decisions: what the rows and a bulk selection
+//! keep after a listing, which image summaries are asked for, the order of creation
+//! times, the catalog rows' keys.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::HashSet;
 
 use tagdeck::model::catalog_tree::catalog_rows;
 use tagdeck::model::recently_used::{mark_used, to_forget};
-use tagdeck::model::tag_table::{drop_unlisted, visible_tags, SortOrder};
+use tagdeck::model::summary_asks::SummaryAsks;
+use tagdeck::model::tag_table::{drop_unlisted, tags_after_listing, visible_tags, SortOrder};
 use tagdeck::model::timestamp::utc_instant;
 use tagdeck::oci::names::Repository;
 
@@ -135,4 +137,52 @@ fn the_least_recently_used_repositories_are_forgotten_unless_pinned() {
     assert_eq!(to_forget(&order, 2, |n| n == "a"), strings(&["c", "d"]));
     // Every one pinned: more than the limit stay.
     assert_eq!(to_forget(&order, 1, |_| true), Vec::<String>::new());
+}
+
+#[test]
+fn a_listing_that_may_be_incomplete_takes_no_row_away() {
+    let shown = strings(&["1.0", "1.1", "2.0", "latest"]);
+    // Only the first page could be read: 2.0 and latest are on pages it could not
+    // read (or were removed: it cannot tell); `1.2` is new.
+    let listed = strings(&["1.0", "1.1", "1.2"]);
+    assert_eq!(
+        tags_after_listing(&shown, &listed, false),
+        strings(&["1.0", "1.1", "2.0", "latest", "1.2"])
+    );
+    // Nothing new: the rows stay as they are, none twice.
+    assert_eq!(tags_after_listing(&shown, &shown[..2], false), shown);
+    // An empty page, the look past it failed: still every row.
+    assert_eq!(tags_after_listing(&shown, &[], false), shown);
+    // A complete listing is the registry's word: a tag it lacks was removed.
+    assert_eq!(tags_after_listing(&shown, &listed, true), listed);
+    assert_eq!(tags_after_listing(&shown, &[], true), Vec::<String>::new());
+}
+
+#[test]
+fn a_failed_image_summary_is_asked_again_only_on_read_again_or_a_new_resolve() {
+    let read_before = "sha256:read".to_owned();
+    let image = "sha256:image".to_owned();
+    let mut asks = SummaryAsks::new([read_before.clone()]);
+    assert!(!asks.should_ask(&read_before), "read on an earlier visit");
+    assert!(asks.should_ask(&image));
+    assert!(
+        !asks.should_ask(&image),
+        "another tag of it: already under way"
+    );
+    asks.failed(image.clone());
+    // The other tags of the image, resolved in the same pass, do not each ask again.
+    assert!(!asks.should_ask(&image));
+    // Read again asks, once.
+    assert!(asks.ask_again(image.clone()));
+    assert!(!asks.ask_again(image.clone()));
+    assert!(!asks.should_ask(&image));
+    asks.failed(image.clone());
+    // Its tags resolved again (a change, a revisit): the first to resolve asks.
+    asks.tags_resolved_again();
+    assert!(asks.should_ask(&image));
+    assert!(!asks.should_ask(&image));
+    // Read this time: never asked again, whatever happens.
+    asks.tags_resolved_again();
+    assert!(!asks.should_ask(&image));
+    assert!(!asks.ask_again(image));
 }

@@ -7,6 +7,7 @@ pub mod recently_used;
 pub mod registry_address;
 pub mod route;
 pub mod sort;
+pub mod summary_asks;
 pub mod tag_table;
 pub mod timestamp;
 pub mod touched;

@@ -103,6 +103,25 @@ pub fn drop_unlisted(selected: &mut HashSet<String>, listed: &[String]) -> bool 
     selected.len() != before
 }
 
+/// The table's tags after a listing of the registry's: the tags `listed`, when the
+/// listing is `complete`. A listing that may be incomplete (a page it could not
+/// read) says nothing of the tags it lacks: every tag `shown` stays, and those new
+/// to the table join after them.
+pub fn tags_after_listing(shown: &[String], listed: &[String], complete: bool) -> Vec<String> {
+    if complete {
+        return listed.to_vec();
+    }
+    let mut known: HashSet<&str> = shown.iter().map(String::as_str).collect();
+    let mut tags = shown.to_vec();
+    tags.extend(
+        listed
+            .iter()
+            .filter(|tag| known.insert(tag.as_str()))
+            .cloned(),
+    );
+    tags
+}
+
 /// The hue of the first image found shared by two tags (degrees).
 const FIRST_GROUP_HUE: u32 = 210;
 

@@ -541,6 +541,53 @@ test('a paged tag list with its Link hidden is read whole; when it cannot be, de
   await expect(page.getByText(`${tags.length} tags`, { exact: true })).toBeVisible();
 });
 
+test('after a change, a tag list that may be incomplete takes no row away: rows on pages it could not read stay, with their digests', async ({ page, faults }) => {
+  const repo = 'paged/keep';
+  const writer = new RegistryWriter(faults.registry.url);
+  const digests = {};
+  for (let i = 1; i <= 25; i += 1) {
+    const tag = `t-${String(i).padStart(2, '0')}`;
+    const image = await pushImage(writer, repo, {
+      format: 'oci', reference: tag, platform: { os: 'linux', architecture: 'amd64' },
+      created: '2026-01-01T00:00:00Z', labels: {}, layers: [`paged ${tag}`],
+    });
+    digests[tag] = image.digest;
+  }
+  const tagList = /\/v2\/paged\/keep\/tags\/list/;
+  const pages = { method: 'GET', path: tagList, action: { pageTags: { size: 10, exposeLink: false } } };
+  try {
+    // Tall enough that every row is rendered (the table renders the rows in view).
+    await page.setViewportSize({ width: 1280, height: 1800 });
+    // Pages of 10 whose Link CORS hides: read on with last=, the list is whole.
+    faults.proxy.addRule(pages);
+    await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
+    await expect(page.getByText('25 tags', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(tagRow(page, 't-25').locator('code.digest')).toHaveAttribute('title', digests['t-25']);
+
+    // Now every look past the first page fails: the refresh after the change reads
+    // t-01…t-09 and the new tag (a-new sorts first), and may be incomplete.
+    faults.proxy.clearRules();
+    const pastFirstPage = faults.proxy.addRule({ method: 'GET', path: /\/v2\/paged\/keep\/tags\/list\?.*last=/, action: { status: 503 } });
+    faults.proxy.addRule(pages);
+    await tagRow(page, 't-25').getByRole('button', { name: 'Add tag' }).click();
+    await dialog(page).getByRole('textbox', { name: 'New tag' }).fill('a-new');
+    await dialog(page).getByRole('button', { name: 'Add tag' }).click();
+    await expect(dialog(page).getByRole('status')).toContainText(`now points at ${digests['t-25']}`);
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'may be incomplete' })).toBeVisible({ timeout: 20_000 });
+    expect(pastFirstPage.hits).toBeGreaterThan(0);
+    // Every row stays, with the digest it showed, and the new tag joins them.
+    await expect(page.getByText('26 tags', { exact: true })).toBeVisible();
+    await expect(tagRow(page, 'a-new').locator('code.digest')).toHaveAttribute('title', digests['t-25']);
+    for (const [tag, digest] of Object.entries(digests)) {
+      await expect(tagRow(page, tag).locator('code.digest')).toHaveAttribute('title', digest);
+    }
+    await page.screenshot({ path: screenshotPath('fault-incomplete-refresh-keeps-rows'), fullPage: true });
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
 test('a bulk removal takes each removed row out of the table as it goes, not when the run ends', async ({ page, faults }) => {
   const registry = faults.registry.url;
   for (const tag of ['rm-a', 'rm-b', 'rm-c']) await retagBehindTheBack(registry, 'demo/web', '0.9', tag);
@@ -761,6 +808,33 @@ test('a digest read that never answers: after 30 s the row and the count say so,
     const heads = faults.proxy.log.filter((e) => e.method === 'HEAD').map((e) => e.path);
     expect(heads.length).toBeGreaterThan(0);
     expect(heads.every((p) => p.endsWith('/manifests/1.0'))).toBe(true);
+  } finally {
+    faults.proxy.clearRules();
+  }
+});
+
+test('an image whose read failed is counted, and Read again reads it, with no second read asked meanwhile', async ({ page, faults }) => {
+  const repo = 'demo/web';
+  const digest = faults.report.repositories[repo]['1.0'].digest;
+  // The tag's digest is read; what the image is (its manifest, by digest) is not.
+  const image = faults.proxy.addRule({ method: 'GET', path: new RegExp(`/v2/demo/web/manifests/${digest}$`), action: { status: 503 } });
+  try {
+    await page.goto(`${faults.console}/?repo=${encodeURIComponent(repo)}`);
+    const kind = tagRow(page, '1.0').locator('.tag-kind');
+    await expect(kind).toContainText('unreadable', { timeout: 20_000 });
+    const count = page.locator('p.count[role="status"]');
+    await expect(count).toHaveText(/^\d+ tags · the images? of \d+ tags? could not be read$/);
+    // Not asked again unasked: the other tags of the image do not each read it.
+    const hits = image.hits;
+    await page.waitForTimeout(1000);
+    expect(image.hits).toBe(hits);
+    // The registry answers again: Read again reads it.
+    faults.proxy.clearRules();
+    await page.getByRole('button', { name: 'Read again' }).click();
+    await expect(kind).not.toContainText('unreadable');
+    await expect(kind).not.toBeEmpty();
+    await expect(count).toHaveText(/^\d+ tags$/);
+    await expect(page.getByRole('button', { name: 'Read again' })).toHaveCount(0);
   } finally {
     faults.proxy.clearRules();
   }

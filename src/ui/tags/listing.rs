@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::data::{Listing, Lookup, TagData};
 use super::resolver::WorkerPool;
 use crate::model::sort;
-use crate::model::tag_table::SharedDigests;
+use crate::model::tag_table::{tags_after_listing, SharedDigests};
 use crate::model::version_order::natural_cmp;
 use crate::oci::client::{FirstTagPage, TagListing};
 use crate::oci::error::RegistryError;
@@ -63,7 +63,8 @@ fn settle_listing(data: TagData, run: u64, listed: Result<TagListing, RegistryEr
 /// A repository opened again in this tab: the rows show what was known at once,
 /// marked as being re-checked, and every tag is resolved again (rows on screen first)
 /// while the tags are listed again; tags new to the list join as their page arrives,
-/// tags gone from it leave when the listing is complete.
+/// tags gone from it leave when the listing is complete. A listing that may be
+/// incomplete takes no row away: a tag it lacks may be on a page it could not read.
 pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
     // Started as a task: the view may have gone before it runs.
     if data.is_gone() {
@@ -76,6 +77,7 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
     // Answers read before now (this view's, when a change sends it here) could
     // clear a row's mark with a digest from before the change: every tag is asked again.
     pool.forget_answers(|_| true);
+    pool.resolving_again();
     data.digests
         .try_update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
     // Until read again a row is in no group of tags sharing an image: no other row
@@ -114,10 +116,21 @@ pub(super) async fn recheck_tags(pool: WorkerPool, data: TagData) {
         return;
     }
     if let Ok(listing) = &listed {
-        forget_tags_not_in(&pool, data, &listing.tags);
-        data.tags.try_set(listing.tags.clone());
+        settle_rows(&pool, data, listing);
     }
     settle_listing(data, run, listed);
+}
+
+/// The rows after `listing`: a complete one's tags; one that may be incomplete only
+/// adds rows ([`tags_after_listing`]). The tags of rows gone are forgotten. The
+/// tags the rows now show, or `None` when the view is gone.
+fn settle_rows(pool: &WorkerPool, data: TagData, listing: &TagListing) -> Option<Vec<String>> {
+    let tags = data.tags.try_with_untracked(|shown| {
+        tags_after_listing(shown, &listing.tags, !listing.may_be_incomplete)
+    })?;
+    forget_tags_not_in(pool, data, &tags);
+    data.tags.try_set(tags.clone());
+    Some(tags)
 }
 
 /// Drops what is known of tags no longer in `now` (removed since they were read).
@@ -165,7 +178,8 @@ pub(super) fn drop_removed(pool: &WorkerPool, data: TagData, tag: &str) {
 
 /// After a change: the tags are listed again (a change may add or remove tags), the
 /// `touched` ones resolved again first, and tags new to the list resolved; every
-/// other row keeps what it shows.
+/// other row keeps what it shows. Rows leave only on a complete listing: one that
+/// may be incomplete keeps every row (a touched one is resolved again all the same).
 pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<String>) {
     let run = data.start_listing();
     let touched: HashSet<&String> = touched.iter().collect();
@@ -173,22 +187,23 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
     // change: also when a later refresh overtakes this one, which then finds them
     // unknown and reads them again.
     forget_tags(&pool, data, |tag| touched.contains(tag));
+    pool.resolving_again();
     let listed = pool.registry.tags(&pool.repository, |_| {}).await;
     if !data.is_latest_listing(run) {
         return;
     }
-    if let Ok(listing) = &listed {
-        forget_tags_not_in(&pool, data, &listing.tags);
-        data.tags.try_set(listing.tags.clone());
-        let mut first: Vec<String> = listing
-            .tags
+    let rows = match &listed {
+        Ok(listing) => settle_rows(&pool, data, listing),
+        Err(_) => None,
+    };
+    if let Some(rows) = rows {
+        let mut first: Vec<String> = rows
             .iter()
             .filter(|t| touched.contains(t))
             .cloned()
             .collect();
         sort::names_naturally(&mut first);
-        let mut unknown: Vec<String> = listing
-            .tags
+        let mut unknown: Vec<String> = rows
             .iter()
             .filter(|t| !touched.contains(t) && !pool.batcher.is_known(t))
             .cloned()

@@ -43,6 +43,7 @@ use resolver::{head_plan, ResolveQueue, WorkerPool};
 use table::TagTable;
 
 use crate::model::route::View;
+use crate::model::summary_asks::SummaryAsks;
 use crate::model::tag_table::{drop_unlisted, visible_tags, SortOrder};
 use crate::net;
 use crate::oci::names::Repository;
@@ -82,12 +83,17 @@ pub fn TagsView(registry: String, repository: String) -> impl IntoView {
         registry: api,
         repository: repository.clone(),
         queue: queue.clone(),
-        summarized: Rc::new(RefCell::new(data.summaries.with_untracked(|s| {
-            s.iter()
-                .filter(|(_, lookup)| matches!(lookup, Lookup::Ready(_)))
-                .map(|(digest, _)| digest.clone())
-                .collect()
-        }))),
+        // Summaries read on an earlier visit stay valid (a digest names immutable
+        // content); one that failed then is asked for again.
+        summaries: Rc::new(RefCell::new(SummaryAsks::new(
+            data.summaries.with_untracked(|s| {
+                s.iter()
+                    .filter(|(_, lookup)| matches!(lookup, Lookup::Ready(_)))
+                    .map(|(digest, _)| digest.clone())
+                    .collect::<Vec<_>>()
+            }),
+        ))),
+        summary_queue: Rc::default(),
         in_flight: Rc::default(),
         tickets: Rc::default(),
         batcher: AnswerBatcher::new(data),

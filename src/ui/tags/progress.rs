@@ -6,13 +6,13 @@ use leptos::prelude::*;
 
 use super::data::{Listing, Lookup, TagData};
 use crate::ui::error_view::{ErrorPanel, FailurePanel};
-use crate::wording::{self, Message};
+use crate::wording::{self, Message, TagCount, TagListState};
 
 #[component]
 pub(super) fn Progress(
     data: TagData,
     visible: Memo<Vec<usize>>,
-    /// Asks again for every digest that could not be read.
+    /// Asks again for every digest, and every image's summary, that could not be read.
     read_again: Callback<()>,
     /// Lists the tags again after the listing failed.
     list_again: Callback<()>,
@@ -35,35 +35,36 @@ pub(super) fn Progress(
                 .count()
         })
     });
+    // Rows whose kind says "unreadable": Read again reads their images too.
+    let images_failed = Memo::new(move |_| {
+        data.digests.with(|digests| {
+            data.summaries.with(|summaries| {
+                digests
+                    .values()
+                    .filter(|lookup| match lookup {
+                        Lookup::Ready(digest) => {
+                            matches!(summaries.get(digest), Some(Lookup::Failed(_)))
+                        }
+                        Lookup::Failed(_) => false,
+                    })
+                    .count()
+            })
+        })
+    });
     let status = move || {
-        let total = data.tags.with(Vec::len);
-        let resolved = current();
-        let rechecking = data.rechecking.with(HashSet::len);
-        let shown = visible.with(Vec::len);
-        let tags = wording::plural(total, "tag", "tags");
-        let listed = match data.listing.get() {
-            Listing::Loading => format!("Loading tags… {total} so far"),
-            Listing::Done { .. } if total == 0 => "This repository has no tags.".to_owned(),
-            Listing::Done { .. } if shown == total => tags,
-            Listing::Done { .. } => format!("{shown} of {tags} match"),
-            // The list stopped part-way: what is shown is not all there is.
-            Listing::Failed(_) if total > 0 => {
-                format!("{tags} listed before the failure below; the repository may have more")
-            }
-            Listing::Failed(_) => "No tags could be listed: see the failure below.".to_owned(),
-        };
-        let listed = match failed.get() {
-            0 => listed,
-            1 => format!("{listed} · the digest of 1 tag could not be read"),
-            n => format!("{listed} · the digests of {n} tags could not be read"),
-        };
-        if rechecking > 0 {
-            format!("{listed} · re-checking {rechecking} digests known from before")
-        } else if total > 0 && resolved < total {
-            format!("{listed} · digests {resolved} of {total} loaded")
-        } else {
-            listed
-        }
+        wording::tag_count(&TagCount {
+            listing: match data.listing.get() {
+                Listing::Loading => TagListState::Loading,
+                Listing::Done { may_be_incomplete } => TagListState::Done { may_be_incomplete },
+                Listing::Failed(_) => TagListState::Failed,
+            },
+            total: data.tags.with(Vec::len),
+            shown: visible.with(Vec::len),
+            resolved: current(),
+            rechecking: data.rechecking.with(HashSet::len),
+            digests_failed: failed.get(),
+            images_failed: images_failed.get(),
+        })
     };
     // Cloud storage the page cannot read: said once here, not in every row.
     let storage_unreadable = Memo::new(move |_| {
@@ -79,7 +80,7 @@ pub(super) fn Progress(
         // settles instead of every batch.
         <div class="count-line">
             <p class="count" role="status" aria-busy=move || busy().to_string()>{status}</p>
-            {move || (failed.get() > 0).then(|| view! {
+            {move || (failed.get() + images_failed.get() > 0).then(|| view! {
                 <button type="button" on:click=move |_| read_again.run(())>"Read again"</button>
             })}
         </div>

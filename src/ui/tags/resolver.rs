@@ -11,9 +11,11 @@ use leptos::task::spawn_local;
 use super::batcher::AnswerBatcher;
 use super::data::{Failure, Lookup, TagData};
 use crate::model::sort;
+use crate::model::summary_asks::SummaryAsks;
 use crate::net::{self, RegistryHttp};
 use crate::oci::client::{head_concurrency, HeadPlan, Registry};
 use crate::oci::error::RegistryError;
+use crate::oci::manifest::Manifest;
 use crate::oci::names::{Digest, Repository};
 use crate::oci::rate_limit::RateLimitPauses;
 
@@ -60,7 +62,10 @@ pub(super) struct WorkerPool {
     pub(super) registry: Rc<Registry<RegistryHttp>>,
     pub(super) repository: Repository,
     pub(super) queue: ResolveQueue,
-    pub(super) summarized: Rc<RefCell<HashSet<Digest>>>,
+    /// Which images' summaries were asked for: each once, however many tags it has.
+    pub(super) summaries: Rc<RefCell<SummaryAsks<Digest>>>,
+    /// Summaries Read again asks for, read before any tag still waiting.
+    pub(super) summary_queue: Rc<RefCell<VecDeque<Digest>>>,
     /// Tags a worker is resolving now, each with its ticket: a tag queued again
     /// meanwhile (it came on screen) is not sent twice, and an answer whose ticket
     /// was withdrawn (a change touched the tag while it was in flight) is dropped.
@@ -105,9 +110,9 @@ impl WorkerPool {
         bound
     }
 
-    /// The tags whose digest could not be read, asked again (the user's "Read
-    /// again"): their rows go back to "…" meanwhile, and they are read before any
-    /// tag still waiting.
+    /// The tags whose digest could not be read, and the images whose summary could
+    /// not, asked again (the user's "Read again"): their cells go back to "…"
+    /// meanwhile, and they are read before any tag still waiting.
     pub(super) fn read_failed_again(&self, data: TagData) {
         let mut failed: Vec<String> = data.digests.with_untracked(|digests| {
             digests
@@ -116,16 +121,50 @@ impl WorkerPool {
                 .map(|(tag, _)| tag.clone())
                 .collect()
         });
-        if failed.is_empty() {
+        // Only the images of rows shown: one no tag names any more is not read.
+        let images: HashSet<Digest> = data.digests.with_untracked(|digests| {
+            digests
+                .values()
+                .filter_map(|lookup| match lookup {
+                    Lookup::Ready(digest) => Some(digest.clone()),
+                    Lookup::Failed(_) => None,
+                })
+                .collect()
+        });
+        let summaries: Vec<Digest> = data.summaries.with_untracked(|summaries| {
+            let mut asks = self.summaries.borrow_mut();
+            summaries
+                .iter()
+                .filter(|(digest, lookup)| {
+                    matches!(lookup, Lookup::Failed(_)) && images.contains(*digest)
+                })
+                .filter(|(digest, _)| asks.ask_again((*digest).clone()))
+                .map(|(digest, _)| digest.clone())
+                .collect()
+        });
+        if failed.is_empty() && summaries.is_empty() {
             return;
         }
-        data.digests
-            .update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
+        if !failed.is_empty() {
+            data.digests
+                .update(|digests| digests.retain(|_, lookup| matches!(lookup, Lookup::Ready(_))));
+        }
+        if !summaries.is_empty() {
+            data.summaries
+                .update(|known| known.retain(|digest, _| !summaries.contains(digest)));
+        }
         sort::names_naturally(&mut failed);
         // Asked again: the pool may pause for 429s again before it stops.
         self.running.pauses.start_over();
+        self.summary_queue.borrow_mut().extend(summaries);
         self.queue.put_first(failed);
         self.top_up();
+    }
+
+    /// Tags are about to be resolved again (after a change, on a revisit): an image
+    /// whose summary failed is asked for again when one of them resolves to it.
+    pub(super) fn resolving_again(&self) {
+        self.summaries.borrow_mut().tags_resolved_again();
     }
 
     /// Drops what the workers have under way for the tags `forget` picks: their
@@ -156,13 +195,23 @@ impl WorkerPool {
             registry,
             repository,
             queue,
-            summarized,
+            summaries,
             batcher,
             in_flight,
             running,
             ..
         } = self;
-        while let Some(tag) = queue.next() {
+        loop {
+            let next_summary = self.summary_queue.borrow_mut().pop_front();
+            if let Some(digest) = next_summary {
+                if !self.summarize(digest, None).await {
+                    return;
+                }
+                continue;
+            }
+            let Some(tag) = queue.next() else {
+                break;
+            };
             // A tag may be queued twice (once for being on screen); resolve it once.
             if batcher.is_known(&tag) || in_flight.borrow().contains_key(&tag) {
                 continue;
@@ -192,9 +241,6 @@ impl WorkerPool {
                 continue;
             }
             in_flight.borrow_mut().remove(&tag);
-            let failure = |error: &RegistryError| {
-                Failure::new(error, net::signed_in_at(registry.base_url()).as_deref())
-            };
             // Too many requests, after the registry was asked again as it said: the
             // tag goes back to the front, and the whole pool pauses (one worker
             // waits, the others wait for it) rather than hammer the registry.
@@ -218,7 +264,7 @@ impl WorkerPool {
                     }
                 }
                 rest.remove(&tag);
-                let failed = failure(error);
+                let failed = self.failure(error);
                 for queued in rest {
                     batcher.record(&queued, Lookup::Failed(failed.clone()));
                 }
@@ -228,19 +274,13 @@ impl WorkerPool {
             match resolved {
                 Ok((digest, manifest)) => {
                     batcher.record(&tag, Lookup::Ready(digest.clone()));
-                    if summarized.borrow_mut().insert(digest.clone()) {
-                        let summary = registry.image_summary(repository, &digest, manifest).await;
-                        if matches!(summary, Err(RegistryError::Aborted { .. })) {
-                            return;
-                        }
-                        let lookup = summary
-                            .map(Lookup::Ready)
-                            .unwrap_or_else(|e| Lookup::Failed(failure(&e)));
-                        batcher.record_summary(digest, lookup);
+                    let ask = summaries.borrow_mut().should_ask(&digest);
+                    if ask && !self.summarize(digest, manifest).await {
+                        return;
                     }
                 }
                 Err(RegistryError::Aborted { .. }) => return,
-                Err(error) => batcher.record(&tag, Lookup::Failed(failure(&error))),
+                Err(error) => batcher.record(&tag, Lookup::Failed(self.failure(&error))),
             }
             // The first answer tells the connection's protocol (or that the browser
             // hides it): settle the bound, and more workers may join.
@@ -249,5 +289,34 @@ impl WorkerPool {
                 self.top_up();
             }
         }
+    }
+
+    /// Reads the summary of `digest` (from `manifest` when the tag's read brought
+    /// it). False when the view went away.
+    async fn summarize(&self, digest: Digest, manifest: Option<Manifest>) -> bool {
+        let summary = self
+            .registry
+            .image_summary(&self.repository, &digest, manifest)
+            .await;
+        let lookup = match summary {
+            Ok(summary) => Lookup::Ready(summary),
+            Err(RegistryError::Aborted { .. }) => return false,
+            // A timeout, a 429 or a 5xx may pass: Read again, or a tag of this image
+            // resolved again, asks once more.
+            Err(error) => {
+                self.summaries.borrow_mut().failed(digest.clone());
+                Lookup::Failed(self.failure(&error))
+            }
+        };
+        self.batcher.record_summary(digest, lookup);
+        true
+    }
+
+    /// `error`, worded for whoever is signed in to the registry now.
+    fn failure(&self, error: &RegistryError) -> Failure {
+        Failure::new(
+            error,
+            net::signed_in_at(self.registry.base_url()).as_deref(),
+        )
     }
 }
