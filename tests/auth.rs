@@ -2018,3 +2018,46 @@ fn the_scope_is_read_after_the_registrys_base() {
         ["https://proxy.example/token?service=hub&scope=repository:team/app:pull"]
     );
 }
+
+/// The connection check offers the sign-in form only once a 401 taught a way to sign
+/// in (`ui::connect`: the session's scheme). A challenge naming none this console
+/// offers, or no challenge at all, teaches none, and is said up front by its kind.
+#[test]
+fn a_401_naming_no_way_to_sign_in_here_teaches_none_and_is_said_by_its_kind() {
+    use wording::NoSignInWay;
+    let check = |challenge: Option<&'static str>| {
+        let http = ScriptedHttp::new(move |_| {
+            let headers: Vec<(&str, &str)> = challenge
+                .map(|value| vec![("WWW-Authenticate", value)])
+                .unwrap_or_default();
+            Ok(response(401, &headers, b""))
+        });
+        let session = Rc::new(AuthSession::new(REGISTRY, &[], Rc::new(|| 0)));
+        let registry = Registry::new(REGISTRY, Authenticated::new(&http, session.clone()));
+        let error = block_on(registry.check_api()).unwrap_err();
+        let learnt = session.scheme().is_some();
+        wording::no_sign_in_way(&error, learnt, false)
+    };
+    for unsupported in [
+        "Negotiate",
+        r#"Digest realm="registry", nonce="abc", qop="auth""#,
+        // A token service is needed, and none is named.
+        r#"Bearer service="registry",scope="registry:catalog:*""#,
+    ] {
+        assert_eq!(
+            check(Some(unsupported)),
+            Some(NoSignInWay::Unsupported(unsupported.into())),
+            "{unsupported}"
+        );
+    }
+    assert_eq!(check(None), Some(NoSignInWay::Unsaid));
+    // Basic, alone or among others, and a token service: the form.
+    assert_eq!(check(Some(r#"Basic realm="registry""#)), None);
+    assert_eq!(check(Some(r#"Negotiate, Basic realm="registry""#)), None);
+    assert_eq!(
+        check(Some(
+            r#"Bearer realm="http://127.0.0.1:5000/token",service="registry""#
+        )),
+        None
+    );
+}

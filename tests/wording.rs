@@ -26,7 +26,7 @@ use tagdeck::oci::referrers::{
     ApiSupport, FoundVia, Referrer, ReferrerKind, ReferrerList, ReferrerTagScheme, ReferrerWarning,
 };
 use tagdeck::oci::undo::{UndoAction, UndoFailed};
-use tagdeck::wording::{self, Message, ResultLine};
+use tagdeck::wording::{self, Message, ResultLine, TagCount, TagListState};
 
 fn attempt() -> Attempt {
     Attempt {
@@ -2643,7 +2643,7 @@ fn unauthorized(challenge: Option<&str>) -> RegistryError {
 
 #[test]
 fn a_401_whose_challenge_the_page_cannot_read_is_a_cors_setting_not_a_sign_in() {
-    use tagdeck::wording::{challenge_hidden, is_cross_origin};
+    use tagdeck::wording::{is_cross_origin, no_sign_in_way, NoSignInWay};
     let registry = "https://reg.example";
     let page = "https://console.example";
     assert!(is_cross_origin(registry, page));
@@ -2661,21 +2661,114 @@ fn a_401_whose_challenge_the_page_cannot_read_is_a_cors_setting_not_a_sign_in() 
     ));
 
     // Unreadable challenge, another origin, no login method known: CORS hides it.
-    assert!(challenge_hidden(&unauthorized(None), false, true));
-    // Readable, same origin (a registry that sends none), or already known: a sign-in.
-    assert!(!challenge_hidden(
-        &unauthorized(Some("Basic realm=\"r\"")),
-        false,
-        true
-    ));
-    assert!(!challenge_hidden(&unauthorized(None), false, false));
-    assert!(!challenge_hidden(&unauthorized(None), true, true));
+    assert_eq!(
+        no_sign_in_way(&unauthorized(None), false, true),
+        Some(NoSignInWay::Hidden)
+    );
+    // A login method already known: the form can sign in.
+    assert_eq!(no_sign_in_way(&unauthorized(None), true, true), None);
 
     let (headline, advice) = wording::challenge_hidden_message(registry);
     assert!(!headline.contains("Sign-in required"), "{headline}");
     assert!(advice.contains("Access-Control-Expose-Headers"), "{advice}");
     assert!(advice.contains("WWW-Authenticate"), "{advice}");
     assert!(advice.contains(registry), "{advice}");
+    assert_eq!(
+        wording::no_sign_in_way_message(registry, &NoSignInWay::Hidden),
+        (headline, advice)
+    );
+}
+
+/// A 401 that names no way this console signs in, or none at all, is said at the
+/// connection check, not after the user typed a password into a form that could
+/// send nothing.
+#[test]
+fn a_401_naming_no_way_to_sign_in_here_is_told_up_front_not_as_a_sign_in() {
+    use tagdeck::wording::{no_sign_in_way, no_sign_in_way_message, NoSignInWay};
+    let registry = "https://reg.example";
+    for header in ["Negotiate", r#"Bearer service="registry""#] {
+        // Read, but not understood: the same on either origin, not a CORS setting.
+        for cross_origin in [false, true] {
+            let way = no_sign_in_way(&unauthorized(Some(header)), false, cross_origin);
+            assert_eq!(way, Some(NoSignInWay::Unsupported(header.into())));
+        }
+        let (headline, advice) =
+            no_sign_in_way_message(registry, &NoSignInWay::Unsupported(header.into()));
+        assert!(headline.contains("does not offer"), "{headline}");
+        assert!(!headline.contains("Sign-in required"), "{headline}");
+        assert!(advice.contains(registry), "{advice}");
+        // The registry's own words, so the reader sees what it asks for.
+        assert!(advice.contains(header), "{advice}");
+        assert!(advice.contains("Basic and Docker token auth"), "{advice}");
+        assert!(!advice.contains("Access-Control"), "{advice}");
+    }
+    // What the registry sent is shown, not obeyed.
+    let (_, advice) =
+        no_sign_in_way_message(registry, &NoSignInWay::Unsupported("X\u{202E}Y".into()));
+    assert!(advice.contains("X⟨U+202E⟩Y"), "{advice}");
+    // Bounded: a header of kilobytes is cut to a line.
+    let long = format!("Negotiate {}", "A".repeat(10_000));
+    let (_, advice) = no_sign_in_way_message(registry, &NoSignInWay::Unsupported(long));
+    assert!(
+        advice.len() < 1_000 && advice.contains("AAA…"),
+        "{}",
+        advice.len()
+    );
+
+    // No challenge on this page's own origin: every header is readable, none was sent.
+    assert_eq!(
+        no_sign_in_way(&unauthorized(None), false, false),
+        Some(NoSignInWay::Unsaid)
+    );
+    let (headline, advice) = no_sign_in_way_message(registry, &NoSignInWay::Unsaid);
+    assert!(headline.contains("without saying how"), "{headline}");
+    assert!(
+        advice.contains("without a WWW-Authenticate header"),
+        "{advice}"
+    );
+    assert!(!advice.contains("Access-Control"), "{advice}");
+
+    // Any other failure is not about signing in.
+    let server = RegistryError::Server {
+        attempt: Attempt {
+            method: Method::Get,
+            url: format!("{registry}/v2/"),
+        },
+        status: 500,
+        errors: vec![],
+    };
+    assert_eq!(no_sign_in_way(&server, false, false), None);
+}
+
+/// distribution with a login answers the browser's preflight with 401 even when its
+/// CORS headers allow the page: a GET that needs no preflight, answered readably
+/// with 401, tells that from a missing CORS setting, and the fix is one origin.
+#[test]
+fn a_login_that_refuses_the_preflight_is_told_apart_from_missing_cors_headers() {
+    use tagdeck::wording::{login_refuses_preflight, login_refuses_preflight_message};
+    assert!(login_refuses_preflight(Some(401)));
+    // No readable answer: the CORS headers are missing, as before.
+    assert!(!login_refuses_preflight(None));
+    // Readable without a login: the preflight fails for another CORS setting.
+    assert!(!login_refuses_preflight(Some(200)));
+    assert!(!login_refuses_preflight(Some(404)));
+
+    let registry = "http://127.0.0.1:5000";
+    let page = "http://127.0.0.1:8080";
+    let (headline, advice) = login_refuses_preflight_message(registry, page);
+    assert!(headline.contains("asks for a login"), "{headline}");
+    assert!(!headline.contains("(CORS)"), "{headline}");
+    assert!(advice.contains(registry), "{advice}");
+    assert!(advice.contains(page), "{advice}");
+    assert!(advice.contains("OPTIONS"), "{advice}");
+    assert!(advice.contains("with 401"), "{advice}");
+    assert!(
+        advice.contains("No CORS setting of distribution"),
+        "{advice}"
+    );
+    assert!(advice.contains("reverse proxy"), "{advice}");
+    // Not the headers to add: the page has them already.
+    assert!(!advice.contains("add these headers"), "{advice}");
 }
 
 fn check<'a>(result: Result<(), &'a RegistryError>) -> wording::SignInCheck<'a> {
@@ -2878,4 +2971,62 @@ fn a_tag_gone_with_an_image_a_clean_up_deleted_is_told_as_such() {
     );
     // Not the tag removal's words ("though only one tag was removed").
     assert!(!wording::deleted_with(&lost).text.contains("only one tag"));
+}
+
+fn tag_count(listing: TagListState, total: usize) -> TagCount {
+    TagCount {
+        listing,
+        total,
+        shown: total,
+        resolved: total,
+        rechecking: 0,
+        digests_failed: 0,
+        images_failed: 0,
+    }
+}
+
+#[test]
+fn an_empty_tag_list_that_may_be_incomplete_is_not_called_empty() {
+    let complete = TagListState::Done {
+        may_be_incomplete: false,
+    };
+    assert_eq!(
+        wording::tag_count(&tag_count(complete, 0)),
+        "This repository has no tags."
+    );
+    let incomplete = TagListState::Done {
+        may_be_incomplete: true,
+    };
+    let said = wording::tag_count(&tag_count(incomplete, 0));
+    assert!(!said.contains("no tags"), "{said}");
+    // The banner below says why it may be incomplete: the count points at it.
+    assert!(
+        said.contains("may be incomplete") && said.contains("see below"),
+        "{said}"
+    );
+    // With tags, the count is the count; the banner says the rest.
+    assert_eq!(wording::tag_count(&tag_count(incomplete, 3)), "3 tags");
+}
+
+#[test]
+fn the_tag_count_counts_the_images_that_could_not_be_read() {
+    let done = TagListState::Done {
+        may_be_incomplete: false,
+    };
+    let count = |digests_failed, images_failed| {
+        wording::tag_count(&TagCount {
+            digests_failed,
+            images_failed,
+            ..tag_count(done, 12)
+        })
+    };
+    assert_eq!(count(0, 0), "12 tags");
+    assert_eq!(
+        count(0, 1),
+        "12 tags · the image of 1 tag could not be read"
+    );
+    assert_eq!(
+        count(1, 3),
+        "12 tags · the digest of 1 tag could not be read · the images of 3 tags could not be read"
+    );
 }

@@ -213,15 +213,10 @@ async fn check_connection(address: String) -> Result<(), (Problem, RegistryError
                 Problem::Unreachable
             }
         }
-        // Signing in cannot help while the page cannot read how to.
-        RegistryError::Unauthorized { .. }
-            if wording::challenge_hidden(
-                &error,
-                net::session_for(&address).scheme().is_some(),
-                wording::is_cross_origin(&address, &browser::page_origin()),
-            ) =>
-        {
-            Problem::LoginMethodHidden
+        // A form could send nothing while the 401 taught no way to sign in (hidden by
+        // CORS, or not offered here): the diagnosis says which.
+        RegistryError::Unauthorized { .. } if net::session_for(&address).scheme().is_none() => {
+            Problem::NoSignInWay
         }
         RegistryError::Unauthorized { .. } => Problem::NeedsLogin,
         RegistryError::Malformed { .. } | RegistryError::NotFound { .. } => Problem::NotARegistry,

@@ -15,6 +15,7 @@ mod recovery;
 mod referrers;
 mod registry;
 mod sign_in;
+mod tag_view;
 mod undo;
 
 pub use bulk::{
@@ -41,9 +42,11 @@ pub use recovery::{left_to_other_tabs, registry_now, RUN_ELSEWHERE};
 pub use referrers::{referrer_warning, referrers_along};
 pub use registry::{error, error_for, link_error, malformed, manifest_error, unreachable_advice};
 pub use sign_in::{
-    account_badge, challenge_hidden, challenge_hidden_message, is_cross_origin, sign_in_failure,
-    AccountBadge, SignInCheck,
+    account_badge, challenge_hidden_message, is_cross_origin, login_refuses_preflight,
+    login_refuses_preflight_message, no_sign_in_way, no_sign_in_way_message, sign_in_failure,
+    AccountBadge, NoSignInWay, SignInCheck,
 };
+pub use tag_view::{tag_count, TagCount, TagListState};
 pub use undo::{undo_failed, undo_status, UndoFailure};
 
 /// Free text a registry sent (a label, a command, an annotation) as it may be shown:

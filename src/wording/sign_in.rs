@@ -1,5 +1,6 @@
-//! What signing in says: the form's outcome, a login method the registry's CORS
-//! settings hide from this page, and the account in the top bar.
+//! What signing in says: the form's outcome, a registry's login this page cannot
+//! answer (a method its CORS settings hide, one this console does not offer, a login
+//! that refuses the browser's preflights), and the account in the top bar.
 
 use crate::oci::auth::SessionStatus;
 use crate::oci::error::RegistryError;
@@ -23,22 +24,84 @@ pub fn is_cross_origin(registry: &str, page_origin: &str) -> bool {
     origin(registry) != origin(page_origin)
 }
 
-/// A 401 whose `WWW-Authenticate` this page could not read, from a registry on
-/// another origin, with no login method known yet: its CORS settings do not expose
-/// the header, so no sign-in can ever be sent.
-pub fn challenge_hidden(error: &RegistryError, method_known: bool, cross_origin: bool) -> bool {
-    cross_origin
-        && !method_known
-        && matches!(
-            error,
-            RegistryError::Unauthorized {
-                challenge: None,
-                ..
-            }
-        )
+/// Why the sign-in form could send nothing to a registry that asks for a login: no
+/// way to sign in was learnt from its 401.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoSignInWay {
+    /// Across origins, no `WWW-Authenticate` this page can read: the registry's CORS
+    /// settings do not expose it.
+    Hidden,
+    /// A `WWW-Authenticate` naming no way this console signs in (Negotiate, Digest, a
+    /// Bearer challenge without a realm): the header as the registry sent it.
+    Unsupported(String),
+    /// On this page's origin, no `WWW-Authenticate` at all.
+    Unsaid,
 }
 
-/// Headline and advice for [`challenge_hidden`] at the connection check.
+/// Why a 401 from which no login method was learnt (`method_known` false) leaves
+/// nothing a sign-in could send; None for any other answer, or a known method.
+pub fn no_sign_in_way(
+    error: &RegistryError,
+    method_known: bool,
+    cross_origin: bool,
+) -> Option<NoSignInWay> {
+    match error {
+        RegistryError::Unauthorized { challenge, .. } if !method_known => {
+            Some(way_missing(challenge.as_deref(), cross_origin))
+        }
+        _ => None,
+    }
+}
+
+fn way_missing(challenge: Option<&str>, cross_origin: bool) -> NoSignInWay {
+    match challenge {
+        Some(header) => NoSignInWay::Unsupported(header.to_owned()),
+        None if cross_origin => NoSignInWay::Hidden,
+        None => NoSignInWay::Unsaid,
+    }
+}
+
+/// Headline and advice for [`no_sign_in_way`] at the connection check, before any
+/// form is shown: a form would only find out after the user typed a password.
+pub fn no_sign_in_way_message(address: &str, way: &NoSignInWay) -> (String, String) {
+    match way {
+        NoSignInWay::Hidden => challenge_hidden_message(address),
+        NoSignInWay::Unsupported(header) => (
+            "The registry asks for a kind of sign-in this console does not offer".to_owned(),
+            format!(
+                "{address} asks for a sign-in (WWW-Authenticate: {}) that this console \
+                 cannot give: it signs in with {OFFERED} only (Bearer with a realm, the \
+                 address that issues tokens). Configure the registry, or the proxy in \
+                 front of it, for one of those.",
+                shown_challenge(header)
+            ),
+        ),
+        NoSignInWay::Unsaid => (
+            "The registry asks for a sign-in without saying how".to_owned(),
+            format!(
+                "{address} answered 401 (sign-in required) without a WWW-Authenticate \
+                 header, so this console cannot tell how to sign in and has nothing to \
+                 send. Check the registry's auth settings, and that no proxy in front of \
+                 it drops that header."
+            ),
+        ),
+    }
+}
+
+/// A challenge as the registry sent it, cut to a line (a header can be kilobytes).
+fn shown_challenge(header: &str) -> String {
+    const SHOWN_CHARS: usize = 160;
+    let mut shown: String = header.chars().take(SHOWN_CHARS).collect();
+    if shown.len() < header.len() {
+        shown.push('…');
+    }
+    super::visible(&shown)
+}
+
+/// The ways this console signs in.
+const OFFERED: &str = "Basic and Docker token auth";
+
+/// Headline and advice for [`NoSignInWay::Hidden`] at the connection check.
 pub fn challenge_hidden_message(address: &str) -> (String, String) {
     (
         "The registry hides how to sign in from this page (CORS)".to_owned(),
@@ -47,6 +110,35 @@ pub fn challenge_hidden_message(address: &str) -> (String, String) {
              be sent. Expose that header (as in the configuration below) and restart the \
              registry, or serve this console from the registry's own address behind a \
              reverse proxy."
+        ),
+    )
+}
+
+/// Whether a registry that fails this page's requests across origins, though
+/// something answers there, refuses the browser's preflights for want of a login: a
+/// GET that needs no preflight came back readable with 401 (`status`; None: no
+/// readable answer), so its CORS headers do allow this page. distribution answers
+/// every OPTIONS preflight with 401 once it has a login (distribution#4458), and no
+/// CORS setting of its own changes that.
+pub fn login_refuses_preflight(status: Option<u16>) -> bool {
+    status == Some(401)
+}
+
+/// Headline and advice for [`login_refuses_preflight`]: the fix is one origin, not a
+/// CORS header (the registry allows the page at `page_origin` already).
+pub fn login_refuses_preflight_message(address: &str, page_origin: &str) -> (String, String) {
+    (
+        "The registry asks for a login, so pages from other origins cannot use it".to_owned(),
+        format!(
+            "{address} sends CORS headers that allow this page, but it asks for a login and \
+             answers the browser's preflight (OPTIONS, sent before every request that \
+             carries a sign-in or this console's Accept header) with 401, as distribution \
+             does with htpasswd or token auth. No CORS setting of distribution can change \
+             that, so a page from another origin, as this one on {page_origin}, cannot use \
+             it directly. Serve this console from the registry's own address behind a \
+             reverse proxy, as below. Or put a front before the registry that answers the \
+             preflights itself (deploy/nginx/cors-front.conf.template) and connect to the \
+             front."
         ),
     )
 }
@@ -71,11 +163,12 @@ pub struct SignInCheck<'a> {
 
 /// The form's headline and advice when the sign-in did not work (None: it did).
 pub fn sign_in_failure(registry: &str, check: &SignInCheck) -> Option<(String, String)> {
-    let not_sent = !check.method_known
-        && matches!(
-            check.result,
-            Ok(()) | Err(RegistryError::Unauthorized { .. })
-        );
+    // No method known: nothing carried the credentials, whatever came back.
+    let not_sent = match check.result {
+        _ if check.method_known => None,
+        Ok(()) => Some(way_missing(None, check.cross_origin)),
+        Err(error) => no_sign_in_way(error, false, check.cross_origin),
+    };
     let (headline, advice) = if check.rejected {
         (
             "Wrong user name or password",
@@ -83,38 +176,22 @@ pub fn sign_in_failure(registry: &str, check: &SignInCheck) -> Option<(String, S
              Check them and try again."
                 .to_owned(),
         )
-    } else if not_sent
-        && matches!(
-            check.result,
-            Err(RegistryError::Unauthorized {
-                challenge: Some(_),
-                ..
-            })
-        )
-    {
-        (
-            NOT_SENT,
-            format!(
+    } else if let Some(way) = not_sent {
+        let advice = match way {
+            NoSignInWay::Unsupported(_) => format!(
                 "{registry} asks for a kind of sign-in this console does not offer (only \
-                 Basic and Docker token auth), so nothing was sent."
+                 {OFFERED}), so nothing was sent."
             ),
-        )
-    } else if not_sent && check.cross_origin {
-        (
-            NOT_SENT,
-            format!(
+            NoSignInWay::Hidden => format!(
                 "{registry} did not say how to sign in where this page can read it: \
                  {HIDDEN}. Nothing was sent; add the header, then sign in again."
             ),
-        )
-    } else if not_sent {
-        (
-            NOT_SENT,
-            format!(
+            NoSignInWay::Unsaid => format!(
                 "{registry} asks for a sign-in without saying how (no WWW-Authenticate \
                  header), so nothing was sent. Check the registry's auth settings."
             ),
-        )
+        };
+        (NOT_SENT, advice)
     } else {
         match check.result {
             Ok(()) => return None,

@@ -6,6 +6,8 @@ import { test as base, expect } from '@playwright/test';
 import { distDir, screenshotPath } from './harness.mjs';
 import { startTokenDeployment, startBasicDeployment } from '../../scripts/lib/deployments.mjs';
 import { repositoryNames } from '../../scripts/lib/fixtures.mjs';
+import { startRegistry } from '../../scripts/lib/registry.mjs';
+import { serveStatic } from '../../scripts/lib/static-server.mjs';
 import { DEFAULT_USERS } from '../../scripts/lib/token-service.mjs';
 
 const ACCEPT = [
@@ -460,5 +462,82 @@ test('a registry whose CORS settings hide WWW-Authenticate is told so, with the 
     await page.screenshot({ path: screenshotPath('auth-challenge-hidden') });
   } finally {
     await deployment.stop();
+  }
+});
+
+/**
+ * distribution with htpasswd and its own CORS headers, which allow the console's
+ * origin: it still answers the browser's preflight with 401 (distribution#4458), so
+ * every request of the console fails as a bare network error. No header is missing:
+ * the page says the login keeps other origins out, and shows the one-origin setup
+ * instead of the CORS snippet the registry already has.
+ */
+test('a registry with a login and CORS headers of its own is told to share an origin, not to add headers', async ({ page }) => {
+  const config = {};
+  const site = await serveStatic(distDir, { config });
+  let registry = null;
+  try {
+    const credentials = { user: 'tagdeck', password: 'tagdeck-secret' };
+    registry = await startRegistry({ corsOrigin: site.url, htpasswd: credentials });
+    config.registry = registry.url;
+    // What the page meets: a preflight refused for want of a login, and a GET without
+    // custom headers answered 401 with CORS headers that allow the page.
+    const preflight = await fetch(`${registry.url}/v2/`, {
+      method: 'OPTIONS',
+      headers: { Origin: site.url, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'accept' },
+    });
+    expect(preflight.status).toBe(401);
+    const simple = await fetch(`${registry.url}/v2/`, { headers: { Origin: site.url } });
+    expect(simple.status).toBe(401);
+    expect(simple.headers.get('access-control-allow-origin')).toBe(site.url);
+
+    await page.goto(`${site.url}/`);
+    const alert = page.getByRole('alert').first();
+    await expect(alert).toContainText('The registry asks for a login, so pages from other origins cannot use it');
+    await expect(alert).toContainText('preflight (OPTIONS');
+    await expect(alert).toContainText('No CORS setting of distribution can change that');
+    await expect(alert).not.toContainText('refused this page (CORS)');
+    await expect(page.getByLabel('Reverse proxy configuration')).toContainText(`proxy_pass ${registry.url}`);
+    await expect(page.getByLabel('CORS configuration for the registry')).toHaveCount(0);
+    await expect(page.locator('form.sign-in')).toHaveCount(0);
+    await page.screenshot({ path: screenshotPath('auth-login-refuses-preflight'), fullPage: true });
+  } finally {
+    await registry?.stop();
+    await site.stop();
+  }
+});
+
+/**
+ * A 401 that names no way this console signs in (Negotiate, a Bearer challenge with
+ * no realm to get tokens from) or none at all, on the page's own origin: said at
+ * once, instead of a sign-in form that could send nothing.
+ */
+test('a 401 naming no way this console signs in is said up front, with no sign-in form', async ({ page }) => {
+  // No config.json: the console's own origin is the registry, every header readable.
+  const site = await serveStatic(distDir);
+  let challenge = null;
+  await page.route(/\/v2\/$/, (route) => route.fulfill({
+    status: 401,
+    headers: { 'Content-Type': 'application/json', ...(challenge ? { 'WWW-Authenticate': challenge } : {}) },
+    body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+  }));
+  try {
+    for (const [sent, headline] of [
+      ['Negotiate', 'asks for a kind of sign-in this console does not offer'],
+      ['Bearer service="registry"', 'asks for a kind of sign-in this console does not offer'],
+      [null, 'asks for a sign-in without saying how'],
+    ]) {
+      challenge = sent;
+      await page.goto(`${site.url}/`);
+      const alert = page.getByRole('alert').first();
+      await expect(alert, String(sent)).toContainText(headline);
+      if (sent) await expect(alert).toContainText(`WWW-Authenticate: ${sent}`);
+      await expect(page.locator('form.sign-in')).toHaveCount(0);
+      await expect(alert).not.toContainText('Sign-in required');
+      await expect(page.getByLabel('CORS configuration for the registry')).toHaveCount(0);
+    }
+    await page.screenshot({ path: screenshotPath('auth-no-sign-in-way') });
+  } finally {
+    await site.stop();
   }
 });
