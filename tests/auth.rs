@@ -795,44 +795,14 @@ fn a_token_without_an_access_claim_tells_nothing_about_rights() {
     assert_eq!(granted_scopes("opaque-token"), None);
 }
 
-/// A token service that refuses a scope outright (instead of granting less) makes
-/// the user read-only there, and does not end the session.
-#[test]
-fn a_refused_scope_is_not_refused_credentials() {
-    let world = World::new();
-    let strict = world.clone();
-    let http = ScriptedHttp::new(move |request| {
-        let asks_push = request.url.starts_with(REALM) && request.url.contains("push");
-        let reader = request.headers.iter().any(|(n, v)| {
-            n == "Authorization" && v == &Credentials::new("reader", "reader-secret").basic_header()
-        });
-        Ok(if asks_push && reader {
-            response(403, &[], br#"{"errors":[{"code":"DENIED"}]}"#)
-        } else if request.url.starts_with(REALM) {
-            strict.token_answer(request)
-        } else {
-            strict.registry_answer(request)
-        })
-    });
-    let session = world.session(&[]);
-    let client = Authenticated::new(&http, session.clone());
-    let registry = Registry::new(REGISTRY, client.clone());
-    let _ = block_on(registry.check_api());
-    session
-        .sign_in(Credentials::new("reader", "reader-secret"))
-        .unwrap();
-    block_on(client.probe_access("team/app")).unwrap();
-    assert_eq!(session.access("team/app").push, Some(false));
-    assert!(!session.status().credentials_rejected);
-    // Reading still works with the same credentials.
-    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
-}
-
-/// The check asked after a scope was refused (a token for no scope) failing with a
-/// 503, as a token service in a burst may: that says nothing of the password, the
-/// session goes on, and reads work with the same credentials.
-#[test]
-fn a_token_service_failing_its_check_is_no_wrong_password() {
+/// The reader signed in to a token service that refuses it push outright (403)
+/// instead of granting less, and, with `check_fails`, fails (503) the check asked
+/// then, a token for no scope; `probe_access` of team/app has run. `then` gets the
+/// requests sent, the session and the registry.
+fn reader_refused_push(
+    check_fails: bool,
+    then: impl FnOnce(&ScriptedHttp, &AuthSession, &Registry<Authenticated<&ScriptedHttp>>),
+) {
     let world = World::new();
     let strict = world.clone();
     let http = ScriptedHttp::new(move |request| {
@@ -844,7 +814,9 @@ fn a_token_service_failing_its_check_is_no_wrong_password() {
             (true, true) if request.url.contains("push") => {
                 response(403, &[], br#"{"errors":[{"code":"DENIED"}]}"#)
             }
-            (true, true) if !request.url.contains("scope=") => response(503, &[], b""),
+            (true, true) if check_fails && !request.url.contains("scope=") => {
+                response(503, &[], b"")
+            }
             (true, _) => strict.token_answer(request),
             (false, _) => strict.registry_answer(request),
         })
@@ -856,16 +828,39 @@ fn a_token_service_failing_its_check_is_no_wrong_password() {
     session
         .sign_in(Credentials::new("reader", "reader-secret"))
         .unwrap();
-    let _ = block_on(client.probe_access("team/app"));
-    assert!(
-        http.sent
-            .borrow()
-            .iter()
-            .any(|r| r.url.starts_with(REALM) && !r.url.contains("scope=")),
-        "the check was asked"
-    );
-    assert!(!session.status().credentials_rejected);
-    block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+    let probed = block_on(client.probe_access("team/app"));
+    assert!(check_fails || probed.is_ok(), "{probed:?}");
+    then(&http, &session, &registry);
+}
+
+/// A token service that refuses a scope outright (instead of granting less) makes
+/// the user read-only there, and does not end the session.
+#[test]
+fn a_refused_scope_is_not_refused_credentials() {
+    reader_refused_push(false, |_, session, registry| {
+        assert_eq!(session.access("team/app").push, Some(false));
+        assert!(!session.status().credentials_rejected);
+        // Reading still works with the same credentials.
+        block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+    });
+}
+
+/// The check asked after a scope was refused (a token for no scope) failing with a
+/// 503, as a token service in a burst may: that says nothing of the password, the
+/// session goes on, and reads work with the same credentials.
+#[test]
+fn a_token_service_failing_its_check_is_no_wrong_password() {
+    reader_refused_push(true, |http, session, registry| {
+        assert!(
+            http.sent
+                .borrow()
+                .iter()
+                .any(|r| r.url.starts_with(REALM) && !r.url.contains("scope=")),
+            "the check was asked"
+        );
+        assert!(!session.status().credentials_rejected);
+        block_on(registry.manifest_head(&app(), parse_reference("v1"))).unwrap();
+    });
 }
 
 /// htpasswd: a read refused with 401, and the registry's base failing (503) when

@@ -201,11 +201,12 @@ fn a_registry_whose_tag_delete_takes_the_image_with_every_tag_is_caught_and_undo
 
 /// Removes `old` (the only tag of its image) on a registry whose DELETE by tag takes
 /// the image, with the image's HEAD failing `failing` times from the read right after
-/// the DELETE (a read is asked again once after a 5xx).
+/// the DELETE (a read is asked again once after a 5xx). Returns what the check
+/// afterwards found, and the failure as told.
 fn remove_only_tag_with_image_reads_failing(
     memory: &MemoryRegistry,
     failing: usize,
-) -> ChangeError {
+) -> (ChangeError, wording::Message) {
     memory.take_image_with_tag_deletes();
     let path = format!("manifests/{}", sha256(OTHER));
     memory.inject(Fault::new(Method::Head, &path, Strike::Before, Some(503)).times(failing));
@@ -224,7 +225,10 @@ fn remove_only_tag_with_image_reads_failing(
     };
     block_on(registry.restore_tags(removal)).unwrap();
     assert_eq!(memory.tag_digest("app", "old"), Some(sha256(OTHER)));
-    error
+    let ChangeError::AfterWrite { cause, .. } = &error else {
+        panic!("{error:?}");
+    };
+    (cause.as_ref().clone(), wording::change_error(&error))
 }
 
 /// A removal whose image nothing else uses, on a registry whose DELETE by tag takes
@@ -232,32 +236,22 @@ fn remove_only_tag_with_image_reads_failing(
 /// stays in the registry".
 #[test]
 fn a_failed_read_after_a_delete_by_tag_is_read_again_and_finds_the_image_gone() {
-    let memory = setup();
-    let error = remove_only_tag_with_image_reads_failing(&memory, 2);
-    let ChangeError::AfterWrite { cause, .. } = &error else {
-        panic!("{error:?}");
-    };
+    let (cause, line) = remove_only_tag_with_image_reads_failing(&setup(), 2);
     assert!(
-        matches!(cause.as_ref(), ChangeError::TagsLost { tags, .. } if tags.is_empty()),
+        matches!(&cause, ChangeError::TagsLost { tags, .. } if tags.is_empty()),
         "{cause:?}"
     );
-    let line = wording::change_error(&error);
     assert_eq!(line.headline, "The registry deleted the image too");
 }
 
 /// The same, with the image unreadable again: said as not known, with the Undo.
 #[test]
 fn an_image_unreadable_after_a_delete_by_tag_is_said_not_known() {
-    let memory = setup();
-    let error = remove_only_tag_with_image_reads_failing(&memory, 4);
-    let ChangeError::AfterWrite { cause, .. } = &error else {
-        panic!("{error:?}");
-    };
+    let (cause, line) = remove_only_tag_with_image_reads_failing(&setup(), 4);
     assert!(
-        matches!(cause.as_ref(), ChangeError::ImageUnread { digest, .. } if *digest == digest_of(OTHER)),
+        matches!(&cause, ChangeError::ImageUnread { digest, .. } if *digest == digest_of(OTHER)),
         "{cause:?}"
     );
-    let line = wording::change_error(&error);
     assert_eq!(line.headline, "Removed, but the image could not be checked");
     assert!(line.outcome.contains("not known"), "{}", line.outcome);
     assert!(line.advice.contains("Reload"), "{}", line.advice);
