@@ -583,6 +583,18 @@ test('after a change, a tag list that may be incomplete takes no row away: rows 
       await expect(tagRow(page, tag).locator('code.digest')).toHaveAttribute('title', digest);
     }
     await page.screenshot({ path: screenshotPath('fault-incomplete-refresh-keeps-rows'), fullPage: true });
+
+    // A tag removed here, on a page no listing reads now: its own read tells it is
+    // gone, and its row leaves (no incomplete listing ever would).
+    await tagRow(page, 't-20').getByRole('button', { name: 'Remove tag' }).click();
+    await expect(dialog(page).getByRole('button', { name: 'Remove tag' })).toBeEnabled();
+    await dialog(page).getByRole('button', { name: 'Remove tag' }).click();
+    await expect(dialog(page).getByRole('status')).toContainText('Removed');
+    await dialog(page).getByRole('button', { name: 'Close' }).click();
+    expect(await tagDigest(faults.registry.url, repo, 't-20')).toBeNull();
+    await expect(tagRow(page, 't-20')).toHaveCount(0, { timeout: 20_000 });
+    await expect(page.getByText('25 tags', { exact: true })).toBeVisible();
+    await expect(tagRow(page, 't-21').locator('code.digest')).toHaveAttribute('title', digests['t-21']);
   } finally {
     faults.proxy.clearRules();
   }

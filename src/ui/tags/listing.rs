@@ -228,5 +228,34 @@ pub(super) async fn refresh_tags(pool: WorkerPool, data: TagData, touched: Vec<S
         pool.queue.put_first(shown);
         pool.top_up();
     }
+    let missing: Vec<String> = match &listed {
+        Ok(listing) if listing.may_be_incomplete => (touched.iter())
+            .filter(|t| !listing.tags.contains(t))
+            .map(|t| (*t).clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     settle_listing(data, run, listed);
+    drop_rows_gone(&pool, data, missing).await;
+}
+
+/// Touched tags a listing that may be incomplete lacks: on a page not read, or gone
+/// (a removal, an Undo of an added tag). Each one's own read tells: a tag the
+/// registry no longer has leaves its row, which no later incomplete listing would
+/// take away.
+async fn drop_rows_gone(pool: &WorkerPool, data: TagData, missing: Vec<String>) {
+    use futures_util::StreamExt;
+    let reads = futures_util::stream::iter(missing).map(|tag| async move {
+        let found = pool
+            .registry
+            .resolve_listed_tag(&pool.repository, &tag)
+            .await;
+        (tag, found)
+    });
+    let mut reads = reads.buffer_unordered(6);
+    while let Some((tag, found)) = reads.next().await {
+        if matches!(found, Ok(None)) && !data.is_gone() {
+            drop_removed(pool, data, &tag);
+        }
+    }
 }
