@@ -424,7 +424,9 @@ impl ActivityLog {
 }
 
 /// The activity of earlier loads of this tab, and how many entries could not be read
-/// back (an entry whose manifest no longer matches its digest is dropped, never used).
+/// back (dropped, never used). An entry's Undo is read back only when a step runs
+/// (`Entry::undo_action`): one that cannot be (a manifest no longer matching its
+/// digest) is said then, and no step runs on it (`refuse_unreadable_undo`).
 /// An undo the reload cut short: Undo again finding nothing to take back is done.
 pub(super) const UNDO_CUT_SHORT: &str = "The page was reloaded while this undo ran, so part \
     of it may be done. Undo again finishes it: what is undone already is left as it is.";

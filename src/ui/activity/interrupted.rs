@@ -57,6 +57,9 @@ impl ActivityLog {
             let Some(mut entry) = entry else {
                 return;
             };
+            if self.refuse_unreadable_undo(id, &entry) {
+                return;
+            }
             let Some(intents) = entry.unchecked.take() else {
                 return;
             };
@@ -144,6 +147,9 @@ impl ActivityLog {
     pub(super) fn retry(self, id: usize) -> impl Future<Output = ()> {
         let started = self.entry(id).and_then(|entry| {
             let intents = entry.retry.clone()?;
+            if self.refuse_unreadable_undo(id, &entry) {
+                return None;
+            }
             self.update_entry(id, |entry| {
                 entry.state = EntryState::Retrying;
                 entry.run_by = Some(journal::page_owner());

@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::changes::{touched_by, ActivityLog, EntryState, UNDO_CUT_SHORT};
+use super::changes::{touched_by, ActivityLog, Entry, EntryState, UNDO_CUT_SHORT};
 use super::unique_marker;
 use crate::net;
 use crate::net::FetchClient;
@@ -10,30 +10,39 @@ use crate::oci::undo::{left_to_run, undo_end, UndoShortfall};
 use crate::ui::journal;
 use crate::wording;
 
-/// Said of an Undo kept in a form this version of the console cannot read.
-const UNDO_UNREADABLE: &str = "This Undo was kept by another version of Tagdeck and \
-    cannot be read back, so nothing was changed. Look at the repository and change it \
-    by hand if needed.";
+/// Said of an Undo that cannot be read back.
+const UNDO_UNREADABLE: &str = "This entry's Undo could not be read back (it is damaged, \
+    or was kept by another version of Tagdeck), so nothing was run and nothing was \
+    changed; the Undo is dropped. Look at the repository and change it by hand if needed.";
 
 impl ActivityLog {
+    /// An entry whose kept Undo cannot be read back runs no step (Undo, Retry, Check
+    /// again: each would act on, or overwrite, an Undo it cannot see). The first one
+    /// tried says so and drops that Undo, so Retry and Check again can run next time.
+    /// True when it did.
+    pub(super) fn refuse_unreadable_undo(&self, id: usize, entry: &Entry) -> bool {
+        if entry.undo.is_none() || entry.undo_action().is_some() {
+            return false;
+        }
+        self.update_entry(id, |entry| {
+            entry.forget_undo();
+            entry.state = EntryState::Failed {
+                message: UNDO_UNREADABLE.into(),
+                outcome: String::new(),
+                requests: Vec::new(),
+            };
+        });
+        true
+    }
+
     /// The undo of entry `id`: marked as running at once (the mark is stored, so a
     /// reload in the middle says so), then run.
     pub(super) fn undo(self, id: usize) -> impl Future<Output = ()> {
         let started = self.entry(id).and_then(|entry| {
-            let Some(action) = entry.undo_action() else {
-                // Kept by another version of the console: never run half-read.
-                if entry.undo.is_some() {
-                    self.update_entry(id, |entry| {
-                        entry.keep_undo(None);
-                        entry.state = EntryState::UndoFailed {
-                            message: UNDO_UNREADABLE.into(),
-                            requests: Vec::new(),
-                            shortfall: UndoShortfall::Failed,
-                        };
-                    });
-                }
+            if self.refuse_unreadable_undo(id, &entry) {
                 return None;
-            };
+            }
+            let action = entry.undo_action()?;
             // Stored with the mark: a reload loses the state that said it.
             let awaiting = entry.awaiting_landing
                 || matches!(
