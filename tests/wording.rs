@@ -510,6 +510,28 @@ fn key_sentences_of_registry_failures() {
     assert!(untrusted.advice.contains("trustedRealms"));
 }
 
+/// A damaged manifest is the content's fault, not the address's: the advice says so
+/// and never sends the user to check a URL that works for everything else.
+#[test]
+fn a_malformed_answer_is_advised_by_what_was_wrong() {
+    let malformed = |reason: MalformedReason| {
+        wording::error(&RegistryError::Malformed {
+            attempt: attempt(),
+            reason,
+        })
+        .advice
+    };
+    let damaged = malformed(MalformedReason::UnexpectedJson {
+        error: "expected value at line 1 column 1".into(),
+    });
+    assert!(damaged.contains("skopeo"), "{damaged}");
+    assert!(!damaged.contains("points at"), "{damaged}");
+    let not_api = malformed(MalformedReason::NotARegistryApi);
+    assert!(not_api.contains("points at an OCI"), "{not_api}");
+    let paging = malformed(MalformedReason::RepeatedNextPage);
+    assert!(paging.contains("cannot be followed"), "{paging}");
+}
+
 /// A challenge's realm may hold a user name, a password or secret query values (a
 /// registry's own, or bait): none of them reaches any part of the message, which the
 /// activity list stores and reports copy, nor the error's own text.

@@ -413,9 +413,27 @@ fn advice(error: &RegistryError) -> String {
         RegistryError::Server { .. } | RegistryError::UnexpectedStatus { .. } => {
             "Try again; if it keeps failing, check the registry's logs.".into()
         }
-        RegistryError::Malformed { .. } => {
-            "Check that the URL points at an OCI / Docker registry (API v2).".into()
-        }
+        RegistryError::Malformed { reason, .. } => match reason {
+            MalformedReason::NotARegistryApi => {
+                "Check that the URL points at an OCI / Docker registry (API v2).".into()
+            }
+            // The registry answered the way registries do: the content is at fault.
+            MalformedReason::UnexpectedJson { .. }
+            | MalformedReason::InvalidDigest(_)
+            | MalformedReason::ImageConfig { .. }
+            | MalformedReason::TooManyManifests { .. }
+            | MalformedReason::ReferrerNotImage
+            | MalformedReason::ListedName(_) => {
+                "The registry answers, but what it sent here is not valid (damaged, or not \
+                 what the API defines), so this console does not use it. If it is an image, \
+                 push it again, or look at it with skopeo or crane."
+                    .into()
+            }
+            _ => "The registry answers, but its links (next pages, uploads) cannot be \
+                  followed safely. Try again; if it keeps failing, check the registry or \
+                  the proxy in front of it."
+                .into(),
+        },
         RegistryError::DigestMismatch { .. } => {
             "Do not trust this content: it changed in transit or the registry is inconsistent."
                 .into()
