@@ -138,7 +138,8 @@ pub fn login_refuses_preflight_message(address: &str, page_origin: &str) -> (Str
              it directly. Serve this console from the registry's own address behind a \
              reverse proxy, as below. Or put a front before the registry that answers the \
              preflights itself (deploy/nginx/cors-front.conf.template) and connect to the \
-             front."
+             front. (Another registry may answer its preflights once its CORS settings \
+             allow the Authorization and Accept request headers without a login.)"
         ),
     )
 }
