@@ -45,6 +45,38 @@ fn catalog_follows_link_pages_to_the_end() {
     assert_eq!(http.sent.borrow().len(), 2);
 }
 
+/// distribution refuses `n` above its catalog.maxentries (400
+/// PAGINATION_NUMBER_INVALID): the list is asked again without `n`, at the registry's
+/// own page size, and read on from there (by Link, or by `last=` without `n`).
+#[test]
+fn a_registry_with_smaller_pages_is_asked_without_n() {
+    let refused = br#"{"errors":[{"code":"PAGINATION_NUMBER_INVALID","message":"invalid number of results requested"}]}"#;
+    let http = ScriptedHttp::new(move |request| {
+        Ok(match request.url.as_str() {
+            "http://reg:5000/v2/_catalog?n=1000" => response(400, &[], refused),
+            "http://reg:5000/v2/_catalog" => response(
+                200,
+                &[("Link", "</v2/_catalog?last=b&n=2>; rel=\"next\"")],
+                br#"{"repositories":["a","b"]}"#,
+            ),
+            "http://reg:5000/v2/_catalog?last=b&n=2" => {
+                response(200, &[], br#"{"repositories":["c"]}"#)
+            }
+            "http://reg:5000/v2/app/tags/list?n=1000" => response(400, &[], refused),
+            // No Link this page can read: read on with `last=`, never with n=1000.
+            "http://reg:5000/v2/app/tags/list" => response(200, &[], br#"{"tags":["1","2"]}"#),
+            "http://reg:5000/v2/app/tags/list?last=2" => response(200, &[], br#"{"tags":["3"]}"#),
+            "http://reg:5000/v2/app/tags/list?last=3" => response(200, &[], br#"{"tags":[]}"#),
+            other => panic!("unexpected {other}"),
+        })
+    });
+    let registry = Registry::new(BASE, &http);
+    assert_eq!(block_on(registry.catalog()).unwrap(), ["a", "b", "c"]);
+    let tags = block_on(registry.tags(&repo("app"), |_| {})).unwrap();
+    assert_eq!(tags.tags, ["1", "2", "3"]);
+    assert!(!tags.may_be_incomplete);
+}
+
 #[test]
 fn a_link_loop_is_an_error_not_a_hang() {
     let http = ScriptedHttp::new(|_| {

@@ -155,6 +155,8 @@ impl<C: HttpClient> Registry<C> {
         // the last.
         let mut links_readable = false;
         let mut bytes_read = 0usize;
+        // Whether this list's URLs ask for `n`: not once the registry refused it.
+        let mut sized = true;
         loop {
             // `url` may be a next-page link the registry sent: bounded.
             let attempt = Attempt::new(Method::Get, &url);
@@ -186,6 +188,18 @@ impl<C: HttpClient> Registry<C> {
                 Err(_) if asked_after_last => {
                     listing.may_be_incomplete = true;
                     return Ok(listing);
+                }
+                // Configured for pages smaller than `page_size` (distribution's
+                // catalog.maxentries below 1000), a registry refuses the first one:
+                // asked again without `n`, it answers at its own page size.
+                Err(error)
+                    if sized
+                        && seen_urls.len() == 1
+                        && error.has_code("PAGINATION_NUMBER_INVALID") =>
+                {
+                    sized = false;
+                    url = base_url.clone();
+                    continue;
                 }
                 other => other?,
             };
@@ -253,10 +267,11 @@ impl<C: HttpClient> Registry<C> {
                 (None, None) => return Ok(listing),
                 (None, Some(last)) if last.len() <= max_name => {
                     asked_after_last = true;
-                    format!(
-                        "{base_url}?n={page_size}&last={}",
-                        crate::model::route::percent_encode_keeping(&last, LAST_NAME_KEEPS)
-                    )
+                    let last = crate::model::route::percent_encode_keeping(&last, LAST_NAME_KEEPS);
+                    match sized {
+                        true => format!("{base_url}?n={page_size}&last={last}"),
+                        false => format!("{base_url}?last={last}"),
+                    }
                 }
                 // A name too long to be valid: it goes into no URL.
                 (None, Some(_)) => {
